@@ -1,0 +1,26 @@
+package io.jvmm.core;
+
+/**
+ * jvmm's own part of the kernel command line: what the machine jvmm emulates needs the kernel to know.
+ * The user's {@link VmConfig#cmdline()} comes last, so it can override any of it.
+ */
+final class KernelCmdline {
+    private KernelCmdline() {}
+
+    /**
+     * console: the 8250 at 0x3f8; reboot=k: reset through the i8042, which ends the VM; panic=1: a
+     * panicking guest resets instead of hanging; pci=off: there is no PCI bus; 8250.nr_uarts=1: don't
+     * probe COM2-4, each probe costs exits.
+     */
+    static final String BASE = "console=ttyS0 reboot=k panic=1 pci=off nomodule 8250.nr_uarts=1";
+
+    /** Enables the project kernel's opt-in fixups for the kvm_pvm software hypervisor (kernel/README.md). */
+    static final String PVM_FIXUPS = "jvmm_pvm_fixups";
+
+    static String build(VmConfig config, boolean pvmHost) {
+        StringBuilder b = new StringBuilder(BASE);
+        if (pvmHost) b.append(' ').append(PVM_FIXUPS);
+        if (!config.cmdline().isEmpty()) b.append(' ').append(config.cmdline());
+        return b.toString();
+    }
+}

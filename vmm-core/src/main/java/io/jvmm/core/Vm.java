@@ -1,0 +1,249 @@
+package io.jvmm.core;
+
+import io.jvmm.core.arch.x86.BootState;
+import io.jvmm.core.arch.x86.Cpuid;
+import io.jvmm.core.arch.x86.Layout;
+import io.jvmm.core.boot.KernelBoot;
+import io.jvmm.core.bus.Bus;
+import io.jvmm.core.bus.BusDevice;
+import io.jvmm.core.cpu.ExitSink;
+import io.jvmm.core.cpu.VcpuSetup;
+import io.jvmm.core.cpu.VcpuThread;
+import io.jvmm.core.legacy.DebugExitPort;
+import io.jvmm.core.legacy.I8042;
+import io.jvmm.core.legacy.Serial8250;
+import io.jvmm.core.memory.GuestRam;
+import io.jvmm.kvm.CpuidEntry;
+import io.jvmm.kvm.Kvm;
+import io.jvmm.kvm.KvmException;
+import io.jvmm.kvm.VcpuFd;
+import io.jvmm.kvm.VmFd;
+import io.jvmm.memory.GuestMemory;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A microVM: created from a {@link VmConfig} (everything allocated and loaded, nothing running),
+ * {@link #start() started}, {@link #awaitExit() awaited}, and {@link #close() closed}.
+ *
+ * <pre>{@code
+ * try (Vm vm = Vm.create(config)) {
+ *     vm.start();
+ *     VmExit exit = vm.awaitExit();
+ * }
+ * }</pre>
+ *
+ * <p>The VM owns every native resource it opens (the /dev/kvm and VM fds, vCPU fds and their kvm_run
+ * mappings, guest RAM) and {@link #close()} releases them in reverse order, after stopping the vCPU
+ * threads, even while a guest spins without ever exiting.
+ */
+public final class Vm implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Vm.class.getName());
+    /** KVM_CREATE_PIT2 flag: the in-kernel PIT also answers the speaker port 0x61. */
+    private static final int KVM_PIT_SPEAKER_DUMMY = 1;
+    private static final long JOIN_MILLIS = 5_000;
+
+    private final VmConfig config;
+    private final Bus pio = new Bus("port I/O");
+    private final Bus mmio = new Bus("MMIO");
+    private final LongAdder pioExits = new LongAdder();
+    private final LongAdder mmioExits = new LongAdder();
+    private final CompletableFuture<VmExit> exit = new CompletableFuture<>();
+    private final List<VcpuFd> vcpuFds = new ArrayList<>();
+    /** Published once by start(); end() may read it from any thread. */
+    private volatile List<VcpuThread> vcpuThreads = List.of();
+    private volatile boolean stopping;
+    private Kvm kvm;
+    private VmFd vmFd;
+    private GuestRam ram;
+    private Serial8250 serial;
+    private Thread consolePump;
+    private String kernelCmdline;
+    private boolean started;
+    private boolean closed;
+
+    private Vm(VmConfig config) { this.config = config; }
+
+    /**
+     * Builds the VM: opens KVM, maps RAM, loads the kernel, creates and configures the vCPUs and
+     * devices. Nothing runs until {@link #start()}. On failure everything already opened is released.
+     */
+    public static Vm create(VmConfig config) {
+        Vm vm = new Vm(config);
+        try {
+            vm.build();
+            return vm;
+        } catch (RuntimeException | Error e) {
+            vm.close();
+            throw e;
+        }
+    }
+
+    private void build() {
+        kvm = Kvm.open();
+        vmFd = kvm.createVm();
+        vmFd.setTssAddr(Layout.KVM_TSS);
+        try {
+            vmFd.setIdentityMapAddr(Layout.KVM_IDENTITY_MAP);
+        } catch (KvmException e) {
+            // Only VMX without unrestricted guest needs it; other backends may refuse the call.
+            LOG.log(Level.DEBUG, "KVM_SET_IDENTITY_MAP_ADDR not accepted: {0}", e.getMessage());
+        }
+        vmFd.createIrqchip();
+        vmFd.createPit2(KVM_PIT_SPEAKER_DUMMY);
+
+        ram = GuestRam.allocate(config.memoryBytes());
+        ram.registerWith(vmFd);
+
+        boolean pvmHost = CpuTemplate.hostIsPvm();
+        kernelCmdline = KernelCmdline.build(config, pvmHost);
+        BootState boot = KernelBoot.load(ram.memory(), config.kernel(), config.initrd(), kernelCmdline, config.vcpus());
+
+        CpuTemplate template = config.cpuTemplate().resolve();
+        List<CpuidEntry> supported = List.of(kvm.supportedCpuid());
+        for (int i = 0; i < config.vcpus(); i++) {
+            VcpuFd vcpu = vmFd.createVcpu(i);
+            vcpuFds.add(vcpu);
+            VcpuSetup.configure(vcpu, Cpuid.forVcpu(supported, i, config.vcpus(), template), i == 0 ? boot : null);
+        }
+
+        serial = new Serial8250(config.consoleOutput(), high -> vmFd.irqLine(Serial8250.COM1_IRQ, high));
+        pio.register(Serial8250.COM1, 8, "serial (COM1)", serial);
+        I8042 i8042 = new I8042(() -> end(new VmExit.Reset("i8042 reset")));
+        // Two single-port windows: 0x61-0x63 belong to the in-kernel PIT's speaker port and others.
+        pio.register(0x60, 1, "i8042 data", i8042);
+        pio.register(0x64, 1, "i8042 command", shifted(i8042, 4));
+        pio.register(DebugExitPort.PORT, DebugExitPort.LENGTH, "debug-exit",
+                new DebugExitPort(code -> end(new VmExit.DebugExit(code))));
+    }
+
+    private static BusDevice shifted(BusDevice d, long offset) {
+        return new BusDevice() {
+            public void read(long o, MemorySegment data) { d.read(o + offset, data); }
+            public void write(long o, MemorySegment data) { d.write(o + offset, data); }
+        };
+    }
+
+    /** Starts the vCPU threads (and the console input pump). Once only. */
+    public synchronized void start() {
+        if (closed) throw new IllegalStateException("VM is closed");
+        if (started) throw new IllegalStateException("VM already started");
+        started = true;
+        ExitSink sink = new ExitSink() {
+            public void end(VmExit e) { Vm.this.end(e); }
+            public boolean stopping() { return stopping; }
+        };
+        List<VcpuThread> threads = new ArrayList<>();
+        for (int i = 0; i < vcpuFds.size(); i++) {
+            threads.add(new VcpuThread(i, vcpuFds.get(i), pio, mmio, sink, pioExits, mmioExits));
+        }
+        vcpuThreads = List.copyOf(threads);
+        if (config.consoleInput() != null) {
+            consolePump = ConsolePump.start(config.consoleInput(), serial, () -> stopping);
+        }
+        for (VcpuThread t : vcpuThreads) t.start();
+    }
+
+    /** Ends the VM with {@code exit} unless it already ended; wakes every vCPU. */
+    private void end(VmExit why) {
+        stopping = true;
+        if (exit.complete(why)) {
+            for (VcpuThread t : vcpuThreads) t.kick();
+        }
+    }
+
+    /** Asks the VM to stop; {@link #awaitExit()} then returns {@link VmExit.Stopped} (unless it had ended already). */
+    public void stop(String why) { end(new VmExit.Stopped(why)); }
+
+    /** Waits until the VM ends and returns why. */
+    public VmExit awaitExit() throws InterruptedException {
+        try {
+            return exit.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Waits at most {@code timeout}; empty when the VM is still running. */
+    public Optional<VmExit> awaitExit(Duration timeout) throws InterruptedException {
+        try {
+            return Optional.of(exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** The exit reason if the VM has ended. */
+    public Optional<VmExit> exitReason() { return Optional.ofNullable(exit.getNow(null)); }
+
+    /** Guest RAM, for embedders and tests that inspect what the guest wrote. */
+    public GuestMemory memory() { return ram.memory(); }
+
+    /** The port-I/O bus: embedders may attach devices before {@link #start()}. */
+    public Bus pioBus() { return pio; }
+
+    /** The MMIO bus: embedders may attach devices before {@link #start()}. */
+    public Bus mmioBus() { return mmio; }
+
+    /** The complete kernel command line the guest was given. */
+    public String kernelCmdline() { return kernelCmdline; }
+
+    public VmConfig config() { return config; }
+
+    /** Port-I/O exits handled so far, over all vCPUs. */
+    public long pioExitCount() { return pioExits.sum(); }
+
+    /** MMIO exits handled so far, over all vCPUs. */
+    public long mmioExitCount() { return mmioExits.sum(); }
+
+    /**
+     * Stops the vCPUs (kicking them out of KVM_RUN), joins their threads and releases every fd and
+     * mapping. Idempotent. If a vCPU thread does not leave KVM_RUN in time, its fd and guest RAM are
+     * deliberately not released: unmapping memory a running vCPU uses would crash the process.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        end(new VmExit.Stopped("closed"));
+        boolean allJoined = true;
+        for (VcpuThread t : vcpuThreads) {
+            t.kick();
+            try {
+                if (!t.join(JOIN_MILLIS)) {
+                    allJoined = false;
+                    LOG.log(Level.ERROR, "a vCPU thread did not stop within {0} ms; leaking its resources", JOIN_MILLIS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                allJoined = false;
+            }
+        }
+        if (consolePump != null) consolePump.interrupt();
+        if (!allJoined) return;
+        for (int i = vcpuFds.size() - 1; i >= 0; i--) closeQuietly(vcpuFds.get(i));
+        closeQuietly(vmFd);
+        closeQuietly(ram);
+        closeQuietly(kvm);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "while closing the VM: {0}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package io.jvmm.core.cpu;
+
+import io.jvmm.core.VmExit;
+import io.jvmm.core.bus.Bus;
+import io.jvmm.kvm.VcpuExit;
+import io.jvmm.kvm.VcpuFd;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One vCPU's run loop on its own platform thread ({@code vcpu-N}): KVM_RUN, dispatch the exit to a
+ * bus, repeat until the VM ends.
+ *
+ * <p>Stopping: a thread inside KVM_RUN does not see Java interrupts, so {@link #kick()} sets
+ * kvm_run.immediate_exit and signals the thread (see kvm-bindings' README). The thread unbinds itself
+ * from its vCPU before it ends, so a late kick never signals a pthread that is gone.
+ */
+public final class VcpuThread {
+    private final int index;
+    private final VcpuFd vcpu;
+    private final Bus pio;
+    private final Bus mmio;
+    private final ExitSink sink;
+    private final Thread thread;
+    private final LongAdder pioExits;
+    private final LongAdder mmioExits;
+
+    public VcpuThread(int index, VcpuFd vcpu, Bus pio, Bus mmio, ExitSink sink, LongAdder pioExits, LongAdder mmioExits) {
+        this.index = index;
+        this.vcpu = vcpu;
+        this.pio = pio;
+        this.mmio = mmio;
+        this.sink = sink;
+        this.pioExits = pioExits;
+        this.mmioExits = mmioExits;
+        this.thread = Thread.ofPlatform().name("vcpu-" + index).unstarted(this::run);
+    }
+
+    public void start() { thread.start(); }
+
+    /** Makes the thread leave KVM_RUN soon; safe from any thread, at any time. */
+    public void kick() { vcpu.kick(); }
+
+    /** Waits up to {@code millis} for the loop to end; true when it has (or never started). */
+    public boolean join(long millis) throws InterruptedException {
+        if (thread.getState() == Thread.State.NEW) return true;
+        thread.join(millis);
+        return !thread.isAlive();
+    }
+
+    private void run() {
+        vcpu.bindToCurrentThread();
+        try {
+            loop();
+        } catch (Throwable t) {
+            sink.end(new VmExit.Crashed(index, "vCPU thread failed: " + t, ""));
+        } finally {
+            vcpu.unbindThread();
+        }
+    }
+
+    private void loop() {
+        while (!sink.stopping()) {
+            VcpuExit exit = vcpu.run();
+            switch (exit) {
+                case VcpuExit.IoOut io -> {
+                    pioExits.increment();
+                    for (int i = 0; i < io.count(); i++) pio.write(io.port(), io.data().asSlice((long) i * io.size(), io.size()));
+                }
+                case VcpuExit.IoIn io -> {
+                    pioExits.increment();
+                    for (int i = 0; i < io.count(); i++) pio.read(io.port(), io.data().asSlice((long) i * io.size(), io.size()));
+                }
+                case VcpuExit.MmioWrite m -> {
+                    mmioExits.increment();
+                    mmio.write(m.address(), m.data());
+                }
+                case VcpuExit.MmioRead m -> {
+                    mmioExits.increment();
+                    mmio.read(m.address(), m.data());
+                }
+                case VcpuExit.Interrupted i -> {
+                    // A kick: the loop condition decides. Anything else was a stray signal.
+                    if (!sink.stopping()) vcpu.clearKick();
+                }
+                case VcpuExit.Hlt h -> sink.end(new VmExit.Crashed(index, "guest halted with no interrupt controller to wake it", dump()));
+                case VcpuExit.Shutdown s -> sink.end(new VmExit.TripleFault(index, dump()));
+                case VcpuExit.SystemEvent e -> sink.end(systemEvent(e));
+                case VcpuExit.InternalError e -> sink.end(new VmExit.Crashed(index,
+                        "KVM internal error, suberror " + e.suberror() + (e.suberror() == 1 ? " (emulation failure)" : "")
+                                + dataSuffix(e.data()), dump()));
+                case VcpuExit.FailEntry f -> sink.end(new VmExit.Crashed(index,
+                        String.format("KVM could not enter the guest (hardware reason 0x%x)", f.hardwareEntryFailureReason()), dump()));
+                case VcpuExit.Debug d -> { }
+                case VcpuExit.Unknown u -> sink.end(new VmExit.Crashed(index, "unhandled KVM exit reason " + u.reason(), dump()));
+            }
+        }
+    }
+
+    private VmExit systemEvent(VcpuExit.SystemEvent e) {
+        return switch (e.type()) {
+            case VcpuExit.KVM_SYSTEM_EVENT_SHUTDOWN -> new VmExit.PowerOff();
+            case VcpuExit.KVM_SYSTEM_EVENT_RESET -> new VmExit.Reset("KVM reset event");
+            default -> new VmExit.Crashed(index, "KVM system event " + e.type() + " (guest crash)", dump());
+        };
+    }
+
+    private static String dataSuffix(long[] data) {
+        if (data == null || data.length == 0) return "";
+        StringBuilder b = new StringBuilder(", data");
+        for (long d : data) b.append(String.format(" 0x%x", d));
+        return b.toString();
+    }
+
+    private String dump() { return RegisterDump.of(vcpu); }
+
+    /** The raw kvm_run page, for tests that need to see what the guest left there. */
+    MemorySegment kvmRun() { return vcpu.kvmRun(); }
+}

@@ -1,0 +1,44 @@
+package io.jvmm.core;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Creating, starting and closing VMs over and over leaks no file descriptor and no thread. */
+class LifecycleLeakTest {
+    @BeforeAll
+    static void kvm() { Probes.requireKvm(); }
+
+    private static long openFds() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+
+    private static long vcpuThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("vcpu-")).count();
+    }
+
+    @Test
+    void twoHundredCyclesLeakNothing() throws Exception {
+        // Warm up once so lazily opened JDK files (jars, /dev/urandom) are not counted as leaks.
+        cycle();
+        long fds = openFds();
+        int threads = Thread.activeCount();
+        for (int i = 0; i < 200; i++) cycle();
+        assertEquals(fds, openFds(), "open file descriptors");
+        assertEquals(0, vcpuThreads(), "vCPU threads left");
+        assertTrue(Thread.activeCount() <= threads, "threads: " + Thread.activeCount() + " > " + threads);
+    }
+
+    private static void cycle() throws Exception {
+        try (Vm vm = Vm.create(Probes.config("spin", "mode=cpl3").vcpus(2).consoleOutput(null).build())) {
+            vm.start();
+        }
+    }
+}
