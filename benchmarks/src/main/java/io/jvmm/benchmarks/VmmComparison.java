@@ -1,0 +1,154 @@
+package io.jvmm.benchmarks;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * jvmm against QEMU's microvm on the same guests, in the same run, as whole processes: what a user
+ * of either command line sees. Runs alternate between the two VMMs so drift on a shared machine hits
+ * both alike; medians are reported.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.jvmm.benchmarks.VmmComparison floor|exits|linux [runs]
+ * </pre>
+ * Run from the repository root (it calls ./jvmm and probes/target/*.elf).
+ */
+public final class VmmComparison {
+    private static final List<String> QEMU_MICROVM = List.of("qemu-system-x86_64",
+            "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=off,pic=off,pit=off,acpi=off",
+            "-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", "128",
+            "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio", "-no-reboot",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=4");
+    /** What the kvm_pvm CPU template hides, spelled for QEMU, so both VMMs show the guest the same CPU. */
+    private static final String QEMU_PVM_CPU = "host,-arch-capabilities,-xsave,-xsavec,-xsaves,-xgetbv1,-cx16,"
+            + "-popcnt,-smap,-smep,-fsgsbase,-invpcid,-pcid,-rdrand,-rdseed,-rdpid,-umip,-pku,-avx,-avx2";
+
+    private VmmComparison() {}
+
+    public static void main(String[] args) throws Exception {
+        String what = args.length > 0 ? args[0] : "floor";
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 11;
+        switch (what) {
+            case "floor" -> floor(runs);
+            case "exits" -> exits(runs);
+            case "linux" -> linux(Math.max(1, args.length > 1 ? runs : 3));
+            default -> {
+                System.err.println("usage: VmmComparison floor|exits|linux [runs]");
+                System.exit(2);
+            }
+        }
+    }
+
+    static List<String> jvmm(String probe, String cmdline) {
+        List<String> c = new ArrayList<>(List.of("./jvmm", "boot", "--kernel", "probes/target/" + probe + ".elf", "--memory", "128"));
+        if (!cmdline.isEmpty()) c.addAll(List.of("--cmdline", cmdline));
+        return c;
+    }
+
+    static List<String> qemu(String probe, String cmdline) {
+        List<String> c = new ArrayList<>(QEMU_MICROVM);
+        c.addAll(List.of("-kernel", "probes/target/" + probe + ".elf"));
+        if (!cmdline.isEmpty()) c.addAll(List.of("-append", cmdline));
+        return c;
+    }
+
+    private static void floor(int runs) throws Exception {
+        double[][] t = alternate(runs, jvmm("hello", ""), qemu("hello", ""), "hello from jvmm probe");
+        System.out.println("| VMM floor: hello probe, process start to exit | median ms |");
+        System.out.println("|---|---|");
+        row("jvmm (`./jvmm boot`)", t[0]);
+        row("QEMU microvm", t[1]);
+        System.out.printf(Locale.ROOT, "| ratio jvmm / QEMU | %.2f |%n", median(t[0]) / median(t[1]));
+    }
+
+    private static void exits(int runs) throws Exception {
+        int n = 200_000;
+        System.out.println("| exit cost (" + n + " exits, minus n=0) | jvmm µs/exit | QEMU µs/exit | ratio |");
+        System.out.println("|---|---|---|---|");
+        for (String probe : List.of("pio-loop", "mmio-loop")) {
+            double[][] big = alternate(runs, jvmm(probe, "n=" + n), qemu(probe, "n=" + n), probe + ": done");
+            double[][] zero = alternate(runs, jvmm(probe, "n=0"), qemu(probe, "n=0"), probe + ": done");
+            double j = (median(big[0]) - median(zero[0])) * 1000 / n;
+            double q = (median(big[1]) - median(zero[1])) * 1000 / n;
+            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f |%n", probe, j, q, j / q);
+        }
+    }
+
+    private static void linux(int runs) throws Exception {
+        Path dir = Path.of(System.getenv().getOrDefault("JVMM_KERNEL_DIR", ""));
+        if (!Files.isRegularFile(dir.resolve("vmlinux"))) {
+            System.err.println("set JVMM_KERNEL_DIR to the output of kernel/build.sh");
+            System.exit(2);
+        }
+        String marker = "jvmm-init: hello from user space";
+        String vmlinux = dir.resolve("vmlinux").toString(), initrd = dir.resolve("initramfs.cpio").toString();
+        List<String> j = List.of("./jvmm", "boot", "--kernel", vmlinux, "--initrd", initrd, "--memory", "128", "--cmdline", "quiet");
+        List<String> q = new ArrayList<>(QEMU_MICROVM);
+        q.set(q.indexOf("host,-arch-capabilities"), QEMU_PVM_CPU);
+        q.addAll(List.of("-kernel", vmlinux, "-initrd", initrd, "-append",
+                "console=ttyS0 reboot=k panic=1 pci=off nomodule 8250.nr_uarts=1 jvmm_pvm_fixups quiet"));
+        double[][] t = alternate(runs, j, q, marker, false);
+        System.out.println("| Linux boot to the init's first line (vmlinux, 128 MiB) | median s |");
+        System.out.println("|---|---|");
+        System.out.printf(Locale.ROOT, "| jvmm | %.1f |%n| QEMU microvm | %.1f |%n", median(t[0]) / 1000, median(t[1]) / 1000);
+    }
+
+    /** Runs a then b, {@code runs} times (after one unmeasured warm-up each); milliseconds until {@code marker}. */
+    static double[][] alternate(int runs, List<String> a, List<String> b, String marker) throws Exception {
+        return alternate(runs, a, b, marker, true);
+    }
+
+    static double[][] alternate(int runs, List<String> a, List<String> b, String marker, boolean toExit) throws Exception {
+        timeToMarker(a, marker, toExit);
+        timeToMarker(b, marker, toExit);
+        double[][] t = new double[2][runs];
+        for (int i = 0; i < runs; i++) {
+            t[0][i] = timeToMarker(a, marker, toExit);
+            t[1][i] = timeToMarker(b, marker, toExit);
+        }
+        return t;
+    }
+
+    /**
+     * Milliseconds from process start until the process exits ({@code toExit}) or until the output
+     * shows {@code marker}; either way the marker must appear, so a failed run is never timed.
+     */
+    static double timeToMarker(List<String> cmd, String marker, boolean toExit) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        p.getOutputStream().close();
+        long seen = -1;
+        StringBuilder out = new StringBuilder();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                out.append(line).append('\n');
+                if (seen < 0 && line.contains(marker)) seen = System.nanoTime();
+            }
+        }
+        if (!p.waitFor(15, TimeUnit.MINUTES)) p.destroyForcibly();
+        long end = System.nanoTime();
+        if (seen < 0) throw new IllegalStateException(String.join(" ", cmd) + " never printed \"" + marker + "\":\n" + out);
+        return ((toExit ? end : seen) - t0) / 1e6;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static void row(String name, double[] t) {
+        System.out.printf(Locale.ROOT, "| %s | %.1f (min %.1f, max %.1f, n=%d) |%n", name, median(t),
+                Arrays.stream(t).min().orElse(0), Arrays.stream(t).max().orElse(0), t.length);
+    }
+}

@@ -1,0 +1,81 @@
+package io.jvmm.cli;
+
+import io.jvmm.core.CpuTemplate;
+import io.jvmm.core.VmConfig;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+/** {@code jvmm boot}: boots a hac.toml and/or a kernel, console on stdio, exits with the guest's status. */
+@Command(name = "boot", sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Boot a microVM. The guest's serial console is this terminal; jvmm exits when the guest",
+                "powers off, resets or exits, with its status (see cli/README.md).",
+                "Flags override the hac.toml file."})
+final class BootCommand implements Callable<Integer> {
+    @Option(names = "--hac", paramLabel = "FILE", description = "Hardware-as-Code file (hac.toml). Optional with --kernel.")
+    String hac;
+    @Option(names = "--kernel", paramLabel = "PATH", description = "ELF vmlinux or bzImage (default: the project kernel).")
+    String kernel;
+    @Option(names = "--initrd", paramLabel = "PATH", description = "initramfs to load.")
+    String initrd;
+    @Option(names = "--cmdline", paramLabel = "STR", description = "Appended to jvmm's kernel command line.")
+    String cmdline;
+    @Option(names = "--cpus", paramLabel = "N", description = "Number of vCPUs (default 1).")
+    Integer cpus;
+    @Option(names = "--memory", paramLabel = "MIB", description = "Guest RAM in MiB (default 256).")
+    Long memoryMib;
+    @Option(names = "--cpu-template", paramLabel = "auto|host|pvm", converter = TemplateConverter.class,
+            description = "CPUID template (default auto).")
+    CpuTemplate cpuTemplate;
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    private final OutputStream console;
+    private final InputStream input;
+    private final PrintStream err;
+
+    BootCommand(OutputStream console, InputStream input, PrintStream err) {
+        this.console = console;
+        this.input = input;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() {
+        if (hac == null && kernel == null) {
+            throw CliException.usage("boot needs --hac FILE or --kernel PATH (see 'jvmm boot --help')");
+        }
+        Path cwd = Path.of("").toAbsolutePath();
+        HacFile file = hac == null ? null : HacFile.parse(Path.of(nonEmpty("--hac", hac)));
+        BootSettings.Overrides o = new BootSettings.Overrides(
+                kernel == null ? null : UserPaths.resolve(cwd, nonEmpty("--kernel", kernel)),
+                initrd == null ? null : UserPaths.resolve(cwd, nonEmpty("--initrd", initrd)),
+                cmdline, cpus, memoryMib, cpuTemplate);
+        VmConfig config = new BootSettings(file, o)
+                .toVmConfig(() -> DefaultKernel.fromSystem().resolve(), console, input);
+        return VmSession.run(config, err);
+    }
+
+    private static String nonEmpty(String flag, String value) {
+        if (value.isBlank()) throw CliException.usage(flag + ": is empty");
+        return value.startsWith("~") ? UserPaths.resolve(Path.of(""), value).toString() : value;
+    }
+
+    /** "auto" | "host" | "pvm", case-insensitive, with the choices in the error. */
+    static final class TemplateConverter implements ITypeConverter<CpuTemplate> {
+        @Override
+        public CpuTemplate convert(String value) {
+            try {
+                return CpuTemplate.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("expected auto, host or pvm, got \"" + value + "\"");
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.jvmm.cli;
+
+import io.jvmm.core.ConfigException;
+import io.jvmm.core.CpuTemplate;
+import io.jvmm.core.VmConfig;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+
+/**
+ * Merges a hac.toml (optional) with command-line overrides into a validated {@link VmConfig}: flags win
+ * over the file, the file over defaults (1 vCPU, 256 MiB, the project kernel with its test initramfs).
+ * A {@link ConfigException} from validation is re-worded to name the flag or hac.toml key the value came from.
+ *
+ * @param hac       the parsed file, or null
+ * @param overrides command-line values, null where not given
+ */
+record BootSettings(HacFile hac, Overrides overrides) {
+
+    /** Values from {@code jvmm boot} flags; null fields were not given. Paths are already absolute. */
+    record Overrides(Path kernel, Path initrd, String cmdline, Integer cpus, Long memoryMib, CpuTemplate cpuTemplate) {
+        static final Overrides NONE = new Overrides(null, null, null, null, null, null);
+    }
+
+    /**
+     * Builds the VM configuration. {@code defaultKernel} is consulted only when no kernel is named, since
+     * it may build one. Throws {@link HacFileException} or {@link CliException} (usage) naming the bad setting.
+     */
+    VmConfig toVmConfig(Supplier<DefaultKernel.Images> defaultKernel, OutputStream console, InputStream input) {
+        rejectUnsupported();
+        VmConfig.Builder b = VmConfig.builder().consoleOutput(console).consoleInput(input);
+        if (hac != null && hac.name() != null) b.name(hac.name());
+        Integer cpus = pick(overrides.cpus(), hac == null ? null : hac.cores());
+        if (cpus != null) b.vcpus(cpus);
+        Long memory = pick(overrides.memoryMib(), hac == null ? null : hac.memoryMib());
+        if (memory != null) b.memoryMib(memory);
+        CpuTemplate template = pick(overrides.cpuTemplate(), hac == null ? null : hac.cpuTemplate());
+        if (template != null) b.cpuTemplate(template);
+        String cmdline = pick(overrides.cmdline(), hac == null ? null : hac.cmdline());
+        if (cmdline != null) b.cmdline(cmdline);
+
+        Path kernel = pick(overrides.kernel(), hac == null ? null : hac.kernel());
+        Path initrd = pick(overrides.initrd(), hac == null ? null : hac.initrd());
+        boolean kernelDefaulted = kernel == null;
+        if (kernelDefaulted) {
+            DefaultKernel.Images images = defaultKernel.get();
+            kernel = images.kernel();
+            // The test initramfs belongs to the project kernel; a user-supplied initrd replaces it.
+            if (initrd == null) initrd = images.initramfs();
+        }
+        b.kernel(kernel).initrd(initrd);
+        try {
+            return b.build();
+        } catch (ConfigException e) {
+            throw reword(e, kernelDefaulted);
+        }
+    }
+
+    /** Hypercore keys this version parses but cannot honour: fail loudly rather than boot without them. */
+    private void rejectUnsupported() {
+        if (hac == null) return;
+        if (hac.drive() != null) {
+            throw new HacFileException(hac.source(), "hardware.drive", "virtio-blk is not available in this version of jvmm");
+        }
+        if (hac.ref() != null) {
+            throw new HacFileException(hac.source(), "hardware.ref", "image references (OCI root drives) are not available in this version of jvmm");
+        }
+        if (hac.networkInterface() != null) {
+            throw new HacFileException(hac.source(), "hardware.interface", "virtio-net is not available in this version of jvmm");
+        }
+    }
+
+    private static <T> T pick(T flag, T file) { return flag != null ? flag : file; }
+
+    /** Names the value's origin: "--memory: ...", "hac.toml: hardware.memory: ...", or the default kernel. */
+    private RuntimeException reword(ConfigException e, boolean kernelDefaulted) {
+        String problem = e.getMessage().startsWith(e.key() + ": ")
+                ? e.getMessage().substring(e.key().length() + 2) : e.getMessage();
+        Setting s = Setting.of(e.key());
+        if (s == null) return CliException.usage(e.getMessage());
+        if (s.flagGiven(overrides)) return CliException.usage(s.flag + ": " + problem);
+        if (hac != null && s.fileGiven(hac)) return new HacFileException(hac.source(), s.hacKey, problem);
+        if (kernelDefaulted && (s == Setting.KERNEL || s == Setting.INITRD)) {
+            return CliException.runtime("default " + s.hacKey.substring("hardware.".length()) + ": " + problem);
+        }
+        return CliException.usage(s.flag + ": " + problem);
+    }
+
+    /** VmConfig's key names, their flags and their hac.toml keys. */
+    private enum Setting {
+        VCPUS("vcpus", "--cpus", "hardware.cores"),
+        MEMORY("memory", "--memory", "hardware.memory"),
+        KERNEL("kernel", "--kernel", "hardware.kernel"),
+        INITRD("initrd", "--initrd", "hardware.initrd"),
+        CMDLINE("cmdline", "--cmdline", "hardware.cmdline"),
+        CPU_TEMPLATE("cpu_template", "--cpu-template", "hardware.cpu_template");
+
+        final String configKey;
+        final String flag;
+        final String hacKey;
+
+        Setting(String configKey, String flag, String hacKey) {
+            this.configKey = configKey;
+            this.flag = flag;
+            this.hacKey = hacKey;
+        }
+
+        static Setting of(String configKey) {
+            for (Setting s : values()) if (s.configKey.equals(configKey)) return s;
+            return null;
+        }
+
+        boolean flagGiven(Overrides o) {
+            return switch (this) {
+                case VCPUS -> o.cpus() != null;
+                case MEMORY -> o.memoryMib() != null;
+                case KERNEL -> o.kernel() != null;
+                case INITRD -> o.initrd() != null;
+                case CMDLINE -> o.cmdline() != null;
+                case CPU_TEMPLATE -> o.cpuTemplate() != null;
+            };
+        }
+
+        boolean fileGiven(HacFile h) {
+            return switch (this) {
+                case VCPUS -> h.cores() != null;
+                case MEMORY -> h.memoryMib() != null;
+                case KERNEL -> h.kernel() != null;
+                case INITRD -> h.initrd() != null;
+                case CMDLINE -> h.cmdline() != null;
+                case CPU_TEMPLATE -> h.cpuTemplate() != null;
+            };
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package io.jvmm.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvmm.core.CpuTemplate;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A parsed Hardware-as-Code file ({@code hac.toml}, the format of Vistara's Hypercore) plus jvmm's own
+ * {@code [hardware]} keys. Fields the file does not set are null; {@link BootSettings} applies defaults.
+ * Paths are absolute: relative ones are resolved against the file's directory and {@code ~} is expanded.
+ *
+ * <pre>
+ * [spacecore]
+ * name = "demo"               # label for logs
+ * description = "..."         # free text
+ * [hardware]
+ * cores = 2                   # vCPUs
+ * memory = 512                # MiB
+ * kernel = "vmlinux"          # ELF vmlinux or bzImage
+ * initrd = "initramfs.cpio"   # jvmm
+ * cmdline = "quiet"           # jvmm: appended to jvmm's own command line
+ * cpu_template = "auto"       # jvmm: auto | host | pvm
+ * drive = "rootfs.ext4"       # Hypercore; not yet supported by jvmm
+ * ref = "docker.io/..."       # Hypercore; not yet supported by jvmm
+ * interface = "tap0"          # Hypercore; not yet supported by jvmm
+ * </pre>
+ */
+public record HacFile(Path source, String name, String description, Integer cores, Long memoryMib,
+                      Path kernel, Path initrd, String cmdline, CpuTemplate cpuTemplate,
+                      Path drive, String ref, String networkInterface) {
+
+    /** Every section and its keys, in the order the README documents them. */
+    static final Map<String, List<String>> SCHEMA = schema();
+
+    private static Map<String, List<String>> schema() {
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        m.put("spacecore", List.of("name", "description"));
+        m.put("hardware", List.of("cores", "memory", "kernel", "initrd", "cmdline", "cpu_template",
+                "drive", "ref", "interface"));
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /** Reads and checks {@code file}; throws {@link HacFileException} naming the first bad key. */
+    public static HacFile parse(Path file) {
+        ObjectNode root = TomlTree.read(file);
+        checkStructure(file, root);
+        Path dir = file.toAbsolutePath().getParent();
+        JsonNode sc = root.path("spacecore");
+        JsonNode hw = root.path("hardware");
+        Reader r = new Reader(file, dir);
+        return new HacFile(file,
+                r.string(sc, "spacecore.name"), r.string(sc, "spacecore.description"),
+                r.cores(hw), r.memory(hw),
+                r.path(hw, "hardware.kernel"), r.path(hw, "hardware.initrd"),
+                r.string(hw, "hardware.cmdline"), r.cpuTemplate(hw),
+                r.path(hw, "hardware.drive"), r.string(hw, "hardware.ref"), r.string(hw, "hardware.interface"));
+    }
+
+    /** Rejects unknown sections and keys with a suggestion, so a typo never silently becomes a default. */
+    private static void checkStructure(Path file, ObjectNode root) {
+        for (Map.Entry<String, JsonNode> top : root.properties()) {
+            String section = top.getKey();
+            List<String> keys = SCHEMA.get(section);
+            if (keys == null) {
+                String kind = top.getValue().isObject() ? "section [" + section + "]" : "top-level key \"" + section + "\"";
+                throw new HacFileException(file, section, "unknown " + kind + suggestionFor(section, null));
+            }
+            if (!top.getValue().isObject()) {
+                throw new HacFileException(file, section, "expected a table [" + section + "], got "
+                        + TomlTree.describe(top.getValue()));
+            }
+            for (Map.Entry<String, JsonNode> kv : top.getValue().properties()) {
+                if (!keys.contains(kv.getKey())) {
+                    throw new HacFileException(file, section + "." + kv.getKey(),
+                            "unknown key in [" + section + "]" + suggestionFor(kv.getKey(), section));
+                }
+            }
+        }
+    }
+
+    /** " (did you mean hardware.memory?)" or ""; {@code section} is where {@code wrong} was found (null: top level). */
+    private static String suggestionFor(String wrong, String section) {
+        if (section != null) {
+            String s = DidYouMean.suggest(wrong, SCHEMA.get(section));
+            if (s != null) return " (did you mean " + section + "." + s + "?)";
+        }
+        // A key of another section (or a [hardware] key written at top level), spelt right or nearly.
+        for (Map.Entry<String, List<String>> e : SCHEMA.entrySet()) {
+            if (e.getKey().equals(section)) continue;
+            String s = DidYouMean.suggest(wrong, e.getValue());
+            if (s != null) return " (did you mean " + e.getKey() + "." + s + "?)";
+        }
+        String s = section == null ? DidYouMean.suggest(wrong, SCHEMA.keySet()) : null;
+        return s == null ? "" : " (did you mean [" + s + "]?)";
+    }
+
+    /** Typed reads of one value each; {@code key} is the dotted name used in messages. */
+    private record Reader(Path file, Path dir) {
+        private static final Set<String> TEMPLATES = Set.of("auto", "host", "pvm");
+
+        private JsonNode get(JsonNode table, String key) {
+            JsonNode v = table.get(key.substring(key.indexOf('.') + 1));
+            return v == null || v.isNull() ? null : v;
+        }
+
+        String string(JsonNode table, String key) {
+            JsonNode v = get(table, key);
+            if (v == null) return null;
+            if (!v.isTextual()) throw new HacFileException(file, key, "expected a string, got " + TomlTree.describe(v));
+            return v.textValue();
+        }
+
+        Path path(JsonNode table, String key) {
+            String s = string(table, key);
+            if (s == null) return null;
+            if (s.isBlank()) throw new HacFileException(file, key, "is empty; give a file path or leave the key out");
+            return UserPaths.resolve(dir, s);
+        }
+
+        Integer cores(JsonNode table) {
+            Long n = integer(table, "hardware.cores", "number of vCPUs");
+            if (n == null) return null;
+            if (n < 1 || n > Integer.MAX_VALUE) {
+                throw new HacFileException(file, "hardware.cores", "must be a positive number of vCPUs, got " + n);
+            }
+            return n.intValue();
+        }
+
+        Long memory(JsonNode table) {
+            Long n = integer(table, "hardware.memory", "MiB");
+            if (n != null && n < 1) throw new HacFileException(file, "hardware.memory", "must be a positive size in MiB, got " + n);
+            return n;
+        }
+
+        private Long integer(JsonNode table, String key, String unit) {
+            JsonNode v = get(table, key);
+            if (v == null) return null;
+            if (!v.isIntegralNumber()) {
+                throw new HacFileException(file, key, "expected an integer (" + unit + "), got " + TomlTree.describe(v));
+            }
+            if (!v.canConvertToLong()) throw new HacFileException(file, key, v.asText() + " is absurdly large");
+            return v.longValue();
+        }
+
+        CpuTemplate cpuTemplate(JsonNode table) {
+            String s = string(table, "hardware.cpu_template");
+            if (s == null) return null;
+            if (!TEMPLATES.contains(s)) {
+                throw new HacFileException(file, "hardware.cpu_template",
+                        "expected \"auto\", \"host\" or \"pvm\", got \"" + s + "\"");
+            }
+            return CpuTemplate.parse(s);
+        }
+    }
+}

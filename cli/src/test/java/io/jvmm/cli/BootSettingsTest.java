@@ -1,0 +1,180 @@
+package io.jvmm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jvmm.core.CpuTemplate;
+import io.jvmm.core.VmConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BootSettingsTest {
+    @TempDir Path dir;
+    Path kernel;
+    Path initrd;
+    Path defaultKernel;
+    Path defaultInitramfs;
+    final AtomicInteger defaultCalls = new AtomicInteger();
+
+    @BeforeEach void files() throws IOException {
+        kernel = Files.writeString(dir.resolve("vmlinux"), "k");
+        initrd = Files.writeString(dir.resolve("init.cpio"), "i");
+        Files.createDirectory(dir.resolve("cache"));
+        defaultKernel = Files.writeString(dir.resolve("cache/vmlinux"), "dk");
+        defaultInitramfs = Files.writeString(dir.resolve("cache/initramfs.cpio"), "di");
+    }
+
+    private Supplier<DefaultKernel.Images> defaults() {
+        return () -> {
+            defaultCalls.incrementAndGet();
+            return new DefaultKernel.Images(defaultKernel, defaultInitramfs);
+        };
+    }
+
+    private HacFile hac(String toml) throws IOException {
+        return HacFile.parse(Files.writeString(dir.resolve("hac.toml"), toml));
+    }
+
+    private VmConfig build(HacFile h, BootSettings.Overrides o) {
+        return new BootSettings(h, o).toVmConfig(defaults(), new ByteArrayOutputStream(), null);
+    }
+
+    private static BootSettings.Overrides flags(Path kernel, Integer cpus, Long mem) {
+        return new BootSettings.Overrides(kernel, null, null, cpus, mem, null);
+    }
+
+    @Test void fileValuesReachTheVmConfig() throws IOException {
+        VmConfig c = build(hac("""
+                [spacecore]
+                name = "demo"
+                [hardware]
+                cores = 2
+                memory = 64
+                kernel = "vmlinux"
+                initrd = "init.cpio"
+                cmdline = "quiet"
+                cpu_template = "host"
+                """), BootSettings.Overrides.NONE);
+        assertEquals("demo", c.name());
+        assertEquals(2, c.vcpus());
+        assertEquals(64, c.memoryMib());
+        assertEquals(kernel, c.kernel());
+        assertEquals(initrd, c.initrd());
+        assertEquals("quiet", c.cmdline());
+        assertEquals(CpuTemplate.HOST, c.cpuTemplate());
+        assertEquals(0, defaultCalls.get(), "a named kernel never asks for the default one");
+    }
+
+    @Test void flagsOverrideTheFile() throws IOException {
+        Path other = Files.writeString(dir.resolve("other"), "k2");
+        VmConfig c = build(hac("[hardware]\ncores = 2\nmemory = 64\nkernel = \"vmlinux\"\ncmdline = \"a\"\ncpu_template = \"host\"\n"),
+                new BootSettings.Overrides(other, initrd, "b", 3, 32L, CpuTemplate.PVM));
+        assertEquals(3, c.vcpus());
+        assertEquals(32, c.memoryMib());
+        assertEquals(other, c.kernel());
+        assertEquals(initrd, c.initrd());
+        assertEquals("b", c.cmdline());
+        assertEquals(CpuTemplate.PVM, c.cpuTemplate());
+    }
+
+    @Test void defaultsAreOneCpu256MibAndTheProjectKernelWithItsInitramfs() {
+        VmConfig c = build(null, BootSettings.Overrides.NONE);
+        assertEquals(1, c.vcpus());
+        assertEquals(256, c.memoryMib());
+        assertEquals(defaultKernel, c.kernel());
+        assertEquals(defaultInitramfs, c.initrd());
+        assertEquals(CpuTemplate.AUTO, c.cpuTemplate());
+        assertEquals(1, defaultCalls.get());
+    }
+
+    @Test void givenInitrdReplacesTheTestInitramfs() throws IOException {
+        VmConfig c = build(hac("[hardware]\ninitrd = \"init.cpio\"\n"), BootSettings.Overrides.NONE);
+        assertEquals(defaultKernel, c.kernel());
+        assertEquals(initrd, c.initrd());
+    }
+
+    @Test void namedKernelHasNoInitrdUnlessGiven() {
+        VmConfig c = build(null, flags(kernel, null, null));
+        assertNull(c.initrd());
+    }
+
+    @Test void unsupportedHypercoreKeysFailBeforeAnyKernelIsBuilt() throws IOException {
+        for (String[] kv : new String[][] {
+                {"drive = \"rootfs.ext4\"", "hardware.drive", "virtio-blk is not available in this version of jvmm"},
+                {"ref = \"docker.io/x\"", "hardware.ref", "not available in this version of jvmm"},
+                {"interface = \"ens2\"", "hardware.interface", "virtio-net is not available in this version of jvmm"}}) {
+            HacFile h = hac("[hardware]\n" + kv[0] + "\n");
+            HacFileException e = assertThrows(HacFileException.class, () -> build(h, BootSettings.Overrides.NONE));
+            assertEquals(kv[1], e.key());
+            assertTrue(e.getMessage().endsWith(kv[2]), e.getMessage());
+        }
+        assertEquals(0, defaultCalls.get());
+    }
+
+    @Test void validationErrorsFromTheFileNameTheHacKey() throws IOException {
+        HacFileException e = assertThrows(HacFileException.class,
+                () -> build(hac("[hardware]\ncores = 65\nkernel = \"vmlinux\"\n"), BootSettings.Overrides.NONE));
+        assertEquals("hardware.cores", e.key());
+        assertTrue(e.getMessage().endsWith("hardware.cores: must be between 1 and 64, got 65"), e.getMessage());
+
+        e = assertThrows(HacFileException.class,
+                () -> build(hac("[hardware]\nmemory = 8\nkernel = \"vmlinux\"\n"), BootSettings.Overrides.NONE));
+        assertEquals("hardware.memory", e.key());
+
+        e = assertThrows(HacFileException.class,
+                () -> build(hac("[hardware]\nkernel = \"missing-vmlinux\"\n"), BootSettings.Overrides.NONE));
+        assertEquals("hardware.kernel", e.key());
+        assertTrue(e.getMessage().endsWith("missing-vmlinux does not exist"), e.getMessage());
+
+        e = assertThrows(HacFileException.class,
+                () -> build(hac("[hardware]\nkernel = \"vmlinux\"\ninitrd = \".\"\n"), BootSettings.Overrides.NONE));
+        assertEquals("hardware.initrd", e.key());
+        assertTrue(e.getMessage().endsWith("is not a regular file"), e.getMessage());
+    }
+
+    @Test void moreMemoryThanTheHostHasNamesTheHacKey() throws IOException {
+        long hostMib = hostMemoryMib();
+        assumeTrue(hostMib > 0 && hostMib + 1 <= VmConfig.MAX_MEMORY_MIB, "host memory unknown or above 1 TiB");
+        HacFileException e = assertThrows(HacFileException.class, () -> build(
+                hac("[hardware]\nmemory = " + (hostMib + 1) + "\nkernel = \"vmlinux\"\n"), BootSettings.Overrides.NONE));
+        assertEquals("hardware.memory", e.key());
+        assertTrue(e.getMessage().contains("more than this host has"), e.getMessage());
+    }
+
+    @Test void validationErrorsFromFlagsNameTheFlag() throws IOException {
+        HacFile h = hac("[hardware]\ncores = 2\nkernel = \"vmlinux\"\n");
+        CliException e = assertThrows(CliException.class, () -> build(h, flags(null, 0, null)));
+        assertEquals(CliException.USAGE, e.status());
+        assertEquals("--cpus: must be between 1 and 64, got 0", e.getMessage());
+        e = assertThrows(CliException.class, () -> build(h, flags(dir.resolve("nope"), null, null)));
+        assertEquals("--kernel: " + dir.resolve("nope") + " does not exist", e.getMessage());
+        e = assertThrows(CliException.class, () -> build(null, flags(kernel, null, 1L << 30)));
+        assertTrue(e.getMessage().startsWith("--memory: must be between"), e.getMessage());
+    }
+
+    @Test void longCmdlineNamesItsOrigin() throws IOException {
+        String longLine = "x".repeat(3000);
+        HacFileException e = assertThrows(HacFileException.class, () -> build(
+                hac("[hardware]\nkernel = \"vmlinux\"\ncmdline = \"" + longLine + "\"\n"), BootSettings.Overrides.NONE));
+        assertEquals("hardware.cmdline", e.key());
+    }
+
+    private static long hostMemoryMib() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            if (line.startsWith("MemTotal:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+        }
+        fail("no MemTotal");
+        return -1;
+    }
+}

@@ -1,0 +1,106 @@
+package io.jvmm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Command-line handling through {@link Jvmm#run}: statuses and one-line errors, no VM needed. */
+class JvmmCliTest {
+    @TempDir Path dir;
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Jvmm.run(args, out, InputStream.nullInputStream(), new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+    }
+
+    private String err() { return errBytes.toString(StandardCharsets.UTF_8); }
+
+    private void assertOneLineError(String expectedStart) {
+        String e = err();
+        assertTrue(e.startsWith("jvmm: " + expectedStart), e);
+        assertEquals(1, e.lines().count(), "exactly one line, no stack trace: " + e);
+    }
+
+    @Test void versionPrintsAndSucceeds() {
+        assertEquals(0, run("--version"));
+        assertTrue(out.toString().startsWith("jvmm "), out.toString());
+    }
+
+    @Test void noCommandIsAUsageError() {
+        assertEquals(2, run());
+        assertTrue(err().contains("boot"), "lists the boot command: " + err());
+    }
+
+    @Test void bootHelpListsEveryFlag() {
+        assertEquals(0, run("boot", "--help"));
+        for (String flag : new String[] {"--hac", "--kernel", "--initrd", "--cmdline", "--cpus", "--memory", "--cpu-template"}) {
+            assertTrue(out.toString().contains(flag), flag);
+        }
+    }
+
+    @Test void unknownFlagSuggestsTheRightOne() {
+        assertEquals(2, run("boot", "--memroy", "512"));
+        assertOneLineError("Unknown option");
+        assertTrue(err().contains("did you mean --memory"), err());
+    }
+
+    @Test void nonNumericCpus() {
+        assertEquals(2, run("boot", "--kernel", "x", "--cpus", "two"));
+        assertOneLineError("Invalid value for option '--cpus': 'two' is not an int");
+    }
+
+    @Test void badCpuTemplate() {
+        assertEquals(2, run("boot", "--kernel", "x", "--cpu-template", "fast"));
+        assertOneLineError("Invalid value for option '--cpu-template': expected auto, host or pvm, got \"fast\"");
+    }
+
+    @Test void bootNeedsHacOrKernel() {
+        assertEquals(2, run("boot", "--cpus", "2"));
+        assertOneLineError("boot needs --hac FILE or --kernel PATH");
+    }
+
+    @Test void missingKernelFileNamesTheFlag() {
+        Path k = dir.resolve("vmlinux");
+        assertEquals(2, run("boot", "--kernel", k.toString()));
+        assertOneLineError("--kernel: " + k + " does not exist");
+    }
+
+    @Test void emptyKernelFlag() {
+        assertEquals(2, run("boot", "--kernel", ""));
+        assertOneLineError("--kernel: is empty");
+    }
+
+    @Test void badHacFileIsOneLineWithStatus2() throws IOException {
+        Path hac = Files.writeString(dir.resolve("hac.toml"), "[hardware]\nmemory = \"lots\"\n");
+        assertEquals(2, run("boot", "--hac", hac.toString()));
+        assertOneLineError(hac + ": hardware.memory: expected an integer (MiB), got string \"lots\"");
+    }
+
+    @Test void missingHacFile() {
+        assertEquals(2, run("boot", "--hac", dir.resolve("none.toml").toString()));
+        assertOneLineError(dir.resolve("none.toml") + ": no such file");
+    }
+
+    @Test void unsupportedDriveIsOneLine() throws IOException {
+        Path hac = Files.writeString(dir.resolve("hac.toml"), "[hardware]\ndrive = \"root.ext4\"\n");
+        assertEquals(2, run("boot", "--hac", hac.toString()));
+        assertOneLineError(hac + ": hardware.drive: virtio-blk is not available in this version of jvmm");
+    }
+
+    @Test void flagValueOverridesABadlyRangedFileValue() throws IOException {
+        // The file's 100 vCPUs would fail validation; --cpus replaces it, so the next error is the kernel's.
+        Path hac = Files.writeString(dir.resolve("hac.toml"), "[hardware]\ncores = 100\nkernel = \"nope\"\n");
+        assertEquals(2, run("boot", "--hac", hac.toString(), "--cpus", "1"));
+        assertOneLineError(hac + ": hardware.kernel: " + dir.resolve("nope") + " does not exist");
+    }
+}
