@@ -41,7 +41,8 @@ public final class Kvm implements AutoCloseable {
 
         private static String probe() {
             if (!Files.exists(Path.of(DEVICE))) return DEVICE + " does not exist";
-            try (Kvm kvm = open()) {
+            try {
+                open().close();
                 return null;
             } catch (NativeException | LinkageError e) {
                 return e.getMessage();

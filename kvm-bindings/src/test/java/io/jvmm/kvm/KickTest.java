@@ -17,7 +17,7 @@ class KickTest {
     @BeforeAll
     static void kvm() { assumeTrue(Kvm.isAvailable(), Kvm.unavailabilityCause()); }
 
-    /** Runs on a platform thread until run() returns something other than... the first exit, returned with its time. */
+    /** One run() on a fresh platform thread bound to the vCPU; completes with that run's exit. */
     private static CompletableFuture<VcpuExit> runOnce(VcpuFd vcpu) {
         CompletableFuture<VcpuExit> result = new CompletableFuture<>();
         Thread.ofPlatform().name("jvmm-vcpu-test").start(() -> {

@@ -53,6 +53,7 @@ class KvmTest {
     @Test
     void sameVcpuIdTwiceFailsWithEexistNamingTheIoctl() {
         try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm(); VcpuFd vcpu = vm.createVcpu(0)) {
+            assertEquals(0, vcpu.id());
             KvmException e = assertThrows(KvmException.class, () -> vm.createVcpu(0));
             assertEquals(Ioctl.KVM_CREATE_VCPU, e.ioctl());
             assertEquals(Errno.EEXIST, e.errno());
