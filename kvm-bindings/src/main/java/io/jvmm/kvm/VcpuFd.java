@@ -132,7 +132,9 @@ public final class VcpuFd implements AutoCloseable {
         synchronized (lock) {
             if (closed) return;
             BYTE.setVolatile(kvmRun, IMMEDIATE_EXIT_OFFSET, (byte) 1);
-            if (boundThread != null && boundThread.isAlive()) {
+            // A thread kicking itself is not inside KVM_RUN: immediate_exit alone stops it.
+            if (boundThread != null && boundThread != Thread.currentThread() && boundThread.isAlive()) {
+                KickSignal.ensureInstalled();
                 try {
                     Libc.pthreadKill(boundPthread, KickSignal.number());
                 } catch (io.jvmm.kvm.sys.NativeException e) {

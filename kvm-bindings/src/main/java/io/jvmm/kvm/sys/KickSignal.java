@@ -21,17 +21,30 @@ import java.lang.foreign.MemorySegment;
  */
 public final class KickSignal {
     private static final int OFFSET_FROM_SIGRTMIN = 6;
-    private static int signal;        // 0 until installed
+    private static int signal;        // 0 until first asked for
+    private static boolean installed;
     private static MemorySegment handlerPage;
 
-    /** The signal number (SIGRTMIN+6), installing the handler on first use. */
+    /** The signal number (SIGRTMIN+6). Does not install the handler: see {@link #ensureInstalled()}. */
     public static synchronized int number() {
-        if (signal == 0) install();
+        if (signal == 0) signal = Libc.sigrtmin() + OFFSET_FROM_SIGRTMIN;
         return signal;
     }
 
+    /**
+     * Installs the handler if it is not yet: call before sending the signal. Done on first use
+     * rather than at start-up because a VM whose vCPUs are never kicked (a single vCPU that ends by
+     * itself) then never pays for linking sigaction and mprotect.
+     */
+    public static synchronized void ensureInstalled() {
+        if (!installed) {
+            install();
+            installed = true;
+        }
+    }
+
     private static void install() {
-        int sig = Libc.sigrtmin() + OFFSET_FROM_SIGRTMIN;
+        int sig = number();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment old = arena.allocate(Libc.SIGACTION);
             Libc.sigaction(sig, MemorySegment.NULL, old);
@@ -51,7 +64,6 @@ public final class KickSignal {
             Libc.sigaction(sig, act, MemorySegment.NULL);
             handlerPage = page;
         }
-        signal = sig;
     }
 
     /**

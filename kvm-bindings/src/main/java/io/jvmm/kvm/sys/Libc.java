@@ -56,58 +56,60 @@ public final class Libc {
     /** glibc's {@code sigset_t}: 1024 bits. */
     public static final long SIGSET_SIZE = 128;
 
+    // Each handle lives in its own holder class so it is linked on first use: linking a downcall
+    // costs milliseconds at start-up, and a VM boot needs fewer than half of them.
     // int open(const char *path, int flags, ...); man 2 open
-    private static final MethodHandle open$mh = handle("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final class open$ { static final MethodHandle mh = handle("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2)); }
     // int close(int fd); man 2 close
-    private static final MethodHandle close$mh = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final class close$ { static final MethodHandle mh = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT)); }
     // int ioctl(int fd, unsigned long request, ...); man 2 ioctl. Never "critical": KVM_RUN blocks.
-    private static final MethodHandle ioctlPtr$mh = handle("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle ioctlLong$mh = handle("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+    private static final class ioctlPtr$ { static final MethodHandle mh = handle("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2)); }
+    private static final class ioctlLong$ { static final MethodHandle mh = handle("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2)); }
     // void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset); man 2 mmap
-    private static final MethodHandle mmap$mh = handle("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final class mmap$ { static final MethodHandle mh = handle("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG)); }
     // int munmap(void *addr, size_t length); man 2 munmap
-    private static final MethodHandle munmap$mh = handle("munmap",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final class munmap$ { static final MethodHandle mh = handle("munmap",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG)); }
     // int mprotect(void *addr, size_t len, int prot); man 2 mprotect
-    private static final MethodHandle mprotect$mh = handle("mprotect",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final class mprotect$ { static final MethodHandle mh = handle("mprotect",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)); }
     // int madvise(void *addr, size_t length, int advice); man 2 madvise
-    private static final MethodHandle madvise$mh = handle("madvise",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final class madvise$ { static final MethodHandle mh = handle("madvise",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)); }
     // int eventfd(unsigned int initval, int flags); man 2 eventfd
-    private static final MethodHandle eventfd$mh = handle("eventfd",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final class eventfd$ { static final MethodHandle mh = handle("eventfd",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT)); }
     // ssize_t read(int fd, void *buf, size_t count); man 2 read
-    private static final MethodHandle read$mh = handle("read",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final class read$ { static final MethodHandle mh = handle("read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)); }
     // ssize_t write(int fd, const void *buf, size_t count); man 2 write
-    private static final MethodHandle write$mh = handle("write",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final class write$ { static final MethodHandle mh = handle("write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)); }
     // pthread_t pthread_self(void); man 3 pthread_self (pthread_t is unsigned long on glibc)
-    private static final MethodHandle pthread_self$mh = LINKER.downcallHandle(find("pthread_self"),
-            FunctionDescriptor.of(JAVA_LONG));
+    private static final class pthread_self$ { static final MethodHandle mh = LINKER.downcallHandle(find("pthread_self"),
+            FunctionDescriptor.of(JAVA_LONG)); }
     // int pthread_kill(pthread_t thread, int sig); returns the error, does not set errno
-    private static final MethodHandle pthread_kill$mh = LINKER.downcallHandle(find("pthread_kill"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final class pthread_kill$ { static final MethodHandle mh = LINKER.downcallHandle(find("pthread_kill"),
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT)); }
     // int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset); returns the error
-    private static final MethodHandle pthread_sigmask$mh = LINKER.downcallHandle(find("pthread_sigmask"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final class pthread_sigmask$ { static final MethodHandle mh = LINKER.downcallHandle(find("pthread_sigmask"),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS)); }
     // int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact); man 2 sigaction
-    private static final MethodHandle sigaction$mh = handle("sigaction",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final class sigaction$ { static final MethodHandle mh = handle("sigaction",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS)); }
     // int __libc_current_sigrtmin(void): glibc reserves the first RT signals for itself
-    private static final MethodHandle sigrtmin$mh = LINKER.downcallHandle(find("__libc_current_sigrtmin"),
-            FunctionDescriptor.of(JAVA_INT));
+    private static final class sigrtmin$ { static final MethodHandle mh = LINKER.downcallHandle(find("__libc_current_sigrtmin"),
+            FunctionDescriptor.of(JAVA_INT)); }
     // pid_t getpid(void); man 2 getpid
-    private static final MethodHandle getpid$mh = LINKER.downcallHandle(find("getpid"),
-            FunctionDescriptor.of(JAVA_INT));
+    private static final class getpid$ { static final MethodHandle mh = LINKER.downcallHandle(find("getpid"),
+            FunctionDescriptor.of(JAVA_INT)); }
     // char *strerror(int errnum); man 3 strerror (only for errno values Errno does not know)
-    private static final MethodHandle strerror$mh = LINKER.downcallHandle(find("strerror"),
-            FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final class strerror$ { static final MethodHandle mh = LINKER.downcallHandle(find("strerror"),
+            FunctionDescriptor.of(ADDRESS, JAVA_INT)); }
 
     private static MemorySegment find(String name) {
         return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
@@ -129,7 +131,7 @@ public final class Libc {
     public static int open(String path, int flags) {
         int fd;
         try (Arena arena = Arena.ofConfined()) {
-            fd = (int) open$mh.invokeExact(state(), arena.allocateFrom(path), flags, 0);
+            fd = (int) open$.mh.invokeExact(state(), arena.allocateFrom(path), flags, 0);
         } catch (Throwable t) {
             throw new AssertionError(t); // a downcall does not throw
         }
@@ -141,7 +143,7 @@ public final class Libc {
     public static void close(int fd) {
         int rc;
         try {
-            rc = (int) close$mh.invokeExact(state(), fd);
+            rc = (int) close$.mh.invokeExact(state(), fd);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -151,7 +153,7 @@ public final class Libc {
     /** {@code ioctl(fd, request, arg)} with a pointer; returns the raw result, errno in {@link #lastErrno()}. */
     public static int ioctl(int fd, long request, MemorySegment arg) {
         try {
-            return (int) ioctlPtr$mh.invokeExact(state(), fd, request, arg);
+            return (int) ioctlPtr$.mh.invokeExact(state(), fd, request, arg);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -160,7 +162,7 @@ public final class Libc {
     /** {@code ioctl(fd, request, arg)} with an integer; returns the raw result, errno in {@link #lastErrno()}. */
     public static int ioctl(int fd, long request, long arg) {
         try {
-            return (int) ioctlLong$mh.invokeExact(state(), fd, request, arg);
+            return (int) ioctlLong$.mh.invokeExact(state(), fd, request, arg);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -170,7 +172,7 @@ public final class Libc {
     public static MemorySegment mmap(MemorySegment addr, long length, int prot, int flags, int fd, long offset) {
         MemorySegment result;
         try {
-            result = (MemorySegment) mmap$mh.invokeExact(state(), addr, length, prot, flags, fd, offset);
+            result = (MemorySegment) mmap$.mh.invokeExact(state(), addr, length, prot, flags, fd, offset);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -184,7 +186,7 @@ public final class Libc {
     public static void munmap(MemorySegment addr, long length) {
         int rc;
         try {
-            rc = (int) munmap$mh.invokeExact(state(), addr, length);
+            rc = (int) munmap$.mh.invokeExact(state(), addr, length);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -195,7 +197,7 @@ public final class Libc {
     public static void mprotect(MemorySegment addr, long length, int prot) {
         int rc;
         try {
-            rc = (int) mprotect$mh.invokeExact(state(), addr, length, prot);
+            rc = (int) mprotect$.mh.invokeExact(state(), addr, length, prot);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -206,7 +208,7 @@ public final class Libc {
     public static void madvise(MemorySegment addr, long length, int advice) {
         int rc;
         try {
-            rc = (int) madvise$mh.invokeExact(state(), addr, length, advice);
+            rc = (int) madvise$.mh.invokeExact(state(), addr, length, advice);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -217,7 +219,7 @@ public final class Libc {
     public static int eventfd(int initval, int flags) {
         int fd;
         try {
-            fd = (int) eventfd$mh.invokeExact(state(), initval, flags);
+            fd = (int) eventfd$.mh.invokeExact(state(), initval, flags);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -229,7 +231,7 @@ public final class Libc {
     public static long read(int fd, MemorySegment buf) {
         long n;
         try {
-            n = (long) read$mh.invokeExact(state(), fd, buf, buf.byteSize());
+            n = (long) read$.mh.invokeExact(state(), fd, buf, buf.byteSize());
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -241,7 +243,7 @@ public final class Libc {
     public static long write(int fd, MemorySegment buf) {
         long n;
         try {
-            n = (long) write$mh.invokeExact(state(), fd, buf, buf.byteSize());
+            n = (long) write$.mh.invokeExact(state(), fd, buf, buf.byteSize());
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -252,7 +254,7 @@ public final class Libc {
     /** The calling thread's pthread handle. */
     public static long pthreadSelf() {
         try {
-            return (long) pthread_self$mh.invokeExact();
+            return (long) pthread_self$.mh.invokeExact();
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -262,7 +264,7 @@ public final class Libc {
     public static void pthreadKill(long thread, int signal) {
         int err;
         try {
-            err = (int) pthread_kill$mh.invokeExact(thread, signal);
+            err = (int) pthread_kill$.mh.invokeExact(thread, signal);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -273,7 +275,7 @@ public final class Libc {
     public static void pthreadSigmask(int how, MemorySegment set, MemorySegment oldset) {
         int err;
         try {
-            err = (int) pthread_sigmask$mh.invokeExact(how, set, oldset);
+            err = (int) pthread_sigmask$.mh.invokeExact(how, set, oldset);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -284,7 +286,7 @@ public final class Libc {
     public static void sigaction(int signal, MemorySegment act, MemorySegment oldact) {
         int rc;
         try {
-            rc = (int) sigaction$mh.invokeExact(state(), signal, act, oldact);
+            rc = (int) sigaction$.mh.invokeExact(state(), signal, act, oldact);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -294,7 +296,7 @@ public final class Libc {
     /** The first real-time signal glibc leaves to applications (SIGRTMIN). */
     public static int sigrtmin() {
         try {
-            return (int) sigrtmin$mh.invokeExact();
+            return (int) sigrtmin$.mh.invokeExact();
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -303,7 +305,7 @@ public final class Libc {
     /** The process id. */
     public static int getpid() {
         try {
-            return (int) getpid$mh.invokeExact();
+            return (int) getpid$.mh.invokeExact();
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -313,7 +315,7 @@ public final class Libc {
     public static String strerror(int errno) {
         MemorySegment text;
         try {
-            text = (MemorySegment) strerror$mh.invokeExact(errno);
+            text = (MemorySegment) strerror$.mh.invokeExact(errno);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
