@@ -104,11 +104,10 @@ public final class Vm implements AutoCloseable {
         ram = GuestRam.allocate(config.memoryBytes());
         ram.registerWith(vmFd);
 
-        boolean pvmHost = CpuTemplate.hostIsPvm();
-        kernelCmdline = KernelCmdline.build(config, pvmHost);
+        CpuTemplate template = config.cpuTemplate().resolve();
+        kernelCmdline = KernelCmdline.build(config, CpuTemplate.hostIsPvm(), template);
         BootState boot = KernelBoot.load(ram.memory(), config.kernel(), config.initrd(), kernelCmdline, config.vcpus());
 
-        CpuTemplate template = config.cpuTemplate().resolve();
         List<CpuidEntry> supported = List.of(kvm.supportedCpuid());
         for (int i = 0; i < config.vcpus(); i++) {
             VcpuFd vcpu = vmFd.createVcpu(i);
