@@ -46,7 +46,7 @@ public final class VcpuFd implements AutoCloseable {
     private final Object lock = new Object();
     private boolean closed;          // guarded by lock
     private Thread boundThread;      // guarded by lock
-    private long boundPthread;       // guarded by lock
+    private int boundTid;            // guarded by lock; kernel thread id
 
     VcpuFd(int id, int fd, int mmapSize) {
         if (mmapSize < KvmRun.LAYOUT.byteSize()) {
@@ -104,13 +104,13 @@ public final class VcpuFd implements AutoCloseable {
         KickSignal.unblockForCurrentThread();
         synchronized (lock) {
             boundThread = Thread.currentThread();
-            boundPthread = Libc.pthreadSelf();
+            boundTid = Libc.gettid();
         }
     }
 
     /**
      * Forgets the bound thread if it is the caller. The vCPU thread calls this before it ends (in a
-     * finally block), so a later kick never signals a pthread that no longer exists.
+     * finally block), so a later kick never signals a thread that no longer exists.
      */
     public void unbindThread() {
         synchronized (lock) {
@@ -118,7 +118,7 @@ public final class VcpuFd implements AutoCloseable {
             // silently disarm the kick for the thread that has bound since.
             if (boundThread == Thread.currentThread()) {
                 boundThread = null;
-                boundPthread = 0;
+                boundTid = 0;
             }
         }
     }
@@ -136,7 +136,7 @@ public final class VcpuFd implements AutoCloseable {
             if (boundThread != null && boundThread != Thread.currentThread() && boundThread.isAlive()) {
                 KickSignal.ensureInstalled();
                 try {
-                    Libc.pthreadKill(boundPthread, KickSignal.number());
+                    Libc.tgkill(boundTid, KickSignal.number());
                 } catch (io.jvmm.kvm.sys.NativeException e) {
                     if (e.errno() != Errno.ESRCH) throw e; // the thread just ended: nothing left to kick
                 }

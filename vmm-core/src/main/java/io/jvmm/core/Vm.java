@@ -47,7 +47,10 @@ import java.util.concurrent.atomic.LongAdder;
  * threads, even while a guest spins without ever exiting.
  */
 public final class Vm implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Vm.class.getName());
+    /** Looked up on first use: System.getLogger bootstraps java.util.logging (~10 ms at start-up). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(Vm.class.getName());
+    }
     /** KVM_CREATE_PIT2 flag: the in-kernel PIT also answers the speaker port 0x61. */
     private static final int KVM_PIT_SPEAKER_DUMMY = 1;
     private static final long JOIN_MILLIS = 5_000;
@@ -96,7 +99,7 @@ public final class Vm implements AutoCloseable {
             vmFd.setIdentityMapAddr(Layout.KVM_IDENTITY_MAP);
         } catch (KvmException e) {
             // Only VMX without unrestricted guest needs it; other backends may refuse the call.
-            LOG.log(Level.DEBUG, "KVM_SET_IDENTITY_MAP_ADDR not accepted: {0}", e.getMessage());
+            Log.LOG.log(Level.DEBUG, "KVM_SET_IDENTITY_MAP_ADDR not accepted: {0}", e.getMessage());
         }
         vmFd.createIrqchip();
         vmFd.createPit2(KVM_PIT_SPEAKER_DUMMY);
@@ -217,12 +220,13 @@ public final class Vm implements AutoCloseable {
         closed = true;
         end(new VmExit.Stopped("closed"));
         boolean allJoined = true;
+        // end() has kicked every vCPU when the VM ended; kicking again here would only signal
+        // threads already on their way out (and link sigaction for nothing).
         for (VcpuThread t : vcpuThreads) {
-            t.kick();
             try {
                 if (!t.join(JOIN_MILLIS)) {
                     allJoined = false;
-                    LOG.log(Level.ERROR, "a vCPU thread did not stop within {0} ms; leaking its resources", JOIN_MILLIS);
+                    Log.LOG.log(Level.ERROR, "a vCPU thread did not stop within {0} ms; leaking its resources", JOIN_MILLIS);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -242,7 +246,7 @@ public final class Vm implements AutoCloseable {
         try {
             c.close();
         } catch (Exception e) {
-            LOG.log(Level.WARNING, "while closing the VM: {0}", e.toString());
+            Log.LOG.log(Level.WARNING, "while closing the VM: {0}", e.toString());
         }
     }
 }

@@ -76,7 +76,7 @@ public final class KickSignal {
             MemorySegment set = arena.allocate(Libc.SIGSET_SIZE, 8);
             int bit = sig - 1;
             set.set(JAVA_LONG, (bit / 64) * 8L, 1L << (bit % 64));
-            Libc.pthreadSigmask(Libc.SIG_UNBLOCK, set, MemorySegment.NULL);
+            Libc.sigprocmask(Libc.SIG_UNBLOCK, set, MemorySegment.NULL);
         }
     }
 

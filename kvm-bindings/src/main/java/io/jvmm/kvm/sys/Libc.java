@@ -15,8 +15,9 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The libc functions jvmm needs, as FFM downcalls. Every handle captures errno into a segment
- * owned by the calling thread, so concurrent vCPU threads never see each other's errno.
+ * The libc functions jvmm needs, as FFM downcalls: system calls through glibc's {@code syscall(2)},
+ * a few glibc functions directly. Every handle captures errno into a segment owned by the calling
+ * thread, so concurrent vCPU threads never see each other's errno.
  *
  * <p>Functions that have no "normal" failure throw {@link NativeException} naming the call.
  * {@link #ioctl} returns the raw result instead and leaves the errno in {@link #lastErrno()},
@@ -56,60 +57,44 @@ public final class Libc {
     /** glibc's {@code sigset_t}: 1024 bits. */
     public static final long SIGSET_SIZE = 128;
 
-    // Each handle lives in its own holder class so it is linked on first use: linking a downcall
-    // costs milliseconds at start-up, and a VM boot needs fewer than half of them.
-    // int open(const char *path, int flags, ...); man 2 open
-    private static final class open$ { static final MethodHandle mh = handle("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2)); }
-    // int close(int fd); man 2 close
-    private static final class close$ { static final MethodHandle mh = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT)); }
-    // int ioctl(int fd, unsigned long request, ...); man 2 ioctl. Never "critical": KVM_RUN blocks.
-    private static final class ioctlPtr$ { static final MethodHandle mh = handle("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2)); }
-    private static final class ioctlLong$ { static final MethodHandle mh = handle("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2)); }
-    // void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset); man 2 mmap
-    private static final class mmap$ { static final MethodHandle mh = handle("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG)); }
-    // int munmap(void *addr, size_t length); man 2 munmap
-    private static final class munmap$ { static final MethodHandle mh = handle("munmap",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG)); }
-    // int mprotect(void *addr, size_t len, int prot); man 2 mprotect
-    private static final class mprotect$ { static final MethodHandle mh = handle("mprotect",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)); }
-    // int madvise(void *addr, size_t length, int advice); man 2 madvise
-    private static final class madvise$ { static final MethodHandle mh = handle("madvise",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)); }
-    // int eventfd(unsigned int initval, int flags); man 2 eventfd
-    private static final class eventfd$ { static final MethodHandle mh = handle("eventfd",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT)); }
-    // ssize_t read(int fd, void *buf, size_t count); man 2 read
-    private static final class read$ { static final MethodHandle mh = handle("read",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)); }
-    // ssize_t write(int fd, const void *buf, size_t count); man 2 write
-    private static final class write$ { static final MethodHandle mh = handle("write",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)); }
-    // pthread_t pthread_self(void); man 3 pthread_self (pthread_t is unsigned long on glibc)
-    private static final class pthread_self$ { static final MethodHandle mh = LINKER.downcallHandle(find("pthread_self"),
-            FunctionDescriptor.of(JAVA_LONG)); }
-    // int pthread_kill(pthread_t thread, int sig); returns the error, does not set errno
-    private static final class pthread_kill$ { static final MethodHandle mh = LINKER.downcallHandle(find("pthread_kill"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT)); }
-    // int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset); returns the error
-    private static final class pthread_sigmask$ { static final MethodHandle mh = LINKER.downcallHandle(find("pthread_sigmask"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS)); }
+    /*
+     * Almost every call goes through one downcall, glibc's syscall(2), with all arguments as longs:
+     * each distinct FunctionDescriptor costs its own stub and lambda forms, several milliseconds
+     * apiece in a fresh JVM, and a VM boot would otherwise link nine of them. syscall() still sets
+     * errno, which the handle captures. The methods below stay typed; only this file knows numbers.
+     * Functions that are not system calls (sigaction needs glibc's restorer trampoline) or are
+     * rarely used keep their own lazily linked handle.
+     */
+    private static final class syscall$ { static final MethodHandle mh = handle("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1)); }
+    // x86-64 system call numbers (asm/unistd_64.h)
+    private static final long SYS_READ = 0, SYS_WRITE = 1, SYS_CLOSE = 3, SYS_MMAP = 9, SYS_MPROTECT = 10,
+            SYS_MUNMAP = 11, SYS_RT_SIGPROCMASK = 14, SYS_IOCTL = 16, SYS_MADVISE = 28, SYS_GETPID = 39,
+            SYS_GETTID = 186, SYS_TGKILL = 234, SYS_OPENAT = 257, SYS_EVENTFD2 = 290;
+    private static final long AT_FDCWD = -100;
+    /** The kernel's sigset_t is 64 bits; glibc's larger one starts with it. */
+    private static final long KERNEL_SIGSET_SIZE = 8;
+
     // int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact); man 2 sigaction
     private static final class sigaction$ { static final MethodHandle mh = handle("sigaction",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS)); }
     // int __libc_current_sigrtmin(void): glibc reserves the first RT signals for itself
     private static final class sigrtmin$ { static final MethodHandle mh = LINKER.downcallHandle(find("__libc_current_sigrtmin"),
             FunctionDescriptor.of(JAVA_INT)); }
-    // pid_t getpid(void); man 2 getpid
-    private static final class getpid$ { static final MethodHandle mh = LINKER.downcallHandle(find("getpid"),
-            FunctionDescriptor.of(JAVA_INT)); }
     // char *strerror(int errnum); man 3 strerror (only for errno values Errno does not know)
     private static final class strerror$ { static final MethodHandle mh = LINKER.downcallHandle(find("strerror"),
             FunctionDescriptor.of(ADDRESS, JAVA_INT)); }
+
+    private static long syscall(long nr, long a, long b, long c, long d, long e, long f) {
+        try {
+            return (long) syscall$.mh.invokeExact(state(), nr, a, b, c, d, e, f);
+        } catch (Throwable t) {
+            throw new AssertionError(t); // a downcall does not throw
+        }
+    }
+
+    private static long syscall(long nr, long a, long b, long c) { return syscall(nr, a, b, c, 0, 0, 0); }
 
     private static MemorySegment find(String name) {
         return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
@@ -129,157 +114,95 @@ public final class Libc {
 
     /** Opens {@code path}; returns the fd. */
     public static int open(String path, int flags) {
-        int fd;
+        long fd;
         try (Arena arena = Arena.ofConfined()) {
-            fd = (int) open$.mh.invokeExact(state(), arena.allocateFrom(path), flags, 0);
-        } catch (Throwable t) {
-            throw new AssertionError(t); // a downcall does not throw
+            fd = syscall(SYS_OPENAT, AT_FDCWD, arena.allocateFrom(path).address(), flags);
         }
         if (fd < 0) throw new NativeException("open(" + path + ")", lastErrno());
-        return fd;
+        return (int) fd;
     }
 
     /** Closes {@code fd}. */
     public static void close(int fd) {
-        int rc;
-        try {
-            rc = (int) close$.mh.invokeExact(state(), fd);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (rc < 0) throw new NativeException("close(" + fd + ")", lastErrno());
+        if (syscall(SYS_CLOSE, fd, 0, 0) < 0) throw new NativeException("close(" + fd + ")", lastErrno());
     }
 
     /** {@code ioctl(fd, request, arg)} with a pointer; returns the raw result, errno in {@link #lastErrno()}. */
     public static int ioctl(int fd, long request, MemorySegment arg) {
-        try {
-            return (int) ioctlPtr$.mh.invokeExact(state(), fd, request, arg);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        return (int) syscall(SYS_IOCTL, fd, request, arg.address());
     }
 
     /** {@code ioctl(fd, request, arg)} with an integer; returns the raw result, errno in {@link #lastErrno()}. */
     public static int ioctl(int fd, long request, long arg) {
-        try {
-            return (int) ioctlLong$.mh.invokeExact(state(), fd, request, arg);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        return (int) syscall(SYS_IOCTL, fd, request, arg);
     }
 
     /** Maps memory; returns a zero-length segment at the mapping's address (callers reinterpret it). */
     public static MemorySegment mmap(MemorySegment addr, long length, int prot, int flags, int fd, long offset) {
-        MemorySegment result;
-        try {
-            result = (MemorySegment) mmap$.mh.invokeExact(state(), addr, length, prot, flags, fd, offset);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (result.address() == -1L) { // MAP_FAILED
+        long result = syscall(SYS_MMAP, addr.address(), length, prot, flags, fd, offset);
+        if (result == -1L) { // MAP_FAILED
             throw new NativeException("mmap(length=" + length + ", fd=" + fd + ")", lastErrno());
         }
-        return result;
+        return MemorySegment.ofAddress(result);
     }
 
     /** Unmaps {@code length} bytes at {@code addr}. */
     public static void munmap(MemorySegment addr, long length) {
-        int rc;
-        try {
-            rc = (int) munmap$.mh.invokeExact(state(), addr, length);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+        if (syscall(SYS_MUNMAP, addr.address(), length, 0) < 0) {
+            throw new NativeException("munmap(length=" + length + ")", lastErrno());
         }
-        if (rc < 0) throw new NativeException("munmap(length=" + length + ")", lastErrno());
     }
 
     /** Changes the protection of {@code length} bytes at {@code addr}. */
     public static void mprotect(MemorySegment addr, long length, int prot) {
-        int rc;
-        try {
-            rc = (int) mprotect$.mh.invokeExact(state(), addr, length, prot);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+        if (syscall(SYS_MPROTECT, addr.address(), length, prot) < 0) {
+            throw new NativeException("mprotect(length=" + length + ")", lastErrno());
         }
-        if (rc < 0) throw new NativeException("mprotect(length=" + length + ")", lastErrno());
     }
 
     /** Gives the kernel advice about {@code length} bytes at {@code addr}. */
     public static void madvise(MemorySegment addr, long length, int advice) {
-        int rc;
-        try {
-            rc = (int) madvise$.mh.invokeExact(state(), addr, length, advice);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+        if (syscall(SYS_MADVISE, addr.address(), length, advice) < 0) {
+            throw new NativeException("madvise(advice=" + advice + ")", lastErrno());
         }
-        if (rc < 0) throw new NativeException("madvise(advice=" + advice + ")", lastErrno());
     }
 
     /** Creates an eventfd; returns its fd. */
     public static int eventfd(int initval, int flags) {
-        int fd;
-        try {
-            fd = (int) eventfd$.mh.invokeExact(state(), initval, flags);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        long fd = syscall(SYS_EVENTFD2, initval, flags, 0);
         if (fd < 0) throw new NativeException("eventfd", lastErrno());
-        return fd;
+        return (int) fd;
     }
 
     /** Reads up to {@code buf.byteSize()} bytes; returns the count read (0 at end of file). */
     public static long read(int fd, MemorySegment buf) {
-        long n;
-        try {
-            n = (long) read$.mh.invokeExact(state(), fd, buf, buf.byteSize());
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        long n = syscall(SYS_READ, fd, buf.address(), buf.byteSize());
         if (n < 0) throw new NativeException("read(" + fd + ")", lastErrno());
         return n;
     }
 
     /** Writes {@code buf}; returns the count written. */
     public static long write(int fd, MemorySegment buf) {
-        long n;
-        try {
-            n = (long) write$.mh.invokeExact(state(), fd, buf, buf.byteSize());
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        long n = syscall(SYS_WRITE, fd, buf.address(), buf.byteSize());
         if (n < 0) throw new NativeException("write(" + fd + ")", lastErrno());
         return n;
     }
 
-    /** The calling thread's pthread handle. */
-    public static long pthreadSelf() {
-        try {
-            return (long) pthread_self$.mh.invokeExact();
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+    /** The calling thread's kernel thread id. */
+    public static int gettid() { return (int) syscall(SYS_GETTID, 0, 0, 0); }
+
+    /** Sends {@code signal} to thread {@code tid} of this process. */
+    public static void tgkill(int tid, int signal) {
+        if (syscall(SYS_TGKILL, getpid(), tid, signal) < 0) {
+            throw new NativeException("tgkill(" + tid + ", signal " + signal + ")", lastErrno());
         }
     }
 
-    /** Sends {@code signal} to {@code thread}, a value from {@link #pthreadSelf()} of a live thread. */
-    public static void pthreadKill(long thread, int signal) {
-        int err;
-        try {
-            err = (int) pthread_kill$.mh.invokeExact(thread, signal);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+    /** {@code sigprocmask(how, set, oldset)} for the calling thread (glibc's sigset_t); either set may be NULL. */
+    public static void sigprocmask(int how, MemorySegment set, MemorySegment oldset) {
+        if (syscall(SYS_RT_SIGPROCMASK, how, set.address(), oldset.address(), KERNEL_SIGSET_SIZE, 0, 0) < 0) {
+            throw new NativeException("rt_sigprocmask", lastErrno());
         }
-        if (err != 0) throw new NativeException("pthread_kill(signal " + signal + ")", err);
-    }
-
-    /** {@code pthread_sigmask(how, set, oldset)} for the calling thread; either set may be NULL. */
-    public static void pthreadSigmask(int how, MemorySegment set, MemorySegment oldset) {
-        int err;
-        try {
-            err = (int) pthread_sigmask$.mh.invokeExact(how, set, oldset);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (err != 0) throw new NativeException("pthread_sigmask", err);
     }
 
     /** {@code sigaction(signal, act, oldact)}; either struct ({@link #SIGACTION}) may be NULL. */
@@ -303,13 +226,7 @@ public final class Libc {
     }
 
     /** The process id. */
-    public static int getpid() {
-        try {
-            return (int) getpid$.mh.invokeExact();
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
+    public static int getpid() { return (int) syscall(SYS_GETPID, 0, 0, 0); }
 
     /** libc's text for {@code errno}. */
     public static String strerror(int errno) {
