@@ -81,9 +81,10 @@ final class VmSession {
         } catch (LoaderException e) {
             // A kernel that is not a kernel is the user's input, not a VMM failure.
             String msg = e.getMessage();
-            String file = config.kernel().toString();
-            throw CliException.usage(msg != null && msg.contains(config.kernel().getFileName().toString())
-                    ? msg : "kernel " + file + ": " + msg);
+            boolean initrd = e.reason() == LoaderException.Reason.INITRD_DOES_NOT_FIT && config.initrd() != null;
+            java.nio.file.Path file = initrd ? config.initrd() : config.kernel();
+            throw CliException.usage(msg != null && msg.contains(file.getFileName().toString())
+                    ? msg : (initrd ? "initrd " : "kernel ") + file + ": " + msg);
         } catch (RuntimeException e) {
             throw CliException.runtime(e.getMessage() != null ? e.getMessage() : e.toString());
         }

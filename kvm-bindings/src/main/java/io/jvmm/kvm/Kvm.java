@@ -37,16 +37,17 @@ public final class Kvm implements AutoCloseable {
 
     /** Why KVM cannot be used here, probed once; null when it can. */
     private static final class Probe {
-        static final String CAUSE = probe();
+        static final String CAUSE = probe(DEVICE);
+    }
 
-        private static String probe() {
-            if (!Files.exists(Path.of(DEVICE))) return DEVICE + " does not exist";
-            try {
-                open().close();
-                return null;
-            } catch (NativeException | LinkageError e) {
-                return e.getMessage();
-            }
+    /** Why {@code device} cannot serve as /dev/kvm, or null when it can. */
+    static String probe(String device) {
+        if (!Files.exists(Path.of(device))) return device + " does not exist";
+        try {
+            open(device).close();
+            return null;
+        } catch (NativeException | LinkageError e) {
+            return e.getMessage();
         }
     }
 
@@ -57,8 +58,10 @@ public final class Kvm implements AutoCloseable {
     public static String unavailabilityCause() { return Probe.CAUSE; }
 
     /** Opens /dev/kvm (O_RDWR|O_CLOEXEC) and checks the API version. */
-    public static Kvm open() {
-        int fd = Libc.open(DEVICE, Libc.O_RDWR | Libc.O_CLOEXEC);
+    public static Kvm open() { return open(DEVICE); }
+
+    static Kvm open(String device) {
+        int fd = Libc.open(device, Libc.O_RDWR | Libc.O_CLOEXEC);
         Kvm kvm = new Kvm(fd);
         try {
             int version = kvm.apiVersion();
