@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs jvmm's benchmarks from the repository root. Builds what it needs first.
+#   benchmarks/run.sh floor [runs]   ./jvmm boot vs QEMU microvm, hello probe, process start to exit
+#   benchmarks/run.sh exits [runs]   µs per PIO and MMIO exit (pio-loop/mmio-loop), jvmm vs QEMU
+#   benchmarks/run.sh linux [runs]   Linux boot to the init's first line, jvmm vs QEMU (slow here)
+#   benchmarks/run.sh jmh [args]     JMH: the embedded floor (Vm create+start+exit+close in a running JVM)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/find-jdk.sh
+jvmm_find_jdk || exit 1
+export PATH="$JAVA_HOME/bin:$PATH"
+command -v qemu-system-x86_64 >/dev/null || { echo "run.sh: needs qemu-system-x86 (apt-get install qemu-system-x86)" >&2; exit 1; }
+./jvmm --version >/dev/null            # jars and AOT cache up to date before anything is timed
+mvn -q -B -ntp package -DskipTests -pl benchmarks -am >/dev/null
+what=${1:-floor}; shift || true
+jar=benchmarks/target/benchmarks.jar
+case "$what" in
+  jmh) exec java --enable-native-access=ALL-UNNAMED -Djvmm.probes.dir="$PWD/probes/target" -jar "$jar" "$@" ;;
+  linux) export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)} ;;
+esac
+exec java --enable-native-access=ALL-UNNAMED -cp "$jar" io.jvmm.benchmarks.VmmComparison "$what" "$@"
