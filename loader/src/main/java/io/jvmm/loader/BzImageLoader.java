@@ -5,7 +5,6 @@ import static io.jvmm.loader.LoaderException.Reason.*;
 
 import io.jvmm.memory.GuestMemory;
 import io.jvmm.memory.MemoryRegion;
-import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
@@ -34,11 +33,7 @@ public final class BzImageLoader {
 
     /** Opens {@code kernel} and loads it; see {@link #load(GuestMemory, FileChannel)}. */
     public static LoadedKernel load(GuestMemory mem, Path kernel) {
-        try (FileChannel ch = ChannelReads.open(kernel)) {
-            return load(mem, ch);
-        } catch (IOException e) {
-            throw new LoaderException(IO_ERROR, "cannot close " + kernel + ": " + e, e);
-        }
+        return ChannelReads.withChannel(kernel, ch -> load(mem, ch));
     }
 
     /** Validates the setup header, checks RAM, then copies the payload; memory is untouched on error. */

@@ -27,6 +27,15 @@ final class ChannelReads {
         }
     }
 
+    /** Runs {@code body} on {@code path} opened for reading, and closes it. */
+    static <T> T withChannel(Path path, java.util.function.Function<FileChannel, T> body) {
+        try (FileChannel ch = open(path)) {
+            return body.apply(ch);
+        } catch (IOException e) {
+            throw new LoaderException(LoaderException.Reason.IO_ERROR, "cannot close " + path + ": " + e, e);
+        }
+    }
+
     static long size(FileChannel ch, String what) {
         try {
             return ch.size();

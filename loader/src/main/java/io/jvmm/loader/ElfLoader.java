@@ -3,7 +3,6 @@ package io.jvmm.loader;
 import static io.jvmm.loader.LoaderException.Reason.*;
 
 import io.jvmm.memory.GuestMemory;
-import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,11 +23,7 @@ public final class ElfLoader {
 
     /** Opens {@code kernel} and loads it; see {@link #load(GuestMemory, FileChannel)}. */
     public static LoadedKernel load(GuestMemory mem, Path kernel) {
-        try (FileChannel ch = ChannelReads.open(kernel)) {
-            return load(mem, ch);
-        } catch (IOException e) {
-            throw new LoaderException(IO_ERROR, "cannot close " + kernel + ": " + e, e);
-        }
+        return ChannelReads.withChannel(kernel, ch -> load(mem, ch));
     }
 
     /**

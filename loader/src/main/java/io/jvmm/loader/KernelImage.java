@@ -1,7 +1,6 @@
 package io.jvmm.loader;
 
 import io.jvmm.memory.GuestMemory;
-import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
@@ -31,22 +30,14 @@ public enum KernelImage {
     }
 
     public static KernelImage detect(Path kernel) {
-        try (FileChannel ch = ChannelReads.open(kernel)) {
-            return detect(ch);
-        } catch (IOException e) {
-            throw new LoaderException(LoaderException.Reason.IO_ERROR, "cannot close " + kernel + ": " + e, e);
-        }
+        return ChannelReads.withChannel(kernel, KernelImage::detect);
     }
 
     /** Detects the format of {@code kernel} and loads it with the matching loader. */
     public static LoadedKernel load(GuestMemory mem, Path kernel) {
-        try (FileChannel ch = ChannelReads.open(kernel)) {
-            return switch (detect(ch)) {
-                case ELF -> ElfLoader.load(mem, ch);
-                case BZIMAGE -> BzImageLoader.load(mem, ch);
-            };
-        } catch (IOException e) {
-            throw new LoaderException(LoaderException.Reason.IO_ERROR, "cannot close " + kernel + ": " + e, e);
-        }
+        return ChannelReads.withChannel(kernel, ch -> switch (detect(ch)) {
+            case ELF -> ElfLoader.load(mem, ch);
+            case BZIMAGE -> BzImageLoader.load(mem, ch);
+        });
     }
 }
