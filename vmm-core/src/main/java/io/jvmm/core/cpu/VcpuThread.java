@@ -4,7 +4,6 @@ import io.jvmm.core.VmExit;
 import io.jvmm.core.bus.Bus;
 import io.jvmm.kvm.VcpuExit;
 import io.jvmm.kvm.VcpuFd;
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -114,7 +113,4 @@ public final class VcpuThread {
     }
 
     private String dump() { return RegisterDump.of(vcpu); }
-
-    /** The raw kvm_run page, for tests that need to see what the guest left there. */
-    MemorySegment kvmRun() { return vcpu.kvmRun(); }
 }
