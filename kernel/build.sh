@@ -14,7 +14,7 @@ set -euo pipefail
 
 readonly SRC_PKG=linux-source-6.1
 readonly SRC_TARBALL=/usr/src/linux-source-6.1.tar.xz
-readonly BUILD_DEPS=(build-essential flex bison bc libelf-dev libssl-dev cpio)
+readonly BUILD_DEPS=(build-essential flex bison bc libelf-dev libssl-dev cpio lz4)
 readonly HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly FRAGMENT="$HERE/microvm.config"
 readonly CACHE_ROOT="${JVMM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jvmm}/kernel"
@@ -74,7 +74,7 @@ cache_key() {
 missing_deps() {
     [[ -f $SRC_TARBALL ]] || echo "$SRC_PKG"
     local tool
-    for tool in gcc make flex bison bc cpio; do
+    for tool in gcc make flex bison bc cpio lz4; do
         command -v "$tool" >/dev/null || { echo "${BUILD_DEPS[*]}"; return; }
     done
     [[ -f /usr/include/libelf.h ]] || echo libelf-dev
