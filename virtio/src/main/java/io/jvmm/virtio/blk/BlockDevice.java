@@ -1,0 +1,157 @@
+package io.jvmm.virtio.blk;
+
+import static io.jvmm.virtio.blk.BlockConstants.*;
+
+import io.jvmm.virtio.DeviceContext;
+import io.jvmm.virtio.DeviceWorker;
+import io.jvmm.virtio.RateLimitedLog;
+import io.jvmm.virtio.VirtioDevice;
+import io.jvmm.virtio.VirtioFeatures;
+import io.jvmm.virtio.VirtioIds;
+import io.jvmm.virtio.queue.DescriptorChain;
+import io.jvmm.virtio.queue.Virtqueue;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * virtio-blk (virtio 1.2 section 5.2) over a raw image: IN, OUT, FLUSH, GET_ID, DISCARD and
+ * WRITE_ZEROES, read-only or read-write. Requests are served on the device's own thread
+ * ({@code virtio-blk-<id>}), in order, off the vCPU threads.
+ */
+public final class BlockDevice implements VirtioDevice {
+    private static final RateLimitedLog LOG = RateLimitedLog.of(BlockDevice.class);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    static final int QUEUE_SIZE = 256;
+    /** Up to 2 GiB per discard or write-zeroes segment, 32 segments per request. */
+    static final int MAX_DISCARD_SECTORS = 0x3f_ffff;
+    static final int MAX_DISCARD_SEGMENTS = 32;
+    /** Discard in 4 KiB units: what a host file system can punch. */
+    static final int DISCARD_ALIGNMENT_SECTORS = 8;
+    /** virtio_blk_config up to and including write_zeroes_may_unmap and its padding. */
+    static final int CONFIG_SIZE = 60;
+
+    private final String id;
+    private final BlockBackend backend;
+    private final BlockRequest.Limits limits;
+    private final byte[] config;
+    private final long features;
+    private final LongAdder requests = new LongAdder();
+    private DeviceWorker worker;
+
+    /**
+     * @param id      the drive's id: GET_ID answers with it (at most 20 bytes) and the device thread
+     *                is named after it
+     * @param backend the image; the device closes it
+     */
+    public BlockDevice(String id, BlockBackend backend) {
+        this.id = id;
+        this.backend = backend;
+        long capacity = backend.size() >>> SECTOR_SHIFT;
+        boolean ro = backend.readOnly();
+        boolean discard = !ro && backend.supportsDiscard();
+        this.limits = new BlockRequest.Limits(capacity, ro, MAX_DISCARD_SECTORS, MAX_DISCARD_SEGMENTS,
+                MAX_DISCARD_SECTORS, MAX_DISCARD_SEGMENTS, id.getBytes(StandardCharsets.UTF_8));
+        long f = VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_VERSION_1)
+                | VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_INDIRECT_DESC)
+                | VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_EVENT_IDX)
+                | VirtioFeatures.bit(VIRTIO_BLK_F_SEG_MAX)
+                | VirtioFeatures.bit(VIRTIO_BLK_F_BLK_SIZE)
+                | VirtioFeatures.bit(VIRTIO_BLK_F_FLUSH);
+        if (ro) f |= VirtioFeatures.bit(VIRTIO_BLK_F_RO);
+        if (discard) f |= VirtioFeatures.bit(VIRTIO_BLK_F_DISCARD) | VirtioFeatures.bit(VIRTIO_BLK_F_WRITE_ZEROES);
+        this.features = f;
+        this.config = config(capacity);
+    }
+
+    private static byte[] config(long capacity) {
+        MemorySegment c = MemorySegment.ofArray(new byte[CONFIG_SIZE]);
+        c.set(U64, 0, capacity);
+        c.set(U32, 12, QUEUE_SIZE - 2);              // seg_max: a request's header and status take two
+        c.set(U32, 20, SECTOR_SIZE);                 // blk_size
+        c.set(U16, 34, (short) 1);                   // num_queues (meaningful with MQ only)
+        c.set(U32, 36, MAX_DISCARD_SECTORS);
+        c.set(U32, 40, MAX_DISCARD_SEGMENTS);
+        c.set(U32, 44, DISCARD_ALIGNMENT_SECTORS);
+        c.set(U32, 48, MAX_DISCARD_SECTORS);         // max_write_zeroes_sectors
+        c.set(U32, 52, MAX_DISCARD_SEGMENTS);        // max_write_zeroes_seg
+        c.set(ValueLayout.JAVA_BYTE, 56, (byte) 1);  // write_zeroes_may_unmap
+        return c.toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    @Override public int deviceType() { return VirtioIds.VIRTIO_ID_BLOCK; }
+    @Override public String name() { return "blk-" + id; }
+    @Override public long deviceFeatures() { return features; }
+    @Override public int queueCount() { return 1; }
+    @Override public int maxQueueSize(int index) { return QUEUE_SIZE; }
+    @Override public int configSize() { return CONFIG_SIZE; }
+
+    /** Capacity in 512-byte sectors, as the guest sees it. */
+    public long capacitySectors() { return limits.capacitySectors(); }
+
+    /** Requests completed since the device was created. */
+    public long requestCount() { return requests.sum(); }
+
+    @Override
+    public void readConfig(int offset, MemorySegment data) {
+        MemorySegment.copy(MemorySegment.ofArray(config), offset, data, 0, data.byteSize());
+    }
+
+    @Override
+    public synchronized void activate(DeviceContext context) {
+        reset();
+        worker = DeviceWorker.start("virtio-blk-" + id, context, context.event(0), self -> drain(context, self));
+    }
+
+    private void drain(DeviceContext context, DeviceWorker self) {
+        Virtqueue q = context.queue(0);
+        do {
+            q.disableNotification();
+            DescriptorChain chain;
+            while (self.running() && (chain = q.popValid(name())) != null) {
+                q.addUsed(chain.head(), serve(chain));
+                requests.increment();
+            }
+            context.notifyIfNeeded(0);
+        } while (self.running() && q.enableNotification());
+    }
+
+    /** Runs one request and writes its status; returns the used length. */
+    int serve(DescriptorChain chain) {
+        BlockRequest request = BlockRequest.parse(chain);
+        if (request == null) {
+            LOG.log(Level.WARNING, "{0}: request {1} has no writable status byte", name(), chain.head());
+            return 0;
+        }
+        BlockRequest.Outcome outcome = request.execute(backend, limits, (r, e) ->
+                LOG.log(Level.WARNING, "{0}: I/O error on request type {1} at sector {2}: {3}", name(), r.type(), r.sector(), e.toString()));
+        if (outcome.status() != VIRTIO_BLK_S_OK) {
+            LOG.log(Level.DEBUG, "{0}: request type {1} sector {2} failed with status {3}",
+                    name(), request.type(), request.sector(), outcome.status());
+        }
+        chain.writable().writeByte(request.statusOffset(), outcome.status());
+        return (int) outcome.written();
+    }
+
+    @Override
+    public synchronized void reset() {
+        if (worker != null) worker.stop();
+        worker = null;
+    }
+
+    @Override
+    public synchronized void close() {
+        reset();
+        try {
+            backend.close();
+        } catch (Exception e) {
+            System.getLogger(BlockDevice.class.getName()).log(Level.WARNING, "{0}: closing the image: {1}", name(), e.toString());
+        }
+    }
+}

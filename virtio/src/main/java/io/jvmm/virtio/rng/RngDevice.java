@@ -1,0 +1,77 @@
+package io.jvmm.virtio.rng;
+
+import io.jvmm.virtio.DeviceContext;
+import io.jvmm.virtio.DeviceWorker;
+import io.jvmm.virtio.VirtioDevice;
+import io.jvmm.virtio.VirtioFeatures;
+import io.jvmm.virtio.VirtioIds;
+import io.jvmm.virtio.queue.DescriptorChain;
+import io.jvmm.virtio.queue.GuestBuffers;
+import io.jvmm.virtio.queue.Virtqueue;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * virtio-rng (virtio 1.2 section 5.4): one queue of device-writable buffers that the device fills
+ * with entropy. Without it a guest kernel may stall at boot waiting for its CRNG to be seeded.
+ */
+public final class RngDevice implements VirtioDevice {
+    /** Cap per request, so one huge buffer cannot keep the device busy (Linux asks for 64 bytes at a time). */
+    static final int MAX_BYTES_PER_REQUEST = 64 * 1024;
+
+    private final EntropySource source;
+    private DeviceWorker worker;
+
+    public RngDevice(EntropySource source) { this.source = source; }
+
+    @Override public int deviceType() { return VirtioIds.VIRTIO_ID_RNG; }
+    @Override public String name() { return "rng"; }
+    @Override public int queueCount() { return 1; }
+    @Override public int configSize() { return 0; }
+    @Override public void readConfig(int offset, MemorySegment data) { data.fill((byte) 0); }
+
+    @Override
+    public long deviceFeatures() {
+        return VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_VERSION_1)
+                | VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_INDIRECT_DESC)
+                | VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_EVENT_IDX);
+    }
+
+    @Override
+    public synchronized void activate(DeviceContext context) {
+        reset();
+        worker = DeviceWorker.start("virtio-rng", context, context.event(0), self -> drain(context, self));
+    }
+
+    private void drain(DeviceContext context, DeviceWorker self) throws IOException {
+        Virtqueue q = context.queue(0);
+        do {
+            q.disableNotification();
+            DescriptorChain chain;
+            while (self.running() && (chain = q.popValid(name())) != null) q.addUsed(chain.head(), fill(chain.writable()));
+            context.notifyIfNeeded(0);
+        } while (self.running() && q.enableNotification());
+    }
+
+    private int fill(GuestBuffers out) throws IOException {
+        long n = Math.min(out.length(), MAX_BYTES_PER_REQUEST);
+        for (MemorySegment s : out.slices(0, n)) source.fill(s);
+        return (int) n;
+    }
+
+    @Override
+    public synchronized void reset() {
+        if (worker != null) worker.stop();
+        worker = null;
+    }
+
+    @Override
+    public synchronized void close() {
+        reset();
+        try {
+            source.close();
+        } catch (Exception e) {
+            System.getLogger(RngDevice.class.getName()).log(System.Logger.Level.WARNING, "rng: closing the entropy source: {0}", e.toString());
+        }
+    }
+}
