@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -33,6 +35,12 @@ final class BootCommand implements Callable<Integer> {
     @Option(names = "--cpu-template", paramLabel = "auto|host|pvm", converter = TemplateConverter.class,
             description = "CPUID template (default auto).")
     CpuTemplate cpuTemplate;
+    @Option(names = "--drive", paramLabel = "PATH[,ro][,id=ID]",
+            description = {"Attach a raw disk image as virtio-blk (repeatable). The first drive is the root",
+                    "(root=/dev/vda) when there is no initrd; ',ro' makes it read-only."})
+    List<String> drives = new ArrayList<>();
+    @Option(names = "--no-rng", description = "Do not give the guest a virtio-rng device.")
+    boolean noRng;
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
@@ -56,10 +64,31 @@ final class BootCommand implements Callable<Integer> {
         BootSettings.Overrides o = new BootSettings.Overrides(
                 kernel == null ? null : UserPaths.resolve(cwd, nonEmpty("--kernel", kernel)),
                 initrd == null ? null : UserPaths.resolve(cwd, nonEmpty("--initrd", initrd)),
-                cmdline, cpus, memoryMib, cpuTemplate);
+                cmdline, cpus, memoryMib, cpuTemplate, parseDrives(cwd, drives), noRng ? Boolean.FALSE : null);
         VmConfig config = new BootSettings(file, o)
                 .toVmConfig(() -> DefaultKernel.fromSystem().resolve(), console, input);
         return VmSession.run(config, err);
+    }
+
+    /** {@code PATH[,ro][,rw][,id=ID]}; the path may not contain a comma (rename the file or use hac.toml). */
+    static List<HacFile.Drive> parseDrives(Path cwd, List<String> specs) {
+        List<HacFile.Drive> out = new ArrayList<>();
+        for (String spec : specs) {
+            String[] parts = spec.split(",", -1);
+            String path = parts[0];
+            if (path.isBlank()) throw CliException.usage("--drive " + spec + ": no image path");
+            boolean ro = false;
+            String id = null;
+            for (int i = 1; i < parts.length; i++) {
+                String p = parts[i];
+                if (p.equals("ro")) ro = true;
+                else if (p.equals("rw")) ro = false;
+                else if (p.startsWith("id=") && p.length() > 3) id = p.substring(3);
+                else throw CliException.usage("--drive " + spec + ": unknown option '" + p + "' (expected ro, rw or id=NAME)");
+            }
+            out.add(new HacFile.Drive("--drive " + spec, UserPaths.resolve(cwd, nonEmpty("--drive", path)), ro, id));
+        }
+        return out;
     }
 
     private static String nonEmpty(String flag, String value) {

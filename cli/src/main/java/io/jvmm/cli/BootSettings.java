@@ -2,10 +2,15 @@ package io.jvmm.cli;
 
 import io.jvmm.core.ConfigException;
 import io.jvmm.core.CpuTemplate;
+import io.jvmm.core.DriveConfig;
 import io.jvmm.core.VmConfig;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -19,8 +24,13 @@ import java.util.function.Supplier;
 record BootSettings(HacFile hac, Overrides overrides) {
 
     /** Values from {@code jvmm boot} flags; null fields were not given. Paths are already absolute. */
-    record Overrides(Path kernel, Path initrd, String cmdline, Integer cpus, Long memoryMib, CpuTemplate cpuTemplate) {
-        static final Overrides NONE = new Overrides(null, null, null, null, null, null);
+    record Overrides(Path kernel, Path initrd, String cmdline, Integer cpus, Long memoryMib, CpuTemplate cpuTemplate,
+                     List<HacFile.Drive> drives, Boolean rng) {
+        static final Overrides NONE = new Overrides(null, null, null, null, null, null, List.of(), null);
+
+        Overrides {
+            drives = drives == null ? List.of() : List.copyOf(drives);
+        }
     }
 
     /**
@@ -50,19 +60,55 @@ record BootSettings(HacFile hac, Overrides overrides) {
             if (initrd == null) initrd = images.initramfs();
         }
         b.kernel(kernel).initrd(initrd);
+        Boolean rng = pick(overrides.rng(), hac == null ? null : hac.rng());
+        b.rng(rng == null || rng);
+        Map<String, HacFile.Drive> origins = addDrives(b);
         try {
             return b.build();
         } catch (ConfigException e) {
+            if (e.key().equals("drives") || e.key().startsWith("drives.")) throw rewordDrive(e, origins);
             throw reword(e, kernelDefaulted);
         }
+    }
+
+    /**
+     * The root drive ({@code hardware.drive}), then {@code [[drives]]}, then {@code --drive} flags, in
+     * that order (so the root drive is vda). Returns each drive's id with where it was given.
+     */
+    private Map<String, HacFile.Drive> addDrives(VmConfig.Builder b) {
+        List<HacFile.Drive> all = new ArrayList<>();
+        if (hac != null && hac.drive() != null) all.add(hac.drive());
+        if (hac != null) all.addAll(hac.drives());
+        all.addAll(overrides.drives());
+        Map<String, HacFile.Drive> origins = new LinkedHashMap<>();
+        for (int i = 0; i < all.size(); i++) {
+            HacFile.Drive d = all.get(i);
+            String id = d.id() != null ? d.id() : DriveConfig.defaultId(i);
+            b.drive(id, d.path(), d.readOnly());
+            origins.putIfAbsent(id, d);
+        }
+        return origins;
+    }
+
+    /** A drive problem names the hac.toml key or the --drive flag the drive came from. */
+    private RuntimeException rewordDrive(ConfigException e, Map<String, HacFile.Drive> origins) {
+        String problem = e.getMessage().startsWith(e.key() + ": ")
+                ? e.getMessage().substring(e.key().length() + 2) : e.getMessage();
+        HacFile.Drive d = e.key().startsWith("drives.") ? origins.get(e.key().substring("drives.".length())) : null;
+        if (d == null) {
+            // Not one drive (a duplicate id, too many devices): name the first place drives came from.
+            if (hac != null && (hac.drive() != null || !hac.drives().isEmpty())) {
+                return new HacFileException(hac.source(), hac.drive() != null ? "hardware.drive" : "drives", problem);
+            }
+            return CliException.usage("--drive: " + problem);
+        }
+        if (d.key().startsWith("--drive")) return CliException.usage(d.key() + ": " + problem);
+        return new HacFileException(hac.source(), d.key(), problem);
     }
 
     /** Hypercore keys this version parses but cannot honour: fail loudly rather than boot without them. */
     private void rejectUnsupported() {
         if (hac == null) return;
-        if (hac.drive() != null) {
-            throw new HacFileException(hac.source(), "hardware.drive", "virtio-blk is not available in this version of jvmm");
-        }
         if (hac.ref() != null) {
             throw new HacFileException(hac.source(), "hardware.ref", "image references (OCI root drives) are not available in this version of jvmm");
         }

@@ -25,14 +25,28 @@ import java.util.Set;
  * initrd = "initramfs.cpio"   # jvmm
  * cmdline = "quiet"           # jvmm: appended to jvmm's own command line
  * cpu_template = "auto"       # jvmm: auto | host | pvm
- * drive = "rootfs.ext4"       # Hypercore; not yet supported by jvmm
+ * drive = "rootfs.ext4"       # Hypercore: the root drive (or { path = "...", read_only = true, id = "root" })
+ * rng = true                  # jvmm: virtio-rng from the host's entropy (default true)
  * ref = "docker.io/..."       # Hypercore; not yet supported by jvmm
  * interface = "tap0"          # Hypercore; not yet supported by jvmm
+ * [[drives]]                  # jvmm: more virtio-blk drives, in order after the root drive
+ * path = "data.img"
+ * read_only = false
+ * id = "data"
  * </pre>
  */
 public record HacFile(Path source, String name, String description, Integer cores, Long memoryMib,
                       Path kernel, Path initrd, String cmdline, CpuTemplate cpuTemplate,
-                      Path drive, String ref, String networkInterface) {
+                      Drive drive, List<Drive> drives, Boolean rng, String ref, String networkInterface) {
+
+    /**
+     * A drive as the file gives it; {@code key} names it in messages ({@code hardware.drive},
+     * {@code drives[2]}); {@code id} is null when the file leaves it to jvmm.
+     */
+    public record Drive(String key, Path path, boolean readOnly, String id) {}
+
+    /** Array-of-tables sections ({@code [[drives]]}) and their keys. */
+    static final Map<String, List<String>> TABLE_ARRAYS = Map.of("drives", List.of("path", "read_only", "id"));
 
     /** Every section and its keys, in the order the README documents them. */
     static final Map<String, List<String>> SCHEMA = schema();
@@ -41,7 +55,8 @@ public record HacFile(Path source, String name, String description, Integer core
         Map<String, List<String>> m = new LinkedHashMap<>();
         m.put("spacecore", List.of("name", "description"));
         m.put("hardware", List.of("cores", "memory", "kernel", "initrd", "cmdline", "cpu_template",
-                "drive", "ref", "interface"));
+                "drive", "rng", "ref", "interface"));
+        m.put("drives", TABLE_ARRAYS.get("drives"));
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -58,7 +73,8 @@ public record HacFile(Path source, String name, String description, Integer core
                 r.cores(hw), r.memory(hw),
                 r.path(hw, "hardware.kernel"), r.path(hw, "hardware.initrd"),
                 r.string(hw, "hardware.cmdline"), r.cpuTemplate(hw),
-                r.path(hw, "hardware.drive"), r.string(hw, "hardware.ref"), r.string(hw, "hardware.interface"));
+                r.rootDrive(hw), r.drives(root.path("drives")), r.bool(hw, "hardware.rng"),
+                r.string(hw, "hardware.ref"), r.string(hw, "hardware.interface"));
     }
 
     /** Rejects unknown sections and keys with a suggestion, so a typo never silently becomes a default. */
@@ -66,6 +82,10 @@ public record HacFile(Path source, String name, String description, Integer core
         for (Map.Entry<String, JsonNode> top : root.properties()) {
             String section = top.getKey();
             List<String> keys = SCHEMA.get(section);
+            if (TABLE_ARRAYS.containsKey(section)) {
+                checkTableArray(file, section, top.getValue());
+                continue;
+            }
             if (keys == null) {
                 String kind = top.getValue().isObject() ? "section [" + section + "]" : "top-level key \"" + section + "\"";
                 throw new HacFileException(file, section, "unknown " + kind + suggestionFor(section, null));
@@ -78,6 +98,25 @@ public record HacFile(Path source, String name, String description, Integer core
                 if (!keys.contains(kv.getKey())) {
                     throw new HacFileException(file, section + "." + kv.getKey(),
                             "unknown key in [" + section + "]" + suggestionFor(kv.getKey(), section));
+                }
+            }
+        }
+    }
+
+    private static void checkTableArray(Path file, String section, JsonNode value) {
+        if (!value.isArray()) {
+            throw new HacFileException(file, section, "expected tables [[" + section + "]], got " + TomlTree.describe(value));
+        }
+        List<String> keys = TABLE_ARRAYS.get(section);
+        for (int i = 0; i < value.size(); i++) {
+            JsonNode t = value.get(i);
+            String where = section + "[" + (i + 1) + "]";
+            if (!t.isObject()) throw new HacFileException(file, where, "expected a table, got " + TomlTree.describe(t));
+            for (Map.Entry<String, JsonNode> kv : t.properties()) {
+                if (!keys.contains(kv.getKey())) {
+                    String s = DidYouMean.suggest(kv.getKey(), keys);
+                    throw new HacFileException(file, where + "." + kv.getKey(),
+                            "unknown key in [[" + section + "]]" + (s == null ? "" : " (did you mean " + s + "?)"));
                 }
             }
         }
@@ -104,7 +143,7 @@ public record HacFile(Path source, String name, String description, Integer core
         private static final Set<String> TEMPLATES = Set.of("auto", "host", "pvm");
 
         private JsonNode get(JsonNode table, String key) {
-            JsonNode v = table.get(key.substring(key.indexOf('.') + 1));
+            JsonNode v = table.get(key.substring(key.lastIndexOf('.') + 1));
             return v == null || v.isNull() ? null : v;
         }
 
@@ -120,6 +159,45 @@ public record HacFile(Path source, String name, String description, Integer core
             if (s == null) return null;
             if (s.isBlank()) throw new HacFileException(file, key, "is empty; give a file path or leave the key out");
             return UserPaths.resolve(dir, s);
+        }
+
+        Boolean bool(JsonNode table, String key) {
+            JsonNode v = get(table, key);
+            if (v == null) return null;
+            if (!v.isBoolean()) throw new HacFileException(file, key, "expected true or false, got " + TomlTree.describe(v));
+            return v.booleanValue();
+        }
+
+        /** {@code drive = "path"} or {@code drive = { path = "...", read_only = true, id = "..." }}. */
+        Drive rootDrive(JsonNode hw) {
+            JsonNode v = get(hw, "hardware.drive");
+            if (v == null) return null;
+            if (v.isTextual()) return new Drive("hardware.drive", path(hw, "hardware.drive"), false, null);
+            if (!v.isObject()) {
+                throw new HacFileException(file, "hardware.drive", "expected a path or a table { path = ..., read_only = ... }, got "
+                        + TomlTree.describe(v));
+            }
+            for (Map.Entry<String, JsonNode> kv : v.properties()) {
+                if (!TABLE_ARRAYS.get("drives").contains(kv.getKey())) {
+                    throw new HacFileException(file, "hardware.drive." + kv.getKey(), "unknown key (expected path, read_only or id)");
+                }
+            }
+            return drive(v, "hardware.drive");
+        }
+
+        List<Drive> drives(JsonNode array) {
+            if (array.isMissingNode()) return List.of();
+            List<Drive> out = new java.util.ArrayList<>();
+            for (int i = 0; i < array.size(); i++) out.add(drive(array.get(i), "drives[" + (i + 1) + "]"));
+            return List.copyOf(out);
+        }
+
+        private Drive drive(JsonNode t, String where) {
+            Path p = path(t, where + ".path");
+            if (p == null) throw new HacFileException(file, where + ".path", "is required (the image file)");
+            Boolean ro = bool(t, where + ".read_only");
+            String id = string(t, where + ".id");
+            return new Drive(where, p, ro != null && ro, id);
         }
 
         Integer cores(JsonNode table) {

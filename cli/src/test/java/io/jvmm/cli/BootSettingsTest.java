@@ -13,7 +13,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.jvmm.core.DriveConfig;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,7 +53,7 @@ class BootSettingsTest {
     }
 
     private static BootSettings.Overrides flags(Path kernel, Integer cpus, Long mem) {
-        return new BootSettings.Overrides(kernel, null, null, cpus, mem, null);
+        return new BootSettings.Overrides(kernel, null, null, cpus, mem, null, List.of(), null);
     }
 
     @Test void fileValuesReachTheVmConfig() throws IOException {
@@ -79,7 +81,7 @@ class BootSettingsTest {
     @Test void flagsOverrideTheFile() throws IOException {
         Path other = Files.writeString(dir.resolve("other"), "k2");
         VmConfig c = build(hac("[hardware]\ncores = 2\nmemory = 64\nkernel = \"vmlinux\"\ncmdline = \"a\"\ncpu_template = \"host\"\n"),
-                new BootSettings.Overrides(other, initrd, "b", 3, 32L, CpuTemplate.PVM));
+                new BootSettings.Overrides(other, initrd, "b", 3, 32L, CpuTemplate.PVM, List.of(), null));
         assertEquals(3, c.vcpus());
         assertEquals(32, c.memoryMib());
         assertEquals(other, c.kernel());
@@ -111,7 +113,6 @@ class BootSettingsTest {
 
     @Test void unsupportedHypercoreKeysFailBeforeAnyKernelIsBuilt() throws IOException {
         for (String[] kv : new String[][] {
-                {"drive = \"rootfs.ext4\"", "hardware.drive", "virtio-blk is not available in this version of jvmm"},
                 {"ref = \"docker.io/x\"", "hardware.ref", "not available in this version of jvmm"},
                 {"interface = \"ens2\"", "hardware.interface", "virtio-net is not available in this version of jvmm"}}) {
             HacFile h = hac("[hardware]\n" + kv[0] + "\n");
@@ -120,6 +121,59 @@ class BootSettingsTest {
             assertTrue(e.getMessage().endsWith(kv[2]), e.getMessage());
         }
         assertEquals(0, defaultCalls.get());
+    }
+
+    @Test void drivesComeInOrderRootFirst() throws IOException {
+        Path root = Files.write(dir.resolve("root.ext4"), new byte[4096]);
+        Path data = Files.write(dir.resolve("data.img"), new byte[4096]);
+        Path extra = Files.write(dir.resolve("extra.img"), new byte[4096]);
+        VmConfig c = build(hac("""
+                [hardware]
+                kernel = "vmlinux"
+                drive = { path = "root.ext4", read_only = true }
+                rng = false
+                [[drives]]
+                path = "data.img"
+                id = "data"
+                """), new BootSettings.Overrides(null, null, null, null, null, null,
+                List.of(new HacFile.Drive("--drive extra.img", extra, false, null)), null));
+        assertEquals(List.of(new DriveConfig("vda", root, true), new DriveConfig("data", data, false),
+                new DriveConfig("vdc", extra, false)), c.drives());
+        assertTrue(!c.rng());
+        VmConfig plain = build(hac("[hardware]\nkernel = \"vmlinux\"\ndrive = \"root.ext4\"\n"), BootSettings.Overrides.NONE);
+        assertEquals(List.of(new DriveConfig("vda", root, false)), plain.drives());
+        assertTrue(plain.rng(), "rng is on by default");
+    }
+
+    @Test void driveErrorsNameWhereTheDriveWasGiven() throws IOException {
+        HacFileException e = assertThrows(HacFileException.class,
+                () -> build(hac("[hardware]\nkernel = \"vmlinux\"\ndrive = \"missing.ext4\"\n"), BootSettings.Overrides.NONE));
+        assertEquals("hardware.drive", e.key());
+        assertTrue(e.getMessage().endsWith("missing.ext4 does not exist"), e.getMessage());
+        Files.write(dir.resolve("a.img"), new byte[4096]);
+        e = assertThrows(HacFileException.class, () -> build(hac("""
+                [hardware]
+                kernel = "vmlinux"
+                [[drives]]
+                path = "a.img"
+                [[drives]]
+                path = "nope.img"
+                """), BootSettings.Overrides.NONE));
+        assertEquals("drives[2]", e.key());
+        e = assertThrows(HacFileException.class, () -> build(hac("""
+                [hardware]
+                kernel = "vmlinux"
+                [[drives]]
+                path = "a.img"
+                id = "x"
+                [[drives]]
+                path = "a.img"
+                id = "y"
+                """), BootSettings.Overrides.NONE));
+        assertTrue(e.getMessage().contains("already attached"), e.getMessage());
+        CliException flag = assertThrows(CliException.class, () -> build(null, new BootSettings.Overrides(kernel, null, null,
+                null, null, null, List.of(new HacFile.Drive("--drive gone.img", dir.resolve("gone.img"), false, null)), null)));
+        assertTrue(flag.getMessage().startsWith("--drive gone.img: ") && flag.getMessage().endsWith("does not exist"), flag.getMessage());
     }
 
     @Test void validationErrorsFromTheFileNameTheHacKey() throws IOException {

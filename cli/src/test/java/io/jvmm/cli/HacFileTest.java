@@ -11,6 +11,7 @@ import io.jvmm.core.CpuTemplate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,7 +54,7 @@ class HacFileTest {
         assertEquals(4, h.cores());
         assertEquals(4096L, h.memoryMib());
         assertEquals(Path.of("/home/dev/hypercore/vmlinux-5.10.217"), h.kernel());
-        assertEquals(Path.of("/home/dev/hypercore/ubuntu-22.04.ext4"), h.drive());
+        assertEquals(new HacFile.Drive("hardware.drive", Path.of("/home/dev/hypercore/ubuntu-22.04.ext4"), false, null), h.drive());
         assertEquals("ens2", h.networkInterface());
         assertNull(h.ref());
         assertNull(h.initrd());
@@ -175,12 +176,38 @@ class HacFileTest {
             "initrd = [\"a\"]       | hardware.initrd       | expected a string, got array",
             "cmdline = 1            | hardware.cmdline      | expected a string, got integer 1",
             "cpu_template = \"fast\" | hardware.cpu_template | expected \"auto\", \"host\" or \"pvm\", got \"fast\"",
-            "drive = {a = 1}        | hardware.drive        | expected a string, got table",
+            "drive = {a = 1}        | hardware.drive.a      | unknown key (expected path, read_only or id)",
+            "drive = 3              | hardware.drive        | expected a path or a table { path = ..., read_only = ... }, got integer 3",
+            "drive = {read_only = true} | hardware.drive.path | is required (the image file)",
+            "rng = \"yes\"            | hardware.rng          | expected true or false, got string \"yes\"",
     })
     void badHardwareValuesNameTheKey(String line, String key, String problem) throws IOException {
         HacFileException e = bad("[hardware]\n" + line + "\n");
         assertEquals(key, e.key());
         assertEquals(dir.resolve("hac.toml") + ": " + key + ": " + problem, e.getMessage());
+    }
+
+    @Test void drivesTables() throws IOException {
+        HacFile h = HacFile.parse(Files.writeString(dir.resolve("hac.toml"), """
+                [hardware]
+                drive = { path = "root.ext4", read_only = true, id = "root" }
+                [[drives]]
+                path = "a.img"
+                [[drives]]
+                path = "/abs/b.img"
+                read_only = true
+                id = "b"
+                """));
+        assertEquals(new HacFile.Drive("hardware.drive", dir.resolve("root.ext4"), true, "root"), h.drive());
+        assertEquals(List.of(new HacFile.Drive("drives[1]", dir.resolve("a.img"), false, null),
+                new HacFile.Drive("drives[2]", Path.of("/abs/b.img"), true, "b")), h.drives());
+        HacFileException e = bad("[[drives]]\npath = \"a\"\nreadonly = true\n");
+        assertEquals("drives[1].readonly", e.key());
+        assertTrue(e.getMessage().endsWith("unknown key in [[drives]] (did you mean read_only?)"), e.getMessage());
+        e = bad("[[drives]]\nid = \"x\"\n");
+        assertEquals("drives[1].path", e.key());
+        e = bad("drives = 3\n");
+        assertEquals("drives", e.key());
     }
 
     @Test void badSpacecoreValueNamesTheKey() throws IOException {

@@ -91,10 +91,17 @@ class JvmmCliTest {
         assertOneLineError(dir.resolve("none.toml") + ": no such file");
     }
 
-    @Test void unsupportedDriveIsOneLine() throws IOException {
-        Path hac = Files.writeString(dir.resolve("hac.toml"), "[hardware]\ndrive = \"root.ext4\"\n");
+    @Test void missingDriveIsOneLine() throws IOException {
+        Path hac = Files.writeString(dir.resolve("hac.toml"), "[hardware]\nkernel = \"k\"\ndrive = \"root.ext4\"\n");
+        Files.writeString(dir.resolve("k"), "k");
         assertEquals(2, run("boot", "--hac", hac.toString()));
-        assertOneLineError(hac + ": hardware.drive: virtio-blk is not available in this version of jvmm");
+        assertOneLineError(hac + ": hardware.drive: " + dir.resolve("root.ext4") + " does not exist");
+    }
+
+    @Test void badDriveFlagIsOneLine() throws IOException {
+        Files.writeString(dir.resolve("k"), "k");
+        assertEquals(2, run("boot", "--kernel", dir.resolve("k").toString(), "--drive", "x.img,fast"));
+        assertOneLineError("--drive x.img,fast: unknown option 'fast' (expected ro, rw or id=NAME)");
     }
 
     @Test void flagValueOverridesABadlyRangedFileValue() throws IOException {

@@ -1,5 +1,7 @@
 package io.jvmm.core;
 
+import java.util.List;
+
 /**
  * jvmm's own part of the kernel command line: what the machine jvmm emulates needs the kernel to know.
  * The user's {@link VmConfig#cmdline()} comes last, so it can override any of it.
@@ -25,10 +27,18 @@ final class KernelCmdline {
     static final String PVM_CLEARCPUID =
             "noxsave clearcpuid=xsave,popcnt,cx16,smap,smep,fsgsbase,invpcid,pcid,rdrand,rdseed,rdpid,umip,pku";
 
-    static String build(VmConfig config, boolean pvmHost, CpuTemplate template) {
+    /**
+     * @param deviceTokens the {@code virtio_mmio.device=} declarations of the VM's devices
+     */
+    static String build(VmConfig config, boolean pvmHost, CpuTemplate template, List<String> deviceTokens) {
         StringBuilder b = new StringBuilder(BASE);
         if (pvmHost) b.append(' ').append(PVM_FIXUPS);
         if (template.resolve() == CpuTemplate.PVM) b.append(' ').append(PVM_CLEARCPUID);
+        for (String t : deviceTokens) b.append(' ').append(t);
+        // Without an initramfs the first drive is the root file system (the user's root= still wins).
+        if (config.initrd() == null && !config.drives().isEmpty()) {
+            b.append(" root=/dev/vda ").append(config.drives().get(0).readOnly() ? "ro" : "rw");
+        }
         if (!config.cmdline().isEmpty()) b.append(' ').append(config.cmdline());
         return b.toString();
     }

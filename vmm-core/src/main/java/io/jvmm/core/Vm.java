@@ -13,12 +13,18 @@ import io.jvmm.core.legacy.DebugExitPort;
 import io.jvmm.core.legacy.I8042;
 import io.jvmm.core.legacy.Serial8250;
 import io.jvmm.core.memory.GuestRam;
+import io.jvmm.core.storage.RawImage;
+import io.jvmm.core.virtio.VirtioMmioDevices;
 import io.jvmm.kvm.CpuidEntry;
 import io.jvmm.kvm.Kvm;
 import io.jvmm.kvm.KvmException;
 import io.jvmm.kvm.VcpuFd;
 import io.jvmm.kvm.VmFd;
 import io.jvmm.memory.GuestMemory;
+import io.jvmm.virtio.blk.BlockDevice;
+import io.jvmm.virtio.rng.HostEntropy;
+import io.jvmm.virtio.rng.RngDevice;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -68,6 +74,7 @@ public final class Vm implements AutoCloseable {
     private Kvm kvm;
     private VmFd vmFd;
     private GuestRam ram;
+    private VirtioMmioDevices devices;
     private Serial8250 serial;
     private Thread consolePump;
     private String kernelCmdline;
@@ -107,8 +114,15 @@ public final class Vm implements AutoCloseable {
         ram = GuestRam.allocate(config.memoryBytes());
         ram.registerWith(vmFd);
 
+        // Devices first: their command-line tokens are part of what the kernel loader writes.
+        devices = new VirtioMmioDevices(vmFd, ram.memory(), mmio, config.kvmNotify());
+        for (DriveConfig d : config.drives()) {
+            devices.attach(new BlockDevice(d.id(), RawImage.open("drives." + d.id(), d.path(), d.readOnly())));
+        }
+        if (config.rng()) devices.attach(new RngDevice(openEntropy()));
+
         CpuTemplate template = config.cpuTemplate().resolve();
-        kernelCmdline = KernelCmdline.build(config, CpuTemplate.hostIsPvm(), template);
+        kernelCmdline = KernelCmdline.build(config, CpuTemplate.hostIsPvm(), template, devices.cmdlineTokens());
         BootState boot = KernelBoot.load(ram.memory(), config.kernel(), config.initrd(), kernelCmdline, config.vcpus());
 
         List<CpuidEntry> supported = List.of(kvm.supportedCpuid());
@@ -126,6 +140,14 @@ public final class Vm implements AutoCloseable {
         pio.register(0x64, 1, "i8042 command", shifted(i8042, 4));
         pio.register(DebugExitPort.PORT, DebugExitPort.LENGTH, "debug-exit",
                 new DebugExitPort(code -> end(new VmExit.DebugExit(code))));
+    }
+
+    private static HostEntropy openEntropy() {
+        try {
+            return HostEntropy.open();
+        } catch (IOException e) {
+            throw new ConfigException("rng", "cannot open /dev/urandom: " + e.getMessage());
+        }
     }
 
     private static BusDevice shifted(BusDevice d, long offset) {
@@ -198,6 +220,11 @@ public final class Vm implements AutoCloseable {
     /** The MMIO bus: embedders may attach devices before {@link #start()}. */
     public Bus mmioBus() { return mmio; }
 
+    /** The virtio-mmio devices (windows, IRQs, transports), for embedders and tests. */
+    public List<VirtioMmioDevices.Slot> virtioDevices() {
+        return devices == null ? List.of() : devices.slots();
+    }
+
     /** The complete kernel command line the guest was given. */
     public String kernelCmdline() { return kernelCmdline; }
 
@@ -235,6 +262,8 @@ public final class Vm implements AutoCloseable {
         }
         if (consolePump != null) consolePump.interrupt();
         if (!allJoined) return;
+        // Device threads write guest RAM: they stop before it is unmapped.
+        closeQuietly(devices);
         for (int i = vcpuFds.size() - 1; i >= 0; i--) closeQuietly(vcpuFds.get(i));
         closeQuietly(vmFd);
         closeQuietly(ram);

@@ -4,7 +4,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Everything needed to create a VM, validated once by {@link Builder#build()}: each error names the
@@ -19,20 +23,29 @@ import java.util.Objects;
  * @param cpuTemplate    CPUID filtering
  * @param consoleOutput  where the guest's UART output goes (null: discarded)
  * @param consoleInput   bytes fed to the guest's UART (null: none)
+ * @param drives         virtio-blk drives in order; the first is the root drive when there is no initrd
+ * @param rng            whether the guest gets a virtio-rng device
+ * @param kvmNotify      queue notifications through KVM_IOEVENTFD and interrupts through KVM_IRQFD
+ *                       (true, the fast path); false sends both through the vCPU's MMIO exit and
+ *                       KVM_IRQ_LINE, for hosts without them and for comparison
  */
 public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path initrd, String cmdline,
-                       CpuTemplate cpuTemplate, OutputStream consoleOutput, InputStream consoleInput) {
+                       CpuTemplate cpuTemplate, OutputStream consoleOutput, InputStream consoleInput,
+                       List<DriveConfig> drives, boolean rng, boolean kvmNotify) {
     public static final int MAX_VCPUS = 64;
     /** 1 MiB of RAM cannot hold a kernel; below 16 MiB nothing useful boots. */
     public static final long MIN_MEMORY_MIB = 16;
     /** KVM's and x86-64's practical ceiling for one guest here: 1 TiB. */
     public static final long MAX_MEMORY_MIB = 1L << 20;
+    /** IRQs 5..23 of the IOAPIC are free for virtio-mmio devices (4 is the UART). */
+    public static final int MAX_VIRTIO_DEVICES = 19;
 
     public VmConfig {
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(cpuTemplate, "cpuTemplate");
         name = name == null || name.isBlank() ? "vm" : name;
         cmdline = cmdline == null ? "" : cmdline.trim();
+        drives = drives == null ? List.of() : List.copyOf(drives);
     }
 
     public static Builder builder() { return new Builder(); }
@@ -50,6 +63,9 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
         private CpuTemplate cpuTemplate = CpuTemplate.AUTO;
         private OutputStream consoleOutput = System.out;
         private InputStream consoleInput;
+        private final List<DriveConfig> drives = new ArrayList<>();
+        private boolean rng;
+        private boolean kvmNotify = true;
 
         public Builder name(String v) { name = v; return this; }
         public Builder vcpus(int v) { vcpus = v; return this; }
@@ -60,6 +76,13 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
         public Builder cpuTemplate(CpuTemplate v) { cpuTemplate = v; return this; }
         public Builder consoleOutput(OutputStream v) { consoleOutput = v; return this; }
         public Builder consoleInput(InputStream v) { consoleInput = v; return this; }
+        /** Adds a drive; an id of null takes the next default name (vda, vdb, ...). */
+        public Builder drive(String id, Path path, boolean readOnly) {
+            drives.add(new DriveConfig(id == null ? DriveConfig.defaultId(drives.size()) : id, path, readOnly));
+            return this;
+        }
+        public Builder rng(boolean v) { rng = v; return this; }
+        public Builder kvmNotify(boolean v) { kvmNotify = v; return this; }
 
         public VmConfig build() {
             if (vcpus < 1 || vcpus > MAX_VCPUS) {
@@ -80,7 +103,39 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
                 throw new ConfigException("cmdline", "is " + cmdline.length() + " characters; at most 2048 fit");
             }
             if (cpuTemplate == null) throw new ConfigException("cpu_template", "is required");
-            return new VmConfig(name, vcpus, memoryMib, kernel, initrd, cmdline, cpuTemplate, consoleOutput, consoleInput);
+            checkDrives();
+            if (drives.size() + (rng ? 1 : 0) > MAX_VIRTIO_DEVICES) {
+                throw new ConfigException("drives", "at most " + MAX_VIRTIO_DEVICES + " virtio devices fit, got "
+                        + (drives.size() + (rng ? 1 : 0)));
+            }
+            return new VmConfig(name, vcpus, memoryMib, kernel, initrd, cmdline, cpuTemplate, consoleOutput, consoleInput,
+                    drives, rng, kvmNotify);
+        }
+
+        private void checkDrives() {
+            Set<String> ids = new HashSet<>();
+            Set<Path> paths = new HashSet<>();
+            for (DriveConfig d : drives) {
+                String key = "drives." + d.id();
+                if (d.id().isEmpty() || d.id().length() > DriveConfig.MAX_ID_LENGTH || !d.id().matches("[A-Za-z0-9_-]+")) {
+                    throw new ConfigException("drives", "id '" + d.id() + "' must be 1 to " + DriveConfig.MAX_ID_LENGTH
+                            + " letters, digits, '-' or '_'");
+                }
+                if (!ids.add(d.id())) throw new ConfigException("drives", "two drives have the id '" + d.id() + "'");
+                if (!Files.exists(d.path())) throw new ConfigException(key, d.path() + " does not exist");
+                if (Files.isDirectory(d.path())) throw new ConfigException(key, d.path() + " is a directory, not a disk image");
+                if (!Files.isReadable(d.path())) throw new ConfigException(key, d.path() + " is not readable");
+                if (!d.readOnly() && !Files.isWritable(d.path())) {
+                    throw new ConfigException(key, d.path() + " is not writable (use read_only = true?)");
+                }
+                Path real;
+                try {
+                    real = d.path().toRealPath();
+                } catch (java.io.IOException e) {
+                    throw new ConfigException(key, "cannot resolve " + d.path() + ": " + e.getMessage());
+                }
+                if (!paths.add(real)) throw new ConfigException(key, d.path() + " is already attached as another drive");
+            }
         }
 
         private static void requireReadableFile(String key, Path p) {

@@ -33,6 +33,14 @@ public final class Libc {
     public static final int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800, EFD_SEMAPHORE = 1;
     public static final int SA_RESTART = 0x10000000;
     public static final int SIG_UNBLOCK = 1;
+    public static final int SEEK_END = 2;
+    public static final int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4;
+    public static final int FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_ZERO_RANGE = 0x10;
+    /** {@code struct iovec}: base pointer and length. */
+    public static final StructLayout IOVEC = MemoryLayout.structLayout(
+            ADDRESS.withName("iov_base"), JAVA_LONG.withName("iov_len")).withName("iovec");
+    /** The kernel refuses more iovecs per call (UIO_MAXIOV). */
+    public static final int IOV_MAX = 1024;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -71,7 +79,8 @@ public final class Libc {
     // x86-64 system call numbers (asm/unistd_64.h)
     private static final long SYS_READ = 0, SYS_WRITE = 1, SYS_CLOSE = 3, SYS_MMAP = 9, SYS_MPROTECT = 10,
             SYS_MUNMAP = 11, SYS_RT_SIGPROCMASK = 14, SYS_IOCTL = 16, SYS_MADVISE = 28, SYS_GETPID = 39,
-            SYS_GETTID = 186, SYS_TGKILL = 234, SYS_OPENAT = 257, SYS_EVENTFD2 = 290;
+            SYS_GETTID = 186, SYS_TGKILL = 234, SYS_OPENAT = 257, SYS_EVENTFD2 = 290, SYS_LSEEK = 8,
+            SYS_FLOCK = 73, SYS_FDATASYNC = 75, SYS_FALLOCATE = 285, SYS_PREADV = 295, SYS_PWRITEV = 296;
     private static final long AT_FDCWD = -100;
     /** The kernel's sigset_t is 64 bits; glibc's larger one starts with it. */
     private static final long KERNEL_SIGSET_SIZE = 8;
@@ -186,6 +195,48 @@ public final class Libc {
         long n = syscall(SYS_WRITE, fd, buf.address(), buf.byteSize());
         if (n < 0) throw new NativeException("write(" + fd + ")", lastErrno());
         return n;
+    }
+
+    /**
+     * {@code preadv(fd, iov, iovcnt, offset)}: reads into {@code iovcnt} {@link #IOVEC}s; returns the
+     * count read, which may be short (end of file, signal).
+     */
+    public static long preadv(int fd, MemorySegment iov, int iovcnt, long offset) {
+        // The raw system call splits the offset into low and high words; on x86-64 high is ignored.
+        long n = syscall(SYS_PREADV, fd, iov.address(), iovcnt, offset, 0, 0);
+        if (n < 0) throw new NativeException("preadv(" + fd + ")", lastErrno());
+        return n;
+    }
+
+    /** {@code pwritev(fd, iov, iovcnt, offset)}; returns the count written, which may be short. */
+    public static long pwritev(int fd, MemorySegment iov, int iovcnt, long offset) {
+        long n = syscall(SYS_PWRITEV, fd, iov.address(), iovcnt, offset, 0, 0);
+        if (n < 0) throw new NativeException("pwritev(" + fd + ")", lastErrno());
+        return n;
+    }
+
+    /** Makes written data (and the metadata needed to read it) durable. */
+    public static void fdatasync(int fd) {
+        if (syscall(SYS_FDATASYNC, fd, 0, 0) < 0) throw new NativeException("fdatasync(" + fd + ")", lastErrno());
+    }
+
+    /** {@code fallocate(fd, mode, offset, len)}: FALLOC_FL_* space operations. */
+    public static void fallocate(int fd, int mode, long offset, long len) {
+        if (syscall(SYS_FALLOCATE, fd, mode, offset, len, 0, 0) < 0) {
+            throw new NativeException("fallocate(" + fd + ", mode " + mode + ")", lastErrno());
+        }
+    }
+
+    /** {@code flock(fd, operation)}: LOCK_SH or LOCK_EX, optionally with LOCK_NB. */
+    public static void flock(int fd, int operation) {
+        if (syscall(SYS_FLOCK, fd, operation, 0) < 0) throw new NativeException("flock(" + fd + ")", lastErrno());
+    }
+
+    /** {@code lseek(fd, offset, whence)}; returns the new offset (SEEK_END with 0: the size). */
+    public static long lseek(int fd, long offset, int whence) {
+        long r = syscall(SYS_LSEEK, fd, offset, whence);
+        if (r < 0) throw new NativeException("lseek(" + fd + ")", lastErrno());
+        return r;
     }
 
     /** The calling thread's kernel thread id. */

@@ -16,7 +16,8 @@ public final class MpTable {
     private static final int CPU_ENABLED = 1, CPU_BSP = 2;
     private static final int ENTRY_PROCESSOR = 0, ENTRY_BUS = 1, ENTRY_IOAPIC = 2, ENTRY_IOINT = 3, ENTRY_LINT = 4;
     private static final int INT_TYPE_INT = 0, INT_TYPE_NMI = 1, INT_TYPE_EXTINT = 3;
-    private static final int IRQ_COUNT = 16;
+    /** Every IOAPIC pin: 0-15 for ISA devices, 16-23 for virtio-mmio beyond IRQ 15. */
+    private static final int IRQ_COUNT = 24;
     static final int MAX_BYTES = 0x10000;
 
     /** The IOAPIC's id: after the vCPUs' APIC ids, as Firecracker numbers it. */

@@ -27,8 +27,8 @@ class MpTableTest {
         int len = m.readShort(table + 4) & 0xffff;
         assertEquals(used - 16, len);
         assertEquals(0, sum(m, table, len));
-        // 4 processors + bus + IOAPIC + 16 IRQs + 2 LINTs
-        assertEquals(4 + 1 + 1 + 16 + 2, m.readShort(table + 34));
+        // 4 processors + bus + IOAPIC + 24 IRQs (every IOAPIC pin) + 2 LINTs
+        assertEquals(4 + 1 + 1 + 24 + 2, m.readShort(table + 34));
         // First processor entry is the enabled BSP with APIC id 0; the fourth has id 3.
         assertEquals(0, m.readByte(table + 44));
         assertEquals(3, m.readByte(table + 44 + 3) & 3);
