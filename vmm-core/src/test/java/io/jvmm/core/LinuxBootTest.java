@@ -2,12 +2,17 @@ package io.jvmm.core;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.jvmm.virtio.blk.BlockDevice;
+import io.jvmm.virtio.rng.RngDevice;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The project's real Linux kernel boots under jvmm until its static init prints from user space and
@@ -19,25 +24,72 @@ class LinuxBootTest {
     /** Minutes on a kvm_pvm host; about a second with VMX/SVM. */
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
+    @TempDir Path dir;
+
     @BeforeAll
     static void kvm() { Probes.requireKvm(); }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"vmlinux", "bzImage"})
-    void initRunsInUserSpaceAndRebootEndsTheVm(String image) throws Exception {
-        Path dir = ProjectKernel.dir();
-        Probes.Console console = new Probes.Console();
-        VmConfig config = VmConfig.builder().kernel(dir.resolve(image)).initrd(dir.resolve("initramfs.cpio"))
-                .memoryMib(128).cmdline("quiet").consoleOutput(console).build();
+    private static VmExit boot(String what, VmConfig config, Probes.Console console, Vm[] keep) throws Exception {
         long t0 = System.nanoTime();
-        try (Vm vm = Vm.create(config)) {
-            vm.start();
-            VmExit exit = vm.awaitExit(TIMEOUT).orElse(null);
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            System.out.printf("LinuxBootTest %s: %s after %d ms%n", image, exit, ms);
-            assertNotNull(exit, "no end within " + TIMEOUT + "; console:\n" + console);
-            assertTrue(console.toString().contains("jvmm-init: hello from user space"), console.toString());
-            assertEquals(new VmExit.Reset("i8042 reset"), exit, console.toString());
+        Vm vm = Vm.create(config);
+        keep[0] = vm;
+        vm.start();
+        VmExit exit = vm.awaitExit(TIMEOUT).orElse(null);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        System.out.printf("LinuxBootTest %s: %s after %d ms%n", what, exit, ms);
+        assertNotNull(exit, "no end within " + TIMEOUT + "; console:\n" + console);
+        assertTrue(console.toString().contains("jvmm-init: hello from user space"), console.toString());
+        assertEquals(new VmExit.Reset("i8042 reset"), exit, console.toString());
+        return exit;
+    }
+
+    /** bzImage (self-decompressing) with the test initramfs. */
+    @Test
+    void bzImageWithInitramfs() throws Exception {
+        Path k = ProjectKernel.dir();
+        Probes.Console console = new Probes.Console();
+        Vm[] vm = new Vm[1];
+        try {
+            boot("bzImage + initramfs", VmConfig.builder().kernel(k.resolve("bzImage")).initrd(k.resolve("initramfs.cpio"))
+                    .memoryMib(128).cmdline("quiet").consoleOutput(console).build(), console, vm);
+        } finally {
+            if (vm[0] != null) vm[0].close();
+        }
+    }
+
+    /**
+     * vmlinux with no initramfs: the root file system is an ext4 image on virtio-blk (root=/dev/vda,
+     * which jvmm adds), holding the same init as /sbin/init; a virtio-rng device rides along. One
+     * boot shows Linux's virtio-mmio, virtio-blk and hwrng drivers working against jvmm's devices.
+     */
+    @Test
+    void vmlinuxWithVirtioBlkRootAndRng() throws Exception {
+        Path k = ProjectKernel.dir();
+        Path tree = Files.createDirectories(dir.resolve("root"));
+        Files.createDirectories(tree.resolve("sbin"));
+        Files.createDirectories(tree.resolve("dev"));   // devtmpfs is mounted here
+        Files.copy(k.resolve("init"), tree.resolve("sbin/init"), StandardCopyOption.COPY_ATTRIBUTES);
+        Path img = dir.resolve("root.ext4");
+        Process mkfs = new ProcessBuilder("mkfs.ext4", "-q", "-F", "-d", tree.toString(), img.toString(), "8M")
+                .redirectErrorStream(true).start();
+        String mkfsOut = new String(mkfs.getInputStream().readAllBytes());
+        assertTrue(mkfs.waitFor(60, TimeUnit.SECONDS) && mkfs.exitValue() == 0, "mkfs.ext4 failed: " + mkfsOut);
+
+        Probes.Console console = new Probes.Console();
+        Vm[] vm = new Vm[1];
+        try {
+            boot("vmlinux + virtio-blk root + rng", VmConfig.builder().kernel(k.resolve("vmlinux"))
+                    .drive("rootfs", img, false).rng(true)
+                    .memoryMib(128).cmdline("quiet").consoleOutput(console).build(), console, vm);
+            assertTrue(vm[0].kernelCmdline().contains("root=/dev/vda rw"), vm[0].kernelCmdline());
+            var slots = vm[0].virtioDevices();
+            long blkRequests = ((BlockDevice) slots.get(0).device()).requestCount();
+            long rngRequests = ((RngDevice) slots.get(1).device()).requestCount();
+            System.out.printf("LinuxBootTest: %d virtio-blk requests, %d virtio-rng requests%n", blkRequests, rngRequests);
+            assertTrue(blkRequests >= 5, "the root file system was read through virtio-blk: " + blkRequests);
+            assertTrue(rngRequests > 0, "the kernel's hwrng read the virtio-rng device");
+        } finally {
+            if (vm[0] != null) vm[0].close();
         }
     }
 }

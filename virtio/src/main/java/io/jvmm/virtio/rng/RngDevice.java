@@ -20,6 +20,7 @@ public final class RngDevice implements VirtioDevice {
     static final int MAX_BYTES_PER_REQUEST = 64 * 1024;
 
     private final EntropySource source;
+    private final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder();
     private DeviceWorker worker;
 
     public RngDevice(EntropySource source) { this.source = source; }
@@ -37,6 +38,9 @@ public final class RngDevice implements VirtioDevice {
                 | VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_EVENT_IDX);
     }
 
+    /** Requests served since the device was created. */
+    public long requestCount() { return requests.sum(); }
+
     @Override
     public synchronized void activate(DeviceContext context) {
         reset();
@@ -48,7 +52,10 @@ public final class RngDevice implements VirtioDevice {
         do {
             q.disableNotification();
             DescriptorChain chain;
-            while (self.running() && (chain = q.popValid(name())) != null) q.addUsed(chain.head(), fill(chain.writable()));
+            while (self.running() && (chain = q.popValid(name())) != null) {
+                q.addUsed(chain.head(), fill(chain.writable()));
+                requests.increment();
+            }
             context.notifyIfNeeded(0);
         } while (self.running() && q.enableNotification());
     }
