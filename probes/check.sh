@@ -49,6 +49,142 @@ expect bad-n 7 "probe: bad cmdline argument 'n=12x': want a decimal number" pio-
 expect bad-mode 7 "probe: bad cmdline argument 'mode=ring0': want cpl0 or cpl3" spin 'mode=ring0'
 expect bad-cpus 7 "probe: bad cmdline argument 'cpus=0': must be between 1 and 64" smp 'cpus=0'
 
+# ---- virtio probes (README.md "virtio probes") ----
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# expect_match NAME WANT_STATUS ERES PROBE CMDLINE [qemu args...]: line i of the output must match
+# (grep -Ex) line i of ERES (printf %b); same number of lines.
+expect_match() {
+	name=$1 want_status=$2 want_re=$3
+	shift 3
+	out=$("$here/run-qemu.sh" "$@" 2>/dev/null)
+	status=$?
+	printf '%s\n' "$out" >"$tmp/out"
+	printf '%b\n' "$want_re" >"$tmp/re"
+	ok=1
+	[ "$status" = "$want_status" ] || ok=0
+	[ "$(wc -l <"$tmp/out")" = "$(wc -l <"$tmp/re")" ] || ok=0
+	i=0
+	while IFS= read -r re; do
+		i=$((i + 1))
+		sed -n "${i}p" "$tmp/out" | grep -Eqx -- "$re" || ok=0
+	done <"$tmp/re"
+	if [ $ok = 1 ]; then
+		echo "ok   $name"
+	else
+		echo "FAIL $name: status $status (want $want_status), output:"
+		printf '%s\n' "$out" | sed 's/^/       /'
+		fails=$((fails + 1))
+	fi
+}
+crc() { python3 -c 'import sys, zlib; print("%08x" % zlib.crc32(sys.stdin.buffer.read()))'; }
+
+# rng: random bytes, so match the shape; >= 200 distinct values is the probe's own check (exit 1 otherwise).
+export RNG=1
+expect_match virtio-rng 1 'virtio-rng: 4096 bytes, [0-9]+ distinct byte values, first 0x[0-9a-f]{8}\nvirtio-rng: kicks 1' virtio-rng ''
+expect_match virtio-rng-big 1 'virtio-rng: 100000 bytes, 256 distinct byte values, first 0x[0-9a-f]{8}\nvirtio-rng: kicks [0-9]+' \
+	virtio-rng 'n=100000 eventidx=1 indirect=1 qsize=16'
+unset RNG
+expect virtio-rng-none 9 'virtio-rng: no device\nvirtio-rng: kicks 0' virtio-rng ''
+
+# blk: an 8 MiB image of random bytes; compare CRC-32s with the host's.
+img=$tmp/disk.img
+head -c $((8 << 20)) /dev/urandom >"$img"
+export DRIVE=$img
+whole=$(crc <"$img")
+head_blk='virtio-blk: capacity 16384 ro 0 flush 1 discard 1 write-zeroes 1 seg-max 254'
+expect virtio-blk 1 "$head_blk\nvirtio-blk: id \nvirtio-blk: checksum 16384 sectors crc32 0x$whole\nvirtio-blk: kicks 129" virtio-blk ''
+expect_match virtio-blk-chunk 1 "$head_blk\nvirtio-blk: checksum 16384 sectors crc32 0x$whole\nvirtio-blk: kicks [0-9]+" \
+	virtio-blk 'op=checksum chunk=6 eventidx=1 indirect=1'
+expect virtio-blk-id 1 "$head_blk\nvirtio-blk: id probe-disk-1\nvirtio-blk: kicks 1" virtio-blk 'op=id' \
+	-global virtio-blk-device.serial=probe-disk-1
+pat=$(head -c $((300 * 512)) /dev/zero | tr '\0' '\253' | crc)
+fill=$(python3 -c 'import sys; sys.stdout.buffer.write(bytes((s * 31 + i) & 255 for s in range(100, 400) for i in range(512)))' | crc)
+zero=$(head -c $((300 * 512)) /dev/zero | crc)
+expect virtio-blk-ops 1 "$head_blk
+virtio-blk: write 100 300 status 0\nvirtio-blk: read 100 300 status 0 crc32 0x$pat
+virtio-blk: fill 100 300 status 0\nvirtio-blk: read 100 300 status 0 crc32 0x$fill
+virtio-blk: flush status 0\nvirtio-blk: beyond status 1\nvirtio-blk: badtype status 2\nvirtio-blk: kicks 15" \
+	virtio-blk 'op=write,read,fill,read,flush,beyond,badtype sector=100 count=300 pattern=171'
+# The fill must have reached the image.
+got=$(dd if="$img" bs=512 skip=100 count=300 2>/dev/null | crc)
+if [ "$got" = "$fill" ]; then echo "ok   virtio-blk-fill-on-host"; else echo "FAIL virtio-blk-fill-on-host: $got != $fill"; fails=$((fails + 1)); fi
+expect virtio-blk-zeroes 1 "$head_blk
+virtio-blk: write-zeroes 100 300 status 0\nvirtio-blk: read 100 300 status 0 crc32 0x$zero
+virtio-blk: discard 100 300 status 0\nvirtio-blk: kicks 5" virtio-blk 'op=write-zeroes,read,discard sector=100 count=300'
+whole=$(crc <"$img")
+export DRIVE_RO=1
+ro_blk='virtio-blk: capacity 16384 ro 1 flush 1 discard 1 write-zeroes 1 seg-max 254'
+expect virtio-blk-ro 1 "$ro_blk\nvirtio-blk: write 0 1 status 1\nvirtio-blk: write-zeroes 0 1 status 1
+virtio-blk: checksum 16384 sectors crc32 0x$whole\nvirtio-blk: kicks 130" virtio-blk 'op=write,write-zeroes,checksum expect-ro=1'
+expect virtio-blk-ro-unexpected 3 "$ro_blk\nvirtio-blk: write 0 1 status 1\nvirtio-blk: kicks 1" virtio-blk 'op=write'
+unset DRIVE_RO
+expect_match virtio-blk-bench-write 1 "$head_blk
+virtio-blk: bench rw write bs 4 depth 16 bytes 4194304 cycles [0-9]+ MBps [0-9]+ iops [0-9]+
+virtio-blk: kicks [0-9]+" virtio-blk 'op=bench mib=4 bs=4 depth=16 rw=write'
+expect_match virtio-blk-bench-read 1 "$head_blk
+virtio-blk: bench rw read bs 64 depth 1 bytes 16777216 cycles [0-9]+ MBps [0-9]+ iops [0-9]+
+virtio-blk: kicks 256" virtio-blk 'op=bench'
+unset DRIVE
+expect virtio-blk-no-device 9 'virtio-blk: no device\nvirtio-blk: kicks 0' virtio-blk '' -device virtio-rng-device
+expect virtio-blk-legacy 9 'virtio: 0xfeb00e00 version 1 unsupported\nvirtio-blk: no device\nvirtio-blk: kicks 0' \
+	virtio-blk '' -drive id=d0,file="$img",format=raw,if=none -device virtio-blk-device,drive=d0 \
+	-global virtio-mmio.force-legacy=true
+expect virtio-bad-qsize 7 "probe: bad cmdline argument 'qsize=1x': want a decimal number" virtio-rng 'qsize=1x' \
+	-device virtio-rng-device
+
+# net: passt (one-off mode) on a unix socket; it serves DHCP and ARP for its gateway and
+# forwards UDP to the gateway address to the host's loopback.
+if command -v passt >/dev/null 2>&1; then
+	# net_expect NAME WANT_STATUS ERES CMDLINE: expect_match with a fresh passt
+	# Run as root, passt drops to nobody before it creates the socket: give it a writable directory.
+	chmod 711 "$tmp" && mkdir "$tmp/net" && chmod 1777 "$tmp/net"
+	net_expect() {
+		rm -f "$tmp/net/passt.sock"
+		passt -f -s "$tmp/net/passt.sock" -1 >"$tmp/passt.log" 2>&1 &
+		passt_pid=$!
+		i=0
+		while [ ! -S "$tmp/net/passt.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+		export NET_SOCK="$tmp/net/passt.sock"
+		expect_match "$1" "$2" "$3" virtio-net "$4"
+		unset NET_SOCK
+		kill $passt_pid 2>/dev/null
+		wait $passt_pid 2>/dev/null
+	}
+	ip='[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+'
+	mac_line='virtio-net: mac 52:54:00:12:34:56 status 1'
+	dhcp_line="virtio-net: dhcp address $ip gateway $ip mask $ip"
+	net_expect virtio-net-dhcp 1 "$mac_line\n$dhcp_line\nvirtio-net: kicks 3" ''
+	net_expect virtio-net-echo 1 "$mac_line\n$dhcp_line\nvirtio-net: arp $ip is ([0-9a-f]{2}:){5}[0-9a-f]{2}\nvirtio-net: kicks 4" \
+		'op=dhcp,echo eventidx=1 indirect=1'
+	port=$((40000 + $$ % 20000))
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(5)
+n = size = 0
+try:
+    while True:
+        d = s.recv(65536)
+        n += 1
+        size = len(d)
+        s.settimeout(1)
+except socket.timeout:
+    pass
+print(n, size)' $port >"$tmp/udp.out" &
+	udp_pid=$!
+	sleep 0.3
+	# passt maps the gateway address to the host (its default --map-host-loopback).
+	net_expect virtio-net-udp 1 "$mac_line\n$dhcp_line\nvirtio-net: udp-tx 50 datagrams of 200 bytes to $ip:$port\nvirtio-net: kicks [0-9]+" \
+		"op=udp-tx dst=gw:$port count=50 size=200"
+	wait $udp_pid
+	if [ "$(cat "$tmp/udp.out")" = "50 200" ]; then echo "ok   virtio-net-udp-on-host"; else
+		echo "FAIL virtio-net-udp-on-host: host got $(cat "$tmp/udp.out") (want 50 200)"; fails=$((fails + 1)); fi
+else
+	echo "skip virtio-net: no passt"
+fi
+
 if [ $fails -ne 0 ]; then
 	echo "$fails check(s) failed"
 	exit 1
