@@ -1,0 +1,58 @@
+package io.jvmm.virtio.vsock;
+
+import io.jvmm.virtio.queue.GuestBuffers;
+import java.lang.foreign.MemorySegment;
+
+/** A fixed-capacity FIFO of bytes; not thread-safe (the vsock device's lock guards it). */
+final class ByteRing {
+    private final byte[] buf;
+    private int head;   // next byte to read
+    private int size;
+
+    ByteRing(int capacity) { buf = new byte[capacity]; }
+
+    int size() { return size; }
+
+    int free() { return buf.length - size; }
+
+    int capacity() { return buf.length; }
+
+    /** Appends {@code len} bytes of {@code src} from {@code offset}; the caller checked {@link #free()}. */
+    void put(GuestBuffers src, long offset, int len) {
+        int tail = (head + size) % buf.length;
+        int first = Math.min(len, buf.length - tail);
+        src.read(offset, MemorySegment.ofArray(buf).asSlice(tail, first));
+        if (first < len) src.read(offset + first, MemorySegment.ofArray(buf).asSlice(0, len - first));
+        size += len;
+    }
+
+    void put(byte[] src, int off, int len) {
+        int tail = (head + size) % buf.length;
+        int first = Math.min(len, buf.length - tail);
+        System.arraycopy(src, off, buf, tail, first);
+        if (first < len) System.arraycopy(src, off + first, buf, 0, len - first);
+        size += len;
+    }
+
+    /** Removes up to {@code len} bytes into {@code dst}; returns how many. */
+    int take(byte[] dst, int off, int len) {
+        int n = Math.min(len, size);
+        int first = Math.min(n, buf.length - head);
+        System.arraycopy(buf, head, dst, off, first);
+        if (first < n) System.arraycopy(buf, 0, dst, off + first, n - first);
+        head = (head + n) % buf.length;
+        size -= n;
+        return n;
+    }
+
+    /** Removes {@code len} bytes (≤ size) into {@code dst} at {@code offset}. */
+    void take(GuestBuffers dst, long offset, int len) {
+        int first = Math.min(len, buf.length - head);
+        dst.write(offset, MemorySegment.ofArray(buf).asSlice(head, first));
+        if (first < len) dst.write(offset + first, MemorySegment.ofArray(buf).asSlice(0, len - first));
+        head = (head + len) % buf.length;
+        size -= len;
+    }
+
+    void clear() { head = size = 0; }
+}

@@ -1,0 +1,309 @@
+package io.jvmm.virtio.vsock;
+
+import static io.jvmm.virtio.vsock.VsockHeader.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class VsockDeviceTest {
+    private final GuestVsock guest = new GuestVsock(64);
+    private final VsockDevice dev = guest.device;
+
+    @AfterEach
+    void close() { guest.close(); }
+
+    private static byte[] bytes(String s) { return s.getBytes(StandardCharsets.UTF_8); }
+
+    /** Guest connects from port {@code src} to host port {@code dst}; returns the accepted stream. */
+    private VsockStream guestConnect(VsockListener l, int src) throws Exception {
+        guest.send(src, l.port(), OP_REQUEST);
+        GuestVsock.Packet p = guest.receive(2000);
+        assertEquals(OP_RESPONSE, p.header().op());
+        assertEquals(src, p.header().dstPort());
+        assertEquals(l.port(), p.header().srcPort());
+        assertEquals(GuestVsock.CID, p.header().dstCid());
+        assertEquals(HOST_CID, p.header().srcCid());
+        return l.accept(Duration.ofSeconds(2)).orElseThrow();
+    }
+
+    @Test
+    void configHoldsTheGuestCid() {
+        assertEquals(19, guest.driver.read(0x008));
+        assertEquals(3, guest.driver.readConfig(0, 8)[0]);
+        assertThrows(IllegalArgumentException.class, () -> new VsockDevice(2));
+    }
+
+    @Test
+    void guestConnectsAndDataFlowsBothWays() throws Exception {
+        try (VsockListener l = dev.listen(1234)) {
+            VsockStream s = guestConnect(l, 5000);
+            assertEquals(5000, s.guestPort());
+            guest.send(guest.header(5000, 1234, OP_RW, 0, 5), bytes("hello"));
+            assertArrayEquals(bytes("hello"), s.input().readNBytes(5));
+            s.output().write(bytes("world"));
+            GuestVsock.Packet p = guest.receiveIgnoringCredit(2000);
+            assertEquals(OP_RW, p.header().op());
+            assertArrayEquals(bytes("world"), p.payload());
+            assertEquals(VsockConnection.BUF_ALLOC, p.header().bufAlloc());
+            assertEquals(5, p.header().fwdCnt(), "the host consumed five bytes");
+            // Guest closes: SHUTDOWN both ways, the device finishes with RST; the host sees end of stream.
+            guest.send(guest.header(5000, 1234, OP_SHUTDOWN, SHUTDOWN_RCV | SHUTDOWN_SEND, 0), new byte[0]);
+            assertEquals(OP_RST, guest.receiveIgnoringCredit(2000).header().op());
+            assertEquals(-1, s.input().read());
+            assertThrows(IOException.class, () -> s.output().write(1));
+            assertEquals(0, dev.connectionCount());
+        }
+    }
+
+    @Test
+    void unknownPortIsReset() {
+        guest.send(5000, 999, OP_REQUEST);
+        GuestVsock.Packet p = guest.receive(2000);
+        assertEquals(OP_RST, p.header().op());
+        assertEquals(999, p.header().srcPort());
+        assertEquals(5000, p.header().dstPort());
+        guest.send(guest.header(5001, 999, OP_RW, 0, 3), bytes("abc"));
+        assertEquals(OP_RST, guest.receive(2000).header().op(), "data on no connection");
+        guest.send(5002, 999, OP_RST);
+        assertNull(guest.poll(200), "an RST is never answered");
+    }
+
+    @Test
+    void wrongCidsAndShortPacketsAreDropped() {
+        guest.send(new VsockHeader(7, HOST_CID, 5000, 1, 0, TYPE_STREAM, OP_REQUEST, 0, 0, 0), new byte[0]);
+        guest.send(new VsockHeader(GuestVsock.CID, 9, 5000, 1, 0, TYPE_STREAM, OP_REQUEST, 0, 0, 0), new byte[0]);
+        guest.sendRaw(new byte[20]);
+        assertNull(guest.poll(200));
+        guest.send(new VsockHeader(GuestVsock.CID, HOST_CID, 5000, 1, 0, 2 /* seqpacket */, OP_REQUEST, 0, 0, 0), new byte[0]);
+        assertEquals(OP_RST, guest.receive(2000).header().op(), "unsupported socket type");
+    }
+
+    @Test
+    void lengthThatDisagreesWithThePayloadResetsTheConnection() throws Exception {
+        try (VsockListener l = dev.listen(1)) {
+            VsockStream s = guestConnect(l, 5000);
+            guest.send(guest.header(5000, 1, OP_RW, 0, 100), bytes("short"));
+            assertEquals(OP_RST, guest.receiveIgnoringCredit(2000).header().op());
+            IOException e = assertThrows(IOException.class, () -> s.input().read());
+            assertTrue(e.getMessage().contains("reset"), e.getMessage());
+        }
+    }
+
+    @Test
+    void hostConnectsToTheGuest() throws Exception {
+        CompletableFuture<VsockStream> f = CompletableFuture.supplyAsync(() -> {
+            try {
+                return dev.connect(7000, Duration.ofSeconds(5));
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        GuestVsock.Packet req = guest.receive(2000);
+        assertEquals(OP_REQUEST, req.header().op());
+        assertEquals(7000, req.header().dstPort());
+        assertTrue(req.header().srcPort() >= VsockDevice.FIRST_EPHEMERAL_PORT);
+        int hostPort = req.header().srcPort();
+        guest.send(guest.header(7000, hostPort, OP_RESPONSE, 0, 0), new byte[0]);
+        VsockStream s = f.get(5, TimeUnit.SECONDS);
+        assertEquals(hostPort, s.hostPort());
+        s.output().write(bytes("ping"));
+        assertArrayEquals(bytes("ping"), guest.receiveIgnoringCredit(2000).payload());
+        // Host closes: SHUTDOWN both, the guest answers RST, the connection is gone.
+        s.close();
+        GuestVsock.Packet sd = guest.receiveIgnoringCredit(2000);
+        assertEquals(OP_SHUTDOWN, sd.header().op());
+        assertEquals(SHUTDOWN_RCV | SHUTDOWN_SEND, sd.header().flags());
+        guest.send(7000, hostPort, OP_RST);
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (dev.connectionCount() > 0 && System.nanoTime() < deadline) Thread.sleep(5);
+        assertEquals(0, dev.connectionCount());
+    }
+
+    @Test
+    void refusedAndUnansweredConnects() throws Exception {
+        CompletableFuture<Void> refused = CompletableFuture.runAsync(() -> {
+            ConnectException e = assertThrows(ConnectException.class, () -> dev.connect(7001, Duration.ofSeconds(5)));
+            assertTrue(e.getMessage().contains("7001"), e.getMessage());
+        });
+        GuestVsock.Packet req = guest.receive(2000);
+        guest.send(7001, req.header().srcPort(), OP_RST);
+        refused.get(5, TimeUnit.SECONDS);
+
+        assertThrows(SocketTimeoutException.class, () -> dev.connect(7002, Duration.ofMillis(100)));
+        assertEquals(OP_REQUEST, guest.receive(2000).header().op());
+        assertEquals(OP_RST, guest.receive(2000).header().op(), "the abandoned connect is reset");
+        assertEquals(0, dev.connectionCount());
+    }
+
+    @Test
+    void hostWritesRespectTheGuestsCredit() throws Exception {
+        guest.bufAlloc = 1000;
+        try (VsockListener l = dev.listen(2)) {
+            VsockStream s = guestConnect(l, 5000);
+            byte[] data = new byte[5000];
+            for (int i = 0; i < data.length; i++) data[i] = (byte) i;
+            s.output().write(data);   // fits the host's own buffer: returns at once
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            GuestVsock.Packet p;
+            while ((p = guest.poll(300)) != null) got.writeBytes(p.payload());
+            assertEquals(1000, got.size(), "no more than buf_alloc before a credit update");
+            // The guest consumed everything: it says so, and the rest follows credit by credit.
+            while (got.size() < 5000) {
+                guest.fwdCnt = got.size();
+                guest.send(5000, 2, OP_CREDIT_UPDATE);
+                int before = got.size();
+                while ((p = guest.poll(300)) != null) got.writeBytes(p.payload());
+                assertTrue(got.size() - before <= 1000 && got.size() > before, "one buffer's worth per update");
+            }
+            assertArrayEquals(data, got.toByteArray());
+        }
+    }
+
+    @Test
+    void creditRequestIsAnswered() throws Exception {
+        try (VsockListener l = dev.listen(3)) {
+            guestConnect(l, 5000);
+            guest.send(5000, 3, OP_CREDIT_REQUEST);
+            GuestVsock.Packet p = guest.receive(2000);
+            assertEquals(OP_CREDIT_UPDATE, p.header().op());
+            assertEquals(VsockConnection.BUF_ALLOC, p.header().bufAlloc());
+        }
+    }
+
+    @Test
+    void hostReadsGiveTheGuestCreditBack() throws Exception {
+        try (VsockListener l = dev.listen(4)) {
+            VsockStream s = guestConnect(l, 5000);
+            byte[] chunk = new byte[4096];
+            for (int i = 0; i < 40; i++) guest.send(guest.header(5000, 4, OP_RW, 0, chunk.length), chunk);
+            assertEquals(40 * 4096, s.input().readNBytes(40 * 4096).length);
+            GuestVsock.Packet p = guest.receive(2000);
+            assertEquals(OP_CREDIT_UPDATE, p.header().op());
+            assertTrue(p.header().fwdCnt() >= VsockConnection.BUF_ALLOC / 4, "fwd_cnt " + p.header().fwdCnt());
+        }
+    }
+
+    @Test
+    void guestThatOverrunsItsCreditIsReset() throws Exception {
+        try (VsockListener l = dev.listen(5)) {
+            VsockStream s = guestConnect(l, 5000);
+            byte[] chunk = new byte[64 * 1024];
+            for (int i = 0; i < 4; i++) guest.send(guest.header(5000, 5, OP_RW, 0, chunk.length), chunk);
+            assertNull(guest.poll(100), "256 KiB fit exactly");
+            guest.send(guest.header(5000, 5, OP_RW, 0, 1), new byte[1]);
+            assertEquals(OP_RST, guest.receive(2000).header().op());
+            assertEquals(256 * 1024, s.input().readNBytes(256 * 1024).length, "what arrived in credit is still readable");
+            assertThrows(IOException.class, () -> s.input().read());
+        }
+    }
+
+    @Test
+    void halfCloseFromTheHost() throws Exception {
+        try (VsockListener l = dev.listen(6)) {
+            VsockStream s = guestConnect(l, 5000);
+            s.output().write(bytes("last"));
+            s.shutdownOutput();
+            assertArrayEquals(bytes("last"), guest.receiveIgnoringCredit(2000).payload());
+            GuestVsock.Packet sd = guest.receiveIgnoringCredit(2000);
+            assertEquals(OP_SHUTDOWN, sd.header().op());
+            assertEquals(SHUTDOWN_SEND, sd.header().flags());
+            // The guest still sends; the host still reads.
+            guest.send(guest.header(5000, 6, OP_RW, 0, 5), bytes("reply"));
+            assertArrayEquals(bytes("reply"), s.input().readNBytes(5));
+        }
+    }
+
+    @Test
+    void listenerClosedMeansReset() throws Exception {
+        VsockListener l = dev.listen(8);
+        l.close();
+        guest.send(5000, 8, OP_REQUEST);
+        assertEquals(OP_RST, guest.receive(2000).header().op());
+        assertThrows(IllegalStateException.class, () -> { VsockListener x = dev.listen(10); dev.listen(10); });
+    }
+
+    @Test
+    void fallbackHandlerDecides() throws Exception {
+        Map<Integer, VsockStream> taken = new HashMap<>();
+        dev.setFallback((port, stream) -> {
+            if (port != 77) return false;
+            taken.put(port, stream);
+            return true;
+        });
+        guest.send(5000, 77, OP_REQUEST);
+        assertEquals(OP_RESPONSE, guest.receive(2000).header().op());
+        assertEquals(5000, taken.get(77).guestPort());
+        guest.send(5001, 78, OP_REQUEST);
+        assertEquals(OP_RST, guest.receive(2000).header().op());
+    }
+
+    @Test
+    void resetEndsEveryStream() throws Exception {
+        try (VsockListener l = dev.listen(11)) {
+            VsockStream s = guestConnect(l, 5000);
+            guest.driver.write(0x070, 0);   // driver resets the device
+            IOException e = assertThrows(IOException.class, () -> s.input().read());
+            assertTrue(e.getMessage().contains("reset"), e.getMessage());
+            assertEquals(0, dev.connectionCount());
+        }
+    }
+
+    @Test
+    void sixtyFourConcurrentStreams() throws Exception {
+        int n = 64;
+        try (VsockListener l = dev.listen(100)) {
+            List<VsockStream> streams = new ArrayList<>();
+            for (int i = 0; i < n; i++) streams.add(guestConnect(l, 10_000 + i));
+            // Host side echoes every stream on its own thread.
+            List<Thread> echo = new ArrayList<>();
+            for (VsockStream s : streams) {
+                echo.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        InputStream in = s.input();
+                        byte[] b = new byte[4096];
+                        int r;
+                        while ((r = in.read(b)) > 0) s.output().write(b, 0, r);
+                    } catch (IOException ignored) {
+                        // the test fails on the data instead
+                    }
+                }));
+            }
+            Map<Integer, ByteArrayOutputStream> got = new HashMap<>();
+            for (int i = 0; i < n; i++) {
+                byte[] msg = bytes("stream " + i + " " + "x".repeat(i * 10));
+                guest.send(guest.header(10_000 + i, 100, OP_RW, 0, msg.length), msg);
+                got.put(10_000 + i, new ByteArrayOutputStream());
+            }
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            int complete = 0;
+            while (complete < n && System.nanoTime() < deadline) {
+                GuestVsock.Packet p = guest.poll(100);
+                if (p == null || p.header().op() != OP_RW) continue;
+                ByteArrayOutputStream b = got.get(p.header().dstPort());
+                b.writeBytes(p.payload());
+                int i = p.header().dstPort() - 10_000;
+                if (b.size() == bytes("stream " + i + " " + "x".repeat(i * 10)).length) complete++;
+            }
+            for (int i = 0; i < n; i++) {
+                assertArrayEquals(bytes("stream " + i + " " + "x".repeat(i * 10)), got.get(10_000 + i).toByteArray(), "stream " + i);
+            }
+            for (VsockStream s : streams) s.close();
+            for (Thread t : echo) t.join(5000);
+        }
+    }
+}
