@@ -39,6 +39,12 @@ final class BootCommand implements Callable<Integer> {
             description = {"Attach a raw disk image as virtio-blk (repeatable). The first drive is the root",
                     "(root=/dev/vda) when there is no initrd; ',ro' makes it read-only."})
     List<String> drives = new ArrayList<>();
+    @Option(names = "--vsock-cid", paramLabel = "CID", description = "Add a virtio-vsock device with this guest CID (default 3).")
+    Long vsockCid;
+    @Option(names = "--vsock-uds", paramLabel = "PATH",
+            description = {"Add a virtio-vsock device with a Firecracker-style hybrid socket: connect and write",
+                    "'CONNECT <port>\\n' to reach the guest; guest connections to port P go to PATH_P."})
+    String vsockUds;
     @Option(names = "--no-rng", description = "Do not give the guest a virtio-rng device.")
     boolean noRng;
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
@@ -64,7 +70,8 @@ final class BootCommand implements Callable<Integer> {
         BootSettings.Overrides o = new BootSettings.Overrides(
                 kernel == null ? null : UserPaths.resolve(cwd, nonEmpty("--kernel", kernel)),
                 initrd == null ? null : UserPaths.resolve(cwd, nonEmpty("--initrd", initrd)),
-                cmdline, cpus, memoryMib, cpuTemplate, parseDrives(cwd, drives), noRng ? Boolean.FALSE : null);
+                cmdline, cpus, memoryMib, cpuTemplate, parseDrives(cwd, drives), noRng ? Boolean.FALSE : null,
+                vsockCid, vsockUds == null ? null : UserPaths.resolve(cwd, nonEmpty("--vsock-uds", vsockUds)));
         VmConfig config = new BootSettings(file, o)
                 .toVmConfig(() -> DefaultKernel.fromSystem().resolve(), console, input);
         return VmSession.run(config, err);

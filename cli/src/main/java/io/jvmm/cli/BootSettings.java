@@ -4,6 +4,7 @@ import io.jvmm.core.ConfigException;
 import io.jvmm.core.CpuTemplate;
 import io.jvmm.core.DriveConfig;
 import io.jvmm.core.VmConfig;
+import io.jvmm.core.VsockConfig;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -25,8 +26,8 @@ record BootSettings(HacFile hac, Overrides overrides) {
 
     /** Values from {@code jvmm boot} flags; null fields were not given. Paths are already absolute. */
     record Overrides(Path kernel, Path initrd, String cmdline, Integer cpus, Long memoryMib, CpuTemplate cpuTemplate,
-                     List<HacFile.Drive> drives, Boolean rng) {
-        static final Overrides NONE = new Overrides(null, null, null, null, null, null, List.of(), null);
+                     List<HacFile.Drive> drives, Boolean rng, Long vsockCid, Path vsockUds) {
+        static final Overrides NONE = new Overrides(null, null, null, null, null, null, List.of(), null, null, null);
 
         Overrides {
             drives = drives == null ? List.of() : List.copyOf(drives);
@@ -63,6 +64,11 @@ record BootSettings(HacFile hac, Overrides overrides) {
         Boolean rng = pick(overrides.rng(), hac == null ? null : hac.rng());
         b.rng(rng == null || rng);
         Map<String, HacFile.Drive> origins = addDrives(b);
+        HacFile.Vsock hv = hac == null ? null : hac.vsock();
+        if (hv != null || overrides.vsockCid() != null || overrides.vsockUds() != null) {
+            Long cid = pick(overrides.vsockCid(), hv == null ? null : hv.cid());
+            b.vsock(cid == null ? VsockConfig.DEFAULT_CID : cid, pick(overrides.vsockUds(), hv == null ? null : hv.udsPath()));
+        }
         try {
             return b.build();
         } catch (ConfigException e) {
@@ -140,7 +146,9 @@ record BootSettings(HacFile hac, Overrides overrides) {
         KERNEL("kernel", "--kernel", "hardware.kernel"),
         INITRD("initrd", "--initrd", "hardware.initrd"),
         CMDLINE("cmdline", "--cmdline", "hardware.cmdline"),
-        CPU_TEMPLATE("cpu_template", "--cpu-template", "hardware.cpu_template");
+        CPU_TEMPLATE("cpu_template", "--cpu-template", "hardware.cpu_template"),
+        VSOCK_CID("vsock.cid", "--vsock-cid", "vsock.cid"),
+        VSOCK_UDS("vsock.uds_path", "--vsock-uds", "vsock.uds_path");
 
         final String configKey;
         final String flag;
@@ -165,6 +173,8 @@ record BootSettings(HacFile hac, Overrides overrides) {
                 case INITRD -> o.initrd() != null;
                 case CMDLINE -> o.cmdline() != null;
                 case CPU_TEMPLATE -> o.cpuTemplate() != null;
+                case VSOCK_CID -> o.vsockCid() != null;
+                case VSOCK_UDS -> o.vsockUds() != null;
             };
         }
 
@@ -176,6 +186,8 @@ record BootSettings(HacFile hac, Overrides overrides) {
                 case INITRD -> h.initrd() != null;
                 case CMDLINE -> h.cmdline() != null;
                 case CPU_TEMPLATE -> h.cpuTemplate() != null;
+                case VSOCK_CID -> h.vsock() != null && h.vsock().cid() != null;
+                case VSOCK_UDS -> h.vsock() != null && h.vsock().udsPath() != null;
             };
         }
     }

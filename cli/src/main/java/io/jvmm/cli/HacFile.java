@@ -29,6 +29,9 @@ import java.util.Set;
  * rng = true                  # jvmm: virtio-rng from the host's entropy (default true)
  * ref = "docker.io/..."       # Hypercore; not yet supported by jvmm
  * interface = "tap0"          # Hypercore; not yet supported by jvmm
+ * [vsock]                     # jvmm: a virtio-vsock device (the table alone enables it)
+ * cid = 3                     # guest CID (default 3)
+ * uds_path = "vm.sock"        # Firecracker-style hybrid vsock socket (optional)
  * [[drives]]                  # jvmm: more virtio-blk drives, in order after the root drive
  * path = "data.img"
  * read_only = false
@@ -37,7 +40,10 @@ import java.util.Set;
  */
 public record HacFile(Path source, String name, String description, Integer cores, Long memoryMib,
                       Path kernel, Path initrd, String cmdline, CpuTemplate cpuTemplate,
-                      Drive drive, List<Drive> drives, Boolean rng, String ref, String networkInterface) {
+                      Drive drive, List<Drive> drives, Boolean rng, Vsock vsock, String ref, String networkInterface) {
+
+    /** The {@code [vsock]} table; null fields were not given. */
+    public record Vsock(Long cid, Path udsPath) {}
 
     /**
      * A drive as the file gives it; {@code key} names it in messages ({@code hardware.drive},
@@ -56,6 +62,7 @@ public record HacFile(Path source, String name, String description, Integer core
         m.put("spacecore", List.of("name", "description"));
         m.put("hardware", List.of("cores", "memory", "kernel", "initrd", "cmdline", "cpu_template",
                 "drive", "rng", "ref", "interface"));
+        m.put("vsock", List.of("cid", "uds_path"));
         m.put("drives", TABLE_ARRAYS.get("drives"));
         return java.util.Collections.unmodifiableMap(m);
     }
@@ -73,7 +80,7 @@ public record HacFile(Path source, String name, String description, Integer core
                 r.cores(hw), r.memory(hw),
                 r.path(hw, "hardware.kernel"), r.path(hw, "hardware.initrd"),
                 r.string(hw, "hardware.cmdline"), r.cpuTemplate(hw),
-                r.rootDrive(hw), r.drives(root.path("drives")), r.bool(hw, "hardware.rng"),
+                r.rootDrive(hw), r.drives(root.path("drives")), r.bool(hw, "hardware.rng"), r.vsock(root.get("vsock")),
                 r.string(hw, "hardware.ref"), r.string(hw, "hardware.interface"));
     }
 
@@ -198,6 +205,15 @@ public record HacFile(Path source, String name, String description, Integer core
             Boolean ro = bool(t, where + ".read_only");
             String id = string(t, where + ".id");
             return new Drive(where, p, ro != null && ro, id);
+        }
+
+        Vsock vsock(JsonNode table) {
+            if (table == null) return null;
+            Long cid = integer(table, "vsock.cid", "context id");
+            if (cid != null && (cid < 3 || cid > 0xffff_fffeL)) {
+                throw new HacFileException(file, "vsock.cid", "must be between 3 and 4294967294 (0-2 are reserved), got " + cid);
+            }
+            return new Vsock(cid, path(table, "vsock.uds_path"));
         }
 
         Integer cores(JsonNode table) {

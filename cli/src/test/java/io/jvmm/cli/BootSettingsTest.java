@@ -53,7 +53,7 @@ class BootSettingsTest {
     }
 
     private static BootSettings.Overrides flags(Path kernel, Integer cpus, Long mem) {
-        return new BootSettings.Overrides(kernel, null, null, cpus, mem, null, List.of(), null);
+        return new BootSettings.Overrides(kernel, null, null, cpus, mem, null, List.of(), null, null, null);
     }
 
     @Test void fileValuesReachTheVmConfig() throws IOException {
@@ -81,7 +81,7 @@ class BootSettingsTest {
     @Test void flagsOverrideTheFile() throws IOException {
         Path other = Files.writeString(dir.resolve("other"), "k2");
         VmConfig c = build(hac("[hardware]\ncores = 2\nmemory = 64\nkernel = \"vmlinux\"\ncmdline = \"a\"\ncpu_template = \"host\"\n"),
-                new BootSettings.Overrides(other, initrd, "b", 3, 32L, CpuTemplate.PVM, List.of(), null));
+                new BootSettings.Overrides(other, initrd, "b", 3, 32L, CpuTemplate.PVM, List.of(), null, null, null));
         assertEquals(3, c.vcpus());
         assertEquals(32, c.memoryMib());
         assertEquals(other, c.kernel());
@@ -136,13 +136,32 @@ class BootSettingsTest {
                 path = "data.img"
                 id = "data"
                 """), new BootSettings.Overrides(null, null, null, null, null, null,
-                List.of(new HacFile.Drive("--drive extra.img", extra, false, null)), null));
+                List.of(new HacFile.Drive("--drive extra.img", extra, false, null)), null, null, null));
         assertEquals(List.of(new DriveConfig("vda", root, true), new DriveConfig("data", data, false),
                 new DriveConfig("vdc", extra, false)), c.drives());
         assertTrue(!c.rng());
         VmConfig plain = build(hac("[hardware]\nkernel = \"vmlinux\"\ndrive = \"root.ext4\"\n"), BootSettings.Overrides.NONE);
         assertEquals(List.of(new DriveConfig("vda", root, false)), plain.drives());
         assertTrue(plain.rng(), "rng is on by default");
+    }
+
+    @Test void vsockFromFileAndFlags() throws IOException {
+        VmConfig none = build(hac("[hardware]\nkernel = \"vmlinux\"\n"), BootSettings.Overrides.NONE);
+        assertNull(none.vsock());
+        VmConfig table = build(hac("[hardware]\nkernel = \"vmlinux\"\n[vsock]\n"), BootSettings.Overrides.NONE);
+        assertEquals(new io.jvmm.core.VsockConfig(3, null), table.vsock(), "the table alone enables vsock with CID 3");
+        VmConfig file = build(hac("[hardware]\nkernel = \"vmlinux\"\n[vsock]\ncid = 42\nuds_path = \"v.sock\"\n"),
+                BootSettings.Overrides.NONE);
+        assertEquals(new io.jvmm.core.VsockConfig(42, dir.resolve("v.sock")), file.vsock());
+        VmConfig flags = build(null, new BootSettings.Overrides(kernel, null, null, null, null, null, List.of(), null, 7L, null));
+        assertEquals(new io.jvmm.core.VsockConfig(7, null), flags.vsock());
+        Files.writeString(dir.resolve("taken.sock"), "");
+        CliException e = assertThrows(CliException.class, () -> build(null, new BootSettings.Overrides(kernel, null, null,
+                null, null, null, List.of(), null, null, dir.resolve("taken.sock"))));
+        assertTrue(e.getMessage().startsWith("--vsock-uds: ") && e.getMessage().contains("already exists"), e.getMessage());
+        HacFileException h = assertThrows(HacFileException.class, () -> build(hac("[hardware]\nkernel = \"vmlinux\"\n[vsock]\ncid = 2\n"),
+                BootSettings.Overrides.NONE));
+        assertEquals("vsock.cid", h.key());
     }
 
     @Test void driveErrorsNameWhereTheDriveWasGiven() throws IOException {
@@ -172,7 +191,7 @@ class BootSettingsTest {
                 """), BootSettings.Overrides.NONE));
         assertTrue(e.getMessage().contains("already attached"), e.getMessage());
         CliException flag = assertThrows(CliException.class, () -> build(null, new BootSettings.Overrides(kernel, null, null,
-                null, null, null, List.of(new HacFile.Drive("--drive gone.img", dir.resolve("gone.img"), false, null)), null)));
+                null, null, null, List.of(new HacFile.Drive("--drive gone.img", dir.resolve("gone.img"), false, null)), null, null, null)));
         assertTrue(flag.getMessage().startsWith("--drive gone.img: ") && flag.getMessage().endsWith("does not exist"), flag.getMessage());
     }
 

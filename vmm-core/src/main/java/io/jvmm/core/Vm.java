@@ -15,6 +15,8 @@ import io.jvmm.core.legacy.Serial8250;
 import io.jvmm.core.memory.GuestRam;
 import io.jvmm.core.storage.RawImage;
 import io.jvmm.core.virtio.VirtioMmioDevices;
+import io.jvmm.core.vsock.HybridVsockSocket;
+import io.jvmm.virtio.vsock.VsockDevice;
 import io.jvmm.kvm.CpuidEntry;
 import io.jvmm.kvm.Kvm;
 import io.jvmm.kvm.KvmException;
@@ -75,6 +77,8 @@ public final class Vm implements AutoCloseable {
     private VmFd vmFd;
     private GuestRam ram;
     private VirtioMmioDevices devices;
+    private VsockDevice vsock;
+    private HybridVsockSocket vsockSocket;
     private Serial8250 serial;
     private Thread consolePump;
     private String kernelCmdline;
@@ -120,6 +124,13 @@ public final class Vm implements AutoCloseable {
             devices.attach(new BlockDevice(d.id(), RawImage.open("drives." + d.id(), d.path(), d.readOnly())));
         }
         if (config.rng()) devices.attach(new RngDevice(openEntropy()));
+        if (config.vsock() != null) {
+            vsock = new VsockDevice(config.vsock().guestCid());
+            devices.attach(vsock);
+            if (config.vsock().udsPath() != null) {
+                vsockSocket = HybridVsockSocket.open("vsock.uds_path", config.vsock().udsPath(), vsock);
+            }
+        }
 
         CpuTemplate template = config.cpuTemplate().resolve();
         kernelCmdline = KernelCmdline.build(config, CpuTemplate.hostIsPvm(), template, devices.cmdlineTokens());
@@ -225,6 +236,15 @@ public final class Vm implements AutoCloseable {
         return devices == null ? List.of() : devices.slots();
     }
 
+    /**
+     * The vsock device's host side: {@code connect(guestPort, timeout)} and {@code listen(hostPort)}.
+     * Throws when the VM has no vsock device.
+     */
+    public VsockDevice vsock() {
+        if (vsock == null) throw new IllegalStateException("this VM has no vsock device (VmConfig.Builder.vsock)");
+        return vsock;
+    }
+
     /** The complete kernel command line the guest was given. */
     public String kernelCmdline() { return kernelCmdline; }
 
@@ -261,6 +281,8 @@ public final class Vm implements AutoCloseable {
             }
         }
         if (consolePump != null) consolePump.interrupt();
+        // The socket file goes whatever happens to the vCPUs: a stale one would block the next VM.
+        closeQuietly(vsockSocket);
         if (!allJoined) return;
         // Device threads write guest RAM: they stop before it is unmapped.
         closeQuietly(devices);

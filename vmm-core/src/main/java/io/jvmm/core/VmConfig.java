@@ -25,13 +25,14 @@ import java.util.Set;
  * @param consoleInput   bytes fed to the guest's UART (null: none)
  * @param drives         virtio-blk drives in order; the first is the root drive when there is no initrd
  * @param rng            whether the guest gets a virtio-rng device
+ * @param vsock          a virtio-vsock device, or null
  * @param kvmNotify      queue notifications through KVM_IOEVENTFD and interrupts through KVM_IRQFD
  *                       (true, the fast path); false sends both through the vCPU's MMIO exit and
  *                       KVM_IRQ_LINE, for hosts without them and for comparison
  */
 public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path initrd, String cmdline,
                        CpuTemplate cpuTemplate, OutputStream consoleOutput, InputStream consoleInput,
-                       List<DriveConfig> drives, boolean rng, boolean kvmNotify) {
+                       List<DriveConfig> drives, boolean rng, VsockConfig vsock, boolean kvmNotify) {
     public static final int MAX_VCPUS = 64;
     /** 1 MiB of RAM cannot hold a kernel; below 16 MiB nothing useful boots. */
     public static final long MIN_MEMORY_MIB = 16;
@@ -65,6 +66,7 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
         private InputStream consoleInput;
         private final List<DriveConfig> drives = new ArrayList<>();
         private boolean rng;
+        private VsockConfig vsock;
         private boolean kvmNotify = true;
 
         public Builder name(String v) { name = v; return this; }
@@ -82,6 +84,8 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
             return this;
         }
         public Builder rng(boolean v) { rng = v; return this; }
+        /** A vsock device with guest CID {@code cid}; {@code udsPath} (may be null) adds the hybrid Unix socket. */
+        public Builder vsock(long cid, Path udsPath) { vsock = new VsockConfig(cid, udsPath); return this; }
         public Builder kvmNotify(boolean v) { kvmNotify = v; return this; }
 
         public VmConfig build() {
@@ -104,12 +108,28 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
             }
             if (cpuTemplate == null) throw new ConfigException("cpu_template", "is required");
             checkDrives();
-            if (drives.size() + (rng ? 1 : 0) > MAX_VIRTIO_DEVICES) {
-                throw new ConfigException("drives", "at most " + MAX_VIRTIO_DEVICES + " virtio devices fit, got "
-                        + (drives.size() + (rng ? 1 : 0)));
+            int devices = drives.size() + (rng ? 1 : 0) + (vsock != null ? 1 : 0);
+            if (devices > MAX_VIRTIO_DEVICES) {
+                throw new ConfigException("drives", "at most " + MAX_VIRTIO_DEVICES + " virtio devices fit, got " + devices);
             }
+            if (vsock != null) checkVsock();
             return new VmConfig(name, vcpus, memoryMib, kernel, initrd, cmdline, cpuTemplate, consoleOutput, consoleInput,
-                    drives, rng, kvmNotify);
+                    drives, rng, vsock, kvmNotify);
+        }
+
+        private void checkVsock() {
+            if (vsock.guestCid() < 3 || vsock.guestCid() > 0xffff_fffeL) {
+                throw new ConfigException("vsock.cid", "must be between 3 and 4294967294 (0-2 are reserved), got " + vsock.guestCid());
+            }
+            Path p = vsock.udsPath();
+            if (p == null) return;
+            if (Files.exists(p)) throw new ConfigException("vsock.uds_path", p + " already exists (another VM's socket? remove it first)");
+            Path dir = p.toAbsolutePath().getParent();
+            if (dir != null && !Files.isDirectory(dir)) throw new ConfigException("vsock.uds_path", "directory " + dir + " does not exist");
+            // sun_path holds 108 bytes; the guest-to-host sockets add "_<port>" (up to 11 more).
+            if (p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107 - 11) {
+                throw new ConfigException("vsock.uds_path", p + " is too long for a Unix socket (at most 96 bytes)");
+            }
         }
 
         private void checkDrives() {

@@ -15,26 +15,26 @@ import java.util.List;
 import java.util.Map;
 
 /** Plays Linux's virtio-vsock driver against a {@link VsockDevice}, one packet at a time. */
-final class GuestVsock implements AutoCloseable {
-    static final long CID = 3;
+public final class GuestVsock implements AutoCloseable {
+    public static final long CID = 3;
     static final int RX_BUF = VsockHeader.SIZE + 4096;
 
     /** A received packet. */
-    record Packet(VsockHeader header, byte[] payload) {}
+    public record Packet(VsockHeader header, byte[] payload) {}
 
     final GuestMemory mem = TestMemory.of(64 << 20);
     final DriverQueue rx = new DriverQueue(mem, 0x100000, 256);   // each queue's buffers grow above it: 16 MiB apart
     final DriverQueue tx = new DriverQueue(mem, 0x1000000, 256);
     final DriverQueue ev = new DriverQueue(mem, 0x2000000, 16);
-    final VsockDevice device;
+    public final VsockDevice device;
     final MmioTransport transport;
     final MmioDriver driver;
     private final Map<Integer, DriverQueue.Buf> rxBufs = new HashMap<>();
     private final ArrayDeque<Packet> received = new ArrayDeque<>();
-    int bufAlloc = 256 * 1024;
-    int fwdCnt;
+    public int bufAlloc = 256 * 1024;
+    public int fwdCnt;
 
-    GuestVsock(int rxBuffers) {
+    public GuestVsock(int rxBuffers) {
         device = new VsockDevice(CID);
         transport = new MmioTransport(device, mem, List.of(new SimpleQueueEvent(), new SimpleQueueEvent(), new SimpleQueueEvent()), () -> {});
         driver = new MmioDriver(transport);
@@ -42,7 +42,7 @@ final class GuestVsock implements AutoCloseable {
         postRx(rxBuffers);
     }
 
-    void postRx(int n) {
+    public void postRx(int n) {
         for (int i = 0; i < n; i++) {
             DriverQueue.Buf b = rx.in(RX_BUF);
             rxBufs.put(rx.add(b), b);
@@ -50,20 +50,20 @@ final class GuestVsock implements AutoCloseable {
         driver.notifyQueue(VsockDevice.RX);
     }
 
-    VsockHeader header(int srcPort, int dstPort, int op, int flags, int len) {
+    public VsockHeader header(int srcPort, int dstPort, int op, int flags, int len) {
         return new VsockHeader(CID, VsockHeader.HOST_CID, srcPort, dstPort, len, VsockHeader.TYPE_STREAM, op, flags, bufAlloc, fwdCnt);
     }
 
     /** Sends one packet and waits until the device consumed it. */
-    void send(VsockHeader h, byte[] payload) {
+    public void send(VsockHeader h, byte[] payload) {
         byte[] pkt = Arrays.copyOf(h.encode(), VsockHeader.SIZE + payload.length);
         System.arraycopy(payload, 0, pkt, VsockHeader.SIZE, payload.length);
         sendRaw(pkt);
     }
 
-    void send(int srcPort, int dstPort, int op) { send(header(srcPort, dstPort, op, 0, 0), new byte[0]); }
+    public void send(int srcPort, int dstPort, int op) { send(header(srcPort, dstPort, op, 0, 0), new byte[0]); }
 
-    void sendRaw(byte[] pkt) {
+    public void sendRaw(byte[] pkt) {
         int head = tx.add(tx.out(pkt));
         driver.notifyQueue(VsockDevice.TX);
         long deadline = System.nanoTime() + 5_000_000_000L;
@@ -79,14 +79,14 @@ final class GuestVsock implements AutoCloseable {
     }
 
     /** The next packet from the device, or fails after {@code millis}. Reposts the buffer. */
-    Packet receive(long millis) {
+    public Packet receive(long millis) {
         Packet p = poll(millis);
         assertNotNull(p, "no packet from the device within " + millis + " ms");
         return p;
     }
 
     /** The next packet or null after {@code millis}. */
-    Packet poll(long millis) {
+    public Packet poll(long millis) {
         if (!received.isEmpty()) return received.poll();
         long deadline = System.nanoTime() + millis * 1_000_000;
         while (System.nanoTime() < deadline) {
@@ -106,7 +106,7 @@ final class GuestVsock implements AutoCloseable {
     }
 
     /** Skips credit updates; returns the next other packet. */
-    Packet receiveIgnoringCredit(long millis) {
+    public Packet receiveIgnoringCredit(long millis) {
         while (true) {
             Packet p = receive(millis);
             if (p.header().op() != VsockHeader.OP_CREDIT_UPDATE) return p;
