@@ -17,6 +17,11 @@ import io.jvmm.core.storage.RawImage;
 import io.jvmm.core.virtio.VirtioMmioDevices;
 import io.jvmm.core.vsock.HybridVsockSocket;
 import io.jvmm.virtio.vsock.VsockDevice;
+import io.jvmm.core.net.PasstBackend;
+import io.jvmm.core.net.TapBackend;
+import io.jvmm.virtio.net.MacAddress;
+import io.jvmm.virtio.net.NetBackend;
+import io.jvmm.virtio.net.NetDevice;
 import io.jvmm.kvm.CpuidEntry;
 import io.jvmm.kvm.Kvm;
 import io.jvmm.kvm.KvmException;
@@ -78,6 +83,7 @@ public final class Vm implements AutoCloseable {
     private GuestRam ram;
     private VirtioMmioDevices devices;
     private VsockDevice vsock;
+    private NetDevice net;
     private HybridVsockSocket vsockSocket;
     private Serial8250 serial;
     private Thread consolePump;
@@ -124,6 +130,12 @@ public final class Vm implements AutoCloseable {
             devices.attach(new BlockDevice(d.id(), RawImage.open("drives." + d.id(), d.path(), d.readOnly())));
         }
         if (config.rng()) devices.attach(new RngDevice(openEntropy()));
+        if (config.net() != null) {
+            NetConfig n = config.net();
+            NetBackend backend = n.isTap() ? TapBackend.open("network.interface", n.tap()) : PasstBackend.start("network", n.forwards());
+            net = new NetDevice("eth0", n.mac() != null ? n.mac() : MacAddress.random(), backend);
+            devices.attach(net);
+        }
         if (config.vsock() != null) {
             vsock = new VsockDevice(config.vsock().guestCid());
             devices.attach(vsock);
@@ -244,6 +256,9 @@ public final class Vm implements AutoCloseable {
         if (vsock == null) throw new IllegalStateException("this VM has no vsock device (VmConfig.Builder.vsock)");
         return vsock;
     }
+
+    /** The virtio-net device (its MAC, counters and backend), or empty. */
+    public Optional<NetDevice> net() { return Optional.ofNullable(net); }
 
     /** The complete kernel command line the guest was given. */
     public String kernelCmdline() { return kernelCmdline; }

@@ -26,13 +26,14 @@ import java.util.Set;
  * @param drives         virtio-blk drives in order; the first is the root drive when there is no initrd
  * @param rng            whether the guest gets a virtio-rng device
  * @param vsock          a virtio-vsock device, or null
+ * @param net            a virtio-net device, or null
  * @param kvmNotify      queue notifications through KVM_IOEVENTFD and interrupts through KVM_IRQFD
  *                       (true, the fast path); false sends both through the vCPU's MMIO exit and
  *                       KVM_IRQ_LINE, for hosts without them and for comparison
  */
 public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path initrd, String cmdline,
                        CpuTemplate cpuTemplate, OutputStream consoleOutput, InputStream consoleInput,
-                       List<DriveConfig> drives, boolean rng, VsockConfig vsock, boolean kvmNotify) {
+                       List<DriveConfig> drives, boolean rng, VsockConfig vsock, NetConfig net, boolean kvmNotify) {
     public static final int MAX_VCPUS = 64;
     /** 1 MiB of RAM cannot hold a kernel; below 16 MiB nothing useful boots. */
     public static final long MIN_MEMORY_MIB = 16;
@@ -67,6 +68,7 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
         private final List<DriveConfig> drives = new ArrayList<>();
         private boolean rng;
         private VsockConfig vsock;
+        private NetConfig net;
         private boolean kvmNotify = true;
 
         public Builder name(String v) { name = v; return this; }
@@ -87,6 +89,8 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
         /** A vsock device with guest CID {@code cid}; {@code udsPath} (may be null) adds the hybrid Unix socket. */
         public Builder vsock(long cid, Path udsPath) { vsock = new VsockConfig(cid, udsPath); return this; }
         public Builder kvmNotify(boolean v) { kvmNotify = v; return this; }
+        /** A virtio-net device ({@link NetConfig#passt} or {@link NetConfig#tap}); null for none. */
+        public Builder net(NetConfig v) { net = v; return this; }
 
         public VmConfig build() {
             if (vcpus < 1 || vcpus > MAX_VCPUS) {
@@ -108,13 +112,16 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
             }
             if (cpuTemplate == null) throw new ConfigException("cpu_template", "is required");
             checkDrives();
-            int devices = drives.size() + (rng ? 1 : 0) + (vsock != null ? 1 : 0);
+            int devices = drives.size() + (rng ? 1 : 0) + (vsock != null ? 1 : 0) + (net != null ? 1 : 0);
+            if (net != null && net.isTap() && !net.forwards().isEmpty()) {
+                throw new ConfigException("network.ports", "port forwards need the passt backend; with a TAP device, route or bridge on the host");
+            }
             if (devices > MAX_VIRTIO_DEVICES) {
                 throw new ConfigException("drives", "at most " + MAX_VIRTIO_DEVICES + " virtio devices fit, got " + devices);
             }
             if (vsock != null) checkVsock();
             return new VmConfig(name, vcpus, memoryMib, kernel, initrd, cmdline, cpuTemplate, consoleOutput, consoleInput,
-                    drives, rng, vsock, kvmNotify);
+                    drives, rng, vsock, net, kvmNotify);
         }
 
         private void checkVsock() {

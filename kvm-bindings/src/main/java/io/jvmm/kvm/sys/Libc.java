@@ -34,6 +34,7 @@ public final class Libc {
     public static final int SA_RESTART = 0x10000000;
     public static final int SIG_UNBLOCK = 1;
     public static final int SEEK_END = 2;
+    public static final short POLLIN = 1;
     public static final int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4;
     public static final int FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_ZERO_RANGE = 0x10;
     /** {@code struct iovec}: base pointer and length. */
@@ -80,7 +81,8 @@ public final class Libc {
     private static final long SYS_READ = 0, SYS_WRITE = 1, SYS_CLOSE = 3, SYS_MMAP = 9, SYS_MPROTECT = 10,
             SYS_MUNMAP = 11, SYS_RT_SIGPROCMASK = 14, SYS_IOCTL = 16, SYS_MADVISE = 28, SYS_GETPID = 39,
             SYS_GETTID = 186, SYS_TGKILL = 234, SYS_OPENAT = 257, SYS_EVENTFD2 = 290, SYS_LSEEK = 8,
-            SYS_FLOCK = 73, SYS_FDATASYNC = 75, SYS_FALLOCATE = 285, SYS_PREADV = 295, SYS_PWRITEV = 296;
+            SYS_FLOCK = 73, SYS_FDATASYNC = 75, SYS_FALLOCATE = 285, SYS_PREADV = 295, SYS_PWRITEV = 296,
+            SYS_POLL = 7;
     private static final long AT_FDCWD = -100;
     /** The kernel's sigset_t is 64 bits; glibc's larger one starts with it. */
     private static final long KERNEL_SIGSET_SIZE = 8;
@@ -213,6 +215,24 @@ public final class Libc {
         long n = syscall(SYS_PWRITEV, fd, iov.address(), iovcnt, offset, 0, 0);
         if (n < 0) throw new NativeException("pwritev(" + fd + ")", lastErrno());
         return n;
+    }
+
+    /**
+     * Waits up to {@code timeoutMillis} for {@code events} on one fd; returns the revents (0 on
+     * timeout or EINTR).
+     */
+    public static int poll(int fd, short events, int timeoutMillis) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pfd = arena.allocate(8);
+            pfd.set(JAVA_INT, 0, fd);
+            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, events);
+            long n = syscall(SYS_POLL, pfd.address(), 1, timeoutMillis);
+            if (n < 0) {
+                if (lastErrno() == Errno.EINTR) return 0;
+                throw new NativeException("poll(" + fd + ")", lastErrno());
+            }
+            return n == 0 ? 0 : pfd.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6);
+        }
     }
 
     /** Makes written data (and the metadata needed to read it) durable. */

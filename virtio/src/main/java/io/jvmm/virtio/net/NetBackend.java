@@ -1,0 +1,27 @@
+package io.jvmm.virtio.net;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.util.function.Consumer;
+
+/**
+ * Where a virtio-net device's Ethernet frames go and come from: passt's socket or a TAP device.
+ * Frames are plain Ethernet (no virtio-net header: neither backend is told about offloads, so the
+ * device offers none).
+ */
+public interface NetBackend extends AutoCloseable {
+    /** Sends one frame (blocking while the backend is busy). */
+    void send(MemorySegment frame) throws IOException;
+
+    /**
+     * Starts delivering received frames to {@code sink} from the backend's own thread; each array is
+     * one frame, handed over (the backend does not reuse it).
+     */
+    void start(Consumer<byte[]> sink);
+
+    /** A short description for logs, e.g. {@code passt (pid 1234)} or {@code tap0}. */
+    String describe();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,171 @@
+package io.jvmm.virtio.net;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jvmm.memory.GuestMemory;
+import io.jvmm.virtio.SimpleQueueEvent;
+import io.jvmm.virtio.TestMemory;
+import io.jvmm.virtio.VirtioFeatures;
+import io.jvmm.virtio.mmio.MmioDriver;
+import io.jvmm.virtio.mmio.MmioTransport;
+import io.jvmm.virtio.queue.DriverQueue;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class NetDeviceTest {
+    /** Records sent frames and lets the test inject received ones. */
+    static final class FakeBackend implements NetBackend {
+        final LinkedBlockingQueue<byte[]> sent = new LinkedBlockingQueue<>();
+        volatile Consumer<byte[]> sink;
+        volatile boolean closed;
+
+        @Override public void send(MemorySegment frame) { sent.add(frame.toArray(ValueLayout.JAVA_BYTE)); }
+        @Override public void start(Consumer<byte[]> s) { sink = s; }
+        @Override public String describe() { return "fake"; }
+        @Override public void close() { closed = true; }
+    }
+
+    private final GuestMemory mem = TestMemory.of(16 << 20);
+    private final DriverQueue rx = new DriverQueue(mem, 0x100000, 64), tx = new DriverQueue(mem, 0x800000, 64);
+    private final FakeBackend backend = new FakeBackend();
+    private final MacAddress mac = MacAddress.parse("02:00:00:00:00:07");
+    private final NetDevice device = new NetDevice("eth0", mac, backend);
+    private final MmioTransport transport = new MmioTransport(device, mem, List.of(new SimpleQueueEvent(), new SimpleQueueEvent()), () -> {});
+    private final MmioDriver driver = new MmioDriver(transport);
+
+    @AfterEach
+    void close() { transport.close(); }
+
+    private void start() {
+        driver.start(VirtioFeatures.bit(NetDevice.VIRTIO_NET_F_MAC) | VirtioFeatures.bit(NetDevice.VIRTIO_NET_F_STATUS), rx, tx);
+    }
+
+    private static byte[] frame(int len, int seed) {
+        byte[] f = new byte[len];
+        for (int i = 0; i < len; i++) f[i] = (byte) (i * seed + 1);
+        return f;
+    }
+
+    private DriverQueue.Used waitUsed(DriverQueue q) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        DriverQueue.Used u;
+        while ((u = q.nextUsed()) == null) {
+            assertTrue(System.nanoTime() < deadline, "nothing used");
+            Thread.onSpinWait();
+        }
+        return u;
+    }
+
+    @Test
+    void configHasMacLinkAndMtu() {
+        byte[] c = driver.readConfig(0, 12);
+        assertArrayEquals(mac.bytes(), Arrays.copyOf(c, 6));
+        assertEquals(1, c[6], "link up");
+        assertEquals(1500, (c[10] & 0xff) | (c[11] & 0xff) << 8);
+        assertEquals(1, driver.read(0x008));
+        long f = driver.deviceFeatures();
+        assertFalse(VirtioFeatures.has(f, 0), "no checksum offload");
+        assertFalse(VirtioFeatures.has(f, 11), "no TSO from the host side");
+    }
+
+    @Test
+    void transmitStripsTheHeader() throws Exception {
+        start();
+        byte[] f = frame(60, 3);
+        byte[] buf = new byte[NetDevice.HEADER_SIZE + f.length];
+        System.arraycopy(f, 0, buf, NetDevice.HEADER_SIZE, f.length);
+        // Header and frame split over two descriptors, as Linux may do.
+        tx.add(tx.out(Arrays.copyOf(buf, 20)), tx.out(Arrays.copyOfRange(buf, 20, buf.length)));
+        driver.notifyQueue(1);
+        assertArrayEquals(f, backend.sent.poll(5, TimeUnit.SECONDS));
+        assertEquals(0, waitUsed(tx).length());
+        assertEquals(1, device.txFrames());
+    }
+
+    @Test
+    void runtOrOversizedTransmitsAreDropped() throws Exception {
+        start();
+        tx.add(tx.out(new byte[NetDevice.HEADER_SIZE + 5]));
+        driver.notifyQueue(1);
+        waitUsed(tx);
+        assertNull(backend.sent.poll(100, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    void receivedFramesLandInGuestBuffersWithAHeader() {
+        start();
+        DriverQueue.Buf b = rx.in(2048);
+        rx.add(b);
+        driver.notifyQueue(0);
+        byte[] f = frame(100, 5);
+        backend.sink.accept(f);
+        DriverQueue.Used u = waitUsed(rx);
+        assertEquals(NetDevice.HEADER_SIZE + 100, u.length());
+        byte[] got = rx.read(b);
+        assertEquals(1, got[10], "num_buffers = 1");
+        assertArrayEquals(f, Arrays.copyOfRange(got, NetDevice.HEADER_SIZE, NetDevice.HEADER_SIZE + 100));
+    }
+
+    @Test
+    void framesWaitForBuffersThenFlow() {
+        start();
+        for (int i = 0; i < 3; i++) backend.sink.accept(frame(64, i + 1));
+        assertNull(rx.nextUsed());
+        DriverQueue.Buf[] bufs = {rx.in(1600), rx.in(1600), rx.in(1600)};
+        for (DriverQueue.Buf b : bufs) rx.add(b);
+        driver.notifyQueue(0);
+        for (int i = 0; i < 3; i++) {
+            waitUsed(rx);
+            assertArrayEquals(frame(64, i + 1), Arrays.copyOfRange(rx.read(bufs[i]), NetDevice.HEADER_SIZE, NetDevice.HEADER_SIZE + 64), "in order");
+        }
+    }
+
+    @Test
+    void tooSmallBufferDropsTheFrameNotTheDevice() {
+        start();
+        rx.add(rx.in(50));
+        DriverQueue.Buf big = rx.in(2048);
+        rx.add(big);
+        driver.notifyQueue(0);
+        backend.sink.accept(frame(100, 7));
+        assertEquals(0, waitUsed(rx).length());
+        assertEquals(1, device.rxDropped());
+        backend.sink.accept(frame(100, 9));
+        assertEquals(NetDevice.HEADER_SIZE + 100, waitUsed(rx).length());
+    }
+
+    @Test
+    void backlogIsBoundedAndFramesBeforeTheDriverAreDropped() {
+        backend.start(f -> {});   // not activated yet: the device has not started the backend
+        start();
+        for (int i = 0; i < NetDevice.RX_BACKLOG + 10; i++) backend.sink.accept(frame(64, 1));
+        assertEquals(10, device.rxDropped());
+        driver.write(0x070, 0);   // reset
+        backend.sink.accept(frame(64, 1));
+        assertEquals(11, device.rxDropped(), "no driver: dropped");
+    }
+
+    @Test
+    void closeClosesTheBackend() {
+        start();
+        transport.close();
+        assertTrue(backend.closed);
+    }
+
+    @Test
+    void macParsing() {
+        assertEquals("02:00:00:00:00:07", mac.toString());
+        assertThrows(IllegalArgumentException.class, () -> MacAddress.parse("01:00:00:00:00:01"), "multicast");
+        assertThrows(IllegalArgumentException.class, () -> MacAddress.parse("02:00:00:00:00"));
+        assertThrows(IllegalArgumentException.class, () -> MacAddress.parse("zz:00:00:00:00:01"));
+        MacAddress r = MacAddress.random();
+        assertEquals(2, r.bytes()[0] & 3, "locally administered unicast");
+    }
+}
