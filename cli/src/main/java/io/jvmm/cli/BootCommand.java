@@ -8,6 +8,8 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import io.jvmm.core.net.PortForward;
+import io.jvmm.virtio.net.MacAddress;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -45,6 +47,15 @@ final class BootCommand implements Callable<Integer> {
             description = {"Add a virtio-vsock device with a Firecracker-style hybrid socket: connect and write",
                     "'CONNECT <port>\\n' to reach the guest; guest connections to port P go to PATH_P."})
     String vsockUds;
+    @Option(names = "--net", description = "Give the guest a network (virtio-net) through passt: DHCP, DNS, NAT, no root needed.")
+    boolean net;
+    @Option(names = {"-p", "--publish"}, paramLabel = "HOST:GUEST[/udp]",
+            description = "Forward a host port to the guest (repeatable; implies --net).")
+    List<String> publish = new ArrayList<>();
+    @Option(names = "--tap", paramLabel = "NAME", description = "virtio-net on this TAP device instead of passt (created if missing; root).")
+    String tap;
+    @Option(names = "--mac", paramLabel = "MAC", description = "The guest's MAC address (default: random, locally administered).")
+    String mac;
     @Option(names = "--no-rng", description = "Do not give the guest a virtio-rng device.")
     boolean noRng;
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
@@ -71,10 +82,32 @@ final class BootCommand implements Callable<Integer> {
                 kernel == null ? null : UserPaths.resolve(cwd, nonEmpty("--kernel", kernel)),
                 initrd == null ? null : UserPaths.resolve(cwd, nonEmpty("--initrd", initrd)),
                 cmdline, cpus, memoryMib, cpuTemplate, parseDrives(cwd, drives), noRng ? Boolean.FALSE : null,
-                vsockCid, vsockUds == null ? null : UserPaths.resolve(cwd, nonEmpty("--vsock-uds", vsockUds)));
+                vsockCid, vsockUds == null ? null : UserPaths.resolve(cwd, nonEmpty("--vsock-uds", vsockUds)), netFlags());
         VmConfig config = new BootSettings(file, o)
                 .toVmConfig(() -> DefaultKernel.fromSystem().resolve(), console, input);
         return VmSession.run(config, err);
+    }
+
+    private BootSettings.Net netFlags() {
+        if (!net && publish.isEmpty() && tap == null && mac == null) return null;
+        List<PortForward> ports = new ArrayList<>();
+        for (String p : publish) {
+            try {
+                ports.add(PortForward.parse(p));
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage("-p: " + e.getMessage());
+            }
+        }
+        MacAddress m = null;
+        if (mac != null) {
+            try {
+                m = MacAddress.parse(mac);
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage("--mac: " + e.getMessage());
+            }
+        }
+        if (tap != null && tap.isBlank()) throw CliException.usage("--tap: is empty");
+        return new BootSettings.Net(net, ports, tap, m);
     }
 
     /** {@code PATH[,ro][,rw][,id=ID]}; the path may not contain a comma (rename the file or use hac.toml). */

@@ -5,6 +5,9 @@ import io.jvmm.core.CpuTemplate;
 import io.jvmm.core.DriveConfig;
 import io.jvmm.core.VmConfig;
 import io.jvmm.core.VsockConfig;
+import io.jvmm.core.NetConfig;
+import io.jvmm.core.net.PortForward;
+import io.jvmm.virtio.net.MacAddress;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -26,13 +29,16 @@ record BootSettings(HacFile hac, Overrides overrides) {
 
     /** Values from {@code jvmm boot} flags; null fields were not given. Paths are already absolute. */
     record Overrides(Path kernel, Path initrd, String cmdline, Integer cpus, Long memoryMib, CpuTemplate cpuTemplate,
-                     List<HacFile.Drive> drives, Boolean rng, Long vsockCid, Path vsockUds) {
-        static final Overrides NONE = new Overrides(null, null, null, null, null, null, List.of(), null, null, null);
+                     List<HacFile.Drive> drives, Boolean rng, Long vsockCid, Path vsockUds, Net net) {
+        static final Overrides NONE = new Overrides(null, null, null, null, null, null, List.of(), null, null, null, null);
 
         Overrides {
             drives = drives == null ? List.of() : List.copyOf(drives);
         }
     }
+
+    /** Network flags: {@code --net}, {@code -p}, {@code --tap}, {@code --mac}; null fields were not given. */
+    record Net(boolean passt, List<PortForward> ports, String tap, MacAddress mac) {}
 
     /**
      * Builds the VM configuration. {@code defaultKernel} is consulted only when no kernel is named, since
@@ -64,6 +70,8 @@ record BootSettings(HacFile hac, Overrides overrides) {
         Boolean rng = pick(overrides.rng(), hac == null ? null : hac.rng());
         b.rng(rng == null || rng);
         Map<String, HacFile.Drive> origins = addDrives(b);
+        NetConfig net = network();
+        if (net != null) b.net(net);
         HacFile.Vsock hv = hac == null ? null : hac.vsock();
         if (hv != null || overrides.vsockCid() != null || overrides.vsockUds() != null) {
             Long cid = pick(overrides.vsockCid(), hv == null ? null : hv.cid());
@@ -112,14 +120,32 @@ record BootSettings(HacFile hac, Overrides overrides) {
         return new HacFileException(hac.source(), d.key(), problem);
     }
 
+    /**
+     * TAP from {@code --tap} or {@code hardware.interface}; passt from {@code --net}, {@code -p} or a
+     * {@code [network]} table. Flags win; ports and MAC merge (flags' ports replace the file's).
+     */
+    private NetConfig network() {
+        BootSettings.Net f = overrides.net();
+        HacFile.Network hn = hac == null ? null : hac.network();
+        String tap = f != null && f.tap() != null ? f.tap() : hac == null ? null : hac.networkInterface();
+        boolean wanted = tap != null || hn != null || (f != null && (f.passt() || !f.ports().isEmpty() || f.mac() != null));
+        if (!wanted) return null;
+        MacAddress mac = f != null && f.mac() != null ? f.mac() : hn == null ? null : hn.mac();
+        List<PortForward> ports = f != null && !f.ports().isEmpty() ? f.ports() : hn == null ? List.of() : hn.ports();
+        if (tap != null && !ports.isEmpty()) {
+            String where = f != null && !f.ports().isEmpty() ? "-p" : null;
+            String problem = "port forwards need passt; with a TAP device (" + tap + "), route or bridge on the host";
+            if (where != null) throw CliException.usage(where + ": " + problem);
+            throw new HacFileException(hac.source(), "network.ports", problem);
+        }
+        return new NetConfig(tap, mac, ports);
+    }
+
     /** Hypercore keys this version parses but cannot honour: fail loudly rather than boot without them. */
     private void rejectUnsupported() {
         if (hac == null) return;
         if (hac.ref() != null) {
             throw new HacFileException(hac.source(), "hardware.ref", "image references (OCI root drives) are not available in this version of jvmm");
-        }
-        if (hac.networkInterface() != null) {
-            throw new HacFileException(hac.source(), "hardware.interface", "virtio-net is not available in this version of jvmm");
         }
     }
 

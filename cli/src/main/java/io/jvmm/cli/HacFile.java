@@ -3,6 +3,8 @@ package io.jvmm.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvmm.core.CpuTemplate;
+import io.jvmm.core.net.PortForward;
+import io.jvmm.virtio.net.MacAddress;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +30,10 @@ import java.util.Set;
  * drive = "rootfs.ext4"       # Hypercore: the root drive (or { path = "...", read_only = true, id = "root" })
  * rng = true                  # jvmm: virtio-rng from the host's entropy (default true)
  * ref = "docker.io/..."       # Hypercore; not yet supported by jvmm
- * interface = "tap0"          # Hypercore; not yet supported by jvmm
+ * interface = "tap0"          # Hypercore: virtio-net on this TAP device (created if missing; root)
+ * [network]                   # jvmm: virtio-net through passt (the table alone enables it)
+ * mac = "02:00:00:00:00:01"   # default: random, locally administered
+ * ports = ["8080:80"]         # host:guest port forwards (passt), "/udp" for UDP
  * [vsock]                     # jvmm: a virtio-vsock device (the table alone enables it)
  * cid = 3                     # guest CID (default 3)
  * uds_path = "vm.sock"        # Firecracker-style hybrid vsock socket (optional)
@@ -40,7 +45,11 @@ import java.util.Set;
  */
 public record HacFile(Path source, String name, String description, Integer cores, Long memoryMib,
                       Path kernel, Path initrd, String cmdline, CpuTemplate cpuTemplate,
-                      Drive drive, List<Drive> drives, Boolean rng, Vsock vsock, String ref, String networkInterface) {
+                      Drive drive, List<Drive> drives, Boolean rng, Vsock vsock, Network network, String ref,
+                      String networkInterface) {
+
+    /** The {@code [network]} table; null fields were not given. */
+    public record Network(MacAddress mac, List<PortForward> ports) {}
 
     /** The {@code [vsock]} table; null fields were not given. */
     public record Vsock(Long cid, Path udsPath) {}
@@ -62,6 +71,7 @@ public record HacFile(Path source, String name, String description, Integer core
         m.put("spacecore", List.of("name", "description"));
         m.put("hardware", List.of("cores", "memory", "kernel", "initrd", "cmdline", "cpu_template",
                 "drive", "rng", "ref", "interface"));
+        m.put("network", List.of("mac", "ports"));
         m.put("vsock", List.of("cid", "uds_path"));
         m.put("drives", TABLE_ARRAYS.get("drives"));
         return java.util.Collections.unmodifiableMap(m);
@@ -80,7 +90,7 @@ public record HacFile(Path source, String name, String description, Integer core
                 r.cores(hw), r.memory(hw),
                 r.path(hw, "hardware.kernel"), r.path(hw, "hardware.initrd"),
                 r.string(hw, "hardware.cmdline"), r.cpuTemplate(hw),
-                r.rootDrive(hw), r.drives(root.path("drives")), r.bool(hw, "hardware.rng"), r.vsock(root.get("vsock")),
+                r.rootDrive(hw), r.drives(root.path("drives")), r.bool(hw, "hardware.rng"), r.vsock(root.get("vsock")), r.network(root.get("network")),
                 r.string(hw, "hardware.ref"), r.string(hw, "hardware.interface"));
     }
 
@@ -205,6 +215,33 @@ public record HacFile(Path source, String name, String description, Integer core
             Boolean ro = bool(t, where + ".read_only");
             String id = string(t, where + ".id");
             return new Drive(where, p, ro != null && ro, id);
+        }
+
+        Network network(JsonNode table) {
+            if (table == null) return null;
+            String m = string(table, "network.mac");
+            MacAddress mac = null;
+            if (m != null) {
+                try {
+                    mac = MacAddress.parse(m);
+                } catch (IllegalArgumentException e) {
+                    throw new HacFileException(file, "network.mac", e.getMessage());
+                }
+            }
+            List<PortForward> ports = new java.util.ArrayList<>();
+            JsonNode p = get(table, "network.ports");
+            if (p != null) {
+                if (!p.isArray()) throw new HacFileException(file, "network.ports", "expected an array of \"HOST:GUEST\" strings, got " + TomlTree.describe(p));
+                for (JsonNode e : p) {
+                    if (!e.isTextual()) throw new HacFileException(file, "network.ports", "expected \"HOST:GUEST\" strings, got " + TomlTree.describe(e));
+                    try {
+                        ports.add(PortForward.parse(e.textValue()));
+                    } catch (IllegalArgumentException ex) {
+                        throw new HacFileException(file, "network.ports", ex.getMessage());
+                    }
+                }
+            }
+            return new Network(mac, List.copyOf(ports));
         }
 
         Vsock vsock(JsonNode table) {

@@ -1,6 +1,7 @@
 package io.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,7 +54,7 @@ class BootSettingsTest {
     }
 
     private static BootSettings.Overrides flags(Path kernel, Integer cpus, Long mem) {
-        return new BootSettings.Overrides(kernel, null, null, cpus, mem, null, List.of(), null, null, null);
+        return new BootSettings.Overrides(kernel, null, null, cpus, mem, null, List.of(), null, null, null, null);
     }
 
     @Test void fileValuesReachTheVmConfig() throws IOException {
@@ -81,7 +82,7 @@ class BootSettingsTest {
     @Test void flagsOverrideTheFile() throws IOException {
         Path other = Files.writeString(dir.resolve("other"), "k2");
         VmConfig c = build(hac("[hardware]\ncores = 2\nmemory = 64\nkernel = \"vmlinux\"\ncmdline = \"a\"\ncpu_template = \"host\"\n"),
-                new BootSettings.Overrides(other, initrd, "b", 3, 32L, CpuTemplate.PVM, List.of(), null, null, null));
+                new BootSettings.Overrides(other, initrd, "b", 3, 32L, CpuTemplate.PVM, List.of(), null, null, null, null));
         assertEquals(3, c.vcpus());
         assertEquals(32, c.memoryMib());
         assertEquals(other, c.kernel());
@@ -113,8 +114,7 @@ class BootSettingsTest {
 
     @Test void unsupportedHypercoreKeysFailBeforeAnyKernelIsBuilt() throws IOException {
         for (String[] kv : new String[][] {
-                {"ref = \"docker.io/x\"", "hardware.ref", "not available in this version of jvmm"},
-                {"interface = \"ens2\"", "hardware.interface", "virtio-net is not available in this version of jvmm"}}) {
+                {"ref = \"docker.io/x\"", "hardware.ref", "not available in this version of jvmm"}}) {
             HacFile h = hac("[hardware]\n" + kv[0] + "\n");
             HacFileException e = assertThrows(HacFileException.class, () -> build(h, BootSettings.Overrides.NONE));
             assertEquals(kv[1], e.key());
@@ -136,7 +136,7 @@ class BootSettingsTest {
                 path = "data.img"
                 id = "data"
                 """), new BootSettings.Overrides(null, null, null, null, null, null,
-                List.of(new HacFile.Drive("--drive extra.img", extra, false, null)), null, null, null));
+                List.of(new HacFile.Drive("--drive extra.img", extra, false, null)), null, null, null, null));
         assertEquals(List.of(new DriveConfig("vda", root, true), new DriveConfig("data", data, false),
                 new DriveConfig("vdc", extra, false)), c.drives());
         assertTrue(!c.rng());
@@ -153,15 +153,47 @@ class BootSettingsTest {
         VmConfig file = build(hac("[hardware]\nkernel = \"vmlinux\"\n[vsock]\ncid = 42\nuds_path = \"v.sock\"\n"),
                 BootSettings.Overrides.NONE);
         assertEquals(new io.jvmm.core.VsockConfig(42, dir.resolve("v.sock")), file.vsock());
-        VmConfig flags = build(null, new BootSettings.Overrides(kernel, null, null, null, null, null, List.of(), null, 7L, null));
+        VmConfig flags = build(null, new BootSettings.Overrides(kernel, null, null, null, null, null, List.of(), null, 7L, null, null));
         assertEquals(new io.jvmm.core.VsockConfig(7, null), flags.vsock());
         Files.writeString(dir.resolve("taken.sock"), "");
         CliException e = assertThrows(CliException.class, () -> build(null, new BootSettings.Overrides(kernel, null, null,
-                null, null, null, List.of(), null, null, dir.resolve("taken.sock"))));
+                null, null, null, List.of(), null, null, dir.resolve("taken.sock"), null)));
         assertTrue(e.getMessage().startsWith("--vsock-uds: ") && e.getMessage().contains("already exists"), e.getMessage());
         HacFileException h = assertThrows(HacFileException.class, () -> build(hac("[hardware]\nkernel = \"vmlinux\"\n[vsock]\ncid = 2\n"),
                 BootSettings.Overrides.NONE));
         assertEquals("vsock.cid", h.key());
+    }
+
+    @Test void networkFromFileAndFlags() throws IOException {
+        assertNull(build(hac("[hardware]\nkernel = \"vmlinux\"\n"), BootSettings.Overrides.NONE).net());
+        VmConfig tap = build(hac("[hardware]\nkernel = \"vmlinux\"\ninterface = \"tap7\"\n"), BootSettings.Overrides.NONE);
+        assertEquals(io.jvmm.core.NetConfig.tap("tap7"), tap.net());
+        VmConfig passt = build(hac("""
+                [hardware]
+                kernel = "vmlinux"
+                [network]
+                mac = "02:00:00:00:00:09"
+                ports = ["8080:80", "5353:53/udp"]
+                """), BootSettings.Overrides.NONE);
+        assertEquals(new io.jvmm.core.NetConfig(null, io.jvmm.virtio.net.MacAddress.parse("02:00:00:00:00:09"),
+                List.of(new io.jvmm.core.net.PortForward(false, 8080, 80), new io.jvmm.core.net.PortForward(true, 5353, 53))), passt.net());
+        VmConfig flags = build(null, new BootSettings.Overrides(kernel, null, null, null, null, null, List.of(), null, null, null,
+                new BootSettings.Net(false, List.of(new io.jvmm.core.net.PortForward(false, 2222, 22)), null, null)));
+        assertFalse(flags.net().isTap());
+        assertEquals(1, flags.net().forwards().size());
+        HacFileException e = assertThrows(HacFileException.class, () -> build(hac("""
+                [hardware]
+                kernel = "vmlinux"
+                interface = "tap0"
+                [network]
+                ports = ["80:80"]
+                """), BootSettings.Overrides.NONE));
+        assertEquals("network.ports", e.key());
+        assertTrue(e.getMessage().contains("port forwards need passt"), e.getMessage());
+        HacFileException bad = assertThrows(HacFileException.class, () -> hac("[network]\nports = [\"80\"]\n"));
+        assertEquals("network.ports", bad.key());
+        HacFileException badMac = assertThrows(HacFileException.class, () -> hac("[network]\nmac = \"ff:ff:ff:ff:ff:ff\"\n"));
+        assertTrue(badMac.getMessage().contains("multicast"), badMac.getMessage());
     }
 
     @Test void driveErrorsNameWhereTheDriveWasGiven() throws IOException {
@@ -191,7 +223,7 @@ class BootSettingsTest {
                 """), BootSettings.Overrides.NONE));
         assertTrue(e.getMessage().contains("already attached"), e.getMessage());
         CliException flag = assertThrows(CliException.class, () -> build(null, new BootSettings.Overrides(kernel, null, null,
-                null, null, null, List.of(new HacFile.Drive("--drive gone.img", dir.resolve("gone.img"), false, null)), null, null, null)));
+                null, null, null, List.of(new HacFile.Drive("--drive gone.img", dir.resolve("gone.img"), false, null)), null, null, null, null)));
         assertTrue(flag.getMessage().startsWith("--drive gone.img: ") && flag.getMessage().endsWith("does not exist"), flag.getMessage());
     }
 

@@ -98,6 +98,12 @@ class JvmmCliTest {
         assertOneLineError(hac + ": hardware.drive: " + dir.resolve("root.ext4") + " does not exist");
     }
 
+    @Test void badPublishFlagIsOneLine() throws IOException {
+        Files.writeString(dir.resolve("k"), "k");
+        assertEquals(2, run("boot", "--kernel", dir.resolve("k").toString(), "-p", "80"));
+        assertOneLineError("-p: '80' is not HOST:GUEST (e.g. 8080:80 or 5353:53/udp)");
+    }
+
     @Test void badDriveFlagIsOneLine() throws IOException {
         Files.writeString(dir.resolve("k"), "k");
         assertEquals(2, run("boot", "--kernel", dir.resolve("k").toString(), "--drive", "x.img,fast"));
