@@ -3,6 +3,8 @@
 #   benchmarks/run.sh floor [runs]   ./jvmm boot vs QEMU microvm, hello probe, process start to exit
 #   benchmarks/run.sh exits [runs]   µs per PIO and MMIO exit (pio-loop/mmio-loop), jvmm vs QEMU
 #   benchmarks/run.sh linux [runs]   Linux boot to the init's first line, jvmm vs QEMU (slow here)
+#   benchmarks/run.sh blk [runs]     virtio-blk MB/s and IOPS, jvmm vs QEMU microvm, same probe and image
+#   benchmarks/run.sh net [runs]     virtio-net guest->host UDP through passt, jvmm vs QEMU
 #   benchmarks/run.sh jmh [args]     JMH: the embedded floor (Vm create+start+exit+close in a running JVM)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -45,8 +45,10 @@ public final class VmmComparison {
             case "floor" -> floor(runs);
             case "exits" -> exits(runs);
             case "linux" -> linux(Math.max(1, args.length > 1 ? runs : 3));
+            case "blk" -> blk(args.length > 1 ? runs : 5);
+            case "net" -> net(args.length > 1 ? runs : 5);
             default -> {
-                System.err.println("usage: VmmComparison floor|exits|linux [runs]");
+                System.err.println("usage: VmmComparison floor|exits|linux|blk|net [runs]");
                 System.exit(2);
             }
         }
@@ -105,6 +107,111 @@ public final class VmmComparison {
         System.out.println("| Linux boot to the init's first line (vmlinux, 128 MiB) | median s |");
         System.out.println("|---|---|");
         System.out.printf(Locale.ROOT, "| jvmm | %.1f |%n| QEMU microvm | %.1f |%n", median(t[0]) / 1000, median(t[1]) / 1000);
+    }
+
+    /** QEMU's virtio-mmio devices default to legacy (version 1); the probes drive modern ones only. */
+    private static final List<String> QEMU_MODERN = List.of("-global", "virtio-mmio.force-legacy=false");
+
+    /**
+     * virtio-blk throughput: the same probe (CPL3 driver, polling) on the same raw image, in the page
+     * cache, alternating jvmm and QEMU; cycles from the guest's TSC, converted with the host's rate.
+     */
+    private static void blk(int runs) throws Exception {
+        Path img = Files.createTempFile("jvmm-bench-", ".img");
+        try {
+            byte[] chunk = new byte[1 << 20];
+            new java.util.Random(1).nextBytes(chunk);
+            try (var out = Files.newOutputStream(img)) {
+                for (int i = 0; i < 64; i++) out.write(chunk);
+            }
+            double hz = ProbeOutput.tscHz();
+            System.out.printf(Locale.ROOT, "virtio-blk probe, 64 MiB image in the page cache, TSC %.0f MHz, median of %d runs each%n", hz / 1e6, runs);
+            System.out.println("| workload | jvmm MB/s | QEMU MB/s | jvmm IOPS | QEMU IOPS | ratio | kicks/req jvmm | kicks/req QEMU |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
+            for (String rw : List.of("read", "write")) {
+                for (int[] bd : new int[][] {{64, 1}, {64, 32}, {4, 1}, {4, 32}}) {
+                    int bs = bd[0], depth = bd[1];
+                    int mib = bs == 64 ? 256 : 32;
+                    String cmd = "op=bench rw=" + rw + " bs=" + bs + " depth=" + depth + " mib=" + mib + " eventidx=1";
+                    List<String> j = new ArrayList<>(List.of("./jvmm", "boot", "--kernel", "probes/target/virtio-blk.elf",
+                            "--memory", "128", "--no-rng", "--drive", img.toString(), "--cmdline", cmd));
+                    List<String> q = new ArrayList<>(QEMU_MICROVM);
+                    q.addAll(QEMU_MODERN);
+                    q.addAll(List.of("-drive", "id=d0,file=" + img + ",format=raw,if=none,cache=writeback",
+                            "-device", "virtio-blk-device,drive=d0,queue-size=256",
+                            "-kernel", "probes/target/virtio-blk.elf", "-append", cmd));
+                    double[] jm = new double[runs], qm = new double[runs], jk = new double[runs], qk = new double[runs];
+                    long reqs = (long) mib * 1024 / bs;
+                    for (int i = 0; i < runs; i++) {
+                        ProbeOutput.Bench a = ProbeOutput.bench(output(j, "virtio-blk: bench"));
+                        ProbeOutput.Bench b = ProbeOutput.bench(output(q, "virtio-blk: bench"));
+                        jm[i] = a.mbPerSecond(hz);
+                        qm[i] = b.mbPerSecond(hz);
+                        jk[i] = (double) a.kicks() / reqs;
+                        qk[i] = (double) b.kicks() / reqs;
+                    }
+                    double jmb = median(jm), qmb = median(qm);
+                    System.out.printf(Locale.ROOT, "| %s %d KiB, depth %d | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f | %.2f |%n",
+                            rw, bs, depth, jmb, qmb, jmb * 1e6 / (bs * 1024.0), qmb * 1e6 / (bs * 1024.0), jmb / qmb, median(jk), median(qk));
+                }
+            }
+        } finally {
+            Files.deleteIfExists(img);
+        }
+    }
+
+    /**
+     * virtio-net guest to host through the same passt: time for the probe to send N UDP datagrams
+     * (each waits for its completion), jvmm vs QEMU; frames/s from the guest's TSC.
+     */
+    private static void net(int runs) throws Exception {
+        double hz = ProbeOutput.tscHz();
+        int count = 20000;
+        String cmd = "op=dhcp,udp-tx count=" + count + " size=1400 dst=gw:9";
+        double[] j = new double[runs], q = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            j[i] = timeToMarker(List.of("./jvmm", "boot", "--kernel", "probes/target/virtio-net.elf", "--memory", "128",
+                    "--no-rng", "--net", "--cmdline", cmd), "virtio-net: udp-tx", true);
+            q[i] = qemuWithPasst(cmd);
+        }
+        System.out.printf(Locale.ROOT, "| virtio-net guest->host, %d x 1400-byte UDP through passt (process start to exit) | jvmm %.0f ms | QEMU %.0f ms | ratio %.2f |%n",
+                count, median(j), median(q), median(j) / median(q));
+    }
+
+    private static double qemuWithPasst(String cmd) throws Exception {
+        Path dir = Files.createTempDirectory("jvmm-bench-passt-");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path sock = dir.resolve("passt.sock");
+        long t0 = System.nanoTime();
+        Process passt = new ProcessBuilder("passt", "-f", "-1", "-q", "-s", sock.toString()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            while (!Files.exists(sock)) Thread.sleep(1);
+            List<String> q = new ArrayList<>(QEMU_MICROVM);
+            q.addAll(QEMU_MODERN);
+            q.addAll(List.of("-netdev", "stream,id=n0,server=off,addr.type=unix,addr.path=" + sock,
+                    "-device", "virtio-net-device,netdev=n0", "-kernel", "probes/target/virtio-net.elf", "-append", cmd));
+            String out = output(q, "virtio-net: udp-tx");
+            if (!out.contains("virtio-net: udp-tx")) throw new IllegalStateException(out);
+            return (System.nanoTime() - t0) / 1e6;
+        } finally {
+            passt.destroy();
+            passt.waitFor();
+            try (var s = Files.list(dir)) {
+                s.forEach(p -> p.toFile().delete());
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /** Runs {@code cmd} to its end; returns its output, which must contain {@code marker}. */
+    static String output(List<String> cmd, String marker) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        if (!p.waitFor(10, TimeUnit.MINUTES)) p.destroyForcibly();
+        if (!out.contains(marker)) throw new IllegalStateException(String.join(" ", cmd) + " never printed \"" + marker + "\":\n" + out);
+        return out;
     }
 
     /** Runs a then b, {@code runs} times (after one unmeasured warm-up each); milliseconds until {@code marker}. */

@@ -59,11 +59,12 @@ class LinuxBootTest {
 
     /**
      * vmlinux with no initramfs: the root file system is an ext4 image on virtio-blk (root=/dev/vda,
-     * which jvmm adds), holding the same init as /sbin/init; a virtio-rng device rides along. One
-     * boot shows Linux's virtio-mmio, virtio-blk and hwrng drivers working against jvmm's devices.
+     * which jvmm adds), holding the same init as /sbin/init; virtio-rng, virtio-vsock and (with passt)
+     * virtio-net ride along. One boot shows Linux's virtio-mmio drivers taking every jvmm device to
+     * DRIVER_OK, the root file system read through virtio-blk, and the hwrng reading entropy.
      */
     @Test
-    void vmlinuxWithVirtioBlkRootAndRng() throws Exception {
+    void vmlinuxWithVirtioBlkRootAndEveryDevice() throws Exception {
         Path k = ProjectKernel.dir();
         Path tree = Files.createDirectories(dir.resolve("root"));
         Files.createDirectories(tree.resolve("sbin"));
@@ -78,11 +79,21 @@ class LinuxBootTest {
         Probes.Console console = new Probes.Console();
         Vm[] vm = new Vm[1];
         try {
-            boot("vmlinux + virtio-blk root + rng", VmConfig.builder().kernel(k.resolve("vmlinux"))
-                    .drive("rootfs", img, false).rng(true)
-                    .memoryMib(128).cmdline("quiet").consoleOutput(console).build(), console, vm);
+            VmConfig.Builder b = VmConfig.builder().kernel(k.resolve("vmlinux"))
+                    .drive("rootfs", img, false).rng(true).vsock(3, null)
+                    .memoryMib(128).cmdline("quiet").consoleOutput(console);
+            boolean passt = Files.isExecutable(Path.of("/usr/bin/passt"));
+            if (passt) b.net(NetConfig.passt(java.util.List.of()));
+            else System.out.println("LinuxBootTest: passt is not installed; booting without virtio-net");
+            boot("vmlinux + virtio-blk root + rng + vsock" + (passt ? " + net" : ""), b.build(), console, vm);
             assertTrue(vm[0].kernelCmdline().contains("root=/dev/vda rw"), vm[0].kernelCmdline());
             var slots = vm[0].virtioDevices();
+            for (var slot : slots) {
+                // DRIVER_OK (4), never NEEDS_RESET (0x40): Linux's driver found and started the device.
+                int status = slot.transport().status();
+                System.out.printf("LinuxBootTest: %s status 0x%x%n", slot.device().name(), status);
+                assertEquals(4, status & 0x44, slot.device().name() + " status 0x" + Integer.toHexString(status));
+            }
             long blkRequests = ((BlockDevice) slots.get(0).device()).requestCount();
             long rngRequests = ((RngDevice) slots.get(1).device()).requestCount();
             System.out.printf("LinuxBootTest: %d virtio-blk requests, %d virtio-rng requests%n", blkRequests, rngRequests);
