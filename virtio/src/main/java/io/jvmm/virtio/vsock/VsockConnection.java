@@ -42,8 +42,9 @@ final class VsockConnection implements VsockStream {
     int txCnt, peerBufAlloc, peerFwdCnt;
     boolean peerRecvShutdown;   // guest receives no more: host writes fail
     boolean hostOutputShut;     // host will write no more; SHUTDOWN goes out after outbound drains
+    boolean hostClosed;         // host closed the stream: reads fail, guest data is discarded (credited)
     boolean shutdownSent;
-    long closeDeadline;         // nanoTime when an unanswered SHUTDOWN turns into RST
+    long closeDeadline;         // nanoTime after which a host-closed connection is reset, answered or not
 
     final Condition changed;
 
@@ -75,7 +76,12 @@ final class VsockConnection implements VsockStream {
     boolean hasDataToSend() {
         if (state != State.ESTABLISHED) return false;
         if (outbound.size() > 0 && peerCredit() > 0 && !peerRecvShutdown) return true;
-        return hostOutputShut && !shutdownSent && outbound.size() == 0;
+        return shutdownDue();
+    }
+
+    /** The host's SHUTDOWN goes out once what it wrote has (or the guest stopped receiving). */
+    boolean shutdownDue() {
+        return hostOutputShut && !shutdownSent && (outbound.size() == 0 || peerRecvShutdown);
     }
 
     /** Marks the connection ended; wakes every waiter. Caller holds the lock. */
@@ -126,7 +132,8 @@ final class VsockConnection implements VsockStream {
             int n;
             lock.lock();
             try {
-                while (inbound.size() == 0) {
+                while (inbound.size() == 0 || hostClosed) {
+                    if (hostClosed) throw new IOException(VsockConnection.this + ": stream closed");
                     if (peerSendShutdown) return -1;
                     if (state == State.CLOSED) throw new IOException(VsockConnection.this + ": " + closedReason);
                     changed.awaitUninterruptibly();

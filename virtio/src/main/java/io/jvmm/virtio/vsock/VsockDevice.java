@@ -49,6 +49,8 @@ public final class VsockDevice implements VirtioDevice {
     static final int MAX_PAYLOAD = 64 * 1024;
     /** How long the guest gets to answer a host connect, and to acknowledge a host close with RST. */
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(8);
+    /** {@link #CLOSE_TIMEOUT}, shorter in tests. */
+    Duration closeTimeout = CLOSE_TIMEOUT;
     /** Host-initiated connections take local ports from here up (Linux's ephemeral range starts at 1024 for vsock). */
     static final int FIRST_EPHEMERAL_PORT = 49152;
 
@@ -67,6 +69,7 @@ public final class VsockDevice implements VirtioDevice {
 
     private volatile DeviceContext context;
     private DeviceWorker txWorker, rxWorker;
+    private Thread timer;
     private volatile QueueEvent rxEvent;
 
     /** @param guestCid the guest's context id, 3 or more (0-2 are reserved) */
@@ -112,10 +115,41 @@ public final class VsockDevice implements VirtioDevice {
         rxEvent = ctx.event(RX);
         txWorker = DeviceWorker.start("virtio-vsock-tx", ctx, ctx.event(TX), self -> drainTx(ctx, self));
         rxWorker = DeviceWorker.start("virtio-vsock-rx", ctx, ctx.event(RX), self -> fillRx(ctx, self));
+        // The device threads sleep until the guest or the host does something; this wakes the rx
+        // thread now and then so host-closed connections the guest never answers are reset.
+        timer = Thread.ofPlatform().name("virtio-vsock-timer").daemon().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (closingPending()) wakeRx();
+            }
+        });
+    }
+
+    private boolean closingPending() {
+        lock.lock();
+        try {
+            for (VsockConnection c : connections.values()) if (c.closeDeadline != 0) return true;
+            return false;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
     public synchronized void reset() {
+        if (timer != null) {
+            timer.interrupt();
+            try {
+                timer.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            timer = null;
+        }
         if (txWorker != null) txWorker.stop();
         if (rxWorker != null) rxWorker.stop();
         txWorker = rxWorker = null;
@@ -235,28 +269,26 @@ public final class VsockDevice implements VirtioDevice {
         }
     }
 
+    /**
+     * The host is done with the stream: what it wrote still goes out (as a socket's close() sends
+     * its buffered data), then SHUTDOWN(RCV|SEND); the guest's RST ends the connection, or the
+     * deadline does.
+     */
     void closeFromHost(VsockConnection c) {
         lock.lock();
         try {
-            if (c.state == VsockConnection.State.CLOSED) return;
+            if (c.state == VsockConnection.State.CLOSED || c.hostClosed) return;
             if (c.state == VsockConnection.State.CONNECTING) {
                 connections.remove(new Key(c.hostPort, c.guestPort));
                 c.terminate("closed by the host");
                 control.add(header(c, OP_RST, 0));
             } else {
-                // Unsent data is dropped: close() means the host is done with the stream.
-                c.outbound.clear();
+                c.hostClosed = true;
                 c.hostOutputShut = true;
                 c.inbound.clear();
                 c.closedReason = "closed by the host";
+                c.closeDeadline = System.nanoTime() + closeTimeout.toNanos();
                 c.changed.signalAll();
-                c.closeDeadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
-                if (!c.shutdownSent) {
-                    c.shutdownSent = true;
-                    control.add(header(c, OP_SHUTDOWN, SHUTDOWN_RCV | SHUTDOWN_SEND));
-                }
-                // Reads now fail; the entry stays until the guest's RST (or the deadline) ends it.
-                c.state = VsockConnection.State.CLOSED;
             }
         } finally {
             lock.unlock();
@@ -373,7 +405,11 @@ public final class VsockDevice implements VirtioDevice {
                     return resetConnection(c, key, "RW len " + Integer.toUnsignedString(h.len()) + " but " + payload + " payload bytes");
                 }
                 int n = (int) payload;
-                if (c.state == VsockConnection.State.CLOSED || c.peerSendShutdown) return false;   // host closed: discard
+                if (c.hostClosed || c.peerSendShutdown) {
+                    // Nobody will read it: discard, but count it as consumed so the guest's credit is not lost.
+                    c.fwdCnt += n;
+                    return c.creditUpdateDue();
+                }
                 if (n > c.inbound.free()) return resetConnection(c, key, "guest overran its credit");
                 c.inbound.put(in, VsockHeader.SIZE, n);
                 c.changed.signalAll();
@@ -405,7 +441,7 @@ public final class VsockDevice implements VirtioDevice {
                     control.add(header(c, OP_RST, 0));
                     return true;
                 }
-                return false;
+                return c.hasDataToSend();   // its credit fields may have opened the window
             }
             case OP_REQUEST -> {
                 return resetConnection(c, key, "REQUEST on an open connection");
@@ -471,6 +507,7 @@ public final class VsockDevice implements VirtioDevice {
                 VsockConnection c = it.next().getValue();
                 if (c.closeDeadline != 0 && now - c.closeDeadline > 0) {
                     it.remove();
+                    c.terminate("closed by the host");
                     control.add(header(c, OP_RST, 0));
                     wake = true;
                 }
@@ -490,6 +527,7 @@ public final class VsockDevice implements VirtioDevice {
     // ---- host -> guest (rx queue) ----
 
     private void fillRx(DeviceContext ctx, DeviceWorker self) {
+        expireClosing();
         Virtqueue q = ctx.queue(RX);
         boolean used = false;
         while (self.running()) {
@@ -548,10 +586,10 @@ public final class VsockDevice implements VirtioDevice {
         }
         VsockConnection c = nextWithData();
         if (c == null) return -1;   // work vanished (a reset): keep the chain for later
-        if (c.outbound.size() == 0 && c.hostOutputShut && !c.shutdownSent) {
+        if (c.shutdownDue()) {
             c.shutdownSent = true;
-            c.closeDeadline = c.closedReason != null ? System.nanoTime() + CLOSE_TIMEOUT.toNanos() : 0;
-            out.write(0, header(c, OP_SHUTDOWN, SHUTDOWN_SEND).encode());
+            c.outbound.clear();
+            out.write(0, header(c, OP_SHUTDOWN, c.hostClosed ? SHUTDOWN_RCV | SHUTDOWN_SEND : SHUTDOWN_SEND).encode());
             return VsockHeader.SIZE;
         }
         if (c.outbound.size() == 0 || c.peerCredit() <= 0 || c.peerRecvShutdown) {

@@ -135,6 +135,48 @@ class VsockDeviceTest {
     }
 
     @Test
+    void closeSendsWhatWasWrittenFirst() throws Exception {
+        try (VsockListener l = dev.listen(12)) {
+            VsockStream s = guestConnect(l, 5000);
+            byte[] data = new byte[100_000];
+            for (int i = 0; i < data.length; i++) data[i] = (byte) (i * 7 + 3);
+            guest.bufAlloc = 65536;
+            guest.send(5000, 12, OP_CREDIT_UPDATE);
+            s.output().write(data);
+            s.close();
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            GuestVsock.Packet p;
+            while ((p = guest.poll(300)) != null) {
+                assertNotEquals(OP_SHUTDOWN, p.header().op(), "SHUTDOWN before the data");
+                got.writeBytes(p.payload());
+            }
+            assertEquals(65536, got.size(), "one credit's worth");
+            guest.fwdCnt = 65536;
+            guest.send(5000, 12, OP_CREDIT_UPDATE);
+            while ((p = guest.receive(2000)).header().op() == OP_RW) got.writeBytes(p.payload());
+            assertArrayEquals(data, got.toByteArray());
+            assertEquals(OP_SHUTDOWN, p.header().op());
+            assertEquals(SHUTDOWN_RCV | SHUTDOWN_SEND, p.header().flags());
+            // Data the guest still sends is dropped but credited.
+            guest.send(guest.header(5000, 12, OP_RW, 0, 3), bytes("abc"));
+            assertThrows(IOException.class, () -> s.input().read());
+        }
+    }
+
+    @Test
+    void unansweredCloseIsResetAfterTheTimeout() throws Exception {
+        dev.closeTimeout = Duration.ofMillis(300);
+        try (VsockListener l = dev.listen(13)) {
+            VsockStream s = guestConnect(l, 5000);
+            s.close();
+            assertEquals(OP_SHUTDOWN, guest.receive(2000).header().op());
+            GuestVsock.Packet rst = guest.receive(3000);   // the guest never answers
+            assertEquals(OP_RST, rst.header().op());
+            assertEquals(0, dev.connectionCount());
+        }
+    }
+
+    @Test
     void refusedAndUnansweredConnects() throws Exception {
         CompletableFuture<Void> refused = CompletableFuture.runAsync(() -> {
             ConnectException e = assertThrows(ConnectException.class, () -> dev.connect(7001, Duration.ofSeconds(5)));

@@ -140,7 +140,15 @@ public final class HybridVsockSocket implements AutoCloseable {
         Path target = Path.of(path + "_" + Integer.toUnsignedString(hostPort));
         SocketChannel ch;
         try {
-            ch = SocketChannel.open(UnixDomainSocketAddress.of(target));
+            // Non-blocking: this runs on the device's tx thread, and a listener whose backlog is full
+            // must not stall the guest's queue (a Unix connect then fails with EAGAIN at once).
+            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            ch.configureBlocking(false);
+            if (!ch.connect(UnixDomainSocketAddress.of(target))) {
+                ch.close();
+                return false;
+            }
+            ch.configureBlocking(true);
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "vsock: guest connection to host port {0}: {1}: {2}", hostPort, target, e.toString());
             return false;
