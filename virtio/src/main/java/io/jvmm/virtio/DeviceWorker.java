@@ -26,20 +26,46 @@ public final class DeviceWorker {
     private final QueueEvent event;
     private final DeviceContext context;
     private final Round round;
+    private final long pollNanos;
+    private final java.util.function.BooleanSupplier pending;
     private volatile boolean stopped;
 
-    private DeviceWorker(String threadName, DeviceContext context, QueueEvent event, Round round) {
+    private DeviceWorker(String threadName, DeviceContext context, QueueEvent event, Round round,
+                         long pollNanos, java.util.function.BooleanSupplier pending) {
         this.context = context;
         this.event = event;
         this.round = round;
+        this.pollNanos = pollNanos;
+        this.pending = pending;
         this.thread = Thread.ofPlatform().name(threadName).daemon().unstarted(this::loop);
     }
 
     /** Starts a worker that runs {@code round} once at once and then after every signal of {@code event}. */
     public static DeviceWorker start(String threadName, DeviceContext context, QueueEvent event, Round round) {
-        DeviceWorker w = new DeviceWorker(threadName, context, event, round);
+        return start(threadName, context, event, round, 0, null);
+    }
+
+    /**
+     * Like {@link #start(String, DeviceContext, QueueEvent, Round)}, but after each round the thread
+     * polls {@code pending} for up to {@code pollNanos} before it sleeps on the event, as QEMU's
+     * adaptive polling does: a request that arrives within that window skips the wake-up latency.
+     */
+    public static DeviceWorker start(String threadName, DeviceContext context, QueueEvent event, Round round,
+                                     long pollNanos, java.util.function.BooleanSupplier pending) {
+        DeviceWorker w = new DeviceWorker(threadName, context, event, round, pollNanos, pending);
         w.thread.start();
         return w;
+    }
+
+    /** Spins for new work up to pollNanos; true if some arrived. */
+    private boolean poll() {
+        if (pollNanos <= 0 || pending == null) return false;
+        long end = System.nanoTime() + pollNanos;
+        do {
+            if (pending.getAsBoolean()) return true;
+            Thread.onSpinWait();
+        } while (System.nanoTime() - end < 0 && !stopped);
+        return false;
     }
 
     private void loop() {
@@ -47,7 +73,7 @@ public final class DeviceWorker {
             // Buffers the driver made available before DRIVER_OK (or before a restore) are served too.
             while (!stopped) {
                 round.run(this);
-                event.await();
+                if (!poll()) event.await();
             }
         } catch (InterruptedException e) {
             // stop() interrupts only as a last resort; just end.

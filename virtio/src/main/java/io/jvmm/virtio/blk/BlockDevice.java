@@ -29,6 +29,8 @@ public final class BlockDevice implements VirtioDevice {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     static final int QUEUE_SIZE = 256;
+    /** How long the device thread polls for the next request before it sleeps (QEMU polls up to 32 µs). */
+    static final long POLL_NANOS = Long.getLong("jvmm.blk.pollNanos", 20_000);
     /** Up to 2 GiB per discard or write-zeroes segment, 32 segments per request. */
     static final int MAX_DISCARD_SECTORS = 0x3f_ffff;
     static final int MAX_DISCARD_SEGMENTS = 32;
@@ -106,7 +108,9 @@ public final class BlockDevice implements VirtioDevice {
     @Override
     public synchronized void activate(DeviceContext context) {
         reset();
-        worker = DeviceWorker.start("virtio-blk-" + id, context, context.event(0), self -> drain(context, self));
+        Virtqueue q = context.queue(0);
+        worker = DeviceWorker.start("virtio-blk-" + id, context, context.event(0), self -> drain(context, self),
+                POLL_NANOS, q::hasAvailable);
     }
 
     private void drain(DeviceContext context, DeviceWorker self) {
