@@ -72,6 +72,29 @@ class VirtioNetProbeTest {
     }
 
     @Test
+    void passtEndsWhenTheVmmIsKilled() throws Exception {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                ProbeMain.class.getName(), Probes.probe("spin").toString(), "", "--passt");
+        Process vmm = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(vmm.getInputStream()));
+            String line;
+            while ((line = r.readLine()) != null && !line.contains("spin: cpl3")) { }
+            assertNotNull(line, "the spin probe did not start");
+            ProcessHandle passt = vmm.toHandle().children().filter(c -> c.info().command().orElse("").contains("passt"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no passt child"));
+            new ProcessBuilder("kill", "-9", Long.toString(vmm.pid())).start().waitFor();
+            assertTrue(vmm.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (passt.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
+            assertFalse(passt.isAlive(), "passt " + passt.pid() + " outlived its VMM");
+        } finally {
+            vmm.destroyForcibly();
+        }
+    }
+
+    @Test
     void passtNeverOutlivesTheVm() throws Exception {
         long pid;
         try (Vm vm = Vm.create(Probes.config("hello", "").net(NetConfig.passt(List.of())).build())) {
