@@ -58,7 +58,11 @@ expect_match() {
 	name=$1 want_status=$2 want_re=$3
 	shift 3
 	out=$("$here/run-qemu.sh" "$@" 2>/dev/null)
-	status=$?
+	check_match "$name" $? "$want_status" "$want_re" "$out"
+}
+# check_match NAME STATUS WANT_STATUS ERES OUTPUT: the comparison of expect_match.
+check_match() {
+	name=$1 status=$2 want_status=$3 want_re=$4 out=$5
 	printf '%s\n' "$out" >"$tmp/out"
 	printf '%b\n' "$want_re" >"$tmp/re"
 	ok=1
@@ -181,9 +185,115 @@ print(n, size)' $port >"$tmp/udp.out" &
 	wait $udp_pid
 	if [ "$(cat "$tmp/udp.out")" = "50 200" ]; then echo "ok   virtio-net-udp-on-host"; else
 		echo "FAIL virtio-net-udp-on-host: host got $(cat "$tmp/udp.out") (want 50 200)"; fails=$((fails + 1)); fi
+	# udp-rx: passt forwards host UDP port rport to the guest; the host sends 100-byte datagrams
+	# from the listening line on until the probe has counted 200 and QEMU has exited.
+	rport=$((port + 1))
+	rm -f "$tmp/net/passt.sock"
+	passt -f -s "$tmp/net/passt.sock" -1 -u "$rport:$rport" >"$tmp/passt.log" 2>&1 &
+	passt_pid=$!
+	i=0
+	while [ ! -S "$tmp/net/passt.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	NET_SOCK="$tmp/net/passt.sock" TIMEOUT=30 "$here/run-qemu.sh" virtio-net "op=udp-rx port=$rport count=200" \
+		>"$tmp/rx.out" 2>/dev/null &
+	qemu_pid=$!
+	python3 -c '
+import os, socket, sys, time
+out, port, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def alive():
+    try:
+        return open("/proc/%d/stat" % pid).read().split()[2] != "Z"
+    except OSError:
+        return False
+t = time.time()
+while "listening on udp" not in open(out).read() and alive() and time.time() - t < 20:
+    time.sleep(0.02)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+while alive() and time.time() - t < 30:
+    for _ in range(50):
+        s.sendto(b"u" * 100, ("127.0.0.1", port))
+    time.sleep(0.001)' "$tmp/rx.out" "$rport" "$qemu_pid"
+	wait $qemu_pid
+	status=$?
+	kill $passt_pid 2>/dev/null
+	wait $passt_pid 2>/dev/null
+	check_match virtio-net-udp-rx "$status" 1 "$mac_line\n$dhcp_line\nvirtio-net: listening on udp $rport
+virtio-net: udp-rx 200 datagrams 20000 bytes cycles [0-9]+\nvirtio-net: kicks [0-9]+" "$(cat "$tmp/rx.out")"
 else
 	echo "skip virtio-net: no passt"
 fi
+
+# udp-rx against a scripted peer on QEMU's stream netdev (no passt needed): DHCP (10.9.0.2 via
+# 10.9.0.1), an ARP request for the guest's address (exactly one reply, from the guest's MAC) and
+# one for another address, six frames udp-rx must drop (other port, other MAC, other address,
+# a fragment, broadcast, bad UDP length), then 300 datagrams of i % 100 bytes to port 5555.
+cat >"$tmp/peer.py" <<'PY'
+import socket, struct, sys
+GWMAC, GW, ME = bytes.fromhex("02fc00000001"), bytes([10, 9, 0, 1]), bytes([10, 9, 0, 2])
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+def ipudp(src, dst, dport, payload, frag=0, ulen=None):
+    u = struct.pack("!HHHH", 1234, dport, 8 + len(payload) if ulen is None else ulen, 0) + payload
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(u), 1, frag, 64, 17, 0, src, dst)
+    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + u
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sys.argv[1])
+srv.listen(1)
+srv.settimeout(20)
+c = srv.accept()[0]
+c.settimeout(20)
+buf = b""
+def recv():
+    global buf
+    while len(buf) < 4 or len(buf) < 4 + struct.unpack("!I", buf[:4])[0]:
+        d = c.recv(65536)
+        if not d:
+            return None
+        buf += d
+    n = struct.unpack("!I", buf[:4])[0]
+    f, buf = buf[4:4 + n], buf[4 + n:]
+    return f
+def send(f):
+    c.sendall(struct.pack("!I", len(f)) + f)
+for want in (1, 3):  # DISCOVER -> OFFER, REQUEST -> ACK
+    while True:
+        f = recv()
+        if f[12:14] == b"\x08\x00" and f[23] == 17 and f[36:38] == b"\x00\x43" and f[282:285] == bytes([53, 1, want]):
+            break
+    guest = f[6:12]
+    b = bytearray(240)
+    b[0:3] = bytes([2, 1, 6]); b[4:8] = f[46:50]; b[16:20] = ME; b[28:34] = guest; b[236:240] = bytes([99, 130, 83, 99])
+    b += bytes([53, 1, 2 if want == 1 else 5, 54, 4]) + GW + bytes([1, 4, 255, 255, 255, 0, 3, 4]) + GW + bytes([255])
+    send(b"\xff" * 6 + GWMAC + b"\x08\x00" + ipudp(GW, b"\xff" * 4, 68, bytes(b)))
+arp = b"\xff" * 6 + GWMAC + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + GWMAC + GW + bytes(6)
+send(arp + ME)
+send(arp + bytes([10, 9, 0, 7]))
+eth = guest + GWMAC + b"\x08\x00"
+for f in (eth + ipudp(GW, ME, 5556, b"x"), bytes.fromhex("020000000009") + eth[6:] + ipudp(GW, ME, 5555, b"x"),
+          eth + ipudp(GW, bytes([10, 9, 0, 9]), 5555, b"x"), eth + ipudp(GW, ME, 5555, b"x", frag=0x2000),
+          b"\xff" * 6 + eth[6:] + ipudp(GW, ME, 5555, b"x"), eth + ipudp(GW, ME, 5555, b"x", ulen=200)):
+    send(f)
+for i in range(300):
+    send(eth + ipudp(GW, ME, 5555, b"d" * (i % 100)))
+replies = []
+while (f := recv()) is not None:
+    if f[12:14] == b"\x08\x06":
+        replies.append(f)
+want = GWMAC + guest + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) + guest + ME + GWMAC + GW
+print("peer: arp replies %d%s" % (len(replies), " ok" if replies and replies[0][:42] == want else ""))
+PY
+python3 "$tmp/peer.py" "$tmp/peer.sock" >"$tmp/peer.out" 2>&1 &
+peer_pid=$!
+i=0
+while [ ! -S "$tmp/peer.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+NET_SOCK="$tmp/peer.sock" expect_match virtio-net-udp-rx-peer 1 "virtio-net: mac 52:54:00:12:34:56 status 1
+virtio-net: dhcp address 10.9.0.2 gateway 10.9.0.1 mask 255.255.255.0\nvirtio-net: listening on udp 5555
+virtio-net: udp-rx 300 datagrams 14850 bytes cycles [0-9]+\nvirtio-net: kicks [0-9]+" virtio-net 'op=udp-rx port=5555 count=300'
+wait $peer_pid
+if [ "$(cat "$tmp/peer.out")" = "peer: arp replies 1 ok" ]; then echo "ok   virtio-net-udp-rx-arp"; else
+	echo "FAIL virtio-net-udp-rx-arp: $(cat "$tmp/peer.out")"; fails=$((fails + 1)); fi
 
 if [ $fails -ne 0 ]; then
 	echo "$fails check(s) failed"

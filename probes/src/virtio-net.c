@@ -1,6 +1,7 @@
 /*
  * virtio-net.elf: a polling virtio-net driver with just enough IPv4 to get an
- * address by DHCP, resolve the gateway by ARP and send UDP datagrams. Ops of
+ * address by DHCP, resolve the gateway by ARP, send UDP datagrams and count
+ * received ones (answering ARP requests for its own address meanwhile). Ops of
  * op= (comma-separated, default dhcp) run in order; see README.md.
  */
 #include "virtio.h"
@@ -368,6 +369,120 @@ static void op_udp_tx(void)
 	uprintf("virtio-net: udp-tx %lu datagrams of %lu bytes to %s:%lu\n", count, size, d, port);
 }
 
+/* ---- UDP receive ---- */
+
+/* An ARP request for our address (only once we have one). */
+static int arp_request_for_us(const u8 *f, u64 len)
+{
+	static const u8 zero[4];
+	const u8 *a = f + ETH_LEN;
+	return len >= ETH_LEN + 28 && be16(f + 12) == ETH_ARP && be16(a) == 1 && be16(a + 2) == ETH_IP &&
+	       a[4] == 6 && a[5] == 4 && be16(a + 6) == 1 && !eq(my_ip, zero, 4) && eq(a + 24, my_ip, 4);
+}
+
+/* Answers the ARP request f (still in its receive buffer) from our MAC. */
+static void arp_reply(const u8 *f)
+{
+	const u8 *q = f + ETH_LEN;
+	u8 *a = eth(tx_buf + HDR_LEN, q + 8, ETH_ARP);
+
+	put16(a, 1);
+	put16(a + 2, ETH_IP);
+	a[4] = 6;
+	a[5] = 4;
+	put16(a + 6, 2);
+	memcpy(a + 8, mac, 6);
+	memcpy(a + 14, my_ip, 4);
+	memcpy(a + 18, q + 8, 6);
+	memcpy(a + 24, q + 14, 4);
+	send_frame(ETH_LEN + 28);
+}
+
+/*
+ * The UDP payload length of an unfragmented IPv4/UDP datagram to our MAC, our
+ * address (any address while we have none) and UDP port; -1 for anything else.
+ */
+static long udp_for_us(const u8 *f, u64 len, u64 port)
+{
+	static const u8 zero[4];
+	if (len < ETH_LEN + 28 || be16(f + 12) != ETH_IP || !eq(f, mac, 6))
+		return -1;
+	const u8 *ip = f + ETH_LEN;
+	u64 ihl = (u64)(ip[0] & 15) * 4, total = be16(ip + 2);
+	if ((ip[0] >> 4) != 4 || ihl < 20 || total < ihl + 8 || total > len - ETH_LEN || ip[9] != 17 ||
+	    (be16(ip + 6) & 0x3fff) != 0 /* MF or a fragment offset */ ||
+	    (!eq(my_ip, zero, 4) && !eq(ip + 16, my_ip, 4)))
+		return -1;
+	const u8 *udp = ip + ihl;
+	u64 ulen = be16(udp + 4);
+	if (be16(udp + 2) != port || ulen < 8 || ulen > total - ihl)
+		return -1;
+	return (long)(ulen - 8);
+}
+
+static void op_udp_rx(void)
+{
+	u64 vlen, port = 0, count = arg_u64("count", 1);
+	const char *v = arg_str("port", &vlen);
+
+	if (!v) {
+		uprintf("probe: bad cmdline argument 'port=': required\n");
+		uexit(EXIT_BAD_CMDLINE);
+	}
+	if (parse_port(v, vlen, &port) != 0) {
+		char shown[24];
+		u64 k = vlen < 23 ? vlen : 23;
+		memcpy(shown, v, k);
+		shown[k] = '\0';
+		uprintf("probe: bad cmdline argument 'port=%s': want 0..65535\n", shown);
+		uexit(EXIT_BAD_CMDLINE);
+	}
+	uprintf("virtio-net: listening on udp %lu\n", port);
+
+	u64 got = 0, bytes = 0, first = 0, last = 0;
+	u64 waiting = rdtsc(), next_check = waiting + timeout_cycles / 64;
+	while (got < count) {
+		u64 id;
+		u32 len;
+		int any = 0;
+		/* Take every completed buffer, repost it, and notify once for the batch. */
+		while (got < count && virtq_poll(&rxq, &id, &len)) {
+			u8 *f = rx_bufs + id * BUF_LEN + HDR_LEN;
+			u64 flen = len > HDR_LEN ? len - HDR_LEN : 0;
+			long n = udp_for_us(f, flen, port);
+			if (n >= 0) {
+				last = rdtsc();
+				if (got == 0)
+					first = last;
+				got++;
+				bytes += (u64)n;
+				waiting = last;
+			} else if (arp_request_for_us(f, flen)) {
+				arp_reply(f);
+			}
+			post_rx(id);
+			any = 1;
+		}
+		if (any) {
+			virtq_kick(&rxq);
+			continue;
+		}
+		cpu_pause();
+		u64 now = rdtsc();
+		if (now >= next_check) {
+			virtio_check_status(&dev);
+			if (now - waiting >= timeout_cycles) {
+				uprintf("virtio-net: udp-rx timeout after %lu datagrams %lu bytes cycles %lu\n", got, bytes,
+					last - first);
+				uprintf("virtio-net: timeout waiting for queue 0\n");
+				vexit(EXIT_TIMEOUT);
+			}
+			next_check = now + timeout_cycles / 64;
+		}
+	}
+	uprintf("virtio-net: udp-rx %lu datagrams %lu bytes cycles %lu\n", got, bytes, last - first);
+}
+
 static int body(void *unused)
 {
 	(void)unused;
@@ -425,6 +540,10 @@ static int body(void *unused)
 			if (!have_ip && !gw)
 				op_dhcp();
 			op_udp_tx();
+		} else if (n == 6 && eq((const u8 *)op, (const u8 *)"udp-rx", 6)) {
+			if (!have_ip && !gw)
+				op_dhcp();
+			op_udp_rx();
 		} else {
 			char shown[24];
 			u64 k = n < 23 ? n : 23;

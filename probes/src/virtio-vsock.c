@@ -1,8 +1,9 @@
 /*
  * virtio-vsock.elf: a polling virtio-vsock driver (virtio 1.2 section 5.10,
- * stream sockets only) with four ops: an echo server for host-initiated
+ * stream sockets only) with five ops: an echo server for host-initiated
  * connections, a client that sends a pattern and checksums what comes back,
- * a refused-connection check and a send benchmark. See README.md.
+ * a refused-connection check, a send benchmark and a round-trip (latency)
+ * benchmark against a host echo service. See README.md.
  *
  * Everything is driven by one polling loop (run()): reap transmit completions,
  * take received packets (and repost their buffers), then let every connection
@@ -54,7 +55,7 @@ _Static_assert(sizeof(struct vsock_hdr) == 44, "virtio_vsock_hdr is 44 bytes");
 #define ORPHANS    64                   /* RSTs owed to packets of unknown connections */
 #define CREDIT_REQUEST_MS 100           /* credit-blocked this long: ask for a CREDIT_UPDATE */
 
-enum op { OP_ECHO, OP_CLIENT, OP_REFUSED, OP_BENCH };
+enum op { OP_ECHO, OP_CLIENT, OP_REFUSED, OP_BENCH, OP_RTT };
 enum cstate { C_FREE, C_CONNECTING, C_OPEN, C_CLOSING, C_DONE };
 
 struct conn {
@@ -71,7 +72,7 @@ struct conn {
 	/* echo: received, not yet echoed bytes (a BUF_ALLOC ring) */
 	u8 *ring;
 	u32 ring_head, ring_len;
-	/* client / bench: bytes to send; counters */
+	/* client / bench / rtt: bytes to send; counters */
 	u64 total, sent, received;
 	u32 crc;
 	u64 blocked_since;                  /* TSC when data first waited for credit, 0 if not */
@@ -101,15 +102,18 @@ static struct { u32 src, dst; } orphans[ORPHANS];
 static u32 norphans, orphans_dropped;
 
 static u32 port;                        /* port= */
-static u64 bytes;                       /* bytes= (client), mib= (bench) */
+static u64 bytes;                       /* bytes= (client), mib= (bench), count= x size= (rtt) */
+static u64 trip_size;                   /* size= (rtt) */
+static int rtt_mismatch;                /* an echoed byte differed (reported once) */
+#define MAX_TRIP_SIZE (1UL << 20)
 
 /* echo server */
 static u32 listen_port;
 static u64 want_conns, accepted, served, ended;
 
-/* pattern source for client/bench: pattern[i] = (i*7+3) & 0xff, MAX_PKT + 256 bytes */
+/* pattern source for client/bench/rtt: pattern[i] = (i*7+3) & 0xff, MAX_PKT + 256 bytes */
 static u8 *pattern;
-static u64 bench_start, bench_end;
+static u64 bench_start, bench_end;      /* bench: first RW .. end of the connection; rtt: first RW .. last echo byte */
 
 static u64 credit_requests;
 
@@ -204,6 +208,13 @@ static u64 data_ready(const struct conn *c)
 {
 	if (op == OP_ECHO)
 		return c->ring_len;
+	if (op == OP_RTT) {
+		/* The round trip that byte `received` belongs to may be sent; the next one only once it is back. */
+		u64 end = (c->received / trip_size + 1) * trip_size;
+		if (end > c->total)
+			end = c->total;
+		return end > c->sent ? end - c->sent : 0;
+	}
 	return c->total - c->sent;
 }
 
@@ -226,7 +237,7 @@ static u32 tx_data(struct conn *c, u32 n)
 		c->fwd_cnt += n; /* consumed from our receive buffer */
 	} else {
 		copy(p, pattern + (c->sent & 255), n);
-		if (c->sent == 0 && op == OP_BENCH)
+		if (c->sent == 0 && (op == OP_BENCH || op == OP_RTT))
 			bench_start = rdtsc();
 	}
 	c->sent += n;
@@ -249,6 +260,8 @@ static int send_side_done(const struct conn *c)
 		return 1;
 	if (op == OP_ECHO)
 		return (c->peer_shut & SHUT_SEND) && c->ring_len == 0;
+	if (op == OP_RTT) /* after the last echo came back, or when no more can come */
+		return (c->sent == c->total && c->received >= c->total) || (c->peer_shut & SHUT_SEND);
 	return c->sent == c->total;
 }
 
@@ -531,6 +544,17 @@ static void handle_packet(const struct vsock_hdr *h, const u8 *payload, u32 used
 		} else {
 			c->crc = crc32_update(c->crc, payload, h->len);
 			c->fwd_cnt += h->len;
+			if (op == OP_RTT) {
+				u64 at = c->received - h->len;
+				for (u32 i = 0; i < h->len && !rtt_mismatch; i++)
+					if (payload[i] != pattern[(at + i) & 255] || at + i >= c->sent) {
+						uprintf("virtio-vsock: rtt echo differs at byte %lu\n", at + i);
+						rtt_mismatch = 1;
+						failures++;
+					}
+				if (c->received >= c->total && !bench_end)
+					bench_end = rdtsc(); /* the last round trip is back */
+			}
 		}
 		break;
 	case OP_CREDIT_UPDATE:
@@ -725,6 +749,24 @@ static void op_bench(void)
 		failures++;
 }
 
+static void op_rtt(void)
+{
+	struct conn *c = connect(port, bytes);
+	run(conn0_done);
+	if (!c->opened) {
+		uprintf("virtio-vsock: port %u refused\n", port);
+		failures++;
+	}
+	u64 trips = c->received / trip_size, want = bytes / trip_size;
+	if (trips > want)
+		trips = want;
+	u64 cycles = bench_start && bench_end ? bench_end - bench_start : 0;
+	uprintf("virtio-vsock: rtt %lu round trips of %lu bytes cycles %lu per-trip %lu\n", trips, trip_size, cycles,
+		trips ? cycles / trips : 0);
+	if (trips != want)
+		failures++;
+}
+
 static int body(void *unused)
 {
 	(void)unused;
@@ -738,8 +780,10 @@ static int body(void *unused)
 		op = OP_REFUSED;
 	else if (arg_is("op", "bench"))
 		op = OP_BENCH;
+	else if (arg_is("op", "rtt"))
+		op = OP_RTT;
 	else {
-		uprintf("probe: bad cmdline argument 'op=...': want echo-server, client, refused or bench\n");
+		uprintf("probe: bad cmdline argument 'op=...': want echo-server, client, refused, bench or rtt\n");
 		uexit(EXIT_BAD_CMDLINE);
 	}
 	trace = arg_u64("trace", 0) != 0;
@@ -758,6 +802,18 @@ static int body(void *unused)
 	port = arg_port("port");
 	want_conns = arg_u64("count", 1);
 	bytes = op == OP_BENCH ? boot_info->args.mib << 20 : arg_u64("bytes", 4096);
+	trip_size = arg_u64("size", 1);
+	if (op == OP_RTT) {
+		if (trip_size == 0 || trip_size > MAX_TRIP_SIZE) {
+			uprintf("probe: bad cmdline argument 'size=%lu': want 1..%lu\n", trip_size, MAX_TRIP_SIZE);
+			uexit(EXIT_BAD_CMDLINE);
+		}
+		if (want_conns > (1UL << 40) / trip_size) {
+			uprintf("probe: bad cmdline argument 'count=%lu': count x size must be at most 2^40\n", want_conns);
+			uexit(EXIT_BAD_CMDLINE);
+		}
+		bytes = want_conns * trip_size;
+	}
 	arg_u64("lport", 1024);
 	arg_u64("rxsplit", 0);
 
@@ -783,7 +839,7 @@ static int body(void *unused)
 	slot_data = dma_alloc((u64)nslots * pkt, 4096);
 	for (u32 i = 0; i < nslots; i++)
 		slot_free[nfree++] = nslots - 1 - i;
-	if (op == OP_CLIENT || op == OP_BENCH) {
+	if (op == OP_CLIENT || op == OP_BENCH || op == OP_RTT) {
 		pattern = dma_alloc(MAX_PKT + 256, 64);
 		for (u32 i = 0; i < MAX_PKT + 256; i++)
 			pattern[i] = (u8)(i * 7 + 3);
@@ -807,6 +863,7 @@ static int body(void *unused)
 	case OP_CLIENT: op_client(); break;
 	case OP_REFUSED: op_refused(); break;
 	case OP_BENCH: op_bench(); break;
+	case OP_RTT: op_rtt(); break;
 	}
 	/* Let the last packets (our RST or SHUTDOWN) reach the device before exiting. */
 	u64 start = rdtsc();
