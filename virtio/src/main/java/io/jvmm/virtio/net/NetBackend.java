@@ -14,10 +14,11 @@ public interface NetBackend extends AutoCloseable {
     void send(MemorySegment frame) throws IOException;
 
     /**
-     * Starts delivering received frames to {@code sink} from the backend's own thread; each array is
-     * one frame, handed over (the backend does not reuse it).
+     * Starts delivering received frames to {@code sink} from the backend's own thread. Each segment
+     * is one frame and valid only during the call (the backend reuses its buffer), so a frame is
+     * copied once, straight into guest memory, or into the device's backlog.
      */
-    void start(Consumer<byte[]> sink);
+    void start(Consumer<MemorySegment> sink);
 
     /** A short description for logs, e.g. {@code passt (pid 1234)} or {@code tap0}. */
     String describe();

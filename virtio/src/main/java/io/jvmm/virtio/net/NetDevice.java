@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.LongAdder;
  * here (num_buffers 1 on receive).
  *
  * <p>Threads: {@code virtio-net-tx} sends the guest's frames to the backend; the backend's reader
- * thread queues received frames (up to {@link #RX_BACKLOG}, then drops, as a NIC does) and wakes
- * {@code virtio-net-rx}, which copies them into the guest's receive buffers.
+ * thread puts received frames straight into the guest's receive buffers, or, when the guest has none,
+ * queues them (up to {@link #RX_BACKLOG}, then drops, as a NIC does) for {@code virtio-net-rx}, which
+ * delivers them once the guest adds buffers.
  */
 public final class NetDevice implements VirtioDevice {
     private static final RateLimitedLog LOG = RateLimitedLog.of(NetDevice.class);
@@ -42,12 +43,15 @@ public final class NetDevice implements VirtioDevice {
     private final String id;
     private final MacAddress mac;
     private final NetBackend backend;
-    private final ArrayDeque<byte[]> backlog = new ArrayDeque<>();
+    private final ArrayDeque<MemorySegment> backlog = new ArrayDeque<>();
+    /** virtio_net_hdr_v1 of every received frame: no offload information, num_buffers = 1. */
+    private static final byte[] RX_HEADER = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0};
     private final LongAdder rxFrames = new LongAdder(), txFrames = new LongAdder(), rxDropped = new LongAdder();
     private boolean backendStarted;
     private boolean closed;
     private DeviceWorker txWorker, rxWorker;
-    private volatile QueueEvent rxEvent;
+    /** Set while the driver is active; guarded by the backlog's lock. */
+    private DeviceContext rxContext;
     private final Arena txArena = Arena.ofShared();
     private final MemorySegment txBuffer = txArena.allocate(MAX_FRAME);
 
@@ -94,32 +98,78 @@ public final class NetDevice implements VirtioDevice {
     @Override
     public synchronized void activate(DeviceContext ctx) {
         reset();
-        rxEvent = ctx.event(RX);
         txWorker = DeviceWorker.start("virtio-net-" + id + "-tx", ctx, ctx.event(TX), self -> drainTx(ctx, self));
         rxWorker = DeviceWorker.start("virtio-net-" + id + "-rx", ctx, ctx.event(RX), self -> fillRx(ctx, self));
+        synchronized (backlog) {
+            // While the guest has receive buffers we need no notification when it adds more (QEMU does
+            // the same): each one would be an exit. They are enabled again when the buffers run out.
+            ctx.queue(RX).disableNotification();
+            rxContext = ctx;
+        }
         if (!backendStarted) {
             backendStarted = true;
             backend.start(this::received);
         }
     }
 
-    /** From the backend's thread: one frame for the guest. */
-    private void received(byte[] frame) {
-        if (frame.length > MAX_FRAME) {
+    /**
+     * From the backend's thread: one frame for the guest. It goes straight into a receive buffer
+     * when the guest has one and nothing is queued before it (no thread hand-off per frame);
+     * otherwise it waits in the backlog until the guest adds buffers.
+     */
+    private void received(MemorySegment frame) {
+        if (frame.byteSize() > MAX_FRAME) {
             rxDropped.increment();
             return;
         }
-        QueueEvent e;
         synchronized (backlog) {
-            e = rxEvent;
-            // No driver (before DRIVER_OK, after a reset) or a full backlog: drop, as a NIC would.
-            if (e == null || backlog.size() >= RX_BACKLOG) {
+            DeviceContext ctx = rxContext;
+            // No driver (before DRIVER_OK, after a reset): drop, as a NIC would.
+            if (ctx == null) {
                 rxDropped.increment();
                 return;
             }
-            backlog.add(frame);
+            if (backlog.isEmpty() && deliver(ctx, frame)) {
+                ctx.notifyIfNeeded(RX);
+                return;
+            }
+            if (backlog.size() >= RX_BACKLOG) {
+                rxDropped.increment();
+                return;
+            }
+            backlog.add(MemorySegment.ofArray(frame.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
         }
-        e.signal();
+    }
+
+    /**
+     * Copies {@code frame} into the guest's next receive buffer; false when there is none (then the
+     * guest is asked to notify when it adds some). Caller holds the backlog lock.
+     */
+    private boolean deliver(DeviceContext ctx, MemorySegment frame) {
+        Virtqueue q = ctx.queue(RX);
+        DescriptorChain chain = q.popValid(name());
+        if (chain == null) {
+            // Out of buffers: ask the guest to tell us when it adds some...
+            if (!q.enableNotification()) return false;
+            // ...unless it just did: then back to quiet, as below.
+            q.disableNotification();
+            chain = q.popValid(name());
+            if (chain == null) return false;
+        }
+        GuestBuffers in = chain.writable();
+        if (in.length() < HEADER_SIZE + frame.byteSize()) {
+            // Without VIRTIO_NET_F_MRG_RXBUF every buffer must hold a whole frame (5.1.6.3.1).
+            LOG.log(Level.WARNING, "{0}: receive buffer of {1} bytes is too small for a {2}-byte frame; dropped",
+                    name(), in.length(), frame.byteSize());
+            rxDropped.increment();
+            q.addUsed(chain.head(), 0);
+            return true;
+        }
+        in.write(0, RX_HEADER);
+        in.write(HEADER_SIZE, frame);
+        q.addUsed(chain.head(), (int) (HEADER_SIZE + frame.byteSize()));
+        rxFrames.increment();
+        return true;
     }
 
     private void drainTx(DeviceContext ctx, DeviceWorker self) throws IOException {
@@ -148,42 +198,15 @@ public final class NetDevice implements VirtioDevice {
         txFrames.increment();
     }
 
+    /** The guest added receive buffers: move what waits in the backlog into them. */
     private void fillRx(DeviceContext ctx, DeviceWorker self) {
-        Virtqueue q = ctx.queue(RX);
         boolean used = false;
-        while (self.running()) {
-            byte[] frame;
-            synchronized (backlog) {
-                frame = backlog.peek();
-            }
-            if (frame == null) break;
-            DescriptorChain chain = q.popValid(name());
-            if (chain == null) {
-                if (used) ctx.notifyIfNeeded(RX);
-                used = false;
-                if (q.enableNotification()) continue;   // buffers arrived meanwhile
-                return;                                   // wait for the guest to add some
-            }
-            GuestBuffers in = chain.writable();
-            synchronized (backlog) {
+        synchronized (backlog) {
+            MemorySegment frame;
+            while (self.running() && (frame = backlog.peek()) != null && deliver(ctx, frame)) {
                 backlog.poll();
-            }
-            if (in.length() < HEADER_SIZE + frame.length) {
-                // Without VIRTIO_NET_F_MRG_RXBUF every buffer must hold a whole frame (5.1.6.3.1).
-                LOG.log(Level.WARNING, "{0}: receive buffer of {1} bytes is too small for a {2}-byte frame; dropped",
-                        name(), in.length(), frame.length);
-                rxDropped.increment();
-                q.addUsed(chain.head(), 0);
                 used = true;
-                continue;
             }
-            byte[] hdr = new byte[HEADER_SIZE];
-            hdr[10] = 1;   // num_buffers
-            in.write(0, hdr);
-            in.write(HEADER_SIZE, frame);
-            q.addUsed(chain.head(), HEADER_SIZE + frame.length);
-            rxFrames.increment();
-            used = true;
         }
         if (used) ctx.notifyIfNeeded(RX);
     }
@@ -191,7 +214,7 @@ public final class NetDevice implements VirtioDevice {
     @Override
     public synchronized void reset() {
         synchronized (backlog) {
-            rxEvent = null;
+            rxContext = null;
             backlog.clear();
         }
         if (txWorker != null) txWorker.stop();

@@ -23,11 +23,19 @@ class NetDeviceTest {
     /** Records sent frames and lets the test inject received ones. */
     static final class FakeBackend implements NetBackend {
         final LinkedBlockingQueue<byte[]> sent = new LinkedBlockingQueue<>();
-        volatile Consumer<byte[]> sink;
+        volatile Consumer<MemorySegment> sink;
         volatile boolean closed;
 
         @Override public void send(MemorySegment frame) { sent.add(frame.toArray(ValueLayout.JAVA_BYTE)); }
-        @Override public void start(Consumer<byte[]> s) { sink = s; }
+        @Override public void start(Consumer<MemorySegment> s) { sink = s; }
+
+        /** Delivers a frame from a reused buffer, as the real backends do. */
+        void receive(byte[] frame) {
+            MemorySegment buf = MemorySegment.ofArray(new byte[70_000]);
+            MemorySegment.copy(MemorySegment.ofArray(frame), 0, buf, 0, frame.length);
+            sink.accept(buf.asSlice(0, frame.length));
+            buf.fill((byte) 0x55);   // reused: the device must have copied what it needs
+        }
         @Override public String describe() { return "fake"; }
         @Override public void close() { closed = true; }
     }
@@ -105,7 +113,7 @@ class NetDeviceTest {
         rx.add(b);
         driver.notifyQueue(0);
         byte[] f = frame(100, 5);
-        backend.sink.accept(f);
+        backend.receive(f);
         DriverQueue.Used u = waitUsed(rx);
         assertEquals(NetDevice.HEADER_SIZE + 100, u.length());
         byte[] got = rx.read(b);
@@ -116,7 +124,7 @@ class NetDeviceTest {
     @Test
     void framesWaitForBuffersThenFlow() {
         start();
-        for (int i = 0; i < 3; i++) backend.sink.accept(frame(64, i + 1));
+        for (int i = 0; i < 3; i++) backend.receive(frame(64, i + 1));
         assertNull(rx.nextUsed());
         DriverQueue.Buf[] bufs = {rx.in(1600), rx.in(1600), rx.in(1600)};
         for (DriverQueue.Buf b : bufs) rx.add(b);
@@ -134,10 +142,10 @@ class NetDeviceTest {
         DriverQueue.Buf big = rx.in(2048);
         rx.add(big);
         driver.notifyQueue(0);
-        backend.sink.accept(frame(100, 7));
+        backend.receive(frame(100, 7));
         assertEquals(0, waitUsed(rx).length());
         assertEquals(1, device.rxDropped());
-        backend.sink.accept(frame(100, 9));
+        backend.receive(frame(100, 9));
         assertEquals(NetDevice.HEADER_SIZE + 100, waitUsed(rx).length());
     }
 
@@ -145,10 +153,10 @@ class NetDeviceTest {
     void backlogIsBoundedAndFramesBeforeTheDriverAreDropped() {
         backend.start(f -> {});   // not activated yet: the device has not started the backend
         start();
-        for (int i = 0; i < NetDevice.RX_BACKLOG + 10; i++) backend.sink.accept(frame(64, 1));
+        for (int i = 0; i < NetDevice.RX_BACKLOG + 10; i++) backend.receive(frame(64, 1));
         assertEquals(10, device.rxDropped());
         driver.write(0x070, 0);   // reset
-        backend.sink.accept(frame(64, 1));
+        backend.receive(frame(64, 1));
         assertEquals(11, device.rxDropped(), "no driver: dropped");
     }
 

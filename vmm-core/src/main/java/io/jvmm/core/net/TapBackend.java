@@ -77,17 +77,17 @@ public final class TapBackend implements NetBackend {
     }
 
     @Override
-    public void start(Consumer<byte[]> sink) {
+    public void start(Consumer<MemorySegment> sink) {
         reader = Thread.ofPlatform().name("tap-rx-" + name).daemon().start(() -> readLoop(sink));
     }
 
-    private void readLoop(Consumer<byte[]> sink) {
+    private void readLoop(Consumer<MemorySegment> sink) {
         while (!closed) {
             try {
                 // poll with a timeout, so close() never waits on a read that nothing ends
                 if ((Libc.poll(fd, Libc.POLLIN, 200) & Libc.POLLIN) == 0) continue;
                 long n = Libc.read(fd, rxBuffer);
-                if (n > 0) sink.accept(rxBuffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+                if (n > 0) sink.accept(rxBuffer.asSlice(0, n));
             } catch (NativeException e) {
                 if (closed) return;
                 if (e.errno() == Errno.EAGAIN || e.errno() == Errno.EINTR) continue;
