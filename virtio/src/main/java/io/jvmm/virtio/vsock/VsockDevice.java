@@ -53,6 +53,8 @@ public final class VsockDevice implements VirtioDevice {
     Duration closeTimeout = CLOSE_TIMEOUT;
     /** Host-initiated connections take local ports from here up (Linux's ephemeral range starts at 1024 for vsock). */
     static final int FIRST_EPHEMERAL_PORT = 49152;
+    /** How long each device thread polls for more work before it sleeps. */
+    static final long POLL_NANOS = Long.getLong("jvmm.vsock.pollNanos", 20_000);
 
     private record Key(int hostPort, int guestPort) {}
 
@@ -113,8 +115,12 @@ public final class VsockDevice implements VirtioDevice {
         reset();
         context = ctx;
         rxEvent = ctx.event(RX);
-        txWorker = DeviceWorker.start("virtio-vsock-tx", ctx, ctx.event(TX), self -> drainTx(ctx, self));
-        rxWorker = DeviceWorker.start("virtio-vsock-rx", ctx, ctx.event(RX), self -> fillRx(ctx, self));
+        // Both threads poll briefly before they sleep: a request/response exchange then skips two
+        // thread wake-ups per round trip.
+        txWorker = DeviceWorker.start("virtio-vsock-tx", ctx, ctx.event(TX), self -> drainTx(ctx, self),
+                POLL_NANOS, () -> ctx.queue(TX).hasAvailable());
+        rxWorker = DeviceWorker.start("virtio-vsock-rx", ctx, ctx.event(RX), self -> fillRx(ctx, self),
+                POLL_NANOS, this::rxPending);
         // The device threads sleep until the guest or the host does something; this wakes the rx
         // thread now and then so host-closed connections the guest never answers are reset.
         timer = Thread.ofPlatform().name("virtio-vsock-timer").daemon().start(() -> {
@@ -562,6 +568,17 @@ public final class VsockDevice implements VirtioDevice {
 
     private final List<VsockConnection> roundRobin = new ArrayList<>();
     private int rrIndex;
+
+    /** Work the rx thread could do now (something to send and, or, a buffer to send it in). */
+    private boolean rxPending() {
+        if (!lock.tryLock()) return false;
+        try {
+            DeviceContext ctx = context;
+            return ctx != null && hasWork() && (heldRx != null || ctx.queue(RX).hasAvailable());
+        } finally {
+            lock.unlock();
+        }
+    }
 
     /** Caller holds the lock. */
     private boolean hasWork() {
