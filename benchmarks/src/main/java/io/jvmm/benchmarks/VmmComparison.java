@@ -106,7 +106,33 @@ public final class VmmComparison {
         double[][] t = alternate(runs, j, q, marker, false);
         System.out.println("| Linux boot to the init's first line (vmlinux, 128 MiB) | median s |");
         System.out.println("|---|---|");
-        System.out.printf(Locale.ROOT, "| jvmm | %.1f |%n| QEMU microvm | %.1f |%n", median(t[0]) / 1000, median(t[1]) / 1000);
+        System.out.printf(Locale.ROOT, "| initramfs: jvmm | %.1f |%n| initramfs: QEMU microvm | %.1f |%n", median(t[0]) / 1000, median(t[1]) / 1000);
+
+        // The same init as /sbin/init on an ext4 root on virtio-blk, no initramfs.
+        Path tree = Files.createTempDirectory("jvmm-root-");
+        Path img = Files.createTempFile("jvmm-root-", ".ext4");
+        try {
+            Files.createDirectories(tree.resolve("sbin"));
+            Files.createDirectories(tree.resolve("dev"));
+            Files.copy(dir.resolve("init"), tree.resolve("sbin/init"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            Process mkfs = new ProcessBuilder("mkfs.ext4", "-q", "-F", "-d", tree.toString(), img.toString(), "8M").inheritIO().start();
+            if (mkfs.waitFor() != 0) throw new IllegalStateException("mkfs.ext4 failed");
+            List<String> jb = List.of("./jvmm", "boot", "--kernel", vmlinux, "--drive", img.toString(), "--memory", "128", "--cmdline", "quiet");
+            List<String> qb = new ArrayList<>(QEMU_MICROVM);
+            qb.set(qb.indexOf("host,-arch-capabilities"), QEMU_PVM_CPU);
+            qb.addAll(QEMU_MODERN);
+            qb.addAll(List.of("-device", "i8042", "-drive", "id=d0,file=" + img + ",format=raw,if=none",
+                    "-device", "virtio-blk-device,drive=d0", "-device", "virtio-rng-device", "-kernel", vmlinux, "-append",
+                    "console=ttyS0 reboot=k panic=1 8250.nr_uarts=1 jvmm_pvm_fixups " + PVM_CLEARCPUID + " root=/dev/vda rw quiet"));
+            double[][] b = alternate(runs, jb, qb, marker, false);
+            System.out.printf(Locale.ROOT, "| ext4 root on virtio-blk (+ virtio-rng): jvmm | %.1f |%n| ext4 root on virtio-blk (+ virtio-rng): QEMU microvm | %.1f |%n",
+                    median(b[0]) / 1000, median(b[1]) / 1000);
+        } finally {
+            Files.deleteIfExists(img);
+            try (var w = Files.walk(tree)) {
+                w.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     /** QEMU's virtio-mmio devices default to legacy (version 1); the probes drive modern ones only. */
@@ -131,7 +157,7 @@ public final class VmmComparison {
             for (String rw : List.of("read", "write")) {
                 for (int[] bd : new int[][] {{64, 1}, {64, 32}, {4, 1}, {4, 32}}) {
                     int bs = bd[0], depth = bd[1];
-                    int mib = bs == 64 ? 256 : 32;
+                    int mib = bs == 64 ? 1024 : 128;
                     String cmd = "op=bench rw=" + rw + " bs=" + bs + " depth=" + depth + " mib=" + mib + " eventidx=1";
                     List<String> j = new ArrayList<>(List.of("./jvmm", "boot", "--kernel", "probes/target/virtio-blk.elf",
                             "--memory", "128", "--no-rng", "--drive", img.toString(), "--cmdline", cmd));
