@@ -45,9 +45,15 @@ fi
 expect triple-fault 0 'triple-fault: now' triple-fault ''
 TIMEOUT=3 expect spin-cpl3 124 'spin: cpl3' spin 'mode=cpl3'
 TIMEOUT=3 expect spin-cpl0 124 'spin: cpl0' spin 'mode=cpl0'
+expect counter 1 'counter: start\ncounter: 1000000\ncounter: 2000000\ncounter: 3000000\ncounter: 4000000\ncounter: 5000000\ncounter: done 5000000' \
+	counter 'every=1000000 limit=5000000'
+expect counter-uneven 1 'counter: start\ncounter: 3\ncounter: 6\ncounter: 9\ncounter: done 10' counter 'every=3 limit=10'
+expect counter-cpl0 1 'counter: start\ncounter: 1000\ncounter: 2000\ncounter: done 2500' counter 'every=1000 limit=2500 mode=cpl0'
+TIMEOUT=2 expect counter-forever 124 'counter: start' counter 'every=0'
 expect bad-n 7 "probe: bad cmdline argument 'n=12x': want a decimal number" pio-loop 'n=12x'
 expect bad-mode 7 "probe: bad cmdline argument 'mode=ring0': want cpl0 or cpl3" spin 'mode=ring0'
 expect bad-cpus 7 "probe: bad cmdline argument 'cpus=0': must be between 1 and 64" smp 'cpus=0'
+expect bad-every 7 "probe: bad cmdline argument 'every=12x': want a decimal number" counter 'every=12x'
 
 # ---- virtio probes (README.md "virtio probes") ----
 tmp=$(mktemp -d)
