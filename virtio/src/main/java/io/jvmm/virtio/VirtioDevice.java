@@ -47,6 +47,16 @@ public interface VirtioDevice extends AutoCloseable {
     void activate(DeviceContext context);
 
     /**
+     * The VM pauses (for a snapshot): stop the device threads, letting every request already taken
+     * from a queue complete, and keep all state; no device thread touches guest memory until
+     * {@link #resume()}. Host-side I/O (a socket, a TAP) may go on, but nothing reaches the guest.
+     */
+    void pause();
+
+    /** Restarts what {@link #pause()} stopped; a no-op for a device that is not active. */
+    void resume();
+
+    /**
      * The driver reset the device (or the VM stops): stop serving the queues and return only when no
      * request is in flight and no device thread touches guest memory any more. Idempotent.
      */

@@ -8,7 +8,17 @@ import io.jvmm.core.bus.Bus;
 import io.jvmm.core.bus.BusDevice;
 import io.jvmm.core.cpu.ExitSink;
 import io.jvmm.core.cpu.VcpuSetup;
+import io.jvmm.core.cpu.PauseGate;
 import io.jvmm.core.cpu.VcpuThread;
+import io.jvmm.core.snapshot.MachineState;
+import io.jvmm.core.snapshot.MemoryFile;
+import io.jvmm.core.snapshot.SnapshotException;
+import io.jvmm.core.snapshot.SnapshotFile;
+import io.jvmm.core.snapshot.VcpuState;
+import io.jvmm.kvm.sys.Errno;
+import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.NativeException;
+import java.nio.file.Path;
 import io.jvmm.core.legacy.DebugExitPort;
 import io.jvmm.core.legacy.I8042;
 import io.jvmm.core.legacy.Serial8250;
@@ -82,6 +92,11 @@ public final class Vm implements AutoCloseable {
     private VmFd vmFd;
     private GuestRam ram;
     private VirtioMmioDevices devices;
+    private I8042 i8042;
+    private final PauseGate gate = new PauseGate();
+    private boolean paused;
+    /** RAM actually mapped: the config's on a fresh boot, the snapshot's on a restore. */
+    private long memoryBytes;
     private VsockDevice vsock;
     private NetDevice net;
     private HybridVsockSocket vsockSocket;
@@ -108,7 +123,34 @@ public final class Vm implements AutoCloseable {
         }
     }
 
-    private void build() {
+    /**
+     * Restores a VM from a snapshot directory written by {@link #snapshot(Path)}, in this process or
+     * another: guest RAM is mapped copy-on-write from the snapshot's memory file (nothing is copied;
+     * several VMs can restore one snapshot at once and share its pages), the vCPUs, irqchip, clock
+     * and devices are put back, and backends (drives, network, vsock socket) are attached again from
+     * {@code config}, whose paths may differ from the snapshot's. The config must give the same
+     * devices in the same order and at least the snapshot's memory; its kernel is not loaded.
+     * Like {@link #create}, nothing runs until {@link #start()}. Refusals are one-line
+     * {@link SnapshotException}s.
+     */
+    public static Vm restore(Path dir, VmConfig config) {
+        byte[] payload = SnapshotFile.read(dir);
+        MachineState state = MachineState.decode(payload, dir.resolve(SnapshotFile.STATE).toString());
+        if (config.memoryBytes() < state.memoryBytes()) {
+            throw new SnapshotException("the snapshot in " + dir + " has " + (state.memoryBytes() >> 20)
+                    + " MiB of RAM; the configuration gives only " + config.memoryMib() + " MiB");
+        }
+        Vm vm = new Vm(config);
+        try {
+            vm.buildFromSnapshot(dir, state);
+            return vm;
+        } catch (RuntimeException | Error e) {
+            vm.close();
+            throw e;
+        }
+    }
+
+    private void openMachine() {
         kvm = Kvm.open();
         vmFd = kvm.createVm();
         vmFd.setTssAddr(Layout.KVM_TSS);
@@ -120,11 +162,10 @@ public final class Vm implements AutoCloseable {
         }
         vmFd.createIrqchip();
         vmFd.createPit2(KVM_PIT_SPEAKER_DUMMY);
+    }
 
-        ram = GuestRam.allocate(config.memoryBytes());
-        ram.registerWith(vmFd);
-
-        // Devices first: their command-line tokens are part of what the kernel loader writes.
+    /** The virtio devices of the config, in their fixed order; {@code vsockCid} overrides the config's (restore). */
+    private void attachDevices(Long vsockCid) {
         devices = new VirtioMmioDevices(vmFd, ram.memory(), mmio, config.kvmNotify());
         for (DriveConfig d : config.drives()) {
             devices.attach(new BlockDevice(d.id(), RawImage.open("drives." + d.id(), d.path(), d.readOnly())));
@@ -137,12 +178,33 @@ public final class Vm implements AutoCloseable {
             devices.attach(net);
         }
         if (config.vsock() != null) {
-            vsock = new VsockDevice(config.vsock().guestCid());
+            vsock = new VsockDevice(vsockCid != null ? vsockCid : config.vsock().guestCid());
             devices.attach(vsock);
             if (config.vsock().udsPath() != null) {
                 vsockSocket = HybridVsockSocket.open("vsock.uds_path", config.vsock().udsPath(), vsock);
             }
         }
+    }
+
+    private void attachLegacy() {
+        serial = new Serial8250(config.consoleOutput(), high -> vmFd.irqLine(Serial8250.COM1_IRQ, high));
+        pio.register(Serial8250.COM1, 8, "serial (COM1)", serial);
+        i8042 = new I8042(() -> end(new VmExit.Reset("i8042 reset")));
+        // Two single-port windows: 0x61-0x63 belong to the in-kernel PIT's speaker port and others.
+        pio.register(0x60, 1, "i8042 data", i8042);
+        pio.register(0x64, 1, "i8042 command", shifted(i8042, 4));
+        pio.register(DebugExitPort.PORT, DebugExitPort.LENGTH, "debug-exit",
+                new DebugExitPort(code -> end(new VmExit.DebugExit(code))));
+    }
+
+    private void build() {
+        openMachine();
+        memoryBytes = config.memoryBytes();
+        ram = GuestRam.allocate(memoryBytes);
+        ram.registerWith(vmFd);
+
+        // Devices first: their command-line tokens are part of what the kernel loader writes.
+        attachDevices(null);
 
         CpuTemplate template = config.cpuTemplate().resolve();
         kernelCmdline = KernelCmdline.build(config, CpuTemplate.hostIsPvm(), template, devices.cmdlineTokens());
@@ -154,15 +216,125 @@ public final class Vm implements AutoCloseable {
             vcpuFds.add(vcpu);
             VcpuSetup.configure(vcpu, Cpuid.forVcpu(supported, i, config.vcpus(), template), i == 0 ? boot : null);
         }
+        attachLegacy();
+    }
 
-        serial = new Serial8250(config.consoleOutput(), high -> vmFd.irqLine(Serial8250.COM1_IRQ, high));
-        pio.register(Serial8250.COM1, 8, "serial (COM1)", serial);
-        I8042 i8042 = new I8042(() -> end(new VmExit.Reset("i8042 reset")));
-        // Two single-port windows: 0x61-0x63 belong to the in-kernel PIT's speaker port and others.
-        pio.register(0x60, 1, "i8042 data", i8042);
-        pio.register(0x64, 1, "i8042 command", shifted(i8042, 4));
-        pio.register(DebugExitPort.PORT, DebugExitPort.LENGTH, "debug-exit",
-                new DebugExitPort(code -> end(new VmExit.DebugExit(code))));
+    private void buildFromSnapshot(Path dir, MachineState state) {
+        openMachine();
+        memoryBytes = state.memoryBytes();
+        Path memFile = dir.resolve(SnapshotFile.MEMORY);
+        int fd;
+        try {
+            fd = Libc.open(memFile.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC);
+        } catch (NativeException e) {
+            throw new SnapshotException("cannot open " + memFile + ": " + Errno.describe(e.errno()));
+        }
+        try {
+            long size = Libc.lseek(fd, 0, Libc.SEEK_END);
+            if (size != memoryBytes) {
+                throw new SnapshotException(memFile + " is " + size + " bytes; the snapshot's RAM is " + memoryBytes + " (truncated or not this snapshot's)");
+            }
+            ram = GuestRam.mapFile(fd, memoryBytes);
+        } finally {
+            Libc.close(fd);
+        }
+        ram.registerWith(vmFd);
+
+        Long cid = null;
+        for (MachineState.DeviceState d : state.devices()) if (d.deviceType() == io.jvmm.virtio.VirtioIds.VIRTIO_ID_VSOCK) cid = d.vsockCid();
+        attachDevices(cid);
+        List<VirtioMmioDevices.Slot> slots = devices.slots();
+        List<String> have = slots.stream().map(sl -> sl.device().name()).toList();
+        List<String> want = state.devices().stream().map(MachineState.DeviceState::name).toList();
+        boolean same = slots.size() == state.devices().size();
+        for (int i = 0; same && i < slots.size(); i++) same = slots.get(i).device().deviceType() == state.devices().get(i).deviceType();
+        if (!same) {
+            throw new SnapshotException("the snapshot's devices are " + want + " but the configuration gives " + have
+                    + " (same kinds, same order needed)");
+        }
+        for (int i = 0; i < slots.size(); i++) {
+            try {
+                slots.get(i).transport().restore(state.devices().get(i).transport());
+            } catch (RuntimeException e) {
+                throw new SnapshotException("cannot restore " + slots.get(i).device().name() + ": " + e.getMessage(), e);
+            }
+        }
+        kernelCmdline = state.cmdline();
+
+        for (int i = 0; i < state.vcpus(); i++) {
+            VcpuFd vcpu = vmFd.createVcpu(i);
+            vcpuFds.add(vcpu);
+            state.cpus().get(i).restore(vcpu);
+        }
+        state.restoreVm(vmFd);
+        attachLegacy();
+        try {
+            serial.restoreState(state.uart());
+            i8042.restoreState(state.i8042());
+        } catch (IllegalArgumentException e) {
+            throw new SnapshotException("snapshot is corrupt: " + e.getMessage());
+        }
+        // Host-side vsock streams cannot be carried over: tell the guest its connections are gone.
+        if (vsock != null) vsock.transportReset();
+    }
+
+    /**
+     * Pauses a running VM: every vCPU leaves KVM_RUN (its last instruction completed) and parks, and
+     * every device finishes the request at hand and stops. {@link #resume()} continues exactly there.
+     */
+    public synchronized void pause() throws InterruptedException {
+        if (!started || closed) throw new IllegalStateException("only a started VM can be paused");
+        if (paused) return;
+        gate.request();
+        for (VcpuThread t : vcpuThreads) t.kick();
+        if (!gate.awaitParked(vcpuThreads.size(), 5_000)) {
+            if (stopping) throw new IllegalStateException("the VM ended while pausing");
+            gate.release();
+            throw new IllegalStateException("the vCPUs did not stop within 5 s");
+        }
+        devices.pause();
+        paused = true;
+    }
+
+    /** Continues a paused VM. */
+    public synchronized void resume() {
+        if (!paused) return;
+        devices.resume();
+        paused = false;
+        gate.release();
+    }
+
+    public synchronized boolean isPaused() { return paused; }
+
+    /**
+     * Writes a paused VM to {@code dir} (created; must not hold a snapshot already): {@code memory},
+     * guest RAM written sparsely, and {@code state}, versioned and checksummed (docs/snapshot.md).
+     * The VM stays paused. Returns the bytes of RAM actually written.
+     */
+    public synchronized long snapshot(Path dir) {
+        if (!paused) throw new IllegalStateException("pause the VM before taking a snapshot");
+        try {
+            java.nio.file.Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new SnapshotException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+        if (java.nio.file.Files.exists(dir.resolve(SnapshotFile.STATE)) || java.nio.file.Files.exists(dir.resolve(SnapshotFile.MEMORY))) {
+            throw new SnapshotException(dir + " already holds a snapshot");
+        }
+        int[] msrs = kvm.msrIndexList();
+        List<VcpuState> cpus = new ArrayList<>();
+        for (VcpuFd v : vcpuFds) cpus.add(VcpuState.capture(v, msrs));
+        byte[][] vmState = MachineState.captureVm(vmFd);
+        List<MachineState.DeviceState> devs = new ArrayList<>();
+        for (VirtioMmioDevices.Slot sl : devices.slots()) {
+            long cid = sl.device() instanceof VsockDevice v ? v.guestCid() : 0;
+            devs.add(new MachineState.DeviceState(sl.device().deviceType(), sl.device().name(), sl.transport().state(), cid));
+        }
+        MachineState state = new MachineState(memoryBytes, vcpuFds.size(), kernelCmdline, cpus, vmState[0], vmState[1],
+                vmState[2], vmState[3], vmState[4], serial.saveState(), i8042.saveState(), devs);
+        long written = MemoryFile.write(ram.memory(), dir.resolve(SnapshotFile.MEMORY));
+        SnapshotFile.write(dir, state.encode());
+        return written;
     }
 
     private static HostEntropy openEntropy() {
@@ -191,7 +363,7 @@ public final class Vm implements AutoCloseable {
         };
         List<VcpuThread> threads = new ArrayList<>();
         for (int i = 0; i < vcpuFds.size(); i++) {
-            threads.add(new VcpuThread(i, vcpuFds.get(i), pio, mmio, sink, pioExits, mmioExits));
+            threads.add(new VcpuThread(i, vcpuFds.get(i), pio, mmio, sink, pioExits, mmioExits, gate));
         }
         vcpuThreads = List.copyOf(threads);
         if (config.consoleInput() != null) {

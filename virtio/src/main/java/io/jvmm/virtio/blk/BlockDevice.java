@@ -46,6 +46,7 @@ public final class BlockDevice implements VirtioDevice {
     private final long features;
     private final LongAdder requests = new LongAdder();
     private DeviceWorker worker;
+    private DeviceContext context;
 
     /**
      * @param id      the drive's id: GET_ID answers with it (at most 20 bytes) and the device thread
@@ -108,9 +109,25 @@ public final class BlockDevice implements VirtioDevice {
     @Override
     public synchronized void activate(DeviceContext context) {
         reset();
-        Virtqueue q = context.queue(0);
-        worker = DeviceWorker.start("virtio-blk-" + id, context, context.event(0), self -> drain(context, self),
-                POLL_NANOS, q::hasAvailable);
+        this.context = context;
+        startWorker();
+    }
+
+    private void startWorker() {
+        DeviceContext c = context;
+        Virtqueue q = c.queue(0);
+        worker = DeviceWorker.start("virtio-blk-" + id, c, c.event(0), self -> drain(c, self), POLL_NANOS, q::hasAvailable);
+    }
+
+    @Override
+    public synchronized void pause() {
+        if (worker != null) worker.stop();
+        worker = null;
+    }
+
+    @Override
+    public synchronized void resume() {
+        if (context != null && worker == null) startWorker();
     }
 
     private void drain(DeviceContext context, DeviceWorker self) {
@@ -145,8 +162,8 @@ public final class BlockDevice implements VirtioDevice {
 
     @Override
     public synchronized void reset() {
-        if (worker != null) worker.stop();
-        worker = null;
+        pause();
+        context = null;
     }
 
     @Override

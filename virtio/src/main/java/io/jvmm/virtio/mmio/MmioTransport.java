@@ -50,6 +50,8 @@ public final class MmioTransport implements VirtioInterrupt {
     private long driverFeatures;
     private int queueSel;
     private boolean active;
+    /** The queues handed to the device at DRIVER_OK, for snapshots. */
+    private List<Virtqueue> activeQueues = List.of();
 
     /** The driver-written registers of one queue. */
     private static final class QueueRegs {
@@ -253,6 +255,7 @@ public final class MmioTransport implements VirtioInterrupt {
                 vqs.add(Virtqueue.create(memory, new QueueConfig(q.num, q.desc, q.driver, q.device), eventIdx, indirect));
             }
             device.activate(new DeviceContext(memory, driverFeatures, vqs, events, this, this::needsReset));
+            activeQueues = List.copyOf(vqs);
             active = true;
         } catch (RuntimeException e) {
             needsReset(e.getMessage());
@@ -269,11 +272,85 @@ public final class MmioTransport implements VirtioInterrupt {
     private void reset() {
         if (active) device.reset();
         active = false;
+        activeQueues = List.of();
         status.set(0);
         interruptStatus.set(0);
         deviceFeaturesSel = driverFeaturesSel = queueSel = 0;
         driverFeatures = 0;
         for (int i = 0; i < queues.length; i++) queues[i] = new QueueRegs();
+    }
+
+    // ---- pause, snapshot, restore ----
+
+    /** One queue's driver-written registers and, once active, the device's ring positions. */
+    public record QueueState(int num, boolean ready, long desc, long driver, long device, int nextAvail, int nextUsed) {}
+
+    /** Everything the register file holds: with the guest's RAM it is the device's transport state. */
+    public record State(int status, long driverFeatures, int deviceFeaturesSel, int driverFeaturesSel, int queueSel,
+                        int interruptStatus, int configGeneration, List<QueueState> queues) {}
+
+    /** Stops the device's threads, keeping every register and ring position (see {@link VirtioDevice#pause()}). */
+    public synchronized void pause() { device.pause(); }
+
+    public synchronized void resume() { device.resume(); }
+
+    /** The register file and ring positions; take it while paused so the positions hold still. */
+    public synchronized State state() {
+        List<QueueState> qs = new ArrayList<>();
+        for (int i = 0; i < queues.length; i++) {
+            QueueRegs q = queues[i];
+            Virtqueue vq = i < activeQueues.size() ? activeQueues.get(i) : null;
+            qs.add(new QueueState(q.num, q.ready, q.desc, q.driver, q.device,
+                    vq == null ? 0 : vq.nextAvail(), vq == null ? 0 : vq.nextUsed()));
+        }
+        return new State(status.get(), driverFeatures, deviceFeaturesSel, driverFeaturesSel, queueSel,
+                interruptStatus.get(), configGeneration.get(), List.copyOf(qs));
+    }
+
+    /**
+     * Puts a fresh transport into {@code s} (from {@link #state()} of the same kind of device): the
+     * registers, and for a device the driver had started, its queues at their ring positions, with the
+     * device activated on them. Throws {@link VirtioProtocolException} when the state does not fit
+     * this device or this guest memory.
+     */
+    public synchronized void restore(State s) {
+        if (s.queues().size() != queues.length) {
+            throw new VirtioProtocolException(device.name() + ": snapshot has " + s.queues().size() + " queues, the device has " + queues.length);
+        }
+        if ((s.driverFeatures() & ~device.deviceFeatures()) != 0) {
+            throw new VirtioProtocolException(device.name() + ": snapshot's features 0x" + Long.toHexString(s.driverFeatures())
+                    + " are not all offered by this device (0x" + Long.toHexString(device.deviceFeatures()) + ")");
+        }
+        reset();
+        driverFeatures = s.driverFeatures();
+        deviceFeaturesSel = s.deviceFeaturesSel();
+        driverFeaturesSel = s.driverFeaturesSel();
+        queueSel = s.queueSel();
+        for (int i = 0; i < queues.length; i++) {
+            QueueState q = s.queues().get(i);
+            QueueRegs r = queues[i];
+            r.num = q.num();
+            r.ready = q.ready();
+            r.desc = q.desc();
+            r.driver = q.driver();
+            r.device = q.device();
+        }
+        interruptStatus.set(s.interruptStatus());
+        configGeneration.set(s.configGeneration());
+        status.set(s.status());
+        if ((s.status() & DeviceStatus.DRIVER_OK) != 0 && (s.status() & DeviceStatus.DEVICE_NEEDS_RESET) == 0) {
+            boolean eventIdx = VirtioFeatures.has(driverFeatures, VirtioFeatures.VIRTIO_F_RING_EVENT_IDX);
+            boolean indirect = VirtioFeatures.has(driverFeatures, VirtioFeatures.VIRTIO_F_RING_INDIRECT_DESC);
+            List<Virtqueue> vqs = new ArrayList<>(queues.length);
+            for (int i = 0; i < queues.length; i++) {
+                QueueState q = s.queues().get(i);
+                vqs.add(Virtqueue.restore(memory, new QueueConfig(q.num(), q.desc(), q.driver(), q.device()), eventIdx, indirect,
+                        q.nextAvail(), q.nextUsed()));
+            }
+            device.activate(new DeviceContext(memory, driverFeatures, vqs, events, this, this::needsReset));
+            activeQueues = List.copyOf(vqs);
+            active = true;
+        }
     }
 
     /** Stops the device (VM shutdown); the transport is unusable afterwards. */

@@ -50,6 +50,7 @@ public final class NetDevice implements VirtioDevice {
     private boolean backendStarted;
     private boolean closed;
     private DeviceWorker txWorker, rxWorker;
+    private DeviceContext context;
     /** Set while the driver is active; guarded by the backlog's lock. */
     private DeviceContext rxContext;
     private final Arena txArena = Arena.ofShared();
@@ -98,17 +99,37 @@ public final class NetDevice implements VirtioDevice {
     @Override
     public synchronized void activate(DeviceContext ctx) {
         reset();
-        txWorker = DeviceWorker.start("virtio-net-" + id + "-tx", ctx, ctx.event(TX), self -> drainTx(ctx, self));
-        rxWorker = DeviceWorker.start("virtio-net-" + id + "-rx", ctx, ctx.event(RX), self -> fillRx(ctx, self));
+        context = ctx;
         synchronized (backlog) {
             // While the guest has receive buffers we need no notification when it adds more (QEMU does
             // the same): each one would be an exit. They are enabled again when the buffers run out.
             ctx.queue(RX).disableNotification();
-            rxContext = ctx;
         }
+        resume();
         if (!backendStarted) {
             backendStarted = true;
             backend.start(this::received);
+        }
+    }
+
+    @Override
+    public synchronized void pause() {
+        synchronized (backlog) {
+            rxContext = null;   // frames arriving while paused are dropped, as by a NIC that is down
+        }
+        if (txWorker != null) txWorker.stop();
+        if (rxWorker != null) rxWorker.stop();
+        txWorker = rxWorker = null;
+    }
+
+    @Override
+    public synchronized void resume() {
+        DeviceContext ctx = context;
+        if (ctx == null || txWorker != null) return;
+        txWorker = DeviceWorker.start("virtio-net-" + id + "-tx", ctx, ctx.event(TX), self -> drainTx(ctx, self));
+        rxWorker = DeviceWorker.start("virtio-net-" + id + "-rx", ctx, ctx.event(RX), self -> fillRx(ctx, self));
+        synchronized (backlog) {
+            rxContext = ctx;
         }
     }
 
@@ -213,13 +234,11 @@ public final class NetDevice implements VirtioDevice {
 
     @Override
     public synchronized void reset() {
+        pause();
         synchronized (backlog) {
-            rxContext = null;
             backlog.clear();
         }
-        if (txWorker != null) txWorker.stop();
-        if (rxWorker != null) rxWorker.stop();
-        txWorker = rxWorker = null;
+        context = null;
     }
 
     @Override

@@ -22,6 +22,7 @@ public final class RngDevice implements VirtioDevice {
     private final EntropySource source;
     private final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder();
     private DeviceWorker worker;
+    private DeviceContext context;
 
     public RngDevice(EntropySource source) { this.source = source; }
 
@@ -44,7 +45,20 @@ public final class RngDevice implements VirtioDevice {
     @Override
     public synchronized void activate(DeviceContext context) {
         reset();
-        worker = DeviceWorker.start("virtio-rng", context, context.event(0), self -> drain(context, self));
+        this.context = context;
+        resume();
+    }
+
+    @Override
+    public synchronized void pause() {
+        if (worker != null) worker.stop();
+        worker = null;
+    }
+
+    @Override
+    public synchronized void resume() {
+        DeviceContext c = context;
+        if (c != null && worker == null) worker = DeviceWorker.start("virtio-rng", c, c.event(0), self -> drain(c, self));
     }
 
     private void drain(DeviceContext context, DeviceWorker self) throws IOException {
@@ -68,8 +82,8 @@ public final class RngDevice implements VirtioDevice {
 
     @Override
     public synchronized void reset() {
-        if (worker != null) worker.stop();
-        worker = null;
+        pause();
+        context = null;
     }
 
     @Override

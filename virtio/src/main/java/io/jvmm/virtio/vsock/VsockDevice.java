@@ -115,6 +115,29 @@ public final class VsockDevice implements VirtioDevice {
         reset();
         context = ctx;
         rxEvent = ctx.event(RX);
+        resume();
+    }
+
+    @Override
+    public synchronized void pause() {
+        if (timer != null) {
+            timer.interrupt();
+            try {
+                timer.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            timer = null;
+        }
+        if (txWorker != null) txWorker.stop();
+        if (rxWorker != null) rxWorker.stop();
+        txWorker = rxWorker = null;
+    }
+
+    @Override
+    public synchronized void resume() {
+        DeviceContext ctx = context;
+        if (ctx == null || txWorker != null) return;
         // Both threads poll briefly before they sleep: a request/response exchange then skips two
         // thread wake-ups per round trip.
         txWorker = DeviceWorker.start("virtio-vsock-tx", ctx, ctx.event(TX), self -> drainTx(ctx, self),
@@ -147,18 +170,7 @@ public final class VsockDevice implements VirtioDevice {
 
     @Override
     public synchronized void reset() {
-        if (timer != null) {
-            timer.interrupt();
-            try {
-                timer.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            timer = null;
-        }
-        if (txWorker != null) txWorker.stop();
-        if (rxWorker != null) rxWorker.stop();
-        txWorker = rxWorker = null;
+        pause();
         rxEvent = null;
         context = null;
         lock.lock();
@@ -190,6 +202,31 @@ public final class VsockDevice implements VirtioDevice {
     void wakeRx() {
         QueueEvent e = rxEvent;
         if (e != null) e.signal();
+    }
+
+    /**
+     * Tells the guest that every connection is gone (after a restore from a snapshot, whose streams
+     * cannot come back): VIRTIO_VSOCK_EVENT_TRANSPORT_RESET on the event queue, as Firecracker does.
+     * The guest then resets its sockets and reads the CID again.
+     */
+    public void transportReset() {
+        DeviceContext ctx = context;
+        if (ctx == null) return;
+        Virtqueue q = ctx.queue(EVENT);
+        synchronized (q) {
+            DescriptorChain c = q.popValid(name());
+            if (c == null) {
+                LOG.log(Level.WARNING, "vsock: the guest has no event buffer; transport reset not delivered");
+                return;
+            }
+            if (c.writable().length() >= 4) {
+                c.writable().write(0, new byte[4]);   // le32 id 0: VIRTIO_VSOCK_EVENT_TRANSPORT_RESET
+                q.addUsed(c.head(), 4);
+            } else {
+                q.addUsed(c.head(), 0);
+            }
+        }
+        ctx.notifyIfNeeded(EVENT);
     }
 
     // ---- host API ----

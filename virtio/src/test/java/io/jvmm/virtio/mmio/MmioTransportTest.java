@@ -53,6 +53,10 @@ class MmioTransportTest {
             activations++;
         }
 
+        int pauses, resumes;
+
+        @Override public void pause() { pauses++; }
+        @Override public void resume() { resumes++; }
         @Override public void reset() { resets++; context = null; }
         @Override public void close() { closed = true; }
     }

@@ -23,8 +23,11 @@ public final class VcpuThread {
     private final Thread thread;
     private final LongAdder pioExits;
     private final LongAdder mmioExits;
+    private final PauseGate gate;
 
-    public VcpuThread(int index, VcpuFd vcpu, Bus pio, Bus mmio, ExitSink sink, LongAdder pioExits, LongAdder mmioExits) {
+    public VcpuThread(int index, VcpuFd vcpu, Bus pio, Bus mmio, ExitSink sink, LongAdder pioExits, LongAdder mmioExits,
+                      PauseGate gate) {
+        this.gate = gate;
         this.index = index;
         this.vcpu = vcpu;
         this.pio = pio;
@@ -76,7 +79,9 @@ public final class VcpuThread {
                 mmioExits.increment();
                 mmio.read(m.address(), m.data());
             } else if (exit instanceof VcpuExit.Interrupted) {
-                // A kick: the loop condition decides. Anything else was a stray signal.
+                // A kick: stopping ends the loop, a pause parks here (this KVM_RUN ran with
+                // immediate_exit, so the last exit's instruction is complete). Else a stray signal.
+                if (!sink.stopping() && gate.requested()) gate.park(sink);
                 if (!sink.stopping()) vcpu.clearKick();
             } else if (exit instanceof VcpuExit.Hlt) {
                 sink.end(new VmExit.Crashed(index, "guest halted with no interrupt controller to wake it", dump()));

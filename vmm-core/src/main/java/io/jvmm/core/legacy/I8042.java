@@ -27,6 +27,19 @@ public final class I8042 implements BusDevice {
 
     public I8042(Runnable resetCpu) { this.resetCpu = resetCpu; }
 
+    /** status, command byte, output byte, whether a command byte is expected: for a snapshot. */
+    public synchronized byte[] saveState() {
+        return new byte[] {(byte) status, (byte) ctr, (byte) output, (byte) (expectCtr ? 1 : 0)};
+    }
+
+    public synchronized void restoreState(byte[] state) {
+        if (state.length != 4) throw new IllegalArgumentException("i8042 state has " + state.length + " bytes, expected 4");
+        status = state[0] & 0xff;
+        ctr = state[1] & 0xff;
+        output = state[2] & 0xff;
+        expectCtr = state[3] != 0;
+    }
+
     @Override
     public synchronized void read(long offset, MemorySegment data) {
         int v;

@@ -70,6 +70,44 @@ public final class Serial8250 implements BusDevice {
         updateIrq();
     }
 
+    /** The registers and receive FIFO, for a snapshot. */
+    public synchronized byte[] saveState() {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream d = new java.io.DataOutputStream(b);
+        try {
+            for (int v : new int[] {ier, lcr, mcr, lsr, msr, scr, fcr, dll, dlm}) d.writeByte(v);
+            d.writeBoolean(thrInterruptPending);
+            d.writeBoolean(irqHigh);
+            d.writeByte(rx.size());
+            for (Byte x : rx) d.writeByte(x);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return b.toByteArray();
+    }
+
+    /** Restores {@link #saveState()}; throws IllegalArgumentException when the bytes do not fit. */
+    public synchronized void restoreState(byte[] state) {
+        java.io.DataInputStream d = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state));
+        try {
+            ier = d.readUnsignedByte(); lcr = d.readUnsignedByte(); mcr = d.readUnsignedByte();
+            lsr = d.readUnsignedByte(); msr = d.readUnsignedByte(); scr = d.readUnsignedByte();
+            fcr = d.readUnsignedByte(); dll = d.readUnsignedByte(); dlm = d.readUnsignedByte();
+            thrInterruptPending = d.readBoolean();
+            boolean high = d.readBoolean();
+            int n = d.readUnsignedByte();
+            if (n > FIFO_SIZE) throw new IllegalArgumentException("UART state: " + n + " bytes in a " + FIFO_SIZE + "-byte FIFO");
+            rx.clear();
+            for (int i = 0; i < n; i++) rx.add(d.readByte());
+            if (d.available() != 0) throw new IllegalArgumentException("UART state: " + d.available() + " bytes too many");
+            // The irqchip's restored state already has the pin at the saved level.
+            irqHigh = high;
+            updateIrq();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("UART state is truncated");
+        }
+    }
+
     /** True when the guest has room for more input; the stdin pump waits on it to avoid overruns. */
     public synchronized boolean canReceive() { return rx.size() < FIFO_SIZE; }
 

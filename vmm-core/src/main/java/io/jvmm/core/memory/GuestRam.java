@@ -25,15 +25,18 @@ public final class GuestRam implements AutoCloseable {
     private final GuestMemory memory;
     private boolean closed;
 
-    private GuestRam(long bytes) {
+    /** Anonymous RAM when {@code fd} is -1; else a private (copy-on-write) mapping of the file. */
+    private GuestRam(long bytes, int fd) {
         List<MemoryRegion> regions = new ArrayList<>();
         try {
+            long fileOffset = 0;
             for (long[] r : split(bytes)) {
                 long size = r[1];
-                MemorySegment m = Libc.mmap(MemorySegment.NULL, size, Libc.PROT_READ | Libc.PROT_WRITE,
-                                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, 0)
+                int flags = Libc.MAP_PRIVATE | Libc.MAP_NORESERVE | (fd < 0 ? Libc.MAP_ANONYMOUS : 0);
+                MemorySegment m = Libc.mmap(MemorySegment.NULL, size, Libc.PROT_READ | Libc.PROT_WRITE, flags, fd, fd < 0 ? 0 : fileOffset)
                         .reinterpret(size, arena, seg -> Libc.munmap(seg, size));
                 regions.add(new MemoryRegion(r[0], m));
+                fileOffset += size;
             }
         } catch (RuntimeException e) {
             close();
@@ -42,10 +45,21 @@ public final class GuestRam implements AutoCloseable {
         this.memory = GuestMemory.of(regions.toArray(MemoryRegion[]::new));
     }
 
+    /**
+     * Maps {@code bytes} of RAM from {@code fd} (a snapshot's memory file: the regions one after the
+     * other), MAP_PRIVATE: nothing is copied up front, pages come from the page cache on first touch,
+     * and the guest's writes stay in this VM. Several VMs mapping one file share its unwritten pages.
+     * The caller may close {@code fd} afterwards.
+     */
+    public static GuestRam mapFile(int fd, long bytes) {
+        if (bytes <= 0 || (bytes & 0xfff) != 0) throw new IllegalArgumentException("RAM size must be a positive multiple of 4 KiB");
+        return new GuestRam(bytes, fd);
+    }
+
     /** Maps {@code bytes} of RAM (a multiple of 4 KiB). */
     public static GuestRam allocate(long bytes) {
         if (bytes <= 0 || (bytes & 0xfff) != 0) throw new IllegalArgumentException("RAM size must be a positive multiple of 4 KiB");
-        return new GuestRam(bytes);
+        return new GuestRam(bytes, -1);
     }
 
     /** {guestAddress, size} pairs for {@code bytes} of RAM around the MMIO hole. */

@@ -126,6 +126,15 @@ public final class VirtioMmioDevices implements AutoCloseable {
         }
     }
 
+    /** Pauses every device: their threads finish the request at hand and stop (see VirtioDevice.pause). */
+    public synchronized void pause() {
+        for (Slot s : slots) s.transport().pause();
+    }
+
+    public synchronized void resume() {
+        for (Slot s : slots) s.transport().resume();
+    }
+
     /** Stops every device (their threads are joined), then releases eventfds and KVM bindings. Idempotent. */
     @Override
     public synchronized void close() {
