@@ -247,4 +247,61 @@ class SnapshotTest {
             assertTrue(e.getMessage().contains("already holds a snapshot"), e.getMessage());
         }
     }
+
+    @Test
+    void blockIoGoesOnAcrossSnapshotAndRestore() throws Exception {
+        Path img = dir.resolve("disk.img");
+        Files.write(img, new byte[8 << 20]);
+        // Writes the fill pattern over the whole disk, then reads it back with a checksum.
+        String cmd = "op=fill,checksum sector=0 count=16384";
+        Path snap = dir.resolve("snap");
+        Console first = new Console();
+        VmConfig config = VmConfig.builder().kernel(probe("virtio-blk")).cmdline(cmd).memoryMib(64).drive(null, img, false)
+                .consoleOutput(first).build();
+        try (Vm vm = Vm.create(config)) {
+            vm.start();
+            assertTrue(first.await(Pattern.compile("virtio-blk: capacity"), 30_000), first.toString());
+            vm.pause();
+            vm.snapshot(snap);
+        }
+        assertFalse(first.toString().contains("checksum"), "snapshot taken before the work was done: " + first);
+        Console second = new Console();
+        VmConfig again = VmConfig.builder().kernel(probe("virtio-blk")).cmdline(cmd).memoryMib(64).drive(null, img, false)
+                .consoleOutput(second).build();
+        try (Vm vm = Vm.restore(snap, again)) {
+            vm.start();
+            VmExit exit = vm.awaitExit(Duration.ofSeconds(60)).orElseThrow(() -> new AssertionError("hangs: " + second));
+            assertEquals(new VmExit.DebugExit(0), exit, first + "--- restored:\n" + second);
+        }
+        // What the guest wrote before and after the snapshot is all in the image.
+        byte[] disk = Files.readAllBytes(img);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(disk);
+        assertTrue(second.toString().contains(String.format("crc32 0x%08x", crc.getValue())), second.toString());
+        for (int sector = 0; sector < 16384; sector += 1021) {
+            assertEquals((byte) ((sector * 31 + 5) & 0xff), disk[sector * 512 + 5], "sector " + sector);
+        }
+    }
+
+    @Test
+    void vsockGuestIsToldItsConnectionsAreGone() throws Exception {
+        Path snap = dir.resolve("snap");
+        Console first = new Console();
+        VmConfig config = VmConfig.builder().kernel(probe("virtio-vsock")).cmdline("op=echo-server port=5000").memoryMib(64)
+                .vsock(3, null).consoleOutput(first).build();
+        try (Vm vm = Vm.create(config)) {
+            vm.start();
+            assertTrue(first.await(Pattern.compile("listening on 5000"), 30_000), first.toString());
+            vm.pause();
+            vm.snapshot(snap);
+        }
+        Console second = new Console();
+        VmConfig again = VmConfig.builder().kernel(probe("virtio-vsock")).cmdline("op=echo-server port=5000").memoryMib(64)
+                .vsock(3, null).consoleOutput(second).build();
+        try (Vm vm = Vm.restore(snap, again)) {
+            vm.start();
+            vm.awaitExit(Duration.ofSeconds(60)).orElseThrow(() -> new AssertionError("hangs: " + second));
+            assertTrue(second.toString().contains("virtio-vsock: transport reset (cid now 3)"), second.toString());
+        }
+    }
 }
