@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import io.jvmm.core.net.PortForward;
+import io.jvmm.core.snapshot.SnapshotException;
+import io.jvmm.core.snapshot.SnapshotFile;
 import io.jvmm.virtio.net.MacAddress;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -56,6 +58,15 @@ final class BootCommand implements Callable<Integer> {
     String tap;
     @Option(names = "--mac", paramLabel = "MAC", description = "The guest's MAC address (default: random, locally administered).")
     String mac;
+    @Option(names = "--restore", paramLabel = "DIR",
+            description = "Restore the VM saved in DIR instead of booting (devices from --hac/flags, same kinds and order).")
+    String restore;
+    @Option(names = "--snapshot-on-signal", paramLabel = "DIR",
+            description = "On SIGUSR1, pause the VM, write a snapshot to DIR and exit.")
+    String snapshotOnSignal;
+    @Option(names = "--snapshot-on", paramLabel = "DIR:STRING",
+            description = "When STRING appears on the guest's console, write a snapshot to DIR and exit.")
+    String snapshotOn;
     @Option(names = "--no-rng", description = "Do not give the guest a virtio-rng device.")
     boolean noRng;
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
@@ -73,8 +84,11 @@ final class BootCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (hac == null && kernel == null) {
-            throw CliException.usage("boot needs --hac FILE or --kernel PATH (see 'jvmm boot --help')");
+        if (hac == null && kernel == null && restore == null) {
+            throw CliException.usage("boot needs --hac FILE, --kernel PATH or --restore DIR (see 'jvmm boot --help')");
+        }
+        if (snapshotOnSignal != null && snapshotOn != null) {
+            throw CliException.usage("--snapshot-on-signal and --snapshot-on: choose one");
         }
         Path cwd = Path.of("").toAbsolutePath();
         HacFile file = hac == null ? null : HacFile.parse(Path.of(nonEmpty("--hac", hac)));
@@ -83,9 +97,34 @@ final class BootCommand implements Callable<Integer> {
                 initrd == null ? null : UserPaths.resolve(cwd, nonEmpty("--initrd", initrd)),
                 cmdline, cpus, memoryMib, cpuTemplate, parseDrives(cwd, drives), noRng ? Boolean.FALSE : null,
                 vsockCid, vsockUds == null ? null : UserPaths.resolve(cwd, nonEmpty("--vsock-uds", vsockUds)), netFlags());
+        Path restoreDir = restore == null ? null : UserPaths.resolve(cwd, nonEmpty("--restore", restore));
+        long snapshotMib = 0;
+        if (restoreDir != null) {
+            try {
+                snapshotMib = SnapshotFile.readState(restoreDir).memoryBytes() >> 20;
+            } catch (SnapshotException e) {
+                throw CliException.usage("--restore: " + e.getMessage());
+            }
+        }
+        Path snapshotDir = snapshotTarget(cwd);
+        MarkerTap tap = snapshotOn == null ? null : new MarkerTap(console, snapshotMarker());
         VmConfig config = new BootSettings(file, o)
-                .toVmConfig(() -> DefaultKernel.fromSystem().resolve(), console, input);
-        return VmSession.run(config, err);
+                .toVmConfig(() -> DefaultKernel.fromSystem().resolve(), tap != null ? tap : console, input, snapshotMib);
+        return VmSession.run(config, err, new VmSession.Snapshots(restoreDir, snapshotDir, snapshotOnSignal != null, tap));
+    }
+
+    private Path snapshotTarget(Path cwd) {
+        if (snapshotOnSignal != null) return UserPaths.resolve(cwd, nonEmpty("--snapshot-on-signal", snapshotOnSignal));
+        if (snapshotOn == null) return null;
+        int colon = snapshotOn.indexOf(':');
+        if (colon <= 0 || colon == snapshotOn.length() - 1) {
+            throw CliException.usage("--snapshot-on: expected DIR:STRING, got \"" + snapshotOn + "\"");
+        }
+        return UserPaths.resolve(cwd, snapshotOn.substring(0, colon));
+    }
+
+    private String snapshotMarker() {
+        return snapshotOn == null ? null : snapshotOn.substring(snapshotOn.indexOf(':') + 1);
     }
 
     private BootSettings.Net netFlags() {

@@ -45,6 +45,15 @@ record BootSettings(HacFile hac, Overrides overrides) {
      * it may build one. Throws {@link HacFileException} or {@link CliException} (usage) naming the bad setting.
      */
     VmConfig toVmConfig(Supplier<DefaultKernel.Images> defaultKernel, OutputStream console, InputStream input) {
+        return toVmConfig(defaultKernel, console, input, 0);
+    }
+
+    /**
+     * For {@code --restore}: {@code snapshotMib} is the snapshot's RAM, the default when neither a
+     * flag nor the file sets memory; no kernel is needed (none is built).
+     */
+    VmConfig toVmConfig(Supplier<DefaultKernel.Images> defaultKernel, OutputStream console, InputStream input, long snapshotMib) {
+        boolean restore = snapshotMib > 0;
         rejectUnsupported();
         VmConfig.Builder b = VmConfig.builder().consoleOutput(console).consoleInput(input);
         if (hac != null && hac.name() != null) b.name(hac.name());
@@ -52,6 +61,7 @@ record BootSettings(HacFile hac, Overrides overrides) {
         if (cpus != null) b.vcpus(cpus);
         Long memory = pick(overrides.memoryMib(), hac == null ? null : hac.memoryMib());
         if (memory != null) b.memoryMib(memory);
+        else if (restore) b.memoryMib(snapshotMib);
         CpuTemplate template = pick(overrides.cpuTemplate(), hac == null ? null : hac.cpuTemplate());
         if (template != null) b.cpuTemplate(template);
         String cmdline = pick(overrides.cmdline(), hac == null ? null : hac.cmdline());
@@ -59,7 +69,7 @@ record BootSettings(HacFile hac, Overrides overrides) {
 
         Path kernel = pick(overrides.kernel(), hac == null ? null : hac.kernel());
         Path initrd = pick(overrides.initrd(), hac == null ? null : hac.initrd());
-        boolean kernelDefaulted = kernel == null;
+        boolean kernelDefaulted = kernel == null && !restore;
         if (kernelDefaulted) {
             DefaultKernel.Images images = defaultKernel.get();
             kernel = images.kernel();
@@ -78,7 +88,7 @@ record BootSettings(HacFile hac, Overrides overrides) {
             b.vsock(cid == null ? VsockConfig.DEFAULT_CID : cid, pick(overrides.vsockUds(), hv == null ? null : hv.udsPath()));
         }
         try {
-            return b.build();
+            return restore ? b.buildForRestore() : b.build();
         } catch (ConfigException e) {
             if (e.key().equals("drives") || e.key().startsWith("drives.")) throw rewordDrive(e, origins);
             throw reword(e, kernelDefaulted);

@@ -10,6 +10,9 @@ import java.io.PrintStream;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import io.jvmm.core.snapshot.SnapshotException;
+import java.nio.file.Path;
 
 /**
  * Runs one VM from creation to exit: the only class of the CLI that touches {@link Vm}. Ctrl-C and
@@ -21,13 +24,31 @@ final class VmSession {
 
     private VmSession() {}
 
+    /**
+     * Snapshot options of {@code jvmm boot}: restore from {@code restoreDir}; write a snapshot to
+     * {@code snapshotDir} on SIGUSR1 ({@code onSignal}) or when {@code marker} appears on the console
+     * (seen by {@code tap}), then exit.
+     */
+    record Snapshots(Path restoreDir, Path snapshotDir, boolean onSignal, MarkerTap tap) {
+        static final Snapshots NONE = new Snapshots(null, null, false, null);
+    }
+
     /** Boots {@code config} and returns the process exit status from {@link VmExit#exitStatus()}. */
-    static int run(VmConfig config, PrintStream err) {
+    static int run(VmConfig config, PrintStream err) { return run(config, err, Snapshots.NONE); }
+
+    static int run(VmConfig config, PrintStream err, Snapshots snapshots) {
         if (!Kvm.isAvailable()) {
             String cause = String.valueOf(Kvm.unavailabilityCause());
             throw CliException.runtime(cause.startsWith("/dev/kvm") ? cause : "/dev/kvm: " + cause);
         }
-        Vm vm = create(config);
+        Vm vm = snapshots.restoreDir() != null ? restore(snapshots.restoreDir(), config) : create(config);
+        AtomicInteger snapshotStatus = new AtomicInteger(-1);
+        if (snapshots.snapshotDir() != null) {
+            Runnable take = () -> Thread.ofPlatform().name("jvmm-snapshot").start(() ->
+                    snapshotStatus.set(snapshotAndStop(vm, snapshots.snapshotDir(), err)));
+            if (snapshots.onSignal()) sun.misc.Signal.handle(new sun.misc.Signal("USR1"), sig -> take.run());
+            if (snapshots.tap() != null) snapshots.tap().onMatch(take);
+        }
         AtomicBoolean signalled = new AtomicBoolean();
         CountDownLatch closed = new CountDownLatch(1);
         Thread hook = Thread.ofPlatform().name("jvmm-signal").unstarted(() -> {
@@ -58,11 +79,43 @@ final class VmSession {
                 // A signal is being handled: the hook is running and the JVM exits with 128+signal.
             }
         }
+        if (snapshotStatus.get() >= 0) return snapshotStatus.get();
         if (!signalled.get() && (exit.exitStatus() != 0
                 || exit instanceof VmExit.TripleFault || exit instanceof VmExit.Crashed)) {
             err.println("jvmm: " + exit.describe());
         }
         return exit.exitStatus();
+    }
+
+    /** Pauses, writes the snapshot, stops the VM; returns the exit status (0, or 1 when writing failed). */
+    private static int snapshotAndStop(Vm vm, Path dir, PrintStream err) {
+        try {
+            vm.pause();
+            long written = vm.snapshot(dir);
+            err.println("jvmm: snapshot written to " + dir + " (" + (written >> 10) + " KiB of guest RAM)");
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("jvmm: snapshot interrupted");
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("jvmm: snapshot failed: " + e.getMessage());
+            return 1;
+        } finally {
+            vm.stop("snapshot taken");
+        }
+    }
+
+    private static Vm restore(Path dir, VmConfig config) {
+        try {
+            return Vm.restore(dir, config);
+        } catch (SnapshotException e) {
+            throw CliException.usage("--restore: " + e.getMessage());
+        } catch (ConfigException e) {
+            throw CliException.usage(e.getMessage());
+        } catch (RuntimeException e) {
+            throw CliException.runtime(e.getMessage() != null ? e.getMessage() : e.toString());
+        }
     }
 
     private static void flush(VmConfig config) {

@@ -113,6 +113,7 @@ public final class Vm implements AutoCloseable {
      * devices. Nothing runs until {@link #start()}. On failure everything already opened is released.
      */
     public static Vm create(VmConfig config) {
+        if (config.kernel() == null) throw new ConfigException("kernel", "is required to boot (only a restore goes without)");
         Vm vm = new Vm(config);
         try {
             vm.build();

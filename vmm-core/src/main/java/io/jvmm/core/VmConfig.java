@@ -17,7 +17,8 @@ import java.util.Set;
  * @param name           a label for logs and thread names
  * @param vcpus          number of vCPUs, 1..{@link #MAX_VCPUS}
  * @param memoryMib      guest RAM in MiB
- * @param kernel         ELF vmlinux (PVH or 64-bit entry) or bzImage
+ * @param kernel         ELF vmlinux (PVH or 64-bit entry) or bzImage; null only in a config for
+ *                       {@link Vm#restore} (built with {@link Builder#buildForRestore()})
  * @param initrd         initramfs, or null
  * @param cmdline        appended to jvmm's own kernel command line (console, reboot=k, devices...)
  * @param cpuTemplate    CPUID filtering
@@ -43,7 +44,6 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
     public static final int MAX_VIRTIO_DEVICES = 19;
 
     public VmConfig {
-        Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(cpuTemplate, "cpuTemplate");
         name = name == null || name.isBlank() ? "vm" : name;
         cmdline = cmdline == null ? "" : cmdline.trim();
@@ -93,6 +93,17 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
         public Builder net(NetConfig v) { net = v; return this; }
 
         public VmConfig build() {
+            if (kernel == null) throw new ConfigException("kernel", "is required");
+            return validate();
+        }
+
+        /**
+         * A config for {@link Vm#restore}: the kernel is optional (a restored VM does not boot one);
+         * everything else is checked as for {@link #build()}.
+         */
+        public VmConfig buildForRestore() { return validate(); }
+
+        private VmConfig validate() {
             if (vcpus < 1 || vcpus > MAX_VCPUS) {
                 throw new ConfigException("vcpus", "must be between 1 and " + MAX_VCPUS + ", got " + vcpus);
             }
@@ -104,8 +115,7 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
             if (hostMib > 0 && memoryMib > hostMib) {
                 throw new ConfigException("memory", memoryMib + " MiB is more than this host has (" + hostMib + " MiB)");
             }
-            if (kernel == null) throw new ConfigException("kernel", "is required");
-            requireReadableFile("kernel", kernel);
+            if (kernel != null) requireReadableFile("kernel", kernel);
             if (initrd != null) requireReadableFile("initrd", initrd);
             if (cmdline != null && cmdline.length() > 2048) {
                 throw new ConfigException("cmdline", "is " + cmdline.length() + " characters; at most 2048 fit");

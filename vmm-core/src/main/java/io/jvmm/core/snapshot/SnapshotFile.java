@@ -74,6 +74,11 @@ public final class SnapshotFile {
         }
     }
 
+    /** The checked and decoded state of the snapshot in {@code dir}. */
+    public static MachineState readState(Path dir) {
+        return MachineState.decode(read(dir), dir.resolve(STATE).toString());
+    }
+
     /** Reads and checks {@code dir/state}; returns the payload. Every refusal is one line naming the file. */
     public static byte[] read(Path dir) {
         Path file = dir.resolve(STATE);
