@@ -66,7 +66,7 @@ class JvmmCliTest {
 
     @Test void bootNeedsHacOrKernel() {
         assertEquals(2, run("boot", "--cpus", "2"));
-        assertOneLineError("boot needs --hac FILE or --kernel PATH");
+        assertOneLineError("boot needs --hac FILE, --kernel PATH or --restore DIR");
     }
 
     @Test void missingKernelFileNamesTheFlag() {
