@@ -103,4 +103,48 @@ class LinuxBootTest {
             if (vm[0] != null) vm[0].close();
         }
     }
+
+    /**
+     * Linux is booted once (slow here), paused and snapshotted as soon as its init prints, then
+     * restored in a new VM, where the init goes on (fork, pipes, reboot) without booting again.
+     */
+    @Test
+    void bootedLinuxIsSnapshottedAndRestored() throws Exception {
+        Path k = ProjectKernel.dir();
+        Path tree = Files.createDirectories(dir.resolve("root"));
+        Files.createDirectories(tree.resolve("sbin"));
+        Files.createDirectories(tree.resolve("dev"));
+        Files.copy(k.resolve("init"), tree.resolve("sbin/init"), StandardCopyOption.COPY_ATTRIBUTES);
+        Path img = dir.resolve("root.ext4");
+        Process mkfs = new ProcessBuilder("mkfs.ext4", "-q", "-F", "-d", tree.toString(), img.toString(), "8M")
+                .redirectErrorStream(true).start();
+        mkfs.getInputStream().readAllBytes();
+        assertTrue(mkfs.waitFor(60, TimeUnit.SECONDS) && mkfs.exitValue() == 0, "mkfs.ext4 failed");
+        Path snap = dir.resolve("snap");
+
+        Probes.Console first = new Probes.Console();
+        VmConfig config = VmConfig.builder().kernel(k.resolve("vmlinux")).drive("rootfs", img, false).rng(true)
+                .memoryMib(128).cmdline("quiet").consoleOutput(first).build();
+        long t0 = System.nanoTime();
+        try (Vm vm = Vm.create(config)) {
+            vm.start();
+            assertTrue(first.await("jvmm-init: hello from user space", TIMEOUT.toMillis()), "no init: " + first);
+            vm.pause();
+            vm.snapshot(snap);
+        }
+        System.out.printf("LinuxBootTest snapshot: booted and saved after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+
+        Probes.Console second = new Probes.Console();
+        VmConfig again = VmConfig.builder().drive("rootfs", img, false).rng(true).memoryMib(128)
+                .consoleOutput(second).buildForRestore();
+        long t1 = System.nanoTime();
+        try (Vm vm = Vm.restore(snap, again)) {
+            vm.start();
+            VmExit exit = vm.awaitExit(TIMEOUT).orElse(null);
+            System.out.printf("LinuxBootTest restore: %s after %d ms%n", exit, (System.nanoTime() - t1) / 1_000_000);
+            assertEquals(new VmExit.Reset("i8042 reset"), exit, "first run:\n" + first + "\nrestored:\n" + second);
+        }
+        assertFalse(second.toString().contains("hello from user space"), "booted again: " + second);
+        assertTrue(second.toString().contains("jvmm-init: rebooting"), "restored:\n" + second);
+    }
 }
