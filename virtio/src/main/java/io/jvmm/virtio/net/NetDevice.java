@@ -39,6 +39,8 @@ public final class NetDevice implements VirtioDevice {
     static final int MAX_FRAME = 65535 + 18;
     static final int RX_BACKLOG = 1024;
     static final int MTU = 1500;
+    /** The tx thread polls the ring this long before it sleeps (as virtio-blk's does). */
+    static final long POLL_NANOS = Long.getLong("jvmm.net.pollNanos", 20_000);
 
     private final String id;
     private final MacAddress mac;
@@ -126,7 +128,8 @@ public final class NetDevice implements VirtioDevice {
     public synchronized void resume() {
         DeviceContext ctx = context;
         if (ctx == null || txWorker != null) return;
-        txWorker = DeviceWorker.start("virtio-net-" + id + "-tx", ctx, ctx.event(TX), self -> drainTx(ctx, self));
+        txWorker = DeviceWorker.start("virtio-net-" + id + "-tx", ctx, ctx.event(TX), self -> drainTx(ctx, self),
+                POLL_NANOS, () -> ctx.queue(TX).hasAvailable());
         rxWorker = DeviceWorker.start("virtio-net-" + id + "-rx", ctx, ctx.event(RX), self -> fillRx(ctx, self));
         synchronized (backlog) {
             rxContext = ctx;
