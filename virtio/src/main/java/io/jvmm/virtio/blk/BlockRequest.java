@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.List;
 
 /**
  * One virtio-blk request (virtio 1.2 section 5.2.6): the header and data in the chain's readable
@@ -44,6 +45,27 @@ public record BlockRequest(int type, long sector, DescriptorChain chain) {
         byte[] header = in.readBytes(0, HEADER_SIZE);
         MemorySegment h = MemorySegment.ofArray(header);
         return new BlockRequest(h.get(U32, 0), h.get(U64, 8), chain);
+    }
+
+    /**
+     * A plain read or write that passes every check, as one transfer: the byte offset on the disk,
+     * the guest buffers, and whether it writes. Null for anything else (other types, bad ranges,
+     * writes to a read-only disk), which {@link #execute} handles one by one.
+     */
+    public record Transfer(long offset, List<MemorySegment> buffers, long length, boolean write) {}
+
+    public Transfer transfer(Limits limits) {
+        if (type == VIRTIO_BLK_T_IN) {
+            long len = chain.writable().length() - 1;
+            if (len <= 0 || len % SECTOR_SIZE != 0 || !inRange(sector, len >>> SECTOR_SHIFT, limits.capacitySectors())) return null;
+            return new Transfer(sector << SECTOR_SHIFT, chain.writable().slices(0, len), len, false);
+        }
+        if (type == VIRTIO_BLK_T_OUT && !limits.readOnly()) {
+            long len = chain.readable().length() - HEADER_SIZE;
+            if (len <= 0 || len % SECTOR_SIZE != 0 || !inRange(sector, len >>> SECTOR_SHIFT, limits.capacitySectors())) return null;
+            return new Transfer(sector << SECTOR_SHIFT, chain.readable().slices(HEADER_SIZE, len), len, true);
+        }
+        return null;
     }
 
     /** Offset of the status byte: the last writable byte. */

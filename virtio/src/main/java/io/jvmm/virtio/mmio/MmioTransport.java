@@ -265,8 +265,17 @@ public final class MmioTransport implements VirtioInterrupt {
     /** The device cannot go on until the driver resets it (2.1.2): NEEDS_RESET plus a config interrupt. */
     private void needsReset(String why) {
         LOG.log(Level.WARNING, "{0}: needs reset: {1}", device.name(), why);
-        int old = status.getAndUpdate(s -> s | DeviceStatus.DEVICE_NEEDS_RESET);
-        if ((old & DeviceStatus.DEVICE_NEEDS_RESET) == 0 && (old & DeviceStatus.DRIVER_OK) != 0) signalConfigChange();
+        int cur = status.get();
+        if ((cur & DeviceStatus.DEVICE_NEEDS_RESET) != 0) return;
+        boolean notify = (cur & DeviceStatus.DRIVER_OK) != 0;
+        // The config-change cause is in InterruptStatus before NEEDS_RESET shows, so a driver that
+        // sees the status also finds the reason for the interrupt.
+        if (notify) {
+            configGeneration.incrementAndGet();
+            interruptStatus.getAndUpdate(s -> s | INT_CONFIG);
+        }
+        status.getAndUpdate(s -> s | DeviceStatus.DEVICE_NEEDS_RESET);
+        if (notify) line.trigger();
     }
 
     private void reset() {

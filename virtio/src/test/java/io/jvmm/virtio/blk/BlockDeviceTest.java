@@ -159,6 +159,58 @@ class BlockDeviceTest {
     }
 
     @Test
+    void adjacentRequestsAreMergedIntoOneTransfer() throws InterruptedException {
+        start();
+        Thread.sleep(20);   // past the device thread's polling window: it sleeps until the notify
+        // Five reads of adjacent sectors, one that is not adjacent, then two adjacent writes.
+        Buf[] data = new Buf[5];
+        Buf[] st = new Buf[8];
+        for (int i = 0; i < 8; i++) st[i] = q.in(1);
+        for (int i = 0; i < 5; i++) {
+            data[i] = q.in(1024);
+            q.add(q.out(header(VIRTIO_BLK_T_IN, 10 + 2L * i)), data[i], st[i]);
+        }
+        Buf far = q.in(512);
+        q.add(q.out(header(VIRTIO_BLK_T_IN, 100)), far, st[5]);
+        byte[] w = new byte[512];
+        Arrays.fill(w, (byte) 9);
+        q.add(q.out(header(VIRTIO_BLK_T_OUT, 60)), q.out(w), st[6]);
+        q.add(q.out(header(VIRTIO_BLK_T_OUT, 61)), q.out(w), st[7]);
+        driver.notifyQueue(0);
+        for (int i = 0; i < 8; i++) waitUsed();
+        for (int i = 0; i < 8; i++) assertEquals(0, status(st[i]), "request " + i);
+        for (int i = 0; i < 5; i++) {
+            assertArrayEquals(Arrays.copyOfRange(disk.data, (10 + 2 * i) * 512, (12 + 2 * i) * 512), q.read(data[i]), "read " + i);
+        }
+        assertArrayEquals(Arrays.copyOfRange(disk.data, 100 * 512, 101 * 512), q.read(far));
+        assertEquals(9, disk.data[61 * 512 + 511]);
+        assertEquals(2, disk.reads.get(), "five adjacent reads merged into one, plus the far one");
+        assertEquals(1, disk.writes.get(), "adjacent writes merged");
+    }
+
+    @Test
+    void aFailedMergedTransferIsRetriedRequestByRequest() {
+        start();
+        disk.failIo = true;
+        Buf a = q.in(1), b = q.in(1);
+        q.add(q.out(header(VIRTIO_BLK_T_IN, 0)), q.in(512), a);
+        q.add(q.out(header(VIRTIO_BLK_T_IN, 1)), q.in(512), b);
+        driver.notifyQueue(0);
+        waitUsed();
+        waitUsed();
+        assertEquals(VIRTIO_BLK_S_IOERR, status(a));
+        assertEquals(VIRTIO_BLK_S_IOERR, status(b));
+    }
+
+    private void waitUsed() {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (q.nextUsed() == null) {
+            assertTrue(System.nanoTime() < deadline, "request not completed");
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
     void readOnlyDiskRefusesWrites() {
         start(true, true, 0);
         byte before = disk.data[0];

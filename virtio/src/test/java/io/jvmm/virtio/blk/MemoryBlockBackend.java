@@ -11,6 +11,7 @@ final class MemoryBlockBackend implements BlockBackend {
     private final boolean readOnly;
     private final boolean discard;
     final AtomicInteger flushes = new AtomicInteger();
+    final AtomicInteger reads = new AtomicInteger(), writes = new AtomicInteger();
     volatile boolean failIo;
     volatile boolean closed;
 
@@ -29,6 +30,7 @@ final class MemoryBlockBackend implements BlockBackend {
     @Override
     public synchronized void read(long offset, List<MemorySegment> dst) throws IOException {
         check();
+        reads.incrementAndGet();
         for (MemorySegment s : dst) {
             MemorySegment.copy(MemorySegment.ofArray(data), offset, s, 0, s.byteSize());
             offset += s.byteSize();
@@ -38,6 +40,7 @@ final class MemoryBlockBackend implements BlockBackend {
     @Override
     public synchronized void write(long offset, List<MemorySegment> src) throws IOException {
         check();
+        writes.incrementAndGet();
         for (MemorySegment s : src) {
             MemorySegment.copy(s, 0, MemorySegment.ofArray(data), offset, s.byteSize());
             offset += s.byteSize();
