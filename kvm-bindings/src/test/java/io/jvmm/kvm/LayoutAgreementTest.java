@@ -53,6 +53,7 @@ class LayoutAgreementTest {
         assumeTrue(onPath("gcc"), "gcc not found on PATH");
         for (Class<?> c : Structs.ALL) addStruct(Structs.layoutOf(c));
         addStruct(Libc.SIGACTION);
+        addStruct(Libc.IOVEC);
         for (Ioctl ioctl : Ioctl.values()) add("(unsigned long) " + ioctl.name(), ioctl.number());
         for (Class<?> c : List.of(Kvm.class, VmFd.class, VcpuExit.class, CpuidEntry.class, Libc.class, Errno.class)) {
             addIntConstants(c);
@@ -63,7 +64,12 @@ class LayoutAgreementTest {
                 #include <stdio.h>
                 #include <errno.h>
                 #include <fcntl.h>
+                #include <limits.h>
+                #include <poll.h>
                 #include <signal.h>
+                #include <sys/file.h>
+                #include <sys/uio.h>
+                #include <unistd.h>
                 #include <sys/mman.h>
                 #include <sys/eventfd.h>
                 #include <linux/kvm.h>

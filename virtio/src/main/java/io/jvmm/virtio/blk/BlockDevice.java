@@ -67,9 +67,7 @@ public final class BlockDevice implements VirtioDevice {
         boolean discard = !ro && backend.supportsDiscard();
         this.limits = new BlockRequest.Limits(capacity, ro, MAX_DISCARD_SECTORS, MAX_DISCARD_SEGMENTS,
                 MAX_DISCARD_SECTORS, MAX_DISCARD_SEGMENTS, id.getBytes(StandardCharsets.UTF_8));
-        long f = VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_VERSION_1)
-                | VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_INDIRECT_DESC)
-                | VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_EVENT_IDX)
+        long f = VirtioFeatures.TRANSPORT
                 | VirtioFeatures.bit(VIRTIO_BLK_F_SEG_MAX)
                 | VirtioFeatures.bit(VIRTIO_BLK_F_BLK_SIZE)
                 | VirtioFeatures.bit(VIRTIO_BLK_F_FLUSH);

@@ -79,9 +79,7 @@ public final class NetDevice implements VirtioDevice {
 
     @Override
     public long deviceFeatures() {
-        return VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_VERSION_1)
-                | VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_EVENT_IDX)
-                | VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_INDIRECT_DESC)
+        return VirtioFeatures.TRANSPORT
                 | VirtioFeatures.bit(VIRTIO_NET_F_MAC)
                 | VirtioFeatures.bit(VIRTIO_NET_F_STATUS)
                 | VirtioFeatures.bit(VIRTIO_NET_F_MTU);

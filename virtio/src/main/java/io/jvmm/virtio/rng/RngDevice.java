@@ -34,9 +34,7 @@ public final class RngDevice implements VirtioDevice {
 
     @Override
     public long deviceFeatures() {
-        return VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_VERSION_1)
-                | VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_INDIRECT_DESC)
-                | VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_EVENT_IDX);
+        return VirtioFeatures.TRANSPORT;
     }
 
     /** Requests served since the device was created. */

@@ -96,9 +96,7 @@ public final class VsockDevice implements VirtioDevice {
     @Override
     public long deviceFeatures() {
         // No VIRTIO_VSOCK_F_STREAM bit: without any type bit the device is stream-only (5.10.3).
-        return VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_VERSION_1)
-                | VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_EVENT_IDX)
-                | VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_INDIRECT_DESC);
+        return VirtioFeatures.TRANSPORT;
     }
 
     @Override
