@@ -181,9 +181,21 @@ static void op_id(void)
 	expect(st, S_OK);
 }
 
+/* xorshift64: the random bench's sequence, the same in every VMM. */
+static u64 rnd_state = 0x9e3779b97f4a7c15ull;
+
+static u64 rnd_next(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
 static void op_bench(void)
 {
 	u64 mib = boot_info->args.mib;
+	int random = (int)arg_u64("random", 0);
 	u64 bs = arg_u64("bs", 64) * 1024;
 	u64 depth = arg_u64("depth", 1);
 	int write = arg_is("rw", "write");
@@ -212,7 +224,10 @@ static void op_bench(void)
 	u32 bad = 0;
 
 	u64 start = rdtsc();
+	u64 slots = capacity / spr;
 	for (; submitted < depth && submitted < nreq; submitted++) {
+		if (random)
+			next_sector = (rnd_next() % slots) * spr;
 		if (next_sector + spr > capacity)
 			next_sector = 0;
 		submit((u32)submitted, write ? T_OUT : T_IN, next_sector, bufs + submitted * bs, bs, !write);
@@ -227,6 +242,8 @@ static void op_bench(void)
 			if (reqs[slot].status != S_OK)
 				bad++;
 			if (submitted < nreq) {
+				if (random)
+					next_sector = (rnd_next() % slots) * spr;
 				if (next_sector + spr > capacity)
 					next_sector = 0;
 				submit((u32)slot, write ? T_OUT : T_IN, next_sector, bufs + slot * bs, bs, !write);
@@ -245,10 +262,10 @@ static void op_bench(void)
 		if (us == 0)
 			us = 1;
 		uprintf("virtio-blk: bench rw %s bs %lu depth %lu bytes %lu cycles %lu MBps %lu iops %lu\n",
-			write ? "write" : "read", bs / 1024, depth, bytes, cycles, bytes / us, nreq * 1000000 / us);
+			random ? (write ? "randwrite" : "randread") : (write ? "write" : "read"), bs / 1024, depth, bytes, cycles, bytes / us, nreq * 1000000 / us);
 	} else {
 		uprintf("virtio-blk: bench rw %s bs %lu depth %lu bytes %lu cycles %lu MBps ? iops ?\n",
-			write ? "write" : "read", bs / 1024, depth, bytes, cycles);
+			random ? (write ? "randwrite" : "randread") : (write ? "write" : "read"), bs / 1024, depth, bytes, cycles);
 	}
 	if (bad)
 		uprintf("virtio-blk: bench %u requests failed\n", bad);

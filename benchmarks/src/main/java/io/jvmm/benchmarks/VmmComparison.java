@@ -154,12 +154,13 @@ public final class VmmComparison {
             System.out.printf(Locale.ROOT, "virtio-blk probe, 64 MiB image in the page cache, TSC %.0f MHz, median of %d runs each%n", hz / 1e6, runs);
             System.out.println("| workload | jvmm MB/s | QEMU MB/s | jvmm IOPS | QEMU IOPS | ratio | kicks/req jvmm | kicks/req QEMU |");
             System.out.println("|---|---|---|---|---|---|---|---|");
-            for (String rw : List.of("read", "write")) {
-                for (int[] bd : new int[][] {{64, 1}, {64, 32}, {4, 1}, {4, 32}}) {
+            for (String rw : List.of("read", "write", "randread")) {
+                for (int[] bd : rw.equals("randread") ? new int[][] {{4, 1}, {4, 32}} : new int[][] {{64, 1}, {64, 32}, {4, 1}, {4, 32}}) {
                     int bs = bd[0], depth = bd[1];
                     // Each run lasts about a second or more, so the JIT's warm-up (~0.1 s) is not what is measured.
                     int mib = bs == 64 ? 4000 : 1000;   // the probe takes at most 4080
-                    String cmd = "op=bench rw=" + rw + " bs=" + bs + " depth=" + depth + " mib=" + mib + " eventidx=1";
+                    String cmd = "op=bench rw=" + rw.replace("rand", "") + (rw.startsWith("rand") ? " random=1" : "")
+                            + " bs=" + bs + " depth=" + depth + " mib=" + mib + " eventidx=1";
                     List<String> j = new ArrayList<>(List.of("./jvmm", "boot", "--kernel", "probes/target/virtio-blk.elf",
                             "--memory", "128", "--no-rng", "--drive", img.toString(), "--cmdline", cmd));
                     List<String> q = new ArrayList<>(QEMU_MICROVM);
