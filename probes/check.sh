@@ -186,7 +186,7 @@ print(n, size)' $port >"$tmp/udp.out" &
 	udp_pid=$!
 	sleep 0.3
 	# passt maps the gateway address to the host (its default --map-host-loopback).
-	net_expect virtio-net-udp 1 "$mac_line\n$dhcp_line\nvirtio-net: udp-tx 50 datagrams of 200 bytes to $ip:$port\nvirtio-net: kicks [0-9]+" \
+	net_expect virtio-net-udp 1 "$mac_line\n$dhcp_line\nvirtio-net: udp-tx 50 datagrams of 200 bytes to $ip:$port cycles [0-9]+\nvirtio-net: kicks [0-9]+" \
 		"op=udp-tx dst=gw:$port count=50 size=200"
 	wait $udp_pid
 	if [ "$(cat "$tmp/udp.out")" = "50 200" ]; then echo "ok   virtio-net-udp-on-host"; else

@@ -358,15 +358,17 @@ static void op_udp_tx(void)
 	}
 	if (!have_gw_mac)
 		arp_gateway(0);
+	u64 start = rdtsc();
 	for (u64 n = 0; n < count; n++) {
 		u8 *p = ip_udp(eth(tx_buf + HDR_LEN, gw_mac, ETH_IP), my_ip, dst, 40000, (u32)port, size);
 		for (u64 i = 0; i < size; i++)
 			p[i] = (u8)('a' + (n + i) % 26);
 		send_frame(ETH_LEN + 28 + size);
 	}
+	u64 cycles = rdtsc() - start;
 	char d[16];
 	fmt_ip(d, dst);
-	uprintf("virtio-net: udp-tx %lu datagrams of %lu bytes to %s:%lu\n", count, size, d, port);
+	uprintf("virtio-net: udp-tx %lu datagrams of %lu bytes to %s:%lu cycles %lu\n", count, size, d, port, cycles);
 }
 
 /* ---- UDP receive ---- */
