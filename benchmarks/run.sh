@@ -6,6 +6,7 @@
 #   benchmarks/run.sh blk [runs]     virtio-blk MB/s and IOPS, jvmm vs QEMU microvm, same probe and image
 #   benchmarks/run.sh net [runs]     virtio-net guest->host UDP through passt, jvmm vs QEMU
 #   benchmarks/run.sh snapshot [runs] snapshot time and size (256 MiB guest), restore to running (embedded)
+#   benchmarks/run.sh snapshot linux [runs]  the same for the project's Linux (boots it once: slow here)
 #   benchmarks/run.sh vsock [runs]   vsock MB/s and round-trip time, in-process host side (no QEMU peer here)
 #   benchmarks/run.sh virtio-exits   exits per virtio-blk request with/without ioeventfd+irqfd and EVENT_IDX (embedded)
 #   benchmarks/run.sh jmh [args]     JMH: the embedded floor (Vm create+start+exit+close in a running JVM)
@@ -21,7 +22,8 @@ what=${1:-floor}; shift || true
 jar=benchmarks/target/benchmarks.jar
 case "$what" in
   jmh) exec java --enable-native-access=ALL-UNNAMED -Djvmm.probes.dir="$PWD/probes/target" -jar "$jar" "$@" ;;
-  snapshot) exec java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djvmm.probes.dir="$PWD/probes/target" \
+  snapshot) [ "${1:-}" = linux ] && export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)}
+    exec java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djvmm.probes.dir="$PWD/probes/target" \
       -cp "$jar" io.jvmm.benchmarks.SnapshotBench "$@" ;;
   vsock) exec java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djvmm.probes.dir="$PWD/probes/target" \
       -cp "$jar" io.jvmm.benchmarks.VsockBench "$@" ;;
