@@ -50,6 +50,10 @@ expect counter 1 'counter: start\ncounter: 1000000\ncounter: 2000000\ncounter: 3
 expect counter-uneven 1 'counter: start\ncounter: 3\ncounter: 6\ncounter: 9\ncounter: done 10' counter 'every=3 limit=10'
 expect counter-cpl0 1 'counter: start\ncounter: 1000\ncounter: 2000\ncounter: done 2500' counter 'every=1000 limit=2500 mode=cpl0'
 TIMEOUT=2 expect counter-forever 124 'counter: start' counter 'every=0'
+expect counter-touch 1 'counter: start\ncounter: touched 64 MiB\ncounter: 1000000\ncounter: 2000000\ncounter: done 2000000' \
+	counter 'touch=64 every=1000000 limit=2000000'
+expect counter-touch-too-big 5 'counter: touch: need RAM [0x1000000, 0x9000000) but the memmap'"'"'s RAM from 0x1000000 ends at 0x8000000' \
+	counter 'touch=128 limit=10'
 expect bad-n 7 "probe: bad cmdline argument 'n=12x': want a decimal number" pio-loop 'n=12x'
 expect bad-mode 7 "probe: bad cmdline argument 'mode=ring0': want cpl0 or cpl3" spin 'mode=ring0'
 expect bad-cpus 7 "probe: bad cmdline argument 'cpus=0': must be between 1 and 64" smp 'cpus=0'

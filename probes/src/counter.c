@@ -8,6 +8,11 @@
  * Keys: every=<n> (default 10000000; 0 = no progress lines): print
  * "counter: <value>" each time the counter reaches a multiple of n.
  * limit=<n> (default 0 = forever): at n print "counter: done <value>", exit 0.
+ * touch=<MiB> (default 0): after "counter: start", write each 4 KiB page's
+ * guest-physical address (u64) at the start of every page of
+ * [16 MiB, 16 MiB + touch MiB) (as touch.elf does, without reading back),
+ * print "counter: touched <MiB> MiB", then count. Gives a snapshot that much
+ * dirty guest RAM besides the counter.
  *
  * The loop works from the value in memory, not from a register copy: each
  * chunk runs to the next multiple of every (or to limit) from whatever
@@ -17,10 +22,14 @@
 
 #define COUNTER_ADDR 0x300000UL   /* 3 MiB: above the image (< 2 MiB), below touch's 16 MiB */
 #define EXIT_NO_RAM  2
+#define TOUCH_BASE   (16UL << 20)  /* as touch.elf */
+#define PAGE_SIZE    4096UL
+#define TOUCH_MAX    (4096UL - 16) /* MiB: the identity map ends at 4 GiB */
 
 struct params {
 	u64 every;
 	u64 limit;
+	u64 touch;    /* MiB */
 };
 
 extern u8 __image_end[];
@@ -32,6 +41,12 @@ static int body(void *arg)
 
 	*c = 0;
 	uprintf("counter: start\n");
+	if (p->touch != 0) {
+		u64 end = TOUCH_BASE + (p->touch << 20);
+		for (u64 a = TOUCH_BASE; a < end; a += PAGE_SIZE)
+			*(volatile u64 *)a = a;
+		uprintf("counter: touched %lu MiB\n", p->touch);
+	}
 	for (;;) {
 		u64 v = *c;
 		if (p->limit != 0 && v >= p->limit)
@@ -94,6 +109,12 @@ int probe_main(const struct boot *b)
 
 	p.every = arg_decimal(b->cmdline, "every", 10000000);
 	p.limit = arg_decimal(b->cmdline, "limit", 0);
+	p.touch = arg_decimal(b->cmdline, "touch", 0);
+	if (p.touch > TOUCH_MAX) {
+		kprintf("probe: bad cmdline argument 'touch=%lu': must be at most %lu (the identity map ends at 4 GiB)\n",
+			p.touch, TOUCH_MAX);
+		return EXIT_BAD_CMDLINE;
+	}
 	/* The image (incl. .bss: page tables, stacks) must end below the counter. */
 	if ((u64)__image_end > COUNTER_ADDR) {
 		kprintf("counter: image ends at 0x%lx, above the counter at 0x%lx\n", (u64)__image_end, COUNTER_ADDR);
@@ -103,6 +124,19 @@ int probe_main(const struct boot *b)
 	if (ram_end != 0 && ram_end < COUNTER_ADDR + 8) {
 		kprintf("counter: no RAM at 0x%lx in the memmap\n", COUNTER_ADDR);
 		return EXIT_NO_RAM;
+	}
+	if (p.touch != 0) {
+		u64 start = TOUCH_BASE, end = TOUCH_BASE + (p.touch << 20);
+		ram_end = ram_contiguous_end(b, start);
+		if (ram_end == 0) {
+			kprintf("counter: touch: no memory map in hvm_start_info (version %u)\n", b->si->version);
+			return EXIT_NO_RAM;
+		}
+		if (ram_end < end) {
+			kprintf("counter: touch: need RAM [0x%lx, 0x%lx) but the memmap's RAM from 0x%lx ends at 0x%lx\n",
+				start, end, start, ram_end);
+			return EXIT_NO_RAM;
+		}
 	}
 	run_body(body, &p, b->args.mode);
 }

@@ -110,6 +110,7 @@ static int rtt_mismatch;                /* an echoed byte differed (reported onc
 /* echo server */
 static u32 listen_port;
 static u64 want_conns, accepted, served, ended;
+static int survive_reset;               /* survive-reset=1: a transport reset drops the connections, serving goes on */
 
 /* pattern source for client/bench/rtt: pattern[i] = (i*7+3) & 0xff, MAX_PKT + 256 bytes */
 static u8 *pattern;
@@ -587,6 +588,34 @@ static int poll_rx(void)
 	return any;
 }
 
+static void post_event(u64 i)
+{
+	struct vbuf b = { (u64)&event_bufs[i], sizeof(u32), 1 };
+	virtq_submit(&evq, &b, 1, i);
+}
+
+/*
+ * survive-reset=1 (echo-server): a transport reset (e.g. the VM was restored from a snapshot) means
+ * every connection is gone on the host side and the CID may have changed (virtio 1.2 section 5.10.6.6).
+ * Drop all connections without sending anything for them (like Linux's virtio_vsock_reset_sock), and the
+ * RSTs still owed to unknown packets; dropped connections do not count towards count= (so the host can
+ * connect again). Packets already on the tx queue go out as they are; later packets for dropped
+ * connections are answered with RST like any unknown connection's.
+ */
+static void transport_reset(void)
+{
+	for (u32 i = 0; i < MAX_CONN; i++) {
+		struct conn *c = &conns[i];
+		if (c->state == C_FREE || c->state == C_DONE)
+			continue;
+		uprintf("virtio-vsock: connection from %u dropped by the reset after %lu bytes\n", c->pport, c->sent);
+		accepted--;
+		c->state = C_FREE;
+	}
+	norphans = 0;
+	my_cid = vcfg64(&dev, 0);
+}
+
 static int poll_event(void)
 {
 	u64 i;
@@ -594,7 +623,15 @@ static int poll_event(void)
 		return 0;
 	u32 id = event_bufs[i];
 	if (id == EVENT_TRANSPORT_RESET) {
-		uprintf("virtio-vsock: transport reset (cid now %lu)\n", vcfg64(&dev, 0));
+		u64 cid = vcfg64(&dev, 0);
+		uprintf("virtio-vsock: transport reset (cid now %lu)\n", cid);
+		if (survive_reset) {
+			transport_reset();
+			post_event(i);
+			virtq_kick(&evq);
+			uprintf("virtio-vsock: listening on %u\n", listen_port);
+			return 1;
+		}
 	} else {
 		uprintf("virtio-vsock: event %u\n", id);
 	}
@@ -816,6 +853,7 @@ static int body(void *unused)
 	}
 	arg_u64("lport", 1024);
 	arg_u64("rxsplit", 0);
+	survive_reset = op == OP_ECHO && arg_u64("survive-reset", 0) != 0;
 
 	virtio_find(&dev, VIRTIO_ID_VSOCK);
 	virtio_negotiate(&dev, 0);
@@ -852,10 +890,8 @@ static int body(void *unused)
 	for (u64 i = 0; i < nrx; i++)
 		post_rx(i);
 	virtq_kick(&rxq);
-	for (u64 i = 0; i < EVENT_BUFS && i < evq.size; i++) {
-		struct vbuf b = { (u64)&event_bufs[i], sizeof(u32), 1 };
-		virtq_submit(&evq, &b, 1, i);
-	}
+	for (u64 i = 0; i < EVENT_BUFS && i < evq.size; i++)
+		post_event(i);
 	virtq_kick(&evq);
 
 	switch (op) {
