@@ -454,6 +454,7 @@ public final class Vm implements AutoCloseable {
         if (closed) return;
         closed = true;
         end(new VmExit.Stopped("closed"));
+        gate.release();   // parked vCPUs of a paused VM leave at once instead of at their next check
         boolean allJoined = true;
         // end() has kicked every vCPU when the VM ended; kicking again here would only signal
         // threads already on their way out (and link sigaction for nothing).
