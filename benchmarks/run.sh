@@ -7,6 +7,7 @@
 #   benchmarks/run.sh net [runs]     virtio-net guest->host UDP through passt, jvmm vs QEMU
 #   benchmarks/run.sh snapshot [runs] snapshot time and size (256 MiB guest), restore to running (embedded)
 #   benchmarks/run.sh snapshot linux [runs]  the same for the project's Linux (boots it once: slow here)
+#   benchmarks/run.sh snapshot rss   memory (PSS) of ten booted VMs against ten restored from one snapshot
 #   benchmarks/run.sh vsock [runs]   vsock MB/s and round-trip time, in-process host side (no QEMU peer here)
 #   benchmarks/run.sh virtio-exits   exits per virtio-blk request with/without ioeventfd+irqfd and EVENT_IDX (embedded)
 #   benchmarks/run.sh jmh [args]     JMH: the embedded floor (Vm create+start+exit+close in a running JVM)

@@ -39,6 +39,10 @@ public final class SnapshotBench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("rss")) {
+            rss();
+            return;
+        }
         if (args.length > 0 && args[0].equals("linux")) {
             linux(args.length > 1 ? Integer.parseInt(args[1]) : 20);
             return;
@@ -144,6 +148,90 @@ public final class SnapshotBench {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /**
+     * Memory of ten VMs in this process, as proportional set size (PSS: shared pages divided among
+     * their mappers): ten counter probes booted separately, each touching 64 MiB, against ten restored
+     * from one snapshot taken after such a touch.
+     */
+    private static void rss() throws Exception {
+        Path probe = Path.of(System.getProperty("jvmm.probes.dir", "probes/target"), "counter.elf");
+        Path work = Files.createTempDirectory("jvmm-snapbench-rss-");
+        String cmd = "touch=64 every=1000000000";
+        try {
+            long base = pssKiB();
+            java.util.List<Vm> vms = new java.util.ArrayList<>();
+            java.util.List<ByteArrayOutputStream> outs = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                ByteArrayOutputStream o = new ByteArrayOutputStream();
+                outs.add(o);
+                Vm vm = Vm.create(VmConfig.builder().kernel(probe).cmdline(cmd).memoryMib(128).consoleOutput(o).build());
+                vms.add(vm);
+                vm.start();
+            }
+            for (ByteArrayOutputStream o : outs) awaitText(o, "counter: touched 64 MiB");
+            long booted = pssKiB() - base;
+            for (Vm vm : vms) vm.close();
+            vms.clear();
+
+            Path snap = work.resolve("snap");
+            ByteArrayOutputStream o0 = new ByteArrayOutputStream();
+            try (Vm vm = Vm.create(VmConfig.builder().kernel(probe).cmdline(cmd).memoryMib(128).consoleOutput(o0).build())) {
+                vm.start();
+                awaitText(o0, "counter: touched 64 MiB");
+                vm.pause();
+                vm.snapshot(snap);
+            }
+            System.gc();
+            base = pssKiB();
+            outs.clear();
+            for (int i = 0; i < 10; i++) {
+                FirstLine o = new FirstLine();
+                outs.add(o);
+                Vm vm = Vm.restore(snap, VmConfig.builder().memoryMib(128).consoleOutput(o).buildForRestore());
+                vms.add(vm);
+                vm.start();
+            }
+            for (ByteArrayOutputStream o : outs) {
+                while (((FirstLine) o).at == 0) Thread.sleep(1);
+            }
+            // The restored guests do not touch their memory again; read it for them, as a guest that
+            // uses its RAM would: every page is then mapped, from the snapshot file's shared pages.
+            byte[] chunk = new byte[1 << 20];
+            long sum = 0;
+            for (Vm vm : vms) {
+                for (long a = 16L << 20; a < 80L << 20; a += chunk.length) {
+                    vm.memory().read(a, chunk);
+                    sum += chunk[4096];
+                }
+            }
+            long restored = pssKiB() - base;
+            if (sum == 42) System.out.print("");   // keep the reads
+            for (Vm vm : vms) vm.close();
+            System.out.printf(Locale.ROOT, "| ten VMs that touched 64 MiB each: booted separately | +%.0f MiB PSS |%n", booted / 1024.0);
+            System.out.printf(Locale.ROOT, "| ten VMs restored from one snapshot taken after the touch, running, all 64 MiB read | +%.0f MiB PSS |%n", restored / 1024.0);
+        } finally {
+            try (Stream<Path> s = Files.walk(work)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void awaitText(ByteArrayOutputStream o, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!o.toString(StandardCharsets.ISO_8859_1).contains(text)) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("no \"" + text + "\": " + o);
+            Thread.sleep(2);
+        }
+    }
+
+    /** This process's proportional set size, from /proc/self/smaps_rollup. */
+    private static long pssKiB() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/smaps_rollup"))) {
+            if (line.startsWith("Pss:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+        throw new IllegalStateException("no Pss in /proc/self/smaps_rollup");
     }
 
     /** Bytes the file occupies on disk (holes excluded), from du. */
