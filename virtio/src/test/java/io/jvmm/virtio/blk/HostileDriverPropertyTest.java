@@ -1,0 +1,97 @@
+package io.jvmm.virtio.blk;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jvmm.memory.GuestMemory;
+import io.jvmm.virtio.DeviceStatus;
+import io.jvmm.virtio.SimpleQueueEvent;
+import io.jvmm.virtio.TestMemory;
+import io.jvmm.virtio.mmio.MmioRegisters;
+import io.jvmm.virtio.mmio.MmioTransport;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+
+/**
+ * A hostile driver: random register writes of any width at any offset (status, features, queue
+ * addresses, sizes, notifies, config space), random bytes all over guest RAM, and random descriptor
+ * soup in whatever the queue points at. The transport and the block device must never throw to the
+ * caller (a vCPU thread), never write the disk outside its size, and never touch memory outside
+ * guest RAM: the fake RAM is a bounded segment, so such an access would throw in the device thread,
+ * which DeviceWorker reports as "device failed" (not as a guest protocol error); none may appear.
+ */
+class HostileDriverPropertyTest {
+    private static final int RAM = 64 * 1024;
+    private static final java.util.List<String> FAILURES = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    static {
+        java.util.logging.Logger worker = java.util.logging.Logger.getLogger(io.jvmm.virtio.DeviceWorker.class.getName());
+        worker.addHandler(new java.util.logging.Handler() {
+            @Override public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()) {
+                    FAILURES.add(java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
+                }
+            }
+            @Override public void flush() {}
+            @Override public void close() {}
+        });
+    }
+
+    @Property(tries = 2_000)
+    void randomDriverNeverBreaksTheVmm(@ForAll long seed) throws Exception {
+        Random r = new Random(seed);
+        GuestMemory mem = TestMemory.of(RAM);
+        byte[] noise = new byte[RAM];
+        r.nextBytes(noise);
+        mem.write(0, noise);
+        MemoryBlockBackend disk = new MemoryBlockBackend(8 * 1024, r.nextBoolean(), r.nextBoolean());
+        MmioTransport t = new MmioTransport(new BlockDevice("fuzz", disk), mem, List.of(new SimpleQueueEvent()), () -> {});
+        try {
+            // Half the runs start the device properly, so the fuzzing reaches a live queue.
+            if (r.nextBoolean()) setUp(t, r);
+            for (int step = 0; step < 200; step++) {
+                int width = new int[] {1, 2, 4, 8}[r.nextInt(4)];
+                long offset = r.nextInt(4) == 0 ? r.nextInt(0x1000) : 4L * r.nextInt(0x48);
+                MemorySegment data = MemorySegment.ofArray(new byte[width]);
+                if (r.nextBoolean()) {
+                    for (int i = 0; i < width; i++) data.set(ValueLayout.JAVA_BYTE, i, (byte) r.nextInt());
+                    t.write(offset, data);
+                } else {
+                    t.read(offset, data);
+                }
+                if (r.nextInt(10) == 0) mem.writeInt(r.nextInt(RAM / 4) * 4L, r.nextInt());
+            }
+        } finally {
+            t.close();   // joins the device thread: anything it did has happened
+        }
+        assertEquals(8 * 1024, disk.data.length, "the disk keeps its size");
+        assertEquals(List.of(), FAILURES, "device threads failed on something other than a guest protocol error");
+    }
+
+    /** A plausible start: features, one queue inside RAM, DRIVER_OK. */
+    private static void setUp(MmioTransport t, Random r) {
+        write(t, MmioRegisters.STATUS, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER);
+        write(t, MmioRegisters.DRIVER_FEATURES_SEL, 1);
+        write(t, MmioRegisters.DRIVER_FEATURES, 1);   // VERSION_1
+        write(t, MmioRegisters.DRIVER_FEATURES_SEL, 0);
+        write(t, MmioRegisters.DRIVER_FEATURES, r.nextInt() & ((1 << 28) | (1 << 29)));
+        write(t, MmioRegisters.STATUS, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK);
+        write(t, MmioRegisters.QUEUE_SEL, 0);
+        write(t, MmioRegisters.QUEUE_NUM, 1 << r.nextInt(6));
+        write(t, MmioRegisters.QUEUE_DESC_LOW, 0);
+        write(t, MmioRegisters.QUEUE_DRIVER_LOW, 0x2000);
+        write(t, MmioRegisters.QUEUE_DEVICE_LOW, 0x3000);
+        write(t, MmioRegisters.QUEUE_READY, 1);
+        write(t, MmioRegisters.STATUS, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK | DeviceStatus.DRIVER_OK);
+        write(t, MmioRegisters.QUEUE_NOTIFY, 0);
+    }
+
+    private static void write(MmioTransport t, int offset, int value) {
+        MemorySegment d = MemorySegment.ofArray(new byte[4]);
+        d.set(ValueLayout.JAVA_INT_UNALIGNED, 0, value);
+        t.write(offset, d);
+    }
+}
