@@ -1,0 +1,78 @@
+package io.jvmm.virtio.vsock;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+
+/**
+ * A hostile vsock guest: random packets (any op, ports, CIDs, types, flags, credit fields, payload
+ * lengths that lie) mixed with host listeners and connects. The device must keep answering, never
+ * fail its threads on anything but a guest protocol error, and keep its connection table bounded
+ * by what was actually opened.
+ */
+class HostileVsockPropertyTest {
+    private static final List<String> FAILURES = new CopyOnWriteArrayList<>();
+
+    static {
+        java.util.logging.Logger worker = java.util.logging.Logger.getLogger(io.jvmm.virtio.DeviceWorker.class.getName());
+        worker.addHandler(new java.util.logging.Handler() {
+            @Override public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()) {
+                    FAILURES.add(java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
+                }
+            }
+            @Override public void flush() {}
+            @Override public void close() {}
+        });
+    }
+
+    @Property(tries = 100)
+    void randomPacketsNeverBreakTheDevice(@ForAll long seed) throws Exception {
+        Random r = new Random(seed);
+        try (GuestVsock guest = new GuestVsock(32)) {
+            VsockListener l = guest.device.listen(1000 + r.nextInt(3));
+            int[] ports = {1000, 1001, 1002, 5000, 5001, 49152, r.nextInt()};
+            int[] ops = {VsockHeader.OP_REQUEST, VsockHeader.OP_RESPONSE, VsockHeader.OP_RST, VsockHeader.OP_SHUTDOWN,
+                VsockHeader.OP_RW, VsockHeader.OP_CREDIT_UPDATE, VsockHeader.OP_CREDIT_REQUEST, r.nextInt(65536)};
+            for (int step = 0; step < 60; step++) {
+                int op = ops[r.nextInt(ops.length)];
+                int payload = r.nextInt(4) == 0 ? r.nextInt(5000) : r.nextInt(64);
+                int len = r.nextInt(5) == 0 ? r.nextInt() : payload;   // sometimes a lying length
+                long src = r.nextInt(10) == 0 ? r.nextLong() : GuestVsock.CID;
+                long dst = r.nextInt(10) == 0 ? r.nextLong() : VsockHeader.HOST_CID;
+                int type = r.nextInt(10) == 0 ? r.nextInt(65536) : VsockHeader.TYPE_STREAM;
+                VsockHeader h = new VsockHeader(src, dst, ports[r.nextInt(ports.length)], ports[r.nextInt(ports.length)], len, type, op,
+                        r.nextInt(4), r.nextInt(), r.nextInt());
+                byte[] data = new byte[payload];
+                r.nextBytes(data);
+                guest.send(h, data);
+                if (r.nextInt(8) == 0) {
+                    // The host side acts too: accept what came, write, close.
+                    l.accept(Duration.ZERO).ifPresent(s -> {
+                        try {
+                            if (r.nextBoolean()) s.output().write(new byte[r.nextInt(3000)]);
+                        } catch (java.io.IOException ignored) {
+                            // the guest reset it: fine
+                        }
+                        if (r.nextBoolean()) s.close();
+                    });
+                }
+                while (guest.poll(0) != null) { }   // drain whatever the device answered
+            }
+            // Still alive: a clean connect is answered.
+            guest.send(7777, l.port(), VsockHeader.OP_REQUEST);
+            GuestVsock.Packet p;
+            do {
+                p = guest.receive(2000);
+            } while (p.header().dstPort() != 7777);
+            assertEquals(VsockHeader.OP_RESPONSE, p.header().op());
+            assertTrue(guest.device.connectionCount() <= 61, "connections: " + guest.device.connectionCount());
+        }
+        assertEquals(List.of(), FAILURES, "a device thread failed on something other than a guest protocol error");
+    }
+}
