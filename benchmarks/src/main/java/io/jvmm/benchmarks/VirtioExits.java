@@ -3,7 +3,6 @@ package io.jvmm.benchmarks;
 import io.jvmm.core.Vm;
 import io.jvmm.core.VmConfig;
 import io.jvmm.core.VmExit;
-import io.jvmm.virtio.blk.BlockDevice;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -2,7 +2,6 @@ package io.jvmm.virtio.net;
 
 import io.jvmm.virtio.DeviceContext;
 import io.jvmm.virtio.DeviceWorker;
-import io.jvmm.virtio.QueueEvent;
 import io.jvmm.virtio.RateLimitedLog;
 import io.jvmm.virtio.VirtioDevice;
 import io.jvmm.virtio.VirtioFeatures;
