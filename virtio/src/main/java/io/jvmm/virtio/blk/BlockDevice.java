@@ -156,38 +156,43 @@ public final class BlockDevice implements VirtioDevice {
      * were 32. A merged transfer that fails is retried request by request, so each gets its own status.
      */
     private void serveBatch(Virtqueue q, List<DescriptorChain> batch) {
+        int n = batch.size();
+        // Each request's header is read once; the merging below only compares the results.
+        BlockRequest[] requests = new BlockRequest[n];
+        BlockRequest.Transfer[] transfers = new BlockRequest.Transfer[n];
+        for (int k = 0; k < n; k++) {
+            requests[k] = BlockRequest.parse(batch.get(k));
+            transfers[k] = requests[k] == null ? null : requests[k].transfer(limits);
+        }
         int i = 0;
-        while (i < batch.size()) {
-            BlockRequest first = BlockRequest.parse(batch.get(i));
-            BlockRequest.Transfer t = first == null ? null : first.transfer(limits);
-            if (t == null) {
-                complete(q, batch.get(i), serve(batch.get(i)));
-                i++;
-                continue;
-            }
-            List<MemorySegment> buffers = new ArrayList<>(t.buffers());
-            List<BlockRequest> run = new ArrayList<>();
-            run.add(first);
-            long end = t.offset() + t.length();
+        while (i < n) {
+            BlockRequest.Transfer t = transfers[i];
             int j = i + 1;
-            for (; j < batch.size(); j++) {
-                BlockRequest r = BlockRequest.parse(batch.get(j));
-                BlockRequest.Transfer u = r == null ? null : r.transfer(limits);
-                if (u == null || u.write() != t.write() || u.offset() != end
-                        || buffers.size() + u.buffers().size() > MAX_MERGED_SEGMENTS) break;
-                buffers.addAll(u.buffers());
-                run.add(r);
-                end += u.length();
-            }
-            if (run.size() == 1) {
-                complete(q, batch.get(i), serve(batch.get(i)));
-            } else if (transferAll(t.offset(), buffers, t.write())) {
-                for (BlockRequest r : run) {
-                    r.chain().writable().writeByte(r.statusOffset(), VIRTIO_BLK_S_OK);
-                    complete(q, r.chain(), t.write() ? 1 : (int) r.chain().writable().length());
+            if (t != null) {
+                long end = t.offset() + t.length();
+                int segments = t.buffers().size();
+                for (; j < n; j++) {
+                    BlockRequest.Transfer u = transfers[j];
+                    if (u == null || u.write() != t.write() || u.offset() != end
+                            || segments + u.buffers().size() > MAX_MERGED_SEGMENTS) break;
+                    end += u.length();
+                    segments += u.buffers().size();
                 }
+            }
+            if (j - i == 1) {
+                complete(q, batch.get(i), serve(batch.get(i), requests[i]));
             } else {
-                for (BlockRequest r : run) complete(q, r.chain(), serve(r.chain()));
+                List<MemorySegment> buffers = new ArrayList<>();
+                for (int k = i; k < j; k++) buffers.addAll(transfers[k].buffers());
+                if (transferAll(t.offset(), buffers, t.write())) {
+                    for (int k = i; k < j; k++) {
+                        BlockRequest r = requests[k];
+                        r.chain().writable().writeByte(r.statusOffset(), VIRTIO_BLK_S_OK);
+                        complete(q, r.chain(), t.write() ? 1 : (int) r.chain().writable().length());
+                    }
+                } else {
+                    for (int k = i; k < j; k++) complete(q, batch.get(k), serve(batch.get(k), requests[k]));
+                }
             }
             i = j;
         }
@@ -208,9 +213,8 @@ public final class BlockDevice implements VirtioDevice {
         requests.increment();
     }
 
-    /** Runs one request and writes its status; returns the used length. */
-    int serve(DescriptorChain chain) {
-        BlockRequest request = BlockRequest.parse(chain);
+    /** Runs one request ({@code request}: {@code chain} parsed) and writes its status; returns the used length. */
+    private int serve(DescriptorChain chain, BlockRequest request) {
         if (request == null) {
             LOG.log(Level.WARNING, "{0}: request {1} has no writable status byte", name(), chain.head());
             return 0;
