@@ -25,23 +25,10 @@ import net.jqwik.api.Property;
  */
 class HostileDriverPropertyTest {
     private static final int RAM = 64 * 1024;
-    private static final java.util.List<String> FAILURES = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-    static {
-        java.util.logging.Logger worker = java.util.logging.Logger.getLogger(io.jvmm.virtio.DeviceWorker.class.getName());
-        worker.addHandler(new java.util.logging.Handler() {
-            @Override public void publish(java.util.logging.LogRecord r) {
-                if (r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()) {
-                    FAILURES.add(java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
-                }
-            }
-            @Override public void flush() {}
-            @Override public void close() {}
-        });
-    }
 
     @Property(tries = 2_000)
     void randomDriverNeverBreaksTheVmm(@ForAll long seed) throws Exception {
+        int failures = io.jvmm.virtio.DeviceFailures.mark();
         Random r = new Random(seed);
         GuestMemory mem = TestMemory.of(RAM);
         byte[] noise = new byte[RAM];
@@ -68,7 +55,7 @@ class HostileDriverPropertyTest {
             t.close();   // joins the device thread: anything it did has happened
         }
         assertEquals(8 * 1024, disk.data.length, "the disk keeps its size");
-        assertEquals(List.of(), FAILURES, "device threads failed on something other than a guest protocol error");
+        assertEquals(List.of(), io.jvmm.virtio.DeviceFailures.since(failures), "device threads failed on something other than a guest protocol error");
     }
 
     /** A plausible start: features, one queue inside RAM, DRIVER_OK. */

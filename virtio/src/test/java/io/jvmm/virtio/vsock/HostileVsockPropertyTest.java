@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 
@@ -16,23 +15,9 @@ import net.jqwik.api.Property;
  * by what was actually opened.
  */
 class HostileVsockPropertyTest {
-    private static final List<String> FAILURES = new CopyOnWriteArrayList<>();
-
-    static {
-        java.util.logging.Logger worker = java.util.logging.Logger.getLogger(io.jvmm.virtio.DeviceWorker.class.getName());
-        worker.addHandler(new java.util.logging.Handler() {
-            @Override public void publish(java.util.logging.LogRecord r) {
-                if (r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()) {
-                    FAILURES.add(java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
-                }
-            }
-            @Override public void flush() {}
-            @Override public void close() {}
-        });
-    }
-
     @Property(tries = 100)
     void randomPacketsNeverBreakTheDevice(@ForAll long seed) throws Exception {
+        int failures = io.jvmm.virtio.DeviceFailures.mark();
         Random r = new Random(seed);
         try (GuestVsock guest = new GuestVsock(32)) {
             VsockListener l = guest.device.listen(1000 + r.nextInt(3));
@@ -73,6 +58,6 @@ class HostileVsockPropertyTest {
             assertEquals(VsockHeader.OP_RESPONSE, p.header().op());
             assertTrue(guest.device.connectionCount() <= 61, "connections: " + guest.device.connectionCount());
         }
-        assertEquals(List.of(), FAILURES, "a device thread failed on something other than a guest protocol error");
+        assertEquals(List.of(), io.jvmm.virtio.DeviceFailures.since(failures), "a device thread failed on something other than a guest protocol error");
     }
 }

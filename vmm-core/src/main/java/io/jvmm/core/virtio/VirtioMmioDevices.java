@@ -25,7 +25,10 @@ import java.util.List;
  * thread before it releases them, and must run before guest RAM is unmapped.
  */
 public final class VirtioMmioDevices implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(VirtioMmioDevices.class.getName());
+    /** Looked up on first use, as Vm's: System.getLogger bootstraps java.util.logging. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(VirtioMmioDevices.class.getName());
+    }
     /** IRQ 4 is COM1; 5..23 are free on the IOAPIC (Firecracker uses the same range). */
     public static final int FIRST_IRQ = 5, LAST_IRQ = 23;
 
@@ -121,7 +124,7 @@ public final class VirtioMmioDevices implements AutoCloseable {
             try {
                 vm.ioeventfd(base + MmioRegisters.QUEUE_NOTIFY, 4, ((EventFdQueueEvent) events.get(q)).fd(), false, (long) q, true);
             } catch (RuntimeException e) {
-                LOG.log(Level.DEBUG, "unbinding ioeventfd: {0}", e.toString());
+                Log.LOG.log(Level.DEBUG, "unbinding ioeventfd: {0}", e.toString());
             }
         }
     }
@@ -145,7 +148,7 @@ public final class VirtioMmioDevices implements AutoCloseable {
             try {
                 s.transport().close();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "closing {0}: {1}", s.device().name(), e.toString());
+                Log.LOG.log(Level.WARNING, "closing {0}: {1}", s.device().name(), e.toString());
             }
             if (s.ioeventfd()) unbindIoeventfds(s.base(), s.events());
             closeQuietly(s.line());
@@ -158,7 +161,7 @@ public final class VirtioMmioDevices implements AutoCloseable {
         try {
             c.close();
         } catch (Exception e) {
-            LOG.log(Level.DEBUG, "closing: {0}", e.toString());
+            Log.LOG.log(Level.DEBUG, "closing: {0}", e.toString());
         }
     }
 }
