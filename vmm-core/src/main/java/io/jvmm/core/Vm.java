@@ -135,8 +135,7 @@ public final class Vm implements AutoCloseable {
      * {@link SnapshotException}s.
      */
     public static Vm restore(Path dir, VmConfig config) {
-        byte[] payload = SnapshotFile.read(dir);
-        MachineState state = MachineState.decode(payload, dir.resolve(SnapshotFile.STATE).toString());
+        MachineState state = SnapshotFile.readState(dir);
         if (config.memoryBytes() < state.memoryBytes()) {
             throw new SnapshotException("the snapshot in " + dir + " has " + (state.memoryBytes() >> 20)
                     + " MiB of RAM; the configuration gives only " + config.memoryMib() + " MiB");

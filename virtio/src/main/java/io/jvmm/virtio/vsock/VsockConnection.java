@@ -79,6 +79,11 @@ final class VsockConnection implements VsockStream {
         return shutdownDue();
     }
 
+    /** Something for the rx thread to send on this connection: data, a SHUTDOWN or a credit update. */
+    boolean owesPacket() {
+        return hasDataToSend() || (state == State.ESTABLISHED && creditUpdateDue());
+    }
+
     /** The host's SHUTDOWN goes out once what it wrote has (or the guest stopped receiving). */
     boolean shutdownDue() {
         return hostOutputShut && !shutdownSent && (outbound.size() == 0 || peerRecvShutdown);

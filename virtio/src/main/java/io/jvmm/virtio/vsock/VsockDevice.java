@@ -619,7 +619,7 @@ public final class VsockDevice implements VirtioDevice {
     private boolean hasWork() {
         if (!control.isEmpty()) return true;
         for (VsockConnection c : connections.values()) {
-            if (c.hasDataToSend() || (c.state == VsockConnection.State.ESTABLISHED && c.creditUpdateDue())) return true;
+            if (c.owesPacket()) return true;
         }
         return false;
     }
@@ -660,7 +660,7 @@ public final class VsockDevice implements VirtioDevice {
     private VsockConnection nextWithData() {
         roundRobin.clear();
         for (VsockConnection c : connections.values()) {
-            if (c.hasDataToSend() || (c.state == VsockConnection.State.ESTABLISHED && c.creditUpdateDue())) roundRobin.add(c);
+            if (c.owesPacket()) roundRobin.add(c);
         }
         if (roundRobin.isEmpty()) return null;
         rrIndex = (rrIndex + 1) % roundRobin.size();

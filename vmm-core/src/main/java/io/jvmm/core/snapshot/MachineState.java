@@ -54,16 +54,17 @@ public record MachineState(long memoryBytes, int vcpus, String cmdline, List<Vcp
     /** Puts the irqchip, PIT and clock back: the guest's time goes on from the snapshot's. */
     public void restoreVm(VmFd vm) {
         try (Arena a = Arena.ofConfined()) {
-            for (byte[] chip : new byte[][] {picMaster, picSlave, ioapic}) vm.setIrqchip(segment(a, chip, KvmIrqchip.LAYOUT.byteSize(), "irqchip"));
-            vm.setPit2(segment(a, pit, KvmPitState2.LAYOUT.byteSize(), "PIT"));
-            MemorySegment c = segment(a, clock, KvmClockData.LAYOUT.byteSize(), "clock");
+            for (byte[] chip : new byte[][] {picMaster, picSlave, ioapic}) vm.setIrqchip(segment(a, chip, KvmIrqchip.LAYOUT.byteSize(), "irqchip state"));
+            vm.setPit2(segment(a, pit, KvmPitState2.LAYOUT.byteSize(), "PIT state"));
+            MemorySegment c = segment(a, clock, KvmClockData.LAYOUT.byteSize(), "clock state");
             KvmClockData.flags(c, KvmClockData.flags(c) & ~KVM_CLOCK_TSC_STABLE);
             vm.setClock(c);
         }
     }
 
-    private static MemorySegment segment(Arena a, byte[] b, long size, String what) {
-        if (b.length != size) throw new SnapshotException(what + " state has " + b.length + " bytes, this KVM expects " + size);
+    /** {@code b} (a saved KVM struct) in native memory; refused when its size is not this KVM's. */
+    static MemorySegment segment(Arena a, byte[] b, long size, String what) {
+        if (b.length != size) throw new SnapshotException(what + " has " + b.length + " bytes, this KVM expects " + size);
         MemorySegment s = a.allocate(size);
         MemorySegment.copy(MemorySegment.ofArray(b), 0, s, 0, size);
         return s;

@@ -77,13 +77,13 @@ public record VcpuState(byte[] regs, byte[] sregs, byte[] fpu, byte[] xsave, byt
         vcpu.setCpuid(cpuid);
         vcpu.setMpState(mpState);
         try (Arena a = Arena.ofConfined()) {
-            vcpu.setRegs(segment(a, regs, KvmRegs.LAYOUT.byteSize(), "regs"));
-            vcpu.setSregs(segment(a, sregs, KvmSregs.LAYOUT.byteSize(), "sregs"));
-            vcpu.setXsave(segment(a, xsave, KvmXsave.LAYOUT.byteSize(), "xsave"));
-            vcpu.setXcrs(segment(a, xcrs, KvmXcrs.LAYOUT.byteSize(), "xcrs"));
-            vcpu.setLapic(segment(a, lapic, KvmLapicState.LAYOUT.byteSize(), "lapic"));
+            vcpu.setRegs(MachineState.segment(a, regs, KvmRegs.LAYOUT.byteSize(), "vCPU regs"));
+            vcpu.setSregs(MachineState.segment(a, sregs, KvmSregs.LAYOUT.byteSize(), "vCPU sregs"));
+            vcpu.setXsave(MachineState.segment(a, xsave, KvmXsave.LAYOUT.byteSize(), "vCPU xsave"));
+            vcpu.setXcrs(MachineState.segment(a, xcrs, KvmXcrs.LAYOUT.byteSize(), "vCPU xcrs"));
+            vcpu.setLapic(MachineState.segment(a, lapic, KvmLapicState.LAYOUT.byteSize(), "vCPU lapic"));
             writeMsrs(vcpu);
-            vcpu.setVcpuEvents(segment(a, events, KvmVcpuEvents.LAYOUT.byteSize(), "vcpu events"));
+            vcpu.setVcpuEvents(MachineState.segment(a, events, KvmVcpuEvents.LAYOUT.byteSize(), "vCPU events"));
         }
     }
 
@@ -102,13 +102,6 @@ public record VcpuState(byte[] regs, byte[] sregs, byte[] fpu, byte[] xsave, byt
             }
             if (!refused.isEmpty()) LOG.log(Level.DEBUG, "MSRs not restored (KVM refused them): {0}", refused);
         }
-    }
-
-    private static MemorySegment segment(Arena a, byte[] b, long size, String what) {
-        if (b.length != size) throw new SnapshotException("vCPU " + what + " has " + b.length + " bytes, this KVM expects " + size);
-        MemorySegment s = a.allocate(size);
-        MemorySegment.copy(MemorySegment.ofArray(b), 0, s, 0, size);
-        return s;
     }
 
     public void write(SnapshotWriter w) {

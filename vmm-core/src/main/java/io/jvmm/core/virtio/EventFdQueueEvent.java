@@ -13,8 +13,8 @@ import java.lang.foreign.ValueLayout;
  * an exit to the VMM. The device thread blocks in read(2); signal() adds 1 to the counter.
  */
 final class EventFdQueueEvent implements QueueEvent {
-    /** The constant 1 that signal() writes; read-only, so all threads can share it. */
-    private static final MemorySegment ONE = Arena.global().allocate(ValueLayout.JAVA_LONG);
+    /** The eventfd increment 1 that signal() (and IrqFdLine) write; read-only, so all threads can share it. */
+    static final MemorySegment ONE = Arena.global().allocate(ValueLayout.JAVA_LONG);
     static {
         ONE.set(ValueLayout.JAVA_LONG, 0, 1L);
     }

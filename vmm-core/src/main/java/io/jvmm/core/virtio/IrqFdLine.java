@@ -5,20 +5,12 @@ import io.jvmm.kvm.sys.Errno;
 import io.jvmm.kvm.sys.Libc;
 import io.jvmm.kvm.sys.NativeException;
 import io.jvmm.virtio.InterruptLine;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * An interrupt input raised through KVM_IRQFD: a device thread writes the eventfd and KVM pulses the
  * IOAPIC pin itself, without a system call into the vCPU's path or an ioctl of ours.
  */
 final class IrqFdLine implements InterruptLine, AutoCloseable {
-    private static final MemorySegment ONE = Arena.global().allocate(ValueLayout.JAVA_LONG);
-    static {
-        ONE.set(ValueLayout.JAVA_LONG, 0, 1L);
-    }
-
     private final VmFd vm;
     private final int gsi;
     private final int fd;
@@ -40,7 +32,7 @@ final class IrqFdLine implements InterruptLine, AutoCloseable {
     public void trigger() {
         if (closed) return;
         try {
-            Libc.write(fd, ONE);
+            Libc.write(fd, EventFdQueueEvent.ONE);
         } catch (NativeException e) {
             // EAGAIN: the counter is near overflow, so an interrupt is pending anyway; nothing lost.
             if (e.errno() != Errno.EAGAIN) throw e;
