@@ -1,0 +1,100 @@
+/* Shared declarations of the jvmm guest agent. The wire format is specified in ../../../PROTOCOL.md. */
+#ifndef JVMM_AGENT_H
+#define JVMM_AGENT_H
+
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define AGENT_VERSION "0.1.0"
+#define PROTO_VERSION 1
+#define MAX_PAYLOAD (1u << 20)
+#define MAX_STR 65536u
+#define MAX_STRS 4096u
+#define DATA_CHUNK 65536u
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+enum frame_type {
+    FT_HELLO = 0x01,
+    FT_EXEC = 0x10, FT_STARTED = 0x11, FT_STDOUT = 0x12, FT_STDERR = 0x13, FT_EXIT = 0x14,
+    FT_STDIN = 0x20, FT_SIGNAL = 0x21, FT_RESIZE = 0x22,
+    FT_COPY_IN = 0x30, FT_DATA = 0x31, FT_COPY_OUT = 0x32, FT_STAT = 0x33,
+    FT_POWEROFF = 0x40, FT_PING = 0x41,
+    FT_OK = 0x7e, FT_ERROR = 0x7f,
+};
+
+/* log.c */
+void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* config.c */
+enum transport_kind { T_NONE = 0, T_VSOCK, T_UNIX };
+struct transport { enum transport_kind kind; unsigned cid, port; char *path; };
+struct volume { char *dev, *path; int ro; };
+struct config {
+    struct transport listen, ready;
+    char *hostname;
+    char *root;          /* device path, or the directory of "dir:PATH" */
+    int root_is_dir;
+    char *rootfs;        /* auto|ext4|erofs|squashfs */
+    char *scratch;
+    struct volume *volumes; size_t nvolumes;
+    char *ip, *gateway;
+    char **dns; size_t ndns;
+    char **env; size_t nenv;
+};
+int config_load(const char *path, struct config *c);
+
+/* io.c: fd helpers that survive EINTR and short transfers */
+int write_full(int fd, const void *buf, size_t len);
+int read_full(int fd, void *buf, size_t len);   /* 1 ok, 0 EOF before any byte, -1 error/short */
+int set_nonblock(int fd, int on);
+uint64_t now_ns(int clock);
+
+/* frame.c */
+struct frame { uint8_t type; uint32_t len; uint8_t *payload; };
+enum { FR_OK = 0, FR_EOF = 1, FR_IO = -1, FR_PROTO = -2 };
+int frame_read(int fd, struct frame *f);
+void frame_free(struct frame *f);
+int frame_write(int fd, uint8_t type, const void *payload, uint32_t len);
+int send_error(int fd, uint32_t code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+struct buf { uint8_t *p; size_t len, cap; int oom; };
+void buf_u16(struct buf *b, uint16_t v);
+void buf_u32(struct buf *b, uint32_t v);
+void buf_u64(struct buf *b, uint64_t v);
+void buf_str(struct buf *b, const char *s);
+int buf_send(int fd, uint8_t type, struct buf *b);   /* sends and frees */
+
+struct cursor { const uint8_t *p; size_t len, off; int bad; };
+void cur_init(struct cursor *c, const struct frame *f);
+uint16_t cur_u16(struct cursor *c);
+uint32_t cur_u32(struct cursor *c);
+uint64_t cur_u64(struct cursor *c);
+char *cur_str(struct cursor *c);                  /* malloc'd, NUL-terminated; NULL when bad */
+char **cur_strs(struct cursor *c, size_t *n);     /* NULL-terminated array; NULL when bad */
+int cur_done(struct cursor *c);                   /* 1 when nothing was bad and all bytes consumed */
+void strv_free(char **v);
+
+/* control messages from connection handlers to PID 1 (fixed size, so pipe writes are atomic) */
+enum ctl_kind { CTL_CHILD_START = 1, CTL_CHILD_END = 2, CTL_POWEROFF = 3 };
+struct ctl_msg { uint32_t kind; int32_t pid; uint32_t arg; };
+void ctl_send(int ctl_fd, uint32_t kind, int32_t pid, uint32_t arg);
+
+/* user.c */
+struct user_ids { uid_t uid; gid_t gid; gid_t groups[64]; int ngroups; char home[256]; };
+int user_resolve(const char *spec, struct user_ids *out, char *err, size_t errlen);
+
+/* exec.c, copy.c: each runs in the forked handler process of one connection */
+void handle_exec(int conn, struct frame *first, const struct config *cfg, int ctl_fd);
+void handle_copy_in(int conn, struct frame *first);
+void handle_copy_out(int conn, struct frame *first);
+
+/* mounts.c */
+int mounts_setup(const struct config *c);
+void mounts_teardown(void);
+
+/* net.c */
+int net_setup(const struct config *c);
+
+#endif

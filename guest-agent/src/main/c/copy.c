@@ -1,0 +1,127 @@
+/* COPY_IN / COPY_OUT. Files are written beside their destination and renamed into place, so a
+ * failed or interrupted copy never leaves a half-written file where the program expects one. */
+#include "agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int open_temp(const char *path, char *tmp, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    int dirlen = (int)(slash - path);
+    for (int attempt = 0; attempt < 100; attempt++) {
+        unsigned long rnd = (unsigned long)now_ns(CLOCK_MONOTONIC) ^ ((unsigned long)getpid() << 16) ^ (unsigned long)attempt * 2654435761u;
+        if ((size_t)snprintf(tmp, len, "%.*s/.%s.jvmm-%08lx", dirlen, path, slash + 1, rnd & 0xffffffffUL) >= len) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0 || errno != EEXIST) return fd;
+    }
+    return -1;
+}
+
+void handle_copy_in(int conn, struct frame *first)
+{
+    struct cursor c;
+    cur_init(&c, first);
+    char *path = cur_str(&c);
+    uint32_t mode = cur_u32(&c);
+    if (!cur_done(&c)) {
+        send_error(conn, 71, "malformed COPY_IN frame");
+        free(path);
+        return;
+    }
+    char tmp[4200];
+    int fd = -1, err = 0;
+    const char *slash = strrchr(path, '/');
+    if (path[0] != '/' || !slash[1]) err = EINVAL;
+    else if ((fd = open_temp(path, tmp, sizeof tmp)) < 0) err = errno;
+    if (err) {
+        /* Answer at once; the DATA still in flight is drained below so the host never sees a reset. */
+        send_error(conn, (uint32_t)err, "copy in: %s: %s", path, err == EINVAL ? "not an absolute file path" : strerror(err));
+    }
+    uint64_t total = 0;
+    for (;;) {
+        struct frame f;
+        int r = frame_read(conn, &f);
+        if (r != FR_OK || f.type != FT_DATA) {
+            if (r == FR_PROTO || r == FR_OK) send_error(conn, 71, "copy in: expected DATA");
+            if (r == FR_OK) frame_free(&f);
+            if (fd >= 0) { close(fd); unlink(tmp); }
+            free(path);
+            return;
+        }
+        if (f.len == 0) { frame_free(&f); break; }
+        if (fd >= 0 && write_full(fd, f.payload, f.len) < 0) {
+            err = errno;
+            send_error(conn, (uint32_t)err, "copy in: %s: %s", path, strerror(err));
+            close(fd);
+            unlink(tmp);
+            fd = -1;
+        }
+        total += f.len;
+        frame_free(&f);
+    }
+    if (fd < 0) { free(path); return; }
+    if (fchmod(fd, mode & 07777) < 0 || fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+        err = errno;
+        unlink(tmp);
+        send_error(conn, (uint32_t)err, "copy in: %s: %s", path, strerror(err));
+        free(path);
+        return;
+    }
+    struct buf b = { 0 };
+    buf_u64(&b, total);
+    buf_send(conn, FT_OK, &b);
+    free(path);
+}
+
+void handle_copy_out(int conn, struct frame *first)
+{
+    struct cursor c;
+    cur_init(&c, first);
+    char *path = cur_str(&c);
+    if (!cur_done(&c)) {
+        send_error(conn, 71, "malformed COPY_OUT frame");
+        free(path);
+        return;
+    }
+    int fd = path[0] == '/' ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) : -1;
+    struct stat st;
+    if (path[0] != '/') {
+        send_error(conn, EINVAL, "copy out: %s: not an absolute path", path);
+    } else if (fd < 0 || fstat(fd, &st) < 0) {
+        send_error(conn, (uint32_t)errno, "copy out: %s: %s", path, strerror(errno));
+    } else if (S_ISDIR(st.st_mode)) {
+        send_error(conn, EISDIR, "copy out: %s: is a directory", path);
+    } else if (!S_ISREG(st.st_mode)) {
+        send_error(conn, EINVAL, "copy out: %s: not a regular file", path);
+    } else {
+        set_nonblock(fd, 0);
+        struct buf b = { 0 };
+        buf_u32(&b, (uint32_t)st.st_mode);
+        buf_u64(&b, (uint64_t)st.st_size);
+        if (buf_send(conn, FT_STAT, &b) == 0) {
+            uint8_t *chunk = malloc(DATA_CHUNK);
+            for (;;) {
+                ssize_t n = chunk ? read(fd, chunk, DATA_CHUNK) : -1;
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0) {
+                    send_error(conn, (uint32_t)errno, "copy out: %s: %s", path, strerror(errno));
+                    break;
+                }
+                if (frame_write(conn, FT_DATA, chunk, (uint32_t)n) < 0 || n == 0) break;
+            }
+            free(chunk);
+        }
+    }
+    if (fd >= 0) close(fd);
+    free(path);
+}

@@ -1,0 +1,155 @@
+/* The guest's file system layout: a read-only image under a writable overlay, the kernel file
+ * systems, the volumes, then the switch of / onto the overlay. The same code runs in test mode,
+ * where "/" is the host's root seen through a private mount namespace rather than the initramfs. */
+#include "agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RUN_DIR "/run/jvmm"
+#define LOWER RUN_DIR "/lower"
+#define RW RUN_DIR "/rw"
+#define NEWROOT RUN_DIR "/root"
+
+/* Mount points as seen after the root switch, for unmounting in reverse order at power-off. */
+static char *mounted[64];
+static int nmounted;
+
+static void remember(const char *path)
+{
+    if (nmounted < (int)(sizeof mounted / sizeof *mounted)) mounted[nmounted++] = strdup(path);
+}
+
+static int fail(const char *step, const char *what)
+{
+    log_msg("setup: %s %s: %s (errno %d)", step, what, strerror(errno), errno);
+    return -1;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) { errno = ENAMETOOLONG; return -1; }
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == 0) {
+            char c = *p;
+            *p = 0;
+            if (mkdir(buf, mode) < 0 && errno != EEXIST) return -1;
+            *p = c;
+            if (!c) break;
+        }
+    }
+    return 0;
+}
+
+/* Reads the superblock: the host may hand over any of the supported image formats. */
+static const char *detect_fs(const char *dev)
+{
+    uint8_t sb[2048];
+    int fd = open(dev, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    ssize_t n = pread(fd, sb, sizeof sb, 0);
+    close(fd);
+    if (n < (ssize_t)sizeof sb) { errno = EINVAL; return NULL; }
+    uint32_t sq = (uint32_t)sb[0] | (uint32_t)sb[1] << 8 | (uint32_t)sb[2] << 16 | (uint32_t)sb[3] << 24;
+    uint32_t ero = (uint32_t)sb[1024] | (uint32_t)sb[1025] << 8 | (uint32_t)sb[1026] << 16 | (uint32_t)sb[1027] << 24;
+    uint16_t ext = (uint16_t)(sb[1024 + 56] | sb[1024 + 57] << 8);
+    if (sq == 0x73717368u) return "squashfs";
+    if (ero == 0xE0F5E1E2u) return "erofs";
+    if (ext == 0xEF53u) return "ext4";
+    errno = EINVAL;
+    return NULL;
+}
+
+static int mount_at(const char *root, const char *rel, const char *src, const char *type,
+                    unsigned long flags, const char *opts)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s%s", root, rel);
+    if (mkdir_p(path, 0755) < 0) return fail("mkdir", path);
+    if (mount(src, path, type, flags, opts) < 0) return fail("mount", path);
+    remember(rel);
+    return 0;
+}
+
+int mounts_setup(const struct config *c)
+{
+    /* Without this, a MS_MOVE onto "/" is refused when / is shared (test mode on a systemd host),
+     * and our mounts would propagate back to the host. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return fail("make private", "/");
+    if (!c->root_is_dir) {
+        /* In a VM the initramfs has no device nodes yet, and the image is a block device. */
+        mkdir("/dev", 0755);
+        if (mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755") < 0 && errno != EBUSY)
+            return fail("mount", "/dev (initramfs)");
+    }
+    const char *root = "";
+    if (c->root) {
+        mkdir("/run", 0755);
+        if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) return fail("mount", "/run");
+        if (mkdir_p(LOWER, 0755) < 0 || mkdir_p(RW, 0755) < 0 || mkdir_p(NEWROOT, 0755) < 0)
+            return fail("mkdir", RUN_DIR);
+        if (c->root_is_dir) {
+            if (mount(c->root, LOWER, NULL, MS_BIND | MS_REC, NULL) < 0) return fail("bind", c->root);
+            if (mount(NULL, LOWER, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) return fail("remount read-only", c->root);
+        } else {
+            const char *fs = c->rootfs && strcmp(c->rootfs, "auto") != 0 ? c->rootfs : detect_fs(c->root);
+            if (!fs) return fail("detect file system of", c->root);
+            if (mount(c->root, LOWER, fs, MS_RDONLY, NULL) < 0) return fail("mount root", c->root);
+        }
+        if (c->scratch) {
+            if (mount(c->scratch, RW, "ext4", MS_NOSUID | MS_NODEV, NULL) < 0) return fail("mount scratch", c->scratch);
+        } else if (mount("tmpfs", RW, "tmpfs", 0, "mode=0755") < 0) {
+            return fail("mount", RW);
+        }
+        if (mkdir_p(RW "/upper", 0755) < 0 || mkdir_p(RW "/work", 0755) < 0) return fail("mkdir", RW "/upper");
+        /* A reused scratch drive keeps its upper layer; its work dir must be empty, which overlay
+         * itself ensures on mount. */
+        if (mount("overlay", NEWROOT, "overlay", 0,
+                  "lowerdir=" LOWER ",upperdir=" RW "/upper,workdir=" RW "/work") < 0)
+            return fail("mount overlay", NEWROOT);
+        root = NEWROOT;
+    }
+    if (mount_at(root, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
+        mount_at(root, "/sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        return -1;
+    if (c->root && mount_at(root, "/dev", "devtmpfs", "devtmpfs", MS_NOSUID, "mode=0755") < 0) return -1;
+    if (mount_at(root, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0 ||
+        mount_at(root, "/dev/shm", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0 ||
+        mount_at(root, "/run", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0 ||
+        mount_at(root, "/tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+        return -1;
+    for (size_t i = 0; i < c->nvolumes; i++) {
+        const struct volume *v = &c->volumes[i];
+        const char *fs = detect_fs(v->dev);
+        if (!fs) return fail("detect file system of volume", v->dev);
+        if (mount_at(root, v->path, v->dev, fs, v->ro ? MS_RDONLY : 0, NULL) < 0) return -1;
+    }
+    if (c->root) {
+        /* switch_root: the overlay becomes "/" for us and every process we start. */
+        if (chdir(NEWROOT) < 0) return fail("chdir", NEWROOT);
+        if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) return fail("move overlay onto", "/");
+        if (chroot(".") < 0) return fail("chroot", NEWROOT);
+        if (chdir("/") < 0) return fail("chdir", "/");
+    }
+    return 0;
+}
+
+void mounts_teardown(void)
+{
+    sync();
+    for (int i = nmounted - 1; i >= 0; i--) {
+        if (umount2(mounted[i], 0) < 0 && umount2(mounted[i], MNT_DETACH) < 0)
+            log_msg("poweroff: umount %s: %s", mounted[i], strerror(errno));
+    }
+    /* "/" itself (the overlay) cannot be unmounted from inside; read-only is the next best thing
+     * so the scratch drive is clean when the machine resets. */
+    mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL);
+    sync();
+}

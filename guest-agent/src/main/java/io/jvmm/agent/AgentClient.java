@@ -1,0 +1,170 @@
+package io.jvmm.agent;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The host side of the agent protocol. Every operation uses a connection of its own. */
+public final class AgentClient {
+    /** run() keeps at most this much of each output stream; the rest is discarded. */
+    public static final int CAPTURE_LIMIT = 16 << 20;
+
+    private final AgentConnector connector;
+
+    public AgentClient(AgentConnector connector) {
+        this.connector = java.util.Objects.requireNonNull(connector, "connector");
+    }
+
+    /** A client for an agent listening on a Unix socket (test mode). */
+    public static AgentClient unix(Path socket) {
+        return new AgentClient(() -> UnixAgentChannel.connect(socket));
+    }
+
+    /**
+     * Starts a program. Returns after STARTED, or after ERROR and EXIT when it could not be started
+     * (then {@link ExecSession#pid()} is -1 and waitFor() returns at once with the error set).
+     */
+    public ExecSession start(ExecRequest req, OutputStream stdoutSink, OutputStream stderrSink)
+            throws IOException, InterruptedException {
+        AgentChannel ch = connector.connect();
+        boolean handedOver = false;
+        try {
+            FrameCodec.write(ch.output(), req.toFrame());
+            Frame f = FrameCodec.readExpecting(ch.input(), "EXEC", AgentProtocol.STARTED, AgentProtocol.ERROR);
+            if (f.type() == AgentProtocol.ERROR) {
+                AgentException e = FrameCodec.error(f);
+                Frame exit = FrameCodec.read(ch.input());
+                // Without EXIT it was not about the program (e.g. EPROTO): report the error itself.
+                if (exit == null) throw e;
+                if (exit.type() != AgentProtocol.EXIT) throw new AgentProtocolException("expected EXIT after ERROR, got " + exit);
+                Payload.Reader r = new Payload.Reader(exit);
+                int code = r.i32(), sig = r.i32();
+                r.end();
+                return ExecSession.failed(new ExecResult(code, sig, e.getMessage(), null, null));
+            }
+            Payload.Reader r = new Payload.Reader(f);
+            int pid = r.u32();
+            r.end();
+            ExecSession s = ExecSession.started(ch, pid, req.stdin(), stdoutSink, stderrSink);
+            handedOver = true;
+            return s;
+        } finally {
+            if (!handedOver) ch.close();
+        }
+    }
+
+    public ExecResult run(String... argv) throws IOException, InterruptedException {
+        return run(ExecRequest.of(argv), null);
+    }
+
+    /** Runs to completion, feeding {@code stdin} (null: none) and capturing up to 16 MiB of each output. */
+    public ExecResult run(ExecRequest req, byte[] stdin) throws IOException, InterruptedException {
+        CappedBuffer out = new CappedBuffer(), err = new CappedBuffer();
+        try (ExecSession s = start(req.withStdin(stdin != null), out, err)) {
+            if (stdin != null && s.pid() >= 0) {
+                try (OutputStream in = s.stdin()) {
+                    in.write(stdin);
+                } catch (IOException e) {
+                    // The program may exit without reading all of its input; waitFor tells what happened.
+                }
+            }
+            return s.waitFor().withOutput(out.toByteArray(), err.toByteArray());
+        }
+    }
+
+    /** Writes {@code data} to {@code guestPath} (atomically: temp file + rename); returns the bytes written. */
+    public long copyIn(InputStream data, String guestPath, int mode) throws IOException, InterruptedException {
+        checkPath(guestPath);
+        try (AgentChannel ch = connector.connect()) {
+            OutputStream out = ch.output();
+            try {
+                FrameCodec.write(out, new Payload.Writer().str(guestPath).u32(mode & 07777).frame(AgentProtocol.COPY_IN));
+                byte[] buf = new byte[AgentProtocol.DATA_CHUNK];
+                for (int n; (n = data.readNBytes(buf, 0, buf.length)) > 0; ) FrameCodec.write(out, AgentProtocol.DATA, buf, 0, n);
+                FrameCodec.write(out, AgentProtocol.DATA, new byte[0]);
+            } catch (IOException e) {
+                // The agent may have answered (and closed) already; its ERROR says more than EPIPE.
+                Frame f = tryRead(ch);
+                if (f != null && f.type() == AgentProtocol.ERROR) throw FrameCodec.error(f);
+                throw e;
+            }
+            Frame f = FrameCodec.readExpecting(ch.input(), "COPY_IN", AgentProtocol.OK, AgentProtocol.ERROR);
+            if (f.type() == AgentProtocol.ERROR) throw FrameCodec.error(f);
+            Payload.Reader r = new Payload.Reader(f);
+            long n = r.u64();
+            r.end();
+            return n;
+        }
+    }
+
+    private static Frame tryRead(AgentChannel ch) {
+        try {
+            return FrameCodec.read(ch.input());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Copies the regular file {@code guestPath} to {@code out}; returns the number of bytes. */
+    public long copyOut(String guestPath, OutputStream out) throws IOException, InterruptedException {
+        checkPath(guestPath);
+        try (AgentChannel ch = connector.connect()) {
+            FrameCodec.write(ch.output(), new Payload.Writer().str(guestPath).frame(AgentProtocol.COPY_OUT));
+            Frame f = FrameCodec.readExpecting(ch.input(), "COPY_OUT", AgentProtocol.STAT, AgentProtocol.ERROR);
+            if (f.type() == AgentProtocol.ERROR) throw FrameCodec.error(f);
+            Payload.Reader r = new Payload.Reader(f);
+            r.u32L();
+            r.u64();
+            r.end();
+            long total = 0;
+            for (;;) {
+                f = FrameCodec.readExpecting(ch.input(), "COPY_OUT", AgentProtocol.DATA, AgentProtocol.ERROR);
+                if (f.type() == AgentProtocol.ERROR) throw FrameCodec.error(f);
+                if (f.payload().length == 0) return total;
+                out.write(f.payload());
+                total += f.payload().length;
+            }
+        }
+    }
+
+    /** Asks the agent to stop everything and end the VM (or namespace); returns once it acknowledged. */
+    public void poweroff(Duration grace) throws IOException, InterruptedException {
+        long ms = Math.clamp(grace.toMillis(), 0L, 0xffffffffL);
+        simple(new Payload.Writer().u32(ms).frame(AgentProtocol.POWEROFF), "POWEROFF");
+    }
+
+    public void ping() throws IOException, InterruptedException {
+        simple(new Frame(AgentProtocol.PING, new byte[0]), "PING");
+    }
+
+    private void simple(Frame request, String what) throws IOException, InterruptedException {
+        try (AgentChannel ch = connector.connect()) {
+            FrameCodec.write(ch.output(), request);
+            Frame f = FrameCodec.readExpecting(ch.input(), what, AgentProtocol.OK, AgentProtocol.ERROR);
+            if (f.type() == AgentProtocol.ERROR) throw FrameCodec.error(f);
+            if (f.payload().length != 0) throw new AgentProtocolException("OK to " + what + " must be empty");
+        } catch (EOFException e) {
+            throw new EOFException("agent closed the connection before answering " + what);
+        }
+    }
+
+    private static void checkPath(String p) {
+        if (!p.startsWith("/")) throw new IllegalArgumentException("guest path must be absolute: " + p);
+        if (p.indexOf('\0') >= 0) throw new IllegalArgumentException("guest path contains a NUL character");
+    }
+
+    /** Keeps the first {@link #CAPTURE_LIMIT} bytes. */
+    private static final class CappedBuffer extends ByteArrayOutputStream {
+        @Override public synchronized void write(byte[] b, int off, int len) {
+            super.write(b, off, Math.max(0, Math.min(len, CAPTURE_LIMIT - count)));
+        }
+
+        @Override public synchronized void write(int b) {
+            if (count < CAPTURE_LIMIT) super.write(b);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.jvmm.agent;
+
+import java.util.List;
+
+/**
+ * What to run in the guest. {@code user} is "" (root), a name from the image's /etc/passwd, "uid"
+ * or "uid:gid"; {@code cwd} is "" (/) or absolute; {@code rows}/{@code cols} 0 keep the default.
+ */
+public record ExecRequest(List<String> argv, List<String> env, String cwd, String user, boolean tty, boolean stdin,
+                          boolean workload, int rows, int cols) {
+    public ExecRequest {
+        argv = List.copyOf(argv);
+        env = List.copyOf(env);
+        cwd = cwd == null ? "" : cwd;
+        user = user == null ? "" : user;
+        if (argv.isEmpty()) throw new IllegalArgumentException("argv must have at least one element");
+        if (argv.getFirst().isEmpty()) throw new IllegalArgumentException("argv[0] must not be empty");
+        if (argv.size() > AgentProtocol.MAX_STRINGS || env.size() > AgentProtocol.MAX_STRINGS)
+            throw new IllegalArgumentException("at most " + AgentProtocol.MAX_STRINGS + " argv and env entries");
+        for (String a : argv) noNul("argv entry", a);
+        for (String e : env) {
+            noNul("env entry", e);
+            if (e.indexOf('=') <= 0) throw new IllegalArgumentException("env entry must be KEY=VALUE: " + e);
+        }
+        noNul("cwd", cwd);
+        noNul("user", user);
+        if (!cwd.isEmpty() && !cwd.startsWith("/")) throw new IllegalArgumentException("cwd must be absolute: " + cwd);
+        if (rows < 0 || rows > 0xffff || cols < 0 || cols > 0xffff)
+            throw new IllegalArgumentException("terminal size out of range: " + rows + "x" + cols);
+    }
+
+    private static void noNul(String what, String s) {
+        if (s.indexOf('\0') >= 0) throw new IllegalArgumentException(what + " contains a NUL character");
+    }
+
+    public static ExecRequest of(String... argv) {
+        return new ExecRequest(List.of(argv), List.of(), "", "", false, false, false, 0, 0);
+    }
+
+    public ExecRequest withEnv(List<String> env) {
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols);
+    }
+
+    public ExecRequest withCwd(String cwd) {
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols);
+    }
+
+    public ExecRequest withUser(String user) {
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols);
+    }
+
+    public ExecRequest withTty(boolean tty) {
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols);
+    }
+
+    public ExecRequest withStdin(boolean stdin) {
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols);
+    }
+
+    public ExecRequest withWorkload(boolean workload) {
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols);
+    }
+
+    public ExecRequest withSize(int rows, int cols) {
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols);
+    }
+
+    int flags() {
+        return (tty ? AgentProtocol.EXEC_TTY : 0) | (stdin ? AgentProtocol.EXEC_STDIN : 0)
+                | (workload ? AgentProtocol.EXEC_WORKLOAD : 0);
+    }
+
+    /** The EXEC frame for this request. */
+    public Frame toFrame() {
+        return new Payload.Writer().u32(flags()).u16(rows).u16(cols).str(user).str(cwd).strs(argv).strs(env)
+                .frame(AgentProtocol.EXEC);
+    }
+}
