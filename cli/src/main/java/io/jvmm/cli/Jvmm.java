@@ -41,10 +41,13 @@ public final class Jvmm implements Callable<Integer> {
         PrintStream out = console instanceof PrintStream ps ? ps : new PrintStream(console, true);
         CommandLine cl = new CommandLine(new Jvmm(err))
                 .addSubcommand(new CommandLine(new BootCommand(out, input, err)))
+                .addSubcommand(new CommandLine(new PsCommand(out, err)))
+                .addSubcommand(new CommandLine(new RmCommand(out, err)))
+                .addSubcommand(VolumeCommand.commandLine(out, input, err))
                 .setOut(new java.io.PrintWriter(out, true))
                 .setErr(new java.io.PrintWriter(err, true))
                 .setParameterExceptionHandler((e, a) -> {
-                    String hint = e.getCommandLine().getCommandName().equals("jvmm") ? "jvmm --help" : "jvmm boot --help";
+                    String hint = e.getCommandLine().getCommandSpec().qualifiedName() + " --help";
                     String suggestion = "";
                     if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
                         suggestion = " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";
@@ -56,6 +59,10 @@ public final class Jvmm implements Callable<Integer> {
                     if (e instanceof CliException ce) {
                         err.println("jvmm: " + ce.getMessage());
                         return ce.status();
+                    }
+                    if (e instanceof io.jvmm.cli.state.StateException se) {
+                        err.println("jvmm: " + se.getMessage());
+                        return se.status();
                     }
                     if (e instanceof HacFileException he) {
                         err.println("jvmm: " + he.getMessage());

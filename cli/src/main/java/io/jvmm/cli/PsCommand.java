@@ -1,0 +1,198 @@
+package io.jvmm.cli;
+
+import io.jvmm.cli.state.StateDirs;
+import io.jvmm.cli.state.StateException;
+import io.jvmm.cli.state.StateJson;
+import io.jvmm.cli.state.VmRecord;
+import io.jvmm.cli.state.VmStore;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jvmm ps}: the VMs, as a table like docker's, their ids, or JSON lines. */
+@Command(name = "ps", sortOptions = false, usageHelpAutoWidth = true,
+        description = {"List VMs: the running ones, or all of them with -a.",
+                "State lives under $JVMM_HOME (see cli/README.md, \"State and lifecycle\")."})
+final class PsCommand implements Callable<Integer> {
+    @Option(names = {"-a", "--all"}, description = "Show all VMs, not only running ones.")
+    boolean all;
+    @Option(names = {"-q", "--quiet"}, description = "Print only VM ids.")
+    boolean quiet;
+    @Option(names = "--format", paramLabel = "table|json", description = "table (default) or json: one JSON object per line.")
+    String format = "table";
+    @Option(names = "--no-trunc", description = "Do not truncate ids and commands.")
+    boolean noTrunc;
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    PsCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() {
+        if (!format.equals("table") && !format.equals("json")) {
+            throw CliException.usage("--format: expected table or json, got \"" + format + "\"");
+        }
+        try {
+            VmStore store = new VmStore(StateDirs.fromEnvironment());
+            Instant now = Instant.now();
+            List<VmRecord> shown = new ArrayList<>();
+            for (VmRecord r : store.list()) {
+                VmRecord fresh = store.refresh(r);
+                if (all || VmStore.effectiveStatus(fresh) == VmRecord.Status.RUNNING) shown.add(fresh);
+            }
+            if (quiet) {
+                for (VmRecord r : shown) out.println(noTrunc ? r.id() : r.shortId());
+            } else if (format.equals("json")) {
+                for (VmRecord r : shown) out.println(StateJson.mapper().writeValueAsString(json(r, now)));
+            } else {
+                table(shown, now);
+            }
+            out.flush();
+            return 0;
+        } catch (StateException e) {
+            throw cli(e);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw CliException.runtime("cannot write JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private void table(List<VmRecord> rows, Instant now) {
+        List<String[]> cells = new ArrayList<>();
+        cells.add(new String[] {"VM ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"});
+        for (VmRecord r : rows) {
+            cells.add(new String[] {
+                noTrunc ? r.id() : r.shortId(),
+                r.image() == null ? "" : fileName(r.image()),
+                "\"" + (noTrunc ? commandLine(r.command()) : truncate(commandLine(r.command()), 20)) + "\"",
+                ago(r.created(), now),
+                status(r, now, noTrunc),
+                ports(r),
+                r.name(),
+            });
+        }
+        int[] width = new int[7];
+        for (String[] row : cells) for (int i = 0; i < 7; i++) width[i] = Math.max(width[i], row[i].length());
+        for (String[] row : cells) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < 7; i++) {
+                line.append(row[i]);
+                if (i < 6) line.append(" ".repeat(width[i] - row[i].length() + 3));
+            }
+            out.println(line.toString().stripTrailing());
+        }
+    }
+
+    private Map<String, Object> json(VmRecord r, Instant now) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ID", noTrunc ? r.id() : r.shortId());
+        m.put("Names", r.name());
+        m.put("Image", r.image());
+        m.put("Command", "\"" + commandLine(r.command()) + "\"");
+        m.put("CreatedAt", r.created() == null ? null : r.created().toString());
+        m.put("RunningFor", ago(r.created(), now));
+        m.put("State", VmStore.effectiveStatus(r).name().toLowerCase(Locale.ROOT));
+        m.put("Status", status(r, now, true));
+        m.put("ExitCode", r.state().exitCode());
+        m.put("Error", r.state().error());
+        m.put("Pid", r.state().pid());
+        m.put("Ports", ports(r));
+        m.put("Mounts", r.volumes().stream().map(v -> v.named() ? v.source() : fileName(v.source())).collect(Collectors.joining(",")));
+        m.put("FullID", r.id());
+        return m;
+    }
+
+    /** "Up 3 seconds", "Exited (0) 2 minutes ago", "Exited (the VM process died)", "Created". */
+    static String status(VmRecord r, Instant now, boolean full) {
+        VmRecord.State s = r.state();
+        return switch (VmStore.effectiveStatus(r)) {
+            case CREATED -> "Created";
+            case RUNNING -> "Up " + HumanDuration.of(between(s.startedAt() != null ? s.startedAt() : r.created(), now));
+            case EXITED -> {
+                String why;
+                if (s.exitCode() != null) why = "(" + s.exitCode() + ")";
+                else if (s.error() != null) why = "(" + (full ? s.error() : truncate(s.error(), 40)) + ")";
+                else why = "";
+                boolean died = s.exitCode() == null && VmStore.DIED.equals(s.error());
+                String when = s.finishedAt() == null || died ? "" : " " + ago(s.finishedAt(), now);
+                yield ("Exited " + why).strip() + when;
+            }
+        };
+    }
+
+    static String ago(Instant t, Instant now) {
+        return t == null ? "" : HumanDuration.of(between(t, now)) + " ago";
+    }
+
+    private static Duration between(Instant from, Instant to) {
+        Duration d = Duration.between(from, to);
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    static String ports(VmRecord r) {
+        return r.ports().stream().map(p -> {
+            boolean udp = p.endsWith("/udp");
+            String hg = udp ? p.substring(0, p.length() - 4) : p;
+            int colon = hg.indexOf(':');
+            if (colon < 0) return p;
+            return "0.0.0.0:" + hg.substring(0, colon) + "->" + hg.substring(colon + 1) + (udp ? "/udp" : "/tcp");
+        }).collect(Collectors.joining(", "));
+    }
+
+    /** argv as a shell would read it back: words with spaces or quotes in single quotes. */
+    static String commandLine(List<String> argv) {
+        return argv.stream().map(a -> a.isEmpty() || !a.matches("[A-Za-z0-9_@%+=:,./-]+")
+                ? "'" + a.replace("'", "'\\''") + "'" : a).collect(Collectors.joining(" "));
+    }
+
+    static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "…";
+    }
+
+    private static String fileName(String path) {
+        Path f = Path.of(path).getFileName();
+        return f == null ? path : f.toString();
+    }
+
+    /** The one-line error for a state error, with its status. */
+    static CliException cli(StateException e) {
+        return new CliException(e.status(), e.getMessage());
+    }
+
+    /** Docker's HumanDuration: "Less than a second", "About a minute", "3 hours", "2 weeks". */
+    static final class HumanDuration {
+        private HumanDuration() {}
+
+        static String of(Duration d) {
+            long seconds = d.toSeconds();
+            if (seconds < 1) return "Less than a second";
+            if (seconds == 1) return "1 second";
+            if (seconds < 60) return seconds + " seconds";
+            long minutes = d.toMinutes();
+            if (minutes == 1) return "About a minute";
+            if (minutes < 60) return minutes + " minutes";
+            long hours = Math.round(d.toSeconds() / 3600.0);
+            if (hours == 1) return "About an hour";
+            if (hours < 48) return hours + " hours";
+            if (hours < 24 * 7 * 2) return hours / 24 + " days";
+            if (hours < 24 * 30 * 2) return hours / 24 / 7 + " weeks";
+            if (hours < 24 * 365 * 2) return hours / 24 / 30 + " months";
+            return hours / 24 / 365 + " years";
+        }
+    }
+}

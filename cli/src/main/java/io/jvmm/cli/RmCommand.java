@@ -1,0 +1,87 @@
+package io.jvmm.cli;
+
+import io.jvmm.cli.state.ProcessInfo;
+import io.jvmm.cli.state.StateDirs;
+import io.jvmm.cli.state.StateException;
+import io.jvmm.cli.state.VmRecord;
+import io.jvmm.cli.state.VmStore;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code jvmm rm [-f] VM...}: deletes VMs (record, logs, sockets). A running VM is refused unless
+ * {@code -f}, which SIGKILLs its VM process and whatever that process started, waits for them, then
+ * deletes. Prints each VM as given, like docker; an error for one VM does not stop the others.
+ */
+@Command(name = "rm", sortOptions = false, usageHelpAutoWidth = true,
+        description = "Remove VMs: their record, logs and sockets. A running VM needs -f (killed first).")
+final class RmCommand implements Callable<Integer> {
+    /** How long to wait for a killed process to disappear. */
+    static final Duration KILL_WAIT = Duration.ofSeconds(10);
+    /** How long an exited VM's process may still take to finish on its own before it is killed. */
+    static final Duration EXIT_GRACE = Duration.ofSeconds(2);
+
+    @Option(names = {"-f", "--force"}, description = "Kill a running VM (SIGKILL) before removing it.")
+    boolean force;
+    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names, ids or unique id prefixes.")
+    List<String> refs;
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    RmCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() {
+        VmStore store;
+        try {
+            store = new VmStore(StateDirs.fromEnvironment());
+        } catch (StateException e) {
+            throw PsCommand.cli(e);
+        }
+        int status = 0;
+        for (String ref : refs) {
+            try {
+                removeOne(store, ref);
+                out.println(ref);
+            } catch (StateException e) {
+                err.println("jvmm: " + e.getMessage());
+                status = e.status();
+            }
+        }
+        out.flush();
+        return status;
+    }
+
+    private void removeOne(VmStore store, String ref) {
+        store.withLock(() -> {
+            VmRecord r = store.resolve(ref);
+            VmRecord.State s = r.state();
+            ProcessInfo.Id vmProcess = new ProcessInfo.Id(s.pid(), s.pidStartTime());
+            if (VmStore.processAlive(r)) {
+                boolean exiting = s.status() == VmRecord.Status.EXITED;
+                if (!exiting && !force) {
+                    throw StateException.runtime("VM " + r.name() + " is running; stop it first or use 'jvmm rm -f'");
+                }
+                // An exited VM's process may be finishing its logs: let it, briefly.
+                if (exiting) ProcessInfo.waitForExit(vmProcess, EXIT_GRACE);
+                if (!ProcessInfo.killTree(vmProcess, KILL_WAIT)) {
+                    throw StateException.runtime("cannot kill the VM process of " + r.name() + " (pid " + s.pid()
+                            + "); nothing was removed");
+                }
+            }
+            store.remove(r.id());
+            return null;
+        });
+    }
+}

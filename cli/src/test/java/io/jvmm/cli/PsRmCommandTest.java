@@ -1,0 +1,203 @@
+package io.jvmm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvmm.cli.state.ProcessInfo;
+import io.jvmm.cli.state.StateDirs;
+import io.jvmm.cli.state.StateJson;
+import io.jvmm.cli.state.VmRecord;
+import io.jvmm.cli.state.VmStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jvmm ps} and {@code jvmm rm} through {@link Jvmm#run}, with -Djvmm.state.home pointing at a temp dir. */
+class PsRmCommandTest {
+    @TempDir Path home;
+    StateDirs dirs;
+    VmStore store;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    final List<Process> children = new ArrayList<>();
+
+    @BeforeEach void setUp() {
+        System.setProperty(StateDirs.HOME_PROPERTY, home.toString());
+        dirs = StateDirs.fromEnvironment();
+        store = new VmStore(dirs);
+    }
+
+    @AfterEach void tearDown() {
+        System.clearProperty(StateDirs.HOME_PROPERTY);
+        for (Process p : children) p.destroyForcibly();
+    }
+
+    private int run(String... args) {
+        out.reset();
+        errBytes.reset();
+        return Jvmm.run(args, out, new ByteArrayInputStream(new byte[0]), new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+    }
+
+    private String out() { return out.toString(StandardCharsets.UTF_8); }
+
+    private String err() { return errBytes.toString(StandardCharsets.UTF_8); }
+
+    private VmRecord create(String name, List<String> cmd) {
+        return store.create(VmRecord.draft("/images/alpine.ext4", cmd).withName(name)
+                .withCreated(Instant.now().minusSeconds(300)).withPorts(List.of("8080:80", "53:53/udp")));
+    }
+
+    private VmRecord running(String name) throws Exception {
+        Process p = new ProcessBuilder("sleep", "30").start();
+        children.add(p);
+        VmRecord r = create(name, List.of("nginx", "-g", "daemon off;"));
+        return store.update(r.id(), x -> x.withState(VmRecord.State.running(p.pid(),
+                ProcessInfo.startTime(p.pid()).orElseThrow(), Instant.now().minusSeconds(3))));
+    }
+
+    private VmRecord exited(String name, int code) {
+        VmRecord r = create(name, List.of("true"));
+        return store.update(r.id(), x -> x.withState(VmRecord.State.running(1, 1, Instant.now().minusSeconds(200))
+                .exited(Instant.now().minusSeconds(120), code, null)));
+    }
+
+    @Test void psShowsRunningOnlyUnlessAll() throws Exception {
+        VmRecord web = running("web");
+        VmRecord done = exited("done", 0);
+        assertEquals(0, run("ps"));
+        List<String> lines = out().lines().toList();
+        assertEquals(2, lines.size(), out());
+        assertTrue(lines.get(0).matches("VM ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES"), lines.get(0));
+        String row = lines.get(1);
+        assertTrue(row.startsWith(web.shortId() + "   alpine.ext4   \"nginx -g 'daemon off…\"   5 minutes ago   Up 3 seconds"), row);
+        assertTrue(row.contains("0.0.0.0:8080->80/tcp, 0.0.0.0:53->53/udp"), row);
+        assertTrue(row.endsWith("web"), row);
+
+        assertEquals(0, run("ps", "-a"));
+        assertEquals(3, out().lines().count(), out());
+        assertTrue(out().contains("Exited (0) 2 minutes ago"), out());
+        assertTrue(out().contains(done.shortId()), out());
+
+        assertEquals(0, run("ps", "-aq"));
+        assertEquals(List.of(web.shortId(), done.shortId()).stream().sorted().toList(), out().lines().sorted().toList());
+    }
+
+    @Test void psJsonIsOneObjectPerLine() throws Exception {
+        VmRecord web = running("web");
+        exited("done", 3);
+        assertEquals(0, run("ps", "-a", "--format", "json"));
+        List<String> lines = out().lines().toList();
+        assertEquals(2, lines.size(), out());
+        for (String l : lines) {
+            JsonNode n = StateJson.mapper().readTree(l);
+            assertTrue(n.get("ID").asText().length() == 12);
+            if (n.get("Names").asText().equals("web")) {
+                assertEquals("running", n.get("State").asText());
+                assertEquals(web.id(), n.get("FullID").asText());
+            } else {
+                assertEquals("exited", n.get("State").asText());
+                assertEquals(3, n.get("ExitCode").asInt());
+            }
+        }
+    }
+
+    @Test void deadVmShowsExitedNeverRunning() throws Exception {
+        VmRecord web = running("web");
+        Process p = children.getFirst();
+        new ProcessBuilder("kill", "-9", Long.toString(p.pid())).start().waitFor();
+        p.waitFor();
+        assertEquals(0, run("ps"));
+        assertEquals(1, out().lines().count(), "only the header: " + out());
+        assertEquals(0, run("ps", "-a"));
+        assertTrue(out().contains("Exited (the VM process died)"), out());
+        assertEquals(VmStore.DIED, store.get(web.id()).state().error(), "recorded lazily");
+    }
+
+    @Test void badFormatIsAUsageError() {
+        assertEquals(2, run("ps", "--format", "yaml"));
+        assertEquals("jvmm: --format: expected table or json, got \"yaml\"\n", err());
+    }
+
+    @Test void rmRefusesARunningVmWithoutForce() throws Exception {
+        VmRecord web = running("web");
+        assertEquals(1, run("rm", "web"));
+        assertEquals("jvmm: VM web is running; stop it first or use 'jvmm rm -f'\n", err());
+        assertTrue(Files.exists(dirs.vmDataDir(web.id())));
+        assertTrue(children.getFirst().isAlive());
+    }
+
+    @Test void rmForceKillsAndDeletesEverything() throws Exception {
+        VmRecord web = running("web");
+        Files.writeString(dirs.workloadLog(web.id()), "hello\n");
+        Files.writeString(dirs.controlSocket(web.id()), "");
+        Process p = children.getFirst();
+        assertEquals(0, run("rm", "-f", web.shortId()));
+        assertEquals(web.shortId() + "\n", out());
+        assertEquals("", err());
+        assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS));
+        assertFalse(Files.exists(dirs.vmDataDir(web.id())));
+        assertFalse(Files.exists(dirs.vmRunDir(web.id())));
+        assertEquals(List.of(), store.list());
+    }
+
+    @Test void rmForceKillsTheVmProcessChildren() throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", "sleep 30 & wait").start();
+        children.add(p);
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (ProcessInfo.children(p.pid()).isEmpty() && System.nanoTime() < deadline) Thread.sleep(10);
+        List<ProcessInfo.Id> kids = ProcessInfo.children(p.pid());
+        assertEquals(1, kids.size());
+        VmRecord r = create("web", List.of());
+        store.update(r.id(), x -> x.withState(VmRecord.State.running(p.pid(), ProcessInfo.startTime(p.pid()).orElseThrow(), Instant.now())));
+        assertEquals(0, run("rm", "-f", "web"));
+        assertFalse(ProcessInfo.isAlive(kids.getFirst()), "the VM process's child died with it");
+    }
+
+    @Test void rmRemovesStoppedVmsAndReportsUnknownOnes() throws Exception {
+        exited("a", 0);
+        exited("b", 1);
+        assertEquals(1, run("rm", "a", "nope", "b"));
+        assertEquals("a\nb\n", out());
+        assertEquals("jvmm: no such VM: nope\n", err());
+        assertEquals(List.of(), store.list());
+    }
+
+    @Test void rmAmbiguousPrefix() {
+        store.create(VmRecord.draft("/i", List.of()).withId("ab1" + "0".repeat(61)).withName("x"));
+        store.create(VmRecord.draft("/i", List.of()).withId("ab2" + "0".repeat(61)).withName("y"));
+        assertEquals(1, run("rm", "ab"));
+        assertEquals("jvmm: ambiguous VM id prefix \"ab\": matches ab1000000000, ab2000000000\n", err());
+    }
+
+    @Test void rmNeedsAnArgument() {
+        assertEquals(2, run("rm"));
+        assertTrue(err().startsWith("jvmm: Missing required parameter"), err());
+        assertEquals(1, err().lines().count());
+    }
+
+    @Test void humanDurations() {
+        assertEquals("Less than a second", PsCommand.HumanDuration.of(Duration.ofMillis(300)));
+        assertEquals("1 second", PsCommand.HumanDuration.of(Duration.ofSeconds(1)));
+        assertEquals("59 seconds", PsCommand.HumanDuration.of(Duration.ofSeconds(59)));
+        assertEquals("About a minute", PsCommand.HumanDuration.of(Duration.ofSeconds(90)));
+        assertEquals("5 minutes", PsCommand.HumanDuration.of(Duration.ofMinutes(5)));
+        assertEquals("About an hour", PsCommand.HumanDuration.of(Duration.ofMinutes(70)));
+        assertEquals("3 hours", PsCommand.HumanDuration.of(Duration.ofHours(3)));
+        assertEquals("3 days", PsCommand.HumanDuration.of(Duration.ofDays(3)));
+        assertEquals("3 weeks", PsCommand.HumanDuration.of(Duration.ofDays(21)));
+        assertEquals("2 years", PsCommand.HumanDuration.of(Duration.ofDays(800)));
+    }
+}
