@@ -11,17 +11,34 @@ import java.util.Objects;
  * @param tap      the TAP device to attach (created if missing), or null for passt
  * @param mac      the guest's MAC, or null for a random locally administered one
  * @param forwards host ports forwarded to the guest (passt only)
+ * @param ipv4     the guest's IPv4 setup that passt is told to use (its DHCP answers and NAT), or
+ *                 null for passt's default (the host's own address and gateway); passt only
  */
-public record NetConfig(String tap, MacAddress mac, List<PortForward> forwards) {
+public record NetConfig(String tap, MacAddress mac, List<PortForward> forwards, Ipv4 ipv4) {
+    /** A guest address with its prefix length, the gateway and the DNS address passt forwards to the host's resolver. */
+    public record Ipv4(String address, int prefix, String gateway, String dns) {
+        public Ipv4 {
+            Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(gateway, "gateway");
+            Objects.requireNonNull(dns, "dns");
+            if (prefix < 1 || prefix > 30) throw new IllegalArgumentException("IPv4 prefix must be 1..30, got " + prefix);
+        }
+    }
+
     public NetConfig {
         forwards = List.copyOf(Objects.requireNonNullElse(forwards, List.of()));
+        if (ipv4 != null && tap != null) throw new IllegalArgumentException("an IPv4 setup applies to passt only, not to TAP " + tap);
     }
+
+    public NetConfig(String tap, MacAddress mac, List<PortForward> forwards) { this(tap, mac, forwards, null); }
+
+    public NetConfig withIpv4(Ipv4 v) { return new NetConfig(tap, mac, forwards, v); }
 
     public static NetConfig passt(List<PortForward> forwards) { return new NetConfig(null, null, forwards); }
 
     public static NetConfig tap(String name) { return new NetConfig(name, null, List.of()); }
 
-    public NetConfig withMac(MacAddress m) { return new NetConfig(tap, m, forwards); }
+    public NetConfig withMac(MacAddress m) { return new NetConfig(tap, m, forwards, ipv4); }
 
     public boolean isTap() { return tap != null; }
 }

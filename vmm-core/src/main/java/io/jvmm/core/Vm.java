@@ -173,7 +173,7 @@ public final class Vm implements AutoCloseable {
         if (config.rng()) devices.attach(new RngDevice(openEntropy()));
         if (config.net() != null) {
             NetConfig n = config.net();
-            NetBackend backend = n.isTap() ? TapBackend.open("network.interface", n.tap()) : PasstBackend.start("network", n.forwards());
+            NetBackend backend = n.isTap() ? TapBackend.open("network.interface", n.tap()) : PasstBackend.start("network", n.forwards(), n.ipv4());
             net = new NetDevice("eth0", n.mac() != null ? n.mac() : MacAddress.random(), backend);
             devices.attach(net);
         }

@@ -47,7 +47,13 @@ public final class PasstBackend implements NetBackend {
     }
 
     /** Starts passt with {@code forwards}; errors name {@code key} (the setting) and passt's own message. */
-    public static PasstBackend start(String key, List<PortForward> forwards) {
+    public static PasstBackend start(String key, List<PortForward> forwards) { return start(key, forwards, null); }
+
+    /**
+     * Starts passt with {@code forwards} and, when {@code ipv4} is given, that guest address, gateway
+     * and DNS forwarder instead of passt's default copy of the host's; errors name {@code key}.
+     */
+    public static PasstBackend start(String key, List<PortForward> forwards, io.jvmm.core.NetConfig.Ipv4 ipv4) {
         Path passt = findPasst();
         if (passt == null) throw new ConfigException(key, "passt is not installed (Debian: apt-get install passt)");
         Path dir;
@@ -61,6 +67,10 @@ public final class PasstBackend implements NetBackend {
         Path sock = dir.resolve("passt.sock");
         List<String> cmd = new ArrayList<>(List.of(passt.toString(), "-f", "-1", "-q", "-s", sock.toString()));
         for (PortForward f : forwards) cmd.addAll(List.of(f.passtArgs()));
+        if (ipv4 != null) {
+            cmd.addAll(List.of("-a", ipv4.address(), "-n", Integer.toString(ipv4.prefix()), "-g", ipv4.gateway(),
+                    "--dns-forward", ipv4.dns(), "-D", ipv4.dns()));
+        }
         Process p;
         try {
             p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("passt.log").toFile()).start();

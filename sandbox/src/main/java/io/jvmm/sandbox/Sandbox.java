@@ -1,0 +1,237 @@
+package io.jvmm.sandbox;
+
+import io.jvmm.agent.AgentChannel;
+import io.jvmm.agent.AgentClient;
+import io.jvmm.agent.AgentConfig;
+import io.jvmm.agent.AgentProtocol;
+import io.jvmm.agent.ExecResult;
+import io.jvmm.agent.Hello;
+import io.jvmm.core.ConfigException;
+import io.jvmm.core.DriveConfig;
+import io.jvmm.core.NetConfig;
+import io.jvmm.core.Vm;
+import io.jvmm.core.VmConfig;
+import io.jvmm.core.VmExit;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A Linux microVM with the jvmm agent as init: the root image read-only under an overlay, volumes,
+ * and an {@link AgentClient} to run programs and copy files. Start one with {@link #start}, or
+ * {@link #restore} one from a {@link #snapshot} to skip the boot.
+ *
+ * <pre>{@code
+ * try (Sandbox s = Sandbox.start(SandboxConfig.builder().kernel(vmlinux).rootfs(image).build())) {
+ *     ExecResult r = s.agent().run("uname", "-a");
+ * }
+ * }</pre>
+ */
+public final class Sandbox implements AutoCloseable {
+    /** The host's vsock CID is 2; the guest gets the first free one. */
+    static final int GUEST_CID = 3;
+    private static final int CONNECT_TIMEOUT_S = 10;
+
+    private final SandboxConfig config;
+    private final Vm vm;
+    private final AgentReadiness readiness;
+    private final ConsoleTail console;
+    private final Path workDir;
+    private final Hello hello;
+    private final AgentClient agent;
+
+    private Sandbox(SandboxConfig config, Vm vm, AgentReadiness readiness, ConsoleTail console, Path workDir, Hello hello) {
+        this.config = config;
+        this.vm = vm;
+        this.readiness = readiness;
+        this.console = console;
+        this.workDir = workDir;
+        this.hello = hello;
+        this.agent = new AgentClient(this::connectAgent);
+    }
+
+    /** A new connection to the agent (one per exec, copy or poweroff; see guest-agent/PROTOCOL.md). */
+    public AgentChannel connectAgent() throws IOException, InterruptedException {
+        return new VsockAgentChannel(vm.vsock().connect(AgentProtocol.DEFAULT_PORT, Duration.ofSeconds(CONNECT_TIMEOUT_S)));
+    }
+
+    /** Boots the VM and returns once the agent has said HELLO; throws {@link SandboxException} otherwise. */
+    public static Sandbox start(SandboxConfig config) {
+        Path work = createWorkDir();
+        Vm vm = null;
+        AgentReadiness ready = null;
+        try {
+            Path initrd = work.resolve("initramfs.cpio");
+            Files.write(initrd, AgentInitramfs.build(agentConfig(config)));
+            ConsoleTail console = new ConsoleTail(config.console(), 16 << 10);
+            vm = Vm.create(vmConfig(config, console).kernel(config.kernel()).initrd(initrd).build());
+            ready = new AgentReadiness(vm.vsock().listen(AgentProtocol.READY_PORT), config.name());
+            vm.start();
+            Hello h = awaitReady(config, vm, ready, console, "boot");
+            return new Sandbox(config, vm, ready, console, work, h);
+        } catch (IOException e) {
+            cleanup(vm, ready, work);
+            throw new SandboxException("sandbox " + config.name() + ": " + e.getMessage(), e);
+        } catch (ConfigException e) {
+            cleanup(vm, ready, work);
+            throw new SandboxException("sandbox " + config.name() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cleanup(vm, ready, work);
+            throw new SandboxException("sandbox " + config.name() + ": interrupted while starting");
+        } catch (RuntimeException e) {
+            cleanup(vm, ready, work);
+            throw e;
+        }
+    }
+
+    /**
+     * Restores a sandbox from {@code snapshotDir} (written by {@link #snapshot}); {@code config}
+     * must name the same kernel, images and sizes. The agent reconnects after the restore (the guest's
+     * vsock transport is reset), which is what this waits for.
+     */
+    public static Sandbox restore(Path snapshotDir, SandboxConfig config) {
+        Path work = createWorkDir();
+        Vm vm = null;
+        AgentReadiness ready = null;
+        try {
+            ConsoleTail console = new ConsoleTail(config.console(), 16 << 10);
+            vm = Vm.restore(snapshotDir, vmConfig(config, console).buildForRestore());
+            ready = new AgentReadiness(vm.vsock().listen(AgentProtocol.READY_PORT), config.name());
+            vm.start();
+            Hello h = awaitReady(config, vm, ready, console, "restore");
+            return new Sandbox(config, vm, ready, console, work, h);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cleanup(vm, ready, work);
+            throw new SandboxException("sandbox " + config.name() + ": interrupted while restoring");
+        } catch (RuntimeException e) {
+            cleanup(vm, ready, work);
+            throw e instanceof SandboxException ? e : new SandboxException("sandbox " + config.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Hello awaitReady(SandboxConfig config, Vm vm, AgentReadiness ready, ConsoleTail console, String what)
+            throws InterruptedException {
+        Optional<Hello> h = ready.await(config.readyTimeout(), () -> vm.exitReason().isEmpty());
+        if (h.isPresent()) return h.get();
+        String why = vm.exitReason().map(VmExit::describe)
+                .map(d -> "the VM ended before the agent was ready (" + d + ")")
+                .orElse("the agent was not ready within " + config.readyTimeout().toSeconds() + " s after " + what);
+        String tail = String.join(" | ", console.lastLines(5));
+        throw new SandboxException("sandbox " + config.name() + ": " + why + (tail.isEmpty() ? "; the console is empty" : "; last console lines: " + tail));
+    }
+
+    static AgentConfig agentConfig(SandboxConfig c) {
+        AgentConfig.Builder a = AgentConfig.builder()
+                .listenVsock(AgentProtocol.DEFAULT_PORT)
+                .readyVsock(2, AgentProtocol.READY_PORT)
+                .hostname(c.hostname())
+                .rootDevice(guestDevice(0), c.rootfsType());
+        int index = 1;
+        for (SandboxConfig.Volume v : c.volumes()) a.volume(guestDevice(index++), v.guestPath(), v.readOnly());
+        if (c.scratch() != null) a.scratch(guestDevice(index));
+        if (c.network() != null) {
+            a.ip(GuestNetwork.GUEST_CIDR).gateway(GuestNetwork.GATEWAY).dns(GuestNetwork.DNS);
+        }
+        for (String kv : c.env()) a.env(kv);
+        return a.build();
+    }
+
+    /** Linux names virtio-blk disks in probe order, which is the order jvmm declares them. */
+    private static String guestDevice(int index) { return "/dev/" + DriveConfig.defaultId(index); }
+
+    private static VmConfig.Builder vmConfig(SandboxConfig c, ConsoleTail console) {
+        VmConfig.Builder b = VmConfig.builder().name(c.name()).vcpus(c.cpus()).memoryMib(c.memoryMib())
+                .cmdline(c.cmdline()).consoleOutput(console).rng(true).vsock(GUEST_CID, null);
+        int index = 0;
+        b.drive(DriveConfig.defaultId(index++), c.rootfs(), true);
+        for (SandboxConfig.Volume v : c.volumes()) b.drive(DriveConfig.defaultId(index++), v.image(), v.readOnly());
+        if (c.scratch() != null) b.drive(DriveConfig.defaultId(index), c.scratch(), false);
+        if (c.network() != null) b.net(GuestNetwork.passt(c.network()));
+        return b;
+    }
+
+    private static Path createWorkDir() {
+        try {
+            return Files.createTempDirectory("jvmm-sandbox-");
+        } catch (IOException e) {
+            throw new SandboxException("cannot create a work directory: " + e.getMessage(), e);
+        }
+    }
+
+    private static void cleanup(Vm vm, AgentReadiness ready, Path work) {
+        if (ready != null) ready.close();
+        if (vm != null) vm.close();
+        deleteTree(work);
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // A temp dir left behind is not worth failing a close.
+        }
+    }
+
+    /** The client for the agent in this VM. */
+    public AgentClient agent() { return agent; }
+
+    /** Runs {@code argv} in the guest and collects its output. */
+    public ExecResult exec(String... argv) throws IOException, InterruptedException { return agent.run(argv); }
+
+    /** The agent's HELLO of the current boot or restore. */
+    public Hello hello() { return hello; }
+
+    public Vm vm() { return vm; }
+
+    public SandboxConfig config() { return config; }
+
+    /** Whether the agent's readiness connection is still open (the agent is alive). */
+    public boolean agentConnected() { return readiness.isConnected(); }
+
+    /**
+     * Pauses the VM and writes a snapshot to {@code dir}; the sandbox stays paused until
+     * {@link #resume()}. Volumes are not copied: restore with the same, unchanged images.
+     */
+    public long snapshot(Path dir) throws InterruptedException {
+        vm.pause();
+        return vm.snapshot(dir);
+    }
+
+    public void resume() { vm.resume(); }
+
+    /**
+     * Asks the agent to power off (SIGTERM to every process, {@code grace} to exit, then SIGKILL,
+     * unmount and reset) and waits for the VM to end; stops it by force when it has not ended
+     * {@code grace} plus 10 s later.
+     */
+    public VmExit stop(Duration grace) throws InterruptedException {
+        if (vm.exitReason().isEmpty()) {
+            try {
+                agent.poweroff(grace);
+            } catch (IOException e) {
+                vm.stop("the agent did not answer the poweroff: " + e.getMessage());
+            }
+        }
+        Optional<VmExit> e = vm.awaitExit(grace.plusSeconds(10));
+        if (e.isPresent()) return e.get();
+        vm.stop("did not power off within " + grace.plusSeconds(10).toSeconds() + " s");
+        return vm.awaitExit();
+    }
+
+    /** The last console lines, for error reports. */
+    public String consoleTail(int lines) { return String.join("\n", console.lastLines(lines)); }
+
+    @Override
+    public void close() {
+        readiness.close();
+        vm.close();
+        deleteTree(workDir);
+    }
+}

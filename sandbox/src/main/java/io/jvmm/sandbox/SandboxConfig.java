@@ -1,0 +1,108 @@
+package io.jvmm.sandbox;
+
+import io.jvmm.core.CpuTemplate;
+import io.jvmm.core.net.PortForward;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a sandbox is made of: a kernel, a root image the agent mounts read-only under a writable
+ * overlay, volumes, network and sizes.
+ *
+ * @param name         VM name (thread names, errors); also the default hostname
+ * @param kernel       the guest kernel (kernel/build.sh's vmlinux)
+ * @param rootfs       the root image: ext4, erofs or squashfs; never written
+ * @param rootfsType   "auto" (the agent reads the superblock), "ext4", "erofs" or "squashfs"
+ * @param volumes      extra drives mounted in the guest
+ * @param scratch      an ext4 image for the overlay's upper layer, or null for tmpfs (RAM)
+ * @param network      a virtio-net device through passt, with these port forwards; null for none
+ * @param console      where the guest console goes (null: kept only for error reports)
+ * @param readyTimeout how long the guest may take from start to the agent's HELLO
+ */
+public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfsType, List<Volume> volumes, Path scratch,
+                            int cpus, long memoryMib, String hostname, List<String> env, List<PortForward> network,
+                            String cmdline, OutputStream console, Duration readyTimeout) {
+
+    /** An image file mounted at {@code guestPath}. */
+    public record Volume(Path image, String guestPath, boolean readOnly) {
+        public Volume {
+            Objects.requireNonNull(image, "image");
+            if (guestPath == null || !guestPath.startsWith("/") || guestPath.equals("/") || guestPath.contains("/../") || guestPath.endsWith("/.."))
+                throw new IllegalArgumentException("volume path must be an absolute path below /, got \"" + guestPath + "\"");
+        }
+    }
+
+    public SandboxConfig {
+        volumes = List.copyOf(volumes);
+        env = List.copyOf(env);
+        network = network == null ? null : List.copyOf(network);
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    /**
+     * The default time to wait for the agent: a Linux boot takes about 100 ms on VMX/SVM hosts but
+     * tens of seconds on kvm_pvm, where guest kernel code is emulated.
+     */
+    public static Duration defaultReadyTimeout() {
+        return CpuTemplate.hostIsPvm() ? Duration.ofMinutes(5) : Duration.ofSeconds(30);
+    }
+
+    public static final class Builder {
+        private String name = "sandbox";
+        private Path kernel;
+        private Path rootfs;
+        private String rootfsType = "auto";
+        private final List<Volume> volumes = new ArrayList<>();
+        private Path scratch;
+        private int cpus = 1;
+        private long memoryMib = 256;
+        private String hostname;
+        private final List<String> env = new ArrayList<>();
+        private List<PortForward> network;
+        private String cmdline = "quiet";
+        private OutputStream console;
+        private Duration readyTimeout;
+
+        public Builder name(String v) { name = v; return this; }
+        public Builder kernel(Path v) { kernel = v; return this; }
+        public Builder rootfs(Path v) { rootfs = v; return this; }
+        public Builder rootfsType(String v) { rootfsType = v; return this; }
+        public Builder volume(Path image, String guestPath, boolean readOnly) { volumes.add(new Volume(image, guestPath, readOnly)); return this; }
+        public Builder scratch(Path v) { scratch = v; return this; }
+        public Builder cpus(int v) { cpus = v; return this; }
+        public Builder memoryMib(long v) { memoryMib = v; return this; }
+        public Builder hostname(String v) { hostname = v; return this; }
+        public Builder env(String keyValue) { env.add(keyValue); return this; }
+        public Builder network(List<PortForward> forwards) { network = forwards; return this; }
+        /** Extra kernel command line (default "quiet": the console is slow where kernel code is emulated). */
+        public Builder cmdline(String v) { cmdline = v; return this; }
+        public Builder console(OutputStream v) { console = v; return this; }
+        public Builder readyTimeout(Duration v) { readyTimeout = v; return this; }
+
+        /** Throws IllegalArgumentException naming the bad setting. */
+        public SandboxConfig build() {
+            if (kernel == null) throw new IllegalArgumentException("sandbox: no kernel given");
+            if (!Files.isRegularFile(kernel)) throw new IllegalArgumentException("sandbox: kernel " + kernel + " is not a file");
+            if (rootfs == null) throw new IllegalArgumentException("sandbox: no root image given");
+            if (!Files.isRegularFile(rootfs) && !Files.exists(rootfs)) throw new IllegalArgumentException("sandbox: root image " + rootfs + " does not exist");
+            if (!List.of("auto", "ext4", "erofs", "squashfs").contains(rootfsType))
+                throw new IllegalArgumentException("sandbox: unknown root file system type \"" + rootfsType + "\" (expected auto, ext4, erofs or squashfs)");
+            for (Volume v : volumes) {
+                if (!Files.exists(v.image())) throw new IllegalArgumentException("sandbox: volume image " + v.image() + " does not exist");
+            }
+            long targets = volumes.stream().map(Volume::guestPath).distinct().count();
+            if (targets != volumes.size()) throw new IllegalArgumentException("sandbox: two volumes are mounted at the same guest path");
+            if (scratch != null && !Files.exists(scratch)) throw new IllegalArgumentException("sandbox: scratch image " + scratch + " does not exist");
+            if (cpus < 1) throw new IllegalArgumentException("sandbox: cpus must be at least 1, got " + cpus);
+            String host = hostname != null ? hostname : name;
+            return new SandboxConfig(name, kernel, rootfs, rootfsType, volumes, scratch, cpus, memoryMib, host, env, network,
+                    cmdline, console, readyTimeout != null ? readyTimeout : defaultReadyTimeout());
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package io.jvmm.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvmm.agent.ExecResult;
+import io.jvmm.core.VmExit;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole path in a real guest: the project kernel boots with the agent as init and the busybox
+ * image as root, and the host runs programs through the agent over vsock. Boots once (slow where
+ * kvm_pvm emulates guest kernel code), snapshots the ready guest, and the last test restores it.
+ */
+@Tag("linux")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SandboxLinuxTest {
+    @TempDir static Path dir;
+    private static Sandbox sandbox;
+    private static SandboxConfig config;
+    private static byte[] imageDigest;
+    private static int forwardedPort;
+    private static final ByteArrayOutputStream console = new ByteArrayOutputStream();
+
+    @BeforeAll
+    static void boot() throws Exception {
+        TestImages.requireKvm();
+        Path volume = TestImages.ext4(dir.resolve("data.ext4"), 16);
+        imageDigest = sha256(TestImages.rootfs());
+        SandboxConfig.Builder b = SandboxConfig.builder().name("sbx").kernel(TestImages.kernel()).rootfs(TestImages.rootfs())
+                .volume(volume, "/data", false).env("GREETING=hello from the image").console(console).memoryMib(256);
+        if (TestImages.passtInstalled()) {
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                forwardedPort = free.getLocalPort();
+            }
+            b.network(java.util.List.of(new io.jvmm.core.net.PortForward(false, forwardedPort, 8080)));
+        } else {
+            System.out.println("SandboxLinuxTest: passt is not installed: the network test is skipped");
+        }
+        config = b.build();
+        long t0 = System.nanoTime();
+        sandbox = Sandbox.start(config);
+        System.out.printf("SandboxLinuxTest: boot to agent ready in %d ms (agent uptime %d ms)%n",
+                (System.nanoTime() - t0) / 1_000_000, sandbox.hello().uptimeNanos() / 1_000_000);
+    }
+
+    @AfterAll
+    static void close() {
+        if (sandbox != null) sandbox.close();
+    }
+
+    private static byte[] sha256(Path p) throws Exception {
+        return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p));
+    }
+
+    private static String consoleText() { return console.toString(java.nio.charset.StandardCharsets.ISO_8859_1); }
+
+    @Test
+    @Order(1)
+    void execRunsAProgramAndReturnsItsOutputAndStatus() throws Exception {
+        ExecResult r = sandbox.exec("sh", "-c", "echo \"$GREETING\"; echo oops >&2; exit 3");
+        assertEquals(3, r.exitCode(), () -> r + consoleText());
+        assertEquals("hello from the image\n", r.stdoutText());
+        assertEquals("oops\n", r.stderrText());
+        ExecResult host = sandbox.exec("hostname");
+        assertEquals("sbx\n", host.stdoutText());
+    }
+
+    @Test
+    @Order(2)
+    void aMissingCommandExitsWith127AndSaysWhy() throws Exception {
+        ExecResult r = sandbox.exec("no-such-command");
+        assertEquals(127, r.exitCode());
+        assertNotNull(r.error());
+        assertTrue(r.error().contains("no-such-command"), r.error());
+    }
+
+    @Test
+    @Order(3)
+    void theRootIsWritableThroughTheOverlayAndTheImageIsNotTouched() throws Exception {
+        ExecResult w = sandbox.exec("sh", "-c", "echo changed > /etc/hostname && cat /etc/hostname && mount");
+        assertEquals(0, w.exitCode(), w.stderrText());
+        assertTrue(w.stdoutText().startsWith("changed\n"), w.stdoutText());
+        assertTrue(w.stdoutText().contains("overlay on / "), w.stdoutText());
+        assertTrue(w.stdoutText().contains("/dev/vdb on /data "), w.stdoutText());
+        assertArrayEquals(imageDigest, sha256(TestImages.rootfs()), "the root image changed");
+    }
+
+    @Test
+    @Order(4)
+    void filesCopyInAndOutAndVolumesAreWritable() throws Exception {
+        byte[] data = new byte[300_000];
+        new java.util.Random(7).nextBytes(data);
+        sandbox.agent().copyIn(new ByteArrayInputStream(data), "/data/blob", 0640);
+        ExecResult sum = sandbox.exec("sha256sum", "/data/blob");
+        String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        assertTrue(sum.stdoutText().startsWith(expected), sum.stdoutText());
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        sandbox.agent().copyOut("/data/blob", back);
+        assertArrayEquals(data, back.toByteArray());
+    }
+
+    @Test
+    @Order(5)
+    void theNetworkIsConfiguredByTheAgentAndPortsAreForwarded() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(forwardedPort != 0, "skipped: passt is not installed");
+        ExecResult ip = sandbox.exec("sh", "-c", "ifconfig eth0; route -n; cat /etc/resolv.conf");
+        assertEquals(0, ip.exitCode(), ip.stderrText());
+        assertTrue(ip.stdoutText().contains("inet addr:10.0.2.15"), ip.stdoutText());
+        assertTrue(ip.stdoutText().matches("(?s).*0\\.0\\.0\\.0\\s+10\\.0\\.2\\.2\\s.*"), ip.stdoutText());
+        assertTrue(ip.stdoutText().contains("nameserver 10.0.2.3"), ip.stdoutText());
+        // Host to guest through passt's port forward: busybox httpd in the guest.
+        ExecResult httpd = sandbox.exec("sh", "-c", "mkdir -p /www && echo served-by-the-guest > /www/index.html && httpd -p 8080 -h /www");
+        assertEquals(0, httpd.exitCode(), httpd.stderrText());
+        String body = null;
+        for (int i = 0; i < 100 && body == null; i++) {
+            try (java.net.Socket c = new java.net.Socket("127.0.0.1", forwardedPort)) {
+                c.setSoTimeout(20_000);
+                c.getOutputStream().write("GET /index.html HTTP/1.0\r\n\r\n".getBytes());
+                String resp = new String(c.getInputStream().readAllBytes());
+                if (resp.contains("served-by-the-guest")) body = resp;
+            } catch (java.io.IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        assertNotNull(body, "no answer from the guest's httpd through port " + forwardedPort);
+    }
+
+    @Test
+    @Order(6)
+    void aSnapshotOfTheReadyGuestRestoresToAReadyAgent() throws Exception {
+        Path snap = dir.resolve("snap");
+        sandbox.exec("sh", "-c", "echo before-snapshot > /root/marker");
+        long t0 = System.nanoTime();
+        sandbox.snapshot(snap);
+        long snapMs = (System.nanoTime() - t0) / 1_000_000;
+        // The volume image is locked by the running VM: the original must be gone before a restore.
+        sandbox.close();
+        sandbox = null;
+        t0 = System.nanoTime();
+        try (Sandbox restored = Sandbox.restore(snap, config)) {
+            long restoreMs = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("SandboxLinuxTest: snapshot %d ms, restore to agent ready %d ms%n", snapMs, restoreMs);
+            ExecResult r = restored.exec("cat", "/root/marker");
+            assertEquals("before-snapshot\n", r.stdoutText(), r + consoleText());
+            VmExit exit = restored.stop(Duration.ofSeconds(5));
+            assertTrue(exit instanceof VmExit.Reset, "poweroff ends the VM with a reset: " + exit);
+        }
+    }
+}
