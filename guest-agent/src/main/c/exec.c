@@ -172,10 +172,10 @@ static int open_pty(struct stdio *s, const struct req *r)
         s->slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (s->slave < 0) return -1;
     }
-    if (r->rows && r->cols) {
-        struct winsize ws = { .ws_row = r->rows, .ws_col = r->cols };
-        ioctl(s->master, TIOCSWINSZ, &ws);
-    }
+    /* A new pty is 0x0, which full-screen programs and `stty size` treat as no terminal at all:
+     * without a size from the host, use the classic 24x80. */
+    struct winsize ws = { .ws_row = r->rows ? r->rows : 24, .ws_col = r->cols ? r->cols : 80 };
+    ioctl(s->master, TIOCSWINSZ, &ws);
     return 0;
 }
 
@@ -406,7 +406,8 @@ void handle_exec(int conn, struct frame *first, const struct config *cfg, int ct
                         /* A terminal has no EOF of its own: send the VEOF character (^D). */
                         struct termios t;
                         static uint8_t veof = 4;
-                        if (tcgetattr(in >= 0 ? in : out, &t) == 0) veof = t.c_cc[VEOF];
+                        /* 0 is _POSIX_VDISABLE: keep ^D rather than type a NUL. */
+                        if (tcgetattr(in >= 0 ? in : out, &t) == 0 && t.c_cc[VEOF] != 0) veof = t.c_cc[VEOF];
                         pending = malloc(1);
                         if (pending) { pending[0] = veof; pend_len = 1; pend_off = 0; }
                     } else {

@@ -242,9 +242,10 @@ static void handler_main(int conn, int ctl_w)
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
+    /* Power-off's SIGTERM is for the programs: a handler outlives its program long enough to send
+     * the EXIT (e.g. 143 for SIGTERM) and is SIGKILLed with the rest after the grace period. */
+    sigaddset(&chld, SIGTERM);
     sigprocmask(SIG_SETMASK, &chld, NULL);
-    /* Power-off's SIGTERM must end handlers too; PID 1 had these blocked for its signalfd. */
-    signal(SIGTERM, SIG_DFL);
     struct frame f;
     int r = frame_read(conn, &f);
     if (r == FR_PROTO) {
