@@ -40,16 +40,15 @@ public final class Sandbox implements AutoCloseable {
     private final Vm vm;
     private final AgentReadiness readiness;
     private final ConsoleTail console;
-    private final Path workDir;
     private final Hello hello;
     private final AgentClient agent;
+    private boolean stopping;
 
-    private Sandbox(SandboxConfig config, Vm vm, AgentReadiness readiness, ConsoleTail console, Path workDir, Hello hello) {
+    private Sandbox(SandboxConfig config, Vm vm, AgentReadiness readiness, ConsoleTail console, Hello hello) {
         this.config = config;
         this.vm = vm;
         this.readiness = readiness;
         this.console = console;
-        this.workDir = workDir;
         this.hello = hello;
         this.agent = new AgentClient(this::connectAgent);
     }
@@ -61,31 +60,37 @@ public final class Sandbox implements AutoCloseable {
 
     /** Boots the VM and returns once the agent has said HELLO; throws {@link SandboxException} otherwise. */
     public static Sandbox start(SandboxConfig config) {
-        Path work = createWorkDir();
         Vm vm = null;
         AgentReadiness ready = null;
         try {
-            Path initrd = work.resolve("initramfs.cpio");
-            Files.write(initrd, AgentInitramfs.build(agentConfig(config)));
             ConsoleTail console = new ConsoleTail(config.console(), 16 << 10);
-            vm = Vm.create(vmConfig(config, console).kernel(config.kernel()).initrd(initrd).build());
+            vm = createWithInitramfs(config, console);
             ready = new AgentReadiness(vm.vsock().listen(AgentProtocol.READY_PORT), config.name());
             vm.start();
             Hello h = awaitReady(config, vm, ready, console, "boot");
-            return new Sandbox(config, vm, ready, console, work, h);
-        } catch (IOException e) {
-            cleanup(vm, ready, work);
-            throw new SandboxException("sandbox " + config.name() + ": " + e.getMessage(), e);
-        } catch (ConfigException e) {
-            cleanup(vm, ready, work);
+            return new Sandbox(config, vm, ready, console, h);
+        } catch (IOException | ConfigException e) {
+            cleanup(vm, ready);
             throw new SandboxException("sandbox " + config.name() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            cleanup(vm, ready, work);
+            cleanup(vm, ready);
             throw new SandboxException("sandbox " + config.name() + ": interrupted while starting");
         } catch (RuntimeException e) {
-            cleanup(vm, ready, work);
+            cleanup(vm, ready);
             throw e;
+        }
+    }
+
+    /** The initramfs file is only read while the VM is created (into guest RAM): it is gone right after. */
+    private static Vm createWithInitramfs(SandboxConfig config, ConsoleTail console) throws IOException {
+        Path work = Files.createTempDirectory("jvmm-sandbox-");
+        try {
+            Path initrd = work.resolve("initramfs.cpio");
+            Files.write(initrd, AgentInitramfs.build(agentConfig(config)));
+            return Vm.create(vmConfig(config, console).kernel(config.kernel()).initrd(initrd).build());
+        } finally {
+            deleteTree(work);
         }
     }
 
@@ -95,7 +100,6 @@ public final class Sandbox implements AutoCloseable {
      * vsock transport is reset), which is what this waits for.
      */
     public static Sandbox restore(Path snapshotDir, SandboxConfig config) {
-        Path work = createWorkDir();
         Vm vm = null;
         AgentReadiness ready = null;
         try {
@@ -104,13 +108,13 @@ public final class Sandbox implements AutoCloseable {
             ready = new AgentReadiness(vm.vsock().listen(AgentProtocol.READY_PORT), config.name());
             vm.start();
             Hello h = awaitReady(config, vm, ready, console, "restore");
-            return new Sandbox(config, vm, ready, console, work, h);
+            return new Sandbox(config, vm, ready, console, h);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            cleanup(vm, ready, work);
+            cleanup(vm, ready);
             throw new SandboxException("sandbox " + config.name() + ": interrupted while restoring");
         } catch (RuntimeException e) {
-            cleanup(vm, ready, work);
+            cleanup(vm, ready);
             throw e instanceof SandboxException ? e : new SandboxException("sandbox " + config.name() + ": " + e.getMessage(), e);
         }
     }
@@ -156,18 +160,9 @@ public final class Sandbox implements AutoCloseable {
         return b;
     }
 
-    private static Path createWorkDir() {
-        try {
-            return Files.createTempDirectory("jvmm-sandbox-");
-        } catch (IOException e) {
-            throw new SandboxException("cannot create a work directory: " + e.getMessage(), e);
-        }
-    }
-
-    private static void cleanup(Vm vm, AgentReadiness ready, Path work) {
+    private static void cleanup(Vm vm, AgentReadiness ready) {
         if (ready != null) ready.close();
         if (vm != null) vm.close();
-        deleteTree(work);
     }
 
     private static void deleteTree(Path dir) {
@@ -209,19 +204,32 @@ public final class Sandbox implements AutoCloseable {
     /**
      * Asks the agent to power off (SIGTERM to every process, {@code grace} to exit, then SIGKILL,
      * unmount and reset) and waits for the VM to end; stops it by force when it has not ended
-     * {@code grace} plus 10 s later.
+     * {@code grace} plus 10 s later. Safe to call from several threads: later callers wait for the
+     * same end.
      */
     public VmExit stop(Duration grace) throws InterruptedException {
-        if (vm.exitReason().isEmpty()) {
-            try {
-                agent.poweroff(grace);
-            } catch (IOException e) {
-                vm.stop("the agent did not answer the poweroff: " + e.getMessage());
-            }
+        boolean first;
+        synchronized (this) {
+            first = !stopping;
+            stopping = true;
         }
-        Optional<VmExit> e = vm.awaitExit(grace.plusSeconds(10));
+        if (first && vm.exitReason().isEmpty()) {
+            // The OK may never come (the guest resets right after sending it, or it is hung), so the
+            // answer is not waited for here: the VM's end is.
+            Thread.ofPlatform().daemon().name("agent-poweroff-" + config.name()).start(() -> {
+                try {
+                    agent.poweroff(grace);
+                } catch (IOException e) {
+                    if (vm.exitReason().isEmpty()) vm.stop("the agent did not take the poweroff: " + e.getMessage());
+                } catch (InterruptedException ignored) {
+                    // The VM is being closed.
+                }
+            });
+        }
+        Duration limit = grace.plusSeconds(10);
+        Optional<VmExit> e = vm.awaitExit(limit);
         if (e.isPresent()) return e.get();
-        vm.stop("did not power off within " + grace.plusSeconds(10).toSeconds() + " s");
+        vm.stop("did not power off within " + limit.toSeconds() + " s");
         return vm.awaitExit();
     }
 
@@ -232,6 +240,5 @@ public final class Sandbox implements AutoCloseable {
     public void close() {
         readiness.close();
         vm.close();
-        deleteTree(workDir);
     }
 }

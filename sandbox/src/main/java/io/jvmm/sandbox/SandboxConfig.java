@@ -101,8 +101,10 @@ public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfs
             if (scratch != null && !Files.exists(scratch)) throw new IllegalArgumentException("sandbox: scratch image " + scratch + " does not exist");
             if (cpus < 1) throw new IllegalArgumentException("sandbox: cpus must be at least 1, got " + cpus);
             String host = hostname != null ? hostname : name;
-            return new SandboxConfig(name, kernel, rootfs, rootfsType, volumes, scratch, cpus, memoryMib, host, env, network,
+            SandboxConfig c = new SandboxConfig(name, kernel, rootfs, rootfsType, volumes, scratch, cpus, memoryMib, host, env, network,
                     cmdline, console, readyTimeout != null ? readyTimeout : defaultReadyTimeout());
+            Sandbox.agentConfig(c);    // the agent's own checks (hostname, paths, env) fail here, not at start
+            return c;
         }
     }
 }

@@ -81,7 +81,9 @@ public final class PasstBackend implements NetBackend {
         long deadline = System.nanoTime() + START_TIMEOUT_MS * 1_000_000;
         try {
             while (!Files.exists(sock)) {
-                if (!p.isAlive()) throw new ConfigException(key, "passt exited with status " + p.exitValue() + ": " + lastLine(dir));
+                if (!p.isAlive()) throw new ConfigException(key, "passt exited with status " + p.exitValue() + " without creating its socket in "
+                        + dir + (isRoot() ? " (started as root it runs as nobody, which must be able to reach that directory)" : "")
+                        + ": " + lastLine(dir));
                 if (System.nanoTime() > deadline) throw new ConfigException(key, "passt did not create its socket within " + START_TIMEOUT_MS + " ms");
                 Thread.sleep(2);
             }
@@ -108,6 +110,8 @@ public final class PasstBackend implements NetBackend {
             throw e;
         }
     }
+
+    private static boolean isRoot() { return "root".equals(System.getProperty("user.name")); }
 
     private static Path findPasst() {
         String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
