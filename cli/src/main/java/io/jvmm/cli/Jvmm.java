@@ -44,6 +44,12 @@ public final class Jvmm implements Callable<Integer> {
                 .addSubcommand(new CommandLine(new PsCommand(out, err)))
                 .addSubcommand(new CommandLine(new RmCommand(out, err)))
                 .addSubcommand(VolumeCommand.commandLine(out, input, err))
+                .addSubcommand(new CommandLine(new RunCommand(out, input, err)))
+                .addSubcommand(new CommandLine(new ExecCommand(out, input, err)))
+                .addSubcommand(new CommandLine(new StopCommand(out, err)))
+                .addSubcommand(new CommandLine(new LogsCommand(out, err)))
+                .addSubcommand(new CommandLine(new AttachCommand(out, input, err)))
+                .addSubcommand(new CommandLine(new VmProcessCommand()))
                 .setOut(new java.io.PrintWriter(out, true))
                 .setErr(new java.io.PrintWriter(err, true))
                 .setParameterExceptionHandler((e, a) -> {

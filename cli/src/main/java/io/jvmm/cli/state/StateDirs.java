@@ -101,8 +101,8 @@ public final class StateDirs {
     /** {@code data/vms/ID}: vm.json, workload.log, console.log. */
     public Path vmDataDir(String id) { return vmsDataDir().resolve(checkId(id)); }
 
-    /** {@code runtime/vms/ID}: ctl.sock and other sockets. */
-    public Path vmRunDir(String id) { return vmsRunDir().resolve(checkId(id)); }
+    /** {@code runtime/vms/SHORT_ID} (the first 12 hex digits, unique among VMs): ctl.sock; short because Unix socket paths are limited to 107 bytes. */
+    public Path vmRunDir(String id) { return vmsRunDir().resolve(checkId(id).substring(0, 12)); }
 
     public Path vmRecordFile(String id) { return vmDataDir(id).resolve("vm.json"); }
 
@@ -132,6 +132,19 @@ public final class StateDirs {
      */
     public Path ensureRuntimeDir() {
         return createDirs(runtime, privateRuntime);
+    }
+
+    /**
+     * The VM process's temporary directory ({@code runtime/tmp/SHORT_ID}): short, because passt's
+     * Unix socket goes in there and socket paths are limited to 107 bytes; not 0700, because passt
+     * started as root drops to nobody before it creates the socket.
+     */
+    public Path vmTempDir(String id) { return runtime.resolve("tmp").resolve(checkId(id).substring(0, 12)); }
+
+    /** Creates {@link #vmTempDir}. */
+    public Path ensureVmTempDir(String id) {
+        ensureRuntimeDir();
+        return createDirs(vmTempDir(id), false);
     }
 
     /** Creates {@code runtime/vms/ID}, 0700. */

@@ -119,10 +119,10 @@ public final class VmStore {
                 }
             }
             String id = draft.id();
-            if (id == null || Files.exists(dirs.vmDataDir(id))) {
+            if (id == null || Files.exists(dirs.vmDataDir(id)) || Files.exists(dirs.vmRunDir(id))) {
                 do {
                     id = randomId();
-                } while (Files.exists(dirs.vmDataDir(id)));
+                } while (Files.exists(dirs.vmDataDir(id)) || Files.exists(dirs.vmRunDir(id)));
             }
             VmRecord r = draft.withId(id).withName(name).withCreated(draft.created() != null ? draft.created() : Instant.now());
             Path dataDir = dirs.vmDataDir(id);
@@ -269,7 +269,7 @@ public final class VmStore {
     }
 
     /**
-     * Deletes every file of VM {@code id}: {@code data/vms/ID} and {@code runtime/vms/ID}. Does not look
+     * Deletes every file of VM {@code id}: {@code data/vms/ID}, {@code runtime/vms/ID} and its temporary directory. Does not look
      * at the VM process: stop or kill it first. The record disappears atomically (the directory is
      * renamed aside, then deleted).
      */
@@ -287,6 +287,7 @@ public final class VmStore {
                 deleteTreeOrThrow(trash);
             }
             deleteTreeOrThrow(dirs.vmRunDir(id));
+            deleteTreeOrThrow(dirs.vmTempDir(id));
             return null;
         });
     }

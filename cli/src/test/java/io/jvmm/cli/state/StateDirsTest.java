@@ -23,7 +23,8 @@ class StateDirsTest {
         assertEquals(tmp.resolve("lib/vms/" + id + "/vm.json"), d.vmRecordFile(id));
         assertEquals(tmp.resolve("lib/vms/" + id + "/workload.log"), d.workloadLog(id));
         assertEquals(tmp.resolve("lib/vms/" + id + "/console.log"), d.consoleLog(id));
-        assertEquals(tmp.resolve("run/vms/" + id + "/ctl.sock"), d.controlSocket(id));
+        assertEquals(tmp.resolve("run/vms/" + id.substring(0, 12) + "/ctl.sock"), d.controlSocket(id), "short: socket paths are limited");
+        assertEquals(tmp.resolve("run/tmp/" + id.substring(0, 12)), d.vmTempDir(id));
         assertEquals(tmp.resolve("lib/volumes/data/volume.ext4"), d.volumeImage("data"));
         assertEquals(tmp.resolve("lib/volumes/data/volume.json"), d.volumeRecordFile("data"));
         assertEquals(tmp.resolve("lib/.lock"), d.lockFile());

@@ -1,0 +1,89 @@
+package io.jvmm.cli;
+
+import io.jvmm.cli.state.StateDirs;
+import io.jvmm.cli.state.VmRecord;
+import io.jvmm.cli.state.VmStore;
+import io.jvmm.cli.vmproc.ControlClient;
+import io.jvmm.cli.vmproc.ControlProtocol;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jvmm attach}: the workload's live output here and this terminal's input to its stdin (when
+ * it was started with -i). Ctrl+] detaches and leaves the VM running, as in krata.
+ */
+@Command(name = "attach", description = "Attach to a running microVM's workload (Ctrl+] detaches).")
+final class AttachCommand implements Callable<Integer> {
+    /** Ctrl+]. */
+    static final int DETACH_KEY = 0x1d;
+
+    private final PrintStream out;
+    private final InputStream in;
+    private final PrintStream err;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+    @Parameters(index = "0", paramLabel = "VM", description = "VM name, id or unique id prefix.")
+    private String vm;
+
+    AttachCommand(PrintStream out, InputStream in, PrintStream err) {
+        this.out = out;
+        this.in = in;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        StateDirs dirs = StateDirs.fromEnvironment();
+        VmStore store = new VmStore(dirs);
+        VmRecord r = store.resolve(vm);
+        if (VmStore.effectiveStatus(r) != VmRecord.Status.RUNNING) throw CliException.runtime("VM " + r.name() + " is not running");
+        ControlClient.Connection c;
+        try {
+            c = new ControlClient(dirs.controlSocket(r.id())).request(ControlProtocol.ATTACH);
+        } catch (IOException e) {
+            throw CliException.runtime("attach to " + r.name() + ": " + e.getMessage());
+        }
+        try (c; Terminal t = r.tty() ? Terminal.raw() : null) {
+            Thread input = Thread.ofPlatform().daemon().name("attach-stdin").start(() -> {
+                try {
+                    OutputStream o = c.output();
+                    int b;
+                    while ((b = in.read()) >= 0) {
+                        if (b == DETACH_KEY) break;
+                        o.write(b);
+                        if (in.available() == 0) o.flush();
+                    }
+                    c.close();    // detach: the VM goes on
+                } catch (IOException ignored) {
+                    // The VM ended.
+                }
+            });
+            DataInputStream records = new DataInputStream(c.input());
+            try {
+                while (true) {
+                    int stream = records.readUnsignedByte();
+                    int len = records.readInt();
+                    if (len < 0 || len > 1 << 20) throw new IOException("bad record from the VM process");
+                    byte[] data = records.readNBytes(len);
+                    PrintStream target = stream == 2 ? err : out;
+                    target.write(data);
+                    target.flush();
+                }
+            } catch (EOFException | java.nio.channels.AsynchronousCloseException e) {
+                // The VM ended or we detached.
+            } catch (IOException e) {
+                if (input.isAlive()) throw CliException.runtime("attach to " + r.name() + ": " + e.getMessage());
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,100 @@
+package io.jvmm.cli;
+
+import io.jvmm.agent.AgentClient;
+import io.jvmm.agent.ExecRequest;
+import io.jvmm.agent.ExecResult;
+import io.jvmm.agent.ExecSession;
+import io.jvmm.cli.state.StateDirs;
+import io.jvmm.cli.state.VmRecord;
+import io.jvmm.cli.state.VmStore;
+import io.jvmm.cli.vmproc.ControlClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code jvmm exec VM -- CMD...}: runs a command in a running VM through its agent; exits with its status. */
+@Command(name = "exec", sortOptions = false, description = "Run a command in a running microVM; exits with the command's status.")
+final class ExecCommand implements Callable<Integer> {
+    private final PrintStream out;
+    private final InputStream in;
+    private final PrintStream err;
+
+    @Option(names = {"-i", "--interactive"}, description = "Pass stdin to the command.")
+    private boolean interactive;
+    @Option(names = {"-t", "--tty"}, description = "Run the command on a terminal.")
+    private boolean tty;
+    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Environment (repeatable).")
+    private List<String> env = new ArrayList<>();
+    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory in the guest.")
+    private String workdir = "";
+    @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "User name or uid[:gid] in the guest.")
+    private String user = "";
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+    @Parameters(index = "0", paramLabel = "VM", description = "VM name, id or unique id prefix.")
+    private String vm;
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
+    private List<String> command = new ArrayList<>();
+
+    ExecCommand(PrintStream out, InputStream in, PrintStream err) {
+        this.out = out;
+        this.in = in;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        for (String e : env) if (e.indexOf('=') <= 0) throw CliException.usage("-e " + e + ": expected KEY=VALUE");
+        StateDirs dirs = StateDirs.fromEnvironment();
+        VmStore store = new VmStore(dirs);
+        VmRecord r = store.resolve(vm);
+        if (VmStore.effectiveStatus(r) != VmRecord.Status.RUNNING) throw CliException.runtime("VM " + r.name() + " is not running");
+        AgentClient agent = new AgentClient(new ControlClient(dirs.controlSocket(r.id())).agentConnector());
+        ExecRequest req = ExecRequest.of(command.toArray(String[]::new)).withEnv(env).withCwd(workdir).withUser(user)
+                .withTty(tty).withStdin(interactive);
+        if (tty) {
+            int[] size = Terminal.size();
+            req = req.withSize(size[0], size[1]);
+        }
+        try (Terminal t = tty && interactive ? Terminal.raw() : null) {
+            ExecSession s;
+            try {
+                s = agent.start(req, flushing(out), flushing(err));
+            } catch (IOException e) {
+                throw CliException.runtime("exec in " + r.name() + ": " + e.getMessage());
+            }
+            if (interactive) Thread.ofPlatform().daemon().name("exec-stdin").start(() -> pump(in, s));
+            ExecResult result = s.waitFor();
+            if (result.error() != null) err.println("jvmm: " + result.error());
+            return result.exitCode();
+        }
+    }
+
+    private static void pump(InputStream in, ExecSession s) {
+        byte[] buf = new byte[8192];
+        try (OutputStream stdin = s.stdin()) {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                stdin.write(buf, 0, n);
+                stdin.flush();
+            }
+        } catch (IOException ignored) {
+            // The command ended and no longer reads.
+        }
+    }
+
+    /** The guest's output reaches the terminal as it comes, not when a buffer fills. */
+    static OutputStream flushing(OutputStream o) {
+        return new OutputStream() {
+            @Override public void write(int b) throws IOException { o.write(b); o.flush(); }
+            @Override public void write(byte[] b, int off, int len) throws IOException { o.write(b, off, len); o.flush(); }
+        };
+    }
+}

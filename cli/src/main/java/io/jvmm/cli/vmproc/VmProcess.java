@@ -1,0 +1,215 @@
+package io.jvmm.cli.vmproc;
+
+import io.jvmm.agent.AgentChannel;
+import io.jvmm.agent.ExecRequest;
+import io.jvmm.agent.ExecResult;
+import io.jvmm.agent.ExecSession;
+import io.jvmm.sandbox.Sandbox;
+import io.jvmm.sandbox.SandboxConfig;
+import io.jvmm.sandbox.SandboxException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One VM's life in its own process (or in the foreground {@code jvmm run}): boots the sandbox,
+ * serves the control socket, runs the workload through the agent with its output kept as the VM's
+ * logs, and powers the VM off when the workload ends or a stop is asked for.
+ */
+public final class VmProcess {
+    private static final Logger LOG = Logger.getLogger(VmProcess.class.getName());
+
+    /** Hears of the VM's progress; the CLI records it in the VM's state file. */
+    public interface Listener {
+        void ready(long bootMillis);
+
+        /** The VM ended: the workload's exit code (null when there was none), or an error message. */
+        void exited(Integer exitCode, String error);
+    }
+
+    /**
+     * The workload: {@code argv} empty means none (the VM idles until stopped, for exec).
+     * With a foreground terminal its output goes there too and {@code terminalIn} feeds its stdin.
+     */
+    public record Workload(List<String> argv, List<String> env, String cwd, String user, boolean tty, boolean interactive,
+                           OutputStream terminalOut, OutputStream terminalErr, InputStream terminalIn) {}
+
+    private final SandboxConfig config;
+    private final Workload workload;
+    private final Path controlSocket;
+    private final Path logFile;
+    private final Listener listener;
+    private final List<OutputStream> attached = new CopyOnWriteArrayList<>();
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private volatile Duration stopGrace = Duration.ofSeconds(10);
+    private volatile Sandbox sandbox;
+    private volatile ExecSession session;
+
+    public VmProcess(SandboxConfig config, Workload workload, Path controlSocket, Path logFile, Listener listener) {
+        this.config = config;
+        this.workload = workload;
+        this.controlSocket = controlSocket;
+        this.logFile = logFile;
+        this.listener = listener;
+    }
+
+    /** Runs the VM to its end; returns the workload's exit code (or 0 without one, 125 on a failure to start). */
+    public int run() throws InterruptedException {
+        long t0 = System.nanoTime();
+        try (WorkloadLog log = WorkloadLog.append(logFile);
+             ControlServer control = ControlServer.start(controlSocket, new Control(), config.name())) {
+            try {
+                sandbox = Sandbox.start(config);
+            } catch (SandboxException e) {
+                listener.exited(null, e.getMessage());
+                if (workload.terminalErr() != null) workload.terminalErr().write(("jvmm: " + e.getMessage() + "\n").getBytes());
+                return 125;
+            }
+            try (Sandbox s = sandbox) {
+                listener.ready((System.nanoTime() - t0) / 1_000_000);
+                Integer code = null;
+                String error = null;
+                if (!workload.argv().isEmpty()) {
+                    ExecResult r = runWorkload(s, log);
+                    code = r.exitCode();
+                    if (r.error() != null) error = r.error();
+                } else {
+                    stopRequested.await();
+                }
+                // Either the workload ended (power off now) or a stop is under way (wait for it).
+                s.stop(stopGrace);
+                listener.exited(code, error);
+                return code == null ? 0 : code;
+            }
+        } catch (IOException e) {
+            listener.exited(null, e.getMessage());
+            return 125;
+        }
+    }
+
+    private ExecResult runWorkload(Sandbox s, WorkloadLog log) throws IOException, InterruptedException {
+        ExecRequest req = ExecRequest.of(workload.argv().toArray(String[]::new)).withEnv(workload.env())
+                .withCwd(workload.cwd()).withUser(workload.user())
+                .withTty(workload.tty()).withStdin(workload.interactive()).withWorkload(true);
+        OutputStream out = new Fanout(log.stream(WorkloadLog.STDOUT), workload.terminalOut(), WorkloadLog.STDOUT);
+        OutputStream err = new Fanout(log.stream(WorkloadLog.STDERR), workload.terminalErr(), WorkloadLog.STDERR);
+        session = s.agent().start(req, out, err);
+        if (workload.interactive() && workload.terminalIn() != null) {
+            Thread.ofPlatform().daemon().name("workload-stdin").start(() -> pump(workload.terminalIn(), session));
+        }
+        Thread stopper = Thread.ofPlatform().daemon().name("workload-stop").start(() -> {
+            try {
+                stopRequested.await();
+                // The agent's POWEROFF terminates the workload itself (SIGTERM, grace, SIGKILL).
+                s.stop(stopGrace);
+            } catch (InterruptedException ignored) {
+                // The workload ended first.
+            }
+        });
+        try {
+            return session.waitFor();
+        } catch (IOException e) {
+            // The agent went away with the VM (a stop): report the stop, not a protocol error.
+            return new ExecResult(137, 9, null, new byte[0], new byte[0]);
+        } finally {
+            stopper.interrupt();
+        }
+    }
+
+    private static void pump(InputStream in, ExecSession session) {
+        byte[] buf = new byte[8192];
+        try (OutputStream stdin = session.stdin()) {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                stdin.write(buf, 0, n);
+                stdin.flush();
+            }
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "workload stdin ended: {0}", e.getMessage());
+        }
+    }
+
+    /** Writes each chunk to the log, the foreground terminal and every attached client (as log records). */
+    private final class Fanout extends OutputStream {
+        private final OutputStream log;
+        private final OutputStream terminal;
+        private final int stream;
+
+        Fanout(OutputStream log, OutputStream terminal, int stream) {
+            this.log = log;
+            this.terminal = terminal;
+            this.stream = stream;
+        }
+
+        @Override public void write(int b) throws IOException { write(new byte[] {(byte) b}, 0, 1); }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            log.write(b, off, len);
+            if (terminal != null) {
+                terminal.write(b, off, len);
+                terminal.flush();
+            }
+            for (OutputStream a : attached) {
+                try {
+                    synchronized (a) {
+                        byte[] rec = new byte[5 + len];
+                        rec[0] = (byte) stream;
+                        rec[1] = (byte) (len >>> 24);
+                        rec[2] = (byte) (len >>> 16);
+                        rec[3] = (byte) (len >>> 8);
+                        rec[4] = (byte) len;
+                        System.arraycopy(b, off, rec, 5, len);
+                        a.write(rec);
+                        a.flush();
+                    }
+                } catch (IOException e) {
+                    attached.remove(a);    // that client detached
+                }
+            }
+        }
+    }
+
+    private final class Control implements ControlServer.Handler {
+        @Override
+        public AgentChannel openAgent() throws IOException, InterruptedException {
+            Sandbox s = sandbox;
+            if (s == null) throw new IOException("the VM is still starting");
+            return s.connectAgent();
+        }
+
+        @Override
+        public void attach(InputStream in, OutputStream out) throws IOException {
+            attached.add(out);
+            try {
+                byte[] buf = new byte[8192];
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    ExecSession sess = session;
+                    if (sess != null && workload.interactive()) {
+                        sess.stdin().write(buf, 0, n);
+                        sess.stdin().flush();
+                    }
+                }
+            } finally {
+                attached.remove(out);
+            }
+        }
+
+        @Override
+        public void stop(Duration grace) {
+            stopGrace = grace;
+            stopRequested.countDown();
+        }
+
+        @Override
+        public String status() { return sandbox == null ? "starting" : "ready"; }
+    }
+}

@@ -1,0 +1,96 @@
+package io.jvmm.cli.vmproc;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The workload's stdout and stderr as the VM's logs ({@code jvmm logs}): an append-only file of
+ * records {@code [u8 stream][u32 length, big-endian][bytes]}, so both streams keep their order and
+ * their identity and a reader can follow the file while the VM process appends.
+ */
+public final class WorkloadLog implements AutoCloseable {
+    public static final int STDOUT = 1;
+    public static final int STDERR = 2;
+    /** A record never exceeds this: larger writes are split. */
+    static final int MAX_RECORD = 64 << 10;
+
+    private final FileChannel file;
+
+    private WorkloadLog(FileChannel file) { this.file = file; }
+
+    public static WorkloadLog append(Path path) throws IOException {
+        return new WorkloadLog(FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+    }
+
+    public synchronized void write(int stream, byte[] b, int off, int len) throws IOException {
+        while (len > 0) {
+            int n = Math.min(len, MAX_RECORD);
+            ByteBuffer buf = ByteBuffer.allocate(5 + n);
+            buf.put((byte) stream).putInt(n).put(b, off, n).flip();
+            while (buf.hasRemaining()) file.write(buf);
+            off += n;
+            len -= n;
+        }
+    }
+
+    /** An OutputStream that appends to {@code stream}. */
+    public OutputStream stream(int stream) {
+        return new OutputStream() {
+            @Override public void write(int b) throws IOException { WorkloadLog.this.write(stream, new byte[] {(byte) b}, 0, 1); }
+            @Override public void write(byte[] b, int off, int len) throws IOException { WorkloadLog.this.write(stream, b, off, len); }
+        };
+    }
+
+    @Override
+    public void close() throws IOException { file.close(); }
+
+    /**
+     * Copies the records of {@code path} to {@code out} and {@code err}. With {@code follow}, keeps
+     * waiting for more while {@code more} is true, then drains what is left and returns.
+     */
+    public static void copy(Path path, OutputStream out, OutputStream err, boolean follow, BooleanSupplier more)
+            throws IOException, InterruptedException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long pos = 0;
+            while (true) {
+                long before = pos;
+                pos = copyAvailable(ch, pos, out, err);
+                if (!follow) return;
+                if (pos == before) {
+                    if (!more.getAsBoolean()) {
+                        copyAvailable(ch, pos, out, err);
+                        return;
+                    }
+                    Thread.sleep(50);
+                }
+            }
+        }
+    }
+
+    /** Copies complete records from {@code pos}; returns the position after the last complete one. */
+    private static long copyAvailable(FileChannel ch, long pos, OutputStream out, OutputStream err) throws IOException {
+        while (true) {
+            long size = ch.size();
+            if (size - pos < 5) return pos;
+            ByteBuffer head = ByteBuffer.allocate(5);
+            ch.read(head, pos);
+            int stream = head.get(0);
+            int len = head.getInt(1);
+            if (len < 0 || len > MAX_RECORD || (stream != STDOUT && stream != STDERR))
+                throw new IOException("the log file is corrupt at offset " + pos);
+            if (size - pos - 5 < len) return pos;    // the writer is mid-record
+            ByteBuffer data = ByteBuffer.allocate(len);
+            while (data.hasRemaining()) if (ch.read(data, pos + 5 + data.position()) < 0) throw new EOFException();
+            OutputStream target = stream == STDOUT ? out : err;
+            target.write(data.array(), 0, len);
+            target.flush();
+            pos += 5 + len;
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package io.jvmm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jvmm.cli.state.ProcessInfo;
+import io.jvmm.cli.state.StateDirs;
+import io.jvmm.cli.state.VmRecord;
+import io.jvmm.cli.state.VmStore;
+import io.jvmm.kvm.Kvm;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every lifecycle command end to end against real guests (project kernel, agent as init, busybox
+ * root image): run -d, ps, exec, logs, attach's sibling paths, stop, rm, volumes, kill -9 of a VM
+ * process, and the bad inputs. Slow where guest kernel code is emulated (kvm_pvm): three boots.
+ */
+@Tag("linux")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LifecycleCliTest {
+    @TempDir static Path home;
+    private static Path rootfs;
+    private static VmStore store;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+
+    @BeforeAll
+    static void setUp() {
+        assumeTrue(Kvm.isAvailable(), () -> "skipped: " + Kvm.unavailabilityCause());
+        String repo = System.getProperty("jvmm.home", "..");
+        if (System.getProperty("jvmm.home") == null) System.setProperty("jvmm.home", Path.of(repo).toAbsolutePath().normalize().toString());
+        rootfs = Path.of(repo, "guest-rootfs/target/rootfs.ext4").toAbsolutePath().normalize();
+        assertTrue(Files.isRegularFile(rootfs), "the busybox root image was not built: " + rootfs);
+        // passt, started as root, drops to nobody before it creates its socket in the VM's
+        // temporary directory: the state home must be reachable by nobody, as /run/jvmm is.
+        try {
+            java.nio.file.Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        System.setProperty(StateDirs.HOME_PROPERTY, home.toString());
+        store = new VmStore(StateDirs.fromEnvironment());
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (store != null) {
+            for (VmRecord r : store.list()) {
+                if (VmStore.processAlive(r)) ProcessHandle.of(r.state().pid()).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+        System.clearProperty(StateDirs.HOME_PROPERTY);
+    }
+
+    private int runWithInput(String stdin, String... args) {
+        out.reset();
+        errBytes.reset();
+        return Jvmm.run(args, out, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+    }
+
+    private int run(String... args) { return runWithInput("", args); }
+
+    private String out() { return out.toString(StandardCharsets.UTF_8); }
+
+    private String err() { return errBytes.toString(StandardCharsets.UTF_8); }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void runDetachedExecLogsStop() throws Exception {
+        assertEquals(0, run("volume", "create", "--size", "32", "vol"), err());
+        int port = freePort();
+        assertEquals(0, run("run", "-d", "--name", "e2e", "-e", "X=from-env", "-v", "vol:/data", "-p", port + ":8080",
+                "--rootfs", rootfs.toString(), "--", "sh", "-c", "echo started; echo warn >&2; exec sleep 1000"), err());
+        String id = out().strip();
+        assertTrue(VmRecord.isFullId(id), "run -d prints the id: " + out());
+
+        assertEquals(0, run("ps"));
+        assertTrue(out().contains("e2e") && out().contains("Up "), out());
+        assertEquals(0, run("ps", "--format", "json"));
+        assertTrue(out().contains("\"e2e\""), out());
+
+        assertEquals(4, run("exec", "e2e", "--", "sh", "-c", "echo $X; exit 4"), err());
+        assertEquals("from-env\n", out(), "-e reaches the workload's environment and exec's");
+        assertEquals(4, run("exec", id.substring(0, 6), "--", "sh", "-c", "exit 4"), "an id prefix names the VM: " + err());
+        assertEquals(127, run("exec", "e2e", "--", "no-such-program"));
+        assertTrue(err().contains("no-such-program") && err().contains("not found"), err());
+        assertEquals(0, runWithInput("some input\n", "exec", "-i", "e2e", "--", "sh", "-c", "cat > /data/f && cat /data/f"), err());
+        assertEquals("some input\n", out());
+
+        assertEquals(0, run("logs", "e2e"));
+        assertEquals("started\n", out());
+        assertEquals("warn\n", err());
+
+        assertEquals(2, run("run", "-d", "--name", "e2e", "--rootfs", rootfs.toString(), "--", "true"));
+        assertTrue(err().contains("already used"), err());
+        assertEquals(1, store.list().size(), "nothing half-created");
+        assertEquals(1, run("volume", "rm", "vol"));
+        assertTrue(err().contains("in use"), err());
+
+        assertEquals(0, run("stop", "-t", "2", "e2e"), err());
+        assertEquals(0, run("ps", "-a"));
+        assertTrue(out().contains("Exited (143)"), out());
+        assertEquals(1, run("exec", "e2e", "--", "true"));
+        assertTrue(err().contains("not running"), err());
+        assertEquals(0, run("rm", "e2e"), err());
+        assertEquals(0, run("volume", "rm", "vol"), err());
+        assertTrue(store.list().isEmpty());
+    }
+
+    @Test
+    @Order(2)
+    void aKilledVmProcessShowsAsExitedAndRmCleansUp() throws Exception {
+        assertEquals(0, run("run", "-d", "--name", "k9", "-p", freePort() + ":80", "--rootfs", rootfs.toString(), "--", "sleep", "1000"), err());
+        VmRecord r = store.resolve("k9");
+        long pid = r.state().pid();
+        List<ProcessInfo.Id> children = ProcessInfo.descendants(pid);
+        assertFalse(children.isEmpty(), "passt runs as the VM process's child");
+        new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+        ProcessHandle.of(pid).ifPresent(p -> p.onExit().join());
+        assertEquals(0, run("ps", "-a"));
+        assertTrue(out().contains("Exited (the VM process died)"), out());
+        assertEquals(0, run("ps"));
+        assertFalse(out().contains("k9"), "ps without -a shows running VMs only: " + out());
+        assertEquals(0, run("rm", "k9"), err());
+        StateDirs dirs = StateDirs.fromEnvironment();
+        assertFalse(Files.exists(dirs.vmDataDir(r.id())));
+        assertFalse(Files.exists(dirs.vmRunDir(r.id())));
+        assertFalse(Files.exists(dirs.vmTempDir(r.id())));
+        Thread.sleep(500);
+        for (ProcessInfo.Id c : children) assertFalse(ProcessInfo.isAlive(c), "child " + c + " of the VM process still runs");
+    }
+
+    @Test
+    @Order(3)
+    void badInputIsOneLineAndLeavesNothing() throws Exception {
+        assertEquals(2, run("run", "-d", "--rootfs", "/no/such.img", "--", "true"));
+        assertTrue(err().startsWith("jvmm: ") && err().strip().lines().count() == 1, err());
+        try (ServerSocket taken = new ServerSocket(0)) {
+            assertEquals(2, run("run", "-d", "-p", taken.getLocalPort() + ":80", "--rootfs", rootfs.toString(), "--", "true"));
+            assertTrue(err().contains("already in use"), err());
+        }
+        assertEquals(1, run("exec", "nope", "--", "true"));
+        assertTrue(err().contains("no such VM"), err());
+        assertEquals(2, run("run", "-d", "-v", "missing:/data", "--rootfs", rootfs.toString(), "--", "true"));
+        assertTrue(err().contains("no such volume"), err());
+        // A guest that is never ready in time: the error shows the console, nothing is left.
+        assertEquals(1, run("run", "-d", "--ready-timeout", "1", "--rootfs", rootfs.toString(), "--", "true"));
+        assertTrue(err().contains("not ready within 1 s"), err());
+        assertTrue(err().strip().lines().count() == 1, err());
+        assertTrue(store.list().isEmpty(), "nothing half-created: " + store.list());
+    }
+}
