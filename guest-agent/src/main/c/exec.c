@@ -446,7 +446,30 @@ void handle_exec(int conn, struct frame *first, const struct config *cfg, int ct
         }
     }
 
-    if (host_gone || proto_err || !iobuf) {
+    if (host_gone && workload && !exited && iobuf) {
+        /* The VM's main process outlives its host connection: after a snapshot restore the vsock
+         * transport is reset and the restored VM must go on running it. Its output has nowhere
+         * to go now; drain it so the program never blocks on a full pipe. */
+        log_msg("workload %d: host connection lost; it keeps running, output discarded", (int)pid);
+        close_fd(&in);
+        while (out >= 0 || err >= 0) {
+            struct pollfd pd[2];
+            int k = 0;
+            if (out >= 0) pd[k++] = (struct pollfd){ out, POLLIN, 0 };
+            if (err >= 0) pd[k++] = (struct pollfd){ err, POLLIN, 0 };
+            if (poll(pd, (nfds_t)k, -1) < 0 && errno != EINTR) break;
+            for (int j = 0; j < k; j++) {
+                if (!pd[j].revents) continue;
+                ssize_t got = read(pd[j].fd, iobuf, DATA_CHUNK);
+                if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
+                    if (pd[j].fd == out) close_fd(&out); else close_fd(&err);
+                }
+            }
+        }
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        ctl_send(ctl_fd, CTL_CHILD_END, pid, 0);
+        log_msg("workload %d ended (status 0x%x)", (int)pid, (unsigned)status);
+    } else if (host_gone || proto_err || !iobuf) {
         if (proto_err) send_error(conn, 71, "malformed or unexpected frame in an exec session");
         if (!exited) {
             kill(-pid, SIGKILL);

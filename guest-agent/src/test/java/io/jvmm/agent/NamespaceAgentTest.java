@@ -326,6 +326,17 @@ class NamespaceAgentTest {
         assertThrows(IOException.class, s::waitFor);
     }
 
+    @Test void theWorkloadOutlivesItsConnection() throws Exception {
+        // After a snapshot restore the host's connections are reset: the VM's main process must go on.
+        ExecSession s = client.start(ExecRequest.of("sh", "-c", "while :; do echo tick; sleep 0.05; done; # wl-88")
+                .withWorkload(true), OutputStream.nullOutputStream(), null);
+        s.close();
+        Thread.sleep(500);
+        assertTrue(sh("ps -o args").contains("wl-88"), "the workload was killed with its connection");
+        // Matches args that end with the marker: not this killing shell, whose args go on after it.
+        sh("ps -o pid,args | while read p a; do case \"$a\" in *'# wl-88') kill $p;; esac; done; true");
+    }
+
     @Test void overlayKeepsTheImageUntouched() throws Exception {
         String before = Files.readString(agent.root.resolve("etc/passwd"));
         assertEquals("written\n", sh("echo written > /newfile; cat /newfile"));

@@ -65,7 +65,13 @@ public final class VsockDevice implements VirtioDevice {
     private final ArrayDeque<VsockHeader> control = new ArrayDeque<>();
     private final Map<Key, java.util.concurrent.CompletableFuture<VsockConnection>> pendingConnects = new HashMap<>();
     private volatile GuestConnectionHandler fallback;
-    private int nextEphemeral = FIRST_EPHEMERAL_PORT;
+    /**
+     * Starts at a random port, as Linux's vsock does: a VM restored from a snapshot still holds the
+     * snapshot's connections until it processes the transport reset, and a fresh device counting
+     * from the same first port would reuse their (host port, guest port) pairs, so the guest's
+     * reset of an old connection would refuse the new one.
+     */
+    private int nextEphemeral = FIRST_EPHEMERAL_PORT + java.util.concurrent.ThreadLocalRandom.current().nextInt(0x7fff_ffff - FIRST_EPHEMERAL_PORT);
     /** The rx chain popped while nothing could be written into it yet. */
     private DescriptorChain heldRx;
 
