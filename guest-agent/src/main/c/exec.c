@@ -268,7 +268,10 @@ void handle_exec(int conn, struct frame *first, const struct config *cfg, int ct
         }
     }
     pid_t pid = -1;
-    if (ok) pid = fork();
+    /* vfork: the child only makes system calls until execve or _exit, and not copying the
+     * handler's address space saves a page-table copy per exec (most of an exec's cost where the
+     * guest kernel is emulated). */
+    if (ok) pid = vfork();
     if (pid == 0) {
         close(errp[0]);
         run_child(&r, &u, env, path, &s, errp[1]);
@@ -460,8 +463,8 @@ void handle_exec(int conn, struct frame *first, const struct config *cfg, int ct
             if (poll(pd, (nfds_t)k, -1) < 0 && errno != EINTR) break;
             for (int j = 0; j < k; j++) {
                 if (!pd[j].revents) continue;
-                ssize_t got = read(pd[j].fd, iobuf, DATA_CHUNK);
-                if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
+                ssize_t nread = read(pd[j].fd, iobuf, DATA_CHUNK);
+                if (nread == 0 || (nread < 0 && errno != EAGAIN && errno != EINTR)) {
                     if (pd[j].fd == out) close_fd(&out); else close_fd(&err);
                 }
             }
