@@ -155,7 +155,7 @@ record BootSettings(HacFile hac, Overrides overrides) {
     private void rejectUnsupported() {
         if (hac == null) return;
         if (hac.ref() != null) {
-            throw new HacFileException(hac.source(), "hardware.ref", "image references (OCI root drives) are not available in this version of jvmm");
+            throw new HacFileException(hac.source(), "hardware.ref", "'jvmm boot' takes a kernel and drives, not an OCI image; run the image (the root of a VM with the guest agent) with jvmm run --hac FILE");
         }
     }
 

@@ -32,10 +32,10 @@ final class ExecCommand implements Callable<Integer> {
     private boolean tty;
     @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Environment (repeatable).")
     private List<String> env = new ArrayList<>();
-    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory in the guest.")
-    private String workdir = "";
-    @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "User name or uid[:gid] in the guest.")
-    private String user = "";
+    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory in the guest (default: the VM's, from run -w or the image's WorkingDir).")
+    private String workdir;
+    @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "User name or uid[:gid] in the guest (default: the VM's, from run -u or the image's User).")
+    private String user;
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     private boolean help;
     @Parameters(index = "0", paramLabel = "VM", description = "VM name, id or unique id prefix.")
@@ -57,7 +57,8 @@ final class ExecCommand implements Callable<Integer> {
         VmRecord r = store.resolve(vm);
         if (VmStore.effectiveStatus(r) != VmRecord.Status.RUNNING) throw CliException.runtime("VM " + r.name() + " is not running");
         AgentClient agent = new AgentClient(new ControlClient(dirs.controlSocket(r.id())).agentConnector());
-        ExecRequest req = ExecRequest.of(command.toArray(String[]::new)).withEnv(env).withCwd(workdir).withUser(user)
+        ExecRequest req = ExecRequest.of(command.toArray(String[]::new)).withEnv(env)
+                .withCwd(workdir != null ? workdir : orEmpty(r.workdir())).withUser(user != null ? user : orEmpty(r.user()))
                 .withTty(tty).withStdin(interactive);
         if (tty) {
             int[] size = Terminal.size();
@@ -76,6 +77,8 @@ final class ExecCommand implements Callable<Integer> {
             return result.exitCode();
         }
     }
+
+    private static String orEmpty(String s) { return s == null ? "" : s; }
 
     private static void pump(InputStream in, ExecSession s) {
         byte[] buf = new byte[8192];

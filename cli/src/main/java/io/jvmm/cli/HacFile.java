@@ -29,7 +29,7 @@ import java.util.Set;
  * cpu_template = "auto"       # jvmm: auto | host | pvm
  * drive = "rootfs.ext4"       # Hypercore: the root drive (or { path = "...", read_only = true, id = "root" })
  * rng = true                  # jvmm: virtio-rng from the host's entropy (default true)
- * ref = "docker.io/..."       # Hypercore; not yet supported by jvmm
+ * ref = "docker.io/..."       # Hypercore: the OCI image of 'jvmm run --hac FILE' (boot refuses it)
  * interface = "tap0"          # Hypercore: virtio-net on this TAP device (created if missing; root)
  * [network]                   # jvmm: virtio-net through passt (the table alone enables it)
  * mac = "02:00:00:00:00:01"   # default: random, locally administered

@@ -25,11 +25,24 @@ public final class Jvmm implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
+    /** Set by {@link #main}: the console stream is this process's stdout (so it may be a terminal). */
+    private static volatile boolean realStdout;
+
     private Jvmm(PrintStream err) { this.err = err; }
+
+    /**
+     * True when output goes to this process's stdout and that is a terminal (progress bars); false when
+     * embedded ({@link #run} with other streams) or piped.
+     */
+    static boolean stdoutIsTerminal() {
+        java.io.Console c = System.console();
+        return realStdout && c != null && c.isTerminal();
+    }
 
     public static void main(String[] args) {
         // The guest console is raw bytes: no PrintStream charset or line buffering in between.
         OutputStream console = new FileOutputStream(FileDescriptor.out);
+        realStdout = true;
         System.exit(run(args, console, System.in, System.err));
     }
 
@@ -45,10 +58,13 @@ public final class Jvmm implements Callable<Integer> {
                 .addSubcommand(new CommandLine(new RmCommand(out, err)))
                 .addSubcommand(VolumeCommand.commandLine(out, input, err))
                 .addSubcommand(new CommandLine(new RunCommand(out, input, err)))
+                .addSubcommand(ImageCommand.commandLine(out, input, err))
+                .addSubcommand(ImageCommand.pullAlias(out, input))
                 .addSubcommand(new CommandLine(new ExecCommand(out, input, err)))
                 .addSubcommand(new CommandLine(new StopCommand(out, err)))
                 .addSubcommand(new CommandLine(new LogsCommand(out, err)))
                 .addSubcommand(new CommandLine(new AttachCommand(out, input, err)))
+                .addSubcommand(SnapshotCommand.commandLine(out, err))
                 .addSubcommand(new CommandLine(new VmProcessCommand()))
                 .setOut(new java.io.PrintWriter(out, true))
                 .setErr(new java.io.PrintWriter(err, true))
@@ -69,6 +85,10 @@ public final class Jvmm implements Callable<Integer> {
                     if (e instanceof io.jvmm.cli.state.StateException se) {
                         err.println("jvmm: " + se.getMessage());
                         return se.status();
+                    }
+                    if (e instanceof io.jvmm.image.ImageException ie) {
+                        err.println("jvmm: " + ie.getMessage());
+                        return Images.status(ie);
                     }
                     if (e instanceof HacFileException he) {
                         err.println("jvmm: " + he.getMessage());

@@ -78,7 +78,7 @@ final class PsCommand implements Callable<Integer> {
         for (VmRecord r : rows) {
             cells.add(new String[] {
                 noTrunc ? r.id() : r.shortId(),
-                r.image() == null ? "" : fileName(r.image()),
+                imageColumn(r),
                 "\"" + (noTrunc ? commandLine(r.command()) : truncate(commandLine(r.command()), 20)) + "\"",
                 ago(r.created(), now),
                 status(r, now, noTrunc),
@@ -102,7 +102,8 @@ final class PsCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ID", noTrunc ? r.id() : r.shortId());
         m.put("Names", r.name());
-        m.put("Image", r.image());
+        m.put("Image", r.imageRef() != null ? Images.familiar(r.imageRef()) : r.image());
+        if (r.imageId() != null) m.put("ImageID", r.imageId());
         m.put("Command", "\"" + commandLine(r.command()) + "\"");
         m.put("CreatedAt", r.created() == null ? null : r.created().toString());
         m.put("RunningFor", ago(r.created(), now));
@@ -162,6 +163,12 @@ final class PsCommand implements Callable<Integer> {
 
     static String truncate(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max) + "…";
+    }
+
+    /** The image reference a VM was started from (docker's short form), else its root image file's name. */
+    static String imageColumn(VmRecord r) {
+        if (r.imageRef() != null) return Images.familiar(r.imageRef());
+        return r.image() == null ? "" : fileName(r.image());
     }
 
     private static String fileName(String path) {

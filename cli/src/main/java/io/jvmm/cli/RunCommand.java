@@ -18,13 +18,23 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import io.jvmm.image.ContentStore;
+import io.jvmm.image.ImageConfig;
+import io.jvmm.image.ImageException;
+import io.jvmm.image.ImageRecord;
+import io.jvmm.image.ImageReference;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code jvmm run}: a new VM from a root image with the agent as init, running a command, like
- * {@code docker run}. Detached, the VM lives in its own process; in the foreground this process is
+ * {@code docker run}. The root is a root image file ({@code --rootfs}, or a positional naming a file) or an
+ * OCI image (a reference: used from the store, pulled when missing, turned into a cached EROFS root image
+ * by {@link ImageRootfs}); with an image, its Entrypoint, Cmd, Env, WorkingDir, User and ExposedPorts are
+ * the defaults that the flags override. Detached, the VM lives in its own process; in the foreground this process is
  * the VM process and the terminal is the workload's.
  */
 @Command(name = "run", sortOptions = false, description = "Run a command in a new microVM (root image + guest agent), like docker run.")
@@ -35,16 +45,26 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--name", paramLabel = "NAME", description = "Name of the VM (default: random).")
     private String name;
+    @Option(names = "--hac", paramLabel = "FILE", description = "hac.toml: hardware.cores, hardware.memory and hardware.ref (the image) as defaults for --cpus, --memory and IMAGE.")
+    private Path hacFile;
     @Option(names = "--cpus", paramLabel = "N", description = "vCPUs (default 1).")
-    private int cpus = 1;
+    private Integer cpus;
     @Option(names = {"-m", "--memory"}, paramLabel = "MIB", description = "Guest RAM in MiB (default 256).")
-    private long memoryMib = 256;
-    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Environment of the command (repeatable).")
+    private Long memoryMib;
+    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Environment of the command (repeatable); overrides the image's Env.")
     private List<String> env = new ArrayList<>();
+    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory of the command (default: the image's WorkingDir, else /).")
+    private String workdir;
+    @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "User name or uid[:gid] of the command (default: the image's User, else root).")
+    private String user;
+    @Option(names = "--entrypoint", paramLabel = "CMD", description = "Replace the image's Entrypoint (and drop its Cmd); \"\" clears it.")
+    private String entrypoint;
     @Option(names = {"-v", "--volume"}, paramLabel = "VOLUME_OR_IMAGE:/path[:ro]", description = "Mount a named volume or an image file (repeatable).")
     private List<String> volumes = new ArrayList<>();
     @Option(names = {"-p", "--publish"}, paramLabel = "HOST:GUEST[/udp]", description = "Forward a host port to the guest (repeatable).")
     private List<String> ports = new ArrayList<>();
+    @Option(names = {"-P", "--publish-all"}, description = "Forward a free host port to each of the image's ExposedPorts.")
+    private boolean publishAll;
     @Option(names = {"-d", "--detach"}, description = "Run in the background and print the VM id.")
     private boolean detach;
     @Option(names = {"-i", "--interactive"}, description = "Keep the command's stdin open.")
@@ -55,12 +75,16 @@ final class RunCommand implements Callable<Integer> {
     private boolean rm;
     @Option(names = "--rootfs", paramLabel = "IMAGE_FILE", description = "Root image file (ext4, erofs or squashfs), used read-only.")
     private Path rootfs;
+    @Option(names = "--insecure", description = "Pull the image over plain HTTP (loopback registries always are).")
+    private boolean insecure;
     @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long the guest may take to be ready (default 30, or 300 on kvm_pvm hosts).")
     private Integer readyTimeout;
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     private boolean help;
-    @Parameters(paramLabel = "[IMAGE] [CMD [ARG...]]", description = "The image (unless --rootfs), then the command.")
+    @Parameters(paramLabel = "[IMAGE] [CMD [ARG...]]", description = "An image (reference: pulled when not in the store; or a root image file) unless --rootfs, then the command.")
     private List<String> args = new ArrayList<>();
+    @Spec
+    private CommandSpec spec;
 
     RunCommand(PrintStream out, InputStream in, PrintStream err) {
         this.out = out;
@@ -68,25 +92,20 @@ final class RunCommand implements Callable<Integer> {
         this.err = err;
     }
 
+    /** The OCI image a run uses: the stored image, its config and its root image file. */
+    private record FromImage(ImageRecord record, ImageConfig config, Path rootfs) {}
+
     @Override
     public Integer call() throws Exception {
-        List<String> rest = new ArrayList<>(args);
-        Path image = rootfs;
-        if (image == null) {
-            if (rest.isEmpty()) throw CliException.usage("run needs a root image: --rootfs IMAGE_FILE (or an IMAGE)");
-            String ref = rest.remove(0);
-            Path p = UserPaths.resolve(Path.of("").toAbsolutePath(), ref);
-            if (!Files.isRegularFile(p)) throw CliException.usage("no image file " + ref + " (OCI images are not supported yet; pass a root image file with --rootfs)");
-            image = p;
-        }
-        image = image.toAbsolutePath().normalize();
-        if (!Files.isRegularFile(image)) throw CliException.usage("--rootfs " + image + ": no such file");
-        if (!Files.isReadable(image)) throw CliException.usage("--rootfs " + image + ": not readable");
-        if (cpus < 1 || cpus > 64) throw CliException.usage("--cpus must be 1..64, got " + cpus);
-        if (memoryMib < 64) throw CliException.usage("--memory must be at least 64 MiB for Linux, got " + memoryMib);
+        HacFile hac = hacFile == null ? null : HacFile.parse(hacFile);
+        int cpus = this.cpus != null ? this.cpus : hac != null && hac.cores() != null ? hac.cores() : 1;
+        long memoryMib = this.memoryMib != null ? this.memoryMib : hac != null && hac.memoryMib() != null ? hac.memoryMib() : 256;
+        if (cpus < 1 || cpus > 64) throw CliException.usage((this.cpus != null ? "--cpus" : "hac.toml: hardware.cores") + " must be 1..64, got " + cpus);
+        if (memoryMib < 64) throw CliException.usage((this.memoryMib != null ? "--memory" : "hac.toml: hardware.memory") + " must be at least 64 MiB for Linux, got " + memoryMib);
         for (String e : env) {
             if (e.indexOf('=') <= 0) throw CliException.usage("-e " + e + ": expected KEY=VALUE");
         }
+        if (workdir != null && !workdir.isEmpty() && !workdir.startsWith("/")) throw CliException.usage("-w " + workdir + ": must be an absolute path in the guest");
         if (rm && detach) throw CliException.usage("--rm is for foreground runs; remove a detached VM with 'jvmm rm'");
         List<String> forwards = new ArrayList<>();
         for (String p : ports) {
@@ -100,15 +119,68 @@ final class RunCommand implements Callable<Integer> {
             forwards.add(f.toString());
         }
         StateDirs dirs = StateDirs.fromEnvironment();
+
+        // The root: --rootfs FILE; else IMAGE, a root image file or an image reference; else hac.toml's ref.
+        List<String> rest = new ArrayList<>(args);
+        Path image = rootfs;
+        FromImage fromImage = null;
+        if (image == null) {
+            boolean refFromHac = hac != null && hac.ref() != null && positionalsBeforeDashDash() == 0;
+            if (refFromHac) {
+                fromImage = fromImage(dirs, hac.ref(), hac);
+            } else {
+                if (rest.isEmpty()) throw CliException.usage("run needs an image: IMAGE (a reference or a root image file), --rootfs IMAGE_FILE, or --hac FILE with hardware.ref");
+                String spelled = rest.remove(0);
+                Path p = UserPaths.resolve(Path.of("").toAbsolutePath(), spelled);
+                if (Files.isRegularFile(p)) image = p;
+                else if (looksLikePath(spelled)) throw CliException.usage("no image file " + spelled);
+                else fromImage = fromImage(dirs, spelled, null);
+            }
+        }
+        if (fromImage != null) image = fromImage.rootfs();
+        image = image.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(image)) throw CliException.usage("--rootfs " + image + ": no such file");
+        if (!Files.isReadable(image)) throw CliException.usage("--rootfs " + image + ": not readable");
+
+        // The workload, docker's way: Entrypoint + Cmd, CMD ARGS replace Cmd, --entrypoint replaces both.
+        ImageConfig cfg = fromImage == null ? null : fromImage.config();
+        List<String> argv = new ArrayList<>();
+        if (entrypoint != null) {
+            if (!entrypoint.isEmpty()) argv.add(entrypoint);
+        } else if (cfg != null && cfg.entrypoint() != null) {
+            argv.addAll(cfg.entrypoint());
+        }
+        if (!rest.isEmpty()) argv.addAll(rest);
+        else if (entrypoint == null && cfg != null && cfg.cmd() != null) argv.addAll(cfg.cmd());
+        if (argv.isEmpty() && fromImage != null) {
+            throw CliException.usage("no command: image " + Images.familiar(fromImage.record().name()) + " has no Entrypoint or Cmd; give one after the image");
+        }
+        List<String> fullEnv = mergeEnv(cfg == null ? List.of() : cfg.env(), env);
+        String cwd = workdir != null ? workdir : cfg != null && cfg.workingDir() != null ? cfg.workingDir() : "";
+        String who = user != null ? user : cfg != null && cfg.user() != null ? cfg.user() : "";
+        List<String> exposed = cfg == null ? List.of() : cfg.exposedPorts();
+        if (publishAll) {
+            for (String e : exposed) {
+                String[] pp = e.split("/", 2);
+                String proto = pp.length > 1 ? pp[1].toLowerCase(java.util.Locale.ROOT) : "tcp";
+                if (!proto.equals("tcp") && !proto.equals("udp")) continue;
+                forwards.add(freeHostPort(proto.equals("udp")) + ":" + pp[0] + (proto.equals("udp") ? "/udp" : ""));
+            }
+        }
+
         VmStore store = new VmStore(dirs);
         VolumeStore volumeStore = new VolumeStore(dirs, store);
         List<VmRecord.Mount> mounts = new ArrayList<>();
         for (String v : volumes) mounts.add(volumeStore.resolveForMount(v));
         Path kernel = DefaultKernel.fromSystem().resolve().kernel();
 
-        VmRecord draft = VmRecord.draft(image.toString(), List.copyOf(rest)).withName(name).withEnv(List.copyOf(env))
+        VmRecord draft = VmRecord.draft(image.toString(), List.copyOf(argv)).withName(name).withEnv(fullEnv)
                 .withCpus(cpus).withMemoryMib(memoryMib).withVolumes(mounts).withPorts(forwards)
-                .withTty(tty).withInteractive(interactive).withDetached(detach);
+                .withTty(tty).withInteractive(interactive).withDetached(detach)
+                .withWorkdir(cwd).withUser(who).withExposedPorts(exposed);
+        if (fromImage != null) {
+            draft = draft.withImageRef(fromImage.record().name()).withImageId(fromImage.record().id().toString());
+        }
         // Checks the whole configuration before anything is created.
         VmLaunch.sandboxConfig(draft.withName(name != null ? name : "check").withId("0".repeat(64)), dirs, kernel, null, null);
         VmRecord r = store.create(draft);
@@ -120,31 +192,81 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private int runDetached(VmStore store, StateDirs dirs, VmRecord r) throws IOException, InterruptedException {
-        Process p;
+    /**
+     * The image {@code spelled} names: from the store, else pulled (progress on stderr, as docker run does);
+     * then its root image, built on first use. A reference error is one line naming where it came from.
+     */
+    private FromImage fromImage(StateDirs dirs, String spelled, HacFile hac) {
+        ContentStore images = Images.store(dirs);
+        ImageRecord rec;
         try {
-            p = VmLaunch.spawnDetached(dirs, r.id(), readyTimeout);
-        } catch (IOException e) {
-            store.remove(r.id());
-            throw CliException.runtime("cannot start the VM process: " + e.getMessage());
-        }
-        ControlClient control = new ControlClient(dirs.controlSocket(r.id()));
-        while (true) {
-            if (!p.isAlive()) {
-                String why = store.find(r.id()).map(x -> x.state().error()).orElse(null);
-                store.remove(r.id());
-                throw CliException.runtime("VM " + r.name() + " did not start: "
-                        + (why != null ? why : "the VM process exited with status " + p.exitValue()));
+            rec = images.find(spelled).orElse(null);
+            if (rec == null) {
+                ImageReference ref = ImageReference.parse(spelled);
+                err.println("Unable to find image '" + ref.familiar() + "' locally");
+                rec = Images.pull(images, ref, insecure, null, err, PullProgress.Mode.LINES);
             }
-            if (Files.exists(dirs.controlSocket(r.id()))) {
-                try {
-                    if (control.status().equals("ready")) break;
-                } catch (IOException e) {
-                    // Not listening yet.
+        } catch (ImageException e) {
+            if (e.kind() != ImageException.Kind.BAD_INPUT) throw e;
+            if (hac != null) throw new HacFileException(hac.source(), "hardware.ref", e.getMessage());
+            throw CliException.usage(e.getMessage() + "; and there is no root image file of that name");
+        }
+        ImageConfig cfg = images.config(rec);
+        if (cfg.os() != null && !cfg.os().equals("linux")) {
+            throw CliException.usage("image " + Images.familiar(rec.name()) + " is for " + cfg.os() + ", not linux");
+        }
+        ImageRootfs.Built built = ImageRootfs.ensure(dirs, images, rec);
+        return new FromImage(rec, cfg, built.file());
+    }
+
+    /** Was a positional given before {@code --}? ({@code run --hac F -- CMD} means: the image is hac.toml's ref.) */
+    private int positionalsBeforeDashDash() {
+        List<String> orig = spec.commandLine().getParseResult().originalArgs();
+        int dd = orig.indexOf("--");
+        if (dd < 0) return args.size();
+        return Math.max(0, args.size() - (orig.size() - dd - 1));
+    }
+
+    /**
+     * A positional meant as a file name: {@code /x}, {@code ./x}, {@code ../x}, {@code ~/x}, or a root image file
+     * extension ({@code rootfs.ext4} is a valid reference too, but pulling {@code docker.io/library/rootfs.ext4}
+     * is never what was meant).
+     */
+    private static boolean looksLikePath(String s) {
+        return s.startsWith("/") || s.startsWith("./") || s.startsWith("../") || s.startsWith("~/") || s.equals(".") || s.equals("..")
+                || s.matches("(?i).*\\.(ext4|ext2|erofs|squashfs|sqfs|img|raw)");
+    }
+
+    /** The image's Env, then {@code -e} values: a key given again replaces the earlier value in place. */
+    static List<String> mergeEnv(List<String> imageEnv, List<String> flags) {
+        java.util.LinkedHashMap<String, String> m = new java.util.LinkedHashMap<>();
+        for (List<String> l : List.of(imageEnv, flags)) {
+            for (String kv : l) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) continue;
+                m.put(kv.substring(0, eq), kv);
+            }
+        }
+        return List.copyOf(m.values());
+    }
+
+    private static int freeHostPort(boolean udp) {
+        try {
+            if (udp) {
+                try (DatagramSocket s = new DatagramSocket(0)) {
+                    return s.getLocalPort();
                 }
             }
-            Thread.sleep(20);
+            try (ServerSocket s = new ServerSocket(0)) {
+                return s.getLocalPort();
+            }
+        } catch (IOException e) {
+            throw CliException.runtime("-P: no free host port: " + e.getMessage());
         }
+    }
+
+    private int runDetached(VmStore store, StateDirs dirs, VmRecord r) throws InterruptedException {
+        VmLaunch.startDetached(store, dirs, r, readyTimeout, null);
         out.println(r.id());
         return 0;
     }

@@ -25,10 +25,15 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = VmLaunch.VM_PROCESS_COMMAND, hidden = true, description = "Runs a detached VM (started by 'jvmm run -d').")
 final class VmProcessCommand implements Callable<Integer> {
+    /** The snapshot this process restores (one VM per process; null in the foreground run). */
+    private static Path restoreFrom;
+
     @Parameters(index = "0", paramLabel = "ID")
     private String id;
     @Option(names = "--ready-timeout", paramLabel = "SECONDS")
     private Integer readyTimeout;
+    @Option(names = "--restore", paramLabel = "DIR", description = "Restore this snapshot instead of booting.")
+    private Path restore;
 
     @Override
     public Integer call() throws Exception {
@@ -36,7 +41,8 @@ final class VmProcessCommand implements Callable<Integer> {
         VmStore store = new VmStore(dirs);
         VmRecord r = store.get(id);
         Path kernel = DefaultKernel.fromSystem().resolve().kernel();
-        return run(store, dirs, r, kernel, readyTimeout, new VmProcess.Workload(r.command(), r.env(), "", "", r.tty(), r.interactive(), null, null, null));
+        restoreFrom = restore;
+        return run(store, dirs, r, kernel, readyTimeout, new VmProcess.Workload(r.command(), r.env(), orEmpty(r.workdir()), orEmpty(r.user()), r.tty(), r.interactive(), null, null, null));
     }
 
     /** {@code jvmm run} without -d: this process is the VM process, the terminal the workload's. */
@@ -44,11 +50,13 @@ final class VmProcessCommand implements Callable<Integer> {
                                OutputStream out, InputStream in, PrintStream err) throws Exception {
         boolean raw = r.tty() && r.interactive();
         try (Terminal t = raw ? Terminal.raw() : null) {
-            VmProcess.Workload w = new VmProcess.Workload(r.command(), r.env(), "", "", r.tty(), r.interactive(), out, err,
+            VmProcess.Workload w = new VmProcess.Workload(r.command(), r.env(), orEmpty(r.workdir()), orEmpty(r.user()), r.tty(), r.interactive(), out, err,
                     r.interactive() ? in : null);
             return run(store, dirs, r, kernel, readyTimeout, w);
         }
     }
+
+    private static String orEmpty(String s) { return s == null ? "" : s; }
 
     private static int run(VmStore store, StateDirs dirs, VmRecord r, Path kernel, Integer readyTimeout, VmProcess.Workload w)
             throws Exception {
@@ -63,7 +71,7 @@ final class VmProcessCommand implements Callable<Integer> {
                 public void exited(Integer exitCode, String error) {
                     store.update(r.id(), x -> x.withState(x.state().exited(Instant.now(), exitCode, error)));
                 }
-            });
+            }, restoreFrom);
             return vm.run();
         } catch (IOException e) {
             store.update(r.id(), x -> x.withState(x.state().exited(Instant.now(), null, e.getMessage())));

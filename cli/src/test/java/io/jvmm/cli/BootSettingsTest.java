@@ -114,7 +114,7 @@ class BootSettingsTest {
 
     @Test void unsupportedHypercoreKeysFailBeforeAnyKernelIsBuilt() throws IOException {
         for (String[] kv : new String[][] {
-                {"ref = \"docker.io/x\"", "hardware.ref", "not available in this version of jvmm"}}) {
+                {"ref = \"docker.io/x\"", "hardware.ref", "jvmm run --hac FILE"}}) {
             HacFile h = hac("[hardware]\n" + kv[0] + "\n");
             HacFileException e = assertThrows(HacFileException.class, () -> build(h, BootSettings.Overrides.NONE));
             assertEquals(kv[1], e.key());

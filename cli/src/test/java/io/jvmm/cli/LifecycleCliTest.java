@@ -136,6 +136,21 @@ class LifecycleCliTest {
     void aKilledVmProcessShowsAsExitedAndRmCleansUp() throws Exception {
         assertEquals(0, run("run", "-d", "--name", "k9", "-p", freePort() + ":80", "--rootfs", rootfs.toString(), "--", "sleep", "1000"), err());
         VmRecord r = store.resolve("k9");
+        // A snapshot of the running VM, restored as a second VM that goes on from there, agent ready.
+        assertEquals(0, run("exec", "k9", "--", "sh", "-c", "echo before-snapshot > /root/mark"), err());
+        Path snap = home.resolve("snap");
+        assertEquals(0, run("snapshot", "create", "k9", snap.toString()), err());
+        assertEquals(2, run("snapshot", "create", "k9", snap.toString()));
+        assertTrue(err().contains("not empty"), err());
+        assertEquals(0, run("snapshot", "restore", "--name", "k9copy", "-p", freePort() + ":80", snap.toString()), err());
+        assertEquals(0, run("exec", "k9copy", "--", "cat", "/root/mark"), err());
+        assertEquals("before-snapshot\n", out());
+        assertEquals(0, run("ps"));
+        assertTrue(out().contains("k9copy") && out().contains("Up "), out());
+        assertEquals(0, run("rm", "-f", "k9copy"), err());
+        assertEquals(2, run("snapshot", "restore", home.toString()));
+        assertTrue(err().contains("not a jvmm snapshot"), err());
+
         long pid = r.state().pid();
         List<ProcessInfo.Id> children = ProcessInfo.descendants(pid);
         assertFalse(children.isEmpty(), "passt runs as the VM process's child");

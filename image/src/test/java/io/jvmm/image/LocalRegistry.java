@@ -19,13 +19,13 @@ import org.junit.jupiter.api.Assumptions;
  * config and storage, and {@code skopeo} to push OCI layouts to it. Tests using it are skipped (reason printed)
  * when the packages are not installed: {@code apt-get install -y docker-registry skopeo}.
  */
-final class LocalRegistry implements AutoCloseable {
-    static final Path REGISTRY = Path.of("/usr/bin/docker-registry");
-    static final Path SKOPEO = Path.of("/usr/bin/skopeo");
+public final class LocalRegistry implements AutoCloseable {
+    public static final Path REGISTRY = Path.of("/usr/bin/docker-registry");
+    public static final Path SKOPEO = Path.of("/usr/bin/skopeo");
 
     private final Process process;
     private final int port;
-    final Path log;
+    public final Path log;
 
     private LocalRegistry(Process process, int port, Path log) {
         this.process = process;
@@ -33,13 +33,13 @@ final class LocalRegistry implements AutoCloseable {
         this.log = log;
     }
 
-    static void assumeInstalled() {
+    public static void assumeInstalled() {
         String missing = !Files.isExecutable(REGISTRY) ? "docker-registry" : !Files.isExecutable(SKOPEO) ? "skopeo" : null;
         if (missing != null) System.out.println("SKIPPED: " + missing + " is not installed (apt-get install -y docker-registry skopeo)");
         Assumptions.assumeTrue(missing == null, missing + " is not installed (apt-get install -y docker-registry skopeo)");
     }
 
-    static LocalRegistry start(Path dir) throws IOException, InterruptedException {
+    public static LocalRegistry start(Path dir) throws IOException, InterruptedException {
         assumeInstalled();
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -85,12 +85,12 @@ final class LocalRegistry implements AutoCloseable {
         throw new IOException("docker-registry did not come up on " + r.host() + ": " + Files.readString(log));
     }
 
-    String host() {
+    public String host() {
         return "127.0.0.1:" + port;
     }
 
     /** {@code skopeo copy --all oci:DIR:TAG docker://HOST/NAME} (plain HTTP, no signature policy). */
-    void push(Path ociDir, String tag, String nameAndTag) throws IOException, InterruptedException {
+    public void push(Path ociDir, String tag, String nameAndTag) throws IOException, InterruptedException {
         List<String> cmd = List.of(SKOPEO.toString(), "--insecure-policy", "copy", "--all", "--quiet", "--dest-tls-verify=false",
                 "oci:" + ociDir + ":" + tag, "docker://" + host() + "/" + nameAndTag);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -28,6 +28,8 @@ import java.util.Set;
  * runtime/vms/ID/ctl.sock         the VM process's control socket (and other sockets)
  * data/volumes/NAME/volume.ext4   a named volume's image
  * data/volumes/NAME/volume.json   its metadata
+ * data/images/                    the OCI image store (io.jvmm.image.ContentStore: blobs/, images/, tmp/, lock)
+ * data/images/rootfs/HEX.erofs    root image built from an image's layers, keyed by its manifest digest
  * </pre>
  *
  * {@link #fromEnvironment()} is what the CLI uses; the system property {@code jvmm.state.home} takes
@@ -120,6 +122,20 @@ public final class StateDirs {
     public Path volumeImage(String name) { return volumeDir(name).resolve("volume.ext4"); }
 
     public Path volumeRecordFile(String name) { return volumeDir(name).resolve("volume.json"); }
+
+    /** {@code data/images}: the OCI image store's root (an {@code io.jvmm.image.ContentStore}). */
+    public Path imagesDir() { return data.resolve("images"); }
+
+    /** {@code data/images/rootfs}: root images built from OCI images, one per manifest digest. */
+    public Path rootfsCacheDir() { return imagesDir().resolve("rootfs"); }
+
+    /** {@code data/images/rootfs/HEX.erofs} for the manifest digest {@code sha256:HEX}. */
+    public Path rootfsCacheFile(String manifestDigestHex) {
+        if (manifestDigestHex == null || !manifestDigestHex.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("not a sha256 hex digest: " + manifestDigestHex);
+        }
+        return rootfsCacheDir().resolve(manifestDigestHex + ".erofs");
+    }
 
     /** Creates the data directory if missing. */
     public Path ensureDataDir() {

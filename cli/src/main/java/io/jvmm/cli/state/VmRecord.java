@@ -19,11 +19,18 @@ import java.util.regex.Pattern;
  * @param volumes     what is attached, in order
  * @param ports       {@code HOST:GUEST[/udp]}
  * @param state       what the VM process last reported
+ * @param workdir     the workload's working directory in the guest (null or empty: {@code /})
+ * @param user        the workload's user ({@code name}, {@code uid} or {@code uid:gid}; null or empty: root)
+ * @param imageRef    the OCI image reference the VM was started from ({@code registry/repo:tag}), null for a
+ *                    root image file ({@code --rootfs})
+ * @param imageId     that image's id (config digest, {@code sha256:...}), null for a root image file
+ * @param exposedPorts the image's ExposedPorts ({@code 8080/tcp}), as recorded; not published unless {@code -P}/{@code -p}
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record VmRecord(String id, String name, Instant created, String image, List<String> command,
                        List<String> env, int cpus, long memoryMib, List<Mount> volumes, List<String> ports,
-                       boolean tty, boolean interactive, boolean detached, State state) {
+                       boolean tty, boolean interactive, boolean detached, State state,
+                       String workdir, String user, String imageRef, String imageId, List<String> exposedPorts) {
 
     private static final Pattern FULL_ID = Pattern.compile("[0-9a-f]{64}");
 
@@ -95,6 +102,7 @@ public record VmRecord(String id, String name, Instant created, String image, Li
         env = env == null ? List.of() : List.copyOf(env);
         volumes = volumes == null ? List.of() : List.copyOf(volumes);
         ports = ports == null ? List.of() : List.copyOf(ports);
+        exposedPorts = exposedPorts == null ? List.of() : List.copyOf(exposedPorts);
         if (state == null) state = State.created();
     }
 
@@ -104,7 +112,7 @@ public record VmRecord(String id, String name, Instant created, String image, Li
      */
     public static VmRecord draft(String image, List<String> command) {
         return new VmRecord(null, null, Instant.now(), image, command, List.of(), 1, 256, List.of(), List.of(),
-                false, false, false, State.created());
+                false, false, false, State.created(), null, null, null, null, List.of());
     }
 
     /** True for a 64-lowercase-hex-digit id. */
@@ -113,31 +121,41 @@ public record VmRecord(String id, String name, Instant created, String image, Li
     /** The first 12 characters of the id, as {@code ps} shows it. */
     public String shortId() { return id == null ? null : id.substring(0, Math.min(12, id.length())); }
 
-    public VmRecord withId(String v) { return new VmRecord(v, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state); }
+    public VmRecord withId(String v) { return new VmRecord(v, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts); }
 
-    public VmRecord withName(String v) { return new VmRecord(id, v, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state); }
+    public VmRecord withName(String v) { return new VmRecord(id, v, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts); }
 
-    public VmRecord withCreated(Instant v) { return new VmRecord(id, name, v, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state); }
+    public VmRecord withCreated(Instant v) { return new VmRecord(id, name, v, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts); }
 
-    public VmRecord withImage(String v) { return new VmRecord(id, name, created, v, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state); }
+    public VmRecord withImage(String v) { return new VmRecord(id, name, created, v, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts); }
 
-    public VmRecord withCommand(List<String> v) { return new VmRecord(id, name, created, image, v, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state); }
+    public VmRecord withCommand(List<String> v) { return new VmRecord(id, name, created, image, v, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts); }
 
-    public VmRecord withEnv(List<String> v) { return new VmRecord(id, name, created, image, command, v, cpus, memoryMib, volumes, ports, tty, interactive, detached, state); }
+    public VmRecord withEnv(List<String> v) { return new VmRecord(id, name, created, image, command, v, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts); }
 
-    public VmRecord withCpus(int v) { return new VmRecord(id, name, created, image, command, env, v, memoryMib, volumes, ports, tty, interactive, detached, state); }
+    public VmRecord withCpus(int v) { return new VmRecord(id, name, created, image, command, env, v, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts); }
 
-    public VmRecord withMemoryMib(long v) { return new VmRecord(id, name, created, image, command, env, cpus, v, volumes, ports, tty, interactive, detached, state); }
+    public VmRecord withMemoryMib(long v) { return new VmRecord(id, name, created, image, command, env, cpus, v, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts); }
 
-    public VmRecord withVolumes(List<Mount> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, v, ports, tty, interactive, detached, state); }
+    public VmRecord withVolumes(List<Mount> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, v, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts); }
 
-    public VmRecord withPorts(List<String> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, v, tty, interactive, detached, state); }
+    public VmRecord withPorts(List<String> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, v, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts); }
 
-    public VmRecord withTty(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, v, interactive, detached, state); }
+    public VmRecord withTty(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, v, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts); }
 
-    public VmRecord withInteractive(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, v, detached, state); }
+    public VmRecord withInteractive(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, v, detached, state, workdir, user, imageRef, imageId, exposedPorts); }
 
-    public VmRecord withDetached(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, v, state); }
+    public VmRecord withDetached(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, v, state, workdir, user, imageRef, imageId, exposedPorts); }
 
-    public VmRecord withState(State v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, v); }
+    public VmRecord withState(State v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, v, workdir, user, imageRef, imageId, exposedPorts); }
+
+    public VmRecord withWorkdir(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, v, user, imageRef, imageId, exposedPorts); }
+
+    public VmRecord withUser(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, v, imageRef, imageId, exposedPorts); }
+
+    public VmRecord withImageRef(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, v, imageId, exposedPorts); }
+
+    public VmRecord withImageId(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, v, exposedPorts); }
+
+    public VmRecord withExposedPorts(List<String> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, v); }
 }

@@ -10,7 +10,9 @@ package io.jvmm.cli.vmproc;
  *       bytes the client sends go to the workload's stdin (when it has one);
  *   <li>{@code STOP <grace-ms>}: a graceful poweroff through the agent; the process exits when the
  *       VM has ended, which is how the client sees it is done;
- *   <li>{@code STATUS}: {@code OK starting} or {@code OK ready}, then the server closes.
+ *   <li>{@code STATUS}: {@code OK starting} or {@code OK ready}, then the server closes;
+ *   <li>{@code SNAPSHOT <dir>}: pauses the VM, writes a snapshot (with the VM's record and logs) to
+ *       the absolute path {@code dir}, resumes it, and answers {@code OK <bytes written>} when done.
  * </ul>
  * The socket file is created with mode 0600: whoever can open it controls the VM.
  */
@@ -19,8 +21,13 @@ public final class ControlProtocol {
     public static final String ATTACH = "ATTACH";
     public static final String STOP = "STOP";
     public static final String STATUS = "STATUS";
+    public static final String SNAPSHOT = "SNAPSHOT";
+    /** A snapshot directory's copy of the VM's record, so that a restore can rebuild its devices. */
+    public static final String SNAPSHOT_RECORD = "jvmm-vm.json";
+    /** A snapshot directory's copy of the workload's output so far. */
+    public static final String SNAPSHOT_LOG = "workload.log";
     /** Requests are short; a longer line is a client bug or garbage. */
-    static final int MAX_LINE = 256;
+    static final int MAX_LINE = 4096;
 
     private ControlProtocol() {}
 }

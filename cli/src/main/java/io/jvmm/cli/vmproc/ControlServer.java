@@ -35,6 +35,9 @@ public final class ControlServer implements AutoCloseable {
 
         /** "starting" or "ready". */
         String status();
+
+        /** Snapshots the running VM to {@code dir} and resumes it; returns the bytes written. */
+        long snapshot(Path dir) throws IOException, InterruptedException;
     }
 
     private final Path path;
@@ -107,6 +110,18 @@ public final class ControlServer implements AutoCloseable {
                     handler.stop(Duration.ofMillis(Math.max(0, ms)));
                 }
                 case ControlProtocol.STATUS -> reply(out, "OK " + handler.status());
+                case ControlProtocol.SNAPSHOT -> {
+                    Path dir = parts.length > 1 ? Path.of(parts[1]) : null;
+                    if (dir == null || !dir.isAbsolute()) {
+                        reply(out, "ERR SNAPSHOT needs an absolute directory");
+                        return;
+                    }
+                    try {
+                        reply(out, "OK " + handler.snapshot(dir));
+                    } catch (IOException | RuntimeException e) {
+                        reply(out, "ERR " + oneLine(e.getMessage()));
+                    }
+                }
                 default -> reply(out, "ERR unknown request: " + oneLine(parts[0]));
             }
         } catch (IOException e) {

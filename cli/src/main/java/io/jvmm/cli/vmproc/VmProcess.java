@@ -46,13 +46,19 @@ public final class VmProcess {
     private final Path controlSocket;
     private final Path logFile;
     private final Listener listener;
+    private final Path restoreFrom;
     private final List<OutputStream> attached = new CopyOnWriteArrayList<>();
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private volatile Duration stopGrace = Duration.ofSeconds(10);
     private volatile Sandbox sandbox;
     private volatile ExecSession session;
 
-    public VmProcess(SandboxConfig config, Workload workload, Path controlSocket, Path logFile, Listener listener) {
+    /**
+     * @param restoreFrom a snapshot directory to restore instead of booting, or null; a restored VM
+     *                    goes on with the workload it had (its output from then on is not kept)
+     */
+    public VmProcess(SandboxConfig config, Workload workload, Path controlSocket, Path logFile, Listener listener, Path restoreFrom) {
+        this.restoreFrom = restoreFrom;
         this.config = config;
         this.workload = workload;
         this.controlSocket = controlSocket;
@@ -66,7 +72,7 @@ public final class VmProcess {
         try (WorkloadLog log = WorkloadLog.append(logFile);
              ControlServer control = ControlServer.start(controlSocket, new Control(), config.name())) {
             try {
-                sandbox = Sandbox.start(config);
+                sandbox = restoreFrom == null ? Sandbox.start(config) : Sandbox.restore(restoreFrom, config);
             } catch (SandboxException e) {
                 listener.exited(null, e.getMessage());
                 if (workload.terminalErr() != null) workload.terminalErr().write(("jvmm: " + e.getMessage() + "\n").getBytes());
@@ -76,7 +82,7 @@ public final class VmProcess {
                 listener.ready((System.nanoTime() - t0) / 1_000_000);
                 Integer code = null;
                 String error = null;
-                if (!workload.argv().isEmpty()) {
+                if (!workload.argv().isEmpty() && restoreFrom == null) {
                     ExecResult r = runWorkload(s, log);
                     code = r.exitCode();
                     if (r.error() != null) error = r.error();
@@ -211,5 +217,24 @@ public final class VmProcess {
 
         @Override
         public String status() { return sandbox == null ? "starting" : "ready"; }
+
+        @Override
+        public long snapshot(Path dir) throws IOException, InterruptedException {
+            Sandbox s = sandbox;
+            if (s == null) throw new IOException("the VM is still starting");
+            java.nio.file.Files.createDirectories(dir);
+            try (var entries = java.nio.file.Files.list(dir)) {
+                if (entries.findAny().isPresent()) throw new IOException("snapshot directory " + dir + " is not empty");
+            }
+            synchronized (VmProcess.this) {
+                try {
+                    long bytes = s.snapshot(dir);
+                    java.nio.file.Files.copy(logFile, dir.resolve(ControlProtocol.SNAPSHOT_LOG));
+                    return bytes;
+                } finally {
+                    s.resume();
+                }
+            }
+        }
     }
 }

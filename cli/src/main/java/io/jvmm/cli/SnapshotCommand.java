@@ -1,0 +1,135 @@
+package io.jvmm.cli;
+
+import io.jvmm.cli.state.StateDirs;
+import io.jvmm.cli.state.StateJson;
+import io.jvmm.cli.state.VmRecord;
+import io.jvmm.cli.state.VmStore;
+import io.jvmm.cli.vmproc.ControlClient;
+import io.jvmm.cli.vmproc.ControlProtocol;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code jvmm snapshot create VM DIR} and {@code jvmm snapshot restore DIR}: a running VM saved to a
+ * directory (it goes on running), and a new detached VM from it that continues where the snapshot
+ * was taken, agent ready, without a boot.
+ */
+final class SnapshotCommand {
+    private SnapshotCommand() {}
+
+    static CommandLine commandLine(PrintStream out, PrintStream err) {
+        return new CommandLine(new Group())
+                .addSubcommand(new CommandLine(new Create(out)))
+                .addSubcommand(new CommandLine(new Restore(out)));
+    }
+
+    @Command(name = "snapshot", description = "Save a running microVM to a directory, or start a new one from such a snapshot.")
+    static final class Group implements Callable<Integer> {
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().usage(spec.commandLine().getErr());
+            return CliException.USAGE;
+        }
+    }
+
+    @Command(name = "create", description = "Snapshot a running VM into DIR (new or empty); the VM keeps running.")
+    static final class Create implements Callable<Integer> {
+        private final PrintStream out;
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+        private boolean help;
+        @Parameters(index = "0", paramLabel = "VM", description = "VM name, id or unique id prefix.")
+        private String vm;
+        @Parameters(index = "1", paramLabel = "DIR", description = "Directory to write (created; must be empty).")
+        private Path dir;
+
+        Create(PrintStream out) { this.out = out; }
+
+        @Override
+        public Integer call() throws Exception {
+            StateDirs dirs = StateDirs.fromEnvironment();
+            VmStore store = new VmStore(dirs);
+            VmRecord r = store.resolve(vm);
+            if (VmStore.effectiveStatus(r) != VmRecord.Status.RUNNING) throw CliException.runtime("VM " + r.name() + " is not running");
+            Path target = dir.toAbsolutePath().normalize();
+            if (Files.exists(target) && !(Files.isDirectory(target) && isEmpty(target)))
+                throw CliException.usage("snapshot directory " + target + " exists and is not empty");
+            String bytes;
+            try (ControlClient.Connection c = new ControlClient(dirs.controlSocket(r.id())).request(ControlProtocol.SNAPSHOT + " " + target)) {
+                bytes = c.detail.trim();
+            } catch (IOException e) {
+                throw CliException.runtime("snapshot of " + r.name() + ": " + e.getMessage());
+            }
+            // The record lets a restore rebuild the same devices: image, volumes, ports, sizes.
+            Files.writeString(target.resolve(ControlProtocol.SNAPSHOT_RECORD), StateJson.mapper().writeValueAsString(r));
+            out.println(target + " (" + bytes + " bytes written)");
+            return 0;
+        }
+    }
+
+    @Command(name = "restore", description = "Start a new detached VM from a snapshot; prints its id.")
+    static final class Restore implements Callable<Integer> {
+        private final PrintStream out;
+        @Option(names = "--name", paramLabel = "NAME", description = "Name of the new VM (default: random).")
+        private String name;
+        @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long the restored agent may take to be ready.")
+        private Integer readyTimeout;
+        @Option(names = {"-p", "--publish"}, paramLabel = "HOST:GUEST[/udp]",
+                description = "Port forwards instead of the snapshot's (whose host ports the original VM may still hold).")
+        private java.util.List<String> ports;
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+        private boolean help;
+        @Parameters(index = "0", paramLabel = "DIR", description = "A directory written by 'jvmm snapshot create'.")
+        private Path dir;
+
+        Restore(PrintStream out) { this.out = out; }
+
+        @Override
+        public Integer call() throws Exception {
+            Path source = dir.toAbsolutePath().normalize();
+            Path recordFile = source.resolve(ControlProtocol.SNAPSHOT_RECORD);
+            if (!Files.isRegularFile(recordFile)) throw CliException.usage(source + " is not a jvmm snapshot (no " + ControlProtocol.SNAPSHOT_RECORD + ")");
+            VmRecord saved;
+            try {
+                saved = StateJson.mapper().readValue(recordFile.toFile(), VmRecord.class);
+            } catch (IOException e) {
+                throw CliException.usage(recordFile + ": unreadable VM record: " + e.getMessage());
+            }
+            StateDirs dirs = StateDirs.fromEnvironment();
+            VmStore store = new VmStore(dirs);
+            VmRecord draft = saved.withId(null).withName(name).withCreated(null).withDetached(true).withState(VmRecord.State.created());
+            if (ports != null) {
+                java.util.List<String> forwards = new java.util.ArrayList<>();
+                for (String p : ports) {
+                    try {
+                        forwards.add(io.jvmm.core.net.PortForward.parse(p).toString());
+                    } catch (IllegalArgumentException e) {
+                        throw CliException.usage("-p " + p + ": " + e.getMessage());
+                    }
+                }
+                draft = draft.withPorts(forwards);
+            }
+            VmRecord r = store.create(draft);
+            Path log = source.resolve(ControlProtocol.SNAPSHOT_LOG);
+            if (Files.isRegularFile(log)) Files.copy(log, dirs.workloadLog(r.id()), StandardCopyOption.REPLACE_EXISTING);
+            VmLaunch.startDetached(store, dirs, r, readyTimeout, source);
+            out.println(r.id());
+            return 0;
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+}
