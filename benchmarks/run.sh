@@ -11,6 +11,8 @@
 #   benchmarks/run.sh vsock [runs]   vsock MB/s and round-trip time, in-process host side (no QEMU peer here)
 #   benchmarks/run.sh virtio-exits   exits per virtio-blk request with/without ioeventfd+irqfd and EVENT_IDX (embedded)
 #   benchmarks/run.sh jmh [args]     JMH: the embedded floor (Vm create+start+exit+close in a running JVM)
+#   benchmarks/run.sh agent [execs] [restores]  guest agent in Linux: boot to ready, exec true round trip,
+#                                    snapshot restore to ready (embedded), then the CLI: run -d to ready, exec
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/find-jdk.sh
@@ -31,5 +33,11 @@ case "$what" in
   virtio-exits) exec java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djvmm.probes.dir="$PWD/probes/target" \
       -cp "$jar" io.jvmm.benchmarks.VirtioExits "$@" ;;
   linux) export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)} ;;
+  agent) export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)}
+    mvn -q -B -ntp install -DskipTests -pl guest-rootfs >/dev/null
+    rootfs=$PWD/guest-rootfs/target/rootfs.ext4
+    java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -cp "$jar" io.jvmm.benchmarks.AgentBench \
+      "$JVMM_KERNEL_DIR/vmlinux" "$rootfs" "${1:-100}" "${2:-10}"
+    exec benchmarks/cli-lifecycle.sh "$rootfs" "${3:-3}" ;;
 esac
 exec java --enable-native-access=ALL-UNNAMED -cp "$jar" io.jvmm.benchmarks.VmmComparison "$what" "$@"
