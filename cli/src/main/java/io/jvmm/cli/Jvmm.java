@@ -52,20 +52,27 @@ public final class Jvmm implements Callable<Integer> {
      */
     public static int run(String[] args, OutputStream console, InputStream input, PrintStream err) {
         PrintStream out = console instanceof PrintStream ps ? ps : new PrintStream(console, true);
-        CommandLine cl = new CommandLine(new Jvmm(err))
-                .addSubcommand(new CommandLine(new BootCommand(out, input, err)))
-                .addSubcommand(new CommandLine(new PsCommand(out, err)))
-                .addSubcommand(new CommandLine(new RmCommand(out, err)))
-                .addSubcommand(VolumeCommand.commandLine(out, input, err))
-                .addSubcommand(new CommandLine(new RunCommand(out, input, err)))
-                .addSubcommand(ImageCommand.commandLine(out, input, err))
-                .addSubcommand(ImageCommand.pullAlias(out, input))
-                .addSubcommand(new CommandLine(new ExecCommand(out, input, err)))
-                .addSubcommand(new CommandLine(new StopCommand(out, err)))
-                .addSubcommand(new CommandLine(new LogsCommand(out, err)))
-                .addSubcommand(new CommandLine(new AttachCommand(out, input, err)))
-                .addSubcommand(SnapshotCommand.commandLine(out, err))
-                .addSubcommand(new CommandLine(new VmProcessCommand()))
+        // Subcommands by name, built on demand: picocli reads every annotated command at
+        // registration, which costs start-up time on every run; only the one named is needed.
+        java.util.Map<String, java.util.function.Supplier<CommandLine>> commands = new java.util.LinkedHashMap<>();
+        commands.put("boot", () -> new CommandLine(new BootCommand(out, input, err)));
+        commands.put("run", () -> new CommandLine(new RunCommand(out, input, err)));
+        commands.put("exec", () -> new CommandLine(new ExecCommand(out, input, err)));
+        commands.put("ps", () -> new CommandLine(new PsCommand(out, err)));
+        commands.put("logs", () -> new CommandLine(new LogsCommand(out, err)));
+        commands.put("attach", () -> new CommandLine(new AttachCommand(out, input, err)));
+        commands.put("stop", () -> new CommandLine(new StopCommand(out, err)));
+        commands.put("rm", () -> new CommandLine(new RmCommand(out, err)));
+        commands.put("volume", () -> VolumeCommand.commandLine(out, input, err));
+        commands.put("image", () -> ImageCommand.commandLine(out, input, err));
+        commands.put("pull", () -> ImageCommand.pullAlias(out, input));
+        commands.put("snapshot", () -> SnapshotCommand.commandLine(out, err));
+        commands.put(VmLaunch.VM_PROCESS_COMMAND, () -> new CommandLine(new VmProcessCommand()));
+        CommandLine cl = new CommandLine(new Jvmm(err));
+        var named = args.length > 0 ? commands.get(args[0]) : null;
+        if (named != null) cl.addSubcommand(named.get());
+        else commands.values().forEach(c -> cl.addSubcommand(c.get()));    // help, suggestions
+        cl
                 .setOut(new java.io.PrintWriter(out, true))
                 .setErr(new java.io.PrintWriter(err, true))
                 .setParameterExceptionHandler((e, a) -> {
