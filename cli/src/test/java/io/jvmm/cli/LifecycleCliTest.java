@@ -12,6 +12,7 @@ import io.jvmm.cli.state.VmStore;
 import io.jvmm.kvm.Kvm;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -94,7 +95,7 @@ class LifecycleCliTest {
         assertEquals(0, run("volume", "create", "--size", "32", "vol"), err());
         int port = freePort();
         assertEquals(0, run("run", "-d", "--name", "e2e", "-e", "X=from-env", "-v", "vol:/data", "-p", port + ":8080",
-                "--rootfs", rootfs.toString(), "--", "sh", "-c", "echo started; echo warn >&2; exec sleep 1000"), err());
+                "-i", "--rootfs", rootfs.toString(), "--", "sh", "-c", "echo started; echo warn >&2; while read l; do echo \"got $l\"; done"), err());
         String id = out().strip();
         assertTrue(VmRecord.isFullId(id), "run -d prints the id: " + out());
 
@@ -121,7 +122,36 @@ class LifecycleCliTest {
         assertEquals(1, run("volume", "rm", "vol"));
         assertTrue(err().contains("in use"), err());
 
+        // attach: the workload's live output here, our input to its stdin; Ctrl+] detaches.
+        java.io.PipedOutputStream keys = new java.io.PipedOutputStream();
+        java.io.PipedInputStream attachIn = new java.io.PipedInputStream(keys);
+        ByteArrayOutputStream attachOut = new ByteArrayOutputStream();
+        int[] attachStatus = {-1};
+        Thread attach = Thread.ofPlatform().start(() -> attachStatus[0] = Jvmm.run(new String[] {"attach", "e2e"}, attachOut, attachIn,
+                new PrintStream(OutputStream.nullOutputStream())));
+        keys.write("one\n".getBytes(StandardCharsets.UTF_8));
+        keys.flush();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!attachOut.toString(StandardCharsets.UTF_8).contains("got one") && System.nanoTime() < deadline) Thread.sleep(20);
+        assertTrue(attachOut.toString(StandardCharsets.UTF_8).contains("got one"), "attach output: " + attachOut);
+        keys.write(AttachCommand.DETACH_KEY);
+        keys.flush();
+        attach.join(10_000);
+        assertEquals(0, attachStatus[0], "Ctrl+] detaches");
+        assertEquals(0, run("ps"));
+        assertTrue(out().contains("e2e"), "the VM runs on after a detach: " + out());
+
+        // logs -f follows until the VM ends.
+        ByteArrayOutputStream followed = new ByteArrayOutputStream();
+        Thread follow = Thread.ofPlatform().start(() -> Jvmm.run(new String[] {"logs", "-f", "e2e"}, followed,
+                new ByteArrayInputStream(new byte[0]), new PrintStream(OutputStream.nullOutputStream())));
+        Thread.sleep(300);
+        assertTrue(follow.isAlive(), "logs -f returned while the VM runs");
+
         assertEquals(0, run("stop", "-t", "2", "e2e"), err());
+        follow.join(15_000);
+        assertFalse(follow.isAlive(), "logs -f did not end with the VM");
+        assertTrue(followed.toString(StandardCharsets.UTF_8).contains("started\ngot one\n"), followed.toString());
         assertEquals(0, run("ps", "-a"));
         assertTrue(out().contains("Exited (143)"), out());
         assertEquals(1, run("exec", "e2e", "--", "true"));
