@@ -68,6 +68,7 @@ public final class Jvmm implements Callable<Integer> {
         commands.put("pull", () -> ImageCommand.pullAlias(out, input));
         commands.put("snapshot", () -> SnapshotCommand.commandLine(out, err));
         commands.put(VmLaunch.VM_PROCESS_COMMAND, () -> new CommandLine(new VmProcessCommand()));
+        commands.put(AotTrainCommand.NAME, () -> new CommandLine(new AotTrainCommand()));
         CommandLine cl = new CommandLine(new Jvmm(err));
         var named = args.length > 0 ? commands.get(args[0]) : null;
         if (named != null) cl.addSubcommand(named.get());
