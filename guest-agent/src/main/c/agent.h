@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define AGENT_VERSION "0.1.0"
+#define AGENT_VERSION "0.2.0"
 #define PROTO_VERSION 1
 #define MAX_PAYLOAD (1u << 20)
 #define MAX_STR 65536u
@@ -77,7 +77,7 @@ int cur_done(struct cursor *c);                   /* 1 when nothing was bad and 
 void strv_free(char **v);
 
 /* control messages from connection handlers to PID 1 (fixed size, so pipe writes are atomic) */
-enum ctl_kind { CTL_CHILD_START = 1, CTL_CHILD_END = 2, CTL_POWEROFF = 3 };
+enum ctl_kind { CTL_CHILD_START = 1, CTL_CHILD_END = 2, CTL_POWEROFF = 3, CTL_ACCEPTED = 4 };
 struct ctl_msg { uint32_t kind; int32_t pid; uint32_t arg; };
 void ctl_send(int ctl_fd, uint32_t kind, int32_t pid, uint32_t arg);
 
@@ -85,8 +85,10 @@ void ctl_send(int ctl_fd, uint32_t kind, int32_t pid, uint32_t arg);
 struct user_ids { uid_t uid; gid_t gid; gid_t groups[64]; int ngroups; char home[256]; };
 int user_resolve(const char *spec, struct user_ids *out, char *err, size_t errlen);
 
-/* exec.c, copy.c: each runs in the forked handler process of one connection */
-void handle_exec(int conn, struct frame *first, const struct config *cfg, int ctl_fd);
+/* exec.c, copy.c: each runs in the forked handler process of one connection. exec_track: report
+ * every program to PID 1 (debug mode needs them for power-off), not just WORKLOADs. devnull: an
+ * open /dev/null (CLOEXEC) for programs without input, or -1. */
+void handle_exec(int conn, struct frame *first, const struct config *cfg, int ctl_fd, int exec_track, int devnull);
 void handle_copy_in(int conn, struct frame *first);
 void handle_copy_out(int conn, struct frame *first);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -107,13 +108,16 @@ static int exec_path(const char *file, char **argv, char **env, const char *path
         return errno;
     }
     int saw_eacces = 0, last = ENOENT;
+    /* A failing execve is not cheap (before 6.8 the kernel sets up a new mm and copies argv and
+     * env before it even looks the file up): skip the PATH entries where it does not exist. Any
+     * other answer (or a race) still goes to execve, whose errno is the one that counts. */
     char buf[4096];
     const char *p = path;
     for (;;) {
         const char *end = strchr(p, ':');
         size_t dl = end ? (size_t)(end - p) : strlen(p);
         int n = dl ? snprintf(buf, sizeof buf, "%.*s/%s", (int)dl, p, file) : snprintf(buf, sizeof buf, "%s", file);
-        if (n > 0 && (size_t)n < sizeof buf) {
+        if (n > 0 && (size_t)n < sizeof buf && !(access(buf, F_OK) < 0 && (errno == ENOENT || errno == ENOTDIR))) {
             execve(buf, argv, env);
             if (errno == EACCES) saw_eacces = 1;
             else if (errno != ENOENT && errno != ENOTDIR) last = errno;
@@ -124,34 +128,42 @@ static int exec_path(const char *file, char **argv, char **env, const char *path
     return saw_eacces ? EACCES : last;
 }
 
-static void child_fail(int errfd, int stage, int err)
+/* The child shares our memory until execve (vfork): a failure is reported by writing it there,
+ * with no pipe to create, read and close. The parent runs again only once the child has exec'd
+ * (nothing written) or exited. */
+static void child_fail(volatile struct child_err *ce, int stage, int err)
 {
-    struct child_err ce = { stage, err };
-    write_full(errfd, &ce, sizeof ce);
+    ce->err = err;
+    ce->stage = stage;
     _exit(127);
 }
 
 struct stdio { int tty; int master, slave; int in_r, in_w, out_r, out_w, err_r, err_w; };
 
 static void __attribute__((noreturn))
-run_child(const struct req *r, const struct user_ids *u, char **env, const char *path, struct stdio *s, int errfd)
+run_child(const struct req *r, const struct user_ids *u, char **env, const char *path, struct stdio *s, int devnull,
+          volatile struct child_err *errfd)
 {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    /* Ignored dispositions survive exec; the agent ignores SIGPIPE, the program must not. */
-    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+    /* Ignored dispositions survive exec; the agent ignores SIGPIPE (only that one: main resets all
+     * others at startup), the program must not. */
+    signal(SIGPIPE, SIG_DFL);
     if (setsid() < 0) child_fail(errfd, ST_SETUP, errno);
     if (s->tty) {
         if (ioctl(s->slave, TIOCSCTTY, 0) < 0) child_fail(errfd, ST_SETUP, errno);
         for (int fd = 0; fd < 3; fd++)
             if (dup2(s->slave, fd) < 0) child_fail(errfd, ST_SETUP, errno);
     } else {
-        int in = s->in_r;
+        int in = s->in_r >= 0 ? s->in_r : devnull;
         if (in < 0 && (in = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) child_fail(errfd, ST_SETUP, errno);
         if (dup2(in, 0) < 0 || dup2(s->out_w, 1) < 0 || dup2(s->err_w, 2) < 0) child_fail(errfd, ST_SETUP, errno);
     }
-    if (setgroups((size_t)u->ngroups, u->groups) < 0 || setgid(u->gid) < 0 || setuid(u->uid) < 0)
+    /* The raw system calls: libc's set*id broadcast to all threads (there are none), blocking and
+     * restoring all signals around each call, which costs six more system calls here. */
+    if (syscall(SYS_setgroups, (size_t)u->ngroups, u->groups) < 0 || syscall(SYS_setgid, u->gid) < 0
+        || syscall(SYS_setuid, u->uid) < 0)
         child_fail(errfd, ST_USER, errno);
     if (chdir(r->cwd[0] ? r->cwd : "/") < 0) child_fail(errfd, ST_CWD, errno);
     child_fail(errfd, ST_EXEC, exec_path(r->argv[0], r->argv, env, path));
@@ -230,7 +242,14 @@ static int pump(int conn, int *fd, uint8_t type, uint8_t *buf)
     return 1;
 }
 
-void handle_exec(int conn, struct frame *first, const struct config *cfg, int ctl_fd)
+/* O_NONBLOCK on a fd we made ourselves, which has no other file status flags (F_SETFL ignores the
+ * access mode): one fcntl instead of set_nonblock's two. */
+static void nonblock_new(int fd)
+{
+    if (fd >= 0) fcntl(fd, F_SETFL, O_NONBLOCK);
+}
+
+void handle_exec(int conn, struct frame *first, const struct config *cfg, int ctl_fd, int exec_track, int devnull)
 {
     struct req r;
     char msg[1024];
@@ -254,8 +273,8 @@ void handle_exec(int conn, struct frame *first, const struct config *cfg, int ct
     const char *path = DEFAULT_PATH;
     char **env = build_env(cfg, &r, &u, (char **)&path);
     struct stdio s = { .tty = !!(r.flags & EXEC_TTY), -1, -1, -1, -1, -1, -1, -1, -1 };
-    int errp[2] = { -1, -1 };
-    int ok = env != NULL && pipe2(errp, O_CLOEXEC) == 0;
+    volatile struct child_err ce = { 0, 0 };
+    int ok = env != NULL;
     if (ok && s.tty) ok = open_pty(&s, &r) == 0;
     if (ok && !s.tty) {
         int p[2];
@@ -272,36 +291,32 @@ void handle_exec(int conn, struct frame *first, const struct config *cfg, int ct
      * handler's address space saves a page-table copy per exec (most of an exec's cost where the
      * guest kernel is emulated). */
     if (ok) pid = vfork();
-    if (pid == 0) {
-        close(errp[0]);
-        run_child(&r, &u, env, path, &s, errp[1]);
-    }
+    if (pid == 0) run_child(&r, &u, env, path, &s, devnull, &ce);
     if (!ok || pid < 0) {
         snprintf(msg, sizeof msg, "exec: cannot start \"%s\": %s", r.argv[0], strerror(errno));
         fail_exec(conn, 126, msg);
         req_free(&r);
         return;
     }
-    close_fd(&errp[1]);
     close_fd(&s.slave);
     close_fd(&s.in_r);
     close_fd(&s.out_w);
     close_fd(&s.err_w);
-    struct child_err ce;
-    int got = read_full(errp[0], &ce, sizeof ce);
-    close_fd(&errp[0]);
-    if (got == 1) {
+    if (ce.stage != 0) {
         uint32_t code;
-        describe_failure(&r, &ce, &code, msg, sizeof msg);
+        struct child_err failure = { ce.stage, ce.err };
+        describe_failure(&r, &failure, &code, msg, sizeof msg);
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
         fail_exec(conn, code, msg);
         req_free(&r);
         return;
     }
 
-    /* The exec succeeded (the CLOEXEC pipe closed without a word). */
+    /* The exec succeeded (vfork returned without a failure written). PID 1 needs to know the
+     * program only to forward signals to a WORKLOAD, or (debug mode) to stop it at power-off. */
     int workload = !!(r.flags & EXEC_WORKLOAD);
-    ctl_send(ctl_fd, CTL_CHILD_START, pid, (uint32_t)workload);
+    int track_fd = workload || exec_track ? ctl_fd : -1;   /* ctl_send ignores -1 */
+    ctl_send(track_fd, CTL_CHILD_START, pid, (uint32_t)workload);
     struct buf b = { 0 };
     buf_u32(&b, (uint32_t)pid);
     int host_gone = buf_send(conn, FT_STARTED, &b) < 0;
@@ -317,25 +332,28 @@ void handle_exec(int conn, struct frame *first, const struct config *cfg, int ct
         in = s.in_w;
     }
     if (!(r.flags & EXEC_STDIN) && !s.tty) close_fd(&in);
-    if (out >= 0) set_nonblock(out, 1);
-    if (err >= 0) set_nonblock(err, 1);
-    if (in >= 0) set_nonblock(in, 1);
+    nonblock_new(out);
+    nonblock_new(err);
+    if (!s.tty) nonblock_new(in);   /* a pty's in shares out's file description */
 
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 
-    uint8_t *iobuf = malloc(DATA_CHUNK);
+    static uint8_t iobuf_mem[DATA_CHUNK];
+    uint8_t *iobuf = iobuf_mem;
     uint8_t *pending = NULL;    /* one STDIN payload not yet accepted by the program */
     size_t pend_len = 0, pend_off = 0;
     int stdin_eof = !(r.flags & EXEC_STDIN), stdin_closed_after = 0, conn_eof = 0, exited = 0, status = 0;
-    int proto_err = 0;
+    int proto_err = 0, check_child = 0;
 
-    while (!host_gone && !proto_err && iobuf) {
-        if (!exited) {
+    while (!host_gone && !proto_err) {
+        /* Only after a SIGCHLD (or, without the signalfd, every 50 ms): no waitpid per wake-up. */
+        if (!exited && (check_child || sfd < 0)) {
+            check_child = 0;
             pid_t w = waitpid(pid, &status, WNOHANG);
-            if (w == pid) { exited = 1; ctl_send(ctl_fd, CTL_CHILD_END, pid, 0); }
+            if (w == pid) { exited = 1; ctl_send(track_fd, CTL_CHILD_END, pid, 0); }
         }
         if (exited && out < 0 && err < 0) break;
         struct pollfd pf[5];
@@ -361,8 +379,9 @@ void handle_exec(int conn, struct frame *first, const struct config *cfg, int ct
             break;
         }
         if (i_sig >= 0 && (pf[i_sig].revents & POLLIN)) {
-            struct signalfd_siginfo si;
-            while (read(sfd, &si, sizeof si) > 0) {}
+            struct signalfd_siginfo si[4];
+            while (read(sfd, si, sizeof si) == (ssize_t)sizeof si) {}
+            check_child = 1;
         }
         if (i_out >= 0 && pf[i_out].revents) {
             int p = pump(conn, &out, FT_STDOUT, iobuf);
@@ -449,7 +468,7 @@ void handle_exec(int conn, struct frame *first, const struct config *cfg, int ct
         }
     }
 
-    if (host_gone && workload && !exited && iobuf) {
+    if (host_gone && workload && !exited) {
         /* The VM's main process outlives its host connection: after a snapshot restore the vsock
          * transport is reset and the restored VM must go on running it. Its output has nowhere
          * to go now; drain it so the program never blocks on a full pipe. */
@@ -470,15 +489,15 @@ void handle_exec(int conn, struct frame *first, const struct config *cfg, int ct
             }
         }
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-        ctl_send(ctl_fd, CTL_CHILD_END, pid, 0);
+        ctl_send(track_fd, CTL_CHILD_END, pid, 0);
         log_msg("workload %d ended (status 0x%x)", (int)pid, (unsigned)status);
-    } else if (host_gone || proto_err || !iobuf) {
+    } else if (host_gone || proto_err) {
         if (proto_err) send_error(conn, 71, "malformed or unexpected frame in an exec session");
         if (!exited) {
             kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-            ctl_send(ctl_fd, CTL_CHILD_END, pid, 0);
+            ctl_send(track_fd, CTL_CHILD_END, pid, 0);
         }
     } else {
         b = (struct buf){ 0 };
@@ -492,7 +511,6 @@ void handle_exec(int conn, struct frame *first, const struct config *cfg, int ct
         buf_send(conn, FT_EXIT, &b);
     }
     free(pending);
-    free(iobuf);
     close_fd(&out);
     close_fd(&err);
     close_fd(&in);

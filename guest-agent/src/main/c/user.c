@@ -3,9 +3,12 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static int parse_id(const char *s, unsigned long *out)
 {
@@ -28,15 +31,61 @@ static int split(char *line, char **f, int max)
     return n;
 }
 
+/* A whole file read with plain open/read/close (stdio costs twice the system calls per exec, which
+ * matter where the guest kernel is emulated): into buf, or a malloc'd buffer (heap) when larger. */
+struct text { char *p, *end, *heap; };
+
+static int slurp(const char *path, char *buf, size_t cap, struct text *t)
+{
+    /* The raw openat: libc's open follows O_CLOEXEC with a redundant fcntl for ancient kernels. */
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_LARGEFILE, 0);
+    if (fd < 0) return -1;
+    char *p = buf, *heap = NULL;
+    size_t len = 0;
+    for (;;) {
+        if (len + 1 >= cap) {
+            if (cap >= (16u << 20)) break;   /* absurdly large: use what we have */
+            char *n = realloc(heap, cap * 2);
+            if (!n) break;
+            if (!heap) memcpy(n, p, len);
+            heap = p = n;
+            cap *= 2;
+        }
+        size_t want = cap - 1 - len;
+        ssize_t r = read(fd, p + len, want);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        len += (size_t)r;
+        if ((size_t)r < want) break;   /* a regular file reads short only at its end */
+    }
+    close(fd);
+    p[len] = 0;
+    t->p = p;
+    t->end = p + len;
+    t->heap = heap;
+    return 0;
+}
+
+/* The next line of t (NUL-terminated in place), or NULL at the end. */
+static char *next_line(struct text *t)
+{
+    if (t->p >= t->end) return NULL;
+    char *line = t->p, *nl = memchr(line, '\n', (size_t)(t->end - line));
+    if (nl) *nl = 0;
+    else nl = t->end;
+    t->p = nl + 1;
+    return line;
+}
+
 /* Finds the passwd entry by name (name != NULL) or uid. */
 static int find_passwd(const char *name, uid_t uid, struct user_ids *u, char *uname, size_t unlen)
 {
-    FILE *f = fopen("/etc/passwd", "re");
-    if (!f) return -1;
-    char line[1024];
+    char buf[16384];
+    struct text f;
+    if (slurp("/etc/passwd", buf, sizeof buf, &f) < 0) return -1;
+    char *line;
     int found = -1;
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = 0;
+    while ((line = next_line(&f))) {
         char *fld[7];
         if (split(line, fld, 7) < 7) continue;
         unsigned long id, gid;
@@ -49,7 +98,7 @@ static int find_passwd(const char *name, uid_t uid, struct user_ids *u, char *un
         found = 0;
         break;
     }
-    fclose(f);
+    free(f.heap);
     return found;
 }
 
@@ -58,11 +107,11 @@ static void add_groups(struct user_ids *u, const char *uname)
     u->groups[0] = u->gid;
     u->ngroups = 1;
     if (!*uname) return;
-    FILE *f = fopen("/etc/group", "re");
-    if (!f) return;
-    char line[4096];
-    while (fgets(line, sizeof line, f) && u->ngroups < 64) {
-        line[strcspn(line, "\n")] = 0;
+    char buf[16384];
+    struct text f;
+    if (slurp("/etc/group", buf, sizeof buf, &f) < 0) return;
+    char *line;
+    while ((line = next_line(&f)) && u->ngroups < 64) {
         char *fld[4];
         if (split(line, fld, 4) < 4) continue;
         unsigned long gid;
@@ -70,7 +119,7 @@ static void add_groups(struct user_ids *u, const char *uname)
         for (char *m = strtok(fld[3], ","); m; m = strtok(NULL, ","))
             if (strcmp(m, uname) == 0) { u->groups[u->ngroups++] = (gid_t)gid; break; }
     }
-    fclose(f);
+    free(f.heap);
 }
 
 int user_resolve(const char *spec, struct user_ids *u, char *err, size_t errlen)

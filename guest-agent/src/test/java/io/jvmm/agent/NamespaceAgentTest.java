@@ -396,6 +396,65 @@ class NamespaceAgentTest {
         }
     }
 
+    /** Pids of the agent's idle handlers: copies of PID 1 (same command line), children of it, other
+     * than the one serving this very exec (the parent of its sh). */
+    private static List<Long> idleHandlers(AgentClient c) throws Exception {
+        ExecResult r = c.run("sh", "-c", "for p in /proc/[0-9]*; do echo \"${p#/proc/} $(cut -d' ' -f4 $p/stat) "
+                + "$(tr '\\0' ' ' < $p/cmdline)\"; done 2>/dev/null; echo me $PPID");
+        assertEquals(0, r.exitCode(), r.stderrText());
+        String[] lines = r.stdoutText().split("\n");
+        String pid1Args = null;
+        long me = -1;
+        List<String[]> procs = new ArrayList<>();
+        for (String line : lines) {
+            String[] f = line.split(" ", 3);
+            if (f[0].equals("me")) me = Long.parseLong(f[1].trim());
+            else if (f.length == 3) {
+                procs.add(f);
+                if (f[0].equals("1")) pid1Args = f[2];
+            }
+        }
+        assertNotNull(pid1Args, r.stdoutText());
+        List<Long> idle = new ArrayList<>();
+        for (String[] f : procs)
+            if (f[1].equals("1") && f[2].equals(pid1Args) && Long.parseLong(f[0]) != me) idle.add(Long.parseLong(f[0]));
+        return idle;
+    }
+
+    /** Waits (the previous connections' handlers may still be ending) until exactly n idle handlers are seen. */
+    private static List<Long> awaitIdleHandlers(AgentClient c, int n) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        List<Long> idle;
+        do {
+            idle = idleHandlers(c);
+            if (idle.size() == n) return idle;
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        return idle;
+    }
+
+    @Test void idleHandlersArePreForked() throws Exception {
+        try (NamespaceAgent other = NamespaceAgent.start("pool")) {
+            assertEquals(2, awaitIdleHandlers(other.client, 2).size(), "PID 1 keeps two idle handlers in accept()");
+            // Killed idle handlers are replaced, and connections are served meanwhile. (Found and killed
+            // by one script: an idle handler seen by one exec serves the next.)
+            ExecResult killed = other.client.run("sh", "-c", "a1=$(tr '\\0' ' ' < /proc/1/cmdline); for p in /proc/[0-9]*; do "
+                    + "n=${p#/proc/}; [ $n = $PPID ] && continue; [ \"$(cut -d' ' -f4 $p/stat)\" = 1 ] || continue; "
+                    + "[ \"$(tr '\\0' ' ' < $p/cmdline)\" = \"$a1\" ] && kill -9 $n && echo $n; done 2>/dev/null; true");
+            assertTrue(killed.stdoutText().lines().count() >= 2, killed.stdoutText());
+            other.client.ping();
+            assertEquals("ok\n", other.client.run("echo", "ok").stdoutText());
+            assertEquals(2, awaitIdleHandlers(other.client, 2).size(), "the pool was refilled");
+            // Idle handlers block SIGTERM like busy ones, but power-off must not wait for them.
+            long t0 = System.nanoTime();
+            other.client.poweroff(Duration.ofSeconds(15));
+            assertTrue(other.process.waitFor(10, TimeUnit.SECONDS), "unshare still running after POWEROFF");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 3000, "power-off with only idle handlers took " + ms + " ms");
+            assertFalse(other.log().contains("handler: accept"), other.log());
+        }
+    }
+
     @Test void hostGoingAwayEndsTheAgent() throws Exception {
         try (NamespaceAgent other = NamespaceAgent.start("other2")) {
             other.client.ping();
