@@ -34,6 +34,9 @@ public final class AgentBench {
                 System.out.printf(Locale.ROOT, "boot to agent ready: %.0f ms%n", (System.nanoTime() - t0) / 1e6);
                 System.out.printf(Locale.ROOT, "ping (connect, PING, OK: one handler fork in the guest): %s%n", ping(s, Math.max(10, execs / 4)));
                 System.out.printf(Locale.ROOT, "exec true (in-process client, vsock): %s%n", execTrue(s, execs));
+                // Let the guest settle (the agent re-fills its handler pool after each request) so
+                // the snapshot is of an idle, ready guest, as a snapshot of a ready VM would be.
+                Thread.sleep(2000);
                 s.snapshot(snap);
             }
             double[] ms = new double[restores];
