@@ -10,7 +10,6 @@ import io.jvmm.image.ImageException;
 import io.jvmm.image.ImageImporter;
 import io.jvmm.image.ImageRecord;
 import io.jvmm.image.ImageReference;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -312,17 +311,9 @@ final class ImageCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
-            if (!force) {
-                out.print("WARNING! This will remove " + (all ? "all images without at least one VM associated to them"
-                        : "unused image data (blobs no image uses, partial downloads)") + ".\nAre you sure you want to continue? [y/N] ");
-                out.flush();
-                String answer = readLine(in).strip().toLowerCase(Locale.ROOT);
-                if (!answer.equals("y") && !answer.equals("yes")) {
-                    out.println();
-                    err.println("jvmm: image prune cancelled; nothing was removed");
-                    return CliException.RUNTIME;
-                }
-            }
+            String warning = "This will remove " + (all ? "all images without at least one VM associated to them"
+                    : "unused image data (blobs no image uses, partial downloads)") + ".";
+            if (!force && !Confirmation.ask(out, in, err, warning, "image prune")) return CliException.RUNTIME;
             StateDirs dirs = dirs();
             ContentStore store = Images.store(dirs);
             if (all) {
@@ -343,11 +334,6 @@ final class ImageCommand implements Callable<Integer> {
             return 0;
         }
 
-        private static String readLine(InputStream in) throws IOException {
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            for (int b; (b = in.read()) >= 0 && b != '\n'; ) line.write(b);
-            return line.toString(StandardCharsets.UTF_8);
-        }
     }
 
     @Command(name = "import", aliases = "load", sortOptions = false, usageHelpAutoWidth = true,

@@ -5,11 +5,9 @@ import io.jvmm.cli.state.StateException;
 import io.jvmm.cli.state.StateJson;
 import io.jvmm.cli.state.VmStore;
 import io.jvmm.cli.state.VolumeStore;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -238,16 +236,8 @@ final class VolumeCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
-            if (!force) {
-                out.print("WARNING! This will remove all volumes not used by at least one VM.\n"
-                        + "Are you sure you want to continue? [y/N] ");
-                out.flush();
-                String answer = readLine(in).strip().toLowerCase(Locale.ROOT);
-                if (!answer.equals("y") && !answer.equals("yes")) {
-                    out.println();
-                    err.println("jvmm: volume prune cancelled; nothing was removed");
-                    return CliException.RUNTIME;
-                }
+            if (!force && !Confirmation.ask(out, in, err, "This will remove all volumes not used by at least one VM.", "volume prune")) {
+                return CliException.RUNTIME;
             }
             List<String> removed;
             try {
@@ -264,10 +254,5 @@ final class VolumeCommand implements Callable<Integer> {
         }
 
         /** One line, byte by byte so nothing after it is consumed. */
-        private static String readLine(InputStream in) throws IOException {
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            for (int b; (b = in.read()) >= 0 && b != '\n'; ) line.write(b);
-            return line.toString(StandardCharsets.UTF_8);
-        }
     }
 }
