@@ -59,6 +59,7 @@ public final class Jvmm implements Callable<Integer> {
         commands.put("run", () -> new CommandLine(new RunCommand(out, input, err)));
         commands.put("exec", () -> new CommandLine(new ExecCommand(out, input, err)));
         commands.put("ps", () -> new CommandLine(new PsCommand(out, err)));
+        commands.put("cp", () -> new CommandLine(new CpCommand(out, input)));
         commands.put("logs", () -> new CommandLine(new LogsCommand(out, err)));
         commands.put("attach", () -> new CommandLine(new AttachCommand(out, input, err)));
         commands.put("stop", () -> new CommandLine(new StopCommand(out, err)));

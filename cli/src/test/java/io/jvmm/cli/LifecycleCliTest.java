@@ -112,6 +112,22 @@ class LifecycleCliTest {
         assertEquals(0, runWithInput("some input\n", "exec", "-i", "e2e", "--", "sh", "-c", "cat > /data/f && cat /data/f"), err());
         assertEquals("some input\n", out());
 
+        // cp both ways (a file through the agent's COPY_IN / COPY_OUT).
+        Path hostFile = home.resolve("up.bin");
+        byte[] blob = new byte[200_000];
+        new java.util.Random(3).nextBytes(blob);
+        Files.write(hostFile, blob);
+        assertEquals(0, run("cp", hostFile.toString(), "e2e:/root/up.bin"), err());
+        assertEquals(0, run("exec", "e2e", "--", "sh", "-c", "wc -c < /root/up.bin"), err());
+        assertEquals("200000", out().strip());
+        Path back = home.resolve("down.bin");
+        assertEquals(0, run("cp", "e2e:/root/up.bin", back.toString()), err());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(blob, Files.readAllBytes(back));
+        assertEquals(1, run("cp", "e2e:/no/such/file", back.toString()));
+        assertTrue(err().startsWith("jvmm: cp e2e:/no/such/file: ") && err().strip().lines().count() == 1, err());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(blob, Files.readAllBytes(back), "a failed copy leaves the target as it was");
+        assertEquals(2, run("cp", hostFile.toString(), back.toString()));
+
         assertEquals(0, run("logs", "e2e"));
         assertEquals("started\n", out());
         assertEquals("warn\n", err());

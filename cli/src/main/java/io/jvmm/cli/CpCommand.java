@@ -1,0 +1,114 @@
+package io.jvmm.cli;
+
+import io.jvmm.agent.AgentClient;
+import io.jvmm.cli.state.StateDirs;
+import io.jvmm.cli.state.VmRecord;
+import io.jvmm.cli.state.VmStore;
+import io.jvmm.cli.vmproc.ControlClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code jvmm cp}: a regular file between the host and a running VM, through the agent's COPY_IN and
+ * COPY_OUT, as {@code docker cp} does for files ({@code VM:/path} names the guest side; {@code -}
+ * is stdin or stdout).
+ */
+@Command(name = "cp", description = "Copy a file between the host and a running microVM: cp HOST_PATH VM:/path, cp VM:/path HOST_PATH ('-' = stdin/stdout).")
+final class CpCommand implements Callable<Integer> {
+    private final PrintStream out;
+    private final InputStream in;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+    @Parameters(index = "0", paramLabel = "SRC")
+    private String src;
+    @Parameters(index = "1", paramLabel = "DST")
+    private String dst;
+
+    CpCommand(PrintStream out, InputStream in) {
+        this.out = out;
+        this.in = in;
+    }
+
+    /** {@code VM:/path} split, or null for a host path. */
+    private record GuestPath(String vm, String path) {
+        static GuestPath parse(String s) {
+            int colon = s.indexOf(':');
+            if (colon <= 0 || s.startsWith("/") || s.startsWith(".")) return null;
+            String path = s.substring(colon + 1);
+            if (!path.startsWith("/")) throw CliException.usage("cp " + s + ": the guest path must be absolute");
+            return new GuestPath(s.substring(0, colon), path);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        GuestPath from = GuestPath.parse(src);
+        GuestPath to = GuestPath.parse(dst);
+        if ((from == null) == (to == null)) throw CliException.usage("cp needs exactly one side in the VM (VM:/path)");
+        String vmRef = from != null ? from.vm() : to.vm();
+        StateDirs dirs = StateDirs.fromEnvironment();
+        VmRecord r = new VmStore(dirs).resolve(vmRef);
+        if (VmStore.effectiveStatus(r) != VmRecord.Status.RUNNING) throw CliException.runtime("VM " + r.name() + " is not running");
+        AgentClient agent = new AgentClient(new ControlClient(dirs.controlSocket(r.id())).agentConnector());
+        try {
+            if (to != null) copyIn(agent, to.path());
+            else copyOut(agent, from.path());
+        } catch (io.jvmm.agent.AgentException e) {
+            throw CliException.runtime("cp " + (to != null ? dst : src) + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw CliException.runtime("cp in " + r.name() + ": " + e.getMessage());
+        }
+        return 0;
+    }
+
+    private void copyIn(AgentClient agent, String guestPath) throws IOException, InterruptedException {
+        if (src.equals("-")) {
+            agent.copyIn(in, guestPath, 0644);
+            return;
+        }
+        Path file = Path.of(src);
+        if (!Files.isRegularFile(file)) throw CliException.usage("cp " + src + ": not a regular file (only files are copied)");
+        try (InputStream data = Files.newInputStream(file)) {
+            agent.copyIn(data, guestPath, mode(file));
+        }
+    }
+
+    private void copyOut(AgentClient agent, String guestPath) throws IOException, InterruptedException {
+        if (dst.equals("-")) {
+            agent.copyOut(guestPath, out);
+            out.flush();
+            return;
+        }
+        Path file = Path.of(dst);
+        if (Files.isDirectory(file)) file = file.resolve(Path.of(guestPath).getFileName().toString());
+        // Written beside the target and renamed when complete: a failed copy leaves nothing half-written.
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".jvmm-cp-", ".part");
+        try {
+            try (OutputStream o = Files.newOutputStream(tmp)) {
+                agent.copyOut(guestPath, o);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static int mode(Path file) throws IOException {
+        Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
+        int m = 0;
+        for (PosixFilePermission x : p) m |= 1 << (8 - x.ordinal());
+        return m;
+    }
+}
