@@ -1,0 +1,78 @@
+package io.jvmm.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvmm.agent.AgentConfig;
+import io.jvmm.core.net.PortForward;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad settings are one-line errors at build(), before any VM exists; good ones become the agent's configuration. */
+class SandboxConfigTest {
+    @TempDir Path dir;
+    Path kernel;
+    Path rootfs;
+    Path vol;
+
+    @BeforeEach
+    void files() throws Exception {
+        kernel = Files.writeString(dir.resolve("vmlinux"), "k");
+        rootfs = Files.writeString(dir.resolve("root.img"), "r");
+        vol = Files.writeString(dir.resolve("vol.img"), "v");
+    }
+
+    private SandboxConfig.Builder ok() { return SandboxConfig.builder().kernel(kernel).rootfs(rootfs); }
+
+    private String error(SandboxConfig.Builder b) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        return e.getMessage();
+    }
+
+    @Test
+    void badSettingsAreNamed() {
+        assertTrue(error(SandboxConfig.builder().rootfs(rootfs)).contains("no kernel"));
+        assertTrue(error(SandboxConfig.builder().kernel(dir.resolve("nope")).rootfs(rootfs)).contains("is not a file"));
+        assertTrue(error(SandboxConfig.builder().kernel(kernel)).contains("no root image"));
+        assertTrue(error(ok().rootfs(dir.resolve("missing.img"))).contains("does not exist"));
+        assertTrue(error(ok().rootfsType("btrfs")).contains("unknown root file system type \"btrfs\""));
+        assertTrue(error(ok().volume(dir.resolve("gone.img"), "/data", false)).contains("gone.img does not exist"));
+        assertTrue(error(ok().volume(vol, "/data", false).volume(vol, "/data", true)).contains("same guest path"));
+        assertTrue(error(ok().cpus(0)).contains("cpus must be at least 1"));
+        assertTrue(error(ok().hostname("bad_name!")).contains("hostname"));
+        assertThrows(IllegalArgumentException.class, () -> ok().volume(vol, "relative", false));
+        assertThrows(IllegalArgumentException.class, () -> ok().volume(vol, "/a/../b", false));
+    }
+
+    @Test
+    void theAgentGetsTheDevicesInDeclarationOrder() {
+        SandboxConfig c = ok().volume(vol, "/data", true).scratch(rootfs).hostname("box").env("A=1")
+                .network(List.of(PortForward.parse("8080:80"))).build();
+        String conf = Sandbox.agentConfig(c).render();
+        assertTrue(conf.contains("root /dev/vda"), conf);
+        assertTrue(conf.contains("volume /dev/vdb\t/data\tro"), conf);
+        assertTrue(conf.contains("scratch /dev/vdc"), conf);
+        assertTrue(conf.contains("hostname box"), conf);
+        assertTrue(conf.contains("ip 10.0.2.15/24") && conf.contains("gateway 10.0.2.2") && conf.contains("dns 10.0.2.3"), conf);
+        assertTrue(conf.contains("env A=1"), conf);
+        assertTrue(conf.contains("listen vsock:1024") && conf.contains("ready vsock:2:1025"), conf);
+        assertEquals("sandbox", c.name());
+    }
+
+    @Test
+    void theInitramfsHoldsTheAgentAndItsConfiguration() throws Exception {
+        AgentConfig a = Sandbox.agentConfig(ok().build());
+        byte[] cpio = AgentInitramfs.build(a);
+        String text = new String(cpio, java.nio.charset.StandardCharsets.ISO_8859_1);
+        for (String name : List.of("init", "jvmm/agent.conf", "dev/console", "proc", "sys", "run", "tmp")) {
+            assertTrue(text.contains(name + "\0"), "no " + name + " in the initramfs");
+        }
+        assertTrue(text.contains(a.render()), "the configuration is stored verbatim");
+    }
+}
