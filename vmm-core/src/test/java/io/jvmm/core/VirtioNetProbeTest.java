@@ -72,9 +72,11 @@ class VirtioNetProbeTest {
     }
 
     @Test
-    void passtEndsWhenTheVmmIsKilled() throws Exception {
+    void passtEndsWhenTheVmmIsKilled(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        // A killed VMM cannot remove passt's socket directory: it goes in a directory the test owns.
+        java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"),
                 ProbeMain.class.getName(), Probes.probe("spin").toString(), "", "--passt");
         Process vmm = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
