@@ -1,5 +1,6 @@
 package io.jvmm.benchmarks;
 
+import io.jvmm.image.LocalRegistry;
 import io.jvmm.image.ContentStore;
 import io.jvmm.image.Descriptor;
 import io.jvmm.image.ImageRecord;
@@ -60,7 +61,7 @@ public final class ImageBench {
         }
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int bootRuns = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        String missing = BenchRegistry.missingTools();
+        String missing = LocalRegistry.missingTools();
         if (missing == null && !Files.isRegularFile(BUSYBOX)) missing = "busybox-static";
         if (missing != null) {
             System.err.println("image bench: needs " + missing + " (apt-get install -y docker-registry skopeo busybox-static)");
@@ -71,7 +72,7 @@ public final class ImageBench {
             System.exit(1);
         }
         Path work = Files.createTempDirectory("jvmm-imagebench-");
-        BenchRegistry registry = null;
+        LocalRegistry registry = null;
         List<Path> homes = new ArrayList<>();
         try {
             jvmm = System.getenv("JVMM_BENCH_LAUNCHER") != null ? List.of(LAUNCHER.toString()) : snapshotCli(work);
@@ -90,7 +91,7 @@ public final class ImageBench {
             System.out.printf(Locale.ROOT, "images: 3-layer %s tar / %s gzip; 20-layer %s tar / %s gzip (busybox-static base + package layers)%n",
                     mib(img3.tarBytes()), mib(img3.blobBytes()), mib(img20.tarBytes()), mib(img20.blobBytes()));
 
-            registry = BenchRegistry.start(Files.createDirectories(work.resolve("registry")));
+            registry = LocalRegistry.start(Files.createDirectories(work.resolve("registry")));
             String[][] pushes = {{"3a", "bench/img3:1"}, {"3b", "bench/img3:2"}, {"20a", "bench/img20:1"}, {"20b", "bench/img20:2"}};
             BenchImage.Built[] built = {img3, img3b, img20, img20b};
             for (int i = 0; i < pushes.length; i++) {
@@ -199,7 +200,7 @@ public final class ImageBench {
 
     // ------------------------------------------------------------------ 2
 
-    private static void secondPull(String what, String first, String second, BenchImage.Built img, int runs, BenchRegistry registry,
+    private static void secondPull(String what, String first, String second, BenchImage.Built img, int runs, LocalRegistry registry,
                                    Path work, List<Path> homes) throws Exception {
         double[] ms = new double[runs], convert = new double[runs], upToDate = new double[runs];
         int[] gets = new int[runs];
@@ -210,7 +211,7 @@ public final class ImageBench {
             long before = du(home.resolve("lib/images/blobs"), false);
             long mark = registry.mark();
             Run p = cli(work, home, "image", "pull", second);
-            BenchRegistry.Gets g = registry.blobGetsSince(mark);
+            LocalRegistry.Gets g = registry.blobGetsSince(mark);
             ms[i] = p.ms;
             gets[i] = g.count();
             bytes[i] = g.bytes();
@@ -229,7 +230,7 @@ public final class ImageBench {
     }
 
     /** A pull into an empty store through the API in this JVM (no JVM start; the first sample is cold). */
-    private static void apiPull(String what, BenchRegistry registry, String ref, int runs, Path work) throws Exception {
+    private static void apiPull(String what, LocalRegistry registry, String ref, int runs, Path work) throws Exception {
         double[] ms = new double[runs];
         for (int i = 0; i < runs; i++) {
             Path root = Files.createTempDirectory(work, "api-store-");
@@ -245,7 +246,7 @@ public final class ImageBench {
     }
 
     /** The same through the API in this JVM: RegistryClient counters and the bytes of the blobs it downloaded. */
-    private static void apiSecondPull(String what, BenchRegistry registry, String first, String second, BenchImage.Built img, Path work) throws Exception {
+    private static void apiSecondPull(String what, LocalRegistry registry, String first, String second, BenchImage.Built img, Path work) throws Exception {
         Path root = Files.createTempDirectory(work, "api-store-");
         try {
             ContentStore store = ContentStore.open(root);

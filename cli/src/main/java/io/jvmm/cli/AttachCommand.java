@@ -1,11 +1,9 @@
 package io.jvmm.cli;
 
-import io.jvmm.cli.state.StateDirs;
 import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
 import io.jvmm.cli.vmproc.ControlClient;
 import io.jvmm.cli.vmproc.ControlProtocol;
-import java.io.DataInputStream;
+import io.jvmm.cli.vmproc.WorkloadLog;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,13 +40,11 @@ final class AttachCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        StateDirs dirs = StateDirs.fromEnvironment();
-        VmStore store = new VmStore(dirs);
-        VmRecord r = store.resolve(vm);
-        if (VmStore.effectiveStatus(r) != VmRecord.Status.RUNNING) throw CliException.runtime("VM " + r.name() + " is not running");
+        RunningVm running = RunningVm.resolve(vm);
+        VmRecord r = running.record();
         ControlClient.Connection c;
         try {
-            c = new ControlClient(dirs.controlSocket(r.id())).request(ControlProtocol.ATTACH);
+            c = running.control().request(ControlProtocol.ATTACH);
         } catch (IOException e) {
             throw CliException.runtime("attach to " + r.name() + ": " + e.getMessage());
         }
@@ -67,17 +63,8 @@ final class AttachCommand implements Callable<Integer> {
                     // The VM ended.
                 }
             });
-            DataInputStream records = new DataInputStream(c.input());
             try {
-                while (true) {
-                    int stream = records.readUnsignedByte();
-                    int len = records.readInt();
-                    if (len < 0 || len > 1 << 20) throw new IOException("bad record from the VM process");
-                    byte[] data = records.readNBytes(len);
-                    PrintStream target = stream == 2 ? err : out;
-                    target.write(data);
-                    target.flush();
-                }
+                WorkloadLog.copyRecords(c.input(), out, err);
             } catch (EOFException | java.nio.channels.AsynchronousCloseException e) {
                 // The VM ended or we detached.
             } catch (IOException e) {

@@ -1,10 +1,7 @@
 package io.jvmm.cli;
 
 import io.jvmm.agent.AgentClient;
-import io.jvmm.cli.state.StateDirs;
 import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
-import io.jvmm.cli.vmproc.ControlClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -58,10 +55,9 @@ final class CpCommand implements Callable<Integer> {
         GuestPath to = GuestPath.parse(dst);
         if ((from == null) == (to == null)) throw CliException.usage("cp needs exactly one side in the VM (VM:/path)");
         String vmRef = from != null ? from.vm() : to.vm();
-        StateDirs dirs = StateDirs.fromEnvironment();
-        VmRecord r = new VmStore(dirs).resolve(vmRef);
-        if (VmStore.effectiveStatus(r) != VmRecord.Status.RUNNING) throw CliException.runtime("VM " + r.name() + " is not running");
-        AgentClient agent = new AgentClient(new ControlClient(dirs.controlSocket(r.id())).agentConnector());
+        RunningVm target = RunningVm.resolve(vmRef);
+        VmRecord r = target.record();
+        AgentClient agent = target.agent();
         try {
             if (to != null) copyIn(agent, to.path());
             else copyOut(agent, from.path());

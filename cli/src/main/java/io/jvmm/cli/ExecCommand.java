@@ -4,10 +4,7 @@ import io.jvmm.agent.AgentClient;
 import io.jvmm.agent.ExecRequest;
 import io.jvmm.agent.ExecResult;
 import io.jvmm.agent.ExecSession;
-import io.jvmm.cli.state.StateDirs;
 import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
-import io.jvmm.cli.vmproc.ControlClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,11 +49,9 @@ final class ExecCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         for (String e : env) if (e.indexOf('=') <= 0) throw CliException.usage("-e " + e + ": expected KEY=VALUE");
-        StateDirs dirs = StateDirs.fromEnvironment();
-        VmStore store = new VmStore(dirs);
-        VmRecord r = store.resolve(vm);
-        if (VmStore.effectiveStatus(r) != VmRecord.Status.RUNNING) throw CliException.runtime("VM " + r.name() + " is not running");
-        AgentClient agent = new AgentClient(new ControlClient(dirs.controlSocket(r.id())).agentConnector());
+        RunningVm target = RunningVm.resolve(vm);
+        VmRecord r = target.record();
+        AgentClient agent = target.agent();
         ExecRequest req = ExecRequest.of(command.toArray(String[]::new)).withEnv(env)
                 .withCwd(workdir != null ? workdir : orEmpty(r.workdir())).withUser(user != null ? user : orEmpty(r.user()))
                 .withTty(tty).withStdin(interactive);

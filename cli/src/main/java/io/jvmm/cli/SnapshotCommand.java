@@ -56,15 +56,13 @@ final class SnapshotCommand {
 
         @Override
         public Integer call() throws Exception {
-            StateDirs dirs = StateDirs.fromEnvironment();
-            VmStore store = new VmStore(dirs);
-            VmRecord r = store.resolve(vm);
-            if (VmStore.effectiveStatus(r) != VmRecord.Status.RUNNING) throw CliException.runtime("VM " + r.name() + " is not running");
+            RunningVm running = RunningVm.resolve(vm);
+            VmRecord r = running.record();
             Path target = dir.toAbsolutePath().normalize();
             if (Files.exists(target) && !(Files.isDirectory(target) && isEmpty(target)))
                 throw CliException.usage("snapshot directory " + target + " exists and is not empty");
             String bytes;
-            try (ControlClient.Connection c = new ControlClient(dirs.controlSocket(r.id())).request(ControlProtocol.SNAPSHOT + " " + target)) {
+            try (ControlClient.Connection c = running.control().request(ControlProtocol.SNAPSHOT + " " + target)) {
                 bytes = c.detail.trim();
             } catch (IOException e) {
                 throw CliException.runtime("snapshot of " + r.name() + ": " + e.getMessage());

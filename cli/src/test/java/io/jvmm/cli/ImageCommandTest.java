@@ -49,6 +49,7 @@ class ImageCommandTest {
 
     @BeforeAll
     static void setUp() throws Exception {
+        io.jvmm.image.RegistryAssumptions.assumeInstalled();
         registry = LocalRegistry.start(Files.createDirectories(tmp.resolve("registry")));
         Path home = Files.createDirectories(tmp.resolve("home"));
         System.setProperty(StateDirs.HOME_PROPERTY, home.toString());

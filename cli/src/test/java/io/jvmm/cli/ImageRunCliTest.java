@@ -108,7 +108,7 @@ class ImageRunCliTest {
         Path layout = OciTestImage.ociLayout(work.resolve("layout"), img, "1");
         String ref;
         LocalRegistry registry = null;
-        boolean haveRegistry = Files.isExecutable(LocalRegistry.REGISTRY) && Files.isExecutable(LocalRegistry.SKOPEO);
+        boolean haveRegistry = LocalRegistry.missingTools() == null;
         try {
             if (haveRegistry) {
                 registry = LocalRegistry.start(Files.createDirectories(work.resolve("registry")));

@@ -32,6 +32,7 @@ class RegistryPullTest {
 
     @BeforeAll
     static void setUp() throws Exception {
+        RegistryAssumptions.assumeInstalled();
         registry = LocalRegistry.start(Files.createDirectories(shared.resolve("registry")));
         TestImages.Layer base = TestImages.busyboxLayer();
         TestImages.Layer etc = TestImages.etcLayer();

@@ -166,14 +166,7 @@ public final class VmProcess {
             for (OutputStream a : attached) {
                 try {
                     synchronized (a) {
-                        byte[] rec = new byte[5 + len];
-                        rec[0] = (byte) stream;
-                        rec[1] = (byte) (len >>> 24);
-                        rec[2] = (byte) (len >>> 16);
-                        rec[3] = (byte) (len >>> 8);
-                        rec[4] = (byte) len;
-                        System.arraycopy(b, off, rec, 5, len);
-                        a.write(rec);
+                        a.write(WorkloadLog.records(stream, b, off, len));
                         a.flush();
                     }
                 } catch (IOException e) {

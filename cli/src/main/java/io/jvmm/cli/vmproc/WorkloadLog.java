@@ -1,7 +1,9 @@
 package io.jvmm.cli.vmproc;
 
+import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -29,13 +31,34 @@ public final class WorkloadLog implements AutoCloseable {
     }
 
     public synchronized void write(int stream, byte[] b, int off, int len) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(records(stream, b, off, len));
+        while (buf.hasRemaining()) file.write(buf);
+    }
+
+    /** {@code len} bytes of {@code stream} as records, split at {@link #MAX_RECORD}: the file's format and ATTACH's. */
+    public static byte[] records(int stream, byte[] b, int off, int len) {
+        ByteBuffer buf = ByteBuffer.allocate(len + 5 * ((len + MAX_RECORD - 1) / MAX_RECORD));
         while (len > 0) {
             int n = Math.min(len, MAX_RECORD);
-            ByteBuffer buf = ByteBuffer.allocate(5 + n);
-            buf.put((byte) stream).putInt(n).put(b, off, n).flip();
-            while (buf.hasRemaining()) file.write(buf);
+            buf.put((byte) stream).putInt(n).put(b, off, n);
             off += n;
             len -= n;
+        }
+        return buf.array();
+    }
+
+    /** Copies records from {@code in} (an ATTACH connection) to {@code out} and {@code err} until the end of input. */
+    public static void copyRecords(InputStream in, OutputStream out, OutputStream err) throws IOException {
+        DataInputStream records = new DataInputStream(in);
+        int stream;
+        while ((stream = records.read()) >= 0) {
+            int len = records.readInt();
+            if (len < 0 || len > MAX_RECORD || (stream != STDOUT && stream != STDERR)) throw new IOException("a malformed record from the VM process");
+            byte[] data = new byte[len];
+            records.readFully(data);
+            OutputStream target = stream == STDOUT ? out : err;
+            target.write(data);
+            target.flush();
         }
     }
 
