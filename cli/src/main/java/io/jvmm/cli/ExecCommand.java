@@ -66,7 +66,7 @@ final class ExecCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw CliException.runtime("exec in " + r.name() + ": " + e.getMessage());
             }
-            if (interactive) Thread.ofPlatform().daemon().name("exec-stdin").start(() -> pump(in, s));
+            if (interactive) s.feedStdin(in, "exec-stdin");
             ExecResult result = s.waitFor();
             if (result.error() != null) err.println("jvmm: " + result.error());
             return result.exitCode();
@@ -74,19 +74,6 @@ final class ExecCommand implements Callable<Integer> {
     }
 
     private static String orEmpty(String s) { return s == null ? "" : s; }
-
-    private static void pump(InputStream in, ExecSession s) {
-        byte[] buf = new byte[8192];
-        try (OutputStream stdin = s.stdin()) {
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                stdin.write(buf, 0, n);
-                stdin.flush();
-            }
-        } catch (IOException ignored) {
-            // The command ended and no longer reads.
-        }
-    }
 
     /** The guest's output reaches the terminal as it comes, not when a buffer fills. */
     static OutputStream flushing(OutputStream o) {

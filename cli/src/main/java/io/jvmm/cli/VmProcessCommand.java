@@ -64,14 +64,9 @@ final class VmProcessCommand implements Callable<Integer> {
         store.update(r.id(), x -> x.withState(VmRecord.State.running(self.pid(), self.startTime(), Instant.now())));
         try (OutputStream console = new FileOutputStream(dirs.consoleLog(r.id()).toFile(), true)) {
             SandboxConfig config = VmLaunch.sandboxConfig(r, dirs, kernel, console, RunCommand.readyTimeout(readyTimeout));
-            VmProcess vm = new VmProcess(config, w, dirs.controlSocket(r.id()), dirs.workloadLog(r.id()), new VmProcess.Listener() {
-                @Override public void ready(long bootMillis) { /* ps shows it running since startedAt */ }
-
-                @Override
-                public void exited(Integer exitCode, String error) {
-                    store.update(r.id(), x -> x.withState(x.state().exited(Instant.now(), exitCode, error)));
-                }
-            }, restoreFrom);
+            VmProcess vm = new VmProcess(config, w, dirs.controlSocket(r.id()), dirs.workloadLog(r.id()),
+                    (exitCode, error) -> store.update(r.id(), x -> x.withState(x.state().exited(Instant.now(), exitCode, error))),
+                    restoreFrom);
             return vm.run();
         } catch (IOException e) {
             store.update(r.id(), x -> x.withState(x.state().exited(Instant.now(), null, e.getMessage())));

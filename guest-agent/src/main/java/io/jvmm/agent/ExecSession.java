@@ -130,6 +130,22 @@ public final class ExecSession implements AutoCloseable {
         };
     }
 
+    /**
+     * Copies {@code in} to the program's stdin on a daemon platform thread named {@code threadName},
+     * then sends end of input; it stops quietly once the program no longer reads or the session ends.
+     */
+    public Thread feedStdin(InputStream in, String threadName) {
+        return Thread.ofPlatform().daemon().name(threadName).start(() -> {
+            byte[] buf = new byte[8192];
+            try (OutputStream stdin = stdin()) {
+                int n;
+                while ((n = in.read(buf)) >= 0) stdin.write(buf, 0, n);
+            } catch (IOException ignored) {
+                // The program ended and no longer reads.
+            }
+        });
+    }
+
     private void send(int type, byte[] b, int off, int len) throws IOException {
         if (ch == null) throw new IOException("the program was not started");
         synchronized (writeLock) {

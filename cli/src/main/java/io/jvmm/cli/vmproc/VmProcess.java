@@ -26,10 +26,9 @@ import java.util.logging.Logger;
 public final class VmProcess {
     private static final Logger LOG = Logger.getLogger(VmProcess.class.getName());
 
-    /** Hears of the VM's progress; the CLI records it in the VM's state file. */
+    /** Hears how the VM ended; the CLI records it in the VM's state file. */
+    @FunctionalInterface
     public interface Listener {
-        void ready(long bootMillis);
-
         /** The VM ended: the workload's exit code (null when there was none), or an error message. */
         void exited(Integer exitCode, String error);
     }
@@ -68,7 +67,6 @@ public final class VmProcess {
 
     /** Runs the VM to its end; returns the workload's exit code (or 0 without one, 125 on a failure to start). */
     public int run() throws InterruptedException {
-        long t0 = System.nanoTime();
         try (WorkloadLog log = WorkloadLog.append(logFile);
              ControlServer control = ControlServer.start(controlSocket, new Control(), config.name())) {
             try {
@@ -79,7 +77,6 @@ public final class VmProcess {
                 return 125;
             }
             try (Sandbox s = sandbox) {
-                listener.ready((System.nanoTime() - t0) / 1_000_000);
                 Integer code = null;
                 String error = null;
                 if (!workload.argv().isEmpty() && restoreFrom == null) {
@@ -108,7 +105,7 @@ public final class VmProcess {
         OutputStream err = new Fanout(log.stream(WorkloadLog.STDERR), workload.terminalErr(), WorkloadLog.STDERR);
         session = s.agent().start(req, out, err);
         if (workload.interactive() && workload.terminalIn() != null) {
-            Thread.ofPlatform().daemon().name("workload-stdin").start(() -> pump(workload.terminalIn(), session));
+            session.feedStdin(workload.terminalIn(), "workload-stdin");
         }
         Thread stopper = Thread.ofPlatform().daemon().name("workload-stop").start(() -> {
             try {
@@ -126,19 +123,6 @@ public final class VmProcess {
             return new ExecResult(137, 9, null, new byte[0], new byte[0]);
         } finally {
             stopper.interrupt();
-        }
-    }
-
-    private static void pump(InputStream in, ExecSession session) {
-        byte[] buf = new byte[8192];
-        try (OutputStream stdin = session.stdin()) {
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                stdin.write(buf, 0, n);
-                stdin.flush();
-            }
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "workload stdin ended: {0}", e.getMessage());
         }
     }
 
