@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,9 +37,26 @@ class LifecycleLeakTest {
         assertTrue(Thread.activeCount() <= threads, "threads: " + Thread.activeCount() + " > " + threads);
     }
 
+    /** close() leaves the VM fd's destruction to a background thread: a cycle waits for it too. */
     private static void cycle() throws Exception {
-        try (Vm vm = Vm.create(Probes.config("spin", "mode=cpl3").vcpus(2).consoleOutput(null).build())) {
+        Vm vm = Vm.create(Probes.config("spin", "mode=cpl3").vcpus(2).consoleOutput(null).build());
+        try (vm) {
             vm.start();
         }
+        assertTrue(vm.awaitReleased(Duration.ofSeconds(10)), "the VM's kernel objects were not released within 10 s");
+    }
+
+    @Test
+    void closeReturnsBeforeTheKernelHasDestroyedTheVmAndAwaitReleasedWaitsForIt() throws Exception {
+        Vm vm = Vm.create(Probes.config("hello", "").consoleOutput(null).build());
+        assertFalse(vm.awaitReleased(Duration.ZERO), "not closed yet");
+        vm.start();
+        vm.awaitExit();
+        long fds = openFds();
+        vm.close();
+        assertTrue(vm.awaitReleased(Duration.ofSeconds(10)));
+        // The vCPU fd, the guest's eventfds and the VM fd and /dev/kvm fd are all gone now.
+        assertTrue(openFds() <= fds - 3, "fds before close " + fds + ", after release " + openFds());
+        assertTrue(vm.awaitReleased(Duration.ZERO), "stays released");
     }
 }
