@@ -34,8 +34,8 @@ pvh_entry:
 	ljmp	$SEL_KCODE32, $1f
 1:
 	/*
-	 * No .bss clearing and no page-table loops here: at kvm_pvm's ~1.4 MIPS for CPL0 code they
-	 * cost 3 ms and 2 ms of every boot. The ELF loaders of jvmm and QEMU both zero p_memsz beyond
+	 * No .bss clearing and no page-table loops here: at kvm_pvm's ~1.4 MIPS for CPL0 code the
+	 * clearing alone cost 3 ms of every boot. The ELF loaders of jvmm and QEMU both zero p_memsz beyond
 	 * p_filesz (and fresh guest RAM is zero), and the page tables are static data below.
 	 */
 	movl	%ebx, start_info_paddr

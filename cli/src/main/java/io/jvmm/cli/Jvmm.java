@@ -7,10 +7,9 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The {@code jvmm} command. {@link #main} is the process entry point; {@link #run} is the same
@@ -18,17 +17,21 @@ import picocli.CommandLine.Spec;
  * line, {@code jvmm: <what was wrong>}; exit status 2 means bad usage or configuration, 1 a runtime
  * failure, anything else is the guest's status (see cli/README.md).
  */
-@Command(name = "jvmm", mixinStandardHelpOptions = true, versionProvider = Jvmm.Version.class,
-        description = "A microVM monitor in pure Java (KVM through java.lang.foreign).")
 public final class Jvmm implements Callable<Integer> {
     private final PrintStream err;
-    @Spec
-    private CommandSpec spec;
+    /** Built by hand rather than from annotations, for the reason given in BootCommand. */
+    private final CommandSpec spec;
 
     /** Set by {@link #main}: the console stream is this process's stdout (so it may be a terminal). */
     private static volatile boolean realStdout;
 
-    private Jvmm(PrintStream err) { this.err = err; }
+    private Jvmm(PrintStream err) {
+        this.err = err;
+        this.spec = CommandSpec.wrapWithoutInspection(this).name("jvmm").versionProvider(new Version());
+        spec.usageMessage().description("A microVM monitor in pure Java (KVM through java.lang.foreign).");
+        spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
+        spec.addOption(OptionSpec.builder("-V", "--version").versionHelp(true).description("Print version information and exit.").build());
+    }
 
     /**
      * True when output goes to this process's stdout and that is a terminal (progress bars); false when
@@ -39,7 +42,11 @@ public final class Jvmm implements Callable<Integer> {
         return realStdout && c != null && c.isTerminal();
     }
 
+    /** Commands that create a VM in this process: they link the native calls while picocli parses. */
+    private static final java.util.Set<String> CREATES_VM = java.util.Set.of("boot", "run", "snapshot", VmLaunch.VM_PROCESS_COMMAND);
+
     public static void main(String[] args) {
+        if (args.length > 0 && CREATES_VM.contains(args[0])) io.jvmm.kvm.NativePrelink.startInBackground();
         // The guest console is raw bytes: no PrintStream charset or line buffering in between.
         OutputStream console = new FileOutputStream(FileDescriptor.out);
         realStdout = true;
@@ -55,7 +62,7 @@ public final class Jvmm implements Callable<Integer> {
         // Subcommands by name, built on demand: picocli reads every annotated command at
         // registration, which costs start-up time on every run; only the one named is needed.
         java.util.Map<String, java.util.function.Supplier<CommandLine>> commands = new java.util.LinkedHashMap<>();
-        commands.put("boot", () -> new CommandLine(new BootCommand(out, input, err)));
+        commands.put("boot", () -> BootCommand.commandLine(out, input, err));
         commands.put("run", () -> new CommandLine(new RunCommand(out, input, err)));
         commands.put("exec", () -> new CommandLine(new ExecCommand(out, input, err)));
         commands.put("ps", () -> new CommandLine(new PsCommand(out, err)));
@@ -70,7 +77,7 @@ public final class Jvmm implements Callable<Integer> {
         commands.put("snapshot", () -> SnapshotCommand.commandLine(out, err));
         commands.put(VmLaunch.VM_PROCESS_COMMAND, () -> new CommandLine(new VmProcessCommand()));
         commands.put(AotTrainCommand.NAME, () -> new CommandLine(new AotTrainCommand()));
-        CommandLine cl = new CommandLine(new Jvmm(err));
+        CommandLine cl = new CommandLine(new Jvmm(err).spec);
         var named = args.length > 0 ? commands.get(args[0]) : null;
         if (named != null) cl.addSubcommand(named.get());
         else commands.values().forEach(c -> cl.addSubcommand(c.get()));    // help, suggestions
