@@ -28,6 +28,7 @@ final class ExitDecoder {
                     KvmRun.fail_entry_hardware_entry_failure_reason(run), KvmRun.fail_entry_cpu(run));
             case VcpuExit.KVM_EXIT_INTERNAL_ERROR -> new VcpuExit.InternalError(
                     KvmRun.internal_suberror(run), data(KvmRun.internal_ndata(run), true));
+            case VcpuExit.KVM_EXIT_IOAPIC_EOI -> new VcpuExit.IoapicEoi(Byte.toUnsignedInt(KvmRun.eoi_vector(run)));
             case VcpuExit.KVM_EXIT_SYSTEM_EVENT -> new VcpuExit.SystemEvent(
                     KvmRun.system_event_type(run), data(KvmRun.system_event_ndata(run), false));
             default -> new VcpuExit.Unknown(reason);

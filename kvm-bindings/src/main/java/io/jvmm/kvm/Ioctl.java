@@ -11,6 +11,7 @@ import io.jvmm.kvm.struct.KvmIrqchip;
 import io.jvmm.kvm.struct.KvmIrqfd;
 import io.jvmm.kvm.struct.KvmLapicState;
 import io.jvmm.kvm.struct.KvmMpState;
+import io.jvmm.kvm.struct.KvmMsi;
 import io.jvmm.kvm.struct.KvmMsrList;
 import io.jvmm.kvm.struct.KvmMsrs;
 import io.jvmm.kvm.struct.KvmPitConfig;
@@ -46,6 +47,7 @@ public enum Ioctl {
     // _IOR although it is an input: a historical mistake the ABI has to keep.
     KVM_SET_IRQCHIP(ior(0x63, KvmIrqchip.LAYOUT)),
     KVM_SET_GSI_ROUTING(iow(0x6a, KvmIrqRouting.LAYOUT)),
+    KVM_SIGNAL_MSI(iow(0xa5, KvmMsi.LAYOUT)),
     KVM_IRQFD(iow(0x76, KvmIrqfd.LAYOUT)),
     KVM_CREATE_PIT2(iow(0x77, KvmPitConfig.LAYOUT)),
     KVM_IOEVENTFD(iow(0x79, KvmIoeventfd.LAYOUT)),

@@ -25,7 +25,8 @@ public final class Kvm implements AutoCloseable {
             KVM_CAP_PIT = 11, KVM_CAP_MP_STATE = 14, KVM_CAP_IRQ_ROUTING = 25, KVM_CAP_IRQ_INJECT_STATUS = 26,
             KVM_CAP_SET_IDENTITY_MAP_ADDR = 37, KVM_CAP_IOEVENTFD = 36, KVM_CAP_ADJUST_CLOCK = 39,
             KVM_CAP_VCPU_EVENTS = 41, KVM_CAP_PIT2 = 33, KVM_CAP_IRQFD = 32, KVM_CAP_XSAVE = 55,
-            KVM_CAP_XCRS = 56, KVM_CAP_MAX_VCPUS = 66, KVM_CAP_IMMEDIATE_EXIT = 136;
+            KVM_CAP_XCRS = 56, KVM_CAP_MAX_VCPUS = 66, KVM_CAP_SIGNAL_MSI = 77, KVM_CAP_SPLIT_IRQCHIP = 121,
+            KVM_CAP_IMMEDIATE_EXIT = 136;
 
     private static final String DEVICE = "/dev/kvm";
     private static final int MAX_CPUID_ENTRIES = 4096;

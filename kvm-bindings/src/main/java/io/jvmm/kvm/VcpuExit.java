@@ -13,7 +13,7 @@ public sealed interface VcpuExit {
     int KVM_EXIT_UNKNOWN = 0, KVM_EXIT_EXCEPTION = 1, KVM_EXIT_IO = 2, KVM_EXIT_HYPERCALL = 3,
             KVM_EXIT_DEBUG = 4, KVM_EXIT_HLT = 5, KVM_EXIT_MMIO = 6, KVM_EXIT_IRQ_WINDOW_OPEN = 7,
             KVM_EXIT_SHUTDOWN = 8, KVM_EXIT_FAIL_ENTRY = 9, KVM_EXIT_INTR = 10,
-            KVM_EXIT_INTERNAL_ERROR = 17, KVM_EXIT_SYSTEM_EVENT = 24;
+            KVM_EXIT_INTERNAL_ERROR = 17, KVM_EXIT_SYSTEM_EVENT = 24, KVM_EXIT_IOAPIC_EOI = 26;
     /** kvm_run.io.direction values. */
     int KVM_EXIT_IO_IN = 0, KVM_EXIT_IO_OUT = 1;
     /** kvm_run.system_event.type values (linux/kvm.h). */
@@ -63,6 +63,12 @@ public sealed interface VcpuExit {
 
     /** KVM_RUN was interrupted (EINTR/EAGAIN, KVM_EXIT_INTR, or a {@link VcpuFd#kick()}). */
     record Interrupted() implements VcpuExit {}
+
+    /**
+     * With a split irqchip, the guest's local APIC acknowledged (EOI) {@code vector}, which a
+     * level-triggered route of the user-space IOAPIC uses: the IOAPIC may deliver that pin again.
+     */
+    record IoapicEoi(int vector) implements VcpuExit {}
 
     /** A debug exit (single step or breakpoint). */
     record Debug() implements VcpuExit {}

@@ -2,7 +2,11 @@ package io.jvmm.kvm;
 
 import io.jvmm.kvm.sys.Libc;
 import io.jvmm.kvm.struct.KvmClockData;
+import io.jvmm.kvm.struct.KvmEnableCap;
 import io.jvmm.kvm.struct.KvmIoeventfd;
+import io.jvmm.kvm.struct.KvmIrqRouting;
+import io.jvmm.kvm.struct.KvmIrqRoutingEntry;
+import io.jvmm.kvm.struct.KvmMsi;
 import io.jvmm.kvm.struct.KvmIrqLevel;
 import io.jvmm.kvm.struct.KvmIrqchip;
 import io.jvmm.kvm.struct.KvmIrqfd;
@@ -23,6 +27,8 @@ public final class VmFd implements AutoCloseable {
     public static final int KVM_MEM_LOG_DIRTY_PAGES = 1, KVM_MEM_READONLY = 2;
     /** kvm_pit_config.flags: PC speaker port 0x61 is a dummy (linux/kvm.h). */
     public static final int KVM_PIT_SPEAKER_DUMMY = 1;
+    /** kvm_irq_routing_entry.type for an MSI route. */
+    public static final int KVM_IRQ_ROUTING_MSI = 2;
     /** kvm_irqfd.flags and kvm_ioeventfd.flags bits. */
     public static final int KVM_IRQFD_FLAG_DEASSIGN = 1,
             KVM_IOEVENTFD_FLAG_DATAMATCH = 1, KVM_IOEVENTFD_FLAG_PIO = 2, KVM_IOEVENTFD_FLAG_DEASSIGN = 4;
@@ -57,6 +63,54 @@ public final class VmFd implements AutoCloseable {
 
     /** KVM_CREATE_IRQCHIP: in-kernel PIC, IOAPIC and local APICs. Create it before any vCPU. */
     public void createIrqchip() { IoctlCall.call(fd(), Ioctl.KVM_CREATE_IRQCHIP, 0L); }
+
+    /**
+     * KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): local APICs in the kernel; the IOAPIC (with
+     * {@code ioapicPins} routes reserved for it) and any PIC are the VMM's. Before any vCPU.
+     */
+    public void enableSplitIrqchip(int ioapicPins) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cap = KvmEnableCap.allocate(arena);
+            KvmEnableCap.cap(cap, Kvm.KVM_CAP_SPLIT_IRQCHIP);
+            KvmEnableCap.args(cap).set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, ioapicPins);
+            IoctlCall.call(fd(), Ioctl.KVM_ENABLE_CAP, cap);
+        }
+    }
+
+    /**
+     * KVM_SIGNAL_MSI: injects the message signalled interrupt {@code address}/{@code data} (for x86,
+     * a write to the LAPIC window). Returns KVM's answer: &gt; 0 delivered, 0 blocked by the guest.
+     */
+    public int signalMsi(long address, int data) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment msi = KvmMsi.allocate(arena);
+            KvmMsi.address_lo(msi, (int) address);
+            KvmMsi.address_hi(msi, (int) (address >>> 32));
+            KvmMsi.data(msi, data);
+            return IoctlCall.call(fd(), Ioctl.KVM_SIGNAL_MSI, msi);
+        }
+    }
+
+    /**
+     * KVM_SET_GSI_ROUTING with one MSI route per entry: GSI {@code gsis[i]} signals
+     * {@code addresses[i]}/{@code data[i]}. Replaces the whole table.
+     */
+    public void setMsiRoutes(int[] gsis, long[] addresses, int[] data) {
+        if (gsis.length != addresses.length || gsis.length != data.length) throw new IllegalArgumentException("route arrays differ in length");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment table = KvmIrqRouting.allocate(arena, gsis.length);
+            KvmIrqRouting.nr(table, gsis.length);
+            for (int i = 0; i < gsis.length; i++) {
+                MemorySegment e = KvmIrqRouting.entries(table, i);
+                KvmIrqRoutingEntry.gsi(e, gsis[i]);
+                KvmIrqRoutingEntry.type(e, KVM_IRQ_ROUTING_MSI);
+                KvmIrqRoutingEntry.u_msi_address_lo(e, (int) addresses[i]);
+                KvmIrqRoutingEntry.u_msi_address_hi(e, (int) (addresses[i] >>> 32));
+                KvmIrqRoutingEntry.u_msi_data(e, data[i]);
+            }
+            IoctlCall.call(fd(), Ioctl.KVM_SET_GSI_ROUTING, table);
+        }
+    }
 
     /** KVM_CREATE_PIT2 with kvm_pit_config.flags = {@code flags} (e.g. {@link #KVM_PIT_SPEAKER_DUMMY}). */
     public void createPit2(int flags) {

@@ -68,6 +68,8 @@ public final class KvmRun {
                             JAVA_INT.withName("type"),
                             JAVA_INT.withName("ndata"),
                             sequenceLayout(16, JAVA_LONG).withName("data")).withName("system_event"),
+                    structLayout(
+                            JAVA_BYTE.withName("vector")).withName("eoi"),
                     sequenceLayout(256, JAVA_BYTE).withName("padding")).withName("$anon_exit"),
             JAVA_LONG.withName("kvm_valid_regs"),
             JAVA_LONG.withName("kvm_dirty_regs"),
@@ -301,6 +303,10 @@ public final class KvmRun {
     public static final long EXIT_UNION_OFFSET = anon_exit$OFFSET;
     /** Size of that union: 256 bytes, fixed by its {@code char padding[256]} member. */
     public static final long EXIT_UNION_SIZE = LAYOUT.select(groupElement("$anon_exit")).byteSize();
+
+    private static final long eoi_vector$OFFSET = LAYOUT.byteOffset(groupElement("$anon_exit"), groupElement("eoi"), groupElement("vector"));
+    /** Reads {@code eoi.vector} (KVM_EXIT_IOAPIC_EOI). */
+    public static byte eoi_vector(MemorySegment s) { return s.get(JAVA_BYTE, eoi_vector$OFFSET); }
 
     private KvmRun() {}
 }

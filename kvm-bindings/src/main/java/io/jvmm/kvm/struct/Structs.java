@@ -12,7 +12,7 @@ public final class Structs {
     public static final List<Class<?>> ALL = List.of(
             KvmClockData.class, KvmCpuid2.class, KvmCpuidEntry2.class, KvmDtable.class, KvmEnableCap.class,
             KvmFpu.class, KvmIoapicState.class, KvmIoeventfd.class, KvmIrqLevel.class, KvmIrqRouting.class,
-            KvmIrqRoutingEntry.class, KvmIrqchip.class, KvmIrqfd.class, KvmLapicState.class, KvmMpState.class,
+            KvmIrqRoutingEntry.class, KvmIrqchip.class, KvmMsi.class, KvmIrqfd.class, KvmLapicState.class, KvmMpState.class,
             KvmMsrEntry.class, KvmMsrList.class, KvmMsrs.class, KvmPicState.class, KvmPitChannelState.class,
             KvmPitConfig.class, KvmPitState2.class, KvmRegs.class, KvmRun.class, KvmSegment.class, KvmSregs.class,
             KvmUserspaceMemoryRegion.class, KvmVcpuEvents.class, KvmXcr.class, KvmXcrs.class, KvmXsave.class);
