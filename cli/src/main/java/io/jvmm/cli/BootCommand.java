@@ -1,6 +1,7 @@
 package io.jvmm.cli;
 
 import io.jvmm.core.CpuTemplate;
+import io.jvmm.core.IrqChipMode;
 import io.jvmm.core.VmConfig;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -49,6 +50,15 @@ final class BootCommand implements Callable<Integer> {
         option(Long.class, "MIB", "Guest RAM in MiB (default 256).", "--memory");
         spec.addOption(OptionSpec.builder("--cpu-template").paramLabel("auto|host|pvm").type(CpuTemplate.class)
                 .converters(new TemplateConverter()).description("CPUID template (default auto).").build());
+        spec.addOption(OptionSpec.builder("--irqchip").paramLabel("auto|kernel|split").type(IrqChipMode.class)
+                .converters(value -> {
+                    try {
+                        return IrqChipMode.parse(value);
+                    } catch (IllegalArgumentException e) {
+                        throw new TypeConversionException(e.getMessage());
+                    }
+                })
+                .description("Interrupt controllers: KVM's in-kernel ones, or split (jvmm's IOAPIC; default where KVM offers it).").build());
         list("PATH[,ro][,id=ID]", "Attach a raw disk image as virtio-blk (repeatable). The first drive is the root "
                 + "(root=/dev/vda) when there is no initrd; ',ro' makes it read-only.", "--drive");
         option(Long.class, "CID", "Add a virtio-vsock device with this guest CID (default 3).", "--vsock-cid");
@@ -111,7 +121,7 @@ final class BootCommand implements Callable<Integer> {
                 initrd == null ? null : UserPaths.resolve(cwd, nonEmpty("--initrd", initrd)),
                 value("--cmdline"), value("--cpus"), value("--memory"), value("--cpu-template"), parseDrives(cwd, values("--drive")),
                 flag("--no-rng") ? Boolean.FALSE : null, value("--vsock-cid"),
-                vsockUds == null ? null : UserPaths.resolve(cwd, nonEmpty("--vsock-uds", vsockUds)), netFlags());
+                vsockUds == null ? null : UserPaths.resolve(cwd, nonEmpty("--vsock-uds", vsockUds)), netFlags(), value("--irqchip"));
         Path restoreDir = restore == null ? null : UserPaths.resolve(cwd, nonEmpty("--restore", restore));
         long snapshotMib = 0;
         if (restoreDir != null) {

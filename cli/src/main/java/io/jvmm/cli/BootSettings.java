@@ -2,6 +2,7 @@ package io.jvmm.cli;
 
 import io.jvmm.core.ConfigException;
 import io.jvmm.core.CpuTemplate;
+import io.jvmm.core.IrqChipMode;
 import io.jvmm.core.DriveConfig;
 import io.jvmm.core.VmConfig;
 import io.jvmm.core.VsockConfig;
@@ -29,11 +30,17 @@ record BootSettings(HacFile hac, Overrides overrides) {
 
     /** Values from {@code jvmm boot} flags; null fields were not given. Paths are already absolute. */
     record Overrides(Path kernel, Path initrd, String cmdline, Integer cpus, Long memoryMib, CpuTemplate cpuTemplate,
-                     List<HacFile.Drive> drives, Boolean rng, Long vsockCid, Path vsockUds, Net net) {
-        static final Overrides NONE = new Overrides(null, null, null, null, null, null, List.of(), null, null, null, null);
+                     List<HacFile.Drive> drives, Boolean rng, Long vsockCid, Path vsockUds, Net net, IrqChipMode irqchip) {
+        static final Overrides NONE = new Overrides(null, null, null, null, null, null, List.of(), null, null, null, null, null);
 
         Overrides {
             drives = drives == null ? List.of() : List.copyOf(drives);
+        }
+
+        /** Without an irqchip choice. */
+        Overrides(Path kernel, Path initrd, String cmdline, Integer cpus, Long memoryMib, CpuTemplate cpuTemplate,
+                  List<HacFile.Drive> drives, Boolean rng, Long vsockCid, Path vsockUds, Net net) {
+            this(kernel, initrd, cmdline, cpus, memoryMib, cpuTemplate, drives, rng, vsockCid, vsockUds, net, null);
         }
     }
 
@@ -64,6 +71,8 @@ record BootSettings(HacFile hac, Overrides overrides) {
         else if (restore) b.memoryMib(snapshotMib);
         CpuTemplate template = pick(overrides.cpuTemplate(), hac == null ? null : hac.cpuTemplate());
         if (template != null) b.cpuTemplate(template);
+        IrqChipMode irqchip = pick(overrides.irqchip(), hac == null ? null : hac.irqchip());
+        if (irqchip != null) b.irqchip(irqchip);
         String cmdline = pick(overrides.cmdline(), hac == null ? null : hac.cmdline());
         if (cmdline != null) b.cmdline(cmdline);
 

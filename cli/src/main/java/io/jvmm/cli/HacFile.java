@@ -3,6 +3,7 @@ package io.jvmm.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvmm.core.CpuTemplate;
+import io.jvmm.core.IrqChipMode;
 import io.jvmm.core.net.PortForward;
 import io.jvmm.virtio.net.MacAddress;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ import java.util.Set;
  * initrd = "initramfs.cpio"   # jvmm
  * cmdline = "quiet"           # jvmm: appended to jvmm's own command line
  * cpu_template = "auto"       # jvmm: auto | host | pvm
+ * irqchip = "auto"            # jvmm: auto | kernel | split (interrupt controllers)
  * drive = "rootfs.ext4"       # Hypercore: the root drive (or { path = "...", read_only = true, id = "root" })
  * rng = true                  # jvmm: virtio-rng from the host's entropy (default true)
  * ref = "docker.io/..."       # Hypercore: the OCI image of 'jvmm run --hac FILE' (boot refuses it)
@@ -46,7 +48,7 @@ import java.util.Set;
 public record HacFile(Path source, String name, String description, Integer cores, Long memoryMib,
                       Path kernel, Path initrd, String cmdline, CpuTemplate cpuTemplate,
                       Drive drive, List<Drive> drives, Boolean rng, Vsock vsock, Network network, String ref,
-                      String networkInterface) {
+                      String networkInterface, IrqChipMode irqchip) {
 
     /** The {@code [network]} table; null fields were not given. */
     public record Network(MacAddress mac, List<PortForward> ports) {}
@@ -69,7 +71,7 @@ public record HacFile(Path source, String name, String description, Integer core
     private static Map<String, List<String>> schema() {
         Map<String, List<String>> m = new LinkedHashMap<>();
         m.put("spacecore", List.of("name", "description"));
-        m.put("hardware", List.of("cores", "memory", "kernel", "initrd", "cmdline", "cpu_template",
+        m.put("hardware", List.of("cores", "memory", "kernel", "initrd", "cmdline", "cpu_template", "irqchip",
                 "drive", "rng", "ref", "interface"));
         m.put("network", List.of("mac", "ports"));
         m.put("vsock", List.of("cid", "uds_path"));
@@ -91,7 +93,7 @@ public record HacFile(Path source, String name, String description, Integer core
                 r.path(hw, "hardware.kernel"), r.path(hw, "hardware.initrd"),
                 r.string(hw, "hardware.cmdline"), r.cpuTemplate(hw),
                 r.rootDrive(hw), r.drives(root.path("drives")), r.bool(hw, "hardware.rng"), r.vsock(root.get("vsock")), r.network(root.get("network")),
-                r.string(hw, "hardware.ref"), r.string(hw, "hardware.interface"));
+                r.string(hw, "hardware.ref"), r.string(hw, "hardware.interface"), r.irqchip(hw));
     }
 
     /** Rejects unknown sections and keys with a suggestion, so a typo never silently becomes a default. */
@@ -276,6 +278,16 @@ public record HacFile(Path source, String name, String description, Integer core
             }
             if (!v.canConvertToLong()) throw new HacFileException(file, key, v.asText() + " is absurdly large");
             return v.longValue();
+        }
+
+        IrqChipMode irqchip(JsonNode table) {
+            String s = string(table, "hardware.irqchip");
+            if (s == null) return null;
+            try {
+                return IrqChipMode.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw new HacFileException(file, "hardware.irqchip", "expected \"auto\", \"kernel\" or \"split\", got \"" + s + "\"");
+            }
         }
 
         CpuTemplate cpuTemplate(JsonNode table) {

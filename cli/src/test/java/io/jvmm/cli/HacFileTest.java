@@ -67,12 +67,14 @@ class HacFileTest {
                 initrd = "~/init.cpio"
                 cmdline = "quiet loglevel=3"
                 cpu_template = "pvm"
+                irqchip = "kernel"
                 ref = "docker.io/library/alpine:latest"
                 """));
         assertEquals(dir.getParent().resolve("k/vmlinux"), h.kernel());
         assertEquals(Path.of(System.getProperty("user.home"), "init.cpio"), h.initrd());
         assertEquals("quiet loglevel=3", h.cmdline());
         assertEquals(CpuTemplate.PVM, h.cpuTemplate());
+        assertEquals(io.jvmm.core.IrqChipMode.KERNEL, h.irqchip());
         assertEquals("docker.io/library/alpine:latest", h.ref());
         assertNull(h.cores());
         assertNull(h.memoryMib());
@@ -176,6 +178,7 @@ class HacFileTest {
             "initrd = [\"a\"]       | hardware.initrd       | expected a string, got array",
             "cmdline = 1            | hardware.cmdline      | expected a string, got integer 1",
             "cpu_template = \"fast\" | hardware.cpu_template | expected \"auto\", \"host\" or \"pvm\", got \"fast\"",
+            "irqchip = \"pic\"      | hardware.irqchip      | expected \"auto\", \"kernel\" or \"split\", got \"pic\"",
             "drive = {a = 1}        | hardware.drive.a      | unknown key (expected path, read_only or id)",
             "drive = 3              | hardware.drive        | expected a path or a table { path = ..., read_only = ... }, got integer 3",
             "drive = {read_only = true} | hardware.drive.path | is required (the image file)",

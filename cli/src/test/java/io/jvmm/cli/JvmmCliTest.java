@@ -64,6 +64,11 @@ class JvmmCliTest {
         assertOneLineError("Invalid value for option '--cpu-template': expected auto, host or pvm, got \"fast\"");
     }
 
+    @Test void badIrqchip() {
+        assertEquals(2, run("boot", "--kernel", "x", "--irqchip", "pic"));
+        assertOneLineError("Invalid value for option '--irqchip': expected auto, kernel or split, got \"pic\"");
+    }
+
     @Test void bootNeedsHacOrKernel() {
         assertEquals(2, run("boot", "--cpus", "2"));
         assertOneLineError("boot needs --hac FILE, --kernel PATH or --restore DIR");

@@ -31,10 +31,12 @@ import java.util.Set;
  * @param kvmNotify      queue notifications through KVM_IOEVENTFD and interrupts through KVM_IRQFD
  *                       (true, the fast path); false sends both through the vCPU's MMIO exit and
  *                       KVM_IRQ_LINE, for hosts without them and for comparison
+ * @param irqchip        who models the interrupt controllers ({@link IrqChipMode}, default AUTO)
  */
 public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path initrd, String cmdline,
                        CpuTemplate cpuTemplate, OutputStream consoleOutput, InputStream consoleInput,
-                       List<DriveConfig> drives, boolean rng, VsockConfig vsock, NetConfig net, boolean kvmNotify) {
+                       List<DriveConfig> drives, boolean rng, VsockConfig vsock, NetConfig net, boolean kvmNotify,
+                       IrqChipMode irqchip) {
     public static final int MAX_VCPUS = 64;
     /** 1 MiB of RAM cannot hold a kernel; below 16 MiB nothing useful boots. */
     public static final long MIN_MEMORY_MIB = 16;
@@ -45,6 +47,7 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
 
     public VmConfig {
         Objects.requireNonNull(cpuTemplate, "cpuTemplate");
+        irqchip = irqchip == null ? IrqChipMode.AUTO : irqchip;
         name = name == null || name.isBlank() ? "vm" : name;
         cmdline = cmdline == null ? "" : cmdline.trim();
         drives = drives == null ? List.of() : List.copyOf(drives);
@@ -70,6 +73,7 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
         private VsockConfig vsock;
         private NetConfig net;
         private boolean kvmNotify = true;
+        private IrqChipMode irqchip = IrqChipMode.AUTO;
 
         public Builder name(String v) { name = v; return this; }
         public Builder vcpus(int v) { vcpus = v; return this; }
@@ -89,6 +93,7 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
         /** A vsock device with guest CID {@code cid}; {@code udsPath} (may be null) adds the hybrid Unix socket. */
         public Builder vsock(long cid, Path udsPath) { vsock = new VsockConfig(cid, udsPath); return this; }
         public Builder kvmNotify(boolean v) { kvmNotify = v; return this; }
+        public Builder irqchip(IrqChipMode v) { irqchip = v; return this; }
         /** A virtio-net device ({@link NetConfig#passt} or {@link NetConfig#tap}); null for none. */
         public Builder net(NetConfig v) { net = v; return this; }
 
@@ -131,7 +136,7 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
             }
             if (vsock != null) checkVsock();
             return new VmConfig(name, vcpus, memoryMib, kernel, initrd, cmdline, cpuTemplate, consoleOutput, consoleInput,
-                    drives, rng, vsock, net, kvmNotify);
+                    drives, rng, vsock, net, kvmNotify, irqchip);
         }
 
         private void checkVsock() {

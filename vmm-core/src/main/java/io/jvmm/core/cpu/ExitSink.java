@@ -9,4 +9,7 @@ public interface ExitSink {
 
     /** True once the VM is ending; vCPU loops check it before every KVM_RUN. */
     boolean stopping();
+
+    /** KVM_EXIT_IOAPIC_EOI (split irqchip): the guest acknowledged {@code vector}. */
+    default void ioapicEoi(int vector) {}
 }

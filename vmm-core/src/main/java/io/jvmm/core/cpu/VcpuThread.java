@@ -83,6 +83,8 @@ public final class VcpuThread {
                 // immediate_exit, so the last exit's instruction is complete). Else a stray signal.
                 if (!sink.stopping() && gate.requested()) gate.park(sink);
                 if (!sink.stopping()) vcpu.clearKick();
+            } else if (exit instanceof VcpuExit.IoapicEoi e) {
+                sink.ioapicEoi(e.vector());
             } else if (exit instanceof VcpuExit.Hlt) {
                 sink.end(new VmExit.Crashed(index, "guest halted with no interrupt controller to wake it", dump()));
             } else if (exit instanceof VcpuExit.Shutdown) {

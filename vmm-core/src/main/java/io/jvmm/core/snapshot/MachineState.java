@@ -13,10 +13,11 @@ import java.util.List;
 
 /**
  * Everything of a paused VM except its RAM (which goes to the memory file): the machine's shape,
- * each vCPU, the in-kernel irqchip, PIT and clock, the legacy devices and each virtio transport.
- * This is the payload of the {@code state} file (docs/snapshot.md).
+ * each vCPU, the interrupt controllers (KVM's in-kernel PICs, IOAPIC and PIT, or with a split
+ * irqchip jvmm's IOAPIC in {@code ioapic} and no PIC or PIT), the clock, the legacy devices and each
+ * virtio transport. This is the payload of the {@code state} file (docs/snapshot.md).
  */
-public record MachineState(long memoryBytes, int vcpus, String cmdline, List<VcpuState> cpus, byte[] picMaster,
+public record MachineState(long memoryBytes, int vcpus, String cmdline, List<VcpuState> cpus, boolean splitIrqchip, byte[] picMaster,
                            byte[] picSlave, byte[] ioapic, byte[] pit, byte[] clock, byte[] uart, byte[] i8042,
                            List<DeviceState> devices) {
     /** KVM_CLOCK_TSC_STABLE: reported by KVM_GET_CLOCK, refused by KVM_SET_CLOCK. */
@@ -31,10 +32,18 @@ public record MachineState(long memoryBytes, int vcpus, String cmdline, List<Vcp
         devices = List.copyOf(devices);
     }
 
-    /** KVM's VM-wide state: irqchip (both PICs and the IOAPIC), PIT, clock. Returns {pic0, pic1, ioapic, pit, clock}. */
-    public static byte[][] captureVm(VmFd vm) {
+    /**
+     * KVM's VM-wide state: irqchip (both PICs and the IOAPIC), PIT, clock. Returns {pic0, pic1,
+     * ioapic, pit, clock}; with a split irqchip only the clock (the rest are empty: the caller
+     * saves its own IOAPIC).
+     */
+    public static byte[][] captureVm(VmFd vm, boolean splitIrqchip) {
         try (Arena a = Arena.ofConfined()) {
-            byte[][] out = new byte[5][];
+            byte[][] out = {new byte[0], new byte[0], new byte[0], new byte[0], null};
+            MemorySegment clock = a.allocate(KvmClockData.LAYOUT);
+            vm.getClock(clock);
+            out[4] = clock.toArray(ValueLayout.JAVA_BYTE);
+            if (splitIrqchip) return out;
             for (int chip : new int[] {PIC_MASTER, PIC_SLAVE, IOAPIC}) {
                 MemorySegment c = a.allocate(KvmIrqchip.LAYOUT);
                 KvmIrqchip.chip_id(c, chip);
@@ -44,18 +53,20 @@ public record MachineState(long memoryBytes, int vcpus, String cmdline, List<Vcp
             MemorySegment pit = a.allocate(KvmPitState2.LAYOUT);
             vm.getPit2(pit);
             out[3] = pit.toArray(ValueLayout.JAVA_BYTE);
-            MemorySegment clock = a.allocate(KvmClockData.LAYOUT);
-            vm.getClock(clock);
-            out[4] = clock.toArray(ValueLayout.JAVA_BYTE);
             return out;
         }
     }
 
-    /** Puts the irqchip, PIT and clock back: the guest's time goes on from the snapshot's. */
+    /**
+     * Puts KVM's irqchip and PIT (unless split: jvmm's IOAPIC is the caller's to restore) and the
+     * clock back: the guest's time goes on from the snapshot's.
+     */
     public void restoreVm(VmFd vm) {
         try (Arena a = Arena.ofConfined()) {
-            for (byte[] chip : new byte[][] {picMaster, picSlave, ioapic}) vm.setIrqchip(segment(a, chip, KvmIrqchip.LAYOUT.byteSize(), "irqchip state"));
-            vm.setPit2(segment(a, pit, KvmPitState2.LAYOUT.byteSize(), "PIT state"));
+            if (!splitIrqchip) {
+                for (byte[] chip : new byte[][] {picMaster, picSlave, ioapic}) vm.setIrqchip(segment(a, chip, KvmIrqchip.LAYOUT.byteSize(), "irqchip state"));
+                vm.setPit2(segment(a, pit, KvmPitState2.LAYOUT.byteSize(), "PIT state"));
+            }
             MemorySegment c = segment(a, clock, KvmClockData.LAYOUT.byteSize(), "clock state");
             KvmClockData.flags(c, KvmClockData.flags(c) & ~KVM_CLOCK_TSC_STABLE);
             vm.setClock(c);
@@ -75,7 +86,7 @@ public record MachineState(long memoryBytes, int vcpus, String cmdline, List<Vcp
         w.section("machine").i64(memoryBytes).i32(vcpus).string(cmdline);
         w.section("vcpus").i32(cpus.size());
         for (VcpuState c : cpus) c.write(w);
-        w.section("vm").bytes(picMaster).bytes(picSlave).bytes(ioapic).bytes(pit).bytes(clock);
+        w.section("vm").bool(splitIrqchip).bytes(picMaster).bytes(picSlave).bytes(ioapic).bytes(pit).bytes(clock);
         w.section("legacy").bytes(uart).bytes(i8042);
         w.section("virtio").i32(devices.size());
         for (DeviceState d : devices) {
@@ -104,6 +115,7 @@ public record MachineState(long memoryBytes, int vcpus, String cmdline, List<Vcp
         List<VcpuState> cpus = new ArrayList<>();
         for (int i = 0; i < n; i++) cpus.add(VcpuState.read(r));
         r.section("vm");
+        boolean split = r.bool();
         byte[] p0 = r.bytes(), p1 = r.bytes(), io = r.bytes(), pit = r.bytes(), clock = r.bytes();
         r.section("legacy");
         byte[] uart = r.bytes(), kbd = r.bytes();
@@ -127,6 +139,6 @@ public record MachineState(long memoryBytes, int vcpus, String cmdline, List<Vcp
         }
         r.section("end");
         r.end();
-        return new MachineState(mem, vcpus, cmdline, cpus, p0, p1, io, pit, clock, uart, kbd, devices);
+        return new MachineState(mem, vcpus, cmdline, cpus, split, p0, p1, io, pit, clock, uart, kbd, devices);
     }
 }

@@ -30,7 +30,8 @@ import java.util.zip.CRC32C;
  */
 public final class SnapshotFile {
     static final byte[] MAGIC = {'J', 'V', 'M', 'M', 'S', 'N', 'A', 'P'};
-    public static final int VERSION = 1;
+    /** 2: the interrupt controllers may be split (jvmm's IOAPIC in the state, no PIC or PIT). */
+    public static final int VERSION = 2;
     public static final int ARCH_X86_64 = 62;
     static final int HEADER = 8 + 4 + 4 + 8;
     /** A state file is kilobytes (per vCPU a few KiB); anything near this is not ours. */

@@ -3,6 +3,7 @@ package io.jvmm.core.virtio;
 import io.jvmm.core.arch.x86.Layout;
 import io.jvmm.core.bus.Bus;
 import io.jvmm.core.bus.BusDevice;
+import io.jvmm.core.irq.InterruptPins;
 import io.jvmm.kvm.VmFd;
 import io.jvmm.memory.GuestMemory;
 import io.jvmm.virtio.InterruptLine;
@@ -18,7 +19,8 @@ import java.util.List;
 /**
  * The VM's virtio-mmio devices: gives each a 4 KiB window from {@link Layout#MMIO_DEVICES_START} and
  * an IOAPIC pin from {@link #FIRST_IRQ}, wires its queue notifications and interrupt through KVM
- * (ioeventfd on QueueNotify, irqfd on the pin) or through the vCPU exit path, and announces it to
+ * (ioeventfd on QueueNotify, irqfd on the pin of an in-kernel IOAPIC) or through the vCPU exit path
+ * and the interrupt controller's pin, and announces it to
  * Linux with a {@code virtio_mmio.device=4K@ADDR:IRQ} command-line token.
  *
  * <p>Owns the transports, eventfds and KVM bindings it creates; {@link #close()} stops every device
@@ -44,19 +46,27 @@ public final class VirtioMmioDevices implements AutoCloseable {
     private final VmFd vm;
     private final GuestMemory memory;
     private final Bus mmio;
+    private final InterruptPins pins;
     private final boolean kvmNotify;
+    private final boolean irqfd;
     private final List<Slot> slots = new ArrayList<>();
     private boolean closed;
 
     /**
-     * @param kvmNotify use KVM_IOEVENTFD and KVM_IRQFD; false routes notifications through the MMIO
-     *                  exit and interrupts through KVM_IRQ_LINE
+     * @param pins      the interrupt controller's inputs
+     * @param kvmNotify use KVM_IOEVENTFD for queue notifications, and KVM_IRQFD for interrupts when
+     *                  {@code pins} is KVM's in-kernel IOAPIC; false routes notifications through
+     *                  the MMIO exit and interrupts through {@code pins}
      */
-    public VirtioMmioDevices(VmFd vm, GuestMemory memory, Bus mmio, boolean kvmNotify) {
+    public VirtioMmioDevices(VmFd vm, GuestMemory memory, Bus mmio, InterruptPins pins, boolean kvmNotify) {
         this.vm = vm;
         this.memory = memory;
         this.mmio = mmio;
+        this.pins = pins;
         this.kvmNotify = kvmNotify;
+        // With jvmm's own IOAPIC (split irqchip) an irqfd would bypass its masking: interrupts go
+        // through it, one KVM_SIGNAL_MSI each (a system call, as the eventfd write was).
+        this.irqfd = kvmNotify && pins instanceof io.jvmm.core.irq.KernelIrqChip;
     }
 
     /**
@@ -78,22 +88,20 @@ public final class VirtioMmioDevices implements AutoCloseable {
         boolean ioeventfds = false;
         try {
             for (int q = 0; q < device.queueCount(); q++) events.add(new EventFdQueueEvent());
-            InterruptLine line;
             if (kvmNotify) {
                 for (int q = 0; q < events.size(); q++) {
                     vm.ioeventfd(base + MmioRegisters.QUEUE_NOTIFY, 4, ((EventFdQueueEvent) events.get(q)).fd(),
                             false, (long) q, false);
                 }
                 ioeventfds = true;
-                IrqFdLine irqfd = new IrqFdLine(vm, irq);
-                lineResource = irqfd;
-                line = irqfd;
+            }
+            InterruptLine line;
+            if (irqfd) {
+                IrqFdLine l = new IrqFdLine(vm, irq);
+                lineResource = l;
+                line = l;
             } else {
-                // An edge for the IOAPIC: raise and lower the pin.
-                line = () -> {
-                    vm.irqLine(irq, true);
-                    vm.irqLine(irq, false);
-                };
+                line = pins.edgeLine(irq);
             }
             MmioTransport transport = new MmioTransport(device, memory, events, line);
             mmio.register(base, MmioRegisters.WINDOW_SIZE, "virtio-mmio " + device.name(), new BusDevice() {

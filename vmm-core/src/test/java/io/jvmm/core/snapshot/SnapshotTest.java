@@ -118,6 +118,27 @@ class SnapshotTest {
     }
 
     @Test
+    void kernelIrqchipSnapshotRestoresToAKernelIrqchip() throws Exception {
+        Console console = new Console();
+        Path snap = dir.resolve("kernel-irqchip");
+        VmConfig kernelChip = VmConfig.builder().kernel(probe("counter")).cmdline("every=2000000").memoryMib(64)
+                .irqchip(io.jvmm.core.IrqChipMode.KERNEL).consoleOutput(console).build();
+        try (Vm vm = Vm.create(kernelChip)) {
+            vm.start();
+            assertTrue(console.await(LINE, 30_000), "the counter does not count: " + console);
+            vm.pause();
+            vm.snapshot(snap);
+        }
+        // The snapshot decides: a config asking for AUTO still gets the snapshot's in-kernel irqchip.
+        Console after = new Console();
+        try (Vm vm = Vm.restore(snap, config(after))) {
+            assertEquals(io.jvmm.core.IrqChipMode.KERNEL, vm.irqchip());
+            vm.start();
+            assertTrue(after.await(LINE, 30_000), "the restored counter does not count: " + after);
+        }
+    }
+
+    @Test
     void restoredVmCountsOnFromTheSnapshot() throws Exception {
         Path snap = dir.resolve("snap");
         long at = snapshot(snap);
