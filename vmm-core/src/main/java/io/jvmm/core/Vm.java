@@ -566,5 +566,14 @@ public final class Vm implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until every VM closed in this process has been released by the kernel (see
+     * {@link #awaitReleased}); for a caller that counts file descriptors or wants the kernel memory
+     * back. False on timeout.
+     */
+    public static boolean awaitAllReleased(Duration timeout) throws InterruptedException {
+        return VmTeardown.awaitIdle(timeout.toNanos());
+    }
+
     private static void closeQuietly(AutoCloseable c) { VmTeardown.closeQuietly(c); }
 }

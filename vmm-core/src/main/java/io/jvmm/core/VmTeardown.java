@@ -47,6 +47,13 @@ final class VmTeardown {
         return done;
     }
 
+    /** Waits until no teardown is pending in this process; false on timeout. */
+    static boolean awaitIdle(long timeoutNanos) throws InterruptedException {
+        if (!PENDING.tryAcquire(MAX_PENDING, timeoutNanos, java.util.concurrent.TimeUnit.NANOSECONDS)) return false;
+        PENDING.release(MAX_PENDING);
+        return true;
+    }
+
     static void closeQuietly(AutoCloseable c) {
         if (c == null) return;
         try {

@@ -25,13 +25,25 @@ class LifecycleLeakTest {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("vcpu-")).count();
     }
 
+    /** A teardown thread completes its VM's release and then ends: give the last ones a moment to. */
+    private static void awaitTeardownThreadsGone() throws InterruptedException {
+        for (int i = 0; i < 200; i++) {
+            if (Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith("vm-teardown-"))) return;
+            Thread.sleep(10);
+        }
+    }
+
     @Test
     void twoHundredCyclesLeakNothing() throws Exception {
         // Warm up once so lazily opened JDK files (jars, /dev/urandom) are not counted as leaks.
         cycle();
+        // Other tests' VMs may still be in the kernel's hands (their fds open): not this test's count.
+        assertTrue(Vm.awaitAllReleased(Duration.ofSeconds(10)));
+        awaitTeardownThreadsGone();
         long fds = openFds();
         int threads = Thread.activeCount();
         for (int i = 0; i < 200; i++) cycle();
+        awaitTeardownThreadsGone();
         assertEquals(fds, openFds(), "open file descriptors");
         assertEquals(0, vcpuThreads(), "vCPU threads left");
         assertTrue(Thread.activeCount() <= threads, "threads: " + Thread.activeCount() + " > " + threads);
@@ -52,6 +64,7 @@ class LifecycleLeakTest {
         assertFalse(vm.awaitReleased(Duration.ZERO), "not closed yet");
         vm.start();
         vm.awaitExit();
+        assertTrue(Vm.awaitAllReleased(Duration.ofSeconds(10)));
         long fds = openFds();
         vm.close();
         assertTrue(vm.awaitReleased(Duration.ofSeconds(10)));
