@@ -5,6 +5,7 @@
 #   benchmarks/run.sh linux [runs]   Linux boot to the init's first line, jvmm vs QEMU (slow here)
 #   benchmarks/run.sh blk [runs]     virtio-blk MB/s and IOPS, jvmm vs QEMU microvm, same probe and image
 #   benchmarks/run.sh net [runs]     virtio-net guest->host UDP through passt, jvmm vs QEMU
+#   benchmarks/run.sh net-rx [runs] [bytes] [count]  host->guest UDP flood through passt (probe udp-rx), jvmm vs QEMU
 #   benchmarks/run.sh snapshot [runs] snapshot time and size (256 MiB guest), restore to running (embedded)
 #   benchmarks/run.sh snapshot linux [runs]  the same for the project's Linux (boots it once: slow here)
 #   benchmarks/run.sh snapshot rss   memory (PSS) of ten booted VMs against ten restored from one snapshot
@@ -30,6 +31,7 @@ case "$what" in
   snapshot) [ "${1:-}" = linux ] && export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)}
     exec java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djvmm.probes.dir="$PWD/probes/target" \
       -cp "$jar" io.jvmm.benchmarks.SnapshotBench "$@" ;;
+  net-rx) exec java --enable-native-access=ALL-UNNAMED -cp "$jar" io.jvmm.benchmarks.NetRxBench "$@" ;;
   vsock) exec java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djvmm.probes.dir="$PWD/probes/target" \
       -cp "$jar" io.jvmm.benchmarks.VsockBench "$@" ;;
   virtio-exits) exec java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djvmm.probes.dir="$PWD/probes/target" \

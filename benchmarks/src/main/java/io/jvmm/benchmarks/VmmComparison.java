@@ -138,6 +138,13 @@ public final class VmmComparison {
     /** QEMU's virtio-mmio devices default to legacy (version 1); the probes drive modern ones only. */
     private static final List<String> QEMU_MODERN = List.of("-global", "virtio-mmio.force-legacy=false");
 
+    /** QEMU's microvm command line with modern virtio-mmio, for the other harnesses (a fresh list to add to). */
+    static List<String> qemuMicrovmModern() {
+        List<String> q = new ArrayList<>(QEMU_MICROVM);
+        q.addAll(QEMU_MODERN);
+        return q;
+    }
+
     /**
      * virtio-blk throughput: the same probe (CPL3 driver, polling) on the same raw image, in the page
      * cache, alternating jvmm and QEMU; cycles from the guest's TSC, converted with the host's rate.

@@ -1,0 +1,148 @@
+package io.jvmm.benchmarks;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Host to guest networking through passt, jvmm against QEMU: a host thread floods UDP datagrams at
+ * a port passt forwards to the {@code virtio-net} probe, whose CPL3 driver counts {@code count} of
+ * them and reports the TSC cycles from the first to the last. Runs alternate between the VMMs.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.jvmm.benchmarks.NetRxBench [runs] [payload bytes] [count]
+ * </pre>
+ */
+public final class NetRxBench {
+    private static final Pattern RESULT = Pattern.compile("virtio-net: udp-rx (\\d+) datagrams (\\d+) bytes cycles (\\d+)");
+    private static final int GUEST_PORT = 5555;
+
+    private NetRxBench() {}
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        int payload = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+        int count = args.length > 2 ? Integer.parseInt(args[2]) : 100_000;
+        double hz = ProbeOutput.tscHz();
+        double[][] rate = new double[2][runs], mbps = new double[2][runs];
+        run(true, payload, count);   // warm-ups, unmeasured
+        run(false, payload, count);
+        for (int i = 0; i < runs; i++) {
+            for (int v = 0; v < 2; v++) {
+                long[] r = run(v == 0, payload, count);
+                double seconds = r[2] / hz;
+                rate[v][i] = r[0] / seconds;
+                mbps[v][i] = r[1] / seconds / 1e6;
+            }
+        }
+        System.out.printf(Locale.ROOT, "| host -> guest, %d-byte UDP flood through passt, %d datagrams (probe udp-rx), median of %d |"
+                        + " jvmm %.0fk datagrams/s (%.1f MB/s) | QEMU %.0fk datagrams/s (%.1f MB/s) | ratio %.2f |%n",
+                payload, count, runs, median(rate[0]) / 1e3, median(mbps[0]), median(rate[1]) / 1e3, median(mbps[1]),
+                median(rate[0]) / median(rate[1]));
+        System.out.println("jvmm runs (k/s): " + Arrays.toString(Arrays.stream(rate[0]).map(x -> Math.round(x / 1e3)).toArray()));
+        System.out.println("QEMU runs (k/s): " + Arrays.toString(Arrays.stream(rate[1]).map(x -> Math.round(x / 1e3)).toArray()));
+    }
+
+    /** One run; returns {datagrams, payload bytes, cycles} as the probe reported them. */
+    private static long[] run(boolean jvmm, int payload, int count) throws Exception {
+        int hostPort = freeUdpPort();
+        String cmd = "op=dhcp,udp-rx port=" + GUEST_PORT + " count=" + count;
+        Path dir = null;
+        Process passt = null;
+        List<String> vmm;
+        if (jvmm) {
+            vmm = List.of("./jvmm", "boot", "--kernel", "probes/target/virtio-net.elf", "--memory", "128", "--no-rng",
+                    "-p", hostPort + ":" + GUEST_PORT + "/udp", "--cmdline", cmd);
+        } else {
+            dir = Files.createTempDirectory("jvmm-bench-passt-");
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            Path sock = dir.resolve("passt.sock");
+            passt = new ProcessBuilder("passt", "-f", "-1", "-q", "-s", sock.toString(), "-u", hostPort + ":" + GUEST_PORT)
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            while (!Files.exists(sock)) Thread.sleep(1);
+            List<String> q = VmmComparison.qemuMicrovmModern();
+            q.addAll(List.of("-netdev", "stream,id=n0,server=off,addr.type=unix,addr.path=" + sock,
+                    "-device", "virtio-net-device,netdev=n0", "-kernel", "probes/target/virtio-net.elf", "-append", cmd));
+            vmm = q;
+        }
+        Process p = new ProcessBuilder(vmm).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread sender = null;
+        StringBuilder out = new StringBuilder();
+        long[] result = null;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                out.append(line).append('\n');
+                if (line.startsWith("virtio-net: listening on udp") && sender == null) {
+                    sender = Thread.ofPlatform().name("udp-flood").start(() -> flood(hostPort, payload, stop));
+                }
+                Matcher m = RESULT.matcher(line);
+                if (m.find()) {
+                    result = new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3))};
+                    stop.set(true);
+                }
+            }
+        } finally {
+            stop.set(true);
+            if (sender != null) sender.join();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+            if (passt != null) {
+                passt.destroy();
+                passt.waitFor();
+            }
+            if (dir != null) {
+                try (var s = Files.list(dir)) {
+                    s.forEach(f -> f.toFile().delete());
+                }
+                Files.deleteIfExists(dir);
+            }
+        }
+        if (result == null) throw new IllegalStateException((jvmm ? "jvmm" : "QEMU") + " run gave no udp-rx result:\n" + out);
+        return result;
+    }
+
+    private static void flood(int port, int payload, AtomicBoolean stop) {
+        try (DatagramChannel ch = DatagramChannel.open()) {
+            ch.connect(new InetSocketAddress("127.0.0.1", port));
+            ByteBuffer b = ByteBuffer.allocateDirect(payload);
+            while (!stop.get()) {
+                b.clear();
+                try {
+                    ch.write(b);
+                } catch (java.net.PortUnreachableException e) {
+                    // nobody listening for a moment (ICMP from an earlier datagram): go on
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static int freeUdpPort() throws java.io.IOException {
+        try (DatagramChannel ch = DatagramChannel.open()) {
+            ch.bind(new InetSocketAddress("127.0.0.1", 0));
+            return ((InetSocketAddress) ch.getLocalAddress()).getPort();
+        }
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}
