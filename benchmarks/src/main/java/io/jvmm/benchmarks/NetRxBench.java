@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
  */
 public final class NetRxBench {
     private static final Pattern RESULT = Pattern.compile("virtio-net: udp-rx (\\d+) datagrams (\\d+) bytes cycles (\\d+)");
+    private static final Pattern KICKS = Pattern.compile("virtio-net: kicks (\\d+)");
     private static final int GUEST_PORT = 5555;
 
     private NetRxBench() {}
@@ -37,7 +38,7 @@ public final class NetRxBench {
         int payload = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int count = args.length > 2 ? Integer.parseInt(args[2]) : 100_000;
         double hz = ProbeOutput.tscHz();
-        double[][] rate = new double[2][runs], mbps = new double[2][runs];
+        double[][] rate = new double[2][runs], mbps = new double[2][runs], kicks = new double[2][runs];
         run(true, payload, count);   // warm-ups, unmeasured
         run(false, payload, count);
         for (int i = 0; i < runs; i++) {
@@ -46,17 +47,20 @@ public final class NetRxBench {
                 double seconds = r[2] / hz;
                 rate[v][i] = r[0] / seconds;
                 mbps[v][i] = r[1] / seconds / 1e6;
+                kicks[v][i] = r[3];
             }
         }
         System.out.printf(Locale.ROOT, "| host -> guest, %d-byte UDP flood through passt, %d datagrams (probe udp-rx), median of %d |"
                         + " jvmm %.0fk datagrams/s (%.1f MB/s) | QEMU %.0fk datagrams/s (%.1f MB/s) | ratio %.2f |%n",
                 payload, count, runs, median(rate[0]) / 1e3, median(mbps[0]), median(rate[1]) / 1e3, median(mbps[1]),
                 median(rate[0]) / median(rate[1]));
+        System.out.printf(Locale.ROOT, "guest kicks of the receive queue (exits) per 1000 datagrams: jvmm %.1f, QEMU %.1f%n",
+                median(kicks[0]) * 1000 / count, median(kicks[1]) * 1000 / count);
         System.out.println("jvmm runs (k/s): " + Arrays.toString(Arrays.stream(rate[0]).map(x -> Math.round(x / 1e3)).toArray()));
         System.out.println("QEMU runs (k/s): " + Arrays.toString(Arrays.stream(rate[1]).map(x -> Math.round(x / 1e3)).toArray()));
     }
 
-    /** One run; returns {datagrams, payload bytes, cycles} as the probe reported them. */
+    /** One run; returns {datagrams, payload bytes, cycles, kicks} as the probe reported them. */
     private static long[] run(boolean jvmm, int payload, int count) throws Exception {
         int hostPort = freeUdpPort();
         String cmd = "op=dhcp,udp-rx port=" + GUEST_PORT + " count=" + count;
@@ -93,9 +97,11 @@ public final class NetRxBench {
                 }
                 Matcher m = RESULT.matcher(line);
                 if (m.find()) {
-                    result = new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3))};
+                    result = new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), -1};
                     stop.set(true);
                 }
+                Matcher k = KICKS.matcher(line);
+                if (k.find() && result != null) result[3] = Long.parseLong(k.group(1));
             }
         } finally {
             stop.set(true);

@@ -16,7 +16,9 @@ public interface NetBackend extends AutoCloseable {
     /**
      * Starts delivering received frames to {@code sink} from the backend's own thread. Each segment
      * is one frame and valid only during the call (the backend reuses its buffer), so a frame is
-     * copied once, straight into guest memory, or into the device's backlog.
+     * copied once, straight into guest memory. The sink blocks while the guest has no receive
+     * buffer: the backend then reads nothing more, and its own queue (passt's, the TAP device's)
+     * holds or drops what arrives.
      */
     void start(Consumer<MemorySegment> sink);
 

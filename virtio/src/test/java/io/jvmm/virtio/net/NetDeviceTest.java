@@ -121,10 +121,19 @@ class NetDeviceTest {
         assertArrayEquals(f, Arrays.copyOfRange(got, NetDevice.HEADER_SIZE, NetDevice.HEADER_SIZE + 100));
     }
 
+    /** The backend's reader, as passt's and the TAP device's are: a thread of its own. */
+    private Thread receiveInBackground(int frames) {
+        return Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < frames; i++) backend.receive(frame(64, i + 1));
+        });
+    }
+
     @Test
-    void framesWaitForBuffersThenFlow() {
+    void theReaderWaitsForBuffersThenFramesFlowInOrder() throws Exception {
         start();
-        for (int i = 0; i < 3; i++) backend.receive(frame(64, i + 1));
+        Thread reader = receiveInBackground(3);
+        reader.join(200);
+        assertTrue(reader.isAlive(), "no receive buffer: the reader waits (and reads nothing more)");
         assertNull(rx.nextUsed());
         DriverQueue.Buf[] bufs = {rx.in(1600), rx.in(1600), rx.in(1600)};
         for (DriverQueue.Buf b : bufs) rx.add(b);
@@ -133,6 +142,9 @@ class NetDeviceTest {
             waitUsed(rx);
             assertArrayEquals(frame(64, i + 1), Arrays.copyOfRange(rx.read(bufs[i]), NetDevice.HEADER_SIZE, NetDevice.HEADER_SIZE + 64), "in order");
         }
+        reader.join(5_000);
+        assertFalse(reader.isAlive());
+        assertEquals(0, device.rxDropped());
     }
 
     @Test
@@ -150,14 +162,29 @@ class NetDeviceTest {
     }
 
     @Test
-    void backlogIsBoundedAndFramesBeforeTheDriverAreDropped() {
-        backend.start(f -> {});   // not activated yet: the device has not started the backend
+    void aResetReleasesAWaitingReaderAndFramesWithoutADriverAreDropped() throws Exception {
         start();
-        for (int i = 0; i < NetDevice.RX_BACKLOG + 10; i++) backend.receive(frame(64, 1));
-        assertEquals(10, device.rxDropped());
+        Thread reader = receiveInBackground(1);
+        reader.join(200);
+        assertTrue(reader.isAlive(), "waiting for a receive buffer");
         driver.write(0x070, 0);   // reset
+        reader.join(5_000);
+        assertFalse(reader.isAlive(), "the reset woke the reader");
+        assertEquals(1, device.rxDropped(), "its frame is dropped");
         backend.receive(frame(64, 1));
-        assertEquals(11, device.rxDropped(), "no driver: dropped");
+        assertEquals(2, device.rxDropped(), "no driver: dropped at once");
+    }
+
+    @Test
+    void aBrokenReceiveRingFailsTheDeviceWithoutKillingTheReader() {
+        start();
+        // avail.idx far ahead of the device: the ring itself is corrupt.
+        mem.writeShort(0x100000 + 64 * 16 + 2, (short) 1000);
+        backend.receive(frame(64, 1));
+        assertEquals(1, device.rxDropped());
+        assertNotEquals(0, driver.read(0x070) & 0x40, "DEVICE_NEEDS_RESET");
+        backend.receive(frame(64, 1));   // and the reader goes on: later frames are dropped, not thrown
+        assertEquals(2, device.rxDropped());
     }
 
     @Test
