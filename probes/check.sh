@@ -31,6 +31,7 @@ expect pio-loop-cpl0 1 'pio-loop: n=5000\npio-loop: done' pio-loop 'n=5000 mode=
 expect mmio-loop 1 'mmio-loop: n=1000\nmmio-loop: done' mmio-loop ''
 expect mmio-loop-cpl0 1 'mmio-loop: n=5000\nmmio-loop: done' mmio-loop 'n=5000 mode=cpl0'
 expect touch 1 'touch: 16 MiB ok' touch ''
+expect irq 1 'irq: edge 20 ok\nirq: level 20 ok\nirq: level redeliver ok\nirq: masked edge ok\nirq: ok' irq 'n=20'
 expect touch-64 1 'touch: 64 MiB ok' touch 'mib=64'
 expect touch-too-big 5 'touch: need RAM [0x1000000, 0x9000000) but the memmap'"'"'s RAM from 0x1000000 ends at 0x8000000' touch 'mib=128'
 expect smp-1 1 'smp: cpu 0 up\nsmp: 1 cpus up' smp 'cpus=1'

@@ -96,6 +96,10 @@ isr\v:
 .irp v, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
 	ISR_NOERR \v
 .endr
+/* External interrupts the irq probe takes: IRQ_VECTOR and the LAPIC's spurious vector. */
+	.globl	isr64, isr255
+	ISR_NOERR 64
+	ISR_NOERR 255
 .irp v, 8,10,11,12,13,14,17,21,29,30
 	ISR_ERR \v
 .endr

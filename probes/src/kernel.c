@@ -48,6 +48,8 @@ struct frame {
 
 extern u64 gdt[];
 extern const u64 isr_table[32];
+extern void isr64(void), isr255(void);
+void (*irq_hook)(u64 vector);
 extern u8 boot_stack_top[];
 extern void enter_user(u64 fn, u64 arg, u64 stack_top) __attribute__((noreturn));
 
@@ -91,6 +93,8 @@ static void cpu_init(void)
 
 	for (unsigned v = 0; v < 32; v++)
 		set_gate(v, isr_table[v], v == SYSCALL_VECTOR ? 3 : 0, v == 8 ? 1 : 0);
+	set_gate(IRQ_VECTOR, (u64)isr64, 0, 0);
+	set_gate(SPURIOUS_VECTOR, (u64)isr255, 0, 0);
 	load_idt();
 }
 
@@ -168,6 +172,12 @@ void trap(struct frame *f)
 {
 	if (f->vector == SYSCALL_VECTOR && (f->cs & 3) == 3) {
 		f->rax = syscall_dispatch(f->rdi, f->rsi, f->rax);
+		return;
+	}
+	if (f->vector == SPURIOUS_VECTOR)
+		return; /* no EOI for a spurious interrupt (SDM 11.9) */
+	if (f->vector == IRQ_VECTOR && irq_hook) {
+		irq_hook(f->vector);
 		return;
 	}
 	/* Fatal anyway: the lock may be held by the code that faulted, so do not take it. */

@@ -42,6 +42,9 @@
  * #GP), while exceptions from CPL3 are delivered by the book. See README.md.
  */
 #define SYSCALL_VECTOR 3
+/* The one external-interrupt vector probes use (irq.c), and the LAPIC's spurious vector. */
+#define IRQ_VECTOR      0x40
+#define SPURIOUS_VECTOR 0xff
 #define SYS_WRITE       1
 #define SYS_EXIT        2
 

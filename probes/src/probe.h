@@ -66,6 +66,8 @@ void probe_exit(u32 code) __attribute__((noreturn));
 /* Runs fn(arg) at CPL3 (mode cpl3) or directly (cpl0); its return value becomes the exit code. */
 void run_body(int (*fn)(void *), void *arg, enum mode mode) __attribute__((noreturn));
 void load_idt(void);
+/* Called at CPL0, interrupts off, for IRQ_VECTOR; the hook sends the LAPIC EOI itself. */
+extern void (*irq_hook)(u64 vector);
 /* The system-call handler: SYS_WRITE(buf, len) or SYS_EXIT(code). */
 u64 syscall_dispatch(u64 a, u64 b, u64 nr);
 

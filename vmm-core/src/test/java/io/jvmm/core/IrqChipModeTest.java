@@ -46,6 +46,23 @@ class IrqChipModeTest {
         assertTrue(m.find(), console.toString());
     }
 
+    /**
+     * The irq probe takes the UART's interrupt through the IOAPIC at CPL0: edge, level (each next
+     * one only after its EOI reached the IOAPIC, which with the split model is KVM_EXIT_IOAPIC_EOI
+     * back to jvmm), a level pin still raised at its EOI, and a masked pin.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = IrqChipMode.class, names = {"KERNEL", "SPLIT"})
+    void interruptsReachTheGuestThroughEitherIoApic(IrqChipMode mode) throws Exception {
+        Probes.Console console = new Probes.Console();
+        try (Vm vm = Vm.create(Probes.config("irq", "n=20").memoryMib(64).irqchip(mode).consoleOutput(console).build())) {
+            vm.start();
+            assertEquals(new VmExit.DebugExit(0), vm.awaitExit(Duration.ofSeconds(60)).orElseThrow(), console.toString());
+        }
+        assertEquals("irq: edge 20 ok\nirq: level 20 ok\nirq: level redeliver ok\nirq: masked edge ok\nirq: ok\n",
+                console.toString());
+    }
+
     @Test
     void autoTakesTheSplitModelWhereKvmOffersIt() throws Exception {
         boolean offered;

@@ -20,7 +20,8 @@ import java.nio.ByteOrder;
  * PIT), against 0.3 ms without (measured). QEMU's microvm and Cloud Hypervisor use the same split.
  *
  * <p>Semantics as the datasheet: pins start masked; an edge-triggered pin delivers on a rising edge
- * (a pulse), and one raised while masked stays pending (IRR) until unmasked; a level-triggered pin
+ * (a pulse), and an edge on a masked pin is ignored (82093AA 3.2.4; KVM's in-kernel IOAPIC does the
+ * same, Linux resends what it masked); a level-triggered pin
  * delivers while asserted, then waits for the EOI of its vector (remote IRR) before it may deliver
  * again. KVM reports those EOIs only for vectors it finds among the level-triggered routes, so
  * those are kept in KVM's GSI routing table through {@link Delivery#levelRoutes}. Input polarity is
@@ -51,8 +52,8 @@ public final class IoApic implements BusDevice, InterruptPins {
 
     private final Delivery delivery;
     private final long[] table = new long[PINS];
-    /** Input levels (asserted or not) and, for edge pins, edges seen while they could not be delivered. */
-    private int levels, pending;
+    /** Input levels, asserted or not. */
+    private int levels;
     private int id, select;
     private String lastRoutes = "";
 
@@ -73,9 +74,9 @@ public final class IoApic implements BusDevice, InterruptPins {
         if (asserted) levels |= bit; else levels &= ~bit;
         if ((table[pin] & LEVEL) != 0) {
             if (asserted) service(pin);
-        } else if (asserted && !was) {
-            pending |= bit;
-            service(pin);
+        } else if (asserted && !was && (table[pin] & MASKED) == 0) {
+            long e = table[pin];
+            delivery.msi(address(e), data(e));
         }
     }
 
@@ -102,17 +103,12 @@ public final class IoApic implements BusDevice, InterruptPins {
         }
     }
 
+    /** Delivers a level-triggered pin that is asserted, unmasked and not waiting for its EOI. */
     private void service(int pin) {
         long e = table[pin];
-        if ((e & MASKED) != 0) return;
-        int bit = 1 << pin;
-        if ((e & LEVEL) != 0) {
-            if ((levels & bit) == 0 || (e & REMOTE_IRR) != 0) return;
-            table[pin] = e | REMOTE_IRR;
-        } else {
-            if ((pending & bit) == 0) return;
-            pending &= ~bit;
-        }
+        if ((e & MASKED) != 0 || (e & LEVEL) == 0) return;
+        if ((levels & (1 << pin)) == 0 || (e & REMOTE_IRR) != 0) return;
+        table[pin] = e | REMOTE_IRR;
         delivery.msi(address(e), data(e));
     }
 
@@ -222,14 +218,13 @@ public final class IoApic implements BusDevice, InterruptPins {
 
     // ---- snapshot -----------------------------------------------------------------------------
 
-    /** Registers, redirection table, input levels and pending edges, for a snapshot. */
+    /** Registers, redirection table and input levels, for a snapshot. */
     public synchronized byte[] saveState() {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         try (DataOutputStream d = new DataOutputStream(b)) {
             d.writeInt(id);
             d.writeInt(select);
             d.writeInt(levels);
-            d.writeInt(pending);
             d.writeInt(PINS);
             for (long e : table) d.writeLong(e);
         } catch (IOException e) {
@@ -241,7 +236,7 @@ public final class IoApic implements BusDevice, InterruptPins {
     /** Puts back what {@link #saveState} wrote, and KVM's routes for its level-triggered pins. */
     public synchronized void restoreState(byte[] state) {
         try (DataInputStream d = new DataInputStream(new java.io.ByteArrayInputStream(state))) {
-            int newId = d.readInt(), newSelect = d.readInt(), newLevels = d.readInt(), newPending = d.readInt(), n = d.readInt();
+            int newId = d.readInt(), newSelect = d.readInt(), newLevels = d.readInt(), n = d.readInt();
             if (n != PINS) throw new IllegalArgumentException("IOAPIC state has " + n + " pins, expected " + PINS);
             long[] t = new long[PINS];
             for (int i = 0; i < PINS; i++) t[i] = d.readLong();
@@ -249,7 +244,6 @@ public final class IoApic implements BusDevice, InterruptPins {
             id = newId & 0xf;
             select = newSelect & 0xff;
             levels = newLevels & ((1 << PINS) - 1);
-            pending = newPending & ((1 << PINS) - 1);
             System.arraycopy(t, 0, table, 0, PINS);
         } catch (IOException e) {
             throw new IllegalArgumentException("IOAPIC state is truncated");
