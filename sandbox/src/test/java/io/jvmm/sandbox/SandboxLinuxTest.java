@@ -42,9 +42,12 @@ class SandboxLinuxTest {
     static void boot() throws Exception {
         TestImages.requireKvm();
         Path volume = TestImages.ext4(dir.resolve("data.ext4"), 16);
+        // The overlay's upper layer on a scratch drive (vdc) instead of tmpfs: jvmm run uses tmpfs,
+        // so this boot covers the other case.
+        Path scratch = TestImages.ext4(dir.resolve("scratch.ext4"), 32);
         imageDigest = sha256(TestImages.rootfs());
         SandboxConfig.Builder b = SandboxConfig.builder().name("sbx").kernel(TestImages.kernel()).rootfs(TestImages.rootfs())
-                .volume(volume, "/data", false).env("GREETING=hello from the image").console(console).memoryMib(256);
+                .volume(volume, "/data", false).scratch(scratch).env("GREETING=hello from the image").console(console).memoryMib(256);
         if (TestImages.passtInstalled()) {
             try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
                 forwardedPort = free.getLocalPort();
@@ -100,6 +103,12 @@ class SandboxLinuxTest {
         assertTrue(w.stdoutText().contains("overlay on / "), w.stdoutText());
         assertTrue(w.stdoutText().contains("/dev/vdb on /data "), w.stdoutText());
         assertArrayEquals(imageDigest, sha256(TestImages.rootfs()), "the root image changed");
+        // Writes to the root land on the scratch drive: its sectors-written counter moves.
+        ExecResult s = sandbox.exec("sh", "-c", "sync; a=$(awk '{print $7}' /sys/block/vdc/stat); "
+                + "dd if=/dev/zero of=/scratch-probe bs=4096 count=16 2>/dev/null; sync; "
+                + "b=$(awk '{print $7}' /sys/block/vdc/stat); echo $((b - a))");
+        assertEquals(0, s.exitCode(), s.stderrText());
+        assertTrue(Long.parseLong(s.stdoutText().trim()) >= 128, "sectors written to the scratch drive: " + s.stdoutText());
     }
 
     @Test
