@@ -188,7 +188,7 @@ public final class Vm implements AutoCloseable {
         } else {
             vmFd.createIrqchip();
             vmFd.createPit2(KVM_PIT_SPEAKER_DUMMY);
-            pins = new KernelIrqChip(vmFd);
+            pins = new KernelIrqChip(vmFd, config.kvmNotify());
         }
     }
 

@@ -185,6 +185,17 @@ public final class Libc {
         return (int) fd;
     }
 
+    /** The 8-byte increment 1 that {@link #eventfdAddOne} writes; read-only, so every thread shares it. */
+    private static final class One {
+        static final MemorySegment SEGMENT = Arena.global().allocate(JAVA_LONG);
+        static {
+            SEGMENT.set(JAVA_LONG, 0, 1L);
+        }
+    }
+
+    /** Adds 1 to eventfd {@code fd}'s counter (wakes a reader, or KVM for an irqfd). */
+    public static void eventfdAddOne(int fd) { write(fd, One.SEGMENT); }
+
     /** Reads up to {@code buf.byteSize()} bytes; returns the count read (0 at end of file). */
     public static long read(int fd, MemorySegment buf) {
         long n = syscall(SYS_READ, fd, buf.address(), buf.byteSize());

@@ -10,6 +10,9 @@ public interface InterruptPins {
     /** A level source (the UART) asserts or deasserts {@code pin}. */
     void setLevel(int pin, boolean asserted);
 
-    /** An edge source for {@code pin}: each {@link InterruptLine#trigger()} is one interrupt. */
+    /**
+     * An edge source for {@code pin}: each {@link InterruptLine#trigger()} is one interrupt. A line
+     * that holds resources is also {@link AutoCloseable}; its user closes it.
+     */
     InterruptLine edgeLine(int pin);
 }

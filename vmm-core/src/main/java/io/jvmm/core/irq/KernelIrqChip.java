@@ -3,18 +3,28 @@ package io.jvmm.core.irq;
 import io.jvmm.kvm.VmFd;
 import io.jvmm.virtio.InterruptLine;
 
-/** KVM's in-kernel PIC and IOAPIC (KVM_CREATE_IRQCHIP): pins are driven with KVM_IRQ_LINE. */
+/**
+ * KVM's in-kernel PIC and IOAPIC (KVM_CREATE_IRQCHIP): levels are driven with KVM_IRQ_LINE; edges
+ * through an irqfd per pin (KVM pulses the pin itself, no ioctl on the data path) unless irqfds
+ * are off, when they are a KVM_IRQ_LINE raise and lower.
+ */
 public final class KernelIrqChip implements InterruptPins {
     private final VmFd vm;
+    private final boolean irqfd;
 
-    public KernelIrqChip(VmFd vm) { this.vm = vm; }
+    /** @param irqfd edge lines through KVM_IRQFD (false: KVM_IRQ_LINE, for hosts without it and for comparison) */
+    public KernelIrqChip(VmFd vm, boolean irqfd) {
+        this.vm = vm;
+        this.irqfd = irqfd;
+    }
 
     @Override
     public void setLevel(int pin, boolean asserted) { vm.irqLine(pin, asserted); }
 
-    /** A raise and a lower: an edge for the IOAPIC. (Virtio devices use irqfd instead where they can.) */
+    /** With irqfds, the line is {@link AutoCloseable}: closing it unbinds and closes its eventfd. */
     @Override
     public InterruptLine edgeLine(int pin) {
+        if (irqfd) return new IrqFdLine(vm, pin);
         return () -> {
             vm.irqLine(pin, true);
             vm.irqLine(pin, false);

@@ -13,12 +13,6 @@ import java.lang.foreign.ValueLayout;
  * an exit to the VMM. The device thread blocks in read(2); signal() adds 1 to the counter.
  */
 final class EventFdQueueEvent implements QueueEvent {
-    /** The eventfd increment 1 that signal() (and IrqFdLine) write; read-only, so all threads can share it. */
-    static final MemorySegment ONE = Arena.global().allocate(ValueLayout.JAVA_LONG);
-    static {
-        ONE.set(ValueLayout.JAVA_LONG, 0, 1L);
-    }
-
     private final int fd;
     /** Only the device thread reads, so one buffer per event suffices. */
     private final MemorySegment readBuffer;
@@ -48,7 +42,7 @@ final class EventFdQueueEvent implements QueueEvent {
     @Override
     public void signal() {
         if (closed) return;
-        Libc.write(fd, ONE);
+        Libc.eventfdAddOne(fd);
     }
 
     /** Call only once no thread waits any more (the device was reset). */

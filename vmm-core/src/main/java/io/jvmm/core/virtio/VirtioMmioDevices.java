@@ -18,9 +18,9 @@ import java.util.List;
 
 /**
  * The VM's virtio-mmio devices: gives each a 4 KiB window from {@link Layout#MMIO_DEVICES_START} and
- * an IOAPIC pin from {@link #FIRST_IRQ}, wires its queue notifications and interrupt through KVM
- * (ioeventfd on QueueNotify, irqfd on the pin of an in-kernel IOAPIC) or through the vCPU exit path
- * and the interrupt controller's pin, and announces it to
+ * an IOAPIC pin from {@link #FIRST_IRQ}, wires its queue notifications through KVM (ioeventfd on
+ * QueueNotify) or the vCPU exit path and its interrupt to the interrupt controller's pin (an irqfd
+ * with KVM's in-kernel IOAPIC, an MSI from jvmm's own), and announces it to
  * Linux with a {@code virtio_mmio.device=4K@ADDR:IRQ} command-line token.
  *
  * <p>Owns the transports, eventfds and KVM bindings it creates; {@link #close()} stops every device
@@ -48,15 +48,13 @@ public final class VirtioMmioDevices implements AutoCloseable {
     private final Bus mmio;
     private final InterruptPins pins;
     private final boolean kvmNotify;
-    private final boolean irqfd;
     private final List<Slot> slots = new ArrayList<>();
     private boolean closed;
 
     /**
-     * @param pins      the interrupt controller's inputs
-     * @param kvmNotify use KVM_IOEVENTFD for queue notifications, and KVM_IRQFD for interrupts when
-     *                  {@code pins} is KVM's in-kernel IOAPIC; false routes notifications through
-     *                  the MMIO exit and interrupts through {@code pins}
+     * @param pins      the interrupt controller's inputs; each device gets an edge line of its pin
+     * @param kvmNotify use KVM_IOEVENTFD for queue notifications; false routes them through the
+     *                  vCPU's MMIO exit
      */
     public VirtioMmioDevices(VmFd vm, GuestMemory memory, Bus mmio, InterruptPins pins, boolean kvmNotify) {
         this.vm = vm;
@@ -64,9 +62,6 @@ public final class VirtioMmioDevices implements AutoCloseable {
         this.mmio = mmio;
         this.pins = pins;
         this.kvmNotify = kvmNotify;
-        // With jvmm's own IOAPIC (split irqchip) an irqfd would bypass its masking: interrupts go
-        // through it, one KVM_SIGNAL_MSI each (a system call, as the eventfd write was).
-        this.irqfd = kvmNotify && pins instanceof io.jvmm.core.irq.KernelIrqChip;
     }
 
     /**
@@ -95,14 +90,8 @@ public final class VirtioMmioDevices implements AutoCloseable {
                 }
                 ioeventfds = true;
             }
-            InterruptLine line;
-            if (irqfd) {
-                IrqFdLine l = new IrqFdLine(vm, irq);
-                lineResource = l;
-                line = l;
-            } else {
-                line = pins.edgeLine(irq);
-            }
+            InterruptLine line = pins.edgeLine(irq);
+            if (line instanceof AutoCloseable c) lineResource = c;
             MmioTransport transport = new MmioTransport(device, memory, events, line);
             mmio.register(base, MmioRegisters.WINDOW_SIZE, "virtio-mmio " + device.name(), new BusDevice() {
                 @Override public void read(long offset, MemorySegment data) { transport.read(offset, data); }

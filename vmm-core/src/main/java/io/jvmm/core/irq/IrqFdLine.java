@@ -1,4 +1,4 @@
-package io.jvmm.core.virtio;
+package io.jvmm.core.irq;
 
 import io.jvmm.kvm.VmFd;
 import io.jvmm.kvm.sys.Errno;
@@ -32,7 +32,7 @@ final class IrqFdLine implements InterruptLine, AutoCloseable {
     public void trigger() {
         if (closed) return;
         try {
-            Libc.write(fd, EventFdQueueEvent.ONE);
+            Libc.eventfdAddOne(fd);
         } catch (NativeException e) {
             // EAGAIN: the counter is near overflow, so an interrupt is pending anyway; nothing lost.
             if (e.errno() != Errno.EAGAIN) throw e;
