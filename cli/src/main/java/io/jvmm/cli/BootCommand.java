@@ -96,7 +96,7 @@ final class BootCommand implements Callable<Integer> {
     /** The option's parsed value, or null when it was not given. */
     private <T> T value(String name) { return spec.findOption(name).getValue(); }
 
-    private boolean flag(String name) { return Boolean.TRUE.equals(value(name)); }
+    private boolean isSet(String flagName) { return Boolean.TRUE.equals(value(flagName)); }
 
     private List<String> values(String name) {
         List<String> v = value(name);
@@ -120,7 +120,7 @@ final class BootCommand implements Callable<Integer> {
                 kernel == null ? null : UserPaths.resolve(cwd, nonEmpty("--kernel", kernel)),
                 initrd == null ? null : UserPaths.resolve(cwd, nonEmpty("--initrd", initrd)),
                 value("--cmdline"), value("--cpus"), value("--memory"), value("--cpu-template"), parseDrives(cwd, values("--drive")),
-                flag("--no-rng") ? Boolean.FALSE : null, value("--vsock-cid"),
+                isSet("--no-rng") ? Boolean.FALSE : null, value("--vsock-cid"),
                 vsockUds == null ? null : UserPaths.resolve(cwd, nonEmpty("--vsock-uds", vsockUds)), netFlags(), value("--irqchip"));
         Path restoreDir = restore == null ? null : UserPaths.resolve(cwd, nonEmpty("--restore", restore));
         long snapshotMib = 0;
@@ -149,7 +149,7 @@ final class BootCommand implements Callable<Integer> {
     }
 
     private BootSettings.Net netFlags() {
-        boolean net = flag("--net");
+        boolean net = isSet("--net");
         List<String> publish = values("--publish");
         String tap = value("--tap"), mac = value("--mac");
         if (!net && publish.isEmpty() && tap == null && mac == null) return null;
