@@ -6,9 +6,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -52,10 +49,10 @@ public final class NetRxBench {
         }
         System.out.printf(Locale.ROOT, "| host -> guest, %d-byte UDP flood through passt, %d datagrams (probe udp-rx), median of %d |"
                         + " jvmm %.0fk datagrams/s (%.1f MB/s) | QEMU %.0fk datagrams/s (%.1f MB/s) | ratio %.2f |%n",
-                payload, count, runs, median(rate[0]) / 1e3, median(mbps[0]), median(rate[1]) / 1e3, median(mbps[1]),
-                median(rate[0]) / median(rate[1]));
+                payload, count, runs, VmmComparison.median(rate[0]) / 1e3, VmmComparison.median(mbps[0]), VmmComparison.median(rate[1]) / 1e3, VmmComparison.median(mbps[1]),
+                VmmComparison.median(rate[0]) / VmmComparison.median(rate[1]));
         System.out.printf(Locale.ROOT, "guest kicks of the receive queue (exits) per 1000 datagrams: jvmm %.1f, QEMU %.1f%n",
-                median(kicks[0]) * 1000 / count, median(kicks[1]) * 1000 / count);
+                VmmComparison.median(kicks[0]) * 1000 / count, VmmComparison.median(kicks[1]) * 1000 / count);
         System.out.println("jvmm runs (k/s): " + Arrays.toString(Arrays.stream(rate[0]).map(x -> Math.round(x / 1e3)).toArray()));
         System.out.println("QEMU runs (k/s): " + Arrays.toString(Arrays.stream(rate[1]).map(x -> Math.round(x / 1e3)).toArray()));
     }
@@ -64,23 +61,16 @@ public final class NetRxBench {
     private static long[] run(boolean jvmm, int payload, int count) throws Exception {
         int hostPort = freeUdpPort();
         String cmd = "op=dhcp,udp-rx port=" + GUEST_PORT + " count=" + count;
-        Path dir = null;
-        Process passt = null;
+        PasstProcess passt = null;
         List<String> vmm;
         if (jvmm) {
             vmm = List.of("./jvmm", "boot", "--kernel", "probes/target/virtio-net.elf", "--memory", "128", "--no-rng",
                     "-p", hostPort + ":" + GUEST_PORT + "/udp", "--cmdline", cmd);
         } else {
-            dir = Files.createTempDirectory("jvmm-bench-passt-");
-            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
-            Path sock = dir.resolve("passt.sock");
-            passt = new ProcessBuilder("passt", "-f", "-1", "-q", "-s", sock.toString(), "-u", hostPort + ":" + GUEST_PORT)
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            while (!Files.exists(sock)) Thread.sleep(1);
-            List<String> q = VmmComparison.qemuMicrovmModern();
-            q.addAll(List.of("-netdev", "stream,id=n0,server=off,addr.type=unix,addr.path=" + sock,
-                    "-device", "virtio-net-device,netdev=n0", "-kernel", "probes/target/virtio-net.elf", "-append", cmd));
-            vmm = q;
+            passt = PasstProcess.start("-u", hostPort + ":" + GUEST_PORT);
+            vmm = VmmComparison.qemuMicrovmModern();
+            vmm.addAll(passt.qemuNetArgs());
+            vmm.addAll(List.of("-kernel", "probes/target/virtio-net.elf", "-append", cmd));
         }
         Process p = new ProcessBuilder(vmm).redirectErrorStream(true).start();
         p.getOutputStream().close();
@@ -107,16 +97,7 @@ public final class NetRxBench {
             stop.set(true);
             if (sender != null) sender.join();
             if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
-            if (passt != null) {
-                passt.destroy();
-                passt.waitFor();
-            }
-            if (dir != null) {
-                try (var s = Files.list(dir)) {
-                    s.forEach(f -> f.toFile().delete());
-                }
-                Files.deleteIfExists(dir);
-            }
+            if (passt != null) passt.close();
         }
         if (result == null) throw new IllegalStateException((jvmm ? "jvmm" : "QEMU") + " run gave no udp-rx result:\n" + out);
         return result;
@@ -144,11 +125,5 @@ public final class NetRxBench {
             ch.bind(new InetSocketAddress("127.0.0.1", 0));
             return ((InetSocketAddress) ch.getLocalAddress()).getPort();
         }
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }

@@ -231,27 +231,13 @@ public final class VmmComparison {
 
     /** Milliseconds from passt's start to QEMU's exit; the guest's output goes to {@code out[0]}. */
     private static double qemuWithPasst(String cmd, String[] out) throws Exception {
-        Path dir = Files.createTempDirectory("jvmm-bench-passt-");
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
-        Path sock = dir.resolve("passt.sock");
         long t0 = System.nanoTime();
-        Process passt = new ProcessBuilder("passt", "-f", "-1", "-q", "-s", sock.toString()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            while (!Files.exists(sock)) Thread.sleep(1);
-            List<String> q = new ArrayList<>(QEMU_MICROVM);
-            q.addAll(QEMU_MODERN);
-            q.addAll(List.of("-netdev", "stream,id=n0,server=off,addr.type=unix,addr.path=" + sock,
-                    "-device", "virtio-net-device,netdev=n0", "-kernel", "probes/target/virtio-net.elf", "-append", cmd));
+        try (PasstProcess passt = PasstProcess.start()) {
+            List<String> q = qemuMicrovmModern();
+            q.addAll(passt.qemuNetArgs());
+            q.addAll(List.of("-kernel", "probes/target/virtio-net.elf", "-append", cmd));
             out[0] = output(q, "virtio-net: udp-tx");
             return (System.nanoTime() - t0) / 1e6;
-        } finally {
-            passt.destroy();
-            passt.waitFor();
-            try (var s = Files.list(dir)) {
-                s.forEach(p -> p.toFile().delete());
-            }
-            Files.deleteIfExists(dir);
         }
     }
 
