@@ -202,21 +202,9 @@ final class BenchImage {
 
     /** Writes an OCI image layout in {@code dir} holding {@code img} tagged {@code tag}. */
     static Path ociLayout(Path dir, Built img, String tag) throws IOException {
-        Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
-        Map<String, byte[]> all = new LinkedHashMap<>();
-        all.put(sha256(img.config()), img.config());
-        all.put(img.manifestDigest(), img.manifest());
-        for (Layer l : img.layers()) all.put(sha256(l.blob()), l.blob());
-        for (var e : all.entrySet()) Files.write(blobs.resolve(e.getKey().substring(7)), e.getValue());
-        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-        ObjectNode top = descriptor("application/vnd.oci.image.manifest.v1+json", img.manifest());
-        top.putObject("annotations").put("org.opencontainers.image.ref.name", tag);
-        ObjectNode index = JSON.createObjectNode();
-        index.put("schemaVersion", 2);
-        index.put("mediaType", "application/vnd.oci.image.index.v1+json");
-        index.putArray("manifests").add(top);
-        Files.write(dir.resolve("index.json"), JSON.writeValueAsBytes(index));
-        return dir;
+        List<byte[]> blobs = new ArrayList<>(List.of(img.config(), img.manifest()));
+        for (Layer l : img.layers()) blobs.add(l.blob());
+        return io.jvmm.image.OciLayoutFiles.write(dir, blobs, descriptor("application/vnd.oci.image.manifest.v1+json", img.manifest()), tag);
     }
 
     static List<Layer> concat(List<Layer> a, Layer b) {

@@ -314,7 +314,7 @@ class ImageCommandTest {
         assertEquals(2, run("image", "import", dir.toString()));
         assertOneLineError("names no image", "give a name");
         assertEquals(0, run("image", "import", dir.toString(), "imported:v2"), err());
-        Path tarball = OciTestImage.tarOf(dir, tmp.resolve("oci.tar"));
+        Path tarball = io.jvmm.image.OciLayoutFiles.tar(dir, tmp.resolve("oci.tar"));
         assertEquals(0, run("image", "load", tarball.toString(), "example.com/imported:v3"), err());
         assertEquals("Loaded image: example.com/imported:v3\n", out());
         assertEquals(0, run("image", "ls"));

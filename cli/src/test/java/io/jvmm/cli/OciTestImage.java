@@ -3,6 +3,7 @@ package io.jvmm.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvmm.image.OciLayoutFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -158,40 +159,9 @@ final class OciTestImage {
 
     /** Writes an OCI layout in {@code dir} holding {@code img} tagged {@code tag} (a bare tag: skopeo's oci:DIR:TAG). */
     static Path ociLayout(Path dir, Built img, String tag) throws IOException {
-        Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
-        Map<String, byte[]> all = new LinkedHashMap<>();
-        all.put(img.configDigest(), img.config());
-        all.put(img.manifestDigest(), img.manifest());
-        for (byte[] b : img.layerBlobs()) all.put(sha256(b), b);
-        for (var e : all.entrySet()) Files.write(blobs.resolve(e.getKey().substring(7)), e.getValue());
-        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-        ObjectNode top = descriptor("application/vnd.oci.image.manifest.v1+json", img.manifest());
-        top.putObject("annotations").put("org.opencontainers.image.ref.name", tag);
-        ObjectNode index = JSON.createObjectNode();
-        index.put("schemaVersion", 2);
-        index.put("mediaType", "application/vnd.oci.image.index.v1+json");
-        index.putArray("manifests").add(top);
-        Files.write(dir.resolve("index.json"), JSON.writeValueAsBytes(index));
-        return dir;
-    }
-
-    /** A tarball of an OCI layout directory. */
-    static Path tarOf(Path dir, Path tarFile) throws IOException {
-        try (OutputStream fo = Files.newOutputStream(tarFile); TarArchiveOutputStream out = new TarArchiveOutputStream(fo)) {
-            out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            List<Path> files;
-            try (var s = Files.walk(dir)) {
-                files = s.filter(Files::isRegularFile).sorted().toList();
-            }
-            for (Path f : files) {
-                TarArchiveEntry e = new TarArchiveEntry(dir.relativize(f).toString());
-                e.setSize(Files.size(f));
-                out.putArchiveEntry(e);
-                Files.copy(f, out);
-                out.closeArchiveEntry();
-            }
-        }
-        return tarFile;
+        List<byte[]> blobs = new ArrayList<>(List.of(img.config(), img.manifest()));
+        blobs.addAll(img.layerBlobs());
+        return OciLayoutFiles.write(dir, blobs, descriptor("application/vnd.oci.image.manifest.v1+json", img.manifest()), tag);
     }
 
     /** A legacy {@code docker save} archive: manifest.json, the config, {@code N/layer.tar} (uncompressed). */

@@ -76,7 +76,7 @@ class ImageImporterTest {
         assertEquals(List.of(), store.check());
 
         Path single = TestImages.ociLayout(dir.resolve("single"), "example.com/x/y:2", List.of(img));
-        Path tarball = TestImages.tarDirectory(single, dir.resolve("oci.tar"));
+        Path tarball = OciLayoutFiles.tar(single, dir.resolve("oci.tar"));
         ImageRecord t = importer.importPath(tarball, null).getFirst();
         assertEquals("example.com/x/y:2", t.name());
         assertEquals(img.manifestDigest(), t.manifestDigest());

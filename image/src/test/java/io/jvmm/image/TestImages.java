@@ -208,43 +208,16 @@ final class TestImages {
      * {@code refName} goes into {@code org.opencontainers.image.ref.name}.
      */
     static Path ociLayout(Path dir, String refName, List<Image> images) throws IOException {
-        Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
-        for (var e : blobs(images).entrySet()) Files.write(blobs.resolve(e.getKey().hex()), e.getValue());
-        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        List<byte[]> blobs = new ArrayList<>(blobs(images).values());
         ObjectNode top;
         if (images.size() == 1) {
             top = images.getFirst().manifestDescriptor().toJson();
         } else {
             byte[] idx = index(images);
-            Files.write(blobs.resolve(Digest.of(idx).hex()), idx);
+            blobs.add(idx);
             top = new Descriptor(MediaTypes.OCI_INDEX, Digest.of(idx), idx.length).toJson();
         }
-        top.putObject("annotations").put("org.opencontainers.image.ref.name", refName);
-        ObjectNode index = Json.MAPPER.createObjectNode();
-        index.put("schemaVersion", 2);
-        index.put("mediaType", MediaTypes.OCI_INDEX);
-        index.putArray("manifests").add(top);
-        Files.write(dir.resolve("index.json"), Json.bytes(index));
-        return dir;
-    }
-
-    /** A tarball of a directory tree (files only, relative names). */
-    static Path tarDirectory(Path dir, Path tarFile) throws IOException {
-        try (OutputStream fo = Files.newOutputStream(tarFile); TarArchiveOutputStream out = new TarArchiveOutputStream(fo)) {
-            out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            List<Path> files = new ArrayList<>();
-            try (var s = Files.walk(dir)) {
-                s.filter(Files::isRegularFile).sorted().forEach(files::add);
-            }
-            for (Path f : files) {
-                TarArchiveEntry e = new TarArchiveEntry(dir.relativize(f).toString());
-                e.setSize(Files.size(f));
-                out.putArchiveEntry(e);
-                Files.copy(f, out);
-                out.closeArchiveEntry();
-            }
-        }
-        return tarFile;
+        return OciLayoutFiles.write(dir, blobs, top, refName);
     }
 
     /** A legacy {@code docker save} archive: manifest.json, {@code <config hex>.json}, {@code <n>/layer.tar} (uncompressed). */
