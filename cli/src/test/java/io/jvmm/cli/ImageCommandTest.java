@@ -12,14 +12,10 @@ import io.jvmm.cli.state.VmStore;
 import io.jvmm.image.ContentStore;
 import io.jvmm.image.ImageRecord;
 import io.jvmm.image.LocalRegistry;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,8 +40,7 @@ class ImageCommandTest {
     @TempDir static Path tmp;
     private static LocalRegistry registry;
     private static StateDirs dirs;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    private final CliRun cli = new CliRun();
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -62,18 +57,13 @@ class ImageCommandTest {
         System.clearProperty(StateDirs.HOME_PROPERTY);
     }
 
-    private int runWithInput(String stdin, String... args) {
-        out.reset();
-        errBytes.reset();
-        return Jvmm.run(args, out, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-    }
+    private int runWithInput(String stdin, String... args) { return cli.withInput(stdin, args); }
 
-    private int run(String... args) { return runWithInput("", args); }
+    private int run(String... args) { return cli.run(args); }
 
-    private String out() { return out.toString(StandardCharsets.UTF_8); }
+    private String out() { return cli.out(); }
 
-    private String err() { return errBytes.toString(StandardCharsets.UTF_8); }
+    private String err() { return cli.err(); }
 
     private void assertOneLineError(String... contains) {
         String e = err().strip();

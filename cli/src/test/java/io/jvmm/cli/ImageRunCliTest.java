@@ -10,9 +10,6 @@ import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
 import io.jvmm.image.LocalRegistry;
 import io.jvmm.kvm.Kvm;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +33,7 @@ class ImageRunCliTest {
     @TempDir static Path home;
     @TempDir static Path work;
     private static VmStore store;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    private final CliRun cli = new CliRun();
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -61,15 +57,11 @@ class ImageRunCliTest {
         System.clearProperty(StateDirs.HOME_PROPERTY);
     }
 
-    private int run(String... args) {
-        out.reset();
-        errBytes.reset();
-        return Jvmm.run(args, out, new ByteArrayInputStream(new byte[0]), new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-    }
+    private int run(String... args) { return cli.run(args); }
 
-    private String out() { return out.toString(StandardCharsets.UTF_8); }
+    private String out() { return cli.out(); }
 
-    private String err() { return errBytes.toString(StandardCharsets.UTF_8); }
+    private String err() { return cli.err(); }
 
     private String exec(String... cmd) {
         String[] args = new String[cmd.length + 3];

@@ -3,11 +3,7 @@ package io.jvmm.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,14 +12,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** Command-line handling through {@link Jvmm#run}: statuses and one-line errors, no VM needed. */
 class JvmmCliTest {
     @TempDir Path dir;
-    final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    private final CliRun cli = new CliRun();
 
-    private int run(String... args) {
-        return Jvmm.run(args, out, InputStream.nullInputStream(), new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-    }
+    private int run(String... args) { return cli.run(args); }
 
-    private String err() { return errBytes.toString(StandardCharsets.UTF_8); }
+    private String err() { return cli.err(); }
 
     private void assertOneLineError(String expectedStart) {
         String e = err();
@@ -33,7 +26,7 @@ class JvmmCliTest {
 
     @Test void versionPrintsAndSucceeds() {
         assertEquals(0, run("--version"));
-        assertTrue(out.toString().startsWith("jvmm "), out.toString());
+        assertTrue(cli.out().startsWith("jvmm "), cli.out());
     }
 
     @Test void noCommandIsAUsageError() {
@@ -44,7 +37,7 @@ class JvmmCliTest {
     @Test void bootHelpListsEveryFlag() {
         assertEquals(0, run("boot", "--help"));
         for (String flag : new String[] {"--hac", "--kernel", "--initrd", "--cmdline", "--cpus", "--memory", "--cpu-template"}) {
-            assertTrue(out.toString().contains(flag), flag);
+            assertTrue(cli.out().contains(flag), flag);
         }
     }
 

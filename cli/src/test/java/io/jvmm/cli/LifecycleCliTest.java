@@ -39,8 +39,7 @@ class LifecycleCliTest {
     @TempDir static Path home;
     private static Path rootfs;
     private static VmStore store;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    private final CliRun cli = new CliRun();
 
     @BeforeAll
     static void setUp() {
@@ -70,18 +69,13 @@ class LifecycleCliTest {
         System.clearProperty(StateDirs.HOME_PROPERTY);
     }
 
-    private int runWithInput(String stdin, String... args) {
-        out.reset();
-        errBytes.reset();
-        return Jvmm.run(args, out, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-    }
+    private int runWithInput(String stdin, String... args) { return cli.withInput(stdin, args); }
 
-    private int run(String... args) { return runWithInput("", args); }
+    private int run(String... args) { return cli.run(args); }
 
-    private String out() { return out.toString(StandardCharsets.UTF_8); }
+    private String out() { return cli.out(); }
 
-    private String err() { return errBytes.toString(StandardCharsets.UTF_8); }
+    private String err() { return cli.err(); }
 
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {

@@ -10,10 +10,6 @@ import io.jvmm.cli.state.StateDirs;
 import io.jvmm.cli.state.StateJson;
 import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,8 +26,7 @@ class PsRmCommandTest {
     @TempDir Path home;
     StateDirs dirs;
     VmStore store;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    private final CliRun cli = new CliRun();
     final List<Process> children = new ArrayList<>();
 
     @BeforeEach void setUp() {
@@ -45,15 +40,11 @@ class PsRmCommandTest {
         for (Process p : children) p.destroyForcibly();
     }
 
-    private int run(String... args) {
-        out.reset();
-        errBytes.reset();
-        return Jvmm.run(args, out, new ByteArrayInputStream(new byte[0]), new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-    }
+    private int run(String... args) { return cli.run(args); }
 
-    private String out() { return out.toString(StandardCharsets.UTF_8); }
+    private String out() { return cli.out(); }
 
-    private String err() { return errBytes.toString(StandardCharsets.UTF_8); }
+    private String err() { return cli.err(); }
 
     private VmRecord create(String name, List<String> cmd) {
         return store.create(VmRecord.draft("/images/alpine.ext4", cmd).withName(name)

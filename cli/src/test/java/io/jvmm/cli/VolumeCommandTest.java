@@ -10,10 +10,6 @@ import io.jvmm.cli.state.StateDirs;
 import io.jvmm.cli.state.StateJson;
 import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,8 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class VolumeCommandTest {
     @TempDir Path home;
     StateDirs dirs;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    private final CliRun cli = new CliRun();
 
     @BeforeEach void setUp() {
         System.setProperty(StateDirs.HOME_PROPERTY, home.toString());
@@ -36,18 +31,13 @@ class VolumeCommandTest {
 
     @AfterEach void tearDown() { System.clearProperty(StateDirs.HOME_PROPERTY); }
 
-    private int runWithInput(String stdin, String... args) {
-        out.reset();
-        errBytes.reset();
-        return Jvmm.run(args, out, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-    }
+    private int runWithInput(String stdin, String... args) { return cli.withInput(stdin, args); }
 
-    private int run(String... args) { return runWithInput("", args); }
+    private int run(String... args) { return cli.run(args); }
 
-    private String out() { return out.toString(StandardCharsets.UTF_8); }
+    private String out() { return cli.out(); }
 
-    private String err() { return errBytes.toString(StandardCharsets.UTF_8); }
+    private String err() { return cli.err(); }
 
     private static void assumeMkfs() {
         boolean present = Files.isExecutable(Path.of("/usr/sbin/mkfs.ext4")) || Files.isExecutable(Path.of("/sbin/mkfs.ext4"));
