@@ -1,20 +1,41 @@
 package io.jvmm.kvm;
 
+import io.jvmm.kvm.sys.Errno;
 import io.jvmm.kvm.sys.Libc;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 
-/** Issues one ioctl and turns -1 into a {@link KvmException} naming the request. */
+/**
+ * Issues one ioctl and turns -1 into a {@link KvmException} naming the request.
+ *
+ * <p>Every request but KVM_RUN is retried while it fails with EINTR. KVM answers EINTR (not a
+ * restartable error, so SA_RESTART does not help) when a signal arrives while it waits, e.g. in
+ * KVM_CREATE_VM on kvm_pvm: a JVM takes signals that jvmm does not control (a profiler's SIGPROF,
+ * jcmd's SIGQUIT, a vCPU kick on the same thread), and QEMU retries KVM_CREATE_VM the same way.
+ * KVM_RUN is not issued here: its EINTR is a normal outcome ({@link VcpuFd#run()}).
+ */
 final class IoctlCall {
     static int call(int fd, Ioctl request, MemorySegment arg) {
-        int rc = Libc.ioctl(fd, request.number(), arg);
+        int rc = raw(fd, request, arg);
         if (rc < 0) throw new KvmException(request, Libc.lastErrno());
         return rc;
     }
 
     static int call(int fd, Ioctl request, long arg) {
-        int rc = Libc.ioctl(fd, request.number(), arg);
+        int rc;
+        do {
+            rc = Libc.ioctl(fd, request.number(), arg);
+        } while (rc < 0 && Libc.lastErrno() == Errno.EINTR);   // as raw(), for an integer argument
         if (rc < 0) throw new KvmException(request, Libc.lastErrno());
+        return rc;
+    }
+
+    /** The ioctl's raw result, retried on EINTR; any other errno stays in {@link Libc#lastErrno()}. */
+    static int raw(int fd, Ioctl request, MemorySegment arg) {
+        int rc;
+        do {
+            rc = Libc.ioctl(fd, request.number(), arg);
+        } while (rc < 0 && Libc.lastErrno() == Errno.EINTR);
         return rc;
     }
 

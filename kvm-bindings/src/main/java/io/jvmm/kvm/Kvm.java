@@ -111,7 +111,7 @@ public final class Kvm implements AutoCloseable {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment cpuid = KvmCpuid2.allocate(arena, capacity);
                 KvmCpuid2.nent(cpuid, capacity);
-                int rc = Libc.ioctl(fd(), Ioctl.KVM_GET_SUPPORTED_CPUID.number(), cpuid);
+                int rc = IoctlCall.raw(fd(), Ioctl.KVM_GET_SUPPORTED_CPUID, cpuid);
                 if (rc < 0) {
                     int errno = Libc.lastErrno();
                     if (errno == Errno.E2BIG && capacity < MAX_CPUID_ENTRIES) continue;
@@ -140,7 +140,7 @@ public final class Kvm implements AutoCloseable {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment list = KvmMsrList.allocate(arena, capacity);
                 KvmMsrList.nmsrs(list, capacity);
-                int rc = Libc.ioctl(fd(), Ioctl.KVM_GET_MSR_INDEX_LIST.number(), list);
+                int rc = IoctlCall.raw(fd(), Ioctl.KVM_GET_MSR_INDEX_LIST, list);
                 if (rc < 0) {
                     int errno = Libc.lastErrno();
                     int needed = KvmMsrList.nmsrs(list);

@@ -235,7 +235,7 @@ public final class VcpuFd implements AutoCloseable {
             try (Arena call = Arena.ofConfined()) {
                 MemorySegment cpuid = KvmCpuid2.allocate(call, capacity);
                 KvmCpuid2.nent(cpuid, capacity);
-                if (Libc.ioctl(fd(), Ioctl.KVM_GET_CPUID2.number(), cpuid) < 0) {
+                if (IoctlCall.raw(fd(), Ioctl.KVM_GET_CPUID2, cpuid) < 0) {
                     int errno = Libc.lastErrno();
                     if (errno == Errno.E2BIG && capacity < MAX_CPUID_ENTRIES) continue;
                     throw new KvmException(Ioctl.KVM_GET_CPUID2, errno);

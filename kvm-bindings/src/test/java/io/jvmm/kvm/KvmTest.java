@@ -216,6 +216,52 @@ class KvmTest {
         assertEquals(before, after, "open fds before and after 200 VMs");
     }
 
+    /**
+     * A JVM takes signals jvmm does not control (a profiler's SIGPROF, a kick); on kvm_pvm a signal
+     * during KVM_CREATE_VM made it fail with EINTR. Every ioctl but KVM_RUN must retry instead.
+     */
+    @Test
+    void ioctlsSurviveASignalStorm() throws Exception {
+        io.jvmm.kvm.sys.KickSignal.ensureInstalled();
+        int signal = io.jvmm.kvm.sys.KickSignal.number();
+        java.util.concurrent.atomic.AtomicInteger tid = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.CompletableFuture<Integer> vms = new java.util.concurrent.CompletableFuture<>();
+        Thread worker = Thread.ofPlatform().name("kvm-signal-storm").start(() -> {
+            io.jvmm.kvm.sys.KickSignal.unblockForCurrentThread();
+            tid.set(Libc.gettid());
+            try {
+                int n = 0;
+                for (; n < 100; n++) {
+                    try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm(); VcpuFd vcpu = vm.createVcpu(0)) {
+                        vcpu.getMpState();
+                        kvm.supportedCpuid();
+                    }
+                }
+                vms.complete(n);
+            } catch (Throwable t) {
+                vms.completeExceptionally(t);
+            } finally {
+                done.set(true);
+            }
+        });
+        while (tid.get() == 0) Thread.onSpinWait();
+        while (!done.get()) {
+            try {
+                Libc.tgkill(tid.get(), signal);
+                sent.incrementAndGet();
+            } catch (RuntimeException gone) {
+                break; // the thread ended between the check and the kill
+            }
+            Thread.sleep(0, 20_000);
+        }
+        worker.join();
+        System.out.printf("KvmTest: %d signals sent to a thread creating 100 VMs%n", sent.get());
+        assertEquals(100, vms.get());
+        assertTrue(sent.get() > 10, "too few signals to mean anything: " + sent.get());
+    }
+
     private static long openFds() throws IOException {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.count();
