@@ -6,7 +6,6 @@ import io.jvmm.memory.GuestMemory;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -69,7 +68,9 @@ public final class ElfLoader {
         }
         // contains() held, so paddr + memsz does not overflow and sorting by paddr is meaningful.
         List<ElfFile.Segment> sorted = new ArrayList<>(loads);
-        sorted.sort(Comparator.comparingLong(ElfFile.Segment::paddr));
+        // Not Comparator.comparingLong: the JDK's lambda inside it is not kept by the launcher's AOT
+        // cache (this one is), and linking it cost ~2 ms on every boot (profiled).
+        sorted.sort((a, b) -> Long.compare(a.paddr(), b.paddr()));
         for (int i = 1; i < sorted.size(); i++) {
             ElfFile.Segment a = sorted.get(i - 1), b = sorted.get(i);
             if (b.paddr() < a.paddrEnd()) {
