@@ -1,6 +1,5 @@
 package io.jvmm.kvm;
 
-import io.jvmm.kvm.sys.KickSignal;
 import io.jvmm.kvm.sys.Libc;
 import java.lang.System.Logger.Level;
 
@@ -25,7 +24,6 @@ public final class NativePrelink {
     private static void run() {
         try {
             Libc.getpid();          // the shared syscall(2) downcall and its errno capture
-            KickSignal.number();    // __libc_current_sigrtmin, linked by every vCPU thread
             Ioctl.KVM_RUN.number(); // the request numbers and the struct layouts they size
         } catch (Throwable t) {
             // Only an optimisation: whoever needs these later links them and reports any failure.

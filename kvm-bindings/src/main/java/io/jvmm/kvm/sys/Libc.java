@@ -90,9 +90,6 @@ public final class Libc {
     // int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact); man 2 sigaction
     private static final class sigaction$ { static final MethodHandle mh = handle("sigaction",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS)); }
-    // int __libc_current_sigrtmin(void): glibc reserves the first RT signals for itself
-    private static final class sigrtmin$ { static final MethodHandle mh = LINKER.downcallHandle(find("__libc_current_sigrtmin"),
-            FunctionDescriptor.of(JAVA_INT)); }
     // char *strerror(int errnum); man 3 strerror (only for errno values Errno does not know)
     private static final class strerror$ { static final MethodHandle mh = LINKER.downcallHandle(find("strerror"),
             FunctionDescriptor.of(ADDRESS, JAVA_INT)); }
@@ -310,15 +307,6 @@ public final class Libc {
             throw new AssertionError(t);
         }
         if (rc < 0) throw new NativeException("sigaction(" + signal + ")", lastErrno());
-    }
-
-    /** The first real-time signal glibc leaves to applications (SIGRTMIN). */
-    public static int sigrtmin() {
-        try {
-            return (int) sigrtmin$.mh.invokeExact();
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
     }
 
     /** The process id. */
