@@ -46,7 +46,7 @@ public final class Libc {
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     // An offset rather than a VarHandle: creating the VarHandle costs ~3.5 ms in a fresh JVM.
-    private static final long ERRNO_OFFSET = CAPTURE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
+    private static final long ERRNO_OFFSET = memberOffset(CAPTURE_LAYOUT, "errno");
     private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
 
     // One capture segment per thread: errno is per thread in C, and so it must be here.
@@ -103,6 +103,20 @@ public final class Libc {
     }
 
     private static long syscall(long nr, long a, long b, long c) { return syscall(nr, a, b, c, 0, 0, 0); }
+
+    /**
+     * The offset of a top-level struct member, summed by hand: byteOffset(PathElement) would
+     * initialise the JDK's LayoutPath here, ~5 ms that NativePrelink runs on another thread while
+     * this class links its downcall.
+     */
+    private static long memberOffset(StructLayout struct, String name) {
+        long offset = 0;
+        for (MemoryLayout m : struct.memberLayouts()) {
+            if (m.name().filter(name::equals).isPresent()) return offset;
+            offset += m.byteSize();
+        }
+        throw new IllegalStateException(struct + " has no member " + name);
+    }
 
     private static MemorySegment find(String name) {
         return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
