@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import io.jvmm.core.net.PortForward;
+import io.jvmm.core.snapshot.MachineState;
 import io.jvmm.core.snapshot.SnapshotException;
 import io.jvmm.core.snapshot.SnapshotFile;
 import io.jvmm.virtio.net.MacAddress;
@@ -123,19 +124,20 @@ final class BootCommand implements Callable<Integer> {
                 isSet("--no-rng") ? Boolean.FALSE : null, value("--vsock-cid"),
                 vsockUds == null ? null : UserPaths.resolve(cwd, nonEmpty("--vsock-uds", vsockUds)), netFlags(), value("--irqchip"));
         Path restoreDir = restore == null ? null : UserPaths.resolve(cwd, nonEmpty("--restore", restore));
-        long snapshotMib = 0;
+        MachineState restoreState = null;
         if (restoreDir != null) {
             try {
-                snapshotMib = SnapshotFile.readState(restoreDir).memoryBytes() >> 20;
+                restoreState = SnapshotFile.readState(restoreDir);   // read once: it sizes the config, then restores
             } catch (SnapshotException e) {
                 throw CliException.usage("--restore: " + e.getMessage());
             }
         }
+        long snapshotMib = restoreState == null ? 0 : restoreState.memoryBytes() >> 20;
         Path snapshotDir = snapshotTarget(cwd, snapshotOnSignal, snapshotOn);
         MarkerTap tap = snapshotOn == null ? null : new MarkerTap(console, snapshotOn.substring(snapshotOn.indexOf(':') + 1));
         VmConfig config = new BootSettings(file, o)
                 .toVmConfig(() -> DefaultKernel.fromSystem().resolve(), tap != null ? tap : console, input, snapshotMib);
-        return VmSession.run(config, err, new VmSession.Snapshots(restoreDir, snapshotDir, snapshotOnSignal != null, tap));
+        return VmSession.run(config, err, new VmSession.Snapshots(restoreDir, restoreState, snapshotDir, snapshotOnSignal != null, tap));
     }
 
     private static Path snapshotTarget(Path cwd, String snapshotOnSignal, String snapshotOn) {

@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.jvmm.core.snapshot.MachineState;
 import io.jvmm.core.snapshot.SnapshotException;
 import java.nio.file.Path;
 
@@ -25,12 +26,12 @@ final class VmSession {
     private VmSession() {}
 
     /**
-     * Snapshot options of {@code jvmm boot}: restore from {@code restoreDir}; write a snapshot to
-     * {@code snapshotDir} on SIGUSR1 ({@code onSignal}) or when {@code marker} appears on the console
-     * (seen by {@code tap}), then exit.
+     * Snapshot options of {@code jvmm boot}: restore from {@code restoreDir}, whose state the
+     * caller has read ({@code restoreState}); write a snapshot to {@code snapshotDir} on SIGUSR1
+     * ({@code onSignal}) or when {@code marker} appears on the console (seen by {@code tap}), then exit.
      */
-    record Snapshots(Path restoreDir, Path snapshotDir, boolean onSignal, MarkerTap tap) {
-        static final Snapshots NONE = new Snapshots(null, null, false, null);
+    record Snapshots(Path restoreDir, MachineState restoreState, Path snapshotDir, boolean onSignal, MarkerTap tap) {
+        static final Snapshots NONE = new Snapshots(null, null, null, false, null);
     }
 
     /** Boots {@code config} and returns the process exit status from {@link VmExit#exitStatus()}. */
@@ -41,7 +42,7 @@ final class VmSession {
             String cause = String.valueOf(Kvm.unavailabilityCause());
             throw CliException.runtime(cause.startsWith("/dev/kvm") ? cause : "/dev/kvm: " + cause);
         }
-        Vm vm = snapshots.restoreDir() != null ? restore(snapshots.restoreDir(), config) : create(config);
+        Vm vm = snapshots.restoreDir() != null ? restore(snapshots, config) : create(config);
         AtomicInteger snapshotStatus = new AtomicInteger(-1);
         if (snapshots.snapshotDir() != null) {
             Runnable take = () -> Thread.ofPlatform().name("jvmm-snapshot").start(() ->
@@ -106,9 +107,9 @@ final class VmSession {
         }
     }
 
-    private static Vm restore(Path dir, VmConfig config) {
+    private static Vm restore(Snapshots snapshots, VmConfig config) {
         try {
-            return Vm.restore(dir, config);
+            return Vm.restore(snapshots.restoreDir(), snapshots.restoreState(), config);
         } catch (SnapshotException e) {
             throw CliException.usage("--restore: " + e.getMessage());
         } catch (ConfigException e) {

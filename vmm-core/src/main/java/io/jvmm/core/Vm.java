@@ -143,7 +143,14 @@ public final class Vm implements AutoCloseable {
      * {@link SnapshotException}s.
      */
     public static Vm restore(Path dir, VmConfig config) {
-        MachineState state = SnapshotFile.readState(dir);
+        return restore(dir, SnapshotFile.readState(dir), config);
+    }
+
+    /**
+     * {@link #restore(Path, VmConfig)} with the snapshot's state already read (by a caller that
+     * sized the config from it, {@link SnapshotFile#readState}), so it is read once.
+     */
+    public static Vm restore(Path dir, MachineState state, VmConfig config) {
         if (config.memoryBytes() < state.memoryBytes()) {
             throw new SnapshotException("the snapshot in " + dir + " has " + (state.memoryBytes() >> 20)
                     + " MiB of RAM; the configuration gives only " + config.memoryMib() + " MiB");
