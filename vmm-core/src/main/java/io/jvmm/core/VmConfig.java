@@ -1,5 +1,6 @@
 package io.jvmm.core;
 
+import io.jvmm.core.storage.RawImage;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -164,12 +165,7 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
                             + " letters, digits, '-' or '_'");
                 }
                 if (!ids.add(d.id())) throw new ConfigException("drives", "two drives have the id '" + d.id() + "'");
-                if (!Files.exists(d.path())) throw new ConfigException(key, d.path() + " does not exist");
-                if (Files.isDirectory(d.path())) throw new ConfigException(key, d.path() + " is a directory, not a disk image");
-                if (!Files.isReadable(d.path())) throw new ConfigException(key, d.path() + " is not readable");
-                if (!d.readOnly() && !Files.isWritable(d.path())) {
-                    throw new ConfigException(key, d.path() + " is not writable (use read_only = true?)");
-                }
+                RawImage.checkUsable(key, d.path(), d.readOnly());
                 Path real;
                 try {
                     real = d.path().toRealPath();

@@ -48,8 +48,7 @@ public final class RawImage implements BlockBackend {
      * the reason in one line: missing, unreadable, in use by another VM, empty.
      */
     public static RawImage open(String key, Path path, boolean readOnly) {
-        if (!Files.exists(path)) throw new ConfigException(key, path + " does not exist");
-        if (Files.isDirectory(path)) throw new ConfigException(key, path + " is a directory, not a disk image");
+        checkUsable(key, path, readOnly);
         int fd;
         try {
             fd = Libc.open(path.toString(), (readOnly ? Libc.O_RDONLY : Libc.O_RDWR) | Libc.O_CLOEXEC);
@@ -73,6 +72,20 @@ public final class RawImage implements BlockBackend {
         } catch (RuntimeException e) {
             Libc.close(fd);
             throw e;
+        }
+    }
+
+    /**
+     * The checks a drive's path must pass, in one place for config validation (VmConfig, before any
+     * VM exists) and for {@link #open} (the file may have changed since): exists, is not a directory,
+     * is readable, and is writable unless the drive is read-only. Fails with a one-line ConfigException.
+     */
+    public static void checkUsable(String key, Path path, boolean readOnly) {
+        if (!Files.exists(path)) throw new ConfigException(key, path + " does not exist");
+        if (Files.isDirectory(path)) throw new ConfigException(key, path + " is a directory, not a disk image");
+        if (!Files.isReadable(path)) throw new ConfigException(key, path + " is not readable");
+        if (!readOnly && !Files.isWritable(path)) {
+            throw new ConfigException(key, path + " is not writable (use read_only = true?)");
         }
     }
 
