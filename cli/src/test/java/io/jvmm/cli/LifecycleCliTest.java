@@ -228,4 +228,28 @@ class LifecycleCliTest {
         assertTrue(err().strip().lines().count() == 1, err());
         assertTrue(store.list().isEmpty(), "nothing half-created: " + store.list());
     }
+
+    /**
+     * A squashfs root image (the agent finds the type in the superblock), made from the busybox tree
+     * plus one file that only this image has, so what the workload reads came from the squashfs.
+     */
+    @Test
+    @Order(4)
+    void runsFromASquashfsRoot() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/mksquashfs")),
+                "skipped: mksquashfs is not installed (apt-get install squashfs-tools; .ci/run does)");
+        Path image = home.resolve("root.squashfs");
+        // -noI -noD -noF -noX: uncompressed, because the guest kernel's decompression is emulated here.
+        Process mk = new ProcessBuilder("mksquashfs", rootfs.resolveSibling("rootfs").toString(), image.toString(),
+                "-noappend", "-all-root", "-noI", "-noD", "-noF", "-noX", "-quiet",
+                "-p", "/etc/jvmm-marker f 444 root root echo from-squashfs")
+                .redirectErrorStream(true).start();
+        String log = new String(mk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(mk.waitFor() == 0, "mksquashfs failed: " + log);
+
+        assertEquals(3, run("run", "--rm", "--rootfs", image.toString(), "--", "sh", "-c",
+                "cat /etc/jvmm-marker; echo x > /etc/written && cat /etc/written; exit 3"), err());
+        assertEquals("from-squashfs\nx\n", out(), "read from the image; writes go to the overlay above it");
+        assertTrue(store.list().isEmpty(), "--rm removed the VM: " + store.list());
+    }
 }
