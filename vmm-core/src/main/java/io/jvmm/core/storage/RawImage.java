@@ -14,10 +14,20 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A raw disk image file (or block device) behind virtio-blk: vectored preadv/pwritev straight
- * between the file and guest RAM (no copy through the Java heap), fdatasync for FLUSH, hole punching
- * for DISCARD and WRITE_ZEROES. The image is locked with flock(2), shared when read-only and
- * exclusive when writable, so two VMs (or two jvmm processes) never write one image at once.
+ * A raw disk image file (or block device) behind virtio-blk, fdatasync for FLUSH, hole punching for
+ * DISCARD and WRITE_ZEROES. The image is locked with flock(2), shared when read-only and exclusive
+ * when writable, so two VMs (or two jvmm processes) never write one image at once.
+ *
+ * <p>Reads and writes copy between guest RAM and a shared mapping of the whole image (mmap
+ * MAP_SHARED, the same page cache a read(2) would use): no system call per request, which measured
+ * 2x (64 KiB) to 3.5x (4 KiB) the throughput of pwrite/pread on page-cached data here. fdatasync
+ * writes back pages dirtied through the mapping as well, so FLUSH keeps its meaning. An I/O error
+ * behind the mapping (a failing disk, a full file system under a sparse image, the file truncated
+ * by someone else) arrives as SIGBUS, which the JVM turns into an InternalError for the copy that
+ * faulted; it becomes an IOException, and the guest sees IOERR, as with pread/pwrite. The mapping's
+ * arena is shared and closed by {@link #close}, so a late access fails instead of touching unmapped
+ * memory. Where mmap is refused, or with {@code -Djvmm.blk.mmap=false}, requests go through
+ * vectored preadv/pwritev between the file and guest RAM instead.
  *
  * <p>Used by one device thread at a time; the methods are synchronized only to make that explicit.
  */
@@ -29,25 +39,49 @@ public final class RawImage implements BlockBackend {
     private final long size;
     private final boolean readOnly;
     private final boolean regularFile;
+    /** Whether images are mapped (the default) or read and written with preadv/pwritev. */
+    static final boolean MAP = !"false".equals(System.getProperty("jvmm.blk.mmap"));
+
     private final Arena arena = Arena.ofShared();
     private final MemorySegment iov = arena.allocate(Libc.IOVEC, Libc.IOV_MAX);
+    private final MemorySegment mapping;   // the whole image, or null: preadv/pwritev
     private MemorySegment zeroes;
     private boolean punchHoles = true;
     private boolean closed;
 
-    private RawImage(Path path, int fd, long size, boolean readOnly, boolean regularFile) {
+    private RawImage(Path path, int fd, long size, boolean readOnly, boolean regularFile, boolean map) {
         this.path = path;
         this.fd = fd;
         this.size = size;
         this.readOnly = readOnly;
         this.regularFile = regularFile;
+        this.mapping = map ? mapOrNull() : null;
     }
+
+    private MemorySegment mapOrNull() {
+        try {
+            MemorySegment at = Libc.mmap(MemorySegment.NULL, size,
+                    readOnly ? Libc.PROT_READ : Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
+            long length = size;
+            return at.reinterpret(size, arena, m -> Libc.munmap(m, length));
+        } catch (NativeException e) {
+            return null;   // e.g. a file system or device without mmap: the system calls still work
+        }
+    }
+
+    /** Whether requests copy through a mapping of the image (else preadv/pwritev); for tests. */
+    boolean mapped() { return mapping != null; }
 
     /**
      * Opens and locks {@code path}. Errors name the setting {@code key} (e.g. {@code drives.vdb}) and
      * the reason in one line: missing, unreadable, in use by another VM, empty.
      */
     public static RawImage open(String key, Path path, boolean readOnly) {
+        return open(key, path, readOnly, MAP);
+    }
+
+    /** {@link #open(String, Path, boolean)}, mapping the image or not ({@code map}); for tests of both paths. */
+    static RawImage open(String key, Path path, boolean readOnly, boolean map) {
         checkUsable(key, path, readOnly);
         int fd;
         try {
@@ -68,7 +102,7 @@ public final class RawImage implements BlockBackend {
             }
             long size = Libc.lseek(fd, 0, Libc.SEEK_END);
             if (size < 512) throw new ConfigException(key, path + " is " + size + " bytes; a disk needs at least one 512-byte sector");
-            return new RawImage(path, fd, size, readOnly, Files.isRegularFile(path));
+            return new RawImage(path, fd, size, readOnly, Files.isRegularFile(path), map);
         } catch (RuntimeException e) {
             Libc.close(fd);
             throw e;
@@ -97,13 +131,38 @@ public final class RawImage implements BlockBackend {
 
     @Override
     public synchronized void read(long offset, List<MemorySegment> dst) throws IOException {
-        transfer(offset, dst, false);
+        if (mapping != null) copy(offset, dst, false);
+        else transfer(offset, dst, false);
     }
 
     @Override
     public synchronized void write(long offset, List<MemorySegment> src) throws IOException {
         if (readOnly) throw new IOException(path + " is read-only");
-        transfer(offset, src, true);
+        if (mapping != null) copy(offset, src, true);
+        else transfer(offset, src, true);
+    }
+
+    /** Copies between the mapping and {@code bufs}; reading past the end gives zeroes, as pread does. */
+    private void copy(long offset, List<MemorySegment> bufs, boolean write) throws IOException {
+        try {
+            for (MemorySegment b : bufs) {
+                long n = b.byteSize();
+                long inImage = Math.max(0, Math.min(n, size - offset));
+                if (write) {
+                    if (inImage < n) throw new IOException(path + ": write of " + n + " bytes at " + offset + " ends past the image");
+                    MemorySegment.copy(b, 0, mapping, offset, n);
+                } else {
+                    MemorySegment.copy(mapping, offset, b, 0, inImage);
+                    if (inImage < n) b.asSlice(inImage).fill((byte) 0);
+                }
+                offset += n;
+            }
+        } catch (InternalError e) {
+            // SIGBUS in the copy: the page behind the mapping could not be read or allocated.
+            throw new IOException(path + ": I/O error at offset " + offset + " (" + e.getMessage() + ")", e);
+        } catch (IllegalStateException e) {
+            throw new IOException(path + " is closed", e);
+        }
     }
 
     /**
@@ -192,6 +251,14 @@ public final class RawImage implements BlockBackend {
     }
 
     private void writeZeroBuffers(long offset, long length) throws IOException {
+        if (mapping != null) {
+            try {
+                mapping.asSlice(offset, length).fill((byte) 0);
+                return;
+            } catch (InternalError | IndexOutOfBoundsException e) {
+                throw new IOException(path + ": cannot zero " + length + " bytes at offset " + offset + ": " + e.getMessage(), e);
+            }
+        }
         if (zeroes == null) zeroes = arena.allocate(1 << 20);
         while (length > 0) {
             long n = Math.min(length, zeroes.byteSize());
@@ -205,7 +272,7 @@ public final class RawImage implements BlockBackend {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        arena.close();    // unmaps the image first: the mapping holds the file, and with it the flock
         Libc.close(fd);   // also drops the flock
-        arena.close();
     }
 }

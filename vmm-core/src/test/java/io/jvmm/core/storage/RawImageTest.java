@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class RawImageTest {
@@ -28,11 +30,12 @@ class RawImageTest {
 
     private MemorySegment seg(int len) { return arena.allocate(len); }
 
-    @Test
-    void vectoredReadAndWrite() throws IOException {
+    @ParameterizedTest(name = "mapped={0}")
+    @ValueSource(booleans = {true, false})
+    void vectoredReadAndWrite(boolean map) throws IOException {
         Path p = image(8192);
         byte[] want = Files.readAllBytes(p);
-        try (RawImage img = RawImage.open("drives.vda", p, false)) {
+        try (RawImage img = RawImage.open("drives.vda", p, false, map)) {
             assertEquals(8192, img.size());
             MemorySegment a = seg(100), b = seg(924), c = seg(1024);
             img.read(512, List.of(a, b, c));
@@ -50,13 +53,15 @@ class RawImageTest {
         assertEquals(want[4608], after[4608]);
     }
 
-    @Test
-    void manyBuffersAreSplitIntoBatches() throws IOException {
+    @ParameterizedTest(name = "mapped={0}")
+    @ValueSource(booleans = {true, false})
+    void manyBuffersAreSplitIntoBatches(boolean map) throws IOException {
         Path p = image(1 << 20);
         byte[] want = Files.readAllBytes(p);
         List<MemorySegment> bufs = new java.util.ArrayList<>();
         for (int i = 0; i < 2048; i++) bufs.add(seg(512));   // more than IOV_MAX
-        try (RawImage img = RawImage.open("drives.vda", p, true)) {
+        try (RawImage img = RawImage.open("drives.vda", p, true, map)) {
+            assertEquals(map, img.mapped());
             img.read(0, bufs);
         }
         for (int i = 0; i < 2048; i++) {
@@ -64,10 +69,11 @@ class RawImageTest {
         }
     }
 
-    @Test
-    void readPastTheEndOfAnOddSizedFileFillsZeroes() throws IOException {
+    @ParameterizedTest(name = "mapped={0}")
+    @ValueSource(booleans = {true, false})
+    void readPastTheEndOfAnOddSizedFileFillsZeroes(boolean map) throws IOException {
         Path p = image(1000);   // one full sector and a partial one
-        try (RawImage img = RawImage.open("drives.vda", p, true)) {
+        try (RawImage img = RawImage.open("drives.vda", p, true, map)) {
             MemorySegment s = seg(1024).fill((byte) 0x77);
             img.read(0, List.of(s));
             assertEquals(0, s.get(ValueLayout.JAVA_BYTE, 1000));
@@ -75,10 +81,11 @@ class RawImageTest {
         }
     }
 
-    @Test
-    void discardAndWriteZeroesReadBackAsZeroes() throws IOException {
+    @ParameterizedTest(name = "mapped={0}")
+    @ValueSource(booleans = {true, false})
+    void discardAndWriteZeroesReadBackAsZeroes(boolean map) throws IOException {
         Path p = image(64 * 1024);
-        try (RawImage img = RawImage.open("drives.vda", p, false)) {
+        try (RawImage img = RawImage.open("drives.vda", p, false, map)) {
             assertTrue(img.supportsDiscard());
             img.writeZeroes(4096, 8192, true);
             img.writeZeroes(20480, 512, false);
@@ -92,10 +99,11 @@ class RawImageTest {
         assertNotEquals(0, after[12288 + 1]);
     }
 
-    @Test
-    void readOnlyImageRefusesWrites() throws IOException {
+    @ParameterizedTest(name = "mapped={0}")
+    @ValueSource(booleans = {true, false})
+    void readOnlyImageRefusesWrites(boolean map) throws IOException {
         Path p = image(4096);
-        try (RawImage img = RawImage.open("drives.vda", p, true)) {
+        try (RawImage img = RawImage.open("drives.vda", p, true, map)) {
             assertTrue(img.readOnly());
             assertFalse(img.supportsDiscard());
             assertThrows(IOException.class, () -> img.write(0, List.of(seg(512))));
@@ -133,5 +141,44 @@ class RawImageTest {
         Files.write(tiny, new byte[100]);
         ConfigException small = assertThrows(ConfigException.class, () -> RawImage.open("drives.vda", tiny, true));
         assertTrue(small.getMessage().contains("at least one 512-byte sector"), small.getMessage());
+    }
+
+    @Test
+    void imagesAreMappedByDefault() throws IOException {
+        try (RawImage img = RawImage.open("drives.vda", image(4096), false)) {
+            assertTrue(img.mapped(), "a regular file on this file system can be mapped");
+        }
+    }
+
+    /**
+     * Someone truncates the image under a running VM: the mapped pages past the new end are gone,
+     * and touching them raises SIGBUS. That must become an IOException (IOERR for the guest),
+     * never a crash of the VMM; what is still inside the file keeps working.
+     */
+    @Test
+    void aTruncatedImageGivesIoErrorsNotACrash() throws IOException {
+        Path p = image(1 << 20);
+        try (RawImage img = RawImage.open("drives.vda", p, false, true)) {
+            MemorySegment s = seg(4096);
+            img.read(512 * 1024, List.of(s));   // mapped and faulted in before the truncation
+            try (var ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(8192);
+            }
+            IOException r = assertThrows(IOException.class, () -> img.read(512 * 1024, List.of(s)));
+            assertTrue(r.getMessage().contains("I/O error at offset"), r.getMessage());
+            assertThrows(IOException.class, () -> img.write(600 * 1024, List.of(seg(4096))));
+            img.read(0, List.of(s));
+            img.write(4096, List.of(seg(4096).fill((byte) 9)));
+            img.flush();
+        }
+        assertEquals(9, Files.readAllBytes(p)[4096]);
+    }
+
+    @Test
+    void aClosedImageRefusesRequestsInsteadOfTouchingUnmappedMemory() throws IOException {
+        RawImage img = RawImage.open("drives.vda", image(8192), false, true);
+        img.close();
+        assertThrows(IOException.class, () -> img.read(0, List.of(seg(512))));
+        assertThrows(IOException.class, () -> img.write(0, List.of(seg(512))));
     }
 }
