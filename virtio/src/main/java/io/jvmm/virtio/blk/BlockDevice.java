@@ -152,8 +152,10 @@ public final class BlockDevice implements VirtioDevice {
 
     /**
      * Serves requests in order, merging runs of reads (or writes) of adjacent sectors into one
-     * preadv/pwritev, as QEMU's virtio-blk does: at queue depth 32 that is one system call where there
-     * were 32. A merged transfer that fails is retried request by request, so each gets its own status.
+     * backend call, as QEMU's virtio-blk does: with an image that cannot be mapped that is one
+     * preadv/pwritev where there were 32 at queue depth 32 (with a mapped image, serving them one by
+     * one measured the same). A merged transfer that fails is retried request by request, so each
+     * gets its own status.
      */
     private void serveBatch(Virtqueue q, List<DescriptorChain> batch) {
         int n = batch.size();
