@@ -22,16 +22,17 @@ final class IoctlCall {
     }
 
     static int call(int fd, Ioctl request, long arg) {
-        int rc;
-        do {
-            rc = Libc.ioctl(fd, request.number(), arg);
-        } while (rc < 0 && Libc.lastErrno() == Errno.EINTR);   // as raw(), for an integer argument
+        int rc = raw(fd, request, arg);
         if (rc < 0) throw new KvmException(request, Libc.lastErrno());
         return rc;
     }
 
     /** The ioctl's raw result, retried on EINTR; any other errno stays in {@link Libc#lastErrno()}. */
     static int raw(int fd, Ioctl request, MemorySegment arg) {
+        return raw(fd, request, arg.address());
+    }
+
+    private static int raw(int fd, Ioctl request, long arg) {
         int rc;
         do {
             rc = Libc.ioctl(fd, request.number(), arg);
