@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Option;
@@ -19,24 +18,14 @@ import picocli.CommandLine.Option;
  * it was started with -i). Ctrl+] detaches and leaves the VM running, as in krata.
  */
 @Command(name = "attach", description = "Attach to a running microVM's workload (Ctrl+] detaches).")
-final class AttachCommand implements Callable<Integer> {
+final class AttachCommand extends CliCommand {
     /** Ctrl+]. */
     static final int DETACH_KEY = 0x1d;
 
-    private final PrintStream out;
-    private final InputStream in;
-    private final PrintStream err;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
     @Parameters(index = "0", paramLabel = "VM", description = "VM name, id or unique id prefix.")
     private String vm;
 
-    AttachCommand(PrintStream out, InputStream in, PrintStream err) {
-        this.out = out;
-        this.in = in;
-        this.err = err;
-    }
+    AttachCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
     @Override
     public Integer call() throws Exception {

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,21 +21,13 @@ import picocli.CommandLine.Parameters;
  * is stdin or stdout).
  */
 @Command(name = "cp", description = "Copy a file between the host and a running microVM: cp HOST_PATH VM:/path, cp VM:/path HOST_PATH ('-' = stdin/stdout).")
-final class CpCommand implements Callable<Integer> {
-    private final PrintStream out;
-    private final InputStream in;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
+final class CpCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "SRC")
     private String src;
     @Parameters(index = "1", paramLabel = "DST")
     private String dst;
 
-    CpCommand(PrintStream out, InputStream in) {
-        this.out = out;
-        this.in = in;
-    }
+    CpCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
     /** {@code VM:/path} split, or null for a host path. */
     private record GuestPath(String vm, String path) {

@@ -11,18 +11,13 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code jvmm exec VM -- CMD...}: runs a command in a running VM through its agent; exits with its status. */
 @Command(name = "exec", sortOptions = false, description = "Run a command in a running microVM; exits with the command's status.")
-final class ExecCommand implements Callable<Integer> {
-    private final PrintStream out;
-    private final InputStream in;
-    private final PrintStream err;
-
+final class ExecCommand extends CliCommand {
     @Option(names = {"-i", "--interactive"}, description = "Pass stdin to the command.")
     private boolean interactive;
     @Option(names = {"-t", "--tty"}, description = "Run the command on a terminal.")
@@ -33,18 +28,12 @@ final class ExecCommand implements Callable<Integer> {
     private String workdir;
     @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "User name or uid[:gid] in the guest (default: the VM's, from run -u or the image's User).")
     private String user;
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
     @Parameters(index = "0", paramLabel = "VM", description = "VM name, id or unique id prefix.")
     private String vm;
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
     private List<String> command = new ArrayList<>();
 
-    ExecCommand(PrintStream out, InputStream in, PrintStream err) {
-        this.out = out;
-        this.in = in;
-        this.err = err;
-    }
+    ExecCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
     @Override
     public Integer call() throws Exception {

@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,30 +39,26 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "image", usageHelpAutoWidth = true,
         description = {"Manage OCI images: pulled from registries or imported, run with 'jvmm run IMAGE'."})
-final class ImageCommand implements Callable<Integer> {
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
+final class ImageCommand extends CliCommand {
     @Spec
     CommandSpec spec;
 
-    private final PrintStream err;
-
-    private ImageCommand(PrintStream err) { this.err = err; }
+    private ImageCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
     /** {@code jvmm image} with its subcommands, ready for {@code addSubcommand}. */
     static CommandLine commandLine(PrintStream out, InputStream in, PrintStream err) {
-        return new CommandLine(new ImageCommand(err))
-                .addSubcommand(new CommandLine(new Pull(out, in)))
-                .addSubcommand(new CommandLine(new Ls(out)))
-                .addSubcommand(new CommandLine(new Inspect(out, err)))
-                .addSubcommand(new CommandLine(new Rm(out, err)))
+        return new CommandLine(new ImageCommand(out, in, err))
+                .addSubcommand(new CommandLine(new Pull(out, in, err)))
+                .addSubcommand(new CommandLine(new Ls(out, in, err)))
+                .addSubcommand(new CommandLine(new Inspect(out, in, err)))
+                .addSubcommand(new CommandLine(new Rm(out, in, err)))
                 .addSubcommand(new CommandLine(new Prune(out, in, err)))
-                .addSubcommand(new CommandLine(new Import(out)));
+                .addSubcommand(new CommandLine(new Import(out, in, err)));
     }
 
     /** {@code jvmm pull}, the same as {@code jvmm image pull}. */
-    static CommandLine pullAlias(PrintStream out, InputStream in) {
-        return new CommandLine(new Pull(out, in));
+    static CommandLine pullAlias(PrintStream out, InputStream in, PrintStream err) {
+        return new CommandLine(new Pull(out, in, err));
     }
 
     /** {@code jvmm image} alone: its usage, as a usage error. */
@@ -80,7 +75,7 @@ final class ImageCommand implements Callable<Integer> {
                     "Short names are Docker Hub's: busybox = docker.io/library/busybox:latest. Loopback registries",
                     "(localhost, 127.x, [::1]) are spoken to over plain HTTP, others over HTTPS unless --insecure.",
                     "Credentials: --username with --password-stdin, else ~/.docker/config.json (auths)."})
-    static final class Pull implements Callable<Integer> {
+    static final class Pull extends CliCommand {
         @Option(names = "--insecure", description = "Plain HTTP to this registry (no TLS).")
         boolean insecure;
         @Option(names = "--username", paramLabel = "USER", description = "Registry user name (with --password-stdin).")
@@ -89,17 +84,10 @@ final class ImageCommand implements Callable<Integer> {
         boolean passwordStdin;
         @Option(names = {"-q", "--quiet"}, description = "Print only the image's name.")
         boolean quiet;
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
         @Parameters(index = "0", paramLabel = "IMAGE", description = "NAME[:TAG] or NAME@sha256:DIGEST")
         String image;
-        private final PrintStream out;
-        private final InputStream in;
 
-        Pull(PrintStream out, InputStream in) {
-            this.out = out;
-            this.in = in;
-        }
+        Pull(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
         @Override
         public Integer call() throws IOException {
@@ -119,18 +107,15 @@ final class ImageCommand implements Callable<Integer> {
     }
 
     @Command(name = "ls", aliases = {"list", "images"}, sortOptions = false, usageHelpAutoWidth = true, description = "List images.")
-    static final class Ls implements Callable<Integer> {
+    static final class Ls extends CliCommand {
         @Option(names = {"-q", "--quiet"}, description = "Print only image ids.")
         boolean quiet;
         @Option(names = "--format", paramLabel = "table|json", description = "table (default) or json: one object per line.")
         String format = "table";
         @Option(names = "--no-trunc", description = "Full ids.")
         boolean noTrunc;
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
-        private final PrintStream out;
 
-        Ls(PrintStream out) { this.out = out; }
+        Ls(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
         @Override
         public Integer call() throws IOException {
@@ -200,18 +185,11 @@ final class ImageCommand implements Callable<Integer> {
 
     @Command(name = "inspect", sortOptions = false, usageHelpAutoWidth = true,
             description = "Show images as JSON (an array, one object per image): config, layers, digests.")
-    static final class Inspect implements Callable<Integer> {
+    static final class Inspect extends CliCommand {
         @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Name, id or unique id prefix.")
         List<String> images;
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
-        private final PrintStream out;
-        private final PrintStream err;
 
-        Inspect(PrintStream out, PrintStream err) {
-            this.out = out;
-            this.err = err;
-        }
+        Inspect(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
         @Override
         public Integer call() {
@@ -236,20 +214,13 @@ final class ImageCommand implements Callable<Integer> {
             description = {"Remove images from the store (and their cached root images).",
                     "An image a VM record was started from is kept unless -f (remove the VM with 'jvmm rm' first).",
                     "Blobs no image uses any more are deleted by 'jvmm image prune'."})
-    static final class Rm implements Callable<Integer> {
+    static final class Rm extends CliCommand {
         @Option(names = {"-f", "--force"}, description = "Remove even if VMs were started from it.")
         boolean force;
         @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Name, id or unique id prefix.")
         List<String> images;
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
-        private final PrintStream out;
-        private final PrintStream err;
 
-        Rm(PrintStream out, PrintStream err) {
-            this.out = out;
-            this.err = err;
-        }
+        Rm(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
         @Override
         public Integer call() {
@@ -292,22 +263,13 @@ final class ImageCommand implements Callable<Integer> {
             description = {"Delete blobs no image uses, partial downloads of pulls that died, and cached root images",
                     "of removed images. With -a, first remove every image no VM record was started from.",
                     "Asks for confirmation (reads y from stdin) unless -f."})
-    static final class Prune implements Callable<Integer> {
+    static final class Prune extends CliCommand {
         @Option(names = {"-a", "--all"}, description = "Also remove images no VM uses.")
         boolean all;
         @Option(names = {"-f", "--force"}, description = "Do not prompt for confirmation.")
         boolean force;
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
-        private final PrintStream out;
-        private final InputStream in;
-        private final PrintStream err;
 
-        Prune(PrintStream out, InputStream in, PrintStream err) {
-            this.out = out;
-            this.in = in;
-            this.err = err;
-        }
+        Prune(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
         @Override
         public Integer call() throws IOException {
@@ -339,16 +301,13 @@ final class ImageCommand implements Callable<Integer> {
     @Command(name = "import", aliases = "load", sortOptions = false, usageHelpAutoWidth = true,
             description = {"Import a 'docker save' archive, an OCI image layout directory or an OCI layout tarball",
                     "(tar, tar.gz or tar.zst). NAME names the image when the archive does not (or overrides it)."})
-    static final class Import implements Callable<Integer> {
+    static final class Import extends CliCommand {
         @Parameters(index = "0", paramLabel = "FILE", description = "Archive or OCI layout directory.")
         String file;
         @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "NAME[:TAG] for the image.")
         String name;
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
-        private final PrintStream out;
 
-        Import(PrintStream out) { this.out = out; }
+        Import(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
         @Override
         public Integer call() {

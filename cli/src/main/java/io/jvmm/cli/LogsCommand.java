@@ -4,33 +4,25 @@ import io.jvmm.cli.state.StateDirs;
 import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
 import io.jvmm.cli.vmproc.WorkloadLog;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code jvmm logs}: the workload's stdout and stderr, each to its own stream, as docker logs does. */
 @Command(name = "logs", description = "Print a microVM's workload output (stdout and stderr).")
-final class LogsCommand implements Callable<Integer> {
-    private final PrintStream out;
-    private final PrintStream err;
-
+final class LogsCommand extends CliCommand {
     @Option(names = {"-f", "--follow"}, description = "Keep printing new output until the VM ends.")
     private boolean follow;
     @Option(names = "--console", description = "Print the guest's serial console (kernel messages) instead.")
     private boolean console;
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
     @Parameters(index = "0", paramLabel = "VM", description = "VM name, id or unique id prefix.")
     private String vm;
 
-    LogsCommand(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-    }
+    LogsCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
     @Override
     public Integer call() throws Exception {

@@ -5,6 +5,7 @@ import io.jvmm.cli.state.StateException;
 import io.jvmm.cli.state.StateJson;
 import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 @Command(name = "ps", sortOptions = false, usageHelpAutoWidth = true,
         description = {"List VMs: the running ones, or all of them with -a.",
                 "State lives under $JVMM_HOME (see cli/README.md, \"State and lifecycle\")."})
-final class PsCommand implements Callable<Integer> {
+final class PsCommand extends CliCommand {
     @Option(names = {"-a", "--all"}, description = "Show all VMs, not only running ones.")
     boolean all;
     @Option(names = {"-q", "--quiet"}, description = "Print only VM ids.")
@@ -32,16 +32,8 @@ final class PsCommand implements Callable<Integer> {
     String format = "table";
     @Option(names = "--no-trunc", description = "Do not truncate ids and commands.")
     boolean noTrunc;
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
 
-    private final PrintStream out;
-    private final PrintStream err;
-
-    PsCommand(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-    }
+    PsCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
     @Override
     public Integer call() {

@@ -5,10 +5,10 @@ import io.jvmm.cli.state.StateDirs;
 import io.jvmm.cli.state.StateException;
 import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "rm", sortOptions = false, usageHelpAutoWidth = true,
         description = "Remove VMs: their record, logs and sockets. A running VM needs -f (killed first).")
-final class RmCommand implements Callable<Integer> {
+final class RmCommand extends CliCommand {
     /** How long to wait for a killed process to disappear. */
     static final Duration KILL_WAIT = Duration.ofSeconds(10);
     /** How long an exited VM's process may still take to finish on its own before it is killed. */
@@ -30,16 +30,8 @@ final class RmCommand implements Callable<Integer> {
     boolean force;
     @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names, ids or unique id prefixes.")
     List<String> refs;
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
 
-    private final PrintStream out;
-    private final PrintStream err;
-
-    RmCommand(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-    }
+    RmCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
     @Override
     public Integer call() {

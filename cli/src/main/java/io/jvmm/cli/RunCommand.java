@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import io.jvmm.image.ContentStore;
 import io.jvmm.image.ImageConfig;
 import io.jvmm.image.ImageException;
@@ -38,11 +37,7 @@ import picocli.CommandLine.Parameters;
  * the VM process and the terminal is the workload's.
  */
 @Command(name = "run", sortOptions = false, description = "Run a command in a new microVM (root image + guest agent), like docker run.")
-final class RunCommand implements Callable<Integer> {
-    private final PrintStream out;
-    private final InputStream in;
-    private final PrintStream err;
-
+final class RunCommand extends CliCommand {
     @Option(names = "--name", paramLabel = "NAME", description = "Name of the VM (default: random).")
     private String name;
     @Option(names = "--hac", paramLabel = "FILE", description = "hac.toml: hardware.cores, hardware.memory and hardware.ref (the image) as defaults for --cpus, --memory and IMAGE.")
@@ -79,18 +74,12 @@ final class RunCommand implements Callable<Integer> {
     private boolean insecure;
     @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long the guest may take to be ready (default 30, or 300 on kvm_pvm hosts).")
     private Integer readyTimeout;
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
     @Parameters(paramLabel = "[IMAGE] [CMD [ARG...]]", description = "An image (reference: pulled when not in the store; or a root image file) unless --rootfs, then the command.")
     private List<String> args = new ArrayList<>();
     @Spec
     private CommandSpec spec;
 
-    RunCommand(PrintStream out, InputStream in, PrintStream err) {
-        this.out = out;
-        this.in = in;
-        this.err = err;
-    }
+    RunCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
     /** The OCI image a run uses: the stored image, its config and its root image file. */
     private record FromImage(ImageRecord record, ImageConfig config, Path rootfs) {}

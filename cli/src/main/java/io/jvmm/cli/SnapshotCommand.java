@@ -7,11 +7,11 @@ import io.jvmm.cli.state.VmStore;
 import io.jvmm.cli.vmproc.ControlClient;
 import io.jvmm.cli.vmproc.ControlProtocol;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,15 +25,17 @@ import picocli.CommandLine.Parameters;
 final class SnapshotCommand {
     private SnapshotCommand() {}
 
-    static CommandLine commandLine(PrintStream out, PrintStream err) {
-        return new CommandLine(new Group())
-                .addSubcommand(new CommandLine(new Create(out)))
-                .addSubcommand(new CommandLine(new Restore(out)));
+    static CommandLine commandLine(PrintStream out, InputStream in, PrintStream err) {
+        return new CommandLine(new Group(out, in, err))
+                .addSubcommand(new CommandLine(new Create(out, in, err)))
+                .addSubcommand(new CommandLine(new Restore(out, in, err)));
     }
 
     @Command(name = "snapshot", description = "Save a running microVM to a directory, or start a new one from such a snapshot.")
-    static final class Group implements Callable<Integer> {
+    static final class Group extends CliCommand {
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        Group(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
         @Override
         public Integer call() {
@@ -43,16 +45,13 @@ final class SnapshotCommand {
     }
 
     @Command(name = "create", description = "Snapshot a running VM into DIR (new or empty); the VM keeps running.")
-    static final class Create implements Callable<Integer> {
-        private final PrintStream out;
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        private boolean help;
+    static final class Create extends CliCommand {
         @Parameters(index = "0", paramLabel = "VM", description = "VM name, id or unique id prefix.")
         private String vm;
         @Parameters(index = "1", paramLabel = "DIR", description = "Directory to write (created; must be empty).")
         private Path dir;
 
-        Create(PrintStream out) { this.out = out; }
+        Create(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
         @Override
         public Integer call() throws Exception {
@@ -75,8 +74,7 @@ final class SnapshotCommand {
     }
 
     @Command(name = "restore", description = "Start a new detached VM from a snapshot; prints its id.")
-    static final class Restore implements Callable<Integer> {
-        private final PrintStream out;
+    static final class Restore extends CliCommand {
         @Option(names = "--name", paramLabel = "NAME", description = "Name of the new VM (default: random).")
         private String name;
         @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long the restored agent may take to be ready.")
@@ -84,12 +82,10 @@ final class SnapshotCommand {
         @Option(names = {"-p", "--publish"}, paramLabel = "HOST:GUEST[/udp]",
                 description = "Port forwards instead of the snapshot's (whose host ports the original VM may still hold).")
         private java.util.List<String> ports;
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        private boolean help;
         @Parameters(index = "0", paramLabel = "DIR", description = "A directory written by 'jvmm snapshot create'.")
         private Path dir;
 
-        Restore(PrintStream out) { this.out = out; }
+        Restore(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
         @Override
         public Integer call() throws Exception {

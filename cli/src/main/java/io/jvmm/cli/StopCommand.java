@@ -6,11 +6,11 @@ import io.jvmm.cli.state.VmStore;
 import io.jvmm.cli.vmproc.ControlClient;
 import io.jvmm.cli.vmproc.ControlProtocol;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,24 +21,16 @@ import picocli.CommandLine.Parameters;
  * grace period), and kills the VM process when the VM has not ended {@code -t} seconds plus a margin later.
  */
 @Command(name = "stop", description = "Stop running microVMs: graceful through the agent, forced after the timeout.")
-final class StopCommand implements Callable<Integer> {
+final class StopCommand extends CliCommand {
     /** Time for unmounting and the reset after the workload is gone. */
     static final int MARGIN_SECONDS = 10;
 
-    private final PrintStream out;
-    private final PrintStream err;
-
     @Option(names = {"-t", "--time"}, paramLabel = "SECONDS", description = "Grace period before SIGKILL (default 10).")
     private int seconds = 10;
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
     @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names, ids or unique id prefixes.")
     private List<String> vms;
 
-    StopCommand(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-    }
+    StopCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
     @Override
     public Integer call() throws Exception {

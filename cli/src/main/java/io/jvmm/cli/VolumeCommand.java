@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,23 +25,19 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "volume", usageHelpAutoWidth = true,
         description = {"Manage volumes: ext4 disk images under $JVMM_HOME, attached with 'jvmm run -v NAME:/path'."})
-final class VolumeCommand implements Callable<Integer> {
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
+final class VolumeCommand extends CliCommand {
     @Spec
     CommandSpec spec;
 
-    private final PrintStream err;
-
-    private VolumeCommand(PrintStream err) { this.err = err; }
+    private VolumeCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
     /** {@code jvmm volume} with its subcommands, ready for {@code addSubcommand}. */
     static CommandLine commandLine(PrintStream out, InputStream in, PrintStream err) {
-        return new CommandLine(new VolumeCommand(err))
-                .addSubcommand(new CommandLine(new Create(out)))
-                .addSubcommand(new CommandLine(new Ls(out)))
-                .addSubcommand(new CommandLine(new Inspect(out, err)))
-                .addSubcommand(new CommandLine(new Rm(out, err)))
+        return new CommandLine(new VolumeCommand(out, in, err))
+                .addSubcommand(new CommandLine(new Create(out, in, err)))
+                .addSubcommand(new CommandLine(new Ls(out, in, err)))
+                .addSubcommand(new CommandLine(new Inspect(out, in, err)))
+                .addSubcommand(new CommandLine(new Rm(out, in, err)))
                 .addSubcommand(new CommandLine(new Prune(out, in, err)));
     }
 
@@ -83,16 +78,13 @@ final class VolumeCommand implements Callable<Integer> {
 
     @Command(name = "create", sortOptions = false, usageHelpAutoWidth = true,
             description = "Create a volume: a sparse raw image with an ext4 file system (needs mkfs.ext4, e2fsprogs).")
-    static final class Create implements Callable<Integer> {
+    static final class Create extends CliCommand {
         @Option(names = "--size", paramLabel = "MIB", description = "Size in MiB, or with a unit: 512M, 2G (default 1024).")
         String size;
         @Parameters(index = "0", paramLabel = "NAME", description = "[a-zA-Z0-9][a-zA-Z0-9_.-]*")
         String name;
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
-        private final PrintStream out;
 
-        Create(PrintStream out) { this.out = out; }
+        Create(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
         @Override
         public Integer call() {
@@ -108,14 +100,11 @@ final class VolumeCommand implements Callable<Integer> {
     }
 
     @Command(name = "ls", aliases = "list", sortOptions = false, usageHelpAutoWidth = true, description = "List volumes.")
-    static final class Ls implements Callable<Integer> {
+    static final class Ls extends CliCommand {
         @Option(names = {"-q", "--quiet"}, description = "Print only volume names.")
         boolean quiet;
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
-        private final PrintStream out;
 
-        Ls(PrintStream out) { this.out = out; }
+        Ls(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
         @Override
         public Integer call() {
@@ -141,18 +130,11 @@ final class VolumeCommand implements Callable<Integer> {
 
     @Command(name = "inspect", sortOptions = false, usageHelpAutoWidth = true,
             description = "Show volumes as JSON (Name, CreatedAt, Mountpoint = the image file, Size in bytes, Driver).")
-    static final class Inspect implements Callable<Integer> {
+    static final class Inspect extends CliCommand {
         @Parameters(arity = "1..*", paramLabel = "NAME")
         List<String> names;
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
-        private final PrintStream out;
-        private final PrintStream err;
 
-        Inspect(PrintStream out, PrintStream err) {
-            this.out = out;
-            this.err = err;
-        }
+        Inspect(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
         @Override
         public Integer call() throws IOException {
@@ -180,18 +162,11 @@ final class VolumeCommand implements Callable<Integer> {
 
     @Command(name = "rm", aliases = "remove", sortOptions = false, usageHelpAutoWidth = true,
             description = "Remove volumes. A volume used by a running VM, or whose image another process has locked, is refused.")
-    static final class Rm implements Callable<Integer> {
+    static final class Rm extends CliCommand {
         @Parameters(arity = "1..*", paramLabel = "NAME")
         List<String> names;
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
-        private final PrintStream out;
-        private final PrintStream err;
 
-        Rm(PrintStream out, PrintStream err) {
-            this.out = out;
-            this.err = err;
-        }
+        Rm(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
         @Override
         public Integer call() {
@@ -219,20 +194,11 @@ final class VolumeCommand implements Callable<Integer> {
     @Command(name = "prune", sortOptions = false, usageHelpAutoWidth = true,
             description = {"Remove every volume no VM uses (no VM record names it, running or not).",
                     "Asks for confirmation (reads y from stdin) unless -f."})
-    static final class Prune implements Callable<Integer> {
+    static final class Prune extends CliCommand {
         @Option(names = {"-f", "--force"}, description = "Do not prompt for confirmation.")
         boolean force;
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
-        private final PrintStream out;
-        private final InputStream in;
-        private final PrintStream err;
 
-        Prune(PrintStream out, InputStream in, PrintStream err) {
-            this.out = out;
-            this.in = in;
-            this.err = err;
-        }
+        Prune(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
 
         @Override
         public Integer call() throws IOException {
