@@ -13,7 +13,6 @@ import io.jvmm.kvm.Kvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,23 +38,11 @@ class ImageRunCliTest {
     static void setUp() throws Exception {
         assumeTrue(Kvm.isAvailable(), () -> "skipped: " + Kvm.unavailabilityCause());
         assumeTrue(Files.isRegularFile(OciTestImage.BUSYBOX), "skipped: /bin/busybox missing (apt-get install busybox-static)");
-        String repo = System.getProperty("jvmm.home", "..");
-        if (System.getProperty("jvmm.home") == null) System.setProperty("jvmm.home", Path.of(repo).toAbsolutePath().normalize().toString());
-        // passt drops to nobody before it creates its socket in the VM's temporary directory.
-        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
-        System.setProperty(StateDirs.HOME_PROPERTY, home.toString());
-        store = new VmStore(StateDirs.fromEnvironment());
+        store = VmProcessHome.open(home);
     }
 
     @AfterAll
-    static void tearDown() {
-        if (store != null) {
-            for (VmRecord r : store.list()) {
-                if (VmStore.processAlive(r)) ProcessHandle.of(r.state().pid()).ifPresent(ProcessHandle::destroyForcibly);
-            }
-        }
-        System.clearProperty(StateDirs.HOME_PROPERTY);
-    }
+    static void tearDown() { VmProcessHome.close(store); }
 
     private int run(String... args) { return cli.run(args); }
 

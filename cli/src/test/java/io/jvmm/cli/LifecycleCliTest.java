@@ -42,32 +42,15 @@ class LifecycleCliTest {
     private final CliRun cli = new CliRun();
 
     @BeforeAll
-    static void setUp() {
+    static void setUp() throws Exception {
         assumeTrue(Kvm.isAvailable(), () -> "skipped: " + Kvm.unavailabilityCause());
-        String repo = System.getProperty("jvmm.home", "..");
-        if (System.getProperty("jvmm.home") == null) System.setProperty("jvmm.home", Path.of(repo).toAbsolutePath().normalize().toString());
-        rootfs = Path.of(repo, "guest-rootfs/target/rootfs.ext4").toAbsolutePath().normalize();
+        store = VmProcessHome.open(home);
+        rootfs = Path.of(System.getProperty("jvmm.home"), "guest-rootfs/target/rootfs.ext4").toAbsolutePath().normalize();
         assertTrue(Files.isRegularFile(rootfs), "the busybox root image was not built: " + rootfs);
-        // passt, started as root, drops to nobody before it creates its socket in the VM's
-        // temporary directory: the state home must be reachable by nobody, as /run/jvmm is.
-        try {
-            java.nio.file.Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        System.setProperty(StateDirs.HOME_PROPERTY, home.toString());
-        store = new VmStore(StateDirs.fromEnvironment());
     }
 
     @AfterAll
-    static void tearDown() {
-        if (store != null) {
-            for (VmRecord r : store.list()) {
-                if (VmStore.processAlive(r)) ProcessHandle.of(r.state().pid()).ifPresent(ProcessHandle::destroyForcibly);
-            }
-        }
-        System.clearProperty(StateDirs.HOME_PROPERTY);
-    }
+    static void tearDown() { VmProcessHome.close(store); }
 
     private int runWithInput(String stdin, String... args) { return cli.withInput(stdin, args); }
 

@@ -1,0 +1,38 @@
+package io.jvmm.cli;
+
+import io.jvmm.cli.state.StateDirs;
+import io.jvmm.cli.state.VmRecord;
+import io.jvmm.cli.state.VmStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * The state home of a CLI test whose commands start VM processes: set up before the tests, and
+ * after them every VM process still alive is killed, so no guest outlives its test class.
+ */
+final class VmProcessHome {
+    private VmProcessHome() {}
+
+    /** Points the CLI (in this JVM and in the VM processes it starts) at {@code home}. */
+    static VmStore open(Path home) throws IOException {
+        String repo = System.getProperty("jvmm.home", "..");
+        if (System.getProperty("jvmm.home") == null) System.setProperty("jvmm.home", Path.of(repo).toAbsolutePath().normalize().toString());
+        // passt, started as root, drops to nobody before it creates its socket in the VM's
+        // temporary directory: the state home must be reachable by nobody, as /run/jvmm is.
+        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
+        System.setProperty(StateDirs.HOME_PROPERTY, home.toString());
+        return new VmStore(StateDirs.fromEnvironment());
+    }
+
+    /** Kills the VM processes of {@code store} that still run (null: nothing was opened). */
+    static void close(VmStore store) {
+        if (store != null) {
+            for (VmRecord r : store.list()) {
+                if (VmStore.processAlive(r)) ProcessHandle.of(r.state().pid()).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+        System.clearProperty(StateDirs.HOME_PROPERTY);
+    }
+}
