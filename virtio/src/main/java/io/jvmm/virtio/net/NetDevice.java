@@ -56,6 +56,8 @@ public final class NetDevice implements VirtioDevice {
     private DeviceContext context;
     /** Set while the driver is active; guarded by {@link #rxLock}. */
     private DeviceContext rxContext;
+    /** The receive queue ran dry and the guest was asked to notify; guarded by {@link #rxLock}. */
+    private boolean rxNotifying;
     private final Arena txArena = Arena.ofShared();
     private final MemorySegment txBuffer = txArena.allocate(MAX_FRAME);
 
@@ -105,6 +107,7 @@ public final class NetDevice implements VirtioDevice {
             // While the guest has receive buffers we need no notification when it adds more (QEMU does
             // the same): each one would be an exit. They are enabled again when the buffers run out.
             ctx.queue(RX).disableNotification();
+            rxNotifying = false;
         }
         resume();
         if (!backendStarted) {
@@ -187,12 +190,18 @@ public final class NetDevice implements VirtioDevice {
         Virtqueue q = ctx.queue(RX);
         DescriptorChain chain = q.popValid(name());
         if (chain == null) {
-            // Out of buffers: ask the guest to tell us when it adds some...
+            // Out of buffers: ask the guest to tell us when it adds some, unless it just did.
+            rxNotifying = true;
             if (!q.enableNotification()) return false;
-            // ...unless it just did: then back to quiet, as below.
-            q.disableNotification();
             chain = q.popValid(name());
             if (chain == null) return false;
+        }
+        if (rxNotifying) {
+            // Buffers again: quiet while they last, as in activate(). Left enabled, a driver without
+            // EVENT_IDX (whose only signal is VIRTQ_USED_F_NO_NOTIFY) kicked after every refill from
+            // then on: measured, 33-52 kicks per 1000 datagrams against QEMU's 18-30.
+            q.disableNotification();
+            rxNotifying = false;
         }
         GuestBuffers in = chain.writable();
         if (in.length() < HEADER_SIZE + frame.byteSize()) {

@@ -74,6 +74,8 @@ public final class VsockDevice implements VirtioDevice {
     private int nextEphemeral = FIRST_EPHEMERAL_PORT + java.util.concurrent.ThreadLocalRandom.current().nextInt(0x7fff_ffff - FIRST_EPHEMERAL_PORT);
     /** The rx chain popped while nothing could be written into it yet. */
     private DescriptorChain heldRx;
+    /** The rx queue ran dry and the guest was asked to notify (guarded by {@link #lock}). */
+    private boolean rxNotifying;
 
     private volatile DeviceContext context;
     private DeviceWorker txWorker, rxWorker;
@@ -119,6 +121,15 @@ public final class VsockDevice implements VirtioDevice {
         reset();
         context = ctx;
         rxEvent = ctx.event(RX);
+        lock.lock();
+        try {
+            // No notification for rx buffers the guest adds while there is nothing to send or
+            // buffers remain (each would be an exit): asked for only when a packet finds none.
+            ctx.queue(RX).disableNotification();
+            rxNotifying = false;
+        } finally {
+            lock.unlock();
+        }
         resume();
     }
 
@@ -584,6 +595,7 @@ public final class VsockDevice implements VirtioDevice {
                 if (heldRx == null) heldRx = q.popValid(name());
                 if (heldRx == null) {
                     // Out of receive buffers: ask the guest to tell us when it adds some.
+                    rxNotifying = true;
                     lock.unlock();
                     try {
                         if (used) ctx.notifyIfNeeded(RX);
@@ -593,6 +605,11 @@ public final class VsockDevice implements VirtioDevice {
                     } finally {
                         lock.lock();
                     }
+                }
+                if (rxNotifying) {
+                    // Buffers again: quiet while they last (see NetDevice.deliver).
+                    q.disableNotification();
+                    rxNotifying = false;
                 }
                 int written = writeNext(heldRx);
                 if (written < 0) continue;   // the chain could not take a packet; it was returned

@@ -9,6 +9,7 @@ import io.jvmm.virtio.VirtioFeatures;
 import io.jvmm.virtio.mmio.MmioDriver;
 import io.jvmm.virtio.mmio.MmioTransport;
 import io.jvmm.virtio.queue.DriverQueue;
+import io.jvmm.virtio.queue.Virtqueue;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -145,6 +146,30 @@ class NetDeviceTest {
         reader.join(5_000);
         assertFalse(reader.isAlive());
         assertEquals(0, device.rxDropped());
+    }
+
+    /**
+     * A driver without EVENT_IDX: the device asks for a notification (clears NO_NOTIFY) only while it
+     * has no buffer for a frame, and suppresses them again as soon as the guest has refilled the
+     * ring, or every later refill would be a kick (an exit).
+     */
+    @Test
+    void notificationsAreAskedForOnlyWhileTheReceiveQueueIsDry() throws Exception {
+        start();
+        assertEquals(Virtqueue.VIRTQ_USED_F_NO_NOTIFY, rx.usedFlags(), "buffers or not, quiet until a frame finds none");
+        Thread reader = receiveInBackground(2);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (rx.usedFlags() != 0) {
+            assertTrue(System.nanoTime() < deadline, "a frame without a buffer asks for a notification");
+            Thread.onSpinWait();
+        }
+        DriverQueue.Buf[] bufs = {rx.in(1600), rx.in(1600), rx.in(1600)};
+        for (DriverQueue.Buf b : bufs) rx.add(b);
+        driver.notifyQueue(0);
+        waitUsed(rx);
+        waitUsed(rx);
+        reader.join(5_000);
+        assertEquals(Virtqueue.VIRTQ_USED_F_NO_NOTIFY, rx.usedFlags(), "refilled: quiet again while buffers last");
     }
 
     @Test
