@@ -18,6 +18,10 @@ import java.util.regex.Pattern;
  * Host to guest networking through passt, jvmm against QEMU: a host thread floods UDP datagrams at
  * a port passt forwards to the {@code virtio-net} probe, whose CPL3 driver counts {@code count} of
  * them and reports the TSC cycles from the first to the last. Runs alternate between the VMMs.
+ * The flood itself can be the limit (the sender, passt and the VMM's backend share the core the
+ * polling vCPU leaves), so each run also reports the CPU time the VMM's threads other than its
+ * vCPUs spent between the probe's first line and its result, per datagram
+ * ({@code -Djvmm.bench.threads=true} prints it thread by thread).
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.jvmm.benchmarks.NetRxBench [runs] [payload bytes] [count]
@@ -35,7 +39,7 @@ public final class NetRxBench {
         int payload = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int count = args.length > 2 ? Integer.parseInt(args[2]) : 100_000;
         double hz = ProbeOutput.tscHz();
-        double[][] rate = new double[2][runs], mbps = new double[2][runs], kicks = new double[2][runs];
+        double[][] rate = new double[2][runs], mbps = new double[2][runs], kicks = new double[2][runs], cpu = new double[2][runs];
         run(true, payload, count);   // warm-ups, unmeasured
         run(false, payload, count);
         for (int i = 0; i < runs; i++) {
@@ -45,6 +49,7 @@ public final class NetRxBench {
                 rate[v][i] = r[0] / seconds;
                 mbps[v][i] = r[1] / seconds / 1e6;
                 kicks[v][i] = r[3];
+                cpu[v][i] = r[4] / 1e3 / r[0];
             }
         }
         System.out.printf(Locale.ROOT, "| host -> guest, %d-byte UDP flood through passt, %d datagrams (probe udp-rx), median of %d |"
@@ -53,11 +58,16 @@ public final class NetRxBench {
                 VmmComparison.median(rate[0]) / VmmComparison.median(rate[1]));
         System.out.printf(Locale.ROOT, "guest kicks of the receive queue (exits) per 1000 datagrams: jvmm %.1f, QEMU %.1f%n",
                 VmmComparison.median(kicks[0]) * 1000 / count, VmmComparison.median(kicks[1]) * 1000 / count);
+        System.out.printf(Locale.ROOT, "VMM CPU outside the vCPU threads, µs per datagram: jvmm %.2f, QEMU %.2f%n",
+                VmmComparison.median(cpu[0]), VmmComparison.median(cpu[1]));
         System.out.println("jvmm runs (k/s): " + Arrays.toString(Arrays.stream(rate[0]).map(x -> Math.round(x / 1e3)).toArray()));
         System.out.println("QEMU runs (k/s): " + Arrays.toString(Arrays.stream(rate[1]).map(x -> Math.round(x / 1e3)).toArray()));
     }
 
-    /** One run; returns {datagrams, payload bytes, cycles, kicks} as the probe reported them. */
+    /**
+     * One run; returns {datagrams, payload bytes, cycles, kicks} as the probe reported them, and the
+     * nanoseconds the VMM's non-vCPU threads ran from the probe's "listening" line to its result.
+     */
     private static long[] run(boolean jvmm, int payload, int count) throws Exception {
         int hostPort = freeUdpPort();
         String cmd = "op=dhcp,udp-rx port=" + GUEST_PORT + " count=" + count;
@@ -69,6 +79,7 @@ public final class NetRxBench {
         } else {
             passt = PasstProcess.start("-u", hostPort + ":" + GUEST_PORT);
             vmm = VmmComparison.qemuMicrovmModern();
+            vmm.addAll(List.of("-name", "microvm,debug-threads=on"));   // thread names, so ThreadCpu finds "CPU 0/KVM"
             vmm.addAll(passt.qemuNetArgs());
             vmm.addAll(List.of("-kernel", "probes/target/virtio-net.elf", "-append", cmd));
         }
@@ -78,16 +89,26 @@ public final class NetRxBench {
         Thread sender = null;
         StringBuilder out = new StringBuilder();
         long[] result = null;
+        ThreadCpu atStart = null;
+        java.util.Map<String, Long> startByName = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
             String line;
             while ((line = r.readLine()) != null) {
                 out.append(line).append('\n');
                 if (line.startsWith("virtio-net: listening on udp") && sender == null) {
+                    atStart = ThreadCpu.of(p.pid());
+                    if (Boolean.getBoolean("jvmm.bench.threads")) startByName = ThreadCpu.byName(p.pid());
                     sender = Thread.ofPlatform().name("udp-flood").start(() -> flood(hostPort, payload, stop));
                 }
                 Matcher m = RESULT.matcher(line);
                 if (m.find()) {
-                    result = new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), -1};
+                    long vmmNanos = atStart == null ? -1 : ThreadCpu.of(p.pid()).minus(atStart).otherNanos();
+                    if (startByName != null) {
+                        java.util.Map<String, Long> end = ThreadCpu.byName(p.pid());
+                        java.util.Map<String, Long> before = startByName;
+                        end.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %s %-20s %6.1f ms%n", jvmm ? "jvmm" : "QEMU", k, (v - before.getOrDefault(k, 0L)) / 1e6));
+                    }
+                    result = new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), -1, vmmNanos};
                     stop.set(true);
                 }
                 Matcher k = KICKS.matcher(line);
