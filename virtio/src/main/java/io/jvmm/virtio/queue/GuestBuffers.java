@@ -54,12 +54,30 @@ public final class GuestBuffers {
     }
 
     /** Copies {@code dst.byteSize()} bytes of the stream from {@code offset} into {@code dst}. */
-    public void read(long offset, MemorySegment dst) {
-        long n = dst.byteSize();
+    public void read(long offset, MemorySegment dst) { copy(offset, dst, false); }
+
+    /**
+     * Copies between the stream at {@code offset} and all of {@code other}, segment by segment. No
+     * list of slices in between: this runs for every frame and request, and the per-call garbage of
+     * {@link #slices} was measurable in the receive path's CPU profile.
+     */
+    private void copy(long offset, MemorySegment other, boolean toGuest) {
+        long n = other.byteSize();
+        checkRange(offset, n);
+        long pos = 0;    // stream offset of s
         long done = 0;
-        for (MemorySegment s : slices(offset, n)) {
-            MemorySegment.copy(s, 0, dst, done, s.byteSize());
-            done += s.byteSize();
+        for (MemorySegment s : segments) {
+            if (done == n) break;
+            long size = s.byteSize();
+            long at = offset + done;
+            if (at < pos + size) {
+                long within = at - pos;
+                long k = Math.min(size - within, n - done);
+                if (toGuest) MemorySegment.copy(other, done, s, within, k);
+                else MemorySegment.copy(s, within, other, done, k);
+                done += k;
+            }
+            pos += size;
         }
     }
 
@@ -71,14 +89,7 @@ public final class GuestBuffers {
     }
 
     /** Copies all of {@code src} into the stream at {@code offset}. */
-    public void write(long offset, MemorySegment src) {
-        long n = src.byteSize();
-        long done = 0;
-        for (MemorySegment s : slices(offset, n)) {
-            MemorySegment.copy(src, done, s, 0, s.byteSize());
-            done += s.byteSize();
-        }
-    }
+    public void write(long offset, MemorySegment src) { copy(offset, src, true); }
 
     public void write(long offset, byte[] src) { write(offset, MemorySegment.ofArray(src)); }
 

@@ -225,9 +225,11 @@ public final class Virtqueue {
             if (next >= tableSize) throw new InvalidChainException(head, "next index " + next + " beyond a table of " + tableSize);
             index = next;
         }
-        return new DescriptorChain(head, List.copyOf(all),
-                readable.isEmpty() ? GuestBuffers.empty() : new GuestBuffers(readable.toArray(MemorySegment[]::new)),
-                writable.isEmpty() ? GuestBuffers.empty() : new GuestBuffers(writable.toArray(MemorySegment[]::new)));
+        // Sized arrays and a read-only view rather than copies: this runs for every request, and
+        // toArray(IntFunction) creates its array reflectively (a slow path in C1-compiled code).
+        return new DescriptorChain(head, java.util.Collections.unmodifiableList(all),
+                readable.isEmpty() ? GuestBuffers.empty() : new GuestBuffers(readable.toArray(new MemorySegment[readable.size()])),
+                writable.isEmpty() ? GuestBuffers.empty() : new GuestBuffers(writable.toArray(new MemorySegment[writable.size()])));
     }
 
     /** Returns chain {@code head} to the driver, saying the device wrote {@code written} bytes into it. */
