@@ -152,7 +152,7 @@ public final class RawImage implements BlockBackend {
                     if (inImage < n) throw new IOException(path + ": write of " + n + " bytes at " + offset + " ends past the image");
                     MemorySegment.copy(b, 0, mapping, offset, n);
                 } else {
-                    MemorySegment.copy(mapping, offset, b, 0, inImage);
+                    if (inImage > 0) MemorySegment.copy(mapping, offset, b, 0, inImage);
                     if (inImage < n) b.asSlice(inImage).fill((byte) 0);
                 }
                 offset += n;

@@ -78,6 +78,12 @@ class RawImageTest {
             img.read(0, List.of(s));
             assertEquals(0, s.get(ValueLayout.JAVA_BYTE, 1000));
             assertEquals(0, s.get(ValueLayout.JAVA_BYTE, 1023));
+            // Buffers that start at and past the end read as zeroes too.
+            MemorySegment a = seg(600).fill((byte) 0x77), b = seg(512).fill((byte) 0x77), c = seg(512).fill((byte) 0x77);
+            img.read(512, List.of(a, b, c));
+            assertEquals(0, a.get(ValueLayout.JAVA_BYTE, 599));
+            assertEquals(0, b.get(ValueLayout.JAVA_BYTE, 0));
+            assertEquals(0, c.get(ValueLayout.JAVA_BYTE, 511));
         }
     }
 
