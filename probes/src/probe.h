@@ -87,6 +87,9 @@ int format(char *buf, u64 size, const char *fmt, ...) __attribute__((format(prin
 void uprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void uexit(u32 code) __attribute__((noreturn));
 
+/* The TSC's rate from CPUID leaves 0x15, 0x16 or 0x40000010; 0 when none says (tsc.c). */
+u64 tsc_hz_from_cpuid(void);
+
 void *memset(void *d, int c, u64 n);
 void *memcpy(void *d, const void *s, u64 n);
 

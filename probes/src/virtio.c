@@ -55,43 +55,12 @@ u64 timeout_cycles;
 
 /* ---- boot (CPL0) ---- */
 
-static void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
-{
-	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
-}
-
-/* Same sources as smp.c: CPUID 0x15, 0x16, then 0x40000010; 0 = unknown. */
-static u64 find_tsc_hz(void)
-{
-	u32 a, b, c, d;
-
-	cpuid(0, &a, &b, &c, &d);
-	u32 max = a;
-	if (max >= 0x15) {
-		cpuid(0x15, &a, &b, &c, &d);
-		if (a != 0 && b != 0 && c != 0)
-			return (u64)c * b / a;
-	}
-	if (max >= 0x16) {
-		cpuid(0x16, &a, &b, &c, &d);
-		if (a != 0)
-			return (u64)a * 1000000;
-	}
-	cpuid(0x40000000, &a, &b, &c, &d);
-	if (a >= 0x40000010) {
-		cpuid(0x40000010, &a, &b, &c, &d);
-		if (a != 0)
-			return (u64)a * 1000;
-	}
-	return 0;
-}
-
 void virtio_boot(const struct boot *b, const char *probe, int (*fn)(void *))
 {
 	probe_name = probe;
 	boot_info = b;
 	cmdline = b->cmdline;
-	tsc_hz = find_tsc_hz();
+	tsc_hz = tsc_hz_from_cpuid();   /* 0 = unknown */
 	dma_end = ram_contiguous_end(b, DMA_BASE);
 	if (dma_end == 0)
 		dma_end = 16UL << 20; /* no memmap: assume the 16 MiB a probe VM surely has */
