@@ -69,6 +69,27 @@ class VsockDeviceTest {
         }
     }
 
+    /**
+     * A driver without EVENT_IDX: the device asks for rx notifications (clears NO_NOTIFY) only while
+     * a packet waits for a buffer, and suppresses them again once the guest has posted some.
+     */
+    @Test
+    void rxNotificationsAreAskedForOnlyWhileThePacketHasNoBuffer() {
+        try (GuestVsock dry = new GuestVsock(0)) {
+            int noNotify = io.jvmm.virtio.queue.Virtqueue.VIRTQ_USED_F_NO_NOTIFY;
+            assertEquals(noNotify, dry.rx.usedFlags(), "nothing to send: quiet");
+            dry.send(5000, 999, OP_REQUEST);   // answered with RST, which finds no buffer
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (dry.rx.usedFlags() != 0) {
+                assertTrue(System.nanoTime() < deadline, "a packet without a buffer asks for a notification");
+                Thread.onSpinWait();
+            }
+            dry.postRx(4);
+            assertEquals(OP_RST, dry.receive(2000).header().op());
+            assertEquals(noNotify, dry.rx.usedFlags(), "buffers again: quiet while they last");
+        }
+    }
+
     @Test
     void unknownPortIsReset() {
         guest.send(5000, 999, OP_REQUEST);
