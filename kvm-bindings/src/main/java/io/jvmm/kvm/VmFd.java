@@ -33,6 +33,14 @@ public final class VmFd implements AutoCloseable {
     public static final int KVM_IRQFD_FLAG_DEASSIGN = 1,
             KVM_IOEVENTFD_FLAG_DATAMATCH = 1, KVM_IOEVENTFD_FLAG_PIO = 2, KVM_IOEVENTFD_FLAG_DEASSIGN = 4;
 
+    /**
+     * The argument of the per-interrupt ioctls (KVM_SIGNAL_MSI, KVM_IRQ_LINE), one per thread since
+     * device and vCPU threads raise interrupts concurrently. They run for every interrupt a device
+     * sends, where a confined arena per call was a malloc and a free each time.
+     */
+    private static final ThreadLocal<MemorySegment> INTERRUPT_ARG = ThreadLocal.withInitial(() ->
+            Arena.ofAuto().allocate(Math.max(KvmMsi.LAYOUT.byteSize(), KvmIrqLevel.LAYOUT.byteSize()), 8));
+
     private final int fd;
     private final int vcpuMmapSize;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -82,13 +90,16 @@ public final class VmFd implements AutoCloseable {
      * a write to the LAPIC window). Returns KVM's answer: &gt; 0 delivered, 0 blocked by the guest.
      */
     public int signalMsi(long address, int data) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment msi = KvmMsi.allocate(arena);
-            KvmMsi.address_lo(msi, (int) address);
-            KvmMsi.address_hi(msi, (int) (address >>> 32));
-            KvmMsi.data(msi, data);
-            return IoctlCall.call(fd(), Ioctl.KVM_SIGNAL_MSI, msi);
-        }
+        MemorySegment msi = interruptArg(KvmMsi.LAYOUT.byteSize());
+        KvmMsi.address_lo(msi, (int) address);
+        KvmMsi.address_hi(msi, (int) (address >>> 32));
+        KvmMsi.data(msi, data);
+        return IoctlCall.call(fd(), Ioctl.KVM_SIGNAL_MSI, msi);
+    }
+
+    /** This thread's {@link #INTERRUPT_ARG}, zeroed over {@code size} bytes (flags and padding must be 0). */
+    private static MemorySegment interruptArg(long size) {
+        return INTERRUPT_ARG.get().asSlice(0, size).fill((byte) 0);
     }
 
     /**
@@ -151,12 +162,10 @@ public final class VmFd implements AutoCloseable {
 
     /** KVM_IRQ_LINE: drives GSI {@code irq} high or low (needs the in-kernel irqchip). */
     public void irqLine(int irq, boolean high) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment level = KvmIrqLevel.allocate(arena);
-            KvmIrqLevel.irq(level, irq);
-            KvmIrqLevel.level(level, high ? 1 : 0);
-            IoctlCall.call(fd(), Ioctl.KVM_IRQ_LINE, level);
-        }
+        MemorySegment level = interruptArg(KvmIrqLevel.LAYOUT.byteSize());
+        KvmIrqLevel.irq(level, irq);
+        KvmIrqLevel.level(level, high ? 1 : 0);
+        IoctlCall.call(fd(), Ioctl.KVM_IRQ_LINE, level);
     }
 
     /** KVM_IRQFD: a write to {@code eventFd} raises GSI {@code gsi}; {@code deassign} removes the binding. */
