@@ -55,7 +55,8 @@ public final class IoApic implements BusDevice, InterruptPins {
     /** Input levels, asserted or not. */
     private int levels;
     private int id, select;
-    private String lastRoutes = "";
+    /** The level routes last given to {@link Delivery#levelRoutes}, as (pin, address, data) triples; null forces the next. */
+    private long[] lastRoutes = new long[0];
 
     public IoApic(int id, Delivery delivery) {
         this.delivery = delivery;
@@ -184,20 +185,21 @@ public final class IoApic implements BusDevice, InterruptPins {
         int n = 0;
         for (long e : table) if ((e & LEVEL) != 0 && (e & MASKED) == 0) n++;
         int[] gsis = new int[n], data = new int[n];
-        long[] addresses = new long[n];
-        StringBuilder key = new StringBuilder();
+        long[] addresses = new long[n], routes = new long[3 * n];
         for (int pin = 0, i = 0; pin < PINS; pin++) {
             long e = table[pin];
             if ((e & LEVEL) == 0 || (e & MASKED) != 0) continue;
             gsis[i] = pin;
             addresses[i] = address(e);
             data[i] = data(e);
-            key.append(pin).append(':').append(addresses[i]).append(':').append(data[i]).append(',');
+            routes[3 * i] = pin;
+            routes[3 * i + 1] = addresses[i];
+            routes[3 * i + 2] = data[i];
             i++;
         }
         // Each KVM_SET_GSI_ROUTING waits for an SRCU grace period: only when something changed.
-        if (!key.toString().equals(lastRoutes)) {
-            lastRoutes = key.toString();
+        if (lastRoutes == null || !java.util.Arrays.equals(routes, lastRoutes)) {
+            lastRoutes = routes;
             delivery.levelRoutes(gsis, addresses, data);
         }
     }
@@ -248,7 +250,7 @@ public final class IoApic implements BusDevice, InterruptPins {
         } catch (IOException e) {
             throw new IllegalArgumentException("IOAPIC state is truncated");
         }
-        lastRoutes = "\0";   // force: the restoring KVM has no routes yet
+        lastRoutes = null;   // force: the restoring KVM has no routes yet
         updateRoutes();
     }
 }
