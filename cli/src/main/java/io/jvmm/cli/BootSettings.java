@@ -36,12 +36,6 @@ record BootSettings(HacFile hac, Overrides overrides) {
         Overrides {
             drives = drives == null ? List.of() : List.copyOf(drives);
         }
-
-        /** Without an irqchip choice. */
-        Overrides(Path kernel, Path initrd, String cmdline, Integer cpus, Long memoryMib, CpuTemplate cpuTemplate,
-                  List<HacFile.Drive> drives, Boolean rng, Long vsockCid, Path vsockUds, Net net) {
-            this(kernel, initrd, cmdline, cpus, memoryMib, cpuTemplate, drives, rng, vsockCid, vsockUds, net, null);
-        }
     }
 
     /** Network flags: {@code --net}, {@code -p}, {@code --tap}, {@code --mac}; null fields were not given. */

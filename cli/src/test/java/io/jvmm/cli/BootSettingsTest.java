@@ -54,7 +54,7 @@ class BootSettingsTest {
     }
 
     private static BootSettings.Overrides flags(Path kernel, Integer cpus, Long mem) {
-        return new BootSettings.Overrides(kernel, null, null, cpus, mem, null, List.of(), null, null, null, null);
+        return new BootSettings.Overrides(kernel, null, null, cpus, mem, null, List.of(), null, null, null, null, null);
     }
 
     @Test void fileValuesReachTheVmConfig() throws IOException {
@@ -82,7 +82,7 @@ class BootSettingsTest {
     @Test void flagsOverrideTheFile() throws IOException {
         Path other = Files.writeString(dir.resolve("other"), "k2");
         VmConfig c = build(hac("[hardware]\ncores = 2\nmemory = 64\nkernel = \"vmlinux\"\ncmdline = \"a\"\ncpu_template = \"host\"\n"),
-                new BootSettings.Overrides(other, initrd, "b", 3, 32L, CpuTemplate.PVM, List.of(), null, null, null, null));
+                new BootSettings.Overrides(other, initrd, "b", 3, 32L, CpuTemplate.PVM, List.of(), null, null, null, null, null));
         assertEquals(3, c.vcpus());
         assertEquals(32, c.memoryMib());
         assertEquals(other, c.kernel());
@@ -136,7 +136,7 @@ class BootSettingsTest {
                 path = "data.img"
                 id = "data"
                 """), new BootSettings.Overrides(null, null, null, null, null, null,
-                List.of(new HacFile.Drive("--drive extra.img", extra, false, null)), null, null, null, null));
+                List.of(new HacFile.Drive("--drive extra.img", extra, false, null)), null, null, null, null, null));
         assertEquals(List.of(new DriveConfig("vda", root, true), new DriveConfig("data", data, false),
                 new DriveConfig("vdc", extra, false)), c.drives());
         assertTrue(!c.rng());
@@ -153,11 +153,11 @@ class BootSettingsTest {
         VmConfig file = build(hac("[hardware]\nkernel = \"vmlinux\"\n[vsock]\ncid = 42\nuds_path = \"v.sock\"\n"),
                 BootSettings.Overrides.NONE);
         assertEquals(new io.jvmm.core.VsockConfig(42, dir.resolve("v.sock")), file.vsock());
-        VmConfig flags = build(null, new BootSettings.Overrides(kernel, null, null, null, null, null, List.of(), null, 7L, null, null));
+        VmConfig flags = build(null, new BootSettings.Overrides(kernel, null, null, null, null, null, List.of(), null, 7L, null, null, null));
         assertEquals(new io.jvmm.core.VsockConfig(7, null), flags.vsock());
         Files.writeString(dir.resolve("taken.sock"), "");
         CliException e = assertThrows(CliException.class, () -> build(null, new BootSettings.Overrides(kernel, null, null,
-                null, null, null, List.of(), null, null, dir.resolve("taken.sock"), null)));
+                null, null, null, List.of(), null, null, dir.resolve("taken.sock"), null, null)));
         assertTrue(e.getMessage().startsWith("--vsock-uds: ") && e.getMessage().contains("already exists"), e.getMessage());
         HacFileException h = assertThrows(HacFileException.class, () -> build(hac("[hardware]\nkernel = \"vmlinux\"\n[vsock]\ncid = 2\n"),
                 BootSettings.Overrides.NONE));
@@ -178,7 +178,7 @@ class BootSettingsTest {
         assertEquals(new io.jvmm.core.NetConfig(null, io.jvmm.virtio.net.MacAddress.parse("02:00:00:00:00:09"),
                 List.of(new io.jvmm.core.net.PortForward(false, 8080, 80), new io.jvmm.core.net.PortForward(true, 5353, 53))), passt.net());
         VmConfig flags = build(null, new BootSettings.Overrides(kernel, null, null, null, null, null, List.of(), null, null, null,
-                new BootSettings.Net(false, List.of(new io.jvmm.core.net.PortForward(false, 2222, 22)), null, null)));
+                new BootSettings.Net(false, List.of(new io.jvmm.core.net.PortForward(false, 2222, 22)), null, null), null));
         assertFalse(flags.net().isTap());
         assertEquals(1, flags.net().forwards().size());
         HacFileException e = assertThrows(HacFileException.class, () -> build(hac("""
@@ -223,7 +223,7 @@ class BootSettingsTest {
                 """), BootSettings.Overrides.NONE));
         assertTrue(e.getMessage().contains("already attached"), e.getMessage());
         CliException flag = assertThrows(CliException.class, () -> build(null, new BootSettings.Overrides(kernel, null, null,
-                null, null, null, List.of(new HacFile.Drive("--drive gone.img", dir.resolve("gone.img"), false, null)), null, null, null, null)));
+                null, null, null, List.of(new HacFile.Drive("--drive gone.img", dir.resolve("gone.img"), false, null)), null, null, null, null, null)));
         assertTrue(flag.getMessage().startsWith("--drive gone.img: ") && flag.getMessage().endsWith("does not exist"), flag.getMessage());
     }
 
