@@ -15,24 +15,14 @@ record ThreadCpu(long vcpuNanos, long otherNanos) {
     /** Now, for {@code pid}; zeroes when the process is gone. */
     static ThreadCpu of(long pid) {
         long vcpu = 0, other = 0;
-        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path t : (Iterable<Path>) tasks::iterator) {
-                try {
-                    String comm = Files.readString(t.resolve("comm")).strip();
-                    long ns = Long.parseLong(Files.readString(t.resolve("schedstat")).split(" ")[0]);
-                    if (isVcpu(comm)) vcpu += ns;
-                    else other += ns;
-                } catch (NoSuchFileException gone) {
-                    // the thread ended between the listing and the read
-                }
-            }
-        } catch (IOException e) {
-            return new ThreadCpu(0, 0);
+        for (var e : byName(pid).entrySet()) {
+            if (isVcpu(e.getKey())) vcpu += e.getValue();
+            else other += e.getValue();
         }
         return new ThreadCpu(vcpu, other);
     }
 
-    /** Nanoseconds on the CPU by thread name, now; for a closer look at one run. */
+    /** Nanoseconds on the CPU by thread name (threads of one name summed), now; empty when the process is gone. */
     static java.util.Map<String, Long> byName(long pid) {
         java.util.Map<String, Long> m = new java.util.TreeMap<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
