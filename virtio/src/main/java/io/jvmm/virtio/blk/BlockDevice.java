@@ -46,6 +46,8 @@ public final class BlockDevice implements VirtioDevice {
     static final int CONFIG_SIZE = 60;
 
     private final String id;
+    /** {@link #name()}, built once: it is passed on every pop, for the log line of a refused chain. */
+    private final String name;
     private final BlockBackend backend;
     private final BlockRequest.Limits limits;
     private final byte[] config;
@@ -61,6 +63,7 @@ public final class BlockDevice implements VirtioDevice {
      */
     public BlockDevice(String id, BlockBackend backend) {
         this.id = id;
+        this.name = "blk-" + id;
         this.backend = backend;
         long capacity = backend.size() >>> SECTOR_SHIFT;
         boolean ro = backend.readOnly();
@@ -93,7 +96,7 @@ public final class BlockDevice implements VirtioDevice {
     }
 
     @Override public int deviceType() { return VirtioIds.VIRTIO_ID_BLOCK; }
-    @Override public String name() { return "blk-" + id; }
+    @Override public String name() { return name; }
     @Override public long deviceFeatures() { return features; }
     @Override public int queueCount() { return 1; }
     @Override public int maxQueueSize(int index) { return QUEUE_SIZE; }

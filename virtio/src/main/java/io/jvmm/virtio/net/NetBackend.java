@@ -2,7 +2,6 @@ package io.jvmm.virtio.net;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.util.function.Consumer;
 
 /**
  * Where a virtio-net device's Ethernet frames go and come from: passt's socket or a TAP device.
@@ -20,7 +19,20 @@ public interface NetBackend extends AutoCloseable {
      * buffer: the backend then reads nothing more, and its own queue (passt's, the TAP device's)
      * holds or drops what arrives.
      */
-    void start(Consumer<MemorySegment> sink);
+    void start(FrameSink sink);
+
+    /** Where a backend's reader puts received frames. */
+    interface FrameSink {
+        /** One frame, valid only during the call. */
+        void accept(MemorySegment frame);
+
+        /**
+         * The frames of one read are delivered: the backend will block for more next. The device
+         * publishes them to the guest here (one used-ring update and at most one interrupt per
+         * read rather than per frame).
+         */
+        void endOfBatch();
+    }
 
     /** A short description for logs, e.g. {@code passt (pid 1234)} or {@code tap0}. */
     String describe();

@@ -43,6 +43,8 @@ public final class NetDevice implements VirtioDevice {
     static final long POLL_NANOS = Long.getLong("jvmm.net.pollNanos", 20_000);
 
     private final String id;
+    /** {@link #name()}, built once: it is passed on every pop, for the log line of a refused chain. */
+    private final String name;
     private final MacAddress mac;
     private final NetBackend backend;
     /** Guards {@link #rxContext} and the receive queue between the backend's thread and pause/reset. */
@@ -63,6 +65,7 @@ public final class NetDevice implements VirtioDevice {
 
     public NetDevice(String id, MacAddress mac, NetBackend backend) {
         this.id = id;
+        this.name = "net-" + id;
         this.mac = mac;
         this.backend = backend;
     }
@@ -74,7 +77,7 @@ public final class NetDevice implements VirtioDevice {
     public long rxDropped() { return rxDropped.sum(); }
 
     @Override public int deviceType() { return VirtioIds.VIRTIO_ID_NET; }
-    @Override public String name() { return "net-" + id; }
+    @Override public String name() { return name; }
     @Override public int queueCount() { return 2; }
     @Override public int maxQueueSize(int index) { return QUEUE_SIZE; }
     /** mac[6], status, max_virtqueue_pairs, mtu. */
@@ -112,7 +115,10 @@ public final class NetDevice implements VirtioDevice {
         resume();
         if (!backendStarted) {
             backendStarted = true;
-            backend.start(this::received);
+            backend.start(new NetBackend.FrameSink() {
+                @Override public void accept(MemorySegment frame) { received(frame); }
+                @Override public void endOfBatch() { publishReceived(); }
+            });
         }
     }
 
@@ -121,6 +127,8 @@ public final class NetDevice implements VirtioDevice {
         DeviceContext was;
         synchronized (rxLock) {
             was = rxContext;
+            // Frames already copied reach the guest (and a snapshot sees a published used ring).
+            if (was != null) publish(was);
             rxContext = null;   // frames arriving while paused are dropped, as by a NIC that is down
         }
         // A reader waiting for receive buffers wakes, sees no driver and drops its frame.
@@ -160,10 +168,9 @@ public final class NetDevice implements VirtioDevice {
                     return;
                 }
                 try {
-                    if (deliver(ctx, frame)) {
-                        ctx.notifyIfNeeded(RX);
-                        return;
-                    }
+                    if (deliver(ctx, frame)) return;
+                    // No buffer: the guest must see what it has been given before it can free any.
+                    publish(ctx);
                 } catch (io.jvmm.virtio.VirtioProtocolException e) {
                     LOG.log(Level.WARNING, "{0}: guest protocol error on the receive queue, device needs reset: {1}", name(), e.getMessage());
                     rxContext = null;
@@ -182,8 +189,22 @@ public final class NetDevice implements VirtioDevice {
         }
     }
 
+    /** From the backend's thread, after a read's frames: the guest sees them, interrupted if it asked. */
+    private void publishReceived() {
+        synchronized (rxLock) {
+            if (rxContext != null) publish(rxContext);
+        }
+    }
+
+    /** Publishes the staged receive buffers and interrupts the guest if it wants that. Caller holds {@link #rxLock}. */
+    private static void publish(DeviceContext ctx) {
+        ctx.queue(RX).publishUsed();
+        ctx.notifyIfNeeded(RX);
+    }
+
     /**
-     * Copies {@code frame} into the guest's next receive buffer; false when there is none (then the
+     * Copies {@code frame} into the guest's next receive buffer, staged in the used ring until
+     * {@link #publish}; false when there is none (then the
      * guest is asked to notify when it adds some). Caller holds {@link #rxLock}.
      */
     private boolean deliver(DeviceContext ctx, MemorySegment frame) {
@@ -209,12 +230,12 @@ public final class NetDevice implements VirtioDevice {
             LOG.log(Level.WARNING, "{0}: receive buffer of {1} bytes is too small for a {2}-byte frame; dropped",
                     name(), in.length(), frame.byteSize());
             rxDropped.increment();
-            q.addUsed(chain.head(), 0);
+            q.stageUsed(chain.head(), 0);
             return true;
         }
         in.write(0, RX_HEADER);
         in.write(HEADER_SIZE, frame);
-        q.addUsed(chain.head(), (int) (HEADER_SIZE + frame.byteSize()));
+        q.stageUsed(chain.head(), (int) (HEADER_SIZE + frame.byteSize()));
         rxFrames.increment();
         return true;
     }

@@ -1,5 +1,6 @@
 package io.jvmm.virtio.queue;
 
+import java.util.AbstractList;
 import java.util.List;
 
 /**
@@ -9,11 +10,12 @@ import java.util.List;
  */
 public final class DescriptorChain {
     private final int head;
-    private final List<Descriptor> descriptors;
+    /** Per descriptor, its guest address, then its length shifted left by one with the write flag below. */
+    private final long[] descriptors;
     private final GuestBuffers readable;
     private final GuestBuffers writable;
 
-    DescriptorChain(int head, List<Descriptor> descriptors, GuestBuffers readable, GuestBuffers writable) {
+    DescriptorChain(int head, long[] descriptors, GuestBuffers readable, GuestBuffers writable) {
         this.head = head;
         this.descriptors = descriptors;
         this.readable = readable;
@@ -24,7 +26,16 @@ public final class DescriptorChain {
     public int head() { return head; }
 
     /** Every descriptor, in chain order, with indirect tables flattened. */
-    public List<Descriptor> descriptors() { return descriptors; }
+    public List<Descriptor> descriptors() {
+        // Built on demand: devices work with the buffers; the descriptors are for checks and logs.
+        return new AbstractList<>() {
+            @Override public Descriptor get(int i) {
+                long packed = descriptors[2 * java.util.Objects.checkIndex(i, size()) + 1];
+                return new Descriptor(descriptors[2 * i], (int) (packed >>> 1), (packed & 1) != 0);
+            }
+            @Override public int size() { return descriptors.length / 2; }
+        };
+    }
 
     /** The device-readable part (driver to device) as one byte stream. */
     public GuestBuffers readable() { return readable; }
@@ -33,5 +44,5 @@ public final class DescriptorChain {
     public GuestBuffers writable() { return writable; }
 
     @Override
-    public String toString() { return "chain " + head + " " + descriptors; }
+    public String toString() { return "chain " + head + " " + descriptors(); }
 }

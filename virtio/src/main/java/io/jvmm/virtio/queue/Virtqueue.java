@@ -8,8 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /**
  * The device side of a split virtqueue (virtio 1.2 section 2.7): pops descriptor chains from the
@@ -66,6 +65,11 @@ public final class Virtqueue {
     /** used.idx when the driver was last signalled (EVENT_IDX). */
     private int signalledUsed;
     private boolean addedSinceCheck;
+    /** Used elements were written past the published used.idx (see {@link #stageUsed}). */
+    private boolean staged;
+    /** readChain's working space: the current chain's buffers, and its descriptors packed in pairs. */
+    private MemorySegment[] scratchSegments = new MemorySegment[8];
+    private long[] scratchDescriptors = new long[16];
 
     private Virtqueue(GuestMemory memory, QueueConfig c, boolean eventIdx, boolean indirect, int nextAvail, int nextUsed) {
         this.memory = memory;
@@ -170,9 +174,9 @@ public final class Virtqueue {
 
     /** Walks the chain starting at {@code head}; bounded by the table sizes, so loops end in an error. */
     private DescriptorChain readChain(int head) {
-        List<Descriptor> all = new ArrayList<>(4);
-        List<MemorySegment> readable = new ArrayList<>(2);
-        List<MemorySegment> writable = new ArrayList<>(2);
+        // Collected in this queue's scratch arrays and copied out at exact sizes: this runs for every
+        // request, and with C1 only (the launcher's choice) every temporary list is a real allocation.
+        int count = 0, readableCount = 0;
         MemorySegment table = desc;
         int tableSize = size;
         int index = head;
@@ -214,30 +218,59 @@ public final class Virtqueue {
             total += ulen;
             if (total > 0xffff_ffffL) throw new InvalidChainException(head, "more than 4 GiB of buffers");
             boolean write = (flags & VIRTQ_DESC_F_WRITE) != 0;
-            if (write) {
-                writable.add(memory.slice(addr, ulen));
-            } else {
-                if (!writable.isEmpty()) throw new InvalidChainException(head, "device-readable buffer after a device-writable one");
-                readable.add(memory.slice(addr, ulen));
+            if (!write) {
+                if (readableCount != count) throw new InvalidChainException(head, "device-readable buffer after a device-writable one");
+                readableCount++;
             }
-            all.add(new Descriptor(addr, len, write));
+            if (count == scratchSegments.length) growScratch();
+            scratchSegments[count] = memory.slice(addr, ulen);
+            scratchDescriptors[2 * count] = addr;
+            scratchDescriptors[2 * count + 1] = ulen << 1 | (write ? 1 : 0);
+            count++;
             if ((flags & VIRTQ_DESC_F_NEXT) == 0) break;
             if (next >= tableSize) throw new InvalidChainException(head, "next index " + next + " beyond a table of " + tableSize);
             index = next;
         }
-        // Sized arrays and a read-only view rather than copies: this runs for every request, and
-        // toArray(IntFunction) creates its array reflectively (a slow path in C1-compiled code).
-        return new DescriptorChain(head, java.util.Collections.unmodifiableList(all),
-                readable.isEmpty() ? GuestBuffers.empty() : new GuestBuffers(readable.toArray(new MemorySegment[readable.size()])),
-                writable.isEmpty() ? GuestBuffers.empty() : new GuestBuffers(writable.toArray(new MemorySegment[writable.size()])));
+        MemorySegment[] readable = Arrays.copyOfRange(scratchSegments, 0, readableCount);
+        MemorySegment[] writable = Arrays.copyOfRange(scratchSegments, readableCount, count);
+        Arrays.fill(scratchSegments, 0, count, null);   // no guest slices kept alive past the request
+        return new DescriptorChain(head, Arrays.copyOf(scratchDescriptors, 2 * count),
+                readable.length == 0 ? GuestBuffers.empty() : new GuestBuffers(readable),
+                writable.length == 0 ? GuestBuffers.empty() : new GuestBuffers(writable));
+    }
+
+    /** A chain is bounded by the ring plus one indirect table, so this grows at most a few times. */
+    private void growScratch() {
+        int n = scratchSegments.length * 2;
+        scratchSegments = Arrays.copyOf(scratchSegments, n);
+        scratchDescriptors = Arrays.copyOf(scratchDescriptors, 2 * n);
     }
 
     /** Returns chain {@code head} to the driver, saying the device wrote {@code written} bytes into it. */
     public void addUsed(int head, int written) {
+        stageUsed(head, written);
+        publishUsed();
+    }
+
+    /**
+     * Writes the used element for chain {@code head} without publishing it: the driver sees it at the
+     * next {@link #publishUsed()}, which the caller must make before {@link #needsNotification()},
+     * before it waits on the driver, and before the queue's state is saved. For a device that
+     * completes several chains in a row (a batch of received frames), one used.idx store instead of
+     * one per chain: each store takes the cache line from a driver polling it.
+     */
+    public void stageUsed(int head, int written) {
         long elem = 4 + 8L * (nextUsed & (size - 1));
         used.set(U32, elem, head);
         used.set(U32, elem + 4, written);
         nextUsed = (nextUsed + 1) & 0xffff;
+        staged = true;
+    }
+
+    /** Publishes the used elements staged since the last call (release: elements before the index). */
+    public void publishUsed() {
+        if (!staged) return;
+        staged = false;
         IDX.setRelease(used, 2L, (short) nextUsed);
         addedSinceCheck = true;
     }

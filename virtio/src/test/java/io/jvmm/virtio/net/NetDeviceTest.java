@@ -16,7 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,19 +24,27 @@ class NetDeviceTest {
     /** Records sent frames and lets the test inject received ones. */
     static final class FakeBackend implements NetBackend {
         final LinkedBlockingQueue<byte[]> sent = new LinkedBlockingQueue<>();
-        volatile Consumer<MemorySegment> sink;
+        volatile NetBackend.FrameSink sink;
         volatile boolean closed;
 
         @Override public void send(MemorySegment frame) { sent.add(frame.toArray(ValueLayout.JAVA_BYTE)); }
-        @Override public void start(Consumer<MemorySegment> s) { sink = s; }
+        @Override public void start(NetBackend.FrameSink s) { sink = s; }
 
-        /** Delivers a frame from a reused buffer, as the real backends do. */
+        /** Delivers a frame from a reused buffer, as the real backends do, and ends the read there. */
         void receive(byte[] frame) {
+            accept(frame);
+            sink.endOfBatch();
+        }
+
+        /** One frame of a read that carried several; the test calls {@link #endOfRead()}. */
+        void accept(byte[] frame) {
             MemorySegment buf = MemorySegment.ofArray(new byte[70_000]);
             MemorySegment.copy(MemorySegment.ofArray(frame), 0, buf, 0, frame.length);
             sink.accept(buf.asSlice(0, frame.length));
             buf.fill((byte) 0x55);   // reused: the device must have copied what it needs
         }
+
+        void endOfRead() { sink.endOfBatch(); }
         @Override public String describe() { return "fake"; }
         @Override public void close() { closed = true; }
     }
@@ -46,7 +54,9 @@ class NetDeviceTest {
     private final FakeBackend backend = new FakeBackend();
     private final MacAddress mac = MacAddress.parse("02:00:00:00:00:07");
     private final NetDevice device = new NetDevice("eth0", mac, backend);
-    private final MmioTransport transport = new MmioTransport(device, mem, List.of(new SimpleQueueEvent(), new SimpleQueueEvent()), () -> {});
+    private final AtomicInteger interrupts = new AtomicInteger();
+    private final MmioTransport transport = new MmioTransport(device, mem, List.of(new SimpleQueueEvent(), new SimpleQueueEvent()),
+            interrupts::incrementAndGet);
     private final MmioDriver driver = new MmioDriver(transport);
 
     @AfterEach
@@ -170,6 +180,48 @@ class NetDeviceTest {
         waitUsed(rx);
         reader.join(5_000);
         assertEquals(Virtqueue.VIRTQ_USED_F_NO_NOTIFY, rx.usedFlags(), "refilled: quiet again while buffers last");
+    }
+
+    /**
+     * The frames of one backend read reach the guest together: one used.idx update and one
+     * interrupt, where a per-frame update would take the used ring's cache line from a polling
+     * driver once per frame.
+     */
+    @Test
+    void theFramesOfOneReadArePublishedTogetherWithOneInterrupt() {
+        start();
+        for (int i = 0; i < 3; i++) rx.add(rx.in(1600));
+        driver.notifyQueue(0);
+        int before = interrupts.get();
+        for (int i = 0; i < 3; i++) backend.accept(frame(64, i + 1));
+        assertNull(rx.nextUsed(), "not visible before the read's end");
+        backend.endOfRead();
+        for (int i = 0; i < 3; i++) assertEquals(NetDevice.HEADER_SIZE + 64, waitUsed(rx).length());
+        assertEquals(before + 1, interrupts.get());
+    }
+
+    /** A read with more frames than buffers: what was delivered must reach the guest before the reader waits. */
+    @Test
+    void framesDeliveredBeforeTheQueueRanDryAreVisibleWhileTheReaderWaits() throws Exception {
+        start();
+        DriverQueue.Buf[] bufs = {rx.in(1600), rx.in(1600)};
+        for (DriverQueue.Buf b : bufs) rx.add(b);
+        driver.notifyQueue(0);
+        Thread reader = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 3; i++) backend.accept(frame(64, i + 1));
+            backend.endOfRead();
+        });
+        waitUsed(rx);
+        waitUsed(rx);
+        reader.join(200);
+        assertTrue(reader.isAlive(), "the third frame waits for a buffer");
+        DriverQueue.Buf third = rx.in(1600);
+        rx.add(third);
+        driver.notifyQueue(0);
+        waitUsed(rx);
+        assertArrayEquals(frame(64, 3), Arrays.copyOfRange(rx.read(third), NetDevice.HEADER_SIZE, NetDevice.HEADER_SIZE + 64));
+        reader.join(5_000);
+        assertFalse(reader.isAlive());
     }
 
     @Test

@@ -47,6 +47,34 @@ class VirtqueueTest {
     }
 
     @Test
+    void longChainsKeepEveryDescriptorInOrder() {
+        // Longer than the queue's first working space, then a short chain after it: the space grows,
+        // and nothing of the long chain leaks into the next one.
+        DriverQueue big = new DriverQueue(mem, 0x1000, 256);
+        Virtqueue q = big.deviceQueue(false, true);
+        DriverQueue.Buf[] bufs = new DriverQueue.Buf[100];
+        for (int i = 0; i < bufs.length; i++) bufs[i] = i < 40 ? big.out(new byte[] {(byte) i}) : big.in(i);
+        big.addIndirect(bufs);
+        big.add(big.out("x"), big.in(2));
+        DescriptorChain c = q.pop();
+        assertEquals(bufs.length, c.descriptors().size());
+        for (int i = 0; i < bufs.length; i++) {
+            Descriptor d = c.descriptors().get(i);
+            assertEquals(new Descriptor(bufs[i].address(), bufs[i].length(), bufs[i].writable()), d, "descriptor " + i);
+        }
+        assertEquals(40, c.readable().length());
+        assertEquals(39, c.readable().readBytes(39, 1)[0]);
+        long writable = 0;
+        for (int i = 40; i < bufs.length; i++) writable += i;
+        assertEquals(writable, c.writable().length());
+        DescriptorChain next = q.pop();
+        assertEquals(2, next.descriptors().size());
+        assertEquals(1, next.readable().length());
+        assertEquals(2, next.writable().length());
+        assertThrows(IndexOutOfBoundsException.class, () -> next.descriptors().get(2));
+    }
+
+    @Test
     void indirectTableIsFlattened() {
         Virtqueue q = driver.deviceQueue(false, true);
         int head = driver.addIndirect(driver.out("hdr"), driver.in(10), driver.in(1));

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -152,7 +151,7 @@ public final class PasstBackend implements NetBackend {
     }
 
     @Override
-    public void start(Consumer<MemorySegment> sink) {
+    public void start(FrameSink sink) {
         reader = Thread.ofPlatform().name("passt-rx-" + process.pid()).daemon().start(() -> readLoop(sink));
     }
 
@@ -160,7 +159,7 @@ public final class PasstBackend implements NetBackend {
      * Reads passt's stream in large chunks and cuts it into frames: one read(2) usually carries many
      * frames when traffic is heavy, instead of two reads per frame.
      */
-    private void readLoop(Consumer<MemorySegment> sink) {
+    private void readLoop(FrameSink sink) {
         // Direct, so NIO reads into it without a temporary copy, and frames go from it into guest RAM.
         ByteBuffer buf = ByteBuffer.allocateDirect(256 * 1024).order(ByteOrder.BIG_ENDIAN);
         MemorySegment seg = MemorySegment.ofBuffer(buf);
@@ -176,6 +175,7 @@ public final class PasstBackend implements NetBackend {
                     sink.accept(seg.asSlice(at, n));
                     buf.position(at + n);
                 }
+                sink.endOfBatch();
                 buf.compact();
             }
         } catch (IOException e) {

@@ -11,7 +11,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.util.function.Consumer;
 
 /**
  * A TAP device (Hypercore's {@code interface} key): an existing one is attached, a missing one is
@@ -77,17 +76,20 @@ public final class TapBackend implements NetBackend {
     }
 
     @Override
-    public void start(Consumer<MemorySegment> sink) {
+    public void start(FrameSink sink) {
         reader = Thread.ofPlatform().name("tap-rx-" + name).daemon().start(() -> readLoop(sink));
     }
 
-    private void readLoop(Consumer<MemorySegment> sink) {
+    private void readLoop(FrameSink sink) {
         while (!closed) {
             try {
                 // poll with a timeout, so close() never waits on a read that nothing ends
                 if ((Libc.poll(fd, Libc.POLLIN, 200) & Libc.POLLIN) == 0) continue;
                 long n = Libc.read(fd, rxBuffer);
-                if (n > 0) sink.accept(rxBuffer.asSlice(0, n));
+                if (n > 0) {
+                    sink.accept(rxBuffer.asSlice(0, n));
+                    sink.endOfBatch();   // a TAP device hands over one frame per read
+                }
             } catch (NativeException e) {
                 if (closed) return;
                 if (e.errno() == Errno.EAGAIN || e.errno() == Errno.EINTR) continue;
