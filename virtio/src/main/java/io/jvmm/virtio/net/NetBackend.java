@@ -28,8 +28,8 @@ public interface NetBackend extends AutoCloseable {
 
         /**
          * The frames of one read are delivered: the backend will block for more next. The device
-         * publishes them to the guest here (one used-ring update and at most one interrupt per
-         * read rather than per frame).
+         * interrupts the guest here, once per read rather than once per frame (each interrupt is
+         * a system call, and an exit for the guest).
          */
         void endOfBatch();
     }

@@ -117,7 +117,7 @@ public final class NetDevice implements VirtioDevice {
             backendStarted = true;
             backend.start(new NetBackend.FrameSink() {
                 @Override public void accept(MemorySegment frame) { received(frame); }
-                @Override public void endOfBatch() { publishReceived(); }
+                @Override public void endOfBatch() { interruptForReceived(); }
             });
         }
     }
@@ -127,8 +127,7 @@ public final class NetDevice implements VirtioDevice {
         DeviceContext was;
         synchronized (rxLock) {
             was = rxContext;
-            // Frames already copied reach the guest (and a snapshot sees a published used ring).
-            if (was != null) publish(was);
+            if (was != null) was.notifyIfNeeded(RX);   // for the frames of a read cut short
             rxContext = null;   // frames arriving while paused are dropped, as by a NIC that is down
         }
         // A reader waiting for receive buffers wakes, sees no driver and drops its frame.
@@ -169,8 +168,9 @@ public final class NetDevice implements VirtioDevice {
                 }
                 try {
                     if (deliver(ctx, frame)) return;
-                    // No buffer: the guest must see what it has been given before it can free any.
-                    publish(ctx);
+                    // No buffer: an interrupt-driven guest must hear of what it has been given
+                    // before it frees any.
+                    ctx.notifyIfNeeded(RX);
                 } catch (io.jvmm.virtio.VirtioProtocolException e) {
                     LOG.log(Level.WARNING, "{0}: guest protocol error on the receive queue, device needs reset: {1}", name(), e.getMessage());
                     rxContext = null;
@@ -189,22 +189,17 @@ public final class NetDevice implements VirtioDevice {
         }
     }
 
-    /** From the backend's thread, after a read's frames: the guest sees them, interrupted if it asked. */
-    private void publishReceived() {
+    /** From the backend's thread, after a read's frames: one interrupt for all of them, if the guest wants it. */
+    private void interruptForReceived() {
         synchronized (rxLock) {
-            if (rxContext != null) publish(rxContext);
+            if (rxContext != null) rxContext.notifyIfNeeded(RX);
         }
     }
 
-    /** Publishes the staged receive buffers and interrupts the guest if it wants that. Caller holds {@link #rxLock}. */
-    private static void publish(DeviceContext ctx) {
-        ctx.queue(RX).publishUsed();
-        ctx.notifyIfNeeded(RX);
-    }
-
     /**
-     * Copies {@code frame} into the guest's next receive buffer, staged in the used ring until
-     * {@link #publish}; false when there is none (then the
+     * Copies {@code frame} into the guest's next receive buffer and returns it through the used ring
+     * at once (the guest may recycle it while the rest of the read is copied; the interrupt waits
+     * for the read's end); false when there is none (then the
      * guest is asked to notify when it adds some). Caller holds {@link #rxLock}.
      */
     private boolean deliver(DeviceContext ctx, MemorySegment frame) {
@@ -230,12 +225,12 @@ public final class NetDevice implements VirtioDevice {
             LOG.log(Level.WARNING, "{0}: receive buffer of {1} bytes is too small for a {2}-byte frame; dropped",
                     name(), in.length(), frame.byteSize());
             rxDropped.increment();
-            q.stageUsed(chain.head(), 0);
+            q.addUsed(chain.head(), 0);
             return true;
         }
         in.write(0, RX_HEADER);
         in.write(HEADER_SIZE, frame);
-        q.stageUsed(chain.head(), (int) (HEADER_SIZE + frame.byteSize()));
+        q.addUsed(chain.head(), (int) (HEADER_SIZE + frame.byteSize()));
         rxFrames.increment();
         return true;
     }

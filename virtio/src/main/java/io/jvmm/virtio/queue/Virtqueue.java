@@ -65,8 +65,6 @@ public final class Virtqueue {
     /** used.idx when the driver was last signalled (EVENT_IDX). */
     private int signalledUsed;
     private boolean addedSinceCheck;
-    /** Used elements were written past the published used.idx (see {@link #stageUsed}). */
-    private boolean staged;
     /** readChain's working space: the current chain's buffers, and its descriptors packed in pairs. */
     private MemorySegment[] scratchSegments = new MemorySegment[8];
     private long[] scratchDescriptors = new long[16];
@@ -248,29 +246,10 @@ public final class Virtqueue {
 
     /** Returns chain {@code head} to the driver, saying the device wrote {@code written} bytes into it. */
     public void addUsed(int head, int written) {
-        stageUsed(head, written);
-        publishUsed();
-    }
-
-    /**
-     * Writes the used element for chain {@code head} without publishing it: the driver sees it at the
-     * next {@link #publishUsed()}, which the caller must make before {@link #needsNotification()},
-     * before it waits on the driver, and before the queue's state is saved. For a device that
-     * completes several chains in a row (a batch of received frames), one used.idx store instead of
-     * one per chain: each store takes the cache line from a driver polling it.
-     */
-    public void stageUsed(int head, int written) {
         long elem = 4 + 8L * (nextUsed & (size - 1));
         used.set(U32, elem, head);
         used.set(U32, elem + 4, written);
         nextUsed = (nextUsed + 1) & 0xffff;
-        staged = true;
-    }
-
-    /** Publishes the used elements staged since the last call (release: elements before the index). */
-    public void publishUsed() {
-        if (!staged) return;
-        staged = false;
         IDX.setRelease(used, 2L, (short) nextUsed);
         addedSinceCheck = true;
     }
