@@ -199,8 +199,8 @@ public final class NetDevice implements VirtioDevice {
     /**
      * Copies {@code frame} into the guest's next receive buffer and returns it through the used ring
      * at once (the guest may recycle it while the rest of the read is copied; the interrupt waits
-     * for the read's end); false when there is none (then the
-     * guest is asked to notify when it adds some). Caller holds {@link #rxLock}.
+     * for the read's end). False when there is none: then the guest is asked to notify when it adds
+     * some. Caller holds {@link #rxLock}.
      */
     private boolean deliver(DeviceContext ctx, MemorySegment frame) {
         Virtqueue q = ctx.queue(RX);

@@ -231,7 +231,6 @@ public final class Virtqueue {
         }
         MemorySegment[] readable = Arrays.copyOfRange(scratchSegments, 0, readableCount);
         MemorySegment[] writable = Arrays.copyOfRange(scratchSegments, readableCount, count);
-        Arrays.fill(scratchSegments, 0, count, null);   // no guest slices kept alive past the request
         return new DescriptorChain(head, Arrays.copyOf(scratchDescriptors, 2 * count),
                 readable.length == 0 ? GuestBuffers.empty() : new GuestBuffers(readable),
                 writable.length == 0 ? GuestBuffers.empty() : new GuestBuffers(writable));
