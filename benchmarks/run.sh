@@ -6,6 +6,7 @@
 #   benchmarks/run.sh blk [runs]     virtio-blk MB/s and IOPS, jvmm vs QEMU microvm, same probe and image
 #   benchmarks/run.sh net [runs]     virtio-net guest->host UDP through passt, jvmm vs QEMU
 #   benchmarks/run.sh net-rx [runs] [bytes] [count]  host->guest UDP flood through passt (probe udp-rx), jvmm vs QEMU
+#   benchmarks/run.sh net-rx-pinned [runs] [bytes] [count]  the same with each vCPU alone on CPU 1, the rest on CPU 0
 #   benchmarks/run.sh snapshot [runs] snapshot time and size (256 MiB guest), restore to running (embedded)
 #   benchmarks/run.sh snapshot linux [runs]  the same for the project's Linux (boots it once: slow here)
 #   benchmarks/run.sh snapshot rss   memory (PSS) of ten booted VMs against ten restored from one snapshot
@@ -32,6 +33,7 @@ case "$what" in
     exec java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djvmm.probes.dir="$PWD/probes/target" \
       -cp "$jar" io.jvmm.benchmarks.SnapshotBench "$@" ;;
   net-rx) exec java --enable-native-access=ALL-UNNAMED -cp "$jar" io.jvmm.benchmarks.NetRxBench "$@" ;;
+  net-rx-pinned) exec java --enable-native-access=ALL-UNNAMED -Djvmm.bench.pin=true -cp "$jar" io.jvmm.benchmarks.NetRxBench "$@" ;;
   vsock) exec java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djvmm.probes.dir="$PWD/probes/target" \
       -cp "$jar" io.jvmm.benchmarks.VsockBench "$@" ;;
   virtio-exits) exec java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djvmm.probes.dir="$PWD/probes/target" \

@@ -21,7 +21,9 @@ import java.util.regex.Pattern;
  * The flood itself can be the limit (the sender, passt and the VMM's backend share the core the
  * polling vCPU leaves), so each run also reports the CPU time the VMM's threads other than its
  * vCPUs spent between the probe's first line and its result, per datagram
- * ({@code -Djvmm.bench.threads=true} prints it thread by thread).
+ * ({@code -Djvmm.bench.threads=true} prints it thread by thread). {@code -Djvmm.bench.pin=true}
+ * gives each VMM's vCPU thread CPU 1 alone and puts the VMM's other threads, passt and the sender on
+ * CPU 0 ({@link CpuPinning}): less spread, and the rate then measures the VMM's own cost on that core.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.jvmm.benchmarks.NetRxBench [runs] [payload bytes] [count]
@@ -31,6 +33,7 @@ public final class NetRxBench {
     private static final Pattern RESULT = Pattern.compile("virtio-net: udp-rx (\\d+) datagrams (\\d+) bytes cycles (\\d+)");
     private static final Pattern KICKS = Pattern.compile("virtio-net: kicks (\\d+)");
     private static final int GUEST_PORT = 5555;
+    private static final boolean PIN = Boolean.getBoolean("jvmm.bench.pin");
 
     private NetRxBench() {}
 
@@ -96,6 +99,7 @@ public final class NetRxBench {
             while ((line = r.readLine()) != null) {
                 out.append(line).append('\n');
                 if (line.startsWith("virtio-net: listening on udp") && sender == null) {
+                    if (PIN) CpuPinning.pinVmm(p.pid(), passt != null ? passt.pid() : passtChildOf(p));
                     atStart = ThreadCpu.of(p.pid());
                     if (Boolean.getBoolean("jvmm.bench.threads")) startByName = ThreadCpu.byName(p.pid());
                     sender = Thread.ofPlatform().name("udp-flood").start(() -> flood(hostPort, payload, stop));
@@ -124,7 +128,24 @@ public final class NetRxBench {
         return result;
     }
 
+    /** jvmm's own passt: a child of the VMM's process. */
+    private static long passtChildOf(Process vmm) {
+        return vmm.toHandle().children()
+                .filter(c -> comm(c.pid()).startsWith("passt"))   // not info().command(): passt drops privileges, which hides its exe
+                .findFirst().orElseThrow(() -> new IllegalStateException("no passt child of pid " + vmm.pid()))
+                .pid();
+    }
+
+    private static String comm(long pid) {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "comm")).strip();
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
     private static void flood(int port, int payload, AtomicBoolean stop) {
+        if (PIN) CpuPinning.pinCurrentThread();
         try (DatagramChannel ch = DatagramChannel.open()) {
             ch.connect(new InetSocketAddress("127.0.0.1", port));
             ByteBuffer b = ByteBuffer.allocateDirect(payload);

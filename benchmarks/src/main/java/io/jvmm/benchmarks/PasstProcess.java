@@ -37,6 +37,8 @@ final class PasstProcess implements AutoCloseable {
         return new PasstProcess(p, dir, sock);
     }
 
+    long pid() { return process.pid(); }
+
     /** QEMU's netdev and device for this passt, for a virtio-net-device guest. */
     List<String> qemuNetArgs() {
         return List.of("-netdev", "stream,id=n0,server=off,addr.type=unix,addr.path=" + socket,
