@@ -6,10 +6,9 @@ import io.jvmm.memory.GuestMemory;
 import io.jvmm.virtio.DeviceStatus;
 import io.jvmm.virtio.SimpleQueueEvent;
 import io.jvmm.virtio.TestMemory;
+import io.jvmm.virtio.mmio.HostileMmio;
 import io.jvmm.virtio.mmio.MmioRegisters;
 import io.jvmm.virtio.mmio.MmioTransport;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Random;
 import net.jqwik.api.ForAll;
@@ -39,18 +38,7 @@ class HostileDriverPropertyTest {
         try {
             // Half the runs start the device properly, so the fuzzing reaches a live queue.
             if (r.nextBoolean()) setUp(t, r);
-            for (int step = 0; step < 200; step++) {
-                int width = new int[] {1, 2, 4, 8}[r.nextInt(4)];
-                long offset = r.nextInt(4) == 0 ? r.nextInt(0x1000) : 4L * r.nextInt(0x48);
-                MemorySegment data = MemorySegment.ofArray(new byte[width]);
-                if (r.nextBoolean()) {
-                    for (int i = 0; i < width; i++) data.set(ValueLayout.JAVA_BYTE, i, (byte) r.nextInt());
-                    t.write(offset, data);
-                } else {
-                    t.read(offset, data);
-                }
-                if (r.nextInt(10) == 0) mem.writeInt(r.nextInt(RAM / 4) * 4L, r.nextInt());
-            }
+            HostileMmio.randomAccesses(t, mem, RAM, r, 200);
         } finally {
             t.close();   // joins the device thread: anything it did has happened
         }
@@ -76,9 +64,5 @@ class HostileDriverPropertyTest {
         write(t, MmioRegisters.QUEUE_NOTIFY, 0);
     }
 
-    private static void write(MmioTransport t, int offset, int value) {
-        MemorySegment d = MemorySegment.ofArray(new byte[4]);
-        d.set(ValueLayout.JAVA_INT_UNALIGNED, 0, value);
-        t.write(offset, d);
-    }
+    private static void write(MmioTransport t, int offset, int value) { HostileMmio.write(t, offset, value); }
 }

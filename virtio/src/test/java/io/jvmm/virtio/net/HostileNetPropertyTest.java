@@ -8,12 +8,12 @@ import io.jvmm.virtio.DeviceStatus;
 import io.jvmm.virtio.SimpleQueueEvent;
 import io.jvmm.virtio.TestMemory;
 import io.jvmm.virtio.VirtioFeatures;
+import io.jvmm.virtio.mmio.HostileMmio;
 import io.jvmm.virtio.mmio.MmioDriver;
 import io.jvmm.virtio.mmio.MmioRegisters;
 import io.jvmm.virtio.mmio.MmioTransport;
 import io.jvmm.virtio.queue.DriverQueue;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -87,7 +87,7 @@ class HostileNetPropertyTest {
                 drive(t, mem, r);
             } else {
                 if (r.nextBoolean()) setUp(t, r);
-                fuzzRegisters(t, mem, r, 200);
+                HostileMmio.randomAccesses(t, mem, RAM, r, 200);
             }
         } finally {
             fuzzing.set(false);
@@ -99,22 +99,6 @@ class HostileNetPropertyTest {
         assertFalse(reader.isAlive(), "the backend's reader is stuck");
         assertEquals(List.of(), escaped, "exceptions escaped into the backend's reader");
         assertEquals(List.of(), DeviceFailures.since(failures), "device threads failed on something other than a guest protocol error");
-    }
-
-    /** Random register accesses of any width at any offset, and random words written over RAM. */
-    private static void fuzzRegisters(MmioTransport t, GuestMemory mem, Random r, int steps) {
-        for (int step = 0; step < steps; step++) {
-            int width = new int[] {1, 2, 4, 8}[r.nextInt(4)];
-            long offset = r.nextInt(4) == 0 ? r.nextInt(0x1000) : 4L * r.nextInt(0x48);
-            MemorySegment data = MemorySegment.ofArray(new byte[width]);
-            if (r.nextBoolean()) {
-                for (int i = 0; i < width; i++) data.set(ValueLayout.JAVA_BYTE, i, (byte) r.nextInt());
-                t.write(offset, data);
-            } else {
-                t.read(offset, data);
-            }
-            if (r.nextInt(10) == 0) mem.writeInt(r.nextInt(RAM / 4) * 4L, r.nextInt());
-        }
     }
 
     /**
@@ -157,7 +141,7 @@ class HostileNetPropertyTest {
                 }
                 case 14, 15 -> rx.drainUsed();
                 case 16 -> {
-                    if (r.nextInt(4) == 0) fuzzRegisters(t, mem, r, 1);
+                    if (r.nextInt(4) == 0) HostileMmio.randomAccesses(t, mem, RAM, r, 1);
                 }
                 default -> java.util.concurrent.locks.LockSupport.parkNanos(20_000);   // the reader's turn
 
@@ -187,9 +171,5 @@ class HostileNetPropertyTest {
         write(t, MmioRegisters.QUEUE_NOTIFY, 1);
     }
 
-    private static void write(MmioTransport t, int offset, int value) {
-        MemorySegment d = MemorySegment.ofArray(new byte[4]);
-        d.set(ValueLayout.JAVA_INT_UNALIGNED, 0, value);
-        t.write(offset, d);
-    }
+    private static void write(MmioTransport t, int offset, int value) { HostileMmio.write(t, offset, value); }
 }
