@@ -3,22 +3,37 @@ package io.jvmm.virtio.vsock;
 import io.jvmm.virtio.queue.GuestBuffers;
 import java.lang.foreign.MemorySegment;
 
-/** A fixed-capacity FIFO of bytes; not thread-safe (the vsock device's lock guards it). */
+/**
+ * A fixed-capacity FIFO of bytes; not thread-safe (the vsock device's lock guards it). The array is
+ * allocated by the first put: a connection that never carries data in a direction costs nothing
+ * there, so what a guest can make the VMM hold by opening connections is not their full buffers.
+ */
 final class ByteRing {
-    private final byte[] buf;
+    private static final byte[] NONE = new byte[0];
+    private final int capacity;
+    private byte[] buf = NONE;
     private int head;   // next byte to read
     private int size;
 
-    ByteRing(int capacity) { buf = new byte[capacity]; }
+    ByteRing(int capacity) { this.capacity = capacity; }
 
     int size() { return size; }
 
-    int free() { return buf.length - size; }
+    int free() { return capacity - size; }
 
-    int capacity() { return buf.length; }
+    int capacity() { return capacity; }
+
+    /** Whether the array exists yet (for tests). */
+    boolean allocated() { return buf != NONE; }
+
+    private void ensureAllocated() {
+        if (buf == NONE) buf = new byte[capacity];
+    }
 
     /** Appends {@code len} bytes of {@code src} from {@code offset}; the caller checked {@link #free()}. */
     void put(GuestBuffers src, long offset, int len) {
+        if (len == 0) return;
+        ensureAllocated();
         int tail = (head + size) % buf.length;
         int first = Math.min(len, buf.length - tail);
         src.read(offset, MemorySegment.ofArray(buf).asSlice(tail, first));
@@ -27,6 +42,8 @@ final class ByteRing {
     }
 
     void put(byte[] src, int off, int len) {
+        if (len == 0) return;
+        ensureAllocated();
         int tail = (head + size) % buf.length;
         int first = Math.min(len, buf.length - tail);
         System.arraycopy(src, off, buf, tail, first);
@@ -37,6 +54,7 @@ final class ByteRing {
     /** Removes up to {@code len} bytes into {@code dst}; returns how many. */
     int take(byte[] dst, int off, int len) {
         int n = Math.min(len, size);
+        if (n == 0) return 0;
         int first = Math.min(n, buf.length - head);
         System.arraycopy(buf, head, dst, off, first);
         if (first < n) System.arraycopy(buf, 0, dst, off + first, n - first);
@@ -47,6 +65,7 @@ final class ByteRing {
 
     /** Removes {@code len} bytes (≤ size) into {@code dst} at {@code offset}. */
     void take(GuestBuffers dst, long offset, int len) {
+        if (len == 0) return;
         int first = Math.min(len, buf.length - head);
         dst.write(offset, MemorySegment.ofArray(buf).asSlice(head, first));
         if (first < len) dst.write(offset + first, MemorySegment.ofArray(buf).asSlice(0, len - first));

@@ -56,6 +56,14 @@ public final class VsockDevice implements VirtioDevice {
     /** How long each device thread polls for more work before it sleeps. */
     static final long POLL_NANOS = Long.getLong("jvmm.vsock.pollNanos", 20_000);
 
+    /**
+     * Bounds on what a guest can make the VMM hold (it is untrusted, and each connection has
+     * BUF_ALLOC of receive buffer): connections at once, as Firecracker's 1023, and control packets
+     * waiting for receive buffers the guest may never post. Past them, guest connection requests
+     * are refused and replies to its stray packets are dropped.
+     */
+    static final int MAX_CONNECTIONS = 1024, MAX_PENDING_REPLIES = 4096;
+
     private record Key(int hostPort, int guestPort) {}
 
     final ReentrantLock lock = new ReentrantLock();
@@ -63,6 +71,8 @@ public final class VsockDevice implements VirtioDevice {
     private final Map<Key, VsockConnection> connections = new HashMap<>();
     private final Map<Integer, Listener> listeners = new HashMap<>();
     private final ArrayDeque<VsockHeader> control = new ArrayDeque<>();
+    /** Guarded by {@link #lock}. */
+    private long droppedReplies;
     private final Map<Key, java.util.concurrent.CompletableFuture<VsockConnection>> pendingConnects = new HashMap<>();
     private volatile GuestConnectionHandler fallback;
     /**
@@ -317,6 +327,38 @@ public final class VsockDevice implements VirtioDevice {
         }
     }
 
+    /** Replies to guest packets dropped because too many were waiting (for tests and diagnostics). */
+    public long droppedReplies() {
+        lock.lock();
+        try {
+            return droppedReplies;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Connection buffers (either direction) that hold an array (for tests). */
+    int allocatedBuffers() {
+        lock.lock();
+        try {
+            int n = 0;
+            for (VsockConnection c : connections.values()) n += (c.inbound.allocated() ? 1 : 0) + (c.outbound.allocated() ? 1 : 0);
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Control packets waiting for guest receive buffers (for tests and diagnostics). */
+    int pendingControl() {
+        lock.lock();
+        try {
+            return control.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Live connections (for tests and diagnostics). */
     public int connectionCount() {
         lock.lock();
@@ -478,8 +520,7 @@ public final class VsockDevice implements VirtioDevice {
                 return c.hasDataToSend();
             }
             case OP_CREDIT_REQUEST -> {
-                control.add(header(c, OP_CREDIT_UPDATE, 0));
-                return true;
+                return reply(header(c, OP_CREDIT_UPDATE, 0));
             }
             case OP_SHUTDOWN -> {
                 if ((h.flags() & SHUTDOWN_SEND) != 0) c.peerSendShutdown = true;
@@ -511,6 +552,12 @@ public final class VsockDevice implements VirtioDevice {
     }
 
     private boolean acceptFromGuest(VsockHeader h, Key key) {
+        if (control.size() >= MAX_PENDING_REPLIES) return dropReply(h);   // no room even for the answer
+        if (connections.size() >= MAX_CONNECTIONS) {
+            LOG.log(Level.WARNING, "vsock: guest port {0} to host port {1} refused: {2} connections open",
+                    h.srcPort(), h.dstPort(), MAX_CONNECTIONS);
+            return rst(h);
+        }
         VsockConnection c = new VsockConnection(this, h.dstPort(), h.srcPort(), VsockConnection.State.ESTABLISHED);
         c.updatePeerCredit(h);
         Listener l = listeners.get(h.dstPort());
@@ -541,8 +588,26 @@ public final class VsockDevice implements VirtioDevice {
     /** An RST answering {@code h} (whose connection we do not know). Never answers an RST. */
     private boolean rst(VsockHeader h) {
         if (h.op() == OP_RST) return false;
-        control.add(new VsockHeader(HOST_CID, guestCid, h.dstPort(), h.srcPort(), 0, TYPE_STREAM, OP_RST, 0, 0, 0));
+        return reply(new VsockHeader(HOST_CID, guestCid, h.dstPort(), h.srcPort(), 0, TYPE_STREAM, OP_RST, 0, 0, 0));
+    }
+
+    /**
+     * Queues a control packet that a guest packet asked for, unless MAX_PENDING_REPLIES are already
+     * waiting: a guest that keeps asking without posting receive buffers must not grow the heap.
+     * Packets bound to a connection's state (RESPONSE, the RST that ends it) are bounded by
+     * MAX_CONNECTIONS instead and always queued. Caller holds the lock.
+     */
+    private boolean reply(VsockHeader h) {
+        if (control.size() >= MAX_PENDING_REPLIES) return dropReply(h);
+        control.add(h);
         return true;
+    }
+
+    private boolean dropReply(VsockHeader h) {
+        droppedReplies++;
+        LOG.log(Level.WARNING, "vsock: {0} control packets wait for guest receive buffers; not answering {1} from guest port {2}",
+                MAX_PENDING_REPLIES, VsockHeader.opName(h.op()), h.srcPort());
+        return true;   // the rx thread still has the queue to drain
     }
 
     private boolean resetConnection(VsockConnection c, Key key, String why) {

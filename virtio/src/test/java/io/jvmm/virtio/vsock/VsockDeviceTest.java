@@ -103,6 +103,45 @@ class VsockDeviceTest {
         assertNull(guest.poll(200), "an RST is never answered");
     }
 
+    /**
+     * A guest that keeps sending to ports nobody listens on, and never posts a receive buffer, must
+     * not grow the VMM's heap: replies beyond MAX_PENDING_REPLIES are dropped, and the device
+     * answers again once the guest reads.
+     */
+    @Test
+    void repliesWaitingForReceiveBuffersAreBounded() {
+        try (GuestVsock dry = new GuestVsock(0)) {
+            int extra = 50;
+            for (int i = 0; i < VsockDevice.MAX_PENDING_REPLIES + extra; i++) dry.send(10_000 + i % 20_000, 999, OP_REQUEST);
+            assertEquals(VsockDevice.MAX_PENDING_REPLIES, dry.device.pendingControl());
+            assertEquals(extra, dry.device.droppedReplies());
+            dry.postRx(8);
+            assertEquals(OP_RST, dry.receive(2000).header().op(), "the queued replies still go out");
+        }
+    }
+
+    /** Past MAX_CONNECTIONS a guest's requests are refused; buffers are allocated only for data carried. */
+    @Test
+    void guestConnectionsAreCappedAndIdleOnesHoldNoBuffers() throws Exception {
+        try (VsockListener l = dev.listen(77)) {
+            for (int i = 0; i < VsockDevice.MAX_CONNECTIONS; i++) {
+                guest.send(20_000 + i, 77, OP_REQUEST);
+                assertEquals(OP_RESPONSE, guest.receive(2000).header().op(), "connection " + i);
+            }
+            assertEquals(VsockDevice.MAX_CONNECTIONS, dev.connectionCount());
+            guest.send(40_000, 77, OP_REQUEST);
+            GuestVsock.Packet p = guest.receive(2000);
+            assertEquals(OP_RST, p.header().op(), "one too many");
+            assertEquals(40_000, p.header().dstPort());
+            assertEquals(VsockDevice.MAX_CONNECTIONS, dev.connectionCount());
+            VsockStream first = l.accept(Duration.ofSeconds(2)).orElseThrow();
+            assertEquals(0, dev.allocatedBuffers(), "no connection has carried data yet");
+            guest.send(guest.header(first.guestPort(), 77, OP_RW, 0, 2), bytes("hi"));
+            assertArrayEquals(bytes("hi"), first.input().readNBytes(2));
+            assertEquals(1, dev.allocatedBuffers(), "the one that did holds its receive buffer");
+        }
+    }
+
     @Test
     void wrongCidsAndShortPacketsAreDropped() {
         guest.send(new VsockHeader(7, HOST_CID, 5000, 1, 0, TYPE_STREAM, OP_REQUEST, 0, 0, 0), new byte[0]);
