@@ -195,7 +195,7 @@ public final class Vm implements AutoCloseable {
         } else {
             vmFd.createIrqchip();
             vmFd.createPit2(KVM_PIT_SPEAKER_DUMMY);
-            pins = new KernelIrqChip(vmFd, config.kvmNotify());
+            pins = new KernelIrqChip(vmFd, kvmNotify(Kvm.KVM_CAP_IRQFD, "KVM_IRQFD", "interrupts go through KVM_IRQ_LINE"));
         }
     }
 
@@ -209,6 +209,17 @@ public final class Vm implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the config's fast notification path can use {@code cap}: a KVM without it (some nested
+     * or minimal hypervisors) still runs the VM, on the plain MMIO and interrupt-line paths.
+     */
+    private boolean kvmNotify(int cap, String what, String fallback) {
+        if (!config.kvmNotify()) return false;
+        if (vmFd.checkExtension(cap) > 0) return true;
+        Log.LOG.log(Level.INFO, "KVM has no {0}: {1}", what, fallback);
+        return false;
+    }
+
     /** SPLIT or KERNEL for a new VM: AUTO takes SPLIT where KVM offers it. */
     private boolean splitIrqchip() {
         return switch (config.irqchip()) {
@@ -220,7 +231,8 @@ public final class Vm implements AutoCloseable {
 
     /** The virtio devices of the config, in their fixed order; {@code vsockCid} overrides the config's (restore). */
     private void attachDevices(Long vsockCid) {
-        devices = new VirtioMmioDevices(vmFd, ram.memory(), mmio, pins, config.kvmNotify());
+        devices = new VirtioMmioDevices(vmFd, ram.memory(), mmio, pins,
+                kvmNotify(Kvm.KVM_CAP_IOEVENTFD, "KVM_IOEVENTFD", "queue notifications go through the vCPUs' MMIO exits"));
         for (DriveConfig d : config.drives()) {
             devices.attach(new BlockDevice(d.id(), RawImage.open("drives." + d.id(), d.path(), d.readOnly())));
         }

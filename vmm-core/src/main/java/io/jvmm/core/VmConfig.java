@@ -30,8 +30,9 @@ import java.util.Set;
  * @param vsock          a virtio-vsock device, or null
  * @param net            a virtio-net device, or null
  * @param kvmNotify      queue notifications through KVM_IOEVENTFD and interrupts through KVM_IRQFD
- *                       (true, the fast path); false sends both through the vCPU's MMIO exit and
- *                       KVM_IRQ_LINE, for hosts without them and for comparison
+ *                       (true, the fast path, used where KVM offers them: without one, that half
+ *                       falls back by itself); false sends both through the vCPU's MMIO exit and
+ *                       KVM_IRQ_LINE, for comparison
  * @param irqchip        who models the interrupt controllers ({@link IrqChipMode}, default AUTO)
  */
 public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path initrd, String cmdline,

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -72,15 +73,23 @@ class VirtioProbeTest {
         assertTrue(out.contains("virtio-rng: no device"), out);
     }
 
-    @ParameterizedTest(name = "kvmNotify={0}")
-    @ValueSource(booleans = {true, false})
-    void blkReadsWritesAndRefusesWhatItMust(boolean kvmNotify) throws Exception {
+    /** Also with the probe's driver on indirect descriptors and EVENT_IDX, as Linux drives the device. */
+    @ParameterizedTest(name = "kvmNotify={0} {1}")
+    @CsvSource({"true,", "false,", "true,eventidx=1 indirect=1 verbose=1"})
+    void blkReadsWritesAndRefusesWhatItMust(boolean kvmNotify, String ringFeatures) throws Exception {
         Path img = image();
         long before = crc(Files.readAllBytes(img));
         Probes.Console console = new Probes.Console();
         String out = boot(Probes.config("virtio-blk",
-                        "op=id,checksum,fill,flush,beyond,badtype sector=100 count=8")
+                        "op=id,checksum,fill,flush,beyond,badtype sector=100 count=8"
+                                + (ringFeatures == null ? "" : " " + ringFeatures))
                 .memoryMib(64).drive("disk0", img, false).kvmNotify(kvmNotify).consoleOutput(console).build(), console, 0);
+        if (ringFeatures != null) {
+            Matcher f = Pattern.compile("virtio: features offered 0x\\p{XDigit}+ negotiated 0x(\\p{XDigit}+)").matcher(out);
+            assertTrue(f.find(), out);
+            long negotiated = Long.parseLong(f.group(1), 16);
+            assertEquals(3L << 28, negotiated & (3L << 28), "INDIRECT_DESC and EVENT_IDX in use: " + out);
+        }
         assertTrue(out.contains("virtio-blk: capacity " + DISK / 512 + " ro 0 flush 1 discard 1 write-zeroes 1 seg-max 254"), out);
         assertTrue(out.contains("virtio-blk: id disk0\n"), out);
         assertTrue(out.contains(String.format("virtio-blk: checksum %d sectors crc32 0x%08x", DISK / 512, before)), out);
