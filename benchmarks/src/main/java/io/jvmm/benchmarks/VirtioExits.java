@@ -29,7 +29,7 @@ public final class VirtioExits {
         try {
             Files.write(img, new byte[64 << 20]);
             double hz = ProbeOutput.tscHz();
-            System.out.println("| workload | ioeventfd+irqfd | EVENT_IDX | MB/s | VMM exits / request | kicks / request |");
+            System.out.println("| workload | ioeventfd | EVENT_IDX | MB/s | VMM exits / request | kicks / request |");
             System.out.println("|---|---|---|---|---|---|");
             for (String w : List.of("bs=64 depth=1 mib=512", "bs=64 depth=32 mib=2048", "bs=4 depth=1 mib=64", "bs=4 depth=32 mib=128")) {
                 int bs = Integer.parseInt(w.replaceAll(".*bs=(\\d+).*", "$1"));
