@@ -79,4 +79,41 @@ class RngDeviceTest {
         q.add(q.out(new byte[64]));
         assertEquals(0, complete().length());
     }
+
+    @Test
+    void aLoopingChainIsRefusedAndLaterRequestsAreServed() {
+        start(dst -> dst.fill((byte) 7), 0);
+        long buf = q.alloc(64);
+        q.writeDesc(0, buf, 64, io.jvmm.virtio.queue.Virtqueue.VIRTQ_DESC_F_WRITE | io.jvmm.virtio.queue.Virtqueue.VIRTQ_DESC_F_NEXT, 0);
+        q.publish(0);   // descriptor 0 names itself as next: a loop
+        assertEquals(0, complete().length(), "refused, returned empty");
+        Buf ok = q.in(16);
+        q.add(ok);
+        assertEquals(16, complete().length());
+        assertEquals(7, q.read(ok)[15]);
+    }
+
+    @Test
+    void aBrokenRingNeedsAResetAndTheDeviceServesAgainAfterIt() {
+        start(dst -> dst.fill((byte) 7), 0);
+        q.setAvailIdx(1000);   // far ahead of a 16-entry ring
+        driver.notifyQueue(0);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while ((driver.read(MmioRegisters.STATUS) & io.jvmm.virtio.DeviceStatus.DEVICE_NEEDS_RESET) == 0) {
+            assertTrue(System.nanoTime() < deadline, "DEVICE_NEEDS_RESET not set");
+            Thread.onSpinWait();
+        }
+        DriverQueue fresh = new DriverQueue(mem, 0x40000, 16);
+        driver.start(0, fresh);   // reset and set up again, as a driver does
+        Buf b = fresh.in(32);
+        fresh.add(b);
+        driver.notifyQueue(0);
+        deadline = System.nanoTime() + 5_000_000_000L;
+        DriverQueue.Used u;
+        while ((u = fresh.nextUsed()) == null) {
+            assertTrue(System.nanoTime() < deadline, "not served after the reset");
+            Thread.onSpinWait();
+        }
+        assertEquals(32, u.length());
+    }
 }
