@@ -69,6 +69,30 @@ class TapNetworkTest {
         assertTrue(out.contains("virtio-net: arp 10.99.0.1 is " + hostMac), out);
     }
 
+    /**
+     * An interface that does not exist is created through /dev/net/tun for the VM (the probe ARPs
+     * until the test has given the new device an address), and goes away with the VM.
+     */
+    @Test
+    void aMissingTapIsCreatedForTheVmAndGoneAfterIt() throws Exception {
+        Process p = vmm("jt1", "op=echo gw=10.99.1.1");
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (new ProcessBuilder("ip", "netns", "exec", ns, "ip", "link", "show", "jt1").start().waitFor() != 0) {
+            if (!p.isAlive()) fail("the VMM ended before creating jt1: " + new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1));
+            assertTrue(System.nanoTime() < deadline, "jt1 never appeared");
+            Thread.sleep(20);
+        }
+        run("ip", "netns", "exec", ns, "ip", "addr", "add", "10.99.1.1/24", "dev", "jt1");
+        run("ip", "netns", "exec", ns, "ip", "link", "set", "jt1", "up");
+        String hostMac = run("ip", "netns", "exec", ns, "cat", "/sys/class/net/jt1/address").trim();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("virtio-net: arp 10.99.1.1 is " + hostMac), out);
+        assertNotEquals(0, new ProcessBuilder("ip", "netns", "exec", ns, "ip", "link", "show", "jt1").start().waitFor(),
+                "the TAP jvmm created is gone with the VM");
+    }
+
     @Test
     void badInterfaceNameIsOneLine() throws Exception {
         Process bad = vmm("bad name!", "op=echo");
