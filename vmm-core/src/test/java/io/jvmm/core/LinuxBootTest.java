@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -61,10 +63,13 @@ class LinuxBootTest {
      * vmlinux with no initramfs: the root file system is an ext4 image on virtio-blk (root=/dev/vda,
      * which jvmm adds), holding the same init as /sbin/init; virtio-rng, virtio-vsock and (with passt)
      * virtio-net ride along. One boot shows Linux's virtio-mmio drivers taking every jvmm device to
-     * DRIVER_OK, the root file system read through virtio-blk, and the hwrng reading entropy.
+     * DRIVER_OK, the root file system read through virtio-blk, and the hwrng reading entropy. Twice:
+     * with the default split irqchip (the devices' interrupts are MSIs from jvmm's IOAPIC) and with
+     * KVM's in-kernel irqchip, where they go through KVM_IRQFD.
      */
-    @Test
-    void vmlinuxWithVirtioBlkRootAndEveryDevice() throws Exception {
+    @ParameterizedTest(name = "irqchip {0}")
+    @EnumSource(value = IrqChipMode.class, names = {"AUTO", "KERNEL"})
+    void vmlinuxWithVirtioBlkRootAndEveryDevice(IrqChipMode irqchip) throws Exception {
         Path k = ProjectKernel.dir();
         Path tree = Files.createDirectories(dir.resolve("root"));
         Files.createDirectories(tree.resolve("sbin"));
@@ -81,7 +86,7 @@ class LinuxBootTest {
         try {
             VmConfig.Builder b = VmConfig.builder().kernel(k.resolve("vmlinux"))
                     .drive("rootfs", img, false).rng(true).vsock(3, null)
-                    .memoryMib(128).cmdline("quiet").consoleOutput(console);
+                    .memoryMib(128).cmdline("quiet").irqchip(irqchip).consoleOutput(console);
             boolean passt = Files.isExecutable(Path.of("/usr/bin/passt"));
             if (passt) b.net(NetConfig.passt(java.util.List.of()));
             else System.out.println("LinuxBootTest: passt is not installed; booting without virtio-net");
@@ -93,6 +98,10 @@ class LinuxBootTest {
                 int status = slot.transport().status();
                 System.out.printf("LinuxBootTest: %s status 0x%x%n", slot.device().name(), status);
                 assertEquals(4, status & 0x44, slot.device().name() + " status 0x" + Integer.toHexString(status));
+                if (irqchip == IrqChipMode.KERNEL) {
+                    assertEquals("IrqFdLine", slot.line() == null ? null : slot.line().getClass().getSimpleName(),
+                            slot.device().name() + " interrupts through KVM_IRQFD");
+                }
             }
             long blkRequests = ((BlockDevice) slots.get(0).device()).requestCount();
             long rngRequests = ((RngDevice) slots.get(1).device()).requestCount();
