@@ -1,9 +1,9 @@
 /*
  * virtio-vsock.elf: a polling virtio-vsock driver (virtio 1.2 section 5.10,
- * stream sockets only) with five ops: an echo server for host-initiated
+ * stream sockets only) with six ops: an echo server for host-initiated
  * connections, a client that sends a pattern and checksums what comes back,
- * a refused-connection check, a send benchmark and a round-trip (latency)
- * benchmark against a host echo service. See README.md.
+ * a refused-connection check, a send benchmark, a receive benchmark (sink) and
+ * a round-trip (latency) benchmark against a host echo service. See README.md.
  *
  * Everything is driven by one polling loop (run()): reap transmit completions,
  * take received packets (and repost their buffers), then let every connection
@@ -55,7 +55,7 @@ _Static_assert(sizeof(struct vsock_hdr) == 44, "virtio_vsock_hdr is 44 bytes");
 #define ORPHANS    64                   /* RSTs owed to packets of unknown connections */
 #define CREDIT_REQUEST_MS 100           /* credit-blocked this long: ask for a CREDIT_UPDATE */
 
-enum op { OP_ECHO, OP_CLIENT, OP_REFUSED, OP_BENCH, OP_RTT };
+enum op { OP_ECHO, OP_CLIENT, OP_REFUSED, OP_BENCH, OP_RTT, OP_SINK };
 enum cstate { C_FREE, C_CONNECTING, C_OPEN, C_CLOSING, C_DONE };
 
 struct conn {
@@ -545,6 +545,11 @@ static void handle_packet(const struct vsock_hdr *h, const u8 *payload, u32 used
 		} else {
 			c->crc = crc32_update(c->crc, payload, h->len);
 			c->fwd_cnt += h->len;
+			if (op == OP_SINK) { /* first .. last byte received */
+				bench_end = rdtsc();
+				if (!bench_start)
+					bench_start = bench_end;
+			}
 			if (op == OP_RTT) {
 				u64 at = c->received - h->len;
 				for (u32 i = 0; i < h->len && !rtt_mismatch; i++)
@@ -786,6 +791,31 @@ static void op_bench(void)
 		failures++;
 }
 
+/* Connects, sends nothing, and times what the host sends until it closes. */
+static void op_sink(void)
+{
+	struct conn *c = connect(port, 0);
+	run(conn0_done);
+	if (!c->opened) {
+		uprintf("virtio-vsock: port %u refused\n", port);
+		failures++;
+	}
+	u64 cycles = bench_start && bench_end > bench_start ? bench_end - bench_start : 1;
+	char hex[9];
+	hex8(hex, c->crc);
+	if (tsc_hz) {
+		u64 us = cycles * 1000000 / tsc_hz;
+		if (us == 0)
+			us = 1;
+		uprintf("virtio-vsock: sink received %lu bytes cycles %lu MBps %lu crc32 0x%s\n", c->received, cycles,
+			c->received / us, hex);
+	} else {
+		uprintf("virtio-vsock: sink received %lu bytes cycles %lu MBps ? crc32 0x%s\n", c->received, cycles, hex);
+	}
+	if (c->received != bytes)
+		failures++;
+}
+
 static void op_rtt(void)
 {
 	struct conn *c = connect(port, bytes);
@@ -819,8 +849,10 @@ static int body(void *unused)
 		op = OP_BENCH;
 	else if (arg_is("op", "rtt"))
 		op = OP_RTT;
+	else if (arg_is("op", "sink"))
+		op = OP_SINK;
 	else {
-		uprintf("probe: bad cmdline argument 'op=...': want echo-server, client, refused, bench or rtt\n");
+		uprintf("probe: bad cmdline argument 'op=...': want echo-server, client, refused, bench, sink or rtt\n");
 		uexit(EXIT_BAD_CMDLINE);
 	}
 	trace = arg_u64("trace", 0) != 0;
@@ -838,7 +870,7 @@ static int body(void *unused)
 	buf_alloc = (u32)p;
 	port = arg_port("port");
 	want_conns = arg_u64("count", 1);
-	bytes = op == OP_BENCH ? boot_info->args.mib << 20 : arg_u64("bytes", 4096);
+	bytes = op == OP_BENCH || op == OP_SINK ? boot_info->args.mib << 20 : arg_u64("bytes", 4096);
 	trip_size = arg_u64("size", 1);
 	if (op == OP_RTT) {
 		if (trip_size == 0 || trip_size > MAX_TRIP_SIZE) {
@@ -900,6 +932,7 @@ static int body(void *unused)
 	case OP_REFUSED: op_refused(); break;
 	case OP_BENCH: op_bench(); break;
 	case OP_RTT: op_rtt(); break;
+	case OP_SINK: op_sink(); break;
 	}
 	/* Let the last packets (our RST or SHUTDOWN) reach the device before exiting. */
 	u64 start = rdtsc();

@@ -28,17 +28,31 @@ public final class VsockBench {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         Path probe = Path.of(System.getProperty("jvmm.probes.dir", "probes/target"), "virtio-vsock.elf");
         double hz = ProbeOutput.tscHz();
-        double[] mbs = new double[runs], rtt1 = new double[runs], rtt4k = new double[runs];
+        double[] mbs = new double[runs], sink = new double[runs], rtt1 = new double[runs], rtt4k = new double[runs];
         run(probe, "op=bench port=7000 mib=256", false);   // warm-up
         run(probe, "op=rtt port=7000 count=20000", true);
+        sinkRun(probe, 256, hz);
         for (int i = 0; i < runs; i++) {
             mbs[i] = ProbeOutput.bench(run(probe, "op=bench port=7000 mib=256", false)).mbPerSecond(hz);
+            sink[i] = sinkRun(probe, 256, hz);
             rtt1[i] = perTrip(run(probe, "op=rtt port=7000 count=20000", true)) / hz * 1e6;
             rtt4k[i] = perTrip(run(probe, "op=rtt port=7000 count=5000 size=4096", true)) / hz * 1e6;
         }
         System.out.printf(Locale.ROOT, "| vsock guest->host stream, 256 MiB, in-process reader | %.0f MB/s |%n", median(mbs));
+        System.out.printf(Locale.ROOT, "| vsock host->guest stream, 256 MiB, in-process writer | %.0f MB/s |%n", median(sink));
         System.out.printf(Locale.ROOT, "| vsock round trip, 1 byte, in-process echo | %.1f µs |%n", median(rtt1));
         System.out.printf(Locale.ROOT, "| vsock round trip, 4 KiB, in-process echo | %.1f µs |%n", median(rtt4k));
+    }
+
+    /**
+     * The probe's sink: it connects to host port 7000, which writes {@code mib} MiB and closes; returns
+     * MB/s from the guest's first to its last received byte, on its TSC ({@code hz}).
+     */
+    private static double sinkRun(Path probe, int mib, double hz) throws Exception {
+        String out = run(probe, "op=sink port=7000 mib=" + mib, false, mib);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("sink received (\\d+) bytes cycles (\\d+)").matcher(out);
+        if (!m.find()) throw new IllegalStateException("no sink result:\n" + out);
+        return Double.parseDouble(m.group(1)) / (Double.parseDouble(m.group(2)) / hz) / 1e6;
     }
 
     private static double perTrip(String out) {
@@ -46,8 +60,13 @@ public final class VsockBench {
         return Double.parseDouble(m);
     }
 
-    /** Boots the probe with a listener on host port 7000 that reads (and echoes, if asked) everything. */
-    private static String run(Path probe, String cmd, boolean echo) throws Exception {
+    private static String run(Path probe, String cmd, boolean echo) throws Exception { return run(probe, cmd, echo, 0); }
+
+    /**
+     * Boots the probe with a listener on host port 7000 that first writes {@code writeMib} MiB, then
+     * reads (and echoes, if asked) everything.
+     */
+    private static String run(Path probe, String cmd, boolean echo, int writeMib) throws Exception {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         VmConfig config = VmConfig.builder().kernel(probe).memoryMib(64).cmdline(cmd).vsock(3, null)
                 .consoleOutput(console).build();
@@ -57,6 +76,7 @@ public final class VsockBench {
             InputStream in = s.input();
             OutputStream out = s.output();
             byte[] buf = new byte[256 * 1024];
+            for (int i = 0; i < writeMib * 4; i++) out.write(buf);
             int n;
             while ((n = in.read(buf)) > 0) if (echo) out.write(buf, 0, n);
             s.close();

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -116,6 +117,25 @@ class VirtioVsockProbeTest {
             assertTrue(console.toString().contains("virtio-vsock: cid 7"), console.toString());
             assertTrue(console.toString().contains(String.format("virtio-vsock: client sent %d received %d crc32 0x%08x",
                     bytes, bytes, crc(got))), console.toString());
+        }
+    }
+
+    /** The probe's receive benchmark: it sends nothing and takes what the host writes until it closes. */
+    @Test
+    void guestSinkTakesWhatTheHostWrites() throws Exception {
+        Probes.Console console = new Probes.Console();
+        byte[] data = pattern(1 << 20, 11);
+        try (Vm vm = Vm.create(Probes.config("virtio-vsock", "op=sink port=6000 mib=1").memoryMib(64)
+                .vsock(3, null).consoleOutput(console).build());
+             VsockListener l = vm.vsock().listen(6000)) {
+            vm.start();
+            VsockStream s = l.accept(Duration.ofSeconds(20)).orElseThrow(() -> new AssertionError("no connection: " + console));
+            s.output().write(data);
+            assertEquals(-1, s.input().read(), "the sink half-closed at once");
+            s.close();
+            end(vm, console);
+            assertTrue(Pattern.compile(String.format("virtio-vsock: sink received %d bytes cycles \\d+ MBps \\S+ crc32 0x%08x",
+                    data.length, crc(data))).matcher(console.toString()).find(), console.toString());
         }
     }
 
