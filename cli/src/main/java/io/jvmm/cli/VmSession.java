@@ -46,7 +46,7 @@ final class VmSession {
         AtomicInteger snapshotStatus = new AtomicInteger(-1);
         if (snapshots.snapshotDir() != null) {
             Runnable take = () -> Thread.ofPlatform().name("jvmm-snapshot").start(() ->
-                    snapshotStatus.set(snapshotAndStop(vm, snapshots.snapshotDir(), err)));
+                    snapshotAndStop(vm, snapshots.snapshotDir(), err, snapshotStatus));
             if (snapshots.onSignal()) sun.misc.Signal.handle(new sun.misc.Signal("USR1"), sig -> take.run());
             if (snapshots.tap() != null) snapshots.tap().onMatch(take);
         }
@@ -88,21 +88,25 @@ final class VmSession {
         return exit.exitStatus();
     }
 
-    /** Pauses, writes the snapshot, stops the VM; returns the exit status (0, or 1 when writing failed). */
-    private static int snapshotAndStop(Vm vm, Path dir, PrintStream err) {
+    /**
+     * Pauses, writes the snapshot, stops the VM. The exit status (0, or 1 when writing failed) goes
+     * into {@code status} before the stop: the stop ends the main thread's wait, which then reads it
+     * (set after the stop, a fast main thread read -1 and reported the stop as the guest's end).
+     */
+    private static void snapshotAndStop(Vm vm, Path dir, PrintStream err, AtomicInteger status) {
+        int result = 1;
         try {
             vm.pause();
             long written = vm.snapshot(dir);
             err.println("jvmm: snapshot written to " + dir + " (" + (written >> 10) + " KiB of guest RAM)");
-            return 0;
+            result = 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("jvmm: snapshot interrupted");
-            return 1;
         } catch (RuntimeException e) {
             err.println("jvmm: snapshot failed: " + e.getMessage());
-            return 1;
         } finally {
+            status.set(result);
             vm.stop("snapshot taken");
         }
     }
