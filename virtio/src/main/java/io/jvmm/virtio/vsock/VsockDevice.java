@@ -328,42 +328,27 @@ public final class VsockDevice implements VirtioDevice {
     }
 
     /** Replies to guest packets dropped because too many were waiting (for tests and diagnostics). */
-    public long droppedReplies() {
-        lock.lock();
-        try {
-            return droppedReplies;
-        } finally {
-            lock.unlock();
-        }
-    }
+    public long droppedReplies() { return locked(() -> droppedReplies); }
 
     /** Connection buffers (either direction) that hold an array (for tests). */
     int allocatedBuffers() {
-        lock.lock();
-        try {
+        return locked(() -> {
             int n = 0;
             for (VsockConnection c : connections.values()) n += (c.inbound.allocated() ? 1 : 0) + (c.outbound.allocated() ? 1 : 0);
             return n;
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** Control packets waiting for guest receive buffers (for tests and diagnostics). */
-    int pendingControl() {
-        lock.lock();
-        try {
-            return control.size();
-        } finally {
-            lock.unlock();
-        }
-    }
+    int pendingControl() { return locked(control::size); }
 
     /** Live connections (for tests and diagnostics). */
-    public int connectionCount() {
+    public int connectionCount() { return locked(connections::size); }
+
+    private <T> T locked(java.util.function.Supplier<T> read) {
         lock.lock();
         try {
-            return connections.size();
+            return read.get();
         } finally {
             lock.unlock();
         }
