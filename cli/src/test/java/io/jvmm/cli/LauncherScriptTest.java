@@ -38,8 +38,10 @@ class LauncherScriptTest {
     }
 
     /** A JDK 25 whose java prints one argument per line. */
-    private Path jdk() throws IOException {
-        Path jdk = Files.createDirectories(tmp.resolve("jdk/bin"));
+    private Path jdk() throws IOException { return jdk("jdk"); }
+
+    private Path jdk(String name) throws IOException {
+        Path jdk = Files.createDirectories(tmp.resolve(name + "/bin"));
         Files.writeString(jdk.resolveSibling("release"), "JAVA_VERSION=\"25.0.1\"\n");
         for (String tool : List.of("java", "javac")) {
             Path p = jdk.resolve(tool);
@@ -77,6 +79,24 @@ class LauncherScriptTest {
         assertRanCliFrom(repo, args);
         assertEquals(List.of("boot", "--kernel", "rel/k.elf", "a b"), args.subList(args.size() - 4, args.size()),
                 "arguments unchanged, relative paths for the CLI to resolve against its working directory");
+    }
+
+    /**
+     * The JDK found is remembered per incoming JAVA_HOME, one file each: callers with different
+     * JAVA_HOMEs taking turns each keep their answer instead of overwriting one shared entry.
+     */
+    @Test
+    void theJdkIsRememberedPerJavaHome() throws Exception {
+        Path repo = repo(), a = jdk("jdk-a"), b = jdk("jdk-b");
+        launch(repo.resolve("jvmm"), tmp, a, "--version");
+        launch(repo.resolve("jvmm"), tmp, b, "--version");
+        List<Path> caches;
+        try (var files = Files.list(repo.resolve(".jvmm-build"))) {
+            caches = files.filter(f -> f.getFileName().toString().startsWith("java-home")).sorted().toList();
+        }
+        assertEquals(2, caches.size(), caches.toString());
+        assertEquals(List.of(a.toString(), a.toString()), Files.readAllLines(caches.get(0)));
+        assertEquals(List.of(b.toString(), b.toString()), Files.readAllLines(caches.get(1)));
     }
 
     @Test
