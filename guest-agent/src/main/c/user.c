@@ -122,12 +122,14 @@ static void add_groups(struct user_ids *u, const char *uname)
     free(f.heap);
 }
 
+/* docker's (runc's) rules: no user means uid 0 and gid 0 with no lookup, so an image without
+ * /etc/passwd (FROM scratch) runs; /etc/passwd only adds HOME, the primary gid of a uid it lists and,
+ * through the name, supplementary groups. Only a user given by name must be found. */
 int user_resolve(const char *spec, struct user_ids *u, char *err, size_t errlen)
 {
     char uname[256] = "";
     memset(u, 0, sizeof *u);
     snprintf(u->home, sizeof u->home, "/");
-    if (!*spec) spec = "root";
     const char *colon = strchr(spec, ':');
     unsigned long id;
     if (colon) {
@@ -143,14 +145,16 @@ int user_resolve(const char *spec, struct user_ids *u, char *err, size_t errlen)
         u->gid = (gid_t)gid;
         u->groups[0] = u->gid;
         u->ngroups = 1;
-        find_passwd(NULL, u->uid, &(struct user_ids){ 0 }, uname, sizeof uname);
+        struct user_ids entry;
+        if (find_passwd(NULL, u->uid, &entry, uname, sizeof uname) == 0) memcpy(u->home, entry.home, sizeof u->home);
         return 0;
     }
-    if (parse_id(spec, &id) == 0) {
+    if (!*spec || parse_id(spec, &id) == 0) {
+        if (!*spec) id = 0;
         if (find_passwd(NULL, (uid_t)id, u, uname, sizeof uname) != 0) {
-            /* A numeric uid need not exist in the image; its group defaults to the same number. */
+            /* A numeric uid need not exist in the image (nor the file at all): gid 0, HOME /. */
             u->uid = (uid_t)id;
-            u->gid = (gid_t)id;
+            u->gid = 0;
         }
         add_groups(u, uname);
         return 0;

@@ -245,6 +245,31 @@ class NamespaceAgentTest {
         assertTrue(bad.error().contains("nosuchuser"), bad.error());
     }
 
+    /** A numeric uid the image does not list gets gid 0 and HOME /, as docker gives it. */
+    @Test void unlistedUidGetsGroupZero() throws Exception {
+        ExecResult r = client.run(ExecRequest.of("sh", "-c", "echo $(id -u) $(id -g) $HOME").withUser("1000"), null);
+        assertEquals("1000 0 /\n", r.stdoutText(), r.toString());
+    }
+
+    /** An image without /etc/passwd (FROM scratch): runs as 0:0; only a user named explicitly must exist. */
+    @Test void rootWithoutPasswdFile() throws Exception {
+        sh("mv /etc/passwd /etc/passwd.off && mv /etc/group /etc/group.off");
+        try {
+            ExecResult r = client.run("sh", "-c", "echo $(id -u) $(id -g) $HOME");
+            assertEquals(0, r.exitCode(), () -> r + " error=" + r.error());
+            assertEquals("0 0 /\n", r.stdoutText());
+            ExecResult n = client.run(ExecRequest.of("sh", "-c", "echo $(id -u) $(id -g)").withUser("1000"), null);
+            assertEquals("1000 0\n", n.stdoutText(), () -> n + " error=" + n.error());
+            ExecResult p = client.run(ExecRequest.of("sh", "-c", "echo $(id -u) $(id -g)").withUser("1000:1000"), null);
+            assertEquals("1000 1000\n", p.stdoutText(), () -> p + " error=" + p.error());
+            ExecResult named = client.run(ExecRequest.of("id").withUser("root"), null);
+            assertEquals(126, named.exitCode());
+            assertTrue(named.error().contains("unable to find user root"), named.error());
+        } finally {
+            sh("mv /etc/passwd.off /etc/passwd && mv /etc/group.off /etc/group");
+        }
+    }
+
     @Test void cwd() throws Exception {
         assertEquals("/tmp\n", client.run(ExecRequest.of("pwd").withCwd("/tmp"), null).stdoutText());
         assertEquals("/\n", client.run("pwd").stdoutText());

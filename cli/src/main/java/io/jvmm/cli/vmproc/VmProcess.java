@@ -10,6 +10,7 @@ import io.jvmm.sandbox.SandboxException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -117,7 +118,11 @@ public final class VmProcess {
             }
         });
         try {
-            return session.waitFor();
+            ExecResult r = session.waitFor();
+            // A workload that never started says why, as docker run does: on the foreground
+            // terminal, to attached clients and in the logs (the VM's state keeps it too).
+            if (r.error() != null) err.write(("jvmm: " + r.error() + "\n").getBytes(StandardCharsets.UTF_8));
+            return r;
         } catch (IOException e) {
             // The agent went away with the VM (a stop): report the stop, not a protocol error.
             return new ExecResult(137, 9, null, new byte[0], new byte[0]);
