@@ -14,7 +14,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -413,9 +412,7 @@ public final class ImageBench {
     }
 
     private static Path newHome(Path work, List<Path> homes) throws IOException {
-        // Under /tmp with a short name: passt's socket ends up in HOME/run/tmp/ID/jvmm-passt-N/ (sun_path is 108 bytes).
         Path h = Files.createTempDirectory(Path.of("/tmp"), "jvmm-ib-");
-        Files.setPosixFilePermissions(h, PosixFilePermissions.fromString("rwxr-xr-x"));    // passt (nobody) reaches its socket dir
         homes.add(h);
         return h;
     }

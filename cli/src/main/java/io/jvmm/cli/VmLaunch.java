@@ -102,7 +102,7 @@ final class VmLaunch {
             String v = System.getProperty(prop);
             if (v != null) cmd.add("-D" + prop + "=" + v);
         }
-        // The VM process's temporary files (the initramfs, passt's socket directory) live in the
+        // The VM process's temporary files (the initramfs) live in the
         // VM's own directory, so 'jvmm rm' removes them even after a kill -9.
         Path tmp = dirs.ensureVmTempDir(id);
         cmd.add("-Djava.io.tmpdir=" + tmp);

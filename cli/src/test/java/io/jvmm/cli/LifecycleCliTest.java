@@ -66,6 +66,24 @@ class LifecycleCliTest {
         }
     }
 
+    /** The body of {@code GET path} from 127.0.0.1:port, retried while the server comes up. */
+    private static String httpGet(int port, String path) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        for (;;) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                int body = reply.indexOf("\r\n\r\n");
+                if (reply.startsWith("HTTP/1.") && body > 0) return reply.substring(body + 4);
+            } catch (java.io.IOException e) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) throw new AssertionError("no HTTP answer on port " + port);
+            Thread.sleep(200);
+        }
+    }
+
     @Test
     @Order(1)
     void runDetachedExecLogsStop() throws Exception {
@@ -88,6 +106,11 @@ class LifecycleCliTest {
         assertTrue(err().contains("no-such-program") && err().contains("not found"), err());
         assertEquals(0, runWithInput("some input\n", "exec", "-i", "e2e", "--", "sh", "-c", "cat > /data/f && cat /data/f"), err());
         assertEquals("some input\n", out());
+
+        // passt's port forward, with the state home private (under a 0700 directory, as mktemp -d makes it).
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(home)));
+        assertEquals(0, run("exec", "e2e", "--", "sh", "-c", "echo served > /data/index.html && httpd -p 8080 -h /data"), err());
+        assertEquals("served\n", httpGet(port, "/index.html"));
 
         // cp both ways (a file through the agent's COPY_IN / COPY_OUT).
         Path hostFile = home.resolve("up.bin");

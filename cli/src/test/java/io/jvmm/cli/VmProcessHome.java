@@ -4,9 +4,7 @@ import io.jvmm.cli.state.StateDirs;
 import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The state home of a CLI test whose commands start VM processes: set up before the tests, and
@@ -19,9 +17,6 @@ final class VmProcessHome {
     static VmStore open(Path home) throws IOException {
         String repo = System.getProperty("jvmm.home", "..");
         if (System.getProperty("jvmm.home") == null) System.setProperty("jvmm.home", Path.of(repo).toAbsolutePath().normalize().toString());
-        // passt, started as root, drops to nobody before it creates its socket in the VM's
-        // temporary directory: the state home must be reachable by nobody, as /run/jvmm is.
-        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
         System.setProperty(StateDirs.HOME_PROPERTY, home.toString());
         return new VmStore(StateDirs.fromEnvironment());
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jvmm.kvm.struct.Structs;
+import io.jvmm.kvm.sys.ChildProcess;
 import io.jvmm.kvm.sys.Errno;
 import io.jvmm.kvm.sys.Libc;
 import java.io.IOException;
@@ -55,9 +56,11 @@ class LayoutAgreementTest {
         addStruct(Libc.SIGACTION);
         addStruct(Libc.IOVEC);
         for (Ioctl ioctl : Ioctl.values()) add("(unsigned long) " + ioctl.name(), ioctl.number());
-        for (Class<?> c : List.of(Kvm.class, VmFd.class, VcpuExit.class, CpuidEntry.class, Libc.class, Errno.class)) {
+        for (Class<?> c : List.of(Kvm.class, VmFd.class, VcpuExit.class, CpuidEntry.class, Libc.class, Errno.class, ChildProcess.class)) {
             addIntConstants(c);
         }
+        add("sizeof(posix_spawn_file_actions_t)", ChildProcess.FILE_ACTIONS_SIZE);
+        add("sizeof(posix_spawnattr_t)", ChildProcess.ATTR_SIZE);
         String source = """
                 #define _GNU_SOURCE
                 #include <stddef.h>
@@ -67,6 +70,8 @@ class LayoutAgreementTest {
                 #include <limits.h>
                 #include <poll.h>
                 #include <signal.h>
+                #include <spawn.h>
+                #include <sys/socket.h>
                 #include <sys/file.h>
                 #include <sys/uio.h>
                 #include <unistd.h>

@@ -150,17 +150,13 @@ public final class StateDirs {
         return createDirs(runtime, privateRuntime);
     }
 
-    /**
-     * The VM process's temporary directory ({@code runtime/tmp/SHORT_ID}): short, because passt's
-     * Unix socket goes in there and socket paths are limited to 107 bytes; not 0700, because passt
-     * started as root drops to nobody before it creates the socket.
-     */
+    /** The VM process's temporary directory ({@code runtime/tmp/SHORT_ID}), private to its owner. */
     public Path vmTempDir(String id) { return runtime.resolve("tmp").resolve(checkId(id).substring(0, 12)); }
 
     /** Creates {@link #vmTempDir}. */
     public Path ensureVmTempDir(String id) {
         ensureRuntimeDir();
-        return createDirs(vmTempDir(id), false);
+        return createDirs(vmTempDir(id), true);
     }
 
     /** Creates {@code runtime/vms/ID}, 0700. */

@@ -35,6 +35,9 @@ public final class Libc {
     public static final int SEEK_END = 2;
     public static final short POLLIN = 1;
     public static final int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4;
+    public static final int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0x80000, SHUT_RDWR = 2;
+    public static final int F_DUPFD_CLOEXEC = 1030;
+    public static final int SIGKILL = 9, SIGPIPE = 13, SIGTERM = 15;
     public static final int FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_ZERO_RANGE = 0x10;
     /** {@code struct iovec}: base pointer and length. */
     public static final StructLayout IOVEC = MemoryLayout.structLayout(
@@ -90,7 +93,8 @@ public final class Libc {
             SYS_MUNMAP = 11, SYS_RT_SIGPROCMASK = 14, SYS_IOCTL = 16, SYS_MADVISE = 28, SYS_GETPID = 39,
             SYS_GETTID = 186, SYS_TGKILL = 234, SYS_OPENAT = 257, SYS_EVENTFD2 = 290, SYS_LSEEK = 8,
             SYS_FLOCK = 73, SYS_FDATASYNC = 75, SYS_FALLOCATE = 285, SYS_PREADV = 295, SYS_PWRITEV = 296,
-            SYS_POLL = 7;
+            SYS_POLL = 7, SYS_WRITEV = 20, SYS_SOCKETPAIR = 53, SYS_SHUTDOWN = 48, SYS_FCNTL = 72,
+            SYS_WAITID = 247, SYS_PIPE2 = 293, SYS_PIDFD_SEND_SIGNAL = 424, SYS_PIDFD_OPEN = 434;
     private static final long AT_FDCWD = -100;
     /** The kernel's sigset_t is 64 bits; glibc's larger one starts with it. */
     private static final long KERNEL_SIGSET_SIZE = 8;
@@ -327,6 +331,79 @@ public final class Libc {
             throw new AssertionError(t);
         }
         if (rc < 0) throw new NativeException("sigaction(" + signal + ")", lastErrno());
+    }
+
+    /** {@code writev(fd, iov, iovcnt)} on a stream; returns the count written, which may be short. */
+    public static long writev(int fd, MemorySegment iov, int iovcnt) {
+        long n = syscall(SYS_WRITEV, fd, iov.address(), iovcnt);
+        if (n < 0) throw new NativeException("writev(" + fd + ")", lastErrno());
+        return n;
+    }
+
+    /** A connected pair of close-on-exec Unix stream sockets: {@code socketpair(AF_UNIX, SOCK_STREAM)}. */
+    public static int[] socketpair() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment sv = arena.allocate(JAVA_INT, 2);
+            if (syscall(SYS_SOCKETPAIR, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv.address(), 0, 0) < 0) {
+                throw new NativeException("socketpair(AF_UNIX)", lastErrno());
+            }
+            return new int[] {sv.get(JAVA_INT, 0), sv.getAtIndex(JAVA_INT, 1)};
+        }
+    }
+
+    /** A close-on-exec pipe: {@code [read end, write end]}. */
+    public static int[] pipe() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            if (syscall(SYS_PIPE2, fds.address(), O_CLOEXEC, 0) < 0) throw new NativeException("pipe2", lastErrno());
+            return new int[] {fds.get(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        }
+    }
+
+    /** {@code shutdown(fd, how)}: a reader blocked on the socket wakes with end of file. */
+    public static void shutdown(int fd, int how) {
+        if (syscall(SYS_SHUTDOWN, fd, how, 0) < 0) throw new NativeException("shutdown(" + fd + ")", lastErrno());
+    }
+
+    /** {@code fcntl(fd, F_DUPFD_CLOEXEC, min)}: a close-on-exec copy of {@code fd} numbered {@code min} or more. */
+    public static int dupAtLeast(int fd, int min) {
+        long r = syscall(SYS_FCNTL, fd, F_DUPFD_CLOEXEC, min);
+        if (r < 0) throw new NativeException("fcntl(" + fd + ", F_DUPFD_CLOEXEC)", lastErrno());
+        return (int) r;
+    }
+
+    /** {@code pidfd_open(pid, 0)} (Linux 5.3): an fd that refers to that process and no later one with its pid. */
+    public static int pidfdOpen(long pid) {
+        long fd = syscall(SYS_PIDFD_OPEN, pid, 0, 0);
+        if (fd < 0) throw new NativeException("pidfd_open(" + pid + ")", lastErrno());
+        return (int) fd;
+    }
+
+    /** {@code pidfd_send_signal(pidfd, signal)}; false when the process has already exited (ESRCH). */
+    public static boolean pidfdSendSignal(int pidfd, int signal) {
+        if (syscall(SYS_PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0, 0, 0) == 0) return true;
+        if (lastErrno() == Errno.ESRCH) return false;
+        throw new NativeException("pidfd_send_signal(signal " + signal + ")", lastErrno());
+    }
+
+    private static final int P_PIDFD = 3, WEXITED = 4, WNOHANG = 1;
+    private static final int CLD_EXITED = 1;
+
+    /**
+     * Reaps the exited child behind {@code pidfd}: {@code waitid(P_PIDFD, pidfd, WEXITED | WNOHANG)}
+     * (Linux 5.4). Returns its exit status, 128 + the signal that killed it, or -1 while it runs.
+     */
+    public static int waitPidfd(int pidfd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(128);   // siginfo_t; zeroed, so si_pid 0 means "still running"
+            for (;;) {
+                if (syscall(SYS_WAITID, P_PIDFD, pidfd, info.address(), WEXITED | WNOHANG, 0, 0) == 0) break;
+                if (lastErrno() != Errno.EINTR) throw new NativeException("waitid(P_PIDFD)", lastErrno());
+            }
+            if (info.get(JAVA_INT, 16) == 0) return -1;                  // si_pid
+            int code = info.get(JAVA_INT, 8), status = info.get(JAVA_INT, 24);   // si_code, si_status
+            return code == CLD_EXITED ? status : 128 + status;
+        }
     }
 
     /** The process id. */

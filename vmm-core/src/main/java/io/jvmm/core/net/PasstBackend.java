@@ -1,48 +1,58 @@
 package io.jvmm.core.net;
 
 import io.jvmm.core.ConfigException;
+import io.jvmm.core.NetConfig;
+import io.jvmm.kvm.sys.ChildProcess;
+import io.jvmm.kvm.sys.Errno;
+import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.NativeException;
 import io.jvmm.virtio.net.NetBackend;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.UnixDomainSocketAddress;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.Map;
 
 /**
  * User-mode networking through passt (Debian package {@code passt}), one child process per VM: passt
  * gives the guest DHCP, DNS and NAT to the host's network without root, and forwards host ports
- * ({@code -t}/{@code -u}). Frames travel over its Unix socket in qemu's stream format: a 4-byte
+ * ({@code -t}/{@code -u}). Frames travel over a Unix stream socket in qemu's stream format: a 4-byte
  * big-endian length, then the frame.
  *
- * <p>passt runs with {@code -1} (serve one client, then exit), so even if this JVM is killed the
- * closed socket ends passt: it never outlives the VM. {@link #close()} also terminates it.
+ * <p>The socket is one end of a socketpair handed to passt as {@code --fd 3}: no socket or log file
+ * exists in the filesystem, so no other local user can plant an impostor or a symlink where jvmm
+ * would connect or write. passt's messages come through a pipe. With {@code --fd} passt serves that
+ * one connection and exits when it closes, so even if this JVM is killed passt never outlives the
+ * VM; {@link #close()} also terminates it.
  */
 public final class PasstBackend implements NetBackend {
     private static final System.Logger LOG = System.getLogger(PasstBackend.class.getName());
-    private static final long START_TIMEOUT_MS = 10_000;
+    private static final int PASST_FD = 3;
+    private static final int MAX_MESSAGE = 512;
+    private static final ValueLayout.OfInt BIG_ENDIAN_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
-    private final Process process;
-    private final SocketChannel channel;
-    private final Path dir;
-    private final ByteBuffer lengthOut = ByteBuffer.allocateDirect(4).order(ByteOrder.BIG_ENDIAN);
+    private final ChildProcess process;
+    private final int socket;
+    private final Thread messages;
+    private final MemorySegment sendIov = Arena.ofAuto().allocate(Libc.IOVEC, 2);
+    private final MemorySegment lengthOut = Arena.ofAuto().allocate(4);
+    private volatile String lastMessage = "(no message)";
     private volatile boolean closed;
     private Thread reader;
+    private MemorySegment heapCopy;
 
-    private PasstBackend(Process process, SocketChannel channel, Path dir) {
+    private PasstBackend(ChildProcess process, int socket, int messagePipe) {
         this.process = process;
-        this.channel = channel;
-        this.dir = dir;
+        this.socket = socket;
+        this.messages = Thread.ofPlatform().name("passt-log-" + process.pid()).daemon().start(() -> readMessages(messagePipe));
     }
 
     /** Starts passt with {@code forwards}; errors name {@code key} (the setting) and passt's own message. */
@@ -52,65 +62,80 @@ public final class PasstBackend implements NetBackend {
      * Starts passt with {@code forwards} and, when {@code ipv4} is given, that guest address, gateway
      * and DNS forwarder instead of passt's default copy of the host's; errors name {@code key}.
      */
-    public static PasstBackend start(String key, List<PortForward> forwards, io.jvmm.core.NetConfig.Ipv4 ipv4) {
+    public static PasstBackend start(String key, List<PortForward> forwards, NetConfig.Ipv4 ipv4) {
         Path passt = findPasst();
         if (passt == null) throw new ConfigException(key, "passt is not installed (Debian: apt-get install passt)");
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("jvmm-passt-");
-            // Started as root, passt drops to nobody before it creates its socket.
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        } catch (IOException e) {
-            throw new ConfigException(key, "cannot create a directory for passt's socket: " + e.getMessage());
-        }
-        Path sock = dir.resolve("passt.sock");
-        List<String> cmd = new ArrayList<>(List.of(passt.toString(), "-f", "-1", "-q", "-s", sock.toString()));
+        return start(passt, key, forwards, ipv4);
+    }
+
+    /** As above with the passt binary given (tests run a stand-in). */
+    static PasstBackend start(Path passt, String key, List<PortForward> forwards, NetConfig.Ipv4 ipv4) {
+        List<String> cmd = new ArrayList<>(List.of(passt.toAbsolutePath().toString(), "-f", "-q", "--fd", Integer.toString(PASST_FD)));
         for (PortForward f : forwards) cmd.addAll(List.of(f.passtArgs()));
         if (ipv4 != null) {
             cmd.addAll(List.of("-a", ipv4.address(), "-n", Integer.toString(ipv4.prefix()), "-g", ipv4.gateway(),
                     "--dns-forward", ipv4.dns(), "-D", ipv4.dns()));
         }
-        Process p;
+        int[] pair = null, pipe = null;
         try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("passt.log").toFile()).start();
-        } catch (IOException e) {
-            deleteTree(dir);
+            pair = Libc.socketpair();
+            pipe = Libc.pipe();
+            ChildProcess p = ChildProcess.spawn(cmd, Map.of(PASST_FD, pair[1], 1, pipe[1], 2, pipe[1]));
+            Libc.close(pair[1]);
+            Libc.close(pipe[1]);
+            return new PasstBackend(p, pair[0], pipe[0]);
+        } catch (NativeException e) {
+            if (pair != null) closeQuietly(pair);
+            if (pipe != null) closeQuietly(pipe);
             throw new ConfigException(key, "cannot start passt: " + e.getMessage());
-        }
-        long deadline = System.nanoTime() + START_TIMEOUT_MS * 1_000_000;
-        try {
-            while (!Files.exists(sock)) {
-                if (!p.isAlive()) throw new ConfigException(key, "passt exited with status " + p.exitValue() + " without creating its socket in "
-                        + dir + (isRoot() ? " (started as root it runs as nobody, which must be able to reach that directory)" : "")
-                        + ": " + lastLine(dir));
-                if (System.nanoTime() > deadline) throw new ConfigException(key, "passt did not create its socket within " + START_TIMEOUT_MS + " ms");
-                Thread.sleep(2);
-            }
-            SocketChannel ch = null;
-            while (ch == null) {
-                try {
-                    ch = SocketChannel.open(UnixDomainSocketAddress.of(sock));
-                } catch (IOException e) {
-                    // The file exists a moment before passt listens on it.
-                    if (!p.isAlive()) throw new ConfigException(key, "passt exited with status " + p.exitValue() + ": " + lastLine(dir));
-                    if (System.nanoTime() > deadline) throw new ConfigException(key, "cannot connect to passt: " + e.getMessage());
-                    Thread.sleep(2);
-                }
-            }
-            return new PasstBackend(p, ch, dir);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            deleteTree(dir);
-            throw new ConfigException(key, "interrupted while starting passt");
-        } catch (RuntimeException e) {
-            p.destroyForcibly();
-            deleteTree(dir);
-            throw e;
         }
     }
 
-    private static boolean isRoot() { return "root".equals(System.getProperty("user.name")); }
+    private static void closeQuietly(int[] fds) {
+        for (int fd : fds) {
+            try {
+                Libc.close(fd);
+            } catch (NativeException ignored) {
+                // already closed
+            }
+        }
+    }
+
+    /** Keeps passt's last message for the error that ends the network; each line goes to the debug log. */
+    private void readMessages(int pipe) {
+        MemorySegment buf = Arena.ofAuto().allocate(4096);
+        StringBuilder line = new StringBuilder();
+        try {
+            long n;
+            while ((n = readRetrying(pipe, buf)) > 0) {
+                for (byte b : buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE)) {
+                    if (b != '\n') {
+                        if (line.length() < MAX_MESSAGE) line.append((char) (b & 0xff));
+                        continue;
+                    }
+                    String text = line.toString().strip();
+                    line.setLength(0);
+                    if (text.isEmpty()) continue;
+                    lastMessage = text;
+                    LOG.log(Level.DEBUG, "{0}: {1}", describe(), text);
+                }
+            }
+        } catch (NativeException e) {
+            LOG.log(Level.DEBUG, "{0}: reading its messages: {1}", describe(), e.getMessage());
+        } finally {
+            Libc.close(pipe);
+        }
+    }
+
+    private static long readRetrying(int fd, MemorySegment buf) {
+        for (;;) {
+            try {
+                return Libc.read(fd, buf);
+            } catch (NativeException e) {
+                if (e.errno() != Errno.EINTR) throw e;
+            }
+        }
+    }
 
     private static Path findPasst() {
         String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
@@ -122,32 +147,49 @@ public final class PasstBackend implements NetBackend {
         return null;
     }
 
-    private static String lastLine(Path dir) {
-        try {
-            List<String> lines = Files.readAllLines(dir.resolve("passt.log"), StandardCharsets.UTF_8);
-            for (int i = lines.size() - 1; i >= 0; i--) if (!lines.get(i).isBlank()) return lines.get(i).trim();
-        } catch (IOException ignored) {
-            // nothing to quote
-        }
-        return "(no message)";
-    }
-
     /** The child's pid, for diagnostics and tests. */
     public long pid() { return process.pid(); }
+
+    /** passt's last message line; once passt has exited, after its pipe has drained. */
+    String lastMessage() throws InterruptedException {
+        if (!process.isAlive()) messages.join(1000);
+        return lastMessage;
+    }
+
+    /** True while the passt process runs (tests). */
+    boolean running() { return process.isAlive(); }
 
     @Override
     public String describe() { return "passt (pid " + process.pid() + ")"; }
 
     @Override
     public void send(MemorySegment frame) throws IOException {
-        synchronized (lengthOut) {
-            lengthOut.clear();
-            lengthOut.putInt((int) frame.byteSize()).flip();
-            ByteBuffer[] both = {lengthOut, frame.asByteBuffer()};
-            while (both[1].hasRemaining()) {
-                if (channel.write(both) < 0) throw new IOException("passt closed its socket");
+        synchronized (sendIov) {
+            if (!frame.isNative()) {
+                if (heapCopy == null || heapCopy.byteSize() < frame.byteSize()) heapCopy = Arena.ofAuto().allocate(Math.max(frame.byteSize(), 65536));
+                frame = heapCopy.asSlice(0, frame.byteSize()).copyFrom(frame);
+            }
+            lengthOut.set(BIG_ENDIAN_INT, 0, (int) frame.byteSize());
+            long total = 4 + frame.byteSize(), sent = 0;
+            while (sent < total) {
+                // Either still part of the length, or only the frame's remainder.
+                int n = 0;
+                if (sent < 4) iov(n++, lengthOut.asSlice(sent));
+                iov(n++, sent <= 4 ? frame : frame.asSlice(sent - 4));
+                try {
+                    sent += Libc.writev(socket, sendIov, n);
+                } catch (NativeException e) {
+                    if (e.errno() == Errno.EINTR) continue;
+                    throw new IOException(describe() + ": " + e.getMessage());
+                }
             }
         }
+    }
+
+    private void iov(int i, MemorySegment s) {
+        MemorySegment e = sendIov.asSlice(i * Libc.IOVEC.byteSize(), Libc.IOVEC.byteSize());
+        e.set(ValueLayout.ADDRESS, 0, s);
+        e.set(ValueLayout.JAVA_LONG, 8, s.byteSize());
     }
 
     @Override
@@ -160,28 +202,38 @@ public final class PasstBackend implements NetBackend {
      * frames when traffic is heavy, instead of two reads per frame.
      */
     private void readLoop(FrameSink sink) {
-        // Direct, so NIO reads into it without a temporary copy, and frames go from it into guest RAM.
-        ByteBuffer buf = ByteBuffer.allocateDirect(256 * 1024).order(ByteOrder.BIG_ENDIAN);
-        MemorySegment seg = MemorySegment.ofBuffer(buf);
+        MemorySegment seg = Arena.ofAuto().allocate(256 * 1024);
+        ByteBuffer buf = seg.asByteBuffer().order(ByteOrder.BIG_ENDIAN);
         try {
             while (!closed) {
-                if (channel.read(buf) < 0) break;
+                long n = readRetrying(socket, seg.asSlice(buf.position(), buf.remaining()));
+                if (n == 0) break;
+                buf.position(buf.position() + (int) n);
                 buf.flip();
                 while (buf.remaining() >= 4) {
-                    int n = buf.getInt(buf.position());
-                    if (n <= 0 || n > 65535 + 18) throw new IOException("passt sent a frame length of " + n);
-                    if (buf.remaining() < 4 + n) break;
+                    int len = buf.getInt(buf.position());
+                    if (len <= 0 || len > 65535 + 18) throw new IOException("passt sent a frame length of " + len);
+                    if (buf.remaining() < 4 + len) break;
                     int at = buf.position() + 4;
-                    sink.accept(seg.asSlice(at, n));
-                    buf.position(at + n);
+                    sink.accept(seg.asSlice(at, len));
+                    buf.position(at + len);
                 }
                 sink.endOfBatch();
                 buf.compact();
             }
-        } catch (IOException e) {
+        } catch (IOException | NativeException e) {
             if (!closed) LOG.log(Level.WARNING, "{0}: {1}", describe(), e.getMessage());
         }
-        if (!closed) LOG.log(Level.WARNING, "{0}: the connection ended; the guest's network is down", describe());
+        if (!closed) {
+            String status = "";
+            try {
+                int s = process.waitFor(Duration.ofMillis(500));
+                if (s >= 0) status = " (passt exited with status " + s + ": " + lastMessage() + ")";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.log(Level.WARNING, "{0}: the connection ended; the guest''s network is down{1}", describe(), status);
+        }
     }
 
     @Override
@@ -189,28 +241,20 @@ public final class PasstBackend implements NetBackend {
         if (closed) return;
         closed = true;
         try {
-            channel.close();
-        } catch (IOException ignored) {
-            // going away anyway
+            Libc.shutdown(socket, Libc.SHUT_RDWR);   // wakes the reader; passt sees the end and exits
+        } catch (NativeException ignored) {
+            // passt is gone already
         }
-        process.destroy();
         try {
-            if (!process.waitFor(2, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(2, TimeUnit.SECONDS);
-            }
+            process.terminate(Duration.ofSeconds(2));
+            if (reader != null) reader.join(5000);
+            messages.join(1000);
         } catch (InterruptedException e) {
-            process.destroyForcibly();
             Thread.currentThread().interrupt();
-        }
-        deleteTree(dir);
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a temp dir left behind is harmless
+        } finally {
+            process.close();
+            // A reader still inside read(2) would see a reused number: leave the fd to the exit then.
+            if (reader == null || !reader.isAlive()) Libc.close(socket);
         }
     }
 }
