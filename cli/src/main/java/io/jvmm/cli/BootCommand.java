@@ -135,6 +135,9 @@ final class BootCommand implements Callable<Integer> {
         long snapshotMib = restoreState == null ? 0 : restoreState.memoryBytes() >> 20;
         Path snapshotDir = snapshotTarget(cwd, snapshotOnSignal, snapshotOn);
         MarkerTap tap = snapshotOn == null ? null : new MarkerTap(console, snapshotOn.substring(snapshotOn.indexOf(':') + 1));
+        // A vsock socket or a snapshot is state like the VM process's (PrivateFiles); a plain boot writes
+        // nothing, and it does not wait here for the native link that runs beside parsing.
+        if (vsockUds != null || snapshotDir != null) PrivateFiles.restrictUmask();
         VmConfig config = new BootSettings(file, o)
                 .toVmConfig(() -> DefaultKernel.fromSystem().resolve(), tap != null ? tap : console, input, snapshotMib);
         return VmSession.run(config, err, new VmSession.Snapshots(restoreDir, restoreState, snapshotDir, snapshotOnSignal != null, tap));

@@ -91,6 +91,7 @@ public final class Jvmm implements Callable<Integer> {
         commands.put("snapshot", () -> SnapshotCommand.commandLine(out, input, err));
         commands.put(VmLaunch.VM_PROCESS_COMMAND, () -> new CommandLine(new VmProcessCommand()));
         commands.put(AotTrainCommand.NAME, () -> new CommandLine(new AotTrainCommand()));
+        if (args.length > 0 && PrivateFiles.WRITERS.contains(args[0])) PrivateFiles.restrictUmask();
         CommandLine cl = new CommandLine(new Jvmm(err).spec);
         var named = args.length > 0 ? commands.get(args[0]) : null;
         if (named != null) cl.addSubcommand(named.get());

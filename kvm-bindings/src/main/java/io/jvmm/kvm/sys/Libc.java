@@ -94,7 +94,8 @@ public final class Libc {
             SYS_GETTID = 186, SYS_TGKILL = 234, SYS_OPENAT = 257, SYS_EVENTFD2 = 290, SYS_LSEEK = 8,
             SYS_FLOCK = 73, SYS_FDATASYNC = 75, SYS_FALLOCATE = 285, SYS_PREADV = 295, SYS_PWRITEV = 296,
             SYS_POLL = 7, SYS_WRITEV = 20, SYS_SOCKETPAIR = 53, SYS_SHUTDOWN = 48, SYS_FCNTL = 72,
-            SYS_WAITID = 247, SYS_PIPE2 = 293, SYS_PIDFD_SEND_SIGNAL = 424, SYS_PIDFD_OPEN = 434;
+            SYS_WAITID = 247, SYS_PIPE2 = 293, SYS_PIDFD_SEND_SIGNAL = 424, SYS_PIDFD_OPEN = 434,
+            SYS_UMASK = 95;
     private static final long AT_FDCWD = -100;
     /** The kernel's sigset_t is 64 bits; glibc's larger one starts with it. */
     private static final long KERNEL_SIGSET_SIZE = 8;
@@ -405,6 +406,9 @@ public final class Libc {
             return code == CLD_EXITED ? status : 128 + status;
         }
     }
+
+    /** {@code umask(mask)} for the whole process; returns the previous mask. */
+    public static int umask(int mask) { return (int) syscall(SYS_UMASK, mask, 0, 0); }
 
     /** The process id. */
     public static int getpid() { return (int) syscall(SYS_GETPID, 0, 0, 0); }
