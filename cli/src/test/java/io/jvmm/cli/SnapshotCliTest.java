@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,20 +56,27 @@ class SnapshotCliTest {
         assertTrue(second.out().contains("counter: done 2000000000"), second.out());
     }
 
+    /** Also: under the caller's umask 002, the vsock socket and the snapshot are still private. */
     @Test
     void snapshotOnSigusr1() throws Exception {
         Path snap = dir.resolve("snap");
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        Path sock = dir.resolve("v.sock");
+        List<String> cmd = List.of("/bin/sh", "-c", "umask 002 && exec \"$@\"", "sh",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Jvmm.class.getName(),
                 "boot", "--kernel", COUNTER.toString(), "--memory", "64", "--no-rng", "--cmdline", "every=100000000",
-                "--snapshot-on-signal", snap.toString());
+                "--vsock-uds", sock.toString(), "--snapshot-on-signal", snap.toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         StringBuilder out = new StringBuilder();
+        String socketMode = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
                 out.append(line).append('\n');
-                if (line.equals("counter: 100000000")) new ProcessBuilder("kill", "-USR1", Long.toString(p.pid())).start().waitFor();
+                if (line.equals("counter: 100000000")) {
+                    socketMode = PosixFilePermissions.toString(Files.getPosixFilePermissions(sock));
+                    new ProcessBuilder("kill", "-USR1", Long.toString(p.pid())).start().waitFor();
+                }
             }
         } finally {
             if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
@@ -76,6 +84,11 @@ class SnapshotCliTest {
         assertEquals(0, p.exitValue(), out.toString());
         assertTrue(out.toString().contains("jvmm: snapshot written to " + snap), out.toString());
         assertTrue(Files.isRegularFile(snap.resolve("state")) && Files.isRegularFile(snap.resolve("memory")));
+        assertTrue(socketMode != null && socketMode.endsWith("------"), "the vsock socket lets its holder into the guest: " + socketMode);
+        for (Path f : List.of(snap, snap.resolve("state"), snap.resolve("memory"))) {
+            String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(f));
+            assertTrue(mode.endsWith("------"), f + " is " + mode);
+        }
     }
 
     @Test
