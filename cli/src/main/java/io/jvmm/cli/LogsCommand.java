@@ -3,6 +3,7 @@ package io.jvmm.cli;
 import io.jvmm.cli.state.StateDirs;
 import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
+import io.jvmm.cli.vmproc.RotatingFile;
 import io.jvmm.cli.vmproc.WorkloadLog;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -30,13 +31,11 @@ final class LogsCommand extends CliCommand {
         VmStore store = new VmStore(dirs);
         VmRecord r = store.resolve(vm);
         if (console) {
-            Path c = dirs.consoleLog(r.id());
-            if (Files.exists(c)) Files.copy(c, out);
+            for (Path c : RotatingFile.oldestFirst(dirs.consoleLog(r.id()))) Files.copy(c, out);
             out.flush();
             return 0;
         }
         Path log = dirs.workloadLog(r.id());
-        if (!Files.exists(log)) return 0;
         WorkloadLog.copy(log, out, err, follow, () -> VmStore.effectiveStatus(store.find(r.id()).orElse(r)) == VmRecord.Status.RUNNING);
         return 0;
     }

@@ -1,6 +1,7 @@
 package io.jvmm.cli;
 
 import io.jvmm.cli.state.StateDirs;
+import io.jvmm.cli.state.LogOptions;
 import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
 import io.jvmm.cli.state.VolumeStore;
@@ -72,6 +73,8 @@ final class RunCommand extends CliCommand {
     private Path rootfs;
     @Option(names = "--insecure", description = "Pull the image over plain HTTP (loopback registries always are).")
     private boolean insecure;
+    @Option(names = "--log-opt", paramLabel = "KEY=VALUE", description = "Log limits (repeatable): max-size=SIZE of one log file (default 10m), max-file=N files kept (default 3).")
+    private List<String> logOpts = new ArrayList<>();
     @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long the guest may take to be ready (default 30, or 300 on kvm_pvm hosts).")
     private Integer readyTimeout;
     @Parameters(paramLabel = "[IMAGE] [CMD [ARG...]]", description = "An image (reference: pulled when not in the store; or a root image file) unless --rootfs, then the command.")
@@ -95,6 +98,14 @@ final class RunCommand extends CliCommand {
             if (e.indexOf('=') <= 0) throw CliException.usage("-e " + e + ": expected KEY=VALUE");
         }
         if (workdir != null && !workdir.isEmpty() && !workdir.startsWith("/")) throw CliException.usage("-w " + workdir + ": must be an absolute path in the guest");
+        LogOptions logs = LogOptions.DEFAULT;
+        for (String o : logOpts) {
+            try {
+                logs = logs.with(o);
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage("--log-opt " + o + ": " + e.getMessage());
+            }
+        }
         if (rm && detach) throw CliException.usage("--rm is for foreground runs; remove a detached VM with 'jvmm rm'");
         List<String> forwards = new ArrayList<>();
         for (String p : ports) {
@@ -166,7 +177,7 @@ final class RunCommand extends CliCommand {
         VmRecord draft = VmRecord.draft(image.toString(), List.copyOf(argv)).withName(name).withEnv(fullEnv)
                 .withCpus(cpus).withMemoryMib(memoryMib).withVolumes(mounts).withPorts(forwards)
                 .withTty(tty).withInteractive(interactive).withDetached(detach)
-                .withWorkdir(cwd).withUser(who).withExposedPorts(exposed);
+                .withWorkdir(cwd).withUser(who).withExposedPorts(exposed).withLogs(logs);
         if (fromImage != null) {
             draft = draft.withImageRef(fromImage.record().name()).withImageId(fromImage.record().id().toString());
         }

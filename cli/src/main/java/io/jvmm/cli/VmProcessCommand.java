@@ -4,9 +4,9 @@ import io.jvmm.cli.state.ProcessInfo;
 import io.jvmm.cli.state.StateDirs;
 import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
+import io.jvmm.cli.vmproc.RotatingFile;
 import io.jvmm.cli.vmproc.VmProcess;
 import io.jvmm.sandbox.SandboxConfig;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -62,9 +62,9 @@ final class VmProcessCommand implements Callable<Integer> {
             throws Exception {
         ProcessInfo.Id self = ProcessInfo.self();
         store.update(r.id(), x -> x.withState(VmRecord.State.running(self.pid(), self.startTime(), Instant.now())));
-        try (OutputStream console = new FileOutputStream(dirs.consoleLog(r.id()).toFile(), true)) {
+        try (OutputStream console = RotatingFile.append(dirs.consoleLog(r.id()), r.logs()).stream()) {
             SandboxConfig config = VmLaunch.sandboxConfig(r, dirs, kernel, console, RunCommand.readyTimeout(readyTimeout));
-            VmProcess vm = new VmProcess(config, w, dirs.controlSocket(r.id()), dirs.workloadLog(r.id()),
+            VmProcess vm = new VmProcess(config, w, dirs.controlSocket(r.id()), dirs.workloadLog(r.id()), r.logs(),
                     (exitCode, error) -> store.update(r.id(), x -> x.withState(x.state().exited(Instant.now(), exitCode, error))),
                     restoreFrom);
             return vm.run();

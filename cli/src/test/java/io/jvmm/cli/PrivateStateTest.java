@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * State stays its user's whatever umask the caller had: each command runs as its own process under
  * umask 022 or 002, as a user's shell would start it, and afterwards nothing in the state home or a
  * snapshot is group- or other-accessible (vm.json with an {@code -e} secret, the logs, a volume image,
- * snapshot memory, the control socket). One boot.
+ * snapshot memory, the control socket). Also: 3 MiB of workload output under {@code --log-opt} limits
+ * leaves at most those on disk. One boot.
  */
 @Tag("linux")
 class PrivateStateTest {
@@ -79,9 +80,26 @@ class PrivateStateTest {
     void nothingIsGroupOrOtherAccessible() throws Exception {
         ok("022", "volume", "create", "--size", "16", "pv");
         ok("002", "run", "-d", "--name", "priv", "-e", "SECRET=hunter2", "-v", "pv:/data", "--rootfs", rootfs.toString(),
-                "--", "sh", "-c", "echo output; sleep 1000");
+                "--log-opt", "max-size=256k", "--log-opt", "max-file=2",
+                "--", "sh", "-c", "echo output; dd if=/dev/zero bs=65536 count=48 2>/dev/null; echo done; sleep 1000");
         ok("002", "exec", "priv", "--", "sh", "-c", "echo data > /data/f");
         ok("002", "snapshot", "create", "priv", work.resolve("snap").toString());
+        // 3 MiB of output leaves at most max-size x max-file on disk, and logs ends with the newest.
+        Result logs = null;
+        for (int i = 0; i < 120 && (logs == null || !logs.output().endsWith("done\n")); i++) {
+            logs = jvmm("022", "logs", "priv");
+            Thread.sleep(500);
+        }
+        assertTrue(logs.output().endsWith("done\n"), "logs: ..." + logs.output().substring(Math.max(0, logs.output().length() - 200)));
+        long kept;
+        try (Stream<Path> files = Files.list(home.resolve("lib/vms"))) {
+            Path vmDir = files.findFirst().orElseThrow();
+            try (Stream<Path> logFiles = Files.list(vmDir)) {
+                kept = logFiles.filter(p -> p.getFileName().toString().startsWith("workload.log")).mapToLong(p -> p.toFile().length()).sum();
+            }
+        }
+        assertTrue(kept <= 512 << 10, kept + " bytes of workload log on disk");
+        assertTrue(logs.output().length() > 256 << 10, "logs reads the rotated file too: " + logs.output().length());
         ok("022", "stop", "-t", "2", "priv");
 
         List<String> shared = new ArrayList<>();

@@ -4,6 +4,7 @@ import io.jvmm.agent.AgentChannel;
 import io.jvmm.agent.ExecRequest;
 import io.jvmm.agent.ExecResult;
 import io.jvmm.agent.ExecSession;
+import io.jvmm.cli.state.LogOptions;
 import io.jvmm.sandbox.Sandbox;
 import io.jvmm.sandbox.SandboxConfig;
 import io.jvmm.sandbox.SandboxException;
@@ -45,6 +46,7 @@ public final class VmProcess {
     private final Workload workload;
     private final Path controlSocket;
     private final Path logFile;
+    private final LogOptions logOptions;
     private final Listener listener;
     private final Path restoreFrom;
     private final List<OutputStream> attached = new CopyOnWriteArrayList<>();
@@ -57,7 +59,9 @@ public final class VmProcess {
      * @param restoreFrom a snapshot directory to restore instead of booting, or null; a restored VM
      *                    goes on with the workload it had (its output from then on is not kept)
      */
-    public VmProcess(SandboxConfig config, Workload workload, Path controlSocket, Path logFile, Listener listener, Path restoreFrom) {
+    public VmProcess(SandboxConfig config, Workload workload, Path controlSocket, Path logFile, LogOptions logOptions,
+                     Listener listener, Path restoreFrom) {
+        this.logOptions = logOptions;
         this.restoreFrom = restoreFrom;
         this.config = config;
         this.workload = workload;
@@ -68,7 +72,7 @@ public final class VmProcess {
 
     /** Runs the VM to its end; returns the workload's exit code (or 0 without one, 125 on a failure to start). */
     public int run() throws InterruptedException {
-        try (WorkloadLog log = WorkloadLog.append(logFile);
+        try (WorkloadLog log = WorkloadLog.append(logFile, logOptions);
              ControlServer control = ControlServer.start(controlSocket, new Control(), config.name())) {
             try {
                 sandbox = restoreFrom == null ? Sandbox.start(config) : Sandbox.restore(restoreFrom, config);

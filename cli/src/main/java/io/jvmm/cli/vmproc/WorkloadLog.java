@@ -2,19 +2,25 @@ package io.jvmm.cli.vmproc;
 
 import java.io.DataInputStream;
 import java.io.EOFException;
+import io.jvmm.cli.state.LogOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
  * The workload's stdout and stderr as the VM's logs ({@code jvmm logs}): an append-only file of
  * records {@code [u8 stream][u32 length, big-endian][bytes]}, so both streams keep their order and
- * their identity and a reader can follow the file while the VM process appends.
+ * their identity and a reader can follow the file while the VM process appends. The file rotates
+ * ({@link RotatingFile}) between records.
  */
 public final class WorkloadLog implements AutoCloseable {
     public static final int STDOUT = 1;
@@ -22,17 +28,23 @@ public final class WorkloadLog implements AutoCloseable {
     /** A record never exceeds this: larger writes are split. */
     static final int MAX_RECORD = 64 << 10;
 
-    private final FileChannel file;
+    private final RotatingFile file;
 
-    private WorkloadLog(FileChannel file) { this.file = file; }
+    private WorkloadLog(RotatingFile file) { this.file = file; }
 
-    public static WorkloadLog append(Path path) throws IOException {
-        return new WorkloadLog(FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+    /** Appends to the log at {@code path}, rotated under {@code options}. */
+    public static WorkloadLog append(Path path, LogOptions options) throws IOException {
+        return new WorkloadLog(RotatingFile.append(path, options));
     }
 
-    public synchronized void write(int stream, byte[] b, int off, int len) throws IOException {
-        ByteBuffer buf = ByteBuffer.wrap(records(stream, b, off, len));
-        while (buf.hasRemaining()) file.write(buf);
+    public void write(int stream, byte[] b, int off, int len) throws IOException {
+        // One record per file write: a rotation never cuts a record, and no write exceeds a file's size.
+        while (len > 0) {
+            int n = Math.min(len, MAX_RECORD);
+            file.write(records(stream, b, off, n), 0, n + 5);
+            off += n;
+            len -= n;
+        }
     }
 
     /** {@code len} bytes of {@code stream} as records, split at {@link #MAX_RECORD}: the file's format and ATTACH's. */
@@ -74,25 +86,51 @@ public final class WorkloadLog implements AutoCloseable {
     public void close() throws IOException { file.close(); }
 
     /**
-     * Copies the records of {@code path} to {@code out} and {@code err}. With {@code follow}, keeps
-     * waiting for more while {@code more} is true, then drains what is left and returns.
+     * Copies the records of the log at {@code path}, its rotated files first. With {@code follow}, keeps
+     * waiting for more while {@code more} is true (moving on to the new file when the log rotates), then
+     * drains what is left and returns.
      */
     public static void copy(Path path, OutputStream out, OutputStream err, boolean follow, BooleanSupplier more)
             throws IOException, InterruptedException {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long pos = 0;
-            while (true) {
-                long before = pos;
-                pos = copyAvailable(ch, pos, out, err);
-                if (!follow) return;
-                if (pos == before) {
+        List<Path> files = RotatingFile.oldestFirst(path);
+        for (Path rotated : files.subList(0, Math.max(0, files.size() - 1))) {
+            try (FileChannel ch = FileChannel.open(rotated, StandardOpenOption.READ)) {
+                copyAvailable(ch, 0, out, err);
+            } catch (NoSuchFileException e) {
+                // rotated away meanwhile
+            }
+        }
+        while (true) {
+            Object key = fileKey(path);
+            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+                long pos = 0;
+                while (true) {
+                    long before = pos;
+                    pos = copyAvailable(ch, pos, out, err);
+                    if (!follow) return;
+                    if (pos != before) continue;
+                    if (key != null && !key.equals(fileKey(path))) {
+                        copyAvailable(ch, pos, out, err);   // rotated: finish this file, then follow the new one
+                        break;
+                    }
                     if (!more.getAsBoolean()) {
                         copyAvailable(ch, pos, out, err);
                         return;
                     }
                     Thread.sleep(50);
                 }
+            } catch (NoSuchFileException e) {
+                if (!follow || !more.getAsBoolean()) return;
+                Thread.sleep(50);
             }
+        }
+    }
+
+    private static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
         }
     }
 
