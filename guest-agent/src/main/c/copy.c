@@ -109,14 +109,19 @@ void handle_copy_out(int conn, struct frame *first)
         buf_u32(&b, (uint32_t)st.st_mode);
         buf_u64(&b, (uint64_t)st.st_size);
         if (buf_send(conn, FT_STAT, &b) == 0) {
+            /* Exactly the size announced: the host refuses more, and a file that grew meanwhile
+             * is copied as it was at STAT. */
             uint8_t *chunk = malloc(DATA_CHUNK);
+            uint64_t left = (uint64_t)st.st_size;
             for (;;) {
-                ssize_t n = chunk ? read(fd, chunk, DATA_CHUNK) : -1;
+                size_t want = left < DATA_CHUNK ? (size_t)left : DATA_CHUNK;
+                ssize_t n = !chunk ? -1 : want ? read(fd, chunk, want) : 0;
                 if (n < 0 && errno == EINTR) continue;
                 if (n < 0) {
                     send_error(conn, (uint32_t)errno, "copy out: %s: %s", path, strerror(errno));
                     break;
                 }
+                left -= (uint64_t)n;
                 if (frame_write(conn, FT_DATA, chunk, (uint32_t)n) < 0 || n == 0) break;
             }
             free(chunk);

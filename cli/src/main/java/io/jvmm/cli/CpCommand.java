@@ -6,9 +6,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Set;
 import picocli.CommandLine.Command;
@@ -83,8 +86,9 @@ final class CpCommand extends CliCommand {
         // Written beside the target and renamed when complete: a failed copy leaves nothing half-written.
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".jvmm-cp-", ".part");
         try {
-            try (OutputStream o = Files.newOutputStream(tmp)) {
-                agent.copyOut(guestPath, o);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                agent.copyOut(guestPath, Channels.newOutputStream(ch));
+                ch.force(true);   // durable before it takes the target's name
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {

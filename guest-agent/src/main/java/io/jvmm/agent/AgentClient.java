@@ -118,13 +118,20 @@ public final class AgentClient {
             if (f.type() == AgentProtocol.ERROR) throw FrameCodec.error(f);
             Payload.Reader r = new Payload.Reader(f);
             r.u32L();
-            r.u64();
+            long size = r.u64();
             r.end();
+            // The guest said how much it sends: no more reaches the host's disk, and less is no copy.
             long total = 0;
             for (;;) {
                 f = FrameCodec.readExpecting(ch.input(), "COPY_OUT", AgentProtocol.DATA, AgentProtocol.ERROR);
                 if (f.type() == AgentProtocol.ERROR) throw FrameCodec.error(f);
-                if (f.payload().length == 0) return total;
+                if (f.payload().length == 0) {
+                    if (total != size) throw new AgentProtocolException("copy out " + guestPath + ": the guest sent " + total + " of the " + size + " bytes it announced");
+                    return total;
+                }
+                if (f.payload().length > size - total) {
+                    throw new AgentProtocolException("copy out " + guestPath + ": the guest sent more than the " + size + " bytes it announced");
+                }
                 out.write(f.payload());
                 total += f.payload().length;
             }
