@@ -49,7 +49,7 @@ public final class VmProcess {
     private final LogOptions logOptions;
     private final Listener listener;
     private final Path restoreFrom;
-    private final List<OutputStream> attached = new CopyOnWriteArrayList<>();
+    private final List<AttachOutput> attached = new CopyOnWriteArrayList<>();
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private volatile Duration stopGrace = Duration.ofSeconds(10);
     private volatile Sandbox sandbox;
@@ -156,15 +156,10 @@ public final class VmProcess {
                 terminal.write(b, off, len);
                 terminal.flush();
             }
-            for (OutputStream a : attached) {
-                try {
-                    synchronized (a) {
-                        a.write(WorkloadLog.records(stream, b, off, len));
-                        a.flush();
-                    }
-                } catch (IOException e) {
-                    attached.remove(a);    // that client detached
-                }
+            if (attached.isEmpty()) return;
+            byte[] records = WorkloadLog.records(stream, b, off, len);
+            for (AttachOutput a : attached) {
+                if (!a.offer(records)) attached.remove(a);    // detached, or dropped for falling behind
             }
         }
     }
@@ -179,7 +174,8 @@ public final class VmProcess {
 
         @Override
         public void attach(InputStream in, OutputStream out) throws IOException {
-            attached.add(out);
+            AttachOutput client = new AttachOutput(out, "attach-out");
+            attached.add(client);
             try {
                 byte[] buf = new byte[8192];
                 int n;
@@ -191,7 +187,8 @@ public final class VmProcess {
                     }
                 }
             } finally {
-                attached.remove(out);
+                attached.remove(client);
+                client.close();
             }
         }
 
