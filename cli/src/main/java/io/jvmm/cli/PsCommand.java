@@ -48,12 +48,16 @@ final class PsCommand extends CliCommand {
                 VmRecord fresh = store.refresh(r);
                 if (all || VmStore.effectiveStatus(fresh) == VmRecord.Status.RUNNING) shown.add(fresh);
             }
+            // A record that cannot be read may belong to a live VM: always shown, so rm -f can remove it.
+            List<VmStore.Broken> broken = store.broken();
             if (quiet) {
                 for (VmRecord r : shown) out.println(noTrunc ? r.id() : r.shortId());
+                for (VmStore.Broken b : broken) out.println(noTrunc ? b.id() : b.shortId());
             } else if (format.equals("json")) {
                 for (VmRecord r : shown) out.println(StateJson.mapper().writeValueAsString(json(r, now)));
+                for (VmStore.Broken b : broken) out.println(StateJson.mapper().writeValueAsString(json(b)));
             } else {
-                table(shown, now);
+                table(shown, broken, now);
             }
             out.flush();
             return 0;
@@ -64,7 +68,7 @@ final class PsCommand extends CliCommand {
         }
     }
 
-    private void table(List<VmRecord> rows, Instant now) {
+    private void table(List<VmRecord> rows, List<VmStore.Broken> broken, Instant now) {
         List<String[]> cells = new ArrayList<>();
         cells.add(new String[] {"VM ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"});
         for (VmRecord r : rows) {
@@ -78,6 +82,9 @@ final class PsCommand extends CliCommand {
                 r.name(),
             });
         }
+        for (VmStore.Broken b : broken) {
+            cells.add(new String[] {noTrunc ? b.id() : b.shortId(), "?", "\"\"", "?", brokenStatus(b), "", "?"});
+        }
         int[] width = new int[7];
         for (String[] row : cells) for (int i = 0; i < 7; i++) width[i] = Math.max(width[i], row[i].length());
         for (String[] row : cells) {
@@ -88,6 +95,18 @@ final class PsCommand extends CliCommand {
             }
             out.println(line.toString().stripTrailing());
         }
+    }
+
+    static String brokenStatus(VmStore.Broken b) { return "Broken (" + b.problem() + "; jvmm rm -f removes it)"; }
+
+    private Map<String, Object> json(VmStore.Broken b) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ID", noTrunc ? b.id() : b.shortId());
+        m.put("State", "broken");
+        m.put("Status", brokenStatus(b));
+        m.put("Error", b.problem());
+        m.put("FullID", b.id());
+        return m;
     }
 
     private Map<String, Object> json(VmRecord r, Instant now) {

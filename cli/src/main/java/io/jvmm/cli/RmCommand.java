@@ -57,7 +57,14 @@ final class RmCommand extends CliCommand {
 
     private void removeOne(VmStore store, String ref) {
         store.withLock(() -> {
-            VmRecord r = store.resolve(ref);
+            VmRecord r;
+            try {
+                r = store.resolve(ref);
+            } catch (StateException e) {
+                VmStore.Broken b = store.findBroken(ref).orElseThrow(() -> e);
+                removeBroken(store, b);
+                return null;
+            }
             VmRecord.State s = r.state();
             ProcessInfo.Id vmProcess = new ProcessInfo.Id(s.pid(), s.pidStartTime());
             if (VmStore.processAlive(r)) {
@@ -75,5 +82,22 @@ final class RmCommand extends CliCommand {
             store.remove(r.id());
             return null;
         });
+    }
+
+    /**
+     * A VM whose record cannot be read: its process (if any) is found by the id on its command line,
+     * since the record that held its pid is gone. Needs -f, as a running VM does.
+     */
+    private void removeBroken(VmStore store, VmStore.Broken b) {
+        if (!force) {
+            throw StateException.runtime("VM " + b.shortId() + " has a broken record (" + b.problem() + "); remove it with 'jvmm rm -f "
+                    + b.shortId() + "' (its VM process, if one runs, is killed)");
+        }
+        for (ProcessInfo.Id p : ProcessInfo.withArguments(VmLaunch.VM_PROCESS_COMMAND, b.id())) {
+            if (!ProcessInfo.killTree(p, KILL_WAIT)) {
+                throw StateException.runtime("cannot kill the VM process of " + b.shortId() + " (pid " + p.pid() + "); nothing was removed");
+            }
+        }
+        store.remove(b.id());
     }
 }

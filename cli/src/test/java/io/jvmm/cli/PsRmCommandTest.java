@@ -65,6 +65,47 @@ class PsRmCommandTest {
                 .exited(Instant.now().minusSeconds(120), code, null)));
     }
 
+    /** A VM whose vm.json was damaged does not vanish while its process runs: ps shows it, rm -f ends it. */
+    @Test void aBrokenRecordShowsInPsAndRmForceRemovesItAndItsProcess() throws Exception {
+        VmRecord ok = running("ok");
+        VmRecord r = create("damaged", List.of("sleep", "1000"));
+        Process vmProcess = new ProcessBuilder("/bin/sh", "-c", "sleep 1000; :", VmLaunch.VM_PROCESS_COMMAND, r.id()).start();
+        children.add(vmProcess);
+        Files.writeString(dirs.vmRecordFile(r.id()), "{ not json");
+
+        assertEquals(0, run("ps"));
+        String broken = out().lines().filter(l -> l.startsWith(r.shortId())).findFirst().orElse("");
+        assertTrue(broken.contains("Broken (vm.json cannot be read") && broken.contains("jvmm rm -f"), out());
+        assertTrue(out().contains("ok"), "the readable VM is listed as before: " + out());
+        assertEquals(0, run("ps", "--format", "json"));
+        assertTrue(out().lines().anyMatch(l -> l.contains("\"State\":\"broken\"") && l.contains(r.shortId())), out());
+
+        assertEquals(1, run("rm", r.shortId()));
+        assertTrue(err().contains("broken record") && err().contains("jvmm rm -f " + r.shortId()), err());
+        assertTrue(vmProcess.isAlive());
+        assertEquals(0, run("rm", "-f", r.id().substring(0, 8)), err());
+        assertTrue(vmProcess.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the VM process was killed");
+        assertFalse(Files.exists(dirs.vmDataDir(r.id())));
+        assertEquals(0, run("ps", "-a", "-q"));
+        assertEquals(ok.shortId() + "\n", out());
+    }
+
+    /** A command that crashed half-way leaves .removing-* and .creating-* directories: the next one sweeps them. */
+    @Test void leftoversOfCrashedCommandsAreSwept() throws Exception {
+        create("first", List.of("true"));
+        Path removing = Files.createDirectories(dirs.vmsDataDir().resolve(".removing-" + "a".repeat(64) + "-1234"));
+        Files.writeString(removing.resolve("vm.json"), "{}");
+        Files.createDirectories(dirs.volumesDir());
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path abandoned = Files.createDirectories(dirs.volumesDir().resolve(".creating-data-" + gone.pid() + "-1-abc"));
+        Path inProgress = Files.createDirectories(dirs.volumesDir().resolve(VmStore.creatingDirName("data")));
+        new VmStore(dirs).create(VmRecord.draft("/images/x.ext4", List.of("true")).withName("second"));
+        assertFalse(Files.exists(removing), "a removal interrupted half-way is finished");
+        assertFalse(Files.exists(abandoned), "a create whose process is gone is swept");
+        assertTrue(Files.exists(inProgress), "a create in progress (its process alive) is left alone");
+    }
+
     @Test void psShowsRunningOnlyUnlessAll() throws Exception {
         VmRecord web = running("web");
         VmRecord done = exited("done", 0);

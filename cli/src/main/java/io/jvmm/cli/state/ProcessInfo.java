@@ -1,7 +1,9 @@
 package io.jvmm.cli.state;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,6 +54,33 @@ public final class ProcessInfo {
     }
 
     public static boolean isAlive(Id p) { return isAlive(p.pid(), p.startTime()); }
+
+    /**
+     * The processes whose command line has {@code first} immediately followed by {@code second} as
+     * arguments (read from {@code /proc/PID/cmdline}); those that end meanwhile are left out.
+     */
+    public static List<Id> withArguments(String first, String second) {
+        List<Id> found = new ArrayList<>();
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path p : procs) {
+                String[] args;
+                try {
+                    args = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8).split("\0");
+                } catch (IOException e) {
+                    continue;
+                }
+                for (int i = 0; i + 1 < args.length; i++) {
+                    if (!args[i].equals(first) || !args[i + 1].equals(second)) continue;
+                    long pid = Long.parseLong(p.getFileName().toString());
+                    startTime(pid).ifPresent(t -> found.add(new Id(pid, t)));
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list /proc", e);
+        }
+        return found;
+    }
 
     /** The parent pid (field 4), or empty when there is no such process. */
     public static OptionalLong parent(long pid) {

@@ -41,6 +41,7 @@ public final class VmStore {
     /** The error recorded for a VM whose process disappeared without recording an exit. */
     public static final String DIED = "the VM process died";
 
+    private boolean swept;
     private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS_LOCKS = new ConcurrentHashMap<>();
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -51,6 +52,44 @@ public final class VmStore {
     }
 
     public StateDirs dirs() { return dirs; }
+
+    /**
+     * Deletes what a crashed command left: {@code .removing-*} directories (every removal renames aside
+     * and deletes under the lock, so under the lock none is in progress) and {@code .creating-*} ones
+     * whose creating process is gone ({@link #creatingDirName}). Called once per store, under the lock.
+     */
+    private void sweepLeftovers() {
+        for (Path parent : List.of(dirs.vmsDataDir(), dirs.volumesDir())) {
+            if (!Files.isDirectory(parent)) continue;
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(parent, ".{removing,creating}-*")) {
+                for (Path d : ds) {
+                    String n = d.getFileName().toString();
+                    if (n.startsWith(".removing-") || !creatorAlive(n)) deleteTree(d);
+                }
+            } catch (IOException e) {
+                // left for the next command to sweep
+            }
+        }
+    }
+
+    /**
+     * {@code .creating-NAME-PID-STARTTIME-RANDOM}: a directory being filled outside the lock, named with
+     * its creating process, so that a later sweep can tell an abandoned one from one in progress.
+     */
+    public static String creatingDirName(String name) {
+        ProcessInfo.Id self = ProcessInfo.self();
+        return ".creating-" + name + "-" + self.pid() + "-" + self.startTime() + "-" + Long.toHexString(RANDOM.nextLong());
+    }
+
+    private static boolean creatorAlive(String dirName) {
+        String[] parts = dirName.split("-");
+        if (parts.length < 5) return false;
+        try {
+            return ProcessInfo.isAlive(Long.parseLong(parts[parts.length - 3]), Long.parseLong(parts[parts.length - 2]));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
 
     /**
      * Runs {@code action} holding the store lock (shared with {@link VolumeStore}); re-entrant within a
@@ -78,6 +117,10 @@ public final class VmStore {
                     throw new StateException(StateException.RUNTIME, "cannot lock " + lockFile + ": " + StateDirs.describe(e), e);
                 }
                 try {
+                    if (!swept) {
+                        swept = true;
+                        sweepLeftovers();
+                    }
                     return action.get();
                 } finally {
                     try {
@@ -187,7 +230,7 @@ public final class VmStore {
 
     /**
      * Every record, newest first. Directories without a readable {@code vm.json} (a create that
-     * crashed half-way, a file damaged by hand) are skipped.
+     * crashed half-way, a file damaged by hand) are skipped here and listed by {@link #broken()}.
      */
     public List<VmRecord> list() {
         Path vms = dirs.vmsDataDir();
@@ -266,6 +309,51 @@ public final class VmStore {
         } catch (StateException e) {
             return dead;
         }
+    }
+
+    /** A VM directory whose {@code vm.json} cannot be read: {@code ps} shows it, {@code rm -f} removes it. */
+    public record Broken(String id, String problem) {
+        /** The first 12 characters of the id, as {@code ps} shows it. */
+        public String shortId() { return id.substring(0, 12); }
+    }
+
+    /** Every VM directory whose record is missing, unreadable or names another id, by id. */
+    public List<Broken> broken() {
+        Path vms = dirs.vmsDataDir();
+        if (!Files.isDirectory(vms)) return List.of();
+        List<Broken> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(vms)) {
+            for (Path d : ds) {
+                String n = d.getFileName().toString();
+                if (!VmRecord.isFullId(n)) continue;
+                Path f = d.resolve("vm.json");
+                try {
+                    VmRecord r = read(f);
+                    if (!n.equals(r.id())) out.add(new Broken(n, "vm.json names another VM (" + r.id() + ")"));
+                } catch (NoSuchFileException e) {
+                    out.add(new Broken(n, "vm.json is missing"));
+                } catch (IOException | RuntimeException e) {
+                    out.add(new Broken(n, "vm.json cannot be read: " + oneLine(e)));
+                }
+            }
+        } catch (IOException e) {
+            throw new StateException(StateException.RUNTIME, "cannot list " + vms + ": " + StateDirs.describe(e), e);
+        }
+        out.sort(Comparator.comparing(Broken::id));
+        return out;
+    }
+
+    private static String oneLine(Exception e) {
+        String m = e instanceof IOException io ? StateDirs.describe(io) : String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    /** The broken entry {@code ref} names (its full id or a unique id prefix), if any. */
+    public Optional<Broken> findBroken(String ref) {
+        if (ref == null || ref.isEmpty()) return Optional.empty();
+        List<Broken> matches = broken().stream().filter(b -> b.id().startsWith(ref)).toList();
+        return matches.size() == 1 ? Optional.of(matches.getFirst()) : Optional.empty();
     }
 
     /**

@@ -97,7 +97,7 @@ public final class VolumeStore {
         if (Files.exists(dirs.volumeDir(name))) throw alreadyExists(name);
         String mkfsPath = findMkfs();
         dirs.ensureDataDir();
-        Path tmpDir = dirs.volumesDir().resolve(".creating-" + name + "-" + Long.toHexString(RANDOM.nextLong()));
+        Path tmpDir = dirs.volumesDir().resolve(VmStore.creatingDirName(name));
         try {
             Files.createDirectories(tmpDir);
             Path image = tmpDir.resolve("volume.ext4");
