@@ -56,7 +56,9 @@ final class ImageRootfs {
         long t0 = System.nanoTime();
         ReentrantLock local = LOCAL.computeIfAbsent(hex, k -> new ReentrantLock());
         local.lock();
-        try (FileChannel ch = FileChannel.open(lockFile(dirs, hex), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        // The store's lock shared (image rm and prune wait) so no layer goes while it is read, then the build's own.
+        try (ContentStore.ReadGuard reading = store.reading();
+             FileChannel ch = FileChannel.open(lockFile(dirs, hex), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = ch.lock()) {
             if (Files.isRegularFile(file)) return new Built(file, true, 0);    // another process built it meanwhile
             List<Path> layers = new ArrayList<>();

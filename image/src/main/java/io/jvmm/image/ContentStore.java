@@ -78,6 +78,18 @@ public final class ContentStore {
         return lock.shared();
     }
 
+    /** While held, no remove or prune runs (here or in another process): for readers of blobs, e.g. a root image build. */
+    public interface ReadGuard extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Holds the store's lock shared until closed, as a pull does; remove and prune wait for it. */
+    public ReadGuard reading() {
+        StoreLock.Held held = lock.shared();
+        return held::close;
+    }
+
     // ---------------------------------------------------------------- blobs
 
     /** Where the blob lives (whether or not it is there). */
