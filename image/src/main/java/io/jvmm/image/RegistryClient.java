@@ -668,11 +668,22 @@ public final class RegistryClient {
         } catch (IllegalArgumentException e) {
             throw new ImageException(ImageException.Kind.AUTH, ref.registryHost() + " sent a bad token realm '" + realm + "'");
         }
+        if (creds.isPresent()) {
+            String refused = realmRefusal(ref, uri);
+            if (refused != null) {
+                throw new ImageException(ImageException.Kind.AUTH, "the token realm " + realm + " of " + ref.registryHost() + " " + refused
+                        + ": the credentials of " + creds.get().username() + " go only to a realm on the registry's own host, over https"
+                        + " (or plain HTTP for a registry marked insecure)");
+            }
+        }
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(timeout);
         creds.ifPresent(c -> b.header("Authorization", c.basicHeader()));
-        HttpResponse<byte[]> resp;
+        int status;
+        byte[] body;
         try {
-            resp = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<InputStream> resp = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            status = resp.statusCode();
+            body = readAtMost(resp.body(), MAX_TOKEN_RESPONSE, "the token response of " + ref.registryHost());
         } catch (IOException e) {
             throw new ImageException(ImageException.Kind.UNREACHABLE, "cannot reach the token server " + uri.getHost()
                     + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + " of " + ref.registryHost() + ": " + describe(e), e);
@@ -680,20 +691,47 @@ public final class RegistryClient {
             Thread.currentThread().interrupt();
             throw interrupted(ref);
         }
-        if (resp.statusCode() == 401 || resp.statusCode() == 403) {
+        if (status == 401 || status == 403) {
             throw new ImageException(ImageException.Kind.AUTH, "the token server of " + ref.registryHost() + " refused "
                     + (creds.isPresent() ? "the credentials of " + creds.get().username() : "anonymous access") + " for " + ref
-                    + errorDetail(resp.body()));
+                    + errorDetail(body));
         }
-        if (resp.statusCode() != 200) {
+        if (status != 200) {
             throw new ImageException(ImageException.Kind.AUTH, "the token server of " + ref.registryHost() + " answered HTTP "
-                    + resp.statusCode() + errorDetail(resp.body()));
+                    + status + errorDetail(body));
         }
-        JsonNode n = Json.parse(resp.body(), "token response of " + ref.registryHost());
+        JsonNode n = Json.parse(body, "token response of " + ref.registryHost());
         String token = n.path("token").asText("");
         if (token.isEmpty()) token = n.path("access_token").asText("");
         if (token.isEmpty()) throw new ImageException(ImageException.Kind.AUTH, "the token server of " + ref.registryHost() + " sent no token");
         return token;
+    }
+
+    /** A token response larger than this is refused: tokens are a few KiB. */
+    static final int MAX_TOKEN_RESPONSE = 1 << 20;
+
+    /**
+     * Why Basic credentials for {@code ref} must not go to the token realm {@code uri}, or null when they
+     * may: the realm is on the registry's own host (Docker Hub's auth.docker.io for docker.io), over
+     * https, or over plain HTTP for a registry marked insecure. A registry cannot send them elsewhere.
+     */
+    String realmRefusal(ImageReference ref, URI uri) {
+        String realmHost = uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
+        String registryHost = URI.create("http://" + ref.registryHost()).getHost().toLowerCase(Locale.ROOT);
+        boolean dockerHub = registryHost.equals("registry-1.docker.io") && realmHost.equals("auth.docker.io");
+        if (!realmHost.equals(registryHost) && !dockerHub) return "is on another host (" + realmHost + ")";
+        if ("https".equalsIgnoreCase(uri.getScheme())) return null;
+        if ("http".equalsIgnoreCase(uri.getScheme()) && isInsecure(ref)) return null;
+        return "is not https";
+    }
+
+    /** At most {@code limit} bytes of {@code in}, closed after; more is an error naming {@code what}. */
+    static byte[] readAtMost(InputStream in, int limit, String what) throws IOException {
+        try (in) {
+            byte[] b = in.readNBytes(limit + 1);
+            if (b.length > limit) throw new ImageException(ImageException.Kind.AUTH, what + " is larger than " + (limit >> 10) + " KiB");
+            return b;
+        }
     }
 
     private static String enc(String s) {

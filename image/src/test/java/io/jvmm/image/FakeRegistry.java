@@ -44,6 +44,10 @@ final class FakeRegistry implements AutoCloseable {
     volatile boolean basicAuth;
     volatile String user;
     volatile String password;
+    /** The token realm the Bearer challenge names (default: this registry's /token). */
+    volatile String realm;
+    /** The token endpoint's answer instead of a token (e.g. an oversized one). */
+    volatile byte[] tokenBody;
     /** Blob GETs are redirected here (another "host"), where no Authorization is allowed. */
     volatile FakeRegistry blobRedirect;
 
@@ -122,7 +126,7 @@ final class FakeRegistry implements AutoCloseable {
         if (tokenAuth) {
             if (auth != null && auth.startsWith("Bearer ") && issuedTokens.contains(auth.substring(7) + " " + repo)) return true;
             if (auth != null && auth.startsWith("Bearer ") && repo.isEmpty() && issuedTokens.stream().anyMatch(t -> t.startsWith(auth.substring(7) + " "))) return true;
-            ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://" + host() + "/token\",service=\"fake-registry\""
+            ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"" + (realm != null ? realm : "http://" + host() + "/token") + "\",service=\"fake-registry\""
                     + (repo.isEmpty() ? "" : ",scope=\"repository:" + repo + ":pull\""));
             error(ex, 401, "UNAUTHORIZED", "authentication required");
             return false;
@@ -140,7 +144,11 @@ final class FakeRegistry implements AutoCloseable {
     private void token(HttpExchange ex) throws IOException {
         String q = ex.getRequestURI().getRawQuery();
         q = q == null ? "" : java.net.URLDecoder.decode(q, StandardCharsets.UTF_8);
-        tokenRequests.add(q);
+        tokenRequests.add(q + (ex.getRequestHeaders().containsKey("Authorization") ? " with Authorization" : ""));
+        if (tokenBody != null) {
+            send(ex, 200, "application/json", tokenBody);
+            return;
+        }
         if (user != null) {
             String want = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
             if (!want.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
