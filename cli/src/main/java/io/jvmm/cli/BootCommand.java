@@ -9,11 +9,14 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import io.jvmm.cli.state.ByteSize;
 import io.jvmm.core.net.PortForward;
 import io.jvmm.core.snapshot.MachineState;
 import io.jvmm.core.snapshot.SnapshotException;
 import io.jvmm.core.snapshot.SnapshotFile;
 import io.jvmm.virtio.net.MacAddress;
+import io.jvmm.virtio.ratelimit.RateLimit;
+import io.jvmm.virtio.ratelimit.TokenBucket;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
@@ -60,8 +63,8 @@ final class BootCommand implements Callable<Integer> {
                     }
                 })
                 .description("Interrupt controllers: KVM's in-kernel ones, or split (jvmm's IOAPIC; default where KVM offers it).").build());
-        list("PATH[,ro][,id=ID]", "Attach a raw disk image as virtio-blk (repeatable). The first drive is the root "
-                + "(root=/dev/vda) when there is no initrd; ',ro' makes it read-only.", "--drive");
+        list("PATH[,ro][,id=ID][,bw=SIZE][,ops=N]", "Attach a raw disk image as virtio-blk (repeatable). The first drive is the root "
+                + "(root=/dev/vda) when there is no initrd; ',ro' makes it read-only; bw and ops limit bytes and requests per second.", "--drive");
         option(Long.class, "CID", "Add a virtio-vsock device with this guest CID (default 3).", "--vsock-cid");
         option(String.class, "PATH", "Add a virtio-vsock device with a Firecracker-style hybrid socket: connect and write "
                 + "'CONNECT <port>\\n' to reach the guest; guest connections to port P go to PATH_P.", "--vsock-uds");
@@ -69,6 +72,8 @@ final class BootCommand implements Callable<Integer> {
         list("HOST:GUEST[/udp]", "Forward a host port to the guest (repeatable; implies --net).", "-p", "--publish");
         option(String.class, "NAME", "virtio-net on this TAP device instead of passt (created if missing; root).", "--tap");
         option(String.class, "MAC", "The guest's MAC address (default: random, locally administered).", "--mac");
+        option(String.class, "bw=SIZE,ops=N", "Limit what the guest receives, per second (e.g. bw=10m,ops=1000).", "--net-rx-limit");
+        option(String.class, "bw=SIZE,ops=N", "Limit what the guest sends, per second.", "--net-tx-limit");
         option(String.class, "DIR", "Restore the VM saved in DIR instead of booting (devices from --hac/flags, same kinds and order).", "--restore");
         option(String.class, "DIR", "On SIGUSR1, pause the VM, write a snapshot to DIR and exit.", "--snapshot-on-signal");
         option(String.class, "DIR:STRING", "When STRING appears on the guest's console, write a snapshot to DIR and exit.", "--snapshot-on");
@@ -157,7 +162,11 @@ final class BootCommand implements Callable<Integer> {
         boolean net = isSet("--net");
         List<String> publish = values("--publish");
         String tap = value("--tap"), mac = value("--mac");
-        if (!net && publish.isEmpty() && tap == null && mac == null) return null;
+        RateLimit rx = rateLimit("--net-rx-limit", value("--net-rx-limit")), tx = rateLimit("--net-tx-limit", value("--net-tx-limit"));
+        if (!net && publish.isEmpty() && tap == null && mac == null) {
+            if (rx != null || tx != null) return new BootSettings.Net(false, List.of(), null, null, rx, tx);
+            return null;
+        }
         List<PortForward> ports = new ArrayList<>();
         for (String p : publish) {
             try {
@@ -175,7 +184,7 @@ final class BootCommand implements Callable<Integer> {
             }
         }
         if (tap != null && tap.isBlank()) throw CliException.usage("--tap: is empty");
-        return new BootSettings.Net(net, ports, tap, m);
+        return new BootSettings.Net(net, ports, tap, m, rx, tx);
     }
 
     /** {@code PATH[,ro][,rw][,id=ID]}; the path may not contain a comma (rename the file or use hac.toml). */
@@ -187,16 +196,41 @@ final class BootCommand implements Callable<Integer> {
             if (path.isBlank()) throw CliException.usage("--drive " + spec + ": no image path");
             boolean ro = false;
             String id = null;
+            List<String> limits = new ArrayList<>();
             for (int i = 1; i < parts.length; i++) {
                 String p = parts[i];
                 if (p.equals("ro")) ro = true;
                 else if (p.equals("rw")) ro = false;
                 else if (p.startsWith("id=") && p.length() > 3) id = p.substring(3);
-                else throw CliException.usage("--drive " + spec + ": unknown option '" + p + "' (expected ro, rw or id=NAME)");
+                else if (p.startsWith("bw=") || p.startsWith("ops=")) limits.add(p);
+                else throw CliException.usage("--drive " + spec + ": unknown option '" + p + "' (expected ro, rw, id=NAME, bw=SIZE or ops=N)");
             }
-            out.add(new HacFile.Drive("--drive " + spec, UserPaths.resolve(cwd, nonEmpty("--drive", path)), ro, id));
+            RateLimit limit = limits.isEmpty() ? RateLimit.UNLIMITED : rateLimit("--drive " + spec, String.join(",", limits));
+            out.add(new HacFile.Drive("--drive " + spec, UserPaths.resolve(cwd, nonEmpty("--drive", path)), ro, id, limit));
         }
         return out;
+    }
+
+    /** {@code bw=SIZE,ops=N}: bytes (k, m, g) and operations per second, each with a second's worth of burst; null for null. */
+    static RateLimit rateLimit(String flag, String spec) {
+        if (spec == null) return null;
+        TokenBucket bw = null, ops = null;
+        for (String part : spec.split(",", -1)) {
+            int eq = part.indexOf('=');
+            String key = eq < 0 ? part : part.substring(0, eq), value = eq < 0 ? "" : part.substring(eq + 1);
+            try {
+                switch (key) {
+                    case "bw" -> bw = TokenBucket.perSecond(ByteSize.parse(value));
+                    case "ops" -> ops = TokenBucket.perSecond(Long.parseLong(value));
+                    default -> throw new IllegalArgumentException("unknown limit '" + part + "' (expected bw=SIZE or ops=N, per second)");
+                }
+            } catch (NumberFormatException e) {
+                throw CliException.usage(flag + ": ops: expected a number of operations per second, got \"" + value + "\"");
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage(flag + ": " + key + ": " + e.getMessage());
+            }
+        }
+        return new RateLimit(bw, ops);
     }
 
     private static String nonEmpty(String flag, String value) {

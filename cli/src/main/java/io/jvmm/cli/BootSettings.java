@@ -9,6 +9,7 @@ import io.jvmm.core.VsockConfig;
 import io.jvmm.core.NetConfig;
 import io.jvmm.core.net.PortForward;
 import io.jvmm.virtio.net.MacAddress;
+import io.jvmm.virtio.ratelimit.RateLimit;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -38,8 +39,10 @@ record BootSettings(HacFile hac, Overrides overrides) {
         }
     }
 
-    /** Network flags: {@code --net}, {@code -p}, {@code --tap}, {@code --mac}; null fields were not given. */
-    record Net(boolean passt, List<PortForward> ports, String tap, MacAddress mac) {}
+    /** Network flags: {@code --net}, {@code -p}, {@code --tap}, {@code --mac}, the rate limits; null fields were not given. */
+    record Net(boolean passt, List<PortForward> ports, String tap, MacAddress mac, RateLimit rx, RateLimit tx) {
+        Net(boolean passt, List<PortForward> ports, String tap, MacAddress mac) { this(passt, ports, tap, mac, null, null); }
+    }
 
     /**
      * Builds the VM configuration. {@code defaultKernel} is consulted only when no kernel is named, since
@@ -111,7 +114,7 @@ record BootSettings(HacFile hac, Overrides overrides) {
         for (int i = 0; i < all.size(); i++) {
             HacFile.Drive d = all.get(i);
             String id = d.id() != null ? d.id() : DriveConfig.defaultId(i);
-            b.drive(id, d.path(), d.readOnly());
+            b.drive(id, d.path(), d.readOnly(), d.rateLimit());
             origins.putIfAbsent(id, d);
         }
         return origins;
@@ -142,7 +145,12 @@ record BootSettings(HacFile hac, Overrides overrides) {
         HacFile.Network hn = hac == null ? null : hac.network();
         String tap = f != null && f.tap() != null ? f.tap() : hac == null ? null : hac.networkInterface();
         boolean wanted = tap != null || hn != null || (f != null && (f.passt() || !f.ports().isEmpty() || f.mac() != null));
-        if (!wanted) return null;
+        if (!wanted) {
+            if (f != null && (f.rx() != null || f.tx() != null)) {
+                throw CliException.usage((f.rx() != null ? "--net-rx-limit" : "--net-tx-limit") + ": the VM has no network (add --net, -p or --tap)");
+            }
+            return null;
+        }
         MacAddress mac = f != null && f.mac() != null ? f.mac() : hn == null ? null : hn.mac();
         List<PortForward> ports = f != null && !f.ports().isEmpty() ? f.ports() : hn == null ? List.of() : hn.ports();
         if (tap != null && !ports.isEmpty()) {
@@ -151,7 +159,9 @@ record BootSettings(HacFile hac, Overrides overrides) {
             if (where != null) throw CliException.usage(where + ": " + problem);
             throw new HacFileException(hac.source(), "network.ports", problem);
         }
-        return new NetConfig(tap, mac, ports);
+        RateLimit rx = f != null && f.rx() != null ? f.rx() : hn == null ? null : hn.rxRateLimit();
+        RateLimit tx = f != null && f.tx() != null ? f.tx() : hn == null ? null : hn.txRateLimit();
+        return new NetConfig(tap, mac, ports).withRateLimits(rx, tx);
     }
 
     /** Hypercore keys this version parses but cannot honour: fail loudly rather than boot without them. */

@@ -6,7 +6,10 @@ import io.jvmm.core.CpuTemplate;
 import io.jvmm.core.IrqChipMode;
 import io.jvmm.core.net.PortForward;
 import io.jvmm.virtio.net.MacAddress;
+import io.jvmm.virtio.ratelimit.RateLimit;
+import io.jvmm.virtio.ratelimit.TokenBucket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +39,8 @@ import java.util.Set;
  * [network]                   # jvmm: virtio-net through passt (the table alone enables it)
  * mac = "02:00:00:00:00:01"   # default: random, locally administered
  * ports = ["8080:80"]         # host:guest port forwards (passt), "/udp" for UDP
+ * rx_rate_limit = { ... }     # jvmm: frames to the guest, as a drive's rate_limit
+ * tx_rate_limit = { ... }     # jvmm: frames from the guest
  * [vsock]                     # jvmm: a virtio-vsock device (the table alone enables it)
  * cid = 3                     # guest CID (default 3)
  * uds_path = "vm.sock"        # Firecracker-style hybrid vsock socket (optional)
@@ -43,6 +48,9 @@ import java.util.Set;
  * path = "data.img"
  * read_only = false
  * id = "data"
+ * rate_limit = { bandwidth = { size = 52428800, refill_time = 1000 }, ops = { size = 1000, refill_time = 1000 } }
+ *                             # jvmm: Firecracker's token buckets (bytes, requests; refill_time in ms,
+ *                             # optional one_time_burst); either may be left out
  * </pre>
  */
 public record HacFile(Path source, String name, String description, Integer cores, Long memoryMib,
@@ -51,7 +59,7 @@ public record HacFile(Path source, String name, String description, Integer core
                       String networkInterface, IrqChipMode irqchip) {
 
     /** The {@code [network]} table; null fields were not given. */
-    public record Network(MacAddress mac, List<PortForward> ports) {}
+    public record Network(MacAddress mac, List<PortForward> ports, RateLimit rxRateLimit, RateLimit txRateLimit) {}
 
     /** The {@code [vsock]} table; null fields were not given. */
     public record Vsock(Long cid, Path udsPath) {}
@@ -60,10 +68,12 @@ public record HacFile(Path source, String name, String description, Integer core
      * A drive as the file gives it; {@code key} names it in messages ({@code hardware.drive},
      * {@code drives[2]}); {@code id} is null when the file leaves it to jvmm.
      */
-    public record Drive(String key, Path path, boolean readOnly, String id) {}
+    public record Drive(String key, Path path, boolean readOnly, String id, RateLimit rateLimit) {
+        public Drive(String key, Path path, boolean readOnly, String id) { this(key, path, readOnly, id, RateLimit.UNLIMITED); }
+    }
 
     /** Array-of-tables sections ({@code [[drives]]}) and their keys. */
-    static final Map<String, List<String>> TABLE_ARRAYS = Map.of("drives", List.of("path", "read_only", "id"));
+    static final Map<String, List<String>> TABLE_ARRAYS = Map.of("drives", List.of("path", "read_only", "id", "rate_limit"));
 
     /** Every section and its keys, in the order the README documents them. */
     static final Map<String, List<String>> SCHEMA = schema();
@@ -73,7 +83,7 @@ public record HacFile(Path source, String name, String description, Integer core
         m.put("spacecore", List.of("name", "description"));
         m.put("hardware", List.of("cores", "memory", "kernel", "initrd", "cmdline", "cpu_template", "irqchip",
                 "drive", "rng", "ref", "interface"));
-        m.put("network", List.of("mac", "ports"));
+        m.put("network", List.of("mac", "ports", "rx_rate_limit", "tx_rate_limit"));
         m.put("vsock", List.of("cid", "uds_path"));
         m.put("drives", TABLE_ARRAYS.get("drives"));
         return java.util.Collections.unmodifiableMap(m);
@@ -198,7 +208,7 @@ public record HacFile(Path source, String name, String description, Integer core
             }
             for (Map.Entry<String, JsonNode> kv : v.properties()) {
                 if (!TABLE_ARRAYS.get("drives").contains(kv.getKey())) {
-                    throw new HacFileException(file, "hardware.drive." + kv.getKey(), "unknown key (expected path, read_only or id)");
+                    throw new HacFileException(file, "hardware.drive." + kv.getKey(), "unknown key (expected path, read_only, id or rate_limit)");
                 }
             }
             return drive(v, "hardware.drive");
@@ -216,7 +226,7 @@ public record HacFile(Path source, String name, String description, Integer core
             if (p == null) throw new HacFileException(file, where + ".path", "is required (the image file)");
             Boolean ro = bool(t, where + ".read_only");
             String id = string(t, where + ".id");
-            return new Drive(where, p, ro != null && ro, id);
+            return new Drive(where, p, ro != null && ro, id, rateLimit(t, where + ".rate_limit"));
         }
 
         Network network(JsonNode table) {
@@ -243,7 +253,39 @@ public record HacFile(Path source, String name, String description, Integer core
                     }
                 }
             }
-            return new Network(mac, List.copyOf(ports));
+            return new Network(mac, List.copyOf(ports), rateLimit(table, "network.rx_rate_limit"), rateLimit(table, "network.tx_rate_limit"));
+        }
+
+        /** {@code { bandwidth = BUCKET, ops = BUCKET }}, either left out; unlimited when the key is absent. */
+        RateLimit rateLimit(JsonNode table, String key) {
+            JsonNode v = get(table, key);
+            if (v == null) return RateLimit.UNLIMITED;
+            if (!v.isObject()) throw new HacFileException(file, key, "expected a table { bandwidth = {...}, ops = {...} }, got " + TomlTree.describe(v));
+            for (Map.Entry<String, JsonNode> kv : v.properties()) {
+                if (!kv.getKey().equals("bandwidth") && !kv.getKey().equals("ops")) {
+                    throw new HacFileException(file, key + "." + kv.getKey(), "unknown key (expected bandwidth or ops)");
+                }
+            }
+            return new RateLimit(bucket(v, key + ".bandwidth"), bucket(v, key + ".ops"));
+        }
+
+        /** {@code { size = N, refill_time = MS, one_time_burst = N }}, or null when absent. */
+        private TokenBucket bucket(JsonNode table, String key) {
+            JsonNode v = get(table, key);
+            if (v == null) return null;
+            if (!v.isObject()) throw new HacFileException(file, key, "expected a table { size = ..., refill_time = ... }, got " + TomlTree.describe(v));
+            for (Map.Entry<String, JsonNode> kv : v.properties()) {
+                if (!Set.of("size", "refill_time", "one_time_burst").contains(kv.getKey())) {
+                    throw new HacFileException(file, key + "." + kv.getKey(), "unknown key (expected size, refill_time or one_time_burst)");
+                }
+            }
+            Long size = integer(v, key + ".size", "tokens");
+            Long refill = integer(v, key + ".refill_time", "milliseconds");
+            Long burst = integer(v, key + ".one_time_burst", "tokens");
+            if (size == null || size < 1) throw new HacFileException(file, key + ".size", "is required, at least 1");
+            if (refill == null || refill < 1) throw new HacFileException(file, key + ".refill_time", "is required, in milliseconds, at least 1");
+            if (burst != null && burst < 0) throw new HacFileException(file, key + ".one_time_burst", "cannot be negative");
+            return new TokenBucket(size, Duration.ofMillis(refill), burst == null ? 0 : burst);
         }
 
         Vsock vsock(JsonNode table) {

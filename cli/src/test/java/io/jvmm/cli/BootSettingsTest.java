@@ -10,10 +10,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jvmm.core.CpuTemplate;
 import io.jvmm.core.VmConfig;
+import io.jvmm.virtio.ratelimit.RateLimit;
+import io.jvmm.virtio.ratelimit.TokenBucket;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import io.jvmm.core.DriveConfig;
@@ -143,6 +146,50 @@ class BootSettingsTest {
         VmConfig plain = build(hac("[hardware]\nkernel = \"vmlinux\"\ndrive = \"root.ext4\"\n"), BootSettings.Overrides.NONE);
         assertEquals(List.of(new DriveConfig("vda", root, false)), plain.drives());
         assertTrue(plain.rng(), "rng is on by default");
+    }
+
+    @Test void rateLimitsFromTheFileAndFlags() throws IOException {
+        Files.write(dir.resolve("root.ext4"), new byte[4096]);
+        Files.write(dir.resolve("data.img"), new byte[4096]);
+        VmConfig c = build(hac("""
+                [hardware]
+                kernel = "vmlinux"
+                drive = { path = "root.ext4", rate_limit = { ops = { size = 100, refill_time = 1000 } } }
+                [[drives]]
+                path = "data.img"
+                read_only = true
+                rate_limit = { bandwidth = { size = 52428800, refill_time = 500, one_time_burst = 1024 } }
+                [network]
+                tx_rate_limit = { bandwidth = { size = 1000000, refill_time = 1000 }, ops = { size = 10, refill_time = 100 } }
+                """), BootSettings.Overrides.NONE);
+        assertEquals(new RateLimit(null, new TokenBucket(100, Duration.ofSeconds(1), 0)), c.drives().get(0).rateLimit());
+        assertEquals(new RateLimit(new TokenBucket(52428800, Duration.ofMillis(500), 1024), null), c.drives().get(1).rateLimit());
+        assertEquals(new RateLimit(new TokenBucket(1_000_000, Duration.ofSeconds(1), 0), new TokenBucket(10, Duration.ofMillis(100), 0)),
+                c.net().txRateLimit());
+        assertTrue(c.net().rxRateLimit().unlimited());
+
+        List<HacFile.Drive> drives = BootCommand.parseDrives(dir, List.of("root.ext4,ro,bw=10m,ops=500"));
+        assertEquals(new RateLimit(TokenBucket.perSecond(10 << 20), TokenBucket.perSecond(500)), drives.get(0).rateLimit());
+        assertEquals(new RateLimit(TokenBucket.perSecond(1 << 20), null), BootCommand.rateLimit("--net-rx-limit", "bw=1m"));
+
+        for (String[] bad : new String[][] {
+                {"rate_limit = { bandwidth = { size = 10 } }", "drives[1].rate_limit.bandwidth.refill_time: is required"},
+                {"rate_limit = { bandwidth = { size = 0, refill_time = 1 } }", "drives[1].rate_limit.bandwidth.size: is required, at least 1"},
+                {"rate_limit = { iops = { size = 1, refill_time = 1 } }", "drives[1].rate_limit.iops: unknown key (expected bandwidth or ops)"},
+                {"rate_limit = { ops = { size = 1, refill_time = 1, burst = 2 } }", "drives[1].rate_limit.ops.burst: unknown key"},
+                {"rate_limit = 5", "drives[1].rate_limit: expected a table"}}) {
+            HacFileException e = assertThrows(HacFileException.class,
+                    () -> hac("[hardware]\nkernel = \"vmlinux\"\n[[drives]]\npath = \"root.ext4\"\n" + bad[0] + "\n"));
+            assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
+        }
+        CliException flag = assertThrows(CliException.class, () -> BootCommand.parseDrives(dir, List.of("root.ext4,bw=lots")));
+        assertTrue(flag.getMessage().startsWith("--drive root.ext4,bw=lots: bw: expected a size"), flag.getMessage());
+        CliException op = assertThrows(CliException.class, () -> BootCommand.rateLimit("--net-tx-limit", "ops=x"));
+        assertTrue(op.getMessage().startsWith("--net-tx-limit: ops: expected a number"), op.getMessage());
+        CliException noNet = assertThrows(CliException.class, () -> build(hac("[hardware]\nkernel = \"vmlinux\"\n"),
+                new BootSettings.Overrides(null, null, null, null, null, null, List.of(), null, null, null,
+                        new BootSettings.Net(false, List.of(), null, null, BootCommand.rateLimit("--net-rx-limit", "bw=1m"), null), null)));
+        assertTrue(noNet.getMessage().contains("no network"), noNet.getMessage());
     }
 
     @Test void vsockFromFileAndFlags() throws IOException {

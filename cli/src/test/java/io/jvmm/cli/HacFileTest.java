@@ -179,7 +179,7 @@ class HacFileTest {
             "cmdline = 1            | hardware.cmdline      | expected a string, got integer 1",
             "cpu_template = \"fast\" | hardware.cpu_template | expected \"auto\", \"host\" or \"pvm\", got \"fast\"",
             "irqchip = \"pic\"      | hardware.irqchip      | expected \"auto\", \"kernel\" or \"split\", got \"pic\"",
-            "drive = {a = 1}        | hardware.drive.a      | unknown key (expected path, read_only or id)",
+            "drive = {a = 1}        | hardware.drive.a      | unknown key (expected path, read_only, id or rate_limit)",
             "drive = 3              | hardware.drive        | expected a path or a table { path = ..., read_only = ... }, got integer 3",
             "drive = {read_only = true} | hardware.drive.path | is required (the image file)",
             "rng = \"yes\"            | hardware.rng          | expected true or false, got string \"yes\"",

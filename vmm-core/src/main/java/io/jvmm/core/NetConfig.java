@@ -2,6 +2,7 @@ package io.jvmm.core;
 
 import io.jvmm.core.net.PortForward;
 import io.jvmm.virtio.net.MacAddress;
+import io.jvmm.virtio.ratelimit.RateLimit;
 import java.util.List;
 import java.util.Objects;
 
@@ -13,8 +14,10 @@ import java.util.Objects;
  * @param forwards host ports forwarded to the guest (passt only)
  * @param ipv4     the guest's IPv4 setup that passt is told to use (its DHCP answers and NAT), or
  *                 null for passt's default (the host's own address and gateway); passt only
+ * @param rxRateLimit bytes and frames to the guest per unit of time ({@link RateLimit#UNLIMITED} for none)
+ * @param txRateLimit bytes and frames from the guest per unit of time
  */
-public record NetConfig(String tap, MacAddress mac, List<PortForward> forwards, Ipv4 ipv4) {
+public record NetConfig(String tap, MacAddress mac, List<PortForward> forwards, Ipv4 ipv4, RateLimit rxRateLimit, RateLimit txRateLimit) {
     /** A guest address with its prefix length, the gateway and the DNS address passt forwards to the host's resolver. */
     public record Ipv4(String address, int prefix, String gateway, String dns) {
         public Ipv4 {
@@ -27,18 +30,23 @@ public record NetConfig(String tap, MacAddress mac, List<PortForward> forwards, 
 
     public NetConfig {
         forwards = List.copyOf(Objects.requireNonNullElse(forwards, List.of()));
+        rxRateLimit = Objects.requireNonNullElse(rxRateLimit, RateLimit.UNLIMITED);
+        txRateLimit = Objects.requireNonNullElse(txRateLimit, RateLimit.UNLIMITED);
         if (ipv4 != null && tap != null) throw new IllegalArgumentException("an IPv4 setup applies to passt only, not to TAP " + tap);
     }
 
-    public NetConfig(String tap, MacAddress mac, List<PortForward> forwards) { this(tap, mac, forwards, null); }
+    public NetConfig(String tap, MacAddress mac, List<PortForward> forwards) { this(tap, mac, forwards, null, null, null); }
 
-    public NetConfig withIpv4(Ipv4 v) { return new NetConfig(tap, mac, forwards, v); }
+    public NetConfig withIpv4(Ipv4 v) { return new NetConfig(tap, mac, forwards, v, rxRateLimit, txRateLimit); }
+
+    /** This device with received ({@code rx}) and sent ({@code tx}) traffic limited; null for unlimited. */
+    public NetConfig withRateLimits(RateLimit rx, RateLimit tx) { return new NetConfig(tap, mac, forwards, ipv4, rx, tx); }
 
     public static NetConfig passt(List<PortForward> forwards) { return new NetConfig(null, null, forwards); }
 
     public static NetConfig tap(String name) { return new NetConfig(name, null, List.of()); }
 
-    public NetConfig withMac(MacAddress m) { return new NetConfig(tap, m, forwards, ipv4); }
+    public NetConfig withMac(MacAddress m) { return new NetConfig(tap, m, forwards, ipv4, rxRateLimit, txRateLimit); }
 
     public boolean isTap() { return tap != null; }
 }

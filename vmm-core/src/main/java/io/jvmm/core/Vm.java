@@ -49,7 +49,9 @@ import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -105,6 +107,7 @@ public final class Vm implements AutoCloseable {
     private long memoryBytes;
     private VsockDevice vsock;
     private NetDevice net;
+    private final Map<String, BlockDevice> drives = new LinkedHashMap<>();
     private HybridVsockSocket vsockSocket;
     private Serial8250 serial;
     private Thread consolePump;
@@ -234,13 +237,15 @@ public final class Vm implements AutoCloseable {
         devices = new VirtioMmioDevices(vmFd, ram.memory(), mmio, pins,
                 kvmNotify(Kvm.KVM_CAP_IOEVENTFD, "KVM_IOEVENTFD", "queue notifications go through the vCPUs' MMIO exits"));
         for (DriveConfig d : config.drives()) {
-            devices.attach(new BlockDevice(d.id(), RawImage.open("drives." + d.id(), d.path(), d.readOnly())));
+            BlockDevice drive = new BlockDevice(d.id(), RawImage.open("drives." + d.id(), d.path(), d.readOnly()), d.rateLimit());
+            drives.put(d.id(), drive);
+            devices.attach(drive);
         }
         if (config.rng()) devices.attach(new RngDevice(openEntropy()));
         if (config.net() != null) {
             NetConfig n = config.net();
             NetBackend backend = n.isTap() ? TapBackend.open("network.interface", n.tap()) : PasstBackend.start("network", n.forwards(), n.ipv4());
-            net = new NetDevice("eth0", n.mac() != null ? n.mac() : MacAddress.random(), backend);
+            net = new NetDevice("eth0", n.mac() != null ? n.mac() : MacAddress.random(), backend, n.rxRateLimit(), n.txRateLimit());
             devices.attach(net);
         }
         if (config.vsock() != null) {
@@ -503,6 +508,9 @@ public final class Vm implements AutoCloseable {
         if (vsock == null) throw new IllegalStateException("this VM has no vsock device (VmConfig.Builder.vsock)");
         return vsock;
     }
+
+    /** The virtio-blk device of drive {@code id} (its live rate limit, counters), or empty. */
+    public Optional<BlockDevice> drive(String id) { return Optional.ofNullable(drives.get(id)); }
 
     /** The virtio-net device (its MAC, counters and backend), or empty. */
     public Optional<NetDevice> net() { return Optional.ofNullable(net); }

@@ -4,6 +4,7 @@ import io.jvmm.core.storage.RawImage;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import io.jvmm.virtio.ratelimit.RateLimit;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -87,8 +88,11 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
         public Builder consoleOutput(OutputStream v) { consoleOutput = v; return this; }
         public Builder consoleInput(InputStream v) { consoleInput = v; return this; }
         /** Adds a drive; an id of null takes the next default name (vda, vdb, ...). */
-        public Builder drive(String id, Path path, boolean readOnly) {
-            drives.add(new DriveConfig(id == null ? DriveConfig.defaultId(drives.size()) : id, path, readOnly));
+        public Builder drive(String id, Path path, boolean readOnly) { return drive(id, path, readOnly, RateLimit.UNLIMITED); }
+
+        /** As {@link #drive(String, Path, boolean)}, with the guest's I/O on it limited by {@code rateLimit}. */
+        public Builder drive(String id, Path path, boolean readOnly, RateLimit rateLimit) {
+            drives.add(new DriveConfig(id == null ? DriveConfig.defaultId(drives.size()) : id, path, readOnly, rateLimit));
             return this;
         }
         public Builder rng(boolean v) { rng = v; return this; }

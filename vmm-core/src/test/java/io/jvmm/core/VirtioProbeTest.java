@@ -3,6 +3,8 @@ package io.jvmm.core;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.jvmm.core.virtio.VirtioMmioDevices;
+import io.jvmm.virtio.ratelimit.RateLimit;
+import io.jvmm.virtio.ratelimit.TokenBucket;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +55,37 @@ class VirtioProbeTest {
             assertEquals(new VmExit.DebugExit(status), exit, console.toString());
         }
         return console.toString();
+    }
+
+    /**
+     * A probe saturating a drive under a limit gets the limit, within 10%, measured from the host (bytes
+     * or requests over the run's wall time; jvmm's CPUID gives the probe no TSC rate): 40 MB/s (a bucket
+     * of 4 MB refilled every 100 ms, from the config), then 200 requests/s (set on the created VM
+     * through its live limiter).
+     */
+    @Test
+    void blkRateLimitsHoldAgainstASaturatingGuest() throws Exception {
+        Path disk = image();
+        double mbps = benchUnderLimit(Probes.config("virtio-blk", "op=bench mib=96 bs=64 depth=4").memoryMib(64)
+                .drive("disk0", disk, false, new RateLimit(new TokenBucket(4_000_000, Duration.ofMillis(100), 0), null)), null, 100_663_296);
+        assertTrue(Math.abs(mbps / 1e6 - 40) <= 4, "40 MB/s limit, the guest got " + mbps / 1e6 + " MB/s");
+        double iops = benchUnderLimit(Probes.config("virtio-blk", "op=bench mib=2 bs=4 depth=4").memoryMib(64)
+                .drive("disk0", disk, false), new RateLimit(null, new TokenBucket(20, Duration.ofMillis(100), 0)), 512);
+        assertTrue(Math.abs(iops - 200) <= 20, "200 requests/s limit, the guest got " + iops);
+    }
+
+    /** Runs a bench probe (drive disk0 limited by its config, or by {@code update} when given); returns {@code units} a second. */
+    private static double benchUnderLimit(VmConfig.Builder config, RateLimit update, long units) throws Exception {
+        Probes.Console console = new Probes.Console();
+        try (Vm vm = Vm.create(config.consoleOutput(console).build())) {
+            if (update != null) vm.drive("disk0").orElseThrow().rateLimiter().update(update);
+            long t0 = System.nanoTime();
+            vm.start();
+            assertEquals(new VmExit.DebugExit(0), vm.awaitExit(TIMEOUT).orElse(null), console.toString());
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertTrue(console.toString().contains("virtio-blk: bench rw read"), console.toString());
+            return units / seconds;
+        }
     }
 
     @ParameterizedTest(name = "kvmNotify={0}")

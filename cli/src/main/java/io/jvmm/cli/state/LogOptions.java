@@ -1,7 +1,5 @@
 package io.jvmm.cli.state;
 
-import java.util.Locale;
-
 /**
  * How much of a VM's logs (workload output, serial console) stays on disk: at most {@code maxFiles}
  * files of {@code maxFileBytes} each per log, docker's {@code --log-opt max-size=... --log-opt max-file=...}.
@@ -41,20 +39,10 @@ public record LogOptions(long maxFileBytes, int maxFiles) {
     }
 
     private static long parseSize(String value) {
-        String v = value.toLowerCase(Locale.ROOT);
-        int shift = switch (v.isEmpty() ? ' ' : v.charAt(v.length() - 1)) {
-            case 'k' -> 10;
-            case 'm' -> 20;
-            case 'g' -> 30;
-            default -> 0;
-        };
-        String digits = shift == 0 ? v : v.substring(0, v.length() - 1);
         try {
-            long n = Long.parseLong(digits);
-            if (n < 0 || n > (Long.MAX_VALUE >> shift)) throw new NumberFormatException();
-            return n << shift;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("max-size: expected a size such as 10m, got \"" + value + "\"");
+            return ByteSize.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("max-size: " + e.getMessage());
         }
     }
 }

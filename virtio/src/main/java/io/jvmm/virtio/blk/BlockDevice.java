@@ -9,6 +9,8 @@ import io.jvmm.virtio.VirtioDevice;
 import io.jvmm.virtio.VirtioFeatures;
 import io.jvmm.virtio.VirtioIds;
 import io.jvmm.virtio.queue.DescriptorChain;
+import io.jvmm.virtio.ratelimit.RateLimit;
+import io.jvmm.virtio.ratelimit.RateLimiter;
 import io.jvmm.virtio.queue.Virtqueue;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
@@ -53,6 +55,7 @@ public final class BlockDevice implements VirtioDevice {
     private final byte[] config;
     private final long features;
     private final LongAdder requests = new LongAdder();
+    private final RateLimiter rateLimiter;
     private DeviceWorker worker;
     private DeviceContext context;
 
@@ -61,8 +64,12 @@ public final class BlockDevice implements VirtioDevice {
      *                is named after it
      * @param backend the image; the device closes it
      */
-    public BlockDevice(String id, BlockBackend backend) {
+    public BlockDevice(String id, BlockBackend backend) { this(id, backend, RateLimit.UNLIMITED); }
+
+    /** As above, with bytes and requests limited by {@code limit} (changeable later through {@link #rateLimiter()}). */
+    public BlockDevice(String id, BlockBackend backend, RateLimit limit) {
         this.id = id;
+        this.rateLimiter = RateLimiter.of(limit);
         this.name = "blk-" + id;
         this.backend = backend;
         long capacity = backend.size() >>> SECTOR_SHIFT;
@@ -105,6 +112,9 @@ public final class BlockDevice implements VirtioDevice {
     /** Capacity in 512-byte sectors, as the guest sees it. */
     public long capacitySectors() { return limits.capacitySectors(); }
 
+    /** The drive's live rate limit: {@code rateLimiter().update(...)} changes it while the guest runs. */
+    public RateLimiter rateLimiter() { return rateLimiter; }
+
     /** Requests completed since the device was created. */
     public long requestCount() { return requests.sum(); }
 
@@ -146,7 +156,7 @@ public final class BlockDevice implements VirtioDevice {
             while (self.running()) {
                 while (batch.size() < MAX_BATCH && (chain = q.popValid(name())) != null) batch.add(chain);
                 if (batch.isEmpty()) break;
-                serveBatch(q, batch);
+                serveBatch(context, q, batch, self);
                 batch.clear();
             }
             context.notifyIfNeeded(0);
@@ -160,15 +170,19 @@ public final class BlockDevice implements VirtioDevice {
      * one measured the same). A merged transfer that fails is retried request by request, so each
      * gets its own status.
      */
-    private void serveBatch(Virtqueue q, List<DescriptorChain> batch) {
+    private void serveBatch(DeviceContext context, Virtqueue q, List<DescriptorChain> batch, DeviceWorker self) {
         int n = batch.size();
         // Each request's header is read once; the merging below only compares the results.
         BlockRequest[] requests = new BlockRequest[n];
         BlockRequest.Transfer[] transfers = new BlockRequest.Transfer[n];
+        long bytes = 0;
         for (int k = 0; k < n; k++) {
             requests[k] = BlockRequest.parse(batch.get(k));
             transfers[k] = requests[k] == null ? null : requests[k].transfer(limits);
+            if (transfers[k] != null) bytes += transfers[k].length();
         }
+        // Held back while over the limit; a device that is stopping serves what it took anyway.
+        rateLimiter.acquire(bytes, n, self::running, () -> context.notifyIfNeeded(0));
         int i = 0;
         while (i < n) {
             BlockRequest.Transfer t = transfers[i];

@@ -9,6 +9,8 @@ import io.jvmm.virtio.VirtioIds;
 import io.jvmm.virtio.queue.DescriptorChain;
 import io.jvmm.virtio.queue.GuestBuffers;
 import io.jvmm.virtio.queue.Virtqueue;
+import io.jvmm.virtio.ratelimit.RateLimit;
+import io.jvmm.virtio.ratelimit.RateLimiter;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
@@ -60,10 +62,17 @@ public final class NetDevice implements VirtioDevice {
     private DeviceContext rxContext;
     /** The receive queue ran dry and the guest was asked to notify; guarded by {@link #rxLock}. */
     private boolean rxNotifying;
+    private final RateLimiter rxLimiter;
+    private final RateLimiter txLimiter;
     private final Arena txArena = Arena.ofShared();
     private final MemorySegment txBuffer = txArena.allocate(MAX_FRAME);
 
-    public NetDevice(String id, MacAddress mac, NetBackend backend) {
+    public NetDevice(String id, MacAddress mac, NetBackend backend) { this(id, mac, backend, RateLimit.UNLIMITED, RateLimit.UNLIMITED); }
+
+    /** As above, with bytes and frames received ({@code rx}) and sent ({@code tx}) limited, each changeable later. */
+    public NetDevice(String id, MacAddress mac, NetBackend backend, RateLimit rx, RateLimit tx) {
+        this.rxLimiter = RateLimiter.of(rx);
+        this.txLimiter = RateLimiter.of(tx);
         this.id = id;
         this.name = "net-" + id;
         this.mac = mac;
@@ -75,6 +84,10 @@ public final class NetDevice implements VirtioDevice {
     public long rxFrames() { return rxFrames.sum(); }
     public long txFrames() { return txFrames.sum(); }
     public long rxDropped() { return rxDropped.sum(); }
+    /** The live limit on frames to the guest. */
+    public RateLimiter rxRateLimiter() { return rxLimiter; }
+    /** The live limit on frames from the guest. */
+    public RateLimiter txRateLimiter() { return txLimiter; }
 
     @Override public int deviceType() { return VirtioIds.VIRTIO_ID_NET; }
     @Override public String name() { return name; }
@@ -157,6 +170,9 @@ public final class NetDevice implements VirtioDevice {
             rxDropped.increment();
             return;
         }
+        // Held back while over the limit: the backend stops reading, so its sender is slowed (TCP) or
+        // its own buffer overflows (UDP), as on a slow link. The guest hears of earlier frames first.
+        rxLimiter.acquire(frame.byteSize(), 1, this::receiving, this::interruptForReceived);
         while (true) {
             DeviceContext ctx;
             synchronized (rxLock) {
@@ -186,6 +202,12 @@ public final class NetDevice implements VirtioDevice {
                 rxDropped.increment();
                 return;
             }
+        }
+    }
+
+    private boolean receiving() {
+        synchronized (rxLock) {
+            return rxContext != null;
         }
     }
 
@@ -241,6 +263,8 @@ public final class NetDevice implements VirtioDevice {
             q.disableNotification();
             DescriptorChain chain;
             while (self.running() && (chain = q.popValid(name())) != null) {
+                // Held back while over the limit (the guest hears of what was sent so far first).
+                txLimiter.acquire(Math.max(0, chain.readable().length() - HEADER_SIZE), 1, self::running, () -> ctx.notifyIfNeeded(TX));
                 transmit(chain.readable());
                 q.addUsed(chain.head(), 0);
             }

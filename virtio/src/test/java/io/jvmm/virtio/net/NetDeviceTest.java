@@ -10,8 +10,11 @@ import io.jvmm.virtio.mmio.MmioDriver;
 import io.jvmm.virtio.mmio.MmioTransport;
 import io.jvmm.virtio.queue.DriverQueue;
 import io.jvmm.virtio.queue.Virtqueue;
+import io.jvmm.virtio.ratelimit.RateLimit;
+import io.jvmm.virtio.ratelimit.TokenBucket;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -106,6 +109,39 @@ class NetDeviceTest {
         assertArrayEquals(f, backend.sent.poll(5, TimeUnit.SECONDS));
         assertEquals(0, waitUsed(tx).length());
         assertEquals(1, device.txFrames());
+    }
+
+    /** 20 frames a second, 5 at once: 25 frames cannot all leave in less than a second, and all do leave. */
+    @Test
+    void transmitIsHeldToItsRateLimit() throws Exception {
+        device.txRateLimiter().update(new RateLimit(null, new TokenBucket(5, Duration.ofMillis(250), 0)));
+        start();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 25; i++) {
+            byte[] buf = new byte[NetDevice.HEADER_SIZE + 60];
+            tx.add(tx.out(buf));
+            driver.notifyQueue(1);
+            if (i % 8 == 7) while (tx.nextUsed() != null) { }   // keep the ring from filling
+        }
+        for (int i = 0; i < 25; i++) assertNotNull(backend.sent.poll(10, TimeUnit.SECONDS), "frame " + i);
+        assertTrue(System.nanoTime() - t0 >= 900_000_000L, "25 frames at 20/s with a burst of 5 took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    /**
+     * Received frames under a byte limit of 4000 bytes/s: after the full bucket (4 frames) a frame passes
+     * whenever the bucket is out of debt, so the 6th and 7th wait a quarter second each.
+     */
+    @Test
+    void receiveIsHeldToItsRateLimit() throws Exception {
+        device.rxRateLimiter().update(new RateLimit(TokenBucket.perSecond(4000), null));
+        start();
+        for (int i = 0; i < 8; i++) rx.add(rx.in(2048));
+        driver.notifyQueue(0);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 7; i++) backend.accept(frame(1000, i + 1));
+        backend.endOfRead();
+        assertTrue(System.nanoTime() - t0 >= 490_000_000L, "7000 bytes at 4000 B/s took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        for (int i = 0; i < 7; i++) assertEquals(NetDevice.HEADER_SIZE + 1000, waitUsed(rx).length());
     }
 
     @Test
