@@ -20,6 +20,8 @@ public final class RateLimiter {
     private Bucket bandwidth;   // guarded by this; null = unlimited
     private Bucket ops;         // guarded by this
     private RateLimit limit;    // guarded by this
+    /** Read without the lock: an unlimited device's hot path costs one volatile read. */
+    private volatile boolean unlimited;
 
     /** How a waiting thread passes time (tests replace it with a fake clock's). */
     interface Sleeper {
@@ -50,6 +52,7 @@ public final class RateLimiter {
         limit = l;
         bandwidth = l.bandwidth() == null ? null : new Bucket(l.bandwidth(), now);
         ops = l.ops() == null ? null : new Bucket(l.ops(), now);
+        unlimited = l.unlimited();
     }
 
     /**
@@ -58,6 +61,7 @@ public final class RateLimiter {
      * false, charging nothing, as soon as {@code keepWaiting} turns false (the device is stopping).
      */
     public boolean acquire(long bytes, long operations, BooleanSupplier keepWaiting, Runnable beforeWait) {
+        if (unlimited) return true;
         boolean waited = false;
         while (true) {
             long wait = tryCharge(bytes, operations);
