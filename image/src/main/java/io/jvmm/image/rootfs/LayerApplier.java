@@ -1,10 +1,11 @@
 package io.jvmm.image.rootfs;
 
-import io.airlift.compress.zstd.ZstdInputStream;
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +20,12 @@ import java.util.TreeMap;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * Applies OCI layer tars, bottom first, to an in-memory tree ({@link Node}), with the image-spec's
  * whiteout rules: {@code .wh.NAME} removes NAME of the lower layers, {@code .wh..wh..opq} removes
  * every lower-layer entry of its directory; neither affects what the same layer adds, whatever the
- * order inside the tar.
+ * order inside the tar. Everything read is counted against the build's {@link RootfsLimits}.
  */
 final class LayerApplier {
     static final String WHITEOUT_PREFIX = ".wh.";
@@ -33,98 +33,91 @@ final class LayerApplier {
 
     private static final String SCHILY_XATTR = "SCHILY.xattr.";
     private static final String LIBARCHIVE_XATTR = "LIBARCHIVE.xattr.";
-
-    enum Compression { GZIP, ZSTD, NONE }
+    /** Warnings kept in the result; a hostile layer could otherwise make one per xattr. */
+    private static final int MAX_WARNINGS = 100;
 
     private final Node root;
     private final Spool spool;
+    private final Budget budget;
     private final List<String> warnings;
+    private final byte[] drain = new byte[8192];
 
     // Per layer.
     private int layerIndex;
     private Path layer;
     private String entryName;
+    private int entryNumber;
 
-    LayerApplier(Node root, Spool spool, List<String> warnings) {
+    LayerApplier(Node root, Spool spool, RootfsLimits limits, List<String> warnings) {
         this.root = root;
         this.spool = spool;
+        this.budget = new Budget(limits, this::exceeded);
         this.warnings = warnings;
-    }
-
-    static Compression detect(byte[] head, int n) {
-        if (n >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) return Compression.GZIP;
-        if (n >= 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xb5 && (head[2] & 0xff) == 0x2f
-                && (head[3] & 0xff) == 0xfd) {
-            return Compression.ZSTD;
-        }
-        return Compression.NONE;
     }
 
     void apply(int index, Path layerFile) throws IOException {
         this.layerIndex = index;
         this.layer = layerFile;
         this.entryName = null;
-        Compression compression;
+        this.entryNumber = 0;
+        LayerCompression compression;
         try (InputStream file = new BufferedInputStream(Files.newInputStream(layerFile), 1 << 16)) {
             file.mark(16);
             byte[] head = file.readNBytes(8);
             file.reset();
             if (head.length == 0) throw error("the layer is empty (0 bytes): not a tar archive", null);
-            compression = detect(head, head.length);
-            try (InputStream data = decompress(file, compression)) {
-                TapInputStream tap = new TapInputStream(data);
+            compression = LayerCompression.detect(head, head.length);
+            try (InputStream data = compression.decompress(file)) {
+                InputStream metered = new MeteredInputStream(data, budget);
+                TapInputStream tap = new TapInputStream(metered, budget);
                 TarArchiveInputStream tar = new TarArchiveInputStream(tap, "UTF-8");
-                int entries = 0;
                 while (true) {
+                    entryNumber++;
                     tap.startRecording();
                     TarArchiveEntry e = tar.getNextEntry();
                     byte[] rawHeaders = tap.stopRecording();
                     if (e == null) break;
                     entryName = e.getName();
-                    entries++;
+                    budget.entry();
                     applyEntry(e, tar, rawHeaders);
+                    // Data the entry did not use (a symlink with a size) is read here, not skipped
+                    // while recording the next entry's headers.
+                    while (tar.read(drain) >= 0) {
+                        // discard
+                    }
                     entryName = null;
                 }
-                if (entries == 0 && compression == Compression.NONE && !allZero(head)) {
+                boolean noEntry = entryNumber == 1;
+                if (noEntry && compression == LayerCompression.NONE && !allZero(head)) {
                     throw error("not a tar archive (nor gzip or zstd compressed)", null);
                 }
                 // Read to the end, so that gzip verifies its CRC and length trailer.
-                data.transferTo(OutputStream.nullOutputStream());
+                entryNumber = -1;
+                metered.transferTo(OutputStream.nullOutputStream());
             }
         } catch (RootfsException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            String what = switch (detectQuietly(layerFile)) {
-                case GZIP -> "gzip";
-                case ZSTD -> "zstd";
-                case NONE -> "tar";
-            };
-            String msg = e instanceof java.io.EOFException ? "unexpected end of data"
+            RootfsException wrapped = causeOfType(e, RootfsException.class);
+            if (wrapped != null) throw wrapped; // a limit hit inside the tar reader, which wrapped it
+            String msg = e instanceof EOFException ? "unexpected end of data"
                     : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw error("corrupt or truncated layer (" + what + "): " + msg, e);
+            String format = LayerCompression.detectQuietly(layerFile).label();
+            throw error("corrupt or truncated layer (" + format + "): " + msg, e);
         }
+    }
+
+    private static <T extends Throwable> T causeOfType(Throwable t, Class<T> type) {
+        Throwable c = t.getCause();
+        for (int depth = 0; c != null && depth < 8; depth++, c = c.getCause()) {
+            if (type.isInstance(c)) return type.cast(c);
+        }
+        return null;
     }
 
     private static boolean allZero(byte[] b) {
         for (byte x : b) if (x != 0) return false;
         return true;
-    }
-
-    private static Compression detectQuietly(Path p) {
-        try (InputStream in = Files.newInputStream(p)) {
-            byte[] h = in.readNBytes(4);
-            return detect(h, h.length);
-        } catch (IOException e) {
-            return Compression.NONE;
-        }
-    }
-
-    private static InputStream decompress(InputStream in, Compression c) throws IOException {
-        return switch (c) {
-            case GZIP -> GzipCompressorInputStream.builder().setInputStream(in).setDecompressConcatenated(true).get();
-            case ZSTD -> new BufferedInputStream(new ZstdInputStream(in), 1 << 16);
-            case NONE -> in;
-        };
     }
 
     private RootfsException error(String msg, Throwable cause) {
@@ -135,21 +128,41 @@ final class LayerApplier {
         return new UnsafeEntryException(layerIndex, layer, entryName, msg);
     }
 
+    private LimitExceededException exceeded(RootfsLimits.Limit limit, String msg) {
+        // Between entries (reading headers, or after the last one) there is no name to give yet.
+        String where = entryName != null ? "" : entryNumber < 0 ? "after the last entry: "
+                : "reading the headers of entry " + entryNumber + ": ";
+        return new LimitExceededException(layerIndex, layer, entryName, limit, where + msg);
+    }
+
+    private void warn(String warning) {
+        if (warnings.size() < MAX_WARNINGS) warnings.add(warning);
+        else if (warnings.size() == MAX_WARNINGS) warnings.add("further warnings were not recorded");
+    }
+
     // ---------------------------------------------------------------------------------------------
 
-    /** The path's components, without "." and empty ones; refuses absolute paths and "..". */
+    /**
+     * The path's components, without "." and empty ones; refuses absolute paths, "..", and paths
+     * past the depth and length limits (checked while splitting, so a huge path is not split whole).
+     */
     private List<String> components(String path, String what) throws IOException {
         if (path.isEmpty()) throw error(what + " is empty", null);
         if (path.indexOf('\0') >= 0) throw error(what + " contains a NUL byte", null);
         if (path.startsWith("/")) throw unsafe(what + " is an absolute path, outside the image root");
         List<String> out = new ArrayList<>();
-        for (String c : path.split("/")) {
+        long bytes = 0;
+        for (int start = 0, end; start <= path.length(); start = end + 1) {
+            end = path.indexOf('/', start);
+            if (end < 0) end = path.length();
+            String c = path.substring(start, end);
             if (c.isEmpty() || c.equals(".")) continue;
             if (c.equals("..")) throw unsafe(what + " escapes the image root ('..' component)");
-            if (c.getBytes(StandardCharsets.UTF_8).length > 255) {
-                throw error(what + " has a name longer than 255 bytes", null);
-            }
+            int length = c.getBytes(StandardCharsets.UTF_8).length;
+            if (length > 255) throw error(what + " has a name longer than 255 bytes", null);
+            bytes += (out.isEmpty() ? 0 : 1) + length;
             out.add(c);
+            budget.path(out.size(), bytes);
         }
         return out;
     }
@@ -166,6 +179,7 @@ final class LayerApplier {
             Node.Child child = dir.children.get(c);
             if (child == null) {
                 if (!create) return null;
+                budget.entry();
                 Node d = new Node(Node.S_IFDIR | 0755);
                 child = new Node.Child(d, layerIndex);
                 dir.children.put(c, child);
@@ -189,6 +203,7 @@ final class LayerApplier {
                 || flag == TarConstants.LF_PAX_EXTENDED_HEADER_LC) {
             return;
         }
+        budget.metadata(utf8Length(e.getName()) + utf8Length(e.getLinkName()));
         List<String> comps = components(e.getName(), "the path");
         if (comps.isEmpty()) {
             // "./" — the root directory itself.
@@ -240,17 +255,24 @@ final class LayerApplier {
         } else if (isRegular(e)) {
             node = new Node(Node.S_IFREG);
             long expected = e.isSparse() ? e.getRealSize() : e.getSize();
+            budget.file(expected); // from the header, before any data is copied
             node.dataOffset = spool.size();
+            long readBefore = budget.unpacked();
             long copied = spool.append(tar);
             if (copied != expected) {
                 throw error("truncated layer: file data ends after " + copied + " of " + expected + " bytes", null);
             }
+            budget.expanded(copied - (budget.unpacked() - readBefore));
             node.dataLength = copied;
         } else {
             throw error("unsupported tar entry type '" + (char) flag + "'", null);
         }
         setMetadata(node, e, rawHeaders);
         parent.children.put(name, new Node.Child(node, layerIndex));
+    }
+
+    private static long utf8Length(String s) {
+        return s == null ? 0 : s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     private static boolean isRegular(TarArchiveEntry e) {
@@ -339,6 +361,7 @@ final class LayerApplier {
         if (pax == null || pax.isEmpty()) return null;
         TreeMap<String, byte[]> x = new TreeMap<>();
         Map<String, byte[]> raw = null;
+        long entryBytes = 0;
         for (Map.Entry<String, String> h : pax.entrySet()) {
             String key = h.getKey();
             String name;
@@ -354,7 +377,7 @@ final class LayerApplier {
                     value = r;
                 }
             } else if (key.startsWith(LIBARCHIVE_XATTR)) {
-                name = java.net.URLDecoder.decode(key.substring(LIBARCHIVE_XATTR.length()), StandardCharsets.UTF_8);
+                name = URLDecoder.decode(key.substring(LIBARCHIVE_XATTR.length()), StandardCharsets.UTF_8);
                 try {
                     value = Base64.getDecoder().decode(h.getValue().trim());
                 } catch (IllegalArgumentException ex) {
@@ -363,10 +386,12 @@ final class LayerApplier {
             } else {
                 continue;
             }
+            entryBytes += utf8Length(name) + value.length;
+            budget.xattr(name, value.length, entryBytes);
             if (name.startsWith("trusted.overlay.")) {
                 // overlayfs' own markers: the merged image is the overlay's lower layer, where these
                 // would redirect or hide files.
-                warnings.add("layer " + (layerIndex + 1) + ", entry " + e.getName() + ": dropped xattr " + name);
+                warn("layer " + (layerIndex + 1) + ", entry " + e.getName() + ": dropped xattr " + name);
                 continue;
             }
             if (ErofsWriter.xattrIndex(name) < 0) {
@@ -375,6 +400,7 @@ final class LayerApplier {
             if (value.length > 0xffff) throw error("xattr " + name + " value longer than 65535 bytes", null);
             x.put(name, value);
         }
+        budget.metadata(entryBytes);
         return x.isEmpty() ? null : x;
     }
 }

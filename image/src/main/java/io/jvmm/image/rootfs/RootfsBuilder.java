@@ -28,7 +28,11 @@ import java.util.Objects;
  *
  * <p>File contents are spooled to one temp file next to the output while the layers are read (so
  * a file overwritten by a later layer costs disk until the build ends) and copied into the image
- * at the end. Not thread-safe; one instance may build many images in sequence.
+ * at the end. What a build may take (unpacked bytes, entries, path depth and length, xattr and
+ * header bytes) is bounded by its {@link RootfsLimits}, {@link RootfsLimits#DEFAULT} unless given;
+ * going past one fails the build with a {@link LimitExceededException} naming the layer, the entry
+ * and the limit, before the data is copied. Not thread-safe; one instance may build many images in
+ * sequence.
  */
 public final class RootfsBuilder {
 
@@ -39,13 +43,29 @@ public final class RootfsBuilder {
         }
     }
 
-    public RootfsBuilder() {}
+    private final RootfsLimits limits;
+
+    /** A builder with {@link RootfsLimits#DEFAULT}. */
+    public RootfsBuilder() {
+        this(RootfsLimits.DEFAULT);
+    }
+
+    /** A builder whose builds are bounded by {@code limits}. */
+    public RootfsBuilder(RootfsLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    /** The limits every build of this builder is held to. */
+    public RootfsLimits limits() {
+        return limits;
+    }
 
     /**
      * Applies {@code layers} (bottom first) and writes the merged tree as an EROFS image to
      * {@code output}, replacing it if it exists.
      *
      * @throws UnsafeEntryException an entry escapes the root (nothing written)
+     * @throws LimitExceededException a layer goes past one of {@link #limits()} (nothing written)
      * @throws RootfsException a layer is corrupt, truncated or holds what the image cannot store
      * @throws IOException reading a layer or writing the image failed (e.g. disk full)
      */
@@ -68,7 +88,7 @@ public final class RootfsBuilder {
         Path tmp = null;
         boolean ok = false;
         try (Spool spool = new Spool(dir)) {
-            LayerApplier applier = new LayerApplier(root, spool, warnings);
+            LayerApplier applier = new LayerApplier(root, spool, limits, warnings);
             for (int i = 0; i < layers.size(); i++) applier.apply(i, layers.get(i));
 
             tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");

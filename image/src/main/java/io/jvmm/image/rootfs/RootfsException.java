@@ -45,11 +45,22 @@ public class RootfsException extends IOException {
         StringBuilder sb = new StringBuilder();
         if (layer != null) {
             sb.append("layer ").append(index + 1).append(" (").append(layer.getFileName()).append(")");
-            if (entry != null) sb.append(", entry \"").append(printable(entry)).append('"');
+            if (entry != null) sb.append(", entry \"").append(abbreviated(printable(entry))).append('"');
             sb.append(": ");
         }
         sb.append(message);
         return sb.toString().replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+    }
+
+    /** A name of thousands of characters (a refused deep path) keeps the message one readable line. */
+    static String abbreviated(String s) {
+        int head = 100;
+        int tail = 40;
+        if (s.length() <= head + tail + 40) return s;
+        if (Character.isHighSurrogate(s.charAt(head - 1))) head--;
+        if (Character.isLowSurrogate(s.charAt(s.length() - tail))) tail--;
+        return s.substring(0, head) + "…[" + (s.length() - head - tail) + " more characters]…"
+                + s.substring(s.length() - tail);
     }
 
     static String printable(String s) {

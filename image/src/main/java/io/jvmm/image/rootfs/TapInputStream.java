@@ -8,28 +8,29 @@ import java.io.InputStream;
 /**
  * Passes bytes through and, while recording, keeps a copy. Used to see the raw bytes of a tar
  * entry's headers, because Commons Compress decodes PAX values as UTF-8 strings and a binary
- * xattr value (security.capability, an ACL) would not survive that.
+ * xattr value (security.capability, an ACL) would not survive that. The recording is checked
+ * against the per-entry header limit: the tar reader buffers those headers whole (a GNU long name
+ * or PAX record of gigabytes would exhaust the heap).
  */
 final class TapInputStream extends FilterInputStream {
-    private static final int MAX_RECORDED = 16 << 20;
     private final ByteArrayOutputStream recorded = new ByteArrayOutputStream();
+    private final Budget budget;
     private boolean recording;
-    private boolean overflow;
 
-    TapInputStream(InputStream in) {
+    TapInputStream(InputStream in, Budget budget) {
         super(in);
+        this.budget = budget;
     }
 
     void startRecording() {
         recorded.reset();
-        overflow = false;
         recording = true;
     }
 
-    /** Stops recording; returns the bytes read since {@link #startRecording()}, or null if too many. */
+    /** Stops recording; returns the bytes read since {@link #startRecording()}. */
     byte[] stopRecording() {
         recording = false;
-        byte[] b = overflow ? null : recorded.toByteArray();
+        byte[] b = recorded.toByteArray();
         recorded.reset();
         return b;
     }
@@ -67,13 +68,8 @@ final class TapInputStream extends FilterInputStream {
         return false;
     }
 
-    private void record(byte[] b, int off, int len) {
-        if (overflow) return;
-        if (recorded.size() + len > MAX_RECORDED) {
-            overflow = true;
-            recorded.reset();
-            return;
-        }
+    private void record(byte[] b, int off, int len) throws IOException {
+        budget.header((long) recorded.size() + len);
         recorded.write(b, off, len);
     }
 }

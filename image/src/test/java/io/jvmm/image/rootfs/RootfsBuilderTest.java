@@ -409,7 +409,7 @@ class RootfsBuilderTest {
         Assumptions.assumeTrue(condition, reason);
     }
 
-    private static void fsck(Path img) throws Exception {
+    static void fsck(Path img) throws Exception {
         if (!onPath("fsck.erofs")) {
             System.out.println("fsck.erofs not installed (apt-get install erofs-utils): skipped");
             return;
