@@ -11,11 +11,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -47,6 +51,8 @@ final class LayerApplier {
     private Path layer;
     private String entryName;
     private int entryNumber;
+    /** Directories already purged by an opaque whiteout of this layer: purging them again is a no-op. */
+    private final Set<Node> purged = Collections.newSetFromMap(new IdentityHashMap<>());
 
     LayerApplier(Node root, Spool spool, RootfsLimits limits, List<String> warnings) {
         this.root = root;
@@ -60,6 +66,7 @@ final class LayerApplier {
         this.layer = layerFile;
         this.entryName = null;
         this.entryNumber = 0;
+        purged.clear();
         LayerCompression compression;
         try (InputStream file = new BufferedInputStream(Files.newInputStream(layerFile), 1 << 16)) {
             file.mark(16);
@@ -331,12 +338,24 @@ final class LayerApplier {
         }
     }
 
-    private void purgeLower(Node dir) {
-        Iterator<Map.Entry<String, Node.Child>> it = dir.children.entrySet().iterator();
-        while (it.hasNext()) {
-            Node.Child c = it.next().getValue();
-            if (c.layer < layerIndex) it.remove();
-            else if (c.node.isDir()) purgeLower(c.node);
+    /**
+     * Removes what lower layers put in {@code top} and in the directories below it that this layer
+     * touched. A loop, not a recursion, so that no tree depth overflows the stack; directories
+     * purged once in this layer are skipped (nothing can put lower-layer entries back), so many
+     * opaque whiteouts cost no more than one.
+     */
+    private void purgeLower(Node top) {
+        ArrayDeque<Node> pending = new ArrayDeque<>();
+        pending.push(top);
+        while (!pending.isEmpty()) {
+            Node dir = pending.pop();
+            if (!purged.add(dir)) continue;
+            Iterator<Map.Entry<String, Node.Child>> it = dir.children.entrySet().iterator();
+            while (it.hasNext()) {
+                Node.Child c = it.next().getValue();
+                if (c.layer < layerIndex) it.remove();
+                else if (c.node.isDir()) pending.push(c.node);
+            }
         }
     }
 

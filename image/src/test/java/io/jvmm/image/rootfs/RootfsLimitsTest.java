@@ -304,6 +304,47 @@ class RootfsLimitsTest {
         assertNoOutput();
     }
 
+    @Test
+    void deepTreeWithinRaisedLimitsDoesNotOverflowTheStack() throws Exception {
+        int depth = 20_000;
+        Path l1 = tmp.resolve("l1.tar.gz");
+        try (RawTar t = RawTar.gzip(l1)) {
+            t.named("d/".repeat(depth) + "f", '0', 1).data('f', 1).end();
+        }
+        // Layer 2 touches every directory on the way to g, then hides layer 1 from the root down.
+        Path l2 = tmp.resolve("l2.tar.gz");
+        try (RawTar t = RawTar.gzip(l2)) {
+            t.named("d/".repeat(depth) + "g", '0', 1).data('g', 1).named(LayerApplier.OPAQUE, '0', 0);
+            for (int i = 1000; i <= depth; i += 1000) t.named("d/".repeat(i) + LayerApplier.OPAQUE, '0', 0);
+            t.end();
+        }
+        RootfsLimits raised = RootfsLimits.DEFAULT.withPathDepth(depth + 1).withPathBytes(3 * depth);
+        Path img = tmp.resolve("deep.erofs");
+        Throwable thrown = onSmallStack(() -> {
+            RootfsBuilder.Result r = new RootfsBuilder(raised).build(List.of(l1, l2), img);
+            assertEquals(1 + depth + 1, r.inodes()); // root, the directories, g (f is hidden)
+        });
+        assertNull(thrown, () -> "build failed: " + thrown);
+    }
+
+    @Test
+    void manyOpaqueWhiteoutsOfOneDirectoryCostLikeOne() throws Exception {
+        int n = 30_000;
+        Path lower = new TestLayer().file("dir/old", "old").write(tmp.resolve("l1.tar"), Compression.NONE);
+        Path upper = tmp.resolve("l2.tar.gz");
+        try (RawTar t = RawTar.gzip(upper)) {
+            for (int i = 0; i < n; i++) t.header("dir/f" + i, '0', 0);
+            for (int i = 0; i < n; i++) t.header("dir/" + LayerApplier.OPAQUE, '0', 0);
+            t.end();
+        }
+        long t0 = System.nanoTime();
+        RootfsBuilder.Result r = new RootfsBuilder().build(List.of(lower, upper), tmp.resolve("opq.erofs"));
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertEquals(2 + n, r.inodes());
+        // Purging the whole directory again for each marker would be n * n steps: minutes.
+        assertTrue(ms < 5000, "took " + ms + " ms");
+    }
+
     // ----------------------------------------------------------------------------- helpers
 
     /** A layer of directories nested {@code depth} deep, each with an opaque whiteout. */
