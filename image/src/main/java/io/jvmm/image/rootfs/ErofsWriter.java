@@ -37,10 +37,15 @@ final class ErofsWriter {
     static final int MAGIC = 0xE0F5E1E2;
     static final int SUPER_OFFSET = 1024;
     static final int INODE_SIZE = 64; // extended inode
-    static final int XATTR_HEADER = 12;
 
     static final int FLAT_PLAIN = 0;
     static final int FLAT_INLINE = 2;
+    /**
+     * The metadata area is written through a window of this size, never held whole: it grows by up
+     * to a block per file (inline data). The largest inode (xattrs up to 256 KiB, a tail under a
+     * block) fits with a block to spare.
+     */
+    static final int META_WINDOW = 1 << 20;
 
     /** Statistics of a written image. */
     record Stats(long blocks, long inodes, long dataBytes) {}
@@ -82,25 +87,6 @@ final class ErofsWriter {
         this.spool = spool;
     }
 
-    /** EROFS name index of an xattr name (user. = 1 … security. = 6), or -1 if it has none. */
-    static int xattrIndex(String name) {
-        if (name.equals("system.posix_acl_access")) return 2;
-        if (name.equals("system.posix_acl_default")) return 3;
-        String[] prefixes = {"user.", "trusted.", "lustre.", "security."};
-        int[] idx = {1, 4, 5, 6};
-        for (int i = 0; i < prefixes.length; i++) {
-            if (name.startsWith(prefixes[i]) && name.length() > prefixes[i].length()) {
-                return name.substring(prefixes[i].length()).getBytes(StandardCharsets.UTF_8).length <= 255 ? idx[i] : -1;
-            }
-        }
-        return -1;
-    }
-
-    private static String xattrSuffix(String name) {
-        if (name.startsWith("system.posix_acl_")) return "";
-        return name.substring(name.indexOf('.') + 1);
-    }
-
     Stats write(Node root, FileChannel out) throws IOException {
         collect(root);
         layoutMeta();
@@ -118,15 +104,13 @@ final class ErofsWriter {
         }
         long totalBlocks = next;
         if (totalBlocks > 0xffffffffL) throw new RootfsException("the image would exceed 16 TiB");
-        if (metaBlocks * BLK > Integer.MAX_VALUE - BLK) throw new RootfsException("too many inodes for one image");
 
-        ByteBuffer meta = ByteBuffer.allocate((int) (metaBlocks * BLK)).order(ByteOrder.LITTLE_ENDIAN);
+        out.truncate(0);
+        MessageDigest metaHash = sha256();
+        writeMeta(out, metaBlocks * BLK, metaHash);
+        byte[] uuid = uuid(metaHash);
         long dataBytes = 0;
-        for (Ino i : inodes) {
-            writeInode(meta, i);
-            if (i.node.isRegular()) dataBytes += i.size;
-        }
-        byte[] uuid = uuid(meta.array());
+        for (Ino i : inodes) if (i.node.isRegular()) dataBytes += i.size;
 
         ByteBuffer sb = ByteBuffer.allocate(BLK).order(ByteOrder.LITTLE_ENDIAN);
         sb.position(SUPER_OFFSET);
@@ -150,9 +134,7 @@ final class ErofsWriter {
         // the rest (compression, devices, dirblkbits = 0, packed nid) stays zero
         sb.clear();
 
-        out.truncate(0);
         writeFully(out, sb, 0);
-        writeFully(out, meta.clear(), (long) BLK);
         for (Ino i : inodes) writeData(out, i);
         // Trailing padding: make the file exactly totalBlocks long (holes read as zeros).
         long fileSize = totalBlocks * BLK;
@@ -219,8 +201,8 @@ final class ErofsWriter {
             else if (n.isRegular()) i.size = n.dataLength;
             else if (n.isSymlink()) i.size = n.target.length;
             else i.size = 0;
-            i.xattrBody = xattrBody(n);
-            if (i.xattrBody.length > XATTR_HEADER + 4 * 65534L) {
+            i.xattrBody = ErofsXattrs.body(n.xattrs);
+            if (i.xattrBody.length > ErofsXattrs.HEADER + 4 * 65534L) {
                 throw new RootfsException("xattrs of one file are larger than EROFS can store inline");
             }
         }
@@ -242,37 +224,6 @@ final class ErofsWriter {
         return (long) (starts.size() - 1) * BLK + used;
     }
 
-    private static byte[] xattrBody(Node n) {
-        if (n.xattrs == null || n.xattrs.isEmpty()) return new byte[0];
-        // Sorted by (name index, suffix) like mkfs.erofs does; the kernel does not require an order.
-        List<Map.Entry<String, byte[]>> list = new ArrayList<>(n.xattrs.entrySet());
-        list.sort((a, b) -> {
-            int c = Integer.compare(xattrIndex(a.getKey()), xattrIndex(b.getKey()));
-            return c != 0 ? c : xattrSuffix(a.getKey()).compareTo(xattrSuffix(b.getKey()));
-        });
-        int size = XATTR_HEADER;
-        for (Map.Entry<String, byte[]> e : list) {
-            size += align4(4 + xattrSuffix(e.getKey()).getBytes(StandardCharsets.UTF_8).length + e.getValue().length);
-        }
-        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-        b.position(XATTR_HEADER); // h_reserved = 0, h_shared_count = 0
-        for (Map.Entry<String, byte[]> e : list) {
-            byte[] suffix = xattrSuffix(e.getKey()).getBytes(StandardCharsets.UTF_8);
-            int start = b.position();
-            b.put((byte) suffix.length);
-            b.put((byte) xattrIndex(e.getKey()));
-            b.putShort((short) e.getValue().length);
-            b.put(suffix);
-            b.put(e.getValue());
-            b.position(start + align4(4 + suffix.length + e.getValue().length));
-        }
-        return b.array();
-    }
-
-    private static int align4(int n) {
-        return (n + 3) & ~3;
-    }
-
     /** Places inodes (32-byte aligned), keeping an inode with its xattrs and inline tail in one block. */
     private void layoutMeta() {
         long pos = 0;
@@ -290,12 +241,39 @@ final class ErofsWriter {
         }
     }
 
-    private void writeInode(ByteBuffer meta, Ino i) throws IOException {
+    /**
+     * Writes the metadata area ({@code size} bytes from block 1) window by window, in inode order
+     * (which is metaPos order), and feeds every byte to {@code hash}.
+     */
+    private void writeMeta(FileChannel out, long size, MessageDigest hash) throws IOException {
+        ByteBuffer window = ByteBuffer.allocate(META_WINDOW).order(ByteOrder.LITTLE_ENDIAN);
+        long start = 0; // offset in the metadata area of window[0]
+        for (Ino i : inodes) {
+            long end = i.metaPos + INODE_SIZE + i.xattrBody.length + i.tail();
+            if (end - start > META_WINDOW - BLK) {
+                flushMeta(out, window, start, (int) (i.metaPos - start), hash);
+                start = i.metaPos;
+            }
+            writeInode(window, i, start);
+        }
+        flushMeta(out, window, start, (int) (size - start), hash);
+    }
+
+    /** Writes the first {@code length} bytes of the window at {@code start} and zeroes them for reuse. */
+    private static void flushMeta(FileChannel out, ByteBuffer window, long start, int length, MessageDigest hash)
+            throws IOException {
+        hash.update(window.array(), 0, length);
+        writeFully(out, ByteBuffer.wrap(window.array(), 0, length), BLK + start);
+        Arrays.fill(window.array(), 0, length, (byte) 0);
+    }
+
+    /** Writes inode {@code i} into {@code meta}, whose first byte is at {@code base} in the metadata area. */
+    private void writeInode(ByteBuffer meta, Ino i, long base) throws IOException {
         Node n = i.node;
-        int p = (int) i.metaPos;
+        int p = (int) (i.metaPos - base);
         int layout = i.inline ? FLAT_INLINE : FLAT_PLAIN;
         meta.putShort(p, (short) (1 | (layout << 1))); // extended inode
-        int icount = i.xattrBody.length == 0 ? 0 : 1 + (i.xattrBody.length - XATTR_HEADER) / 4;
+        int icount = i.xattrBody.length == 0 ? 0 : 1 + (i.xattrBody.length - ErofsXattrs.HEADER) / 4;
         meta.putShort(p + 2, (short) icount);
         meta.putShort(p + 4, (short) n.mode);
         meta.putLong(p + 8, i.size);
@@ -386,15 +364,19 @@ final class ErofsWriter {
         while (b.hasRemaining()) pos += ch.write(b, pos);
     }
 
-    private static byte[] uuid(byte[] meta) {
+    private static MessageDigest sha256() {
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(meta);
-            byte[] u = Arrays.copyOf(h, 16);
-            u[6] = (byte) ((u[6] & 0x0f) | 0x50); // name-based (SHA) version, RFC 4122 variant
-            u[8] = (byte) ((u[8] & 0x3f) | 0x80);
-            return u;
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The image UUID from the hash of the metadata area. */
+    private static byte[] uuid(MessageDigest metaHash) {
+        byte[] u = Arrays.copyOf(metaHash.digest(), 16);
+        u[6] = (byte) ((u[6] & 0x0f) | 0x50); // name-based (SHA) version, RFC 4122 variant
+        u[8] = (byte) ((u[8] & 0x3f) | 0x80);
+        return u;
     }
 }

@@ -413,7 +413,7 @@ final class LayerApplier {
                 warn("layer " + (layerIndex + 1) + ", entry " + e.getName() + ": dropped xattr " + name);
                 continue;
             }
-            if (ErofsWriter.xattrIndex(name) < 0) {
+            if (ErofsXattrs.index(name) < 0) {
                 throw error("xattr " + name + " is in a namespace the image format cannot store", null);
             }
             if (value.length > 0xffff) throw error("xattr " + name + " value longer than 65535 bytes", null);
