@@ -4,7 +4,9 @@ package io.jvmm.image.rootfs;
  * How much one {@link RootfsBuilder} build may take from the host, so that a hostile image (a gzip
  * bomb, a sparse file declaring terabytes, millions of entries, a very deep tree) is refused with a
  * {@link LimitExceededException} instead of filling the disk or the heap. Every count is over all
- * layers of the build. Sizes are checked from the tar headers before any data is copied.
+ * layers of the build. Sizes are checked from the tar headers before any data is copied. The
+ * {@code with...} methods return a copy with one limit changed:
+ * {@code RootfsLimits.DEFAULT.withUnpackedBytes(16L << 30)}.
  *
  * @param unpackedBytes the layers' tar streams after decompression, summed, with sparse files
  *     counted at their expanded size; bounds the spool file and the decompression work.

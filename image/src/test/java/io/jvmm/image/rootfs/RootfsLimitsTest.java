@@ -329,7 +329,7 @@ class RootfsLimitsTest {
 
     @Test
     void manyOpaqueWhiteoutsOfOneDirectoryCostLikeOne() throws Exception {
-        int n = 30_000;
+        int n = 50_000;
         Path lower = new TestLayer().file("dir/old", "old").write(tmp.resolve("l1.tar"), Compression.NONE);
         Path upper = tmp.resolve("l2.tar.gz");
         try (RawTar t = RawTar.gzip(upper)) {
@@ -341,8 +341,8 @@ class RootfsLimitsTest {
         RootfsBuilder.Result r = new RootfsBuilder().build(List.of(lower, upper), tmp.resolve("opq.erofs"));
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertEquals(2 + n, r.inodes());
-        // Purging the whole directory again for each marker would be n * n steps: minutes.
-        assertTrue(ms < 5000, "took " + ms + " ms");
+        // Purging the whole directory again for each marker is n * n steps: over 30 s unloaded.
+        assertTrue(ms < 15_000, "took " + ms + " ms");
     }
 
     // ----------------------------------------------------------------------------- helpers
