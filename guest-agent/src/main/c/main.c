@@ -37,6 +37,7 @@ struct sockaddr_vm_ {
     unsigned char svm_zero[3];
 };
 #define VMADDR_CID_ANY_ 0xffffffffu
+#define VMADDR_CID_HOST_ 2u
 
 /* Idle handlers kept waiting in accept(). Two, so that back-to-back requests find one even while
  * the replacement for the previous one is still being forked; a burst beyond that waits in the
@@ -386,7 +387,18 @@ static void __attribute__((noreturn)) handler_process(int renice)
     int32_t self = (int32_t)getpid();
     int conn;
     for (;;) {
-        conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        struct sockaddr_storage peer;
+        socklen_t plen = sizeof peer;
+        conn = accept4(lfd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
+        /* Only the host may drive the agent: over vsock a peer in the guest (loopback, CID 1, or its
+         * own CID) or another VM would otherwise exec as root here. Refused by closing at once. */
+        if (conn >= 0 && peer.ss_family == AF_VSOCK && ((struct sockaddr_vm_ *)&peer)->svm_cid != VMADDR_CID_HOST_) {
+            static int said;   /* once per handler: a guest process cannot flood the console through us */
+            if (!said++) log_msg("handler: refused a vsock connection from CID %u (only the host, CID 2, is served)",
+                                 ((struct sockaddr_vm_ *)&peer)->svm_cid);
+            close(conn);
+            continue;
+        }
         if (conn >= 0) break;
         if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
         if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS || errno == EAGAIN) {

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jvmm.agent.AgentProtocol;
 import io.jvmm.agent.ExecResult;
 import io.jvmm.core.VmExit;
 import java.io.ByteArrayInputStream;
@@ -151,8 +153,50 @@ class SandboxLinuxTest {
         assertNotNull(body, "no answer from the guest's httpd through port " + forwardedPort);
     }
 
+    /** A vsock client inside the guest, PING to the agent's port: only the host (CID 2) is answered. */
+    private static final String VSOCK_CLIENT = """
+            #include <errno.h>
+            #include <stdio.h>
+            #include <stdlib.h>
+            #include <string.h>
+            #include <sys/socket.h>
+            #include <unistd.h>
+            struct sockaddr_vm_ { unsigned short family, reserved; unsigned port, cid; unsigned char flags, zero[3]; };
+            int main(int argc, char **argv) {
+                int s = socket(40, SOCK_STREAM, 0);
+                struct sockaddr_vm_ sa = { 40, 0, (unsigned)atoi(argv[2]), (unsigned)atoi(argv[1]), 0, {0} };
+                if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) { printf("connect: %s\\n", strerror(errno)); return 2; }
+                unsigned char ping[8] = { 1, 0x41, 0, 0, 0, 0, 0, 0 }, reply[8];
+                if (write(s, ping, 8) != 8) { printf("refused: write: %s\\n", strerror(errno)); return 0; }
+                ssize_t n = read(s, reply, 8);
+                if (n == 8 && reply[1] == 0x7e) printf("answered\\n");
+                else printf("refused: %s\\n", n == 0 ? "closed" : n < 0 ? strerror(errno) : "short reply");
+                return 0;
+            }
+            """;
+
     @Test
     @Order(6)
+    void theAgentServesOnlyTheHost() throws Exception {
+        String cc = TestImages.staticCompiler();
+        assumeTrue(cc != null, "skipped: neither musl-gcc nor gcc with static libc (apt-get install musl-tools)");
+        Path src = Files.writeString(dir.resolve("vsock-client.c"), VSOCK_CLIENT);
+        Path bin = dir.resolve("vsock-client");
+        Process p = new ProcessBuilder(cc, "-static", "-O1", "-o", bin.toString(), src.toString()).redirectErrorStream(true).start();
+        String compiler = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), compiler);
+        try (java.io.InputStream in = Files.newInputStream(bin)) {
+            sandbox.agent().copyIn(in, "/root/vsock-client", 0755);
+        }
+        // CID 1 is the guest's own loopback transport (the project kernel has VSOCKETS_LOOPBACK).
+        ExecResult r = sandbox.exec("/root/vsock-client", "1", Integer.toString(AgentProtocol.DEFAULT_PORT));
+        assertEquals(0, r.exitCode(), () -> r + " " + r.stdoutText() + consoleText());
+        assertTrue(r.stdoutText().startsWith("refused"), "a guest process reached the agent: " + r.stdoutText());
+        assertEquals(0, sandbox.exec("true").exitCode(), "the host is still served");
+    }
+
+    @Test
+    @Order(7)
     void aSnapshotOfTheReadyGuestRestoresToAReadyAgent() throws Exception {
         Path snap = dir.resolve("snap");
         sandbox.exec("sh", "-c", "echo before-snapshot > /root/marker");

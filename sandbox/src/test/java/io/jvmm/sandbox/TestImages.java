@@ -41,6 +41,14 @@ final class TestImages {
         return Files.isExecutable(Path.of("/usr/bin/passt")) || Files.isExecutable(Path.of("/usr/sbin/passt"));
     }
 
+    /** A C compiler that links statically for the guest: musl-gcc, else gcc (glibc's static libc), or null. */
+    static String staticCompiler() {
+        for (String cc : new String[] {"/usr/bin/musl-gcc", "/usr/bin/gcc"}) {
+            if (Files.isExecutable(Path.of(cc)) && (!cc.endsWith("/gcc") || Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libc.a")))) return cc;
+        }
+        return null;
+    }
+
     static Path rootfs() {
         Path p = home().resolve("guest-rootfs/target/rootfs.ext4");
         if (!Files.isRegularFile(p)) throw new IllegalStateException("the busybox root image " + p + " was not built (mvn -pl guest-rootfs install)");
