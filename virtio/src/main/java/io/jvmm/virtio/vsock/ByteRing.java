@@ -4,27 +4,43 @@ import io.jvmm.virtio.queue.GuestBuffers;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A fixed-capacity FIFO of bytes; not thread-safe (the vsock device's lock guards it). The array is
- * allocated by the first put: a connection that never carries data in a direction costs nothing
- * there, so what a guest can make the VMM hold by opening connections is not their full buffers.
+ * A FIFO of bytes; not thread-safe (the vsock device's lock guards it). It holds nothing until its
+ * connection reserves a capacity from the device's buffer budget, and the array is allocated by the
+ * first put: a connection that never carries data in a direction costs no memory there.
  */
 final class ByteRing {
     private static final byte[] NONE = new byte[0];
-    private final int capacity;
+    private int capacity;
     private byte[] buf = NONE;
     private int head;   // next byte to read
     private int size;
-
-    ByteRing(int capacity) { this.capacity = capacity; }
 
     int size() { return size; }
 
     int free() { return capacity - size; }
 
-    int capacity() { return capacity; }
+    /** Whether a capacity was reserved for it (and not yet released). */
+    boolean reserved() { return capacity > 0; }
+
+    /** Sets the capacity the caller reserved from the budget; the ring must hold none yet. */
+    void reserve(int capacity) {
+        if (this.capacity != 0) throw new IllegalStateException("the ring already has a capacity of " + this.capacity);
+        this.capacity = capacity;
+    }
+
+    /** Drops the bytes and the array; returns the capacity for the caller to give back to the budget. */
+    int release() {
+        int c = capacity;
+        capacity = head = size = 0;
+        buf = NONE;
+        return c;
+    }
 
     /** Whether the array exists yet (for tests). */
     boolean allocated() { return buf != NONE; }
+
+    /** Bytes of the array (for tests: what the ring really holds on the heap). */
+    int arrayBytes() { return buf.length; }
 
     private void ensureAllocated() {
         if (buf == NONE) buf = new byte[capacity];

@@ -13,6 +13,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * One stream connection's state: both byte buffers and the credit accounting of virtio 1.2 section
  * 5.10.6.3. Every field is guarded by the device's lock, which host threads (through the streams)
  * and the device threads share; conditions wake host readers and writers.
+ *
+ * <p>Both buffers are charged to the device's buffer budget: the receive buffer when a header first
+ * advertises it as buf_alloc, the send buffer at the host's first write. Each goes back to the
+ * budget once it can no longer fill.
  */
 final class VsockConnection implements VsockStream {
     enum State { CONNECTING, ESTABLISHED, CLOSED }
@@ -31,13 +35,19 @@ final class VsockConnection implements VsockStream {
     String closedReason;
 
     // guest -> host
-    final ByteRing inbound = new ByteRing(BUF_ALLOC);
+    final ByteRing inbound = new ByteRing();
+    /**
+     * The buf_alloc every header carries: 0 until the budget could reserve BUF_ALLOC for the receive
+     * buffer, then BUF_ALLOC for good. Never lowered: the guest may already have that much in flight,
+     * and a peer that computes credit in unsigned arithmetic would read a lower one as a huge credit.
+     */
+    int bufAlloc;
     /** Bytes the host consumed (our fwd_cnt) and the value the guest last heard. */
     int fwdCnt, fwdCntSent;
     boolean peerSendShutdown;   // guest sends no more: EOF after inbound drains
 
     // host -> guest
-    final ByteRing outbound = new ByteRing(OUT_BUF);
+    final ByteRing outbound = new ByteRing();
     /** Bytes sent to the guest (tx_cnt); the guest's buffer size and consumption from its last header. */
     int txCnt, peerBufAlloc, peerFwdCnt;
     boolean peerRecvShutdown;   // guest receives no more: host writes fail
@@ -45,6 +55,7 @@ final class VsockConnection implements VsockStream {
     boolean hostClosed;         // host closed the stream: reads fail, guest data is discarded (credited)
     boolean shutdownSent;
     long closeDeadline;         // nanoTime after which a host-closed connection is reset, answered or not
+    boolean awaitingBuffer;     // a host writer waits for the budget to have room for the send buffer
 
     final Condition changed;
 
@@ -72,6 +83,37 @@ final class VsockConnection implements VsockStream {
     /** The guest may be blocked on credit: tell it once a quarter of the buffer was freed. */
     boolean creditUpdateDue() { return fwdCnt - fwdCntSent >= BUF_ALLOC / 4; }
 
+    /** The guest may still send data that we keep, so a receive buffer means memory. */
+    boolean receiving() { return state != State.CLOSED && !hostClosed && !peerSendShutdown; }
+
+    /**
+     * Reserves the receive buffer for BUF_ALLOC of credit if the connection has none yet and the
+     * budget has room; called before any header goes out, so no header promises unreserved memory.
+     */
+    void grantCredit() {
+        if (bufAlloc == 0 && receiving() && device.reserveBuffer(BUF_ALLOC)) {
+            inbound.reserve(BUF_ALLOC);
+            bufAlloc = BUF_ALLOC;
+        }
+    }
+
+    /** Still without credit, and the budget has room for it now: a CREDIT_UPDATE will carry it. */
+    boolean creditGrantable() {
+        return bufAlloc == 0 && state == State.ESTABLISHED && receiving() && device.bufferRoom(BUF_ALLOC);
+    }
+
+    /**
+     * Gives back to the budget the buffers that can no longer fill: the receive buffer once the
+     * guest can send no more and the host has read what is left (or closed), the send buffer once
+     * nothing more can go to the guest. Caller holds the lock.
+     */
+    void releaseSpentBuffers() {
+        if (inbound.reserved() && !receiving() && inbound.size() == 0) device.releaseBuffer(inbound.release());
+        if (outbound.reserved() && (state == State.CLOSED || peerRecvShutdown || shutdownSent)) {
+            device.releaseBuffer(outbound.release());
+        }
+    }
+
     /** Something for the rx thread to send: data within credit, or the SHUTDOWN after the data. */
     boolean hasDataToSend() {
         if (state != State.ESTABLISHED) return false;
@@ -81,7 +123,7 @@ final class VsockConnection implements VsockStream {
 
     /** Something for the rx thread to send on this connection: data, a SHUTDOWN or a credit update. */
     boolean owesPacket() {
-        return hasDataToSend() || (state == State.ESTABLISHED && creditUpdateDue());
+        return hasDataToSend() || (state == State.ESTABLISHED && creditUpdateDue()) || creditGrantable();
     }
 
     /** The host's SHUTDOWN goes out once what it wrote has (or the guest stopped receiving). */
@@ -94,7 +136,7 @@ final class VsockConnection implements VsockStream {
         if (state == State.CLOSED) return;
         state = State.CLOSED;
         closedReason = reason;
-        outbound.clear();
+        releaseSpentBuffers();
         changed.signalAll();
     }
 
@@ -146,6 +188,7 @@ final class VsockConnection implements VsockStream {
                 n = inbound.take(b, off, len);
                 fwdCnt += n;
                 update = creditUpdateDue();
+                releaseSpentBuffers();
             } finally {
                 lock.unlock();
             }
@@ -184,11 +227,27 @@ final class VsockConnection implements VsockStream {
                         if (peerRecvShutdown) throw new IOException(VsockConnection.this + ": the guest stopped receiving");
                         if (hostOutputShut) throw new IOException(VsockConnection.this + ": output was shut down");
                         if (outbound.free() > 0) break;
+                        if (!outbound.reserved() && device.reserveBuffer(OUT_BUF)) {
+                            outbound.reserve(OUT_BUF);
+                            break;
+                        }
+                        // Blocks like a full buffer: until the guest reads, or until other
+                        // connections give budget back (releaseBuffer wakes us).
+                        boolean forBudget = !outbound.reserved();
+                        if (forBudget) {
+                            awaitingBuffer = true;
+                            device.bufferWaiters++;
+                        }
                         try {
                             changed.await(1, TimeUnit.SECONDS);
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
-                            throw new InterruptedIOException("interrupted while the guest's buffer was full");
+                            throw new InterruptedIOException("interrupted while waiting for room to write");
+                        } finally {
+                            if (forBudget) {
+                                awaitingBuffer = false;
+                                device.bufferWaiters--;
+                            }
                         }
                     }
                     n = Math.min(len, outbound.free());

@@ -64,10 +64,22 @@ public final class VsockDevice implements VirtioDevice {
      */
     static final int MAX_CONNECTIONS = 1024, MAX_PENDING_REPLIES = 4096;
 
+    /**
+     * What all connection buffers together may hold by default: 64 connections' receive and send
+     * buffers, or 128 receive buffers. Without it, a guest filling MAX_CONNECTIONS connections would
+     * make the VMM hold a quarter of a GiB.
+     */
+    public static final long DEFAULT_BUFFER_BUDGET = 32L << 20;
+
     private record Key(int hostPort, int guestPort) {}
 
     final ReentrantLock lock = new ReentrantLock();
     private final long guestCid;
+    private final long bufferBudget;
+    /** Bytes of connection buffers reserved from {@link #bufferBudget} (guarded by {@link #lock}). */
+    private long bufferBytes;
+    /** Host writers waiting for the budget (guarded by {@link #lock}). */
+    int bufferWaiters;
     private final Map<Key, VsockConnection> connections = new HashMap<>();
     private final Map<Integer, Listener> listeners = new HashMap<>();
     private final ArrayDeque<VsockHeader> control = new ArrayDeque<>();
@@ -93,14 +105,29 @@ public final class VsockDevice implements VirtioDevice {
     private volatile QueueEvent rxEvent;
 
     /** @param guestCid the guest's context id, 3 or more (0-2 are reserved) */
-    public VsockDevice(long guestCid) {
+    public VsockDevice(long guestCid) { this(guestCid, DEFAULT_BUFFER_BUDGET); }
+
+    /**
+     * @param guestCid     the guest's context id, 3 or more (0-2 are reserved)
+     * @param bufferBudget bytes all connection buffers together may hold, at least one connection's
+     *                     receive and send buffers (512 KiB); see {@link #DEFAULT_BUFFER_BUDGET}
+     */
+    public VsockDevice(long guestCid, long bufferBudget) {
         if (guestCid < 3 || guestCid > 0xffff_fffeL) {
             throw new IllegalArgumentException("vsock guest CID must be between 3 and 4294967294, got " + guestCid);
         }
+        long min = VsockConnection.BUF_ALLOC + VsockConnection.OUT_BUF;
+        if (bufferBudget < min) {
+            throw new IllegalArgumentException("vsock buffer budget must be at least " + min + " bytes, got " + bufferBudget);
+        }
         this.guestCid = guestCid;
+        this.bufferBudget = bufferBudget;
     }
 
     public long guestCid() { return guestCid; }
+
+    /** Bytes all connection buffers together may hold. */
+    public long bufferBudget() { return bufferBudget; }
 
     /** Where guest connections to ports without an in-process listener go; null resets them. */
     public void setFallback(GuestConnectionHandler handler) { this.fallback = handler; }
@@ -339,6 +366,41 @@ public final class VsockDevice implements VirtioDevice {
         });
     }
 
+    /** Bytes of connection buffers charged to the budget (for tests and diagnostics). */
+    long bufferBytes() { return locked(() -> bufferBytes); }
+
+    /** Bytes of the arrays live connections' buffers hold (for tests: never more than is charged). */
+    long heldBufferBytes() {
+        return locked(() -> {
+            long n = 0;
+            for (VsockConnection c : connections.values()) n += c.inbound.arrayBytes() + c.outbound.arrayBytes();
+            return n;
+        });
+    }
+
+    /** Takes {@code bytes} from the budget if it has them. Caller holds the lock. */
+    boolean reserveBuffer(int bytes) {
+        if (!bufferRoom(bytes)) return false;
+        bufferBytes += bytes;
+        return true;
+    }
+
+    /** Whether the budget has {@code bytes} left. Caller holds the lock. */
+    boolean bufferRoom(int bytes) { return bufferBudget - bufferBytes >= bytes; }
+
+    /**
+     * Gives {@code bytes} back to the budget and wakes whoever may use them: host writers waiting
+     * for a send buffer, and the rx thread, which grants credit to connections still without.
+     * Caller holds the lock.
+     */
+    void releaseBuffer(int bytes) {
+        bufferBytes -= bytes;
+        if (bufferWaiters > 0) {
+            for (VsockConnection c : connections.values()) if (c.awaitingBuffer) c.changed.signalAll();
+        }
+        wakeRx();
+    }
+
     /** Control packets waiting for guest receive buffers (for tests and diagnostics). */
     int pendingControl() { return locked(control::size); }
 
@@ -362,7 +424,14 @@ public final class VsockDevice implements VirtioDevice {
     void closeFromHost(VsockConnection c) {
         lock.lock();
         try {
-            if (c.state == VsockConnection.State.CLOSED || c.hostClosed) return;
+            if (c.hostClosed) return;
+            if (c.state == VsockConnection.State.CLOSED) {
+                // Already ended by the guest or a reset: only what the host did not read is left.
+                c.hostClosed = true;
+                c.inbound.clear();
+                c.releaseSpentBuffers();
+                return;
+            }
             if (c.state == VsockConnection.State.CONNECTING) {
                 connections.remove(new Key(c.hostPort, c.guestPort));
                 c.terminate("closed by the host");
@@ -371,6 +440,7 @@ public final class VsockDevice implements VirtioDevice {
                 c.hostClosed = true;
                 c.hostOutputShut = true;
                 c.inbound.clear();
+                c.releaseSpentBuffers();
                 c.closedReason = "closed by the host";
                 c.closeDeadline = System.nanoTime() + closeTimeout.toNanos();
                 c.changed.signalAll();
@@ -411,6 +481,8 @@ public final class VsockDevice implements VirtioDevice {
             try {
                 closed = true;
                 listeners.remove(port, this);
+                // Nobody can accept these any more: close them, or their buffers would stay charged.
+                for (VsockStream s; (s = accepted.poll()) != null; ) s.close();
             } finally {
                 lock.unlock();
             }
@@ -509,10 +581,8 @@ public final class VsockDevice implements VirtioDevice {
             }
             case OP_SHUTDOWN -> {
                 if ((h.flags() & SHUTDOWN_SEND) != 0) c.peerSendShutdown = true;
-                if ((h.flags() & SHUTDOWN_RCV) != 0) {
-                    c.peerRecvShutdown = true;
-                    c.outbound.clear();
-                }
+                if ((h.flags() & SHUTDOWN_RCV) != 0) c.peerRecvShutdown = true;
+                c.releaseSpentBuffers();   // RCV: what the host wrote will never be read; SEND: no more data comes
                 c.changed.signalAll();
                 if (c.peerSendShutdown && c.peerRecvShutdown) {
                     // Both directions done: finish with RST, as Linux and Firecracker expect.
@@ -567,6 +637,10 @@ public final class VsockDevice implements VirtioDevice {
         if (!accepted) return rst(h);
         connections.put(key, c);
         control.add(header(c, OP_RESPONSE, 0));
+        if (c.bufAlloc == 0) {
+            LOG.log(Level.WARNING, "vsock: {0} gets no credit until connections end: the buffer budget of {1} bytes is in use",
+                    c, bufferBudget);
+        }
         return true;
     }
 
@@ -626,10 +700,16 @@ public final class VsockDevice implements VirtioDevice {
         if (wake) wakeRx();
     }
 
+    /**
+     * A packet of connection {@code c}. It carries our buf_alloc, so this is where credit is granted:
+     * the receive buffer is reserved from the budget first, and without room buf_alloc stays 0 (the
+     * guest waits for a CREDIT_UPDATE, see {@link VsockConnection#creditGrantable}).
+     */
     private VsockHeader header(VsockConnection c, int op, int flags) {
+        c.grantCredit();
         c.fwdCntSent = c.fwdCnt;
         return new VsockHeader(HOST_CID, guestCid, c.hostPort, c.guestPort, 0, TYPE_STREAM, op, flags,
-                VsockConnection.BUF_ALLOC, c.fwdCnt);
+                c.bufAlloc, c.fwdCnt);
     }
 
     // ---- host -> guest (rx queue) ----
@@ -713,7 +793,7 @@ public final class VsockDevice implements VirtioDevice {
         if (c == null) return -1;   // work vanished (a reset): keep the chain for later
         if (c.shutdownDue()) {
             c.shutdownSent = true;
-            c.outbound.clear();
+            c.releaseSpentBuffers();
             out.write(0, header(c, OP_SHUTDOWN, c.hostClosed ? SHUTDOWN_RCV | SHUTDOWN_SEND : SHUTDOWN_SEND).encode());
             return VsockHeader.SIZE;
         }

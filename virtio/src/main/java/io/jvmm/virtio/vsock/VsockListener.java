@@ -14,7 +14,7 @@ public interface VsockListener extends Closeable {
     /** Waits at most {@code timeout}; empty when none came. */
     Optional<VsockStream> accept(Duration timeout) throws InterruptedException;
 
-    /** Stops accepting: later guest connections to the port are reset. */
+    /** Stops accepting: later guest connections to the port are reset, and ones not yet accepted are closed. */
     @Override
     void close();
 }

@@ -8,7 +8,8 @@ import java.io.OutputStream;
  * One established vsock stream between the host (this JVM) and the guest. Reads block until the
  * guest sends data, shuts down its sending side (end of stream: -1) or resets the connection
  * ({@link java.io.IOException}). Writes block while the guest's receive buffer is full (credit-based
- * flow control), and fail once the guest stopped receiving or reset the connection.
+ * flow control) or the device's buffer budget has no room for this stream's send buffer, and fail
+ * once the guest stopped receiving or reset the connection.
  */
 public interface VsockStream extends Closeable {
     InputStream input();

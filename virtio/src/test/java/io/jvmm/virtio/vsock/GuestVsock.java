@@ -11,6 +11,7 @@ import io.jvmm.virtio.queue.DriverQueue;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -33,9 +34,14 @@ public final class GuestVsock implements AutoCloseable {
     private final ArrayDeque<Packet> received = new ArrayDeque<>();
     public int bufAlloc = 256 * 1024;
     public int fwdCnt;
+    /** One tx buffer, reused: {@link #sendRaw} waits until the device has consumed each packet. */
+    private final DriverQueue.Buf txBuf = tx.out(new byte[VsockHeader.SIZE + VsockDevice.MAX_PAYLOAD]);
 
-    public GuestVsock(int rxBuffers) {
-        device = new VsockDevice(CID);
+    public GuestVsock(int rxBuffers) { this(rxBuffers, VsockDevice.DEFAULT_BUFFER_BUDGET); }
+
+    /** A guest of a device whose connection buffers may hold {@code bufferBudget} bytes together. */
+    public GuestVsock(int rxBuffers, long bufferBudget) {
+        device = new VsockDevice(CID, bufferBudget);
         transport = new MmioTransport(device, mem, List.of(new SimpleQueueEvent(), new SimpleQueueEvent(), new SimpleQueueEvent()), () -> {});
         driver = new MmioDriver(transport);
         driver.start(0, rx, tx, ev);
@@ -64,7 +70,9 @@ public final class GuestVsock implements AutoCloseable {
     public void send(int srcPort, int dstPort, int op) { send(header(srcPort, dstPort, op, 0, 0), new byte[0]); }
 
     public void sendRaw(byte[] pkt) {
-        int head = tx.add(tx.out(pkt));
+        DriverQueue.Buf b = pkt.length <= txBuf.length() ? new DriverQueue.Buf(txBuf.address(), pkt.length, false) : tx.out(pkt);
+        mem.write(b.address(), pkt);
+        int head = tx.add(b);
         driver.notifyQueue(VsockDevice.TX);
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (true) {
@@ -85,23 +93,49 @@ public final class GuestVsock implements AutoCloseable {
         return p;
     }
 
-    /** The next packet or null after {@code millis}. */
+    /** The next packet or null after {@code millis} (0: only one already there). */
     public Packet poll(long millis) {
         if (!received.isEmpty()) return received.poll();
+        return pollRing(millis);
+    }
+
+    /**
+     * The next packet to guest port {@code guestPort}, or fails after {@code millis}; packets to other
+     * ports that come first stay queued, in order, for {@link #poll}.
+     */
+    public Packet receiveFor(int guestPort, long millis) {
+        for (Iterator<Packet> it = received.iterator(); it.hasNext(); ) {
+            Packet p = it.next();
+            if (p.header().dstPort() == guestPort) {
+                it.remove();
+                return p;
+            }
+        }
         long deadline = System.nanoTime() + millis * 1_000_000;
-        while (System.nanoTime() < deadline) {
+        while (true) {
+            Packet p = pollRing(Math.max(0, (deadline - System.nanoTime()) / 1_000_000));
+            assertNotNull(p, "no packet to guest port " + guestPort + " within " + millis + " ms");
+            if (p.header().dstPort() == guestPort) return p;
+            received.add(p);
+        }
+    }
+
+    private Packet pollRing(long millis) {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        do {
             DriverQueue.Used u = rx.nextUsed();
             if (u != null) {
                 DriverQueue.Buf b = rxBufs.remove(u.id());
                 byte[] data = Arrays.copyOf(rx.read(b), u.length());
-                postRx(1);
+                rxBufs.put(rx.add(b), b);   // the device gave it back: post it again
+                driver.notifyQueue(VsockDevice.RX);
                 if (u.length() < VsockHeader.SIZE) continue;
                 VsockHeader h = VsockHeader.parse(Arrays.copyOf(data, VsockHeader.SIZE));
                 assertEquals(VsockHeader.SIZE + h.len(), u.length(), "used length = header + len");
                 return new Packet(h, Arrays.copyOfRange(data, VsockHeader.SIZE, u.length()));
             }
             Thread.onSpinWait();
-        }
+        } while (System.nanoTime() < deadline);
         return null;
     }
 

@@ -3,6 +3,7 @@ package io.jvmm.virtio.vsock;
 import static io.jvmm.virtio.vsock.VsockHeader.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.jvmm.virtio.DeviceFailures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -406,5 +408,155 @@ class VsockDeviceTest {
             for (VsockStream s : streams) s.close();
             for (Thread t : echo) t.join(5000);
         }
+    }
+
+    // ---- bounds: the buffer budget ----
+
+    private static final int FULL_CREDIT = VsockConnection.BUF_ALLOC;
+
+    /** {@code g} connects from {@code src} to {@code l} and expects a RESPONSE; returns the accepted stream. */
+    private static VsockStream connect(GuestVsock g, VsockListener l, int src) throws Exception {
+        g.send(src, l.port(), OP_REQUEST);
+        assertEquals(OP_RESPONSE, g.receiveFor(src, 2000).header().op());
+        return l.accept(Duration.ofSeconds(2)).orElseThrow();
+    }
+
+    /** The guest closes both directions; the device answers RST and forgets the connection. */
+    private static void guestCloses(GuestVsock g, int src, int dst) {
+        g.send(g.header(src, dst, OP_SHUTDOWN, SHUTDOWN_RCV | SHUTDOWN_SEND, 0), new byte[0]);
+        GuestVsock.Packet p;
+        do {
+            p = g.receiveFor(src, 2000);
+        } while (p.header().op() == OP_CREDIT_UPDATE);
+        assertEquals(OP_RST, p.header().op());
+    }
+
+    /**
+     * Credit is only advertised for receive buffers the budget can hold: past it a connection gets
+     * buf_alloc 0 and its data is refused with RST, while the ones within keep their full credit.
+     * A connection that ends gives its buffer back, and a connection still without credit gets it.
+     */
+    @Test
+    void creditBeyondTheBudgetIsWithheldUntilConnectionsEnd() throws Exception {
+        int failures = DeviceFailures.mark();
+        try (GuestVsock g = new GuestVsock(64, 4L * FULL_CREDIT); VsockListener l = g.device.listen(50)) {
+            List<VsockStream> streams = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                g.send(6000 + i, 50, OP_REQUEST);
+                GuestVsock.Packet p = g.receiveFor(6000 + i, 2000);
+                assertEquals(OP_RESPONSE, p.header().op(), "connection " + i);
+                assertEquals(i < 4 ? FULL_CREDIT : 0, p.header().bufAlloc(), "connection " + i);
+                streams.add(l.accept(Duration.ofSeconds(2)).orElseThrow());
+            }
+            assertEquals(4L * FULL_CREDIT, g.device.bufferBytes());
+
+            // Within the budget, a whole credit's worth goes through.
+            byte[] chunk = new byte[VsockDevice.MAX_PAYLOAD];
+            for (int i = 0; i < chunk.length; i++) chunk[i] = (byte) (i * 13);
+            for (int sent = 0; sent < FULL_CREDIT; sent += chunk.length) g.send(g.header(6000, 50, OP_RW, 0, chunk.length), chunk);
+            assertEquals(FULL_CREDIT, streams.get(0).input().readNBytes(FULL_CREDIT).length);
+            // Without credit, data is refused rather than buffered.
+            g.send(g.header(6004, 50, OP_RW, 0, chunk.length), chunk);
+            assertEquals(OP_RST, g.receiveFor(6004, 2000).header().op());
+            assertEquals(4L * FULL_CREDIT, g.device.bufferBytes());
+            assertTrue(g.device.heldBufferBytes() <= g.device.bufferBytes(), "held " + g.device.heldBufferBytes());
+
+            // One ends: the connection still without credit gets it, and its data goes through.
+            guestCloses(g, 6001, 50);
+            GuestVsock.Packet update = g.receiveFor(6005, 2000);
+            assertEquals(OP_CREDIT_UPDATE, update.header().op());
+            assertEquals(FULL_CREDIT, update.header().bufAlloc());
+            g.send(g.header(6005, 50, OP_RW, 0, 5), bytes("later"));
+            assertArrayEquals(bytes("later"), streams.get(5).input().readNBytes(5));
+            assertEquals(4L * FULL_CREDIT, g.device.bufferBytes());
+
+            for (int port : new int[] {6000, 6002, 6003, 6005}) guestCloses(g, port, 50);
+            assertEquals(0, g.device.bufferBytes(), "every connection gone, every buffer given back");
+        }
+        assertEquals(List.of(), DeviceFailures.since(failures));
+    }
+
+    /** A host write that needs a send buffer the budget cannot hold waits, like a full buffer, for one to end. */
+    @Test
+    void hostWritesWaitForRoomInTheBudget() throws Exception {
+        try (GuestVsock g = new GuestVsock(64, 2L * FULL_CREDIT); VsockListener l = g.device.listen(51)) {
+            VsockStream a = connect(g, l, 7000);
+            connect(g, l, 7001);   // the two receive buffers take the whole budget
+            CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
+                try {
+                    a.output().write(bytes("queued"));
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            assertThrows(TimeoutException.class, () -> write.get(300, TimeUnit.MILLISECONDS), "no send buffer without budget");
+            guestCloses(g, 7001, 51);
+            write.get(5, TimeUnit.SECONDS);
+            GuestVsock.Packet p;
+            do {
+                p = g.receiveFor(7000, 2000);
+            } while (p.header().op() == OP_CREDIT_UPDATE);
+            assertEquals(OP_RW, p.header().op());
+            assertArrayEquals(bytes("queued"), p.payload());
+            assertEquals(2L * FULL_CREDIT, g.device.bufferBytes(), "a's receive and send buffers");
+        }
+    }
+
+    /**
+     * A guest parks MAX_CONNECTIONS - 1 connections on a port whose host never reads, and each sends
+     * as much as it may and more: the device holds no more than the budget and stays usable, and
+     * closing the listener gives it all back.
+     */
+    @Test
+    void parkedConnectionsHoldNoMoreThanTheBudget() throws Exception {
+        int failures = DeviceFailures.mark();
+        long budget = VsockDevice.DEFAULT_BUFFER_BUDGET;
+        byte[] chunk = new byte[VsockDevice.MAX_PAYLOAD];
+        int parked = VsockDevice.MAX_CONNECTIONS - 1, credited = 0;
+        VsockListener l = dev.listen(52);
+        int[] credit = new int[parked];
+        for (int i = 0; i < parked; i++) {
+            guest.send(30_000 + i, 52, OP_REQUEST);
+            GuestVsock.Packet p = guest.receiveFor(30_000 + i, 2000);
+            assertEquals(OP_RESPONSE, p.header().op(), "connection " + i);
+            credit[i] = p.header().bufAlloc();
+            if (credit[i] > 0) credited++;
+        }
+        assertEquals(budget / FULL_CREDIT, credited);
+        for (int i = 0; i < parked; i++) {
+            if (credit[i] == 0) {
+                guest.send(guest.header(30_000 + i, 52, OP_RW, 0, chunk.length), chunk);
+                assertEquals(OP_RST, guest.receiveFor(30_000 + i, 2000).header().op(), "connection " + i + " has no credit");
+            } else {
+                for (int sent = 0; sent < credit[i]; sent += chunk.length) guest.send(guest.header(30_000 + i, 52, OP_RW, 0, chunk.length), chunk);
+            }
+            assertTrue(dev.bufferBytes() <= budget, "charged " + dev.bufferBytes());
+        }
+        assertEquals(budget, dev.bufferBytes());
+        assertEquals(budget, dev.heldBufferBytes(), "the credited connections' receive buffers, full");
+        assertEquals(credited, dev.connectionCount());
+
+        // Still answering: a new connection is accepted, without credit until the budget has room.
+        try (VsockListener other = dev.listen(53)) {
+            guest.send(40_000, 53, OP_REQUEST);
+            GuestVsock.Packet p = guest.receiveFor(40_000, 2000);
+            assertEquals(OP_RESPONSE, p.header().op());
+            assertEquals(0, p.header().bufAlloc());
+            VsockStream s = other.accept(Duration.ofSeconds(2)).orElseThrow();
+            l.close();   // nobody will accept the parked ones: they are closed, their buffers given back
+            GuestVsock.Packet update = guest.receiveFor(40_000, 2000);
+            assertEquals(OP_CREDIT_UPDATE, update.header().op());
+            assertEquals(FULL_CREDIT, update.header().bufAlloc());
+            assertEquals(FULL_CREDIT, dev.bufferBytes());
+            guest.send(guest.header(40_000, 53, OP_RW, 0, 5), bytes("alive"));
+            assertArrayEquals(bytes("alive"), s.input().readNBytes(5));
+        }
+        assertEquals(List.of(), DeviceFailures.since(failures));
+    }
+
+    @Test
+    void budgetMustHoldOneConnection() {
+        assertThrows(IllegalArgumentException.class, () -> new VsockDevice(3, FULL_CREDIT));
+        assertEquals(VsockDevice.DEFAULT_BUFFER_BUDGET, dev.bufferBudget());
     }
 }
