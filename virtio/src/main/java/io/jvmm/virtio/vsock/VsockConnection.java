@@ -34,6 +34,9 @@ final class VsockConnection implements VsockStream {
     /** Why the connection ended, for host readers and writers. */
     String closedReason;
 
+    /** The listener that accepted it, if one did: its live connections may be limited. */
+    VsockListener listener;
+
     // guest -> host
     final ByteRing inbound = new ByteRing();
     /**

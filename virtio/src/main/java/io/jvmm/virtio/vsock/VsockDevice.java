@@ -342,11 +342,19 @@ public final class VsockDevice implements VirtioDevice {
     }
 
     /** Accepts the guest's connections to host port {@code port}. One listener per port. */
-    public VsockListener listen(int port) {
+    public VsockListener listen(int port) { return listen(port, MAX_CONNECTIONS); }
+
+    /**
+     * Accepts the guest's connections to host port {@code port}, at most {@code maxConnections} of
+     * them live at once: further requests are reset until one ends (the guest closes or resets it,
+     * or the host closes it). One listener per port.
+     */
+    public VsockListener listen(int port, int maxConnections) {
+        if (maxConnections < 1) throw new IllegalArgumentException("vsock: a listener takes at least one connection, got " + maxConnections);
         lock.lock();
         try {
             if (listeners.containsKey(port)) throw new IllegalStateException("vsock: host port " + port + " already has a listener");
-            Listener l = new Listener(port);
+            Listener l = new Listener(port, maxConnections);
             listeners.put(port, l);
             return l;
         } finally {
@@ -401,6 +409,13 @@ public final class VsockDevice implements VirtioDevice {
         wakeRx();
     }
 
+    /** Connections of {@code l} that count against its limit: the ones the host has not closed. */
+    private int liveConnections(Listener l) {
+        int n = 0;
+        for (VsockConnection c : connections.values()) if (c.listener == l && !c.hostClosed) n++;
+        return n;
+    }
+
     /** Control packets waiting for guest receive buffers (for tests and diagnostics). */
     int pendingControl() { return locked(control::size); }
 
@@ -453,10 +468,14 @@ public final class VsockDevice implements VirtioDevice {
 
     private final class Listener implements VsockListener {
         final int port;
+        final int maxConnections;
         final LinkedBlockingQueue<VsockStream> accepted = new LinkedBlockingQueue<>();
         volatile boolean closed;
 
-        Listener(int port) { this.port = port; }
+        Listener(int port, int maxConnections) {
+            this.port = port;
+            this.maxConnections = maxConnections;
+        }
 
         @Override public int port() { return port; }
 
@@ -618,6 +637,12 @@ public final class VsockDevice implements VirtioDevice {
         Listener l = listeners.get(h.dstPort());
         boolean accepted;
         if (l != null && !l.closed) {
+            if (l.maxConnections < MAX_CONNECTIONS && liveConnections(l) >= l.maxConnections) {
+                LOG.log(Level.WARNING, "vsock: guest port {0} to host port {1} refused: the listener takes {2} live connection(s)",
+                        h.srcPort(), h.dstPort(), l.maxConnections);
+                return rst(h);
+            }
+            c.listener = l;
             accepted = l.accepted.offer(c);
         } else {
             GuestConnectionHandler f = fallback;

@@ -410,7 +410,7 @@ class VsockDeviceTest {
         }
     }
 
-    // ---- bounds: the buffer budget ----
+    // ---- bounds: the buffer budget and single-connection listeners ----
 
     private static final int FULL_CREDIT = VsockConnection.BUF_ALLOC;
 
@@ -552,6 +552,39 @@ class VsockDeviceTest {
             assertArrayEquals(bytes("alive"), s.input().readNBytes(5));
         }
         assertEquals(List.of(), DeviceFailures.since(failures));
+    }
+
+    /**
+     * listen(port, 1), the agent's readiness port: a second connection while one is live is reset;
+     * once the live one ends (the guest closes it, or the host does) a new one is accepted.
+     */
+    @Test
+    void singleConnectionListenerResetsASecondWhileOneIsLive() throws Exception {
+        try (VsockListener l = dev.listen(54, 1)) {
+            VsockStream first = guestConnect(l, 8000);
+            guest.send(8001, 54, OP_REQUEST);
+            GuestVsock.Packet p = guest.receive(2000);
+            assertEquals(OP_RST, p.header().op());
+            assertEquals(8001, p.header().dstPort());
+            assertEquals(1, dev.connectionCount());
+
+            // The live one still works both ways.
+            guest.send(guest.header(8000, 54, OP_RW, 0, 5), bytes("hello"));
+            assertArrayEquals(bytes("hello"), first.input().readNBytes(5));
+            first.output().write(bytes("hi"));
+            assertArrayEquals(bytes("hi"), guest.receiveIgnoringCredit(2000).payload());
+
+            // The guest closes it (the agent went away): the next one is accepted.
+            guestCloses(guest, 8000, 54);
+            VsockStream second = guestConnect(l, 8002);
+            // The host closes that one: it no longer counts, even before the guest's RST.
+            second.close();
+            assertEquals(OP_SHUTDOWN, guest.receiveIgnoringCredit(2000).header().op());
+            guestConnect(l, 8003);
+            guest.send(8004, 54, OP_REQUEST);
+            assertEquals(OP_RST, guest.receiveFor(8004, 2000).header().op());
+        }
+        assertThrows(IllegalArgumentException.class, () -> dev.listen(55, 0));
     }
 
     @Test
