@@ -65,7 +65,7 @@ public final class Sandbox implements AutoCloseable {
         try {
             ConsoleTail console = new ConsoleTail(config.console(), 16 << 10);
             vm = createWithInitramfs(config, console);
-            ready = new AgentReadiness(vm.vsock().listen(AgentProtocol.READY_PORT), config.name());
+            ready = new AgentReadiness(vm.vsock().listen(AgentProtocol.READY_PORT, 1), config.name());
             vm.start();
             Hello h = awaitReady(config, vm, ready, console, "boot");
             return new Sandbox(config, vm, ready, console, h);
@@ -105,7 +105,7 @@ public final class Sandbox implements AutoCloseable {
         try {
             ConsoleTail console = new ConsoleTail(config.console(), 16 << 10);
             vm = Vm.restore(snapshotDir, vmConfig(config, console).buildForRestore());
-            ready = new AgentReadiness(vm.vsock().listen(AgentProtocol.READY_PORT), config.name());
+            ready = new AgentReadiness(vm.vsock().listen(AgentProtocol.READY_PORT, 1), config.name());
             vm.start();
             Hello h = awaitReady(config, vm, ready, console, "restore");
             return new Sandbox(config, vm, ready, console, h);
