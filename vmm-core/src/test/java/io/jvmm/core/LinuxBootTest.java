@@ -94,10 +94,13 @@ class LinuxBootTest {
             assertTrue(vm[0].kernelCmdline().contains("root=/dev/vda rw"), vm[0].kernelCmdline());
             var slots = vm[0].virtioDevices();
             for (var slot : slots) {
-                // DRIVER_OK (4), never NEEDS_RESET (0x40): Linux's driver found and started the device.
-                int status = slot.transport().status();
-                System.out.printf("LinuxBootTest: %s status 0x%x%n", slot.device().name(), status);
-                assertEquals(4, status & 0x44, slot.device().name() + " status 0x" + Integer.toHexString(status));
+                // Linux's driver found and started the device (DRIVER_OK), which never needed a reset.
+                // The status itself may be 0 by now: newer 6.1 kernels reset every virtio device at shutdown.
+                var t = slot.transport();
+                System.out.printf("LinuxBootTest: %s activated %d times, status 0x%x%n", slot.device().name(), t.activations(), t.status());
+                assertTrue(t.activations() >= 1, slot.device().name() + " never reached DRIVER_OK");
+                assertEquals(0, t.needsResetCount(), slot.device().name() + " needed a reset");
+                assertTrue(t.status() == 0 || (t.status() & 0x44) == 4, slot.device().name() + " status 0x" + Integer.toHexString(t.status()));
                 if (irqchip == IrqChipMode.KERNEL) {
                     assertEquals("IrqFdLine", slot.line() == null ? null : slot.line().getClass().getSimpleName(),
                             slot.device().name() + " interrupts through KVM_IRQFD");

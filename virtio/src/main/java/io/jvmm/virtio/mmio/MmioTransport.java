@@ -45,6 +45,8 @@ public final class MmioTransport implements VirtioInterrupt {
     private final AtomicInteger status = new AtomicInteger();
     private final AtomicInteger interruptStatus = new AtomicInteger();
     private final AtomicInteger configGeneration = new AtomicInteger();
+    private final AtomicInteger activations = new AtomicInteger();
+    private final AtomicInteger needsResets = new AtomicInteger();
     private int deviceFeaturesSel;
     private int driverFeaturesSel;
     private long driverFeatures;
@@ -82,6 +84,15 @@ public final class MmioTransport implements VirtioInterrupt {
 
     /** The device status register, as the driver would read it. */
     public int status() { return status.get(); }
+
+    /**
+     * How often a driver started the device (DRIVER_OK accepted). Unlike {@link #status()} it outlives a
+     * driver's reset, which Linux does to every virtio device when it shuts down (6.1.1xx and later).
+     */
+    public int activations() { return activations.get(); }
+
+    /** How often the device set NEEDS_RESET (a guest protocol error or a backend failure). */
+    public int needsResetCount() { return needsResets.get(); }
 
     /** A read of {@code data.byteSize()} bytes at {@code offset} in the window. */
     public void read(long offset, MemorySegment data) {
@@ -216,6 +227,7 @@ public final class MmioTransport implements VirtioInterrupt {
         if ((added & DeviceStatus.DRIVER_OK) != 0) {
             if ((next & DeviceStatus.FEATURES_OK) == 0) {
                 next = next & ~DeviceStatus.DRIVER_OK | DeviceStatus.DEVICE_NEEDS_RESET;
+                needsResets.incrementAndGet();
                 LOG.log(Level.WARNING, "{0}: DRIVER_OK without FEATURES_OK", device.name());
             } else {
                 status.set(next);
@@ -257,6 +269,7 @@ public final class MmioTransport implements VirtioInterrupt {
             device.activate(new DeviceContext(memory, driverFeatures, vqs, events, this, this::needsReset));
             activeQueues = List.copyOf(vqs);
             active = true;
+            activations.incrementAndGet();
         } catch (RuntimeException e) {
             needsReset(e.getMessage());
         }
@@ -267,6 +280,7 @@ public final class MmioTransport implements VirtioInterrupt {
         LOG.log(Level.WARNING, "{0}: needs reset: {1}", device.name(), why);
         int cur = status.get();
         if ((cur & DeviceStatus.DEVICE_NEEDS_RESET) != 0) return;
+        needsResets.incrementAndGet();
         boolean notify = (cur & DeviceStatus.DRIVER_OK) != 0;
         // The config-change cause is in InterruptStatus before NEEDS_RESET shows, so a driver that
         // sees the status also finds the reason for the interrupt.

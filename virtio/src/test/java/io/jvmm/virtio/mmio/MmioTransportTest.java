@@ -101,6 +101,11 @@ class MmioTransportTest {
         assertEquals(16, device.context.queue(1).size());
         driver.write(QUEUE_SEL, 0);
         assertEquals(1, driver.read(QUEUE_READY));
+        // A driver's reset (Linux resets every device at shutdown) clears the status, not the record.
+        driver.write(STATUS, 0);
+        assertEquals(0, driver.read(STATUS));
+        assertEquals(1, transport.activations());
+        assertEquals(0, transport.needsResetCount());
     }
 
     @Test
@@ -131,6 +136,8 @@ class MmioTransportTest {
         driver.write(STATUS, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.DRIVER_OK);
         assertNotEquals(0, driver.read(STATUS) & DeviceStatus.DEVICE_NEEDS_RESET);
         assertEquals(0, device.activations);
+        assertEquals(1, transport.needsResetCount());
+        assertEquals(0, transport.activations());
     }
 
     @Test
@@ -142,6 +149,7 @@ class MmioTransportTest {
         assertEquals(0, device.activations);
         assertEquals(MmioRegisters.INT_CONFIG, driver.read(INTERRUPT_STATUS));
         assertEquals(1, irqs.get());
+        assertEquals(1, transport.needsResetCount());
     }
 
     @Test
