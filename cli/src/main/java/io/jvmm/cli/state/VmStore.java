@@ -233,27 +233,40 @@ public final class VmStore {
      * crashed half-way, a file damaged by hand) are skipped here and listed by {@link #broken()}.
      */
     public List<VmRecord> list() {
+        List<VmRecord> out = new ArrayList<>(scan().records());
+        out.sort(Comparator.comparing(VmRecord::created, Comparator.nullsLast(Comparator.reverseOrder()))
+                .thenComparing(VmRecord::id));
+        return out;
+    }
+
+    /** What one pass over {@code data/vms} found: the readable records and the broken directories. */
+    private record Scan(List<VmRecord> records, List<Broken> broken) {}
+
+    private Scan scan() {
         Path vms = dirs.vmsDataDir();
-        if (!Files.isDirectory(vms)) return List.of();
-        List<VmRecord> out = new ArrayList<>();
+        List<VmRecord> records = new ArrayList<>();
+        List<Broken> broken = new ArrayList<>();
+        if (!Files.isDirectory(vms)) return new Scan(records, broken);
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(vms)) {
             for (Path d : ds) {
                 String n = d.getFileName().toString();
                 if (!VmRecord.isFullId(n)) continue;
                 try {
                     VmRecord r = read(d.resolve("vm.json"));
-                    if (n.equals(r.id())) out.add(r);
+                    if (n.equals(r.id())) records.add(r);
+                    else broken.add(new Broken(n, "vm.json names another VM (" + r.id() + ")"));
+                } catch (NoSuchFileException e) {
+                    broken.add(new Broken(n, "vm.json is missing"));
                 } catch (IOException | RuntimeException e) {
-                    // not (or no longer) a VM; see above
+                    broken.add(new Broken(n, "vm.json cannot be read: " + oneLine(e)));
                 }
             }
         } catch (IOException e) {
             throw new StateException(StateException.RUNTIME, "cannot list " + vms + ": " + StateDirs.describe(e), e);
         }
-        out.sort(Comparator.comparing(VmRecord::created, Comparator.nullsLast(Comparator.reverseOrder()))
-                .thenComparing(VmRecord::id));
-        return out;
+        return new Scan(records, broken);
     }
+
 
     /**
      * The VM {@code ref} names: an exact name, else an exact id, else the only id starting with
@@ -319,29 +332,11 @@ public final class VmStore {
 
     /** Every VM directory whose record is missing, unreadable or names another id, by id. */
     public List<Broken> broken() {
-        Path vms = dirs.vmsDataDir();
-        if (!Files.isDirectory(vms)) return List.of();
-        List<Broken> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(vms)) {
-            for (Path d : ds) {
-                String n = d.getFileName().toString();
-                if (!VmRecord.isFullId(n)) continue;
-                Path f = d.resolve("vm.json");
-                try {
-                    VmRecord r = read(f);
-                    if (!n.equals(r.id())) out.add(new Broken(n, "vm.json names another VM (" + r.id() + ")"));
-                } catch (NoSuchFileException e) {
-                    out.add(new Broken(n, "vm.json is missing"));
-                } catch (IOException | RuntimeException e) {
-                    out.add(new Broken(n, "vm.json cannot be read: " + oneLine(e)));
-                }
-            }
-        } catch (IOException e) {
-            throw new StateException(StateException.RUNTIME, "cannot list " + vms + ": " + StateDirs.describe(e), e);
-        }
+        List<Broken> out = new ArrayList<>(scan().broken());
         out.sort(Comparator.comparing(Broken::id));
         return out;
     }
+
 
     private static String oneLine(Exception e) {
         String m = e instanceof IOException io ? StateDirs.describe(io) : String.valueOf(e.getMessage());
