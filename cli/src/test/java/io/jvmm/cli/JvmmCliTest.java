@@ -105,7 +105,7 @@ class JvmmCliTest {
     @Test void badDriveFlagIsOneLine() throws IOException {
         Files.writeString(dir.resolve("k"), "k");
         assertEquals(2, run("boot", "--kernel", dir.resolve("k").toString(), "--drive", "x.img,fast"));
-        assertOneLineError("--drive x.img,fast: unknown option 'fast' (expected ro, rw or id=NAME)");
+        assertOneLineError("--drive x.img,fast: unknown option 'fast' (expected ro, rw, id=NAME, bw=SIZE or ops=N)");
     }
 
     @Test void flagValueOverridesABadlyRangedFileValue() throws IOException {
