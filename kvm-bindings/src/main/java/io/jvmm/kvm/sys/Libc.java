@@ -36,6 +36,7 @@ public final class Libc {
     public static final short POLLIN = 1;
     public static final int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4;
     public static final int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0x80000, SHUT_RDWR = 2;
+    public static final int SOL_SOCKET = 1, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_SNDBUFFORCE = 32, SO_RCVBUFFORCE = 33;
     public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int SIGKILL = 9, SIGPIPE = 13, SIGTERM = 15;
     public static final int FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_ZERO_RANGE = 0x10;
@@ -95,7 +96,7 @@ public final class Libc {
             SYS_FLOCK = 73, SYS_FDATASYNC = 75, SYS_FALLOCATE = 285, SYS_PREADV = 295, SYS_PWRITEV = 296,
             SYS_POLL = 7, SYS_WRITEV = 20, SYS_SOCKETPAIR = 53, SYS_SHUTDOWN = 48, SYS_FCNTL = 72,
             SYS_WAITID = 247, SYS_PIPE2 = 293, SYS_PIDFD_SEND_SIGNAL = 424, SYS_PIDFD_OPEN = 434,
-            SYS_UMASK = 95;
+            SYS_UMASK = 95, SYS_SETSOCKOPT = 54, SYS_GETSOCKOPT = 55;
     private static final long AT_FDCWD = -100;
     /** The kernel's sigset_t is 64 bits; glibc's larger one starts with it. */
     private static final long KERNEL_SIGSET_SIZE = 8;
@@ -358,6 +359,30 @@ public final class Libc {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
             if (syscall(SYS_PIPE2, fds.address(), O_CLOEXEC, 0) < 0) throw new NativeException("pipe2", lastErrno());
             return new int[] {fds.get(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        }
+    }
+
+    /** {@code setsockopt(fd, level, option, &value, 4)} for an int option; false when refused with EPERM. */
+    public static boolean setsockopt(int fd, int level, int option, int value) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocate(JAVA_INT);
+            v.set(JAVA_INT, 0, value);
+            if (syscall(SYS_SETSOCKOPT, fd, level, option, v.address(), 4, 0) == 0) return true;
+            if (lastErrno() == Errno.EPERM) return false;
+            throw new NativeException("setsockopt(" + fd + ", " + level + ", " + option + ")", lastErrno());
+        }
+    }
+
+    /** {@code getsockopt(fd, level, option)} for an int option. */
+    public static int getsockopt(int fd, int level, int option) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocate(JAVA_INT);
+            MemorySegment len = arena.allocate(JAVA_INT);
+            len.set(JAVA_INT, 0, 4);
+            if (syscall(SYS_GETSOCKOPT, fd, level, option, v.address(), len.address(), 0) < 0) {
+                throw new NativeException("getsockopt(" + fd + ", " + level + ", " + option + ")", lastErrno());
+            }
+            return v.get(JAVA_INT, 0);
         }
     }
 

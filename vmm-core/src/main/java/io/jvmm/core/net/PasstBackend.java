@@ -37,6 +37,7 @@ public final class PasstBackend implements NetBackend {
     private static final System.Logger LOG = System.getLogger(PasstBackend.class.getName());
     private static final int PASST_FD = 3;
     private static final int MAX_MESSAGE = 512;
+    private static final int SOCKET_BUFFER = 4 << 20;   // the kernel doubles it: passt's 8 MiB
     private static final ValueLayout.OfInt BIG_ENDIAN_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final ChildProcess process;
@@ -79,6 +80,7 @@ public final class PasstBackend implements NetBackend {
         int[] pair = null, pipe = null;
         try {
             pair = Libc.socketpair();
+            for (int fd : pair) bigBuffers(fd);
             pipe = Libc.pipe();
             ChildProcess p = ChildProcess.spawn(cmd, Map.of(PASST_FD, pair[1], 1, pipe[1], 2, pipe[1]));
             Libc.close(pair[1]);
@@ -89,6 +91,16 @@ public final class PasstBackend implements NetBackend {
             if (pipe != null) closeQuietly(pipe);
             throw new ConfigException(key, "cannot start passt: " + e.getMessage());
         }
+    }
+
+    /**
+     * 8 MiB socket buffers each way, as passt gives the socket it accepts itself (it leaves a handed
+     * one as it is): with the 208 KiB default a flood to the guest wakes both sides several times as
+     * often. Above net.core.[rw]mem_max only with privilege; otherwise as much as allowed.
+     */
+    private static void bigBuffers(int fd) {
+        if (!Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, SOCKET_BUFFER)) Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, SOCKET_BUFFER);
+        if (!Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, SOCKET_BUFFER)) Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, SOCKET_BUFFER);
     }
 
     private static void closeQuietly(int[] fds) {
@@ -155,6 +167,9 @@ public final class PasstBackend implements NetBackend {
         if (!process.isAlive()) messages.join(1000);
         return lastMessage;
     }
+
+    /** Our end of the socketpair (tests). */
+    int socket() { return socket; }
 
     /** True while the passt process runs (tests). */
     boolean running() { return process.isAlive(); }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvmm.kvm.sys.Libc;
 import io.jvmm.virtio.net.NetBackend;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -123,6 +124,9 @@ class PasstBackendTest {
                 assertArrayEquals(frame, received.poll(10, TimeUnit.SECONDS), "frame of " + size + " bytes");
             }
             assertTrue(batches.get() >= 1);
+            // passt sizes the buffers of a socket it accepts (8 MiB), not of one it is handed: we do.
+            assertTrue(Libc.getsockopt(passt.socket(), Libc.SOL_SOCKET, Libc.SO_RCVBUF) > 2 * 212_992, "receive buffer left at the default");
+            assertTrue(Libc.getsockopt(passt.socket(), Libc.SOL_SOCKET, Libc.SO_SNDBUF) > 2 * 212_992, "send buffer left at the default");
             assertTrue(Files.readSymbolicLink(Path.of("/proc/" + passt.pid() + "/fd/3")).toString().startsWith("socket:"),
                     "passt's fd 3 is the handed socket");
         }
