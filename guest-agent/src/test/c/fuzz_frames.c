@@ -1,0 +1,58 @@
+/* libFuzzer harness for the agent's side of the protocol: the input is what a host sends on one
+ * connection. frame_read() takes it frame by frame from a memfd (it reads an fd, as from the
+ * socket), and every frame is parsed as each handler parses its first frame: exec.c's own
+ * parse_exec() (this file includes exec.c to reach it), COPY_IN, COPY_OUT, SIGNAL/POWEROFF and
+ * RESIZE. Built with ASan, UBSan and LeakSanitizer by FrameParserLibFuzzerTest, which also runs it. */
+#include "../../main/c/exec.c"
+
+#include <stdlib.h>
+#include <sys/mman.h>
+
+static void parse_as_every_request(const struct frame *f)
+{
+    struct req r;
+    if (parse_exec(f, &r) == 0) {
+        /* What handle_exec relies on once parsing succeeded. */
+        if (r.argc == 0 || !r.argv || r.argv[r.argc] || !r.user || !r.cwd) abort();
+        for (size_t i = 0; i < r.envc; i++)
+            if (!strchr(r.env[i], '=')) abort();
+    }
+    req_free(&r);
+
+    struct cursor c;
+    cur_init(&c, f);                                   /* COPY_IN: str path, u32 mode */
+    char *path = cur_str(&c);
+    cur_u32(&c);
+    if (cur_done(&c) && (!path || strlen(path) > MAX_STR)) abort();
+    free(path);
+
+    cur_init(&c, f);                                   /* COPY_OUT: str path */
+    free(cur_str(&c));
+    cur_done(&c);
+
+    cur_init(&c, f);                                   /* SIGNAL, POWEROFF: u32 */
+    cur_u32(&c);
+    cur_done(&c);
+
+    cur_init(&c, f);                                   /* RESIZE: u16 rows, u16 cols */
+    cur_u16(&c);
+    cur_u16(&c);
+    cur_done(&c);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static int conn = -1;
+    if (conn < 0 && (conn = memfd_create("conn", MFD_CLOEXEC)) < 0) abort();
+    /* The offset first: ftruncate keeps it where the last input's reads left it. */
+    if (lseek(conn, 0, SEEK_SET) != 0 || ftruncate(conn, 0) < 0 || write_full(conn, data, size) < 0
+            || lseek(conn, 0, SEEK_SET) != 0)
+        abort();
+    struct frame f;
+    while (frame_read(conn, &f) == FR_OK) {
+        if (f.len > MAX_PAYLOAD || (f.len > 0 && !f.payload)) abort();
+        parse_as_every_request(&f);
+        frame_free(&f);
+    }
+    return 0;
+}
