@@ -356,6 +356,13 @@ void handle_exec(int conn, struct frame *first, const struct config *cfg, int ct
             if (w == pid) { exited = 1; ctl_send(track_fd, CTL_CHILD_END, pid, 0); }
         }
         if (exited && out < 0 && err < 0) break;
+        /* Input held for a program whose input is gone (a tty it closed, or its EOF character after
+         * that) is dropped: while input is held the connection is not read, so SIGNAL and RESIZE
+         * would wait for the program's exit. */
+        if (in < 0 && pending) {
+            free(pending);
+            pending = NULL;
+        }
         struct pollfd pf[5];
         int n = 0, i_conn = -1, i_out = -1, i_err = -1, i_in = -1, i_sig = -1;
         /* Even when not reading (end of input, or input backlog), POLLHUP still reports a host that

@@ -157,6 +157,26 @@ class NamespaceAgentTest {
         assertEquals(0, r.exitCode());
     }
 
+    @Test void aTtyProgramThatLeftItsTerminalStillGetsSignals() throws Exception {
+        // The program stops reading (input piles up in the agent), then closes its terminal and
+        // survives the hangup; its end of input follows. Input for a closed terminal has nowhere
+        // to go, and holding it must not stop the agent reading the connection (the SIGNAL).
+        String script = "trap '' HUP; stty raw -echo; sleep 1; exec </dev/null >/dev/null 2>&1; echo >/tmp/left-tty; sleep 60";
+        try (ExecSession s = client.start(ExecRequest.of("sh", "-c", script).withTty(true).withStdin(true),
+                OutputStream.nullOutputStream(), null)) {
+            s.feedStdin(new ByteArrayInputStream(new byte[4 << 20]), "tty-stdin-feeder").join(10_000);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (client.run("test", "-e", "/tmp/left-tty").exitCode() != 0) {
+                assertTrue(System.nanoTime() < deadline, "the program never closed its terminal");
+                Thread.sleep(50);
+            }
+            s.signal(15);
+            ExecResult r = s.waitFor(Duration.ofSeconds(10)).orElseThrow(
+                    () -> new AssertionError("SIGNAL not acted on: the agent stopped reading the connection"));
+            assertEquals(15, r.signal());
+        }
+    }
+
     @Test void fiftyConcurrentExecs() throws Exception {
         int n = 50;
         CountDownLatch go = new CountDownLatch(1);
