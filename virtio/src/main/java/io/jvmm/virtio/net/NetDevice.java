@@ -16,6 +16,7 @@ import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 
 /**
  * virtio-net (virtio 1.2 section 5.1) with one receive and one transmit queue and no offloads:
@@ -64,6 +65,9 @@ public final class NetDevice implements VirtioDevice {
     private boolean rxNotifying;
     private final RateLimiter rxLimiter;
     private final RateLimiter txLimiter;
+    // Made once: the receive path runs them (or passes them) for every frame.
+    private final BooleanSupplier rxReceiving = this::receiving;
+    private final Runnable rxInterrupt = this::interruptForReceived;
     private final Arena txArena = Arena.ofShared();
     private final MemorySegment txBuffer = txArena.allocate(MAX_FRAME);
 
@@ -172,7 +176,7 @@ public final class NetDevice implements VirtioDevice {
         }
         // Held back while over the limit: the backend stops reading, so its sender is slowed (TCP) or
         // its own buffer overflows (UDP), as on a slow link. The guest hears of earlier frames first.
-        rxLimiter.acquire(frame.byteSize(), 1, this::receiving, this::interruptForReceived);
+        rxLimiter.acquire(frame.byteSize(), 1, rxReceiving, rxInterrupt);
         while (true) {
             DeviceContext ctx;
             synchronized (rxLock) {
@@ -259,12 +263,14 @@ public final class NetDevice implements VirtioDevice {
 
     private void drainTx(DeviceContext ctx, DeviceWorker self) throws IOException {
         Virtqueue q = ctx.queue(TX);
+        BooleanSupplier running = self::running;
+        Runnable notifyTx = () -> ctx.notifyIfNeeded(TX);
         do {
             q.disableNotification();
             DescriptorChain chain;
             while (self.running() && (chain = q.popValid(name())) != null) {
                 // Held back while over the limit (the guest hears of what was sent so far first).
-                txLimiter.acquire(Math.max(0, chain.readable().length() - HEADER_SIZE), 1, self::running, () -> ctx.notifyIfNeeded(TX));
+                txLimiter.acquire(Math.max(0, chain.readable().length() - HEADER_SIZE), 1, running, notifyTx);
                 transmit(chain.readable());
                 q.addUsed(chain.head(), 0);
             }
