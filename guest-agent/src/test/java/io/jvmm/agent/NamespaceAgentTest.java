@@ -605,8 +605,17 @@ class NamespaceAgentTest {
                     .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
             try {
                 AgentClient c = AgentClient.unix(sock);
+                // The socket file exists from bind() on, a moment before listen(): wait for an answer.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                while (!Files.exists(sock) && System.nanoTime() < deadline) Thread.sleep(10);
+                while (true) {
+                    try {
+                        c.ping();
+                        break;
+                    } catch (java.net.SocketException e) {   // refused, or no such file yet
+                        if (System.nanoTime() > deadline) throw e;
+                        Thread.sleep(10);
+                    }
+                }
                 assertEquals("1\n", c.run("sh", "-c", "echo $DEBUGMODE").stdoutText());
                 c.poweroff(Duration.ZERO);
                 assertTrue(p.waitFor(5, TimeUnit.SECONDS));
