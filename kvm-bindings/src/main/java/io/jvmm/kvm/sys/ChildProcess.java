@@ -30,7 +30,7 @@ public final class ChildProcess implements AutoCloseable {
     private static final Linker LINKER = Linker.nativeLinker();
     /** glibc x86-64's {@code sizeof(posix_spawn_file_actions_t)} and {@code sizeof(posix_spawnattr_t)}. */
     public static final long FILE_ACTIONS_SIZE = 80, ATTR_SIZE = 336;
-    public static final int POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
+    public static final int POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
     /** Descriptors are first copied to this number or above, so no dup2 target overwrites a later source. */
     private static final int STAGING_FD_MIN = 64;
 
@@ -60,6 +60,15 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Links the spawn functions and loads the classes a spawn may need now, for a thread about to
+     * lose access to the class path (a Landlock-restricted one cannot read class files any more).
+     */
+    public static void prepare() {
+        MethodHandle ignored = Spawn.posixSpawn;
+        new NativeException("prepare", 0).getMessage();
+    }
+
     private final long pid;
     private final int pidfd;
     private final String name;
@@ -77,7 +86,13 @@ public final class ChildProcess implements AutoCloseable {
      * this process's descriptor. Descriptors 1 and 2 not named go to /dev/null like stdin. The caller
      * keeps its own descriptors and closes them when it no longer needs them.
      */
-    public static ChildProcess spawn(List<String> argv, Map<Integer, Integer> fds) {
+    public static ChildProcess spawn(List<String> argv, Map<Integer, Integer> fds) { return spawn(argv, fds, false); }
+
+    /**
+     * As above; with {@code newSession} the child leads a session of its own (setsid), so it has no
+     * controlling terminal and a hangup of ours does not reach it.
+     */
+    public static ChildProcess spawn(List<String> argv, Map<Integer, Integer> fds, boolean newSession) {
         if (argv.isEmpty() || !argv.get(0).startsWith("/")) throw new IllegalArgumentException("argv[0] must be an absolute path: " + argv);
         String name = argv.get(0).substring(argv.get(0).lastIndexOf('/') + 1);
         Map<Integer, Integer> wanted = new TreeMap<>(fds);
@@ -107,7 +122,8 @@ public final class ChildProcess implements AutoCloseable {
                 sigpipe.set(JAVA_INT, 0, 1 << (Libc.SIGPIPE - 1));
                 check("posix_spawnattr_setsigmask", (int) Spawn.attrSetSigMask.invokeExact(attr, noSignals));
                 check("posix_spawnattr_setsigdefault", (int) Spawn.attrSetSigDefault.invokeExact(attr, sigpipe));
-                check("posix_spawnattr_setflags", (int) Spawn.attrSetFlags.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)));
+                short flags = (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (newSession ? POSIX_SPAWN_SETSID : 0));
+                check("posix_spawnattr_setflags", (int) Spawn.attrSetFlags.invokeExact(attr, flags));
                 MemorySegment cArgv = arena.allocate(ADDRESS, argv.size() + 1L);
                 for (int i = 0; i < argv.size(); i++) cArgv.setAtIndex(ADDRESS, i, Libc.cString(arena, argv.get(i)));
                 MemorySegment pidOut = arena.allocate(JAVA_INT);
@@ -175,6 +191,29 @@ public final class ChildProcess implements AutoCloseable {
         if (s >= 0) return s;
         signal(Libc.SIGKILL);
         return waitFor(Duration.ofSeconds(10));
+    }
+
+    /**
+     * Lets the child outlive this object: a daemon thread waits for it to exit, reaps it and closes
+     * the pidfd, so it never lingers as a zombie of a long-lived JVM. Do not use this object after.
+     */
+    public void reapInBackground() {
+        Thread.ofPlatform().daemon().name("reap-" + name + "-" + pid).start(() -> {
+            try {
+                while (waitFor(Duration.ofDays(1)) < 0) {
+                    // still running
+                }
+            } catch (InterruptedException ignored) {
+                // the JVM is going away; init reaps the child
+            } finally {
+                synchronized (this) {
+                    if (!closed) {
+                        closed = true;
+                        Libc.close(pidfd);
+                    }
+                }
+            }
+        });
     }
 
     @Override

@@ -24,7 +24,8 @@ import java.lang.invoke.MethodHandle;
  * EINTR as a normal outcome.
  */
 public final class Libc {
-    public static final int O_RDONLY = 0, O_RDWR = 2, O_CLOEXEC = 0x80000;
+    public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_APPEND = 0x400, O_CLOEXEC = 0x80000,
+            O_PATH = 0x200000;
     public static final int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
     public static final int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20,
             MAP_NORESERVE = 0x4000;
@@ -96,7 +97,7 @@ public final class Libc {
             SYS_FLOCK = 73, SYS_FDATASYNC = 75, SYS_FALLOCATE = 285, SYS_PREADV = 295, SYS_PWRITEV = 296,
             SYS_POLL = 7, SYS_WRITEV = 20, SYS_SOCKETPAIR = 53, SYS_SHUTDOWN = 48, SYS_FCNTL = 72,
             SYS_WAITID = 247, SYS_PIPE2 = 293, SYS_PIDFD_SEND_SIGNAL = 424, SYS_PIDFD_OPEN = 434,
-            SYS_UMASK = 95, SYS_SETSOCKOPT = 54, SYS_GETSOCKOPT = 55;
+            SYS_UMASK = 95, SYS_GETEUID = 107, SYS_SETSOCKOPT = 54, SYS_GETSOCKOPT = 55;
     private static final long AT_FDCWD = -100;
     /** The kernel's sigset_t is 64 bits; glibc's larger one starts with it. */
     private static final long KERNEL_SIGSET_SIZE = 8;
@@ -108,7 +109,16 @@ public final class Libc {
     private static final class strerror$ { static final MethodHandle mh = LINKER.downcallHandle(find("strerror"),
             FunctionDescriptor.of(ADDRESS, JAVA_INT)); }
 
-    private static long syscall(long nr, long a, long b, long c, long d, long e, long f) {
+    // int setgroups(size_t, const gid_t *); int setresgid/setresuid(id, id, id); man 2 setresuid. glibc's
+    // wrappers apply the change to every thread of the process; the raw system calls would not.
+    private static final class setgroups$ { static final MethodHandle mh = handle("setgroups",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS)); }
+    private static final class setresgid$ { static final MethodHandle mh = handle("setresgid",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)); }
+    private static final class setresuid$ { static final MethodHandle mh = handle("setresuid",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)); }
+
+    static long syscall(long nr, long a, long b, long c, long d, long e, long f) {
         try {
             return (long) syscall$.mh.invokeExact(state(), nr, a, b, c, d, e, f);
         } catch (Throwable t) {
@@ -116,7 +126,7 @@ public final class Libc {
         }
     }
 
-    private static long syscall(long nr, long a, long b, long c) { return syscall(nr, a, b, c, 0, 0, 0); }
+    static long syscall(long nr, long a, long b, long c) { return syscall(nr, a, b, c, 0, 0, 0); }
 
     /**
      * The offset of a top-level struct member, summed by hand: byteOffset(PathElement) would
@@ -147,10 +157,13 @@ public final class Libc {
     public static int lastErrno() { return state().get(JAVA_INT, ERRNO_OFFSET); }
 
     /** Opens {@code path}; returns the fd. */
-    public static int open(String path, int flags) {
+    public static int open(String path, int flags) { return open(path, flags, 0); }
+
+    /** Opens {@code path}, creating it with {@code mode} (less the umask) when O_CREAT says so; returns the fd. */
+    public static int open(String path, int flags, int mode) {
         long fd;
         try (Arena arena = Arena.ofConfined()) {
-            fd = syscall(SYS_OPENAT, AT_FDCWD, cString(arena, path).address(), flags);
+            fd = syscall(SYS_OPENAT, AT_FDCWD, cString(arena, path).address(), flags, mode, 0, 0);
         }
         if (fd < 0) throw new NativeException("open(" + path + ")", lastErrno());
         return (int) fd;
@@ -435,6 +448,9 @@ public final class Libc {
     /** {@code umask(mask)} for the whole process; returns the previous mask. */
     public static int umask(int mask) { return (int) syscall(SYS_UMASK, mask, 0, 0); }
 
+    /** The effective user id. */
+    public static int geteuid() { return (int) syscall(SYS_GETEUID, 0, 0, 0); }
+
     /** The process id. */
     public static int getpid() { return (int) syscall(SYS_GETPID, 0, 0, 0); }
 
@@ -447,6 +463,22 @@ public final class Libc {
             throw new AssertionError(t);
         }
         return text.equals(MemorySegment.NULL) ? "Unknown error " + errno : text.reinterpret(256).getString(0);
+    }
+
+    /**
+     * Becomes {@code uid}:{@code gid} with no supplementary groups, for every thread and for good (real,
+     * effective and saved ids alike); groups first, while the process still may change them.
+     */
+    public static void dropPrivileges(int uid, int gid) {
+        try {
+            if ((int) setgroups$.mh.invokeExact(state(), 0L, MemorySegment.NULL) != 0) throw new NativeException("setgroups(0)", lastErrno());
+            if ((int) setresgid$.mh.invokeExact(state(), gid, gid, gid) != 0) throw new NativeException("setresgid(" + gid + ")", lastErrno());
+            if ((int) setresuid$.mh.invokeExact(state(), uid, uid, uid) != 0) throw new NativeException("setresuid(" + uid + ")", lastErrno());
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);   // a downcall does not throw
+        }
     }
 
     private Libc() {}
