@@ -16,8 +16,12 @@ import java.util.Objects;
  *                 null for passt's default (the host's own address and gateway); passt only
  * @param rxRateLimit bytes and frames to the guest per unit of time ({@link RateLimit#UNLIMITED} for none)
  * @param txRateLimit bytes and frames from the guest per unit of time
+ * @param passtSocket a socket already connected to a passt another process started
+ *                 ({@link io.jvmm.core.net.PasstBackend#spawnForHandoff}), or -1 to start passt here;
+ *                 passt's options ({@code forwards}, {@code ipv4}) were given by that process then
  */
-public record NetConfig(String tap, MacAddress mac, List<PortForward> forwards, Ipv4 ipv4, RateLimit rxRateLimit, RateLimit txRateLimit) {
+public record NetConfig(String tap, MacAddress mac, List<PortForward> forwards, Ipv4 ipv4, RateLimit rxRateLimit, RateLimit txRateLimit,
+                        int passtSocket) {
     /** A guest address with its prefix length, the gateway and the DNS address passt forwards to the host's resolver. */
     public record Ipv4(String address, int prefix, String gateway, String dns) {
         public Ipv4 {
@@ -33,20 +37,24 @@ public record NetConfig(String tap, MacAddress mac, List<PortForward> forwards, 
         rxRateLimit = Objects.requireNonNullElse(rxRateLimit, RateLimit.UNLIMITED);
         txRateLimit = Objects.requireNonNullElse(txRateLimit, RateLimit.UNLIMITED);
         if (ipv4 != null && tap != null) throw new IllegalArgumentException("an IPv4 setup applies to passt only, not to TAP " + tap);
+        if (passtSocket >= 0 && tap != null) throw new IllegalArgumentException("a passt socket applies to passt only, not to TAP " + tap);
     }
 
-    public NetConfig(String tap, MacAddress mac, List<PortForward> forwards) { this(tap, mac, forwards, null, null, null); }
+    public NetConfig(String tap, MacAddress mac, List<PortForward> forwards) { this(tap, mac, forwards, null, null, null, -1); }
 
-    public NetConfig withIpv4(Ipv4 v) { return new NetConfig(tap, mac, forwards, v, rxRateLimit, txRateLimit); }
+    public NetConfig withIpv4(Ipv4 v) { return new NetConfig(tap, mac, forwards, v, rxRateLimit, txRateLimit, passtSocket); }
 
     /** This device with received ({@code rx}) and sent ({@code tx}) traffic limited; null for unlimited. */
-    public NetConfig withRateLimits(RateLimit rx, RateLimit tx) { return new NetConfig(tap, mac, forwards, ipv4, rx, tx); }
+    public NetConfig withRateLimits(RateLimit rx, RateLimit tx) { return new NetConfig(tap, mac, forwards, ipv4, rx, tx, passtSocket); }
 
     public static NetConfig passt(List<PortForward> forwards) { return new NetConfig(null, null, forwards); }
 
+    /** This passt device over {@code socket}, connected to a passt started elsewhere. */
+    public NetConfig withPasstSocket(int socket) { return new NetConfig(tap, mac, forwards, ipv4, rxRateLimit, txRateLimit, socket); }
+
     public static NetConfig tap(String name) { return new NetConfig(name, null, List.of()); }
 
-    public NetConfig withMac(MacAddress m) { return new NetConfig(tap, m, forwards, ipv4, rxRateLimit, txRateLimit); }
+    public NetConfig withMac(MacAddress m) { return new NetConfig(tap, m, forwards, ipv4, rxRateLimit, txRateLimit, passtSocket); }
 
     public boolean isTap() { return tap != null; }
 }

@@ -244,7 +244,9 @@ public final class Vm implements AutoCloseable {
         if (config.rng()) devices.attach(new RngDevice(openEntropy()));
         if (config.net() != null) {
             NetConfig n = config.net();
-            NetBackend backend = n.isTap() ? TapBackend.open("network.interface", n.tap()) : PasstBackend.start("network", n.forwards(), n.ipv4());
+            NetBackend backend = n.isTap() ? TapBackend.open("network.interface", n.tap())
+                    : n.passtSocket() >= 0 ? PasstBackend.adopt(n.passtSocket())
+                    : PasstBackend.start("network", n.forwards(), n.ipv4());
             net = new NetDevice("eth0", n.mac() != null ? n.mac() : MacAddress.random(), backend, n.rxRateLimit(), n.txRateLimit());
             devices.attach(net);
         }

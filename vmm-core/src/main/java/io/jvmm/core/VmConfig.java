@@ -58,6 +58,12 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
 
     public static Builder builder() { return new Builder(); }
 
+    /** This config with {@code n} as its network device (null: none). */
+    public VmConfig withNet(NetConfig n) {
+        return new VmConfig(name, vcpus, memoryMib, kernel, initrd, cmdline, cpuTemplate, consoleOutput, consoleInput, drives, rng, vsock, n,
+                kvmNotify, irqchip);
+    }
+
     public long memoryBytes() { return memoryMib << 20; }
 
     /** Validating builder; {@link #build()} throws {@link ConfigException} naming the bad setting. */

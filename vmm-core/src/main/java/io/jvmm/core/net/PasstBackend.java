@@ -53,8 +53,40 @@ public final class PasstBackend implements NetBackend {
     private PasstBackend(ChildProcess process, int socket, int messagePipe) {
         this.process = process;
         this.socket = socket;
-        this.messages = Thread.ofPlatform().name("passt-log-" + process.pid()).daemon().start(() -> readMessages(messagePipe));
+        this.messages = process == null ? null
+                : Thread.ofPlatform().name("passt-log-" + process.pid()).daemon().start(() -> readMessages(messagePipe));
     }
+
+    /** A passt started for another process to use ({@link #spawnForHandoff}), and the socket to hand it. */
+    public record Handoff(ChildProcess process, int socket) {}
+
+    /**
+     * Starts passt as {@link #start} does, its messages going to {@code messagesFd}, for a VM that runs
+     * in another process: that process gets {@code socket} and wraps it with {@link #adopt}. This lets
+     * a launcher start passt outside the VM process's confinement (passt builds its own sandbox with
+     * mount namespaces, which a Landlock-restricted process may not do).
+     */
+    public static Handoff spawnForHandoff(String key, List<PortForward> forwards, NetConfig.Ipv4 ipv4, int messagesFd) {
+        Path passt = findPasst();
+        if (passt == null) throw new ConfigException(key, "passt is not installed (Debian: apt-get install passt)");
+        int[] pair = null;
+        try {
+            pair = Libc.socketpair();
+            for (int fd : pair) bigBuffers(fd);
+            ChildProcess p = ChildProcess.spawn(command(passt, forwards, ipv4), Map.of(PASST_FD, pair[1], 1, messagesFd, 2, messagesFd));
+            Libc.close(pair[1]);
+            return new Handoff(p, pair[0]);
+        } catch (NativeException e) {
+            if (pair != null) closeQuietly(pair);
+            throw new ConfigException(key, "cannot start passt: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The VM side of a {@link Handoff}: frames over {@code socket}, already connected to a passt this
+     * process did not start. Closing it closes the socket, and passt exits.
+     */
+    public static PasstBackend adopt(int socket) { return new PasstBackend(null, socket, -1); }
 
     /** Starts passt with {@code forwards}; errors name {@code key} (the setting) and passt's own message. */
     public static PasstBackend start(String key, List<PortForward> forwards) { return start(key, forwards, null); }
@@ -71,12 +103,7 @@ public final class PasstBackend implements NetBackend {
 
     /** As above with the passt binary given (tests run a stand-in). */
     static PasstBackend start(Path passt, String key, List<PortForward> forwards, NetConfig.Ipv4 ipv4) {
-        List<String> cmd = new ArrayList<>(List.of(passt.toAbsolutePath().toString(), "-f", "-q", "--fd", Integer.toString(PASST_FD)));
-        for (PortForward f : forwards) cmd.addAll(List.of(f.passtArgs()));
-        if (ipv4 != null) {
-            cmd.addAll(List.of("-a", ipv4.address(), "-n", Integer.toString(ipv4.prefix()), "-g", ipv4.gateway(),
-                    "--dns-forward", ipv4.dns(), "-D", ipv4.dns()));
-        }
+        List<String> cmd = command(passt, forwards, ipv4);
         int[] pair = null, pipe = null;
         try {
             pair = Libc.socketpair();
@@ -91,6 +118,16 @@ public final class PasstBackend implements NetBackend {
             if (pipe != null) closeQuietly(pipe);
             throw new ConfigException(key, "cannot start passt: " + e.getMessage());
         }
+    }
+
+    private static List<String> command(Path passt, List<PortForward> forwards, NetConfig.Ipv4 ipv4) {
+        List<String> cmd = new ArrayList<>(List.of(passt.toAbsolutePath().toString(), "-f", "-q", "--fd", Integer.toString(PASST_FD)));
+        for (PortForward f : forwards) cmd.addAll(List.of(f.passtArgs()));
+        if (ipv4 != null) {
+            cmd.addAll(List.of("-a", ipv4.address(), "-n", Integer.toString(ipv4.prefix()), "-g", ipv4.gateway(),
+                    "--dns-forward", ipv4.dns(), "-D", ipv4.dns()));
+        }
+        return cmd;
     }
 
     /**
@@ -159,12 +196,12 @@ public final class PasstBackend implements NetBackend {
         return null;
     }
 
-    /** The child's pid, for diagnostics and tests. */
-    public long pid() { return process.pid(); }
+    /** The child's pid, for diagnostics and tests; -1 for an adopted socket. */
+    public long pid() { return process == null ? -1 : process.pid(); }
 
     /** passt's last message line; once passt has exited, after its pipe has drained. */
     String lastMessage() throws InterruptedException {
-        if (!process.isAlive()) messages.join(1000);
+        if (messages != null && !process.isAlive()) messages.join(1000);
         return lastMessage;
     }
 
@@ -175,7 +212,7 @@ public final class PasstBackend implements NetBackend {
     boolean running() { return process.isAlive(); }
 
     @Override
-    public String describe() { return "passt (pid " + process.pid() + ")"; }
+    public String describe() { return process == null ? "passt (socket " + socket + ")" : "passt (pid " + process.pid() + ")"; }
 
     @Override
     public void send(MemorySegment frame) throws IOException {
@@ -209,7 +246,7 @@ public final class PasstBackend implements NetBackend {
 
     @Override
     public void start(FrameSink sink) {
-        reader = Thread.ofPlatform().name("passt-rx-" + process.pid()).daemon().start(() -> readLoop(sink));
+        reader = Thread.ofPlatform().name("passt-rx-" + (process == null ? "fd" + socket : process.pid())).daemon().start(() -> readLoop(sink));
     }
 
     /**
@@ -239,7 +276,9 @@ public final class PasstBackend implements NetBackend {
         } catch (IOException | NativeException e) {
             if (!closed) LOG.log(Level.WARNING, "{0}: {1}", describe(), e.getMessage());
         }
-        if (!closed) {
+        if (!closed && process == null) {
+            LOG.log(Level.WARNING, "{0}: the connection ended; the guest''s network is down", describe());
+        } else if (!closed) {
             String status = "";
             try {
                 int s = process.waitFor(Duration.ofMillis(500));
@@ -261,13 +300,13 @@ public final class PasstBackend implements NetBackend {
             // passt is gone already
         }
         try {
-            process.terminate(Duration.ofSeconds(2));
+            if (process != null) process.terminate(Duration.ofSeconds(2));
             if (reader != null) reader.join(5000);
-            messages.join(1000);
+            if (messages != null) messages.join(1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            process.close();
+            if (process != null) process.close();
             // A reader still inside read(2) would see a reused number: leave the fd to the exit then.
             if (reader == null || !reader.isAlive()) Libc.close(socket);
         }

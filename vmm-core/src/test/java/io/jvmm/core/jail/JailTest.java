@@ -1,0 +1,104 @@
+package io.jvmm.core.jail;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jvmm.kvm.sys.ChildProcess;
+import io.jvmm.kvm.sys.Landlock;
+import io.jvmm.kvm.sys.Libc;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Confinement for real: a jailed child's files, a filtered JVM's system calls, a dropped uid. */
+class JailTest {
+    @TempDir
+    Path dir;
+
+    private static void assumeLandlock() {
+        int abi = Landlock.abi();
+        if (abi == 0) System.out.println("skipped: this kernel has no Landlock");
+        assumeTrue(abi > 0, "this kernel has no Landlock");
+    }
+
+    @Test
+    void aJailedChildReachesOnlyWhatItsPolicyAllows() throws Exception {
+        assumeLandlock();
+        Path allowed = Files.createDirectories(dir.resolve("allowed"));
+        Files.writeString(allowed.resolve("ok"), "visible\n");
+        Path secret = Files.writeString(dir.resolve("secret"), "hidden\n");
+        Path out = dir.resolve("allowed/out");
+        FilesystemPolicy policy = new FilesystemPolicy();
+        for (String d : List.of("/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache")) policy.allow(Path.of(d), FileAccess.READ_EXECUTE);
+        policy.allow(Path.of("/dev/null"), FileAccess.READ_WRITE_FILES);   // the child's stdin
+        policy.allow(allowed, FileAccess.OWN);
+        int outFd = Libc.open(out.toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_CLOEXEC, 0600);
+        Jail.Spawned s;
+        try {
+            s = Jail.spawn(policy, List.of("/bin/sh", "-c",
+                    "cat " + allowed.resolve("ok") + "; cat " + secret + "; echo made > " + allowed.resolve("new") + "; echo made > " + dir.resolve("outside")),
+                    Map.of(1, outFd, 2, outFd), false);
+        } finally {
+            Libc.close(outFd);
+        }
+        try (ChildProcess p = s.process()) {
+            assertTrue(p.waitFor(Duration.ofSeconds(30)) >= 0);
+        }
+        assertEquals(Landlock.abi(), s.landlockAbi());
+        String text = Files.readString(out);
+        assertTrue(text.contains("visible"), text);
+        assertTrue(!text.contains("hidden") && text.contains("Permission denied"), text);
+        assertTrue(Files.exists(allowed.resolve("new")), "writing beneath an OWN path works");
+        assertTrue(!Files.exists(dir.resolve("outside")), "creating a file outside the policy was refused");
+        // The restriction stayed with the spawning thread, which is gone: this one still reads it.
+        assertEquals("hidden\n", Files.readString(secret));
+    }
+
+    private List<String> childJvm(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), ConfinedChild.class.getName()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    @Test
+    void theVmProcessFilterLetsAJvmWorkAndKillsItOnAForbiddenCall() throws Exception {
+        int ptrace = 101;
+        Process p = new ProcessBuilder(childJvm("seccomp", Integer.toString(ptrace), dir.toString())).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        int status = p.waitFor();
+        assertTrue(output.contains("installed") && output.contains("still alive"), output);
+        assertTrue(!output.contains("call returned"), "the forbidden call returned: " + output);
+        assertEquals(128 + 31, status, "killed by SIGSYS: " + output);
+    }
+
+    @Test
+    void anAllowedCallReturns() throws Exception {
+        int getpid = 39;
+        Process p = new ProcessBuilder(childJvm("seccomp", Integer.toString(getpid), dir.toString())).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), output);
+        assertTrue(output.contains("call returned " + p.pid()), output);
+    }
+
+    @Test
+    void droppedPrivilegesCannotReadRootsFiles() throws Exception {
+        boolean root = Libc.geteuid() == 0;
+        if (!root) System.out.println("skipped: dropping privileges needs root");
+        assumeTrue(root, "dropping privileges needs root");
+        Path secret = Files.writeString(dir.resolve("root-only"), "x");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Process p = new ProcessBuilder(childJvm("drop", "65534", "65534", secret.toString())).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), output);
+        assertEquals("denied", output.strip());
+    }
+}
