@@ -16,7 +16,7 @@ import io.jvmm.core.snapshot.SnapshotException;
 import io.jvmm.core.snapshot.SnapshotFile;
 import io.jvmm.virtio.net.MacAddress;
 import io.jvmm.virtio.ratelimit.RateLimit;
-import io.jvmm.virtio.ratelimit.TokenBucket;
+import io.jvmm.cli.state.RateLimitSpec;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
@@ -78,6 +78,11 @@ final class BootCommand implements Callable<Integer> {
         option(String.class, "DIR", "On SIGUSR1, pause the VM, write a snapshot to DIR and exit.", "--snapshot-on-signal");
         option(String.class, "DIR:STRING", "When STRING appears on the guest's console, write a snapshot to DIR and exit.", "--snapshot-on");
         flag("Do not give the guest a virtio-rng device.", "--no-rng");
+        flag("Confine the VMM (docs/sandbox.md): no_new_privs, Landlock to the VM's files, seccomp.", "--sandbox");
+        option(Integer.class, "UID", "With --sandbox, root only: the uid the VMM drops to once the VM is built.", "--uid");
+        option(Integer.class, "GID", "With --uid: the gid it drops to.", "--gid");
+        spec.addOption(OptionSpec.builder(BootSandbox.CONFINED).arity("0").type(boolean.class).initialValue(false).hidden(true).build());
+        spec.addOption(OptionSpec.builder(BootSandbox.NETWORK_FD).type(Integer.class).hidden(true).build());
         spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help and exit.").build());
     }
 
@@ -120,6 +125,12 @@ final class BootCommand implements Callable<Integer> {
         if (snapshotOnSignal != null && snapshotOn != null) {
             throw CliException.usage("--snapshot-on-signal and --snapshot-on: choose one");
         }
+        boolean sandbox = isSet("--sandbox"), confined = isSet(BootSandbox.CONFINED);
+        Integer uid = value("--uid"), gid = value("--gid");
+        if ((uid != null || gid != null) && !sandbox && !confined) throw CliException.usage("--uid and --gid need --sandbox");
+        if ((uid == null) != (gid == null)) throw CliException.usage("--uid and --gid go together");
+        if (uid != null && (uid < 0 || gid < 0)) throw CliException.usage("--uid and --gid must be >= 0");
+        if (uid != null && io.jvmm.kvm.sys.Libc.geteuid() != 0) throw CliException.usage("--uid: only root can switch the VMM's user");
         Path cwd = Path.of("").toAbsolutePath();
         HacFile file = hac == null ? null : HacFile.parse(Path.of(nonEmpty("--hac", hac)));
         BootSettings.Overrides o = new BootSettings.Overrides(
@@ -145,7 +156,14 @@ final class BootCommand implements Callable<Integer> {
         if (vsockUds != null || snapshotDir != null) PrivateFiles.restrictUmask();
         VmConfig config = new BootSettings(file, o)
                 .toVmConfig(() -> DefaultKernel.fromSystem().resolve(), tap != null ? tap : console, input, snapshotMib);
-        return VmSession.run(config, err, new VmSession.Snapshots(restoreDir, restoreState, snapshotDir, snapshotOnSignal != null, tap));
+        if (sandbox && !confined) {
+            return BootSandbox.relaunch(BootSandbox.childArgs(spec.commandLine().getParseResult().originalArgs()), config,
+                    hac == null ? null : UserPaths.resolve(cwd, hac), restoreDir, snapshotDir, snapshotOnSignal != null);
+        }
+        Integer networkFd = value(BootSandbox.NETWORK_FD);
+        if (networkFd != null && config.net() != null) config = config.withNet(config.net().withPasstSocket(networkFd));
+        return VmSession.run(config, err, new VmSession.Snapshots(restoreDir, restoreState, snapshotDir, snapshotOnSignal != null, tap),
+                confined ? BootSandbox.confinement(uid, gid) : null);
     }
 
     private static Path snapshotTarget(Path cwd, String snapshotOnSignal, String snapshotOn) {
@@ -211,26 +229,13 @@ final class BootCommand implements Callable<Integer> {
         return out;
     }
 
-    /** {@code bw=SIZE,ops=N}: bytes (k, m, g) and operations per second, each with a second's worth of burst; null for null. */
+    /** {@code bw=SIZE,ops=N} ({@link RateLimitSpec}); null for null; a usage error naming {@code flag} otherwise. */
     static RateLimit rateLimit(String flag, String spec) {
-        if (spec == null) return null;
-        TokenBucket bw = null, ops = null;
-        for (String part : spec.split(",", -1)) {
-            int eq = part.indexOf('=');
-            String key = eq < 0 ? part : part.substring(0, eq), value = eq < 0 ? "" : part.substring(eq + 1);
-            try {
-                switch (key) {
-                    case "bw" -> bw = TokenBucket.perSecond(ByteSize.parse(value));
-                    case "ops" -> ops = TokenBucket.perSecond(Long.parseLong(value));
-                    default -> throw new IllegalArgumentException("unknown limit '" + part + "' (expected bw=SIZE or ops=N, per second)");
-                }
-            } catch (NumberFormatException e) {
-                throw CliException.usage(flag + ": ops: expected a number of operations per second, got \"" + value + "\"");
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage(flag + ": " + key + ": " + e.getMessage());
-            }
+        try {
+            return RateLimitSpec.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(flag + ": " + e.getMessage());
         }
-        return new RateLimit(bw, ops);
     }
 
     private static String nonEmpty(String flag, String value) {

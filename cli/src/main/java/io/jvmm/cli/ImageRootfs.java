@@ -6,6 +6,7 @@ import io.jvmm.image.Descriptor;
 import io.jvmm.image.ImageException;
 import io.jvmm.image.ImageRecord;
 import io.jvmm.image.rootfs.RootfsBuilder;
+import io.jvmm.image.rootfs.RootfsLimits;
 import io.jvmm.image.rootfs.RootfsException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -43,7 +44,10 @@ final class ImageRootfs {
     record Built(Path file, boolean reused, long millis) {}
 
     /** The root image of {@code img}, built now if it is not cached. Errors are one-line {@link CliException}s. */
-    static Built ensure(StateDirs dirs, ContentStore store, ImageRecord img) {
+    static Built ensure(StateDirs dirs, ContentStore store, ImageRecord img) { return ensure(dirs, store, img, RootfsLimits.DEFAULT); }
+
+    /** As above, a build held to {@code limits} (a cached root image is used as it is). */
+    static Built ensure(StateDirs dirs, ContentStore store, ImageRecord img, RootfsLimits limits) {
         String hex = img.manifestDigest().hex();
         Path file = dirs.rootfsCacheFile(hex);
         if (Files.isRegularFile(file)) return new Built(file, true, 0);
@@ -69,7 +73,7 @@ final class ImageRootfs {
                 }
                 layers.add(store.blobPath(l.digest()));
             }
-            new RootfsBuilder().build(layers, file);
+            new RootfsBuilder(limits).build(layers, file);
             return new Built(file, false, (System.nanoTime() - t0) / 1_000_000);
         } catch (RootfsException e) {
             throw CliException.runtime("cannot build the root image of " + img.name() + ": " + e.getMessage());

@@ -84,6 +84,7 @@ public final class Jvmm implements Callable<Integer> {
         commands.put("logs", () -> new CommandLine(new LogsCommand(out, input, err)));
         commands.put("attach", () -> new CommandLine(new AttachCommand(out, input, err)));
         commands.put("stop", () -> new CommandLine(new StopCommand(out, input, err)));
+        commands.put("update", () -> new CommandLine(new UpdateCommand(out, input, err)));
         commands.put("rm", () -> new CommandLine(new RmCommand(out, input, err)));
         commands.put("volume", () -> VolumeCommand.commandLine(out, input, err));
         commands.put("image", () -> ImageCommand.commandLine(out, input, err));

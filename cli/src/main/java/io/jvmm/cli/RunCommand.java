@@ -1,7 +1,9 @@
 package io.jvmm.cli;
 
 import io.jvmm.cli.state.StateDirs;
+import io.jvmm.cli.state.LimitOptions;
 import io.jvmm.cli.state.LogOptions;
+import io.jvmm.cli.state.SecurityOptions;
 import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
 import io.jvmm.cli.state.VolumeStore;
@@ -75,6 +77,21 @@ final class RunCommand extends CliCommand {
     private boolean insecure;
     @Option(names = "--log-opt", paramLabel = "KEY=VALUE", description = "Log limits (repeatable): max-size=SIZE of one log file (default 10m), max-file=N files kept (default 3).")
     private List<String> logOpts = new ArrayList<>();
+    @Option(names = "--rootfs-limit", paramLabel = "KEY=VALUE", description = {
+            "A limit on building the image's root (repeatable; docs/rootfs-images.md): unpacked-bytes (default 8g), entries (1000000),",
+            "path-depth, path-bytes, xattr-value-bytes, xattr-bytes-per-entry, metadata-bytes, header-bytes-per-entry."})
+    private List<String> rootfsLimitOpts = new ArrayList<>();
+    private io.jvmm.image.rootfs.RootfsLimits rootfsLimits = io.jvmm.image.rootfs.RootfsLimits.DEFAULT;
+    @Option(names = "--disk-limit", paramLabel = "bw=SIZE,ops=N", description = "Limit each drive (root and volumes), per second (e.g. bw=50m,ops=1000).")
+    private String diskLimit;
+    @Option(names = "--net-rx-limit", paramLabel = "bw=SIZE,ops=N", description = "Limit what the guest receives, per second (bytes, frames).")
+    private String netRxLimit;
+    @Option(names = "--net-tx-limit", paramLabel = "bw=SIZE,ops=N", description = "Limit what the guest sends, per second.")
+    private String netTxLimit;
+    @Option(names = "--security-opt", paramLabel = "KEY=VALUE", description = {
+            "How a detached VM's process is confined (repeatable; docs/sandbox.md): landlock=unconfined, seccomp=unconfined,",
+            "vmm-user=UID:GID (root only: the VMM drops to that user once the VM is built)."})
+    private List<String> securityOpts = new ArrayList<>();
     @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long the guest may take to be ready (default 30, or 300 on kvm_pvm hosts).")
     private Integer readyTimeout;
     @Parameters(paramLabel = "[IMAGE] [CMD [ARG...]]", description = "An image (reference: pulled when not in the store; or a root image file) unless --rootfs, then the command.")
@@ -106,6 +123,23 @@ final class RunCommand extends CliCommand {
                 throw CliException.usage("--log-opt " + o + ": " + e.getMessage());
             }
         }
+        for (String o : rootfsLimitOpts) rootfsLimits = RootfsLimitOption.apply(rootfsLimits, o);
+        LimitOptions limits;
+        try {
+            limits = new LimitOptions(diskLimit, netRxLimit, netTxLimit);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
+        }
+        SecurityOptions security = SecurityOptions.DEFAULT;
+        for (String o : securityOpts) {
+            try {
+                security = security.with(o);
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage("--security-opt " + o + ": " + e.getMessage());
+            }
+        }
+        if (!securityOpts.isEmpty() && !detach) throw CliException.usage("--security-opt confines a detached VM's process: add -d");
+        if (security.dropsPrivileges() && io.jvmm.kvm.sys.Libc.geteuid() != 0) throw CliException.usage("--security-opt vmm-user: only root can switch the VM process's user");
         if (rm && detach) throw CliException.usage("--rm is for foreground runs; remove a detached VM with 'jvmm rm'");
         List<String> forwards = new ArrayList<>();
         for (String p : ports) {
@@ -177,12 +211,12 @@ final class RunCommand extends CliCommand {
         VmRecord draft = VmRecord.draft(image.toString(), List.copyOf(argv)).withName(name).withEnv(fullEnv)
                 .withCpus(cpus).withMemoryMib(memoryMib).withVolumes(mounts).withPorts(forwards)
                 .withTty(tty).withInteractive(interactive).withDetached(detach)
-                .withWorkdir(cwd).withUser(who).withExposedPorts(exposed).withLogs(logs);
+                .withWorkdir(cwd).withUser(who).withExposedPorts(exposed).withLogs(logs).withSecurity(security).withLimits(limits);
         if (fromImage != null) {
             draft = draft.withImageRef(fromImage.record().name()).withImageId(fromImage.record().id().toString());
         }
         // Checks the whole configuration before anything is created.
-        VmLaunch.sandboxConfig(draft.withName(name != null ? name : "check").withId("0".repeat(64)), dirs, kernel, null, null);
+        VmLaunch.sandboxConfig(draft.withName(name != null ? name : "check").withId("0".repeat(64)), dirs, kernel, null, null, null, null);
         VmRecord r = store.create(draft);
         if (detach) return runDetached(store, dirs, r);
         try {
@@ -215,7 +249,7 @@ final class RunCommand extends CliCommand {
         if (cfg.os() != null && !cfg.os().equals("linux")) {
             throw CliException.usage("image " + Images.familiar(rec.name()) + " is for " + cfg.os() + ", not linux");
         }
-        ImageRootfs.Built built = ImageRootfs.ensure(dirs, images, rec);
+        ImageRootfs.Built built = ImageRootfs.ensure(dirs, images, rec, rootfsLimits);
         return new FromImage(rec, cfg, built.file());
     }
 

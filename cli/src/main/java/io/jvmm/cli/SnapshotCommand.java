@@ -60,14 +60,22 @@ final class SnapshotCommand {
             Path target = dir.toAbsolutePath().normalize();
             if (Files.exists(target) && !(Files.isDirectory(target) && isEmpty(target)))
                 throw CliException.usage("snapshot directory " + target + " exists and is not empty");
+            // The VM process may write only its own directories: it snapshots into one, then the files
+            // move to the target (a rename on the same file system).
+            Path staging = StateDirs.fromEnvironment().vmDataDir(r.id()).resolve(".snapshot-" + Long.toHexString(System.nanoTime()));
             String bytes;
-            try (ControlClient.Connection c = running.control().request(ControlProtocol.SNAPSHOT + " " + target)) {
-                bytes = c.detail.trim();
-            } catch (IOException e) {
-                throw CliException.runtime("snapshot of " + r.name() + ": " + e.getMessage());
+            try {
+                try (ControlClient.Connection c = running.control().request(ControlProtocol.SNAPSHOT + " " + staging)) {
+                    bytes = c.detail.trim();
+                } catch (IOException e) {
+                    throw CliException.runtime("snapshot of " + r.name() + ": " + e.getMessage());
+                }
+                // The record lets a restore rebuild the same devices: image, volumes, ports, sizes.
+                Files.writeString(staging.resolve(ControlProtocol.SNAPSHOT_RECORD), StateJson.mapper().writeValueAsString(r));
+                moveInto(staging, target);
+            } finally {
+                VmStore.deleteTree(staging);
             }
-            // The record lets a restore rebuild the same devices: image, volumes, ports, sizes.
-            Files.writeString(target.resolve(ControlProtocol.SNAPSHOT_RECORD), StateJson.mapper().writeValueAsString(r));
             out.println(target + " (" + bytes + " bytes written)");
             return 0;
         }
@@ -118,6 +126,22 @@ final class SnapshotCommand {
             VmLaunch.startDetached(store, dirs, r, readyTimeout, source);
             out.println(r.id());
             return 0;
+        }
+    }
+
+    /** Moves the files of {@code from} into the new or empty directory {@code to}: renamed when they can be, else copied. */
+    private static void moveInto(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path dest = to.resolve(f.getFileName());
+                try {
+                    Files.move(f, dest, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                    Files.copy(f, dest);
+                    Files.delete(f);
+                }
+            }
         }
     }
 

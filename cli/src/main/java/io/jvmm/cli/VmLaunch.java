@@ -1,17 +1,25 @@
 package io.jvmm.cli;
 
+import io.jvmm.cli.state.RateLimitSpec;
 import io.jvmm.cli.state.StateDirs;
 import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
 import io.jvmm.cli.vmproc.ControlClient;
+import io.jvmm.core.jail.Jail;
+import io.jvmm.core.net.PasstBackend;
 import io.jvmm.core.net.PortForward;
+import io.jvmm.kvm.sys.ChildProcess;
+import io.jvmm.kvm.sys.Libc;
+import io.jvmm.sandbox.Sandbox;
 import io.jvmm.sandbox.SandboxConfig;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Turns a VM's record into the sandbox it runs, and starts its detached VM process. */
 final class VmLaunch {
@@ -20,19 +28,26 @@ final class VmLaunch {
 
     private VmLaunch() {}
 
-    static SandboxConfig sandboxConfig(VmRecord r, StateDirs dirs, Path kernel, OutputStream console, Duration readyTimeout) {
+    /**
+     * @param networkFd       a socket to the passt the launcher started, or null to start passt here (when installed)
+     * @param beforeGuestRuns what the VM process does between building the VM and running it (its confinement), or null
+     */
+    static SandboxConfig sandboxConfig(VmRecord r, StateDirs dirs, Path kernel, OutputStream console, Duration readyTimeout,
+                                       Integer networkFd, Runnable beforeGuestRuns) {
         SandboxConfig.Builder b = SandboxConfig.builder().name(r.name()).kernel(kernel).rootfs(Path.of(r.image()))
-                .cpus(r.cpus()).memoryMib(r.memoryMib()).hostname(r.shortId()).console(console);
+                .cpus(r.cpus()).memoryMib(r.memoryMib()).hostname(r.shortId()).console(console).beforeGuestRuns(beforeGuestRuns)
+                .diskLimit(RateLimitSpec.parse(r.limits().disk()))
+                .networkLimits(RateLimitSpec.parse(r.limits().netRx()), RateLimitSpec.parse(r.limits().netTx()));
         if (readyTimeout != null) b.readyTimeout(readyTimeout);
         for (VmRecord.Mount m : r.volumes()) {
             Path image = m.named() ? dirs.volumeImage(m.source()) : Path.of(m.source());
             b.volume(image, m.target(), m.readOnly());
         }
         for (String e : r.env()) b.env(e);
-        if (passtInstalled()) {
-            List<PortForward> forwards = new ArrayList<>();
-            for (String p : r.ports()) forwards.add(PortForward.parse(p));
-            b.network(forwards);
+        if (networkFd != null) {
+            b.network(forwards(r)).networkSocket(networkFd);
+        } else if (passtInstalled()) {
+            b.network(forwards(r));
         } else if (!r.ports().isEmpty()) {
             throw CliException.usage("-p needs passt for the VM's network, and it is not installed (Debian: apt-get install passt)");
         }
@@ -41,6 +56,12 @@ final class VmLaunch {
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
+    }
+
+    private static List<PortForward> forwards(VmRecord r) {
+        List<PortForward> forwards = new ArrayList<>();
+        for (String p : r.ports()) forwards.add(PortForward.parse(p));
+        return forwards;
     }
 
     static boolean passtInstalled() {
@@ -56,62 +77,156 @@ final class VmLaunch {
      */
     static void startDetached(VmStore store, StateDirs dirs, VmRecord r, Integer readyTimeoutSeconds, Path restoreFrom)
             throws InterruptedException {
-        Process p;
+        ChildProcess p;
         try {
-            p = spawnDetached(dirs, r.id(), readyTimeoutSeconds, restoreFrom);
-        } catch (java.io.IOException e) {
+            p = spawnDetached(dirs, r, readyTimeoutSeconds, restoreFrom);
+        } catch (java.io.IOException | RuntimeException e) {
             store.remove(r.id());
             throw CliException.runtime("cannot start the VM process: " + e.getMessage());
         }
         ControlClient control = new ControlClient(dirs.controlSocket(r.id()));
-        while (true) {
-            if (!p.isAlive()) {
-                String why = store.find(r.id()).map(x -> x.state().error()).orElse(null);
-                store.remove(r.id());
-                throw CliException.runtime("VM " + r.name() + " did not start: "
-                        + (why != null ? why : "the VM process exited with status " + p.exitValue()));
-            }
-            if (Files.exists(dirs.controlSocket(r.id()))) {
-                try {
-                    if (control.status().equals("ready")) return;
-                } catch (java.io.IOException e) {
-                    // Not listening yet.
+        try {
+            while (true) {
+                if (!p.isAlive()) {
+                    String why = store.find(r.id()).map(x -> x.state().error()).orElse(null);
+                    store.remove(r.id());
+                    throw CliException.runtime("VM " + r.name() + " did not start: "
+                            + (why != null ? why : "the VM process exited with status " + p.exitStatus()
+                            + " (see " + dirs.vmDataDir(r.id()).resolve(VM_PROCESS_LOG) + ")"));
                 }
+                if (Files.exists(dirs.controlSocket(r.id()))) {
+                    try {
+                        if (control.status().equals("ready")) return;
+                    } catch (java.io.IOException e) {
+                        // Not listening yet.
+                    }
+                }
+                Thread.sleep(20);
             }
-            Thread.sleep(20);
+        } finally {
+            if (p.isAlive()) p.reapInBackground();
+            else p.close();
         }
     }
+
+    /** The VM process's own diagnostics, in its data directory. */
+    static final String VM_PROCESS_LOG = "vm-process.log";
 
     /**
-     * Starts {@code jvmm __vm-process ID} as its own session (setsid), so it outlives this command
-     * and a terminal's hangup; its own diagnostics go to {@code vm-process.log} in the VM's data dir.
+     * Starts {@code jvmm __vm-process ID} in a session of its own (setsid), so it outlives this command
+     * and a terminal's hangup; its diagnostics go to {@link #VM_PROCESS_LOG}. Unless the record says
+     * {@code landlock=unconfined} it starts confined to {@link VmProcessPolicy}, and its passt is
+     * started here, outside that confinement, and handed over as descriptor 3. With
+     * {@code restoreFrom} (not null) it restores that snapshot instead of booting.
      */
-    static Process spawnDetached(StateDirs dirs, String id, Integer readyTimeoutSeconds) throws java.io.IOException {
-        return spawnDetached(dirs, id, readyTimeoutSeconds, null);
-    }
-
-    /** As above, restoring the snapshot in {@code restoreFrom} (when not null) instead of booting. */
-    static Process spawnDetached(StateDirs dirs, String id, Integer readyTimeoutSeconds, Path restoreFrom) throws java.io.IOException {
-        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> cmd = new ArrayList<>();
-        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) cmd.add("/usr/bin/setsid");
-        cmd.add(java);
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.add("-XX:TieredStopAtLevel=1");
-        for (String prop : new String[] {"jvmm.home", StateDirs.HOME_PROPERTY, "java.util.logging.config.file"}) {
-            String v = System.getProperty(prop);
-            if (v != null) cmd.add("-D" + prop + "=" + v);
-        }
+    static ChildProcess spawnDetached(StateDirs dirs, VmRecord r, Integer readyTimeoutSeconds, Path restoreFrom)
+            throws java.io.IOException, InterruptedException {
+        String id = r.id();
+        Path java = javaLauncher();
+        Path kernel = DefaultKernel.fromSystem().resolve().kernel();
         // The VM process's temporary files (the initramfs) live in the
         // VM's own directory, so 'jvmm rm' removes them even after a kill -9.
         Path tmp = dirs.ensureVmTempDir(id);
-        cmd.add("-Djava.io.tmpdir=" + tmp);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Jvmm.class.getName(), VM_PROCESS_COMMAND, id));
+        dirs.ensureVmRunDir(id);
+        List<String> cmd = jvmmCommand(java, tmp);
+        cmd.addAll(List.of(VM_PROCESS_COMMAND, id));
+        cmd.addAll(List.of("--kernel", kernel.toString()));
         if (readyTimeoutSeconds != null) cmd.addAll(List.of("--ready-timeout", readyTimeoutSeconds.toString()));
         if (restoreFrom != null) cmd.addAll(List.of("--restore", restoreFrom.toString()));
-        Path log = dirs.vmDataDir(id).resolve("vm-process.log");
-        return new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectErrorStream(true).start();
+        if (r.security().dropsPrivileges()) handOver(dirs, id, r.security().uid(), r.security().gid());
+
+        Path log = dirs.vmDataDir(id).resolve(VM_PROCESS_LOG);
+        int logFd = Libc.open(log.toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND | Libc.O_CLOEXEC, 0600);
+        PasstBackend.Handoff passt = null;
+        try {
+            Map<Integer, Integer> fds = new HashMap<>(Map.of(1, logFd, 2, logFd));
+            if (passtInstalled()) {
+                passt = Sandbox.spawnNetwork(forwards(r), logFd);
+                fds.put(NETWORK_FD, passt.socket());
+                cmd.addAll(List.of("--network-fd", Integer.toString(NETWORK_FD)));
+            }
+            ChildProcess vm;
+            if (r.security().landlock()) {
+                Jail.Spawned s = Jail.spawn(VmProcessPolicy.of(dirs, r, java, kernel, restoreFrom), cmd, fds, true);
+                vm = s.process();
+                logLine(log, s.landlockAbi() > 0 ? "jvmm: landlock ABI " + s.landlockAbi() + ": files confined (docs/sandbox.md)"
+                        : "jvmm: landlock: not available on this kernel; the VM process's files are not confined");
+            } else {
+                vm = ChildProcess.spawn(cmd, fds, true);
+                logLine(log, "jvmm: landlock=unconfined: the VM process's files are not confined");
+            }
+            if (passt != null) passt.process().reapInBackground();   // it exits when the VM process closes its socket
+            return vm;
+        } catch (RuntimeException e) {
+            if (passt != null) passt.process().close();
+            throw e;
+        } finally {
+            if (passt != null) Libc.close(passt.socket());
+            Libc.close(logFd);
+        }
+    }
+
+    private static void logLine(Path log, String line) {
+        try {
+            Files.writeString(log, line + "\n", java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            // the log is for diagnostics only
+        }
+    }
+
+    /** This JVM's java launcher. */
+    static Path javaLauncher() {
+        return Path.of(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    }
+
+    /**
+     * {@code java ... io.jvmm.cli.Jvmm}: a jvmm that runs a VM, with this one's class path and
+     * properties, C1 only (a VM process's hot loops are short), no perf data file in /tmp, and
+     * {@code tmp} as its temporary directory (null: the default).
+     */
+    static List<String> jvmmCommand(Path java, Path tmp) {
+        List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
+                "-XX:-UsePerfData"));
+        for (String prop : PROPAGATED_PROPERTIES) {
+            String v = System.getProperty(prop);
+            if (v != null) cmd.add("-D" + prop + "=" + v);
+        }
+        if (tmp != null) cmd.add("-Djava.io.tmpdir=" + tmp);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Jvmm.class.getName()));
+        return cmd;
+    }
+
+    /** The descriptor a detached VM process finds its passt socket on. */
+    static final int NETWORK_FD = 3;
+
+    /** System properties the VM process runs with as this process does. */
+    static final List<String> PROPAGATED_PROPERTIES = List.of("jvmm.home", StateDirs.HOME_PROPERTY, "java.util.logging.config.file",
+            VmConfinement.SELF_TEST_PROPERTY);
+
+    /**
+     * Gives the VM's own directories to the user its process drops to, which must write there after,
+     * and lets that user through the state directories above them (search permission only: o+x, as a
+     * home directory's 0711). Refuses, naming it, a directory above the state root that it cannot pass.
+     */
+    private static void handOver(StateDirs dirs, String id, int uid, int gid) throws java.io.IOException {
+        for (Path d : List.of(dirs.vmDataDir(id), dirs.vmRunDir(id), dirs.vmTempDir(id))) {
+            try (var files = Files.walk(d)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.setAttribute(f, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    Files.setAttribute(f, "unix:gid", gid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                }
+            }
+            for (Path up = d.getParent(); up != null; up = up.getParent()) {
+                var perms = Files.getPosixFilePermissions(up);
+                if (perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) continue;
+                if (up.startsWith(dirs.dataDir()) || up.startsWith(dirs.runtimeDir())) {
+                    perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+                    Files.setPosixFilePermissions(up, perms);
+                } else {
+                    throw CliException.usage("--security-opt vmm-user=" + uid + ":" + gid + ": that user cannot pass through " + up
+                            + " (mode " + java.nio.file.attribute.PosixFilePermissions.toString(perms) + ") to reach the VM's state");
+                }
+            }
+        }
     }
 }

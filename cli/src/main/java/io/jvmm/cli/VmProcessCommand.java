@@ -34,15 +34,21 @@ final class VmProcessCommand implements Callable<Integer> {
     private Integer readyTimeout;
     @Option(names = "--restore", paramLabel = "DIR", description = "Restore this snapshot instead of booting.")
     private Path restore;
+    @Option(names = "--kernel", paramLabel = "FILE", description = "The guest kernel (default: as 'jvmm run' finds it).")
+    private Path kernel;
+    @Option(names = "--network-fd", paramLabel = "FD", description = "A socket connected to the passt its launcher started.")
+    private Integer networkFd;
 
     @Override
     public Integer call() throws Exception {
         StateDirs dirs = StateDirs.fromEnvironment();
         VmStore store = new VmStore(dirs);
         VmRecord r = store.get(id);
-        Path kernel = DefaultKernel.fromSystem().resolve().kernel();
+        Path kernel = this.kernel != null ? this.kernel : DefaultKernel.fromSystem().resolve().kernel();
         restoreFrom = restore;
-        return run(store, dirs, r, kernel, readyTimeout, new VmProcess.Workload(r.command(), r.env(), orEmpty(r.workdir()), orEmpty(r.user()), r.tty(), r.interactive(), null, null, null));
+        VmConfinement confinement = new VmConfinement(r.security(), store, dirs.vmDataDir(r.id()), dirs.vmRunDir(r.id()));
+        return run(store, dirs, r, kernel, readyTimeout, new VmProcess.Workload(r.command(), r.env(), orEmpty(r.workdir()), orEmpty(r.user()), r.tty(), r.interactive(), null, null, null),
+                networkFd, confinement);
     }
 
     /** {@code jvmm run} without -d: this process is the VM process, the terminal the workload's. */
@@ -52,21 +58,22 @@ final class VmProcessCommand implements Callable<Integer> {
         try (Terminal t = raw ? Terminal.raw() : null) {
             VmProcess.Workload w = new VmProcess.Workload(r.command(), r.env(), orEmpty(r.workdir()), orEmpty(r.user()), r.tty(), r.interactive(), out, err,
                     r.interactive() ? in : null);
-            return run(store, dirs, r, kernel, readyTimeout, w);
+            return run(store, dirs, r, kernel, readyTimeout, w, null, null);
         }
     }
 
     private static String orEmpty(String s) { return s == null ? "" : s; }
 
-    private static int run(VmStore store, StateDirs dirs, VmRecord r, Path kernel, Integer readyTimeout, VmProcess.Workload w)
-            throws Exception {
+    private static int run(VmStore store, StateDirs dirs, VmRecord r, Path kernel, Integer readyTimeout, VmProcess.Workload w,
+                           Integer networkFd, VmConfinement confinement) throws Exception {
         ProcessInfo.Id self = ProcessInfo.self();
         store.update(r.id(), x -> x.withState(VmRecord.State.running(self.pid(), self.startTime(), Instant.now())));
         try (OutputStream console = RotatingFile.append(dirs.consoleLog(r.id()), r.logs()).stream()) {
-            SandboxConfig config = VmLaunch.sandboxConfig(r, dirs, kernel, console, RunCommand.readyTimeout(readyTimeout));
+            SandboxConfig config = VmLaunch.sandboxConfig(r, dirs, kernel, console, RunCommand.readyTimeout(readyTimeout), networkFd, confinement);
             VmProcess vm = new VmProcess(config, w, dirs.controlSocket(r.id()), dirs.workloadLog(r.id()), r.logs(),
                     (exitCode, error) -> store.update(r.id(), x -> x.withState(x.state().exited(Instant.now(), exitCode, error))),
                     restoreFrom);
+            if (confinement != null) vm.whenReady(confinement::startSelfTestIfAsked);
             return vm.run();
         } catch (IOException e) {
             store.update(r.id(), x -> x.withState(x.state().exited(Instant.now(), null, e.getMessage())));

@@ -35,9 +35,10 @@ final class VmSession {
     }
 
     /** Boots {@code config} and returns the process exit status from {@link VmExit#exitStatus()}. */
-    static int run(VmConfig config, PrintStream err) { return run(config, err, Snapshots.NONE); }
+    static int run(VmConfig config, PrintStream err) { return run(config, err, Snapshots.NONE, null); }
 
-    static int run(VmConfig config, PrintStream err, Snapshots snapshots) {
+    /** As above; {@code beforeStart} (null: nothing) runs once the VM is built, before the guest runs. */
+    static int run(VmConfig config, PrintStream err, Snapshots snapshots, Runnable beforeStart) {
         if (!Kvm.isAvailable()) {
             String cause = String.valueOf(Kvm.unavailabilityCause());
             throw CliException.runtime(cause.startsWith("/dev/kvm") ? cause : "/dev/kvm: " + cause);
@@ -64,6 +65,7 @@ final class VmSession {
         Runtime.getRuntime().addShutdownHook(hook);
         VmExit exit;
         try {
+            if (beforeStart != null) beforeStart.run();
             vm.start();
             exit = vm.awaitExit();
         } catch (InterruptedException e) {

@@ -195,6 +195,22 @@ class ImageCommandTest {
     }
 
     @Test
+    void rootfsLimitsFromTheCommandLineHoldTheBuild() throws Exception {
+        OciTestImage.Layer layer = new OciTestImage.Layer().dir("bin").file("bin/true", "x").file("bin/a", "a").file("bin/b", "b");
+        OciTestImage.Built img = OciTestImage.build(List.of(layer), OciTestImage.config(null, List.of("/bin/true"), null, null, null, null));
+        String ref = push(img, "demo/limited:1");
+        assertEquals(0, run("pull", "-q", ref), err());
+        assertEquals(1, run("run", "-d", "--rootfs-limit", "entries=2", ref));
+        assertOneLineError("cannot build the root image of " + ref, "entries");
+        assertFalse(Files.exists(dirs.rootfsCacheFile(img.manifestDigest().substring(7))), "nothing cached");
+        assertEquals(2, run("run", "-d", "--rootfs-limit", "entries=lots", ref));
+        assertOneLineError("--rootfs-limit entries=lots");
+        assertEquals(2, run("run", "-d", "--rootfs-limit", "depth=3", ref));
+        assertOneLineError("unknown limit \"depth\"", "path-depth");
+        assertTrue(new VmStore(dirs).list().isEmpty(), "no VM record");
+    }
+
+    @Test
     void aLayerEscapingTheRootIsRefusedByRunInOneLine() throws Exception {
         OciTestImage.Layer base = new OciTestImage.Layer().dir("bin").file("bin/true", "x");
         OciTestImage.Layer evil = new OciTestImage.Layer().file("../../etc/passwd", "evil::0:0::/:/bin/sh\n");

@@ -12,11 +12,15 @@ import io.jvmm.core.NetConfig;
 import io.jvmm.core.Vm;
 import io.jvmm.core.VmConfig;
 import io.jvmm.core.VmExit;
+import io.jvmm.core.net.PasstBackend;
+import io.jvmm.core.net.PortForward;
+import io.jvmm.virtio.ratelimit.RateLimit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -58,6 +62,16 @@ public final class Sandbox implements AutoCloseable {
         return new VsockAgentChannel(vm.vsock().connect(AgentProtocol.DEFAULT_PORT, Duration.ofSeconds(CONNECT_TIMEOUT_S)));
     }
 
+    /**
+     * Starts the passt a sandbox with {@code forwards} would start, with the guest addresses the agent
+     * configures, for a sandbox in another process ({@link SandboxConfig.Builder#networkSocket});
+     * passt's messages go to {@code messagesFd}.
+     */
+    public static PasstBackend.Handoff spawnNetwork(List<PortForward> forwards, int messagesFd) {
+        NetConfig n = GuestNetwork.passt(forwards);
+        return PasstBackend.spawnForHandoff("network", n.forwards(), n.ipv4(), messagesFd);
+    }
+
     /** Boots the VM and returns once the agent has said HELLO; throws {@link SandboxException} otherwise. */
     public static Sandbox start(SandboxConfig config) {
         Vm vm = null;
@@ -66,6 +80,7 @@ public final class Sandbox implements AutoCloseable {
             ConsoleTail console = new ConsoleTail(config.console(), 16 << 10);
             vm = createWithInitramfs(config, console);
             ready = new AgentReadiness(vm.vsock().listen(AgentProtocol.READY_PORT, 1), config.name());
+            if (config.beforeGuestRuns() != null) config.beforeGuestRuns().run();
             vm.start();
             Hello h = awaitReady(config, vm, ready, console, "boot");
             return new Sandbox(config, vm, ready, console, h);
@@ -106,6 +121,7 @@ public final class Sandbox implements AutoCloseable {
             ConsoleTail console = new ConsoleTail(config.console(), 16 << 10);
             vm = Vm.restore(snapshotDir, vmConfig(config, console).buildForRestore());
             ready = new AgentReadiness(vm.vsock().listen(AgentProtocol.READY_PORT, 1), config.name());
+            if (config.beforeGuestRuns() != null) config.beforeGuestRuns().run();
             vm.start();
             Hello h = awaitReady(config, vm, ready, console, "restore");
             return new Sandbox(config, vm, ready, console, h);
@@ -153,10 +169,13 @@ public final class Sandbox implements AutoCloseable {
         VmConfig.Builder b = VmConfig.builder().name(c.name()).vcpus(c.cpus()).memoryMib(c.memoryMib())
                 .cmdline(c.cmdline()).consoleOutput(console).rng(true).vsock(GUEST_CID, null);
         int index = 0;
-        b.drive(DriveConfig.defaultId(index++), c.rootfs(), true);
-        for (SandboxConfig.Volume v : c.volumes()) b.drive(DriveConfig.defaultId(index++), v.image(), v.readOnly());
-        if (c.scratch() != null) b.drive(DriveConfig.defaultId(index), c.scratch(), false);
-        if (c.network() != null) b.net(GuestNetwork.passt(c.network()));
+        b.drive(DriveConfig.defaultId(index++), c.rootfs(), true, c.diskLimit());
+        for (SandboxConfig.Volume v : c.volumes()) b.drive(DriveConfig.defaultId(index++), v.image(), v.readOnly(), c.diskLimit());
+        if (c.scratch() != null) b.drive(DriveConfig.defaultId(index), c.scratch(), false, c.diskLimit());
+        if (c.network() != null) {
+            NetConfig n = GuestNetwork.passt(c.network()).withRateLimits(c.netRxLimit(), c.netTxLimit());
+            b.net(c.networkSocket() >= 0 ? n.withPasstSocket(c.networkSocket()) : n);
+        }
         return b;
     }
 
@@ -184,6 +203,20 @@ public final class Sandbox implements AutoCloseable {
     public Hello hello() { return hello; }
 
     public Vm vm() { return vm; }
+
+    /** Changes the rate limit of every drive (root image, volumes, scratch) while the guest runs. */
+    public void diskLimit(RateLimit limit) {
+        for (DriveConfig d : vm.config().drives()) vm.drive(d.id()).ifPresent(b -> b.rateLimiter().update(limit));
+    }
+
+    /** Changes the network's limits while the guest runs (null: that direction unchanged); false without a network. */
+    public boolean networkLimits(RateLimit rx, RateLimit tx) {
+        return vm.net().map(n -> {
+            if (rx != null) n.rxRateLimiter().update(rx);
+            if (tx != null) n.txRateLimiter().update(tx);
+            return true;
+        }).orElse(false);
+    }
 
     public SandboxConfig config() { return config; }
 

@@ -2,6 +2,7 @@ package io.jvmm.sandbox;
 
 import io.jvmm.core.CpuTemplate;
 import io.jvmm.core.net.PortForward;
+import io.jvmm.virtio.ratelimit.RateLimit;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,10 +24,18 @@ import java.util.Objects;
  * @param network      a virtio-net device through passt, with these port forwards; null for none
  * @param console      where the guest console goes (null: kept only for error reports)
  * @param readyTimeout how long the guest may take from start to the agent's HELLO
+ * @param networkSocket a socket connected to a passt another process started for this sandbox
+ *                     ({@link Sandbox#spawnNetwork}), or -1 to start passt here
+ * @param diskLimit    each drive's rate limit (root image and volumes)
+ * @param netRxLimit   what the guest receives, per unit of time
+ * @param netTxLimit   what the guest sends
+ * @param beforeGuestRuns run once the VM is built (every file, device and helper open) and just
+ *                     before its first guest instruction: where a VM process confines itself; null for nothing
  */
 public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfsType, List<Volume> volumes, Path scratch,
                             int cpus, long memoryMib, String hostname, List<String> env, List<PortForward> network,
-                            String cmdline, OutputStream console, Duration readyTimeout) {
+                            String cmdline, OutputStream console, Duration readyTimeout, int networkSocket,
+                            RateLimit diskLimit, RateLimit netRxLimit, RateLimit netTxLimit, Runnable beforeGuestRuns) {
 
     /** An image file mounted at {@code guestPath}. */
     public record Volume(Path image, String guestPath, boolean readOnly) {
@@ -41,6 +50,9 @@ public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfs
         volumes = List.copyOf(volumes);
         env = List.copyOf(env);
         network = network == null ? null : List.copyOf(network);
+        diskLimit = Objects.requireNonNullElse(diskLimit, RateLimit.UNLIMITED);
+        netRxLimit = Objects.requireNonNullElse(netRxLimit, RateLimit.UNLIMITED);
+        netTxLimit = Objects.requireNonNullElse(netTxLimit, RateLimit.UNLIMITED);
     }
 
     public static Builder builder() { return new Builder(); }
@@ -68,6 +80,9 @@ public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfs
         private String cmdline = "quiet";
         private OutputStream console;
         private Duration readyTimeout;
+        private int networkSocket = -1;
+        private Runnable beforeGuestRuns;
+        private RateLimit diskLimit, netRxLimit, netTxLimit;
 
         public Builder name(String v) { name = v; return this; }
         public Builder kernel(Path v) { kernel = v; return this; }
@@ -84,6 +99,14 @@ public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfs
         public Builder cmdline(String v) { cmdline = v; return this; }
         public Builder console(OutputStream v) { console = v; return this; }
         public Builder readyTimeout(Duration v) { readyTimeout = v; return this; }
+        /** The network's passt was started by another process ({@link Sandbox#spawnNetwork}); this is its socket. */
+        public Builder networkSocket(int fd) { networkSocket = fd; return this; }
+        /** Limits each drive's bytes and requests per unit of time (null: unlimited); changeable later through {@code vm().drive(id)}. */
+        public Builder diskLimit(RateLimit v) { diskLimit = v; return this; }
+        /** Limits the network per direction (null: unlimited); changeable later through {@code vm().net()}. */
+        public Builder networkLimits(RateLimit rx, RateLimit tx) { netRxLimit = rx; netTxLimit = tx; return this; }
+        /** Runs after the VM is built and before the guest runs (see the record's doc). */
+        public Builder beforeGuestRuns(Runnable v) { beforeGuestRuns = v; return this; }
 
         /** Throws IllegalArgumentException naming the bad setting. */
         public SandboxConfig build() {
@@ -99,10 +122,12 @@ public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfs
             long targets = volumes.stream().map(Volume::guestPath).distinct().count();
             if (targets != volumes.size()) throw new IllegalArgumentException("sandbox: two volumes are mounted at the same guest path");
             if (scratch != null && !Files.exists(scratch)) throw new IllegalArgumentException("sandbox: scratch image " + scratch + " does not exist");
+            if (networkSocket >= 0 && network == null) throw new IllegalArgumentException("sandbox: a network socket without a network");
             if (cpus < 1) throw new IllegalArgumentException("sandbox: cpus must be at least 1, got " + cpus);
             String host = hostname != null ? hostname : name;
             SandboxConfig c = new SandboxConfig(name, kernel, rootfs, rootfsType, volumes, scratch, cpus, memoryMib, host, env, network,
-                    cmdline, console, readyTimeout != null ? readyTimeout : defaultReadyTimeout());
+                    cmdline, console, readyTimeout != null ? readyTimeout : defaultReadyTimeout(), networkSocket,
+                    diskLimit, netRxLimit, netTxLimit, beforeGuestRuns);
             Sandbox.agentConfig(c);    // the agent's own checks (hostname, paths, env) fail here, not at start
             return c;
         }

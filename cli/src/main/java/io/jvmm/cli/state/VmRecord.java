@@ -26,13 +26,15 @@ import java.util.regex.Pattern;
  * @param imageId     that image's id (config digest, {@code sha256:...}), null for a root image file
  * @param exposedPorts the image's ExposedPorts ({@code 8080/tcp}), as recorded; not published unless {@code -P}/{@code -p}
  * @param logs        how much of the workload and console logs is kept ({@code --log-opt})
+ * @param security    how the detached VM process is confined ({@code --security-opt})
+ * @param limits      disk and network rate limits ({@code --disk-limit}, {@code --net-*-limit}, {@code jvmm update})
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record VmRecord(String id, String name, Instant created, String image, List<String> command,
                        List<String> env, int cpus, long memoryMib, List<Mount> volumes, List<String> ports,
                        boolean tty, boolean interactive, boolean detached, State state,
                        String workdir, String user, String imageRef, String imageId, List<String> exposedPorts,
-                       LogOptions logs) {
+                       LogOptions logs, SecurityOptions security, LimitOptions limits) {
 
     private static final Pattern FULL_ID = Pattern.compile("[0-9a-f]{64}");
 
@@ -107,6 +109,8 @@ public record VmRecord(String id, String name, Instant created, String image, Li
         exposedPorts = exposedPorts == null ? List.of() : List.copyOf(exposedPorts);
         if (state == null) state = State.created();
         if (logs == null) logs = LogOptions.DEFAULT;   // also records written before logs were limited
+        if (security == null) security = SecurityOptions.DEFAULT;
+        if (limits == null) limits = LimitOptions.NONE;
     }
 
     /**
@@ -115,7 +119,7 @@ public record VmRecord(String id, String name, Instant created, String image, Li
      */
     public static VmRecord draft(String image, List<String> command) {
         return new VmRecord(null, null, Instant.now(), image, command, List.of(), 1, 256, List.of(), List.of(),
-                false, false, false, State.created(), null, null, null, null, List.of(), LogOptions.DEFAULT);
+                false, false, false, State.created(), null, null, null, null, List.of(), LogOptions.DEFAULT, SecurityOptions.DEFAULT, LimitOptions.NONE);
     }
 
     /** True for a 64-lowercase-hex-digit id. */
@@ -124,43 +128,47 @@ public record VmRecord(String id, String name, Instant created, String image, Li
     /** The first 12 characters of the id, as {@code ps} shows it. */
     public String shortId() { return id == null ? null : id.substring(0, Math.min(12, id.length())); }
 
-    public VmRecord withId(String v) { return new VmRecord(v, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withId(String v) { return new VmRecord(v, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withName(String v) { return new VmRecord(id, v, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withName(String v) { return new VmRecord(id, v, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withCreated(Instant v) { return new VmRecord(id, name, v, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withCreated(Instant v) { return new VmRecord(id, name, v, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withImage(String v) { return new VmRecord(id, name, created, v, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withImage(String v) { return new VmRecord(id, name, created, v, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withCommand(List<String> v) { return new VmRecord(id, name, created, image, v, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withCommand(List<String> v) { return new VmRecord(id, name, created, image, v, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withEnv(List<String> v) { return new VmRecord(id, name, created, image, command, v, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withEnv(List<String> v) { return new VmRecord(id, name, created, image, command, v, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withCpus(int v) { return new VmRecord(id, name, created, image, command, env, v, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withCpus(int v) { return new VmRecord(id, name, created, image, command, env, v, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withMemoryMib(long v) { return new VmRecord(id, name, created, image, command, env, cpus, v, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withMemoryMib(long v) { return new VmRecord(id, name, created, image, command, env, cpus, v, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withVolumes(List<Mount> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, v, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withVolumes(List<Mount> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, v, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withPorts(List<String> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, v, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withPorts(List<String> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, v, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withTty(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, v, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withTty(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, v, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withInteractive(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, v, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withInteractive(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, v, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withDetached(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, v, state, workdir, user, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withDetached(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, v, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withState(State v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, v, workdir, user, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withState(State v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, v, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withWorkdir(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, v, user, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withWorkdir(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, v, user, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withUser(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, v, imageRef, imageId, exposedPorts, logs); }
+    public VmRecord withUser(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, v, imageRef, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withImageRef(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, v, imageId, exposedPorts, logs); }
+    public VmRecord withImageRef(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, v, imageId, exposedPorts, logs, security, limits); }
 
-    public VmRecord withImageId(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, v, exposedPorts, logs); }
+    public VmRecord withImageId(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, v, exposedPorts, logs, security, limits); }
 
-    public VmRecord withExposedPorts(List<String> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, v, logs); }
+    public VmRecord withExposedPorts(List<String> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, v, logs, security, limits); }
 
-    public VmRecord withLogs(LogOptions v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, v); }
+    public VmRecord withLogs(LogOptions v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, v, security, limits); }
+
+    public VmRecord withSecurity(SecurityOptions v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, v, limits); }
+
+    public VmRecord withLimits(LimitOptions v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, v); }
 }

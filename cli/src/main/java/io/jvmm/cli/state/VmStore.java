@@ -91,6 +91,25 @@ public final class VmStore {
         }
     }
 
+    /** Lock files kept open for the life of this process ({@link #holdLockFileOpen}). */
+    private static final ConcurrentHashMap<Path, FileChannel> HELD_OPEN = new ConcurrentHashMap<>();
+
+    /**
+     * Keeps the store's lock file open from now on, for a process about to lose the right to open it
+     * (a VM process that drops to another user still records how its VM ended).
+     */
+    public void holdLockFileOpen() {
+        HELD_OPEN.computeIfAbsent(dirs.lockFile(), VmStore::openLockFile);
+    }
+
+    private static FileChannel openLockFile(Path lockFile) {
+        try {
+            return FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new StateException(StateException.RUNTIME, "cannot open " + lockFile + ": " + StateDirs.describe(e), e);
+        }
+    }
+
     /**
      * Runs {@code action} holding the store lock (shared with {@link VolumeStore}); re-entrant within a
      * thread. Use it to make a check and a change atomic, e.g. "no running VM uses this volume, then
@@ -102,15 +121,16 @@ public final class VmStore {
         local.lock();
         try {
             if (local.getHoldCount() > 1) return action.get();   // this thread holds the file lock already
-            dirs.ensureDataDir();
+            FileChannel held = HELD_OPEN.get(lockFile);
             FileChannel ch;
             FileLock lock;
-            try {
-                ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            } catch (IOException e) {
-                throw new StateException(StateException.RUNTIME, "cannot open " + lockFile + ": " + StateDirs.describe(e), e);
+            if (held != null) {
+                ch = held;
+            } else {
+                dirs.ensureDataDir();
+                ch = openLockFile(lockFile);
             }
-            try (ch) {
+            try (FileChannel closed = held != null ? null : ch) {
                 try {
                     lock = ch.lock();
                 } catch (IOException e) {
@@ -453,7 +473,8 @@ public final class VmStore {
         }
     }
 
-    static void deleteTree(Path root) {
+    /** Deletes {@code root} and everything beneath it, as far as it can; never throws. */
+    public static void deleteTree(Path root) {
         try {
             deleteTreeOrThrow(root);
         } catch (StateException ignored) {

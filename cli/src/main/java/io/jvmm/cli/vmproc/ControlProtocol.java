@@ -13,6 +13,8 @@ package io.jvmm.cli.vmproc;
  *   <li>{@code STATUS}: {@code OK starting} or {@code OK ready}, then the server closes;
  *   <li>{@code SNAPSHOT <dir>}: pauses the VM, writes a snapshot (with the VM's record and logs) to
  *       the absolute path {@code dir}, resumes it, and answers {@code OK <bytes written>} when done.
+ *   <li>{@code LIMIT <disk|net-rx|net-tx> <spec>}: changes that rate limit of the running VM
+ *       ({@code bw=SIZE,ops=N}, or {@code none}); {@code OK} once it applies.
  * </ul>
  * The socket file is created with mode 0600: whoever can open it controls the VM.
  */
@@ -22,6 +24,7 @@ public final class ControlProtocol {
     public static final String STOP = "STOP";
     public static final String STATUS = "STATUS";
     public static final String SNAPSHOT = "SNAPSHOT";
+    public static final String LIMIT = "LIMIT";
     /** A snapshot directory's copy of the VM's record, so that a restore can rebuild its devices. */
     public static final String SNAPSHOT_RECORD = "jvmm-vm.json";
     /** A snapshot directory's copy of the workload's output so far. */

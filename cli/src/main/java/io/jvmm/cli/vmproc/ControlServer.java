@@ -38,6 +38,9 @@ public final class ControlServer implements AutoCloseable {
 
         /** Snapshots the running VM to {@code dir} and resumes it; returns the bytes written. */
         long snapshot(Path dir) throws IOException, InterruptedException;
+
+        /** Changes the rate limit of {@code device} ({@code disk}, {@code net-rx} or {@code net-tx}) to {@code spec}. */
+        void limit(String device, String spec) throws IOException;
     }
 
     private final Path path;
@@ -118,6 +121,19 @@ public final class ControlServer implements AutoCloseable {
                     }
                     try {
                         reply(out, "OK " + handler.snapshot(dir));
+                    } catch (IOException | RuntimeException e) {
+                        reply(out, "ERR " + oneLine(e.getMessage()));
+                    }
+                }
+                case ControlProtocol.LIMIT -> {
+                    String[] args = parts.length > 1 ? parts[1].split(" ", 2) : new String[0];
+                    if (args.length != 2) {
+                        reply(out, "ERR LIMIT needs a device and a limit");
+                        return;
+                    }
+                    try {
+                        handler.limit(args[0], args[1].trim());
+                        reply(out, "OK");
                     } catch (IOException | RuntimeException e) {
                         reply(out, "ERR " + oneLine(e.getMessage()));
                     }

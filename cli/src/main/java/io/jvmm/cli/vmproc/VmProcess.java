@@ -5,9 +5,11 @@ import io.jvmm.agent.ExecRequest;
 import io.jvmm.agent.ExecResult;
 import io.jvmm.agent.ExecSession;
 import io.jvmm.cli.state.LogOptions;
+import io.jvmm.cli.state.RateLimitSpec;
 import io.jvmm.sandbox.Sandbox;
 import io.jvmm.sandbox.SandboxConfig;
 import io.jvmm.sandbox.SandboxException;
+import io.jvmm.virtio.ratelimit.RateLimit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -54,6 +56,7 @@ public final class VmProcess {
     private volatile Duration stopGrace = Duration.ofSeconds(10);
     private volatile Sandbox sandbox;
     private volatile ExecSession session;
+    private volatile Runnable whenReady;
 
     /**
      * @param restoreFrom a snapshot directory to restore instead of booting, or null; a restored VM
@@ -70,6 +73,9 @@ public final class VmProcess {
         this.listener = listener;
     }
 
+    /** Runs {@code action} once the guest's agent is ready, before the workload starts. */
+    public void whenReady(Runnable action) { whenReady = action; }
+
     /** Runs the VM to its end; returns the workload's exit code (or 0 without one, 125 on a failure to start). */
     public int run() throws InterruptedException {
         try (WorkloadLog log = WorkloadLog.append(logFile, logOptions);
@@ -82,6 +88,7 @@ public final class VmProcess {
                 return 125;
             }
             try (Sandbox s = sandbox) {
+                if (whenReady != null) whenReady.run();
                 Integer code = null;
                 String error = null;
                 if (!workload.argv().isEmpty() && restoreFrom == null) {
@@ -200,6 +207,27 @@ public final class VmProcess {
 
         @Override
         public String status() { return sandbox == null ? "starting" : "ready"; }
+
+        @Override
+        public void limit(String device, String spec) throws IOException {
+            Sandbox s = sandbox;
+            if (s == null) throw new IOException("the VM is still starting");
+            RateLimit limit;
+            try {
+                limit = RateLimitSpec.parse(spec);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(device + " limit: " + e.getMessage());
+            }
+            switch (device) {
+                case "disk" -> s.diskLimit(limit);
+                case "net-rx", "net-tx" -> {
+                    if (!s.networkLimits(device.equals("net-rx") ? limit : null, device.equals("net-tx") ? limit : null)) {
+                        throw new IOException("the VM has no network");
+                    }
+                }
+                default -> throw new IOException("unknown device \"" + device + "\" (expected disk, net-rx or net-tx)");
+            }
+        }
 
         @Override
         public long snapshot(Path dir) throws IOException, InterruptedException {
