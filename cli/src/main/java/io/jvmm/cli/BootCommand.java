@@ -3,6 +3,7 @@ package io.jvmm.cli;
 import io.jvmm.core.CpuTemplate;
 import io.jvmm.core.IrqChipMode;
 import io.jvmm.core.VmConfig;
+import io.jvmm.kvm.sys.Libc;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -130,7 +131,7 @@ final class BootCommand implements Callable<Integer> {
         if ((uid != null || gid != null) && !sandbox && !confined) throw CliException.usage("--uid and --gid need --sandbox");
         if ((uid == null) != (gid == null)) throw CliException.usage("--uid and --gid go together");
         if (uid != null && (uid < 0 || gid < 0)) throw CliException.usage("--uid and --gid must be >= 0");
-        if (uid != null && io.jvmm.kvm.sys.Libc.geteuid() != 0) throw CliException.usage("--uid: only root can switch the VMM's user");
+        if (uid != null && Libc.geteuid() != 0) throw CliException.usage("--uid: only root can switch the VMM's user");
         Path cwd = Path.of("").toAbsolutePath();
         HacFile file = hac == null ? null : HacFile.parse(Path.of(nonEmpty("--hac", hac)));
         BootSettings.Overrides o = new BootSettings.Overrides(

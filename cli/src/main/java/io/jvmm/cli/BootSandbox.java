@@ -7,6 +7,7 @@ import io.jvmm.core.jail.SyscallAllowList;
 import io.jvmm.core.net.PasstBackend;
 import io.jvmm.kvm.sys.ChildProcess;
 import io.jvmm.kvm.sys.Libc;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import sun.misc.Signal;
 
 /**
  * {@code jvmm boot --sandbox}: this process cannot confine the threads it already runs, so it starts
@@ -63,7 +65,7 @@ final class BootSandbox {
                 });
                 Runtime.getRuntime().addShutdownHook(hook);
                 // --snapshot-on-signal: the user signals the process they started, this one.
-                if (snapshotOnSignal) sun.misc.Signal.handle(new sun.misc.Signal("USR1"), sig -> child.signal(SIGUSR1));
+                if (snapshotOnSignal) Signal.handle(new Signal("USR1"), sig -> child.signal(SIGUSR1));
                 int status;
                 while ((status = child.waitFor(Duration.ofDays(1))) < 0) {
                     // still running
@@ -74,7 +76,7 @@ final class BootSandbox {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw CliException.runtime("interrupted while the sandboxed VMM ran");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw CliException.runtime("cannot create " + snapshotDir + ": " + e.getMessage());
         } finally {
             if (passt != null) {

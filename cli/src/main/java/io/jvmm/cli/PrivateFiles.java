@@ -1,7 +1,12 @@
 package io.jvmm.cli;
 
 import io.jvmm.kvm.sys.Libc;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * jvmm's state is its user's alone: VM records hold {@code -e} values, logs hold the workload's output,
@@ -18,4 +23,14 @@ final class PrivateFiles {
 
     /** Sets this process's umask to 077. */
     static void restrictUmask() { Libc.umask(PRIVATE); }
+
+    /** Makes {@code uid}:{@code gid} the owner of {@code dir} and everything beneath it (links themselves, not their targets). */
+    static void giveTree(Path dir, int uid, int gid) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.setAttribute(f, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(f, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+            }
+        }
+    }
 }

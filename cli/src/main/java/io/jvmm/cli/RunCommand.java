@@ -9,6 +9,8 @@ import io.jvmm.cli.state.VmStore;
 import io.jvmm.cli.state.VolumeStore;
 import io.jvmm.cli.vmproc.ControlClient;
 import io.jvmm.core.net.PortForward;
+import io.jvmm.image.rootfs.RootfsLimits;
+import io.jvmm.kvm.sys.Libc;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -81,7 +83,7 @@ final class RunCommand extends CliCommand {
             "A limit on building the image's root (repeatable; docs/rootfs-images.md): unpacked-bytes (default 8g), entries (1000000),",
             "path-depth, path-bytes, xattr-value-bytes, xattr-bytes-per-entry, metadata-bytes, header-bytes-per-entry."})
     private List<String> rootfsLimitOpts = new ArrayList<>();
-    private io.jvmm.image.rootfs.RootfsLimits rootfsLimits = io.jvmm.image.rootfs.RootfsLimits.DEFAULT;
+    private RootfsLimits rootfsLimits = RootfsLimits.DEFAULT;
     @Option(names = "--disk-limit", paramLabel = "bw=SIZE,ops=N", description = "Limit each drive (root and volumes), per second (e.g. bw=50m,ops=1000).")
     private String diskLimit;
     @Option(names = "--net-rx-limit", paramLabel = "bw=SIZE,ops=N", description = "Limit what the guest receives, per second (bytes, frames).")
@@ -139,7 +141,7 @@ final class RunCommand extends CliCommand {
             }
         }
         if (!securityOpts.isEmpty() && !detach) throw CliException.usage("--security-opt confines a detached VM's process: add -d");
-        if (security.dropsPrivileges() && io.jvmm.kvm.sys.Libc.geteuid() != 0) throw CliException.usage("--security-opt vmm-user: only root can switch the VM process's user");
+        if (security.dropsPrivileges() && Libc.geteuid() != 0) throw CliException.usage("--security-opt vmm-user: only root can switch the VM process's user");
         if (rm && detach) throw CliException.usage("--rm is for foreground runs; remove a detached VM with 'jvmm rm'");
         List<String> forwards = new ArrayList<>();
         for (String p : ports) {

@@ -9,6 +9,7 @@ import io.jvmm.cli.vmproc.ControlProtocol;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -136,8 +137,8 @@ final class SnapshotCommand {
             for (Path f : (Iterable<Path>) files::iterator) {
                 Path dest = to.resolve(f.getFileName());
                 try {
-                    Files.move(f, dest, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                    Files.move(f, dest, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
                     Files.copy(f, dest);
                     Files.delete(f);
                 }

@@ -2,6 +2,7 @@ package io.jvmm.cli;
 
 import io.jvmm.cli.state.LimitOptions;
 import io.jvmm.cli.state.StateDirs;
+import io.jvmm.cli.state.StateException;
 import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
 import io.jvmm.cli.vmproc.ControlClient;
@@ -47,7 +48,7 @@ final class UpdateCommand extends CliCommand {
             try {
                 update(store, dirs, store.resolve(ref));
                 out.println(ref);
-            } catch (CliException | io.jvmm.cli.state.StateException e) {
+            } catch (CliException | StateException e) {
                 err.println("jvmm: " + e.getMessage());
                 status = 1;
             }

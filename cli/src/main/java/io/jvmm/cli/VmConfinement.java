@@ -8,6 +8,7 @@ import io.jvmm.core.jail.SyscallAllowList;
 import io.jvmm.kvm.sys.Seccomp;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -67,13 +68,10 @@ final class VmConfinement implements Runnable {
     }
 
     private void giveAway(Path dir) {
-        try (var files = Files.walk(dir)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Files.setAttribute(f, "unix:uid", options.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                Files.setAttribute(f, "unix:gid", options.gid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            }
+        try {
+            PrivateFiles.giveTree(dir, options.uid(), options.gid());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot give " + dir + " to " + options.uid() + ":" + options.gid(), e);
+            throw new UncheckedIOException("cannot give " + dir + " to " + options.uid() + ":" + options.gid(), e);
         }
     }
 

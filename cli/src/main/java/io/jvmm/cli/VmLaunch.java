@@ -12,9 +12,13 @@ import io.jvmm.kvm.sys.ChildProcess;
 import io.jvmm.kvm.sys.Libc;
 import io.jvmm.sandbox.Sandbox;
 import io.jvmm.sandbox.SandboxConfig;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -80,7 +84,7 @@ final class VmLaunch {
         ChildProcess p;
         try {
             p = spawnDetached(dirs, r, readyTimeoutSeconds, restoreFrom);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             store.remove(r.id());
             throw CliException.runtime("cannot start the VM process: " + e.getMessage());
         }
@@ -97,7 +101,7 @@ final class VmLaunch {
                 if (Files.exists(dirs.controlSocket(r.id()))) {
                     try {
                         if (control.status().equals("ready")) return;
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                         // Not listening yet.
                     }
                 }
@@ -120,7 +124,7 @@ final class VmLaunch {
      * {@code restoreFrom} (not null) it restores that snapshot instead of booting.
      */
     static ChildProcess spawnDetached(StateDirs dirs, VmRecord r, Integer readyTimeoutSeconds, Path restoreFrom)
-            throws java.io.IOException, InterruptedException {
+            throws IOException, InterruptedException {
         String id = r.id();
         Path java = javaLauncher();
         Path kernel = DefaultKernel.fromSystem().resolve().kernel();
@@ -168,8 +172,8 @@ final class VmLaunch {
 
     private static void logLine(Path log, String line) {
         try {
-            Files.writeString(log, line + "\n", java.nio.file.StandardOpenOption.APPEND);
-        } catch (java.io.IOException e) {
+            Files.writeString(log, line + "\n", StandardOpenOption.APPEND);
+        } catch (IOException e) {
             // the log is for diagnostics only
         }
     }
@@ -208,23 +212,18 @@ final class VmLaunch {
      * and lets that user through the state directories above them (search permission only: o+x, as a
      * home directory's 0711). Refuses, naming it, a directory above the state root that it cannot pass.
      */
-    private static void handOver(StateDirs dirs, String id, int uid, int gid) throws java.io.IOException {
+    private static void handOver(StateDirs dirs, String id, int uid, int gid) throws IOException {
         for (Path d : List.of(dirs.vmDataDir(id), dirs.vmRunDir(id), dirs.vmTempDir(id))) {
-            try (var files = Files.walk(d)) {
-                for (Path f : (Iterable<Path>) files::iterator) {
-                    Files.setAttribute(f, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                    Files.setAttribute(f, "unix:gid", gid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                }
-            }
+            PrivateFiles.giveTree(d, uid, gid);
             for (Path up = d.getParent(); up != null; up = up.getParent()) {
                 var perms = Files.getPosixFilePermissions(up);
-                if (perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) continue;
+                if (perms.contains(PosixFilePermission.OTHERS_EXECUTE)) continue;
                 if (up.startsWith(dirs.dataDir()) || up.startsWith(dirs.runtimeDir())) {
-                    perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+                    perms.add(PosixFilePermission.OTHERS_EXECUTE);
                     Files.setPosixFilePermissions(up, perms);
                 } else {
                     throw CliException.usage("--security-opt vmm-user=" + uid + ":" + gid + ": that user cannot pass through " + up
-                            + " (mode " + java.nio.file.attribute.PosixFilePermissions.toString(perms) + ") to reach the VM's state");
+                            + " (mode " + PosixFilePermissions.toString(perms) + ") to reach the VM's state");
                 }
             }
         }

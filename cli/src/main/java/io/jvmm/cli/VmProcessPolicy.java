@@ -2,6 +2,8 @@ package io.jvmm.cli;
 
 import io.jvmm.cli.state.StateDirs;
 import io.jvmm.cli.state.VmRecord;
+import io.jvmm.core.DriveConfig;
+import io.jvmm.core.VmConfig;
 import io.jvmm.core.jail.FileAccess;
 import io.jvmm.core.jail.FilesystemPolicy;
 import java.io.File;
@@ -53,11 +55,11 @@ final class VmProcessPolicy {
      * drives (writable unless read-only), the directory of its vsock socket, a snapshot it restores
      * or writes, and the hac.toml it reads again.
      */
-    static FilesystemPolicy forBoot(io.jvmm.core.VmConfig c, Path java, Path hacFile, Path restoreDir, Path snapshotDir) {
+    static FilesystemPolicy forBoot(VmConfig c, Path java, Path hacFile, Path restoreDir, Path snapshotDir) {
         FilesystemPolicy p = jvm(java);
         if (c.kernel() != null) p.allow(c.kernel(), FileAccess.READ);
         if (c.initrd() != null) p.allow(c.initrd(), FileAccess.READ);
-        for (io.jvmm.core.DriveConfig d : c.drives()) p.allow(d.path(), d.readOnly() ? FileAccess.READ : FileAccess.READ_WRITE_FILES);
+        for (DriveConfig d : c.drives()) p.allow(d.path(), d.readOnly() ? FileAccess.READ : FileAccess.READ_WRITE_FILES);
         if (c.vsock() != null && c.vsock().udsPath() != null) p.allow(c.vsock().udsPath().toAbsolutePath().getParent(), FileAccess.OWN);
         if (hacFile != null) p.allow(hacFile, FileAccess.READ);
         if (restoreDir != null) p.allow(restoreDir, FileAccess.READ);

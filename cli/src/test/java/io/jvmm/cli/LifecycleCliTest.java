@@ -12,6 +12,7 @@ import io.jvmm.cli.state.VmStore;
 import io.jvmm.kvm.Kvm;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -59,6 +61,15 @@ class LifecycleCliTest {
     private String out() { return cli.out(); }
 
     private String err() { return cli.err(); }
+
+    /** By /proc/PID/comm: passt's executable link is unreadable once it has sandboxed itself. */
+    private static boolean isPasst(ProcessHandle p) {
+        try {
+            return Files.readString(Path.of("/proc/" + p.pid() + "/comm")).strip().startsWith("passt");
+        } catch (IOException e) {
+            return false;
+        }
+    }
 
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
@@ -200,8 +211,7 @@ class LifecycleCliTest {
         long pid = r.state().pid();
         // passt is started by the launcher (outside the VM process's confinement), here this JVM,
         // and ends when the VM process's end of its socket closes.
-        List<ProcessHandle> passts = ProcessHandle.current().children()
-                .filter(p -> p.info().command().map(c -> c.endsWith("/passt")).orElse(false)).toList();
+        List<ProcessHandle> passts = ProcessHandle.current().children().filter(LifecycleCliTest::isPasst).toList();
         assertFalse(passts.isEmpty(), "no passt was started");
         String st = Files.readString(Path.of("/proc/" + pid + "/status"));
         assertTrue(st.contains("Seccomp:\t2") && st.contains("NoNewPrivs:\t1"), "the VM process is confined by default: " + st);
@@ -217,7 +227,7 @@ class LifecycleCliTest {
         assertFalse(Files.exists(dirs.vmRunDir(r.id())));
         assertFalse(Files.exists(dirs.vmTempDir(r.id())));
         for (ProcessHandle p : passts) {
-            assertTrue(p.onExit().completeOnTimeout(null, 10, java.util.concurrent.TimeUnit.SECONDS).join() != null || !p.isAlive(),
+            assertTrue(p.onExit().completeOnTimeout(null, 10, TimeUnit.SECONDS).join() != null || !p.isAlive(),
                     "passt " + p.pid() + " outlived its VM process");
         }
     }

@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jvmm.cli.state.StateDirs;
 import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
+import io.jvmm.cli.vmproc.ControlProtocol;
 import io.jvmm.kvm.Kvm;
 import io.jvmm.kvm.sys.Landlock;
 import io.jvmm.kvm.sys.Libc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,7 +85,7 @@ class SandboxCliTest {
 
         selfTest(r, "self-test system call");
         ProcessHandle.of(r.state().pid()).ifPresent(p -> assertTrue(
-                p.onExit().completeOnTimeout(null, 60, java.util.concurrent.TimeUnit.SECONDS).join() != null,
+                p.onExit().completeOnTimeout(null, 60, TimeUnit.SECONDS).join() != null,
                 "the VM process survived a forbidden system call"));
         String log = processLog(r.id());
         assertTrue(log.contains("self-test open " + outside + ": AccessDeniedException"), log);
@@ -126,7 +128,7 @@ class SandboxCliTest {
         assertEquals("exec ok\n", cli.out());
         Path snap = home.resolve("snap");
         assertEquals(0, run("snapshot", "create", "nobody", snap.toString()), cli.err());
-        assertTrue(Files.isRegularFile(snap.resolve(io.jvmm.cli.vmproc.ControlProtocol.SNAPSHOT_RECORD)));
+        assertTrue(Files.isRegularFile(snap.resolve(ControlProtocol.SNAPSHOT_RECORD)));
         assertEquals(0, run("logs", "nobody"), cli.err());
         assertEquals("hi\n", cli.out());
         assertEquals(0, run("stop", "nobody"), cli.err());

@@ -2,6 +2,7 @@ package io.jvmm.core.jail;
 
 import io.jvmm.kvm.sys.Landlock;
 import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.Seccomp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -36,7 +37,7 @@ public final class FilesystemPolicy {
      * no Landlock (then only no_new_privs was set).
      */
     public int restrictCurrentThread() {
-        io.jvmm.kvm.sys.Seccomp.setNoNewPrivs();
+        Seccomp.setNoNewPrivs();
         int abi = Landlock.abi();
         if (abi == 0) return 0;
         long handled = Landlock.filesystemRights(abi);

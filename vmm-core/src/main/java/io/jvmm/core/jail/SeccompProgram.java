@@ -1,5 +1,6 @@
 package io.jvmm.core.jail;
 
+import io.jvmm.kvm.sys.Seccomp;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ public final class SeccompProgram {
             program.add(new Insn(RET_K, 0, 0, RET_ALLOW));
         }
         program.addAll(tree(sorted, 0, sorted.length));
-        if (program.size() > io.jvmm.kvm.sys.Seccomp.MAX_INSTRUCTIONS) {
+        if (program.size() > Seccomp.MAX_INSTRUCTIONS) {
             throw new IllegalArgumentException("seccomp program too long: " + program.size() + " instructions");
         }
     }

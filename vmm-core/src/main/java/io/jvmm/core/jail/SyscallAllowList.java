@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -62,7 +63,7 @@ public final class SyscallAllowList {
 
     /** The filter with {@code defaultAction} for calls not on the list. */
     public SeccompProgram program(int defaultAction) {
-        int[] hot = java.util.Arrays.stream(HOT).filter(numbers::containsKey).mapToInt(numbers::get).toArray();
+        int[] hot = Arrays.stream(HOT).filter(numbers::containsKey).mapToInt(numbers::get).toArray();
         return new SeccompProgram(numbers.values().stream().mapToInt(Integer::intValue).toArray(), hot, defaultAction);
     }
 }

@@ -1,6 +1,7 @@
 package io.jvmm.core.jail;
 
 import io.jvmm.kvm.sys.Seccomp;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ public final class ConfinedChild {
                 try {
                     Files.readString(Path.of(args[3]));
                     System.out.println("read it");
-                } catch (java.nio.file.AccessDeniedException e) {
+                } catch (AccessDeniedException e) {
                     System.out.println("denied");
                 }
             }
