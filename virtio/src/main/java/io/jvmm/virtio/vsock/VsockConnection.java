@@ -1,22 +1,36 @@
 package io.jvmm.virtio.vsock;
 
+import static io.jvmm.virtio.vsock.VsockHeader.*;
+
+import io.jvmm.virtio.queue.GuestBuffers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.net.ConnectException;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One stream connection's state: both byte buffers and the credit accounting of virtio 1.2 section
- * 5.10.6.3. Every field is guarded by the device's lock, which host threads (through the streams)
- * and the device threads share; conditions wake host readers and writers.
+ * One stream connection as a state machine (virtio 1.2 section 5.10.6): its state, both byte
+ * buffers and the credit accounting of 5.10.6.3. The muxer hands each guest packet for it to one
+ * of the {@code on...} transitions and asks it for the packets it owes the guest
+ * ({@link #writePacket}); host threads use it as a {@link VsockStream}. A guest packet that breaks
+ * the protocol throws {@link ProtocolError}, and the muxer resets the connection.
  *
- * <p>Both buffers are charged to the device's buffer budget: the receive buffer when a header first
- * advertises it as buf_alloc, the send buffer at the host's first write. Each goes back to the
- * budget once it can no longer fill.
+ * <p>Every field is guarded by the muxer's lock, which host threads (through the streams) and the
+ * device threads share: transitions are called with it held, and a condition wakes host readers
+ * and writers.
+ *
+ * <p>Both buffers are charged to the muxer's {@link BufferBudget}: the receive buffer when a header
+ * first advertises it as buf_alloc, the send buffer at the host's first write. Each goes back to
+ * the budget once it can no longer fill.
  */
 final class VsockConnection implements VsockStream {
     enum State { CONNECTING, ESTABLISHED, CLOSED }
@@ -25,103 +39,198 @@ final class VsockConnection implements VsockStream {
     static final int BUF_ALLOC = 256 * 1024;
     /** Host writes block beyond this much unsent data. */
     static final int OUT_BUF = 256 * 1024;
+    /** An RW packet carries at most this much payload (Linux's VIRTIO_VSOCK_MAX_PKT_BUF_SIZE). */
+    static final int MAX_PAYLOAD = 64 * 1024;
 
-    final VsockDevice device;
-    final ReentrantLock lock;
-    final int hostPort;
-    final int guestPort;
-    State state;
-    /** Why the connection ended, for host readers and writers. */
-    String closedReason;
+    /** A guest packet the connection cannot take; the message says why it is reset. */
+    static final class ProtocolError extends Exception {
+        ProtocolError(String message) { super(message, null, false, false); }   // guest-triggered: no stack trace
+    }
 
+    private final VsockMuxer muxer;
+    private final ReentrantLock lock;
+    private final Condition changed;
+    private final BufferBudget budget;
+    private final long guestCid;
+    private final int hostPort;
+    private final int guestPort;
     /** The listener that accepted it, if one did: its live connections may be limited. */
-    VsockListener listener;
+    private final PortListener listener;
+    /** A host connect waiting for the guest's RESPONSE; null for connections the guest opened. */
+    private final CompletableFuture<VsockConnection> established;
+    private State state;
+    /** Why the connection ended, for host readers and writers. */
+    private String closedReason;
 
     // guest -> host
-    final ByteRing inbound = new ByteRing();
+    private final ByteRing inbound = new ByteRing();
     /**
      * The buf_alloc every header carries: 0 until the budget could reserve BUF_ALLOC for the receive
      * buffer, then BUF_ALLOC for good. Never lowered: the guest may already have that much in flight,
      * and a peer that computes credit in unsigned arithmetic would read a lower one as a huge credit.
      */
-    int bufAlloc;
+    private int bufAlloc;
     /** Bytes the host consumed (our fwd_cnt) and the value the guest last heard. */
-    int fwdCnt, fwdCntSent;
-    boolean peerSendShutdown;   // guest sends no more: EOF after inbound drains
+    private int fwdCnt, fwdCntSent;
+    private boolean peerSendShutdown;   // guest sends no more: EOF after inbound drains
 
     // host -> guest
-    final ByteRing outbound = new ByteRing();
+    private final ByteRing outbound = new ByteRing();
     /** Bytes sent to the guest (tx_cnt); the guest's buffer size and consumption from its last header. */
-    int txCnt, peerBufAlloc, peerFwdCnt;
-    boolean peerRecvShutdown;   // guest receives no more: host writes fail
-    boolean hostOutputShut;     // host will write no more; SHUTDOWN goes out after outbound drains
-    boolean hostClosed;         // host closed the stream: reads fail, guest data is discarded (credited)
-    boolean shutdownSent;
-    long closeDeadline;         // nanoTime after which a host-closed connection is reset, answered or not
-    boolean awaitingBuffer;     // a host writer waits for the budget to have room for the send buffer
+    private int txCnt, peerBufAlloc, peerFwdCnt;
+    private boolean peerRecvShutdown;   // guest receives no more: host writes fail
+    private boolean hostOutputShut;     // host will write no more; SHUTDOWN goes out after outbound drains
+    private boolean hostClosed;         // host closed the stream: reads fail, guest data is discarded (credited)
+    private boolean shutdownSent;
+    private long closeDeadline;         // nanoTime after which a host-closed connection is reset, answered or not
 
-    final Condition changed;
+    private final InputStream in = ConnectionStreams.input(this);
+    private final OutputStream out = ConnectionStreams.output(this);
 
-    private final InputStream in = new In();
-    private final OutputStream out = new Out();
-
-    VsockConnection(VsockDevice device, int hostPort, int guestPort, State state) {
-        this.device = device;
-        this.lock = device.lock;
+    private VsockConnection(VsockMuxer muxer, int hostPort, int guestPort, State state, PortListener listener,
+                            CompletableFuture<VsockConnection> established) {
+        this.muxer = muxer;
+        this.lock = muxer.lock;
         this.changed = lock.newCondition();
+        this.budget = muxer.budget();
+        this.guestCid = muxer.guestCid();
         this.hostPort = hostPort;
         this.guestPort = guestPort;
         this.state = state;
+        this.listener = listener;
+        this.established = established;
     }
 
-    /** Free space in the guest's receive buffer as we know it. */
-    int peerCredit() { return peerBufAlloc - (txCnt - peerFwdCnt); }
+    /** A connection the host opens: CONNECTING until the guest's RESPONSE. */
+    static VsockConnection connecting(VsockMuxer muxer, int hostPort, int guestPort) {
+        return new VsockConnection(muxer, hostPort, guestPort, State.CONNECTING, null, new CompletableFuture<>());
+    }
 
-    /** Takes the credit fields of any packet from the guest. */
-    void updatePeerCredit(VsockHeader h) {
+    /**
+     * The connection a guest's REQUEST opens, ESTABLISHED at once (the muxer answers RESPONSE).
+     * {@code listener} is the one that accepts it, or null when the fallback handler does.
+     */
+    static VsockConnection fromRequest(VsockMuxer muxer, VsockHeader request, PortListener listener) {
+        VsockConnection c = new VsockConnection(muxer, request.dstPort(), request.srcPort(), State.ESTABLISHED, listener, null);
+        c.takePeerCredit(request);
+        return c;
+    }
+
+    // ---- transitions on guest packets (caller holds the lock) ----
+
+    /** RESPONSE: the guest accepted the host's connect. Returns true: the rx thread may send data. */
+    boolean onResponse(VsockHeader h) throws ProtocolError {
+        takePeerCredit(h);
+        if (state != State.CONNECTING) throw new ProtocolError("unexpected RESPONSE");
+        state = State.ESTABLISHED;
+        established.complete(this);
+        changed.signalAll();
+        return true;
+    }
+
+    /**
+     * RW: data from the guest, which must fit the credit we gave. Once nobody will read it, it is
+     * discarded but counted as consumed, so the guest's credit is not lost. Returns true when the
+     * rx thread has something new to send.
+     */
+    boolean onRw(VsockHeader h, GuestBuffers packet) throws ProtocolError {
+        takePeerCredit(h);
+        long payload = packet.length() - VsockHeader.SIZE;
+        if (state == State.CONNECTING) throw new ProtocolError("data before RESPONSE");
+        if (payload != h.len() || payload > MAX_PAYLOAD) {
+            throw new ProtocolError("RW len " + Integer.toUnsignedString(h.len()) + " but " + payload + " payload bytes");
+        }
+        int n = (int) payload;
+        if (hostClosed || peerSendShutdown) {
+            fwdCnt += n;
+            return creditUpdateDue();
+        }
+        if (n > inbound.free()) throw new ProtocolError("guest overran its credit");
+        inbound.put(packet, VsockHeader.SIZE, n);
+        changed.signalAll();
+        return hasDataToSend();
+    }
+
+    /** CREDIT_UPDATE: the guest's window may have opened. Returns true when data can go out now. */
+    boolean onCreditUpdate(VsockHeader h) {
+        takePeerCredit(h);
+        changed.signalAll();
+        return hasDataToSend();
+    }
+
+    /** CREDIT_REQUEST: returns the CREDIT_UPDATE that answers it. */
+    VsockHeader onCreditRequest(VsockHeader h) {
+        takePeerCredit(h);
+        return header(OP_CREDIT_UPDATE, 0);
+    }
+
+    /**
+     * SHUTDOWN: the guest sends and/or receives no more. With both directions done the connection
+     * is CLOSED, and the muxer finishes it with RST, as Linux and Firecracker expect. Returns true
+     * when the rx thread has something new to send.
+     */
+    boolean onShutdown(VsockHeader h) {
+        takePeerCredit(h);
+        if ((h.flags() & SHUTDOWN_SEND) != 0) peerSendShutdown = true;
+        if ((h.flags() & SHUTDOWN_RCV) != 0) peerRecvShutdown = true;
+        releaseSpentBuffers();   // RCV: what the host wrote will never be read; SEND: no more data comes
+        changed.signalAll();
+        if (peerSendShutdown && peerRecvShutdown) {
+            terminate(closedReason != null ? closedReason : "closed by the guest");
+            return true;
+        }
+        return hasDataToSend();   // its credit fields may have opened the window
+    }
+
+    /** RST from the guest: the connection is gone; a host connect waiting for it was refused. */
+    void onRst() {
+        if (established != null) {
+            established.completeExceptionally(new ConnectException("vsock: guest port " + guestPort + " refused the connection"));
+        }
+        terminate(closedReason != null ? closedReason : "reset by the guest");
+    }
+
+    /** The guest broke the protocol ({@code why}): the connection ends; the muxer sends the RST. */
+    void reset(String why) {
+        if (established != null) established.completeExceptionally(new ConnectException("vsock: " + why));
+        terminate("reset: " + why);
+    }
+
+    /** The device was reset: every waiter fails, a host connect included. */
+    void deviceReset() {
+        String why = "the vsock device was reset";
+        if (established != null) established.completeExceptionally(new IOException(why));
+        terminate(why);
+    }
+
+    /** Marks the connection ended and wakes every waiter. */
+    void terminate(String reason) {
+        if (state == State.CLOSED) return;
+        state = State.CLOSED;
+        closedReason = reason;
+        releaseSpentBuffers();
+        changed.signalAll();
+    }
+
+    /** Takes the credit fields every guest packet carries. */
+    private void takePeerCredit(VsockHeader h) {
         peerBufAlloc = h.bufAlloc();
         peerFwdCnt = h.fwdCnt();
     }
 
-    /** The guest may be blocked on credit: tell it once a quarter of the buffer was freed. */
-    boolean creditUpdateDue() { return fwdCnt - fwdCntSent >= BUF_ALLOC / 4; }
-
-    /** The guest may still send data that we keep, so a receive buffer means memory. */
-    boolean receiving() { return state != State.CLOSED && !hostClosed && !peerSendShutdown; }
+    // ---- packets to the guest (caller holds the lock) ----
 
     /**
-     * Reserves the receive buffer for BUF_ALLOC of credit if the connection has none yet and the
-     * budget has room; called before any header goes out, so no header promises unreserved memory.
+     * Our header for {@code op} on this connection. It carries our buf_alloc, so this is where credit
+     * is granted: the receive buffer is reserved from the budget first, and without room buf_alloc
+     * stays 0 (the guest waits for a CREDIT_UPDATE, see {@link #creditGrantable}).
      */
-    void grantCredit() {
-        if (bufAlloc == 0 && receiving() && device.reserveBuffer(BUF_ALLOC)) {
-            inbound.reserve(BUF_ALLOC);
-            bufAlloc = BUF_ALLOC;
-        }
-    }
+    VsockHeader header(int op) { return header(op, 0); }
 
-    /** Still without credit, and the budget has room for it now: a CREDIT_UPDATE will carry it. */
-    boolean creditGrantable() {
-        return bufAlloc == 0 && state == State.ESTABLISHED && receiving() && device.bufferRoom(BUF_ALLOC);
-    }
-
-    /**
-     * Gives back to the budget the buffers that can no longer fill: the receive buffer once the
-     * guest can send no more and the host has read what is left (or closed), the send buffer once
-     * nothing more can go to the guest. Caller holds the lock.
-     */
-    void releaseSpentBuffers() {
-        if (inbound.reserved() && !receiving() && inbound.size() == 0) device.releaseBuffer(inbound.release());
-        if (outbound.reserved() && (state == State.CLOSED || peerRecvShutdown || shutdownSent)) {
-            device.releaseBuffer(outbound.release());
-        }
-    }
-
-    /** Something for the rx thread to send: data within credit, or the SHUTDOWN after the data. */
-    boolean hasDataToSend() {
-        if (state != State.ESTABLISHED) return false;
-        if (outbound.size() > 0 && peerCredit() > 0 && !peerRecvShutdown) return true;
-        return shutdownDue();
+    private VsockHeader header(int op, int flags) {
+        grantCredit();
+        fwdCntSent = fwdCnt;
+        return new VsockHeader(HOST_CID, guestCid, hostPort, guestPort, 0, TYPE_STREAM, op, flags, bufAlloc, fwdCnt);
     }
 
     /** Something for the rx thread to send on this connection: data, a SHUTDOWN or a credit update. */
@@ -129,18 +238,109 @@ final class VsockConnection implements VsockStream {
         return hasDataToSend() || (state == State.ESTABLISHED && creditUpdateDue()) || creditGrantable();
     }
 
+    /**
+     * Writes the packet it owes into {@code out} (at least a header long): the SHUTDOWN once the data
+     * went out, else data within the guest's credit, else a CREDIT_UPDATE. Returns the bytes written.
+     */
+    int writePacket(GuestBuffers out) {
+        if (shutdownDue()) {
+            shutdownSent = true;
+            releaseSpentBuffers();
+            out.write(0, header(OP_SHUTDOWN, hostClosed ? SHUTDOWN_RCV | SHUTDOWN_SEND : SHUTDOWN_SEND).encode());
+            return VsockHeader.SIZE;
+        }
+        if (outbound.size() == 0 || peerCredit() <= 0 || peerRecvShutdown) {
+            out.write(0, header(OP_CREDIT_UPDATE, 0).encode());
+            return VsockHeader.SIZE;
+        }
+        int n = (int) Math.min(Math.min(outbound.size(), peerCredit()), Math.min(out.length() - VsockHeader.SIZE, MAX_PAYLOAD));
+        VsockHeader rw = header(OP_RW, 0).withLen(n);
+        outbound.take(out, VsockHeader.SIZE, n);
+        txCnt += n;
+        out.write(0, rw.encode());
+        changed.signalAll();   // room for blocked host writers
+        return VsockHeader.SIZE + n;
+    }
+
+    // ---- credit and buffers ----
+
+    /** Free space in the guest's receive buffer as we know it. */
+    private int peerCredit() { return peerBufAlloc - (txCnt - peerFwdCnt); }
+
+    /** The guest may be blocked on credit: tell it once a quarter of the buffer was freed. */
+    private boolean creditUpdateDue() { return fwdCnt - fwdCntSent >= BUF_ALLOC / 4; }
+
+    /** The guest may still send data that we keep, so a receive buffer means memory. */
+    private boolean receiving() { return state != State.CLOSED && !hostClosed && !peerSendShutdown; }
+
+    /** Reserves the receive buffer for BUF_ALLOC of credit if it has none yet and the budget has room. */
+    private void grantCredit() {
+        if (bufAlloc == 0 && receiving() && budget.reserve(BUF_ALLOC)) {
+            inbound.reserve(BUF_ALLOC);
+            bufAlloc = BUF_ALLOC;
+        }
+    }
+
+    /** Still without credit, and the budget has room for it now: a CREDIT_UPDATE will carry it. */
+    private boolean creditGrantable() {
+        return bufAlloc == 0 && state == State.ESTABLISHED && receiving() && budget.hasRoom(BUF_ALLOC);
+    }
+
+    /**
+     * Gives back to the budget the buffers that can no longer fill: the receive buffer once the
+     * guest can send no more and the host has read what is left (or closed), the send buffer once
+     * nothing more can go to the guest.
+     */
+    private void releaseSpentBuffers() {
+        if (inbound.reserved() && !receiving() && inbound.size() == 0) budget.release(inbound.release());
+        if (outbound.reserved() && (state == State.CLOSED || peerRecvShutdown || shutdownSent)) {
+            budget.release(outbound.release());
+        }
+    }
+
+    /** Something for the rx thread to send: data within credit, or the SHUTDOWN after the data. */
+    private boolean hasDataToSend() {
+        if (state != State.ESTABLISHED) return false;
+        if (outbound.size() > 0 && peerCredit() > 0 && !peerRecvShutdown) return true;
+        return shutdownDue();
+    }
+
     /** The host's SHUTDOWN goes out once what it wrote has (or the guest stopped receiving). */
-    boolean shutdownDue() {
+    private boolean shutdownDue() {
         return hostOutputShut && !shutdownSent && (outbound.size() == 0 || peerRecvShutdown);
     }
 
-    /** Marks the connection ended; wakes every waiter. Caller holds the lock. */
-    void terminate(String reason) {
-        if (state == State.CLOSED) return;
-        state = State.CLOSED;
-        closedReason = reason;
-        releaseSpentBuffers();
-        changed.signalAll();
+    // ---- what the muxer asks (caller holds the lock) ----
+
+    State state() { return state; }
+
+    /** Whether the guest was promised a receive buffer (buf_alloc above 0). */
+    boolean hasCredit() { return bufAlloc != 0; }
+
+    /** Closed by the host and waiting for the guest's RST. */
+    boolean closing() { return closeDeadline != 0; }
+
+    /** Closed by the host, and the guest's RST did not come in time. */
+    boolean closeExpired(long now) { return closeDeadline != 0 && now - closeDeadline > 0; }
+
+    /** Whether it counts against {@code l}'s limit: accepted there and not closed by the host. */
+    boolean countsAgainst(PortListener l) { return listener == l && !hostClosed; }
+
+    /** Buffers (either direction) that hold an array (for tests). */
+    int allocatedBuffers() { return (inbound.allocated() ? 1 : 0) + (outbound.allocated() ? 1 : 0); }
+
+    /** Bytes of the arrays its buffers hold (for tests: never more than is charged). */
+    long heldBufferBytes() { return inbound.arrayBytes() + outbound.arrayBytes(); }
+
+    // ---- the host's side: VsockStream ----
+
+    /** Waits for the guest's RESPONSE to a host connect; throws what refused it. */
+    VsockConnection awaitEstablished(Duration timeout) throws IOException, InterruptedException, TimeoutException {
+        try {
+            return established.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
     }
 
     @Override public InputStream input() { return in; }
@@ -157,114 +357,129 @@ final class VsockConnection implements VsockStream {
         } finally {
             lock.unlock();
         }
-        device.wakeRx();
+        muxer.wakeRx();
     }
 
+    /**
+     * The host is done with the stream: what it wrote still goes out (as a socket's close() sends
+     * its buffered data), then SHUTDOWN(RCV|SEND); the guest's RST ends the connection, or the
+     * muxer's close timeout does.
+     */
     @Override
-    public void close() { device.closeFromHost(this); }
+    public void close() {
+        lock.lock();
+        try {
+            if (hostClosed) return;
+            switch (state) {
+                case CLOSED -> {
+                    // Already ended by the guest or a reset: only what the host did not read is left.
+                    hostClosed = true;
+                    inbound.clear();
+                    releaseSpentBuffers();
+                    return;
+                }
+                case CONNECTING -> {
+                    muxer.abandon(this, "closed by the host");
+                    return;
+                }
+                case ESTABLISHED -> {
+                    hostClosed = true;
+                    hostOutputShut = true;
+                    inbound.clear();
+                    releaseSpentBuffers();
+                    closedReason = "closed by the host";
+                    closeDeadline = System.nanoTime() + muxer.closeTimeout.toNanos();
+                    changed.signalAll();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        muxer.wakeRx();
+    }
 
     @Override
     public String toString() { return "vsock " + hostPort + " <-> guest:" + guestPort; }
 
-    private final class In extends InputStream {
-        @Override
-        public int read() throws IOException {
-            byte[] b = new byte[1];
-            int n = read(b, 0, 1);
-            return n < 0 ? -1 : b[0] & 0xff;
+    /**
+     * Takes up to {@code len} bytes the guest sent, blocking until there are some; -1 once the guest
+     * shut down sending and all was read. What is read is credited back to the guest (fwd_cnt).
+     */
+    int read(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        if (len == 0) return 0;
+        boolean update;
+        int n;
+        lock.lock();
+        try {
+            while (inbound.size() == 0 || hostClosed) {
+                if (hostClosed) throw new IOException(this + ": stream closed");
+                if (peerSendShutdown) return -1;
+                if (state == State.CLOSED) throw new IOException(this + ": " + closedReason);
+                changed.awaitUninterruptibly();
+            }
+            n = inbound.take(b, off, len);
+            fwdCnt += n;
+            update = creditUpdateDue();
+            releaseSpentBuffers();
+        } finally {
+            lock.unlock();
         }
+        if (update) muxer.wakeRx();
+        return n;
+    }
 
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
-            if (len == 0) return 0;
-            boolean update;
+    /** Bytes {@link #read} returns without blocking. */
+    int available() {
+        lock.lock();
+        try {
+            return inbound.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Queues {@code len} bytes for the guest, blocking while the send buffer is full or the budget
+     * has no room for it; fails once the connection ended, the guest stopped receiving or the host
+     * shut down output.
+     */
+    void write(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        while (len > 0) {
             int n;
             lock.lock();
             try {
-                while (inbound.size() == 0 || hostClosed) {
-                    if (hostClosed) throw new IOException(VsockConnection.this + ": stream closed");
-                    if (peerSendShutdown) return -1;
-                    if (state == State.CLOSED) throw new IOException(VsockConnection.this + ": " + closedReason);
-                    changed.awaitUninterruptibly();
-                }
-                n = inbound.take(b, off, len);
-                fwdCnt += n;
-                update = creditUpdateDue();
-                releaseSpentBuffers();
-            } finally {
-                lock.unlock();
-            }
-            if (update) device.wakeRx();
-            return n;
-        }
-
-        @Override
-        public int available() {
-            lock.lock();
-            try {
-                return inbound.size();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override
-        public void close() { VsockConnection.this.close(); }
-    }
-
-    private final class Out extends OutputStream {
-        @Override
-        public void write(int b) throws IOException { write(new byte[] {(byte) b}, 0, 1); }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
-            while (len > 0) {
-                int n;
-                lock.lock();
-                try {
-                    while (true) {
-                        if (state == State.CLOSED) throw new IOException(VsockConnection.this + ": "
-                                + (closedReason == null ? "closed" : closedReason));
-                        if (peerRecvShutdown) throw new IOException(VsockConnection.this + ": the guest stopped receiving");
-                        if (hostOutputShut) throw new IOException(VsockConnection.this + ": output was shut down");
-                        if (outbound.free() > 0) break;
-                        if (!outbound.reserved() && device.reserveBuffer(OUT_BUF)) {
-                            outbound.reserve(OUT_BUF);
-                            break;
-                        }
-                        // Blocks like a full buffer: until the guest reads, or until other
-                        // connections give budget back (releaseBuffer wakes us).
-                        boolean forBudget = !outbound.reserved();
-                        if (forBudget) {
-                            awaitingBuffer = true;
-                            device.bufferWaiters++;
-                        }
-                        try {
-                            changed.await(1, TimeUnit.SECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            throw new InterruptedIOException("interrupted while waiting for room to write");
-                        } finally {
-                            if (forBudget) {
-                                awaitingBuffer = false;
-                                device.bufferWaiters--;
-                            }
-                        }
+                while (true) {
+                    if (state == State.CLOSED) throw new IOException(this + ": " + (closedReason == null ? "closed" : closedReason));
+                    if (peerRecvShutdown) throw new IOException(this + ": the guest stopped receiving");
+                    if (hostOutputShut) throw new IOException(this + ": output was shut down");
+                    if (outbound.free() > 0) break;
+                    if (!outbound.reserved() && budget.reserve(OUT_BUF)) {
+                        outbound.reserve(OUT_BUF);
+                        break;
                     }
-                    n = Math.min(len, outbound.free());
-                    outbound.put(b, off, n);
-                } finally {
-                    lock.unlock();
+                    // Blocks like a full buffer: until the guest reads, or until other
+                    // connections give budget back (BufferBudget.release wakes us).
+                    boolean forBudget = !outbound.reserved();
+                    if (forBudget) budget.startWaiting(changed);
+                    try {
+                        changed.await(1, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("interrupted while waiting for room to write");
+                    } finally {
+                        if (forBudget) budget.stopWaiting(changed);
+                    }
                 }
-                device.wakeRx();
-                off += n;
-                len -= n;
+                n = Math.min(len, outbound.free());
+                outbound.put(b, off, n);
+            } finally {
+                lock.unlock();
             }
+            muxer.wakeRx();
+            off += n;
+            len -= n;
         }
-
-        @Override
-        public void close() { shutdownOutput(); }
     }
 }

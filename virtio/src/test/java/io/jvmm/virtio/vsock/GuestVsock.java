@@ -35,7 +35,7 @@ public final class GuestVsock implements AutoCloseable {
     public int bufAlloc = 256 * 1024;
     public int fwdCnt;
     /** One tx buffer, reused: {@link #sendRaw} waits until the device has consumed each packet. */
-    private final DriverQueue.Buf txBuf = tx.out(new byte[VsockHeader.SIZE + VsockDevice.MAX_PAYLOAD]);
+    private final DriverQueue.Buf txBuf = tx.out(new byte[VsockHeader.SIZE + VsockConnection.MAX_PAYLOAD]);
 
     public GuestVsock(int rxBuffers) { this(rxBuffers, VsockDevice.DEFAULT_BUFFER_BUDGET); }
 

@@ -114,8 +114,8 @@ class VsockDeviceTest {
     void repliesWaitingForReceiveBuffersAreBounded() {
         try (GuestVsock dry = new GuestVsock(0)) {
             int extra = 50;
-            for (int i = 0; i < VsockDevice.MAX_PENDING_REPLIES + extra; i++) dry.send(10_000 + i % 20_000, 999, OP_REQUEST);
-            assertEquals(VsockDevice.MAX_PENDING_REPLIES, dry.device.pendingControl());
+            for (int i = 0; i < VsockMuxer.MAX_PENDING_REPLIES + extra; i++) dry.send(10_000 + i % 20_000, 999, OP_REQUEST);
+            assertEquals(VsockMuxer.MAX_PENDING_REPLIES, dry.device.muxer().pendingControl());
             assertEquals(extra, dry.device.droppedReplies());
             dry.postRx(8);
             assertEquals(OP_RST, dry.receive(2000).header().op(), "the queued replies still go out");
@@ -126,21 +126,21 @@ class VsockDeviceTest {
     @Test
     void guestConnectionsAreCappedAndIdleOnesHoldNoBuffers() throws Exception {
         try (VsockListener l = dev.listen(77)) {
-            for (int i = 0; i < VsockDevice.MAX_CONNECTIONS; i++) {
+            for (int i = 0; i < VsockMuxer.MAX_CONNECTIONS; i++) {
                 guest.send(20_000 + i, 77, OP_REQUEST);
                 assertEquals(OP_RESPONSE, guest.receive(2000).header().op(), "connection " + i);
             }
-            assertEquals(VsockDevice.MAX_CONNECTIONS, dev.connectionCount());
+            assertEquals(VsockMuxer.MAX_CONNECTIONS, dev.connectionCount());
             guest.send(40_000, 77, OP_REQUEST);
             GuestVsock.Packet p = guest.receive(2000);
             assertEquals(OP_RST, p.header().op(), "one too many");
             assertEquals(40_000, p.header().dstPort());
-            assertEquals(VsockDevice.MAX_CONNECTIONS, dev.connectionCount());
+            assertEquals(VsockMuxer.MAX_CONNECTIONS, dev.connectionCount());
             VsockStream first = l.accept(Duration.ofSeconds(2)).orElseThrow();
-            assertEquals(0, dev.allocatedBuffers(), "no connection has carried data yet");
+            assertEquals(0, dev.muxer().allocatedBuffers(), "no connection has carried data yet");
             guest.send(guest.header(first.guestPort(), 77, OP_RW, 0, 2), bytes("hi"));
             assertArrayEquals(bytes("hi"), first.input().readNBytes(2));
-            assertEquals(1, dev.allocatedBuffers(), "the one that did holds its receive buffer");
+            assertEquals(1, dev.muxer().allocatedBuffers(), "the one that did holds its receive buffer");
         }
     }
 
@@ -177,7 +177,7 @@ class VsockDeviceTest {
         GuestVsock.Packet req = guest.receive(2000);
         assertEquals(OP_REQUEST, req.header().op());
         assertEquals(7000, req.header().dstPort());
-        assertTrue(req.header().srcPort() >= VsockDevice.FIRST_EPHEMERAL_PORT);
+        assertTrue(req.header().srcPort() >= VsockMuxer.FIRST_EPHEMERAL_PORT);
         int hostPort = req.header().srcPort();
         guest.send(guest.header(7000, hostPort, OP_RESPONSE, 0, 0), new byte[0]);
         VsockStream s = f.get(5, TimeUnit.SECONDS);
@@ -226,7 +226,7 @@ class VsockDeviceTest {
 
     @Test
     void unansweredCloseIsResetAfterTheTimeout() throws Exception {
-        dev.closeTimeout = Duration.ofMillis(300);
+        dev.muxer().closeTimeout = Duration.ofMillis(300);
         try (VsockListener l = dev.listen(13)) {
             VsockStream s = guestConnect(l, 5000);
             s.close();
@@ -448,18 +448,18 @@ class VsockDeviceTest {
                 assertEquals(i < 4 ? FULL_CREDIT : 0, p.header().bufAlloc(), "connection " + i);
                 streams.add(l.accept(Duration.ofSeconds(2)).orElseThrow());
             }
-            assertEquals(4L * FULL_CREDIT, g.device.bufferBytes());
+            assertEquals(4L * FULL_CREDIT, g.device.muxer().bufferBytes());
 
             // Within the budget, a whole credit's worth goes through.
-            byte[] chunk = new byte[VsockDevice.MAX_PAYLOAD];
+            byte[] chunk = new byte[VsockConnection.MAX_PAYLOAD];
             for (int i = 0; i < chunk.length; i++) chunk[i] = (byte) (i * 13);
             for (int sent = 0; sent < FULL_CREDIT; sent += chunk.length) g.send(g.header(6000, 50, OP_RW, 0, chunk.length), chunk);
             assertEquals(FULL_CREDIT, streams.get(0).input().readNBytes(FULL_CREDIT).length);
             // Without credit, data is refused rather than buffered.
             g.send(g.header(6004, 50, OP_RW, 0, chunk.length), chunk);
             assertEquals(OP_RST, g.receiveFor(6004, 2000).header().op());
-            assertEquals(4L * FULL_CREDIT, g.device.bufferBytes());
-            assertTrue(g.device.heldBufferBytes() <= g.device.bufferBytes(), "held " + g.device.heldBufferBytes());
+            assertEquals(4L * FULL_CREDIT, g.device.muxer().bufferBytes());
+            assertTrue(g.device.muxer().heldBufferBytes() <= g.device.muxer().bufferBytes(), "held " + g.device.muxer().heldBufferBytes());
 
             // One ends: the connection still without credit gets it, and its data goes through.
             guestCloses(g, 6001, 50);
@@ -468,10 +468,10 @@ class VsockDeviceTest {
             assertEquals(FULL_CREDIT, update.header().bufAlloc());
             g.send(g.header(6005, 50, OP_RW, 0, 5), bytes("later"));
             assertArrayEquals(bytes("later"), streams.get(5).input().readNBytes(5));
-            assertEquals(4L * FULL_CREDIT, g.device.bufferBytes());
+            assertEquals(4L * FULL_CREDIT, g.device.muxer().bufferBytes());
 
             for (int port : new int[] {6000, 6002, 6003, 6005}) guestCloses(g, port, 50);
-            assertEquals(0, g.device.bufferBytes(), "every connection gone, every buffer given back");
+            assertEquals(0, g.device.muxer().bufferBytes(), "every connection gone, every buffer given back");
         }
         assertEquals(List.of(), DeviceFailures.since(failures));
     }
@@ -498,7 +498,7 @@ class VsockDeviceTest {
             } while (p.header().op() == OP_CREDIT_UPDATE);
             assertEquals(OP_RW, p.header().op());
             assertArrayEquals(bytes("queued"), p.payload());
-            assertEquals(2L * FULL_CREDIT, g.device.bufferBytes(), "a's receive and send buffers");
+            assertEquals(2L * FULL_CREDIT, g.device.muxer().bufferBytes(), "a's receive and send buffers");
         }
     }
 
@@ -511,8 +511,8 @@ class VsockDeviceTest {
     void parkedConnectionsHoldNoMoreThanTheBudget() throws Exception {
         int failures = DeviceFailures.mark();
         long budget = VsockDevice.DEFAULT_BUFFER_BUDGET;
-        byte[] chunk = new byte[VsockDevice.MAX_PAYLOAD];
-        int parked = VsockDevice.MAX_CONNECTIONS - 1, credited = 0;
+        byte[] chunk = new byte[VsockConnection.MAX_PAYLOAD];
+        int parked = VsockMuxer.MAX_CONNECTIONS - 1, credited = 0;
         VsockListener l = dev.listen(52);
         int[] credit = new int[parked];
         for (int i = 0; i < parked; i++) {
@@ -530,10 +530,10 @@ class VsockDeviceTest {
             } else {
                 for (int sent = 0; sent < credit[i]; sent += chunk.length) guest.send(guest.header(30_000 + i, 52, OP_RW, 0, chunk.length), chunk);
             }
-            assertTrue(dev.bufferBytes() <= budget, "charged " + dev.bufferBytes());
+            assertTrue(dev.muxer().bufferBytes() <= budget, "charged " + dev.muxer().bufferBytes());
         }
-        assertEquals(budget, dev.bufferBytes());
-        assertEquals(budget, dev.heldBufferBytes(), "the credited connections' receive buffers, full");
+        assertEquals(budget, dev.muxer().bufferBytes());
+        assertEquals(budget, dev.muxer().heldBufferBytes(), "the credited connections' receive buffers, full");
         assertEquals(credited, dev.connectionCount());
 
         // Still answering: a new connection is accepted, without credit until the budget has room.
@@ -547,7 +547,7 @@ class VsockDeviceTest {
             GuestVsock.Packet update = guest.receiveFor(40_000, 2000);
             assertEquals(OP_CREDIT_UPDATE, update.header().op());
             assertEquals(FULL_CREDIT, update.header().bufAlloc());
-            assertEquals(FULL_CREDIT, dev.bufferBytes());
+            assertEquals(FULL_CREDIT, dev.muxer().bufferBytes());
             guest.send(guest.header(40_000, 53, OP_RW, 0, 5), bytes("alive"));
             assertArrayEquals(bytes("alive"), s.input().readNBytes(5));
         }
