@@ -1,5 +1,11 @@
 package io.jvmm.image;
 
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+
 /**
  * Every failure of the image module: a one-line message meant to be printed as is
  * ({@code jvmm: <message>}), and a {@link Kind} the command line maps to an exit status.
@@ -43,6 +49,31 @@ public class ImageException extends RuntimeException {
 
     public Kind kind() {
         return kind;
+    }
+
+    /**
+     * Why {@code e} happened, in a few words for a message: the JDK's HTTP client reports timeouts, refused
+     * connections and unknown hosts by class, often with no message, so those are named here.
+     */
+    static String describe(Throwable e) {
+        if (e == null) return "unknown error";
+        if (e instanceof HttpConnectTimeoutException) return "connection timed out";
+        if (e instanceof HttpTimeoutException) return "no answer in time";
+        if (e instanceof ConnectException || e.getCause() instanceof ConnectException) {
+            Throwable c = e;
+            while (c != null) {
+                if (c instanceof UnresolvedAddressException || c instanceof UnknownHostException) return "unknown host";
+                c = c.getCause();
+            }
+            return "connection refused";
+        }
+        if (e instanceof UnknownHostException) return "unknown host";
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            Throwable c = e.getCause();
+            return c != null && c != e ? describe(c) : e.getClass().getSimpleName();
+        }
+        return m;
     }
 
     static String oneLine(String s) {

@@ -216,7 +216,7 @@ public final class ImageImporter {
                     comp = LayerStreams.detect(in);
                     diffId = LayerStreams.diffId(in);
                 } catch (IOException e) {
-                    throw new ImageException(ImageException.Kind.BAD_INPUT, lw + " is corrupt: " + RegistryClient.describe(e), e);
+                    throw new ImageException(ImageException.Kind.BAD_INPUT, lw + " is corrupt: " + ImageException.describe(e), e);
                 }
                 if (!diffId.equals(cfg.diffIds().get(j))) {
                     throw new ImageException(ImageException.Kind.DIGEST_MISMATCH, "digest mismatch for " + lw + ": the config's diff_id is "
@@ -412,7 +412,7 @@ public final class ImageImporter {
                 s.close();
                 if (e instanceof ImageException ie) throw ie;
                 throw new ImageException(ImageException.Kind.BAD_INPUT, "import: " + archive + " is not a readable tar archive (truncated or corrupt?): "
-                        + RegistryClient.describe(e), e);
+                        + ImageException.describe(e), e);
             }
             return s;
         }

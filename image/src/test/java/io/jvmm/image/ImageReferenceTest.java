@@ -81,17 +81,4 @@ class ImageReferenceTest {
             assertTrue(m.contains(c.get(1)), m);
         }
     }
-
-    @Test
-    void challengeParsing() {
-        var cs = RegistryClient.Challenge.parseAll(
-                "Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\",scope=\"repository:library/busybox:pull,push\"");
-        assertEquals(1, cs.size());
-        assertEquals("bearer", cs.getFirst().scheme());
-        assertEquals("https://auth.docker.io/token", cs.getFirst().params().get("realm"));
-        assertEquals("repository:library/busybox:pull,push", cs.getFirst().params().get("scope"));
-        var two = RegistryClient.Challenge.parseAll("Basic realm=\"x\", Bearer realm=\"y\",service=s");
-        assertEquals(List.of("basic", "bearer"), two.stream().map(RegistryClient.Challenge::scheme).toList());
-        assertEquals("s", two.get(1).params().get("service"));
-    }
 }

@@ -57,21 +57,19 @@ class RegistryCredentialsTest {
 
     @Test
     void plainHttpRealmsOnlyForInsecureRegistries() {
-        RegistryClient secure = RegistryClient.builder().dockerConfig(null).build();
-        RegistryClient insecure = RegistryClient.builder().insecure("registry.example:5000").dockerConfig(null).build();
         ImageReference ref = ImageReference.parse("registry.example:5000/app:1");
-        assertEquals("is not https", secure.realmRefusal(ref, URI.create("http://registry.example:5001/token")));
-        assertNull(secure.realmRefusal(ref, URI.create("https://registry.example/token")));
-        assertNull(insecure.realmRefusal(ref, URI.create("http://registry.example:5001/token")));
-        assertEquals("is on another host (evil.example)", secure.realmRefusal(ref, URI.create("https://evil.example/token")));
-        assertNull(secure.realmRefusal(ImageReference.parse("busybox"), URI.create("https://auth.docker.io/token")),
+        assertEquals("is not https", RegistryAuth.realmRefusal(ref, URI.create("http://registry.example:5001/token"), false));
+        assertNull(RegistryAuth.realmRefusal(ref, URI.create("https://registry.example/token"), false));
+        assertNull(RegistryAuth.realmRefusal(ref, URI.create("http://registry.example:5001/token"), true));
+        assertEquals("is on another host (evil.example)", RegistryAuth.realmRefusal(ref, URI.create("https://evil.example/token"), false));
+        assertNull(RegistryAuth.realmRefusal(ImageReference.parse("busybox"), URI.create("https://auth.docker.io/token"), false),
                 "Docker Hub's registry and token hosts differ by design");
-        assertTrue(secure.realmRefusal(ImageReference.parse("busybox"), URI.create("https://auth.docker.io.evil.example/token")) != null);
+        assertTrue(RegistryAuth.realmRefusal(ImageReference.parse("busybox"), URI.create("https://auth.docker.io.evil.example/token"), false) != null);
     }
 
     @Test
     void anOversizedTokenResponseIsRefused() {
-        fake.tokenBody = new byte[RegistryClient.MAX_TOKEN_RESPONSE + 1];
+        fake.tokenBody = new byte[RegistryAuth.MAX_TOKEN_RESPONSE + 1];
         ImageException e = assertThrows(ImageException.class, () -> withCredentials().pull(ImageReference.parse(fake.host() + "/app:1"), store));
         assertTrue(e.getMessage().contains("token response of " + fake.host() + " is larger than 1024 KiB"), e.getMessage());
     }
