@@ -43,8 +43,7 @@ class PrivateStateTest {
     @BeforeAll
     static void setUp() throws Exception {
         assumeTrue(Kvm.isAvailable(), () -> "skipped: " + Kvm.unavailabilityCause());
-        rootfs = Path.of(System.getProperty("jvmm.home", ".."), "guest-rootfs/target/rootfs.ext4").toAbsolutePath().normalize();
-        assertTrue(Files.isRegularFile(rootfs), "the busybox root image was not built: " + rootfs);
+        rootfs = VmProcessHome.busyboxRoot();
         // World-readable on purpose: only what jvmm itself creates below it is checked.
         home = Files.createDirectory(work.resolve("home"));
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));

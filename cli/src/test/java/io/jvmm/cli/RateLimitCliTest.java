@@ -30,8 +30,7 @@ class RateLimitCliTest {
     static void setUp() throws Exception {
         assumeTrue(Kvm.isAvailable(), () -> "skipped: " + Kvm.unavailabilityCause());
         store = VmProcessHome.open(home);
-        rootfs = Path.of(System.getProperty("jvmm.home"), "guest-rootfs/target/rootfs.ext4").toAbsolutePath().normalize();
-        assertTrue(Files.isRegularFile(rootfs), "the busybox root image was not built: " + rootfs);
+        rootfs = VmProcessHome.busyboxRoot();
     }
 
     @AfterAll

@@ -4,6 +4,7 @@ import io.jvmm.cli.state.StateDirs;
 import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -19,6 +20,13 @@ final class VmProcessHome {
         if (System.getProperty("jvmm.home") == null) System.setProperty("jvmm.home", Path.of(repo).toAbsolutePath().normalize().toString());
         System.setProperty(StateDirs.HOME_PROPERTY, home.toString());
         return new VmStore(StateDirs.fromEnvironment());
+    }
+
+    /** The busybox root image the Maven build makes (guest-rootfs); fails the test when it is missing. */
+    static Path busyboxRoot() {
+        Path rootfs = Path.of(System.getProperty("jvmm.home", ".."), "guest-rootfs/target/rootfs.ext4").toAbsolutePath().normalize();
+        if (!Files.isRegularFile(rootfs)) throw new AssertionError("the busybox root image was not built: " + rootfs);
+        return rootfs;
     }
 
     /** Kills the VM processes of {@code store} that still run (null: nothing was opened). */
