@@ -1,5 +1,6 @@
 package io.jvmm.benchmarks;
 
+import io.jvmm.files.FileTrees;
 import io.jvmm.image.LocalRegistry;
 import io.jvmm.image.ContentStore;
 import io.jvmm.image.Descriptor;
@@ -124,13 +125,13 @@ public final class ImageBench {
                 try {
                     Run ps = cli(work, h, "ps", "-aq");
                     for (String id : ps.out.strip().split("\\s+")) if (!id.isEmpty()) cli(work, h, "rm", "-f", id);
-                    deleteTree(h);
+                    FileTrees.deleteQuietly(h);
                 } catch (Exception e) {
                     System.err.println("cleanup of " + h + ": " + e);
                 }
             }
             if (registry != null) registry.close();
-            deleteTree(work);
+            FileTrees.deleteQuietly(work);
         }
     }
 
@@ -238,7 +239,7 @@ public final class ImageBench {
                 RegistryClient.builder().insecure(registry.host()).build().pull(ImageReference.parse(ref), ContentStore.open(root));
                 ms[i] = (System.nanoTime() - t0) / 1e6;
             } finally {
-                deleteTree(root);
+                FileTrees.deleteQuietly(root);
             }
         }
         System.out.printf(Locale.ROOT, "%s pull via the API (RegistryClient.pull in-process, empty store): %s%n", what, stats(ms));
@@ -268,7 +269,7 @@ public final class ImageBench {
                             + "%d blobs downloaded (%s), %d already in the store (%d layers in the image)%n",
                     what, ms, c.blobRequests(), c.manifestRequests(), downloaded.get(), mib(bytes.get()), cached.get(), img.layers().size());
         } finally {
-            deleteTree(root);
+            FileTrees.deleteQuietly(root);
         }
     }
 
@@ -419,7 +420,7 @@ public final class ImageBench {
 
     private static void removeHome(Path home, List<Path> homes) throws IOException {
         homes.remove(home);
-        deleteTree(home);
+        FileTrees.deleteQuietly(home);
     }
 
     /** {@code du -sB1 [--apparent-size] PATH}. */
@@ -431,13 +432,6 @@ public final class ImageBench {
         String out = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (pr.waitFor() != 0) throw new IOException(String.join(" ", cmd) + " failed");
         return Long.parseLong(out.split("\\s+")[0]);
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        try (Stream<Path> w = Files.walk(root)) {
-            w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 
     private static String mib(long bytes) {

@@ -2,15 +2,14 @@ package io.jvmm.benchmarks;
 
 import io.jvmm.core.Vm;
 import io.jvmm.core.VmConfig;
+import io.jvmm.files.FileTrees;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * Snapshot and restore of the counter probe in one warm JVM: time to write a snapshot of a 256 MiB
@@ -87,7 +86,7 @@ public final class SnapshotBench {
             System.out.printf(Locale.ROOT, "| probe restore to the guest's next console line, median of %d | %.1f ms (min %.1f) |%n",
                     runs, median(restoreMs), Arrays.stream(restoreMs).min().orElse(0));
         } finally {
-            deleteTree(work);
+            FileTrees.deleteQuietly(work);
         }
     }
 
@@ -142,7 +141,7 @@ public final class SnapshotBench {
             System.out.printf(Locale.ROOT, "| Linux 256 MiB restore to the init's next console line (guest kernel work included), median of %d | %.1f ms (min %.1f) |%n",
                     runs, median(ms), Arrays.stream(ms).min().orElse(0));
         } finally {
-            deleteTree(work);
+            FileTrees.deleteQuietly(work);
         }
     }
 
@@ -208,7 +207,7 @@ public final class SnapshotBench {
             System.out.printf(Locale.ROOT, "| ten VMs that touched 64 MiB each: booted separately | +%.0f MiB PSS |%n", booted / 1024.0);
             System.out.printf(Locale.ROOT, "| ten VMs restored from one snapshot taken after the touch, running, all 64 MiB read | +%.0f MiB PSS |%n", restored / 1024.0);
         } finally {
-            deleteTree(work);
+            FileTrees.deleteQuietly(work);
         }
     }
 
@@ -226,12 +225,6 @@ public final class SnapshotBench {
             if (line.startsWith("Pss:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }
         throw new IllegalStateException("no Pss in /proc/self/smaps_rollup");
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 
     /** Bytes the file occupies on disk (holes excluded), from du. */

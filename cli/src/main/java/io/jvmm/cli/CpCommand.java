@@ -2,17 +2,16 @@ package io.jvmm.cli;
 
 import io.jvmm.agent.AgentClient;
 import io.jvmm.cli.state.VmRecord;
+import io.jvmm.files.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,6 +24,9 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "cp", description = "Copy a file between the host and a running microVM: cp HOST_PATH VM:/path, cp VM:/path HOST_PATH ('-' = stdin/stdout).")
 final class CpCommand extends CliCommand {
+    // A file copied out is 0600 whatever the umask: guest files may be private, the host user decides.
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
     @Parameters(index = "0", paramLabel = "SRC")
     private String src;
     @Parameters(index = "1", paramLabel = "DST")
@@ -84,16 +86,7 @@ final class CpCommand extends CliCommand {
         Path file = Path.of(dst);
         if (Files.isDirectory(file)) file = file.resolve(Path.of(guestPath).getFileName().toString());
         // Written beside the target and renamed when complete: a failed copy leaves nothing half-written.
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".jvmm-cp-", ".part");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                agent.copyOut(guestPath, Channels.newOutputStream(ch));
-                ch.force(true);   // durable before it takes the target's name
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.replace(file.toAbsolutePath(), OWNER_ONLY, ch -> agent.copyOut(guestPath, Channels.newOutputStream(ch)));
     }
 
     private static int mode(Path file) throws IOException {

@@ -6,6 +6,7 @@ import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
 import io.jvmm.cli.vmproc.ControlClient;
 import io.jvmm.cli.vmproc.ControlProtocol;
+import io.jvmm.files.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -75,7 +76,7 @@ final class SnapshotCommand {
                 Files.writeString(staging.resolve(ControlProtocol.SNAPSHOT_RECORD), StateJson.mapper().writeValueAsString(r));
                 moveInto(staging, target);
             } finally {
-                VmStore.deleteTree(staging);
+                FileTrees.deleteQuietly(staging);
             }
             out.println(target + " (" + bytes + " bytes written)");
             return 0;

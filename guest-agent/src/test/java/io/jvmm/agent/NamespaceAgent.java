@@ -1,5 +1,6 @@
 package io.jvmm.agent;
 
+import io.jvmm.files.FileTrees;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -146,14 +147,7 @@ public final class NamespaceAgent implements AutoCloseable {
                 process.destroy();
                 if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
-            deleteTree(dir);
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            FileTrees.delete(dir);
         }
     }
 }

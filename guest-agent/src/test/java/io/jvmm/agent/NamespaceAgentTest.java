@@ -2,6 +2,7 @@ package io.jvmm.agent;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.jvmm.files.FileTrees;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -578,7 +579,7 @@ class NamespaceAgentTest {
             Files.writeString(conf, "listen unix:" + dir.resolve("a.sock") + "\nroot dir:" + dir.resolve("missing") + "\n");
             assertEquals("bind " + dir.resolve("missing") + ": No such file or directory", runBadAgent(conf));
         } finally {
-            NamespaceAgent.deleteTree(dir);
+            FileTrees.delete(dir);
         }
     }
 
@@ -625,7 +626,7 @@ class NamespaceAgentTest {
                 p.destroyForcibly();
             }
         } finally {
-            NamespaceAgent.deleteTree(dir);
+            FileTrees.delete(dir);
         }
     }
 }

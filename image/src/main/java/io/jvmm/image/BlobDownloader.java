@@ -1,5 +1,6 @@
 package io.jvmm.image;
 
+import io.jvmm.files.Closeables;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -160,7 +161,7 @@ final class BlobDownloader {
             if (status == 206) {
                 String range = resp.headers().firstValue("Content-Range").orElse("");
                 if (!range.startsWith("bytes " + have + "-")) {
-                    RegistryHttp.closeQuietly(resp.body());
+                    Closeables.closeQuietly(resp.body());
                     ch.truncate(0);
                     continue; // the server answered another range: start over
                 }

@@ -1,6 +1,7 @@
 package io.jvmm.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jvmm.files.Closeables;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -51,7 +52,7 @@ final class RegistryAuth {
             int status = resp.statusCode();
             if (status == 401 && !retried) {
                 List<String> challenges = resp.headers().allValues("WWW-Authenticate");
-                RegistryHttp.closeQuietly(resp.body());
+                Closeables.closeQuietly(resp.body());
                 authCache.put(cacheKey, authenticate(ref, challenges, auth != null));
                 retried = true;
                 continue;

@@ -1,6 +1,7 @@
 package io.jvmm.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jvmm.files.Closeables;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -75,7 +76,7 @@ final class RegistryHttp {
             int s = resp.statusCode();
             if (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) {
                 String loc = resp.headers().firstValue("Location").orElse(null);
-                closeQuietly(resp.body());
+                Closeables.closeQuietly(resp.body());
                 if (loc == null) throw new ImageException(ImageException.Kind.PROTOCOL, ref.registryHost() + " answered a redirect without Location");
                 current = current.resolve(loc);
                 continue;
@@ -174,13 +175,5 @@ final class RegistryHttp {
             // not JSON
         }
         return "";
-    }
-
-    static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException e) {
-            // ignore
-        }
     }
 }

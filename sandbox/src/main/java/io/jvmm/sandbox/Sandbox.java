@@ -14,15 +14,14 @@ import io.jvmm.core.VmConfig;
 import io.jvmm.core.VmExit;
 import io.jvmm.core.net.PasstBackend;
 import io.jvmm.core.net.PortForward;
+import io.jvmm.files.FileTrees;
 import io.jvmm.virtio.ratelimit.RateLimit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * A Linux microVM with the jvmm agent as init: the root image read-only under an overlay, volumes,
@@ -105,7 +104,7 @@ public final class Sandbox implements AutoCloseable {
             Files.write(initrd, AgentInitramfs.build(agentConfig(config)));
             return Vm.create(vmConfig(config, console).kernel(config.kernel()).initrd(initrd).build());
         } finally {
-            deleteTree(work);
+            FileTrees.deleteQuietly(work);
         }
     }
 
@@ -182,15 +181,6 @@ public final class Sandbox implements AutoCloseable {
     private static void cleanup(Vm vm, AgentReadiness ready) {
         if (ready != null) ready.close();
         if (vm != null) vm.close();
-    }
-
-    private static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // A temp dir left behind is not worth failing a close.
-        }
     }
 
     /** The client for the agent in this VM. */

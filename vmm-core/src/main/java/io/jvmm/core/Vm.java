@@ -560,14 +560,14 @@ public final class Vm implements AutoCloseable {
         }
         if (consolePump != null) consolePump.interrupt();
         // The socket file goes whatever happens to the vCPUs: a stale one would block the next VM.
-        closeQuietly(vsockSocket);
+        VmTeardown.closeQuietly(vsockSocket);
         if (!allJoined) return;
         // Device threads write guest RAM: they stop before it is unmapped.
-        closeQuietly(devices);
-        for (int i = vcpuFds.size() - 1; i >= 0; i--) closeQuietly(vcpuFds.get(i));
+        VmTeardown.closeQuietly(devices);
+        for (int i = vcpuFds.size() - 1; i >= 0; i--) VmTeardown.closeQuietly(vcpuFds.get(i));
         // Unmapped here, so the memory is back when close() returns; KVM's MMU notifier drops the
         // slot's mappings. Only the VM fd's slow destruction is left to VmTeardown.
-        closeQuietly(ram);
+        VmTeardown.closeQuietly(ram);
         released = vmFd == null && kvm == null ? CompletableFuture.completedFuture(null)
                 : VmTeardown.closeInBackground(java.util.Arrays.asList(vmFd, kvm));
     }
@@ -603,6 +603,4 @@ public final class Vm implements AutoCloseable {
     public static boolean awaitAllReleased(Duration timeout) throws InterruptedException {
         return VmTeardown.awaitIdle(timeout.toNanos());
     }
-
-    private static void closeQuietly(AutoCloseable c) { VmTeardown.closeQuietly(c); }
 }

@@ -1,5 +1,6 @@
 package io.jvmm.core;
 
+import io.jvmm.files.Closeables;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -54,12 +55,8 @@ final class VmTeardown {
         return true;
     }
 
+    /** Closes {@code c} unless null; a failure is logged, never thrown. */
     static void closeQuietly(AutoCloseable c) {
-        if (c == null) return;
-        try {
-            c.close();
-        } catch (Exception e) {
-            System.getLogger(Vm.class.getName()).log(Level.WARNING, "while closing the VM: {0}", e.toString());
-        }
+        Closeables.closeQuietly(c, e -> System.getLogger(Vm.class.getName()).log(Level.WARNING, "while closing the VM: {0}", e.toString()));
     }
 }

@@ -1,7 +1,8 @@
 package io.jvmm.cli.state;
 
+import io.jvmm.files.AtomicFiles;
+import io.jvmm.files.FileTrees;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
@@ -24,7 +25,6 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The VM records under {@code data/vms}. Every change happens under the store lock (an exclusive
@@ -64,7 +64,7 @@ public final class VmStore {
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(parent, ".{removing,creating}-*")) {
                 for (Path d : ds) {
                     String n = d.getFileName().toString();
-                    if (n.startsWith(".removing-") || !creatorAlive(n)) deleteTree(d);
+                    if (n.startsWith(".removing-") || !creatorAlive(n)) FileTrees.deleteQuietly(d);
                 }
             } catch (IOException e) {
                 // left for the next command to sweep
@@ -199,8 +199,8 @@ public final class VmStore {
                 write(r);
                 dirs.ensureVmRunDir(id);
             } catch (RuntimeException e) {
-                deleteTree(dataDir);
-                deleteTree(dirs.vmRunDir(id));
+                FileTrees.deleteQuietly(dataDir);
+                FileTrees.deleteQuietly(dirs.vmRunDir(id));
                 throw e;
             }
             return r;
@@ -443,42 +443,18 @@ public final class VmStore {
      * and renamed over the target: readers see the old or the new contents, never a mix.
      */
     static void writeAtomically(Path target, byte[] bytes) {
-        Path tmp = target.resolveSibling("." + target.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) ch.write(buf);
-                ch.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.replace(target, bytes);
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // reported below
-            }
             throw new StateException(StateException.RUNTIME, "cannot write " + target + ": " + StateDirs.describe(e), e);
         }
     }
 
     static void deleteTreeOrThrow(Path root) {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | java.io.UncheckedIOException e) {
-            IOException io = e instanceof IOException x ? x : ((java.io.UncheckedIOException) e).getCause();
-            throw new StateException(StateException.RUNTIME, "cannot delete " + root + ": " + StateDirs.describe(io), io);
-        }
-    }
-
-    /** Deletes {@code root} and everything beneath it, as far as it can; never throws. */
-    public static void deleteTree(Path root) {
         try {
-            deleteTreeOrThrow(root);
-        } catch (StateException ignored) {
-            // best effort
+            FileTrees.delete(root);
+        } catch (IOException e) {
+            throw new StateException(StateException.RUNTIME, "cannot delete " + root + ": " + StateDirs.describe(e), e);
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.jvmm.cli.state;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.jvmm.files.Closeables;
+import io.jvmm.files.FileTrees;
 import io.jvmm.kvm.sys.Errno;
 import io.jvmm.kvm.sys.Libc;
 import io.jvmm.kvm.sys.NativeException;
@@ -122,7 +124,7 @@ public final class VolumeStore {
         } catch (IOException e) {
             throw new StateException(StateException.RUNTIME, "cannot create " + tmpDir + ": " + StateDirs.describe(e), e);
         } finally {
-            VmStore.deleteTree(tmpDir);
+            FileTrees.deleteQuietly(tmpDir);
         }
     }
 
@@ -444,22 +446,13 @@ public final class VolumeStore {
                 return new Probe(fd, ch, l);
             } catch (OverlappingFileLockException e) {
                 // this JVM holds it
-                closeQuietly(ch);
+                Closeables.closeQuietly(ch);
                 if (fd >= 0) Libc.close(fd);
                 return null;
             } catch (IOException e) {
                 // read-only file or no permission: the flock alone decides
-                closeQuietly(ch);
+                Closeables.closeQuietly(ch);
                 return new Probe(fd, null, null);
-            }
-        }
-
-        private static void closeQuietly(FileChannel ch) {
-            if (ch == null) return;
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // nothing to do
             }
         }
 
@@ -472,7 +465,7 @@ public final class VolumeStore {
                     // closing releases it
                 }
             }
-            closeQuietly(channel);
+            Closeables.closeQuietly(channel);
             if (fd >= 0) Libc.close(fd);
         }
     }

@@ -4,6 +4,7 @@ import io.jvmm.core.arch.x86.Layout;
 import io.jvmm.core.bus.Bus;
 import io.jvmm.core.bus.BusDevice;
 import io.jvmm.core.irq.InterruptPins;
+import io.jvmm.files.Closeables;
 import io.jvmm.kvm.VmFd;
 import io.jvmm.memory.GuestMemory;
 import io.jvmm.virtio.InterruptLine;
@@ -15,6 +16,7 @@ import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The VM's virtio-mmio devices: gives each a 4 KiB window from {@link Layout#MMIO_DEVICES_START} and
@@ -31,6 +33,8 @@ public final class VirtioMmioDevices implements AutoCloseable {
     private static final class Log {
         static final System.Logger LOG = System.getLogger(VirtioMmioDevices.class.getName());
     }
+    // A line that will not close is only worth a debug line: the device is going away either way.
+    private static final Consumer<Exception> LOG_CLOSE_FAILURE = e -> Log.LOG.log(Level.DEBUG, "closing: {0}", e.toString());
     /** IRQ 4 is COM1; 5..23 are free on the IOAPIC (Firecracker uses the same range). */
     public static final int FIRST_IRQ = 5, LAST_IRQ = 23;
 
@@ -103,7 +107,7 @@ public final class VirtioMmioDevices implements AutoCloseable {
         } catch (RuntimeException e) {
             device.close();
             if (ioeventfds) unbindIoeventfds(base, events);
-            closeQuietly(lineResource);
+            Closeables.closeQuietly(lineResource, LOG_CLOSE_FAILURE);
             events.forEach(QueueEvent::close);
             throw e;
         }
@@ -148,17 +152,9 @@ public final class VirtioMmioDevices implements AutoCloseable {
                 Log.LOG.log(Level.WARNING, "closing {0}: {1}", s.device().name(), e.toString());
             }
             if (s.ioeventfd()) unbindIoeventfds(s.base(), s.events());
-            closeQuietly(s.line());
+            Closeables.closeQuietly(s.line(), LOG_CLOSE_FAILURE);
             s.events().forEach(QueueEvent::close);
         }
     }
 
-    private static void closeQuietly(AutoCloseable c) {
-        if (c == null) return;
-        try {
-            c.close();
-        } catch (Exception e) {
-            Log.LOG.log(Level.DEBUG, "closing: {0}", e.toString());
-        }
-    }
 }

@@ -1,6 +1,7 @@
 package io.jvmm.core.vsock;
 
 import io.jvmm.core.ConfigException;
+import io.jvmm.files.Closeables;
 import io.jvmm.virtio.vsock.VsockDevice;
 import io.jvmm.virtio.vsock.VsockStream;
 import java.io.IOException;
@@ -107,7 +108,7 @@ public final class HybridVsockSocket implements AutoCloseable {
             client.write(ByteBuffer.wrap(("OK " + stream.hostPort() + "\n").getBytes(StandardCharsets.US_ASCII)));
             bridge(client, stream, "vsock-uds-" + port);
         } catch (IOException | InterruptedException e) {
-            closeQuietly(client);
+            Closeables.closeQuietly(client);
         }
     }
 
@@ -159,7 +160,7 @@ public final class HybridVsockSocket implements AutoCloseable {
 
     private void bridge(SocketChannel socket, VsockStream stream, String name) {
         AutoCloseable both = () -> {
-            closeQuietly(socket);
+            Closeables.closeQuietly(socket);
             stream.close();
         };
         open.add(both);
@@ -170,7 +171,7 @@ public final class HybridVsockSocket implements AutoCloseable {
             if (copy(fromSocket, stream.output())) {
                 stream.shutdownOutput();
             } else {
-                closeQuietly(socket);
+                Closeables.closeQuietly(socket);
                 stream.close();
             }
         });
@@ -179,10 +180,10 @@ public final class HybridVsockSocket implements AutoCloseable {
                 try {
                     socket.shutdownOutput();
                 } catch (IOException e) {
-                    closeQuietly(socket);
+                    Closeables.closeQuietly(socket);
                 }
             } else {
-                closeQuietly(socket);
+                Closeables.closeQuietly(socket);
                 stream.close();
             }
         });
@@ -194,7 +195,7 @@ public final class HybridVsockSocket implements AutoCloseable {
                 // closing anyway
             }
             open.remove(both);
-            closeQuietly(both);
+            Closeables.closeQuietly(both);
         });
     }
 
@@ -213,27 +214,19 @@ public final class HybridVsockSocket implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception ignored) {
-            // closing on the way out
-        }
-    }
-
     /** Stops listening, removes the socket file and ends every bridged stream. */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
         device.setFallback(null);
-        closeQuietly(server);
+        Closeables.closeQuietly(server);
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "vsock socket {0}: cannot remove: {1}", path, e.toString());
         }
-        for (AutoCloseable c : open) closeQuietly(c);
+        for (AutoCloseable c : open) Closeables.closeQuietly(c);
         open.clear();
     }
 }
