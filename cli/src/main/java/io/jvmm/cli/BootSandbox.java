@@ -46,13 +46,19 @@ final class BootSandbox {
         PasstBackend.Handoff passt = null;
         NetConfig n = config.net();
         try {
+            if (snapshotDir != null) Files.createDirectories(snapshotDir);
             if (n != null && !n.isTap()) {
                 passt = PasstBackend.spawnForHandoff("network", n.forwards(), n.ipv4(), 2);
                 fds.put(PASST_FD, passt.socket());
                 cmd.addAll(List.of(NETWORK_FD, Integer.toString(PASST_FD)));
             }
-            if (snapshotDir != null) Files.createDirectories(snapshotDir);
-            Jail.Spawned s = Jail.spawn(VmProcessPolicy.forBoot(config, java, hacFile, restoreDir, snapshotDir), cmd, fds, false);
+            Jail.Spawned s;
+            try {
+                s = Jail.spawn(VmProcessPolicy.forBoot(config, java, hacFile, restoreDir, snapshotDir), cmd, fds, false);
+            } finally {
+                // The child has its own copy: passt sees the socket's end when the child's closes.
+                if (passt != null) Libc.close(passt.socket());
+            }
             if (s.landlockAbi() == 0) System.err.println("jvmm: landlock: not available on this kernel; the VMM's files are not confined");
             try (ChildProcess child = s.process()) {
                 // A signal to this process (Ctrl-C reaches both) waits for the child's own clean end.
@@ -79,10 +85,7 @@ final class BootSandbox {
         } catch (IOException e) {
             throw CliException.runtime("cannot create " + snapshotDir + ": " + e.getMessage());
         } finally {
-            if (passt != null) {
-                Libc.close(passt.socket());
-                passt.process().reapInBackground();
-            }
+            if (passt != null) passt.process().reapInBackground();
         }
     }
 
@@ -91,10 +94,7 @@ final class BootSandbox {
         return () -> {
             // Read while the class path is still readable: after the drop it may not be.
             var program = SyscallAllowList.vmProcess().program();
-            if (uid != null) {
-                ClassLoader.getSystemClassLoader().getResource("io/jvmm/cli/open-every-jar-before-dropping-privileges");
-                Jail.dropPrivileges(uid, gid);
-            }
+            if (uid != null) Jail.dropPrivileges(uid, gid);
             Jail.confineSystemCalls(program);
         };
     }

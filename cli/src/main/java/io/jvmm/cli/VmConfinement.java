@@ -50,9 +50,6 @@ final class VmConfinement implements Runnable {
             store.holdLockFileOpen();
             giveAway(dataDir);     // what this process made since the launcher gave the rest: its logs, ctl.sock
             giveAway(runDir);
-            // Opens every jar on the class path while it still may (a lookup that finds nothing
-            // searches them all); the class loader keeps them open for the classes it loads later.
-            ClassLoader.getSystemClassLoader().getResource("io/jvmm/cli/open-every-jar-before-dropping-privileges");
             Jail.dropPrivileges(options.uid(), options.gid());
             System.err.println("jvmm: VM process now runs as " + options.uid() + ":" + options.gid());
         }

@@ -206,12 +206,7 @@ public final class ChildProcess implements AutoCloseable {
             } catch (InterruptedException ignored) {
                 // the JVM is going away; init reaps the child
             } finally {
-                synchronized (this) {
-                    if (!closed) {
-                        closed = true;
-                        Libc.close(pidfd);
-                    }
-                }
+                releasePidfd();
             }
         });
     }
@@ -230,12 +225,14 @@ public final class ChildProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            synchronized (this) {
-                if (!closed) {
-                    closed = true;
-                    Libc.close(pidfd);
-                }
-            }
+            releasePidfd();
+        }
+    }
+
+    private synchronized void releasePidfd() {
+        if (!closed) {
+            closed = true;
+            Libc.close(pidfd);
         }
     }
 }

@@ -61,9 +61,12 @@ public final class Jail {
     /**
      * Becomes {@code uid}:{@code gid} on every thread, for good; only root may. Files already open
      * stay usable, which is why a VM process drops only after it has opened /dev/kvm and its images.
+     * Every jar on the class path is opened first (a lookup that finds nothing searches them all), so
+     * classes still load afterwards when the new user may not read the jars.
      */
     public static void dropPrivileges(int uid, int gid) {
         if (uid < 0 || gid < 0) throw new IllegalArgumentException("uid and gid must be >= 0, got " + uid + ":" + gid);
+        ClassLoader.getSystemClassLoader().getResource("io/jvmm/core/jail/open-every-jar-before-dropping-privileges");
         Libc.dropPrivileges(uid, gid);
     }
 }
