@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs jvmm's benchmarks from the repository root. Builds what it needs first.
-#   benchmarks/run.sh floor [runs]   ./jvmm boot vs QEMU microvm, hello probe, process start to exit
-#   benchmarks/run.sh exits [runs]   µs per PIO and MMIO exit (pio-loop/mmio-loop), jvmm vs QEMU
+#   benchmarks/run.sh floor [runs]   ./jvmm boot vs QEMU microvm vs the C floor, hello probe, process start to exit
+#   benchmarks/run.sh exits [runs]   µs per PIO and MMIO exit (pio-loop/mmio-loop) from CPL3 and CPL0, jvmm vs QEMU vs the C floor
 #   benchmarks/run.sh linux [runs]   Linux boot to the init's first line, jvmm vs QEMU (slow here)
 #   benchmarks/run.sh blk [runs]     virtio-blk MB/s and IOPS, jvmm vs QEMU microvm, same probe and image
 #   benchmarks/run.sh net [runs]     virtio-net guest->host UDP through passt, jvmm vs QEMU
@@ -25,6 +25,16 @@ export PATH="$JAVA_HOME/bin:$PATH"
 command -v qemu-system-x86_64 >/dev/null || { echo "run.sh: needs qemu-system-x86 (apt-get install qemu-system-x86)" >&2; exit 1; }
 ./jvmm --version >/dev/null            # jars and AOT cache up to date before anything is timed
 mvn -q -B -ntp package -DskipTests -pl benchmarks -am >/dev/null
+# The minimal C VMM, the floor the exit and start-up figures are compared with.
+gcc -O2 -Wall -o benchmarks/target/cvmm benchmarks/cvmm/cvmm.c
+# The JVM's floor: a hello world with the launcher's JVM flags and an AOT cache of its own.
+floor_dir=benchmarks/target/jvm-floor
+if [ ! -f "$floor_dir/hello.aot" ] || [ benchmarks/jvm-floor/Hello.java -nt "$floor_dir/hello.aot" ]; then
+  rm -rf "$floor_dir" && javac -d "$floor_dir/classes" benchmarks/jvm-floor/Hello.java
+  jar cf "$floor_dir/hello.jar" -C "$floor_dir/classes" Hello.class   # an AOT cache needs jars on the class path
+  java -XX:+UseSerialGC -XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:AOTCacheOutput="$floor_dir/hello.aot" \
+    -cp "$floor_dir/hello.jar" Hello >/dev/null
+fi
 what=${1:-floor}; shift || true
 jar=benchmarks/target/benchmarks.jar
 case "$what" in

@@ -36,6 +36,9 @@ public final class VmmComparison {
     private static final String PVM_CLEARCPUID =
             "noxsave clearcpuid=xsave,popcnt,cx16,smap,smep,fsgsbase,invpcid,pcid,rdrand,rdseed,rdpid,umip,pku";
 
+    private static final String CVMM = "benchmarks/target/cvmm";
+    private static final String JVM_FLOOR = "benchmarks/target/jvm-floor";
+
     private VmmComparison() {}
 
     public static void main(String[] args) throws Exception {
@@ -60,6 +63,11 @@ public final class VmmComparison {
         return c;
     }
 
+    /** The minimal C VMM (benchmarks/cvmm/cvmm.c, built by run.sh): the floor for any VMM's own cost. */
+    static List<String> cvmm(String probe, String cmdline) {
+        return List.of(CVMM, "probes/target/" + probe + ".elf", cmdline, "128");
+    }
+
     static List<String> qemu(String probe, String cmdline) {
         List<String> c = new ArrayList<>(QEMU_MICROVM);
         c.addAll(List.of("-kernel", "probes/target/" + probe + ".elf"));
@@ -69,38 +77,54 @@ public final class VmmComparison {
 
     /**
      * The floor as the issue defines it (`./jvmm boot`, whose default machine has a virtio-rng
-     * device), and with the same devices as the QEMU line (none: `--no-rng`), all three alternating.
+     * device), the same VM from a hac.toml file, the same devices as the QEMU line (none: `--no-rng`),
+     * QEMU, the C floor and the JVM's own floor (a Java hello world with the launcher's flags and
+     * its own AOT cache), all alternating.
      */
     private static void floor(int runs) throws Exception {
         List<String> bare = jvmm("hello", "");
         bare.add("--no-rng");
-        List<List<String>> cmds = List.of(jvmm("hello", ""), bare, qemu("hello", ""));
-        String marker = "hello from jvmm probe";
-        for (List<String> c : cmds) timeToMarker(c, marker, true);   // warm the page cache and the launcher's caches
-        double[][] t = new double[cmds.size()][runs];
-        for (int i = 0; i < runs; i++) {
-            for (int k = 0; k < cmds.size(); k++) t[k][i] = timeToMarker(cmds.get(k), marker, true);
-        }
+        List<String> hac = List.of("./jvmm", "boot", "--hac", "examples/probe-hello.toml");
+        List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1",
+                "-XX:AOTCache=" + JVM_FLOOR + "/hello.aot", "-cp", JVM_FLOOR + "/hello.jar", "Hello");
+        List<List<String>> cmds = List.of(jvmm("hello", ""), hac, bare, qemu("hello", ""), cvmm("hello", ""), java);
+        double[][] t = alternate(runs, cmds, "hello from", true);   // the warm-up fills the page cache and the launcher's caches
         System.out.println("| VMM floor: hello probe, process start to exit | median ms |");
         System.out.println("|---|---|");
-        row("jvmm (`./jvmm boot`, default devices: virtio-rng)", t[0]);
-        row("jvmm (`./jvmm boot --no-rng`, no devices, as the QEMU line)", t[1]);
-        row("QEMU microvm", t[2]);
-        System.out.printf(Locale.ROOT, "| ratio jvmm / QEMU, default / same devices | %.2f / %.2f |%n",
-                median(t[0]) / median(t[2]), median(t[1]) / median(t[2]));
+        row("jvmm (`./jvmm boot --kernel hello.elf --memory 128`, default devices: virtio-rng)", t[0]);
+        row("jvmm (`./jvmm boot --hac examples/probe-hello.toml`, the same VM)", t[1]);
+        row("jvmm (`./jvmm boot --no-rng`, no devices, as the QEMU line)", t[2]);
+        row("QEMU microvm", t[3]);
+        row("C floor (`benchmarks/cvmm`: KVM set-up, the probe, exit)", t[4]);
+        row("JVM floor (Java hello world, the launcher's flags, its own AOT cache)", t[5]);
+        System.out.printf(Locale.ROOT, "| ratio jvmm / QEMU: flags, hac.toml, same devices | %.2f / %.2f / %.2f |%n",
+                median(t[0]) / median(t[3]), median(t[1]) / median(t[3]), median(t[2]) / median(t[3]));
     }
 
+    /**
+     * µs per exit as (time with n exits - time with none) / n, so process start-up drops out; from CPL3
+     * (the probes' default) and CPL0, against QEMU and the minimal C VMM ({@code benchmarks/cvmm}),
+     * all three alternating.
+     */
     private static void exits(int runs) throws Exception {
         int n = 200_000;
-        System.out.println("| exit cost (" + n + " exits, minus n=0) | jvmm µs/exit | QEMU µs/exit | ratio |");
-        System.out.println("|---|---|---|---|");
+        System.out.println("| exit cost (" + n + " exits, minus n=0) | jvmm µs/exit | QEMU µs/exit | C floor µs/exit | jvmm / C | jvmm / QEMU |");
+        System.out.println("|---|---|---|---|---|---|");
         for (String probe : List.of("pio-loop", "mmio-loop")) {
-            double[][] big = alternate(runs, jvmm(probe, "n=" + n), qemu(probe, "n=" + n), probe + ": done");
-            double[][] zero = alternate(runs, jvmm(probe, "n=0"), qemu(probe, "n=0"), probe + ": done");
-            double j = (median(big[0]) - median(zero[0])) * 1000 / n;
-            double q = (median(big[1]) - median(zero[1])) * 1000 / n;
-            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f |%n", probe, j, q, j / q);
+            for (String mode : List.of("cpl3", "cpl0")) {
+                double[] big = perVmm(runs, probe, "n=" + n + " mode=" + mode);
+                double[] zero = perVmm(runs, probe, "n=0 mode=" + mode);
+                double j = (big[0] - zero[0]) * 1000 / n, q = (big[1] - zero[1]) * 1000 / n, c = (big[2] - zero[2]) * 1000 / n;
+                System.out.printf(Locale.ROOT, "| %s, %s | %.2f | %.2f | %.2f | %.2f | %.2f |%n", probe, mode, j, q, c, j / c, j / q);
+            }
         }
+    }
+
+    /** Median milliseconds from start to exit of jvmm, QEMU and the C floor on one probe, alternating. */
+    private static double[] perVmm(int runs, String probe, String cmdline) throws Exception {
+        double[][] t = alternate(runs, List.of(jvmm(probe, cmdline), qemu(probe, cmdline), cvmm(probe, cmdline)), probe + ": done", true);
+        return new double[] {median(t[0]), median(t[1]), median(t[2])};
     }
 
     private static void linux(int runs) throws Exception {
@@ -271,12 +295,15 @@ public final class VmmComparison {
     }
 
     static double[][] alternate(int runs, List<String> a, List<String> b, String marker, boolean toExit) throws Exception {
-        timeToMarker(a, marker, toExit);
-        timeToMarker(b, marker, toExit);
-        double[][] t = new double[2][runs];
+        return alternate(runs, List.of(a, b), marker, toExit);
+    }
+
+    /** Runs each command in turn, {@code runs} rounds after one unmeasured warm-up each; [command][round] ms. */
+    static double[][] alternate(int runs, List<List<String>> cmds, String marker, boolean toExit) throws Exception {
+        for (List<String> c : cmds) timeToMarker(c, marker, toExit);
+        double[][] t = new double[cmds.size()][runs];
         for (int i = 0; i < runs; i++) {
-            t[0][i] = timeToMarker(a, marker, toExit);
-            t[1][i] = timeToMarker(b, marker, toExit);
+            for (int k = 0; k < cmds.size(); k++) t[k][i] = timeToMarker(cmds.get(k), marker, toExit);
         }
         return t;
     }

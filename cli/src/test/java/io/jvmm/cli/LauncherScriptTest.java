@@ -2,12 +2,14 @@ package io.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -37,7 +39,11 @@ class LauncherScriptTest {
         return repo;
     }
 
-    /** A JDK 25 whose java prints one argument per line. */
+    /**
+     * A JDK 25 whose java prints one argument per line; asked to write an AOT cache
+     * (-XX:AOTCacheOutput=FILE), it writes its arguments there instead, so a test can read what
+     * each cache was trained on.
+     */
     private Path jdk() throws IOException { return jdk("jdk"); }
 
     private Path jdk(String name) throws IOException {
@@ -45,14 +51,22 @@ class LauncherScriptTest {
         Files.writeString(jdk.resolveSibling("release"), "JAVA_VERSION=\"25.0.1\"\n");
         for (String tool : List.of("java", "javac")) {
             Path p = jdk.resolve(tool);
-            Files.writeString(p, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
+            Files.writeString(p, """
+                    #!/bin/sh
+                    out=
+                    for a in "$@"; do
+                      printf '%s\\n' "$a"
+                      case $a in -XX:AOTCacheOutput=*) out=${a#*=} ;; esac
+                    done
+                    if [ -n "$out" ]; then printf '%s\\n' "$@" > "$out"; fi
+                    """);
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         return jdk.getParent();
     }
 
     private List<String> launch(Path launcher, Path cwd, Path jdk, String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("bash", launcher.toString()));
+        List<String> cmd = new ArrayList<>(List.of("bash", launcher.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
         pb.environment().put("JAVA_HOME", jdk.toString());
@@ -97,6 +111,44 @@ class LauncherScriptTest {
         assertEquals(2, caches.size(), caches.toString());
         assertEquals(List.of(a.toString(), a.toString()), Files.readAllLines(caches.get(0)));
         assertEquals(List.of(b.toString(), b.toString()), Files.readAllLines(caches.get(1)));
+    }
+
+    /**
+     * After a build the launcher trains three AOT caches: `boot` of the hello probe by flags, the
+     * same probe through `boot --hac examples/probe-hello.toml`, and the other commands; each run
+     * then starts from the cache trained on its own path.
+     */
+    @Test
+    void bootByFlagsAndBootByHacFileEachGetACacheTrainedOnTheirPath() throws Exception {
+        assumeTrue(Files.isReadable(Path.of("/dev/kvm")) && Files.isWritable(Path.of("/dev/kvm")),
+                "the launcher trains the boot caches only where /dev/kvm is usable");
+        Path repo = repo(), jdk = jdk();
+        Files.createDirectories(repo.resolve("probes/target"));
+        Files.writeString(repo.resolve("probes/target/hello.elf"), "");
+        Files.createDirectories(repo.resolve("examples"));
+        Files.writeString(repo.resolve("examples/probe-hello.toml"), "");
+        launch(repo.resolve("jvmm"), tmp, jdk, "--train-aot");
+
+        Path build = repo.resolve(".jvmm-build");
+        List<String> hacTraining = Files.readAllLines(build.resolve("jvmm-hac.aot"));
+        assertEquals(List.of("boot", "--hac", repo.resolve("examples/probe-hello.toml").toString()),
+                hacTraining.subList(hacTraining.size() - 3, hacTraining.size()));
+        List<String> bootTraining = Files.readAllLines(build.resolve("jvmm-boot.aot"));
+        assertTrue(bootTraining.contains("--kernel") && !bootTraining.contains("--hac"), bootTraining.toString());
+        assertTrue(Files.readAllLines(build.resolve("jvmm.aot")).contains(AotTrainCommand.NAME));
+
+        assertEquals(build.resolve("jvmm-hac.aot").toString(), cacheUsed(repo, jdk, "boot", "--hac", "my.toml"));
+        assertEquals(build.resolve("jvmm-hac.aot").toString(), cacheUsed(repo, jdk, "boot", "--cpus", "2", "--hac=my.toml"));
+        assertEquals(build.resolve("jvmm-boot.aot").toString(), cacheUsed(repo, jdk, "boot", "--kernel", "k.elf"));
+        assertEquals(build.resolve("jvmm.aot").toString(), cacheUsed(repo, jdk, "ps"));
+        Files.delete(build.resolve("jvmm-hac.aot"));
+        assertEquals(build.resolve("jvmm.aot").toString(), cacheUsed(repo, jdk, "boot", "--hac", "my.toml"),
+                "a missing cache falls back to the general one");
+    }
+
+    private String cacheUsed(Path repo, Path jdk, String... args) throws Exception {
+        return launch(repo.resolve("jvmm"), tmp, jdk, args).stream().filter(a -> a.startsWith("-XX:AOTCache="))
+                .map(a -> a.substring("-XX:AOTCache=".length())).findFirst().orElse("none");
     }
 
     @Test
