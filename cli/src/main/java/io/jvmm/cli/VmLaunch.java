@@ -186,11 +186,19 @@ final class VmLaunch {
     /**
      * {@code java ... io.jvmm.cli.Jvmm}: a jvmm that runs a VM, with this one's class path and
      * properties, C1 only (a VM process's hot loops are short), no perf data file in /tmp, and
-     * {@code tmp} as its temporary directory (null: the default).
+     * {@code tmp} as its temporary directory (null: the default). {@code JVMM_VM_JAVA_OPTS} adds JVM
+     * flags (diagnostics), after the defaults so it can override them.
      */
     static List<String> jvmmCommand(Path java, Path tmp) {
         List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
                 "-XX:-UsePerfData"));
+        cmd.addAll(VM_PROCESS_MEMORY_FLAGS);
+        // jcmd's attach mechanism would start a thread that opens a socket in /tmp, which the VM
+        // process's seccomp filter and Landlock policy refuse; the filter kills the process for it.
+        // Without it, SIGQUIT still prints a thread dump to the VM process's log.
+        cmd.add("-XX:+DisableAttachMechanism");
+        String extra = System.getenv("JVMM_VM_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
         for (String prop : PROPAGATED_PROPERTIES) {
             String v = System.getProperty(prop);
             if (v != null) cmd.add("-D" + prop + "=" + v);
@@ -199,6 +207,14 @@ final class VmLaunch {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Jvmm.class.getName()));
         return cmd;
     }
+
+    /**
+     * Memory per VM process (docs/performance.md): one GC thread and no G1 remembered sets, a heap
+     * that starts small and is bounded above the vsock buffer budget (32 MiB) plus attach backlogs,
+     * one C1 compiler thread and a code cache sized for C1 only.
+     */
+    static final List<String> VM_PROCESS_MEMORY_FLAGS = List.of("-XX:+UseSerialGC", "-Xms4m", "-Xmx192m", "-Xss512k",
+            "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=32m");
 
     /** The descriptor a detached VM process finds its passt socket on. */
     static final int NETWORK_FD = 3;

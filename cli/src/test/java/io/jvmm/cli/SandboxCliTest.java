@@ -82,6 +82,22 @@ class SandboxCliTest {
         assertEquals(0, run("exec", "jailed", "--", "sh", "-c", "echo ok > /tmp/f && cat /tmp/f"), cli.err());
         assertEquals("ok\n", cli.out());
 
+        // jcmd (or jstack) must not trip the filter: the JVM's attach listener would open a socket,
+        // a call off the list. With the attach mechanism off, jcmd fails, its SIGQUIT makes the JVM
+        // print a thread dump to the VM process's log, and the VM carries on.
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        assumeTrue(Files.isExecutable(jcmd), "skipped: this JDK has no jcmd");
+        Process attach = new ProcessBuilder(jcmd.toString(), Long.toString(r.state().pid()), "VM.version")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertTrue(attach.waitFor(60, TimeUnit.SECONDS), "jcmd hung");
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!processLog(r.id()).contains("Full thread dump")) {
+            assertTrue(System.nanoTime() < deadline && ProcessHandle.of(r.state().pid()).isPresent(),
+                    "no thread dump, or the VM process died: " + processLog(r.id()));
+            Thread.sleep(50);
+        }
+        assertEquals(0, run("exec", "jailed", "--", "true"), cli.err());
+
         selfTest(r, "self-test system call");
         ProcessHandle.of(r.state().pid()).ifPresent(p -> assertTrue(
                 p.onExit().completeOnTimeout(null, 60, TimeUnit.SECONDS).join() != null,
