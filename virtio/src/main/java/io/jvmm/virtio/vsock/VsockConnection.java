@@ -81,6 +81,7 @@ final class VsockConnection implements VsockStream {
     private boolean peerRecvShutdown;   // guest receives no more: host writes fail
     private boolean hostOutputShut;     // host will write no more; SHUTDOWN goes out after outbound drains
     private boolean hostClosed;         // host closed the stream: reads fail, guest data is discarded (credited)
+    private boolean creditRequested;    // the guest sent CREDIT_REQUEST and no header has answered it yet
     private boolean shutdownSent;
     private long closeDeadline;         // nanoTime after which a host-closed connection is reset, answered or not
 
@@ -158,10 +159,14 @@ final class VsockConnection implements VsockStream {
         return hasDataToSend();
     }
 
-    /** CREDIT_REQUEST: returns the CREDIT_UPDATE that answers it. */
-    VsockHeader onCreditRequest(VsockHeader h) {
+    /**
+     * CREDIT_REQUEST: the connection now owes a CREDIT_UPDATE. It goes out with the connection's
+     * packets, not as a queued reply that a full control queue could drop: the guest would then wait
+     * for credit that this side believed sent.
+     */
+    void onCreditRequest(VsockHeader h) {
         takePeerCredit(h);
-        return header(OP_CREDIT_UPDATE, 0);
+        creditRequested = true;
     }
 
     /**
@@ -203,11 +208,15 @@ final class VsockConnection implements VsockStream {
         terminate(why);
     }
 
-    /** Marks the connection ended and wakes every waiter. */
+    /** Marks the connection ended and wakes every waiter; a host connect still waiting fails. */
     void terminate(String reason) {
         if (state == State.CLOSED) return;
         state = State.CLOSED;
         closedReason = reason;
+        if (established != null) {
+            established.completeExceptionally(new ConnectException("vsock: guest port " + guestPort + " closed the connection before accepting it ("
+                    + reason + ")"));
+        }
         releaseSpentBuffers();
         changed.signalAll();
     }
@@ -230,12 +239,13 @@ final class VsockConnection implements VsockStream {
     private VsockHeader header(int op, int flags) {
         grantCredit();
         fwdCntSent = fwdCnt;
+        creditRequested = false;   // every header carries buf_alloc and fwd_cnt: it answers a CREDIT_REQUEST
         return new VsockHeader(HOST_CID, guestCid, hostPort, guestPort, 0, TYPE_STREAM, op, flags, bufAlloc, fwdCnt);
     }
 
     /** Something for the rx thread to send on this connection: data, a SHUTDOWN or a credit update. */
     boolean owesPacket() {
-        return hasDataToSend() || (state == State.ESTABLISHED && creditUpdateDue()) || creditGrantable();
+        return hasDataToSend() || (state == State.ESTABLISHED && (creditUpdateDue() || creditRequested)) || creditGrantable();
     }
 
     /**

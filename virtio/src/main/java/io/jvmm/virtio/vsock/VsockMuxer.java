@@ -243,7 +243,10 @@ final class VsockMuxer {
                 case OP_RESPONSE -> c.onResponse(h);
                 case OP_RW -> c.onRw(h, packet);
                 case OP_CREDIT_UPDATE -> c.onCreditUpdate(h);
-                case OP_CREDIT_REQUEST -> reply(c.onCreditRequest(h));
+                case OP_CREDIT_REQUEST -> {
+                    c.onCreditRequest(h);
+                    yield true;
+                }
                 case OP_SHUTDOWN -> {
                     boolean wake = c.onShutdown(h);
                     if (c.state() != VsockConnection.State.CLOSED) yield wake;

@@ -9,6 +9,8 @@ import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -147,6 +149,48 @@ class VsockMuxerTest {
         muxer.activate();
         muxer.reset();
         assertThrows(ConnectException.class, () -> muxer.connect(7000, Duration.ofSeconds(1)));
+        assertEquals(0, muxer.connectionCount());
+    }
+
+    /** A CREDIT_REQUEST is answered even when stray packets have filled the control queue. */
+    @Test
+    void creditRequestIsAnsweredWhenTheControlQueueIsFull() throws Exception {
+        VsockListener l = muxer.listen(1, VsockMuxer.MAX_CONNECTIONS);
+        accept(l, 5000);
+        for (int i = 0; i < VsockMuxer.MAX_PENDING_REPLIES + 3; i++) send(10_000 + i, 999, OP_REQUEST);
+        assertEquals(VsockMuxer.MAX_PENDING_REPLIES, muxer.pendingControl());
+        send(5000, 1, OP_CREDIT_REQUEST);
+        int creditUpdates = 0;
+        for (GuestVsock.Packet p; (p = next()) != null; ) {
+            if (p.header().op() == OP_CREDIT_UPDATE && p.header().dstPort() == 5000) creditUpdates++;
+        }
+        assertEquals(1, creditUpdates, "exactly one CREDIT_UPDATE answers the request");
+    }
+
+    /** A guest that shuts a host connect down instead of accepting it fails the connect at once. */
+    @Test
+    void guestShutdownDuringAHostConnectFailsTheConnect() throws Exception {
+        muxer.activate();
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread connector = Thread.ofPlatform().start(() -> {
+            try {
+                muxer.connect(7000, Duration.ofMinutes(5));
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        VsockHeader request = null;
+        while (request == null) {
+            GuestVsock.Packet p = next();
+            if (p != null && p.header().op() == OP_REQUEST) request = p.header();
+            else Thread.sleep(5);
+        }
+        send(guest(7000, request.srcPort(), OP_SHUTDOWN, SHUTDOWN_SEND | SHUTDOWN_RCV, 0), new byte[0]);
+        Throwable t = outcome.get(60, TimeUnit.SECONDS);
+        assertInstanceOf(ConnectException.class, t, String.valueOf(t));
+        assertTrue(t.getMessage().contains("closed the connection before accepting it"), t.getMessage());
+        connector.join();
         assertEquals(0, muxer.connectionCount());
     }
 }
