@@ -12,7 +12,8 @@ public final class Errno {
             EFAULT = 14, ENOTBLK = 15, EBUSY = 16, EEXIST = 17, EXDEV = 18, ENODEV = 19,
             ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ENFILE = 23, EMFILE = 24, ENOTTY = 25,
             ETXTBSY = 26, EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EROFS = 30, EMLINK = 31,
-            EPIPE = 32, EDOM = 33, ERANGE = 34, ENOSYS = 38, EOPNOTSUPP = 95, ETIMEDOUT = 110;
+            EPIPE = 32, EDOM = 33, ERANGE = 34, ENAMETOOLONG = 36, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40,
+            ENODATA = 61, EPROTO = 71, EOVERFLOW = 75, EOPNOTSUPP = 95, ETIMEDOUT = 110, ESTALE = 116;
 
     private record Entry(String name, String description) {}
 
@@ -52,7 +53,14 @@ public final class Errno {
             e(EPIPE, "EPIPE", "Broken pipe"),
             e(EDOM, "EDOM", "Numerical argument out of domain"),
             e(ERANGE, "ERANGE", "Numerical result out of range"),
+            e(ENAMETOOLONG, "ENAMETOOLONG", "File name too long"),
             e(ENOSYS, "ENOSYS", "Function not implemented"),
+            e(ENOTEMPTY, "ENOTEMPTY", "Directory not empty"),
+            e(ELOOP, "ELOOP", "Too many levels of symbolic links"),
+            e(ENODATA, "ENODATA", "No data available"),
+            e(EPROTO, "EPROTO", "Protocol error"),
+            e(EOVERFLOW, "EOVERFLOW", "Value too large for defined data type"),
+            e(ESTALE, "ESTALE", "Stale file handle"),
             e(EOPNOTSUPP, "EOPNOTSUPP", "Operation not supported"),
             e(ETIMEDOUT, "ETIMEDOUT", "Connection timed out"));
 
