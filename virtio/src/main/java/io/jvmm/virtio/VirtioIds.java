@@ -6,6 +6,7 @@ public final class VirtioIds {
     public static final int VIRTIO_ID_BLOCK = 2;
     public static final int VIRTIO_ID_RNG = 4;
     public static final int VIRTIO_ID_VSOCK = 19;
+    public static final int VIRTIO_ID_FS = 26;
 
     private VirtioIds() {}
 }
