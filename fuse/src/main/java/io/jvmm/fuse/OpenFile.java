@@ -1,0 +1,7 @@
+package io.jvmm.fuse;
+
+/**
+ * An open file or directory behind a FUSE file handle: a real (not O_PATH) descriptor, opened by
+ * re-opening the node's O_PATH descriptor. Directory handles serialise their seek-and-read.
+ */
+record OpenFile(long fh, Inode node, int fd, boolean directory, boolean writable) {}
