@@ -8,6 +8,7 @@ import io.jvmm.kvm.sys.FileSyscalls;
 import io.jvmm.kvm.sys.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /** Requests about one node's metadata: GETATTR, SETATTR, READLINK, ACCESS, STATFS. */
 final class AttrOps {
@@ -96,7 +97,7 @@ final class AttrOps {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(FuseAbi.PATH_MAX + 1);
             long len = FuseError.check(FileSyscalls.readlinkat(s.fd(n), EMPTY, buf));
-            byte[] target = buf.asSlice(0, len).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            byte[] target = buf.asSlice(0, len).toArray(ValueLayout.JAVA_BYTE);
             out.bytes(target, 0, target.length);
         }
     }

@@ -1,5 +1,7 @@
 package io.jvmm.fuse;
 
+import io.jvmm.kvm.sys.FileStat;
+
 /**
  * A host file the guest knows by a node id: its identity (device and inode number, fixed), its type,
  * and where it was last seen (parent and name), from which {@link NodeTable} re-opens its O_PATH
@@ -31,11 +33,11 @@ final class Inode {
         this.fd = fd;
     }
 
-    boolean isDirectory() { return type == io.jvmm.kvm.sys.FileStat.S_IFDIR; }
+    boolean isDirectory() { return type == FileStat.S_IFDIR; }
 
-    boolean isRegular() { return type == io.jvmm.kvm.sys.FileStat.S_IFREG; }
+    boolean isRegular() { return type == FileStat.S_IFREG; }
 
-    boolean isSymlink() { return type == io.jvmm.kvm.sys.FileStat.S_IFLNK; }
+    boolean isSymlink() { return type == FileStat.S_IFLNK; }
 
     /** The key of {@link NodeTable}'s identity map. */
     record Key(long dev, long ino) {}

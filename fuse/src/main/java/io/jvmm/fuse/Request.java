@@ -2,6 +2,7 @@ package io.jvmm.fuse;
 
 import io.jvmm.kvm.sys.Errno;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -67,7 +68,7 @@ final class Request {
         int end = pos;
         while (end < body.length && body[end] != 0) end++;
         if (end == body.length || end - pos > max) throw new FuseError(end - pos > max ? Errno.ENAMETOOLONG : Errno.EINVAL);
-        byte[] s = java.util.Arrays.copyOfRange(body, pos, end);
+        byte[] s = Arrays.copyOfRange(body, pos, end);
         pos = end + 1;
         return s;
     }
@@ -82,7 +83,7 @@ final class Request {
     /** The rest of the arguments, {@code n} bytes of them. */
     byte[] bytes(int n) {
         need(n);
-        byte[] b = java.util.Arrays.copyOfRange(body, pos, pos + n);
+        byte[] b = Arrays.copyOfRange(body, pos, pos + n);
         pos += n;
         return b;
     }

@@ -3,6 +3,8 @@ package io.jvmm.fuse;
 import io.jvmm.kvm.sys.Errno;
 import io.jvmm.kvm.sys.FileStat;
 import io.jvmm.kvm.sys.FileSyscalls;
+import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.NativeException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -48,7 +50,7 @@ final class Share {
     FileStat stat(Inode n) {
         try {
             return FileSyscalls.stat(fd(n));
-        } catch (io.jvmm.kvm.sys.NativeException e) {
+        } catch (NativeException e) {
             throw new FuseError(e.errno());
         }
     }
@@ -63,7 +65,7 @@ final class Share {
         if (!n.isRegular() && !n.isDirectory()) throw new FuseError(Errno.EACCES);
         int fd = fd(n);
         return (int) FuseError.check(FileSyscalls.openat(procFd, Integer.toString(fd).getBytes(StandardCharsets.US_ASCII),
-                flags | io.jvmm.kvm.sys.Libc.O_CLOEXEC, 0));
+                flags | Libc.O_CLOEXEC, 0));
     }
 
     /** Looks {@code name} up in {@code parent} without following a symlink, and counts the lookup. */
@@ -72,7 +74,7 @@ final class Share {
         FileStat st;
         try {
             st = FileSyscalls.stat(fd);
-        } catch (io.jvmm.kvm.sys.NativeException e) {
+        } catch (NativeException e) {
             FileSyscalls.close(fd);
             throw new FuseError(e.errno());
         }
@@ -133,7 +135,7 @@ final class Share {
         FileStat st;
         try {
             st = FileSyscalls.stat(fd);
-        } catch (io.jvmm.kvm.sys.NativeException e) {
+        } catch (NativeException e) {
             throw new FuseError(e.errno());
         }
         int mode = st.mode() & 07777;

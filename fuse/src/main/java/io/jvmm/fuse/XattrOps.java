@@ -8,6 +8,7 @@ import io.jvmm.kvm.sys.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.util.function.ToLongFunction;
 
 /**
  * Extended attributes: SETXATTR, GETXATTR, LISTXATTR, REMOVEXATTR, on regular files and directories
@@ -86,7 +87,7 @@ final class XattrOps {
     }
 
     /** GETXATTR/LISTXATTR's two forms: size 0 asks for the size ({@code fuse_getxattr_out}); else the bytes. */
-    private static void answer(Reply out, int size, Arena arena, java.util.function.ToLongFunction<MemorySegment> call) {
+    private static void answer(Reply out, int size, Arena arena, ToLongFunction<MemorySegment> call) {
         if (size == 0) {
             out.u32((int) FuseError.check(call.applyAsLong(MemorySegment.NULL))).u32(0);
             return;

@@ -6,7 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -32,13 +35,13 @@ final class Canary {
             for (Path p : paths) {
                 md.update(dir.relativize(p).toString().getBytes());
                 var attrs = Files.readAttributes(p, "unix:mode,uid,gid,size,lastModifiedTime,ctime,nlink", LinkOption.NOFOLLOW_LINKS);
-                md.update(new java.util.TreeMap<>(attrs).toString().getBytes());
+                md.update(new TreeMap<>(attrs).toString().getBytes());
                 if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) md.update(Files.readAllBytes(p));
             }
-            return java.util.HexFormat.of().formatHex(md.digest());
+            return HexFormat.of().formatHex(md.digest());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }
     }

@@ -2,12 +2,14 @@ package io.jvmm.fuse;
 
 import static io.jvmm.fuse.FuseAbi.*;
 
+import io.jvmm.kvm.sys.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -41,7 +43,7 @@ final class FuseClient implements AutoCloseable {
         Body bytes(byte[] v) { room(v.length).b.put(v); return this; }
         Body name(String s) { return bytes(s.getBytes(StandardCharsets.UTF_8)).bytes(new byte[1]); }
         Body zeros(int n) { return bytes(new byte[n]); }
-        byte[] array() { return java.util.Arrays.copyOf(b.array(), b.position()); }
+        byte[] array() { return Arrays.copyOf(b.array(), b.position()); }
     }
 
     static Body body() { return new Body(); }
@@ -149,7 +151,7 @@ final class FuseClient implements AutoCloseable {
     Answer forget(long node, long n) { return call(FORGET, node, body().u64(n).array()); }
 
     static Answer ok(Answer a) {
-        if (a.error() != 0) throw new AssertionError("unexpected error " + io.jvmm.kvm.sys.Errno.describe(a.error()));
+        if (a.error() != 0) throw new AssertionError("unexpected error " + Errno.describe(a.error()));
         return a;
     }
 

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.jvmm.kvm.sys.Errno;
 import io.jvmm.kvm.sys.FileSyscalls;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
@@ -88,7 +90,7 @@ class FuseServerTest {
         assertEquals(Errno.EEXIST, c.mkdir(ROOT_ID, "d", 0755).error());
         long l = ok(c.symlink(d, "link", "../somewhere")).node();
         assertEquals(Path.of("../somewhere"), Files.readSymbolicLink(share.resolve("d/link")));
-        assertEquals(1000, Files.getAttribute(share.resolve("d/link"), "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertEquals(1000, Files.getAttribute(share.resolve("d/link"), "unix:uid", LinkOption.NOFOLLOW_LINKS));
         assertEquals("../somewhere", ok(c.call(READLINK, l, new byte[0])).text());
         assertEquals(Errno.EINVAL, c.call(READLINK, d, new byte[0]).error());
     }
@@ -279,7 +281,7 @@ class FuseServerTest {
                 FuseClient.Answer a = ok(c.readdir(opcode, ROOT_ID, fh, offset, 1024));
                 if (a.payload().length == 0) break;
                 replies++;
-                java.nio.ByteBuffer b = a.buf();
+                ByteBuffer b = a.buf();
                 while (b.hasRemaining()) {
                     long node = opcode == READDIRPLUS ? b.getLong(b.position()) : 0;
                     if (opcode == READDIRPLUS) b.position(b.position() + ENTRY_OUT);

@@ -22,9 +22,15 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.MessageFormat;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.lifecycle.AfterProperty;
@@ -51,21 +57,21 @@ class HostileDriverPropertyTest {
         FALLOCATE, READDIRPLUS, RENAME2, LSEEK, COPY_FILE_RANGE, GETLK, IOCTL, SETUPMAPPING, 0, 99, 4096};
 
     /** Server bugs: FuseServer answers EIO and logs when an operation throws; a guest must never cause one. */
-    private static final List<String> SERVER_BUGS = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private static final java.util.logging.Logger SERVER_LOG = java.util.logging.Logger.getLogger(FuseServer.class.getName());
-    private static final java.util.logging.Logger DEVICE_LOG = java.util.logging.Logger.getLogger(FsDevice.class.getName());
+    private static final List<String> SERVER_BUGS = new CopyOnWriteArrayList<>();
+    private static final Logger SERVER_LOG = Logger.getLogger(FuseServer.class.getName());
+    private static final Logger DEVICE_LOG = Logger.getLogger(FsDevice.class.getName());
 
     static {
-        java.util.logging.Handler h = new java.util.logging.Handler() {
-            @Override public void publish(java.util.logging.LogRecord r) {
-                SERVER_BUGS.add(java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
+        Handler h = new Handler() {
+            @Override public void publish(LogRecord r) {
+                SERVER_BUGS.add(MessageFormat.format(r.getMessage(), r.getParameters()));
             }
             @Override public void flush() {}
             @Override public void close() {}
         };
         SERVER_LOG.addHandler(h);
-        DEVICE_LOG.addHandler(new java.util.logging.Handler() {
-            @Override public void publish(java.util.logging.LogRecord r) {
+        DEVICE_LOG.addHandler(new Handler() {
+            @Override public void publish(LogRecord r) {
                 if (r.getMessage().contains("request failed") || r.getMessage().contains("handler reported")) h.publish(r);
             }
             @Override public void flush() {}
@@ -208,7 +214,7 @@ class HostileDriverPropertyTest {
         int at = 0;
         while (at < request.length) {
             int k = r.nextInt(3) == 0 ? 1 + r.nextInt(request.length - at) : request.length - at;
-            bufs.add(q.out(java.util.Arrays.copyOfRange(request, at, at + k)));
+            bufs.add(q.out(Arrays.copyOfRange(request, at, at + k)));
             at += k;
         }
         int left = reply;
@@ -257,7 +263,7 @@ class HostileDriverPropertyTest {
         switch (r.nextInt(8)) {
             case 0 -> len = r.nextInt(IN_HEADER + body.length + 64);      // shorter or longer than sent
             case 1 -> len = r.nextInt();
-            case 2 -> body = java.util.Arrays.copyOf(body, r.nextInt(body.length + 1));
+            case 2 -> body = Arrays.copyOf(body, r.nextInt(body.length + 1));
             default -> { }
         }
         long node = switch (r.nextInt(5)) {
@@ -318,6 +324,6 @@ class HostileDriverPropertyTest {
             r.nextBytes(junk);
             b.put(junk);
         }
-        return java.util.Arrays.copyOf(b.array(), b.position());
+        return Arrays.copyOf(b.array(), b.position());
     }
 }

@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,14 +99,14 @@ class FileSyscallsTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(4096, 8);
             long n = getdents64(fd, buf);
-            java.util.Set<String> names = new java.util.TreeSet<>();
+            Set<String> names = new TreeSet<>();
             for (long off = 0; off < n; ) {
                 int reclen = buf.get(ValueLayout.JAVA_SHORT, off + 16) & 0xffff;
                 MemorySegment name = buf.asSlice(off + 19);
                 names.add(name.getString(0));
                 off += reclen;
             }
-            assertEquals(java.util.Set.of(".", "..", "a", "bb", "ccc"), names);
+            assertEquals(Set.of(".", "..", "a", "bb", "ccc"), names);
         } finally {
             close(fd);
         }
