@@ -147,28 +147,43 @@ final class NameOps {
         r.end();
         s.writable();
         if ((mode & FileStat.S_IFMT) != FileStat.S_IFREG && (mode & FileStat.S_IFMT) != 0) throw new FuseError(Errno.EINVAL);
+        if ((flags & FileSyscalls.O_ACCMODE) == FileSyscalls.O_ACCMODE) throw new FuseError(Errno.EINVAL);
         s.handles.ensureRoom();
-        int base = (flags & OPEN_FLAGS) | FileSyscalls.O_NOFOLLOW | Libc.O_CLOEXEC;
         int dirFd = s.fd(parent);
-        // O_EXCL first, so the server knows whether it created the file (and must give it its owner).
-        long fd = FileSyscalls.openat2(dirFd, name, base | Libc.O_CREAT | FileSyscalls.O_EXCL, mode & 07777, NodeTable.CONFINED);
+        // O_EXCL first: the server then knows it made the file (and must give it its owner), and
+        // O_CREAT|O_EXCL never opens anything that was already there.
+        long fd = FileSyscalls.openat2(dirFd, name, (flags & OPEN_FLAGS) | Libc.O_CREAT | FileSyscalls.O_EXCL
+                | FileSyscalls.O_NOFOLLOW | Libc.O_CLOEXEC, mode & 07777, NodeTable.CONFINED);
         boolean createdIt = fd >= 0;
-        if (fd == -Errno.EEXIST && (flags & FileSyscalls.O_EXCL) == 0) {
-            fd = FileSyscalls.openat2(dirFd, name, base, 0, NodeTable.CONFINED);
+        int file;
+        int path;
+        if (createdIt) {
+            file = (int) fd;
+            path = (int) FileSyscalls.openat(s.procFd, Integer.toString(file).getBytes(StandardCharsets.US_ASCII),
+                    NodeTable.O_PATH_FLAGS & ~FileSyscalls.O_NOFOLLOW, 0);
+            if (path < 0) {
+                FileSyscalls.close(file);
+                throw new FuseError(-path);
+            }
+        } else {
+            if (fd != -Errno.EEXIST || (flags & FileSyscalls.O_EXCL) != 0) throw new FuseError((int) -fd);
+            // Already there: look at it without opening it, and open it only if it is a regular file (a
+            // FIFO would block the device thread, a device node is not the guest's to open here).
+            path = (int) FuseError.check(FileSyscalls.openat2(dirFd, name, NodeTable.O_PATH_FLAGS, 0, NodeTable.CONFINED));
+            file = -1;
         }
-        int file = (int) FuseError.check(fd);
         Share.Entry e;
         try {
-            int path = (int) FuseError.check(FileSyscalls.openat(s.procFd,
-                    Integer.toString(file).getBytes(StandardCharsets.US_ASCII), NodeTable.O_PATH_FLAGS & ~FileSyscalls.O_NOFOLLOW, 0));
             FileStat st = FileSyscalls.stat(path);
-            if (!st.isRegular()) {
-                FileSyscalls.close(path);
-                throw new FuseError(Errno.EISDIR);
+            if (!st.isRegular()) throw new FuseError(st.isDirectory() ? Errno.EISDIR : st.isSymlink() ? Errno.ELOOP : Errno.EACCES);
+            if (file < 0) {
+                file = (int) FuseError.check(FileSyscalls.openat(s.procFd, Integer.toString(path).getBytes(StandardCharsets.US_ASCII),
+                        (flags & OPEN_FLAGS) | Libc.O_CLOEXEC, 0));
             }
             e = new Share.Entry(s.nodes.intern(parent, name, path, st), st);
         } catch (RuntimeException ex) {
-            FileSyscalls.close(file);
+            FileSyscalls.close(path);
+            if (file >= 0) FileSyscalls.close(file);
             throw ex;
         }
         FileStat st = e.stat();

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -115,6 +116,19 @@ class ConfinementTest {
 
     private static Object attr(Path p, String name) throws Exception {
         return Files.getAttribute(p, "unix:" + name, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    @Test
+    @Timeout(60)   // a hang guard: opening a FIFO for reading would block the server for good
+    void createAtAnExistingFifoOrDeviceNeverOpensIt() throws Exception {
+        ok(c.mknod(ROOT_ID, "fifo", 0010000 | 0666, 0));
+        assertEquals(Errno.EACCES, c.create(ROOT_ID, "fifo", 0, 0600).error());
+        assertEquals(Errno.EACCES, c.open(c.node(ROOT_ID, "fifo"), 0).error());
+        FileSyscalls.check("mknodat", FileSyscalls.mknodat(FileSyscalls.AT_FDCWD,
+                share.resolve("null").toString().getBytes(StandardCharsets.UTF_8), 0020000 | 0666, (1 << 8) | 3));
+        assertEquals(Errno.EACCES, c.create(ROOT_ID, "null", O_RDWR, 0600).error(), "a host device node in the share");
+        ok(c.mkdir(ROOT_ID, "d", 0755));
+        assertEquals(Errno.EISDIR, c.create(ROOT_ID, "d", O_RDWR, 0600).error());
     }
 
     @Test
