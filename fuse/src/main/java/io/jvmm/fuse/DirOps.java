@@ -28,7 +28,7 @@ final class DirOps {
         if (!n.isDirectory()) throw new FuseError(Errno.ENOTDIR);
         s.handles.ensureRoom();
         int fd = s.reopen(n, Libc.O_RDONLY | FileSyscalls.O_DIRECTORY);
-        OpenFile f = s.handles.add(n, fd, true, false);
+        OpenFile f = s.handles.add(n, fd, true, false, Libc.O_RDONLY | FileSyscalls.O_DIRECTORY);
         out.u64(f.fh()).u32(s.options.cache().dirOpenFlags).u32(0);
     }
 

@@ -33,7 +33,7 @@ final class FileOps {
                 throw e;
             }
         }
-        OpenFile f = s.handles.add(n, fd, false, writable);
+        OpenFile f = s.handles.add(n, fd, false, writable, flags & NameOps.OPEN_FLAGS & ~FileSyscalls.O_TRUNC);
         out.u64(f.fh()).u32(s.options.cache().fileOpenFlags).u32(0);
     }
 

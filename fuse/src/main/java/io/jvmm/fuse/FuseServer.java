@@ -8,6 +8,9 @@ import io.jvmm.kvm.sys.FileSyscalls;
 import io.jvmm.kvm.sys.Libc;
 import io.jvmm.kvm.sys.NativeException;
 import java.lang.System.Logger.Level;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
@@ -232,6 +235,38 @@ public final class FuseServer implements AutoCloseable {
             Segments.write(out.segments, OUT_HEADER, out.array(), (int) payload);
         }
         return (int) (OUT_HEADER + payload);
+    }
+
+    /**
+     * Writes the node ids and file handles the guest holds, for a VM snapshot. Call it while the
+     * device is paused; it waits for requests in flight.
+     */
+    public void saveState(DataOutput out) throws IOException {
+        lock.writeLock().lock();
+        try {
+            ServerState.write(share, initialized, out);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * A server for {@code dir} that goes on where a snapshot's {@link #saveState} left off: node ids
+     * and handles keep their numbers; a file that changed since is ESTALE for the guest (see
+     * docs/virtio-fs.md). Throws IOException with a one-line message for a state it cannot read.
+     */
+    public static FuseServer restore(Path dir, ShareOptions options, DataInput in) throws IOException {
+        FuseServer server = open(dir, options);
+        boolean restored = false;
+        server.lock.writeLock().lock();
+        try {
+            server.initialized = ServerState.read(server.share, in);
+            restored = true;
+            return server;
+        } finally {
+            server.lock.writeLock().unlock();
+            if (!restored) server.close();
+        }
     }
 
     /** Closes every handle and node descriptor, the share's root and /proc/self/fd. Idempotent. */

@@ -190,7 +190,7 @@ final class NameOps {
         if (createdIt) st = s.exactMode(e.node(), s.own(e, parent, r), mode);
         if (s.killPrivV2 && (openFlags & FuseAbi.OPEN_KILL_SUIDGID) != 0 && (flags & FileSyscalls.O_TRUNC) != 0) s.killSuidGid(file);
         boolean writable = (flags & FileSyscalls.O_ACCMODE) != Libc.O_RDONLY;
-        OpenFile f = s.handles.add(e.node(), file, false, writable);
+        OpenFile f = s.handles.add(e.node(), file, false, writable, flags & OPEN_FLAGS & ~FileSyscalls.O_TRUNC);
         s.entry(out, new Share.Entry(e.node(), st));
         out.u64(f.fh()).u32(s.options.cache().fileOpenFlags).u32(0);
     }

@@ -140,6 +140,34 @@ final class NodeTable {
         open.remove(n);
     }
 
+    /** Every node but the root, for a snapshot. */
+    synchronized List<Inode> all() {
+        List<Inode> nodes = new ArrayList<>(byId.values());
+        nodes.remove(root);
+        return nodes;
+    }
+
+    synchronized long nextId() { return nextId; }
+
+    /**
+     * Puts back a node from a snapshot with its id and lookup count; {@code n} carries its re-opened
+     * descriptor, or -1 and no location when its file is gone (every use is then ESTALE).
+     */
+    synchronized void restore(Inode n, long lookups, long nextNodeId) {
+        n.lookups = lookups;
+        byId.put(n.nodeId, n);
+        if (n.fd >= 0) {
+            byKey.putIfAbsent(n.key(), n);
+            open.add(n);
+        }
+        nextId = Math.max(nextId, nextNodeId);
+    }
+
+    /** Counts a descriptor opened for a restored node's ancestor (not a node itself), so eviction sees it. */
+    void adopt(Inode n) {
+        if (n.fd >= 0) open.add(n);
+    }
+
     /** True when more descriptors are open than the bound. */
     boolean overBound() { return openFds() > maxFds; }
 
