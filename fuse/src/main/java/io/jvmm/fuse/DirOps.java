@@ -69,6 +69,9 @@ final class DirOps {
         byte[] name = nameStart.asSlice(0, nameLen).toArray(JAVA_BYTE);
         int record = ((plus ? FuseAbi.ENTRY_OUT : 0) + FuseAbi.DIRENT + nameLen + 7) & ~7;
         if (out.size() + record > limit) return false;
+        // Each READDIRPLUS entry may open a descriptor: past the bound, end the reply here and let
+        // the next request (which evicts first) go on, so one request cannot overshoot it by much.
+        if (plus && out.size() > 0 && s.nodes.overBound()) return false;
         if (plus) {
             Share.Entry e = null;
             if (!Names.isDotOrDotDot(name, 0, nameLen)) {

@@ -5,6 +5,7 @@ import static io.jvmm.fuse.FuseClient.ok;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.jvmm.kvm.sys.Errno;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -124,6 +125,29 @@ class OwnershipAndBoundsTest {
         Files.move(share.resolve("f2"), tmp.resolve("f2-moved-out"));
         Files.writeString(share.resolve("f2"), "a different file");
         assertEquals(Errno.ESTALE, c.getattr(nodes[2]).error(), "the name now holds another inode");
+    }
+
+    @Test
+    void readdirplusDoesNotOvershootTheBound() throws Exception {
+        start(ShareOptions.defaults().withBounds(32, 8));
+        for (int i = 0; i < 300; i++) Files.writeString(share.resolve("f" + i), "");
+        long fh = ok(c.opendir(ROOT_ID)).fh();
+        long offset = 0;
+        int names = 0;
+        while (true) {
+            FuseClient.Answer a = ok(c.readdir(READDIRPLUS, ROOT_ID, fh, offset, 1 << 20));
+            assertTrue(c.server.openDescriptors() <= 32 + 2 + 1, "descriptors " + c.server.openDescriptors());
+            if (a.payload().length == 0) break;
+            ByteBuffer b = a.buf();
+            while (b.hasRemaining()) {
+                b.position(b.position() + ENTRY_OUT + 8);
+                offset = b.getLong();
+                int len = b.getInt();
+                b.position((b.position() + 4 + len + 7) & ~7);
+                names++;
+            }
+        }
+        assertEquals(302, names, "every entry, over several replies");
     }
 
     @Test
