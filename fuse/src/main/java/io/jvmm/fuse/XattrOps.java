@@ -15,7 +15,8 @@ import java.util.function.ToLongFunction;
  * (opened read-only through their magic link: the f*xattr calls refuse O_PATH descriptors). Symlinks
  * and special files have none as far as the guest can tell. The guest may set and remove only
  * {@code user.*} attributes: {@code security.capability} on a host binary would grant capabilities
- * on the host, and {@code trusted.*} is for host administrators; both are refused with EPERM.
+ * on the host, {@code trusted.*} is for host administrators, and POSIX ACLs
+ * ({@code system.posix_acl_*}) are not implemented; all are refused with EOPNOTSUPP.
  */
 final class XattrOps {
     private static final byte[] USER = "user.".getBytes(StandardCharsets.US_ASCII);
@@ -32,6 +33,16 @@ final class XattrOps {
 
     private static boolean hasXattrs(Inode n) { return n.isRegular() || n.isDirectory(); }
 
+    /**
+     * EOPNOTSUPP for a namespace the guest may not change (what a file system without that support
+     * answers: cp -a then falls back to chmod for ACLs), EPERM for user attributes on a symlink or
+     * special file (as Linux answers).
+     */
+    private static void refuseUnlessSettable(Inode n, byte[] name) {
+        if (!settable(name)) throw new FuseError(Errno.EOPNOTSUPP);
+        if (!hasXattrs(n)) throw new FuseError(Errno.EPERM);
+    }
+
     static void set(Share s, Request r) {
         Inode n = s.node(r);
         int size = r.u32(), flags = r.u32();
@@ -41,7 +52,7 @@ final class XattrOps {
         r.end();
         s.writable();
         if (name.length == 0) throw new FuseError(Errno.EINVAL);
-        if (!settable(name) || !hasXattrs(n)) throw new FuseError(Errno.EPERM);
+        refuseUnlessSettable(n, name);
         if ((flags & ~(FileSyscalls.XATTR_CREATE | FileSyscalls.XATTR_REPLACE)) != 0) throw new FuseError(Errno.EINVAL);
         int fd = s.reopen(n, Libc.O_RDONLY);
         try (Arena arena = Arena.ofConfined()) {
@@ -105,7 +116,7 @@ final class XattrOps {
         r.end();
         s.writable();
         if (name.length == 0) throw new FuseError(Errno.EINVAL);
-        if (!settable(name) || !hasXattrs(n)) throw new FuseError(Errno.EPERM);
+        refuseUnlessSettable(n, name);
         int fd = s.reopen(n, Libc.O_RDONLY);
         try {
             FuseError.check(FileSyscalls.fremovexattr(fd, name));

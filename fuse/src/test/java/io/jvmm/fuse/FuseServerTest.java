@@ -242,8 +242,10 @@ class FuseServerTest {
         assertTrue(ok(c.call(LISTXATTR, f, body().u32(256).u32(0).array())).text().contains("user.k\0"));
         assertTrue(ok(c.call(LISTXATTR, f, body().u32(0).u32(0).array())).u32(0) >= 7);
         assertEquals(Errno.EEXIST, c.call(SETXATTR, f, body().u32(1).u32(FileSyscalls.XATTR_CREATE).name("user.k").bytes(new byte[1]).array()).error());
-        assertEquals(Errno.EPERM, c.call(SETXATTR, f, body().u32(1).u32(0).name("trusted.k").bytes(new byte[1]).array()).error());
-        assertEquals(Errno.EPERM, c.call(SETXATTR, f, body().u32(20).u32(0).name("security.capability").zeros(20).array()).error());
+        assertEquals(Errno.EOPNOTSUPP, c.call(SETXATTR, f, body().u32(1).u32(0).name("trusted.k").bytes(new byte[1]).array()).error());
+        assertEquals(Errno.EOPNOTSUPP, c.call(SETXATTR, f, body().u32(20).u32(0).name("security.capability").zeros(20).array()).error());
+        assertEquals(Errno.EOPNOTSUPP, c.call(SETXATTR, f, body().u32(4).u32(0).name("system.posix_acl_access").zeros(4).array()).error());
+        assertEquals(Errno.EOPNOTSUPP, c.call(REMOVEXATTR, f, body().name("security.capability").array()).error());
         ok(c.call(REMOVEXATTR, f, body().name("user.k").array()));
         assertEquals(Errno.ENODATA, c.call(GETXATTR, f, body().u32(64).u32(0).name("user.k").array()).error());
     }
