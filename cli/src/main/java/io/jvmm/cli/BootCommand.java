@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import io.jvmm.cli.state.ByteSize;
-import io.jvmm.core.net.PortForward;
+import io.jvmm.core.backend.net.PortForward;
 import io.jvmm.core.snapshot.MachineState;
 import io.jvmm.core.snapshot.SnapshotException;
 import io.jvmm.core.snapshot.SnapshotFile;

@@ -7,7 +7,7 @@ import io.jvmm.core.DriveConfig;
 import io.jvmm.core.VmConfig;
 import io.jvmm.core.VsockConfig;
 import io.jvmm.core.NetConfig;
-import io.jvmm.core.net.PortForward;
+import io.jvmm.core.backend.net.PortForward;
 import io.jvmm.virtio.net.MacAddress;
 import io.jvmm.virtio.ratelimit.RateLimit;
 import java.io.InputStream;

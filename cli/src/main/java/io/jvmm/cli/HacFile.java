@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvmm.core.CpuTemplate;
 import io.jvmm.core.IrqChipMode;
-import io.jvmm.core.net.PortForward;
+import io.jvmm.core.backend.net.PortForward;
 import io.jvmm.virtio.net.MacAddress;
 import io.jvmm.virtio.ratelimit.RateLimit;
 import io.jvmm.virtio.ratelimit.TokenBucket;

@@ -8,7 +8,7 @@ import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
 import io.jvmm.cli.state.VolumeStore;
 import io.jvmm.cli.vmproc.ControlClient;
-import io.jvmm.core.net.PortForward;
+import io.jvmm.core.backend.net.PortForward;
 import io.jvmm.image.rootfs.RootfsLimits;
 import io.jvmm.kvm.sys.Libc;
 import java.io.IOException;

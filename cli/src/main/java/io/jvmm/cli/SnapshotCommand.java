@@ -6,6 +6,7 @@ import io.jvmm.cli.state.VmRecord;
 import io.jvmm.cli.state.VmStore;
 import io.jvmm.cli.vmproc.ControlClient;
 import io.jvmm.cli.vmproc.ControlProtocol;
+import io.jvmm.core.backend.net.PortForward;
 import io.jvmm.files.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
@@ -115,7 +116,7 @@ final class SnapshotCommand {
                 java.util.List<String> forwards = new java.util.ArrayList<>();
                 for (String p : ports) {
                     try {
-                        forwards.add(io.jvmm.core.net.PortForward.parse(p).toString());
+                        forwards.add(PortForward.parse(p).toString());
                     } catch (IllegalArgumentException e) {
                         throw CliException.usage("-p " + p + ": " + e.getMessage());
                     }

@@ -9,7 +9,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jvmm.core.CpuTemplate;
+import io.jvmm.core.DriveConfig;
+import io.jvmm.core.NetConfig;
 import io.jvmm.core.VmConfig;
+import io.jvmm.core.VsockConfig;
+import io.jvmm.core.backend.net.PortForward;
+import io.jvmm.virtio.net.MacAddress;
 import io.jvmm.virtio.ratelimit.RateLimit;
 import io.jvmm.virtio.ratelimit.TokenBucket;
 import java.io.ByteArrayOutputStream;
@@ -19,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import io.jvmm.core.DriveConfig;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -196,12 +200,12 @@ class BootSettingsTest {
         VmConfig none = build(hac("[hardware]\nkernel = \"vmlinux\"\n"), BootSettings.Overrides.NONE);
         assertNull(none.vsock());
         VmConfig table = build(hac("[hardware]\nkernel = \"vmlinux\"\n[vsock]\n"), BootSettings.Overrides.NONE);
-        assertEquals(new io.jvmm.core.VsockConfig(3, null), table.vsock(), "the table alone enables vsock with CID 3");
+        assertEquals(new VsockConfig(3, null), table.vsock(), "the table alone enables vsock with CID 3");
         VmConfig file = build(hac("[hardware]\nkernel = \"vmlinux\"\n[vsock]\ncid = 42\nuds_path = \"v.sock\"\n"),
                 BootSettings.Overrides.NONE);
-        assertEquals(new io.jvmm.core.VsockConfig(42, dir.resolve("v.sock")), file.vsock());
+        assertEquals(new VsockConfig(42, dir.resolve("v.sock")), file.vsock());
         VmConfig flags = build(null, new BootSettings.Overrides(kernel, null, null, null, null, null, List.of(), null, 7L, null, null, null));
-        assertEquals(new io.jvmm.core.VsockConfig(7, null), flags.vsock());
+        assertEquals(new VsockConfig(7, null), flags.vsock());
         Files.writeString(dir.resolve("taken.sock"), "");
         CliException e = assertThrows(CliException.class, () -> build(null, new BootSettings.Overrides(kernel, null, null,
                 null, null, null, List.of(), null, null, dir.resolve("taken.sock"), null, null)));
@@ -214,7 +218,7 @@ class BootSettingsTest {
     @Test void networkFromFileAndFlags() throws IOException {
         assertNull(build(hac("[hardware]\nkernel = \"vmlinux\"\n"), BootSettings.Overrides.NONE).net());
         VmConfig tap = build(hac("[hardware]\nkernel = \"vmlinux\"\ninterface = \"tap7\"\n"), BootSettings.Overrides.NONE);
-        assertEquals(io.jvmm.core.NetConfig.tap("tap7"), tap.net());
+        assertEquals(NetConfig.tap("tap7"), tap.net());
         VmConfig passt = build(hac("""
                 [hardware]
                 kernel = "vmlinux"
@@ -222,10 +226,10 @@ class BootSettingsTest {
                 mac = "02:00:00:00:00:09"
                 ports = ["8080:80", "5353:53/udp"]
                 """), BootSettings.Overrides.NONE);
-        assertEquals(new io.jvmm.core.NetConfig(null, io.jvmm.virtio.net.MacAddress.parse("02:00:00:00:00:09"),
-                List.of(new io.jvmm.core.net.PortForward(false, 8080, 80), new io.jvmm.core.net.PortForward(true, 5353, 53))), passt.net());
+        assertEquals(new NetConfig(null, MacAddress.parse("02:00:00:00:00:09"),
+                List.of(new PortForward(false, 8080, 80), new PortForward(true, 5353, 53))), passt.net());
         VmConfig flags = build(null, new BootSettings.Overrides(kernel, null, null, null, null, null, List.of(), null, null, null,
-                new BootSettings.Net(false, List.of(new io.jvmm.core.net.PortForward(false, 2222, 22)), null, null), null));
+                new BootSettings.Net(false, List.of(new PortForward(false, 2222, 22)), null, null), null));
         assertFalse(flags.net().isTap());
         assertEquals(1, flags.net().forwards().size());
         HacFileException e = assertThrows(HacFileException.class, () -> build(hac("""

@@ -1,7 +1,7 @@
 package io.jvmm.sandbox;
 
 import io.jvmm.core.NetConfig;
-import io.jvmm.core.net.PortForward;
+import io.jvmm.core.backend.net.PortForward;
 import java.util.List;
 
 /**

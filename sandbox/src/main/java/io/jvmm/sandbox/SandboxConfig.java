@@ -1,7 +1,7 @@
 package io.jvmm.sandbox;
 
 import io.jvmm.core.CpuTemplate;
-import io.jvmm.core.net.PortForward;
+import io.jvmm.core.backend.net.PortForward;
 import io.jvmm.virtio.ratelimit.RateLimit;
 import java.io.OutputStream;
 import java.nio.file.Files;

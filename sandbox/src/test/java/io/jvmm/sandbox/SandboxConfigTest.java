@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvmm.agent.AgentConfig;
-import io.jvmm.core.net.PortForward;
+import io.jvmm.core.backend.net.PortForward;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -69,7 +70,7 @@ class SandboxConfigTest {
     void theInitramfsHoldsTheAgentAndItsConfiguration() throws Exception {
         AgentConfig a = Sandbox.agentConfig(ok().build());
         byte[] cpio = AgentInitramfs.build(a);
-        String text = new String(cpio, java.nio.charset.StandardCharsets.ISO_8859_1);
+        String text = new String(cpio, StandardCharsets.ISO_8859_1);
         for (String name : List.of("init", "jvmm/agent.conf", "dev/console", "proc", "sys", "run", "tmp")) {
             assertTrue(text.contains(name + "\0"), "no " + name + " in the initramfs");
         }

@@ -9,13 +9,21 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jvmm.agent.AgentProtocol;
 import io.jvmm.agent.ExecResult;
 import io.jvmm.core.VmExit;
+import io.jvmm.core.backend.net.PortForward;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -51,10 +59,10 @@ class SandboxLinuxTest {
         SandboxConfig.Builder b = SandboxConfig.builder().name("sbx").kernel(TestImages.kernel()).rootfs(TestImages.rootfs())
                 .volume(volume, "/data", false).scratch(scratch).env("GREETING=hello from the image").console(console).memoryMib(256);
         if (TestImages.passtInstalled()) {
-            try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            try (ServerSocket free = new ServerSocket(0)) {
                 forwardedPort = free.getLocalPort();
             }
-            b.network(java.util.List.of(new io.jvmm.core.net.PortForward(false, forwardedPort, 8080)));
+            b.network(List.of(new PortForward(false, forwardedPort, 8080)));
         } else {
             System.out.println("SandboxLinuxTest: passt is not installed: the network test is skipped");
         }
@@ -74,7 +82,7 @@ class SandboxLinuxTest {
         return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p));
     }
 
-    private static String consoleText() { return console.toString(java.nio.charset.StandardCharsets.ISO_8859_1); }
+    private static String consoleText() { return console.toString(StandardCharsets.ISO_8859_1); }
 
     @Test
     @Order(1)
@@ -117,7 +125,7 @@ class SandboxLinuxTest {
     @Order(4)
     void filesCopyInAndOutAndVolumesAreWritable() throws Exception {
         byte[] data = new byte[300_000];
-        new java.util.Random(7).nextBytes(data);
+        new Random(7).nextBytes(data);
         sandbox.agent().copyIn(new ByteArrayInputStream(data), "/data/blob", 0640);
         ExecResult sum = sandbox.exec("sha256sum", "/data/blob");
         String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
@@ -130,7 +138,7 @@ class SandboxLinuxTest {
     @Test
     @Order(5)
     void theNetworkIsConfiguredByTheAgentAndPortsAreForwarded() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(forwardedPort != 0, "skipped: passt is not installed");
+        assumeTrue(forwardedPort != 0, "skipped: passt is not installed");
         ExecResult ip = sandbox.exec("sh", "-c", "ifconfig eth0; route -n; cat /etc/resolv.conf");
         assertEquals(0, ip.exitCode(), ip.stderrText());
         assertTrue(ip.stdoutText().contains("inet addr:10.0.2.15"), ip.stdoutText());
@@ -141,12 +149,12 @@ class SandboxLinuxTest {
         assertEquals(0, httpd.exitCode(), httpd.stderrText());
         String body = null;
         for (int i = 0; i < 100 && body == null; i++) {
-            try (java.net.Socket c = new java.net.Socket("127.0.0.1", forwardedPort)) {
+            try (Socket c = new Socket("127.0.0.1", forwardedPort)) {
                 c.setSoTimeout(20_000);
                 c.getOutputStream().write("GET /index.html HTTP/1.0\r\n\r\n".getBytes());
                 String resp = new String(c.getInputStream().readAllBytes());
                 if (resp.contains("served-by-the-guest")) body = resp;
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 Thread.sleep(100);
             }
         }
@@ -185,7 +193,7 @@ class SandboxLinuxTest {
         Process p = new ProcessBuilder(cc, "-static", "-O1", "-o", bin.toString(), src.toString()).redirectErrorStream(true).start();
         String compiler = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), compiler);
-        try (java.io.InputStream in = Files.newInputStream(bin)) {
+        try (InputStream in = Files.newInputStream(bin)) {
             sandbox.agent().copyIn(in, "/root/vsock-client", 0755);
         }
         // CID 1 is the guest's own loopback transport (the project kernel has VSOCKETS_LOOPBACK).

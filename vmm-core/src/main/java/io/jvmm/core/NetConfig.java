@@ -1,6 +1,7 @@
 package io.jvmm.core;
 
-import io.jvmm.core.net.PortForward;
+import io.jvmm.core.backend.net.PasstBackend;
+import io.jvmm.core.backend.net.PortForward;
 import io.jvmm.virtio.net.MacAddress;
 import io.jvmm.virtio.ratelimit.RateLimit;
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.Objects;
  * @param rxRateLimit bytes and frames to the guest per unit of time ({@link RateLimit#UNLIMITED} for none)
  * @param txRateLimit bytes and frames from the guest per unit of time
  * @param passtSocket a socket already connected to a passt another process started
- *                 ({@link io.jvmm.core.net.PasstBackend#spawnForHandoff}), or -1 to start passt here;
+ *                 ({@link PasstBackend#spawnForHandoff}), or -1 to start passt here;
  *                 passt's options ({@code forwards}, {@code ipv4}) were given by that process then
  */
 public record NetConfig(String tap, MacAddress mac, List<PortForward> forwards, Ipv4 ipv4, RateLimit rxRateLimit, RateLimit txRateLimit,

@@ -1,6 +1,6 @@
 package io.jvmm.core;
 
-import io.jvmm.core.storage.RawImage;
+import io.jvmm.core.backend.block.RawImage;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;

@@ -3,20 +3,25 @@ package io.jvmm.core;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.jvmm.core.net.PasstBackend;
+import io.jvmm.core.backend.net.PasstBackend;
 import io.jvmm.virtio.net.MacAddress;
 import io.jvmm.virtio.net.NetDevice;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** virtio-net end to end with passt: the probe's CPL3 driver gets a DHCP lease, an ARP reply and sends UDP to the host. */
 class VirtioNetProbeTest {
@@ -72,22 +77,22 @@ class VirtioNetProbeTest {
     }
 
     @Test
-    void passtEndsWhenTheVmmIsKilled(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    void passtEndsWhenTheVmmIsKilled(@TempDir Path tmp) throws Exception {
         // A killed VMM cannot remove passt's socket directory: it goes in a directory the test owns.
-        java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"),
                 ProbeMain.class.getName(), Probes.probe("spin").toString(), "", "--passt");
         Process vmm = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
-            java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(vmm.getInputStream()));
+            BufferedReader r = new BufferedReader(new InputStreamReader(vmm.getInputStream()));
             String line;
             while ((line = r.readLine()) != null && !line.contains("spin: cpl3")) { }
             assertNotNull(line, "the spin probe did not start");
             ProcessHandle passt = vmm.toHandle().children().filter(c -> c.info().command().orElse("").contains("passt"))
                     .findFirst().orElseThrow(() -> new AssertionError("no passt child"));
             new ProcessBuilder("kill", "-9", Long.toString(vmm.pid())).start().waitFor();
-            assertTrue(vmm.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(vmm.waitFor(10, TimeUnit.SECONDS));
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (passt.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
             assertFalse(passt.isAlive(), "passt " + passt.pid() + " outlived its VMM");

@@ -2,7 +2,7 @@ package io.jvmm.core;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.jvmm.core.virtio.VirtioMmioDevices;
+import io.jvmm.core.devices.VirtioMmioDevices;
 import io.jvmm.virtio.ratelimit.RateLimit;
 import io.jvmm.virtio.ratelimit.TokenBucket;
 import java.io.IOException;

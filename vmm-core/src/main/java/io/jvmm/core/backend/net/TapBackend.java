@@ -1,4 +1,4 @@
-package io.jvmm.core.net;
+package io.jvmm.core.backend.net;
 
 import io.jvmm.core.ConfigException;
 import io.jvmm.kvm.sys.Errno;

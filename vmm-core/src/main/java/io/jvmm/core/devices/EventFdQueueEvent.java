@@ -1,4 +1,4 @@
-package io.jvmm.core.virtio;
+package io.jvmm.core.devices;
 
 import io.jvmm.kvm.sys.Errno;
 import io.jvmm.kvm.sys.Libc;

@@ -1,4 +1,4 @@
-package io.jvmm.core.storage;
+package io.jvmm.core.backend.block;
 
 import io.jvmm.core.ConfigException;
 import io.jvmm.kvm.sys.Errno;

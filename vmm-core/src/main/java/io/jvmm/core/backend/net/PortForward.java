@@ -1,4 +1,4 @@
-package io.jvmm.core.net;
+package io.jvmm.core.backend.net;
 
 /**
  * A host port forwarded to a guest port through passt: {@code HOST:GUEST} (TCP) or

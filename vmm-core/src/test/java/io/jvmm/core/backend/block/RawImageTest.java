@@ -1,4 +1,4 @@
-package io.jvmm.core.storage;
+package io.jvmm.core.backend.block;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -7,14 +7,17 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 class RawImageTest {
     @TempDir Path dir;
@@ -58,7 +61,7 @@ class RawImageTest {
     void manyBuffersAreSplitIntoBatches(boolean map) throws IOException {
         Path p = image(1 << 20);
         byte[] want = Files.readAllBytes(p);
-        List<MemorySegment> bufs = new java.util.ArrayList<>();
+        List<MemorySegment> bufs = new ArrayList<>();
         for (int i = 0; i < 2048; i++) bufs.add(seg(512));   // more than IOV_MAX
         try (RawImage img = RawImage.open("drives.vda", p, true, map)) {
             assertEquals(map, img.mapped());
@@ -167,7 +170,7 @@ class RawImageTest {
         try (RawImage img = RawImage.open("drives.vda", p, false, true)) {
             MemorySegment s = seg(4096);
             img.read(512 * 1024, List.of(s));   // mapped and faulted in before the truncation
-            try (var ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE)) {
+            try (var ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
                 ch.truncate(8192);
             }
             IOException r = assertThrows(IOException.class, () -> img.read(512 * 1024, List.of(s)));

@@ -1,4 +1,4 @@
-package io.jvmm.core.virtio;
+package io.jvmm.core.devices;
 
 import io.jvmm.core.arch.x86.Layout;
 import io.jvmm.core.bus.Bus;

@@ -1,4 +1,4 @@
-package io.jvmm.core.vsock;
+package io.jvmm.core.backend.vsock;
 
 import io.jvmm.core.ConfigException;
 import io.jvmm.files.Closeables;

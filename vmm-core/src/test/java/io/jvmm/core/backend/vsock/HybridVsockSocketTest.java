@@ -1,4 +1,4 @@
-package io.jvmm.core.vsock;
+package io.jvmm.core.backend.vsock;
 
 import static io.jvmm.virtio.vsock.VsockHeader.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -14,6 +14,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,7 +48,7 @@ class HybridVsockSocketTest {
     private static byte[] read(SocketChannel ch, int n) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(n);
         while (b.hasRemaining()) if (ch.read(b) < 0) break;
-        return java.util.Arrays.copyOf(b.array(), b.position());
+        return Arrays.copyOf(b.array(), b.position());
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.jvmm.core.net;
+package io.jvmm.core.backend.net;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,6 +26,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -155,7 +156,7 @@ class PasstBackendTest {
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (passt.running() && System.nanoTime() < deadline) Thread.sleep(10);
             assertFalse(passt.running());
-            IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> {
+            IOException e = Assertions.assertThrows(IOException.class, () -> {
                 for (int i = 0; i < 100; i++) passt.send(Arena.ofAuto().allocate(64));   // EPIPE once the peer is gone
             });
             assertTrue(e.getMessage().contains("passt"), e.getMessage());
