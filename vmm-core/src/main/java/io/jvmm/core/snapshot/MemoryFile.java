@@ -1,5 +1,9 @@
 package io.jvmm.core.snapshot;
 
+import io.jvmm.core.memory.GuestRam;
+import io.jvmm.kvm.sys.Errno;
+import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.NativeException;
 import io.jvmm.memory.GuestMemory;
 import io.jvmm.memory.MemoryRegion;
 import java.io.IOException;
@@ -12,7 +16,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * A snapshot's guest memory: the RAM regions one after the other, written sparsely (chunks that are
- * all zero, such as RAM the guest never touched, become holes and cost no disk space).
+ * all zero, such as RAM the guest never touched, become holes and cost no disk space), and mapped
+ * back copy-on-write by a restore.
  */
 public final class MemoryFile {
     /** The unit of the zero check: large enough to be fast, small enough to leave real holes. */
@@ -47,5 +52,28 @@ public final class MemoryFile {
             throw new SnapshotException("cannot write guest memory to " + file + ": " + e.getMessage(), e);
         }
         return written;
+    }
+
+    /**
+     * Maps {@code file} as {@code bytes} of guest RAM, copy-on-write ({@link GuestRam#mapFile}: nothing
+     * is read up front, and VMs restored from one file share its unwritten pages). Refused with one
+     * line when the file cannot be opened or its length is not {@code bytes}.
+     */
+    public static GuestRam map(Path file, long bytes) {
+        int fd;
+        try {
+            fd = Libc.open(file.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC);
+        } catch (NativeException e) {
+            throw new SnapshotException("cannot open " + file + ": " + Errno.describe(e.errno()));
+        }
+        try {
+            long size = Libc.lseek(fd, 0, Libc.SEEK_END);
+            if (size != bytes) {
+                throw new SnapshotException(file + " is " + size + " bytes; the snapshot's RAM is " + bytes + " (truncated or not this snapshot's)");
+            }
+            return GuestRam.mapFile(fd, bytes);
+        } finally {
+            Libc.close(fd);
+        }
     }
 }

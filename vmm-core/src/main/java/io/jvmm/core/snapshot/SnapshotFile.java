@@ -1,5 +1,6 @@
 package io.jvmm.core.snapshot;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -13,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
@@ -30,8 +32,11 @@ import java.util.zip.CRC32C;
  */
 public final class SnapshotFile {
     static final byte[] MAGIC = {'J', 'V', 'M', 'M', 'S', 'N', 'A', 'P'};
-    /** 2: the interrupt controllers may be split (jvmm's IOAPIC in the state, no PIC or PIT). */
-    public static final int VERSION = 2;
+    /**
+     * 3: the state as named parts (sections machine, vm, vcpus, legacy, devices; {@link MachineState}).
+     * Older versions are refused: a snapshot is taken again with the jvmm that restores it.
+     */
+    public static final int VERSION = 3;
     public static final int ARCH_X86_64 = 62;
     static final int HEADER = 8 + 4 + 4 + 8;
     /** A state file is kilobytes (per vCPU a few KiB); anything near this is not ours. */
@@ -92,16 +97,17 @@ public final class SnapshotFile {
         } catch (IOException e) {
             throw new SnapshotException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        if (all.length < MAGIC.length || !java.util.Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+        if (all.length < MAGIC.length || !Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
             throw new SnapshotException(file + " is not a jvmm snapshot (bad magic)");
         }
         if (all.length < HEADER + 4) throw new SnapshotException(file + " is truncated (" + all.length + " bytes)");
-        try (DataInputStream d = new DataInputStream(new java.io.ByteArrayInputStream(all, MAGIC.length, HEADER - MAGIC.length))) {
+        try (DataInputStream d = new DataInputStream(new ByteArrayInputStream(all, MAGIC.length, HEADER - MAGIC.length))) {
             int version = d.readInt();
             int arch = d.readInt();
             long len = d.readLong();
             if (version != VERSION) {
-                throw new SnapshotException(file + " has format version " + version + "; this jvmm reads version " + VERSION);
+                throw new SnapshotException(file + " has snapshot format version " + version + "; this jvmm reads version "
+                        + VERSION + " only (take the snapshot again with this jvmm)");
             }
             if (arch != ARCH_X86_64) throw new SnapshotException(file + " is for another architecture (ELF machine " + arch + "), not x86-64");
             if (len < 0 || len > MAX_PAYLOAD) throw new SnapshotException(file + " is corrupt (payload length " + len + ")");
@@ -113,7 +119,7 @@ public final class SnapshotFile {
             crc.update(all, 0, (int) (HEADER + len));
             int stored = ByteBuffer.wrap(all, (int) (HEADER + len), 4).getInt();
             if (stored != (int) crc.getValue()) throw new SnapshotException(file + " is corrupt (checksum mismatch)");
-            return java.util.Arrays.copyOfRange(all, HEADER, (int) (HEADER + len));
+            return Arrays.copyOfRange(all, HEADER, (int) (HEADER + len));
         } catch (IOException e) {
             throw new SnapshotException(file + " is truncated");
         }

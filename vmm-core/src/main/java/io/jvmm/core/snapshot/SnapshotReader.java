@@ -19,18 +19,19 @@ public final class SnapshotReader {
         this.file = file;
     }
 
-    private SnapshotException bad(String what) { return new SnapshotException(file + " is corrupt (" + what + ")"); }
+    /** A refusal naming the file and what is wrong with it. */
+    public SnapshotException corrupt(String what) { return new SnapshotException(file + " is corrupt (" + what + ")"); }
 
     public void section(String tag) {
         String got = string();
-        if (!got.equals(tag)) throw bad("expected section " + tag + ", found " + got);
+        if (!got.equals(tag)) throw corrupt("expected section " + tag + ", found " + got);
     }
 
     public int i32() {
         try {
             return in.readInt();
         } catch (IOException e) {
-            throw bad("ends early");
+            throw corrupt("ends early");
         }
     }
 
@@ -38,7 +39,7 @@ public final class SnapshotReader {
         try {
             return in.readLong();
         } catch (IOException e) {
-            throw bad("ends early");
+            throw corrupt("ends early");
         }
     }
 
@@ -46,12 +47,12 @@ public final class SnapshotReader {
 
     public byte[] bytes() {
         int n = i32();
-        if (n < 0 || n > 16 << 20) throw bad("a field of " + n + " bytes");
+        if (n < 0 || n > 16 << 20) throw corrupt("a field of " + n + " bytes");
         byte[] b = new byte[n];
         try {
             in.readFully(b);
         } catch (IOException e) {
-            throw bad("ends early");
+            throw corrupt("ends early");
         }
         return b;
     }
@@ -59,7 +60,7 @@ public final class SnapshotReader {
     /** A byte field that must fill {@code dst} exactly (a KVM struct). */
     public void into(MemorySegment dst, String what) {
         byte[] b = bytes();
-        if (b.length != dst.byteSize()) throw bad(what + " has " + b.length + " bytes, expected " + dst.byteSize());
+        if (b.length != dst.byteSize()) throw corrupt(what + " has " + b.length + " bytes, expected " + dst.byteSize());
         MemorySegment.copy(MemorySegment.ofArray(b), 0, dst, 0, b.length);
     }
 
@@ -68,9 +69,9 @@ public final class SnapshotReader {
     /** The whole payload was read. */
     public void end() {
         try {
-            if (in.available() != 0) throw bad(in.available() + " bytes after the last section");
+            if (in.available() != 0) throw corrupt(in.available() + " bytes after the last section");
         } catch (IOException e) {
-            throw bad("unreadable");
+            throw corrupt("unreadable");
         }
     }
 }

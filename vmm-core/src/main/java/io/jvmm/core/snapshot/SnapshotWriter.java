@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 
 /** Builds a snapshot payload: tagged sections of ints, longs and length-prefixed byte arrays. */
 public final class SnapshotWriter {
@@ -47,7 +48,7 @@ public final class SnapshotWriter {
 
     public SnapshotWriter segment(MemorySegment s) { return bytes(s.toArray(ValueLayout.JAVA_BYTE)); }
 
-    public SnapshotWriter string(String s) { return bytes(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)); }
+    public SnapshotWriter string(String s) { return bytes(s.getBytes(StandardCharsets.UTF_8)); }
 
     public byte[] toByteArray() { return bytes.toByteArray(); }
 }

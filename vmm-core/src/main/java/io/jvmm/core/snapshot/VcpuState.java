@@ -13,7 +13,6 @@ import io.jvmm.kvm.struct.KvmXsave;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,13 +41,12 @@ public record VcpuState(byte[] regs, byte[] sregs, byte[] fpu, byte[] xsave, byt
             List<Long> idx = new ArrayList<>();
             List<Long> val = new ArrayList<>();
             readMsrs(vcpu, saveableMsrs, idx, val);
-            return new VcpuState(bytes(regs), bytes(sregs), bytes(fpu), bytes(xsave), bytes(xcrs), bytes(lapic), bytes(events),
+            return new VcpuState(StructBytes.of(regs), StructBytes.of(sregs), StructBytes.of(fpu), StructBytes.of(xsave), StructBytes.of(xcrs),
+                    StructBytes.of(lapic), StructBytes.of(events),
                     vcpu.getMpState(), idx.stream().mapToLong(Long::longValue).toArray(),
                     val.stream().mapToLong(Long::longValue).toArray(), vcpu.getCpuid());
         }
     }
-
-    private static byte[] bytes(MemorySegment s) { return s.toArray(ValueLayout.JAVA_BYTE); }
 
     /** All at once; if KVM refuses one (listed but not readable here), one by one without it. */
     private static void readMsrs(VcpuFd vcpu, int[] list, List<Long> idx, List<Long> val) {
@@ -77,13 +75,13 @@ public record VcpuState(byte[] regs, byte[] sregs, byte[] fpu, byte[] xsave, byt
         vcpu.setCpuid(cpuid);
         vcpu.setMpState(mpState);
         try (Arena a = Arena.ofConfined()) {
-            vcpu.setRegs(MachineState.segment(a, regs, KvmRegs.LAYOUT.byteSize(), "vCPU regs"));
-            vcpu.setSregs(MachineState.segment(a, sregs, KvmSregs.LAYOUT.byteSize(), "vCPU sregs"));
-            vcpu.setXsave(MachineState.segment(a, xsave, KvmXsave.LAYOUT.byteSize(), "vCPU xsave"));
-            vcpu.setXcrs(MachineState.segment(a, xcrs, KvmXcrs.LAYOUT.byteSize(), "vCPU xcrs"));
-            vcpu.setLapic(MachineState.segment(a, lapic, KvmLapicState.LAYOUT.byteSize(), "vCPU lapic"));
+            vcpu.setRegs(StructBytes.segment(a, regs, KvmRegs.LAYOUT.byteSize(), "vCPU regs"));
+            vcpu.setSregs(StructBytes.segment(a, sregs, KvmSregs.LAYOUT.byteSize(), "vCPU sregs"));
+            vcpu.setXsave(StructBytes.segment(a, xsave, KvmXsave.LAYOUT.byteSize(), "vCPU xsave"));
+            vcpu.setXcrs(StructBytes.segment(a, xcrs, KvmXcrs.LAYOUT.byteSize(), "vCPU xcrs"));
+            vcpu.setLapic(StructBytes.segment(a, lapic, KvmLapicState.LAYOUT.byteSize(), "vCPU lapic"));
             writeMsrs(vcpu);
-            vcpu.setVcpuEvents(MachineState.segment(a, events, KvmVcpuEvents.LAYOUT.byteSize(), "vCPU events"));
+            vcpu.setVcpuEvents(StructBytes.segment(a, events, KvmVcpuEvents.LAYOUT.byteSize(), "vCPU events"));
         }
     }
 
@@ -104,7 +102,7 @@ public record VcpuState(byte[] regs, byte[] sregs, byte[] fpu, byte[] xsave, byt
         }
     }
 
-    public void write(SnapshotWriter w) {
+    void write(SnapshotWriter w) {
         w.section("vcpu").bytes(regs).bytes(sregs).bytes(fpu).bytes(xsave).bytes(xcrs).bytes(lapic).bytes(events).i32(mpState);
         w.i32(msrIndices.length);
         for (int i = 0; i < msrIndices.length; i++) w.i64(msrIndices[i]).i64(msrValues[i]);
@@ -112,19 +110,19 @@ public record VcpuState(byte[] regs, byte[] sregs, byte[] fpu, byte[] xsave, byt
         for (CpuidEntry e : cpuid) w.i32(e.function()).i32(e.index()).i32(e.flags()).i32(e.eax()).i32(e.ebx()).i32(e.ecx()).i32(e.edx());
     }
 
-    public static VcpuState read(SnapshotReader r) {
+    static VcpuState read(SnapshotReader r) {
         r.section("vcpu");
         byte[] regs = r.bytes(), sregs = r.bytes(), fpu = r.bytes(), xsave = r.bytes(), xcrs = r.bytes(), lapic = r.bytes(), events = r.bytes();
         int mp = r.i32();
         int n = r.i32();
-        if (n < 0 || n > 4096) throw new SnapshotException("snapshot is corrupt (" + n + " MSRs)");
+        if (n < 0 || n > 4096) throw r.corrupt(n + " MSRs");
         long[] idx = new long[n], val = new long[n];
         for (int i = 0; i < n; i++) {
             idx[i] = r.i64();
             val[i] = r.i64();
         }
         int c = r.i32();
-        if (c < 0 || c > 4096) throw new SnapshotException("snapshot is corrupt (" + c + " CPUID entries)");
+        if (c < 0 || c > 4096) throw r.corrupt(c + " CPUID entries");
         CpuidEntry[] cpuid = new CpuidEntry[c];
         for (int i = 0; i < c; i++) cpuid[i] = new CpuidEntry(r.i32(), r.i32(), r.i32(), r.i32(), r.i32(), r.i32(), r.i32());
         return new VcpuState(regs, sregs, fpu, xsave, xcrs, lapic, events, mp, idx, val, cpuid);
