@@ -26,6 +26,7 @@ import io.jvmm.kvm.CpuidEntry;
 import io.jvmm.kvm.Kvm;
 import io.jvmm.kvm.KvmException;
 import io.jvmm.kvm.VcpuFd;
+import io.jvmm.virtio.blk.BlockBackend;
 import io.jvmm.virtio.blk.BlockDevice;
 import io.jvmm.virtio.net.MacAddress;
 import io.jvmm.virtio.net.NetBackend;
@@ -37,13 +38,17 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Assembles a VM from its config (Firecracker's {@code builder.rs}): opens KVM, maps guest RAM, sets
  * up the interrupt controllers, attaches the devices and their backends, and either loads the kernel
  * into fresh vCPUs or puts a snapshot back ({@link VmPersistence}). Nothing runs until
- * {@link Vm#start()}; on failure everything already opened is released.
+ * {@link Vm#start()}; on failure everything already opened is released, and the backends the config
+ * handed over are closed.
  */
 final class VmBuilder {
     /** Looked up on first use: System.getLogger bootstraps its logging backend (~10 ms at start-up). */
@@ -55,8 +60,14 @@ final class VmBuilder {
 
     private final VmConfig config;
     private final Machine m = new Machine();
+    /** Backends the config handed over that no device owns yet: closed here if the build fails. */
+    private final Set<AutoCloseable> unowned = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    private VmBuilder(VmConfig config) { this.config = config; }
+    private VmBuilder(VmConfig config) {
+        this.config = config;
+        for (DriveConfig d : config.drives()) if (d.backend() != null) unowned.add(d.backend());
+        if (config.net() != null && config.net().backend() != null) unowned.add(config.net().backend());
+    }
 
     /** A VM that boots {@code config}'s kernel. */
     static Vm boot(VmConfig config) {
@@ -88,7 +99,10 @@ final class VmBuilder {
         }
     }
 
-    private void discard() { m.release(); }
+    private void discard() {
+        m.release();
+        for (AutoCloseable c : unowned) VmTeardown.closeQuietly(c);
+    }
 
     private void buildForBoot() {
         openKvm();
@@ -191,17 +205,21 @@ final class VmBuilder {
         m.devices = new VirtioMmioDevices(m.vmFd, m.ram.memory(), m.mmio, m.pins,
                 kvmNotify(Kvm.KVM_CAP_IOEVENTFD, "KVM_IOEVENTFD", "queue notifications go through the vCPUs' MMIO exits"));
         for (DriveConfig d : config.drives()) {
-            BlockDevice drive = new BlockDevice(d.id(), RawImage.open("drives." + d.id(), d.path(), d.readOnly()), d.rateLimit());
+            BlockBackend image = d.backend() != null ? d.backend() : RawImage.open("drives." + d.id(), d.path(), d.readOnly());
+            BlockDevice drive = new BlockDevice(d.id(), image, d.rateLimit());
+            unowned.remove(image);   // the device closes it from here on, even if attach fails
             m.drives.put(d.id(), drive);
             m.devices.attach(drive);
         }
         if (config.rng()) m.devices.attach(new RngDevice(openEntropy()));
         if (config.net() != null) {
             NetConfig n = config.net();
-            NetBackend backend = n.isTap() ? TapBackend.open("network.interface", n.tap())
+            NetBackend backend = n.backend() != null ? n.backend()
+                    : n.isTap() ? TapBackend.open("network.interface", n.tap())
                     : n.passtSocket() >= 0 ? PasstBackend.adopt(n.passtSocket())
                     : PasstBackend.start("network", n.forwards(), n.ipv4());
             m.net = new NetDevice("eth0", n.mac() != null ? n.mac() : MacAddress.random(), backend, n.rxRateLimit(), n.txRateLimit());
+            unowned.remove(backend);
             m.devices.attach(m.net);
         }
         if (config.vsock() != null) {

@@ -1,13 +1,18 @@
 package io.jvmm.core;
 
 import io.jvmm.core.backend.block.RawImage;
+import io.jvmm.virtio.blk.BlockBackend;
+import io.jvmm.virtio.ratelimit.RateLimit;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import io.jvmm.virtio.ratelimit.RateLimit;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -15,6 +20,10 @@ import java.util.Set;
 /**
  * Everything needed to create a VM, validated once by {@link Builder#build()}: each error names the
  * setting that is wrong. Immutable. File formats (hac.toml) live in the CLI, not here.
+ *
+ * <p>Drives and the network take a path or name (the VM opens the backend) or a backend instance
+ * of the embedder's own ({@link DriveConfig}, {@link NetConfig#of}); an instance is handed over to
+ * the VM, which closes it.
  *
  * @param name           a label for logs and thread names
  * @param vcpus          number of vCPUs, 1..{@link #MAX_VCPUS}
@@ -101,6 +110,14 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
             drives.add(new DriveConfig(id == null ? DriveConfig.defaultId(drives.size()) : id, path, readOnly, rateLimit));
             return this;
         }
+        /**
+         * Adds a drive on {@code backend}, read-only when the backend is; an id of null takes the next
+         * default name. The VM takes the backend over and closes it ({@link DriveConfig}).
+         */
+        public Builder drive(String id, BlockBackend backend, RateLimit rateLimit) {
+            drives.add(DriveConfig.of(id == null ? DriveConfig.defaultId(drives.size()) : id, backend, rateLimit));
+            return this;
+        }
         public Builder rng(boolean v) { rng = v; return this; }
         /** A vsock device with guest CID {@code cid}; {@code udsPath} (may be null) adds the hybrid Unix socket. */
         public Builder vsock(long cid, Path udsPath) { vsock = new VsockConfig(cid, udsPath); return this; }
@@ -140,8 +157,9 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
             if (cpuTemplate == null) throw new ConfigException("cpu_template", "is required");
             checkDrives();
             int devices = drives.size() + (rng ? 1 : 0) + (vsock != null ? 1 : 0) + (net != null ? 1 : 0);
-            if (net != null && net.isTap() && !net.forwards().isEmpty()) {
-                throw new ConfigException("network.ports", "port forwards need the passt backend; with a TAP device, route or bridge on the host");
+            if (net != null && !net.isPasst() && !net.forwards().isEmpty()) {
+                throw new ConfigException("network.ports", net.isTap() ? "port forwards need the passt backend; with a TAP device, route or bridge on the host"
+                        : "port forwards need the passt backend, not a backend of the embedder's own");
             }
             if (devices > MAX_VIRTIO_DEVICES) {
                 throw new ConfigException("drives", "at most " + MAX_VIRTIO_DEVICES + " virtio devices fit, got " + devices);
@@ -161,7 +179,7 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
             Path dir = p.toAbsolutePath().getParent();
             if (dir != null && !Files.isDirectory(dir)) throw new ConfigException("vsock.uds_path", "directory " + dir + " does not exist");
             // sun_path holds 108 bytes; the guest-to-host sockets add "_<port>" (up to 11 more).
-            if (p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107 - 11) {
+            if (p.toString().getBytes(StandardCharsets.UTF_8).length > 107 - 11) {
                 throw new ConfigException("vsock.uds_path", p + " is too long for a Unix socket (at most 96 bytes)");
             }
         }
@@ -169,6 +187,7 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
         private void checkDrives() {
             Set<String> ids = new HashSet<>();
             Set<Path> paths = new HashSet<>();
+            Set<BlockBackend> backends = Collections.newSetFromMap(new IdentityHashMap<>());
             for (DriveConfig d : drives) {
                 String key = "drives." + d.id();
                 if (d.id().isEmpty() || d.id().length() > DriveConfig.MAX_ID_LENGTH || !d.id().matches("[A-Za-z0-9_-]+")) {
@@ -176,11 +195,15 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
                             + " letters, digits, '-' or '_'");
                 }
                 if (!ids.add(d.id())) throw new ConfigException("drives", "two drives have the id '" + d.id() + "'");
+                if (d.backend() != null) {
+                    if (!backends.add(d.backend())) throw new ConfigException(key, "its backend is already attached as another drive");
+                    continue;
+                }
                 RawImage.checkUsable(key, d.path(), d.readOnly());
                 Path real;
                 try {
                     real = d.path().toRealPath();
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     throw new ConfigException(key, "cannot resolve " + d.path() + ": " + e.getMessage());
                 }
                 if (!paths.add(real)) throw new ConfigException(key, d.path() + " is already attached as another drive");
