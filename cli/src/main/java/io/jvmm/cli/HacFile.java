@@ -10,6 +10,8 @@ import io.jvmm.virtio.ratelimit.RateLimit;
 import io.jvmm.virtio.ratelimit.TokenBucket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,7 +88,7 @@ public record HacFile(Path source, String name, String description, Integer core
         m.put("network", List.of("mac", "ports", "rx_rate_limit", "tx_rate_limit"));
         m.put("vsock", List.of("cid", "uds_path"));
         m.put("drives", TABLE_ARRAYS.get("drives"));
-        return java.util.Collections.unmodifiableMap(m);
+        return Collections.unmodifiableMap(m);
     }
 
     /** Reads and checks {@code file}; throws {@link HacFileException} naming the first bad key. */
@@ -216,7 +218,7 @@ public record HacFile(Path source, String name, String description, Integer core
 
         List<Drive> drives(JsonNode array) {
             if (array.isMissingNode()) return List.of();
-            List<Drive> out = new java.util.ArrayList<>();
+            List<Drive> out = new ArrayList<>();
             for (int i = 0; i < array.size(); i++) out.add(drive(array.get(i), "drives[" + (i + 1) + "]"));
             return List.copyOf(out);
         }
@@ -240,7 +242,7 @@ public record HacFile(Path source, String name, String description, Integer core
                     throw new HacFileException(file, "network.mac", e.getMessage());
                 }
             }
-            List<PortForward> ports = new java.util.ArrayList<>();
+            List<PortForward> ports = new ArrayList<>();
             JsonNode p = get(table, "network.ports");
             if (p != null) {
                 if (!p.isArray()) throw new HacFileException(file, "network.ports", "expected an array of \"HOST:GUEST\" strings, got " + TomlTree.describe(p));

@@ -15,6 +15,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -92,7 +94,7 @@ final class SnapshotCommand {
         private Integer readyTimeout;
         @Option(names = {"-p", "--publish"}, paramLabel = "HOST:GUEST[/udp]",
                 description = "Port forwards instead of the snapshot's (whose host ports the original VM may still hold).")
-        private java.util.List<String> ports;
+        private List<String> ports;
         @Parameters(index = "0", paramLabel = "DIR", description = "A directory written by 'jvmm snapshot create'.")
         private Path dir;
 
@@ -113,7 +115,7 @@ final class SnapshotCommand {
             VmStore store = new VmStore(dirs);
             VmRecord draft = saved.withId(null).withName(name).withCreated(null).withDetached(true).withState(VmRecord.State.created());
             if (ports != null) {
-                java.util.List<String> forwards = new java.util.ArrayList<>();
+                List<String> forwards = new ArrayList<>();
                 for (String p : ports) {
                     try {
                         forwards.add(PortForward.parse(p).toString());
