@@ -2,9 +2,9 @@ package io.jvmm.cli;
 
 import io.jvmm.core.NetConfig;
 import io.jvmm.core.VmConfig;
+import io.jvmm.core.backend.net.PasstBackend;
 import io.jvmm.core.jail.Jail;
 import io.jvmm.core.jail.SyscallAllowList;
-import io.jvmm.core.backend.net.PasstBackend;
 import io.jvmm.kvm.sys.ChildProcess;
 import io.jvmm.kvm.sys.Libc;
 import java.io.IOException;

@@ -1,5 +1,5 @@
 /**
- * A virtual machine on KVM: its config (VmConfig and the device configs), the Vm that builds,
- * runs, pauses, snapshots and restores it, and how it ended (VmExit).
+ * A virtual machine on KVM: its config (VmConfig and the device configs, which take paths or
+ * backend instances), the Vm that runs, pauses and snapshots it, and how it ended (VmExit).
  */
 package io.jvmm.core;
