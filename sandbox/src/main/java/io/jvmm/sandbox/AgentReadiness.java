@@ -6,10 +6,10 @@ import io.jvmm.virtio.vsock.VsockListener;
 import io.jvmm.virtio.vsock.VsockStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Follows the agent's readiness connection: the agent connects to the host's READY_PORT and sends
@@ -18,7 +18,7 @@ import java.util.logging.Logger;
  * keeps accepting.
  */
 final class AgentReadiness implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(AgentReadiness.class.getName());
+    private static final Logger LOG = System.getLogger(AgentReadiness.class.getName());
 
     private final VsockListener listener;
     private final Thread thread;
@@ -51,7 +51,7 @@ final class AgentReadiness implements AutoCloseable {
                 byte[] sink = new byte[256];
                 while (in.read(sink) >= 0) { /* ignore */ }
             } catch (IOException e) {
-                LOG.log(Level.FINE, "agent readiness connection ended: {0}", e.getMessage());
+                LOG.log(Level.DEBUG, "agent readiness connection ended: {0}", e.getMessage());
             } finally {
                 synchronized (this) {
                     connected = false;
