@@ -1,7 +1,8 @@
 package io.jvmm.core;
 
 /** A VM setting that is wrong; the message names the setting: {@code memory: must be between ...}. */
-public final class ConfigException extends RuntimeException {
+public final class ConfigException extends VmmException {
+    private static final long serialVersionUID = 1L;
     private final String key;
 
     public ConfigException(String key, String problem) {
