@@ -1,6 +1,5 @@
 package io.jvmm.cli;
 
-import io.jvmm.cli.state.StateDirs;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import io.jvmm.runtime.state.StateDirs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

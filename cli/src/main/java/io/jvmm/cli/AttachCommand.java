@@ -1,17 +1,19 @@
 package io.jvmm.cli;
 
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.vmproc.ControlClient;
-import io.jvmm.cli.vmproc.ControlProtocol;
-import io.jvmm.cli.vmproc.WorkloadLog;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.channels.AsynchronousCloseException;
+import io.jvmm.runtime.RunningVm;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.vmproc.ControlClient;
+import io.jvmm.runtime.vmproc.ControlProtocol;
+import io.jvmm.runtime.vmproc.WorkloadLog;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code jvmm attach}: the workload's live output here and this terminal's input to its stdin (when
@@ -29,7 +31,7 @@ final class AttachCommand extends CliCommand {
 
     @Override
     public Integer call() throws Exception {
-        RunningVm running = RunningVm.resolve(vm);
+        RunningVm running = Jvmm.engine().running(vm);
         VmRecord r = running.record();
         ControlClient.Connection c;
         try {
@@ -54,7 +56,7 @@ final class AttachCommand extends CliCommand {
             });
             try {
                 WorkloadLog.copyRecords(c.input(), out, err);
-            } catch (EOFException | java.nio.channels.AsynchronousCloseException e) {
+            } catch (EOFException | AsynchronousCloseException e) {
                 // The VM ended or we detached.
             } catch (IOException e) {
                 if (input.isAlive()) throw CliException.runtime("attach to " + r.name() + ": " + e.getMessage());

@@ -1,24 +1,24 @@
 package io.jvmm.cli;
 
-import io.jvmm.core.CpuTemplate;
-import io.jvmm.core.IrqChipMode;
-import io.jvmm.core.VmConfig;
-import io.jvmm.kvm.sys.Libc;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import io.jvmm.cli.state.ByteSize;
-import io.jvmm.core.backend.net.PortForward;
-import io.jvmm.core.snapshot.MachineState;
-import io.jvmm.core.snapshot.SnapshotException;
-import io.jvmm.core.snapshot.SnapshotFile;
-import io.jvmm.virtio.net.MacAddress;
-import io.jvmm.virtio.ratelimit.RateLimit;
-import io.jvmm.cli.state.RateLimitSpec;
 import java.util.concurrent.Callable;
+import io.jvmm.core.CpuTemplate;
+import io.jvmm.core.IrqChipMode;
+import io.jvmm.core.VmConfig;
+import io.jvmm.runtime.DefaultKernel;
+import io.jvmm.runtime.Host;
+import io.jvmm.runtime.PrivateFiles;
+import io.jvmm.runtime.UserPaths;
+import io.jvmm.runtime.boot.BootSandbox;
+import io.jvmm.runtime.boot.BootSettings;
+import io.jvmm.runtime.boot.HacFile;
+import io.jvmm.runtime.boot.MarkerTap;
+import io.jvmm.runtime.boot.VmSession;
 import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -131,25 +131,20 @@ final class BootCommand implements Callable<Integer> {
         if ((uid != null || gid != null) && !sandbox && !confined) throw CliException.usage("--uid and --gid need --sandbox");
         if ((uid == null) != (gid == null)) throw CliException.usage("--uid and --gid go together");
         if (uid != null && (uid < 0 || gid < 0)) throw CliException.usage("--uid and --gid must be >= 0");
-        if (uid != null && Libc.geteuid() != 0) throw CliException.usage("--uid: only root can switch the VMM's user");
+        if (uid != null && !Host.isRoot()) throw CliException.usage("--uid: only root can switch the VMM's user");
         Path cwd = Path.of("").toAbsolutePath();
-        HacFile file = hac == null ? null : HacFile.parse(Path.of(nonEmpty("--hac", hac)));
+        HacFile file = hac == null ? null : HacFile.parse(Path.of(UserPaths.nonEmpty("--hac", hac)));
         BootSettings.Overrides o = new BootSettings.Overrides(
-                kernel == null ? null : UserPaths.resolve(cwd, nonEmpty("--kernel", kernel)),
-                initrd == null ? null : UserPaths.resolve(cwd, nonEmpty("--initrd", initrd)),
-                value("--cmdline"), value("--cpus"), value("--memory"), value("--cpu-template"), parseDrives(cwd, values("--drive")),
+                kernel == null ? null : UserPaths.resolve(cwd, UserPaths.nonEmpty("--kernel", kernel)),
+                initrd == null ? null : UserPaths.resolve(cwd, UserPaths.nonEmpty("--initrd", initrd)),
+                value("--cmdline"), value("--cpus"), value("--memory"), value("--cpu-template"), BootSettings.parseDrives(cwd, values("--drive")),
                 isSet("--no-rng") ? Boolean.FALSE : null, value("--vsock-cid"),
-                vsockUds == null ? null : UserPaths.resolve(cwd, nonEmpty("--vsock-uds", vsockUds)), netFlags(), value("--irqchip"));
-        Path restoreDir = restore == null ? null : UserPaths.resolve(cwd, nonEmpty("--restore", restore));
-        MachineState restoreState = null;
-        if (restoreDir != null) {
-            try {
-                restoreState = SnapshotFile.readState(restoreDir);   // read once: it sizes the config, then restores
-            } catch (SnapshotException e) {
-                throw CliException.usage("--restore: " + e.getMessage());
-            }
-        }
-        long snapshotMib = restoreState == null ? 0 : restoreState.memoryBytes() >> 20;
+                vsockUds == null ? null : UserPaths.resolve(cwd, UserPaths.nonEmpty("--vsock-uds", vsockUds)), BootSettings.Net.fromFlags(isSet("--net"), values("--publish"), value("--tap"), value("--mac"),
+                        value("--net-rx-limit"), value("--net-tx-limit")),
+                value("--irqchip"));
+        Path restoreDir = restore == null ? null : UserPaths.resolve(cwd, UserPaths.nonEmpty("--restore", restore));
+        VmSession.Restore restoreFrom = restoreDir == null ? null : VmSession.Restore.read(restoreDir);
+        long snapshotMib = restoreFrom == null ? 0 : restoreFrom.memoryMib();
         Path snapshotDir = snapshotTarget(cwd, snapshotOnSignal, snapshotOn);
         MarkerTap tap = snapshotOn == null ? null : new MarkerTap(console, snapshotOn.substring(snapshotOn.indexOf(':') + 1));
         // A vsock socket or a snapshot is state like the VM process's (PrivateFiles); a plain boot writes
@@ -158,90 +153,23 @@ final class BootCommand implements Callable<Integer> {
         VmConfig config = new BootSettings(file, o)
                 .toVmConfig(() -> DefaultKernel.fromSystem().resolve(), tap != null ? tap : console, input, snapshotMib);
         if (sandbox && !confined) {
-            return BootSandbox.relaunch(BootSandbox.childArgs(spec.commandLine().getParseResult().originalArgs()), config,
+            return BootSandbox.relaunch(Jvmm.ENTRY, BootSandbox.childArgs(spec.commandLine().getParseResult().originalArgs()), config,
                     hac == null ? null : UserPaths.resolve(cwd, hac), restoreDir, snapshotDir, snapshotOnSignal != null);
         }
         Integer networkFd = value(BootSandbox.NETWORK_FD);
         if (networkFd != null && config.net() != null) config = config.withNet(config.net().withPasstSocket(networkFd));
-        return VmSession.run(config, err, new VmSession.Snapshots(restoreDir, restoreState, snapshotDir, snapshotOnSignal != null, tap),
+        return VmSession.run(config, err, new VmSession.Snapshots(restoreFrom, snapshotDir, snapshotOnSignal != null, tap),
                 confined ? BootSandbox.confinement(uid, gid) : null);
     }
 
     private static Path snapshotTarget(Path cwd, String snapshotOnSignal, String snapshotOn) {
-        if (snapshotOnSignal != null) return UserPaths.resolve(cwd, nonEmpty("--snapshot-on-signal", snapshotOnSignal));
+        if (snapshotOnSignal != null) return UserPaths.resolve(cwd, UserPaths.nonEmpty("--snapshot-on-signal", snapshotOnSignal));
         if (snapshotOn == null) return null;
         int colon = snapshotOn.indexOf(':');
         if (colon <= 0 || colon == snapshotOn.length() - 1) {
             throw CliException.usage("--snapshot-on: expected DIR:STRING, got \"" + snapshotOn + "\"");
         }
         return UserPaths.resolve(cwd, snapshotOn.substring(0, colon));
-    }
-
-    private BootSettings.Net netFlags() {
-        boolean net = isSet("--net");
-        List<String> publish = values("--publish");
-        String tap = value("--tap"), mac = value("--mac");
-        RateLimit rx = rateLimit("--net-rx-limit", value("--net-rx-limit")), tx = rateLimit("--net-tx-limit", value("--net-tx-limit"));
-        if (!net && publish.isEmpty() && tap == null && mac == null) {
-            if (rx != null || tx != null) return new BootSettings.Net(false, List.of(), null, null, rx, tx);
-            return null;
-        }
-        List<PortForward> ports = new ArrayList<>();
-        for (String p : publish) {
-            try {
-                ports.add(PortForward.parse(p));
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage("-p: " + e.getMessage());
-            }
-        }
-        MacAddress m = null;
-        if (mac != null) {
-            try {
-                m = MacAddress.parse(mac);
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage("--mac: " + e.getMessage());
-            }
-        }
-        if (tap != null && tap.isBlank()) throw CliException.usage("--tap: is empty");
-        return new BootSettings.Net(net, ports, tap, m, rx, tx);
-    }
-
-    /** {@code PATH[,ro][,rw][,id=ID]}; the path may not contain a comma (rename the file or use hac.toml). */
-    static List<HacFile.Drive> parseDrives(Path cwd, List<String> specs) {
-        List<HacFile.Drive> out = new ArrayList<>();
-        for (String spec : specs) {
-            String[] parts = spec.split(",", -1);
-            String path = parts[0];
-            if (path.isBlank()) throw CliException.usage("--drive " + spec + ": no image path");
-            boolean ro = false;
-            String id = null;
-            List<String> limits = new ArrayList<>();
-            for (int i = 1; i < parts.length; i++) {
-                String p = parts[i];
-                if (p.equals("ro")) ro = true;
-                else if (p.equals("rw")) ro = false;
-                else if (p.startsWith("id=") && p.length() > 3) id = p.substring(3);
-                else if (p.startsWith("bw=") || p.startsWith("ops=")) limits.add(p);
-                else throw CliException.usage("--drive " + spec + ": unknown option '" + p + "' (expected ro, rw, id=NAME, bw=SIZE or ops=N)");
-            }
-            RateLimit limit = limits.isEmpty() ? RateLimit.UNLIMITED : rateLimit("--drive " + spec, String.join(",", limits));
-            out.add(new HacFile.Drive("--drive " + spec, UserPaths.resolve(cwd, nonEmpty("--drive", path)), ro, id, limit));
-        }
-        return out;
-    }
-
-    /** {@code bw=SIZE,ops=N} ({@link RateLimitSpec}); null for null; a usage error naming {@code flag} otherwise. */
-    static RateLimit rateLimit(String flag, String spec) {
-        try {
-            return RateLimitSpec.parse(spec);
-        } catch (IllegalArgumentException e) {
-            throw CliException.usage(flag + ": " + e.getMessage());
-        }
-    }
-
-    private static String nonEmpty(String flag, String value) {
-        if (value.isBlank()) throw CliException.usage(flag + ": is empty");
-        return value.startsWith("~") ? UserPaths.resolve(Path.of(""), value).toString() : value;
     }
 
     /** "auto" | "host" | "pvm", case-insensitive, with the choices in the error. */

@@ -1,8 +1,5 @@
 package io.jvmm.cli;
 
-import io.jvmm.agent.AgentClient;
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.files.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,6 +10,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import io.jvmm.agent.AgentClient;
+import io.jvmm.agent.AgentException;
+import io.jvmm.files.AtomicFiles;
+import io.jvmm.runtime.RunningVm;
+import io.jvmm.runtime.state.VmRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -51,13 +53,13 @@ final class CpCommand extends CliCommand {
         GuestPath to = GuestPath.parse(dst);
         if ((from == null) == (to == null)) throw CliException.usage("cp needs exactly one side in the VM (VM:/path)");
         String vmRef = from != null ? from.vm() : to.vm();
-        RunningVm target = RunningVm.resolve(vmRef);
+        RunningVm target = Jvmm.engine().running(vmRef);
         VmRecord r = target.record();
         AgentClient agent = target.agent();
         try {
             if (to != null) copyIn(agent, to.path());
             else copyOut(agent, from.path());
-        } catch (io.jvmm.agent.AgentException e) {
+        } catch (AgentException e) {
             throw CliException.runtime("cp " + (to != null ? dst : src) + ": " + e.getMessage());
         } catch (IOException e) {
             throw CliException.runtime("cp in " + r.name() + ": " + e.getMessage());

@@ -1,16 +1,17 @@
 package io.jvmm.cli;
 
-import io.jvmm.agent.AgentClient;
-import io.jvmm.agent.ExecRequest;
-import io.jvmm.agent.ExecResult;
-import io.jvmm.agent.ExecSession;
-import io.jvmm.cli.state.VmRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import io.jvmm.agent.AgentClient;
+import io.jvmm.agent.ExecRequest;
+import io.jvmm.agent.ExecResult;
+import io.jvmm.agent.ExecSession;
+import io.jvmm.runtime.RunningVm;
+import io.jvmm.runtime.state.VmRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,7 +39,7 @@ final class ExecCommand extends CliCommand {
     @Override
     public Integer call() throws Exception {
         for (String e : env) if (e.indexOf('=') <= 0) throw CliException.usage("-e " + e + ": expected KEY=VALUE");
-        RunningVm target = RunningVm.resolve(vm);
+        RunningVm target = Jvmm.engine().running(vm);
         VmRecord r = target.record();
         AgentClient agent = target.agent();
         ExecRequest req = ExecRequest.of(command.toArray(String[]::new)).withEnv(env)

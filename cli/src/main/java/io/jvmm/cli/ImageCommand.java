@@ -1,15 +1,5 @@
 package io.jvmm.cli;
 
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.cli.state.StateJson;
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
-import io.jvmm.image.ContentStore;
-import io.jvmm.image.Credentials;
-import io.jvmm.image.ImageException;
-import io.jvmm.image.ImageImporter;
-import io.jvmm.image.ImageRecord;
-import io.jvmm.image.ImageReference;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -24,8 +14,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import io.jvmm.image.ContentStore;
+import io.jvmm.image.Credentials;
+import io.jvmm.image.ImageException;
+import io.jvmm.image.ImageImporter;
+import io.jvmm.image.ImageRecord;
+import io.jvmm.image.ImageReference;
+import io.jvmm.runtime.UserPaths;
+import io.jvmm.runtime.image.ImageRootfs;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.StateJson;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -280,7 +283,7 @@ final class ImageCommand extends CliCommand {
             ContentStore store = Images.store(dirs);
             if (all) {
                 Set<String> used = new VmStore(dirs).list().stream().map(VmRecord::imageId)
-                        .filter(java.util.Objects::nonNull).collect(Collectors.toSet());
+                        .filter(Objects::nonNull).collect(Collectors.toSet());
                 for (ImageRecord r : store.list()) {
                     if (used.contains(r.id().toString())) continue;
                     store.remove(r.name());

@@ -1,17 +1,17 @@
 package io.jvmm.cli;
 
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
 import io.jvmm.image.ContentStore;
 import io.jvmm.image.Credentials;
 import io.jvmm.image.ImageException;
 import io.jvmm.image.ImageRecord;
 import io.jvmm.image.ImageReference;
 import io.jvmm.image.RegistryClient;
-import java.io.PrintStream;
-import java.util.List;
-import java.util.Locale;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
 
 /** What the image commands and {@code jvmm run IMAGE} share: the store, registry clients, pulls, exit statuses. */
 final class Images {

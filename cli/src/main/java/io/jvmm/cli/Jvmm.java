@@ -1,11 +1,23 @@
 package io.jvmm.cli;
 
+import java.io.Console;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import io.jvmm.image.ImageException;
+import io.jvmm.runtime.Engine;
+import io.jvmm.runtime.EngineException;
+import io.jvmm.runtime.EntryPoint;
+import io.jvmm.runtime.Host;
+import io.jvmm.runtime.PrivateFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,15 +50,24 @@ public final class Jvmm implements Callable<Integer> {
      * embedded ({@link #run} with other streams) or piped.
      */
     static boolean stdoutIsTerminal() {
-        java.io.Console c = System.console();
+        Console c = System.console();
         return realStdout && c != null && c.isTerminal();
     }
 
     /** Commands that create a VM in this process: they link the native calls while picocli parses. */
-    private static final java.util.Set<String> CREATES_VM = java.util.Set.of("boot", "run", "snapshot", VmLaunch.VM_PROCESS_COMMAND);
+    private static final Set<String> CREATES_VM = Set.of("boot", "run", "snapshot", EntryPoint.VM_PROCESS);
+
+    /** The commands that create state (umask 077, {@link PrivateFiles}); the others only read it (or write where the user names). */
+    private static final Set<String> WRITERS = Set.of("run", "volume", "image", "pull", "snapshot", EntryPoint.VM_PROCESS);
+
+    /** How the engine starts this CLI again: {@code jvmm __vm-process ID} and the confined {@code jvmm boot}. */
+    static final EntryPoint ENTRY = EntryPoint.of(Jvmm.class);
+
+    /** The engine over the state this process's environment names. */
+    static Engine engine() { return Engine.fromEnvironment(ENTRY); }
 
     public static void main(String[] args) {
-        if (args.length > 0 && CREATES_VM.contains(args[0])) io.jvmm.kvm.NativePrelink.startInBackground();
+        if (args.length > 0 && CREATES_VM.contains(args[0])) Host.prelinkInBackground();
         // picocli probes for Groovy closures (a Class.forName that fails only after opening every jar
         // on the class path) and registers java.sql and java.time converters through reflection: ~12 ms
         // of every start (measured: CommandSpec.create() 10 -> 1 ms), for features jvmm does not use.
@@ -75,7 +96,7 @@ public final class Jvmm implements Callable<Integer> {
         PrintStream out = console instanceof PrintStream ps ? ps : new PrintStream(console, true);
         // Subcommands by name, built on demand: picocli reads every annotated command at
         // registration, which costs start-up time on every run; only the one named is needed.
-        java.util.Map<String, java.util.function.Supplier<CommandLine>> commands = new java.util.LinkedHashMap<>();
+        Map<String, Supplier<CommandLine>> commands = new LinkedHashMap<>();
         commands.put("boot", () -> BootCommand.commandLine(out, input, err));
         commands.put("run", () -> new CommandLine(new RunCommand(out, input, err)));
         commands.put("exec", () -> new CommandLine(new ExecCommand(out, input, err)));
@@ -90,16 +111,16 @@ public final class Jvmm implements Callable<Integer> {
         commands.put("image", () -> ImageCommand.commandLine(out, input, err));
         commands.put("pull", () -> ImageCommand.pullAlias(out, input, err));
         commands.put("snapshot", () -> SnapshotCommand.commandLine(out, input, err));
-        commands.put(VmLaunch.VM_PROCESS_COMMAND, () -> new CommandLine(new VmProcessCommand()));
+        commands.put(EntryPoint.VM_PROCESS, () -> new CommandLine(new VmProcessCommand()));
         commands.put(AotTrainCommand.NAME, () -> new CommandLine(new AotTrainCommand()));
-        if (args.length > 0 && PrivateFiles.WRITERS.contains(args[0])) PrivateFiles.restrictUmask();
+        if (args.length > 0 && WRITERS.contains(args[0])) PrivateFiles.restrictUmask();
         CommandLine cl = new CommandLine(new Jvmm(err).spec);
         var named = args.length > 0 ? commands.get(args[0]) : null;
         if (named != null) cl.addSubcommand(named.get());
         else commands.values().forEach(c -> cl.addSubcommand(c.get()));    // help, suggestions
         cl
-                .setOut(new java.io.PrintWriter(out, true))
-                .setErr(new java.io.PrintWriter(err, true))
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true))
                 .setParameterExceptionHandler((e, a) -> {
                     String hint = e.getCommandLine().getCommandSpec().qualifiedName() + " --help";
                     String suggestion = "";
@@ -114,17 +135,13 @@ public final class Jvmm implements Callable<Integer> {
                         err.println("jvmm: " + ce.getMessage());
                         return ce.status();
                     }
-                    if (e instanceof io.jvmm.cli.state.StateException se) {
-                        err.println("jvmm: " + se.getMessage());
-                        return se.status();
+                    if (e instanceof EngineException ee) {
+                        err.println("jvmm: " + ee.getMessage());
+                        return ee.status();
                     }
-                    if (e instanceof io.jvmm.image.ImageException ie) {
+                    if (e instanceof ImageException ie) {
                         err.println("jvmm: " + ie.getMessage());
                         return Images.status(ie);
-                    }
-                    if (e instanceof HacFileException he) {
-                        err.println("jvmm: " + he.getMessage());
-                        return CliException.USAGE;
                     }
                     // A bug, not a user error: keep the trace, it is the only useful report.
                     err.println("jvmm: internal error: " + e);

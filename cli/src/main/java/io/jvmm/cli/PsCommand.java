@@ -1,10 +1,5 @@
 package io.jvmm.cli;
 
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.cli.state.StateException;
-import io.jvmm.cli.state.StateJson;
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -16,6 +11,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.jvmm.runtime.EngineException;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.StateJson;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -61,9 +62,9 @@ final class PsCommand extends CliCommand {
             }
             out.flush();
             return 0;
-        } catch (StateException e) {
+        } catch (EngineException e) {
             throw cli(e);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw CliException.runtime("cannot write JSON: " + e.getOriginalMessage());
         }
     }
@@ -188,7 +189,7 @@ final class PsCommand extends CliCommand {
     }
 
     /** The one-line error for a state error, with its status. */
-    static CliException cli(StateException e) {
+    static CliException cli(EngineException e) {
         return new CliException(e.status(), e.getMessage());
     }
 

@@ -1,7 +1,7 @@
 package io.jvmm.cli;
 
-import io.jvmm.cli.state.ByteSize;
 import io.jvmm.image.rootfs.RootfsLimits;
+import io.jvmm.runtime.state.ByteSize;
 
 /**
  * {@code --rootfs-limit KEY=VALUE}: one of the limits on building a root image from an image's

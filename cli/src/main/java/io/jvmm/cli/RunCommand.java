@@ -1,22 +1,11 @@
 package io.jvmm.cli;
 
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.cli.state.LimitOptions;
-import io.jvmm.cli.state.LogOptions;
-import io.jvmm.cli.state.SecurityOptions;
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
-import io.jvmm.cli.state.VolumeStore;
-import io.jvmm.cli.vmproc.ControlClient;
-import io.jvmm.core.backend.net.PortForward;
-import io.jvmm.image.rootfs.RootfsLimits;
-import io.jvmm.kvm.sys.Libc;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.DatagramSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,11 +16,26 @@ import io.jvmm.image.ImageConfig;
 import io.jvmm.image.ImageException;
 import io.jvmm.image.ImageRecord;
 import io.jvmm.image.ImageReference;
+import io.jvmm.image.rootfs.RootfsLimits;
+import io.jvmm.runtime.DefaultKernel;
+import io.jvmm.runtime.Engine;
+import io.jvmm.runtime.Host;
+import io.jvmm.runtime.Ports;
+import io.jvmm.runtime.UserPaths;
+import io.jvmm.runtime.boot.HacFile;
+import io.jvmm.runtime.boot.HacFileException;
+import io.jvmm.runtime.image.ImageRootfs;
+import io.jvmm.runtime.image.ImageWorkload;
+import io.jvmm.runtime.state.LimitOptions;
+import io.jvmm.runtime.state.LogOptions;
+import io.jvmm.runtime.state.SecurityOptions;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.VmRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code jvmm run}: a new VM from a root image with the agent as init, running a command, like
@@ -141,20 +145,12 @@ final class RunCommand extends CliCommand {
             }
         }
         if (!securityOpts.isEmpty() && !detach) throw CliException.usage("--security-opt confines a detached VM's process: add -d");
-        if (security.dropsPrivileges() && Libc.geteuid() != 0) throw CliException.usage("--security-opt vmm-user: only root can switch the VM process's user");
+        if (security.dropsPrivileges() && !Host.isRoot()) throw CliException.usage("--security-opt vmm-user: only root can switch the VM process's user");
         if (rm && detach) throw CliException.usage("--rm is for foreground runs; remove a detached VM with 'jvmm rm'");
         List<String> forwards = new ArrayList<>();
-        for (String p : ports) {
-            PortForward f;
-            try {
-                f = PortForward.parse(p);
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage("-p " + p + ": " + e.getMessage());
-            }
-            checkHostPortFree(f);
-            forwards.add(f.toString());
-        }
-        StateDirs dirs = StateDirs.fromEnvironment();
+        for (String p : ports) forwards.add(Ports.checkedForward(p));
+        Engine engine = Jvmm.engine();
+        StateDirs dirs = engine.dirs();
 
         // The root: --rootfs FILE; else IMAGE, a root image file or an image reference; else hac.toml's ref.
         List<String> rest = new ArrayList<>(args);
@@ -178,53 +174,36 @@ final class RunCommand extends CliCommand {
         if (!Files.isRegularFile(image)) throw CliException.usage("--rootfs " + image + ": no such file");
         if (!Files.isReadable(image)) throw CliException.usage("--rootfs " + image + ": not readable");
 
-        // The workload, docker's way: Entrypoint + Cmd, CMD ARGS replace Cmd, --entrypoint replaces both.
+        // The workload, docker's way (ImageWorkload).
         ImageConfig cfg = fromImage == null ? null : fromImage.config();
-        List<String> argv = new ArrayList<>();
-        if (entrypoint != null) {
-            if (!entrypoint.isEmpty()) argv.add(entrypoint);
-        } else if (cfg != null && cfg.entrypoint() != null) {
-            argv.addAll(cfg.entrypoint());
-        }
-        if (!rest.isEmpty()) argv.addAll(rest);
-        else if (entrypoint == null && cfg != null && cfg.cmd() != null) argv.addAll(cfg.cmd());
-        if (argv.isEmpty() && fromImage != null) {
+        ImageWorkload w = ImageWorkload.of(cfg, new ImageWorkload.Options(entrypoint, rest, env, workdir, user));
+        if (w.argv().isEmpty() && fromImage != null) {
             throw CliException.usage("no command: image " + Images.familiar(fromImage.record().name()) + " has no Entrypoint or Cmd; give one after the image");
         }
-        List<String> fullEnv = mergeEnv(cfg == null ? List.of() : cfg.env(), env);
-        String cwd = workdir != null ? workdir : cfg != null && cfg.workingDir() != null ? cfg.workingDir() : "";
-        String who = user != null ? user : cfg != null && cfg.user() != null ? cfg.user() : "";
-        List<String> exposed = cfg == null ? List.of() : cfg.exposedPorts();
-        if (publishAll) {
-            for (String e : exposed) {
-                String[] pp = e.split("/", 2);
-                String proto = pp.length > 1 ? pp[1].toLowerCase(java.util.Locale.ROOT) : "tcp";
-                if (!proto.equals("tcp") && !proto.equals("udp")) continue;
-                forwards.add(freeHostPort(proto.equals("udp")) + ":" + pp[0] + (proto.equals("udp") ? "/udp" : ""));
-            }
-        }
+        if (publishAll) forwards.addAll(w.publishAll(() -> Ports.freeHostPort(false), () -> Ports.freeHostPort(true)));
 
-        VmStore store = new VmStore(dirs);
-        VolumeStore volumeStore = new VolumeStore(dirs, store);
         List<VmRecord.Mount> mounts = new ArrayList<>();
-        for (String v : volumes) mounts.add(volumeStore.resolveForMount(v));
+        for (String v : volumes) mounts.add(engine.volumes().resolveForMount(v));
         Path kernel = DefaultKernel.fromSystem().resolve().kernel();
 
-        VmRecord draft = VmRecord.draft(image.toString(), List.copyOf(argv)).withName(name).withEnv(fullEnv)
+        VmRecord draft = VmRecord.draft(image.toString(), w.argv()).withName(name).withEnv(w.env())
                 .withCpus(cpus).withMemoryMib(memoryMib).withVolumes(mounts).withPorts(forwards)
                 .withTty(tty).withInteractive(interactive).withDetached(detach)
-                .withWorkdir(cwd).withUser(who).withExposedPorts(exposed).withLogs(logs).withSecurity(security).withLimits(limits);
+                .withWorkdir(w.workdir()).withUser(w.user()).withExposedPorts(w.exposed()).withLogs(logs).withSecurity(security).withLimits(limits);
         if (fromImage != null) {
             draft = draft.withImageRef(fromImage.record().name()).withImageId(fromImage.record().id().toString());
         }
         // Checks the whole configuration before anything is created.
-        VmLaunch.sandboxConfig(draft.withName(name != null ? name : "check").withId("0".repeat(64)), dirs, kernel, null, null, null, null);
-        VmRecord r = store.create(draft);
-        if (detach) return runDetached(store, dirs, r);
+        VmRecord r = engine.create(draft, kernel);
+        if (detach) {
+            engine.start(r, readyTimeout, null);
+            out.println(r.id());
+            return 0;
+        }
         try {
-            return VmProcessCommand.runInForeground(store, dirs, r, kernel, readyTimeout, out, in, err);
+            return VmProcessCommand.runInForeground(engine, r, kernel, readyTimeout, out, in, err);
         } finally {
-            if (rm) store.remove(r.id());
+            if (rm) engine.vms().remove(r.id());
         }
     }
 
@@ -272,56 +251,4 @@ final class RunCommand extends CliCommand {
         return s.startsWith("/") || s.startsWith("./") || s.startsWith("../") || s.startsWith("~/") || s.equals(".") || s.equals("..")
                 || s.matches("(?i).*\\.(ext4|ext2|erofs|squashfs|sqfs|img|raw)");
     }
-
-    /** The image's Env, then {@code -e} values: a key given again replaces the earlier value in place. */
-    static List<String> mergeEnv(List<String> imageEnv, List<String> flags) {
-        java.util.LinkedHashMap<String, String> m = new java.util.LinkedHashMap<>();
-        for (List<String> l : List.of(imageEnv, flags)) {
-            for (String kv : l) {
-                int eq = kv.indexOf('=');
-                if (eq <= 0) continue;
-                m.put(kv.substring(0, eq), kv);
-            }
-        }
-        return List.copyOf(m.values());
-    }
-
-    private static int freeHostPort(boolean udp) {
-        try {
-            if (udp) {
-                try (DatagramSocket s = new DatagramSocket(0)) {
-                    return s.getLocalPort();
-                }
-            }
-            try (ServerSocket s = new ServerSocket(0)) {
-                return s.getLocalPort();
-            }
-        } catch (IOException e) {
-            throw CliException.runtime("-P: no free host port: " + e.getMessage());
-        }
-    }
-
-    private int runDetached(VmStore store, StateDirs dirs, VmRecord r) throws InterruptedException {
-        VmLaunch.startDetached(store, dirs, r, readyTimeout, null);
-        out.println(r.id());
-        return 0;
-    }
-
-    /** A port forward to a port something else holds fails inside passt later: say so now. */
-    private static void checkHostPortFree(PortForward f) {
-        try {
-            if (f.udp()) {
-                try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(f.hostPort()))) { /* free */ }
-            } else {
-                try (ServerSocket s = new ServerSocket()) {
-                    s.setReuseAddress(true);
-                    s.bind(new InetSocketAddress(f.hostPort()));
-                }
-            }
-        } catch (IOException e) {
-            throw CliException.usage("-p " + f + ": host port " + f.hostPort() + " is already in use");
-        }
-    }
-
-    static Duration readyTimeout(Integer seconds) { return seconds == null ? null : Duration.ofSeconds(seconds); }
 }

@@ -1,13 +1,5 @@
 package io.jvmm.cli;
 
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.cli.state.StateJson;
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
-import io.jvmm.cli.vmproc.ControlClient;
-import io.jvmm.cli.vmproc.ControlProtocol;
-import io.jvmm.core.backend.net.PortForward;
-import io.jvmm.files.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -17,6 +9,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import io.jvmm.files.FileTrees;
+import io.jvmm.runtime.Ports;
+import io.jvmm.runtime.RunningVm;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.StateJson;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
+import io.jvmm.runtime.vmproc.ControlClient;
+import io.jvmm.runtime.vmproc.ControlProtocol;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,7 +61,7 @@ final class SnapshotCommand {
 
         @Override
         public Integer call() throws Exception {
-            RunningVm running = RunningVm.resolve(vm);
+            RunningVm running = Jvmm.engine().running(vm);
             VmRecord r = running.record();
             Path target = dir.toAbsolutePath().normalize();
             if (Files.exists(target) && !(Files.isDirectory(target) && isEmpty(target)))
@@ -116,19 +117,13 @@ final class SnapshotCommand {
             VmRecord draft = saved.withId(null).withName(name).withCreated(null).withDetached(true).withState(VmRecord.State.created());
             if (ports != null) {
                 List<String> forwards = new ArrayList<>();
-                for (String p : ports) {
-                    try {
-                        forwards.add(PortForward.parse(p).toString());
-                    } catch (IllegalArgumentException e) {
-                        throw CliException.usage("-p " + p + ": " + e.getMessage());
-                    }
-                }
+                for (String p : ports) forwards.add(Ports.forward(p));
                 draft = draft.withPorts(forwards);
             }
             VmRecord r = store.create(draft);
             Path log = source.resolve(ControlProtocol.SNAPSHOT_LOG);
             if (Files.isRegularFile(log)) Files.copy(log, dirs.workloadLog(r.id()), StandardCopyOption.REPLACE_EXISTING);
-            VmLaunch.startDetached(store, dirs, r, readyTimeout, source);
+            Jvmm.engine().start(r, readyTimeout, source);
             out.println(r.id());
             return 0;
         }

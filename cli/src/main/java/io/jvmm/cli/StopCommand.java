@@ -1,10 +1,5 @@
 package io.jvmm.cli;
 
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
-import io.jvmm.cli.vmproc.ControlClient;
-import io.jvmm.cli.vmproc.ControlProtocol;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -12,6 +7,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import io.jvmm.runtime.Engine;
+import io.jvmm.runtime.EngineException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,9 +19,6 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "stop", description = "Stop running microVMs: graceful through the agent, forced after the timeout.")
 final class StopCommand extends CliCommand {
-    /** Time for unmounting and the reset after the workload is gone. */
-    static final int MARGIN_SECONDS = 10;
-
     @Option(names = {"-t", "--time"}, paramLabel = "SECONDS", description = "Grace period before SIGKILL (default 10).")
     private int seconds = 10;
     @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names, ids or unique id prefixes.")
@@ -35,38 +29,17 @@ final class StopCommand extends CliCommand {
     @Override
     public Integer call() throws Exception {
         if (seconds < 0) throw CliException.usage("-t must not be negative, got " + seconds);
-        StateDirs dirs = StateDirs.fromEnvironment();
-        VmStore store = new VmStore(dirs);
+        Engine engine = Jvmm.engine();
         int status = 0;
         for (String ref : vms) {
             try {
-                stop(store, dirs, store.resolve(ref), seconds);
+                engine.stop(engine.vms().resolve(ref), seconds);
                 out.println(ref);
-            } catch (CliException | io.jvmm.cli.state.StateException e) {
+            } catch (CliException | EngineException e) {
                 err.println("jvmm: " + e.getMessage());
                 status = 1;
             }
         }
         return status;
-    }
-
-    static void stop(VmStore store, StateDirs dirs, VmRecord r, int seconds) throws InterruptedException {
-        if (VmStore.effectiveStatus(r) != VmRecord.Status.RUNNING) return;
-        Optional<ProcessHandle> p = ProcessHandle.of(r.state().pid());
-        try {
-            new ControlClient(dirs.controlSocket(r.id())).request(ControlProtocol.STOP + " " + seconds * 1000L).close();
-        } catch (IOException e) {
-            // No control socket (the VM is still starting, or hung): the kill below does it.
-        }
-        if (p.isPresent()) {
-            try {
-                p.get().onExit().get(seconds + MARGIN_SECONDS, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-                p.get().destroyForcibly();
-                p.get().onExit().join();
-                store.update(r.id(), x -> x.withState(x.state().exited(Instant.now(), 137,
-                        "killed: the VM did not stop within " + (seconds + MARGIN_SECONDS) + " s")));
-            }
-        }
     }
 }

@@ -1,16 +1,16 @@
 package io.jvmm.cli;
 
-import io.jvmm.cli.state.LimitOptions;
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.cli.state.StateException;
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
-import io.jvmm.cli.vmproc.ControlClient;
-import io.jvmm.cli.vmproc.ControlProtocol;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
+import io.jvmm.runtime.EngineException;
+import io.jvmm.runtime.state.LimitOptions;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
+import io.jvmm.runtime.vmproc.ControlClient;
+import io.jvmm.runtime.vmproc.ControlProtocol;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -48,7 +48,7 @@ final class UpdateCommand extends CliCommand {
             try {
                 update(store, dirs, store.resolve(ref));
                 out.println(ref);
-            } catch (CliException | StateException e) {
+            } catch (CliException | EngineException e) {
                 err.println("jvmm: " + e.getMessage());
                 status = 1;
             }

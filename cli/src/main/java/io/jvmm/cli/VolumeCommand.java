@@ -1,10 +1,5 @@
 package io.jvmm.cli;
 
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.cli.state.StateException;
-import io.jvmm.cli.state.StateJson;
-import io.jvmm.cli.state.VmStore;
-import io.jvmm.cli.state.VolumeStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -12,6 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import io.jvmm.runtime.EngineException;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.StateJson;
+import io.jvmm.runtime.state.VmStore;
+import io.jvmm.runtime.state.VolumeStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -93,7 +93,7 @@ final class VolumeCommand extends CliCommand {
                 VolumeStore.checkName(name);
                 out.println(store().create(name, mib).name());
                 return 0;
-            } catch (StateException e) {
+            } catch (EngineException e) {
                 throw PsCommand.cli(e);
             }
         }
@@ -111,7 +111,7 @@ final class VolumeCommand extends CliCommand {
             List<VolumeStore.Volume> vols;
             try {
                 vols = store().list();
-            } catch (StateException e) {
+            } catch (EngineException e) {
                 throw PsCommand.cli(e);
             }
             if (quiet) {
@@ -141,7 +141,7 @@ final class VolumeCommand extends CliCommand {
             VolumeStore store;
             try {
                 store = store();
-            } catch (StateException e) {
+            } catch (EngineException e) {
                 throw PsCommand.cli(e);
             }
             List<Map<String, Object>> found = new ArrayList<>();
@@ -149,7 +149,7 @@ final class VolumeCommand extends CliCommand {
             for (String n : names) {
                 try {
                     found.add(store.inspect(VolumeStore.checkName(n)));
-                } catch (StateException e) {
+                } catch (EngineException e) {
                     err.println("jvmm: " + e.getMessage());
                     status = e.status();
                 }
@@ -173,7 +173,7 @@ final class VolumeCommand extends CliCommand {
             VolumeStore store;
             try {
                 store = store();
-            } catch (StateException e) {
+            } catch (EngineException e) {
                 throw PsCommand.cli(e);
             }
             int status = 0;
@@ -181,7 +181,7 @@ final class VolumeCommand extends CliCommand {
                 try {
                     store.remove(n);
                     out.println(n);
-                } catch (StateException e) {
+                } catch (EngineException e) {
                     err.println("jvmm: " + e.getMessage());
                     status = e.status();
                 }
@@ -208,7 +208,7 @@ final class VolumeCommand extends CliCommand {
             List<String> removed;
             try {
                 removed = store().prune();
-            } catch (StateException e) {
+            } catch (EngineException e) {
                 throw PsCommand.cli(e);
             }
             if (!removed.isEmpty()) {

@@ -1,23 +1,12 @@
 package io.jvmm.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
-import io.jvmm.image.ContentStore;
-import io.jvmm.image.ImageRecord;
-import io.jvmm.image.LocalRegistry;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -25,10 +14,26 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvmm.image.ContentStore;
+import io.jvmm.image.Digest;
+import io.jvmm.image.ImageRecord;
+import io.jvmm.image.LocalRegistry;
+import io.jvmm.image.OciLayoutFiles;
+import io.jvmm.image.RegistryAssumptions;
+import io.jvmm.runtime.image.ImageRootfs;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The image commands end to end, no KVM: Debian's docker-registry on loopback (images pushed with skopeo from
@@ -44,7 +49,7 @@ class ImageCommandTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        io.jvmm.image.RegistryAssumptions.assumeInstalled();
+        RegistryAssumptions.assumeInstalled();
         registry = LocalRegistry.start(Files.createDirectories(tmp.resolve("registry")));
         Path home = Files.createDirectories(tmp.resolve("home"));
         System.setProperty(StateDirs.HOME_PROPERTY, home.toString());
@@ -181,7 +186,7 @@ class ImageCommandTest {
             data = s.filter(p -> p.toString().endsWith("/blobs/sha256/" + layerHex.substring(0, 2) + "/" + layerHex + "/data"))
                     .findFirst().orElseThrow();
         }
-        try (FileChannel ch = FileChannel.open(data, java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(data, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
             ByteBuffer b = ByteBuffer.allocate(1);
             ch.read(b, 20);
             b.put(0, (byte) (b.get(0) ^ 0xff)).rewind();
@@ -190,7 +195,7 @@ class ImageCommandTest {
         assertEquals(1, run("pull", ref));
         assertOneLineError("digest mismatch", "nothing stored");
         assertTrue(store().find(ref).isEmpty());
-        assertFalse(store().hasBlob(io.jvmm.image.Digest.parse("sha256:" + layerHex)));
+        assertFalse(store().hasBlob(Digest.parse("sha256:" + layerHex)));
         assertTrue(store().check().isEmpty());
     }
 
@@ -298,12 +303,12 @@ class ImageCommandTest {
         vms.remove(vm.id());
 
         String layerHex = OciTestImage.sha256(img.layerBlobs().get(1)).substring(7);
-        assertTrue(store.hasBlob(io.jvmm.image.Digest.parse("sha256:" + layerHex)), "rm only untags");
+        assertTrue(store.hasBlob(Digest.parse("sha256:" + layerHex)), "rm only untags");
         assertEquals(1, runWithInput("n\n", "image", "prune"));
-        assertTrue(store.hasBlob(io.jvmm.image.Digest.parse("sha256:" + layerHex)));
+        assertTrue(store.hasBlob(Digest.parse("sha256:" + layerHex)));
         assertEquals(0, runWithInput("y\n", "image", "prune"), err());
         assertTrue(out().contains("Total reclaimed space:"), out());
-        assertFalse(store.hasBlob(io.jvmm.image.Digest.parse("sha256:" + layerHex)));
+        assertFalse(store.hasBlob(Digest.parse("sha256:" + layerHex)));
         assertTrue(store.check().isEmpty());
 
         assertEquals(1, run("image", "rm", ref));
@@ -320,7 +325,7 @@ class ImageCommandTest {
         assertEquals(2, run("image", "import", dir.toString()));
         assertOneLineError("names no image", "give a name");
         assertEquals(0, run("image", "import", dir.toString(), "imported:v2"), err());
-        Path tarball = io.jvmm.image.OciLayoutFiles.tar(dir, tmp.resolve("oci.tar"));
+        Path tarball = OciLayoutFiles.tar(dir, tmp.resolve("oci.tar"));
         assertEquals(0, run("image", "load", tarball.toString(), "example.com/imported:v3"), err());
         assertEquals("Loaded image: example.com/imported:v3\n", out());
         assertEquals(0, run("image", "ls"));

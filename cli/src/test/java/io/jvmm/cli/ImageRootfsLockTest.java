@@ -1,21 +1,22 @@
 package io.jvmm.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.image.ContentStore;
-import io.jvmm.image.ContentStoreLocks;
-import io.jvmm.image.ImageRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import io.jvmm.image.ContentStore;
+import io.jvmm.image.ContentStoreLocks;
+import io.jvmm.image.ImageRecord;
+import io.jvmm.runtime.image.ImageRootfs;
+import io.jvmm.runtime.state.StateDirs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A root image build and image rm -f / prune exclude each other through the image store's lock. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)

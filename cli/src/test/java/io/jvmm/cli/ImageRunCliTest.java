@@ -1,24 +1,24 @@
 package io.jvmm.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
-import io.jvmm.image.LocalRegistry;
-import io.jvmm.kvm.Kvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import io.jvmm.image.LocalRegistry;
+import io.jvmm.kvm.Kvm;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code jvmm run IMAGE} in a real guest (project kernel, agent as init), one boot: an OCI image built here

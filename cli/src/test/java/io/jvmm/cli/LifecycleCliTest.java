@@ -1,26 +1,25 @@
 package io.jvmm.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import io.jvmm.cli.state.ProcessInfo;
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
-import io.jvmm.kvm.Kvm;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import io.jvmm.kvm.Kvm;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -29,6 +28,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Every lifecycle command end to end against real guests (project kernel, agent as init, busybox
@@ -80,13 +84,13 @@ class LifecycleCliTest {
     private static String httpGet(int port, String path) throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;
         for (;;) {
-            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
                 s.setSoTimeout(10_000);
                 s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 int body = reply.indexOf("\r\n\r\n");
                 if (reply.startsWith("HTTP/1.") && body > 0) return reply.substring(body + 4);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // not listening yet
             }
             if (System.nanoTime() > deadline) throw new AssertionError("no HTTP answer on port " + port);
@@ -118,14 +122,14 @@ class LifecycleCliTest {
         assertEquals("some input\n", out());
 
         // passt's port forward, with the state home private (under a 0700 directory, as mktemp -d makes it).
-        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(home)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home)));
         assertEquals(0, run("exec", "e2e", "--", "sh", "-c", "echo served > /data/index.html && httpd -p 8080 -h /data"), err());
         assertEquals("served\n", httpGet(port, "/index.html"));
 
         // cp both ways (a file through the agent's COPY_IN / COPY_OUT).
         Path hostFile = home.resolve("up.bin");
         byte[] blob = new byte[200_000];
-        new java.util.Random(3).nextBytes(blob);
+        new Random(3).nextBytes(blob);
         Files.write(hostFile, blob);
         assertEquals(0, run("cp", hostFile.toString(), "e2e:/root/up.bin"), err());
         assertEquals(0, run("exec", "e2e", "--", "sh", "-c", "wc -c < /root/up.bin"), err());
@@ -149,8 +153,8 @@ class LifecycleCliTest {
         assertTrue(err().contains("in use"), err());
 
         // attach: the workload's live output here, our input to its stdin; Ctrl+] detaches.
-        java.io.PipedOutputStream keys = new java.io.PipedOutputStream();
-        java.io.PipedInputStream attachIn = new java.io.PipedInputStream(keys);
+        PipedOutputStream keys = new PipedOutputStream();
+        PipedInputStream attachIn = new PipedInputStream(keys);
         ByteArrayOutputStream attachOut = new ByteArrayOutputStream();
         int[] attachStatus = {-1};
         Thread attach = Thread.ofPlatform().start(() -> attachStatus[0] = Jvmm.run(new String[] {"attach", "e2e"}, attachOut, attachIn,

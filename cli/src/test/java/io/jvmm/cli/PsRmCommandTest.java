@@ -1,25 +1,27 @@
 package io.jvmm.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import io.jvmm.cli.state.ProcessInfo;
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.cli.state.StateJson;
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvmm.runtime.EntryPoint;
+import io.jvmm.runtime.state.ProcessInfo;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.StateJson;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code jvmm ps} and {@code jvmm rm} through {@link Jvmm#run}, with -Djvmm.state.home pointing at a temp dir. */
 class PsRmCommandTest {
@@ -69,7 +71,7 @@ class PsRmCommandTest {
     @Test void aBrokenRecordShowsInPsAndRmForceRemovesItAndItsProcess() throws Exception {
         VmRecord ok = running("ok");
         VmRecord r = create("damaged", List.of("sleep", "1000"));
-        Process vmProcess = new ProcessBuilder("/bin/sh", "-c", "sleep 1000; :", VmLaunch.VM_PROCESS_COMMAND, r.id()).start();
+        Process vmProcess = new ProcessBuilder("/bin/sh", "-c", "sleep 1000; :", EntryPoint.VM_PROCESS, r.id()).start();
         children.add(vmProcess);
         Files.writeString(dirs.vmRecordFile(r.id()), "{ not json");
 
@@ -84,7 +86,7 @@ class PsRmCommandTest {
         assertTrue(err().contains("broken record") && err().contains("jvmm rm -f " + r.shortId()), err());
         assertTrue(vmProcess.isAlive());
         assertEquals(0, run("rm", "-f", r.id().substring(0, 8)), err());
-        assertTrue(vmProcess.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the VM process was killed");
+        assertTrue(vmProcess.waitFor(10, TimeUnit.SECONDS), "the VM process was killed");
         assertFalse(Files.exists(dirs.vmDataDir(r.id())));
         assertEquals(0, run("ps", "-a", "-q"));
         assertEquals(ok.shortId() + "\n", out());
@@ -179,7 +181,7 @@ class PsRmCommandTest {
         assertEquals(0, run("rm", "-f", web.shortId()));
         assertEquals(web.shortId() + "\n", out());
         assertEquals("", err());
-        assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(p.waitFor(5, TimeUnit.SECONDS));
         assertFalse(Files.exists(dirs.vmDataDir(web.id())));
         assertFalse(Files.exists(dirs.vmRunDir(web.id())));
         assertEquals(List.of(), store.list());

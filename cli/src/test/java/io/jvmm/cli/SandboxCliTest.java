@@ -1,26 +1,28 @@
 package io.jvmm.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
-import io.jvmm.cli.vmproc.ControlProtocol;
-import io.jvmm.kvm.Kvm;
-import io.jvmm.kvm.sys.Landlock;
-import io.jvmm.kvm.sys.Libc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
+import io.jvmm.kvm.Kvm;
+import io.jvmm.kvm.sys.Landlock;
+import io.jvmm.kvm.sys.Libc;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
+import io.jvmm.runtime.vmproc.ControlProtocol;
+import io.jvmm.runtime.vmproc.VmConfinement;
+import io.jvmm.runtime.vmproc.VmLaunch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The detached VM process's confinement (docs/sandbox.md) against real guests: Landlock keeps it

@@ -1,14 +1,10 @@
 package io.jvmm.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import io.jvmm.cli.state.VmStore;
-import io.jvmm.kvm.Kvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import io.jvmm.kvm.Kvm;
+import io.jvmm.runtime.state.VmStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -17,6 +13,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * An image like the {@code FROM scratch} images of static binaries, in real guests: three layers, no

@@ -1,11 +1,11 @@
 package io.jvmm.cli;
 
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
 
 /**
  * The state home of a CLI test whose commands start VM processes: set up before the tests, and

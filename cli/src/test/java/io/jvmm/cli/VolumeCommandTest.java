@@ -1,22 +1,24 @@
 package io.jvmm.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import io.jvmm.cli.state.StateDirs;
-import io.jvmm.cli.state.StateJson;
-import io.jvmm.cli.state.VmRecord;
-import io.jvmm.cli.state.VmStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvmm.runtime.state.ProcessInfo;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.StateJson;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** {@code jvmm volume ...} through {@link Jvmm#run}, end to end with the real mkfs.ext4. */
 class VolumeCommandTest {
@@ -102,13 +104,13 @@ class VolumeCommandTest {
         Process holder = new ProcessBuilder("flock", dirs.volumeImage("data").toString(), "sleep", "30").start();
         try {
             long deadline = System.nanoTime() + 5_000_000_000L;
-            while (io.jvmm.cli.state.ProcessInfo.children(holder.pid()).isEmpty() && System.nanoTime() < deadline) Thread.sleep(10);
+            while (ProcessInfo.children(holder.pid()).isEmpty() && System.nanoTime() < deadline) Thread.sleep(10);
             assertEquals(1, run("volume", "rm", "data"));
             assertTrue(err().startsWith("jvmm: volume \"data\" is in use (its image "), err());
             assertEquals(1, err().lines().count());
         } finally {
-            io.jvmm.cli.state.ProcessInfo.killTree(new io.jvmm.cli.state.ProcessInfo.Id(holder.pid(),
-                    io.jvmm.cli.state.ProcessInfo.startTime(holder.pid()).orElse(0)), java.time.Duration.ofSeconds(5));
+            ProcessInfo.killTree(new ProcessInfo.Id(holder.pid(),
+                    ProcessInfo.startTime(holder.pid()).orElse(0)), Duration.ofSeconds(5));
         }
         assertEquals(0, run("volume", "rm", "data"));
     }

@@ -1,0 +1,174 @@
+package io.jvmm.runtime.state;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+/**
+ * One VM, as stored in {@code data/vms/ID/vm.json}. Immutable; change it with the {@code with...}
+ * helpers inside {@link VmStore#update}. {@code id} and {@code name} are assigned by
+ * {@link VmStore#create} (a draft has {@code id == null}; {@code name == null} asks for a random one).
+ *
+ * @param id          64 lowercase hex digits, random
+ * @param name        unique among records, {@code [a-zA-Z0-9][a-zA-Z0-9_.-]*}
+ * @param image       absolute path of the root image
+ * @param command     the workload's argv (may be empty: the image's default)
+ * @param env         {@code KEY=VALUE} strings
+ * @param volumes     what is attached, in order
+ * @param ports       {@code HOST:GUEST[/udp]}
+ * @param state       what the VM process last reported
+ * @param workdir     the workload's working directory in the guest (null or empty: {@code /})
+ * @param user        the workload's user ({@code name}, {@code uid} or {@code uid:gid}; null or empty: root)
+ * @param imageRef    the OCI image reference the VM was started from ({@code registry/repo:tag}), null for a
+ *                    root image file ({@code --rootfs})
+ * @param imageId     that image's id (config digest, {@code sha256:...}), null for a root image file
+ * @param exposedPorts the image's ExposedPorts ({@code 8080/tcp}), as recorded; not published unless {@code -P}/{@code -p}
+ * @param logs        how much of the workload and console logs is kept ({@code --log-opt})
+ * @param security    how the detached VM process is confined ({@code --security-opt})
+ * @param limits      disk and network rate limits ({@code --disk-limit}, {@code --net-*-limit}, {@code jvmm update})
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record VmRecord(String id, String name, Instant created, String image, List<String> command,
+                       List<String> env, int cpus, long memoryMib, List<Mount> volumes, List<String> ports,
+                       boolean tty, boolean interactive, boolean detached, State state,
+                       String workdir, String user, String imageRef, String imageId, List<String> exposedPorts,
+                       LogOptions logs, SecurityOptions security, LimitOptions limits) {
+
+    private static final Pattern FULL_ID = Pattern.compile("[0-9a-f]{64}");
+
+    /** Lifecycle as recorded. What {@code ps} shows is {@link VmStore#effectiveStatus}. */
+    public enum Status { CREATED, RUNNING, EXITED }
+
+    /**
+     * A volume or drive file attached to the VM.
+     *
+     * @param source   the volume name when {@code named}, else the absolute path of the drive file
+     * @param target   absolute path in the guest
+     * @param readOnly attached read-only
+     * @param named    a named volume ({@code data/volumes/NAME}) rather than a file
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Mount(String source, String target, boolean readOnly, boolean named) {
+        public Mount {
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(target, "target");
+        }
+    }
+
+    /**
+     * The VM process's state.
+     *
+     * @param pid          the VM process's pid, 0 when none was started
+     * @param pidStartTime field 22 of {@code /proc/PID/stat} for that pid (clock ticks since boot), so a
+     *                     reused pid is not mistaken for the VM; 0 when none
+     * @param startedAt    when the VM started, null before
+     * @param finishedAt   when it exited, null before
+     * @param exitCode     the workload's exit status; null when unknown (never ran, or the process died)
+     * @param error        why it failed, null when it did not
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record State(Status status, long pid, long pidStartTime, Instant startedAt, Instant finishedAt,
+                        Integer exitCode, String error) {
+        public State {
+            Objects.requireNonNull(status, "status");
+        }
+
+        /** A VM that has not started. */
+        public static State created() { return new State(Status.CREATED, 0, 0, null, null, null, null); }
+
+        /** The VM process {@code pid} (started at {@code pidStartTime}, see {@link ProcessInfo}) runs the VM. */
+        public static State running(long pid, long pidStartTime, Instant startedAt) {
+            return new State(Status.RUNNING, pid, pidStartTime, startedAt, null, null, null);
+        }
+
+        /** This state, exited now-ish with {@code exitCode} (nullable) and {@code error} (nullable); keeps the pid. */
+        public State exited(Instant finishedAt, Integer exitCode, String error) {
+            return new State(Status.EXITED, pid, pidStartTime, startedAt, finishedAt, exitCode, error);
+        }
+
+        public State withStatus(Status s) { return new State(s, pid, pidStartTime, startedAt, finishedAt, exitCode, error); }
+
+        public State withPid(long p, long startTime) { return new State(status, p, startTime, startedAt, finishedAt, exitCode, error); }
+
+        public State withStartedAt(Instant t) { return new State(status, pid, pidStartTime, t, finishedAt, exitCode, error); }
+
+        public State withFinishedAt(Instant t) { return new State(status, pid, pidStartTime, startedAt, t, exitCode, error); }
+
+        public State withExitCode(Integer c) { return new State(status, pid, pidStartTime, startedAt, finishedAt, c, error); }
+
+        public State withError(String e) { return new State(status, pid, pidStartTime, startedAt, finishedAt, exitCode, e); }
+    }
+
+    public VmRecord {
+        command = command == null ? List.of() : List.copyOf(command);
+        env = env == null ? List.of() : List.copyOf(env);
+        volumes = volumes == null ? List.of() : List.copyOf(volumes);
+        ports = ports == null ? List.of() : List.copyOf(ports);
+        exposedPorts = exposedPorts == null ? List.of() : List.copyOf(exposedPorts);
+        if (state == null) state = State.created();
+        if (logs == null) logs = LogOptions.DEFAULT;   // also records written before logs were limited
+        if (security == null) security = SecurityOptions.DEFAULT;
+        if (limits == null) limits = LimitOptions.NONE;
+    }
+
+    /**
+     * A draft for {@link VmStore#create}: no id, no name (random), created now, 1 vCPU, 256 MiB, nothing
+     * attached, not detached, state CREATED.
+     */
+    public static VmRecord draft(String image, List<String> command) {
+        return new VmRecord(null, null, Instant.now(), image, command, List.of(), 1, 256, List.of(), List.of(),
+                false, false, false, State.created(), null, null, null, null, List.of(), LogOptions.DEFAULT, SecurityOptions.DEFAULT, LimitOptions.NONE);
+    }
+
+    /** True for a 64-lowercase-hex-digit id. */
+    public static boolean isFullId(String s) { return s != null && FULL_ID.matcher(s).matches(); }
+
+    /** The first 12 characters of the id, as {@code ps} shows it. */
+    public String shortId() { return id == null ? null : id.substring(0, Math.min(12, id.length())); }
+
+    public VmRecord withId(String v) { return new VmRecord(v, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withName(String v) { return new VmRecord(id, v, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withCreated(Instant v) { return new VmRecord(id, name, v, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withImage(String v) { return new VmRecord(id, name, created, v, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withCommand(List<String> v) { return new VmRecord(id, name, created, image, v, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withEnv(List<String> v) { return new VmRecord(id, name, created, image, command, v, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withCpus(int v) { return new VmRecord(id, name, created, image, command, env, v, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withMemoryMib(long v) { return new VmRecord(id, name, created, image, command, env, cpus, v, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withVolumes(List<Mount> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, v, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withPorts(List<String> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, v, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withTty(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, v, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withInteractive(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, v, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withDetached(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, v, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withState(State v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, v, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withWorkdir(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, v, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withUser(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, v, imageRef, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withImageRef(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, v, imageId, exposedPorts, logs, security, limits); }
+
+    public VmRecord withImageId(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, v, exposedPorts, logs, security, limits); }
+
+    public VmRecord withExposedPorts(List<String> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, v, logs, security, limits); }
+
+    public VmRecord withLogs(LogOptions v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, v, security, limits); }
+
+    public VmRecord withSecurity(SecurityOptions v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, v, limits); }
+
+    public VmRecord withLimits(LimitOptions v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, v); }
+}
