@@ -1,14 +1,5 @@
 package io.jvmm.benchmarks;
 
-import io.jvmm.files.FileTrees;
-import io.jvmm.image.LocalRegistry;
-import io.jvmm.image.ContentStore;
-import io.jvmm.image.Descriptor;
-import io.jvmm.image.ImageRecord;
-import io.jvmm.image.ImageReference;
-import io.jvmm.image.PullListener;
-import io.jvmm.image.RegistryClient;
-import io.jvmm.image.rootfs.RootfsBuilder;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -26,6 +17,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import io.jvmm.files.FileTrees;
+import io.jvmm.image.ContentStore;
+import io.jvmm.image.Descriptor;
+import io.jvmm.image.ImageReference;
+import io.jvmm.image.LocalRegistry;
+import io.jvmm.image.PullListener;
+import io.jvmm.image.RegistryClient;
+import io.jvmm.runtime.image.ImageRootfs;
+import io.jvmm.runtime.state.StateDirs;
 
 /**
  * OCI images: pull + convert time and disk use, a second pull sharing all but one layer, and
@@ -36,9 +36,9 @@ import java.util.stream.Stream;
  * What runs what: pulls are the real CLI ({@code jvmm image pull REF}, a fresh JVM each, {@code JVMM_HOME}
  * a fresh temporary directory, so every pull starts from an empty store), started with the JVM command line
  * {@code ./jvmm} execs (see {@link #snapshotCli}); the root image is built as
- * {@code jvmm run} builds it on first use ({@code cli}'s {@code ImageRootfs} calls
- * {@code RootfsBuilder.build(layer blobs, data/images/rootfs/HEX.erofs)}), here by the image module's API in a
- * fresh JVM with the launcher's flags, timed around the build call (what {@code ImageRootfs} reports). Blob GETs
+ * {@code jvmm run} builds it on first use (the runtime's {@code ImageRootfs.ensure}, which calls
+ * {@code RootfsBuilder.build(layer blobs, data/images/rootfs/HEX.erofs)}), here by that same call in a
+ * fresh JVM with the launcher's flags, timed as {@code ImageRootfs} reports it. Blob GETs
  * of the second pull are counted in the registry's access log (CLI) and by {@code RegistryClient.blobRequests()}
  * (the API, in this JVM). {@code jvmm run -d} is the real CLI, timed from process start to the id on stdout.
  *
@@ -56,7 +56,7 @@ public final class ImageBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("convert")) {
-            convert(Path.of(args[1]), args[2], Path.of(args[3]));
+            convert(Path.of(args[1]), args[2]);
             return;
         }
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
@@ -175,7 +175,7 @@ public final class ImageBench {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xlog:disable", "-Xlog:all=warning:stderr", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1",
                 "--sun-misc-unsafe-memory-access=allow", "-cp", jar, ImageBench.class.getName(), "convert",
-                home.resolve("lib/images").toString(), ref, out.toString());
+                home.resolve("lib").toString(), ref);
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -186,16 +186,13 @@ public final class ImageBench {
         return new Convert(Double.parseDouble(line.split(" ")[1]), wall, out);
     }
 
-    /** The child: the store's record of {@code ref}, its layer blobs bottom first, one RootfsBuilder build. */
-    private static void convert(Path storeRoot, String ref, Path out) throws IOException {
-        ContentStore store = ContentStore.open(storeRoot);
-        ImageRecord rec = store.get(ref);
-        List<Path> layers = new ArrayList<>();
-        for (Descriptor l : rec.layers()) layers.add(store.blobPath(l.digest()));
-        long t0 = System.nanoTime();
-        RootfsBuilder.Result r = new RootfsBuilder().build(layers, out);
-        double ms = (System.nanoTime() - t0) / 1e6;
-        System.out.printf(Locale.ROOT, "BUILD %.1f %d %d%n", ms, r.inodes(), r.sizeBytes());
+    /** The child: the root image of {@code ref} in the state under {@code dataDir}, built as {@code jvmm run} builds it. */
+    private static void convert(Path dataDir, String ref) {
+        StateDirs dirs = new StateDirs(dataDir, dataDir.resolveSibling("run"));
+        ContentStore store = ContentStore.open(dirs.imagesDir());
+        ImageRootfs.Built built = ImageRootfs.ensure(dirs, store, store.get(ref));
+        if (built.reused()) throw new IllegalStateException("the root image of " + ref + " was already built: " + built.file());
+        System.out.printf(Locale.ROOT, "BUILD %d%n", built.millis());
     }
 
     // ------------------------------------------------------------------ 2
