@@ -1,12 +1,15 @@
 package io.jvmm.image;
 
-/** Test access to the image store's lock from outside the image module (same package on the class path). */
+import java.io.IOException;
+import io.jvmm.files.PathLock;
+
+/** Test access to the image store's lock from outside the image module. */
 public final class ContentStoreLocks {
     private ContentStoreLocks() {}
 
     /** Holds {@code store}'s lock exclusively, as image rm and prune do, until closed. */
-    public static ContentStore.ReadGuard exclusive(ContentStore store) {
-        StoreLock.Held held = StoreLock.forRoot(store.root()).exclusive();
+    public static ContentStore.ReadGuard exclusive(ContentStore store) throws IOException {
+        PathLock.Held held = PathLock.of(store.root().resolve("lock")).exclusive();
         return held::close;
     }
 }

@@ -1,7 +1,5 @@
 package io.jvmm.image;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,6 +23,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvmm.files.PathLock;
 
 /**
  * The local content-addressed image store.
@@ -43,14 +44,15 @@ public final class ContentStore {
     private final Path blobs;
     private final Path images;
     private final Path tmp;
-    private final StoreLock lock;
+    /** ROOT/lock: pulls and imports hold it shared, remove and prune exclusive, so prune never deletes a blob a pull has committed but not yet indexed. */
+    private final PathLock lock;
 
     private ContentStore(Path root) {
         this.root = root;
         this.blobs = root.resolve("blobs").resolve("sha256");
         this.images = root.resolve("images");
         this.tmp = root.resolve("tmp");
-        this.lock = StoreLock.forRoot(root);
+        this.lock = PathLock.of(root.resolve("lock"));
     }
 
     /** Opens (creating its directories if needed) the store at {@code root}. */
@@ -74,8 +76,20 @@ public final class ContentStore {
         return tmp;
     }
 
-    StoreLock.Held sharedLock() {
-        return lock.shared();
+    PathLock.Held sharedLock() {
+        try {
+            return lock.shared();
+        } catch (IOException e) {
+            throw io("cannot lock the image store", e);
+        }
+    }
+
+    private PathLock.Held exclusiveLock() {
+        try {
+            return lock.exclusive();
+        } catch (IOException e) {
+            throw io("cannot lock the image store", e);
+        }
     }
 
     /** While held, no remove or prune runs (here or in another process): for readers of blobs, e.g. a root image build. */
@@ -86,7 +100,7 @@ public final class ContentStore {
 
     /** Holds the store's lock shared until closed, as a pull does; remove and prune wait for it. */
     public ReadGuard reading() {
-        StoreLock.Held held = lock.shared();
+        PathLock.Held held = sharedLock();
         return held::close;
     }
 
@@ -342,7 +356,7 @@ public final class ContentStore {
     /** Removes the index entry (blobs stay until {@link #prune()}); NOT_FOUND if there is none. */
     @SuppressWarnings("try")
     public ImageRecord remove(String ref) {
-        try (StoreLock.Held h = lock.exclusive()) {
+        try (PathLock.Held h = exclusiveLock()) {
             ImageRecord r = get(ref);
             try {
                 Files.deleteIfExists(indexFile(r.name()));
@@ -362,7 +376,7 @@ public final class ContentStore {
      */
     @SuppressWarnings("try")
     public PruneResult prune() {
-        try (StoreLock.Held h = lock.exclusive()) {
+        try (PathLock.Held h = exclusiveLock()) {
             Set<String> live = new HashSet<>();
             for (ImageRecord r : list()) for (Digest d : r.blobs()) live.add(d.hex());
             int removed = 0;

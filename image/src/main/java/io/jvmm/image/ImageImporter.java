@@ -1,8 +1,5 @@
 package io.jvmm.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +15,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvmm.files.PathLock;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -54,7 +55,7 @@ public final class ImageImporter {
     public List<ImageRecord> importPath(Path path, String name) {
         if (!Files.exists(path)) throw new ImageException(ImageException.Kind.NOT_FOUND, "import: " + path + " does not exist");
         ImageReference override = name == null ? null : ImageReference.parse(name);
-        try (StoreLock.Held held = store.sharedLock(); Source src = Files.isDirectory(path) ? new DirSource(path) : TarSource.read(path, store)) {
+        try (PathLock.Held held = store.sharedLock(); Source src = Files.isDirectory(path) ? new DirSource(path) : TarSource.read(path, store)) {
             if (src.has("oci-layout") && src.has("index.json")) return importOci(src, path, override);
             if (src.has("manifest.json")) return importDockerSave(src, path, override);
             throw new ImageException(ImageException.Kind.BAD_INPUT, "import: " + path

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import io.jvmm.files.PathLock;
 
 /**
  * A client of the OCI distribution API v2 (Docker Registry HTTP API v2) that pulls images into a
@@ -194,7 +195,7 @@ public final class RegistryClient {
      */
     @SuppressWarnings("try")
     public ImageRecord pull(ImageReference ref, ContentStore store) {
-        try (StoreLock.Held held = store.sharedLock()) {
+        try (PathLock.Held held = store.sharedLock()) {
             Resolved r = resolve(ref);
             Manifest.Image m = r.manifest();
             List<Descriptor> all = new ArrayList<>();

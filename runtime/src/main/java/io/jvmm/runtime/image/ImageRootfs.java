@@ -1,20 +1,16 @@
 package io.jvmm.runtime.image;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
+import io.jvmm.files.PathLock;
 import io.jvmm.image.ContentStore;
 import io.jvmm.image.Descriptor;
 import io.jvmm.image.ImageException;
@@ -30,13 +26,12 @@ import io.jvmm.runtime.state.StateDirs;
  * (so every tag of the same manifest shares it), built on first use by {@link RootfsBuilder} from the
  * layer blobs in order and reused afterwards.
  * <p>
- * A build holds {@code HEX.lock} (flock, plus an in-JVM lock because flock is per process) so that two
+ * A build holds {@code HEX.lock} exclusively ({@link PathLock}: in this JVM and across processes) so that two
  * {@code jvmm run}s of the same new image build it once: the second waits, then finds the file. The
  * builder writes a temporary file next to the target and renames it into place when complete, so the
  * {@code .erofs} name only ever holds a whole image, even if the process is killed mid-build.
  */
 public final class ImageRootfs {
-    private static final ConcurrentHashMap<String, ReentrantLock> LOCAL = new ConcurrentHashMap<>();
     /** Temporary files of builds killed half-way are removed by prune once they are this old. */
     public static final Duration STALE_TEMP = Duration.ofHours(1);
 
@@ -60,12 +55,9 @@ public final class ImageRootfs {
             throw EngineException.runtime("cannot create " + dir + ": " + why(e));
         }
         long t0 = System.nanoTime();
-        ReentrantLock local = LOCAL.computeIfAbsent(hex, k -> new ReentrantLock());
-        local.lock();
         // The store's lock shared (image rm and prune wait) so no layer goes while it is read, then the build's own.
         try (ContentStore.ReadGuard reading = store.reading();
-             FileChannel ch = FileChannel.open(lockFile(dirs, hex), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = ch.lock()) {
+             PathLock.Held building = PathLock.of(lockFile(dirs, hex)).exclusive()) {
             if (Files.isRegularFile(file)) return new Built(file, true, 0);    // another process built it meanwhile
             List<Path> layers = new ArrayList<>();
             for (Descriptor l : img.layers()) {
@@ -81,8 +73,6 @@ public final class ImageRootfs {
             throw EngineException.runtime("cannot build the root image of " + img.name() + ": " + e.getMessage());
         } catch (IOException e) {
             throw EngineException.runtime("cannot build the root image of " + img.name() + ": " + why(e));
-        } finally {
-            local.unlock();
         }
     }
 
@@ -91,17 +81,12 @@ public final class ImageRootfs {
         Path file = dirs.rootfsCacheFile(hex);
         Path lock = lockFile(dirs, hex);
         if (!Files.exists(file) && !Files.exists(lock)) return false;
-        ReentrantLock local = LOCAL.computeIfAbsent(hex, k -> new ReentrantLock());
-        local.lock();
-        try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = ch.lock()) {
+        try (PathLock.Held removing = PathLock.of(lock).exclusive()) {
             boolean existed = Files.deleteIfExists(file);
             Files.deleteIfExists(lock);
             return existed;
         } catch (IOException e) {
             throw EngineException.runtime("cannot remove " + file + ": " + why(e));
-        } finally {
-            local.unlock();
         }
     }
 

@@ -5,9 +5,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -28,8 +25,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import io.jvmm.files.Closeables;
 import io.jvmm.files.FileTrees;
+import io.jvmm.files.PathLock;
 import io.jvmm.kvm.sys.Errno;
 import io.jvmm.kvm.sys.Libc;
 import io.jvmm.kvm.sys.NativeException;
@@ -409,18 +406,16 @@ public final class VolumeStore {
 
     /**
      * An exclusive lock on an image, taken the way a VM would conflict with it: flock(2) (what jvmm's
-     * RawImage takes) and an fcntl lock (FileChannel; what other programs may take). Locks are
+     * RawImage takes) and an fcntl lock ({@link PathLock}; what other programs may take). Locks are
      * independent on Linux, so both are tried. {@link #lock} returns null when either is held elsewhere.
      */
     private static final class Probe implements AutoCloseable {
         private final int fd;
-        private final FileChannel channel;
-        private final FileLock fileLock;
+        private final PathLock.Held held;
 
-        private Probe(int fd, FileChannel channel, FileLock fileLock) {
+        private Probe(int fd, PathLock.Held held) {
             this.fd = fd;
-            this.channel = channel;
-            this.fileLock = fileLock;
+            this.held = held;
         }
 
         static Probe lock(Path image) {
@@ -431,43 +426,27 @@ public final class VolumeStore {
             } catch (NativeException e) {
                 if (fd >= 0) Libc.close(fd);
                 if (e.errno() == Errno.EAGAIN) return null;
-                if (e.errno() == Errno.ENOENT) return new Probe(-1, null, null);
+                if (e.errno() == Errno.ENOENT) return new Probe(-1, null);
                 throw EngineException.runtime("cannot lock " + image + ": " + Errno.describe(e.errno()));
             } catch (LinkageError e) {
                 fd = -1;   // no native access: rely on the fcntl lock below
             }
-            FileChannel ch = null;
             try {
-                ch = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                FileLock l = ch.tryLock();
-                if (l == null) {
-                    ch.close();
+                PathLock.Held held = PathLock.onExisting(image).tryExclusive();
+                if (held == null) {
                     if (fd >= 0) Libc.close(fd);
                     return null;
                 }
-                return new Probe(fd, ch, l);
-            } catch (OverlappingFileLockException e) {
-                // this JVM holds it
-                Closeables.closeQuietly(ch);
-                if (fd >= 0) Libc.close(fd);
-                return null;
+                return new Probe(fd, held);
             } catch (IOException e) {
-                // read-only file or no permission: the flock alone decides
-                Closeables.closeQuietly(ch);
-                return new Probe(fd, null, null);
+                // gone, read-only or no permission: the flock alone decides
+                return new Probe(fd, null);
             }
         }
 
         @Override
         public void close() {
-            if (fileLock != null) {
-                try {
-                    fileLock.release();
-                } catch (IOException ignored) {
-                    // closing releases it
-                }
-            }
-            Closeables.closeQuietly(channel);
+            if (held != null) held.close();
             if (fd >= 0) Libc.close(fd);
         }
     }
