@@ -2,10 +2,12 @@ package io.jvmm.benchmarks;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -359,10 +361,10 @@ public final class ImageBench {
         return List.copyOf(cmd);
     }
 
-    private static java.nio.file.attribute.FileTime newest(List<String> files) throws IOException {
-        java.nio.file.attribute.FileTime t = java.nio.file.attribute.FileTime.fromMillis(0);
+    private static FileTime newest(List<String> files) throws IOException {
+        FileTime t = FileTime.fromMillis(0);
         for (String f : files) {
-            java.nio.file.attribute.FileTime m = Files.getLastModifiedTime(Path.of(f));
+            FileTime m = Files.getLastModifiedTime(Path.of(f));
             if (m.compareTo(t) > 0) t = m;
         }
         return t;
@@ -401,7 +403,7 @@ public final class ImageBench {
         }
     }
 
-    private static String slurp(java.io.InputStream in) {
+    private static String slurp(InputStream in) {
         try {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

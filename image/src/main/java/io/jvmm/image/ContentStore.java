@@ -3,10 +3,13 @@ package io.jvmm.image;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -142,7 +145,7 @@ public final class ContentStore {
         Path t = newTmpFile();
         try {
             try (FileChannel ch = FileChannel.open(t, StandardOpenOption.WRITE)) {
-                ch.write(java.nio.ByteBuffer.wrap(data));
+                ch.write(ByteBuffer.wrap(data));
                 ch.force(true);
             }
             commit(t, actual);
@@ -236,11 +239,11 @@ public final class ContentStore {
         for (Digest d : r.blobs()) {
             if (!hasBlob(d)) throw new ImageException(ImageException.Kind.IO, "cannot index " + r.name() + ": blob " + d + " is missing");
         }
-        byte[] json = Json.pretty(r.toJson()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] json = Json.pretty(r.toJson()).getBytes(StandardCharsets.UTF_8);
         Path t = newTmpFile();
         try {
             try (FileChannel ch = FileChannel.open(t, StandardOpenOption.WRITE)) {
-                ch.write(java.nio.ByteBuffer.wrap(json));
+                ch.write(ByteBuffer.wrap(json));
                 ch.force(true);
             }
             Files.move(t, indexFile(r.name()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -503,7 +506,7 @@ public final class ContentStore {
 
     static ImageException io(String what, IOException e) {
         String why = e.getMessage();
-        if (e instanceof java.nio.file.FileSystemException f) why = f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+        if (e instanceof FileSystemException f) why = f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
         if (why != null && why.contains("No space left")) why = "disk full";
         return new ImageException(ImageException.Kind.IO, what + ": " + (why == null ? e.getClass().getSimpleName() : why), e);
     }

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -443,7 +444,7 @@ public final class ImageImporter {
 
         private FileEntry need(String p) throws IOException {
             FileEntry f = entry(p);
-            if (f == null) throw new java.nio.file.NoSuchFileException(p);
+            if (f == null) throw new NoSuchFileException(p);
             return f;
         }
 
