@@ -20,7 +20,7 @@ import io.jvmm.runtime.Host;
 import sun.misc.Signal;
 
 /**
- * Runs one VM from creation to exit: the only class of the CLI that touches {@link Vm}. Ctrl-C and
+ * Runs one VM from creation to exit: the only class of the engine that touches {@link Vm}. Ctrl-C and
  * SIGTERM stop the VM through a shutdown hook; the JVM then exits with 130 or 143 by itself.
  */
 public final class VmSession {

@@ -12,7 +12,7 @@ import io.jvmm.agent.AgentChannel;
 import io.jvmm.agent.AgentClient;
 import io.jvmm.agent.AgentConnector;
 
-/** The CLI's side of a VM process's control socket (see {@link ControlProtocol}). */
+/** The client side of a VM process's control socket (see {@link ControlProtocol}). */
 public final class ControlClient {
     private final Path socket;
 

@@ -27,7 +27,7 @@ import io.jvmm.virtio.ratelimit.RateLimit;
  * logs, and powers the VM off when the workload ends or a stop is asked for.
  */
 public final class VmProcess {
-    /** Hears how the VM ended; the CLI records it in the VM's state file. */
+    /** Hears how the VM ended; the engine records it in the VM's state file. */
     @FunctionalInterface
     public interface Listener {
         /** The VM ended: the workload's exit code (null when there was none), or an error message. */
