@@ -61,7 +61,10 @@ class RateLimitCliTest {
 
         assertEquals(0, cli.run("update", "--disk-limit", "none", "lim"), cli.err());
         double unlimited = readSeconds(16);
-        assertTrue(unlimited < limited / 2, "without the limit 1 MiB took " + unlimited + " s (limited: " + limited + " s)");
+        // Still limited, it would take as long as the first read (the same limiter floor, the same
+        // emulation overhead). On a loaded host the emulated kernel makes even the unlimited read take
+        // seconds (measured: 5.8-6.7 s against 9.8-10.8 s limited at load 7), so the bound is a ratio.
+        assertTrue(unlimited < limited * 0.8, "without the limit 1 MiB took " + unlimited + " s (limited: " + limited + " s)");
         assertEquals(0, cli.run("ps", "--format", "json"));
         assertTrue(!cli.out().contains("bw=128k"), "the record no longer has the limit: " + cli.out());
 
