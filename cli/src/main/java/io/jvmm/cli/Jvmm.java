@@ -17,6 +17,7 @@ import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.EntryPoint;
 import io.jvmm.runtime.Host;
+import io.jvmm.runtime.boot.HacFile;
 import io.jvmm.runtime.PrivateFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.IVersionProvider;
@@ -68,6 +69,12 @@ public final class Jvmm implements Callable<Integer> {
 
     public static void main(String[] args) {
         if (args.length > 0 && CREATES_VM.contains(args[0])) Host.prelinkInBackground();
+        for (String a : args) {
+            if (a.equals("--hac") || a.startsWith("--hac=")) {
+                HacFile.preloadInBackground();
+                break;
+            }
+        }
         // picocli probes for Groovy closures (a Class.forName that fails only after opening every jar
         // on the class path) and registers java.sql and java.time converters through reflection: ~12 ms
         // of every start (measured: CommandSpec.create() 10 -> 1 ms), for features jvmm does not use.

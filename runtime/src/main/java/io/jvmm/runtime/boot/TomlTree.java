@@ -27,6 +27,15 @@ import com.fasterxml.jackson.dataformat.toml.TomlFactory;
 final class TomlTree {
     private TomlTree() {}
 
+    /** Parses a small document, so that every class a real read needs is loaded and initialised. */
+    static void preload() {
+        try (JsonParser parser = new TomlFactory().createParser("[t]\nk = 1\ns = \"v\"\nb = true\na = [1.5]\n")) {
+            if (parser.nextToken() == JsonToken.START_OBJECT) table(parser);
+        } catch (IOException | RuntimeException e) {
+            // only a warm-up: the real read reports its own errors
+        }
+    }
+
     /** The whole document as a table; every failure is a one-line {@link HacFileException}. */
     static ObjectNode read(Path file) {
         if (!Files.exists(file)) throw new HacFileException(file, null, "no such file");
