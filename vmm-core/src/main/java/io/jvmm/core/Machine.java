@@ -8,6 +8,7 @@ import io.jvmm.core.irq.IoApic;
 import io.jvmm.core.legacy.I8042;
 import io.jvmm.core.legacy.Serial8250;
 import io.jvmm.core.memory.GuestRam;
+import io.jvmm.fuse.FuseServer;
 import io.jvmm.kvm.Kvm;
 import io.jvmm.kvm.VcpuFd;
 import io.jvmm.kvm.VmFd;
@@ -31,6 +32,8 @@ final class Machine {
     final Bus mmio = new Bus("MMIO");
     final List<VcpuFd> vcpuFds = new ArrayList<>();
     final Map<String, BlockDevice> drives = new LinkedHashMap<>();
+    /** Each virtio-fs share's file server by tag; its device owns and closes it. */
+    final Map<String, FuseServer> shares = new LinkedHashMap<>();
     Kvm kvm;
     VmFd vmFd;
     /** RAM actually mapped: the config's on a fresh boot, the snapshot's on a restore. */

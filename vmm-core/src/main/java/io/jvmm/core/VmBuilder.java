@@ -18,22 +18,29 @@ import io.jvmm.core.legacy.DebugExitPort;
 import io.jvmm.core.legacy.I8042;
 import io.jvmm.core.legacy.Serial8250;
 import io.jvmm.core.memory.GuestRam;
+import io.jvmm.core.devices.FuseRequests;
 import io.jvmm.core.snapshot.MachineState;
 import io.jvmm.core.snapshot.MemoryFile;
 import io.jvmm.core.snapshot.SnapshotException;
 import io.jvmm.core.snapshot.SnapshotFile;
+import io.jvmm.core.snapshot.ShareState;
+import io.jvmm.fuse.FuseServer;
 import io.jvmm.kvm.CpuidEntry;
 import io.jvmm.kvm.Kvm;
 import io.jvmm.kvm.KvmException;
 import io.jvmm.kvm.VcpuFd;
+import io.jvmm.kvm.sys.NativeException;
 import io.jvmm.virtio.blk.BlockBackend;
 import io.jvmm.virtio.blk.BlockDevice;
+import io.jvmm.virtio.fs.FsDevice;
 import io.jvmm.virtio.net.MacAddress;
 import io.jvmm.virtio.net.NetBackend;
 import io.jvmm.virtio.net.NetDevice;
 import io.jvmm.virtio.rng.HostEntropy;
 import io.jvmm.virtio.rng.RngDevice;
 import io.jvmm.virtio.vsock.VsockDevice;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
@@ -111,7 +118,7 @@ final class VmBuilder {
         attachRamAndIrqchip(splitIrqchip(), config.vcpus());
 
         // Devices first: their command-line tokens are part of what the kernel loader writes.
-        attachDevices(config.vsock() == null ? 0 : config.vsock().guestCid());
+        attachDevices(config.vsock() == null ? 0 : config.vsock().guestCid(), null);
 
         CpuTemplate template = config.cpuTemplate().resolve();
         m.kernelCmdline = KernelCmdline.build(config, CpuTemplate.hostIsPvm(), template, m.devices.cmdlineTokens());
@@ -131,7 +138,7 @@ final class VmBuilder {
         m.memoryBytes = state.memoryBytes();
         m.ram = MemoryFile.map(dir.resolve(SnapshotFile.MEMORY), m.memoryBytes);
         attachRamAndIrqchip(state.vm().splitIrqchip(), state.vcpus().size());
-        attachDevices(VmPersistence.vsockCid(state, config));
+        attachDevices(VmPersistence.vsockCid(state, config), state);
         attachLegacy();
         VmPersistence.restore(m, state);
     }
@@ -200,8 +207,11 @@ final class VmBuilder {
         };
     }
 
-    /** The virtio devices of the config, in their fixed order, each with its backend. */
-    private void attachDevices(long vsockCid) {
+    /**
+     * The virtio devices of the config, in their fixed order, each with its backend; {@code saved}
+     * (null on a fresh boot) gives the shares' file servers their state.
+     */
+    private void attachDevices(long vsockCid, MachineState saved) {
         m.devices = new VirtioMmioDevices(m.vmFd, m.ram.memory(), m.mmio, m.pins,
                 kvmNotify(Kvm.KVM_CAP_IOEVENTFD, "KVM_IOEVENTFD", "queue notifications go through the vCPUs' MMIO exits"));
         for (DriveConfig d : config.drives()) {
@@ -228,6 +238,31 @@ final class VmBuilder {
             if (config.vsock().udsPath() != null) {
                 m.vsockSocket = HybridVsockSocket.open("vsock.uds_path", config.vsock().udsPath(), m.vsock);
             }
+        }
+        if (saved != null) VmPersistence.checkShares(saved, config.shares());
+        for (ShareConfig sh : config.shares()) {
+            FuseServer server = openShare(sh, saved == null ? null : VmPersistence.savedShare(saved, sh.tag()));
+            FsDevice device;
+            try {
+                device = new FsDevice(sh.tag(), 1, new FuseRequests(server));
+            } catch (RuntimeException e) {
+                server.close();
+                throw e;
+            }
+            m.shares.put(sh.tag(), server);
+            m.devices.attach(device);   // closes the device, and with it the server, if it fails
+        }
+    }
+
+    /** The share's file server: fresh, or where the snapshot's {@code saved} left off. */
+    private static FuseServer openShare(ShareConfig sh, ShareState saved) {
+        try {
+            if (saved == null) return FuseServer.open(sh.dir(), sh.options());
+            return FuseServer.restore(sh.dir(), sh.options(), new DataInputStream(new ByteArrayInputStream(saved.server())));
+        } catch (IOException e) {
+            throw new SnapshotException("cannot restore share '" + sh.tag() + "': " + e.getMessage(), e);
+        } catch (NativeException | IllegalStateException e) {
+            throw new ConfigException("shares." + sh.tag(), "cannot serve " + sh.dir() + ": " + e.getMessage());
         }
     }
 

@@ -1,6 +1,7 @@
 package io.jvmm.core;
 
 import io.jvmm.core.backend.block.RawImage;
+import io.jvmm.fuse.ShareOptions;
 import io.jvmm.virtio.blk.BlockBackend;
 import io.jvmm.virtio.ratelimit.RateLimit;
 import java.io.IOException;
@@ -44,11 +45,12 @@ import java.util.Set;
  *                       falls back by itself); false sends both through the vCPU's MMIO exit and
  *                       KVM_IRQ_LINE, for comparison
  * @param irqchip        who models the interrupt controllers ({@link IrqChipMode}, default AUTO)
+ * @param shares         host directories shared through virtio-fs, one device each, in order
  */
 public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path initrd, String cmdline,
                        CpuTemplate cpuTemplate, OutputStream consoleOutput, InputStream consoleInput,
                        List<DriveConfig> drives, boolean rng, VsockConfig vsock, NetConfig net, boolean kvmNotify,
-                       IrqChipMode irqchip) {
+                       IrqChipMode irqchip, List<ShareConfig> shares) {
     public static final int MAX_VCPUS = 64;
     /** 1 MiB of RAM cannot hold a kernel; below 16 MiB nothing useful boots. */
     public static final long MIN_MEMORY_MIB = 16;
@@ -63,6 +65,7 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
         name = name == null || name.isBlank() ? "vm" : name;
         cmdline = cmdline == null ? "" : cmdline.trim();
         drives = drives == null ? List.of() : List.copyOf(drives);
+        shares = shares == null ? List.of() : List.copyOf(shares);
     }
 
     public static Builder builder() { return new Builder(); }
@@ -70,7 +73,7 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
     /** This config with {@code n} as its network device (null: none). */
     public VmConfig withNet(NetConfig n) {
         return new VmConfig(name, vcpus, memoryMib, kernel, initrd, cmdline, cpuTemplate, consoleOutput, consoleInput, drives, rng, vsock, n,
-                kvmNotify, irqchip);
+                kvmNotify, irqchip, shares);
     }
 
     public long memoryBytes() { return memoryMib << 20; }
@@ -92,6 +95,7 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
         private NetConfig net;
         private boolean kvmNotify = true;
         private IrqChipMode irqchip = IrqChipMode.AUTO;
+        private final List<ShareConfig> shares = new ArrayList<>();
 
         public Builder name(String v) { name = v; return this; }
         public Builder vcpus(int v) { vcpus = v; return this; }
@@ -125,6 +129,12 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
         public Builder irqchip(IrqChipMode v) { irqchip = v; return this; }
         /** A virtio-net device ({@link NetConfig#passt} or {@link NetConfig#tap}); null for none. */
         public Builder net(NetConfig v) { net = v; return this; }
+        /**
+         * Shares host directory {@code dir} with the guest through virtio-fs under {@code tag}
+         * ({@code mount -t virtiofs TAG PATH} in the guest); {@code options} null takes
+         * {@link ShareOptions#defaults()} (read-write).
+         */
+        public Builder share(String tag, Path dir, ShareOptions options) { shares.add(new ShareConfig(tag, dir, options)); return this; }
 
         public VmConfig build() {
             if (kernel == null) throw new ConfigException("kernel", "is required");
@@ -156,7 +166,8 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
             }
             if (cpuTemplate == null) throw new ConfigException("cpu_template", "is required");
             checkDrives();
-            int devices = drives.size() + (rng ? 1 : 0) + (vsock != null ? 1 : 0) + (net != null ? 1 : 0);
+            checkShares();
+            int devices = drives.size() + (rng ? 1 : 0) + (vsock != null ? 1 : 0) + (net != null ? 1 : 0) + shares.size();
             if (net != null && !net.isPasst() && !net.forwards().isEmpty()) {
                 throw new ConfigException("network.ports", net.isTap() ? "port forwards need the passt backend; with a TAP device, route or bridge on the host"
                         : "port forwards need the passt backend, not a backend of the embedder's own");
@@ -166,7 +177,7 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
             }
             if (vsock != null) checkVsock();
             return new VmConfig(name, vcpus, memoryMib, kernel, initrd, cmdline, cpuTemplate, consoleOutput, consoleInput,
-                    drives, rng, vsock, net, kvmNotify, irqchip);
+                    drives, rng, vsock, net, kvmNotify, irqchip, shares);
         }
 
         private void checkVsock() {
@@ -207,6 +218,21 @@ public record VmConfig(String name, int vcpus, long memoryMib, Path kernel, Path
                     throw new ConfigException(key, "cannot resolve " + d.path() + ": " + e.getMessage());
                 }
                 if (!paths.add(real)) throw new ConfigException(key, d.path() + " is already attached as another drive");
+            }
+        }
+
+        private void checkShares() {
+            Set<String> tags = new HashSet<>();
+            for (ShareConfig sh : shares) {
+                int bytes = sh.tag().getBytes(StandardCharsets.UTF_8).length;
+                if (bytes < 1 || bytes > ShareConfig.MAX_TAG_BYTES || sh.tag().indexOf('\0') >= 0) {
+                    throw new ConfigException("shares", "tag '" + sh.tag() + "' must be 1 to " + ShareConfig.MAX_TAG_BYTES
+                            + " bytes of UTF-8 without NUL, got " + bytes);
+                }
+                if (!tags.add(sh.tag())) throw new ConfigException("shares", "two shares have the tag '" + sh.tag() + "'");
+                String key = "shares." + sh.tag();
+                if (!Files.exists(sh.dir())) throw new ConfigException(key, sh.dir() + " does not exist");
+                if (!Files.isDirectory(sh.dir())) throw new ConfigException(key, sh.dir() + " is not a directory");
             }
         }
 

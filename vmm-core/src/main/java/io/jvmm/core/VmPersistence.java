@@ -5,18 +5,23 @@ import io.jvmm.core.snapshot.DeviceState;
 import io.jvmm.core.snapshot.LegacyState;
 import io.jvmm.core.snapshot.MachineState;
 import io.jvmm.core.snapshot.MemoryFile;
+import io.jvmm.core.snapshot.ShareState;
 import io.jvmm.core.snapshot.SnapshotException;
 import io.jvmm.core.snapshot.SnapshotFile;
 import io.jvmm.core.snapshot.VcpuState;
 import io.jvmm.core.snapshot.VmState;
+import io.jvmm.fuse.FuseServer;
 import io.jvmm.kvm.VcpuFd;
 import io.jvmm.virtio.VirtioIds;
 import io.jvmm.virtio.vsock.VsockDevice;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Snapshot and restore of a {@link Machine} (Firecracker's {@code persist.rs}): captures a paused
@@ -54,8 +59,37 @@ final class VmPersistence {
             long cid = s.device() instanceof VsockDevice v ? v.guestCid() : 0;
             devices.add(new DeviceState(s.device().deviceType(), s.device().name(), s.transport().state(), cid));
         }
+        List<ShareState> shares = new ArrayList<>();
+        for (Map.Entry<String, FuseServer> e : m.shares.entrySet()) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                e.getValue().saveState(out);
+            } catch (IOException x) {
+                throw new SnapshotException("cannot save share '" + e.getKey() + "': " + x.getMessage(), x);
+            }
+            shares.add(new ShareState(e.getKey(), bytes.toByteArray()));
+        }
         return new MachineState(m.memoryBytes, m.kernelCmdline, VmState.capture(m.vmFd, m.ioapic), vcpus,
-                new LegacyState(m.serial.saveState(), m.i8042.saveState()), devices);
+                new LegacyState(m.serial.saveState(), m.i8042.saveState()), devices, shares);
+    }
+
+    /**
+     * Refuses a restoring config whose shares are not the snapshot's, by tag in order: the guest
+     * holds node ids of each share's server.
+     */
+    static void checkShares(MachineState state, List<ShareConfig> config) {
+        List<String> want = state.shares().stream().map(ShareState::tag).toList();
+        List<String> have = config.stream().map(ShareConfig::tag).toList();
+        if (!want.equals(have)) {
+            throw new SnapshotException("the snapshot's shares are " + want + " but the configuration gives " + have
+                    + " (same tags, same order needed)");
+        }
+    }
+
+    /** The snapshot's saved server of share {@code tag} ({@link #checkShares} ran first). */
+    static ShareState savedShare(MachineState state, String tag) {
+        for (ShareState s : state.shares()) if (s.tag().equals(tag)) return s;
+        throw new SnapshotException("the snapshot has no share '" + tag + "'");
     }
 
     /** The guest CID a restored vsock device takes: the snapshot's (the guest keeps its address), else the config's. */

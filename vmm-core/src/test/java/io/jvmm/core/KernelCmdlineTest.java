@@ -11,7 +11,7 @@ class KernelCmdlineTest {
 
     private static VmConfig config(String user, CpuTemplate t, Path initrd, List<DriveConfig> drives) {
         // The record constructor skips the builder's file checks: nothing is read here.
-        return new VmConfig("t", 1, 128, Path.of("k"), initrd, user, t, null, null, drives, false, null, null, true, null);
+        return new VmConfig("t", 1, 128, Path.of("k"), initrd, user, t, null, null, drives, false, null, null, true, null, null);
     }
 
     @Test

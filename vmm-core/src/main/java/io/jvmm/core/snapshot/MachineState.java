@@ -6,20 +6,22 @@ import java.util.List;
 /**
  * Everything of a paused VM except its RAM (which goes to the memory file), as Firecracker's
  * {@code MicrovmState}: the machine's size and command line, the VM-wide state, each vCPU, the
- * legacy devices and each virtio device. This is the payload of the {@code state} file, one section
- * per part (docs/snapshot.md).
+ * legacy devices, each virtio device and each virtio-fs share's file server. This is the payload of
+ * the {@code state} file, one section per part (docs/snapshot.md).
  *
  * @param memoryBytes guest RAM, the length of the memory file
  * @param cmdline     the kernel command line the guest booted with
+ * @param shares      the FUSE server of each virtio-fs share, in the devices' order
  */
 public record MachineState(long memoryBytes, String cmdline, VmState vm, List<VcpuState> vcpus, LegacyState legacy,
-                           List<DeviceState> devices) {
+                           List<DeviceState> devices, List<ShareState> shares) {
     /** More vCPUs than a VmConfig allows; anything beyond is not a jvmm snapshot. */
     static final int MAX_VCPUS = 64;
 
     public MachineState {
         vcpus = List.copyOf(vcpus);
         devices = List.copyOf(devices);
+        shares = List.copyOf(shares);
     }
 
     public byte[] encode() {
@@ -31,6 +33,8 @@ public record MachineState(long memoryBytes, String cmdline, VmState vm, List<Vc
         legacy.write(w);
         w.section("devices").i32(devices.size());
         for (DeviceState d : devices) d.write(w);
+        w.section("shares").i32(shares.size());
+        for (ShareState sh : shares) sh.write(w);
         w.section("end");
         return w.toByteArray();
     }
@@ -54,8 +58,13 @@ public record MachineState(long memoryBytes, String cmdline, VmState vm, List<Vc
         if (nd < 0 || nd > DeviceState.MAX_DEVICES) throw r.corrupt(nd + " virtio devices");
         List<DeviceState> devices = new ArrayList<>();
         for (int i = 0; i < nd; i++) devices.add(DeviceState.read(r));
+        r.section("shares");
+        int ns = r.i32();
+        if (ns < 0 || ns > ShareState.MAX_SHARES) throw r.corrupt(ns + " shares");
+        List<ShareState> shares = new ArrayList<>();
+        for (int i = 0; i < ns; i++) shares.add(ShareState.read(r));
         r.section("end");
         r.end();
-        return new MachineState(mem, cmdline, vm, cpus, legacy, devices);
+        return new MachineState(mem, cmdline, vm, cpus, legacy, devices, shares);
     }
 }

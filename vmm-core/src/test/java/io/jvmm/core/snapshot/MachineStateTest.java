@@ -28,7 +28,8 @@ class MachineStateTest {
         MmioTransport.State t = new MmioTransport.State(15, 1L << 32, 1, 0, 0, 1, 2,
                 List.of(new MmioTransport.QueueState(256, true, 0x1000, 0x2000, 0x3000, 7, 9)));
         return new MachineState(64L << 20, "console=ttyS0", new VmState(chip, b(9, 9)), List.of(cpu, cpu),
-                new LegacyState(b(0x60), b(0x64)), List.of(new DeviceState(19, "vsock", t, 3)));
+                new LegacyState(b(0x60), b(0x64)), List.of(new DeviceState(19, "vsock", t, 3)),
+                List.of(new ShareState("src", b(7, 7, 7))));
     }
 
     @Test
@@ -45,6 +46,8 @@ class MachineStateTest {
             assertArrayEquals(b(0x64), back.legacy().i8042());
             assertEquals(s.devices().get(0).transport(), back.devices().get(0).transport());
             assertEquals(3, back.devices().get(0).vsockCid());
+            assertEquals("src", back.shares().get(0).tag());
+            assertArrayEquals(b(7, 7, 7), back.shares().get(0).server());
         }
     }
 
