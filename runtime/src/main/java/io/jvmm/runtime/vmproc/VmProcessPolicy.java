@@ -4,6 +4,7 @@ import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
 import io.jvmm.core.DriveConfig;
+import io.jvmm.core.ShareConfig;
 import io.jvmm.core.VmConfig;
 import io.jvmm.core.jail.FileAccess;
 import io.jvmm.core.jail.FilesystemPolicy;
@@ -52,7 +53,7 @@ public final class VmProcessPolicy {
 
     /**
      * {@code jvmm boot --sandbox}: the JVM's files and the VM's own, from its config: kernel, initrd,
-     * drives (writable unless read-only), the directory of its vsock socket, a snapshot it restores
+     * drives (writable unless read-only), virtio-fs shares (their own rights), the directory of its vsock socket, a snapshot it restores
      * or writes, and the hac.toml it reads again.
      */
     public static FilesystemPolicy forBoot(VmConfig c, Path java, Path hacFile, Path restoreDir, Path snapshotDir) {
@@ -60,6 +61,7 @@ public final class VmProcessPolicy {
         if (c.kernel() != null) p.allow(c.kernel(), FileAccess.READ);
         if (c.initrd() != null) p.allow(c.initrd(), FileAccess.READ);
         for (DriveConfig d : c.drives()) p.allow(d.path(), d.readOnly() ? FileAccess.READ : FileAccess.READ_WRITE_FILES);
+        for (ShareConfig s : c.shares()) p.allowShare(s.dir(), s.options().readOnly(), s.options().allowDevices());
         if (c.vsock() != null && c.vsock().udsPath() != null) p.allow(c.vsock().udsPath().toAbsolutePath().getParent(), FileAccess.OWN);
         if (hacFile != null) p.allow(hacFile, FileAccess.READ);
         if (restoreDir != null) p.allow(restoreDir, FileAccess.READ);

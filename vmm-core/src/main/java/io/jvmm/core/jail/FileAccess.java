@@ -15,7 +15,13 @@ public enum FileAccess {
     /** Everything on regular files, directories and sockets beneath (the process's own state). */
     OWN(Landlock.READ_FILE | Landlock.READ_DIR | Landlock.WRITE_FILE | Landlock.TRUNCATE | Landlock.REMOVE_DIR
             | Landlock.REMOVE_FILE | Landlock.MAKE_DIR | Landlock.MAKE_REG | Landlock.MAKE_SOCK | Landlock.MAKE_FIFO
-            | Landlock.MAKE_SYM | Landlock.REFER);
+            | Landlock.MAKE_SYM | Landlock.REFER),
+    /**
+     * A read-write virtio-fs share: what the guest's requests do beneath it (make and remove files,
+     * directories, symlinks, FIFOs and sockets, rename and link across its directories, write,
+     * truncate); device nodes are {@link FilesystemPolicy#allowShare}'s to add.
+     */
+    SHARE_READ_WRITE(OWN.rights);
 
     final long rights;
 

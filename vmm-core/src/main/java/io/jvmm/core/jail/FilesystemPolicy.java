@@ -28,6 +28,17 @@ public final class FilesystemPolicy {
         return this;
     }
 
+    /**
+     * Grants a virtio-fs share its rights beneath {@code dir}: {@link FileAccess#READ} when it is
+     * read-only, else {@link FileAccess#SHARE_READ_WRITE}, plus making device nodes when the share
+     * allows them (the server refuses them otherwise, and Landlock then does too).
+     */
+    public FilesystemPolicy allowShare(Path dir, boolean readOnly, boolean devices) {
+        allow(dir, readOnly ? FileAccess.READ : FileAccess.SHARE_READ_WRITE);
+        if (!readOnly && devices) rules.merge(dir.toAbsolutePath().normalize(), Landlock.MAKE_CHAR | Landlock.MAKE_BLOCK, (a, b) -> a | b);
+        return this;
+    }
+
     /** Path to the Landlock rights granted beneath it (for diagnostics and tests). */
     public Map<Path, Long> rules() { return Map.copyOf(rules); }
 

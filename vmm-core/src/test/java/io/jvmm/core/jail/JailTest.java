@@ -61,6 +61,42 @@ class JailTest {
         assertEquals("hidden\n", Files.readString(secret));
     }
 
+    /**
+     * A VM process serving shares under its policy: beneath a read-write share the file server's
+     * operations work (directories, rename across them, hard and symbolic links, FIFOs, truncate,
+     * remove); a read-only share reads and refuses writes; nothing else is reachable.
+     */
+    @Test
+    void aSharesRightsFollowItsReadOnlyFlag() throws Exception {
+        assumeLandlock();
+        // ABI 1 refuses every rename into another directory, whatever the policy.
+        assumeTrue(Landlock.abi() >= 2, "Landlock ABI 1 has no REFER");
+        Path rw = Files.createDirectories(dir.resolve("rw")), ro = Files.createDirectories(dir.resolve("ro"));
+        Files.writeString(ro.resolve("in"), "readable\n");
+        Path out = dir.resolve("out");
+        FilesystemPolicy policy = new FilesystemPolicy();
+        for (String d : List.of("/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache")) policy.allow(Path.of(d), FileAccess.READ_EXECUTE);
+        policy.allow(Path.of("/dev/null"), FileAccess.READ_WRITE_FILES);
+        policy.allowShare(rw, false, false).allowShare(ro, true, false);
+        String script = "cd " + rw + " && mkdir a b && echo data > a/f && mv a/f b/g && ln b/g h && ln -s b/g s && mkfifo p"
+                + " && truncate -s 3 h && rm p s && rmdir a && echo rw-ok; cat " + ro.resolve("in")
+                + "; echo x > " + ro.resolve("new") + " || echo ro-refused; echo x > " + dir.resolve("outside") + " || echo outside-refused";
+        int outFd = Libc.open(out.toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_CLOEXEC, 0600);
+        Jail.Spawned s;
+        try {
+            s = Jail.spawn(policy, List.of("/bin/sh", "-c", script), Map.of(1, outFd, 2, outFd), false);
+        } finally {
+            Libc.close(outFd);
+        }
+        try (ChildProcess p = s.process()) {
+            assertTrue(p.waitFor(Duration.ofSeconds(30)) >= 0);
+        }
+        String text = Files.readString(out);
+        for (String want : List.of("rw-ok", "readable", "ro-refused", "outside-refused")) assertTrue(text.contains(want), want + " in:\n" + text);
+        assertEquals("dat", Files.readString(rw.resolve("b/g")));
+        assertTrue(!Files.exists(ro.resolve("new")) && !Files.exists(dir.resolve("outside")), text);
+    }
+
     private List<String> childJvm(String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), ConfinedChild.class.getName()));
@@ -86,6 +122,19 @@ class JailTest {
         String output = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), output);
         assertTrue(output.contains("call returned " + p.pid()), output);
+    }
+
+    /** A confined VM process serves virtio-fs shares: every call of the file server is on the list. */
+    @Test
+    void theFileServersCallsAreAllowed() throws Exception {
+        Process p = new ProcessBuilder(childJvm("fileserver", dir.toString())).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), "not killed by SIGSYS: " + output);
+        assertTrue(output.contains("fileserver done"), output);
+        for (String ok : List.of("mkdirat 0", "mknodat 0", "symlinkat 0", "readlinkat 6", "linkat 0", "renameat2 0",
+                "fchmodat 0", "fchmod 0", "utimensat 0", "fallocate 0", "ftruncate 0", "unlinkat 0", "rmdir 0")) {
+            assertTrue(output.contains("\n" + ok + "\n"), ok + " in:\n" + output);
+        }
     }
 
     @Test
