@@ -61,6 +61,8 @@ static struct virtq hiprio, q;
 static struct req *reqs;       /* one per slot */
 static u64 unique = 1;
 static int failures;
+/* wait=1: the probe spins on this after OPEN until the host sets it (snapshot tests). */
+static volatile u64 host_go;
 
 static u32 put_name(u8 *at, const char *name)
 {
@@ -319,6 +321,11 @@ static int body(void *unused)
 			u64 fh = open_node(node, O_RDONLY, &err);
 			expect("OPEN", err, 0);
 			buf = dma_alloc(size ? size : 1, 4096);
+			if (arg_u64("wait", 0)) {
+				uprintf("virtio-fs: open %s fh %lu, waiting for the host at 0x%lx\n", in, fh, (u64)&host_go);
+				while (!host_go)
+					cpu_pause();
+			}
 			u64 start = rdtsc();
 			if (!err)
 				err = transfer(0, node, fh, buf, size, chunk, depth);

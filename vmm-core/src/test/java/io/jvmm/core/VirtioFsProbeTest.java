@@ -3,9 +3,12 @@ package io.jvmm.core;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.jvmm.fuse.ShareOptions;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,6 +70,41 @@ class VirtioFsProbeTest {
         assertTrue(out.contains("virtio-fs: unlink gone status 0\n"), out);
         assertArrayEquals(data, Files.readAllBytes(dir.resolve("out.bin")), "what the guest wrote");
         assertFalse(Files.exists(dir.resolve("gone")), "the guest removed it");
+    }
+
+    /**
+     * The guest opens a file, the VM is snapshotted and closed, and the restored guest reads through
+     * the file handle and node id it got before: the server's tables came back with the snapshot.
+     */
+    @Test
+    void aFileOpenAtTheSnapshotIsReadAfterTheRestore() throws Exception {
+        byte[] data = content();
+        Files.write(dir.resolve("in.bin"), data);
+        Path snap = Files.createDirectory(dir.resolve("snap"));
+        Path share = Files.createDirectory(dir.resolve("share"));
+        Files.move(dir.resolve("in.bin"), share.resolve("in.bin"));
+        Probes.Console first = new Probes.Console();
+        long flag;
+        try (Vm vm = Vm.create(Probes.config("virtio-fs", "in=in.bin depth=8 wait=1").consoleOutput(first)
+                .share("probe", share, null).build())) {
+            vm.start();
+            assertTrue(first.await("waiting for the host at 0x", 30_000), first.toString());
+            Matcher m = Pattern.compile("waiting for the host at 0x([0-9a-f]+)").matcher(first.toString());
+            assertTrue(m.find());
+            flag = Long.parseLong(m.group(1), 16);
+            vm.pause();
+            vm.snapshot(snap.resolve("s"));
+        }
+        Probes.Console second = new Probes.Console();
+        VmConfig again = VmConfig.builder().memoryMib(128).consoleOutput(second).share("probe", share, null).buildForRestore();
+        try (Vm vm = Vm.restore(snap.resolve("s"), again)) {
+            vm.memory().slice(flag, 8).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 1);
+            vm.start();
+            VmExit exit = vm.awaitExit(TIMEOUT).orElse(null);
+            assertEquals(new VmExit.DebugExit(0), exit, first + "\nrestored:\n" + second);
+        }
+        assertTrue(second.toString().contains("virtio-fs: read in.bin status 0 bytes " + SIZE + " depth 8 crc32 0x" + crc(data)),
+                first + "\nrestored:\n" + second);
     }
 
     @Test
