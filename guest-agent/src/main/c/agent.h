@@ -30,7 +30,8 @@ void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* config.c */
 enum transport_kind { T_NONE = 0, T_VSOCK, T_UNIX };
 struct transport { enum transport_kind kind; unsigned cid, port; char *path; };
-struct volume { char *dev, *path; int ro; };
+/* A drive (dev is its device) or a virtio-fs share (virtiofs: dev is its tag), mounted at path. */
+struct volume { char *dev, *path; int ro, virtiofs; };
 struct config {
     struct transport listen, ready;
     char *hostname;

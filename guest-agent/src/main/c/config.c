@@ -77,7 +77,7 @@ static int set_once(char **slot, const char *v)
     return *slot ? 0 : -1;
 }
 
-static int parse_volume(char *v, struct config *c)
+static int parse_volume(char *v, struct config *c, int virtiofs)
 {
     /* Fields are split on literal tabs before unescaping, so a path may contain an escaped \t. */
     char *f[4] = { 0 };
@@ -100,6 +100,7 @@ static int parse_volume(char *v, struct config *c)
     nv[c->nvolumes].dev = strdup(f[0]);
     nv[c->nvolumes].path = strdup(f[1]);
     nv[c->nvolumes].ro = nf == 3 && strcmp(f[2], "ro") == 0;
+    nv[c->nvolumes].virtiofs = virtiofs;
     c->nvolumes++;
     return 0;
 }
@@ -108,7 +109,11 @@ static int apply(struct config *c, const char *key, char *raw, const char **why)
 {
     if (strcmp(key, "volume") == 0) {
         *why = "expected DEVICE<TAB>/PATH[<TAB>ro]";
-        return parse_volume(raw, c);
+        return parse_volume(raw, c, 0);
+    }
+    if (strcmp(key, "share") == 0) {
+        *why = "expected TAG<TAB>/PATH[<TAB>ro]";
+        return parse_volume(raw, c, 1);
     }
     *why = "bad escape (only \\\\, \\n and \\t are allowed)";
     if (unescape(raw)) return -1;

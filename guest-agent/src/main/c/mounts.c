@@ -1,5 +1,5 @@
 /* The guest's file system layout: a read-only image under a writable overlay, the kernel file
- * systems, the volumes, then the switch of / onto the overlay. The same code runs in test mode,
+ * systems, the volumes and virtio-fs shares, then the switch of / onto the overlay. The same code runs in test mode,
  * where "/" is the host's root seen through a private mount namespace rather than the initramfs. */
 #include "agent.h"
 
@@ -127,6 +127,11 @@ int mounts_setup(const struct config *c)
         return -1;
     for (size_t i = 0; i < c->nvolumes; i++) {
         const struct volume *v = &c->volumes[i];
+        if (v->virtiofs) {
+            /* A host directory: the tag names the virtio-fs device. */
+            if (mount_at(root, v->path, v->dev, "virtiofs", v->ro ? MS_RDONLY : 0, NULL) < 0) return -1;
+            continue;
+        }
         const char *fs = detect_fs(v->dev);
         if (!fs) return fail("detect file system of volume", v->dev);
         if (mount_at(root, v->path, v->dev, fs, v->ro ? MS_RDONLY : 0, NULL) < 0) return -1;

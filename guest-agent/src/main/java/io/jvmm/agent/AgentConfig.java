@@ -38,7 +38,7 @@ public final class AgentConfig {
         StringBuilder sb = new StringBuilder();
         for (String[] l : lines) {
             sb.append(l[0]).append(' ');
-            // volume fields are separated by literal tabs; everything else is one escaped value
+            // volume and share fields are separated by literal tabs; everything else is one escaped value
             for (int i = 1; i < l.length; i++) {
                 if (i > 1) sb.append('\t');
                 sb.append(escape(l[i]));
@@ -133,6 +133,20 @@ public final class AgentConfig {
             absolute("volume path", path);
             if (path.equals("/")) throw new IllegalArgumentException("volume path must not be /");
             volumes.add(readOnly ? new String[] {"volume", dev, path, "ro"} : new String[] {"volume", dev, path});
+            return this;
+        }
+
+        /**
+         * A virtio-fs share: the device with {@code tag} mounted at {@code path} ({@code mount -t
+         * virtiofs TAG PATH}), read-only if asked; mounted with the volumes, before any program runs.
+         */
+        public Builder share(String tag, String path, boolean readOnly) {
+            check("share tag", tag);
+            if (tag.isEmpty() || tag.getBytes(StandardCharsets.UTF_8).length > 36 || tag.indexOf('\t') >= 0)
+                throw new IllegalArgumentException("share tag must be 1 to 36 bytes without a tab, got \"" + tag + "\"");
+            absolute("share path", path);
+            if (path.equals("/")) throw new IllegalArgumentException("share path must not be /");
+            volumes.add(readOnly ? new String[] {"share", tag, path, "ro"} : new String[] {"share", tag, path});
             return this;
         }
 

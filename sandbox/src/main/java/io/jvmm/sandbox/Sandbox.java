@@ -15,6 +15,9 @@ import io.jvmm.core.VmExit;
 import io.jvmm.core.backend.net.PasstBackend;
 import io.jvmm.core.backend.net.PortForward;
 import io.jvmm.files.FileTrees;
+import io.jvmm.fuse.IdMapping;
+import io.jvmm.fuse.ShareOptions;
+import io.jvmm.kvm.sys.Libc;
 import io.jvmm.virtio.ratelimit.RateLimit;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -153,6 +156,10 @@ public final class Sandbox implements AutoCloseable {
                 .rootDevice(guestDevice(0), c.rootfsType());
         int index = 1;
         for (SandboxConfig.Volume v : c.volumes()) a.volume(guestDevice(index++), v.guestPath(), v.readOnly());
+        for (int i = 0; i < c.binds().size(); i++) {
+            SandboxConfig.Bind bd = c.binds().get(i);
+            a.share(SandboxConfig.Bind.tag(i), bd.guestPath(), bd.readOnly());
+        }
         if (c.scratch() != null) a.scratch(guestDevice(index));
         if (c.network() != null) {
             a.ip(GuestNetwork.GUEST_CIDR).gateway(GuestNetwork.GATEWAY).dns(GuestNetwork.DNS);
@@ -171,11 +178,24 @@ public final class Sandbox implements AutoCloseable {
         b.drive(DriveConfig.defaultId(index++), c.rootfs(), true, c.diskLimit());
         for (SandboxConfig.Volume v : c.volumes()) b.drive(DriveConfig.defaultId(index++), v.image(), v.readOnly(), c.diskLimit());
         if (c.scratch() != null) b.drive(DriveConfig.defaultId(index), c.scratch(), false, c.diskLimit());
+        for (int i = 0; i < c.binds().size(); i++) {
+            SandboxConfig.Bind bd = c.binds().get(i);
+            b.share(SandboxConfig.Bind.tag(i), bd.hostDir(), ShareOptions.defaults().withReadOnly(bd.readOnly()).withIds(shareIds()));
+        }
         if (c.network() != null) {
             NetConfig n = GuestNetwork.passt(c.network()).withRateLimits(c.netRxLimit(), c.netTxLimit());
             b.net(c.networkSocket() >= 0 ? n.withPasstSocket(c.networkSocket()) : n);
         }
         return b;
+    }
+
+    /**
+     * Run as root, guest ids pass through; run as another user, that user is the guest's root
+     * (IdMapping.translate, as rootless podman).
+     */
+    private static IdMapping shareIds() {
+        int uid = Libc.geteuid();
+        return uid == 0 ? IdMapping.identity() : IdMapping.translate(uid, Libc.getegid());
     }
 
     private static void cleanup(Vm vm, AgentReadiness ready) {

@@ -8,18 +8,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What a sandbox is made of: a kernel, a root image the agent mounts read-only under a writable
- * overlay, volumes, network and sizes.
+ * overlay, volumes, bind mounts of host directories, network and sizes.
  *
  * @param name         VM name (thread names, errors); also the default hostname
  * @param kernel       the guest kernel (kernel/build.sh's vmlinux)
  * @param rootfs       the root image: ext4, erofs or squashfs; never written
  * @param rootfsType   "auto" (the agent reads the superblock), "ext4", "erofs" or "squashfs"
  * @param volumes      extra drives mounted in the guest
+ * @param binds        host directories mounted in the guest through virtio-fs
  * @param scratch      an ext4 image for the overlay's upper layer, or null for tmpfs (RAM)
  * @param network      a virtio-net device through passt, with these port forwards; null for none
  * @param console      where the guest console goes (null: kept only for error reports)
@@ -32,7 +35,7 @@ import java.util.Objects;
  * @param beforeGuestRuns run once the VM is built (every file, device and helper open) and just
  *                     before its first guest instruction: where a VM process confines itself; null for nothing
  */
-public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfsType, List<Volume> volumes, Path scratch,
+public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfsType, List<Volume> volumes, List<Bind> binds, Path scratch,
                             int cpus, long memoryMib, String hostname, List<String> env, List<PortForward> network,
                             String cmdline, OutputStream console, Duration readyTimeout, int networkSocket,
                             RateLimit diskLimit, RateLimit netRxLimit, RateLimit netTxLimit, Runnable beforeGuestRuns) {
@@ -46,8 +49,24 @@ public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfs
         }
     }
 
+    /**
+     * A host directory mounted at {@code guestPath} through virtio-fs (docker's bind mount): what
+     * the guest writes there lands in the directory; read-only refuses every change with EROFS.
+     */
+    public record Bind(Path hostDir, String guestPath, boolean readOnly) {
+        public Bind {
+            Objects.requireNonNull(hostDir, "hostDir");
+            if (guestPath == null || !guestPath.startsWith("/") || guestPath.equals("/") || guestPath.contains("/../") || guestPath.endsWith("/.."))
+                throw new IllegalArgumentException("bind mount path must be an absolute path below /, got \"" + guestPath + "\"");
+        }
+
+        /** The virtio-fs tag of the {@code index}th bind mount. */
+        static String tag(int index) { return "bind" + index; }
+    }
+
     public SandboxConfig {
         volumes = List.copyOf(volumes);
+        binds = List.copyOf(binds);
         env = List.copyOf(env);
         network = network == null ? null : List.copyOf(network);
         diskLimit = Objects.requireNonNullElse(diskLimit, RateLimit.UNLIMITED);
@@ -71,6 +90,7 @@ public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfs
         private Path rootfs;
         private String rootfsType = "auto";
         private final List<Volume> volumes = new ArrayList<>();
+        private final List<Bind> binds = new ArrayList<>();
         private Path scratch;
         private int cpus = 1;
         private long memoryMib = 256;
@@ -89,6 +109,8 @@ public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfs
         public Builder rootfs(Path v) { rootfs = v; return this; }
         public Builder rootfsType(String v) { rootfsType = v; return this; }
         public Builder volume(Path image, String guestPath, boolean readOnly) { volumes.add(new Volume(image, guestPath, readOnly)); return this; }
+        /** Mounts host directory {@code hostDir} at {@code guestPath} through virtio-fs, read-only if asked. */
+        public Builder bind(Path hostDir, String guestPath, boolean readOnly) { binds.add(new Bind(hostDir, guestPath, readOnly)); return this; }
         public Builder scratch(Path v) { scratch = v; return this; }
         public Builder cpus(int v) { cpus = v; return this; }
         public Builder memoryMib(long v) { memoryMib = v; return this; }
@@ -119,13 +141,22 @@ public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfs
             for (Volume v : volumes) {
                 if (!Files.exists(v.image())) throw new IllegalArgumentException("sandbox: volume image " + v.image() + " does not exist");
             }
-            long targets = volumes.stream().map(Volume::guestPath).distinct().count();
-            if (targets != volumes.size()) throw new IllegalArgumentException("sandbox: two volumes are mounted at the same guest path");
+            for (Bind bd : binds) {
+                if (!Files.exists(bd.hostDir())) throw new IllegalArgumentException("sandbox: bind mount source " + bd.hostDir() + " does not exist");
+                if (!Files.isDirectory(bd.hostDir())) throw new IllegalArgumentException("sandbox: bind mount source " + bd.hostDir() + " is not a directory");
+            }
+            Set<String> targets = new HashSet<>();
+            for (Volume v : volumes) {
+                if (!targets.add(v.guestPath())) throw new IllegalArgumentException("sandbox: two volumes are mounted at the same guest path");
+            }
+            for (Bind bd : binds) {
+                if (!targets.add(bd.guestPath())) throw new IllegalArgumentException("sandbox: guest path " + bd.guestPath() + " is given twice");
+            }
             if (scratch != null && !Files.exists(scratch)) throw new IllegalArgumentException("sandbox: scratch image " + scratch + " does not exist");
             if (networkSocket >= 0 && network == null) throw new IllegalArgumentException("sandbox: a network socket without a network");
             if (cpus < 1) throw new IllegalArgumentException("sandbox: cpus must be at least 1, got " + cpus);
             String host = hostname != null ? hostname : name;
-            SandboxConfig c = new SandboxConfig(name, kernel, rootfs, rootfsType, volumes, scratch, cpus, memoryMib, host, env, network,
+            SandboxConfig c = new SandboxConfig(name, kernel, rootfs, rootfsType, volumes, binds, scratch, cpus, memoryMib, host, env, network,
                     cmdline, console, readyTimeout != null ? readyTimeout : defaultReadyTimeout(), networkSocket,
                     diskLimit, netRxLimit, netTxLimit, beforeGuestRuns);
             Sandbox.agentConfig(c);    // the agent's own checks (hostname, paths, env) fail here, not at start

@@ -52,6 +52,25 @@ class SandboxConfigTest {
     }
 
     @Test
+    void badBindMountsAreNamedInOneLine() {
+        assertEquals("sandbox: bind mount source " + dir.resolve("nope") + " does not exist",
+                error(ok().bind(dir.resolve("nope"), "/src", false)));
+        assertEquals("sandbox: bind mount source " + vol + " is not a directory", error(ok().bind(vol, "/src", false)));
+        assertEquals("sandbox: guest path /data is given twice", error(ok().volume(vol, "/data", false).bind(dir, "/data", true)));
+        assertEquals("sandbox: guest path /src is given twice", error(ok().bind(dir, "/src", false).bind(dir, "/src", true)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ok().bind(dir, "src", false));
+        assertEquals("bind mount path must be an absolute path below /, got \"src\"", e.getMessage());
+    }
+
+    @Test
+    void bindMountsAreSharesTheAgentMountsInOrder() {
+        SandboxConfig c = ok().volume(vol, "/data", false).bind(dir, "/src", false).bind(dir, "/ro", true).build();
+        String conf = Sandbox.agentConfig(c).render();
+        assertTrue(conf.contains("share bind0\t/src\n"), conf);
+        assertTrue(conf.contains("share bind1\t/ro\tro\n"), conf);
+    }
+
+    @Test
     void theAgentGetsTheDevicesInDeclarationOrder() {
         SandboxConfig c = ok().volume(vol, "/data", true).scratch(rootfs).hostname("box").env("A=1")
                 .network(List.of(PortForward.parse("8080:80"))).build();

@@ -97,7 +97,7 @@ public final class Libc {
             SYS_FLOCK = 73, SYS_FDATASYNC = 75, SYS_FALLOCATE = 285, SYS_PREADV = 295, SYS_PWRITEV = 296,
             SYS_POLL = 7, SYS_WRITEV = 20, SYS_SOCKETPAIR = 53, SYS_SHUTDOWN = 48, SYS_FCNTL = 72,
             SYS_WAITID = 247, SYS_PIPE2 = 293, SYS_PIDFD_SEND_SIGNAL = 424, SYS_PIDFD_OPEN = 434,
-            SYS_UMASK = 95, SYS_GETEUID = 107, SYS_SETSOCKOPT = 54, SYS_GETSOCKOPT = 55;
+            SYS_UMASK = 95, SYS_GETEUID = 107, SYS_GETEGID = 108, SYS_SETSOCKOPT = 54, SYS_GETSOCKOPT = 55;
     private static final long AT_FDCWD = -100;
     /** The kernel's sigset_t is 64 bits; glibc's larger one starts with it. */
     private static final long KERNEL_SIGSET_SIZE = 8;
@@ -450,6 +450,9 @@ public final class Libc {
 
     /** The effective user id. */
     public static int geteuid() { return (int) syscall(SYS_GETEUID, 0, 0, 0); }
+
+    /** The effective group id. */
+    public static int getegid() { return (int) syscall(SYS_GETEGID, 0, 0, 0); }
 
     /** The process id. */
     public static int getpid() { return (int) syscall(SYS_GETPID, 0, 0, 0); }
