@@ -35,6 +35,14 @@ class AgentConfigTest {
         assertEquals("listen unix:/tmp/a.sock\nready unix:/tmp/r.sock\nroot dir:/tmp/root\n", c);
     }
 
+    @Test void sharesRenderLikeVolumesAndBadOnesAreRefused() {
+        String c = AgentConfig.builder().listenVsock(1).share("bind0", "/src", false).share("bind1", "/ro", true).build().render();
+        assertEquals("listen vsock:1\nshare bind0\t/src\nshare bind1\t/ro\tro\n", c);
+        assertThrows(IllegalArgumentException.class, () -> AgentConfig.builder().share("x".repeat(37), "/a", false));
+        assertThrows(IllegalArgumentException.class, () -> AgentConfig.builder().share("t", "relative", false));
+        assertThrows(IllegalArgumentException.class, () -> AgentConfig.builder().share("t", "/", false));
+    }
+
     @Test void escapes() {
         assertEquals("a\\\\b\\nc\\td", AgentConfig.escape("a\\b\nc\td"));
         String c = AgentConfig.builder().listenVsock(1).env("MSG=line1\nline2\tx\\y")
