@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * One host directory shared with the guest through virtio-fs: the guest mounts it with
- * {@code mount -t virtiofs TAG PATH}. The VM serves it with a {@link io.jvmm.fuse.FuseServer}
+ * {@code mount -t virtiofs TAG PATH}. The VM serves it with a FUSE server (io.jvmm.fuse)
  * confined to {@code dir}.
  *
  * @param tag     the name the guest mounts it by: 1 to {@value #MAX_TAG_BYTES} bytes of UTF-8, unique per VM
