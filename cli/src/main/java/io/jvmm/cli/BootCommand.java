@@ -66,6 +66,8 @@ final class BootCommand implements Callable<Integer> {
                 .description("Interrupt controllers: KVM's in-kernel ones, or split (jvmm's IOAPIC; default where KVM offers it).").build());
         list("PATH[,ro][,id=ID][,bw=SIZE][,ops=N]", "Attach a raw disk image as virtio-blk (repeatable). The first drive is the root "
                 + "(root=/dev/vda) when there is no initrd; ',ro' makes it read-only; bw and ops limit bytes and requests per second.", "--drive");
+        list("TAG=DIR[,ro][,cache=MODE]", "Share host directory DIR with the guest through virtio-fs (repeatable); the guest mounts "
+                + "it with 'mount -t virtiofs TAG PATH'. ',ro' makes it read-only; cache is auto (default), never or always.", "--share");
         option(Long.class, "CID", "Add a virtio-vsock device with this guest CID (default 3).", "--vsock-cid");
         option(String.class, "PATH", "Add a virtio-vsock device with a Firecracker-style hybrid socket: connect and write "
                 + "'CONNECT <port>\\n' to reach the guest; guest connections to port P go to PATH_P.", "--vsock-uds");
@@ -141,7 +143,7 @@ final class BootCommand implements Callable<Integer> {
                 isSet("--no-rng") ? Boolean.FALSE : null, value("--vsock-cid"),
                 vsockUds == null ? null : UserPaths.resolve(cwd, UserPaths.nonEmpty("--vsock-uds", vsockUds)), BootSettings.Net.fromFlags(isSet("--net"), values("--publish"), value("--tap"), value("--mac"),
                         value("--net-rx-limit"), value("--net-tx-limit")),
-                value("--irqchip"));
+                value("--irqchip"), BootSettings.parseShares(cwd, values("--share")));
         Path restoreDir = restore == null ? null : UserPaths.resolve(cwd, UserPaths.nonEmpty("--restore", restore));
         VmSession.Restore restoreFrom = restoreDir == null ? null : VmSession.Restore.read(restoreDir);
         long snapshotMib = restoreFrom == null ? 0 : restoreFrom.memoryMib();

@@ -16,6 +16,8 @@ import io.jvmm.core.NetConfig;
 import io.jvmm.core.VmConfig;
 import io.jvmm.core.VsockConfig;
 import io.jvmm.core.backend.net.PortForward;
+import io.jvmm.fuse.CacheMode;
+import io.jvmm.fuse.ShareOptions;
 import io.jvmm.runtime.DefaultKernel;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.UserPaths;
@@ -35,11 +37,19 @@ public record BootSettings(HacFile hac, Overrides overrides) {
 
     /** Values from {@code jvmm boot} flags; null fields were not given. Paths are already absolute. */
     public record Overrides(Path kernel, Path initrd, String cmdline, Integer cpus, Long memoryMib, CpuTemplate cpuTemplate,
-                     List<HacFile.Drive> drives, Boolean rng, Long vsockCid, Path vsockUds, Net net, IrqChipMode irqchip) {
+                     List<HacFile.Drive> drives, Boolean rng, Long vsockCid, Path vsockUds, Net net, IrqChipMode irqchip,
+                     List<HacFile.Share> shares) {
         public static final Overrides NONE = new Overrides(null, null, null, null, null, null, List.of(), null, null, null, null, null);
 
         public Overrides {
             drives = drives == null ? List.of() : List.copyOf(drives);
+            shares = shares == null ? List.of() : List.copyOf(shares);
+        }
+
+        /** Without {@code --share} flags. */
+        public Overrides(Path kernel, Path initrd, String cmdline, Integer cpus, Long memoryMib, CpuTemplate cpuTemplate,
+                         List<HacFile.Drive> drives, Boolean rng, Long vsockCid, Path vsockUds, Net net, IrqChipMode irqchip) {
+            this(kernel, initrd, cmdline, cpus, memoryMib, cpuTemplate, drives, rng, vsockCid, vsockUds, net, irqchip, List.of());
         }
     }
 
@@ -102,6 +112,31 @@ public record BootSettings(HacFile hac, Overrides overrides) {
         return out;
     }
 
+    /** {@code TAG=DIR[,ro][,rw][,cache=MODE]} flags; the directory may not contain a comma (use hac.toml). */
+    public static List<HacFile.Share> parseShares(Path cwd, List<String> specs) {
+        List<HacFile.Share> out = new ArrayList<>();
+        for (String spec : specs) {
+            String flag = "--share " + spec;
+            int eq = spec.indexOf('=');
+            if (eq <= 0) throw EngineException.usage(flag + ": expected TAG=DIR[,ro]");
+            String[] parts = spec.substring(eq + 1).split(",", -1);
+            if (parts[0].isBlank()) throw EngineException.usage(flag + ": no directory");
+            boolean ro = false;
+            CacheMode cache = CacheMode.AUTO;
+            for (int i = 1; i < parts.length; i++) {
+                String p = parts[i];
+                if (p.equals("ro")) ro = true;
+                else if (p.equals("rw")) ro = false;
+                else if (p.equals("cache=auto")) cache = CacheMode.AUTO;
+                else if (p.equals("cache=never")) cache = CacheMode.NEVER;
+                else if (p.equals("cache=always")) cache = CacheMode.ALWAYS;
+                else throw EngineException.usage(flag + ": unknown option '" + p + "' (expected ro, rw or cache=auto|never|always)");
+            }
+            out.add(new HacFile.Share(flag, spec.substring(0, eq), UserPaths.resolve(cwd, parts[0]), ro, cache));
+        }
+        return out;
+    }
+
     /** {@code bw=SIZE,ops=N} ({@link RateLimitSpec}); null for null; a usage error naming {@code flag} otherwise. */
     static RateLimit rateLimit(String flag, String spec) {
         try {
@@ -160,10 +195,12 @@ public record BootSettings(HacFile hac, Overrides overrides) {
             Long cid = pick(overrides.vsockCid(), hv == null ? null : hv.cid());
             b.vsock(cid == null ? VsockConfig.DEFAULT_CID : cid, pick(overrides.vsockUds(), hv == null ? null : hv.udsPath()));
         }
+        Map<String, HacFile.Share> shareOrigins = addShares(b);
         try {
             return restore ? b.buildForRestore() : b.build();
         } catch (ConfigException e) {
             if (e.key().equals("drives") || e.key().startsWith("drives.")) throw rewordDrive(e, origins);
+            if (e.key().equals("shares") || e.key().startsWith("shares.")) throw rewordShare(e, shareOrigins);
             throw reword(e, kernelDefaulted);
         }
     }
@@ -240,6 +277,32 @@ public record BootSettings(HacFile hac, Overrides overrides) {
     }
 
     private static <T> T pick(T flag, T file) { return flag != null ? flag : file; }
+
+    /** {@code [[shares]]}, then {@code --share} flags, in that order; returns where each tag came from. */
+    private Map<String, HacFile.Share> addShares(VmConfig.Builder b) {
+        List<HacFile.Share> all = new ArrayList<>();
+        if (hac != null) all.addAll(hac.shares());
+        all.addAll(overrides.shares());
+        Map<String, HacFile.Share> origins = new LinkedHashMap<>();
+        for (HacFile.Share s : all) {
+            b.share(s.tag(), s.path(), ShareOptions.defaults().withReadOnly(s.readOnly()).withCache(s.cache()));
+            origins.putIfAbsent(s.tag(), s);
+        }
+        return origins;
+    }
+
+    /** A share's error, named by its flag or its {@code [[shares]]} entry. */
+    private RuntimeException rewordShare(ConfigException e, Map<String, HacFile.Share> origins) {
+        String problem = e.getMessage().startsWith(e.key() + ": ") ? e.getMessage().substring(e.key().length() + 2) : e.getMessage();
+        HacFile.Share s = e.key().startsWith("shares.") ? origins.get(e.key().substring("shares.".length())) : null;
+        if (s == null) {
+            // Not one share (a bad or duplicate tag): name the file if its shares are there, else the flag.
+            if (hac != null && !hac.shares().isEmpty()) return new HacFileException(hac.source(), "shares", problem);
+            return EngineException.usage("--share: " + problem);
+        }
+        if (s.key().startsWith("--")) return EngineException.usage(s.key() + ": " + problem);
+        return new HacFileException(hac.source(), s.key(), problem);
+    }
 
     /** Names the value's origin: "--memory: ...", "hac.toml: hardware.memory: ...", or the default kernel. */
     private RuntimeException reword(ConfigException e, boolean kernelDefaulted) {

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvmm.core.CpuTemplate;
 import io.jvmm.core.IrqChipMode;
 import io.jvmm.core.backend.net.PortForward;
+import io.jvmm.fuse.CacheMode;
 import io.jvmm.runtime.UserPaths;
 import io.jvmm.virtio.net.MacAddress;
 import io.jvmm.virtio.ratelimit.RateLimit;
@@ -54,12 +55,20 @@ import io.jvmm.virtio.ratelimit.TokenBucket;
  * rate_limit = { bandwidth = { size = 52428800, refill_time = 1000 }, ops = { size = 1000, refill_time = 1000 } }
  *                             # jvmm: Firecracker's token buckets (bytes, requests; refill_time in ms,
  *                             # optional one_time_burst); either may be left out
+ * [[shares]]                  # jvmm: host directories through virtio-fs (mount -t virtiofs TAG PATH)
+ * tag = "src"                 # 1 to 36 bytes, unique
+ * path = "project"            # the host directory
+ * read_only = false
+ * cache = "auto"              # auto, never or always
  * </pre>
  */
 public record HacFile(Path source, String name, String description, Integer cores, Long memoryMib,
                       Path kernel, Path initrd, String cmdline, CpuTemplate cpuTemplate,
                       Drive drive, List<Drive> drives, Boolean rng, Vsock vsock, Network network, String ref,
-                      String networkInterface, IrqChipMode irqchip) {
+                      String networkInterface, IrqChipMode irqchip, List<Share> shares) {
+
+    /** A {@code [[shares]]} entry; {@code key} names it in messages ({@code shares[1]}, or the flag). */
+    public record Share(String key, String tag, Path path, boolean readOnly, CacheMode cache) {}
 
     /** The {@code [network]} table; null fields were not given. */
     public record Network(MacAddress mac, List<PortForward> ports, RateLimit rxRateLimit, RateLimit txRateLimit) {}
@@ -76,7 +85,8 @@ public record HacFile(Path source, String name, String description, Integer core
     }
 
     /** Array-of-tables sections ({@code [[drives]]}) and their keys. */
-    static final Map<String, List<String>> TABLE_ARRAYS = Map.of("drives", List.of("path", "read_only", "id", "rate_limit"));
+    static final Map<String, List<String>> TABLE_ARRAYS = Map.of("drives", List.of("path", "read_only", "id", "rate_limit"),
+            "shares", List.of("tag", "path", "read_only", "cache"));
 
     /** Every section and its keys, in the order the README documents them. */
     static final Map<String, List<String>> SCHEMA = schema();
@@ -89,6 +99,7 @@ public record HacFile(Path source, String name, String description, Integer core
         m.put("network", List.of("mac", "ports", "rx_rate_limit", "tx_rate_limit"));
         m.put("vsock", List.of("cid", "uds_path"));
         m.put("drives", TABLE_ARRAYS.get("drives"));
+        m.put("shares", TABLE_ARRAYS.get("shares"));
         return Collections.unmodifiableMap(m);
     }
 
@@ -115,7 +126,7 @@ public record HacFile(Path source, String name, String description, Integer core
                 r.path(hw, "hardware.kernel"), r.path(hw, "hardware.initrd"),
                 r.string(hw, "hardware.cmdline"), r.cpuTemplate(hw),
                 r.rootDrive(hw), r.drives(root.path("drives")), r.bool(hw, "hardware.rng"), r.vsock(root.get("vsock")), r.network(root.get("network")),
-                r.string(hw, "hardware.ref"), r.string(hw, "hardware.interface"), r.irqchip(hw));
+                r.string(hw, "hardware.ref"), r.string(hw, "hardware.interface"), r.irqchip(hw), r.shares(root.path("shares")));
     }
 
     /** Rejects unknown sections and keys with a suggestion, so a typo never silently becomes a default. */
@@ -239,6 +250,32 @@ public record HacFile(Path source, String name, String description, Integer core
             Boolean ro = bool(t, where + ".read_only");
             String id = string(t, where + ".id");
             return new Drive(where, p, ro != null && ro, id, rateLimit(t, where + ".rate_limit"));
+        }
+
+        List<Share> shares(JsonNode array) {
+            if (array.isMissingNode()) return List.of();
+            List<Share> out = new ArrayList<>();
+            for (int i = 0; i < array.size(); i++) {
+                JsonNode t = array.get(i);
+                String where = "shares[" + (i + 1) + "]";
+                String tag = string(t, where + ".tag");
+                if (tag == null) throw new HacFileException(file, where + ".tag", "is required (the name the guest mounts)");
+                Path p = path(t, where + ".path");
+                if (p == null) throw new HacFileException(file, where + ".path", "is required (the host directory)");
+                Boolean ro = bool(t, where + ".read_only");
+                String cache = string(t, where + ".cache");
+                out.add(new Share(where, tag, p, ro != null && ro, cache == null ? CacheMode.AUTO : cacheMode(where + ".cache", cache)));
+            }
+            return List.copyOf(out);
+        }
+
+        private CacheMode cacheMode(String key, String v) {
+            return switch (v) {
+                case "auto" -> CacheMode.AUTO;
+                case "never" -> CacheMode.NEVER;
+                case "always" -> CacheMode.ALWAYS;
+                default -> throw new HacFileException(file, key, "expected auto, never or always, got \"" + v + "\"");
+            };
         }
 
         Network network(JsonNode table) {

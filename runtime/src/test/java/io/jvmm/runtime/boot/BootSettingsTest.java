@@ -11,9 +11,11 @@ import java.util.function.Supplier;
 import io.jvmm.core.CpuTemplate;
 import io.jvmm.core.DriveConfig;
 import io.jvmm.core.NetConfig;
+import io.jvmm.core.ShareConfig;
 import io.jvmm.core.VmConfig;
 import io.jvmm.core.VsockConfig;
 import io.jvmm.core.backend.net.PortForward;
+import io.jvmm.fuse.CacheMode;
 import io.jvmm.runtime.DefaultKernel;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.virtio.net.MacAddress;
@@ -196,6 +198,50 @@ class BootSettingsTest {
                 new BootSettings.Overrides(null, null, null, null, null, null, List.of(), null, null, null,
                         new BootSettings.Net(false, List.of(), null, null, BootSettings.rateLimit("--net-rx-limit", "bw=1m"), null), null)));
         assertTrue(noNet.getMessage().contains("no network"), noNet.getMessage());
+    }
+
+    private BootSettings.Overrides shareFlags(String... specs) {
+        return new BootSettings.Overrides(null, null, null, null, null, null, List.of(), null, null, null, null, null,
+                BootSettings.parseShares(dir, List.of(specs)));
+    }
+
+    @Test void sharesFromFileThenFlags() throws IOException {
+        Files.createDirectories(dir.resolve("src"));
+        Files.createDirectories(dir.resolve("data"));
+        VmConfig c = build(hac("[hardware]\nkernel = \"vmlinux\"\n[[shares]]\ntag = \"src\"\npath = \"src\"\nread_only = true\ncache = \"never\"\n"),
+                shareFlags("data=data,cache=always"));
+        assertEquals(List.of("src", "data"), c.shares().stream().map(ShareConfig::tag).toList());
+        assertEquals(dir.resolve("src"), c.shares().get(0).dir());
+        assertTrue(c.shares().get(0).options().readOnly());
+        assertEquals(CacheMode.NEVER, c.shares().get(0).options().cache());
+        assertFalse(c.shares().get(1).options().readOnly());
+        assertEquals(CacheMode.ALWAYS, c.shares().get(1).options().cache());
+        assertEquals(dir.resolve("data"), c.shares().get(1).dir());
+    }
+
+    @Test void badSharesNameTheirFlagOrEntry() throws IOException {
+        Files.createDirectories(dir.resolve("src"));
+        HacFile h = hac("[hardware]\nkernel = \"vmlinux\"\n");
+        EngineException missing = assertThrows(EngineException.class, () -> build(h, shareFlags("t=nope")));
+        assertEquals("--share t=nope: " + dir.resolve("nope") + " does not exist", missing.getMessage());
+        EngineException file = assertThrows(EngineException.class, () -> build(h, shareFlags("t=vmlinux,ro")));
+        assertEquals("--share t=vmlinux,ro: " + kernel + " is not a directory", file.getMessage());
+        EngineException twice = assertThrows(EngineException.class, () -> build(h, shareFlags("t=src", "t=src")));
+        assertEquals("--share: two shares have the tag 't'", twice.getMessage());
+        EngineException tooLong = assertThrows(EngineException.class, () -> build(h, shareFlags("x".repeat(37) + "=src")));
+        assertTrue(tooLong.getMessage().startsWith("--share: tag 'xxxx") && tooLong.getMessage().contains("got 37"), tooLong.getMessage());
+        assertEquals("--share src: expected TAG=DIR[,ro]",
+                assertThrows(EngineException.class, () -> BootSettings.parseShares(dir, List.of("src"))).getMessage());
+        assertEquals("--share t=src,rx: unknown option 'rx' (expected ro, rw or cache=auto|never|always)",
+                assertThrows(EngineException.class, () -> BootSettings.parseShares(dir, List.of("t=src,rx"))).getMessage());
+        HacFileException entry = assertThrows(HacFileException.class, () -> build(hac(
+                "[hardware]\nkernel = \"vmlinux\"\n[[shares]]\ntag = \"a\"\npath = \"gone\"\n"), BootSettings.Overrides.NONE));
+        assertEquals("shares[1]", entry.key());
+        HacFileException cache = assertThrows(HacFileException.class, () -> hac(
+                "[hardware]\nkernel = \"vmlinux\"\n[[shares]]\ntag = \"a\"\npath = \"src\"\ncache = \"some\"\n"));
+        assertEquals("shares[1].cache", cache.key());
+        HacFileException noTag = assertThrows(HacFileException.class, () -> hac("[hardware]\nkernel = \"vmlinux\"\n[[shares]]\npath = \"src\"\n"));
+        assertEquals("shares[1].tag", noTag.key());
     }
 
     @Test void vsockFromFileAndFlags() throws IOException {
