@@ -20,6 +20,7 @@ import java.util.SplittableRandom;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import io.jvmm.image.OciLayoutFiles;
 
 /**
  * OCI images for {@link ImageBench}, built in Java and written as OCI layouts ({@code skopeo copy oci:DIR:TAG}
@@ -204,7 +205,7 @@ final class BenchImage {
     static Path ociLayout(Path dir, Built img, String tag) throws IOException {
         List<byte[]> blobs = new ArrayList<>(List.of(img.config(), img.manifest()));
         for (Layer l : img.layers()) blobs.add(l.blob());
-        return io.jvmm.image.OciLayoutFiles.write(dir, blobs, descriptor("application/vnd.oci.image.manifest.v1+json", img.manifest()), tag);
+        return OciLayoutFiles.write(dir, blobs, descriptor("application/vnd.oci.image.manifest.v1+json", img.manifest()), tag);
     }
 
     static List<Layer> concat(List<Layer> a, Layer b) {

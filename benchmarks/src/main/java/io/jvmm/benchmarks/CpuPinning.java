@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import java.io.UncheckedIOException;
+import java.util.function.BiConsumer;
 
 /**
  * Thread placement for a benchmark that is otherwise at the mercy of the scheduler: on a 2-core host
@@ -29,11 +31,11 @@ final class CpuPinning {
             Path self = Files.readSymbolicLink(Path.of("/proc/thread-self"));   // "PID/task/TID"
             pin(Long.parseLong(self.getFileName().toString()), REST_CPU);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
-    private static void forEachThread(long pid, java.util.function.BiConsumer<Long, String> action) {
+    private static void forEachThread(long pid, BiConsumer<Long, String> action) {
         try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path t : (Iterable<Path>) tasks::iterator) {
                 action.accept(Long.parseLong(t.getFileName().toString()), Files.readString(t.resolve("comm")).strip());
@@ -49,7 +51,7 @@ final class CpuPinning {
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             if (p.waitFor() != 0) throw new IllegalStateException("taskset -p -c " + cpu + " " + tid + " failed");
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -13,6 +13,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.PortUnreachableException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Host to guest networking through passt, jvmm against QEMU: a host thread floods UDP datagrams at
@@ -93,7 +99,7 @@ public final class NetRxBench {
         StringBuilder out = new StringBuilder();
         long[] result = null;
         ThreadCpu atStart = null;
-        java.util.Map<String, Long> startByName = null;
+        Map<String, Long> startByName = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
             String line;
             while ((line = r.readLine()) != null) {
@@ -108,8 +114,8 @@ public final class NetRxBench {
                 if (m.find()) {
                     long vmmNanos = atStart == null ? -1 : ThreadCpu.of(p.pid()).minus(atStart).otherNanos();
                     if (startByName != null) {
-                        java.util.Map<String, Long> end = ThreadCpu.byName(p.pid());
-                        java.util.Map<String, Long> before = startByName;
+                        Map<String, Long> end = ThreadCpu.byName(p.pid());
+                        Map<String, Long> before = startByName;
                         end.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %s %-20s %6.1f ms%n", jvmm ? "jvmm" : "QEMU", k, (v - before.getOrDefault(k, 0L)) / 1e6));
                     }
                     result = new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), -1, vmmNanos};
@@ -138,8 +144,8 @@ public final class NetRxBench {
 
     private static String comm(long pid) {
         try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "comm")).strip();
-        } catch (java.io.IOException e) {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "comm")).strip();
+        } catch (IOException e) {
             return "";
         }
     }
@@ -153,16 +159,16 @@ public final class NetRxBench {
                 b.clear();
                 try {
                     ch.write(b);
-                } catch (java.net.PortUnreachableException e) {
+                } catch (PortUnreachableException e) {
                     // nobody listening for a moment (ICMP from an earlier datagram): go on
                 }
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private static int freeUdpPort() throws java.io.IOException {
+    private static int freeUdpPort() throws IOException {
         try (DatagramChannel ch = DatagramChannel.open()) {
             ch.bind(new InetSocketAddress("127.0.0.1", 0));
             return ((InetSocketAddress) ch.getLocalAddress()).getPort();

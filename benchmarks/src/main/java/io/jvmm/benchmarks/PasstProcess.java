@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * A passt for QEMU's side of a comparison (jvmm starts its own): {@code passt -f -1 -q -s SOCKET}
@@ -25,7 +26,7 @@ final class PasstProcess implements AutoCloseable {
     static PasstProcess start(String... extraArgs) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("jvmm-bench-passt-");
         // Started as root, passt drops to nobody before it creates its socket.
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path sock = dir.resolve("passt.sock");
         List<String> cmd = new ArrayList<>(List.of("passt", "-f", "-1", "-q", "-s", sock.toString()));
         cmd.addAll(List.of(extraArgs));

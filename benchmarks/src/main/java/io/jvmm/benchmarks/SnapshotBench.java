@@ -10,6 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Snapshot and restore of the counter probe in one warm JVM: time to write a snapshot of a 256 MiB
@@ -103,7 +106,7 @@ public final class SnapshotBench {
             Path tree = Files.createDirectories(work.resolve("root"));
             Files.createDirectories(tree.resolve("sbin"));
             Files.createDirectories(tree.resolve("dev"));
-            Files.copy(kernel.resolve("init"), tree.resolve("sbin/init"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            Files.copy(kernel.resolve("init"), tree.resolve("sbin/init"), StandardCopyOption.COPY_ATTRIBUTES);
             Path img = work.resolve("root.ext4");
             Process mkfs = new ProcessBuilder("mkfs.ext4", "-q", "-F", "-d", tree.toString(), img.toString(), "8M").inheritIO().start();
             if (mkfs.waitFor() != 0) throw new IllegalStateException("mkfs.ext4 failed");
@@ -156,8 +159,8 @@ public final class SnapshotBench {
         String cmd = "touch=64 every=1000000000";
         try {
             long base = pssKiB();
-            java.util.List<Vm> vms = new java.util.ArrayList<>();
-            java.util.List<ByteArrayOutputStream> outs = new java.util.ArrayList<>();
+            List<Vm> vms = new ArrayList<>();
+            List<ByteArrayOutputStream> outs = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 ByteArrayOutputStream o = new ByteArrayOutputStream();
                 outs.add(o);

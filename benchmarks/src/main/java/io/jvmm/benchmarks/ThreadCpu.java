@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * CPU time of a process's threads from /proc (schedstat: nanoseconds on the CPU), split into its
@@ -23,8 +25,8 @@ record ThreadCpu(long vcpuNanos, long otherNanos) {
     }
 
     /** Nanoseconds on the CPU by thread name (threads of one name summed), now; empty when the process is gone. */
-    static java.util.Map<String, Long> byName(long pid) {
-        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+    static Map<String, Long> byName(long pid) {
+        Map<String, Long> m = new TreeMap<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path t : (Iterable<Path>) tasks::iterator) {
                 try {

@@ -11,6 +11,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * jvmm against QEMU's microvm on the same guests, in the same run, as whole processes: what a user
@@ -152,7 +157,7 @@ public final class VmmComparison {
         try {
             Files.createDirectories(tree.resolve("sbin"));
             Files.createDirectories(tree.resolve("dev"));
-            Files.copy(dir.resolve("init"), tree.resolve("sbin/init"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            Files.copy(dir.resolve("init"), tree.resolve("sbin/init"), StandardCopyOption.COPY_ATTRIBUTES);
             Process mkfs = new ProcessBuilder("mkfs.ext4", "-q", "-F", "-d", tree.toString(), img.toString(), "8M").inheritIO().start();
             if (mkfs.waitFor() != 0) throw new IllegalStateException("mkfs.ext4 failed");
             List<String> jb = List.of("./jvmm", "boot", "--kernel", vmlinux, "--drive", img.toString(), "--memory", "128", "--cmdline", "quiet");
@@ -168,7 +173,7 @@ public final class VmmComparison {
         } finally {
             Files.deleteIfExists(img);
             try (var w = Files.walk(tree)) {
-                w.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                w.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }
@@ -191,7 +196,7 @@ public final class VmmComparison {
         Path img = Files.createTempFile("jvmm-bench-", ".img");
         try {
             byte[] chunk = new byte[1 << 20];
-            new java.util.Random(1).nextBytes(chunk);
+            new Random(1).nextBytes(chunk);
             try (var out = Files.newOutputStream(img)) {
                 for (int i = 0; i < 64; i++) out.write(chunk);
             }
@@ -262,7 +267,7 @@ public final class VmmComparison {
 
     /** The TSC cycles the probe's udp-tx line reports. */
     private static double udpTxCycles(String out) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("virtio-net: udp-tx .* cycles (\\d+)").matcher(out);
+        Matcher m = Pattern.compile("virtio-net: udp-tx .* cycles (\\d+)").matcher(out);
         if (!m.find()) throw new IllegalStateException("no udp-tx result in:\n" + out);
         return Double.parseDouble(m.group(1));
     }

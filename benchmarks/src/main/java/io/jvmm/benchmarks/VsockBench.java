@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * virtio-vsock throughput and round-trip time against the probe's CPL3 driver, host side through
@@ -50,7 +52,7 @@ public final class VsockBench {
      */
     private static double sinkRun(Path probe, int mib, double hz) throws Exception {
         String out = run(probe, "op=sink port=7000 mib=" + mib, false, mib);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("sink received (\\d+) bytes cycles (\\d+)").matcher(out);
+        Matcher m = Pattern.compile("sink received (\\d+) bytes cycles (\\d+)").matcher(out);
         if (!m.find()) throw new IllegalStateException("no sink result:\n" + out);
         return Double.parseDouble(m.group(1)) / (Double.parseDouble(m.group(2)) / hz) / 1e6;
     }

@@ -3,6 +3,7 @@ package io.jvmm.cli;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.io.Console;
 
 /**
  * The user's terminal for {@code -t}: raw mode while a guest program owns it, and its size. Uses
@@ -15,7 +16,7 @@ final class Terminal implements AutoCloseable {
 
     /** True when stdin is a terminal. */
     static boolean stdinIsTerminal() {
-        java.io.Console c = System.console();
+        Console c = System.console();
         return c != null && c.isTerminal();
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import java.io.File;
 
 /**
  * {@code jvmm boot} where /dev/kvm is not KVM: a real jvmm process in a private mount namespace
@@ -26,7 +27,7 @@ class NoKvmCliTest {
                 + " -cp \"$1\" io.jvmm.cli.Jvmm boot --kernel \"$2\"";
         Process p = new ProcessBuilder(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c", script,
                 java, System.getProperty("java.class.path"), REPO.resolve("probes/target/hello.elf").toString()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         p.getInputStream().readAllBytes();
         org.junit.jupiter.api.Assertions.assertTrue(p.waitFor(60, TimeUnit.SECONDS), "jvmm did not finish");

@@ -30,6 +30,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Random;
 
 /**
  * The server under a real Linux FUSE client: the host's own kernel, through /dev/fuse, mounts a
@@ -144,7 +145,7 @@ class HostKernelFuseTest {
     private static void workload(Path m, Path share) throws IOException {
         // create, write, read
         byte[] data = new byte[3 << 20];
-        new java.util.Random(7).nextBytes(data);
+        new Random(7).nextBytes(data);
         Files.write(m.resolve("big"), data);
         assertArrayEquals(data, Files.readAllBytes(m.resolve("big")));
         assertArrayEquals(data, Files.readAllBytes(share.resolve("big")));

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 
 /** The host side of the agent protocol. Every operation uses a connection of its own. */
 public final class AgentClient {
@@ -16,7 +17,7 @@ public final class AgentClient {
     private final AgentConnector connector;
 
     public AgentClient(AgentConnector connector) {
-        this.connector = java.util.Objects.requireNonNull(connector, "connector");
+        this.connector = Objects.requireNonNull(connector, "connector");
     }
 
     /** A client for an agent listening on a Unix socket (test mode). */

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.io.EOFException;
+import java.util.Objects;
 
 /**
  * A running program in the guest, on its own connection. One platform thread
@@ -58,7 +60,7 @@ public final class ExecSession implements AutoCloseable {
                 Frame f = FrameCodec.read(in);
                 if (f == null) {
                     if (error != null) throw new AgentException(errorCode, error);
-                    throw new java.io.EOFException("agent closed the exec connection of pid " + pid + " without EXIT");
+                    throw new EOFException("agent closed the exec connection of pid " + pid + " without EXIT");
                 }
                 switch (f.type()) {
                     case AgentProtocol.STDOUT -> sink(stdout, f.payload());
@@ -111,7 +113,7 @@ public final class ExecSession implements AutoCloseable {
             }
 
             @Override public void write(byte[] b, int off, int len) throws IOException {
-                java.util.Objects.checkFromIndexSize(off, len, b.length);
+                Objects.checkFromIndexSize(off, len, b.length);
                 if (!hasStdin) throw new IOException("the exec was started without stdin (ExecRequest.withStdin)");
                 if (stdinClosed) throw new IOException("stdin is closed");
                 while (len > 0) {

@@ -3,6 +3,7 @@ package io.jvmm.agent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.EOFException;
 
 /**
  * Reads and writes frames. Reading is strict: the header is validated before anything is allocated,
@@ -34,7 +35,7 @@ public final class FrameCodec {
     /** Reads a frame and fails unless it has one of the {@code expected} types. */
     public static Frame readExpecting(InputStream in, String context, int... expected) throws IOException {
         Frame f = read(in);
-        if (f == null) throw new java.io.EOFException("agent closed the connection during " + context);
+        if (f == null) throw new EOFException("agent closed the connection during " + context);
         for (int t : expected) if (f.type() == t) return f;
         throw new AgentProtocolException("unexpected " + AgentProtocol.typeName(f.type()) + " frame during " + context);
     }

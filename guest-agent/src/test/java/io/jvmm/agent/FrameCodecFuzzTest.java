@@ -18,6 +18,9 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import java.io.ByteArrayInputStream;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * A Jazzer target for the host side of the agent protocol: whatever bytes a (hostile) agent sends,
@@ -118,7 +121,7 @@ class FrameCodecFuzzTest {
                 long n = client.copyOut("/f", out);
                 assertEquals(n, out.size());
             }
-            case COPY_IN -> client.copyIn(new java.io.ByteArrayInputStream(new byte[100]), "/f", 0644);
+            case COPY_IN -> client.copyIn(new ByteArrayInputStream(new byte[100]), "/f", 0644);
             case RUN -> {
                 ExecResult r = client.run(ExecRequest.of("true"), new byte[10]);
                 assertTrue(r.stdout().length <= AgentClient.CAPTURE_LIMIT && r.stderr().length <= AgentClient.CAPTURE_LIMIT);
@@ -147,7 +150,7 @@ class FrameCodecFuzzTest {
         }
 
         @Override public int read(byte[] b, int off, int len) {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            Objects.checkFromIndexSize(off, len, b.length);
             if (len == 0) return 0;
             if (pos >= data.length) return -1;
             int n = Math.min(Math.min(len, chunk), data.length - pos);
@@ -211,8 +214,8 @@ class FrameCodecFuzzTest {
                     new Payload.Writer().i32(0).i32(0).frame(AgentProtocol.EXIT),
                     new Payload.Writer().u32(2).str("No such file or directory").frame(AgentProtocol.ERROR),
                     new Payload.Writer().u32(0100644).u64(3).frame(AgentProtocol.STAT),
-                    new Payload.Writer().u32(7).u16(24).u16(80).str("root").str("/").strs(java.util.List.of("sh", "-c", "x"))
-                            .strs(java.util.List.of("A=1")).frame(AgentProtocol.EXEC)));
+                    new Payload.Writer().u32(7).u16(24).u16(80).str("root").str("/").strs(List.of("sh", "-c", "x"))
+                            .strs(List.of("A=1")).frame(AgentProtocol.EXEC)));
             s.put("ping", conversation(Op.PING, new Frame(AgentProtocol.OK, new byte[0])));
             s.put("poweroff", conversation(Op.POWEROFF, new Frame(AgentProtocol.OK, new byte[0])));
             s.put("copy_out", conversation(Op.COPY_OUT,

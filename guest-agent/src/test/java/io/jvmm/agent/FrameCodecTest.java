@@ -8,6 +8,9 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Arrays;
 
 class FrameCodecTest {
     private static Frame decode(byte[] b) throws IOException {
@@ -36,7 +39,7 @@ class FrameCodecTest {
 
     @Test void headerLayoutIsLittleEndian() {
         byte[] b = FrameCodec.encode(AgentProtocol.EXIT, new byte[0x0102], 0, 0x0102);
-        assertArrayEquals(header(1, 0x14, 0, 0x0102), java.util.Arrays.copyOf(b, 8));
+        assertArrayEquals(header(1, 0x14, 0, 0x0102), Arrays.copyOf(b, 8));
     }
 
     @Test void execPayloadRoundTrip() throws IOException {
@@ -76,7 +79,7 @@ class FrameCodecTest {
     @Test void rejectsTruncation() {
         assertThrows(AgentProtocolException.class, () -> decode(new byte[] {1, 0x7e, 0}));
         byte[] h = header(1, AgentProtocol.STDOUT, 0, 10);
-        byte[] b = java.util.Arrays.copyOf(h, 13);
+        byte[] b = Arrays.copyOf(h, 13);
         assertThrows(AgentProtocolException.class, () -> decode(b));
     }
 
@@ -121,8 +124,8 @@ class FrameCodecTest {
         ByteArrayInputStream in = new ByteArrayInputStream(bytes);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         return new AgentChannel() {
-            @Override public java.io.InputStream input() { return in; }
-            @Override public java.io.OutputStream output() { return out; }
+            @Override public InputStream input() { return in; }
+            @Override public OutputStream output() { return out; }
             @Override public void shutdownOutput() {}
             @Override public void close() {}
         };

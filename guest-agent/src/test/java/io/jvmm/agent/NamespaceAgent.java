@@ -16,6 +16,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The agent running as PID 1 of fresh PID, mount, UTS and network namespaces on this host
@@ -74,14 +78,14 @@ public final class NamespaceAgent implements AutoCloseable {
             if (extracted == null) {
                 Path p = Files.createTempFile("jvmm-agent-", "");
                 try (var in = url.openStream()) {
-                    Files.copy(in, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
                 }
-                Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
                 p.toFile().deleteOnExit();
                 extracted = p;
             }
             return Optional.of(extracted);
-        } catch (java.net.URISyntaxException | IOException e) {
+        } catch (URISyntaxException | IOException e) {
             return Optional.empty();
         }
     }
@@ -108,7 +112,7 @@ public final class NamespaceAgent implements AutoCloseable {
                 AgentChannel a = UnixAgentChannel.of(ch);
                 return new Object[] {a, Hello.read(a)};
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         });
         try {

@@ -26,6 +26,10 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import java.net.SocketException;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * The real agent as PID 1 of a namespace on this host, exercising every message of the protocol.
@@ -321,7 +325,7 @@ class NamespaceAgentTest {
     /** Raw connections with broken frames: each gets ERROR EPROTO and is closed; the agent carries on. */
     @Test void malformedFrames() throws Exception {
         byte[] exec = ExecRequest.of("true").toFrame().payload();
-        byte[] trailing = java.util.Arrays.copyOf(exec, exec.length + 1);
+        byte[] trailing = Arrays.copyOf(exec, exec.length + 1);
         List<byte[]> cases = List.of(
                 new byte[] {2, 0x41, 0, 0, 0, 0, 0, 0},                         // bad version
                 new byte[] {1, 0x41, 1, 0, 0, 0, 0, 0},                         // flags
@@ -397,7 +401,7 @@ class NamespaceAgentTest {
         assertTrue(sh("cat /etc/passwd").contains("extra"));
         assertFalse(Files.exists(agent.root.resolve("newfile")));
         assertFalse(Files.exists(agent.root.resolve("opt")));
-        assertTrue(Files.exists(agent.root.resolve("bin/vi"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertTrue(Files.exists(agent.root.resolve("bin/vi"), LinkOption.NOFOLLOW_LINKS));
         assertEquals(before, Files.readString(agent.root.resolve("etc/passwd")));
         String mounts = sh("cat /proc/mounts");
         assertTrue(mounts.startsWith("overlay / overlay"), mounts);
@@ -563,7 +567,7 @@ class NamespaceAgentTest {
                 ch.output().write(junk);
                 ch.shutdownOutput();
                 while (FrameCodec.read(ch.input()) != null) { /* whatever it answers, it must end */ }
-            } catch (AgentProtocolException | java.net.SocketException ignored) {
+            } catch (AgentProtocolException | SocketException ignored) {
                 // an answer cut short is fine; a hang or a dead agent is not
             }
         }
@@ -571,9 +575,9 @@ class NamespaceAgentTest {
     }
 
     @Test void setupErrorsExitWithAClearMessage() throws Exception {
-        java.nio.file.Path dir = Files.createTempDirectory("jvmm-agent-bad-");
+        Path dir = Files.createTempDirectory("jvmm-agent-bad-");
         try {
-            java.nio.file.Path conf = dir.resolve("agent.conf");
+            Path conf = dir.resolve("agent.conf");
             Files.writeString(conf, "listen unix:" + dir.resolve("a.sock") + "\nfrobnicate yes\n");
             assertEquals("frobnicate: unknown key", runBadAgent(conf), "unknown key");
             Files.writeString(conf, "listen unix:" + dir.resolve("a.sock") + "\nroot dir:" + dir.resolve("missing") + "\n");
@@ -584,7 +588,7 @@ class NamespaceAgentTest {
     }
 
     /** Runs an agent that must fail; returns the interesting part of its one error line. */
-    private static String runBadAgent(java.nio.file.Path conf) throws Exception {
+    private static String runBadAgent(Path conf) throws Exception {
         Process p = new ProcessBuilder(NamespaceAgent.findUnshare().orElseThrow().toString(), "--fork", "--pid", "--mount",
                 "--uts", "--net", "--propagation", "private", "--kill-child",
                 NamespaceAgent.agentBinary().orElseThrow().toString(), "--config", conf.toString())
@@ -598,9 +602,9 @@ class NamespaceAgentTest {
     }
 
     @Test void debugModeWhenNotPid1() throws Exception {
-        java.nio.file.Path dir = Files.createTempDirectory("jvmm-agent-debug-");
+        Path dir = Files.createTempDirectory("jvmm-agent-debug-");
         try {
-            java.nio.file.Path conf = dir.resolve("agent.conf"), sock = dir.resolve("a.sock");
+            Path conf = dir.resolve("agent.conf"), sock = dir.resolve("a.sock");
             Files.writeString(conf, AgentConfig.builder().listenUnix(sock).env("DEBUGMODE=1").build().render());
             Process p = new ProcessBuilder(NamespaceAgent.agentBinary().orElseThrow().toString(), "--config", conf.toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
@@ -612,7 +616,7 @@ class NamespaceAgentTest {
                     try {
                         c.ping();
                         break;
-                    } catch (java.net.SocketException e) {   // refused, or no such file yet
+                    } catch (SocketException e) {   // refused, or no such file yet
                         if (System.nanoTime() > deadline) throw e;
                         Thread.sleep(10);
                     }

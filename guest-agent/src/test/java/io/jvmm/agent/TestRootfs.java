@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
+import java.nio.file.LinkOption;
 
 /**
  * A minimal root file system for agent tests: a static busybox with its applets as relative
@@ -63,7 +64,7 @@ public final class TestRootfs {
             applet = applet.strip();
             if (applet.isEmpty() || applet.equals("busybox") || applet.contains("/")) continue;
             Path link = root.resolve("bin").resolve(applet);
-            if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) Files.createSymbolicLink(link, Path.of("busybox"));
+            if (!Files.exists(link, LinkOption.NOFOLLOW_LINKS)) Files.createSymbolicLink(link, Path.of("busybox"));
         }
         Files.writeString(root.resolve("etc/passwd"), """
                 root:x:0:0:root:/root:/bin/sh

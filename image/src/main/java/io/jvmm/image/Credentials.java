@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.Locale;
 
 /** A registry user name and password (or token), for Basic auth and for the token endpoint. */
 public record Credentials(String username, String password) {
@@ -77,6 +78,6 @@ public record Credentials(String username, String password) {
         if (scheme >= 0) k = k.substring(scheme + 3);
         int slash = k.indexOf('/');
         if (slash >= 0) k = k.substring(0, slash);
-        return k.toLowerCase(java.util.Locale.ROOT);
+        return k.toLowerCase(Locale.ROOT);
     }
 }

@@ -1,6 +1,7 @@
 package io.jvmm.image;
 
 import java.util.regex.Pattern;
+import java.util.Locale;
 
 /**
  * A normalized image reference, as docker understands them: {@code busybox} is
@@ -69,7 +70,7 @@ public record ImageReference(String registry, String repository, String tag, Dig
         for (String c : path.split("/", -1)) {
             if (c.isEmpty()) throw bad(text, "empty path component in '" + path + "'");
             if (!COMPONENT.matcher(c).matches()) {
-                if (!c.equals(c.toLowerCase(java.util.Locale.ROOT))) throw bad(text, "repository name must be lowercase");
+                if (!c.equals(c.toLowerCase(Locale.ROOT))) throw bad(text, "repository name must be lowercase");
                 throw bad(text, "invalid repository name component '" + c + "'");
             }
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
 
 /** The module's one Jackson mapper. */
 final class Json {
@@ -16,7 +17,7 @@ final class Json {
             JsonNode n = MAPPER.readTree(data);
             if (n == null || n.isMissingNode()) throw new ImageException(ImageException.Kind.BAD_INPUT, what + " is empty");
             return n;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new ImageException(ImageException.Kind.BAD_INPUT, what + " is not valid JSON: "
                     + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
         }

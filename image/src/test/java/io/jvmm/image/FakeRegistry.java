@@ -18,6 +18,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.net.URLDecoder;
+import java.util.UUID;
 
 /**
  * A registry made with the JDK's HttpServer, for what the real one cannot do on demand: serve a tampered blob, serve
@@ -143,7 +145,7 @@ final class FakeRegistry implements AutoCloseable {
 
     private void token(HttpExchange ex) throws IOException {
         String q = ex.getRequestURI().getRawQuery();
-        q = q == null ? "" : java.net.URLDecoder.decode(q, StandardCharsets.UTF_8);
+        q = q == null ? "" : URLDecoder.decode(q, StandardCharsets.UTF_8);
         tokenRequests.add(q + (ex.getRequestHeaders().containsKey("Authorization") ? " with Authorization" : ""));
         if (tokenBody != null) {
             send(ex, 200, "application/json", tokenBody);
@@ -161,7 +163,7 @@ final class FakeRegistry implements AutoCloseable {
             send(ex, 400, "application/json", "{\"details\":\"bad service or scope\"}".getBytes(StandardCharsets.UTF_8));
             return;
         }
-        String token = "tok-" + java.util.UUID.randomUUID();
+        String token = "tok-" + UUID.randomUUID();
         issuedTokens.add(token + " " + m.group(1));
         send(ex, 200, "application/json", ("{\"token\":\"" + token + "\",\"expires_in\":300}").getBytes(StandardCharsets.UTF_8));
     }

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
+import java.util.concurrent.Executors;
 
 /** Pulls from a JDK-HttpServer registry: tampered content, token and basic auth, redirects, interrupted and killed pulls. */
 class FakeRegistryTest {
@@ -68,7 +70,7 @@ class FakeRegistryTest {
         fake.addImage("other", "1", other);
         fake.throttle = 8 << 20;
         RegistryClient c = client().build();
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        var pool = Executors.newFixedThreadPool(2);
         try {
             var a = pool.submit(() -> c.pull(ref("app:1"), store));
             var b = pool.submit(() -> c.pull(ref("other:1"), store));
@@ -109,7 +111,7 @@ class FakeRegistryTest {
         assertEquals(0, count(store.root().resolve("blobs/sha256")));
 
         // a blob larger than its descriptor says is cut off, not stored
-        byte[] longer = java.util.Arrays.copyOf(bad.blob(), bad.blob().length + 10);
+        byte[] longer = Arrays.copyOf(bad.blob(), bad.blob().length + 10);
         fake.blobs.put(bad.digest().toString(), longer);
         ImageException big = assertThrows(ImageException.class, () -> client().build().pull(ref("app:1"), store));
         assertEquals(ImageException.Kind.DIGEST_MISMATCH, big.kind());

@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
 
 class ImageImporterTest {
     @TempDir
@@ -107,7 +108,7 @@ class ImageImporterTest {
         // truncated archive, junk, missing file
         Path good = TestImages.dockerSave(dir.resolve("good.tar"), img, List.of("good:1"));
         byte[] all = Files.readAllBytes(good);
-        Path cut = Files.write(dir.resolve("cut.tar"), java.util.Arrays.copyOf(all, all.length / 3));
+        Path cut = Files.write(dir.resolve("cut.tar"), Arrays.copyOf(all, all.length / 3));
         ImageException c = assertThrows(ImageException.class, () -> importer.importPath(cut, null));
         assertEquals(ImageException.Kind.BAD_INPUT, c.kind());
         assertFalse(c.getMessage().contains("\n"));

@@ -17,6 +17,7 @@ import java.util.function.Consumer;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import java.io.UncheckedIOException;
 
 /** Builds images in memory (busybox-based, gzip tar layers) and writes them as OCI layouts or docker-save tars. */
 final class TestImages {
@@ -115,7 +116,7 @@ final class TestImages {
             try {
                 fill.accept(t);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         });
     }

@@ -23,6 +23,7 @@ import io.jvmm.kvm.struct.KvmVcpuEvents;
 import io.jvmm.kvm.struct.KvmXcrs;
 import io.jvmm.kvm.struct.KvmXsave;
 import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Every KVM ioctl request jvmm issues, encoded as in {@code asm-generic/ioctl.h}:
@@ -40,7 +41,7 @@ public enum Ioctl {
     KVM_CREATE_VCPU(io(0x41)),
     KVM_SET_USER_MEMORY_REGION(iow(0x46, KvmUserspaceMemoryRegion.LAYOUT)),
     KVM_SET_TSS_ADDR(io(0x47)),
-    KVM_SET_IDENTITY_MAP_ADDR(iow(0x48, java.lang.foreign.ValueLayout.JAVA_LONG)), // a __u64
+    KVM_SET_IDENTITY_MAP_ADDR(iow(0x48, ValueLayout.JAVA_LONG)), // a __u64
     KVM_CREATE_IRQCHIP(io(0x60)),
     KVM_IRQ_LINE(iow(0x61, KvmIrqLevel.LAYOUT)),
     KVM_GET_IRQCHIP(iowr(0x62, KvmIrqchip.LAYOUT)),

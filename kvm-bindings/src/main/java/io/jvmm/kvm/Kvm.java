@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An open {@code /dev/kvm}: system-wide queries and VM creation. A {@link VmFd} made here stays
@@ -102,8 +103,8 @@ public final class Kvm implements AutoCloseable {
         return SUPPORTED_CPUID.computeIfAbsent(device, d -> querySupportedCpuid()).clone();
     }
 
-    private static final java.util.concurrent.ConcurrentHashMap<String, CpuidEntry[]> SUPPORTED_CPUID =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, CpuidEntry[]> SUPPORTED_CPUID =
+            new ConcurrentHashMap<>();
 
     /** KVM_GET_SUPPORTED_CPUID, growing the buffer while the kernel answers E2BIG. */
     private CpuidEntry[] querySupportedCpuid() {

@@ -3,6 +3,7 @@ package io.jvmm.kvm;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Why one KVM_RUN returned, decoded from {@code kvm_run}. Data segments are slices of the vCPU's
@@ -77,6 +78,6 @@ public sealed interface VcpuExit {
     record Unknown(int reason) implements VcpuExit {}
 
     private static String hex(MemorySegment data) {
-        return HexFormat.of().formatHex(data.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        return HexFormat.of().formatHex(data.toArray(ValueLayout.JAVA_BYTE));
     }
 }

@@ -22,6 +22,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
+import io.jvmm.kvm.sys.NativeException;
 
 /**
  * A vCPU file descriptor and its mmap'd {@code kvm_run}, both owned by a shared arena that
@@ -137,7 +138,7 @@ public final class VcpuFd implements AutoCloseable {
                 KickSignal.ensureInstalled();
                 try {
                     Libc.tgkill(boundTid, KickSignal.number());
-                } catch (io.jvmm.kvm.sys.NativeException e) {
+                } catch (NativeException e) {
                     if (e.errno() != Errno.ESRCH) throw e; // the thread just ended: nothing left to kick
                 }
             }

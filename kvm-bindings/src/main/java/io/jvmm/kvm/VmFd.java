@@ -16,6 +16,8 @@ import io.jvmm.kvm.struct.KvmUserspaceMemoryRegion;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.ValueLayout;
 
 /**
  * A VM file descriptor: memory slots, interrupt controllers, eventfd wiring and vCPU creation.
@@ -65,7 +67,7 @@ public final class VmFd implements AutoCloseable {
     /** KVM_SET_IDENTITY_MAP_ADDR: one page for VMX's real-mode identity page table. */
     public void setIdentityMapAddr(long address) {
         try (Arena arena = Arena.ofConfined()) {
-            IoctlCall.call(fd(), Ioctl.KVM_SET_IDENTITY_MAP_ADDR, arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_LONG, address));
+            IoctlCall.call(fd(), Ioctl.KVM_SET_IDENTITY_MAP_ADDR, arena.allocateFrom(ValueLayout.JAVA_LONG, address));
         }
     }
 
@@ -80,7 +82,7 @@ public final class VmFd implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cap = KvmEnableCap.allocate(arena);
             KvmEnableCap.cap(cap, Kvm.KVM_CAP_SPLIT_IRQCHIP);
-            KvmEnableCap.args(cap).set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, ioapicPins);
+            KvmEnableCap.args(cap).set(ValueLayout.JAVA_LONG, 0, ioapicPins);
             IoctlCall.call(fd(), Ioctl.KVM_ENABLE_CAP, cap);
         }
     }
@@ -220,7 +222,7 @@ public final class VmFd implements AutoCloseable {
     /** KVM_SET_CLOCK from {@code clock} ({@link KvmClockData}). */
     public void setClock(MemorySegment clock) { struct(Ioctl.KVM_SET_CLOCK, clock, KvmClockData.LAYOUT); }
 
-    private void struct(Ioctl request, MemorySegment segment, java.lang.foreign.MemoryLayout layout) {
+    private void struct(Ioctl request, MemorySegment segment, MemoryLayout layout) {
         IoctlCall.call(fd(), request, IoctlCall.checkStruct(segment, layout, request));
     }
 

@@ -26,6 +26,15 @@ import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.jvmm.kvm.struct.KvmIoapicState;
+import io.jvmm.kvm.sys.KickSignal;
+import java.lang.foreign.ValueLayout;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** The Kvm, VmFd and VcpuFd wrappers against the real /dev/kvm. */
 class KvmTest {
@@ -109,7 +118,7 @@ class KvmTest {
             // KVM keeps what it can use and adjusts some values (APIC ids, OS-enabled bits): every
             // leaf read back was set, and the basic leaves are there (kvm_pvm drops a few of the
             // entries it reports as supported, so the counts need not match).
-            java.util.Set<Long> set = new java.util.HashSet<>();
+            Set<Long> set = new HashSet<>();
             for (CpuidEntry c : supported) set.add(((long) c.function() << 32) | Integer.toUnsignedLong(c.index()));
             CpuidEntry[] readBack = g.vcpu.getCpuid();
             for (CpuidEntry b : readBack) {
@@ -117,7 +126,7 @@ class KvmTest {
                         "KVM_GET_CPUID2 returned a leaf never set: " + b);
             }
             for (int leaf : new int[] {0, 1, 7}) {
-                assertTrue(java.util.Arrays.stream(readBack).anyMatch(b -> b.function() == leaf), "leaf " + leaf + " missing");
+                assertTrue(Arrays.stream(readBack).anyMatch(b -> b.function() == leaf), "leaf " + leaf + " missing");
             }
             System.out.printf("KvmTest: %d CPUID entries set, %d read back%n", supported.length, readBack.length);
 
@@ -148,7 +157,7 @@ class KvmTest {
                 MemorySegment chip = KvmIrqchip.allocate(arena);
                 KvmIrqchip.chip_id(chip, 2); // KVM_IRQCHIP_IOAPIC
                 vm.getIrqchip(chip);
-                assertEquals(0xfec00000L, io.jvmm.kvm.struct.KvmIoapicState.base_address(KvmIrqchip.chip_ioapic(chip)));
+                assertEquals(0xfec00000L, KvmIoapicState.base_address(KvmIrqchip.chip_ioapic(chip)));
                 vm.setIrqchip(chip);
 
                 MemorySegment pit = KvmPitState2.allocate(arena);
@@ -162,7 +171,7 @@ class KvmTest {
                 MemorySegment lapic = KvmLapicState.allocate(arena);
                 vcpu.getLapic(lapic);
                 // APIC version register (offset 0x30): low byte 0x14 for KVM's xAPIC
-                assertEquals(0x14, lapic.get(java.lang.foreign.ValueLayout.JAVA_INT, 0x30) & 0xff);
+                assertEquals(0x14, lapic.get(ValueLayout.JAVA_INT, 0x30) & 0xff);
                 vcpu.setLapic(lapic);
 
                 vm.irqLine(4, true);
@@ -222,14 +231,14 @@ class KvmTest {
      */
     @Test
     void ioctlsSurviveASignalStorm() throws Exception {
-        io.jvmm.kvm.sys.KickSignal.ensureInstalled();
-        int signal = io.jvmm.kvm.sys.KickSignal.number();
-        java.util.concurrent.atomic.AtomicInteger tid = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.CompletableFuture<Integer> vms = new java.util.concurrent.CompletableFuture<>();
+        KickSignal.ensureInstalled();
+        int signal = KickSignal.number();
+        AtomicInteger tid = new AtomicInteger();
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicLong sent = new AtomicLong();
+        CompletableFuture<Integer> vms = new CompletableFuture<>();
         Thread worker = Thread.ofPlatform().name("kvm-signal-storm").start(() -> {
-            io.jvmm.kvm.sys.KickSignal.unblockForCurrentThread();
+            KickSignal.unblockForCurrentThread();
             tid.set(Libc.gettid());
             try {
                 int n = 0;

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.function.Function;
 
 /**
  * Positional reads from a kernel/initrd file, straight into guest memory where possible so a 30 MB
@@ -28,7 +29,7 @@ final class ChannelReads {
     }
 
     /** Runs {@code body} on {@code path} opened for reading, and closes it. */
-    static <T> T withChannel(Path path, java.util.function.Function<FileChannel, T> body) {
+    static <T> T withChannel(Path path, Function<FileChannel, T> body) {
         try (FileChannel ch = open(path)) {
             return body.apply(ch);
         } catch (IOException e) {

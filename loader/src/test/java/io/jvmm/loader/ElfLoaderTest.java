@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.channels.FileChannel;
 
 class ElfLoaderTest {
     private static final long RAM = 4 << 20;
@@ -216,7 +217,7 @@ class ElfLoaderTest {
         LoadedKernel k = ElfLoader.load(mem, vmlinux);
         assertTrue(k.entry() >= k.lowestAddress() && k.entry() < k.highestAddress(), "entry inside the image: " + k);
         assertTrue(k.lowestAddress() >= 0x100000, "vmlinux loads at or above 1 MiB: " + k);
-        try (var ch = java.nio.channels.FileChannel.open(vmlinux)) {
+        try (var ch = FileChannel.open(vmlinux)) {
             ElfFile elf = ElfFile.parse(ch);
             if (k.mode() == BootMode.LINUX_64) assertEquals(elf.entry, k.entry(), "ENTRY(phys_startup_64) is physical");
             for (ElfFile.Segment seg : elf.loads) {

@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.lang.foreign.ValueLayout;
 
 /** Shared fixtures: fake guest RAM and temp files. */
 final class TestFiles {
@@ -34,7 +35,7 @@ final class TestFiles {
         byte[] out = new byte[(int) total];
         int at = 0;
         for (MemoryRegion r : mem.regions()) {
-            MemorySegment.copy(r.segment(), java.lang.foreign.ValueLayout.JAVA_BYTE, 0, out, at, (int) r.size());
+            MemorySegment.copy(r.segment(), ValueLayout.JAVA_BYTE, 0, out, at, (int) r.size());
             at += (int) r.size();
         }
         return out;

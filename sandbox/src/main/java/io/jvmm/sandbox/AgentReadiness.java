@@ -10,6 +10,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * Follows the agent's readiness connection: the agent connects to the host's READY_PORT and sends
@@ -65,7 +66,7 @@ final class AgentReadiness implements AutoCloseable {
      * Waits until the agent has said HELLO on a connection that is still open, the guest is gone
      * ({@code stillRunning} false), or the timeout passes.
      */
-    synchronized Optional<Hello> await(Duration timeout, java.util.function.BooleanSupplier stillRunning) throws InterruptedException {
+    synchronized Optional<Hello> await(Duration timeout, BooleanSupplier stillRunning) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         while (!(connected && hello != null) && !closed) {
             long left = end - System.nanoTime();

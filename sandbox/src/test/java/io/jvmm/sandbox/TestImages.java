@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.RandomAccessFile;
 
 /** The project's kernel (kernel/build.sh) and busybox root image (guest-rootfs) for guest tests. */
 final class TestImages {
@@ -60,7 +61,7 @@ final class TestImages {
         Path mkfs = Path.of("/usr/sbin/mkfs.ext4");
         if (!Files.isExecutable(mkfs)) mkfs = Path.of("/sbin/mkfs.ext4");
         assumeTrue(Files.isExecutable(mkfs), "skipped: mkfs.ext4 is not installed (Debian: e2fsprogs)");
-        try (var f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+        try (var f = new RandomAccessFile(file.toFile(), "rw")) {
             f.setLength((long) mib << 20);
         }
         Process p = new ProcessBuilder(mkfs.toString(), "-q", "-F", "-E", "root_owner=0:0", file.toString()).redirectErrorStream(true).start();

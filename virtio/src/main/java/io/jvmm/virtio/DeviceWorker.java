@@ -1,6 +1,7 @@
 package io.jvmm.virtio;
 
 import java.lang.System.Logger.Level;
+import java.util.function.BooleanSupplier;
 
 /**
  * A device's request loop on its own platform thread: wait for the queue's event, run one round of
@@ -27,11 +28,11 @@ public final class DeviceWorker {
     private final DeviceContext context;
     private final Round round;
     private final long pollNanos;
-    private final java.util.function.BooleanSupplier pending;
+    private final BooleanSupplier pending;
     private volatile boolean stopped;
 
     private DeviceWorker(String threadName, DeviceContext context, QueueEvent event, Round round,
-                         long pollNanos, java.util.function.BooleanSupplier pending) {
+                         long pollNanos, BooleanSupplier pending) {
         this.context = context;
         this.event = event;
         this.round = round;
@@ -51,7 +52,7 @@ public final class DeviceWorker {
      * adaptive polling does: a request that arrives within that window skips the wake-up latency.
      */
     public static DeviceWorker start(String threadName, DeviceContext context, QueueEvent event, Round round,
-                                     long pollNanos, java.util.function.BooleanSupplier pending) {
+                                     long pollNanos, BooleanSupplier pending) {
         DeviceWorker w = new DeviceWorker(threadName, context, event, round, pollNanos, pending);
         w.thread.start();
         return w;

@@ -2,6 +2,7 @@ package io.jvmm.virtio;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.util.Arrays;
 
 /**
  * A logger for messages a guest can trigger (malformed chains, unknown requests): at most
@@ -26,7 +27,7 @@ public final class RateLimitedLog {
         this.name = name;
         this.burst = burst;
         this.periodNanos = periodNanos;
-        java.util.Arrays.fill(windowStart, System.nanoTime());
+        Arrays.fill(windowStart, System.nanoTime());
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Closes a stopped VM's last kernel objects (the VM fd, then /dev/kvm) on a thread of their own.
@@ -50,7 +51,7 @@ final class VmTeardown {
 
     /** Waits until no teardown is pending in this process; false on timeout. */
     static boolean awaitIdle(long timeoutNanos) throws InterruptedException {
-        if (!PENDING.tryAcquire(MAX_PENDING, timeoutNanos, java.util.concurrent.TimeUnit.NANOSECONDS)) return false;
+        if (!PENDING.tryAcquire(MAX_PENDING, timeoutNanos, TimeUnit.NANOSECONDS)) return false;
         PENDING.release(MAX_PENDING);
         return true;
     }

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.List;
 
 /**
  * The project's real Linux kernel boots under jvmm until its static init prints from user space and
@@ -88,7 +89,7 @@ class LinuxBootTest {
                     .drive("rootfs", img, false).rng(true).vsock(3, null)
                     .memoryMib(128).cmdline("quiet").irqchip(irqchip).consoleOutput(console);
             boolean passt = Files.isExecutable(Path.of("/usr/bin/passt"));
-            if (passt) b.net(NetConfig.passt(java.util.List.of()));
+            if (passt) b.net(NetConfig.passt(List.of()));
             else System.out.println("LinuxBootTest: passt is not installed; booting without virtio-net");
             boot("vmlinux + virtio-blk root + rng + vsock" + (passt ? " + net" : ""), b.build(), console, vm);
             assertTrue(vm[0].kernelCmdline().contains("root=/dev/vda rw"), vm[0].kernelCmdline());

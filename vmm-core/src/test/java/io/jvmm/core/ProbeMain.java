@@ -1,6 +1,8 @@
 package io.jvmm.core;
 
 import java.nio.file.Path;
+import io.jvmm.core.snapshot.SnapshotException;
+import java.util.List;
 
 /**
  * Boots a probe in a JVM of its own, console on stdout, so a test can kill -9 the whole VMM or run it
@@ -14,14 +16,14 @@ public final class ProbeMain {
         Path restore = null;
         for (int i = 2; i < args.length; i++) {
             if (args[i].equals("--tap")) b.net(NetConfig.tap(args[++i]));
-            else if (args[i].equals("--passt")) b.net(NetConfig.passt(java.util.List.of()));
+            else if (args[i].equals("--passt")) b.net(NetConfig.passt(List.of()));
             else if (args[i].equals("--restore")) restore = Path.of(args[++i]);
             else b.drive(null, Path.of(args[i]), false);
         }
         try (Vm vm = restore == null ? Vm.create(b.build()) : Vm.restore(restore, b.build())) {
             vm.start();
             System.exit(vm.awaitExit().exitStatus());
-        } catch (ConfigException | io.jvmm.core.snapshot.SnapshotException e) {
+        } catch (ConfigException | SnapshotException e) {
             System.out.println("config error: " + e.getMessage());
             System.exit(2);
         }

@@ -27,6 +27,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayDeque;
 
 /**
  * Jazzer target for the root-image build from layer tars ({@link RootfsBuilder}, so
@@ -159,7 +161,7 @@ class LayerFuzzTest {
 
         /** Breadth first, not recursive: a layer may nest directories deeper than the stack. */
         private void walk(long root) {
-            java.util.ArrayDeque<Object[]> todo = new java.util.ArrayDeque<>();
+            ArrayDeque<Object[]> todo = new ArrayDeque<>();
             todo.add(new Object[] {root, root, ""});
             while (!todo.isEmpty()) {
                 Object[] t = todo.poll();
@@ -263,13 +265,13 @@ class LayerFuzzTest {
                 String dir = "d".repeat(120) + "/";
                 TarArchiveEntry e = new TarArchiveEntry(dir + "ünïcode-" + "f".repeat(100));
                 e.setSize(2);
-                e.setLastModifiedTime(java.nio.file.attribute.FileTime.from(TestLayer.MTIME));
+                e.setLastModifiedTime(FileTime.from(TestLayer.MTIME));
                 tar.putArchiveEntry(e);
                 tar.write(new byte[] {'h', 'i'});
                 tar.closeArchiveEntry();
                 TarArchiveEntry l = new TarArchiveEntry(dir + "link", org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
                 l.setLinkName("x/".repeat(80) + "target");
-                l.setLastModifiedTime(java.nio.file.attribute.FileTime.from(TestLayer.MTIME));
+                l.setLastModifiedTime(FileTime.from(TestLayer.MTIME));
                 tar.putArchiveEntry(l);
                 tar.closeArchiveEntry();
             }

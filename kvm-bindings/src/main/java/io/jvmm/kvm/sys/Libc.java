@@ -12,6 +12,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The libc functions jvmm needs, as FFM downcalls: system calls through glibc's {@code syscall(2)},
@@ -174,12 +176,12 @@ public final class Libc {
      * whose first use costs ~2 ms of method-handle set-up in a fresh JVM (measured on the boot path).
      */
     static MemorySegment cString(Arena arena, String s) {
-        byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         for (byte b : bytes) {
             if (b == 0) throw new IllegalArgumentException("string for a C call contains NUL: " + s.replace("\0", "\\0"));
         }
         MemorySegment c = arena.allocate(bytes.length + 1L);   // zeroed: the terminator is there
-        MemorySegment.copy(bytes, 0, c, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+        MemorySegment.copy(bytes, 0, c, ValueLayout.JAVA_BYTE, 0, bytes.length);
         return c;
     }
 
@@ -286,13 +288,13 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment pfd = arena.allocate(8);
             pfd.set(JAVA_INT, 0, fd);
-            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, events);
+            pfd.set(ValueLayout.JAVA_SHORT, 4, events);
             long n = syscall(SYS_POLL, pfd.address(), 1, timeoutMillis);
             if (n < 0) {
                 if (lastErrno() == Errno.EINTR) return 0;
                 throw new NativeException("poll(" + fd + ")", lastErrno());
             }
-            return n == 0 ? 0 : pfd.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6);
+            return n == 0 ? 0 : pfd.get(ValueLayout.JAVA_SHORT, 6);
         }
     }
 

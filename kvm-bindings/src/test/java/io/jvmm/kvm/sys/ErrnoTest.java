@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import org.junit.jupiter.api.Test;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 
 class ErrnoTest {
     @Test
@@ -37,14 +39,14 @@ class ErrnoTest {
     @Test
     void eventfdReadWriteRoundTrip() {
         int fd = Libc.eventfd(0, Libc.EFD_CLOEXEC);
-        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+        try (var arena = Arena.ofConfined()) {
             var buf = arena.allocate(8);
-            buf.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 3);
+            buf.set(ValueLayout.JAVA_LONG, 0, 3);
             assertEquals(8, Libc.write(fd, buf));
             assertEquals(8, Libc.write(fd, buf));
-            buf.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 0);
+            buf.set(ValueLayout.JAVA_LONG, 0, 0);
             assertEquals(8, Libc.read(fd, buf));
-            assertEquals(6, buf.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+            assertEquals(6, buf.get(ValueLayout.JAVA_LONG, 0));
         } finally {
             Libc.close(fd);
         }

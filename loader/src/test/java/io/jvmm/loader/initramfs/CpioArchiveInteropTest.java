@@ -16,6 +16,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
 
 /** Archives read back by GNU cpio and compared with the kernel's own gen_init_cpio. */
 class CpioArchiveInteropTest {
@@ -130,7 +131,7 @@ class CpioArchiveInteropTest {
         Path listFile = Files.writeString(dir.resolve("list"), list);
         byte[] expected = ExternalTool.runForBytes(dir, List.of(tool.get().toString(), "-t", "0", listFile.toString()));
         byte[] actual = sample(big).toByteArray();
-        int mismatch = java.util.Arrays.mismatch(expected, actual);
+        int mismatch = Arrays.mismatch(expected, actual);
         assertEquals(-1, mismatch, "first difference at byte " + mismatch + " (expected " + expected.length + " bytes, got " + actual.length + ")");
     }
 

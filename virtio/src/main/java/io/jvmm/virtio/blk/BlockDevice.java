@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import java.io.IOException;
 
 /**
  * virtio-blk (virtio 1.2 section 5.2) over a raw image: IN, OUT, FLUSH, GET_ID, DISCARD and
@@ -222,7 +223,7 @@ public final class BlockDevice implements VirtioDevice {
             if (write) backend.write(offset, buffers);
             else backend.read(offset, buffers);
             return true;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }

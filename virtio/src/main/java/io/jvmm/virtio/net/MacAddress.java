@@ -2,6 +2,7 @@ package io.jvmm.virtio.net;
 
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.Arrays;
 
 /** A 48-bit Ethernet address. */
 public record MacAddress(byte[] bytes) {
@@ -38,10 +39,10 @@ public record MacAddress(byte[] bytes) {
     }
 
     @Override
-    public boolean equals(Object o) { return o instanceof MacAddress m && java.util.Arrays.equals(bytes, m.bytes); }
+    public boolean equals(Object o) { return o instanceof MacAddress m && Arrays.equals(bytes, m.bytes); }
 
     @Override
-    public int hashCode() { return java.util.Arrays.hashCode(bytes); }
+    public int hashCode() { return Arrays.hashCode(bytes); }
 
     @Override
     public String toString() { return HexFormat.ofDelimiter(":").formatHex(bytes); }

@@ -17,6 +17,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
+import io.jvmm.virtio.VirtioProtocolException;
 
 /**
  * virtio-net (virtio 1.2 section 5.1) with one receive and one transmit queue and no offloads:
@@ -191,7 +192,7 @@ public final class NetDevice implements VirtioDevice {
                     // No buffer: an interrupt-driven guest must hear of what it has been given
                     // before it frees any.
                     ctx.notifyIfNeeded(RX);
-                } catch (io.jvmm.virtio.VirtioProtocolException e) {
+                } catch (VirtioProtocolException e) {
                     LOG.log(Level.WARNING, "{0}: guest protocol error on the receive queue, device needs reset: {1}", name(), e.getMessage());
                     rxContext = null;
                     ctx.fail(e.getMessage());

@@ -2,6 +2,7 @@ package io.jvmm.virtio.queue;
 
 import java.util.AbstractList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A descriptor chain popped from the available ring: its head index (what goes back in the used
@@ -30,7 +31,7 @@ public final class DescriptorChain {
         // Built on demand: devices work with the buffers; the descriptors are for checks and logs.
         return new AbstractList<>() {
             @Override public Descriptor get(int i) {
-                long packed = descriptors[2 * java.util.Objects.checkIndex(i, size()) + 1];
+                long packed = descriptors[2 * Objects.checkIndex(i, size()) + 1];
                 return new Descriptor(descriptors[2 * i], (int) (packed >>> 1), (packed & 1) != 0);
             }
             @Override public int size() { return descriptors.length / 2; }

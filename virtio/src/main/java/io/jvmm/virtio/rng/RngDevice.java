@@ -10,6 +10,7 @@ import io.jvmm.virtio.queue.GuestBuffers;
 import io.jvmm.virtio.queue.Virtqueue;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * virtio-rng (virtio 1.2 section 5.4): one queue of device-writable buffers that the device fills
@@ -20,7 +21,7 @@ public final class RngDevice implements VirtioDevice {
     static final int MAX_BYTES_PER_REQUEST = 64 * 1024;
 
     private final EntropySource source;
-    private final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder requests = new LongAdder();
     private DeviceWorker worker;
     private DeviceContext context;
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import io.jvmm.virtio.DeviceFailures;
 
 /**
  * A hostile driver: random register writes of any width at any offset (status, features, queue
@@ -27,7 +28,7 @@ class HostileDriverPropertyTest {
 
     @Property(tries = 2_000)
     void randomDriverNeverBreaksTheVmm(@ForAll long seed) throws Exception {
-        int failures = io.jvmm.virtio.DeviceFailures.mark();
+        int failures = DeviceFailures.mark();
         Random r = new Random(seed);
         GuestMemory mem = TestMemory.of(RAM);
         byte[] noise = new byte[RAM];
@@ -43,7 +44,7 @@ class HostileDriverPropertyTest {
             t.close();   // joins the device thread: anything it did has happened
         }
         assertEquals(8 * 1024, disk.data.length, "the disk keeps its size");
-        assertEquals(List.of(), io.jvmm.virtio.DeviceFailures.since(failures), "device threads failed on something other than a guest protocol error");
+        assertEquals(List.of(), DeviceFailures.since(failures), "device threads failed on something other than a guest protocol error");
     }
 
     /** A plausible start: features, one queue inside RAM, DRIVER_OK. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Arrays;
 
 /** A disk in a byte array, counting flushes, with an injectable I/O failure. */
 final class MemoryBlockBackend implements BlockBackend {
@@ -52,7 +53,7 @@ final class MemoryBlockBackend implements BlockBackend {
     @Override
     public synchronized void discard(long offset, long length) throws IOException {
         check();
-        java.util.Arrays.fill(data, (int) offset, (int) (offset + length), (byte) 0);
+        Arrays.fill(data, (int) offset, (int) (offset + length), (byte) 0);
     }
 
     @Override

@@ -20,6 +20,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.statistics.Statistics;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A hostile driver of virtio-net while frames arrive: random register writes, random bytes all over
@@ -55,7 +57,7 @@ class HostileNetPropertyTest {
                 List.of(new SimpleQueueEvent(), new SimpleQueueEvent()), () -> {});
         List<Throwable> escaped = new CopyOnWriteArrayList<>();
         long frameSeed = r.nextLong();
-        var fuzzing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        var fuzzing = new AtomicBoolean(true);
         Thread reader = Thread.ofPlatform().name("fuzz-rx").start(() -> {
             Random fr = new Random(frameSeed);
             try {
@@ -143,7 +145,7 @@ class HostileNetPropertyTest {
                 case 16 -> {
                     if (r.nextInt(4) == 0) HostileMmio.randomAccesses(t, mem, RAM, r, 1);
                 }
-                default -> java.util.concurrent.locks.LockSupport.parkNanos(20_000);   // the reader's turn
+                default -> LockSupport.parkNanos(20_000);   // the reader's turn
 
             }
         }

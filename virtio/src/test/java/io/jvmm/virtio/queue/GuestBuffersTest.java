@@ -10,6 +10,8 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import java.util.ArrayList;
+import java.util.List;
 
 /** GuestBuffers as one byte stream over many segments, checked against a flat array. */
 class GuestBuffersTest {
@@ -17,7 +19,7 @@ class GuestBuffersTest {
 
     /** Random segment sizes (zero-length ones included) filled with the bytes of {@code flat}. */
     private GuestBuffers buffers(Random r, byte[] flat) {
-        java.util.List<MemorySegment> segs = new java.util.ArrayList<>();
+        List<MemorySegment> segs = new ArrayList<>();
         int pos = 0;
         while (pos < flat.length) {
             int n = r.nextInt(5) == 0 ? 0 : 1 + r.nextInt(Math.min(flat.length - pos, 300));

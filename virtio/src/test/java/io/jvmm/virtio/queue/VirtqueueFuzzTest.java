@@ -19,6 +19,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Coverage-guided counterpart of {@link VirtqueuePropertyTest}: the fuzzer writes the descriptor
@@ -51,7 +54,7 @@ class VirtqueueFuzzTest {
 
     /** Runs one input; returns the chains popped (valid ones, each checked). */
     static int pop(byte[] input) {
-        byte[] in = input.length >= HEADER ? input : java.util.Arrays.copyOf(input, HEADER);
+        byte[] in = input.length >= HEADER ? input : Arrays.copyOf(input, HEADER);
         int size = 1 << Math.min(in[0] & 7, 6);                  // 1..64: the table ends below AVAIL
         boolean eventIdx = (in[1] & 1) != 0, indirect = (in[1] & 2) != 0;
         int nextAvail = u16(in, 2), nextUsed = u16(in, 4);
@@ -115,7 +118,7 @@ class VirtqueueFuzzTest {
     void seedsReachValidChainsOfEveryShape() throws IOException {
         for (var seed : SeedWriter.seeds().entrySet()) {
             byte[] onDisk = Files.readAllBytes(SEEDS.resolve(seed.getKey()));
-            assertTrue(java.util.Arrays.equals(seed.getValue(), onDisk), seed.getKey() + " differs from SeedWriter's");
+            assertTrue(Arrays.equals(seed.getValue(), onDisk), seed.getKey() + " differs from SeedWriter's");
         }
         assertEquals(2, pop(SeedWriter.seeds().get("direct-chains")));
         assertEquals(1, pop(SeedWriter.seeds().get("indirect-table")));
@@ -168,8 +171,8 @@ class VirtqueueFuzzTest {
 
         private byte[] bytes() { return b.toArray(ValueLayout.JAVA_BYTE); }
 
-        static java.util.Map<String, byte[]> seeds() {
-            java.util.Map<String, byte[]> s = new java.util.TreeMap<>();
+        static Map<String, byte[]> seeds() {
+            Map<String, byte[]> s = new TreeMap<>();
             // RAM past the input is zero: an input needs only the table, the ring and any indirect table.
             s.put("direct-chains", new SeedWriter(8, 0, 0, AVAIL + 0x20)
                     .desc(0, 0xc00, 16, F_NEXT, 1).desc(1, 0xd00, 100, F_NEXT, 2).desc(2, HIGH_BASE, 64, F_WRITE, 0)

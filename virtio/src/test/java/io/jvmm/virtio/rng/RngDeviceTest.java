@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import io.jvmm.virtio.DeviceStatus;
+import io.jvmm.virtio.queue.Virtqueue;
 
 class RngDeviceTest {
     private final GuestMemory mem = TestMemory.of(1 << 20);
@@ -84,7 +86,7 @@ class RngDeviceTest {
     void aLoopingChainIsRefusedAndLaterRequestsAreServed() {
         start(dst -> dst.fill((byte) 7), 0);
         long buf = q.alloc(64);
-        q.writeDesc(0, buf, 64, io.jvmm.virtio.queue.Virtqueue.VIRTQ_DESC_F_WRITE | io.jvmm.virtio.queue.Virtqueue.VIRTQ_DESC_F_NEXT, 0);
+        q.writeDesc(0, buf, 64, Virtqueue.VIRTQ_DESC_F_WRITE | Virtqueue.VIRTQ_DESC_F_NEXT, 0);
         q.publish(0);   // descriptor 0 names itself as next: a loop
         assertEquals(0, complete().length(), "refused, returned empty");
         Buf ok = q.in(16);
@@ -99,7 +101,7 @@ class RngDeviceTest {
         q.setAvailIdx(1000);   // far ahead of a 16-entry ring
         driver.notifyQueue(0);
         long deadline = System.nanoTime() + 5_000_000_000L;
-        while ((driver.read(MmioRegisters.STATUS) & io.jvmm.virtio.DeviceStatus.DEVICE_NEEDS_RESET) == 0) {
+        while ((driver.read(MmioRegisters.STATUS) & DeviceStatus.DEVICE_NEEDS_RESET) == 0) {
             assertTrue(System.nanoTime() < deadline, "DEVICE_NEEDS_RESET not set");
             Thread.onSpinWait();
         }

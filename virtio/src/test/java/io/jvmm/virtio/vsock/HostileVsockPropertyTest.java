@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import io.jvmm.virtio.DeviceFailures;
+import java.io.IOException;
 
 /**
  * A hostile vsock guest: random packets (any op, ports, CIDs, types, flags, credit fields, payload
@@ -19,7 +21,7 @@ import net.jqwik.api.Property;
 class HostileVsockPropertyTest {
     @Property(tries = 100)
     void randomPacketsNeverBreakTheDevice(@ForAll long seed) throws Exception {
-        int failures = io.jvmm.virtio.DeviceFailures.mark();
+        int failures = DeviceFailures.mark();
         Random r = new Random(seed);
         long budget = r.nextBoolean() ? VsockDevice.DEFAULT_BUFFER_BUDGET : (2 + r.nextInt(3)) * (long) VsockConnection.BUF_ALLOC;
         List<Thread> writers = new ArrayList<>();
@@ -49,7 +51,7 @@ class HostileVsockPropertyTest {
                         if (write) writers.add(Thread.ofPlatform().start(() -> {
                             try {
                                 s.output().write(out);
-                            } catch (java.io.IOException ignored) {
+                            } catch (IOException ignored) {
                                 // the guest reset it, or the device was: fine
                             }
                         }));
@@ -74,6 +76,6 @@ class HostileVsockPropertyTest {
             t.join(5000);
             assertFalse(t.isAlive(), "a host write still waits after the device was reset");
         }
-        assertEquals(List.of(), io.jvmm.virtio.DeviceFailures.since(failures), "a device thread failed on something other than a guest protocol error");
+        assertEquals(List.of(), DeviceFailures.since(failures), "a device thread failed on something other than a guest protocol error");
     }
 }

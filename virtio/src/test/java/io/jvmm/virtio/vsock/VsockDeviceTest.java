@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import io.jvmm.virtio.queue.Virtqueue;
 
 class VsockDeviceTest {
     private final GuestVsock guest = new GuestVsock(64);
@@ -78,7 +79,7 @@ class VsockDeviceTest {
     @Test
     void rxNotificationsAreAskedForOnlyWhileThePacketHasNoBuffer() {
         try (GuestVsock dry = new GuestVsock(0)) {
-            int noNotify = io.jvmm.virtio.queue.Virtqueue.VIRTQ_USED_F_NO_NOTIFY;
+            int noNotify = Virtqueue.VIRTQ_USED_F_NO_NOTIFY;
             assertEquals(noNotify, dry.rx.usedFlags(), "nothing to send: quiet");
             dry.send(5000, 999, OP_REQUEST);   // answered with RST, which finds no buffer
             long deadline = System.nanoTime() + 5_000_000_000L;

@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.io.ByteArrayInputStream;
+import java.util.Arrays;
 
 /**
  * A 24-pin I/O APIC (Intel 82093AA, with the version 0x20 EOI register, as QEMU's) for a split
@@ -198,7 +200,7 @@ public final class IoApic implements BusDevice, InterruptPins {
             i++;
         }
         // Each KVM_SET_GSI_ROUTING waits for an SRCU grace period: only when something changed.
-        if (lastRoutes == null || !java.util.Arrays.equals(routes, lastRoutes)) {
+        if (lastRoutes == null || !Arrays.equals(routes, lastRoutes)) {
             lastRoutes = routes;
             delivery.levelRoutes(gsis, addresses, data);
         }
@@ -237,7 +239,7 @@ public final class IoApic implements BusDevice, InterruptPins {
 
     /** Puts back what {@link #saveState} wrote, and KVM's routes for its level-triggered pins. */
     public synchronized void restoreState(byte[] state) {
-        try (DataInputStream d = new DataInputStream(new java.io.ByteArrayInputStream(state))) {
+        try (DataInputStream d = new DataInputStream(new ByteArrayInputStream(state))) {
             int newId = d.readInt(), newSelect = d.readInt(), newLevels = d.readInt(), n = d.readInt();
             if (n != PINS) throw new IllegalArgumentException("IOAPIC state has " + n + " pins, expected " + PINS);
             long[] t = new long[PINS];

@@ -6,6 +6,11 @@ import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.UncheckedIOException;
 
 /**
  * A 16550A UART (8250 family), the guest's console: 8 registers at 0x3f8, IRQ 4.
@@ -72,23 +77,23 @@ public final class Serial8250 implements BusDevice {
 
     /** The registers and receive FIFO, for a snapshot. */
     public synchronized byte[] saveState() {
-        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-        java.io.DataOutputStream d = new java.io.DataOutputStream(b);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(b);
         try {
             for (int v : new int[] {ier, lcr, mcr, lsr, msr, scr, fcr, dll, dlm}) d.writeByte(v);
             d.writeBoolean(thrInterruptPending);
             d.writeBoolean(irqHigh);
             d.writeByte(rx.size());
             for (Byte x : rx) d.writeByte(x);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return b.toByteArray();
     }
 
     /** Restores {@link #saveState()}; throws IllegalArgumentException when the bytes do not fit. */
     public synchronized void restoreState(byte[] state) {
-        java.io.DataInputStream d = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state));
+        DataInputStream d = new DataInputStream(new ByteArrayInputStream(state));
         try {
             ier = d.readUnsignedByte(); lcr = d.readUnsignedByte(); mcr = d.readUnsignedByte();
             lsr = d.readUnsignedByte(); msr = d.readUnsignedByte(); scr = d.readUnsignedByte();
@@ -103,7 +108,7 @@ public final class Serial8250 implements BusDevice {
             // The irqchip's restored state already has the pin at the saved level.
             irqHigh = high;
             updateIrq();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException("UART state is truncated");
         }
     }

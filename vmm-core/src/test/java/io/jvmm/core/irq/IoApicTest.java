@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import java.util.Arrays;
 
 /** The IOAPIC model on its own: registers, masking, edge and level delivery, EOI, routes, state. */
 class IoApicTest {
@@ -168,7 +169,7 @@ class IoApicTest {
     void corruptStateIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> ioapic.restoreState(new byte[7]));
         byte[] s = ioapic.saveState();
-        byte[] longer = java.util.Arrays.copyOf(s, s.length + 1);
+        byte[] longer = Arrays.copyOf(s, s.length + 1);
         assertThrows(IllegalArgumentException.class, () -> ioapic.restoreState(longer));
     }
 }

@@ -25,6 +25,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import io.jvmm.core.IrqChipMode;
+import io.jvmm.virtio.vsock.VsockStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.zip.CRC32;
 
 /**
  * Pause, snapshot and restore with the counter probe: it counts at CPL3 in guest RAM (the counter at
@@ -122,7 +128,7 @@ class SnapshotTest {
         Console console = new Console();
         Path snap = dir.resolve("kernel-irqchip");
         VmConfig kernelChip = VmConfig.builder().kernel(probe("counter")).cmdline("every=2000000").memoryMib(64)
-                .irqchip(io.jvmm.core.IrqChipMode.KERNEL).consoleOutput(console).build();
+                .irqchip(IrqChipMode.KERNEL).consoleOutput(console).build();
         try (Vm vm = Vm.create(kernelChip)) {
             vm.start();
             assertTrue(console.await(LINE, 30_000), "the counter does not count: " + console);
@@ -132,7 +138,7 @@ class SnapshotTest {
         // The snapshot decides: a config asking for AUTO still gets the snapshot's in-kernel irqchip.
         Console after = new Console();
         try (Vm vm = Vm.restore(snap, config(after))) {
-            assertEquals(io.jvmm.core.IrqChipMode.KERNEL, vm.irqchip());
+            assertEquals(IrqChipMode.KERNEL, vm.irqchip());
             vm.start();
             assertTrue(after.await(LINE, 30_000), "the restored counter does not count: " + after);
         }
@@ -225,7 +231,7 @@ class SnapshotTest {
 
         String bad = refuse(snap, good, b -> { b[b.length / 2] ^= 1; return b; }, config(console));
         assertTrue(bad.contains("checksum mismatch"), bad);
-        bad = refuse(snap, good, b -> java.util.Arrays.copyOf(b, b.length - 10), config(console));
+        bad = refuse(snap, good, b -> Arrays.copyOf(b, b.length - 10), config(console));
         assertTrue(bad.contains("truncated"), bad);
         bad = refuse(snap, good, b -> { b[11] = 9; return b; }, config(console));   // version 9
         assertTrue(bad.contains("format version 9"), bad);
@@ -243,7 +249,7 @@ class SnapshotTest {
         e = assertThrows(SnapshotException.class, () -> Vm.restore(snap, withRng));
         assertTrue(e.getMessage().contains("devices are [] but the configuration gives [rng]"), e.getMessage());
 
-        try (var ch = java.nio.channels.FileChannel.open(snap.resolve("memory"), java.nio.file.StandardOpenOption.WRITE)) {
+        try (var ch = FileChannel.open(snap.resolve("memory"), StandardOpenOption.WRITE)) {
             ch.truncate(1 << 20);
         }
         e = assertThrows(SnapshotException.class, () -> Vm.restore(snap, config(console)));
@@ -301,7 +307,7 @@ class SnapshotTest {
         }
         // What the guest wrote before and after the snapshot is all in the image.
         byte[] disk = Files.readAllBytes(img);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        CRC32 crc = new CRC32();
         crc.update(disk);
         assertTrue(second.toString().contains(String.format("crc32 0x%08x", crc.getValue())), second.toString());
         for (int sector = 0; sector < 16384; sector += 1021) {
@@ -320,7 +326,7 @@ class SnapshotTest {
             vm.start();
             assertTrue(first.await(Pattern.compile("listening on 5000"), 30_000), first.toString());
             // One stream open at the snapshot: it cannot survive the restore.
-            io.jvmm.virtio.vsock.VsockStream open = vm.vsock().connect(5000, Duration.ofSeconds(10));
+            VsockStream open = vm.vsock().connect(5000, Duration.ofSeconds(10));
             open.output().write(new byte[] {1, 2, 3});
             vm.pause();
             vm.snapshot(snap);
@@ -332,7 +338,7 @@ class SnapshotTest {
             vm.start();
             assertTrue(second.await(Pattern.compile("transport reset \\(cid now 3\\)"), 30_000), second.toString());
             assertTrue(second.await(Pattern.compile("listening on 5000"), 30_000), second.toString());
-            io.jvmm.virtio.vsock.VsockStream s = vm.vsock().connect(5000, Duration.ofSeconds(10));
+            VsockStream s = vm.vsock().connect(5000, Duration.ofSeconds(10));
             byte[] data = "after the restore".getBytes(StandardCharsets.US_ASCII);
             s.output().write(data);
             s.shutdownOutput();

@@ -4,6 +4,7 @@ import io.jvmm.memory.GuestMemory;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 
 /**
  * An Intel MultiProcessor Specification 1.4 table in the EBDA, so a kernel without ACPI finds every
@@ -83,8 +84,8 @@ public final class MpTable {
         byte[] body = entries.toByteArray();
         ByteBuffer h = le(44 + body.length);
         h.put(new byte[] {'P', 'C', 'M', 'P'}).putShort((short) (44 + body.length)).put((byte) 4).put((byte) 0)
-                .put("JVMM    ".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
-                .put("MICROVM     ".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .put("JVMM    ".getBytes(StandardCharsets.US_ASCII))
+                .put("MICROVM     ".getBytes(StandardCharsets.US_ASCII))
                 .putInt(0).putShort((short) 0).putShort((short) count).putInt((int) Layout.LAPIC)
                 .putShort((short) 0).put((byte) 0).put((byte) 0).put(body);
         byte[] table = h.array();
