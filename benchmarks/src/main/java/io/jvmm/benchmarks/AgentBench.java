@@ -25,14 +25,22 @@ public final class AgentBench {
         Path rootfs = Path.of(args[1]);
         int execs = args.length > 2 ? Integer.parseInt(args[2]) : 100;
         int restores = args.length > 3 ? Integer.parseInt(args[3]) : 10;
-        SandboxConfig config = SandboxConfig.builder().name("bench").kernel(kernel).rootfs(rootfs).memoryMib(256).build();
+        SandboxConfig config = SandboxConfig.builder()
+                .name("bench")
+                .kernel(kernel)
+                .rootfs(rootfs)
+                .memoryMib(256)
+                .build();
         Path work = Files.createTempDirectory("jvmm-agentbench-");
         Path snap = work.resolve("snap");
         try {
             long t0 = System.nanoTime();
             try (Sandbox s = Sandbox.start(config)) {
                 System.out.printf(Locale.ROOT, "boot to agent ready: %.0f ms%n", (System.nanoTime() - t0) / 1e6);
-                System.out.printf(Locale.ROOT, "ping (connect, PING, OK: one handler fork in the guest): %s%n", ping(s, Math.max(10, execs / 4)));
+                System.out.printf(
+                        Locale.ROOT,
+                        "ping (connect, PING, OK: one handler fork in the guest): %s%n",
+                        ping(s, Math.max(10, execs / 4)));
                 System.out.printf(Locale.ROOT, "exec true (in-process client, vsock): %s%n", execTrue(s, execs));
                 // Let the guest settle (the agent re-fills its handler pool after each request) so
                 // the snapshot is of an idle, ready guest, as a snapshot of a ready VM would be.
@@ -40,7 +48,7 @@ public final class AgentBench {
                 s.snapshot(snap);
             }
             double[] ms = new double[restores];
-            for (int i = -1; i < restores; i++) {     // one warm-up
+            for (int i = -1; i < restores; i++) { // one warm-up
                 long r0 = System.nanoTime();
                 try (Sandbox s = Sandbox.restore(snap, config)) {
                     if (i >= 0) ms[i] = (System.nanoTime() - r0) / 1e6;
@@ -58,7 +66,7 @@ public final class AgentBench {
     }
 
     private static String execTrue(Sandbox s, int runs) throws Exception {
-        for (int i = 0; i < 10; i++) s.exec("true");    // warm-up: JIT, guest page cache
+        for (int i = 0; i < 10; i++) s.exec("true"); // warm-up: JIT, guest page cache
         double[] ms = new double[runs];
         for (int i = 0; i < runs; i++) {
             long t0 = System.nanoTime();
@@ -83,7 +91,12 @@ public final class AgentBench {
     static String stats(double[] ms) {
         double[] s = ms.clone();
         Arrays.sort(s);
-        return String.format(Locale.ROOT, "median %.2f ms, p10 %.2f, p90 %.2f, n=%d", s[s.length / 2], s[s.length / 10],
-                s[Math.min(s.length - 1, s.length * 9 / 10)], s.length);
+        return String.format(
+                Locale.ROOT,
+                "median %.2f ms, p10 %.2f, p90 %.2f, n=%d",
+                s[s.length / 2],
+                s[s.length / 10],
+                s[Math.min(s.length - 1, s.length * 9 / 10)],
+                s.length);
     }
 }

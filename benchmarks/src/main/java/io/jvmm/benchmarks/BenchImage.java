@@ -3,24 +3,21 @@ package io.jvmm.benchmarks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvmm.image.OciLayoutFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import io.jvmm.image.OciLayoutFiles;
 
 /**
  * OCI images for {@link ImageBench}, built in Java and written as OCI layouts ({@code skopeo copy oci:DIR:TAG}
@@ -31,8 +28,32 @@ import io.jvmm.image.OciLayoutFiles;
  */
 final class BenchImage {
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final String[] APPLETS = {"sh", "ls", "cat", "echo", "sleep", "true", "false", "id", "pwd", "stat",
-            "readlink", "test", "mkdir", "rm", "cp", "mv", "env", "ps", "grep", "sed", "wc", "du", "df", "mount"};
+    private static final String[] APPLETS = {
+        "sh",
+        "ls",
+        "cat",
+        "echo",
+        "sleep",
+        "true",
+        "false",
+        "id",
+        "pwd",
+        "stat",
+        "readlink",
+        "test",
+        "mkdir",
+        "rm",
+        "cp",
+        "mv",
+        "env",
+        "ps",
+        "grep",
+        "sed",
+        "wc",
+        "du",
+        "df",
+        "mount"
+    };
 
     private BenchImage() {}
 
@@ -48,11 +69,17 @@ final class BenchImage {
     }
 
     record Built(byte[] config, List<Layer> layers, byte[] manifest) {
-        String manifestDigest() { return sha256(manifest); }
+        String manifestDigest() {
+            return sha256(manifest);
+        }
 
-        long tarBytes() { return layers.stream().mapToLong(l -> l.tar().length).sum(); }
+        long tarBytes() {
+            return layers.stream().mapToLong(l -> l.tar().length).sum();
+        }
 
-        long blobBytes() { return layers.stream().mapToLong(l -> l.blob().length).sum(); }
+        long blobBytes() {
+            return layers.stream().mapToLong(l -> l.blob().length).sum();
+        }
     }
 
     private static TarArchiveOutputStream tar(ByteArrayOutputStream bytes) {
@@ -97,8 +124,12 @@ final class BenchImage {
             file(out, "bin/busybox", busybox, 0755);
             for (String a : APPLETS) link(out, TarArchiveEntry.LF_SYMLINK, "bin/" + a, "busybox");
             dir(out, "etc", 0755);
-            file(out, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/bin/false\n"
-                    .getBytes(StandardCharsets.UTF_8), 0644);
+            file(
+                    out,
+                    "etc/passwd",
+                    "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/bin/false\n"
+                            .getBytes(StandardCharsets.UTF_8),
+                    0644);
             file(out, "etc/group", "root:x:0:\nnogroup:x:65534:\n".getBytes(StandardCharsets.UTF_8), 0644);
             dir(out, "tmp", 01777);
             dir(out, "root", 0700);
@@ -205,7 +236,8 @@ final class BenchImage {
     static Path ociLayout(Path dir, Built img, String tag) throws IOException {
         List<byte[]> blobs = new ArrayList<>(List.of(img.config(), img.manifest()));
         for (Layer l : img.layers()) blobs.add(l.blob());
-        return OciLayoutFiles.write(dir, blobs, descriptor("application/vnd.oci.image.manifest.v1+json", img.manifest()), tag);
+        return OciLayoutFiles.write(
+                dir, blobs, descriptor("application/vnd.oci.image.manifest.v1+json", img.manifest()), tag);
     }
 
     static List<Layer> concat(List<Layer> a, Layer b) {
@@ -224,7 +256,9 @@ final class BenchImage {
 
     static String sha256(byte[] data) {
         try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+            return "sha256:"
+                    + HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(data));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -1,11 +1,11 @@
 package io.jvmm.benchmarks;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
-import java.io.UncheckedIOException;
 import java.util.function.BiConsumer;
+import java.util.stream.Stream;
 
 /**
  * Thread placement for a benchmark that is otherwise at the mercy of the scheduler: on a 2-core host
@@ -28,7 +28,7 @@ final class CpuPinning {
     /** The calling thread to {@link #REST_CPU}. */
     static void pinCurrentThread() {
         try {
-            Path self = Files.readSymbolicLink(Path.of("/proc/thread-self"));   // "PID/task/TID"
+            Path self = Files.readSymbolicLink(Path.of("/proc/thread-self")); // "PID/task/TID"
             pin(Long.parseLong(self.getFileName().toString()), REST_CPU);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -38,7 +38,9 @@ final class CpuPinning {
     private static void forEachThread(long pid, BiConsumer<Long, String> action) {
         try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path t : (Iterable<Path>) tasks::iterator) {
-                action.accept(Long.parseLong(t.getFileName().toString()), Files.readString(t.resolve("comm")).strip());
+                action.accept(
+                        Long.parseLong(t.getFileName().toString()),
+                        Files.readString(t.resolve("comm")).strip());
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot list the threads of " + pid + ": " + e.getMessage(), e);
@@ -48,7 +50,9 @@ final class CpuPinning {
     private static void pin(long tid, int cpu) {
         try {
             Process p = new ProcessBuilder("taskset", "-p", "-c", Integer.toString(cpu), Long.toString(tid))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             if (p.waitFor() != 0) throw new IllegalStateException("taskset -p -c " + cpu + " " + tid + " failed");
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -31,7 +31,11 @@ public class EmbeddedBootBenchmark {
 
     @Setup
     public void setup() {
-        hello = VmConfig.builder().kernel(Probes.path("hello")).memoryMib(128).consoleOutput(null).build();
+        hello = VmConfig.builder()
+                .kernel(Probes.path("hello"))
+                .memoryMib(128)
+                .consoleOutput(null)
+                .build();
     }
 
     @Benchmark
@@ -39,7 +43,8 @@ public class EmbeddedBootBenchmark {
         try (Vm vm = Vm.create(hello)) {
             vm.start();
             VmExit exit = vm.awaitExit();
-            if (!(exit instanceof VmExit.DebugExit d) || d.code() != 0) throw new IllegalStateException("probe failed: " + exit);
+            if (!(exit instanceof VmExit.DebugExit d) || d.code() != 0)
+                throw new IllegalStateException("probe failed: " + exit);
             return exit;
         }
     }
@@ -47,7 +52,9 @@ public class EmbeddedBootBenchmark {
     /** Where the probes module put its guests: -Djvmm.probes.dir, else probes/target under the working directory. */
     static final class Probes {
         static Path path(String name) {
-            return Path.of(System.getProperty("jvmm.probes.dir", "probes/target")).resolve(name + ".elf").toAbsolutePath();
+            return Path.of(System.getProperty("jvmm.probes.dir", "probes/target"))
+                    .resolve(name + ".elf")
+                    .toAbsolutePath();
         }
     }
 }

@@ -1,24 +1,24 @@
 package io.jvmm.benchmarks;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.PortUnreachableException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * Host to guest networking through passt, jvmm against QEMU: a host thread floods UDP datagrams at
@@ -36,7 +36,8 @@ import java.util.Map;
  * </pre>
  */
 public final class NetRxBench {
-    private static final Pattern RESULT = Pattern.compile("virtio-net: udp-rx (\\d+) datagrams (\\d+) bytes cycles (\\d+)");
+    private static final Pattern RESULT =
+            Pattern.compile("virtio-net: udp-rx (\\d+) datagrams (\\d+) bytes cycles (\\d+)");
     private static final Pattern KICKS = Pattern.compile("virtio-net: kicks (\\d+)");
     private static final int GUEST_PORT = 5555;
     private static final boolean PIN = Boolean.getBoolean("jvmm.bench.pin");
@@ -48,8 +49,11 @@ public final class NetRxBench {
         int payload = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int count = args.length > 2 ? Integer.parseInt(args[2]) : 100_000;
         double hz = ProbeOutput.tscHz();
-        double[][] rate = new double[2][runs], mbps = new double[2][runs], kicks = new double[2][runs], cpu = new double[2][runs];
-        run(true, payload, count);   // warm-ups, unmeasured
+        double[][] rate = new double[2][runs],
+                mbps = new double[2][runs],
+                kicks = new double[2][runs],
+                cpu = new double[2][runs];
+        run(true, payload, count); // warm-ups, unmeasured
         run(false, payload, count);
         for (int i = 0; i < runs; i++) {
             for (int v = 0; v < 2; v++) {
@@ -61,16 +65,34 @@ public final class NetRxBench {
                 cpu[v][i] = r[4] / 1e3 / r[0];
             }
         }
-        System.out.printf(Locale.ROOT, "| host -> guest, %d-byte UDP flood through passt, %d datagrams (probe udp-rx), median of %d |"
+        System.out.printf(
+                Locale.ROOT,
+                "| host -> guest, %d-byte UDP flood through passt, %d datagrams (probe udp-rx), median of %d |"
                         + " jvmm %.0fk datagrams/s (%.1f MB/s) | QEMU %.0fk datagrams/s (%.1f MB/s) | ratio %.2f |%n",
-                payload, count, runs, VmmComparison.median(rate[0]) / 1e3, VmmComparison.median(mbps[0]), VmmComparison.median(rate[1]) / 1e3, VmmComparison.median(mbps[1]),
+                payload,
+                count,
+                runs,
+                VmmComparison.median(rate[0]) / 1e3,
+                VmmComparison.median(mbps[0]),
+                VmmComparison.median(rate[1]) / 1e3,
+                VmmComparison.median(mbps[1]),
                 VmmComparison.median(rate[0]) / VmmComparison.median(rate[1]));
-        System.out.printf(Locale.ROOT, "guest kicks of the receive queue (exits) per 1000 datagrams: jvmm %.1f, QEMU %.1f%n",
-                VmmComparison.median(kicks[0]) * 1000 / count, VmmComparison.median(kicks[1]) * 1000 / count);
-        System.out.printf(Locale.ROOT, "VMM CPU outside the vCPU threads, µs per datagram: jvmm %.2f, QEMU %.2f%n",
-                VmmComparison.median(cpu[0]), VmmComparison.median(cpu[1]));
-        System.out.println("jvmm runs (k/s): " + Arrays.toString(Arrays.stream(rate[0]).map(x -> Math.round(x / 1e3)).toArray()));
-        System.out.println("QEMU runs (k/s): " + Arrays.toString(Arrays.stream(rate[1]).map(x -> Math.round(x / 1e3)).toArray()));
+        System.out.printf(
+                Locale.ROOT,
+                "guest kicks of the receive queue (exits) per 1000 datagrams: jvmm %.1f, QEMU %.1f%n",
+                VmmComparison.median(kicks[0]) * 1000 / count,
+                VmmComparison.median(kicks[1]) * 1000 / count);
+        System.out.printf(
+                Locale.ROOT,
+                "VMM CPU outside the vCPU threads, µs per datagram: jvmm %.2f, QEMU %.2f%n",
+                VmmComparison.median(cpu[0]),
+                VmmComparison.median(cpu[1]));
+        System.out.println("jvmm runs (k/s): "
+                + Arrays.toString(
+                        Arrays.stream(rate[0]).map(x -> Math.round(x / 1e3)).toArray()));
+        System.out.println("QEMU runs (k/s): "
+                + Arrays.toString(
+                        Arrays.stream(rate[1]).map(x -> Math.round(x / 1e3)).toArray()));
     }
 
     /**
@@ -83,12 +105,22 @@ public final class NetRxBench {
         PasstProcess passt = null;
         List<String> vmm;
         if (jvmm) {
-            vmm = List.of("./jvmm", "boot", "--kernel", "probes/target/virtio-net.elf", "--memory", "128", "--no-rng",
-                    "-p", hostPort + ":" + GUEST_PORT + "/udp", "--cmdline", cmd);
+            vmm = List.of(
+                    "./jvmm",
+                    "boot",
+                    "--kernel",
+                    "probes/target/virtio-net.elf",
+                    "--memory",
+                    "128",
+                    "--no-rng",
+                    "-p",
+                    hostPort + ":" + GUEST_PORT + "/udp",
+                    "--cmdline",
+                    cmd);
         } else {
             passt = PasstProcess.start("-u", hostPort + ":" + GUEST_PORT);
             vmm = VmmComparison.qemuMicrovmModern();
-            vmm.addAll(List.of("-name", "microvm,debug-threads=on"));   // thread names, so ThreadCpu finds "CPU 0/KVM"
+            vmm.addAll(List.of("-name", "microvm,debug-threads=on")); // thread names, so ThreadCpu finds "CPU 0/KVM"
             vmm.addAll(passt.qemuNetArgs());
             vmm.addAll(List.of("-kernel", "probes/target/virtio-net.elf", "-append", cmd));
         }
@@ -100,7 +132,8 @@ public final class NetRxBench {
         long[] result = null;
         ThreadCpu atStart = null;
         Map<String, Long> startByName = null;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
+        try (BufferedReader r =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
             String line;
             while ((line = r.readLine()) != null) {
                 out.append(line).append('\n');
@@ -112,13 +145,22 @@ public final class NetRxBench {
                 }
                 Matcher m = RESULT.matcher(line);
                 if (m.find()) {
-                    long vmmNanos = atStart == null ? -1 : ThreadCpu.of(p.pid()).minus(atStart).otherNanos();
+                    long vmmNanos = atStart == null
+                            ? -1
+                            : ThreadCpu.of(p.pid()).minus(atStart).otherNanos();
                     if (startByName != null) {
                         Map<String, Long> end = ThreadCpu.byName(p.pid());
                         Map<String, Long> before = startByName;
-                        end.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %s %-20s %6.1f ms%n", jvmm ? "jvmm" : "QEMU", k, (v - before.getOrDefault(k, 0L)) / 1e6));
+                        end.forEach((k, v) -> System.out.printf(
+                                Locale.ROOT,
+                                "  %s %-20s %6.1f ms%n",
+                                jvmm ? "jvmm" : "QEMU",
+                                k,
+                                (v - before.getOrDefault(k, 0L)) / 1e6));
                     }
-                    result = new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), -1, vmmNanos};
+                    result = new long[] {
+                        Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), -1, vmmNanos
+                    };
                     stop.set(true);
                 }
                 Matcher k = KICKS.matcher(line);
@@ -130,21 +172,26 @@ public final class NetRxBench {
             if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
             if (passt != null) passt.close();
         }
-        if (result == null) throw new IllegalStateException((jvmm ? "jvmm" : "QEMU") + " run gave no udp-rx result:\n" + out);
+        if (result == null)
+            throw new IllegalStateException((jvmm ? "jvmm" : "QEMU") + " run gave no udp-rx result:\n" + out);
         return result;
     }
 
     /** jvmm's own passt: a child of the VMM's process. */
     private static long passtChildOf(Process vmm) {
-        return vmm.toHandle().children()
-                .filter(c -> comm(c.pid()).startsWith("passt"))   // not info().command(): passt drops privileges, which hides its exe
-                .findFirst().orElseThrow(() -> new IllegalStateException("no passt child of pid " + vmm.pid()))
+        return vmm.toHandle()
+                .children()
+                .filter(c -> comm(c.pid())
+                        .startsWith("passt")) // not info().command(): passt drops privileges, which hides its exe
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no passt child of pid " + vmm.pid()))
                 .pid();
     }
 
     private static String comm(long pid) {
         try {
-            return Files.readString(Path.of("/proc", Long.toString(pid), "comm")).strip();
+            return Files.readString(Path.of("/proc", Long.toString(pid), "comm"))
+                    .strip();
         } catch (IOException e) {
             return "";
         }

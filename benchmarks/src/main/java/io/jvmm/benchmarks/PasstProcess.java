@@ -3,9 +3,9 @@ package io.jvmm.benchmarks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * A passt for QEMU's side of a comparison (jvmm starts its own): {@code passt -f -1 -q -s SOCKET}
@@ -30,7 +30,10 @@ final class PasstProcess implements AutoCloseable {
         Path sock = dir.resolve("passt.sock");
         List<String> cmd = new ArrayList<>(List.of("passt", "-f", "-1", "-q", "-s", sock.toString()));
         cmd.addAll(List.of(extraArgs));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         while (!Files.exists(sock)) {
             if (!p.isAlive()) throw new IllegalStateException("passt exited with status " + p.exitValue());
             Thread.sleep(1);
@@ -38,12 +41,17 @@ final class PasstProcess implements AutoCloseable {
         return new PasstProcess(p, dir, sock);
     }
 
-    long pid() { return process.pid(); }
+    long pid() {
+        return process.pid();
+    }
 
     /** QEMU's netdev and device for this passt, for a virtio-net-device guest. */
     List<String> qemuNetArgs() {
-        return List.of("-netdev", "stream,id=n0,server=off,addr.type=unix,addr.path=" + socket,
-                "-device", "virtio-net-device,netdev=n0");
+        return List.of(
+                "-netdev",
+                "stream,id=n0,server=off,addr.type=unix,addr.path=" + socket,
+                "-device",
+                "virtio-net-device,netdev=n0");
     }
 
     @Override

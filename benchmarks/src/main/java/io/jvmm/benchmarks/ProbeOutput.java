@@ -12,8 +12,13 @@ final class ProbeOutput {
 
     /** One {@code virtio-blk: bench ...} (or vsock) line: bytes moved and TSC cycles taken; kicks from the last line. */
     record Bench(long bytes, long cycles, long kicks) {
-        double mbPerSecond(double tscHz) { return bytes / (cycles / tscHz) / 1e6; }
-        double iops(long requestBytes, double tscHz) { return (double) bytes / requestBytes / (cycles / tscHz); }
+        double mbPerSecond(double tscHz) {
+            return bytes / (cycles / tscHz) / 1e6;
+        }
+
+        double iops(long requestBytes, double tscHz) {
+            return (double) bytes / requestBytes / (cycles / tscHz);
+        }
     }
 
     private static final Pattern BENCH = Pattern.compile("bench .*?bytes (\\d+) cycles (\\d+)");
@@ -35,7 +40,10 @@ final class ProbeOutput {
     static double tscHz() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("cpu MHz")) return Double.parseDouble(line.substring(line.indexOf(':') + 1).trim()) * 1e6;
+                if (line.startsWith("cpu MHz"))
+                    return Double.parseDouble(
+                                    line.substring(line.indexOf(':') + 1).trim())
+                            * 1e6;
             }
         } catch (IOException | NumberFormatException e) {
             // fall through

@@ -28,14 +28,21 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class RateLimiterBenchmark {
     private final RateLimiter unlimited = RateLimiter.unlimited();
-    private final RateLimiter neverDry = RateLimiter.of(new RateLimit(TokenBucket.perSecond(1L << 50), TokenBucket.perSecond(1L << 50)));
+    private final RateLimiter neverDry =
+            RateLimiter.of(new RateLimit(TokenBucket.perSecond(1L << 50), TokenBucket.perSecond(1L << 50)));
 
     @Benchmark
-    public boolean baseline() { return true; }
+    public boolean baseline() {
+        return true;
+    }
 
     @Benchmark
-    public boolean unlimited() { return unlimited.acquire(65536, 1, () -> true, () -> { }); }
+    public boolean unlimited() {
+        return unlimited.acquire(65536, 1, () -> true, () -> {});
+    }
 
     @Benchmark
-    public boolean limitNotReached() { return neverDry.acquire(65536, 1, () -> true, () -> { }); }
+    public boolean limitNotReached() {
+        return neverDry.acquire(65536, 1, () -> true, () -> {});
+    }
 }

@@ -8,11 +8,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Locale;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Snapshot and restore of the counter probe in one warm JVM: time to write a snapshot of a 256 MiB
@@ -57,8 +57,12 @@ public final class SnapshotBench {
             long onDisk = 0;
             for (int i = 0; i < snapMs.length; i++) {
                 Path dir = work.resolve("s" + i);
-                VmConfig c = VmConfig.builder().kernel(probe).cmdline("every=50000000").memoryMib(256)
-                        .consoleOutput(new ByteArrayOutputStream()).build();
+                VmConfig c = VmConfig.builder()
+                        .kernel(probe)
+                        .cmdline("every=50000000")
+                        .memoryMib(256)
+                        .consoleOutput(new ByteArrayOutputStream())
+                        .build();
                 try (Vm vm = Vm.create(c)) {
                     vm.start();
                     Thread.sleep(200);
@@ -71,9 +75,13 @@ public final class SnapshotBench {
             }
             Path snap = work.resolve("s0");
             double[] restoreMs = new double[runs], startedMs = new double[runs];
-            for (int i = -3; i < runs; i++) {   // three warm-ups
+            for (int i = -3; i < runs; i++) { // three warm-ups
                 FirstLine console = new FirstLine();
-                VmConfig c = VmConfig.builder().cmdline("every=50000000").memoryMib(256).consoleOutput(console).buildForRestore();
+                VmConfig c = VmConfig.builder()
+                        .cmdline("every=50000000")
+                        .memoryMib(256)
+                        .consoleOutput(console)
+                        .buildForRestore();
                 long t0 = System.nanoTime();
                 try (Vm vm = Vm.restore(snap, c)) {
                     vm.start();
@@ -82,12 +90,24 @@ public final class SnapshotBench {
                     if (i >= 0) restoreMs[i] = (console.at - t0) / 1e6;
                 }
             }
-            System.out.printf(Locale.ROOT, "| snapshot of a 256 MiB counter probe (pause -> files written), median of %d | %.1f ms, %.1f MiB on disk |%n",
-                    snapMs.length, median(snapMs), onDisk / 1048576.0);
-            System.out.printf(Locale.ROOT, "| probe restore: Vm.restore + start returned (vCPUs running), median of %d | %.1f ms (min %.1f) |%n",
-                    runs, median(startedMs), Arrays.stream(startedMs).min().orElse(0));
-            System.out.printf(Locale.ROOT, "| probe restore to the guest's next console line, median of %d | %.1f ms (min %.1f) |%n",
-                    runs, median(restoreMs), Arrays.stream(restoreMs).min().orElse(0));
+            System.out.printf(
+                    Locale.ROOT,
+                    "| snapshot of a 256 MiB counter probe (pause -> files written), median of %d | %.1f ms, %.1f MiB on disk |%n",
+                    snapMs.length,
+                    median(snapMs),
+                    onDisk / 1048576.0);
+            System.out.printf(
+                    Locale.ROOT,
+                    "| probe restore: Vm.restore + start returned (vCPUs running), median of %d | %.1f ms (min %.1f) |%n",
+                    runs,
+                    median(startedMs),
+                    Arrays.stream(startedMs).min().orElse(0));
+            System.out.printf(
+                    Locale.ROOT,
+                    "| probe restore to the guest's next console line, median of %d | %.1f ms (min %.1f) |%n",
+                    runs,
+                    median(restoreMs),
+                    Arrays.stream(restoreMs).min().orElse(0));
         } finally {
             FileTrees.deleteQuietly(work);
         }
@@ -100,7 +120,8 @@ public final class SnapshotBench {
      */
     private static void linux(int runs) throws Exception {
         Path kernel = Path.of(System.getenv().getOrDefault("JVMM_KERNEL_DIR", ""));
-        if (!Files.isRegularFile(kernel.resolve("vmlinux"))) throw new IllegalStateException("set JVMM_KERNEL_DIR to kernel/build.sh's output");
+        if (!Files.isRegularFile(kernel.resolve("vmlinux")))
+            throw new IllegalStateException("set JVMM_KERNEL_DIR to kernel/build.sh's output");
         Path work = Files.createTempDirectory("jvmm-snapbench-linux-");
         try {
             Path tree = Files.createDirectories(work.resolve("root"));
@@ -108,27 +129,44 @@ public final class SnapshotBench {
             Files.createDirectories(tree.resolve("dev"));
             Files.copy(kernel.resolve("init"), tree.resolve("sbin/init"), StandardCopyOption.COPY_ATTRIBUTES);
             Path img = work.resolve("root.ext4");
-            Process mkfs = new ProcessBuilder("mkfs.ext4", "-q", "-F", "-d", tree.toString(), img.toString(), "8M").inheritIO().start();
+            Process mkfs = new ProcessBuilder("mkfs.ext4", "-q", "-F", "-d", tree.toString(), img.toString(), "8M")
+                    .inheritIO()
+                    .start();
             if (mkfs.waitFor() != 0) throw new IllegalStateException("mkfs.ext4 failed");
             Path snap = work.resolve("snap");
             ByteArrayOutputStream boot = new ByteArrayOutputStream();
-            VmConfig c = VmConfig.builder().kernel(kernel.resolve("vmlinux")).drive(null, img, false).rng(true).memoryMib(256)
-                    .cmdline("quiet").consoleOutput(boot).build();
+            VmConfig c = VmConfig.builder()
+                    .kernel(kernel.resolve("vmlinux"))
+                    .drive(null, img, false)
+                    .rng(true)
+                    .memoryMib(256)
+                    .cmdline("quiet")
+                    .consoleOutput(boot)
+                    .build();
             long t0 = System.nanoTime();
             try (Vm vm = Vm.create(c)) {
                 vm.start();
-                while (!boot.toString(StandardCharsets.ISO_8859_1).contains("jvmm-init: hello from user space")) Thread.sleep(5);
+                while (!boot.toString(StandardCharsets.ISO_8859_1).contains("jvmm-init: hello from user space"))
+                    Thread.sleep(5);
                 vm.pause();
                 long s0 = System.nanoTime();
                 vm.snapshot(snap);
-                System.out.printf(Locale.ROOT, "| Linux 256 MiB: boot to init %.1f s here; snapshot %.0f ms, %.1f MiB on disk |%n",
-                        (s0 - t0) / 1e9, (System.nanoTime() - s0) / 1e6,
+                System.out.printf(
+                        Locale.ROOT,
+                        "| Linux 256 MiB: boot to init %.1f s here; snapshot %.0f ms, %.1f MiB on disk |%n",
+                        (s0 - t0) / 1e9,
+                        (System.nanoTime() - s0) / 1e6,
                         (allocated(snap.resolve("memory")) + Files.size(snap.resolve("state"))) / 1048576.0);
             }
             double[] ms = new double[runs], started = new double[runs];
             for (int i = -2; i < runs; i++) {
                 FirstLine console = new FirstLine();
-                VmConfig r = VmConfig.builder().drive(null, img, false).rng(true).memoryMib(256).consoleOutput(console).buildForRestore();
+                VmConfig r = VmConfig.builder()
+                        .drive(null, img, false)
+                        .rng(true)
+                        .memoryMib(256)
+                        .consoleOutput(console)
+                        .buildForRestore();
                 long t1 = System.nanoTime();
                 try (Vm vm = Vm.restore(snap, r)) {
                     vm.start();
@@ -139,10 +177,18 @@ public final class SnapshotBench {
                     if (i >= 0) ms[i] = (console.at - t1) / 1e6;
                 }
             }
-            System.out.printf(Locale.ROOT, "| Linux 256 MiB restore: Vm.restore + start returned (vCPUs running), median of %d | %.1f ms (min %.1f) |%n",
-                    runs, median(started), Arrays.stream(started).min().orElse(0));
-            System.out.printf(Locale.ROOT, "| Linux 256 MiB restore to the init's next console line (guest kernel work included), median of %d | %.1f ms (min %.1f) |%n",
-                    runs, median(ms), Arrays.stream(ms).min().orElse(0));
+            System.out.printf(
+                    Locale.ROOT,
+                    "| Linux 256 MiB restore: Vm.restore + start returned (vCPUs running), median of %d | %.1f ms (min %.1f) |%n",
+                    runs,
+                    median(started),
+                    Arrays.stream(started).min().orElse(0));
+            System.out.printf(
+                    Locale.ROOT,
+                    "| Linux 256 MiB restore to the init's next console line (guest kernel work included), median of %d | %.1f ms (min %.1f) |%n",
+                    runs,
+                    median(ms),
+                    Arrays.stream(ms).min().orElse(0));
         } finally {
             FileTrees.deleteQuietly(work);
         }
@@ -164,7 +210,12 @@ public final class SnapshotBench {
             for (int i = 0; i < 10; i++) {
                 ByteArrayOutputStream o = new ByteArrayOutputStream();
                 outs.add(o);
-                Vm vm = Vm.create(VmConfig.builder().kernel(probe).cmdline(cmd).memoryMib(128).consoleOutput(o).build());
+                Vm vm = Vm.create(VmConfig.builder()
+                        .kernel(probe)
+                        .cmdline(cmd)
+                        .memoryMib(128)
+                        .consoleOutput(o)
+                        .build());
                 vms.add(vm);
                 vm.start();
             }
@@ -175,7 +226,12 @@ public final class SnapshotBench {
 
             Path snap = work.resolve("snap");
             ByteArrayOutputStream o0 = new ByteArrayOutputStream();
-            try (Vm vm = Vm.create(VmConfig.builder().kernel(probe).cmdline(cmd).memoryMib(128).consoleOutput(o0).build())) {
+            try (Vm vm = Vm.create(VmConfig.builder()
+                    .kernel(probe)
+                    .cmdline(cmd)
+                    .memoryMib(128)
+                    .consoleOutput(o0)
+                    .build())) {
                 vm.start();
                 awaitText(o0, "counter: touched 64 MiB");
                 vm.pause();
@@ -187,7 +243,8 @@ public final class SnapshotBench {
             for (int i = 0; i < 10; i++) {
                 FirstLine o = new FirstLine();
                 outs.add(o);
-                Vm vm = Vm.restore(snap, VmConfig.builder().memoryMib(128).consoleOutput(o).buildForRestore());
+                Vm vm = Vm.restore(
+                        snap, VmConfig.builder().memoryMib(128).consoleOutput(o).buildForRestore());
                 vms.add(vm);
                 vm.start();
             }
@@ -205,10 +262,16 @@ public final class SnapshotBench {
                 }
             }
             long restored = pssKiB() - base;
-            if (sum == 42) System.out.print("");   // keep the reads
+            if (sum == 42) System.out.print(""); // keep the reads
             for (Vm vm : vms) vm.close();
-            System.out.printf(Locale.ROOT, "| ten VMs that touched 64 MiB each: booted separately | +%.0f MiB PSS |%n", booted / 1024.0);
-            System.out.printf(Locale.ROOT, "| ten VMs restored from one snapshot taken after the touch, running, all 64 MiB read | +%.0f MiB PSS |%n", restored / 1024.0);
+            System.out.printf(
+                    Locale.ROOT,
+                    "| ten VMs that touched 64 MiB each: booted separately | +%.0f MiB PSS |%n",
+                    booted / 1024.0);
+            System.out.printf(
+                    Locale.ROOT,
+                    "| ten VMs restored from one snapshot taken after the touch, running, all 64 MiB read | +%.0f MiB PSS |%n",
+                    restored / 1024.0);
         } finally {
             FileTrees.deleteQuietly(work);
         }

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * CPU time of a process's threads from /proc (schedstat: nanoseconds on the CPU), split into its
@@ -31,7 +31,11 @@ record ThreadCpu(long vcpuNanos, long otherNanos) {
             for (Path t : (Iterable<Path>) tasks::iterator) {
                 try {
                     String comm = Files.readString(t.resolve("comm")).strip();
-                    m.merge(comm, Long.parseLong(Files.readString(t.resolve("schedstat")).split(" ")[0]), Long::sum);
+                    m.merge(
+                            comm,
+                            Long.parseLong(
+                                    Files.readString(t.resolve("schedstat")).split(" ")[0]),
+                            Long::sum);
                 } catch (NoSuchFileException gone) {
                     // the thread ended between the listing and the read
                 }
@@ -43,7 +47,11 @@ record ThreadCpu(long vcpuNanos, long otherNanos) {
     }
 
     /** jvmm names them vcpu-N; QEMU "CPU N/KVM". */
-    static boolean isVcpu(String comm) { return comm.startsWith("vcpu-") || comm.endsWith("/KVM"); }
+    static boolean isVcpu(String comm) {
+        return comm.startsWith("vcpu-") || comm.endsWith("/KVM");
+    }
 
-    ThreadCpu minus(ThreadCpu earlier) { return new ThreadCpu(vcpuNanos - earlier.vcpuNanos, otherNanos - earlier.otherNanos); }
+    ThreadCpu minus(ThreadCpu earlier) {
+        return new ThreadCpu(vcpuNanos - earlier.vcpuNanos, otherNanos - earlier.otherNanos);
+    }
 }

@@ -6,14 +6,14 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,11 +28,23 @@ import java.util.regex.Pattern;
  * Run from the repository root (it calls ./jvmm and probes/target/*.elf).
  */
 public final class VmmComparison {
-    private static final List<String> QEMU_MICROVM = List.of("qemu-system-x86_64",
-            "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=off,pic=off,pit=off,acpi=off",
-            "-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", "128",
-            "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio", "-no-reboot",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=4");
+    private static final List<String> QEMU_MICROVM = List.of(
+            "qemu-system-x86_64",
+            "-M",
+            "microvm,x-option-roms=off,isa-serial=on,rtc=off,pic=off,pit=off,acpi=off",
+            "-enable-kvm",
+            "-cpu",
+            "host,-arch-capabilities",
+            "-m",
+            "128",
+            "-nodefaults",
+            "-no-user-config",
+            "-nographic",
+            "-serial",
+            "stdio",
+            "-no-reboot",
+            "-device",
+            "isa-debug-exit,iobase=0xf4,iosize=4");
     /** What the kvm_pvm CPU template hides, spelled for QEMU, so both VMMs show the guest the same CPU. */
     private static final String QEMU_PVM_CPU = "host,-arch-capabilities,-xsave,-xsavec,-xsaves,-xgetbv1,-cx16,"
             + "-popcnt,-smap,-smep,-fsgsbase,-invpcid,-pcid,-rdrand,-rdseed,-rdpid,-umip,-pku,-avx,-avx2";
@@ -63,7 +75,8 @@ public final class VmmComparison {
     }
 
     static List<String> jvmm(String probe, String cmdline) {
-        List<String> c = new ArrayList<>(List.of("./jvmm", "boot", "--kernel", "probes/target/" + probe + ".elf", "--memory", "128"));
+        List<String> c = new ArrayList<>(
+                List.of("./jvmm", "boot", "--kernel", "probes/target/" + probe + ".elf", "--memory", "128"));
         if (!cmdline.isEmpty()) c.addAll(List.of("--cmdline", cmdline));
         return c;
     }
@@ -90,11 +103,18 @@ public final class VmmComparison {
         List<String> bare = jvmm("hello", "");
         bare.add("--no-rng");
         List<String> hac = List.of("./jvmm", "boot", "--hac", "examples/probe-hello.toml");
-        List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1",
-                "-XX:AOTCache=" + JVM_FLOOR + "/hello.aot", "-cp", JVM_FLOOR + "/hello.jar", "Hello");
+        List<String> java = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC",
+                "-XX:-UsePerfData",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:AOTCache=" + JVM_FLOOR + "/hello.aot",
+                "-cp",
+                JVM_FLOOR + "/hello.jar",
+                "Hello");
         List<List<String>> cmds = List.of(jvmm("hello", ""), hac, bare, qemu("hello", ""), cvmm("hello", ""), java);
-        double[][] t = alternate(runs, cmds, "hello from", true);   // the warm-up fills the page cache and the launcher's caches
+        double[][] t =
+                alternate(runs, cmds, "hello from", true); // the warm-up fills the page cache and the launcher's caches
         System.out.println("| VMM floor: hello probe, process start to exit | median ms |");
         System.out.println("|---|---|");
         row("jvmm (`./jvmm boot --kernel hello.elf --memory 128`, default devices: virtio-rng)", t[0]);
@@ -103,8 +123,12 @@ public final class VmmComparison {
         row("QEMU microvm", t[3]);
         row("C floor (`benchmarks/cvmm`: KVM set-up, the probe, exit)", t[4]);
         row("JVM floor (Java hello world, the launcher's flags, its own AOT cache)", t[5]);
-        System.out.printf(Locale.ROOT, "| ratio jvmm / QEMU: flags, hac.toml, same devices | %.2f / %.2f / %.2f |%n",
-                median(t[0]) / median(t[3]), median(t[1]) / median(t[3]), median(t[2]) / median(t[3]));
+        System.out.printf(
+                Locale.ROOT,
+                "| ratio jvmm / QEMU: flags, hac.toml, same devices | %.2f / %.2f / %.2f |%n",
+                median(t[0]) / median(t[3]),
+                median(t[1]) / median(t[3]),
+                median(t[2]) / median(t[3]));
     }
 
     /**
@@ -114,21 +138,37 @@ public final class VmmComparison {
      */
     private static void exits(int runs) throws Exception {
         int n = 200_000;
-        System.out.println("| exit cost (" + n + " exits, minus n=0) | jvmm µs/exit | QEMU µs/exit | C floor µs/exit | jvmm / C | jvmm / QEMU |");
+        System.out.println("| exit cost (" + n
+                + " exits, minus n=0) | jvmm µs/exit | QEMU µs/exit | C floor µs/exit | jvmm / C | jvmm / QEMU |");
         System.out.println("|---|---|---|---|---|---|");
         for (String probe : List.of("pio-loop", "mmio-loop")) {
             for (String mode : List.of("cpl3", "cpl0")) {
                 double[] big = perVmm(runs, probe, "n=" + n + " mode=" + mode);
                 double[] zero = perVmm(runs, probe, "n=0 mode=" + mode);
-                double j = (big[0] - zero[0]) * 1000 / n, q = (big[1] - zero[1]) * 1000 / n, c = (big[2] - zero[2]) * 1000 / n;
-                System.out.printf(Locale.ROOT, "| %s, %s | %.2f | %.2f | %.2f | %.2f | %.2f |%n", probe, mode, j, q, c, j / c, j / q);
+                double j = (big[0] - zero[0]) * 1000 / n,
+                        q = (big[1] - zero[1]) * 1000 / n,
+                        c = (big[2] - zero[2]) * 1000 / n;
+                System.out.printf(
+                        Locale.ROOT,
+                        "| %s, %s | %.2f | %.2f | %.2f | %.2f | %.2f |%n",
+                        probe,
+                        mode,
+                        j,
+                        q,
+                        c,
+                        j / c,
+                        j / q);
             }
         }
     }
 
     /** Median milliseconds from start to exit of jvmm, QEMU and the C floor on one probe, alternating. */
     private static double[] perVmm(int runs, String probe, String cmdline) throws Exception {
-        double[][] t = alternate(runs, List.of(jvmm(probe, cmdline), qemu(probe, cmdline), cvmm(probe, cmdline)), probe + ": done", true);
+        double[][] t = alternate(
+                runs,
+                List.of(jvmm(probe, cmdline), qemu(probe, cmdline), cvmm(probe, cmdline)),
+                probe + ": done",
+                true);
         return new double[] {median(t[0]), median(t[1]), median(t[2])};
     }
 
@@ -139,17 +179,30 @@ public final class VmmComparison {
             System.exit(2);
         }
         String marker = "jvmm-init: hello from user space";
-        String vmlinux = dir.resolve("vmlinux").toString(), initrd = dir.resolve("initramfs.cpio").toString();
-        List<String> j = List.of("./jvmm", "boot", "--kernel", vmlinux, "--initrd", initrd, "--memory", "128", "--cmdline", "quiet");
+        String vmlinux = dir.resolve("vmlinux").toString(),
+                initrd = dir.resolve("initramfs.cpio").toString();
+        List<String> j = List.of(
+                "./jvmm", "boot", "--kernel", vmlinux, "--initrd", initrd, "--memory", "128", "--cmdline", "quiet");
         List<String> q = new ArrayList<>(QEMU_MICROVM);
         q.set(q.indexOf("host,-arch-capabilities"), QEMU_PVM_CPU);
         // microvm has no i8042 unless asked: without it reboot=k would leave QEMU running.
-        q.addAll(List.of("-device", "i8042", "-kernel", vmlinux, "-initrd", initrd, "-append",
+        q.addAll(List.of(
+                "-device",
+                "i8042",
+                "-kernel",
+                vmlinux,
+                "-initrd",
+                initrd,
+                "-append",
                 "console=ttyS0 reboot=k panic=1 8250.nr_uarts=1 jvmm_pvm_fixups " + PVM_CLEARCPUID + " quiet"));
         double[][] t = alternate(runs, j, q, marker, false);
         System.out.println("| Linux boot to the init's first line (vmlinux, 128 MiB) | median s |");
         System.out.println("|---|---|");
-        System.out.printf(Locale.ROOT, "| initramfs: jvmm | %.1f |%n| initramfs: QEMU microvm | %.1f |%n", median(t[0]) / 1000, median(t[1]) / 1000);
+        System.out.printf(
+                Locale.ROOT,
+                "| initramfs: jvmm | %.1f |%n| initramfs: QEMU microvm | %.1f |%n",
+                median(t[0]) / 1000,
+                median(t[1]) / 1000);
 
         // The same init as /sbin/init on an ext4 root on virtio-blk, no initramfs.
         Path tree = Files.createTempDirectory("jvmm-root-");
@@ -158,18 +211,44 @@ public final class VmmComparison {
             Files.createDirectories(tree.resolve("sbin"));
             Files.createDirectories(tree.resolve("dev"));
             Files.copy(dir.resolve("init"), tree.resolve("sbin/init"), StandardCopyOption.COPY_ATTRIBUTES);
-            Process mkfs = new ProcessBuilder("mkfs.ext4", "-q", "-F", "-d", tree.toString(), img.toString(), "8M").inheritIO().start();
+            Process mkfs = new ProcessBuilder("mkfs.ext4", "-q", "-F", "-d", tree.toString(), img.toString(), "8M")
+                    .inheritIO()
+                    .start();
             if (mkfs.waitFor() != 0) throw new IllegalStateException("mkfs.ext4 failed");
-            List<String> jb = List.of("./jvmm", "boot", "--kernel", vmlinux, "--drive", img.toString(), "--memory", "128", "--cmdline", "quiet");
+            List<String> jb = List.of(
+                    "./jvmm",
+                    "boot",
+                    "--kernel",
+                    vmlinux,
+                    "--drive",
+                    img.toString(),
+                    "--memory",
+                    "128",
+                    "--cmdline",
+                    "quiet");
             List<String> qb = new ArrayList<>(QEMU_MICROVM);
             qb.set(qb.indexOf("host,-arch-capabilities"), QEMU_PVM_CPU);
             qb.addAll(QEMU_MODERN);
-            qb.addAll(List.of("-device", "i8042", "-drive", "id=d0,file=" + img + ",format=raw,if=none",
-                    "-device", "virtio-blk-device,drive=d0", "-device", "virtio-rng-device", "-kernel", vmlinux, "-append",
-                    "console=ttyS0 reboot=k panic=1 8250.nr_uarts=1 jvmm_pvm_fixups " + PVM_CLEARCPUID + " root=/dev/vda rw quiet"));
+            qb.addAll(List.of(
+                    "-device",
+                    "i8042",
+                    "-drive",
+                    "id=d0,file=" + img + ",format=raw,if=none",
+                    "-device",
+                    "virtio-blk-device,drive=d0",
+                    "-device",
+                    "virtio-rng-device",
+                    "-kernel",
+                    vmlinux,
+                    "-append",
+                    "console=ttyS0 reboot=k panic=1 8250.nr_uarts=1 jvmm_pvm_fixups " + PVM_CLEARCPUID
+                            + " root=/dev/vda rw quiet"));
             double[][] b = alternate(runs, jb, qb, marker, false);
-            System.out.printf(Locale.ROOT, "| ext4 root on virtio-blk (+ virtio-rng): jvmm | %.1f |%n| ext4 root on virtio-blk (+ virtio-rng): QEMU microvm | %.1f |%n",
-                    median(b[0]) / 1000, median(b[1]) / 1000);
+            System.out.printf(
+                    Locale.ROOT,
+                    "| ext4 root on virtio-blk (+ virtio-rng): jvmm | %.1f |%n| ext4 root on virtio-blk (+ virtio-rng): QEMU microvm | %.1f |%n",
+                    median(b[0]) / 1000,
+                    median(b[1]) / 1000);
         } finally {
             Files.deleteIfExists(img);
             try (var w = Files.walk(tree)) {
@@ -201,23 +280,46 @@ public final class VmmComparison {
                 for (int i = 0; i < 64; i++) out.write(chunk);
             }
             double hz = ProbeOutput.tscHz();
-            System.out.printf(Locale.ROOT, "virtio-blk probe, 64 MiB image in the page cache, TSC %.0f MHz, median of %d runs each%n", hz / 1e6, runs);
-            System.out.println("| workload | jvmm MB/s | QEMU MB/s | jvmm IOPS | QEMU IOPS | ratio | kicks/req jvmm | kicks/req QEMU |");
+            System.out.printf(
+                    Locale.ROOT,
+                    "virtio-blk probe, 64 MiB image in the page cache, TSC %.0f MHz, median of %d runs each%n",
+                    hz / 1e6,
+                    runs);
+            System.out.println(
+                    "| workload | jvmm MB/s | QEMU MB/s | jvmm IOPS | QEMU IOPS | ratio | kicks/req jvmm | kicks/req QEMU |");
             System.out.println("|---|---|---|---|---|---|---|---|");
             for (String rw : List.of("read", "write", "randread")) {
-                for (int[] bd : rw.equals("randread") ? new int[][] {{4, 1}, {4, 32}} : new int[][] {{64, 1}, {64, 32}, {4, 1}, {4, 32}}) {
+                for (int[] bd : rw.equals("randread")
+                        ? new int[][] {{4, 1}, {4, 32}}
+                        : new int[][] {{64, 1}, {64, 32}, {4, 1}, {4, 32}}) {
                     int bs = bd[0], depth = bd[1];
                     // Each run lasts about a second or more, so the JIT's warm-up (~0.1 s) is not what is measured.
-                    int mib = bs == 64 ? 4000 : 1000;   // the probe takes at most 4080
+                    int mib = bs == 64 ? 4000 : 1000; // the probe takes at most 4080
                     String cmd = "op=bench rw=" + rw.replace("rand", "") + (rw.startsWith("rand") ? " random=1" : "")
                             + " bs=" + bs + " depth=" + depth + " mib=" + mib + " eventidx=1";
-                    List<String> j = new ArrayList<>(List.of("./jvmm", "boot", "--kernel", "probes/target/virtio-blk.elf",
-                            "--memory", "128", "--no-rng", "--drive", img.toString(), "--cmdline", cmd));
+                    List<String> j = new ArrayList<>(List.of(
+                            "./jvmm",
+                            "boot",
+                            "--kernel",
+                            "probes/target/virtio-blk.elf",
+                            "--memory",
+                            "128",
+                            "--no-rng",
+                            "--drive",
+                            img.toString(),
+                            "--cmdline",
+                            cmd));
                     List<String> q = new ArrayList<>(QEMU_MICROVM);
                     q.addAll(QEMU_MODERN);
-                    q.addAll(List.of("-drive", "id=d0,file=" + img + ",format=raw,if=none,cache=writeback",
-                            "-device", "virtio-blk-device,drive=d0,queue-size=256",
-                            "-kernel", "probes/target/virtio-blk.elf", "-append", cmd));
+                    q.addAll(List.of(
+                            "-drive",
+                            "id=d0,file=" + img + ",format=raw,if=none,cache=writeback",
+                            "-device",
+                            "virtio-blk-device,drive=d0,queue-size=256",
+                            "-kernel",
+                            "probes/target/virtio-blk.elf",
+                            "-append",
+                            cmd));
                     double[] jm = new double[runs], qm = new double[runs], jk = new double[runs], qk = new double[runs];
                     long reqs = (long) mib * 1024 / bs;
                     for (int i = 0; i < runs; i++) {
@@ -229,8 +331,19 @@ public final class VmmComparison {
                         qk[i] = (double) b.kicks() / reqs;
                     }
                     double jmb = median(jm), qmb = median(qm);
-                    System.out.printf(Locale.ROOT, "| %s %d KiB, depth %d | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f | %.2f |%n",
-                            rw, bs, depth, jmb, qmb, jmb * 1e6 / (bs * 1024.0), qmb * 1e6 / (bs * 1024.0), jmb / qmb, median(jk), median(qk));
+                    System.out.printf(
+                            Locale.ROOT,
+                            "| %s %d KiB, depth %d | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f | %.2f |%n",
+                            rw,
+                            bs,
+                            depth,
+                            jmb,
+                            qmb,
+                            jmb * 1e6 / (bs * 1024.0),
+                            qmb * 1e6 / (bs * 1024.0),
+                            jmb / qmb,
+                            median(jk),
+                            median(qk));
                 }
             }
         } finally {
@@ -247,8 +360,17 @@ public final class VmmComparison {
         int count = 20000;
         String cmd = "op=dhcp,udp-tx count=" + count + " size=1400 dst=gw:9";
         double[] j = new double[runs], q = new double[runs], jRate = new double[runs], qRate = new double[runs];
-        List<String> jvmm = List.of("./jvmm", "boot", "--kernel", "probes/target/virtio-net.elf", "--memory", "128",
-                "--no-rng", "--net", "--cmdline", cmd);
+        List<String> jvmm = List.of(
+                "./jvmm",
+                "boot",
+                "--kernel",
+                "probes/target/virtio-net.elf",
+                "--memory",
+                "128",
+                "--no-rng",
+                "--net",
+                "--cmdline",
+                cmd);
         for (int i = 0; i < runs; i++) {
             long t0 = System.nanoTime();
             String out = output(jvmm, "virtio-net: udp-tx");
@@ -258,11 +380,20 @@ public final class VmmComparison {
             q[i] = qemuWithPasst(cmd, qOut);
             qRate[i] = count / (udpTxCycles(qOut[0]) / hz);
         }
-        System.out.printf(Locale.ROOT, "| virtio-net guest->host, %d x 1400-byte UDP through passt, each waiting for its completion, timed in the guest"
+        System.out.printf(
+                Locale.ROOT,
+                "| virtio-net guest->host, %d x 1400-byte UDP through passt, each waiting for its completion, timed in the guest"
                         + " | jvmm %.1fk frames/s | QEMU %.1fk frames/s | ratio %.2f |%n",
-                count, median(jRate) / 1e3, median(qRate) / 1e3, median(jRate) / median(qRate));
-        System.out.printf(Locale.ROOT, "| the same, process start to exit | jvmm %.0f ms | QEMU %.0f ms | ratio %.2f |%n",
-                median(j), median(q), median(q) / median(j));
+                count,
+                median(jRate) / 1e3,
+                median(qRate) / 1e3,
+                median(jRate) / median(qRate));
+        System.out.printf(
+                Locale.ROOT,
+                "| the same, process start to exit | jvmm %.0f ms | QEMU %.0f ms | ratio %.2f |%n",
+                median(j),
+                median(q),
+                median(q) / median(j));
     }
 
     /** The TSC cycles the probe's udp-tx line reports. */
@@ -286,11 +417,15 @@ public final class VmmComparison {
 
     /** Runs {@code cmd} to its end; returns its output, which must contain {@code marker}. */
     static String output(List<String> cmd, String marker) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
+                .start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         if (!p.waitFor(10, TimeUnit.MINUTES)) p.destroyForcibly();
-        if (!out.contains(marker)) throw new IllegalStateException(String.join(" ", cmd) + " never printed \"" + marker + "\":\n" + out);
+        if (!out.contains(marker))
+            throw new IllegalStateException(String.join(" ", cmd) + " never printed \"" + marker + "\":\n" + out);
         return out;
     }
 
@@ -299,7 +434,8 @@ public final class VmmComparison {
         return alternate(runs, a, b, marker, true);
     }
 
-    static double[][] alternate(int runs, List<String> a, List<String> b, String marker, boolean toExit) throws Exception {
+    static double[][] alternate(int runs, List<String> a, List<String> b, String marker, boolean toExit)
+            throws Exception {
         return alternate(runs, List.of(a, b), marker, toExit);
     }
 
@@ -317,9 +453,13 @@ public final class VmmComparison {
      * Milliseconds from process start until the process exits ({@code toExit}) or until the output
      * shows {@code marker}; either way the marker must appear, so a failed run is never timed.
      */
-    static double timeToMarker(List<String> cmd, String marker, boolean toExit) throws IOException, InterruptedException {
+    static double timeToMarker(List<String> cmd, String marker, boolean toExit)
+            throws IOException, InterruptedException {
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
+                .start();
         p.getOutputStream().close();
         // A guest that hangs before its marker would block readLine forever: bound every run.
         Thread.ofVirtual().start(() -> {
@@ -331,7 +471,8 @@ public final class VmmComparison {
         });
         long seen = -1;
         StringBuilder out = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
+        try (BufferedReader r =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
             String line;
             while ((line = r.readLine()) != null) {
                 out.append(line).append('\n');
@@ -345,7 +486,8 @@ public final class VmmComparison {
         }
         p.waitFor();
         long end = System.nanoTime();
-        if (seen < 0) throw new IllegalStateException(String.join(" ", cmd) + " never printed \"" + marker + "\":\n" + out);
+        if (seen < 0)
+            throw new IllegalStateException(String.join(" ", cmd) + " never printed \"" + marker + "\":\n" + out);
         return ((toExit ? end : seen) - t0) / 1e6;
     }
 
@@ -356,7 +498,13 @@ public final class VmmComparison {
     }
 
     private static void row(String name, double[] t) {
-        System.out.printf(Locale.ROOT, "| %s | %.1f (min %.1f, max %.1f, n=%d) |%n", name, median(t),
-                Arrays.stream(t).min().orElse(0), Arrays.stream(t).max().orElse(0), t.length);
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %.1f (min %.1f, max %.1f, n=%d) |%n",
+                name,
+                median(t),
+                Arrays.stream(t).min().orElse(0),
+                Arrays.stream(t).max().orElse(0),
+                t.length);
     }
 }

@@ -31,17 +31,20 @@ public final class VsockBench {
         Path probe = Path.of(System.getProperty("jvmm.probes.dir", "probes/target"), "virtio-vsock.elf");
         double hz = ProbeOutput.tscHz();
         double[] mbs = new double[runs], sink = new double[runs], rtt1 = new double[runs], rtt4k = new double[runs];
-        run(probe, "op=bench port=7000 mib=256", false);   // warm-up
+        run(probe, "op=bench port=7000 mib=256", false); // warm-up
         run(probe, "op=rtt port=7000 count=20000", true);
         sinkRun(probe, 256, hz);
         for (int i = 0; i < runs; i++) {
-            mbs[i] = ProbeOutput.bench(run(probe, "op=bench port=7000 mib=256", false)).mbPerSecond(hz);
+            mbs[i] = ProbeOutput.bench(run(probe, "op=bench port=7000 mib=256", false))
+                    .mbPerSecond(hz);
             sink[i] = sinkRun(probe, 256, hz);
             rtt1[i] = perTrip(run(probe, "op=rtt port=7000 count=20000", true)) / hz * 1e6;
             rtt4k[i] = perTrip(run(probe, "op=rtt port=7000 count=5000 size=4096", true)) / hz * 1e6;
         }
-        System.out.printf(Locale.ROOT, "| vsock guest->host stream, 256 MiB, in-process reader | %.0f MB/s |%n", median(mbs));
-        System.out.printf(Locale.ROOT, "| vsock host->guest stream, 256 MiB, in-process writer | %.0f MB/s |%n", median(sink));
+        System.out.printf(
+                Locale.ROOT, "| vsock guest->host stream, 256 MiB, in-process reader | %.0f MB/s |%n", median(mbs));
+        System.out.printf(
+                Locale.ROOT, "| vsock host->guest stream, 256 MiB, in-process writer | %.0f MB/s |%n", median(sink));
         System.out.printf(Locale.ROOT, "| vsock round trip, 1 byte, in-process echo | %.1f µs |%n", median(rtt1));
         System.out.printf(Locale.ROOT, "| vsock round trip, 4 KiB, in-process echo | %.1f µs |%n", median(rtt4k));
     }
@@ -62,7 +65,9 @@ public final class VsockBench {
         return Double.parseDouble(m);
     }
 
-    private static String run(Path probe, String cmd, boolean echo) throws Exception { return run(probe, cmd, echo, 0); }
+    private static String run(Path probe, String cmd, boolean echo) throws Exception {
+        return run(probe, cmd, echo, 0);
+    }
 
     /**
      * Boots the probe with a listener on host port 7000 that first writes {@code writeMib} MiB, then
@@ -70,11 +75,18 @@ public final class VsockBench {
      */
     private static String run(Path probe, String cmd, boolean echo, int writeMib) throws Exception {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        VmConfig config = VmConfig.builder().kernel(probe).memoryMib(64).cmdline(cmd).vsock(3, null)
-                .consoleOutput(console).build();
-        try (Vm vm = Vm.create(config); VsockListener l = vm.vsock().listen(7000)) {
+        VmConfig config = VmConfig.builder()
+                .kernel(probe)
+                .memoryMib(64)
+                .cmdline(cmd)
+                .vsock(3, null)
+                .consoleOutput(console)
+                .build();
+        try (Vm vm = Vm.create(config);
+                VsockListener l = vm.vsock().listen(7000)) {
             vm.start();
-            VsockStream s = l.accept(Duration.ofSeconds(30)).orElseThrow(() -> new IllegalStateException("no connection"));
+            VsockStream s =
+                    l.accept(Duration.ofSeconds(30)).orElseThrow(() -> new IllegalStateException("no connection"));
             InputStream in = s.input();
             OutputStream out = s.output();
             byte[] buf = new byte[256 * 1024];
@@ -82,7 +94,8 @@ public final class VsockBench {
             int n;
             while ((n = in.read(buf)) > 0) if (echo) out.write(buf, 0, n);
             s.close();
-            VmExit exit = vm.awaitExit(Duration.ofMinutes(2)).orElseThrow(() -> new IllegalStateException("probe hangs"));
+            VmExit exit =
+                    vm.awaitExit(Duration.ofMinutes(2)).orElseThrow(() -> new IllegalStateException("probe hangs"));
             String text = console.toString(StandardCharsets.ISO_8859_1);
             if (exit.exitStatus() != 0) throw new IllegalStateException("probe failed: " + exit + "\n" + text);
             return text;

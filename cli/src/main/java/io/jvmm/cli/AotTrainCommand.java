@@ -1,5 +1,6 @@
 package io.jvmm.cli;
 
+import io.jvmm.runtime.state.StateDirs;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -9,7 +10,6 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import io.jvmm.runtime.state.StateDirs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -23,7 +23,11 @@ import picocli.CommandLine.Parameters;
 final class AotTrainCommand implements Callable<Integer> {
     static final String NAME = "__aot-train";
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "PROBE", description = "A probe guest to boot (skipped without KVM).")
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            paramLabel = "PROBE",
+            description = "A probe guest to boot (skipped without KVM).")
     private Path probe;
 
     @Override

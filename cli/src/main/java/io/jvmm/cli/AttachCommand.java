@@ -1,18 +1,17 @@
 package io.jvmm.cli;
 
+import io.jvmm.runtime.RunningVm;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.vmproc.ControlClient;
+import io.jvmm.runtime.vmproc.ControlProtocol;
+import io.jvmm.runtime.vmproc.WorkloadLog;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.channels.AsynchronousCloseException;
-import io.jvmm.runtime.RunningVm;
-import io.jvmm.runtime.state.VmRecord;
-import io.jvmm.runtime.vmproc.ControlClient;
-import io.jvmm.runtime.vmproc.ControlProtocol;
-import io.jvmm.runtime.vmproc.WorkloadLog;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -27,7 +26,9 @@ final class AttachCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "VM", description = "VM name, id or unique id prefix.")
     private String vm;
 
-    AttachCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+    AttachCommand(PrintStream out, InputStream in, PrintStream err) {
+        super(out, in, err);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -39,7 +40,8 @@ final class AttachCommand extends CliCommand {
         } catch (IOException e) {
             throw CliException.runtime("attach to " + r.name() + ": " + e.getMessage());
         }
-        try (c; Terminal t = r.tty() ? Terminal.raw() : null) {
+        try (c;
+                Terminal t = r.tty() ? Terminal.raw() : null) {
             Thread input = Thread.ofPlatform().daemon().name("attach-stdin").start(() -> {
                 try {
                     OutputStream o = c.output();
@@ -49,7 +51,7 @@ final class AttachCommand extends CliCommand {
                         o.write(b);
                         if (in.available() == 0) o.flush();
                     }
-                    c.close();    // detach: the VM goes on
+                    c.close(); // detach: the VM goes on
                 } catch (IOException ignored) {
                     // The VM ended.
                 }

@@ -11,7 +11,11 @@ import picocli.CommandLine.Option;
  * command has, listed last.
  */
 abstract class CliCommand implements Callable<Integer> {
-    @Option(names = {"-h", "--help"}, usageHelp = true, order = Integer.MAX_VALUE, description = "Show this help and exit.")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            order = Integer.MAX_VALUE,
+            description = "Show this help and exit.")
     boolean help;
 
     protected final PrintStream out;

@@ -14,9 +14,15 @@ final class CliException extends RuntimeException {
         this.status = status;
     }
 
-    static CliException usage(String message) { return new CliException(USAGE, message); }
+    static CliException usage(String message) {
+        return new CliException(USAGE, message);
+    }
 
-    static CliException runtime(String message) { return new CliException(RUNTIME, message); }
+    static CliException runtime(String message) {
+        return new CliException(RUNTIME, message);
+    }
 
-    int status() { return status; }
+    int status() {
+        return status;
+    }
 }

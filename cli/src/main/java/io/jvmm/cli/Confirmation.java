@@ -15,7 +15,8 @@ final class Confirmation {
      * Prints {@code warning} and the question on {@code out}, reads one line from {@code in}; true for
      * "y" or "yes". Otherwise says on {@code err} that {@code what} was cancelled.
      */
-    static boolean ask(PrintStream out, InputStream in, PrintStream err, String warning, String what) throws IOException {
+    static boolean ask(PrintStream out, InputStream in, PrintStream err, String warning, String what)
+            throws IOException {
         out.print("WARNING! " + warning + "\nAre you sure you want to continue? [y/N] ");
         out.flush();
         String answer = readLine(in).strip().toLowerCase(Locale.ROOT);

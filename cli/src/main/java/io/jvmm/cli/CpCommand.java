@@ -1,8 +1,12 @@
 package io.jvmm.cli;
 
+import io.jvmm.agent.AgentClient;
+import io.jvmm.agent.AgentException;
+import io.jvmm.files.AtomicFiles;
+import io.jvmm.runtime.RunningVm;
+import io.jvmm.runtime.state.VmRecord;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.channels.Channels;
 import java.nio.file.Files;
@@ -10,13 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
-import io.jvmm.agent.AgentClient;
-import io.jvmm.agent.AgentException;
-import io.jvmm.files.AtomicFiles;
-import io.jvmm.runtime.RunningVm;
-import io.jvmm.runtime.state.VmRecord;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -24,17 +22,23 @@ import picocli.CommandLine.Parameters;
  * COPY_OUT, as {@code docker cp} does for files ({@code VM:/path} names the guest side; {@code -}
  * is stdin or stdout).
  */
-@Command(name = "cp", description = "Copy a file between the host and a running microVM: cp HOST_PATH VM:/path, cp VM:/path HOST_PATH ('-' = stdin/stdout).")
+@Command(
+        name = "cp",
+        description =
+                "Copy a file between the host and a running microVM: cp HOST_PATH VM:/path, cp VM:/path HOST_PATH ('-' = stdin/stdout).")
 final class CpCommand extends CliCommand {
     // A file copied out is 0600 whatever the umask: guest files may be private, the host user decides.
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     @Parameters(index = "0", paramLabel = "SRC")
     private String src;
+
     @Parameters(index = "1", paramLabel = "DST")
     private String dst;
 
-    CpCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+    CpCommand(PrintStream out, InputStream in, PrintStream err) {
+        super(out, in, err);
+    }
 
     /** {@code VM:/path} split, or null for a host path. */
     private record GuestPath(String vm, String path) {
@@ -73,7 +77,8 @@ final class CpCommand extends CliCommand {
             return;
         }
         Path file = Path.of(src);
-        if (!Files.isRegularFile(file)) throw CliException.usage("cp " + src + ": not a regular file (only files are copied)");
+        if (!Files.isRegularFile(file))
+            throw CliException.usage("cp " + src + ": not a regular file (only files are copied)");
         try (InputStream data = Files.newInputStream(file)) {
             agent.copyIn(data, guestPath, mode(file));
         }
@@ -86,9 +91,11 @@ final class CpCommand extends CliCommand {
             return;
         }
         Path file = Path.of(dst);
-        if (Files.isDirectory(file)) file = file.resolve(Path.of(guestPath).getFileName().toString());
+        if (Files.isDirectory(file))
+            file = file.resolve(Path.of(guestPath).getFileName().toString());
         // Written beside the target and renamed when complete: a failed copy leaves nothing half-written.
-        AtomicFiles.replace(file.toAbsolutePath(), OWNER_ONLY, ch -> agent.copyOut(guestPath, Channels.newOutputStream(ch)));
+        AtomicFiles.replace(
+                file.toAbsolutePath(), OWNER_ONLY, ch -> agent.copyOut(guestPath, Channels.newOutputStream(ch)));
     }
 
     private static int mode(Path file) throws IOException {

@@ -1,40 +1,64 @@
 package io.jvmm.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.List;
 import io.jvmm.agent.AgentClient;
 import io.jvmm.agent.ExecRequest;
 import io.jvmm.agent.ExecResult;
 import io.jvmm.agent.ExecSession;
 import io.jvmm.runtime.RunningVm;
 import io.jvmm.runtime.state.VmRecord;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code jvmm exec VM -- CMD...}: runs a command in a running VM through its agent; exits with its status. */
-@Command(name = "exec", sortOptions = false, description = "Run a command in a running microVM; exits with the command's status.")
+@Command(
+        name = "exec",
+        sortOptions = false,
+        description = "Run a command in a running microVM; exits with the command's status.")
 final class ExecCommand extends CliCommand {
-    @Option(names = {"-i", "--interactive"}, description = "Pass stdin to the command.")
+    @Option(
+            names = {"-i", "--interactive"},
+            description = "Pass stdin to the command.")
     private boolean interactive;
-    @Option(names = {"-t", "--tty"}, description = "Run the command on a terminal.")
+
+    @Option(
+            names = {"-t", "--tty"},
+            description = "Run the command on a terminal.")
     private boolean tty;
-    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Environment (repeatable).")
+
+    @Option(
+            names = {"-e", "--env"},
+            paramLabel = "KEY=VALUE",
+            description = "Environment (repeatable).")
     private List<String> env = new ArrayList<>();
-    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory in the guest (default: the VM's, from run -w or the image's WorkingDir).")
+
+    @Option(
+            names = {"-w", "--workdir"},
+            paramLabel = "DIR",
+            description = "Working directory in the guest (default: the VM's, from run -w or the image's WorkingDir).")
     private String workdir;
-    @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "User name or uid[:gid] in the guest (default: the VM's, from run -u or the image's User).")
+
+    @Option(
+            names = {"-u", "--user"},
+            paramLabel = "USER[:GROUP]",
+            description = "User name or uid[:gid] in the guest (default: the VM's, from run -u or the image's User).")
     private String user;
+
     @Parameters(index = "0", paramLabel = "VM", description = "VM name, id or unique id prefix.")
     private String vm;
+
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
     private List<String> command = new ArrayList<>();
 
-    ExecCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+    ExecCommand(PrintStream out, InputStream in, PrintStream err) {
+        super(out, in, err);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -42,9 +66,12 @@ final class ExecCommand extends CliCommand {
         RunningVm target = Jvmm.engine().running(vm);
         VmRecord r = target.record();
         AgentClient agent = target.agent();
-        ExecRequest req = ExecRequest.of(command.toArray(String[]::new)).withEnv(env)
-                .withCwd(workdir != null ? workdir : orEmpty(r.workdir())).withUser(user != null ? user : orEmpty(r.user()))
-                .withTty(tty).withStdin(interactive);
+        ExecRequest req = ExecRequest.of(command.toArray(String[]::new))
+                .withEnv(env)
+                .withCwd(workdir != null ? workdir : orEmpty(r.workdir()))
+                .withUser(user != null ? user : orEmpty(r.user()))
+                .withTty(tty)
+                .withStdin(interactive);
         if (tty) {
             int[] size = Terminal.size();
             req = req.withSize(size[0], size[1]);
@@ -63,13 +90,24 @@ final class ExecCommand extends CliCommand {
         }
     }
 
-    private static String orEmpty(String s) { return s == null ? "" : s; }
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
+    }
 
     /** The guest's output reaches the terminal as it comes, not when a buffer fills. */
     static OutputStream flushing(OutputStream o) {
         return new OutputStream() {
-            @Override public void write(int b) throws IOException { o.write(b); o.flush(); }
-            @Override public void write(byte[] b, int off, int len) throws IOException { o.write(b, off, len); o.flush(); }
+            @Override
+            public void write(int b) throws IOException {
+                o.write(b);
+                o.flush();
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                o.write(b, off, len);
+                o.flush();
+            }
         };
     }
 }

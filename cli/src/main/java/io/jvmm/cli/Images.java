@@ -1,8 +1,5 @@
 package io.jvmm.cli;
 
-import java.io.PrintStream;
-import java.util.List;
-import java.util.Locale;
 import io.jvmm.image.ContentStore;
 import io.jvmm.image.Credentials;
 import io.jvmm.image.ImageException;
@@ -12,6 +9,9 @@ import io.jvmm.image.RegistryClient;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
 
 /** What the image commands and {@code jvmm run IMAGE} share: the store, registry clients, pulls, exit statuses. */
 final class Images {
@@ -49,8 +49,13 @@ final class Images {
     }
 
     /** Pulls {@code ref} with the progress shown on {@code out} as {@code mode} says; returns the stored image. */
-    static ImageRecord pull(ContentStore store, ImageReference ref, boolean insecure, Credentials credentials,
-                            PrintStream out, PullProgress.Mode mode) {
+    static ImageRecord pull(
+            ContentStore store,
+            ImageReference ref,
+            boolean insecure,
+            Credentials credentials,
+            PrintStream out,
+            PullProgress.Mode mode) {
         PullProgress progress = new PullProgress(out, mode);
         progress.begin(ref);
         ImageRecord r;
@@ -108,7 +113,9 @@ final class Images {
             v /= 1000;
             i++;
         }
-        return (v < 10 ? String.format(Locale.ROOT, "%.2f", v) : v < 100 ? String.format(Locale.ROOT, "%.1f", v)
-                : String.format(Locale.ROOT, "%.0f", v)) + units[i];
+        return (v < 10
+                        ? String.format(Locale.ROOT, "%.2f", v)
+                        : v < 100 ? String.format(Locale.ROOT, "%.1f", v) : String.format(Locale.ROOT, "%.0f", v))
+                + units[i];
     }
 }

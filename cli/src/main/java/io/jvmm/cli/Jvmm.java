@@ -1,5 +1,12 @@
 package io.jvmm.cli;
 
+import io.jvmm.image.ImageException;
+import io.jvmm.runtime.Engine;
+import io.jvmm.runtime.EngineException;
+import io.jvmm.runtime.EntryPoint;
+import io.jvmm.runtime.Host;
+import io.jvmm.runtime.PrivateFiles;
+import io.jvmm.runtime.boot.HacFile;
 import java.io.Console;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -12,13 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import io.jvmm.image.ImageException;
-import io.jvmm.runtime.Engine;
-import io.jvmm.runtime.EngineException;
-import io.jvmm.runtime.EntryPoint;
-import io.jvmm.runtime.Host;
-import io.jvmm.runtime.boot.HacFile;
-import io.jvmm.runtime.PrivateFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,8 +42,14 @@ public final class Jvmm implements Callable<Integer> {
         this.err = err;
         this.spec = CommandSpec.wrapWithoutInspection(this).name("jvmm").versionProvider(new Version());
         spec.usageMessage().description("A microVM monitor in pure Java (KVM through java.lang.foreign).");
-        spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
-        spec.addOption(OptionSpec.builder("-V", "--version").versionHelp(true).description("Print version information and exit.").build());
+        spec.addOption(OptionSpec.builder("-h", "--help")
+                .usageHelp(true)
+                .description("Show this help message and exit.")
+                .build());
+        spec.addOption(OptionSpec.builder("-V", "--version")
+                .versionHelp(true)
+                .description("Print version information and exit.")
+                .build());
     }
 
     /**
@@ -59,13 +65,16 @@ public final class Jvmm implements Callable<Integer> {
     private static final Set<String> CREATES_VM = Set.of("boot", "run", "snapshot", EntryPoint.VM_PROCESS);
 
     /** The commands that create state (umask 077, {@link PrivateFiles}); the others only read it (or write where the user names). */
-    private static final Set<String> WRITERS = Set.of("run", "volume", "image", "pull", "snapshot", EntryPoint.VM_PROCESS);
+    private static final Set<String> WRITERS =
+            Set.of("run", "volume", "image", "pull", "snapshot", EntryPoint.VM_PROCESS);
 
     /** How the engine starts this CLI again: {@code jvmm __vm-process ID} and the confined {@code jvmm boot}. */
     static final EntryPoint ENTRY = EntryPoint.of(Jvmm.class);
 
     /** The engine over the state this process's environment names. */
-    static Engine engine() { return Engine.fromEnvironment(ENTRY); }
+    static Engine engine() {
+        return Engine.fromEnvironment(ENTRY);
+    }
 
     public static void main(String[] args) {
         if (args.length > 0 && CREATES_VM.contains(args[0])) Host.prelinkInBackground();
@@ -78,8 +87,10 @@ public final class Jvmm implements Callable<Integer> {
         // picocli probes for Groovy closures (a Class.forName that fails only after opening every jar
         // on the class path) and registers java.sql and java.time converters through reflection: ~12 ms
         // of every start (measured: CommandSpec.create() 10 -> 1 ms), for features jvmm does not use.
-        if (System.getProperty("picocli.disable.closures") == null) System.setProperty("picocli.disable.closures", "true");
-        if (System.getProperty("picocli.converters.excludes") == null) System.setProperty("picocli.converters.excludes", "java.sql.*,java.time.*");
+        if (System.getProperty("picocli.disable.closures") == null)
+            System.setProperty("picocli.disable.closures", "true");
+        if (System.getProperty("picocli.converters.excludes") == null)
+            System.setProperty("picocli.converters.excludes", "java.sql.*,java.time.*");
         // The guest console is raw bytes: no PrintStream charset or line buffering in between.
         OutputStream console = new FileOutputStream(FileDescriptor.out);
         realStdout = true;
@@ -124,14 +135,14 @@ public final class Jvmm implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Jvmm(err).spec);
         var named = args.length > 0 ? commands.get(args[0]) : null;
         if (named != null) cl.addSubcommand(named.get());
-        else commands.values().forEach(c -> cl.addSubcommand(c.get()));    // help, suggestions
-        cl
-                .setOut(new PrintWriter(out, true))
+        else commands.values().forEach(c -> cl.addSubcommand(c.get())); // help, suggestions
+        cl.setOut(new PrintWriter(out, true))
                 .setErr(new PrintWriter(err, true))
                 .setParameterExceptionHandler((e, a) -> {
                     String hint = e.getCommandLine().getCommandSpec().qualifiedName() + " --help";
                     String suggestion = "";
-                    if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+                    if (e instanceof CommandLine.UnmatchedArgumentException u
+                            && !u.getSuggestions().isEmpty()) {
                         suggestion = " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";
                     }
                     err.println("jvmm: " + e.getMessage() + suggestion + "; see '" + hint + "'");

@@ -1,5 +1,11 @@
 package io.jvmm.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.jvmm.runtime.EngineException;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.StateJson;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -11,30 +17,41 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import io.jvmm.runtime.EngineException;
-import io.jvmm.runtime.state.StateDirs;
-import io.jvmm.runtime.state.StateJson;
-import io.jvmm.runtime.state.VmRecord;
-import io.jvmm.runtime.state.VmStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code jvmm ps}: the VMs, as a table like docker's, their ids, or JSON lines. */
-@Command(name = "ps", sortOptions = false, usageHelpAutoWidth = true,
-        description = {"List VMs: the running ones, or all of them with -a.",
-                "State lives under $JVMM_HOME (see cli/README.md, \"State and lifecycle\")."})
+@Command(
+        name = "ps",
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {
+            "List VMs: the running ones, or all of them with -a.",
+            "State lives under $JVMM_HOME (see cli/README.md, \"State and lifecycle\")."
+        })
 final class PsCommand extends CliCommand {
-    @Option(names = {"-a", "--all"}, description = "Show all VMs, not only running ones.")
+    @Option(
+            names = {"-a", "--all"},
+            description = "Show all VMs, not only running ones.")
     boolean all;
-    @Option(names = {"-q", "--quiet"}, description = "Print only VM ids.")
+
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "Print only VM ids.")
     boolean quiet;
-    @Option(names = "--format", paramLabel = "table|json", description = "table (default) or json: one JSON object per line.")
+
+    @Option(
+            names = "--format",
+            paramLabel = "table|json",
+            description = "table (default) or json: one JSON object per line.")
     String format = "table";
+
     @Option(names = "--no-trunc", description = "Do not truncate ids and commands.")
     boolean noTrunc;
 
-    PsCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+    PsCommand(PrintStream out, InputStream in, PrintStream err) {
+        super(out, in, err);
+    }
 
     @Override
     public Integer call() {
@@ -98,7 +115,9 @@ final class PsCommand extends CliCommand {
         }
     }
 
-    static String brokenStatus(VmStore.Broken b) { return "Broken (" + b.problem() + "; jvmm rm -f removes it)"; }
+    static String brokenStatus(VmStore.Broken b) {
+        return "Broken (" + b.problem() + "; jvmm rm -f removes it)";
+    }
 
     private Map<String, Object> json(VmStore.Broken b) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -125,7 +144,11 @@ final class PsCommand extends CliCommand {
         m.put("Error", r.state().error());
         m.put("Pid", r.state().pid());
         m.put("Ports", ports(r));
-        m.put("Mounts", r.volumes().stream().map(v -> v.named() ? v.source() : fileName(v.source())).collect(Collectors.joining(",")));
+        m.put(
+                "Mounts",
+                r.volumes().stream()
+                        .map(v -> v.named() ? v.source() : fileName(v.source()))
+                        .collect(Collectors.joining(",")));
         m.put("FullID", r.id());
         return m;
     }
@@ -158,19 +181,23 @@ final class PsCommand extends CliCommand {
     }
 
     static String ports(VmRecord r) {
-        return r.ports().stream().map(p -> {
-            boolean udp = p.endsWith("/udp");
-            String hg = udp ? p.substring(0, p.length() - 4) : p;
-            int colon = hg.indexOf(':');
-            if (colon < 0) return p;
-            return "0.0.0.0:" + hg.substring(0, colon) + "->" + hg.substring(colon + 1) + (udp ? "/udp" : "/tcp");
-        }).collect(Collectors.joining(", "));
+        return r.ports().stream()
+                .map(p -> {
+                    boolean udp = p.endsWith("/udp");
+                    String hg = udp ? p.substring(0, p.length() - 4) : p;
+                    int colon = hg.indexOf(':');
+                    if (colon < 0) return p;
+                    return "0.0.0.0:" + hg.substring(0, colon) + "->" + hg.substring(colon + 1)
+                            + (udp ? "/udp" : "/tcp");
+                })
+                .collect(Collectors.joining(", "));
     }
 
     /** argv as a shell would read it back: words with spaces or quotes in single quotes. */
     static String commandLine(List<String> argv) {
-        return argv.stream().map(a -> a.isEmpty() || !a.matches("[A-Za-z0-9_@%+=:,./-]+")
-                ? "'" + a.replace("'", "'\\''") + "'" : a).collect(Collectors.joining(" "));
+        return argv.stream()
+                .map(a -> a.isEmpty() || !a.matches("[A-Za-z0-9_@%+=:,./-]+") ? "'" + a.replace("'", "'\\''") + "'" : a)
+                .collect(Collectors.joining(" "));
     }
 
     static String truncate(String s, int max) {

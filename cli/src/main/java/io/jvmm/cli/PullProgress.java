@@ -18,7 +18,11 @@ import java.util.Map;
  * come from the download threads; all state is guarded by this object.
  */
 final class PullProgress implements PullListener {
-    enum Mode { BAR, LINES, QUIET }
+    enum Mode {
+        BAR,
+        LINES,
+        QUIET
+    }
 
     private static final int BAR_WIDTH = 40;
 
@@ -37,7 +41,9 @@ final class PullProgress implements PullListener {
         long done;
         boolean active;
 
-        Row(Descriptor blob) { this.blob = blob; }
+        Row(Descriptor blob) {
+            this.blob = blob;
+        }
     }
 
     PullProgress(PrintStream out, Mode mode) {
@@ -148,7 +154,8 @@ final class PullProgress implements PullListener {
     synchronized void summary(ImageRecord r) {
         if (mode != Mode.QUIET) {
             out.println("Digest: " + r.manifestDigest());
-            out.println("Status: " + (downloaded ? "Downloaded newer image for " : "Image is up to date for ") + Images.familiar(r.name()));
+            out.println("Status: " + (downloaded ? "Downloaded newer image for " : "Image is up to date for ")
+                    + Images.familiar(r.name()));
         }
         out.println(r.name());
         out.flush();
@@ -162,13 +169,20 @@ final class PullProgress implements PullListener {
     private void draw() {
         List<String> lines = new ArrayList<>();
         for (Row row : rows.values()) {
-            StringBuilder sb = new StringBuilder(row.blob.digest().shortHex()).append(": ").append(row.status);
+            StringBuilder sb =
+                    new StringBuilder(row.blob.digest().shortHex()).append(": ").append(row.status);
             if (row.active) {
                 long size = Math.max(1, row.blob.size());
                 int filled = (int) Math.min(BAR_WIDTH, row.done * BAR_WIDTH / size);
-                sb.append(' ').append('[').append("=".repeat(Math.max(0, filled - 1))).append(filled > 0 ? ">" : "")
-                        .append(" ".repeat(BAR_WIDTH - filled)).append("] ")
-                        .append(Images.humanSize(row.done)).append('/').append(Images.humanSize(row.blob.size()));
+                sb.append(' ')
+                        .append('[')
+                        .append("=".repeat(Math.max(0, filled - 1)))
+                        .append(filled > 0 ? ">" : "")
+                        .append(" ".repeat(BAR_WIDTH - filled))
+                        .append("] ")
+                        .append(Images.humanSize(row.done))
+                        .append('/')
+                        .append(Images.humanSize(row.blob.size()));
             }
             lines.add(sb.toString());
         }

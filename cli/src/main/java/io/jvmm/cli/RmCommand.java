@@ -1,11 +1,10 @@
 package io.jvmm.cli;
 
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.time.Duration;
-import java.util.List;
 import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.EngineException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -15,15 +14,23 @@ import picocli.CommandLine.Parameters;
  * {@code -f}, which SIGKILLs its VM process and whatever that process started, waits for them, then
  * deletes. Prints each VM as given, like docker; an error for one VM does not stop the others.
  */
-@Command(name = "rm", sortOptions = false, usageHelpAutoWidth = true,
+@Command(
+        name = "rm",
+        sortOptions = false,
+        usageHelpAutoWidth = true,
         description = "Remove VMs: their record, logs and sockets. A running VM needs -f (killed first).")
 final class RmCommand extends CliCommand {
-    @Option(names = {"-f", "--force"}, description = "Kill a running VM (SIGKILL) before removing it.")
+    @Option(
+            names = {"-f", "--force"},
+            description = "Kill a running VM (SIGKILL) before removing it.")
     boolean force;
+
     @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names, ids or unique id prefixes.")
     List<String> refs;
 
-    RmCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+    RmCommand(PrintStream out, InputStream in, PrintStream err) {
+        super(out, in, err);
+    }
 
     @Override
     public Integer call() {

@@ -8,8 +8,9 @@ import io.jvmm.runtime.state.ByteSize;
  * layers (docs/rootfs-images.md, "Resource limits"), over the defaults. Sizes take k, m, g.
  */
 final class RootfsLimitOption {
-    static final String KEYS = "unpacked-bytes, entries, path-depth, path-bytes, xattr-value-bytes, xattr-bytes-per-entry, "
-            + "metadata-bytes, header-bytes-per-entry";
+    static final String KEYS =
+            "unpacked-bytes, entries, path-depth, path-bytes, xattr-value-bytes, xattr-bytes-per-entry, "
+                    + "metadata-bytes, header-bytes-per-entry";
 
     private RootfsLimitOption() {}
 
@@ -28,7 +29,8 @@ final class RootfsLimitOption {
                 case "xattr-bytes-per-entry" -> limits.withXattrBytesPerEntry(Math.toIntExact(ByteSize.parse(value)));
                 case "metadata-bytes" -> limits.withMetadataBytes(ByteSize.parse(value));
                 case "header-bytes-per-entry" -> limits.withHeaderBytesPerEntry(Math.toIntExact(ByteSize.parse(value)));
-                default -> throw CliException.usage("--rootfs-limit: unknown limit \"" + key + "\" (keys: " + KEYS + ")");
+                default ->
+                    throw CliException.usage("--rootfs-limit: unknown limit \"" + key + "\" (keys: " + KEYS + ")");
             };
         } catch (ArithmeticException e) {
             throw CliException.usage("--rootfs-limit " + option + ": too large");

@@ -1,16 +1,5 @@
 package io.jvmm.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.net.DatagramSocket;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import io.jvmm.image.ContentStore;
 import io.jvmm.image.ImageConfig;
 import io.jvmm.image.ImageException;
@@ -31,6 +20,12 @@ import io.jvmm.runtime.state.LogOptions;
 import io.jvmm.runtime.state.SecurityOptions;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmRecord;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -45,67 +40,161 @@ import picocli.CommandLine.Spec;
  * the defaults that the flags override. Detached, the VM lives in its own process; in the foreground this process is
  * the VM process and the terminal is the workload's.
  */
-@Command(name = "run", sortOptions = false, description = "Run a command in a new microVM (root image + guest agent), like docker run.")
+@Command(
+        name = "run",
+        sortOptions = false,
+        description = "Run a command in a new microVM (root image + guest agent), like docker run.")
 final class RunCommand extends CliCommand {
     @Option(names = "--name", paramLabel = "NAME", description = "Name of the VM (default: random).")
     private String name;
-    @Option(names = "--hac", paramLabel = "FILE", description = "hac.toml: hardware.cores, hardware.memory and hardware.ref (the image) as defaults for --cpus, --memory and IMAGE.")
+
+    @Option(
+            names = "--hac",
+            paramLabel = "FILE",
+            description =
+                    "hac.toml: hardware.cores, hardware.memory and hardware.ref (the image) as defaults for --cpus, --memory and IMAGE.")
     private Path hacFile;
+
     @Option(names = "--cpus", paramLabel = "N", description = "vCPUs (default 1).")
     private Integer cpus;
-    @Option(names = {"-m", "--memory"}, paramLabel = "MIB", description = "Guest RAM in MiB (default 256).")
+
+    @Option(
+            names = {"-m", "--memory"},
+            paramLabel = "MIB",
+            description = "Guest RAM in MiB (default 256).")
     private Long memoryMib;
-    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Environment of the command (repeatable); overrides the image's Env.")
+
+    @Option(
+            names = {"-e", "--env"},
+            paramLabel = "KEY=VALUE",
+            description = "Environment of the command (repeatable); overrides the image's Env.")
     private List<String> env = new ArrayList<>();
-    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory of the command (default: the image's WorkingDir, else /).")
+
+    @Option(
+            names = {"-w", "--workdir"},
+            paramLabel = "DIR",
+            description = "Working directory of the command (default: the image's WorkingDir, else /).")
     private String workdir;
-    @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "User name or uid[:gid] of the command (default: the image's User, else root).")
+
+    @Option(
+            names = {"-u", "--user"},
+            paramLabel = "USER[:GROUP]",
+            description = "User name or uid[:gid] of the command (default: the image's User, else root).")
     private String user;
-    @Option(names = "--entrypoint", paramLabel = "CMD", description = "Replace the image's Entrypoint (and drop its Cmd); \"\" clears it.")
+
+    @Option(
+            names = "--entrypoint",
+            paramLabel = "CMD",
+            description = "Replace the image's Entrypoint (and drop its Cmd); \"\" clears it.")
     private String entrypoint;
-    @Option(names = {"-v", "--volume"}, paramLabel = "VOLUME_OR_IMAGE:/path[:ro]", description = "Mount a named volume or an image file (repeatable).")
+
+    @Option(
+            names = {"-v", "--volume"},
+            paramLabel = "VOLUME_OR_IMAGE:/path[:ro]",
+            description = "Mount a named volume or an image file (repeatable).")
     private List<String> volumes = new ArrayList<>();
-    @Option(names = {"-p", "--publish"}, paramLabel = "HOST:GUEST[/udp]", description = "Forward a host port to the guest (repeatable).")
+
+    @Option(
+            names = {"-p", "--publish"},
+            paramLabel = "HOST:GUEST[/udp]",
+            description = "Forward a host port to the guest (repeatable).")
     private List<String> ports = new ArrayList<>();
-    @Option(names = {"-P", "--publish-all"}, description = "Forward a free host port to each of the image's ExposedPorts.")
+
+    @Option(
+            names = {"-P", "--publish-all"},
+            description = "Forward a free host port to each of the image's ExposedPorts.")
     private boolean publishAll;
-    @Option(names = {"-d", "--detach"}, description = "Run in the background and print the VM id.")
+
+    @Option(
+            names = {"-d", "--detach"},
+            description = "Run in the background and print the VM id.")
     private boolean detach;
-    @Option(names = {"-i", "--interactive"}, description = "Keep the command's stdin open.")
+
+    @Option(
+            names = {"-i", "--interactive"},
+            description = "Keep the command's stdin open.")
     private boolean interactive;
-    @Option(names = {"-t", "--tty"}, description = "Run the command on a terminal.")
+
+    @Option(
+            names = {"-t", "--tty"},
+            description = "Run the command on a terminal.")
     private boolean tty;
+
     @Option(names = "--rm", description = "Remove the VM when it exits (foreground only).")
     private boolean rm;
-    @Option(names = "--rootfs", paramLabel = "IMAGE_FILE", description = "Root image file (ext4, erofs or squashfs), used read-only.")
+
+    @Option(
+            names = "--rootfs",
+            paramLabel = "IMAGE_FILE",
+            description = "Root image file (ext4, erofs or squashfs), used read-only.")
     private Path rootfs;
+
     @Option(names = "--insecure", description = "Pull the image over plain HTTP (loopback registries always are).")
     private boolean insecure;
-    @Option(names = "--log-opt", paramLabel = "KEY=VALUE", description = "Log limits (repeatable): max-size=SIZE of one log file (default 10m), max-file=N files kept (default 3).")
+
+    @Option(
+            names = "--log-opt",
+            paramLabel = "KEY=VALUE",
+            description =
+                    "Log limits (repeatable): max-size=SIZE of one log file (default 10m), max-file=N files kept (default 3).")
     private List<String> logOpts = new ArrayList<>();
-    @Option(names = "--rootfs-limit", paramLabel = "KEY=VALUE", description = {
-            "A limit on building the image's root (repeatable; docs/rootfs-images.md): unpacked-bytes (default 8g), entries (1000000),",
-            "path-depth, path-bytes, xattr-value-bytes, xattr-bytes-per-entry, metadata-bytes, header-bytes-per-entry."})
+
+    @Option(
+            names = "--rootfs-limit",
+            paramLabel = "KEY=VALUE",
+            description = {
+                "A limit on building the image's root (repeatable; docs/rootfs-images.md): unpacked-bytes (default 8g), entries (1000000),",
+                "path-depth, path-bytes, xattr-value-bytes, xattr-bytes-per-entry, metadata-bytes, header-bytes-per-entry."
+            })
     private List<String> rootfsLimitOpts = new ArrayList<>();
+
     private RootfsLimits rootfsLimits = RootfsLimits.DEFAULT;
-    @Option(names = "--disk-limit", paramLabel = "bw=SIZE,ops=N", description = "Limit each drive (root and volumes), per second (e.g. bw=50m,ops=1000).")
+
+    @Option(
+            names = "--disk-limit",
+            paramLabel = "bw=SIZE,ops=N",
+            description = "Limit each drive (root and volumes), per second (e.g. bw=50m,ops=1000).")
     private String diskLimit;
-    @Option(names = "--net-rx-limit", paramLabel = "bw=SIZE,ops=N", description = "Limit what the guest receives, per second (bytes, frames).")
+
+    @Option(
+            names = "--net-rx-limit",
+            paramLabel = "bw=SIZE,ops=N",
+            description = "Limit what the guest receives, per second (bytes, frames).")
     private String netRxLimit;
-    @Option(names = "--net-tx-limit", paramLabel = "bw=SIZE,ops=N", description = "Limit what the guest sends, per second.")
+
+    @Option(
+            names = "--net-tx-limit",
+            paramLabel = "bw=SIZE,ops=N",
+            description = "Limit what the guest sends, per second.")
     private String netTxLimit;
-    @Option(names = "--security-opt", paramLabel = "KEY=VALUE", description = {
-            "How a detached VM's process is confined (repeatable; docs/sandbox.md): landlock=unconfined, seccomp=unconfined,",
-            "vmm-user=UID:GID (root only: the VMM drops to that user once the VM is built)."})
+
+    @Option(
+            names = "--security-opt",
+            paramLabel = "KEY=VALUE",
+            description = {
+                "How a detached VM's process is confined (repeatable; docs/sandbox.md): landlock=unconfined, seccomp=unconfined,",
+                "vmm-user=UID:GID (root only: the VMM drops to that user once the VM is built)."
+            })
     private List<String> securityOpts = new ArrayList<>();
-    @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long the guest may take to be ready (default 30, or 300 on kvm_pvm hosts).")
+
+    @Option(
+            names = "--ready-timeout",
+            paramLabel = "SECONDS",
+            description = "How long the guest may take to be ready (default 30, or 300 on kvm_pvm hosts).")
     private Integer readyTimeout;
-    @Parameters(paramLabel = "[IMAGE] [CMD [ARG...]]", description = "An image (reference: pulled when not in the store; or a root image file) unless --rootfs, then the command.")
+
+    @Parameters(
+            paramLabel = "[IMAGE] [CMD [ARG...]]",
+            description =
+                    "An image (reference: pulled when not in the store; or a root image file) unless --rootfs, then the command.")
     private List<String> args = new ArrayList<>();
+
     @Spec
     private CommandSpec spec;
 
-    RunCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+    RunCommand(PrintStream out, InputStream in, PrintStream err) {
+        super(out, in, err);
+    }
 
     /** The OCI image a run uses: the stored image, its config and its root image file. */
     private record FromImage(ImageRecord record, ImageConfig config, Path rootfs) {}
@@ -114,13 +203,20 @@ final class RunCommand extends CliCommand {
     public Integer call() throws Exception {
         HacFile hac = hacFile == null ? null : HacFile.parse(hacFile);
         int cpus = this.cpus != null ? this.cpus : hac != null && hac.cores() != null ? hac.cores() : 1;
-        long memoryMib = this.memoryMib != null ? this.memoryMib : hac != null && hac.memoryMib() != null ? hac.memoryMib() : 256;
-        if (cpus < 1 || cpus > 64) throw CliException.usage((this.cpus != null ? "--cpus" : "hac.toml: hardware.cores") + " must be 1..64, got " + cpus);
-        if (memoryMib < 64) throw CliException.usage((this.memoryMib != null ? "--memory" : "hac.toml: hardware.memory") + " must be at least 64 MiB for Linux, got " + memoryMib);
+        long memoryMib = this.memoryMib != null
+                ? this.memoryMib
+                : hac != null && hac.memoryMib() != null ? hac.memoryMib() : 256;
+        if (cpus < 1 || cpus > 64)
+            throw CliException.usage(
+                    (this.cpus != null ? "--cpus" : "hac.toml: hardware.cores") + " must be 1..64, got " + cpus);
+        if (memoryMib < 64)
+            throw CliException.usage((this.memoryMib != null ? "--memory" : "hac.toml: hardware.memory")
+                    + " must be at least 64 MiB for Linux, got " + memoryMib);
         for (String e : env) {
             if (e.indexOf('=') <= 0) throw CliException.usage("-e " + e + ": expected KEY=VALUE");
         }
-        if (workdir != null && !workdir.isEmpty() && !workdir.startsWith("/")) throw CliException.usage("-w " + workdir + ": must be an absolute path in the guest");
+        if (workdir != null && !workdir.isEmpty() && !workdir.startsWith("/"))
+            throw CliException.usage("-w " + workdir + ": must be an absolute path in the guest");
         LogOptions logs = LogOptions.DEFAULT;
         for (String o : logOpts) {
             try {
@@ -144,8 +240,10 @@ final class RunCommand extends CliCommand {
                 throw CliException.usage("--security-opt " + o + ": " + e.getMessage());
             }
         }
-        if (!securityOpts.isEmpty() && !detach) throw CliException.usage("--security-opt confines a detached VM's process: add -d");
-        if (security.dropsPrivileges() && !Host.isRoot()) throw CliException.usage("--security-opt vmm-user: only root can switch the VM process's user");
+        if (!securityOpts.isEmpty() && !detach)
+            throw CliException.usage("--security-opt confines a detached VM's process: add -d");
+        if (security.dropsPrivileges() && !Host.isRoot())
+            throw CliException.usage("--security-opt vmm-user: only root can switch the VM process's user");
         if (rm && detach) throw CliException.usage("--rm is for foreground runs; remove a detached VM with 'jvmm rm'");
         List<String> forwards = new ArrayList<>();
         for (String p : ports) forwards.add(Ports.checkedForward(p));
@@ -161,7 +259,9 @@ final class RunCommand extends CliCommand {
             if (refFromHac) {
                 fromImage = fromImage(dirs, hac.ref(), hac);
             } else {
-                if (rest.isEmpty()) throw CliException.usage("run needs an image: IMAGE (a reference or a root image file), --rootfs IMAGE_FILE, or --hac FILE with hardware.ref");
+                if (rest.isEmpty())
+                    throw CliException.usage(
+                            "run needs an image: IMAGE (a reference or a root image file), --rootfs IMAGE_FILE, or --hac FILE with hardware.ref");
                 String spelled = rest.remove(0);
                 Path p = UserPaths.resolve(Path.of("").toAbsolutePath(), spelled);
                 if (Files.isRegularFile(p)) image = p;
@@ -178,7 +278,9 @@ final class RunCommand extends CliCommand {
         ImageConfig cfg = fromImage == null ? null : fromImage.config();
         ImageWorkload w = ImageWorkload.of(cfg, new ImageWorkload.Options(entrypoint, rest, env, workdir, user));
         if (w.argv().isEmpty() && fromImage != null) {
-            throw CliException.usage("no command: image " + Images.familiar(fromImage.record().name()) + " has no Entrypoint or Cmd; give one after the image");
+            throw CliException.usage(
+                    "no command: image " + Images.familiar(fromImage.record().name())
+                            + " has no Entrypoint or Cmd; give one after the image");
         }
         if (publishAll) forwards.addAll(w.publishAll(() -> Ports.freeHostPort(false), () -> Ports.freeHostPort(true)));
 
@@ -186,12 +288,25 @@ final class RunCommand extends CliCommand {
         for (String v : volumes) mounts.add(engine.volumes().resolveForMount(v));
         Path kernel = DefaultKernel.fromSystem().resolve().kernel();
 
-        VmRecord draft = VmRecord.draft(image.toString(), w.argv()).withName(name).withEnv(w.env())
-                .withCpus(cpus).withMemoryMib(memoryMib).withVolumes(mounts).withPorts(forwards)
-                .withTty(tty).withInteractive(interactive).withDetached(detach)
-                .withWorkdir(w.workdir()).withUser(w.user()).withExposedPorts(w.exposed()).withLogs(logs).withSecurity(security).withLimits(limits);
+        VmRecord draft = VmRecord.draft(image.toString(), w.argv())
+                .withName(name)
+                .withEnv(w.env())
+                .withCpus(cpus)
+                .withMemoryMib(memoryMib)
+                .withVolumes(mounts)
+                .withPorts(forwards)
+                .withTty(tty)
+                .withInteractive(interactive)
+                .withDetached(detach)
+                .withWorkdir(w.workdir())
+                .withUser(w.user())
+                .withExposedPorts(w.exposed())
+                .withLogs(logs)
+                .withSecurity(security)
+                .withLimits(limits);
         if (fromImage != null) {
-            draft = draft.withImageRef(fromImage.record().name()).withImageId(fromImage.record().id().toString());
+            draft = draft.withImageRef(fromImage.record().name())
+                    .withImageId(fromImage.record().id().toString());
         }
         // Checks the whole configuration before anything is created.
         VmRecord r = engine.create(draft, kernel);
@@ -248,7 +363,12 @@ final class RunCommand extends CliCommand {
      * is never what was meant).
      */
     private static boolean looksLikePath(String s) {
-        return s.startsWith("/") || s.startsWith("./") || s.startsWith("../") || s.startsWith("~/") || s.equals(".") || s.equals("..")
+        return s.startsWith("/")
+                || s.startsWith("./")
+                || s.startsWith("../")
+                || s.startsWith("~/")
+                || s.equals(".")
+                || s.equals("..")
                 || s.matches("(?i).*\\.(ext4|ext2|erofs|squashfs|sqfs|img|raw)");
     }
 }

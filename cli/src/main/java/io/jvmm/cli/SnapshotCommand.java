@@ -1,14 +1,5 @@
 package io.jvmm.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.List;
 import io.jvmm.files.FileTrees;
 import io.jvmm.runtime.Ports;
 import io.jvmm.runtime.RunningVm;
@@ -18,6 +9,15 @@ import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
 import io.jvmm.runtime.vmproc.ControlClient;
 import io.jvmm.runtime.vmproc.ControlProtocol;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,11 +37,16 @@ final class SnapshotCommand {
                 .addSubcommand(new CommandLine(new Restore(out, in, err)));
     }
 
-    @Command(name = "snapshot", description = "Save a running microVM to a directory, or start a new one from such a snapshot.")
+    @Command(
+            name = "snapshot",
+            description = "Save a running microVM to a directory, or start a new one from such a snapshot.")
     static final class Group extends CliCommand {
-        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
 
-        Group(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+        Group(PrintStream out, InputStream in, PrintStream err) {
+            super(out, in, err);
+        }
 
         @Override
         public Integer call() {
@@ -54,10 +59,13 @@ final class SnapshotCommand {
     static final class Create extends CliCommand {
         @Parameters(index = "0", paramLabel = "VM", description = "VM name, id or unique id prefix.")
         private String vm;
+
         @Parameters(index = "1", paramLabel = "DIR", description = "Directory to write (created; must be empty).")
         private Path dir;
 
-        Create(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+        Create(PrintStream out, InputStream in, PrintStream err) {
+            super(out, in, err);
+        }
 
         @Override
         public Integer call() throws Exception {
@@ -68,7 +76,9 @@ final class SnapshotCommand {
                 throw CliException.usage("snapshot directory " + target + " exists and is not empty");
             // The VM process may write only its own directories: it snapshots into one, then the files
             // move to the target (a rename on the same file system).
-            Path staging = StateDirs.fromEnvironment().vmDataDir(r.id()).resolve(".snapshot-" + Long.toHexString(System.nanoTime()));
+            Path staging = StateDirs.fromEnvironment()
+                    .vmDataDir(r.id())
+                    .resolve(".snapshot-" + Long.toHexString(System.nanoTime()));
             String bytes;
             try {
                 try (ControlClient.Connection c = running.control().request(ControlProtocol.SNAPSHOT + " " + staging)) {
@@ -77,7 +87,9 @@ final class SnapshotCommand {
                     throw CliException.runtime("snapshot of " + r.name() + ": " + e.getMessage());
                 }
                 // The record lets a restore rebuild the same devices: image, volumes, ports, sizes.
-                Files.writeString(staging.resolve(ControlProtocol.SNAPSHOT_RECORD), StateJson.mapper().writeValueAsString(r));
+                Files.writeString(
+                        staging.resolve(ControlProtocol.SNAPSHOT_RECORD),
+                        StateJson.mapper().writeValueAsString(r));
                 moveInto(staging, target);
             } finally {
                 FileTrees.deleteQuietly(staging);
@@ -91,21 +103,34 @@ final class SnapshotCommand {
     static final class Restore extends CliCommand {
         @Option(names = "--name", paramLabel = "NAME", description = "Name of the new VM (default: random).")
         private String name;
-        @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long the restored agent may take to be ready.")
+
+        @Option(
+                names = "--ready-timeout",
+                paramLabel = "SECONDS",
+                description = "How long the restored agent may take to be ready.")
         private Integer readyTimeout;
-        @Option(names = {"-p", "--publish"}, paramLabel = "HOST:GUEST[/udp]",
-                description = "Port forwards instead of the snapshot's (whose host ports the original VM may still hold).")
+
+        @Option(
+                names = {"-p", "--publish"},
+                paramLabel = "HOST:GUEST[/udp]",
+                description =
+                        "Port forwards instead of the snapshot's (whose host ports the original VM may still hold).")
         private List<String> ports;
+
         @Parameters(index = "0", paramLabel = "DIR", description = "A directory written by 'jvmm snapshot create'.")
         private Path dir;
 
-        Restore(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+        Restore(PrintStream out, InputStream in, PrintStream err) {
+            super(out, in, err);
+        }
 
         @Override
         public Integer call() throws Exception {
             Path source = dir.toAbsolutePath().normalize();
             Path recordFile = source.resolve(ControlProtocol.SNAPSHOT_RECORD);
-            if (!Files.isRegularFile(recordFile)) throw CliException.usage(source + " is not a jvmm snapshot (no " + ControlProtocol.SNAPSHOT_RECORD + ")");
+            if (!Files.isRegularFile(recordFile))
+                throw CliException.usage(
+                        source + " is not a jvmm snapshot (no " + ControlProtocol.SNAPSHOT_RECORD + ")");
             VmRecord saved;
             try {
                 saved = StateJson.mapper().readValue(recordFile.toFile(), VmRecord.class);
@@ -114,7 +139,11 @@ final class SnapshotCommand {
             }
             StateDirs dirs = StateDirs.fromEnvironment();
             VmStore store = new VmStore(dirs);
-            VmRecord draft = saved.withId(null).withName(name).withCreated(null).withDetached(true).withState(VmRecord.State.created());
+            VmRecord draft = saved.withId(null)
+                    .withName(name)
+                    .withCreated(null)
+                    .withDetached(true)
+                    .withState(VmRecord.State.created());
             if (ports != null) {
                 List<String> forwards = new ArrayList<>();
                 for (String p : ports) forwards.add(Ports.forward(p));
@@ -122,7 +151,8 @@ final class SnapshotCommand {
             }
             VmRecord r = store.create(draft);
             Path log = source.resolve(ControlProtocol.SNAPSHOT_LOG);
-            if (Files.isRegularFile(log)) Files.copy(log, dirs.workloadLog(r.id()), StandardCopyOption.REPLACE_EXISTING);
+            if (Files.isRegularFile(log))
+                Files.copy(log, dirs.workloadLog(r.id()), StandardCopyOption.REPLACE_EXISTING);
             Jvmm.engine().start(r, readyTimeout, source);
             out.println(r.id());
             return 0;

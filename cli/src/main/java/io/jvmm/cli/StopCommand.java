@@ -1,14 +1,10 @@
 package io.jvmm.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.EngineException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -19,12 +15,18 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "stop", description = "Stop running microVMs: graceful through the agent, forced after the timeout.")
 final class StopCommand extends CliCommand {
-    @Option(names = {"-t", "--time"}, paramLabel = "SECONDS", description = "Grace period before SIGKILL (default 10).")
+    @Option(
+            names = {"-t", "--time"},
+            paramLabel = "SECONDS",
+            description = "Grace period before SIGKILL (default 10).")
     private int seconds = 10;
+
     @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names, ids or unique id prefixes.")
     private List<String> vms;
 
-    StopCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+    StopCommand(PrintStream out, InputStream in, PrintStream err) {
+        super(out, in, err);
+    }
 
     @Override
     public Integer call() throws Exception {

@@ -1,9 +1,9 @@
 package io.jvmm.cli;
 
+import java.io.Console;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.io.Console;
 
 /**
  * The user's terminal for {@code -t}: raw mode while a guest program owns it, and its size. Uses
@@ -12,7 +12,9 @@ import java.io.Console;
 final class Terminal implements AutoCloseable {
     private final String saved;
 
-    private Terminal(String saved) { this.saved = saved; }
+    private Terminal(String saved) {
+        this.saved = saved;
+    }
 
     /** True when stdin is a terminal. */
     static boolean stdinIsTerminal() {
@@ -46,7 +48,10 @@ final class Terminal implements AutoCloseable {
         cmd[0] = "stty";
         System.arraycopy(args, 0, cmd, 1, args.length);
         try {
-            Process p = new ProcessBuilder(cmd).redirectInput(new File("/dev/tty")).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectInput(new File("/dev/tty"))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
             return p.waitFor() == 0 ? out : null;
         } catch (IOException e) {

@@ -1,9 +1,5 @@
 package io.jvmm.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.util.List;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.state.LimitOptions;
 import io.jvmm.runtime.state.StateDirs;
@@ -11,6 +7,10 @@ import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
 import io.jvmm.runtime.vmproc.ControlClient;
 import io.jvmm.runtime.vmproc.ControlProtocol;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,20 +24,32 @@ import picocli.CommandLine.Parameters;
 final class UpdateCommand extends CliCommand {
     @Option(names = "--disk-limit", paramLabel = "bw=SIZE,ops=N|none", description = "Each drive's limit, per second.")
     private String disk;
-    @Option(names = "--net-rx-limit", paramLabel = "bw=SIZE,ops=N|none", description = "What the guest receives, per second.")
+
+    @Option(
+            names = "--net-rx-limit",
+            paramLabel = "bw=SIZE,ops=N|none",
+            description = "What the guest receives, per second.")
     private String netRx;
-    @Option(names = "--net-tx-limit", paramLabel = "bw=SIZE,ops=N|none", description = "What the guest sends, per second.")
+
+    @Option(
+            names = "--net-tx-limit",
+            paramLabel = "bw=SIZE,ops=N|none",
+            description = "What the guest sends, per second.")
     private String netTx;
+
     @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names, ids or unique id prefixes.")
     private List<String> vms;
 
-    UpdateCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+    UpdateCommand(PrintStream out, InputStream in, PrintStream err) {
+        super(out, in, err);
+    }
 
     @Override
     public Integer call() throws Exception {
-        if (disk == null && netRx == null && netTx == null) throw CliException.usage("nothing to update: give --disk-limit, --net-rx-limit or --net-tx-limit");
+        if (disk == null && netRx == null && netTx == null)
+            throw CliException.usage("nothing to update: give --disk-limit, --net-rx-limit or --net-tx-limit");
         try {
-            new LimitOptions(disk, netRx, netTx);    // checks every value before any VM changes
+            new LimitOptions(disk, netRx, netTx); // checks every value before any VM changes
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
@@ -63,7 +75,8 @@ final class UpdateCommand extends CliCommand {
             for (String[] c : changes) {
                 if (c[1] == null) continue;
                 try {
-                    control.request(ControlProtocol.LIMIT + " " + c[0] + " " + c[1]).close();
+                    control.request(ControlProtocol.LIMIT + " " + c[0] + " " + c[1])
+                            .close();
                 } catch (IOException e) {
                     throw CliException.runtime(r.name() + ": " + c[0] + " limit: " + e.getMessage());
                 }

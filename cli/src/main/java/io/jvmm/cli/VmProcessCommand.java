@@ -1,14 +1,14 @@
 package io.jvmm.cli;
 
+import io.jvmm.runtime.Engine;
+import io.jvmm.runtime.EntryPoint;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.vmproc.VmRun;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import io.jvmm.runtime.Engine;
-import io.jvmm.runtime.EntryPoint;
-import io.jvmm.runtime.state.VmRecord;
-import io.jvmm.runtime.vmproc.VmRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -21,13 +21,23 @@ import picocli.CommandLine.Parameters;
 final class VmProcessCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID")
     private String id;
+
     @Option(names = "--ready-timeout", paramLabel = "SECONDS")
     private Integer readyTimeout;
+
     @Option(names = "--restore", paramLabel = "DIR", description = "Restore this snapshot instead of booting.")
     private Path restore;
-    @Option(names = "--kernel", paramLabel = "FILE", description = "The guest kernel (default: as 'jvmm run' finds it).")
+
+    @Option(
+            names = "--kernel",
+            paramLabel = "FILE",
+            description = "The guest kernel (default: as 'jvmm run' finds it).")
     private Path kernel;
-    @Option(names = "--network-fd", paramLabel = "FD", description = "A socket connected to the passt its launcher started.")
+
+    @Option(
+            names = "--network-fd",
+            paramLabel = "FD",
+            description = "A socket connected to the passt its launcher started.")
     private Integer networkFd;
 
     @Override
@@ -36,8 +46,15 @@ final class VmProcessCommand implements Callable<Integer> {
     }
 
     /** {@code jvmm run} without -d: this process is the VM process, the terminal the workload's. */
-    static int runInForeground(Engine engine, VmRecord r, Path kernel, Integer readyTimeout,
-                               OutputStream out, InputStream in, PrintStream err) throws Exception {
+    static int runInForeground(
+            Engine engine,
+            VmRecord r,
+            Path kernel,
+            Integer readyTimeout,
+            OutputStream out,
+            InputStream in,
+            PrintStream err)
+            throws Exception {
         boolean raw = r.tty() && r.interactive();
         try (Terminal t = raw ? Terminal.raw() : null) {
             return engine.runInForeground(r, kernel, readyTimeout, out, in, err);

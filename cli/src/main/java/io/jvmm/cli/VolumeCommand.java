@@ -1,5 +1,10 @@
 package io.jvmm.cli;
 
+import io.jvmm.runtime.EngineException;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.StateJson;
+import io.jvmm.runtime.state.VmStore;
+import io.jvmm.runtime.state.VolumeStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -7,11 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import io.jvmm.runtime.EngineException;
-import io.jvmm.runtime.state.StateDirs;
-import io.jvmm.runtime.state.StateJson;
-import io.jvmm.runtime.state.VmStore;
-import io.jvmm.runtime.state.VolumeStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,13 +23,17 @@ import picocli.CommandLine.Spec;
  * {@code jvmm volume create|ls|inspect|rm|prune}: named ext4 volumes for {@code jvmm run -v NAME:/path}.
  * Register with {@link #commandLine}, which adds the subcommands.
  */
-@Command(name = "volume", usageHelpAutoWidth = true,
+@Command(
+        name = "volume",
+        usageHelpAutoWidth = true,
         description = {"Manage volumes: ext4 disk images under $JVMM_HOME, attached with 'jvmm run -v NAME:/path'."})
 final class VolumeCommand extends CliCommand {
     @Spec
     CommandSpec spec;
 
-    private VolumeCommand(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+    private VolumeCommand(PrintStream out, InputStream in, PrintStream err) {
+        super(out, in, err);
+    }
 
     /** {@code jvmm volume} with its subcommands, ready for {@code addSubcommand}. */
     static CommandLine commandLine(PrintStream out, InputStream in, PrintStream err) {
@@ -62,9 +66,15 @@ final class VolumeCommand extends CliCommand {
         if (!t.isEmpty()) {
             switch (t.charAt(t.length() - 1)) {
                 case 'M' -> t = t.substring(0, t.length() - 1);
-                case 'G' -> { mult = 1024; t = t.substring(0, t.length() - 1); }
-                case 'T' -> { mult = 1024 * 1024; t = t.substring(0, t.length() - 1); }
-                default -> { }
+                case 'G' -> {
+                    mult = 1024;
+                    t = t.substring(0, t.length() - 1);
+                }
+                case 'T' -> {
+                    mult = 1024 * 1024;
+                    t = t.substring(0, t.length() - 1);
+                }
+                default -> {}
             }
         }
         try {
@@ -76,15 +86,24 @@ final class VolumeCommand extends CliCommand {
         }
     }
 
-    @Command(name = "create", sortOptions = false, usageHelpAutoWidth = true,
+    @Command(
+            name = "create",
+            sortOptions = false,
+            usageHelpAutoWidth = true,
             description = "Create a volume: a sparse raw image with an ext4 file system (needs mkfs.ext4, e2fsprogs).")
     static final class Create extends CliCommand {
-        @Option(names = "--size", paramLabel = "MIB", description = "Size in MiB, or with a unit: 512M, 2G (default 1024).")
+        @Option(
+                names = "--size",
+                paramLabel = "MIB",
+                description = "Size in MiB, or with a unit: 512M, 2G (default 1024).")
         String size;
+
         @Parameters(index = "0", paramLabel = "NAME", description = "[a-zA-Z0-9][a-zA-Z0-9_.-]*")
         String name;
 
-        Create(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+        Create(PrintStream out, InputStream in, PrintStream err) {
+            super(out, in, err);
+        }
 
         @Override
         public Integer call() {
@@ -99,12 +118,21 @@ final class VolumeCommand extends CliCommand {
         }
     }
 
-    @Command(name = "ls", aliases = "list", sortOptions = false, usageHelpAutoWidth = true, description = "List volumes.")
+    @Command(
+            name = "ls",
+            aliases = "list",
+            sortOptions = false,
+            usageHelpAutoWidth = true,
+            description = "List volumes.")
     static final class Ls extends CliCommand {
-        @Option(names = {"-q", "--quiet"}, description = "Print only volume names.")
+        @Option(
+                names = {"-q", "--quiet"},
+                description = "Print only volume names.")
         boolean quiet;
 
-        Ls(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+        Ls(PrintStream out, InputStream in, PrintStream err) {
+            super(out, in, err);
+        }
 
         @Override
         public Integer call() {
@@ -128,13 +156,18 @@ final class VolumeCommand extends CliCommand {
         }
     }
 
-    @Command(name = "inspect", sortOptions = false, usageHelpAutoWidth = true,
+    @Command(
+            name = "inspect",
+            sortOptions = false,
+            usageHelpAutoWidth = true,
             description = "Show volumes as JSON (Name, CreatedAt, Mountpoint = the image file, Size in bytes, Driver).")
     static final class Inspect extends CliCommand {
         @Parameters(arity = "1..*", paramLabel = "NAME")
         List<String> names;
 
-        Inspect(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+        Inspect(PrintStream out, InputStream in, PrintStream err) {
+            super(out, in, err);
+        }
 
         @Override
         public Integer call() throws IOException {
@@ -160,13 +193,20 @@ final class VolumeCommand extends CliCommand {
         }
     }
 
-    @Command(name = "rm", aliases = "remove", sortOptions = false, usageHelpAutoWidth = true,
-            description = "Remove volumes. A volume used by a running VM, or whose image another process has locked, is refused.")
+    @Command(
+            name = "rm",
+            aliases = "remove",
+            sortOptions = false,
+            usageHelpAutoWidth = true,
+            description =
+                    "Remove volumes. A volume used by a running VM, or whose image another process has locked, is refused.")
     static final class Rm extends CliCommand {
         @Parameters(arity = "1..*", paramLabel = "NAME")
         List<String> names;
 
-        Rm(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+        Rm(PrintStream out, InputStream in, PrintStream err) {
+            super(out, in, err);
+        }
 
         @Override
         public Integer call() {
@@ -191,18 +231,33 @@ final class VolumeCommand extends CliCommand {
         }
     }
 
-    @Command(name = "prune", sortOptions = false, usageHelpAutoWidth = true,
-            description = {"Remove every volume no VM uses (no VM record names it, running or not).",
-                    "Asks for confirmation (reads y from stdin) unless -f."})
+    @Command(
+            name = "prune",
+            sortOptions = false,
+            usageHelpAutoWidth = true,
+            description = {
+                "Remove every volume no VM uses (no VM record names it, running or not).",
+                "Asks for confirmation (reads y from stdin) unless -f."
+            })
     static final class Prune extends CliCommand {
-        @Option(names = {"-f", "--force"}, description = "Do not prompt for confirmation.")
+        @Option(
+                names = {"-f", "--force"},
+                description = "Do not prompt for confirmation.")
         boolean force;
 
-        Prune(PrintStream out, InputStream in, PrintStream err) { super(out, in, err); }
+        Prune(PrintStream out, InputStream in, PrintStream err) {
+            super(out, in, err);
+        }
 
         @Override
         public Integer call() throws IOException {
-            if (!force && !Confirmation.ask(out, in, err, "This will remove all volumes not used by at least one VM.", "volume prune")) {
+            if (!force
+                    && !Confirmation.ask(
+                            out,
+                            in,
+                            err,
+                            "This will remove all volumes not used by at least one VM.",
+                            "volume prune")) {
                 return CliException.RUNTIME;
             }
             List<String> removed;

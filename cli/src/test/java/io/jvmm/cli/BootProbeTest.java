@@ -18,14 +18,20 @@ class BootProbeTest {
     /** Surefire runs with the module directory as working directory. */
     private static final Path REPO = Path.of("").toAbsolutePath().getParent();
 
-    @Test void helloProbeBootsPrintsAndExitsZero() {
+    @Test
+    void helloProbeBootsPrintsAndExitsZero() {
         assumeTrue(Kvm.isAvailable(), () -> "no usable /dev/kvm: " + Kvm.unavailabilityCause());
         Path probe = REPO.resolve("probes/target/hello.elf");
         assumeTrue(Files.isRegularFile(probe), "build the probes first: mvn -pl probes package");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Jvmm.run(new String[] {"boot", "--hac", REPO.resolve("examples/probe-hello.toml").toString()},
-                console, InputStream.nullInputStream(), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int status = Jvmm.run(
+                new String[] {
+                    "boot", "--hac", REPO.resolve("examples/probe-hello.toml").toString()
+                },
+                console,
+                InputStream.nullInputStream(),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         String out = console.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("hello from jvmm probe"), "console: " + out + "\nstderr: " + err);
         assertEquals(0, status, "stderr: " + err);

@@ -25,17 +25,26 @@ class BootSandboxTest {
 
     /** Runs {@code jvmm args} as its own process (the sandbox starts a child sharing its stdio). */
     private static Result jvmm(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Jvmm.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Jvmm.class.getName()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return new Result(p.waitFor(), out);
     }
 
     private static Path probeToml() {
         assumeTrue(Kvm.isAvailable(), () -> "no usable /dev/kvm: " + Kvm.unavailabilityCause());
-        assumeTrue(Files.isRegularFile(REPO.resolve("probes/target/hello.elf")), "build the probes first: mvn -pl probes package");
+        assumeTrue(
+                Files.isRegularFile(REPO.resolve("probes/target/hello.elf")),
+                "build the probes first: mvn -pl probes package");
         return REPO.resolve("examples/probe-hello.toml");
     }
 
@@ -60,8 +69,11 @@ class BootSandboxTest {
     @Test
     void uidWithoutTheSandboxIsRefused() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Jvmm.run(new String[] {"boot", "--uid", "1", "--gid", "1", "--kernel", "/nonexistent"}, new ByteArrayOutputStream(),
-                InputStream.nullInputStream(), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int status = Jvmm.run(
+                new String[] {"boot", "--uid", "1", "--gid", "1", "--kernel", "/nonexistent"},
+                new ByteArrayOutputStream(),
+                InputStream.nullInputStream(),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(2, status);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--uid and --gid need --sandbox"), err.toString());
     }

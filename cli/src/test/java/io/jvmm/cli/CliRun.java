@@ -14,16 +14,25 @@ final class CliRun {
     int withInput(String stdin, String... args) {
         out.reset();
         err.reset();
-        return Jvmm.run(args, out, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+        return Jvmm.run(
+                args,
+                out,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
     /** {@code jvmm args} with empty input; returns the exit status. */
-    int run(String... args) { return withInput("", args); }
+    int run(String... args) {
+        return withInput("", args);
+    }
 
     /** What the last run wrote to stdout. */
-    String out() { return out.toString(StandardCharsets.UTF_8); }
+    String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
 
     /** What the last run wrote to stderr. */
-    String err() { return err.toString(StandardCharsets.UTF_8); }
+    String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
 }

@@ -1,5 +1,10 @@
 package io.jvmm.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvmm.kvm.Kvm;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,12 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import io.jvmm.kvm.Kvm;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The CLI is a front-end: it parses, prints and calls the engine ({@code io.jvmm.runtime}). Its compiled
@@ -27,13 +27,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FrontEndDependenciesTest {
     private static final List<String> FORBIDDEN = List.of("io/jvmm/kvm/", "io/jvmm/virtio/", "io/jvmm/core/");
     /** vmm-core's configuration values: what a front-end fills in and the engine runs. */
-    private static final Set<String> ALLOWED = Set.of("io/jvmm/core/VmConfig", "io/jvmm/core/VmConfig$Builder",
-            "io/jvmm/core/DriveConfig", "io/jvmm/core/NetConfig", "io/jvmm/core/VsockConfig", "io/jvmm/core/CpuTemplate",
-            "io/jvmm/core/IrqChipMode", "io/jvmm/core/ConfigException");
+    private static final Set<String> ALLOWED = Set.of(
+            "io/jvmm/core/VmConfig",
+            "io/jvmm/core/VmConfig$Builder",
+            "io/jvmm/core/DriveConfig",
+            "io/jvmm/core/NetConfig",
+            "io/jvmm/core/VsockConfig",
+            "io/jvmm/core/CpuTemplate",
+            "io/jvmm/core/IrqChipMode",
+            "io/jvmm/core/ConfigException");
 
     @Test
     void cliClassesNameOnlyTheEngineAndConfigTypes() throws IOException, URISyntaxException {
-        Path classes = Path.of(Jvmm.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path classes = Path.of(
+                Jvmm.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         List<String> found = new ArrayList<>();
         int scanned = 0;
         try (Stream<Path> files = Files.walk(classes)) {
@@ -49,7 +56,11 @@ class FrontEndDependenciesTest {
     @Test
     void theScanSeesAForbiddenReference() throws IOException, URISyntaxException {
         // This test class itself names a vmm-core internal through a descriptor: the scan must catch it.
-        Path self = Path.of(FrontEndDependenciesTest.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+        Path self = Path.of(FrontEndDependenciesTest.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI())
                 .resolve(Fixture.class.getName().replace('.', '/') + ".class");
         assertFalse(forbiddenNames(self).isEmpty(), "the scan missed " + self);
     }
@@ -80,7 +91,8 @@ class FrontEndDependenciesTest {
     /** The CONSTANT_Utf8 entries of a class file (JVMS 4.4). */
     private static List<String> utf8Constants(Path classFile) throws IOException {
         List<String> out = new ArrayList<>();
-        try (InputStream in = Files.newInputStream(classFile); DataInputStream d = new DataInputStream(in)) {
+        try (InputStream in = Files.newInputStream(classFile);
+                DataInputStream d = new DataInputStream(in)) {
             if (d.readInt() != 0xCAFEBABE) throw new IOException(classFile + ": not a class file");
             d.readUnsignedShort();
             d.readUnsignedShort();
@@ -90,9 +102,15 @@ class FrontEndDependenciesTest {
                 switch (tag) {
                     case 1 -> out.add(d.readUTF());
                     case 7, 8, 16, 19, 20 -> d.readUnsignedShort();
-                    case 15 -> { d.readUnsignedByte(); d.readUnsignedShort(); }
+                    case 15 -> {
+                        d.readUnsignedByte();
+                        d.readUnsignedShort();
+                    }
                     case 3, 4, 9, 10, 11, 12, 17, 18 -> d.readInt();
-                    case 5, 6 -> { d.readLong(); i++; }
+                    case 5, 6 -> {
+                        d.readLong();
+                        i++;
+                    }
                     default -> throw new IOException(classFile + ": unknown constant pool tag " + tag);
                 }
             }

@@ -1,5 +1,21 @@
 package io.jvmm.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvmm.image.ContentStore;
+import io.jvmm.image.Digest;
+import io.jvmm.image.ImageRecord;
+import io.jvmm.image.LocalRegistry;
+import io.jvmm.image.OciLayoutFiles;
+import io.jvmm.image.RegistryAssumptions;
+import io.jvmm.runtime.image.ImageRootfs;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,26 +30,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
-import com.fasterxml.jackson.databind.JsonNode;
-import io.jvmm.image.ContentStore;
-import io.jvmm.image.Digest;
-import io.jvmm.image.ImageRecord;
-import io.jvmm.image.LocalRegistry;
-import io.jvmm.image.OciLayoutFiles;
-import io.jvmm.image.RegistryAssumptions;
-import io.jvmm.runtime.image.ImageRootfs;
-import io.jvmm.runtime.state.StateDirs;
-import io.jvmm.runtime.state.VmRecord;
-import io.jvmm.runtime.state.VmStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The image commands end to end, no KVM: Debian's docker-registry on loopback (images pushed with skopeo from
@@ -42,7 +42,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * stored). Skipped, saying why, without docker-registry or skopeo.
  */
 class ImageCommandTest {
-    @TempDir static Path tmp;
+    @TempDir
+    static Path tmp;
+
     private static LocalRegistry registry;
     private static StateDirs dirs;
     private final CliRun cli = new CliRun();
@@ -62,13 +64,21 @@ class ImageCommandTest {
         System.clearProperty(StateDirs.HOME_PROPERTY);
     }
 
-    private int runWithInput(String stdin, String... args) { return cli.withInput(stdin, args); }
+    private int runWithInput(String stdin, String... args) {
+        return cli.withInput(stdin, args);
+    }
 
-    private int run(String... args) { return cli.run(args); }
+    private int run(String... args) {
+        return cli.run(args);
+    }
 
-    private String out() { return cli.out(); }
+    private String out() {
+        return cli.out();
+    }
 
-    private String err() { return cli.err(); }
+    private String err() {
+        return cli.err();
+    }
 
     private void assertOneLineError(String... contains) {
         String e = err().strip();
@@ -86,7 +96,9 @@ class ImageCommandTest {
         return registry.host() + "/" + nameAndTag;
     }
 
-    private static ContentStore store() { return ContentStore.open(dirs.imagesDir()); }
+    private static ContentStore store() {
+        return ContentStore.open(dirs.imagesDir());
+    }
 
     @Test
     void pullLsInspectAndASecondPullDownloadsNothing() throws Exception {
@@ -95,14 +107,18 @@ class ImageCommandTest {
         assertEquals(0, run("image", "pull", ref), err());
         String o = out();
         assertTrue(o.startsWith("1: Pulling from " + registry.host() + "/demo/pulled\n"), o);
-        assertEquals(2, o.lines().filter(l -> l.endsWith(": Pull complete")).count(), "one line per layer when not a terminal: " + o);
+        assertEquals(
+                2,
+                o.lines().filter(l -> l.endsWith(": Pull complete")).count(),
+                "one line per layer when not a terminal: " + o);
         assertFalse(o.contains("\033["), "no progress bar when stdout is not a terminal: " + o);
         assertTrue(o.contains("Digest: " + img.manifestDigest()), o);
         assertTrue(o.contains("Status: Downloaded newer image for " + ref), o);
         assertTrue(o.strip().endsWith(ref + ""), o);
 
         assertEquals(0, run("pull", ref), "jvmm pull is image pull: " + err());
-        assertEquals(2, out().lines().filter(l -> l.endsWith(": Already exists")).count(), out());
+        assertEquals(
+                2, out().lines().filter(l -> l.endsWith(": Already exists")).count(), out());
         assertTrue(out().contains("Status: Image is up to date for " + ref), out());
         assertEquals(0, run("pull", "-q", ref), err());
         assertEquals(registry.host() + "/demo/pulled:1\n", out());
@@ -110,17 +126,26 @@ class ImageCommandTest {
         assertEquals(0, run("image", "ls"));
         assertTrue(out().startsWith("REPOSITORY"), out());
         String shortId = img.configDigest().substring(7, 19);
-        assertTrue(out().lines().anyMatch(l -> l.startsWith(registry.host() + "/demo/pulled ") && l.contains(" 1 ") && l.contains(shortId)), out());
+        assertTrue(
+                out().lines()
+                        .anyMatch(l -> l.startsWith(registry.host() + "/demo/pulled ")
+                                && l.contains(" 1 ")
+                                && l.contains(shortId)),
+                out());
         assertEquals(0, run("image", "ls", "-q"));
         assertTrue(out().lines().anyMatch(shortId::equals), out());
         assertEquals(0, run("image", "ls", "--format", "json"));
-        JsonNode j = out().lines().map(l -> {
-            try {
-                return OciTestImage.JSON.readTree(l);
-            } catch (Exception e) {
-                throw new AssertionError(l, e);
-            }
-        }).filter(n -> n.path("Name").asText().equals(ref)).findFirst().orElseThrow();
+        JsonNode j = out().lines()
+                .map(l -> {
+                    try {
+                        return OciTestImage.JSON.readTree(l);
+                    } catch (Exception e) {
+                        throw new AssertionError(l, e);
+                    }
+                })
+                .filter(n -> n.path("Name").asText().equals(ref))
+                .findFirst()
+                .orElseThrow();
         assertEquals("1", j.path("Tag").asText());
         assertEquals(img.manifestDigest(), j.path("Digest").asText());
 
@@ -183,8 +208,10 @@ class ImageCommandTest {
         String layerHex = OciTestImage.sha256(img.layerBlobs().get(1)).substring(7);
         Path data;
         try (Stream<Path> s = Files.walk(tmp.resolve("registry/storage"))) {
-            data = s.filter(p -> p.toString().endsWith("/blobs/sha256/" + layerHex.substring(0, 2) + "/" + layerHex + "/data"))
-                    .findFirst().orElseThrow();
+            data = s.filter(p -> p.toString()
+                            .endsWith("/blobs/sha256/" + layerHex.substring(0, 2) + "/" + layerHex + "/data"))
+                    .findFirst()
+                    .orElseThrow();
         }
         try (FileChannel ch = FileChannel.open(data, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
             ByteBuffer b = ByteBuffer.allocate(1);
@@ -201,8 +228,13 @@ class ImageCommandTest {
 
     @Test
     void rootfsLimitsFromTheCommandLineHoldTheBuild() throws Exception {
-        OciTestImage.Layer layer = new OciTestImage.Layer().dir("bin").file("bin/true", "x").file("bin/a", "a").file("bin/b", "b");
-        OciTestImage.Built img = OciTestImage.build(List.of(layer), OciTestImage.config(null, List.of("/bin/true"), null, null, null, null));
+        OciTestImage.Layer layer = new OciTestImage.Layer()
+                .dir("bin")
+                .file("bin/true", "x")
+                .file("bin/a", "a")
+                .file("bin/b", "b");
+        OciTestImage.Built img = OciTestImage.build(
+                List.of(layer), OciTestImage.config(null, List.of("/bin/true"), null, null, null, null));
         String ref = push(img, "demo/limited:1");
         assertEquals(0, run("pull", "-q", ref), err());
         assertEquals(1, run("run", "-d", "--rootfs-limit", "entries=2", ref));
@@ -219,8 +251,8 @@ class ImageCommandTest {
     void aLayerEscapingTheRootIsRefusedByRunInOneLine() throws Exception {
         OciTestImage.Layer base = new OciTestImage.Layer().dir("bin").file("bin/true", "x");
         OciTestImage.Layer evil = new OciTestImage.Layer().file("../../etc/passwd", "evil::0:0::/:/bin/sh\n");
-        OciTestImage.Built img = OciTestImage.build(List.of(base, evil),
-                OciTestImage.config(null, List.of("/bin/true"), null, null, null, null));
+        OciTestImage.Built img = OciTestImage.build(
+                List.of(base, evil), OciTestImage.config(null, List.of("/bin/true"), null, null, null, null));
         String ref = push(img, "demo/evil:1");
         assertEquals(0, run("pull", "-q", ref), "the store does not look into layers: " + err());
         assertEquals(1, run("run", "-d", ref));
@@ -251,7 +283,8 @@ class ImageCommandTest {
         ExecutorService pool = Executors.newFixedThreadPool(4);
         List<Future<ImageRootfs.Built>> results = new ArrayList<>();
         try {
-            for (int i = 0; i < 4; i++) results.add(pool.submit((Callable<ImageRootfs.Built>) () -> ImageRootfs.ensure(dirs, store, rec)));
+            for (int i = 0; i < 4; i++)
+                results.add(pool.submit((Callable<ImageRootfs.Built>) () -> ImageRootfs.ensure(dirs, store, rec)));
             int built = 0;
             for (Future<ImageRootfs.Built> f : results) if (!f.get().reused()) built++;
             assertEquals(1, built, "one build, three reuses");
@@ -277,13 +310,19 @@ class ImageCommandTest {
         ImageRecord rec = store.get(ref);
         Path rootfs = ImageRootfs.ensure(dirs, store, rec).file();
         VmStore vms = new VmStore(dirs);
-        VmRecord vm = vms.create(VmRecord.draft(rootfs.toString(), List.of("true")).withName("user-of-removed")
-                .withImageRef(rec.name()).withImageId(rec.id().toString()));
+        VmRecord vm = vms.create(VmRecord.draft(rootfs.toString(), List.of("true"))
+                .withName("user-of-removed")
+                .withImageRef(rec.name())
+                .withImageId(rec.id().toString()));
 
         assertEquals(0, run("ps", "-a"));
-        assertTrue(out().lines().anyMatch(l -> l.contains("user-of-removed") && l.contains(ref)), "ps shows the image reference: " + out());
+        assertTrue(
+                out().lines().anyMatch(l -> l.contains("user-of-removed") && l.contains(ref)),
+                "ps shows the image reference: " + out());
         assertEquals(0, run("ps", "-a", "--format", "json"));
-        assertTrue(out().contains("\"Image\":\"" + ref + "\"") && out().contains("\"ImageID\":\"" + rec.id() + "\""), out());
+        assertTrue(
+                out().contains("\"Image\":\"" + ref + "\"") && out().contains("\"ImageID\":\"" + rec.id() + "\""),
+                out());
 
         assertEquals(1, run("image", "rm", ref));
         assertOneLineError("image " + ref + " is in use by VM user-of-removed", "jvmm image rm -f");
@@ -341,7 +380,8 @@ class ImageCommandTest {
         Path built = ImageRootfs.ensure(dirs, store, store.get("imported:v1")).file();
         assertTrue(Files.isRegularFile(built));
         assertEquals(0, run("image", "prune", "-a", "-f"), err());
-        assertTrue(out().contains("Untagged: imported:v1") && out().contains("Untagged: example.com/imported:v3"), out());
+        assertTrue(
+                out().contains("Untagged: imported:v1") && out().contains("Untagged: example.com/imported:v3"), out());
         assertTrue(store.find("imported:v1").isEmpty());
         assertFalse(Files.exists(built), "root image pruned with its image");
     }

@@ -1,30 +1,35 @@
 package io.jvmm.cli;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.jvmm.image.ContentStore;
 import io.jvmm.image.ContentStoreLocks;
 import io.jvmm.image.ImageRecord;
 import io.jvmm.runtime.image.ImageRootfs;
 import io.jvmm.runtime.state.StateDirs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** A root image build and image rm -f / prune exclude each other through the image store's lock. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ImageRootfsLockTest {
-    @TempDir Path home;
+    @TempDir
+    Path home;
+
     private final CliRun cli = new CliRun();
 
-    @AfterEach void tearDown() { System.clearProperty(StateDirs.HOME_PROPERTY); }
+    @AfterEach
+    void tearDown() {
+        System.clearProperty(StateDirs.HOME_PROPERTY);
+    }
 
     @Test
     void rmForceWaitsForAReaderAndABuildWaitsForARemoval() throws Exception {
@@ -41,7 +46,8 @@ class ImageRootfsLockTest {
             rm = CompletableFuture.supplyAsync(() -> new CliRun().run("image", "rm", "-f", "example.com/lock:1"));
             Thread.sleep(500);
             assertFalse(rm.isDone(), "image rm -f ran while the store was being read");
-            assertTrue(Files.isRegularFile(store.blobPath(img.layers().getFirst().digest())));
+            assertTrue(
+                    Files.isRegularFile(store.blobPath(img.layers().getFirst().digest())));
         }
         assertEquals(0, rm.get(30, TimeUnit.SECONDS));
 

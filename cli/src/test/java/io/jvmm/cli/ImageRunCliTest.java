@@ -1,24 +1,24 @@
 package io.jvmm.cli;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import io.jvmm.image.LocalRegistry;
 import io.jvmm.kvm.Kvm;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code jvmm run IMAGE} in a real guest (project kernel, agent as init), one boot: an OCI image built here
@@ -29,26 +29,40 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @Tag("linux")
 class ImageRunCliTest {
-    @TempDir static Path home;
-    @TempDir static Path work;
+    @TempDir
+    static Path home;
+
+    @TempDir
+    static Path work;
+
     private static VmStore store;
     private final CliRun cli = new CliRun();
 
     @BeforeAll
     static void setUp() throws Exception {
         assumeTrue(Kvm.isAvailable(), () -> "skipped: " + Kvm.unavailabilityCause());
-        assumeTrue(Files.isRegularFile(OciTestImage.BUSYBOX), "skipped: /bin/busybox missing (apt-get install busybox-static)");
+        assumeTrue(
+                Files.isRegularFile(OciTestImage.BUSYBOX),
+                "skipped: /bin/busybox missing (apt-get install busybox-static)");
         store = VmProcessHome.open(home);
     }
 
     @AfterAll
-    static void tearDown() { VmProcessHome.close(store); }
+    static void tearDown() {
+        VmProcessHome.close(store);
+    }
 
-    private int run(String... args) { return cli.run(args); }
+    private int run(String... args) {
+        return cli.run(args);
+    }
 
-    private String out() { return cli.out(); }
+    private String out() {
+        return cli.out();
+    }
 
-    private String err() { return cli.err(); }
+    private String err() {
+        return cli.err();
+    }
 
     private String exec(String... cmd) {
         String[] args = new String[cmd.length + 3];
@@ -66,19 +80,36 @@ class ImageRunCliTest {
         for (String applet : List.of("sh", "ls", "cat", "stat", "id", "pwd", "echo", "sleep", "readlink", "test")) {
             base.symlink("bin/" + applet, "busybox");
         }
-        base.dir("etc").file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n")
-                .file("etc/group", "root:x:0:\napp:x:1000:\n").file("etc/removed.txt", "whited out\n")
-                .dir("tmp", 01777, 0, 0).dir("root", 0700, 0, 0)
-                .dir("opaque").file("opaque/old1", "old\n").dir("opaque/sub").file("opaque/sub/old2", "old\n")
-                .dir("data").file("data/orig.txt", "linked content\n");
-        OciTestImage.Layer changes = new OciTestImage.Layer().whiteout("etc/removed.txt")
-                .dir("opaque").opaque("opaque").file("opaque/new.txt", "new\n")
-                .hardlink("data/link.txt", "data/orig.txt").symlink("data/sym", "/data/orig.txt")
+        base.dir("etc")
+                .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n")
+                .file("etc/group", "root:x:0:\napp:x:1000:\n")
+                .file("etc/removed.txt", "whited out\n")
+                .dir("tmp", 01777, 0, 0)
+                .dir("root", 0700, 0, 0)
+                .dir("opaque")
+                .file("opaque/old1", "old\n")
+                .dir("opaque/sub")
+                .file("opaque/sub/old2", "old\n")
+                .dir("data")
+                .file("data/orig.txt", "linked content\n");
+        OciTestImage.Layer changes = new OciTestImage.Layer()
+                .whiteout("etc/removed.txt")
+                .dir("opaque")
+                .opaque("opaque")
+                .file("opaque/new.txt", "new\n")
+                .hardlink("data/link.txt", "data/orig.txt")
+                .symlink("data/sym", "/data/orig.txt")
                 .file("bin/suid", "#!/bin/sh\necho suid\n".getBytes(StandardCharsets.UTF_8), 04755, 1000, 1000);
         OciTestImage.Layer app = new OciTestImage.Layer().dir("work").file("work/hello.txt", "hello from the image\n");
-        return OciTestImage.build(List.of(base, changes, app), OciTestImage.config(List.of("/bin/sh", "-c"),
-                List.of("echo started; pwd; echo FOO=$FOO; id -u; exec sleep 1000"), List.of("PATH=/bin", "FOO=bar"),
-                "/work", "root", List.of("8080/tcp")));
+        return OciTestImage.build(
+                List.of(base, changes, app),
+                OciTestImage.config(
+                        List.of("/bin/sh", "-c"),
+                        List.of("echo started; pwd; echo FOO=$FOO; id -u; exec sleep 1000"),
+                        List.of("PATH=/bin", "FOO=bar"),
+                        "/work",
+                        "root",
+                        List.of("8080/tcp")));
     }
 
     @Test
@@ -94,7 +125,8 @@ class ImageRunCliTest {
                 registry.push(layout, "1", "guest/img:1");
                 ref = registry.host() + "/guest/img:1";
             } else {
-                System.out.println("ImageRunCliTest: docker-registry/skopeo missing; importing the image instead of pulling it");
+                System.out.println(
+                        "ImageRunCliTest: docker-registry/skopeo missing; importing the image instead of pulling it");
                 ref = "example.com/guest/img:1";
                 assertEquals(0, run("image", "import", layout.toString(), ref), err());
             }
@@ -105,13 +137,18 @@ class ImageRunCliTest {
             assertTrue(VmRecord.isFullId(id), out());
             if (haveRegistry) assertTrue(err().contains("Unable to find image '" + ref + "' locally"), err());
             VmRecord r = store.resolve("img");
-            assertEquals(List.of("/bin/sh", "-c", "echo started; pwd; echo FOO=$FOO; id -u; exec sleep 1000"), r.command());
+            assertEquals(
+                    List.of("/bin/sh", "-c", "echo started; pwd; echo FOO=$FOO; id -u; exec sleep 1000"), r.command());
             assertEquals("/work", r.workdir());
             assertEquals("root", r.user());
             assertEquals(ref, r.imageRef());
             assertEquals(img.configDigest(), r.imageId());
             assertEquals(List.of("8080/tcp"), r.exposedPorts());
-            assertEquals(StateDirs.fromEnvironment().rootfsCacheFile(img.manifestDigest().substring(7)).toString(), r.image());
+            assertEquals(
+                    StateDirs.fromEnvironment()
+                            .rootfsCacheFile(img.manifestDigest().substring(7))
+                            .toString(),
+                    r.image());
 
             // Whiteout: gone; the rest of /etc stays.
             String etc = exec("ls", "/etc");
@@ -120,7 +157,9 @@ class ImageRunCliTest {
             // Opaque directory: only the upper layer's content.
             assertEquals("new.txt\n", exec("ls", "/opaque"));
             // Hard link: one inode, two names.
-            String[] inodes = exec("stat", "-c", "%i %h", "/data/orig.txt", "/data/link.txt").strip().split("\n");
+            String[] inodes = exec("stat", "-c", "%i %h", "/data/orig.txt", "/data/link.txt")
+                    .strip()
+                    .split("\n");
             assertEquals(2, inodes.length);
             assertEquals(inodes[0], inodes[1]);
             assertTrue(inodes[0].endsWith(" 2"), "link count 2: " + inodes[0]);

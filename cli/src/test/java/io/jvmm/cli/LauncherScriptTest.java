@@ -22,13 +22,17 @@ import org.junit.jupiter.api.io.TempDir;
  * another working directory, and relative arguments reach the CLI unchanged.
  */
 class LauncherScriptTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
-    private static final Path SCRIPT = Path.of(System.getProperty("jvmm.home", "..")).resolve("jvmm").toAbsolutePath().normalize();
+    private static final Path SCRIPT = Path.of(System.getProperty("jvmm.home", ".."))
+            .resolve("jvmm")
+            .toAbsolutePath()
+            .normalize();
 
     /** A repository with the launcher, find-jdk.sh, a "built" CLI jar and a fresh stamp. */
     private Path repo() throws IOException {
-        Path repo = Files.createDirectories(tmp.resolve("the repo"));   // a space: quoting must hold
+        Path repo = Files.createDirectories(tmp.resolve("the repo")); // a space: quoting must hold
         Files.copy(SCRIPT, repo.resolve("jvmm"));
         Files.createDirectories(repo.resolve("scripts"));
         Files.copy(SCRIPT.resolveSibling("scripts/find-jdk.sh"), repo.resolve("scripts/find-jdk.sh"));
@@ -44,7 +48,9 @@ class LauncherScriptTest {
      * (-XX:AOTCacheOutput=FILE), it writes its arguments there instead, so a test can read what
      * each cache was trained on.
      */
-    private Path jdk() throws IOException { return jdk("jdk"); }
+    private Path jdk() throws IOException {
+        return jdk("jdk");
+    }
 
     private Path jdk(String name) throws IOException {
         Path jdk = Files.createDirectories(tmp.resolve(name + "/bin"));
@@ -81,7 +87,9 @@ class LauncherScriptTest {
     private static void assertRanCliFrom(Path repo, List<String> javaArgs) {
         assertTrue(javaArgs.contains("-Djvmm.home=" + repo), "jvmm.home is the repository: " + javaArgs);
         int cp = javaArgs.indexOf("-cp");
-        assertTrue(cp >= 0 && javaArgs.get(cp + 1).startsWith(repo.resolve("cli/target/cli-0.0.0.jar") + ":"), javaArgs.toString());
+        assertTrue(
+                cp >= 0 && javaArgs.get(cp + 1).startsWith(repo.resolve("cli/target/cli-0.0.0.jar") + ":"),
+                javaArgs.toString());
         assertTrue(javaArgs.contains("io.jvmm.cli.Jvmm"), javaArgs.toString());
     }
 
@@ -91,7 +99,9 @@ class LauncherScriptTest {
         Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
         List<String> args = launch(repo.resolve("jvmm"), elsewhere, jdk, "boot", "--kernel", "rel/k.elf", "a b");
         assertRanCliFrom(repo, args);
-        assertEquals(List.of("boot", "--kernel", "rel/k.elf", "a b"), args.subList(args.size() - 4, args.size()),
+        assertEquals(
+                List.of("boot", "--kernel", "rel/k.elf", "a b"),
+                args.subList(args.size() - 4, args.size()),
                 "arguments unchanged, relative paths for the CLI to resolve against its working directory");
     }
 
@@ -106,7 +116,9 @@ class LauncherScriptTest {
         launch(repo.resolve("jvmm"), tmp, b, "--version");
         List<Path> caches;
         try (var files = Files.list(repo.resolve(".jvmm-build"))) {
-            caches = files.filter(f -> f.getFileName().toString().startsWith("java-home")).sorted().toList();
+            caches = files.filter(f -> f.getFileName().toString().startsWith("java-home"))
+                    .sorted()
+                    .toList();
         }
         assertEquals(2, caches.size(), caches.toString());
         assertEquals(List.of(a.toString(), a.toString()), Files.readAllLines(caches.get(0)));
@@ -120,7 +132,8 @@ class LauncherScriptTest {
      */
     @Test
     void bootByFlagsAndBootByHacFileEachGetACacheTrainedOnTheirPath() throws Exception {
-        assumeTrue(Files.isReadable(Path.of("/dev/kvm")) && Files.isWritable(Path.of("/dev/kvm")),
+        assumeTrue(
+                Files.isReadable(Path.of("/dev/kvm")) && Files.isWritable(Path.of("/dev/kvm")),
                 "the launcher trains the boot caches only where /dev/kvm is usable");
         Path repo = repo(), jdk = jdk();
         Files.createDirectories(repo.resolve("probes/target"));
@@ -131,24 +144,34 @@ class LauncherScriptTest {
 
         Path build = repo.resolve(".jvmm-build");
         List<String> hacTraining = Files.readAllLines(build.resolve("jvmm-hac.aot"));
-        assertEquals(List.of("boot", "--hac", repo.resolve("examples/probe-hello.toml").toString()),
+        assertEquals(
+                List.of(
+                        "boot",
+                        "--hac",
+                        repo.resolve("examples/probe-hello.toml").toString()),
                 hacTraining.subList(hacTraining.size() - 3, hacTraining.size()));
         List<String> bootTraining = Files.readAllLines(build.resolve("jvmm-boot.aot"));
         assertTrue(bootTraining.contains("--kernel") && !bootTraining.contains("--hac"), bootTraining.toString());
         assertTrue(Files.readAllLines(build.resolve("jvmm.aot")).contains(AotTrainCommand.NAME));
 
         assertEquals(build.resolve("jvmm-hac.aot").toString(), cacheUsed(repo, jdk, "boot", "--hac", "my.toml"));
-        assertEquals(build.resolve("jvmm-hac.aot").toString(), cacheUsed(repo, jdk, "boot", "--cpus", "2", "--hac=my.toml"));
+        assertEquals(
+                build.resolve("jvmm-hac.aot").toString(), cacheUsed(repo, jdk, "boot", "--cpus", "2", "--hac=my.toml"));
         assertEquals(build.resolve("jvmm-boot.aot").toString(), cacheUsed(repo, jdk, "boot", "--kernel", "k.elf"));
         assertEquals(build.resolve("jvmm.aot").toString(), cacheUsed(repo, jdk, "ps"));
         Files.delete(build.resolve("jvmm-hac.aot"));
-        assertEquals(build.resolve("jvmm.aot").toString(), cacheUsed(repo, jdk, "boot", "--hac", "my.toml"),
+        assertEquals(
+                build.resolve("jvmm.aot").toString(),
+                cacheUsed(repo, jdk, "boot", "--hac", "my.toml"),
                 "a missing cache falls back to the general one");
     }
 
     private String cacheUsed(Path repo, Path jdk, String... args) throws Exception {
-        return launch(repo.resolve("jvmm"), tmp, jdk, args).stream().filter(a -> a.startsWith("-XX:AOTCache="))
-                .map(a -> a.substring("-XX:AOTCache=".length())).findFirst().orElse("none");
+        return launch(repo.resolve("jvmm"), tmp, jdk, args).stream()
+                .filter(a -> a.startsWith("-XX:AOTCache="))
+                .map(a -> a.substring("-XX:AOTCache=".length()))
+                .findFirst()
+                .orElse("none");
     }
 
     @Test

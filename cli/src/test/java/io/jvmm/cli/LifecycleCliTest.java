@@ -1,5 +1,14 @@
 package io.jvmm.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jvmm.kvm.Kvm;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,10 +25,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import io.jvmm.kvm.Kvm;
-import io.jvmm.runtime.state.StateDirs;
-import io.jvmm.runtime.state.VmRecord;
-import io.jvmm.runtime.state.VmStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -29,11 +34,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /**
  * Every lifecycle command end to end against real guests (project kernel, agent as init, busybox
  * root image): run -d, ps, exec, logs, attach's sibling paths, stop, rm, volumes, kill -9 of a VM
@@ -42,7 +42,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Tag("linux")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LifecycleCliTest {
-    @TempDir static Path home;
+    @TempDir
+    static Path home;
+
     private static Path rootfs;
     private static VmStore store;
     private final CliRun cli = new CliRun();
@@ -55,20 +57,32 @@ class LifecycleCliTest {
     }
 
     @AfterAll
-    static void tearDown() { VmProcessHome.close(store); }
+    static void tearDown() {
+        VmProcessHome.close(store);
+    }
 
-    private int runWithInput(String stdin, String... args) { return cli.withInput(stdin, args); }
+    private int runWithInput(String stdin, String... args) {
+        return cli.withInput(stdin, args);
+    }
 
-    private int run(String... args) { return cli.run(args); }
+    private int run(String... args) {
+        return cli.run(args);
+    }
 
-    private String out() { return cli.out(); }
+    private String out() {
+        return cli.out();
+    }
 
-    private String err() { return cli.err(); }
+    private String err() {
+        return cli.err();
+    }
 
     /** By /proc/PID/comm: passt's executable link is unreadable once it has sandboxed itself. */
     private static boolean isPasst(ProcessHandle p) {
         try {
-            return Files.readString(Path.of("/proc/" + p.pid() + "/comm")).strip().startsWith("passt");
+            return Files.readString(Path.of("/proc/" + p.pid() + "/comm"))
+                    .strip()
+                    .startsWith("passt");
         } catch (IOException e) {
             return false;
         }
@@ -83,7 +97,7 @@ class LifecycleCliTest {
     /** The body of {@code GET path} from 127.0.0.1:port, retried while the server comes up. */
     private static String httpGet(int port, String path) throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;
-        for (;;) {
+        for (; ; ) {
             try (Socket s = new Socket("127.0.0.1", port)) {
                 s.setSoTimeout(10_000);
                 s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -103,8 +117,27 @@ class LifecycleCliTest {
     void runDetachedExecLogsStop() throws Exception {
         assertEquals(0, run("volume", "create", "--size", "32", "vol"), err());
         int port = freePort();
-        assertEquals(0, run("run", "-d", "--name", "e2e", "-e", "X=from-env", "-v", "vol:/data", "-p", port + ":8080",
-                "-i", "--rootfs", rootfs.toString(), "--", "sh", "-c", "echo started; echo warn >&2; while read l; do echo \"got $l\"; done"), err());
+        assertEquals(
+                0,
+                run(
+                        "run",
+                        "-d",
+                        "--name",
+                        "e2e",
+                        "-e",
+                        "X=from-env",
+                        "-v",
+                        "vol:/data",
+                        "-p",
+                        port + ":8080",
+                        "-i",
+                        "--rootfs",
+                        rootfs.toString(),
+                        "--",
+                        "sh",
+                        "-c",
+                        "echo started; echo warn >&2; while read l; do echo \"got $l\"; done"),
+                err());
         String id = out().strip();
         assertTrue(VmRecord.isFullId(id), "run -d prints the id: " + out());
 
@@ -115,15 +148,22 @@ class LifecycleCliTest {
 
         assertEquals(4, run("exec", "e2e", "--", "sh", "-c", "echo $X; exit 4"), err());
         assertEquals("from-env\n", out(), "-e reaches the workload's environment and exec's");
-        assertEquals(4, run("exec", id.substring(0, 6), "--", "sh", "-c", "exit 4"), "an id prefix names the VM: " + err());
+        assertEquals(
+                4, run("exec", id.substring(0, 6), "--", "sh", "-c", "exit 4"), "an id prefix names the VM: " + err());
         assertEquals(127, run("exec", "e2e", "--", "no-such-program"));
         assertTrue(err().contains("no-such-program") && err().contains("not found"), err());
-        assertEquals(0, runWithInput("some input\n", "exec", "-i", "e2e", "--", "sh", "-c", "cat > /data/f && cat /data/f"), err());
+        assertEquals(
+                0,
+                runWithInput("some input\n", "exec", "-i", "e2e", "--", "sh", "-c", "cat > /data/f && cat /data/f"),
+                err());
         assertEquals("some input\n", out());
 
         // passt's port forward, with the state home private (under a 0700 directory, as mktemp -d makes it).
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home)));
-        assertEquals(0, run("exec", "e2e", "--", "sh", "-c", "echo served > /data/index.html && httpd -p 8080 -h /data"), err());
+        assertEquals(
+                0,
+                run("exec", "e2e", "--", "sh", "-c", "echo served > /data/index.html && httpd -p 8080 -h /data"),
+                err());
         assertEquals("served\n", httpGet(port, "/index.html"));
 
         // cp both ways (a file through the agent's COPY_IN / COPY_OUT).
@@ -138,8 +178,12 @@ class LifecycleCliTest {
         assertEquals(0, run("cp", "e2e:/root/up.bin", back.toString()), err());
         org.junit.jupiter.api.Assertions.assertArrayEquals(blob, Files.readAllBytes(back));
         assertEquals(1, run("cp", "e2e:/no/such/file", back.toString()));
-        assertTrue(err().startsWith("jvmm: cp e2e:/no/such/file: ") && err().strip().lines().count() == 1, err());
-        org.junit.jupiter.api.Assertions.assertArrayEquals(blob, Files.readAllBytes(back), "a failed copy leaves the target as it was");
+        assertTrue(
+                err().startsWith("jvmm: cp e2e:/no/such/file: ")
+                        && err().strip().lines().count() == 1,
+                err());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+                blob, Files.readAllBytes(back), "a failed copy leaves the target as it was");
         assertEquals(2, run("cp", hostFile.toString(), back.toString()));
 
         assertEquals(0, run("logs", "e2e"));
@@ -157,12 +201,17 @@ class LifecycleCliTest {
         PipedInputStream attachIn = new PipedInputStream(keys);
         ByteArrayOutputStream attachOut = new ByteArrayOutputStream();
         int[] attachStatus = {-1};
-        Thread attach = Thread.ofPlatform().start(() -> attachStatus[0] = Jvmm.run(new String[] {"attach", "e2e"}, attachOut, attachIn,
-                new PrintStream(OutputStream.nullOutputStream())));
+        Thread attach = Thread.ofPlatform()
+                .start(() -> attachStatus[0] = Jvmm.run(
+                        new String[] {"attach", "e2e"},
+                        attachOut,
+                        attachIn,
+                        new PrintStream(OutputStream.nullOutputStream())));
         keys.write("one\n".getBytes(StandardCharsets.UTF_8));
         keys.flush();
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!attachOut.toString(StandardCharsets.UTF_8).contains("got one") && System.nanoTime() < deadline) Thread.sleep(20);
+        while (!attachOut.toString(StandardCharsets.UTF_8).contains("got one") && System.nanoTime() < deadline)
+            Thread.sleep(20);
         assertTrue(attachOut.toString(StandardCharsets.UTF_8).contains("got one"), "attach output: " + attachOut);
         keys.write(AttachCommand.DETACH_KEY);
         keys.flush();
@@ -173,8 +222,12 @@ class LifecycleCliTest {
 
         // logs -f follows until the VM ends.
         ByteArrayOutputStream followed = new ByteArrayOutputStream();
-        Thread follow = Thread.ofPlatform().start(() -> Jvmm.run(new String[] {"logs", "-f", "e2e"}, followed,
-                new ByteArrayInputStream(new byte[0]), new PrintStream(OutputStream.nullOutputStream())));
+        Thread follow = Thread.ofPlatform()
+                .start(() -> Jvmm.run(
+                        new String[] {"logs", "-f", "e2e"},
+                        followed,
+                        new ByteArrayInputStream(new byte[0]),
+                        new PrintStream(OutputStream.nullOutputStream())));
         Thread.sleep(300);
         assertTrue(follow.isAlive(), "logs -f returned while the VM runs");
 
@@ -194,7 +247,21 @@ class LifecycleCliTest {
     @Test
     @Order(2)
     void aKilledVmProcessShowsAsExitedAndRmCleansUp() throws Exception {
-        assertEquals(0, run("run", "-d", "--name", "k9", "-p", freePort() + ":80", "--rootfs", rootfs.toString(), "--", "sleep", "1000"), err());
+        assertEquals(
+                0,
+                run(
+                        "run",
+                        "-d",
+                        "--name",
+                        "k9",
+                        "-p",
+                        freePort() + ":80",
+                        "--rootfs",
+                        rootfs.toString(),
+                        "--",
+                        "sleep",
+                        "1000"),
+                err());
         VmRecord r = store.resolve("k9");
         // A snapshot of the running VM, restored as a second VM that goes on from there, agent ready.
         assertEquals(0, run("exec", "k9", "--", "sh", "-c", "echo before-snapshot > /root/mark"), err());
@@ -202,7 +269,8 @@ class LifecycleCliTest {
         assertEquals(0, run("snapshot", "create", "k9", snap.toString()), err());
         assertEquals(2, run("snapshot", "create", "k9", snap.toString()));
         assertTrue(err().contains("not empty"), err());
-        assertEquals(0, run("snapshot", "restore", "--name", "k9copy", "-p", freePort() + ":80", snap.toString()), err());
+        assertEquals(
+                0, run("snapshot", "restore", "--name", "k9copy", "-p", freePort() + ":80", snap.toString()), err());
         assertEquals(0, run("exec", "k9copy", "--", "cat", "/root/mark"), err());
         assertEquals("before-snapshot\n", out());
         assertEquals(0, run("ps"));
@@ -214,10 +282,15 @@ class LifecycleCliTest {
         long pid = r.state().pid();
         // passt is started by the launcher (outside the VM process's confinement), here this JVM,
         // and ends when the VM process's end of its socket closes.
-        List<ProcessHandle> passts = ProcessHandle.current().children().filter(LifecycleCliTest::isPasst).toList();
+        List<ProcessHandle> passts = ProcessHandle.current()
+                .children()
+                .filter(LifecycleCliTest::isPasst)
+                .toList();
         assertFalse(passts.isEmpty(), "no passt was started");
         String st = Files.readString(Path.of("/proc/" + pid + "/status"));
-        assertTrue(st.contains("Seccomp:\t2") && st.contains("NoNewPrivs:\t1"), "the VM process is confined by default: " + st);
+        assertTrue(
+                st.contains("Seccomp:\t2") && st.contains("NoNewPrivs:\t1"),
+                "the VM process is confined by default: " + st);
         new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
         ProcessHandle.of(pid).ifPresent(p -> p.onExit().join());
         assertEquals(0, run("ps", "-a"));
@@ -230,7 +303,8 @@ class LifecycleCliTest {
         assertFalse(Files.exists(dirs.vmRunDir(r.id())));
         assertFalse(Files.exists(dirs.vmTempDir(r.id())));
         for (ProcessHandle p : passts) {
-            assertTrue(p.onExit().completeOnTimeout(null, 10, TimeUnit.SECONDS).join() != null || !p.isAlive(),
+            assertTrue(
+                    p.onExit().completeOnTimeout(null, 10, TimeUnit.SECONDS).join() != null || !p.isAlive(),
                     "passt " + p.pid() + " outlived its VM process");
         }
     }
@@ -241,7 +315,9 @@ class LifecycleCliTest {
         assertEquals(2, run("run", "-d", "--rootfs", "/no/such.img", "--", "true"));
         assertTrue(err().startsWith("jvmm: ") && err().strip().lines().count() == 1, err());
         try (ServerSocket taken = new ServerSocket(0)) {
-            assertEquals(2, run("run", "-d", "-p", taken.getLocalPort() + ":80", "--rootfs", rootfs.toString(), "--", "true"));
+            assertEquals(
+                    2,
+                    run("run", "-d", "-p", taken.getLocalPort() + ":80", "--rootfs", rootfs.toString(), "--", "true"));
             assertTrue(err().contains("already in use"), err());
         }
         assertEquals(1, run("exec", "nope", "--", "true"));
@@ -262,19 +338,41 @@ class LifecycleCliTest {
     @Test
     @Order(4)
     void runsFromASquashfsRoot() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/mksquashfs")),
+        assumeTrue(
+                Files.isExecutable(Path.of("/usr/bin/mksquashfs")),
                 "skipped: mksquashfs is not installed (apt-get install squashfs-tools; .ci/run does)");
         Path image = home.resolve("root.squashfs");
         // -noI -noD -noF -noX: uncompressed, because the guest kernel's decompression is emulated here.
-        Process mk = new ProcessBuilder("mksquashfs", rootfs.resolveSibling("rootfs").toString(), image.toString(),
-                "-noappend", "-all-root", "-noI", "-noD", "-noF", "-noX", "-quiet",
-                "-p", "/etc/jvmm-marker f 444 root root echo from-squashfs")
-                .redirectErrorStream(true).start();
+        Process mk = new ProcessBuilder(
+                        "mksquashfs",
+                        rootfs.resolveSibling("rootfs").toString(),
+                        image.toString(),
+                        "-noappend",
+                        "-all-root",
+                        "-noI",
+                        "-noD",
+                        "-noF",
+                        "-noX",
+                        "-quiet",
+                        "-p",
+                        "/etc/jvmm-marker f 444 root root echo from-squashfs")
+                .redirectErrorStream(true)
+                .start();
         String log = new String(mk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(mk.waitFor() == 0, "mksquashfs failed: " + log);
 
-        assertEquals(3, run("run", "--rm", "--rootfs", image.toString(), "--", "sh", "-c",
-                "cat /etc/jvmm-marker; echo x > /etc/written && cat /etc/written; exit 3"), err());
+        assertEquals(
+                3,
+                run(
+                        "run",
+                        "--rm",
+                        "--rootfs",
+                        image.toString(),
+                        "--",
+                        "sh",
+                        "-c",
+                        "cat /etc/jvmm-marker; echo x > /etc/written && cat /etc/written; exit 3"),
+                err());
         assertEquals("from-squashfs\nx\n", out(), "read from the image; writes go to the overlay above it");
         assertTrue(store.list().isEmpty(), "--rm removed the VM: " + store.list());
     }

@@ -11,15 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * Builds OCI images for the CLI tests: gzip tar layers with full control over entries (owners, modes,
@@ -42,7 +40,9 @@ final class OciTestImage {
             out.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
         }
 
-        Layer dir(String path) throws IOException { return dir(path, 0755, 0, 0); }
+        Layer dir(String path) throws IOException {
+            return dir(path, 0755, 0, 0);
+        }
 
         Layer dir(String path, int mode, int uid, int gid) throws IOException {
             TarArchiveEntry e = new TarArchiveEntry(path.endsWith("/") ? path : path + "/");
@@ -106,9 +106,13 @@ final class OciTestImage {
     }
 
     record Built(byte[] config, List<byte[]> layerTars, List<byte[]> layerBlobs, byte[] manifest) {
-        String manifestDigest() { return sha256(manifest); }
+        String manifestDigest() {
+            return sha256(manifest);
+        }
 
-        String configDigest() { return sha256(config); }
+        String configDigest() {
+            return sha256(config);
+        }
     }
 
     /** The image: layers bottom first, config from {@code config} (the "config" object of the image config). */
@@ -144,7 +148,13 @@ final class OciTestImage {
     }
 
     /** A config object: Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts (nulls left out). */
-    static ObjectNode config(List<String> entrypoint, List<String> cmd, List<String> env, String workdir, String user, List<String> exposed) {
+    static ObjectNode config(
+            List<String> entrypoint,
+            List<String> cmd,
+            List<String> env,
+            String workdir,
+            String user,
+            List<String> exposed) {
         ObjectNode cfg = JSON.createObjectNode();
         if (entrypoint != null) entrypoint.forEach(cfg.putArray("Entrypoint")::add);
         if (cmd != null) cmd.forEach(cfg.putArray("Cmd")::add);
@@ -162,12 +172,14 @@ final class OciTestImage {
     static Path ociLayout(Path dir, Built img, String tag) throws IOException {
         List<byte[]> blobs = new ArrayList<>(List.of(img.config(), img.manifest()));
         blobs.addAll(img.layerBlobs());
-        return OciLayoutFiles.write(dir, blobs, descriptor("application/vnd.oci.image.manifest.v1+json", img.manifest()), tag);
+        return OciLayoutFiles.write(
+                dir, blobs, descriptor("application/vnd.oci.image.manifest.v1+json", img.manifest()), tag);
     }
 
     /** A legacy {@code docker save} archive: manifest.json, the config, {@code N/layer.tar} (uncompressed). */
     static Path dockerSave(Path tarFile, Built img, String repoTag) throws IOException {
-        try (OutputStream fo = Files.newOutputStream(tarFile); TarArchiveOutputStream out = new TarArchiveOutputStream(fo)) {
+        try (OutputStream fo = Files.newOutputStream(tarFile);
+                TarArchiveOutputStream out = new TarArchiveOutputStream(fo)) {
             ObjectNode m = JSON.createObjectNode();
             m.put("Config", img.configDigest().substring(7) + ".json");
             m.putArray("RepoTags").add(repoTag);
@@ -177,7 +189,10 @@ final class OciTestImage {
                 put(out, i + "/layer.tar", img.layerTars().get(i));
             }
             put(out, img.configDigest().substring(7) + ".json", img.config());
-            put(out, "manifest.json", JSON.writeValueAsBytes(JSON.createArrayNode().add(m)));
+            put(
+                    out,
+                    "manifest.json",
+                    JSON.writeValueAsBytes(JSON.createArrayNode().add(m)));
         }
         return tarFile;
     }
@@ -200,7 +215,9 @@ final class OciTestImage {
 
     static String sha256(byte[] data) {
         try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+            return "sha256:"
+                    + HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(data));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -213,10 +230,20 @@ final class OciTestImage {
 
     /** A small image without busybox (for tests that never boot it): two layers, a config with a command. */
     static Built small(String marker) throws IOException {
-        Layer base = new Layer().dir("bin").file("bin/hello", "#!/bin/sh\necho " + marker + "\n").dir("etc")
+        Layer base = new Layer()
+                .dir("bin")
+                .file("bin/hello", "#!/bin/sh\necho " + marker + "\n")
+                .dir("etc")
                 .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
         Layer app = new Layer().dir("app").file("app/" + marker + ".txt", marker + "\n");
-        return build(List.of(base, app), config(List.of("/bin/sh", "-c"), List.of("echo hi"), List.of("PATH=/bin", "FOO=bar"),
-                "/app", "root", List.of("8080/tcp")));
+        return build(
+                List.of(base, app),
+                config(
+                        List.of("/bin/sh", "-c"),
+                        List.of("echo hi"),
+                        List.of("PATH=/bin", "FOO=bar"),
+                        "/app",
+                        "root",
+                        List.of("8080/tcp")));
     }
 }

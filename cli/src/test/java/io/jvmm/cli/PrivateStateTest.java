@@ -1,5 +1,11 @@
 package io.jvmm.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jvmm.kvm.Kvm;
+import io.jvmm.runtime.state.StateDirs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,17 +18,11 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-import io.jvmm.kvm.Kvm;
-import io.jvmm.runtime.state.StateDirs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * State stays its user's whatever umask the caller had: each command runs as its own process under
@@ -34,9 +34,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Tag("linux")
 class PrivateStateTest {
     private static final Set<PosixFilePermission> SHARED = EnumSet.of(
-            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
-    @TempDir static Path work;
+            PosixFilePermission.GROUP_READ,
+            PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_EXECUTE);
+
+    @TempDir
+    static Path work;
+
     private static Path home;
     private static Path rootfs;
 
@@ -58,12 +65,26 @@ class PrivateStateTest {
     /** {@code jvmm args} as a new process started under {@code umask}; returns its status, output in the message. */
     private static Result jvmm(String umask, String... args) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "umask " + umask + " && exec \"$@\"", "sh", java,
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "-Djvmm.home=" + Path.of(System.getProperty("jvmm.home", "..")).toAbsolutePath().normalize(),
-                "-D" + StateDirs.HOME_PROPERTY + "=" + home, Jvmm.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(
+                "/bin/sh",
+                "-c",
+                "umask " + umask + " && exec \"$@\"",
+                "sh",
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Djvmm.home="
+                        + Path.of(System.getProperty("jvmm.home", ".."))
+                                .toAbsolutePath()
+                                .normalize(),
+                "-D" + StateDirs.HOME_PROPERTY + "=" + home,
+                Jvmm.class.getName()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(cmd)
+                .directory(work.toFile())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return new Result(p.waitFor(), output);
     }
@@ -78,9 +99,26 @@ class PrivateStateTest {
     @Test
     void nothingIsGroupOrOtherAccessible() throws Exception {
         ok("022", "volume", "create", "--size", "16", "pv");
-        ok("002", "run", "-d", "--name", "priv", "-e", "SECRET=hunter2", "-v", "pv:/data", "--rootfs", rootfs.toString(),
-                "--log-opt", "max-size=256k", "--log-opt", "max-file=2",
-                "--", "sh", "-c", "echo output; dd if=/dev/zero bs=65536 count=48 2>/dev/null; echo done; sleep 1000");
+        ok(
+                "002",
+                "run",
+                "-d",
+                "--name",
+                "priv",
+                "-e",
+                "SECRET=hunter2",
+                "-v",
+                "pv:/data",
+                "--rootfs",
+                rootfs.toString(),
+                "--log-opt",
+                "max-size=256k",
+                "--log-opt",
+                "max-file=2",
+                "--",
+                "sh",
+                "-c",
+                "echo output; dd if=/dev/zero bs=65536 count=48 2>/dev/null; echo done; sleep 1000");
         ok("002", "exec", "priv", "--", "sh", "-c", "echo data > /data/f");
         ok("002", "snapshot", "create", "priv", work.resolve("snap").toString());
         // 3 MiB of output leaves at most max-size x max-file on disk, and logs ends with the newest.
@@ -89,16 +127,22 @@ class PrivateStateTest {
             logs = jvmm("022", "logs", "priv");
             Thread.sleep(500);
         }
-        assertTrue(logs.output().endsWith("done\n"), "logs: ..." + logs.output().substring(Math.max(0, logs.output().length() - 200)));
+        assertTrue(
+                logs.output().endsWith("done\n"),
+                "logs: ..." + logs.output().substring(Math.max(0, logs.output().length() - 200)));
         long kept;
         try (Stream<Path> files = Files.list(home.resolve("lib/vms"))) {
             Path vmDir = files.findFirst().orElseThrow();
             try (Stream<Path> logFiles = Files.list(vmDir)) {
-                kept = logFiles.filter(p -> p.getFileName().toString().startsWith("workload.log")).mapToLong(p -> p.toFile().length()).sum();
+                kept = logFiles.filter(p -> p.getFileName().toString().startsWith("workload.log"))
+                        .mapToLong(p -> p.toFile().length())
+                        .sum();
             }
         }
         assertTrue(kept <= 512 << 10, kept + " bytes of workload log on disk");
-        assertTrue(logs.output().length() > 256 << 10, "logs reads the rotated file too: " + logs.output().length());
+        assertTrue(
+                logs.output().length() > 256 << 10,
+                "logs reads the rotated file too: " + logs.output().length());
         ok("022", "stop", "-t", "2", "priv");
 
         List<String> shared = new ArrayList<>();
@@ -109,7 +153,8 @@ class PrivateStateTest {
                     if (Files.isSymbolicLink(p)) continue;
                     checked++;
                     Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
-                    if (perms.stream().anyMatch(SHARED::contains)) shared.add(PosixFilePermissions.toString(perms) + " " + p);
+                    if (perms.stream().anyMatch(SHARED::contains))
+                        shared.add(PosixFilePermissions.toString(perms) + " " + p);
                 }
             }
         }

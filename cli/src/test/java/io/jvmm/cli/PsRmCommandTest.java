@@ -1,12 +1,9 @@
 package io.jvmm.cli;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvmm.runtime.EntryPoint;
 import io.jvmm.runtime.state.ProcessInfo;
@@ -14,61 +11,83 @@ import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.StateJson;
 import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** {@code jvmm ps} and {@code jvmm rm} through {@link Jvmm#run}, with -Djvmm.state.home pointing at a temp dir. */
 class PsRmCommandTest {
-    @TempDir Path home;
+    @TempDir
+    Path home;
+
     StateDirs dirs;
     VmStore store;
     private final CliRun cli = new CliRun();
     final List<Process> children = new ArrayList<>();
 
-    @BeforeEach void setUp() {
+    @BeforeEach
+    void setUp() {
         System.setProperty(StateDirs.HOME_PROPERTY, home.toString());
         dirs = StateDirs.fromEnvironment();
         store = new VmStore(dirs);
     }
 
-    @AfterEach void tearDown() {
+    @AfterEach
+    void tearDown() {
         System.clearProperty(StateDirs.HOME_PROPERTY);
         for (Process p : children) p.destroyForcibly();
     }
 
-    private int run(String... args) { return cli.run(args); }
+    private int run(String... args) {
+        return cli.run(args);
+    }
 
-    private String out() { return cli.out(); }
+    private String out() {
+        return cli.out();
+    }
 
-    private String err() { return cli.err(); }
+    private String err() {
+        return cli.err();
+    }
 
     private VmRecord create(String name, List<String> cmd) {
-        return store.create(VmRecord.draft("/images/alpine.ext4", cmd).withName(name)
-                .withCreated(Instant.now().minusSeconds(300)).withPorts(List.of("8080:80", "53:53/udp")));
+        return store.create(VmRecord.draft("/images/alpine.ext4", cmd)
+                .withName(name)
+                .withCreated(Instant.now().minusSeconds(300))
+                .withPorts(List.of("8080:80", "53:53/udp")));
     }
 
     private VmRecord running(String name) throws Exception {
         Process p = new ProcessBuilder("sleep", "30").start();
         children.add(p);
         VmRecord r = create(name, List.of("nginx", "-g", "daemon off;"));
-        return store.update(r.id(), x -> x.withState(VmRecord.State.running(p.pid(),
-                ProcessInfo.startTime(p.pid()).orElseThrow(), Instant.now().minusSeconds(3))));
+        return store.update(
+                r.id(),
+                x -> x.withState(VmRecord.State.running(
+                        p.pid(),
+                        ProcessInfo.startTime(p.pid()).orElseThrow(),
+                        Instant.now().minusSeconds(3))));
     }
 
     private VmRecord exited(String name, int code) {
         VmRecord r = create(name, List.of("true"));
-        return store.update(r.id(), x -> x.withState(VmRecord.State.running(1, 1, Instant.now().minusSeconds(200))
-                .exited(Instant.now().minusSeconds(120), code, null)));
+        return store.update(
+                r.id(),
+                x -> x.withState(VmRecord.State.running(1, 1, Instant.now().minusSeconds(200))
+                        .exited(Instant.now().minusSeconds(120), code, null)));
     }
 
     /** A VM whose vm.json was damaged does not vanish while its process runs: ps shows it, rm -f ends it. */
-    @Test void aBrokenRecordShowsInPsAndRmForceRemovesItAndItsProcess() throws Exception {
+    @Test
+    void aBrokenRecordShowsInPsAndRmForceRemovesItAndItsProcess() throws Exception {
         VmRecord ok = running("ok");
         VmRecord r = create("damaged", List.of("sleep", "1000"));
         Process vmProcess = new ProcessBuilder("/bin/sh", "-c", "sleep 1000; :", EntryPoint.VM_PROCESS, r.id()).start();
@@ -76,7 +95,8 @@ class PsRmCommandTest {
         Files.writeString(dirs.vmRecordFile(r.id()), "{ not json");
 
         assertEquals(0, run("ps"));
-        String broken = out().lines().filter(l -> l.startsWith(r.shortId())).findFirst().orElse("");
+        String broken =
+                out().lines().filter(l -> l.startsWith(r.shortId())).findFirst().orElse("");
         assertTrue(broken.contains("Broken (vm.json cannot be read") && broken.contains("jvmm rm -f"), out());
         assertTrue(out().contains("ok"), "the readable VM is listed as before: " + out());
         assertEquals(0, run("ps", "--format", "json"));
@@ -93,7 +113,8 @@ class PsRmCommandTest {
     }
 
     /** A command that crashed half-way leaves .removing-* and .creating-* directories: the next one sweeps them. */
-    @Test void leftoversOfCrashedCommandsAreSwept() throws Exception {
+    @Test
+    void leftoversOfCrashedCommandsAreSwept() throws Exception {
         create("first", List.of("true"));
         Path removing = Files.createDirectories(dirs.vmsDataDir().resolve(".removing-" + "a".repeat(64) + "-1234"));
         Files.writeString(removing.resolve("vm.json"), "{}");
@@ -102,13 +123,15 @@ class PsRmCommandTest {
         gone.waitFor();
         Path abandoned = Files.createDirectories(dirs.volumesDir().resolve(".creating-data-" + gone.pid() + "-1-abc"));
         Path inProgress = Files.createDirectories(dirs.volumesDir().resolve(VmStore.creatingDirName("data")));
-        new VmStore(dirs).create(VmRecord.draft("/images/x.ext4", List.of("true")).withName("second"));
+        new VmStore(dirs)
+                .create(VmRecord.draft("/images/x.ext4", List.of("true")).withName("second"));
         assertFalse(Files.exists(removing), "a removal interrupted half-way is finished");
         assertFalse(Files.exists(abandoned), "a create whose process is gone is swept");
         assertTrue(Files.exists(inProgress), "a create in progress (its process alive) is left alone");
     }
 
-    @Test void psShowsRunningOnlyUnlessAll() throws Exception {
+    @Test
+    void psShowsRunningOnlyUnlessAll() throws Exception {
         VmRecord web = running("web");
         VmRecord done = exited("done", 0);
         assertEquals(0, run("ps"));
@@ -116,7 +139,10 @@ class PsRmCommandTest {
         assertEquals(2, lines.size(), out());
         assertTrue(lines.get(0).matches("VM ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES"), lines.get(0));
         String row = lines.get(1);
-        assertTrue(row.startsWith(web.shortId() + "   alpine.ext4   \"nginx -g 'daemon off…\"   5 minutes ago   Up 3 seconds"), row);
+        assertTrue(
+                row.startsWith(
+                        web.shortId() + "   alpine.ext4   \"nginx -g 'daemon off…\"   5 minutes ago   Up 3 seconds"),
+                row);
         assertTrue(row.contains("0.0.0.0:8080->80/tcp, 0.0.0.0:53->53/udp"), row);
         assertTrue(row.endsWith("web"), row);
 
@@ -126,10 +152,13 @@ class PsRmCommandTest {
         assertTrue(out().contains(done.shortId()), out());
 
         assertEquals(0, run("ps", "-aq"));
-        assertEquals(List.of(web.shortId(), done.shortId()).stream().sorted().toList(), out().lines().sorted().toList());
+        assertEquals(
+                List.of(web.shortId(), done.shortId()).stream().sorted().toList(),
+                out().lines().sorted().toList());
     }
 
-    @Test void psJsonIsOneObjectPerLine() throws Exception {
+    @Test
+    void psJsonIsOneObjectPerLine() throws Exception {
         VmRecord web = running("web");
         exited("done", 3);
         assertEquals(0, run("ps", "-a", "--format", "json"));
@@ -148,7 +177,8 @@ class PsRmCommandTest {
         }
     }
 
-    @Test void deadVmShowsExitedNeverRunning() throws Exception {
+    @Test
+    void deadVmShowsExitedNeverRunning() throws Exception {
         VmRecord web = running("web");
         Process p = children.getFirst();
         new ProcessBuilder("kill", "-9", Long.toString(p.pid())).start().waitFor();
@@ -160,12 +190,14 @@ class PsRmCommandTest {
         assertEquals(VmStore.DIED, store.get(web.id()).state().error(), "recorded lazily");
     }
 
-    @Test void badFormatIsAUsageError() {
+    @Test
+    void badFormatIsAUsageError() {
         assertEquals(2, run("ps", "--format", "yaml"));
         assertEquals("jvmm: --format: expected table or json, got \"yaml\"\n", err());
     }
 
-    @Test void rmRefusesARunningVmWithoutForce() throws Exception {
+    @Test
+    void rmRefusesARunningVmWithoutForce() throws Exception {
         VmRecord web = running("web");
         assertEquals(1, run("rm", "web"));
         assertEquals("jvmm: VM web is running; stop it first or use 'jvmm rm -f'\n", err());
@@ -173,7 +205,8 @@ class PsRmCommandTest {
         assertTrue(children.getFirst().isAlive());
     }
 
-    @Test void rmForceKillsAndDeletesEverything() throws Exception {
+    @Test
+    void rmForceKillsAndDeletesEverything() throws Exception {
         VmRecord web = running("web");
         Files.writeString(dirs.workloadLog(web.id()), "hello\n");
         Files.writeString(dirs.controlSocket(web.id()), "");
@@ -187,7 +220,8 @@ class PsRmCommandTest {
         assertEquals(List.of(), store.list());
     }
 
-    @Test void rmForceKillsTheVmProcessChildren() throws Exception {
+    @Test
+    void rmForceKillsTheVmProcessChildren() throws Exception {
         Process p = new ProcessBuilder("sh", "-c", "sleep 30 & wait").start();
         children.add(p);
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -195,12 +229,16 @@ class PsRmCommandTest {
         List<ProcessInfo.Id> kids = ProcessInfo.children(p.pid());
         assertEquals(1, kids.size());
         VmRecord r = create("web", List.of());
-        store.update(r.id(), x -> x.withState(VmRecord.State.running(p.pid(), ProcessInfo.startTime(p.pid()).orElseThrow(), Instant.now())));
+        store.update(
+                r.id(),
+                x -> x.withState(VmRecord.State.running(
+                        p.pid(), ProcessInfo.startTime(p.pid()).orElseThrow(), Instant.now())));
         assertEquals(0, run("rm", "-f", "web"));
         assertFalse(ProcessInfo.isAlive(kids.getFirst()), "the VM process's child died with it");
     }
 
-    @Test void rmRemovesStoppedVmsAndReportsUnknownOnes() throws Exception {
+    @Test
+    void rmRemovesStoppedVmsAndReportsUnknownOnes() throws Exception {
         exited("a", 0);
         exited("b", 1);
         assertEquals(1, run("rm", "a", "nope", "b"));
@@ -209,20 +247,25 @@ class PsRmCommandTest {
         assertEquals(List.of(), store.list());
     }
 
-    @Test void rmAmbiguousPrefix() {
-        store.create(VmRecord.draft("/i", List.of()).withId("ab1" + "0".repeat(61)).withName("x"));
-        store.create(VmRecord.draft("/i", List.of()).withId("ab2" + "0".repeat(61)).withName("y"));
+    @Test
+    void rmAmbiguousPrefix() {
+        store.create(
+                VmRecord.draft("/i", List.of()).withId("ab1" + "0".repeat(61)).withName("x"));
+        store.create(
+                VmRecord.draft("/i", List.of()).withId("ab2" + "0".repeat(61)).withName("y"));
         assertEquals(1, run("rm", "ab"));
         assertEquals("jvmm: ambiguous VM id prefix \"ab\": matches ab1000000000, ab2000000000\n", err());
     }
 
-    @Test void rmNeedsAnArgument() {
+    @Test
+    void rmNeedsAnArgument() {
         assertEquals(2, run("rm"));
         assertTrue(err().startsWith("jvmm: Missing required parameter"), err());
         assertEquals(1, err().lines().count());
     }
 
-    @Test void humanDurations() {
+    @Test
+    void humanDurations() {
         assertEquals("Less than a second", PsCommand.HumanDuration.of(Duration.ofMillis(300)));
         assertEquals("1 second", PsCommand.HumanDuration.of(Duration.ofSeconds(1)));
         assertEquals("59 seconds", PsCommand.HumanDuration.of(Duration.ofSeconds(59)));

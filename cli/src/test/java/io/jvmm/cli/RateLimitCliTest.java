@@ -1,18 +1,17 @@
 package io.jvmm.cli;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import io.jvmm.kvm.Kvm;
 import io.jvmm.runtime.state.VmStore;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code jvmm run --disk-limit} and {@code jvmm update} on a running VM: the guest's reads of a
@@ -21,7 +20,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @Tag("linux")
 class RateLimitCliTest {
-    @TempDir static Path home;
+    @TempDir
+    static Path home;
+
     private static Path rootfs;
     private static VmStore store;
     private final CliRun cli = new CliRun();
@@ -34,16 +35,27 @@ class RateLimitCliTest {
     }
 
     @AfterAll
-    static void tearDown() { VmProcessHome.close(store); }
+    static void tearDown() {
+        VmProcessHome.close(store);
+    }
 
     /**
      * Seconds the guest takes to read 1 MiB of its volume's drive from {@code skipMib} on, as sixteen
      * 64 KiB O_DIRECT reads: each one request to the device, none served from the page cache.
      */
     private double readSeconds(int skipMib) {
-        assertEquals(0, cli.run("exec", "lim", "--", "sh", "-c",
-                "a=$(cut -d' ' -f1 /proc/uptime); dd if=/dev/vdb of=/dev/null bs=64k iflag=direct skip=" + skipMib * 16 + " count=16"
-                        + " 2>/dev/null; b=$(cut -d' ' -f1 /proc/uptime); echo $a $b"), cli.err());
+        assertEquals(
+                0,
+                cli.run(
+                        "exec",
+                        "lim",
+                        "--",
+                        "sh",
+                        "-c",
+                        "a=$(cut -d' ' -f1 /proc/uptime); dd if=/dev/vdb of=/dev/null bs=64k iflag=direct skip="
+                                + skipMib * 16 + " count=16"
+                                + " 2>/dev/null; b=$(cut -d' ' -f1 /proc/uptime); echo $a $b"),
+                cli.err());
         String[] t = cli.out().strip().split(" ");
         return Double.parseDouble(t[1]) - Double.parseDouble(t[0]);
     }
@@ -52,8 +64,23 @@ class RateLimitCliTest {
     void aDiskLimitHoldsAndUpdateLiftsIt() throws Exception {
         // Far below what the drive does unlimited even where guest kernel code is emulated (~0.5 MiB/s).
         assertEquals(0, cli.run("volume", "create", "--size", "32", "limvol"), cli.err());
-        assertEquals(0, cli.run("run", "-d", "--name", "lim", "--disk-limit", "bw=128k", "-v", "limvol:/data", "--rootfs", rootfs.toString(),
-                "--", "sleep", "1000"), cli.err());
+        assertEquals(
+                0,
+                cli.run(
+                        "run",
+                        "-d",
+                        "--name",
+                        "lim",
+                        "--disk-limit",
+                        "bw=128k",
+                        "-v",
+                        "limvol:/data",
+                        "--rootfs",
+                        rootfs.toString(),
+                        "--",
+                        "sleep",
+                        "1000"),
+                cli.err());
         // 128 KiB/s with a second's burst: the last of sixteen 64 KiB requests starts after
         // (1 MiB - 64 KiB - 128 KiB) / 128 KiB = 6.5 s; within 10% by the guest's clock.
         double limited = readSeconds(8);
@@ -64,7 +91,9 @@ class RateLimitCliTest {
         // Still limited, it would take as long as the first read (the same limiter floor, the same
         // emulation overhead). On a loaded host the emulated kernel makes even the unlimited read take
         // seconds (measured: 5.8-6.7 s against 9.8-10.8 s limited at load 7), so the bound is a ratio.
-        assertTrue(unlimited < limited * 0.8, "without the limit 1 MiB took " + unlimited + " s (limited: " + limited + " s)");
+        assertTrue(
+                unlimited < limited * 0.8,
+                "without the limit 1 MiB took " + unlimited + " s (limited: " + limited + " s)");
         assertEquals(0, cli.run("ps", "--format", "json"));
         assertTrue(!cli.out().contains("bw=128k"), "the record no longer has the limit: " + cli.out());
 

@@ -1,10 +1,14 @@
 package io.jvmm.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jvmm.kvm.Kvm;
+import io.jvmm.runtime.state.VmStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import io.jvmm.kvm.Kvm;
-import io.jvmm.runtime.state.VmStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -13,10 +17,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * An image like the {@code FROM scratch} images of static binaries, in real guests: three layers, no
@@ -28,35 +28,66 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ScratchImageCliTest {
     private static final String REF = "example.com/scratch/app:1";
-    @TempDir static Path home;
-    @TempDir static Path work;
+
+    @TempDir
+    static Path home;
+
+    @TempDir
+    static Path work;
+
     private static VmStore store;
     private final CliRun cli = new CliRun();
 
     @BeforeAll
     static void setUp() throws Exception {
         assumeTrue(Kvm.isAvailable(), () -> "skipped: " + Kvm.unavailabilityCause());
-        assumeTrue(Files.isRegularFile(OciTestImage.BUSYBOX), "skipped: /bin/busybox missing (apt-get install busybox-static)");
+        assumeTrue(
+                Files.isRegularFile(OciTestImage.BUSYBOX),
+                "skipped: /bin/busybox missing (apt-get install busybox-static)");
         store = VmProcessHome.open(home);
-        OciTestImage.Layer bin = new OciTestImage.Layer().dir("bin").file("bin/busybox", OciTestImage.busybox(), 0755, 0, 0);
+        OciTestImage.Layer bin =
+                new OciTestImage.Layer().dir("bin").file("bin/busybox", OciTestImage.busybox(), 0755, 0, 0);
         for (String applet : List.of("sh", "id", "cat", "echo", "sleep", "ls")) bin.symlink("bin/" + applet, "busybox");
         bin.dir("app").file("app/doomed.txt", "whited out\n").file("app/data.txt", "linked\n");
-        OciTestImage.Layer links = new OciTestImage.Layer().whiteout("app/doomed.txt").hardlink("app/link.txt", "app/data.txt");
+        OciTestImage.Layer links =
+                new OciTestImage.Layer().whiteout("app/doomed.txt").hardlink("app/link.txt", "app/data.txt");
         OciTestImage.Layer app = new OciTestImage.Layer().dir("app").file("app/version", "1\n");
-        OciTestImage.Built img = OciTestImage.build(List.of(bin, links, app), OciTestImage.config(null,
-                List.of("sh", "-c", "echo $(id -u):$(id -g) HOME=$HOME; ls /app; exec sleep 1000"), List.of("PATH=/bin"), null, null, null));
+        OciTestImage.Built img = OciTestImage.build(
+                List.of(bin, links, app),
+                OciTestImage.config(
+                        null,
+                        List.of("sh", "-c", "echo $(id -u):$(id -g) HOME=$HOME; ls /app; exec sleep 1000"),
+                        List.of("PATH=/bin"),
+                        null,
+                        null,
+                        null));
         CliRun cli = new CliRun();
-        assertEquals(0, cli.run("image", "import", OciTestImage.ociLayout(work.resolve("layout"), img, "1").toString(), REF), cli.err());
+        assertEquals(
+                0,
+                cli.run(
+                        "image",
+                        "import",
+                        OciTestImage.ociLayout(work.resolve("layout"), img, "1").toString(),
+                        REF),
+                cli.err());
     }
 
     @AfterAll
-    static void tearDown() { VmProcessHome.close(store); }
+    static void tearDown() {
+        VmProcessHome.close(store);
+    }
 
-    private int run(String... args) { return cli.run(args); }
+    private int run(String... args) {
+        return cli.run(args);
+    }
 
-    private String out() { return cli.out(); }
+    private String out() {
+        return cli.out();
+    }
 
-    private String err() { return cli.err(); }
+    private String err() {
+        return cli.err();
+    }
 
     private String logs(String vm, String until) throws InterruptedException {
         for (int i = 0; i < 300; i++) {
@@ -110,7 +141,9 @@ class ScratchImageCliTest {
         }
         assertTrue(ps.contains("Exited (126)"), ps);
         assertEquals(0, run("ps", "-a", "--format", "json"), err());
-        assertTrue(out().contains("\"Error\"") && out().contains("exec: unable to find user nosuchuser"), "the state keeps the cause: " + out());
+        assertTrue(
+                out().contains("\"Error\"") && out().contains("exec: unable to find user nosuchuser"),
+                "the state keeps the cause: " + out());
         assertEquals(0, run("rm", "bad"), err());
     }
 }

@@ -24,7 +24,8 @@ class SnapshotCliTest {
     private static final Path REPO = Path.of("").toAbsolutePath().getParent();
     private static final Path COUNTER = REPO.resolve("probes/target/counter.elf");
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void kvm() {
@@ -37,15 +38,25 @@ class SnapshotCliTest {
     private static Run jvmm(String... args) {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Jvmm.run(args, console, InputStream.nullInputStream(), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int status = Jvmm.run(
+                args, console, InputStream.nullInputStream(), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(status, console.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
     void snapshotOnAConsoleMarkerThenRestoreAndFinish() {
         Path snap = dir.resolve("snap");
-        Run first = jvmm("boot", "--kernel", COUNTER.toString(), "--memory", "64", "--no-rng",
-                "--cmdline", "every=100000000 limit=2000000000", "--snapshot-on", snap + ":counter: 500000000");
+        Run first = jvmm(
+                "boot",
+                "--kernel",
+                COUNTER.toString(),
+                "--memory",
+                "64",
+                "--no-rng",
+                "--cmdline",
+                "every=100000000 limit=2000000000",
+                "--snapshot-on",
+                snap + ":counter: 500000000");
         assertEquals(0, first.status(), first.err());
         assertTrue(first.err().contains("jvmm: snapshot written to " + snap), first.err());
         assertFalse(first.out().contains("counter: done"), "the VM ran on after the snapshot: " + first.out());
@@ -61,11 +72,28 @@ class SnapshotCliTest {
     void snapshotOnSigusr1() throws Exception {
         Path snap = dir.resolve("snap");
         Path sock = dir.resolve("v.sock");
-        List<String> cmd = List.of("/bin/sh", "-c", "umask 002 && exec \"$@\"", "sh",
+        List<String> cmd = List.of(
+                "/bin/sh",
+                "-c",
+                "umask 002 && exec \"$@\"",
+                "sh",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Jvmm.class.getName(),
-                "boot", "--kernel", COUNTER.toString(), "--memory", "64", "--no-rng", "--cmdline", "every=100000000",
-                "--vsock-uds", sock.toString(), "--snapshot-on-signal", snap.toString());
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Jvmm.class.getName(),
+                "boot",
+                "--kernel",
+                COUNTER.toString(),
+                "--memory",
+                "64",
+                "--no-rng",
+                "--cmdline",
+                "every=100000000",
+                "--vsock-uds",
+                sock.toString(),
+                "--snapshot-on-signal",
+                snap.toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         StringBuilder out = new StringBuilder();
         String socketMode = null;
@@ -75,7 +103,9 @@ class SnapshotCliTest {
                 out.append(line).append('\n');
                 if (line.equals("counter: 100000000")) {
                     socketMode = PosixFilePermissions.toString(Files.getPosixFilePermissions(sock));
-                    new ProcessBuilder("kill", "-USR1", Long.toString(p.pid())).start().waitFor();
+                    new ProcessBuilder("kill", "-USR1", Long.toString(p.pid()))
+                            .start()
+                            .waitFor();
                 }
             }
         } finally {
@@ -84,7 +114,9 @@ class SnapshotCliTest {
         assertEquals(0, p.exitValue(), out.toString());
         assertTrue(out.toString().contains("jvmm: snapshot written to " + snap), out.toString());
         assertTrue(Files.isRegularFile(snap.resolve("state")) && Files.isRegularFile(snap.resolve("memory")));
-        assertTrue(socketMode != null && socketMode.endsWith("------"), "the vsock socket lets its holder into the guest: " + socketMode);
+        assertTrue(
+                socketMode != null && socketMode.endsWith("------"),
+                "the vsock socket lets its holder into the guest: " + socketMode);
         for (Path f : List.of(snap, snap.resolve("state"), snap.resolve("memory"))) {
             String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(f));
             assertTrue(mode.endsWith("------"), f + " is " + mode);
@@ -95,7 +127,9 @@ class SnapshotCliTest {
     void badRestoresAreOneLine() throws Exception {
         Run missing = jvmm("boot", "--restore", dir.resolve("none").toString());
         assertEquals(2, missing.status());
-        assertEquals("jvmm: --restore: " + dir.resolve("none") + ": no such snapshot directory", missing.err().strip());
+        assertEquals(
+                "jvmm: --restore: " + dir.resolve("none") + ": no such snapshot directory",
+                missing.err().strip());
         Files.createDirectories(dir.resolve("junk"));
         Files.writeString(dir.resolve("junk/state"), "not a snapshot at all");
         Run junk = jvmm("boot", "--restore", dir.resolve("junk").toString());

@@ -1,11 +1,11 @@
 package io.jvmm.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * The state home of a CLI test whose commands start VM processes: set up before the tests, and
@@ -17,14 +17,18 @@ final class VmProcessHome {
     /** Points the CLI (in this JVM and in the VM processes it starts) at {@code home}. */
     static VmStore open(Path home) throws IOException {
         String repo = System.getProperty("jvmm.home", "..");
-        if (System.getProperty("jvmm.home") == null) System.setProperty("jvmm.home", Path.of(repo).toAbsolutePath().normalize().toString());
+        if (System.getProperty("jvmm.home") == null)
+            System.setProperty(
+                    "jvmm.home", Path.of(repo).toAbsolutePath().normalize().toString());
         System.setProperty(StateDirs.HOME_PROPERTY, home.toString());
         return new VmStore(StateDirs.fromEnvironment());
     }
 
     /** The busybox root image the Maven build makes (guest-rootfs); fails the test when it is missing. */
     static Path busyboxRoot() {
-        Path rootfs = Path.of(System.getProperty("jvmm.home", ".."), "guest-rootfs/target/rootfs.ext4").toAbsolutePath().normalize();
+        Path rootfs = Path.of(System.getProperty("jvmm.home", ".."), "guest-rootfs/target/rootfs.ext4")
+                .toAbsolutePath()
+                .normalize();
         if (!Files.isRegularFile(rootfs)) throw new AssertionError("the busybox root image was not built: " + rootfs);
         return rootfs;
     }
@@ -33,7 +37,8 @@ final class VmProcessHome {
     static void close(VmStore store) {
         if (store != null) {
             for (VmRecord r : store.list()) {
-                if (VmStore.processAlive(r)) ProcessHandle.of(r.state().pid()).ifPresent(ProcessHandle::destroyForcibly);
+                if (VmStore.processAlive(r))
+                    ProcessHandle.of(r.state().pid()).ifPresent(ProcessHandle::destroyForcibly);
             }
         }
         System.clearProperty(StateDirs.HOME_PROPERTY);

@@ -1,53 +1,69 @@
 package io.jvmm.cli;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvmm.runtime.state.ProcessInfo;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.StateJson;
 import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /** {@code jvmm volume ...} through {@link Jvmm#run}, end to end with the real mkfs.ext4. */
 class VolumeCommandTest {
-    @TempDir Path home;
+    @TempDir
+    Path home;
+
     StateDirs dirs;
     private final CliRun cli = new CliRun();
 
-    @BeforeEach void setUp() {
+    @BeforeEach
+    void setUp() {
         System.setProperty(StateDirs.HOME_PROPERTY, home.toString());
         dirs = StateDirs.fromEnvironment();
     }
 
-    @AfterEach void tearDown() { System.clearProperty(StateDirs.HOME_PROPERTY); }
+    @AfterEach
+    void tearDown() {
+        System.clearProperty(StateDirs.HOME_PROPERTY);
+    }
 
-    private int runWithInput(String stdin, String... args) { return cli.withInput(stdin, args); }
+    private int runWithInput(String stdin, String... args) {
+        return cli.withInput(stdin, args);
+    }
 
-    private int run(String... args) { return cli.run(args); }
+    private int run(String... args) {
+        return cli.run(args);
+    }
 
-    private String out() { return cli.out(); }
+    private String out() {
+        return cli.out();
+    }
 
-    private String err() { return cli.err(); }
+    private String err() {
+        return cli.err();
+    }
 
     private static void assumeMkfs() {
-        boolean present = Files.isExecutable(Path.of("/usr/sbin/mkfs.ext4")) || Files.isExecutable(Path.of("/sbin/mkfs.ext4"));
+        boolean present =
+                Files.isExecutable(Path.of("/usr/sbin/mkfs.ext4")) || Files.isExecutable(Path.of("/sbin/mkfs.ext4"));
         if (!present) System.out.println("SKIPPED: mkfs.ext4 not installed (e2fsprogs)");
         assumeTrue(present, "mkfs.ext4 not installed (e2fsprogs)");
     }
 
-    @Test void createLsInspectRm() throws Exception {
+    @Test
+    void createLsInspectRm() throws Exception {
         assumeMkfs();
         assertEquals(0, run("volume", "create", "--size", "32", "data"), err());
         assertEquals("data\n", out());
@@ -67,7 +83,8 @@ class VolumeCommandTest {
         assertEquals(1, a.size());
         assertEquals("data", a.get(0).get("Name").asText());
         assertEquals("raw-ext4", a.get(0).get("Driver").asText());
-        assertEquals(dirs.volumeImage("data").toString(), a.get(0).get("Mountpoint").asText());
+        assertEquals(
+                dirs.volumeImage("data").toString(), a.get(0).get("Mountpoint").asText());
         assertEquals(32L << 20, a.get(0).get("Size").asLong());
 
         assertEquals(1, run("volume", "inspect", "data", "nope"));
@@ -82,7 +99,8 @@ class VolumeCommandTest {
         assertEquals("jvmm: no such volume: data\n", err());
     }
 
-    @Test void badNameAndSizeAreOneLineUsageErrors() {
+    @Test
+    void badNameAndSizeAreOneLineUsageErrors() {
         assertEquals(2, run("volume", "create", "bad/name"));
         assertTrue(err().startsWith("jvmm: invalid volume name \"bad/name\""), err());
         assertEquals(1, err().lines().count());
@@ -93,12 +111,14 @@ class VolumeCommandTest {
         assertFalse(Files.exists(dirs.volumesDir().resolve("x")));
     }
 
-    @Test void volumeAloneShowsUsage() {
+    @Test
+    void volumeAloneShowsUsage() {
         assertEquals(2, run("volume"));
         assertTrue(err().contains("create") && err().contains("prune"), err());
     }
 
-    @Test void rmRefusesAVolumeInUse() throws Exception {
+    @Test
+    void rmRefusesAVolumeInUse() throws Exception {
         assumeMkfs();
         assertEquals(0, run("volume", "create", "--size", "16", "data"));
         Process holder = new ProcessBuilder("flock", dirs.volumeImage("data").toString(), "sleep", "30").start();
@@ -109,18 +129,23 @@ class VolumeCommandTest {
             assertTrue(err().startsWith("jvmm: volume \"data\" is in use (its image "), err());
             assertEquals(1, err().lines().count());
         } finally {
-            ProcessInfo.killTree(new ProcessInfo.Id(holder.pid(),
-                    ProcessInfo.startTime(holder.pid()).orElse(0)), Duration.ofSeconds(5));
+            ProcessInfo.killTree(
+                    new ProcessInfo.Id(
+                            holder.pid(), ProcessInfo.startTime(holder.pid()).orElse(0)),
+                    Duration.ofSeconds(5));
         }
         assertEquals(0, run("volume", "rm", "data"));
     }
 
-    @Test void pruneAsksUnlessForced() throws Exception {
+    @Test
+    void pruneAsksUnlessForced() throws Exception {
         assumeMkfs();
         assertEquals(0, run("volume", "create", "--size", "16", "used"));
         assertEquals(0, run("volume", "create", "--size", "16", "unused1"));
         assertEquals(0, run("volume", "create", "--size", "16", "unused2"));
-        new VmStore(dirs).create(VmRecord.draft("/i", List.of()).withVolumes(List.of(new VmRecord.Mount("used", "/u", false, true))));
+        new VmStore(dirs)
+                .create(VmRecord.draft("/i", List.of())
+                        .withVolumes(List.of(new VmRecord.Mount("used", "/u", false, true))));
 
         assertEquals(1, runWithInput("n\n", "volume", "prune"));
         assertTrue(out().startsWith("WARNING! This will remove all volumes not used by at least one VM."), out());

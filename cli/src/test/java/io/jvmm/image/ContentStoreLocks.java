@@ -1,7 +1,7 @@
 package io.jvmm.image;
 
-import java.io.IOException;
 import io.jvmm.files.PathLock;
+import java.io.IOException;
 
 /** Test access to the image store's lock from outside the image module. */
 public final class ContentStoreLocks {

@@ -44,12 +44,13 @@ public final class AtomicFiles {
     public static <X extends Exception> void replace(Path target, Set<PosixFilePermission> mode, Content<X> content)
             throws IOException, X {
         // Same directory: the rename cannot cross file systems, so it is atomic.
-        Path tmp = target.resolveSibling("." + target.getFileName() + "." + HexFormat.of().toHexDigits(RANDOM.nextLong()) + ".tmp");
+        Path tmp = target.resolveSibling(
+                "." + target.getFileName() + "." + HexFormat.of().toHexDigits(RANDOM.nextLong()) + ".tmp");
         boolean done = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 content.writeTo(ch);
-                ch.force(true);   // durable before it takes the target's name
+                ch.force(true); // durable before it takes the target's name
             }
             if (mode != null) Files.setPosixFilePermissions(tmp, mode);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

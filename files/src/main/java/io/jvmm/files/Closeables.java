@@ -11,7 +11,7 @@ public final class Closeables {
 
     /** Closes each of {@code resources} in order, skipping nulls; every failure is ignored. */
     public static void closeQuietly(AutoCloseable... resources) {
-        for (AutoCloseable c : resources) closeQuietly(c, e -> { });
+        for (AutoCloseable c : resources) closeQuietly(c, e -> {});
     }
 
     /** Closes {@code resource} unless it is null; a failure goes to {@code onFailure}, never up. */

@@ -50,7 +50,9 @@ public final class PathLock {
     }
 
     /** The locked file. */
-    public Path file() { return file; }
+    public Path file() {
+        return file;
+    }
 
     /** A held lock; closing releases it (once: closing again does nothing). */
     public interface Held extends AutoCloseable {
@@ -151,7 +153,8 @@ public final class PathLock {
     }
 
     private FileChannel open() throws IOException {
-        return create ? FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
+        return create
+                ? FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
 }

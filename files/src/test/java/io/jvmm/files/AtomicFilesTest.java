@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AtomicFilesTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void replacesAndLeavesNoTemporaryFile() throws IOException {
@@ -29,10 +30,12 @@ class AtomicFilesTest {
     @Test
     void failedWriteKeepsOldContentsAndLeavesNoTemporaryFile() throws IOException {
         Path f = Files.writeString(dir.resolve("state.json"), "old");
-        IOException e = assertThrows(IOException.class, () -> AtomicFiles.replace(f, null, ch -> {
-            ch.write(ByteBuffer.wrap("half".getBytes(StandardCharsets.UTF_8)));
-            throw new IOException("disk full");
-        }));
+        IOException e = assertThrows(
+                IOException.class,
+                () -> AtomicFiles.replace(f, null, ch -> {
+                    ch.write(ByteBuffer.wrap("half".getBytes(StandardCharsets.UTF_8)));
+                    throw new IOException("disk full");
+                }));
         assertEquals("disk full", e.getMessage());
         assertEquals("old", Files.readString(f));
         assertEquals(List.of(f), entries());
@@ -41,9 +44,11 @@ class AtomicFilesTest {
     @Test
     void contentsOwnCheckedExceptionPassesThrough() throws IOException {
         Path f = Files.writeString(dir.resolve("out"), "old");
-        assertThrows(InterruptedException.class, () -> AtomicFiles.replace(f, null, ch -> {
-            throw new InterruptedException();
-        }));
+        assertThrows(
+                InterruptedException.class,
+                () -> AtomicFiles.replace(f, null, ch -> {
+                    throw new InterruptedException();
+                }));
         assertEquals("old", Files.readString(f));
         assertEquals(List.of(f), entries());
     }
@@ -51,7 +56,7 @@ class AtomicFilesTest {
     @Test
     void failedRenameLeavesNoTemporaryFile() throws IOException {
         Path target = Files.createDirectory(dir.resolve("busy"));
-        Files.writeString(target.resolve("child"), "x");   // a non-empty directory cannot be replaced
+        Files.writeString(target.resolve("child"), "x"); // a non-empty directory cannot be replaced
         assertThrows(IOException.class, () -> AtomicFiles.replace(target, new byte[] {1}));
         assertEquals(List.of(target), entries());
     }

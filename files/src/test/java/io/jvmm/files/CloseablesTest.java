@@ -25,7 +25,11 @@ class CloseablesTest {
     void failureGoesToTheHandler() {
         IOException boom = new IOException("boom");
         List<Exception> seen = new ArrayList<>();
-        Closeables.closeQuietly(() -> { throw boom; }, seen::add);
+        Closeables.closeQuietly(
+                () -> {
+                    throw boom;
+                },
+                seen::add);
         Closeables.closeQuietly(null, seen::add);
         assertEquals(1, seen.size());
         assertSame(boom, seen.get(0));

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FileTreesTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @Test
     void deletesNestedTree() throws IOException {
@@ -63,7 +64,7 @@ class FileTreesTest {
         Files.writeString(root.resolve("free"), "y");
         Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("r-x------"));
         try {
-            if (Files.isWritable(locked)) return;   // root ignores the mode: nothing to fail here
+            if (Files.isWritable(locked)) return; // root ignores the mode: nothing to fail here
             assertThrows(IOException.class, () -> FileTrees.delete(root));
             FileTrees.deleteQuietly(root);
             assertFalse(Files.exists(root.resolve("free")));

@@ -1,5 +1,13 @@
 package io.jvmm.files;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,22 +29,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PathLockTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
     /** A thread per task: the common pool may have one worker, which a blocked holder would take. */
     private final ExecutorService threads = Executors.newCachedThreadPool();
 
     @AfterEach
-    void stopThreads() { threads.shutdownNow(); }
+    void stopThreads() {
+        threads.shutdownNow();
+    }
 
     @Test
     void oneInstancePerFileAndTheLockFileIsCreated() throws IOException {
@@ -60,13 +63,14 @@ class PathLockTest {
     void exclusiveExcludesEveryoneInThisJvm() throws Exception {
         PathLock lock = PathLock.of(dir.resolve("b.lock"));
         try (PathLock.Held h = lock.exclusive()) {
-            assertNull(CompletableFuture.supplyAsync(() -> tryExclusive(lock), threads).get(10, TimeUnit.SECONDS));
+            assertNull(CompletableFuture.supplyAsync(() -> tryExclusive(lock), threads)
+                    .get(10, TimeUnit.SECONDS));
             CompletableFuture<Boolean> shared = CompletableFuture.supplyAsync(() -> holdShared(lock), threads);
             Thread.sleep(200);
             assertFalse(shared.isDone(), "a shared holder got in beside an exclusive one");
             h.close();
             assertTrue(shared.get(10, TimeUnit.SECONDS));
-        }   // closing again does nothing
+        } // closing again does nothing
         PathLock.Held again = lock.tryExclusive();
         assertNotNull(again, "released locks are free again");
         again.close();
@@ -78,18 +82,21 @@ class PathLockTest {
         CountDownLatch secondHolds = new CountDownLatch(1), release = new CountDownLatch(1);
         CompletableFuture<Void> second;
         try (PathLock.Held first = lock.shared()) {
-            second = CompletableFuture.runAsync(() -> {
-                try (PathLock.Held h = lock.shared()) {
-                    secondHolds.countDown();
-                    release.await();
-                } catch (IOException | InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            }, threads);
+            second = CompletableFuture.runAsync(
+                    () -> {
+                        try (PathLock.Held h = lock.shared()) {
+                            secondHolds.countDown();
+                            release.await();
+                        } catch (IOException | InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    },
+                    threads);
             assertTrue(secondHolds.await(10, TimeUnit.SECONDS), "a second shared holder waited for the first");
         }
         // One shared holder left: the file lock must still be held for it.
-        assertNull(CompletableFuture.supplyAsync(() -> tryExclusive(lock), threads).get(10, TimeUnit.SECONDS));
+        assertNull(
+                CompletableFuture.supplyAsync(() -> tryExclusive(lock), threads).get(10, TimeUnit.SECONDS));
         assertEquals("locked", otherProcess(lock.file(), "try"));
         CompletableFuture<Boolean> writer = CompletableFuture.supplyAsync(() -> holdExclusive(lock), threads);
         Thread.sleep(200);
@@ -107,7 +114,7 @@ class PathLockTest {
         try {
             assertNull(PathLock.of(f).tryExclusive());
         } finally {
-            holder.getOutputStream().close();   // the holder exits when its stdin ends
+            holder.getOutputStream().close(); // the holder exits when its stdin ends
             assertEquals(0, holder.waitFor());
         }
         PathLock.Held h = PathLock.of(f).tryExclusive();
@@ -120,7 +127,8 @@ class PathLockTest {
     void aLockTakenByOtherMeansInThisJvmCounts() throws IOException {
         Path f = dir.resolve("e.img");
         Files.write(f, new byte[4096]);
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE); FileLock l = ch.lock()) {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                FileLock l = ch.lock()) {
             assertTrue(l.isValid());
             assertNull(PathLock.onExisting(f).tryExclusive());
         }
@@ -155,8 +163,14 @@ class PathLockTest {
 
     private static ProcessBuilder child(Path f, String mode) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), PathLockChild.class.getName(),
-                f.toString(), mode)).redirectError(ProcessBuilder.Redirect.INHERIT);
+        return new ProcessBuilder(List.of(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        PathLockChild.class.getName(),
+                        f.toString(),
+                        mode))
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
     }
 
     /** Runs a child that tries the lock once and answers "free" or "locked". */

@@ -21,7 +21,7 @@ final class AttrOps {
         Inode n = s.node(r);
         r.u32();
         r.u32();
-        r.u64();   // fh: the node's own descriptor says the same
+        r.u64(); // fh: the node's own descriptor says the same
         r.end();
         s.attrOut(out, s.stat(n));
     }
@@ -31,9 +31,9 @@ final class AttrOps {
         int valid = r.u32();
         r.u32();
         long fh = r.u64(), size = r.u64();
-        r.u64();   // lock_owner
+        r.u64(); // lock_owner
         long atime = r.u64(), mtime = r.u64();
-        r.u64();   // ctime: the host sets it on any change
+        r.u64(); // ctime: the host sets it on any change
         int atimeNsec = r.u32(), mtimeNsec = r.u32();
         r.u32();
         int mode = r.u32();
@@ -52,21 +52,34 @@ final class AttrOps {
             int hu = (valid & FuseAbi.FATTR_UID) != 0 ? ids.uidToHost(uid) : -1;
             int hg = (valid & FuseAbi.FATTR_GID) != 0 ? ids.gidToHost(gid) : -1;
             if ((valid & FuseAbi.FATTR_UID) != 0 && hu < 0 || (valid & FuseAbi.FATTR_GID) != 0 && hg < 0) {
-                throw new FuseError(Errno.EPERM);   // a guest id with no host id (translate mode)
+                throw new FuseError(Errno.EPERM); // a guest id with no host id (translate mode)
             }
-            FuseError.check(FileSyscalls.fchownat(s.fd(n), EMPTY, hu, hg,
-                    FileSyscalls.AT_EMPTY_PATH | FileSyscalls.AT_SYMLINK_NOFOLLOW));
+            FuseError.check(FileSyscalls.fchownat(
+                    s.fd(n), EMPTY, hu, hg, FileSyscalls.AT_EMPTY_PATH | FileSyscalls.AT_SYMLINK_NOFOLLOW));
         }
         if ((valid & FuseAbi.FATTR_SIZE) != 0) truncate(s, n, f, size, (valid & FuseAbi.FATTR_KILL_SUIDGID) != 0);
         if ((valid & (FuseAbi.FATTR_ATIME | FuseAbi.FATTR_MTIME)) != 0) {
-            long aNsec = (valid & FuseAbi.FATTR_ATIME) == 0 ? FileSyscalls.UTIME_OMIT
-                    : (valid & FuseAbi.FATTR_ATIME_NOW) != 0 ? FileSyscalls.UTIME_NOW : Integer.toUnsignedLong(atimeNsec);
-            long mNsec = (valid & FuseAbi.FATTR_MTIME) == 0 ? FileSyscalls.UTIME_OMIT
-                    : (valid & FuseAbi.FATTR_MTIME_NOW) != 0 ? FileSyscalls.UTIME_NOW : Integer.toUnsignedLong(mtimeNsec);
-            if (aNsec >= 1_000_000_000L && aNsec < FileSyscalls.UTIME_OMIT || mNsec >= 1_000_000_000L && mNsec < FileSyscalls.UTIME_OMIT) {
+            long aNsec = (valid & FuseAbi.FATTR_ATIME) == 0
+                    ? FileSyscalls.UTIME_OMIT
+                    : (valid & FuseAbi.FATTR_ATIME_NOW) != 0
+                            ? FileSyscalls.UTIME_NOW
+                            : Integer.toUnsignedLong(atimeNsec);
+            long mNsec = (valid & FuseAbi.FATTR_MTIME) == 0
+                    ? FileSyscalls.UTIME_OMIT
+                    : (valid & FuseAbi.FATTR_MTIME_NOW) != 0
+                            ? FileSyscalls.UTIME_NOW
+                            : Integer.toUnsignedLong(mtimeNsec);
+            if (aNsec >= 1_000_000_000L && aNsec < FileSyscalls.UTIME_OMIT
+                    || mNsec >= 1_000_000_000L && mNsec < FileSyscalls.UTIME_OMIT) {
                 throw new FuseError(Errno.EINVAL);
             }
-            FuseError.check(FileSyscalls.utimensat(s.fd(n), EMPTY, atime, aNsec, mtime, mNsec,
+            FuseError.check(FileSyscalls.utimensat(
+                    s.fd(n),
+                    EMPTY,
+                    atime,
+                    aNsec,
+                    mtime,
+                    mNsec,
                     FileSyscalls.AT_EMPTY_PATH | FileSyscalls.AT_SYMLINK_NOFOLLOW));
         }
         s.attrOut(out, s.stat(n));
@@ -114,7 +127,13 @@ final class AttrOps {
         r.end();
         FileStat st = s.stat(n);
         if ((mask & W_OK) != 0 && s.options.readOnly()) throw new FuseError(Errno.EROFS);
-        if (!allowed(st.mode(), s.options.ids().uidToGuest(st.uid()), s.options.ids().gidToGuest(st.gid()), r.uid, r.gid, mask)) {
+        if (!allowed(
+                st.mode(),
+                s.options.ids().uidToGuest(st.uid()),
+                s.options.ids().gidToGuest(st.gid()),
+                r.uid,
+                r.gid,
+                mask)) {
             throw new FuseError(Errno.EACCES);
         }
     }
@@ -137,9 +156,12 @@ final class AttrOps {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = arena.allocate(FileSyscalls.STATFS_SIZE, 8);
             FuseError.check(FileSyscalls.fstatfs(s.fd(n), st));
-            out.u64(st.get(JAVA_LONG, 16)).u64(st.get(JAVA_LONG, 24)).u64(st.get(JAVA_LONG, 32));   // blocks, bfree, bavail
-            out.u64(st.get(JAVA_LONG, 40)).u64(st.get(JAVA_LONG, 48));                             // files, ffree
-            out.u32((int) st.get(JAVA_LONG, 8)).u32((int) st.get(JAVA_LONG, 64)).u32((int) st.get(JAVA_LONG, 72)); // bsize, namelen, frsize
+            out.u64(st.get(JAVA_LONG, 16))
+                    .u64(st.get(JAVA_LONG, 24))
+                    .u64(st.get(JAVA_LONG, 32)); // blocks, bfree, bavail
+            out.u64(st.get(JAVA_LONG, 40)).u64(st.get(JAVA_LONG, 48)); // files, ffree
+            out.u32((int) st.get(JAVA_LONG, 8)).u32((int) st.get(JAVA_LONG, 64)).u32((int)
+                    st.get(JAVA_LONG, 72)); // bsize, namelen, frsize
             out.u32(0).zeros(24);
         }
     }

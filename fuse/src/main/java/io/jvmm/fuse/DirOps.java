@@ -42,7 +42,7 @@ final class DirOps {
         r.end();
         OpenFile f = s.handles.get(fh, r.nodeId, true);
         long limit = Math.min(Math.min(Integer.toUnsignedLong(size), out.room()), FuseAbi.MAX_WRITE);
-        synchronized (f) {   // seek and read belong together
+        synchronized (f) { // seek and read belong together
             FuseError.check(FileSyscalls.lseek(f.fd(), offset, FileSyscalls.SEEK_SET));
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment buf = arena.allocate(GETDENTS_BUFFER, 8);
@@ -84,7 +84,7 @@ final class DirOps {
             if (e != null) {
                 s.entry(out, e);
             } else {
-                out.zeros(FuseAbi.ENTRY_OUT);   // node id 0: the kernel makes no dentry for it
+                out.zeros(FuseAbi.ENTRY_OUT); // node id 0: the kernel makes no dentry for it
             }
         }
         out.u64(ino).u64(off).u32(nameLen).u32(type).bytes(name, 0, nameLen).align8();

@@ -19,7 +19,7 @@ final class FileOps {
         int flags = r.u32(), openFlags = r.u32();
         r.end();
         if (n.isDirectory()) throw new FuseError(Errno.EISDIR);
-        if (!n.isRegular()) throw new FuseError(Errno.EACCES);   // the guest opens FIFOs and devices itself
+        if (!n.isRegular()) throw new FuseError(Errno.EACCES); // the guest opens FIFOs and devices itself
         boolean writable = (flags & FileSyscalls.O_ACCMODE) != Libc.O_RDONLY;
         if (writable || (flags & FileSyscalls.O_TRUNC) != 0) s.writable();
         if ((flags & FileSyscalls.O_ACCMODE) == FileSyscalls.O_ACCMODE) throw new FuseError(Errno.EINVAL);
@@ -54,7 +54,8 @@ final class FileOps {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment iov = Segments.iovecs(arena, out.segments, FuseAbi.OUT_HEADER, want);
-            out.direct = FuseError.check(FileSyscalls.preadv(f.fd(), iov, (int) (iov.byteSize() / Libc.IOVEC.byteSize()), offset));
+            out.direct = FuseError.check(
+                    FileSyscalls.preadv(f.fd(), iov, (int) (iov.byteSize() / Libc.IOVEC.byteSize()), offset));
         }
     }
 
@@ -68,13 +69,15 @@ final class FileOps {
         s.writable();
         OpenFile f = s.handles.get(fh, r.nodeId, false);
         if (!f.writable()) throw new FuseError(Errno.EBADF);
-        if (offset < 0 || size < 0 || size > FuseAbi.MAX_WRITE || r.bodyLength() != 40 + size) throw new FuseError(Errno.EINVAL);
+        if (offset < 0 || size < 0 || size > FuseAbi.MAX_WRITE || r.bodyLength() != 40 + size)
+            throw new FuseError(Errno.EINVAL);
         if (s.killPrivV2 && (writeFlags & FuseAbi.WRITE_KILL_SUIDGID) != 0) s.killSuidGid(f.fd());
         long written = 0;
         if (size > 0) {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment iov = Segments.iovecs(arena, r.segments, FuseAbi.IN_HEADER + 40L, size);
-                written = FuseError.check(FileSyscalls.pwritev(f.fd(), iov, (int) (iov.byteSize() / Libc.IOVEC.byteSize()), offset));
+                written = FuseError.check(
+                        FileSyscalls.pwritev(f.fd(), iov, (int) (iov.byteSize() / Libc.IOVEC.byteSize()), offset));
             }
         }
         out.u32((int) written).u32(0);
@@ -86,7 +89,7 @@ final class FileOps {
         r.u32();
         r.u64();
         r.end();
-        s.handles.get(fh, r.nodeId, false);   // no POSIX locks to drop; the data is already in the host's cache
+        s.handles.get(fh, r.nodeId, false); // no POSIX locks to drop; the data is already in the host's cache
     }
 
     static void release(Share s, Request r, boolean directory) {
@@ -104,7 +107,8 @@ final class FileOps {
         r.u32();
         r.end();
         OpenFile f = s.handles.get(fh, r.nodeId, directory);
-        FuseError.check((flags & FuseAbi.FSYNC_FDATASYNC) != 0 ? FileSyscalls.fdatasync(f.fd()) : FileSyscalls.fsync(f.fd()));
+        FuseError.check(
+                (flags & FuseAbi.FSYNC_FDATASYNC) != 0 ? FileSyscalls.fdatasync(f.fd()) : FileSyscalls.fsync(f.fd()));
     }
 
     static void fallocate(Share s, Request r) {
@@ -130,14 +134,22 @@ final class FileOps {
     }
 
     static void copyFileRange(Share s, Request r, Reply out) {
-        long fhIn = r.u64(), offIn = r.u64(), nodeOut = r.u64(), fhOut = r.u64(), offOut = r.u64(), len = r.u64(), flags = r.u64();
+        long fhIn = r.u64(),
+                offIn = r.u64(),
+                nodeOut = r.u64(),
+                fhOut = r.u64(),
+                offOut = r.u64(),
+                len = r.u64(),
+                flags = r.u64();
         r.end();
         s.writable();
         OpenFile in = s.handles.get(fhIn, r.nodeId, false);
         OpenFile to = s.handles.get(fhOut, nodeOut, false);
-        if (!to.writable() || flags != 0 || offIn < 0 || offOut < 0) throw new FuseError(flags != 0 ? Errno.EINVAL : Errno.EBADF);
+        if (!to.writable() || flags != 0 || offIn < 0 || offOut < 0)
+            throw new FuseError(flags != 0 ? Errno.EINVAL : Errno.EBADF);
         // fuse_write_out.size is 32 bits: copy at most what it can report.
         long n = Math.min(len, 0x7fff_f000L);
-        out.u32((int) FuseError.check(FileSyscalls.copyFileRange(in.fd(), offIn, to.fd(), offOut, n, 0))).u32(0);
+        out.u32((int) FuseError.check(FileSyscalls.copyFileRange(in.fd(), offIn, to.fd(), offOut, n, 0)))
+                .u32(0);
     }
 }

@@ -7,10 +7,10 @@ import io.jvmm.kvm.sys.FileStat;
 import io.jvmm.kvm.sys.FileSyscalls;
 import io.jvmm.kvm.sys.Libc;
 import io.jvmm.kvm.sys.NativeException;
-import java.lang.System.Logger.Level;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
@@ -59,22 +59,31 @@ public final class FuseServer implements AutoCloseable {
             procFd = Libc.open("/proc/self/fd", Libc.O_PATH | FileSyscalls.O_DIRECTORY | Libc.O_CLOEXEC);
         } catch (NativeException e) {
             FileSyscalls.close(rootFd);
-            throw new IllegalStateException("virtio-fs needs /proc mounted (it re-opens files through /proc/self/fd): " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "virtio-fs needs /proc mounted (it re-opens files through /proc/self/fd): " + e.getMessage(), e);
         }
         FileStat st = FileSyscalls.stat(rootFd);
         NodeTable nodes = new NodeTable(rootFd, st, options.maxNodeFds());
         return new FuseServer(dir, new Share(nodes, new HandleTable(options.maxHandles()), options, procFd));
     }
 
-    public Path directory() { return dir; }
+    public Path directory() {
+        return dir;
+    }
 
-    public ShareOptions options() { return share.options; }
+    public ShareOptions options() {
+        return share.options;
+    }
 
     /** Host descriptors the share holds now: node O_PATH descriptors (root included) and open handles. */
-    public int openDescriptors() { return share.nodes.openFds() + share.handles.size(); }
+    public int openDescriptors() {
+        return share.nodes.openFds() + share.handles.size();
+    }
 
     /** Node ids the guest holds now (the root included). */
-    public int nodeCount() { return share.nodes.size(); }
+    public int nodeCount() {
+        return share.nodes.size();
+    }
 
     /**
      * Serves one request: {@code request} holds {@code fuse_in_header} and its arguments,
@@ -83,7 +92,7 @@ public final class FuseServer implements AutoCloseable {
      */
     public int handle(List<MemorySegment> request, List<MemorySegment> reply) {
         long available = Segments.length(request);
-        if (available < IN_HEADER) return 0;   // not even a header: nothing to answer to
+        if (available < IN_HEADER) return 0; // not even a header: nothing to answer to
         byte[] header = new byte[IN_HEADER];
         Segments.read(request, 0, header, 0, IN_HEADER);
         int len = Request.u32(header, 0);
@@ -146,10 +155,17 @@ public final class FuseServer implements AutoCloseable {
     private void dispatch(Request r, Reply out) {
         switch (r.opcode) {
             case INIT -> init(r, out);
-            case DESTROY -> { share.handles.clear(); share.nodes.clear(); initialized = false; }
-            case FORGET -> { share.nodes.forget(r.nodeId, r.u64()); out.none = true; }
+            case DESTROY -> {
+                share.handles.clear();
+                share.nodes.clear();
+                initialized = false;
+            }
+            case FORGET -> {
+                share.nodes.forget(r.nodeId, r.u64());
+                out.none = true;
+            }
             case BATCH_FORGET -> batchForget(r, out);
-            case INTERRUPT -> out.none = true;   // requests are served to completion; nothing to interrupt
+            case INTERRUPT -> out.none = true; // requests are served to completion; nothing to interrupt
             case LOOKUP -> NameOps.lookup(share, r, out);
             case MKNOD -> NameOps.mknod(share, r, out);
             case MKDIR -> NameOps.mkdir(share, r, out);
@@ -188,8 +204,13 @@ public final class FuseServer implements AutoCloseable {
     }
 
     /** The flags this server offers in INIT; the reply carries those the kernel offered too. */
-    static final int OFFERED = ASYNC_READ | BIG_WRITES | DO_READDIRPLUS | READDIRPLUS_AUTO | PARALLEL_DIROPS
-            | MAX_PAGES | HANDLE_KILLPRIV_V2;
+    static final int OFFERED = ASYNC_READ
+            | BIG_WRITES
+            | DO_READDIRPLUS
+            | READDIRPLUS_AUTO
+            | PARALLEL_DIROPS
+            | MAX_PAGES
+            | HANDLE_KILLPRIV_V2;
 
     private void init(Request r, Reply out) {
         int major = r.u32(), minor = r.u32(), maxReadahead = r.u32(), flags = r.u32();
@@ -205,10 +226,10 @@ public final class FuseServer implements AutoCloseable {
         if (share.options.cache() == CacheMode.ALWAYS) agreed |= flags & CACHE_SYMLINKS;
         share.killPrivV2 = (agreed & HANDLE_KILLPRIV_V2) != 0;
         out.u32(KERNEL_VERSION).u32(Math.min(minor, MINOR)).u32(maxReadahead).u32(agreed);
-        out.u16(64).u16(48);                    // max_background, congestion_threshold
-        out.u32(MAX_WRITE).u32(1);              // max_write, time_gran (nanoseconds)
-        out.u16(MAX_PAGES_VALUE).u16(0);        // max_pages, map_alignment
-        out.u32(0).zeros(28);                   // flags2, unused[7]
+        out.u16(64).u16(48); // max_background, congestion_threshold
+        out.u32(MAX_WRITE).u32(1); // max_write, time_gran (nanoseconds)
+        out.u16(MAX_PAGES_VALUE).u16(0); // max_pages, map_alignment
+        out.u32(0).zeros(28); // flags2, unused[7]
         initialized = true;
     }
 
@@ -222,10 +243,10 @@ public final class FuseServer implements AutoCloseable {
 
     /** Writes the header (and the payload unless it went straight to guest memory); returns the used length. */
     private static int finish(Reply out, long unique, int error) {
-        if (out.capacity < OUT_HEADER) return 0;   // no room even for an error: the guest sees a zero-length reply
+        if (out.capacity < OUT_HEADER) return 0; // no room even for an error: the guest sees a zero-length reply
         long payload = error != 0 ? 0 : out.direct >= 0 ? out.direct : out.size();
         if (error == 0 && payload > out.room()) {
-            error = Errno.EIO;                    // the kernel sized the buffer; a reply that does not fit is a server bug
+            error = Errno.EIO; // the kernel sized the buffer; a reply that does not fit is a server bug
             payload = 0;
         }
         Reply h = new Reply(List.of());

@@ -16,7 +16,9 @@ final class HandleTable {
     private final int max;
     private long next = 1;
 
-    HandleTable(int max) { this.max = max; }
+    HandleTable(int max) {
+        this.max = max;
+    }
 
     /** Registers {@code fd}; closes it and throws ENFILE when the table is full. */
     synchronized OpenFile add(Inode node, int fd, boolean directory, boolean writable, int flags) {
@@ -30,9 +32,13 @@ final class HandleTable {
     }
 
     /** Every handle, for a snapshot. */
-    synchronized List<OpenFile> all() { return List.copyOf(handles.values()); }
+    synchronized List<OpenFile> all() {
+        return List.copyOf(handles.values());
+    }
 
-    synchronized long next() { return next; }
+    synchronized long next() {
+        return next;
+    }
 
     /** Puts back a handle from a snapshot (its number kept; {@code fd} -1 when its file is gone). */
     synchronized void restore(OpenFile f, long nextFh) {
@@ -69,7 +75,9 @@ final class HandleTable {
         if (f.fd() >= 0) FileSyscalls.close(f.fd());
     }
 
-    synchronized int size() { return handles.size(); }
+    synchronized int size() {
+        return handles.size();
+    }
 
     /** Closes every handle. Caller holds the write lock. */
     synchronized void clear() {

@@ -32,7 +32,9 @@ public final class IdMapping {
     }
 
     /** Ids pass through unchanged (the server runs as root). */
-    public static IdMapping identity() { return IDENTITY; }
+    public static IdMapping identity() {
+        return IDENTITY;
+    }
 
     /** Guest root is host {@code uid}:{@code gid} (the user running the server). */
     public static IdMapping translate(int uid, int gid) {
@@ -40,12 +42,18 @@ public final class IdMapping {
         return new IdMapping(true, uid, gid);
     }
 
-    public boolean translates() { return translate; }
+    public boolean translates() {
+        return translate;
+    }
 
     /** The uid the guest sees for a file the host says {@code uid} owns. */
-    public int uidToGuest(int uid) { return translate ? toGuest(uid, hostUid) : uid; }
+    public int uidToGuest(int uid) {
+        return translate ? toGuest(uid, hostUid) : uid;
+    }
 
-    public int gidToGuest(int gid) { return translate ? toGuest(gid, hostGid) : gid; }
+    public int gidToGuest(int gid) {
+        return translate ? toGuest(gid, hostGid) : gid;
+    }
 
     private static int toGuest(int id, int self) {
         if (id == self) return 0;
@@ -53,15 +61,25 @@ public final class IdMapping {
     }
 
     /** The host uid for a guest chown to {@code uid}, or -1 when it has none (answer EPERM). */
-    public int uidToHost(int uid) { return translate ? (uid == 0 ? hostUid : -1) : uid; }
+    public int uidToHost(int uid) {
+        return translate ? (uid == 0 ? hostUid : -1) : uid;
+    }
 
-    public int gidToHost(int gid) { return translate ? (gid == 0 ? hostGid : -1) : gid; }
+    public int gidToHost(int gid) {
+        return translate ? (gid == 0 ? hostGid : -1) : gid;
+    }
 
     /** The host owner of a file created by guest caller {@code uid}. */
-    public int creatorUid(int uid) { return translate ? hostUid : uid; }
+    public int creatorUid(int uid) {
+        return translate ? hostUid : uid;
+    }
 
-    public int creatorGid(int gid) { return translate ? hostGid : gid; }
+    public int creatorGid(int gid) {
+        return translate ? hostGid : gid;
+    }
 
     @Override
-    public String toString() { return translate ? "translate(" + hostUid + ":" + hostGid + ")" : "identity"; }
+    public String toString() {
+        return translate ? "translate(" + hostUid + ":" + hostGid + ")" : "identity";
+    }
 }

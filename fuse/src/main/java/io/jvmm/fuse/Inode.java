@@ -15,6 +15,7 @@ final class Inode {
     final int type;
     /** Last known location; null for the share's root. Written under the table lock, read by re-opens. */
     volatile Inode parent;
+
     volatile byte[] name;
     /** The O_PATH descriptor, or -1 while evicted. Changed under this object's lock or the write lock. */
     int fd;
@@ -33,14 +34,22 @@ final class Inode {
         this.fd = fd;
     }
 
-    boolean isDirectory() { return type == FileStat.S_IFDIR; }
+    boolean isDirectory() {
+        return type == FileStat.S_IFDIR;
+    }
 
-    boolean isRegular() { return type == FileStat.S_IFREG; }
+    boolean isRegular() {
+        return type == FileStat.S_IFREG;
+    }
 
-    boolean isSymlink() { return type == FileStat.S_IFLNK; }
+    boolean isSymlink() {
+        return type == FileStat.S_IFLNK;
+    }
 
     /** The key of {@link NodeTable}'s identity map. */
     record Key(long dev, long ino) {}
 
-    Key key() { return new Key(dev, ino); }
+    Key key() {
+        return new Key(dev, ino);
+    }
 }

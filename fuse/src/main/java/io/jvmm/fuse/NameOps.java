@@ -26,14 +26,14 @@ final class NameOps {
     static void mknod(Share s, Request r, Reply out) {
         Inode parent = s.directory(r);
         int mode = r.u32(), rdev = r.u32();
-        r.u32();   // umask: the kernel applied it already (DONT_MASK is not negotiated)
+        r.u32(); // umask: the kernel applied it already (DONT_MASK is not negotiated)
         r.u32();
         byte[] name = r.name();
         r.end();
         s.writable();
         int type = mode & FileStat.S_IFMT;
         switch (type) {
-            case FileStat.S_IFREG, FileStat.S_IFIFO, FileStat.S_IFSOCK -> { }
+            case FileStat.S_IFREG, FileStat.S_IFIFO, FileStat.S_IFSOCK -> {}
             case FileStat.S_IFCHR, FileStat.S_IFBLK -> {
                 if (!s.options.allowDevices()) throw new FuseError(Errno.EPERM);
             }
@@ -94,7 +94,8 @@ final class NameOps {
         byte[] newName = r.name();
         r.end();
         s.writable();
-        if ((flags & ~(FileSyscalls.RENAME_NOREPLACE | FileSyscalls.RENAME_EXCHANGE)) != 0) throw new FuseError(Errno.EINVAL);
+        if ((flags & ~(FileSyscalls.RENAME_NOREPLACE | FileSyscalls.RENAME_EXCHANGE)) != 0)
+            throw new FuseError(Errno.EINVAL);
         Inode newParent = s.nodes.get(newDirId);
         if (!newParent.isDirectory()) throw new FuseError(Errno.ENOTDIR);
         int from = s.fd(parent), to = s.fd(newParent);
@@ -127,16 +128,20 @@ final class NameOps {
         long rc = FileSyscalls.linkat(oldFd, EMPTY, s.fd(parent), name, FileSyscalls.AT_EMPTY_PATH);
         if (rc == -Errno.ENOENT && !old.isSymlink()) {
             // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; without it, link through our own magic link.
-            rc = FileSyscalls.linkat(s.procFd, Integer.toString(oldFd).getBytes(StandardCharsets.US_ASCII),
-                    s.fd(parent), name, FileSyscalls.AT_SYMLINK_FOLLOW);
+            rc = FileSyscalls.linkat(
+                    s.procFd,
+                    Integer.toString(oldFd).getBytes(StandardCharsets.US_ASCII),
+                    s.fd(parent),
+                    name,
+                    FileSyscalls.AT_SYMLINK_FOLLOW);
         }
         FuseError.check(rc);
         s.entry(out, s.lookup(parent, name));
     }
 
     /** Open flags a guest may pass on: access mode, append, truncate and the sync flags. */
-    static final int OPEN_FLAGS = FileSyscalls.O_ACCMODE | Libc.O_APPEND | FileSyscalls.O_TRUNC
-            | FileSyscalls.O_DSYNC | FileSyscalls.O_SYNC;
+    static final int OPEN_FLAGS =
+            FileSyscalls.O_ACCMODE | Libc.O_APPEND | FileSyscalls.O_TRUNC | FileSyscalls.O_DSYNC | FileSyscalls.O_SYNC;
 
     static void create(Share s, Request r, Reply out) {
         Inode parent = s.directory(r);
@@ -146,21 +151,29 @@ final class NameOps {
         byte[] name = r.name();
         r.end();
         s.writable();
-        if ((mode & FileStat.S_IFMT) != FileStat.S_IFREG && (mode & FileStat.S_IFMT) != 0) throw new FuseError(Errno.EINVAL);
+        if ((mode & FileStat.S_IFMT) != FileStat.S_IFREG && (mode & FileStat.S_IFMT) != 0)
+            throw new FuseError(Errno.EINVAL);
         if ((flags & FileSyscalls.O_ACCMODE) == FileSyscalls.O_ACCMODE) throw new FuseError(Errno.EINVAL);
         s.handles.ensureRoom();
         int dirFd = s.fd(parent);
         // O_EXCL first: the server then knows it made the file (and must give it its owner), and
         // O_CREAT|O_EXCL never opens anything that was already there.
-        long fd = FileSyscalls.openat2(dirFd, name, (flags & OPEN_FLAGS) | Libc.O_CREAT | FileSyscalls.O_EXCL
-                | FileSyscalls.O_NOFOLLOW | Libc.O_CLOEXEC, mode & 07777, NodeTable.CONFINED);
+        long fd = FileSyscalls.openat2(
+                dirFd,
+                name,
+                (flags & OPEN_FLAGS) | Libc.O_CREAT | FileSyscalls.O_EXCL | FileSyscalls.O_NOFOLLOW | Libc.O_CLOEXEC,
+                mode & 07777,
+                NodeTable.CONFINED);
         boolean createdIt = fd >= 0;
         int file;
         int path;
         if (createdIt) {
             file = (int) fd;
-            path = (int) FileSyscalls.openat(s.procFd, Integer.toString(file).getBytes(StandardCharsets.US_ASCII),
-                    NodeTable.O_PATH_FLAGS & ~FileSyscalls.O_NOFOLLOW, 0);
+            path = (int) FileSyscalls.openat(
+                    s.procFd,
+                    Integer.toString(file).getBytes(StandardCharsets.US_ASCII),
+                    NodeTable.O_PATH_FLAGS & ~FileSyscalls.O_NOFOLLOW,
+                    0);
             if (path < 0) {
                 FileSyscalls.close(file);
                 throw new FuseError(-path);
@@ -169,16 +182,21 @@ final class NameOps {
             if (fd != -Errno.EEXIST || (flags & FileSyscalls.O_EXCL) != 0) throw new FuseError((int) -fd);
             // Already there: look at it without opening it, and open it only if it is a regular file (a
             // FIFO would block the device thread, a device node is not the guest's to open here).
-            path = (int) FuseError.check(FileSyscalls.openat2(dirFd, name, NodeTable.O_PATH_FLAGS, 0, NodeTable.CONFINED));
+            path = (int)
+                    FuseError.check(FileSyscalls.openat2(dirFd, name, NodeTable.O_PATH_FLAGS, 0, NodeTable.CONFINED));
             file = -1;
         }
         Share.Entry e;
         try {
             FileStat st = FileSyscalls.stat(path);
-            if (!st.isRegular()) throw new FuseError(st.isDirectory() ? Errno.EISDIR : st.isSymlink() ? Errno.ELOOP : Errno.EACCES);
+            if (!st.isRegular())
+                throw new FuseError(st.isDirectory() ? Errno.EISDIR : st.isSymlink() ? Errno.ELOOP : Errno.EACCES);
             if (file < 0) {
-                file = (int) FuseError.check(FileSyscalls.openat(s.procFd, Integer.toString(path).getBytes(StandardCharsets.US_ASCII),
-                        (flags & OPEN_FLAGS) | Libc.O_CLOEXEC, 0));
+                file = (int) FuseError.check(FileSyscalls.openat(
+                        s.procFd,
+                        Integer.toString(path).getBytes(StandardCharsets.US_ASCII),
+                        (flags & OPEN_FLAGS) | Libc.O_CLOEXEC,
+                        0));
             }
             e = new Share.Entry(s.nodes.intern(parent, name, path, st), st);
         } catch (RuntimeException ex) {
@@ -188,7 +206,8 @@ final class NameOps {
         }
         FileStat st = e.stat();
         if (createdIt) st = s.exactMode(e.node(), s.own(e, parent, r), mode);
-        if (s.killPrivV2 && (openFlags & FuseAbi.OPEN_KILL_SUIDGID) != 0 && (flags & FileSyscalls.O_TRUNC) != 0) s.killSuidGid(file);
+        if (s.killPrivV2 && (openFlags & FuseAbi.OPEN_KILL_SUIDGID) != 0 && (flags & FileSyscalls.O_TRUNC) != 0)
+            s.killSuidGid(file);
         boolean writable = (flags & FileSyscalls.O_ACCMODE) != Libc.O_RDONLY;
         OpenFile f = s.handles.add(e.node(), file, false, writable, flags & OPEN_FLAGS & ~FileSyscalls.O_TRUNC);
         s.entry(out, new Share.Entry(e.node(), st));

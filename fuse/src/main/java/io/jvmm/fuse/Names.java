@@ -13,7 +13,8 @@ final class Names {
     static void check(byte[] name) {
         if (name.length == 0) throw new FuseError(Errno.EINVAL);
         if (name.length > FuseAbi.NAME_MAX) throw new FuseError(Errno.ENAMETOOLONG);
-        if (name[0] == '.' && (name.length == 1 || name.length == 2 && name[1] == '.')) throw new FuseError(Errno.EINVAL);
+        if (name[0] == '.' && (name.length == 1 || name.length == 2 && name[1] == '.'))
+            throw new FuseError(Errno.EINVAL);
         for (byte b : name) {
             if (b == '/' || b == 0) throw new FuseError(Errno.EINVAL);
         }

@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * so no request ever uses a descriptor number that was closed and reused beneath it.
  */
 final class NodeTable {
-    static final long CONFINED = FileSyscalls.RESOLVE_BENEATH | FileSyscalls.RESOLVE_NO_SYMLINKS
-            | FileSyscalls.RESOLVE_NO_MAGICLINKS;
+    static final long CONFINED =
+            FileSyscalls.RESOLVE_BENEATH | FileSyscalls.RESOLVE_NO_SYMLINKS | FileSyscalls.RESOLVE_NO_MAGICLINKS;
     static final int O_PATH_FLAGS = Libc.O_PATH | FileSyscalls.O_NOFOLLOW | Libc.O_CLOEXEC;
     /** Deeper than any real tree; a longer parent chain is a cycle left by host-side renames. */
     private static final int MAX_DEPTH = 4096;
@@ -36,6 +36,7 @@ final class NodeTable {
     private final Map<Inode.Key, Inode> byKey = new HashMap<>();
     /** Every Inode with an open descriptor, forgotten ones included (a child's re-open may revive them). */
     private final Set<Inode> open = ConcurrentHashMap.newKeySet();
+
     private final AtomicLong clock = new AtomicLong();
     private final int maxFds;
     private final Inode root;
@@ -49,7 +50,9 @@ final class NodeTable {
         byKey.put(root.key(), root);
     }
 
-    Inode root() { return root; }
+    Inode root() {
+        return root;
+    }
 
     /** The Inode for a node id from the guest; EBADF for an id not in the table. */
     synchronized Inode get(long nodeId) {
@@ -59,9 +62,13 @@ final class NodeTable {
     }
 
     /** Descriptors open now (the root's included). */
-    int openFds() { return open.size() + 1; }
+    int openFds() {
+        return open.size() + 1;
+    }
 
-    synchronized int size() { return byId.size(); }
+    synchronized int size() {
+        return byId.size();
+    }
 
     /**
      * Counts one lookup of the file open as {@code fd} (an O_PATH descriptor the caller owns) found as
@@ -108,7 +115,9 @@ final class NodeTable {
     }
 
     /** The known Inode for a file, or null (for renames: which node moved). */
-    synchronized Inode find(FileStat st) { return byKey.get(new Inode.Key(st.dev(), st.ino())); }
+    synchronized Inode find(FileStat st) {
+        return byKey.get(new Inode.Key(st.dev(), st.ino()));
+    }
 
     /** Balances {@code count} lookups; the last one removes the id. Caller holds the write lock. */
     synchronized void forget(long nodeId, long count) {
@@ -147,7 +156,9 @@ final class NodeTable {
         return nodes;
     }
 
-    synchronized long nextId() { return nextId; }
+    synchronized long nextId() {
+        return nextId;
+    }
 
     /**
      * Puts back a node from a snapshot with its id and lookup count; {@code n} carries its re-opened
@@ -169,7 +180,9 @@ final class NodeTable {
     }
 
     /** True when more descriptors are open than the bound. */
-    boolean overBound() { return openFds() > maxFds; }
+    boolean overBound() {
+        return openFds() > maxFds;
+    }
 
     /** Closes the least recently used descriptors down to 3/4 of the bound. Caller holds the write lock. */
     void evict() {
@@ -184,7 +197,9 @@ final class NodeTable {
     }
 
     /** The O_PATH descriptor of {@code n}, re-opened if it was evicted; ESTALE when its file moved away. */
-    int fd(Inode n) { return fd(n, 0); }
+    int fd(Inode n) {
+        return fd(n, 0);
+    }
 
     private int fd(Inode n, int depth) {
         n.lastUsed = clock.incrementAndGet();
@@ -204,7 +219,7 @@ final class NodeTable {
         }
         synchronized (n) {
             if (n.fd >= 0) {
-                FileSyscalls.close((int) fd);   // another request re-opened it meanwhile
+                FileSyscalls.close((int) fd); // another request re-opened it meanwhile
             } else {
                 n.fd = (int) fd;
                 open.add(n);

@@ -13,6 +13,7 @@ import java.util.List;
 final class Reply {
     /** The device-writable buffers: header at 0, payload from 16. */
     final List<MemorySegment> segments;
+
     final long capacity;
     private byte[] buf = new byte[128];
     private int len;
@@ -27,11 +28,17 @@ final class Reply {
     }
 
     /** Room for payload after the header. */
-    long room() { return Math.max(0, capacity - FuseAbi.OUT_HEADER); }
+    long room() {
+        return Math.max(0, capacity - FuseAbi.OUT_HEADER);
+    }
 
-    int size() { return len; }
+    int size() {
+        return len;
+    }
 
-    byte[] array() { return buf; }
+    byte[] array() {
+        return buf;
+    }
 
     private void grow(int n) {
         if (len + n > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
@@ -65,12 +72,14 @@ final class Reply {
 
     Reply zeros(int n) {
         grow(n);
-        len += n;   // the buffer is zero beyond len: it only grows, and nothing is written past len
+        len += n; // the buffer is zero beyond len: it only grows, and nothing is written past len
         return this;
     }
 
     /** Pads with zeros to a multiple of 8 (FUSE_DIRENT_ALIGN). */
-    Reply align8() { return zeros((8 - (len & 7)) & 7); }
+    Reply align8() {
+        return zeros((8 - (len & 7)) & 7);
+    }
 
     /** {@code struct fuse_attr} for {@code st}, owners mapped through {@code ids}. */
     Reply attr(FileStat st, IdMapping ids) {

@@ -16,6 +16,7 @@ final class Request {
     final int uid, gid, pid;
     /** The readable buffers, for WRITE's data (read straight from guest memory). */
     final List<MemorySegment> segments;
+
     private final byte[] body;
     private int pos;
 
@@ -35,10 +36,14 @@ final class Request {
         return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
     }
 
-    static long u64(byte[] b, int at) { return (u32(b, at) & 0xffff_ffffL) | (long) u32(b, at + 4) << 32; }
+    static long u64(byte[] b, int at) {
+        return (u32(b, at) & 0xffff_ffffL) | (long) u32(b, at + 4) << 32;
+    }
 
     /** Bytes of arguments after the header (the declared length less 40). */
-    int bodyLength() { return len - FuseAbi.IN_HEADER; }
+    int bodyLength() {
+        return len - FuseAbi.IN_HEADER;
+    }
 
     private void need(int n) {
         if (n < 0 || pos > body.length - n) throw new FuseError(Errno.EINVAL);
@@ -67,7 +72,8 @@ final class Request {
     byte[] cstring(int max) {
         int end = pos;
         while (end < body.length && body[end] != 0) end++;
-        if (end == body.length || end - pos > max) throw new FuseError(end - pos > max ? Errno.ENAMETOOLONG : Errno.EINVAL);
+        if (end == body.length || end - pos > max)
+            throw new FuseError(end - pos > max ? Errno.ENAMETOOLONG : Errno.EINVAL);
         byte[] s = Arrays.copyOfRange(body, pos, end);
         pos = end + 1;
         return s;

@@ -81,7 +81,8 @@ final class Segments {
             if (i == count) break;
             long start = Math.max(offset, pos), end = Math.min(offset + len, pos + s.byteSize());
             if (start < end) {
-                if (!s.isNative()) throw new IllegalArgumentException("a heap segment cannot take part in preadv/pwritev");
+                if (!s.isNative())
+                    throw new IllegalArgumentException("a heap segment cannot take part in preadv/pwritev");
                 iov.set(ADDRESS, entry * i, s.asSlice(start - pos, end - start));
                 iov.set(JAVA_LONG, entry * i + 8, end - start);
                 i++;

@@ -28,7 +28,7 @@ import java.util.Map;
  * Ids and handle numbers are kept, so the guest's kernel, restored with its memory, goes on.
  */
 final class ServerState {
-    private static final int MAGIC = 0x46555345;   // "FUSE"
+    private static final int MAGIC = 0x46555345; // "FUSE"
     private static final int VERSION = 1;
     private static final int MAX_DEPTH = 4096;
 
@@ -89,7 +89,8 @@ final class ServerState {
     static boolean read(Share s, DataInput in) throws IOException {
         if (in.readInt() != MAGIC) throw new IOException("virtio-fs state: not a FUSE server state");
         int version = in.readInt();
-        if (version != VERSION) throw new IOException("virtio-fs state: version " + version + ", this build reads " + VERSION);
+        if (version != VERSION)
+            throw new IOException("virtio-fs state: version " + version + ", this build reads " + VERSION);
         boolean initialized = in.readBoolean();
         s.killPrivV2 = in.readBoolean();
         Inode root = s.nodes.root();
@@ -110,11 +111,13 @@ final class ServerState {
                 in.readFully(c);
                 path.add(c);
             }
-            if (id <= FuseAbi.ROOT_ID || id >= nextId) throw new IOException("virtio-fs state: node id " + id + " out of range");
+            if (id <= FuseAbi.ROOT_ID || id >= nextId)
+                throw new IOException("virtio-fs state: node id " + id + " out of range");
             saved.add(new Saved(id, lookups, type, dev, ino, path));
         }
         // Parents first, so a directory node is the same object its children's locations point to.
-        saved.sort(Comparator.comparingInt(n -> n.path() == null ? Integer.MAX_VALUE : n.path().size()));
+        saved.sort(Comparator.comparingInt(
+                n -> n.path() == null ? Integer.MAX_VALUE : n.path().size()));
         Map<String, Inode> byPath = new HashMap<>();
         for (Saved n : saved) {
             Inode found = reopen(s, n, sameDirectory, byPath);
@@ -131,7 +134,7 @@ final class ServerState {
             try {
                 node = s.nodes.get(nodeId);
             } catch (FuseError unknown) {
-                continue;   // a handle of a node the guest no longer held: nothing can name it
+                continue; // a handle of a node the guest no longer held: nothing can name it
             }
             int fd;
             try {

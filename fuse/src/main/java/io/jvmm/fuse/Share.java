@@ -37,7 +37,9 @@ final class Share {
         this.procFd = procFd;
     }
 
-    Inode node(Request r) { return nodes.get(r.nodeId); }
+    Inode node(Request r) {
+        return nodes.get(r.nodeId);
+    }
 
     Inode directory(Request r) {
         Inode n = node(r);
@@ -45,7 +47,9 @@ final class Share {
         return n;
     }
 
-    int fd(Inode n) { return nodes.fd(n); }
+    int fd(Inode n) {
+        return nodes.fd(n);
+    }
 
     FileStat stat(Inode n) {
         try {
@@ -64,13 +68,14 @@ final class Share {
     int reopen(Inode n, int flags) {
         if (!n.isRegular() && !n.isDirectory()) throw new FuseError(Errno.EACCES);
         int fd = fd(n);
-        return (int) FuseError.check(FileSyscalls.openat(procFd, Integer.toString(fd).getBytes(StandardCharsets.US_ASCII),
-                flags | Libc.O_CLOEXEC, 0));
+        return (int) FuseError.check(FileSyscalls.openat(
+                procFd, Integer.toString(fd).getBytes(StandardCharsets.US_ASCII), flags | Libc.O_CLOEXEC, 0));
     }
 
     /** Looks {@code name} up in {@code parent} without following a symlink, and counts the lookup. */
     Entry lookup(Inode parent, byte[] name) {
-        int fd = (int) FuseError.check(FileSyscalls.openat2(fd(parent), name, NodeTable.O_PATH_FLAGS, 0, NodeTable.CONFINED));
+        int fd = (int)
+                FuseError.check(FileSyscalls.openat2(fd(parent), name, NodeTable.O_PATH_FLAGS, 0, NodeTable.CONFINED));
         FileStat st;
         try {
             st = FileSyscalls.stat(fd);
@@ -103,8 +108,8 @@ final class Share {
         int uid = ids.creatorUid(r.uid);
         int gid = (stat(parent).mode() & FileStat.S_ISGID) != 0 ? st.gid() : ids.creatorGid(r.gid);
         if (st.uid() == uid && st.gid() == gid) return st;
-        FuseError.check(FileSyscalls.fchownat(fd(e.node()), new byte[0], uid, gid,
-                FileSyscalls.AT_EMPTY_PATH | FileSyscalls.AT_SYMLINK_NOFOLLOW));
+        FuseError.check(FileSyscalls.fchownat(
+                fd(e.node()), new byte[0], uid, gid, FileSyscalls.AT_EMPTY_PATH | FileSyscalls.AT_SYMLINK_NOFOLLOW));
         return stat(e.node());
     }
 
@@ -124,7 +129,8 @@ final class Share {
     /** chmod of a regular file, directory or special file (never a symlink) through its magic link. */
     void chmod(Inode n, int mode) {
         if (n.isSymlink()) throw new FuseError(Errno.EOPNOTSUPP);
-        FuseError.check(FileSyscalls.fchmodat(procFd, Integer.toString(fd(n)).getBytes(StandardCharsets.US_ASCII), mode));
+        FuseError.check(
+                FileSyscalls.fchmodat(procFd, Integer.toString(fd(n)).getBytes(StandardCharsets.US_ASCII), mode));
     }
 
     /**

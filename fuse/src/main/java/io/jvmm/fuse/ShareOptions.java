@@ -13,8 +13,8 @@ import java.util.Objects;
  *                     used are closed and re-opened by name on next use
  * @param maxHandles   open files and directories at once; one more is refused with ENFILE
  */
-public record ShareOptions(boolean readOnly, CacheMode cache, IdMapping ids, boolean allowDevices,
-                           int maxNodeFds, int maxHandles) {
+public record ShareOptions(
+        boolean readOnly, CacheMode cache, IdMapping ids, boolean allowDevices, int maxNodeFds, int maxHandles) {
     public static final int DEFAULT_MAX_NODE_FDS = 16_384, DEFAULT_MAX_HANDLES = 4_096;
 
     public ShareOptions {
@@ -26,16 +26,27 @@ public record ShareOptions(boolean readOnly, CacheMode cache, IdMapping ids, boo
 
     /** Read-write, cache auto, identity ids, no devices, the default bounds. */
     public static ShareOptions defaults() {
-        return new ShareOptions(false, CacheMode.AUTO, IdMapping.identity(), false, DEFAULT_MAX_NODE_FDS, DEFAULT_MAX_HANDLES);
+        return new ShareOptions(
+                false, CacheMode.AUTO, IdMapping.identity(), false, DEFAULT_MAX_NODE_FDS, DEFAULT_MAX_HANDLES);
     }
 
-    public ShareOptions withReadOnly(boolean ro) { return new ShareOptions(ro, cache, ids, allowDevices, maxNodeFds, maxHandles); }
+    public ShareOptions withReadOnly(boolean ro) {
+        return new ShareOptions(ro, cache, ids, allowDevices, maxNodeFds, maxHandles);
+    }
 
-    public ShareOptions withCache(CacheMode c) { return new ShareOptions(readOnly, c, ids, allowDevices, maxNodeFds, maxHandles); }
+    public ShareOptions withCache(CacheMode c) {
+        return new ShareOptions(readOnly, c, ids, allowDevices, maxNodeFds, maxHandles);
+    }
 
-    public ShareOptions withIds(IdMapping m) { return new ShareOptions(readOnly, cache, m, allowDevices, maxNodeFds, maxHandles); }
+    public ShareOptions withIds(IdMapping m) {
+        return new ShareOptions(readOnly, cache, m, allowDevices, maxNodeFds, maxHandles);
+    }
 
-    public ShareOptions withDevices(boolean d) { return new ShareOptions(readOnly, cache, ids, d, maxNodeFds, maxHandles); }
+    public ShareOptions withDevices(boolean d) {
+        return new ShareOptions(readOnly, cache, ids, d, maxNodeFds, maxHandles);
+    }
 
-    public ShareOptions withBounds(int nodeFds, int handles) { return new ShareOptions(readOnly, cache, ids, allowDevices, nodeFds, handles); }
+    public ShareOptions withBounds(int nodeFds, int handles) {
+        return new ShareOptions(readOnly, cache, ids, allowDevices, nodeFds, handles);
+    }
 }

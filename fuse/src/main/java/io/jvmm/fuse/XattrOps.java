@@ -31,7 +31,9 @@ final class XattrOps {
         return true;
     }
 
-    private static boolean hasXattrs(Inode n) { return n.isRegular() || n.isDirectory(); }
+    private static boolean hasXattrs(Inode n) {
+        return n.isRegular() || n.isDirectory();
+    }
 
     /**
      * EOPNOTSUPP for a namespace the guest may not change (what a file system without that support

@@ -34,7 +34,8 @@ final class Canary {
             List<Path> paths = walk.sorted().toList();
             for (Path p : paths) {
                 md.update(dir.relativize(p).toString().getBytes());
-                var attrs = Files.readAttributes(p, "unix:mode,uid,gid,size,lastModifiedTime,ctime,nlink", LinkOption.NOFOLLOW_LINKS);
+                var attrs = Files.readAttributes(
+                        p, "unix:mode,uid,gid,size,lastModifiedTime,ctime,nlink", LinkOption.NOFOLLOW_LINKS);
                 md.update(new TreeMap<>(attrs).toString().getBytes());
                 if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) md.update(Files.readAllBytes(p));
             }

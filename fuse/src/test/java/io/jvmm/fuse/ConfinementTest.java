@@ -23,7 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConfinementTest {
     private static final int O_RDWR = 2;
-    @TempDir Path tmp;
+
+    @TempDir
+    Path tmp;
+
     private Path share, outside;
     private String before;
     private FuseClient c;
@@ -60,10 +63,18 @@ class ConfinementTest {
         assertEquals(Errno.EINVAL, c.lookup(ROOT_ID, "../outside/passwd").error());
         assertEquals(Errno.EINVAL, c.lookup(ROOT_ID, "/etc").error());
         assertEquals(Errno.EINVAL, c.lookup(ROOT_ID, "").error());
-        assertEquals(Errno.EINVAL, c.call(LOOKUP, ROOT_ID, "a\0b\0".getBytes(StandardCharsets.US_ASCII)).error(), "NUL inside the name");
-        assertEquals(Errno.EINVAL, c.call(LOOKUP, ROOT_ID, "unterminated".getBytes(StandardCharsets.US_ASCII)).error());
+        assertEquals(
+                Errno.EINVAL,
+                c.call(LOOKUP, ROOT_ID, "a\0b\0".getBytes(StandardCharsets.US_ASCII))
+                        .error(),
+                "NUL inside the name");
+        assertEquals(
+                Errno.EINVAL,
+                c.call(LOOKUP, ROOT_ID, "unterminated".getBytes(StandardCharsets.US_ASCII))
+                        .error());
         assertEquals(Errno.ENAMETOOLONG, c.lookup(ROOT_ID, "x".repeat(256)).error());
-        assertEquals(Errno.EINVAL, c.create(ROOT_ID, "../outside/new", O_RDWR, 0600).error());
+        assertEquals(
+                Errno.EINVAL, c.create(ROOT_ID, "../outside/new", O_RDWR, 0600).error());
         assertEquals(Errno.EINVAL, c.symlink(ROOT_ID, "../outside/l", "x").error());
         assertEquals(Errno.EINVAL, c.unlink(ROOT_ID, "../outside/canary-file").error());
     }
@@ -71,7 +82,8 @@ class ConfinementTest {
     @Test
     void anAbsoluteSymlinkIsNeverFollowedOnTheHost() throws Exception {
         Files.createSymbolicLink(share.resolve("abs"), outside.toAbsolutePath());
-        Files.createSymbolicLink(share.resolve("absfile"), outside.resolve("canary-file").toAbsolutePath());
+        Files.createSymbolicLink(
+                share.resolve("absfile"), outside.resolve("canary-file").toAbsolutePath());
         escapeThroughSymlinks("abs", "absfile");
     }
 
@@ -96,15 +108,33 @@ class ConfinementTest {
         assertEquals(Errno.EACCES, c.open(fl, O_RDWR).error());
         assertEquals(Errno.EACCES, c.open(fl, 0).error());
         assertEquals(Errno.ENOTDIR, c.rename2(ROOT_ID, fileLink, dl, "moved", 0).error());
-        assertEquals(Errno.EOPNOTSUPP, c.setattr(fl, FATTR_MODE, 0, 0, 0, 0777, 0, 0).error());
+        assertEquals(
+                Errno.EOPNOTSUPP, c.setattr(fl, FATTR_MODE, 0, 0, 0, 0777, 0, 0).error());
         assertEquals(Errno.EINVAL, c.setattr(fl, FATTR_SIZE, 0, 0, 0, 0, 0, 0).error());
-        ok(c.setattr(fl, FATTR_UID | FATTR_GID | FATTR_MTIME, 0, 0, 5, 0, 4321, 4321));   // changes the link only
+        ok(c.setattr(fl, FATTR_UID | FATTR_GID | FATTR_MTIME, 0, 0, 5, 0, 4321, 4321)); // changes the link only
         assertEquals(4321, (int) attr(share.resolve(fileLink), "uid"));
-        assertEquals(Errno.EPERM, c.call(SETXATTR, fl, body().u32(1).u32(0).name("user.x").bytes(new byte[1]).array()).error());
-        assertEquals(Errno.ENODATA, c.call(GETXATTR, fl, body().u32(64).u32(0).name("user.x").array()).error());
+        assertEquals(
+                Errno.EPERM,
+                c.call(
+                                SETXATTR,
+                                fl,
+                                body().u32(1)
+                                        .u32(0)
+                                        .name("user.x")
+                                        .bytes(new byte[1])
+                                        .array())
+                        .error());
+        assertEquals(
+                Errno.ENODATA,
+                c.call(GETXATTR, fl, body().u32(64).u32(0).name("user.x").array())
+                        .error());
         // CREATE at the link's name: O_EXCL finds it there, without O_EXCL it is not followed.
-        assertEquals(Errno.EEXIST, c.create(ROOT_ID, fileLink, O_RDWR | FileSyscalls.O_EXCL, 0600).error());
-        assertEquals(Errno.ELOOP, c.create(ROOT_ID, fileLink, O_RDWR | FileSyscalls.O_TRUNC, 0600).error());
+        assertEquals(
+                Errno.EEXIST,
+                c.create(ROOT_ID, fileLink, O_RDWR | FileSyscalls.O_EXCL, 0600).error());
+        assertEquals(
+                Errno.ELOOP,
+                c.create(ROOT_ID, fileLink, O_RDWR | FileSyscalls.O_TRUNC, 0600).error());
         assertEquals(Errno.EEXIST, c.mknod(ROOT_ID, fileLink, 0100600, 0).error());
         assertEquals(Errno.EEXIST, c.mkdir(ROOT_ID, dirLink, 0755).error());
         // A hard link to the symlink is a link to the link, still inside the share.
@@ -119,13 +149,18 @@ class ConfinementTest {
     }
 
     @Test
-    @Timeout(60)   // a hang guard: opening a FIFO for reading would block the server for good
+    @Timeout(60) // a hang guard: opening a FIFO for reading would block the server for good
     void createAtAnExistingFifoOrDeviceNeverOpensIt() throws Exception {
         ok(c.mknod(ROOT_ID, "fifo", 0010000 | 0666, 0));
         assertEquals(Errno.EACCES, c.create(ROOT_ID, "fifo", 0, 0600).error());
         assertEquals(Errno.EACCES, c.open(c.node(ROOT_ID, "fifo"), 0).error());
-        FileSyscalls.check("mknodat", FileSyscalls.mknodat(FileSyscalls.AT_FDCWD,
-                share.resolve("null").toString().getBytes(StandardCharsets.UTF_8), 0020000 | 0666, (1 << 8) | 3));
+        FileSyscalls.check(
+                "mknodat",
+                FileSyscalls.mknodat(
+                        FileSyscalls.AT_FDCWD,
+                        share.resolve("null").toString().getBytes(StandardCharsets.UTF_8),
+                        0020000 | 0666,
+                        (1 << 8) | 3));
         assertEquals(Errno.EACCES, c.create(ROOT_ID, "null", O_RDWR, 0600).error(), "a host device node in the share");
         ok(c.mkdir(ROOT_ID, "d", 0755));
         assertEquals(Errno.EISDIR, c.create(ROOT_ID, "d", O_RDWR, 0600).error());
@@ -214,7 +249,7 @@ class ConfinementTest {
         long b = ok(c.mkdir(ROOT_ID, "b", 0755)).node();
         long sub = ok(c.mkdir(a, "sub", 0755)).node();
         ok(c.rename2(a, "sub", b, "sub2", 0));
-        for (int i = 0; i < 40; i++) ok(c.mkdir(ROOT_ID, "fill" + i, 0755));   // evicts sub's descriptor
+        for (int i = 0; i < 40; i++) ok(c.mkdir(ROOT_ID, "fill" + i, 0755)); // evicts sub's descriptor
         ok(c.create(sub, "x", O_RDWR, 0600));
         assertTrue(Files.exists(share.resolve("b/sub2/x")), "re-opened under its new name");
         assertEquals(Errno.EINVAL, c.rename2(b, "sub2", ROOT_ID, "..", 0).error());

@@ -23,7 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** Every opcode over a temporary directory: results on the host, errno mapping, INIT negotiation. */
 class FuseServerTest {
     private static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2;
-    @TempDir Path tmp;
+
+    @TempDir
+    Path tmp;
+
     private Path share;
     private FuseClient c;
 
@@ -35,10 +38,14 @@ class FuseServerTest {
         return c;
     }
 
-    private FuseClient start() throws Exception { return start(ShareOptions.defaults()); }
+    private FuseClient start() throws Exception {
+        return start(ShareOptions.defaults());
+    }
 
     @AfterEach
-    void close() { if (c != null) c.close(); }
+    void close() {
+        if (c != null) c.close();
+    }
 
     @Test
     void initNegotiatesVersionFlagsAndSizes() throws Exception {
@@ -46,11 +53,15 @@ class FuseServerTest {
         share = Files.createDirectories(tmp.resolve("share"));
         c = new FuseClient(FuseServer.open(share, ShareOptions.defaults()));
         assertEquals(Errno.EIO, c.getattr(ROOT_ID).error(), "nothing but INIT before INIT");
-        FuseClient.Answer a = ok(c.init(7, 36, ASYNC_READ | BIG_WRITES | (1 << 1) | DO_READDIRPLUS | HANDLE_KILLPRIV_V2));
+        FuseClient.Answer a =
+                ok(c.init(7, 36, ASYNC_READ | BIG_WRITES | (1 << 1) | DO_READDIRPLUS | HANDLE_KILLPRIV_V2));
         assertEquals(64, a.payload().length);
         assertEquals(7, a.u32(0));
         assertEquals(36, a.u32(4), "the smaller minor");
-        assertEquals(ASYNC_READ | BIG_WRITES | DO_READDIRPLUS | HANDLE_KILLPRIV_V2, a.u32(12), "offered flags the kernel has; never POSIX_LOCKS");
+        assertEquals(
+                ASYNC_READ | BIG_WRITES | DO_READDIRPLUS | HANDLE_KILLPRIV_V2,
+                a.u32(12),
+                "offered flags the kernel has; never POSIX_LOCKS");
         assertEquals(MAX_WRITE, a.u32(20));
         assertEquals(37, ok(c.init(7, 40, -1)).u32(4), "a newer kernel gets our minor");
         assertEquals(8, ok(c.init(8, 1, 0)).payload().length, "a newer major gets our major alone");
@@ -83,10 +94,16 @@ class FuseServerTest {
         assertEquals(1000, Files.getAttribute(share.resolve("d"), "unix:uid"));
         assertEquals(1001, Files.getAttribute(share.resolve("d"), "unix:gid"));
         ok(c.mknod(d, "fifo", 0010000 | 0666, 0));
-        assertEquals(0666, (int) Files.getAttribute(share.resolve("d/fifo"), "unix:mode") & 0777, "the host umask does not apply twice");
+        assertEquals(
+                0666,
+                (int) Files.getAttribute(share.resolve("d/fifo"), "unix:mode") & 0777,
+                "the host umask does not apply twice");
         ok(c.mknod(d, "reg", 0100000 | 0600, 0));
         assertTrue(Files.isRegularFile(share.resolve("d/reg")));
-        assertEquals(Errno.EPERM, c.mknod(d, "null", 0020000 | 0666, (1 << 8) | 3).error(), "devices only when the share allows");
+        assertEquals(
+                Errno.EPERM,
+                c.mknod(d, "null", 0020000 | 0666, (1 << 8) | 3).error(),
+                "devices only when the share allows");
         assertEquals(Errno.EEXIST, c.mkdir(ROOT_ID, "d", 0755).error());
         long l = ok(c.symlink(d, "link", "../somewhere")).node();
         assertEquals(Path.of("../somewhere"), Files.readSymbolicLink(share.resolve("d/link")));
@@ -115,10 +132,15 @@ class FuseServerTest {
         assertEquals(0, ok(c.read(node, fh, 1 << 20, 4096)).payload().length, "reading past the end is empty");
         ok(c.release(node, fh));
         assertEquals(Errno.EBADF, c.read(node, fh, 0, 5).error(), "a released handle is gone");
-        assertEquals(Errno.EEXIST, c.create(ROOT_ID, "new", O_RDWR | FileSyscalls.O_EXCL, 0640).error());
+        assertEquals(
+                Errno.EEXIST,
+                c.create(ROOT_ID, "new", O_RDWR | FileSyscalls.O_EXCL, 0640).error());
         FuseClient.Answer again = ok(c.create(ROOT_ID, "new", O_RDWR, 0600));
         assertEquals(node, again.node(), "CREATE without O_EXCL opens the existing file");
-        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(share.resolve("new"))), "and leaves its mode");
+        assertEquals(
+                "rw-r-----",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(share.resolve("new"))),
+                "and leaves its mode");
     }
 
     @Test
@@ -142,7 +164,15 @@ class FuseServerTest {
     void writeLengthMustMatchTheHeader() throws Exception {
         start();
         FuseClient.Answer cr = ok(c.create(ROOT_ID, "f", O_RDWR, 0600));
-        byte[] lie = body().u64(cr.u64(ENTRY_OUT)).u64(0).u32(100).u32(0).u64(0).u32(0).u32(0).bytes(new byte[10]).array();
+        byte[] lie = body().u64(cr.u64(ENTRY_OUT))
+                .u64(0)
+                .u32(100)
+                .u32(0)
+                .u64(0)
+                .u32(0)
+                .u32(0)
+                .bytes(new byte[10])
+                .array();
         assertEquals(Errno.EINVAL, c.call(WRITE, cr.node(), lie).error());
         assertEquals(0, Files.size(share.resolve("f")));
     }
@@ -169,11 +199,15 @@ class FuseServerTest {
         long d = ok(c.mkdir(ROOT_ID, "d", 0755)).node();
         ok(c.call(RENAME, ROOT_ID, body().u64(d).name("a").name("a2").array()));
         assertEquals("A", Files.readString(share.resolve("d/a2")));
-        assertEquals(Errno.EEXIST, c.rename2(ROOT_ID, "b", d, "a2", FileSyscalls.RENAME_NOREPLACE).error());
+        assertEquals(
+                Errno.EEXIST,
+                c.rename2(ROOT_ID, "b", d, "a2", FileSyscalls.RENAME_NOREPLACE).error());
         ok(c.rename2(ROOT_ID, "b", d, "a2", FileSyscalls.RENAME_EXCHANGE));
         assertEquals("B", Files.readString(share.resolve("d/a2")));
         assertEquals("A", Files.readString(share.resolve("b")));
-        assertEquals(Errno.EINVAL, c.rename2(ROOT_ID, "b", d, "c", FileSyscalls.RENAME_WHITEOUT).error());
+        assertEquals(
+                Errno.EINVAL,
+                c.rename2(ROOT_ID, "b", d, "c", FileSyscalls.RENAME_WHITEOUT).error());
         assertEquals(Errno.EBADF, c.rename2(ROOT_ID, "b", 999, "c", 0).error());
     }
 
@@ -195,18 +229,23 @@ class FuseServerTest {
         start();
         Files.writeString(share.resolve("f"), "0123456789");
         long f = c.node(ROOT_ID, "f");
-        FuseClient.Answer a = ok(c.setattr(f, FATTR_MODE | FATTR_UID | FATTR_GID | FATTR_SIZE | FATTR_MTIME, 0, 4, 1_000_000, 0604, 77, 88));
+        FuseClient.Answer a = ok(c.setattr(
+                f, FATTR_MODE | FATTR_UID | FATTR_GID | FATTR_SIZE | FATTR_MTIME, 0, 4, 1_000_000, 0604, 77, 88));
         assertEquals(0100604, a.mode(16));
         assertEquals(77, a.uid(16));
         assertEquals(4, a.size(16));
         assertEquals("0123", Files.readString(share.resolve("f")));
-        assertEquals(1_000_000_000L, Files.getLastModifiedTime(share.resolve("f")).toMillis());
+        assertEquals(
+                1_000_000_000L, Files.getLastModifiedTime(share.resolve("f")).toMillis());
         assertEquals(88, Files.getAttribute(share.resolve("f"), "unix:gid"));
         long fh = ok(c.open(f, O_RDWR)).fh();
         ok(c.setattr(f, FATTR_SIZE | FATTR_FH, fh, 1, 0, 0, 0, 0));
         assertEquals("0", Files.readString(share.resolve("f")));
-        assertEquals(Errno.EBADF, c.setattr(f, FATTR_SIZE | FATTR_FH, fh + 100, 1, 0, 0, 0, 0).error());
-        assertEquals(Errno.EISDIR, c.setattr(ROOT_ID, FATTR_SIZE, 0, 0, 0, 0, 0, 0).error());
+        assertEquals(
+                Errno.EBADF,
+                c.setattr(f, FATTR_SIZE | FATTR_FH, fh + 100, 1, 0, 0, 0, 0).error());
+        assertEquals(
+                Errno.EISDIR, c.setattr(ROOT_ID, FATTR_SIZE, 0, 0, 0, 0, 0, 0).error());
     }
 
     @Test
@@ -220,9 +259,13 @@ class FuseServerTest {
         Files.setPosixFilePermissions(share.resolve("f"), PosixFilePermissions.fromString("rw-------"));
         long f = c.node(ROOT_ID, "f");
         ok(c.call(ACCESS, f, body().u32(6).u32(0).array()));
-        assertEquals(Errno.EACCES, c.call(ACCESS, f, body().u32(1).u32(0).array()).error(), "root needs an x bit to execute");
+        assertEquals(
+                Errno.EACCES,
+                c.call(ACCESS, f, body().u32(1).u32(0).array()).error(),
+                "root needs an x bit to execute");
         c.uid = 1000;
-        assertEquals(Errno.EACCES, c.call(ACCESS, f, body().u32(4).u32(0).array()).error());
+        assertEquals(
+                Errno.EACCES, c.call(ACCESS, f, body().u32(4).u32(0).array()).error());
         ok(c.call(ACCESS, f, body().u32(0).u32(0).array()));
         assertTrue(AttrOps.allowed(0100640, 5, 6, 7, 6, 4));
         assertFalse(AttrOps.allowed(0100640, 5, 6, 7, 6, 2));
@@ -235,19 +278,81 @@ class FuseServerTest {
         start();
         Files.writeString(share.resolve("f"), "x");
         long f = c.node(ROOT_ID, "f");
-        ok(c.call(SETXATTR, f, body().u32(3).u32(0).name("user.k").bytes("abc".getBytes(StandardCharsets.US_ASCII)).array()));
-        assertEquals(3, ok(c.call(GETXATTR, f, body().u32(0).u32(0).name("user.k").array())).u32(0));
-        assertEquals("abc", ok(c.call(GETXATTR, f, body().u32(64).u32(0).name("user.k").array())).text());
-        assertEquals(Errno.ERANGE, c.call(GETXATTR, f, body().u32(1).u32(0).name("user.k").array()).error());
-        assertTrue(ok(c.call(LISTXATTR, f, body().u32(256).u32(0).array())).text().contains("user.k\0"));
+        ok(c.call(
+                SETXATTR,
+                f,
+                body().u32(3)
+                        .u32(0)
+                        .name("user.k")
+                        .bytes("abc".getBytes(StandardCharsets.US_ASCII))
+                        .array()));
+        assertEquals(
+                3,
+                ok(c.call(GETXATTR, f, body().u32(0).u32(0).name("user.k").array()))
+                        .u32(0));
+        assertEquals(
+                "abc",
+                ok(c.call(GETXATTR, f, body().u32(64).u32(0).name("user.k").array()))
+                        .text());
+        assertEquals(
+                Errno.ERANGE,
+                c.call(GETXATTR, f, body().u32(1).u32(0).name("user.k").array()).error());
+        assertTrue(
+                ok(c.call(LISTXATTR, f, body().u32(256).u32(0).array())).text().contains("user.k\0"));
         assertTrue(ok(c.call(LISTXATTR, f, body().u32(0).u32(0).array())).u32(0) >= 7);
-        assertEquals(Errno.EEXIST, c.call(SETXATTR, f, body().u32(1).u32(FileSyscalls.XATTR_CREATE).name("user.k").bytes(new byte[1]).array()).error());
-        assertEquals(Errno.EOPNOTSUPP, c.call(SETXATTR, f, body().u32(1).u32(0).name("trusted.k").bytes(new byte[1]).array()).error());
-        assertEquals(Errno.EOPNOTSUPP, c.call(SETXATTR, f, body().u32(20).u32(0).name("security.capability").zeros(20).array()).error());
-        assertEquals(Errno.EOPNOTSUPP, c.call(SETXATTR, f, body().u32(4).u32(0).name("system.posix_acl_access").zeros(4).array()).error());
-        assertEquals(Errno.EOPNOTSUPP, c.call(REMOVEXATTR, f, body().name("security.capability").array()).error());
+        assertEquals(
+                Errno.EEXIST,
+                c.call(
+                                SETXATTR,
+                                f,
+                                body().u32(1)
+                                        .u32(FileSyscalls.XATTR_CREATE)
+                                        .name("user.k")
+                                        .bytes(new byte[1])
+                                        .array())
+                        .error());
+        assertEquals(
+                Errno.EOPNOTSUPP,
+                c.call(
+                                SETXATTR,
+                                f,
+                                body().u32(1)
+                                        .u32(0)
+                                        .name("trusted.k")
+                                        .bytes(new byte[1])
+                                        .array())
+                        .error());
+        assertEquals(
+                Errno.EOPNOTSUPP,
+                c.call(
+                                SETXATTR,
+                                f,
+                                body().u32(20)
+                                        .u32(0)
+                                        .name("security.capability")
+                                        .zeros(20)
+                                        .array())
+                        .error());
+        assertEquals(
+                Errno.EOPNOTSUPP,
+                c.call(
+                                SETXATTR,
+                                f,
+                                body().u32(4)
+                                        .u32(0)
+                                        .name("system.posix_acl_access")
+                                        .zeros(4)
+                                        .array())
+                        .error());
+        assertEquals(
+                Errno.EOPNOTSUPP,
+                c.call(REMOVEXATTR, f, body().name("security.capability").array())
+                        .error());
         ok(c.call(REMOVEXATTR, f, body().name("user.k").array()));
-        assertEquals(Errno.ENODATA, c.call(GETXATTR, f, body().u32(64).u32(0).name("user.k").array()).error());
+        assertEquals(
+                Errno.ENODATA,
+                c.call(GETXATTR, f, body().u32(64).u32(0).name("user.k").array())
+                        .error());
     }
 
     @Test
@@ -258,10 +363,32 @@ class FuseServerTest {
         ok(c.write(na, fa, 0, "hello world".getBytes(StandardCharsets.US_ASCII)));
         ok(c.call(FALLOCATE, na, body().u64(fa).u64(0).u64(8192).u32(0).u32(0).array()));
         assertEquals(8192, Files.size(share.resolve("a")));
-        assertEquals(0, ok(c.call(LSEEK, na, body().u64(fa).u64(0).u32(FileSyscalls.SEEK_DATA).u32(0).array())).u64(0));
-        assertEquals(Errno.EINVAL, c.call(LSEEK, na, body().u64(fa).u64(0).u32(7).u32(0).array()).error());
+        assertEquals(
+                0,
+                ok(c.call(
+                                LSEEK,
+                                na,
+                                body().u64(fa)
+                                        .u64(0)
+                                        .u32(FileSyscalls.SEEK_DATA)
+                                        .u32(0)
+                                        .array()))
+                        .u64(0));
+        assertEquals(
+                Errno.EINVAL,
+                c.call(LSEEK, na, body().u64(fa).u64(0).u32(7).u32(0).array()).error());
         FuseClient.Answer b = ok(c.create(ROOT_ID, "b", O_RDWR, 0600));
-        FuseClient.Answer copied = ok(c.call(COPY_FILE_RANGE, na, body().u64(fa).u64(6).u64(b.node()).u64(b.u64(ENTRY_OUT)).u64(0).u64(5).u64(0).array()));
+        FuseClient.Answer copied = ok(c.call(
+                COPY_FILE_RANGE,
+                na,
+                body().u64(fa)
+                        .u64(6)
+                        .u64(b.node())
+                        .u64(b.u64(ENTRY_OUT))
+                        .u64(0)
+                        .u64(5)
+                        .u64(0)
+                        .array()));
         assertEquals(5, copied.u32(0));
         assertEquals("world", Files.readString(share.resolve("b")));
     }
@@ -303,7 +430,7 @@ class FuseServerTest {
             assertTrue(replies >= 5, "small replies: " + replies);
             ok(c.releasedir(ROOT_ID, fh));
         }
-        long node = c.node(ROOT_ID, "file-7");   // READDIRPLUS counted one lookup, this is the second
+        long node = c.node(ROOT_ID, "file-7"); // READDIRPLUS counted one lookup, this is the second
         c.forget(node, 1);
         ok(c.getattr(node));
         c.forget(node, 1);
@@ -322,9 +449,16 @@ class FuseServerTest {
         ok(c.getattr(a));
         c.forget(a, 1);
         assertEquals(Errno.EBADF, c.getattr(a).error());
-        assertEquals(0, c.call(BATCH_FORGET, 0, body().u32(1).u32(0).u64(b).u64(1).array()).used());
+        assertEquals(
+                0,
+                c.call(BATCH_FORGET, 0, body().u32(1).u32(0).u64(b).u64(1).array())
+                        .used());
         assertEquals(Errno.EBADF, c.getattr(b).error());
-        assertEquals(Errno.EINVAL, c.call(BATCH_FORGET, 0, body().u32(5).u32(0).u64(b).u64(1).array()).error(), "count beyond the body");
+        assertEquals(
+                Errno.EINVAL,
+                c.call(BATCH_FORGET, 0, body().u32(5).u32(0).u64(b).u64(1).array())
+                        .error(),
+                "count beyond the body");
         c.forget(ROOT_ID, 100);
         ok(c.getattr(ROOT_ID));
         assertEquals(1, c.server.nodeCount());
@@ -333,7 +467,8 @@ class FuseServerTest {
     @Test
     void unknownAndUnimplementedOpcodesAreEnosys() throws Exception {
         start();
-        for (int op : new int[] {GETLK, SETLK, SETLKW, BMAP, IOCTL, POLL, SETUPMAPPING, SYNCFS, TMPFILE, STATX, 7, 99, -1}) {
+        for (int op :
+                new int[] {GETLK, SETLK, SETLKW, BMAP, IOCTL, POLL, SETUPMAPPING, SYNCFS, TMPFILE, STATX, 7, 99, -1}) {
             assertEquals(Errno.ENOSYS, c.call(op, ROOT_ID, new byte[16]).error(), FuseAbi.name(op));
         }
         assertEquals(0, c.call(INTERRUPT, 0, body().u64(5).array()).used(), "INTERRUPT has no reply");
@@ -361,18 +496,42 @@ class FuseServerTest {
         long fh = ok(c.open(f, O_RDONLY)).fh();
         assertEquals("x", ok(c.read(f, fh, 0, 10)).text());
         List<FuseClient.Answer> refused = List.of(
-                c.open(f, O_WRONLY), c.open(f, O_RDONLY | FileSyscalls.O_TRUNC), c.create(ROOT_ID, "n", O_RDWR, 0600),
-                c.mkdir(ROOT_ID, "n", 0755), c.mknod(ROOT_ID, "n", 0100600, 0), c.symlink(ROOT_ID, "n", "t"),
-                c.unlink(ROOT_ID, "f"), c.rmdir(ROOT_ID, "d"), c.rename2(ROOT_ID, "f", d, "g", 0), c.link(f, d, "g"),
-                c.setattr(f, FATTR_MODE, 0, 0, 0, 0777, 0, 0), c.write(f, fh, 0, new byte[1]),
-                c.call(SETXATTR, f, body().u32(1).u32(0).name("user.k").bytes(new byte[1]).array()),
+                c.open(f, O_WRONLY),
+                c.open(f, O_RDONLY | FileSyscalls.O_TRUNC),
+                c.create(ROOT_ID, "n", O_RDWR, 0600),
+                c.mkdir(ROOT_ID, "n", 0755),
+                c.mknod(ROOT_ID, "n", 0100600, 0),
+                c.symlink(ROOT_ID, "n", "t"),
+                c.unlink(ROOT_ID, "f"),
+                c.rmdir(ROOT_ID, "d"),
+                c.rename2(ROOT_ID, "f", d, "g", 0),
+                c.link(f, d, "g"),
+                c.setattr(f, FATTR_MODE, 0, 0, 0, 0777, 0, 0),
+                c.write(f, fh, 0, new byte[1]),
+                c.call(
+                        SETXATTR,
+                        f,
+                        body().u32(1).u32(0).name("user.k").bytes(new byte[1]).array()),
                 c.call(REMOVEXATTR, f, body().name("user.k").array()),
                 c.call(FALLOCATE, f, body().u64(fh).u64(0).u64(10).u32(0).u32(0).array()),
-                c.call(COPY_FILE_RANGE, f, body().u64(fh).u64(0).u64(f).u64(fh).u64(0).u64(1).u64(0).array()),
+                c.call(
+                        COPY_FILE_RANGE,
+                        f,
+                        body().u64(fh)
+                                .u64(0)
+                                .u64(f)
+                                .u64(fh)
+                                .u64(0)
+                                .u64(1)
+                                .u64(0)
+                                .array()),
                 c.call(ACCESS, f, body().u32(2).u32(0).array()));
-        for (int i = 0; i < refused.size(); i++) assertEquals(Errno.EROFS, refused.get(i).error(), "request " + i);
+        for (int i = 0; i < refused.size(); i++)
+            assertEquals(Errno.EROFS, refused.get(i).error(), "request " + i);
         assertEquals("x", Files.readString(share.resolve("f")));
-        assertEquals(List.of("d", "f"), Files.list(share).map(p -> p.getFileName().toString()).sorted().toList());
+        assertEquals(
+                List.of("d", "f"),
+                Files.list(share).map(p -> p.getFileName().toString()).sorted().toList());
     }
 
     @Test
@@ -401,7 +560,10 @@ class FuseServerTest {
         long f = c.node(ROOT_ID, "f");
         long fh = ok(c.open(f, O_RDWR)).fh();
         ok(c.write(f, fh, 0, new byte[] {'y'}, 0));
-        assertEquals(06755, (int) Files.getAttribute(share.resolve("f"), "unix:mode") & 07777, "root keeps them without the flag");
+        assertEquals(
+                06755,
+                (int) Files.getAttribute(share.resolve("f"), "unix:mode") & 07777,
+                "root keeps them without the flag");
         ok(c.write(f, fh, 0, new byte[] {'z'}, WRITE_KILL_SUIDGID));
         assertEquals(0755, (int) Files.getAttribute(share.resolve("f"), "unix:mode") & 07777);
     }

@@ -24,13 +24,13 @@ import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.Random;
 
 /**
  * The server under a real Linux FUSE client: the host's own kernel, through /dev/fuse, mounts a
@@ -41,7 +41,9 @@ import java.util.Random;
  */
 class HostKernelFuseTest {
     private static final int BUFFER = (1 << 20) + (64 << 10);
-    @TempDir Path tmp;
+
+    @TempDir
+    Path tmp;
 
     /** What runs on the mount: the mount point and the share behind it. */
     @FunctionalInterface
@@ -59,7 +61,8 @@ class HostKernelFuseTest {
         mounted(ShareOptions.defaults().withReadOnly(true), (m, share) -> {
             Files.writeString(share.resolve("f"), "host");
             assertEquals("host", Files.readString(m.resolve("f")));
-            FileSystemException e = assertThrows(FileSystemException.class, () -> Files.writeString(m.resolve("f"), "guest"));
+            FileSystemException e =
+                    assertThrows(FileSystemException.class, () -> Files.writeString(m.resolve("f"), "guest"));
             assertTrue(e.getMessage().contains("Read-only file system"), e.getMessage());
             assertThrows(FileSystemException.class, () -> Files.createDirectory(m.resolve("d")));
             assertThrows(FileSystemException.class, () -> Files.delete(m.resolve("f")));
@@ -70,7 +73,9 @@ class HostKernelFuseTest {
     /** Mounts a share served with {@code options} through /dev/fuse, runs {@code workload}, unmounts. */
     private void mounted(ShareOptions options, Workload workload) throws Exception {
         Root.assume();
-        Assumptions.assumeTrue(Files.isReadable(Path.of("/dev/fuse")) && Files.isExecutable(Path.of("/usr/bin/mount")), "needs /dev/fuse and mount(8)");
+        Assumptions.assumeTrue(
+                Files.isReadable(Path.of("/dev/fuse")) && Files.isExecutable(Path.of("/usr/bin/mount")),
+                "needs /dev/fuse and mount(8)");
         Path share = Files.createDirectories(tmp.resolve("share"));
         Path outside = Canary.create(tmp.resolve("outside"));
         String canary = Canary.digest(outside);
@@ -79,22 +84,31 @@ class HostKernelFuseTest {
         int dev = Libc.open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC);
         AtomicBoolean open = new AtomicBoolean(true);
         Runnable abort = () -> {
-            if (open.compareAndSet(true, false)) FileSyscalls.close(dev);   // aborts the connection (ENOTCONN)
+            if (open.compareAndSet(true, false)) FileSyscalls.close(dev); // aborts the connection (ENOTCONN)
         };
         FuseServer server = FuseServer.open(share, options);
         // Reading /dev/fuse before the mount is EPERM: the thread starts once the connection exists.
         Thread serving = Thread.ofPlatform().name("fuse-dev").unstarted(() -> serve(dev, server));
         boolean mounted = false;
         try {
-            int rc = run(Map.of(3, dev), "/usr/bin/mount", "-i", "-t", "fuse", "-o",
-                    "fd=3,rootmode=40000,user_id=0,group_id=0,default_permissions,allow_other", "jvmmfuse", mnt.toString());
-            Assumptions.assumeTrue(rc == 0, "this host does not let us mount a FUSE file system (mount exit " + rc + ")");
+            int rc = run(
+                    Map.of(3, dev),
+                    "/usr/bin/mount",
+                    "-i",
+                    "-t",
+                    "fuse",
+                    "-o",
+                    "fd=3,rootmode=40000,user_id=0,group_id=0,default_permissions,allow_other",
+                    "jvmmfuse",
+                    mnt.toString());
+            Assumptions.assumeTrue(
+                    rc == 0, "this host does not let us mount a FUSE file system (mount exit " + rc + ")");
             mounted = true;
             serving.start();
             Thread watchdog = Thread.ofPlatform().daemon().start(() -> {
                 try {
                     Thread.sleep(Duration.ofMinutes(2));
-                    abort.run();   // a stalled workload fails instead of hanging the build
+                    abort.run(); // a stalled workload fails instead of hanging the build
                 } catch (InterruptedException done) {
                     // finished in time
                 }
@@ -129,14 +143,14 @@ class HostKernelFuseTest {
                     n = Libc.read(dev, in);
                 } catch (NativeException e) {
                     if (e.errno() == Errno.EINTR || e.errno() == Errno.EAGAIN || e.errno() == Errno.ENOENT) continue;
-                    return;   // ENODEV: unmounted; EBADF: the watchdog closed it
+                    return; // ENODEV: unmounted; EBADF: the watchdog closed it
                 }
                 int used = server.handle(List.of(in.asSlice(0, n)), List.of(out));
                 if (used == 0) continue;
                 try {
                     Libc.write(dev, out.asSlice(0, used));
                 } catch (NativeException e) {
-                    if (e.errno() != Errno.ENOENT) return;   // ENOENT: the request was interrupted meanwhile
+                    if (e.errno() != Errno.ENOENT) return; // ENOENT: the request was interrupted meanwhile
                 }
             }
         }
@@ -166,9 +180,13 @@ class HostKernelFuseTest {
         }
         assertEquals(1000, Files.size(share.resolve("moved")));
         // xattr
-        UserDefinedFileAttributeView x = Files.getFileAttributeView(m.resolve("moved"), UserDefinedFileAttributeView.class);
+        UserDefinedFileAttributeView x =
+                Files.getFileAttributeView(m.resolve("moved"), UserDefinedFileAttributeView.class);
         x.write("k", ByteBuffer.wrap("v".getBytes(StandardCharsets.US_ASCII)));
-        assertEquals(List.of("k"), Files.getFileAttributeView(share.resolve("moved"), UserDefinedFileAttributeView.class).list());
+        assertEquals(
+                List.of("k"),
+                Files.getFileAttributeView(share.resolve("moved"), UserDefinedFileAttributeView.class)
+                        .list());
         // a directory of 1,000 entries, listed and removed
         Path dir = Files.createDirectory(m.resolve("many"));
         for (int i = 0; i < 1000; i++) Files.writeString(dir.resolve("e" + i), "" + i);
@@ -183,8 +201,8 @@ class HostKernelFuseTest {
         // an mmap write
         Files.write(m.resolve("mapped"), new byte[8192]);
         try (FileChannel ch = FileChannel.open(m.resolve("mapped"), StandardOpenOption.READ, StandardOpenOption.WRITE);
-             Arena arena = Arena.ofConfined()) {
-            MemorySegment map = ch.map(FileChannel.MapMode.READ_WRITE, 0, 8192, arena);   // unmapped with the arena
+                Arena arena = Arena.ofConfined()) {
+            MemorySegment map = ch.map(FileChannel.MapMode.READ_WRITE, 0, 8192, arena); // unmapped with the arena
             map.set(ValueLayout.JAVA_BYTE, 4096, (byte) 42);
             map.force();
         }

@@ -49,33 +49,103 @@ class HostileDriverPropertyTest {
     private static final int RAM = 4 << 20;
     /** The request queue's rings and buffers below HIPRIO, the hiprio queue's above: they never overlap. */
     private static final long REQUESTS = 0x1000, HIPRIO = 2 << 20, HEAP_LIMIT = 1 << 20;
-    private static final String[] NAMES = {"a", "b", "d", "l", "new", "..", ".", "a/b", "../outside", "/etc/passwd",
-        "x\0y", "", "canary-file", "x".repeat(300), "passwd"};
-    private static final int[] OPCODES = {LOOKUP, FORGET, GETATTR, SETATTR, READLINK, SYMLINK, MKNOD, MKDIR, UNLINK,
-        RMDIR, RENAME, LINK, OPEN, READ, WRITE, STATFS, RELEASE, FSYNC, SETXATTR, GETXATTR, LISTXATTR, REMOVEXATTR,
-        FLUSH, INIT, OPENDIR, READDIR, RELEASEDIR, FSYNCDIR, ACCESS, CREATE, INTERRUPT, DESTROY, BATCH_FORGET,
-        FALLOCATE, READDIRPLUS, RENAME2, LSEEK, COPY_FILE_RANGE, GETLK, IOCTL, SETUPMAPPING, 0, 99, 4096};
+
+    private static final String[] NAMES = {
+        "a",
+        "b",
+        "d",
+        "l",
+        "new",
+        "..",
+        ".",
+        "a/b",
+        "../outside",
+        "/etc/passwd",
+        "x\0y",
+        "",
+        "canary-file",
+        "x".repeat(300),
+        "passwd"
+    };
+    private static final int[] OPCODES = {
+        LOOKUP,
+        FORGET,
+        GETATTR,
+        SETATTR,
+        READLINK,
+        SYMLINK,
+        MKNOD,
+        MKDIR,
+        UNLINK,
+        RMDIR,
+        RENAME,
+        LINK,
+        OPEN,
+        READ,
+        WRITE,
+        STATFS,
+        RELEASE,
+        FSYNC,
+        SETXATTR,
+        GETXATTR,
+        LISTXATTR,
+        REMOVEXATTR,
+        FLUSH,
+        INIT,
+        OPENDIR,
+        READDIR,
+        RELEASEDIR,
+        FSYNCDIR,
+        ACCESS,
+        CREATE,
+        INTERRUPT,
+        DESTROY,
+        BATCH_FORGET,
+        FALLOCATE,
+        READDIRPLUS,
+        RENAME2,
+        LSEEK,
+        COPY_FILE_RANGE,
+        GETLK,
+        IOCTL,
+        SETUPMAPPING,
+        0,
+        99,
+        4096
+    };
 
     /** Server bugs: FuseServer answers EIO and logs when an operation throws; a guest must never cause one. */
     private static final List<String> SERVER_BUGS = new CopyOnWriteArrayList<>();
+
     private static final Logger SERVER_LOG = Logger.getLogger(FuseServer.class.getName());
     private static final Logger DEVICE_LOG = Logger.getLogger(FsDevice.class.getName());
 
     static {
         Handler h = new Handler() {
-            @Override public void publish(LogRecord r) {
+            @Override
+            public void publish(LogRecord r) {
                 SERVER_BUGS.add(MessageFormat.format(r.getMessage(), r.getParameters()));
             }
-            @Override public void flush() {}
-            @Override public void close() {}
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
         };
         SERVER_LOG.addHandler(h);
         DEVICE_LOG.addHandler(new Handler() {
-            @Override public void publish(LogRecord r) {
-                if (r.getMessage().contains("request failed") || r.getMessage().contains("handler reported")) h.publish(r);
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getMessage().contains("request failed") || r.getMessage().contains("handler reported"))
+                    h.publish(r);
             }
-            @Override public void flush() {}
-            @Override public void close() {}
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
         });
     }
 
@@ -98,15 +168,26 @@ class HostileDriverPropertyTest {
         Files.writeString(share.resolve("b"), "beta");
         Files.createDirectories(share.resolve("d/e"));
         Files.createSymbolicLink(share.resolve("l"), outside.toAbsolutePath());
-        Files.createSymbolicLink(share.resolve("canary-file"), outside.resolve("canary-file").toAbsolutePath());
+        Files.createSymbolicLink(
+                share.resolve("canary-file"), outside.resolve("canary-file").toAbsolutePath());
         FuseServer server = FuseServer.open(share, ShareOptions.defaults().withBounds(32, 16));
         FsRequestHandler handler = new FsRequestHandler() {
-            @Override public int handle(List<MemorySegment> in, List<MemorySegment> out) { return server.handle(in, out); }
-            @Override public void close() { server.close(); }
+            @Override
+            public int handle(List<MemorySegment> in, List<MemorySegment> out) {
+                return server.handle(in, out);
+            }
+
+            @Override
+            public void close() {
+                server.close();
+            }
         };
         mem = TestMemory.of(RAM);
-        transport = new MmioTransport(new FsDevice("hostile", 1, handler), mem,
-                List.of(new SimpleQueueEvent(), new SimpleQueueEvent()), () -> {});
+        transport = new MmioTransport(
+                new FsDevice("hostile", 1, handler),
+                mem,
+                List.of(new SimpleQueueEvent(), new SimpleQueueEvent()),
+                () -> {});
         driver = new MmioDriver(transport);
         failures = DeviceFailures.mark();
     }
@@ -117,7 +198,10 @@ class HostileDriverPropertyTest {
         String after = Canary.digest(outside);
         FileTrees.deleteQuietly(tmp);
         assertEquals(canary, after, "a file outside the share changed");
-        assertEquals(List.of(), DeviceFailures.since(failures), "device threads failed on something other than a guest protocol error");
+        assertEquals(
+                List.of(),
+                DeviceFailures.since(failures),
+                "device threads failed on something other than a guest protocol error");
     }
 
     /** Resets the device and starts it on fresh rings (after NEEDS_RESET, or when the buffer space is used up). */
@@ -128,15 +212,19 @@ class HostileDriverPropertyTest {
                 | (indirect ? VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_INDIRECT_DESC) : 0);
         requests = new DriverQueue(mem, REQUESTS, 64);
         hiprio = new DriverQueue(mem, HIPRIO, 16);
-        driver.start(features, hiprio, requests);   // writes status 0 first: a reset
+        driver.start(features, hiprio, requests); // writes status 0 first: a reset
     }
 
-    private static boolean exhausted(DriverQueue q, long base) { return q.alloc(0) - base > HEAP_LIMIT; }
+    private static boolean exhausted(DriverQueue q, long base) {
+        return q.alloc(0) - base > HEAP_LIMIT;
+    }
 
     @Property(tries = 10_000)
     void aHostileDriverNeverEscapesNorBreaksTheDevice(@ForAll long seed) {
         Random r = new Random(seed);
-        if (requests == null || exhausted(requests, REQUESTS) || exhausted(hiprio, HIPRIO)
+        if (requests == null
+                || exhausted(requests, REQUESTS)
+                || exhausted(hiprio, HIPRIO)
                 || (driver.read(MmioRegisters.STATUS) & DeviceStatus.DEVICE_NEEDS_RESET) != 0) {
             restart(r);
         }
@@ -157,8 +245,8 @@ class HostileDriverPropertyTest {
         List<DriverQueue.Used> used = awaitAnswers(q, sent.size());
         assertEquals(List.of(), DeviceFailures.since(failures), "device thread failed (seed " + seed + ")");
         assertEquals(List.of(), SERVER_BUGS, "the server failed on guest input (seed " + seed + ")");
-        if (used == null) return;   // the device asked for a reset: an allowed answer to a broken ring
-        if (sent.contains(null)) return;   // soup may have rewritten the other chains' descriptors too
+        if (used == null) return; // the device asked for a reset: an allowed answer to a broken ring
+        if (sent.contains(null)) return; // soup may have rewritten the other chains' descriptors too
         for (DriverQueue.Used u : used) checkReply(q, sent, u, seed);
     }
 
@@ -187,8 +275,9 @@ class HostileDriverPropertyTest {
         for (List<DriverQueue.Buf> c : sent) {
             if (c != null && c.get(0).address() == headAddress(q, u.id())) chain = c;
         }
-        if (chain == null) return;   // an indirect chain or soup: its buffers are not at a known head
-        List<DriverQueue.Buf> writable = chain.stream().filter(DriverQueue.Buf::writable).toList();
+        if (chain == null) return; // an indirect chain or soup: its buffers are not at a known head
+        List<DriverQueue.Buf> writable =
+                chain.stream().filter(DriverQueue.Buf::writable).toList();
         byte[] header = new byte[OUT_HEADER];
         int at = 0;
         for (DriverQueue.Buf b : writable) {
@@ -243,14 +332,26 @@ class HostileDriverPropertyTest {
     private static void soup(DriverQueue q, Random r) {
         for (int i = 0; i < 1 + r.nextInt(4); i++) {
             long addr = r.nextInt(4) == 0 ? r.nextLong() : r.nextInt(RAM);
-            q.writeDesc(r.nextInt(64), addr, r.nextInt(4) == 0 ? r.nextInt() : r.nextInt(4096), r.nextInt(8), r.nextInt(70));
+            q.writeDesc(
+                    r.nextInt(64),
+                    addr,
+                    r.nextInt(4) == 0 ? r.nextInt() : r.nextInt(4096),
+                    r.nextInt(8),
+                    r.nextInt(70));
         }
         q.publish(r.nextInt(64));
     }
 
     private static byte[] initRequest() {
         ByteBuffer b = ByteBuffer.allocate(IN_HEADER + 64).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(IN_HEADER + 64).putInt(INIT).putLong(1).putLong(0).putInt(0).putInt(0).putInt(1).putInt(0);
+        b.putInt(IN_HEADER + 64)
+                .putInt(INIT)
+                .putLong(1)
+                .putLong(0)
+                .putInt(0)
+                .putInt(0)
+                .putInt(1)
+                .putInt(0);
         b.putInt(7).putInt(37).putInt(1 << 17).putInt(-1);
         return b.array();
     }
@@ -261,10 +362,10 @@ class HostileDriverPropertyTest {
         byte[] body = body(r, opcode);
         int len = IN_HEADER + body.length;
         switch (r.nextInt(8)) {
-            case 0 -> len = r.nextInt(IN_HEADER + body.length + 64);      // shorter or longer than sent
+            case 0 -> len = r.nextInt(IN_HEADER + body.length + 64); // shorter or longer than sent
             case 1 -> len = r.nextInt();
             case 2 -> body = Arrays.copyOf(body, r.nextInt(body.length + 1));
-            default -> { }
+            default -> {}
         }
         long node = switch (r.nextInt(5)) {
             case 0 -> r.nextLong();
@@ -272,8 +373,14 @@ class HostileDriverPropertyTest {
             default -> 1 + r.nextInt(12);
         };
         ByteBuffer b = ByteBuffer.allocate(IN_HEADER + body.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(len).putInt(opcode).putLong(r.nextLong()).putLong(node).putInt(r.nextInt(3) == 0 ? r.nextInt() : 0)
-                .putInt(0).putInt(r.nextInt()).putInt(r.nextInt(8) == 0 ? r.nextInt() : 0);
+        b.putInt(len)
+                .putInt(opcode)
+                .putLong(r.nextLong())
+                .putLong(node)
+                .putInt(r.nextInt(3) == 0 ? r.nextInt() : 0)
+                .putInt(0)
+                .putInt(r.nextInt())
+                .putInt(r.nextInt(8) == 0 ? r.nextInt() : 0);
         b.put(body);
         return b.array();
     }
@@ -287,7 +394,18 @@ class HostileDriverPropertyTest {
             case RELEASE, RELEASEDIR, FLUSH, RENAME2, LSEEK + 100 -> 24;
             case COPY_FILE_RANGE -> 56;
             case FALLOCATE -> 32;
-            case MKDIR, OPEN, OPENDIR, ACCESS, GETXATTR, LISTXATTR, SETXATTR, FORGET, RENAME, LINK, INTERRUPT, BATCH_FORGET -> 8;
+            case MKDIR,
+                    OPEN,
+                    OPENDIR,
+                    ACCESS,
+                    GETXATTR,
+                    LISTXATTR,
+                    SETXATTR,
+                    FORGET,
+                    RENAME,
+                    LINK,
+                    INTERRUPT,
+                    BATCH_FORGET -> 8;
             case CREATE -> 16;
             case INIT -> 64;
             default -> r.nextInt(4) * 8;
@@ -296,16 +414,16 @@ class HostileDriverPropertyTest {
             long v = switch (r.nextInt(6)) {
                 case 0 -> r.nextLong();
                 case 1 -> 0;
-                case 2 -> 1 + r.nextInt(16);            // a plausible node id, handle, size or count
+                case 2 -> 1 + r.nextInt(16); // a plausible node id, handle, size or count
                 case 3 -> r.nextInt(1 << 20);
                 case 4 -> -1;
-                default -> (long) r.nextInt(0200000) << (r.nextBoolean() ? 0 : 32);   // a mode or flags
+                default -> (long) r.nextInt(0200000) << (r.nextBoolean() ? 0 : 32); // a mode or flags
             };
             b.putLong(v);
         }
         if (opcode == WRITE && r.nextBoolean()) {
             int size = r.nextInt(8192);
-            b.putInt(16, size);   // write_in.size, then that many bytes (or not)
+            b.putInt(16, size); // write_in.size, then that many bytes (or not)
             b.put(new byte[r.nextInt(4) == 0 ? r.nextInt(8192) : size]);
         }
         int names = switch (opcode) {

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** The id mappings (identity as root, translate as an ordinary user) and the descriptor bounds. */
 class OwnershipAndBoundsTest {
     private static final int O_RDWR = 2, HOST_UID = 4321, HOST_GID = 8765;
-    @TempDir Path tmp;
+
+    @TempDir
+    Path tmp;
+
     private Path share;
     private FuseClient c;
 
@@ -28,11 +31,17 @@ class OwnershipAndBoundsTest {
     }
 
     @AfterEach
-    void close() { if (c != null) c.close(); }
+    void close() {
+        if (c != null) c.close();
+    }
 
-    private int uid(String name) throws Exception { return (int) Files.getAttribute(share.resolve(name), "unix:uid", LinkOption.NOFOLLOW_LINKS); }
+    private int uid(String name) throws Exception {
+        return (int) Files.getAttribute(share.resolve(name), "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    }
 
-    private int gid(String name) throws Exception { return (int) Files.getAttribute(share.resolve(name), "unix:gid", LinkOption.NOFOLLOW_LINKS); }
+    private int gid(String name) throws Exception {
+        return (int) Files.getAttribute(share.resolve(name), "unix:gid", LinkOption.NOFOLLOW_LINKS);
+    }
 
     @Test
     void identityMappingPassesIdsThrough() throws Exception {
@@ -58,7 +67,10 @@ class OwnershipAndBoundsTest {
         ok(c.mkdir(d, "sub", 0755));
         assertEquals(777, gid("d/f"));
         assertEquals(777, gid("d/sub"));
-        assertEquals(02755, (int) Files.getAttribute(share.resolve("d/sub"), "unix:mode") & 07777, "the inherited set-gid bit stays");
+        assertEquals(
+                02755,
+                (int) Files.getAttribute(share.resolve("d/sub"), "unix:mode") & 07777,
+                "the inherited set-gid bit stays");
     }
 
     @Test
@@ -88,7 +100,8 @@ class OwnershipAndBoundsTest {
         long roots = c.node(ROOT_ID, "roots");
         ok(c.setattr(roots, FATTR_UID | FATTR_GID, 0, 0, 0, 0, 0, 0));
         assertEquals(HOST_UID, uid("roots"), "chown to guest root is chown to the invoking user");
-        assertEquals(Errno.EPERM, c.setattr(roots, FATTR_UID, 0, 0, 0, 0, 1000, 0).error(), "guest uid 1000 has no host id");
+        assertEquals(
+                Errno.EPERM, c.setattr(roots, FATTR_UID, 0, 0, 0, 0, 1000, 0).error(), "guest uid 1000 has no host id");
     }
 
     @Test
@@ -164,6 +177,7 @@ class OwnershipAndBoundsTest {
         assertFalse(Files.exists(share.resolve("g")), "refused before anything was created");
         ok(c.release(f, a));
         ok(c.open(f, 0));
-        assertThrows(IllegalArgumentException.class, () -> ShareOptions.defaults().withBounds(8, 8));
+        assertThrows(
+                IllegalArgumentException.class, () -> ShareOptions.defaults().withBounds(8, 8));
     }
 }

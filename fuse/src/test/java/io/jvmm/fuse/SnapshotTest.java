@@ -21,7 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** The server's snapshot state: a restored server goes on with the guest's node ids and handles. */
 class SnapshotTest {
     private static final int O_RDWR = 2;
-    @TempDir Path tmp;
+
+    @TempDir
+    Path tmp;
+
     private Path share;
     private long d, f, fh, dh;
 
@@ -40,7 +43,8 @@ class SnapshotTest {
     }
 
     private FuseClient restore(Path dir, byte[] state) throws IOException {
-        return new FuseClient(FuseServer.restore(dir, ShareOptions.defaults(), new DataInputStream(new ByteArrayInputStream(state))));
+        return new FuseClient(
+                FuseServer.restore(dir, ShareOptions.defaults(), new DataInputStream(new ByteArrayInputStream(state))));
     }
 
     @BeforeEach
@@ -108,7 +112,8 @@ class SnapshotTest {
         byte[] state = snapshotOfABusyGuest(ShareOptions.defaults());
         Path copy = tmp.resolve("copy");
         try (Stream<Path> walk = Files.walk(share)) {
-            for (Path p : walk.toList()) Files.copy(p, copy.resolve(share.relativize(p).toString()));
+            for (Path p : walk.toList())
+                Files.copy(p, copy.resolve(share.relativize(p).toString()));
         }
         try (FuseClient c = restore(copy, state)) {
             assertEquals("before", ok(c.read(f, fh, 0, 64)).text());
@@ -118,7 +123,8 @@ class SnapshotTest {
 
     @Test
     void aStateThatIsNotOneIsRefusedWithOneLine() {
-        IOException e = assertThrows(IOException.class, () -> restore(share, "garbage!".getBytes(StandardCharsets.US_ASCII)));
+        IOException e =
+                assertThrows(IOException.class, () -> restore(share, "garbage!".getBytes(StandardCharsets.US_ASCII)));
         assertEquals("virtio-fs state: not a FUSE server state", e.getMessage());
         assertThrows(IOException.class, () -> restore(share, new byte[] {0x46, 0x55, 0x53, 0x45, 0, 0, 0, 9}));
     }
@@ -137,9 +143,11 @@ class SnapshotTest {
             state = bytes.toByteArray();
         }
         ShareOptions small = ShareOptions.defaults().withBounds(16, 16);
-        try (FuseClient c = new FuseClient(FuseServer.restore(share, small, new DataInputStream(new ByteArrayInputStream(state))))) {
+        try (FuseClient c = new FuseClient(
+                FuseServer.restore(share, small, new DataInputStream(new ByteArrayInputStream(state))))) {
             assertTrue(c.server.openDescriptors() <= 16 + 2, "descriptors " + c.server.openDescriptors());
-            for (int i = 0; i < 100; i++) assertEquals(("" + i).length(), ok(c.getattr(nodes[i])).size(16));
+            for (int i = 0; i < 100; i++)
+                assertEquals(("" + i).length(), ok(c.getattr(nodes[i])).size(16));
         }
     }
 }

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 class SwapRaceTest {
     private static final int ROUNDS = 2_000;
     private static final int O_RDWR = 2;
-    @TempDir Path tmp;
+
+    @TempDir
+    Path tmp;
 
     @Test
     void directorySwappedForASymlinkInALoop() throws Exception {
@@ -47,7 +49,8 @@ class SwapRaceTest {
             FileSyscalls.close(dir);
         });
         int asDirectory = 0;
-        try (FuseClient c = new FuseClient(FuseServer.open(share, ShareOptions.defaults().withBounds(64, 64)))) {
+        try (FuseClient c =
+                new FuseClient(FuseServer.open(share, ShareOptions.defaults().withBounds(64, 64)))) {
             ok(c.init());
             for (int i = 0; i < ROUNDS; i++) {
                 FuseClient.Answer e = c.lookup(ROOT_ID, i % 2 == 0 ? "d" : "swap");
@@ -85,7 +88,9 @@ class SwapRaceTest {
             stop.set(true);
             swapper.join();
         }
-        assertTrue(swaps.get() > 0 && asDirectory > 0, "the race ran: " + swaps.get() + " swaps, " + asDirectory + " directory lookups");
+        assertTrue(
+                swaps.get() > 0 && asDirectory > 0,
+                "the race ran: " + swaps.get() + " swaps, " + asDirectory + " directory lookups");
         assertEquals(before, Canary.digest(outside), "the canary outside the share changed");
     }
 
@@ -95,7 +100,8 @@ class SwapRaceTest {
         Path share = Files.createDirectories(tmp.resolve("share"));
         Path outside = Canary.create(tmp.resolve("outside"));
         String before = Canary.digest(outside);
-        try (FuseClient mover = new FuseClient(FuseServer.open(share, ShareOptions.defaults().withBounds(16, 64)))) {
+        try (FuseClient mover =
+                new FuseClient(FuseServer.open(share, ShareOptions.defaults().withBounds(16, 64)))) {
             ok(mover.init());
             long a = ok(mover.mkdir(ROOT_ID, "a", 0755)).node();
             long b = ok(mover.mkdir(ROOT_ID, "b", 0755)).node();
@@ -105,7 +111,7 @@ class SwapRaceTest {
             Thread t = Thread.ofPlatform().name("mover").start(() -> {
                 for (int i = 0; !stop.get(); i++) {
                     mover.rename2(i % 2 == 0 ? a : b, "sub", i % 2 == 0 ? b : a, "sub", 0);
-                    mover.lookup(ROOT_ID, "fill" + (i % 64));   // churns the descriptor LRU
+                    mover.lookup(ROOT_ID, "fill" + (i % 64)); // churns the descriptor LRU
                     mover.mkdir(ROOT_ID, "fill" + (i % 64), 0755);
                 }
             });

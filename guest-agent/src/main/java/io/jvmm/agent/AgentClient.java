@@ -41,7 +41,8 @@ public final class AgentClient {
                 Frame exit = FrameCodec.read(ch.input());
                 // Without EXIT it was not about the program (e.g. EPROTO): report the error itself.
                 if (exit == null) throw e;
-                if (exit.type() != AgentProtocol.EXIT) throw new AgentProtocolException("expected EXIT after ERROR, got " + exit);
+                if (exit.type() != AgentProtocol.EXIT)
+                    throw new AgentProtocolException("expected EXIT after ERROR, got " + exit);
                 Payload.Reader r = new Payload.Reader(exit);
                 int code = r.i32(), sig = r.i32();
                 r.end();
@@ -83,9 +84,12 @@ public final class AgentClient {
         try (AgentChannel ch = connector.connect()) {
             OutputStream out = ch.output();
             try {
-                FrameCodec.write(out, new Payload.Writer().str(guestPath).u32(mode & 07777).frame(AgentProtocol.COPY_IN));
+                FrameCodec.write(
+                        out,
+                        new Payload.Writer().str(guestPath).u32(mode & 07777).frame(AgentProtocol.COPY_IN));
                 byte[] buf = new byte[AgentProtocol.DATA_CHUNK];
-                for (int n; (n = data.readNBytes(buf, 0, buf.length)) > 0; ) FrameCodec.write(out, AgentProtocol.DATA, buf, 0, n);
+                for (int n; (n = data.readNBytes(buf, 0, buf.length)) > 0; )
+                    FrameCodec.write(out, AgentProtocol.DATA, buf, 0, n);
                 FrameCodec.write(out, AgentProtocol.DATA, new byte[0]);
             } catch (IOException e) {
                 // The agent may have answered (and closed) already; its ERROR says more than EPIPE.
@@ -123,15 +127,18 @@ public final class AgentClient {
             r.end();
             // The guest said how much it sends: no more reaches the host's disk, and less is no copy.
             long total = 0;
-            for (;;) {
+            for (; ; ) {
                 f = FrameCodec.readExpecting(ch.input(), "COPY_OUT", AgentProtocol.DATA, AgentProtocol.ERROR);
                 if (f.type() == AgentProtocol.ERROR) throw FrameCodec.error(f);
                 if (f.payload().length == 0) {
-                    if (total != size) throw new AgentProtocolException("copy out " + guestPath + ": the guest sent " + total + " of the " + size + " bytes it announced");
+                    if (total != size)
+                        throw new AgentProtocolException("copy out " + guestPath + ": the guest sent " + total
+                                + " of the " + size + " bytes it announced");
                     return total;
                 }
                 if (f.payload().length > size - total) {
-                    throw new AgentProtocolException("copy out " + guestPath + ": the guest sent more than the " + size + " bytes it announced");
+                    throw new AgentProtocolException(
+                            "copy out " + guestPath + ": the guest sent more than the " + size + " bytes it announced");
                 }
                 out.write(f.payload());
                 total += f.payload().length;
@@ -167,11 +174,13 @@ public final class AgentClient {
 
     /** Keeps the first {@link #CAPTURE_LIMIT} bytes. */
     private static final class CappedBuffer extends ByteArrayOutputStream {
-        @Override public synchronized void write(byte[] b, int off, int len) {
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
             super.write(b, off, Math.max(0, Math.min(len, CAPTURE_LIMIT - count)));
         }
 
-        @Override public synchronized void write(int b) {
+        @Override
+        public synchronized void write(int b) {
             if (count < CAPTURE_LIMIT) super.write(b);
         }
     }

@@ -18,9 +18,11 @@ import java.util.regex.Pattern;
  */
 public final class AgentConfig {
     private static final Set<String> ROOT_FS = Set.of("auto", "ext4", "erofs", "squashfs");
-    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final Pattern IPV4 =
+            Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final Pattern IPV6ISH = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
-    private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*");
+    private static final Pattern HOSTNAME =
+            Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*");
     private static final int UNIX_PATH_MAX = 107;
 
     private final List<String[]> lines;
@@ -48,7 +50,8 @@ public final class AgentConfig {
         return sb.toString();
     }
 
-    @Override public String toString() {
+    @Override
+    public String toString() {
         return render();
     }
 
@@ -98,7 +101,8 @@ public final class AgentConfig {
         public Builder hostname(String name) {
             check("hostname", name);
             if (name.length() > 64 || !HOSTNAME.matcher(name).matches())
-                throw new IllegalArgumentException("hostname: expected 1-64 letters, digits, '-' and '.', got \"" + name + "\"");
+                throw new IllegalArgumentException(
+                        "hostname: expected 1-64 letters, digits, '-' and '.', got \"" + name + "\"");
             hostname = name;
             return this;
         }
@@ -106,7 +110,9 @@ public final class AgentConfig {
         /** The image on a block device, mounted read-only; fsType is auto, ext4, erofs or squashfs. */
         public Builder rootDevice(String dev, String fsType) {
             absolute("rootDevice", dev);
-            if (!ROOT_FS.contains(fsType)) throw new IllegalArgumentException("rootDevice: file system type must be one of " + ROOT_FS + ", got " + fsType);
+            if (!ROOT_FS.contains(fsType))
+                throw new IllegalArgumentException(
+                        "rootDevice: file system type must be one of " + ROOT_FS + ", got " + fsType);
             root = dev;
             rootfs = fsType;
             return this;
@@ -143,7 +149,8 @@ public final class AgentConfig {
         public Builder share(String tag, String path, boolean readOnly) {
             check("share tag", tag);
             if (tag.isEmpty() || tag.getBytes(StandardCharsets.UTF_8).length > 36 || tag.indexOf('\t') >= 0)
-                throw new IllegalArgumentException("share tag must be 1 to 36 bytes without a tab, got \"" + tag + "\"");
+                throw new IllegalArgumentException(
+                        "share tag must be 1 to 36 bytes without a tab, got \"" + tag + "\"");
             absolute("share path", path);
             if (path.equals("/")) throw new IllegalArgumentException("share path must not be /");
             volumes.add(readOnly ? new String[] {"share", tag, path, "ro"} : new String[] {"share", tag, path});
@@ -155,15 +162,20 @@ public final class AgentConfig {
             check("ip", cidr);
             int slash = cidr.indexOf('/');
             String prefix = slash < 0 ? "" : cidr.substring(slash + 1);
-            if (slash < 0 || !IPV4.matcher(cidr.substring(0, slash)).matches() || !prefix.matches("\\d{1,2}") || Integer.parseInt(prefix) > 32)
-                throw new IllegalArgumentException("ip: expected IPv4 ADDR/PREFIX such as 10.0.0.2/24, got \"" + cidr + "\"");
+            if (slash < 0
+                    || !IPV4.matcher(cidr.substring(0, slash)).matches()
+                    || !prefix.matches("\\d{1,2}")
+                    || Integer.parseInt(prefix) > 32)
+                throw new IllegalArgumentException(
+                        "ip: expected IPv4 ADDR/PREFIX such as 10.0.0.2/24, got \"" + cidr + "\"");
             ip = cidr;
             return this;
         }
 
         public Builder gateway(String addr) {
             check("gateway", addr);
-            if (!IPV4.matcher(addr).matches()) throw new IllegalArgumentException("gateway: expected an IPv4 address, got \"" + addr + "\"");
+            if (!IPV4.matcher(addr).matches())
+                throw new IllegalArgumentException("gateway: expected an IPv4 address, got \"" + addr + "\"");
             gateway = addr;
             return this;
         }
@@ -211,7 +223,8 @@ public final class AgentConfig {
             String s = p.toAbsolutePath().normalize().toString();
             check(what, s);
             if (s.getBytes(StandardCharsets.UTF_8).length > UNIX_PATH_MAX)
-                throw new IllegalArgumentException(what + ": socket path longer than " + UNIX_PATH_MAX + " bytes: " + s);
+                throw new IllegalArgumentException(
+                        what + ": socket path longer than " + UNIX_PATH_MAX + " bytes: " + s);
             return s;
         }
 
@@ -222,7 +235,8 @@ public final class AgentConfig {
 
         private static void absolute(String what, String v) {
             check(what, v);
-            if (!v.startsWith("/")) throw new IllegalArgumentException(what + " must be an absolute path, got \"" + v + "\"");
+            if (!v.startsWith("/"))
+                throw new IllegalArgumentException(what + " must be an absolute path, got \"" + v + "\"");
         }
     }
 }

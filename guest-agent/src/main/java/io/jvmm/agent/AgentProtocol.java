@@ -13,11 +13,13 @@ public final class AgentProtocol {
     public static final int MAX_STRING = 64 * 1024;
     /** Largest {@code strs} count. */
     public static final int MAX_STRINGS = 4096;
+
     public static final int HEADER_SIZE = 8;
     /** vsock port the agent listens on. */
     public static final int DEFAULT_PORT = 1024;
     /** vsock port on the host (CID 2) the agent sends HELLO to. */
     public static final int READY_PORT = 1025;
+
     public static final int HOST_CID = 2;
 
     public static final int HELLO = 0x01;
@@ -47,8 +49,23 @@ public final class AgentProtocol {
     /** Whether {@code type} is a frame type of this protocol version. */
     public static boolean isKnownType(int type) {
         return switch (type) {
-            case HELLO, EXEC, STARTED, STDOUT, STDERR, EXIT, STDIN, SIGNAL, RESIZE, COPY_IN, DATA, COPY_OUT, STAT,
-                 POWEROFF, PING, OK, ERROR -> true;
+            case HELLO,
+                    EXEC,
+                    STARTED,
+                    STDOUT,
+                    STDERR,
+                    EXIT,
+                    STDIN,
+                    SIGNAL,
+                    RESIZE,
+                    COPY_IN,
+                    DATA,
+                    COPY_OUT,
+                    STAT,
+                    POWEROFF,
+                    PING,
+                    OK,
+                    ERROR -> true;
             default -> false;
         };
     }
@@ -56,10 +73,23 @@ public final class AgentProtocol {
     /** The name of a frame type, for messages. */
     public static String typeName(int type) {
         return switch (type) {
-            case HELLO -> "HELLO"; case EXEC -> "EXEC"; case STARTED -> "STARTED"; case STDOUT -> "STDOUT";
-            case STDERR -> "STDERR"; case EXIT -> "EXIT"; case STDIN -> "STDIN"; case SIGNAL -> "SIGNAL";
-            case RESIZE -> "RESIZE"; case COPY_IN -> "COPY_IN"; case DATA -> "DATA"; case COPY_OUT -> "COPY_OUT";
-            case STAT -> "STAT"; case POWEROFF -> "POWEROFF"; case PING -> "PING"; case OK -> "OK"; case ERROR -> "ERROR";
+            case HELLO -> "HELLO";
+            case EXEC -> "EXEC";
+            case STARTED -> "STARTED";
+            case STDOUT -> "STDOUT";
+            case STDERR -> "STDERR";
+            case EXIT -> "EXIT";
+            case STDIN -> "STDIN";
+            case SIGNAL -> "SIGNAL";
+            case RESIZE -> "RESIZE";
+            case COPY_IN -> "COPY_IN";
+            case DATA -> "DATA";
+            case COPY_OUT -> "COPY_OUT";
+            case STAT -> "STAT";
+            case POWEROFF -> "POWEROFF";
+            case PING -> "PING";
+            case OK -> "OK";
+            case ERROR -> "ERROR";
             default -> String.format("0x%02x", type);
         };
     }

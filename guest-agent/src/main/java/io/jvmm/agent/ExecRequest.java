@@ -6,8 +6,16 @@ import java.util.List;
  * What to run in the guest. {@code user} is "" (root), a name from the image's /etc/passwd, "uid"
  * or "uid:gid"; {@code cwd} is "" (/) or absolute; {@code rows}/{@code cols} 0 keep the default.
  */
-public record ExecRequest(List<String> argv, List<String> env, String cwd, String user, boolean tty, boolean stdin,
-                          boolean workload, int rows, int cols) {
+public record ExecRequest(
+        List<String> argv,
+        List<String> env,
+        String cwd,
+        String user,
+        boolean tty,
+        boolean stdin,
+        boolean workload,
+        int rows,
+        int cols) {
     public ExecRequest {
         argv = List.copyOf(argv);
         env = List.copyOf(env);
@@ -66,13 +74,21 @@ public record ExecRequest(List<String> argv, List<String> env, String cwd, Strin
     }
 
     int flags() {
-        return (tty ? AgentProtocol.EXEC_TTY : 0) | (stdin ? AgentProtocol.EXEC_STDIN : 0)
+        return (tty ? AgentProtocol.EXEC_TTY : 0)
+                | (stdin ? AgentProtocol.EXEC_STDIN : 0)
                 | (workload ? AgentProtocol.EXEC_WORKLOAD : 0);
     }
 
     /** The EXEC frame for this request. */
     public Frame toFrame() {
-        return new Payload.Writer().u32(flags()).u16(rows).u16(cols).str(user).str(cwd).strs(argv).strs(env)
+        return new Payload.Writer()
+                .u32(flags())
+                .u16(rows)
+                .u16(cols)
+                .str(user)
+                .str(cwd)
+                .strs(argv)
+                .strs(env)
                 .frame(AgentProtocol.EXEC);
     }
 }

@@ -25,7 +25,8 @@ public record ExecResult(int exitCode, int signal, String error, byte[] stdout, 
         return new ExecResult(exitCode, signal, error, out, err);
     }
 
-    @Override public String toString() {
+    @Override
+    public String toString() {
         return "ExecResult[exitCode=" + exitCode + ", signal=" + signal + ", error=" + error + ", stdout="
                 + stdout.length + " bytes, stderr=" + stderr.length + " bytes]";
     }

@@ -1,14 +1,14 @@
 package io.jvmm.agent;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.io.EOFException;
-import java.util.Objects;
 
 /**
  * A running program in the guest, on its own connection. One platform thread
@@ -56,7 +56,7 @@ public final class ExecSession implements AutoCloseable {
         int errorCode = 0;
         InputStream in = ch.input();
         try {
-            for (;;) {
+            for (; ; ) {
                 Frame f = FrameCodec.read(in);
                 if (f == null) {
                     if (error != null) throw new AgentException(errorCode, error);
@@ -77,8 +77,9 @@ public final class ExecSession implements AutoCloseable {
                         result = new ExecResult(code, sig, error, null, null);
                         return;
                     }
-                    default -> throw new AgentProtocolException(
-                            "unexpected " + AgentProtocol.typeName(f.type()) + " frame in the exec session of pid " + pid);
+                    default ->
+                        throw new AgentProtocolException("unexpected " + AgentProtocol.typeName(f.type())
+                                + " frame in the exec session of pid " + pid);
                 }
             }
         } catch (IOException e) {
@@ -108,11 +109,13 @@ public final class ExecSession implements AutoCloseable {
      */
     public OutputStream stdin() {
         return new OutputStream() {
-            @Override public void write(int b) throws IOException {
+            @Override
+            public void write(int b) throws IOException {
                 write(new byte[] {(byte) b}, 0, 1);
             }
 
-            @Override public void write(byte[] b, int off, int len) throws IOException {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
                 Objects.checkFromIndexSize(off, len, b.length);
                 if (!hasStdin) throw new IOException("the exec was started without stdin (ExecRequest.withStdin)");
                 if (stdinClosed) throw new IOException("stdin is closed");
@@ -124,7 +127,8 @@ public final class ExecSession implements AutoCloseable {
                 }
             }
 
-            @Override public void close() throws IOException {
+            @Override
+            public void close() throws IOException {
                 if (!hasStdin || stdinClosed) return;
                 stdinClosed = true;
                 send(AgentProtocol.STDIN, new byte[0], 0, 0);
@@ -188,7 +192,8 @@ public final class ExecSession implements AutoCloseable {
     }
 
     /** Closes the connection; a program still running is killed by the agent. */
-    @Override public void close() {
+    @Override
+    public void close() {
         closeQuietly();
     }
 

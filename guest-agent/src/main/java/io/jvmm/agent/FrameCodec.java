@@ -1,9 +1,9 @@
 package io.jvmm.agent;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.EOFException;
 
 /**
  * Reads and writes frames. Reading is strict: the header is validated before anything is allocated,
@@ -18,17 +18,21 @@ public final class FrameCodec {
     public static Frame read(InputStream in) throws IOException {
         byte[] h = in.readNBytes(AgentProtocol.HEADER_SIZE);
         if (h.length == 0) return null;
-        if (h.length < AgentProtocol.HEADER_SIZE) throw new AgentProtocolException("truncated frame header (" + h.length + " of 8 bytes)");
+        if (h.length < AgentProtocol.HEADER_SIZE)
+            throw new AgentProtocolException("truncated frame header (" + h.length + " of 8 bytes)");
         int version = h[0] & 0xff, type = h[1] & 0xff, flags = (h[2] & 0xff) | (h[3] & 0xff) << 8;
         long len = (h[4] & 0xffL) | (h[5] & 0xffL) << 8 | (h[6] & 0xffL) << 16 | (h[7] & 0xffL) << 24;
         if (version != AgentProtocol.VERSION) throw new AgentProtocolException("unsupported frame version " + version);
         if (flags != 0) throw new AgentProtocolException("non-zero frame flags 0x" + Integer.toHexString(flags));
-        if (len > AgentProtocol.MAX_PAYLOAD) throw new AgentProtocolException("frame payload of " + len + " bytes exceeds the 1 MiB limit");
-        if (!AgentProtocol.isKnownType(type)) throw new AgentProtocolException("unknown frame type " + AgentProtocol.typeName(type));
+        if (len > AgentProtocol.MAX_PAYLOAD)
+            throw new AgentProtocolException("frame payload of " + len + " bytes exceeds the 1 MiB limit");
+        if (!AgentProtocol.isKnownType(type))
+            throw new AgentProtocolException("unknown frame type " + AgentProtocol.typeName(type));
         // readNBytes grows its buffer as bytes arrive, so a lying length costs nothing up front.
         byte[] payload = in.readNBytes((int) len);
         if (payload.length != len)
-            throw new AgentProtocolException("truncated " + AgentProtocol.typeName(type) + " payload (" + payload.length + " of " + len + " bytes)");
+            throw new AgentProtocolException("truncated " + AgentProtocol.typeName(type) + " payload (" + payload.length
+                    + " of " + len + " bytes)");
         return new Frame(type, payload);
     }
 

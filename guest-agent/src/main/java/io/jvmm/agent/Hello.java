@@ -14,14 +14,16 @@ public record Hello(int protocol, String agentVersion, long uptimeNanos) {
         Frame f = FrameCodec.read(ch.input());
         if (f == null) throw new EOFException("agent closed the readiness connection before HELLO");
         if (f.type() != AgentProtocol.HELLO)
-            throw new AgentProtocolException("expected HELLO on the readiness connection, got " + AgentProtocol.typeName(f.type()));
+            throw new AgentProtocolException(
+                    "expected HELLO on the readiness connection, got " + AgentProtocol.typeName(f.type()));
         Payload.Reader r = new Payload.Reader(f);
         long protocol = r.u32L();
         String version = r.str();
         long uptime = r.u64();
         r.end();
         if (protocol != AgentProtocol.VERSION)
-            throw new AgentProtocolException("agent speaks protocol " + protocol + ", this host speaks " + AgentProtocol.VERSION);
+            throw new AgentProtocolException(
+                    "agent speaks protocol " + protocol + ", this host speaks " + AgentProtocol.VERSION);
         return new Hello((int) protocol, version, uptime);
     }
 }

@@ -25,7 +25,8 @@ public final class Payload {
         }
 
         private void need(long n) throws AgentProtocolException {
-            if (n > b.length - pos) throw bad("needs " + n + " more bytes at offset " + pos + ", has " + (b.length - pos));
+            if (n > b.length - pos)
+                throw bad("needs " + n + " more bytes at offset " + pos + ", has " + (b.length - pos));
         }
 
         public int u16() throws AgentProtocolException {
@@ -38,7 +39,10 @@ public final class Payload {
         /** An unsigned 32-bit value; callers that need an int range check it. */
         public long u32L() throws AgentProtocolException {
             need(4);
-            long v = (b[pos] & 0xffL) | (b[pos + 1] & 0xffL) << 8 | (b[pos + 2] & 0xffL) << 16 | (b[pos + 3] & 0xffL) << 24;
+            long v = (b[pos] & 0xffL)
+                    | (b[pos + 1] & 0xffL) << 8
+                    | (b[pos + 2] & 0xffL) << 16
+                    | (b[pos + 3] & 0xffL) << 24;
             pos += 4;
             return v;
         }

@@ -21,24 +21,28 @@ public final class UnixAgentChannel implements AgentChannel {
         // Our own streams rather than Channels.newInputStream/newOutputStream: those synchronize on
         // the channel's blocking lock, so a pump thread blocked in read() could stall a writer.
         this.in = new InputStream() {
-            @Override public int read() throws IOException {
+            @Override
+            public int read() throws IOException {
                 byte[] one = new byte[1];
                 int n = read(one, 0, 1);
                 return n < 0 ? -1 : one[0] & 0xff;
             }
 
-            @Override public int read(byte[] b, int off, int len) throws IOException {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
                 Objects.checkFromIndexSize(off, len, b.length);
                 if (len == 0) return 0;
                 return ch.read(ByteBuffer.wrap(b, off, len));
             }
         };
         this.out = new OutputStream() {
-            @Override public void write(int b) throws IOException {
+            @Override
+            public void write(int b) throws IOException {
                 write(new byte[] {(byte) b}, 0, 1);
             }
 
-            @Override public void write(byte[] b, int off, int len) throws IOException {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
                 Objects.checkFromIndexSize(off, len, b.length);
                 ByteBuffer buf = ByteBuffer.wrap(b, off, len);
                 while (buf.hasRemaining()) ch.write(buf);
@@ -65,19 +69,23 @@ public final class UnixAgentChannel implements AgentChannel {
         return new UnixAgentChannel(ch);
     }
 
-    @Override public InputStream input() {
+    @Override
+    public InputStream input() {
         return in;
     }
 
-    @Override public OutputStream output() {
+    @Override
+    public OutputStream output() {
         return out;
     }
 
-    @Override public void shutdownOutput() throws IOException {
+    @Override
+    public void shutdownOutput() throws IOException {
         ch.shutdownOutput();
     }
 
-    @Override public void close() throws IOException {
+    @Override
+    public void close() throws IOException {
         ch.close();
     }
 }

@@ -6,12 +6,23 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class AgentConfigTest {
-    @Test void rendersVmConfig() {
-        String c = AgentConfig.builder().listenVsock(AgentProtocol.DEFAULT_PORT)
-                .readyVsock(AgentProtocol.HOST_CID, AgentProtocol.READY_PORT).hostname("vm-1")
-                .rootDevice("/dev/vda", "auto").scratch("/dev/vdb").volume("/dev/vdc", "/data", true)
-                .volume("/dev/vdd", "/cache", false).ip("10.0.0.2/24").gateway("10.0.0.1").dns("1.1.1.1")
-                .dns("2606:4700::1111").env("LANG=C.UTF-8").build().render();
+    @Test
+    void rendersVmConfig() {
+        String c = AgentConfig.builder()
+                .listenVsock(AgentProtocol.DEFAULT_PORT)
+                .readyVsock(AgentProtocol.HOST_CID, AgentProtocol.READY_PORT)
+                .hostname("vm-1")
+                .rootDevice("/dev/vda", "auto")
+                .scratch("/dev/vdb")
+                .volume("/dev/vdc", "/data", true)
+                .volume("/dev/vdd", "/cache", false)
+                .ip("10.0.0.2/24")
+                .gateway("10.0.0.1")
+                .dns("1.1.1.1")
+                .dns("2606:4700::1111")
+                .env("LANG=C.UTF-8")
+                .build()
+                .render();
         assertEquals("""
                 listen vsock:1024
                 ready vsock:2:1025
@@ -29,30 +40,47 @@ class AgentConfigTest {
                 """, c);
     }
 
-    @Test void rendersTestModeConfig() {
-        String c = AgentConfig.builder().listenUnix(Path.of("/tmp/a.sock")).readyUnix(Path.of("/tmp/r.sock"))
-                .rootDirectory(Path.of("/tmp/root")).build().render();
+    @Test
+    void rendersTestModeConfig() {
+        String c = AgentConfig.builder()
+                .listenUnix(Path.of("/tmp/a.sock"))
+                .readyUnix(Path.of("/tmp/r.sock"))
+                .rootDirectory(Path.of("/tmp/root"))
+                .build()
+                .render();
         assertEquals("listen unix:/tmp/a.sock\nready unix:/tmp/r.sock\nroot dir:/tmp/root\n", c);
     }
 
-    @Test void sharesRenderLikeVolumesAndBadOnesAreRefused() {
-        String c = AgentConfig.builder().listenVsock(1).share("bind0", "/src", false).share("bind1", "/ro", true).build().render();
+    @Test
+    void sharesRenderLikeVolumesAndBadOnesAreRefused() {
+        String c = AgentConfig.builder()
+                .listenVsock(1)
+                .share("bind0", "/src", false)
+                .share("bind1", "/ro", true)
+                .build()
+                .render();
         assertEquals("listen vsock:1\nshare bind0\t/src\nshare bind1\t/ro\tro\n", c);
         assertThrows(IllegalArgumentException.class, () -> AgentConfig.builder().share("x".repeat(37), "/a", false));
         assertThrows(IllegalArgumentException.class, () -> AgentConfig.builder().share("t", "relative", false));
         assertThrows(IllegalArgumentException.class, () -> AgentConfig.builder().share("t", "/", false));
     }
 
-    @Test void escapes() {
+    @Test
+    void escapes() {
         assertEquals("a\\\\b\\nc\\td", AgentConfig.escape("a\\b\nc\td"));
-        String c = AgentConfig.builder().listenVsock(1).env("MSG=line1\nline2\tx\\y")
-                .volume("/dev/vdb", "/with\ttab", false).build().render();
+        String c = AgentConfig.builder()
+                .listenVsock(1)
+                .env("MSG=line1\nline2\tx\\y")
+                .volume("/dev/vdb", "/with\ttab", false)
+                .build()
+                .render();
         assertTrue(c.contains("env MSG=line1\\nline2\\tx\\\\y\n"), c);
         assertTrue(c.contains("volume /dev/vdb\t/with\\ttab\n"), c);
         assertEquals(3, c.split("\n").length);
     }
 
-    @Test void validates() {
+    @Test
+    void validates() {
         var b = AgentConfig.builder();
         assertMsg("absolute", () -> b.rootDevice("vda", "auto"));
         assertMsg("one of", () -> b.rootDevice("/dev/vda", "btrfs"));
@@ -68,7 +96,9 @@ class AgentConfigTest {
         assertMsg("longer than", () -> b.listenUnix(Path.of("/tmp/" + "x".repeat(120))));
         assertMsg("negative", () -> b.listenVsock(-1));
         assertThrows(IllegalStateException.class, () -> AgentConfig.builder().build());
-        assertThrows(IllegalStateException.class, () -> AgentConfig.builder().listenVsock(1).gateway("10.0.0.1").build());
+        assertThrows(
+                IllegalStateException.class,
+                () -> AgentConfig.builder().listenVsock(1).gateway("10.0.0.1").build());
     }
 
     private static void assertMsg(String part, org.junit.jupiter.api.function.Executable e) {

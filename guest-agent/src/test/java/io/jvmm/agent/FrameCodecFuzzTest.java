@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,14 +14,13 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import java.io.ByteArrayInputStream;
-import java.util.List;
-import java.util.Objects;
 
 /**
  * A Jazzer target for the host side of the agent protocol: whatever bytes a (hostile) agent sends,
@@ -81,7 +81,7 @@ class FrameCodecFuzzTest {
             try {
                 f = FrameCodec.read(in);
             } catch (AgentProtocolException expected) {
-                f = null;                                  // the one failure a malformed stream may cause
+                f = null; // the one failure a malformed stream may cause
             }
             if (measure) checkAllocation("reading a frame", before, in.position() - at);
             if (f == null) return;
@@ -93,24 +93,68 @@ class FrameCodecFuzzTest {
 
     private static void checkAllocation(String what, long before, long bytes) {
         long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
-        assertTrue(allocated <= ALLOCATION_SLACK + ALLOCATION_PER_BYTE * bytes,
+        assertTrue(
+                allocated <= ALLOCATION_SLACK + ALLOCATION_PER_BYTE * bytes,
                 what + " allocated " + allocated + " bytes for " + bytes + " bytes received");
     }
 
     /** Every payload layout the host parses (PROTOCOL.md), on any frame: each one's only failure is a protocol error. */
     private static void parseAsEverything(Frame f) {
-        try { FrameCodec.error(f); } catch (AgentProtocolException ignored) { }
-        try { Payload.Reader r = new Payload.Reader(f); r.u32L(); r.str(); r.u64(); r.end(); } catch (AgentProtocolException ignored) { }
-        try { Payload.Reader r = new Payload.Reader(f); r.i32(); r.i32(); r.end(); } catch (AgentProtocolException ignored) { }
-        try { Payload.Reader r = new Payload.Reader(f); r.u32(); r.end(); } catch (AgentProtocolException ignored) { }
-        try { Payload.Reader r = new Payload.Reader(f); r.u32L(); r.u64(); r.end(); } catch (AgentProtocolException ignored) { }
+        try {
+            FrameCodec.error(f);
+        } catch (AgentProtocolException ignored) {
+        }
         try {
             Payload.Reader r = new Payload.Reader(f);
-            r.u32(); r.u16(); r.u16(); r.str(); r.str(); r.strs(); r.strs(); r.end();
-        } catch (AgentProtocolException ignored) { }
+            r.u32L();
+            r.str();
+            r.u64();
+            r.end();
+        } catch (AgentProtocolException ignored) {
+        }
+        try {
+            Payload.Reader r = new Payload.Reader(f);
+            r.i32();
+            r.i32();
+            r.end();
+        } catch (AgentProtocolException ignored) {
+        }
+        try {
+            Payload.Reader r = new Payload.Reader(f);
+            r.u32();
+            r.end();
+        } catch (AgentProtocolException ignored) {
+        }
+        try {
+            Payload.Reader r = new Payload.Reader(f);
+            r.u32L();
+            r.u64();
+            r.end();
+        } catch (AgentProtocolException ignored) {
+        }
+        try {
+            Payload.Reader r = new Payload.Reader(f);
+            r.u32();
+            r.u16();
+            r.u16();
+            r.str();
+            r.str();
+            r.strs();
+            r.strs();
+            r.end();
+        } catch (AgentProtocolException ignored) {
+        }
     }
 
-    enum Op { DECODE, PING, POWEROFF, COPY_OUT, COPY_IN, RUN, HELLO }
+    enum Op {
+        DECODE,
+        PING,
+        POWEROFF,
+        COPY_OUT,
+        COPY_IN,
+        RUN,
+        HELLO
+    }
 
     private static void run(Op op, AgentClient client, FakeChannel ch) throws IOException, InterruptedException {
         switch (op) {
@@ -124,7 +168,8 @@ class FrameCodecFuzzTest {
             case COPY_IN -> client.copyIn(new ByteArrayInputStream(new byte[100]), "/f", 0644);
             case RUN -> {
                 ExecResult r = client.run(ExecRequest.of("true"), new byte[10]);
-                assertTrue(r.stdout().length <= AgentClient.CAPTURE_LIMIT && r.stderr().length <= AgentClient.CAPTURE_LIMIT);
+                assertTrue(r.stdout().length <= AgentClient.CAPTURE_LIMIT
+                        && r.stderr().length <= AgentClient.CAPTURE_LIMIT);
             }
             case HELLO -> Hello.read(ch);
             case DECODE -> throw new IllegalArgumentException("not a client operation");
@@ -143,13 +188,17 @@ class FrameCodecFuzzTest {
             this.pos = Math.min(from, data.length);
         }
 
-        int position() { return pos; }
+        int position() {
+            return pos;
+        }
 
-        @Override public int read() {
+        @Override
+        public int read() {
             return pos < data.length ? data[pos++] & 0xff : -1;
         }
 
-        @Override public int read(byte[] b, int off, int len) {
+        @Override
+        public int read(byte[] b, int off, int len) {
             Objects.checkFromIndexSize(off, len, b.length);
             if (len == 0) return 0;
             if (pos >= data.length) return -1;
@@ -164,15 +213,25 @@ class FrameCodecFuzzTest {
     static final class FakeChannel implements AgentChannel {
         private final InputStream in;
 
-        FakeChannel(InputStream in) { this.in = in; }
+        FakeChannel(InputStream in) {
+            this.in = in;
+        }
 
-        @Override public InputStream input() { return in; }
+        @Override
+        public InputStream input() {
+            return in;
+        }
 
-        @Override public OutputStream output() { return OutputStream.nullOutputStream(); }
+        @Override
+        public OutputStream output() {
+            return OutputStream.nullOutputStream();
+        }
 
-        @Override public void shutdownOutput() { }
+        @Override
+        public void shutdownOutput() {}
 
-        @Override public void close() { }
+        @Override
+        public void close() {}
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -184,13 +243,16 @@ class FrameCodecFuzzTest {
     @Test
     void seedsAreWellFormedConversations() throws Exception {
         for (var e : SeedWriter.seeds().entrySet()) {
-            assertArrayEquals(e.getValue(), Files.readAllBytes(SEEDS.resolve(e.getKey())), e.getKey() + " differs from SeedWriter's");
+            assertArrayEquals(
+                    e.getValue(),
+                    Files.readAllBytes(SEEDS.resolve(e.getKey())),
+                    e.getKey() + " differs from SeedWriter's");
         }
         for (Op op : Op.values()) {
             if (op == Op.DECODE) continue;
             byte[] seed = SeedWriter.seeds().get(op.name().toLowerCase());
             FakeChannel ch = new FakeChannel(new ChunkedStream(seed, 1, 4096));
-            run(op, new AgentClient(() -> ch), ch);                       // succeeds: no exception
+            run(op, new AgentClient(() -> ch), ch); // succeeds: no exception
             assertEquals(-1, ch.input().read(), op + ": the whole seed is consumed");
         }
         byte[] frames = SeedWriter.seeds().get("decode-every-type");
@@ -206,29 +268,59 @@ class FrameCodecFuzzTest {
 
         static Map<String, byte[]> seeds() throws IOException {
             Map<String, byte[]> s = new TreeMap<>();
-            s.put("decode-every-type", conversation(new byte[] {(byte) Op.DECODE.ordinal(), 6},
-                    new Payload.Writer().u32(1).str("0.2.0").u64(123456789).frame(AgentProtocol.HELLO),
-                    new Payload.Writer().u32(42).frame(AgentProtocol.STARTED),
-                    new Frame(AgentProtocol.STDOUT, "out".getBytes()),
-                    new Frame(AgentProtocol.STDERR, "err".getBytes()),
-                    new Payload.Writer().i32(0).i32(0).frame(AgentProtocol.EXIT),
-                    new Payload.Writer().u32(2).str("No such file or directory").frame(AgentProtocol.ERROR),
-                    new Payload.Writer().u32(0100644).u64(3).frame(AgentProtocol.STAT),
-                    new Payload.Writer().u32(7).u16(24).u16(80).str("root").str("/").strs(List.of("sh", "-c", "x"))
-                            .strs(List.of("A=1")).frame(AgentProtocol.EXEC)));
+            s.put(
+                    "decode-every-type",
+                    conversation(
+                            new byte[] {(byte) Op.DECODE.ordinal(), 6},
+                            new Payload.Writer()
+                                    .u32(1)
+                                    .str("0.2.0")
+                                    .u64(123456789)
+                                    .frame(AgentProtocol.HELLO),
+                            new Payload.Writer().u32(42).frame(AgentProtocol.STARTED),
+                            new Frame(AgentProtocol.STDOUT, "out".getBytes()),
+                            new Frame(AgentProtocol.STDERR, "err".getBytes()),
+                            new Payload.Writer().i32(0).i32(0).frame(AgentProtocol.EXIT),
+                            new Payload.Writer()
+                                    .u32(2)
+                                    .str("No such file or directory")
+                                    .frame(AgentProtocol.ERROR),
+                            new Payload.Writer().u32(0100644).u64(3).frame(AgentProtocol.STAT),
+                            new Payload.Writer()
+                                    .u32(7)
+                                    .u16(24)
+                                    .u16(80)
+                                    .str("root")
+                                    .str("/")
+                                    .strs(List.of("sh", "-c", "x"))
+                                    .strs(List.of("A=1"))
+                                    .frame(AgentProtocol.EXEC)));
             s.put("ping", conversation(Op.PING, new Frame(AgentProtocol.OK, new byte[0])));
             s.put("poweroff", conversation(Op.POWEROFF, new Frame(AgentProtocol.OK, new byte[0])));
-            s.put("copy_out", conversation(Op.COPY_OUT,
-                    new Payload.Writer().u32(0100644).u64(5).frame(AgentProtocol.STAT),
-                    new Frame(AgentProtocol.DATA, "ab".getBytes()), new Frame(AgentProtocol.DATA, "cde".getBytes()),
-                    new Frame(AgentProtocol.DATA, new byte[0])));
-            s.put("copy_in", conversation(Op.COPY_IN, new Payload.Writer().u64(100).frame(AgentProtocol.OK)));
-            s.put("run", conversation(Op.RUN,
-                    new Payload.Writer().u32(42).frame(AgentProtocol.STARTED),
-                    new Frame(AgentProtocol.STDOUT, "hello\n".getBytes()), new Frame(AgentProtocol.STDERR, "oops\n".getBytes()),
-                    new Payload.Writer().i32(1).i32(0).frame(AgentProtocol.EXIT)));
-            s.put("hello", conversation(Op.HELLO,
-                    new Payload.Writer().u32(1).str("0.2.0").u64(1000).frame(AgentProtocol.HELLO)));
+            s.put(
+                    "copy_out",
+                    conversation(
+                            Op.COPY_OUT,
+                            new Payload.Writer().u32(0100644).u64(5).frame(AgentProtocol.STAT),
+                            new Frame(AgentProtocol.DATA, "ab".getBytes()),
+                            new Frame(AgentProtocol.DATA, "cde".getBytes()),
+                            new Frame(AgentProtocol.DATA, new byte[0])));
+            s.put(
+                    "copy_in",
+                    conversation(Op.COPY_IN, new Payload.Writer().u64(100).frame(AgentProtocol.OK)));
+            s.put(
+                    "run",
+                    conversation(
+                            Op.RUN,
+                            new Payload.Writer().u32(42).frame(AgentProtocol.STARTED),
+                            new Frame(AgentProtocol.STDOUT, "hello\n".getBytes()),
+                            new Frame(AgentProtocol.STDERR, "oops\n".getBytes()),
+                            new Payload.Writer().i32(1).i32(0).frame(AgentProtocol.EXIT)));
+            s.put(
+                    "hello",
+                    conversation(
+                            Op.HELLO,
+                            new Payload.Writer().u32(1).str("0.2.0").u64(1000).frame(AgentProtocol.HELLO)));
             return s;
         }
 

@@ -24,14 +24,23 @@ import org.junit.jupiter.api.Test;
  * it fuzzes for that long. Skipped, with the reason printed, where clang cannot build it.
  */
 class FrameParserLibFuzzerTest {
-    static final Path SOURCES = Path.of("src/main/c"), HARNESS = Path.of("src/test/c/fuzz_frames.c"),
-            CORPUS = Path.of("src/test/c/corpus"), BINARY = Path.of("target/fuzz-frames");
+    static final Path SOURCES = Path.of("src/main/c"),
+            HARNESS = Path.of("src/test/c/fuzz_frames.c"),
+            CORPUS = Path.of("src/test/c/corpus"),
+            BINARY = Path.of("target/fuzz-frames");
 
     /** Builds the harness, or skips the test with the reason printed. */
     private static void build() throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("clang", "-g", "-O1", "-fsanitize=fuzzer,address,undefined",
-                "-fno-sanitize-recover=undefined", "-I" + SOURCES, HARNESS.toString()));
-        for (String c : List.of("frame.c", "io.c", "user.c", "log.c")) cmd.add(SOURCES.resolve(c).toString());
+        List<String> cmd = new ArrayList<>(List.of(
+                "clang",
+                "-g",
+                "-O1",
+                "-fsanitize=fuzzer,address,undefined",
+                "-fno-sanitize-recover=undefined",
+                "-I" + SOURCES,
+                HARNESS.toString()));
+        for (String c : List.of("frame.c", "io.c", "user.c", "log.c"))
+            cmd.add(SOURCES.resolve(c).toString());
         cmd.addAll(List.of("-o", BINARY.toString()));
         Files.createDirectories(BINARY.getParent());
         Result r;
@@ -40,8 +49,9 @@ class FrameParserLibFuzzerTest {
         } catch (IOException e) {
             r = new Result(-1, "clang not found (" + e.getMessage() + ")");
         }
-        if (r.exit != 0) System.out.println("FrameParserLibFuzzerTest skipped: clang cannot build the libFuzzer harness "
-                + "(Debian: apt-get install clang): " + r.output.strip());
+        if (r.exit != 0)
+            System.out.println("FrameParserLibFuzzerTest skipped: clang cannot build the libFuzzer harness "
+                    + "(Debian: apt-get install clang): " + r.output.strip());
         assumeTrue(r.exit == 0, "clang with -fsanitize=fuzzer is needed");
     }
 
@@ -49,7 +59,8 @@ class FrameParserLibFuzzerTest {
     void harness() throws Exception {
         build();
         String seconds = System.getProperty("jvmm.fuzz.seconds");
-        List<String> cmd = new ArrayList<>(List.of(BINARY.toString(), "-timeout=10", "-artifact_prefix=target/fuzz-frames-"));
+        List<String> cmd =
+                new ArrayList<>(List.of(BINARY.toString(), "-timeout=10", "-artifact_prefix=target/fuzz-frames-"));
         if (seconds == null) {
             // Regression: each seed (and crash input kept as one) runs once.
             try (Stream<Path> s = Files.list(CORPUS)) {
@@ -62,10 +73,14 @@ class FrameParserLibFuzzerTest {
         }
         Result r = run(cmd, seconds == null ? 120 : Integer.parseInt(seconds) + 120);
         String out = r.output;
-        System.out.println(out.lines().filter(l -> l.startsWith("Done") || l.startsWith("Executed") || l.contains("DONE"))
+        System.out.println(out.lines()
+                .filter(l -> l.startsWith("Done") || l.startsWith("Executed") || l.contains("DONE"))
                 .reduce("fuzz-frames:", (a, b) -> a + " " + b));
-        assertEquals(0, r.exit, () -> "the harness failed (the input is under target/fuzz-frames-*):\n"
-                + out.substring(Math.max(0, out.length() - 6000)));
+        assertEquals(
+                0,
+                r.exit,
+                () -> "the harness failed (the input is under target/fuzz-frames-*):\n"
+                        + out.substring(Math.max(0, out.length() - 6000)));
     }
 
     private record Result(int exit, String output) {}
@@ -73,7 +88,10 @@ class FrameParserLibFuzzerTest {
     private static Result run(List<String> cmd, int timeoutSeconds) throws IOException, InterruptedException {
         Path log = Files.createTempFile("fuzz-frames", ".log");
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
                 return new Result(-2, "timed out after " + timeoutSeconds + " s: " + Files.readString(log));
@@ -90,25 +108,43 @@ class FrameParserLibFuzzerTest {
     @Test
     void seedsAreSeedWritersConversations() throws IOException {
         for (var e : SeedWriter.seeds().entrySet()) {
-            assertArrayEquals(e.getValue(), Files.readAllBytes(CORPUS.resolve(e.getKey())), e.getKey() + " differs from SeedWriter's");
+            assertArrayEquals(
+                    e.getValue(),
+                    Files.readAllBytes(CORPUS.resolve(e.getKey())),
+                    e.getKey() + " differs from SeedWriter's");
         }
     }
 
     static final class SeedWriter {
         static Map<String, byte[]> seeds() throws IOException {
             Map<String, byte[]> s = new TreeMap<>();
-            s.put("exec", frames(ExecRequest.of("sh", "-c", "echo hi").withEnv(List.of("A=1", "B=")).withCwd("/tmp")
-                    .withUser("1000:1000").withTty(true).withStdin(true).withSize(24, 80).toFrame(),
-                    new Frame(AgentProtocol.STDIN, "input".getBytes(StandardCharsets.UTF_8)),
-                    new Payload.Writer().u32(15).frame(AgentProtocol.SIGNAL),
-                    new Payload.Writer().u16(50).u16(132).frame(AgentProtocol.RESIZE),
-                    new Frame(AgentProtocol.STDIN, new byte[0])));
-            s.put("copy-in", frames(new Payload.Writer().str("/etc/hosts").u32(0644).frame(AgentProtocol.COPY_IN),
-                    new Frame(AgentProtocol.DATA, "127.0.0.1 localhost\n".getBytes(StandardCharsets.UTF_8)),
-                    new Frame(AgentProtocol.DATA, new byte[0])));
+            s.put(
+                    "exec",
+                    frames(
+                            ExecRequest.of("sh", "-c", "echo hi")
+                                    .withEnv(List.of("A=1", "B="))
+                                    .withCwd("/tmp")
+                                    .withUser("1000:1000")
+                                    .withTty(true)
+                                    .withStdin(true)
+                                    .withSize(24, 80)
+                                    .toFrame(),
+                            new Frame(AgentProtocol.STDIN, "input".getBytes(StandardCharsets.UTF_8)),
+                            new Payload.Writer().u32(15).frame(AgentProtocol.SIGNAL),
+                            new Payload.Writer().u16(50).u16(132).frame(AgentProtocol.RESIZE),
+                            new Frame(AgentProtocol.STDIN, new byte[0])));
+            s.put(
+                    "copy-in",
+                    frames(
+                            new Payload.Writer().str("/etc/hosts").u32(0644).frame(AgentProtocol.COPY_IN),
+                            new Frame(AgentProtocol.DATA, "127.0.0.1 localhost\n".getBytes(StandardCharsets.UTF_8)),
+                            new Frame(AgentProtocol.DATA, new byte[0])));
             s.put("copy-out", frames(new Payload.Writer().str("/etc/passwd").frame(AgentProtocol.COPY_OUT)));
-            s.put("ping-poweroff", frames(new Frame(AgentProtocol.PING, new byte[0]),
-                    new Payload.Writer().u32(5000).frame(AgentProtocol.POWEROFF)));
+            s.put(
+                    "ping-poweroff",
+                    frames(
+                            new Frame(AgentProtocol.PING, new byte[0]),
+                            new Payload.Writer().u32(5000).frame(AgentProtocol.POWEROFF)));
             return s;
         }
 

@@ -2,13 +2,17 @@ package io.jvmm.agent;
 
 import io.jvmm.files.FileTrees;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
+import java.net.URISyntaxException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -16,10 +20,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The agent running as PID 1 of fresh PID, mount, UTS and network namespaces on this host
@@ -33,7 +33,8 @@ public final class NamespaceAgent implements AutoCloseable {
     public final AgentClient client;
     private final Path log;
 
-    private NamespaceAgent(Path dir, Path root, Path socket, Process process, AgentChannel readiness, Hello hello, Path log) {
+    private NamespaceAgent(
+            Path dir, Path root, Path socket, Process process, AgentChannel readiness, Hello hello, Path log) {
         this.dir = dir;
         this.root = root;
         this.socket = socket;
@@ -53,8 +54,10 @@ public final class NamespaceAgent implements AutoCloseable {
             return Optional.of("cannot determine the uid: " + e);
         }
         if (findUnshare().isEmpty()) return Optional.of("unshare (util-linux) not found");
-        if (agentBinary().isEmpty()) return Optional.of("agent binary io/jvmm/agent/jvmm-agent not on the classpath (run the Maven build)");
-        if (TestRootfs.staticBusybox().isEmpty()) return Optional.of("no static busybox (apt-get install busybox-static)");
+        if (agentBinary().isEmpty())
+            return Optional.of("agent binary io/jvmm/agent/jvmm-agent not on the classpath (run the Maven build)");
+        if (TestRootfs.staticBusybox().isEmpty())
+            return Optional.of("no static busybox (apt-get install busybox-static)");
         return Optional.empty();
     }
 
@@ -93,19 +96,42 @@ public final class NamespaceAgent implements AutoCloseable {
     /** Builds a root under a new temp dir and starts an agent on it; returns once HELLO arrived. */
     public static NamespaceAgent start(String hostname) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("jvmm-agent-");
-        Path root = TestRootfs.create(dir.resolve("root"), TestRootfs.staticBusybox().orElseThrow());
-        Path socket = dir.resolve("agent.sock"), readySocket = dir.resolve("ready.sock"), conf = dir.resolve("agent.conf");
+        Path root = TestRootfs.create(
+                dir.resolve("root"), TestRootfs.staticBusybox().orElseThrow());
+        Path socket = dir.resolve("agent.sock"),
+                readySocket = dir.resolve("ready.sock"),
+                conf = dir.resolve("agent.conf");
         Path log = dir.resolve("agent.log");
-        Files.writeString(conf, AgentConfig.builder().listenUnix(socket).readyUnix(readySocket).hostname(hostname)
-                .rootDirectory(root).env("JVMM_TEST=1").build().render());
+        Files.writeString(
+                conf,
+                AgentConfig.builder()
+                        .listenUnix(socket)
+                        .readyUnix(readySocket)
+                        .hostname(hostname)
+                        .rootDirectory(root)
+                        .env("JVMM_TEST=1")
+                        .build()
+                        .render());
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(readySocket));
-        List<String> cmd = new ArrayList<>(List.of(findUnshare().orElseThrow().toString(), "--fork", "--pid", "--mount",
-                "--uts", "--net", "--propagation", "private",
+        List<String> cmd = new ArrayList<>(List.of(
+                findUnshare().orElseThrow().toString(),
+                "--fork",
+                "--pid",
+                "--mount",
+                "--uts",
+                "--net",
+                "--propagation",
+                "private",
                 // if unshare dies (the test was killed), the kernel kills the agent and its namespace
                 "--kill-child",
-                agentBinary().orElseThrow().toString(), "--config", conf.toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                agentBinary().orElseThrow().toString(),
+                "--config",
+                conf.toString()));
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         CompletableFuture<Object[]> accepted = CompletableFuture.supplyAsync(() -> {
             try {
                 SocketChannel ch = server.accept();
@@ -143,13 +169,15 @@ public final class NamespaceAgent implements AutoCloseable {
         }
     }
 
-    @Override public void close() throws IOException, InterruptedException {
+    @Override
+    public void close() throws IOException, InterruptedException {
         try {
             readiness.close();
         } finally {
             if (process.isAlive()) {
                 process.destroy();
-                if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                if (!process.waitFor(5, TimeUnit.SECONDS))
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
             FileTrees.delete(dir);
         }

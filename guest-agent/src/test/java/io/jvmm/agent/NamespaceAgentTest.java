@@ -8,11 +8,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -26,10 +30,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import java.net.SocketException;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * The real agent as PID 1 of a namespace on this host, exercising every message of the protocol.
@@ -40,7 +40,8 @@ class NamespaceAgentTest {
     private static NamespaceAgent agent;
     private static AgentClient client;
 
-    @BeforeAll static void startAgent() throws Exception {
+    @BeforeAll
+    static void startAgent() throws Exception {
         var reason = NamespaceAgent.unavailableReason();
         reason.ifPresent(r -> System.out.println("NamespaceAgentTest skipped: " + r));
         Assumptions.assumeTrue(reason.isEmpty(), () -> reason.orElse(""));
@@ -48,7 +49,8 @@ class NamespaceAgentTest {
         client = agent.client;
     }
 
-    @AfterAll static void stopAgent() throws Exception {
+    @AfterAll
+    static void stopAgent() throws Exception {
         if (agent != null) {
             agent.close();
             assertFalse(agent.process.isAlive());
@@ -61,17 +63,20 @@ class NamespaceAgentTest {
         return r.stdoutText();
     }
 
-    @Test void hello() {
+    @Test
+    void hello() {
         assertEquals(1, agent.hello.protocol());
         assertFalse(agent.hello.agentVersion().isEmpty());
         assertTrue(agent.hello.uptimeNanos() > 0);
     }
 
-    @Test void ping() throws Exception {
+    @Test
+    void ping() throws Exception {
         client.ping();
     }
 
-    @Test void execWithPipes() throws Exception {
+    @Test
+    void execWithPipes() throws Exception {
         ExecResult r = client.run("sh", "-c", "echo out; echo err >&2; [ -t 0 ] || echo notty");
         assertEquals(0, r.exitCode());
         assertEquals(0, r.signal());
@@ -80,20 +85,25 @@ class NamespaceAgentTest {
         assertEquals("err\n", r.stderrText());
     }
 
-    @Test void exitCode() throws Exception {
+    @Test
+    void exitCode() throws Exception {
         assertEquals(42, client.run("sh", "-c", "exit 42").exitCode());
         assertEquals(1, client.run("false").exitCode());
     }
 
-    @Test void outputIsDrainedBeforeExit() throws Exception {
+    @Test
+    void outputIsDrainedBeforeExit() throws Exception {
         ExecResult r = client.run("sh", "-c", "head -c 5000000 /dev/zero; seq 1 50000 >&2");
         assertEquals(5_000_000, r.stdout().length);
         assertTrue(r.stderrText().endsWith("\n50000\n"));
         ExecResult t = client.run(ExecRequest.of("seq", "1", "20000").withTty(true), null);
-        assertTrue(t.stdoutText().endsWith("19999\r\n20000\r\n"), () -> t.stdoutText().substring(t.stdoutText().length() - 40));
+        assertTrue(
+                t.stdoutText().endsWith("19999\r\n20000\r\n"),
+                () -> t.stdoutText().substring(t.stdoutText().length() - 40));
     }
 
-    @Test void deathBySignal() throws Exception {
+    @Test
+    void deathBySignal() throws Exception {
         try (ExecSession s = client.start(ExecRequest.of("sleep", "100"), null, null)) {
             assertTrue(s.pid() > 1);
             assertTrue(s.waitFor(Duration.ofMillis(100)).isEmpty());
@@ -104,9 +114,13 @@ class NamespaceAgentTest {
         }
     }
 
-    @Test void tty() throws Exception {
-        ExecResult r = client.run(ExecRequest.of("sh", "-c", "[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo isatty; tty; stty size")
-                .withTty(true).withSize(24, 80), null);
+    @Test
+    void tty() throws Exception {
+        ExecResult r = client.run(
+                ExecRequest.of("sh", "-c", "[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo isatty; tty; stty size")
+                        .withTty(true)
+                        .withSize(24, 80),
+                null);
         assertEquals(0, r.exitCode(), r::stdoutText);
         assertEquals(0, r.stderr().length, "a tty has no separate stderr");
         String out = r.stdoutText();
@@ -115,18 +129,29 @@ class NamespaceAgentTest {
         assertTrue(out.contains("24 80\r\n"), out);
     }
 
-    @Test void resizeAndTtyStdin() throws Exception {
+    @Test
+    void resizeAndTtyStdin() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         CountDownLatch firstSize = new CountDownLatch(1);
         OutputStream sink = new OutputStream() {
-            @Override public void write(int b) { write(new byte[] {(byte) b}, 0, 1); }
-            @Override public synchronized void write(byte[] b, int off, int len) {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
                 out.write(b, off, len);
                 if (out.toString(StandardCharsets.UTF_8).contains("10 20\r\n")) firstSize.countDown();
             }
         };
-        try (ExecSession s = client.start(ExecRequest.of("sh", "-c", "stty size; read x; echo got=$x; stty size")
-                .withTty(true).withStdin(true).withSize(10, 20), sink, null)) {
+        try (ExecSession s = client.start(
+                ExecRequest.of("sh", "-c", "stty size; read x; echo got=$x; stty size")
+                        .withTty(true)
+                        .withStdin(true)
+                        .withSize(10, 20),
+                sink,
+                null)) {
             assertTrue(firstSize.await(5, TimeUnit.SECONDS), out::toString);
             s.resize(33, 111);
             s.stdin().write("hello\n".getBytes());
@@ -138,18 +163,21 @@ class NamespaceAgentTest {
         }
     }
 
-    @Test void ttyStdinEof() throws Exception {
+    @Test
+    void ttyStdinEof() throws Exception {
         ExecResult r = client.run(ExecRequest.of("sh", "-c", "cat; echo done").withTty(true), "abc\n".getBytes());
         assertEquals(0, r.exitCode());
         assertTrue(r.stdoutText().endsWith("done\r\n"), r.stdoutText());
     }
 
-    @Test void tenMegabytesOfStdin() throws Exception {
+    @Test
+    void tenMegabytesOfStdin() throws Exception {
         byte[] data = new byte[10 << 20];
         new Random(42).nextBytes(data);
         ExecResult r = client.run(ExecRequest.of("sha256sum"), data);
         assertEquals(0, r.exitCode(), r::stderrText);
-        String want = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        String want =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
         assertEquals(want + "  -\n", r.stdoutText());
         ExecResult cat = client.run(ExecRequest.of("cat"), "x".repeat(100).getBytes());
         assertEquals("x".repeat(100), cat.stdoutText());
@@ -157,32 +185,40 @@ class NamespaceAgentTest {
         assertEquals("0", empty.stdoutText().strip());
     }
 
-    @Test void stdinOfAProgramThatDoesNotRead() throws Exception {
+    @Test
+    void stdinOfAProgramThatDoesNotRead() throws Exception {
         ExecResult r = client.run(ExecRequest.of("true"), new byte[3 << 20]);
         assertEquals(0, r.exitCode());
     }
 
-    @Test void aTtyProgramThatLeftItsTerminalStillGetsSignals() throws Exception {
+    @Test
+    void aTtyProgramThatLeftItsTerminalStillGetsSignals() throws Exception {
         // The program stops reading (input piles up in the agent), then closes its terminal and
         // survives the hangup; its end of input follows. Input for a closed terminal has nowhere
         // to go, and holding it must not stop the agent reading the connection (the SIGNAL).
-        String script = "trap '' HUP; stty raw -echo; sleep 1; exec </dev/null >/dev/null 2>&1; echo >/tmp/left-tty; sleep 60";
-        try (ExecSession s = client.start(ExecRequest.of("sh", "-c", script).withTty(true).withStdin(true),
-                OutputStream.nullOutputStream(), null)) {
-            s.feedStdin(new ByteArrayInputStream(new byte[4 << 20]), "tty-stdin-feeder").join(10_000);
+        String script =
+                "trap '' HUP; stty raw -echo; sleep 1; exec </dev/null >/dev/null 2>&1; echo >/tmp/left-tty; sleep 60";
+        try (ExecSession s = client.start(
+                ExecRequest.of("sh", "-c", script).withTty(true).withStdin(true),
+                OutputStream.nullOutputStream(),
+                null)) {
+            s.feedStdin(new ByteArrayInputStream(new byte[4 << 20]), "tty-stdin-feeder")
+                    .join(10_000);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (client.run("test", "-e", "/tmp/left-tty").exitCode() != 0) {
                 assertTrue(System.nanoTime() < deadline, "the program never closed its terminal");
                 Thread.sleep(50);
             }
             s.signal(15);
-            ExecResult r = s.waitFor(Duration.ofSeconds(10)).orElseThrow(
-                    () -> new AssertionError("SIGNAL not acted on: the agent stopped reading the connection"));
+            ExecResult r = s.waitFor(Duration.ofSeconds(10))
+                    .orElseThrow(
+                            () -> new AssertionError("SIGNAL not acted on: the agent stopped reading the connection"));
             assertEquals(15, r.signal());
         }
     }
 
-    @Test void fiftyConcurrentExecs() throws Exception {
+    @Test
+    void fiftyConcurrentExecs() throws Exception {
         int n = 50;
         CountDownLatch go = new CountDownLatch(1);
         try (ExecutorService pool = Executors.newFixedThreadPool(n)) {
@@ -206,7 +242,8 @@ class NamespaceAgentTest {
         }
     }
 
-    @Test void copyInAndOut() throws Exception {
+    @Test
+    void copyInAndOut() throws Exception {
         byte[] data = new byte[1 << 20];
         new Random(7).nextBytes(data);
         assertEquals(data.length, client.copyIn(new ByteArrayInputStream(data), "/tmp/blob", 0640));
@@ -226,22 +263,31 @@ class NamespaceAgentTest {
         assertEquals("", sh("ls -a /tmp | grep jvmm || true"), "no temp files left behind");
     }
 
-    @Test void copyErrors() throws Exception {
-        AgentException e = assertThrows(AgentException.class, () -> client.copyOut("/no/such/file", OutputStream.nullOutputStream()));
+    @Test
+    void copyErrors() throws Exception {
+        AgentException e = assertThrows(
+                AgentException.class, () -> client.copyOut("/no/such/file", OutputStream.nullOutputStream()));
         assertEquals(2, e.code(), e.getMessage());
         assertTrue(e.getMessage().contains("/no/such/file"), e.getMessage());
         e = assertThrows(AgentException.class, () -> client.copyOut("/tmp", OutputStream.nullOutputStream()));
         assertEquals(21, e.code(), e.getMessage());
-        e = assertThrows(AgentException.class, () -> client.copyIn(new ByteArrayInputStream(new byte[200_000]), "/no/dir/file", 0644));
+        e = assertThrows(
+                AgentException.class,
+                () -> client.copyIn(new ByteArrayInputStream(new byte[200_000]), "/no/dir/file", 0644));
         assertEquals(2, e.code(), e.getMessage());
-        e = assertThrows(AgentException.class, () -> client.copyIn(new ByteArrayInputStream(new byte[10]), "/tmp", 0644));
+        e = assertThrows(
+                AgentException.class, () -> client.copyIn(new ByteArrayInputStream(new byte[10]), "/tmp", 0644));
         assertTrue(e.code() == 21 || e.code() == 16 || e.code() == 39, e.code() + " " + e.getMessage());
         assertEquals("", sh("ls -a /tmp | grep jvmm || true"), "no temp files left behind");
         client.ping();
     }
 
-    @Test void zombiesAreReaped() throws Exception {
-        assertEquals(0, client.run("sh", "-c", "sleep 0.1 & sleep 0.1 & (sleep 0.1 &) ; exit 0").exitCode());
+    @Test
+    void zombiesAreReaped() throws Exception {
+        assertEquals(
+                0,
+                client.run("sh", "-c", "sleep 0.1 & sleep 0.1 & (sleep 0.1 &) ; exit 0")
+                        .exitCode());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
         String zombies;
         do {
@@ -255,37 +301,52 @@ class NamespaceAgentTest {
         StringBuilder z = new StringBuilder();
         for (String line : sh("cat /proc/[0-9]*/stat 2>/dev/null; true").split("\n")) {
             int rp = line.lastIndexOf(')');
-            if (rp > 0 && line.length() > rp + 2 && line.charAt(rp + 2) == 'Z') z.append(line).append('\n');
+            if (rp > 0 && line.length() > rp + 2 && line.charAt(rp + 2) == 'Z')
+                z.append(line).append('\n');
         }
         return z.toString();
     }
 
-    @Test void user() throws Exception {
+    @Test
+    void user() throws Exception {
         assertEquals("0\n", client.run("id", "-u").stdoutText());
-        assertEquals("65534 65534\n", client.run(ExecRequest.of("sh", "-c", "echo $(id -u) $(id -g)").withUser("nobody"), null).stdoutText());
-        assertEquals("65534\n", client.run(ExecRequest.of("id", "-u").withUser("65534"), null).stdoutText());
-        assertEquals("123 456\n", client.run(ExecRequest.of("sh", "-c", "echo $(id -u) $(id -g)").withUser("123:456"), null).stdoutText());
+        assertEquals(
+                "65534 65534\n",
+                client.run(ExecRequest.of("sh", "-c", "echo $(id -u) $(id -g)").withUser("nobody"), null)
+                        .stdoutText());
+        assertEquals(
+                "65534\n",
+                client.run(ExecRequest.of("id", "-u").withUser("65534"), null).stdoutText());
+        assertEquals(
+                "123 456\n",
+                client.run(ExecRequest.of("sh", "-c", "echo $(id -u) $(id -g)").withUser("123:456"), null)
+                        .stdoutText());
         ExecResult bad = client.run(ExecRequest.of("id").withUser("nosuchuser"), null);
         assertEquals(126, bad.exitCode());
         assertTrue(bad.error().contains("nosuchuser"), bad.error());
     }
 
     /** A numeric uid the image does not list gets gid 0 and HOME /, as docker gives it. */
-    @Test void unlistedUidGetsGroupZero() throws Exception {
-        ExecResult r = client.run(ExecRequest.of("sh", "-c", "echo $(id -u) $(id -g) $HOME").withUser("1000"), null);
+    @Test
+    void unlistedUidGetsGroupZero() throws Exception {
+        ExecResult r = client.run(
+                ExecRequest.of("sh", "-c", "echo $(id -u) $(id -g) $HOME").withUser("1000"), null);
         assertEquals("1000 0 /\n", r.stdoutText(), r.toString());
     }
 
     /** An image without /etc/passwd (FROM scratch): runs as 0:0; only a user named explicitly must exist. */
-    @Test void rootWithoutPasswdFile() throws Exception {
+    @Test
+    void rootWithoutPasswdFile() throws Exception {
         sh("mv /etc/passwd /etc/passwd.off && mv /etc/group /etc/group.off");
         try {
             ExecResult r = client.run("sh", "-c", "echo $(id -u) $(id -g) $HOME");
             assertEquals(0, r.exitCode(), () -> r + " error=" + r.error());
             assertEquals("0 0 /\n", r.stdoutText());
-            ExecResult n = client.run(ExecRequest.of("sh", "-c", "echo $(id -u) $(id -g)").withUser("1000"), null);
+            ExecResult n = client.run(
+                    ExecRequest.of("sh", "-c", "echo $(id -u) $(id -g)").withUser("1000"), null);
             assertEquals("1000 0\n", n.stdoutText(), () -> n + " error=" + n.error());
-            ExecResult p = client.run(ExecRequest.of("sh", "-c", "echo $(id -u) $(id -g)").withUser("1000:1000"), null);
+            ExecResult p = client.run(
+                    ExecRequest.of("sh", "-c", "echo $(id -u) $(id -g)").withUser("1000:1000"), null);
             assertEquals("1000 1000\n", p.stdoutText(), () -> p + " error=" + p.error());
             ExecResult named = client.run(ExecRequest.of("id").withUser("root"), null);
             assertEquals(126, named.exitCode());
@@ -295,22 +356,29 @@ class NamespaceAgentTest {
         }
     }
 
-    @Test void cwd() throws Exception {
-        assertEquals("/tmp\n", client.run(ExecRequest.of("pwd").withCwd("/tmp"), null).stdoutText());
+    @Test
+    void cwd() throws Exception {
+        assertEquals(
+                "/tmp\n",
+                client.run(ExecRequest.of("pwd").withCwd("/tmp"), null).stdoutText());
         assertEquals("/\n", client.run("pwd").stdoutText());
         ExecResult bad = client.run(ExecRequest.of("pwd").withCwd("/no/such/dir"), null);
         assertEquals(126, bad.exitCode());
         assertTrue(bad.error().contains("/no/such/dir"), bad.error());
     }
 
-    @Test void env() throws Exception {
-        ExecResult r = client.run(ExecRequest.of("sh", "-c", "echo $FOO:$JVMM_TEST:$PATH:$HOME").withEnv(List.of("FOO=bar baz")), null);
+    @Test
+    void env() throws Exception {
+        ExecResult r = client.run(
+                ExecRequest.of("sh", "-c", "echo $FOO:$JVMM_TEST:$PATH:$HOME").withEnv(List.of("FOO=bar baz")), null);
         assertEquals("bar baz:1:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/root\n", r.stdoutText());
-        ExecResult o = client.run(ExecRequest.of("sh", "-c", "echo $JVMM_TEST:$PATH").withEnv(List.of("JVMM_TEST=2", "PATH=/bin")), null);
+        ExecResult o = client.run(
+                ExecRequest.of("sh", "-c", "echo $JVMM_TEST:$PATH").withEnv(List.of("JVMM_TEST=2", "PATH=/bin")), null);
         assertEquals("2:/bin\n", o.stdoutText(), "EXEC env overrides the config's");
     }
 
-    @Test void notFoundAndNotExecutable() throws Exception {
+    @Test
+    void notFoundAndNotExecutable() throws Exception {
         ExecResult r = client.run("nosuch");
         assertEquals(127, r.exitCode());
         assertEquals("exec: \"nosuch\": executable file not found in $PATH", r.error());
@@ -323,16 +391,17 @@ class NamespaceAgentTest {
     }
 
     /** Raw connections with broken frames: each gets ERROR EPROTO and is closed; the agent carries on. */
-    @Test void malformedFrames() throws Exception {
+    @Test
+    void malformedFrames() throws Exception {
         byte[] exec = ExecRequest.of("true").toFrame().payload();
         byte[] trailing = Arrays.copyOf(exec, exec.length + 1);
         List<byte[]> cases = List.of(
-                new byte[] {2, 0x41, 0, 0, 0, 0, 0, 0},                         // bad version
-                new byte[] {1, 0x41, 1, 0, 0, 0, 0, 0},                         // flags
-                new byte[] {1, 0x31, 0, 0, 1, 0, 0x10, 0},                      // 1 MiB + 1
+                new byte[] {2, 0x41, 0, 0, 0, 0, 0, 0}, // bad version
+                new byte[] {1, 0x41, 1, 0, 0, 0, 0, 0}, // flags
+                new byte[] {1, 0x31, 0, 0, 1, 0, 0x10, 0}, // 1 MiB + 1
                 new byte[] {1, 0x31, 0, 0, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff},
-                new byte[] {1, 0x66, 0, 0, 0, 0, 0, 0},                         // unknown type
-                FrameCodec.encode(AgentProtocol.STDIN, new byte[3], 0, 3),     // not allowed first
+                new byte[] {1, 0x66, 0, 0, 0, 0, 0, 0}, // unknown type
+                FrameCodec.encode(AgentProtocol.STDIN, new byte[3], 0, 3), // not allowed first
                 FrameCodec.encode(AgentProtocol.EXEC, trailing, 0, trailing.length),
                 FrameCodec.encode(AgentProtocol.EXEC, exec, 0, exec.length - 1),
                 FrameCodec.encode(AgentProtocol.PING, new byte[1], 0, 1),
@@ -351,7 +420,7 @@ class NamespaceAgentTest {
         try (UnixAgentChannel ch = UnixAgentChannel.connect(agent.socket)) {
             FrameCodec.write(ch.output(), ExecRequest.of("sleep", "100").toFrame());
             assertEquals(AgentProtocol.STARTED, FrameCodec.read(ch.input()).type());
-            ch.output().write(new byte[] {1, 0x20, 0, 0, 0, 0, 0x20, 0});  // 2 MiB STDIN
+            ch.output().write(new byte[] {1, 0x20, 0, 0, 0, 0, 0x20, 0}); // 2 MiB STDIN
             Frame f = FrameCodec.read(ch.input());
             assertEquals(AgentProtocol.ERROR, f.type());
             assertEquals(AgentProtocol.EPROTO, FrameCodec.error(f).code());
@@ -373,7 +442,8 @@ class NamespaceAgentTest {
         assertEquals("", left, "the session's process was killed");
     }
 
-    @Test void closingASessionKillsTheProgram() throws Exception {
+    @Test
+    void closingASessionKillsTheProgram() throws Exception {
         ExecSession s = client.start(ExecRequest.of("sleep", "77"), null, null);
         assertTrue(sh("ps -o args").contains("sleep 77"));
         s.close();
@@ -383,10 +453,14 @@ class NamespaceAgentTest {
         assertThrows(IOException.class, s::waitFor);
     }
 
-    @Test void theWorkloadOutlivesItsConnection() throws Exception {
+    @Test
+    void theWorkloadOutlivesItsConnection() throws Exception {
         // After a snapshot restore the host's connections are reset: the VM's main process must go on.
-        ExecSession s = client.start(ExecRequest.of("sh", "-c", "while :; do echo tick; sleep 0.05; done; # wl-88")
-                .withWorkload(true), OutputStream.nullOutputStream(), null);
+        ExecSession s = client.start(
+                ExecRequest.of("sh", "-c", "while :; do echo tick; sleep 0.05; done; # wl-88")
+                        .withWorkload(true),
+                OutputStream.nullOutputStream(),
+                null);
         s.close();
         Thread.sleep(500);
         assertTrue(sh("ps -o args").contains("wl-88"), "the workload was killed with its connection");
@@ -394,7 +468,8 @@ class NamespaceAgentTest {
         sh("ps -o pid,args | while read p a; do case \"$a\" in *'# wl-88') kill $p;; esac; done; true");
     }
 
-    @Test void overlayKeepsTheImageUntouched() throws Exception {
+    @Test
+    void overlayKeepsTheImageUntouched() throws Exception {
         String before = Files.readString(agent.root.resolve("etc/passwd"));
         assertEquals("written\n", sh("echo written > /newfile; cat /newfile"));
         sh("echo 'extra:x:1000:1000::/:/bin/sh' >> /etc/passwd; rm /bin/vi; mkdir -p /opt/x");
@@ -405,30 +480,52 @@ class NamespaceAgentTest {
         assertEquals(before, Files.readString(agent.root.resolve("etc/passwd")));
         String mounts = sh("cat /proc/mounts");
         assertTrue(mounts.startsWith("overlay / overlay"), mounts);
-        for (String m : List.of(" /proc proc", " /sys sysfs", " /dev devtmpfs", " /dev/pts devpts", " /dev/shm tmpfs", " /run tmpfs", " /tmp tmpfs"))
-            assertTrue(mounts.contains(m), m + " missing in\n" + mounts);
+        for (String m : List.of(
+                " /proc proc",
+                " /sys sysfs",
+                " /dev devtmpfs",
+                " /dev/pts devpts",
+                " /dev/shm tmpfs",
+                " /run tmpfs",
+                " /tmp tmpfs")) assertTrue(mounts.contains(m), m + " missing in\n" + mounts);
     }
 
-    @Test void hostnameAndPid1() throws Exception {
+    @Test
+    void hostnameAndPid1() throws Exception {
         assertEquals("jvmm-test\n", client.run("hostname").stdoutText());
         assertEquals("1\n", sh("cat /proc/1/stat | cut -d' ' -f1"));
         assertTrue(sh("ip link 2>/dev/null || cat /proc/net/dev").contains("lo"));
     }
 
-    @Test void workloadReceivesForwardedSignals() throws Exception {
+    @Test
+    void workloadReceivesForwardedSignals() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         CountDownLatch ready = new CountDownLatch(1);
         OutputStream sink = new OutputStream() {
-            @Override public void write(int b) { out.write(b); }
-            @Override public void write(byte[] b, int off, int len) {
+            @Override
+            public void write(int b) {
+                out.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
                 out.write(b, off, len);
                 if (out.toString(StandardCharsets.UTF_8).contains("trapped")) ready.countDown();
             }
         };
-        try (ExecSession s = client.start(ExecRequest.of("sh", "-c",
-                "trap 'echo got-term; exit 7' TERM; echo trapped; while :; do sleep 0.05; done").withWorkload(true), sink, null)) {
+        try (ExecSession s = client.start(
+                ExecRequest.of(
+                                "sh",
+                                "-c",
+                                "trap 'echo got-term; exit 7' TERM; echo trapped; while :; do sleep 0.05; done")
+                        .withWorkload(true),
+                sink,
+                null)) {
             assertTrue(ready.await(5, TimeUnit.SECONDS));
-            new ProcessBuilder("kill", "-TERM", Long.toString(agent.agentHostPid())).inheritIO().start().waitFor();
+            new ProcessBuilder("kill", "-TERM", Long.toString(agent.agentHostPid()))
+                    .inheritIO()
+                    .start()
+                    .waitFor();
             ExecResult r = s.waitFor(Duration.ofSeconds(5)).orElseThrow();
             assertEquals(7, r.exitCode());
             assertTrue(out.toString(StandardCharsets.UTF_8).contains("got-term"));
@@ -436,7 +533,8 @@ class NamespaceAgentTest {
         client.ping();
     }
 
-    @Test void poweroffEndsTheNamespace() throws Exception {
+    @Test
+    void poweroffEndsTheNamespace() throws Exception {
         try (NamespaceAgent other = NamespaceAgent.start("other")) {
             assertEquals("other\n", other.client.run("hostname").stdoutText());
             ExecSession sleeper = other.client.start(ExecRequest.of("sleep", "100"), null, null);
@@ -456,8 +554,11 @@ class NamespaceAgentTest {
     /** Pids of the agent's idle handlers: copies of PID 1 (same command line), children of it, other
      * than the one serving this very exec (the parent of its sh). */
     private static List<Long> idleHandlers(AgentClient c) throws Exception {
-        ExecResult r = c.run("sh", "-c", "for p in /proc/[0-9]*; do echo \"${p#/proc/} $(cut -d' ' -f4 $p/stat) "
-                + "$(tr '\\0' ' ' < $p/cmdline)\"; done 2>/dev/null; echo me $PPID");
+        ExecResult r = c.run(
+                "sh",
+                "-c",
+                "for p in /proc/[0-9]*; do echo \"${p#/proc/} $(cut -d' ' -f4 $p/stat) "
+                        + "$(tr '\\0' ' ' < $p/cmdline)\"; done 2>/dev/null; echo me $PPID");
         assertEquals(0, r.exitCode(), r.stderrText());
         String[] lines = r.stdoutText().split("\n");
         String pid1Args = null;
@@ -490,14 +591,18 @@ class NamespaceAgentTest {
         return idle;
     }
 
-    @Test void idleHandlersArePreForked() throws Exception {
+    @Test
+    void idleHandlersArePreForked() throws Exception {
         try (NamespaceAgent other = NamespaceAgent.start("pool")) {
             assertEquals(2, awaitIdleHandlers(other.client, 2).size(), "PID 1 keeps two idle handlers in accept()");
             // Killed idle handlers are replaced, and connections are served meanwhile. (Found and killed
             // by one script: an idle handler seen by one exec serves the next.)
-            ExecResult killed = other.client.run("sh", "-c", "a1=$(tr '\\0' ' ' < /proc/1/cmdline); for p in /proc/[0-9]*; do "
-                    + "n=${p#/proc/}; [ $n = $PPID ] && continue; [ \"$(cut -d' ' -f4 $p/stat)\" = 1 ] || continue; "
-                    + "[ \"$(tr '\\0' ' ' < $p/cmdline)\" = \"$a1\" ] && kill -9 $n && echo $n; done 2>/dev/null; true");
+            ExecResult killed = other.client.run(
+                    "sh",
+                    "-c",
+                    "a1=$(tr '\\0' ' ' < /proc/1/cmdline); for p in /proc/[0-9]*; do "
+                            + "n=${p#/proc/}; [ $n = $PPID ] && continue; [ \"$(cut -d' ' -f4 $p/stat)\" = 1 ] || continue; "
+                            + "[ \"$(tr '\\0' ' ' < $p/cmdline)\" = \"$a1\" ] && kill -9 $n && echo $n; done 2>/dev/null; true");
             assertTrue(killed.stdoutText().lines().count() >= 2, killed.stdoutText());
             other.client.ping();
             assertEquals("ok\n", other.client.run("echo", "ok").stdoutText());
@@ -512,7 +617,8 @@ class NamespaceAgentTest {
         }
     }
 
-    @Test void hostGoingAwayEndsTheAgent() throws Exception {
+    @Test
+    void hostGoingAwayEndsTheAgent() throws Exception {
         try (NamespaceAgent other = NamespaceAgent.start("other2")) {
             other.client.ping();
             other.readiness.close();
@@ -529,7 +635,8 @@ class NamespaceAgentTest {
         }
     }
 
-    @Test void closingAfterEndOfInputStillKillsTheProgram() throws Exception {
+    @Test
+    void closingAfterEndOfInputStillKillsTheProgram() throws Exception {
         try (UnixAgentChannel ch = UnixAgentChannel.connect(agent.socket)) {
             FrameCodec.write(ch.output(), ExecRequest.of("sleep", "78").toFrame());
             assertEquals(AgentProtocol.STARTED, FrameCodec.read(ch.input()).type());
@@ -542,7 +649,8 @@ class NamespaceAgentTest {
         assertFalse(sh("ps -o args").contains("sleep 78"));
     }
 
-    @Test void backgroundProcessesDoNotHoldTheExitBack() throws Exception {
+    @Test
+    void backgroundProcessesDoNotHoldTheExitBack() throws Exception {
         long t0 = System.nanoTime();
         ExecResult r = client.run("sh", "-c", "sleep 5 & echo started");
         assertEquals("started\n", r.stdoutText());
@@ -550,23 +658,28 @@ class NamespaceAgentTest {
         sh("pkill -f 'sleep 5' || killall sleep || true");
     }
 
-    @Test void programsInheritOnlyStdio() throws Exception {
+    @Test
+    void programsInheritOnlyStdio() throws Exception {
         // "; true" keeps sh from exec'ing ls, whose own directory fd would show up
         assertEquals("0\n1\n2\n", sh("ls -1 /proc/$$/fd; true"));
-        ExecResult t = client.run(ExecRequest.of("sh", "-c", "ls -1 /proc/$$/fd; true").withTty(true), null);
+        ExecResult t =
+                client.run(ExecRequest.of("sh", "-c", "ls -1 /proc/$$/fd; true").withTty(true), null);
         assertEquals("0\r\n1\r\n2\r\n", t.stdoutText());
     }
 
-    @Test void randomGarbageNeverHurtsTheAgent() throws Exception {
+    @Test
+    void randomGarbageNeverHurtsTheAgent() throws Exception {
         Random rnd = new Random(1234);
         for (int i = 0; i < 100; i++) {
             byte[] junk = new byte[rnd.nextInt(64)];
             rnd.nextBytes(junk);
-            if (junk.length > 0 && rnd.nextBoolean()) junk[0] = 1;   // get past the version check sometimes
+            if (junk.length > 0 && rnd.nextBoolean()) junk[0] = 1; // get past the version check sometimes
             try (UnixAgentChannel ch = UnixAgentChannel.connect(agent.socket)) {
                 ch.output().write(junk);
                 ch.shutdownOutput();
-                while (FrameCodec.read(ch.input()) != null) { /* whatever it answers, it must end */ }
+                while (FrameCodec.read(ch.input()) != null) {
+                    /* whatever it answers, it must end */
+                }
             } catch (AgentProtocolException | SocketException ignored) {
                 // an answer cut short is fine; a hang or a dead agent is not
             }
@@ -574,13 +687,15 @@ class NamespaceAgentTest {
         assertEquals("alive\n", client.run("echo", "alive").stdoutText());
     }
 
-    @Test void setupErrorsExitWithAClearMessage() throws Exception {
+    @Test
+    void setupErrorsExitWithAClearMessage() throws Exception {
         Path dir = Files.createTempDirectory("jvmm-agent-bad-");
         try {
             Path conf = dir.resolve("agent.conf");
             Files.writeString(conf, "listen unix:" + dir.resolve("a.sock") + "\nfrobnicate yes\n");
             assertEquals("frobnicate: unknown key", runBadAgent(conf), "unknown key");
-            Files.writeString(conf, "listen unix:" + dir.resolve("a.sock") + "\nroot dir:" + dir.resolve("missing") + "\n");
+            Files.writeString(
+                    conf, "listen unix:" + dir.resolve("a.sock") + "\nroot dir:" + dir.resolve("missing") + "\n");
             assertEquals("bind " + dir.resolve("missing") + ": No such file or directory", runBadAgent(conf));
         } finally {
             FileTrees.delete(dir);
@@ -589,10 +704,21 @@ class NamespaceAgentTest {
 
     /** Runs an agent that must fail; returns the interesting part of its one error line. */
     private static String runBadAgent(Path conf) throws Exception {
-        Process p = new ProcessBuilder(NamespaceAgent.findUnshare().orElseThrow().toString(), "--fork", "--pid", "--mount",
-                "--uts", "--net", "--propagation", "private", "--kill-child",
-                NamespaceAgent.agentBinary().orElseThrow().toString(), "--config", conf.toString())
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        NamespaceAgent.findUnshare().orElseThrow().toString(),
+                        "--fork",
+                        "--pid",
+                        "--mount",
+                        "--uts",
+                        "--net",
+                        "--propagation",
+                        "private",
+                        "--kill-child",
+                        NamespaceAgent.agentBinary().orElseThrow().toString(),
+                        "--config",
+                        conf.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(5, TimeUnit.SECONDS));
         assertNotEquals(0, p.exitValue(), out);
@@ -601,13 +727,23 @@ class NamespaceAgentTest {
         return first.replaceAll(".*setup: ", "").replaceAll(" \\(errno \\d+\\)$", "");
     }
 
-    @Test void debugModeWhenNotPid1() throws Exception {
+    @Test
+    void debugModeWhenNotPid1() throws Exception {
         Path dir = Files.createTempDirectory("jvmm-agent-debug-");
         try {
             Path conf = dir.resolve("agent.conf"), sock = dir.resolve("a.sock");
-            Files.writeString(conf, AgentConfig.builder().listenUnix(sock).env("DEBUGMODE=1").build().render());
-            Process p = new ProcessBuilder(NamespaceAgent.agentBinary().orElseThrow().toString(), "--config", conf.toString())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
+            Files.writeString(
+                    conf,
+                    AgentConfig.builder()
+                            .listenUnix(sock)
+                            .env("DEBUGMODE=1")
+                            .build()
+                            .render());
+            Process p = new ProcessBuilder(
+                            NamespaceAgent.agentBinary().orElseThrow().toString(), "--config", conf.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("log").toFile())
+                    .start();
             try {
                 AgentClient c = AgentClient.unix(sock);
                 // The socket file exists from bind() on, a moment before listen(): wait for an answer.
@@ -616,7 +752,7 @@ class NamespaceAgentTest {
                     try {
                         c.ping();
                         break;
-                    } catch (SocketException e) {   // refused, or no such file yet
+                    } catch (SocketException e) { // refused, or no such file yet
                         if (System.nanoTime() > deadline) throw e;
                         Thread.sleep(10);
                     }

@@ -6,12 +6,12 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
-import java.nio.file.LinkOption;
 
 /**
  * A minimal root file system for agent tests: a static busybox with its applets as relative
@@ -57,7 +57,9 @@ public final class TestRootfs {
         Path bb = root.resolve("bin/busybox");
         Files.copy(busybox, bb, StandardCopyOption.REPLACE_EXISTING);
         Files.setPosixFilePermissions(bb, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Process p = new ProcessBuilder(busybox.toString(), "--list").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(busybox.toString(), "--list")
+                .redirectErrorStream(true)
+                .start();
         String list = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) throw new IOException("busybox --list failed: " + list);
         for (String applet : list.split("\n")) {

@@ -48,31 +48,51 @@ public interface GuestMemory {
         throw new GuestMemoryException(gpa, len);
     }
 
-    default byte readByte(long gpa) { return slice(gpa, 1).get(ValueLayout.JAVA_BYTE, 0); }
+    default byte readByte(long gpa) {
+        return slice(gpa, 1).get(ValueLayout.JAVA_BYTE, 0);
+    }
 
-    default void writeByte(long gpa, byte v) { slice(gpa, 1).set(ValueLayout.JAVA_BYTE, 0, v); }
+    default void writeByte(long gpa, byte v) {
+        slice(gpa, 1).set(ValueLayout.JAVA_BYTE, 0, v);
+    }
 
-    default short readShort(long gpa) { return slice(gpa, 2).get(U16, 0); }
+    default short readShort(long gpa) {
+        return slice(gpa, 2).get(U16, 0);
+    }
 
-    default void writeShort(long gpa, short v) { slice(gpa, 2).set(U16, 0, v); }
+    default void writeShort(long gpa, short v) {
+        slice(gpa, 2).set(U16, 0, v);
+    }
 
-    default int readInt(long gpa) { return slice(gpa, 4).get(U32, 0); }
+    default int readInt(long gpa) {
+        return slice(gpa, 4).get(U32, 0);
+    }
 
-    default void writeInt(long gpa, int v) { slice(gpa, 4).set(U32, 0, v); }
+    default void writeInt(long gpa, int v) {
+        slice(gpa, 4).set(U32, 0, v);
+    }
 
-    default long readLong(long gpa) { return slice(gpa, 8).get(U64, 0); }
+    default long readLong(long gpa) {
+        return slice(gpa, 8).get(U64, 0);
+    }
 
-    default void writeLong(long gpa, long v) { slice(gpa, 8).set(U64, 0, v); }
+    default void writeLong(long gpa, long v) {
+        slice(gpa, 8).set(U64, 0, v);
+    }
 
     /** Copies {@code dst.length} bytes from guest memory at {@code gpa}. */
-    default void read(long gpa, byte[] dst) { read(gpa, dst, 0, dst.length); }
+    default void read(long gpa, byte[] dst) {
+        read(gpa, dst, 0, dst.length);
+    }
 
     default void read(long gpa, byte[] dst, int off, int len) {
         MemorySegment.copy(slice(gpa, len), ValueLayout.JAVA_BYTE, 0, dst, off, len);
     }
 
     /** Copies {@code src} into guest memory at {@code gpa}. */
-    default void write(long gpa, byte[] src) { write(gpa, src, 0, src.length); }
+    default void write(long gpa, byte[] src) {
+        write(gpa, src, 0, src.length);
+    }
 
     default void write(long gpa, byte[] src, int off, int len) {
         MemorySegment.copy(src, off, slice(gpa, len), ValueLayout.JAVA_BYTE, 0, len);
@@ -84,11 +104,17 @@ public interface GuestMemory {
     }
 
     /** Zeroes {@code [gpa, gpa + len)}. */
-    default void fill(long gpa, long len, byte value) { slice(gpa, len).fill(value); }
+    default void fill(long gpa, long len, byte value) {
+        slice(gpa, len).fill(value);
+    }
 
     /** Guest memory made of the given regions (checked for order and overlap). */
-    static GuestMemory of(MemoryRegion... regions) { return new RegionGuestMemory(List.of(regions)); }
+    static GuestMemory of(MemoryRegion... regions) {
+        return new RegionGuestMemory(List.of(regions));
+    }
 
     /** A single region at guest address 0: what tests and the loader's fixtures use. */
-    static GuestMemory of(MemorySegment ramAtZero) { return of(new MemoryRegion(0, ramAtZero)); }
+    static GuestMemory of(MemorySegment ramAtZero) {
+        return of(new MemoryRegion(0, ramAtZero));
+    }
 }

@@ -11,7 +11,11 @@ public final class GuestMemoryException extends RuntimeException {
         this.length = length;
     }
 
-    public long address() { return address; }
+    public long address() {
+        return address;
+    }
 
-    public long length() { return length; }
+    public long length() {
+        return length;
+    }
 }

@@ -14,9 +14,13 @@ public record MemoryRegion(long guestAddress, MemorySegment segment) {
         if (Long.MAX_VALUE - guestAddress < segment.byteSize()) throw new IllegalArgumentException("region wraps");
     }
 
-    public long size() { return segment.byteSize(); }
+    public long size() {
+        return segment.byteSize();
+    }
 
-    public long end() { return guestAddress + segment.byteSize(); }
+    public long end() {
+        return guestAddress + segment.byteSize();
+    }
 
     /** True when {@code [gpa, gpa + len)} lies wholly inside this region (no overflow possible). */
     public boolean contains(long gpa, long len) {

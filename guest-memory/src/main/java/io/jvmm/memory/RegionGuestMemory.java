@@ -21,7 +21,9 @@ final class RegionGuestMemory implements GuestMemory {
     }
 
     @Override
-    public List<MemoryRegion> regions() { return regions; }
+    public List<MemoryRegion> regions() {
+        return regions;
+    }
 
     @Override
     public boolean contains(long gpa, long len) {

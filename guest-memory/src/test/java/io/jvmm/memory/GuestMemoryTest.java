@@ -9,8 +9,8 @@ class GuestMemoryTest {
     private final Arena arena = Arena.ofAuto();
 
     private GuestMemory twoRegions() {
-        return GuestMemory.of(new MemoryRegion(0, arena.allocate(0x1000)),
-                new MemoryRegion(0x10000, arena.allocate(0x1000)));
+        return GuestMemory.of(
+                new MemoryRegion(0, arena.allocate(0x1000)), new MemoryRegion(0x10000, arena.allocate(0x1000)));
     }
 
     @Test
@@ -26,8 +26,8 @@ class GuestMemoryTest {
     @Test
     void accessesOutsideRamAreRefused() {
         GuestMemory m = twoRegions();
-        assertThrows(GuestMemoryException.class, () -> m.readInt(0xffe));      // straddles the end of region 0
-        assertThrows(GuestMemoryException.class, () -> m.readByte(0x1000));    // in the hole
+        assertThrows(GuestMemoryException.class, () -> m.readInt(0xffe)); // straddles the end of region 0
+        assertThrows(GuestMemoryException.class, () -> m.readByte(0x1000)); // in the hole
         assertThrows(GuestMemoryException.class, () -> m.slice(0x10000, 0x1001));
         assertThrows(GuestMemoryException.class, () -> m.slice(-1, 1));
         assertThrows(GuestMemoryException.class, () -> m.slice(0x10000, -1));
@@ -44,7 +44,9 @@ class GuestMemoryTest {
 
     @Test
     void overlappingRegionsAreRejected() {
-        assertThrows(IllegalArgumentException.class, () -> GuestMemory.of(
-                new MemoryRegion(0, arena.allocate(0x2000)), new MemoryRegion(0x1000, arena.allocate(0x1000))));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> GuestMemory.of(
+                        new MemoryRegion(0, arena.allocate(0x2000)), new MemoryRegion(0x1000, arena.allocate(0x1000))));
     }
 }

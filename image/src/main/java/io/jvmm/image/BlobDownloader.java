@@ -94,7 +94,10 @@ final class BlobDownloader {
             return out;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ImageException(ImageException.Kind.INTERRUPTED, "pull of " + ref + " interrupted (partial downloads kept to resume)", e);
+            throw new ImageException(
+                    ImageException.Kind.INTERRUPTED,
+                    "pull of " + ref + " interrupted (partial downloads kept to resume)",
+                    e);
         } finally {
             pool.shutdownNow();
         }
@@ -114,7 +117,8 @@ final class BlobDownloader {
             throw RegistryHttp.interrupted(ref);
         }
         Path part = store.partialPath(d.digest());
-        try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel ch =
+                FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ch.lock();
             if (store.hasBlob(d.digest())) {
                 // another pull (maybe in another process) finished it while we waited for the lock
@@ -182,8 +186,10 @@ final class BlobDownloader {
                     if (Thread.currentThread().isInterrupted()) throw RegistryHttp.interrupted(ref);
                     if (have + n > d.size()) {
                         ch.truncate(0);
-                        throw new ImageException(ImageException.Kind.DIGEST_MISMATCH, "size mismatch for " + what
-                                + ": the registry sent more than the " + d.size() + " bytes the manifest declares (nothing stored)");
+                        throw new ImageException(
+                                ImageException.Kind.DIGEST_MISMATCH,
+                                "size mismatch for " + what + ": the registry sent more than the " + d.size()
+                                        + " bytes the manifest declares (nothing stored)");
                     }
                     bb.clear().limit(n);
                     while (bb.hasRemaining()) ch.write(bb);
@@ -192,7 +198,8 @@ final class BlobDownloader {
                     listener.progress(d, have);
                 }
             } catch (IOException e) {
-                if (Thread.currentThread().isInterrupted() || e instanceof InterruptedIOException
+                if (Thread.currentThread().isInterrupted()
+                        || e instanceof InterruptedIOException
                         || e.getCause() instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                     throw RegistryHttp.interrupted(ref);
@@ -211,8 +218,11 @@ final class BlobDownloader {
             }
             return finish(d, part, ch, md, what);
         }
-        throw new ImageException(ImageException.Kind.UNREACHABLE, "download of " + what + " from " + ref.registryHost()
-                + " failed after " + attempts + " attempts: " + ImageException.describe(last) + " (partial download kept; pull again to resume)", last);
+        throw new ImageException(
+                ImageException.Kind.UNREACHABLE,
+                "download of " + what + " from " + ref.registryHost() + " failed after " + attempts + " attempts: "
+                        + ImageException.describe(last) + " (partial download kept; pull again to resume)",
+                last);
     }
 
     private Path finish(Descriptor d, Path part, FileChannel ch, MessageDigest md, String what) throws IOException {

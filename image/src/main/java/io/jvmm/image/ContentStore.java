@@ -1,5 +1,8 @@
 package io.jvmm.image;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvmm.files.PathLock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,9 +29,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jvmm.files.PathLock;
 
 /**
  * The local content-addressed image store.
@@ -176,8 +176,10 @@ public final class ContentStore {
             }
             Digest actual = Digest.fromSha256(md);
             if (expectedSize >= 0 && n != expectedSize) {
-                throw new ImageException(ImageException.Kind.DIGEST_MISMATCH, "size mismatch for " + (expected != null ? expected : actual)
-                        + ": expected " + expectedSize + " bytes, got " + (n > expectedSize ? "more" : n));
+                throw new ImageException(
+                        ImageException.Kind.DIGEST_MISMATCH,
+                        "size mismatch for " + (expected != null ? expected : actual) + ": expected " + expectedSize
+                                + " bytes, got " + (n > expectedSize ? "more" : n));
             }
             if (expected != null && !actual.equals(expected)) throw mismatch("content", expected, actual);
             forceFile(t);
@@ -237,7 +239,9 @@ public final class ContentStore {
     /** Writes (atomically replacing) the index entry for {@code r.name()}; all its blobs must be stored. */
     public void putImage(ImageRecord r) {
         for (Digest d : r.blobs()) {
-            if (!hasBlob(d)) throw new ImageException(ImageException.Kind.IO, "cannot index " + r.name() + ": blob " + d + " is missing");
+            if (!hasBlob(d))
+                throw new ImageException(
+                        ImageException.Kind.IO, "cannot index " + r.name() + ": blob " + d + " is missing");
         }
         byte[] json = Json.pretty(r.toJson()).getBytes(StandardCharsets.UTF_8);
         Path t = newTmpFile();
@@ -263,7 +267,9 @@ public final class ContentStore {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(images, "*.json")) {
             for (Path p : ds) {
                 try {
-                    out.add(ImageRecord.fromJson(Json.parse(Files.readAllBytes(p), p.getFileName().toString()), p.getFileName().toString()));
+                    out.add(ImageRecord.fromJson(
+                            Json.parse(Files.readAllBytes(p), p.getFileName().toString()),
+                            p.getFileName().toString()));
                 } catch (IOException | RuntimeException e) {
                     // a foreign or damaged file: not an image
                 }
@@ -284,12 +290,22 @@ public final class ContentStore {
         String s = ref.trim();
         String hexPrefix = s.startsWith("sha256:") ? s.substring(7) : s;
         if (hexPrefix.matches("[a-f0-9]{4,64}")) {
-            List<ImageRecord> hits = all.stream().filter(r -> r.id().hex().startsWith(hexPrefix)
-                    || r.manifestDigest().hex().startsWith(hexPrefix)).toList();
-            if (hits.size() == 1 || (!hits.isEmpty() && hits.stream().map(ImageRecord::manifestDigest).distinct().count() == 1)) {
+            List<ImageRecord> hits = all.stream()
+                    .filter(r -> r.id().hex().startsWith(hexPrefix)
+                            || r.manifestDigest().hex().startsWith(hexPrefix))
+                    .toList();
+            if (hits.size() == 1
+                    || (!hits.isEmpty()
+                            && hits.stream()
+                                            .map(ImageRecord::manifestDigest)
+                                            .distinct()
+                                            .count()
+                                    == 1)) {
                 return Optional.of(hits.getFirst());
             }
-            if (hits.size() > 1) throw new ImageException(ImageException.Kind.BAD_INPUT, "'" + ref + "' matches several images; give more digits");
+            if (hits.size() > 1)
+                throw new ImageException(
+                        ImageException.Kind.BAD_INPUT, "'" + ref + "' matches several images; give more digits");
             if (s.startsWith("sha256:")) return Optional.empty();
         }
         ImageReference r = ImageReference.parse(s);
@@ -298,7 +314,9 @@ public final class ContentStore {
         if (r.digest() != null) {
             for (ImageRecord rec : all) {
                 ImageReference rr = rec.reference();
-                if (rr.name().equals(r.name()) && (r.digest().equals(rec.manifestDigest()) || r.digest().equals(rec.indexDigest()))) {
+                if (rr.name().equals(r.name())
+                        && (r.digest().equals(rec.manifestDigest())
+                                || r.digest().equals(rec.indexDigest()))) {
                     return Optional.of(rec);
                 }
             }
@@ -308,7 +326,9 @@ public final class ContentStore {
 
     /** {@link #find} or NOT_FOUND. */
     public ImageRecord get(String ref) {
-        return find(ref).orElseThrow(() -> new ImageException(ImageException.Kind.NOT_FOUND, "no such image in the local store: " + ref));
+        return find(ref)
+                .orElseThrow(() ->
+                        new ImageException(ImageException.Kind.NOT_FOUND, "no such image in the local store: " + ref));
     }
 
     /** The image's configuration (Entrypoint, Cmd, Env, ...). */
@@ -442,7 +462,9 @@ public final class ContentStore {
                 try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
                     for (Path p : ds) {
                         String name = p.getFileName().toString();
-                        boolean referenced = dir == blobs && name.matches("[a-f0-9]{64}") && users.containsKey(new Digest("sha256", name));
+                        boolean referenced = dir == blobs
+                                && name.matches("[a-f0-9]{64}")
+                                && users.containsKey(new Digest("sha256", name));
                         if (!referenced) unref += Files.size(p);
                     }
                 }
@@ -474,7 +496,8 @@ public final class ContentStore {
                 }
                 try {
                     Digest actual = Digest.of(blobPath(d));
-                    if (!actual.equals(d)) problems.add(r.name() + ": blob " + d + " is corrupt (sha256 " + actual + ")");
+                    if (!actual.equals(d))
+                        problems.add(r.name() + ": blob " + d + " is corrupt (sha256 " + actual + ")");
                 } catch (IOException e) {
                     problems.add(r.name() + ": blob " + d + " cannot be read: " + e.getMessage());
                 }
@@ -500,15 +523,19 @@ public final class ContentStore {
     }
 
     static ImageException mismatch(String what, Digest expected, Digest actual) {
-        return new ImageException(ImageException.Kind.DIGEST_MISMATCH,
+        return new ImageException(
+                ImageException.Kind.DIGEST_MISMATCH,
                 "digest mismatch for " + what + ": expected " + expected + ", got " + actual + " (nothing stored)");
     }
 
     static ImageException io(String what, IOException e) {
         String why = e.getMessage();
-        if (e instanceof FileSystemException f) why = f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+        if (e instanceof FileSystemException f)
+            why = f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
         if (why != null && why.contains("No space left")) why = "disk full";
-        return new ImageException(ImageException.Kind.IO, what + ": " + (why == null ? e.getClass().getSimpleName() : why), e);
+        return new ImageException(
+                ImageException.Kind.IO,
+                what + ": " + (why == null ? e.getClass().getSimpleName() : why),
+                e);
     }
-
 }

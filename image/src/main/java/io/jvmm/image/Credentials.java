@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
-import java.util.Optional;
 import java.util.Locale;
+import java.util.Optional;
 
 /** A registry user name and password (or token), for Basic auth and for the token endpoint. */
 public record Credentials(String username, String password) {
@@ -19,7 +19,8 @@ public record Credentials(String username, String password) {
     }
 
     String basicHeader() {
-        return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+        return "Basic "
+                + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     /** {@code $DOCKER_CONFIG/config.json}, else {@code ~/.docker/config.json}. */
@@ -58,14 +59,20 @@ public record Credentials(String username, String password) {
                 try {
                     decoded = new String(Base64.getDecoder().decode(auth.trim()), StandardCharsets.UTF_8);
                 } catch (IllegalArgumentException x) {
-                    throw new ImageException(ImageException.Kind.BAD_INPUT, configFile + ": auths." + e.getKey() + ".auth is not base64");
+                    throw new ImageException(
+                            ImageException.Kind.BAD_INPUT,
+                            configFile + ": auths." + e.getKey() + ".auth is not base64");
                 }
                 int colon = decoded.indexOf(':');
-                if (colon < 0) throw new ImageException(ImageException.Kind.BAD_INPUT, configFile + ": auths." + e.getKey() + ".auth is not user:password");
+                if (colon < 0)
+                    throw new ImageException(
+                            ImageException.Kind.BAD_INPUT,
+                            configFile + ": auths." + e.getKey() + ".auth is not user:password");
                 return Optional.of(new Credentials(decoded.substring(0, colon), decoded.substring(colon + 1)));
             }
             if (v.hasNonNull("username") && v.hasNonNull("password")) {
-                return Optional.of(new Credentials(v.get("username").asText(), v.get("password").asText()));
+                return Optional.of(new Credentials(
+                        v.get("username").asText(), v.get("password").asText()));
             }
         }
         return Optional.empty();

@@ -14,9 +14,13 @@ public record Descriptor(String mediaType, Digest digest, long size, Platform pl
         JsonNode d = n.get("digest");
         JsonNode size = n.get("size");
         if (d == null || !d.isTextual()) throw Manifest.bad(where + " has no digest");
-        if (size == null || !size.canConvertToLong() || size.asLong() < 0) throw Manifest.bad(where + " has no valid size");
+        if (size == null || !size.canConvertToLong() || size.asLong() < 0)
+            throw Manifest.bad(where + " has no valid size");
         JsonNode mt = n.get("mediaType");
-        return new Descriptor(mt == null ? null : mt.asText(), Digest.parse(d.asText()), size.asLong(),
+        return new Descriptor(
+                mt == null ? null : mt.asText(),
+                Digest.parse(d.asText()),
+                size.asLong(),
                 Platform.fromJson(n.get("platform")));
     }
 

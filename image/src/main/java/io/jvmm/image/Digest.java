@@ -16,17 +16,21 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
 
     public Digest {
         if (!"sha256".equals(algorithm)) {
-            throw new ImageException(ImageException.Kind.BAD_INPUT, "unsupported digest algorithm '" + algorithm + "' (only sha256)");
+            throw new ImageException(
+                    ImageException.Kind.BAD_INPUT, "unsupported digest algorithm '" + algorithm + "' (only sha256)");
         }
         if (hex == null || !HEX64.matcher(hex).matches()) {
-            throw new ImageException(ImageException.Kind.BAD_INPUT, "invalid sha256 digest '" + hex + "' (want 64 lowercase hex digits)");
+            throw new ImageException(
+                    ImageException.Kind.BAD_INPUT,
+                    "invalid sha256 digest '" + hex + "' (want 64 lowercase hex digits)");
         }
     }
 
     /** Parses {@code sha256:<hex>}. */
     public static Digest parse(String s) {
         if (s == null || !GENERIC.matcher(s).matches()) {
-            throw new ImageException(ImageException.Kind.BAD_INPUT, "invalid digest '" + s + "' (want sha256:<64 hex digits>)");
+            throw new ImageException(
+                    ImageException.Kind.BAD_INPUT, "invalid digest '" + s + "' (want sha256:<64 hex digits>)");
         }
         int colon = s.indexOf(':');
         return new Digest(s.substring(0, colon), s.substring(colon + 1));

@@ -1,5 +1,9 @@
 package io.jvmm.image;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvmm.files.PathLock;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,10 +20,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jvmm.files.PathLock;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -54,13 +54,17 @@ public final class ImageImporter {
      */
     @SuppressWarnings("try")
     public List<ImageRecord> importPath(Path path, String name) {
-        if (!Files.exists(path)) throw new ImageException(ImageException.Kind.NOT_FOUND, "import: " + path + " does not exist");
+        if (!Files.exists(path))
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "import: " + path + " does not exist");
         ImageReference override = name == null ? null : ImageReference.parse(name);
-        try (PathLock.Held held = store.sharedLock(); Source src = Files.isDirectory(path) ? new DirSource(path) : TarSource.read(path, store)) {
+        try (PathLock.Held held = store.sharedLock();
+                Source src = Files.isDirectory(path) ? new DirSource(path) : TarSource.read(path, store)) {
             if (src.has("oci-layout") && src.has("index.json")) return importOci(src, path, override);
             if (src.has("manifest.json")) return importDockerSave(src, path, override);
-            throw new ImageException(ImageException.Kind.BAD_INPUT, "import: " + path
-                    + " is neither a docker-save archive (no manifest.json) nor an OCI image layout (no oci-layout/index.json)");
+            throw new ImageException(
+                    ImageException.Kind.BAD_INPUT,
+                    "import: " + path
+                            + " is neither a docker-save archive (no manifest.json) nor an OCI image layout (no oci-layout/index.json)");
         } catch (IOException e) {
             throw ContentStore.io("import: cannot read " + path, e);
         }
@@ -71,12 +75,15 @@ public final class ImageImporter {
     private List<ImageRecord> importOci(Source src, Path path, ImageReference override) throws IOException {
         JsonNode layout = Json.parse(src.bytes("oci-layout"), path + ": oci-layout");
         if (!layout.path("imageLayoutVersion").asText("").startsWith("1.")) {
-            throw new ImageException(ImageException.Kind.BAD_INPUT, "import: " + path + ": unsupported OCI layout version " + layout.path("imageLayoutVersion"));
+            throw new ImageException(
+                    ImageException.Kind.BAD_INPUT,
+                    "import: " + path + ": unsupported OCI layout version " + layout.path("imageLayoutVersion"));
         }
         byte[] indexBytes = src.bytes("index.json");
         JsonNode index = Json.parse(indexBytes, path + ": index.json");
         JsonNode ms = index.path("manifests");
-        if (!ms.isArray() || ms.isEmpty()) throw new ImageException(ImageException.Kind.BAD_INPUT, "import: " + path + ": index.json lists no images");
+        if (!ms.isArray() || ms.isEmpty())
+            throw new ImageException(ImageException.Kind.BAD_INPUT, "import: " + path + ": index.json lists no images");
 
         record Pending(ImageReference name, Descriptor manifest, Digest indexDigest, byte[] indexBytes) {}
         List<Pending> pending = new ArrayList<>();
@@ -92,7 +99,8 @@ public final class ImageImporter {
                 nestedBytes = blob(src, d, where);
                 nestedDigest = d.digest();
                 Manifest.Parsed p = Manifest.parse(nestedBytes, mt, where);
-                if (!(p instanceof Manifest.Index idx)) throw new ImageException(ImageException.Kind.BAD_INPUT, where + " is not an index");
+                if (!(p instanceof Manifest.Index idx))
+                    throw new ImageException(ImageException.Kind.BAD_INPUT, where + " is not an index");
                 d = idx.select(platform, where);
             } else if (d.platform() != null && !platform.accepts(d.platform())) {
                 skipped.add(d.platform().toString());
@@ -106,18 +114,26 @@ public final class ImageImporter {
             else if (!full.isEmpty()) name = ImageReference.parse(full);
             else if (refName.contains("/") || refName.contains("@")) name = ImageReference.parse(refName);
             else {
-                throw new ImageException(ImageException.Kind.BAD_INPUT, "import: " + path + " names no image"
-                        + (refName.isEmpty() ? "" : " (ref.name '" + refName + "' is only a tag)") + ": give a name");
+                throw new ImageException(
+                        ImageException.Kind.BAD_INPUT,
+                        "import: " + path + " names no image"
+                                + (refName.isEmpty() ? "" : " (ref.name '" + refName + "' is only a tag)")
+                                + ": give a name");
             }
             pending.add(new Pending(name, d, nestedDigest, nestedBytes));
         }
         if (pending.isEmpty()) {
-            throw new ImageException(ImageException.Kind.PLATFORM, "import: " + path + " has no " + platform + " image (available: "
-                    + String.join(", ", skipped) + ")");
+            throw new ImageException(
+                    ImageException.Kind.PLATFORM,
+                    "import: " + path + " has no " + platform + " image (available: " + String.join(", ", skipped)
+                            + ")");
         }
-        if (override != null && pending.stream().map(p -> p.manifest.digest()).distinct().count() > 1) {
-            throw new ImageException(ImageException.Kind.BAD_INPUT, "import: " + path + " holds " + pending.size()
-                    + " images; a name can only be given to a layout with one");
+        if (override != null
+                && pending.stream().map(p -> p.manifest.digest()).distinct().count() > 1) {
+            throw new ImageException(
+                    ImageException.Kind.BAD_INPUT,
+                    "import: " + path + " holds " + pending.size()
+                            + " images; a name can only be given to a layout with one");
         }
         List<ImageRecord> out = new ArrayList<>();
         Map<Digest, ImageRecord> done = new HashMap<>();
@@ -127,23 +143,44 @@ public final class ImageImporter {
                 String where = path + ": manifest " + p.manifest.digest();
                 byte[] mbytes = blob(src, p.manifest, where);
                 Manifest.Parsed parsed = Manifest.parse(mbytes, p.manifest.mediaType(), where);
-                if (!(parsed instanceof Manifest.Image img)) throw new ImageException(ImageException.Kind.BAD_INPUT, where + " is not an image manifest");
+                if (!(parsed instanceof Manifest.Image img))
+                    throw new ImageException(ImageException.Kind.BAD_INPUT, where + " is not an image manifest");
                 storeBlob(src, img.config(), where + " config");
                 for (Descriptor l : img.layers()) storeBlob(src, l, where + " layer");
                 ImageConfig cfg = ImageConfig.parse(store.readBlob(img.config().digest()));
-                if (!cfg.diffIds().isEmpty() && cfg.diffIds().size() != img.layers().size()) {
-                    throw new ImageException(ImageException.Kind.BAD_INPUT, where + ": the config lists " + cfg.diffIds().size()
-                            + " layers, the manifest " + img.layers().size());
+                if (!cfg.diffIds().isEmpty()
+                        && cfg.diffIds().size() != img.layers().size()) {
+                    throw new ImageException(
+                            ImageException.Kind.BAD_INPUT,
+                            where + ": the config lists " + cfg.diffIds().size() + " layers, the manifest "
+                                    + img.layers().size());
                 }
                 store.putBlob(mbytes, p.manifest.digest());
                 long size = mbytes.length + img.config().size();
                 for (Descriptor l : img.layers()) size += l.size();
-                base = new ImageRecord("", p.manifest.digest(), img.mediaType(), null, img.config(), img.layers(), cfg.created(), Instant.now(), size);
+                base = new ImageRecord(
+                        "",
+                        p.manifest.digest(),
+                        img.mediaType(),
+                        null,
+                        img.config(),
+                        img.layers(),
+                        cfg.created(),
+                        Instant.now(),
+                        size);
                 done.put(p.manifest.digest(), base);
             }
             if (p.indexBytes != null) store.putBlob(p.indexBytes, p.indexDigest);
-            ImageRecord rec = new ImageRecord(p.name.toString(), base.manifestDigest(), base.manifestMediaType(), p.indexDigest,
-                    base.config(), base.layers(), base.created(), Instant.now(), base.size());
+            ImageRecord rec = new ImageRecord(
+                    p.name.toString(),
+                    base.manifestDigest(),
+                    base.manifestMediaType(),
+                    p.indexDigest,
+                    base.config(),
+                    base.layers(),
+                    base.created(),
+                    Instant.now(),
+                    base.size());
             store.putImage(rec);
             out.add(rec);
         }
@@ -153,8 +190,11 @@ public final class ImageImporter {
     /** Reads a small blob (manifest, index) of the layout, checking digest and size. */
     private static byte[] blob(Source src, Descriptor d, String where) throws IOException {
         String p = "blobs/" + d.digest().algorithm() + "/" + d.digest().hex();
-        if (!src.has(p)) throw new ImageException(ImageException.Kind.BAD_INPUT, where + ": blob " + d.digest() + " is missing");
-        if (src.size(p) > (4 << 20)) throw new ImageException(ImageException.Kind.BAD_INPUT, where + ": " + d.digest() + " is larger than 4 MiB");
+        if (!src.has(p))
+            throw new ImageException(ImageException.Kind.BAD_INPUT, where + ": blob " + d.digest() + " is missing");
+        if (src.size(p) > (4 << 20))
+            throw new ImageException(
+                    ImageException.Kind.BAD_INPUT, where + ": " + d.digest() + " is larger than 4 MiB");
         byte[] b = src.bytes(p);
         Digest actual = Digest.of(b);
         if (!actual.equals(d.digest())) throw ContentStore.mismatch(where, d.digest(), actual);
@@ -165,44 +205,59 @@ public final class ImageImporter {
     private void storeBlob(Source src, Descriptor d, String where) throws IOException {
         if (store.hasBlob(d.digest())) return;
         String p = "blobs/" + d.digest().algorithm() + "/" + d.digest().hex();
-        if (!src.has(p)) throw new ImageException(ImageException.Kind.BAD_INPUT, where + ": blob " + d.digest() + " is missing");
+        if (!src.has(p))
+            throw new ImageException(ImageException.Kind.BAD_INPUT, where + ": blob " + d.digest() + " is missing");
         if (src.size(p) != d.size()) throw sizeMismatch(where + " " + d.digest(), d, src.size(p));
         src.commit(p, d.digest(), store, where + " " + d.digest());
     }
 
     private static ImageException sizeMismatch(String where, Descriptor d, long got) {
-        return new ImageException(ImageException.Kind.DIGEST_MISMATCH, "size mismatch for " + where + ": expected " + d.size()
-                + " bytes, got " + got + " (nothing stored)");
+        return new ImageException(
+                ImageException.Kind.DIGEST_MISMATCH,
+                "size mismatch for " + where + ": expected " + d.size() + " bytes, got " + got + " (nothing stored)");
     }
 
     // ------------------------------------------------------------------ docker save
 
     private List<ImageRecord> importDockerSave(Source src, Path path, ImageReference override) throws IOException {
         JsonNode manifest = Json.parse(src.bytes("manifest.json"), path + ": manifest.json");
-        if (!manifest.isArray() || manifest.isEmpty()) throw new ImageException(ImageException.Kind.BAD_INPUT, "import: " + path + ": manifest.json lists no images");
+        if (!manifest.isArray() || manifest.isEmpty())
+            throw new ImageException(
+                    ImageException.Kind.BAD_INPUT, "import: " + path + ": manifest.json lists no images");
         if (override != null && manifest.size() > 1) {
-            throw new ImageException(ImageException.Kind.BAD_INPUT, "import: " + path + " holds " + manifest.size()
-                    + " images; a name can only be given to an archive with one");
+            throw new ImageException(
+                    ImageException.Kind.BAD_INPUT,
+                    "import: " + path + " holds " + manifest.size()
+                            + " images; a name can only be given to an archive with one");
         }
         List<ImageRecord> out = new ArrayList<>();
         for (int i = 0; i < manifest.size(); i++) {
             JsonNode m = manifest.get(i);
             String where = path + ": manifest.json[" + i + "]";
             String configPath = clean(m.path("Config").asText(""));
-            if (configPath.isEmpty() || !src.has(configPath)) throw new ImageException(ImageException.Kind.BAD_INPUT, where + ": config '" + configPath + "' is missing");
+            if (configPath.isEmpty() || !src.has(configPath))
+                throw new ImageException(
+                        ImageException.Kind.BAD_INPUT, where + ": config '" + configPath + "' is missing");
             byte[] configBytes = src.bytes(configPath);
             Digest configDigest = Digest.of(configBytes);
             checkNamedDigest(configPath, configDigest, where + " config");
             ImageConfig cfg = ImageConfig.parse(configBytes);
-            if (cfg.os() != null && cfg.architecture() != null && !platform.accepts(new Platform(cfg.os(), cfg.architecture(), null))
-                    && !(platform.os().equals(cfg.os()) && platform.architecture().equals(cfg.architecture()))) {
-                throw new ImageException(ImageException.Kind.PLATFORM, where + " is a " + cfg.os() + "/" + cfg.architecture()
-                        + " image; jvmm runs " + platform + " images");
+            if (cfg.os() != null
+                    && cfg.architecture() != null
+                    && !platform.accepts(new Platform(cfg.os(), cfg.architecture(), null))
+                    && !(platform.os().equals(cfg.os())
+                            && platform.architecture().equals(cfg.architecture()))) {
+                throw new ImageException(
+                        ImageException.Kind.PLATFORM,
+                        where + " is a " + cfg.os() + "/" + cfg.architecture() + " image; jvmm runs " + platform
+                                + " images");
             }
             JsonNode layerPaths = m.path("Layers");
             if (cfg.diffIds().size() != layerPaths.size()) {
-                throw new ImageException(ImageException.Kind.BAD_INPUT, where + ": the config lists " + cfg.diffIds().size()
-                        + " layers, manifest.json " + layerPaths.size());
+                throw new ImageException(
+                        ImageException.Kind.BAD_INPUT,
+                        where + ": the config lists " + cfg.diffIds().size() + " layers, manifest.json "
+                                + layerPaths.size());
             }
             List<Descriptor> layers = new ArrayList<>();
             List<String> layerFiles = new ArrayList<>();
@@ -218,11 +273,14 @@ public final class ImageImporter {
                     comp = LayerStreams.detect(in);
                     diffId = LayerStreams.diffId(in);
                 } catch (IOException e) {
-                    throw new ImageException(ImageException.Kind.BAD_INPUT, lw + " is corrupt: " + ImageException.describe(e), e);
+                    throw new ImageException(
+                            ImageException.Kind.BAD_INPUT, lw + " is corrupt: " + ImageException.describe(e), e);
                 }
                 if (!diffId.equals(cfg.diffIds().get(j))) {
-                    throw new ImageException(ImageException.Kind.DIGEST_MISMATCH, "digest mismatch for " + lw + ": the config's diff_id is "
-                            + cfg.diffIds().get(j) + ", the layer's " + diffId + " (nothing stored)");
+                    throw new ImageException(
+                            ImageException.Kind.DIGEST_MISMATCH,
+                            "digest mismatch for " + lw + ": the config's diff_id is "
+                                    + cfg.diffIds().get(j) + ", the layer's " + diffId + " (nothing stored)");
                 }
                 String mt = switch (comp) {
                     case NONE -> MediaTypes.OCI_LAYER_TAR;
@@ -235,7 +293,8 @@ public final class ImageImporter {
             // All verified: store layers, config, a synthesized OCI manifest.
             for (int j = 0; j < layers.size(); j++) {
                 Descriptor l = layers.get(j);
-                if (!store.hasBlob(l.digest())) src.commit(layerFiles.get(j), l.digest(), store, where + " layer " + layerFiles.get(j));
+                if (!store.hasBlob(l.digest()))
+                    src.commit(layerFiles.get(j), l.digest(), store, where + " layer " + layerFiles.get(j));
             }
             store.putBlob(configBytes, configDigest);
             Descriptor configDesc = new Descriptor(MediaTypes.OCI_CONFIG, configDigest, configBytes.length);
@@ -254,11 +313,20 @@ public final class ImageImporter {
             if (override != null) names.add(override);
             else for (JsonNode t : m.path("RepoTags")) names.add(ImageReference.parse(t.asText()));
             if (names.isEmpty()) {
-                throw new ImageException(ImageException.Kind.BAD_INPUT, where + " has no RepoTags (saved by id): give a name");
+                throw new ImageException(
+                        ImageException.Kind.BAD_INPUT, where + " has no RepoTags (saved by id): give a name");
             }
             for (ImageReference n : names) {
-                ImageRecord rec = new ImageRecord(n.toString(), mdigest, MediaTypes.OCI_MANIFEST, null, configDesc, layers,
-                        cfg.created(), Instant.now(), size);
+                ImageRecord rec = new ImageRecord(
+                        n.toString(),
+                        mdigest,
+                        MediaTypes.OCI_MANIFEST,
+                        null,
+                        configDesc,
+                        layers,
+                        cfg.created(),
+                        Instant.now(),
+                        size);
                 store.putImage(rec);
                 out.add(rec);
             }
@@ -298,7 +366,8 @@ public final class ImageImporter {
         void commit(String path, Digest expected, ContentStore store, String where) throws IOException;
 
         default byte[] bytes(String path) throws IOException {
-            if (size(path) > (64 << 20)) throw new ImageException(ImageException.Kind.BAD_INPUT, path + " is implausibly large");
+            if (size(path) > (64 << 20))
+                throw new ImageException(ImageException.Kind.BAD_INPUT, path + " is implausibly large");
             try (InputStream in = open(path)) {
                 return in.readAllBytes();
             }
@@ -317,9 +386,12 @@ public final class ImageImporter {
 
         private Path file(String p) throws IOException {
             Path f = dir.resolve(p).normalize();
-            if (!f.startsWith(dir)) throw new ImageException(ImageException.Kind.BAD_INPUT, "import: path '" + p + "' escapes " + dir);
+            if (!f.startsWith(dir))
+                throw new ImageException(ImageException.Kind.BAD_INPUT, "import: path '" + p + "' escapes " + dir);
             if (Files.exists(f) && !f.toRealPath().startsWith(dir)) {
-                throw new ImageException(ImageException.Kind.BAD_INPUT, "import: path '" + p + "' leads out of " + dir + " through a symlink");
+                throw new ImageException(
+                        ImageException.Kind.BAD_INPUT,
+                        "import: path '" + p + "' leads out of " + dir + " through a symlink");
             }
             return f;
         }
@@ -378,8 +450,8 @@ public final class ImageImporter {
         static TarSource read(Path archive, ContentStore store) throws IOException {
             TarSource s = new TarSource();
             try (InputStream raw = Files.newInputStream(archive);
-                 InputStream in = LayerStreams.uncompressed(new BufferedInputStream(raw, 1 << 16));
-                 TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+                    InputStream in = LayerStreams.uncompressed(new BufferedInputStream(raw, 1 << 16));
+                    TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
                 TarArchiveEntry e;
                 int entries = 0;
                 while ((e = tar.getNextEntry()) != null) {
@@ -413,8 +485,11 @@ public final class ImageImporter {
             } catch (IOException | RuntimeException e) {
                 s.close();
                 if (e instanceof ImageException ie) throw ie;
-                throw new ImageException(ImageException.Kind.BAD_INPUT, "import: " + archive + " is not a readable tar archive (truncated or corrupt?): "
-                        + ImageException.describe(e), e);
+                throw new ImageException(
+                        ImageException.Kind.BAD_INPUT,
+                        "import: " + archive + " is not a readable tar archive (truncated or corrupt?): "
+                                + ImageException.describe(e),
+                        e);
             }
             return s;
         }

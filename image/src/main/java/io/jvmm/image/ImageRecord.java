@@ -20,8 +20,16 @@ import java.util.List;
  * @param stored            when this entry was written
  * @param size              manifest + config + layers, in bytes as stored (compressed layers)
  */
-public record ImageRecord(String name, Digest manifestDigest, String manifestMediaType, Digest indexDigest,
-                          Descriptor config, List<Descriptor> layers, String created, Instant stored, long size) {
+public record ImageRecord(
+        String name,
+        Digest manifestDigest,
+        String manifestMediaType,
+        Digest indexDigest,
+        Descriptor config,
+        List<Descriptor> layers,
+        String created,
+        Instant stored,
+        long size) {
 
     public ImageRecord {
         layers = List.copyOf(layers);
@@ -66,9 +74,15 @@ public record ImageRecord(String name, Digest manifestDigest, String manifestMed
         int i = 0;
         for (JsonNode l : o.path("layers")) layers.add(Descriptor.fromJson(l, where + ": layers[" + i++ + "]"));
         String idx = o.path("indexDigest").asText(null);
-        return new ImageRecord(o.path("name").asText(), Digest.parse(o.path("manifestDigest").asText()),
-                o.path("manifestMediaType").asText(null), idx == null ? null : Digest.parse(idx),
-                Descriptor.fromJson(o.get("config"), where + ": config"), layers, o.path("created").asText(null),
-                Instant.parse(o.path("stored").asText()), o.path("size").asLong());
+        return new ImageRecord(
+                o.path("name").asText(),
+                Digest.parse(o.path("manifestDigest").asText()),
+                o.path("manifestMediaType").asText(null),
+                idx == null ? null : Digest.parse(idx),
+                Descriptor.fromJson(o.get("config"), where + ": config"),
+                layers,
+                o.path("created").asText(null),
+                Instant.parse(o.path("stored").asText()),
+                o.path("size").asLong());
     }
 }

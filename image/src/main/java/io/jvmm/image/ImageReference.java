@@ -1,7 +1,7 @@
 package io.jvmm.image;
 
-import java.util.regex.Pattern;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * A normalized image reference, as docker understands them: {@code busybox} is
@@ -49,7 +49,10 @@ public record ImageReference(String registry, String repository, String tag, Dig
             tag = s.substring(colon + 1);
             s = s.substring(0, colon);
             if (!TAG.matcher(tag).matches()) {
-                throw bad(text, "invalid tag '" + tag + "' (letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-')");
+                throw bad(
+                        text,
+                        "invalid tag '" + tag
+                                + "' (letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-')");
             }
         }
         if (s.isEmpty()) throw bad(text, "no repository name");
@@ -57,7 +60,8 @@ public record ImageReference(String registry, String repository, String tag, Dig
         String path;
         int first = s.indexOf('/');
         String head = first < 0 ? null : s.substring(0, first);
-        if (head != null && (head.contains(".") || head.contains(":") || head.equals("localhost") || head.startsWith("["))) {
+        if (head != null
+                && (head.contains(".") || head.contains(":") || head.equals("localhost") || head.startsWith("["))) {
             registry = head;
             path = s.substring(first + 1);
             if (!HOST.matcher(registry).matches()) throw bad(text, "invalid registry host '" + registry + "'");

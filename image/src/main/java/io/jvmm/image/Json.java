@@ -15,11 +15,15 @@ final class Json {
     static JsonNode parse(byte[] data, String what) {
         try {
             JsonNode n = MAPPER.readTree(data);
-            if (n == null || n.isMissingNode()) throw new ImageException(ImageException.Kind.BAD_INPUT, what + " is empty");
+            if (n == null || n.isMissingNode())
+                throw new ImageException(ImageException.Kind.BAD_INPUT, what + " is empty");
             return n;
         } catch (IOException e) {
-            throw new ImageException(ImageException.Kind.BAD_INPUT, what + " is not valid JSON: "
-                    + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
+            throw new ImageException(
+                    ImageException.Kind.BAD_INPUT,
+                    what + " is not valid JSON: "
+                            + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()),
+                    e);
         }
     }
 

@@ -14,7 +14,11 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 public final class LayerStreams {
     private LayerStreams() {}
 
-    public enum Compression { NONE, GZIP, ZSTD }
+    public enum Compression {
+        NONE,
+        GZIP,
+        ZSTD
+    }
 
     /** The compression of the stream (which must support mark/reset; the position is kept). */
     public static Compression detect(InputStream markable) throws IOException {
@@ -22,7 +26,11 @@ public final class LayerStreams {
         byte[] b = markable.readNBytes(4);
         markable.reset();
         if (b.length >= 2 && (b[0] & 0xff) == 0x1f && (b[1] & 0xff) == 0x8b) return Compression.GZIP;
-        if (b.length >= 4 && (b[0] & 0xff) == 0x28 && (b[1] & 0xff) == 0xb5 && (b[2] & 0xff) == 0x2f && (b[3] & 0xff) == 0xfd) {
+        if (b.length >= 4
+                && (b[0] & 0xff) == 0x28
+                && (b[1] & 0xff) == 0xb5
+                && (b[2] & 0xff) == 0x2f
+                && (b[3] & 0xff) == 0xfd) {
             return Compression.ZSTD;
         }
         return Compression.NONE;
@@ -32,7 +40,11 @@ public final class LayerStreams {
     public static InputStream uncompressed(InputStream in) throws IOException {
         InputStream b = in.markSupported() ? in : new BufferedInputStream(in, 1 << 16);
         return switch (detect(b)) {
-            case GZIP -> GzipCompressorInputStream.builder().setInputStream(b).setDecompressConcatenated(true).get();
+            case GZIP ->
+                GzipCompressorInputStream.builder()
+                        .setInputStream(b)
+                        .setDecompressConcatenated(true)
+                        .get();
             case ZSTD -> new io.airlift.compress.zstd.ZstdInputStream(b);
             case NONE -> b;
         };

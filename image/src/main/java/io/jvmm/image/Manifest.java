@@ -22,12 +22,18 @@ public final class Manifest {
         /** The entry for {@code wanted}, or PLATFORM error naming the platforms there are. */
         public Descriptor select(Platform wanted, String what) {
             for (Descriptor d : manifests) {
-                if (wanted.accepts(d.platform()) && (d.mediaType() == null || !MediaTypes.isIndex(d.mediaType()))) return d;
+                if (wanted.accepts(d.platform()) && (d.mediaType() == null || !MediaTypes.isIndex(d.mediaType())))
+                    return d;
             }
-            String available = manifests.stream().map(d -> d.platform() == null ? "unknown" : d.platform().toString())
-                    .filter(p -> !p.equals("unknown/unknown")).distinct().collect(Collectors.joining(", "));
-            throw new ImageException(ImageException.Kind.PLATFORM, what + " has no " + wanted + " image (available: "
-                    + (available.isEmpty() ? "none" : available) + ")");
+            String available = manifests.stream()
+                    .map(d -> d.platform() == null ? "unknown" : d.platform().toString())
+                    .filter(p -> !p.equals("unknown/unknown"))
+                    .distinct()
+                    .collect(Collectors.joining(", "));
+            throw new ImageException(
+                    ImageException.Kind.PLATFORM,
+                    what + " has no " + wanted + " image (available: " + (available.isEmpty() ? "none" : available)
+                            + ")");
         }
     }
 
@@ -44,14 +50,19 @@ public final class Manifest {
             mt = root.has("manifests") ? MediaTypes.OCI_INDEX : root.has("layers") ? MediaTypes.OCI_MANIFEST : null;
         }
         if (mt == null) throw bad(what + " has no mediaType and is neither a manifest nor an index");
-        if (mt.equals(MediaTypes.DOCKER_MANIFEST_V1) || mt.equals(MediaTypes.DOCKER_MANIFEST_V1_SIGNED) || root.path("schemaVersion").asInt() == 1) {
-            throw new ImageException(ImageException.Kind.PROTOCOL, what + " is a Docker schema 1 manifest, which is not supported (re-push it with a current tool)");
+        if (mt.equals(MediaTypes.DOCKER_MANIFEST_V1)
+                || mt.equals(MediaTypes.DOCKER_MANIFEST_V1_SIGNED)
+                || root.path("schemaVersion").asInt() == 1) {
+            throw new ImageException(
+                    ImageException.Kind.PROTOCOL,
+                    what + " is a Docker schema 1 manifest, which is not supported (re-push it with a current tool)");
         }
         if (MediaTypes.isIndex(mt)) {
             JsonNode ms = root.get("manifests");
             if (ms == null || !ms.isArray()) throw bad(what + " is an index without a manifests array");
             List<Descriptor> list = new ArrayList<>();
-            for (int i = 0; i < ms.size(); i++) list.add(Descriptor.fromJson(ms.get(i), what + ": manifests[" + i + "]"));
+            for (int i = 0; i < ms.size(); i++)
+                list.add(Descriptor.fromJson(ms.get(i), what + ": manifests[" + i + "]"));
             return new Index(mt, List.copyOf(list));
         }
         if (MediaTypes.isManifest(mt)) {
@@ -62,8 +73,10 @@ public final class Manifest {
             for (int i = 0; i < ls.size(); i++) {
                 Descriptor d = Descriptor.fromJson(ls.get(i), what + ": layers[" + i + "]");
                 if (d.mediaType() != null && !MediaTypes.LAYERS.contains(d.mediaType())) {
-                    throw new ImageException(ImageException.Kind.PROTOCOL, what + ": layers[" + i + "] has unsupported media type " + d.mediaType()
-                            + " (not a container image? artifacts are not supported)");
+                    throw new ImageException(
+                            ImageException.Kind.PROTOCOL,
+                            what + ": layers[" + i + "] has unsupported media type " + d.mediaType()
+                                    + " (not a container image? artifacts are not supported)");
                 }
                 layers.add(d);
             }

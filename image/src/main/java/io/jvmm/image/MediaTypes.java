@@ -26,13 +26,20 @@ public final class MediaTypes {
     public static final String OCI_LAYER_NONDIST_ZSTD = "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd";
 
     /** The Accept header for manifest requests: both image manifests and both index types. */
-    public static final String MANIFEST_ACCEPT = String.join(", ",
-            OCI_INDEX, DOCKER_MANIFEST_LIST, OCI_MANIFEST, DOCKER_MANIFEST);
+    public static final String MANIFEST_ACCEPT =
+            String.join(", ", OCI_INDEX, DOCKER_MANIFEST_LIST, OCI_MANIFEST, DOCKER_MANIFEST);
 
     public static final Set<String> INDEXES = Set.of(OCI_INDEX, DOCKER_MANIFEST_LIST);
     public static final Set<String> MANIFESTS = Set.of(OCI_MANIFEST, DOCKER_MANIFEST);
-    public static final Set<String> LAYERS = Set.of(DOCKER_LAYER_GZIP, DOCKER_LAYER_TAR, DOCKER_FOREIGN_LAYER,
-            OCI_LAYER_TAR, OCI_LAYER_GZIP, OCI_LAYER_ZSTD, OCI_LAYER_NONDIST_TAR, OCI_LAYER_NONDIST_GZIP,
+    public static final Set<String> LAYERS = Set.of(
+            DOCKER_LAYER_GZIP,
+            DOCKER_LAYER_TAR,
+            DOCKER_FOREIGN_LAYER,
+            OCI_LAYER_TAR,
+            OCI_LAYER_GZIP,
+            OCI_LAYER_ZSTD,
+            OCI_LAYER_NONDIST_TAR,
+            OCI_LAYER_NONDIST_GZIP,
             OCI_LAYER_NONDIST_ZSTD);
 
     public static boolean isIndex(String mediaType) {

@@ -25,6 +25,7 @@ public record Platform(String os, String architecture, String variant) {
 
     @Override
     public String toString() {
-        return (os == null ? "?" : os) + "/" + (architecture == null ? "?" : architecture) + (variant == null ? "" : "/" + variant);
+        return (os == null ? "?" : os) + "/" + (architecture == null ? "?" : architecture)
+                + (variant == null ? "" : "/" + variant);
     }
 }

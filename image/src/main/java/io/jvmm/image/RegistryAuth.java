@@ -78,18 +78,26 @@ final class RegistryAuth {
         }
         if (basic) {
             if (creds.isEmpty()) {
-                throw new ImageException(ImageException.Kind.AUTH, ref.registryHost() + " requires credentials for " + ref
-                        + " (none in " + (dockerConfig == null ? "the options" : dockerConfig) + ")");
+                throw new ImageException(
+                        ImageException.Kind.AUTH,
+                        ref.registryHost() + " requires credentials for " + ref + " (none in "
+                                + (dockerConfig == null ? "the options" : dockerConfig) + ")");
             }
             return creds.get().basicHeader();
         }
-        throw new ImageException(ImageException.Kind.AUTH, ref.registryHost() + " refused access to " + ref
-                + (challenges.isEmpty() ? " without saying how to authenticate" : " with an unsupported challenge: " + String.join("; ", challenges)));
+        throw new ImageException(
+                ImageException.Kind.AUTH,
+                ref.registryHost() + " refused access to " + ref
+                        + (challenges.isEmpty()
+                                ? " without saying how to authenticate"
+                                : " with an unsupported challenge: " + String.join("; ", challenges)));
     }
 
     private String fetchToken(ImageReference ref, Map<String, String> challenge, Optional<Credentials> creds) {
         String realm = challenge.get("realm");
-        if (realm == null || realm.isEmpty()) throw new ImageException(ImageException.Kind.AUTH, ref.registryHost() + " sent a Bearer challenge without a realm");
+        if (realm == null || realm.isEmpty())
+            throw new ImageException(
+                    ImageException.Kind.AUTH, ref.registryHost() + " sent a Bearer challenge without a realm");
         StringBuilder q = new StringBuilder();
         String service = challenge.get("service");
         if (service != null) q.append("service=").append(enc(service));
@@ -103,14 +111,18 @@ final class RegistryAuth {
         try {
             uri = URI.create(realm + (q.isEmpty() ? "" : (realm.contains("?") ? "&" : "?") + q));
         } catch (IllegalArgumentException e) {
-            throw new ImageException(ImageException.Kind.AUTH, ref.registryHost() + " sent a bad token realm '" + realm + "'");
+            throw new ImageException(
+                    ImageException.Kind.AUTH, ref.registryHost() + " sent a bad token realm '" + realm + "'");
         }
         if (creds.isPresent()) {
             String refused = realmRefusal(ref, uri, http.isInsecure(ref));
             if (refused != null) {
-                throw new ImageException(ImageException.Kind.AUTH, "the token realm " + realm + " of " + ref.registryHost() + " " + refused
-                        + ": the credentials of " + creds.get().username() + " go only to a realm on the registry's own host, over https"
-                        + " (or plain HTTP for a registry marked insecure)");
+                throw new ImageException(
+                        ImageException.Kind.AUTH,
+                        "the token realm " + realm + " of " + ref.registryHost() + " " + refused
+                                + ": the credentials of " + creds.get().username()
+                                + " go only to a realm on the registry's own host, over https"
+                                + " (or plain HTTP for a registry marked insecure)");
             }
         }
         HttpRequest.Builder b = http.request(uri);
@@ -122,25 +134,36 @@ final class RegistryAuth {
             status = resp.statusCode();
             body = readAtMost(resp.body(), MAX_TOKEN_RESPONSE, "the token response of " + ref.registryHost());
         } catch (IOException e) {
-            throw new ImageException(ImageException.Kind.UNREACHABLE, "cannot reach the token server " + uri.getHost()
-                    + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + " of " + ref.registryHost() + ": " + ImageException.describe(e), e);
+            throw new ImageException(
+                    ImageException.Kind.UNREACHABLE,
+                    "cannot reach the token server " + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
+                            + " of " + ref.registryHost() + ": " + ImageException.describe(e),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw RegistryHttp.interrupted(ref);
         }
         if (status == 401 || status == 403) {
-            throw new ImageException(ImageException.Kind.AUTH, "the token server of " + ref.registryHost() + " refused "
-                    + (creds.isPresent() ? "the credentials of " + creds.get().username() : "anonymous access") + " for " + ref
-                    + RegistryHttp.errorDetail(body));
+            throw new ImageException(
+                    ImageException.Kind.AUTH,
+                    "the token server of " + ref.registryHost() + " refused "
+                            + (creds.isPresent()
+                                    ? "the credentials of " + creds.get().username()
+                                    : "anonymous access") + " for " + ref
+                            + RegistryHttp.errorDetail(body));
         }
         if (status != 200) {
-            throw new ImageException(ImageException.Kind.AUTH, "the token server of " + ref.registryHost() + " answered HTTP "
-                    + status + RegistryHttp.errorDetail(body));
+            throw new ImageException(
+                    ImageException.Kind.AUTH,
+                    "the token server of " + ref.registryHost() + " answered HTTP " + status
+                            + RegistryHttp.errorDetail(body));
         }
         JsonNode n = Json.parse(body, "token response of " + ref.registryHost());
         String token = n.path("token").asText("");
         if (token.isEmpty()) token = n.path("access_token").asText("");
-        if (token.isEmpty()) throw new ImageException(ImageException.Kind.AUTH, "the token server of " + ref.registryHost() + " sent no token");
+        if (token.isEmpty())
+            throw new ImageException(
+                    ImageException.Kind.AUTH, "the token server of " + ref.registryHost() + " sent no token");
         return token;
     }
 
@@ -151,7 +174,8 @@ final class RegistryAuth {
      */
     static String realmRefusal(ImageReference ref, URI uri, boolean insecureRegistry) {
         String realmHost = uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
-        String registryHost = URI.create("http://" + ref.registryHost()).getHost().toLowerCase(Locale.ROOT);
+        String registryHost =
+                URI.create("http://" + ref.registryHost()).getHost().toLowerCase(Locale.ROOT);
         boolean dockerHub = registryHost.equals("registry-1.docker.io") && realmHost.equals("auth.docker.io");
         if (!realmHost.equals(registryHost) && !dockerHub) return "is on another host (" + realmHost + ")";
         if ("https".equalsIgnoreCase(uri.getScheme())) return null;
@@ -163,7 +187,8 @@ final class RegistryAuth {
     static byte[] readAtMost(InputStream in, int limit, String what) throws IOException {
         try (in) {
             byte[] b = in.readNBytes(limit + 1);
-            if (b.length > limit) throw new ImageException(ImageException.Kind.AUTH, what + " is larger than " + (limit >> 10) + " KiB");
+            if (b.length > limit)
+                throw new ImageException(ImageException.Kind.AUTH, what + " is larger than " + (limit >> 10) + " KiB");
             return b;
         }
     }

@@ -1,5 +1,6 @@
 package io.jvmm.image;
 
+import io.jvmm.files.PathLock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -19,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import io.jvmm.files.PathLock;
 
 /**
  * A client of the OCI distribution API v2 (Docker Registry HTTP API v2) that pulls images into a
@@ -140,8 +140,15 @@ public final class RegistryClient {
     // ------------------------------------------------------------------ resolve
 
     /** The manifest chosen for our platform, verified, and the index it came from (if any). */
-    public record Resolved(ImageReference ref, Digest indexDigest, String indexMediaType, byte[] indexBytes,
-                           Digest manifestDigest, String manifestMediaType, byte[] manifestBytes, Manifest.Image manifest) {}
+    public record Resolved(
+            ImageReference ref,
+            Digest indexDigest,
+            String indexMediaType,
+            byte[] indexBytes,
+            Digest manifestDigest,
+            String manifestMediaType,
+            byte[] manifestBytes,
+            Manifest.Image manifest) {}
 
     /** Fetches and verifies the manifest of {@code ref}, following an index to the wanted platform. */
     public Resolved resolve(ImageReference ref) {
@@ -153,11 +160,15 @@ public final class RegistryClient {
         Manifest.Index index = (Manifest.Index) parsed;
         Descriptor chosen = index.select(platform, ref.toString());
         Fetched child = fetchManifest(ref, chosen.digest().toString(), chosen.digest(), chosen.size());
-        Manifest.Parsed p2 = Manifest.parse(child.body, child.contentType, "manifest " + chosen.digest() + " of " + ref);
+        Manifest.Parsed p2 =
+                Manifest.parse(child.body, child.contentType, "manifest " + chosen.digest() + " of " + ref);
         if (!(p2 instanceof Manifest.Image img)) {
-            throw new ImageException(ImageException.Kind.PROTOCOL, "the " + platform + " entry of " + ref + " is a nested index, which is not supported");
+            throw new ImageException(
+                    ImageException.Kind.PROTOCOL,
+                    "the " + platform + " entry of " + ref + " is a nested index, which is not supported");
         }
-        return new Resolved(ref, top.digest, index.mediaType(), top.body, child.digest, img.mediaType(), child.body, img);
+        return new Resolved(
+                ref, top.digest, index.mediaType(), top.body, child.digest, img.mediaType(), child.body, img);
     }
 
     private record Fetched(byte[] body, String contentType, Digest digest) {}
@@ -165,24 +176,30 @@ public final class RegistryClient {
     private Fetched fetchManifest(ImageReference ref, String reference, Digest expected, long expectedSize) {
         manifestRequests.incrementAndGet();
         URI uri = http.uri(ref, "/manifests/" + reference);
-        HttpResponse<InputStream> resp = auth.get(ref, uri, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), "manifest of " + ref);
+        HttpResponse<InputStream> resp =
+                auth.get(ref, uri, Map.of("Accept", MediaTypes.MANIFEST_ACCEPT), "manifest of " + ref);
         byte[] body;
         try (InputStream in = resp.body()) {
             body = in.readNBytes(MAX_MANIFEST + 1);
         } catch (IOException e) {
             throw http.unreachable(ref, e);
         }
-        if (body.length > MAX_MANIFEST) throw new ImageException(ImageException.Kind.PROTOCOL, "manifest of " + ref + " is larger than 4 MiB");
+        if (body.length > MAX_MANIFEST)
+            throw new ImageException(ImageException.Kind.PROTOCOL, "manifest of " + ref + " is larger than 4 MiB");
         Digest actual = Digest.of(body);
-        if (expected != null && !actual.equals(expected)) throw ContentStore.mismatch("manifest of " + ref, expected, actual);
+        if (expected != null && !actual.equals(expected))
+            throw ContentStore.mismatch("manifest of " + ref, expected, actual);
         if (expectedSize >= 0 && body.length != expectedSize) {
-            throw new ImageException(ImageException.Kind.DIGEST_MISMATCH, "size mismatch for manifest " + expected + " of " + ref
-                    + ": expected " + expectedSize + " bytes, got " + body.length + " (nothing stored)");
+            throw new ImageException(
+                    ImageException.Kind.DIGEST_MISMATCH,
+                    "size mismatch for manifest " + expected + " of " + ref + ": expected " + expectedSize
+                            + " bytes, got " + body.length + " (nothing stored)");
         }
         Optional<String> header = resp.headers().firstValue("Docker-Content-Digest");
         if (expected == null && header.isPresent() && header.get().startsWith("sha256:")) {
             Digest claimed = Digest.parse(header.get().trim());
-            if (!claimed.equals(actual)) throw ContentStore.mismatch("manifest of " + ref + " (Docker-Content-Digest)", claimed, actual);
+            if (!claimed.equals(actual))
+                throw ContentStore.mismatch("manifest of " + ref + " (Docker-Content-Digest)", claimed, actual);
         }
         return new Fetched(body, resp.headers().firstValue("Content-Type").orElse(null), actual);
     }
@@ -218,13 +235,22 @@ public final class RegistryClient {
             ImageConfig config = ImageConfig.parse(configBytes);
             if (r.indexDigest() == null && config.architecture() != null && config.os() != null) {
                 Platform got = new Platform(config.os(), config.architecture(), config.variant());
-                if (!platform.accepts(got) && !(platform.variant() == null && platform.os().equals(got.os()) && platform.architecture().equals(got.architecture()))) {
-                    throw new ImageException(ImageException.Kind.PLATFORM, ref + " is a " + got + " image; jvmm runs " + platform + " images");
+                if (!platform.accepts(got)
+                        && !(platform.variant() == null
+                                && platform.os().equals(got.os())
+                                && platform.architecture().equals(got.architecture()))) {
+                    throw new ImageException(
+                            ImageException.Kind.PLATFORM,
+                            ref + " is a " + got + " image; jvmm runs " + platform + " images");
                 }
             }
-            if (!config.diffIds().isEmpty() && config.diffIds().size() != m.layers().size()) {
-                throw new ImageException(ImageException.Kind.BAD_INPUT, "image " + ref + " is inconsistent: its config lists "
-                        + config.diffIds().size() + " layers, its manifest " + m.layers().size());
+            if (!config.diffIds().isEmpty()
+                    && config.diffIds().size() != m.layers().size()) {
+                throw new ImageException(
+                        ImageException.Kind.BAD_INPUT,
+                        "image " + ref + " is inconsistent: its config lists "
+                                + config.diffIds().size() + " layers, its manifest "
+                                + m.layers().size());
             }
 
             Map<Digest, Descriptor> layers = new LinkedHashMap<>();
@@ -237,7 +263,8 @@ public final class RegistryClient {
 
             // Everything verified: only now does anything enter blobs/ and the index.
             try {
-                for (var e : downloaded.entrySet()) if (e.getValue() != null) commitPartial(store, e.getValue(), e.getKey());
+                for (var e : downloaded.entrySet())
+                    if (e.getValue() != null) commitPartial(store, e.getValue(), e.getKey());
             } catch (IOException e) {
                 throw ContentStore.io("cannot store the blobs of " + ref, e);
             }
@@ -245,8 +272,16 @@ public final class RegistryClient {
             if (r.indexBytes() != null) store.putBlob(r.indexBytes(), r.indexDigest());
             long size = r.manifestBytes().length + configDesc.size();
             for (Descriptor l : new LinkedHashSet<>(m.layers())) size += l.size();
-            ImageRecord rec = new ImageRecord(ref.toString(), r.manifestDigest(), r.manifestMediaType(), r.indexDigest(),
-                    configDesc, m.layers(), config.created(), Instant.now(), size);
+            ImageRecord rec = new ImageRecord(
+                    ref.toString(),
+                    r.manifestDigest(),
+                    r.manifestMediaType(),
+                    r.indexDigest(),
+                    configDesc,
+                    m.layers(),
+                    config.created(),
+                    Instant.now(),
+                    size);
             store.putImage(rec);
             return rec;
         }

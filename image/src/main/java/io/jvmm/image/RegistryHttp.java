@@ -44,12 +44,14 @@ final class RegistryHttp {
     }
 
     boolean isInsecure(ImageReference ref) {
-        return insecure.contains(ref.registry().toLowerCase(Locale.ROOT)) || insecure.contains(ref.registryHost().toLowerCase(Locale.ROOT));
+        return insecure.contains(ref.registry().toLowerCase(Locale.ROOT))
+                || insecure.contains(ref.registryHost().toLowerCase(Locale.ROOT));
     }
 
     /** {@code <scheme>://<registry host>/v2/<repository><tail>}. */
     URI uri(ImageReference ref, String tail) {
-        return URI.create((isInsecure(ref) ? "http://" : "https://") + ref.registryHost() + "/v2/" + ref.repository() + tail);
+        return URI.create(
+                (isInsecure(ref) ? "http://" : "https://") + ref.registryHost() + "/v2/" + ref.repository() + tail);
     }
 
     /** A GET of {@code uri} with the response timeout. */
@@ -77,17 +79,23 @@ final class RegistryHttp {
             if (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) {
                 String loc = resp.headers().firstValue("Location").orElse(null);
                 Closeables.closeQuietly(resp.body());
-                if (loc == null) throw new ImageException(ImageException.Kind.PROTOCOL, ref.registryHost() + " answered a redirect without Location");
+                if (loc == null)
+                    throw new ImageException(
+                            ImageException.Kind.PROTOCOL, ref.registryHost() + " answered a redirect without Location");
                 current = current.resolve(loc);
                 continue;
             }
             return resp;
         }
-        throw new ImageException(ImageException.Kind.PROTOCOL, "too many redirects from " + ref.registryHost() + " for " + uri.getPath());
+        throw new ImageException(
+                ImageException.Kind.PROTOCOL,
+                "too many redirects from " + ref.registryHost() + " for " + uri.getPath());
     }
 
     private static boolean sameOrigin(URI a, URI b) {
-        return a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost()) && a.getPort() == b.getPort()
+        return a.getHost() != null
+                && a.getHost().equalsIgnoreCase(b.getHost())
+                && a.getPort() == b.getPort()
                 && a.getScheme().equalsIgnoreCase(b.getScheme());
     }
 
@@ -107,15 +115,19 @@ final class RegistryHttp {
         String host = ref.registryHost();
         String why = ImageException.describe(e);
         if (e instanceof SSLException || e.getCause() instanceof SSLException) {
-            return new ImageException(ImageException.Kind.UNREACHABLE, "cannot reach registry " + host + " over HTTPS: " + why
-                    + (isInsecure(ref) ? "" : " (a plain-HTTP registry must be marked insecure)"), e);
+            return new ImageException(
+                    ImageException.Kind.UNREACHABLE,
+                    "cannot reach registry " + host + " over HTTPS: " + why
+                            + (isInsecure(ref) ? "" : " (a plain-HTTP registry must be marked insecure)"),
+                    e);
         }
         return new ImageException(ImageException.Kind.UNREACHABLE, "cannot reach registry " + host + ": " + why, e);
     }
 
     /** The pull of {@code ref} was interrupted; partial downloads stay for the next pull. */
     static ImageException interrupted(ImageReference ref) {
-        return new ImageException(ImageException.Kind.INTERRUPTED, "pull of " + ref + " interrupted (partial downloads kept to resume)");
+        return new ImageException(
+                ImageException.Kind.INTERRUPTED, "pull of " + ref + " interrupted (partial downloads kept to resume)");
     }
 
     /**
@@ -137,14 +149,20 @@ final class RegistryHttp {
                 String kind = "NAME_UNKNOWN".equals(code) ? "repository not found" : "image not found";
                 return new ImageException(ImageException.Kind.NOT_FOUND, kind + ": " + ref + detail);
             }
-            return new ImageException(ImageException.Kind.NOT_FOUND, what + " not found on " + ref.registryHost() + detail);
+            return new ImageException(
+                    ImageException.Kind.NOT_FOUND, what + " not found on " + ref.registryHost() + detail);
         }
         if (s == 401 || s == 403) {
-            return new ImageException(ImageException.Kind.AUTH, "pull access denied for " + ref + " by " + ref.registryHost()
-                    + (authed ? "" : " (anonymous)") + ": the repository does not exist or needs credentials" + detail);
+            return new ImageException(
+                    ImageException.Kind.AUTH,
+                    "pull access denied for " + ref + " by " + ref.registryHost() + (authed ? "" : " (anonymous)")
+                            + ": the repository does not exist or needs credentials" + detail);
         }
-        if (s == 429) return new ImageException(ImageException.Kind.PROTOCOL, ref.registryHost() + " is rate-limiting pulls" + detail);
-        return new ImageException(ImageException.Kind.PROTOCOL, ref.registryHost() + " answered HTTP " + s + " for " + what + detail);
+        if (s == 429)
+            return new ImageException(
+                    ImageException.Kind.PROTOCOL, ref.registryHost() + " is rate-limiting pulls" + detail);
+        return new ImageException(
+                ImageException.Kind.PROTOCOL, ref.registryHost() + " answered HTTP " + s + " for " + what + detail);
     }
 
     private static String errorCode(byte[] body) {

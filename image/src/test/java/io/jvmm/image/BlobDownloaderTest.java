@@ -36,9 +36,19 @@ class BlobDownloaderTest {
     static final int DROP_AFTER = 50_000;
 
     /** How the stub answers a blob GET. */
-    enum Mode { RANGES, IGNORE_RANGE, WRONG_RANGE_ONCE, DROP_ONCE, DROP_ALWAYS, TAMPERED, SLOW }
+    enum Mode {
+        RANGES,
+        IGNORE_RANGE,
+        WRONG_RANGE_ONCE,
+        DROP_ONCE,
+        DROP_ALWAYS,
+        TAMPERED,
+        SLOW
+    }
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     StubServer server;
     ContentStore store;
     ImageReference ref;
@@ -108,7 +118,11 @@ class BlobDownloaderTest {
         String path = ex.getRequestURI().getPath();
         byte[] b = blobs.get(path.substring(path.lastIndexOf('/') + 1));
         if (b == null) {
-            StubServer.send(ex, 404, Map.of(), "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown to registry\"}]}");
+            StubServer.send(
+                    ex,
+                    404,
+                    Map.of(),
+                    "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown to registry\"}]}");
             return;
         }
         int n = served.incrementAndGet();
@@ -146,7 +160,9 @@ class BlobDownloaderTest {
     }
 
     private List<String> ranges() {
-        return server.requests("/v2/").stream().map(r -> r.range() == null ? "none" : r.range()).toList();
+        return server.requests("/v2/").stream()
+                .map(r -> r.range() == null ? "none" : r.range())
+                .toList();
     }
 
     private Path partial() {
@@ -189,7 +205,8 @@ class BlobDownloaderTest {
         List<String> ranges = ranges();
         assertEquals(2, ranges.size(), ranges.toString());
         assertEquals("none", ranges.get(0));
-        long resumedAt = Long.parseLong(ranges.get(1).substring("bytes=".length(), ranges.get(1).length() - 1));
+        long resumedAt = Long.parseLong(
+                ranges.get(1).substring("bytes=".length(), ranges.get(1).length() - 1));
         assertTrue(resumedAt > 0 && resumedAt <= DROP_AFTER, ranges.toString());
         assertEquals(List.of("started 0", "retrying 2", "started " + resumedAt, "done"), events);
     }
@@ -200,7 +217,10 @@ class BlobDownloaderTest {
         BlobDownloader d = downloader(2);
         ImageException e = assertThrows(ImageException.class, () -> d.download(ref, desc, store));
         assertEquals(ImageException.Kind.UNREACHABLE, e.kind());
-        assertTrue(e.getMessage().startsWith("download of blob " + desc.digest() + " of " + ref + " from " + server.host() + " failed after 2 attempts: "),
+        assertTrue(
+                e.getMessage()
+                        .startsWith("download of blob " + desc.digest() + " of " + ref + " from " + server.host()
+                                + " failed after 2 attempts: "),
                 e.getMessage());
         assertTrue(e.getMessage().endsWith(" (partial download kept; pull again to resume)"), e.getMessage());
         assertEquals(2, d.requests());
@@ -214,8 +234,10 @@ class BlobDownloaderTest {
         BlobDownloader d = downloader(3);
         ImageException e = assertThrows(ImageException.class, () -> d.download(ref, small, store));
         assertEquals(ImageException.Kind.DIGEST_MISMATCH, e.kind());
-        assertEquals("size mismatch for blob " + desc.digest() + " of " + ref + ": the registry sent more than the " + (SIZE - 10)
-                + " bytes the manifest declares (nothing stored)", e.getMessage());
+        assertEquals(
+                "size mismatch for blob " + desc.digest() + " of " + ref + ": the registry sent more than the "
+                        + (SIZE - 10) + " bytes the manifest declares (nothing stored)",
+                e.getMessage());
         assertEquals(1, d.requests(), "not retried");
         assertEquals(0, partial().toFile().length());
     }
@@ -223,9 +245,13 @@ class BlobDownloaderTest {
     @Test
     void aWrongDigestDeletesThePartialFile() {
         mode = Mode.TAMPERED;
-        ImageException e = assertThrows(ImageException.class, () -> downloader(3).download(ref, desc, store));
+        ImageException e =
+                assertThrows(ImageException.class, () -> downloader(3).download(ref, desc, store));
         assertEquals(ImageException.Kind.DIGEST_MISMATCH, e.kind());
-        assertTrue(e.getMessage().startsWith("digest mismatch for blob " + desc.digest() + " of " + ref + ": expected " + desc.digest() + ", got sha256:"),
+        assertTrue(
+                e.getMessage()
+                        .startsWith("digest mismatch for blob " + desc.digest() + " of " + ref + ": expected "
+                                + desc.digest() + ", got sha256:"),
                 e.getMessage());
         assertFalse(Files.exists(partial()));
         assertFalse(events.contains("done"));
@@ -286,9 +312,12 @@ class BlobDownloaderTest {
         assertEquals(Set.of("jvmm-pull-1", "jvmm-pull-2", "jvmm-pull-3"), threads);
 
         Descriptor missing = new Descriptor(MediaTypes.OCI_LAYER_GZIP, Digest.of(new byte[1]), 1);
-        ImageException e = assertThrows(ImageException.class, () -> downloader(3).downloadAll(ref, List.of(desc, missing), store));
+        ImageException e =
+                assertThrows(ImageException.class, () -> downloader(3).downloadAll(ref, List.of(desc, missing), store));
         assertEquals(ImageException.Kind.NOT_FOUND, e.kind());
-        assertEquals("blob " + missing.digest() + " of " + ref + " not found on " + server.host() + " (BLOB_UNKNOWN: blob unknown to registry)",
+        assertEquals(
+                "blob " + missing.digest() + " of " + ref + " not found on " + server.host()
+                        + " (BLOB_UNKNOWN: blob unknown to registry)",
                 e.getMessage());
     }
 }

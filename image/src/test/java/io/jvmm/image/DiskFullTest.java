@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DiskFullTest {
     @TempDir
     Path dir;
+
     Path mount;
     FakeRegistry fake;
 
@@ -27,7 +28,9 @@ class DiskFullTest {
     void setUp() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "skipped: mounting a small tmpfs needs root");
         mount = Files.createDirectories(dir.resolve("small"));
-        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes());
         assumeTrue(p.waitFor() == 0, () -> "skipped: cannot mount a tmpfs: " + out);
         fake = new FakeRegistry();
@@ -36,16 +39,21 @@ class DiskFullTest {
     @AfterEach
     void tearDown() throws Exception {
         if (fake != null) fake.close();
-        if (mount != null) new ProcessBuilder("umount", mount.toString()).start().waitFor();
+        if (mount != null)
+            new ProcessBuilder("umount", mount.toString()).start().waitFor();
     }
 
     @Test
     void aFullDiskIsOneLineAndLeavesTheStoreConsistent() throws Exception {
-        TestImages.Image img = TestImages.image("amd64", List.of(TestImages.etcLayer(), TestImages.appLayer("big", 2_000_000)));
+        TestImages.Image img =
+                TestImages.image("amd64", List.of(TestImages.etcLayer(), TestImages.appLayer("big", 2_000_000)));
         fake.addImage("app", "1", img);
         ContentStore store = ContentStore.open(mount.resolve("store"));
         ImageReference ref = ImageReference.parse(fake.host() + "/app:1");
-        RegistryClient client = RegistryClient.builder().insecure(fake.host()).dockerConfig(null).build();
+        RegistryClient client = RegistryClient.builder()
+                .insecure(fake.host())
+                .dockerConfig(null)
+                .build();
         ImageException e = assertThrows(ImageException.class, () -> client.pull(ref, store));
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
         assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
@@ -58,5 +66,4 @@ class DiskFullTest {
         assertEquals(img.manifestDigest(), r.manifestDigest());
         assertEquals(List.of(), store.check());
     }
-
 }

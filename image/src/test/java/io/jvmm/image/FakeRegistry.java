@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -13,13 +14,12 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.net.URLDecoder;
-import java.util.UUID;
 
 /**
  * A registry made with the JDK's HttpServer, for what the real one cannot do on demand: serve a tampered blob, serve
@@ -33,8 +33,8 @@ final class FakeRegistry implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
-    final Map<String, Content> manifests = new ConcurrentHashMap<>();   // "repo:ref" → content
-    final Map<String, byte[]> blobs = new ConcurrentHashMap<>();        // digest → bytes served
+    final Map<String, Content> manifests = new ConcurrentHashMap<>(); // "repo:ref" → content
+    final Map<String, byte[]> blobs = new ConcurrentHashMap<>(); // digest → bytes served
     final List<String> requests = Collections.synchronizedList(new ArrayList<>());
     final List<String> tokenRequests = Collections.synchronizedList(new ArrayList<>());
     final Set<String> issuedTokens = ConcurrentHashMap.newKeySet();
@@ -44,6 +44,7 @@ final class FakeRegistry implements AutoCloseable {
     volatile boolean tokenAuth;
     /** Require Basic auth directly on the registry API. */
     volatile boolean basicAuth;
+
     volatile String user;
     volatile String password;
     /** The token realm the Bearer challenge names (default: this registry's /token). */
@@ -82,7 +83,8 @@ final class FakeRegistry implements AutoCloseable {
             String path = ex.getRequestURI().getPath();
             String range = ex.getRequestHeaders().getFirst("Range");
             String auth = ex.getRequestHeaders().getFirst("Authorization");
-            requests.add(ex.getRequestMethod() + " " + path + (range != null ? " " + range : "") + (auth != null ? " auth=" + auth.split(" ")[0] : ""));
+            requests.add(ex.getRequestMethod() + " " + path + (range != null ? " " + range : "")
+                    + (auth != null ? " auth=" + auth.split(" ")[0] : ""));
             if (path.equals("/token")) {
                 token(ex);
                 return;
@@ -99,7 +101,8 @@ final class FakeRegistry implements AutoCloseable {
                     error(ex, 404, "MANIFEST_UNKNOWN", "manifest unknown");
                     return;
                 }
-                ex.getResponseHeaders().add("Docker-Content-Digest", Digest.of(c.body()).toString());
+                ex.getResponseHeaders()
+                        .add("Docker-Content-Digest", Digest.of(c.body()).toString());
                 send(ex, 200, c.mediaType(), c.body());
             } else if (bm.matches()) {
                 FakeRegistry redirect = blobRedirect;
@@ -111,7 +114,11 @@ final class FakeRegistry implements AutoCloseable {
                 serveBlob(ex, bm.group(2), range);
             } else if (path.startsWith("/storage/")) {
                 if (auth != null) {
-                    send(ex, 400, "text/plain", "Authorization must not be forwarded to storage".getBytes(StandardCharsets.UTF_8));
+                    send(
+                            ex,
+                            400,
+                            "text/plain",
+                            "Authorization must not be forwarded to storage".getBytes(StandardCharsets.UTF_8));
                     return;
                 }
                 serveBlob(ex, path.substring("/storage/".length()), range);
@@ -126,15 +133,24 @@ final class FakeRegistry implements AutoCloseable {
     private boolean authorized(HttpExchange ex, String repo) throws IOException {
         String auth = ex.getRequestHeaders().getFirst("Authorization");
         if (tokenAuth) {
-            if (auth != null && auth.startsWith("Bearer ") && issuedTokens.contains(auth.substring(7) + " " + repo)) return true;
-            if (auth != null && auth.startsWith("Bearer ") && repo.isEmpty() && issuedTokens.stream().anyMatch(t -> t.startsWith(auth.substring(7) + " "))) return true;
-            ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"" + (realm != null ? realm : "http://" + host() + "/token") + "\",service=\"fake-registry\""
-                    + (repo.isEmpty() ? "" : ",scope=\"repository:" + repo + ":pull\""));
+            if (auth != null && auth.startsWith("Bearer ") && issuedTokens.contains(auth.substring(7) + " " + repo))
+                return true;
+            if (auth != null
+                    && auth.startsWith("Bearer ")
+                    && repo.isEmpty()
+                    && issuedTokens.stream().anyMatch(t -> t.startsWith(auth.substring(7) + " "))) return true;
+            ex.getResponseHeaders()
+                    .add(
+                            "WWW-Authenticate",
+                            "Bearer realm=\"" + (realm != null ? realm : "http://" + host() + "/token")
+                                    + "\",service=\"fake-registry\""
+                                    + (repo.isEmpty() ? "" : ",scope=\"repository:" + repo + ":pull\""));
             error(ex, 401, "UNAUTHORIZED", "authentication required");
             return false;
         }
         if (basicAuth) {
-            String want = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+            String want = "Basic "
+                    + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
             if (want.equals(auth)) return true;
             ex.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"fake\"");
             error(ex, 401, "UNAUTHORIZED", "authentication required");
@@ -152,20 +168,33 @@ final class FakeRegistry implements AutoCloseable {
             return;
         }
         if (user != null) {
-            String want = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+            String want = "Basic "
+                    + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
             if (!want.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
-                send(ex, 401, "application/json", "{\"details\":\"incorrect username or password\"}".getBytes(StandardCharsets.UTF_8));
+                send(
+                        ex,
+                        401,
+                        "application/json",
+                        "{\"details\":\"incorrect username or password\"}".getBytes(StandardCharsets.UTF_8));
                 return;
             }
         }
         Matcher m = Pattern.compile("scope=repository:([^:]+):pull").matcher(q);
         if (!q.contains("service=fake-registry") || !m.find()) {
-            send(ex, 400, "application/json", "{\"details\":\"bad service or scope\"}".getBytes(StandardCharsets.UTF_8));
+            send(
+                    ex,
+                    400,
+                    "application/json",
+                    "{\"details\":\"bad service or scope\"}".getBytes(StandardCharsets.UTF_8));
             return;
         }
         String token = "tok-" + UUID.randomUUID();
         issuedTokens.add(token + " " + m.group(1));
-        send(ex, 200, "application/json", ("{\"token\":\"" + token + "\",\"expires_in\":300}").getBytes(StandardCharsets.UTF_8));
+        send(
+                ex,
+                200,
+                "application/json",
+                ("{\"token\":\"" + token + "\",\"expires_in\":300}").getBytes(StandardCharsets.UTF_8));
     }
 
     private void serveBlob(HttpExchange ex, String digest, String range) throws IOException {
@@ -200,8 +229,12 @@ final class FakeRegistry implements AutoCloseable {
     }
 
     private static void error(HttpExchange ex, int status, String code, String message) throws IOException {
-        send(ex, status, "application/json", ("{\"errors\":[{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}]}")
-                .getBytes(StandardCharsets.UTF_8));
+        send(
+                ex,
+                status,
+                "application/json",
+                ("{\"errors\":[{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}]}")
+                        .getBytes(StandardCharsets.UTF_8));
     }
 
     private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {

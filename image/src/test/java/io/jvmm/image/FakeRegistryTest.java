@@ -10,8 +10,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -19,13 +21,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.Arrays;
-import java.util.concurrent.Executors;
 
 /** Pulls from a JDK-HttpServer registry: tampered content, token and basic auth, redirects, interrupted and killed pulls. */
 class FakeRegistryTest {
     @TempDir
     Path dir;
+
     FakeRegistry fake;
     ContentStore store;
     TestImages.Image img;
@@ -34,7 +35,9 @@ class FakeRegistryTest {
     void setUp() throws IOException {
         fake = new FakeRegistry();
         store = ContentStore.open(dir.resolve("store"));
-        img = TestImages.image("amd64", List.of(TestImages.etcLayer(), TestImages.appLayer("a", 100_000), TestImages.appLayer("b", 10_000)));
+        img = TestImages.image(
+                "amd64",
+                List.of(TestImages.etcLayer(), TestImages.appLayer("a", 100_000), TestImages.appLayer("b", 10_000)));
         fake.addImage("app", "1", img);
     }
 
@@ -66,7 +69,8 @@ class FakeRegistryTest {
 
     @Test
     void parallelPullsOfImagesSharingLayers() throws Exception {
-        TestImages.Image other = TestImages.image("amd64", List.of(img.layers().get(0), img.layers().get(1), TestImages.appLayer("c", 50_000)));
+        TestImages.Image other = TestImages.image(
+                "amd64", List.of(img.layers().get(0), img.layers().get(1), TestImages.appLayer("c", 50_000)));
         fake.addImage("other", "1", other);
         fake.throttle = 8 << 20;
         RegistryClient c = client().build();
@@ -92,28 +96,40 @@ class FakeRegistryTest {
         byte[] tampered = bad.blob().clone();
         tampered[tampered.length / 2] ^= 1;
         fake.blobs.put(bad.digest().toString(), tampered);
-        ImageException e = assertThrows(ImageException.class, () -> client().build().pull(ref("app:1"), store));
+        ImageException e =
+                assertThrows(ImageException.class, () -> client().build().pull(ref("app:1"), store));
         assertEquals(ImageException.Kind.DIGEST_MISMATCH, e.kind());
-        assertEquals("digest mismatch for blob " + bad.digest() + " of " + fake.host() + "/app:1: expected " + bad.digest()
-                + ", got " + Digest.of(tampered) + " (nothing stored)", e.getMessage());
+        assertEquals(
+                "digest mismatch for blob " + bad.digest() + " of " + fake.host() + "/app:1: expected " + bad.digest()
+                        + ", got " + Digest.of(tampered) + " (nothing stored)",
+                e.getMessage());
         assertEquals(List.of(), store.list());
         assertEquals(0, count(store.root().resolve("blobs/sha256")), "no blob entered the store");
-        assertFalse(Files.exists(store.root().resolve("tmp/" + bad.digest().hex() + ".partial")), "the bad download is deleted");
+        assertFalse(
+                Files.exists(store.root().resolve("tmp/" + bad.digest().hex() + ".partial")),
+                "the bad download is deleted");
 
         // a manifest that does not match the digest the registry claims / we asked for
         fake.blobs.put(bad.digest().toString(), bad.blob());
-        byte[] m2 = new String(img.manifest(), StandardCharsets.UTF_8).replace("\"schemaVersion\":2", "\"schemaVersion\":2 ").getBytes(StandardCharsets.UTF_8);
+        byte[] m2 = new String(img.manifest(), StandardCharsets.UTF_8)
+                .replace("\"schemaVersion\":2", "\"schemaVersion\":2 ")
+                .getBytes(StandardCharsets.UTF_8);
         fake.manifests.put("app:" + img.manifestDigest(), new FakeRegistry.Content(m2, MediaTypes.OCI_MANIFEST));
-        ImageException md = assertThrows(ImageException.class,
+        ImageException md = assertThrows(
+                ImageException.class,
                 () -> client().build().pull(ImageReference.parse(fake.host() + "/app@" + img.manifestDigest()), store));
         assertEquals(ImageException.Kind.DIGEST_MISMATCH, md.kind());
-        assertTrue(md.getMessage().startsWith("digest mismatch for manifest of " + fake.host() + "/app@" + img.manifestDigest()), md.getMessage());
+        assertTrue(
+                md.getMessage()
+                        .startsWith("digest mismatch for manifest of " + fake.host() + "/app@" + img.manifestDigest()),
+                md.getMessage());
         assertEquals(0, count(store.root().resolve("blobs/sha256")));
 
         // a blob larger than its descriptor says is cut off, not stored
         byte[] longer = Arrays.copyOf(bad.blob(), bad.blob().length + 10);
         fake.blobs.put(bad.digest().toString(), longer);
-        ImageException big = assertThrows(ImageException.class, () -> client().build().pull(ref("app:1"), store));
+        ImageException big =
+                assertThrows(ImageException.class, () -> client().build().pull(ref("app:1"), store));
         assertEquals(ImageException.Kind.DIGEST_MISMATCH, big.kind());
         assertTrue(big.getMessage().contains("sent more than the " + bad.blob().length + " bytes"), big.getMessage());
         assertEquals(List.of(), store.list());
@@ -124,7 +140,8 @@ class FakeRegistryTest {
         fake.tokenAuth = true;
         fake.user = "alice";
         fake.password = "s3cret";
-        RegistryClient c = client().credentials(fake.host(), new Credentials("alice", "s3cret")).build();
+        RegistryClient c = client().credentials(fake.host(), new Credentials("alice", "s3cret"))
+                .build();
         ImageRecord r = c.pull(ref("app:1"), store);
         assertEquals(img.manifestDigest(), r.manifestDigest());
         assertEquals(1, fake.tokenRequests.size(), "one token, cached for the repository: " + fake.tokenRequests);
@@ -132,16 +149,24 @@ class FakeRegistryTest {
         assertTrue(fake.tokenRequests.getFirst().contains("scope=repository:app:pull"));
         long authed;
         synchronized (fake.requests) {
-            authed = fake.requests.stream().filter(s -> s.contains("/blobs/") && s.contains("auth=Bearer")).count();
+            authed = fake.requests.stream()
+                    .filter(s -> s.contains("/blobs/") && s.contains("auth=Bearer"))
+                    .count();
         }
         assertEquals(4, authed, fake.requests.toString());
 
-        ImageException wrong = assertThrows(ImageException.class, () -> client().credentials(fake.host(), new Credentials("alice", "nope"))
-                .build().pull(ref("app:1"), ContentStore.open(dir.resolve("s2"))));
+        ImageException wrong = assertThrows(
+                ImageException.class,
+                () -> client().credentials(fake.host(), new Credentials("alice", "nope"))
+                        .build()
+                        .pull(ref("app:1"), ContentStore.open(dir.resolve("s2"))));
         assertEquals(ImageException.Kind.AUTH, wrong.kind());
-        assertEquals("the token server of " + fake.host() + " refused the credentials of alice for " + fake.host()
-                + "/app:1 (incorrect username or password)", wrong.getMessage());
-        ImageException anon = assertThrows(ImageException.class, () -> client().build().pull(ref("app:1"), ContentStore.open(dir.resolve("s3"))));
+        assertEquals(
+                "the token server of " + fake.host() + " refused the credentials of alice for " + fake.host()
+                        + "/app:1 (incorrect username or password)",
+                wrong.getMessage());
+        ImageException anon = assertThrows(
+                ImageException.class, () -> client().build().pull(ref("app:1"), ContentStore.open(dir.resolve("s3"))));
         assertEquals(ImageException.Kind.AUTH, anon.kind());
         assertTrue(anon.getMessage().contains("refused anonymous access"), anon.getMessage());
     }
@@ -154,8 +179,15 @@ class FakeRegistryTest {
             fake.blobRedirect = storage;
             ImageRecord r = client().build().pull(ref("app:1"), store);
             assertEquals(img.manifestDigest(), r.manifestDigest());
-            assertEquals(4, storage.requests.stream().filter(x -> x.startsWith("GET /storage/")).count(), storage.requests.toString());
-            assertTrue(storage.requests.stream().noneMatch(s -> s.contains("auth=")), "Authorization not sent to another host");
+            assertEquals(
+                    4,
+                    storage.requests.stream()
+                            .filter(x -> x.startsWith("GET /storage/"))
+                            .count(),
+                    storage.requests.toString());
+            assertTrue(
+                    storage.requests.stream().noneMatch(s -> s.contains("auth=")),
+                    "Authorization not sent to another host");
         }
     }
 
@@ -167,24 +199,38 @@ class FakeRegistryTest {
         Path config = dir.resolve("docker/config.json");
         Files.createDirectories(config.getParent());
         String auth = Base64.getEncoder().encodeToString("bob:pw:with:colons".getBytes(StandardCharsets.UTF_8));
-        Files.writeString(config, "{\"auths\":{\"http://" + fake.host() + "\":{\"auth\":\"" + auth + "\"},\"https://index.docker.io/v1/\":{\"auth\":\"eDp5\"}}}");
-        assertEquals(new Credentials("bob", "pw:with:colons"), Credentials.fromDockerConfig(config, fake.host()).orElseThrow());
-        assertEquals(new Credentials("x", "y"), Credentials.fromDockerConfig(config, "docker.io").orElseThrow());
+        Files.writeString(
+                config,
+                "{\"auths\":{\"http://" + fake.host() + "\":{\"auth\":\"" + auth
+                        + "\"},\"https://index.docker.io/v1/\":{\"auth\":\"eDp5\"}}}");
+        assertEquals(
+                new Credentials("bob", "pw:with:colons"),
+                Credentials.fromDockerConfig(config, fake.host()).orElseThrow());
+        assertEquals(
+                new Credentials("x", "y"),
+                Credentials.fromDockerConfig(config, "docker.io").orElseThrow());
         ImageRecord r = client().dockerConfig(config).build().pull(ref("app:1"), store);
         assertEquals(img.manifestDigest(), r.manifestDigest());
 
-        ImageException none = assertThrows(ImageException.class, () -> client().build().pull(ref("app:1"), ContentStore.open(dir.resolve("s2"))));
+        ImageException none = assertThrows(
+                ImageException.class, () -> client().build().pull(ref("app:1"), ContentStore.open(dir.resolve("s2"))));
         assertEquals(ImageException.Kind.AUTH, none.kind());
-        assertTrue(none.getMessage().startsWith(fake.host() + " requires credentials for " + fake.host() + "/app:1"), none.getMessage());
-        ImageException bad = assertThrows(ImageException.class, () -> client().credentials(fake.host(), new Credentials("bob", "x")).build()
-                .pull(ref("app:1"), ContentStore.open(dir.resolve("s3"))));
+        assertTrue(
+                none.getMessage().startsWith(fake.host() + " requires credentials for " + fake.host() + "/app:1"),
+                none.getMessage());
+        ImageException bad = assertThrows(
+                ImageException.class,
+                () -> client().credentials(fake.host(), new Credentials("bob", "x"))
+                        .build()
+                        .pull(ref("app:1"), ContentStore.open(dir.resolve("s3"))));
         assertEquals(ImageException.Kind.AUTH, bad.kind());
         assertTrue(bad.getMessage().startsWith("pull access denied for " + fake.host() + "/app:1"), bad.getMessage());
     }
 
     /** An image with one big incompressible layer, served slowly. */
     TestImages.Image bigImage() throws IOException {
-        TestImages.Image big = TestImages.image("amd64", List.of(TestImages.etcLayer(), TestImages.appLayer("big", 6 << 20)));
+        TestImages.Image big =
+                TestImages.image("amd64", List.of(TestImages.etcLayer(), TestImages.appLayer("big", 6 << 20)));
         fake.addImage("big", "1", big);
         fake.throttle = 3 << 20;
         return big;
@@ -214,7 +260,9 @@ class FakeRegistryTest {
             gets = fake.requests.stream().filter(s -> s.contains(layerPath)).toList();
         }
         assertEquals(1, gets.size(), gets.toString());
-        String range = gets.getFirst().substring(gets.getFirst().indexOf("bytes=") + 6, gets.getFirst().lastIndexOf('-'));
+        String range = gets.getFirst()
+                .substring(
+                        gets.getFirst().indexOf("bytes=") + 6, gets.getFirst().lastIndexOf('-'));
         long from = Long.parseLong(range);
         assertTrue(from >= had, "resumed at " + from + ", had " + had);
         assertEquals(List.of(), store.check());
@@ -250,9 +298,17 @@ class FakeRegistryTest {
     void pullKilledHalfWayResumes() throws Exception {
         TestImages.Image big = bigImage();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), PullMain.class.getName(),
-                store.root().toString(), fake.host() + "/big:1", fake.host())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        Process child = new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        PullMain.class.getName(),
+                        store.root().toString(),
+                        fake.host() + "/big:1",
+                        fake.host())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("child.log").toFile())
+                .start();
         try {
             waitForSize(partialOf(big), 1 << 20);
         } finally {
@@ -269,13 +325,18 @@ class FakeRegistryTest {
 
     @Test
     void unknownTagAndBadManifestAreClearErrors() {
-        ImageException e = assertThrows(ImageException.class, () -> client().build().pull(ref("app:2"), store));
+        ImageException e =
+                assertThrows(ImageException.class, () -> client().build().pull(ref("app:2"), store));
         assertEquals(ImageException.Kind.NOT_FOUND, e.kind());
         assertEquals("image not found: " + fake.host() + "/app:2 (MANIFEST_UNKNOWN: manifest unknown)", e.getMessage());
-        fake.manifests.put("app:junk", new FakeRegistry.Content("<html>".getBytes(StandardCharsets.UTF_8), "text/html"));
-        ImageException j = assertThrows(ImageException.class, () -> client().build().pull(ref("app:junk"), store));
+        fake.manifests.put(
+                "app:junk", new FakeRegistry.Content("<html>".getBytes(StandardCharsets.UTF_8), "text/html"));
+        ImageException j =
+                assertThrows(ImageException.class, () -> client().build().pull(ref("app:junk"), store));
         assertEquals(ImageException.Kind.BAD_INPUT, j.kind());
-        assertTrue(j.getMessage().startsWith("manifest of " + fake.host() + "/app:junk is not valid JSON"), j.getMessage());
+        assertTrue(
+                j.getMessage().startsWith("manifest of " + fake.host() + "/app:junk is not valid JSON"),
+                j.getMessage());
         assertFalse(j.getMessage().contains("\n"));
     }
 }

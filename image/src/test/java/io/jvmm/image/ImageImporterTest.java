@@ -9,16 +9,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.Arrays;
 
 class ImageImporterTest {
     @TempDir
     Path dir;
+
     ContentStore store;
     ImageImporter importer;
     TestImages.Image img;
@@ -28,7 +29,9 @@ class ImageImporterTest {
         store = ContentStore.open(dir.resolve("store"));
         importer = new ImageImporter(store);
         TestImages.Layer base = TestImages.busyboxLayer();
-        img = TestImages.image("amd64", List.of(base, TestImages.etcLayer(), base.equals(base) ? TestImages.appLayer("x", 5000) : null));
+        img = TestImages.image(
+                "amd64",
+                List.of(base, TestImages.etcLayer(), base.equals(base) ? TestImages.appLayer("x", 5000) : null));
     }
 
     static long blobCount(ContentStore s) throws IOException {
@@ -39,16 +42,20 @@ class ImageImporterTest {
 
     @Test
     void importsDockerSaveArchive() throws IOException {
-        Path tar = TestImages.dockerSave(dir.resolve("save.tar"), img, List.of("busybox:saved", "example.com/team/app:v1"));
+        Path tar = TestImages.dockerSave(
+                dir.resolve("save.tar"), img, List.of("busybox:saved", "example.com/team/app:v1"));
         List<ImageRecord> recs = importer.importPath(tar, null);
-        assertEquals(List.of("docker.io/library/busybox:saved", "example.com/team/app:v1"), recs.stream().map(ImageRecord::name).toList());
+        assertEquals(
+                List.of("docker.io/library/busybox:saved", "example.com/team/app:v1"),
+                recs.stream().map(ImageRecord::name).toList());
         ImageRecord r = store.get("busybox:saved");
         assertEquals(img.configDigest(), r.id());
         assertEquals(3, r.layers().size());
         assertEquals(MediaTypes.OCI_LAYER_TAR, r.layers().getFirst().mediaType(), "docker save layers are plain tars");
         for (int i = 0; i < 3; i++) {
             assertEquals(img.layers().get(i).diffId(), r.layers().get(i).digest());
-            try (InputStream in = LayerStreams.openLayer(store, r.layers().get(i).digest())) {
+            try (InputStream in =
+                    LayerStreams.openLayer(store, r.layers().get(i).digest())) {
                 assertEquals(img.layers().get(i).diffId(), Digest.of(in));
             }
         }
@@ -87,7 +94,8 @@ class ImageImporterTest {
     @Test
     void tamperedBlobsAreRefusedAndNothingIsStored() throws IOException {
         Path layout = TestImages.ociLayout(dir.resolve("layout"), "example.com/x:1", List.of(img));
-        Path layer = layout.resolve("blobs/sha256/" + img.layers().get(2).digest().hex());
+        Path layer =
+                layout.resolve("blobs/sha256/" + img.layers().get(2).digest().hex());
         byte[] b = Files.readAllBytes(layer);
         b[b.length / 2] ^= 1;
         Files.write(layer, b);
@@ -97,8 +105,13 @@ class ImageImporterTest {
         assertEquals(List.of(), store.list());
 
         // docker save: a layer that does not match the config's diff_id
-        TestImages.Image wrong = new TestImages.Image("amd64", img.config(), img.configDigest(),
-                List.of(img.layers().get(0), img.layers().get(1), TestImages.appLayer("other", 10)), img.manifest(), img.manifestDigest());
+        TestImages.Image wrong = new TestImages.Image(
+                "amd64",
+                img.config(),
+                img.configDigest(),
+                List.of(img.layers().get(0), img.layers().get(1), TestImages.appLayer("other", 10)),
+                img.manifest(),
+                img.manifestDigest());
         Path tar = TestImages.dockerSave(dir.resolve("bad.tar"), wrong, List.of("bad:1"));
         ImageException d = assertThrows(ImageException.class, () -> importer.importPath(tar, null));
         assertEquals(ImageException.Kind.DIGEST_MISMATCH, d.kind());
@@ -113,8 +126,14 @@ class ImageImporterTest {
         assertEquals(ImageException.Kind.BAD_INPUT, c.kind());
         assertFalse(c.getMessage().contains("\n"));
         Path junk = Files.writeString(dir.resolve("junk.txt"), "hello");
-        assertEquals(ImageException.Kind.BAD_INPUT, assertThrows(ImageException.class, () -> importer.importPath(junk, null)).kind());
-        assertEquals(ImageException.Kind.NOT_FOUND, assertThrows(ImageException.class, () -> importer.importPath(dir.resolve("nope"), null)).kind());
+        assertEquals(
+                ImageException.Kind.BAD_INPUT,
+                assertThrows(ImageException.class, () -> importer.importPath(junk, null))
+                        .kind());
+        assertEquals(
+                ImageException.Kind.NOT_FOUND,
+                assertThrows(ImageException.class, () -> importer.importPath(dir.resolve("nope"), null))
+                        .kind());
         assertEquals(List.of(), store.list());
         try (Stream<Path> s = Files.list(store.root().resolve("tmp"))) {
             assertEquals(0, s.count(), "import leaves no tmp files");

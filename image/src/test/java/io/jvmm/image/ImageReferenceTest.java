@@ -17,19 +17,19 @@ class ImageReferenceTest {
 
     @ParameterizedTest
     @CsvSource({
-            "busybox, docker.io/library/busybox:latest",
-            "busybox:1.36, docker.io/library/busybox:1.36",
-            "library/busybox, docker.io/library/busybox:latest",
-            "docker.io/busybox, docker.io/library/busybox:latest",
-            "index.docker.io/library/busybox:x, docker.io/library/busybox:x",
-            "user/app:v1.2-rc_3, docker.io/user/app:v1.2-rc_3",
-            "host:5000/a/b:tag, host:5000/a/b:tag",
-            "host:5000/a/b, host:5000/a/b:latest",
-            "ghcr.io/owner/repo/sub, ghcr.io/owner/repo/sub:latest",
-            "localhost/x, localhost/x:latest",
-            "localhost:5000/x:1, localhost:5000/x:1",
-            "127.0.0.1:5000/my-app__x.y:t, 127.0.0.1:5000/my-app__x.y:t",
-            "[::1]:5000/x, [::1]:5000/x:latest",
+        "busybox, docker.io/library/busybox:latest",
+        "busybox:1.36, docker.io/library/busybox:1.36",
+        "library/busybox, docker.io/library/busybox:latest",
+        "docker.io/busybox, docker.io/library/busybox:latest",
+        "index.docker.io/library/busybox:x, docker.io/library/busybox:x",
+        "user/app:v1.2-rc_3, docker.io/user/app:v1.2-rc_3",
+        "host:5000/a/b:tag, host:5000/a/b:tag",
+        "host:5000/a/b, host:5000/a/b:latest",
+        "ghcr.io/owner/repo/sub, ghcr.io/owner/repo/sub:latest",
+        "localhost/x, localhost/x:latest",
+        "localhost:5000/x:1, localhost:5000/x:1",
+        "127.0.0.1:5000/my-app__x.y:t, 127.0.0.1:5000/my-app__x.y:t",
+        "[::1]:5000/x, [::1]:5000/x:latest",
     })
     void normalizes(String in, String canonical) {
         assertEquals(canonical, ImageReference.parse(in).toString());
@@ -63,9 +63,26 @@ class ImageReferenceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", " ", "Busybox", "host:5000/A/b", "a//b", "a/b/", "/a", "x:", "x:-tag", "x:.tag",
-            "x@sha256:abc", "x@md5:" + "a", "x@sha512:" + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-            "a b", "x:tag:more/y", "bad_host:99999999/x", "a/-b"})
+    @ValueSource(
+            strings = {
+                "",
+                " ",
+                "Busybox",
+                "host:5000/A/b",
+                "a//b",
+                "a/b/",
+                "/a",
+                "x:",
+                "x:-tag",
+                "x:.tag",
+                "x@sha256:abc",
+                "x@md5:" + "a",
+                "x@sha512:" + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "a b",
+                "x:tag:more/y",
+                "bad_host:99999999/x",
+                "a/-b"
+            })
     void rejects(String in) {
         ImageException e = assertThrows(ImageException.class, () -> ImageReference.parse(in));
         assertEquals(ImageException.Kind.BAD_INPUT, e.kind());
@@ -76,8 +93,10 @@ class ImageReferenceTest {
     @Test
     void errorNamesTheProblem() {
         assertTrue(ImageReference.parse("ok").toString().endsWith(":latest"));
-        for (var c : List.of(List.of("Busybox", "lowercase"), List.of("x:-t", "invalid tag"), List.of("x@sha256:12", "64"))) {
-            String m = assertThrows(ImageException.class, () -> ImageReference.parse(c.get(0))).getMessage();
+        for (var c : List.of(
+                List.of("Busybox", "lowercase"), List.of("x:-t", "invalid tag"), List.of("x@sha256:12", "64"))) {
+            String m = assertThrows(ImageException.class, () -> ImageReference.parse(c.get(0)))
+                    .getMessage();
             assertTrue(m.contains(c.get(1)), m);
         }
     }

@@ -23,8 +23,11 @@ class LayerStreamsTest {
         try (OutputStream o = new io.airlift.compress.zstd.ZstdOutputStream(zs)) {
             o.write(tar);
         }
-        for (var c : new Object[][] {{tar, LayerStreams.Compression.NONE}, {gz.toByteArray(), LayerStreams.Compression.GZIP},
-                {zs.toByteArray(), LayerStreams.Compression.ZSTD}}) {
+        for (var c : new Object[][] {
+            {tar, LayerStreams.Compression.NONE},
+            {gz.toByteArray(), LayerStreams.Compression.GZIP},
+            {zs.toByteArray(), LayerStreams.Compression.ZSTD}
+        }) {
             byte[] blob = (byte[]) c[0];
             assertEquals(c[1], LayerStreams.detect(new ByteArrayInputStream(blob)));
             try (InputStream in = LayerStreams.uncompressed(new ByteArrayInputStream(blob))) {

@@ -26,7 +26,8 @@ public final class LocalRegistry implements AutoCloseable {
     public static final Path REGISTRY = Path.of("/usr/bin/docker-registry");
     public static final Path SKOPEO = Path.of("/usr/bin/skopeo");
     /** Combined log format: {@code "GET /v2/REPO/blobs/sha256:HEX HTTP/1.1" 200 12345}. */
-    private static final Pattern BLOB_GET = Pattern.compile("\"GET /v2/\\S+/blobs/sha256:[0-9a-f]{64} HTTP/[0-9.]+\" (\\d{3}) (\\d+|-)");
+    private static final Pattern BLOB_GET =
+            Pattern.compile("\"GET /v2/\\S+/blobs/sha256:[0-9a-f]{64} HTTP/[0-9.]+\" (\\d{3}) (\\d+|-)");
 
     private final Process process;
     private final int port;
@@ -47,7 +48,8 @@ public final class LocalRegistry implements AutoCloseable {
 
     public static LocalRegistry start(Path dir) throws IOException, InterruptedException {
         String missing = missingTools();
-        if (missing != null) throw new IOException(missing + " is not installed (apt-get install -y docker-registry skopeo)");
+        if (missing != null)
+            throw new IOException(missing + " is not installed (apt-get install -y docker-registry skopeo)");
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
@@ -70,9 +72,12 @@ public final class LocalRegistry implements AutoCloseable {
                 """.formatted(storage, port));
         Path log = dir.resolve("registry.log");
         Process p = new ProcessBuilder(REGISTRY.toString(), "serve", config.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         LocalRegistry r = new LocalRegistry(p, port, log);
-        HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpClient c =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
@@ -80,7 +85,9 @@ public final class LocalRegistry implements AutoCloseable {
                 throw new IOException("docker-registry exited: " + out);
             }
             try {
-                HttpResponse<Void> resp = c.send(HttpRequest.newBuilder(URI.create("http://" + r.host() + "/v2/")).build(),
+                HttpResponse<Void> resp = c.send(
+                        HttpRequest.newBuilder(URI.create("http://" + r.host() + "/v2/"))
+                                .build(),
                         HttpResponse.BodyHandlers.discarding());
                 if (resp.statusCode() == 200) return r;
             } catch (IOException e) {
@@ -98,11 +105,19 @@ public final class LocalRegistry implements AutoCloseable {
 
     /** {@code skopeo copy --all oci:DIR:TAG docker://HOST/NAME} (plain HTTP, no signature policy). */
     public void push(Path ociDir, String tag, String nameAndTag) throws IOException, InterruptedException {
-        List<String> cmd = List.of(SKOPEO.toString(), "--insecure-policy", "copy", "--all", "--quiet", "--dest-tls-verify=false",
-                "oci:" + ociDir + ":" + tag, "docker://" + host() + "/" + nameAndTag);
+        List<String> cmd = List.of(
+                SKOPEO.toString(),
+                "--insecure-policy",
+                "copy",
+                "--all",
+                "--quiet",
+                "--dest-tls-verify=false",
+                "oci:" + ociDir + ":" + tag,
+                "docker://" + host() + "/" + nameAndTag);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException(String.join(" ", cmd) + " failed: " + out);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0)
+            throw new IOException(String.join(" ", cmd) + " failed: " + out);
     }
 
     /** The access log's length now: {@link #blobGetsSince} counts what came after. */
@@ -114,7 +129,7 @@ public final class LocalRegistry implements AutoCloseable {
     public record Gets(int count, long bytes) {}
 
     public Gets blobGetsSince(long mark) throws IOException, InterruptedException {
-        Thread.sleep(150);     // the access log line is written once the handler returns
+        Thread.sleep(150); // the access log line is written once the handler returns
         byte[] all = Files.readAllBytes(log);
         int from = (int) Math.min(mark, all.length);
         Matcher m = BLOB_GET.matcher(new String(all, from, all.length - from, StandardCharsets.UTF_8));

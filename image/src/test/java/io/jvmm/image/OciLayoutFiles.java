@@ -38,7 +38,8 @@ public final class OciLayoutFiles {
 
     /** A tarball of a directory tree (files only, names relative to {@code dir}, sorted). */
     public static Path tar(Path dir, Path tarFile) throws IOException {
-        try (OutputStream fo = Files.newOutputStream(tarFile); TarArchiveOutputStream out = new TarArchiveOutputStream(fo)) {
+        try (OutputStream fo = Files.newOutputStream(tarFile);
+                TarArchiveOutputStream out = new TarArchiveOutputStream(fo)) {
             out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             List<Path> files = new ArrayList<>();
             try (var s = Files.walk(dir)) {

@@ -8,7 +8,9 @@ public final class PullMain {
 
     public static void main(String[] args) {
         ContentStore store = ContentStore.open(Path.of(args[0]));
-        RegistryClient c = RegistryClient.builder().insecure(args[2]).dockerConfig(null).build();
-        System.out.println("pulled " + c.pull(ImageReference.parse(args[1]), store).manifestDigest());
+        RegistryClient c =
+                RegistryClient.builder().insecure(args[2]).dockerConfig(null).build();
+        System.out.println(
+                "pulled " + c.pull(ImageReference.parse(args[1]), store).manifestDigest());
     }
 }

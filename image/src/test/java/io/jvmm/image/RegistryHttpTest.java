@@ -33,12 +33,14 @@ class RegistryHttpTest {
             String path = ex.getRequestURI().getPath();
             switch (path) {
                 // "localhost" is another origin than the registry's 127.0.0.1, as a CDN host would be
-                case "/v2/app/blobs/elsewhere" -> StubServer.send(ex, 307, Map.of("Location", "http://localhost:" + storage.port() + "/cdn/b"), "");
+                case "/v2/app/blobs/elsewhere" ->
+                    StubServer.send(ex, 307, Map.of("Location", "http://localhost:" + storage.port() + "/cdn/b"), "");
                 case "/v2/app/blobs/here" -> StubServer.send(ex, 302, Map.of("Location", "/v2/app/blobs/final"), "");
                 case "/v2/app/blobs/final" -> StubServer.send(ex, 200, Map.of(), "blob");
                 case "/v2/app/blobs/loop" -> StubServer.send(ex, 301, Map.of("Location", "/v2/app/blobs/loop"), "");
                 case "/v2/app/blobs/nowhere" -> StubServer.send(ex, 303, Map.of(), "");
-                case "/v2/app/manifests/norepo" -> error(ex, 404, "NAME_UNKNOWN", "repository name not known to registry");
+                case "/v2/app/manifests/norepo" ->
+                    error(ex, 404, "NAME_UNKNOWN", "repository name not known to registry");
                 case "/v2/app/manifests/notag" -> error(ex, 404, "MANIFEST_UNKNOWN", "manifest unknown");
                 case "/v2/app/blobs/missing" -> error(ex, 404, "BLOB_UNKNOWN", "blob unknown to registry");
                 case "/v2/app/blobs/busy" -> error(ex, 429, "TOOMANYREQUESTS", "slow down");
@@ -51,7 +53,10 @@ class RegistryHttpTest {
     }
 
     private static void error(HttpExchange ex, int status, String code, String message) throws IOException {
-        StubServer.send(ex, status, Map.of("Content-Type", "application/json"),
+        StubServer.send(
+                ex,
+                status,
+                Map.of("Content-Type", "application/json"),
                 "{\"errors\":[{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}]}");
     }
 
@@ -79,7 +84,11 @@ class RegistryHttpTest {
     @Test
     void authorizationFollowsARedirectOnlyOnTheSameOrigin() throws Exception {
         assertEquals("blob", body("/blobs/here", "Bearer t"));
-        assertEquals(List.of("Bearer t", "Bearer t"), registry.requests.stream().map(StubServer.Request::authorization).toList());
+        assertEquals(
+                List.of("Bearer t", "Bearer t"),
+                registry.requests.stream()
+                        .map(StubServer.Request::authorization)
+                        .toList());
         assertEquals("blob", body("/blobs/elsewhere", "Bearer t"));
         assertEquals(1, storage.requests.size());
         assertNull(storage.requests.getFirst().authorization(), "no Authorization to blob storage on another host");
@@ -104,15 +113,22 @@ class RegistryHttpTest {
     void errorStatusesNameWhatWentWrong() {
         ImageException e = statusError("/manifests/norepo", "manifest of " + ref, false);
         assertEquals(ImageException.Kind.NOT_FOUND, e.kind());
-        assertEquals("repository not found: " + ref + " (NAME_UNKNOWN: repository name not known to registry)", e.getMessage());
-        assertEquals("image not found: " + ref + " (MANIFEST_UNKNOWN: manifest unknown)",
+        assertEquals(
+                "repository not found: " + ref + " (NAME_UNKNOWN: repository name not known to registry)",
+                e.getMessage());
+        assertEquals(
+                "image not found: " + ref + " (MANIFEST_UNKNOWN: manifest unknown)",
                 statusError("/manifests/notag", "manifest of " + ref, false).getMessage());
-        assertEquals("blob sha256:x of " + ref + " not found on " + registry.host() + " (BLOB_UNKNOWN: blob unknown to registry)",
+        assertEquals(
+                "blob sha256:x of " + ref + " not found on " + registry.host()
+                        + " (BLOB_UNKNOWN: blob unknown to registry)",
                 statusError("/blobs/missing", "blob sha256:x of " + ref, false).getMessage());
         e = statusError("/blobs/busy", "blob", true);
         assertEquals(ImageException.Kind.PROTOCOL, e.kind());
         assertEquals(registry.host() + " is rate-limiting pulls (TOOMANYREQUESTS: slow down)", e.getMessage());
-        assertEquals(registry.host() + " answered HTTP 500 for blob", statusError("/blobs/broken", "blob", true).getMessage(),
+        assertEquals(
+                registry.host() + " answered HTTP 500 for blob",
+                statusError("/blobs/broken", "blob", true).getMessage(),
                 "a body that is not a registry error adds nothing");
     }
 
@@ -123,8 +139,10 @@ class RegistryHttpTest {
             port = s.getLocalPort();
         }
         ImageReference gone = ImageReference.parse("127.0.0.1:" + port + "/app:1");
-        RegistryHttp insecure = new RegistryHttp(Set.of(gone.registry()), Duration.ofSeconds(5), Duration.ofSeconds(10));
-        ImageException e = assertThrows(ImageException.class, () -> insecure.get(gone, insecure.uri(gone, "/manifests/1"), Map.of(), null));
+        RegistryHttp insecure =
+                new RegistryHttp(Set.of(gone.registry()), Duration.ofSeconds(5), Duration.ofSeconds(10));
+        ImageException e = assertThrows(
+                ImageException.class, () -> insecure.get(gone, insecure.uri(gone, "/manifests/1"), Map.of(), null));
         assertEquals(ImageException.Kind.UNREACHABLE, e.kind());
         assertEquals("cannot reach registry 127.0.0.1:" + port + ": connection refused", e.getMessage());
         assertTrue(e.getCause() instanceof IOException);

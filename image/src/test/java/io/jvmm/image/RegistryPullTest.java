@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RegistryPullTest {
     @TempDir
     static Path shared;
+
     static LocalRegistry registry;
     static TestImages.Image demo1, demo2, amd64, arm64;
 
@@ -54,7 +55,10 @@ class RegistryPullTest {
     }
 
     RegistryClient client() {
-        return RegistryClient.builder().insecure(registry.host()).dockerConfig(null).build();
+        return RegistryClient.builder()
+                .insecure(registry.host())
+                .dockerConfig(null)
+                .build();
     }
 
     ImageReference ref(String nameTag) {
@@ -65,23 +69,32 @@ class RegistryPullTest {
     void pullsAnImageAndVerifiesIt() {
         ContentStore store = ContentStore.open(dir.resolve("store"));
         Progress progress = new Progress();
-        RegistryClient c = RegistryClient.builder().insecure(registry.host()).dockerConfig(null).listener(progress).build();
+        RegistryClient c = RegistryClient.builder()
+                .insecure(registry.host())
+                .dockerConfig(null)
+                .listener(progress)
+                .build();
         ImageRecord r = c.pull(ref("demo:1"), store);
         assertEquals(registry.host() + "/demo:1", r.name());
         assertEquals(demo1.manifestDigest(), r.manifestDigest());
         assertEquals(demo1.configDigest(), r.id());
-        assertEquals(demo1.layers().stream().map(TestImages.Layer::digest).toList(), r.layers().stream().map(Descriptor::digest).toList());
+        assertEquals(
+                demo1.layers().stream().map(TestImages.Layer::digest).toList(),
+                r.layers().stream().map(Descriptor::digest).toList());
         assertEquals(List.of(), store.check());
         assertEquals(4, c.blobRequests(), "config + 3 layers");
         for (TestImages.Layer l : demo1.layers()) assertEquals(l.blob().length, progress.done.get(l.digest()));
         assertEquals(List.of(r), store.list());
 
         JsonNode inspect = Json.parse(store.inspect(registry.host() + "/demo:1").getBytes(), "inspect");
-        assertEquals("[\"/bin/sh\",\"-c\"]", inspect.path("Config").path("Entrypoint").toString());
+        assertEquals(
+                "[\"/bin/sh\",\"-c\"]",
+                inspect.path("Config").path("Entrypoint").toString());
         assertEquals("[\"echo one\"]", inspect.path("Config").path("Cmd").toString());
         assertEquals("/app", inspect.path("Config").path("WorkingDir").asText());
         assertEquals("1000:1000", inspect.path("Config").path("User").asText());
-        assertEquals("[\"8080/tcp\"]", inspect.path("Config").path("ExposedPorts").toString());
+        assertEquals(
+                "[\"8080/tcp\"]", inspect.path("Config").path("ExposedPorts").toString());
         assertTrue(inspect.path("Config").path("Env").toString().contains("GREETING=hello"));
         assertEquals(3, inspect.path("Layers").size());
         assertEquals("amd64", inspect.path("Architecture").asText());
@@ -108,7 +121,8 @@ class RegistryPullTest {
 
         ContentStore.DiskUsage du = store.diskUsage();
         assertEquals(2, du.images().size());
-        long sharedBytes = demo1.layers().get(0).blob().length + demo1.layers().get(1).blob().length;
+        long sharedBytes =
+                demo1.layers().get(0).blob().length + demo1.layers().get(1).blob().length;
         for (ContentStore.ImageUsage u : du.images()) assertEquals(sharedBytes, u.shared(), u.name());
         long sum = du.images().stream().mapToLong(ContentStore.ImageUsage::size).sum();
         assertEquals(sum - sharedBytes, du.total(), "shared layers counted once");
@@ -142,10 +156,14 @@ class RegistryPullTest {
         ContentStore store = ContentStore.open(dir.resolve("store"));
         ImageException e = assertThrows(ImageException.class, () -> client().pull(ref("armindex:1"), store));
         assertEquals(ImageException.Kind.PLATFORM, e.kind());
-        assertEquals(registry.host() + "/armindex:1 has no linux/amd64 image (available: linux/arm64, linux/arm)", e.getMessage());
+        assertEquals(
+                registry.host() + "/armindex:1 has no linux/amd64 image (available: linux/arm64, linux/arm)",
+                e.getMessage());
         ImageException single = assertThrows(ImageException.class, () -> client().pull(ref("armonly:1"), store));
         assertEquals(ImageException.Kind.PLATFORM, single.kind());
-        assertEquals(registry.host() + "/armonly:1 is a linux/arm64 image; jvmm runs linux/amd64 images", single.getMessage());
+        assertEquals(
+                registry.host() + "/armonly:1 is a linux/arm64 image; jvmm runs linux/amd64 images",
+                single.getMessage());
         assertEquals(List.of(), store.list());
     }
 
@@ -171,16 +189,23 @@ class RegistryPullTest {
             port = s.getLocalPort();
         }
         ContentStore store = ContentStore.open(dir.resolve("store"));
-        RegistryClient c = RegistryClient.builder().insecure("127.0.0.1:" + port).dockerConfig(null).build();
-        ImageException e = assertThrows(ImageException.class, () -> c.pull(ImageReference.parse("127.0.0.1:" + port + "/x:1"), store));
+        RegistryClient c = RegistryClient.builder()
+                .insecure("127.0.0.1:" + port)
+                .dockerConfig(null)
+                .build();
+        ImageException e = assertThrows(
+                ImageException.class, () -> c.pull(ImageReference.parse("127.0.0.1:" + port + "/x:1"), store));
         assertEquals(ImageException.Kind.UNREACHABLE, e.kind());
         assertEquals("cannot reach registry 127.0.0.1:" + port + ": connection refused", e.getMessage());
 
         // HTTPS (the default) to a plain-HTTP registry says what to do
-        ImageException tls = assertThrows(ImageException.class,
+        ImageException tls = assertThrows(
+                ImageException.class,
                 () -> RegistryClient.builder().dockerConfig(null).build().pull(ref("demo:1"), store));
         assertEquals(ImageException.Kind.UNREACHABLE, tls.kind());
-        assertTrue(tls.getMessage().startsWith("cannot reach registry " + registry.host() + " over HTTPS"), tls.getMessage());
+        assertTrue(
+                tls.getMessage().startsWith("cannot reach registry " + registry.host() + " over HTTPS"),
+                tls.getMessage());
         assertTrue(tls.getMessage().endsWith("(a plain-HTTP registry must be marked insecure)"), tls.getMessage());
     }
 

@@ -37,8 +37,11 @@ final class StubServer implements AutoCloseable {
         server.createContext("/", ex -> {
             try (ex) {
                 String q = ex.getRequestURI().getRawQuery();
-                requests.add(new Request(ex.getRequestMethod(), ex.getRequestURI().getPath() + (q == null ? "" : "?" + q),
-                        ex.getRequestHeaders().getFirst("Authorization"), ex.getRequestHeaders().getFirst("Range")));
+                requests.add(new Request(
+                        ex.getRequestMethod(),
+                        ex.getRequestURI().getPath() + (q == null ? "" : "?" + q),
+                        ex.getRequestHeaders().getFirst("Authorization"),
+                        ex.getRequestHeaders().getFirst("Range")));
                 this.handler.handle(ex);
             } catch (IOException e) {
                 // the client went away, or the handler cut the connection on purpose
@@ -58,7 +61,9 @@ final class StubServer implements AutoCloseable {
 
     List<Request> requests(String pathPrefix) {
         synchronized (requests) {
-            return requests.stream().filter(r -> r.path().startsWith(pathPrefix)).toList();
+            return requests.stream()
+                    .filter(r -> r.path().startsWith(pathPrefix))
+                    .toList();
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,6 @@ import java.util.function.Consumer;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import java.io.UncheckedIOException;
 
 /** Builds images in memory (busybox-based, gzip tar layers) and writes them as OCI layouts or docker-save tars. */
 final class TestImages {
@@ -124,24 +124,37 @@ final class TestImages {
     /** The busybox base layer: /bin/busybox and a few applet symlinks. */
     static Layer busyboxLayer() throws IOException {
         byte[] bb = busybox();
-        return layerIo(t -> t.dir("bin").file("bin/busybox", bb, 0755).symlink("bin/sh", "busybox").symlink("bin/ls", "busybox")
+        return layerIo(t -> t.dir("bin")
+                .file("bin/busybox", bb, 0755)
+                .symlink("bin/sh", "busybox")
+                .symlink("bin/ls", "busybox")
                 .symlink("bin/cat", "busybox"));
     }
 
     static Layer etcLayer() throws IOException {
-        return layerIo(t -> t.dir("etc").file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n")
-                .file("etc/group", "root:x:0:\napp:x:1000:\n").file("etc/hostname", "jvmm\n"));
+        return layerIo(t -> t.dir("etc")
+                .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n")
+                .file("etc/group", "root:x:0:\napp:x:1000:\n")
+                .file("etc/hostname", "jvmm\n"));
     }
 
     static Layer appLayer(String name, int randomBytes) throws IOException {
         byte[] payload = random(randomBytes, name.hashCode());
-        return layerIo(t -> t.dir("app").file("app/" + name + ".sh", "#!/bin/sh\necho hello from " + name + "\n")
+        return layerIo(t -> t.dir("app")
+                .file("app/" + name + ".sh", "#!/bin/sh\necho hello from " + name + "\n")
                 .file("app/" + name + ".bin", payload, 0644));
     }
 
-    record Image(String arch, byte[] config, Digest configDigest, List<Layer> layers, byte[] manifest, Digest manifestDigest) {
+    record Image(
+            String arch,
+            byte[] config,
+            Digest configDigest,
+            List<Layer> layers,
+            byte[] manifest,
+            Digest manifestDigest) {
         Descriptor manifestDescriptor() {
-            return new Descriptor(MediaTypes.OCI_MANIFEST, manifestDigest, manifest.length, new Platform("linux", arch, null));
+            return new Descriptor(
+                    MediaTypes.OCI_MANIFEST, manifestDigest, manifest.length, new Platform("linux", arch, null));
         }
     }
 
@@ -223,7 +236,8 @@ final class TestImages {
 
     /** A legacy {@code docker save} archive: manifest.json, {@code <config hex>.json}, {@code <n>/layer.tar} (uncompressed). */
     static Path dockerSave(Path tarFile, Image img, List<String> repoTags) throws IOException {
-        try (OutputStream fo = Files.newOutputStream(tarFile); TarArchiveOutputStream out = new TarArchiveOutputStream(fo)) {
+        try (OutputStream fo = Files.newOutputStream(tarFile);
+                TarArchiveOutputStream out = new TarArchiveOutputStream(fo)) {
             out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             ObjectNode m = Json.MAPPER.createObjectNode();
             m.put("Config", img.configDigest().hex() + ".json");
@@ -238,7 +252,8 @@ final class TestImages {
                 put(out, dir + "/VERSION", "1.0".getBytes(StandardCharsets.UTF_8));
                 if (i > 0 && seen.contains(l.diffId().hex())) {
                     TarArchiveEntry e = new TarArchiveEntry(dir + "/layer.tar", TarArchiveEntry.LF_SYMLINK);
-                    e.setLinkName("../" + l.diffId().hex().substring(0, 16) + seen.indexOf(l.diffId().hex()) + "/layer.tar");
+                    e.setLinkName("../" + l.diffId().hex().substring(0, 16)
+                            + seen.indexOf(l.diffId().hex()) + "/layer.tar");
                     out.putArchiveEntry(e);
                     out.closeArchiveEntry();
                 } else {

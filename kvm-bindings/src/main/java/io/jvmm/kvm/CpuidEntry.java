@@ -15,7 +15,8 @@ public record CpuidEntry(int function, int index, int flags, int eax, int ebx, i
 
     @Override
     public String toString() {
-        return String.format("CpuidEntry[0x%08x.%d flags=%d eax=%08x ebx=%08x ecx=%08x edx=%08x]",
+        return String.format(
+                "CpuidEntry[0x%08x.%d flags=%d eax=%08x ebx=%08x ecx=%08x edx=%08x]",
                 function, index, flags, eax, ebx, ecx, edx);
     }
 }

@@ -13,7 +13,9 @@ final class ExitDecoder {
 
     private final MemorySegment run;
 
-    ExitDecoder(MemorySegment run) { this.run = run; }
+    ExitDecoder(MemorySegment run) {
+        this.run = run;
+    }
 
     VcpuExit decode() {
         int reason = KvmRun.exit_reason(run);
@@ -24,13 +26,14 @@ final class ExitDecoder {
             case VcpuExit.KVM_EXIT_SHUTDOWN -> SHUTDOWN;
             case VcpuExit.KVM_EXIT_INTR -> INTERRUPTED;
             case VcpuExit.KVM_EXIT_DEBUG -> DEBUG;
-            case VcpuExit.KVM_EXIT_FAIL_ENTRY -> new VcpuExit.FailEntry(
-                    KvmRun.fail_entry_hardware_entry_failure_reason(run), KvmRun.fail_entry_cpu(run));
-            case VcpuExit.KVM_EXIT_INTERNAL_ERROR -> new VcpuExit.InternalError(
-                    KvmRun.internal_suberror(run), data(KvmRun.internal_ndata(run), true));
+            case VcpuExit.KVM_EXIT_FAIL_ENTRY ->
+                new VcpuExit.FailEntry(
+                        KvmRun.fail_entry_hardware_entry_failure_reason(run), KvmRun.fail_entry_cpu(run));
+            case VcpuExit.KVM_EXIT_INTERNAL_ERROR ->
+                new VcpuExit.InternalError(KvmRun.internal_suberror(run), data(KvmRun.internal_ndata(run), true));
             case VcpuExit.KVM_EXIT_IOAPIC_EOI -> new VcpuExit.IoapicEoi(Byte.toUnsignedInt(KvmRun.eoi_vector(run)));
-            case VcpuExit.KVM_EXIT_SYSTEM_EVENT -> new VcpuExit.SystemEvent(
-                    KvmRun.system_event_type(run), data(KvmRun.system_event_ndata(run), false));
+            case VcpuExit.KVM_EXIT_SYSTEM_EVENT ->
+                new VcpuExit.SystemEvent(KvmRun.system_event_type(run), data(KvmRun.system_event_ndata(run), false));
             default -> new VcpuExit.Unknown(reason);
         };
     }

@@ -84,21 +84,33 @@ public enum Ioctl {
 
     private final long number;
 
-    Ioctl(long number) { this.number = number; }
+    Ioctl(long number) {
+        this.number = number;
+    }
 
     /** The request number passed to ioctl(2). */
-    public long number() { return number; }
+    public long number() {
+        return number;
+    }
 
     private static long ioc(int dir, int nr, long size) {
         if (size >= 1 << 14) throw new IllegalArgumentException("ioctl size " + size + " does not fit 14 bits");
         return ((long) dir << 30) | (size << 16) | (KVMIO << 8) | nr;
     }
 
-    private static long io(int nr) { return ioc(NONE, nr, 0); }
+    private static long io(int nr) {
+        return ioc(NONE, nr, 0);
+    }
 
-    private static long ior(int nr, MemoryLayout layout) { return ioc(READ, nr, layout.byteSize()); }
+    private static long ior(int nr, MemoryLayout layout) {
+        return ioc(READ, nr, layout.byteSize());
+    }
 
-    private static long iow(int nr, MemoryLayout layout) { return ioc(WRITE, nr, layout.byteSize()); }
+    private static long iow(int nr, MemoryLayout layout) {
+        return ioc(WRITE, nr, layout.byteSize());
+    }
 
-    private static long iowr(int nr, MemoryLayout layout) { return ioc(READ | WRITE, nr, layout.byteSize()); }
+    private static long iowr(int nr, MemoryLayout layout) {
+        return ioc(READ | WRITE, nr, layout.byteSize());
+    }
 }

@@ -43,12 +43,13 @@ final class IoctlCall {
     /** Rejects a caller's struct segment that the kernel could not read or write safely. */
     static MemorySegment checkStruct(MemorySegment segment, MemoryLayout layout, Ioctl request) {
         if (!segment.isNative()) {
-            throw new IllegalArgumentException(request.name() + ": " + layout.name().orElse("struct")
-                    + " segment must be native memory, got a heap segment");
+            throw new IllegalArgumentException(request.name() + ": "
+                    + layout.name().orElse("struct") + " segment must be native memory, got a heap segment");
         }
         if (segment.byteSize() < layout.byteSize()) {
-            throw new IllegalArgumentException(request.name() + ": " + layout.name().orElse("struct") + " segment is "
-                    + segment.byteSize() + " bytes, needs " + layout.byteSize());
+            throw new IllegalArgumentException(
+                    request.name() + ": " + layout.name().orElse("struct") + " segment is " + segment.byteSize()
+                            + " bytes, needs " + layout.byteSize());
         }
         return segment;
     }

@@ -1,17 +1,17 @@
 package io.jvmm.kvm;
 
-import io.jvmm.kvm.sys.Errno;
-import io.jvmm.kvm.sys.Libc;
-import io.jvmm.kvm.sys.NativeException;
 import io.jvmm.kvm.struct.KvmCpuid2;
 import io.jvmm.kvm.struct.KvmCpuidEntry2;
 import io.jvmm.kvm.struct.KvmMsrList;
+import io.jvmm.kvm.sys.Errno;
+import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.NativeException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An open {@code /dev/kvm}: system-wide queries and VM creation. A {@link VmFd} made here stays
@@ -21,12 +21,28 @@ public final class Kvm implements AutoCloseable {
     /** The only KVM API version there has ever been (KVM_API_VERSION, linux/kvm.h). */
     public static final int KVM_API_VERSION = 12;
     /** Capability numbers for {@link #checkExtension} (KVM_CAP_*, linux/kvm.h). */
-    public static final int KVM_CAP_IRQCHIP = 0, KVM_CAP_HLT = 1, KVM_CAP_USER_MEMORY = 3,
-            KVM_CAP_SET_TSS_ADDR = 4, KVM_CAP_EXT_CPUID = 7, KVM_CAP_NR_VCPUS = 9, KVM_CAP_NR_MEMSLOTS = 10,
-            KVM_CAP_PIT = 11, KVM_CAP_MP_STATE = 14, KVM_CAP_IRQ_ROUTING = 25, KVM_CAP_IRQ_INJECT_STATUS = 26,
-            KVM_CAP_SET_IDENTITY_MAP_ADDR = 37, KVM_CAP_IOEVENTFD = 36, KVM_CAP_ADJUST_CLOCK = 39,
-            KVM_CAP_VCPU_EVENTS = 41, KVM_CAP_PIT2 = 33, KVM_CAP_IRQFD = 32, KVM_CAP_XSAVE = 55,
-            KVM_CAP_XCRS = 56, KVM_CAP_MAX_VCPUS = 66, KVM_CAP_SIGNAL_MSI = 77, KVM_CAP_SPLIT_IRQCHIP = 121,
+    public static final int KVM_CAP_IRQCHIP = 0,
+            KVM_CAP_HLT = 1,
+            KVM_CAP_USER_MEMORY = 3,
+            KVM_CAP_SET_TSS_ADDR = 4,
+            KVM_CAP_EXT_CPUID = 7,
+            KVM_CAP_NR_VCPUS = 9,
+            KVM_CAP_NR_MEMSLOTS = 10,
+            KVM_CAP_PIT = 11,
+            KVM_CAP_MP_STATE = 14,
+            KVM_CAP_IRQ_ROUTING = 25,
+            KVM_CAP_IRQ_INJECT_STATUS = 26,
+            KVM_CAP_SET_IDENTITY_MAP_ADDR = 37,
+            KVM_CAP_IOEVENTFD = 36,
+            KVM_CAP_ADJUST_CLOCK = 39,
+            KVM_CAP_VCPU_EVENTS = 41,
+            KVM_CAP_PIT2 = 33,
+            KVM_CAP_IRQFD = 32,
+            KVM_CAP_XSAVE = 55,
+            KVM_CAP_XCRS = 56,
+            KVM_CAP_MAX_VCPUS = 66,
+            KVM_CAP_SIGNAL_MSI = 77,
+            KVM_CAP_SPLIT_IRQCHIP = 121,
             KVM_CAP_IMMEDIATE_EXIT = 136;
 
     private static final String DEVICE = "/dev/kvm";
@@ -58,13 +74,19 @@ public final class Kvm implements AutoCloseable {
     }
 
     /** True when /dev/kvm can be opened and speaks API version 12. */
-    public static boolean isAvailable() { return Probe.CAUSE == null; }
+    public static boolean isAvailable() {
+        return Probe.CAUSE == null;
+    }
 
     /** A one-line reason KVM is unavailable (e.g. {@code /dev/kvm does not exist}), or null. */
-    public static String unavailabilityCause() { return Probe.CAUSE; }
+    public static String unavailabilityCause() {
+        return Probe.CAUSE;
+    }
 
     /** Opens /dev/kvm (O_RDWR|O_CLOEXEC) and checks the API version. */
-    public static Kvm open() { return open(DEVICE); }
+    public static Kvm open() {
+        return open(DEVICE);
+    }
 
     static Kvm open(String device) {
         int fd = Libc.open(device, Libc.O_RDWR | Libc.O_CLOEXEC);
@@ -72,8 +94,8 @@ public final class Kvm implements AutoCloseable {
         try {
             int version = kvm.apiVersion();
             if (version != KVM_API_VERSION) {
-                throw new KvmException(Ioctl.KVM_GET_API_VERSION,
-                        "KVM API version " + version + ", expected " + KVM_API_VERSION);
+                throw new KvmException(
+                        Ioctl.KVM_GET_API_VERSION, "KVM API version " + version + ", expected " + KVM_API_VERSION);
             }
             return kvm;
         } catch (RuntimeException e) {
@@ -83,16 +105,25 @@ public final class Kvm implements AutoCloseable {
     }
 
     /** The /dev/kvm file descriptor. */
-    public int fd() { ensureOpen(); return fd; }
+    public int fd() {
+        ensureOpen();
+        return fd;
+    }
 
     /** KVM_GET_API_VERSION. */
-    public int apiVersion() { return IoctlCall.call(fd(), Ioctl.KVM_GET_API_VERSION, 0L); }
+    public int apiVersion() {
+        return IoctlCall.call(fd(), Ioctl.KVM_GET_API_VERSION, 0L);
+    }
 
     /** KVM_CHECK_EXTENSION on the system fd: 0 when unsupported, else 1 or a capability-specific value. */
-    public int checkExtension(int cap) { return IoctlCall.call(fd(), Ioctl.KVM_CHECK_EXTENSION, cap); }
+    public int checkExtension(int cap) {
+        return IoctlCall.call(fd(), Ioctl.KVM_CHECK_EXTENSION, cap);
+    }
 
     /** KVM_GET_VCPU_MMAP_SIZE: the size of each vCPU's kvm_run mapping. */
-    public int vcpuMmapSize() { return IoctlCall.call(fd(), Ioctl.KVM_GET_VCPU_MMAP_SIZE, 0L); }
+    public int vcpuMmapSize() {
+        return IoctlCall.call(fd(), Ioctl.KVM_GET_VCPU_MMAP_SIZE, 0L);
+    }
 
     /**
      * KVM_GET_SUPPORTED_CPUID. The answer is a property of the loaded KVM module, so it is asked
@@ -100,11 +131,12 @@ public final class Kvm implements AutoCloseable {
      */
     public CpuidEntry[] supportedCpuid() {
         ensureOpen();
-        return SUPPORTED_CPUID.computeIfAbsent(device, d -> querySupportedCpuid()).clone();
+        return SUPPORTED_CPUID
+                .computeIfAbsent(device, d -> querySupportedCpuid())
+                .clone();
     }
 
-    private static final ConcurrentHashMap<String, CpuidEntry[]> SUPPORTED_CPUID =
-            new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, CpuidEntry[]> SUPPORTED_CPUID = new ConcurrentHashMap<>();
 
     /** KVM_GET_SUPPORTED_CPUID, growing the buffer while the kernel answers E2BIG. */
     private CpuidEntry[] querySupportedCpuid() {
@@ -128,8 +160,14 @@ public final class Kvm implements AutoCloseable {
         CpuidEntry[] entries = new CpuidEntry[KvmCpuid2.nent(cpuid)];
         for (int i = 0; i < entries.length; i++) {
             MemorySegment e = KvmCpuid2.entries(cpuid, i);
-            entries[i] = new CpuidEntry(KvmCpuidEntry2.function(e), KvmCpuidEntry2.index(e), KvmCpuidEntry2.flags(e),
-                    KvmCpuidEntry2.eax(e), KvmCpuidEntry2.ebx(e), KvmCpuidEntry2.ecx(e), KvmCpuidEntry2.edx(e));
+            entries[i] = new CpuidEntry(
+                    KvmCpuidEntry2.function(e),
+                    KvmCpuidEntry2.index(e),
+                    KvmCpuidEntry2.flags(e),
+                    KvmCpuidEntry2.eax(e),
+                    KvmCpuidEntry2.ebx(e),
+                    KvmCpuidEntry2.ecx(e),
+                    KvmCpuidEntry2.edx(e));
         }
         return entries;
     }

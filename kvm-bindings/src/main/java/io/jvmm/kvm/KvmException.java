@@ -25,5 +25,7 @@ public final class KvmException extends NativeException {
     }
 
     /** The ioctl that failed. */
-    public Ioctl ioctl() { return ioctl; }
+    public Ioctl ioctl() {
+        return ioctl;
+    }
 }

@@ -2,9 +2,6 @@ package io.jvmm.kvm;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
-import io.jvmm.kvm.sys.Errno;
-import io.jvmm.kvm.sys.KickSignal;
-import io.jvmm.kvm.sys.Libc;
 import io.jvmm.kvm.struct.KvmCpuid2;
 import io.jvmm.kvm.struct.KvmCpuidEntry2;
 import io.jvmm.kvm.struct.KvmFpu;
@@ -18,11 +15,14 @@ import io.jvmm.kvm.struct.KvmSregs;
 import io.jvmm.kvm.struct.KvmVcpuEvents;
 import io.jvmm.kvm.struct.KvmXcrs;
 import io.jvmm.kvm.struct.KvmXsave;
+import io.jvmm.kvm.sys.Errno;
+import io.jvmm.kvm.sys.KickSignal;
+import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.NativeException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
-import io.jvmm.kvm.sys.NativeException;
 
 /**
  * A vCPU file descriptor and its mmap'd {@code kvm_run}, both owned by a shared arena that
@@ -35,7 +35,8 @@ import io.jvmm.kvm.sys.NativeException;
  */
 public final class VcpuFd implements AutoCloseable {
     private static final VarHandle BYTE = JAVA_BYTE.varHandle();
-    private static final long IMMEDIATE_EXIT_OFFSET = KvmRun.LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("immediate_exit"));
+    private static final long IMMEDIATE_EXIT_OFFSET =
+            KvmRun.LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("immediate_exit"));
     private static final int MAX_CPUID_ENTRIES = 4096;
 
     private final int id;
@@ -45,21 +46,22 @@ public final class VcpuFd implements AutoCloseable {
     private final ExitDecoder decoder;
 
     private final Object lock = new Object();
-    private boolean closed;          // guarded by lock
-    private Thread boundThread;      // guarded by lock
-    private int boundTid;            // guarded by lock; kernel thread id
+    private boolean closed; // guarded by lock
+    private Thread boundThread; // guarded by lock
+    private int boundTid; // guarded by lock; kernel thread id
 
     VcpuFd(int id, int fd, int mmapSize) {
         if (mmapSize < KvmRun.LAYOUT.byteSize()) {
-            throw new KvmException(Ioctl.KVM_GET_VCPU_MMAP_SIZE, "vCPU mmap size " + mmapSize
-                    + " is smaller than kvm_run (" + KvmRun.LAYOUT.byteSize() + " bytes)");
+            throw new KvmException(
+                    Ioctl.KVM_GET_VCPU_MMAP_SIZE,
+                    "vCPU mmap size " + mmapSize + " is smaller than kvm_run (" + KvmRun.LAYOUT.byteSize() + " bytes)");
         }
         this.id = id;
         this.fd = fd;
         this.arena = Arena.ofShared();
         try {
-            MemorySegment address = Libc.mmap(MemorySegment.NULL, mmapSize, Libc.PROT_READ | Libc.PROT_WRITE,
-                    Libc.MAP_SHARED, fd, 0);
+            MemorySegment address =
+                    Libc.mmap(MemorySegment.NULL, mmapSize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
             // The arena owns the mapping: closing it unmaps kvm_run.
             this.kvmRun = address.reinterpret(mmapSize, arena, segment -> Libc.munmap(segment, mmapSize));
         } catch (RuntimeException e) {
@@ -70,7 +72,9 @@ public final class VcpuFd implements AutoCloseable {
     }
 
     /** The vCPU id given to KVM_CREATE_VCPU. */
-    public int id() { return id; }
+    public int id() {
+        return id;
+    }
 
     /** The vCPU file descriptor. */
     public int fd() {
@@ -81,7 +85,9 @@ public final class VcpuFd implements AutoCloseable {
     }
 
     /** The whole kvm_run mapping (shaped by {@link KvmRun} at offset 0; PIO data lives further in). */
-    public MemorySegment kvmRun() { return kvmRun; }
+    public MemorySegment kvmRun() {
+        return kvmRun;
+    }
 
     /**
      * One KVM_RUN, decoded. EINTR/EAGAIN (a kick or another signal) give {@link VcpuExit.Interrupted};
@@ -151,46 +157,74 @@ public final class VcpuFd implements AutoCloseable {
     }
 
     /** KVM_GET_REGS into {@code regs} ({@link KvmRegs}). */
-    public void getRegs(MemorySegment regs) { struct(Ioctl.KVM_GET_REGS, regs, KvmRegs.LAYOUT); }
+    public void getRegs(MemorySegment regs) {
+        struct(Ioctl.KVM_GET_REGS, regs, KvmRegs.LAYOUT);
+    }
 
     /** KVM_SET_REGS from {@code regs} ({@link KvmRegs}). */
-    public void setRegs(MemorySegment regs) { struct(Ioctl.KVM_SET_REGS, regs, KvmRegs.LAYOUT); }
+    public void setRegs(MemorySegment regs) {
+        struct(Ioctl.KVM_SET_REGS, regs, KvmRegs.LAYOUT);
+    }
 
     /** KVM_GET_SREGS into {@code sregs} ({@link KvmSregs}). */
-    public void getSregs(MemorySegment sregs) { struct(Ioctl.KVM_GET_SREGS, sregs, KvmSregs.LAYOUT); }
+    public void getSregs(MemorySegment sregs) {
+        struct(Ioctl.KVM_GET_SREGS, sregs, KvmSregs.LAYOUT);
+    }
 
     /** KVM_SET_SREGS from {@code sregs} ({@link KvmSregs}). */
-    public void setSregs(MemorySegment sregs) { struct(Ioctl.KVM_SET_SREGS, sregs, KvmSregs.LAYOUT); }
+    public void setSregs(MemorySegment sregs) {
+        struct(Ioctl.KVM_SET_SREGS, sregs, KvmSregs.LAYOUT);
+    }
 
     /** KVM_GET_FPU into {@code fpu} ({@link KvmFpu}). */
-    public void getFpu(MemorySegment fpu) { struct(Ioctl.KVM_GET_FPU, fpu, KvmFpu.LAYOUT); }
+    public void getFpu(MemorySegment fpu) {
+        struct(Ioctl.KVM_GET_FPU, fpu, KvmFpu.LAYOUT);
+    }
 
     /** KVM_SET_FPU from {@code fpu} ({@link KvmFpu}). */
-    public void setFpu(MemorySegment fpu) { struct(Ioctl.KVM_SET_FPU, fpu, KvmFpu.LAYOUT); }
+    public void setFpu(MemorySegment fpu) {
+        struct(Ioctl.KVM_SET_FPU, fpu, KvmFpu.LAYOUT);
+    }
 
     /** KVM_GET_LAPIC into {@code lapic} ({@link KvmLapicState}). */
-    public void getLapic(MemorySegment lapic) { struct(Ioctl.KVM_GET_LAPIC, lapic, KvmLapicState.LAYOUT); }
+    public void getLapic(MemorySegment lapic) {
+        struct(Ioctl.KVM_GET_LAPIC, lapic, KvmLapicState.LAYOUT);
+    }
 
     /** KVM_SET_LAPIC from {@code lapic} ({@link KvmLapicState}). */
-    public void setLapic(MemorySegment lapic) { struct(Ioctl.KVM_SET_LAPIC, lapic, KvmLapicState.LAYOUT); }
+    public void setLapic(MemorySegment lapic) {
+        struct(Ioctl.KVM_SET_LAPIC, lapic, KvmLapicState.LAYOUT);
+    }
 
     /** KVM_GET_VCPU_EVENTS into {@code events} ({@link KvmVcpuEvents}). */
-    public void getVcpuEvents(MemorySegment events) { struct(Ioctl.KVM_GET_VCPU_EVENTS, events, KvmVcpuEvents.LAYOUT); }
+    public void getVcpuEvents(MemorySegment events) {
+        struct(Ioctl.KVM_GET_VCPU_EVENTS, events, KvmVcpuEvents.LAYOUT);
+    }
 
     /** KVM_SET_VCPU_EVENTS from {@code events} ({@link KvmVcpuEvents}). */
-    public void setVcpuEvents(MemorySegment events) { struct(Ioctl.KVM_SET_VCPU_EVENTS, events, KvmVcpuEvents.LAYOUT); }
+    public void setVcpuEvents(MemorySegment events) {
+        struct(Ioctl.KVM_SET_VCPU_EVENTS, events, KvmVcpuEvents.LAYOUT);
+    }
 
     /** KVM_GET_XSAVE into {@code xsave} ({@link KvmXsave}, 4096 bytes). */
-    public void getXsave(MemorySegment xsave) { struct(Ioctl.KVM_GET_XSAVE, xsave, KvmXsave.LAYOUT); }
+    public void getXsave(MemorySegment xsave) {
+        struct(Ioctl.KVM_GET_XSAVE, xsave, KvmXsave.LAYOUT);
+    }
 
     /** KVM_SET_XSAVE from {@code xsave} ({@link KvmXsave}). */
-    public void setXsave(MemorySegment xsave) { struct(Ioctl.KVM_SET_XSAVE, xsave, KvmXsave.LAYOUT); }
+    public void setXsave(MemorySegment xsave) {
+        struct(Ioctl.KVM_SET_XSAVE, xsave, KvmXsave.LAYOUT);
+    }
 
     /** KVM_GET_XCRS into {@code xcrs} ({@link KvmXcrs}). */
-    public void getXcrs(MemorySegment xcrs) { struct(Ioctl.KVM_GET_XCRS, xcrs, KvmXcrs.LAYOUT); }
+    public void getXcrs(MemorySegment xcrs) {
+        struct(Ioctl.KVM_GET_XCRS, xcrs, KvmXcrs.LAYOUT);
+    }
 
     /** KVM_SET_XCRS from {@code xcrs} ({@link KvmXcrs}). */
-    public void setXcrs(MemorySegment xcrs) { struct(Ioctl.KVM_SET_XCRS, xcrs, KvmXcrs.LAYOUT); }
+    public void setXcrs(MemorySegment xcrs) {
+        struct(Ioctl.KVM_SET_XCRS, xcrs, KvmXcrs.LAYOUT);
+    }
 
     /** KVM_GET_MP_STATE: one of KVM_MP_STATE_* (0 runnable, 1 uninitialized, 3 halted, ...). */
     public int getMpState() {
@@ -249,7 +283,8 @@ public final class VcpuFd implements AutoCloseable {
     /** KVM_SET_MSRS; fails naming the first MSR the kernel did not accept. */
     public void setMsrs(long[] indices, long[] values) {
         if (indices.length != values.length) {
-            throw new IllegalArgumentException("setMsrs: " + indices.length + " indices but " + values.length + " values");
+            throw new IllegalArgumentException(
+                    "setMsrs: " + indices.length + " indices but " + values.length + " values");
         }
         try (Arena call = Arena.ofConfined()) {
             MemorySegment msrs = msrs(call, indices);
@@ -260,7 +295,9 @@ public final class VcpuFd implements AutoCloseable {
     }
 
     /** KVM_SET_MSRS with 32-bit indices. */
-    public void setMsrs(int[] indices, long[] values) { setMsrs(widen(indices), values); }
+    public void setMsrs(int[] indices, long[] values) {
+        setMsrs(widen(indices), values);
+    }
 
     /** KVM_GET_MSRS: the values of {@code indices}, in order; fails naming the first MSR not read. */
     public long[] getMsrs(long[] indices) {
@@ -275,14 +312,17 @@ public final class VcpuFd implements AutoCloseable {
     }
 
     /** KVM_GET_MSRS with 32-bit indices. */
-    public long[] getMsrs(int[] indices) { return getMsrs(widen(indices)); }
+    public long[] getMsrs(int[] indices) {
+        return getMsrs(widen(indices));
+    }
 
     private static MemorySegment msrs(Arena call, long[] indices) {
         MemorySegment msrs = KvmMsrs.allocate(call, indices.length);
         KvmMsrs.nmsrs(msrs, indices.length);
         for (int i = 0; i < indices.length; i++) {
             if (indices[i] < 0 || indices[i] > 0xFFFF_FFFFL) {
-                throw new IllegalArgumentException("MSR index 0x" + Long.toHexString(indices[i]) + " does not fit 32 bits");
+                throw new IllegalArgumentException(
+                        "MSR index 0x" + Long.toHexString(indices[i]) + " does not fit 32 bits");
             }
             KvmMsrEntry.index(KvmMsrs.entries(msrs, i), (int) indices[i]);
         }
@@ -290,8 +330,10 @@ public final class VcpuFd implements AutoCloseable {
     }
 
     private static KvmException notAll(Ioctl request, int done, long[] indices) {
-        return new KvmException(request, String.format("only %d of %d MSRs processed, first rejected MSR 0x%x",
-                done, indices.length, indices[done]));
+        return new KvmException(
+                request,
+                String.format(
+                        "only %d of %d MSRs processed, first rejected MSR 0x%x", done, indices.length, indices[done]));
     }
 
     private static long[] widen(int[] indices) {

@@ -1,23 +1,23 @@
 package io.jvmm.kvm;
 
-import io.jvmm.kvm.sys.Libc;
 import io.jvmm.kvm.struct.KvmClockData;
 import io.jvmm.kvm.struct.KvmEnableCap;
 import io.jvmm.kvm.struct.KvmIoeventfd;
+import io.jvmm.kvm.struct.KvmIrqLevel;
 import io.jvmm.kvm.struct.KvmIrqRouting;
 import io.jvmm.kvm.struct.KvmIrqRoutingEntry;
-import io.jvmm.kvm.struct.KvmMsi;
-import io.jvmm.kvm.struct.KvmIrqLevel;
 import io.jvmm.kvm.struct.KvmIrqchip;
 import io.jvmm.kvm.struct.KvmIrqfd;
+import io.jvmm.kvm.struct.KvmMsi;
 import io.jvmm.kvm.struct.KvmPitConfig;
 import io.jvmm.kvm.struct.KvmPitState2;
 import io.jvmm.kvm.struct.KvmUserspaceMemoryRegion;
+import io.jvmm.kvm.sys.Libc;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A VM file descriptor: memory slots, interrupt controllers, eventfd wiring and vCPU creation.
@@ -33,7 +33,9 @@ public final class VmFd implements AutoCloseable {
     public static final int KVM_IRQ_ROUTING_MSI = 2;
     /** kvm_irqfd.flags and kvm_ioeventfd.flags bits. */
     public static final int KVM_IRQFD_FLAG_DEASSIGN = 1,
-            KVM_IOEVENTFD_FLAG_DATAMATCH = 1, KVM_IOEVENTFD_FLAG_PIO = 2, KVM_IOEVENTFD_FLAG_DEASSIGN = 4;
+            KVM_IOEVENTFD_FLAG_DATAMATCH = 1,
+            KVM_IOEVENTFD_FLAG_PIO = 2,
+            KVM_IOEVENTFD_FLAG_DEASSIGN = 4;
 
     /**
      * The argument of the per-interrupt ioctls (KVM_SIGNAL_MSI, KVM_IRQ_LINE), one per thread since
@@ -59,10 +61,14 @@ public final class VmFd implements AutoCloseable {
     }
 
     /** KVM_CHECK_EXTENSION on the VM fd (some answers, e.g. KVM_CAP_NR_MEMSLOTS, are per VM). */
-    public int checkExtension(int cap) { return IoctlCall.call(fd(), Ioctl.KVM_CHECK_EXTENSION, cap); }
+    public int checkExtension(int cap) {
+        return IoctlCall.call(fd(), Ioctl.KVM_CHECK_EXTENSION, cap);
+    }
 
     /** KVM_SET_TSS_ADDR: three pages of guest-physical space Intel VMX needs for real mode. */
-    public void setTssAddr(long address) { IoctlCall.call(fd(), Ioctl.KVM_SET_TSS_ADDR, address); }
+    public void setTssAddr(long address) {
+        IoctlCall.call(fd(), Ioctl.KVM_SET_TSS_ADDR, address);
+    }
 
     /** KVM_SET_IDENTITY_MAP_ADDR: one page for VMX's real-mode identity page table. */
     public void setIdentityMapAddr(long address) {
@@ -72,7 +78,9 @@ public final class VmFd implements AutoCloseable {
     }
 
     /** KVM_CREATE_IRQCHIP: in-kernel PIC, IOAPIC and local APICs. Create it before any vCPU. */
-    public void createIrqchip() { IoctlCall.call(fd(), Ioctl.KVM_CREATE_IRQCHIP, 0L); }
+    public void createIrqchip() {
+        IoctlCall.call(fd(), Ioctl.KVM_CREATE_IRQCHIP, 0L);
+    }
 
     /**
      * KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): local APICs in the kernel; the IOAPIC (with
@@ -109,7 +117,8 @@ public final class VmFd implements AutoCloseable {
      * {@code addresses[i]}/{@code data[i]}. Replaces the whole table.
      */
     public void setMsiRoutes(int[] gsis, long[] addresses, int[] data) {
-        if (gsis.length != addresses.length || gsis.length != data.length) throw new IllegalArgumentException("route arrays differ in length");
+        if (gsis.length != addresses.length || gsis.length != data.length)
+            throw new IllegalArgumentException("route arrays differ in length");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment table = KvmIrqRouting.allocate(arena, gsis.length);
             KvmIrqRouting.nr(table, gsis.length);
@@ -205,22 +214,34 @@ public final class VmFd implements AutoCloseable {
     }
 
     /** KVM_GET_IRQCHIP into {@code irqchip} ({@link KvmIrqchip}); set chip_id first. */
-    public void getIrqchip(MemorySegment irqchip) { struct(Ioctl.KVM_GET_IRQCHIP, irqchip, KvmIrqchip.LAYOUT); }
+    public void getIrqchip(MemorySegment irqchip) {
+        struct(Ioctl.KVM_GET_IRQCHIP, irqchip, KvmIrqchip.LAYOUT);
+    }
 
     /** KVM_SET_IRQCHIP from {@code irqchip} ({@link KvmIrqchip}). */
-    public void setIrqchip(MemorySegment irqchip) { struct(Ioctl.KVM_SET_IRQCHIP, irqchip, KvmIrqchip.LAYOUT); }
+    public void setIrqchip(MemorySegment irqchip) {
+        struct(Ioctl.KVM_SET_IRQCHIP, irqchip, KvmIrqchip.LAYOUT);
+    }
 
     /** KVM_GET_PIT2 into {@code pit} ({@link KvmPitState2}). */
-    public void getPit2(MemorySegment pit) { struct(Ioctl.KVM_GET_PIT2, pit, KvmPitState2.LAYOUT); }
+    public void getPit2(MemorySegment pit) {
+        struct(Ioctl.KVM_GET_PIT2, pit, KvmPitState2.LAYOUT);
+    }
 
     /** KVM_SET_PIT2 from {@code pit} ({@link KvmPitState2}). */
-    public void setPit2(MemorySegment pit) { struct(Ioctl.KVM_SET_PIT2, pit, KvmPitState2.LAYOUT); }
+    public void setPit2(MemorySegment pit) {
+        struct(Ioctl.KVM_SET_PIT2, pit, KvmPitState2.LAYOUT);
+    }
 
     /** KVM_GET_CLOCK into {@code clock} ({@link KvmClockData}). */
-    public void getClock(MemorySegment clock) { struct(Ioctl.KVM_GET_CLOCK, clock, KvmClockData.LAYOUT); }
+    public void getClock(MemorySegment clock) {
+        struct(Ioctl.KVM_GET_CLOCK, clock, KvmClockData.LAYOUT);
+    }
 
     /** KVM_SET_CLOCK from {@code clock} ({@link KvmClockData}). */
-    public void setClock(MemorySegment clock) { struct(Ioctl.KVM_SET_CLOCK, clock, KvmClockData.LAYOUT); }
+    public void setClock(MemorySegment clock) {
+        struct(Ioctl.KVM_SET_CLOCK, clock, KvmClockData.LAYOUT);
+    }
 
     private void struct(Ioctl request, MemorySegment segment, MemoryLayout layout) {
         IoctlCall.call(fd(), request, IoctlCall.checkStruct(segment, layout, request));

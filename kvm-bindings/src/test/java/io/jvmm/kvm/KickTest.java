@@ -15,7 +15,9 @@ class KickTest {
     private static final byte[] SPIN = {(byte) 0xEB, (byte) 0xFE}; // jmp $
 
     @BeforeAll
-    static void kvm() { assumeTrue(Kvm.isAvailable(), Kvm.unavailabilityCause()); }
+    static void kvm() {
+        assumeTrue(Kvm.isAvailable(), Kvm.unavailabilityCause());
+    }
 
     /** One run() on a fresh platform thread bound to the vCPU; completes with that run's exit. */
     private static CompletableFuture<VcpuExit> runOnce(VcpuFd vcpu) {
@@ -53,7 +55,9 @@ class KickTest {
         try (TinyGuest g = new TinyGuest(SPIN)) {
             g.vcpu.kick(); // nobody bound yet: only immediate_exit is set
             assertInstanceOf(VcpuExit.Interrupted.class, runOnce(g.vcpu).get(1, TimeUnit.SECONDS));
-            assertInstanceOf(VcpuExit.Interrupted.class, runOnce(g.vcpu).get(1, TimeUnit.SECONDS),
+            assertInstanceOf(
+                    VcpuExit.Interrupted.class,
+                    runOnce(g.vcpu).get(1, TimeUnit.SECONDS),
                     "immediate_exit must stay set until clearKick()");
 
             g.vcpu.clearKick();

@@ -8,38 +8,40 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jvmm.kvm.struct.KvmClockData;
+import io.jvmm.kvm.struct.KvmIoapicState;
 import io.jvmm.kvm.struct.KvmIrqchip;
 import io.jvmm.kvm.struct.KvmLapicState;
 import io.jvmm.kvm.struct.KvmPitState2;
 import io.jvmm.kvm.struct.KvmRegs;
-import io.jvmm.kvm.struct.KvmSregs;
-import io.jvmm.kvm.struct.KvmSegment;
 import io.jvmm.kvm.struct.KvmRun;
+import io.jvmm.kvm.struct.KvmSegment;
+import io.jvmm.kvm.struct.KvmSregs;
 import io.jvmm.kvm.sys.Errno;
+import io.jvmm.kvm.sys.KickSignal;
 import io.jvmm.kvm.sys.Libc;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import io.jvmm.kvm.struct.KvmIoapicState;
-import io.jvmm.kvm.sys.KickSignal;
-import java.lang.foreign.ValueLayout;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The Kvm, VmFd and VcpuFd wrappers against the real /dev/kvm. */
 class KvmTest {
     @BeforeAll
-    static void kvm() { assumeTrue(Kvm.isAvailable(), Kvm.unavailabilityCause()); }
+    static void kvm() {
+        assumeTrue(Kvm.isAvailable(), Kvm.unavailabilityCause());
+    }
 
     @Test
     void systemQueries() {
@@ -54,14 +56,16 @@ class KvmTest {
             assertTrue(Arrays.stream(cpuid).anyMatch(e -> e.function() == 0 && e.eax() >= 1), "leaf 0");
             int[] msrs = kvm.msrIndexList();
             assertTrue(Arrays.stream(msrs).anyMatch(i -> i == 0x10), "the MSR list includes IA32_TSC (0x10)");
-            System.out.println("KvmTest: mmap size " + kvm.vcpuMmapSize() + ", " + cpuid.length
-                    + " CPUID entries, " + msrs.length + " MSRs");
+            System.out.println("KvmTest: mmap size " + kvm.vcpuMmapSize() + ", " + cpuid.length + " CPUID entries, "
+                    + msrs.length + " MSRs");
         }
     }
 
     @Test
     void sameVcpuIdTwiceFailsWithEexistNamingTheIoctl() {
-        try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm(); VcpuFd vcpu = vm.createVcpu(0)) {
+        try (Kvm kvm = Kvm.open();
+                VmFd vm = kvm.createVm();
+                VcpuFd vcpu = vm.createVcpu(0)) {
             assertEquals(0, vcpu.id());
             KvmException e = assertThrows(KvmException.class, () -> vm.createVcpu(0));
             assertEquals(Ioctl.KVM_CREATE_VCPU, e.ioctl());
@@ -72,11 +76,13 @@ class KvmTest {
 
     @Test
     void overlappingMemorySlotsAreRejected() {
-        try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm(); Arena arena = Arena.ofConfined()) {
+        try (Kvm kvm = Kvm.open();
+                VmFd vm = kvm.createVm();
+                Arena arena = Arena.ofConfined()) {
             MemorySegment ram = arena.allocate(2 * 4096, 4096);
             vm.setUserMemoryRegion(0, 0, 0, 4096, ram.address());
-            KvmException e = assertThrows(KvmException.class,
-                    () -> vm.setUserMemoryRegion(1, 0, 0, 4096, ram.address() + 4096));
+            KvmException e =
+                    assertThrows(KvmException.class, () -> vm.setUserMemoryRegion(1, 0, 0, 4096, ram.address() + 4096));
             assertEquals(Ioctl.KVM_SET_USER_MEMORY_REGION, e.ioctl());
             assertEquals(Errno.EEXIST, e.errno());
         }
@@ -84,7 +90,8 @@ class KvmTest {
 
     @Test
     void registerStateRoundTrips() {
-        try (TinyGuest g = new TinyGuest((byte) 0xF4); Arena arena = Arena.ofConfined()) {
+        try (TinyGuest g = new TinyGuest((byte) 0xF4);
+                Arena arena = Arena.ofConfined()) {
             MemorySegment regs = KvmRegs.allocate(arena);
             KvmRegs.rax(regs, 0x1122334455667788L);
             KvmRegs.r15(regs, -2);
@@ -109,9 +116,10 @@ class KvmTest {
 
             g.vcpu.setMsrs(new long[] {0x174, 0x175}, new long[] {0x10, 0x8000}); // SYSENTER_CS, SYSENTER_ESP
             assertArrayEquals(new long[] {0x10, 0x8000}, g.vcpu.getMsrs(new int[] {0x174, 0x175}));
-            KvmException e = assertThrows(KvmException.class,
-                    () -> g.vcpu.setMsrs(new long[] {0x174, 0xdead0000L}, new long[] {0, 0}));
-            assertEquals("KVM_SET_MSRS failed: only 1 of 2 MSRs processed, first rejected MSR 0xdead0000", e.getMessage());
+            KvmException e = assertThrows(
+                    KvmException.class, () -> g.vcpu.setMsrs(new long[] {0x174, 0xdead0000L}, new long[] {0, 0}));
+            assertEquals(
+                    "KVM_SET_MSRS failed: only 1 of 2 MSRs processed, first rejected MSR 0xdead0000", e.getMessage());
 
             CpuidEntry[] supported = g.kvm.supportedCpuid();
             g.vcpu.setCpuid(supported);
@@ -122,7 +130,8 @@ class KvmTest {
             for (CpuidEntry c : supported) set.add(((long) c.function() << 32) | Integer.toUnsignedLong(c.index()));
             CpuidEntry[] readBack = g.vcpu.getCpuid();
             for (CpuidEntry b : readBack) {
-                assertTrue(set.contains(((long) b.function() << 32) | Integer.toUnsignedLong(b.index())),
+                assertTrue(
+                        set.contains(((long) b.function() << 32) | Integer.toUnsignedLong(b.index())),
                         "KVM_GET_CPUID2 returned a leaf never set: " + b);
             }
             for (int leaf : new int[] {0, 1, 7}) {
@@ -136,19 +145,22 @@ class KvmTest {
 
     @Test
     void heapOrShortStructSegmentsAreRejectedWithAClearMessage() {
-        try (TinyGuest g = new TinyGuest((byte) 0xF4); Arena arena = Arena.ofConfined()) {
-            IllegalArgumentException heap = assertThrows(IllegalArgumentException.class,
-                    () -> g.vcpu.getRegs(MemorySegment.ofArray(new byte[144])));
+        try (TinyGuest g = new TinyGuest((byte) 0xF4);
+                Arena arena = Arena.ofConfined()) {
+            IllegalArgumentException heap = assertThrows(
+                    IllegalArgumentException.class, () -> g.vcpu.getRegs(MemorySegment.ofArray(new byte[144])));
             assertEquals("KVM_GET_REGS: kvm_regs segment must be native memory, got a heap segment", heap.getMessage());
-            IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
-                    () -> g.vcpu.getRegs(arena.allocate(100)));
+            IllegalArgumentException small =
+                    assertThrows(IllegalArgumentException.class, () -> g.vcpu.getRegs(arena.allocate(100)));
             assertEquals("KVM_GET_REGS: kvm_regs segment is 100 bytes, needs 144", small.getMessage());
         }
     }
 
     @Test
     void irqchipPitClockAndEventfdWiring() {
-        try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm(); Arena arena = Arena.ofConfined()) {
+        try (Kvm kvm = Kvm.open();
+                VmFd vm = kvm.createVm();
+                Arena arena = Arena.ofConfined()) {
             vm.setTssAddr(0xfffbd000L);
             vm.setIdentityMapAddr(0xfffbc000L);
             vm.createIrqchip();
@@ -184,7 +196,8 @@ class KvmTest {
                     vm.ioeventfd(0x3f8, 1, efd, true, null, false);
                     vm.ioeventfd(0xd0000000L, 4, efd, false, 7L, false);
                     vm.ioeventfd(0x3f8, 1, efd, true, null, true);
-                    KvmException e = assertThrows(KvmException.class, () -> vm.ioeventfd(0x3f8, 1, efd, true, null, true));
+                    KvmException e =
+                            assertThrows(KvmException.class, () -> vm.ioeventfd(0x3f8, 1, efd, true, null, true));
                     assertEquals(Ioctl.KVM_IOEVENTFD, e.ioctl());
                 } finally {
                     Libc.close(efd);
@@ -204,7 +217,9 @@ class KvmTest {
         vm.close();
         kvm.close();
         kvm.close();
-        assertEquals("vCPU 0 is closed", assertThrows(IllegalStateException.class, vcpu::getMpState).getMessage());
+        assertEquals(
+                "vCPU 0 is closed",
+                assertThrows(IllegalStateException.class, vcpu::getMpState).getMessage());
         assertThrows(IllegalStateException.class, () -> vm.createVcpu(1));
         assertThrows(IllegalStateException.class, kvm::apiVersion);
         vcpu.kick(); // a no-op once closed
@@ -215,12 +230,15 @@ class KvmTest {
         long before = openFds();
         long start = System.nanoTime();
         for (int i = 0; i < 200; i++) {
-            try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm(); VcpuFd vcpu = vm.createVcpu(0)) {
+            try (Kvm kvm = Kvm.open();
+                    VmFd vm = kvm.createVm();
+                    VcpuFd vcpu = vm.createVcpu(0)) {
                 assertTrue(vcpu.kvmRun().byteSize() > 0);
             }
         }
         long after = openFds();
-        System.out.printf("KvmTest: 200 VMs with a vCPU in %d ms, fds before %d after %d%n",
+        System.out.printf(
+                "KvmTest: 200 VMs with a vCPU in %d ms, fds before %d after %d%n",
                 (System.nanoTime() - start) / 1_000_000, before, after);
         assertEquals(before, after, "open fds before and after 200 VMs");
     }
@@ -243,7 +261,9 @@ class KvmTest {
             try {
                 int n = 0;
                 for (; n < 100; n++) {
-                    try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm(); VcpuFd vcpu = vm.createVcpu(0)) {
+                    try (Kvm kvm = Kvm.open();
+                            VmFd vm = kvm.createVm();
+                            VcpuFd vcpu = vm.createVcpu(0)) {
                         vcpu.getMpState();
                         kvm.supportedCpuid();
                     }

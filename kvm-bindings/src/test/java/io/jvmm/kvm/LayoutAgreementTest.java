@@ -43,6 +43,7 @@ class LayoutAgreementTest {
 
     /** C expression → value the Java side expects, in program order. */
     private static final Map<String, Long> expected = new LinkedHashMap<>();
+
     private static final StringBuilder program = new StringBuilder();
     private static Map<String, Long> actual;
 
@@ -56,7 +57,8 @@ class LayoutAgreementTest {
         addStruct(Libc.SIGACTION);
         addStruct(Libc.IOVEC);
         for (Ioctl ioctl : Ioctl.values()) add("(unsigned long) " + ioctl.name(), ioctl.number());
-        for (Class<?> c : List.of(Kvm.class, VmFd.class, VcpuExit.class, CpuidEntry.class, Libc.class, Errno.class, ChildProcess.class)) {
+        for (Class<?> c : List.of(
+                Kvm.class, VmFd.class, VcpuExit.class, CpuidEntry.class, Libc.class, Errno.class, ChildProcess.class)) {
             addIntConstants(c);
         }
         add("sizeof(posix_spawn_file_actions_t)", ChildProcess.FILE_ACTIONS_SIZE);
@@ -85,7 +87,8 @@ class LayoutAgreementTest {
         Files.writeString(c, source);
         String compiler = run(List.of("gcc", "-Wall", "-Werror", "-o", exe.toString(), c.toString()));
         assertEquals("", compiler, "gcc output for " + c);
-        System.out.println("LayoutAgreementTest: " + expected.size() + " offsets, sizes, ioctl numbers and constants checked");
+        System.out.println(
+                "LayoutAgreementTest: " + expected.size() + " offsets, sizes, ioctl numbers and constants checked");
         actual = new LinkedHashMap<>();
         for (String line : run(List.of(exe.toString())).split("\n")) {
             int tab = line.lastIndexOf('\t');
@@ -113,7 +116,11 @@ class LayoutAgreementTest {
 
     @Test
     void registryListsEveryStructClass() throws IOException, URISyntaxException {
-        Path classes = Path.of(Structs.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+        Path classes = Path.of(Structs.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI())
                 .resolve("io/jvmm/kvm/struct");
         TreeSet<String> onDisk;
         try (Stream<Path> files = Files.list(classes)) {
@@ -123,8 +130,8 @@ class LayoutAgreementTest {
                     .filter(n -> !n.equals("Structs") && !n.equals("package-info"))
                     .collect(Collectors.toCollection(TreeSet::new));
         }
-        TreeSet<String> registered = Structs.ALL.stream().map(Class::getSimpleName)
-                .collect(Collectors.toCollection(TreeSet::new));
+        TreeSet<String> registered =
+                Structs.ALL.stream().map(Class::getSimpleName).collect(Collectors.toCollection(TreeSet::new));
         assertEquals(onDisk, registered);
     }
 
@@ -152,7 +159,9 @@ class LayoutAgreementTest {
             }
             if (member instanceof GroupLayout g) {
                 walk(root, type, g, memberPath, memberC);
-            } else if (member instanceof SequenceLayout s && s.elementCount() > 0 && s.elementLayout() instanceof GroupLayout g) {
+            } else if (member instanceof SequenceLayout s
+                    && s.elementCount() > 0
+                    && s.elementLayout() instanceof GroupLayout g) {
                 // flexible arrays are not descended: their element struct is checked on its own
                 memberPath.add(PathElement.sequenceElement(0));
                 walk(root, type, g, memberPath, memberC + "[0]");
@@ -163,7 +172,9 @@ class LayoutAgreementTest {
     private static void addIntConstants(Class<?> c) throws IllegalAccessException {
         for (Field f : c.getFields()) {
             int m = f.getModifiers();
-            if (Modifier.isStatic(m) && Modifier.isFinal(m) && f.getType() == int.class
+            if (Modifier.isStatic(m)
+                    && Modifier.isFinal(m)
+                    && f.getType() == int.class
                     && f.getName().equals(f.getName().toUpperCase())) {
                 add("(long) (" + f.getName() + ")", f.getInt(null));
             }
@@ -172,9 +183,15 @@ class LayoutAgreementTest {
 
     private static void add(String cExpression, long javaValue) {
         if (expected.put(cExpression, javaValue) != null) return; // a constant listed in two classes
-        String format = cExpression.startsWith("(long)") ? "%ld" : cExpression.startsWith("(unsigned long)") ? "%lu" : "%zu";
-        program.append("    printf(\"%s\\t").append(format).append("\\n\", \"").append(cExpression)
-                .append("\", ").append(cExpression).append(");\n");
+        String format =
+                cExpression.startsWith("(long)") ? "%ld" : cExpression.startsWith("(unsigned long)") ? "%lu" : "%zu";
+        program.append("    printf(\"%s\\t")
+                .append(format)
+                .append("\\n\", \"")
+                .append(cExpression)
+                .append("\", ")
+                .append(cExpression)
+                .append(");\n");
     }
 
     private static boolean onPath(String tool) {

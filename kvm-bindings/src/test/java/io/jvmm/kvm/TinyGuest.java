@@ -22,16 +22,23 @@ final class TinyGuest implements AutoCloseable {
     TinyGuest(byte... code) {
         kvm = Kvm.open();
         vm = kvm.createVm();
-        ram = Libc.mmap(MemorySegment.NULL, RAM_SIZE, Libc.PROT_READ | Libc.PROT_WRITE,
-                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, 0).reinterpret(RAM_SIZE);
+        ram = Libc.mmap(
+                        MemorySegment.NULL,
+                        RAM_SIZE,
+                        Libc.PROT_READ | Libc.PROT_WRITE,
+                        Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE,
+                        -1,
+                        0)
+                .reinterpret(RAM_SIZE);
         ram.asSlice(0, code.length).copyFrom(MemorySegment.ofArray(code));
         vm.setUserMemoryRegion(0, 0, 0, RAM_SIZE, ram.address());
         vcpu = vm.createVcpu(0);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment sregs = KvmSregs.allocate(arena);
             vcpu.getSregs(sregs);
-            for (MemorySegment seg : new MemorySegment[] {KvmSregs.cs(sregs), KvmSregs.ds(sregs), KvmSregs.es(sregs),
-                    KvmSregs.ss(sregs)}) {
+            for (MemorySegment seg :
+                    new MemorySegment[] {KvmSregs.cs(sregs), KvmSregs.ds(sregs), KvmSregs.es(sregs), KvmSregs.ss(sregs)
+                    }) {
                 KvmSegment.base(seg, 0);
                 KvmSegment.selector(seg, (short) 0);
             }

@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 /** Real-mode guests whose exits must decode to the right {@link VcpuExit}. */
 class VcpuRunTest {
     @BeforeAll
-    static void kvm() { assumeTrue(Kvm.isAvailable(), Kvm.unavailabilityCause()); }
+    static void kvm() {
+        assumeTrue(Kvm.isAvailable(), Kvm.unavailabilityCause());
+    }
 
     private static byte[] code(int... bytes) {
         byte[] b = new byte[bytes.length];
@@ -71,8 +73,9 @@ class VcpuRunTest {
         // mov byte [0x10],0x42                -> MmioWrite(0x20010, [0x42])
         // mov al,[0x20]                       -> MmioRead(0x20020, 1), VMM answers 0x77
         // mov dx,0x3f8; out dx,al; hlt        -> IoOut(0x3f8, [0x77])
-        try (TinyGuest g = new TinyGuest(code(0xB8, 0x00, 0x20, 0x8E, 0xD8, 0xC6, 0x06, 0x10, 0x00, 0x42,
-                0xA0, 0x20, 0x00, 0xBA, 0xF8, 0x03, 0xEE, 0xF4))) {
+        try (TinyGuest g = new TinyGuest(code(
+                0xB8, 0x00, 0x20, 0x8E, 0xD8, 0xC6, 0x06, 0x10, 0x00, 0x42, 0xA0, 0x20, 0x00, 0xBA, 0xF8, 0x03, 0xEE,
+                0xF4))) {
             VcpuExit.MmioWrite write = next(g, VcpuExit.MmioWrite.class);
             assertEquals(0x20010, write.address());
             assertEquals(1, write.length());
@@ -90,8 +93,8 @@ class VcpuRunTest {
     @Test
     void mmioDwordWrite() {
         // mov ax,0x2000; mov ds,ax; mov dword [0x4],0x11223344 (66 C7 06 04 00 44 33 22 11); hlt
-        try (TinyGuest g = new TinyGuest(code(0xB8, 0x00, 0x20, 0x8E, 0xD8,
-                0x66, 0xC7, 0x06, 0x04, 0x00, 0x44, 0x33, 0x22, 0x11, 0xF4))) {
+        try (TinyGuest g = new TinyGuest(
+                code(0xB8, 0x00, 0x20, 0x8E, 0xD8, 0x66, 0xC7, 0x06, 0x04, 0x00, 0x44, 0x33, 0x22, 0x11, 0xF4))) {
             VcpuExit.MmioWrite write = next(g, VcpuExit.MmioWrite.class);
             assertEquals(0x20004, write.address());
             assertEquals(4, write.length());

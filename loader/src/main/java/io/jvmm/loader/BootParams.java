@@ -23,8 +23,15 @@ public final class BootParams {
     private BootParams() {}
 
     /** As {@link #write(GuestMemory, long, LoadedKernel, long, int, long, long, List, long)} without ACPI. */
-    public static void write(GuestMemory mem, long zeroPageAddr, LoadedKernel k, long cmdlineAddr, int cmdlineSize,
-                             long initrdAddr, long initrdSize, List<E820Entry> e820) {
+    public static void write(
+            GuestMemory mem,
+            long zeroPageAddr,
+            LoadedKernel k,
+            long cmdlineAddr,
+            int cmdlineSize,
+            long initrdAddr,
+            long initrdSize,
+            List<E820Entry> e820) {
         write(mem, zeroPageAddr, k, cmdlineAddr, cmdlineSize, initrdAddr, initrdSize, e820, 0);
     }
 
@@ -39,24 +46,45 @@ public final class BootParams {
      * @param e820         at most 128 entries
      * @param acpiRsdpAddr {@code acpi_rsdp_addr}, or 0 to let the kernel scan for the RSDP
      */
-    public static void write(GuestMemory mem, long zeroPageAddr, LoadedKernel k, long cmdlineAddr, int cmdlineSize,
-                             long initrdAddr, long initrdSize, List<E820Entry> e820, long acpiRsdpAddr) {
+    public static void write(
+            GuestMemory mem,
+            long zeroPageAddr,
+            LoadedKernel k,
+            long cmdlineAddr,
+            int cmdlineSize,
+            long initrdAddr,
+            long initrdSize,
+            List<E820Entry> e820,
+            long acpiRsdpAddr) {
         if (!mem.contains(zeroPageAddr, SIZE)) {
-            throw new LoaderException(OUTSIDE_RAM, String.format("boot_params [0x%x, +0x1000) is not inside guest RAM", zeroPageAddr));
+            throw new LoaderException(
+                    OUTSIDE_RAM, String.format("boot_params [0x%x, +0x1000) is not inside guest RAM", zeroPageAddr));
         }
         if (cmdlineAddr == 0 || cmdlineSize < 1 || !mem.contains(cmdlineAddr, cmdlineSize)) {
-            throw new LoaderException(OUTSIDE_RAM, String.format("boot_params: command line [0x%x, +%d) is not a non-empty range of guest RAM", cmdlineAddr, cmdlineSize));
+            throw new LoaderException(
+                    OUTSIDE_RAM,
+                    String.format(
+                            "boot_params: command line [0x%x, +%d) is not a non-empty range of guest RAM",
+                            cmdlineAddr, cmdlineSize));
         }
         if (e820.size() > E820_MAX_ENTRIES_ZEROPAGE) {
-            throw new LoaderException(TOO_LARGE, "boot_params: " + e820.size() + " E820 entries, the zero page holds " + E820_MAX_ENTRIES_ZEROPAGE);
+            throw new LoaderException(
+                    TOO_LARGE,
+                    "boot_params: " + e820.size() + " E820 entries, the zero page holds " + E820_MAX_ENTRIES_ZEROPAGE);
         }
         if (initrdSize < 0 || (initrdSize > 0 && !mem.contains(initrdAddr, initrdSize))) {
-            throw new LoaderException(OUTSIDE_RAM, String.format("boot_params: initrd [0x%x, +0x%x) is not inside guest RAM", initrdAddr, initrdSize));
+            throw new LoaderException(
+                    OUTSIDE_RAM,
+                    String.format("boot_params: initrd [0x%x, +0x%x) is not inside guest RAM", initrdAddr, initrdSize));
         }
         SetupHeader hdr = k.header();
         // cmdline_size in the kernel's header is its limit without the NUL (protocol 2.06+).
         if (hdr != null && hdr.cmdlineSize() != 0 && cmdlineSize - 1 > hdr.cmdlineSize()) {
-            throw new LoaderException(CMDLINE_TOO_LONG, String.format("boot_params: command line of %d bytes exceeds the kernel's cmdline_size %d", cmdlineSize - 1, hdr.cmdlineSize()));
+            throw new LoaderException(
+                    CMDLINE_TOO_LONG,
+                    String.format(
+                            "boot_params: command line of %d bytes exceeds the kernel's cmdline_size %d",
+                            cmdlineSize - 1, hdr.cmdlineSize()));
         }
 
         mem.fill(zeroPageAddr, SIZE, (byte) 0);

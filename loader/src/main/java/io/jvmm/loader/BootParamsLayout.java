@@ -23,44 +23,93 @@ public final class BootParamsLayout {
 
     /** {@code struct setup_header} (boot protocol 2.15). */
     public static final StructLayout SETUP_HEADER = MemoryLayout.structLayout(
-            U8.withName("setup_sects"), U16.withName("root_flags"), U32.withName("syssize"),
-            U16.withName("ram_size"), U16.withName("vid_mode"), U16.withName("root_dev"),
-            U16.withName("boot_flag"), U16.withName("jump"), U32.withName("header"),
-            U16.withName("version"), U32.withName("realmode_swtch"), U16.withName("start_sys_seg"),
-            U16.withName("kernel_version"), U8.withName("type_of_loader"), U8.withName("loadflags"),
-            U16.withName("setup_move_size"), U32.withName("code32_start"), U32.withName("ramdisk_image"),
-            U32.withName("ramdisk_size"), U32.withName("bootsect_kludge"), U16.withName("heap_end_ptr"),
-            U8.withName("ext_loader_ver"), U8.withName("ext_loader_type"), U32.withName("cmd_line_ptr"),
-            U32.withName("initrd_addr_max"), U32.withName("kernel_alignment"),
-            U8.withName("relocatable_kernel"), U8.withName("min_alignment"), U16.withName("xloadflags"),
-            U32.withName("cmdline_size"), U32.withName("hardware_subarch"),
-            U64.withName("hardware_subarch_data"), U32.withName("payload_offset"),
-            U32.withName("payload_length"), U64.withName("setup_data"), U64.withName("pref_address"),
-            U32.withName("init_size"), U32.withName("handover_offset"), U32.withName("kernel_info_offset"))
+                    U8.withName("setup_sects"),
+                    U16.withName("root_flags"),
+                    U32.withName("syssize"),
+                    U16.withName("ram_size"),
+                    U16.withName("vid_mode"),
+                    U16.withName("root_dev"),
+                    U16.withName("boot_flag"),
+                    U16.withName("jump"),
+                    U32.withName("header"),
+                    U16.withName("version"),
+                    U32.withName("realmode_swtch"),
+                    U16.withName("start_sys_seg"),
+                    U16.withName("kernel_version"),
+                    U8.withName("type_of_loader"),
+                    U8.withName("loadflags"),
+                    U16.withName("setup_move_size"),
+                    U32.withName("code32_start"),
+                    U32.withName("ramdisk_image"),
+                    U32.withName("ramdisk_size"),
+                    U32.withName("bootsect_kludge"),
+                    U16.withName("heap_end_ptr"),
+                    U8.withName("ext_loader_ver"),
+                    U8.withName("ext_loader_type"),
+                    U32.withName("cmd_line_ptr"),
+                    U32.withName("initrd_addr_max"),
+                    U32.withName("kernel_alignment"),
+                    U8.withName("relocatable_kernel"),
+                    U8.withName("min_alignment"),
+                    U16.withName("xloadflags"),
+                    U32.withName("cmdline_size"),
+                    U32.withName("hardware_subarch"),
+                    U64.withName("hardware_subarch_data"),
+                    U32.withName("payload_offset"),
+                    U32.withName("payload_length"),
+                    U64.withName("setup_data"),
+                    U64.withName("pref_address"),
+                    U32.withName("init_size"),
+                    U32.withName("handover_offset"),
+                    U32.withName("kernel_info_offset"))
             .withName("setup_header");
 
     /** {@code struct boot_e820_entry}: 20 bytes, packed. */
     public static final StructLayout BOOT_E820_ENTRY = MemoryLayout.structLayout(
-            U64.withName("addr"), U64.withName("size"), U32.withName("type")).withName("boot_e820_entry");
+                    U64.withName("addr"), U64.withName("size"), U32.withName("type"))
+            .withName("boot_e820_entry");
 
     /** {@code E820_MAX_ENTRIES_ZEROPAGE}. */
     public static final int E820_MAX_ENTRIES_ZEROPAGE = 128;
 
     /** {@code struct boot_params}: exactly 4096 bytes. */
     public static final StructLayout BOOT_PARAMS = MemoryLayout.structLayout(
-            bytes(0x40, "screen_info"), bytes(0x14, "apm_bios_info"), bytes(4, "_pad2"),
-            U64.withName("tboot_addr"), bytes(0x10, "ist_info"), U64.withName("acpi_rsdp_addr"),
-            bytes(8, "_pad3"), bytes(16, "hd0_info"), bytes(16, "hd1_info"), bytes(0x10, "sys_desc_table"),
-            bytes(0x10, "olpc_ofw_header"), U32.withName("ext_ramdisk_image"), U32.withName("ext_ramdisk_size"),
-            U32.withName("ext_cmd_line_ptr"), bytes(112, "_pad4"), U32.withName("cc_blob_address"),
-            bytes(0x80, "edid_info"), bytes(0x20, "efi_info"), U32.withName("alt_mem_k"), U32.withName("scratch"),
-            U8.withName("e820_entries"), U8.withName("eddbuf_entries"), U8.withName("edd_mbr_sig_buf_entries"),
-            U8.withName("kbd_status"), U8.withName("secure_boot"), bytes(2, "_pad5"), U8.withName("sentinel"),
-            bytes(1, "_pad6"), SETUP_HEADER.withName("hdr"),
-            bytes(0x290 - 0x1f1 - SETUP_HEADER.byteSize(), "_pad7"),
-            MemoryLayout.sequenceLayout(16, U32).withName("edd_mbr_sig_buffer"),
-            MemoryLayout.sequenceLayout(E820_MAX_ENTRIES_ZEROPAGE, BOOT_E820_ENTRY).withName("e820_table"),
-            bytes(48, "_pad8"), bytes(6 * 82, "eddbuf"), bytes(276, "_pad9"))
+                    bytes(0x40, "screen_info"),
+                    bytes(0x14, "apm_bios_info"),
+                    bytes(4, "_pad2"),
+                    U64.withName("tboot_addr"),
+                    bytes(0x10, "ist_info"),
+                    U64.withName("acpi_rsdp_addr"),
+                    bytes(8, "_pad3"),
+                    bytes(16, "hd0_info"),
+                    bytes(16, "hd1_info"),
+                    bytes(0x10, "sys_desc_table"),
+                    bytes(0x10, "olpc_ofw_header"),
+                    U32.withName("ext_ramdisk_image"),
+                    U32.withName("ext_ramdisk_size"),
+                    U32.withName("ext_cmd_line_ptr"),
+                    bytes(112, "_pad4"),
+                    U32.withName("cc_blob_address"),
+                    bytes(0x80, "edid_info"),
+                    bytes(0x20, "efi_info"),
+                    U32.withName("alt_mem_k"),
+                    U32.withName("scratch"),
+                    U8.withName("e820_entries"),
+                    U8.withName("eddbuf_entries"),
+                    U8.withName("edd_mbr_sig_buf_entries"),
+                    U8.withName("kbd_status"),
+                    U8.withName("secure_boot"),
+                    bytes(2, "_pad5"),
+                    U8.withName("sentinel"),
+                    bytes(1, "_pad6"),
+                    SETUP_HEADER.withName("hdr"),
+                    bytes(0x290 - 0x1f1 - SETUP_HEADER.byteSize(), "_pad7"),
+                    MemoryLayout.sequenceLayout(16, U32).withName("edd_mbr_sig_buffer"),
+                    MemoryLayout.sequenceLayout(E820_MAX_ENTRIES_ZEROPAGE, BOOT_E820_ENTRY)
+                            .withName("e820_table"),
+                    bytes(48, "_pad8"),
+                    bytes(6 * 82, "eddbuf"),
+                    bytes(276, "_pad9"))
             .withName("boot_params");
 
     // Offsets inside boot_params that BootParams writes.
@@ -103,9 +152,13 @@ public final class BootParamsLayout {
         return MemoryLayout.sequenceLayout(n, U8).withName(name);
     }
 
-    private static long bp(String member) { return BOOT_PARAMS.byteOffset(groupElement(member)); }
+    private static long bp(String member) {
+        return BOOT_PARAMS.byteOffset(groupElement(member));
+    }
 
-    private static long hdr(String member) { return SETUP_HEADER.byteOffset(groupElement(member)); }
+    private static long hdr(String member) {
+        return SETUP_HEADER.byteOffset(groupElement(member));
+    }
 
     private BootParamsLayout() {}
 }

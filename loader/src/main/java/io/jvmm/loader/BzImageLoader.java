@@ -43,17 +43,28 @@ public final class BzImageLoader {
         int sects = hdr.setupSects() == 0 ? 4 : hdr.setupSects();
         long payloadOffset = (sects + 1L) * 512;
         if (payloadOffset >= fileSize) {
-            throw new LoaderException(TRUNCATED, String.format("bzImage: setup_sects %d puts the payload at 0x%x, past the end of the file (%d bytes)", sects, payloadOffset, fileSize));
+            throw new LoaderException(
+                    TRUNCATED,
+                    String.format(
+                            "bzImage: setup_sects %d puts the payload at 0x%x, past the end of the file (%d bytes)",
+                            sects, payloadOffset, fileSize));
         }
         long payloadSize = fileSize - payloadOffset;
         MemoryRegion region = regionOf(mem, LOAD_ADDRESS);
         if (region == null || !region.contains(LOAD_ADDRESS, payloadSize)) {
-            throw new LoaderException(TOO_LARGE, String.format("bzImage payload (%d bytes) does not fit in guest RAM at 0x%x", payloadSize, LOAD_ADDRESS));
+            throw new LoaderException(
+                    TOO_LARGE,
+                    String.format(
+                            "bzImage payload (%d bytes) does not fit in guest RAM at 0x%x", payloadSize, LOAD_ADDRESS));
         }
         long runtimeStart = runtimeStart(hdr);
         long initEnd = runtimeStart + hdr.initSize();
         if (!region.contains(runtimeStart, hdr.initSize()) || !region.contains(LOAD_ADDRESS, hdr.initSize())) {
-            throw new LoaderException(TOO_LARGE, String.format("bzImage: init_size 0x%x from runtime start 0x%x needs RAM up to 0x%x, beyond the RAM region ending at 0x%x", hdr.initSize(), runtimeStart, initEnd, region.end()));
+            throw new LoaderException(
+                    TOO_LARGE,
+                    String.format(
+                            "bzImage: init_size 0x%x from runtime start 0x%x needs RAM up to 0x%x, beyond the RAM region ending at 0x%x",
+                            hdr.initSize(), runtimeStart, initEnd, region.end()));
         }
         ChannelReads.copyToGuest(kernel, payloadOffset, mem, LOAD_ADDRESS, payloadSize, "bzImage payload");
         long highest = Math.max(LOAD_ADDRESS + payloadSize, Math.max(initEnd, LOAD_ADDRESS + hdr.initSize()));
@@ -64,35 +75,64 @@ public final class BzImageLoader {
     static SetupHeader readHeader(FileChannel kernel, long fileSize) {
         long minEnd = SETUP_HEADER_OFFSET + BootParamsLayout.VERSION + 2;
         if (fileSize < minEnd) {
-            throw new LoaderException(TRUNCATED, String.format("bzImage setup header truncated: file has %d bytes, need at least 0x%x", fileSize, minEnd));
+            throw new LoaderException(
+                    TRUNCATED,
+                    String.format(
+                            "bzImage setup header truncated: file has %d bytes, need at least 0x%x", fileSize, minEnd));
         }
         byte[] head = ChannelReads.readExactly(kernel, 0, (int) minEnd, "bzImage setup header");
         int bootFlag = (head[0x1fe] & 0xff) | (head[0x1ff] & 0xff) << 8;
-        int magic = (head[0x202] & 0xff) | (head[0x203] & 0xff) << 8 | (head[0x204] & 0xff) << 16 | (head[0x205] & 0xff) << 24;
+        int magic = (head[0x202] & 0xff)
+                | (head[0x203] & 0xff) << 8
+                | (head[0x204] & 0xff) << 16
+                | (head[0x205] & 0xff) << 24;
         if (magic != SetupHeader.HDRS_MAGIC) {
-            throw new LoaderException(BAD_MAGIC, String.format("bzImage setup header: header at 0x202 is 0x%08x, expected \"HdrS\" (0x%08x)", magic, SetupHeader.HDRS_MAGIC));
+            throw new LoaderException(
+                    BAD_MAGIC,
+                    String.format(
+                            "bzImage setup header: header at 0x202 is 0x%08x, expected \"HdrS\" (0x%08x)",
+                            magic, SetupHeader.HDRS_MAGIC));
         }
         if (bootFlag != SetupHeader.BOOT_FLAG_MAGIC) {
-            throw new LoaderException(BAD_SETUP_HEADER, String.format("bzImage setup header: boot_flag at 0x1fe is 0x%04x, expected 0xaa55", bootFlag));
+            throw new LoaderException(
+                    BAD_SETUP_HEADER,
+                    String.format("bzImage setup header: boot_flag at 0x1fe is 0x%04x, expected 0xaa55", bootFlag));
         }
         long end = Math.min(0x202 + (head[(int) JUMP_BYTE] & 0xff), HEADER_MAX_END);
         if (end < minEnd) end = minEnd;
         if (fileSize < end) {
-            throw new LoaderException(TRUNCATED, String.format("bzImage setup header truncated: it ends at 0x%x but the file has %d bytes", end, fileSize));
+            throw new LoaderException(
+                    TRUNCATED,
+                    String.format(
+                            "bzImage setup header truncated: it ends at 0x%x but the file has %d bytes",
+                            end, fileSize));
         }
-        byte[] bytes = ChannelReads.readExactly(kernel, SETUP_HEADER_OFFSET, (int) (end - SETUP_HEADER_OFFSET), "bzImage setup header");
+        byte[] bytes = ChannelReads.readExactly(
+                kernel, SETUP_HEADER_OFFSET, (int) (end - SETUP_HEADER_OFFSET), "bzImage setup header");
         SetupHeader hdr = new SetupHeader(bytes);
         if (hdr.version() < MIN_PROTOCOL) {
-            throw new LoaderException(PROTOCOL_TOO_OLD, String.format("bzImage setup header: boot protocol version 0x%04x is older than 2.12 (0x020c), which the 64-bit entry needs", hdr.version()));
+            throw new LoaderException(
+                    PROTOCOL_TOO_OLD,
+                    String.format(
+                            "bzImage setup header: boot protocol version 0x%04x is older than 2.12 (0x020c), which the 64-bit entry needs",
+                            hdr.version()));
         }
         if ((hdr.loadflags() & SetupHeader.LOADED_HIGH) == 0) {
-            throw new LoaderException(BAD_SETUP_HEADER, "bzImage setup header: loadflags lacks LOADED_HIGH (a zImage loaded at 0x10000 is not supported)");
+            throw new LoaderException(
+                    BAD_SETUP_HEADER,
+                    "bzImage setup header: loadflags lacks LOADED_HIGH (a zImage loaded at 0x10000 is not supported)");
         }
         if ((hdr.xloadflags() & SetupHeader.XLF_KERNEL_64) == 0) {
-            throw new LoaderException(NOT_64BIT, "bzImage setup header: xloadflags lacks XLF_KERNEL_64, the kernel has no 64-bit entry point");
+            throw new LoaderException(
+                    NOT_64BIT,
+                    "bzImage setup header: xloadflags lacks XLF_KERNEL_64, the kernel has no 64-bit entry point");
         }
         if (hdr.relocatableKernel() && Long.bitCount(hdr.kernelAlignment()) != 1) {
-            throw new LoaderException(BAD_SETUP_HEADER, String.format("bzImage setup header: kernel_alignment 0x%x is not a power of two", hdr.kernelAlignment()));
+            throw new LoaderException(
+                    BAD_SETUP_HEADER,
+                    String.format(
+                            "bzImage setup header: kernel_alignment 0x%x is not a power of two",
+                            hdr.kernelAlignment()));
         }
         return hdr;
     }

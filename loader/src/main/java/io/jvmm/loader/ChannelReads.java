@@ -85,7 +85,8 @@ final class ChannelReads {
     }
 
     private static LoaderException truncated(String what, long pos, long len) {
-        return new LoaderException(LoaderException.Reason.TRUNCATED,
+        return new LoaderException(
+                LoaderException.Reason.TRUNCATED,
                 String.format("%s truncated: file ends before bytes [0x%x, +0x%x)", what, pos, len));
     }
 

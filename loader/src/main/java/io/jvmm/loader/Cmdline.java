@@ -20,11 +20,14 @@ public final class Cmdline {
     private int byteLength;
 
     /** An empty command line holding at most 2048 bytes including the NUL. */
-    public Cmdline() { this(DEFAULT_MAX_SIZE); }
+    public Cmdline() {
+        this(DEFAULT_MAX_SIZE);
+    }
 
     /** An empty command line holding at most {@code maxSize} bytes including the NUL. */
     public Cmdline(int maxSize) {
-        if (maxSize < 1) throw new IllegalArgumentException("cmdline maxSize must be at least 1 (the NUL), got " + maxSize);
+        if (maxSize < 1)
+            throw new IllegalArgumentException("cmdline maxSize must be at least 1 (the NUL), got " + maxSize);
         this.maxSize = maxSize;
     }
 
@@ -34,7 +37,8 @@ public final class Cmdline {
      */
     public Cmdline append(String raw) {
         String s = raw.strip();
-        if (s.indexOf('\0') >= 0) throw new LoaderException(BAD_CMDLINE, "kernel command line: \"" + printable(s) + "\" contains a NUL byte");
+        if (s.indexOf('\0') >= 0)
+            throw new LoaderException(BAD_CMDLINE, "kernel command line: \"" + printable(s) + "\" contains a NUL byte");
         if (!s.isEmpty()) appendToken(s);
         return this;
     }
@@ -49,8 +53,13 @@ public final class Cmdline {
     /** Appends {@code key=value}; a value with blanks is double-quoted, which the kernel strips. */
     public Cmdline add(String key, String value) {
         checkKey(key);
-        if (value.indexOf('\0') >= 0) throw new LoaderException(BAD_CMDLINE, "kernel command line: value of " + key + " contains a NUL byte");
-        if (value.indexOf('"') >= 0) throw new LoaderException(BAD_CMDLINE, "kernel command line: value of " + key + " contains a double quote, which the kernel cannot escape");
+        if (value.indexOf('\0') >= 0)
+            throw new LoaderException(BAD_CMDLINE, "kernel command line: value of " + key + " contains a NUL byte");
+        if (value.indexOf('"') >= 0)
+            throw new LoaderException(
+                    BAD_CMDLINE,
+                    "kernel command line: value of " + key
+                            + " contains a double quote, which the kernel cannot escape");
         boolean blank = value.chars().anyMatch(Character::isWhitespace) || value.isEmpty();
         appendToken(key + "=" + (blank ? "\"" + value + "\"" : value));
         return this;
@@ -58,12 +67,18 @@ public final class Cmdline {
 
     /** The command line without the NUL. */
     @Override
-    public String toString() { return text.toString(); }
+    public String toString() {
+        return text.toString();
+    }
 
     /** Bytes needed in guest memory: UTF-8 length + 1 for the NUL. */
-    public int sizeWithNul() { return byteLength + 1; }
+    public int sizeWithNul() {
+        return byteLength + 1;
+    }
 
-    public int maxSize() { return maxSize; }
+    public int maxSize() {
+        return maxSize;
+    }
 
     /** UTF-8 bytes followed by the NUL terminator. */
     public byte[] toBytesWithNul() {
@@ -77,7 +92,9 @@ public final class Cmdline {
     public int writeTo(GuestMemory mem, long gpa) {
         byte[] b = toBytesWithNul();
         if (!mem.contains(gpa, b.length)) {
-            throw new LoaderException(OUTSIDE_RAM, String.format("kernel command line [0x%x, +%d) is not inside guest RAM", gpa, b.length));
+            throw new LoaderException(
+                    OUTSIDE_RAM,
+                    String.format("kernel command line [0x%x, +%d) is not inside guest RAM", gpa, b.length));
         }
         mem.write(gpa, b);
         return b.length;
@@ -86,8 +103,11 @@ public final class Cmdline {
     private void appendToken(String token) {
         int add = token.getBytes(StandardCharsets.UTF_8).length + (byteLength == 0 ? 0 : 1);
         if ((long) byteLength + add + 1 > maxSize) {
-            throw new LoaderException(CMDLINE_TOO_LONG, String.format("kernel command line: appending \"%s\" makes it %d bytes with the NUL, over the maximum of %d",
-                    printable(token), byteLength + add + 1, maxSize));
+            throw new LoaderException(
+                    CMDLINE_TOO_LONG,
+                    String.format(
+                            "kernel command line: appending \"%s\" makes it %d bytes with the NUL, over the maximum of %d",
+                            printable(token), byteLength + add + 1, maxSize));
         }
         if (byteLength != 0) text.append(' ');
         text.append(token);
@@ -99,7 +119,10 @@ public final class Cmdline {
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);
             if (c == '\0' || c == '=' || c == '"' || Character.isWhitespace(c)) {
-                throw new LoaderException(BAD_CMDLINE, "kernel command line: parameter name \"" + printable(key) + "\" contains NUL, '=', '\"' or a blank");
+                throw new LoaderException(
+                        BAD_CMDLINE,
+                        "kernel command line: parameter name \"" + printable(key)
+                                + "\" contains NUL, '=', '\"' or a blank");
             }
         }
     }

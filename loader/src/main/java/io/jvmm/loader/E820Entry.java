@@ -15,10 +15,15 @@ public record E820Entry(long addr, long size, int type) {
     public static final int RESERVED = 2;
 
     public E820Entry {
-        if (size <= 0) throw new IllegalArgumentException(String.format("E820 entry at 0x%x: size %d is not positive", addr, size));
-        if (addr < 0 || addr + size < 0) throw new IllegalArgumentException(String.format("E820 entry [0x%x, +0x%x) runs past 2^63", addr, size));
+        if (size <= 0)
+            throw new IllegalArgumentException(
+                    String.format("E820 entry at 0x%x: size %d is not positive", addr, size));
+        if (addr < 0 || addr + size < 0)
+            throw new IllegalArgumentException(String.format("E820 entry [0x%x, +0x%x) runs past 2^63", addr, size));
     }
 
     /** End address, exclusive. */
-    public long end() { return addr + size; }
+    public long end() {
+        return addr + size;
+    }
 }

@@ -19,7 +19,9 @@ public final class E820Map {
 
     private E820Map() {}
 
-    public static List<E820Entry> build(GuestMemory mem) { return build(mem.regions()); }
+    public static List<E820Entry> build(GuestMemory mem) {
+        return build(mem.regions());
+    }
 
     /**
      * RAM [0, 0x9fc00), RESERVED [0x9fc00, 0x100000), RAM [0x100000, end of the first region), then
@@ -31,10 +33,18 @@ public final class E820Map {
         if (regions.isEmpty()) throw new LoaderException(BAD_MEMORY_LAYOUT, "E820: no guest RAM regions");
         MemoryRegion low = regions.get(0);
         if (low.guestAddress() != 0) {
-            throw new LoaderException(BAD_MEMORY_LAYOUT, String.format("E820: the first RAM region starts at 0x%x, an x86 guest needs RAM at 0", low.guestAddress()));
+            throw new LoaderException(
+                    BAD_MEMORY_LAYOUT,
+                    String.format(
+                            "E820: the first RAM region starts at 0x%x, an x86 guest needs RAM at 0",
+                            low.guestAddress()));
         }
         if (low.end() <= HIGH_MEMORY_START) {
-            throw new LoaderException(BAD_MEMORY_LAYOUT, String.format("E820: the first RAM region ends at 0x%x, it must extend past 1 MiB (0x100000)", low.end()));
+            throw new LoaderException(
+                    BAD_MEMORY_LAYOUT,
+                    String.format(
+                            "E820: the first RAM region ends at 0x%x, it must extend past 1 MiB (0x100000)",
+                            low.end()));
         }
         List<E820Entry> map = new ArrayList<>();
         map.add(new E820Entry(0, EBDA_START, E820Entry.RAM));
@@ -43,7 +53,11 @@ public final class E820Map {
         long prevEnd = low.end();
         for (MemoryRegion r : regions.subList(1, regions.size())) {
             if (r.guestAddress() < prevEnd) {
-                throw new LoaderException(BAD_MEMORY_LAYOUT, String.format("E820: RAM region at 0x%x overlaps or precedes the one ending at 0x%x", r.guestAddress(), prevEnd));
+                throw new LoaderException(
+                        BAD_MEMORY_LAYOUT,
+                        String.format(
+                                "E820: RAM region at 0x%x overlaps or precedes the one ending at 0x%x",
+                                r.guestAddress(), prevEnd));
             }
             if (r.size() > 0) map.add(new E820Entry(r.guestAddress(), r.size(), E820Entry.RAM));
             prevEnd = r.end();

@@ -42,7 +42,9 @@ public final class ElfLoader {
             mode = BootMode.PVH;
             entry = elf.pvhEntry.getAsLong();
             if (!insidePhysical(elf.loads, entry)) {
-                throw new LoaderException(NO_ENTRY, String.format("Xen PHYS32_ENTRY note: entry 0x%x is not inside any PT_LOAD segment", entry));
+                throw new LoaderException(
+                        NO_ENTRY,
+                        String.format("Xen PHYS32_ENTRY note: entry 0x%x is not inside any PT_LOAD segment", entry));
             }
         } else {
             mode = BootMode.LINUX_64;
@@ -61,9 +63,11 @@ public final class ElfLoader {
     private static void checkAgainstRam(GuestMemory mem, List<ElfFile.Segment> loads) {
         for (ElfFile.Segment s : loads) {
             if (!mem.contains(s.paddr(), s.memsz())) {
-                throw new LoaderException(SEGMENT_OUTSIDE_RAM, String.format(
-                        "program header %d (PT_LOAD): [p_paddr 0x%x, +p_memsz 0x%x) is not inside guest RAM",
-                        s.index(), s.paddr(), s.memsz()));
+                throw new LoaderException(
+                        SEGMENT_OUTSIDE_RAM,
+                        String.format(
+                                "program header %d (PT_LOAD): [p_paddr 0x%x, +p_memsz 0x%x) is not inside guest RAM",
+                                s.index(), s.paddr(), s.memsz()));
             }
         }
         // contains() held, so paddr + memsz does not overflow and sorting by paddr is meaningful.
@@ -74,9 +78,11 @@ public final class ElfLoader {
         for (int i = 1; i < sorted.size(); i++) {
             ElfFile.Segment a = sorted.get(i - 1), b = sorted.get(i);
             if (b.paddr() < a.paddrEnd()) {
-                throw new LoaderException(SEGMENT_OVERLAP, String.format(
-                        "program headers %d and %d (PT_LOAD): physical ranges [0x%x, 0x%x) and [0x%x, 0x%x) overlap",
-                        a.index(), b.index(), a.paddr(), a.paddrEnd(), b.paddr(), b.paddrEnd()));
+                throw new LoaderException(
+                        SEGMENT_OVERLAP,
+                        String.format(
+                                "program headers %d and %d (PT_LOAD): physical ranges [0x%x, 0x%x) and [0x%x, 0x%x) overlap",
+                                a.index(), b.index(), a.paddr(), a.paddrEnd(), b.paddr(), b.paddrEnd()));
             }
         }
     }
@@ -89,7 +95,11 @@ public final class ElfLoader {
                 return s.paddr() + delta;
             }
         }
-        throw new LoaderException(NO_ENTRY, String.format("ELF header: e_entry 0x%x is inside no PT_LOAD segment (neither physical nor virtual range)", elf.entry));
+        throw new LoaderException(
+                NO_ENTRY,
+                String.format(
+                        "ELF header: e_entry 0x%x is inside no PT_LOAD segment (neither physical nor virtual range)",
+                        elf.entry));
     }
 
     private static boolean insidePhysical(List<ElfFile.Segment> loads, long addr) {

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 public final class Initrd {
     /** initrd_addr_max for boot protocol 2.02 and earlier, and for ELF kernels without a header. */
     public static final long DEFAULT_ADDR_MAX = 0x37ffffffL;
+
     private static final long PAGE = 4096;
 
     private Initrd() {}
@@ -47,9 +48,11 @@ public final class Initrd {
             long addr = (top - size) & -PAGE;
             if (addr >= r.guestAddress() && addr >= floor) return addr;
         }
-        throw new LoaderException(INITRD_DOES_NOT_FIT, String.format(
-                "initrd of %d bytes does not fit page-aligned in guest RAM between the kernel end 0x%x and initrd_addr_max 0x%x",
-                size, kernelEnd, limit - 1));
+        throw new LoaderException(
+                INITRD_DOES_NOT_FIT,
+                String.format(
+                        "initrd of %d bytes does not fit page-aligned in guest RAM between the kernel end 0x%x and initrd_addr_max 0x%x",
+                        size, kernelEnd, limit - 1));
     }
 
     /** Copies the file at {@code initrd} to {@code addr}; returns its size. Memory is untouched on error. */
@@ -57,7 +60,9 @@ public final class Initrd {
         try (FileChannel ch = ChannelReads.open(initrd)) {
             long size = ChannelReads.size(ch, "initrd " + initrd);
             if (!mem.contains(addr, size)) {
-                throw new LoaderException(OUTSIDE_RAM, String.format("initrd %s (%d bytes) at 0x%x is not inside guest RAM", initrd, size, addr));
+                throw new LoaderException(
+                        OUTSIDE_RAM,
+                        String.format("initrd %s (%d bytes) at 0x%x is not inside guest RAM", initrd, size, addr));
             }
             ChannelReads.copyToGuest(ch, 0, mem, addr, size, "initrd " + initrd);
             return size;

@@ -16,11 +16,15 @@ public enum KernelImage {
     /** Which format {@code head} (the first bytes of a file, at least 0x206 for a bzImage) is. */
     public static KernelImage detect(byte[] head) {
         if (head.length >= 4 && head[0] == 0x7f && head[1] == 'E' && head[2] == 'L' && head[3] == 'F') return ELF;
-        if (head.length >= HDRS_AT + 4 && head[HDRS_AT] == 'H' && head[HDRS_AT + 1] == 'd'
-                && head[HDRS_AT + 2] == 'r' && head[HDRS_AT + 3] == 'S') {
+        if (head.length >= HDRS_AT + 4
+                && head[HDRS_AT] == 'H'
+                && head[HDRS_AT + 1] == 'd'
+                && head[HDRS_AT + 2] == 'r'
+                && head[HDRS_AT + 3] == 'S') {
             return BZIMAGE;
         }
-        throw new LoaderException(LoaderException.Reason.UNKNOWN_FORMAT,
+        throw new LoaderException(
+                LoaderException.Reason.UNKNOWN_FORMAT,
                 "not a kernel: neither an ELF file nor a bzImage (no HdrS signature)");
     }
 

@@ -72,5 +72,7 @@ public final class LoaderException extends RuntimeException {
     }
 
     /** Why loading failed. */
-    public Reason reason() { return reason; }
+    public Reason reason() {
+        return reason;
+    }
 }

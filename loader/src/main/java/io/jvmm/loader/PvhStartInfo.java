@@ -23,20 +23,33 @@ public final class PvhStartInfo {
 
     /** {@code struct hvm_start_info}: 56 bytes. */
     public static final StructLayout HVM_START_INFO = MemoryLayout.structLayout(
-            JAVA_INT.withName("magic"), JAVA_INT.withName("version"), JAVA_INT.withName("flags"),
-            JAVA_INT.withName("nr_modules"), JAVA_LONG.withName("modlist_paddr"), JAVA_LONG.withName("cmdline_paddr"),
-            JAVA_LONG.withName("rsdp_paddr"), JAVA_LONG.withName("memmap_paddr"), JAVA_INT.withName("memmap_entries"),
-            JAVA_INT.withName("reserved")).withName("hvm_start_info");
+                    JAVA_INT.withName("magic"),
+                    JAVA_INT.withName("version"),
+                    JAVA_INT.withName("flags"),
+                    JAVA_INT.withName("nr_modules"),
+                    JAVA_LONG.withName("modlist_paddr"),
+                    JAVA_LONG.withName("cmdline_paddr"),
+                    JAVA_LONG.withName("rsdp_paddr"),
+                    JAVA_LONG.withName("memmap_paddr"),
+                    JAVA_INT.withName("memmap_entries"),
+                    JAVA_INT.withName("reserved"))
+            .withName("hvm_start_info");
 
     /** {@code struct hvm_modlist_entry}: 32 bytes. */
     public static final StructLayout HVM_MODLIST_ENTRY = MemoryLayout.structLayout(
-            JAVA_LONG.withName("paddr"), JAVA_LONG.withName("size"), JAVA_LONG.withName("cmdline_paddr"),
-            JAVA_LONG.withName("reserved")).withName("hvm_modlist_entry");
+                    JAVA_LONG.withName("paddr"),
+                    JAVA_LONG.withName("size"),
+                    JAVA_LONG.withName("cmdline_paddr"),
+                    JAVA_LONG.withName("reserved"))
+            .withName("hvm_modlist_entry");
 
     /** {@code struct hvm_memmap_table_entry}: 24 bytes. */
     public static final StructLayout HVM_MEMMAP_TABLE_ENTRY = MemoryLayout.structLayout(
-            JAVA_LONG.withName("addr"), JAVA_LONG.withName("size"), JAVA_INT.withName("type"),
-            JAVA_INT.withName("reserved")).withName("hvm_memmap_table_entry");
+                    JAVA_LONG.withName("addr"),
+                    JAVA_LONG.withName("size"),
+                    JAVA_INT.withName("type"),
+                    JAVA_INT.withName("reserved"))
+            .withName("hvm_memmap_table_entry");
 
     /** Where the module list goes, relative to the start info (Firecracker: 0x6000 / 0x6040). */
     public static final long MODLIST_OFFSET = 0x40;
@@ -48,17 +61,25 @@ public final class PvhStartInfo {
      */
     public record Module(long paddr, long size, long cmdlinePaddr) {
         public Module {
-            if (size <= 0) throw new IllegalArgumentException("PVH module at 0x" + Long.toHexString(paddr) + ": size " + size + " is not positive");
+            if (size <= 0)
+                throw new IllegalArgumentException(
+                        "PVH module at 0x" + Long.toHexString(paddr) + ": size " + size + " is not positive");
         }
     }
 
-    private static final long MAGIC = off(HVM_START_INFO, "magic"), VERSION_OFF = off(HVM_START_INFO, "version"),
-            NR_MODULES = off(HVM_START_INFO, "nr_modules"), MODLIST_PADDR = off(HVM_START_INFO, "modlist_paddr"),
-            CMDLINE_PADDR = off(HVM_START_INFO, "cmdline_paddr"), RSDP_PADDR = off(HVM_START_INFO, "rsdp_paddr"),
-            MEMMAP_PADDR = off(HVM_START_INFO, "memmap_paddr"), MEMMAP_ENTRIES = off(HVM_START_INFO, "memmap_entries");
-    private static final long MOD_PADDR = off(HVM_MODLIST_ENTRY, "paddr"), MOD_SIZE = off(HVM_MODLIST_ENTRY, "size"),
+    private static final long MAGIC = off(HVM_START_INFO, "magic"),
+            VERSION_OFF = off(HVM_START_INFO, "version"),
+            NR_MODULES = off(HVM_START_INFO, "nr_modules"),
+            MODLIST_PADDR = off(HVM_START_INFO, "modlist_paddr"),
+            CMDLINE_PADDR = off(HVM_START_INFO, "cmdline_paddr"),
+            RSDP_PADDR = off(HVM_START_INFO, "rsdp_paddr"),
+            MEMMAP_PADDR = off(HVM_START_INFO, "memmap_paddr"),
+            MEMMAP_ENTRIES = off(HVM_START_INFO, "memmap_entries");
+    private static final long MOD_PADDR = off(HVM_MODLIST_ENTRY, "paddr"),
+            MOD_SIZE = off(HVM_MODLIST_ENTRY, "size"),
             MOD_CMDLINE = off(HVM_MODLIST_ENTRY, "cmdline_paddr");
-    private static final long MM_ADDR = off(HVM_MEMMAP_TABLE_ENTRY, "addr"), MM_SIZE = off(HVM_MEMMAP_TABLE_ENTRY, "size"),
+    private static final long MM_ADDR = off(HVM_MEMMAP_TABLE_ENTRY, "addr"),
+            MM_SIZE = off(HVM_MEMMAP_TABLE_ENTRY, "size"),
             MM_TYPE = off(HVM_MEMMAP_TABLE_ENTRY, "type");
 
     private PvhStartInfo() {}
@@ -71,8 +92,14 @@ public final class PvhStartInfo {
      * @param cmdlineAddr NUL-terminated command line, or 0 for none
      * @param rsdpAddr    ACPI RSDP, or 0 (the kernel then scans the BIOS area)
      */
-    public static void write(GuestMemory mem, long startInfoAddr, long cmdlineAddr, long rsdpAddr,
-                             List<Module> modules, long memmapAddr, List<E820Entry> map) {
+    public static void write(
+            GuestMemory mem,
+            long startInfoAddr,
+            long cmdlineAddr,
+            long rsdpAddr,
+            List<Module> modules,
+            long memmapAddr,
+            List<E820Entry> map) {
         long infoLen = HVM_START_INFO.byteSize();
         long modlistAddr = startInfoAddr + MODLIST_OFFSET;
         long modLen = modules.size() * HVM_MODLIST_ENTRY.byteSize();
@@ -82,7 +109,11 @@ public final class PvhStartInfo {
         if (!map.isEmpty()) check(mem, "hvm_start_info memory map", memmapAddr, mapLen);
         long infoEnd = Math.max(startInfoAddr + infoLen, modules.isEmpty() ? 0 : modlistAddr + modLen);
         if (!map.isEmpty() && memmapAddr < infoEnd && startInfoAddr < memmapAddr + mapLen) {
-            throw new LoaderException(OUTSIDE_RAM, String.format("hvm_start_info: memory map [0x%x, +0x%x) overlaps start info/module list [0x%x, 0x%x)", memmapAddr, mapLen, startInfoAddr, infoEnd));
+            throw new LoaderException(
+                    OUTSIDE_RAM,
+                    String.format(
+                            "hvm_start_info: memory map [0x%x, +0x%x) overlaps start info/module list [0x%x, 0x%x)",
+                            memmapAddr, mapLen, startInfoAddr, infoEnd));
         }
 
         mem.fill(startInfoAddr, infoLen, (byte) 0);
@@ -114,9 +145,12 @@ public final class PvhStartInfo {
 
     private static void check(GuestMemory mem, String what, long addr, long len) {
         if (!mem.contains(addr, len)) {
-            throw new LoaderException(OUTSIDE_RAM, String.format("%s [0x%x, +0x%x) is not inside guest RAM", what, addr, len));
+            throw new LoaderException(
+                    OUTSIDE_RAM, String.format("%s [0x%x, +0x%x) is not inside guest RAM", what, addr, len));
         }
     }
 
-    private static long off(StructLayout l, String name) { return l.byteOffset(groupElement(name)); }
+    private static long off(StructLayout l, String name) {
+        return l.byteOffset(groupElement(name));
+    }
 }

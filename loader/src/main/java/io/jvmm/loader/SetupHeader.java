@@ -27,7 +27,8 @@ public final class SetupHeader {
     /** Wraps a copy of {@code bytes}, which start at setup_sects (file offset 0x1f1). */
     public SetupHeader(byte[] bytes) {
         if (bytes.length < VERSION + 2) {
-            throw new IllegalArgumentException("setup header needs at least " + (VERSION + 2) + " bytes, got " + bytes.length);
+            throw new IllegalArgumentException(
+                    "setup header needs at least " + (VERSION + 2) + " bytes, got " + bytes.length);
         }
         if (bytes.length > 0x290 - SETUP_HEADER_OFFSET) {
             throw new IllegalArgumentException("setup header longer than its slot in boot_params: " + bytes.length);
@@ -37,52 +38,92 @@ public final class SetupHeader {
     }
 
     /** A copy of the raw header bytes. */
-    public byte[] bytes() { return bytes.clone(); }
+    public byte[] bytes() {
+        return bytes.clone();
+    }
 
     /** Number of bytes in the header (what is copied into boot_params). */
-    public int length() { return bytes.length; }
+    public int length() {
+        return bytes.length;
+    }
 
-    public int setupSects() { return u8(SETUP_SECTS); }
+    public int setupSects() {
+        return u8(SETUP_SECTS);
+    }
 
-    public int bootFlag() { return u16(BOOT_FLAG); }
+    public int bootFlag() {
+        return u16(BOOT_FLAG);
+    }
 
-    public int header() { return u32(HEADER); }
+    public int header() {
+        return u32(HEADER);
+    }
 
     /** Boot protocol version, e.g. 0x020f for 2.15. */
-    public int version() { return u16(VERSION); }
+    public int version() {
+        return u16(VERSION);
+    }
 
-    public int loadflags() { return u8(LOADFLAGS); }
+    public int loadflags() {
+        return u8(LOADFLAGS);
+    }
 
-    public int xloadflags() { return u16(XLOADFLAGS); }
+    public int xloadflags() {
+        return u16(XLOADFLAGS);
+    }
 
     /** Highest address the initrd may occupy (inclusive), or 0 when the header is too short. */
-    public long initrdAddrMax() { return u32(INITRD_ADDR_MAX) & 0xffffffffL; }
+    public long initrdAddrMax() {
+        return u32(INITRD_ADDR_MAX) & 0xffffffffL;
+    }
 
-    public long kernelAlignment() { return u32(KERNEL_ALIGNMENT) & 0xffffffffL; }
+    public long kernelAlignment() {
+        return u32(KERNEL_ALIGNMENT) & 0xffffffffL;
+    }
 
-    public boolean relocatableKernel() { return u8(RELOCATABLE_KERNEL) != 0; }
+    public boolean relocatableKernel() {
+        return u8(RELOCATABLE_KERNEL) != 0;
+    }
 
     /** Longest command line the kernel accepts, excluding the NUL (protocol 2.06+). */
-    public long cmdlineSize() { return u32(CMDLINE_SIZE) & 0xffffffffL; }
+    public long cmdlineSize() {
+        return u32(CMDLINE_SIZE) & 0xffffffffL;
+    }
 
-    public long prefAddress() { return u64(PREF_ADDRESS); }
+    public long prefAddress() {
+        return u64(PREF_ADDRESS);
+    }
 
-    public long initSize() { return u32(INIT_SIZE) & 0xffffffffL; }
+    public long initSize() {
+        return u32(INIT_SIZE) & 0xffffffffL;
+    }
 
     // Fields past the end of a short (old-protocol) header read as zero, as in a zeroed boot_params.
-    private int u8(long off) { return off < bytes.length ? bytes[(int) off] & 0xff : 0; }
+    private int u8(long off) {
+        return off < bytes.length ? bytes[(int) off] & 0xff : 0;
+    }
 
-    private int u16(long off) { return off + 2 <= bytes.length ? view.getShort((int) off) & 0xffff : 0; }
+    private int u16(long off) {
+        return off + 2 <= bytes.length ? view.getShort((int) off) & 0xffff : 0;
+    }
 
-    private int u32(long off) { return off + 4 <= bytes.length ? view.getInt((int) off) : 0; }
+    private int u32(long off) {
+        return off + 4 <= bytes.length ? view.getInt((int) off) : 0;
+    }
 
-    private long u64(long off) { return off + 8 <= bytes.length ? view.getLong((int) off) : 0; }
+    private long u64(long off) {
+        return off + 8 <= bytes.length ? view.getLong((int) off) : 0;
+    }
 
     @Override
-    public boolean equals(Object o) { return o instanceof SetupHeader h && Arrays.equals(bytes, h.bytes); }
+    public boolean equals(Object o) {
+        return o instanceof SetupHeader h && Arrays.equals(bytes, h.bytes);
+    }
 
     @Override
-    public int hashCode() { return Arrays.hashCode(bytes); }
+    public int hashCode() {
+        return Arrays.hashCode(bytes);
+    }
 
     @Override
     public String toString() {

@@ -12,14 +12,15 @@ import org.junit.jupiter.api.io.TempDir;
 class BootParamsTest {
     private static final long ZP = 0x7000, CMDLINE = 0x20000;
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void bzImageHeaderIsCopiedAndLoaderFieldsFilled() {
         GuestMemory mem = TestFiles.ram(64 << 20);
         BzImageBuilder b = new BzImageBuilder();
         LoadedKernel k = BzImageLoader.load(mem, TestFiles.write(dir, "bz", b.build()));
-        TestFiles.poison(mem, (byte) 0x77);   // the zero page must be cleared, not just overwritten
+        TestFiles.poison(mem, (byte) 0x77); // the zero page must be cleared, not just overwritten
         List<E820Entry> e820 = E820Map.build(mem);
         BootParams.write(mem, ZP, k, CMDLINE, 20, 0x3000000, 0x12345, e820, 0xe0000);
 
@@ -29,7 +30,10 @@ class BootParamsTest {
         // Same bytes except the fields the loader owns.
         for (int i = 0; i < hdr.length; i++) {
             long off = 0x1f1 + i;
-            boolean owned = off == 0x210 || (off >= 0x218 && off < 0x220) || (off >= 0x228 && off < 0x22c) || (off >= 0x238 && off < 0x23c);
+            boolean owned = off == 0x210
+                    || (off >= 0x218 && off < 0x220)
+                    || (off >= 0x228 && off < 0x22c)
+                    || (off >= 0x238 && off < 0x23c);
             if (!owned) assertEquals(hdr[i], got[i], "header byte at 0x" + Long.toHexString(off));
         }
         assertEquals((byte) 0xff, mem.readByte(ZP + 0x210), "type_of_loader");
@@ -84,7 +88,8 @@ class BootParamsTest {
         BootParams.write(mem, ZP, k, CMDLINE, 1, 0, 0, map);
         assertE820(mem, map);
         map.add(new E820Entry(0x900000, 0x1000, 1));
-        LoaderException e = assertThrows(LoaderException.class, () -> BootParams.write(mem, ZP, k, CMDLINE, 1, 0, 0, map));
+        LoaderException e =
+                assertThrows(LoaderException.class, () -> BootParams.write(mem, ZP, k, CMDLINE, 1, 0, 0, map));
         assertEquals(LoaderException.Reason.TOO_LARGE, e.reason());
     }
 
@@ -93,22 +98,29 @@ class BootParamsTest {
         GuestMemory mem = TestFiles.ram(1 << 20);
         LoadedKernel elf = new LoadedKernel(BootMode.LINUX_64, 0x100000, 0x100000, 0x100000, null);
         List<E820Entry> none = List.of();
-        assertReason(LoaderException.Reason.OUTSIDE_RAM, () -> BootParams.write(mem, 0xff800, elf, CMDLINE, 1, 0, 0, none));
+        assertReason(
+                LoaderException.Reason.OUTSIDE_RAM, () -> BootParams.write(mem, 0xff800, elf, CMDLINE, 1, 0, 0, none));
         assertReason(LoaderException.Reason.OUTSIDE_RAM, () -> BootParams.write(mem, ZP, elf, 0, 1, 0, 0, none));
         assertReason(LoaderException.Reason.OUTSIDE_RAM, () -> BootParams.write(mem, ZP, elf, 0xfffff, 2, 0, 0, none));
-        assertReason(LoaderException.Reason.OUTSIDE_RAM, () -> BootParams.write(mem, ZP, elf, CMDLINE, 1, 0xff000, 0x2000, none));
+        assertReason(
+                LoaderException.Reason.OUTSIDE_RAM,
+                () -> BootParams.write(mem, ZP, elf, CMDLINE, 1, 0xff000, 0x2000, none));
         BzImageBuilder b = new BzImageBuilder();
         b.cmdlineSize = 10;
         LoadedKernel bz = BzImageLoader.load(TestFiles.ram(32 << 20), TestFiles.write(dir, "bz", b.build()));
-        BootParams.write(mem, ZP, bz, CMDLINE, 11, 0, 0, none);   // 10 chars + NUL: allowed
-        assertReason(LoaderException.Reason.CMDLINE_TOO_LONG, () -> BootParams.write(mem, ZP, bz, CMDLINE, 12, 0, 0, none));
+        BootParams.write(mem, ZP, bz, CMDLINE, 11, 0, 0, none); // 10 chars + NUL: allowed
+        assertReason(
+                LoaderException.Reason.CMDLINE_TOO_LONG, () -> BootParams.write(mem, ZP, bz, CMDLINE, 12, 0, 0, none));
     }
 
     private static void assertE820(GuestMemory mem, List<E820Entry> map) {
         assertEquals(map.size(), mem.readByte(ZP + 0x1e8) & 0xff, "e820_entries");
         for (int i = 0; i < map.size(); i++) {
             long at = ZP + 0x2d0 + 20L * i;
-            assertEquals(new E820Entry(mem.readLong(at), mem.readLong(at + 8), mem.readInt(at + 16)), map.get(i), "e820_table[" + i + "]");
+            assertEquals(
+                    new E820Entry(mem.readLong(at), mem.readLong(at + 8), mem.readInt(at + 16)),
+                    map.get(i),
+                    "e820_table[" + i + "]");
         }
     }
 

@@ -11,7 +11,9 @@ final class BzImageBuilder {
     long prefAddress = 0x1000000, initSize = 0x400000;
     byte[] payload = TestFiles.random(7, 20000);
 
-    int payloadOffset() { return ((setupSects == 0 ? 4 : setupSects) + 1) * 512; }
+    int payloadOffset() {
+        return ((setupSects == 0 ? 4 : setupSects) + 1) * 512;
+    }
 
     byte[] build() {
         ByteBuffer b = ByteBuffer.allocate(payloadOffset() + payload.length).order(ByteOrder.LITTLE_ENDIAN);
@@ -20,7 +22,7 @@ final class BzImageBuilder {
         b.put(0x200, (byte) 0xeb).put(0x201, (byte) jumpOffset);
         b.putInt(0x202, magic);
         b.putShort(0x206, (short) version);
-        b.put(0x210, (byte) 0);                  // type_of_loader: the loader must set it
+        b.put(0x210, (byte) 0); // type_of_loader: the loader must set it
         b.put(0x211, (byte) loadflags);
         b.putInt(0x22c, initrdAddrMax);
         b.putInt(0x230, kernelAlignment);

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 class BzImageLoaderTest {
     private static final long RAM = 32 << 20;
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private LoadedKernel load(GuestMemory mem, byte[] image) {
         return BzImageLoader.load(mem, TestFiles.write(dir, "bzImage", image));
@@ -39,7 +40,9 @@ class BzImageLoaderTest {
         assertEquals(0x100000, k.lowestAddress());
         // Relocatable, 2 MiB aligned, pref_address 16 MiB: the decompressor runs at 16 MiB.
         assertEquals(0x1000000 + b.initSize, k.highestAddress());
-        assertArrayEquals(Arrays.copyOfRange(image, 0x1f1, 0x202 + b.jumpOffset), k.header().bytes());
+        assertArrayEquals(
+                Arrays.copyOfRange(image, 0x1f1, 0x202 + b.jumpOffset),
+                k.header().bytes());
         assertEquals(0x020f, k.header().version());
         assertEquals(0x7fffffffL, k.header().initrdAddrMax());
         assertEquals(2047, k.header().cmdlineSize());
@@ -66,7 +69,8 @@ class BzImageLoaderTest {
         BzImageBuilder big = new BzImageBuilder();
         big.kernelAlignment = 0x1000000;
         big.prefAddress = 0x200000;
-        assertEquals(0x1000000 + big.initSize, load(TestFiles.ram(RAM), big.build()).highestAddress());
+        assertEquals(
+                0x1000000 + big.initSize, load(TestFiles.ram(RAM), big.build()).highestAddress());
     }
 
     @Test
@@ -87,7 +91,7 @@ class BzImageLoaderTest {
     @Test
     void rejectsKernelsLargerThanRam() {
         assertRejected(with(b -> b.payload = new byte[3 << 20]), TOO_LARGE, 2 << 20);
-        assertRejected(with(b -> b.initSize = 0x1000001), TOO_LARGE, RAM);   // 16 MiB + init_size > 32 MiB
+        assertRejected(with(b -> b.initSize = 0x1000001), TOO_LARGE, RAM); // 16 MiB + init_size > 32 MiB
         assertRejected(with(b -> b.prefAddress = -4096), TOO_LARGE, RAM);
     }
 
@@ -107,7 +111,8 @@ class BzImageLoaderTest {
         mem.read(0x100000, got);
         assertArrayEquals(Arrays.copyOfRange(file, payload, file.length), got);
         assertEquals(BzImageLoader.runtimeStart(k.header()) + k.header().initSize(), k.highestAddress());
-        System.out.printf("bzImage: protocol 0x%04x, payload %d bytes, init_size 0x%x, highest 0x%x%n",
+        System.out.printf(
+                "bzImage: protocol 0x%04x, payload %d bytes, init_size 0x%x, highest 0x%x%n",
                 k.header().version(), got.length, k.header().initSize(), k.highestAddress());
     }
 

@@ -10,7 +10,11 @@ import org.junit.jupiter.api.Test;
 class CmdlineTest {
     @Test
     void buildsAndWritesNulTerminated() {
-        Cmdline c = new Cmdline().append("  console=ttyS0 reboot=k ").add("panic", "1").add("quiet").add("init", "/bin/sh -c x");
+        Cmdline c = new Cmdline()
+                .append("  console=ttyS0 reboot=k ")
+                .add("panic", "1")
+                .add("quiet")
+                .add("init", "/bin/sh -c x");
         assertEquals("console=ttyS0 reboot=k panic=1 quiet init=\"/bin/sh -c x\"", c.toString());
         assertEquals(c.toString().length() + 1, c.sizeWithNul());
         GuestMemory mem = TestFiles.ram(1 << 20);
@@ -33,17 +37,18 @@ class CmdlineTest {
         assertReason(LoaderException.Reason.BAD_CMDLINE, () -> new Cmdline().add(""));
         assertReason(LoaderException.Reason.BAD_CMDLINE, () -> new Cmdline().add("a=b", "c"));
         assertReason(LoaderException.Reason.BAD_CMDLINE, () -> new Cmdline().add("a", "say \"hi\""));
-        assertReason(LoaderException.Reason.OUTSIDE_RAM, () -> new Cmdline().add("x").writeTo(TestFiles.ram(4096), 4095));
+        assertReason(
+                LoaderException.Reason.OUTSIDE_RAM, () -> new Cmdline().add("x").writeTo(TestFiles.ram(4096), 4095));
     }
 
     @Test
     void lengthLimitCountsTheNulAndLeavesBuilderUnchanged() {
         Cmdline c = new Cmdline(10);
-        c.add("abcd").add("efgh");              // 9 bytes + NUL = 10: exactly full
+        c.add("abcd").add("efgh"); // 9 bytes + NUL = 10: exactly full
         assertEquals(10, c.sizeWithNul());
         assertReason(LoaderException.Reason.CMDLINE_TOO_LONG, () -> c.add("x"));
         assertEquals("abcd efgh", c.toString(), "failed append leaves the builder unchanged");
-        assertReason(LoaderException.Reason.CMDLINE_TOO_LONG, () -> new Cmdline(4).add("é", "ab"));   // 5 UTF-8 bytes
+        assertReason(LoaderException.Reason.CMDLINE_TOO_LONG, () -> new Cmdline(4).add("é", "ab")); // 5 UTF-8 bytes
         assertThrows(IllegalArgumentException.class, () -> new Cmdline(0));
     }
 

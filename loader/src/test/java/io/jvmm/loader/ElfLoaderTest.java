@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jvmm.memory.GuestMemory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -14,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.nio.channels.FileChannel;
 
 class ElfLoaderTest {
     private static final long RAM = 4 << 20;
@@ -22,7 +22,8 @@ class ElfLoaderTest {
     private static final byte[] TEXT = TestFiles.random(1, 5000);
     private static final byte[] DATA = TestFiles.random(2, 100);
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     /** A vmlinux-shaped ELF: text at virtual KVIRT / physical 1 MiB with bss, data at 2 MiB. */
     private static ElfBuilder kernelLike() {
@@ -49,7 +50,8 @@ class ElfLoaderTest {
         byte[] got2 = new byte[DATA.length];
         mem.read(0x200000, got2);
         assertArrayEquals(DATA, got2);
-        for (long a = 0x100000 + TEXT.length; a < 0x103000; a++) assertEquals(0, mem.readByte(a), "bss at 0x" + Long.toHexString(a));
+        for (long a = 0x100000 + TEXT.length; a < 0x103000; a++)
+            assertEquals(0, mem.readByte(a), "bss at 0x" + Long.toHexString(a));
         for (long a = 0x200000 + DATA.length; a < 0x201000; a++) assertEquals(0, mem.readByte(a));
         assertEquals((byte) 0xaa, mem.readByte(0x103000), "byte after p_memsz must be untouched");
         assertEquals((byte) 0xaa, mem.readByte(0xfffff), "byte before p_paddr must be untouched");
@@ -64,7 +66,7 @@ class ElfLoaderTest {
     @Test
     void physicalEntryIsKeptAsIs() {
         ElfBuilder b = kernelLike();
-        b.entry = 0x200020;   // Linux: ENTRY(phys_startup_64)
+        b.entry = 0x200020; // Linux: ENTRY(phys_startup_64)
         assertEquals(0x200020, load(TestFiles.ram(RAM), b.build()).entry());
     }
 
@@ -79,12 +81,13 @@ class ElfLoaderTest {
     void findsPvhNoteAfterOtherNotes() {
         for (int descSize : new int[] {4, 8}) {
             ElfBuilder b = kernelLike();
-            byte[] xen = descSize == 8 ? ElfBuilder.pvhNote(0x100040)
+            byte[] xen = descSize == 8
+                    ? ElfBuilder.pvhNote(0x100040)
                     : ElfBuilder.noteBytes("Xen", ElfFile.XEN_ELFNOTE_PHYS32_ENTRY, le32(0x100040));
             b.note(ElfBuilder.concat(
                     ElfBuilder.noteBytes("GNU", 3, TestFiles.random(3, 20)),
-                    ElfBuilder.noteBytes("Xen", 5, "linux".getBytes()),          // XEN_ELFNOTE_GUEST_OS
-                    ElfBuilder.noteBytes("Lin", 18, le32(0x999)),              // type 18 but not Xen's
+                    ElfBuilder.noteBytes("Xen", 5, "linux".getBytes()), // XEN_ELFNOTE_GUEST_OS
+                    ElfBuilder.noteBytes("Lin", 18, le32(0x999)), // type 18 but not Xen's
                     xen));
             LoadedKernel k = load(TestFiles.ram(RAM), b.build());
             assertEquals(BootMode.PVH, k.mode(), "desc size " + descSize);
@@ -109,13 +112,13 @@ class ElfLoaderTest {
         assertRejected(badMagic, BAD_MAGIC);
         assertRejected(with(b -> b.elfClass = 1), UNSUPPORTED_CLASS);
         assertRejected(with(b -> b.elfData = 2), UNSUPPORTED_ENDIANNESS);
-        assertRejected(with(b -> b.machine = 3), UNSUPPORTED_MACHINE);     // EM_386
-        assertRejected(with(b -> b.type = 3), UNSUPPORTED_TYPE);           // ET_DYN
+        assertRejected(with(b -> b.machine = 3), UNSUPPORTED_MACHINE); // EM_386
+        assertRejected(with(b -> b.type = 3), UNSUPPORTED_TYPE); // ET_DYN
         assertRejected(with(b -> b.phentsize = 32), BAD_PROGRAM_HEADER);
         assertRejected(with(b -> b.phnumOverride = 0), NO_LOAD_SEGMENTS);
-        assertRejected(with(b -> b.phnumOverride = 200), TRUNCATED);       // table runs past EOF
+        assertRejected(with(b -> b.phnumOverride = 200), TRUNCATED); // table runs past EOF
         assertRejected(with(b -> b.phoffOverride = 1L << 40), TRUNCATED);
-        assertRejected(with(b -> b.phoffOverride = -8L), TRUNCATED);       // phoff + size overflows
+        assertRejected(with(b -> b.phoffOverride = -8L), TRUNCATED); // phoff + size overflows
     }
 
     @Test
@@ -126,10 +129,11 @@ class ElfLoaderTest {
         assertRejected(with(b -> b.load(0, 0x300000, DATA, 0x8000000000000000L)), SEGMENT_OUTSIDE_RAM);
         assertRejected(with(b -> b.load(0, 0x300000, DATA, -1L)), SEGMENT_OUTSIDE_RAM);
         assertRejected(with(b -> b.load(0, 0x102000, DATA, 0x2000)), SEGMENT_OVERLAP);
-        assertRejected(with(b -> b.phdrs.get(1).fixedOffset = 1L << 20), TRUNCATED);              // p_offset past EOF
-        assertRejected(with(b -> b.phdrs.get(1).fixedOffset = 0xffffffffffffff00L), TRUNCATED);  // offset + filesz overflows
-        assertRejected(with(b -> b.phdrs.get(1).filesz = 0x2000), BAD_PROGRAM_HEADER);       // filesz > memsz
-        assertRejected(with(b -> b.phdrs.get(1).filesz = 0x800), TRUNCATED);                 // past EOF
+        assertRejected(with(b -> b.phdrs.get(1).fixedOffset = 1L << 20), TRUNCATED); // p_offset past EOF
+        assertRejected(
+                with(b -> b.phdrs.get(1).fixedOffset = 0xffffffffffffff00L), TRUNCATED); // offset + filesz overflows
+        assertRejected(with(b -> b.phdrs.get(1).filesz = 0x2000), BAD_PROGRAM_HEADER); // filesz > memsz
+        assertRejected(with(b -> b.phdrs.get(1).filesz = 0x800), TRUNCATED); // past EOF
         ElfBuilder noLoads = new ElfBuilder();
         noLoads.note(ElfBuilder.pvhNote(0x100000));
         assertRejected(noLoads.build(), NO_LOAD_SEGMENTS);
@@ -142,7 +146,7 @@ class ElfLoaderTest {
     void segmentAcrossTheMmioHoleIsRejected() {
         GuestMemory mem = TestFiles.ramWithHole(2 << 20, 3 << 20, 1 << 20);
         ElfBuilder b = new ElfBuilder();
-        b.load(0, 0x1ff000, TEXT, 0x102000);   // would run from low RAM through the hole
+        b.load(0, 0x1ff000, TEXT, 0x102000); // would run from low RAM through the hole
         b.entry = 0x1ff000;
         byte[] before = TestFiles.snapshot(mem);
         LoaderException e = assertThrows(LoaderException.class, () -> load(mem, b.build()));
@@ -157,12 +161,12 @@ class ElfLoaderTest {
 
     @Test
     void malformedNotes() {
-        assertRejected(with(b -> b.note(new byte[10])), BAD_NOTE);   // header cut off
+        assertRejected(with(b -> b.note(new byte[10])), BAD_NOTE); // header cut off
         byte[] huge = ElfBuilder.pvhNote(0x100000);
-        ByteBuffer.wrap(huge).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 0x7fffffff);   // namesz
+        ByteBuffer.wrap(huge).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 0x7fffffff); // namesz
         assertRejected(with(b -> b.note(huge)), BAD_NOTE);
         byte[] bigDesc = ElfBuilder.pvhNote(0x100000);
-        ByteBuffer.wrap(bigDesc).order(ByteOrder.LITTLE_ENDIAN).putInt(4, -1);         // descsz 0xffffffff
+        ByteBuffer.wrap(bigDesc).order(ByteOrder.LITTLE_ENDIAN).putInt(4, -1); // descsz 0xffffffff
         assertRejected(with(b -> b.note(bigDesc)), BAD_NOTE);
         assertRejected(with(b -> b.note(ElfBuilder.noteBytes("Xen", 18, new byte[2]))), BAD_NOTE);
         assertRejected(with(b -> b.note(ElfBuilder.pvhNote(0x1_0000_0000L))), BAD_NOTE);
@@ -192,7 +196,16 @@ class ElfLoaderTest {
         for (boolean pvh : new boolean[] {false, true}) {
             Path src = TestFiles.write(dir, "g.S", (asm + (pvh ? note : "")).getBytes());
             Path out = dir.resolve("g.elf");
-            run("gcc", "-nostdlib", "-static", "-no-pie", "-Wl,--build-id=none", "-Wl,-Ttext=0x200000", "-o", out.toString(), src.toString());
+            run(
+                    "gcc",
+                    "-nostdlib",
+                    "-static",
+                    "-no-pie",
+                    "-Wl,--build-id=none",
+                    "-Wl,-Ttext=0x200000",
+                    "-o",
+                    out.toString(),
+                    src.toString());
             GuestMemory mem = TestFiles.ram(16 << 20);
             TestFiles.poison(mem, (byte) 0xcc);
             LoadedKernel k = ElfLoader.load(mem, out);
@@ -229,12 +242,18 @@ class ElfLoaderTest {
                 if (seg.memsz() > seg.filesz()) assertEquals(0, mem.readByte(seg.paddrEnd() - 1), "bss zeroed");
             }
         }
-        System.out.printf("vmlinux: mode=%s entry=0x%x image=[0x%x, 0x%x)%n", k.mode(), k.entry(), k.lowestAddress(), k.highestAddress());
+        System.out.printf(
+                "vmlinux: mode=%s entry=0x%x image=[0x%x, 0x%x)%n",
+                k.mode(), k.entry(), k.lowestAddress(), k.highestAddress());
     }
 
-    private static ByteBuffer le(int n) { return ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN); }
+    private static ByteBuffer le(int n) {
+        return ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
+    }
 
-    private static byte[] le32(int v) { return le(4).putInt(v).array(); }
+    private static byte[] le32(int v) {
+        return le(4).putInt(v).array();
+    }
 
     private static byte[] with(Consumer<ElfBuilder> change) {
         ElfBuilder b = kernelLike();

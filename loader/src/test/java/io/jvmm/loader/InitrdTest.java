@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class InitrdTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void placedAtTopOfRamPageAligned() {
@@ -33,7 +34,10 @@ class InitrdTest {
     void prefersHighRegionWhenAllowed() {
         GuestMemory mem = TestFiles.ramWithHole(16 << 20, 0x1_0000_0000L, 1 << 20);
         assertEquals(0x1_0000_0000L + (1 << 20) - 0x1000, Initrd.place(mem, 0x1000, Long.MAX_VALUE, 0x200000));
-        assertEquals((16 << 20) - 0x200000, Initrd.place(mem, 0x200000, Long.MAX_VALUE, 0x200000), "too big for the high region");
+        assertEquals(
+                (16 << 20) - 0x200000,
+                Initrd.place(mem, 0x200000, Long.MAX_VALUE, 0x200000),
+                "too big for the high region");
     }
 
     @Test
@@ -43,7 +47,8 @@ class InitrdTest {
         assertReason(() -> Initrd.place(mem, 0x800001, 0, 0x800000));
         assertReason(() -> Initrd.place(mem, 17 << 20, 0, 0));
         assertReason(() -> Initrd.place(mem, 0, 0, 0));
-        assertReason(() -> Initrd.place(mem, 0x1000, 0x1fff, 0x1001));   // cap leaves only page 0x1000, below the kernel end
+        assertReason(
+                () -> Initrd.place(mem, 0x1000, 0x1fff, 0x1001)); // cap leaves only page 0x1000, below the kernel end
     }
 
     @Test
@@ -65,7 +70,8 @@ class InitrdTest {
             }
             String what = "size " + size + " max " + max + " kernelEnd " + kernelEnd;
             if (expected < 0) {
-                LoaderException e = assertThrows(LoaderException.class, () -> Initrd.place(mem, size, max, kernelEnd), what);
+                LoaderException e =
+                        assertThrows(LoaderException.class, () -> Initrd.place(mem, size, max, kernelEnd), what);
                 assertEquals(LoaderException.Reason.INITRD_DOES_NOT_FIT, e.reason());
             } else {
                 assertEquals(expected, Initrd.place(mem, size, max, kernelEnd), what);
@@ -89,8 +95,11 @@ class InitrdTest {
 
     @Test
     void addrMaxFromHeader(@TempDir Path d) {
-        assertEquals(Initrd.DEFAULT_ADDR_MAX, Initrd.addrMax(new LoadedKernel(BootMode.PVH, 0x100000, 0x100000, 0x200000, null)));
-        LoadedKernel bz = BzImageLoader.load(TestFiles.ram(32 << 20), TestFiles.write(d, "bz", new BzImageBuilder().build()));
+        assertEquals(
+                Initrd.DEFAULT_ADDR_MAX,
+                Initrd.addrMax(new LoadedKernel(BootMode.PVH, 0x100000, 0x100000, 0x200000, null)));
+        LoadedKernel bz =
+                BzImageLoader.load(TestFiles.ram(32 << 20), TestFiles.write(d, "bz", new BzImageBuilder().build()));
         assertEquals(0x7fffffffL, Initrd.addrMax(bz));
     }
 

@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class KernelImageTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void detectsBothFormats() {
@@ -21,7 +22,8 @@ class KernelImageTest {
 
     @Test
     void rejectsEverythingElse() {
-        for (byte[] junk : new byte[][] {new byte[0], new byte[3], TestFiles.random(5, 4096), "#!/bin/sh\n".getBytes()}) {
+        for (byte[] junk :
+                new byte[][] {new byte[0], new byte[3], TestFiles.random(5, 4096), "#!/bin/sh\n".getBytes()}) {
             LoaderException e = assertThrows(LoaderException.class, () -> KernelImage.detect(junk));
             assertEquals(LoaderException.Reason.UNKNOWN_FORMAT, e.reason());
             assertEquals("not a kernel: neither an ELF file nor a bzImage (no HdrS signature)", e.getMessage());
@@ -33,8 +35,10 @@ class KernelImageTest {
         ElfBuilder elf = new ElfBuilder();
         elf.load(0, 0x100000, new byte[] {1, 2, 3}, 16);
         elf.entry = 0x100000;
-        assertNull(KernelImage.load(TestFiles.ram(4 << 20), TestFiles.write(dir, "e", elf.build())).header());
-        assertNotNull(KernelImage.load(TestFiles.ram(32 << 20), TestFiles.write(dir, "b", new BzImageBuilder().build())).header());
+        assertNull(KernelImage.load(TestFiles.ram(4 << 20), TestFiles.write(dir, "e", elf.build()))
+                .header());
+        assertNotNull(KernelImage.load(TestFiles.ram(32 << 20), TestFiles.write(dir, "b", new BzImageBuilder().build()))
+                .header());
     }
 
     @Test

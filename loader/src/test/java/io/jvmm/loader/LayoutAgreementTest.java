@@ -43,8 +43,10 @@ class LayoutAgreementTest {
         STRUCTS.put("hvm_start_info", PvhStartInfo.HVM_START_INFO);
         STRUCTS.put("hvm_modlist_entry", PvhStartInfo.HVM_MODLIST_ENTRY);
         STRUCTS.put("hvm_memmap_table_entry", PvhStartInfo.HVM_MEMMAP_TABLE_ENTRY);
-        StringBuilder c = new StringBuilder("#include <stdio.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <asm/bootparam.h>\n")
-                .append(XEN_START_INFO).append("int main(void) {\n");
+        StringBuilder c = new StringBuilder(
+                        "#include <stdio.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <asm/bootparam.h>\n")
+                .append(XEN_START_INFO)
+                .append("int main(void) {\n");
         for (var e : STRUCTS.entrySet()) {
             c.append(String.format("  printf(\"%1$s %%zu\\n\", sizeof(struct %1$s));\n", e.getKey()));
             emitMembers(c, e.getKey(), e.getValue(), "");
@@ -66,7 +68,8 @@ class LayoutAgreementTest {
             if (m.name().isEmpty()) continue;
             String path = prefix + m.name().get();
             c.append(String.format("  printf(\"%1$s.%2$s@ %%zu\\n\", offsetof(struct %1$s, %2$s));\n", struct, path));
-            c.append(String.format("  printf(\"%1$s.%2$s# %%zu\\n\", sizeof(((struct %1$s *)0)->%2$s));\n", struct, path));
+            c.append(String.format(
+                    "  printf(\"%1$s.%2$s# %%zu\\n\", sizeof(((struct %1$s *)0)->%2$s));\n", struct, path));
             if (m instanceof GroupLayout inner) emitMembers(c, struct, inner, path + ".");
         }
     }
@@ -88,10 +91,11 @@ class LayoutAgreementTest {
         for (MemoryLayout m : g.memberLayouts()) {
             if (m.name().isPresent()) {
                 String key = struct + "." + prefix + m.name().get();
-                assertEquals(fromC.get(key + "@"), base + at, "offsetof " + key);   // offsetof(s, a.b) is from s
+                assertEquals(fromC.get(key + "@"), base + at, "offsetof " + key); // offsetof(s, a.b) is from s
                 assertEquals(fromC.get(key + "#"), m.byteSize(), "sizeof " + key);
                 n++;
-                if (m instanceof GroupLayout inner) n += check(struct, inner, prefix + m.name().get() + ".", base + at);
+                if (m instanceof GroupLayout inner)
+                    n += check(struct, inner, prefix + m.name().get() + ".", base + at);
             }
             at += m.byteSize();
         }

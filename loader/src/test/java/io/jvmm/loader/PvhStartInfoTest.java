@@ -13,7 +13,8 @@ class PvhStartInfoTest {
         GuestMemory mem = TestFiles.ram(4 << 20);
         TestFiles.poison(mem, (byte) 0x33);
         List<E820Entry> map = E820Map.build(mem);
-        PvhStartInfo.write(mem, 0x6000, 0x20000, 0xe0000, List.of(new PvhStartInfo.Module(0x300000, 0x1234, 0)), 0x7000, map);
+        PvhStartInfo.write(
+                mem, 0x6000, 0x20000, 0xe0000, List.of(new PvhStartInfo.Module(0x300000, 0x1234, 0)), 0x7000, map);
         assertEquals(0x336ec578, mem.readInt(0x6000), "magic");
         assertEquals(1, mem.readInt(0x6004), "version");
         assertEquals(0, mem.readInt(0x6008), "flags");
@@ -48,11 +49,19 @@ class PvhStartInfoTest {
     void rejectsOutsideRamAndOverlap() {
         GuestMemory mem = TestFiles.ram(1 << 20);
         List<E820Entry> map = List.of(new E820Entry(0, 0x9fc00, 1), new E820Entry(0x100000, 0x100000, 1));
-        assertReason(LoaderException.Reason.OUTSIDE_RAM, () -> PvhStartInfo.write(mem, 0xfffe0, 0, 0, List.of(), 0x7000, map));
-        assertReason(LoaderException.Reason.OUTSIDE_RAM, () -> PvhStartInfo.write(mem, 0x6000, 0, 0, List.of(), 0xffff0, map));
-        assertReason(LoaderException.Reason.OUTSIDE_RAM, () -> PvhStartInfo.write(mem, 0x6000, 0, 0, List.of(), 0x6020, map));
-        assertReason(LoaderException.Reason.OUTSIDE_RAM, () -> PvhStartInfo.write(mem, 0x6000, 0, 0,
-                List.of(new PvhStartInfo.Module(0x80000, 16, 0)), 0x6050, map));
+        assertReason(
+                LoaderException.Reason.OUTSIDE_RAM,
+                () -> PvhStartInfo.write(mem, 0xfffe0, 0, 0, List.of(), 0x7000, map));
+        assertReason(
+                LoaderException.Reason.OUTSIDE_RAM,
+                () -> PvhStartInfo.write(mem, 0x6000, 0, 0, List.of(), 0xffff0, map));
+        assertReason(
+                LoaderException.Reason.OUTSIDE_RAM,
+                () -> PvhStartInfo.write(mem, 0x6000, 0, 0, List.of(), 0x6020, map));
+        assertReason(
+                LoaderException.Reason.OUTSIDE_RAM,
+                () -> PvhStartInfo.write(
+                        mem, 0x6000, 0, 0, List.of(new PvhStartInfo.Module(0x80000, 16, 0)), 0x6050, map));
         assertThrows(IllegalArgumentException.class, () -> new PvhStartInfo.Module(0x1000, 0, 0));
     }
 }

@@ -6,10 +6,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import java.lang.foreign.ValueLayout;
 
 /** Shared fixtures: fake guest RAM and temp files. */
 final class TestFiles {
@@ -22,7 +22,9 @@ final class TestFiles {
     /** Two regions around a hole: [0, lowSize) and [highStart, highStart + highSize). */
     static GuestMemory ramWithHole(long lowSize, long highStart, long highSize) {
         Arena a = Arena.ofAuto();
-        return GuestMemory.of(new MemoryRegion(0, a.allocate(lowSize, 4096)), new MemoryRegion(highStart, a.allocate(highSize, 4096)));
+        return GuestMemory.of(
+                new MemoryRegion(0, a.allocate(lowSize, 4096)),
+                new MemoryRegion(highStart, a.allocate(highSize, 4096)));
     }
 
     /** Fills all of guest RAM with a recognizable pattern so untouched bytes can be checked. */

@@ -38,12 +38,14 @@ public record DefaultKernel(Path jvmmHome, Map<String, String> env) {
             return requireImages(dir, DIR_ENV + "=" + override);
         }
         if (jvmmHome == null) {
-            throw EngineException.usage("no kernel given and jvmm.home is not set, so the project kernel cannot be found: "
-                    + "pass --kernel, set hardware.kernel, or run through the ./jvmm launcher");
+            throw EngineException.usage(
+                    "no kernel given and jvmm.home is not set, so the project kernel cannot be found: "
+                            + "pass --kernel, set hardware.kernel, or run through the ./jvmm launcher");
         }
         Path script = jvmmHome.resolve("kernel").resolve("build.sh");
         if (!Files.isExecutable(script)) {
-            throw EngineException.runtime("no kernel given and " + script + " is missing or not executable; pass --kernel");
+            throw EngineException.runtime(
+                    "no kernel given and " + script + " is missing or not executable; pass --kernel");
         }
         Path dir = Path.of(lastLine(run(script, "--print-dir"), script + " --print-dir"));
         if (!Files.isRegularFile(dir.resolve(KERNEL))) {
@@ -88,7 +90,9 @@ public record DefaultKernel(Path jvmmHome, Map<String, String> env) {
         }
     }
 
-    private static File nullDevice() { return new File("/dev/null"); }
+    private static File nullDevice() {
+        return new File("/dev/null");
+    }
 
     private static String lastLine(String out, String what) {
         String[] lines = out.strip().split("\\R");

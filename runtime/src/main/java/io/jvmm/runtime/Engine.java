@@ -1,5 +1,14 @@
 package io.jvmm.runtime;
 
+import io.jvmm.runtime.state.ProcessInfo;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
+import io.jvmm.runtime.state.VolumeStore;
+import io.jvmm.runtime.vmproc.ControlClient;
+import io.jvmm.runtime.vmproc.ControlProtocol;
+import io.jvmm.runtime.vmproc.VmLaunch;
+import io.jvmm.runtime.vmproc.VmRun;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,15 +20,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import io.jvmm.runtime.state.ProcessInfo;
-import io.jvmm.runtime.state.StateDirs;
-import io.jvmm.runtime.state.VmRecord;
-import io.jvmm.runtime.state.VmStore;
-import io.jvmm.runtime.state.VolumeStore;
-import io.jvmm.runtime.vmproc.ControlClient;
-import io.jvmm.runtime.vmproc.ControlProtocol;
-import io.jvmm.runtime.vmproc.VmLaunch;
-import io.jvmm.runtime.vmproc.VmRun;
 
 /**
  * The entry to the engine for a front-end: the life of stored VMs, each a {@link VmRecord} that a
@@ -48,15 +48,23 @@ public final class Engine {
     }
 
     /** An engine over the state {@link StateDirs#fromEnvironment()} names. */
-    public static Engine fromEnvironment(EntryPoint entry) { return new Engine(entry, StateDirs.fromEnvironment()); }
+    public static Engine fromEnvironment(EntryPoint entry) {
+        return new Engine(entry, StateDirs.fromEnvironment());
+    }
 
-    public StateDirs dirs() { return dirs; }
+    public StateDirs dirs() {
+        return dirs;
+    }
 
     /** The VM records. */
-    public VmStore vms() { return vms; }
+    public VmStore vms() {
+        return vms;
+    }
 
     /** The named volumes. */
-    public VolumeStore volumes() { return new VolumeStore(dirs, vms); }
+    public VolumeStore volumes() {
+        return new VolumeStore(dirs, vms);
+    }
 
     /**
      * Checks what {@code draft} describes (root image, volumes, ports, limits) against {@code kernel} and
@@ -81,15 +89,17 @@ public final class Engine {
      * Runs {@code r} in this process until it ends and returns the workload's exit code; its output goes to
      * {@code out}/{@code err}, its input (when interactive) comes from {@code in}.
      */
-    public int runInForeground(VmRecord r, Path kernel, Integer readyTimeoutSeconds, OutputStream out, InputStream in,
-                               PrintStream err) throws InterruptedException {
+    public int runInForeground(
+            VmRecord r, Path kernel, Integer readyTimeoutSeconds, OutputStream out, InputStream in, PrintStream err)
+            throws InterruptedException {
         return VmRun.foreground(vms, dirs, r, kernel, readyTimeoutSeconds, out, in, err);
     }
 
     /** The running VM {@code ref} names (name, id or unique id prefix); a runtime error when it is not running. */
     public RunningVm running(String ref) {
         VmRecord r = vms.resolve(ref);
-        if (VmStore.effectiveStatus(r) != VmRecord.Status.RUNNING) throw EngineException.runtime("VM " + r.name() + " is not running");
+        if (VmStore.effectiveStatus(r) != VmRecord.Status.RUNNING)
+            throw EngineException.runtime("VM " + r.name() + " is not running");
         return new RunningVm(dirs, r);
     }
 
@@ -101,7 +111,9 @@ public final class Engine {
         if (VmStore.effectiveStatus(r) != VmRecord.Status.RUNNING) return;
         Optional<ProcessHandle> p = ProcessHandle.of(r.state().pid());
         try {
-            new ControlClient(dirs.controlSocket(r.id())).request(ControlProtocol.STOP + " " + graceSeconds * 1000L).close();
+            new ControlClient(dirs.controlSocket(r.id()))
+                    .request(ControlProtocol.STOP + " " + graceSeconds * 1000L)
+                    .close();
         } catch (IOException e) {
             // No control socket (the VM is still starting, or hung): the kill below does it.
         }
@@ -111,8 +123,14 @@ public final class Engine {
             } catch (TimeoutException | ExecutionException e) {
                 p.get().destroyForcibly();
                 p.get().onExit().join();
-                vms.update(r.id(), x -> x.withState(x.state().exited(Instant.now(), 137,
-                        "killed: the VM did not stop within " + (graceSeconds + STOP_MARGIN_SECONDS) + " s")));
+                vms.update(
+                        r.id(),
+                        x -> x.withState(x.state()
+                                .exited(
+                                        Instant.now(),
+                                        137,
+                                        "killed: the VM did not stop within " + (graceSeconds + STOP_MARGIN_SECONDS)
+                                                + " s")));
             }
         }
     }
@@ -153,12 +171,13 @@ public final class Engine {
 
     private void removeBroken(VmStore.Broken b, boolean force) {
         if (!force) {
-            throw EngineException.runtime("VM " + b.shortId() + " has a broken record (" + b.problem() + "); remove it with 'jvmm rm -f "
-                    + b.shortId() + "' (its VM process, if one runs, is killed)");
+            throw EngineException.runtime("VM " + b.shortId() + " has a broken record (" + b.problem()
+                    + "); remove it with 'jvmm rm -f " + b.shortId() + "' (its VM process, if one runs, is killed)");
         }
         for (ProcessInfo.Id p : ProcessInfo.withArguments(EntryPoint.VM_PROCESS, b.id())) {
             if (!ProcessInfo.killTree(p, KILL_WAIT)) {
-                throw EngineException.runtime("cannot kill the VM process of " + b.shortId() + " (pid " + p.pid() + "); nothing was removed");
+                throw EngineException.runtime(
+                        "cannot kill the VM process of " + b.shortId() + " (pid " + p.pid() + "); nothing was removed");
             }
         }
         vms.remove(b.id());

@@ -22,10 +22,16 @@ public class EngineException extends RuntimeException {
         this.status = status;
     }
 
-    public static EngineException usage(String message) { return new EngineException(USAGE, message); }
+    public static EngineException usage(String message) {
+        return new EngineException(USAGE, message);
+    }
 
-    public static EngineException runtime(String message) { return new EngineException(RUNTIME, message); }
+    public static EngineException runtime(String message) {
+        return new EngineException(RUNTIME, message);
+    }
 
     /** The process exit status this error maps to. */
-    public int status() { return status; }
+    public int status() {
+        return status;
+    }
 }

@@ -19,5 +19,7 @@ public record EntryPoint(String mainClass) {
     }
 
     /** The entry point whose main is {@code mainClass}'s. */
-    public static EntryPoint of(Class<?> mainClass) { return new EntryPoint(mainClass.getName()); }
+    public static EntryPoint of(Class<?> mainClass) {
+        return new EntryPoint(mainClass.getName());
+    }
 }

@@ -12,13 +12,19 @@ public final class Host {
      * Starts linking the native calls a VM needs on a background thread, so that a command which will
      * create a VM does it while it parses its arguments.
      */
-    public static void prelinkInBackground() { NativePrelink.startInBackground(); }
+    public static void prelinkInBackground() {
+        NativePrelink.startInBackground();
+    }
 
     /** True when this process runs as root (effective uid 0). */
-    public static boolean isRoot() { return Libc.geteuid() == 0; }
+    public static boolean isRoot() {
+        return Libc.geteuid() == 0;
+    }
 
     /** True when {@code /dev/kvm} can be opened and has the API jvmm needs. */
-    public static boolean kvmAvailable() { return Kvm.isAvailable(); }
+    public static boolean kvmAvailable() {
+        return Kvm.isAvailable();
+    }
 
     /** Throws a runtime {@link EngineException} naming why {@code /dev/kvm} cannot be used, if it cannot. */
     public static void requireKvm() {

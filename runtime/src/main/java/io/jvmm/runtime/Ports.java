@@ -1,10 +1,10 @@
 package io.jvmm.runtime;
 
+import io.jvmm.core.backend.net.PortForward;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import io.jvmm.core.backend.net.PortForward;
 
 /** Host port forwards as a VM record keeps them: {@code HOST:GUEST[/udp]} text, checked against the host. */
 public final class Ports {
@@ -24,7 +24,9 @@ public final class Ports {
         }
         try {
             if (f.udp()) {
-                try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(f.hostPort()))) { /* free */ }
+                try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(f.hostPort()))) {
+                    /* free */
+                }
             } else {
                 try (ServerSocket s = new ServerSocket()) {
                     s.setReuseAddress(true);

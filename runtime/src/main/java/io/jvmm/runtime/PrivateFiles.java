@@ -1,11 +1,11 @@
 package io.jvmm.runtime;
 
+import io.jvmm.kvm.sys.Libc;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import io.jvmm.kvm.sys.Libc;
 
 /**
  * jvmm's state is its user's alone: VM records hold {@code -e} values, logs hold the workload's output,
@@ -19,7 +19,9 @@ public final class PrivateFiles {
     private PrivateFiles() {}
 
     /** Sets this process's umask to 077. */
-    public static void restrictUmask() { Libc.umask(PRIVATE); }
+    public static void restrictUmask() {
+        Libc.umask(PRIVATE);
+    }
 
     /** Makes {@code uid}:{@code gid} the owner of {@code dir} and everything beneath it (links themselves, not their targets). */
     public static void giveTree(Path dir, int uid, int gid) throws IOException {

@@ -1,5 +1,9 @@
 package io.jvmm.runtime;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,17 +14,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** Drives {@link DefaultKernel} against a fake kernel/build.sh that logs its invocations. */
 class DefaultKernelTest {
-    @TempDir Path home;
+    @TempDir
+    Path home;
+
     Path cache;
     Path log;
 
-    @BeforeEach void fakeBuildScript() throws IOException {
+    @BeforeEach
+    void fakeBuildScript() throws IOException {
         cache = home.resolve("cache/kernel-abc");
         log = home.resolve("calls.log");
         writeScript("""
@@ -45,7 +48,8 @@ class DefaultKernelTest {
         return Files.exists(log) ? Files.readAllLines(log) : List.of();
     }
 
-    @Test void buildsOnceWhenTheKernelIsMissingThenReusesIt() throws IOException {
+    @Test
+    void buildsOnceWhenTheKernelIsMissingThenReusesIt() throws IOException {
         DefaultKernel dk = new DefaultKernel(home, Map.of());
         DefaultKernel.Images images = dk.resolve();
         assertEquals(cache.resolve("vmlinux"), images.kernel());
@@ -56,7 +60,8 @@ class DefaultKernelTest {
         assertEquals(List.of("--print-dir", "", "--print-dir"), calls(), "built kernel is not rebuilt");
     }
 
-    @Test void environmentOverrideSkipsTheScript() throws IOException {
+    @Test
+    void environmentOverrideSkipsTheScript() throws IOException {
         Path mine = Files.createDirectories(home.resolve("mine"));
         Files.writeString(mine.resolve("vmlinux"), "k");
         Files.writeString(mine.resolve("initramfs.cpio"), "i");
@@ -65,33 +70,40 @@ class DefaultKernelTest {
         assertEquals(List.of(), calls());
     }
 
-    @Test void environmentOverrideWithoutAKernelIsAnError() {
-        EngineException e = assertThrows(EngineException.class,
+    @Test
+    void environmentOverrideWithoutAKernelIsAnError() {
+        EngineException e = assertThrows(
+                EngineException.class,
                 () -> new DefaultKernel(home, Map.of("JVMM_KERNEL_DIR", home.toString())).resolve());
         assertEquals("JVMM_KERNEL_DIR=" + home + ": no vmlinux in " + home, e.getMessage());
     }
 
-    @Test void failingBuildReportsTheScriptAndStatus() throws IOException {
-        writeScript("#!/bin/sh\nif [ \"$1\" = --print-dir ]; then echo " + cache + "; exit 0; fi\necho 'no space' >&2\nexit 7\n");
+    @Test
+    void failingBuildReportsTheScriptAndStatus() throws IOException {
+        writeScript("#!/bin/sh\nif [ \"$1\" = --print-dir ]; then echo " + cache
+                + "; exit 0; fi\necho 'no space' >&2\nexit 7\n");
         EngineException e = assertThrows(EngineException.class, () -> new DefaultKernel(home, Map.of()).resolve());
         assertEquals(EngineException.RUNTIME, e.status());
         assertEquals(home.resolve("kernel/build.sh") + " failed with exit status 7", e.getMessage());
     }
 
-    @Test void buildThatProducesNoInitramfsIsAnError() throws IOException {
-        writeScript("#!/bin/sh\nif [ \"$1\" = --print-dir ]; then echo " + cache + "; exit 0; fi\n"
-                + "mkdir -p " + cache + " && echo k > " + cache + "/vmlinux; echo " + cache + "\n");
+    @Test
+    void buildThatProducesNoInitramfsIsAnError() throws IOException {
+        writeScript("#!/bin/sh\nif [ \"$1\" = --print-dir ]; then echo " + cache + "; exit 0; fi\n" + "mkdir -p "
+                + cache + " && echo k > " + cache + "/vmlinux; echo " + cache + "\n");
         EngineException e = assertThrows(EngineException.class, () -> new DefaultKernel(home, Map.of()).resolve());
         assertTrue(e.getMessage().endsWith("no initramfs.cpio in " + cache), e.getMessage());
     }
 
-    @Test void missingScriptIsAnError() throws IOException {
+    @Test
+    void missingScriptIsAnError() throws IOException {
         Files.delete(home.resolve("kernel/build.sh"));
         EngineException e = assertThrows(EngineException.class, () -> new DefaultKernel(home, Map.of()).resolve());
         assertTrue(e.getMessage().contains("build.sh is missing"), e.getMessage());
     }
 
-    @Test void unknownHomeIsAUsageError() {
+    @Test
+    void unknownHomeIsAUsageError() {
         EngineException e = assertThrows(EngineException.class, () -> new DefaultKernel(null, Map.of()).resolve());
         assertEquals(EngineException.USAGE, e.status());
         assertTrue(e.getMessage().contains("--kernel"), e.getMessage());

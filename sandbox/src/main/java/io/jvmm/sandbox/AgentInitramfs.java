@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 public final class AgentInitramfs {
     /** Where the guest-agent module's build puts the static binary inside its jar. */
     static final String AGENT_RESOURCE = "/io/jvmm/agent/jvmm-agent";
+
     private static byte[] agent;
 
     private AgentInitramfs() {}
@@ -23,7 +24,9 @@ public final class AgentInitramfs {
     public static synchronized byte[] agentBinary() {
         if (agent != null) return agent;
         try (InputStream in = AgentInitramfs.class.getResourceAsStream(AGENT_RESOURCE)) {
-            if (in == null) throw new IllegalStateException("the guest agent binary " + AGENT_RESOURCE + " is not on the classpath (build the guest-agent module)");
+            if (in == null)
+                throw new IllegalStateException("the guest agent binary " + AGENT_RESOURCE
+                        + " is not on the classpath (build the guest-agent module)");
             agent = in.readAllBytes();
             return agent;
         } catch (IOException e) {

@@ -38,7 +38,7 @@ final class AgentReadiness implements AutoCloseable {
             try {
                 s = listener.accept();
             } catch (InterruptedException | IllegalStateException e) {
-                return;    // closed
+                return; // closed
             }
             try (AgentChannel ch = new VsockAgentChannel(s)) {
                 Hello h = Hello.read(ch);
@@ -50,7 +50,9 @@ final class AgentReadiness implements AutoCloseable {
                 // Nothing more is sent on this connection: its end is the agent's end.
                 InputStream in = ch.input();
                 byte[] sink = new byte[256];
-                while (in.read(sink) >= 0) { /* ignore */ }
+                while (in.read(sink) >= 0) {
+                    /* ignore */
+                }
             } catch (IOException e) {
                 LOG.log(Level.DEBUG, "agent readiness connection ended: {0}", e.getMessage());
             } finally {
@@ -76,7 +78,9 @@ final class AgentReadiness implements AutoCloseable {
         return connected ? Optional.of(hello) : Optional.empty();
     }
 
-    synchronized boolean isConnected() { return connected; }
+    synchronized boolean isConnected() {
+        return connected;
+    }
 
     @Override
     public void close() {

@@ -40,6 +40,7 @@ import java.util.Optional;
 public final class Sandbox implements AutoCloseable {
     /** The host's vsock CID is 2; the guest gets the first free one. */
     static final int GUEST_CID = 3;
+
     private static final int CONNECT_TIMEOUT_S = 10;
 
     private final SandboxConfig config;
@@ -61,7 +62,8 @@ public final class Sandbox implements AutoCloseable {
 
     /** A new connection to the agent (one per exec, copy or poweroff; see guest-agent/PROTOCOL.md). */
     public AgentChannel connectAgent() throws IOException, InterruptedException {
-        return new VsockAgentChannel(vm.vsock().connect(AgentProtocol.DEFAULT_PORT, Duration.ofSeconds(CONNECT_TIMEOUT_S)));
+        return new VsockAgentChannel(
+                vm.vsock().connect(AgentProtocol.DEFAULT_PORT, Duration.ofSeconds(CONNECT_TIMEOUT_S)));
     }
 
     /**
@@ -105,7 +107,10 @@ public final class Sandbox implements AutoCloseable {
         try {
             Path initrd = work.resolve("initramfs.cpio");
             Files.write(initrd, AgentInitramfs.build(agentConfig(config)));
-            return Vm.create(vmConfig(config, console).kernel(config.kernel()).initrd(initrd).build());
+            return Vm.create(vmConfig(config, console)
+                    .kernel(config.kernel())
+                    .initrd(initrd)
+                    .build());
         } finally {
             FileTrees.deleteQuietly(work);
         }
@@ -133,19 +138,25 @@ public final class Sandbox implements AutoCloseable {
             throw new SandboxException("sandbox " + config.name() + ": interrupted while restoring");
         } catch (RuntimeException e) {
             cleanup(vm, ready);
-            throw e instanceof SandboxException ? e : new SandboxException("sandbox " + config.name() + ": " + e.getMessage(), e);
+            throw e instanceof SandboxException
+                    ? e
+                    : new SandboxException("sandbox " + config.name() + ": " + e.getMessage(), e);
         }
     }
 
     private static Hello awaitReady(SandboxConfig config, Vm vm, AgentReadiness ready, ConsoleTail console, String what)
             throws InterruptedException {
-        Optional<Hello> h = ready.await(config.readyTimeout(), () -> vm.exitReason().isEmpty());
+        Optional<Hello> h =
+                ready.await(config.readyTimeout(), () -> vm.exitReason().isEmpty());
         if (h.isPresent()) return h.get();
-        String why = vm.exitReason().map(VmExit::describe)
+        String why = vm.exitReason()
+                .map(VmExit::describe)
                 .map(d -> "the VM ended before the agent was ready (" + d + ")")
-                .orElse("the agent was not ready within " + config.readyTimeout().toSeconds() + " s after " + what);
+                .orElse("the agent was not ready within "
+                        + config.readyTimeout().toSeconds() + " s after " + what);
         String tail = String.join(" | ", console.lastLines(5));
-        throw new SandboxException("sandbox " + config.name() + ": " + why + (tail.isEmpty() ? "; the console is empty" : "; last console lines: " + tail));
+        throw new SandboxException("sandbox " + config.name() + ": " + why
+                + (tail.isEmpty() ? "; the console is empty" : "; last console lines: " + tail));
     }
 
     static AgentConfig agentConfig(SandboxConfig c) {
@@ -169,18 +180,30 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** Linux names virtio-blk disks in probe order, which is the order jvmm declares them. */
-    private static String guestDevice(int index) { return "/dev/" + DriveConfig.defaultId(index); }
+    private static String guestDevice(int index) {
+        return "/dev/" + DriveConfig.defaultId(index);
+    }
 
     private static VmConfig.Builder vmConfig(SandboxConfig c, ConsoleTail console) {
-        VmConfig.Builder b = VmConfig.builder().name(c.name()).vcpus(c.cpus()).memoryMib(c.memoryMib())
-                .cmdline(c.cmdline()).consoleOutput(console).rng(true).vsock(GUEST_CID, null);
+        VmConfig.Builder b = VmConfig.builder()
+                .name(c.name())
+                .vcpus(c.cpus())
+                .memoryMib(c.memoryMib())
+                .cmdline(c.cmdline())
+                .consoleOutput(console)
+                .rng(true)
+                .vsock(GUEST_CID, null);
         int index = 0;
         b.drive(DriveConfig.defaultId(index++), c.rootfs(), true, c.diskLimit());
-        for (SandboxConfig.Volume v : c.volumes()) b.drive(DriveConfig.defaultId(index++), v.image(), v.readOnly(), c.diskLimit());
+        for (SandboxConfig.Volume v : c.volumes())
+            b.drive(DriveConfig.defaultId(index++), v.image(), v.readOnly(), c.diskLimit());
         if (c.scratch() != null) b.drive(DriveConfig.defaultId(index), c.scratch(), false, c.diskLimit());
         for (int i = 0; i < c.binds().size(); i++) {
             SandboxConfig.Bind bd = c.binds().get(i);
-            b.share(SandboxConfig.Bind.tag(i), bd.hostDir(), ShareOptions.defaults().withReadOnly(bd.readOnly()).withIds(shareIds()));
+            b.share(
+                    SandboxConfig.Bind.tag(i),
+                    bd.hostDir(),
+                    ShareOptions.defaults().withReadOnly(bd.readOnly()).withIds(shareIds()));
         }
         if (c.network() != null) {
             NetConfig n = GuestNetwork.passt(c.network()).withRateLimits(c.netRxLimit(), c.netTxLimit());
@@ -204,34 +227,49 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** The client for the agent in this VM. */
-    public AgentClient agent() { return agent; }
+    public AgentClient agent() {
+        return agent;
+    }
 
     /** Runs {@code argv} in the guest and collects its output. */
-    public ExecResult exec(String... argv) throws IOException, InterruptedException { return agent.run(argv); }
+    public ExecResult exec(String... argv) throws IOException, InterruptedException {
+        return agent.run(argv);
+    }
 
     /** The agent's HELLO of the current boot or restore. */
-    public Hello hello() { return hello; }
+    public Hello hello() {
+        return hello;
+    }
 
-    public Vm vm() { return vm; }
+    public Vm vm() {
+        return vm;
+    }
 
     /** Changes the rate limit of every drive (root image, volumes, scratch) while the guest runs. */
     public void diskLimit(RateLimit limit) {
-        for (DriveConfig d : vm.config().drives()) vm.drive(d.id()).ifPresent(b -> b.rateLimiter().update(limit));
+        for (DriveConfig d : vm.config().drives())
+            vm.drive(d.id()).ifPresent(b -> b.rateLimiter().update(limit));
     }
 
     /** Changes the network's limits while the guest runs (null: that direction unchanged); false without a network. */
     public boolean networkLimits(RateLimit rx, RateLimit tx) {
-        return vm.net().map(n -> {
-            if (rx != null) n.rxRateLimiter().update(rx);
-            if (tx != null) n.txRateLimiter().update(tx);
-            return true;
-        }).orElse(false);
+        return vm.net()
+                .map(n -> {
+                    if (rx != null) n.rxRateLimiter().update(rx);
+                    if (tx != null) n.txRateLimiter().update(tx);
+                    return true;
+                })
+                .orElse(false);
     }
 
-    public SandboxConfig config() { return config; }
+    public SandboxConfig config() {
+        return config;
+    }
 
     /** Whether the agent's readiness connection is still open (the agent is alive). */
-    public boolean agentConnected() { return readiness.isConnected(); }
+    public boolean agentConnected() {
+        return readiness.isConnected();
+    }
 
     /**
      * Pauses the VM and writes a snapshot to {@code dir}; the sandbox stays paused until
@@ -242,7 +280,9 @@ public final class Sandbox implements AutoCloseable {
         return vm.snapshot(dir);
     }
 
-    public void resume() { vm.resume(); }
+    public void resume() {
+        vm.resume();
+    }
 
     /**
      * Asks the agent to power off (SIGTERM to every process, {@code grace} to exit, then SIGKILL,
@@ -277,7 +317,9 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** The last console lines, for error reports. */
-    public String consoleTail(int lines) { return String.join("\n", console.lastLines(lines)); }
+    public String consoleTail(int lines) {
+        return String.join("\n", console.lastLines(lines));
+    }
 
     @Override
     public void close() {

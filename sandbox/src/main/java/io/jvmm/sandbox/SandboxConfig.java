@@ -35,17 +35,39 @@ import java.util.Set;
  * @param beforeGuestRuns run once the VM is built (every file, device and helper open) and just
  *                     before its first guest instruction: where a VM process confines itself; null for nothing
  */
-public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfsType, List<Volume> volumes, List<Bind> binds, Path scratch,
-                            int cpus, long memoryMib, String hostname, List<String> env, List<PortForward> network,
-                            String cmdline, OutputStream console, Duration readyTimeout, int networkSocket,
-                            RateLimit diskLimit, RateLimit netRxLimit, RateLimit netTxLimit, Runnable beforeGuestRuns) {
+public record SandboxConfig(
+        String name,
+        Path kernel,
+        Path rootfs,
+        String rootfsType,
+        List<Volume> volumes,
+        List<Bind> binds,
+        Path scratch,
+        int cpus,
+        long memoryMib,
+        String hostname,
+        List<String> env,
+        List<PortForward> network,
+        String cmdline,
+        OutputStream console,
+        Duration readyTimeout,
+        int networkSocket,
+        RateLimit diskLimit,
+        RateLimit netRxLimit,
+        RateLimit netTxLimit,
+        Runnable beforeGuestRuns) {
 
     /** An image file mounted at {@code guestPath}. */
     public record Volume(Path image, String guestPath, boolean readOnly) {
         public Volume {
             Objects.requireNonNull(image, "image");
-            if (guestPath == null || !guestPath.startsWith("/") || guestPath.equals("/") || guestPath.contains("/../") || guestPath.endsWith("/.."))
-                throw new IllegalArgumentException("volume path must be an absolute path below /, got \"" + guestPath + "\"");
+            if (guestPath == null
+                    || !guestPath.startsWith("/")
+                    || guestPath.equals("/")
+                    || guestPath.contains("/../")
+                    || guestPath.endsWith("/.."))
+                throw new IllegalArgumentException(
+                        "volume path must be an absolute path below /, got \"" + guestPath + "\"");
         }
     }
 
@@ -56,12 +78,19 @@ public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfs
     public record Bind(Path hostDir, String guestPath, boolean readOnly) {
         public Bind {
             Objects.requireNonNull(hostDir, "hostDir");
-            if (guestPath == null || !guestPath.startsWith("/") || guestPath.equals("/") || guestPath.contains("/../") || guestPath.endsWith("/.."))
-                throw new IllegalArgumentException("bind mount path must be an absolute path below /, got \"" + guestPath + "\"");
+            if (guestPath == null
+                    || !guestPath.startsWith("/")
+                    || guestPath.equals("/")
+                    || guestPath.contains("/../")
+                    || guestPath.endsWith("/.."))
+                throw new IllegalArgumentException(
+                        "bind mount path must be an absolute path below /, got \"" + guestPath + "\"");
         }
 
         /** The virtio-fs tag of the {@code index}th bind mount. */
-        static String tag(int index) { return "bind" + index; }
+        static String tag(int index) {
+            return "bind" + index;
+        }
     }
 
     public SandboxConfig {
@@ -74,7 +103,9 @@ public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfs
         netTxLimit = Objects.requireNonNullElse(netTxLimit, RateLimit.UNLIMITED);
     }
 
-    public static Builder builder() { return new Builder(); }
+    public static Builder builder() {
+        return new Builder();
+    }
 
     /**
      * The default time to wait for the agent: a Linux boot takes about 100 ms on VMX/SVM hosts but
@@ -104,62 +135,162 @@ public record SandboxConfig(String name, Path kernel, Path rootfs, String rootfs
         private Runnable beforeGuestRuns;
         private RateLimit diskLimit, netRxLimit, netTxLimit;
 
-        public Builder name(String v) { name = v; return this; }
-        public Builder kernel(Path v) { kernel = v; return this; }
-        public Builder rootfs(Path v) { rootfs = v; return this; }
-        public Builder rootfsType(String v) { rootfsType = v; return this; }
-        public Builder volume(Path image, String guestPath, boolean readOnly) { volumes.add(new Volume(image, guestPath, readOnly)); return this; }
+        public Builder name(String v) {
+            name = v;
+            return this;
+        }
+
+        public Builder kernel(Path v) {
+            kernel = v;
+            return this;
+        }
+
+        public Builder rootfs(Path v) {
+            rootfs = v;
+            return this;
+        }
+
+        public Builder rootfsType(String v) {
+            rootfsType = v;
+            return this;
+        }
+
+        public Builder volume(Path image, String guestPath, boolean readOnly) {
+            volumes.add(new Volume(image, guestPath, readOnly));
+            return this;
+        }
         /** Mounts host directory {@code hostDir} at {@code guestPath} through virtio-fs, read-only if asked. */
-        public Builder bind(Path hostDir, String guestPath, boolean readOnly) { binds.add(new Bind(hostDir, guestPath, readOnly)); return this; }
-        public Builder scratch(Path v) { scratch = v; return this; }
-        public Builder cpus(int v) { cpus = v; return this; }
-        public Builder memoryMib(long v) { memoryMib = v; return this; }
-        public Builder hostname(String v) { hostname = v; return this; }
-        public Builder env(String keyValue) { env.add(keyValue); return this; }
-        public Builder network(List<PortForward> forwards) { network = forwards; return this; }
+        public Builder bind(Path hostDir, String guestPath, boolean readOnly) {
+            binds.add(new Bind(hostDir, guestPath, readOnly));
+            return this;
+        }
+
+        public Builder scratch(Path v) {
+            scratch = v;
+            return this;
+        }
+
+        public Builder cpus(int v) {
+            cpus = v;
+            return this;
+        }
+
+        public Builder memoryMib(long v) {
+            memoryMib = v;
+            return this;
+        }
+
+        public Builder hostname(String v) {
+            hostname = v;
+            return this;
+        }
+
+        public Builder env(String keyValue) {
+            env.add(keyValue);
+            return this;
+        }
+
+        public Builder network(List<PortForward> forwards) {
+            network = forwards;
+            return this;
+        }
         /** Extra kernel command line (default "quiet": the console is slow where kernel code is emulated). */
-        public Builder cmdline(String v) { cmdline = v; return this; }
-        public Builder console(OutputStream v) { console = v; return this; }
-        public Builder readyTimeout(Duration v) { readyTimeout = v; return this; }
+        public Builder cmdline(String v) {
+            cmdline = v;
+            return this;
+        }
+
+        public Builder console(OutputStream v) {
+            console = v;
+            return this;
+        }
+
+        public Builder readyTimeout(Duration v) {
+            readyTimeout = v;
+            return this;
+        }
         /** The network's passt was started by another process ({@link Sandbox#spawnNetwork}); this is its socket. */
-        public Builder networkSocket(int fd) { networkSocket = fd; return this; }
+        public Builder networkSocket(int fd) {
+            networkSocket = fd;
+            return this;
+        }
         /** Limits each drive's bytes and requests per unit of time (null: unlimited); changeable later through {@code vm().drive(id)}. */
-        public Builder diskLimit(RateLimit v) { diskLimit = v; return this; }
+        public Builder diskLimit(RateLimit v) {
+            diskLimit = v;
+            return this;
+        }
         /** Limits the network per direction (null: unlimited); changeable later through {@code vm().net()}. */
-        public Builder networkLimits(RateLimit rx, RateLimit tx) { netRxLimit = rx; netTxLimit = tx; return this; }
+        public Builder networkLimits(RateLimit rx, RateLimit tx) {
+            netRxLimit = rx;
+            netTxLimit = tx;
+            return this;
+        }
         /** Runs after the VM is built and before the guest runs (see the record's doc). */
-        public Builder beforeGuestRuns(Runnable v) { beforeGuestRuns = v; return this; }
+        public Builder beforeGuestRuns(Runnable v) {
+            beforeGuestRuns = v;
+            return this;
+        }
 
         /** Throws IllegalArgumentException naming the bad setting. */
         public SandboxConfig build() {
             if (kernel == null) throw new IllegalArgumentException("sandbox: no kernel given");
-            if (!Files.isRegularFile(kernel)) throw new IllegalArgumentException("sandbox: kernel " + kernel + " is not a file");
+            if (!Files.isRegularFile(kernel))
+                throw new IllegalArgumentException("sandbox: kernel " + kernel + " is not a file");
             if (rootfs == null) throw new IllegalArgumentException("sandbox: no root image given");
-            if (!Files.isRegularFile(rootfs) && !Files.exists(rootfs)) throw new IllegalArgumentException("sandbox: root image " + rootfs + " does not exist");
+            if (!Files.isRegularFile(rootfs) && !Files.exists(rootfs))
+                throw new IllegalArgumentException("sandbox: root image " + rootfs + " does not exist");
             if (!List.of("auto", "ext4", "erofs", "squashfs").contains(rootfsType))
-                throw new IllegalArgumentException("sandbox: unknown root file system type \"" + rootfsType + "\" (expected auto, ext4, erofs or squashfs)");
+                throw new IllegalArgumentException("sandbox: unknown root file system type \"" + rootfsType
+                        + "\" (expected auto, ext4, erofs or squashfs)");
             for (Volume v : volumes) {
-                if (!Files.exists(v.image())) throw new IllegalArgumentException("sandbox: volume image " + v.image() + " does not exist");
+                if (!Files.exists(v.image()))
+                    throw new IllegalArgumentException("sandbox: volume image " + v.image() + " does not exist");
             }
             for (Bind bd : binds) {
-                if (!Files.exists(bd.hostDir())) throw new IllegalArgumentException("sandbox: bind mount source " + bd.hostDir() + " does not exist");
-                if (!Files.isDirectory(bd.hostDir())) throw new IllegalArgumentException("sandbox: bind mount source " + bd.hostDir() + " is not a directory");
+                if (!Files.exists(bd.hostDir()))
+                    throw new IllegalArgumentException(
+                            "sandbox: bind mount source " + bd.hostDir() + " does not exist");
+                if (!Files.isDirectory(bd.hostDir()))
+                    throw new IllegalArgumentException(
+                            "sandbox: bind mount source " + bd.hostDir() + " is not a directory");
             }
             Set<String> targets = new HashSet<>();
             for (Volume v : volumes) {
-                if (!targets.add(v.guestPath())) throw new IllegalArgumentException("sandbox: two volumes are mounted at the same guest path");
+                if (!targets.add(v.guestPath()))
+                    throw new IllegalArgumentException("sandbox: two volumes are mounted at the same guest path");
             }
             for (Bind bd : binds) {
-                if (!targets.add(bd.guestPath())) throw new IllegalArgumentException("sandbox: guest path " + bd.guestPath() + " is given twice");
+                if (!targets.add(bd.guestPath()))
+                    throw new IllegalArgumentException("sandbox: guest path " + bd.guestPath() + " is given twice");
             }
-            if (scratch != null && !Files.exists(scratch)) throw new IllegalArgumentException("sandbox: scratch image " + scratch + " does not exist");
-            if (networkSocket >= 0 && network == null) throw new IllegalArgumentException("sandbox: a network socket without a network");
+            if (scratch != null && !Files.exists(scratch))
+                throw new IllegalArgumentException("sandbox: scratch image " + scratch + " does not exist");
+            if (networkSocket >= 0 && network == null)
+                throw new IllegalArgumentException("sandbox: a network socket without a network");
             if (cpus < 1) throw new IllegalArgumentException("sandbox: cpus must be at least 1, got " + cpus);
             String host = hostname != null ? hostname : name;
-            SandboxConfig c = new SandboxConfig(name, kernel, rootfs, rootfsType, volumes, binds, scratch, cpus, memoryMib, host, env, network,
-                    cmdline, console, readyTimeout != null ? readyTimeout : defaultReadyTimeout(), networkSocket,
-                    diskLimit, netRxLimit, netTxLimit, beforeGuestRuns);
-            Sandbox.agentConfig(c);    // the agent's own checks (hostname, paths, env) fail here, not at start
+            SandboxConfig c = new SandboxConfig(
+                    name,
+                    kernel,
+                    rootfs,
+                    rootfsType,
+                    volumes,
+                    binds,
+                    scratch,
+                    cpus,
+                    memoryMib,
+                    host,
+                    env,
+                    network,
+                    cmdline,
+                    console,
+                    readyTimeout != null ? readyTimeout : defaultReadyTimeout(),
+                    networkSocket,
+                    diskLimit,
+                    netRxLimit,
+                    netTxLimit,
+                    beforeGuestRuns);
+            Sandbox.agentConfig(c); // the agent's own checks (hostname, paths, env) fail here, not at start
             return c;
         }
     }

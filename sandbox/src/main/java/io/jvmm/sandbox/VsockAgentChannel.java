@@ -9,13 +9,27 @@ import java.io.OutputStream;
 final class VsockAgentChannel implements AgentChannel {
     private final VsockStream stream;
 
-    VsockAgentChannel(VsockStream stream) { this.stream = stream; }
+    VsockAgentChannel(VsockStream stream) {
+        this.stream = stream;
+    }
 
-    @Override public InputStream input() { return stream.input(); }
+    @Override
+    public InputStream input() {
+        return stream.input();
+    }
 
-    @Override public OutputStream output() { return stream.output(); }
+    @Override
+    public OutputStream output() {
+        return stream.output();
+    }
 
-    @Override public void shutdownOutput() { stream.shutdownOutput(); }
+    @Override
+    public void shutdownOutput() {
+        stream.shutdownOutput();
+    }
 
-    @Override public void close() { stream.close(); }
+    @Override
+    public void close() {
+        stream.close();
+    }
 }

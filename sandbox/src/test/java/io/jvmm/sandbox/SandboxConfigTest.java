@@ -16,7 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Bad settings are one-line errors at build(), before any VM exists; good ones become the agent's configuration. */
 class SandboxConfigTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     Path kernel;
     Path rootfs;
     Path vol;
@@ -28,7 +30,9 @@ class SandboxConfigTest {
         vol = Files.writeString(dir.resolve("vol.img"), "v");
     }
 
-    private SandboxConfig.Builder ok() { return SandboxConfig.builder().kernel(kernel).rootfs(rootfs); }
+    private SandboxConfig.Builder ok() {
+        return SandboxConfig.builder().kernel(kernel).rootfs(rootfs);
+    }
 
     private String error(SandboxConfig.Builder b) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
@@ -39,12 +43,14 @@ class SandboxConfigTest {
     @Test
     void badSettingsAreNamed() {
         assertTrue(error(SandboxConfig.builder().rootfs(rootfs)).contains("no kernel"));
-        assertTrue(error(SandboxConfig.builder().kernel(dir.resolve("nope")).rootfs(rootfs)).contains("is not a file"));
+        assertTrue(error(SandboxConfig.builder().kernel(dir.resolve("nope")).rootfs(rootfs))
+                .contains("is not a file"));
         assertTrue(error(SandboxConfig.builder().kernel(kernel)).contains("no root image"));
         assertTrue(error(ok().rootfs(dir.resolve("missing.img"))).contains("does not exist"));
         assertTrue(error(ok().rootfsType("btrfs")).contains("unknown root file system type \"btrfs\""));
         assertTrue(error(ok().volume(dir.resolve("gone.img"), "/data", false)).contains("gone.img does not exist"));
-        assertTrue(error(ok().volume(vol, "/data", false).volume(vol, "/data", true)).contains("same guest path"));
+        assertTrue(error(ok().volume(vol, "/data", false).volume(vol, "/data", true))
+                .contains("same guest path"));
         assertTrue(error(ok().cpus(0)).contains("cpus must be at least 1"));
         assertTrue(error(ok().hostname("bad_name!")).contains("hostname"));
         assertThrows(IllegalArgumentException.class, () -> ok().volume(vol, "relative", false));
@@ -53,18 +59,26 @@ class SandboxConfigTest {
 
     @Test
     void badBindMountsAreNamedInOneLine() {
-        assertEquals("sandbox: bind mount source " + dir.resolve("nope") + " does not exist",
+        assertEquals(
+                "sandbox: bind mount source " + dir.resolve("nope") + " does not exist",
                 error(ok().bind(dir.resolve("nope"), "/src", false)));
         assertEquals("sandbox: bind mount source " + vol + " is not a directory", error(ok().bind(vol, "/src", false)));
-        assertEquals("sandbox: guest path /data is given twice", error(ok().volume(vol, "/data", false).bind(dir, "/data", true)));
-        assertEquals("sandbox: guest path /src is given twice", error(ok().bind(dir, "/src", false).bind(dir, "/src", true)));
+        assertEquals(
+                "sandbox: guest path /data is given twice",
+                error(ok().volume(vol, "/data", false).bind(dir, "/data", true)));
+        assertEquals(
+                "sandbox: guest path /src is given twice",
+                error(ok().bind(dir, "/src", false).bind(dir, "/src", true)));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ok().bind(dir, "src", false));
         assertEquals("bind mount path must be an absolute path below /, got \"src\"", e.getMessage());
     }
 
     @Test
     void bindMountsAreSharesTheAgentMountsInOrder() {
-        SandboxConfig c = ok().volume(vol, "/data", false).bind(dir, "/src", false).bind(dir, "/ro", true).build();
+        SandboxConfig c = ok().volume(vol, "/data", false)
+                .bind(dir, "/src", false)
+                .bind(dir, "/ro", true)
+                .build();
         String conf = Sandbox.agentConfig(c).render();
         assertTrue(conf.contains("share bind0\t/src\n"), conf);
         assertTrue(conf.contains("share bind1\t/ro\tro\n"), conf);
@@ -72,14 +86,20 @@ class SandboxConfigTest {
 
     @Test
     void theAgentGetsTheDevicesInDeclarationOrder() {
-        SandboxConfig c = ok().volume(vol, "/data", true).scratch(rootfs).hostname("box").env("A=1")
-                .network(List.of(PortForward.parse("8080:80"))).build();
+        SandboxConfig c = ok().volume(vol, "/data", true)
+                .scratch(rootfs)
+                .hostname("box")
+                .env("A=1")
+                .network(List.of(PortForward.parse("8080:80")))
+                .build();
         String conf = Sandbox.agentConfig(c).render();
         assertTrue(conf.contains("root /dev/vda"), conf);
         assertTrue(conf.contains("volume /dev/vdb\t/data\tro"), conf);
         assertTrue(conf.contains("scratch /dev/vdc"), conf);
         assertTrue(conf.contains("hostname box"), conf);
-        assertTrue(conf.contains("ip 10.0.2.15/24") && conf.contains("gateway 10.0.2.2") && conf.contains("dns 10.0.2.3"), conf);
+        assertTrue(
+                conf.contains("ip 10.0.2.15/24") && conf.contains("gateway 10.0.2.2") && conf.contains("dns 10.0.2.3"),
+                conf);
         assertTrue(conf.contains("env A=1"), conf);
         assertTrue(conf.contains("listen vsock:1024") && conf.contains("ready vsock:2:1025"), conf);
         assertEquals("sandbox", c.name());

@@ -41,7 +41,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("linux")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SandboxLinuxTest {
-    @TempDir static Path dir;
+    @TempDir
+    static Path dir;
+
     private static Sandbox sandbox;
     private static SandboxConfig config;
     private static byte[] imageDigest;
@@ -56,8 +58,15 @@ class SandboxLinuxTest {
         // so this boot covers the other case.
         Path scratch = TestImages.ext4(dir.resolve("scratch.ext4"), 32);
         imageDigest = sha256(TestImages.rootfs());
-        SandboxConfig.Builder b = SandboxConfig.builder().name("sbx").kernel(TestImages.kernel()).rootfs(TestImages.rootfs())
-                .volume(volume, "/data", false).scratch(scratch).env("GREETING=hello from the image").console(console).memoryMib(256);
+        SandboxConfig.Builder b = SandboxConfig.builder()
+                .name("sbx")
+                .kernel(TestImages.kernel())
+                .rootfs(TestImages.rootfs())
+                .volume(volume, "/data", false)
+                .scratch(scratch)
+                .env("GREETING=hello from the image")
+                .console(console)
+                .memoryMib(256);
         if (TestImages.passtInstalled()) {
             try (ServerSocket free = new ServerSocket(0)) {
                 forwardedPort = free.getLocalPort();
@@ -69,7 +78,8 @@ class SandboxLinuxTest {
         config = b.build();
         long t0 = System.nanoTime();
         sandbox = Sandbox.start(config);
-        System.out.printf("SandboxLinuxTest: boot to agent ready in %d ms (agent uptime %d ms)%n",
+        System.out.printf(
+                "SandboxLinuxTest: boot to agent ready in %d ms (agent uptime %d ms)%n",
                 (System.nanoTime() - t0) / 1_000_000, sandbox.hello().uptimeNanos() / 1_000_000);
     }
 
@@ -82,7 +92,9 @@ class SandboxLinuxTest {
         return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p));
     }
 
-    private static String consoleText() { return console.toString(StandardCharsets.ISO_8859_1); }
+    private static String consoleText() {
+        return console.toString(StandardCharsets.ISO_8859_1);
+    }
 
     @Test
     @Order(1)
@@ -114,11 +126,16 @@ class SandboxLinuxTest {
         assertTrue(w.stdoutText().contains("/dev/vdb on /data "), w.stdoutText());
         assertArrayEquals(imageDigest, sha256(TestImages.rootfs()), "the root image changed");
         // Writes to the root land on the scratch drive: its sectors-written counter moves.
-        ExecResult s = sandbox.exec("sh", "-c", "sync; a=$(awk '{print $7}' /sys/block/vdc/stat); "
-                + "dd if=/dev/zero of=/scratch-probe bs=4096 count=16 2>/dev/null; sync; "
-                + "b=$(awk '{print $7}' /sys/block/vdc/stat); echo $((b - a))");
+        ExecResult s = sandbox.exec(
+                "sh",
+                "-c",
+                "sync; a=$(awk '{print $7}' /sys/block/vdc/stat); "
+                        + "dd if=/dev/zero of=/scratch-probe bs=4096 count=16 2>/dev/null; sync; "
+                        + "b=$(awk '{print $7}' /sys/block/vdc/stat); echo $((b - a))");
         assertEquals(0, s.exitCode(), s.stderrText());
-        assertTrue(Long.parseLong(s.stdoutText().trim()) >= 128, "sectors written to the scratch drive: " + s.stdoutText());
+        assertTrue(
+                Long.parseLong(s.stdoutText().trim()) >= 128,
+                "sectors written to the scratch drive: " + s.stdoutText());
     }
 
     @Test
@@ -128,7 +145,8 @@ class SandboxLinuxTest {
         new Random(7).nextBytes(data);
         sandbox.agent().copyIn(new ByteArrayInputStream(data), "/data/blob", 0640);
         ExecResult sum = sandbox.exec("sha256sum", "/data/blob");
-        String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        String expected =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
         assertTrue(sum.stdoutText().startsWith(expected), sum.stdoutText());
         ByteArrayOutputStream back = new ByteArrayOutputStream();
         sandbox.agent().copyOut("/data/blob", back);
@@ -145,7 +163,8 @@ class SandboxLinuxTest {
         assertTrue(ip.stdoutText().matches("(?s).*0\\.0\\.0\\.0\\s+10\\.0\\.2\\.2\\s.*"), ip.stdoutText());
         assertTrue(ip.stdoutText().contains("nameserver 10.0.2.3"), ip.stdoutText());
         // Host to guest through passt's port forward: busybox httpd in the guest.
-        ExecResult httpd = sandbox.exec("sh", "-c", "mkdir -p /www && echo served-by-the-guest > /www/index.html && httpd -p 8080 -h /www");
+        ExecResult httpd = sandbox.exec(
+                "sh", "-c", "mkdir -p /www && echo served-by-the-guest > /www/index.html && httpd -p 8080 -h /www");
         assertEquals(0, httpd.exitCode(), httpd.stderrText());
         String body = null;
         for (int i = 0; i < 100 && body == null; i++) {
@@ -190,7 +209,9 @@ class SandboxLinuxTest {
         assumeTrue(cc != null, "skipped: neither musl-gcc nor gcc with static libc (apt-get install musl-tools)");
         Path src = Files.writeString(dir.resolve("vsock-client.c"), VSOCK_CLIENT);
         Path bin = dir.resolve("vsock-client");
-        Process p = new ProcessBuilder(cc, "-static", "-O1", "-o", bin.toString(), src.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(cc, "-static", "-O1", "-o", bin.toString(), src.toString())
+                .redirectErrorStream(true)
+                .start();
         String compiler = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), compiler);
         try (InputStream in = Files.newInputStream(bin)) {

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("linux")
 class SandboxShareLinuxTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     /** xattr and mmap, which busybox has no applet for; compiled statically for the guest. */
     private static final String HELPER = """
@@ -69,18 +70,28 @@ class SandboxShareLinuxTest {
         Files.writeString(ro.resolve("ro.txt"), "from the host\n");
         Path src = Files.writeString(dir.resolve("fs-helper.c"), HELPER);
         Path bin = dir.resolve("fs-helper");
-        Process p = new ProcessBuilder(cc, "-static", "-O1", "-o", bin.toString(), src.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(cc, "-static", "-O1", "-o", bin.toString(), src.toString())
+                .redirectErrorStream(true)
+                .start();
         String compiler = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), compiler);
 
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        SandboxConfig config = SandboxConfig.builder().name("shares").kernel(TestImages.kernel()).rootfs(TestImages.rootfs())
-                .bind(rw, "/src", false).bind(ro, "/ro", true).console(console).memoryMib(256).build();
+        SandboxConfig config = SandboxConfig.builder()
+                .name("shares")
+                .kernel(TestImages.kernel())
+                .rootfs(TestImages.rootfs())
+                .bind(rw, "/src", false)
+                .bind(ro, "/ro", true)
+                .console(console)
+                .memoryMib(256)
+                .build();
         try (Sandbox s = Sandbox.start(config)) {
             try (InputStream in = Files.newInputStream(bin)) {
                 s.agent().copyIn(in, "/root/fs-helper", 0755);
             }
-            String workload = String.join("\n",
+            String workload = String.join(
+                    "\n",
                     "set -e",
                     "cd /src",
                     "echo hello > a.txt",
@@ -106,7 +117,8 @@ class SandboxShareLinuxTest {
             ExecResult r = s.exec("/bin/sh", "-c", workload);
             String out = r.stdoutText();
             assertEquals(0, r.exitCode(), () -> out + r.stderrText() + console.toString(StandardCharsets.UTF_8));
-            assertTrue(out.contains("from the host\n") && out.contains("ro-refused") && !out.contains("ro-touched"), out);
+            assertTrue(
+                    out.contains("from the host\n") && out.contains("ro-refused") && !out.contains("ro-touched"), out);
             assertTrue(out.contains("bind0 /src virtiofs rw") && out.contains("bind1 /ro virtiofs ro"), out);
         }
 
@@ -115,8 +127,10 @@ class SandboxShareLinuxTest {
         assertEquals("hello\n", Files.readString(rw.resolve("read.txt")));
         assertTrue(Files.isSameFile(rw.resolve("renamed.txt"), rw.resolve("hard.txt")), "a hard link");
         assertEquals(2, Files.getAttribute(rw.resolve("hard.txt"), "unix:nlink"));
-        assertEquals("renamed.txt", Files.readSymbolicLink(rw.resolve("sym.txt")).toString());
-        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(rw.resolve("renamed.txt"))));
+        assertEquals(
+                "renamed.txt", Files.readSymbolicLink(rw.resolve("sym.txt")).toString());
+        assertEquals(
+                "rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(rw.resolve("renamed.txt"))));
         if (root) {
             assertEquals(1234, Files.getAttribute(rw.resolve("renamed.txt"), "unix:uid"));
             assertEquals(2345, Files.getAttribute(rw.resolve("renamed.txt"), "unix:gid"));
@@ -124,8 +138,8 @@ class SandboxShareLinuxTest {
         assertEquals("0123", Files.readString(rw.resolve("trunc.txt")));
         assertEquals("1000", Files.readString(rw.resolve("count.txt")).strip());
         assertFalse(Files.exists(rw.resolve("many")), "1,000 entries removed, then the directory");
-        UserDefinedFileAttributeView xattrs = Files.getFileAttributeView(rw.resolve("x.txt"), UserDefinedFileAttributeView.class,
-                LinkOption.NOFOLLOW_LINKS);
+        UserDefinedFileAttributeView xattrs = Files.getFileAttributeView(
+                rw.resolve("x.txt"), UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
         ByteBuffer v = ByteBuffer.allocate(16);
         xattrs.read("jvmm", v);
         assertEquals("value", new String(v.array(), 0, v.position(), StandardCharsets.UTF_8));

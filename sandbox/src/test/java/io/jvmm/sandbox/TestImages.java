@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jvmm.kvm.Kvm;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.RandomAccessFile;
 
 /** The project's kernel (kernel/build.sh) and busybox root image (guest-rootfs) for guest tests. */
 final class TestImages {
@@ -16,9 +16,13 @@ final class TestImages {
 
     private static Path kernelDir;
 
-    static Path home() { return Path.of(System.getProperty("jvmm.home", "..")); }
+    static Path home() {
+        return Path.of(System.getProperty("jvmm.home", ".."));
+    }
 
-    static void requireKvm() { assumeTrue(Kvm.isAvailable(), () -> "skipped: " + Kvm.unavailabilityCause()); }
+    static void requireKvm() {
+        assumeTrue(Kvm.isAvailable(), () -> "skipped: " + Kvm.unavailabilityCause());
+    }
 
     /** $JVMM_KERNEL_DIR (set by test.sh), else kernel/build.sh builds or finds it. */
     static synchronized Path kernel() throws IOException, InterruptedException {
@@ -27,7 +31,9 @@ final class TestImages {
             if (env != null && !env.isBlank()) {
                 kernelDir = Path.of(env);
             } else {
-                Process p = new ProcessBuilder(home().resolve("kernel/build.sh").toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                Process p = new ProcessBuilder(home().resolve("kernel/build.sh").toString())
+                        .redirectError(ProcessBuilder.Redirect.INHERIT)
+                        .start();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
                 assertEquals(0, p.waitFor(), "kernel/build.sh failed");
                 kernelDir = Path.of(out.substring(out.lastIndexOf('\n') + 1));
@@ -45,14 +51,17 @@ final class TestImages {
     /** A C compiler that links statically for the guest: musl-gcc, else gcc (glibc's static libc), or null. */
     static String staticCompiler() {
         for (String cc : new String[] {"/usr/bin/musl-gcc", "/usr/bin/gcc"}) {
-            if (Files.isExecutable(Path.of(cc)) && (!cc.endsWith("/gcc") || Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libc.a")))) return cc;
+            if (Files.isExecutable(Path.of(cc))
+                    && (!cc.endsWith("/gcc") || Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libc.a")))) return cc;
         }
         return null;
     }
 
     static Path rootfs() {
         Path p = home().resolve("guest-rootfs/target/rootfs.ext4");
-        if (!Files.isRegularFile(p)) throw new IllegalStateException("the busybox root image " + p + " was not built (mvn -pl guest-rootfs install)");
+        if (!Files.isRegularFile(p))
+            throw new IllegalStateException(
+                    "the busybox root image " + p + " was not built (mvn -pl guest-rootfs install)");
         return p;
     }
 
@@ -64,7 +73,9 @@ final class TestImages {
         try (var f = new RandomAccessFile(file.toFile(), "rw")) {
             f.setLength((long) mib << 20);
         }
-        Process p = new ProcessBuilder(mkfs.toString(), "-q", "-F", "-E", "root_owner=0:0", file.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(mkfs.toString(), "-q", "-F", "-E", "root_owner=0:0", file.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), "mkfs.ext4 failed: " + out);
         return file;

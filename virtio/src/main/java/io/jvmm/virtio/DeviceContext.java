@@ -17,8 +17,13 @@ import java.util.function.Consumer;
  * @param interrupt raises the device's interrupt
  * @param failure   puts the device into NEEDS_RESET with the reason (a guest fault or a broken backend)
  */
-public record DeviceContext(GuestMemory memory, long features, List<Virtqueue> queues, List<QueueEvent> events,
-                            VirtioInterrupt interrupt, Consumer<String> failure) {
+public record DeviceContext(
+        GuestMemory memory,
+        long features,
+        List<Virtqueue> queues,
+        List<QueueEvent> events,
+        VirtioInterrupt interrupt,
+        Consumer<String> failure) {
     public DeviceContext {
         Objects.requireNonNull(memory, "memory");
         queues = List.copyOf(queues);
@@ -28,15 +33,23 @@ public record DeviceContext(GuestMemory memory, long features, List<Virtqueue> q
         Objects.requireNonNull(failure, "failure");
     }
 
-    public Virtqueue queue(int index) { return queues.get(index); }
+    public Virtqueue queue(int index) {
+        return queues.get(index);
+    }
 
-    public QueueEvent event(int index) { return events.get(index); }
+    public QueueEvent event(int index) {
+        return events.get(index);
+    }
 
     /** True when the driver accepted feature number {@code feature}. */
-    public boolean has(int feature) { return VirtioFeatures.has(features, feature); }
+    public boolean has(int feature) {
+        return VirtioFeatures.has(features, feature);
+    }
 
     /** Marks the device as needing a reset (status DEVICE_NEEDS_RESET plus a config interrupt). */
-    public void fail(String why) { failure.accept(why); }
+    public void fail(String why) {
+        failure.accept(why);
+    }
 
     /**
      * Signals the driver if queue {@code index} asked to be told about new used buffers (the

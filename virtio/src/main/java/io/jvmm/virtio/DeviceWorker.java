@@ -31,8 +31,13 @@ public final class DeviceWorker {
     private final BooleanSupplier pending;
     private volatile boolean stopped;
 
-    private DeviceWorker(String threadName, DeviceContext context, QueueEvent event, Round round,
-                         long pollNanos, BooleanSupplier pending) {
+    private DeviceWorker(
+            String threadName,
+            DeviceContext context,
+            QueueEvent event,
+            Round round,
+            long pollNanos,
+            BooleanSupplier pending) {
         this.context = context;
         this.event = event;
         this.round = round;
@@ -51,8 +56,13 @@ public final class DeviceWorker {
      * polls {@code pending} for up to {@code pollNanos} before it sleeps on the event, as QEMU's
      * adaptive polling does: a request that arrives within that window skips the wake-up latency.
      */
-    public static DeviceWorker start(String threadName, DeviceContext context, QueueEvent event, Round round,
-                                     long pollNanos, BooleanSupplier pending) {
+    public static DeviceWorker start(
+            String threadName,
+            DeviceContext context,
+            QueueEvent event,
+            Round round,
+            long pollNanos,
+            BooleanSupplier pending) {
         DeviceWorker w = new DeviceWorker(threadName, context, event, round, pollNanos, pending);
         w.thread.start();
         return w;
@@ -79,7 +89,11 @@ public final class DeviceWorker {
         } catch (InterruptedException e) {
             // stop() interrupts only as a last resort; just end.
         } catch (VirtioProtocolException e) {
-            LOG.log(Level.WARNING, "{0}: guest protocol error, device needs reset: {1}", thread.getName(), e.getMessage());
+            LOG.log(
+                    Level.WARNING,
+                    "{0}: guest protocol error, device needs reset: {1}",
+                    thread.getName(),
+                    e.getMessage());
             context.fail(e.getMessage());
         } catch (Throwable t) {
             LOG.log(Level.ERROR, "{0}: device failed, needs reset: {1}", thread.getName(), t.toString());
@@ -88,7 +102,9 @@ public final class DeviceWorker {
     }
 
     /** True while the loop has not been asked to stop; long rounds may poll it. */
-    public boolean running() { return !stopped; }
+    public boolean running() {
+        return !stopped;
+    }
 
     /** Asks the loop to end and waits until it has. Safe to call twice and from the worker itself. */
     public void stop() {
@@ -106,5 +122,7 @@ public final class DeviceWorker {
         if (interrupted) Thread.currentThread().interrupt();
     }
 
-    public String threadName() { return thread.getName(); }
+    public String threadName() {
+        return thread.getName();
+    }
 }

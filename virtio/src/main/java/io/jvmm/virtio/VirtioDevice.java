@@ -26,7 +26,9 @@ public interface VirtioDevice extends AutoCloseable {
     int queueCount();
 
     /** QueueNumMax for queue {@code index}: a power of two, at most 32768. */
-    default int maxQueueSize(int index) { return 256; }
+    default int maxQueueSize(int index) {
+        return 256;
+    }
 
     /** Bytes of device-specific configuration space. */
     int configSize();

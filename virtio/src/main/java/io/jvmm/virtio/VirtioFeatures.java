@@ -11,13 +11,17 @@ public final class VirtioFeatures {
 
     /** The bit for feature number {@code feature}. */
     /** What every jvmm device offers of the transport features: modern layout, indirect tables, EVENT_IDX. */
-    public static final long TRANSPORT = (1L << VIRTIO_F_VERSION_1) | (1L << VIRTIO_F_RING_INDIRECT_DESC)
-            | (1L << VIRTIO_F_RING_EVENT_IDX);
+    public static final long TRANSPORT =
+            (1L << VIRTIO_F_VERSION_1) | (1L << VIRTIO_F_RING_INDIRECT_DESC) | (1L << VIRTIO_F_RING_EVENT_IDX);
 
-    public static long bit(int feature) { return 1L << feature; }
+    public static long bit(int feature) {
+        return 1L << feature;
+    }
 
     /** True when {@code features} has feature number {@code feature}. */
-    public static boolean has(long features, int feature) { return (features & bit(feature)) != 0; }
+    public static boolean has(long features, int feature) {
+        return (features & bit(feature)) != 0;
+    }
 
     private VirtioFeatures() {}
 }

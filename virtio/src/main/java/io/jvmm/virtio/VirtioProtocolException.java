@@ -8,7 +8,11 @@ package io.jvmm.virtio;
 public class VirtioProtocolException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    public VirtioProtocolException(String message) { super(message); }
+    public VirtioProtocolException(String message) {
+        super(message);
+    }
 
-    public VirtioProtocolException(String message, Throwable cause) { super(message, cause); }
+    public VirtioProtocolException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

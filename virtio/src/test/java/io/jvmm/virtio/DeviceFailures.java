@@ -20,19 +20,29 @@ public final class DeviceFailures {
 
     static {
         WORKER.addHandler(new Handler() {
-            @Override public void publish(LogRecord r) {
-                if (r.getLevel().intValue() >= Level.SEVERE.intValue()) FAILURES.add(MessageFormat.format(r.getMessage(), r.getParameters()));
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel().intValue() >= Level.SEVERE.intValue())
+                    FAILURES.add(MessageFormat.format(r.getMessage(), r.getParameters()));
             }
-            @Override public void flush() {}
-            @Override public void close() {}
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
         });
     }
 
     /** A position in the record, for {@link #since}. */
-    public static int mark() { return FAILURES.size(); }
+    public static int mark() {
+        return FAILURES.size();
+    }
 
     /** The failures reported after {@code mark}. */
-    public static List<String> since(int mark) { return List.copyOf(FAILURES.subList(mark, FAILURES.size())); }
+    public static List<String> since(int mark) {
+        return List.copyOf(FAILURES.subList(mark, FAILURES.size()));
+    }
 
     private DeviceFailures() {}
 }

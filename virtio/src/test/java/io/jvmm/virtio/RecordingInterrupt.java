@@ -10,16 +10,24 @@ public final class RecordingInterrupt implements VirtioInterrupt {
     @Override
     public void signalUsedBuffer(int queue) {
         used.incrementAndGet();
-        synchronized (this) { notifyAll(); }
+        synchronized (this) {
+            notifyAll();
+        }
     }
 
     @Override
     public void signalConfigChange() {
         config.incrementAndGet();
-        synchronized (this) { notifyAll(); }
+        synchronized (this) {
+            notifyAll();
+        }
     }
 
-    public int usedCount() { return used.get(); }
+    public int usedCount() {
+        return used.get();
+    }
 
-    public int configCount() { return config.get(); }
+    public int configCount() {
+        return config.get();
+    }
 }

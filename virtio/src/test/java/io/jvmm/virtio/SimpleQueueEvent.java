@@ -26,7 +26,9 @@ public final class SimpleQueueEvent implements QueueEvent {
     }
 
     /** How often {@link #signal()} was called. */
-    public int signals() { return signals.get(); }
+    public int signals() {
+        return signals.get();
+    }
 
     @Override
     public void close() {}

@@ -11,5 +11,7 @@ public final class ConfigException extends VmmException {
     }
 
     /** The setting's name, as in hac.toml where it has one. */
-    public String key() { return key; }
+    public String key() {
+        return key;
+    }
 }

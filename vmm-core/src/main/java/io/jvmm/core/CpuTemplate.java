@@ -40,5 +40,7 @@ public enum CpuTemplate {
         }
     }
 
-    public String configName() { return name().toLowerCase(Locale.ROOT); }
+    public String configName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

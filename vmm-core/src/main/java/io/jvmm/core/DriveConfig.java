@@ -26,18 +26,25 @@ public record DriveConfig(String id, Path path, boolean readOnly, RateLimit rate
 
     public DriveConfig {
         Objects.requireNonNull(id, "id");
-        if ((path == null) == (backend == null)) throw new IllegalArgumentException("drive " + id + ": give an image path or a backend, not both or neither");
+        if ((path == null) == (backend == null))
+            throw new IllegalArgumentException(
+                    "drive " + id + ": give an image path or a backend, not both or neither");
         if (backend != null && readOnly != backend.readOnly()) {
-            throw new IllegalArgumentException("drive " + id + ": read-only is " + readOnly + " but the backend's is " + backend.readOnly());
+            throw new IllegalArgumentException(
+                    "drive " + id + ": read-only is " + readOnly + " but the backend's is " + backend.readOnly());
         }
         rateLimit = Objects.requireNonNullElse(rateLimit, RateLimit.UNLIMITED);
     }
 
     /** A drive on the image at {@code path}. */
-    public DriveConfig(String id, Path path, boolean readOnly, RateLimit rateLimit) { this(id, path, readOnly, rateLimit, null); }
+    public DriveConfig(String id, Path path, boolean readOnly, RateLimit rateLimit) {
+        this(id, path, readOnly, rateLimit, null);
+    }
 
     /** An unlimited drive on the image at {@code path}. */
-    public DriveConfig(String id, Path path, boolean readOnly) { this(id, path, readOnly, RateLimit.UNLIMITED, null); }
+    public DriveConfig(String id, Path path, boolean readOnly) {
+        this(id, path, readOnly, RateLimit.UNLIMITED, null);
+    }
 
     /** A drive on {@code backend}, read-only when the backend is; the VM takes it over (see the class comment). */
     public static DriveConfig of(String id, BlockBackend backend, RateLimit rateLimit) {

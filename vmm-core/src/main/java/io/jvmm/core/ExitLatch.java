@@ -20,16 +20,23 @@ final class ExitLatch implements ExitSink {
     private final CompletableFuture<VmExit> exit = new CompletableFuture<>();
     /** jvmm's IOAPIC with a split irqchip, else null. */
     private final IoApic ioapic;
+
     private volatile boolean stopping;
     /** Published once by Vm.start(); end() may read it from any thread. */
     private volatile List<VcpuThread> vcpus = List.of();
 
-    ExitLatch(IoApic ioapic) { this.ioapic = ioapic; }
+    ExitLatch(IoApic ioapic) {
+        this.ioapic = ioapic;
+    }
 
     /** The vCPU threads to kick when the VM ends; set once, before they start. */
-    void watch(List<VcpuThread> threads) { vcpus = List.copyOf(threads); }
+    void watch(List<VcpuThread> threads) {
+        vcpus = List.copyOf(threads);
+    }
 
-    List<VcpuThread> vcpus() { return vcpus; }
+    List<VcpuThread> vcpus() {
+        return vcpus;
+    }
 
     @Override
     public void end(VmExit why) {
@@ -40,7 +47,9 @@ final class ExitLatch implements ExitSink {
     }
 
     @Override
-    public boolean stopping() { return stopping; }
+    public boolean stopping() {
+        return stopping;
+    }
 
     @Override
     public void ioapicEoi(int vector) {
@@ -65,5 +74,7 @@ final class ExitLatch implements ExitSink {
         }
     }
 
-    Optional<VmExit> now() { return Optional.ofNullable(exit.getNow(null)); }
+    Optional<VmExit> now() {
+        return Optional.ofNullable(exit.getNow(null));
+    }
 }

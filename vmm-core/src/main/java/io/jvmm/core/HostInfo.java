@@ -17,7 +17,7 @@ final class HostInfo {
         try {
             return memTotalMib(Files.readAllBytes(Path.of("/proc/meminfo")));
         } catch (IOException e) {
-            return -1;   // no host limit known
+            return -1; // no host limit known
         }
     }
 

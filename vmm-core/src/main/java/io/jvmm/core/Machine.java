@@ -34,13 +34,16 @@ final class Machine {
     final Map<String, BlockDevice> drives = new LinkedHashMap<>();
     /** Each virtio-fs share's file server by tag; its device owns and closes it. */
     final Map<String, FuseServer> shares = new LinkedHashMap<>();
+
     Kvm kvm;
     VmFd vmFd;
     /** RAM actually mapped: the config's on a fresh boot, the snapshot's on a restore. */
     long memoryBytes;
+
     GuestRam ram;
     /** The IOAPIC's inputs: KVM's in-kernel IOAPIC, or {@link #ioapic} with a split irqchip. */
     InterruptPins pins;
+
     IoApic ioapic;
     ExitLatch exits;
     VirtioMmioDevices devices;
@@ -55,7 +58,9 @@ final class Machine {
      * Removes the vsock socket file: it goes whatever happens to the vCPUs, since a stale one would
      * block the next VM at that path.
      */
-    void closeSocket() { VmTeardown.closeQuietly(vsockSocket); }
+    void closeSocket() {
+        VmTeardown.closeQuietly(vsockSocket);
+    }
 
     /**
      * Releases everything once no vCPU thread runs: the devices (their threads write guest RAM, so
@@ -68,7 +73,8 @@ final class Machine {
         VmTeardown.closeQuietly(devices);
         for (int i = vcpuFds.size() - 1; i >= 0; i--) VmTeardown.closeQuietly(vcpuFds.get(i));
         VmTeardown.closeQuietly(ram);
-        return vmFd == null && kvm == null ? CompletableFuture.completedFuture(null)
+        return vmFd == null && kvm == null
+                ? CompletableFuture.completedFuture(null)
                 : VmTeardown.closeInBackground(Arrays.asList(vmFd, kvm));
     }
 }

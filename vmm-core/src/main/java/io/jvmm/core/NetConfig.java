@@ -25,15 +25,23 @@ import java.util.Objects;
  *                 passt's options ({@code forwards}, {@code ipv4}) were given by that process then
  * @param backend  the network itself, or null for passt or {@code tap}
  */
-public record NetConfig(String tap, MacAddress mac, List<PortForward> forwards, Ipv4 ipv4, RateLimit rxRateLimit, RateLimit txRateLimit,
-                        int passtSocket, NetBackend backend) {
+public record NetConfig(
+        String tap,
+        MacAddress mac,
+        List<PortForward> forwards,
+        Ipv4 ipv4,
+        RateLimit rxRateLimit,
+        RateLimit txRateLimit,
+        int passtSocket,
+        NetBackend backend) {
     /** A guest address with its prefix length, the gateway and the DNS address passt forwards to the host's resolver. */
     public record Ipv4(String address, int prefix, String gateway, String dns) {
         public Ipv4 {
             Objects.requireNonNull(address, "address");
             Objects.requireNonNull(gateway, "gateway");
             Objects.requireNonNull(dns, "dns");
-            if (prefix < 1 || prefix > 30) throw new IllegalArgumentException("IPv4 prefix must be 1..30, got " + prefix);
+            if (prefix < 1 || prefix > 30)
+                throw new IllegalArgumentException("IPv4 prefix must be 1..30, got " + prefix);
         }
     }
 
@@ -41,41 +49,68 @@ public record NetConfig(String tap, MacAddress mac, List<PortForward> forwards, 
         forwards = List.copyOf(Objects.requireNonNullElse(forwards, List.of()));
         rxRateLimit = Objects.requireNonNullElse(rxRateLimit, RateLimit.UNLIMITED);
         txRateLimit = Objects.requireNonNullElse(txRateLimit, RateLimit.UNLIMITED);
-        if (ipv4 != null && tap != null) throw new IllegalArgumentException("an IPv4 setup applies to passt only, not to TAP " + tap);
-        if (passtSocket >= 0 && tap != null) throw new IllegalArgumentException("a passt socket applies to passt only, not to TAP " + tap);
+        if (ipv4 != null && tap != null)
+            throw new IllegalArgumentException("an IPv4 setup applies to passt only, not to TAP " + tap);
+        if (passtSocket >= 0 && tap != null)
+            throw new IllegalArgumentException("a passt socket applies to passt only, not to TAP " + tap);
         if (backend != null && (tap != null || ipv4 != null || passtSocket >= 0)) {
-            throw new IllegalArgumentException("a TAP device, an IPv4 setup or a passt socket do not apply to a backend of the embedder's own");
+            throw new IllegalArgumentException(
+                    "a TAP device, an IPv4 setup or a passt socket do not apply to a backend of the embedder's own");
         }
     }
 
-    public NetConfig(String tap, MacAddress mac, List<PortForward> forwards, Ipv4 ipv4, RateLimit rxRateLimit, RateLimit txRateLimit,
-                     int passtSocket) {
+    public NetConfig(
+            String tap,
+            MacAddress mac,
+            List<PortForward> forwards,
+            Ipv4 ipv4,
+            RateLimit rxRateLimit,
+            RateLimit txRateLimit,
+            int passtSocket) {
         this(tap, mac, forwards, ipv4, rxRateLimit, txRateLimit, passtSocket, null);
     }
 
-    public NetConfig(String tap, MacAddress mac, List<PortForward> forwards) { this(tap, mac, forwards, null, null, null, -1, null); }
+    public NetConfig(String tap, MacAddress mac, List<PortForward> forwards) {
+        this(tap, mac, forwards, null, null, null, -1, null);
+    }
 
     /** A device on {@code backend}; the VM takes it over (see the class comment). */
     public static NetConfig of(NetBackend backend) {
         return new NetConfig(null, null, List.of(), null, null, null, -1, Objects.requireNonNull(backend, "backend"));
     }
 
-    public NetConfig withIpv4(Ipv4 v) { return new NetConfig(tap, mac, forwards, v, rxRateLimit, txRateLimit, passtSocket, backend); }
+    public NetConfig withIpv4(Ipv4 v) {
+        return new NetConfig(tap, mac, forwards, v, rxRateLimit, txRateLimit, passtSocket, backend);
+    }
 
     /** This device with received ({@code rx}) and sent ({@code tx}) traffic limited; null for unlimited. */
-    public NetConfig withRateLimits(RateLimit rx, RateLimit tx) { return new NetConfig(tap, mac, forwards, ipv4, rx, tx, passtSocket, backend); }
+    public NetConfig withRateLimits(RateLimit rx, RateLimit tx) {
+        return new NetConfig(tap, mac, forwards, ipv4, rx, tx, passtSocket, backend);
+    }
 
-    public static NetConfig passt(List<PortForward> forwards) { return new NetConfig(null, null, forwards); }
+    public static NetConfig passt(List<PortForward> forwards) {
+        return new NetConfig(null, null, forwards);
+    }
 
     /** This passt device over {@code socket}, connected to a passt started elsewhere. */
-    public NetConfig withPasstSocket(int socket) { return new NetConfig(tap, mac, forwards, ipv4, rxRateLimit, txRateLimit, socket, backend); }
+    public NetConfig withPasstSocket(int socket) {
+        return new NetConfig(tap, mac, forwards, ipv4, rxRateLimit, txRateLimit, socket, backend);
+    }
 
-    public static NetConfig tap(String name) { return new NetConfig(name, null, List.of()); }
+    public static NetConfig tap(String name) {
+        return new NetConfig(name, null, List.of());
+    }
 
-    public NetConfig withMac(MacAddress m) { return new NetConfig(tap, m, forwards, ipv4, rxRateLimit, txRateLimit, passtSocket, backend); }
+    public NetConfig withMac(MacAddress m) {
+        return new NetConfig(tap, m, forwards, ipv4, rxRateLimit, txRateLimit, passtSocket, backend);
+    }
 
-    public boolean isTap() { return tap != null; }
+    public boolean isTap() {
+        return tap != null;
+    }
 
     /** Whether the VM starts or adopts a passt: neither a TAP device nor a backend of the embedder's own. */
-    public boolean isPasst() { return tap == null && backend == null; }
+    public boolean isPasst() {
+        return tap == null && backend == null;
+    }
 }

@@ -44,6 +44,7 @@ public final class Vm implements AutoCloseable {
     private static final class Log {
         static final System.Logger LOG = System.getLogger(Vm.class.getName());
     }
+
     private static final long JOIN_MILLIS = 5_000;
     private static final long PAUSE_MILLIS = 5_000;
 
@@ -68,7 +69,9 @@ public final class Vm implements AutoCloseable {
      * Builds the VM: opens KVM, maps RAM, loads the kernel, creates and configures the vCPUs and
      * devices. Nothing runs until {@link #start()}. On failure everything already opened is released.
      */
-    public static Vm create(VmConfig config) { return VmBuilder.boot(config); }
+    public static Vm create(VmConfig config) {
+        return VmBuilder.boot(config);
+    }
 
     /**
      * Restores a VM from a snapshot directory written by {@link #snapshot(Path)}, in this process or
@@ -80,13 +83,17 @@ public final class Vm implements AutoCloseable {
      * Like {@link #create}, nothing runs until {@link #start()}. Refusals are one-line
      * {@link SnapshotException}s.
      */
-    public static Vm restore(Path dir, VmConfig config) { return VmBuilder.restore(dir, null, config); }
+    public static Vm restore(Path dir, VmConfig config) {
+        return VmBuilder.restore(dir, null, config);
+    }
 
     /**
      * {@link #restore(Path, VmConfig)} with the snapshot's state already read (by a caller that
      * sized the config from it, {@link SnapshotFile#readState}), so it is read once.
      */
-    public static Vm restore(Path dir, MachineState state, VmConfig config) { return VmBuilder.restore(dir, state, config); }
+    public static Vm restore(Path dir, MachineState state, VmConfig config) {
+        return VmBuilder.restore(dir, state, config);
+    }
 
     /** Starts the vCPU threads (and the console input pump). Once only. */
     public synchronized void start() {
@@ -131,7 +138,9 @@ public final class Vm implements AutoCloseable {
         gate.release();
     }
 
-    public synchronized boolean isPaused() { return paused; }
+    public synchronized boolean isPaused() {
+        return paused;
+    }
 
     /**
      * Writes a paused VM to {@code dir} (created; must not hold a snapshot already): {@code memory},
@@ -144,28 +153,44 @@ public final class Vm implements AutoCloseable {
     }
 
     /** Asks the VM to stop; {@link #awaitExit()} then returns {@link VmExit.Stopped} (unless it had ended already). */
-    public void stop(String why) { m.exits.end(new VmExit.Stopped(why)); }
+    public void stop(String why) {
+        m.exits.end(new VmExit.Stopped(why));
+    }
 
     /** Waits until the VM ends and returns why. */
-    public VmExit awaitExit() throws InterruptedException { return m.exits.await(); }
+    public VmExit awaitExit() throws InterruptedException {
+        return m.exits.await();
+    }
 
     /** Waits at most {@code timeout}; empty when the VM is still running. */
-    public Optional<VmExit> awaitExit(Duration timeout) throws InterruptedException { return m.exits.await(timeout); }
+    public Optional<VmExit> awaitExit(Duration timeout) throws InterruptedException {
+        return m.exits.await(timeout);
+    }
 
     /** The exit reason if the VM has ended. */
-    public Optional<VmExit> exitReason() { return m.exits.now(); }
+    public Optional<VmExit> exitReason() {
+        return m.exits.now();
+    }
 
     /** Guest RAM, for embedders and tests that inspect what the guest wrote. */
-    public GuestMemory memory() { return m.ram.memory(); }
+    public GuestMemory memory() {
+        return m.ram.memory();
+    }
 
     /** The port-I/O bus: embedders may attach devices before {@link #start()}. */
-    public Bus pioBus() { return m.pio; }
+    public Bus pioBus() {
+        return m.pio;
+    }
 
     /** The MMIO bus: embedders may attach devices before {@link #start()}. */
-    public Bus mmioBus() { return m.mmio; }
+    public Bus mmioBus() {
+        return m.mmio;
+    }
 
     /** The virtio-mmio devices (windows, IRQs, transports), for embedders and tests. */
-    public List<VirtioMmioDevices.Slot> virtioDevices() { return m.devices.slots(); }
+    public List<VirtioMmioDevices.Slot> virtioDevices() {
+        return m.devices.slots();
+    }
 
     /**
      * The vsock device's host side: {@code connect(guestPort, timeout)} and {@code listen(hostPort)}.
@@ -177,24 +202,38 @@ public final class Vm implements AutoCloseable {
     }
 
     /** The virtio-blk device of drive {@code id} (its live rate limit, counters), or empty. */
-    public Optional<BlockDevice> drive(String id) { return Optional.ofNullable(m.drives.get(id)); }
+    public Optional<BlockDevice> drive(String id) {
+        return Optional.ofNullable(m.drives.get(id));
+    }
 
     /** The virtio-net device (its MAC, counters and backend), or empty. */
-    public Optional<NetDevice> net() { return Optional.ofNullable(m.net); }
+    public Optional<NetDevice> net() {
+        return Optional.ofNullable(m.net);
+    }
 
     /** Who models the interrupt controllers in this VM: {@link IrqChipMode#KERNEL} or {@link IrqChipMode#SPLIT}. */
-    public IrqChipMode irqchip() { return m.ioapic != null ? IrqChipMode.SPLIT : IrqChipMode.KERNEL; }
+    public IrqChipMode irqchip() {
+        return m.ioapic != null ? IrqChipMode.SPLIT : IrqChipMode.KERNEL;
+    }
 
     /** The complete kernel command line the guest was given. */
-    public String kernelCmdline() { return m.kernelCmdline; }
+    public String kernelCmdline() {
+        return m.kernelCmdline;
+    }
 
-    public VmConfig config() { return config; }
+    public VmConfig config() {
+        return config;
+    }
 
     /** Port-I/O exits handled so far, over all vCPUs. */
-    public long pioExitCount() { return pioExits.sum(); }
+    public long pioExitCount() {
+        return pioExits.sum();
+    }
 
     /** MMIO exits handled so far, over all vCPUs. */
-    public long mmioExitCount() { return mmioExits.sum(); }
+    public long mmioExitCount() {
+        return mmioExits.sum();
+    }
 
     /**
      * Stops the vCPUs (kicking them out of KVM_RUN), joins their threads, stops the devices, and
@@ -208,7 +247,7 @@ public final class Vm implements AutoCloseable {
         if (closed) return;
         closed = true;
         m.exits.end(new VmExit.Stopped("closed"));
-        gate.release();   // parked vCPUs of a paused VM leave at once instead of at their next check
+        gate.release(); // parked vCPUs of a paused VM leave at once instead of at their next check
         boolean allJoined = true;
         // end() has kicked every vCPU when the VM ended; kicking again here would only signal
         // threads already on their way out (and link sigaction for nothing).
@@ -216,7 +255,10 @@ public final class Vm implements AutoCloseable {
             try {
                 if (!t.join(JOIN_MILLIS)) {
                     allJoined = false;
-                    Log.LOG.log(Level.ERROR, "a vCPU thread did not stop within {0} ms; leaking its resources", JOIN_MILLIS);
+                    Log.LOG.log(
+                            Level.ERROR,
+                            "a vCPU thread did not stop within {0} ms; leaking its resources",
+                            JOIN_MILLIS);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -11,6 +11,7 @@ import io.jvmm.core.backend.vsock.HybridVsockSocket;
 import io.jvmm.core.boot.KernelBoot;
 import io.jvmm.core.bus.BusDevice;
 import io.jvmm.core.cpu.VcpuSetup;
+import io.jvmm.core.devices.FuseRequests;
 import io.jvmm.core.devices.VirtioMmioDevices;
 import io.jvmm.core.irq.IoApic;
 import io.jvmm.core.irq.KernelIrqChip;
@@ -18,12 +19,11 @@ import io.jvmm.core.legacy.DebugExitPort;
 import io.jvmm.core.legacy.I8042;
 import io.jvmm.core.legacy.Serial8250;
 import io.jvmm.core.memory.GuestRam;
-import io.jvmm.core.devices.FuseRequests;
 import io.jvmm.core.snapshot.MachineState;
 import io.jvmm.core.snapshot.MemoryFile;
+import io.jvmm.core.snapshot.ShareState;
 import io.jvmm.core.snapshot.SnapshotException;
 import io.jvmm.core.snapshot.SnapshotFile;
-import io.jvmm.core.snapshot.ShareState;
 import io.jvmm.fuse.FuseServer;
 import io.jvmm.kvm.CpuidEntry;
 import io.jvmm.kvm.Kvm;
@@ -73,14 +73,16 @@ final class VmBuilder {
     private VmBuilder(VmConfig config) {
         this.config = config;
         for (DriveConfig d : config.drives()) if (d.backend() != null) unowned.add(d.backend());
-        if (config.net() != null && config.net().backend() != null) unowned.add(config.net().backend());
+        if (config.net() != null && config.net().backend() != null)
+            unowned.add(config.net().backend());
     }
 
     /** A VM that boots {@code config}'s kernel. */
     static Vm boot(VmConfig config) {
         VmBuilder b = new VmBuilder(config);
         try {
-            if (config.kernel() == null) throw new ConfigException("kernel", "is required to boot (only a restore goes without)");
+            if (config.kernel() == null)
+                throw new ConfigException("kernel", "is required to boot (only a restore goes without)");
             b.buildForBoot();
             return new Vm(config, b.m);
         } catch (RuntimeException | Error e) {
@@ -122,7 +124,8 @@ final class VmBuilder {
 
         CpuTemplate template = config.cpuTemplate().resolve();
         m.kernelCmdline = KernelCmdline.build(config, CpuTemplate.hostIsPvm(), template, m.devices.cmdlineTokens());
-        BootState boot = KernelBoot.load(m.ram.memory(), config.kernel(), config.initrd(), m.kernelCmdline, config.vcpus());
+        BootState boot =
+                KernelBoot.load(m.ram.memory(), config.kernel(), config.initrd(), m.kernelCmdline, config.vcpus());
 
         List<CpuidEntry> supported = List.of(m.kvm.supportedCpuid());
         for (int i = 0; i < config.vcpus(); i++) {
@@ -164,15 +167,21 @@ final class VmBuilder {
         if (split) {
             m.vmFd.enableSplitIrqchip(IoApic.PINS);
             m.ioapic = new IoApic(MpTable.ioapicId(vcpus), new IoApic.Delivery() {
-                public void msi(long address, int data) { signalMsi(address, data); }
-                public void levelRoutes(int[] gsis, long[] addresses, int[] data) { m.vmFd.setMsiRoutes(gsis, addresses, data); }
+                public void msi(long address, int data) {
+                    signalMsi(address, data);
+                }
+
+                public void levelRoutes(int[] gsis, long[] addresses, int[] data) {
+                    m.vmFd.setMsiRoutes(gsis, addresses, data);
+                }
             });
             m.mmio.register(Layout.IOAPIC, IoApic.WINDOW, "IOAPIC", m.ioapic);
             m.pins = m.ioapic;
         } else {
             m.vmFd.createIrqchip();
             m.vmFd.createPit2(KVM_PIT_SPEAKER_DUMMY);
-            m.pins = new KernelIrqChip(m.vmFd, kvmNotify(Kvm.KVM_CAP_IRQFD, "KVM_IRQFD", "interrupts go through KVM_IRQ_LINE"));
+            m.pins = new KernelIrqChip(
+                    m.vmFd, kvmNotify(Kvm.KVM_CAP_IRQFD, "KVM_IRQFD", "interrupts go through KVM_IRQ_LINE"));
         }
         m.exits = new ExitLatch(m.ioapic);
     }
@@ -182,8 +191,12 @@ final class VmBuilder {
         try {
             m.vmFd.signalMsi(address, data);
         } catch (KvmException e) {
-            Log.LOG.log(Level.DEBUG, "IOAPIC interrupt 0x{0}/0x{1} not delivered: {2}",
-                    Long.toHexString(address), Integer.toHexString(data), e.getMessage());
+            Log.LOG.log(
+                    Level.DEBUG,
+                    "IOAPIC interrupt 0x{0}/0x{1} not delivered: {2}",
+                    Long.toHexString(address),
+                    Integer.toHexString(data),
+                    e.getMessage());
         }
     }
 
@@ -212,23 +225,35 @@ final class VmBuilder {
      * (null on a fresh boot) gives the shares' file servers their state.
      */
     private void attachDevices(long vsockCid, MachineState saved) {
-        m.devices = new VirtioMmioDevices(m.vmFd, m.ram.memory(), m.mmio, m.pins,
-                kvmNotify(Kvm.KVM_CAP_IOEVENTFD, "KVM_IOEVENTFD", "queue notifications go through the vCPUs' MMIO exits"));
+        m.devices = new VirtioMmioDevices(
+                m.vmFd,
+                m.ram.memory(),
+                m.mmio,
+                m.pins,
+                kvmNotify(
+                        Kvm.KVM_CAP_IOEVENTFD,
+                        "KVM_IOEVENTFD",
+                        "queue notifications go through the vCPUs' MMIO exits"));
         for (DriveConfig d : config.drives()) {
-            BlockBackend image = d.backend() != null ? d.backend() : RawImage.open("drives." + d.id(), d.path(), d.readOnly());
+            BlockBackend image =
+                    d.backend() != null ? d.backend() : RawImage.open("drives." + d.id(), d.path(), d.readOnly());
             BlockDevice drive = new BlockDevice(d.id(), image, d.rateLimit());
-            unowned.remove(image);   // the device closes it from here on, even if attach fails
+            unowned.remove(image); // the device closes it from here on, even if attach fails
             m.drives.put(d.id(), drive);
             m.devices.attach(drive);
         }
         if (config.rng()) m.devices.attach(new RngDevice(openEntropy()));
         if (config.net() != null) {
             NetConfig n = config.net();
-            NetBackend backend = n.backend() != null ? n.backend()
-                    : n.isTap() ? TapBackend.open("network.interface", n.tap())
-                    : n.passtSocket() >= 0 ? PasstBackend.adopt(n.passtSocket())
-                    : PasstBackend.start("network", n.forwards(), n.ipv4());
-            m.net = new NetDevice("eth0", n.mac() != null ? n.mac() : MacAddress.random(), backend, n.rxRateLimit(), n.txRateLimit());
+            NetBackend backend = n.backend() != null
+                    ? n.backend()
+                    : n.isTap()
+                            ? TapBackend.open("network.interface", n.tap())
+                            : n.passtSocket() >= 0
+                                    ? PasstBackend.adopt(n.passtSocket())
+                                    : PasstBackend.start("network", n.forwards(), n.ipv4());
+            m.net = new NetDevice(
+                    "eth0", n.mac() != null ? n.mac() : MacAddress.random(), backend, n.rxRateLimit(), n.txRateLimit());
             unowned.remove(backend);
             m.devices.attach(m.net);
         }
@@ -236,7 +261,8 @@ final class VmBuilder {
             m.vsock = new VsockDevice(vsockCid);
             m.devices.attach(m.vsock);
             if (config.vsock().udsPath() != null) {
-                m.vsockSocket = HybridVsockSocket.open("vsock.uds_path", config.vsock().udsPath(), m.vsock);
+                m.vsockSocket =
+                        HybridVsockSocket.open("vsock.uds_path", config.vsock().udsPath(), m.vsock);
             }
         }
         if (saved != null) VmPersistence.checkShares(saved, config.shares());
@@ -250,7 +276,7 @@ final class VmBuilder {
                 throw e;
             }
             m.shares.put(sh.tag(), server);
-            m.devices.attach(device);   // closes the device, and with it the server, if it fails
+            m.devices.attach(device); // closes the device, and with it the server, if it fails
         }
     }
 
@@ -258,7 +284,8 @@ final class VmBuilder {
     private static FuseServer openShare(ShareConfig sh, ShareState saved) {
         try {
             if (saved == null) return FuseServer.open(sh.dir(), sh.options());
-            return FuseServer.restore(sh.dir(), sh.options(), new DataInputStream(new ByteArrayInputStream(saved.server())));
+            return FuseServer.restore(
+                    sh.dir(), sh.options(), new DataInputStream(new ByteArrayInputStream(saved.server())));
         } catch (IOException e) {
             throw new SnapshotException("cannot restore share '" + sh.tag() + "': " + e.getMessage(), e);
         } catch (NativeException | IllegalStateException e) {
@@ -273,7 +300,10 @@ final class VmBuilder {
         // Two single-port windows: 0x61-0x63 belong to the in-kernel PIT's speaker port and others.
         m.pio.register(0x60, 1, "i8042 data", m.i8042);
         m.pio.register(0x64, 1, "i8042 command", shifted(m.i8042, 4));
-        m.pio.register(DebugExitPort.PORT, DebugExitPort.LENGTH, "debug-exit",
+        m.pio.register(
+                DebugExitPort.PORT,
+                DebugExitPort.LENGTH,
+                "debug-exit",
                 new DebugExitPort(code -> m.exits.end(new VmExit.DebugExit(code))));
     }
 
@@ -287,8 +317,13 @@ final class VmBuilder {
 
     private static BusDevice shifted(BusDevice d, long offset) {
         return new BusDevice() {
-            public void read(long o, MemorySegment data) { d.read(o + offset, data); }
-            public void write(long o, MemorySegment data) { d.write(o + offset, data); }
+            public void read(long o, MemorySegment data) {
+                d.read(o + offset, data);
+            }
+
+            public void write(long o, MemorySegment data) {
+                d.write(o + offset, data);
+            }
         };
     }
 }

@@ -57,7 +57,8 @@ final class VmPersistence {
         List<DeviceState> devices = new ArrayList<>();
         for (VirtioMmioDevices.Slot s : m.devices.slots()) {
             long cid = s.device() instanceof VsockDevice v ? v.guestCid() : 0;
-            devices.add(new DeviceState(s.device().deviceType(), s.device().name(), s.transport().state(), cid));
+            devices.add(new DeviceState(
+                    s.device().deviceType(), s.device().name(), s.transport().state(), cid));
         }
         List<ShareState> shares = new ArrayList<>();
         for (Map.Entry<String, FuseServer> e : m.shares.entrySet()) {
@@ -69,8 +70,14 @@ final class VmPersistence {
             }
             shares.add(new ShareState(e.getKey(), bytes.toByteArray()));
         }
-        return new MachineState(m.memoryBytes, m.kernelCmdline, VmState.capture(m.vmFd, m.ioapic), vcpus,
-                new LegacyState(m.serial.saveState(), m.i8042.saveState()), devices, shares);
+        return new MachineState(
+                m.memoryBytes,
+                m.kernelCmdline,
+                VmState.capture(m.vmFd, m.ioapic),
+                vcpus,
+                new LegacyState(m.serial.saveState(), m.i8042.saveState()),
+                devices,
+                shares);
     }
 
     /**
@@ -124,7 +131,8 @@ final class VmPersistence {
 
     private static void restoreDevices(List<VirtioMmioDevices.Slot> slots, List<DeviceState> saved) {
         boolean same = slots.size() == saved.size();
-        for (int i = 0; same && i < slots.size(); i++) same = slots.get(i).device().deviceType() == saved.get(i).deviceType();
+        for (int i = 0; same && i < slots.size(); i++)
+            same = slots.get(i).device().deviceType() == saved.get(i).deviceType();
         if (!same) {
             List<String> have = slots.stream().map(s -> s.device().name()).toList();
             List<String> want = saved.stream().map(DeviceState::name).toList();
@@ -135,7 +143,8 @@ final class VmPersistence {
             try {
                 slots.get(i).transport().restore(saved.get(i).transport());
             } catch (RuntimeException e) {
-                throw new SnapshotException("cannot restore " + slots.get(i).device().name() + ": " + e.getMessage(), e);
+                throw new SnapshotException(
+                        "cannot restore " + slots.get(i).device().name() + ": " + e.getMessage(), e);
             }
         }
     }

@@ -5,8 +5,8 @@ import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Closes a stopped VM's last kernel objects (the VM fd, then /dev/kvm) on a thread of their own.
@@ -42,9 +42,12 @@ final class VmTeardown {
             }
         };
         try {
-            Thread.ofPlatform().daemon().name("vm-teardown-" + SEQUENCE.incrementAndGet()).start(closeAll);
+            Thread.ofPlatform()
+                    .daemon()
+                    .name("vm-teardown-" + SEQUENCE.incrementAndGet())
+                    .start(closeAll);
         } catch (RuntimeException | OutOfMemoryError e) {
-            closeAll.run();   // no thread to be had: pay the wait here rather than leak the fds
+            closeAll.run(); // no thread to be had: pay the wait here rather than leak the fds
         }
         return done;
     }
@@ -58,6 +61,9 @@ final class VmTeardown {
 
     /** Closes {@code c} unless null; a failure is logged, never thrown. */
     static void closeQuietly(AutoCloseable c) {
-        Closeables.closeQuietly(c, e -> System.getLogger(Vm.class.getName()).log(Level.WARNING, "while closing the VM: {0}", e.toString()));
+        Closeables.closeQuietly(
+                c,
+                e -> System.getLogger(Vm.class.getName())
+                        .log(Level.WARNING, "while closing the VM: {0}", e.toString()));
     }
 }

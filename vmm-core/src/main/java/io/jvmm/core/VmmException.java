@@ -8,7 +8,11 @@ package io.jvmm.core;
 public class VmmException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    public VmmException(String message) { super(message); }
+    public VmmException(String message) {
+        super(message);
+    }
 
-    public VmmException(String message, Throwable cause) { super(message, cause); }
+    public VmmException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

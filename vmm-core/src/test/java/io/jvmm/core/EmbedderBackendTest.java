@@ -24,10 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbedderBackendTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeAll
-    static void kvm() { Probes.requireKvm(); }
+    static void kvm() {
+        Probes.requireKvm();
+    }
 
     /** A disk in a Java array, counting its closes. */
     static final class MemoryDisk implements BlockBackend {
@@ -41,8 +44,15 @@ class EmbedderBackendTest {
             this.readOnly = readOnly;
         }
 
-        @Override public long size() { return data.length; }
-        @Override public boolean readOnly() { return readOnly; }
+        @Override
+        public long size() {
+            return data.length;
+        }
+
+        @Override
+        public boolean readOnly() {
+            return readOnly;
+        }
 
         @Override
         public synchronized void read(long offset, List<MemorySegment> dst) {
@@ -60,10 +70,19 @@ class EmbedderBackendTest {
             }
         }
 
-        @Override public void flush() {}
-        @Override public void discard(long offset, long length) {}
-        @Override public void writeZeroes(long offset, long length, boolean unmap) {}
-        @Override public synchronized void close() { closes++; }
+        @Override
+        public void flush() {}
+
+        @Override
+        public void discard(long offset, long length) {}
+
+        @Override
+        public void writeZeroes(long offset, long length, boolean unmap) {}
+
+        @Override
+        public synchronized void close() {
+            closes++;
+        }
 
         synchronized long crc() {
             CRC32 c = new CRC32();
@@ -76,10 +95,21 @@ class EmbedderBackendTest {
     static final class NullNetwork implements NetBackend {
         int closes;
 
-        @Override public void send(MemorySegment frame) {}
-        @Override public void start(FrameSink sink) {}
-        @Override public String describe() { return "null network"; }
-        @Override public synchronized void close() { closes++; }
+        @Override
+        public void send(MemorySegment frame) {}
+
+        @Override
+        public void start(FrameSink sink) {}
+
+        @Override
+        public String describe() {
+            return "null network";
+        }
+
+        @Override
+        public synchronized void close() {
+            closes++;
+        }
     }
 
     @Test
@@ -87,8 +117,11 @@ class EmbedderBackendTest {
         MemoryDisk disk = new MemoryDisk(2 << 20, false);
         long before = disk.crc();
         Probes.Console console = new Probes.Console();
-        VmConfig config = Probes.config("virtio-blk", "op=id,checksum,fill,flush sector=100 count=8").memoryMib(64)
-                .drive("mem0", disk, RateLimit.UNLIMITED).consoleOutput(console).build();
+        VmConfig config = Probes.config("virtio-blk", "op=id,checksum,fill,flush sector=100 count=8")
+                .memoryMib(64)
+                .drive("mem0", disk, RateLimit.UNLIMITED)
+                .consoleOutput(console)
+                .build();
         assertSame(disk, config.drives().get(0).backend());
         try (Vm vm = Vm.create(config)) {
             vm.start();
@@ -98,10 +131,13 @@ class EmbedderBackendTest {
         String out = console.toString();
         assertTrue(out.contains("virtio-blk: capacity " + (2 << 20) / 512 + " ro 0"), out);
         assertTrue(out.contains("virtio-blk: id mem0\n"), out);
-        assertTrue(out.contains(String.format("virtio-blk: checksum %d sectors crc32 0x%08x", (2 << 20) / 512, before)), out);
+        assertTrue(
+                out.contains(String.format("virtio-blk: checksum %d sectors crc32 0x%08x", (2 << 20) / 512, before)),
+                out);
         assertTrue(out.contains("virtio-blk: fill 100 8 status 0"), out);
         for (int s = 100; s < 108; s++) {
-            for (int i = 0; i < 512; i++) assertEquals((byte) ((s * 31 + i) & 0xff), disk.data[s * 512 + i], "sector " + s + " byte " + i);
+            for (int i = 0; i < 512; i++)
+                assertEquals((byte) ((s * 31 + i) & 0xff), disk.data[s * 512 + i], "sector " + s + " byte " + i);
         }
         assertEquals(1, disk.closes, "closed once, by the VM");
     }
@@ -112,11 +148,15 @@ class EmbedderBackendTest {
         DriveConfig d = DriveConfig.of("ro", disk, null);
         assertTrue(d.readOnly());
         assertNull(d.path());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new DriveConfig("rw", null, false, null, disk));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new DriveConfig("rw", null, false, null, disk));
         assertEquals("drive rw: read-only is false but the backend's is true", e.getMessage());
-        ConfigException twice = assertThrows(ConfigException.class,
-                () -> Probes.config("hello", "").drive("a", disk, null).drive("b", disk, null).build());
+        ConfigException twice = assertThrows(
+                ConfigException.class,
+                () -> Probes.config("hello", "")
+                        .drive("a", disk, null)
+                        .drive("b", disk, null)
+                        .build());
         assertEquals("drives.b: its backend is already attached as another drive", twice.getMessage());
     }
 
@@ -128,9 +168,12 @@ class EmbedderBackendTest {
             assertSame(network, vm.net().orElseThrow().backend());
         }
         assertEquals(1, network.closes);
-        ConfigException e = assertThrows(ConfigException.class, () -> Probes.config("hello", "")
-                .net(new NetConfig(null, null, List.of(PortForward.parse("8080:80")), null, null, null, -1, network))
-                .build());
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> Probes.config("hello", "")
+                        .net(new NetConfig(
+                                null, null, List.of(PortForward.parse("8080:80")), null, null, null, -1, network))
+                        .build());
         assertTrue(e.getMessage().startsWith("network.ports: "), e.getMessage());
     }
 
@@ -138,7 +181,11 @@ class EmbedderBackendTest {
     void aFailedBuildClosesTheBackendsItWasHanded() {
         MemoryDisk disk = new MemoryDisk(1 << 20, false);
         NullNetwork network = new NullNetwork();
-        VmConfig config = VmConfig.builder().memoryMib(64).drive(null, disk, null).net(NetConfig.of(network)).buildForRestore();
+        VmConfig config = VmConfig.builder()
+                .memoryMib(64)
+                .drive(null, disk, null)
+                .net(NetConfig.of(network))
+                .buildForRestore();
         assertThrows(SnapshotException.class, () -> Vm.restore(dir, config));
         assertEquals(1, disk.closes);
         assertEquals(1, network.closes);

@@ -16,29 +16,38 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What the guest wrote and flushed is in the image even when the VMM process is killed with SIGKILL. */
 class FlushDurabilityTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeAll
-    static void kvm() { Probes.requireKvm(); }
+    static void kvm() {
+        Probes.requireKvm();
+    }
 
     @Test
     void flushedWritesSurviveKillMinus9() throws Exception {
         Path img = Files.write(dir.resolve("disk.img"), new byte[8 << 20]);
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                ProbeMain.class.getName(), Probes.probe("virtio-blk").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ProbeMain.class.getName(),
+                Probes.probe("virtio-blk").toString(),
                 // fill and flush, then keep the device busy with reads long enough to be killed mid-run
                 "op=fill,flush,bench sector=1000 count=64 mib=4000 bs=64 depth=4 rw=read timeout=600000",
                 img.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         StringBuilder out = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
+        try (BufferedReader r =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
             String line;
             while ((line = r.readLine()) != null) {
                 out.append(line).append('\n');
                 if (line.equals("virtio-blk: flush status 0")) {
-                    new ProcessBuilder("kill", "-9", Long.toString(p.pid())).start().waitFor();
+                    new ProcessBuilder("kill", "-9", Long.toString(p.pid()))
+                            .start()
+                            .waitFor();
                     break;
                 }
             }

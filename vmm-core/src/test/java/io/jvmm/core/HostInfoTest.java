@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class HostInfoTest {
-    private static long parse(String s) { return HostInfo.memTotalMib(s.getBytes(StandardCharsets.ISO_8859_1)); }
+    private static long parse(String s) {
+        return HostInfo.memTotalMib(s.getBytes(StandardCharsets.ISO_8859_1));
+    }
 
     @Test
     void readsMemTotalWhereverItIs() {

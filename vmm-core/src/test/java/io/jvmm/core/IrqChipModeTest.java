@@ -19,30 +19,48 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class IrqChipModeTest {
     @BeforeAll
-    static void kvm() { Probes.requireKvm(); }
+    static void kvm() {
+        Probes.requireKvm();
+    }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = IrqChipMode.class, names = {"KERNEL", "SPLIT"})
+    @EnumSource(
+            value = IrqChipMode.class,
+            names = {"KERNEL", "SPLIT"})
     void helloBootsWithEitherModel(IrqChipMode mode) throws Exception {
         Probes.Console console = new Probes.Console();
-        try (Vm vm = Vm.create(Probes.config("hello", "").irqchip(mode).consoleOutput(console).build())) {
+        try (Vm vm = Vm.create(
+                Probes.config("hello", "").irqchip(mode).consoleOutput(console).build())) {
             assertEquals(mode, vm.irqchip());
             vm.start();
-            assertEquals(new VmExit.DebugExit(0), vm.awaitExit(Duration.ofSeconds(30)).orElseThrow(), console.toString());
+            assertEquals(
+                    new VmExit.DebugExit(0),
+                    vm.awaitExit(Duration.ofSeconds(30)).orElseThrow(),
+                    console.toString());
         }
         assertTrue(console.toString().contains("hello from jvmm probe"), console.toString());
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = IrqChipMode.class, names = {"KERNEL", "SPLIT"})
+    @EnumSource(
+            value = IrqChipMode.class,
+            names = {"KERNEL", "SPLIT"})
     void virtioDevicesWorkWithEitherModel(IrqChipMode mode) throws Exception {
         Probes.Console console = new Probes.Console();
-        try (Vm vm = Vm.create(Probes.config("virtio-rng", "n=4096").memoryMib(64).rng(true).irqchip(mode)
-                .consoleOutput(console).build())) {
+        try (Vm vm = Vm.create(Probes.config("virtio-rng", "n=4096")
+                .memoryMib(64)
+                .rng(true)
+                .irqchip(mode)
+                .consoleOutput(console)
+                .build())) {
             vm.start();
-            assertEquals(new VmExit.DebugExit(0), vm.awaitExit(Duration.ofSeconds(30)).orElseThrow(), console.toString());
+            assertEquals(
+                    new VmExit.DebugExit(0),
+                    vm.awaitExit(Duration.ofSeconds(30)).orElseThrow(),
+                    console.toString());
         }
-        Matcher m = Pattern.compile("virtio-rng: 4096 bytes, (\\d+) distinct byte values").matcher(console.toString());
+        Matcher m = Pattern.compile("virtio-rng: 4096 bytes, (\\d+) distinct byte values")
+                .matcher(console.toString());
         assertTrue(m.find(), console.toString());
     }
 
@@ -52,21 +70,32 @@ class IrqChipModeTest {
      * back to jvmm), a level pin still raised at its EOI, and a masked pin.
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = IrqChipMode.class, names = {"KERNEL", "SPLIT"})
+    @EnumSource(
+            value = IrqChipMode.class,
+            names = {"KERNEL", "SPLIT"})
     void interruptsReachTheGuestThroughEitherIoApic(IrqChipMode mode) throws Exception {
         Probes.Console console = new Probes.Console();
-        try (Vm vm = Vm.create(Probes.config("irq", "n=20").memoryMib(64).irqchip(mode).consoleOutput(console).build())) {
+        try (Vm vm = Vm.create(Probes.config("irq", "n=20")
+                .memoryMib(64)
+                .irqchip(mode)
+                .consoleOutput(console)
+                .build())) {
             vm.start();
-            assertEquals(new VmExit.DebugExit(0), vm.awaitExit(Duration.ofSeconds(60)).orElseThrow(), console.toString());
+            assertEquals(
+                    new VmExit.DebugExit(0),
+                    vm.awaitExit(Duration.ofSeconds(60)).orElseThrow(),
+                    console.toString());
         }
-        assertEquals("irq: edge 20 ok\nirq: level 20 ok\nirq: level redeliver ok\nirq: masked edge ok\nirq: ok\n",
+        assertEquals(
+                "irq: edge 20 ok\nirq: level 20 ok\nirq: level redeliver ok\nirq: masked edge ok\nirq: ok\n",
                 console.toString());
     }
 
     @Test
     void autoTakesTheSplitModelWhereKvmOffersIt() throws Exception {
         boolean offered;
-        try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm()) {
+        try (Kvm kvm = Kvm.open();
+                VmFd vm = kvm.createVm()) {
             offered = vm.checkExtension(Kvm.KVM_CAP_SPLIT_IRQCHIP) > 0;
         }
         try (Vm vm = Vm.create(Probes.config("hello", "").consoleOutput(null).build())) {

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 /** Creating, starting and closing VMs over and over leaks no file descriptor and no thread. */
 class LifecycleLeakTest {
     @BeforeAll
-    static void kvm() { Probes.requireKvm(); }
+    static void kvm() {
+        Probes.requireKvm();
+    }
 
     private static long openFds() throws IOException {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
@@ -22,13 +24,16 @@ class LifecycleLeakTest {
     }
 
     private static long vcpuThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("vcpu-")).count();
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("vcpu-"))
+                .count();
     }
 
     /** A teardown thread completes its VM's release and then ends: give the last ones a moment to. */
     private static void awaitTeardownThreadsGone() throws InterruptedException {
         for (int i = 0; i < 200; i++) {
-            if (Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith("vm-teardown-"))) return;
+            if (Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(t -> t.getName().startsWith("vm-teardown-"))) return;
             Thread.sleep(10);
         }
     }
@@ -51,7 +56,8 @@ class LifecycleLeakTest {
 
     /** close() leaves the VM fd's destruction to a background thread: a cycle waits for it too. */
     private static void cycle() throws Exception {
-        Vm vm = Vm.create(Probes.config("spin", "mode=cpl3").vcpus(2).consoleOutput(null).build());
+        Vm vm = Vm.create(
+                Probes.config("spin", "mode=cpl3").vcpus(2).consoleOutput(null).build());
         try (vm) {
             vm.start();
         }

@@ -18,7 +18,9 @@ class ProbeBootTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     @BeforeAll
-    static void kvm() { Probes.requireKvm(); }
+    static void kvm() {
+        Probes.requireKvm();
+    }
 
     private static VmExit run(Vm vm) throws InterruptedException {
         vm.start();
@@ -42,16 +44,21 @@ class ProbeBootTest {
     private static final class Counter implements BusDevice {
         final AtomicLong writes = new AtomicLong();
 
-        public void read(long offset, MemorySegment data) { data.fill((byte) 0); }
+        public void read(long offset, MemorySegment data) {
+            data.fill((byte) 0);
+        }
 
-        public void write(long offset, MemorySegment data) { writes.incrementAndGet(); }
+        public void write(long offset, MemorySegment data) {
+            writes.incrementAndGet();
+        }
     }
 
     @Test
     void pioLoopExitsAreCountedExactly() throws Exception {
         Probes.Console console = new Probes.Console();
         Counter counter = new Counter();
-        try (Vm vm = Vm.create(Probes.config("pio-loop", "n=5000").consoleOutput(console).build())) {
+        try (Vm vm = Vm.create(
+                Probes.config("pio-loop", "n=5000").consoleOutput(console).build())) {
             vm.pioBus().register(0x80, 1, "counter", counter);
             assertEquals(new VmExit.DebugExit(0), run(vm), console.toString());
             assertEquals(5000, counter.writes.get());
@@ -63,7 +70,8 @@ class ProbeBootTest {
     void mmioLoopExitsAreCountedExactly() throws Exception {
         Probes.Console console = new Probes.Console();
         Counter counter = new Counter();
-        try (Vm vm = Vm.create(Probes.config("mmio-loop", "n=5000").consoleOutput(console).build())) {
+        try (Vm vm = Vm.create(
+                Probes.config("mmio-loop", "n=5000").consoleOutput(console).build())) {
             vm.mmioBus().register(0xc000_0000L, 0x1000, "counter", counter);
             assertEquals(new VmExit.DebugExit(0), run(vm), console.toString());
             assertEquals(5000, counter.writes.get());
@@ -74,7 +82,8 @@ class ProbeBootTest {
     @Test
     void touchWritesEveryPageTheHostThenSees() throws Exception {
         Probes.Console console = new Probes.Console();
-        try (Vm vm = Vm.create(Probes.config("touch", "mib=64").consoleOutput(console).build())) {
+        try (Vm vm = Vm.create(
+                Probes.config("touch", "mib=64").consoleOutput(console).build())) {
             assertEquals(new VmExit.DebugExit(0), run(vm), console.toString());
             assertTrue(console.toString().contains("touch: 64 MiB ok"), console.toString());
             for (long page = 16L << 20; page < 80L << 20; page += 4096) {
@@ -87,7 +96,10 @@ class ProbeBootTest {
     @ValueSource(ints = {1, 2, 4})
     void everyVcpuReportsIn(int cpus) throws Exception {
         Probes.Console console = new Probes.Console();
-        try (Vm vm = Vm.create(Probes.config("smp", "cpus=" + cpus).vcpus(cpus).consoleOutput(console).build())) {
+        try (Vm vm = Vm.create(Probes.config("smp", "cpus=" + cpus)
+                .vcpus(cpus)
+                .consoleOutput(console)
+                .build())) {
             assertEquals(new VmExit.DebugExit(0), run(vm), console.toString());
             assertTrue(console.toString().contains("smp: " + cpus + " cpus up"), console.toString());
         }
@@ -96,7 +108,10 @@ class ProbeBootTest {
     @Test
     void fourGibGuestSkipsTheMmioHole() throws Exception {
         Probes.Console console = new Probes.Console();
-        try (Vm vm = Vm.create(Probes.config("touch", "mib=64").memoryMib(4096).consoleOutput(console).build())) {
+        try (Vm vm = Vm.create(Probes.config("touch", "mib=64")
+                .memoryMib(4096)
+                .consoleOutput(console)
+                .build())) {
             List<MemoryRegion> regions = vm.memory().regions();
             assertEquals(2, regions.size());
             assertEquals(0, regions.get(0).guestAddress());
@@ -111,7 +126,8 @@ class ProbeBootTest {
     @Test
     void tripleFaultIsReportedWithRegisters() throws Exception {
         Probes.Console console = new Probes.Console();
-        try (Vm vm = Vm.create(Probes.config("triple-fault", "").consoleOutput(console).build())) {
+        try (Vm vm = Vm.create(
+                Probes.config("triple-fault", "").consoleOutput(console).build())) {
             VmExit exit = run(vm);
             assertInstanceOf(VmExit.TripleFault.class, exit, console + " / " + exit);
             assertTrue(exit.describe().contains("rip="), exit.describe());
@@ -123,7 +139,10 @@ class ProbeBootTest {
     @ValueSource(strings = {"cpl0", "cpl3"})
     void closeReturnsPromptlyWhileTheGuestSpins(String mode) throws Exception {
         Probes.Console console = new Probes.Console();
-        Vm vm = Vm.create(Probes.config("spin", "mode=" + mode).vcpus(2).consoleOutput(console).build());
+        Vm vm = Vm.create(Probes.config("spin", "mode=" + mode)
+                .vcpus(2)
+                .consoleOutput(console)
+                .build());
         vm.start();
         assertTrue(console.await("spin: " + mode, 30_000), console.toString());
         Thread.sleep(50); // let it settle into the loop

@@ -1,7 +1,7 @@
 package io.jvmm.core;
 
-import java.nio.file.Path;
 import io.jvmm.core.snapshot.SnapshotException;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -11,7 +11,10 @@ import java.util.List;
  */
 public final class ProbeMain {
     public static void main(String[] args) throws Exception {
-        VmConfig.Builder b = VmConfig.builder().kernel(Path.of(args[0])).cmdline(args[1]).memoryMib(64)
+        VmConfig.Builder b = VmConfig.builder()
+                .kernel(Path.of(args[0]))
+                .cmdline(args[1])
+                .memoryMib(64)
                 .consoleOutput(System.out);
         Path restore = null;
         for (int i = 2; i < args.length; i++) {

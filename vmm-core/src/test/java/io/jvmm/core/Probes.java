@@ -22,7 +22,9 @@ final class Probes {
         Path dir = Path.of(System.getProperty("jvmm.probes.dir", "../probes/target"));
         Path p = dir.resolve(name + ".elf");
         // The probes module builds before this one; a missing probe is a build problem, not a skip.
-        assertTrue(Files.isRegularFile(p), "probe guest " + p.toAbsolutePath() + " was not built (mvn -pl probes install)");
+        assertTrue(
+                Files.isRegularFile(p),
+                "probe guest " + p.toAbsolutePath() + " was not built (mvn -pl probes install)");
         return p;
     }
 
@@ -33,7 +35,9 @@ final class Probes {
     /** A console sink the vCPU threads write to while the test thread reads it. */
     static final class Console extends ByteArrayOutputStream {
         @Override
-        public synchronized String toString() { return new String(toByteArray(), StandardCharsets.ISO_8859_1); }
+        public synchronized String toString() {
+            return new String(toByteArray(), StandardCharsets.ISO_8859_1);
+        }
 
         /** Waits until the output contains {@code text}; false on timeout. */
         boolean await(String text, long millis) throws InterruptedException {

@@ -21,7 +21,9 @@ final class ProjectKernel {
             dir = Path.of(env);
         } else {
             Path script = Path.of(System.getProperty("jvmm.home", "..")).resolve("kernel/build.sh");
-            Process p = new ProcessBuilder(script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process p = new ProcessBuilder(script.toString())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             assertEquals(0, p.waitFor(), "kernel/build.sh failed");
             dir = Path.of(out.substring(out.lastIndexOf('\n') + 1));

@@ -25,9 +25,13 @@ class TapNetworkTest {
     @BeforeAll
     static void rootAndKvm() {
         Probes.requireKvm();
-        assumeTrue("root".equals(System.getProperty("user.name")), "skipped: TAP devices and network namespaces need root");
+        assumeTrue(
+                "root".equals(System.getProperty("user.name")),
+                "skipped: TAP devices and network namespaces need root");
         assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: no /dev/net/tun");
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip")), "skipped: no ip(8) (iproute2)");
+        assumeTrue(
+                Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip")),
+                "skipped: no ip(8) (iproute2)");
     }
 
     private static String run(String... cmd) throws Exception {
@@ -52,10 +56,20 @@ class TapNetworkTest {
     }
 
     private Process vmm(String tap, String cmdline) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns,
+        List<String> cmd = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                ns,
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                ProbeMain.class.getName(), Probes.probe("virtio-net").toString(), cmdline, "--tap", tap));
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ProbeMain.class.getName(),
+                Probes.probe("virtio-net").toString(),
+                cmdline,
+                "--tap",
+                tap));
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
 
@@ -65,7 +79,8 @@ class TapNetworkTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
-        String hostMac = run("ip", "netns", "exec", ns, "cat", "/sys/class/net/jt0/address").trim();
+        String hostMac = run("ip", "netns", "exec", ns, "cat", "/sys/class/net/jt0/address")
+                .trim();
         assertTrue(out.contains("virtio-net: arp 10.99.0.1 is " + hostMac), out);
     }
 
@@ -77,19 +92,29 @@ class TapNetworkTest {
     void aMissingTapIsCreatedForTheVmAndGoneAfterIt() throws Exception {
         Process p = vmm("jt1", "op=echo gw=10.99.1.1");
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (new ProcessBuilder("ip", "netns", "exec", ns, "ip", "link", "show", "jt1").start().waitFor() != 0) {
-            if (!p.isAlive()) fail("the VMM ended before creating jt1: " + new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1));
+        while (new ProcessBuilder("ip", "netns", "exec", ns, "ip", "link", "show", "jt1")
+                        .start()
+                        .waitFor()
+                != 0) {
+            if (!p.isAlive())
+                fail("the VMM ended before creating jt1: "
+                        + new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1));
             assertTrue(System.nanoTime() < deadline, "jt1 never appeared");
             Thread.sleep(20);
         }
         run("ip", "netns", "exec", ns, "ip", "addr", "add", "10.99.1.1/24", "dev", "jt1");
         run("ip", "netns", "exec", ns, "ip", "link", "set", "jt1", "up");
-        String hostMac = run("ip", "netns", "exec", ns, "cat", "/sys/class/net/jt1/address").trim();
+        String hostMac = run("ip", "netns", "exec", ns, "cat", "/sys/class/net/jt1/address")
+                .trim();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("virtio-net: arp 10.99.1.1 is " + hostMac), out);
-        assertNotEquals(0, new ProcessBuilder("ip", "netns", "exec", ns, "ip", "link", "show", "jt1").start().waitFor(),
+        assertNotEquals(
+                0,
+                new ProcessBuilder("ip", "netns", "exec", ns, "ip", "link", "show", "jt1")
+                        .start()
+                        .waitFor(),
                 "the TAP jvmm created is gone with the VM");
     }
 

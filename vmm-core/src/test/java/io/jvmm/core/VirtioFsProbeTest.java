@@ -26,10 +26,13 @@ class VirtioFsProbeTest {
     /** Not a multiple of the probe's 64 KiB requests, so the last one is short. */
     private static final int SIZE = (1 << 20) + 12_345;
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeAll
-    static void kvm() { Probes.requireKvm(); }
+    static void kvm() {
+        Probes.requireKvm();
+    }
 
     private byte[] content() {
         byte[] b = new byte[SIZE];
@@ -45,7 +48,10 @@ class VirtioFsProbeTest {
 
     private String run(String cmdline, ShareOptions options) throws Exception {
         Probes.Console console = new Probes.Console();
-        VmConfig config = Probes.config("virtio-fs", cmdline).consoleOutput(console).share("probe", dir, options).build();
+        VmConfig config = Probes.config("virtio-fs", cmdline)
+                .consoleOutput(console)
+                .share("probe", dir, options)
+                .build();
         try (Vm vm = Vm.create(config)) {
             vm.start();
             VmExit exit = vm.awaitExit(TIMEOUT).orElse(null);
@@ -64,9 +70,15 @@ class VirtioFsProbeTest {
         Files.writeString(dir.resolve("gone"), "x");
         String out = run("in=in.bin out=out.bin unlink=gone depth=" + depth, null);
         assertTrue(out.contains("virtio-fs: tag probe request-queues 1\n"), out);
-        assertTrue(out.contains("virtio-fs: read in.bin status 0 bytes " + SIZE + " depth " + depth + " crc32 0x" + crc(data)), out);
+        assertTrue(
+                out.contains(
+                        "virtio-fs: read in.bin status 0 bytes " + SIZE + " depth " + depth + " crc32 0x" + crc(data)),
+                out);
         assertTrue(out.contains("virtio-fs: create out.bin status 0\n"), out);
-        assertTrue(out.contains("virtio-fs: write out.bin status 0 bytes " + SIZE + " depth " + depth + " crc32 0x" + crc(data)), out);
+        assertTrue(
+                out.contains("virtio-fs: write out.bin status 0 bytes " + SIZE + " depth " + depth + " crc32 0x"
+                        + crc(data)),
+                out);
         assertTrue(out.contains("virtio-fs: unlink gone status 0\n"), out);
         assertArrayEquals(data, Files.readAllBytes(dir.resolve("out.bin")), "what the guest wrote");
         assertFalse(Files.exists(dir.resolve("gone")), "the guest removed it");
@@ -85,8 +97,10 @@ class VirtioFsProbeTest {
         Files.move(dir.resolve("in.bin"), share.resolve("in.bin"));
         Probes.Console first = new Probes.Console();
         long flag;
-        try (Vm vm = Vm.create(Probes.config("virtio-fs", "in=in.bin depth=8 wait=1").consoleOutput(first)
-                .share("probe", share, null).build())) {
+        try (Vm vm = Vm.create(Probes.config("virtio-fs", "in=in.bin depth=8 wait=1")
+                .consoleOutput(first)
+                .share("probe", share, null)
+                .build())) {
             vm.start();
             assertTrue(first.await("waiting for the host at 0x", 30_000), first.toString());
             Matcher m = Pattern.compile("waiting for the host at 0x([0-9a-f]+)").matcher(first.toString());
@@ -96,14 +110,20 @@ class VirtioFsProbeTest {
             vm.snapshot(snap.resolve("s"));
         }
         Probes.Console second = new Probes.Console();
-        VmConfig again = VmConfig.builder().memoryMib(128).consoleOutput(second).share("probe", share, null).buildForRestore();
+        VmConfig again = VmConfig.builder()
+                .memoryMib(128)
+                .consoleOutput(second)
+                .share("probe", share, null)
+                .buildForRestore();
         try (Vm vm = Vm.restore(snap.resolve("s"), again)) {
             vm.memory().slice(flag, 8).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 1);
             vm.start();
             VmExit exit = vm.awaitExit(TIMEOUT).orElse(null);
             assertEquals(new VmExit.DebugExit(0), exit, first + "\nrestored:\n" + second);
         }
-        assertTrue(second.toString().contains("virtio-fs: read in.bin status 0 bytes " + SIZE + " depth 8 crc32 0x" + crc(data)),
+        assertTrue(
+                second.toString()
+                        .contains("virtio-fs: read in.bin status 0 bytes " + SIZE + " depth 8 crc32 0x" + crc(data)),
                 first + "\nrestored:\n" + second);
     }
 
@@ -112,8 +132,11 @@ class VirtioFsProbeTest {
         byte[] data = content();
         Files.write(dir.resolve("in.bin"), data);
         Files.writeString(dir.resolve("gone"), "x");
-        String out = run("in=in.bin out=out.bin unlink=gone depth=32 expect-ro=1", ShareOptions.defaults().withReadOnly(true));
-        assertTrue(out.contains("virtio-fs: read in.bin status 0 bytes " + SIZE + " depth 32 crc32 0x" + crc(data)), out);
+        String out = run(
+                "in=in.bin out=out.bin unlink=gone depth=32 expect-ro=1",
+                ShareOptions.defaults().withReadOnly(true));
+        assertTrue(
+                out.contains("virtio-fs: read in.bin status 0 bytes " + SIZE + " depth 32 crc32 0x" + crc(data)), out);
         assertTrue(out.contains("virtio-fs: create out.bin status -30\n"), out);
         assertTrue(out.contains("virtio-fs: unlink gone status -30\n"), out);
         assertFalse(Files.exists(dir.resolve("out.bin")));

@@ -29,10 +29,13 @@ class VirtioProbeTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final int DISK = 4 << 20;
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeAll
-    static void kvm() { Probes.requireKvm(); }
+    static void kvm() {
+        Probes.requireKvm();
+    }
 
     private Path image() throws IOException {
         byte[] data = new byte[DISK];
@@ -66,11 +69,23 @@ class VirtioProbeTest {
     @Test
     void blkRateLimitsHoldAgainstASaturatingGuest() throws Exception {
         Path disk = image();
-        double mbps = benchUnderLimit(Probes.config("virtio-blk", "op=bench mib=96 bs=64 depth=4").memoryMib(64)
-                .drive("disk0", disk, false, new RateLimit(new TokenBucket(4_000_000, Duration.ofMillis(100), 0), null)), null, 100_663_296);
+        double mbps = benchUnderLimit(
+                Probes.config("virtio-blk", "op=bench mib=96 bs=64 depth=4")
+                        .memoryMib(64)
+                        .drive(
+                                "disk0",
+                                disk,
+                                false,
+                                new RateLimit(new TokenBucket(4_000_000, Duration.ofMillis(100), 0), null)),
+                null,
+                100_663_296);
         assertTrue(Math.abs(mbps / 1e6 - 40) <= 4, "40 MB/s limit, the guest got " + mbps / 1e6 + " MB/s");
-        double iops = benchUnderLimit(Probes.config("virtio-blk", "op=bench mib=2 bs=4 depth=4").memoryMib(64)
-                .drive("disk0", disk, false), new RateLimit(null, new TokenBucket(20, Duration.ofMillis(100), 0)), 512);
+        double iops = benchUnderLimit(
+                Probes.config("virtio-blk", "op=bench mib=2 bs=4 depth=4")
+                        .memoryMib(64)
+                        .drive("disk0", disk, false),
+                new RateLimit(null, new TokenBucket(20, Duration.ofMillis(100), 0)),
+                512);
         assertTrue(Math.abs(iops - 200) <= 20, "200 requests/s limit, the guest got " + iops);
     }
 
@@ -92,9 +107,17 @@ class VirtioProbeTest {
     @ValueSource(booleans = {true, false})
     void rngDeliversHostEntropy(boolean kvmNotify) throws Exception {
         Probes.Console console = new Probes.Console();
-        String out = boot(Probes.config("virtio-rng", "n=65536").memoryMib(64).rng(true).kvmNotify(kvmNotify)
-                .consoleOutput(console).build(), console, 0);
-        Matcher m = Pattern.compile("virtio-rng: 65536 bytes, (\\d+) distinct byte values").matcher(out);
+        String out = boot(
+                Probes.config("virtio-rng", "n=65536")
+                        .memoryMib(64)
+                        .rng(true)
+                        .kvmNotify(kvmNotify)
+                        .consoleOutput(console)
+                        .build(),
+                console,
+                0);
+        Matcher m = Pattern.compile("virtio-rng: 65536 bytes, (\\d+) distinct byte values")
+                .matcher(out);
         assertTrue(m.find(), out);
         assertTrue(Integer.parseInt(m.group(1)) >= 250, out);
     }
@@ -102,7 +125,13 @@ class VirtioProbeTest {
     @Test
     void rngProbeWithoutTheDeviceSaysSo() throws Exception {
         Probes.Console console = new Probes.Console();
-        String out = boot(Probes.config("virtio-rng", "").memoryMib(64).consoleOutput(console).build(), console, 4);
+        String out = boot(
+                Probes.config("virtio-rng", "")
+                        .memoryMib(64)
+                        .consoleOutput(console)
+                        .build(),
+                console,
+                4);
         assertTrue(out.contains("virtio-rng: no device"), out);
     }
 
@@ -113,19 +142,32 @@ class VirtioProbeTest {
         Path img = image();
         long before = crc(Files.readAllBytes(img));
         Probes.Console console = new Probes.Console();
-        String out = boot(Probes.config("virtio-blk",
-                        "op=id,checksum,fill,flush,beyond,badtype sector=100 count=8"
-                                + (ringFeatures == null ? "" : " " + ringFeatures))
-                .memoryMib(64).drive("disk0", img, false).kvmNotify(kvmNotify).consoleOutput(console).build(), console, 0);
+        String out = boot(
+                Probes.config(
+                                "virtio-blk",
+                                "op=id,checksum,fill,flush,beyond,badtype sector=100 count=8"
+                                        + (ringFeatures == null ? "" : " " + ringFeatures))
+                        .memoryMib(64)
+                        .drive("disk0", img, false)
+                        .kvmNotify(kvmNotify)
+                        .consoleOutput(console)
+                        .build(),
+                console,
+                0);
         if (ringFeatures != null) {
-            Matcher f = Pattern.compile("virtio: features offered 0x\\p{XDigit}+ negotiated 0x(\\p{XDigit}+)").matcher(out);
+            Matcher f = Pattern.compile("virtio: features offered 0x\\p{XDigit}+ negotiated 0x(\\p{XDigit}+)")
+                    .matcher(out);
             assertTrue(f.find(), out);
             long negotiated = Long.parseLong(f.group(1), 16);
             assertEquals(3L << 28, negotiated & (3L << 28), "INDIRECT_DESC and EVENT_IDX in use: " + out);
         }
-        assertTrue(out.contains("virtio-blk: capacity " + DISK / 512 + " ro 0 flush 1 discard 1 write-zeroes 1 seg-max 254"), out);
+        assertTrue(
+                out.contains(
+                        "virtio-blk: capacity " + DISK / 512 + " ro 0 flush 1 discard 1 write-zeroes 1 seg-max 254"),
+                out);
         assertTrue(out.contains("virtio-blk: id disk0\n"), out);
-        assertTrue(out.contains(String.format("virtio-blk: checksum %d sectors crc32 0x%08x", DISK / 512, before)), out);
+        assertTrue(
+                out.contains(String.format("virtio-blk: checksum %d sectors crc32 0x%08x", DISK / 512, before)), out);
         assertTrue(out.contains("virtio-blk: fill 100 8 status 0"), out);
         assertTrue(out.contains("virtio-blk: flush status 0"), out);
         assertTrue(out.contains("virtio-blk: beyond status 1"), out);
@@ -145,8 +187,14 @@ class VirtioProbeTest {
     void blkDiscardAndWriteZeroesReachTheFile() throws Exception {
         Path img = image();
         Probes.Console console = new Probes.Console();
-        String out = boot(Probes.config("virtio-blk", "op=discard,write-zeroes sector=64 count=16")
-                .memoryMib(64).drive(null, img, false).consoleOutput(console).build(), console, 0);
+        String out = boot(
+                Probes.config("virtio-blk", "op=discard,write-zeroes sector=64 count=16")
+                        .memoryMib(64)
+                        .drive(null, img, false)
+                        .consoleOutput(console)
+                        .build(),
+                console,
+                0);
         assertTrue(out.contains("virtio-blk: discard 64 16 status 0"), out);
         assertTrue(out.contains("virtio-blk: write-zeroes 64 16 status 0"), out);
         byte[] after = Files.readAllBytes(img);
@@ -159,8 +207,14 @@ class VirtioProbeTest {
         Path img = image();
         byte[] before = Files.readAllBytes(img);
         Probes.Console console = new Probes.Console();
-        String out = boot(Probes.config("virtio-blk", "op=write,checksum sector=0 count=4 pattern=170 expect-ro=1")
-                .memoryMib(64).drive(null, img, true).consoleOutput(console).build(), console, 0);
+        String out = boot(
+                Probes.config("virtio-blk", "op=write,checksum sector=0 count=4 pattern=170 expect-ro=1")
+                        .memoryMib(64)
+                        .drive(null, img, true)
+                        .consoleOutput(console)
+                        .build(),
+                console,
+                0);
         assertTrue(out.contains("ro 1 flush 1 discard 0 write-zeroes 0"), out);
         assertTrue(out.contains("virtio-blk: write 0 4 status 1"), out);
         assertTrue(out.contains(String.format("crc32 0x%08x", crc(before))), out);
@@ -173,7 +227,12 @@ class VirtioProbeTest {
         Path b = Files.write(dir.resolve("b.img"), new byte[1 << 20]);
         Probes.Console console = new Probes.Console();
         VmConfig config = Probes.config("virtio-blk", "dev=1 op=id,write sector=2 count=1 pattern=66")
-                .memoryMib(64).drive("first", a, true).drive("second", b, false).rng(true).consoleOutput(console).build();
+                .memoryMib(64)
+                .drive("first", a, true)
+                .drive("second", b, false)
+                .rng(true)
+                .consoleOutput(console)
+                .build();
         try (Vm vm = Vm.create(config)) {
             var slots = vm.virtioDevices();
             assertEquals(3, slots.size());
@@ -197,7 +256,9 @@ class VirtioProbeTest {
         VmConfig first = Probes.config("hello", "").drive(null, img, false).build();
         try (Vm vm = Vm.create(first)) {
             ConfigException e = assertThrows(ConfigException.class, () -> Vm.create(first));
-            assertTrue(e.getMessage().startsWith("drives.vda: ") && e.getMessage().contains("in use by another VM"), e.getMessage());
+            assertTrue(
+                    e.getMessage().startsWith("drives.vda: ") && e.getMessage().contains("in use by another VM"),
+                    e.getMessage());
         }
         // Released with the VM.
         Vm.create(first).close();

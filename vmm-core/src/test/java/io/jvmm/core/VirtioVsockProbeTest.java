@@ -33,10 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
 class VirtioVsockProbeTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeAll
-    static void kvm() { Probes.requireKvm(); }
+    static void kvm() {
+        Probes.requireKvm();
+    }
 
     private static byte[] pattern(int n, int seed) {
         byte[] b = new byte[n];
@@ -76,8 +79,11 @@ class VirtioVsockProbeTest {
     void hostConnectsToAGuestEchoServerSixtyFourTimesAtOnce() throws Exception {
         Probes.Console console = new Probes.Console();
         int n = 64;
-        try (Vm vm = Vm.create(Probes.config("virtio-vsock", "op=echo-server port=5000 count=" + n).memoryMib(64)
-                .vsock(3, null).consoleOutput(console).build())) {
+        try (Vm vm = Vm.create(Probes.config("virtio-vsock", "op=echo-server port=5000 count=" + n)
+                .memoryMib(64)
+                .vsock(3, null)
+                .consoleOutput(console)
+                .build())) {
             vm.start();
             assertTrue(console.await("virtio-vsock: listening on 5000", 20_000), console.toString());
             assertTrue(console.toString().contains("virtio-vsock: cid 3"), console.toString());
@@ -104,19 +110,26 @@ class VirtioVsockProbeTest {
     void guestConnectsToAnInProcessListener() throws Exception {
         Probes.Console console = new Probes.Console();
         int bytes = 300_000;
-        try (Vm vm = Vm.create(Probes.config("virtio-vsock", "op=client port=6000 bytes=" + bytes).memoryMib(64)
-                .vsock(7, null).consoleOutput(console).build());
-             VsockListener l = vm.vsock().listen(6000)) {
+        try (Vm vm = Vm.create(Probes.config("virtio-vsock", "op=client port=6000 bytes=" + bytes)
+                        .memoryMib(64)
+                        .vsock(7, null)
+                        .consoleOutput(console)
+                        .build());
+                VsockListener l = vm.vsock().listen(6000)) {
             vm.start();
-            VsockStream s = l.accept(Duration.ofSeconds(20)).orElseThrow(() -> new AssertionError("no connection: " + console));
-            byte[] got = s.input().readAllBytes();   // the guest half-closes after sending
+            VsockStream s =
+                    l.accept(Duration.ofSeconds(20)).orElseThrow(() -> new AssertionError("no connection: " + console));
+            byte[] got = s.input().readAllBytes(); // the guest half-closes after sending
             assertArrayEquals(pattern(bytes, 7), got);
             s.output().write(got);
-            s.close();                                // sends the echo, then SHUTDOWN
+            s.close(); // sends the echo, then SHUTDOWN
             end(vm, console);
             assertTrue(console.toString().contains("virtio-vsock: cid 7"), console.toString());
-            assertTrue(console.toString().contains(String.format("virtio-vsock: client sent %d received %d crc32 0x%08x",
-                    bytes, bytes, crc(got))), console.toString());
+            assertTrue(
+                    console.toString()
+                            .contains(String.format(
+                                    "virtio-vsock: client sent %d received %d crc32 0x%08x", bytes, bytes, crc(got))),
+                    console.toString());
         }
     }
 
@@ -125,25 +138,37 @@ class VirtioVsockProbeTest {
     void guestSinkTakesWhatTheHostWrites() throws Exception {
         Probes.Console console = new Probes.Console();
         byte[] data = pattern(1 << 20, 11);
-        try (Vm vm = Vm.create(Probes.config("virtio-vsock", "op=sink port=6000 mib=1").memoryMib(64)
-                .vsock(3, null).consoleOutput(console).build());
-             VsockListener l = vm.vsock().listen(6000)) {
+        try (Vm vm = Vm.create(Probes.config("virtio-vsock", "op=sink port=6000 mib=1")
+                        .memoryMib(64)
+                        .vsock(3, null)
+                        .consoleOutput(console)
+                        .build());
+                VsockListener l = vm.vsock().listen(6000)) {
             vm.start();
-            VsockStream s = l.accept(Duration.ofSeconds(20)).orElseThrow(() -> new AssertionError("no connection: " + console));
+            VsockStream s =
+                    l.accept(Duration.ofSeconds(20)).orElseThrow(() -> new AssertionError("no connection: " + console));
             s.output().write(data);
             assertEquals(-1, s.input().read(), "the sink half-closed at once");
             s.close();
             end(vm, console);
-            assertTrue(Pattern.compile(String.format("virtio-vsock: sink received %d bytes cycles \\d+ MBps \\S+ crc32 0x%08x",
-                    data.length, crc(data))).matcher(console.toString()).find(), console.toString());
+            assertTrue(
+                    Pattern.compile(String.format(
+                                    "virtio-vsock: sink received %d bytes cycles \\d+ MBps \\S+ crc32 0x%08x",
+                                    data.length, crc(data)))
+                            .matcher(console.toString())
+                            .find(),
+                    console.toString());
         }
     }
 
     @Test
     void portNobodyListensOnIsRefused() throws Exception {
         Probes.Console console = new Probes.Console();
-        try (Vm vm = Vm.create(Probes.config("virtio-vsock", "op=refused port=6001").memoryMib(64)
-                .vsock(3, null).consoleOutput(console).build())) {
+        try (Vm vm = Vm.create(Probes.config("virtio-vsock", "op=refused port=6001")
+                .memoryMib(64)
+                .vsock(3, null)
+                .consoleOutput(console)
+                .build())) {
             vm.start();
             end(vm, console);
             assertTrue(console.toString().contains("virtio-vsock: port 6001 refused"), console.toString());
@@ -158,23 +183,33 @@ class VirtioVsockProbeTest {
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(Path.of(sock + "_6000")));
             Probes.Console console = new Probes.Console();
-            try (Vm vm = Vm.create(Probes.config("virtio-vsock", "op=client port=6000 bytes=" + bytes).memoryMib(64)
-                    .vsock(3, sock).consoleOutput(console).build())) {
+            try (Vm vm = Vm.create(Probes.config("virtio-vsock", "op=client port=6000 bytes=" + bytes)
+                    .memoryMib(64)
+                    .vsock(3, sock)
+                    .consoleOutput(console)
+                    .build())) {
                 vm.start();
                 try (SocketChannel ch = server.accept()) {
                     byte[] got = Channels.newInputStream(ch).readAllBytes();
                     ch.write(ByteBuffer.wrap(got));
                     ch.shutdownOutput();
                     end(vm, console);
-                    assertTrue(console.toString().contains(String.format("virtio-vsock: client sent %d received %d crc32 0x%08x",
-                            bytes, bytes, crc(pattern(bytes, 7)))), console.toString());
+                    assertTrue(
+                            console.toString()
+                                    .contains(String.format(
+                                            "virtio-vsock: client sent %d received %d crc32 0x%08x",
+                                            bytes, bytes, crc(pattern(bytes, 7)))),
+                            console.toString());
                 }
             }
         }
         // Host -> guest: CONNECT through the socket to the probe's echo server.
         Probes.Console console = new Probes.Console();
-        try (Vm vm = Vm.create(Probes.config("virtio-vsock", "op=echo-server port=5000").memoryMib(64)
-                .vsock(3, sock).consoleOutput(console).build())) {
+        try (Vm vm = Vm.create(Probes.config("virtio-vsock", "op=echo-server port=5000")
+                .memoryMib(64)
+                .vsock(3, sock)
+                .consoleOutput(console)
+                .build())) {
             vm.start();
             assertTrue(console.await("virtio-vsock: listening on 5000", 20_000), console.toString());
             try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {

@@ -40,8 +40,10 @@ final class Budget {
     /** Before a file's data is copied: {@code size} is its expanded size (sparse files included). */
     void file(long size) throws LimitExceededException {
         if (size > limits.unpackedBytes() - unpacked) {
-            throw refuse(Limit.UNPACKED_BYTES, "the file's " + size + " bytes would take the layers past "
-                    + limits.unpackedBytes() + " unpacked bytes");
+            throw refuse(
+                    Limit.UNPACKED_BYTES,
+                    "the file's " + size + " bytes would take the layers past " + limits.unpackedBytes()
+                            + " unpacked bytes");
         }
     }
 
@@ -70,12 +72,15 @@ final class Budget {
     /** One xattr of an entry whose xattrs take {@code entryBytes} so far (names and values). */
     void xattr(String name, int valueBytes, long entryBytes) throws LimitExceededException {
         if (valueBytes > limits.xattrValueBytes()) {
-            throw refuse(Limit.XATTR_VALUE_BYTES, "xattr " + name + " has a value of " + valueBytes
-                    + " bytes, more than " + limits.xattrValueBytes());
+            throw refuse(
+                    Limit.XATTR_VALUE_BYTES,
+                    "xattr " + name + " has a value of " + valueBytes + " bytes, more than "
+                            + limits.xattrValueBytes());
         }
         if (entryBytes > limits.xattrBytesPerEntry()) {
-            throw refuse(Limit.XATTR_BYTES_PER_ENTRY, "the entry's xattrs take more than "
-                    + limits.xattrBytesPerEntry() + " bytes");
+            throw refuse(
+                    Limit.XATTR_BYTES_PER_ENTRY,
+                    "the entry's xattrs take more than " + limits.xattrBytesPerEntry() + " bytes");
         }
     }
 
@@ -83,16 +88,20 @@ final class Budget {
     void metadata(long bytes) throws LimitExceededException {
         metadata += bytes;
         if (metadata > limits.metadataBytes()) {
-            throw refuse(Limit.METADATA_BYTES, "paths, link targets and xattrs take more than "
-                    + limits.metadataBytes() + " bytes over all layers");
+            throw refuse(
+                    Limit.METADATA_BYTES,
+                    "paths, link targets and xattrs take more than " + limits.metadataBytes()
+                            + " bytes over all layers");
         }
     }
 
     /** The headers of one entry, read so far. */
     void header(long bytes) throws LimitExceededException {
         if (bytes > limits.headerBytesPerEntry()) {
-            throw refuse(Limit.HEADER_BYTES_PER_ENTRY, "the entry's headers (PAX records, GNU long names, sparse map)"
-                    + " take more than " + limits.headerBytesPerEntry() + " bytes");
+            throw refuse(
+                    Limit.HEADER_BYTES_PER_ENTRY,
+                    "the entry's headers (PAX records, GNU long names, sparse map)" + " take more than "
+                            + limits.headerBytesPerEntry() + " bytes");
         }
     }
 

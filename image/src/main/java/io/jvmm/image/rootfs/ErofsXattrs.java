@@ -25,7 +25,9 @@ final class ErofsXattrs {
         int[] idx = {1, 4, 5, 6};
         for (int i = 0; i < prefixes.length; i++) {
             if (name.startsWith(prefixes[i]) && name.length() > prefixes[i].length()) {
-                return name.substring(prefixes[i].length()).getBytes(StandardCharsets.UTF_8).length <= 255 ? idx[i] : -1;
+                return name.substring(prefixes[i].length()).getBytes(StandardCharsets.UTF_8).length <= 255
+                        ? idx[i]
+                        : -1;
             }
         }
         return -1;

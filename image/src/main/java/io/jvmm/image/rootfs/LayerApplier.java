@@ -107,7 +107,8 @@ final class LayerApplier {
         } catch (IOException | RuntimeException e) {
             RootfsException wrapped = causeOfType(e, RootfsException.class);
             if (wrapped != null) throw wrapped; // a limit hit inside the tar reader, which wrapped it
-            String msg = e instanceof EOFException ? "unexpected end of data"
+            String msg = e instanceof EOFException
+                    ? "unexpected end of data"
                     : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             String format = LayerCompression.detectQuietly(layerFile).label();
             throw error("corrupt or truncated layer (" + format + "): " + msg, e);
@@ -137,8 +138,9 @@ final class LayerApplier {
 
     private LimitExceededException exceeded(RootfsLimits.Limit limit, String msg) {
         // Between entries (reading headers, or after the last one) there is no name to give yet.
-        String where = entryName != null ? "" : entryNumber < 0 ? "after the last entry: "
-                : "reading the headers of entry " + entryNumber + ": ";
+        String where = entryName != null
+                ? ""
+                : entryNumber < 0 ? "after the last entry: " : "reading the headers of entry " + entryNumber + ": ";
         return new LimitExceededException(layerIndex, layer, entryName, limit, where + msg);
     }
 
@@ -205,8 +207,10 @@ final class LayerApplier {
 
     private void applyEntry(TarArchiveEntry e, TarArchiveInputStream tar, byte[] rawHeaders) throws IOException {
         byte flag = e.getLinkFlag();
-        if (e.isGlobalPaxHeader() || flag == TarConstants.LF_GNUTYPE_LONGNAME
-                || flag == TarConstants.LF_GNUTYPE_LONGLINK || flag == TarConstants.LF_PAX_EXTENDED_HEADER_UC
+        if (e.isGlobalPaxHeader()
+                || flag == TarConstants.LF_GNUTYPE_LONGNAME
+                || flag == TarConstants.LF_GNUTYPE_LONGLINK
+                || flag == TarConstants.LF_PAX_EXTENDED_HEADER_UC
                 || flag == TarConstants.LF_PAX_EXTENDED_HEADER_LC) {
             return;
         }
@@ -284,8 +288,11 @@ final class LayerApplier {
 
     private static boolean isRegular(TarArchiveEntry e) {
         byte f = e.getLinkFlag();
-        return f == TarConstants.LF_NORMAL || f == TarConstants.LF_OLDNORM || f == TarConstants.LF_CONTIG
-                || f == TarConstants.LF_GNUTYPE_SPARSE || e.isSparse();
+        return f == TarConstants.LF_NORMAL
+                || f == TarConstants.LF_OLDNORM
+                || f == TarConstants.LF_CONTIG
+                || f == TarConstants.LF_GNUTYPE_SPARSE
+                || e.isSparse();
     }
 
     private Node hardlinkTarget(String linkName) throws IOException {
@@ -294,8 +301,8 @@ final class LayerApplier {
         try {
             comps = components(linkName, "the hard link target \"" + RootfsException.printable(linkName) + "\"");
         } catch (UnsafeEntryException ex) {
-            throw unsafe("the hard link target \"" + RootfsException.printable(linkName)
-                    + "\" is outside the image tree");
+            throw unsafe(
+                    "the hard link target \"" + RootfsException.printable(linkName) + "\" is outside the image tree");
         }
         if (comps.isEmpty()) throw error("hard link to the root directory", null);
         Node parent;

@@ -10,7 +10,9 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /** How a layer blob is compressed, told by its magic bytes (archives get the media type wrong). */
 enum LayerCompression {
-    GZIP("gzip"), ZSTD("zstd"), NONE("tar");
+    GZIP("gzip"),
+    ZSTD("zstd"),
+    NONE("tar");
 
     private final String label;
 
@@ -20,7 +22,10 @@ enum LayerCompression {
 
     static LayerCompression detect(byte[] head, int n) {
         if (n >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) return GZIP;
-        if (n >= 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xb5 && (head[2] & 0xff) == 0x2f
+        if (n >= 4
+                && (head[0] & 0xff) == 0x28
+                && (head[1] & 0xff) == 0xb5
+                && (head[2] & 0xff) == 0x2f
                 && (head[3] & 0xff) == 0xfd) {
             return ZSTD;
         }
@@ -40,7 +45,11 @@ enum LayerCompression {
     /** The uncompressed tar stream; gzip members may be concatenated. */
     InputStream decompress(InputStream in) throws IOException {
         return switch (this) {
-            case GZIP -> GzipCompressorInputStream.builder().setInputStream(in).setDecompressConcatenated(true).get();
+            case GZIP ->
+                GzipCompressorInputStream.builder()
+                        .setInputStream(in)
+                        .setDecompressConcatenated(true)
+                        .get();
             case ZSTD -> new BufferedInputStream(new ZstdInputStream(in), 1 << 16);
             case NONE -> in;
         };

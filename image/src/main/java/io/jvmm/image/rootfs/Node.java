@@ -31,6 +31,7 @@ final class Node {
 
     /** File type and permission bits (incl. setuid, setgid, sticky). */
     int mode;
+
     long uid;
     long gid;
     long mtimeSec;
@@ -42,11 +43,13 @@ final class Node {
     Map<String, Child> children;
     /** Regular files only: where the content is in the spool file. */
     long dataOffset;
+
     long dataLength;
     /** Symbolic links only: the target, as bytes. */
     byte[] target;
     /** Device nodes only. */
     int devMajor;
+
     int devMinor;
 
     Node(int mode) {

@@ -76,7 +76,8 @@ public final class RootfsBuilder {
         Path abs = output.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir == null) throw new RootfsException("output " + output + " has no parent directory");
-        if (!Files.isDirectory(dir)) throw new NoSuchFileException(dir.toString(), null, "output directory does not exist");
+        if (!Files.isDirectory(dir))
+            throw new NoSuchFileException(dir.toString(), null, "output directory does not exist");
         for (int i = 0; i < layers.size(); i++) {
             Path l = layers.get(i);
             if (!Files.isRegularFile(l)) {

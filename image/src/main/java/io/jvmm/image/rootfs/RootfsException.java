@@ -44,8 +44,13 @@ public class RootfsException extends IOException {
     private static String format(int index, Path layer, String entry, String message) {
         StringBuilder sb = new StringBuilder();
         if (layer != null) {
-            sb.append("layer ").append(index + 1).append(" (").append(layer.getFileName()).append(")");
-            if (entry != null) sb.append(", entry \"").append(abbreviated(printable(entry))).append('"');
+            sb.append("layer ")
+                    .append(index + 1)
+                    .append(" (")
+                    .append(layer.getFileName())
+                    .append(")");
+            if (entry != null)
+                sb.append(", entry \"").append(abbreviated(printable(entry))).append('"');
             sb.append(": ");
         }
         sb.append(message);

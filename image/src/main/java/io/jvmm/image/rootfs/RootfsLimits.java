@@ -23,12 +23,19 @@ package io.jvmm.image.rootfs;
  * @param headerBytesPerEntry the headers of one entry (ustar, PAX records, GNU long names, sparse
  *     maps), which the tar reader holds in memory. Default 16 MiB.
  */
-public record RootfsLimits(long unpackedBytes, long entries, int pathDepth, int pathBytes, int xattrValueBytes,
-        int xattrBytesPerEntry, long metadataBytes, int headerBytesPerEntry) {
+public record RootfsLimits(
+        long unpackedBytes,
+        long entries,
+        int pathDepth,
+        int pathBytes,
+        int xattrValueBytes,
+        int xattrBytesPerEntry,
+        long metadataBytes,
+        int headerBytesPerEntry) {
 
     /** The limits {@code new RootfsBuilder()} uses. */
-    public static final RootfsLimits DEFAULT = new RootfsLimits(8L << 30, 1_000_000, 256, 4096, 65535, 128 << 10,
-            256L << 20, 16 << 20);
+    public static final RootfsLimits DEFAULT =
+            new RootfsLimits(8L << 30, 1_000_000, 256, 4096, 65535, 128 << 10, 256L << 20, 16 << 20);
 
     /** Which limit an input went past; {@link #toString()} is the record component's name. */
     public enum Limit {
@@ -84,42 +91,84 @@ public record RootfsLimits(long unpackedBytes, long entries, int pathDepth, int 
     }
 
     public RootfsLimits withUnpackedBytes(long v) {
-        return new RootfsLimits(v, entries, pathDepth, pathBytes, xattrValueBytes, xattrBytesPerEntry, metadataBytes,
+        return new RootfsLimits(
+                v,
+                entries,
+                pathDepth,
+                pathBytes,
+                xattrValueBytes,
+                xattrBytesPerEntry,
+                metadataBytes,
                 headerBytesPerEntry);
     }
 
     public RootfsLimits withEntries(long v) {
-        return new RootfsLimits(unpackedBytes, v, pathDepth, pathBytes, xattrValueBytes, xattrBytesPerEntry,
-                metadataBytes, headerBytesPerEntry);
+        return new RootfsLimits(
+                unpackedBytes,
+                v,
+                pathDepth,
+                pathBytes,
+                xattrValueBytes,
+                xattrBytesPerEntry,
+                metadataBytes,
+                headerBytesPerEntry);
     }
 
     public RootfsLimits withPathDepth(int v) {
-        return new RootfsLimits(unpackedBytes, entries, v, pathBytes, xattrValueBytes, xattrBytesPerEntry,
-                metadataBytes, headerBytesPerEntry);
+        return new RootfsLimits(
+                unpackedBytes,
+                entries,
+                v,
+                pathBytes,
+                xattrValueBytes,
+                xattrBytesPerEntry,
+                metadataBytes,
+                headerBytesPerEntry);
     }
 
     public RootfsLimits withPathBytes(int v) {
-        return new RootfsLimits(unpackedBytes, entries, pathDepth, v, xattrValueBytes, xattrBytesPerEntry,
-                metadataBytes, headerBytesPerEntry);
+        return new RootfsLimits(
+                unpackedBytes,
+                entries,
+                pathDepth,
+                v,
+                xattrValueBytes,
+                xattrBytesPerEntry,
+                metadataBytes,
+                headerBytesPerEntry);
     }
 
     public RootfsLimits withXattrValueBytes(int v) {
-        return new RootfsLimits(unpackedBytes, entries, pathDepth, pathBytes, v, xattrBytesPerEntry, metadataBytes,
+        return new RootfsLimits(
+                unpackedBytes,
+                entries,
+                pathDepth,
+                pathBytes,
+                v,
+                xattrBytesPerEntry,
+                metadataBytes,
                 headerBytesPerEntry);
     }
 
     public RootfsLimits withXattrBytesPerEntry(int v) {
-        return new RootfsLimits(unpackedBytes, entries, pathDepth, pathBytes, xattrValueBytes, v, metadataBytes,
-                headerBytesPerEntry);
+        return new RootfsLimits(
+                unpackedBytes, entries, pathDepth, pathBytes, xattrValueBytes, v, metadataBytes, headerBytesPerEntry);
     }
 
     public RootfsLimits withMetadataBytes(long v) {
-        return new RootfsLimits(unpackedBytes, entries, pathDepth, pathBytes, xattrValueBytes, xattrBytesPerEntry, v,
+        return new RootfsLimits(
+                unpackedBytes,
+                entries,
+                pathDepth,
+                pathBytes,
+                xattrValueBytes,
+                xattrBytesPerEntry,
+                v,
                 headerBytesPerEntry);
     }
 
     public RootfsLimits withHeaderBytesPerEntry(int v) {
-        return new RootfsLimits(unpackedBytes, entries, pathDepth, pathBytes, xattrValueBytes, xattrBytesPerEntry,
-                metadataBytes, v);
+        return new RootfsLimits(
+                unpackedBytes, entries, pathDepth, pathBytes, xattrValueBytes, xattrBytesPerEntry, metadataBytes, v);
     }
 }

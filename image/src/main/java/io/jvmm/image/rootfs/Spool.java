@@ -18,8 +18,8 @@ final class Spool implements Closeable {
 
     Spool(Path dir) throws IOException {
         file = Files.createTempFile(dir, ".rootfs-spool-", ".tmp");
-        ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                StandardOpenOption.DELETE_ON_CLOSE);
+        ch = FileChannel.open(
+                file, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
     }
 
     /**

@@ -15,6 +15,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -27,8 +29,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import java.nio.file.attribute.FileTime;
-import java.util.ArrayDeque;
 
 /**
  * Jazzer target for the root-image build from layer tars ({@link RootfsBuilder}, so
@@ -46,16 +46,20 @@ import java.util.ArrayDeque;
 class LayerFuzzTest {
     /** tmpfs when there is one: the builder fsyncs its output, which a disk makes slow. */
     private static final Path WORK = workDir();
-    private static final Path LOWER = WORK.resolve("lower.tar"), UPPER = WORK.resolve("upper.tar"),
+
+    private static final Path LOWER = WORK.resolve("lower.tar"),
+            UPPER = WORK.resolve("upper.tar"),
             OUT = WORK.resolve("out.erofs");
 
     private static Path workDir() {
         try {
             Path shm = Path.of("/dev/shm");
             Path dir = Files.isDirectory(shm) && Files.isWritable(shm)
-                    ? Files.createTempDirectory(shm, "jvmm-layer-fuzz-") : Files.createTempDirectory("jvmm-layer-fuzz-");
+                    ? Files.createTempDirectory(shm, "jvmm-layer-fuzz-")
+                    : Files.createTempDirectory("jvmm-layer-fuzz-");
             // Registered in this order so the files go first and the directory last.
-            for (Path p : List.of(dir, dir.resolve("lower.tar"), dir.resolve("upper.tar"))) p.toFile().deleteOnExit();
+            for (Path p : List.of(dir, dir.resolve("lower.tar"), dir.resolve("upper.tar")))
+                p.toFile().deleteOnExit();
             Files.write(dir.resolve("lower.tar"), lower());
             return dir;
         } catch (IOException e) {
@@ -65,11 +69,19 @@ class LayerFuzzTest {
 
     static byte[] lower() throws IOException {
         return new TestLayer()
-                .dir("etc", 0755, 0, 0).file("etc/passwd", "root:x:0:0::/root:/bin/sh\n")
-                .dir("usr/bin", 0755, 0, 0).file("usr/bin/busybox", "#!".getBytes(StandardCharsets.UTF_8), 0755, 0, 0).hardlink("usr/bin/sh", "usr/bin/busybox")
-                .dir("var/log", 0755, 0, 0).file("var/log/messages", "x")
-                .symlink("bin", "usr/bin", 0, 0).symlink("up", "..", 0, 0).symlink("out", "../../../../etc", 0, 0)
-                .symlink("abs", "/etc", 0, 0).device("dev/null", false, 1, 3, 0666, 0, 0).fifo("run/fifo", 0600, 0, 0)
+                .dir("etc", 0755, 0, 0)
+                .file("etc/passwd", "root:x:0:0::/root:/bin/sh\n")
+                .dir("usr/bin", 0755, 0, 0)
+                .file("usr/bin/busybox", "#!".getBytes(StandardCharsets.UTF_8), 0755, 0, 0)
+                .hardlink("usr/bin/sh", "usr/bin/busybox")
+                .dir("var/log", 0755, 0, 0)
+                .file("var/log/messages", "x")
+                .symlink("bin", "usr/bin", 0, 0)
+                .symlink("up", "..", 0, 0)
+                .symlink("out", "../../../../etc", 0, 0)
+                .symlink("abs", "/etc", 0, 0)
+                .device("dev/null", false, 1, 3, 0666, 0, 0)
+                .fifo("run/fifo", 0600, 0, 0)
                 .tarBytes();
     }
 
@@ -134,7 +146,9 @@ class LayerFuzzTest {
             return (int) at;
         }
 
-        private boolean isDir(long nid) { return (img.getShort(inode(nid) + 4) & 0170000) == 0040000; }
+        private boolean isDir(long nid) {
+            return (img.getShort(inode(nid) + 4) & 0170000) == 0040000;
+        }
 
         /** The inode's data: whole blocks at i_u, then for FLAT_INLINE the tail after the inode. */
         private byte[] data(long nid) {
@@ -148,7 +162,9 @@ class LayerFuzzTest {
             long blkaddr = Integer.toUnsignedLong(img.getInt(at + 16));
             byte[] out = new byte[(int) size];
             long plain = Math.min(size, blocks * BLK);
-            assertTrue(blocks == 0 || (blkaddr + blocks) * BLK <= img.capacity(), "data of inode " + nid + " past the end");
+            assertTrue(
+                    blocks == 0 || (blkaddr + blocks) * BLK <= img.capacity(),
+                    "data of inode " + nid + " past the end");
             img.get((int) (blkaddr * BLK), out, 0, (int) plain);
             if (plain < size) {
                 assertEquals(ErofsWriter.FLAT_INLINE, layout, "a tail without FLAT_INLINE");
@@ -199,7 +215,11 @@ class LayerFuzzTest {
             assertEquals(nid, entries.remove("."), "\".\" of " + path);
             assertEquals(parent, entries.remove(".."), "\"..\" of " + path);
             for (String name : entries.keySet()) {
-                if (name.isEmpty() || name.contains("/") || name.indexOf('\0') >= 0 || name.equals(".") || name.equals("..")) {
+                if (name.isEmpty()
+                        || name.contains("/")
+                        || name.indexOf('\0') >= 0
+                        || name.equals(".")
+                        || name.equals("..")) {
                     fail("entry \"" + name + "\" in " + path + " is not one path component");
                 }
             }
@@ -217,11 +237,18 @@ class LayerFuzzTest {
         // Read back from disk (tar headers carry the writer's user name, so SeedWriter's bytes vary).
         @SuppressWarnings("unchecked")
         List<String> all = (List<String>) build(seed("every-type"));
-        assertTrue(all.containsAll(List.of("/a/f", "/a/h", "/a/s", "/a/chr", "/a/blk", "/a/fifo", "/etc/passwd", "/up", "/out")), all.toString());
+        assertTrue(
+                all.containsAll(
+                        List.of("/a/f", "/a/h", "/a/s", "/a/chr", "/a/blk", "/a/fifo", "/etc/passwd", "/up", "/out")),
+                all.toString());
         @SuppressWarnings("unchecked")
         List<String> whiteouts = (List<String>) build(seed("whiteouts"));
-        assertTrue(!whiteouts.contains("/etc/passwd") && !whiteouts.contains("/var/log/messages")
-                && !whiteouts.contains("/usr/bin/busybox") && whiteouts.contains("/usr/bin/new"), whiteouts.toString());
+        assertTrue(
+                !whiteouts.contains("/etc/passwd")
+                        && !whiteouts.contains("/var/log/messages")
+                        && !whiteouts.contains("/usr/bin/busybox")
+                        && whiteouts.contains("/usr/bin/new"),
+                whiteouts.toString());
         assertEquals(all, build(seed("every-type.gz")));
         assertInstanceOf(List.class, build(seed("long-names")));
         assertInstanceOf(UnsafeEntryException.class, build(seed("through-symlink")));
@@ -229,18 +256,33 @@ class LayerFuzzTest {
         assertThrows(AssertionError.class, () -> ErofsTree.paths(new byte[8192]), "the walker checks what it reads");
     }
 
-    private static byte[] seed(String name) throws IOException { return Files.readAllBytes(SEEDS.resolve(name)); }
+    private static byte[] seed(String name) throws IOException {
+        return Files.readAllBytes(SEEDS.resolve(name));
+    }
 
     /** Builds the seed inputs; {@code main} writes them into the inputs directory. */
     static final class SeedWriter {
         static Map<String, byte[]> seeds() throws IOException {
             Map<String, byte[]> s = new TreeMap<>();
             TestLayer every = new TestLayer()
-                    .dir("./", 0755, 0, 0).dir("a", 0700, 1000, 1000)
-                    .file("a/f", "data".getBytes(StandardCharsets.UTF_8), 04755, 0, 0,
-                            Map.of("user.x", "1".getBytes(StandardCharsets.UTF_8), "security.capability", RootfsBuilderTest.CAPABILITY))
-                    .symlink("a/s", "f", 0, 0).hardlink("a/h", "a/f").device("a/chr", false, 5, 1, 0600, 0, 0)
-                    .device("a/blk", true, 8, 0, 0600, 0, 0).fifo("a/fifo", 0644, 0, 0);
+                    .dir("./", 0755, 0, 0)
+                    .dir("a", 0700, 1000, 1000)
+                    .file(
+                            "a/f",
+                            "data".getBytes(StandardCharsets.UTF_8),
+                            04755,
+                            0,
+                            0,
+                            Map.of(
+                                    "user.x",
+                                    "1".getBytes(StandardCharsets.UTF_8),
+                                    "security.capability",
+                                    RootfsBuilderTest.CAPABILITY))
+                    .symlink("a/s", "f", 0, 0)
+                    .hardlink("a/h", "a/f")
+                    .device("a/chr", false, 5, 1, 0600, 0, 0)
+                    .device("a/blk", true, 8, 0, 0600, 0, 0)
+                    .fifo("a/fifo", 0644, 0, 0);
             byte[] everyTar = every.tarBytes();
             s.put("every-type", everyTar);
             ByteArrayOutputStream gz = new ByteArrayOutputStream();
@@ -248,9 +290,14 @@ class LayerFuzzTest {
                 out.write(everyTar);
             }
             s.put("every-type.gz", gz.toByteArray());
-            s.put("whiteouts", new TestLayer()
-                    .whiteout("etc/.wh.passwd").whiteout("var/.wh.log").whiteout("usr/bin/.wh..wh..opq")
-                    .file("usr/bin/new", "n").tarBytes());
+            s.put(
+                    "whiteouts",
+                    new TestLayer()
+                            .whiteout("etc/.wh.passwd")
+                            .whiteout("var/.wh.log")
+                            .whiteout("usr/bin/.wh..wh..opq")
+                            .file("usr/bin/new", "n")
+                            .tarBytes());
             s.put("long-names", gnuLongNames());
             s.put("through-symlink", new TestLayer().file("out/shadow", "x").tarBytes());
             s.put("dot-dot", new TestLayer().file("a/../../x", "x").tarBytes());
@@ -269,7 +316,8 @@ class LayerFuzzTest {
                 tar.putArchiveEntry(e);
                 tar.write(new byte[] {'h', 'i'});
                 tar.closeArchiveEntry();
-                TarArchiveEntry l = new TarArchiveEntry(dir + "link", org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
+                TarArchiveEntry l = new TarArchiveEntry(
+                        dir + "link", org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
                 l.setLinkName("x/".repeat(80) + "target");
                 l.setLastModifiedTime(FileTime.from(TestLayer.MTIME));
                 tar.putArchiveEntry(l);

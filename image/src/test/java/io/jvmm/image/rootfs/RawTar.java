@@ -82,10 +82,12 @@ final class RawTar implements AutoCloseable {
 
     /** A PAX 1.0 sparse entry: the map in a block before the data, one segment of 'x' at the end. */
     RawTar paxSparse10(String name, long realSize, int dataBytes) throws IOException {
-        pax(record("GNU.sparse.major", "1") + record("GNU.sparse.minor", "0")
-                + record("GNU.sparse.realsize", Long.toString(realSize)) + record("GNU.sparse.name", name));
-        byte[] map = Arrays.copyOf(("1\n" + (realSize - dataBytes) + "\n" + dataBytes + "\n")
-                .getBytes(StandardCharsets.US_ASCII), BLOCK);
+        pax(record("GNU.sparse.major", "1")
+                + record("GNU.sparse.minor", "0")
+                + record("GNU.sparse.realsize", Long.toString(realSize))
+                + record("GNU.sparse.name", name));
+        byte[] map = Arrays.copyOf(
+                ("1\n" + (realSize - dataBytes) + "\n" + dataBytes + "\n").getBytes(StandardCharsets.US_ASCII), BLOCK);
         header("GNUSparseFile.0/" + name, '0', BLOCK + dataBytes);
         out.write(map);
         return data('x', dataBytes);

@@ -35,10 +35,31 @@ import org.junit.jupiter.api.io.TempDir;
 class RootfsBuilderTest {
     static final Path BUSYBOX = Path.of("/bin/busybox");
     /** A v2 file capability: cap_setgid,cap_setuid,cap_net_raw+ep (binary, not valid UTF-8). */
-    static final byte[] CAPABILITY = {0x01, 0x00, 0x00, 0x02, (byte) 0xc0, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    static final byte[] CAPABILITY = {
+        0x01,
+        0x00,
+        0x00,
+        0x02,
+        (byte) 0xc0,
+        0x20,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00
+    };
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     // ------------------------------------------------------------------------------------ images
 
@@ -67,9 +88,17 @@ class RootfsBuilderTest {
                 .dir("usr/bin", 0755, 0, 0)
                 .file("usr/bin/su", "su".getBytes(StandardCharsets.UTF_8), 04755, 0, 0)
                 .file("usr/bin/wall", "wall".getBytes(StandardCharsets.UTF_8), 02755, 0, 5)
-                .file("usr/bin/ping", "ping".getBytes(StandardCharsets.UTF_8), 0755, 0, 0,
-                        Map.of("user.comment", "hello".getBytes(StandardCharsets.UTF_8),
-                                "security.capability", CAPABILITY))
+                .file(
+                        "usr/bin/ping",
+                        "ping".getBytes(StandardCharsets.UTF_8),
+                        0755,
+                        0,
+                        0,
+                        Map.of(
+                                "user.comment",
+                                "hello".getBytes(StandardCharsets.UTF_8),
+                                "security.capability",
+                                CAPABILITY))
                 .file("data/high-ids", "x".getBytes(StandardCharsets.UTF_8), 0600, 200_000, 4_000_000_000L)
                 .dirWithXattr("labelled", 0755, Map.of("user.label", new byte[] {(byte) 0xff, 0, (byte) 0x80, 1}))
                 .dir("dev", 0755, 0, 0)
@@ -123,8 +152,9 @@ class RootfsBuilderTest {
         Path img = tmp.resolve("rootfs.erofs");
         long t0 = System.nanoTime();
         RootfsBuilder.Result r = new RootfsBuilder().build(List.of(l1, l2, l3), img);
-        System.out.printf("built %s: %d bytes, %d inodes in %d ms%n", img.getFileName(), r.sizeBytes(), r.inodes(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        System.out.printf(
+                "built %s: %d bytes, %d inodes in %d ms%n",
+                img.getFileName(), r.sizeBytes(), r.inodes(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         assertEquals(Files.size(img), r.sizeBytes());
         assertEquals(0, r.sizeBytes() % 4096);
         assertNoLeftovers(tmp, "l1.tar.gz", "l2.tar.zst", "l3.tar", "rootfs.erofs");
@@ -145,7 +175,9 @@ class RootfsBuilderTest {
             assertEquals(ino(m.resolve("etc/passwd")), ino(m.resolve("usr/bin/passwd-link")));
             assertEquals(2, nlink(m.resolve("etc/passwd")));
             assertTrue(Files.readString(m.resolve("usr/bin/passwd-link")).startsWith("root:x:0:0:"));
-            assertEquals(TestLayer.MTIME, Files.getLastModifiedTime(m.resolve("etc/passwd")).toInstant());
+            assertEquals(
+                    TestLayer.MTIME,
+                    Files.getLastModifiedTime(m.resolve("etc/passwd")).toInstant());
 
             assertEquals("1000 1000 700 directory", stat(m.resolve("home/user")));
             assertEquals("1000 1000 644 regular file", stat(m.resolve("home/user/.profile")));
@@ -158,7 +190,14 @@ class RootfsBuilderTest {
             view.read("comment", comment);
             assertEquals("hello", new String(comment.array(), StandardCharsets.UTF_8));
             if (onPath("getfattr")) {
-                String xattrs = run("getfattr", "--absolute-names", "-d", "-m", "-", "-e", "hex",
+                String xattrs = run(
+                        "getfattr",
+                        "--absolute-names",
+                        "-d",
+                        "-m",
+                        "-",
+                        "-e",
+                        "hex",
                         m.resolve("usr/bin/ping").toString());
                 assertTrue(xattrs.contains("user.comment=0x68656c6c6f"), xattrs);
                 assertTrue(xattrs.contains("security.capability=0x" + hex(CAPABILITY)), xattrs);
@@ -168,11 +207,22 @@ class RootfsBuilderTest {
 
             assertEquals("200000 4000000000 600 regular file", stat(m.resolve("data/high-ids")));
             if (onPath("getfattr")) {
-                String dx = run("getfattr", "--absolute-names", "-d", "-m", "-", "-e", "hex", m.resolve("labelled").toString());
+                String dx = run(
+                        "getfattr",
+                        "--absolute-names",
+                        "-d",
+                        "-m",
+                        "-",
+                        "-e",
+                        "hex",
+                        m.resolve("labelled").toString());
                 assertTrue(dx.contains("user.label=0xff008001"), dx);
             }
-            assertEquals("0 0 666 character special file 1 3", stat(m.resolve("dev/null")) + " " + devno(m.resolve("dev/null")));
-            assertEquals("0 6 660 block special file 8 0", stat(m.resolve("dev/sda")) + " " + devno(m.resolve("dev/sda")));
+            assertEquals(
+                    "0 0 666 character special file 1 3",
+                    stat(m.resolve("dev/null")) + " " + devno(m.resolve("dev/null")));
+            assertEquals(
+                    "0 6 660 block special file 8 0", stat(m.resolve("dev/sda")) + " " + devno(m.resolve("dev/sda")));
             assertEquals("300 70000", devno(m.resolve("dev/odd")));
             assertEquals("1000 1000 620 fifo", stat(m.resolve("run/fifo")));
 
@@ -194,13 +244,19 @@ class RootfsBuilderTest {
             List<String> many = list(m.resolve("many"));
             assertEquals(600, many.size());
             assertEquals("n599", Files.readString(m.resolve("many/file-with-a-longish-name-0599")));
-            assertEquals("/" + "x".repeat(3000), Files.readSymbolicLink(m.resolve("longlink")).toString());
+            assertEquals(
+                    "/" + "x".repeat(3000),
+                    Files.readSymbolicLink(m.resolve("longlink")).toString());
             assertFalse(Files.exists(m.resolve("nothing")));
 
             // The guest's view: a static busybox from the image, run in a chroot.
             assertEquals("ok\n", run("chroot", m.toString(), "/bin/busybox", "echo", "ok"));
-            assertEquals("600\n", run("chroot", m.toString(), "/bin/sh", "-c", "/bin/busybox ls /many | /bin/busybox wc -l"));
-            assertEquals("1000:1000 700\n", run("chroot", m.toString(), "/bin/busybox", "stat", "-c", "%u:%g %a", "/home/user"));
+            assertEquals(
+                    "600\n",
+                    run("chroot", m.toString(), "/bin/sh", "-c", "/bin/busybox ls /many | /bin/busybox wc -l"));
+            assertEquals(
+                    "1000:1000 700\n",
+                    run("chroot", m.toString(), "/bin/busybox", "stat", "-c", "%u:%g %a", "/home/user"));
         });
     }
 
@@ -224,8 +280,12 @@ class RootfsBuilderTest {
 
     @Test
     void sameLayersGiveTheSameBytes() throws Exception {
-        Path l = new TestLayer().dir("d", 0755, 0, 0).file("d/f", "f").symlink("s", "d/f", 0, 0)
-                .hardlink("h", "d/f").write(tmp.resolve("l.tar.gz"), Compression.GZIP);
+        Path l = new TestLayer()
+                .dir("d", 0755, 0, 0)
+                .file("d/f", "f")
+                .symlink("s", "d/f", 0, 0)
+                .hardlink("h", "d/f")
+                .write(tmp.resolve("l.tar.gz"), Compression.GZIP);
         Path a = tmp.resolve("a.erofs");
         Path b = tmp.resolve("b.erofs");
         new RootfsBuilder().build(List.of(l), a);
@@ -261,7 +321,9 @@ class RootfsBuilderTest {
 
     @Test
     void refusesDotDot() throws Exception {
-        Path l = new TestLayer().dir("etc", 0755, 0, 0).file("../../etc/passwd", "pwned")
+        Path l = new TestLayer()
+                .dir("etc", 0755, 0, 0)
+                .file("../../etc/passwd", "pwned")
                 .write(tmp.resolve("evil.tar.gz"), Compression.GZIP);
         assertRefused(UnsafeEntryException.class, "../../etc/passwd", l);
     }
@@ -283,7 +345,9 @@ class RootfsBuilderTest {
 
     @Test
     void refusesPathThroughSymlinkOfTheSameLayer() throws Exception {
-        Path l = new TestLayer().symlink("up", "..", 0, 0).file("up/escape", "x")
+        Path l = new TestLayer()
+                .symlink("up", "..", 0, 0)
+                .file("up/escape", "x")
                 .write(tmp.resolve("same.tar"), Compression.NONE);
         assertRefused(UnsafeEntryException.class, "up/escape", l);
     }
@@ -313,7 +377,8 @@ class RootfsBuilderTest {
 
     @Test
     void refusesTruncatedGzip() throws Exception {
-        Path full = new TestLayer().file("bin/busybox", Files.readAllBytes(BUSYBOX), 0755, 0, 0)
+        Path full = new TestLayer()
+                .file("bin/busybox", Files.readAllBytes(BUSYBOX), 0755, 0, 0)
                 .write(tmp.resolve("full.tar.gz"), Compression.GZIP);
         byte[] b = Files.readAllBytes(full);
         Path cut = Files.write(tmp.resolve("cut.tar.gz"), Arrays.copyOf(b, b.length / 2));
@@ -376,7 +441,8 @@ class RootfsBuilderTest {
 
     private static void assertNoLeftovers(Path dir, String... expected) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            List<String> names = new ArrayList<>(s.map(p -> p.getFileName().toString()).sorted().toList());
+            List<String> names = new ArrayList<>(
+                    s.map(p -> p.getFileName().toString()).sorted().toList());
             names.remove("out");
             names.remove("mnt");
             assertEquals(Stream.of(expected).sorted().toList(), names);
@@ -391,9 +457,13 @@ class RootfsBuilderTest {
         long uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         skipUnless(uid == 0, "mount-based checks skipped: not root (uid " + uid + ")");
         if (!Files.readString(Path.of("/proc/filesystems")).contains("erofs")) {
-            new ProcessBuilder("modprobe", "erofs").redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
+            new ProcessBuilder("modprobe", "erofs")
+                    .redirectErrorStream(true)
+                    .start()
+                    .waitFor(10, TimeUnit.SECONDS);
         }
-        skipUnless(Files.readString(Path.of("/proc/filesystems")).contains("erofs"),
+        skipUnless(
+                Files.readString(Path.of("/proc/filesystems")).contains("erofs"),
                 "mount-based checks skipped: this host kernel has no erofs (modprobe erofs failed)");
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
         run("mount", "-t", "erofs", "-o", "loop,ro", img.toString(), mnt.toString());
@@ -418,7 +488,9 @@ class RootfsBuilderTest {
     }
 
     private static boolean onPath(String cmd) {
-        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/bin:/usr/sbin:/sbin").split(":")) {
+        for (String d : System.getenv()
+                .getOrDefault("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
+                .split(":")) {
             if (Files.isExecutable(Path.of(d, cmd))) return true;
         }
         return Files.isExecutable(Path.of("/usr/sbin", cmd)) || Files.isExecutable(Path.of("/sbin", cmd));

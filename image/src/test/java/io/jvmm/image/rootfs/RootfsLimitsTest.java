@@ -33,7 +33,8 @@ class RootfsLimitsTest {
     private static final long GiB = 1L << 30;
     private static final RootfsLimits ONE_MIB = RootfsLimits.DEFAULT.withUnpackedBytes(MiB);
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     // -------------------------------------------------------------------------------- the record
 
@@ -54,8 +55,14 @@ class RootfsLimitsTest {
     @Test
     void everyLimitMustBePositiveAndEachWitherChangesOnlyItsOwn() {
         RootfsLimits d = RootfsLimits.DEFAULT;
-        List<RootfsLimits> changed = List.of(d.withUnpackedBytes(1), d.withEntries(1), d.withPathDepth(1),
-                d.withPathBytes(1), d.withXattrValueBytes(1), d.withXattrBytesPerEntry(1), d.withMetadataBytes(1),
+        List<RootfsLimits> changed = List.of(
+                d.withUnpackedBytes(1),
+                d.withEntries(1),
+                d.withPathDepth(1),
+                d.withPathBytes(1),
+                d.withXattrValueBytes(1),
+                d.withXattrBytesPerEntry(1),
+                d.withMetadataBytes(1),
                 d.withHeaderBytesPerEntry(1));
         for (int i = 0; i < Limit.values().length; i++) {
             for (Limit l : Limit.values()) {
@@ -135,10 +142,16 @@ class RootfsLimitsTest {
     void sparseHolesCountAsUnpackedBytes() throws Exception {
         Path l = tmp.resolve("holes.tar");
         try (RawTar t = RawTar.plain(l)) {
-            t.gnuSparse("sparse", 15_000, 512).header("f", '0', 6000).data('f', 6000).end();
+            t.gnuSparse("sparse", 15_000, 512)
+                    .header("f", '0', 6000)
+                    .data('f', 6000)
+                    .end();
         }
         // 15,000 expanded + 6,000 + headers: past 20,000, though the tar itself is 9 KiB.
-        assertEquals("f", refused(Limit.UNPACKED_BYTES, RootfsLimits.DEFAULT.withUnpackedBytes(20_000), l).entry());
+        assertEquals(
+                "f",
+                refused(Limit.UNPACKED_BYTES, RootfsLimits.DEFAULT.withUnpackedBytes(20_000), l)
+                        .entry());
         RootfsBuilder.Result r = new RootfsBuilder(RootfsLimits.DEFAULT.withUnpackedBytes(30_000))
                 .build(List.of(l), tmp.resolve("ok.erofs"));
         assertEquals(21_000, r.fileBytes());
@@ -150,7 +163,8 @@ class RootfsLimitsTest {
     void gzipBombOfManyHonestFilesStopsAtTheLimit() throws Exception {
         Path l = tmp.resolve("files.tar.gz");
         try (RawTar t = RawTar.gzip(l)) {
-            for (int i = 0; i < 256; i++) t.header(String.format("f%03d", i), '0', 256 << 10).data('\0', 256 << 10);
+            for (int i = 0; i < 256; i++)
+                t.header(String.format("f%03d", i), '0', 256 << 10).data('\0', 256 << 10);
             t.end();
         }
         assertSmallBomb(l, 64 * MiB);
@@ -192,7 +206,10 @@ class RootfsLimitsTest {
         // Without the header limit the tar reader buffers the whole name: an OutOfMemoryError.
         Path longName = tmp.resolve("longname.tar.gz");
         try (RawTar t = RawTar.gzip(longName)) {
-            t.header("././@LongLink", 'L', 64 * MiB).data('a', 64 * MiB).header("x", '0', 0).end();
+            t.header("././@LongLink", 'L', 64 * MiB)
+                    .data('a', 64 * MiB)
+                    .header("x", '0', 0)
+                    .end();
         }
         Path paxRecord = tmp.resolve("pax.tar.gz");
         try (RawTar t = RawTar.gzip(paxRecord)) {
@@ -212,7 +229,9 @@ class RootfsLimitsTest {
         TestLayer t = new TestLayer();
         for (int i = 0; i < 150; i++) t.file(String.format("f%03d", i), "");
         Path l = t.write(tmp.resolve("many.tar"), Compression.NONE);
-        assertEquals("f100", refused(Limit.ENTRIES, RootfsLimits.DEFAULT.withEntries(100), l).entry());
+        assertEquals(
+                "f100",
+                refused(Limit.ENTRIES, RootfsLimits.DEFAULT.withEntries(100), l).entry());
     }
 
     @Test
@@ -232,19 +251,37 @@ class RootfsLimitsTest {
 
     @Test
     void xattrValueAndTotalPerEntryAreBounded() throws Exception {
-        Path big = new TestLayer().file("f", new byte[0], 0644, 0, 0, Map.of("user.big", ascii(65536)))
+        Path big = new TestLayer()
+                .file("f", new byte[0], 0644, 0, 0, Map.of("user.big", ascii(65536)))
                 .write(tmp.resolve("big.tar"), Compression.NONE);
         LimitExceededException e = refused(Limit.XATTR_VALUE_BYTES, RootfsLimits.DEFAULT, big);
         assertTrue(e.getMessage().contains("user.big"), e.getMessage());
         Files.delete(big);
 
-        Path small = new TestLayer().file("f", new byte[0], 0644, 0, 0, Map.of("user.v", ascii(101)))
+        Path small = new TestLayer()
+                .file("f", new byte[0], 0644, 0, 0, Map.of("user.v", ascii(101)))
                 .write(tmp.resolve("small.tar"), Compression.NONE);
         refused(Limit.XATTR_VALUE_BYTES, RootfsLimits.DEFAULT.withXattrValueBytes(100), small);
         Files.delete(small);
 
-        Path many = new TestLayer().file("f", new byte[0], 0644, 0, 0, Map.of("user.a", ascii(1000),
-                "user.b", ascii(1000), "user.c", ascii(1000), "user.d", ascii(1000), "user.e", ascii(1000)))
+        Path many = new TestLayer()
+                .file(
+                        "f",
+                        new byte[0],
+                        0644,
+                        0,
+                        0,
+                        Map.of(
+                                "user.a",
+                                ascii(1000),
+                                "user.b",
+                                ascii(1000),
+                                "user.c",
+                                ascii(1000),
+                                "user.d",
+                                ascii(1000),
+                                "user.e",
+                                ascii(1000)))
                 .write(tmp.resolve("many.tar"), Compression.NONE);
         refused(Limit.XATTR_BYTES_PER_ENTRY, RootfsLimits.DEFAULT.withXattrBytesPerEntry(4096), many);
     }
@@ -255,8 +292,8 @@ class RootfsLimitsTest {
         for (int i = 0; i < 150; i++) {
             t.file("f" + i, new byte[0], 0644, 0, 0, Map.of("trusted.overlay.opaque", ascii(1)));
         }
-        RootfsBuilder.Result r = new RootfsBuilder().build(List.of(t.write(tmp.resolve("w.tar"), Compression.NONE)),
-                tmp.resolve("w.erofs"));
+        RootfsBuilder.Result r = new RootfsBuilder()
+                .build(List.of(t.write(tmp.resolve("w.tar"), Compression.NONE)), tmp.resolve("w.erofs"));
         assertEquals(101, r.warnings().size());
         assertEquals("further warnings were not recorded", r.warnings().get(100));
     }
@@ -285,13 +322,17 @@ class RootfsLimitsTest {
         lower.file("d/".repeat(depth - 1) + "x", "x");
         upper.file("d/".repeat(depth - 1) + "y", "y");
         Path img = tmp.resolve("deep.erofs");
-        RootfsBuilder.Result r = new RootfsBuilder().build(List.of(lower.write(tmp.resolve("l1.tar.gz"),
-                Compression.GZIP), upper.write(tmp.resolve("l2.tar.gz"), Compression.GZIP)), img);
+        RootfsBuilder.Result r = new RootfsBuilder()
+                .build(
+                        List.of(
+                                lower.write(tmp.resolve("l1.tar.gz"), Compression.GZIP),
+                                upper.write(tmp.resolve("l2.tar.gz"), Compression.GZIP)),
+                        img);
         assertEquals(1 + (depth - 1) + 1, r.inodes()); // root, the directories, y: every "old" and x hidden
         RootfsBuilderTest.fsck(img);
 
-        Path over = new TestLayer().file("d/".repeat(depth) + "f", "f")
-                .write(tmp.resolve("over.tar"), Compression.NONE);
+        Path over =
+                new TestLayer().file("d/".repeat(depth) + "f", "f").write(tmp.resolve("over.tar"), Compression.NONE);
         refused(Limit.PATH_DEPTH, RootfsLimits.DEFAULT, over);
     }
 
@@ -355,7 +396,9 @@ class RootfsLimitsTest {
             for (int i = 1; i <= 300; i++) {
                 t.named("d/".repeat(i), '5', 0).named("d/".repeat(i) + LayerApplier.OPAQUE, '0', 0);
             }
-            t.named("d/".repeat(depth), '5', 0).named("d/".repeat(depth) + LayerApplier.OPAQUE, '0', 0).end();
+            t.named("d/".repeat(depth), '5', 0)
+                    .named("d/".repeat(depth) + LayerApplier.OPAQUE, '0', 0)
+                    .end();
         }
         return l;
     }

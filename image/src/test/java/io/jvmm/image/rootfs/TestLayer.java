@@ -19,7 +19,11 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 
 /** Builds a layer tar in memory with Commons Compress (PAX format) and writes it gzip/zstd/plain. */
 final class TestLayer {
-    enum Compression { GZIP, ZSTD, NONE }
+    enum Compression {
+        GZIP,
+        ZSTD,
+        NONE
+    }
 
     /** Commons Compress writes PAX times in 100 ns units. */
     static final Instant MTIME = Instant.parse("2024-05-01T12:00:00.1234567Z");

@@ -16,20 +16,28 @@ import java.util.Objects;
 @SuppressWarnings("unused")
 public final class KvmLapicState {
     /** The C layout, checked against the kernel headers by LayoutAgreementTest. */
-    public static final StructLayout LAYOUT = structLayout(
-            sequenceLayout(1024, JAVA_BYTE).withName("regs")).withName("kvm_lapic_state");
+    public static final StructLayout LAYOUT =
+            structLayout(sequenceLayout(1024, JAVA_BYTE).withName("regs")).withName("kvm_lapic_state");
 
     private static final long regs$OFFSET = LAYOUT.byteOffset(groupElement("regs"));
     private static final long regs$SIZE = LAYOUT.select(groupElement("regs")).byteSize();
     /** The {@code regs} array as a slice of {@code s}. */
-    public static MemorySegment regs(MemorySegment s) { return s.asSlice(regs$OFFSET, regs$SIZE); }
+    public static MemorySegment regs(MemorySegment s) {
+        return s.asSlice(regs$OFFSET, regs$SIZE);
+    }
     /** Reads {@code regs[index]}. */
-    public static byte regs(MemorySegment s, long index) { return s.getAtIndex(JAVA_BYTE, regs$OFFSET / JAVA_BYTE.byteSize() + Objects.checkIndex(index, 1024)); }
+    public static byte regs(MemorySegment s, long index) {
+        return s.getAtIndex(JAVA_BYTE, regs$OFFSET / JAVA_BYTE.byteSize() + Objects.checkIndex(index, 1024));
+    }
     /** Writes {@code regs[index]}. */
-    public static void regs(MemorySegment s, long index, byte v) { s.setAtIndex(JAVA_BYTE, regs$OFFSET / JAVA_BYTE.byteSize() + Objects.checkIndex(index, 1024), v); }
+    public static void regs(MemorySegment s, long index, byte v) {
+        s.setAtIndex(JAVA_BYTE, regs$OFFSET / JAVA_BYTE.byteSize() + Objects.checkIndex(index, 1024), v);
+    }
 
     /** A zeroed {@code kvm_lapic_state}. */
-    public static MemorySegment allocate(SegmentAllocator allocator) { return allocator.allocate(LAYOUT); }
+    public static MemorySegment allocate(SegmentAllocator allocator) {
+        return allocator.allocate(LAYOUT);
+    }
 
     private KvmLapicState() {}
 }

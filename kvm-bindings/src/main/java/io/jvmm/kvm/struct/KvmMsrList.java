@@ -16,25 +16,39 @@ import java.lang.foreign.StructLayout;
 public final class KvmMsrList {
     /** The C layout, checked against the kernel headers by LayoutAgreementTest. */
     public static final StructLayout LAYOUT = structLayout(
-            JAVA_INT.withName("nmsrs"),
-            sequenceLayout(0, JAVA_INT).withName("indices")).withName("kvm_msr_list");
+                    JAVA_INT.withName("nmsrs"), sequenceLayout(0, JAVA_INT).withName("indices"))
+            .withName("kvm_msr_list");
 
     private static final long nmsrs$OFFSET = LAYOUT.byteOffset(groupElement("nmsrs"));
     /** Reads {@code nmsrs}. */
-    public static int nmsrs(MemorySegment s) { return s.get(JAVA_INT, nmsrs$OFFSET); }
+    public static int nmsrs(MemorySegment s) {
+        return s.get(JAVA_INT, nmsrs$OFFSET);
+    }
     /** Writes {@code nmsrs}. */
-    public static void nmsrs(MemorySegment s, int v) { s.set(JAVA_INT, nmsrs$OFFSET, v); }
+    public static void nmsrs(MemorySegment s, int v) {
+        s.set(JAVA_INT, nmsrs$OFFSET, v);
+    }
+
     private static final long indices$OFFSET = LAYOUT.byteOffset(groupElement("indices"));
-    private static final long indices$SIZE = LAYOUT.select(groupElement("indices")).byteSize();
+    private static final long indices$SIZE =
+            LAYOUT.select(groupElement("indices")).byteSize();
     /** The {@code indices} array as a slice of {@code s}. */
-    public static MemorySegment indices(MemorySegment s) { return s.asSlice(indices$OFFSET, indices$SIZE); }
+    public static MemorySegment indices(MemorySegment s) {
+        return s.asSlice(indices$OFFSET, indices$SIZE);
+    }
     /** Reads {@code indices[index]}. */
-    public static int indices(MemorySegment s, long index) { return s.getAtIndex(JAVA_INT, indices$OFFSET / JAVA_INT.byteSize() + index); }
+    public static int indices(MemorySegment s, long index) {
+        return s.getAtIndex(JAVA_INT, indices$OFFSET / JAVA_INT.byteSize() + index);
+    }
     /** Writes {@code indices[index]}. */
-    public static void indices(MemorySegment s, long index, int v) { s.setAtIndex(JAVA_INT, indices$OFFSET / JAVA_INT.byteSize() + index, v); }
+    public static void indices(MemorySegment s, long index, int v) {
+        s.setAtIndex(JAVA_INT, indices$OFFSET / JAVA_INT.byteSize() + index, v);
+    }
 
     /** A zeroed {@code kvm_msr_list}. */
-    public static MemorySegment allocate(SegmentAllocator allocator) { return allocator.allocate(LAYOUT); }
+    public static MemorySegment allocate(SegmentAllocator allocator) {
+        return allocator.allocate(LAYOUT);
+    }
 
     /** A zeroed {@code kvm_msr_list} header followed by room for {@code count} {@code indices} entries. */
     public static MemorySegment allocate(SegmentAllocator allocator, int count) {

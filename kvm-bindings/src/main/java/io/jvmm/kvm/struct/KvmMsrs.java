@@ -16,22 +16,32 @@ import java.lang.foreign.StructLayout;
 public final class KvmMsrs {
     /** The C layout, checked against the kernel headers by LayoutAgreementTest. */
     public static final StructLayout LAYOUT = structLayout(
-            JAVA_INT.withName("nmsrs"),
-            JAVA_INT.withName("pad"),
-            sequenceLayout(0, KvmMsrEntry.LAYOUT).withName("entries")).withName("kvm_msrs");
+                    JAVA_INT.withName("nmsrs"),
+                    JAVA_INT.withName("pad"),
+                    sequenceLayout(0, KvmMsrEntry.LAYOUT).withName("entries"))
+            .withName("kvm_msrs");
 
     private static final long nmsrs$OFFSET = LAYOUT.byteOffset(groupElement("nmsrs"));
     /** Reads {@code nmsrs}. */
-    public static int nmsrs(MemorySegment s) { return s.get(JAVA_INT, nmsrs$OFFSET); }
+    public static int nmsrs(MemorySegment s) {
+        return s.get(JAVA_INT, nmsrs$OFFSET);
+    }
     /** Writes {@code nmsrs}. */
-    public static void nmsrs(MemorySegment s, int v) { s.set(JAVA_INT, nmsrs$OFFSET, v); }
+    public static void nmsrs(MemorySegment s, int v) {
+        s.set(JAVA_INT, nmsrs$OFFSET, v);
+    }
+
     private static final long pad$OFFSET = LAYOUT.byteOffset(groupElement("pad"));
     private static final long entries$OFFSET = LAYOUT.byteOffset(groupElement("entries"));
     /** {@code entries[index]} as a slice of {@code s}, shaped by {@link KvmMsrEntry}. */
-    public static MemorySegment entries(MemorySegment s, long index) { return s.asSlice(entries$OFFSET + index * KvmMsrEntry.LAYOUT.byteSize(), KvmMsrEntry.LAYOUT); }
+    public static MemorySegment entries(MemorySegment s, long index) {
+        return s.asSlice(entries$OFFSET + index * KvmMsrEntry.LAYOUT.byteSize(), KvmMsrEntry.LAYOUT);
+    }
 
     /** A zeroed {@code kvm_msrs}. */
-    public static MemorySegment allocate(SegmentAllocator allocator) { return allocator.allocate(LAYOUT); }
+    public static MemorySegment allocate(SegmentAllocator allocator) {
+        return allocator.allocate(LAYOUT);
+    }
 
     /** A zeroed {@code kvm_msrs} header followed by room for {@code count} {@code entries} entries. */
     public static MemorySegment allocate(SegmentAllocator allocator, int count) {

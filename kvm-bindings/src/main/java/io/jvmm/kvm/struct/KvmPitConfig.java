@@ -16,19 +16,26 @@ import java.lang.foreign.StructLayout;
 public final class KvmPitConfig {
     /** The C layout, checked against the kernel headers by LayoutAgreementTest. */
     public static final StructLayout LAYOUT = structLayout(
-            JAVA_INT.withName("flags"),
-            sequenceLayout(15, JAVA_INT).withName("pad")).withName("kvm_pit_config");
+                    JAVA_INT.withName("flags"), sequenceLayout(15, JAVA_INT).withName("pad"))
+            .withName("kvm_pit_config");
 
     private static final long flags$OFFSET = LAYOUT.byteOffset(groupElement("flags"));
     /** Reads {@code flags}. */
-    public static int flags(MemorySegment s) { return s.get(JAVA_INT, flags$OFFSET); }
+    public static int flags(MemorySegment s) {
+        return s.get(JAVA_INT, flags$OFFSET);
+    }
     /** Writes {@code flags}. */
-    public static void flags(MemorySegment s, int v) { s.set(JAVA_INT, flags$OFFSET, v); }
+    public static void flags(MemorySegment s, int v) {
+        s.set(JAVA_INT, flags$OFFSET, v);
+    }
+
     private static final long pad$OFFSET = LAYOUT.byteOffset(groupElement("pad"));
     private static final long pad$SIZE = LAYOUT.select(groupElement("pad")).byteSize();
 
     /** A zeroed {@code kvm_pit_config}. */
-    public static MemorySegment allocate(SegmentAllocator allocator) { return allocator.allocate(LAYOUT); }
+    public static MemorySegment allocate(SegmentAllocator allocator) {
+        return allocator.allocate(LAYOUT);
+    }
 
     private KvmPitConfig() {}
 }

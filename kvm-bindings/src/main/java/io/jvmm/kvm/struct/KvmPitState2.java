@@ -17,23 +17,37 @@ import java.util.Objects;
 public final class KvmPitState2 {
     /** The C layout, checked against the kernel headers by LayoutAgreementTest. */
     public static final StructLayout LAYOUT = structLayout(
-            sequenceLayout(3, KvmPitChannelState.LAYOUT).withName("channels"),
-            JAVA_INT.withName("flags"),
-            sequenceLayout(9, JAVA_INT).withName("reserved")).withName("kvm_pit_state2");
+                    sequenceLayout(3, KvmPitChannelState.LAYOUT).withName("channels"),
+                    JAVA_INT.withName("flags"),
+                    sequenceLayout(9, JAVA_INT).withName("reserved"))
+            .withName("kvm_pit_state2");
 
     private static final long channels$OFFSET = LAYOUT.byteOffset(groupElement("channels"));
     /** {@code channels[index]} as a slice of {@code s}, shaped by {@link KvmPitChannelState}. */
-    public static MemorySegment channels(MemorySegment s, long index) { return s.asSlice(channels$OFFSET + Objects.checkIndex(index, 3) * KvmPitChannelState.LAYOUT.byteSize(), KvmPitChannelState.LAYOUT); }
+    public static MemorySegment channels(MemorySegment s, long index) {
+        return s.asSlice(
+                channels$OFFSET + Objects.checkIndex(index, 3) * KvmPitChannelState.LAYOUT.byteSize(),
+                KvmPitChannelState.LAYOUT);
+    }
+
     private static final long flags$OFFSET = LAYOUT.byteOffset(groupElement("flags"));
     /** Reads {@code flags}. */
-    public static int flags(MemorySegment s) { return s.get(JAVA_INT, flags$OFFSET); }
+    public static int flags(MemorySegment s) {
+        return s.get(JAVA_INT, flags$OFFSET);
+    }
     /** Writes {@code flags}. */
-    public static void flags(MemorySegment s, int v) { s.set(JAVA_INT, flags$OFFSET, v); }
+    public static void flags(MemorySegment s, int v) {
+        s.set(JAVA_INT, flags$OFFSET, v);
+    }
+
     private static final long reserved$OFFSET = LAYOUT.byteOffset(groupElement("reserved"));
-    private static final long reserved$SIZE = LAYOUT.select(groupElement("reserved")).byteSize();
+    private static final long reserved$SIZE =
+            LAYOUT.select(groupElement("reserved")).byteSize();
 
     /** A zeroed {@code kvm_pit_state2}. */
-    public static MemorySegment allocate(SegmentAllocator allocator) { return allocator.allocate(LAYOUT); }
+    public static MemorySegment allocate(SegmentAllocator allocator) {
+        return allocator.allocate(LAYOUT);
+    }
 
     private KvmPitState2() {}
 }

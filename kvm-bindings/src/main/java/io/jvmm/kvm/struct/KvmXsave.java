@@ -16,20 +16,29 @@ import java.util.Objects;
 @SuppressWarnings("unused")
 public final class KvmXsave {
     /** The C layout, checked against the kernel headers by LayoutAgreementTest. */
-    public static final StructLayout LAYOUT = structLayout(
-            sequenceLayout(1024, JAVA_INT).withName("region")).withName("kvm_xsave");
+    public static final StructLayout LAYOUT =
+            structLayout(sequenceLayout(1024, JAVA_INT).withName("region")).withName("kvm_xsave");
 
     private static final long region$OFFSET = LAYOUT.byteOffset(groupElement("region"));
-    private static final long region$SIZE = LAYOUT.select(groupElement("region")).byteSize();
+    private static final long region$SIZE =
+            LAYOUT.select(groupElement("region")).byteSize();
     /** The {@code region} array as a slice of {@code s}. */
-    public static MemorySegment region(MemorySegment s) { return s.asSlice(region$OFFSET, region$SIZE); }
+    public static MemorySegment region(MemorySegment s) {
+        return s.asSlice(region$OFFSET, region$SIZE);
+    }
     /** Reads {@code region[index]}. */
-    public static int region(MemorySegment s, long index) { return s.getAtIndex(JAVA_INT, region$OFFSET / JAVA_INT.byteSize() + Objects.checkIndex(index, 1024)); }
+    public static int region(MemorySegment s, long index) {
+        return s.getAtIndex(JAVA_INT, region$OFFSET / JAVA_INT.byteSize() + Objects.checkIndex(index, 1024));
+    }
     /** Writes {@code region[index]}. */
-    public static void region(MemorySegment s, long index, int v) { s.setAtIndex(JAVA_INT, region$OFFSET / JAVA_INT.byteSize() + Objects.checkIndex(index, 1024), v); }
+    public static void region(MemorySegment s, long index, int v) {
+        s.setAtIndex(JAVA_INT, region$OFFSET / JAVA_INT.byteSize() + Objects.checkIndex(index, 1024), v);
+    }
 
     /** A zeroed {@code kvm_xsave}. */
-    public static MemorySegment allocate(SegmentAllocator allocator) { return allocator.allocate(LAYOUT); }
+    public static MemorySegment allocate(SegmentAllocator allocator) {
+        return allocator.allocate(LAYOUT);
+    }
 
     private KvmXsave() {}
 }

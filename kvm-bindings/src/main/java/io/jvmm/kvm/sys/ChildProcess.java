@@ -30,33 +30,45 @@ public final class ChildProcess implements AutoCloseable {
     private static final Linker LINKER = Linker.nativeLinker();
     /** glibc x86-64's {@code sizeof(posix_spawn_file_actions_t)} and {@code sizeof(posix_spawnattr_t)}. */
     public static final long FILE_ACTIONS_SIZE = 80, ATTR_SIZE = 336;
+
     public static final int POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
     /** Descriptors are first copied to this number or above, so no dup2 target overwrites a later source. */
     private static final int STAGING_FD_MIN = 64;
 
     /** The spawn functions, linked on first use: only helper processes need them. */
     private static final class Spawn {
-        static final MethodHandle posixSpawn = handle("posix_spawn",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-        static final MethodHandle fileActionsInit = handle("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle fileActionsDestroy = handle("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle addDup2 = handle("posix_spawn_file_actions_adddup2",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-        static final MethodHandle addClose = handle("posix_spawn_file_actions_addclose",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        static final MethodHandle addCloseFrom = handle("posix_spawn_file_actions_addclosefrom_np",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle posixSpawn = handle(
+                "posix_spawn", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        static final MethodHandle fileActionsInit =
+                handle("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MethodHandle fileActionsDestroy =
+                handle("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MethodHandle addDup2 = handle(
+                "posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+        static final MethodHandle addClose =
+                handle("posix_spawn_file_actions_addclose", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle addCloseFrom =
+                handle("posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         static final MethodHandle attrInit = handle("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle attrDestroy = handle("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle attrSetFlags = handle("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
-        static final MethodHandle attrSetSigMask = handle("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        static final MethodHandle attrSetSigDefault = handle("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        static final MemorySegment environ = LINKER.defaultLookup().find("environ")
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol environ")).reinterpret(ADDRESS.byteSize());
+        static final MethodHandle attrDestroy =
+                handle("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MethodHandle attrSetFlags =
+                handle("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
+        static final MethodHandle attrSetSigMask =
+                handle("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        static final MethodHandle attrSetSigDefault =
+                handle("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        static final MemorySegment environ = LINKER.defaultLookup()
+                .find("environ")
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol environ"))
+                .reinterpret(ADDRESS.byteSize());
 
         private static MethodHandle handle(String name, FunctionDescriptor d) {
-            return LINKER.downcallHandle(LINKER.defaultLookup().find(name)
-                    .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name)), d);
+            return LINKER.downcallHandle(
+                    LINKER.defaultLookup()
+                            .find(name)
+                            .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name)),
+                    d);
         }
     }
 
@@ -72,8 +84,8 @@ public final class ChildProcess implements AutoCloseable {
     private final long pid;
     private final int pidfd;
     private final String name;
-    private int status = -1;      // guarded by this; -1 until reaped
-    private boolean closed;       // guarded by this
+    private int status = -1; // guarded by this; -1 until reaped
+    private boolean closed; // guarded by this
 
     private ChildProcess(long pid, int pidfd, String name) {
         this.pid = pid;
@@ -86,14 +98,17 @@ public final class ChildProcess implements AutoCloseable {
      * this process's descriptor. Descriptors 1 and 2 not named go to /dev/null like stdin. The caller
      * keeps its own descriptors and closes them when it no longer needs them.
      */
-    public static ChildProcess spawn(List<String> argv, Map<Integer, Integer> fds) { return spawn(argv, fds, false); }
+    public static ChildProcess spawn(List<String> argv, Map<Integer, Integer> fds) {
+        return spawn(argv, fds, false);
+    }
 
     /**
      * As above; with {@code newSession} the child leads a session of its own (setsid), so it has no
      * controlling terminal and a hangup of ours does not reach it.
      */
     public static ChildProcess spawn(List<String> argv, Map<Integer, Integer> fds, boolean newSession) {
-        if (argv.isEmpty() || !argv.get(0).startsWith("/")) throw new IllegalArgumentException("argv[0] must be an absolute path: " + argv);
+        if (argv.isEmpty() || !argv.get(0).startsWith("/"))
+            throw new IllegalArgumentException("argv[0] must be an absolute path: " + argv);
         String name = argv.get(0).substring(argv.get(0).lastIndexOf('/') + 1);
         Map<Integer, Integer> wanted = new TreeMap<>(fds);
         List<Integer> staged = new ArrayList<>();
@@ -110,25 +125,30 @@ public final class ChildProcess implements AutoCloseable {
                 for (var e : wanted.entrySet()) {
                     int copy = Libc.dupAtLeast(e.getValue(), STAGING_FD_MIN);
                     staged.add(copy);
-                    check("posix_spawn_file_actions_adddup2", (int) Spawn.addDup2.invokeExact(actions, copy, (int) e.getKey()));
+                    check("posix_spawn_file_actions_adddup2", (int)
+                            Spawn.addDup2.invokeExact(actions, copy, (int) e.getKey()));
                     top = Math.max(top, e.getKey());
                 }
                 for (int fd = 3; fd < top; fd++) {
-                    if (!wanted.containsKey(fd)) check("posix_spawn_file_actions_addclose", (int) Spawn.addClose.invokeExact(actions, fd));
+                    if (!wanted.containsKey(fd))
+                        check("posix_spawn_file_actions_addclose", (int) Spawn.addClose.invokeExact(actions, fd));
                 }
-                check("posix_spawn_file_actions_addclosefrom_np", (int) Spawn.addCloseFrom.invokeExact(actions, top + 1));
+                check("posix_spawn_file_actions_addclosefrom_np", (int)
+                        Spawn.addCloseFrom.invokeExact(actions, top + 1));
                 MemorySegment noSignals = arena.allocate(Libc.SIGSET_SIZE);
                 MemorySegment sigpipe = arena.allocate(Libc.SIGSET_SIZE);
                 sigpipe.set(JAVA_INT, 0, 1 << (Libc.SIGPIPE - 1));
                 check("posix_spawnattr_setsigmask", (int) Spawn.attrSetSigMask.invokeExact(attr, noSignals));
                 check("posix_spawnattr_setsigdefault", (int) Spawn.attrSetSigDefault.invokeExact(attr, sigpipe));
-                short flags = (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (newSession ? POSIX_SPAWN_SETSID : 0));
+                short flags = (short)
+                        (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (newSession ? POSIX_SPAWN_SETSID : 0));
                 check("posix_spawnattr_setflags", (int) Spawn.attrSetFlags.invokeExact(attr, flags));
                 MemorySegment cArgv = arena.allocate(ADDRESS, argv.size() + 1L);
                 for (int i = 0; i < argv.size(); i++) cArgv.setAtIndex(ADDRESS, i, Libc.cString(arena, argv.get(i)));
                 MemorySegment pidOut = arena.allocate(JAVA_INT);
                 MemorySegment env = Spawn.environ.get(ADDRESS, 0);
-                int rc = (int) Spawn.posixSpawn.invokeExact(pidOut, cArgv.getAtIndex(ADDRESS, 0), actions, attr, cArgv, env);
+                int rc = (int)
+                        Spawn.posixSpawn.invokeExact(pidOut, cArgv.getAtIndex(ADDRESS, 0), actions, attr, cArgv, env);
                 if (rc != 0) throw new NativeException("posix_spawn(" + argv.get(0) + ")", rc);
                 int pid = pidOut.get(JAVA_INT, 0);
                 // The child cannot be reaped before we wait for it, so this pidfd is surely its own.
@@ -140,21 +160,25 @@ public final class ChildProcess implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
-            throw new AssertionError(t);   // a downcall does not throw
+            throw new AssertionError(t); // a downcall does not throw
         } finally {
             for (int fd : staged) Libc.close(fd);
         }
     }
 
     private static void check(String call, int rc) {
-        if (rc != 0) throw new NativeException(call, rc);   // these return the error number itself
+        if (rc != 0) throw new NativeException(call, rc); // these return the error number itself
     }
 
     /** The child's pid (for diagnostics: signal it through this object). */
-    public long pid() { return pid; }
+    public long pid() {
+        return pid;
+    }
 
     /** True until the child has exited. */
-    public boolean isAlive() { return exitStatus() < 0; }
+    public boolean isAlive() {
+        return exitStatus() < 0;
+    }
 
     /** The exit status (128 + signal when a signal ended it), or -1 while it runs. */
     public synchronized int exitStatus() {
@@ -212,7 +236,9 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     @Override
-    public String toString() { return name + " (pid " + pid + ")"; }
+    public String toString() {
+        return name + " (pid " + pid + ")";
+    }
 
     /** Kills the child if it still runs, reaps it and closes the pidfd. Idempotent. */
     @Override

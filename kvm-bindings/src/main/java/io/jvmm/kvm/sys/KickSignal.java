@@ -27,11 +27,14 @@ public final class KickSignal {
      * downcall link, ~4 ms of a CLI boot's start.
      */
     private static final int SIGNAL = 64 - 6;
+
     private static boolean installed;
     private static MemorySegment handlerPage;
 
     /** The signal number (SIGRTMAX-6). Does not install the handler: see {@link #ensureInstalled()}. */
-    public static int number() { return SIGNAL; }
+    public static int number() {
+        return SIGNAL;
+    }
 
     /**
      * Installs the handler if it is not yet: call before sending the signal. Done on first use
@@ -50,13 +53,20 @@ public final class KickSignal {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment old = arena.allocate(Libc.SIGACTION);
             Libc.sigaction(sig, MemorySegment.NULL, old);
-            long oldHandler = old.get(ADDRESS, Libc.SIGACTION.byteOffset(groupElement("sa_handler"))).address();
+            long oldHandler = old.get(ADDRESS, Libc.SIGACTION.byteOffset(groupElement("sa_handler")))
+                    .address();
             if (oldHandler != 0) { // SIG_DFL is 0; anything else means someone else owns this signal
-                throw new IllegalStateException("kick signal " + sig + " already has a handler (0x"
-                        + Long.toHexString(oldHandler) + ")");
+                throw new IllegalStateException(
+                        "kick signal " + sig + " already has a handler (0x" + Long.toHexString(oldHandler) + ")");
             }
-            MemorySegment page = Libc.mmap(MemorySegment.NULL, 4096, Libc.PROT_READ | Libc.PROT_WRITE,
-                    Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0).reinterpret(4096);
+            MemorySegment page = Libc.mmap(
+                            MemorySegment.NULL,
+                            4096,
+                            Libc.PROT_READ | Libc.PROT_WRITE,
+                            Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS,
+                            -1,
+                            0)
+                    .reinterpret(4096);
             page.set(JAVA_BYTE, 0, (byte) 0xC3); // ret
             Libc.mprotect(page, 4096, Libc.PROT_READ | Libc.PROT_EXEC);
 

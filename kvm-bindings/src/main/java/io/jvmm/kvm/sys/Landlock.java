@@ -16,9 +16,19 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Landlock {
     // Filesystem rights (LANDLOCK_ACCESS_FS_*): ABI 1 knows EXECUTE..MAKE_SYM.
-    public static final long EXECUTE = 1L, WRITE_FILE = 1L << 1, READ_FILE = 1L << 2, READ_DIR = 1L << 3,
-            REMOVE_DIR = 1L << 4, REMOVE_FILE = 1L << 5, MAKE_CHAR = 1L << 6, MAKE_DIR = 1L << 7, MAKE_REG = 1L << 8,
-            MAKE_SOCK = 1L << 9, MAKE_FIFO = 1L << 10, MAKE_BLOCK = 1L << 11, MAKE_SYM = 1L << 12;
+    public static final long EXECUTE = 1L,
+            WRITE_FILE = 1L << 1,
+            READ_FILE = 1L << 2,
+            READ_DIR = 1L << 3,
+            REMOVE_DIR = 1L << 4,
+            REMOVE_FILE = 1L << 5,
+            MAKE_CHAR = 1L << 6,
+            MAKE_DIR = 1L << 7,
+            MAKE_REG = 1L << 8,
+            MAKE_SOCK = 1L << 9,
+            MAKE_FIFO = 1L << 10,
+            MAKE_BLOCK = 1L << 11,
+            MAKE_SYM = 1L << 12;
     /** ABI 2: linking or renaming a file into another directory. */
     public static final long REFER = 1L << 13;
     /** ABI 3: truncate(2), ftruncate(2) and O_TRUNC. */
@@ -28,8 +38,9 @@ public final class Landlock {
     // Network rights (ABI 4) and scopes (ABI 6).
     public static final long NET_BIND_TCP = 1L, NET_CONNECT_TCP = 1L << 1;
     public static final long SCOPE_ABSTRACT_UNIX_SOCKET = 1L, SCOPE_SIGNAL = 1L << 1;
-
-    private static final long SYS_LANDLOCK_CREATE_RULESET = 444, SYS_LANDLOCK_ADD_RULE = 445, SYS_LANDLOCK_RESTRICT_SELF = 446;
+    private static final long SYS_LANDLOCK_CREATE_RULESET = 444,
+            SYS_LANDLOCK_ADD_RULE = 445,
+            SYS_LANDLOCK_RESTRICT_SELF = 446;
     private static final long CREATE_RULESET_VERSION = 1;
     private static final long RULE_PATH_BENEATH = 1;
 
@@ -74,7 +85,7 @@ public final class Landlock {
     /** Grants {@code rights} beneath the file or directory open as {@code pathFd} (O_PATH is enough). */
     public static void allowBeneath(int ruleset, int pathFd, long rights, String pathForErrors) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment rule = arena.allocate(12, 8);   // struct landlock_path_beneath_attr is packed
+            MemorySegment rule = arena.allocate(12, 8); // struct landlock_path_beneath_attr is packed
             rule.set(JAVA_LONG_UNALIGNED, 0, rights);
             rule.set(JAVA_INT_UNALIGNED, 8, pathFd);
             if (Libc.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, RULE_PATH_BENEATH, rule.address(), 0, 0, 0) < 0) {

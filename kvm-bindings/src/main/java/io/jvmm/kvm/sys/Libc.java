@@ -11,8 +11,8 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -26,11 +26,15 @@ import java.nio.charset.StandardCharsets;
  * EINTR as a normal outcome.
  */
 public final class Libc {
-    public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_APPEND = 0x400, O_CLOEXEC = 0x80000,
+    public static final int O_RDONLY = 0,
+            O_WRONLY = 1,
+            O_RDWR = 2,
+            O_CREAT = 0x40,
+            O_APPEND = 0x400,
+            O_CLOEXEC = 0x80000,
             O_PATH = 0x200000;
     public static final int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
-    public static final int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20,
-            MAP_NORESERVE = 0x4000;
+    public static final int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
     public static final int MADV_DONTNEED = 4, MADV_DONTFORK = 10, MADV_HUGEPAGE = 14;
     public static final int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800, EFD_SEMAPHORE = 1;
     public static final int SA_RESTART = 0x10000000;
@@ -45,7 +49,8 @@ public final class Libc {
     public static final int FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_ZERO_RANGE = 0x10;
     /** {@code struct iovec}: base pointer and length. */
     public static final StructLayout IOVEC = MemoryLayout.structLayout(
-            ADDRESS.withName("iov_base"), JAVA_LONG.withName("iov_len")).withName("iovec");
+                    ADDRESS.withName("iov_base"), JAVA_LONG.withName("iov_len"))
+            .withName("iovec");
     /** The kernel refuses more iovecs per call (UIO_MAXIOV). */
     public static final int IOV_MAX = 1024;
 
@@ -65,11 +70,12 @@ public final class Libc {
      * bytes of alignment padding), restorer. Not a kernel struct, so it lives here, not in struct.
      */
     public static final StructLayout SIGACTION = MemoryLayout.structLayout(
-            ADDRESS.withName("sa_handler"),
-            MemoryLayout.sequenceLayout(16, JAVA_LONG).withName("sa_mask"),
-            JAVA_INT.withName("sa_flags"),
-            MemoryLayout.paddingLayout(4),
-            ADDRESS.withName("sa_restorer")).withName("sigaction");
+                    ADDRESS.withName("sa_handler"),
+                    MemoryLayout.sequenceLayout(16, JAVA_LONG).withName("sa_mask"),
+                    JAVA_INT.withName("sa_flags"),
+                    MemoryLayout.paddingLayout(4),
+                    ADDRESS.withName("sa_restorer"))
+            .withName("sigaction");
     /** glibc's {@code sigset_t}: 1024 bits. */
     public static final long SIGSET_SIZE = 128;
 
@@ -90,35 +96,76 @@ public final class Libc {
      * ~8 ms more in a fresh JVM (measured on JDK 25 with an AOT cache: 15 vs 23 ms; the JDK binds
      * the AL value with a method-handle adaptation it spins classes for), on the boot's critical path.
      */
-    private static final class syscall$ { static final MethodHandle mh = handle("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)); }
+    private static final class syscall$ {
+        static final MethodHandle mh = handle(
+                "syscall",
+                FunctionDescriptor.of(
+                        JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    }
     // x86-64 system call numbers (asm/unistd_64.h)
-    private static final long SYS_READ = 0, SYS_WRITE = 1, SYS_CLOSE = 3, SYS_MMAP = 9, SYS_MPROTECT = 10,
-            SYS_MUNMAP = 11, SYS_RT_SIGPROCMASK = 14, SYS_IOCTL = 16, SYS_MADVISE = 28, SYS_GETPID = 39,
-            SYS_GETTID = 186, SYS_TGKILL = 234, SYS_OPENAT = 257, SYS_EVENTFD2 = 290, SYS_LSEEK = 8,
-            SYS_FLOCK = 73, SYS_FDATASYNC = 75, SYS_FALLOCATE = 285, SYS_PREADV = 295, SYS_PWRITEV = 296,
-            SYS_POLL = 7, SYS_WRITEV = 20, SYS_SOCKETPAIR = 53, SYS_SHUTDOWN = 48, SYS_FCNTL = 72,
-            SYS_WAITID = 247, SYS_PIPE2 = 293, SYS_PIDFD_SEND_SIGNAL = 424, SYS_PIDFD_OPEN = 434,
-            SYS_UMASK = 95, SYS_GETEUID = 107, SYS_GETEGID = 108, SYS_SETSOCKOPT = 54, SYS_GETSOCKOPT = 55;
+    private static final long SYS_READ = 0,
+            SYS_WRITE = 1,
+            SYS_CLOSE = 3,
+            SYS_MMAP = 9,
+            SYS_MPROTECT = 10,
+            SYS_MUNMAP = 11,
+            SYS_RT_SIGPROCMASK = 14,
+            SYS_IOCTL = 16,
+            SYS_MADVISE = 28,
+            SYS_GETPID = 39,
+            SYS_GETTID = 186,
+            SYS_TGKILL = 234,
+            SYS_OPENAT = 257,
+            SYS_EVENTFD2 = 290,
+            SYS_LSEEK = 8,
+            SYS_FLOCK = 73,
+            SYS_FDATASYNC = 75,
+            SYS_FALLOCATE = 285,
+            SYS_PREADV = 295,
+            SYS_PWRITEV = 296,
+            SYS_POLL = 7,
+            SYS_WRITEV = 20,
+            SYS_SOCKETPAIR = 53,
+            SYS_SHUTDOWN = 48,
+            SYS_FCNTL = 72,
+            SYS_WAITID = 247,
+            SYS_PIPE2 = 293,
+            SYS_PIDFD_SEND_SIGNAL = 424,
+            SYS_PIDFD_OPEN = 434,
+            SYS_UMASK = 95,
+            SYS_GETEUID = 107,
+            SYS_GETEGID = 108,
+            SYS_SETSOCKOPT = 54,
+            SYS_GETSOCKOPT = 55;
     private static final long AT_FDCWD = -100;
     /** The kernel's sigset_t is 64 bits; glibc's larger one starts with it. */
     private static final long KERNEL_SIGSET_SIZE = 8;
 
     // int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact); man 2 sigaction
-    private static final class sigaction$ { static final MethodHandle mh = handle("sigaction",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS)); }
+    private static final class sigaction$ {
+        static final MethodHandle mh = handle("sigaction", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
     // char *strerror(int errnum); man 3 strerror (only for errno values Errno does not know)
-    private static final class strerror$ { static final MethodHandle mh = LINKER.downcallHandle(find("strerror"),
-            FunctionDescriptor.of(ADDRESS, JAVA_INT)); }
+    private static final class strerror$ {
+        static final MethodHandle mh =
+                LINKER.downcallHandle(find("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
 
     // int setgroups(size_t, const gid_t *); int setresgid/setresuid(id, id, id); man 2 setresuid. glibc's
     // wrappers apply the change to every thread of the process; the raw system calls would not.
-    private static final class setgroups$ { static final MethodHandle mh = handle("setgroups",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS)); }
-    private static final class setresgid$ { static final MethodHandle mh = handle("setresgid",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)); }
-    private static final class setresuid$ { static final MethodHandle mh = handle("setresuid",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)); }
+    private static final class setgroups$ {
+        static final MethodHandle mh = handle("setgroups", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
+    }
+
+    private static final class setresgid$ {
+        static final MethodHandle mh =
+                handle("setresgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+
+    private static final class setresuid$ {
+        static final MethodHandle mh =
+                handle("setresuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    }
 
     static long syscall(long nr, long a, long b, long c, long d, long e, long f) {
         try {
@@ -128,7 +175,9 @@ public final class Libc {
         }
     }
 
-    static long syscall(long nr, long a, long b, long c) { return syscall(nr, a, b, c, 0, 0, 0); }
+    static long syscall(long nr, long a, long b, long c) {
+        return syscall(nr, a, b, c, 0, 0, 0);
+    }
 
     /**
      * The offset of a top-level struct member, summed by hand: byteOffset(PathElement) would
@@ -153,13 +202,19 @@ public final class Libc {
         return LINKER.downcallHandle(find(name), descriptor, ERRNO_OPTION);
     }
 
-    private static MemorySegment state() { return CALL_STATE.get(); }
+    private static MemorySegment state() {
+        return CALL_STATE.get();
+    }
 
     /** The errno captured by the calling thread's most recent call through this class. */
-    public static int lastErrno() { return state().get(JAVA_INT, ERRNO_OFFSET); }
+    public static int lastErrno() {
+        return state().get(JAVA_INT, ERRNO_OFFSET);
+    }
 
     /** Opens {@code path}; returns the fd. */
-    public static int open(String path, int flags) { return open(path, flags, 0); }
+    public static int open(String path, int flags) {
+        return open(path, flags, 0);
+    }
 
     /** Opens {@code path}, creating it with {@code mode} (less the umask) when O_CREAT says so; returns the fd. */
     public static int open(String path, int flags, int mode) {
@@ -178,9 +233,10 @@ public final class Libc {
     static MemorySegment cString(Arena arena, String s) {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         for (byte b : bytes) {
-            if (b == 0) throw new IllegalArgumentException("string for a C call contains NUL: " + s.replace("\0", "\\0"));
+            if (b == 0)
+                throw new IllegalArgumentException("string for a C call contains NUL: " + s.replace("\0", "\\0"));
         }
-        MemorySegment c = arena.allocate(bytes.length + 1L);   // zeroed: the terminator is there
+        MemorySegment c = arena.allocate(bytes.length + 1L); // zeroed: the terminator is there
         MemorySegment.copy(bytes, 0, c, ValueLayout.JAVA_BYTE, 0, bytes.length);
         return c;
     }
@@ -240,13 +296,16 @@ public final class Libc {
     /** The 8-byte increment 1 that {@link #eventfdAddOne} writes; read-only, so every thread shares it. */
     private static final class One {
         static final MemorySegment SEGMENT = Arena.global().allocate(JAVA_LONG);
+
         static {
             SEGMENT.set(JAVA_LONG, 0, 1L);
         }
     }
 
     /** Adds 1 to eventfd {@code fd}'s counter (wakes a reader, or KVM for an irqfd). */
-    public static void eventfdAddOne(int fd) { write(fd, One.SEGMENT); }
+    public static void eventfdAddOne(int fd) {
+        write(fd, One.SEGMENT);
+    }
 
     /** Reads up to {@code buf.byteSize()} bytes; returns the count read (0 at end of file). */
     public static long read(int fd, MemorySegment buf) {
@@ -323,7 +382,9 @@ public final class Libc {
     }
 
     /** The calling thread's kernel thread id. */
-    public static int gettid() { return (int) syscall(SYS_GETTID, 0, 0, 0); }
+    public static int gettid() {
+        return (int) syscall(SYS_GETTID, 0, 0, 0);
+    }
 
     /** Sends {@code signal} to thread {@code tid} of this process. */
     public static void tgkill(int tid, int signal) {
@@ -436,28 +497,36 @@ public final class Libc {
      */
     public static int waitPidfd(int pidfd) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(128);   // siginfo_t; zeroed, so si_pid 0 means "still running"
-            for (;;) {
+            MemorySegment info = arena.allocate(128); // siginfo_t; zeroed, so si_pid 0 means "still running"
+            for (; ; ) {
                 if (syscall(SYS_WAITID, P_PIDFD, pidfd, info.address(), WEXITED | WNOHANG, 0, 0) == 0) break;
                 if (lastErrno() != Errno.EINTR) throw new NativeException("waitid(P_PIDFD)", lastErrno());
             }
-            if (info.get(JAVA_INT, 16) == 0) return -1;                  // si_pid
-            int code = info.get(JAVA_INT, 8), status = info.get(JAVA_INT, 24);   // si_code, si_status
+            if (info.get(JAVA_INT, 16) == 0) return -1; // si_pid
+            int code = info.get(JAVA_INT, 8), status = info.get(JAVA_INT, 24); // si_code, si_status
             return code == CLD_EXITED ? status : 128 + status;
         }
     }
 
     /** {@code umask(mask)} for the whole process; returns the previous mask. */
-    public static int umask(int mask) { return (int) syscall(SYS_UMASK, mask, 0, 0); }
+    public static int umask(int mask) {
+        return (int) syscall(SYS_UMASK, mask, 0, 0);
+    }
 
     /** The effective user id. */
-    public static int geteuid() { return (int) syscall(SYS_GETEUID, 0, 0, 0); }
+    public static int geteuid() {
+        return (int) syscall(SYS_GETEUID, 0, 0, 0);
+    }
 
     /** The effective group id. */
-    public static int getegid() { return (int) syscall(SYS_GETEGID, 0, 0, 0); }
+    public static int getegid() {
+        return (int) syscall(SYS_GETEGID, 0, 0, 0);
+    }
 
     /** The process id. */
-    public static int getpid() { return (int) syscall(SYS_GETPID, 0, 0, 0); }
+    public static int getpid() {
+        return (int) syscall(SYS_GETPID, 0, 0, 0);
+    }
 
     /** libc's text for {@code errno}. */
     public static String strerror(int errno) {
@@ -467,7 +536,9 @@ public final class Libc {
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
-        return text.equals(MemorySegment.NULL) ? "Unknown error " + errno : text.reinterpret(256).getString(0);
+        return text.equals(MemorySegment.NULL)
+                ? "Unknown error " + errno
+                : text.reinterpret(256).getString(0);
     }
 
     /**
@@ -476,13 +547,16 @@ public final class Libc {
      */
     public static void dropPrivileges(int uid, int gid) {
         try {
-            if ((int) setgroups$.mh.invokeExact(state(), 0L, MemorySegment.NULL) != 0) throw new NativeException("setgroups(0)", lastErrno());
-            if ((int) setresgid$.mh.invokeExact(state(), gid, gid, gid) != 0) throw new NativeException("setresgid(" + gid + ")", lastErrno());
-            if ((int) setresuid$.mh.invokeExact(state(), uid, uid, uid) != 0) throw new NativeException("setresuid(" + uid + ")", lastErrno());
+            if ((int) setgroups$.mh.invokeExact(state(), 0L, MemorySegment.NULL) != 0)
+                throw new NativeException("setgroups(0)", lastErrno());
+            if ((int) setresgid$.mh.invokeExact(state(), gid, gid, gid) != 0)
+                throw new NativeException("setresgid(" + gid + ")", lastErrno());
+            if ((int) setresuid$.mh.invokeExact(state(), uid, uid, uid) != 0)
+                throw new NativeException("setresuid(" + uid + ")", lastErrno());
         } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {
-            throw new AssertionError(t);   // a downcall does not throw
+            throw new AssertionError(t); // a downcall does not throw
         }
     }
 

@@ -25,8 +25,12 @@ public class NativeException extends RuntimeException {
     }
 
     /** The call, as written in the message, e.g. {@code open(/dev/kvm)} or {@code KVM_RUN}. */
-    public String call() { return call; }
+    public String call() {
+        return call;
+    }
 
     /** The errno the call reported, or 0 when the failure was not an errno. */
-    public int errno() { return errno; }
+    public int errno() {
+        return errno;
+    }
 }

@@ -47,19 +47,23 @@ public final class Seccomp {
      * have no_new_privs or CAP_SYS_ADMIN.
      */
     public static void installOnAllThreads(byte[] program) {
-        if (program.length == 0 || program.length % INSTRUCTION_SIZE != 0 || program.length / INSTRUCTION_SIZE > MAX_INSTRUCTIONS) {
-            throw new IllegalArgumentException("a seccomp program is 1.." + MAX_INSTRUCTIONS + " instructions, got " + program.length + " bytes");
+        if (program.length == 0
+                || program.length % INSTRUCTION_SIZE != 0
+                || program.length / INSTRUCTION_SIZE > MAX_INSTRUCTIONS) {
+            throw new IllegalArgumentException(
+                    "a seccomp program is 1.." + MAX_INSTRUCTIONS + " instructions, got " + program.length + " bytes");
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment code = arena.allocate(program.length, 8);
             MemorySegment.copy(program, 0, code, ValueLayout.JAVA_BYTE, 0, program.length);
-            MemorySegment fprog = arena.allocate(16, 8);   // struct sock_fprog: u16 len, pointer filter
+            MemorySegment fprog = arena.allocate(16, 8); // struct sock_fprog: u16 len, pointer filter
             fprog.set(JAVA_SHORT, 0, (short) (program.length / INSTRUCTION_SIZE));
             fprog.set(ADDRESS, 8, code);
             long r = Libc.syscall(SYS_SECCOMP, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, fprog.address());
             if (r < 0) throw new NativeException("seccomp(SET_MODE_FILTER, TSYNC)", Libc.lastErrno());
             // A positive result is the id of a thread that could not be synchronised; nothing was installed.
-            if (r > 0) throw new NativeException("seccomp(SET_MODE_FILTER, TSYNC)", "thread " + r + " has a different filter");
+            if (r > 0)
+                throw new NativeException("seccomp(SET_MODE_FILTER, TSYNC)", "thread " + r + " has a different filter");
         }
     }
 
@@ -67,5 +71,7 @@ public final class Seccomp {
      * Makes system call {@code nr} with no arguments and returns its raw result (-1 and errno on
      * failure): a way to check that a filter is in force, as a call it forbids must not return.
      */
-    public static long probe(int nr) { return Libc.syscall(nr, 0, 0, 0); }
+    public static long probe(int nr) {
+        return Libc.syscall(nr, 0, 0, 0);
+    }
 }

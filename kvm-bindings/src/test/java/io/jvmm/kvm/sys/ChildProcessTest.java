@@ -19,7 +19,8 @@ class ChildProcessTest {
         StringBuilder sb = new StringBuilder();
         MemorySegment buf = Arena.ofAuto().allocate(4096);
         long n;
-        while ((n = Libc.read(fd, buf)) > 0) sb.append(new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
+        while ((n = Libc.read(fd, buf)) > 0)
+            sb.append(new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
         return sb.toString();
     }
 
@@ -28,14 +29,18 @@ class ChildProcessTest {
     void inheritsOnlyTheNamedDescriptors() throws Exception {
         int[] out = Libc.pipe();
         int[] pair = Libc.socketpair();
-        try (ChildProcess p = ChildProcess.spawn(List.of("/bin/sh", "-c", "ls /proc/self/fd; echo hi >&5; [ -t 0 ] || echo stdin-not-tty"),
+        try (ChildProcess p = ChildProcess.spawn(
+                List.of("/bin/sh", "-c", "ls /proc/self/fd; echo hi >&5; [ -t 0 ] || echo stdin-not-tty"),
                 Map.of(1, out[1], 5, pair[1]))) {
             Libc.close(out[1]);
             Libc.close(pair[1]);
             String listed = readAll(out[0]);
             assertEquals(0, p.waitFor(Duration.ofSeconds(10)));
             // 0-2, 5, and the fd ls itself opened for /proc/self/fd (3).
-            assertEquals(List.of("0", "1", "2", "3", "5", "stdin-not-tty"), List.of(listed.strip().split("\\s+")), listed);
+            assertEquals(
+                    List.of("0", "1", "2", "3", "5", "stdin-not-tty"),
+                    List.of(listed.strip().split("\\s+")),
+                    listed);
             assertEquals("hi\n", readAll(pair[0]));
         } finally {
             Libc.close(out[0]);
@@ -48,7 +53,7 @@ class ChildProcessTest {
         try (ChildProcess p = ChildProcess.spawn(List.of("/bin/sh", "-c", "exit 7"), Map.of())) {
             assertEquals(7, p.waitFor(Duration.ofSeconds(10)));
             assertFalse(p.isAlive());
-            p.signal(Libc.SIGKILL);   // after the exit: nothing to signal, no error
+            p.signal(Libc.SIGKILL); // after the exit: nothing to signal, no error
         }
         try (ChildProcess p = ChildProcess.spawn(List.of("/bin/sleep", "100"), Map.of())) {
             assertTrue(p.isAlive());
@@ -68,7 +73,8 @@ class ChildProcessTest {
 
     @Test
     void aMissingProgramIsANativeExceptionNamingIt() {
-        NativeException e = assertThrows(NativeException.class, () -> ChildProcess.spawn(List.of("/no/such/program"), Map.of()));
+        NativeException e =
+                assertThrows(NativeException.class, () -> ChildProcess.spawn(List.of("/no/such/program"), Map.of()));
         assertTrue(e.getMessage().contains("/no/such/program") && e.getMessage().contains("ENOENT"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ChildProcess.spawn(List.of("sh"), Map.of()));
     }

@@ -3,11 +3,11 @@ package io.jvmm.kvm.sys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import org.junit.jupiter.api.Test;
-import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
 
 class ErrnoTest {
     @Test
@@ -50,6 +50,8 @@ class ErrnoTest {
         } finally {
             Libc.close(fd);
         }
-        assertEquals(Errno.EBADF, assertThrows(NativeException.class, () -> Libc.close(-1)).errno());
+        assertEquals(
+                Errno.EBADF,
+                assertThrows(NativeException.class, () -> Libc.close(-1)).errno());
     }
 }

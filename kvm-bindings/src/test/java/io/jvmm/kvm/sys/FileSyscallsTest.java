@@ -22,11 +22,16 @@ class FileSyscallsTest {
     private static final long CONFINED = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
     private static final byte[] EMPTY = new byte[0];
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-    private static byte[] b(String s) { return s.getBytes(StandardCharsets.UTF_8); }
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
 
-    private int openDir(Path p) { return Libc.open(p.toString(), Libc.O_PATH | O_DIRECTORY | Libc.O_CLOEXEC); }
+    private int openDir(Path p) {
+        return Libc.open(p.toString(), Libc.O_PATH | O_DIRECTORY | Libc.O_CLOEXEC);
+    }
 
     @Test
     void openat2RefusesDotDotAndSymlinksButReturnsATrailingSymlinkItself() throws Exception {
@@ -42,7 +47,8 @@ class FileSyscallsTest {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment buf = arena.allocate(64);
                 long n = readlinkat((int) fd, EMPTY, buf);
-                assertEquals("/etc", new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
+                assertEquals(
+                        "/etc", new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
             }
             close((int) fd);
         } finally {
@@ -85,7 +91,8 @@ class FileSyscallsTest {
             assertTrue(Files.isSymbolicLink(dir.resolve("fifo")));
             assertEquals(0, unlinkat(d, b("sub"), AT_REMOVEDIR));
             assertEquals(-Errno.ENOENT, unlinkat(d, b("sub"), AT_REMOVEDIR));
-            NativeException e = assertThrows(NativeException.class, () -> check("unlinkat(sub)", unlinkat(d, b("sub"), 0)));
+            NativeException e =
+                    assertThrows(NativeException.class, () -> check("unlinkat(sub)", unlinkat(d, b("sub"), 0)));
             assertEquals("unlinkat(sub) failed: ENOENT (No such file or directory)", e.getMessage());
         } finally {
             close(d);

@@ -28,8 +28,8 @@ class LibcTest {
     @Test
     void embeddedNulIsRefusedNotTruncated() {
         // Truncating would open another file than the one named: /etc/passwd for "/etc/passwd\0.img".
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Libc.open("/etc/passwd\0.img", Libc.O_RDONLY));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Libc.open("/etc/passwd\0.img", Libc.O_RDONLY));
         assertTrue(e.getMessage().contains("NUL"), e.getMessage());
     }
 
@@ -37,8 +37,8 @@ class LibcTest {
     void openNamesThePathAndErrno(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path f = Files.writeString(dir.resolve("x"), "x");
         Libc.close(Libc.open(f.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC));
-        NativeException e = assertThrows(NativeException.class,
-                () -> Libc.open(dir.resolve("missing").toString(), Libc.O_RDONLY));
+        NativeException e = assertThrows(
+                NativeException.class, () -> Libc.open(dir.resolve("missing").toString(), Libc.O_RDONLY));
         assertTrue(e.getMessage().contains("missing") && e.getMessage().contains("ENOENT"), e.getMessage());
     }
 }

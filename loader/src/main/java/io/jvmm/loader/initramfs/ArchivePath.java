@@ -11,6 +11,7 @@ final class ArchivePath {
      * (init/initramfs.c, do_header), and a symlink whose target is; failing here is clearer.
      */
     static final int PATH_MAX = 4096;
+
     static final String TRAILER = "TRAILER!!!";
 
     private ArchivePath() {}
@@ -24,16 +25,20 @@ final class ArchivePath {
         String shown = printable(path);
         if (path.indexOf('\0') >= 0) throw new IllegalArgumentException("cpio: path \"" + shown + "\" contains NUL");
         String name = path.startsWith("/") ? path.substring(1) : path;
-        if (name.isEmpty()) throw new IllegalArgumentException("cpio: path \"" + shown + "\" names no entry (the root is implicit)");
+        if (name.isEmpty())
+            throw new IllegalArgumentException("cpio: path \"" + shown + "\" names no entry (the root is implicit)");
         for (String part : name.split("/", -1)) {
-            if (part.isEmpty()) throw new IllegalArgumentException("cpio: path \"" + shown + "\" has an empty component");
+            if (part.isEmpty())
+                throw new IllegalArgumentException("cpio: path \"" + shown + "\" has an empty component");
             if (part.equals("..")) throw new IllegalArgumentException("cpio: path \"" + shown + "\" contains '..'");
             // "." would make "a/./b" and "a/b" two entries for one file.
             if (part.equals(".")) throw new IllegalArgumentException("cpio: path \"" + shown + "\" contains '.'");
         }
-        if (name.equals(TRAILER)) throw new IllegalArgumentException("cpio: " + TRAILER + " is reserved for the end-of-archive marker");
+        if (name.equals(TRAILER))
+            throw new IllegalArgumentException("cpio: " + TRAILER + " is reserved for the end-of-archive marker");
         if (encodedLength(name) + 1 > PATH_MAX) {
-            throw new IllegalArgumentException("cpio: path \"" + shown.substring(0, 40) + "...\" is longer than PATH_MAX (" + PATH_MAX + " bytes with its NUL)");
+            throw new IllegalArgumentException("cpio: path \"" + shown.substring(0, 40)
+                    + "...\" is longer than PATH_MAX (" + PATH_MAX + " bytes with its NUL)");
         }
         return name;
     }

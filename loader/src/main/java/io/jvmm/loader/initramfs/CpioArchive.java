@@ -37,9 +37,11 @@ public final class CpioArchive {
     static final int FIRST_INODE = 721;
     /** gen_init_cpio's fixed c_devmajor:c_devminor (the device the files notionally live on). */
     static final int DEV_MAJOR = 3, DEV_MINOR = 1;
+
     static final int PARENT_MODE = 0755;
     /** The kernel's dev_t holds a 12-bit major and a 20-bit minor (MKDEV, MINORBITS). */
     private static final int MAX_MAJOR = (1 << 12) - 1, MAX_MINOR = (1 << 20) - 1;
+
     private static final long MAX_FILE_SIZE = 0xffff_ffffL;
 
     private final Map<String, Entry> entries = new LinkedHashMap<>();
@@ -51,7 +53,7 @@ public final class CpioArchive {
         String name = ArchivePath.normalize(path);
         checkMode(mode, name);
         if (implicitDirectories.remove(name)) {
-            entries.put(name, new Entry.Directory(mode));  // keeps its place before its children
+            entries.put(name, new Entry.Directory(mode)); // keeps its place before its children
             return this;
         }
         return add(name, new Entry.Directory(mode));
@@ -72,10 +74,12 @@ public final class CpioArchive {
     public CpioArchive file(String path, int mode, Path source) throws IOException {
         String name = ArchivePath.normalize(path);
         checkMode(mode, name);
-        if (!Files.isRegularFile(source)) throw new IllegalArgumentException("cpio: source of " + name + " is not a regular file: " + source);
+        if (!Files.isRegularFile(source))
+            throw new IllegalArgumentException("cpio: source of " + name + " is not a regular file: " + source);
         long size = Files.size(source);
         if (size > MAX_FILE_SIZE) {
-            throw new IllegalArgumentException("cpio: " + source + " is " + size + " bytes; newc's 32-bit c_filesize holds less than 4 GiB");
+            throw new IllegalArgumentException(
+                    "cpio: " + source + " is " + size + " bytes; newc's 32-bit c_filesize holds less than 4 GiB");
         }
         return add(name, new Entry.HostFile(mode, source, size));
     }
@@ -83,10 +87,13 @@ public final class CpioArchive {
     /** A symbolic link; {@code target} is stored as given (relative or absolute) and not checked to exist. */
     public CpioArchive symlink(String path, String target) {
         String name = ArchivePath.normalize(path);
-        if (target == null || target.isEmpty()) throw new IllegalArgumentException("cpio: symlink " + name + " has an empty target");
-        if (target.indexOf('\0') >= 0) throw new IllegalArgumentException("cpio: target of symlink " + name + " contains NUL");
+        if (target == null || target.isEmpty())
+            throw new IllegalArgumentException("cpio: symlink " + name + " has an empty target");
+        if (target.indexOf('\0') >= 0)
+            throw new IllegalArgumentException("cpio: target of symlink " + name + " contains NUL");
         if (ArchivePath.encodedLength(target) + 1 > ArchivePath.PATH_MAX) {
-            throw new IllegalArgumentException("cpio: target of symlink " + name + " is longer than PATH_MAX (" + ArchivePath.PATH_MAX + " bytes with its NUL)");
+            throw new IllegalArgumentException("cpio: target of symlink " + name + " is longer than PATH_MAX ("
+                    + ArchivePath.PATH_MAX + " bytes with its NUL)");
         }
         return add(name, new Entry.Symlink(target));
     }
@@ -95,8 +102,12 @@ public final class CpioArchive {
     public CpioArchive charDevice(String path, int mode, int major, int minor) {
         String name = ArchivePath.normalize(path);
         checkMode(mode, name);
-        if (major < 0 || major > MAX_MAJOR) throw new IllegalArgumentException("cpio: major " + major + " of device " + name + " is outside 0.." + MAX_MAJOR);
-        if (minor < 0 || minor > MAX_MINOR) throw new IllegalArgumentException("cpio: minor " + minor + " of device " + name + " is outside 0.." + MAX_MINOR);
+        if (major < 0 || major > MAX_MAJOR)
+            throw new IllegalArgumentException(
+                    "cpio: major " + major + " of device " + name + " is outside 0.." + MAX_MAJOR);
+        if (minor < 0 || minor > MAX_MINOR)
+            throw new IllegalArgumentException(
+                    "cpio: minor " + minor + " of device " + name + " is outside 0.." + MAX_MINOR);
         return add(name, new Entry.CharDevice(mode, major, minor));
     }
 
@@ -108,7 +119,8 @@ public final class CpioArchive {
     /** The exact number of bytes {@link #writeTo} produces, trailer and end padding included. */
     public long size() {
         long total = 0;
-        for (Map.Entry<String, Entry> e : entries.entrySet()) total += NewcWriter.entrySize(e.getKey(), e.getValue().dataSize());
+        for (Map.Entry<String, Entry> e : entries.entrySet())
+            total += NewcWriter.entrySize(e.getKey(), e.getValue().dataSize());
         total += NewcWriter.entrySize(ArchivePath.TRAILER, 0);
         return NewcWriter.align(total, NewcWriter.END_ALIGNMENT);
     }
@@ -122,11 +134,23 @@ public final class CpioArchive {
             int nlink = entry instanceof Entry.Directory ? 2 : 1;
             long rdevMajor = entry instanceof Entry.CharDevice d ? d.major() : 0;
             long rdevMinor = entry instanceof Entry.CharDevice d ? d.minor() : 0;
-            w.header(e.getKey(), new NewcWriter.Header(ino++, entry.typeAndMode(), nlink, entry.dataSize(),
-                    DEV_MAJOR, DEV_MINOR, rdevMajor, rdevMinor));
+            w.header(
+                    e.getKey(),
+                    new NewcWriter.Header(
+                            ino++,
+                            entry.typeAndMode(),
+                            nlink,
+                            entry.dataSize(),
+                            DEV_MAJOR,
+                            DEV_MINOR,
+                            rdevMajor,
+                            rdevMinor));
             switch (entry) {
                 case Entry.BytesFile f -> w.data(f.data(), 0, f.data().length);
-                case Entry.Symlink s -> { byte[] t = s.targetBytes(); w.data(t, 0, t.length); }
+                case Entry.Symlink s -> {
+                    byte[] t = s.targetBytes();
+                    w.data(t, 0, t.length);
+                }
                 case Entry.HostFile f -> copy(f, w);
                 case Entry.Directory d -> {}
                 case Entry.CharDevice d -> {}
@@ -142,7 +166,8 @@ public final class CpioArchive {
     public byte[] toByteArray() throws IOException {
         long size = size();
         if (size > Integer.MAX_VALUE - 8) {
-            throw new IllegalStateException("cpio: archive is " + size + " bytes, too large for a byte array; use writeTo");
+            throw new IllegalStateException(
+                    "cpio: archive is " + size + " bytes, too large for a byte array; use writeTo");
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream((int) size);
         writeTo(out);
@@ -151,7 +176,8 @@ public final class CpioArchive {
 
     private CpioArchive add(String name, Entry entry) {
         if (implicitDirectories.contains(name)) {
-            throw new IllegalArgumentException("cpio: duplicate entry " + name + " (already created as the parent directory of an earlier entry)");
+            throw new IllegalArgumentException(
+                    "cpio: duplicate entry " + name + " (already created as the parent directory of an earlier entry)");
         }
         if (entries.containsKey(name)) throw new IllegalArgumentException("cpio: duplicate entry " + name);
         for (String parent : ArchivePath.parents(name)) {
@@ -160,7 +186,8 @@ public final class CpioArchive {
                 entries.put(parent, new Entry.Directory(PARENT_MODE));
                 implicitDirectories.add(parent);
             } else if (!(existing instanceof Entry.Directory)) {
-                throw new IllegalArgumentException("cpio: cannot add " + name + ": parent " + parent + " is not a directory");
+                throw new IllegalArgumentException(
+                        "cpio: cannot add " + name + ": parent " + parent + " is not a directory");
             }
         }
         entries.put(name, entry);
@@ -179,14 +206,16 @@ public final class CpioArchive {
             }
             // Fewer or more bytes than the header announced would misalign every later entry.
             if (left > 0 || in.read() >= 0) {
-                throw new IOException("cpio: " + f.source() + " changed size since it was added (was " + f.size() + " bytes)");
+                throw new IOException(
+                        "cpio: " + f.source() + " changed size since it was added (was " + f.size() + " bytes)");
             }
         }
     }
 
     private static void checkMode(int mode, String name) {
         if ((mode & ~07777) != 0) {
-            throw new IllegalArgumentException(String.format("cpio: mode 0%o of %s has bits beyond 07777 (pass permission bits only)", mode, name));
+            throw new IllegalArgumentException(String.format(
+                    "cpio: mode 0%o of %s has bits beyond 07777 (pass permission bits only)", mode, name));
         }
     }
 }

@@ -14,19 +14,34 @@ sealed interface Entry {
     long dataSize();
 
     record Directory(int mode) implements Entry {
-        public int typeAndMode() { return S_IFDIR | mode; }
-        public long dataSize() { return 0; }
+        public int typeAndMode() {
+            return S_IFDIR | mode;
+        }
+
+        public long dataSize() {
+            return 0;
+        }
     }
 
     record BytesFile(int mode, byte[] data) implements Entry {
-        public int typeAndMode() { return S_IFREG | mode; }
-        public long dataSize() { return data.length; }
+        public int typeAndMode() {
+            return S_IFREG | mode;
+        }
+
+        public long dataSize() {
+            return data.length;
+        }
     }
 
     /** A file read from the host when the archive is written; {@code size} is fixed when it is added. */
     record HostFile(int mode, Path source, long size) implements Entry {
-        public int typeAndMode() { return S_IFREG | mode; }
-        public long dataSize() { return size; }
+        public int typeAndMode() {
+            return S_IFREG | mode;
+        }
+
+        public long dataSize() {
+            return size;
+        }
     }
 
     /**
@@ -34,8 +49,14 @@ sealed interface Entry {
      * both read the target up to the first NUL, so the NUL only keeps the output identical.
      */
     record Symlink(String target) implements Entry {
-        public int typeAndMode() { return S_IFLNK | 0777; }
-        public long dataSize() { return targetBytes().length; }
+        public int typeAndMode() {
+            return S_IFLNK | 0777;
+        }
+
+        public long dataSize() {
+            return targetBytes().length;
+        }
+
         byte[] targetBytes() {
             byte[] t = target.getBytes(StandardCharsets.UTF_8);
             byte[] withNul = new byte[t.length + 1];
@@ -45,7 +66,12 @@ sealed interface Entry {
     }
 
     record CharDevice(int mode, int major, int minor) implements Entry {
-        public int typeAndMode() { return S_IFCHR | mode; }
-        public long dataSize() { return 0; }
+        public int typeAndMode() {
+            return S_IFCHR | mode;
+        }
+
+        public long dataSize() {
+            return 0;
+        }
     }
 }

@@ -14,19 +14,31 @@ final class NewcWriter {
     static final String MAGIC = "070701";
     /** gen_init_cpio pads the archive after the trailer to a 512-byte block; we match it. */
     static final int END_ALIGNMENT = 512;
+
     private static final byte[] ZEROS = new byte[END_ALIGNMENT];
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
 
     /** The header fields after the magic, in wire order. */
-    record Header(long ino, long mode, long nlink, long fileSize, long devMajor, long devMinor,
-                  long rdevMajor, long rdevMinor) {}
+    record Header(
+            long ino,
+            long mode,
+            long nlink,
+            long fileSize,
+            long devMajor,
+            long devMinor,
+            long rdevMajor,
+            long rdevMinor) {}
 
     private final OutputStream out;
     private long offset;
 
-    NewcWriter(OutputStream out) { this.out = out; }
+    NewcWriter(OutputStream out) {
+        this.out = out;
+    }
 
-    long offset() { return offset; }
+    long offset() {
+        return offset;
+    }
 
     /** Header, name and the padding after them; the caller then writes exactly {@code h.fileSize()} data bytes. */
     void header(String name, Header h) throws IOException {
@@ -34,16 +46,32 @@ final class NewcWriter {
         byte[] buf = new byte[HEADER_SIZE + nameBytes.length + 1];
         int p = 0;
         for (byte b : MAGIC.getBytes(StandardCharsets.US_ASCII)) buf[p++] = b;
-        // c_ino c_mode c_uid c_gid c_nlink c_mtime c_filesize c_devmajor c_devminor c_rdevmajor c_rdevminor c_namesize c_check
-        long[] fields = {h.ino(), h.mode(), 0, 0, h.nlink(), 0, h.fileSize(), h.devMajor(), h.devMinor(),
-                h.rdevMajor(), h.rdevMinor(), nameBytes.length + 1L, 0};
+        // c_ino c_mode c_uid c_gid c_nlink c_mtime c_filesize c_devmajor c_devminor c_rdevmajor c_rdevminor c_namesize
+        // c_check
+        long[] fields = {
+            h.ino(),
+            h.mode(),
+            0,
+            0,
+            h.nlink(),
+            0,
+            h.fileSize(),
+            h.devMajor(),
+            h.devMinor(),
+            h.rdevMajor(),
+            h.rdevMinor(),
+            nameBytes.length + 1L,
+            0
+        };
         for (int i = 0; i < fields.length; i++) p = hex8(buf, p, fields[i], FIELD_NAMES[i], name);
-        System.arraycopy(nameBytes, 0, buf, p, nameBytes.length);  // the trailing NUL is already 0
+        System.arraycopy(nameBytes, 0, buf, p, nameBytes.length); // the trailing NUL is already 0
         write(buf, 0, buf.length);
         pad(4);
     }
 
-    void data(byte[] b, int off, int len) throws IOException { write(b, off, len); }
+    void data(byte[] b, int off, int len) throws IOException {
+        write(b, off, len);
+    }
 
     /** Zero bytes up to the next multiple of {@code alignment} (a power of two). */
     void pad(int alignment) throws IOException {
@@ -64,13 +92,27 @@ final class NewcWriter {
         offset += len;
     }
 
-    private static final String[] FIELD_NAMES = {"c_ino", "c_mode", "c_uid", "c_gid", "c_nlink", "c_mtime",
-            "c_filesize", "c_devmajor", "c_devminor", "c_rdevmajor", "c_rdevminor", "c_namesize", "c_check"};
+    private static final String[] FIELD_NAMES = {
+        "c_ino",
+        "c_mode",
+        "c_uid",
+        "c_gid",
+        "c_nlink",
+        "c_mtime",
+        "c_filesize",
+        "c_devmajor",
+        "c_devminor",
+        "c_rdevmajor",
+        "c_rdevminor",
+        "c_namesize",
+        "c_check"
+    };
 
     private static int hex8(byte[] buf, int p, long v, String field, String entry) {
         // Every newc field is an unsigned 32-bit number; a wider value would be silently truncated.
         if (v < 0 || v > 0xffff_ffffL) {
-            throw new IllegalArgumentException("cpio: " + field + " of " + entry + " is " + v + ", outside the unsigned 32-bit range of newc");
+            throw new IllegalArgumentException(
+                    "cpio: " + field + " of " + entry + " is " + v + ", outside the unsigned 32-bit range of newc");
         }
         for (int shift = 28; shift >= 0; shift -= 4) buf[p++] = HEX[(int) (v >>> shift) & 0xf];
         return p;

@@ -10,21 +10,25 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.Arrays;
 
 /** Archives read back by GNU cpio and compared with the kernel's own gen_init_cpio. */
 class CpioArchiveInteropTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static final byte[] INIT = "#!/bin/sh\necho hello\n".getBytes();
     private static final byte[] BIG = new byte[100_003];
-    static { new Random(11).nextBytes(BIG); }
+
+    static {
+        new Random(11).nextBytes(BIG);
+    }
 
     /** An archive with every entry kind, odd sizes (padding), an implicit parent and special modes. */
     private CpioArchive sample(Path bigSource) throws IOException {
@@ -33,7 +37,7 @@ class CpioArchiveInteropTest {
                 .directory("tmp", 01777)
                 .directory("etc", 0700)
                 .file("init", 0755, INIT)
-                .file("bin/big", 0600, bigSource)      // bin/ created implicitly
+                .file("bin/big", 0600, bigSource) // bin/ created implicitly
                 .file("etc/empty", 0644, new byte[0])
                 .file("etc/setuid", 04755, new byte[] {1})
                 .symlink("bin/sh", "busybox")
@@ -48,12 +52,18 @@ class CpioArchiveInteropTest {
     @Test
     void gnuCpioExtractsFilesModesAndSymlinks() throws Exception {
         Optional<Path> cpio = ExternalTool.onPath("cpio");
-        if (cpio.isEmpty()) { System.out.println("skipped: cpio not on PATH (apt-get install cpio)"); assumeTrue(false, "cpio not on PATH"); }
+        if (cpio.isEmpty()) {
+            System.out.println("skipped: cpio not on PATH (apt-get install cpio)");
+            assumeTrue(false, "cpio not on PATH");
+        }
         Path archive = dir.resolve("initramfs.cpio");
-        try (var out = Files.newOutputStream(archive)) { sample(Files.write(dir.resolve("big.src"), BIG)).writeTo(out); }
+        try (var out = Files.newOutputStream(archive)) {
+            sample(Files.write(dir.resolve("big.src"), BIG)).writeTo(out);
+        }
 
         Path x = Files.createDirectory(dir.resolve("x"));
-        List<String> cmd = new ArrayList<>(List.of(cpio.get().toString(), "-idm", "--quiet", "--no-absolute-filenames"));
+        List<String> cmd =
+                new ArrayList<>(List.of(cpio.get().toString(), "-idm", "--quiet", "--no-absolute-filenames"));
         // Device nodes need CAP_MKNOD; as an ordinary user extract everything else.
         boolean root = isRoot();
         if (!root) cmd.addAll(List.of("-f", "dev/console"));
@@ -69,12 +79,18 @@ class CpioArchiveInteropTest {
         assertEquals(040755, mode(x.resolve("bin")), "implicit parent");
         assertEquals(041777, mode(x.resolve("tmp")));
         assertEquals(040700, mode(x.resolve("etc")));
-        assertEquals("busybox", Files.readSymbolicLink(x.resolve("bin/sh")).toString(), "target without the stored NUL");
+        assertEquals(
+                "busybox", Files.readSymbolicLink(x.resolve("bin/sh")).toString(), "target without the stored NUL");
         assertEquals("/etc/empty", Files.readSymbolicLink(x.resolve("abs")).toString());
-        assertEquals(FileTime.fromMillis(0), Files.getLastModifiedTime(x.resolve("init"), LinkOption.NOFOLLOW_LINKS), "-m keeps mtime 0");
+        assertEquals(
+                FileTime.fromMillis(0),
+                Files.getLastModifiedTime(x.resolve("init"), LinkOption.NOFOLLOW_LINKS),
+                "-m keeps mtime 0");
         if (root) {
             assertEquals(0020600, mode(x.resolve("dev/console")));
-            assertEquals((5L << 8) | 1, Files.getAttribute(x.resolve("dev/console"), "unix:rdev", LinkOption.NOFOLLOW_LINKS));
+            assertEquals(
+                    (5L << 8) | 1,
+                    Files.getAttribute(x.resolve("dev/console"), "unix:rdev", LinkOption.NOFOLLOW_LINKS));
             assertEquals(0, Files.getAttribute(x.resolve("init"), "unix:uid"));
         }
         try (Stream<Path> all = Files.walk(x)) {
@@ -85,14 +101,33 @@ class CpioArchiveInteropTest {
     @Test
     void gnuCpioListsEveryEntry() throws Exception {
         Optional<Path> cpio = ExternalTool.onPath("cpio");
-        if (cpio.isEmpty()) { System.out.println("skipped: cpio not on PATH (apt-get install cpio)"); assumeTrue(false, "cpio not on PATH"); }
-        Path archive = Files.write(dir.resolve("a.cpio"), sample(Files.write(dir.resolve("big.src"), BIG)).toByteArray());
+        if (cpio.isEmpty()) {
+            System.out.println("skipped: cpio not on PATH (apt-get install cpio)");
+            assumeTrue(false, "cpio not on PATH");
+        }
+        Path archive = Files.write(
+                dir.resolve("a.cpio"),
+                sample(Files.write(dir.resolve("big.src"), BIG)).toByteArray());
         var r = ExternalTool.run(dir, archive, List.of(cpio.get().toString(), "-tv", "--quiet"));
         assertEquals(0, r.exitCode(), r.output());
         List<String> lines = r.output().lines().toList();
-        assertEquals(List.of("dev", "tmp", "etc", "init", "bin", "bin/big", "etc/empty", "etc/setuid", "bin/sh -> busybox",
-                        "abs -> /etc/empty", "dev/console"),
-                lines.stream().map(l -> l.replaceFirst("^.*?\\s\\S+\\s+\\d+\\s+\\d{4}\\s", "")).toList(), r.output());
+        assertEquals(
+                List.of(
+                        "dev",
+                        "tmp",
+                        "etc",
+                        "init",
+                        "bin",
+                        "bin/big",
+                        "etc/empty",
+                        "etc/setuid",
+                        "bin/sh -> busybox",
+                        "abs -> /etc/empty",
+                        "dev/console"),
+                lines.stream()
+                        .map(l -> l.replaceFirst("^.*?\\s\\S+\\s+\\d+\\s+\\d{4}\\s", ""))
+                        .toList(),
+                r.output());
         assertTrue(lines.get(0).startsWith("drwxr-xr-x   2 root     root "), lines.get(0));
         assertTrue(lines.get(1).startsWith("drwxrwxrwt"), lines.get(1));
         assertTrue(lines.get(5).matches("-rw-------\\s+1 root\\s+root\\s+100003 .*"), lines.get(5));
@@ -106,7 +141,8 @@ class CpioArchiveInteropTest {
     void matchesTheKernelsGenInitCpioByteForByte() throws Exception {
         Optional<Path> tool = findGenInitCpio();
         if (tool.isEmpty()) {
-            System.out.println("skipped: no built gen_init_cpio (set JVMM_GEN_INIT_CPIO, or keep usr/gen_init_cpio under ~/.cache/jvmm/kernel/*/)");
+            System.out.println(
+                    "skipped: no built gen_init_cpio (set JVMM_GEN_INIT_CPIO, or keep usr/gen_init_cpio under ~/.cache/jvmm/kernel/*/)");
             assumeTrue(false, "no gen_init_cpio");
         }
         // gen_init_cpio takes a regular file's mtime from the host file, the rest from -t.
@@ -116,7 +152,8 @@ class CpioArchiveInteropTest {
         Path empty = Files.write(dir.resolve("empty.src"), new byte[0]);
         Path one = Files.write(dir.resolve("one.src"), new byte[] {1});
         for (Path p : List.of(empty, one)) Files.setLastModifiedTime(p, FileTime.fromMillis(0));
-        String list = String.join("\n",
+        String list = String.join(
+                "\n",
                 "dir /dev 0755 0 0",
                 "dir /tmp 1777 0 0",
                 "dir /etc 0700 0 0",
@@ -127,12 +164,17 @@ class CpioArchiveInteropTest {
                 "file /etc/setuid " + one + " 4755 0 0",
                 "slink /bin/sh busybox 0777 0 0",
                 "slink /abs /etc/empty 0777 0 0",
-                "nod /dev/console 0600 0 0 c 5 1", "");
+                "nod /dev/console 0600 0 0 c 5 1",
+                "");
         Path listFile = Files.writeString(dir.resolve("list"), list);
         byte[] expected = ExternalTool.runForBytes(dir, List.of(tool.get().toString(), "-t", "0", listFile.toString()));
         byte[] actual = sample(big).toByteArray();
         int mismatch = Arrays.mismatch(expected, actual);
-        assertEquals(-1, mismatch, "first difference at byte " + mismatch + " (expected " + expected.length + " bytes, got " + actual.length + ")");
+        assertEquals(
+                -1,
+                mismatch,
+                "first difference at byte " + mismatch + " (expected " + expected.length + " bytes, got "
+                        + actual.length + ")");
     }
 
     /** $JVMM_GEN_INIT_CPIO, else one kept by kernel/build.sh in its cache. */

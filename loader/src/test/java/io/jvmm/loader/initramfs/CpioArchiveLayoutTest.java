@@ -16,12 +16,30 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The bytes CpioArchive writes, decoded field by field. */
 class CpioArchiveLayoutTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     /** One decoded newc record. */
-    record Rec(int offset, String magic, long ino, long mode, long uid, long gid, long nlink, long mtime,
-               long fileSize, long devMajor, long devMinor, long rdevMajor, long rdevMinor, long nameSize,
-               long check, String name, int nameEnd, byte[] data, int end) {}
+    record Rec(
+            int offset,
+            String magic,
+            long ino,
+            long mode,
+            long uid,
+            long gid,
+            long nlink,
+            long mtime,
+            long fileSize,
+            long devMajor,
+            long devMinor,
+            long rdevMajor,
+            long rdevMinor,
+            long nameSize,
+            long check,
+            String name,
+            int nameEnd,
+            byte[] data,
+            int end) {}
 
     /** Decodes records up to and including the trailer, checking the alignment rules on the way. */
     static List<Rec> parse(byte[] b) {
@@ -33,7 +51,9 @@ class CpioArchiveLayoutTest {
             long[] f = new long[13];
             for (int i = 0; i < 13; i++) {
                 String field = h.substring(6 + 8 * i, 14 + 8 * i);
-                assertTrue(field.matches("[0-9A-F]{8}"), "field " + i + " at " + p + " is 8 upper-case hex digits: " + field);
+                assertTrue(
+                        field.matches("[0-9A-F]{8}"),
+                        "field " + i + " at " + p + " is 8 upper-case hex digits: " + field);
                 f[i] = Long.parseLong(field, 16);
             }
             int nameLen = (int) f[11];
@@ -46,8 +66,26 @@ class CpioArchiveLayoutTest {
             int dataEnd = dataStart + (int) f[6];
             int end = (dataEnd + 3) & ~3;
             for (int i = dataEnd; i < end; i++) assertEquals(0, b[i], "data padding is zero");
-            out.add(new Rec(p, h.substring(0, 6), f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10],
-                    f[11], f[12], name, nameEnd, data, end));
+            out.add(new Rec(
+                    p,
+                    h.substring(0, 6),
+                    f[0],
+                    f[1],
+                    f[2],
+                    f[3],
+                    f[4],
+                    f[5],
+                    f[6],
+                    f[7],
+                    f[8],
+                    f[9],
+                    f[10],
+                    f[11],
+                    f[12],
+                    name,
+                    nameEnd,
+                    data,
+                    end));
             p = end;
             if (name.equals("TRAILER!!!")) return out;
         }
@@ -86,7 +124,10 @@ class CpioArchiveLayoutTest {
         assertEquals("ab", new String(b, 110, 2, StandardCharsets.US_ASCII));
         assertArrayEquals(new byte[] {0, 0, 0, 0}, Arrays.copyOfRange(b, 112, 116), "NUL + 3 bytes padding");
         assertEquals(9, b[116]);
-        assertEquals("070701", new String(b, 120, 6, StandardCharsets.US_ASCII), "next header after 1 data byte + 3 padding");
+        assertEquals(
+                "070701",
+                new String(b, 120, 6, StandardCharsets.US_ASCII),
+                "next header after 1 data byte + 3 padding");
     }
 
     @Test
@@ -129,7 +170,10 @@ class CpioArchiveLayoutTest {
         assertEquals(1, console.rdevMinor());
         assertEquals(0, console.fileSize());
 
-        assertEquals(List.of(721L, 722L, 723L), recs.subList(0, 3).stream().map(Rec::ino).toList(), "inodes unique and increasing");
+        assertEquals(
+                List.of(721L, 722L, 723L),
+                recs.subList(0, 3).stream().map(Rec::ino).toList(),
+                "inodes unique and increasing");
     }
 
     @Test
@@ -138,7 +182,8 @@ class CpioArchiveLayoutTest {
                 .file("usr/share/doc/x", 0644, new byte[0])
                 .file("usr/bin/y", 0755, new byte[0])
                 .toByteArray());
-        assertEquals(List.of("usr", "usr/share", "usr/share/doc", "usr/share/doc/x", "usr/bin", "usr/bin/y", "TRAILER!!!"),
+        assertEquals(
+                List.of("usr", "usr/share", "usr/share/doc", "usr/share/doc/x", "usr/bin", "usr/bin/y", "TRAILER!!!"),
                 recs.stream().map(Rec::name).toList());
         assertEquals(040755, recs.get(0).mode());
     }
@@ -157,8 +202,12 @@ class CpioArchiveLayoutTest {
     @Test
     void sizeMatchesTheBytesWrittenAndOutputIsReproducible() throws Exception {
         Path host = Files.write(dir.resolve("host"), new byte[] {1, 2, 3, 4, 5});
-        CpioArchive a = new CpioArchive().directory("x", 0755).file("x/f", 0644, new byte[] {7, 7})
-                .file("x/host", 0600, host).symlink("x/l", "f").charDevice("x/null", 0666, 1, 3);
+        CpioArchive a = new CpioArchive()
+                .directory("x", 0755)
+                .file("x/f", 0644, new byte[] {7, 7})
+                .file("x/host", 0600, host)
+                .symlink("x/l", "f")
+                .charDevice("x/null", 0666, 1, 3);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         a.writeTo(out);
         byte[] first = a.toByteArray();
@@ -184,12 +233,28 @@ class CpioArchiveLayoutTest {
     @Test
     void badNamesAreRejected() {
         CpioArchive a = new CpioArchive();
-        for (String bad : List.of("", "/", "a//b", "a/", "//a", "../x", "a/../b", "a/..", "./a", "a/./b", "a\0b", "TRAILER!!!", "/TRAILER!!!")) {
+        for (String bad : List.of(
+                "",
+                "/",
+                "a//b",
+                "a/",
+                "//a",
+                "../x",
+                "a/../b",
+                "a/..",
+                "./a",
+                "a/./b",
+                "a\0b",
+                "TRAILER!!!",
+                "/TRAILER!!!")) {
             var e = assertThrows(IllegalArgumentException.class, () -> a.file(bad, 0644, new byte[0]), bad);
             assertTrue(e.getMessage().startsWith("cpio: "), e.getMessage());
             assertFalse(e.getMessage().contains("\0"), "message is printable: " + e.getMessage());
         }
-        assertThrows(IllegalArgumentException.class, () -> a.file("x".repeat(4096), 0644, new byte[0]), "name + NUL > PATH_MAX");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> a.file("x".repeat(4096), 0644, new byte[0]),
+                "name + NUL > PATH_MAX");
         a.file("y".repeat(4095), 0644, new byte[0]);
         assertThrows(IllegalArgumentException.class, () -> a.file("a", 0644, (byte[]) null));
         assertEquals(1, parse(assertDoesNotThrow(a::toByteArray)).size() - 1);
@@ -223,7 +288,7 @@ class CpioArchiveLayoutTest {
     void filesOf4GiBOrMoreAreRejected() throws IOException {
         Path huge = dir.resolve("huge");
         try (RandomAccessFile f = new RandomAccessFile(huge.toFile(), "rw")) {
-            f.setLength(1L << 32);  // sparse: no disk space used
+            f.setLength(1L << 32); // sparse: no disk space used
         }
         var e = assertThrows(IllegalArgumentException.class, () -> new CpioArchive().file("huge", 0644, huge));
         assertTrue(e.getMessage().contains("4294967296 bytes"), e.getMessage());

@@ -42,14 +42,18 @@ final class ExternalTool {
     static byte[] runForBytes(Path cwd, List<String> command) throws IOException, InterruptedException {
         Path err = Files.createTempFile("tool", ".err");
         try {
-            Process p = new ProcessBuilder(command).directory(cwd.toFile()).redirectError(err.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            Process p = new ProcessBuilder(command)
+                    .directory(cwd.toFile())
+                    .redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .start();
             byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new IOException(command.getFirst() + " did not finish within 60 s");
             }
-            if (p.exitValue() != 0) throw new IOException(command + " exited " + p.exitValue() + ": " + Files.readString(err));
+            if (p.exitValue() != 0)
+                throw new IOException(command + " exited " + p.exitValue() + ": " + Files.readString(err));
             return out;
         } finally {
             Files.deleteIfExists(err);

@@ -1,13 +1,5 @@
 package io.jvmm.runtime.boot;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import io.jvmm.core.NetConfig;
 import io.jvmm.core.VmConfig;
 import io.jvmm.core.backend.net.PasstBackend;
@@ -19,6 +11,14 @@ import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.EntryPoint;
 import io.jvmm.runtime.vmproc.VmLaunch;
 import io.jvmm.runtime.vmproc.VmProcessPolicy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import sun.misc.Signal;
 
 /**
@@ -32,6 +32,7 @@ public final class BootSandbox {
     public static final String CONFINED = "--confined";
     /** The flag that tells the confined child where its passt socket is. */
     public static final String NETWORK_FD = "--network-fd";
+
     private static final int PASST_FD = 3;
     private static final int SIGUSR1 = 10;
 
@@ -42,7 +43,14 @@ public final class BootSandbox {
      * arguments describe (the policy is made from it); the paths are the files the child reads or
      * writes; with {@code snapshotOnSignal} a SIGUSR1 here is passed on to the child.
      */
-    public static int relaunch(EntryPoint entry, List<String> args, VmConfig config, Path hacFile, Path restoreDir, Path snapshotDir, boolean snapshotOnSignal) {
+    public static int relaunch(
+            EntryPoint entry,
+            List<String> args,
+            VmConfig config,
+            Path hacFile,
+            Path restoreDir,
+            Path snapshotDir,
+            boolean snapshotOnSignal) {
         Path java = VmLaunch.javaLauncher();
         List<String> cmd = VmLaunch.javaCommand(entry, java, null);
         cmd.add("boot");
@@ -60,12 +68,14 @@ public final class BootSandbox {
             }
             Jail.Spawned s;
             try {
-                s = Jail.spawn(VmProcessPolicy.forBoot(config, java, hacFile, restoreDir, snapshotDir), cmd, fds, false);
+                s = Jail.spawn(
+                        VmProcessPolicy.forBoot(config, java, hacFile, restoreDir, snapshotDir), cmd, fds, false);
             } finally {
                 // The child has its own copy: passt sees the socket's end when the child's closes.
                 if (passt != null) Libc.close(passt.socket());
             }
-            if (s.landlockAbi() == 0) System.err.println("jvmm: landlock: not available on this kernel; the VMM's files are not confined");
+            if (s.landlockAbi() == 0)
+                System.err.println("jvmm: landlock: not available on this kernel; the VMM's files are not confined");
             try (ChildProcess child = s.process()) {
                 // A signal to this process (Ctrl-C reaches both) waits for the child's own clean end.
                 Thread hook = new Thread(() -> {

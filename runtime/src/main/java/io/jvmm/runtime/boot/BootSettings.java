@@ -1,13 +1,5 @@
 package io.jvmm.runtime.boot;
 
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
 import io.jvmm.core.ConfigException;
 import io.jvmm.core.CpuTemplate;
 import io.jvmm.core.DriveConfig;
@@ -24,6 +16,14 @@ import io.jvmm.runtime.UserPaths;
 import io.jvmm.runtime.state.RateLimitSpec;
 import io.jvmm.virtio.net.MacAddress;
 import io.jvmm.virtio.ratelimit.RateLimit;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Merges a hac.toml (optional) with command-line overrides into a validated {@link VmConfig}: flags win
@@ -36,10 +36,22 @@ import io.jvmm.virtio.ratelimit.RateLimit;
 public record BootSettings(HacFile hac, Overrides overrides) {
 
     /** Values from {@code jvmm boot} flags; null fields were not given. Paths are already absolute. */
-    public record Overrides(Path kernel, Path initrd, String cmdline, Integer cpus, Long memoryMib, CpuTemplate cpuTemplate,
-                     List<HacFile.Drive> drives, Boolean rng, Long vsockCid, Path vsockUds, Net net, IrqChipMode irqchip,
-                     List<HacFile.Share> shares) {
-        public static final Overrides NONE = new Overrides(null, null, null, null, null, null, List.of(), null, null, null, null, null);
+    public record Overrides(
+            Path kernel,
+            Path initrd,
+            String cmdline,
+            Integer cpus,
+            Long memoryMib,
+            CpuTemplate cpuTemplate,
+            List<HacFile.Drive> drives,
+            Boolean rng,
+            Long vsockCid,
+            Path vsockUds,
+            Net net,
+            IrqChipMode irqchip,
+            List<HacFile.Share> shares) {
+        public static final Overrides NONE =
+                new Overrides(null, null, null, null, null, null, List.of(), null, null, null, null, null);
 
         public Overrides {
             drives = drives == null ? List.of() : List.copyOf(drives);
@@ -47,15 +59,41 @@ public record BootSettings(HacFile hac, Overrides overrides) {
         }
 
         /** Without {@code --share} flags. */
-        public Overrides(Path kernel, Path initrd, String cmdline, Integer cpus, Long memoryMib, CpuTemplate cpuTemplate,
-                         List<HacFile.Drive> drives, Boolean rng, Long vsockCid, Path vsockUds, Net net, IrqChipMode irqchip) {
-            this(kernel, initrd, cmdline, cpus, memoryMib, cpuTemplate, drives, rng, vsockCid, vsockUds, net, irqchip, List.of());
+        public Overrides(
+                Path kernel,
+                Path initrd,
+                String cmdline,
+                Integer cpus,
+                Long memoryMib,
+                CpuTemplate cpuTemplate,
+                List<HacFile.Drive> drives,
+                Boolean rng,
+                Long vsockCid,
+                Path vsockUds,
+                Net net,
+                IrqChipMode irqchip) {
+            this(
+                    kernel,
+                    initrd,
+                    cmdline,
+                    cpus,
+                    memoryMib,
+                    cpuTemplate,
+                    drives,
+                    rng,
+                    vsockCid,
+                    vsockUds,
+                    net,
+                    irqchip,
+                    List.of());
         }
     }
 
     /** Network flags: {@code --net}, {@code -p}, {@code --tap}, {@code --mac}, the rate limits; null fields were not given. */
     public record Net(boolean passt, List<PortForward> ports, String tap, MacAddress mac, RateLimit rx, RateLimit tx) {
-        Net(boolean passt, List<PortForward> ports, String tap, MacAddress mac) { this(passt, ports, tap, mac, null, null); }
+        Net(boolean passt, List<PortForward> ports, String tap, MacAddress mac) {
+            this(passt, ports, tap, mac, null, null);
+        }
 
         /**
          * The network flags as typed ({@code rx}/{@code tx} in {@link RateLimitSpec} form), null when none was
@@ -104,10 +142,14 @@ public record BootSettings(HacFile hac, Overrides overrides) {
                 else if (p.equals("rw")) ro = false;
                 else if (p.startsWith("id=") && p.length() > 3) id = p.substring(3);
                 else if (p.startsWith("bw=") || p.startsWith("ops=")) limits.add(p);
-                else throw EngineException.usage("--drive " + spec + ": unknown option '" + p + "' (expected ro, rw, id=NAME, bw=SIZE or ops=N)");
+                else
+                    throw EngineException.usage("--drive " + spec + ": unknown option '" + p
+                            + "' (expected ro, rw, id=NAME, bw=SIZE or ops=N)");
             }
-            RateLimit limit = limits.isEmpty() ? RateLimit.UNLIMITED : rateLimit("--drive " + spec, String.join(",", limits));
-            out.add(new HacFile.Drive("--drive " + spec, UserPaths.resolve(cwd, UserPaths.nonEmpty("--drive", path)), ro, id, limit));
+            RateLimit limit =
+                    limits.isEmpty() ? RateLimit.UNLIMITED : rateLimit("--drive " + spec, String.join(",", limits));
+            out.add(new HacFile.Drive(
+                    "--drive " + spec, UserPaths.resolve(cwd, UserPaths.nonEmpty("--drive", path)), ro, id, limit));
         }
         return out;
     }
@@ -130,7 +172,9 @@ public record BootSettings(HacFile hac, Overrides overrides) {
                 else if (p.equals("cache=auto")) cache = CacheMode.AUTO;
                 else if (p.equals("cache=never")) cache = CacheMode.NEVER;
                 else if (p.equals("cache=always")) cache = CacheMode.ALWAYS;
-                else throw EngineException.usage(flag + ": unknown option '" + p + "' (expected ro, rw or cache=auto|never|always)");
+                else
+                    throw EngineException.usage(
+                            flag + ": unknown option '" + p + "' (expected ro, rw or cache=auto|never|always)");
             }
             out.add(new HacFile.Share(flag, spec.substring(0, eq), UserPaths.resolve(cwd, parts[0]), ro, cache));
         }
@@ -158,7 +202,8 @@ public record BootSettings(HacFile hac, Overrides overrides) {
      * For {@code --restore}: {@code snapshotMib} is the snapshot's RAM, the default when neither a
      * flag nor the file sets memory; no kernel is needed (none is built).
      */
-    public VmConfig toVmConfig(Supplier<DefaultKernel.Images> defaultKernel, OutputStream console, InputStream input, long snapshotMib) {
+    public VmConfig toVmConfig(
+            Supplier<DefaultKernel.Images> defaultKernel, OutputStream console, InputStream input, long snapshotMib) {
         boolean restore = snapshotMib > 0;
         rejectUnsupported();
         VmConfig.Builder b = VmConfig.builder().consoleOutput(console).consoleInput(input);
@@ -193,7 +238,9 @@ public record BootSettings(HacFile hac, Overrides overrides) {
         HacFile.Vsock hv = hac == null ? null : hac.vsock();
         if (hv != null || overrides.vsockCid() != null || overrides.vsockUds() != null) {
             Long cid = pick(overrides.vsockCid(), hv == null ? null : hv.cid());
-            b.vsock(cid == null ? VsockConfig.DEFAULT_CID : cid, pick(overrides.vsockUds(), hv == null ? null : hv.udsPath()));
+            b.vsock(
+                    cid == null ? VsockConfig.DEFAULT_CID : cid,
+                    pick(overrides.vsockUds(), hv == null ? null : hv.udsPath()));
         }
         Map<String, HacFile.Share> shareOrigins = addShares(b);
         try {
@@ -227,7 +274,8 @@ public record BootSettings(HacFile hac, Overrides overrides) {
     /** A drive problem names the hac.toml key or the --drive flag the drive came from. */
     private RuntimeException rewordDrive(ConfigException e, Map<String, HacFile.Drive> origins) {
         String problem = e.getMessage().startsWith(e.key() + ": ")
-                ? e.getMessage().substring(e.key().length() + 2) : e.getMessage();
+                ? e.getMessage().substring(e.key().length() + 2)
+                : e.getMessage();
         HacFile.Drive d = e.key().startsWith("drives.") ? origins.get(e.key().substring("drives.".length())) : null;
         if (d == null) {
             // Not one drive (a duplicate id, too many devices): name the first place drives came from.
@@ -248,10 +296,13 @@ public record BootSettings(HacFile hac, Overrides overrides) {
         BootSettings.Net f = overrides.net();
         HacFile.Network hn = hac == null ? null : hac.network();
         String tap = f != null && f.tap() != null ? f.tap() : hac == null ? null : hac.networkInterface();
-        boolean wanted = tap != null || hn != null || (f != null && (f.passt() || !f.ports().isEmpty() || f.mac() != null));
+        boolean wanted = tap != null
+                || hn != null
+                || (f != null && (f.passt() || !f.ports().isEmpty() || f.mac() != null));
         if (!wanted) {
             if (f != null && (f.rx() != null || f.tx() != null)) {
-                throw EngineException.usage((f.rx() != null ? "--net-rx-limit" : "--net-tx-limit") + ": the VM has no network (add --net, -p or --tap)");
+                throw EngineException.usage((f.rx() != null ? "--net-rx-limit" : "--net-tx-limit")
+                        + ": the VM has no network (add --net, -p or --tap)");
             }
             return null;
         }
@@ -272,11 +323,16 @@ public record BootSettings(HacFile hac, Overrides overrides) {
     private void rejectUnsupported() {
         if (hac == null) return;
         if (hac.ref() != null) {
-            throw new HacFileException(hac.source(), "hardware.ref", "'jvmm boot' takes a kernel and drives, not an OCI image; run the image (the root of a VM with the guest agent) with jvmm run --hac FILE");
+            throw new HacFileException(
+                    hac.source(),
+                    "hardware.ref",
+                    "'jvmm boot' takes a kernel and drives, not an OCI image; run the image (the root of a VM with the guest agent) with jvmm run --hac FILE");
         }
     }
 
-    private static <T> T pick(T flag, T file) { return flag != null ? flag : file; }
+    private static <T> T pick(T flag, T file) {
+        return flag != null ? flag : file;
+    }
 
     /** {@code [[shares]]}, then {@code --share} flags, in that order; returns where each tag came from. */
     private Map<String, HacFile.Share> addShares(VmConfig.Builder b) {
@@ -285,7 +341,10 @@ public record BootSettings(HacFile hac, Overrides overrides) {
         all.addAll(overrides.shares());
         Map<String, HacFile.Share> origins = new LinkedHashMap<>();
         for (HacFile.Share s : all) {
-            b.share(s.tag(), s.path(), ShareOptions.defaults().withReadOnly(s.readOnly()).withCache(s.cache()));
+            b.share(
+                    s.tag(),
+                    s.path(),
+                    ShareOptions.defaults().withReadOnly(s.readOnly()).withCache(s.cache()));
             origins.putIfAbsent(s.tag(), s);
         }
         return origins;
@@ -293,7 +352,9 @@ public record BootSettings(HacFile hac, Overrides overrides) {
 
     /** A share's error, named by its flag or its {@code [[shares]]} entry. */
     private RuntimeException rewordShare(ConfigException e, Map<String, HacFile.Share> origins) {
-        String problem = e.getMessage().startsWith(e.key() + ": ") ? e.getMessage().substring(e.key().length() + 2) : e.getMessage();
+        String problem = e.getMessage().startsWith(e.key() + ": ")
+                ? e.getMessage().substring(e.key().length() + 2)
+                : e.getMessage();
         HacFile.Share s = e.key().startsWith("shares.") ? origins.get(e.key().substring("shares.".length())) : null;
         if (s == null) {
             // Not one share (a bad or duplicate tag): name the file if its shares are there, else the flag.
@@ -307,7 +368,8 @@ public record BootSettings(HacFile hac, Overrides overrides) {
     /** Names the value's origin: "--memory: ...", "hac.toml: hardware.memory: ...", or the default kernel. */
     private RuntimeException reword(ConfigException e, boolean kernelDefaulted) {
         String problem = e.getMessage().startsWith(e.key() + ": ")
-                ? e.getMessage().substring(e.key().length() + 2) : e.getMessage();
+                ? e.getMessage().substring(e.key().length() + 2)
+                : e.getMessage();
         Setting s = Setting.of(e.key());
         if (s == null) return EngineException.usage(e.getMessage());
         if (s.flagGiven(overrides)) return EngineException.usage(s.flag + ": " + problem);

@@ -10,12 +10,20 @@ final class DidYouMean {
 
     /** Names people reach for from other VMMs' configs that no edit distance would connect to ours. */
     private static final Map<String, String> SYNONYMS = Map.ofEntries(
-            Map.entry("cpus", "cores"), Map.entry("vcpus", "cores"), Map.entry("vcpu_count", "cores"),
-            Map.entry("mem", "memory"), Map.entry("ram", "memory"), Map.entry("mem_size_mib", "memory"),
-            Map.entry("memory_mib", "memory"), Map.entry("initramfs", "initrd"),
-            Map.entry("kernel_image_path", "kernel"), Map.entry("append", "cmdline"),
-            Map.entry("boot_args", "cmdline"), Map.entry("kernel_args", "cmdline"),
-            Map.entry("cpu-template", "cpu_template"), Map.entry("cputemplate", "cpu_template"));
+            Map.entry("cpus", "cores"),
+            Map.entry("vcpus", "cores"),
+            Map.entry("vcpu_count", "cores"),
+            Map.entry("mem", "memory"),
+            Map.entry("ram", "memory"),
+            Map.entry("mem_size_mib", "memory"),
+            Map.entry("memory_mib", "memory"),
+            Map.entry("initramfs", "initrd"),
+            Map.entry("kernel_image_path", "kernel"),
+            Map.entry("append", "cmdline"),
+            Map.entry("boot_args", "cmdline"),
+            Map.entry("kernel_args", "cmdline"),
+            Map.entry("cpu-template", "cpu_template"),
+            Map.entry("cputemplate", "cpu_template"));
 
     /** The best candidate for {@code wrong}, or null when nothing is close enough to be a likely typo. */
     static String suggest(String wrong, Collection<String> candidates) {
@@ -28,7 +36,10 @@ final class DidYouMean {
         int bestDistance = Integer.MAX_VALUE;
         for (String c : candidates) {
             int d = distance(lower, c);
-            if (d < bestDistance) { best = c; bestDistance = d; }
+            if (d < bestDistance) {
+                best = c;
+                bestDistance = d;
+            }
         }
         return bestDistance <= limit ? best : null;
     }

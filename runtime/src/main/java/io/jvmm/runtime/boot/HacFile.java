@@ -1,13 +1,5 @@
 package io.jvmm.runtime.boot;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvmm.core.CpuTemplate;
@@ -18,6 +10,14 @@ import io.jvmm.runtime.UserPaths;
 import io.jvmm.virtio.net.MacAddress;
 import io.jvmm.virtio.ratelimit.RateLimit;
 import io.jvmm.virtio.ratelimit.TokenBucket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * A parsed Hardware-as-Code file ({@code hac.toml}, the format of Vistara's Hypercore) plus jvmm's own
@@ -62,10 +62,25 @@ import io.jvmm.virtio.ratelimit.TokenBucket;
  * cache = "auto"              # auto, never or always
  * </pre>
  */
-public record HacFile(Path source, String name, String description, Integer cores, Long memoryMib,
-                      Path kernel, Path initrd, String cmdline, CpuTemplate cpuTemplate,
-                      Drive drive, List<Drive> drives, Boolean rng, Vsock vsock, Network network, String ref,
-                      String networkInterface, IrqChipMode irqchip, List<Share> shares) {
+public record HacFile(
+        Path source,
+        String name,
+        String description,
+        Integer cores,
+        Long memoryMib,
+        Path kernel,
+        Path initrd,
+        String cmdline,
+        CpuTemplate cpuTemplate,
+        Drive drive,
+        List<Drive> drives,
+        Boolean rng,
+        Vsock vsock,
+        Network network,
+        String ref,
+        String networkInterface,
+        IrqChipMode irqchip,
+        List<Share> shares) {
 
     /** A {@code [[shares]]} entry; {@code key} names it in messages ({@code shares[1]}, or the flag). */
     public record Share(String key, String tag, Path path, boolean readOnly, CacheMode cache) {}
@@ -81,12 +96,17 @@ public record HacFile(Path source, String name, String description, Integer core
      * {@code drives[2]}); {@code id} is null when the file leaves it to jvmm.
      */
     public record Drive(String key, Path path, boolean readOnly, String id, RateLimit rateLimit) {
-        public Drive(String key, Path path, boolean readOnly, String id) { this(key, path, readOnly, id, RateLimit.UNLIMITED); }
+        public Drive(String key, Path path, boolean readOnly, String id) {
+            this(key, path, readOnly, id, RateLimit.UNLIMITED);
+        }
     }
 
     /** Array-of-tables sections ({@code [[drives]]}) and their keys. */
-    static final Map<String, List<String>> TABLE_ARRAYS = Map.of("drives", List.of("path", "read_only", "id", "rate_limit"),
-            "shares", List.of("tag", "path", "read_only", "cache"));
+    static final Map<String, List<String>> TABLE_ARRAYS = Map.of(
+            "drives",
+            List.of("path", "read_only", "id", "rate_limit"),
+            "shares",
+            List.of("tag", "path", "read_only", "cache"));
 
     /** Every section and its keys, in the order the README documents them. */
     static final Map<String, List<String>> SCHEMA = schema();
@@ -94,8 +114,20 @@ public record HacFile(Path source, String name, String description, Integer core
     private static Map<String, List<String>> schema() {
         Map<String, List<String>> m = new LinkedHashMap<>();
         m.put("spacecore", List.of("name", "description"));
-        m.put("hardware", List.of("cores", "memory", "kernel", "initrd", "cmdline", "cpu_template", "irqchip",
-                "drive", "rng", "ref", "interface"));
+        m.put(
+                "hardware",
+                List.of(
+                        "cores",
+                        "memory",
+                        "kernel",
+                        "initrd",
+                        "cmdline",
+                        "cpu_template",
+                        "irqchip",
+                        "drive",
+                        "rng",
+                        "ref",
+                        "interface"));
         m.put("network", List.of("mac", "ports", "rx_rate_limit", "tx_rate_limit"));
         m.put("vsock", List.of("cid", "uds_path"));
         m.put("drives", TABLE_ARRAYS.get("drives"));
@@ -120,13 +152,25 @@ public record HacFile(Path source, String name, String description, Integer core
         JsonNode sc = root.path("spacecore");
         JsonNode hw = root.path("hardware");
         Reader r = new Reader(file, dir);
-        return new HacFile(file,
-                r.string(sc, "spacecore.name"), r.string(sc, "spacecore.description"),
-                r.cores(hw), r.memory(hw),
-                r.path(hw, "hardware.kernel"), r.path(hw, "hardware.initrd"),
-                r.string(hw, "hardware.cmdline"), r.cpuTemplate(hw),
-                r.rootDrive(hw), r.drives(root.path("drives")), r.bool(hw, "hardware.rng"), r.vsock(root.get("vsock")), r.network(root.get("network")),
-                r.string(hw, "hardware.ref"), r.string(hw, "hardware.interface"), r.irqchip(hw), r.shares(root.path("shares")));
+        return new HacFile(
+                file,
+                r.string(sc, "spacecore.name"),
+                r.string(sc, "spacecore.description"),
+                r.cores(hw),
+                r.memory(hw),
+                r.path(hw, "hardware.kernel"),
+                r.path(hw, "hardware.initrd"),
+                r.string(hw, "hardware.cmdline"),
+                r.cpuTemplate(hw),
+                r.rootDrive(hw),
+                r.drives(root.path("drives")),
+                r.bool(hw, "hardware.rng"),
+                r.vsock(root.get("vsock")),
+                r.network(root.get("network")),
+                r.string(hw, "hardware.ref"),
+                r.string(hw, "hardware.interface"),
+                r.irqchip(hw),
+                r.shares(root.path("shares")));
     }
 
     /** Rejects unknown sections and keys with a suggestion, so a typo never silently becomes a default. */
@@ -139,16 +183,19 @@ public record HacFile(Path source, String name, String description, Integer core
                 continue;
             }
             if (keys == null) {
-                String kind = top.getValue().isObject() ? "section [" + section + "]" : "top-level key \"" + section + "\"";
+                String kind =
+                        top.getValue().isObject() ? "section [" + section + "]" : "top-level key \"" + section + "\"";
                 throw new HacFileException(file, section, "unknown " + kind + suggestionFor(section, null));
             }
             if (!top.getValue().isObject()) {
-                throw new HacFileException(file, section, "expected a table [" + section + "], got "
-                        + TomlTree.describe(top.getValue()));
+                throw new HacFileException(
+                        file, section, "expected a table [" + section + "], got " + TomlTree.describe(top.getValue()));
             }
             for (Map.Entry<String, JsonNode> kv : top.getValue().properties()) {
                 if (!keys.contains(kv.getKey())) {
-                    throw new HacFileException(file, section + "." + kv.getKey(),
+                    throw new HacFileException(
+                            file,
+                            section + "." + kv.getKey(),
                             "unknown key in [" + section + "]" + suggestionFor(kv.getKey(), section));
                 }
             }
@@ -157,7 +204,8 @@ public record HacFile(Path source, String name, String description, Integer core
 
     private static void checkTableArray(Path file, String section, JsonNode value) {
         if (!value.isArray()) {
-            throw new HacFileException(file, section, "expected tables [[" + section + "]], got " + TomlTree.describe(value));
+            throw new HacFileException(
+                    file, section, "expected tables [[" + section + "]], got " + TomlTree.describe(value));
         }
         List<String> keys = TABLE_ARRAYS.get(section);
         for (int i = 0; i < value.size(); i++) {
@@ -167,7 +215,9 @@ public record HacFile(Path source, String name, String description, Integer core
             for (Map.Entry<String, JsonNode> kv : t.properties()) {
                 if (!keys.contains(kv.getKey())) {
                     String s = DidYouMean.suggest(kv.getKey(), keys);
-                    throw new HacFileException(file, where + "." + kv.getKey(),
+                    throw new HacFileException(
+                            file,
+                            where + "." + kv.getKey(),
                             "unknown key in [[" + section + "]]" + (s == null ? "" : " (did you mean " + s + "?)"));
                 }
             }
@@ -216,7 +266,8 @@ public record HacFile(Path source, String name, String description, Integer core
         Boolean bool(JsonNode table, String key) {
             JsonNode v = get(table, key);
             if (v == null) return null;
-            if (!v.isBoolean()) throw new HacFileException(file, key, "expected true or false, got " + TomlTree.describe(v));
+            if (!v.isBoolean())
+                throw new HacFileException(file, key, "expected true or false, got " + TomlTree.describe(v));
             return v.booleanValue();
         }
 
@@ -226,12 +277,17 @@ public record HacFile(Path source, String name, String description, Integer core
             if (v == null) return null;
             if (v.isTextual()) return new Drive("hardware.drive", path(hw, "hardware.drive"), false, null);
             if (!v.isObject()) {
-                throw new HacFileException(file, "hardware.drive", "expected a path or a table { path = ..., read_only = ... }, got "
-                        + TomlTree.describe(v));
+                throw new HacFileException(
+                        file,
+                        "hardware.drive",
+                        "expected a path or a table { path = ..., read_only = ... }, got " + TomlTree.describe(v));
             }
             for (Map.Entry<String, JsonNode> kv : v.properties()) {
                 if (!TABLE_ARRAYS.get("drives").contains(kv.getKey())) {
-                    throw new HacFileException(file, "hardware.drive." + kv.getKey(), "unknown key (expected path, read_only, id or rate_limit)");
+                    throw new HacFileException(
+                            file,
+                            "hardware.drive." + kv.getKey(),
+                            "unknown key (expected path, read_only, id or rate_limit)");
                 }
             }
             return drive(v, "hardware.drive");
@@ -259,12 +315,18 @@ public record HacFile(Path source, String name, String description, Integer core
                 JsonNode t = array.get(i);
                 String where = "shares[" + (i + 1) + "]";
                 String tag = string(t, where + ".tag");
-                if (tag == null) throw new HacFileException(file, where + ".tag", "is required (the name the guest mounts)");
+                if (tag == null)
+                    throw new HacFileException(file, where + ".tag", "is required (the name the guest mounts)");
                 Path p = path(t, where + ".path");
                 if (p == null) throw new HacFileException(file, where + ".path", "is required (the host directory)");
                 Boolean ro = bool(t, where + ".read_only");
                 String cache = string(t, where + ".cache");
-                out.add(new Share(where, tag, p, ro != null && ro, cache == null ? CacheMode.AUTO : cacheMode(where + ".cache", cache)));
+                out.add(new Share(
+                        where,
+                        tag,
+                        p,
+                        ro != null && ro,
+                        cache == null ? CacheMode.AUTO : cacheMode(where + ".cache", cache)));
             }
             return List.copyOf(out);
         }
@@ -292,9 +354,15 @@ public record HacFile(Path source, String name, String description, Integer core
             List<PortForward> ports = new ArrayList<>();
             JsonNode p = get(table, "network.ports");
             if (p != null) {
-                if (!p.isArray()) throw new HacFileException(file, "network.ports", "expected an array of \"HOST:GUEST\" strings, got " + TomlTree.describe(p));
+                if (!p.isArray())
+                    throw new HacFileException(
+                            file,
+                            "network.ports",
+                            "expected an array of \"HOST:GUEST\" strings, got " + TomlTree.describe(p));
                 for (JsonNode e : p) {
-                    if (!e.isTextual()) throw new HacFileException(file, "network.ports", "expected \"HOST:GUEST\" strings, got " + TomlTree.describe(e));
+                    if (!e.isTextual())
+                        throw new HacFileException(
+                                file, "network.ports", "expected \"HOST:GUEST\" strings, got " + TomlTree.describe(e));
                     try {
                         ports.add(PortForward.parse(e.textValue()));
                     } catch (IllegalArgumentException ex) {
@@ -302,17 +370,24 @@ public record HacFile(Path source, String name, String description, Integer core
                     }
                 }
             }
-            return new Network(mac, List.copyOf(ports), rateLimit(table, "network.rx_rate_limit"), rateLimit(table, "network.tx_rate_limit"));
+            return new Network(
+                    mac,
+                    List.copyOf(ports),
+                    rateLimit(table, "network.rx_rate_limit"),
+                    rateLimit(table, "network.tx_rate_limit"));
         }
 
         /** {@code { bandwidth = BUCKET, ops = BUCKET }}, either left out; unlimited when the key is absent. */
         RateLimit rateLimit(JsonNode table, String key) {
             JsonNode v = get(table, key);
             if (v == null) return RateLimit.UNLIMITED;
-            if (!v.isObject()) throw new HacFileException(file, key, "expected a table { bandwidth = {...}, ops = {...} }, got " + TomlTree.describe(v));
+            if (!v.isObject())
+                throw new HacFileException(
+                        file, key, "expected a table { bandwidth = {...}, ops = {...} }, got " + TomlTree.describe(v));
             for (Map.Entry<String, JsonNode> kv : v.properties()) {
                 if (!kv.getKey().equals("bandwidth") && !kv.getKey().equals("ops")) {
-                    throw new HacFileException(file, key + "." + kv.getKey(), "unknown key (expected bandwidth or ops)");
+                    throw new HacFileException(
+                            file, key + "." + kv.getKey(), "unknown key (expected bandwidth or ops)");
                 }
             }
             return new RateLimit(bucket(v, key + ".bandwidth"), bucket(v, key + ".ops"));
@@ -322,18 +397,25 @@ public record HacFile(Path source, String name, String description, Integer core
         private TokenBucket bucket(JsonNode table, String key) {
             JsonNode v = get(table, key);
             if (v == null) return null;
-            if (!v.isObject()) throw new HacFileException(file, key, "expected a table { size = ..., refill_time = ... }, got " + TomlTree.describe(v));
+            if (!v.isObject())
+                throw new HacFileException(
+                        file, key, "expected a table { size = ..., refill_time = ... }, got " + TomlTree.describe(v));
             for (Map.Entry<String, JsonNode> kv : v.properties()) {
                 if (!Set.of("size", "refill_time", "one_time_burst").contains(kv.getKey())) {
-                    throw new HacFileException(file, key + "." + kv.getKey(), "unknown key (expected size, refill_time or one_time_burst)");
+                    throw new HacFileException(
+                            file,
+                            key + "." + kv.getKey(),
+                            "unknown key (expected size, refill_time or one_time_burst)");
                 }
             }
             Long size = integer(v, key + ".size", "tokens");
             Long refill = integer(v, key + ".refill_time", "milliseconds");
             Long burst = integer(v, key + ".one_time_burst", "tokens");
             if (size == null || size < 1) throw new HacFileException(file, key + ".size", "is required, at least 1");
-            if (refill == null || refill < 1) throw new HacFileException(file, key + ".refill_time", "is required, in milliseconds, at least 1");
-            if (burst != null && burst < 0) throw new HacFileException(file, key + ".one_time_burst", "cannot be negative");
+            if (refill == null || refill < 1)
+                throw new HacFileException(file, key + ".refill_time", "is required, in milliseconds, at least 1");
+            if (burst != null && burst < 0)
+                throw new HacFileException(file, key + ".one_time_burst", "cannot be negative");
             return new TokenBucket(size, Duration.ofMillis(refill), burst == null ? 0 : burst);
         }
 
@@ -341,7 +423,8 @@ public record HacFile(Path source, String name, String description, Integer core
             if (table == null) return null;
             Long cid = integer(table, "vsock.cid", "context id");
             if (cid != null && (cid < 3 || cid > 0xffff_fffeL)) {
-                throw new HacFileException(file, "vsock.cid", "must be between 3 and 4294967294 (0-2 are reserved), got " + cid);
+                throw new HacFileException(
+                        file, "vsock.cid", "must be between 3 and 4294967294 (0-2 are reserved), got " + cid);
             }
             return new Vsock(cid, path(table, "vsock.uds_path"));
         }
@@ -357,7 +440,8 @@ public record HacFile(Path source, String name, String description, Integer core
 
         Long memory(JsonNode table) {
             Long n = integer(table, "hardware.memory", "MiB");
-            if (n != null && n < 1) throw new HacFileException(file, "hardware.memory", "must be a positive size in MiB, got " + n);
+            if (n != null && n < 1)
+                throw new HacFileException(file, "hardware.memory", "must be a positive size in MiB, got " + n);
             return n;
         }
 
@@ -365,7 +449,8 @@ public record HacFile(Path source, String name, String description, Integer core
             JsonNode v = get(table, key);
             if (v == null) return null;
             if (!v.isIntegralNumber()) {
-                throw new HacFileException(file, key, "expected an integer (" + unit + "), got " + TomlTree.describe(v));
+                throw new HacFileException(
+                        file, key, "expected an integer (" + unit + "), got " + TomlTree.describe(v));
             }
             if (!v.canConvertToLong()) throw new HacFileException(file, key, v.asText() + " is absurdly large");
             return v.longValue();
@@ -377,7 +462,8 @@ public record HacFile(Path source, String name, String description, Integer core
             try {
                 return IrqChipMode.parse(s);
             } catch (IllegalArgumentException e) {
-                throw new HacFileException(file, "hardware.irqchip", "expected \"auto\", \"kernel\" or \"split\", got \"" + s + "\"");
+                throw new HacFileException(
+                        file, "hardware.irqchip", "expected \"auto\", \"kernel\" or \"split\", got \"" + s + "\"");
             }
         }
 
@@ -385,8 +471,8 @@ public record HacFile(Path source, String name, String description, Integer core
             String s = string(table, "hardware.cpu_template");
             if (s == null) return null;
             if (!TEMPLATES.contains(s)) {
-                throw new HacFileException(file, "hardware.cpu_template",
-                        "expected \"auto\", \"host\" or \"pvm\", got \"" + s + "\"");
+                throw new HacFileException(
+                        file, "hardware.cpu_template", "expected \"auto\", \"host\" or \"pvm\", got \"" + s + "\"");
             }
             return CpuTemplate.parse(s);
         }

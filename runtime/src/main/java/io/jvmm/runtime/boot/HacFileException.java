@@ -1,7 +1,7 @@
 package io.jvmm.runtime.boot;
 
-import java.nio.file.Path;
 import io.jvmm.runtime.EngineException;
+import java.nio.file.Path;
 
 /**
  * A hac.toml that cannot be used. The message is one line for the user, {@code FILE: KEY: problem}
@@ -19,8 +19,12 @@ public final class HacFileException extends EngineException {
     }
 
     /** The file as the user named it. */
-    public Path file() { return file; }
+    public Path file() {
+        return file;
+    }
 
     /** The dotted key at fault ({@code hardware.memory}, or a section name), or null for file-level problems. */
-    public String key() { return key; }
+    public String key() {
+        return key;
+    }
 }

@@ -29,7 +29,9 @@ public final class MarkerTap extends FilterOutputStream {
     }
 
     /** What to run (once) when the marker has been written; called on the writing thread. */
-    void onMatch(Runnable r) { onMatch = r; }
+    void onMatch(Runnable r) {
+        onMatch = r;
+    }
 
     @Override
     public synchronized void write(int b) throws IOException {

@@ -1,11 +1,5 @@
 package io.jvmm.runtime.boot;
 
-import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Locale;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
@@ -16,6 +10,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlFactory;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * Reads a TOML file into a Jackson tree and names TOML value types for error messages.
@@ -54,8 +54,8 @@ final class TomlTree {
             // An empty document has no tokens; it is an empty table (all defaults).
             return parser.nextToken() == JsonToken.START_OBJECT ? table(parser) : NODES.objectNode();
         } catch (StreamReadException e) {
-            throw new HacFileException(file, null, "TOML syntax error" + where(e.getLocation()) + ": "
-                    + oneLine(e.getOriginalMessage()));
+            throw new HacFileException(
+                    file, null, "TOML syntax error" + where(e.getLocation()) + ": " + oneLine(e.getOriginalMessage()));
         } catch (IOException e) {
             throw new HacFileException(file, null, "TOML syntax error: " + oneLine(e.getMessage()));
         }
@@ -84,11 +84,12 @@ final class TomlTree {
                 yield array;
             }
             case VALUE_STRING -> NODES.textNode(p.getText());
-            case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
-                case INT -> NODES.numberNode(p.getIntValue());
-                case LONG -> NODES.numberNode(p.getLongValue());
-                default -> NODES.numberNode(p.getBigIntegerValue());
-            };
+            case VALUE_NUMBER_INT ->
+                switch (p.getNumberType()) {
+                    case INT -> NODES.numberNode(p.getIntValue());
+                    case LONG -> NODES.numberNode(p.getLongValue());
+                    default -> NODES.numberNode(p.getBigIntegerValue());
+                };
             case VALUE_NUMBER_FLOAT -> NODES.numberNode(p.getDoubleValue());
             case VALUE_TRUE, VALUE_FALSE -> NODES.booleanNode(p.getBooleanValue());
             case VALUE_EMBEDDED_OBJECT -> NODES.pojoNode(p.getEmbeddedObject());
@@ -102,7 +103,9 @@ final class TomlTree {
     }
 
     private static String oneLine(String s) {
-        return s == null ? "malformed document" : s.replaceAll("\\s*\\R\\s*", " ").trim();
+        return s == null
+                ? "malformed document"
+                : s.replaceAll("\\s*\\R\\s*", " ").trim();
     }
 
     /** "string \"lots\"", "float 1.5", "table", ...: what the user wrote, for "expected X, got Y" messages. */

@@ -1,12 +1,5 @@
 package io.jvmm.runtime.boot;
 
-import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import io.jvmm.core.ConfigException;
 import io.jvmm.core.Vm;
 import io.jvmm.core.VmConfig;
@@ -17,6 +10,13 @@ import io.jvmm.core.snapshot.SnapshotFile;
 import io.jvmm.loader.LoaderException;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.Host;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import sun.misc.Signal;
 
 /**
@@ -41,7 +41,9 @@ public final class VmSession {
         }
 
         /** The snapshot's guest RAM in MiB. */
-        public long memoryMib() { return state.memoryBytes() >> 20; }
+        public long memoryMib() {
+            return state.memoryBytes() >> 20;
+        }
     }
 
     /**
@@ -54,7 +56,9 @@ public final class VmSession {
     }
 
     /** Boots {@code config} and returns the process exit status from {@link VmExit#exitStatus()}. */
-    public static int run(VmConfig config, PrintStream err) { return run(config, err, Snapshots.NONE, null); }
+    public static int run(VmConfig config, PrintStream err) {
+        return run(config, err, Snapshots.NONE, null);
+    }
 
     /** As above; {@code beforeStart} (null: nothing) runs once the VM is built, before the guest runs. */
     public static int run(VmConfig config, PrintStream err, Snapshots snapshots, Runnable beforeStart) {
@@ -62,8 +66,9 @@ public final class VmSession {
         Vm vm = snapshots.restore() != null ? restore(snapshots.restore(), config) : create(config);
         AtomicInteger snapshotStatus = new AtomicInteger(-1);
         if (snapshots.snapshotDir() != null) {
-            Runnable take = () -> Thread.ofPlatform().name("jvmm-snapshot").start(() ->
-                    snapshotAndStop(vm, snapshots.snapshotDir(), err, snapshotStatus));
+            Runnable take = () -> Thread.ofPlatform()
+                    .name("jvmm-snapshot")
+                    .start(() -> snapshotAndStop(vm, snapshots.snapshotDir(), err, snapshotStatus));
             if (snapshots.onSignal()) Signal.handle(new Signal("USR1"), sig -> take.run());
             if (snapshots.tap() != null) snapshots.tap().onMatch(take);
         }
@@ -99,8 +104,8 @@ public final class VmSession {
             }
         }
         if (snapshotStatus.get() >= 0) return snapshotStatus.get();
-        if (!signalled.get() && (exit.exitStatus() != 0
-                || exit instanceof VmExit.TripleFault || exit instanceof VmExit.Crashed)) {
+        if (!signalled.get()
+                && (exit.exitStatus() != 0 || exit instanceof VmExit.TripleFault || exit instanceof VmExit.Crashed)) {
             err.println("jvmm: " + exit.describe());
         }
         return exit.exitStatus();
@@ -159,8 +164,10 @@ public final class VmSession {
             String msg = e.getMessage();
             boolean initrd = e.reason() == LoaderException.Reason.INITRD_DOES_NOT_FIT && config.initrd() != null;
             Path file = initrd ? config.initrd() : config.kernel();
-            throw EngineException.usage(msg != null && msg.contains(file.getFileName().toString())
-                    ? msg : (initrd ? "initrd " : "kernel ") + file + ": " + msg);
+            throw EngineException.usage(
+                    msg != null && msg.contains(file.getFileName().toString())
+                            ? msg
+                            : (initrd ? "initrd " : "kernel ") + file + ": " + msg);
         } catch (RuntimeException e) {
             throw EngineException.runtime(e.getMessage() != null ? e.getMessage() : e.toString());
         }

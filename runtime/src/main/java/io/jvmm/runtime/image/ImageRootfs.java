@@ -1,15 +1,5 @@
 package io.jvmm.runtime.image;
 
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
 import io.jvmm.files.PathLock;
 import io.jvmm.image.ContentStore;
 import io.jvmm.image.Descriptor;
@@ -20,6 +10,16 @@ import io.jvmm.image.rootfs.RootfsException;
 import io.jvmm.image.rootfs.RootfsLimits;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.state.StateDirs;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The root images built from OCI images: {@code data/images/rootfs/HEX.erofs}, one per manifest digest
@@ -41,7 +41,9 @@ public final class ImageRootfs {
     public record Built(Path file, boolean reused, long millis) {}
 
     /** The root image of {@code img}, built now if it is not cached. Errors are one-line {@link EngineException}s. */
-    public static Built ensure(StateDirs dirs, ContentStore store, ImageRecord img) { return ensure(dirs, store, img, RootfsLimits.DEFAULT); }
+    public static Built ensure(StateDirs dirs, ContentStore store, ImageRecord img) {
+        return ensure(dirs, store, img, RootfsLimits.DEFAULT);
+    }
 
     /** As above, a build held to {@code limits} (a cached root image is used as it is). */
     public static Built ensure(StateDirs dirs, ContentStore store, ImageRecord img, RootfsLimits limits) {
@@ -57,13 +59,15 @@ public final class ImageRootfs {
         long t0 = System.nanoTime();
         // The store's lock shared (image rm and prune wait) so no layer goes while it is read, then the build's own.
         try (ContentStore.ReadGuard reading = store.reading();
-             PathLock.Held building = PathLock.of(lockFile(dirs, hex)).exclusive()) {
-            if (Files.isRegularFile(file)) return new Built(file, true, 0);    // another process built it meanwhile
+                PathLock.Held building = PathLock.of(lockFile(dirs, hex)).exclusive()) {
+            if (Files.isRegularFile(file)) return new Built(file, true, 0); // another process built it meanwhile
             List<Path> layers = new ArrayList<>();
             for (Descriptor l : img.layers()) {
                 if (!store.hasBlob(l.digest())) {
-                    throw new ImageException(ImageException.Kind.NOT_FOUND, "layer " + l.digest() + " of " + img.name()
-                            + " is missing from the image store; pull or import the image again");
+                    throw new ImageException(
+                            ImageException.Kind.NOT_FOUND,
+                            "layer " + l.digest() + " of " + img.name()
+                                    + " is missing from the image store; pull or import the image again");
                 }
                 layers.add(store.blobPath(l.digest()));
             }
@@ -110,7 +114,9 @@ public final class ImageRootfs {
                 if (n.matches("[0-9a-f]{64}\\.(erofs|lock)")) {
                     String hex = n.substring(0, 64);
                     if (!live.contains(hex) && !dead.contains(hex)) dead.add(hex);
-                } else if (n.startsWith(".") && n.endsWith(".tmp") && Files.getLastModifiedTime(p).toInstant().isBefore(old)) {
+                } else if (n.startsWith(".")
+                        && n.endsWith(".tmp")
+                        && Files.getLastModifiedTime(p).toInstant().isBefore(old)) {
                     bytes += Files.size(p);
                     Files.deleteIfExists(p);
                     files++;

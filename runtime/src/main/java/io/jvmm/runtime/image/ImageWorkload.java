@@ -1,11 +1,11 @@
 package io.jvmm.runtime.image;
 
+import io.jvmm.image.ImageConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntSupplier;
-import io.jvmm.image.ImageConfig;
 
 /**
  * What a VM runs, from an image's config and the user's options, by docker's rules: the command is
@@ -51,8 +51,11 @@ public record ImageWorkload(List<String> argv, List<String> env, String workdir,
         if (!options.args().isEmpty()) argv.addAll(options.args());
         else if (entrypoint == null && image != null && image.cmd() != null) argv.addAll(image.cmd());
         List<String> env = mergeEnv(image == null ? List.of() : image.env(), options.env());
-        String workdir = options.workdir() != null ? options.workdir() : image != null && image.workingDir() != null ? image.workingDir() : "";
-        String user = options.user() != null ? options.user() : image != null && image.user() != null ? image.user() : "";
+        String workdir = options.workdir() != null
+                ? options.workdir()
+                : image != null && image.workingDir() != null ? image.workingDir() : "";
+        String user =
+                options.user() != null ? options.user() : image != null && image.user() != null ? image.user() : "";
         return new ImageWorkload(argv, env, workdir, user, image == null ? List.of() : image.exposedPorts());
     }
 

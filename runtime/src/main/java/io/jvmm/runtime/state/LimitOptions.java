@@ -28,6 +28,9 @@ public record LimitOptions(String disk, String netRx, String netTx) {
 
     /** These limits with the given ones (null: unchanged) replacing the old. */
     public LimitOptions with(String disk, String netRx, String netTx) {
-        return new LimitOptions(disk != null ? disk : this.disk, netRx != null ? netRx : this.netRx, netTx != null ? netTx : this.netTx);
+        return new LimitOptions(
+                disk != null ? disk : this.disk,
+                netRx != null ? netRx : this.netRx,
+                netTx != null ? netTx : this.netTx);
     }
 }

@@ -10,15 +10,20 @@ package io.jvmm.runtime.state;
 public record LogOptions(long maxFileBytes, int maxFiles) {
     /** 10 MiB × 3 per log unless {@code --log-opt} says otherwise. */
     public static final LogOptions DEFAULT = new LogOptions(10L << 20, 3);
+
     public static final long MIN_FILE_BYTES = 256 << 10;
 
     public LogOptions {
-        if (maxFileBytes < MIN_FILE_BYTES) throw new IllegalArgumentException("max-size must be at least 256k, got " + maxFileBytes + " bytes");
-        if (maxFiles < 1 || maxFiles > 100) throw new IllegalArgumentException("max-file must be 1 to 100, got " + maxFiles);
+        if (maxFileBytes < MIN_FILE_BYTES)
+            throw new IllegalArgumentException("max-size must be at least 256k, got " + maxFileBytes + " bytes");
+        if (maxFiles < 1 || maxFiles > 100)
+            throw new IllegalArgumentException("max-file must be 1 to 100, got " + maxFiles);
     }
 
     /** The most one log can take on disk. */
-    public long maxBytes() { return maxFileBytes * maxFiles; }
+    public long maxBytes() {
+        return maxFileBytes * maxFiles;
+    }
 
     /** These options with {@code KEY=VALUE} applied: {@code max-size=10m} (k, m, g; bytes without) or {@code max-file=3}. */
     public LogOptions with(String option) {
@@ -34,7 +39,9 @@ public record LogOptions(long maxFileBytes, int maxFiles) {
                     throw new IllegalArgumentException("max-file: expected a number, got \"" + value + "\"");
                 }
             }
-            default -> throw new IllegalArgumentException("unknown log option \"" + key + "\" (jvmm knows max-size and max-file)");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown log option \"" + key + "\" (jvmm knows max-size and max-file)");
         };
     }
 

@@ -34,11 +34,14 @@ public final class ProcessInfo {
 
     /** This process's start time (what the VM process records about itself). */
     public static long selfStartTime() {
-        return startTime(ProcessHandle.current().pid()).orElseThrow(() -> new IllegalStateException("no /proc/self/stat"));
+        return startTime(ProcessHandle.current().pid())
+                .orElseThrow(() -> new IllegalStateException("no /proc/self/stat"));
     }
 
     /** This process as an {@link Id}. */
-    public static Id self() { return new Id(ProcessHandle.current().pid(), selfStartTime()); }
+    public static Id self() {
+        return new Id(ProcessHandle.current().pid(), selfStartTime());
+    }
 
     /**
      * True when {@code pid} exists, is not a zombie, and started at {@code startTime}. A pid of 0 or
@@ -53,7 +56,9 @@ public final class ProcessInfo {
         return Long.parseLong(f[22 - 3]) == startTime;
     }
 
-    public static boolean isAlive(Id p) { return isAlive(p.pid(), p.startTime()); }
+    public static boolean isAlive(Id p) {
+        return isAlive(p.pid(), p.startTime());
+    }
 
     /**
      * The processes whose command line has {@code first} immediately followed by {@code second} as
@@ -169,7 +174,7 @@ public final class ProcessInfo {
         List<Id> before = isAlive(p) ? descendants(p.pid()) : List.of();
         boolean gone = killAndWait(p, timeout);
         List<Id> rest = new ArrayList<>(before);
-        if (gone) rest.addAll(children(p.pid()));   // raced in between snapshot and kill
+        if (gone) rest.addAll(children(p.pid())); // raced in between snapshot and kill
         for (Id c : rest) gone &= killAndWait(c, timeout);
         return gone;
     }

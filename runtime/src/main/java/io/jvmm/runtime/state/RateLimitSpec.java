@@ -30,12 +30,15 @@ public final class RateLimitSpec {
                     try {
                         ops = TokenBucket.perSecond(Long.parseLong(value));
                     } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("ops: expected a number of operations per second, got \"" + value + "\"");
+                        throw new IllegalArgumentException(
+                                "ops: expected a number of operations per second, got \"" + value + "\"");
                     } catch (IllegalArgumentException e) {
                         throw new IllegalArgumentException("ops: " + e.getMessage());
                     }
                 }
-                default -> throw new IllegalArgumentException("unknown limit '" + part + "' (expected bw=SIZE or ops=N, per second, or none)");
+                default ->
+                    throw new IllegalArgumentException(
+                            "unknown limit '" + part + "' (expected bw=SIZE or ops=N, per second, or none)");
             }
         }
         return new RateLimit(bw, ops);

@@ -18,7 +18,9 @@ public record SecurityOptions(boolean landlock, boolean seccomp, int uid, int gi
     }
 
     /** True when the VM process gives up its uid and gid. */
-    public boolean dropsPrivileges() { return uid >= 0; }
+    public boolean dropsPrivileges() {
+        return uid >= 0;
+    }
 
     /** These options with {@code KEY=VALUE} applied: {@code landlock=unconfined}, {@code seccomp=unconfined} or {@code vmm-user=UID:GID}. */
     public SecurityOptions with(String option) {
@@ -35,7 +37,9 @@ public record SecurityOptions(boolean landlock, boolean seccomp, int uid, int gi
                 }
                 yield new SecurityOptions(landlock, seccomp, Integer.parseInt(ids[0]), Integer.parseInt(ids[1]));
             }
-            default -> throw new IllegalArgumentException("unknown security option \"" + key + "\" (jvmm knows landlock, seccomp and vmm-user)");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown security option \"" + key + "\" (jvmm knows landlock, seccomp and vmm-user)");
         };
     }
 
@@ -43,7 +47,8 @@ public record SecurityOptions(boolean landlock, boolean seccomp, int uid, int gi
         return switch (value) {
             case "unconfined" -> false;
             case "default" -> true;
-            default -> throw new IllegalArgumentException(key + ": expected default or unconfined, got \"" + value + "\"");
+            default ->
+                throw new IllegalArgumentException(key + ": expected default or unconfined, got \"" + value + "\"");
         };
     }
 }

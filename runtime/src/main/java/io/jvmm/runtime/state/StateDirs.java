@@ -1,5 +1,6 @@
 package io.jvmm.runtime.state;
 
+import io.jvmm.runtime.EngineException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -14,7 +15,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import io.jvmm.runtime.EngineException;
 
 /**
  * Where jvmm keeps its state. Two roots: the <em>data</em> directory (records, logs, volume images;
@@ -46,7 +46,7 @@ public final class StateDirs {
 
     private final Path data;
     private final Path runtime;
-    private final boolean privateRuntime;   // /tmp/jvmm-UID: must be ours and 0700
+    private final boolean privateRuntime; // /tmp/jvmm-UID: must be ours and 0700
 
     /** State dirs from {@code env} as the process's real uid sees them. */
     public StateDirs(Map<String, String> env) {
@@ -94,45 +94,79 @@ public final class StateDirs {
         return new StateDirs(System.getenv());
     }
 
-    public Path dataDir() { return data; }
+    public Path dataDir() {
+        return data;
+    }
 
-    public Path runtimeDir() { return runtime; }
+    public Path runtimeDir() {
+        return runtime;
+    }
 
     /** The store lock file, {@code data/.lock}. */
-    public Path lockFile() { return data.resolve(".lock"); }
+    public Path lockFile() {
+        return data.resolve(".lock");
+    }
 
-    public Path vmsDataDir() { return data.resolve("vms"); }
+    public Path vmsDataDir() {
+        return data.resolve("vms");
+    }
 
-    public Path vmsRunDir() { return runtime.resolve("vms"); }
+    public Path vmsRunDir() {
+        return runtime.resolve("vms");
+    }
 
     /** {@code data/vms/ID}: vm.json, workload.log, console.log. */
-    public Path vmDataDir(String id) { return vmsDataDir().resolve(checkId(id)); }
+    public Path vmDataDir(String id) {
+        return vmsDataDir().resolve(checkId(id));
+    }
 
     /** {@code runtime/vms/SHORT_ID} (the first 12 hex digits, unique among VMs): ctl.sock; short because Unix socket paths are limited to 107 bytes. */
-    public Path vmRunDir(String id) { return vmsRunDir().resolve(checkId(id).substring(0, 12)); }
+    public Path vmRunDir(String id) {
+        return vmsRunDir().resolve(checkId(id).substring(0, 12));
+    }
 
-    public Path vmRecordFile(String id) { return vmDataDir(id).resolve("vm.json"); }
+    public Path vmRecordFile(String id) {
+        return vmDataDir(id).resolve("vm.json");
+    }
 
-    public Path workloadLog(String id) { return vmDataDir(id).resolve("workload.log"); }
+    public Path workloadLog(String id) {
+        return vmDataDir(id).resolve("workload.log");
+    }
 
-    public Path consoleLog(String id) { return vmDataDir(id).resolve("console.log"); }
+    public Path consoleLog(String id) {
+        return vmDataDir(id).resolve("console.log");
+    }
 
-    public Path controlSocket(String id) { return vmRunDir(id).resolve("ctl.sock"); }
+    public Path controlSocket(String id) {
+        return vmRunDir(id).resolve("ctl.sock");
+    }
 
-    public Path volumesDir() { return data.resolve("volumes"); }
+    public Path volumesDir() {
+        return data.resolve("volumes");
+    }
 
     /** {@code data/volumes/NAME}; the name must already be valid ({@link VolumeStore#checkName}). */
-    public Path volumeDir(String name) { return volumesDir().resolve(VolumeStore.checkName(name)); }
+    public Path volumeDir(String name) {
+        return volumesDir().resolve(VolumeStore.checkName(name));
+    }
 
-    public Path volumeImage(String name) { return volumeDir(name).resolve("volume.ext4"); }
+    public Path volumeImage(String name) {
+        return volumeDir(name).resolve("volume.ext4");
+    }
 
-    public Path volumeRecordFile(String name) { return volumeDir(name).resolve("volume.json"); }
+    public Path volumeRecordFile(String name) {
+        return volumeDir(name).resolve("volume.json");
+    }
 
     /** {@code data/images}: the OCI image store's root (an {@code ContentStore}). */
-    public Path imagesDir() { return data.resolve("images"); }
+    public Path imagesDir() {
+        return data.resolve("images");
+    }
 
     /** {@code data/images/rootfs}: root images built from OCI images, one per manifest digest. */
-    public Path rootfsCacheDir() { return imagesDir().resolve("rootfs"); }
+    public Path rootfsCacheDir() {
+        return imagesDir().resolve("rootfs");
+    }
 
     /** {@code data/images/rootfs/HEX.erofs} for the manifest digest {@code sha256:HEX}. */
     public Path rootfsCacheFile(String manifestDigestHex) {
@@ -156,7 +190,9 @@ public final class StateDirs {
     }
 
     /** The VM process's temporary directory ({@code runtime/tmp/SHORT_ID}), private to its owner. */
-    public Path vmTempDir(String id) { return runtime.resolve("tmp").resolve(checkId(id).substring(0, 12)); }
+    public Path vmTempDir(String id) {
+        return runtime.resolve("tmp").resolve(checkId(id).substring(0, 12));
+    }
 
     /** Creates {@link #vmTempDir}. */
     public Path ensureVmTempDir(String id) {
@@ -175,7 +211,8 @@ public final class StateDirs {
             if (private0700) {
                 if (dir.getParent() != null) Files.createDirectories(dir.getParent());
                 try {
-                    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                    Files.createDirectory(
+                            dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                     // umask may have removed bits we want; never adds any, so 0700 or less.
                     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
                 } catch (FileAlreadyExistsException e) {
@@ -196,7 +233,8 @@ public final class StateDirs {
         }
         int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
         if (owner != currentUid()) {
-            throw EngineException.runtime(dir + " belongs to uid " + owner + ", not to you; remove it or set XDG_RUNTIME_DIR");
+            throw EngineException.runtime(
+                    dir + " belongs to uid " + owner + ", not to you; remove it or set XDG_RUNTIME_DIR");
         }
         Set<PosixFilePermission> p = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
         if (p.stream().anyMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"))) {
@@ -228,10 +266,16 @@ public final class StateDirs {
         return id;
     }
 
-    private static String nonBlank(String s) { return s == null || s.isBlank() ? null : s; }
+    private static String nonBlank(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
 
-    private static Path absolute(String s) { return Path.of(s).toAbsolutePath().normalize(); }
+    private static Path absolute(String s) {
+        return Path.of(s).toAbsolutePath().normalize();
+    }
 
     @Override
-    public String toString() { return "StateDirs[data=" + data + ", runtime=" + runtime + "]"; }
+    public String toString() {
+        return "StateDirs[data=" + data + ", runtime=" + runtime + "]";
+    }
 }

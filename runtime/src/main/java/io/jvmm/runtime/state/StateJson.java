@@ -1,8 +1,5 @@
 package io.jvmm.runtime.state;
 
-import java.io.IOException;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -13,6 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 
 /**
  * The JSON mapping of the state files: Jackson with {@link Instant} as an ISO-8601 string
@@ -25,7 +25,9 @@ public final class StateJson {
     private StateJson() {}
 
     /** The shared, configured mapper (thread-safe; do not reconfigure it). */
-    public static ObjectMapper mapper() { return MAPPER; }
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
 
     private static ObjectMapper create() {
         SimpleModule instants = new SimpleModule("jvmm-instant");

@@ -1,10 +1,10 @@
 package io.jvmm.runtime.state;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 
 /**
  * One VM, as stored in {@code data/vms/ID/vm.json}. Immutable; change it with the {@code with...}
@@ -30,16 +30,38 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param limits      disk and network rate limits ({@code --disk-limit}, {@code --net-*-limit}, {@code jvmm update})
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record VmRecord(String id, String name, Instant created, String image, List<String> command,
-                       List<String> env, int cpus, long memoryMib, List<Mount> volumes, List<String> ports,
-                       boolean tty, boolean interactive, boolean detached, State state,
-                       String workdir, String user, String imageRef, String imageId, List<String> exposedPorts,
-                       LogOptions logs, SecurityOptions security, LimitOptions limits) {
+public record VmRecord(
+        String id,
+        String name,
+        Instant created,
+        String image,
+        List<String> command,
+        List<String> env,
+        int cpus,
+        long memoryMib,
+        List<Mount> volumes,
+        List<String> ports,
+        boolean tty,
+        boolean interactive,
+        boolean detached,
+        State state,
+        String workdir,
+        String user,
+        String imageRef,
+        String imageId,
+        List<String> exposedPorts,
+        LogOptions logs,
+        SecurityOptions security,
+        LimitOptions limits) {
 
     private static final Pattern FULL_ID = Pattern.compile("[0-9a-f]{64}");
 
     /** Lifecycle as recorded. What {@code ps} shows is {@link VmStore#effectiveStatus}. */
-    public enum Status { CREATED, RUNNING, EXITED }
+    public enum Status {
+        CREATED,
+        RUNNING,
+        EXITED
+    }
 
     /**
      * A volume or drive file attached to the VM.
@@ -69,14 +91,22 @@ public record VmRecord(String id, String name, Instant created, String image, Li
      * @param error        why it failed, null when it did not
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record State(Status status, long pid, long pidStartTime, Instant startedAt, Instant finishedAt,
-                        Integer exitCode, String error) {
+    public record State(
+            Status status,
+            long pid,
+            long pidStartTime,
+            Instant startedAt,
+            Instant finishedAt,
+            Integer exitCode,
+            String error) {
         public State {
             Objects.requireNonNull(status, "status");
         }
 
         /** A VM that has not started. */
-        public static State created() { return new State(Status.CREATED, 0, 0, null, null, null, null); }
+        public static State created() {
+            return new State(Status.CREATED, 0, 0, null, null, null, null);
+        }
 
         /** The VM process {@code pid} (started at {@code pidStartTime}, see {@link ProcessInfo}) runs the VM. */
         public static State running(long pid, long pidStartTime, Instant startedAt) {
@@ -88,17 +118,29 @@ public record VmRecord(String id, String name, Instant created, String image, Li
             return new State(Status.EXITED, pid, pidStartTime, startedAt, finishedAt, exitCode, error);
         }
 
-        public State withStatus(Status s) { return new State(s, pid, pidStartTime, startedAt, finishedAt, exitCode, error); }
+        public State withStatus(Status s) {
+            return new State(s, pid, pidStartTime, startedAt, finishedAt, exitCode, error);
+        }
 
-        public State withPid(long p, long startTime) { return new State(status, p, startTime, startedAt, finishedAt, exitCode, error); }
+        public State withPid(long p, long startTime) {
+            return new State(status, p, startTime, startedAt, finishedAt, exitCode, error);
+        }
 
-        public State withStartedAt(Instant t) { return new State(status, pid, pidStartTime, t, finishedAt, exitCode, error); }
+        public State withStartedAt(Instant t) {
+            return new State(status, pid, pidStartTime, t, finishedAt, exitCode, error);
+        }
 
-        public State withFinishedAt(Instant t) { return new State(status, pid, pidStartTime, startedAt, t, exitCode, error); }
+        public State withFinishedAt(Instant t) {
+            return new State(status, pid, pidStartTime, startedAt, t, exitCode, error);
+        }
 
-        public State withExitCode(Integer c) { return new State(status, pid, pidStartTime, startedAt, finishedAt, c, error); }
+        public State withExitCode(Integer c) {
+            return new State(status, pid, pidStartTime, startedAt, finishedAt, c, error);
+        }
 
-        public State withError(String e) { return new State(status, pid, pidStartTime, startedAt, finishedAt, exitCode, e); }
+        public State withError(String e) {
+            return new State(status, pid, pidStartTime, startedAt, finishedAt, exitCode, e);
+        }
     }
 
     public VmRecord {
@@ -108,7 +150,7 @@ public record VmRecord(String id, String name, Instant created, String image, Li
         ports = ports == null ? List.of() : List.copyOf(ports);
         exposedPorts = exposedPorts == null ? List.of() : List.copyOf(exposedPorts);
         if (state == null) state = State.created();
-        if (logs == null) logs = LogOptions.DEFAULT;   // also records written before logs were limited
+        if (logs == null) logs = LogOptions.DEFAULT; // also records written before logs were limited
         if (security == null) security = SecurityOptions.DEFAULT;
         if (limits == null) limits = LimitOptions.NONE;
     }
@@ -118,57 +160,610 @@ public record VmRecord(String id, String name, Instant created, String image, Li
      * attached, not detached, state CREATED.
      */
     public static VmRecord draft(String image, List<String> command) {
-        return new VmRecord(null, null, Instant.now(), image, command, List.of(), 1, 256, List.of(), List.of(),
-                false, false, false, State.created(), null, null, null, null, List.of(), LogOptions.DEFAULT, SecurityOptions.DEFAULT, LimitOptions.NONE);
+        return new VmRecord(
+                null,
+                null,
+                Instant.now(),
+                image,
+                command,
+                List.of(),
+                1,
+                256,
+                List.of(),
+                List.of(),
+                false,
+                false,
+                false,
+                State.created(),
+                null,
+                null,
+                null,
+                null,
+                List.of(),
+                LogOptions.DEFAULT,
+                SecurityOptions.DEFAULT,
+                LimitOptions.NONE);
     }
 
     /** True for a 64-lowercase-hex-digit id. */
-    public static boolean isFullId(String s) { return s != null && FULL_ID.matcher(s).matches(); }
+    public static boolean isFullId(String s) {
+        return s != null && FULL_ID.matcher(s).matches();
+    }
 
     /** The first 12 characters of the id, as {@code ps} shows it. */
-    public String shortId() { return id == null ? null : id.substring(0, Math.min(12, id.length())); }
+    public String shortId() {
+        return id == null ? null : id.substring(0, Math.min(12, id.length()));
+    }
 
-    public VmRecord withId(String v) { return new VmRecord(v, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withId(String v) {
+        return new VmRecord(
+                v,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withName(String v) { return new VmRecord(id, v, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withName(String v) {
+        return new VmRecord(
+                id,
+                v,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withCreated(Instant v) { return new VmRecord(id, name, v, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withCreated(Instant v) {
+        return new VmRecord(
+                id,
+                name,
+                v,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withImage(String v) { return new VmRecord(id, name, created, v, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withImage(String v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                v,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withCommand(List<String> v) { return new VmRecord(id, name, created, image, v, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withCommand(List<String> v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                v,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withEnv(List<String> v) { return new VmRecord(id, name, created, image, command, v, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withEnv(List<String> v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                v,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withCpus(int v) { return new VmRecord(id, name, created, image, command, env, v, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withCpus(int v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                v,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withMemoryMib(long v) { return new VmRecord(id, name, created, image, command, env, cpus, v, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withMemoryMib(long v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                v,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withVolumes(List<Mount> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, v, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withVolumes(List<Mount> v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                v,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withPorts(List<String> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, v, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withPorts(List<String> v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                v,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withTty(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, v, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withTty(boolean v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                v,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withInteractive(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, v, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withInteractive(boolean v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                v,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withDetached(boolean v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, v, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withDetached(boolean v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                v,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withState(State v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, v, workdir, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withState(State v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                v,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withWorkdir(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, v, user, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withWorkdir(String v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                v,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withUser(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, v, imageRef, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withUser(String v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                v,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withImageRef(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, v, imageId, exposedPorts, logs, security, limits); }
+    public VmRecord withImageRef(String v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                v,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withImageId(String v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, v, exposedPorts, logs, security, limits); }
+    public VmRecord withImageId(String v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                v,
+                exposedPorts,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withExposedPorts(List<String> v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, v, logs, security, limits); }
+    public VmRecord withExposedPorts(List<String> v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                v,
+                logs,
+                security,
+                limits);
+    }
 
-    public VmRecord withLogs(LogOptions v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, v, security, limits); }
+    public VmRecord withLogs(LogOptions v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                v,
+                security,
+                limits);
+    }
 
-    public VmRecord withSecurity(SecurityOptions v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, v, limits); }
+    public VmRecord withSecurity(SecurityOptions v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                v,
+                limits);
+    }
 
-    public VmRecord withLimits(LimitOptions v) { return new VmRecord(id, name, created, image, command, env, cpus, memoryMib, volumes, ports, tty, interactive, detached, state, workdir, user, imageRef, imageId, exposedPorts, logs, security, v); }
+    public VmRecord withLimits(LimitOptions v) {
+        return new VmRecord(
+                id,
+                name,
+                created,
+                image,
+                command,
+                env,
+                cpus,
+                memoryMib,
+                volumes,
+                ports,
+                tty,
+                interactive,
+                detached,
+                state,
+                workdir,
+                user,
+                imageRef,
+                imageId,
+                exposedPorts,
+                logs,
+                security,
+                v);
+    }
 }

@@ -1,5 +1,8 @@
 package io.jvmm.runtime.state;
 
+import io.jvmm.files.AtomicFiles;
+import io.jvmm.files.FileTrees;
+import io.jvmm.runtime.EngineException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -24,9 +27,6 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import io.jvmm.files.AtomicFiles;
-import io.jvmm.files.FileTrees;
-import io.jvmm.runtime.EngineException;
 
 /**
  * The VM records under {@code data/vms}. Every change happens under the store lock (an exclusive
@@ -53,7 +53,9 @@ public final class VmStore {
         this.dirs = Objects.requireNonNull(dirs, "dirs");
     }
 
-    public StateDirs dirs() { return dirs; }
+    public StateDirs dirs() {
+        return dirs;
+    }
 
     /**
      * Deletes what a crashed command left: {@code .removing-*} directories (every removal renames aside
@@ -80,14 +82,16 @@ public final class VmStore {
      */
     public static String creatingDirName(String name) {
         ProcessInfo.Id self = ProcessInfo.self();
-        return ".creating-" + name + "-" + self.pid() + "-" + self.startTime() + "-" + Long.toHexString(RANDOM.nextLong());
+        return ".creating-" + name + "-" + self.pid() + "-" + self.startTime() + "-"
+                + Long.toHexString(RANDOM.nextLong());
     }
 
     private static boolean creatorAlive(String dirName) {
         String[] parts = dirName.split("-");
         if (parts.length < 5) return false;
         try {
-            return ProcessInfo.isAlive(Long.parseLong(parts[parts.length - 3]), Long.parseLong(parts[parts.length - 2]));
+            return ProcessInfo.isAlive(
+                    Long.parseLong(parts[parts.length - 3]), Long.parseLong(parts[parts.length - 2]));
         } catch (NumberFormatException e) {
             return false;
         }
@@ -108,7 +112,8 @@ public final class VmStore {
         try {
             return FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw new EngineException(EngineException.RUNTIME, "cannot open " + lockFile + ": " + StateDirs.describe(e), e);
+            throw new EngineException(
+                    EngineException.RUNTIME, "cannot open " + lockFile + ": " + StateDirs.describe(e), e);
         }
     }
 
@@ -122,7 +127,7 @@ public final class VmStore {
         ReentrantLock local = IN_PROCESS_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
         local.lock();
         try {
-            if (local.getHoldCount() > 1) return action.get();   // this thread holds the file lock already
+            if (local.getHoldCount() > 1) return action.get(); // this thread holds the file lock already
             FileChannel held = HELD_OPEN.get(lockFile);
             FileChannel ch;
             FileLock lock;
@@ -136,7 +141,8 @@ public final class VmStore {
                 try {
                     lock = ch.lock();
                 } catch (IOException e) {
-                    throw new EngineException(EngineException.RUNTIME, "cannot lock " + lockFile + ": " + StateDirs.describe(e), e);
+                    throw new EngineException(
+                            EngineException.RUNTIME, "cannot lock " + lockFile + ": " + StateDirs.describe(e), e);
                 }
                 try {
                     if (!swept) {
@@ -152,7 +158,8 @@ public final class VmStore {
                     }
                 }
             } catch (IOException e) {
-                throw new EngineException(EngineException.RUNTIME, "cannot close " + lockFile + ": " + StateDirs.describe(e), e);
+                throw new EngineException(
+                        EngineException.RUNTIME, "cannot close " + lockFile + ": " + StateDirs.describe(e), e);
             }
         } finally {
             local.unlock();
@@ -189,13 +196,16 @@ public final class VmStore {
                     id = randomId();
                 } while (Files.exists(dirs.vmDataDir(id)) || Files.exists(dirs.vmRunDir(id)));
             }
-            VmRecord r = draft.withId(id).withName(name).withCreated(draft.created() != null ? draft.created() : Instant.now());
+            VmRecord r = draft.withId(id)
+                    .withName(name)
+                    .withCreated(draft.created() != null ? draft.created() : Instant.now());
             Path dataDir = dirs.vmDataDir(id);
             try {
                 Files.createDirectories(dirs.vmsDataDir());
                 Files.createDirectory(dataDir);
             } catch (IOException e) {
-                throw new EngineException(EngineException.RUNTIME, "cannot create " + dataDir + ": " + StateDirs.describe(e), e);
+                throw new EngineException(
+                        EngineException.RUNTIME, "cannot create " + dataDir + ": " + StateDirs.describe(e), e);
             }
             try {
                 write(r);
@@ -223,7 +233,8 @@ public final class VmStore {
                 checkVmName(next.name());
                 for (VmRecord r : list()) {
                     if (!r.id().equals(id) && r.name().equals(next.name())) {
-                        throw EngineException.usage("the name \"" + next.name() + "\" is already used by VM " + r.shortId());
+                        throw EngineException.usage(
+                                "the name \"" + next.name() + "\" is already used by VM " + r.shortId());
                     }
                 }
             }
@@ -289,7 +300,6 @@ public final class VmStore {
         return new Scan(records, broken);
     }
 
-
     /**
      * The VM {@code ref} names: an exact name, else an exact id, else the only id starting with
      * {@code ref}. Errors: {@code no such VM: REF}, {@code ambiguous VM id prefix "ab": matches ...}.
@@ -299,7 +309,8 @@ public final class VmStore {
         List<VmRecord> all = list();
         for (VmRecord r : all) if (r.name().equals(ref)) return r;
         for (VmRecord r : all) if (r.id().equals(ref)) return r;
-        List<VmRecord> matches = all.stream().filter(r -> r.id().startsWith(ref)).toList();
+        List<VmRecord> matches =
+                all.stream().filter(r -> r.id().startsWith(ref)).toList();
         if (matches.size() == 1) return matches.getFirst();
         if (matches.isEmpty()) throw EngineException.runtime("no such VM: " + ref);
         throw EngineException.runtime("ambiguous VM id prefix \"" + ref + "\": matches "
@@ -337,8 +348,10 @@ public final class VmStore {
         try {
             return update(r.id(), cur -> {
                 VmRecord.State s = cur.state();
-                boolean same = s.pid() == r.state().pid() && s.pidStartTime() == r.state().pidStartTime();
-                if (s.status() == VmRecord.Status.EXITED || !same || effectiveStatus(cur) != VmRecord.Status.EXITED) return cur;
+                boolean same = s.pid() == r.state().pid()
+                        && s.pidStartTime() == r.state().pidStartTime();
+                if (s.status() == VmRecord.Status.EXITED || !same || effectiveStatus(cur) != VmRecord.Status.EXITED)
+                    return cur;
                 return cur.withState(s.exited(Instant.now(), null, DIED));
             });
         } catch (EngineException e) {
@@ -349,7 +362,9 @@ public final class VmStore {
     /** A VM directory whose {@code vm.json} cannot be read: {@code ps} shows it, {@code rm -f} removes it. */
     public record Broken(String id, String problem) {
         /** The first 12 characters of the id, as {@code ps} shows it. */
-        public String shortId() { return id.substring(0, 12); }
+        public String shortId() {
+            return id.substring(0, 12);
+        }
     }
 
     /** Every VM directory whose record is missing, unreadable or names another id, by id. */
@@ -358,7 +373,6 @@ public final class VmStore {
         out.sort(Comparator.comparing(Broken::id));
         return out;
     }
-
 
     private static String oneLine(Exception e) {
         String m = e instanceof IOException io ? StateDirs.describe(io) : String.valueOf(e.getMessage());
@@ -369,7 +383,8 @@ public final class VmStore {
     /** The broken entry {@code ref} names (its full id or a unique id prefix), if any. */
     public Optional<Broken> findBroken(String ref) {
         if (ref == null || ref.isEmpty()) return Optional.empty();
-        List<Broken> matches = broken().stream().filter(b -> b.id().startsWith(ref)).toList();
+        List<Broken> matches =
+                broken().stream().filter(b -> b.id().startsWith(ref)).toList();
         return matches.size() == 1 ? Optional.of(matches.getFirst()) : Optional.empty();
     }
 
@@ -387,7 +402,8 @@ public final class VmStore {
                 try {
                     Files.move(dataDir, trash, StandardCopyOption.ATOMIC_MOVE);
                 } catch (IOException e) {
-                    throw new EngineException(EngineException.RUNTIME, "cannot remove " + dataDir + ": " + StateDirs.describe(e), e);
+                    throw new EngineException(
+                            EngineException.RUNTIME, "cannot remove " + dataDir + ": " + StateDirs.describe(e), e);
                 }
                 deleteTreeOrThrow(trash);
             }
@@ -448,7 +464,8 @@ public final class VmStore {
         try {
             AtomicFiles.replace(target, bytes);
         } catch (IOException e) {
-            throw new EngineException(EngineException.RUNTIME, "cannot write " + target + ": " + StateDirs.describe(e), e);
+            throw new EngineException(
+                    EngineException.RUNTIME, "cannot write " + target + ": " + StateDirs.describe(e), e);
         }
     }
 
@@ -456,7 +473,8 @@ public final class VmStore {
         try {
             FileTrees.delete(root);
         } catch (IOException e) {
-            throw new EngineException(EngineException.RUNTIME, "cannot delete " + root + ": " + StateDirs.describe(e), e);
+            throw new EngineException(
+                    EngineException.RUNTIME, "cannot delete " + root + ": " + StateDirs.describe(e), e);
         }
     }
 }

@@ -1,5 +1,12 @@
 package io.jvmm.runtime.state;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.jvmm.files.FileTrees;
+import io.jvmm.files.PathLock;
+import io.jvmm.kvm.sys.Errno;
+import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.NativeException;
+import io.jvmm.runtime.EngineException;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -10,7 +17,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -24,13 +30,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import io.jvmm.files.FileTrees;
-import io.jvmm.files.PathLock;
-import io.jvmm.kvm.sys.Errno;
-import io.jvmm.kvm.sys.Libc;
-import io.jvmm.kvm.sys.NativeException;
-import io.jvmm.runtime.EngineException;
 
 /**
  * Named volumes: {@code data/volumes/NAME/volume.ext4} (a sparse raw image with an ext4 file system,
@@ -41,6 +40,7 @@ public final class VolumeStore {
     public static final long DEFAULT_SIZE_MIB = 1024;
     /** 16 TiB: ext4 with 4 KiB blocks and default features allows this. */
     public static final long MAX_SIZE_MIB = 16L << 20;
+
     public static final String DRIVER = "raw-ext4";
 
     /**
@@ -84,7 +84,9 @@ public final class VolumeStore {
         return name;
     }
 
-    public Volume create(String name) { return create(name, DEFAULT_SIZE_MIB); }
+    public Volume create(String name) {
+        return create(name, DEFAULT_SIZE_MIB);
+    }
 
     /**
      * Creates volume {@code name}: a sparse {@code sizeMib} MiB file formatted with
@@ -93,7 +95,8 @@ public final class VolumeStore {
     public Volume create(String name, long sizeMib) {
         checkName(name);
         if (sizeMib < 1 || sizeMib > MAX_SIZE_MIB) {
-            throw EngineException.usage("invalid volume size " + sizeMib + " MiB: must be between 1 and " + MAX_SIZE_MIB);
+            throw EngineException.usage(
+                    "invalid volume size " + sizeMib + " MiB: must be between 1 and " + MAX_SIZE_MIB);
         }
         if (Files.exists(dirs.volumeDir(name))) throw alreadyExists(name);
         String mkfsPath = findMkfs();
@@ -103,9 +106,10 @@ public final class VolumeStore {
             Files.createDirectories(tmpDir);
             Path image = tmpDir.resolve("volume.ext4");
             try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-                f.setLength(sizeMib << 20);   // sparse
+                f.setLength(sizeMib << 20); // sparse
             } catch (IOException e) {
-                throw new EngineException(EngineException.RUNTIME, "cannot create " + image + ": " + StateDirs.describe(e), e);
+                throw new EngineException(
+                        EngineException.RUNTIME, "cannot create " + image + ": " + StateDirs.describe(e), e);
             }
             runMkfs(mkfsPath, name, image);
             Instant now = Instant.now();
@@ -116,12 +120,14 @@ public final class VolumeStore {
                 try {
                     Files.move(tmpDir, dir, StandardCopyOption.ATOMIC_MOVE);
                 } catch (IOException e) {
-                    throw new EngineException(EngineException.RUNTIME, "cannot create " + dir + ": " + StateDirs.describe(e), e);
+                    throw new EngineException(
+                            EngineException.RUNTIME, "cannot create " + dir + ": " + StateDirs.describe(e), e);
                 }
                 return new Volume(name, now, sizeMib, dir.resolve("volume.ext4"));
             });
         } catch (IOException e) {
-            throw new EngineException(EngineException.RUNTIME, "cannot create " + tmpDir + ": " + StateDirs.describe(e), e);
+            throw new EngineException(
+                    EngineException.RUNTIME, "cannot create " + tmpDir + ": " + StateDirs.describe(e), e);
         } finally {
             FileTrees.deleteQuietly(tmpDir);
         }
@@ -176,7 +182,8 @@ public final class VolumeStore {
     /** The VM records that name volume {@code name} in their volumes (running or not). */
     public List<VmRecord> usersOf(String name) {
         return vms.list().stream()
-                .filter(r -> r.volumes().stream().anyMatch(m -> m.named() && m.source().equals(name)))
+                .filter(r -> r.volumes().stream()
+                        .anyMatch(m -> m.named() && m.source().equals(name)))
                 .toList();
     }
 
@@ -191,7 +198,8 @@ public final class VolumeStore {
             Volume v = get(name);
             for (VmRecord r : usersOf(name)) {
                 if (VmStore.processAlive(r)) {
-                    throw EngineException.runtime("volume \"" + name + "\" is in use by VM " + r.name() + " (" + r.shortId() + ")");
+                    throw EngineException.runtime(
+                            "volume \"" + name + "\" is in use by VM " + r.name() + " (" + r.shortId() + ")");
                 }
             }
             deleteUnlessLocked(v, true);
@@ -241,7 +249,8 @@ public final class VolumeStore {
      * be a directory). The guest path must be absolute, not "/", without "." or ".." components.
      */
     public VmRecord.Mount resolveForMount(String spec, Path cwd) {
-        if (spec == null || spec.isEmpty()) throw EngineException.usage("invalid volume spec \"\": expected NAME:/guest/path[:ro]");
+        if (spec == null || spec.isEmpty())
+            throw EngineException.usage("invalid volume spec \"\": expected NAME:/guest/path[:ro]");
         String[] parts = spec.split(":", -1);
         if (parts.length < 2 || parts.length > 3) {
             throw EngineException.usage("invalid volume spec \"" + spec
@@ -254,8 +263,9 @@ public final class VolumeStore {
             switch (parts[2]) {
                 case "ro" -> readOnly = true;
                 case "rw" -> readOnly = false;
-                default -> throw EngineException.usage("invalid volume spec \"" + spec + "\": unknown option \""
-                        + parts[2] + "\" (expected ro or rw)");
+                default ->
+                    throw EngineException.usage("invalid volume spec \"" + spec + "\": unknown option \"" + parts[2]
+                            + "\" (expected ro or rw)");
             }
         }
         if (source.isEmpty()) throw EngineException.usage("invalid volume spec \"" + spec + "\": the source is empty");
@@ -266,12 +276,14 @@ public final class VolumeStore {
                         + "\" is not a volume name (letters, digits, '_', '.', '-') nor a file path");
             }
             if (read(source).isEmpty()) {
-                throw EngineException.usage("no such volume: " + source + " (create it with 'jvmm volume create " + source + "')");
+                throw EngineException.usage(
+                        "no such volume: " + source + " (create it with 'jvmm volume create " + source + "')");
             }
             return new VmRecord.Mount(source, target, readOnly, true);
         }
         Path p = expandPath(cwd, source);
-        if (!Files.exists(p)) throw EngineException.usage("invalid volume spec \"" + spec + "\": " + p + " does not exist");
+        if (!Files.exists(p))
+            throw EngineException.usage("invalid volume spec \"" + spec + "\": " + p + " does not exist");
         if (Files.isDirectory(p)) {
             throw EngineException.usage("invalid volume spec \"" + spec + "\": " + p
                     + " is a directory; jvmm attaches disk image files or named volumes ('jvmm volume create')");
@@ -281,7 +293,8 @@ public final class VolumeStore {
 
     private static String checkGuestPath(String spec, String target) {
         String prefix = "invalid volume spec \"" + spec + "\": the guest path \"" + target + "\" ";
-        if (target.isEmpty()) throw EngineException.usage("invalid volume spec \"" + spec + "\": the guest path is empty");
+        if (target.isEmpty())
+            throw EngineException.usage("invalid volume spec \"" + spec + "\": the guest path is empty");
         if (!target.startsWith("/")) throw EngineException.usage(prefix + "must be absolute");
         List<String> parts = new ArrayList<>();
         for (String s : target.split("/")) {
@@ -332,7 +345,8 @@ public final class VolumeStore {
             try {
                 Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
-                throw new EngineException(EngineException.RUNTIME, "cannot remove " + dir + ": " + StateDirs.describe(e), e);
+                throw new EngineException(
+                        EngineException.RUNTIME, "cannot remove " + dir + ": " + StateDirs.describe(e), e);
             }
             VmStore.deleteTreeOrThrow(trash);
             return true;
@@ -356,12 +370,14 @@ public final class VolumeStore {
     }
 
     private static EngineException mkfsMissing() {
-        return EngineException.runtime("mkfs.ext4 not found: volumes need e2fsprogs (apt-get install e2fsprogs, dnf install e2fsprogs)");
+        return EngineException.runtime(
+                "mkfs.ext4 not found: volumes need e2fsprogs (apt-get install e2fsprogs, dnf install e2fsprogs)");
     }
 
     private static void runMkfs(String mkfsPath, String name, Path image) {
-        String label = name.length() > 16 ? name.substring(0, 16) : name;   // ext4 labels are at most 16 bytes
-        ProcessBuilder pb = new ProcessBuilder(mkfsPath, "-q", "-F", "-L", label, "-E", "root_owner=0:0", image.toString())
+        String label = name.length() > 16 ? name.substring(0, 16) : name; // ext4 labels are at most 16 bytes
+        ProcessBuilder pb = new ProcessBuilder(
+                        mkfsPath, "-q", "-F", "-L", label, "-E", "root_owner=0:0", image.toString())
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process p;
@@ -379,16 +395,22 @@ public final class VolumeStore {
             }
         } catch (IOException e) {
             p.destroyForcibly();
-            throw new EngineException(EngineException.RUNTIME, "cannot run " + mkfsPath + ": " + StateDirs.describe(e), e);
+            throw new EngineException(
+                    EngineException.RUNTIME, "cannot run " + mkfsPath + ": " + StateDirs.describe(e), e);
         } catch (InterruptedException e) {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw EngineException.runtime("interrupted while running " + mkfsPath);
         }
         if (p.exitValue() != 0) {
-            String first = output.toString(StandardCharsets.UTF_8).strip().lines()
-                    .filter(l -> !l.isBlank()).findFirst().orElse("no output");
-            throw EngineException.runtime(Path.of(mkfsPath).getFileName() + " failed (exit " + p.exitValue() + "): " + first);
+            String first = output.toString(StandardCharsets.UTF_8)
+                    .strip()
+                    .lines()
+                    .filter(l -> !l.isBlank())
+                    .findFirst()
+                    .orElse("no output");
+            throw EngineException.runtime(
+                    Path.of(mkfsPath).getFileName() + " failed (exit " + p.exitValue() + "): " + first);
         }
     }
 
@@ -429,7 +451,7 @@ public final class VolumeStore {
                 if (e.errno() == Errno.ENOENT) return new Probe(-1, null);
                 throw EngineException.runtime("cannot lock " + image + ": " + Errno.describe(e.errno()));
             } catch (LinkageError e) {
-                fd = -1;   // no native access: rely on the fcntl lock below
+                fd = -1; // no native access: rely on the fcntl lock below
             }
             try {
                 PathLock.Held held = PathLock.onExisting(image).tryExclusive();

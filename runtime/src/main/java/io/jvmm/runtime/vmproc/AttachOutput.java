@@ -17,8 +17,8 @@ final class AttachOutput implements AutoCloseable {
     private final OutputStream out;
     private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
     private final Thread writer;
-    private long pending;          // guarded by queue
-    private boolean closed;        // guarded by queue
+    private long pending; // guarded by queue
+    private boolean closed; // guarded by queue
 
     AttachOutput(OutputStream out, String name) {
         this.out = out;
@@ -61,7 +61,7 @@ final class AttachOutput implements AutoCloseable {
                 out.flush();
             }
         } catch (IOException e) {
-            close();   // the client went away
+            close(); // the client went away
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -74,7 +74,7 @@ final class AttachOutput implements AutoCloseable {
         pending = 0;
         queue.notifyAll();
         try {
-            out.close();   // ends the client's connection, so its attach returns
+            out.close(); // ends the client's connection, so its attach returns
         } catch (IOException ignored) {
             // already gone
         }

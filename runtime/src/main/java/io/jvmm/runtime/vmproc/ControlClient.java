@@ -1,5 +1,8 @@
 package io.jvmm.runtime.vmproc;
 
+import io.jvmm.agent.AgentChannel;
+import io.jvmm.agent.AgentClient;
+import io.jvmm.agent.AgentConnector;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,15 +11,14 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import io.jvmm.agent.AgentChannel;
-import io.jvmm.agent.AgentClient;
-import io.jvmm.agent.AgentConnector;
 
 /** The client side of a VM process's control socket (see {@link ControlProtocol}). */
 public final class ControlClient {
     private final Path socket;
 
-    public ControlClient(Path socket) { this.socket = socket; }
+    public ControlClient(Path socket) {
+        this.socket = socket;
+    }
 
     /** An open control connection after an {@code OK} answer. */
     public static final class Connection implements AgentChannel {
@@ -33,10 +35,25 @@ public final class ControlClient {
             this.detail = detail;
         }
 
-        @Override public InputStream input() { return in; }
-        @Override public OutputStream output() { return out; }
-        @Override public void shutdownOutput() throws IOException { ch.shutdownOutput(); }
-        @Override public void close() throws IOException { ch.close(); }
+        @Override
+        public InputStream input() {
+            return in;
+        }
+
+        @Override
+        public OutputStream output() {
+            return out;
+        }
+
+        @Override
+        public void shutdownOutput() throws IOException {
+            ch.shutdownOutput();
+        }
+
+        @Override
+        public void close() throws IOException {
+            ch.close();
+        }
     }
 
     /** Sends {@code request}; throws IOException with the server's message on {@code ERR}. */
@@ -54,7 +71,8 @@ public final class ControlClient {
             out.flush();
             String line = ControlServer.readLine(in);
             if (line == null) throw new IOException("the VM process closed the control connection");
-            if (line.startsWith("ERR")) throw new IOException(line.length() > 4 ? line.substring(4) : "request refused");
+            if (line.startsWith("ERR"))
+                throw new IOException(line.length() > 4 ? line.substring(4) : "request refused");
             if (!line.startsWith("OK")) throw new IOException("unexpected answer from the VM process: " + line);
             return new Connection(ch, in, out, line.length() > 3 ? line.substring(3) : "");
         } catch (IOException e) {
@@ -64,7 +82,9 @@ public final class ControlClient {
     }
 
     /** Agent connections through the VM process, for {@link AgentClient}. */
-    public AgentConnector agentConnector() { return () -> request(ControlProtocol.AGENT); }
+    public AgentConnector agentConnector() {
+        return () -> request(ControlProtocol.AGENT);
+    }
 
     /** "starting" or "ready". */
     public String status() throws IOException {

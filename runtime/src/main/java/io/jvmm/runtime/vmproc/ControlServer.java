@@ -1,5 +1,6 @@
 package io.jvmm.runtime.vmproc;
 
+import io.jvmm.agent.AgentChannel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import io.jvmm.agent.AgentChannel;
 
 /** Serves {@link ControlProtocol} on the VM's control socket; one platform thread per connection. */
 public final class ControlServer implements AutoCloseable {
@@ -53,12 +53,13 @@ public final class ControlServer implements AutoCloseable {
         this.path = path;
         this.server = server;
         this.handler = handler;
-        this.acceptor = Thread.ofPlatform().daemon().name("vm-control-" + vmName).start(this::acceptLoop);
+        this.acceptor =
+                Thread.ofPlatform().daemon().name("vm-control-" + vmName).start(this::acceptLoop);
     }
 
     public static ControlServer start(Path path, Handler handler, String vmName) throws IOException {
         Files.createDirectories(path.getParent());
-        Files.deleteIfExists(path);    // a stale socket of a dead VM process with the same id
+        Files.deleteIfExists(path); // a stale socket of a dead VM process with the same id
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         s.bind(UnixDomainSocketAddress.of(path));
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
@@ -164,7 +165,9 @@ public final class ControlServer implements AutoCloseable {
         out.flush();
     }
 
-    private static String oneLine(String s) { return s == null ? "" : s.replace('\n', ' ').replace('\r', ' '); }
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replace('\n', ' ').replace('\r', ' ');
+    }
 
     @Override
     public void close() {

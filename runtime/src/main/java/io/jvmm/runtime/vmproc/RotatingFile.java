@@ -1,5 +1,6 @@
 package io.jvmm.runtime.vmproc;
 
+import io.jvmm.runtime.state.LogOptions;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -10,7 +11,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import io.jvmm.runtime.state.LogOptions;
 
 /**
  * An append-only log file that a guest cannot grow without bound: at most {@link LogOptions#maxFiles()}
@@ -66,7 +66,9 @@ public final class RotatingFile implements AutoCloseable {
     }
 
     /** {@code NAME.n}: the n-th newest rotated file. */
-    public static Path rotated(Path path, int n) { return path.resolveSibling(path.getFileName() + "." + n); }
+    public static Path rotated(Path path, int n) {
+        return path.resolveSibling(path.getFileName() + "." + n);
+    }
 
     /** The files of the log at {@code path} that exist, oldest first, ending with {@code path} itself. */
     public static List<Path> oldestFirst(Path path) {
@@ -79,14 +81,25 @@ public final class RotatingFile implements AutoCloseable {
     /** An OutputStream that writes each call as one piece. */
     public OutputStream stream() {
         return new OutputStream() {
-            @Override public void write(int b) throws IOException { RotatingFile.this.write(new byte[] {(byte) b}, 0, 1); }
+            @Override
+            public void write(int b) throws IOException {
+                RotatingFile.this.write(new byte[] {(byte) b}, 0, 1);
+            }
 
-            @Override public void write(byte[] b, int off, int len) throws IOException { RotatingFile.this.write(b, off, len); }
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                RotatingFile.this.write(b, off, len);
+            }
 
-            @Override public void close() throws IOException { RotatingFile.this.close(); }
+            @Override
+            public void close() throws IOException {
+                RotatingFile.this.close();
+            }
         };
     }
 
     @Override
-    public synchronized void close() throws IOException { file.close(); }
+    public synchronized void close() throws IOException {
+        file.close();
+    }
 }

@@ -1,13 +1,15 @@
 package io.jvmm.runtime.vmproc;
 
+import io.jvmm.agent.AgentChannel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import io.jvmm.agent.AgentChannel;
 
 /** Copies bytes both ways between a control connection and an agent connection, passing half-closes on. */
 final class Splice {
-    interface Shutdown { void run() throws IOException; }
+    interface Shutdown {
+        void run() throws IOException;
+    }
 
     private Splice() {}
 

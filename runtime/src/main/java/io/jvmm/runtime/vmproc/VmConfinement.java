@@ -1,10 +1,5 @@
 package io.jvmm.runtime.vmproc;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import io.jvmm.core.jail.Jail;
 import io.jvmm.core.jail.SeccompProgram;
 import io.jvmm.core.jail.SyscallAllowList;
@@ -12,6 +7,11 @@ import io.jvmm.kvm.sys.Seccomp;
 import io.jvmm.runtime.PrivateFiles;
 import io.jvmm.runtime.state.SecurityOptions;
 import io.jvmm.runtime.state.VmStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * What a detached VM process does once its VM is built and before the guest runs: drop to the
@@ -25,6 +25,7 @@ public final class VmConfinement implements Runnable {
      * makes that system call (a forbidden one ends the process); separated by {@code ;}.
      */
     public static final String SELF_TEST_PROPERTY = "jvmm.vmProcess.selfTest";
+
     public static final String SELF_TEST_TRIGGER = "self-test.go";
     /** {@code JVMM_SECCOMP=log}: the filter logs calls off the list instead of killing (for measuring it). */
     static final String SECCOMP_MODE_ENV = "JVMM_SECCOMP";
@@ -49,7 +50,7 @@ public final class VmConfinement implements Runnable {
         SeccompProgram program = log ? list.program(SeccompProgram.RET_LOG) : list.program();
         if (options.dropsPrivileges()) {
             store.holdLockFileOpen();
-            giveAway(dataDir);     // what this process made since the launcher gave the rest: its logs, ctl.sock
+            giveAway(dataDir); // what this process made since the launcher gave the rest: its logs, ctl.sock
             giveAway(runDir);
             Jail.dropPrivileges(options.uid(), options.gid());
             System.err.println("jvmm: VM process now runs as " + options.uid() + ":" + options.gid());
@@ -58,8 +59,9 @@ public final class VmConfinement implements Runnable {
             // Log mode, for measuring the list (scripts/seccomp-profile.sh --audit): calls off it
             // proceed and the kernel logs them (audit type 1326).
             Jail.confineSystemCalls(program);
-            System.err.println("jvmm: seccomp filter installed (" + list.numbers().size() + " system calls allowed"
-                    + (log ? "; others logged, not refused" : "") + ")");
+            System.err.println(
+                    "jvmm: seccomp filter installed (" + list.numbers().size() + " system calls allowed"
+                            + (log ? "; others logged, not refused" : "") + ")");
         } else {
             System.err.println("jvmm: seccomp=unconfined: no system call filter");
         }

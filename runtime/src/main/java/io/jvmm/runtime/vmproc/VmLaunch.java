@@ -1,17 +1,5 @@
 package io.jvmm.runtime.vmproc;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import io.jvmm.core.backend.net.PasstBackend;
 import io.jvmm.core.backend.net.PortForward;
 import io.jvmm.core.jail.Jail;
@@ -27,6 +15,18 @@ import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
 import io.jvmm.sandbox.Sandbox;
 import io.jvmm.sandbox.SandboxConfig;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /** Turns a VM's record into the sandbox it runs, and starts its detached VM process. */
 public final class VmLaunch {
@@ -37,12 +37,27 @@ public final class VmLaunch {
      * @param networkFd       a socket to the passt the launcher started, or null to start passt here (when installed)
      * @param beforeGuestRuns what the VM process does between building the VM and running it (its confinement), or null
      */
-    public static SandboxConfig sandboxConfig(VmRecord r, StateDirs dirs, Path kernel, OutputStream console, Duration readyTimeout,
-                                       Integer networkFd, Runnable beforeGuestRuns) {
-        SandboxConfig.Builder b = SandboxConfig.builder().name(r.name()).kernel(kernel).rootfs(Path.of(r.image()))
-                .cpus(r.cpus()).memoryMib(r.memoryMib()).hostname(r.shortId()).console(console).beforeGuestRuns(beforeGuestRuns)
+    public static SandboxConfig sandboxConfig(
+            VmRecord r,
+            StateDirs dirs,
+            Path kernel,
+            OutputStream console,
+            Duration readyTimeout,
+            Integer networkFd,
+            Runnable beforeGuestRuns) {
+        SandboxConfig.Builder b = SandboxConfig.builder()
+                .name(r.name())
+                .kernel(kernel)
+                .rootfs(Path.of(r.image()))
+                .cpus(r.cpus())
+                .memoryMib(r.memoryMib())
+                .hostname(r.shortId())
+                .console(console)
+                .beforeGuestRuns(beforeGuestRuns)
                 .diskLimit(RateLimitSpec.parse(r.limits().disk()))
-                .networkLimits(RateLimitSpec.parse(r.limits().netRx()), RateLimitSpec.parse(r.limits().netTx()));
+                .networkLimits(
+                        RateLimitSpec.parse(r.limits().netRx()),
+                        RateLimitSpec.parse(r.limits().netTx()));
         if (readyTimeout != null) b.readyTimeout(readyTimeout);
         for (VmRecord.Mount m : r.volumes()) {
             Path image = m.named() ? dirs.volumeImage(m.source()) : Path.of(m.source());
@@ -54,7 +69,8 @@ public final class VmLaunch {
         } else if (passtInstalled()) {
             b.network(forwards(r));
         } else if (!r.ports().isEmpty()) {
-            throw EngineException.usage("-p needs passt for the VM's network, and it is not installed (Debian: apt-get install passt)");
+            throw EngineException.usage(
+                    "-p needs passt for the VM's network, and it is not installed (Debian: apt-get install passt)");
         }
         try {
             return b.build();
@@ -70,7 +86,10 @@ public final class VmLaunch {
     }
 
     public static boolean passtInstalled() {
-        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").concat(":/usr/bin:/usr/sbin").split(":")) {
+        for (String d : System.getenv()
+                .getOrDefault("PATH", "/usr/bin:/bin")
+                .concat(":/usr/bin:/usr/sbin")
+                .split(":")) {
             if (!d.isEmpty() && Files.isExecutable(Path.of(d, "passt"))) return true;
         }
         return false;
@@ -80,8 +99,9 @@ public final class VmLaunch {
      * Starts the detached VM process of {@code r} and waits until its agent is ready; on failure the
      * record is removed (nothing half-created) and the error says why.
      */
-    public static void startDetached(EntryPoint entry, VmStore store, StateDirs dirs, VmRecord r, Integer readyTimeoutSeconds,
-                                     Path restoreFrom) throws InterruptedException {
+    public static void startDetached(
+            EntryPoint entry, VmStore store, StateDirs dirs, VmRecord r, Integer readyTimeoutSeconds, Path restoreFrom)
+            throws InterruptedException {
         ChildProcess p;
         try {
             p = spawnDetached(entry, dirs, r, readyTimeoutSeconds, restoreFrom);
@@ -96,8 +116,10 @@ public final class VmLaunch {
                     String why = store.find(r.id()).map(x -> x.state().error()).orElse(null);
                     store.remove(r.id());
                     throw EngineException.runtime("VM " + r.name() + " did not start: "
-                            + (why != null ? why : "the VM process exited with status " + p.exitStatus()
-                            + " (see " + dirs.vmDataDir(r.id()).resolve(VM_PROCESS_LOG) + ")"));
+                            + (why != null
+                                    ? why
+                                    : "the VM process exited with status " + p.exitStatus() + " (see "
+                                            + dirs.vmDataDir(r.id()).resolve(VM_PROCESS_LOG) + ")"));
                 }
                 if (Files.exists(dirs.controlSocket(r.id()))) {
                     try {
@@ -124,7 +146,8 @@ public final class VmLaunch {
      * started here, outside that confinement, and handed over as descriptor 3. With
      * {@code restoreFrom} (not null) it restores that snapshot instead of booting.
      */
-    static ChildProcess spawnDetached(EntryPoint entry, StateDirs dirs, VmRecord r, Integer readyTimeoutSeconds, Path restoreFrom)
+    static ChildProcess spawnDetached(
+            EntryPoint entry, StateDirs dirs, VmRecord r, Integer readyTimeoutSeconds, Path restoreFrom)
             throws IOException, InterruptedException {
         String id = r.id();
         Path java = javaLauncher();
@@ -138,7 +161,8 @@ public final class VmLaunch {
         cmd.addAll(List.of("--kernel", kernel.toString()));
         if (readyTimeoutSeconds != null) cmd.addAll(List.of("--ready-timeout", readyTimeoutSeconds.toString()));
         if (restoreFrom != null) cmd.addAll(List.of("--restore", restoreFrom.toString()));
-        if (r.security().dropsPrivileges()) handOver(dirs, id, r.security().uid(), r.security().gid());
+        if (r.security().dropsPrivileges())
+            handOver(dirs, id, r.security().uid(), r.security().gid());
 
         Path log = dirs.vmDataDir(id).resolve(VM_PROCESS_LOG);
         int logFd = Libc.open(log.toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND | Libc.O_CLOEXEC, 0600);
@@ -154,13 +178,16 @@ public final class VmLaunch {
             if (r.security().landlock()) {
                 Jail.Spawned s = Jail.spawn(VmProcessPolicy.of(dirs, r, java, kernel, restoreFrom), cmd, fds, true);
                 vm = s.process();
-                logLine(log, s.landlockAbi() > 0 ? "jvmm: landlock ABI " + s.landlockAbi() + ": files confined (docs/sandbox.md)"
-                        : "jvmm: landlock: not available on this kernel; the VM process's files are not confined");
+                logLine(
+                        log,
+                        s.landlockAbi() > 0
+                                ? "jvmm: landlock ABI " + s.landlockAbi() + ": files confined (docs/sandbox.md)"
+                                : "jvmm: landlock: not available on this kernel; the VM process's files are not confined");
             } else {
                 vm = ChildProcess.spawn(cmd, fds, true);
                 logLine(log, "jvmm: landlock=unconfined: the VM process's files are not confined");
             }
-            if (passt != null) passt.process().reapInBackground();   // it exits when the VM process closes its socket
+            if (passt != null) passt.process().reapInBackground(); // it exits when the VM process closes its socket
             return vm;
         } catch (RuntimeException e) {
             if (passt != null) passt.process().close();
@@ -181,7 +208,10 @@ public final class VmLaunch {
 
     /** This JVM's java launcher. */
     public static Path javaLauncher() {
-        return Path.of(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        return Path.of(ProcessHandle.current()
+                .info()
+                .command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     }
 
     /**
@@ -191,8 +221,8 @@ public final class VmLaunch {
      * flags (diagnostics), after the defaults so it can override them.
      */
     public static List<String> javaCommand(EntryPoint entry, Path java, Path tmp) {
-        List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
-                "-XX:-UsePerfData"));
+        List<String> cmd = new ArrayList<>(List.of(
+                java.toString(), "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"));
         cmd.addAll(VM_PROCESS_MEMORY_FLAGS);
         // jcmd's attach mechanism would start a thread that opens a socket in /tmp, which the VM
         // process's seccomp filter and Landlock policy refuse; the filter kills the process for it.
@@ -214,15 +244,20 @@ public final class VmLaunch {
      * that starts small and is bounded above the vsock buffer budget (32 MiB) plus attach backlogs,
      * one C1 compiler thread and a code cache sized for C1 only.
      */
-    static final List<String> VM_PROCESS_MEMORY_FLAGS = List.of("-XX:+UseSerialGC", "-Xms4m", "-Xmx192m", "-Xss512k",
-            "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=32m");
+    static final List<String> VM_PROCESS_MEMORY_FLAGS = List.of(
+            "-XX:+UseSerialGC",
+            "-Xms4m",
+            "-Xmx192m",
+            "-Xss512k",
+            "-XX:CICompilerCount=1",
+            "-XX:ReservedCodeCacheSize=32m");
 
     /** The descriptor a detached VM process finds its passt socket on. */
     public static final int NETWORK_FD = 3;
 
     /** System properties the VM process runs with as this process does. */
-    static final List<String> PROPAGATED_PROPERTIES = List.of("jvmm.home", StateDirs.HOME_PROPERTY, "java.util.logging.config.file",
-            VmConfinement.SELF_TEST_PROPERTY);
+    static final List<String> PROPAGATED_PROPERTIES = List.of(
+            "jvmm.home", StateDirs.HOME_PROPERTY, "java.util.logging.config.file", VmConfinement.SELF_TEST_PROPERTY);
 
     /**
      * Gives the VM's own directories to the user its process drops to, which must write there after,
@@ -239,8 +274,9 @@ public final class VmLaunch {
                     perms.add(PosixFilePermission.OTHERS_EXECUTE);
                     Files.setPosixFilePermissions(up, perms);
                 } else {
-                    throw EngineException.usage("--security-opt vmm-user=" + uid + ":" + gid + ": that user cannot pass through " + up
-                            + " (mode " + PosixFilePermissions.toString(perms) + ") to reach the VM's state");
+                    throw EngineException.usage(
+                            "--security-opt vmm-user=" + uid + ":" + gid + ": that user cannot pass through " + up
+                                    + " (mode " + PosixFilePermissions.toString(perms) + ") to reach the VM's state");
                 }
             }
         }

@@ -1,15 +1,5 @@
 package io.jvmm.runtime.vmproc;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import io.jvmm.agent.AgentChannel;
 import io.jvmm.agent.ExecRequest;
 import io.jvmm.agent.ExecResult;
@@ -20,6 +10,16 @@ import io.jvmm.sandbox.Sandbox;
 import io.jvmm.sandbox.SandboxConfig;
 import io.jvmm.sandbox.SandboxException;
 import io.jvmm.virtio.ratelimit.RateLimit;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * One VM's life in its own process (or in the foreground {@code jvmm run}): boots the sandbox,
@@ -38,8 +38,16 @@ public final class VmProcess {
      * The workload: {@code argv} empty means none (the VM idles until stopped, for exec).
      * With a foreground terminal its output goes there too and {@code terminalIn} feeds its stdin.
      */
-    public record Workload(List<String> argv, List<String> env, String cwd, String user, boolean tty, boolean interactive,
-                           OutputStream terminalOut, OutputStream terminalErr, InputStream terminalIn) {}
+    public record Workload(
+            List<String> argv,
+            List<String> env,
+            String cwd,
+            String user,
+            boolean tty,
+            boolean interactive,
+            OutputStream terminalOut,
+            OutputStream terminalErr,
+            InputStream terminalIn) {}
 
     private final SandboxConfig config;
     private final Workload workload;
@@ -59,8 +67,14 @@ public final class VmProcess {
      * @param restoreFrom a snapshot directory to restore instead of booting, or null; a restored VM
      *                    goes on with the workload it had (its output from then on is not kept)
      */
-    public VmProcess(SandboxConfig config, Workload workload, Path controlSocket, Path logFile, LogOptions logOptions,
-                     Listener listener, Path restoreFrom) {
+    public VmProcess(
+            SandboxConfig config,
+            Workload workload,
+            Path controlSocket,
+            Path logFile,
+            LogOptions logOptions,
+            Listener listener,
+            Path restoreFrom) {
         this.logOptions = logOptions;
         this.restoreFrom = restoreFrom;
         this.config = config;
@@ -71,17 +85,20 @@ public final class VmProcess {
     }
 
     /** Runs {@code action} once the guest's agent is ready, before the workload starts. */
-    public void whenReady(Runnable action) { whenReady = action; }
+    public void whenReady(Runnable action) {
+        whenReady = action;
+    }
 
     /** Runs the VM to its end; returns the workload's exit code (or 0 without one, 125 on a failure to start). */
     public int run() throws InterruptedException {
         try (WorkloadLog log = WorkloadLog.append(logFile, logOptions);
-             ControlServer control = ControlServer.start(controlSocket, new Control(), config.name())) {
+                ControlServer control = ControlServer.start(controlSocket, new Control(), config.name())) {
             try {
                 sandbox = restoreFrom == null ? Sandbox.start(config) : Sandbox.restore(restoreFrom, config);
             } catch (SandboxException e) {
                 listener.exited(null, e.getMessage());
-                if (workload.terminalErr() != null) workload.terminalErr().write(("jvmm: " + e.getMessage() + "\n").getBytes());
+                if (workload.terminalErr() != null)
+                    workload.terminalErr().write(("jvmm: " + e.getMessage() + "\n").getBytes());
                 return 125;
             }
             try (Sandbox s = sandbox) {
@@ -107,9 +124,13 @@ public final class VmProcess {
     }
 
     private ExecResult runWorkload(Sandbox s, WorkloadLog log) throws IOException, InterruptedException {
-        ExecRequest req = ExecRequest.of(workload.argv().toArray(String[]::new)).withEnv(workload.env())
-                .withCwd(workload.cwd()).withUser(workload.user())
-                .withTty(workload.tty()).withStdin(workload.interactive()).withWorkload(true);
+        ExecRequest req = ExecRequest.of(workload.argv().toArray(String[]::new))
+                .withEnv(workload.env())
+                .withCwd(workload.cwd())
+                .withUser(workload.user())
+                .withTty(workload.tty())
+                .withStdin(workload.interactive())
+                .withWorkload(true);
         OutputStream out = new Fanout(log.stream(WorkloadLog.STDOUT), workload.terminalOut(), WorkloadLog.STDOUT);
         OutputStream err = new Fanout(log.stream(WorkloadLog.STDERR), workload.terminalErr(), WorkloadLog.STDERR);
         session = s.agent().start(req, out, err);
@@ -151,7 +172,10 @@ public final class VmProcess {
             this.stream = stream;
         }
 
-        @Override public void write(int b) throws IOException { write(new byte[] {(byte) b}, 0, 1); }
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
@@ -163,7 +187,7 @@ public final class VmProcess {
             if (attached.isEmpty()) return;
             byte[] records = WorkloadLog.records(stream, b, off, len);
             for (AttachOutput a : attached) {
-                if (!a.offer(records)) attached.remove(a);    // detached, or dropped for falling behind
+                if (!a.offer(records)) attached.remove(a); // detached, or dropped for falling behind
             }
         }
     }
@@ -203,7 +227,9 @@ public final class VmProcess {
         }
 
         @Override
-        public String status() { return sandbox == null ? "starting" : "ready"; }
+        public String status() {
+            return sandbox == null ? "starting" : "ready";
+        }
 
         @Override
         public void limit(String device, String spec) throws IOException {
@@ -218,7 +244,8 @@ public final class VmProcess {
             switch (device) {
                 case "disk" -> s.diskLimit(limit);
                 case "net-rx", "net-tx" -> {
-                    if (!s.networkLimits(device.equals("net-rx") ? limit : null, device.equals("net-tx") ? limit : null)) {
+                    if (!s.networkLimits(
+                            device.equals("net-rx") ? limit : null, device.equals("net-tx") ? limit : null)) {
                         throw new IOException("the VM has no network");
                     }
                 }

@@ -1,8 +1,5 @@
 package io.jvmm.runtime.vmproc;
 
-import java.io.File;
-import java.nio.file.Path;
-import java.util.List;
 import io.jvmm.core.DriveConfig;
 import io.jvmm.core.ShareConfig;
 import io.jvmm.core.VmConfig;
@@ -10,6 +7,9 @@ import io.jvmm.core.jail.FileAccess;
 import io.jvmm.core.jail.FilesystemPolicy;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmRecord;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The files a detached VM process may use, everything else refused (its Landlock policy; how it was
@@ -26,8 +26,16 @@ import io.jvmm.runtime.state.VmRecord;
  */
 public final class VmProcessPolicy {
     /** Read by the dynamic loader, glibc (user and host lookups) and the JVM (time zone). */
-    private static final List<String> ETC_FILES = List.of("/etc/ld.so.cache", "/etc/ld.so.preload", "/etc/localtime",
-            "/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/host.conf", "/etc/hosts", "/etc/os-release");
+    private static final List<String> ETC_FILES = List.of(
+            "/etc/ld.so.cache",
+            "/etc/ld.so.preload",
+            "/etc/localtime",
+            "/etc/nsswitch.conf",
+            "/etc/passwd",
+            "/etc/group",
+            "/etc/host.conf",
+            "/etc/hosts",
+            "/etc/os-release");
 
     /** Propagated properties that name files the VM process reads. */
     private static final List<String> FILE_PROPERTIES = List.of("jvmm.home", "java.util.logging.config.file");
@@ -60,9 +68,12 @@ public final class VmProcessPolicy {
         FilesystemPolicy p = jvm(java);
         if (c.kernel() != null) p.allow(c.kernel(), FileAccess.READ);
         if (c.initrd() != null) p.allow(c.initrd(), FileAccess.READ);
-        for (DriveConfig d : c.drives()) p.allow(d.path(), d.readOnly() ? FileAccess.READ : FileAccess.READ_WRITE_FILES);
-        for (ShareConfig s : c.shares()) p.allowShare(s.dir(), s.options().readOnly(), s.options().allowDevices());
-        if (c.vsock() != null && c.vsock().udsPath() != null) p.allow(c.vsock().udsPath().toAbsolutePath().getParent(), FileAccess.OWN);
+        for (DriveConfig d : c.drives())
+            p.allow(d.path(), d.readOnly() ? FileAccess.READ : FileAccess.READ_WRITE_FILES);
+        for (ShareConfig s : c.shares())
+            p.allowShare(s.dir(), s.options().readOnly(), s.options().allowDevices());
+        if (c.vsock() != null && c.vsock().udsPath() != null)
+            p.allow(c.vsock().udsPath().toAbsolutePath().getParent(), FileAccess.OWN);
         if (hacFile != null) p.allow(hacFile, FileAccess.READ);
         if (restoreDir != null) p.allow(restoreDir, FileAccess.READ);
         if (snapshotDir != null) p.allow(snapshotDir, FileAccess.OWN);
@@ -75,7 +86,8 @@ public final class VmProcessPolicy {
         // The JVM: its launcher must be executable, its libraries readable as it loads them lazily.
         p.allow(Path.of(System.getProperty("java.home")), FileAccess.READ_EXECUTE);
         p.allow(java, FileAccess.READ_EXECUTE);
-        for (String dir : List.of("/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/share/zoneinfo")) p.allow(Path.of(dir), FileAccess.READ_EXECUTE);
+        for (String dir : List.of("/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/share/zoneinfo"))
+            p.allow(Path.of(dir), FileAccess.READ_EXECUTE);
         for (String f : ETC_FILES) p.allow(Path.of(f), FileAccess.READ);
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
             if (!entry.isEmpty()) p.allow(Path.of(entry), FileAccess.READ);

@@ -1,12 +1,5 @@
 package io.jvmm.runtime.vmproc;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import io.jvmm.runtime.DefaultKernel;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.state.ProcessInfo;
@@ -14,6 +7,13 @@ import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
 import io.jvmm.sandbox.SandboxConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 
 /**
  * Runs one stored VM in this process to its end: as the detached VM process that
@@ -31,10 +31,21 @@ public final class VmRun {
         StateDirs dirs = StateDirs.fromEnvironment();
         VmStore store = new VmStore(dirs);
         VmRecord r = store.get(d.id());
-        Path kernel = d.kernel() != null ? d.kernel() : DefaultKernel.fromSystem().resolve().kernel();
-        VmConfinement confinement = new VmConfinement(r.security(), store, dirs.vmDataDir(r.id()), dirs.vmRunDir(r.id()));
-        VmProcess.Workload w = new VmProcess.Workload(r.command(), r.env(), orEmpty(r.workdir()), orEmpty(r.user()), r.tty(),
-                r.interactive(), null, null, null);
+        Path kernel = d.kernel() != null
+                ? d.kernel()
+                : DefaultKernel.fromSystem().resolve().kernel();
+        VmConfinement confinement =
+                new VmConfinement(r.security(), store, dirs.vmDataDir(r.id()), dirs.vmRunDir(r.id()));
+        VmProcess.Workload w = new VmProcess.Workload(
+                r.command(),
+                r.env(),
+                orEmpty(r.workdir()),
+                orEmpty(r.user()),
+                r.tty(),
+                r.interactive(),
+                null,
+                null,
+                null);
         return run(store, dirs, r, kernel, d.readyTimeoutSeconds(), w, d.networkFd(), confinement, d.restoreFrom());
     }
 
@@ -42,26 +53,62 @@ public final class VmRun {
      * {@code r} in this process, its workload's output on {@code out}/{@code err} and, when the record
      * is interactive, its input from {@code in}. Putting a terminal in raw mode is the caller's.
      */
-    public static int foreground(VmStore store, StateDirs dirs, VmRecord r, Path kernel, Integer readyTimeoutSeconds,
-                                 OutputStream out, InputStream in, PrintStream err) throws InterruptedException {
-        VmProcess.Workload w = new VmProcess.Workload(r.command(), r.env(), orEmpty(r.workdir()), orEmpty(r.user()), r.tty(),
-                r.interactive(), out, err, r.interactive() ? in : null);
+    public static int foreground(
+            VmStore store,
+            StateDirs dirs,
+            VmRecord r,
+            Path kernel,
+            Integer readyTimeoutSeconds,
+            OutputStream out,
+            InputStream in,
+            PrintStream err)
+            throws InterruptedException {
+        VmProcess.Workload w = new VmProcess.Workload(
+                r.command(),
+                r.env(),
+                orEmpty(r.workdir()),
+                orEmpty(r.user()),
+                r.tty(),
+                r.interactive(),
+                out,
+                err,
+                r.interactive() ? in : null);
         return run(store, dirs, r, kernel, readyTimeoutSeconds, w, null, null, null);
     }
 
     /** The ready timeout for {@code seconds}, null for the default. */
-    public static Duration readyTimeout(Integer seconds) { return seconds == null ? null : Duration.ofSeconds(seconds); }
+    public static Duration readyTimeout(Integer seconds) {
+        return seconds == null ? null : Duration.ofSeconds(seconds);
+    }
 
-    private static String orEmpty(String s) { return s == null ? "" : s; }
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
+    }
 
-    private static int run(VmStore store, StateDirs dirs, VmRecord r, Path kernel, Integer readyTimeout, VmProcess.Workload w,
-                           Integer networkFd, VmConfinement confinement, Path restoreFrom) throws InterruptedException {
+    private static int run(
+            VmStore store,
+            StateDirs dirs,
+            VmRecord r,
+            Path kernel,
+            Integer readyTimeout,
+            VmProcess.Workload w,
+            Integer networkFd,
+            VmConfinement confinement,
+            Path restoreFrom)
+            throws InterruptedException {
         ProcessInfo.Id self = ProcessInfo.self();
         store.update(r.id(), x -> x.withState(VmRecord.State.running(self.pid(), self.startTime(), Instant.now())));
         try (OutputStream console = RotatingFile.append(dirs.consoleLog(r.id()), r.logs()).stream()) {
-            SandboxConfig config = VmLaunch.sandboxConfig(r, dirs, kernel, console, readyTimeout(readyTimeout), networkFd, confinement);
-            VmProcess vm = new VmProcess(config, w, dirs.controlSocket(r.id()), dirs.workloadLog(r.id()), r.logs(),
-                    (exitCode, error) -> store.update(r.id(), x -> x.withState(x.state().exited(Instant.now(), exitCode, error))),
+            SandboxConfig config = VmLaunch.sandboxConfig(
+                    r, dirs, kernel, console, readyTimeout(readyTimeout), networkFd, confinement);
+            VmProcess vm = new VmProcess(
+                    config,
+                    w,
+                    dirs.controlSocket(r.id()),
+                    dirs.workloadLog(r.id()),
+                    r.logs(),
+                    (exitCode, error) ->
+                            store.update(r.id(), x -> x.withState(x.state().exited(Instant.now(), exitCode, error))),
                     restoreFrom);
             if (confinement != null) vm.whenReady(confinement::startSelfTestIfAsked);
             return vm.run();
@@ -70,7 +117,8 @@ public final class VmRun {
             throw EngineException.runtime(e.getMessage());
         } catch (RuntimeException e) {
             // Recorded so that ps shows why, not "the VM process died".
-            store.update(r.id(), x -> x.withState(x.state().exited(Instant.now(), null, String.valueOf(e.getMessage()))));
+            store.update(
+                    r.id(), x -> x.withState(x.state().exited(Instant.now(), null, String.valueOf(e.getMessage()))));
             throw e;
         }
     }

@@ -1,5 +1,6 @@
 package io.jvmm.runtime.vmproc;
 
+import io.jvmm.runtime.state.LogOptions;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import io.jvmm.runtime.state.LogOptions;
 
 /**
  * The workload's stdout and stderr as the VM's logs ({@code jvmm logs}): an append-only file of
@@ -30,7 +30,9 @@ public final class WorkloadLog implements AutoCloseable {
 
     private final RotatingFile file;
 
-    private WorkloadLog(RotatingFile file) { this.file = file; }
+    private WorkloadLog(RotatingFile file) {
+        this.file = file;
+    }
 
     /** Appends to the log at {@code path}, rotated under {@code options}. */
     public static WorkloadLog append(Path path, LogOptions options) throws IOException {
@@ -65,7 +67,8 @@ public final class WorkloadLog implements AutoCloseable {
         int stream;
         while ((stream = records.read()) >= 0) {
             int len = records.readInt();
-            if (len < 0 || len > MAX_RECORD || (stream != STDOUT && stream != STDERR)) throw new IOException("a malformed record from the VM process");
+            if (len < 0 || len > MAX_RECORD || (stream != STDOUT && stream != STDERR))
+                throw new IOException("a malformed record from the VM process");
             byte[] data = new byte[len];
             records.readFully(data);
             OutputStream target = stream == STDOUT ? out : err;
@@ -77,13 +80,22 @@ public final class WorkloadLog implements AutoCloseable {
     /** An OutputStream that appends to {@code stream}. */
     public OutputStream stream(int stream) {
         return new OutputStream() {
-            @Override public void write(int b) throws IOException { WorkloadLog.this.write(stream, new byte[] {(byte) b}, 0, 1); }
-            @Override public void write(byte[] b, int off, int len) throws IOException { WorkloadLog.this.write(stream, b, off, len); }
+            @Override
+            public void write(int b) throws IOException {
+                WorkloadLog.this.write(stream, new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                WorkloadLog.this.write(stream, b, off, len);
+            }
         };
     }
 
     @Override
-    public void close() throws IOException { file.close(); }
+    public void close() throws IOException {
+        file.close();
+    }
 
     /**
      * Copies the records of the log at {@code path}, its rotated files first. With {@code follow}, keeps
@@ -110,7 +122,7 @@ public final class WorkloadLog implements AutoCloseable {
                     if (!follow) return;
                     if (pos != before) continue;
                     if (key != null && !key.equals(fileKey(path))) {
-                        copyAvailable(ch, pos, out, err);   // rotated: finish this file, then follow the new one
+                        copyAvailable(ch, pos, out, err); // rotated: finish this file, then follow the new one
                         break;
                     }
                     if (!more.getAsBoolean()) {
@@ -145,7 +157,7 @@ public final class WorkloadLog implements AutoCloseable {
             int len = head.getInt(1);
             if (len < 0 || len > MAX_RECORD || (stream != STDOUT && stream != STDERR))
                 throw new IOException("the log file is corrupt at offset " + pos);
-            if (size - pos - 5 < len) return pos;    // the writer is mid-record
+            if (size - pos - 5 < len) return pos; // the writer is mid-record
             ByteBuffer data = ByteBuffer.allocate(len);
             while (data.hasRemaining()) if (ch.read(data, pos + 5 + data.position()) < 0) throw new EOFException();
             OutputStream target = stream == STDOUT ? out : err;

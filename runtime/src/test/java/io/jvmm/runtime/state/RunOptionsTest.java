@@ -1,12 +1,12 @@
 package io.jvmm.runtime.state;
 
-import io.jvmm.virtio.ratelimit.RateLimit;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvmm.virtio.ratelimit.RateLimit;
+import org.junit.jupiter.api.Test;
 
 /** The option records a VM carries: --security-opt, the rate limits. */
 class RunOptionsTest {
@@ -46,7 +46,8 @@ class RunOptionsTest {
         assertNull(l.disk());
         assertEquals("bw=5m", l.netRx());
         assertEquals("ops=100", l.netTx());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LimitOptions(null, "speed=1", null));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new LimitOptions(null, "speed=1", null));
         assertTrue(e.getMessage().startsWith("net-rx limit: unknown limit"), e.getMessage());
     }
 }

@@ -1,21 +1,23 @@
 package io.jvmm.runtime.state;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Map;
-import io.jvmm.runtime.EngineException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class StateDirsTest {
-    @TempDir Path tmp;
+import io.jvmm.runtime.EngineException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-    @Test void jvmmHomeWins() {
+class StateDirsTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void jvmmHomeWins() {
         StateDirs d = new StateDirs(Map.of("JVMM_HOME", tmp.toString(), "XDG_DATA_HOME", "/x"), 1000);
         assertEquals(tmp.resolve("lib"), d.dataDir());
         assertEquals(tmp.resolve("run"), d.runtimeDir());
@@ -24,32 +26,39 @@ class StateDirsTest {
         assertEquals(tmp.resolve("lib/vms/" + id + "/vm.json"), d.vmRecordFile(id));
         assertEquals(tmp.resolve("lib/vms/" + id + "/workload.log"), d.workloadLog(id));
         assertEquals(tmp.resolve("lib/vms/" + id + "/console.log"), d.consoleLog(id));
-        assertEquals(tmp.resolve("run/vms/" + id.substring(0, 12) + "/ctl.sock"), d.controlSocket(id), "short: socket paths are limited");
+        assertEquals(
+                tmp.resolve("run/vms/" + id.substring(0, 12) + "/ctl.sock"),
+                d.controlSocket(id),
+                "short: socket paths are limited");
         assertEquals(tmp.resolve("run/tmp/" + id.substring(0, 12)), d.vmTempDir(id));
         assertEquals(tmp.resolve("lib/volumes/data/volume.ext4"), d.volumeImage("data"));
         assertEquals(tmp.resolve("lib/volumes/data/volume.json"), d.volumeRecordFile("data"));
         assertEquals(tmp.resolve("lib/.lock"), d.lockFile());
     }
 
-    @Test void rootUsesSystemDirs() {
+    @Test
+    void rootUsesSystemDirs() {
         StateDirs d = new StateDirs(Map.of(), 0);
         assertEquals(Path.of("/var/lib/jvmm"), d.dataDir());
         assertEquals(Path.of("/run/jvmm"), d.runtimeDir());
     }
 
-    @Test void userUsesXdgDirs() {
+    @Test
+    void userUsesXdgDirs() {
         StateDirs d = new StateDirs(Map.of("XDG_DATA_HOME", "/home/u/data", "XDG_RUNTIME_DIR", "/run/user/1000"), 1000);
         assertEquals(Path.of("/home/u/data/jvmm"), d.dataDir());
         assertEquals(Path.of("/run/user/1000/jvmm"), d.runtimeDir());
     }
 
-    @Test void userDefaults() {
+    @Test
+    void userDefaults() {
         StateDirs d = new StateDirs(Map.of("HOME", "/home/u"), 1000);
         assertEquals(Path.of("/home/u/.local/share/jvmm"), d.dataDir());
         assertEquals(Path.of("/tmp/jvmm-1000"), d.runtimeDir());
     }
 
-    @Test void systemPropertyOverridesEnvironment() {
+    @Test
+    void systemPropertyOverridesEnvironment() {
         String old = System.getProperty(StateDirs.HOME_PROPERTY);
         System.setProperty(StateDirs.HOME_PROPERTY, tmp.toString());
         try {
@@ -60,7 +69,8 @@ class StateDirsTest {
         }
     }
 
-    @Test void vmRunDirIsPrivate() throws Exception {
+    @Test
+    void vmRunDirIsPrivate() throws Exception {
         StateDirs d = new StateDirs(Map.of("JVMM_HOME", tmp.toString()));
         String id = "b".repeat(64);
         Path run = d.ensureVmRunDir(id);
@@ -68,7 +78,8 @@ class StateDirsTest {
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(run)));
     }
 
-    @Test void badIdsAndNamesAreRejected() {
+    @Test
+    void badIdsAndNamesAreRejected() {
         StateDirs d = new StateDirs(Map.of("JVMM_HOME", tmp.toString()));
         assertThrows(IllegalArgumentException.class, () -> d.vmDataDir("../etc"));
         assertThrows(EngineException.class, () -> d.volumeDir("../x"));

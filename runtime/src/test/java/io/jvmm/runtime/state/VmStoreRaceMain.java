@@ -1,10 +1,10 @@
 package io.jvmm.runtime.state;
 
+import io.jvmm.runtime.EngineException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import io.jvmm.runtime.EngineException;
 
 /**
  * Test helper run as a separate JVM by {@link VmStoreTest}: waits for a start file, then tries to

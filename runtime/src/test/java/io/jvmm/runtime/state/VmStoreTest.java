@@ -1,5 +1,13 @@
 package io.jvmm.runtime.state;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvmm.runtime.EngineException;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -16,35 +24,33 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import io.jvmm.runtime.EngineException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 class VmStoreTest {
-    @TempDir Path home;
+    @TempDir
+    Path home;
+
     StateDirs dirs;
     VmStore store;
     final List<Process> children = new ArrayList<>();
 
-    @BeforeEach void setUp() {
+    @BeforeEach
+    void setUp() {
         dirs = new StateDirs(Map.of("JVMM_HOME", home.toString()));
         store = new VmStore(dirs);
     }
 
-    @AfterEach void killChildren() {
+    @AfterEach
+    void killChildren() {
         for (Process p : children) p.destroyForcibly();
     }
 
-    private static VmRecord draft() { return VmRecord.draft("/images/alpine.ext4", List.of("sh", "-c", "echo hi")); }
+    private static VmRecord draft() {
+        return VmRecord.draft("/images/alpine.ext4", List.of("sh", "-c", "echo hi"));
+    }
 
     private Process sleep() throws Exception {
         Process p = new ProcessBuilder("sleep", "30").start();
@@ -52,7 +58,8 @@ class VmStoreTest {
         return p;
     }
 
-    @Test void createAssignsIdNameAndDirs() {
+    @Test
+    void createAssignsIdNameAndDirs() {
         VmRecord r = store.create(draft());
         assertTrue(VmRecord.isFullId(r.id()), r.id());
         assertTrue(r.name().matches("[a-z]+_[a-z]+\\d*"), r.name());
@@ -63,11 +70,19 @@ class VmStoreTest {
         assertEquals(List.of(r), store.list());
     }
 
-    @Test void recordRoundTripsThroughJson() throws Exception {
-        VmRecord r = store.create(draft().withName("web").withEnv(List.of("A=1")).withCpus(2).withMemoryMib(512)
-                .withVolumes(List.of(new VmRecord.Mount("data", "/data", false, true),
+    @Test
+    void recordRoundTripsThroughJson() throws Exception {
+        VmRecord r = store.create(draft().withName("web")
+                .withEnv(List.of("A=1"))
+                .withCpus(2)
+                .withMemoryMib(512)
+                .withVolumes(List.of(
+                        new VmRecord.Mount("data", "/data", false, true),
                         new VmRecord.Mount("/srv/x.img", "/x", true, false)))
-                .withPorts(List.of("8080:80", "53:53/udp")).withTty(true).withInteractive(true).withDetached(true));
+                .withPorts(List.of("8080:80", "53:53/udp"))
+                .withTty(true)
+                .withInteractive(true)
+                .withDetached(true));
         VmRecord read = store.get(r.id());
         assertEquals(r, read);
         String json = Files.readString(dirs.vmRecordFile(r.id()));
@@ -76,15 +91,18 @@ class VmStoreTest {
         assertTrue(json.contains("\"created\" : \"20"), "ISO instant: " + json);
     }
 
-    @Test void duplicateNameIsRefused() {
+    @Test
+    void duplicateNameIsRefused() {
         VmRecord web = store.create(draft().withName("web"));
         EngineException e = assertThrows(EngineException.class, () -> store.create(draft().withName("web")));
-        assertTrue(e.getMessage().startsWith("the name \"web\" is already used by VM " + web.shortId()), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("the name \"web\" is already used by VM " + web.shortId()), e.getMessage());
         assertEquals(EngineException.USAGE, e.status());
         assertEquals(1, store.list().size());
     }
 
-    @Test void invalidNameIsRefused() {
+    @Test
+    void invalidNameIsRefused() {
         for (String bad : new String[] {"", "-x", "a b", "a/b", "é", "x".repeat(129)}) {
             EngineException e = assertThrows(EngineException.class, () -> store.create(draft().withName(bad)), bad);
             assertEquals(1, e.getMessage().lines().count());
@@ -92,7 +110,8 @@ class VmStoreTest {
         assertEquals(0, store.list().size());
     }
 
-    @Test void concurrentCreatesFromThreadsGiveTheNameToOne() throws Exception {
+    @Test
+    void concurrentCreatesFromThreadsGiveTheNameToOne() throws Exception {
         int n = 16;
         CountDownLatch start = new CountDownLatch(1);
         ConcurrentLinkedQueue<String> won = new ConcurrentLinkedQueue<>();
@@ -118,10 +137,13 @@ class VmStoreTest {
         assertEquals(1, store.list().size());
     }
 
-    @Test void concurrentRandomNamesAreUnique() throws Exception {
+    @Test
+    void concurrentRandomNamesAreUnique() throws Exception {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            threads.add(Thread.ofPlatform().start(() -> { for (int j = 0; j < 5; j++) store.create(draft()); }));
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int j = 0; j < 5; j++) store.create(draft());
+            }));
         }
         for (Thread t : threads) t.join();
         List<VmRecord> all = store.list();
@@ -130,14 +152,22 @@ class VmStoreTest {
         for (VmRecord r : all) assertTrue(names.add(r.name()), "duplicate " + r.name());
     }
 
-    @Test void concurrentCreatesFromProcessesGiveTheNameToOne() throws Exception {
+    @Test
+    void concurrentCreatesFromProcessesGiveTheNameToOne() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path go = home.resolve("go");
         List<Process> ps = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    VmStoreRaceMain.class.getName(), home.toString(), "racer", go.toString())
-                    .redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(
+                            java,
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            VmStoreRaceMain.class.getName(),
+                            home.toString(),
+                            "racer",
+                            go.toString())
+                    .redirectErrorStream(true)
+                    .start();
             children.add(p);
             ps.add(p);
         }
@@ -161,7 +191,8 @@ class VmStoreTest {
         assertEquals(1, store.list().size());
     }
 
-    @Test void resolveByNameIdAndPrefix() {
+    @Test
+    void resolveByNameIdAndPrefix() {
         String a = "abc1" + "0".repeat(60);
         String b = "abc2" + "0".repeat(60);
         VmRecord ra = store.create(draft().withId(a).withName("alpha"));
@@ -178,14 +209,16 @@ class VmStoreTest {
         assertEquals(EngineException.RUNTIME, none.status());
     }
 
-    @Test void nameWinsOverIdPrefix() {
+    @Test
+    void nameWinsOverIdPrefix() {
         VmRecord ra = store.create(draft().withId("ab" + "1".repeat(62)).withName("x1"));
         VmRecord named = store.create(draft().withName("ab"));
         assertEquals(named, store.resolve("ab"));
         assertEquals(ra, store.resolve("ab1"));
     }
 
-    @Test void updateIsAtomicAndLeavesNoTempFiles() throws Exception {
+    @Test
+    void updateIsAtomicAndLeavesNoTempFiles() throws Exception {
         VmRecord r = store.create(draft().withName("web"));
         for (int i = 0; i < 20; i++) {
             int k = i;
@@ -193,31 +226,37 @@ class VmStoreTest {
         }
         assertEquals(20, store.get(r.id()).cpus());
         try (Stream<Path> s = Files.list(dirs.vmDataDir(r.id()))) {
-            assertEquals(List.of("vm.json"), s.map(p -> p.getFileName().toString()).toList());
+            assertEquals(
+                    List.of("vm.json"), s.map(p -> p.getFileName().toString()).toList());
         }
         EngineException e = assertThrows(EngineException.class, () -> store.update("f".repeat(64), x -> x));
         assertEquals("no such VM: " + "f".repeat(64), e.getMessage());
     }
 
-    @Test void readersNeverSeeAHalfWrittenRecord() throws Exception {
+    @Test
+    void readersNeverSeeAHalfWrittenRecord() throws Exception {
         VmRecord r = store.create(draft().withName("web").withCommand(List.of("x".repeat(100_000))));
         Thread writer = Thread.ofPlatform().start(() -> {
             for (int i = 0; i < 200; i++) {
                 int k = i;
-                store.update(r.id(), x -> x.withCpus(k % 8 + 1).withCommand(List.of(String.valueOf(k).repeat(100_000 / 3))));
+                store.update(
+                        r.id(),
+                        x -> x.withCpus(k % 8 + 1)
+                                .withCommand(List.of(String.valueOf(k).repeat(100_000 / 3))));
             }
         });
         int reads = 0;
         while (writer.isAlive() || reads < 10) {
-            assertEquals("web", store.get(r.id()).name());   // throws on a torn read
+            assertEquals("web", store.get(r.id()).name()); // throws on a torn read
             reads++;
         }
         writer.join();
     }
 
-    @Test void listSkipsJunk() throws Exception {
+    @Test
+    void listSkipsJunk() throws Exception {
         VmRecord r = store.create(draft());
-        Files.createDirectories(dirs.vmsDataDir().resolve("c".repeat(64)));   // a create that crashed
+        Files.createDirectories(dirs.vmsDataDir().resolve("c".repeat(64))); // a create that crashed
         Files.createDirectories(dirs.vmsDataDir().resolve("not-an-id"));
         Path broken = dirs.vmsDataDir().resolve("d".repeat(64));
         Files.createDirectories(broken);
@@ -225,13 +264,15 @@ class VmStoreTest {
         assertEquals(List.of(r), store.list());
     }
 
-    @Test void listIsNewestFirst() {
+    @Test
+    void listIsNewestFirst() {
         VmRecord old = store.create(draft().withCreated(Instant.parse("2020-01-01T00:00:00Z")));
         VmRecord young = store.create(draft().withCreated(Instant.parse("2024-01-01T00:00:00Z")));
         assertEquals(List.of(young, old), store.list());
     }
 
-    @Test void removeDeletesBothDirs() throws Exception {
+    @Test
+    void removeDeletesBothDirs() throws Exception {
         VmRecord r = store.create(draft());
         Files.writeString(dirs.workloadLog(r.id()), "log");
         Files.writeString(dirs.vmRunDir(r.id()).resolve("ctl.sock"), "");
@@ -251,7 +292,8 @@ class VmStoreTest {
         return store.update(r.id(), x -> x.withState(VmRecord.State.running(pid, startTime, Instant.now())));
     }
 
-    @Test void liveChildIsRunningUntilKilled() throws Exception {
+    @Test
+    void liveChildIsRunningUntilKilled() throws Exception {
         Process p = sleep();
         long start = ProcessInfo.startTime(p.pid()).orElseThrow();
         VmRecord r = runningAs(p.pid(), start);
@@ -259,7 +301,9 @@ class VmStoreTest {
         assertTrue(VmStore.processAlive(r));
         assertEquals(r, store.refresh(r), "a live VM is not changed");
 
-        Runtime.getRuntime().exec(new String[] {"kill", "-9", Long.toString(p.pid())}).waitFor();
+        Runtime.getRuntime()
+                .exec(new String[] {"kill", "-9", Long.toString(p.pid())})
+                .waitFor();
         p.waitFor();
         assertEquals(VmRecord.Status.EXITED, VmStore.effectiveStatus(r));
         VmRecord fresh = store.refresh(r);
@@ -269,7 +313,8 @@ class VmStoreTest {
         assertEquals(fresh, store.get(r.id()), "stored");
     }
 
-    @Test void reusedPidIsNotTheVm() throws Exception {
+    @Test
+    void reusedPidIsNotTheVm() throws Exception {
         Process p = sleep();
         long start = ProcessInfo.startTime(p.pid()).orElseThrow();
         VmRecord r = runningAs(p.pid(), start - 1);
@@ -278,8 +323,9 @@ class VmStoreTest {
         assertTrue(p.isAlive(), "the other process is left alone");
     }
 
-    @Test void refreshKeepsAnExitTheVmProcessRecorded() {
-        VmRecord r = runningAs(Integer.MAX_VALUE, 1);   // no such pid
+    @Test
+    void refreshKeepsAnExitTheVmProcessRecorded() {
+        VmRecord r = runningAs(Integer.MAX_VALUE, 1); // no such pid
         // The VM process recorded its exit after we read r.
         store.update(r.id(), x -> x.withState(x.state().exited(Instant.now(), 7, null)));
         VmRecord fresh = store.refresh(r);
@@ -287,13 +333,15 @@ class VmStoreTest {
         assertNull(fresh.state().error());
     }
 
-    @Test void createdWithoutPidStaysCreated() {
+    @Test
+    void createdWithoutPidStaysCreated() {
         VmRecord r = store.create(draft());
         assertEquals(VmRecord.Status.CREATED, VmStore.effectiveStatus(r));
         assertEquals(r, store.refresh(r));
     }
 
-    @Test void killTreeKillsTheProcessAndItsChildren() throws Exception {
+    @Test
+    void killTreeKillsTheProcessAndItsChildren() throws Exception {
         // sh starts two sleeps and waits: a parent with children, like a VM process with passt.
         Process p = new ProcessBuilder("sh", "-c", "sleep 30 & sleep 30 & wait").start();
         children.add(p);
@@ -301,13 +349,15 @@ class VmStoreTest {
         while (ProcessInfo.children(p.pid()).size() < 2 && System.nanoTime() < deadline) Thread.sleep(10);
         List<ProcessInfo.Id> kids = ProcessInfo.children(p.pid());
         assertEquals(2, kids.size());
-        ProcessInfo.Id self = new ProcessInfo.Id(p.pid(), ProcessInfo.startTime(p.pid()).orElseThrow());
+        ProcessInfo.Id self =
+                new ProcessInfo.Id(p.pid(), ProcessInfo.startTime(p.pid()).orElseThrow());
         assertTrue(ProcessInfo.killTree(self, Duration.ofSeconds(10)));
         assertFalse(ProcessInfo.isAlive(self));
         for (ProcessInfo.Id k : kids) assertFalse(ProcessInfo.isAlive(k), "child " + k);
     }
 
-    @Test void selfIsAlive() {
+    @Test
+    void selfIsAlive() {
         ProcessInfo.Id me = ProcessInfo.self();
         assertTrue(ProcessInfo.isAlive(me));
         assertFalse(ProcessInfo.isAlive(me.pid(), me.startTime() + 1));

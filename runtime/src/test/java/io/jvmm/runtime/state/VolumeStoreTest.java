@@ -1,5 +1,12 @@
 package io.jvmm.runtime.state;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jvmm.runtime.EngineException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,20 +18,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import io.jvmm.runtime.EngineException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 class VolumeStoreTest {
-    @TempDir Path home;
+    @TempDir
+    Path home;
+
     StateDirs dirs;
     VmStore vms;
     VolumeStore volumes;
@@ -44,13 +46,15 @@ class VolumeStoreTest {
         assumeTrue(present, "mkfs.ext4 not installed (e2fsprogs)");
     }
 
-    @BeforeEach void setUp() {
+    @BeforeEach
+    void setUp() {
         dirs = new StateDirs(Map.of("JVMM_HOME", home.toString()));
         vms = new VmStore(dirs);
         volumes = new VolumeStore(dirs, vms);
     }
 
-    @AfterEach void killChildren() {
+    @AfterEach
+    void killChildren() {
         for (Process p : children) p.destroyForcibly();
     }
 
@@ -61,7 +65,8 @@ class VolumeStoreTest {
         }
     }
 
-    @Test void createListInspectRemove() throws Exception {
+    @Test
+    void createListInspectRemove() throws Exception {
         assumeMkfs();
         VolumeStore.Volume v = volumes.create("data", 64);
         assertEquals(dirs.volumeImage("data"), v.image());
@@ -76,13 +81,16 @@ class VolumeStoreTest {
         assertEquals(0x53, sb[0] & 0xff, "ext4 superblock magic");
         assertEquals((byte) 0xEF, sb[1]);
 
-        assertEquals(List.of("data"), volumes.list().stream().map(VolumeStore.Volume::name).toList());
+        assertEquals(
+                List.of("data"),
+                volumes.list().stream().map(VolumeStore.Volume::name).toList());
         Map<String, Object> i = volumes.inspect("data");
         assertEquals("data", i.get("Name"));
         assertEquals("raw-ext4", i.get("Driver"));
         assertEquals(v.image().toString(), i.get("Mountpoint"));
         assertEquals(64L << 20, i.get("Size"));
-        assertTrue(Instant.parse((String) i.get("CreatedAt")).isBefore(Instant.now().plusSeconds(1)));
+        assertTrue(Instant.parse((String) i.get("CreatedAt"))
+                .isBefore(Instant.now().plusSeconds(1)));
 
         EngineException dup = assertThrows(EngineException.class, () -> volumes.create("data", 64));
         assertEquals("volume \"data\" already exists", dup.getMessage());
@@ -90,27 +98,39 @@ class VolumeStoreTest {
         volumes.remove("data");
         assertEquals(List.of(), volumes.list());
         assertEquals(List.of(), volumeDirEntries(), "nothing left behind");
-        assertEquals("no such volume: data", assertThrows(EngineException.class, () -> volumes.remove("data")).getMessage());
+        assertEquals(
+                "no such volume: data",
+                assertThrows(EngineException.class, () -> volumes.remove("data"))
+                        .getMessage());
     }
 
-    @Test void badNamesAndSizes() {
+    @Test
+    void badNamesAndSizes() {
         for (String bad : new String[] {"", ".hidden", "-x", "a b", "a/b", "../x", "x".repeat(129)}) {
             EngineException e = assertThrows(EngineException.class, () -> volumes.create(bad, 64), bad);
             assertEquals(EngineException.USAGE, e.status());
             assertEquals(1, e.getMessage().lines().count());
         }
-        assertEquals("invalid volume size 0 MiB: must be between 1 and " + VolumeStore.MAX_SIZE_MIB,
-                assertThrows(EngineException.class, () -> volumes.create("ok", 0)).getMessage());
+        assertEquals(
+                "invalid volume size 0 MiB: must be between 1 and " + VolumeStore.MAX_SIZE_MIB,
+                assertThrows(EngineException.class, () -> volumes.create("ok", 0))
+                        .getMessage());
     }
 
-    @Test void missingMkfsNamesE2fsprogsAndLeavesNothing() throws Exception {
-        VolumeStore noMkfs = new VolumeStore(dirs, vms, home.resolve("no/mkfs.ext4").toString());
+    @Test
+    void missingMkfsNamesE2fsprogsAndLeavesNothing() throws Exception {
+        VolumeStore noMkfs =
+                new VolumeStore(dirs, vms, home.resolve("no/mkfs.ext4").toString());
         EngineException e = assertThrows(EngineException.class, () -> noMkfs.create("data", 64));
-        assertTrue(e.getMessage().startsWith("mkfs.ext4 not found") && e.getMessage().contains("e2fsprogs"), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("mkfs.ext4 not found")
+                        && e.getMessage().contains("e2fsprogs"),
+                e.getMessage());
         assertEquals(List.of(), volumeDirEntries());
     }
 
-    @Test void failingMkfsLeavesNothing() throws Exception {
+    @Test
+    void failingMkfsLeavesNothing() throws Exception {
         Path fake = home.resolve("mkfs.ext4");
         Files.writeString(fake, "#!/bin/sh\necho 'mkfs.ext4: disk on fire' >&2\nexit 1\n");
         fake.toFile().setExecutable(true);
@@ -121,13 +141,15 @@ class VolumeStoreTest {
         assertTrue(volumes.list().isEmpty());
     }
 
-    @Test void lockedImageIsInUse() throws Exception {
+    @Test
+    void lockedImageIsInUse() throws Exception {
         assumeMkfs();
         volumes.create("data", 16);
         Path image = dirs.volumeImage("data");
         // flock(1) holds an flock(2) lock like jvmm's RawImage does.
         Process holder = new ProcessBuilder("flock", "--shared", image.toString(), "sh", "-c", "echo locked; sleep 30")
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         children.add(holder);
         assertEquals("locked", new String(holder.getInputStream().readNBytes(6)));
         assertTrue(volumes.isLocked("data"));
@@ -136,56 +158,72 @@ class VolumeStoreTest {
         assertEquals(List.of(), volumes.prune(), "prune skips a locked volume");
         assertTrue(Files.exists(image));
         // flock's child (sh, then sleep) inherits the locked fd: kill them all.
-        assertTrue(ProcessInfo.killTree(new ProcessInfo.Id(holder.pid(), ProcessInfo.startTime(holder.pid()).orElseThrow()),
+        assertTrue(ProcessInfo.killTree(
+                new ProcessInfo.Id(
+                        holder.pid(), ProcessInfo.startTime(holder.pid()).orElseThrow()),
                 Duration.ofSeconds(10)));
         assertFalse(volumes.isLocked("data"));
         volumes.remove("data");
     }
 
-    @Test void volumeOfARunningVmIsInUse() throws Exception {
+    @Test
+    void volumeOfARunningVmIsInUse() throws Exception {
         assumeMkfs();
         volumes.create("data", 16);
         Process p = new ProcessBuilder("sleep", "30").start();
         children.add(p);
-        VmRecord r = vms.create(VmRecord.draft("/img", List.of()).withName("web")
+        VmRecord r = vms.create(VmRecord.draft("/img", List.of())
+                .withName("web")
                 .withVolumes(List.of(new VmRecord.Mount("data", "/data", false, true))));
-        vms.update(r.id(), x -> x.withState(VmRecord.State.running(p.pid(), ProcessInfo.startTime(p.pid()).orElseThrow(), Instant.now())));
+        vms.update(
+                r.id(),
+                x -> x.withState(VmRecord.State.running(
+                        p.pid(), ProcessInfo.startTime(p.pid()).orElseThrow(), Instant.now())));
         EngineException e = assertThrows(EngineException.class, () -> volumes.remove("data"));
         assertEquals("volume \"data\" is in use by VM web (" + r.shortId() + ")", e.getMessage());
         p.destroyForcibly().waitFor();
-        volumes.remove("data");   // the VM exited: docker would refuse; the brief says only running VMs hold volumes
+        volumes.remove("data"); // the VM exited: docker would refuse; the brief says only running VMs hold volumes
         assertTrue(volumes.list().isEmpty());
     }
 
-    @Test void pruneRemovesOnlyUnreferenced() throws Exception {
+    @Test
+    void pruneRemovesOnlyUnreferenced() throws Exception {
         assumeMkfs();
         volumes.create("keep", 16);
         volumes.create("old1", 16);
         volumes.create("old2", 16);
-        vms.create(VmRecord.draft("/img", List.of()).withVolumes(List.of(new VmRecord.Mount("keep", "/k", true, true))));
+        vms.create(
+                VmRecord.draft("/img", List.of()).withVolumes(List.of(new VmRecord.Mount("keep", "/k", true, true))));
         assertEquals(List.of("old1", "old2"), volumes.prune());
-        assertEquals(List.of("keep"), volumes.list().stream().map(VolumeStore.Volume::name).toList());
+        assertEquals(
+                List.of("keep"),
+                volumes.list().stream().map(VolumeStore.Volume::name).toList());
         assertEquals(List.of(), volumes.prune());
     }
 
-    @Test void resolveForMount() throws Exception {
+    @Test
+    void resolveForMount() throws Exception {
         assumeMkfs();
         volumes.create("data", 16);
         Path img = Files.write(home.resolve("disk.img"), new byte[4096]);
         assertEquals(new VmRecord.Mount("data", "/data", false, true), volumes.resolveForMount("data:/data"));
         assertEquals(new VmRecord.Mount("data", "/srv/d", true, true), volumes.resolveForMount("data:/srv//d/:ro"));
         assertEquals(new VmRecord.Mount(img.toString(), "/x", false, false), volumes.resolveForMount(img + ":/x:rw"));
-        assertEquals(new VmRecord.Mount(img.toString(), "/x", true, false), volumes.resolveForMount("./disk.img:/x:ro", home));
+        assertEquals(
+                new VmRecord.Mount(img.toString(), "/x", true, false),
+                volumes.resolveForMount("./disk.img:/x:ro", home));
     }
 
-    @Test void badMountSpecsAreOneLineUsageErrors() throws Exception {
+    @Test
+    void badMountSpecsAreOneLineUsageErrors() throws Exception {
         Path img = Files.write(home.resolve("disk.img"), new byte[4096]);
         String[][] cases = {
             {"nope:/data", "no such volume: nope (create it with 'jvmm volume create nope')"},
             {"data", "invalid volume spec \"data\": expected NAME:/guest/path[:ro] or /host/file.img:/guest/path[:ro]"},
             {"a:b:c:d", "invalid volume spec \"a:b:c:d\": expected"},
             {"data:mnt", "invalid volume spec \"data:mnt\": the guest path \"mnt\" must be absolute"},
-            {"data:/a/../b", "invalid volume spec \"data:/a/../b\": the guest path \"/a/../b\" must not contain \"..\""},
+            {"data:/a/../b", "invalid volume spec \"data:/a/../b\": the guest path \"/a/../b\" must not contain \"..\""
+            },
             {"data:/", "invalid volume spec \"data:/\": the guest path \"/\" cannot be the guest's root"},
             {"data:", "invalid volume spec \"data:\": the guest path is empty"},
             {"data:/x:rx", "invalid volume spec \"data:/x:rx\": unknown option \"rx\" (expected ro or rw)"},

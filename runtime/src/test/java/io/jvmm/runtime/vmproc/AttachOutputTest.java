@@ -1,5 +1,9 @@
 package io.jvmm.runtime.vmproc;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -8,10 +12,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** An attached client that stops reading costs the workload nothing: it is queued for, then dropped. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class AttachOutputTest {
@@ -19,9 +19,13 @@ class AttachOutputTest {
     private static final class StalledClient extends OutputStream {
         final CountDownLatch closed = new CountDownLatch(1);
 
-        @Override public void write(int b) throws IOException { write(new byte[] {(byte) b}, 0, 1); }
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
 
-        @Override public void write(byte[] b, int off, int len) throws IOException {
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
             try {
                 closed.await();
             } catch (InterruptedException e) {
@@ -30,7 +34,10 @@ class AttachOutputTest {
             throw new IOException("closed");
         }
 
-        @Override public void close() { closed.countDown(); }
+        @Override
+        public void close() {
+            closed.countDown();
+        }
     }
 
     @Test
@@ -70,7 +77,10 @@ class AttachOutputTest {
     @Test
     void aClientThatWentAwayIsNotOfferedMore() throws Exception {
         OutputStream gone = new OutputStream() {
-            @Override public void write(int b) throws IOException { throw new IOException("broken pipe"); }
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("broken pipe");
+            }
         };
         AttachOutput a = new AttachOutput(gone, "attach-test");
         a.offer(new byte[10]);

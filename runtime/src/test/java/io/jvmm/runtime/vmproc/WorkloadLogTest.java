@@ -1,5 +1,11 @@
 package io.jvmm.runtime.vmproc;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvmm.runtime.state.LogOptions;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -12,18 +18,13 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
-import io.jvmm.runtime.state.LogOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** The workload log's records: in the file (logs) and on an ATTACH connection, both streams kept apart and in order. */
 class WorkloadLogTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void fileRecordsKeepBothStreamsAndSplitLargeWrites() throws Exception {
@@ -66,8 +67,9 @@ class WorkloadLogTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         WorkloadLog.copy(f, out, err, false, () -> false);
         assertTrue(out.toString().endsWith("the end\n"));
-        long records = (onDisk - 13) / (chunk.length + 5) + 1;   // full chunks, then "the end\n"
-        assertEquals(onDisk - 5 * records, out.size() + err.size(), "every kept record is read, the rotated files' too");
+        long records = (onDisk - 13) / (chunk.length + 5) + 1; // full chunks, then "the end\n"
+        assertEquals(
+                onDisk - 5 * records, out.size() + err.size(), "every kept record is read, the rotated files' too");
         assertTrue(onDisk > 2 * opts.maxFileBytes(), "three files kept: " + onDisk);
     }
 
@@ -90,7 +92,7 @@ class WorkloadLogTest {
                     throw new RuntimeException(e);
                 }
             });
-            for (int i = 1; i < 600; i++) {     // about 2.3 rotations
+            for (int i = 1; i < 600; i++) { // about 2.3 rotations
                 log.write(WorkloadLog.STDOUT, line, 0, line.length);
                 if (i % 50 == 0) Thread.sleep(20);
             }
@@ -107,9 +109,22 @@ class WorkloadLogTest {
         assertEquals(5L << 30, LogOptions.DEFAULT.with("max-size=5g").maxFileBytes());
         assertEquals(300_000, LogOptions.DEFAULT.with("max-size=300000").maxFileBytes());
         assertEquals(1, LogOptions.DEFAULT.with("max-file=1").maxFiles());
-        for (String bad : List.of("max-size=1k", "max-size=ten", "max-size=", "max-file=0", "max-file=x", "mode=non-blocking", "max-size")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LogOptions.DEFAULT.with(bad));
-            assertTrue(e.getMessage().contains(bad.contains("=") ? bad.substring(0, bad.indexOf('=')).replace("mode", "unknown") : "expected"),
+        for (String bad : List.of(
+                "max-size=1k",
+                "max-size=ten",
+                "max-size=",
+                "max-file=0",
+                "max-file=x",
+                "mode=non-blocking",
+                "max-size")) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> LogOptions.DEFAULT.with(bad));
+            assertTrue(
+                    e.getMessage()
+                            .contains(
+                                    bad.contains("=")
+                                            ? bad.substring(0, bad.indexOf('=')).replace("mode", "unknown")
+                                            : "expected"),
                     bad + ": " + e.getMessage());
         }
     }

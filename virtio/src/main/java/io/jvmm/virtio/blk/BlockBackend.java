@@ -26,7 +26,9 @@ public interface BlockBackend extends AutoCloseable {
     void flush() throws IOException;
 
     /** Whether {@link #discard} and {@link #writeZeroes} can free space. */
-    default boolean supportsDiscard() { return false; }
+    default boolean supportsDiscard() {
+        return false;
+    }
 
     /** The range's content is no longer needed; it may read back as anything (here: zeroes). */
     void discard(long offset, long length) throws IOException;

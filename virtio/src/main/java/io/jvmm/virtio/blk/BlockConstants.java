@@ -23,11 +23,13 @@ public final class BlockConstants {
 
     /** virtio-blk addresses 512-byte sectors whatever the block size. */
     public static final int SECTOR_SIZE = 512;
+
     public static final int SECTOR_SHIFT = 9;
     /** GET_ID answers with at most this many bytes (VIRTIO_BLK_ID_BYTES). */
     public static final int ID_BYTES = 20;
     /** virtio_blk_discard_write_zeroes: le64 sector, le32 num_sectors, le32 flags. */
     public static final int SEGMENT_SIZE = 16;
+
     public static final int VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP = 1;
     /** The request header: le32 type, le32 reserved, le64 sector. */
     public static final int HEADER_SIZE = 16;

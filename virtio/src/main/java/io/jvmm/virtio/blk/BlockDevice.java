@@ -9,9 +9,10 @@ import io.jvmm.virtio.VirtioDevice;
 import io.jvmm.virtio.VirtioFeatures;
 import io.jvmm.virtio.VirtioIds;
 import io.jvmm.virtio.queue.DescriptorChain;
+import io.jvmm.virtio.queue.Virtqueue;
 import io.jvmm.virtio.ratelimit.RateLimit;
 import io.jvmm.virtio.ratelimit.RateLimiter;
-import io.jvmm.virtio.queue.Virtqueue;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -20,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
-import java.io.IOException;
 
 /**
  * virtio-blk (virtio 1.2 section 5.2) over a raw image: IN, OUT, FLUSH, GET_ID, DISCARD and
@@ -42,6 +42,7 @@ public final class BlockDevice implements VirtioDevice {
     static final long POLL_NANOS = Long.getLong("jvmm.blk.pollNanos", 20_000);
     /** Up to 2 GiB per discard or write-zeroes segment, 32 segments per request. */
     static final int MAX_DISCARD_SECTORS = 0x3f_ffff;
+
     static final int MAX_DISCARD_SEGMENTS = 32;
     /** Discard in 4 KiB units: what a host file system can punch. */
     static final int DISCARD_ALIGNMENT_SECTORS = 8;
@@ -51,6 +52,7 @@ public final class BlockDevice implements VirtioDevice {
     private final String id;
     /** {@link #name()}, built once: it is passed on every pop, for the log line of a refused chain. */
     private final String name;
+
     private final BlockBackend backend;
     private final BlockRequest.Limits limits;
     private final byte[] config;
@@ -65,7 +67,9 @@ public final class BlockDevice implements VirtioDevice {
      *                is named after it
      * @param backend the image; the device closes it
      */
-    public BlockDevice(String id, BlockBackend backend) { this(id, backend, RateLimit.UNLIMITED); }
+    public BlockDevice(String id, BlockBackend backend) {
+        this(id, backend, RateLimit.UNLIMITED);
+    }
 
     /** As above, with bytes and requests limited by {@code limit} (changeable later through {@link #rateLimiter()}). */
     public BlockDevice(String id, BlockBackend backend, RateLimit limit) {
@@ -76,8 +80,14 @@ public final class BlockDevice implements VirtioDevice {
         long capacity = backend.size() >>> SECTOR_SHIFT;
         boolean ro = backend.readOnly();
         boolean discard = !ro && backend.supportsDiscard();
-        this.limits = new BlockRequest.Limits(capacity, ro, MAX_DISCARD_SECTORS, MAX_DISCARD_SEGMENTS,
-                MAX_DISCARD_SECTORS, MAX_DISCARD_SEGMENTS, id.getBytes(StandardCharsets.UTF_8));
+        this.limits = new BlockRequest.Limits(
+                capacity,
+                ro,
+                MAX_DISCARD_SECTORS,
+                MAX_DISCARD_SEGMENTS,
+                MAX_DISCARD_SECTORS,
+                MAX_DISCARD_SEGMENTS,
+                id.getBytes(StandardCharsets.UTF_8));
         long f = VirtioFeatures.TRANSPORT
                 | VirtioFeatures.bit(VIRTIO_BLK_F_SEG_MAX)
                 | VirtioFeatures.bit(VIRTIO_BLK_F_BLK_SIZE)
@@ -91,33 +101,62 @@ public final class BlockDevice implements VirtioDevice {
     private static byte[] config(long capacity) {
         MemorySegment c = MemorySegment.ofArray(new byte[CONFIG_SIZE]);
         c.set(U64, 0, capacity);
-        c.set(U32, 12, QUEUE_SIZE - 2);              // seg_max: a request's header and status take two
-        c.set(U32, 20, SECTOR_SIZE);                 // blk_size
-        c.set(U16, 34, (short) 1);                   // num_queues (meaningful with MQ only)
+        c.set(U32, 12, QUEUE_SIZE - 2); // seg_max: a request's header and status take two
+        c.set(U32, 20, SECTOR_SIZE); // blk_size
+        c.set(U16, 34, (short) 1); // num_queues (meaningful with MQ only)
         c.set(U32, 36, MAX_DISCARD_SECTORS);
         c.set(U32, 40, MAX_DISCARD_SEGMENTS);
         c.set(U32, 44, DISCARD_ALIGNMENT_SECTORS);
-        c.set(U32, 48, MAX_DISCARD_SECTORS);         // max_write_zeroes_sectors
-        c.set(U32, 52, MAX_DISCARD_SEGMENTS);        // max_write_zeroes_seg
-        c.set(ValueLayout.JAVA_BYTE, 56, (byte) 1);  // write_zeroes_may_unmap
+        c.set(U32, 48, MAX_DISCARD_SECTORS); // max_write_zeroes_sectors
+        c.set(U32, 52, MAX_DISCARD_SEGMENTS); // max_write_zeroes_seg
+        c.set(ValueLayout.JAVA_BYTE, 56, (byte) 1); // write_zeroes_may_unmap
         return c.toArray(ValueLayout.JAVA_BYTE);
     }
 
-    @Override public int deviceType() { return VirtioIds.VIRTIO_ID_BLOCK; }
-    @Override public String name() { return name; }
-    @Override public long deviceFeatures() { return features; }
-    @Override public int queueCount() { return 1; }
-    @Override public int maxQueueSize(int index) { return QUEUE_SIZE; }
-    @Override public int configSize() { return CONFIG_SIZE; }
+    @Override
+    public int deviceType() {
+        return VirtioIds.VIRTIO_ID_BLOCK;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long deviceFeatures() {
+        return features;
+    }
+
+    @Override
+    public int queueCount() {
+        return 1;
+    }
+
+    @Override
+    public int maxQueueSize(int index) {
+        return QUEUE_SIZE;
+    }
+
+    @Override
+    public int configSize() {
+        return CONFIG_SIZE;
+    }
 
     /** Capacity in 512-byte sectors, as the guest sees it. */
-    public long capacitySectors() { return limits.capacitySectors(); }
+    public long capacitySectors() {
+        return limits.capacitySectors();
+    }
 
     /** The drive's live rate limit: {@code rateLimiter().update(...)} changes it while the guest runs. */
-    public RateLimiter rateLimiter() { return rateLimiter; }
+    public RateLimiter rateLimiter() {
+        return rateLimiter;
+    }
 
     /** Requests completed since the device was created. */
-    public long requestCount() { return requests.sum(); }
+    public long requestCount() {
+        return requests.sum();
+    }
 
     @Override
     public void readConfig(int offset, MemorySegment data) {
@@ -134,7 +173,8 @@ public final class BlockDevice implements VirtioDevice {
     private void startWorker() {
         DeviceContext c = context;
         Virtqueue q = c.queue(0);
-        worker = DeviceWorker.start("virtio-blk-" + id, c, c.event(0), self -> drain(c, self), POLL_NANOS, q::hasAvailable);
+        worker = DeviceWorker.start(
+                "virtio-blk-" + id, c, c.event(0), self -> drain(c, self), POLL_NANOS, q::hasAvailable);
     }
 
     @Override
@@ -193,7 +233,9 @@ public final class BlockDevice implements VirtioDevice {
                 int segments = t.buffers().size();
                 for (; j < n; j++) {
                     BlockRequest.Transfer u = transfers[j];
-                    if (u == null || u.write() != t.write() || u.offset() != end
+                    if (u == null
+                            || u.write() != t.write()
+                            || u.offset() != end
                             || segments + u.buffers().size() > MAX_MERGED_SEGMENTS) break;
                     end += u.length();
                     segments += u.buffers().size();
@@ -208,7 +250,10 @@ public final class BlockDevice implements VirtioDevice {
                     for (int k = i; k < j; k++) {
                         BlockRequest r = requests[k];
                         r.chain().writable().writeByte(r.statusOffset(), VIRTIO_BLK_S_OK);
-                        complete(q, r.chain(), t.write() ? 1 : (int) r.chain().writable().length());
+                        complete(
+                                q,
+                                r.chain(),
+                                t.write() ? 1 : (int) r.chain().writable().length());
                     }
                 } else {
                     for (int k = i; k < j; k++) complete(q, batch.get(k), serve(batch.get(k), requests[k]));
@@ -239,11 +284,24 @@ public final class BlockDevice implements VirtioDevice {
             LOG.log(Level.WARNING, "{0}: request {1} has no writable status byte", name(), chain.head());
             return 0;
         }
-        BlockRequest.Outcome outcome = request.execute(backend, limits, (r, e) ->
-                LOG.log(Level.WARNING, "{0}: I/O error on request type {1} at sector {2}: {3}", name(), r.type(), r.sector(), e.toString()));
+        BlockRequest.Outcome outcome = request.execute(
+                backend,
+                limits,
+                (r, e) -> LOG.log(
+                        Level.WARNING,
+                        "{0}: I/O error on request type {1} at sector {2}: {3}",
+                        name(),
+                        r.type(),
+                        r.sector(),
+                        e.toString()));
         if (outcome.status() != VIRTIO_BLK_S_OK) {
-            LOG.log(Level.DEBUG, "{0}: request type {1} sector {2} failed with status {3}",
-                    name(), request.type(), request.sector(), outcome.status());
+            LOG.log(
+                    Level.DEBUG,
+                    "{0}: request type {1} sector {2} failed with status {3}",
+                    name(),
+                    request.type(),
+                    request.sector(),
+                    outcome.status());
         }
         chain.writable().writeByte(request.statusOffset(), outcome.status());
         return (int) outcome.written();
@@ -261,7 +319,8 @@ public final class BlockDevice implements VirtioDevice {
         try {
             backend.close();
         } catch (Exception e) {
-            System.getLogger(BlockDevice.class.getName()).log(Level.WARNING, "{0}: closing the image: {1}", name(), e.toString());
+            System.getLogger(BlockDevice.class.getName())
+                    .log(Level.WARNING, "{0}: closing the image: {1}", name(), e.toString());
         }
     }
 }

@@ -25,13 +25,24 @@ public record BlockRequest(int type, long sector, DescriptorChain chain) {
 
     /** What a request came to: the status byte and how many bytes the device wrote into the chain. */
     public record Outcome(byte status, long written) {
-        static Outcome ok(long dataWritten) { return new Outcome(VIRTIO_BLK_S_OK, dataWritten + 1); }
-        static Outcome of(byte status) { return new Outcome(status, 1); }
+        static Outcome ok(long dataWritten) {
+            return new Outcome(VIRTIO_BLK_S_OK, dataWritten + 1);
+        }
+
+        static Outcome of(byte status) {
+            return new Outcome(status, 1);
+        }
     }
 
     /** The limits the device advertised and enforces. */
-    public record Limits(long capacitySectors, boolean readOnly, int maxDiscardSectors, int maxDiscardSegments,
-                         int maxWriteZeroesSectors, int maxWriteZeroesSegments, byte[] id) {}
+    public record Limits(
+            long capacitySectors,
+            boolean readOnly,
+            int maxDiscardSectors,
+            int maxDiscardSegments,
+            int maxWriteZeroesSectors,
+            int maxWriteZeroesSegments,
+            byte[] id) {}
 
     /**
      * Reads the header. Returns null when the chain has no writable byte for a status (nothing can be
@@ -57,19 +68,23 @@ public record BlockRequest(int type, long sector, DescriptorChain chain) {
     public Transfer transfer(Limits limits) {
         if (type == VIRTIO_BLK_T_IN) {
             long len = chain.writable().length() - 1;
-            if (len <= 0 || len % SECTOR_SIZE != 0 || !inRange(sector, len >>> SECTOR_SHIFT, limits.capacitySectors())) return null;
+            if (len <= 0 || len % SECTOR_SIZE != 0 || !inRange(sector, len >>> SECTOR_SHIFT, limits.capacitySectors()))
+                return null;
             return new Transfer(sector << SECTOR_SHIFT, chain.writable().slices(0, len), len, false);
         }
         if (type == VIRTIO_BLK_T_OUT && !limits.readOnly()) {
             long len = chain.readable().length() - HEADER_SIZE;
-            if (len <= 0 || len % SECTOR_SIZE != 0 || !inRange(sector, len >>> SECTOR_SHIFT, limits.capacitySectors())) return null;
+            if (len <= 0 || len % SECTOR_SIZE != 0 || !inRange(sector, len >>> SECTOR_SHIFT, limits.capacitySectors()))
+                return null;
             return new Transfer(sector << SECTOR_SHIFT, chain.readable().slices(HEADER_SIZE, len), len, true);
         }
         return null;
     }
 
     /** Offset of the status byte: the last writable byte. */
-    public long statusOffset() { return chain.writable().length() - 1; }
+    public long statusOffset() {
+        return chain.writable().length() - 1;
+    }
 
     /**
      * Performs the request; never throws for anything the guest controls. Backend I/O errors become
@@ -129,7 +144,7 @@ public record BlockRequest(int type, long sector, DescriptorChain chain) {
     private Outcome getId(byte[] id) {
         long room = chain.writable().length() - 1;
         if (room < ID_BYTES) return Outcome.of(VIRTIO_BLK_S_IOERR);
-        byte[] out = new byte[ID_BYTES];      // NUL-padded when shorter, unterminated when 20 bytes
+        byte[] out = new byte[ID_BYTES]; // NUL-padded when shorter, unterminated when 20 bytes
         System.arraycopy(id, 0, out, 0, Math.min(id.length, ID_BYTES));
         chain.writable().write(0, out);
         return Outcome.ok(ID_BYTES);

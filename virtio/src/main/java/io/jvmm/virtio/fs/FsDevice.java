@@ -34,10 +34,12 @@ public final class FsDevice implements VirtioDevice {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** The tag's size in configuration space. */
     public static final int TAG_SIZE = 36;
+
     static final int CONFIG_SIZE = TAG_SIZE + 4;
     static final int QUEUE_SIZE = 1024;
     /** Request queues a device may have: Linux uses one; more only help a guest that spreads requests. */
     public static final int MAX_REQUEST_QUEUES = 16;
+
     private static final int EIO = 5, OUT_HEADER = 16;
 
     private final String tag;
@@ -57,10 +59,12 @@ public final class FsDevice implements VirtioDevice {
     public FsDevice(String tag, int requestQueues, FsRequestHandler handler) {
         byte[] t = tag.getBytes(StandardCharsets.UTF_8);
         if (t.length == 0 || t.length > TAG_SIZE || tag.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("virtio-fs tag '" + tag + "' must be 1 to " + TAG_SIZE + " bytes of UTF-8 without NUL");
+            throw new IllegalArgumentException(
+                    "virtio-fs tag '" + tag + "' must be 1 to " + TAG_SIZE + " bytes of UTF-8 without NUL");
         }
         if (requestQueues < 1 || requestQueues > MAX_REQUEST_QUEUES) {
-            throw new IllegalArgumentException("virtio-fs request queues must be 1 to " + MAX_REQUEST_QUEUES + ": " + requestQueues);
+            throw new IllegalArgumentException(
+                    "virtio-fs request queues must be 1 to " + MAX_REQUEST_QUEUES + ": " + requestQueues);
         }
         this.tag = tag;
         this.requestQueues = requestQueues;
@@ -71,17 +75,44 @@ public final class FsDevice implements VirtioDevice {
         this.config = c.toArray(ValueLayout.JAVA_BYTE);
     }
 
-    @Override public int deviceType() { return VirtioIds.VIRTIO_ID_FS; }
-    @Override public String name() { return "fs-" + tag; }
-    @Override public long deviceFeatures() { return VirtioFeatures.TRANSPORT; }
-    @Override public int queueCount() { return 1 + requestQueues; }
-    @Override public int maxQueueSize(int index) { return QUEUE_SIZE; }
-    @Override public int configSize() { return CONFIG_SIZE; }
+    @Override
+    public int deviceType() {
+        return VirtioIds.VIRTIO_ID_FS;
+    }
 
-    public String tag() { return tag; }
+    @Override
+    public String name() {
+        return "fs-" + tag;
+    }
+
+    @Override
+    public long deviceFeatures() {
+        return VirtioFeatures.TRANSPORT;
+    }
+
+    @Override
+    public int queueCount() {
+        return 1 + requestQueues;
+    }
+
+    @Override
+    public int maxQueueSize(int index) {
+        return QUEUE_SIZE;
+    }
+
+    @Override
+    public int configSize() {
+        return CONFIG_SIZE;
+    }
+
+    public String tag() {
+        return tag;
+    }
 
     /** Requests served since the device was created. */
-    public long requestCount() { return requests.sum(); }
+    public long requestCount() {
+        return requests.sum();
+    }
 
     @Override
     public void readConfig(int offset, MemorySegment data) {
@@ -132,7 +163,12 @@ public final class FsDevice implements VirtioDevice {
         try {
             int used = handler.handle(in.segments(), out.segments());
             if (used >= 0 && used <= out.length()) return used;
-            LOG.log(Level.WARNING, "{0}: handler reported {1} bytes written into a {2}-byte reply", name(), used, out.length());
+            LOG.log(
+                    Level.WARNING,
+                    "{0}: handler reported {1} bytes written into a {2}-byte reply",
+                    name(),
+                    used,
+                    out.length());
             return 0;
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "{0}: request failed, answered EIO: {1}", name(), e.toString());
@@ -164,7 +200,8 @@ public final class FsDevice implements VirtioDevice {
         try {
             handler.close();
         } catch (Exception e) {
-            System.getLogger(FsDevice.class.getName()).log(Level.WARNING, "{0}: closing the file server: {1}", name(), e.toString());
+            System.getLogger(FsDevice.class.getName())
+                    .log(Level.WARNING, "{0}: closing the file server: {1}", name(), e.toString());
         }
     }
 }

@@ -73,26 +73,34 @@ public final class MmioTransport implements VirtioInterrupt {
         this.events = List.copyOf(events);
         this.line = Objects.requireNonNull(line, "line");
         if (this.events.size() != device.queueCount()) {
-            throw new IllegalArgumentException(device.name() + ": " + device.queueCount() + " queues but "
-                    + this.events.size() + " queue events");
+            throw new IllegalArgumentException(
+                    device.name() + ": " + device.queueCount() + " queues but " + this.events.size() + " queue events");
         }
         this.queues = new QueueRegs[device.queueCount()];
         for (int i = 0; i < queues.length; i++) queues[i] = new QueueRegs();
     }
 
-    public VirtioDevice device() { return device; }
+    public VirtioDevice device() {
+        return device;
+    }
 
     /** The device status register, as the driver would read it. */
-    public int status() { return status.get(); }
+    public int status() {
+        return status.get();
+    }
 
     /**
      * How often a driver started the device (DRIVER_OK accepted). Unlike {@link #status()} it outlives a
      * driver's reset, which Linux does to every virtio device when it shuts down (6.1.1xx and later).
      */
-    public int activations() { return activations.get(); }
+    public int activations() {
+        return activations.get();
+    }
 
     /** How often the device set NEEDS_RESET (a guest protocol error or a backend failure). */
-    public int needsResetCount() { return needsResets.get(); }
+    public int needsResetCount() {
+        return needsResets.get();
+    }
 
     /** A read of {@code data.byteSize()} bytes at {@code offset} in the window. */
     public void read(long offset, MemorySegment data) {
@@ -102,8 +110,12 @@ public final class MmioTransport implements VirtioInterrupt {
             return;
         }
         if (width != 4 || (offset & 3) != 0) {
-            LOG.log(Level.DEBUG, "{0}: {1}-byte read of register 0x{2} ignored (registers are 32-bit)",
-                    device.name(), width, Long.toHexString(offset));
+            LOG.log(
+                    Level.DEBUG,
+                    "{0}: {1}-byte read of register 0x{2} ignored (registers are 32-bit)",
+                    device.name(),
+                    width,
+                    Long.toHexString(offset));
             data.fill((byte) 0);
             return;
         }
@@ -116,13 +128,15 @@ public final class MmioTransport implements VirtioInterrupt {
             case VERSION -> VERSION_2;
             case DEVICE_ID -> device.deviceType();
             case VENDOR_ID -> JVMM_VENDOR_ID;
-            case DEVICE_FEATURES -> deviceFeaturesSel == 0 ? (int) device.deviceFeatures()
-                    : deviceFeaturesSel == 1 ? (int) (device.deviceFeatures() >>> 32) : 0;
+            case DEVICE_FEATURES ->
+                deviceFeaturesSel == 0
+                        ? (int) device.deviceFeatures()
+                        : deviceFeaturesSel == 1 ? (int) (device.deviceFeatures() >>> 32) : 0;
             case QUEUE_NUM_MAX -> queueSel >= 0 && queueSel < queues.length ? device.maxQueueSize(queueSel) : 0;
             case QUEUE_READY -> queueSel >= 0 && queueSel < queues.length && queues[queueSel].ready ? 1 : 0;
             case INTERRUPT_STATUS -> interruptStatus.get();
             case STATUS -> status.get();
-            case SHM_LEN_LOW, SHM_LEN_HIGH -> -1;    // no shared memory regions: length ~0 means "none"
+            case SHM_LEN_LOW, SHM_LEN_HIGH -> -1; // no shared memory regions: length ~0 means "none"
             case CONFIG_GENERATION -> configGeneration.get();
             default -> 0;
         };
@@ -150,8 +164,12 @@ public final class MmioTransport implements VirtioInterrupt {
             return;
         }
         if (width != 4 || (offset & 3) != 0) {
-            LOG.log(Level.DEBUG, "{0}: {1}-byte write to register 0x{2} ignored (registers are 32-bit)",
-                    device.name(), width, Long.toHexString(offset));
+            LOG.log(
+                    Level.DEBUG,
+                    "{0}: {1}-byte write to register 0x{2} ignored (registers are 32-bit)",
+                    device.name(),
+                    width,
+                    Long.toHexString(offset));
             return;
         }
         int value = data.get(U32, 0);
@@ -174,7 +192,10 @@ public final class MmioTransport implements VirtioInterrupt {
             case DRIVER_FEATURES -> writeDriverFeatures(value);
             case QUEUE_SEL -> queueSel = value;
             case QUEUE_NUM -> queueRegs().num = value;
-            case QUEUE_READY -> { QueueRegs q = selectedQueue(); if (q != null) q.ready = value == 1; }
+            case QUEUE_READY -> {
+                QueueRegs q = selectedQueue();
+                if (q != null) q.ready = value == 1;
+            }
             case QUEUE_DESC_LOW -> queueRegs().desc = low(queueRegs().desc, value);
             case QUEUE_DESC_HIGH -> queueRegs().desc = high(queueRegs().desc, value);
             case QUEUE_DRIVER_LOW -> queueRegs().driver = low(queueRegs().driver, value);
@@ -183,15 +204,23 @@ public final class MmioTransport implements VirtioInterrupt {
             case QUEUE_DEVICE_HIGH -> queueRegs().device = high(queueRegs().device, value);
             case INTERRUPT_ACK -> interruptStatus.getAndUpdate(s -> s & ~value);
             case STATUS -> writeStatus(value);
-            case SHM_SEL -> { }   // no shared memory regions to select
-            default -> LOG.log(Level.DEBUG, "{0}: write to read-only or unknown register 0x{1}",
-                    device.name(), Integer.toHexString(offset));
+            case SHM_SEL -> {} // no shared memory regions to select
+            default ->
+                LOG.log(
+                        Level.DEBUG,
+                        "{0}: write to read-only or unknown register 0x{1}",
+                        device.name(),
+                        Integer.toHexString(offset));
         }
     }
 
-    private static long low(long old, int v) { return (old & 0xffff_ffff_0000_0000L) | Integer.toUnsignedLong(v); }
+    private static long low(long old, int v) {
+        return (old & 0xffff_ffff_0000_0000L) | Integer.toUnsignedLong(v);
+    }
 
-    private static long high(long old, int v) { return (old & 0xffff_ffffL) | ((long) v << 32); }
+    private static long high(long old, int v) {
+        return (old & 0xffff_ffffL) | ((long) v << 32);
+    }
 
     /** The selected queue's registers while the driver may still change them, else a scratch copy. */
     private QueueRegs queueRegs() {
@@ -206,8 +235,9 @@ public final class MmioTransport implements VirtioInterrupt {
     }
 
     private void writeDriverFeatures(int value) {
-        if ((status.get() & DeviceStatus.FEATURES_OK) != 0) return;   // frozen once FEATURES_OK is set
-        if (driverFeaturesSel == 0) driverFeatures = (driverFeatures & 0xffff_ffff_0000_0000L) | Integer.toUnsignedLong(value);
+        if ((status.get() & DeviceStatus.FEATURES_OK) != 0) return; // frozen once FEATURES_OK is set
+        if (driverFeaturesSel == 0)
+            driverFeatures = (driverFeatures & 0xffff_ffff_0000_0000L) | Integer.toUnsignedLong(value);
         else if (driverFeaturesSel == 1) driverFeatures = (driverFeatures & 0xffff_ffffL) | ((long) value << 32);
     }
 
@@ -220,7 +250,11 @@ public final class MmioTransport implements VirtioInterrupt {
         int added = value & ~old;
         if ((value & old) != old) {
             // Clearing bits other than by a reset is not allowed (2.1.2); keep the old ones.
-            LOG.log(Level.DEBUG, "{0}: driver tried to clear status bits 0x{1}", device.name(), Integer.toHexString(old & ~value));
+            LOG.log(
+                    Level.DEBUG,
+                    "{0}: driver tried to clear status bits 0x{1}",
+                    device.name(),
+                    Integer.toHexString(old & ~value));
         }
         int next = old | value;
         if ((added & DeviceStatus.FEATURES_OK) != 0 && !featuresAcceptable()) next &= ~DeviceStatus.FEATURES_OK;
@@ -242,12 +276,18 @@ public final class MmioTransport implements VirtioInterrupt {
     private boolean featuresAcceptable() {
         long offered = device.deviceFeatures();
         if ((driverFeatures & ~offered) != 0) {
-            LOG.log(Level.WARNING, "{0}: driver accepted features 0x{1} the device did not offer", device.name(),
+            LOG.log(
+                    Level.WARNING,
+                    "{0}: driver accepted features 0x{1} the device did not offer",
+                    device.name(),
                     Long.toHexString(driverFeatures & ~offered));
             return false;
         }
         if (!VirtioFeatures.has(driverFeatures, VirtioFeatures.VIRTIO_F_VERSION_1)) {
-            LOG.log(Level.WARNING, "{0}: driver did not accept VIRTIO_F_VERSION_1 (legacy drivers are not supported)", device.name());
+            LOG.log(
+                    Level.WARNING,
+                    "{0}: driver did not accept VIRTIO_F_VERSION_1 (legacy drivers are not supported)",
+                    device.name());
             return false;
         }
         return true;
@@ -262,9 +302,11 @@ public final class MmioTransport implements VirtioInterrupt {
                 QueueRegs q = queues[i];
                 if (!q.ready) throw new VirtioProtocolException("queue " + i + " was not made ready before DRIVER_OK");
                 if (q.num > device.maxQueueSize(i)) {
-                    throw new VirtioProtocolException("queue " + i + " size " + q.num + " exceeds QueueNumMax " + device.maxQueueSize(i));
+                    throw new VirtioProtocolException(
+                            "queue " + i + " size " + q.num + " exceeds QueueNumMax " + device.maxQueueSize(i));
                 }
-                vqs.add(Virtqueue.create(memory, new QueueConfig(q.num, q.desc, q.driver, q.device), eventIdx, indirect));
+                vqs.add(Virtqueue.create(
+                        memory, new QueueConfig(q.num, q.desc, q.driver, q.device), eventIdx, indirect));
             }
             device.activate(new DeviceContext(memory, driverFeatures, vqs, events, this, this::needsReset));
             activeQueues = List.copyOf(vqs);
@@ -306,16 +348,28 @@ public final class MmioTransport implements VirtioInterrupt {
     // ---- pause, snapshot, restore ----
 
     /** One queue's driver-written registers and, once active, the device's ring positions. */
-    public record QueueState(int num, boolean ready, long desc, long driver, long device, int nextAvail, int nextUsed) {}
+    public record QueueState(
+            int num, boolean ready, long desc, long driver, long device, int nextAvail, int nextUsed) {}
 
     /** Everything the register file holds: with the guest's RAM it is the device's transport state. */
-    public record State(int status, long driverFeatures, int deviceFeaturesSel, int driverFeaturesSel, int queueSel,
-                        int interruptStatus, int configGeneration, List<QueueState> queues) {}
+    public record State(
+            int status,
+            long driverFeatures,
+            int deviceFeaturesSel,
+            int driverFeaturesSel,
+            int queueSel,
+            int interruptStatus,
+            int configGeneration,
+            List<QueueState> queues) {}
 
     /** Stops the device's threads, keeping every register and ring position (see {@link VirtioDevice#pause()}). */
-    public synchronized void pause() { device.pause(); }
+    public synchronized void pause() {
+        device.pause();
+    }
 
-    public synchronized void resume() { device.resume(); }
+    public synchronized void resume() {
+        device.resume();
+    }
 
     /** The register file and ring positions; take it while paused so the positions hold still. */
     public synchronized State state() {
@@ -323,11 +377,24 @@ public final class MmioTransport implements VirtioInterrupt {
         for (int i = 0; i < queues.length; i++) {
             QueueRegs q = queues[i];
             Virtqueue vq = i < activeQueues.size() ? activeQueues.get(i) : null;
-            qs.add(new QueueState(q.num, q.ready, q.desc, q.driver, q.device,
-                    vq == null ? 0 : vq.nextAvail(), vq == null ? 0 : vq.nextUsed()));
+            qs.add(new QueueState(
+                    q.num,
+                    q.ready,
+                    q.desc,
+                    q.driver,
+                    q.device,
+                    vq == null ? 0 : vq.nextAvail(),
+                    vq == null ? 0 : vq.nextUsed()));
         }
-        return new State(status.get(), driverFeatures, deviceFeaturesSel, driverFeaturesSel, queueSel,
-                interruptStatus.get(), configGeneration.get(), List.copyOf(qs));
+        return new State(
+                status.get(),
+                driverFeatures,
+                deviceFeaturesSel,
+                driverFeaturesSel,
+                queueSel,
+                interruptStatus.get(),
+                configGeneration.get(),
+                List.copyOf(qs));
     }
 
     /**
@@ -338,11 +405,13 @@ public final class MmioTransport implements VirtioInterrupt {
      */
     public synchronized void restore(State s) {
         if (s.queues().size() != queues.length) {
-            throw new VirtioProtocolException(device.name() + ": snapshot has " + s.queues().size() + " queues, the device has " + queues.length);
+            throw new VirtioProtocolException(
+                    device.name() + ": snapshot has " + s.queues().size() + " queues, the device has " + queues.length);
         }
         if ((s.driverFeatures() & ~device.deviceFeatures()) != 0) {
-            throw new VirtioProtocolException(device.name() + ": snapshot's features 0x" + Long.toHexString(s.driverFeatures())
-                    + " are not all offered by this device (0x" + Long.toHexString(device.deviceFeatures()) + ")");
+            throw new VirtioProtocolException(device.name() + ": snapshot's features 0x"
+                    + Long.toHexString(s.driverFeatures()) + " are not all offered by this device (0x"
+                    + Long.toHexString(device.deviceFeatures()) + ")");
         }
         reset();
         driverFeatures = s.driverFeatures();
@@ -367,8 +436,13 @@ public final class MmioTransport implements VirtioInterrupt {
             List<Virtqueue> vqs = new ArrayList<>(queues.length);
             for (int i = 0; i < queues.length; i++) {
                 QueueState q = s.queues().get(i);
-                vqs.add(Virtqueue.restore(memory, new QueueConfig(q.num(), q.desc(), q.driver(), q.device()), eventIdx, indirect,
-                        q.nextAvail(), q.nextUsed()));
+                vqs.add(Virtqueue.restore(
+                        memory,
+                        new QueueConfig(q.num(), q.desc(), q.driver(), q.device()),
+                        eventIdx,
+                        indirect,
+                        q.nextAvail(),
+                        q.nextUsed()));
             }
             device.activate(new DeviceContext(memory, driverFeatures, vqs, events, this, this::needsReset));
             activeQueues = List.copyOf(vqs);

@@ -1,8 +1,8 @@
 package io.jvmm.virtio.net;
 
 import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Arrays;
+import java.util.HexFormat;
 
 /** A 48-bit Ethernet address. */
 public record MacAddress(byte[] bytes) {
@@ -11,22 +11,31 @@ public record MacAddress(byte[] bytes) {
         bytes = bytes.clone();
     }
 
-    @Override public byte[] bytes() { return bytes.clone(); }
+    @Override
+    public byte[] bytes() {
+        return bytes.clone();
+    }
 
     /** {@code 02:00:5e:10:00:01}; throws IllegalArgumentException naming what is wrong. */
     public static MacAddress parse(String s) {
         String[] parts = s.split(":", -1);
-        if (parts.length != 6) throw new IllegalArgumentException("'" + s + "' is not a MAC address (want six hex bytes like 02:00:00:00:00:01)");
+        if (parts.length != 6)
+            throw new IllegalArgumentException(
+                    "'" + s + "' is not a MAC address (want six hex bytes like 02:00:00:00:00:01)");
         byte[] b = new byte[6];
         for (int i = 0; i < 6; i++) {
-            if (parts[i].length() != 2) throw new IllegalArgumentException("'" + s + "' is not a MAC address (want six hex bytes like 02:00:00:00:00:01)");
+            if (parts[i].length() != 2)
+                throw new IllegalArgumentException(
+                        "'" + s + "' is not a MAC address (want six hex bytes like 02:00:00:00:00:01)");
             try {
                 b[i] = (byte) Integer.parseInt(parts[i], 16);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'" + s + "' is not a MAC address (want six hex bytes like 02:00:00:00:00:01)");
+                throw new IllegalArgumentException(
+                        "'" + s + "' is not a MAC address (want six hex bytes like 02:00:00:00:00:01)");
             }
         }
-        if ((b[0] & 1) != 0) throw new IllegalArgumentException("'" + s + "' is a multicast address; a NIC needs a unicast one");
+        if ((b[0] & 1) != 0)
+            throw new IllegalArgumentException("'" + s + "' is a multicast address; a NIC needs a unicast one");
         return new MacAddress(b);
     }
 
@@ -39,11 +48,17 @@ public record MacAddress(byte[] bytes) {
     }
 
     @Override
-    public boolean equals(Object o) { return o instanceof MacAddress m && Arrays.equals(bytes, m.bytes); }
+    public boolean equals(Object o) {
+        return o instanceof MacAddress m && Arrays.equals(bytes, m.bytes);
+    }
 
     @Override
-    public int hashCode() { return Arrays.hashCode(bytes); }
+    public int hashCode() {
+        return Arrays.hashCode(bytes);
+    }
 
     @Override
-    public String toString() { return HexFormat.ofDelimiter(":").formatHex(bytes); }
+    public String toString() {
+        return HexFormat.ofDelimiter(":").formatHex(bytes);
+    }
 }

@@ -6,6 +6,7 @@ import io.jvmm.virtio.RateLimitedLog;
 import io.jvmm.virtio.VirtioDevice;
 import io.jvmm.virtio.VirtioFeatures;
 import io.jvmm.virtio.VirtioIds;
+import io.jvmm.virtio.VirtioProtocolException;
 import io.jvmm.virtio.queue.DescriptorChain;
 import io.jvmm.virtio.queue.GuestBuffers;
 import io.jvmm.virtio.queue.Virtqueue;
@@ -17,7 +18,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
-import io.jvmm.virtio.VirtioProtocolException;
 
 /**
  * virtio-net (virtio 1.2 section 5.1) with one receive and one transmit queue and no offloads:
@@ -42,6 +42,7 @@ public final class NetDevice implements VirtioDevice {
     public static final int HEADER_SIZE = 12;
     /** The largest frame without GSO: 65535 bytes of IP plus the Ethernet header and a VLAN tag. */
     static final int MAX_FRAME = 65535 + 18;
+
     static final int MTU = 1500;
     /** The tx thread polls the ring this long before it sleeps (as virtio-blk's does). */
     static final long POLL_NANOS = Long.getLong("jvmm.net.pollNanos", 20_000);
@@ -49,12 +50,14 @@ public final class NetDevice implements VirtioDevice {
     private final String id;
     /** {@link #name()}, built once: it is passed on every pop, for the log line of a refused chain. */
     private final String name;
+
     private final MacAddress mac;
     private final NetBackend backend;
     /** Guards {@link #rxContext} and the receive queue between the backend's thread and pause/reset. */
     private final Object rxLock = new Object();
     /** virtio_net_hdr_v1 of every received frame: no offload information, num_buffers = 1. */
     private static final byte[] RX_HEADER = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0};
+
     private final LongAdder rxFrames = new LongAdder(), txFrames = new LongAdder(), rxDropped = new LongAdder();
     private boolean backendStarted;
     private boolean closed;
@@ -64,6 +67,7 @@ public final class NetDevice implements VirtioDevice {
     private DeviceContext rxContext;
     /** The receive queue ran dry and the guest was asked to notify; guarded by {@link #rxLock}. */
     private boolean rxNotifying;
+
     private final RateLimiter rxLimiter;
     private final RateLimiter txLimiter;
     // Made once: the receive path runs them (or passes them) for every frame.
@@ -72,7 +76,9 @@ public final class NetDevice implements VirtioDevice {
     private final Arena txArena = Arena.ofShared();
     private final MemorySegment txBuffer = txArena.allocate(MAX_FRAME);
 
-    public NetDevice(String id, MacAddress mac, NetBackend backend) { this(id, mac, backend, RateLimit.UNLIMITED, RateLimit.UNLIMITED); }
+    public NetDevice(String id, MacAddress mac, NetBackend backend) {
+        this(id, mac, backend, RateLimit.UNLIMITED, RateLimit.UNLIMITED);
+    }
 
     /** As above, with bytes and frames received ({@code rx}) and sent ({@code tx}) limited, each changeable later. */
     public NetDevice(String id, MacAddress mac, NetBackend backend, RateLimit rx, RateLimit tx) {
@@ -84,22 +90,58 @@ public final class NetDevice implements VirtioDevice {
         this.backend = backend;
     }
 
-    public MacAddress mac() { return mac; }
-    public NetBackend backend() { return backend; }
-    public long rxFrames() { return rxFrames.sum(); }
-    public long txFrames() { return txFrames.sum(); }
-    public long rxDropped() { return rxDropped.sum(); }
-    /** The live limit on frames to the guest. */
-    public RateLimiter rxRateLimiter() { return rxLimiter; }
-    /** The live limit on frames from the guest. */
-    public RateLimiter txRateLimiter() { return txLimiter; }
+    public MacAddress mac() {
+        return mac;
+    }
 
-    @Override public int deviceType() { return VirtioIds.VIRTIO_ID_NET; }
-    @Override public String name() { return name; }
-    @Override public int queueCount() { return 2; }
-    @Override public int maxQueueSize(int index) { return QUEUE_SIZE; }
+    public NetBackend backend() {
+        return backend;
+    }
+
+    public long rxFrames() {
+        return rxFrames.sum();
+    }
+
+    public long txFrames() {
+        return txFrames.sum();
+    }
+
+    public long rxDropped() {
+        return rxDropped.sum();
+    }
+    /** The live limit on frames to the guest. */
+    public RateLimiter rxRateLimiter() {
+        return rxLimiter;
+    }
+    /** The live limit on frames from the guest. */
+    public RateLimiter txRateLimiter() {
+        return txLimiter;
+    }
+
+    @Override
+    public int deviceType() {
+        return VirtioIds.VIRTIO_ID_NET;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int queueCount() {
+        return 2;
+    }
+
+    @Override
+    public int maxQueueSize(int index) {
+        return QUEUE_SIZE;
+    }
     /** mac[6], status, max_virtqueue_pairs, mtu. */
-    @Override public int configSize() { return 12; }
+    @Override
+    public int configSize() {
+        return 12;
+    }
 
     @Override
     public long deviceFeatures() {
@@ -113,8 +155,8 @@ public final class NetDevice implements VirtioDevice {
     public void readConfig(int offset, MemorySegment data) {
         byte[] c = new byte[12];
         System.arraycopy(mac.bytes(), 0, c, 0, 6);
-        c[6] = 1;            // status: VIRTIO_NET_S_LINK_UP
-        c[8] = 1;            // max_virtqueue_pairs
+        c[6] = 1; // status: VIRTIO_NET_S_LINK_UP
+        c[8] = 1; // max_virtqueue_pairs
         c[10] = (byte) (MTU & 0xff);
         c[11] = (byte) (MTU >> 8);
         MemorySegment.copy(MemorySegment.ofArray(c), offset, data, 0, data.byteSize());
@@ -134,8 +176,15 @@ public final class NetDevice implements VirtioDevice {
         if (!backendStarted) {
             backendStarted = true;
             backend.start(new NetBackend.FrameSink() {
-                @Override public void accept(MemorySegment frame) { received(frame); }
-                @Override public void endOfBatch() { interruptForReceived(); }
+                @Override
+                public void accept(MemorySegment frame) {
+                    received(frame);
+                }
+
+                @Override
+                public void endOfBatch() {
+                    interruptForReceived();
+                }
             });
         }
     }
@@ -145,8 +194,8 @@ public final class NetDevice implements VirtioDevice {
         DeviceContext was;
         synchronized (rxLock) {
             was = rxContext;
-            if (was != null) was.notifyIfNeeded(RX);   // for the frames of a read cut short
-            rxContext = null;   // frames arriving while paused are dropped, as by a NIC that is down
+            if (was != null) was.notifyIfNeeded(RX); // for the frames of a read cut short
+            rxContext = null; // frames arriving while paused are dropped, as by a NIC that is down
         }
         // A reader waiting for receive buffers wakes, sees no driver and drops its frame.
         if (was != null) was.event(RX).signal();
@@ -158,8 +207,13 @@ public final class NetDevice implements VirtioDevice {
     public synchronized void resume() {
         DeviceContext ctx = context;
         if (ctx == null || txWorker != null) return;
-        txWorker = DeviceWorker.start("virtio-net-" + id + "-tx", ctx, ctx.event(TX), self -> drainTx(ctx, self),
-                POLL_NANOS, () -> ctx.queue(TX).hasAvailable());
+        txWorker = DeviceWorker.start(
+                "virtio-net-" + id + "-tx",
+                ctx,
+                ctx.event(TX),
+                self -> drainTx(ctx, self),
+                POLL_NANOS,
+                () -> ctx.queue(TX).hasAvailable());
         synchronized (rxLock) {
             rxContext = ctx;
         }
@@ -193,7 +247,11 @@ public final class NetDevice implements VirtioDevice {
                     // before it frees any.
                     ctx.notifyIfNeeded(RX);
                 } catch (VirtioProtocolException e) {
-                    LOG.log(Level.WARNING, "{0}: guest protocol error on the receive queue, device needs reset: {1}", name(), e.getMessage());
+                    LOG.log(
+                            Level.WARNING,
+                            "{0}: guest protocol error on the receive queue, device needs reset: {1}",
+                            name(),
+                            e.getMessage());
                     rxContext = null;
                     ctx.fail(e.getMessage());
                     rxDropped.increment();
@@ -249,8 +307,12 @@ public final class NetDevice implements VirtioDevice {
         GuestBuffers in = chain.writable();
         if (in.length() < HEADER_SIZE + frame.byteSize()) {
             // Without VIRTIO_NET_F_MRG_RXBUF every buffer must hold a whole frame (5.1.6.3.1).
-            LOG.log(Level.WARNING, "{0}: receive buffer of {1} bytes is too small for a {2}-byte frame; dropped",
-                    name(), in.length(), frame.byteSize());
+            LOG.log(
+                    Level.WARNING,
+                    "{0}: receive buffer of {1} bytes is too small for a {2}-byte frame; dropped",
+                    name(),
+                    in.length(),
+                    frame.byteSize());
             rxDropped.increment();
             q.addUsed(chain.head(), 0);
             return true;
@@ -282,8 +344,11 @@ public final class NetDevice implements VirtioDevice {
     private void transmit(GuestBuffers out) throws IOException {
         long len = out.length() - HEADER_SIZE;
         if (len < 14 || len > MAX_FRAME) {
-            LOG.log(Level.WARNING, "{0}: transmit buffer of {1} bytes is not a header plus an Ethernet frame; dropped",
-                    name(), out.length());
+            LOG.log(
+                    Level.WARNING,
+                    "{0}: transmit buffer of {1} bytes is not a header plus an Ethernet frame; dropped",
+                    name(),
+                    out.length());
             return;
         }
         MemorySegment frame = txBuffer.asSlice(0, len);

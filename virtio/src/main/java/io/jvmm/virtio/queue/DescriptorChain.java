@@ -13,6 +13,7 @@ public final class DescriptorChain {
     private final int head;
     /** Per descriptor, its guest address, then its length shifted left by one with the write flag below. */
     private final long[] descriptors;
+
     private final GuestBuffers readable;
     private final GuestBuffers writable;
 
@@ -24,26 +25,39 @@ public final class DescriptorChain {
     }
 
     /** The head descriptor's index: the id the device returns in the used ring. */
-    public int head() { return head; }
+    public int head() {
+        return head;
+    }
 
     /** Every descriptor, in chain order, with indirect tables flattened. */
     public List<Descriptor> descriptors() {
         // Built on demand: devices work with the buffers; the descriptors are for checks and logs.
         return new AbstractList<>() {
-            @Override public Descriptor get(int i) {
+            @Override
+            public Descriptor get(int i) {
                 long packed = descriptors[2 * Objects.checkIndex(i, size()) + 1];
                 return new Descriptor(descriptors[2 * i], (int) (packed >>> 1), (packed & 1) != 0);
             }
-            @Override public int size() { return descriptors.length / 2; }
+
+            @Override
+            public int size() {
+                return descriptors.length / 2;
+            }
         };
     }
 
     /** The device-readable part (driver to device) as one byte stream. */
-    public GuestBuffers readable() { return readable; }
+    public GuestBuffers readable() {
+        return readable;
+    }
 
     /** The device-writable part (device to driver) as one byte stream. */
-    public GuestBuffers writable() { return writable; }
+    public GuestBuffers writable() {
+        return writable;
+    }
 
     @Override
-    public String toString() { return "chain " + head + " " + descriptors(); }
+    public String toString() {
+        return "chain " + head + " " + descriptors();
+    }
 }

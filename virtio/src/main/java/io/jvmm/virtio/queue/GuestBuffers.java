@@ -24,15 +24,23 @@ public final class GuestBuffers {
         this.length = total;
     }
 
-    static GuestBuffers empty() { return EMPTY; }
+    static GuestBuffers empty() {
+        return EMPTY;
+    }
 
     /** Total bytes over all segments. */
-    public long length() { return length; }
+    public long length() {
+        return length;
+    }
 
-    public int segmentCount() { return segments.length; }
+    public int segmentCount() {
+        return segments.length;
+    }
 
     /** The guest memory views, in order (for zero-copy I/O). */
-    public List<MemorySegment> segments() { return List.of(segments); }
+    public List<MemorySegment> segments() {
+        return List.of(segments);
+    }
 
     /**
      * The views covering {@code [offset, offset + len)} of the stream, trimmed at both ends. Throws
@@ -54,7 +62,9 @@ public final class GuestBuffers {
     }
 
     /** Copies {@code dst.byteSize()} bytes of the stream from {@code offset} into {@code dst}. */
-    public void read(long offset, MemorySegment dst) { copy(offset, dst, false); }
+    public void read(long offset, MemorySegment dst) {
+        copy(offset, dst, false);
+    }
 
     /**
      * Copies between the stream at {@code offset} and all of {@code other}, segment by segment. No
@@ -64,7 +74,7 @@ public final class GuestBuffers {
     private void copy(long offset, MemorySegment other, boolean toGuest) {
         long n = other.byteSize();
         checkRange(offset, n);
-        long pos = 0;    // stream offset of s
+        long pos = 0; // stream offset of s
         long done = 0;
         for (MemorySegment s : segments) {
             if (done == n) break;
@@ -89,9 +99,13 @@ public final class GuestBuffers {
     }
 
     /** Copies all of {@code src} into the stream at {@code offset}. */
-    public void write(long offset, MemorySegment src) { copy(offset, src, true); }
+    public void write(long offset, MemorySegment src) {
+        copy(offset, src, true);
+    }
 
-    public void write(long offset, byte[] src) { write(offset, MemorySegment.ofArray(src)); }
+    public void write(long offset, byte[] src) {
+        write(offset, MemorySegment.ofArray(src));
+    }
 
     /** Writes one byte at {@code offset}. */
     public void writeByte(long offset, byte value) {

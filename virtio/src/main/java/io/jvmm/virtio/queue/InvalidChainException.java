@@ -17,5 +17,7 @@ public final class InvalidChainException extends VirtioProtocolException {
         this.head = head;
     }
 
-    public int head() { return head; }
+    public int head() {
+        return head;
+    }
 }

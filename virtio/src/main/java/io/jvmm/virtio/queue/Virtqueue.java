@@ -44,8 +44,10 @@ public final class Virtqueue {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16_UNALIGNED = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32_UNALIGNED = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16_UNALIGNED =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32_UNALIGNED =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     // (segment, base offset) -> aligned 16-bit field; acquire/release access modes need the alignment
     private static final VarHandle IDX = U16.varHandle();
 
@@ -64,12 +66,15 @@ public final class Virtqueue {
     private int nextUsed;
     /** used.idx when the driver was last signalled (EVENT_IDX). */
     private int signalledUsed;
+
     private boolean addedSinceCheck;
     /** readChain's working space: the current chain's buffers, and its descriptors packed in pairs. */
     private MemorySegment[] scratchSegments = new MemorySegment[8];
+
     private long[] scratchDescriptors = new long[16];
 
-    private Virtqueue(GuestMemory memory, QueueConfig c, boolean eventIdx, boolean indirect, int nextAvail, int nextUsed) {
+    private Virtqueue(
+            GuestMemory memory, QueueConfig c, boolean eventIdx, boolean indirect, int nextAvail, int nextUsed) {
         this.memory = memory;
         this.config = c;
         this.size = c.size();
@@ -98,8 +103,8 @@ public final class Virtqueue {
     }
 
     /** A queue that continues from saved ring positions (snapshot restore). */
-    public static Virtqueue restore(GuestMemory memory, QueueConfig config, boolean eventIdx, boolean indirect,
-                                    int nextAvail, int nextUsed) {
+    public static Virtqueue restore(
+            GuestMemory memory, QueueConfig config, boolean eventIdx, boolean indirect, int nextAvail, int nextUsed) {
         int size = config.size();
         if (size <= 0 || size > MAX_SIZE || Integer.bitCount(size) != 1) {
             throw new VirtioProtocolException("queue size " + size + " is not a power of two in [1, " + MAX_SIZE + "]");
@@ -114,24 +119,37 @@ public final class Virtqueue {
         try {
             return memory.slice(gpa, len);
         } catch (GuestMemoryException e) {
-            throw new VirtioProtocolException(String.format("%s [0x%x, +0x%x) is not inside guest RAM", what, gpa, len));
+            throw new VirtioProtocolException(
+                    String.format("%s [0x%x, +0x%x) is not inside guest RAM", what, gpa, len));
         }
     }
 
-    public int size() { return size; }
+    public int size() {
+        return size;
+    }
 
-    public QueueConfig config() { return config; }
+    public QueueConfig config() {
+        return config;
+    }
 
     /** The index of the next available-ring entry the device will read. */
-    public int nextAvail() { return nextAvail; }
+    public int nextAvail() {
+        return nextAvail;
+    }
 
     /** The used.idx the device will publish next. */
-    public int nextUsed() { return nextUsed; }
+    public int nextUsed() {
+        return nextUsed;
+    }
 
-    private int availIdx() { return (short) IDX.getAcquire(avail, 2L) & 0xffff; }
+    private int availIdx() {
+        return (short) IDX.getAcquire(avail, 2L) & 0xffff;
+    }
 
     /** True when the driver has made buffers available that were not popped yet. */
-    public boolean hasAvailable() { return availIdx() != nextAvail; }
+    public boolean hasAvailable() {
+        return availIdx() != nextAvail;
+    }
 
     /**
      * The next available chain, or null when there is none. Throws {@link InvalidChainException} for
@@ -143,8 +161,8 @@ public final class Virtqueue {
         int pending = (availIdx - nextAvail) & 0xffff;
         if (pending == 0) return null;
         if (pending > size) {
-            throw new VirtioProtocolException("avail.idx " + availIdx + " is " + pending
-                    + " entries ahead of the device in a queue of " + size);
+            throw new VirtioProtocolException(
+                    "avail.idx " + availIdx + " is " + pending + " entries ahead of the device in a queue of " + size);
         }
         int head = avail.get(U16, 4 + 2L * (nextAvail & (size - 1))) & 0xffff;
         nextAvail = (nextAvail + 1) & 0xffff;
@@ -191,16 +209,22 @@ public final class Virtqueue {
             int flags = table.get(U16_UNALIGNED, off + 12) & 0xffff;
             int next = table.get(U16_UNALIGNED, off + 14) & 0xffff;
             if ((flags & VIRTQ_DESC_F_INDIRECT) != 0) {
-                if (!indirect) throw new InvalidChainException(head, "indirect descriptor, but VIRTIO_F_RING_INDIRECT_DESC was not negotiated");
+                if (!indirect)
+                    throw new InvalidChainException(
+                            head, "indirect descriptor, but VIRTIO_F_RING_INDIRECT_DESC was not negotiated");
                 if (inIndirect) throw new InvalidChainException(head, "indirect descriptor inside an indirect table");
-                if ((flags & VIRTQ_DESC_F_NEXT) != 0) throw new InvalidChainException(head, "indirect descriptor with NEXT set");
+                if ((flags & VIRTQ_DESC_F_NEXT) != 0)
+                    throw new InvalidChainException(head, "indirect descriptor with NEXT set");
                 long entries = Integer.toUnsignedLong(len) / DESC_SIZE;
                 if (len == 0 || Integer.toUnsignedLong(len) % DESC_SIZE != 0 || entries > MAX_INDIRECT) {
-                    throw new InvalidChainException(head, "indirect table of " + Integer.toUnsignedLong(len)
-                            + " bytes (want a non-zero multiple of 16, at most " + MAX_INDIRECT + " entries)");
+                    throw new InvalidChainException(
+                            head,
+                            "indirect table of " + Integer.toUnsignedLong(len)
+                                    + " bytes (want a non-zero multiple of 16, at most " + MAX_INDIRECT + " entries)");
                 }
                 if (!memory.contains(addr, len)) {
-                    throw new InvalidChainException(head, String.format("indirect table [0x%x, +0x%x) outside guest RAM", addr, len));
+                    throw new InvalidChainException(
+                            head, String.format("indirect table [0x%x, +0x%x) outside guest RAM", addr, len));
                 }
                 table = memory.slice(addr, len);
                 tableSize = (int) entries;
@@ -211,13 +235,15 @@ public final class Virtqueue {
             }
             long ulen = Integer.toUnsignedLong(len);
             if (!memory.contains(addr, ulen)) {
-                throw new InvalidChainException(head, String.format("buffer [0x%x, +0x%x) outside guest RAM", addr, ulen));
+                throw new InvalidChainException(
+                        head, String.format("buffer [0x%x, +0x%x) outside guest RAM", addr, ulen));
             }
             total += ulen;
             if (total > 0xffff_ffffL) throw new InvalidChainException(head, "more than 4 GiB of buffers");
             boolean write = (flags & VIRTQ_DESC_F_WRITE) != 0;
             if (!write) {
-                if (readableCount != count) throw new InvalidChainException(head, "device-readable buffer after a device-writable one");
+                if (readableCount != count)
+                    throw new InvalidChainException(head, "device-readable buffer after a device-writable one");
                 readableCount++;
             }
             if (count == scratchSegments.length) growScratch();
@@ -226,12 +252,15 @@ public final class Virtqueue {
             scratchDescriptors[2 * count + 1] = ulen << 1 | (write ? 1 : 0);
             count++;
             if ((flags & VIRTQ_DESC_F_NEXT) == 0) break;
-            if (next >= tableSize) throw new InvalidChainException(head, "next index " + next + " beyond a table of " + tableSize);
+            if (next >= tableSize)
+                throw new InvalidChainException(head, "next index " + next + " beyond a table of " + tableSize);
             index = next;
         }
         MemorySegment[] readable = Arrays.copyOfRange(scratchSegments, 0, readableCount);
         MemorySegment[] writable = Arrays.copyOfRange(scratchSegments, readableCount, count);
-        return new DescriptorChain(head, Arrays.copyOf(scratchDescriptors, 2 * count),
+        return new DescriptorChain(
+                head,
+                Arrays.copyOf(scratchDescriptors, 2 * count),
                 readable.length == 0 ? GuestBuffers.empty() : new GuestBuffers(readable),
                 writable.length == 0 ? GuestBuffers.empty() : new GuestBuffers(writable));
     }

@@ -12,5 +12,7 @@ public record RateLimit(TokenBucket bandwidth, TokenBucket ops) {
     public static final RateLimit UNLIMITED = new RateLimit(null, null);
 
     /** True when neither dimension is limited. */
-    public boolean unlimited() { return bandwidth == null && ops == null; }
+    public boolean unlimited() {
+        return bandwidth == null && ops == null;
+    }
 }

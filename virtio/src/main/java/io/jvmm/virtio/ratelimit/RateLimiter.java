@@ -17,9 +17,9 @@ public final class RateLimiter {
 
     private final LongSupplier clock;
     private final Sleeper sleeper;
-    private Bucket bandwidth;   // guarded by this; null = unlimited
-    private Bucket ops;         // guarded by this
-    private RateLimit limit;    // guarded by this
+    private Bucket bandwidth; // guarded by this; null = unlimited
+    private Bucket ops; // guarded by this
+    private RateLimit limit; // guarded by this
     /** Read without the lock: an unlimited device's hot path costs one volatile read. */
     private volatile boolean unlimited;
 
@@ -40,10 +40,14 @@ public final class RateLimiter {
     }
 
     /** A limiter that never holds anything back (until {@link #update}d). */
-    public static RateLimiter unlimited() { return of(RateLimit.UNLIMITED); }
+    public static RateLimiter unlimited() {
+        return of(RateLimit.UNLIMITED);
+    }
 
     /** The limit in force. */
-    public synchronized RateLimit limit() { return limit; }
+    public synchronized RateLimit limit() {
+        return limit;
+    }
 
     /** Replaces the limit; the buckets start full again (with their one-time burst), as new ones would. */
     public synchronized void update(RateLimit newLimit) {
@@ -79,7 +83,8 @@ public final class RateLimiter {
     synchronized long tryCharge(long bytes, long operations) {
         if (bandwidth == null && ops == null) return 0;
         long now = clock.getAsLong();
-        long wait = Math.max(bandwidth == null ? 0 : bandwidth.nanosUntilSolvent(now), ops == null ? 0 : ops.nanosUntilSolvent(now));
+        long wait = Math.max(
+                bandwidth == null ? 0 : bandwidth.nanosUntilSolvent(now), ops == null ? 0 : ops.nanosUntilSolvent(now));
         if (wait > 0) return wait;
         if (bandwidth != null) bandwidth.charge(bytes);
         if (ops != null) ops.charge(operations);

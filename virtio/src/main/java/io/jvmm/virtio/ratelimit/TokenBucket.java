@@ -16,13 +16,20 @@ public record TokenBucket(long size, Duration refillTime, long oneTimeBurst) {
     public TokenBucket {
         Objects.requireNonNull(refillTime, "refillTime");
         if (size < 1) throw new IllegalArgumentException("a token bucket's size must be at least 1, got " + size);
-        if (refillTime.toMillis() < 1) throw new IllegalArgumentException("a token bucket's refill time must be at least 1 ms, got " + refillTime);
-        if (oneTimeBurst < 0) throw new IllegalArgumentException("a token bucket's one-time burst cannot be negative, got " + oneTimeBurst);
+        if (refillTime.toMillis() < 1)
+            throw new IllegalArgumentException("a token bucket's refill time must be at least 1 ms, got " + refillTime);
+        if (oneTimeBurst < 0)
+            throw new IllegalArgumentException(
+                    "a token bucket's one-time burst cannot be negative, got " + oneTimeBurst);
     }
 
     /** {@code perSecond} tokens a second, with a second's worth as the burst. */
-    public static TokenBucket perSecond(long perSecond) { return new TokenBucket(perSecond, Duration.ofSeconds(1), 0); }
+    public static TokenBucket perSecond(long perSecond) {
+        return new TokenBucket(perSecond, Duration.ofSeconds(1), 0);
+    }
 
     /** The sustained rate in tokens per second. */
-    public double perSecondRate() { return size * 1e9 / refillTime.toNanos(); }
+    public double perSecondRate() {
+        return size * 1e9 / refillTime.toNanos();
+    }
 }

@@ -14,7 +14,9 @@ import java.nio.file.StandardOpenOption;
 public final class HostEntropy implements EntropySource {
     private final FileChannel urandom;
 
-    private HostEntropy(FileChannel urandom) { this.urandom = urandom; }
+    private HostEntropy(FileChannel urandom) {
+        this.urandom = urandom;
+    }
 
     public static HostEntropy open() throws IOException {
         return new HostEntropy(FileChannel.open(Path.of("/dev/urandom"), StandardOpenOption.READ));
@@ -29,5 +31,7 @@ public final class HostEntropy implements EntropySource {
     }
 
     @Override
-    public void close() throws IOException { urandom.close(); }
+    public void close() throws IOException {
+        urandom.close();
+    }
 }

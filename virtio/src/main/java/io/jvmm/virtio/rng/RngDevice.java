@@ -25,13 +25,34 @@ public final class RngDevice implements VirtioDevice {
     private DeviceWorker worker;
     private DeviceContext context;
 
-    public RngDevice(EntropySource source) { this.source = source; }
+    public RngDevice(EntropySource source) {
+        this.source = source;
+    }
 
-    @Override public int deviceType() { return VirtioIds.VIRTIO_ID_RNG; }
-    @Override public String name() { return "rng"; }
-    @Override public int queueCount() { return 1; }
-    @Override public int configSize() { return 0; }
-    @Override public void readConfig(int offset, MemorySegment data) { data.fill((byte) 0); }
+    @Override
+    public int deviceType() {
+        return VirtioIds.VIRTIO_ID_RNG;
+    }
+
+    @Override
+    public String name() {
+        return "rng";
+    }
+
+    @Override
+    public int queueCount() {
+        return 1;
+    }
+
+    @Override
+    public int configSize() {
+        return 0;
+    }
+
+    @Override
+    public void readConfig(int offset, MemorySegment data) {
+        data.fill((byte) 0);
+    }
 
     @Override
     public long deviceFeatures() {
@@ -39,7 +60,9 @@ public final class RngDevice implements VirtioDevice {
     }
 
     /** Requests served since the device was created. */
-    public long requestCount() { return requests.sum(); }
+    public long requestCount() {
+        return requests.sum();
+    }
 
     @Override
     public synchronized void activate(DeviceContext context) {
@@ -57,7 +80,8 @@ public final class RngDevice implements VirtioDevice {
     @Override
     public synchronized void resume() {
         DeviceContext c = context;
-        if (c != null && worker == null) worker = DeviceWorker.start("virtio-rng", c, c.event(0), self -> drain(c, self));
+        if (c != null && worker == null)
+            worker = DeviceWorker.start("virtio-rng", c, c.event(0), self -> drain(c, self));
     }
 
     private void drain(DeviceContext context, DeviceWorker self) throws IOException {
@@ -91,7 +115,8 @@ public final class RngDevice implements VirtioDevice {
         try {
             source.close();
         } catch (Exception e) {
-            System.getLogger(RngDevice.class.getName()).log(System.Logger.Level.WARNING, "rng: closing the entropy source: {0}", e.toString());
+            System.getLogger(RngDevice.class.getName())
+                    .log(System.Logger.Level.WARNING, "rng: closing the entropy source: {0}", e.toString());
         }
     }
 }

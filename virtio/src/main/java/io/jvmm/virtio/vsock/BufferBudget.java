@@ -28,13 +28,19 @@ final class BufferBudget {
         this.onRelease = onRelease;
     }
 
-    long limit() { return limit; }
+    long limit() {
+        return limit;
+    }
 
     /** Bytes charged now. */
-    long charged() { return charged; }
+    long charged() {
+        return charged;
+    }
 
     /** Whether {@code bytes} more would fit. */
-    boolean hasRoom(int bytes) { return limit - charged >= bytes; }
+    boolean hasRoom(int bytes) {
+        return limit - charged >= bytes;
+    }
 
     /** Charges {@code bytes} if they fit; false leaves the budget as it was. */
     boolean reserve(int bytes) {
@@ -51,7 +57,11 @@ final class BufferBudget {
     }
 
     /** A host writer starts waiting on {@code c} for room; pair with {@link #stopWaiting}. */
-    void startWaiting(Condition c) { waiters.add(c); }
+    void startWaiting(Condition c) {
+        waiters.add(c);
+    }
 
-    void stopWaiting(Condition c) { waiters.remove(c); }
+    void stopWaiting(Condition c) {
+        waiters.remove(c);
+    }
 }

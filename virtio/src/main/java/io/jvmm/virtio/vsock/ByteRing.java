@@ -12,15 +12,21 @@ final class ByteRing {
     private static final byte[] NONE = new byte[0];
     private int capacity;
     private byte[] buf = NONE;
-    private int head;   // next byte to read
+    private int head; // next byte to read
     private int size;
 
-    int size() { return size; }
+    int size() {
+        return size;
+    }
 
-    int free() { return capacity - size; }
+    int free() {
+        return capacity - size;
+    }
 
     /** Whether a capacity was reserved for it (and not yet released). */
-    boolean reserved() { return capacity > 0; }
+    boolean reserved() {
+        return capacity > 0;
+    }
 
     /** Sets the capacity the caller reserved from the budget; the ring must hold none yet. */
     void reserve(int capacity) {
@@ -37,10 +43,14 @@ final class ByteRing {
     }
 
     /** Whether the array exists yet (for tests). */
-    boolean allocated() { return buf != NONE; }
+    boolean allocated() {
+        return buf != NONE;
+    }
 
     /** Bytes of the array (for tests: what the ring really holds on the heap). */
-    int arrayBytes() { return buf.length; }
+    int arrayBytes() {
+        return buf.length;
+    }
 
     private void ensureAllocated() {
         if (buf == NONE) buf = new byte[capacity];
@@ -89,5 +99,7 @@ final class ByteRing {
         size -= len;
     }
 
-    void clear() { head = size = 0; }
+    void clear() {
+        head = size = 0;
+    }
 }

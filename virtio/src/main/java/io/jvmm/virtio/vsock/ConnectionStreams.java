@@ -20,26 +20,38 @@ final class ConnectionStreams {
             }
 
             @Override
-            public int read(byte[] b, int off, int len) throws IOException { return c.read(b, off, len); }
+            public int read(byte[] b, int off, int len) throws IOException {
+                return c.read(b, off, len);
+            }
 
             @Override
-            public int available() { return c.available(); }
+            public int available() {
+                return c.available();
+            }
 
             @Override
-            public void close() { c.close(); }
+            public void close() {
+                c.close();
+            }
         };
     }
 
     static OutputStream output(VsockConnection c) {
         return new OutputStream() {
             @Override
-            public void write(int b) throws IOException { c.write(new byte[] {(byte) b}, 0, 1); }
+            public void write(int b) throws IOException {
+                c.write(new byte[] {(byte) b}, 0, 1);
+            }
 
             @Override
-            public void write(byte[] b, int off, int len) throws IOException { c.write(b, off, len); }
+            public void write(byte[] b, int off, int len) throws IOException {
+                c.write(b, off, len);
+            }
 
             @Override
-            public void close() { c.shutdownOutput(); }
+            public void close() {
+                c.shutdownOutput();
+            }
         };
     }
 

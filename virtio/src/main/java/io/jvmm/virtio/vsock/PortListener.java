@@ -23,14 +23,23 @@ final class PortListener implements VsockListener {
         this.maxConnections = maxConnections;
     }
 
-    @Override public int port() { return port; }
+    @Override
+    public int port() {
+        return port;
+    }
 
-    int maxConnections() { return maxConnections; }
+    int maxConnections() {
+        return maxConnections;
+    }
 
-    boolean closed() { return closed; }
+    boolean closed() {
+        return closed;
+    }
 
     /** Queues a connection the guest opened, for {@link #accept}; false if it cannot be taken. */
-    boolean offer(VsockConnection c) { return accepted.offer(c); }
+    boolean offer(VsockConnection c) {
+        return accepted.offer(c);
+    }
 
     @Override
     public VsockStream accept() throws InterruptedException {
@@ -48,10 +57,14 @@ final class PortListener implements VsockListener {
     }
 
     @Override
-    public void close() { muxer.unlisten(this); }
+    public void close() {
+        muxer.unlisten(this);
+    }
 
     /** Takes no more connections (the muxer's lock is held, and it forgets the port). */
-    void stopAccepting() { closed = true; }
+    void stopAccepting() {
+        closed = true;
+    }
 
     /** Closes the connections nobody accepted, or their buffers would stay charged. Caller holds the lock. */
     void closeUnaccepted() {

@@ -33,7 +33,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * the budget once it can no longer fill.
  */
 final class VsockConnection implements VsockStream {
-    enum State { CONNECTING, ESTABLISHED, CLOSED }
+    enum State {
+        CONNECTING,
+        ESTABLISHED,
+        CLOSED
+    }
 
     /** Our receive buffer: what we advertise as buf_alloc. */
     static final int BUF_ALLOC = 256 * 1024;
@@ -44,7 +48,9 @@ final class VsockConnection implements VsockStream {
 
     /** A guest packet the connection cannot take; the message says why it is reset. */
     static final class ProtocolError extends Exception {
-        ProtocolError(String message) { super(message, null, false, false); }   // guest-triggered: no stack trace
+        ProtocolError(String message) {
+            super(message, null, false, false);
+        } // guest-triggered: no stack trace
     }
 
     private final VsockMuxer muxer;
@@ -58,6 +64,7 @@ final class VsockConnection implements VsockStream {
     private final PortListener listener;
     /** A host connect waiting for the guest's RESPONSE; null for connections the guest opened. */
     private final CompletableFuture<VsockConnection> established;
+
     private State state;
     /** Why the connection ended, for host readers and writers. */
     private String closedReason;
@@ -72,24 +79,31 @@ final class VsockConnection implements VsockStream {
     private int bufAlloc;
     /** Bytes the host consumed (our fwd_cnt) and the value the guest last heard. */
     private int fwdCnt, fwdCntSent;
-    private boolean peerSendShutdown;   // guest sends no more: EOF after inbound drains
+
+    private boolean peerSendShutdown; // guest sends no more: EOF after inbound drains
 
     // host -> guest
     private final ByteRing outbound = new ByteRing();
     /** Bytes sent to the guest (tx_cnt); the guest's buffer size and consumption from its last header. */
     private int txCnt, peerBufAlloc, peerFwdCnt;
-    private boolean peerRecvShutdown;   // guest receives no more: host writes fail
-    private boolean hostOutputShut;     // host will write no more; SHUTDOWN goes out after outbound drains
-    private boolean hostClosed;         // host closed the stream: reads fail, guest data is discarded (credited)
-    private boolean creditRequested;    // the guest sent CREDIT_REQUEST and no header has answered it yet
+
+    private boolean peerRecvShutdown; // guest receives no more: host writes fail
+    private boolean hostOutputShut; // host will write no more; SHUTDOWN goes out after outbound drains
+    private boolean hostClosed; // host closed the stream: reads fail, guest data is discarded (credited)
+    private boolean creditRequested; // the guest sent CREDIT_REQUEST and no header has answered it yet
     private boolean shutdownSent;
-    private long closeDeadline;         // nanoTime after which a host-closed connection is reset, answered or not
+    private long closeDeadline; // nanoTime after which a host-closed connection is reset, answered or not
 
     private final InputStream in = ConnectionStreams.input(this);
     private final OutputStream out = ConnectionStreams.output(this);
 
-    private VsockConnection(VsockMuxer muxer, int hostPort, int guestPort, State state, PortListener listener,
-                            CompletableFuture<VsockConnection> established) {
+    private VsockConnection(
+            VsockMuxer muxer,
+            int hostPort,
+            int guestPort,
+            State state,
+            PortListener listener,
+            CompletableFuture<VsockConnection> established) {
         this.muxer = muxer;
         this.lock = muxer.lock;
         this.changed = lock.newCondition();
@@ -112,7 +126,8 @@ final class VsockConnection implements VsockStream {
      * {@code listener} is the one that accepts it, or null when the fallback handler does.
      */
     static VsockConnection fromRequest(VsockMuxer muxer, VsockHeader request, PortListener listener) {
-        VsockConnection c = new VsockConnection(muxer, request.dstPort(), request.srcPort(), State.ESTABLISHED, listener, null);
+        VsockConnection c =
+                new VsockConnection(muxer, request.dstPort(), request.srcPort(), State.ESTABLISHED, listener, null);
         c.takePeerCredit(request);
         return c;
     }
@@ -139,7 +154,8 @@ final class VsockConnection implements VsockStream {
         long payload = packet.length() - VsockHeader.SIZE;
         if (state == State.CONNECTING) throw new ProtocolError("data before RESPONSE");
         if (payload != h.len() || payload > MAX_PAYLOAD) {
-            throw new ProtocolError("RW len " + Integer.toUnsignedString(h.len()) + " but " + payload + " payload bytes");
+            throw new ProtocolError(
+                    "RW len " + Integer.toUnsignedString(h.len()) + " but " + payload + " payload bytes");
         }
         int n = (int) payload;
         if (hostClosed || peerSendShutdown) {
@@ -178,19 +194,20 @@ final class VsockConnection implements VsockStream {
         takePeerCredit(h);
         if ((h.flags() & SHUTDOWN_SEND) != 0) peerSendShutdown = true;
         if ((h.flags() & SHUTDOWN_RCV) != 0) peerRecvShutdown = true;
-        releaseSpentBuffers();   // RCV: what the host wrote will never be read; SEND: no more data comes
+        releaseSpentBuffers(); // RCV: what the host wrote will never be read; SEND: no more data comes
         changed.signalAll();
         if (peerSendShutdown && peerRecvShutdown) {
             terminate(closedReason != null ? closedReason : "closed by the guest");
             return true;
         }
-        return hasDataToSend();   // its credit fields may have opened the window
+        return hasDataToSend(); // its credit fields may have opened the window
     }
 
     /** RST from the guest: the connection is gone; a host connect waiting for it was refused. */
     void onRst() {
         if (established != null) {
-            established.completeExceptionally(new ConnectException("vsock: guest port " + guestPort + " refused the connection"));
+            established.completeExceptionally(
+                    new ConnectException("vsock: guest port " + guestPort + " refused the connection"));
         }
         terminate(closedReason != null ? closedReason : "reset by the guest");
     }
@@ -214,8 +231,8 @@ final class VsockConnection implements VsockStream {
         state = State.CLOSED;
         closedReason = reason;
         if (established != null) {
-            established.completeExceptionally(new ConnectException("vsock: guest port " + guestPort + " closed the connection before accepting it ("
-                    + reason + ")"));
+            established.completeExceptionally(new ConnectException(
+                    "vsock: guest port " + guestPort + " closed the connection before accepting it (" + reason + ")"));
         }
         releaseSpentBuffers();
         changed.signalAll();
@@ -234,18 +251,22 @@ final class VsockConnection implements VsockStream {
      * is granted: the receive buffer is reserved from the budget first, and without room buf_alloc
      * stays 0 (the guest waits for a CREDIT_UPDATE, see {@link #creditGrantable}).
      */
-    VsockHeader header(int op) { return header(op, 0); }
+    VsockHeader header(int op) {
+        return header(op, 0);
+    }
 
     private VsockHeader header(int op, int flags) {
         grantCredit();
         fwdCntSent = fwdCnt;
-        creditRequested = false;   // every header carries buf_alloc and fwd_cnt: it answers a CREDIT_REQUEST
+        creditRequested = false; // every header carries buf_alloc and fwd_cnt: it answers a CREDIT_REQUEST
         return new VsockHeader(HOST_CID, guestCid, hostPort, guestPort, 0, TYPE_STREAM, op, flags, bufAlloc, fwdCnt);
     }
 
     /** Something for the rx thread to send on this connection: data, a SHUTDOWN or a credit update. */
     boolean owesPacket() {
-        return hasDataToSend() || (state == State.ESTABLISHED && (creditUpdateDue() || creditRequested)) || creditGrantable();
+        return hasDataToSend()
+                || (state == State.ESTABLISHED && (creditUpdateDue() || creditRequested))
+                || creditGrantable();
     }
 
     /**
@@ -256,32 +277,42 @@ final class VsockConnection implements VsockStream {
         if (shutdownDue()) {
             shutdownSent = true;
             releaseSpentBuffers();
-            out.write(0, header(OP_SHUTDOWN, hostClosed ? SHUTDOWN_RCV | SHUTDOWN_SEND : SHUTDOWN_SEND).encode());
+            out.write(
+                    0,
+                    header(OP_SHUTDOWN, hostClosed ? SHUTDOWN_RCV | SHUTDOWN_SEND : SHUTDOWN_SEND)
+                            .encode());
             return VsockHeader.SIZE;
         }
         if (outbound.size() == 0 || peerCredit() <= 0 || peerRecvShutdown) {
             out.write(0, header(OP_CREDIT_UPDATE, 0).encode());
             return VsockHeader.SIZE;
         }
-        int n = (int) Math.min(Math.min(outbound.size(), peerCredit()), Math.min(out.length() - VsockHeader.SIZE, MAX_PAYLOAD));
+        int n = (int) Math.min(
+                Math.min(outbound.size(), peerCredit()), Math.min(out.length() - VsockHeader.SIZE, MAX_PAYLOAD));
         VsockHeader rw = header(OP_RW, 0).withLen(n);
         outbound.take(out, VsockHeader.SIZE, n);
         txCnt += n;
         out.write(0, rw.encode());
-        changed.signalAll();   // room for blocked host writers
+        changed.signalAll(); // room for blocked host writers
         return VsockHeader.SIZE + n;
     }
 
     // ---- credit and buffers ----
 
     /** Free space in the guest's receive buffer as we know it. */
-    private int peerCredit() { return peerBufAlloc - (txCnt - peerFwdCnt); }
+    private int peerCredit() {
+        return peerBufAlloc - (txCnt - peerFwdCnt);
+    }
 
     /** The guest may be blocked on credit: tell it once a quarter of the buffer was freed. */
-    private boolean creditUpdateDue() { return fwdCnt - fwdCntSent >= BUF_ALLOC / 4; }
+    private boolean creditUpdateDue() {
+        return fwdCnt - fwdCntSent >= BUF_ALLOC / 4;
+    }
 
     /** The guest may still send data that we keep, so a receive buffer means memory. */
-    private boolean receiving() { return state != State.CLOSED && !hostClosed && !peerSendShutdown; }
+    private boolean receiving() {
+        return state != State.CLOSED && !hostClosed && !peerSendShutdown;
+    }
 
     /** Reserves the receive buffer for BUF_ALLOC of credit if it has none yet and the budget has room. */
     private void grantCredit() {
@@ -322,25 +353,39 @@ final class VsockConnection implements VsockStream {
 
     // ---- what the muxer asks (caller holds the lock) ----
 
-    State state() { return state; }
+    State state() {
+        return state;
+    }
 
     /** Whether the guest was promised a receive buffer (buf_alloc above 0). */
-    boolean hasCredit() { return bufAlloc != 0; }
+    boolean hasCredit() {
+        return bufAlloc != 0;
+    }
 
     /** Closed by the host and waiting for the guest's RST. */
-    boolean closing() { return closeDeadline != 0; }
+    boolean closing() {
+        return closeDeadline != 0;
+    }
 
     /** Closed by the host, and the guest's RST did not come in time. */
-    boolean closeExpired(long now) { return closeDeadline != 0 && now - closeDeadline > 0; }
+    boolean closeExpired(long now) {
+        return closeDeadline != 0 && now - closeDeadline > 0;
+    }
 
     /** Whether it counts against {@code l}'s limit: accepted there and not closed by the host. */
-    boolean countsAgainst(PortListener l) { return listener == l && !hostClosed; }
+    boolean countsAgainst(PortListener l) {
+        return listener == l && !hostClosed;
+    }
 
     /** Buffers (either direction) that hold an array (for tests). */
-    int allocatedBuffers() { return (inbound.allocated() ? 1 : 0) + (outbound.allocated() ? 1 : 0); }
+    int allocatedBuffers() {
+        return (inbound.allocated() ? 1 : 0) + (outbound.allocated() ? 1 : 0);
+    }
 
     /** Bytes of the arrays its buffers hold (for tests: never more than is charged). */
-    long heldBufferBytes() { return inbound.arrayBytes() + outbound.arrayBytes(); }
+    long heldBufferBytes() {
+        return inbound.arrayBytes() + outbound.arrayBytes();
+    }
 
     // ---- the host's side: VsockStream ----
 
@@ -353,10 +398,25 @@ final class VsockConnection implements VsockStream {
         }
     }
 
-    @Override public InputStream input() { return in; }
-    @Override public OutputStream output() { return out; }
-    @Override public int hostPort() { return hostPort; }
-    @Override public int guestPort() { return guestPort; }
+    @Override
+    public InputStream input() {
+        return in;
+    }
+
+    @Override
+    public OutputStream output() {
+        return out;
+    }
+
+    @Override
+    public int hostPort() {
+        return hostPort;
+    }
+
+    @Override
+    public int guestPort() {
+        return guestPort;
+    }
 
     @Override
     public void shutdownOutput() {
@@ -409,7 +469,9 @@ final class VsockConnection implements VsockStream {
     }
 
     @Override
-    public String toString() { return "vsock " + hostPort + " <-> guest:" + guestPort; }
+    public String toString() {
+        return "vsock " + hostPort + " <-> guest:" + guestPort;
+    }
 
     /**
      * Takes up to {@code len} bytes the guest sent, blocking until there are some; -1 once the guest
@@ -461,7 +523,8 @@ final class VsockConnection implements VsockStream {
             lock.lock();
             try {
                 while (true) {
-                    if (state == State.CLOSED) throw new IOException(this + ": " + (closedReason == null ? "closed" : closedReason));
+                    if (state == State.CLOSED)
+                        throw new IOException(this + ": " + (closedReason == null ? "closed" : closedReason));
                     if (peerRecvShutdown) throw new IOException(this + ": the guest stopped receiving");
                     if (hostOutputShut) throw new IOException(this + ": output was shut down");
                     if (outbound.free() > 0) break;

@@ -57,6 +57,7 @@ public final class VsockDevice implements VirtioDevice {
      * thread has stopped).
      */
     private DescriptorChain heldRx;
+
     private boolean rxNotifying;
 
     private volatile DeviceContext context;
@@ -65,7 +66,9 @@ public final class VsockDevice implements VirtioDevice {
     private volatile QueueEvent rxEvent;
 
     /** @param guestCid the guest's context id, 3 or more (0-2 are reserved) */
-    public VsockDevice(long guestCid) { this(guestCid, DEFAULT_BUFFER_BUDGET); }
+    public VsockDevice(long guestCid) {
+        this(guestCid, DEFAULT_BUFFER_BUDGET);
+    }
 
     /**
      * @param guestCid     the guest's context id, 3 or more (0-2 are reserved)
@@ -78,28 +81,56 @@ public final class VsockDevice implements VirtioDevice {
         }
         long min = VsockConnection.BUF_ALLOC + VsockConnection.OUT_BUF;
         if (bufferBudget < min) {
-            throw new IllegalArgumentException("vsock buffer budget must be at least " + min + " bytes, got " + bufferBudget);
+            throw new IllegalArgumentException(
+                    "vsock buffer budget must be at least " + min + " bytes, got " + bufferBudget);
         }
         this.guestCid = guestCid;
         this.muxer = new VsockMuxer(guestCid, bufferBudget, this::wakeRx);
     }
 
-    public long guestCid() { return guestCid; }
+    public long guestCid() {
+        return guestCid;
+    }
 
     /** Bytes all connection buffers together may hold. */
-    public long bufferBudget() { return muxer.budget().limit(); }
+    public long bufferBudget() {
+        return muxer.budget().limit();
+    }
 
     /** Where guest connections to ports without an in-process listener go; null resets them. */
-    public void setFallback(GuestConnectionHandler handler) { muxer.setFallback(handler); }
+    public void setFallback(GuestConnectionHandler handler) {
+        muxer.setFallback(handler);
+    }
 
     /** The connections' side (for tests in this package). */
-    VsockMuxer muxer() { return muxer; }
+    VsockMuxer muxer() {
+        return muxer;
+    }
 
-    @Override public int deviceType() { return VirtioIds.VIRTIO_ID_VSOCK; }
-    @Override public String name() { return "vsock"; }
-    @Override public int queueCount() { return 3; }
-    @Override public int maxQueueSize(int index) { return QUEUE_SIZE; }
-    @Override public int configSize() { return 8; }
+    @Override
+    public int deviceType() {
+        return VirtioIds.VIRTIO_ID_VSOCK;
+    }
+
+    @Override
+    public String name() {
+        return "vsock";
+    }
+
+    @Override
+    public int queueCount() {
+        return 3;
+    }
+
+    @Override
+    public int maxQueueSize(int index) {
+        return QUEUE_SIZE;
+    }
+
+    @Override
+    public int configSize() {
+        return 8;
+    }
 
     @Override
     public long deviceFeatures() {
@@ -151,10 +182,15 @@ public final class VsockDevice implements VirtioDevice {
         if (ctx == null || txWorker != null) return;
         // Both threads poll briefly before they sleep: a request/response exchange then skips two
         // thread wake-ups per round trip.
-        txWorker = DeviceWorker.start("virtio-vsock-tx", ctx, ctx.event(TX), self -> drainTx(ctx, self),
-                POLL_NANOS, () -> ctx.queue(TX).hasAvailable());
-        rxWorker = DeviceWorker.start("virtio-vsock-rx", ctx, ctx.event(RX), self -> fillRx(ctx, self),
-                POLL_NANOS, this::rxPending);
+        txWorker = DeviceWorker.start(
+                "virtio-vsock-tx",
+                ctx,
+                ctx.event(TX),
+                self -> drainTx(ctx, self),
+                POLL_NANOS,
+                () -> ctx.queue(TX).hasAvailable());
+        rxWorker = DeviceWorker.start(
+                "virtio-vsock-rx", ctx, ctx.event(RX), self -> fillRx(ctx, self), POLL_NANOS, this::rxPending);
         // The device threads sleep until the guest or the host does something; this wakes the rx
         // thread now and then so host-closed connections the guest never answers are reset.
         timer = Thread.ofPlatform().name("virtio-vsock-timer").daemon().start(() -> {
@@ -206,7 +242,7 @@ public final class VsockDevice implements VirtioDevice {
                 return;
             }
             if (c.writable().length() >= 4) {
-                c.writable().write(0, new byte[4]);   // le32 id 0: VIRTIO_VSOCK_EVENT_TRANSPORT_RESET
+                c.writable().write(0, new byte[4]); // le32 id 0: VIRTIO_VSOCK_EVENT_TRANSPORT_RESET
                 q.addUsed(c.head(), 4);
             } else {
                 q.addUsed(c.head(), 0);
@@ -227,20 +263,28 @@ public final class VsockDevice implements VirtioDevice {
     }
 
     /** Accepts the guest's connections to host port {@code port}. One listener per port. */
-    public VsockListener listen(int port) { return listen(port, VsockMuxer.MAX_CONNECTIONS); }
+    public VsockListener listen(int port) {
+        return listen(port, VsockMuxer.MAX_CONNECTIONS);
+    }
 
     /**
      * Accepts the guest's connections to host port {@code port}, at most {@code maxConnections} of
      * them live at once: further requests are reset until one ends (the guest closes or resets it,
      * or the host closes it). One listener per port.
      */
-    public VsockListener listen(int port, int maxConnections) { return muxer.listen(port, maxConnections); }
+    public VsockListener listen(int port, int maxConnections) {
+        return muxer.listen(port, maxConnections);
+    }
 
     /** Replies to guest packets dropped because too many were waiting (for tests and diagnostics). */
-    public long droppedReplies() { return muxer.droppedReplies(); }
+    public long droppedReplies() {
+        return muxer.droppedReplies();
+    }
 
     /** Live connections (for tests and diagnostics). */
-    public int connectionCount() { return muxer.connectionCount(); }
+    public int connectionCount() {
+        return muxer.connectionCount();
+    }
 
     // ---- guest -> host (tx queue) ----
 
@@ -289,7 +333,7 @@ public final class VsockDevice implements VirtioDevice {
                 rxNotifying = false;
             }
             int written = writePacket(heldRx.writable());
-            if (written < 0) continue;   // nothing to send after all (a reset): keep the chain for later
+            if (written < 0) continue; // nothing to send after all (a reset): keep the chain for later
             q.addUsed(heldRx.head(), written);
             heldRx = null;
             used = true;
@@ -310,6 +354,8 @@ public final class VsockDevice implements VirtioDevice {
     /** Work the rx thread could do now (something to send and a buffer to send it in). */
     private boolean rxPending() {
         DeviceContext ctx = context;
-        return ctx != null && muxer.hasPacketForGuestNoWait() && (heldRx != null || ctx.queue(RX).hasAvailable());
+        return ctx != null
+                && muxer.hasPacketForGuestNoWait()
+                && (heldRx != null || ctx.queue(RX).hasAvailable());
     }
 }

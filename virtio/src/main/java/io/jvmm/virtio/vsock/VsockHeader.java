@@ -9,13 +9,27 @@ import java.nio.ByteOrder;
  * carries the sender's receive buffer size and how much of it the sender has consumed, which is
  * how each side knows its credit.
  */
-public record VsockHeader(long srcCid, long dstCid, int srcPort, int dstPort, int len, int type, int op,
-                          int flags, int bufAlloc, int fwdCnt) {
+public record VsockHeader(
+        long srcCid,
+        long dstCid,
+        int srcPort,
+        int dstPort,
+        int len,
+        int type,
+        int op,
+        int flags,
+        int bufAlloc,
+        int fwdCnt) {
     public static final int SIZE = 44;
 
     public static final int TYPE_STREAM = 1;
-    public static final int OP_REQUEST = 1, OP_RESPONSE = 2, OP_RST = 3, OP_SHUTDOWN = 4, OP_RW = 5,
-            OP_CREDIT_UPDATE = 6, OP_CREDIT_REQUEST = 7;
+    public static final int OP_REQUEST = 1,
+            OP_RESPONSE = 2,
+            OP_RST = 3,
+            OP_SHUTDOWN = 4,
+            OP_RW = 5,
+            OP_CREDIT_UPDATE = 6,
+            OP_CREDIT_REQUEST = 7;
     /** SHUTDOWN flags: the sender will receive no more / send no more. */
     public static final int SHUTDOWN_RCV = 1, SHUTDOWN_SEND = 2;
     /** The host's CID (VMADDR_CID_HOST). */
@@ -27,8 +41,17 @@ public record VsockHeader(long srcCid, long dstCid, int srcPort, int dstPort, in
 
     public static VsockHeader parse(byte[] b) {
         MemorySegment s = MemorySegment.ofArray(b);
-        return new VsockHeader(s.get(U64, 0), s.get(U64, 8), s.get(U32, 16), s.get(U32, 20), s.get(U32, 24),
-                s.get(U16, 28) & 0xffff, s.get(U16, 30) & 0xffff, s.get(U32, 32), s.get(U32, 36), s.get(U32, 40));
+        return new VsockHeader(
+                s.get(U64, 0),
+                s.get(U64, 8),
+                s.get(U32, 16),
+                s.get(U32, 20),
+                s.get(U32, 24),
+                s.get(U16, 28) & 0xffff,
+                s.get(U16, 30) & 0xffff,
+                s.get(U32, 32),
+                s.get(U32, 36),
+                s.get(U32, 40));
     }
 
     public byte[] encode() {

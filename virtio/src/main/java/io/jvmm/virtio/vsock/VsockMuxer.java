@@ -47,7 +47,9 @@ final class VsockMuxer {
     static final int MAX_CONNECTIONS = 1024, MAX_PENDING_REPLIES = 4096;
 
     private record Key(int hostPort, int guestPort) {
-        static Key of(VsockConnection c) { return new Key(c.hostPort(), c.guestPort()); }
+        static Key of(VsockConnection c) {
+            return new Key(c.hostPort(), c.guestPort());
+        }
     }
 
     final ReentrantLock lock = new ReentrantLock();
@@ -58,10 +60,12 @@ final class VsockMuxer {
     Duration closeTimeout = CLOSE_TIMEOUT;
     /** Whether the guest's driver is up, so host connects can be answered. */
     private boolean active;
+
     private final Map<Key, VsockConnection> connections = new HashMap<>();
     private final Map<Integer, PortListener> listeners = new HashMap<>();
     /** Control packets in order; they go out before any connection's packets. */
     private final ArrayDeque<VsockHeader> control = new ArrayDeque<>();
+
     private long droppedReplies;
     private volatile GuestConnectionHandler fallback;
     /**
@@ -70,9 +74,11 @@ final class VsockMuxer {
      * from the same first port would reuse their (host port, guest port) pairs, so the guest's
      * reset of an old connection would refuse the new one.
      */
-    private int nextEphemeral = FIRST_EPHEMERAL_PORT + ThreadLocalRandom.current().nextInt(0x7fff_ffff - FIRST_EPHEMERAL_PORT);
+    private int nextEphemeral =
+            FIRST_EPHEMERAL_PORT + ThreadLocalRandom.current().nextInt(0x7fff_ffff - FIRST_EPHEMERAL_PORT);
     /** The rx thread's round-robin over connections that owe a packet. */
     private final List<VsockConnection> roundRobin = new ArrayList<>();
+
     private int rrIndex;
 
     /**
@@ -86,13 +92,21 @@ final class VsockMuxer {
         this.budget = new BufferBudget(bufferBudget, wakeRx);
     }
 
-    long guestCid() { return guestCid; }
+    long guestCid() {
+        return guestCid;
+    }
 
-    BufferBudget budget() { return budget; }
+    BufferBudget budget() {
+        return budget;
+    }
 
-    void wakeRx() { wakeRx.run(); }
+    void wakeRx() {
+        wakeRx.run();
+    }
 
-    void setFallback(GuestConnectionHandler handler) { this.fallback = handler; }
+    void setFallback(GuestConnectionHandler handler) {
+        this.fallback = handler;
+    }
 
     // ---- lifecycle (the device calls these) ----
 
@@ -150,7 +164,8 @@ final class VsockMuxer {
             return c.awaitEstablished(timeout);
         } catch (TimeoutException e) {
             abandon(c, "connect timed out");
-            throw new SocketTimeoutException("vsock: guest port " + guestPort + " did not answer within " + timeout.toMillis() + " ms");
+            throw new SocketTimeoutException(
+                    "vsock: guest port " + guestPort + " did not answer within " + timeout.toMillis() + " ms");
         } catch (InterruptedException e) {
             abandon(c, "connect interrupted");
             throw e;
@@ -182,10 +197,13 @@ final class VsockMuxer {
 
     /** See {@link VsockDevice#listen(int, int)}. */
     VsockListener listen(int port, int maxConnections) {
-        if (maxConnections < 1) throw new IllegalArgumentException("vsock: a listener takes at least one connection, got " + maxConnections);
+        if (maxConnections < 1)
+            throw new IllegalArgumentException(
+                    "vsock: a listener takes at least one connection, got " + maxConnections);
         lock.lock();
         try {
-            if (listeners.containsKey(port)) throw new IllegalStateException("vsock: host port " + port + " already has a listener");
+            if (listeners.containsKey(port))
+                throw new IllegalStateException("vsock: host port " + port + " already has a listener");
             PortListener l = new PortListener(this, port, maxConnections);
             listeners.put(port, l);
             return l;
@@ -223,8 +241,12 @@ final class VsockMuxer {
     /** Returns true when the rx thread has something new to send. */
     private boolean route(VsockHeader h, GuestBuffers packet) {
         if (h.srcCid() != guestCid || h.dstCid() != HOST_CID) {
-            LOG.log(Level.WARNING, "vsock: packet from cid {0} to cid {1} dropped (guest is {2}, host is 2)",
-                    h.srcCid(), h.dstCid(), guestCid);
+            LOG.log(
+                    Level.WARNING,
+                    "vsock: packet from cid {0} to cid {1} dropped (guest is {2}, host is 2)",
+                    h.srcCid(),
+                    h.dstCid(),
+                    guestCid);
             return false;
         }
         Key key = new Key(h.dstPort(), h.srcPort());
@@ -268,10 +290,14 @@ final class VsockMuxer {
 
     /** A REQUEST for a connection we do not have: a listener or the fallback handler may take it. */
     private boolean acceptFromGuest(VsockHeader h, Key key) {
-        if (control.size() >= MAX_PENDING_REPLIES) return dropReply(h);   // no room even for the answer
+        if (control.size() >= MAX_PENDING_REPLIES) return dropReply(h); // no room even for the answer
         if (connections.size() >= MAX_CONNECTIONS) {
-            LOG.log(Level.WARNING, "vsock: guest port {0} to host port {1} refused: {2} connections open",
-                    h.srcPort(), h.dstPort(), MAX_CONNECTIONS);
+            LOG.log(
+                    Level.WARNING,
+                    "vsock: guest port {0} to host port {1} refused: {2} connections open",
+                    h.srcPort(),
+                    h.dstPort(),
+                    MAX_CONNECTIONS);
             return rst(h);
         }
         PortListener l = listeners.get(h.dstPort());
@@ -279,8 +305,12 @@ final class VsockMuxer {
         boolean accepted;
         if (l != null && !l.closed()) {
             if (l.maxConnections() < MAX_CONNECTIONS && liveConnections(l) >= l.maxConnections()) {
-                LOG.log(Level.WARNING, "vsock: guest port {0} to host port {1} refused: the listener takes {2} live connection(s)",
-                        h.srcPort(), h.dstPort(), l.maxConnections());
+                LOG.log(
+                        Level.WARNING,
+                        "vsock: guest port {0} to host port {1} refused: the listener takes {2} live connection(s)",
+                        h.srcPort(),
+                        h.dstPort(),
+                        l.maxConnections());
                 return rst(h);
             }
             c = VsockConnection.fromRequest(this, h, l);
@@ -291,7 +321,7 @@ final class VsockMuxer {
             accepted = false;
             if (f != null) {
                 // Not in the table yet, so nothing of it goes out before the RESPONSE.
-                lock.unlock();   // the handler may connect a socket; never hold the lock across it
+                lock.unlock(); // the handler may connect a socket; never hold the lock across it
                 try {
                     accepted = f.offer(h.dstPort(), c);
                 } catch (RuntimeException e) {
@@ -305,8 +335,11 @@ final class VsockMuxer {
         connections.put(key, c);
         control.add(c.header(OP_RESPONSE));
         if (!c.hasCredit()) {
-            LOG.log(Level.WARNING, "vsock: {0} gets no credit until connections end: the buffer budget of {1} bytes is in use",
-                    c, budget.limit());
+            LOG.log(
+                    Level.WARNING,
+                    "vsock: {0} gets no credit until connections end: the buffer budget of {1} bytes is in use",
+                    c,
+                    budget.limit());
         }
         return true;
     }
@@ -338,9 +371,13 @@ final class VsockMuxer {
 
     private boolean dropReply(VsockHeader h) {
         droppedReplies++;
-        LOG.log(Level.WARNING, "vsock: {0} control packets wait for guest receive buffers; not answering {1} from guest port {2}",
-                MAX_PENDING_REPLIES, VsockHeader.opName(h.op()), h.srcPort());
-        return true;   // the rx thread still has the queue to drain
+        LOG.log(
+                Level.WARNING,
+                "vsock: {0} control packets wait for guest receive buffers; not answering {1} from guest port {2}",
+                MAX_PENDING_REPLIES,
+                VsockHeader.opName(h.op()),
+                h.srcPort());
+        return true; // the rx thread still has the queue to drain
     }
 
     // ---- close deadlines ----
@@ -377,7 +414,9 @@ final class VsockMuxer {
     // ---- host -> guest ----
 
     /** Whether a packet waits for the guest. */
-    boolean hasPacketForGuest() { return locked(this::packetWaiting); }
+    boolean hasPacketForGuest() {
+        return locked(this::packetWaiting);
+    }
 
     /** {@link #hasPacketForGuest}, but false rather than waiting for the lock (the rx thread polls it while it spins). */
     boolean hasPacketForGuestNoWait() {
@@ -430,16 +469,24 @@ final class VsockMuxer {
     // ---- diagnostics ----
 
     /** Replies to guest packets dropped because too many were waiting. */
-    long droppedReplies() { return locked(() -> droppedReplies); }
+    long droppedReplies() {
+        return locked(() -> droppedReplies);
+    }
 
     /** Live connections. */
-    int connectionCount() { return locked(connections::size); }
+    int connectionCount() {
+        return locked(connections::size);
+    }
 
     /** Control packets waiting for guest receive buffers. */
-    int pendingControl() { return locked(control::size); }
+    int pendingControl() {
+        return locked(control::size);
+    }
 
     /** Bytes of connection buffers charged to the budget. */
-    long bufferBytes() { return locked(budget::charged); }
+    long bufferBytes() {
+        return locked(budget::charged);
+    }
 
     /** Connection buffers (either direction) that hold an array (for tests). */
     int allocatedBuffers() {

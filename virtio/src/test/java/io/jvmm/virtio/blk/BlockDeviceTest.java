@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /** virtio-blk end to end through the mmio transport, with the test playing Linux's driver. */
 class BlockDeviceTest {
-    private static final int DISK = 64 * 1024;   // 128 sectors
+    private static final int DISK = 64 * 1024; // 128 sectors
     private final GuestMemory mem = TestMemory.of(4 << 20);
     private final DriverQueue q = new DriverQueue(mem, 0x10000, 64);
     private final SimpleQueueEvent event = new SimpleQueueEvent();
@@ -44,17 +44,31 @@ class BlockDeviceTest {
         driver.start(features, q);
     }
 
-    private void start() { start(false, true, 0); }
+    private void start() {
+        start(false, true, 0);
+    }
 
     @AfterEach
-    void close() { if (transport != null) transport.close(); }
+    void close() {
+        if (transport != null) transport.close();
+    }
 
     private static byte[] header(int type, long sector) {
-        return ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN).putInt(type).putInt(0).putLong(sector).array();
+        return ByteBuffer.allocate(HEADER_SIZE)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(type)
+                .putInt(0)
+                .putLong(sector)
+                .array();
     }
 
     private static byte[] segment(long sector, int sectors, int flags) {
-        return ByteBuffer.allocate(SEGMENT_SIZE).order(ByteOrder.LITTLE_ENDIAN).putLong(sector).putInt(sectors).putInt(flags).array();
+        return ByteBuffer.allocate(SEGMENT_SIZE)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(sector)
+                .putInt(sectors)
+                .putInt(flags)
+                .array();
     }
 
     /** Notifies and waits for the next used entry. */
@@ -70,7 +84,9 @@ class BlockDeviceTest {
         return u;
     }
 
-    private byte status(Buf statusBuf) { return q.read(statusBuf)[0]; }
+    private byte status(Buf statusBuf) {
+        return q.read(statusBuf)[0];
+    }
 
     private byte simple(int type, long sector) {
         Buf st = q.in(1);
@@ -164,7 +180,7 @@ class BlockDeviceTest {
     @Test
     void adjacentRequestsAreMergedIntoOneTransfer() throws InterruptedException {
         start();
-        Thread.sleep(20);   // past the device thread's polling window: it sleeps until the notify
+        Thread.sleep(20); // past the device thread's polling window: it sleeps until the notify
         // Five reads of adjacent sectors, one that is not adjacent, then two adjacent writes.
         Buf[] data = new Buf[5];
         Buf[] st = new Buf[8];
@@ -183,7 +199,10 @@ class BlockDeviceTest {
         for (int i = 0; i < 8; i++) waitUsed();
         for (int i = 0; i < 8; i++) assertEquals(0, status(st[i]), "request " + i);
         for (int i = 0; i < 5; i++) {
-            assertArrayEquals(Arrays.copyOfRange(disk.data, (10 + 2 * i) * 512, (12 + 2 * i) * 512), q.read(data[i]), "read " + i);
+            assertArrayEquals(
+                    Arrays.copyOfRange(disk.data, (10 + 2 * i) * 512, (12 + 2 * i) * 512),
+                    q.read(data[i]),
+                    "read " + i);
         }
         assertArrayEquals(Arrays.copyOfRange(disk.data, 100 * 512, 101 * 512), q.read(far));
         assertEquals(9, disk.data[61 * 512 + 511]);
@@ -244,7 +263,9 @@ class BlockDeviceTest {
         assertEquals(0, status(st));
         assertEquals(21, u.length());
         byte[] want = new byte[20];
-        want[0] = 'v'; want[1] = 'd'; want[2] = 'a';
+        want[0] = 'v';
+        want[1] = 'd';
+        want[2] = 'a';
         assertArrayEquals(want, q.read(id));
         Buf small = q.in(8), st2 = q.in(1);
         complete(q.add(q.out(header(VIRTIO_BLK_T_GET_ID, 0)), small, st2));
@@ -276,12 +297,13 @@ class BlockDeviceTest {
         byte[] before = disk.data.clone();
         byte[] two = new byte[32];
         System.arraycopy(segment(0, 8, 0), 0, two, 0, 16);
-        System.arraycopy(segment(DISK / 512 - 1, 2, 0), 0, two, 16, 16);   // second runs past the end
+        System.arraycopy(segment(DISK / 512 - 1, 2, 0), 0, two, 16, 16); // second runs past the end
         Buf st = q.in(1);
         complete(q.add(q.out(header(VIRTIO_BLK_T_DISCARD, 0)), q.out(two), st));
         assertEquals(VIRTIO_BLK_S_IOERR, status(st));
         Buf st2 = q.in(1);
-        complete(q.add(q.out(header(VIRTIO_BLK_T_DISCARD, 0)), q.out(segment(0, 8, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP)), st2));
+        complete(q.add(
+                q.out(header(VIRTIO_BLK_T_DISCARD, 0)), q.out(segment(0, 8, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP)), st2));
         assertEquals(VIRTIO_BLK_S_UNSUPP, status(st2), "unmap flag on a discard");
         Buf st3 = q.in(1);
         complete(q.add(q.out(header(VIRTIO_BLK_T_DISCARD, 0)), q.out(new byte[SEGMENT_SIZE * 33]), st3));
@@ -337,7 +359,7 @@ class BlockDeviceTest {
     @Test
     void brokenRingPutsTheDeviceInNeedsReset() {
         start();
-        q.setAvailIdx(1000);   // claims far more buffers than the queue holds
+        q.setAvailIdx(1000); // claims far more buffers than the queue holds
         driver.notifyQueue(0);
         long deadline = System.nanoTime() + 5_000_000_000L;
         while ((transport.status() & DeviceStatus.DEVICE_NEEDS_RESET) == 0) {
@@ -365,7 +387,8 @@ class BlockDeviceTest {
         assertEquals(0, simple(VIRTIO_BLK_T_FLUSH, 0));
         transport.close();
         assertTrue(disk.closed);
-        assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("virtio-blk-vda")));
+        assertTrue(Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().equals("virtio-blk-vda")));
         transport = null;
     }
 }

@@ -3,6 +3,7 @@ package io.jvmm.virtio.blk;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.jvmm.memory.GuestMemory;
+import io.jvmm.virtio.DeviceFailures;
 import io.jvmm.virtio.DeviceStatus;
 import io.jvmm.virtio.SimpleQueueEvent;
 import io.jvmm.virtio.TestMemory;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import io.jvmm.virtio.DeviceFailures;
 
 /**
  * A hostile driver: random register writes of any width at any offset (status, features, queue
@@ -35,23 +35,27 @@ class HostileDriverPropertyTest {
         r.nextBytes(noise);
         mem.write(0, noise);
         MemoryBlockBackend disk = new MemoryBlockBackend(8 * 1024, r.nextBoolean(), r.nextBoolean());
-        MmioTransport t = new MmioTransport(new BlockDevice("fuzz", disk), mem, List.of(new SimpleQueueEvent()), () -> {});
+        MmioTransport t =
+                new MmioTransport(new BlockDevice("fuzz", disk), mem, List.of(new SimpleQueueEvent()), () -> {});
         try {
             // Half the runs start the device properly, so the fuzzing reaches a live queue.
             if (r.nextBoolean()) setUp(t, r);
             HostileMmio.randomAccesses(t, mem, RAM, r, 200);
         } finally {
-            t.close();   // joins the device thread: anything it did has happened
+            t.close(); // joins the device thread: anything it did has happened
         }
         assertEquals(8 * 1024, disk.data.length, "the disk keeps its size");
-        assertEquals(List.of(), DeviceFailures.since(failures), "device threads failed on something other than a guest protocol error");
+        assertEquals(
+                List.of(),
+                DeviceFailures.since(failures),
+                "device threads failed on something other than a guest protocol error");
     }
 
     /** A plausible start: features, one queue inside RAM, DRIVER_OK. */
     private static void setUp(MmioTransport t, Random r) {
         write(t, MmioRegisters.STATUS, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER);
         write(t, MmioRegisters.DRIVER_FEATURES_SEL, 1);
-        write(t, MmioRegisters.DRIVER_FEATURES, 1);   // VERSION_1
+        write(t, MmioRegisters.DRIVER_FEATURES, 1); // VERSION_1
         write(t, MmioRegisters.DRIVER_FEATURES_SEL, 0);
         write(t, MmioRegisters.DRIVER_FEATURES, r.nextInt() & ((1 << 28) | (1 << 29)));
         write(t, MmioRegisters.STATUS, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK);
@@ -61,9 +65,14 @@ class HostileDriverPropertyTest {
         write(t, MmioRegisters.QUEUE_DRIVER_LOW, 0x2000);
         write(t, MmioRegisters.QUEUE_DEVICE_LOW, 0x3000);
         write(t, MmioRegisters.QUEUE_READY, 1);
-        write(t, MmioRegisters.STATUS, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK | DeviceStatus.DRIVER_OK);
+        write(
+                t,
+                MmioRegisters.STATUS,
+                DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK | DeviceStatus.DRIVER_OK);
         write(t, MmioRegisters.QUEUE_NOTIFY, 0);
     }
 
-    private static void write(MmioTransport t, int offset, int value) { HostileMmio.write(t, offset, value); }
+    private static void write(MmioTransport t, int offset, int value) {
+        HostileMmio.write(t, offset, value);
+    }
 }

@@ -2,9 +2,9 @@ package io.jvmm.virtio.blk;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.Arrays;
 
 /** A disk in a byte array, counting flushes, with an injectable I/O failure. */
 final class MemoryBlockBackend implements BlockBackend {
@@ -22,11 +22,24 @@ final class MemoryBlockBackend implements BlockBackend {
         this.discard = discard;
     }
 
-    @Override public long size() { return data.length; }
-    @Override public boolean readOnly() { return readOnly; }
-    @Override public boolean supportsDiscard() { return discard; }
+    @Override
+    public long size() {
+        return data.length;
+    }
 
-    private void check() throws IOException { if (failIo) throw new IOException("injected failure"); }
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public boolean supportsDiscard() {
+        return discard;
+    }
+
+    private void check() throws IOException {
+        if (failIo) throw new IOException("injected failure");
+    }
 
     @Override
     public synchronized void read(long offset, List<MemorySegment> dst) throws IOException {
@@ -48,7 +61,11 @@ final class MemoryBlockBackend implements BlockBackend {
         }
     }
 
-    @Override public void flush() throws IOException { check(); flushes.incrementAndGet(); }
+    @Override
+    public void flush() throws IOException {
+        check();
+        flushes.incrementAndGet();
+    }
 
     @Override
     public synchronized void discard(long offset, long length) throws IOException {
@@ -57,7 +74,12 @@ final class MemoryBlockBackend implements BlockBackend {
     }
 
     @Override
-    public void writeZeroes(long offset, long length, boolean unmap) throws IOException { discard(offset, length); }
+    public void writeZeroes(long offset, long length, boolean unmap) throws IOException {
+        discard(offset, length);
+    }
 
-    @Override public void close() { closed = true; }
+    @Override
+    public void close() {
+        closed = true;
+    }
 }

@@ -31,14 +31,19 @@ class FsDeviceTest {
     private final List<String> seen = new CopyOnWriteArrayList<>();
 
     private void start(FsRequestHandler handler) {
-        transport = new MmioTransport(new FsDevice("share", 1, handler), mem,
-                List.of(new SimpleQueueEvent(), new SimpleQueueEvent()), () -> {});
+        transport = new MmioTransport(
+                new FsDevice("share", 1, handler),
+                mem,
+                List.of(new SimpleQueueEvent(), new SimpleQueueEvent()),
+                () -> {});
         driver = new MmioDriver(transport);
         driver.start(VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_EVENT_IDX), hiprio, requests);
     }
 
     @AfterEach
-    void close() { if (transport != null) transport.close(); }
+    void close() {
+        if (transport != null) transport.close();
+    }
 
     private static DriverQueue.Used complete(MmioDriver driver, DriverQueue q, int index) {
         driver.notifyQueue(index);
@@ -52,7 +57,12 @@ class FsDeviceTest {
     }
 
     private static byte[] header(int len, int opcode, long unique) {
-        return ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN).putInt(len).putInt(opcode).putLong(unique).array();
+        return ByteBuffer.allocate(40)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(len)
+                .putInt(opcode)
+                .putLong(unique)
+                .array();
     }
 
     @Test
@@ -62,7 +72,8 @@ class FsDeviceTest {
         byte[] config = driver.readConfig(0, 40);
         assertEquals("share", new String(config, 0, 5, StandardCharsets.UTF_8));
         assertEquals(0, config[5]);
-        assertEquals(1, ByteBuffer.wrap(config, 36, 4).order(ByteOrder.LITTLE_ENDIAN).getInt());
+        assertEquals(
+                1, ByteBuffer.wrap(config, 36, 4).order(ByteOrder.LITTLE_ENDIAN).getInt());
     }
 
     @Test
@@ -123,7 +134,8 @@ class FsDeviceTest {
         assertThrows(IllegalArgumentException.class, () -> new FsDevice("x".repeat(37), 1, (in, out) -> 0));
         assertThrows(IllegalArgumentException.class, () -> new FsDevice("a\0b", 1, (in, out) -> 0));
         assertThrows(IllegalArgumentException.class, () -> new FsDevice("t", 0, (in, out) -> 0));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FsDevice("t", 17, (in, out) -> 0));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new FsDevice("t", 17, (in, out) -> 0));
         assertFalse(e.getMessage().contains("\n"));
         FsDevice max = new FsDevice("x".repeat(36), 2, (in, out) -> 0);
         assertEquals(3, max.queueCount());
@@ -136,8 +148,15 @@ class FsDeviceTest {
     void closeClosesTheHandler() {
         boolean[] closed = {false};
         FsDevice d = new FsDevice("t", 1, new FsRequestHandler() {
-            @Override public int handle(List<MemorySegment> in, List<MemorySegment> out) { return 0; }
-            @Override public void close() { closed[0] = true; }
+            @Override
+            public int handle(List<MemorySegment> in, List<MemorySegment> out) {
+                return 0;
+            }
+
+            @Override
+            public void close() {
+                closed[0] = true;
+            }
         });
         d.close();
         assertTrue(closed[0]);

@@ -13,7 +13,9 @@ import java.lang.foreign.ValueLayout;
 public final class MmioDriver {
     private final MmioTransport transport;
 
-    public MmioDriver(MmioTransport transport) { this.transport = transport; }
+    public MmioDriver(MmioTransport transport) {
+        this.transport = transport;
+    }
 
     public int read(int offset) {
         MemorySegment d = Arena.ofAuto().allocate(4);
@@ -59,7 +61,9 @@ public final class MmioDriver {
         write(QUEUE_READY, 1);
     }
 
-    public void driverOk() { write(STATUS, read(STATUS) | DeviceStatus.DRIVER_OK); }
+    public void driverOk() {
+        write(STATUS, read(STATUS) | DeviceStatus.DRIVER_OK);
+    }
 
     /** The whole sequence: negotiate {@code features} (plus VERSION_1), set up the queues, DRIVER_OK. */
     public void start(long features, DriverQueue... queues) {
@@ -70,7 +74,9 @@ public final class MmioDriver {
         driverOk();
     }
 
-    public void notifyQueue(int index) { write(QUEUE_NOTIFY, index); }
+    public void notifyQueue(int index) {
+        write(QUEUE_NOTIFY, index);
+    }
 
     public byte[] readConfig(int offset, int len) {
         MemorySegment d = Arena.ofAuto().allocate(len);

@@ -29,12 +29,35 @@ class MmioTransportTest {
         boolean closed;
         RuntimeException failActivate;
 
-        @Override public int deviceType() { return 42; }
-        @Override public String name() { return "fake"; }
-        @Override public long deviceFeatures() { return VERSION_1 | EVENT_IDX | (1L << 3); }
-        @Override public int queueCount() { return 2; }
-        @Override public int maxQueueSize(int index) { return index == 0 ? 64 : 16; }
-        @Override public int configSize() { return config.length; }
+        @Override
+        public int deviceType() {
+            return 42;
+        }
+
+        @Override
+        public String name() {
+            return "fake";
+        }
+
+        @Override
+        public long deviceFeatures() {
+            return VERSION_1 | EVENT_IDX | (1L << 3);
+        }
+
+        @Override
+        public int queueCount() {
+            return 2;
+        }
+
+        @Override
+        public int maxQueueSize(int index) {
+            return index == 0 ? 64 : 16;
+        }
+
+        @Override
+        public int configSize() {
+            return config.length;
+        }
 
         @Override
         public void readConfig(int offset, MemorySegment data) {
@@ -55,10 +78,26 @@ class MmioTransportTest {
 
         int pauses, resumes;
 
-        @Override public void pause() { pauses++; }
-        @Override public void resume() { resumes++; }
-        @Override public void reset() { resets++; context = null; }
-        @Override public void close() { closed = true; }
+        @Override
+        public void pause() {
+            pauses++;
+        }
+
+        @Override
+        public void resume() {
+            resumes++;
+        }
+
+        @Override
+        public void reset() {
+            resets++;
+            context = null;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
     }
 
     private final GuestMemory mem = TestMemory.of(1 << 20);
@@ -93,7 +132,8 @@ class MmioTransportTest {
     void fullStartActivatesWithNegotiatedFeatures() {
         driver.start(EVENT_IDX, q0, q1);
         int s = driver.read(STATUS);
-        assertEquals(DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK | DeviceStatus.DRIVER_OK, s);
+        assertEquals(
+                DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK | DeviceStatus.DRIVER_OK, s);
         assertEquals(1, device.activations);
         assertEquals(VERSION_1 | EVENT_IDX, device.context.features());
         assertEquals(2, device.context.queues().size());
@@ -156,7 +196,7 @@ class MmioTransportTest {
     void oversizedQueueNeedsReset() {
         assertTrue(driver.negotiate(VERSION_1));
         driver.setupQueue(0, q0);
-        driver.setupQueue(1, new DriverQueue(mem, 0x80000, 32));   // max is 16
+        driver.setupQueue(1, new DriverQueue(mem, 0x80000, 32)); // max is 16
         driver.driverOk();
         assertNotEquals(0, driver.read(STATUS) & DeviceStatus.DEVICE_NEEDS_RESET);
     }
@@ -168,7 +208,7 @@ class MmioTransportTest {
         driver.write(QUEUE_SEL, 1);
         driver.write(QUEUE_NUM, 16);
         driver.write(QUEUE_DESC_LOW, 0);
-        driver.write(QUEUE_DESC_HIGH, 1);   // 4 GiB: beyond the 1 MiB of RAM
+        driver.write(QUEUE_DESC_HIGH, 1); // 4 GiB: beyond the 1 MiB of RAM
         driver.write(QUEUE_READY, 1);
         driver.driverOk();
         assertNotEquals(0, driver.read(STATUS) & DeviceStatus.DEVICE_NEEDS_RESET);
@@ -201,7 +241,7 @@ class MmioTransportTest {
         driver.notifyQueue(1);
         assertEquals(0, e0.signals());
         assertEquals(1, e1.signals());
-        driver.notifyQueue(7);   // ignored
+        driver.notifyQueue(7); // ignored
         assertEquals(1, e1.signals());
     }
 
@@ -230,7 +270,7 @@ class MmioTransportTest {
         assertArrayEquals(new byte[4], driver.readConfig(6, 4), "runs past the end: zeroes");
         MemorySegment w = MemorySegment.ofArray(new byte[] {9, 9});
         transport.write(CONFIG + 4, w);
-        transport.write(CONFIG + 7, w);   // past the end: dropped
+        transport.write(CONFIG + 7, w); // past the end: dropped
         assertArrayEquals(new byte[] {1, 2, 3, 4, 9, 9, 0, 0}, device.config);
     }
 

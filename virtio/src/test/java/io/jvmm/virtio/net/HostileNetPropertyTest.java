@@ -17,11 +17,11 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.statistics.Statistics;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A hostile driver of virtio-net while frames arrive: random register writes, random bytes all over
@@ -37,10 +37,22 @@ class HostileNetPropertyTest {
     /** Hands frames over from the test's reader thread, as passt's and the TAP device's readers do. */
     private static final class Backend implements NetBackend {
         volatile FrameSink sink;
-        @Override public void send(MemorySegment frame) {}
-        @Override public void start(FrameSink s) { sink = s; }
-        @Override public String describe() { return "fuzz"; }
-        @Override public void close() {}
+
+        @Override
+        public void send(MemorySegment frame) {}
+
+        @Override
+        public void start(FrameSink s) {
+            sink = s;
+        }
+
+        @Override
+        public String describe() {
+            return "fuzz";
+        }
+
+        @Override
+        public void close() {}
     }
 
     @Property(tries = 600)
@@ -53,8 +65,8 @@ class HostileNetPropertyTest {
         mem.write(0, noise);
         Backend backend = new Backend();
         NetDevice device = new NetDevice("fuzz", MacAddress.parse("02:00:00:00:00:01"), backend);
-        MmioTransport t = new MmioTransport(device, mem,
-                List.of(new SimpleQueueEvent(), new SimpleQueueEvent()), () -> {});
+        MmioTransport t =
+                new MmioTransport(device, mem, List.of(new SimpleQueueEvent(), new SimpleQueueEvent()), () -> {});
         List<Throwable> escaped = new CopyOnWriteArrayList<>();
         long frameSeed = r.nextLong();
         var fuzzing = new AtomicBoolean(true);
@@ -63,7 +75,7 @@ class HostileNetPropertyTest {
             try {
                 while (fuzzing.get()) {
                     NetBackend.FrameSink sink = backend.sink;
-                    if (sink == null) {   // the driver has not activated the device (yet)
+                    if (sink == null) { // the driver has not activated the device (yet)
                         Thread.onSpinWait();
                         continue;
                     }
@@ -93,14 +105,20 @@ class HostileNetPropertyTest {
             }
         } finally {
             fuzzing.set(false);
-            t.close();   // resets the device: a reader waiting for receive buffers wakes and drops its frame
+            t.close(); // resets the device: a reader waiting for receive buffers wakes and drops its frame
             reader.join(10_000);
         }
         // How far the fuzzing got, in jqwik's report: frames must reach guest buffers in some runs.
-        Statistics.collect(device.rxFrames() > 0 ? "frames reached guest buffers" : device.txFrames() > 0 ? "frames sent only" : "no frame moved");
+        Statistics.collect(
+                device.rxFrames() > 0
+                        ? "frames reached guest buffers"
+                        : device.txFrames() > 0 ? "frames sent only" : "no frame moved");
         assertFalse(reader.isAlive(), "the backend's reader is stuck");
         assertEquals(List.of(), escaped, "exceptions escaped into the backend's reader");
-        assertEquals(List.of(), DeviceFailures.since(failures), "device threads failed on something other than a guest protocol error");
+        assertEquals(
+                List.of(),
+                DeviceFailures.since(failures),
+                "device threads failed on something other than a guest protocol error");
     }
 
     /**
@@ -111,9 +129,10 @@ class HostileNetPropertyTest {
      */
     private static void drive(MmioTransport t, GuestMemory mem, Random r) {
         MmioDriver driver = new MmioDriver(t);
-        mem.fill(0x1000, 0x2000, (byte) 0);     // the rings start clean; buffers keep the noise
+        mem.fill(0x1000, 0x2000, (byte) 0); // the rings start clean; buffers keep the noise
         mem.fill(0x100000, 0x2000, (byte) 0);
-        DriverQueue rx = new DriverQueue(mem, 0x1000, 1 << r.nextInt(8)), tx = new DriverQueue(mem, 0x100000, 1 << r.nextInt(8));
+        DriverQueue rx = new DriverQueue(mem, 0x1000, 1 << r.nextInt(8)),
+                tx = new DriverQueue(mem, 0x100000, 1 << r.nextInt(8));
         long features = VirtioFeatures.bit(NetDevice.VIRTIO_NET_F_MAC);
         if (r.nextBoolean()) features |= VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_EVENT_IDX);
         if (r.nextBoolean()) features |= VirtioFeatures.bit(VirtioFeatures.VIRTIO_F_RING_INDIRECT_DESC);
@@ -126,18 +145,21 @@ class HostileNetPropertyTest {
                         int len = r.nextInt(8) == 0 ? r.nextInt(20) : r.nextInt(2000);
                         bufs[i] = r.nextInt(12) == 0 ? rx.out(new byte[len]) : rx.in(len);
                     }
-                    if (r.nextInt(4) == 0) rx.addIndirect(bufs); else rx.add(bufs);
+                    if (r.nextInt(4) == 0) rx.addIndirect(bufs);
+                    else rx.add(bufs);
                     if (r.nextBoolean()) driver.notifyQueue(0);
                 }
                 case 8, 9, 10, 11 -> {
-                    byte[] frame = new byte[r.nextInt(4) == 0 ? r.nextInt(20) : NetDevice.HEADER_SIZE + 14 + r.nextInt(1500)];
+                    byte[] frame =
+                            new byte[r.nextInt(4) == 0 ? r.nextInt(20) : NetDevice.HEADER_SIZE + 14 + r.nextInt(1500)];
                     r.nextBytes(frame);
                     DriverQueue.Buf b = r.nextInt(12) == 0 ? tx.in(frame.length) : tx.out(frame);
-                    if (r.nextInt(4) == 0) tx.addIndirect(b); else tx.add(b);
+                    if (r.nextInt(4) == 0) tx.addIndirect(b);
+                    else tx.add(b);
                     driver.notifyQueue(1);
                 }
                 case 12 -> mem.writeInt(r.nextInt(RAM / 4) * 4L, r.nextInt());
-                case 13 -> {   // the rings themselves
+                case 13 -> { // the rings themselves
                     long at = (r.nextBoolean() ? 0x1000 : 0x100000) + 2L * r.nextInt(0x2000);
                     mem.writeShort(at, (short) r.nextInt());
                 }
@@ -145,8 +167,7 @@ class HostileNetPropertyTest {
                 case 16 -> {
                     if (r.nextInt(4) == 0) HostileMmio.randomAccesses(t, mem, RAM, r, 1);
                 }
-                default -> LockSupport.parkNanos(20_000);   // the reader's turn
-
+                default -> LockSupport.parkNanos(20_000); // the reader's turn
             }
         }
     }
@@ -155,7 +176,7 @@ class HostileNetPropertyTest {
     private static void setUp(MmioTransport t, Random r) {
         write(t, MmioRegisters.STATUS, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER);
         write(t, MmioRegisters.DRIVER_FEATURES_SEL, 1);
-        write(t, MmioRegisters.DRIVER_FEATURES, 1);   // VERSION_1
+        write(t, MmioRegisters.DRIVER_FEATURES, 1); // VERSION_1
         write(t, MmioRegisters.DRIVER_FEATURES_SEL, 0);
         write(t, MmioRegisters.DRIVER_FEATURES, r.nextInt() & ((1 << 28) | (1 << 29) | (1 << 5) | (1 << 16)));
         write(t, MmioRegisters.STATUS, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK);
@@ -168,10 +189,15 @@ class HostileNetPropertyTest {
             write(t, MmioRegisters.QUEUE_DEVICE_LOW, base + 0x3000);
             write(t, MmioRegisters.QUEUE_READY, 1);
         }
-        write(t, MmioRegisters.STATUS, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK | DeviceStatus.DRIVER_OK);
+        write(
+                t,
+                MmioRegisters.STATUS,
+                DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK | DeviceStatus.DRIVER_OK);
         write(t, MmioRegisters.QUEUE_NOTIFY, 0);
         write(t, MmioRegisters.QUEUE_NOTIFY, 1);
     }
 
-    private static void write(MmioTransport t, int offset, int value) { HostileMmio.write(t, offset, value); }
+    private static void write(MmioTransport t, int offset, int value) {
+        HostileMmio.write(t, offset, value);
+    }
 }

@@ -30,8 +30,15 @@ class NetDeviceTest {
         volatile NetBackend.FrameSink sink;
         volatile boolean closed;
 
-        @Override public void send(MemorySegment frame) { sent.add(frame.toArray(ValueLayout.JAVA_BYTE)); }
-        @Override public void start(NetBackend.FrameSink s) { sink = s; }
+        @Override
+        public void send(MemorySegment frame) {
+            sent.add(frame.toArray(ValueLayout.JAVA_BYTE));
+        }
+
+        @Override
+        public void start(NetBackend.FrameSink s) {
+            sink = s;
+        }
 
         /** Delivers a frame from a reused buffer, as the real backends do, and ends the read there. */
         void receive(byte[] frame) {
@@ -44,12 +51,22 @@ class NetDeviceTest {
             MemorySegment buf = MemorySegment.ofArray(new byte[70_000]);
             MemorySegment.copy(MemorySegment.ofArray(frame), 0, buf, 0, frame.length);
             sink.accept(buf.asSlice(0, frame.length));
-            buf.fill((byte) 0x55);   // reused: the device must have copied what it needs
+            buf.fill((byte) 0x55); // reused: the device must have copied what it needs
         }
 
-        void endOfRead() { sink.endOfBatch(); }
-        @Override public String describe() { return "fake"; }
-        @Override public void close() { closed = true; }
+        void endOfRead() {
+            sink.endOfBatch();
+        }
+
+        @Override
+        public String describe() {
+            return "fake";
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
     }
 
     private final GuestMemory mem = TestMemory.of(16 << 20);
@@ -58,15 +75,20 @@ class NetDeviceTest {
     private final MacAddress mac = MacAddress.parse("02:00:00:00:00:07");
     private final NetDevice device = new NetDevice("eth0", mac, backend);
     private final AtomicInteger interrupts = new AtomicInteger();
-    private final MmioTransport transport = new MmioTransport(device, mem, List.of(new SimpleQueueEvent(), new SimpleQueueEvent()),
-            interrupts::incrementAndGet);
+    private final MmioTransport transport = new MmioTransport(
+            device, mem, List.of(new SimpleQueueEvent(), new SimpleQueueEvent()), interrupts::incrementAndGet);
     private final MmioDriver driver = new MmioDriver(transport);
 
     @AfterEach
-    void close() { transport.close(); }
+    void close() {
+        transport.close();
+    }
 
     private void start() {
-        driver.start(VirtioFeatures.bit(NetDevice.VIRTIO_NET_F_MAC) | VirtioFeatures.bit(NetDevice.VIRTIO_NET_F_STATUS), rx, tx);
+        driver.start(
+                VirtioFeatures.bit(NetDevice.VIRTIO_NET_F_MAC) | VirtioFeatures.bit(NetDevice.VIRTIO_NET_F_STATUS),
+                rx,
+                tx);
     }
 
     private static byte[] frame(int len, int seed) {
@@ -121,10 +143,12 @@ class NetDeviceTest {
             byte[] buf = new byte[NetDevice.HEADER_SIZE + 60];
             tx.add(tx.out(buf));
             driver.notifyQueue(1);
-            if (i % 8 == 7) while (tx.nextUsed() != null) { }   // keep the ring from filling
+            if (i % 8 == 7) while (tx.nextUsed() != null) {} // keep the ring from filling
         }
         for (int i = 0; i < 25; i++) assertNotNull(backend.sent.poll(10, TimeUnit.SECONDS), "frame " + i);
-        assertTrue(System.nanoTime() - t0 >= 900_000_000L, "25 frames at 20/s with a burst of 5 took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        assertTrue(
+                System.nanoTime() - t0 >= 900_000_000L,
+                "25 frames at 20/s with a burst of 5 took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     }
 
     /**
@@ -140,8 +164,11 @@ class NetDeviceTest {
         long t0 = System.nanoTime();
         for (int i = 0; i < 7; i++) backend.accept(frame(1000, i + 1));
         backend.endOfRead();
-        assertTrue(System.nanoTime() - t0 >= 490_000_000L, "7000 bytes at 4000 B/s took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
-        for (int i = 0; i < 7; i++) assertEquals(NetDevice.HEADER_SIZE + 1000, waitUsed(rx).length());
+        assertTrue(
+                System.nanoTime() - t0 >= 490_000_000L,
+                "7000 bytes at 4000 B/s took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        for (int i = 0; i < 7; i++)
+            assertEquals(NetDevice.HEADER_SIZE + 1000, waitUsed(rx).length());
     }
 
     @Test
@@ -187,7 +214,10 @@ class NetDeviceTest {
         driver.notifyQueue(0);
         for (int i = 0; i < 3; i++) {
             waitUsed(rx);
-            assertArrayEquals(frame(64, i + 1), Arrays.copyOfRange(rx.read(bufs[i]), NetDevice.HEADER_SIZE, NetDevice.HEADER_SIZE + 64), "in order");
+            assertArrayEquals(
+                    frame(64, i + 1),
+                    Arrays.copyOfRange(rx.read(bufs[i]), NetDevice.HEADER_SIZE, NetDevice.HEADER_SIZE + 64),
+                    "in order");
         }
         reader.join(5_000);
         assertFalse(reader.isAlive());
@@ -202,7 +232,8 @@ class NetDeviceTest {
     @Test
     void notificationsAreAskedForOnlyWhileTheReceiveQueueIsDry() throws Exception {
         start();
-        assertEquals(Virtqueue.VIRTQ_USED_F_NO_NOTIFY, rx.usedFlags(), "buffers or not, quiet until a frame finds none");
+        assertEquals(
+                Virtqueue.VIRTQ_USED_F_NO_NOTIFY, rx.usedFlags(), "buffers or not, quiet until a frame finds none");
         Thread reader = receiveInBackground(2);
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (rx.usedFlags() != 0) {
@@ -230,7 +261,8 @@ class NetDeviceTest {
         int before = interrupts.get();
         for (int i = 0; i < 3; i++) {
             backend.accept(frame(64, i + 1));
-            assertEquals(NetDevice.HEADER_SIZE + 64, waitUsed(rx).length(), "frame " + i + " visible before the read ends");
+            assertEquals(
+                    NetDevice.HEADER_SIZE + 64, waitUsed(rx).length(), "frame " + i + " visible before the read ends");
         }
         assertEquals(before, interrupts.get(), "no interrupt in the middle of a read");
         backend.endOfRead();
@@ -261,7 +293,8 @@ class NetDeviceTest {
         rx.add(third);
         driver.notifyQueue(0);
         waitUsed(rx);
-        assertArrayEquals(frame(64, 3), Arrays.copyOfRange(rx.read(third), NetDevice.HEADER_SIZE, NetDevice.HEADER_SIZE + 64));
+        assertArrayEquals(
+                frame(64, 3), Arrays.copyOfRange(rx.read(third), NetDevice.HEADER_SIZE, NetDevice.HEADER_SIZE + 64));
         reader.join(5_000);
         assertFalse(reader.isAlive());
     }
@@ -286,7 +319,7 @@ class NetDeviceTest {
         Thread reader = receiveInBackground(1);
         reader.join(200);
         assertTrue(reader.isAlive(), "waiting for a receive buffer");
-        driver.write(0x070, 0);   // reset
+        driver.write(0x070, 0); // reset
         reader.join(5_000);
         assertFalse(reader.isAlive(), "the reset woke the reader");
         assertEquals(1, device.rxDropped(), "its frame is dropped");
@@ -302,7 +335,7 @@ class NetDeviceTest {
         backend.receive(frame(64, 1));
         assertEquals(1, device.rxDropped());
         assertNotEquals(0, driver.read(0x070) & 0x40, "DEVICE_NEEDS_RESET");
-        backend.receive(frame(64, 1));   // and the reader goes on: later frames are dropped, not thrown
+        backend.receive(frame(64, 1)); // and the reader goes on: later frames are dropped, not thrown
         assertEquals(2, device.rxDropped());
     }
 

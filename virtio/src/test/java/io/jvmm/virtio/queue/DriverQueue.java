@@ -35,15 +35,21 @@ public final class DriverQueue {
         this.heap = align(used + 6 + 8L * size, 4096);
     }
 
-    private static long align(long v, long a) { return (v + a - 1) & -a; }
+    private static long align(long v, long a) {
+        return (v + a - 1) & -a;
+    }
 
-    public QueueConfig config() { return new QueueConfig(size, desc, avail, used); }
+    public QueueConfig config() {
+        return new QueueConfig(size, desc, avail, used);
+    }
 
     public Virtqueue deviceQueue(boolean eventIdx, boolean indirect) {
         return Virtqueue.create(memory, config(), eventIdx, indirect);
     }
 
-    public GuestMemory memory() { return memory; }
+    public GuestMemory memory() {
+        return memory;
+    }
 
     /** Reserves {@code len} bytes of buffer space (8-byte aligned). */
     public long alloc(long len) {
@@ -59,7 +65,9 @@ public final class DriverQueue {
         return new Buf(a, data.length, false);
     }
 
-    public Buf out(String text) { return out(text.getBytes(StandardCharsets.UTF_8)); }
+    public Buf out(String text) {
+        return out(text.getBytes(StandardCharsets.UTF_8));
+    }
 
     /** A device-writable buffer of {@code len} bytes, pre-filled with 0xee so writes are visible. */
     public Buf in(int len) {
@@ -69,7 +77,9 @@ public final class DriverQueue {
     }
 
     /** Writes a raw descriptor at index {@code i} of the ring's table. */
-    public void writeDesc(int i, long addr, int len, int flags, int next) { writeDesc(desc, i, addr, len, flags, next); }
+    public void writeDesc(int i, long addr, int len, int flags, int next) {
+        writeDesc(desc, i, addr, len, flags, next);
+    }
 
     private void writeDesc(long table, int i, long addr, int len, int flags, int next) {
         long d = table + 16L * i;
@@ -87,7 +97,8 @@ public final class DriverQueue {
         nextDesc = (nextDesc + bufs.length) % size;
         for (int i = 0; i < bufs.length; i++) {
             boolean last = i == bufs.length - 1;
-            int flags = (bufs[i].writable() ? Virtqueue.VIRTQ_DESC_F_WRITE : 0) | (last ? 0 : Virtqueue.VIRTQ_DESC_F_NEXT);
+            int flags =
+                    (bufs[i].writable() ? Virtqueue.VIRTQ_DESC_F_WRITE : 0) | (last ? 0 : Virtqueue.VIRTQ_DESC_F_NEXT);
             writeDesc(ids[i], bufs[i].address(), bufs[i].length(), flags, last ? 0 : ids[i + 1]);
         }
         publish(head);
@@ -99,7 +110,8 @@ public final class DriverQueue {
         long table = alloc(16L * bufs.length);
         for (int i = 0; i < bufs.length; i++) {
             boolean last = i == bufs.length - 1;
-            int flags = (bufs[i].writable() ? Virtqueue.VIRTQ_DESC_F_WRITE : 0) | (last ? 0 : Virtqueue.VIRTQ_DESC_F_NEXT);
+            int flags =
+                    (bufs[i].writable() ? Virtqueue.VIRTQ_DESC_F_WRITE : 0) | (last ? 0 : Virtqueue.VIRTQ_DESC_F_NEXT);
             writeDesc(table, i, bufs[i].address(), bufs[i].length(), flags, last ? 0 : i + 1);
         }
         int head = nextDesc;
@@ -122,17 +134,27 @@ public final class DriverQueue {
         memory.writeShort(avail + 2, (short) availIdx);
     }
 
-    public void setAvailFlags(int flags) { memory.writeShort(avail, (short) flags); }
+    public void setAvailFlags(int flags) {
+        memory.writeShort(avail, (short) flags);
+    }
 
     /** used_event, in the avail ring after its entries (EVENT_IDX). */
-    public void setUsedEvent(int idx) { memory.writeShort(avail + 4 + 2L * size, (short) idx); }
+    public void setUsedEvent(int idx) {
+        memory.writeShort(avail + 4 + 2L * size, (short) idx);
+    }
 
     /** avail_event, in the used ring after its entries (EVENT_IDX). */
-    public int availEvent() { return memory.readShort(used + 4 + 8L * size) & 0xffff; }
+    public int availEvent() {
+        return memory.readShort(used + 4 + 8L * size) & 0xffff;
+    }
 
-    public int usedFlags() { return memory.readShort(used) & 0xffff; }
+    public int usedFlags() {
+        return memory.readShort(used) & 0xffff;
+    }
 
-    public int usedIdx() { return memory.readShort(used + 2) & 0xffff; }
+    public int usedIdx() {
+        return memory.readShort(used + 2) & 0xffff;
+    }
 
     /** The next used entry the driver has not seen, or null. */
     public Used nextUsed() {
@@ -157,5 +179,7 @@ public final class DriverQueue {
         return out;
     }
 
-    public MemorySegment segment(Buf buf) { return memory.slice(buf.address(), buf.length()); }
+    public MemorySegment segment(Buf buf) {
+        return memory.slice(buf.address(), buf.length());
+    }
 }

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import java.util.ArrayList;
-import java.util.List;
 
 /** GuestBuffers as one byte stream over many segments, checked against a flat array. */
 class GuestBuffersTest {
@@ -65,7 +65,9 @@ class GuestBuffersTest {
             Arrays.fill(model, foff, foff + flen, (byte) 0x5a);
             assertArrayEquals(model, flatten(b), "fill round " + round);
 
-            long sliced = b.slices(off, len).stream().mapToLong(MemorySegment::byteSize).sum();
+            long sliced = b.slices(off, len).stream()
+                    .mapToLong(MemorySegment::byteSize)
+                    .sum();
             assertEquals(len, sliced, "slices cover exactly the range");
         }
     }

@@ -15,13 +15,12 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided counterpart of {@link VirtqueuePropertyTest}: the fuzzer writes the descriptor
@@ -55,7 +54,7 @@ class VirtqueueFuzzTest {
     /** Runs one input; returns the chains popped (valid ones, each checked). */
     static int pop(byte[] input) {
         byte[] in = input.length >= HEADER ? input : Arrays.copyOf(input, HEADER);
-        int size = 1 << Math.min(in[0] & 7, 6);                  // 1..64: the table ends below AVAIL
+        int size = 1 << Math.min(in[0] & 7, 6); // 1..64: the table ends below AVAIL
         boolean eventIdx = (in[1] & 1) != 0, indirect = (in[1] & 2) != 0;
         int nextAvail = u16(in, 2), nextUsed = u16(in, 4);
         MemorySegment low = MEM.slice(0, LOW), high = MEM.slice(HIGH_BASE, HIGH);
@@ -66,7 +65,8 @@ class VirtqueueFuzzTest {
         MemorySegment.copy(ram, 0, low, 0, n);
         MemorySegment.copy(ram, n, high, 0, Math.min(ram.byteSize() - n, HIGH));
 
-        Virtqueue q = Virtqueue.restore(MEM, new QueueConfig(size, DESC, AVAIL, USED), eventIdx, indirect, nextAvail, nextUsed);
+        Virtqueue q = Virtqueue.restore(
+                MEM, new QueueConfig(size, DESC, AVAIL, USED), eventIdx, indirect, nextAvail, nextUsed);
         // avail.idx is at most `size` ahead, and each popValid consumes at least one entry.
         int chains = 0;
         for (int pops = 0; pops <= size; pops++) {
@@ -74,7 +74,7 @@ class VirtqueueFuzzTest {
             try {
                 c = q.popValid("fuzz");
             } catch (VirtioProtocolException e) {
-                return chains;                                    // a broken ring: the device needs a reset
+                return chains; // a broken ring: the device needs a reset
             }
             if (c == null) return chains;
             check(c, size);
@@ -84,12 +84,16 @@ class VirtqueueFuzzTest {
         return chains;
     }
 
-    private static int u16(byte[] b, int at) { return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8; }
+    private static int u16(byte[] b, int at) {
+        return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8;
+    }
 
     /** A chain the device may use: head in range, every buffer in RAM, and its bytes reachable. */
     static void check(DescriptorChain c, int size) {
         assertTrue(c.head() >= 0 && c.head() < size, "head " + c.head());
-        assertTrue(c.descriptors().size() <= size + Virtqueue.MAX_INDIRECT, "chain of " + c.descriptors().size());
+        assertTrue(
+                c.descriptors().size() <= size + Virtqueue.MAX_INDIRECT,
+                "chain of " + c.descriptors().size());
         long total = 0;
         boolean sawWritable = false;
         for (Descriptor d : c.descriptors()) {
@@ -112,7 +116,8 @@ class VirtqueueFuzzTest {
     // Seeds. The checked-in inputs are written by SeedWriter.main; this test keeps them meaningful
     // (a seed that stopped reaching a valid chain would leave the fuzzer to rediscover the format).
 
-    private static final Path SEEDS = Path.of("src/test/resources/io/jvmm/virtio/queue/VirtqueueFuzzTestInputs/popValid");
+    private static final Path SEEDS =
+            Path.of("src/test/resources/io/jvmm/virtio/queue/VirtqueueFuzzTestInputs/popValid");
 
     @Test
     void seedsReachValidChainsOfEveryShape() throws IOException {
@@ -129,10 +134,13 @@ class VirtqueueFuzzTest {
 
     /** Builds the seed inputs; {@code main} writes them into the inputs directory. */
     static final class SeedWriter {
-        private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        private static final ValueLayout.OfShort U16 =
+                ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        private static final int F_NEXT = Virtqueue.VIRTQ_DESC_F_NEXT, F_WRITE = Virtqueue.VIRTQ_DESC_F_WRITE,
+        private static final ValueLayout.OfLong U64 =
+                ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        private static final int F_NEXT = Virtqueue.VIRTQ_DESC_F_NEXT,
+                F_WRITE = Virtqueue.VIRTQ_DESC_F_WRITE,
                 F_INDIRECT = Virtqueue.VIRTQ_DESC_F_INDIRECT;
 
         private final MemorySegment b;
@@ -149,7 +157,9 @@ class VirtqueueFuzzTest {
             b.set(U16, 4, (short) nextAvail);
         }
 
-        private long at(long gpa) { return HEADER + (gpa < LOW ? gpa : LOW + gpa - HIGH_BASE); }
+        private long at(long gpa) {
+            return HEADER + (gpa < LOW ? gpa : LOW + gpa - HIGH_BASE);
+        }
 
         private SeedWriter desc(long table, int i, long addr, int len, int flags, int next) {
             long d = at(table + 16L * i);
@@ -160,34 +170,64 @@ class VirtqueueFuzzTest {
             return this;
         }
 
-        private SeedWriter desc(int i, long addr, int len, int flags, int next) { return desc(DESC, i, addr, len, flags, next); }
+        private SeedWriter desc(int i, long addr, int len, int flags, int next) {
+            return desc(DESC, i, addr, len, flags, next);
+        }
 
         /** Publishes {@code heads} after {@code nextAvail}. */
         private SeedWriter avail(int nextAvail, int... heads) {
-            for (int k = 0; k < heads.length; k++) b.set(U16, at(AVAIL + 4 + 2L * ((nextAvail + k) & (size - 1))), (short) heads[k]);
+            for (int k = 0; k < heads.length; k++)
+                b.set(U16, at(AVAIL + 4 + 2L * ((nextAvail + k) & (size - 1))), (short) heads[k]);
             b.set(U16, at(AVAIL + 2), (short) (nextAvail + heads.length));
             return this;
         }
 
-        private byte[] bytes() { return b.toArray(ValueLayout.JAVA_BYTE); }
+        private byte[] bytes() {
+            return b.toArray(ValueLayout.JAVA_BYTE);
+        }
 
         static Map<String, byte[]> seeds() {
             Map<String, byte[]> s = new TreeMap<>();
             // RAM past the input is zero: an input needs only the table, the ring and any indirect table.
-            s.put("direct-chains", new SeedWriter(8, 0, 0, AVAIL + 0x20)
-                    .desc(0, 0xc00, 16, F_NEXT, 1).desc(1, 0xd00, 100, F_NEXT, 2).desc(2, HIGH_BASE, 64, F_WRITE, 0)
-                    .desc(3, 0xf00, 1, F_WRITE, 0).avail(0, 0, 3).bytes());
-            s.put("indirect-table", new SeedWriter(4, 3, 0, 0x530)
-                    .desc(0, 0x500, 48, F_INDIRECT, 0)
-                    .desc(0x500, 0, 0x1000, 12, F_NEXT, 1).desc(0x500, 1, 0x1100, 512, F_NEXT | F_WRITE, 2)
-                    .desc(0x500, 2, HIGH_BASE + 0x200, 1, F_WRITE, 0).avail(0, 0).bytes());
-            s.put("index-wraps", new SeedWriter(2, 1, 0xffff, AVAIL + 0x20)
-                    .desc(0, 0xc00, 8, 0, 0).desc(1, 0xd00, 8, F_WRITE, 0).avail(0xffff, 1, 0).bytes());
-            s.put("loop-then-valid", new SeedWriter(4, 0, 0, AVAIL + 0x20)
-                    .desc(0, 0xc00, 8, F_NEXT, 1).desc(1, 0xc00, 8, F_NEXT, 0)
-                    .desc(2, 0xd00, 8, F_WRITE, 0).avail(0, 0, 2).bytes());
-            s.put("across-the-hole", new SeedWriter(1, 0, 0, AVAIL + 0x20)
-                    .desc(0, LOW - 8, 16, F_WRITE, 0).avail(0, 0).bytes());
+            s.put(
+                    "direct-chains",
+                    new SeedWriter(8, 0, 0, AVAIL + 0x20)
+                            .desc(0, 0xc00, 16, F_NEXT, 1)
+                            .desc(1, 0xd00, 100, F_NEXT, 2)
+                            .desc(2, HIGH_BASE, 64, F_WRITE, 0)
+                            .desc(3, 0xf00, 1, F_WRITE, 0)
+                            .avail(0, 0, 3)
+                            .bytes());
+            s.put(
+                    "indirect-table",
+                    new SeedWriter(4, 3, 0, 0x530)
+                            .desc(0, 0x500, 48, F_INDIRECT, 0)
+                            .desc(0x500, 0, 0x1000, 12, F_NEXT, 1)
+                            .desc(0x500, 1, 0x1100, 512, F_NEXT | F_WRITE, 2)
+                            .desc(0x500, 2, HIGH_BASE + 0x200, 1, F_WRITE, 0)
+                            .avail(0, 0)
+                            .bytes());
+            s.put(
+                    "index-wraps",
+                    new SeedWriter(2, 1, 0xffff, AVAIL + 0x20)
+                            .desc(0, 0xc00, 8, 0, 0)
+                            .desc(1, 0xd00, 8, F_WRITE, 0)
+                            .avail(0xffff, 1, 0)
+                            .bytes());
+            s.put(
+                    "loop-then-valid",
+                    new SeedWriter(4, 0, 0, AVAIL + 0x20)
+                            .desc(0, 0xc00, 8, F_NEXT, 1)
+                            .desc(1, 0xc00, 8, F_NEXT, 0)
+                            .desc(2, 0xd00, 8, F_WRITE, 0)
+                            .avail(0, 0, 2)
+                            .bytes());
+            s.put(
+                    "across-the-hole",
+                    new SeedWriter(1, 0, 0, AVAIL + 0x20)
+                            .desc(0, LOW - 8, 16, F_WRITE, 0)
+                            .avail(0, 0)
+                            .bytes());
             return s;
         }
 

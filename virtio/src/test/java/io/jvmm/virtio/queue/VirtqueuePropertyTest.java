@@ -22,7 +22,7 @@ class VirtqueuePropertyTest {
     @Property(tries = 100_000)
     void popTerminatesWithAChainInsideRamOrARefusal(@ForAll long seed) {
         Random r = new Random(seed);
-        int size = 1 << r.nextInt(7);              // 1..64
+        int size = 1 << r.nextInt(7); // 1..64
         byte[] noise = new byte[RAM];
         r.nextBytes(noise);
         MEM.write(0, noise);
@@ -35,7 +35,8 @@ class VirtqueuePropertyTest {
         }
         int availIdx = r.nextInt(4) == 0 ? r.nextInt(65536) : r.nextInt(size + 1);
         MEM.writeShort(avail + 2, (short) availIdx);
-        for (int i = 0; i < size; i++) MEM.writeShort(avail + 4 + 2L * i, (short) (r.nextInt(8) == 0 ? r.nextInt(65536) : r.nextInt(size)));
+        for (int i = 0; i < size; i++)
+            MEM.writeShort(avail + 4 + 2L * i, (short) (r.nextInt(8) == 0 ? r.nextInt(65536) : r.nextInt(size)));
         Virtqueue q = Virtqueue.create(MEM, new QueueConfig(size, desc, avail, used), r.nextBoolean(), r.nextBoolean());
 
         for (int pops = 0; pops <= size; pops++) {
@@ -45,7 +46,8 @@ class VirtqueuePropertyTest {
                 assertTrue(c.head() < size);
                 long total = 0;
                 for (Descriptor d : c.descriptors()) {
-                    assertTrue(MEM.contains(d.address(), Integer.toUnsignedLong(d.length())), "buffer outside RAM: " + d);
+                    assertTrue(
+                            MEM.contains(d.address(), Integer.toUnsignedLong(d.length())), "buffer outside RAM: " + d);
                     total += Integer.toUnsignedLong(d.length());
                 }
                 assertEquals(total, c.readable().length() + c.writable().length());
@@ -53,7 +55,7 @@ class VirtqueuePropertyTest {
             } catch (InvalidChainException e) {
                 assertTrue(e.head() < size);
             } catch (VirtioProtocolException e) {
-                return;                            // the ring is broken: the device would need a reset
+                return; // the ring is broken: the device would need a reset
             }
         }
         fail("popped more chains than the queue holds");
@@ -63,7 +65,7 @@ class VirtqueuePropertyTest {
         long addr = switch (r.nextInt(6)) {
             case 0 -> r.nextLong();
             case 1 -> RAM - r.nextInt(64);
-            case 2 -> 8192 + 16L * r.nextInt(200);  // maybe one of the indirect tables
+            case 2 -> 8192 + 16L * r.nextInt(200); // maybe one of the indirect tables
             default -> r.nextInt(RAM);
         };
         int len = switch (r.nextInt(5)) {

@@ -129,7 +129,7 @@ class VirtqueueTest {
         driver.writeDesc(0, (1 << 20) - 4, 8, 0, 0);
         driver.publish(0);
         assertThrows(InvalidChainException.class, q::pop);
-        driver.writeDesc(1, -8, 16, 0, 0);     // wraps around the address space
+        driver.writeDesc(1, -8, 16, 0, 0); // wraps around the address space
         driver.publish(1);
         assertThrows(InvalidChainException.class, q::pop);
     }
@@ -207,13 +207,27 @@ class VirtqueueTest {
 
     @Test
     void creationChecksRingsAndSize() {
-        assertThrows(VirtioProtocolException.class, () -> Virtqueue.create(mem, new QueueConfig(12, 0x1000, 0x2000, 0x3000), false, false));
-        assertThrows(VirtioProtocolException.class, () -> Virtqueue.create(mem, new QueueConfig(0, 0x1000, 0x2000, 0x3000), false, false));
-        assertThrows(VirtioProtocolException.class, () -> Virtqueue.create(mem, new QueueConfig(65536, 0x1000, 0x2000, 0x3000), false, false));
-        assertThrows(VirtioProtocolException.class, () -> Virtqueue.create(mem, new QueueConfig(16, 0x1008, 0x2000, 0x3000), false, false));
-        assertThrows(VirtioProtocolException.class, () -> Virtqueue.create(mem, new QueueConfig(16, 0x1000, 0x2001, 0x3000), false, false));
-        assertThrows(VirtioProtocolException.class, () -> Virtqueue.create(mem, new QueueConfig(16, 0x1000, 0x2000, 0x3002), false, false));
-        assertThrows(VirtioProtocolException.class, () -> Virtqueue.create(mem, new QueueConfig(16, 0x1000, 0x2000, (1 << 20) - 8), false, false));
+        assertThrows(
+                VirtioProtocolException.class,
+                () -> Virtqueue.create(mem, new QueueConfig(12, 0x1000, 0x2000, 0x3000), false, false));
+        assertThrows(
+                VirtioProtocolException.class,
+                () -> Virtqueue.create(mem, new QueueConfig(0, 0x1000, 0x2000, 0x3000), false, false));
+        assertThrows(
+                VirtioProtocolException.class,
+                () -> Virtqueue.create(mem, new QueueConfig(65536, 0x1000, 0x2000, 0x3000), false, false));
+        assertThrows(
+                VirtioProtocolException.class,
+                () -> Virtqueue.create(mem, new QueueConfig(16, 0x1008, 0x2000, 0x3000), false, false));
+        assertThrows(
+                VirtioProtocolException.class,
+                () -> Virtqueue.create(mem, new QueueConfig(16, 0x1000, 0x2001, 0x3000), false, false));
+        assertThrows(
+                VirtioProtocolException.class,
+                () -> Virtqueue.create(mem, new QueueConfig(16, 0x1000, 0x2000, 0x3002), false, false));
+        assertThrows(
+                VirtioProtocolException.class,
+                () -> Virtqueue.create(mem, new QueueConfig(16, 0x1000, 0x2000, (1 << 20) - 8), false, false));
     }
 
     @Test
@@ -243,16 +257,16 @@ class VirtqueueTest {
     @Test
     void eventIdxNotifiesWhenUsedIdxPassesUsedEvent() {
         Virtqueue q = driver.deviceQueue(true, false);
-        driver.setUsedEvent(2);     // the driver wants to hear once the third buffer is used
+        driver.setUsedEvent(2); // the driver wants to hear once the third buffer is used
         for (int i = 0; i < 4; i++) driver.add(driver.in(1));
         q.addUsed(q.pop().head(), 1);
-        assertFalse(q.needsNotification());     // used.idx 1
+        assertFalse(q.needsNotification()); // used.idx 1
         q.addUsed(q.pop().head(), 1);
-        assertFalse(q.needsNotification());     // used.idx 2
+        assertFalse(q.needsNotification()); // used.idx 2
         q.addUsed(q.pop().head(), 1);
-        assertTrue(q.needsNotification());      // used.idx 3 stepped over used_event 2
+        assertTrue(q.needsNotification()); // used.idx 3 stepped over used_event 2
         q.addUsed(q.pop().head(), 1);
-        assertFalse(q.needsNotification());     // already signalled past 2
+        assertFalse(q.needsNotification()); // already signalled past 2
     }
 
     @Test

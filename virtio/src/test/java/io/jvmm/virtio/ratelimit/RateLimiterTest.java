@@ -26,7 +26,7 @@ class RateLimiterTest {
     private long run(RateLimiter r, long bytes, long seconds) {
         long end = now.get() + seconds * 1_000_000_000L, total = 0;
         while (now.get() < end) {
-            assertTrue(r.acquire(bytes, 1, () -> true, () -> { }));
+            assertTrue(r.acquire(bytes, 1, () -> true, () -> {}));
             total += bytes;
         }
         return total;
@@ -35,21 +35,23 @@ class RateLimiterTest {
     @Test
     void unlimitedNeverWaits() {
         RateLimiter r = limiter(RateLimit.UNLIMITED);
-        for (int i = 0; i < 1000; i++) assertTrue(r.acquire(1 << 20, 1, () -> true, () -> { }));
+        for (int i = 0; i < 1000; i++) assertTrue(r.acquire(1 << 20, 1, () -> true, () -> {}));
         assertEquals(0, slept.get());
     }
 
     @Test
     void bandwidthIsTheConfiguredRateAfterTheInitialBucket() {
-        RateLimiter r = limiter(new RateLimit(new TokenBucket(1_000_000, Duration.ofMillis(100), 0), null));   // 10 MB/s
+        RateLimiter r = limiter(new RateLimit(new TokenBucket(1_000_000, Duration.ofMillis(100), 0), null)); // 10 MB/s
         long admitted = run(r, 65536, 10);
         long expected = 1_000_000 + 10 * 10_000_000L;
-        assertTrue(Math.abs(admitted - expected) <= 2 * 65536, admitted + " bytes admitted in 10 s, expected about " + expected);
+        assertTrue(
+                Math.abs(admitted - expected) <= 2 * 65536,
+                admitted + " bytes admitted in 10 s, expected about " + expected);
     }
 
     @Test
     void opsAreLimitedApartFromBytes() {
-        RateLimiter r = limiter(new RateLimit(null, new TokenBucket(100, Duration.ofSeconds(1), 0)));   // 100 ops/s
+        RateLimiter r = limiter(new RateLimit(null, new TokenBucket(100, Duration.ofSeconds(1), 0))); // 100 ops/s
         long admitted = run(r, 1, 5);
         assertTrue(Math.abs(admitted - 600) <= 2, admitted + " ops in 5 s");
     }
@@ -57,33 +59,35 @@ class RateLimiterTest {
     @Test
     void bothBucketsHold() {
         RateLimiter r = limiter(new RateLimit(TokenBucket.perSecond(1_000_000), TokenBucket.perSecond(10)));
-        long admitted = run(r, 1000, 10);          // ops bind: 10/s of 1000 bytes
+        long admitted = run(r, 1000, 10); // ops bind: 10/s of 1000 bytes
         assertTrue(Math.abs(admitted - 110_000) <= 2000, admitted + " bytes");
     }
 
     @Test
     void aRequestLargerThanTheBucketPassesAndItsDebtDelaysTheNext() {
         RateLimiter r = limiter(new RateLimit(TokenBucket.perSecond(1000), null));
-        assertTrue(r.acquire(5000, 1, () -> true, () -> { }));    // full bucket: admitted, 4000 in debt
+        assertTrue(r.acquire(5000, 1, () -> true, () -> {})); // full bucket: admitted, 4000 in debt
         assertEquals(0, slept.get());
-        assertTrue(r.acquire(1, 1, () -> true, () -> { }));
-        assertTrue(slept.get() >= 4_000_000_000L && slept.get() < 4_100_000_000L, "waited " + slept.get() + " ns for the debt");
+        assertTrue(r.acquire(1, 1, () -> true, () -> {}));
+        assertTrue(
+                slept.get() >= 4_000_000_000L && slept.get() < 4_100_000_000L,
+                "waited " + slept.get() + " ns for the debt");
     }
 
     @Test
     void theOneTimeBurstIsSpentFirstAndNotRefilled() {
         RateLimiter r = limiter(new RateLimit(new TokenBucket(1000, Duration.ofSeconds(1), 9000), null));
-        for (int i = 0; i < 10; i++) assertTrue(r.acquire(1000, 1, () -> true, () -> { }));
+        for (int i = 0; i < 10; i++) assertTrue(r.acquire(1000, 1, () -> true, () -> {}));
         assertEquals(0, slept.get(), "burst + full bucket: 10000 bytes at once");
-        assertTrue(r.acquire(1000, 1, () -> true, () -> { }));
-        assertTrue(r.acquire(1000, 1, () -> true, () -> { }));
+        assertTrue(r.acquire(1000, 1, () -> true, () -> {}));
+        assertTrue(r.acquire(1000, 1, () -> true, () -> {}));
         assertTrue(slept.get() >= 900_000_000L, "then the rate: " + slept.get());
     }
 
     @Test
     void aStoppingDeviceIsNotHeldAndNotCharged() {
         RateLimiter r = limiter(new RateLimit(TokenBucket.perSecond(100), null));
-        assertTrue(r.acquire(200, 1, () -> true, () -> { }));
+        assertTrue(r.acquire(200, 1, () -> true, () -> {}));
         AtomicInteger before = new AtomicInteger();
         assertFalse(r.acquire(50, 1, () -> false, before::incrementAndGet));
         assertEquals(0, before.get(), "nothing to tell the guest when the device stops instead");
@@ -98,7 +102,7 @@ class RateLimiterTest {
         run(r, 100, 2);
         r.update(RateLimit.UNLIMITED);
         long t = slept.get();
-        for (int i = 0; i < 100; i++) assertTrue(r.acquire(1 << 20, 1, () -> true, () -> { }));
+        for (int i = 0; i < 100; i++) assertTrue(r.acquire(1 << 20, 1, () -> true, () -> {}));
         assertEquals(t, slept.get());
         r.update(new RateLimit(TokenBucket.perSecond(1_000_000), null));
         long admitted = run(r, 10_000, 3);
@@ -108,8 +112,14 @@ class RateLimiterTest {
 
     @Test
     void badBucketsNameTheField() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new TokenBucket(0, Duration.ofSeconds(1), 0)).getMessage().contains("size"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new TokenBucket(1, Duration.ZERO, 0)).getMessage().contains("refill time"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new TokenBucket(1, Duration.ofSeconds(1), -1)).getMessage().contains("burst"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new TokenBucket(0, Duration.ofSeconds(1), 0))
+                .getMessage()
+                .contains("size"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new TokenBucket(1, Duration.ZERO, 0))
+                .getMessage()
+                .contains("refill time"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new TokenBucket(1, Duration.ofSeconds(1), -1))
+                .getMessage()
+                .contains("burst"));
     }
 }

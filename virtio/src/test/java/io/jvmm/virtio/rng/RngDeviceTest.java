@@ -3,6 +3,7 @@ package io.jvmm.virtio.rng;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.jvmm.memory.GuestMemory;
+import io.jvmm.virtio.DeviceStatus;
 import io.jvmm.virtio.SimpleQueueEvent;
 import io.jvmm.virtio.TestMemory;
 import io.jvmm.virtio.VirtioFeatures;
@@ -11,14 +12,13 @@ import io.jvmm.virtio.mmio.MmioRegisters;
 import io.jvmm.virtio.mmio.MmioTransport;
 import io.jvmm.virtio.queue.DriverQueue;
 import io.jvmm.virtio.queue.DriverQueue.Buf;
+import io.jvmm.virtio.queue.Virtqueue;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import io.jvmm.virtio.DeviceStatus;
-import io.jvmm.virtio.queue.Virtqueue;
 
 class RngDeviceTest {
     private final GuestMemory mem = TestMemory.of(1 << 20);
@@ -33,7 +33,9 @@ class RngDeviceTest {
     }
 
     @AfterEach
-    void close() { if (transport != null) transport.close(); }
+    void close() {
+        if (transport != null) transport.close();
+    }
 
     private DriverQueue.Used complete() {
         driver.notifyQueue(0);
@@ -87,7 +89,7 @@ class RngDeviceTest {
         start(dst -> dst.fill((byte) 7), 0);
         long buf = q.alloc(64);
         q.writeDesc(0, buf, 64, Virtqueue.VIRTQ_DESC_F_WRITE | Virtqueue.VIRTQ_DESC_F_NEXT, 0);
-        q.publish(0);   // descriptor 0 names itself as next: a loop
+        q.publish(0); // descriptor 0 names itself as next: a loop
         assertEquals(0, complete().length(), "refused, returned empty");
         Buf ok = q.in(16);
         q.add(ok);
@@ -98,7 +100,7 @@ class RngDeviceTest {
     @Test
     void aBrokenRingNeedsAResetAndTheDeviceServesAgainAfterIt() {
         start(dst -> dst.fill((byte) 7), 0);
-        q.setAvailIdx(1000);   // far ahead of a 16-entry ring
+        q.setAvailIdx(1000); // far ahead of a 16-entry ring
         driver.notifyQueue(0);
         long deadline = System.nanoTime() + 5_000_000_000L;
         while ((driver.read(MmioRegisters.STATUS) & DeviceStatus.DEVICE_NEEDS_RESET) == 0) {
@@ -106,7 +108,7 @@ class RngDeviceTest {
             Thread.onSpinWait();
         }
         DriverQueue fresh = new DriverQueue(mem, 0x40000, 16);
-        driver.start(0, fresh);   // reset and set up again, as a driver does
+        driver.start(0, fresh); // reset and set up again, as a driver does
         Buf b = fresh.in(32);
         fresh.add(b);
         driver.notifyQueue(0);

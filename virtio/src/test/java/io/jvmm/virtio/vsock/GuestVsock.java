@@ -24,7 +24,7 @@ public final class GuestVsock implements AutoCloseable {
     public record Packet(VsockHeader header, byte[] payload) {}
 
     final GuestMemory mem = TestMemory.of(64 << 20);
-    final DriverQueue rx = new DriverQueue(mem, 0x100000, 256);   // each queue's buffers grow above it: 16 MiB apart
+    final DriverQueue rx = new DriverQueue(mem, 0x100000, 256); // each queue's buffers grow above it: 16 MiB apart
     final DriverQueue tx = new DriverQueue(mem, 0x1000000, 256);
     final DriverQueue ev = new DriverQueue(mem, 0x2000000, 16);
     public final VsockDevice device;
@@ -37,12 +37,15 @@ public final class GuestVsock implements AutoCloseable {
     /** One tx buffer, reused: {@link #sendRaw} waits until the device has consumed each packet. */
     private final DriverQueue.Buf txBuf = tx.out(new byte[VsockHeader.SIZE + VsockConnection.MAX_PAYLOAD]);
 
-    public GuestVsock(int rxBuffers) { this(rxBuffers, VsockDevice.DEFAULT_BUFFER_BUDGET); }
+    public GuestVsock(int rxBuffers) {
+        this(rxBuffers, VsockDevice.DEFAULT_BUFFER_BUDGET);
+    }
 
     /** A guest of a device whose connection buffers may hold {@code bufferBudget} bytes together. */
     public GuestVsock(int rxBuffers, long bufferBudget) {
         device = new VsockDevice(CID, bufferBudget);
-        transport = new MmioTransport(device, mem, List.of(new SimpleQueueEvent(), new SimpleQueueEvent(), new SimpleQueueEvent()), () -> {});
+        transport = new MmioTransport(
+                device, mem, List.of(new SimpleQueueEvent(), new SimpleQueueEvent(), new SimpleQueueEvent()), () -> {});
         driver = new MmioDriver(transport);
         driver.start(0, rx, tx, ev);
         postRx(rxBuffers);
@@ -57,7 +60,8 @@ public final class GuestVsock implements AutoCloseable {
     }
 
     public VsockHeader header(int srcPort, int dstPort, int op, int flags, int len) {
-        return new VsockHeader(CID, VsockHeader.HOST_CID, srcPort, dstPort, len, VsockHeader.TYPE_STREAM, op, flags, bufAlloc, fwdCnt);
+        return new VsockHeader(
+                CID, VsockHeader.HOST_CID, srcPort, dstPort, len, VsockHeader.TYPE_STREAM, op, flags, bufAlloc, fwdCnt);
     }
 
     /** Sends one packet and waits until the device consumed it. */
@@ -67,10 +71,13 @@ public final class GuestVsock implements AutoCloseable {
         sendRaw(pkt);
     }
 
-    public void send(int srcPort, int dstPort, int op) { send(header(srcPort, dstPort, op, 0, 0), new byte[0]); }
+    public void send(int srcPort, int dstPort, int op) {
+        send(header(srcPort, dstPort, op, 0, 0), new byte[0]);
+    }
 
     public void sendRaw(byte[] pkt) {
-        DriverQueue.Buf b = pkt.length <= txBuf.length() ? new DriverQueue.Buf(txBuf.address(), pkt.length, false) : tx.out(pkt);
+        DriverQueue.Buf b =
+                pkt.length <= txBuf.length() ? new DriverQueue.Buf(txBuf.address(), pkt.length, false) : tx.out(pkt);
         mem.write(b.address(), pkt);
         int head = tx.add(b);
         driver.notifyQueue(VsockDevice.TX);
@@ -127,7 +134,7 @@ public final class GuestVsock implements AutoCloseable {
             if (u != null) {
                 DriverQueue.Buf b = rxBufs.remove(u.id());
                 byte[] data = Arrays.copyOf(rx.read(b), u.length());
-                rxBufs.put(rx.add(b), b);   // the device gave it back: post it again
+                rxBufs.put(rx.add(b), b); // the device gave it back: post it again
                 driver.notifyQueue(VsockDevice.RX);
                 if (u.length() < VsockHeader.SIZE) continue;
                 VsockHeader h = VsockHeader.parse(Arrays.copyOf(data, VsockHeader.SIZE));
@@ -148,5 +155,7 @@ public final class GuestVsock implements AutoCloseable {
     }
 
     @Override
-    public void close() { transport.close(); }
+    public void close() {
+        transport.close();
+    }
 }

@@ -27,31 +27,43 @@ class VsockConnectionTest {
     private static final int BUF = VsockConnection.BUF_ALLOC;
 
     private final AtomicInteger wakes = new AtomicInteger();
-    private VsockMuxer muxer = new VsockMuxer(GuestVsock.CID, VsockDevice.DEFAULT_BUFFER_BUDGET, wakes::incrementAndGet);
+    private VsockMuxer muxer =
+            new VsockMuxer(GuestVsock.CID, VsockDevice.DEFAULT_BUFFER_BUDGET, wakes::incrementAndGet);
 
     // Transitions run under the muxer's lock, as the device's threads call them.
     @BeforeEach
-    void lock() { muxer.lock.lock(); }
+    void lock() {
+        muxer.lock.lock();
+    }
 
     @AfterEach
     void unlock() {
         while (muxer.lock.isHeldByCurrentThread()) muxer.lock.unlock();
     }
 
-    private static byte[] bytes(String s) { return s.getBytes(StandardCharsets.UTF_8); }
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
 
     /** A header from the guest's port to the host's, with the guest's credit fields. */
     private static VsockHeader guest(int op, int flags, int len, int bufAlloc, int fwdCnt) {
-        return new VsockHeader(GuestVsock.CID, HOST_CID, GUEST_PORT, HOST_PORT, len, TYPE_STREAM, op, flags, bufAlloc, fwdCnt);
+        return new VsockHeader(
+                GuestVsock.CID, HOST_CID, GUEST_PORT, HOST_PORT, len, TYPE_STREAM, op, flags, bufAlloc, fwdCnt);
     }
 
-    private static VsockHeader guest(int op) { return guest(op, 0, 0, GUEST_BUF, 0); }
+    private static VsockHeader guest(int op) {
+        return guest(op, 0, 0, GUEST_BUF, 0);
+    }
 
     /** The whole packet as the device hands it over: header and payload in separate segments. */
-    private static GuestBuffers packet(VsockHeader h, byte[] payload) { return TestBuffers.of(h.encode(), payload); }
+    private static GuestBuffers packet(VsockHeader h, byte[] payload) {
+        return TestBuffers.of(h.encode(), payload);
+    }
 
     private static boolean rw(VsockConnection c, byte[] payload) throws ProtocolError {
-        return c.onRw(guest(OP_RW, 0, payload.length, GUEST_BUF, 0), packet(guest(OP_RW, 0, payload.length, GUEST_BUF, 0), payload));
+        return c.onRw(
+                guest(OP_RW, 0, payload.length, GUEST_BUF, 0),
+                packet(guest(OP_RW, 0, payload.length, GUEST_BUF, 0), payload));
     }
 
     /** A connection the guest opened, whose RESPONSE went out (so it was granted its credit). */
@@ -208,7 +220,7 @@ class VsockConnectionTest {
         muxer.lock.unlock();
         byte[] data = new byte[5000];
         for (int i = 0; i < data.length; i++) data[i] = (byte) i;
-        c.output().write(data);   // fits the send buffer: returns at once
+        c.output().write(data); // fits the send buffer: returns at once
         muxer.lock.lock();
         assertTrue(c.owesPacket());
         GuestVsock.Packet p = next(c, VsockHeader.SIZE + 600);
@@ -262,7 +274,7 @@ class VsockConnectionTest {
         muxer.lock.unlock();
         assertArrayEquals(bytes("last"), c.input().readNBytes(4));
         assertEquals(-1, c.input().read(), "end of stream after the data");
-        c.output().write(bytes("still"));   // the guest still receives
+        c.output().write(bytes("still")); // the guest still receives
         muxer.lock.lock();
         assertArrayEquals(bytes("still"), next(c, 4096).payload());
 

@@ -4,6 +4,7 @@ import static io.jvmm.virtio.vsock.VsockHeader.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.jvmm.virtio.DeviceFailures;
+import io.jvmm.virtio.queue.Virtqueue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,16 +21,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import io.jvmm.virtio.queue.Virtqueue;
 
 class VsockDeviceTest {
     private final GuestVsock guest = new GuestVsock(64);
     private final VsockDevice dev = guest.device;
 
     @AfterEach
-    void close() { guest.close(); }
+    void close() {
+        guest.close();
+    }
 
-    private static byte[] bytes(String s) { return s.getBytes(StandardCharsets.UTF_8); }
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
 
     /** Guest connects from port {@code src} to host port {@code dst}; returns the accepted stream. */
     private VsockStream guestConnect(VsockListener l, int src) throws Exception {
@@ -81,7 +85,7 @@ class VsockDeviceTest {
         try (GuestVsock dry = new GuestVsock(0)) {
             int noNotify = Virtqueue.VIRTQ_USED_F_NO_NOTIFY;
             assertEquals(noNotify, dry.rx.usedFlags(), "nothing to send: quiet");
-            dry.send(5000, 999, OP_REQUEST);   // answered with RST, which finds no buffer
+            dry.send(5000, 999, OP_REQUEST); // answered with RST, which finds no buffer
             long deadline = System.nanoTime() + 5_000_000_000L;
             while (dry.rx.usedFlags() != 0) {
                 assertTrue(System.nanoTime() < deadline, "a packet without a buffer asks for a notification");
@@ -115,7 +119,8 @@ class VsockDeviceTest {
     void repliesWaitingForReceiveBuffersAreBounded() {
         try (GuestVsock dry = new GuestVsock(0)) {
             int extra = 50;
-            for (int i = 0; i < VsockMuxer.MAX_PENDING_REPLIES + extra; i++) dry.send(10_000 + i % 20_000, 999, OP_REQUEST);
+            for (int i = 0; i < VsockMuxer.MAX_PENDING_REPLIES + extra; i++)
+                dry.send(10_000 + i % 20_000, 999, OP_REQUEST);
             assertEquals(VsockMuxer.MAX_PENDING_REPLIES, dry.device.muxer().pendingControl());
             assertEquals(extra, dry.device.droppedReplies());
             dry.postRx(8);
@@ -151,7 +156,9 @@ class VsockDeviceTest {
         guest.send(new VsockHeader(GuestVsock.CID, 9, 5000, 1, 0, TYPE_STREAM, OP_REQUEST, 0, 0, 0), new byte[0]);
         guest.sendRaw(new byte[20]);
         assertNull(guest.poll(200));
-        guest.send(new VsockHeader(GuestVsock.CID, HOST_CID, 5000, 1, 0, 2 /* seqpacket */, OP_REQUEST, 0, 0, 0), new byte[0]);
+        guest.send(
+                new VsockHeader(GuestVsock.CID, HOST_CID, 5000, 1, 0, 2 /* seqpacket */, OP_REQUEST, 0, 0, 0),
+                new byte[0]);
         assertEquals(OP_RST, guest.receive(2000).header().op(), "unsupported socket type");
     }
 
@@ -232,7 +239,7 @@ class VsockDeviceTest {
             VsockStream s = guestConnect(l, 5000);
             s.close();
             assertEquals(OP_SHUTDOWN, guest.receive(2000).header().op());
-            GuestVsock.Packet rst = guest.receive(3000);   // the guest never answers
+            GuestVsock.Packet rst = guest.receive(3000); // the guest never answers
             assertEquals(OP_RST, rst.header().op());
             assertEquals(0, dev.connectionCount());
         }
@@ -261,7 +268,7 @@ class VsockDeviceTest {
             VsockStream s = guestConnect(l, 5000);
             byte[] data = new byte[5000];
             for (int i = 0; i < data.length; i++) data[i] = (byte) i;
-            s.output().write(data);   // fits the host's own buffer: returns at once
+            s.output().write(data); // fits the host's own buffer: returns at once
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             GuestVsock.Packet p;
             while ((p = guest.poll(300)) != null) got.writeBytes(p.payload());
@@ -298,7 +305,9 @@ class VsockDeviceTest {
             assertEquals(40 * 4096, s.input().readNBytes(40 * 4096).length);
             GuestVsock.Packet p = guest.receive(2000);
             assertEquals(OP_CREDIT_UPDATE, p.header().op());
-            assertTrue(p.header().fwdCnt() >= VsockConnection.BUF_ALLOC / 4, "fwd_cnt " + p.header().fwdCnt());
+            assertTrue(
+                    p.header().fwdCnt() >= VsockConnection.BUF_ALLOC / 4,
+                    "fwd_cnt " + p.header().fwdCnt());
         }
     }
 
@@ -311,7 +320,8 @@ class VsockDeviceTest {
             assertNull(guest.poll(100), "256 KiB fit exactly");
             guest.send(guest.header(5000, 5, OP_RW, 0, 1), new byte[1]);
             assertEquals(OP_RST, guest.receive(2000).header().op());
-            assertEquals(256 * 1024, s.input().readNBytes(256 * 1024).length, "what arrived in credit is still readable");
+            assertEquals(
+                    256 * 1024, s.input().readNBytes(256 * 1024).length, "what arrived in credit is still readable");
             assertThrows(IOException.class, () -> s.input().read());
         }
     }
@@ -338,7 +348,10 @@ class VsockDeviceTest {
         l.close();
         guest.send(5000, 8, OP_REQUEST);
         assertEquals(OP_RST, guest.receive(2000).header().op());
-        assertThrows(IllegalStateException.class, () -> { VsockListener x = dev.listen(10); dev.listen(10); });
+        assertThrows(IllegalStateException.class, () -> {
+            VsockListener x = dev.listen(10);
+            dev.listen(10);
+        });
     }
 
     @Test
@@ -360,7 +373,7 @@ class VsockDeviceTest {
     void resetEndsEveryStream() throws Exception {
         try (VsockListener l = dev.listen(11)) {
             VsockStream s = guestConnect(l, 5000);
-            guest.driver.write(0x070, 0);   // driver resets the device
+            guest.driver.write(0x070, 0); // driver resets the device
             IOException e = assertThrows(IOException.class, () -> s.input().read());
             assertTrue(e.getMessage().contains("reset"), e.getMessage());
             assertEquals(0, dev.connectionCount());
@@ -404,7 +417,10 @@ class VsockDeviceTest {
                 if (b.size() == bytes("stream " + i + " " + "x".repeat(i * 10)).length) complete++;
             }
             for (int i = 0; i < n; i++) {
-                assertArrayEquals(bytes("stream " + i + " " + "x".repeat(i * 10)), got.get(10_000 + i).toByteArray(), "stream " + i);
+                assertArrayEquals(
+                        bytes("stream " + i + " " + "x".repeat(i * 10)),
+                        got.get(10_000 + i).toByteArray(),
+                        "stream " + i);
             }
             for (VsockStream s : streams) s.close();
             for (Thread t : echo) t.join(5000);
@@ -440,7 +456,8 @@ class VsockDeviceTest {
     @Test
     void creditBeyondTheBudgetIsWithheldUntilConnectionsEnd() throws Exception {
         int failures = DeviceFailures.mark();
-        try (GuestVsock g = new GuestVsock(64, 4L * FULL_CREDIT); VsockListener l = g.device.listen(50)) {
+        try (GuestVsock g = new GuestVsock(64, 4L * FULL_CREDIT);
+                VsockListener l = g.device.listen(50)) {
             List<VsockStream> streams = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 g.send(6000 + i, 50, OP_REQUEST);
@@ -454,13 +471,16 @@ class VsockDeviceTest {
             // Within the budget, a whole credit's worth goes through.
             byte[] chunk = new byte[VsockConnection.MAX_PAYLOAD];
             for (int i = 0; i < chunk.length; i++) chunk[i] = (byte) (i * 13);
-            for (int sent = 0; sent < FULL_CREDIT; sent += chunk.length) g.send(g.header(6000, 50, OP_RW, 0, chunk.length), chunk);
+            for (int sent = 0; sent < FULL_CREDIT; sent += chunk.length)
+                g.send(g.header(6000, 50, OP_RW, 0, chunk.length), chunk);
             assertEquals(FULL_CREDIT, streams.get(0).input().readNBytes(FULL_CREDIT).length);
             // Without credit, data is refused rather than buffered.
             g.send(g.header(6004, 50, OP_RW, 0, chunk.length), chunk);
             assertEquals(OP_RST, g.receiveFor(6004, 2000).header().op());
             assertEquals(4L * FULL_CREDIT, g.device.muxer().bufferBytes());
-            assertTrue(g.device.muxer().heldBufferBytes() <= g.device.muxer().bufferBytes(), "held " + g.device.muxer().heldBufferBytes());
+            assertTrue(
+                    g.device.muxer().heldBufferBytes() <= g.device.muxer().bufferBytes(),
+                    "held " + g.device.muxer().heldBufferBytes());
 
             // One ends: the connection still without credit gets it, and its data goes through.
             guestCloses(g, 6001, 50);
@@ -480,9 +500,10 @@ class VsockDeviceTest {
     /** A host write that needs a send buffer the budget cannot hold waits, like a full buffer, for one to end. */
     @Test
     void hostWritesWaitForRoomInTheBudget() throws Exception {
-        try (GuestVsock g = new GuestVsock(64, 2L * FULL_CREDIT); VsockListener l = g.device.listen(51)) {
+        try (GuestVsock g = new GuestVsock(64, 2L * FULL_CREDIT);
+                VsockListener l = g.device.listen(51)) {
             VsockStream a = connect(g, l, 7000);
-            connect(g, l, 7001);   // the two receive buffers take the whole budget
+            connect(g, l, 7001); // the two receive buffers take the whole budget
             CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
                 try {
                     a.output().write(bytes("queued"));
@@ -490,7 +511,10 @@ class VsockDeviceTest {
                     throw new RuntimeException(e);
                 }
             });
-            assertThrows(TimeoutException.class, () -> write.get(300, TimeUnit.MILLISECONDS), "no send buffer without budget");
+            assertThrows(
+                    TimeoutException.class,
+                    () -> write.get(300, TimeUnit.MILLISECONDS),
+                    "no send buffer without budget");
             guestCloses(g, 7001, 51);
             write.get(5, TimeUnit.SECONDS);
             GuestVsock.Packet p;
@@ -527,11 +551,15 @@ class VsockDeviceTest {
         for (int i = 0; i < parked; i++) {
             if (credit[i] == 0) {
                 guest.send(guest.header(30_000 + i, 52, OP_RW, 0, chunk.length), chunk);
-                assertEquals(OP_RST, guest.receiveFor(30_000 + i, 2000).header().op(), "connection " + i + " has no credit");
+                assertEquals(
+                        OP_RST, guest.receiveFor(30_000 + i, 2000).header().op(), "connection " + i + " has no credit");
             } else {
-                for (int sent = 0; sent < credit[i]; sent += chunk.length) guest.send(guest.header(30_000 + i, 52, OP_RW, 0, chunk.length), chunk);
+                for (int sent = 0; sent < credit[i]; sent += chunk.length)
+                    guest.send(guest.header(30_000 + i, 52, OP_RW, 0, chunk.length), chunk);
             }
-            assertTrue(dev.muxer().bufferBytes() <= budget, "charged " + dev.muxer().bufferBytes());
+            assertTrue(
+                    dev.muxer().bufferBytes() <= budget,
+                    "charged " + dev.muxer().bufferBytes());
         }
         assertEquals(budget, dev.muxer().bufferBytes());
         assertEquals(budget, dev.muxer().heldBufferBytes(), "the credited connections' receive buffers, full");
@@ -544,7 +572,7 @@ class VsockDeviceTest {
             assertEquals(OP_RESPONSE, p.header().op());
             assertEquals(0, p.header().bufAlloc());
             VsockStream s = other.accept(Duration.ofSeconds(2)).orElseThrow();
-            l.close();   // nobody will accept the parked ones: they are closed, their buffers given back
+            l.close(); // nobody will accept the parked ones: they are closed, their buffers given back
             GuestVsock.Packet update = guest.receiveFor(40_000, 2000);
             assertEquals(OP_CREDIT_UPDATE, update.header().op());
             assertEquals(FULL_CREDIT, update.header().bufAlloc());

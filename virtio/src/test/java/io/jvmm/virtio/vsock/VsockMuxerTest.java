@@ -25,9 +25,13 @@ class VsockMuxerTest {
         return new VsockHeader(CID, HOST_CID, src, dst, len, TYPE_STREAM, op, flags, 64 * 1024, 0);
     }
 
-    private void send(VsockHeader h, byte[] payload) { muxer.fromGuest(h, TestBuffers.of(h.encode(), payload)); }
+    private void send(VsockHeader h, byte[] payload) {
+        muxer.fromGuest(h, TestBuffers.of(h.encode(), payload));
+    }
 
-    private void send(int src, int dst, int op) { send(guest(src, dst, op, 0, 0), new byte[0]); }
+    private void send(int src, int dst, int op) {
+        send(guest(src, dst, op, 0, 0), new byte[0]);
+    }
 
     /** The next packet for the guest, or null when none waits. */
     private GuestVsock.Packet next() {

@@ -49,8 +49,8 @@ public final class KernelBoot {
         List<E820Entry> e820 = E820Map.build(mem.regions());
         MpTable.write(mem, vcpus);
         if (k.mode() == BootMode.PVH) {
-            List<PvhStartInfo.Module> modules = initrd == null ? List.of()
-                    : List.of(new PvhStartInfo.Module(initrdAddr, initrdSize, 0));
+            List<PvhStartInfo.Module> modules =
+                    initrd == null ? List.of() : List.of(new PvhStartInfo.Module(initrdAddr, initrdSize, 0));
             PvhStartInfo.write(mem, Layout.PVH_START_INFO, Layout.CMDLINE, 0, modules, Layout.PVH_MEMMAP, e820);
             return BootState.pvh(mem, k.entry());
         }

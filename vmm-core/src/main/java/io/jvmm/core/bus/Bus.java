@@ -13,22 +13,26 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class Bus {
     private record Range(long base, long length, String name, BusDevice device) {
-        boolean contains(long addr) { return addr >= base && addr - base < length; }
+        boolean contains(long addr) {
+            return addr >= base && addr - base < length;
+        }
     }
 
     private final String kind;
     private volatile Range[] ranges = new Range[0];
     private final LongAdder unhandled = new LongAdder();
 
-    public Bus(String kind) { this.kind = kind; }
+    public Bus(String kind) {
+        this.kind = kind;
+    }
 
     /** Claims {@code [base, base + length)} for {@code device}; overlapping claims are a programming error. */
     public synchronized void register(long base, long length, String name, BusDevice device) {
         if (length <= 0) throw new IllegalArgumentException(kind + " range for " + name + " is empty");
         for (Range r : ranges) {
             if (base < r.base + r.length && r.base < base + length) {
-                throw new IllegalArgumentException(String.format("%s range [0x%x, +0x%x) of %s overlaps %s",
-                        kind, base, length, name, r.name));
+                throw new IllegalArgumentException(
+                        String.format("%s range [0x%x, +0x%x) of %s overlaps %s", kind, base, length, name, r.name));
             }
         }
         Range[] next = Arrays.copyOf(ranges, ranges.length + 1);
@@ -68,5 +72,7 @@ public final class Bus {
     }
 
     /** How many accesses hit no device (a hint when a guest probes hardware that is not there). */
-    public long unhandledCount() { return unhandled.sum(); }
+    public long unhandledCount() {
+        return unhandled.sum();
+    }
 }

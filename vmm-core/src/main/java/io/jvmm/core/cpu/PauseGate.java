@@ -11,9 +11,13 @@ public final class PauseGate {
     private int parked;
 
     /** Asks every vCPU to park; the caller kicks them. */
-    public synchronized void request() { requested = true; }
+    public synchronized void request() {
+        requested = true;
+    }
 
-    public synchronized boolean requested() { return requested; }
+    public synchronized boolean requested() {
+        return requested;
+    }
 
     /** Called on a vCPU thread: waits while a pause is requested, unless the VM is stopping. */
     public synchronized void park(ExitSink sink) {
@@ -22,7 +26,7 @@ public final class PauseGate {
         try {
             while (requested && !sink.stopping()) {
                 try {
-                    wait(100);   // bounded: stopping() is not signalled through this monitor
+                    wait(100); // bounded: stopping() is not signalled through this monitor
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;

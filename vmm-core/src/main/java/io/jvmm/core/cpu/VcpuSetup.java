@@ -25,10 +25,17 @@ import java.util.List;
 public final class VcpuSetup {
     private VcpuSetup() {}
 
-    static final int MSR_IA32_TSC = 0x10, MSR_IA32_SYSENTER_CS = 0x174, MSR_IA32_SYSENTER_ESP = 0x175,
-            MSR_IA32_SYSENTER_EIP = 0x176, MSR_IA32_MISC_ENABLE = 0x1a0, MSR_MTRR_DEF_TYPE = 0x2ff;
-    static final long MSR_STAR = 0xc000_0081L, MSR_LSTAR = 0xc000_0082L, MSR_CSTAR = 0xc000_0083L,
-            MSR_SYSCALL_MASK = 0xc000_0084L, MSR_KERNEL_GS_BASE = 0xc000_0102L;
+    static final int MSR_IA32_TSC = 0x10,
+            MSR_IA32_SYSENTER_CS = 0x174,
+            MSR_IA32_SYSENTER_ESP = 0x175,
+            MSR_IA32_SYSENTER_EIP = 0x176,
+            MSR_IA32_MISC_ENABLE = 0x1a0,
+            MSR_MTRR_DEF_TYPE = 0x2ff;
+    static final long MSR_STAR = 0xc000_0081L,
+            MSR_LSTAR = 0xc000_0082L,
+            MSR_CSTAR = 0xc000_0083L,
+            MSR_SYSCALL_MASK = 0xc000_0084L,
+            MSR_KERNEL_GS_BASE = 0xc000_0102L;
     /** MISC_ENABLE.FAST_STRING; MTRRs enabled with write-back as the default type. */
     static final long MISC_ENABLE_FAST_STRING = 1, MTRR_ENABLE_WB = (1 << 11) | 6;
 
@@ -37,8 +44,19 @@ public final class VcpuSetup {
 
     public static void configure(VcpuFd vcpu, List<CpuidEntry> cpuid, BootState boot) {
         vcpu.setCpuid(cpuid.toArray(CpuidEntry[]::new));
-        long[] idx = {MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_STAR, MSR_CSTAR,
-            MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR, MSR_IA32_TSC, MSR_IA32_MISC_ENABLE, MSR_MTRR_DEF_TYPE};
+        long[] idx = {
+            MSR_IA32_SYSENTER_CS,
+            MSR_IA32_SYSENTER_ESP,
+            MSR_IA32_SYSENTER_EIP,
+            MSR_STAR,
+            MSR_CSTAR,
+            MSR_KERNEL_GS_BASE,
+            MSR_SYSCALL_MASK,
+            MSR_LSTAR,
+            MSR_IA32_TSC,
+            MSR_IA32_MISC_ENABLE,
+            MSR_MTRR_DEF_TYPE
+        };
         long[] val = {0, 0, 0, 0, 0, 0, 0, 0, 0, MISC_ENABLE_FAST_STRING, MTRR_ENABLE_WB};
         vcpu.setMsrs(idx, val);
         try (Arena arena = Arena.ofConfined()) {
@@ -50,8 +68,8 @@ public final class VcpuSetup {
 
     private static void setupFpu(VcpuFd vcpu, Arena arena) {
         MemorySegment fpu = KvmFpu.allocate(arena);
-        KvmFpu.fcw(fpu, (short) 0x37f);   // x87 default control word (FNINIT)
-        KvmFpu.mxcsr(fpu, 0x1f80);        // SSE exceptions masked
+        KvmFpu.fcw(fpu, (short) 0x37f); // x87 default control word (FNINIT)
+        KvmFpu.mxcsr(fpu, 0x1f80); // SSE exceptions masked
         vcpu.setFpu(fpu);
     }
 
@@ -75,8 +93,8 @@ public final class VcpuSetup {
         MemorySegment sregs = KvmSregs.allocate(arena);
         vcpu.getSregs(sregs);
         segment(KvmSregs.cs(sregs), boot.code());
-        for (MemorySegment s : List.of(KvmSregs.ds(sregs), KvmSregs.es(sregs), KvmSregs.fs(sregs),
-                KvmSregs.gs(sregs), KvmSregs.ss(sregs))) {
+        for (MemorySegment s : List.of(
+                KvmSregs.ds(sregs), KvmSregs.es(sregs), KvmSregs.fs(sregs), KvmSregs.gs(sregs), KvmSregs.ss(sregs))) {
             segment(s, boot.data());
         }
         segment(KvmSregs.tr(sregs), boot.tss());

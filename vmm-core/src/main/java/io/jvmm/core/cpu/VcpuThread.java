@@ -25,8 +25,15 @@ public final class VcpuThread {
     private final LongAdder mmioExits;
     private final PauseGate gate;
 
-    public VcpuThread(int index, VcpuFd vcpu, Bus pio, Bus mmio, ExitSink sink, LongAdder pioExits, LongAdder mmioExits,
-                      PauseGate gate) {
+    public VcpuThread(
+            int index,
+            VcpuFd vcpu,
+            Bus pio,
+            Bus mmio,
+            ExitSink sink,
+            LongAdder pioExits,
+            LongAdder mmioExits,
+            PauseGate gate) {
         this.gate = gate;
         this.index = index;
         this.vcpu = vcpu;
@@ -38,10 +45,14 @@ public final class VcpuThread {
         this.thread = Thread.ofPlatform().name("vcpu-" + index).unstarted(this::run);
     }
 
-    public void start() { thread.start(); }
+    public void start() {
+        thread.start();
+    }
 
     /** Makes the thread leave KVM_RUN soon; safe from any thread, at any time. */
-    public void kick() { vcpu.kick(); }
+    public void kick() {
+        vcpu.kick();
+    }
 
     /** Waits up to {@code millis} for the loop to end; true when it has (or never started). */
     public boolean join(long millis) throws InterruptedException {
@@ -68,10 +79,12 @@ public final class VcpuThread {
             // class at run time (~10 ms of start-up that the AOT cache cannot keep). Most frequent first.
             if (exit instanceof VcpuExit.IoOut io) {
                 pioExits.increment();
-                for (int i = 0; i < io.count(); i++) pio.write(io.port(), io.data().asSlice((long) i * io.size(), io.size()));
+                for (int i = 0; i < io.count(); i++)
+                    pio.write(io.port(), io.data().asSlice((long) i * io.size(), io.size()));
             } else if (exit instanceof VcpuExit.IoIn io) {
                 pioExits.increment();
-                for (int i = 0; i < io.count(); i++) pio.read(io.port(), io.data().asSlice((long) i * io.size(), io.size()));
+                for (int i = 0; i < io.count(); i++)
+                    pio.read(io.port(), io.data().asSlice((long) i * io.size(), io.size()));
             } else if (exit instanceof VcpuExit.MmioWrite m) {
                 mmioExits.increment();
                 mmio.write(m.address(), m.data());
@@ -92,11 +105,17 @@ public final class VcpuThread {
             } else if (exit instanceof VcpuExit.SystemEvent e) {
                 sink.end(systemEvent(e));
             } else if (exit instanceof VcpuExit.InternalError e) {
-                sink.end(new VmExit.Crashed(index, "KVM internal error, suberror " + e.suberror()
-                        + (e.suberror() == 1 ? " (emulation failure)" : "") + dataSuffix(e.data()), dump()));
+                sink.end(new VmExit.Crashed(
+                        index,
+                        "KVM internal error, suberror " + e.suberror()
+                                + (e.suberror() == 1 ? " (emulation failure)" : "") + dataSuffix(e.data()),
+                        dump()));
             } else if (exit instanceof VcpuExit.FailEntry f) {
-                sink.end(new VmExit.Crashed(index,
-                        String.format("KVM could not enter the guest (hardware reason 0x%x)", f.hardwareEntryFailureReason()), dump()));
+                sink.end(new VmExit.Crashed(
+                        index,
+                        String.format(
+                                "KVM could not enter the guest (hardware reason 0x%x)", f.hardwareEntryFailureReason()),
+                        dump()));
             } else if (exit instanceof VcpuExit.Unknown u) {
                 sink.end(new VmExit.Crashed(index, "unhandled KVM exit reason " + u.reason(), dump()));
             }
@@ -119,5 +138,7 @@ public final class VcpuThread {
         return b.toString();
     }
 
-    private String dump() { return RegisterDump.of(vcpu); }
+    private String dump() {
+        return RegisterDump.of(vcpu);
+    }
 }

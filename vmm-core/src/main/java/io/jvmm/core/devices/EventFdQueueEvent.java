@@ -16,6 +16,7 @@ final class EventFdQueueEvent implements QueueEvent {
     private final int fd;
     /** Only the device thread reads, so one buffer per event suffices. */
     private final MemorySegment readBuffer;
+
     private final Arena arena = Arena.ofShared();
     private volatile boolean closed;
 
@@ -24,7 +25,9 @@ final class EventFdQueueEvent implements QueueEvent {
         this.readBuffer = arena.allocate(ValueLayout.JAVA_LONG);
     }
 
-    int fd() { return fd; }
+    int fd() {
+        return fd;
+    }
 
     @Override
     public void await() throws InterruptedException {

@@ -11,8 +11,12 @@ import java.util.List;
  */
 public record FuseRequests(FuseServer server) implements FsRequestHandler {
     @Override
-    public int handle(List<MemorySegment> request, List<MemorySegment> reply) { return server.handle(request, reply); }
+    public int handle(List<MemorySegment> request, List<MemorySegment> reply) {
+        return server.handle(request, reply);
+    }
 
     @Override
-    public void close() { server.close(); }
+    public void close() {
+        server.close();
+    }
 }

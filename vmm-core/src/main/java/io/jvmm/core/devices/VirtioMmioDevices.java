@@ -34,13 +34,20 @@ public final class VirtioMmioDevices implements AutoCloseable {
         static final System.Logger LOG = System.getLogger(VirtioMmioDevices.class.getName());
     }
     // A line that will not close is only worth a debug line: the device is going away either way.
-    private static final Consumer<Exception> LOG_CLOSE_FAILURE = e -> Log.LOG.log(Level.DEBUG, "closing: {0}", e.toString());
+    private static final Consumer<Exception> LOG_CLOSE_FAILURE =
+            e -> Log.LOG.log(Level.DEBUG, "closing: {0}", e.toString());
     /** IRQ 4 is COM1; 5..23 are free on the IOAPIC (Firecracker uses the same range). */
     public static final int FIRST_IRQ = 5, LAST_IRQ = 23;
 
     /** One attached device with everything that must be released with it. */
-    public record Slot(VirtioDevice device, MmioTransport transport, long base, int irq, List<QueueEvent> events,
-                       boolean ioeventfd, AutoCloseable line) {
+    public record Slot(
+            VirtioDevice device,
+            MmioTransport transport,
+            long base,
+            int irq,
+            List<QueueEvent> events,
+            boolean ioeventfd,
+            AutoCloseable line) {
         /** The token that declares the device to Linux. */
         public String cmdlineToken() {
             return "virtio_mmio.device=4K@0x" + Long.toHexString(base) + ":" + irq;
@@ -78,8 +85,8 @@ public final class VirtioMmioDevices implements AutoCloseable {
         int irq = FIRST_IRQ + index;
         if (irq > LAST_IRQ) {
             device.close();
-            throw new IllegalStateException("no free IRQ for " + device.name() + ": at most "
-                    + (LAST_IRQ - FIRST_IRQ + 1) + " virtio devices");
+            throw new IllegalStateException(
+                    "no free IRQ for " + device.name() + ": at most " + (LAST_IRQ - FIRST_IRQ + 1) + " virtio devices");
         }
         long base = Layout.MMIO_DEVICES_START + index * MmioRegisters.WINDOW_SIZE;
         List<QueueEvent> events = new ArrayList<>();
@@ -89,8 +96,13 @@ public final class VirtioMmioDevices implements AutoCloseable {
             for (int q = 0; q < device.queueCount(); q++) events.add(new EventFdQueueEvent());
             if (kvmNotify) {
                 for (int q = 0; q < events.size(); q++) {
-                    vm.ioeventfd(base + MmioRegisters.QUEUE_NOTIFY, 4, ((EventFdQueueEvent) events.get(q)).fd(),
-                            false, (long) q, false);
+                    vm.ioeventfd(
+                            base + MmioRegisters.QUEUE_NOTIFY,
+                            4,
+                            ((EventFdQueueEvent) events.get(q)).fd(),
+                            false,
+                            (long) q,
+                            false);
                 }
                 ioeventfds = true;
             }
@@ -98,8 +110,15 @@ public final class VirtioMmioDevices implements AutoCloseable {
             if (line instanceof AutoCloseable c) lineResource = c;
             MmioTransport transport = new MmioTransport(device, memory, events, line);
             mmio.register(base, MmioRegisters.WINDOW_SIZE, "virtio-mmio " + device.name(), new BusDevice() {
-                @Override public void read(long offset, MemorySegment data) { transport.read(offset, data); }
-                @Override public void write(long offset, MemorySegment data) { transport.write(offset, data); }
+                @Override
+                public void read(long offset, MemorySegment data) {
+                    transport.read(offset, data);
+                }
+
+                @Override
+                public void write(long offset, MemorySegment data) {
+                    transport.write(offset, data);
+                }
             });
             Slot slot = new Slot(device, transport, base, irq, List.copyOf(events), ioeventfds, lineResource);
             slots.add(slot);
@@ -113,7 +132,9 @@ public final class VirtioMmioDevices implements AutoCloseable {
         }
     }
 
-    public synchronized List<Slot> slots() { return List.copyOf(slots); }
+    public synchronized List<Slot> slots() {
+        return List.copyOf(slots);
+    }
 
     /** The {@code virtio_mmio.device=} tokens of every attached device, in attach order. */
     public synchronized List<String> cmdlineTokens() {
@@ -123,7 +144,13 @@ public final class VirtioMmioDevices implements AutoCloseable {
     private void unbindIoeventfds(long base, List<QueueEvent> events) {
         for (int q = 0; q < events.size(); q++) {
             try {
-                vm.ioeventfd(base + MmioRegisters.QUEUE_NOTIFY, 4, ((EventFdQueueEvent) events.get(q)).fd(), false, (long) q, true);
+                vm.ioeventfd(
+                        base + MmioRegisters.QUEUE_NOTIFY,
+                        4,
+                        ((EventFdQueueEvent) events.get(q)).fd(),
+                        false,
+                        (long) q,
+                        true);
             } catch (RuntimeException e) {
                 Log.LOG.log(Level.DEBUG, "unbinding ioeventfd: {0}", e.toString());
             }
@@ -156,5 +183,4 @@ public final class VirtioMmioDevices implements AutoCloseable {
             s.events().forEach(QueueEvent::close);
         }
     }
-
 }

@@ -2,6 +2,7 @@ package io.jvmm.core.irq;
 
 import io.jvmm.core.bus.BusDevice;
 import io.jvmm.virtio.InterruptLine;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -9,7 +10,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.io.ByteArrayInputStream;
 import java.util.Arrays;
 
 /**
@@ -33,13 +33,19 @@ public final class IoApic implements BusDevice, InterruptPins {
     public static final int PINS = 24;
     /** The MMIO window: IOREGSEL at 0x00, IOWIN at 0x10, EOI at 0x40. */
     public static final long WINDOW = 0x1000;
+
     private static final int IOREGSEL = 0x00, IOWIN = 0x10, EOI = 0x40;
     private static final int REG_ID = 0x00, REG_VERSION = 0x01, REG_ARBITRATION = 0x02, REG_TABLE = 0x10;
     private static final int VERSION = 0x20;
 
     // Redirection table entry bits (82093AA, 3.2.4)
-    private static final long VECTOR = 0xff, DELIVERY_MODE = 0x700, DEST_MODE = 1L << 11, DELIVERY_STATUS = 1L << 12,
-            REMOTE_IRR = 1L << 14, LEVEL = 1L << 15, MASKED = 1L << 16;
+    private static final long VECTOR = 0xff,
+            DELIVERY_MODE = 0x700,
+            DEST_MODE = 1L << 11,
+            DELIVERY_STATUS = 1L << 12,
+            REMOTE_IRR = 1L << 14,
+            LEVEL = 1L << 15,
+            MASKED = 1L << 16;
     /** Bits the guest may write: everything but delivery status and remote IRR (read-only). */
     private static final long WRITABLE = ~(DELIVERY_STATUS | REMOTE_IRR);
 
@@ -56,6 +62,7 @@ public final class IoApic implements BusDevice, InterruptPins {
     private final long[] table = new long[PINS];
     /** Input levels, asserted or not. */
     private int levels;
+
     private int id, select;
     /** The level routes last given to {@link Delivery#levelRoutes}, as (pin, address, data) triples; null forces the next. */
     private long[] lastRoutes = new long[0];
@@ -74,7 +81,8 @@ public final class IoApic implements BusDevice, InterruptPins {
         checkPin(pin);
         int bit = 1 << pin;
         boolean was = (levels & bit) != 0;
-        if (asserted) levels |= bit; else levels &= ~bit;
+        if (asserted) levels |= bit;
+        else levels &= ~bit;
         if ((table[pin] & LEVEL) != 0) {
             if (asserted) service(pin);
         } else if (asserted && !was && (table[pin] & MASKED) == 0) {
@@ -146,7 +154,7 @@ public final class IoApic implements BusDevice, InterruptPins {
             case IOREGSEL -> select = value & 0xff;
             case IOWIN -> writeRegister(select, value);
             case EOI -> endOfInterrupt(value & 0xff);
-            default -> { }   // reserved: ignored, as the hardware does
+            default -> {} // reserved: ignored, as the hardware does
         }
     }
 
@@ -208,16 +216,19 @@ public final class IoApic implements BusDevice, InterruptPins {
 
     private static int get(MemorySegment data) {
         int v = 0;
-        for (int i = 0; i < Math.min(4, (int) data.byteSize()); i++) v |= Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, i)) << (8 * i);
+        for (int i = 0; i < Math.min(4, (int) data.byteSize()); i++)
+            v |= Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, i)) << (8 * i);
         return v;
     }
 
     private static void put(MemorySegment data, int value) {
-        for (int i = 0; i < data.byteSize(); i++) data.set(ValueLayout.JAVA_BYTE, i, i < 4 ? (byte) (value >>> (8 * i)) : 0);
+        for (int i = 0; i < data.byteSize(); i++)
+            data.set(ValueLayout.JAVA_BYTE, i, i < 4 ? (byte) (value >>> (8 * i)) : 0);
     }
 
     private static void checkPin(int pin) {
-        if (pin < 0 || pin >= PINS) throw new IllegalArgumentException("IOAPIC pin " + pin + " is not 0.." + (PINS - 1));
+        if (pin < 0 || pin >= PINS)
+            throw new IllegalArgumentException("IOAPIC pin " + pin + " is not 0.." + (PINS - 1));
     }
 
     // ---- snapshot -----------------------------------------------------------------------------
@@ -252,7 +263,7 @@ public final class IoApic implements BusDevice, InterruptPins {
         } catch (IOException e) {
             throw new IllegalArgumentException("IOAPIC state is truncated");
         }
-        lastRoutes = null;   // force: the restoring KVM has no routes yet
+        lastRoutes = null; // force: the restoring KVM has no routes yet
         updateRoutes();
     }
 }

@@ -19,7 +19,9 @@ public final class KernelIrqChip implements InterruptPins {
     }
 
     @Override
-    public void setLevel(int pin, boolean asserted) { vm.irqLine(pin, asserted); }
+    public void setLevel(int pin, boolean asserted) {
+        vm.irqLine(pin, asserted);
+    }
 
     /** With irqfds, the line is {@link AutoCloseable}: closing it unbinds and closes its eventfd. */
     @Override

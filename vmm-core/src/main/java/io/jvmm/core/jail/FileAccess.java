@@ -13,9 +13,18 @@ public enum FileAccess {
     /** A device node to read, write and ioctl (/dev/kvm, /dev/net/tun). */
     DEVICE(Landlock.READ_FILE | Landlock.WRITE_FILE | Landlock.IOCTL_DEV),
     /** Everything on regular files, directories and sockets beneath (the process's own state). */
-    OWN(Landlock.READ_FILE | Landlock.READ_DIR | Landlock.WRITE_FILE | Landlock.TRUNCATE | Landlock.REMOVE_DIR
-            | Landlock.REMOVE_FILE | Landlock.MAKE_DIR | Landlock.MAKE_REG | Landlock.MAKE_SOCK | Landlock.MAKE_FIFO
-            | Landlock.MAKE_SYM | Landlock.REFER),
+    OWN(Landlock.READ_FILE
+            | Landlock.READ_DIR
+            | Landlock.WRITE_FILE
+            | Landlock.TRUNCATE
+            | Landlock.REMOVE_DIR
+            | Landlock.REMOVE_FILE
+            | Landlock.MAKE_DIR
+            | Landlock.MAKE_REG
+            | Landlock.MAKE_SOCK
+            | Landlock.MAKE_FIFO
+            | Landlock.MAKE_SYM
+            | Landlock.REFER),
     /**
      * A read-write virtio-fs share: what the guest's requests do beneath it (make and remove files,
      * directories, symlinks, FIFOs and sockets, rename and link across its directories, write,
@@ -25,5 +34,7 @@ public enum FileAccess {
 
     final long rights;
 
-    FileAccess(long rights) { this.rights = rights; }
+    FileAccess(long rights) {
+        this.rights = rights;
+    }
 }

@@ -17,8 +17,8 @@ import java.util.Map;
  */
 public final class FilesystemPolicy {
     /** The rights Landlock accepts on a path that is not a directory. */
-    private static final long FILE_RIGHTS = Landlock.EXECUTE | Landlock.READ_FILE | Landlock.WRITE_FILE
-            | Landlock.TRUNCATE | Landlock.IOCTL_DEV;
+    private static final long FILE_RIGHTS =
+            Landlock.EXECUTE | Landlock.READ_FILE | Landlock.WRITE_FILE | Landlock.TRUNCATE | Landlock.IOCTL_DEV;
 
     private final Map<Path, Long> rules = new LinkedHashMap<>();
 
@@ -35,12 +35,15 @@ public final class FilesystemPolicy {
      */
     public FilesystemPolicy allowShare(Path dir, boolean readOnly, boolean devices) {
         allow(dir, readOnly ? FileAccess.READ : FileAccess.SHARE_READ_WRITE);
-        if (!readOnly && devices) rules.merge(dir.toAbsolutePath().normalize(), Landlock.MAKE_CHAR | Landlock.MAKE_BLOCK, (a, b) -> a | b);
+        if (!readOnly && devices)
+            rules.merge(dir.toAbsolutePath().normalize(), Landlock.MAKE_CHAR | Landlock.MAKE_BLOCK, (a, b) -> a | b);
         return this;
     }
 
     /** Path to the Landlock rights granted beneath it (for diagnostics and tests). */
-    public Map<Path, Long> rules() { return Map.copyOf(rules); }
+    public Map<Path, Long> rules() {
+        return Map.copyOf(rules);
+    }
 
     /**
      * Restricts the calling thread, and whatever it starts from now on, to this policy; sets
@@ -52,7 +55,8 @@ public final class FilesystemPolicy {
         int abi = Landlock.abi();
         if (abi == 0) return 0;
         long handled = Landlock.filesystemRights(abi);
-        int ruleset = Landlock.createRuleset(handled,
+        int ruleset = Landlock.createRuleset(
+                handled,
                 abi >= 4 ? Landlock.NET_BIND_TCP | Landlock.NET_CONNECT_TCP : 0,
                 abi >= 6 ? Landlock.SCOPE_SIGNAL | Landlock.SCOPE_ABSTRACT_UNIX_SOCKET : 0);
         try {
@@ -77,6 +81,7 @@ public final class FilesystemPolicy {
     }
 
     @Override
-    public String toString() { return "FilesystemPolicy" + rules.keySet(); }
-
+    public String toString() {
+        return "FilesystemPolicy" + rules.keySet();
+    }
 }

@@ -27,7 +27,8 @@ public final class Jail {
      * Starts {@code argv} with {@code fds} (see {@link ChildProcess#spawn}) confined to {@code files},
      * which must allow /dev/null (what the child gets for the standard descriptors not in {@code fds}).
      */
-    public static Spawned spawn(FilesystemPolicy files, List<String> argv, Map<Integer, Integer> fds, boolean newSession)
+    public static Spawned spawn(
+            FilesystemPolicy files, List<String> argv, Map<Integer, Integer> fds, boolean newSession)
             throws InterruptedException {
         AtomicReference<ChildProcess> child = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();

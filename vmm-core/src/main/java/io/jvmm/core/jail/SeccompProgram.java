@@ -19,6 +19,7 @@ public final class SeccompProgram {
     public static final int AUDIT_ARCH_X86_64 = 0xC000003E;
     /** Numbers at or above this are x32-ABI calls, which share the architecture value. */
     public static final int X32_SYSCALL_BIT = 0x40000000;
+
     public static final int RET_KILL_PROCESS = 0x80000000, RET_ALLOW = 0x7fff0000, RET_LOG = 0x7ffc0000;
 
     // BPF opcodes: load word at absolute offset, jumps against a constant, return a constant.
@@ -41,12 +42,14 @@ public final class SeccompProgram {
      */
     public SeccompProgram(int[] allowed, int[] hot, int defaultAction) {
         int[] sorted = Arrays.stream(allowed).distinct().sorted().toArray();
-        if (sorted.length == 0) throw new IllegalArgumentException("a seccomp allow list needs at least one system call");
+        if (sorted.length == 0)
+            throw new IllegalArgumentException("a seccomp allow list needs at least one system call");
         if (sorted[0] < 0 || sorted[sorted.length - 1] >= X32_SYSCALL_BIT) {
             throw new IllegalArgumentException("system call numbers are 0.." + (X32_SYSCALL_BIT - 1));
         }
         for (int h : hot) {
-            if (Arrays.binarySearch(sorted, h) < 0) throw new IllegalArgumentException("hot system call " + h + " is not allowed");
+            if (Arrays.binarySearch(sorted, h) < 0)
+                throw new IllegalArgumentException("hot system call " + h + " is not allowed");
         }
         this.allowed = sorted;
         this.defaultAction = defaultAction;
@@ -91,10 +94,14 @@ public final class SeccompProgram {
     }
 
     /** The allowed numbers, sorted. */
-    public int[] allowed() { return allowed.clone(); }
+    public int[] allowed() {
+        return allowed.clone();
+    }
 
     /** The number of instructions. */
-    public int length() { return program.size(); }
+    public int length() {
+        return program.size();
+    }
 
     /** The program as {@code struct sock_filter} entries in native (little-endian) byte order. */
     public byte[] bytes() {

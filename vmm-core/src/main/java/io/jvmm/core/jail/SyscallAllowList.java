@@ -23,7 +23,9 @@ public final class SyscallAllowList {
 
     private final Map<String, Integer> numbers;
 
-    private SyscallAllowList(Map<String, Integer> numbers) { this.numbers = Collections.unmodifiableMap(numbers); }
+    private SyscallAllowList(Map<String, Integer> numbers) {
+        this.numbers = Collections.unmodifiableMap(numbers);
+    }
 
     /** The VM process's list. */
     public static SyscallAllowList vmProcess() {
@@ -50,20 +52,29 @@ public final class SyscallAllowList {
             if (f.length != 2 || !f[1].matches("\\d{1,4}")) {
                 throw new IllegalStateException(source + ":" + n + ": expected 'name number', got '" + text + "'");
             }
-            if (m.put(f[0], Integer.parseInt(f[1])) != null) throw new IllegalStateException(source + ":" + n + ": " + f[0] + " listed twice");
+            if (m.put(f[0], Integer.parseInt(f[1])) != null)
+                throw new IllegalStateException(source + ":" + n + ": " + f[0] + " listed twice");
         }
         return new SyscallAllowList(m);
     }
 
     /** Name to number. */
-    public Map<String, Integer> numbers() { return numbers; }
+    public Map<String, Integer> numbers() {
+        return numbers;
+    }
 
     /** The filter: these calls allowed, any other kills the whole process. */
-    public SeccompProgram program() { return program(SeccompProgram.RET_KILL_PROCESS); }
+    public SeccompProgram program() {
+        return program(SeccompProgram.RET_KILL_PROCESS);
+    }
 
     /** The filter with {@code defaultAction} for calls not on the list. */
     public SeccompProgram program(int defaultAction) {
-        int[] hot = Arrays.stream(HOT).filter(numbers::containsKey).mapToInt(numbers::get).toArray();
-        return new SeccompProgram(numbers.values().stream().mapToInt(Integer::intValue).toArray(), hot, defaultAction);
+        int[] hot = Arrays.stream(HOT)
+                .filter(numbers::containsKey)
+                .mapToInt(numbers::get)
+                .toArray();
+        return new SeccompProgram(
+                numbers.values().stream().mapToInt(Integer::intValue).toArray(), hot, defaultAction);
     }
 }

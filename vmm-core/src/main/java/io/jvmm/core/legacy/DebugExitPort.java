@@ -15,10 +15,14 @@ public final class DebugExitPort implements BusDevice {
 
     private final IntConsumer exit;
 
-    public DebugExitPort(IntConsumer exit) { this.exit = exit; }
+    public DebugExitPort(IntConsumer exit) {
+        this.exit = exit;
+    }
 
     @Override
-    public void read(long offset, MemorySegment data) { data.fill((byte) 0xff); }
+    public void read(long offset, MemorySegment data) {
+        data.fill((byte) 0xff);
+    }
 
     @Override
     public void write(long offset, MemorySegment data) {

@@ -15,8 +15,13 @@ public final class I8042 implements BusDevice {
     public static final int BASE = 0x60;
     public static final int LENGTH = 5; // 0x60..0x64
 
-    private static final int CMD_READ_CTR = 0x20, CMD_WRITE_CTR = 0x60, CMD_SELF_TEST = 0xaa,
-            CMD_KBD_TEST = 0xab, CMD_DISABLE_KBD = 0xad, CMD_ENABLE_KBD = 0xae, CMD_RESET_CPU = 0xfe;
+    private static final int CMD_READ_CTR = 0x20,
+            CMD_WRITE_CTR = 0x60,
+            CMD_SELF_TEST = 0xaa,
+            CMD_KBD_TEST = 0xab,
+            CMD_DISABLE_KBD = 0xad,
+            CMD_ENABLE_KBD = 0xae,
+            CMD_RESET_CPU = 0xfe;
     private static final int STATUS_OUTPUT_FULL = 0x01, STATUS_SYSTEM = 0x04, STATUS_CMD = 0x08;
 
     private final Runnable resetCpu;
@@ -25,7 +30,9 @@ public final class I8042 implements BusDevice {
     private int output;
     private boolean expectCtr;
 
-    public I8042(Runnable resetCpu) { this.resetCpu = resetCpu; }
+    public I8042(Runnable resetCpu) {
+        this.resetCpu = resetCpu;
+    }
 
     /** status, command byte, output byte, whether a command byte is expected: for a snapshot. */
     public synchronized byte[] saveState() {
@@ -33,7 +40,8 @@ public final class I8042 implements BusDevice {
     }
 
     public synchronized void restoreState(byte[] state) {
-        if (state.length != 4) throw new IllegalArgumentException("i8042 state has " + state.length + " bytes, expected 4");
+        if (state.length != 4)
+            throw new IllegalArgumentException("i8042 state has " + state.length + " bytes, expected 4");
         status = state[0] & 0xff;
         ctr = state[1] & 0xff;
         output = state[2] & 0xff;
@@ -80,7 +88,7 @@ public final class I8042 implements BusDevice {
             case CMD_KBD_TEST -> respond(0x00);
             case CMD_DISABLE_KBD -> ctr |= 0x10;
             case CMD_ENABLE_KBD -> ctr &= ~0x10;
-            default -> { } // other commands address devices that are not there
+            default -> {} // other commands address devices that are not there
         }
     }
 

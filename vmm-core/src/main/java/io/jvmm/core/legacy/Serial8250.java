@@ -1,16 +1,16 @@
 package io.jvmm.core.legacy;
 
 import io.jvmm.core.bus.BusDevice;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.util.ArrayDeque;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayDeque;
 
 /**
  * A 16550A UART (8250 family), the guest's console: 8 registers at 0x3f8, IRQ 4.
@@ -95,16 +95,24 @@ public final class Serial8250 implements BusDevice {
     public synchronized void restoreState(byte[] state) {
         DataInputStream d = new DataInputStream(new ByteArrayInputStream(state));
         try {
-            ier = d.readUnsignedByte(); lcr = d.readUnsignedByte(); mcr = d.readUnsignedByte();
-            lsr = d.readUnsignedByte(); msr = d.readUnsignedByte(); scr = d.readUnsignedByte();
-            fcr = d.readUnsignedByte(); dll = d.readUnsignedByte(); dlm = d.readUnsignedByte();
+            ier = d.readUnsignedByte();
+            lcr = d.readUnsignedByte();
+            mcr = d.readUnsignedByte();
+            lsr = d.readUnsignedByte();
+            msr = d.readUnsignedByte();
+            scr = d.readUnsignedByte();
+            fcr = d.readUnsignedByte();
+            dll = d.readUnsignedByte();
+            dlm = d.readUnsignedByte();
             thrInterruptPending = d.readBoolean();
             boolean high = d.readBoolean();
             int n = d.readUnsignedByte();
-            if (n > FIFO_SIZE) throw new IllegalArgumentException("UART state: " + n + " bytes in a " + FIFO_SIZE + "-byte FIFO");
+            if (n > FIFO_SIZE)
+                throw new IllegalArgumentException("UART state: " + n + " bytes in a " + FIFO_SIZE + "-byte FIFO");
             rx.clear();
             for (int i = 0; i < n; i++) rx.add(d.readByte());
-            if (d.available() != 0) throw new IllegalArgumentException("UART state: " + d.available() + " bytes too many");
+            if (d.available() != 0)
+                throw new IllegalArgumentException("UART state: " + d.available() + " bytes too many");
             // The irqchip's restored state already has the pin at the saved level.
             irqHigh = high;
             updateIrq();
@@ -114,7 +122,9 @@ public final class Serial8250 implements BusDevice {
     }
 
     /** True when the guest has room for more input; the stdin pump waits on it to avoid overruns. */
-    public synchronized boolean canReceive() { return rx.size() < FIFO_SIZE; }
+    public synchronized boolean canReceive() {
+        return rx.size() < FIFO_SIZE;
+    }
 
     private int readRegister(int reg) {
         switch (reg) {
@@ -182,7 +192,10 @@ public final class Serial8250 implements BusDevice {
                 break;
             case IIR_FCR:
                 fcr = v & 0xc9;
-                if ((v & 0x02) != 0) { rx.clear(); lsr &= ~LSR_DR; }
+                if ((v & 0x02) != 0) {
+                    rx.clear();
+                    lsr &= ~LSR_DR;
+                }
                 break;
             case LCR:
                 lcr = v;

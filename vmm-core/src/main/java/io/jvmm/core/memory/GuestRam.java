@@ -33,7 +33,13 @@ public final class GuestRam implements AutoCloseable {
             for (long[] r : split(bytes)) {
                 long size = r[1];
                 int flags = Libc.MAP_PRIVATE | Libc.MAP_NORESERVE | (fd < 0 ? Libc.MAP_ANONYMOUS : 0);
-                MemorySegment m = Libc.mmap(MemorySegment.NULL, size, Libc.PROT_READ | Libc.PROT_WRITE, flags, fd, fd < 0 ? 0 : fileOffset)
+                MemorySegment m = Libc.mmap(
+                                MemorySegment.NULL,
+                                size,
+                                Libc.PROT_READ | Libc.PROT_WRITE,
+                                flags,
+                                fd,
+                                fd < 0 ? 0 : fileOffset)
                         .reinterpret(size, arena, seg -> Libc.munmap(seg, size));
                 regions.add(new MemoryRegion(r[0], m));
                 fileOffset += size;
@@ -52,13 +58,15 @@ public final class GuestRam implements AutoCloseable {
      * The caller may close {@code fd} afterwards.
      */
     public static GuestRam mapFile(int fd, long bytes) {
-        if (bytes <= 0 || (bytes & 0xfff) != 0) throw new IllegalArgumentException("RAM size must be a positive multiple of 4 KiB");
+        if (bytes <= 0 || (bytes & 0xfff) != 0)
+            throw new IllegalArgumentException("RAM size must be a positive multiple of 4 KiB");
         return new GuestRam(bytes, fd);
     }
 
     /** Maps {@code bytes} of RAM (a multiple of 4 KiB). */
     public static GuestRam allocate(long bytes) {
-        if (bytes <= 0 || (bytes & 0xfff) != 0) throw new IllegalArgumentException("RAM size must be a positive multiple of 4 KiB");
+        if (bytes <= 0 || (bytes & 0xfff) != 0)
+            throw new IllegalArgumentException("RAM size must be a positive multiple of 4 KiB");
         return new GuestRam(bytes, -1);
     }
 
@@ -75,13 +83,18 @@ public final class GuestRam implements AutoCloseable {
     public void registerWith(VmFd vm) {
         int slot = 0;
         for (MemoryRegion r : memory.regions()) {
-            vm.setUserMemoryRegion(slot++, 0, r.guestAddress(), r.size(), r.segment().address());
+            vm.setUserMemoryRegion(
+                    slot++, 0, r.guestAddress(), r.size(), r.segment().address());
         }
     }
 
-    public GuestMemory memory() { return memory; }
+    public GuestMemory memory() {
+        return memory;
+    }
 
-    public List<MemoryRegion> regions() { return memory.regions(); }
+    public List<MemoryRegion> regions() {
+        return memory.regions();
+    }
 
     @Override
     public synchronized void close() {

@@ -13,15 +13,28 @@ import java.util.List;
 public record DeviceState(int deviceType, String name, MmioTransport.State transport, long vsockCid) {
     /** More than fit on the IOAPIC; anything beyond is not a jvmm snapshot. */
     static final int MAX_DEVICES = 32;
+
     static final int MAX_QUEUES = 64;
 
     void write(SnapshotWriter w) {
         MmioTransport.State t = transport;
         w.i32(deviceType).string(name).i64(vsockCid);
-        w.i32(t.status()).i64(t.driverFeatures()).i32(t.deviceFeaturesSel()).i32(t.driverFeaturesSel()).i32(t.queueSel())
-                .i32(t.interruptStatus()).i32(t.configGeneration()).i32(t.queues().size());
+        w.i32(t.status())
+                .i64(t.driverFeatures())
+                .i32(t.deviceFeaturesSel())
+                .i32(t.driverFeaturesSel())
+                .i32(t.queueSel())
+                .i32(t.interruptStatus())
+                .i32(t.configGeneration())
+                .i32(t.queues().size());
         for (MmioTransport.QueueState q : t.queues()) {
-            w.i32(q.num()).bool(q.ready()).i64(q.desc()).i64(q.driver()).i64(q.device()).i32(q.nextAvail()).i32(q.nextUsed());
+            w.i32(q.num())
+                    .bool(q.ready())
+                    .i64(q.desc())
+                    .i64(q.driver())
+                    .i64(q.device())
+                    .i32(q.nextAvail())
+                    .i32(q.nextUsed());
         }
     }
 
@@ -37,6 +50,7 @@ public record DeviceState(int deviceType, String name, MmioTransport.State trans
         for (int q = 0; q < nq; q++) {
             qs.add(new MmioTransport.QueueState(r.i32(), r.bool(), r.i64(), r.i64(), r.i64(), r.i32(), r.i32()));
         }
-        return new DeviceState(type, name, new MmioTransport.State(status, features, dfs, drfs, qsel, isr, gen, qs), cid);
+        return new DeviceState(
+                type, name, new MmioTransport.State(status, features, dfs, drfs, qsel, isr, gen, qs), cid);
     }
 }

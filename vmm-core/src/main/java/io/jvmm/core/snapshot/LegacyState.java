@@ -7,7 +7,9 @@ package io.jvmm.core.snapshot;
  * @param i8042 the i8042's ({@code I8042.saveState})
  */
 public record LegacyState(byte[] uart, byte[] i8042) {
-    void write(SnapshotWriter w) { w.section("legacy").bytes(uart).bytes(i8042); }
+    void write(SnapshotWriter w) {
+        w.section("legacy").bytes(uart).bytes(i8042);
+    }
 
     static LegacyState read(SnapshotReader r) {
         r.section("legacy");

@@ -13,8 +13,14 @@ import java.util.List;
  * @param cmdline     the kernel command line the guest booted with
  * @param shares      the FUSE server of each virtio-fs share, in the devices' order
  */
-public record MachineState(long memoryBytes, String cmdline, VmState vm, List<VcpuState> vcpus, LegacyState legacy,
-                           List<DeviceState> devices, List<ShareState> shares) {
+public record MachineState(
+        long memoryBytes,
+        String cmdline,
+        VmState vm,
+        List<VcpuState> vcpus,
+        LegacyState legacy,
+        List<DeviceState> devices,
+        List<ShareState> shares) {
     /** More vCPUs than a VmConfig allows; anything beyond is not a jvmm snapshot. */
     static final int MAX_VCPUS = 64;
 

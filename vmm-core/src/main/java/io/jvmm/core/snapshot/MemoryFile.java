@@ -29,7 +29,7 @@ public final class MemoryFile {
     public static long write(GuestMemory memory, Path file) {
         long written = 0;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-             Arena a = Arena.ofConfined()) {
+                Arena a = Arena.ofConfined()) {
             MemorySegment zero = a.allocate(CHUNK);
             long offset = 0;
             for (MemoryRegion r : memory.regions()) {
@@ -69,7 +69,8 @@ public final class MemoryFile {
         try {
             long size = Libc.lseek(fd, 0, Libc.SEEK_END);
             if (size != bytes) {
-                throw new SnapshotException(file + " is " + size + " bytes; the snapshot's RAM is " + bytes + " (truncated or not this snapshot's)");
+                throw new SnapshotException(file + " is " + size + " bytes; the snapshot's RAM is " + bytes
+                        + " (truncated or not this snapshot's)");
             }
             return GuestRam.mapFile(fd, bytes);
         } finally {

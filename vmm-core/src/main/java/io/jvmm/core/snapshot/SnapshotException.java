@@ -6,7 +6,11 @@ import io.jvmm.core.VmmException;
 public class SnapshotException extends VmmException {
     private static final long serialVersionUID = 1L;
 
-    public SnapshotException(String message) { super(message); }
+    public SnapshotException(String message) {
+        super(message);
+    }
 
-    public SnapshotException(String message, Throwable cause) { super(message, cause); }
+    public SnapshotException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -37,6 +37,7 @@ public final class SnapshotFile {
      * Older versions are refused: a snapshot is taken again with the jvmm that restores it.
      */
     public static final int VERSION = 3;
+
     public static final int ARCH_X86_64 = 62;
     static final int HEADER = 8 + 4 + 4 + 8;
     /** A state file is kilobytes (per vCPU a few KiB); anything near this is not ours. */
@@ -64,14 +65,15 @@ public final class SnapshotFile {
         }
         Path tmp = dir.resolve(STATE + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(
+                    tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
                 ByteBuffer buf = ByteBuffer.wrap(b.toByteArray());
                 while (buf.hasRemaining()) ch.write(buf);
                 ch.force(true);
             }
             try {
-                Files.move(tmp, dir.resolve(STATE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(
+                        tmp, dir.resolve(STATE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, dir.resolve(STATE), StandardCopyOption.REPLACE_EXISTING);
             }
@@ -90,7 +92,8 @@ public final class SnapshotFile {
         Path file = dir.resolve(STATE);
         byte[] all;
         try {
-            if (Files.isDirectory(dir) && !Files.exists(file)) throw new SnapshotException(dir + " is not a jvmm snapshot (no state file)");
+            if (Files.isDirectory(dir) && !Files.exists(file))
+                throw new SnapshotException(dir + " is not a jvmm snapshot (no state file)");
             all = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new SnapshotException(dir + ": no such snapshot directory");
@@ -101,18 +104,23 @@ public final class SnapshotFile {
             throw new SnapshotException(file + " is not a jvmm snapshot (bad magic)");
         }
         if (all.length < HEADER + 4) throw new SnapshotException(file + " is truncated (" + all.length + " bytes)");
-        try (DataInputStream d = new DataInputStream(new ByteArrayInputStream(all, MAGIC.length, HEADER - MAGIC.length))) {
+        try (DataInputStream d =
+                new DataInputStream(new ByteArrayInputStream(all, MAGIC.length, HEADER - MAGIC.length))) {
             int version = d.readInt();
             int arch = d.readInt();
             long len = d.readLong();
             if (version != VERSION) {
-                throw new SnapshotException(file + " has snapshot format version " + version + "; this jvmm reads version "
-                        + VERSION + " only (take the snapshot again with this jvmm)");
+                throw new SnapshotException(file + " has snapshot format version " + version
+                        + "; this jvmm reads version " + VERSION + " only (take the snapshot again with this jvmm)");
             }
-            if (arch != ARCH_X86_64) throw new SnapshotException(file + " is for another architecture (ELF machine " + arch + "), not x86-64");
-            if (len < 0 || len > MAX_PAYLOAD) throw new SnapshotException(file + " is corrupt (payload length " + len + ")");
+            if (arch != ARCH_X86_64)
+                throw new SnapshotException(
+                        file + " is for another architecture (ELF machine " + arch + "), not x86-64");
+            if (len < 0 || len > MAX_PAYLOAD)
+                throw new SnapshotException(file + " is corrupt (payload length " + len + ")");
             if (all.length < HEADER + len + 4) {
-                throw new SnapshotException(file + " is truncated (" + all.length + " bytes, expected " + (HEADER + len + 4) + ")");
+                throw new SnapshotException(
+                        file + " is truncated (" + all.length + " bytes, expected " + (HEADER + len + 4) + ")");
             }
             if (all.length > HEADER + len + 4) throw new SnapshotException(file + " is corrupt (trailing bytes)");
             CRC32C crc = new CRC32C();

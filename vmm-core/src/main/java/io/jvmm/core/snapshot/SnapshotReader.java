@@ -20,7 +20,9 @@ public final class SnapshotReader {
     }
 
     /** A refusal naming the file and what is wrong with it. */
-    public SnapshotException corrupt(String what) { return new SnapshotException(file + " is corrupt (" + what + ")"); }
+    public SnapshotException corrupt(String what) {
+        return new SnapshotException(file + " is corrupt (" + what + ")");
+    }
 
     public void section(String tag) {
         String got = string();
@@ -43,7 +45,9 @@ public final class SnapshotReader {
         }
     }
 
-    public boolean bool() { return i32() != 0; }
+    public boolean bool() {
+        return i32() != 0;
+    }
 
     public byte[] bytes() {
         int n = i32();
@@ -64,7 +68,9 @@ public final class SnapshotReader {
         MemorySegment.copy(MemorySegment.ofArray(b), 0, dst, 0, b.length);
     }
 
-    public String string() { return new String(bytes(), StandardCharsets.UTF_8); }
+    public String string() {
+        return new String(bytes(), StandardCharsets.UTF_8);
+    }
 
     /** The whole payload was read. */
     public void end() {

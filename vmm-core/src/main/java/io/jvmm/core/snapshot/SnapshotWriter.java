@@ -14,7 +14,9 @@ public final class SnapshotWriter {
     private final DataOutputStream out = new DataOutputStream(bytes);
 
     /** Starts a section; the reader checks the tag, so a misplaced section is caught at once. */
-    public SnapshotWriter section(String tag) { return string(tag); }
+    public SnapshotWriter section(String tag) {
+        return string(tag);
+    }
 
     public SnapshotWriter i32(int v) {
         try {
@@ -34,7 +36,9 @@ public final class SnapshotWriter {
         return this;
     }
 
-    public SnapshotWriter bool(boolean v) { return i32(v ? 1 : 0); }
+    public SnapshotWriter bool(boolean v) {
+        return i32(v ? 1 : 0);
+    }
 
     public SnapshotWriter bytes(byte[] v) {
         i32(v.length);
@@ -46,9 +50,15 @@ public final class SnapshotWriter {
         return this;
     }
 
-    public SnapshotWriter segment(MemorySegment s) { return bytes(s.toArray(ValueLayout.JAVA_BYTE)); }
+    public SnapshotWriter segment(MemorySegment s) {
+        return bytes(s.toArray(ValueLayout.JAVA_BYTE));
+    }
 
-    public SnapshotWriter string(String s) { return bytes(s.getBytes(StandardCharsets.UTF_8)); }
+    public SnapshotWriter string(String s) {
+        return bytes(s.getBytes(StandardCharsets.UTF_8));
+    }
 
-    public byte[] toByteArray() { return bytes.toByteArray(); }
+    public byte[] toByteArray() {
+        return bytes.toByteArray();
+    }
 }

@@ -8,11 +8,14 @@ import java.lang.foreign.ValueLayout;
 final class StructBytes {
     private StructBytes() {}
 
-    static byte[] of(MemorySegment s) { return s.toArray(ValueLayout.JAVA_BYTE); }
+    static byte[] of(MemorySegment s) {
+        return s.toArray(ValueLayout.JAVA_BYTE);
+    }
 
     /** {@code b} (a saved KVM struct) in native memory; refused when its size is not this KVM's. */
     static MemorySegment segment(Arena a, byte[] b, long size, String what) {
-        if (b.length != size) throw new SnapshotException(what + " has " + b.length + " bytes, this KVM expects " + size);
+        if (b.length != size)
+            throw new SnapshotException(what + " has " + b.length + " bytes, this KVM expects " + size);
         MemorySegment s = a.allocate(size);
         MemorySegment.copy(MemorySegment.ofArray(b), 0, s, 0, size);
         return s;

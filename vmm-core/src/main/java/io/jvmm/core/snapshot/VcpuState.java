@@ -22,14 +22,28 @@ import java.util.List;
  * The vCPU must be out of KVM_RUN with its last exit completed (the pause path re-enters KVM_RUN with
  * immediate_exit, which finishes a pending I/O instruction first).
  */
-public record VcpuState(byte[] regs, byte[] sregs, byte[] fpu, byte[] xsave, byte[] xcrs, byte[] lapic, byte[] events,
-                        int mpState, long[] msrIndices, long[] msrValues, CpuidEntry[] cpuid) {
+public record VcpuState(
+        byte[] regs,
+        byte[] sregs,
+        byte[] fpu,
+        byte[] xsave,
+        byte[] xcrs,
+        byte[] lapic,
+        byte[] events,
+        int mpState,
+        long[] msrIndices,
+        long[] msrValues,
+        CpuidEntry[] cpuid) {
     private static final System.Logger LOG = System.getLogger(VcpuState.class.getName());
 
     public static VcpuState capture(VcpuFd vcpu, int[] saveableMsrs) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment regs = a.allocate(KvmRegs.LAYOUT), sregs = a.allocate(KvmSregs.LAYOUT), fpu = a.allocate(KvmFpu.LAYOUT),
-                    xsave = a.allocate(KvmXsave.LAYOUT), xcrs = a.allocate(KvmXcrs.LAYOUT), lapic = a.allocate(KvmLapicState.LAYOUT),
+            MemorySegment regs = a.allocate(KvmRegs.LAYOUT),
+                    sregs = a.allocate(KvmSregs.LAYOUT),
+                    fpu = a.allocate(KvmFpu.LAYOUT),
+                    xsave = a.allocate(KvmXsave.LAYOUT),
+                    xcrs = a.allocate(KvmXcrs.LAYOUT),
+                    lapic = a.allocate(KvmLapicState.LAYOUT),
                     events = a.allocate(KvmVcpuEvents.LAYOUT);
             vcpu.getRegs(regs);
             vcpu.getSregs(sregs);
@@ -41,10 +55,18 @@ public record VcpuState(byte[] regs, byte[] sregs, byte[] fpu, byte[] xsave, byt
             List<Long> idx = new ArrayList<>();
             List<Long> val = new ArrayList<>();
             readMsrs(vcpu, saveableMsrs, idx, val);
-            return new VcpuState(StructBytes.of(regs), StructBytes.of(sregs), StructBytes.of(fpu), StructBytes.of(xsave), StructBytes.of(xcrs),
-                    StructBytes.of(lapic), StructBytes.of(events),
-                    vcpu.getMpState(), idx.stream().mapToLong(Long::longValue).toArray(),
-                    val.stream().mapToLong(Long::longValue).toArray(), vcpu.getCpuid());
+            return new VcpuState(
+                    StructBytes.of(regs),
+                    StructBytes.of(sregs),
+                    StructBytes.of(fpu),
+                    StructBytes.of(xsave),
+                    StructBytes.of(xcrs),
+                    StructBytes.of(lapic),
+                    StructBytes.of(events),
+                    vcpu.getMpState(),
+                    idx.stream().mapToLong(Long::longValue).toArray(),
+                    val.stream().mapToLong(Long::longValue).toArray(),
+                    vcpu.getCpuid());
         }
     }
 
@@ -103,16 +125,37 @@ public record VcpuState(byte[] regs, byte[] sregs, byte[] fpu, byte[] xsave, byt
     }
 
     void write(SnapshotWriter w) {
-        w.section("vcpu").bytes(regs).bytes(sregs).bytes(fpu).bytes(xsave).bytes(xcrs).bytes(lapic).bytes(events).i32(mpState);
+        w.section("vcpu")
+                .bytes(regs)
+                .bytes(sregs)
+                .bytes(fpu)
+                .bytes(xsave)
+                .bytes(xcrs)
+                .bytes(lapic)
+                .bytes(events)
+                .i32(mpState);
         w.i32(msrIndices.length);
         for (int i = 0; i < msrIndices.length; i++) w.i64(msrIndices[i]).i64(msrValues[i]);
         w.i32(cpuid.length);
-        for (CpuidEntry e : cpuid) w.i32(e.function()).i32(e.index()).i32(e.flags()).i32(e.eax()).i32(e.ebx()).i32(e.ecx()).i32(e.edx());
+        for (CpuidEntry e : cpuid)
+            w.i32(e.function())
+                    .i32(e.index())
+                    .i32(e.flags())
+                    .i32(e.eax())
+                    .i32(e.ebx())
+                    .i32(e.ecx())
+                    .i32(e.edx());
     }
 
     static VcpuState read(SnapshotReader r) {
         r.section("vcpu");
-        byte[] regs = r.bytes(), sregs = r.bytes(), fpu = r.bytes(), xsave = r.bytes(), xcrs = r.bytes(), lapic = r.bytes(), events = r.bytes();
+        byte[] regs = r.bytes(),
+                sregs = r.bytes(),
+                fpu = r.bytes(),
+                xsave = r.bytes(),
+                xcrs = r.bytes(),
+                lapic = r.bytes(),
+                events = r.bytes();
         int mp = r.i32();
         int n = r.i32();
         if (n < 0 || n > 4096) throw r.corrupt(n + " MSRs");
@@ -124,7 +167,8 @@ public record VcpuState(byte[] regs, byte[] sregs, byte[] fpu, byte[] xsave, byt
         int c = r.i32();
         if (c < 0 || c > 4096) throw r.corrupt(c + " CPUID entries");
         CpuidEntry[] cpuid = new CpuidEntry[c];
-        for (int i = 0; i < c; i++) cpuid[i] = new CpuidEntry(r.i32(), r.i32(), r.i32(), r.i32(), r.i32(), r.i32(), r.i32());
+        for (int i = 0; i < c; i++)
+            cpuid[i] = new CpuidEntry(r.i32(), r.i32(), r.i32(), r.i32(), r.i32(), r.i32(), r.i32());
         return new VcpuState(regs, sregs, fpu, xsave, xcrs, lapic, events, mp, idx, val, cpuid);
     }
 }

@@ -19,6 +19,7 @@ import java.lang.foreign.MemorySegment;
 public record VmState(Irqchip irqchip, byte[] clock) {
     /** KVM_CLOCK_TSC_STABLE: reported by KVM_GET_CLOCK, refused by KVM_SET_CLOCK. */
     private static final int KVM_CLOCK_TSC_STABLE = 2;
+
     private static final int PIC_MASTER = 0, PIC_SLAVE = 1, IOAPIC = 2;
 
     /** Who models the interrupt controllers, and their saved state. */
@@ -30,7 +31,9 @@ public record VmState(Irqchip irqchip, byte[] clock) {
     /** A split irqchip: jvmm's IOAPIC ({@link IoApic#saveState}); the local APICs are in the vCPU states, and there is no PIC or PIT. */
     public record SplitIrqchip(byte[] ioapic) implements Irqchip {}
 
-    public boolean splitIrqchip() { return irqchip instanceof SplitIrqchip; }
+    public boolean splitIrqchip() {
+        return irqchip instanceof SplitIrqchip;
+    }
 
     /** Reads KVM's VM-wide state; {@code ioapic} is jvmm's IOAPIC with a split irqchip, null with KVM's. */
     public static VmState capture(VmFd vm, IoApic ioapic) {
@@ -47,7 +50,8 @@ public record VmState(Irqchip irqchip, byte[] clock) {
             }
             MemorySegment pit = a.allocate(KvmPitState2.LAYOUT);
             vm.getPit2(pit);
-            return new VmState(new KernelIrqchip(chips[PIC_MASTER], chips[PIC_SLAVE], chips[IOAPIC], StructBytes.of(pit)),
+            return new VmState(
+                    new KernelIrqchip(chips[PIC_MASTER], chips[PIC_SLAVE], chips[IOAPIC], StructBytes.of(pit)),
                     StructBytes.of(clock));
         }
     }
@@ -81,7 +85,11 @@ public record VmState(Irqchip irqchip, byte[] clock) {
         w.section("vm");
         // instanceof, not a pattern switch: its bootstrap spins a class at run time (start-up cost).
         if (irqchip instanceof KernelIrqchip k) {
-            w.string("kernel").bytes(k.picMaster()).bytes(k.picSlave()).bytes(k.ioapic()).bytes(k.pit());
+            w.string("kernel")
+                    .bytes(k.picMaster())
+                    .bytes(k.picSlave())
+                    .bytes(k.ioapic())
+                    .bytes(k.pit());
         } else if (irqchip instanceof SplitIrqchip s) {
             w.string("split").bytes(s.ioapic());
         }

@@ -14,8 +14,14 @@ class BusTest {
 
     private BusDevice dev(String name) {
         return new BusDevice() {
-            public void read(long offset, MemorySegment data) { log.add(name + " r " + offset); data.fill((byte) 7); }
-            public void write(long offset, MemorySegment data) { log.add(name + " w " + offset); }
+            public void read(long offset, MemorySegment data) {
+                log.add(name + " r " + offset);
+                data.fill((byte) 7);
+            }
+
+            public void write(long offset, MemorySegment data) {
+                log.add(name + " w " + offset);
+            }
         };
     }
 

@@ -7,9 +7,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import java.util.Arrays;
 
 /** The IOAPIC model on its own: registers, masking, edge and level delivery, EOI, routes, state. */
 class IoApicTest {
@@ -20,8 +20,13 @@ class IoApicTest {
     final List<Msi> sent = new ArrayList<>();
     final List<int[]> routes = new ArrayList<>();
     final IoApic ioapic = new IoApic(2, new IoApic.Delivery() {
-        public void msi(long address, int data) { sent.add(new Msi(address, data)); }
-        public void levelRoutes(int[] gsis, long[] addresses, int[] data) { routes.add(gsis.clone()); }
+        public void msi(long address, int data) {
+            sent.add(new Msi(address, data));
+        }
+
+        public void levelRoutes(int[] gsis, long[] addresses, int[] data) {
+            routes.add(gsis.clone());
+        }
     });
 
     private void write32(long offset, int value) {
@@ -132,7 +137,7 @@ class IoApicTest {
 
     @Test
     void readOnlyBitsIgnoreWritesAndLogicalDestinationMode() {
-        writeReg(0x10, 0x20 | 1 << 12 | 1 << 14 | 1 << 11);   // delivery status, remote IRR: read-only
+        writeReg(0x10, 0x20 | 1 << 12 | 1 << 14 | 1 << 11); // delivery status, remote IRR: read-only
         assertEquals(0x20 | 1 << 11, readReg(0x10));
         ioapic.edgeLine(0).trigger();
         assertEquals(new Msi(0xfee0_0004L, 0x20), sent.get(0), "logical destination mode in address bit 2");
@@ -154,8 +159,13 @@ class IoApicTest {
         List<Msi> sent2 = new ArrayList<>();
         List<int[]> routes2 = new ArrayList<>();
         IoApic copy = new IoApic(0, new IoApic.Delivery() {
-            public void msi(long address, int data) { sent2.add(new Msi(address, data)); }
-            public void levelRoutes(int[] gsis, long[] addresses, int[] data) { routes2.add(gsis.clone()); }
+            public void msi(long address, int data) {
+                sent2.add(new Msi(address, data));
+            }
+
+            public void levelRoutes(int[] gsis, long[] addresses, int[] data) {
+                routes2.add(gsis.clone());
+            }
         });
         copy.restoreState(state);
         assertArrayEquals(state, copy.saveState());

@@ -20,7 +20,9 @@ import java.util.List;
  * {@link JailTest}.
  */
 public final class ConfinedChild {
-    private static byte[] n(String s) { return s.getBytes(StandardCharsets.UTF_8); }
+    private static byte[] n(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
 
     /** Each call prints its name and result: a negative result (-errno) is an answer, SIGSYS is not. */
     private static long call(String name, long r) {
@@ -29,13 +31,25 @@ public final class ConfinedChild {
     }
 
     private static void fileServerCalls(Path d) {
-        long dir = FileSyscalls.check("open", FileSyscalls.openat(FileSyscalls.AT_FDCWD, n(d.toString()),
-                Libc.O_PATH | FileSyscalls.O_DIRECTORY | Libc.O_CLOEXEC, 0));
+        long dir = FileSyscalls.check(
+                "open",
+                FileSyscalls.openat(
+                        FileSyscalls.AT_FDCWD,
+                        n(d.toString()),
+                        Libc.O_PATH | FileSyscalls.O_DIRECTORY | Libc.O_CLOEXEC,
+                        0));
         int dfd = (int) dir;
-        long resolve = FileSyscalls.RESOLVE_BENEATH | FileSyscalls.RESOLVE_NO_SYMLINKS | FileSyscalls.RESOLVE_NO_MAGICLINKS;
+        long resolve =
+                FileSyscalls.RESOLVE_BENEATH | FileSyscalls.RESOLVE_NO_SYMLINKS | FileSyscalls.RESOLVE_NO_MAGICLINKS;
         call("mkdirat", FileSyscalls.mkdirat(dfd, n("sub"), 0755));
-        int f = (int) call("openat2", FileSyscalls.openat2(dfd, n("f"), Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC
-                | FileSyscalls.O_NOFOLLOW, 0644, resolve));
+        int f = (int) call(
+                "openat2",
+                FileSyscalls.openat2(
+                        dfd,
+                        n("f"),
+                        Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC | FileSyscalls.O_NOFOLLOW,
+                        0644,
+                        resolve));
         call("mknodat", FileSyscalls.mknodat(dfd, n("fifo"), 0010644, 0));
         call("symlinkat", FileSyscalls.symlinkat(n("target"), dfd, n("link")));
         try (Arena a = Arena.ofConfined()) {
@@ -52,8 +66,16 @@ public final class ConfinedChild {
         call("fchmodat", FileSyscalls.fchmodat(dfd, n("f"), 0600));
         call("fchmod", FileSyscalls.fchmod(f, 0640));
         call("fchownat", FileSyscalls.fchownat(dfd, n("f"), -1, -1, FileSyscalls.AT_SYMLINK_NOFOLLOW));
-        call("utimensat", FileSyscalls.utimensat(dfd, n("f"), 0, FileSyscalls.UTIME_NOW, 0, FileSyscalls.UTIME_OMIT,
-                FileSyscalls.AT_SYMLINK_NOFOLLOW));
+        call(
+                "utimensat",
+                FileSyscalls.utimensat(
+                        dfd,
+                        n("f"),
+                        0,
+                        FileSyscalls.UTIME_NOW,
+                        0,
+                        FileSyscalls.UTIME_OMIT,
+                        FileSyscalls.AT_SYMLINK_NOFOLLOW));
         call("fallocate", FileSyscalls.fallocate(f, 0, 0, 4096));
         call("lseek", FileSyscalls.lseek(f, 0, FileSyscalls.SEEK_DATA));
         call("copy_file_range", FileSyscalls.copyFileRange(f, 0, f, 4096, 4096, 0));
@@ -99,7 +121,7 @@ public final class ConfinedChild {
             }
             case "fileserver" -> {
                 Path d = Path.of(args[1]);
-                Files.writeString(d.resolve("before.txt"), "x");   // NIO's set-up before the filter, as above
+                Files.writeString(d.resolve("before.txt"), "x"); // NIO's set-up before the filter, as above
                 Jail.confineSystemCalls(SyscallAllowList.vmProcess().program());
                 System.out.println("installed");
                 fileServerCalls(d);

@@ -36,15 +36,22 @@ class JailTest {
         Path secret = Files.writeString(dir.resolve("secret"), "hidden\n");
         Path out = dir.resolve("allowed/out");
         FilesystemPolicy policy = new FilesystemPolicy();
-        for (String d : List.of("/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache")) policy.allow(Path.of(d), FileAccess.READ_EXECUTE);
-        policy.allow(Path.of("/dev/null"), FileAccess.READ_WRITE_FILES);   // the child's stdin
+        for (String d : List.of("/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache"))
+            policy.allow(Path.of(d), FileAccess.READ_EXECUTE);
+        policy.allow(Path.of("/dev/null"), FileAccess.READ_WRITE_FILES); // the child's stdin
         policy.allow(allowed, FileAccess.OWN);
         int outFd = Libc.open(out.toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_CLOEXEC, 0600);
         Jail.Spawned s;
         try {
-            s = Jail.spawn(policy, List.of("/bin/sh", "-c",
-                    "cat " + allowed.resolve("ok") + "; cat " + secret + "; echo made > " + allowed.resolve("new") + "; echo made > " + dir.resolve("outside")),
-                    Map.of(1, outFd, 2, outFd), false);
+            s = Jail.spawn(
+                    policy,
+                    List.of(
+                            "/bin/sh",
+                            "-c",
+                            "cat " + allowed.resolve("ok") + "; cat " + secret + "; echo made > "
+                                    + allowed.resolve("new") + "; echo made > " + dir.resolve("outside")),
+                    Map.of(1, outFd, 2, outFd),
+                    false);
         } finally {
             Libc.close(outFd);
         }
@@ -75,12 +82,15 @@ class JailTest {
         Files.writeString(ro.resolve("in"), "readable\n");
         Path out = dir.resolve("out");
         FilesystemPolicy policy = new FilesystemPolicy();
-        for (String d : List.of("/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache")) policy.allow(Path.of(d), FileAccess.READ_EXECUTE);
+        for (String d : List.of("/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache"))
+            policy.allow(Path.of(d), FileAccess.READ_EXECUTE);
         policy.allow(Path.of("/dev/null"), FileAccess.READ_WRITE_FILES);
         policy.allowShare(rw, false, false).allowShare(ro, true, false);
-        String script = "cd " + rw + " && mkdir a b && echo data > a/f && mv a/f b/g && ln b/g h && ln -s b/g s && mkfifo p"
-                + " && truncate -s 3 h && rm p s && rmdir a && echo rw-ok; cat " + ro.resolve("in")
-                + "; echo x > " + ro.resolve("new") + " || echo ro-refused; echo x > " + dir.resolve("outside") + " || echo outside-refused";
+        String script =
+                "cd " + rw + " && mkdir a b && echo data > a/f && mv a/f b/g && ln b/g h && ln -s b/g s && mkfifo p"
+                        + " && truncate -s 3 h && rm p s && rmdir a && echo rw-ok; cat " + ro.resolve("in")
+                        + "; echo x > " + ro.resolve("new") + " || echo ro-refused; echo x > " + dir.resolve("outside")
+                        + " || echo outside-refused";
         int outFd = Libc.open(out.toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_CLOEXEC, 0600);
         Jail.Spawned s;
         try {
@@ -92,14 +102,19 @@ class JailTest {
             assertTrue(p.waitFor(Duration.ofSeconds(30)) >= 0);
         }
         String text = Files.readString(out);
-        for (String want : List.of("rw-ok", "readable", "ro-refused", "outside-refused")) assertTrue(text.contains(want), want + " in:\n" + text);
+        for (String want : List.of("rw-ok", "readable", "ro-refused", "outside-refused"))
+            assertTrue(text.contains(want), want + " in:\n" + text);
         assertEquals("dat", Files.readString(rw.resolve("b/g")));
         assertTrue(!Files.exists(ro.resolve("new")) && !Files.exists(dir.resolve("outside")), text);
     }
 
     private List<String> childJvm(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), ConfinedChild.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ConfinedChild.class.getName()));
         cmd.addAll(List.of(args));
         return cmd;
     }
@@ -107,7 +122,9 @@ class JailTest {
     @Test
     void theVmProcessFilterLetsAJvmWorkAndKillsItOnAForbiddenCall() throws Exception {
         int ptrace = 101;
-        Process p = new ProcessBuilder(childJvm("seccomp", Integer.toString(ptrace), dir.toString())).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(childJvm("seccomp", Integer.toString(ptrace), dir.toString()))
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes());
         int status = p.waitFor();
         assertTrue(output.contains("installed") && output.contains("still alive"), output);
@@ -118,7 +135,9 @@ class JailTest {
     @Test
     void anAllowedCallReturns() throws Exception {
         int getpid = 39;
-        Process p = new ProcessBuilder(childJvm("seccomp", Integer.toString(getpid), dir.toString())).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(childJvm("seccomp", Integer.toString(getpid), dir.toString()))
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), output);
         assertTrue(output.contains("call returned " + p.pid()), output);
@@ -127,12 +146,26 @@ class JailTest {
     /** A confined VM process serves virtio-fs shares: every call of the file server is on the list. */
     @Test
     void theFileServersCallsAreAllowed() throws Exception {
-        Process p = new ProcessBuilder(childJvm("fileserver", dir.toString())).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(childJvm("fileserver", dir.toString()))
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), "not killed by SIGSYS: " + output);
         assertTrue(output.contains("fileserver done"), output);
-        for (String ok : List.of("mkdirat 0", "mknodat 0", "symlinkat 0", "readlinkat 6", "linkat 0", "renameat2 0",
-                "fchmodat 0", "fchmod 0", "utimensat 0", "fallocate 0", "ftruncate 0", "unlinkat 0", "rmdir 0")) {
+        for (String ok : List.of(
+                "mkdirat 0",
+                "mknodat 0",
+                "symlinkat 0",
+                "readlinkat 6",
+                "linkat 0",
+                "renameat2 0",
+                "fchmodat 0",
+                "fchmod 0",
+                "utimensat 0",
+                "fallocate 0",
+                "ftruncate 0",
+                "unlinkat 0",
+                "rmdir 0")) {
             assertTrue(output.contains("\n" + ok + "\n"), ok + " in:\n" + output);
         }
     }
@@ -145,7 +178,9 @@ class JailTest {
         Path secret = Files.writeString(dir.resolve("root-only"), "x");
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Process p = new ProcessBuilder(childJvm("drop", "65534", "65534", secret.toString())).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(childJvm("drop", "65534", "65534", secret.toString()))
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), output);
         assertEquals("denied", output.strip());

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** The generated BPF, run by a small interpreter of the instructions it uses, against every number. */
 class SeccompProgramTest {
-    private static final int OTHER_ARCH = 0x40000003;   // AUDIT_ARCH_I386
+    private static final int OTHER_ARCH = 0x40000003; // AUDIT_ARCH_I386
 
     /** Runs {@code program} on a seccomp_data of {@code arch} and {@code nr}, as the kernel would. */
     static int run(byte[] program, int arch, int nr) {
@@ -21,7 +21,7 @@ class SeccompProgramTest {
         int n = program.length / 8, pc = 0, acc = 0, steps = 0;
         while (true) {
             if (pc < 0 || pc >= n) throw new AssertionError("ran off the program at " + pc);
-            if (++steps > n) throw new AssertionError("a loop");   // cBPF jumps only forward
+            if (++steps > n) throw new AssertionError("a loop"); // cBPF jumps only forward
             short code = b.getShort(pc * 8);
             int jt = b.get(pc * 8 + 2) & 0xff, jf = b.get(pc * 8 + 3) & 0xff, k = b.getInt(pc * 8 + 4);
             switch (code) {
@@ -36,20 +36,27 @@ class SeccompProgramTest {
                 case SeccompProgram.JEQ_K -> pc += 1 + (acc == k ? jt : jf);
                 case SeccompProgram.JGE_K -> pc += 1 + (Integer.compareUnsigned(acc, k) >= 0 ? jt : jf);
                 case SeccompProgram.JA -> pc += 1 + k;
-                case SeccompProgram.RET_K -> { return k; }
+                case SeccompProgram.RET_K -> {
+                    return k;
+                }
                 default -> throw new AssertionError("opcode " + code);
             }
         }
     }
 
     private static void checkEvery(Set<Integer> allowed, int[] hot) {
-        SeccompProgram p = new SeccompProgram(allowed.stream().mapToInt(Integer::intValue).toArray(), hot, SeccompProgram.RET_KILL_PROCESS);
+        SeccompProgram p = new SeccompProgram(
+                allowed.stream().mapToInt(Integer::intValue).toArray(), hot, SeccompProgram.RET_KILL_PROCESS);
         byte[] code = p.bytes();
         for (int nr = 0; nr < 1100; nr++) {
             int expected = allowed.contains(nr) ? SeccompProgram.RET_ALLOW : SeccompProgram.RET_KILL_PROCESS;
             assertEquals(expected, run(code, SeccompProgram.AUDIT_ARCH_X86_64, nr), "system call " + nr);
-            assertEquals(SeccompProgram.RET_KILL_PROCESS, run(code, OTHER_ARCH, nr), "another architecture's call " + nr);
-            assertEquals(SeccompProgram.RET_KILL_PROCESS, run(code, SeccompProgram.AUDIT_ARCH_X86_64, nr | SeccompProgram.X32_SYSCALL_BIT), "x32 call " + nr);
+            assertEquals(
+                    SeccompProgram.RET_KILL_PROCESS, run(code, OTHER_ARCH, nr), "another architecture's call " + nr);
+            assertEquals(
+                    SeccompProgram.RET_KILL_PROCESS,
+                    run(code, SeccompProgram.AUDIT_ARCH_X86_64, nr | SeccompProgram.X32_SYSCALL_BIT),
+                    "x32 call " + nr);
         }
         assertEquals(SeccompProgram.RET_KILL_PROCESS, run(code, SeccompProgram.AUDIT_ARCH_X86_64, -1));
     }
@@ -79,17 +86,21 @@ class SeccompProgramTest {
     void aBalancedTreeKeepsEveryCallShort() {
         Set<Integer> allowed = new TreeSet<>();
         for (int i = 0; i < 460; i += 2) allowed.add(i);
-        SeccompProgram p = new SeccompProgram(allowed.stream().mapToInt(Integer::intValue).toArray(), new int[0], SeccompProgram.RET_KILL_PROCESS);
+        SeccompProgram p = new SeccompProgram(
+                allowed.stream().mapToInt(Integer::intValue).toArray(), new int[0], SeccompProgram.RET_KILL_PROCESS);
         assertTrue(p.length() < 460 * 2, "length " + p.length());
     }
 
     @Test
     void theMeasuredListParsesAndCoversWhatTheJvmCannotLive() {
         SyscallAllowList list = SyscallAllowList.vmProcess();
-        for (String needed : new String[] {"read", "write", "ioctl", "futex", "rt_sigreturn", "exit", "exit_group", "mmap", "munmap"}) {
+        for (String needed :
+                new String[] {"read", "write", "ioctl", "futex", "rt_sigreturn", "exit", "exit_group", "mmap", "munmap"
+                }) {
             assertTrue(list.numbers().containsKey(needed), needed + " is not on the list");
         }
-        for (String never : new String[] {"execve", "ptrace", "mount", "kexec_load", "init_module", "bpf", "setuid", "chroot"}) {
+        for (String never :
+                new String[] {"execve", "ptrace", "mount", "kexec_load", "init_module", "bpf", "setuid", "chroot"}) {
             assertTrue(!list.numbers().containsKey(never), never + " is on the list");
         }
         assertEquals(202, list.numbers().get("futex"));
@@ -98,8 +109,14 @@ class SeccompProgramTest {
 
     @Test
     void refusesWhatCannotBeAFilter() {
-        assertThrows(IllegalArgumentException.class, () -> new SeccompProgram(new int[0], new int[0], SeccompProgram.RET_KILL_PROCESS));
-        assertThrows(IllegalArgumentException.class, () -> new SeccompProgram(new int[] {-1}, new int[0], SeccompProgram.RET_KILL_PROCESS));
-        assertThrows(IllegalArgumentException.class, () -> new SeccompProgram(new int[] {1}, new int[] {2}, SeccompProgram.RET_KILL_PROCESS));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new SeccompProgram(new int[0], new int[0], SeccompProgram.RET_KILL_PROCESS));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new SeccompProgram(new int[] {-1}, new int[0], SeccompProgram.RET_KILL_PROCESS));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new SeccompProgram(new int[] {1}, new int[] {2}, SeccompProgram.RET_KILL_PROCESS));
     }
 }

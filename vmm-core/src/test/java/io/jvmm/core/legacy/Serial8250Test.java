@@ -51,7 +51,7 @@ class Serial8250Test {
         assertEquals(0x02, read(2) & 0x0f);
         assertEquals(List.of(true, false), irq);
         assertEquals(0x01, read(2) & 0x0f); // no interrupt pending
-        write(0, 'x');                      // transmitting re-arms THRI
+        write(0, 'x'); // transmitting re-arms THRI
         assertEquals(List.of(true, false, true), irq);
     }
 

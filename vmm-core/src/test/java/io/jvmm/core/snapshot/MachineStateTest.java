@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The state file's payload and container without KVM: named parts round trip, old versions are refused. */
 class MachineStateTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static byte[] b(int... v) {
         byte[] out = new byte[v.length];
@@ -23,18 +24,33 @@ class MachineStateTest {
     }
 
     private static MachineState state(VmState.Irqchip chip) {
-        VcpuState cpu = new VcpuState(b(1), b(2), b(3), b(4), b(5), b(6), b(7), 0, new long[] {0x10}, new long[] {42},
-                new CpuidEntry[] {new CpuidEntry(1, 0, 0, 2, 3, 4, 5)});
-        MmioTransport.State t = new MmioTransport.State(15, 1L << 32, 1, 0, 0, 1, 2,
+        VcpuState cpu = new VcpuState(
+                b(1), b(2), b(3), b(4), b(5), b(6), b(7), 0, new long[] {0x10}, new long[] {42}, new CpuidEntry[] {
+                    new CpuidEntry(1, 0, 0, 2, 3, 4, 5)
+                });
+        MmioTransport.State t = new MmioTransport.State(
+                15,
+                1L << 32,
+                1,
+                0,
+                0,
+                1,
+                2,
                 List.of(new MmioTransport.QueueState(256, true, 0x1000, 0x2000, 0x3000, 7, 9)));
-        return new MachineState(64L << 20, "console=ttyS0", new VmState(chip, b(9, 9)), List.of(cpu, cpu),
-                new LegacyState(b(0x60), b(0x64)), List.of(new DeviceState(19, "vsock", t, 3)),
+        return new MachineState(
+                64L << 20,
+                "console=ttyS0",
+                new VmState(chip, b(9, 9)),
+                List.of(cpu, cpu),
+                new LegacyState(b(0x60), b(0x64)),
+                List.of(new DeviceState(19, "vsock", t, 3)),
                 List.of(new ShareState("src", b(7, 7, 7))));
     }
 
     @Test
     void everyNamedPartRoundTrips() {
-        for (VmState.Irqchip chip : List.of(new VmState.KernelIrqchip(b(1), b(2), b(3), b(4)), new VmState.SplitIrqchip(b(5, 6)))) {
+        for (VmState.Irqchip chip :
+                List.of(new VmState.KernelIrqchip(b(1), b(2), b(3), b(4)), new VmState.SplitIrqchip(b(5, 6)))) {
             MachineState s = state(chip);
             MachineState back = MachineState.decode(s.encode(), "state");
             assertEquals(s.memoryBytes(), back.memoryBytes());
@@ -56,7 +72,8 @@ class MachineStateTest {
         SnapshotWriter w = new SnapshotWriter();
         w.section("machine").i64(64L << 20).string("");
         w.section("vm").string("pic-only").bytes(b(1));
-        SnapshotException e = assertThrows(SnapshotException.class, () -> MachineState.decode(w.toByteArray(), "/snap/state"));
+        SnapshotException e =
+                assertThrows(SnapshotException.class, () -> MachineState.decode(w.toByteArray(), "/snap/state"));
         assertEquals("/snap/state is corrupt (irqchip model 'pic-only')", e.getMessage());
     }
 
@@ -69,7 +86,9 @@ class MachineStateTest {
         ByteBuffer.wrap(all).putInt(8, 2);
         Files.write(file, all);
         SnapshotException e = assertThrows(SnapshotException.class, () -> SnapshotFile.readState(dir));
-        assertEquals(file + " has snapshot format version 2; this jvmm reads version 3 only (take the snapshot again with this jvmm)",
+        assertEquals(
+                file
+                        + " has snapshot format version 2; this jvmm reads version 3 only (take the snapshot again with this jvmm)",
                 e.getMessage());
         assertEquals(3, SnapshotFile.VERSION);
     }

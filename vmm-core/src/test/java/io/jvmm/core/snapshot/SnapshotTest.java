@@ -1,36 +1,35 @@
 package io.jvmm.core.snapshot;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jvmm.core.IrqChipMode;
 import io.jvmm.core.Vm;
 import io.jvmm.core.VmConfig;
 import io.jvmm.core.VmExit;
 import io.jvmm.kvm.Kvm;
+import io.jvmm.virtio.vsock.VsockStream;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import io.jvmm.core.IrqChipMode;
-import io.jvmm.virtio.vsock.VsockStream;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
-import java.util.zip.CRC32;
 
 /**
  * Pause, snapshot and restore with the counter probe: it counts at CPL3 in guest RAM (the counter at
@@ -42,20 +41,27 @@ class SnapshotTest {
     // of "counter: 12000000" would read as a smaller count.
     private static final Pattern LINE = Pattern.compile("counter: (\\d+)\\r?\\n");
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeAll
-    static void kvm() { assumeTrue(Kvm.isAvailable(), () -> "skipped: " + Kvm.unavailabilityCause()); }
+    static void kvm() {
+        assumeTrue(Kvm.isAvailable(), () -> "skipped: " + Kvm.unavailabilityCause());
+    }
 
     static Path probe(String name) {
-        Path p = Path.of(System.getProperty("jvmm.probes.dir", "../probes/target")).resolve(name + ".elf");
+        Path p = Path.of(System.getProperty("jvmm.probes.dir", "../probes/target"))
+                .resolve(name + ".elf");
         assertTrue(Files.isRegularFile(p), "probe " + p + " was not built");
         return p;
     }
 
     /** Console capture that tests can wait on. */
     static final class Console extends ByteArrayOutputStream {
-        @Override public synchronized String toString() { return new String(toByteArray(), StandardCharsets.ISO_8859_1); }
+        @Override
+        public synchronized String toString() {
+            return new String(toByteArray(), StandardCharsets.ISO_8859_1);
+        }
 
         boolean await(Pattern p, long millis) throws InterruptedException {
             long end = System.nanoTime() + millis * 1_000_000;
@@ -76,7 +82,12 @@ class SnapshotTest {
     }
 
     private static VmConfig config(Console console) {
-        return VmConfig.builder().kernel(probe("counter")).cmdline("every=2000000").memoryMib(64).consoleOutput(console).build();
+        return VmConfig.builder()
+                .kernel(probe("counter"))
+                .cmdline("every=2000000")
+                .memoryMib(64)
+                .consoleOutput(console)
+                .build();
     }
 
     private Vm bootAndCount(Console console) throws Exception {
@@ -127,8 +138,13 @@ class SnapshotTest {
     void kernelIrqchipSnapshotRestoresToAKernelIrqchip() throws Exception {
         Console console = new Console();
         Path snap = dir.resolve("kernel-irqchip");
-        VmConfig kernelChip = VmConfig.builder().kernel(probe("counter")).cmdline("every=2000000").memoryMib(64)
-                .irqchip(IrqChipMode.KERNEL).consoleOutput(console).build();
+        VmConfig kernelChip = VmConfig.builder()
+                .kernel(probe("counter"))
+                .cmdline("every=2000000")
+                .memoryMib(64)
+                .irqchip(IrqChipMode.KERNEL)
+                .consoleOutput(console)
+                .build();
         try (Vm vm = Vm.create(kernelChip)) {
             vm.start();
             assertTrue(console.await(LINE, 30_000), "the counter does not count: " + console);
@@ -165,11 +181,19 @@ class SnapshotTest {
     void restoreInAnotherProcess() throws Exception {
         Path snap = dir.resolve("snap");
         long at = snapshot(snap);
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "io.jvmm.core.ProbeMain", probe("counter").toString(), "every=2000000", "--restore", snap.toString());
+        List<String> cmd = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.jvmm.core.ProbeMain",
+                probe("counter").toString(),
+                "every=2000000",
+                "--restore",
+                snap.toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
+        try (BufferedReader r =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
             // The snapshot may have caught the guest mid-line: the rest of that line comes first.
             String line;
             Matcher m = null;
@@ -229,23 +253,56 @@ class SnapshotTest {
         byte[] good = Files.readAllBytes(snap.resolve("state"));
         Console console = new Console();
 
-        String bad = refuse(snap, good, b -> { b[b.length / 2] ^= 1; return b; }, config(console));
+        String bad = refuse(
+                snap,
+                good,
+                b -> {
+                    b[b.length / 2] ^= 1;
+                    return b;
+                },
+                config(console));
         assertTrue(bad.contains("checksum mismatch"), bad);
         bad = refuse(snap, good, b -> Arrays.copyOf(b, b.length - 10), config(console));
         assertTrue(bad.contains("truncated"), bad);
-        bad = refuse(snap, good, b -> { b[11] = 9; return b; }, config(console));   // version 9
+        bad = refuse(
+                snap,
+                good,
+                b -> {
+                    b[11] = 9;
+                    return b;
+                },
+                config(console)); // version 9
         assertTrue(bad.contains("format version 9"), bad);
-        bad = refuse(snap, good, b -> { b[15] = 40; return b; }, config(console));  // ARM
+        bad = refuse(
+                snap,
+                good,
+                b -> {
+                    b[15] = 40;
+                    return b;
+                },
+                config(console)); // ARM
         assertTrue(bad.contains("another architecture"), bad);
-        bad = refuse(snap, good, b -> { b[0] = 'X'; return b; }, config(console));
+        bad = refuse(
+                snap,
+                good,
+                b -> {
+                    b[0] = 'X';
+                    return b;
+                },
+                config(console));
         assertTrue(bad.contains("not a jvmm snapshot"), bad);
         Files.write(snap.resolve("state"), good);
 
-        VmConfig small = VmConfig.builder().kernel(probe("counter")).memoryMib(32).build();
+        VmConfig small =
+                VmConfig.builder().kernel(probe("counter")).memoryMib(32).build();
         SnapshotException e = assertThrows(SnapshotException.class, () -> Vm.restore(snap, small));
         assertTrue(e.getMessage().contains("64 MiB of RAM; the configuration gives only 32 MiB"), e.getMessage());
 
-        VmConfig withRng = VmConfig.builder().kernel(probe("counter")).memoryMib(64).rng(true).build();
+        VmConfig withRng = VmConfig.builder()
+                .kernel(probe("counter"))
+                .memoryMib(64)
+                .rng(true)
+                .build();
         e = assertThrows(SnapshotException.class, () -> Vm.restore(snap, withRng));
         assertTrue(e.getMessage().contains("devices are [] but the configuration gives [rng]"), e.getMessage());
 
@@ -259,7 +316,9 @@ class SnapshotTest {
     }
 
     @FunctionalInterface
-    interface Damage { byte[] apply(byte[] b); }
+    interface Damage {
+        byte[] apply(byte[] b);
+    }
 
     private static String refuse(Path snap, byte[] good, Damage d, VmConfig config) throws Exception {
         Files.write(snap.resolve("state"), d.apply(good.clone()));
@@ -288,8 +347,13 @@ class SnapshotTest {
         String cmd = "op=fill,checksum sector=0 count=16384";
         Path snap = dir.resolve("snap");
         Console first = new Console();
-        VmConfig config = VmConfig.builder().kernel(probe("virtio-blk")).cmdline(cmd).memoryMib(64).drive(null, img, false)
-                .consoleOutput(first).build();
+        VmConfig config = VmConfig.builder()
+                .kernel(probe("virtio-blk"))
+                .cmdline(cmd)
+                .memoryMib(64)
+                .drive(null, img, false)
+                .consoleOutput(first)
+                .build();
         try (Vm vm = Vm.create(config)) {
             vm.start();
             assertTrue(first.await(Pattern.compile("virtio-blk: capacity"), 30_000), first.toString());
@@ -298,11 +362,17 @@ class SnapshotTest {
         }
         assertFalse(first.toString().contains("checksum"), "snapshot taken before the work was done: " + first);
         Console second = new Console();
-        VmConfig again = VmConfig.builder().kernel(probe("virtio-blk")).cmdline(cmd).memoryMib(64).drive(null, img, false)
-                .consoleOutput(second).build();
+        VmConfig again = VmConfig.builder()
+                .kernel(probe("virtio-blk"))
+                .cmdline(cmd)
+                .memoryMib(64)
+                .drive(null, img, false)
+                .consoleOutput(second)
+                .build();
         try (Vm vm = Vm.restore(snap, again)) {
             vm.start();
-            VmExit exit = vm.awaitExit(Duration.ofSeconds(60)).orElseThrow(() -> new AssertionError("hangs: " + second));
+            VmExit exit =
+                    vm.awaitExit(Duration.ofSeconds(60)).orElseThrow(() -> new AssertionError("hangs: " + second));
             assertEquals(new VmExit.DebugExit(0), exit, first + "--- restored:\n" + second);
         }
         // What the guest wrote before and after the snapshot is all in the image.
@@ -320,8 +390,13 @@ class SnapshotTest {
         Path snap = dir.resolve("snap");
         String cmd = "op=echo-server port=5000 count=2 survive-reset=1";
         Console first = new Console();
-        VmConfig config = VmConfig.builder().kernel(probe("virtio-vsock")).cmdline(cmd).memoryMib(64)
-                .vsock(3, null).consoleOutput(first).build();
+        VmConfig config = VmConfig.builder()
+                .kernel(probe("virtio-vsock"))
+                .cmdline(cmd)
+                .memoryMib(64)
+                .vsock(3, null)
+                .consoleOutput(first)
+                .build();
         try (Vm vm = Vm.create(config)) {
             vm.start();
             assertTrue(first.await(Pattern.compile("listening on 5000"), 30_000), first.toString());
@@ -332,8 +407,13 @@ class SnapshotTest {
             vm.snapshot(snap);
         }
         Console second = new Console();
-        VmConfig again = VmConfig.builder().kernel(probe("virtio-vsock")).cmdline(cmd).memoryMib(64)
-                .vsock(3, null).consoleOutput(second).build();
+        VmConfig again = VmConfig.builder()
+                .kernel(probe("virtio-vsock"))
+                .cmdline(cmd)
+                .memoryMib(64)
+                .vsock(3, null)
+                .consoleOutput(second)
+                .build();
         try (Vm vm = Vm.restore(snap, again)) {
             vm.start();
             assertTrue(second.await(Pattern.compile("transport reset \\(cid now 3\\)"), 30_000), second.toString());

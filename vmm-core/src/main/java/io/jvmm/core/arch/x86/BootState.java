@@ -15,8 +15,18 @@ import io.jvmm.memory.GuestMemory;
  * @param tss     TR
  * @param cr0     control registers and EFER as the entry requires
  */
-public record BootState(long rip, long rsp, long rsi, long rbx, Gdt.Segment code, Gdt.Segment data,
-                        Gdt.Segment tss, long cr0, long cr3, long cr4, long efer) {
+public record BootState(
+        long rip,
+        long rsp,
+        long rsi,
+        long rbx,
+        Gdt.Segment code,
+        Gdt.Segment data,
+        Gdt.Segment tss,
+        long cr0,
+        long cr3,
+        long cr4,
+        long efer) {
     public static final long RFLAGS = 0x2; // reserved bit 1; interrupts off
     static final long CR0_PE = 1, CR0_ET = 1 << 4, CR0_PG = 1L << 31;
     static final long CR4_PAE = 1 << 5;
@@ -26,8 +36,18 @@ public record BootState(long rip, long rsp, long rsi, long rbx, Gdt.Segment code
     public static BootState linux64(GuestMemory mem, long entry) {
         Gdt.Segment[] s = Gdt.write(mem, true);
         long cr3 = PageTables.writeIdentity1G(mem);
-        return new BootState(entry, Layout.BOOT_STACK, Layout.ZERO_PAGE, 0, s[0], s[1], s[2],
-                CR0_PE | CR0_ET | CR0_PG, cr3, CR4_PAE, EFER_LME | EFER_LMA);
+        return new BootState(
+                entry,
+                Layout.BOOT_STACK,
+                Layout.ZERO_PAGE,
+                0,
+                s[0],
+                s[1],
+                s[2],
+                CR0_PE | CR0_ET | CR0_PG,
+                cr3,
+                CR4_PAE,
+                EFER_LME | EFER_LMA);
     }
 
     /** 32-bit flat protected mode, paging off, %ebx = hvm_start_info: writes the GDT. */

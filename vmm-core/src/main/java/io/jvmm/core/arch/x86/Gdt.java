@@ -16,27 +16,41 @@ public final class Gdt {
 
     /** Descriptor flags: access byte in bits 0-7, G/DB/L/AVL in bits 12-15 (Intel SDM vol. 3, 3.4.5). */
     public static final int CODE64 = 0xa09b;
+
     public static final int CODE32 = 0xc09b;
     public static final int DATA = 0xc093;
     public static final int TSS64 = 0x808b;
     public static final int TSS32 = 0x008b;
 
     /** A decoded descriptor, in the shape KVM's struct kvm_segment wants. */
-    public record Segment(long base, int limit, int selector, int type, int present, int dpl, int db, int s,
-                          int l, int g, int avl) {
+    public record Segment(
+            long base, int limit, int selector, int type, int present, int dpl, int db, int s, int l, int g, int avl) {
         /** From a GDT descriptor's fields; {@code limit} as stored (20 bits, scaled by G). */
         public static Segment of(int selector, int flags, long base, int rawLimit) {
             int g = (flags >>> 15) & 1;
             int limit = g == 1 ? (rawLimit << 12) | 0xfff : rawLimit;
-            return new Segment(base, limit, selector, flags & 0xf, (flags >>> 7) & 1, (flags >>> 5) & 3,
-                    (flags >>> 14) & 1, (flags >>> 4) & 1, (flags >>> 13) & 1, g, (flags >>> 12) & 1);
+            return new Segment(
+                    base,
+                    limit,
+                    selector,
+                    flags & 0xf,
+                    (flags >>> 7) & 1,
+                    (flags >>> 5) & 3,
+                    (flags >>> 14) & 1,
+                    (flags >>> 4) & 1,
+                    (flags >>> 13) & 1,
+                    g,
+                    (flags >>> 12) & 1);
         }
     }
 
     /** The 8-byte descriptor for {@code flags}, {@code base}, {@code limit} (20-bit). */
     public static long entry(int flags, long base, int limit) {
-        return ((base & 0xff00_0000L) << 32) | (((long) flags & 0xf0ff) << 40) | (((long) limit & 0xf_0000) << 32)
-                | ((base & 0x00ff_ffffL) << 16) | (limit & 0xffffL);
+        return ((base & 0xff00_0000L) << 32)
+                | (((long) flags & 0xf0ff) << 40)
+                | (((long) limit & 0xf_0000) << 32)
+                | ((base & 0x00ff_ffffL) << 16)
+                | (limit & 0xffffL);
     }
 
     /** Writes the 5-entry table at {@link Layout#BOOT_GDT}; returns {code, data, tss} segments. */
@@ -53,5 +67,7 @@ public final class Gdt {
         };
     }
 
-    public static int limit() { return 5 * 8 - 1; }
+    public static int limit() {
+        return 5 * 8 - 1;
+    }
 }

@@ -44,7 +44,7 @@ public final class RawImage implements BlockBackend {
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment iov = arena.allocate(Libc.IOVEC, Libc.IOV_MAX);
-    private final MemorySegment mapping;   // the whole image, or null: preadv/pwritev
+    private final MemorySegment mapping; // the whole image, or null: preadv/pwritev
     private MemorySegment zeroes;
     private boolean punchHoles = true;
     private boolean closed;
@@ -60,17 +60,24 @@ public final class RawImage implements BlockBackend {
 
     private MemorySegment mapOrNull() {
         try {
-            MemorySegment at = Libc.mmap(MemorySegment.NULL, size,
-                    readOnly ? Libc.PROT_READ : Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
+            MemorySegment at = Libc.mmap(
+                    MemorySegment.NULL,
+                    size,
+                    readOnly ? Libc.PROT_READ : Libc.PROT_READ | Libc.PROT_WRITE,
+                    Libc.MAP_SHARED,
+                    fd,
+                    0);
             long length = size;
             return at.reinterpret(size, arena, m -> Libc.munmap(m, length));
         } catch (NativeException e) {
-            return null;   // e.g. a file system or device without mmap: the system calls still work
+            return null; // e.g. a file system or device without mmap: the system calls still work
         }
     }
 
     /** Whether requests copy through a mapping of the image (else preadv/pwritev); for tests. */
-    boolean mapped() { return mapping != null; }
+    boolean mapped() {
+        return mapping != null;
+    }
 
     /**
      * Opens and locks {@code path}. Errors name the setting {@code key} (e.g. {@code drives.vdb}) and
@@ -87,21 +94,27 @@ public final class RawImage implements BlockBackend {
         try {
             fd = Libc.open(path.toString(), (readOnly ? Libc.O_RDONLY : Libc.O_RDWR) | Libc.O_CLOEXEC);
         } catch (NativeException e) {
-            throw new ConfigException(key, "cannot open " + path + (readOnly ? "" : " for writing") + ": "
-                    + Errno.describe(e.errno()) + (readOnly || e.errno() != Errno.EACCES ? "" : " (use read_only = true?)"));
+            throw new ConfigException(
+                    key,
+                    "cannot open " + path + (readOnly ? "" : " for writing") + ": " + Errno.describe(e.errno())
+                            + (readOnly || e.errno() != Errno.EACCES ? "" : " (use read_only = true?)"));
         }
         try {
             try {
                 Libc.flock(fd, (readOnly ? Libc.LOCK_SH : Libc.LOCK_EX) | Libc.LOCK_NB);
             } catch (NativeException e) {
                 if (e.errno() == Errno.EAGAIN) {
-                    throw new ConfigException(key, path + " is in use by another VM (locked"
-                            + (readOnly ? " for writing)" : "); a writable image cannot be shared"));
+                    throw new ConfigException(
+                            key,
+                            path + " is in use by another VM (locked"
+                                    + (readOnly ? " for writing)" : "); a writable image cannot be shared"));
                 }
                 throw new ConfigException(key, "cannot lock " + path + ": " + Errno.describe(e.errno()));
             }
             long size = Libc.lseek(fd, 0, Libc.SEEK_END);
-            if (size < 512) throw new ConfigException(key, path + " is " + size + " bytes; a disk needs at least one 512-byte sector");
+            if (size < 512)
+                throw new ConfigException(
+                        key, path + " is " + size + " bytes; a disk needs at least one 512-byte sector");
             return new RawImage(path, fd, size, readOnly, Files.isRegularFile(path), map);
         } catch (RuntimeException e) {
             Libc.close(fd);
@@ -123,11 +136,24 @@ public final class RawImage implements BlockBackend {
         }
     }
 
-    public Path path() { return path; }
+    public Path path() {
+        return path;
+    }
 
-    @Override public long size() { return size; }
-    @Override public boolean readOnly() { return readOnly; }
-    @Override public boolean supportsDiscard() { return regularFile && !readOnly; }
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public boolean supportsDiscard() {
+        return regularFile && !readOnly;
+    }
 
     @Override
     public synchronized void read(long offset, List<MemorySegment> dst) throws IOException {
@@ -149,7 +175,9 @@ public final class RawImage implements BlockBackend {
                 long n = b.byteSize();
                 long inImage = Math.max(0, Math.min(n, size - offset));
                 if (write) {
-                    if (inImage < n) throw new IOException(path + ": write of " + n + " bytes at " + offset + " ends past the image");
+                    if (inImage < n)
+                        throw new IOException(
+                                path + ": write of " + n + " bytes at " + offset + " ends past the image");
                     MemorySegment.copy(b, 0, mapping, offset, n);
                 } else {
                     if (inImage > 0) MemorySegment.copy(mapping, offset, b, 0, inImage);
@@ -172,7 +200,7 @@ public final class RawImage implements BlockBackend {
      */
     private void transfer(long offset, List<MemorySegment> bufs, boolean write) throws IOException {
         int i = 0;
-        long skip = 0;   // bytes of bufs[i] already done
+        long skip = 0; // bytes of bufs[i] already done
         while (i < bufs.size()) {
             int n = 0;
             long want = 0;
@@ -207,7 +235,10 @@ public final class RawImage implements BlockBackend {
                     done = 0;
                 }
             }
-            while (i < bufs.size() && bufs.get(i).byteSize() == skip) { i++; skip = 0; }
+            while (i < bufs.size() && bufs.get(i).byteSize() == skip) {
+                i++;
+                skip = 0;
+            }
         }
     }
 
@@ -241,7 +272,9 @@ public final class RawImage implements BlockBackend {
             Libc.fallocate(fd, mode, offset, length);
             return true;
         } catch (NativeException e) {
-            if (e.errno() == Errno.EOPNOTSUPP || e.errno() == Errno.ENOSYS || e.errno() == Errno.EINVAL
+            if (e.errno() == Errno.EOPNOTSUPP
+                    || e.errno() == Errno.ENOSYS
+                    || e.errno() == Errno.EINVAL
                     || e.errno() == Errno.ENODEV) {
                 if ((mode & Libc.FALLOC_FL_PUNCH_HOLE) != 0) punchHoles = false;
                 return false;
@@ -256,7 +289,8 @@ public final class RawImage implements BlockBackend {
                 mapping.asSlice(offset, length).fill((byte) 0);
                 return;
             } catch (InternalError | IndexOutOfBoundsException e) {
-                throw new IOException(path + ": cannot zero " + length + " bytes at offset " + offset + ": " + e.getMessage(), e);
+                throw new IOException(
+                        path + ": cannot zero " + length + " bytes at offset " + offset + ": " + e.getMessage(), e);
             }
         }
         if (zeroes == null) zeroes = arena.allocate(1 << 20);
@@ -272,7 +306,7 @@ public final class RawImage implements BlockBackend {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        arena.close();    // unmaps the image first: the mapping holds the file, and with it the flock
-        Libc.close(fd);   // also drops the flock
+        arena.close(); // unmaps the image first: the mapping holds the file, and with it the flock
+        Libc.close(fd); // also drops the flock
     }
 }

@@ -37,8 +37,9 @@ public final class PasstBackend implements NetBackend {
     private static final System.Logger LOG = System.getLogger(PasstBackend.class.getName());
     private static final int PASST_FD = 3;
     private static final int MAX_MESSAGE = 512;
-    private static final int SOCKET_BUFFER = 4 << 20;   // the kernel doubles it: passt's 8 MiB
-    private static final ValueLayout.OfInt BIG_ENDIAN_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final int SOCKET_BUFFER = 4 << 20; // the kernel doubles it: passt's 8 MiB
+    private static final ValueLayout.OfInt BIG_ENDIAN_INT =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final ChildProcess process;
     private final int socket;
@@ -53,8 +54,12 @@ public final class PasstBackend implements NetBackend {
     private PasstBackend(ChildProcess process, int socket, int messagePipe) {
         this.process = process;
         this.socket = socket;
-        this.messages = process == null ? null
-                : Thread.ofPlatform().name("passt-log-" + process.pid()).daemon().start(() -> readMessages(messagePipe));
+        this.messages = process == null
+                ? null
+                : Thread.ofPlatform()
+                        .name("passt-log-" + process.pid())
+                        .daemon()
+                        .start(() -> readMessages(messagePipe));
     }
 
     /** A passt started for another process to use ({@link #spawnForHandoff}), and the socket to hand it. */
@@ -73,7 +78,8 @@ public final class PasstBackend implements NetBackend {
         try {
             pair = Libc.socketpair();
             for (int fd : pair) bigBuffers(fd);
-            ChildProcess p = ChildProcess.spawn(command(passt, forwards, ipv4), Map.of(PASST_FD, pair[1], 1, messagesFd, 2, messagesFd));
+            ChildProcess p = ChildProcess.spawn(
+                    command(passt, forwards, ipv4), Map.of(PASST_FD, pair[1], 1, messagesFd, 2, messagesFd));
             Libc.close(pair[1]);
             return new Handoff(p, pair[0]);
         } catch (NativeException e) {
@@ -86,10 +92,14 @@ public final class PasstBackend implements NetBackend {
      * The VM side of a {@link Handoff}: frames over {@code socket}, already connected to a passt this
      * process did not start. Closing it closes the socket, and passt exits.
      */
-    public static PasstBackend adopt(int socket) { return new PasstBackend(null, socket, -1); }
+    public static PasstBackend adopt(int socket) {
+        return new PasstBackend(null, socket, -1);
+    }
 
     /** Starts passt with {@code forwards}; errors name {@code key} (the setting) and passt's own message. */
-    public static PasstBackend start(String key, List<PortForward> forwards) { return start(key, forwards, null); }
+    public static PasstBackend start(String key, List<PortForward> forwards) {
+        return start(key, forwards, null);
+    }
 
     /**
      * Starts passt with {@code forwards} and, when {@code ipv4} is given, that guest address, gateway
@@ -121,11 +131,21 @@ public final class PasstBackend implements NetBackend {
     }
 
     private static List<String> command(Path passt, List<PortForward> forwards, NetConfig.Ipv4 ipv4) {
-        List<String> cmd = new ArrayList<>(List.of(passt.toAbsolutePath().toString(), "-f", "-q", "--fd", Integer.toString(PASST_FD)));
+        List<String> cmd = new ArrayList<>(
+                List.of(passt.toAbsolutePath().toString(), "-f", "-q", "--fd", Integer.toString(PASST_FD)));
         for (PortForward f : forwards) cmd.addAll(List.of(f.passtArgs()));
         if (ipv4 != null) {
-            cmd.addAll(List.of("-a", ipv4.address(), "-n", Integer.toString(ipv4.prefix()), "-g", ipv4.gateway(),
-                    "--dns-forward", ipv4.dns(), "-D", ipv4.dns()));
+            cmd.addAll(List.of(
+                    "-a",
+                    ipv4.address(),
+                    "-n",
+                    Integer.toString(ipv4.prefix()),
+                    "-g",
+                    ipv4.gateway(),
+                    "--dns-forward",
+                    ipv4.dns(),
+                    "-D",
+                    ipv4.dns()));
         }
         return cmd;
     }
@@ -136,8 +156,10 @@ public final class PasstBackend implements NetBackend {
      * often. Above net.core.[rw]mem_max only with privilege; otherwise as much as allowed.
      */
     private static void bigBuffers(int fd) {
-        if (!Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, SOCKET_BUFFER)) Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, SOCKET_BUFFER);
-        if (!Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, SOCKET_BUFFER)) Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, SOCKET_BUFFER);
+        if (!Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, SOCKET_BUFFER))
+            Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, SOCKET_BUFFER);
+        if (!Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, SOCKET_BUFFER))
+            Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, SOCKET_BUFFER);
     }
 
     private static void closeQuietly(int[] fds) {
@@ -177,7 +199,7 @@ public final class PasstBackend implements NetBackend {
     }
 
     private static long readRetrying(int fd, MemorySegment buf) {
-        for (;;) {
+        for (; ; ) {
             try {
                 return Libc.read(fd, buf);
             } catch (NativeException e) {
@@ -197,7 +219,9 @@ public final class PasstBackend implements NetBackend {
     }
 
     /** The child's pid, for diagnostics and tests; -1 for an adopted socket. */
-    public long pid() { return process == null ? -1 : process.pid(); }
+    public long pid() {
+        return process == null ? -1 : process.pid();
+    }
 
     /** passt's last message line; once passt has exited, after its pipe has drained. */
     String lastMessage() throws InterruptedException {
@@ -206,19 +230,26 @@ public final class PasstBackend implements NetBackend {
     }
 
     /** Our end of the socketpair (tests). */
-    int socket() { return socket; }
+    int socket() {
+        return socket;
+    }
 
     /** True while the passt process runs (tests). */
-    boolean running() { return process.isAlive(); }
+    boolean running() {
+        return process.isAlive();
+    }
 
     @Override
-    public String describe() { return process == null ? "passt (socket " + socket + ")" : "passt (pid " + process.pid() + ")"; }
+    public String describe() {
+        return process == null ? "passt (socket " + socket + ")" : "passt (pid " + process.pid() + ")";
+    }
 
     @Override
     public void send(MemorySegment frame) throws IOException {
         synchronized (sendIov) {
             if (!frame.isNative()) {
-                if (heapCopy == null || heapCopy.byteSize() < frame.byteSize()) heapCopy = Arena.ofAuto().allocate(Math.max(frame.byteSize(), 65536));
+                if (heapCopy == null || heapCopy.byteSize() < frame.byteSize())
+                    heapCopy = Arena.ofAuto().allocate(Math.max(frame.byteSize(), 65536));
                 frame = heapCopy.asSlice(0, frame.byteSize()).copyFrom(frame);
             }
             lengthOut.set(BIG_ENDIAN_INT, 0, (int) frame.byteSize());
@@ -246,7 +277,10 @@ public final class PasstBackend implements NetBackend {
 
     @Override
     public void start(FrameSink sink) {
-        reader = Thread.ofPlatform().name("passt-rx-" + (process == null ? "fd" + socket : process.pid())).daemon().start(() -> readLoop(sink));
+        reader = Thread.ofPlatform()
+                .name("passt-rx-" + (process == null ? "fd" + socket : process.pid()))
+                .daemon()
+                .start(() -> readLoop(sink));
     }
 
     /**
@@ -295,7 +329,7 @@ public final class PasstBackend implements NetBackend {
         if (closed) return;
         closed = true;
         try {
-            Libc.shutdown(socket, Libc.SHUT_RDWR);   // wakes the reader; passt sees the end and exits
+            Libc.shutdown(socket, Libc.SHUT_RDWR); // wakes the reader; passt sees the end and exits
         } catch (NativeException ignored) {
             // passt is gone already
         }

@@ -19,11 +19,13 @@ public record PortForward(boolean udp, int hostPort, int guestPort) {
         if (slash >= 0) {
             String proto = s.substring(slash + 1);
             if (proto.equals("udp")) udp = true;
-            else if (!proto.equals("tcp")) throw new IllegalArgumentException("'" + s + "': protocol must be tcp or udp");
+            else if (!proto.equals("tcp"))
+                throw new IllegalArgumentException("'" + s + "': protocol must be tcp or udp");
             spec = s.substring(0, slash);
         }
         String[] parts = spec.split(":", -1);
-        if (parts.length != 2) throw new IllegalArgumentException("'" + s + "' is not HOST:GUEST (e.g. 8080:80 or 5353:53/udp)");
+        if (parts.length != 2)
+            throw new IllegalArgumentException("'" + s + "' is not HOST:GUEST (e.g. 8080:80 or 5353:53/udp)");
         try {
             return new PortForward(udp, Integer.parseInt(parts[0]), Integer.parseInt(parts[1]));
         } catch (NumberFormatException e) {
@@ -34,8 +36,12 @@ public record PortForward(boolean udp, int hostPort, int guestPort) {
     }
 
     /** passt's option for it: {@code -t 8080:80} or {@code -u 5353:53}. */
-    String[] passtArgs() { return new String[] {udp ? "-u" : "-t", hostPort + ":" + guestPort}; }
+    String[] passtArgs() {
+        return new String[] {udp ? "-u" : "-t", hostPort + ":" + guestPort};
+    }
 
     @Override
-    public String toString() { return hostPort + ":" + guestPort + (udp ? "/udp" : ""); }
+    public String toString() {
+        return hostPort + ":" + guestPort + (udp ? "/udp" : "");
+    }
 }

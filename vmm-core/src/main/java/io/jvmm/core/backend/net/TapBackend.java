@@ -38,7 +38,8 @@ public final class TapBackend implements NetBackend {
     public static TapBackend open(String key, String name) {
         byte[] n = name.getBytes(StandardCharsets.US_ASCII);
         if (n.length == 0 || n.length >= IFNAMSIZ || !name.matches("[A-Za-z0-9_.-]+")) {
-            throw new ConfigException(key, "'" + name + "' is not a network interface name (1-15 letters, digits, . _ -)");
+            throw new ConfigException(
+                    key, "'" + name + "' is not a network interface name (1-15 letters, digits, . _ -)");
         }
         int fd;
         try {
@@ -53,17 +54,22 @@ public final class TapBackend implements NetBackend {
             if (Libc.ioctl(fd, TUNSETIFF, ifr) < 0) {
                 int errno = Libc.lastErrno();
                 Libc.close(fd);
-                String hint = errno == Errno.EPERM ? " (needs root or CAP_NET_ADMIN, or a TAP device owned by this user)"
-                        : errno == Errno.EINVAL ? " (is '" + name + "' a TUN device or not a TAP?)"
-                        : errno == Errno.EBUSY ? " (another process has it open)" : "";
-                throw new ConfigException(key, "cannot attach TAP device " + name + ": " + Errno.describe(errno) + hint);
+                String hint = errno == Errno.EPERM
+                        ? " (needs root or CAP_NET_ADMIN, or a TAP device owned by this user)"
+                        : errno == Errno.EINVAL
+                                ? " (is '" + name + "' a TUN device or not a TAP?)"
+                                : errno == Errno.EBUSY ? " (another process has it open)" : "";
+                throw new ConfigException(
+                        key, "cannot attach TAP device " + name + ": " + Errno.describe(errno) + hint);
             }
         }
         return new TapBackend(name, fd);
     }
 
     @Override
-    public String describe() { return "TAP " + name; }
+    public String describe() {
+        return "TAP " + name;
+    }
 
     @Override
     public void send(MemorySegment frame) throws IOException {
@@ -88,7 +94,7 @@ public final class TapBackend implements NetBackend {
                 long n = Libc.read(fd, rxBuffer);
                 if (n > 0) {
                     sink.accept(rxBuffer.asSlice(0, n));
-                    sink.endOfBatch();   // a TAP device hands over one frame per read
+                    sink.endOfBatch(); // a TAP device hands over one frame per read
                 }
             } catch (NativeException e) {
                 if (closed) return;

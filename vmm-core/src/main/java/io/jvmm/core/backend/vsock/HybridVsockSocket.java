@@ -35,6 +35,7 @@ public final class HybridVsockSocket implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HybridVsockSocket.class.getName());
     /** The CONNECT line is short; a client that sends more than this without a newline is dropped. */
     private static final int MAX_LINE = 64;
+
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final Path path;
@@ -56,9 +57,11 @@ public final class HybridVsockSocket implements AutoCloseable {
      * user resolves) and starts serving. {@code key} names the setting in errors.
      */
     public static HybridVsockSocket open(String key, Path path, VsockDevice device) {
-        if (Files.exists(path)) throw new ConfigException(key, path + " already exists (another VM's socket? remove it first)");
+        if (Files.exists(path))
+            throw new ConfigException(key, path + " already exists (another VM's socket? remove it first)");
         Path dir = path.toAbsolutePath().getParent();
-        if (dir != null && !Files.isDirectory(dir)) throw new ConfigException(key, "directory " + dir + " does not exist");
+        if (dir != null && !Files.isDirectory(dir))
+            throw new ConfigException(key, "directory " + dir + " does not exist");
         ServerSocketChannel server;
         try {
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -72,7 +75,9 @@ public final class HybridVsockSocket implements AutoCloseable {
         return h;
     }
 
-    public Path path() { return path; }
+    public Path path() {
+        return path;
+    }
 
     private void acceptLoop() {
         while (!closed) {

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class CpuidTest {
     private static final List<CpuidEntry> SUPPORTED = List.of(
-            new CpuidEntry(0x1, 0, 0, 0x000906ea, 0x00000800, 0xfffab223 | Cpuid.L1_ECX_XSAVE | Cpuid.L1_ECX_CX16,
-                    0x0f8bfbff),
+            new CpuidEntry(
+                    0x1, 0, 0, 0x000906ea, 0x00000800, 0xfffab223 | Cpuid.L1_ECX_XSAVE | Cpuid.L1_ECX_CX16, 0x0f8bfbff),
             new CpuidEntry(0x7, 0, 1, 0, 0xffffffff, 0xffffffff, 0xffffffff),
             new CpuidEntry(0x7, 1, 1, 0xffffffff, 0, 0, 0),
             new CpuidEntry(0xb, 0, 1, 1, 2, 0x100, 7),
@@ -19,7 +19,10 @@ class CpuidTest {
             new CpuidEntry(0xd, 1, 1, 0xf, 0, 0, 0));
 
     private static CpuidEntry find(List<CpuidEntry> l, int fn, int idx) {
-        return l.stream().filter(e -> e.function() == fn && e.index() == idx).findFirst().orElseThrow();
+        return l.stream()
+                .filter(e -> e.function() == fn && e.index() == idx)
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -38,7 +41,8 @@ class CpuidTest {
 
     @Test
     void singleVcpuHasNoHyperThreadingBit() {
-        assertEquals(0, find(Cpuid.forVcpu(SUPPORTED, 0, 1, CpuTemplate.HOST), 1, 0).edx() & Cpuid.L1_EDX_HTT);
+        assertEquals(
+                0, find(Cpuid.forVcpu(SUPPORTED, 0, 1, CpuTemplate.HOST), 1, 0).edx() & Cpuid.L1_EDX_HTT);
     }
 
     @Test
@@ -53,13 +57,21 @@ class CpuidTest {
     void pvmTemplateHidesWhatKvmPvmCannotRun() {
         List<CpuidEntry> t = Cpuid.forVcpu(SUPPORTED, 0, 1, CpuTemplate.PVM);
         int ecx1 = find(t, 1, 0).ecx();
-        for (int bit : new int[] {Cpuid.L1_ECX_XSAVE, Cpuid.L1_ECX_OSXSAVE, Cpuid.L1_ECX_CX16, Cpuid.L1_ECX_POPCNT,
-                Cpuid.L1_ECX_PCID, Cpuid.L1_ECX_RDRAND, Cpuid.L1_ECX_AVX}) {
+        for (int bit : new int[] {
+            Cpuid.L1_ECX_XSAVE,
+            Cpuid.L1_ECX_OSXSAVE,
+            Cpuid.L1_ECX_CX16,
+            Cpuid.L1_ECX_POPCNT,
+            Cpuid.L1_ECX_PCID,
+            Cpuid.L1_ECX_RDRAND,
+            Cpuid.L1_ECX_AVX
+        }) {
             assertEquals(0, ecx1 & bit, "leaf 1 ecx bit " + Integer.numberOfTrailingZeros(bit));
         }
         CpuidEntry l7 = find(t, 7, 0);
-        for (int bit : new int[] {Cpuid.L7_EBX_SMAP, Cpuid.L7_EBX_SMEP, Cpuid.L7_EBX_FSGSBASE, Cpuid.L7_EBX_INVPCID,
-                Cpuid.L7_EBX_RDSEED}) {
+        for (int bit : new int[] {
+            Cpuid.L7_EBX_SMAP, Cpuid.L7_EBX_SMEP, Cpuid.L7_EBX_FSGSBASE, Cpuid.L7_EBX_INVPCID, Cpuid.L7_EBX_RDSEED
+        }) {
             assertEquals(0, l7.ebx() & bit, "leaf 7 ebx bit " + Integer.numberOfTrailingZeros(bit));
         }
         for (int bit : new int[] {Cpuid.L7_ECX_UMIP, Cpuid.L7_ECX_PKU, Cpuid.L7_ECX_RDPID}) {

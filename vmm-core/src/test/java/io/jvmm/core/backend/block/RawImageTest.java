@@ -20,7 +20,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class RawImageTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     private final Arena arena = Arena.ofAuto();
 
     private Path image(int bytes) throws IOException {
@@ -31,7 +33,9 @@ class RawImageTest {
         return p;
     }
 
-    private MemorySegment seg(int len) { return arena.allocate(len); }
+    private MemorySegment seg(int len) {
+        return arena.allocate(len);
+    }
 
     @ParameterizedTest(name = "mapped={0}")
     @ValueSource(booleans = {true, false})
@@ -62,27 +66,32 @@ class RawImageTest {
         Path p = image(1 << 20);
         byte[] want = Files.readAllBytes(p);
         List<MemorySegment> bufs = new ArrayList<>();
-        for (int i = 0; i < 2048; i++) bufs.add(seg(512));   // more than IOV_MAX
+        for (int i = 0; i < 2048; i++) bufs.add(seg(512)); // more than IOV_MAX
         try (RawImage img = RawImage.open("drives.vda", p, true, map)) {
             assertEquals(map, img.mapped());
             img.read(0, bufs);
         }
         for (int i = 0; i < 2048; i++) {
-            assertArrayEquals(Arrays.copyOfRange(want, i * 512, i * 512 + 512), bufs.get(i).toArray(ValueLayout.JAVA_BYTE), "buffer " + i);
+            assertArrayEquals(
+                    Arrays.copyOfRange(want, i * 512, i * 512 + 512),
+                    bufs.get(i).toArray(ValueLayout.JAVA_BYTE),
+                    "buffer " + i);
         }
     }
 
     @ParameterizedTest(name = "mapped={0}")
     @ValueSource(booleans = {true, false})
     void readPastTheEndOfAnOddSizedFileFillsZeroes(boolean map) throws IOException {
-        Path p = image(1000);   // one full sector and a partial one
+        Path p = image(1000); // one full sector and a partial one
         try (RawImage img = RawImage.open("drives.vda", p, true, map)) {
             MemorySegment s = seg(1024).fill((byte) 0x77);
             img.read(0, List.of(s));
             assertEquals(0, s.get(ValueLayout.JAVA_BYTE, 1000));
             assertEquals(0, s.get(ValueLayout.JAVA_BYTE, 1023));
             // Buffers that start at and past the end read as zeroes too.
-            MemorySegment a = seg(600).fill((byte) 0x77), b = seg(512).fill((byte) 0x77), c = seg(512).fill((byte) 0x77);
+            MemorySegment a = seg(600).fill((byte) 0x77),
+                    b = seg(512).fill((byte) 0x77),
+                    c = seg(512).fill((byte) 0x77);
             img.read(512, List.of(a, b, c));
             assertEquals(0, a.get(ValueLayout.JAVA_BYTE, 599));
             assertEquals(0, b.get(ValueLayout.JAVA_BYTE, 0));
@@ -124,7 +133,9 @@ class RawImageTest {
         Path p = image(4096);
         try (RawImage img = RawImage.open("drives.vda", p, false)) {
             ConfigException e = assertThrows(ConfigException.class, () -> RawImage.open("drives.vdb", p, false));
-            assertTrue(e.getMessage().contains("drives.vdb") && e.getMessage().contains("in use by another VM"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("drives.vdb") && e.getMessage().contains("in use by another VM"),
+                    e.getMessage());
             assertThrows(ConfigException.class, () -> RawImage.open("drives.vdb", p, true));
         }
         // Closed: the lock is gone.
@@ -134,7 +145,8 @@ class RawImageTest {
     @Test
     void readOnlyImagesCanBeShared() throws IOException {
         Path p = image(4096);
-        try (RawImage a = RawImage.open("drives.a", p, true); RawImage b = RawImage.open("drives.b", p, true)) {
+        try (RawImage a = RawImage.open("drives.a", p, true);
+                RawImage b = RawImage.open("drives.b", p, true)) {
             assertEquals(a.size(), b.size());
             assertThrows(ConfigException.class, () -> RawImage.open("drives.c", p, false));
         }
@@ -142,8 +154,12 @@ class RawImageTest {
 
     @Test
     void badPathsAreNamed() throws IOException {
-        ConfigException missing = assertThrows(ConfigException.class, () -> RawImage.open("drives.vda", dir.resolve("nope.img"), true));
-        assertTrue(missing.getMessage().contains("drives.vda") && missing.getMessage().contains("does not exist"), missing.getMessage());
+        ConfigException missing =
+                assertThrows(ConfigException.class, () -> RawImage.open("drives.vda", dir.resolve("nope.img"), true));
+        assertTrue(
+                missing.getMessage().contains("drives.vda")
+                        && missing.getMessage().contains("does not exist"),
+                missing.getMessage());
         ConfigException directory = assertThrows(ConfigException.class, () -> RawImage.open("drives.vda", dir, true));
         assertTrue(directory.getMessage().contains("is a directory"), directory.getMessage());
         Path tiny = dir.resolve("tiny.img");
@@ -169,7 +185,7 @@ class RawImageTest {
         Path p = image(1 << 20);
         try (RawImage img = RawImage.open("drives.vda", p, false, true)) {
             MemorySegment s = seg(4096);
-            img.read(512 * 1024, List.of(s));   // mapped and faulted in before the truncation
+            img.read(512 * 1024, List.of(s)); // mapped and faulted in before the truncation
             try (var ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
                 ch.truncate(8192);
             }

@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * directory where a socket rendezvous could live: none of it is ever used.
  */
 class PasstBackendTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     /** A passt that echoes its {@code --fd} stream. */
     private Path echoPasst() throws IOException {
@@ -69,7 +70,9 @@ class PasstBackendTest {
             thread = Thread.ofPlatform().daemon().name("attacker").start(() -> {
                 while (!stop) {
                     try (Stream<Path> dirs = Files.list(where)) {
-                        for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith("jvmm-passt-")).toList()) {
+                        for (Path d : dirs.filter(
+                                        p -> p.getFileName().toString().startsWith("jvmm-passt-"))
+                                .toList()) {
                             Path sock = d.resolve("passt.sock");
                             if (Files.exists(sock, LinkOption.NOFOLLOW_LINKS)) continue;
                             ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -109,11 +112,18 @@ class PasstBackendTest {
         LinkedBlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
         AtomicInteger batches = new AtomicInteger();
         Attacker attacker = new Attacker(Path.of(System.getProperty("java.io.tmpdir")), canary);
-        try (attacker; PasstBackend passt = PasstBackend.start(echoPasst(), "network", List.of(), null)) {
+        try (attacker;
+                PasstBackend passt = PasstBackend.start(echoPasst(), "network", List.of(), null)) {
             passt.start(new NetBackend.FrameSink() {
-                @Override public void accept(MemorySegment frame) { received.add(frame.toArray(ValueLayout.JAVA_BYTE)); }
+                @Override
+                public void accept(MemorySegment frame) {
+                    received.add(frame.toArray(ValueLayout.JAVA_BYTE));
+                }
 
-                @Override public void endOfBatch() { batches.incrementAndGet(); }
+                @Override
+                public void endOfBatch() {
+                    batches.incrementAndGet();
+                }
             });
             Random rnd = new Random(1);
             for (int size : new int[] {14, 60, 1514, 9000, 65535 + 18}) {
@@ -121,14 +131,22 @@ class PasstBackendTest {
                 rnd.nextBytes(frame);
                 MemorySegment inRam = Arena.ofAuto().allocate(size);
                 inRam.copyFrom(MemorySegment.ofArray(frame));
-                passt.send(size % 2 == 0 ? inRam : MemorySegment.ofArray(frame));   // native like guest RAM, or on the heap
+                passt.send(
+                        size % 2 == 0 ? inRam : MemorySegment.ofArray(frame)); // native like guest RAM, or on the heap
                 assertArrayEquals(frame, received.poll(10, TimeUnit.SECONDS), "frame of " + size + " bytes");
             }
             assertTrue(batches.get() >= 1);
             // passt sizes the buffers of a socket it accepts (8 MiB), not of one it is handed: we do.
-            assertTrue(Libc.getsockopt(passt.socket(), Libc.SOL_SOCKET, Libc.SO_RCVBUF) > 2 * 212_992, "receive buffer left at the default");
-            assertTrue(Libc.getsockopt(passt.socket(), Libc.SOL_SOCKET, Libc.SO_SNDBUF) > 2 * 212_992, "send buffer left at the default");
-            assertTrue(Files.readSymbolicLink(Path.of("/proc/" + passt.pid() + "/fd/3")).toString().startsWith("socket:"),
+            assertTrue(
+                    Libc.getsockopt(passt.socket(), Libc.SOL_SOCKET, Libc.SO_RCVBUF) > 2 * 212_992,
+                    "receive buffer left at the default");
+            assertTrue(
+                    Libc.getsockopt(passt.socket(), Libc.SOL_SOCKET, Libc.SO_SNDBUF) > 2 * 212_992,
+                    "send buffer left at the default");
+            assertTrue(
+                    Files.readSymbolicLink(Path.of("/proc/" + passt.pid() + "/fd/3"))
+                            .toString()
+                            .startsWith("socket:"),
                     "passt's fd 3 is the handed socket");
         }
         assertEquals(0, attacker.accepted.get(), "a frame went to an impostor socket");
@@ -149,15 +167,17 @@ class PasstBackendTest {
         Files.setPosixFilePermissions(dying, PosixFilePermissions.fromString("rwxr-xr-x"));
         try (PasstBackend passt = PasstBackend.start(dying, "network", List.of(), null)) {
             passt.start(new NetBackend.FrameSink() {
-                @Override public void accept(MemorySegment frame) { }
+                @Override
+                public void accept(MemorySegment frame) {}
 
-                @Override public void endOfBatch() { }
+                @Override
+                public void endOfBatch() {}
             });
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (passt.running() && System.nanoTime() < deadline) Thread.sleep(10);
             assertFalse(passt.running());
             IOException e = Assertions.assertThrows(IOException.class, () -> {
-                for (int i = 0; i < 100; i++) passt.send(Arena.ofAuto().allocate(64));   // EPIPE once the peer is gone
+                for (int i = 0; i < 100; i++) passt.send(Arena.ofAuto().allocate(64)); // EPIPE once the peer is gone
             });
             assertTrue(e.getMessage().contains("passt"), e.getMessage());
             assertEquals("passt: cannot do it", passt.lastMessage());

@@ -21,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The hybrid Unix-socket protocol against the vsock device, with a Java guest driver (no KVM). */
 class HybridVsockSocketTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     private final GuestVsock guest = new GuestVsock(64);
     private HybridVsockSocket hybrid;
 
@@ -31,7 +33,9 @@ class HybridVsockSocketTest {
         guest.close();
     }
 
-    private static byte[] bytes(String s) { return s.getBytes(StandardCharsets.UTF_8); }
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
 
     private static String readLine(SocketChannel ch) throws IOException {
         StringBuilder b = new StringBuilder();
@@ -64,7 +68,8 @@ class HybridVsockSocketTest {
             guest.send(guest.header(5000, hostPort, OP_RESPONSE, 0, 0), new byte[0]);
             assertEquals("OK " + hostPort, readLine(ch));
             ch.write(ByteBuffer.wrap(bytes("to guest")));
-            assertArrayEquals(bytes("to guest"), guest.receiveIgnoringCredit(2000).payload());
+            assertArrayEquals(
+                    bytes("to guest"), guest.receiveIgnoringCredit(2000).payload());
             guest.send(guest.header(5000, hostPort, OP_RW, 0, 8), bytes("to host!"));
             assertArrayEquals(bytes("to host!"), read(ch, 8));
             // The host half-closes: the guest gets SHUTDOWN(SEND).
@@ -109,7 +114,8 @@ class HybridVsockSocketTest {
                 guest.send(guest.header(6000, 1024, OP_RW, 0, 5), bytes("hello"));
                 assertArrayEquals(bytes("hello"), read(ch, 5));
                 ch.write(ByteBuffer.wrap(bytes("back")));
-                assertArrayEquals(bytes("back"), guest.receiveIgnoringCredit(2000).payload());
+                assertArrayEquals(
+                        bytes("back"), guest.receiveIgnoringCredit(2000).payload());
             }
         }
         // Closing the host socket half-closed the stream toward the guest.
@@ -127,7 +133,8 @@ class HybridVsockSocketTest {
         Path sock = dir.resolve("v.sock");
         hybrid = HybridVsockSocket.open("vsock.uds_path", sock, guest.device);
         assertTrue(Files.exists(sock));
-        ConfigException e = assertThrows(ConfigException.class, () -> HybridVsockSocket.open("vsock.uds_path", sock, guest.device));
+        ConfigException e =
+                assertThrows(ConfigException.class, () -> HybridVsockSocket.open("vsock.uds_path", sock, guest.device));
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
         hybrid.close();
         assertFalse(Files.exists(sock));
