@@ -196,574 +196,211 @@ public record VmRecord(
     }
 
     public VmRecord withId(String v) {
-        return new VmRecord(
-                v,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.id = v;
+        return d.build();
     }
 
     public VmRecord withName(String v) {
-        return new VmRecord(
-                id,
-                v,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.name = v;
+        return d.build();
     }
 
     public VmRecord withCreated(Instant v) {
-        return new VmRecord(
-                id,
-                name,
-                v,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.created = v;
+        return d.build();
     }
 
     public VmRecord withImage(String v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                v,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.image = v;
+        return d.build();
     }
 
     public VmRecord withCommand(List<String> v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                v,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.command = v;
+        return d.build();
     }
 
     public VmRecord withEnv(List<String> v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                v,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.env = v;
+        return d.build();
     }
 
     public VmRecord withCpus(int v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                v,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.cpus = v;
+        return d.build();
     }
 
     public VmRecord withMemoryMib(long v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                v,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.memoryMib = v;
+        return d.build();
     }
 
     public VmRecord withVolumes(List<Mount> v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                v,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.volumes = v;
+        return d.build();
     }
 
     public VmRecord withPorts(List<String> v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                v,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.ports = v;
+        return d.build();
     }
 
     public VmRecord withTty(boolean v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                v,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.tty = v;
+        return d.build();
     }
 
     public VmRecord withInteractive(boolean v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                v,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.interactive = v;
+        return d.build();
     }
 
     public VmRecord withDetached(boolean v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                v,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.detached = v;
+        return d.build();
     }
 
     public VmRecord withState(State v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                v,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.state = v;
+        return d.build();
     }
 
     public VmRecord withWorkdir(String v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                v,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.workdir = v;
+        return d.build();
     }
 
     public VmRecord withUser(String v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                v,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.user = v;
+        return d.build();
     }
 
     public VmRecord withImageRef(String v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                v,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.imageRef = v;
+        return d.build();
     }
 
     public VmRecord withImageId(String v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                v,
-                exposedPorts,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.imageId = v;
+        return d.build();
     }
 
     public VmRecord withExposedPorts(List<String> v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                v,
-                logs,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.exposedPorts = v;
+        return d.build();
     }
 
     public VmRecord withLogs(LogOptions v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                v,
-                security,
-                limits);
+        Copy d = new Copy(this);
+        d.logs = v;
+        return d.build();
     }
 
     public VmRecord withSecurity(SecurityOptions v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                v,
-                limits);
+        Copy d = new Copy(this);
+        d.security = v;
+        return d.build();
     }
 
     public VmRecord withLimits(LimitOptions v) {
-        return new VmRecord(
-                id,
-                name,
-                created,
-                image,
-                command,
-                env,
-                cpus,
-                memoryMib,
-                volumes,
-                ports,
-                tty,
-                interactive,
-                detached,
-                state,
-                workdir,
-                user,
-                imageRef,
-                imageId,
-                exposedPorts,
-                logs,
-                security,
-                v);
+        Copy d = new Copy(this);
+        d.limits = v;
+        return d.build();
+    }
+
+    /** The fields of a record being copied with some of them changed, for the {@code with...} helpers. */
+    private static final class Copy {
+        private String id;
+        private String name;
+        private Instant created;
+        private String image;
+        private List<String> command;
+        private List<String> env;
+        private int cpus;
+        private long memoryMib;
+        private List<Mount> volumes;
+        private List<String> ports;
+        private boolean tty;
+        private boolean interactive;
+        private boolean detached;
+        private State state;
+        private String workdir;
+        private String user;
+        private String imageRef;
+        private String imageId;
+        private List<String> exposedPorts;
+        private LogOptions logs;
+        private SecurityOptions security;
+        private LimitOptions limits;
+
+        Copy(VmRecord r) {
+            id = r.id;
+            name = r.name;
+            created = r.created;
+            image = r.image;
+            command = r.command;
+            env = r.env;
+            cpus = r.cpus;
+            memoryMib = r.memoryMib;
+            volumes = r.volumes;
+            ports = r.ports;
+            tty = r.tty;
+            interactive = r.interactive;
+            detached = r.detached;
+            state = r.state;
+            workdir = r.workdir;
+            user = r.user;
+            imageRef = r.imageRef;
+            imageId = r.imageId;
+            exposedPorts = r.exposedPorts;
+            logs = r.logs;
+            security = r.security;
+            limits = r.limits;
+        }
+
+        VmRecord build() {
+            return new VmRecord(
+                    id,
+                    name,
+                    created,
+                    image,
+                    command,
+                    env,
+                    cpus,
+                    memoryMib,
+                    volumes,
+                    ports,
+                    tty,
+                    interactive,
+                    detached,
+                    state,
+                    workdir,
+                    user,
+                    imageRef,
+                    imageId,
+                    exposedPorts,
+                    logs,
+                    security,
+                    limits);
+        }
     }
 }
