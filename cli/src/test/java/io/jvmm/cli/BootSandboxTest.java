@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jvmm.kvm.Kvm;
-import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.ProcessSyscalls;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.InputStream;
@@ -58,7 +58,7 @@ class BootSandboxTest {
     @Test
     void andAsAnotherUser() throws Exception {
         Path toml = probeToml();
-        boolean root = Libc.geteuid() == 0;
+        boolean root = ProcessSyscalls.geteuid() == 0;
         if (!root) System.out.println("skipped: --uid needs root");
         assumeTrue(root, "--uid needs root");
         Result r = jvmm("boot", "--sandbox", "--uid", "65534", "--gid", "65534", "--hac", toml.toString());

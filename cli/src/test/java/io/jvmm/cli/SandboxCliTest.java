@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jvmm.kvm.Kvm;
 import io.jvmm.kvm.sys.Landlock;
-import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.ProcessSyscalls;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
@@ -168,7 +168,7 @@ class SandboxCliTest {
 
     @Test
     void aVmProcessThatDropsToAnotherUserRunsTheWholeLifecycle() throws Exception {
-        boolean root = Libc.geteuid() == 0;
+        boolean root = ProcessSyscalls.geteuid() == 0;
         if (!root) System.out.println("skipped: vmm-user needs root");
         assumeTrue(root, "vmm-user needs root");
         // A state home others may pass through (as /var/lib is), not list.

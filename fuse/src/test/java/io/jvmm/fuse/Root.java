@@ -1,6 +1,6 @@
 package io.jvmm.fuse;
 
-import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.ProcessSyscalls;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -11,6 +11,7 @@ final class Root {
     private Root() {}
 
     static void assume() {
-        Assumptions.assumeTrue(Libc.geteuid() == 0, "needs root: the identity mapping gives files to other users");
+        Assumptions.assumeTrue(
+                ProcessSyscalls.geteuid() == 0, "needs root: the identity mapping gives files to other users");
     }
 }

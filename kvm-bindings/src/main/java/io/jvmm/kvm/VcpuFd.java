@@ -35,8 +35,6 @@ import java.lang.invoke.VarHandle;
  */
 public final class VcpuFd implements AutoCloseable {
     private static final VarHandle BYTE = JAVA_BYTE.varHandle();
-    private static final long IMMEDIATE_EXIT_OFFSET =
-            KvmRun.LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("immediate_exit"));
     private static final int MAX_CPUID_ENTRIES = 4096;
 
     private final int id;
@@ -138,7 +136,7 @@ public final class VcpuFd implements AutoCloseable {
     public void kick() {
         synchronized (lock) {
             if (closed) return;
-            BYTE.setVolatile(kvmRun, IMMEDIATE_EXIT_OFFSET, (byte) 1);
+            BYTE.setVolatile(kvmRun, KvmRun.IMMEDIATE_EXIT_OFFSET, (byte) 1);
             // A thread kicking itself is not inside KVM_RUN: immediate_exit alone stops it.
             if (boundThread != null && boundThread != Thread.currentThread() && boundThread.isAlive()) {
                 KickSignal.ensureInstalled();
@@ -153,7 +151,7 @@ public final class VcpuFd implements AutoCloseable {
 
     /** Clears immediate_exit so the next {@link #run()} enters the guest again. */
     public void clearKick() {
-        BYTE.setVolatile(kvmRun, IMMEDIATE_EXIT_OFFSET, (byte) 0);
+        BYTE.setVolatile(kvmRun, KvmRun.IMMEDIATE_EXIT_OFFSET, (byte) 0);
     }
 
     /** KVM_GET_REGS into {@code regs} ({@link KvmRegs}). */

@@ -2,7 +2,7 @@ package io.jvmm.runtime;
 
 import io.jvmm.kvm.Kvm;
 import io.jvmm.kvm.NativePrelink;
-import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.ProcessSyscalls;
 
 /** What a front-end asks of the host before it starts a VM: is KVM there, who is this process. */
 public final class Host {
@@ -18,7 +18,7 @@ public final class Host {
 
     /** True when this process runs as root (effective uid 0). */
     public static boolean isRoot() {
-        return Libc.geteuid() == 0;
+        return ProcessSyscalls.geteuid() == 0;
     }
 
     /** True when {@code /dev/kvm} can be opened and has the API jvmm needs. */

@@ -1,6 +1,6 @@
 package io.jvmm.runtime;
 
-import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.ProcessSyscalls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -20,7 +20,7 @@ public final class PrivateFiles {
 
     /** Sets this process's umask to 077. */
     public static void restrictUmask() {
-        Libc.umask(PRIVATE);
+        ProcessSyscalls.umask(PRIVATE);
     }
 
     /** Makes {@code uid}:{@code gid} the owner of {@code dir} and everything beneath it (links themselves, not their targets). */

@@ -17,7 +17,7 @@ import io.jvmm.core.backend.net.PortForward;
 import io.jvmm.files.FileTrees;
 import io.jvmm.fuse.IdMapping;
 import io.jvmm.fuse.ShareOptions;
-import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.ProcessSyscalls;
 import io.jvmm.virtio.ratelimit.RateLimit;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -217,8 +217,8 @@ public final class Sandbox implements AutoCloseable {
      * (IdMapping.translate, as rootless podman).
      */
     private static IdMapping shareIds() {
-        int uid = Libc.geteuid();
-        return uid == 0 ? IdMapping.identity() : IdMapping.translate(uid, Libc.getegid());
+        int uid = ProcessSyscalls.geteuid();
+        return uid == 0 ? IdMapping.identity() : IdMapping.translate(uid, ProcessSyscalls.getegid());
     }
 
     private static void cleanup(Vm vm, AgentReadiness ready) {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jvmm.agent.ExecResult;
-import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.ProcessSyscalls;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -65,7 +65,7 @@ class SandboxShareLinuxTest {
         TestImages.requireKvm();
         String cc = TestImages.staticCompiler();
         assumeTrue(cc != null, "skipped: neither musl-gcc nor gcc with static libc (apt-get install musl-tools)");
-        boolean root = Libc.geteuid() == 0;
+        boolean root = ProcessSyscalls.geteuid() == 0;
         Path rw = Files.createDirectory(dir.resolve("rw")), ro = Files.createDirectory(dir.resolve("ro"));
         Files.writeString(ro.resolve("ro.txt"), "from the host\n");
         Path src = Files.writeString(dir.resolve("fs-helper.c"), HELPER);

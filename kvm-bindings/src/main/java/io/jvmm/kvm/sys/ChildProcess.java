@@ -152,7 +152,7 @@ public final class ChildProcess implements AutoCloseable {
                 if (rc != 0) throw new NativeException("posix_spawn(" + argv.get(0) + ")", rc);
                 int pid = pidOut.get(JAVA_INT, 0);
                 // The child cannot be reaped before we wait for it, so this pidfd is surely its own.
-                return new ChildProcess(pid, Libc.pidfdOpen(pid), name);
+                return new ChildProcess(pid, ProcessSyscalls.pidfdOpen(pid), name);
             } finally {
                 int ignored = (int) Spawn.fileActionsDestroy.invokeExact(actions);
                 ignored = (int) Spawn.attrDestroy.invokeExact(attr);
@@ -182,7 +182,7 @@ public final class ChildProcess implements AutoCloseable {
 
     /** The exit status (128 + signal when a signal ended it), or -1 while it runs. */
     public synchronized int exitStatus() {
-        if (status < 0 && !closed) status = Libc.waitPidfd(pidfd);
+        if (status < 0 && !closed) status = ProcessSyscalls.waitPidfd(pidfd);
         return status;
     }
 
@@ -205,7 +205,7 @@ public final class ChildProcess implements AutoCloseable {
 
     /** Sends {@code signal} unless the child has already exited. */
     public synchronized void signal(int signal) {
-        if (status < 0 && !closed) Libc.pidfdSendSignal(pidfd, signal);
+        if (status < 0 && !closed) ProcessSyscalls.pidfdSendSignal(pidfd, signal);
     }
 
     /** SIGTERM, then SIGKILL after {@code grace}; returns the exit status. */

@@ -42,8 +42,6 @@ public final class Libc {
     public static final int SEEK_END = 2;
     public static final short POLLIN = 1;
     public static final int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4;
-    public static final int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0x80000, SHUT_RDWR = 2;
-    public static final int SOL_SOCKET = 1, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_SNDBUFFORCE = 32, SO_RCVBUFFORCE = 33;
     public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int SIGKILL = 9, SIGPIPE = 13, SIGTERM = 15;
     public static final int FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_ZERO_RANGE = 0x10;
@@ -125,18 +123,8 @@ public final class Libc {
             SYS_PWRITEV = 296,
             SYS_POLL = 7,
             SYS_WRITEV = 20,
-            SYS_SOCKETPAIR = 53,
-            SYS_SHUTDOWN = 48,
             SYS_FCNTL = 72,
-            SYS_WAITID = 247,
-            SYS_PIPE2 = 293,
-            SYS_PIDFD_SEND_SIGNAL = 424,
-            SYS_PIDFD_OPEN = 434,
-            SYS_UMASK = 95,
-            SYS_GETEUID = 107,
-            SYS_GETEGID = 108,
-            SYS_SETSOCKOPT = 54,
-            SYS_GETSOCKOPT = 55;
+            SYS_PIPE2 = 293;
     private static final long AT_FDCWD = -100;
     /** The kernel's sigset_t is 64 bits; glibc's larger one starts with it. */
     private static final long KERNEL_SIGSET_SIZE = 8;
@@ -149,22 +137,6 @@ public final class Libc {
     private static final class strerror$ {
         static final MethodHandle mh =
                 LINKER.downcallHandle(find("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    }
-
-    // int setgroups(size_t, const gid_t *); int setresgid/setresuid(id, id, id); man 2 setresuid. glibc's
-    // wrappers apply the change to every thread of the process; the raw system calls would not.
-    private static final class setgroups$ {
-        static final MethodHandle mh = handle("setgroups", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
-    }
-
-    private static final class setresgid$ {
-        static final MethodHandle mh =
-                handle("setresgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    }
-
-    private static final class setresuid$ {
-        static final MethodHandle mh =
-                handle("setresuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     }
 
     static long syscall(long nr, long a, long b, long c, long d, long e, long f) {
@@ -198,11 +170,11 @@ public final class Libc {
     }
 
     /** A downcall to {@code name} that captures errno. */
-    private static MethodHandle handle(String name, FunctionDescriptor descriptor) {
+    static MethodHandle handle(String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(find(name), descriptor, ERRNO_OPTION);
     }
 
-    private static MemorySegment state() {
+    static MemorySegment state() {
         return CALL_STATE.get();
     }
 
@@ -381,6 +353,11 @@ public final class Libc {
         return r;
     }
 
+    /** The process id. */
+    public static int getpid() {
+        return (int) syscall(SYS_GETPID, 0, 0, 0);
+    }
+
     /** The calling thread's kernel thread id. */
     public static int gettid() {
         return (int) syscall(SYS_GETTID, 0, 0, 0);
@@ -418,17 +395,6 @@ public final class Libc {
         return n;
     }
 
-    /** A connected pair of close-on-exec Unix stream sockets: {@code socketpair(AF_UNIX, SOCK_STREAM)}. */
-    public static int[] socketpair() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment sv = arena.allocate(JAVA_INT, 2);
-            if (syscall(SYS_SOCKETPAIR, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv.address(), 0, 0) < 0) {
-                throw new NativeException("socketpair(AF_UNIX)", lastErrno());
-            }
-            return new int[] {sv.get(JAVA_INT, 0), sv.getAtIndex(JAVA_INT, 1)};
-        }
-    }
-
     /** A close-on-exec pipe: {@code [read end, write end]}. */
     public static int[] pipe() {
         try (Arena arena = Arena.ofConfined()) {
@@ -438,94 +404,11 @@ public final class Libc {
         }
     }
 
-    /** {@code setsockopt(fd, level, option, &value, 4)} for an int option; false when refused with EPERM. */
-    public static boolean setsockopt(int fd, int level, int option, int value) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment v = arena.allocate(JAVA_INT);
-            v.set(JAVA_INT, 0, value);
-            if (syscall(SYS_SETSOCKOPT, fd, level, option, v.address(), 4, 0) == 0) return true;
-            if (lastErrno() == Errno.EPERM) return false;
-            throw new NativeException("setsockopt(" + fd + ", " + level + ", " + option + ")", lastErrno());
-        }
-    }
-
-    /** {@code getsockopt(fd, level, option)} for an int option. */
-    public static int getsockopt(int fd, int level, int option) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment v = arena.allocate(JAVA_INT);
-            MemorySegment len = arena.allocate(JAVA_INT);
-            len.set(JAVA_INT, 0, 4);
-            if (syscall(SYS_GETSOCKOPT, fd, level, option, v.address(), len.address(), 0) < 0) {
-                throw new NativeException("getsockopt(" + fd + ", " + level + ", " + option + ")", lastErrno());
-            }
-            return v.get(JAVA_INT, 0);
-        }
-    }
-
-    /** {@code shutdown(fd, how)}: a reader blocked on the socket wakes with end of file. */
-    public static void shutdown(int fd, int how) {
-        if (syscall(SYS_SHUTDOWN, fd, how, 0) < 0) throw new NativeException("shutdown(" + fd + ")", lastErrno());
-    }
-
     /** {@code fcntl(fd, F_DUPFD_CLOEXEC, min)}: a close-on-exec copy of {@code fd} numbered {@code min} or more. */
     public static int dupAtLeast(int fd, int min) {
         long r = syscall(SYS_FCNTL, fd, F_DUPFD_CLOEXEC, min);
         if (r < 0) throw new NativeException("fcntl(" + fd + ", F_DUPFD_CLOEXEC)", lastErrno());
         return (int) r;
-    }
-
-    /** {@code pidfd_open(pid, 0)} (Linux 5.3): an fd that refers to that process and no later one with its pid. */
-    public static int pidfdOpen(long pid) {
-        long fd = syscall(SYS_PIDFD_OPEN, pid, 0, 0);
-        if (fd < 0) throw new NativeException("pidfd_open(" + pid + ")", lastErrno());
-        return (int) fd;
-    }
-
-    /** {@code pidfd_send_signal(pidfd, signal)}; false when the process has already exited (ESRCH). */
-    public static boolean pidfdSendSignal(int pidfd, int signal) {
-        if (syscall(SYS_PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0, 0, 0) == 0) return true;
-        if (lastErrno() == Errno.ESRCH) return false;
-        throw new NativeException("pidfd_send_signal(signal " + signal + ")", lastErrno());
-    }
-
-    private static final int P_PIDFD = 3, WEXITED = 4, WNOHANG = 1;
-    private static final int CLD_EXITED = 1;
-
-    /**
-     * Reaps the exited child behind {@code pidfd}: {@code waitid(P_PIDFD, pidfd, WEXITED | WNOHANG)}
-     * (Linux 5.4). Returns its exit status, 128 + the signal that killed it, or -1 while it runs.
-     */
-    public static int waitPidfd(int pidfd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(128); // siginfo_t; zeroed, so si_pid 0 means "still running"
-            for (; ; ) {
-                if (syscall(SYS_WAITID, P_PIDFD, pidfd, info.address(), WEXITED | WNOHANG, 0, 0) == 0) break;
-                if (lastErrno() != Errno.EINTR) throw new NativeException("waitid(P_PIDFD)", lastErrno());
-            }
-            if (info.get(JAVA_INT, 16) == 0) return -1; // si_pid
-            int code = info.get(JAVA_INT, 8), status = info.get(JAVA_INT, 24); // si_code, si_status
-            return code == CLD_EXITED ? status : 128 + status;
-        }
-    }
-
-    /** {@code umask(mask)} for the whole process; returns the previous mask. */
-    public static int umask(int mask) {
-        return (int) syscall(SYS_UMASK, mask, 0, 0);
-    }
-
-    /** The effective user id. */
-    public static int geteuid() {
-        return (int) syscall(SYS_GETEUID, 0, 0, 0);
-    }
-
-    /** The effective group id. */
-    public static int getegid() {
-        return (int) syscall(SYS_GETEGID, 0, 0, 0);
-    }
-
-    /** The process id. */
-    public static int getpid() {
-        return (int) syscall(SYS_GETPID, 0, 0, 0);
     }
 
     /** libc's text for {@code errno}. */
@@ -539,25 +422,6 @@ public final class Libc {
         return text.equals(MemorySegment.NULL)
                 ? "Unknown error " + errno
                 : text.reinterpret(256).getString(0);
-    }
-
-    /**
-     * Becomes {@code uid}:{@code gid} with no supplementary groups, for every thread and for good (real,
-     * effective and saved ids alike); groups first, while the process still may change them.
-     */
-    public static void dropPrivileges(int uid, int gid) {
-        try {
-            if ((int) setgroups$.mh.invokeExact(state(), 0L, MemorySegment.NULL) != 0)
-                throw new NativeException("setgroups(0)", lastErrno());
-            if ((int) setresgid$.mh.invokeExact(state(), gid, gid, gid) != 0)
-                throw new NativeException("setresgid(" + gid + ")", lastErrno());
-            if ((int) setresuid$.mh.invokeExact(state(), uid, uid, uid) != 0)
-                throw new NativeException("setresuid(" + uid + ")", lastErrno());
-        } catch (NativeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t); // a downcall does not throw
-        }
     }
 
     private Libc() {}

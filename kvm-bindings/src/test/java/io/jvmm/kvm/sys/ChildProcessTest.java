@@ -28,7 +28,7 @@ class ChildProcessTest {
     @Test
     void inheritsOnlyTheNamedDescriptors() throws Exception {
         int[] out = Libc.pipe();
-        int[] pair = Libc.socketpair();
+        int[] pair = SocketSyscalls.socketpair();
         try (ChildProcess p = ChildProcess.spawn(
                 List.of("/bin/sh", "-c", "ls /proc/self/fd; echo hi >&5; [ -t 0 ] || echo stdin-not-tty"),
                 Map.of(1, out[1], 5, pair[1]))) {

@@ -58,7 +58,8 @@ class FileSyscallsTest {
 
     @Test
     void metadataCallsWorkOnOPathDescriptors() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Libc.geteuid() == 0, "chown to another user needs root");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                ProcessSyscalls.geteuid() == 0, "chown to another user needs root");
         Path f = Files.writeString(dir.resolve("f"), "hello");
         int d = openDir(dir);
         long fd = openat2(d, b("f"), Libc.O_PATH | O_NOFOLLOW | Libc.O_CLOEXEC, 0, CONFINED);

@@ -1,7 +1,7 @@
 package io.jvmm.core.jail;
 
 import io.jvmm.kvm.sys.ChildProcess;
-import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.ProcessSyscalls;
 import io.jvmm.kvm.sys.Seccomp;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +68,6 @@ public final class Jail {
     public static void dropPrivileges(int uid, int gid) {
         if (uid < 0 || gid < 0) throw new IllegalArgumentException("uid and gid must be >= 0, got " + uid + ":" + gid);
         ClassLoader.getSystemClassLoader().getResource("io/jvmm/core/jail/open-every-jar-before-dropping-privileges");
-        Libc.dropPrivileges(uid, gid);
+        ProcessSyscalls.dropPrivileges(uid, gid);
     }
 }

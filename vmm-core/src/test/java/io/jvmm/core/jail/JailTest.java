@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jvmm.kvm.sys.ChildProcess;
 import io.jvmm.kvm.sys.Landlock;
 import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.ProcessSyscalls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -172,7 +173,7 @@ class JailTest {
 
     @Test
     void droppedPrivilegesCannotReadRootsFiles() throws Exception {
-        boolean root = Libc.geteuid() == 0;
+        boolean root = ProcessSyscalls.geteuid() == 0;
         if (!root) System.out.println("skipped: dropping privileges needs root");
         assumeTrue(root, "dropping privileges needs root");
         Path secret = Files.writeString(dir.resolve("root-only"), "x");

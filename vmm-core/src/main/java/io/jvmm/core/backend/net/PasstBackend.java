@@ -6,6 +6,7 @@ import io.jvmm.kvm.sys.ChildProcess;
 import io.jvmm.kvm.sys.Errno;
 import io.jvmm.kvm.sys.Libc;
 import io.jvmm.kvm.sys.NativeException;
+import io.jvmm.kvm.sys.SocketSyscalls;
 import io.jvmm.virtio.net.NetBackend;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -76,7 +77,7 @@ public final class PasstBackend implements NetBackend {
         if (passt == null) throw new ConfigException(key, "passt is not installed (Debian: apt-get install passt)");
         int[] pair = null;
         try {
-            pair = Libc.socketpair();
+            pair = SocketSyscalls.socketpair();
             for (int fd : pair) bigBuffers(fd);
             ChildProcess p = ChildProcess.spawn(
                     command(passt, forwards, ipv4), Map.of(PASST_FD, pair[1], 1, messagesFd, 2, messagesFd));
@@ -116,7 +117,7 @@ public final class PasstBackend implements NetBackend {
         List<String> cmd = command(passt, forwards, ipv4);
         int[] pair = null, pipe = null;
         try {
-            pair = Libc.socketpair();
+            pair = SocketSyscalls.socketpair();
             for (int fd : pair) bigBuffers(fd);
             pipe = Libc.pipe();
             ChildProcess p = ChildProcess.spawn(cmd, Map.of(PASST_FD, pair[1], 1, pipe[1], 2, pipe[1]));
@@ -156,10 +157,10 @@ public final class PasstBackend implements NetBackend {
      * often. Above net.core.[rw]mem_max only with privilege; otherwise as much as allowed.
      */
     private static void bigBuffers(int fd) {
-        if (!Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, SOCKET_BUFFER))
-            Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, SOCKET_BUFFER);
-        if (!Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, SOCKET_BUFFER))
-            Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, SOCKET_BUFFER);
+        if (!SocketSyscalls.setsockopt(fd, SocketSyscalls.SOL_SOCKET, SocketSyscalls.SO_SNDBUFFORCE, SOCKET_BUFFER))
+            SocketSyscalls.setsockopt(fd, SocketSyscalls.SOL_SOCKET, SocketSyscalls.SO_SNDBUF, SOCKET_BUFFER);
+        if (!SocketSyscalls.setsockopt(fd, SocketSyscalls.SOL_SOCKET, SocketSyscalls.SO_RCVBUFFORCE, SOCKET_BUFFER))
+            SocketSyscalls.setsockopt(fd, SocketSyscalls.SOL_SOCKET, SocketSyscalls.SO_RCVBUF, SOCKET_BUFFER);
     }
 
     private static void closeQuietly(int[] fds) {
@@ -329,7 +330,7 @@ public final class PasstBackend implements NetBackend {
         if (closed) return;
         closed = true;
         try {
-            Libc.shutdown(socket, Libc.SHUT_RDWR); // wakes the reader; passt sees the end and exits
+            SocketSyscalls.shutdown(socket, SocketSyscalls.SHUT_RDWR); // wakes the reader; passt sees the end and exits
         } catch (NativeException ignored) {
             // passt is gone already
         }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.SocketSyscalls;
 import io.jvmm.virtio.net.NetBackend;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -138,10 +138,12 @@ class PasstBackendTest {
             assertTrue(batches.get() >= 1);
             // passt sizes the buffers of a socket it accepts (8 MiB), not of one it is handed: we do.
             assertTrue(
-                    Libc.getsockopt(passt.socket(), Libc.SOL_SOCKET, Libc.SO_RCVBUF) > 2 * 212_992,
+                    SocketSyscalls.getsockopt(passt.socket(), SocketSyscalls.SOL_SOCKET, SocketSyscalls.SO_RCVBUF)
+                            > 2 * 212_992,
                     "receive buffer left at the default");
             assertTrue(
-                    Libc.getsockopt(passt.socket(), Libc.SOL_SOCKET, Libc.SO_SNDBUF) > 2 * 212_992,
+                    SocketSyscalls.getsockopt(passt.socket(), SocketSyscalls.SOL_SOCKET, SocketSyscalls.SO_SNDBUF)
+                            > 2 * 212_992,
                     "send buffer left at the default");
             assertTrue(
                     Files.readSymbolicLink(Path.of("/proc/" + passt.pid() + "/fd/3"))
