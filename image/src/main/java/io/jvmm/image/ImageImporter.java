@@ -7,21 +7,13 @@ import io.jvmm.files.PathLock;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Imports images from files into a {@link ContentStore}:
@@ -58,7 +50,8 @@ public final class ImageImporter {
             throw new ImageException(ImageException.Kind.NOT_FOUND, "import: " + path + " does not exist");
         ImageReference override = name == null ? null : ImageReference.parse(name);
         try (PathLock.Held held = store.sharedLock();
-                Source src = Files.isDirectory(path) ? new DirSource(path) : TarSource.read(path, store)) {
+                ImportSource src =
+                        Files.isDirectory(path) ? new DirectorySource(path) : TarArchiveSource.read(path, store)) {
             if (src.has("oci-layout") && src.has("index.json")) return importOci(src, path, override);
             if (src.has("manifest.json")) return importDockerSave(src, path, override);
             throw new ImageException(
@@ -72,7 +65,7 @@ public final class ImageImporter {
 
     // ------------------------------------------------------------------ OCI layout
 
-    private List<ImageRecord> importOci(Source src, Path path, ImageReference override) throws IOException {
+    private List<ImageRecord> importOci(ImportSource src, Path path, ImageReference override) throws IOException {
         JsonNode layout = Json.parse(src.bytes("oci-layout"), path + ": oci-layout");
         if (!layout.path("imageLayoutVersion").asText("").startsWith("1.")) {
             throw new ImageException(
@@ -188,7 +181,7 @@ public final class ImageImporter {
     }
 
     /** Reads a small blob (manifest, index) of the layout, checking digest and size. */
-    private static byte[] blob(Source src, Descriptor d, String where) throws IOException {
+    private static byte[] blob(ImportSource src, Descriptor d, String where) throws IOException {
         String p = "blobs/" + d.digest().algorithm() + "/" + d.digest().hex();
         if (!src.has(p))
             throw new ImageException(ImageException.Kind.BAD_INPUT, where + ": blob " + d.digest() + " is missing");
@@ -202,7 +195,7 @@ public final class ImageImporter {
         return b;
     }
 
-    private void storeBlob(Source src, Descriptor d, String where) throws IOException {
+    private void storeBlob(ImportSource src, Descriptor d, String where) throws IOException {
         if (store.hasBlob(d.digest())) return;
         String p = "blobs/" + d.digest().algorithm() + "/" + d.digest().hex();
         if (!src.has(p))
@@ -219,7 +212,8 @@ public final class ImageImporter {
 
     // ------------------------------------------------------------------ docker save
 
-    private List<ImageRecord> importDockerSave(Source src, Path path, ImageReference override) throws IOException {
+    private List<ImageRecord> importDockerSave(ImportSource src, Path path, ImageReference override)
+            throws IOException {
         JsonNode manifest = Json.parse(src.bytes("manifest.json"), path + ": manifest.json");
         if (!manifest.isArray() || manifest.isEmpty())
             throw new ImageException(
@@ -234,7 +228,7 @@ public final class ImageImporter {
         for (int i = 0; i < manifest.size(); i++) {
             JsonNode m = manifest.get(i);
             String where = path + ": manifest.json[" + i + "]";
-            String configPath = clean(m.path("Config").asText(""));
+            String configPath = ImportSource.clean(m.path("Config").asText(""));
             if (configPath.isEmpty() || !src.has(configPath))
                 throw new ImageException(
                         ImageException.Kind.BAD_INPUT, where + ": config '" + configPath + "' is missing");
@@ -262,7 +256,7 @@ public final class ImageImporter {
             List<Descriptor> layers = new ArrayList<>();
             List<String> layerFiles = new ArrayList<>();
             for (int j = 0; j < layerPaths.size(); j++) {
-                String lp = clean(layerPaths.get(j).asText(""));
+                String lp = ImportSource.clean(layerPaths.get(j).asText(""));
                 String lw = where + " layer " + lp;
                 if (!src.has(lp)) throw new ImageException(ImageException.Kind.BAD_INPUT, lw + " is missing");
                 Digest blobDigest = src.digest(lp);
@@ -340,221 +334,6 @@ public final class ImageImporter {
         String hex = base.replaceFirst("\\.(json|tar)$", "");
         if (hex.matches("[a-f0-9]{64}") && !hex.equals(actual.hex())) {
             throw ContentStore.mismatch(where, new Digest("sha256", hex), actual);
-        }
-    }
-
-    private static String clean(String p) {
-        String s = p;
-        while (s.startsWith("./")) s = s.substring(2);
-        while (s.startsWith("/")) s = s.substring(1);
-        return s;
-    }
-
-    // ------------------------------------------------------------------ sources
-
-    /** The files of an archive or directory, by relative path. */
-    private interface Source extends AutoCloseable {
-        boolean has(String path);
-
-        long size(String path) throws IOException;
-
-        InputStream open(String path) throws IOException;
-
-        Digest digest(String path) throws IOException;
-
-        /** Verifies the file is {@code expected} and puts it into the store. */
-        void commit(String path, Digest expected, ContentStore store, String where) throws IOException;
-
-        default byte[] bytes(String path) throws IOException {
-            if (size(path) > (64 << 20))
-                throw new ImageException(ImageException.Kind.BAD_INPUT, path + " is implausibly large");
-            try (InputStream in = open(path)) {
-                return in.readAllBytes();
-            }
-        }
-
-        @Override
-        void close() throws IOException;
-    }
-
-    private static final class DirSource implements Source {
-        private final Path dir;
-
-        DirSource(Path dir) throws IOException {
-            this.dir = dir.toRealPath();
-        }
-
-        private Path file(String p) throws IOException {
-            Path f = dir.resolve(p).normalize();
-            if (!f.startsWith(dir))
-                throw new ImageException(ImageException.Kind.BAD_INPUT, "import: path '" + p + "' escapes " + dir);
-            if (Files.exists(f) && !f.toRealPath().startsWith(dir)) {
-                throw new ImageException(
-                        ImageException.Kind.BAD_INPUT,
-                        "import: path '" + p + "' leads out of " + dir + " through a symlink");
-            }
-            return f;
-        }
-
-        @Override
-        public boolean has(String p) {
-            try {
-                return Files.isRegularFile(file(p));
-            } catch (IOException e) {
-                return false;
-            }
-        }
-
-        @Override
-        public long size(String p) throws IOException {
-            return Files.size(file(p));
-        }
-
-        @Override
-        public InputStream open(String p) throws IOException {
-            return Files.newInputStream(file(p));
-        }
-
-        @Override
-        public Digest digest(String p) throws IOException {
-            return Digest.of(file(p));
-        }
-
-        @Override
-        public void commit(String p, Digest expected, ContentStore store, String where) throws IOException {
-            try (InputStream in = open(p)) {
-                try {
-                    store.putBlob(in, expected, size(p));
-                } catch (ImageException e) {
-                    if (e.kind() == ImageException.Kind.DIGEST_MISMATCH) {
-                        throw new ImageException(e.kind(), "import: " + where + ": " + e.getMessage(), e);
-                    }
-                    throw e;
-                }
-            }
-        }
-
-        @Override
-        public void close() {}
-    }
-
-    /** A tar (maybe gzip/zstd-compressed) read once into tmp/ of the store, hashing every file on the way. */
-    private static final class TarSource implements Source {
-        private record FileEntry(Path tmp, Digest digest, long size) {}
-
-        private final Map<String, FileEntry> files = new LinkedHashMap<>();
-        private final Map<String, String> links = new HashMap<>();
-        private final List<Path> tmps = new ArrayList<>();
-
-        @SuppressWarnings("deprecation")
-        static TarSource read(Path archive, ContentStore store) throws IOException {
-            TarSource s = new TarSource();
-            try (InputStream raw = Files.newInputStream(archive);
-                    InputStream in = LayerStreams.uncompressed(new BufferedInputStream(raw, 1 << 16));
-                    TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-                TarArchiveEntry e;
-                int entries = 0;
-                while ((e = tar.getNextEntry()) != null) {
-                    entries++;
-                    String name = clean(e.getName());
-                    while (name.endsWith("/")) name = name.substring(0, name.length() - 1);
-                    if (e.isSymbolicLink()) {
-                        String target = e.getLinkName();
-                        String dir = name.contains("/") ? name.substring(0, name.lastIndexOf('/') + 1) : "";
-                        s.links.put(name, normalize(target.startsWith("/") ? clean(target) : dir + target));
-                    } else if (e.isLink()) {
-                        s.links.put(name, normalize(clean(e.getLinkName())));
-                    } else if (e.isFile()) {
-                        Path t = store.newTmpFile();
-                        s.tmps.add(t);
-                        MessageDigest md = Digest.newSha256();
-                        long n = 0;
-                        try (OutputStream out = Files.newOutputStream(t, StandardOpenOption.WRITE)) {
-                            byte[] buf = new byte[1 << 16];
-                            for (int r; (r = tar.read(buf)) > 0; ) {
-                                md.update(buf, 0, r);
-                                out.write(buf, 0, r);
-                                n += r;
-                            }
-                        }
-                        if (n != e.getSize()) throw new IOException("entry " + name + " is truncated");
-                        s.files.put(name, new FileEntry(t, Digest.fromSha256(md), n));
-                    }
-                }
-                if (entries == 0) throw new IOException("no tar entries");
-            } catch (IOException | RuntimeException e) {
-                s.close();
-                if (e instanceof ImageException ie) throw ie;
-                throw new ImageException(
-                        ImageException.Kind.BAD_INPUT,
-                        "import: " + archive + " is not a readable tar archive (truncated or corrupt?): "
-                                + ImageException.describe(e),
-                        e);
-            }
-            return s;
-        }
-
-        private static String normalize(String p) {
-            List<String> parts = new ArrayList<>();
-            for (String c : p.split("/")) {
-                if (c.isEmpty() || c.equals(".")) continue;
-                if (c.equals("..")) {
-                    if (!parts.isEmpty()) parts.removeLast();
-                } else parts.add(c);
-            }
-            return String.join("/", parts);
-        }
-
-        private FileEntry entry(String p) {
-            String k = p;
-            for (int hops = 0; hops < 16; hops++) {
-                FileEntry f = files.get(k);
-                if (f != null) return f;
-                String next = links.get(k);
-                if (next == null) return null;
-                k = next;
-            }
-            return null;
-        }
-
-        private FileEntry need(String p) throws IOException {
-            FileEntry f = entry(p);
-            if (f == null) throw new NoSuchFileException(p);
-            return f;
-        }
-
-        @Override
-        public boolean has(String p) {
-            return entry(p) != null;
-        }
-
-        @Override
-        public long size(String p) throws IOException {
-            return need(p).size;
-        }
-
-        @Override
-        public InputStream open(String p) throws IOException {
-            return Files.newInputStream(need(p).tmp, LinkOption.NOFOLLOW_LINKS);
-        }
-
-        @Override
-        public Digest digest(String p) throws IOException {
-            return need(p).digest;
-        }
-
-        @Override
-        public void commit(String p, Digest expected, ContentStore store, String where) throws IOException {
-            FileEntry f = need(p);
-            if (!f.digest.equals(expected)) throw ContentStore.mismatch("import: " + where, expected, f.digest);
-            if (store.hasBlob(expected) || !Files.exists(f.tmp)) return;
-            ContentStore.forceFile(f.tmp);
-            store.commit(f.tmp, expected);
-        }
-
-        @Override
-        public void close() {
-            for (Path t : tmps) ContentStore.deleteQuietly(t);
         }
     }
 }
