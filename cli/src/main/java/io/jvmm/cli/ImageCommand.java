@@ -2,8 +2,10 @@ package io.jvmm.cli;
 
 import io.jvmm.image.ContentStore;
 import io.jvmm.image.Credentials;
+import io.jvmm.image.DiskUsage;
 import io.jvmm.image.ImageException;
 import io.jvmm.image.ImageImporter;
+import io.jvmm.image.ImageInspection;
 import io.jvmm.image.ImageRecord;
 import io.jvmm.image.ImageReference;
 import io.jvmm.runtime.UserPaths;
@@ -160,7 +162,7 @@ final class ImageCommand extends CliCommand {
             ContentStore store = Images.store(dirs());
             List<ImageRecord> all = store.list();
             Map<String, Long> sizes = new LinkedHashMap<>();
-            for (ContentStore.ImageUsage u : store.diskUsage().images()) sizes.put(u.name(), u.size());
+            for (DiskUsage.ImageUsage u : DiskUsage.of(store).images()) sizes.put(u.name(), u.size());
             Instant now = Instant.now();
             if (quiet) {
                 Set<String> seen = new HashSet<>();
@@ -245,7 +247,7 @@ final class ImageCommand extends CliCommand {
             int status = 0;
             for (String ref : images) {
                 try {
-                    docs.add(store.inspect(ref).strip().indent(2).stripTrailing());
+                    docs.add(ImageInspection.json(store, ref).strip().indent(2).stripTrailing());
                 } catch (ImageException e) {
                     err.println("jvmm: " + e.getMessage());
                     status = CliException.RUNTIME;

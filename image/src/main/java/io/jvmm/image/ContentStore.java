@@ -1,7 +1,5 @@
 package io.jvmm.image;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvmm.files.PathLock;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,11 +19,8 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -73,6 +68,10 @@ public final class ContentStore {
 
     public Path root() {
         return root;
+    }
+
+    Path blobsDir() {
+        return blobs;
     }
 
     Path tmpDir() {
@@ -336,46 +335,6 @@ public final class ContentStore {
         return ImageConfig.parse(readBlob(r.config().digest()));
     }
 
-    /** {@code jvmm image inspect}: a JSON document about the image. */
-    public String inspect(String ref) {
-        ImageRecord r = get(ref);
-        ImageConfig c = config(r);
-        ObjectNode o = Json.MAPPER.createObjectNode();
-        o.put("Name", r.name());
-        o.put("Id", r.id().toString());
-        o.put("Digest", r.manifestDigest().toString());
-        if (r.indexDigest() != null) o.put("IndexDigest", r.indexDigest().toString());
-        o.put("MediaType", r.manifestMediaType());
-        o.put("Created", c.created());
-        o.put("Stored", r.stored().toString());
-        o.put("Os", c.os());
-        o.put("Architecture", c.architecture());
-        if (c.variant() != null) o.put("Variant", c.variant());
-        ObjectNode cfg = o.putObject("Config");
-        putList(cfg, "Entrypoint", c.entrypoint());
-        putList(cfg, "Cmd", c.cmd());
-        putList(cfg, "Env", c.env());
-        cfg.put("WorkingDir", c.workingDir() == null ? "" : c.workingDir());
-        cfg.put("User", c.user() == null ? "" : c.user());
-        putList(cfg, "ExposedPorts", c.exposedPorts());
-        ObjectNode labels = cfg.putObject("Labels");
-        c.labels().forEach(labels::put);
-        if (c.stopSignal() != null) cfg.put("StopSignal", c.stopSignal());
-        ArrayNode ls = o.putArray("Layers");
-        for (Descriptor l : r.layers()) ls.add(l.toJson());
-        o.put("Size", r.size());
-        return Json.pretty(o);
-    }
-
-    private static void putList(ObjectNode o, String field, List<String> l) {
-        if (l == null) {
-            o.putNull(field);
-            return;
-        }
-        ArrayNode a = o.putArray(field);
-        l.forEach(a::add);
-    }
-
     /** Removes the index entry (blobs stay until {@link #prune()}); NOT_FOUND if there is none. */
     @SuppressWarnings("try")
     public ImageRecord remove(String ref) {
@@ -424,62 +383,6 @@ public final class ContentStore {
             return new PruneResult(removed, freed, partials);
         } catch (IOException e) {
             throw io("cannot prune the image store", e);
-        }
-    }
-
-    /** Disk use of one image: {@code size} = all its blobs, {@code shared} = the part other images use too. */
-    public record ImageUsage(String name, Digest id, long size, long shared) {
-        public long unique() {
-            return size - shared;
-        }
-    }
-
-    /**
-     * Disk usage: per image, and in total with every blob counted once; {@code unreferenced} is what
-     * {@link #prune()} would free (blobs no image uses, plus tmp/).
-     */
-    public record DiskUsage(List<ImageUsage> images, long total, long unreferenced) {}
-
-    public DiskUsage diskUsage() {
-        List<ImageRecord> all = list();
-        Map<Digest, Integer> users = new HashMap<>();
-        for (ImageRecord r : all) for (Digest d : new LinkedHashSet<>(r.blobs())) users.merge(d, 1, Integer::sum);
-        Map<Digest, Long> sizes = new HashMap<>();
-        List<ImageUsage> out = new ArrayList<>();
-        for (ImageRecord r : all) {
-            long size = 0, shared = 0;
-            for (Digest d : new LinkedHashSet<>(r.blobs())) {
-                long s = sizes.computeIfAbsent(d, this::fileSize);
-                size += s;
-                if (users.get(d) > 1) shared += s;
-            }
-            out.add(new ImageUsage(r.name(), r.id(), size, shared));
-        }
-        long total = sizes.values().stream().mapToLong(Long::longValue).sum();
-        long unref = 0;
-        try {
-            for (Path dir : List.of(blobs, tmp)) {
-                try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-                    for (Path p : ds) {
-                        String name = p.getFileName().toString();
-                        boolean referenced = dir == blobs
-                                && name.matches("[a-f0-9]{64}")
-                                && users.containsKey(new Digest("sha256", name));
-                        if (!referenced) unref += Files.size(p);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw io("cannot measure the image store", e);
-        }
-        return new DiskUsage(out, total, unref);
-    }
-
-    private long fileSize(Digest d) {
-        try {
-            return Files.size(blobPath(d));
-        } catch (IOException e) {
-            return 0;
         }
     }
 

@@ -61,7 +61,7 @@ class ImageImporterTest {
         }
         assertEquals(List.of(), store.check());
         assertEquals("/app", store.config(r).workingDir());
-        assertTrue(store.inspect("example.com/team/app:v1").contains("\"Entrypoint\""));
+        assertTrue(ImageInspection.json(store, "example.com/team/app:v1").contains("\"Entrypoint\""));
 
         // a name given on import overrides the archive's tags
         ImageRecord named = importer.importPath(tar, "mine:1").getFirst();

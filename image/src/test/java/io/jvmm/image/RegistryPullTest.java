@@ -86,7 +86,8 @@ class RegistryPullTest {
         for (TestImages.Layer l : demo1.layers()) assertEquals(l.blob().length, progress.done.get(l.digest()));
         assertEquals(List.of(r), store.list());
 
-        JsonNode inspect = Json.parse(store.inspect(registry.host() + "/demo:1").getBytes(), "inspect");
+        JsonNode inspect = Json.parse(
+                ImageInspection.json(store, registry.host() + "/demo:1").getBytes(), "inspect");
         assertEquals(
                 "[\"/bin/sh\",\"-c\"]",
                 inspect.path("Config").path("Entrypoint").toString());
@@ -119,12 +120,12 @@ class RegistryPullTest {
         assertEquals(2, c.blobRequests() - first, "only config 2 and layer 'two'");
         assertEquals(demo2.manifestDigest(), two.manifestDigest());
 
-        ContentStore.DiskUsage du = store.diskUsage();
+        DiskUsage du = DiskUsage.of(store);
         assertEquals(2, du.images().size());
         long sharedBytes =
                 demo1.layers().get(0).blob().length + demo1.layers().get(1).blob().length;
-        for (ContentStore.ImageUsage u : du.images()) assertEquals(sharedBytes, u.shared(), u.name());
-        long sum = du.images().stream().mapToLong(ContentStore.ImageUsage::size).sum();
+        for (DiskUsage.ImageUsage u : du.images()) assertEquals(sharedBytes, u.shared(), u.name());
+        long sum = du.images().stream().mapToLong(DiskUsage.ImageUsage::size).sum();
         assertEquals(sum - sharedBytes, du.total(), "shared layers counted once");
         assertEquals(0, du.unreferenced());
 
