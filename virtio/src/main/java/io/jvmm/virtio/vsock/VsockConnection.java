@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One stream connection as a state machine (virtio 1.2 section 5.10.6): its state, both byte
- * buffers and the credit accounting of 5.10.6.3. The muxer hands each guest packet for it to one
+ * buffers and its {@link Credit} (5.10.6.3). The muxer hands each guest packet for it to one
  * of the {@code on...} transitions and asks it for the packets it owes the guest
  * ({@link #writePacket}); host threads use it as a {@link VsockStream}. A guest packet that breaks
  * the protocol throws {@link ProtocolError}, and the muxer resets the connection.
@@ -40,7 +40,7 @@ final class VsockConnection implements VsockStream {
     }
 
     /** Our receive buffer: what we advertise as buf_alloc. */
-    static final int BUF_ALLOC = 256 * 1024;
+    static final int BUF_ALLOC = Credit.BUF_ALLOC;
     /** Host writes block beyond this much unsent data. */
     static final int OUT_BUF = 256 * 1024;
     /** An RW packet carries at most this much payload (Linux's VIRTIO_VSOCK_MAX_PKT_BUF_SIZE). */
@@ -71,22 +71,12 @@ final class VsockConnection implements VsockStream {
 
     // guest -> host
     private final ByteRing inbound = new ByteRing();
-    /**
-     * The buf_alloc every header carries: 0 until the budget could reserve BUF_ALLOC for the receive
-     * buffer, then BUF_ALLOC for good. Never lowered: the guest may already have that much in flight,
-     * and a peer that computes credit in unsigned arithmetic would read a lower one as a huge credit.
-     */
-    private int bufAlloc;
-    /** Bytes the host consumed (our fwd_cnt) and the value the guest last heard. */
-    private int fwdCnt, fwdCntSent;
+    private final Credit credit = new Credit();
 
     private boolean peerSendShutdown; // guest sends no more: EOF after inbound drains
 
     // host -> guest
     private final ByteRing outbound = new ByteRing();
-    /** Bytes sent to the guest (tx_cnt); the guest's buffer size and consumption from its last header. */
-    private int txCnt, peerBufAlloc, peerFwdCnt;
-
     private boolean peerRecvShutdown; // guest receives no more: host writes fail
     private boolean hostOutputShut; // host will write no more; SHUTDOWN goes out after outbound drains
     private boolean hostClosed; // host closed the stream: reads fail, guest data is discarded (credited)
@@ -128,7 +118,7 @@ final class VsockConnection implements VsockStream {
     static VsockConnection fromRequest(VsockMuxer muxer, VsockHeader request, PortListener listener) {
         VsockConnection c =
                 new VsockConnection(muxer, request.dstPort(), request.srcPort(), State.ESTABLISHED, listener, null);
-        c.takePeerCredit(request);
+        c.credit.takePeer(request);
         return c;
     }
 
@@ -136,7 +126,7 @@ final class VsockConnection implements VsockStream {
 
     /** RESPONSE: the guest accepted the host's connect. Returns true: the rx thread may send data. */
     boolean onResponse(VsockHeader h) throws ProtocolError {
-        takePeerCredit(h);
+        credit.takePeer(h);
         if (state != State.CONNECTING) throw new ProtocolError("unexpected RESPONSE");
         state = State.ESTABLISHED;
         established.complete(this);
@@ -150,7 +140,7 @@ final class VsockConnection implements VsockStream {
      * rx thread has something new to send.
      */
     boolean onRw(VsockHeader h, GuestBuffers packet) throws ProtocolError {
-        takePeerCredit(h);
+        credit.takePeer(h);
         long payload = packet.length() - VsockHeader.SIZE;
         if (state == State.CONNECTING) throw new ProtocolError("data before RESPONSE");
         if (payload != h.len() || payload > MAX_PAYLOAD) {
@@ -159,8 +149,8 @@ final class VsockConnection implements VsockStream {
         }
         int n = (int) payload;
         if (hostClosed || peerSendShutdown) {
-            fwdCnt += n;
-            return creditUpdateDue();
+            credit.consumed(n);
+            return credit.updateDue();
         }
         if (n > inbound.free()) throw new ProtocolError("guest overran its credit");
         inbound.put(packet, VsockHeader.SIZE, n);
@@ -170,7 +160,7 @@ final class VsockConnection implements VsockStream {
 
     /** CREDIT_UPDATE: the guest's window may have opened. Returns true when data can go out now. */
     boolean onCreditUpdate(VsockHeader h) {
-        takePeerCredit(h);
+        credit.takePeer(h);
         changed.signalAll();
         return hasDataToSend();
     }
@@ -181,7 +171,7 @@ final class VsockConnection implements VsockStream {
      * for credit that this side believed sent.
      */
     void onCreditRequest(VsockHeader h) {
-        takePeerCredit(h);
+        credit.takePeer(h);
         creditRequested = true;
     }
 
@@ -191,7 +181,7 @@ final class VsockConnection implements VsockStream {
      * when the rx thread has something new to send.
      */
     boolean onShutdown(VsockHeader h) {
-        takePeerCredit(h);
+        credit.takePeer(h);
         if ((h.flags() & SHUTDOWN_SEND) != 0) peerSendShutdown = true;
         if ((h.flags() & SHUTDOWN_RCV) != 0) peerRecvShutdown = true;
         releaseSpentBuffers(); // RCV: what the host wrote will never be read; SEND: no more data comes
@@ -238,12 +228,6 @@ final class VsockConnection implements VsockStream {
         changed.signalAll();
     }
 
-    /** Takes the credit fields every guest packet carries. */
-    private void takePeerCredit(VsockHeader h) {
-        peerBufAlloc = h.bufAlloc();
-        peerFwdCnt = h.fwdCnt();
-    }
-
     // ---- packets to the guest (caller holds the lock) ----
 
     /**
@@ -257,15 +241,24 @@ final class VsockConnection implements VsockStream {
 
     private VsockHeader header(int op, int flags) {
         grantCredit();
-        fwdCntSent = fwdCnt;
         creditRequested = false; // every header carries buf_alloc and fwd_cnt: it answers a CREDIT_REQUEST
-        return new VsockHeader(HOST_CID, guestCid, hostPort, guestPort, 0, TYPE_STREAM, op, flags, bufAlloc, fwdCnt);
+        return new VsockHeader(
+                HOST_CID,
+                guestCid,
+                hostPort,
+                guestPort,
+                0,
+                TYPE_STREAM,
+                op,
+                flags,
+                credit.bufAlloc(),
+                credit.fwdCntForHeader());
     }
 
     /** Something for the rx thread to send on this connection: data, a SHUTDOWN or a credit update. */
     boolean owesPacket() {
         return hasDataToSend()
-                || (state == State.ESTABLISHED && (creditUpdateDue() || creditRequested))
+                || (state == State.ESTABLISHED && (credit.updateDue() || creditRequested))
                 || creditGrantable();
     }
 
@@ -283,31 +276,21 @@ final class VsockConnection implements VsockStream {
                             .encode());
             return VsockHeader.SIZE;
         }
-        if (outbound.size() == 0 || peerCredit() <= 0 || peerRecvShutdown) {
+        if (outbound.size() == 0 || credit.peerCredit() <= 0 || peerRecvShutdown) {
             out.write(0, header(OP_CREDIT_UPDATE, 0).encode());
             return VsockHeader.SIZE;
         }
         int n = (int) Math.min(
-                Math.min(outbound.size(), peerCredit()), Math.min(out.length() - VsockHeader.SIZE, MAX_PAYLOAD));
+                Math.min(outbound.size(), credit.peerCredit()), Math.min(out.length() - VsockHeader.SIZE, MAX_PAYLOAD));
         VsockHeader rw = header(OP_RW, 0).withLen(n);
         outbound.take(out, VsockHeader.SIZE, n);
-        txCnt += n;
+        credit.sent(n);
         out.write(0, rw.encode());
         changed.signalAll(); // room for blocked host writers
         return VsockHeader.SIZE + n;
     }
 
     // ---- credit and buffers ----
-
-    /** Free space in the guest's receive buffer as we know it. */
-    private int peerCredit() {
-        return peerBufAlloc - (txCnt - peerFwdCnt);
-    }
-
-    /** The guest may be blocked on credit: tell it once a quarter of the buffer was freed. */
-    private boolean creditUpdateDue() {
-        return fwdCnt - fwdCntSent >= BUF_ALLOC / 4;
-    }
 
     /** The guest may still send data that we keep, so a receive buffer means memory. */
     private boolean receiving() {
@@ -316,15 +299,15 @@ final class VsockConnection implements VsockStream {
 
     /** Reserves the receive buffer for BUF_ALLOC of credit if it has none yet and the budget has room. */
     private void grantCredit() {
-        if (bufAlloc == 0 && receiving() && budget.reserve(BUF_ALLOC)) {
+        if (!credit.granted() && receiving() && budget.reserve(BUF_ALLOC)) {
             inbound.reserve(BUF_ALLOC);
-            bufAlloc = BUF_ALLOC;
+            credit.grant();
         }
     }
 
     /** Still without credit, and the budget has room for it now: a CREDIT_UPDATE will carry it. */
     private boolean creditGrantable() {
-        return bufAlloc == 0 && state == State.ESTABLISHED && receiving() && budget.hasRoom(BUF_ALLOC);
+        return !credit.granted() && state == State.ESTABLISHED && receiving() && budget.hasRoom(BUF_ALLOC);
     }
 
     /**
@@ -342,7 +325,7 @@ final class VsockConnection implements VsockStream {
     /** Something for the rx thread to send: data within credit, or the SHUTDOWN after the data. */
     private boolean hasDataToSend() {
         if (state != State.ESTABLISHED) return false;
-        if (outbound.size() > 0 && peerCredit() > 0 && !peerRecvShutdown) return true;
+        if (outbound.size() > 0 && credit.peerCredit() > 0 && !peerRecvShutdown) return true;
         return shutdownDue();
     }
 
@@ -359,7 +342,7 @@ final class VsockConnection implements VsockStream {
 
     /** Whether the guest was promised a receive buffer (buf_alloc above 0). */
     boolean hasCredit() {
-        return bufAlloc != 0;
+        return credit.granted();
     }
 
     /** Closed by the host and waiting for the guest's RST. */
@@ -491,8 +474,8 @@ final class VsockConnection implements VsockStream {
                 changed.awaitUninterruptibly();
             }
             n = inbound.take(b, off, len);
-            fwdCnt += n;
-            update = creditUpdateDue();
+            credit.consumed(n);
+            update = credit.updateDue();
             releaseSpentBuffers();
         } finally {
             lock.unlock();
