@@ -1,14 +1,15 @@
 package io.jvmm.image.rootfs;
 
-import java.io.IOException;
+import io.jvmm.image.ImageException;
 import java.nio.file.Path;
 
 /**
  * A layer could not be turned into a root file system: corrupt or truncated data, an entry the
  * image format cannot represent, or (see {@link UnsafeEntryException}) an entry that would escape
  * the root. The message is one line naming the layer (index and file) and, when known, the entry.
+ * Unchecked and of kind BAD_INPUT, like the rest of the image module's {@link ImageException}s.
  */
-public class RootfsException extends IOException {
+public class RootfsException extends ImageException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path layer;
@@ -20,7 +21,7 @@ public class RootfsException extends IOException {
     }
 
     public RootfsException(int layerIndex, Path layer, String entry, String message, Throwable cause) {
-        super(format(layerIndex, layer, entry, message), cause);
+        super(Kind.BAD_INPUT, format(layerIndex, layer, entry, message), cause);
         this.layer = layer;
         this.layerIndex = layerIndex;
         this.entry = entry;

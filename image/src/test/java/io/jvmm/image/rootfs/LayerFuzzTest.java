@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Timeout;
  * {@code LayerApplier}'s tar reading and whiteouts and {@code ErofsWriter}): the input is an upper
  * layer (tar, gzip or zstd: the builder detects which) applied over a fixed lower layer that holds
  * directories, files, a hard link, a device and symbolic links pointing inside, up and out of the
- * root. A build either fails with the IOExceptions it documents ({@link RootfsException},
+ * root. A build either fails with the exceptions it documents ({@link RootfsException},
  * {@link UnsafeEntryException}) and leaves nothing behind, or writes an image whose directory tree
  * stays below its root: every name is one path component, and "." and ".." lead to the directory
  * itself and its parent.
@@ -100,8 +100,8 @@ class LayerFuzzTest {
             List<String> paths = ErofsTree.paths(Files.readAllBytes(r.image()));
             assertTrue(paths.size() + 1 >= r.inodes(), paths.size() + " names for " + r.inodes() + " inodes");
             return paths;
-        } catch (IOException e) {
-            // RootfsException for what is wrong with a layer; a plain IOException is the host's (disk full).
+        } catch (RootfsException | IOException e) {
+            // RootfsException for what is wrong with a layer; an IOException is the host's (disk full).
             assertEquals(Set.of("lower.tar", "upper.tar"), listWork(), "a failed build left files behind");
             return e;
         } finally {

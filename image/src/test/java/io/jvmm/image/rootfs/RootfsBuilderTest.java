@@ -426,7 +426,7 @@ class RootfsBuilderTest {
             throws IOException {
         Path outDir = Files.createDirectories(tmp.resolve("out"));
         Path out = outDir.resolve("rootfs.erofs");
-        IOException e = assertThrows(IOException.class, () -> new RootfsBuilder().build(List.of(layers), out));
+        RootfsException e = assertThrows(RootfsException.class, () -> new RootfsBuilder().build(List.of(layers), out));
         System.out.println("refused as expected: " + e.getMessage());
         assertInstanceOf(type, e);
         assertTrue(e.getMessage().contains(entry), e.getMessage());
@@ -436,7 +436,7 @@ class RootfsBuilderTest {
         try (Stream<Path> s = Files.list(outDir)) {
             assertEquals(List.of(), s.toList(), "temp files left behind");
         }
-        return (RootfsException) e;
+        return e;
     }
 
     private static void assertNoLeftovers(Path dir, String... expected) throws IOException {
