@@ -51,41 +51,11 @@ public record BootSettings(HacFile hac, Overrides overrides) {
             IrqChipMode irqchip,
             List<HacFile.Share> shares) {
         public static final Overrides NONE =
-                new Overrides(null, null, null, null, null, null, List.of(), null, null, null, null, null);
+                new Overrides(null, null, null, null, null, null, List.of(), null, null, null, null, null, List.of());
 
         public Overrides {
             drives = drives == null ? List.of() : List.copyOf(drives);
             shares = shares == null ? List.of() : List.copyOf(shares);
-        }
-
-        /** Without {@code --share} flags. */
-        public Overrides(
-                Path kernel,
-                Path initrd,
-                String cmdline,
-                Integer cpus,
-                Long memoryMib,
-                CpuTemplate cpuTemplate,
-                List<HacFile.Drive> drives,
-                Boolean rng,
-                Long vsockCid,
-                Path vsockUds,
-                Net net,
-                IrqChipMode irqchip) {
-            this(
-                    kernel,
-                    initrd,
-                    cmdline,
-                    cpus,
-                    memoryMib,
-                    cpuTemplate,
-                    drives,
-                    rng,
-                    vsockCid,
-                    vsockUds,
-                    net,
-                    irqchip,
-                    List.of());
         }
     }
 

@@ -68,7 +68,8 @@ class BootSettingsTest {
     }
 
     private static BootSettings.Overrides flags(Path kernel, Integer cpus, Long mem) {
-        return new BootSettings.Overrides(kernel, null, null, cpus, mem, null, List.of(), null, null, null, null, null);
+        return new BootSettings.Overrides(
+                kernel, null, null, cpus, mem, null, List.of(), null, null, null, null, null, List.of());
     }
 
     @Test
@@ -101,7 +102,19 @@ class BootSettingsTest {
                 hac(
                         "[hardware]\ncores = 2\nmemory = 64\nkernel = \"vmlinux\"\ncmdline = \"a\"\ncpu_template = \"host\"\n"),
                 new BootSettings.Overrides(
-                        other, initrd, "b", 3, 32L, CpuTemplate.PVM, List.of(), null, null, null, null, null));
+                        other,
+                        initrd,
+                        "b",
+                        3,
+                        32L,
+                        CpuTemplate.PVM,
+                        List.of(),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        List.of()));
         assertEquals(3, c.vcpus());
         assertEquals(32, c.memoryMib());
         assertEquals(other, c.kernel());
@@ -172,7 +185,8 @@ class BootSettingsTest {
                         null,
                         null,
                         null,
-                        null));
+                        null,
+                        List.of()));
         assertEquals(
                 List.of(
                         new DriveConfig("vda", root, true),
@@ -270,7 +284,8 @@ class BootSettingsTest {
                                         null,
                                         BootSettings.rateLimit("--net-rx-limit", "bw=1m"),
                                         null),
-                                null)));
+                                null,
+                                List.of())));
         assertTrue(noNet.getMessage().contains("no network"), noNet.getMessage());
     }
 
@@ -363,7 +378,7 @@ class BootSettingsTest {
         VmConfig flags = build(
                 null,
                 new BootSettings.Overrides(
-                        kernel, null, null, null, null, null, List.of(), null, 7L, null, null, null));
+                        kernel, null, null, null, null, null, List.of(), null, 7L, null, null, null, List.of()));
         assertEquals(new VsockConfig(7, null), flags.vsock());
         Files.writeString(dir.resolve("taken.sock"), "");
         EngineException e = assertThrows(
@@ -382,7 +397,8 @@ class BootSettingsTest {
                                 null,
                                 dir.resolve("taken.sock"),
                                 null,
-                                null)));
+                                null,
+                                List.of())));
         assertTrue(
                 e.getMessage().startsWith("--vsock-uds: ") && e.getMessage().contains("already exists"),
                 e.getMessage());
@@ -426,7 +442,8 @@ class BootSettingsTest {
                         null,
                         null,
                         new BootSettings.Net(false, List.of(new PortForward(false, 2222, 22)), null, null),
-                        null));
+                        null,
+                        List.of()));
         assertFalse(flags.net().isTap());
         assertEquals(1, flags.net().forwards().size());
         HacFileException e = assertThrows(HacFileException.class, () -> build(hac("""
@@ -491,7 +508,8 @@ class BootSettingsTest {
                                 null,
                                 null,
                                 null,
-                                null)));
+                                null,
+                                List.of())));
         assertTrue(
                 flag.getMessage().startsWith("--drive gone.img: ")
                         && flag.getMessage().endsWith("does not exist"),
