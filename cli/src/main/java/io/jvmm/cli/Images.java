@@ -23,26 +23,10 @@ final class Images {
         return ContentStore.open(dirs.imagesDir());
     }
 
-    /**
-     * Registries talked to over plain HTTP without {@code --insecure}: loopback ones ({@code localhost},
-     * {@code 127.x.x.x}, {@code [::1]}, any port), as docker treats them.
-     */
-    static boolean defaultInsecure(String registry) {
-        String host = registry.toLowerCase(Locale.ROOT);
-        if (host.startsWith("[")) {
-            int end = host.indexOf(']');
-            host = end < 0 ? host : host.substring(1, end);
-        } else {
-            int colon = host.lastIndexOf(':');
-            if (colon >= 0) host = host.substring(0, colon);
-        }
-        return host.equals("localhost") || host.equals("::1") || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
-    }
-
     /** A client for pulling {@code ref}: plain HTTP when asked or for loopback registries; explicit credentials win. */
     static RegistryClient client(ImageReference ref, boolean insecure, Credentials credentials, PullProgress progress) {
         RegistryClient.Builder b = RegistryClient.builder();
-        if (insecure || defaultInsecure(ref.registry())) b.insecure(ref.registry());
+        if (insecure || ref.loopbackRegistry()) b.insecure(ref.registry());
         if (credentials != null) b.credentials(ref.registry(), credentials);
         if (progress != null) b.listener(progress);
         return b.build();

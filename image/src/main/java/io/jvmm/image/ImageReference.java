@@ -126,4 +126,20 @@ public record ImageReference(String registry, String repository, String tag, Dig
         if (digest != null) return name() + (tag != null ? ":" + tag : "") + "@" + digest;
         return name() + ":" + tag;
     }
+
+    /**
+     * Whether the registry is on this host ({@code localhost}, {@code 127.x.x.x}, {@code [::1]}, any
+     * port): docker talks plain HTTP to those without being told, and so does jvmm.
+     */
+    public boolean loopbackRegistry() {
+        String host = registry.toLowerCase(Locale.ROOT);
+        if (host.startsWith("[")) {
+            int end = host.indexOf(']');
+            host = end < 0 ? host : host.substring(1, end);
+        } else {
+            int colon = host.lastIndexOf(':');
+            if (colon >= 0) host = host.substring(0, colon);
+        }
+        return host.equals("localhost") || host.equals("::1") || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    }
 }

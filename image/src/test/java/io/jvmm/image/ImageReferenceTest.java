@@ -100,4 +100,20 @@ class ImageReferenceTest {
             assertTrue(m.contains(c.get(1)), m);
         }
     }
+
+    @ParameterizedTest
+    @CsvSource({
+        "localhost/app, true",
+        "localhost:5000/app:1, true",
+        "127.0.0.1:5000/app, true",
+        "127.10.2.3/x, true",
+        "[::1]:5000/app, true",
+        "busybox, false",
+        "registry.example.com:5000/app, false",
+        "localhost.example.com/app, false",
+        "128.0.0.1:5000/app, false"
+    })
+    void loopbackRegistriesAreTheOnesOnThisHost(String ref, boolean loopback) {
+        assertEquals(loopback, ImageReference.parse(ref).loopbackRegistry(), ref);
+    }
 }
