@@ -15,6 +15,8 @@
 #   benchmarks/run.sh jmh [args]     JMH: the embedded floor (Vm create+start+exit+close in a running JVM)
 #   benchmarks/run.sh agent [execs] [restores]  guest agent in Linux: boot to ready, exec true round trip,
 #                                    snapshot restore to ready (embedded), then the CLI: run -d to ready, exec
+#   benchmarks/run.sh junit [copies] [boots]  the JUnit extension's cost per test: a copy restored per test
+#                                    (to agent ready, then closed) against a fresh boot per test
 #   benchmarks/run.sh image [runs] [boots]  OCI images from a loopback docker-registry: pull + convert time and disk
 #                                    (3 and 20 layers), second pull sharing all but one layer, run IMAGE to ready
 set -euo pipefail
@@ -55,6 +57,10 @@ case "$what" in
     java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -cp "$jar" io.jvmm.benchmarks.AgentBench \
       "$JVMM_KERNEL_DIR/vmlinux" "$rootfs" "${1:-100}" "${2:-10}"
     exec benchmarks/cli-lifecycle.sh "$rootfs" "${3:-3}" ;;
+  junit) export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)}
+    mvn -q -B -ntp install -DskipTests -pl guest-rootfs >/dev/null
+    exec java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -cp "$jar" io.jvmm.benchmarks.JunitBench \
+      "$PWD/guest-rootfs/target/rootfs.ext4" "${1:-20}" "${2:-2}" ;;
   image) export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)}
     exec java -XX:TieredStopAtLevel=1 -cp "$jar" io.jvmm.benchmarks.ImageBench "$@" ;;
 esac
