@@ -35,8 +35,9 @@ struct volume { char *dev, *path; int ro, virtiofs; };
 struct config {
     struct transport listen, ready;
     char *hostname;
-    char *root;          /* device path, or the directory of "dir:PATH" */
-    int root_is_dir;
+    char *root;          /* device path, the directory of "dir:PATH", or the tag of "virtiofs:TAG" */
+    int root_is_dir, root_is_share;
+    int no_overlay;      /* "overlay no": the root itself is / (read-write), no overlay */
     char *rootfs;        /* auto|ext4|erofs|squashfs */
     char *scratch;
     struct volume *volumes; size_t nvolumes;

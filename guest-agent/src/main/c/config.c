@@ -137,7 +137,12 @@ static int apply(struct config *c, const char *key, char *raw, const char **why)
     }
     if (strcmp(key, "root") == 0) {
         if (c->root) return -1;
-        *why = "expected /dev/... or dir:/PATH";
+        *why = "expected /dev/..., dir:/PATH or virtiofs:TAG";
+        if (strncmp(v, "virtiofs:", 9) == 0) {
+            if (!v[9] || strlen(v + 9) > 36) return -1;
+            c->root_is_share = 1;
+            return set_once(&c->root, v + 9);
+        }
         if (strncmp(v, "dir:", 4) == 0) {
             if (v[4] != '/') return -1;
             c->root_is_dir = 1;
@@ -151,6 +156,13 @@ static int apply(struct config *c, const char *key, char *raw, const char **why)
         *why = "expected auto, ext4, erofs or squashfs";
         if (strcmp(v, "auto") && strcmp(v, "ext4") && strcmp(v, "erofs") && strcmp(v, "squashfs")) return -1;
         return set_once(&c->rootfs, v);
+    }
+    if (strcmp(key, "overlay") == 0) {
+        /* Only "no" is meaningful; "yes" is the default, accepted for symmetry. */
+        *why = "expected yes or no";
+        if (strcmp(v, "yes") && strcmp(v, "no")) return -1;
+        c->no_overlay = strcmp(v, "no") == 0;
+        return 0;
     }
     if (strcmp(key, "scratch") == 0) {
         if (c->scratch) return -1;
@@ -219,7 +231,15 @@ int config_load(const char *path, struct config *c)
         log_msg("config: %s: missing 'listen'", path);
         rc = -1;
     }
-    if (rc == 0 && c->rootfs && (!c->root || c->root_is_dir)) {
+    if (rc == 0 && c->no_overlay && !(c->root_is_dir || c->root_is_share)) {
+        log_msg("config: %s: 'overlay no' needs a dir: or virtiofs: 'root'", path);
+        rc = -1;
+    }
+    if (rc == 0 && c->no_overlay && c->scratch) {
+        log_msg("config: %s: 'scratch' is the overlay's upper layer; there is none with 'overlay no'", path);
+        rc = -1;
+    }
+    if (rc == 0 && c->rootfs && (!c->root || c->root_is_dir || c->root_is_share)) {
         log_msg("config: %s: 'rootfs' needs a block-device 'root'", path);
         rc = -1;
     }

@@ -1,4 +1,5 @@
-/* The guest's file system layout: a read-only image under a writable overlay, the kernel file
+/* The guest's file system layout: a read-only image (a drive, a directory or a virtio-fs share) under
+ * a writable overlay, or a directory or share as / itself ("overlay no"), the kernel file
  * systems, the volumes and virtio-fs shares, then the switch of / onto the overlay. The same code runs in test mode,
  * where "/" is the host's root seen through a private mount namespace rather than the initramfs. */
 #include "agent.h"
@@ -20,6 +21,9 @@
 /* Mount points as seen after the root switch, for unmounting in reverse order at power-off. */
 static char *mounted[64];
 static int nmounted;
+/* "/" is a directory or share itself, not an overlay of our own: read-only at power-off must then
+ * be the mount's flag only (MS_BIND), never its superblock's, which in test mode is the host's. */
+static int root_itself;
 
 static void remember(const char *path)
 {
@@ -78,6 +82,45 @@ static int mount_at(const char *root, const char *rel, const char *src, const ch
     return 0;
 }
 
+/* "overlay no": the directory or share itself at NEWROOT, read-write, so what the workload writes
+ * lands there. */
+static int mount_root_itself(const struct config *c)
+{
+    if (c->root_is_share) {
+        if (mount(c->root, NEWROOT, "virtiofs", 0, NULL) < 0) return fail("mount virtiofs root", c->root);
+    } else if (mount(c->root, NEWROOT, NULL, MS_BIND | MS_REC, NULL) < 0) {
+        return fail("bind", c->root);
+    }
+    return 0;
+}
+
+/* The image read-only at LOWER (a drive, a directory in test mode, or a virtio-fs share), a writable
+ * upper layer (tmpfs or the scratch drive), and their overlay at NEWROOT. */
+static int mount_overlay_root(const struct config *c)
+{
+    if (c->root_is_dir) {
+        if (mount(c->root, LOWER, NULL, MS_BIND | MS_REC, NULL) < 0) return fail("bind", c->root);
+        if (mount(NULL, LOWER, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) return fail("remount read-only", c->root);
+    } else if (c->root_is_share) {
+        if (mount(c->root, LOWER, "virtiofs", MS_RDONLY, NULL) < 0) return fail("mount virtiofs root", c->root);
+    } else {
+        const char *fs = c->rootfs && strcmp(c->rootfs, "auto") != 0 ? c->rootfs : detect_fs(c->root);
+        if (!fs) return fail("detect file system of", c->root);
+        if (mount(c->root, LOWER, fs, MS_RDONLY, NULL) < 0) return fail("mount root", c->root);
+    }
+    if (c->scratch) {
+        if (mount(c->scratch, RW, "ext4", MS_NOSUID | MS_NODEV, NULL) < 0) return fail("mount scratch", c->scratch);
+    } else if (mount("tmpfs", RW, "tmpfs", 0, "mode=0755") < 0) {
+        return fail("mount", RW);
+    }
+    if (mkdir_p(RW "/upper", 0755) < 0 || mkdir_p(RW "/work", 0755) < 0) return fail("mkdir", RW "/upper");
+    /* A reused scratch drive keeps its upper layer; its work dir must be empty, which overlay
+     * itself ensures on mount. */
+    if (mount("overlay", NEWROOT, "overlay", 0, "lowerdir=" LOWER ",upperdir=" RW "/upper,workdir=" RW "/work") < 0)
+        return fail("mount overlay", NEWROOT);
+    return 0;
+}
+
 int mounts_setup(const struct config *c)
 {
     /* Without this, a MS_MOVE onto "/" is refused when / is shared (test mode on a systemd host),
@@ -95,25 +138,8 @@ int mounts_setup(const struct config *c)
         if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) return fail("mount", "/run");
         if (mkdir_p(LOWER, 0755) < 0 || mkdir_p(RW, 0755) < 0 || mkdir_p(NEWROOT, 0755) < 0)
             return fail("mkdir", RUN_DIR);
-        if (c->root_is_dir) {
-            if (mount(c->root, LOWER, NULL, MS_BIND | MS_REC, NULL) < 0) return fail("bind", c->root);
-            if (mount(NULL, LOWER, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) return fail("remount read-only", c->root);
-        } else {
-            const char *fs = c->rootfs && strcmp(c->rootfs, "auto") != 0 ? c->rootfs : detect_fs(c->root);
-            if (!fs) return fail("detect file system of", c->root);
-            if (mount(c->root, LOWER, fs, MS_RDONLY, NULL) < 0) return fail("mount root", c->root);
-        }
-        if (c->scratch) {
-            if (mount(c->scratch, RW, "ext4", MS_NOSUID | MS_NODEV, NULL) < 0) return fail("mount scratch", c->scratch);
-        } else if (mount("tmpfs", RW, "tmpfs", 0, "mode=0755") < 0) {
-            return fail("mount", RW);
-        }
-        if (mkdir_p(RW "/upper", 0755) < 0 || mkdir_p(RW "/work", 0755) < 0) return fail("mkdir", RW "/upper");
-        /* A reused scratch drive keeps its upper layer; its work dir must be empty, which overlay
-         * itself ensures on mount. */
-        if (mount("overlay", NEWROOT, "overlay", 0,
-                  "lowerdir=" LOWER ",upperdir=" RW "/upper,workdir=" RW "/work") < 0)
-            return fail("mount overlay", NEWROOT);
+        if (c->no_overlay ? mount_root_itself(c) : mount_overlay_root(c)) return -1;
+        root_itself = c->no_overlay;
         root = NEWROOT;
     }
     if (mount_at(root, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
@@ -155,6 +181,6 @@ void mounts_teardown(void)
     }
     /* "/" itself (the overlay) cannot be unmounted from inside; read-only is the next best thing
      * so the scratch drive is clean when the machine resets. */
-    mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL);
+    mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | (root_itself ? MS_BIND : 0), NULL);
     sync();
 }

@@ -72,6 +72,7 @@ public final class AgentConfig {
 
     public static final class Builder {
         private String listen, ready, hostname, root, rootfs, scratch, ip, gateway;
+        private boolean rootItself;
         private final List<String[]> volumes = new ArrayList<>();
         private final List<String> dns = new ArrayList<>(), env = new ArrayList<>();
 
@@ -127,6 +128,23 @@ public final class AgentConfig {
             return this;
         }
 
+        /** The image is the virtio-fs share {@code tag} (a host directory), mounted read-only like a device's. */
+        public Builder rootShare(String tag) {
+            checkTag("rootShare", tag);
+            root = "virtiofs:" + tag;
+            rootfs = null;
+            return this;
+        }
+
+        /**
+         * The root directory or share itself is {@code /}, read-write, with no overlay: what the workload
+         * writes lands in it ({@code overlay no}). Needs {@link #rootDirectory} or {@link #rootShare}.
+         */
+        public Builder rootItself() {
+            rootItself = true;
+            return this;
+        }
+
         /** A writable ext4 drive for the overlay's upper layer (tmpfs otherwise). */
         public Builder scratch(String dev) {
             absolute("scratch", dev);
@@ -147,10 +165,7 @@ public final class AgentConfig {
          * virtiofs TAG PATH}), read-only if asked; mounted with the volumes, before any program runs.
          */
         public Builder share(String tag, String path, boolean readOnly) {
-            check("share tag", tag);
-            if (tag.isEmpty() || tag.getBytes(StandardCharsets.UTF_8).length > 36 || tag.indexOf('\t') >= 0)
-                throw new IllegalArgumentException(
-                        "share tag must be 1 to 36 bytes without a tab, got \"" + tag + "\"");
+            checkTag("share tag", tag);
             absolute("share path", path);
             if (path.equals("/")) throw new IllegalArgumentException("share path must not be /");
             volumes.add(readOnly ? new String[] {"share", tag, path, "ro"} : new String[] {"share", tag, path});
@@ -199,12 +214,17 @@ public final class AgentConfig {
         public AgentConfig build() {
             if (listen == null) throw new IllegalStateException("AgentConfig: listenVsock or listenUnix is required");
             if (gateway != null && ip == null) throw new IllegalStateException("AgentConfig: gateway needs ip");
+            if (rootItself && (root == null || !(root.startsWith("dir:") || root.startsWith("virtiofs:"))))
+                throw new IllegalStateException("AgentConfig: rootItself needs rootDirectory or rootShare");
+            if (rootItself && scratch != null)
+                throw new IllegalStateException("AgentConfig: rootItself has no overlay for a scratch drive");
             List<String[]> l = new ArrayList<>();
             l.add(new String[] {"listen", listen});
             if (ready != null) l.add(new String[] {"ready", ready});
             if (hostname != null) l.add(new String[] {"hostname", hostname});
             if (root != null) l.add(new String[] {"root", root});
             if (rootfs != null) l.add(new String[] {"rootfs", rootfs});
+            if (rootItself) l.add(new String[] {"overlay", "no"});
             if (scratch != null) l.add(new String[] {"scratch", scratch});
             l.addAll(volumes);
             if (ip != null) l.add(new String[] {"ip", ip});
@@ -212,6 +232,12 @@ public final class AgentConfig {
             for (String d : dns) l.add(new String[] {"dns", d});
             for (String e : env) l.add(new String[] {"env", e});
             return new AgentConfig(l);
+        }
+
+        private static void checkTag(String what, String tag) {
+            check(what, tag);
+            if (tag.getBytes(StandardCharsets.UTF_8).length > 36 || tag.indexOf('\t') >= 0)
+                throw new IllegalArgumentException(what + " must be 1 to 36 bytes without a tab, got \"" + tag + "\"");
         }
 
         private static String port(int port) {

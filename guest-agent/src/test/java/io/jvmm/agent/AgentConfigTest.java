@@ -66,6 +66,45 @@ class AgentConfigTest {
     }
 
     @Test
+    void rootShareAndRootItself() {
+        assertEquals(
+                "listen vsock:1\nroot virtiofs:root\n",
+                AgentConfig.builder().listenVsock(1).rootShare("root").build().render());
+        assertEquals(
+                "listen vsock:1\nroot virtiofs:root\noverlay no\n",
+                AgentConfig.builder()
+                        .listenVsock(1)
+                        .rootShare("root")
+                        .rootItself()
+                        .build()
+                        .render());
+        assertEquals(
+                "listen vsock:1\nroot dir:/tmp/r\noverlay no\n",
+                AgentConfig.builder()
+                        .listenVsock(1)
+                        .rootDirectory(Path.of("/tmp/r"))
+                        .rootItself()
+                        .build()
+                        .render());
+        assertMsg("36 bytes", () -> AgentConfig.builder().rootShare("x".repeat(37)));
+        assertThrows(
+                IllegalStateException.class,
+                () -> AgentConfig.builder()
+                        .listenVsock(1)
+                        .rootDevice("/dev/vda", "auto")
+                        .rootItself()
+                        .build());
+        assertThrows(
+                IllegalStateException.class,
+                () -> AgentConfig.builder()
+                        .listenVsock(1)
+                        .rootShare("root")
+                        .rootItself()
+                        .scratch("/dev/vdb")
+                        .build());
+    }
+
+    @Test
     void escapes() {
         assertEquals("a\\\\b\\nc\\td", AgentConfig.escape("a\\b\nc\td"));
         String c = AgentConfig.builder()

@@ -95,6 +95,14 @@ public final class NamespaceAgent implements AutoCloseable {
 
     /** Builds a root under a new temp dir and starts an agent on it; returns once HELLO arrived. */
     public static NamespaceAgent start(String hostname) throws IOException, InterruptedException {
+        return start(hostname, false);
+    }
+
+    /**
+     * As {@link #start(String)}; with {@code rootItself} the root directory is {@code /} read-write
+     * ({@code overlay no}) instead of the lower layer of an overlay.
+     */
+    public static NamespaceAgent start(String hostname, boolean rootItself) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("jvmm-agent-");
         Path root = TestRootfs.create(
                 dir.resolve("root"), TestRootfs.staticBusybox().orElseThrow());
@@ -102,16 +110,14 @@ public final class NamespaceAgent implements AutoCloseable {
                 readySocket = dir.resolve("ready.sock"),
                 conf = dir.resolve("agent.conf");
         Path log = dir.resolve("agent.log");
-        Files.writeString(
-                conf,
-                AgentConfig.builder()
-                        .listenUnix(socket)
-                        .readyUnix(readySocket)
-                        .hostname(hostname)
-                        .rootDirectory(root)
-                        .env("JVMM_TEST=1")
-                        .build()
-                        .render());
+        AgentConfig.Builder config = AgentConfig.builder()
+                .listenUnix(socket)
+                .readyUnix(readySocket)
+                .hostname(hostname)
+                .rootDirectory(root)
+                .env("JVMM_TEST=1");
+        if (rootItself) config.rootItself();
+        Files.writeString(conf, config.build().render());
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(readySocket));
         List<String> cmd = new ArrayList<>(List.of(
