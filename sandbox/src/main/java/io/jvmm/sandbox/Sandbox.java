@@ -27,8 +27,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A Linux microVM with the jvmm agent as init: the root image read-only under an overlay, volumes,
- * and an {@link AgentClient} to run programs and copy files. Start one with {@link #start}, or
+ * A Linux microVM with the jvmm agent as init: the root image read-only under an overlay (or a host
+ * directory as the root through virtio-fs), volumes, bind mounts, and an {@link AgentClient} to run programs and copy files. Start one with {@link #start}, or
  * {@link #restore} one from a {@link #snapshot} to skip the boot.
  *
  * <pre>{@code
@@ -163,9 +163,14 @@ public final class Sandbox implements AutoCloseable {
         AgentConfig.Builder a = AgentConfig.builder()
                 .listenVsock(AgentProtocol.DEFAULT_PORT)
                 .readyVsock(2, AgentProtocol.READY_PORT)
-                .hostname(c.hostname())
-                .rootDevice(guestDevice(0), c.rootfsType());
-        int index = 1;
+                .hostname(c.hostname());
+        int index = 0;
+        if (c.rootDirectory() != null) {
+            a.rootShare(SandboxConfig.RootDirectory.TAG);
+            if (!c.rootDirectory().readOnly()) a.rootItself();
+        } else {
+            a.rootDevice(guestDevice(index++), c.rootfsType());
+        }
         for (SandboxConfig.Volume v : c.volumes()) a.volume(guestDevice(index++), v.guestPath(), v.readOnly());
         for (int i = 0; i < c.binds().size(); i++) {
             SandboxConfig.Bind bd = c.binds().get(i);
@@ -194,10 +199,18 @@ public final class Sandbox implements AutoCloseable {
                 .rng(true)
                 .vsock(GUEST_CID, null);
         int index = 0;
-        b.drive(DriveConfig.defaultId(index++), c.rootfs(), true, c.diskLimit());
+        if (c.rootfs() != null) b.drive(DriveConfig.defaultId(index++), c.rootfs(), true, c.diskLimit());
         for (SandboxConfig.Volume v : c.volumes())
             b.drive(DriveConfig.defaultId(index++), v.image(), v.readOnly(), c.diskLimit());
         if (c.scratch() != null) b.drive(DriveConfig.defaultId(index), c.scratch(), false, c.diskLimit());
+        if (c.rootDirectory() != null) {
+            b.share(
+                    SandboxConfig.RootDirectory.TAG,
+                    c.rootDirectory().dir(),
+                    ShareOptions.defaults()
+                            .withReadOnly(c.rootDirectory().readOnly())
+                            .withIds(shareIds()));
+        }
         for (int i = 0; i < c.binds().size(); i++) {
             SandboxConfig.Bind bd = c.binds().get(i);
             b.share(

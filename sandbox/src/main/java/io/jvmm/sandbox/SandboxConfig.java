@@ -14,12 +14,14 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What a sandbox is made of: a kernel, a root image the agent mounts read-only under a writable
- * overlay, volumes, bind mounts of host directories, network and sizes.
+ * What a sandbox is made of: a kernel, a root (an image the agent mounts read-only under a writable
+ * overlay, or a host directory through virtio-fs), volumes, bind mounts of host directories, network
+ * and sizes.
  *
  * @param name         VM name (thread names, errors); also the default hostname
  * @param kernel       the guest kernel (kernel/build.sh's vmlinux)
- * @param rootfs       the root image: ext4, erofs or squashfs; never written
+ * @param rootfs       the root image: ext4, erofs or squashfs; never written; null with a root directory
+ * @param rootDirectory a host directory as the root through virtio-fs, or null with a root image
  * @param rootfsType   "auto" (the agent reads the superblock), "ext4", "erofs" or "squashfs"
  * @param volumes      extra drives mounted in the guest
  * @param binds        host directories mounted in the guest through virtio-fs
@@ -39,6 +41,7 @@ public record SandboxConfig(
         String name,
         Path kernel,
         Path rootfs,
+        RootDirectory rootDirectory,
         String rootfsType,
         List<Volume> volumes,
         List<Bind> binds,
@@ -93,6 +96,20 @@ public record SandboxConfig(
         }
     }
 
+    /**
+     * A host directory as the guest's root, served by virtio-fs (share {@value #TAG}): read-write as
+     * {@code /} itself, so what the workload writes lands in it; or, {@code readOnly}, the lower layer
+     * of the overlay like a root image, so the directory is never written.
+     */
+    public record RootDirectory(Path dir, boolean readOnly) {
+        /** The virtio-fs tag of the root directory. */
+        static final String TAG = "root";
+
+        public RootDirectory {
+            Objects.requireNonNull(dir, "dir");
+        }
+    }
+
     public SandboxConfig {
         volumes = List.copyOf(volumes);
         binds = List.copyOf(binds);
@@ -119,6 +136,7 @@ public record SandboxConfig(
         private String name = "sandbox";
         private Path kernel;
         private Path rootfs;
+        private RootDirectory rootDirectory;
         private String rootfsType = "auto";
         private final List<Volume> volumes = new ArrayList<>();
         private final List<Bind> binds = new ArrayList<>();
@@ -147,6 +165,15 @@ public record SandboxConfig(
 
         public Builder rootfs(Path v) {
             rootfs = v;
+            return this;
+        }
+
+        /**
+         * A host directory as the root instead of a root image: read-write (what the workload writes
+         * lands in {@code dir}), or read-only under a writable overlay (tmpfs, or the scratch drive).
+         */
+        public Builder rootDirectory(Path dir, boolean readOnly) {
+            rootDirectory = new RootDirectory(dir, readOnly);
             return this;
         }
 
@@ -236,9 +263,18 @@ public record SandboxConfig(
             if (kernel == null) throw new IllegalArgumentException("sandbox: no kernel given");
             if (!Files.isRegularFile(kernel))
                 throw new IllegalArgumentException("sandbox: kernel " + kernel + " is not a file");
-            if (rootfs == null) throw new IllegalArgumentException("sandbox: no root image given");
-            if (!Files.isRegularFile(rootfs) && !Files.exists(rootfs))
+            if (rootfs == null && rootDirectory == null)
+                throw new IllegalArgumentException("sandbox: no root image or root directory given");
+            if (rootfs != null && rootDirectory != null)
+                throw new IllegalArgumentException("sandbox: a root image and a root directory are exclusive");
+            if (rootfs != null && !Files.exists(rootfs))
                 throw new IllegalArgumentException("sandbox: root image " + rootfs + " does not exist");
+            if (rootDirectory != null && !Files.isDirectory(rootDirectory.dir()))
+                throw new IllegalArgumentException("sandbox: root directory " + rootDirectory.dir()
+                        + (Files.exists(rootDirectory.dir()) ? " is not a directory" : " does not exist"));
+            if (rootDirectory != null && !rootDirectory.readOnly() && scratch != null)
+                throw new IllegalArgumentException(
+                        "sandbox: a scratch drive is the overlay's upper layer; a read-write root directory has none");
             if (!List.of("auto", "ext4", "erofs", "squashfs").contains(rootfsType))
                 throw new IllegalArgumentException("sandbox: unknown root file system type \"" + rootfsType
                         + "\" (expected auto, ext4, erofs or squashfs)");
@@ -273,6 +309,7 @@ public record SandboxConfig(
                     name,
                     kernel,
                     rootfs,
+                    rootDirectory,
                     rootfsType,
                     volumes,
                     binds,

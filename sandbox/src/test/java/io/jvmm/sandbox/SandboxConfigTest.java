@@ -1,6 +1,7 @@
 package io.jvmm.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,7 +46,7 @@ class SandboxConfigTest {
         assertTrue(error(SandboxConfig.builder().rootfs(rootfs)).contains("no kernel"));
         assertTrue(error(SandboxConfig.builder().kernel(dir.resolve("nope")).rootfs(rootfs))
                 .contains("is not a file"));
-        assertTrue(error(SandboxConfig.builder().kernel(kernel)).contains("no root image"));
+        assertTrue(error(SandboxConfig.builder().kernel(kernel)).contains("no root image or root directory"));
         assertTrue(error(ok().rootfs(dir.resolve("missing.img"))).contains("does not exist"));
         assertTrue(error(ok().rootfsType("btrfs")).contains("unknown root file system type \"btrfs\""));
         assertTrue(error(ok().volume(dir.resolve("gone.img"), "/data", false)).contains("gone.img does not exist"));
@@ -82,6 +83,40 @@ class SandboxConfigTest {
         String conf = Sandbox.agentConfig(c).render();
         assertTrue(conf.contains("share bind0\t/src\n"), conf);
         assertTrue(conf.contains("share bind1\t/ro\tro\n"), conf);
+    }
+
+    @Test
+    void aRootDirectoryIsTheRootShareAndExclusiveWithARootImage() {
+        SandboxConfig.Builder byDir = SandboxConfig.builder().kernel(kernel);
+        SandboxConfig rw =
+                byDir.rootDirectory(dir, false).volume(vol, "/data", false).build();
+        String conf = Sandbox.agentConfig(rw).render();
+        assertTrue(conf.contains("root virtiofs:root\noverlay no\n"), conf);
+        assertTrue(conf.contains("volume /dev/vda\t/data\n"), conf);
+        assertFalse(conf.contains("rootfs "), conf);
+
+        SandboxConfig ro = SandboxConfig.builder()
+                .kernel(kernel)
+                .rootDirectory(dir, true)
+                .scratch(vol)
+                .build();
+        conf = Sandbox.agentConfig(ro).render();
+        assertTrue(conf.contains("root virtiofs:root\n"), conf);
+        assertFalse(conf.contains("overlay no"), conf);
+        assertTrue(conf.contains("scratch /dev/vda"), conf);
+
+        assertEquals("sandbox: a root image and a root directory are exclusive", error(ok().rootDirectory(dir, false)));
+        assertEquals(
+                "sandbox: root directory " + vol + " is not a directory",
+                error(SandboxConfig.builder().kernel(kernel).rootDirectory(vol, false)));
+        assertEquals(
+                "sandbox: root directory " + dir.resolve("gone") + " does not exist",
+                error(SandboxConfig.builder().kernel(kernel).rootDirectory(dir.resolve("gone"), true)));
+        assertTrue(error(SandboxConfig.builder()
+                        .kernel(kernel)
+                        .rootDirectory(dir, false)
+                        .scratch(vol))
+                .contains("a read-write root directory has none"));
     }
 
     @Test
