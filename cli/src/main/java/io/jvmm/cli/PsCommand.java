@@ -147,7 +147,7 @@ final class PsCommand extends CliCommand {
         m.put(
                 "Mounts",
                 r.volumes().stream()
-                        .map(v -> v.named() ? v.source() : fileName(v.source()))
+                        .map(v -> v.named() || v.bind() ? v.source() : fileName(v.source()))
                         .collect(Collectors.joining(",")));
         m.put("FullID", r.id());
         return m;

@@ -17,6 +17,7 @@ import io.jvmm.runtime.image.ImageRootfs;
 import io.jvmm.runtime.image.ImageWorkload;
 import io.jvmm.runtime.state.LimitOptions;
 import io.jvmm.runtime.state.LogOptions;
+import io.jvmm.runtime.state.MountSpecs;
 import io.jvmm.runtime.state.SecurityOptions;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmRecord;
@@ -34,8 +35,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code jvmm run}: a new VM from a root image with the agent as init, running a command, like
- * {@code docker run}. The root is a root image file ({@code --rootfs}, or a positional naming a file) or an
- * OCI image (a reference: used from the store, pulled when missing, turned into a cached EROFS root image
+ * {@code docker run}. The root is a root image file ({@code --rootfs}, or a positional naming a file), a
+ * directory ({@code --rootfs DIR}: through virtio-fs, read-write, or read-only under an overlay with
+ * {@code --read-only}), or an OCI image (a reference: used from the store, pulled when missing, turned into a cached EROFS root image
  * by {@link ImageRootfs}); with an image, its Entrypoint, Cmd, Env, WorkingDir, User and ExposedPorts are
  * the defaults that the flags override. Detached, the VM lives in its own process; in the foreground this process is
  * the VM process and the terminal is the workload's.
@@ -90,9 +92,19 @@ final class RunCommand extends CliCommand {
 
     @Option(
             names = {"-v", "--volume"},
-            paramLabel = "VOLUME_OR_IMAGE:/path[:ro]",
-            description = "Mount a named volume or an image file (repeatable).")
+            paramLabel = "SOURCE:/path[:ro]",
+            description = {
+                "Mount a host directory (a source starting with /, ./, ../ or ~/, or '.'; through virtio-fs),",
+                "an image file, or a named volume (a plain name) (repeatable)."
+            })
     private List<String> volumes = new ArrayList<>();
+
+    @Option(
+            names = "--mount",
+            paramLabel = "type=bind,source=DIR,target=/path[,readonly]",
+            description =
+                    "Mount a host directory (type=bind) or a named volume (type=volume), docker's keys (repeatable).")
+    private List<String> mountFlags = new ArrayList<>();
 
     @Option(
             names = {"-p", "--publish"},
@@ -125,9 +137,17 @@ final class RunCommand extends CliCommand {
 
     @Option(
             names = "--rootfs",
-            paramLabel = "IMAGE_FILE",
-            description = "Root image file (ext4, erofs or squashfs), used read-only.")
+            paramLabel = "IMAGE_FILE|DIR",
+            description = {
+                "Root image file (ext4, erofs or squashfs), used read-only under an overlay; or a directory,",
+                "the guest's root read-write through virtio-fs (what the command writes lands in it)."
+            })
     private Path rootfs;
+
+    @Option(
+            names = "--read-only",
+            description = "With --rootfs DIR: mount the directory read-only under a tmpfs overlay instead.")
+    private boolean readOnly;
 
     @Option(names = "--insecure", description = "Pull the image over plain HTTP (loopback registries always are).")
     private boolean insecure;
@@ -252,7 +272,11 @@ final class RunCommand extends CliCommand {
 
         // The root: --rootfs FILE; else IMAGE, a root image file or an image reference; else hac.toml's ref.
         List<String> rest = new ArrayList<>(args);
-        Path image = rootfs;
+        Path image = rootfs == null ? null : rootfs.toAbsolutePath().normalize();
+        if (image != null && !Files.isRegularFile(image) && !Files.isDirectory(image))
+            throw CliException.usage("--rootfs " + image + ": no such file or directory");
+        if (readOnly && (image == null || !Files.isDirectory(image)))
+            throw CliException.usage("--read-only is for a directory root: give --rootfs DIR");
         FromImage fromImage = null;
         if (image == null) {
             boolean refFromHac = hac != null && hac.ref() != null && positionalsBeforeDashDash() == 0;
@@ -271,7 +295,6 @@ final class RunCommand extends CliCommand {
         }
         if (fromImage != null) image = fromImage.rootfs();
         image = image.toAbsolutePath().normalize();
-        if (!Files.isRegularFile(image)) throw CliException.usage("--rootfs " + image + ": no such file");
         if (!Files.isReadable(image)) throw CliException.usage("--rootfs " + image + ": not readable");
 
         // The workload, docker's way (ImageWorkload).
@@ -284,8 +307,11 @@ final class RunCommand extends CliCommand {
         }
         if (publishAll) forwards.addAll(w.publishAll(() -> Ports.freeHostPort(false), () -> Ports.freeHostPort(true)));
 
+        MountSpecs specs = new MountSpecs(engine.volumes(), Path.of("").toAbsolutePath());
         List<VmRecord.Mount> mounts = new ArrayList<>();
-        for (String v : volumes) mounts.add(engine.volumes().resolveForMount(v));
+        for (String v : volumes) mounts.add(specs.volumeFlag(v));
+        for (String m : mountFlags) mounts.add(specs.mountFlag(m));
+        MountSpecs.checkDistinctTargets(mounts);
         Path kernel = DefaultKernel.fromSystem().resolve().kernel();
 
         VmRecord draft = VmRecord.draft(image.toString(), w.argv())
@@ -303,7 +329,8 @@ final class RunCommand extends CliCommand {
                 .withExposedPorts(w.exposed())
                 .withLogs(logs)
                 .withSecurity(security)
-                .withLimits(limits);
+                .withLimits(limits)
+                .withReadOnlyRoot(readOnly);
         if (fromImage != null) {
             draft = draft.withImageRef(fromImage.record().name())
                     .withImageId(fromImage.record().id().toString());

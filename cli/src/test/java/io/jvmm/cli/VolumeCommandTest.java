@@ -145,7 +145,7 @@ class VolumeCommandTest {
         assertEquals(0, run("volume", "create", "--size", "16", "unused2"));
         new VmStore(dirs)
                 .create(VmRecord.draft("/i", List.of())
-                        .withVolumes(List.of(new VmRecord.Mount("used", "/u", false, true))));
+                        .withVolumes(List.of(VmRecord.Mount.volume("used", "/u", false))));
 
         assertEquals(1, runWithInput("n\n", "volume", "prune"));
         assertTrue(out().startsWith("WARNING! This will remove all volumes not used by at least one VM."), out());

@@ -13,10 +13,10 @@ import java.util.regex.Pattern;
  *
  * @param id          64 lowercase hex digits, random
  * @param name        unique among records, {@code [a-zA-Z0-9][a-zA-Z0-9_.-]*}
- * @param image       absolute path of the root image
+ * @param image       absolute path of the root image, or of the root directory (served through virtio-fs)
  * @param command     the workload's argv (may be empty: the image's default)
  * @param env         {@code KEY=VALUE} strings
- * @param volumes     what is attached, in order
+ * @param volumes     what is attached, in order: named volumes, drive files and host directories (binds)
  * @param ports       {@code HOST:GUEST[/udp]}
  * @param state       what the VM process last reported
  * @param workdir     the workload's working directory in the guest (null or empty: {@code /})
@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  * @param logs        how much of the workload and console logs is kept ({@code --log-opt})
  * @param security    how the detached VM process is confined ({@code --security-opt})
  * @param limits      disk and network rate limits ({@code --disk-limit}, {@code --net-*-limit}, {@code jvmm update})
+ * @param readOnlyRoot a root directory is mounted read-only under an overlay ({@code --read-only}) rather than
+ *                    read-write as {@code /}
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record VmRecord(
@@ -52,7 +54,8 @@ public record VmRecord(
         List<String> exposedPorts,
         LogOptions logs,
         SecurityOptions security,
-        LimitOptions limits) {
+        LimitOptions limits,
+        boolean readOnlyRoot) {
 
     private static final Pattern FULL_ID = Pattern.compile("[0-9a-f]{64}");
 
@@ -64,18 +67,35 @@ public record VmRecord(
     }
 
     /**
-     * A volume or drive file attached to the VM.
+     * A volume, drive file or host directory attached to the VM.
      *
-     * @param source   the volume name when {@code named}, else the absolute path of the drive file
+     * @param source   the volume name when {@code named}, else the absolute path of the drive file or directory
      * @param target   absolute path in the guest
      * @param readOnly attached read-only
-     * @param named    a named volume ({@code data/volumes/NAME}) rather than a file
+     * @param named    a named volume ({@code data/volumes/NAME}) rather than a file or directory
+     * @param bind     a host directory served through virtio-fs (docker's bind mount), never a volume
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Mount(String source, String target, boolean readOnly, boolean named) {
+    public record Mount(String source, String target, boolean readOnly, boolean named, boolean bind) {
         public Mount {
             Objects.requireNonNull(source, "source");
             Objects.requireNonNull(target, "target");
+            if (named && bind) throw new IllegalArgumentException("a mount is a named volume or a bind, not both");
+        }
+
+        /** The named volume {@code name} at {@code target}. */
+        public static Mount volume(String name, String target, boolean readOnly) {
+            return new Mount(name, target, readOnly, true, false);
+        }
+
+        /** The drive file {@code file} (absolute) at {@code target}. */
+        public static Mount file(String file, String target, boolean readOnly) {
+            return new Mount(file, target, readOnly, false, false);
+        }
+
+        /** The host directory {@code dir} (absolute) at {@code target}. */
+        public static Mount bind(String dir, String target, boolean readOnly) {
+            return new Mount(dir, target, readOnly, false, true);
         }
     }
 
@@ -182,7 +202,8 @@ public record VmRecord(
                 List.of(),
                 LogOptions.DEFAULT,
                 SecurityOptions.DEFAULT,
-                LimitOptions.NONE);
+                LimitOptions.NONE,
+                false);
     }
 
     /** True for a 64-lowercase-hex-digit id. */
@@ -327,6 +348,12 @@ public record VmRecord(
         return d.build();
     }
 
+    public VmRecord withReadOnlyRoot(boolean v) {
+        Copy d = new Copy(this);
+        d.readOnlyRoot = v;
+        return d.build();
+    }
+
     /** The fields of a record being copied with some of them changed, for the {@code with...} helpers. */
     private static final class Copy {
         private String id;
@@ -351,6 +378,7 @@ public record VmRecord(
         private LogOptions logs;
         private SecurityOptions security;
         private LimitOptions limits;
+        private boolean readOnlyRoot;
 
         Copy(VmRecord r) {
             id = r.id;
@@ -375,6 +403,7 @@ public record VmRecord(
             logs = r.logs;
             security = r.security;
             limits = r.limits;
+            readOnlyRoot = r.readOnlyRoot;
         }
 
         VmRecord build() {
@@ -400,7 +429,8 @@ public record VmRecord(
                     exposedPorts,
                     logs,
                     security,
-                    limits);
+                    limits,
+                    readOnlyRoot);
         }
     }
 }

@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Named volumes: {@code data/volumes/NAME/volume.ext4} (a sparse raw image with an ext4 file system,
  * attached to a VM as a virtio-blk drive) and {@code volume.json} (name, creation time, size). Changes
- * happen under the {@link VmStore} lock. Also parses {@code run -v} specs ({@link #resolveForMount}).
+ * happen under the {@link VmStore} lock. {@link MountSpecs} turns {@code run -v} specs into mounts.
  */
 public final class VolumeStore {
     public static final long DEFAULT_SIZE_MIB = 1024;
@@ -230,88 +230,6 @@ public final class VolumeStore {
         try (Probe p = Probe.lock(image)) {
             return p == null;
         }
-    }
-
-    /** The file a mount attaches: the volume's image for a named volume, else the source path. */
-    public Path imageOf(VmRecord.Mount m) {
-        return m.named() ? dirs.volumeImage(m.source()) : Path.of(m.source());
-    }
-
-    /** {@link #resolveForMount(String, Path)} against the working directory. */
-    public VmRecord.Mount resolveForMount(String spec) {
-        return resolveForMount(spec, Path.of("").toAbsolutePath());
-    }
-
-    /**
-     * Parses a {@code run -v} spec: {@code NAME:/guest/path[:ro|rw]} for a named volume (which must
-     * exist) or {@code /host/file.img:/guest/path[:ro|rw]} for a drive file (a source containing '/',
-     * or starting with '.' or '~'; relative paths resolve against {@code cwd}; it must exist and not
-     * be a directory). The guest path must be absolute, not "/", without "." or ".." components.
-     */
-    public VmRecord.Mount resolveForMount(String spec, Path cwd) {
-        if (spec == null || spec.isEmpty())
-            throw EngineException.usage("invalid volume spec \"\": expected NAME:/guest/path[:ro]");
-        String[] parts = spec.split(":", -1);
-        if (parts.length < 2 || parts.length > 3) {
-            throw EngineException.usage("invalid volume spec \"" + spec
-                    + "\": expected NAME:/guest/path[:ro] or /host/file.img:/guest/path[:ro]");
-        }
-        String source = parts[0];
-        String target = checkGuestPath(spec, parts[1]);
-        boolean readOnly = false;
-        if (parts.length == 3) {
-            switch (parts[2]) {
-                case "ro" -> readOnly = true;
-                case "rw" -> readOnly = false;
-                default ->
-                    throw EngineException.usage("invalid volume spec \"" + spec + "\": unknown option \"" + parts[2]
-                            + "\" (expected ro or rw)");
-            }
-        }
-        if (source.isEmpty()) throw EngineException.usage("invalid volume spec \"" + spec + "\": the source is empty");
-        boolean file = source.contains("/") || source.startsWith(".") || source.startsWith("~");
-        if (!file) {
-            if (!VmStore.NAME.matcher(source).matches() || source.length() > 128) {
-                throw EngineException.usage("invalid volume spec \"" + spec + "\": \"" + source
-                        + "\" is not a volume name (letters, digits, '_', '.', '-') nor a file path");
-            }
-            if (read(source).isEmpty()) {
-                throw EngineException.usage(
-                        "no such volume: " + source + " (create it with 'jvmm volume create " + source + "')");
-            }
-            return new VmRecord.Mount(source, target, readOnly, true);
-        }
-        Path p = expandPath(cwd, source);
-        if (!Files.exists(p))
-            throw EngineException.usage("invalid volume spec \"" + spec + "\": " + p + " does not exist");
-        if (Files.isDirectory(p)) {
-            throw EngineException.usage("invalid volume spec \"" + spec + "\": " + p
-                    + " is a directory; jvmm attaches disk image files or named volumes ('jvmm volume create')");
-        }
-        return new VmRecord.Mount(p.toString(), target, readOnly, false);
-    }
-
-    private static String checkGuestPath(String spec, String target) {
-        String prefix = "invalid volume spec \"" + spec + "\": the guest path \"" + target + "\" ";
-        if (target.isEmpty())
-            throw EngineException.usage("invalid volume spec \"" + spec + "\": the guest path is empty");
-        if (!target.startsWith("/")) throw EngineException.usage(prefix + "must be absolute");
-        List<String> parts = new ArrayList<>();
-        for (String s : target.split("/")) {
-            if (s.isEmpty()) continue;
-            if (s.equals("..") || s.equals(".")) throw EngineException.usage(prefix + "must not contain \"" + s + "\"");
-            parts.add(s);
-        }
-        if (parts.isEmpty()) throw EngineException.usage(prefix + "cannot be the guest's root");
-        return "/" + String.join("/", parts);
-    }
-
-    private static Path expandPath(Path cwd, String s) {
-        String home = System.getProperty("user.home");
-        if (s.equals("~")) s = home;
-        else if (s.startsWith("~/")) s = home + s.substring(1);
-        Path p = Path.of(s);
-        return (p.isAbsolute() ? p : cwd.resolve(p)).toAbsolutePath().normalize();
     }
 
     private Optional<Volume> read(String name) {

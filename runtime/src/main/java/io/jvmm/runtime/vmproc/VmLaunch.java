@@ -48,7 +48,6 @@ public final class VmLaunch {
         SandboxConfig.Builder b = SandboxConfig.builder()
                 .name(r.name())
                 .kernel(kernel)
-                .rootfs(Path.of(r.image()))
                 .cpus(r.cpus())
                 .memoryMib(r.memoryMib())
                 .hostname(r.shortId())
@@ -59,9 +58,12 @@ public final class VmLaunch {
                         RateLimitSpec.parse(r.limits().netRx()),
                         RateLimitSpec.parse(r.limits().netTx()));
         if (readyTimeout != null) b.readyTimeout(readyTimeout);
+        Path root = Path.of(r.image());
+        if (Files.isDirectory(root)) b.rootDirectory(root, r.readOnlyRoot());
+        else b.rootfs(root);
         for (VmRecord.Mount m : r.volumes()) {
-            Path image = m.named() ? dirs.volumeImage(m.source()) : Path.of(m.source());
-            b.volume(image, m.target(), m.readOnly());
+            if (m.bind()) b.bind(Path.of(m.source()), m.target(), m.readOnly());
+            else b.volume(m.named() ? dirs.volumeImage(m.source()) : Path.of(m.source()), m.target(), m.readOnly());
         }
         for (String e : r.env()) b.env(e);
         if (networkFd != null) {

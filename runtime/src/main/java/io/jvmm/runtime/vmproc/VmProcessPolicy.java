@@ -8,6 +8,7 @@ import io.jvmm.core.jail.FilesystemPolicy;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmRecord;
 import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -17,7 +18,9 @@ import java.util.List;
  * <ul>
  *   <li>to run at all: the JDK, the class path, the system's shared libraries and the few
  *       {@code /etc} files the JVM and glibc read, {@code /proc} and {@code /sys} to read;
- *   <li>for the VM: the kernel, the root image and volumes (read-only unless attached writable),
+ *   <li>for the VM: the kernel, the root image and volumes (read-only unless attached writable), a
+ *       root directory and bind-mounted directories (a virtio-fs share's rights: read, or read and
+ *       change files and directories beneath it, as the share is read-only or not),
  *       {@code /dev/kvm} and {@code /dev/net/tun}, a snapshot it restores;
  *   <li>its own state: the VM's data, runtime and temporary directories, and the store's lock file
  *       (to record how the VM ended).
@@ -45,8 +48,14 @@ public final class VmProcessPolicy {
     static FilesystemPolicy of(StateDirs dirs, VmRecord r, Path java, Path kernel, Path restoreFrom) {
         FilesystemPolicy p = jvm(java);
         p.allow(kernel, FileAccess.READ);
-        p.allow(Path.of(r.image()), FileAccess.READ);
+        Path root = Path.of(r.image());
+        if (Files.isDirectory(root)) p.allowShare(root, r.readOnlyRoot(), false);
+        else p.allow(root, FileAccess.READ);
         for (VmRecord.Mount m : r.volumes()) {
+            if (m.bind()) {
+                p.allowShare(Path.of(m.source()), m.readOnly(), false);
+                continue;
+            }
             Path image = m.named() ? dirs.volumeImage(m.source()) : Path.of(m.source());
             p.allow(image, m.readOnly() ? FileAccess.READ : FileAccess.READ_WRITE_FILES);
         }

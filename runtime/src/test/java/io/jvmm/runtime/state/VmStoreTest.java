@@ -77,8 +77,7 @@ class VmStoreTest {
                 .withCpus(2)
                 .withMemoryMib(512)
                 .withVolumes(List.of(
-                        new VmRecord.Mount("data", "/data", false, true),
-                        new VmRecord.Mount("/srv/x.img", "/x", true, false)))
+                        VmRecord.Mount.volume("data", "/data", false), VmRecord.Mount.file("/srv/x.img", "/x", true)))
                 .withPorts(List.of("8080:80", "53:53/udp"))
                 .withTty(true)
                 .withInteractive(true)
