@@ -33,6 +33,22 @@ final class VmProcessHome {
         return rootfs;
     }
 
+    /**
+     * A copy of the tree the busybox root image is made of (guest-rootfs/target/rootfs), in {@code dir},
+     * for a directory root; {@code cp -a} keeps its symlinks, modes and owners.
+     */
+    static Path busyboxTree(Path dir) throws IOException, InterruptedException {
+        Path tree = busyboxRoot().resolveSibling("rootfs");
+        if (!Files.isDirectory(tree.resolve("bin")))
+            throw new AssertionError("the busybox tree was not built: " + tree);
+        Process cp = new ProcessBuilder("cp", "-a", tree.toString(), dir.toString())
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(cp.getInputStream().readAllBytes());
+        if (cp.waitFor() != 0) throw new IOException("cp -a " + tree + " " + dir + " failed: " + output);
+        return dir;
+    }
+
     /** Kills the VM processes of {@code store} that still run (null: nothing was opened). */
     static void close(VmStore store) {
         if (store != null) {
