@@ -1,5 +1,6 @@
 package io.jvmm.core.jail;
 
+import io.jvmm.kvm.sys.FileStat;
 import io.jvmm.kvm.sys.FileSyscalls;
 import io.jvmm.kvm.sys.Libc;
 import io.jvmm.kvm.sys.Seccomp;
@@ -80,6 +81,18 @@ public final class ConfinedChild {
         call("lseek", FileSyscalls.lseek(f, 0, FileSyscalls.SEEK_DATA));
         call("copy_file_range", FileSyscalls.copyFileRange(f, 0, f, 4096, 4096, 0));
         call("ftruncate", FileSyscalls.ftruncate(f, 0));
+        call("fsync", FileSyscalls.fsync(f));
+        call("fdatasync", FileSyscalls.fdatasync(f));
+        try (Arena a = Arena.ofConfined()) {
+            call(
+                    "fstatat",
+                    FileSyscalls.fstatat(dfd, n("f"), FileSyscalls.AT_SYMLINK_NOFOLLOW, a.allocate(FileStat.SIZE)));
+            int listing = (int) FileSyscalls.check(
+                    "open dir",
+                    FileSyscalls.openat(dfd, n("."), Libc.O_RDONLY | FileSyscalls.O_DIRECTORY | Libc.O_CLOEXEC, 0));
+            call("getdents64", Math.min(1, FileSyscalls.getdents64(listing, a.allocate(4096))));
+            FileSyscalls.close(listing);
+        }
         call("unlinkat", FileSyscalls.unlinkat(dfd, n("h"), 0));
         call("rmdir", FileSyscalls.unlinkat(dfd, n("sub"), FileSyscalls.AT_REMOVEDIR));
         FileSyscalls.close(f);

@@ -165,6 +165,10 @@ class JailTest {
                 "utimensat 0",
                 "fallocate 0",
                 "ftruncate 0",
+                "fsync 0",
+                "fdatasync 0",
+                "fstatat 0",
+                "getdents64 1",
                 "unlinkat 0",
                 "rmdir 0")) {
             assertTrue(output.contains("\n" + ok + "\n"), ok + " in:\n" + output);
