@@ -289,6 +289,8 @@ final class RunCommand extends CliCommand {
                 String spelled = rest.remove(0);
                 Path p = UserPaths.resolve(Path.of("").toAbsolutePath(), spelled);
                 if (Files.isRegularFile(p)) image = p;
+                else if (Files.isDirectory(p))
+                    throw CliException.usage(spelled + " is a directory: give a directory root as --rootfs " + spelled);
                 else if (looksLikePath(spelled)) throw CliException.usage("no image file " + spelled);
                 else fromImage = fromImage(dirs, spelled, null);
             }

@@ -125,6 +125,7 @@ class RunMountErrorsCliTest {
     void aRootfsThatIsNeitherAFileNorADirectoryIsRefused() {
         Path gone = tmp.resolve("no-root");
         refused("--rootfs " + gone + ": no such file or directory", "--rootfs", gone.toString());
+        refused(rootDir + " is a directory: give a directory root as --rootfs " + rootDir, rootDir.toString());
     }
 
     @Test
