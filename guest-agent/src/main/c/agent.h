@@ -20,7 +20,7 @@ enum frame_type {
     FT_EXEC = 0x10, FT_STARTED = 0x11, FT_STDOUT = 0x12, FT_STDERR = 0x13, FT_EXIT = 0x14,
     FT_STDIN = 0x20, FT_SIGNAL = 0x21, FT_RESIZE = 0x22,
     FT_COPY_IN = 0x30, FT_DATA = 0x31, FT_COPY_OUT = 0x32, FT_STAT = 0x33,
-    FT_POWEROFF = 0x40, FT_PING = 0x41,
+    FT_POWEROFF = 0x40, FT_PING = 0x41, FT_PS = 0x42,
     FT_OK = 0x7e, FT_ERROR = 0x7f,
 };
 
@@ -93,6 +93,9 @@ int user_resolve(const char *spec, struct user_ids *out, char *err, size_t errle
 void handle_exec(int conn, struct frame *first, const struct config *cfg, int ctl_fd, int exec_track, int devnull);
 void handle_copy_in(int conn, struct frame *first);
 void handle_copy_out(int conn, struct frame *first);
+
+/* ps.c */
+void handle_ps(int conn, struct frame *first);
 
 /* mounts.c */
 int mounts_setup(const struct config *c);

@@ -15,7 +15,7 @@ static int known_type(uint8_t t)
     switch (t) {
     case FT_HELLO: case FT_EXEC: case FT_STARTED: case FT_STDOUT: case FT_STDERR: case FT_EXIT:
     case FT_STDIN: case FT_SIGNAL: case FT_RESIZE: case FT_COPY_IN: case FT_DATA: case FT_COPY_OUT:
-    case FT_STAT: case FT_POWEROFF: case FT_PING: case FT_OK: case FT_ERROR:
+    case FT_STAT: case FT_POWEROFF: case FT_PING: case FT_PS: case FT_OK: case FT_ERROR:
         return 1;
     default:
         return 0;

@@ -347,6 +347,9 @@ static void handler_main(int conn, int ctl_w)
     case FT_COPY_OUT:
         handle_copy_out(conn, &f);
         break;
+    case FT_PS:
+        handle_ps(conn, &f);
+        break;
     case FT_PING:
         if (f.len == 0) frame_write(conn, FT_OK, NULL, 0);
         else send_error(conn, 71, "malformed PING frame");

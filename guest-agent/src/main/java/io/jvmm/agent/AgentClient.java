@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /** The host side of the agent protocol. Every operation uses a connection of its own. */
@@ -154,6 +155,18 @@ public final class AgentClient {
 
     public void ping() throws IOException, InterruptedException {
         simple(new Frame(AgentProtocol.PING, new byte[0]), "PING");
+    }
+
+    /** The guest's processes (not the agent's own, nor kernel threads), as the agent read them from /proc. */
+    public List<GuestProcess> ps() throws IOException, InterruptedException {
+        try (AgentChannel ch = connector.connect()) {
+            FrameCodec.write(ch.output(), new Frame(AgentProtocol.PS, new byte[0]));
+            Frame f = FrameCodec.readExpecting(ch.input(), "PS", AgentProtocol.OK, AgentProtocol.ERROR);
+            if (f.type() == AgentProtocol.ERROR) throw FrameCodec.error(f);
+            return GuestProcess.parseAll(f);
+        } catch (EOFException e) {
+            throw new EOFException("agent closed the connection before answering PS");
+        }
     }
 
     private void simple(Frame request, String what) throws IOException, InterruptedException {

@@ -37,6 +37,7 @@ public final class AgentProtocol {
     public static final int STAT = 0x33;
     public static final int POWEROFF = 0x40;
     public static final int PING = 0x41;
+    public static final int PS = 0x42;
     public static final int OK = 0x7e;
     public static final int ERROR = 0x7f;
 
@@ -64,6 +65,7 @@ public final class AgentProtocol {
                     STAT,
                     POWEROFF,
                     PING,
+                    PS,
                     OK,
                     ERROR -> true;
             default -> false;
@@ -88,6 +90,7 @@ public final class AgentProtocol {
             case STAT -> "STAT";
             case POWEROFF -> "POWEROFF";
             case PING -> "PING";
+            case PS -> "PS";
             case OK -> "OK";
             case ERROR -> "ERROR";
             default -> String.format("0x%02x", type);

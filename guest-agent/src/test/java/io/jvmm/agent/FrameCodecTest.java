@@ -95,7 +95,7 @@ class FrameCodecTest {
 
     @Test
     void rejectsUnknownType() {
-        for (int t : new int[] {0, 2, 0x15, 0x23, 0x34, 0x42, 0x7d, 0x80, 0xff})
+        for (int t : new int[] {0, 2, 0x15, 0x23, 0x34, 0x43, 0x7d, 0x80, 0xff})
             assertThrows(AgentProtocolException.class, () -> decode(header(1, t, 0, 0)), "type " + t);
     }
 

@@ -115,6 +115,25 @@ class NamespaceAgentTest {
     }
 
     @Test
+    void psListsWhatRunsButNotTheAgent() throws Exception {
+        try (ExecSession s = client.start(ExecRequest.of("sleep", "123").withUser("65534:65534"), null, null)) {
+            List<GuestProcess> all = client.ps();
+            GuestProcess sleep = all.stream()
+                    .filter(p -> p.pid() == s.pid())
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no sleep in " + all));
+            assertEquals("sleep 123", sleep.command());
+            assertEquals(65534, sleep.uid());
+            assertTrue("SR".indexOf(sleep.state()) >= 0, "state " + sleep.state());
+            assertTrue(sleep.rss() > 0, "rss " + sleep.rss());
+            assertTrue(all.stream().noneMatch(p -> p.pid() == 1), "PID 1 is the agent: " + all);
+            s.signal(9);
+            s.waitFor(Duration.ofSeconds(5)).orElseThrow();
+        }
+        assertTrue(client.ps().stream().noneMatch(p -> p.command().equals("sleep 123")), "gone after its exit");
+    }
+
+    @Test
     void tty() throws Exception {
         ExecResult r = client.run(
                 ExecRequest.of("sh", "-c", "[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo isatty; tty; stty size")
