@@ -1,5 +1,6 @@
 package io.jvmm.runtime;
 
+import io.jvmm.agent.GuestProcess;
 import io.jvmm.runtime.state.ProcessInfo;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmRecord;
@@ -16,6 +17,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -82,7 +84,125 @@ public final class Engine {
      * booting. On failure the record is removed and the error says why.
      */
     public void start(VmRecord r, Integer readyTimeoutSeconds, Path restoreFrom) throws InterruptedException {
-        VmLaunch.startDetached(entry, vms, dirs, r, readyTimeoutSeconds, restoreFrom);
+        VmLaunch.startDetached(entry, vms, dirs, r, readyTimeoutSeconds, restoreFrom, false);
+    }
+
+    /**
+     * Starts again the created or exited VM {@code ref} names, in a detached VM process, and waits until its
+     * agent is ready; its logs go on where they were. A start that fails leaves the VM exited, with the error.
+     */
+    public VmRecord startExisting(String ref, Integer readyTimeoutSeconds) throws InterruptedException {
+        VmRecord r = prepareStart(ref);
+        VmLaunch.startDetached(entry, vms, dirs, r, readyTimeoutSeconds, null, true);
+        return vms.get(r.id());
+    }
+
+    /**
+     * The VM {@code ref} names, made ready to start again: it must not be running; its state goes back to
+     * created. For {@link #startExisting} and a front-end that runs it in the foreground ({@link #runInForeground}).
+     */
+    public VmRecord prepareStart(String ref) {
+        return vms.withLock(() -> {
+            VmRecord r = vms.refresh(vms.resolve(ref));
+            if (VmStore.effectiveStatus(r) == VmRecord.Status.RUNNING)
+                throw EngineException.runtime("VM " + r.name() + " is already running");
+            return vms.update(r.id(), x -> x.withState(VmRecord.State.created()));
+        });
+    }
+
+    /** Stops the VM {@code ref} names if it runs ({@link #stop}), then starts it again ({@link #startExisting}). */
+    public VmRecord restart(String ref, int graceSeconds, Integer readyTimeoutSeconds) throws InterruptedException {
+        VmRecord r = vms.resolve(ref);
+        stop(r, graceSeconds);
+        // The VM process records the exit just before it ends: wait for that end, so the start sees it stopped.
+        ProcessHandle.of(r.state().pid()).ifPresent(p -> p.onExit().join());
+        return startExisting(r.id(), readyTimeoutSeconds);
+    }
+
+    /** Sends signal {@code signo} (1..64) to the workload of the running VM {@code ref} names. */
+    public void kill(String ref, int signo) {
+        RunningVm vm = running(ref);
+        try {
+            vm.control().request(ControlProtocol.KILL + " " + signo).close();
+        } catch (IOException e) {
+            throw EngineException.runtime("kill " + vm.record().name() + ": " + e.getMessage());
+        }
+    }
+
+    /** Pauses ({@code true}) or resumes the vCPUs of the running VM {@code ref} names. */
+    public void pause(String ref, boolean pause) {
+        RunningVm vm = running(ref);
+        try {
+            vm.control()
+                    .request(pause ? ControlProtocol.PAUSE : ControlProtocol.RESUME)
+                    .close();
+        } catch (IOException e) {
+            throw EngineException.runtime(
+                    (pause ? "pause " : "unpause ") + vm.record().name() + ": " + e.getMessage());
+        }
+    }
+
+    /** Whether {@code r} runs and its VM process says it is paused. */
+    public boolean paused(VmRecord r) {
+        if (VmStore.effectiveStatus(r) != VmRecord.Status.RUNNING) return false;
+        try {
+            return new ControlClient(dirs.controlSocket(r.id())).status().equals("paused");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The processes in the guest of the running VM {@code ref} names, from its agent. */
+    public List<GuestProcess> top(String ref) throws InterruptedException {
+        RunningVm vm = running(ref);
+        try {
+            return vm.agent().ps();
+        } catch (IOException e) {
+            throw EngineException.runtime("top " + vm.record().name() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * CPU and memory of each VM of {@code vms} that runs, over {@code interval} ({@link VmStats}); the others
+     * are left out.
+     */
+    public List<VmStats> stats(List<VmRecord> vms, Duration interval) throws InterruptedException {
+        return VmStats.sample(
+                vms.stream()
+                        .filter(r -> VmStore.effectiveStatus(r) == VmRecord.Status.RUNNING)
+                        .toList(),
+                interval);
+    }
+
+    /**
+     * Waits until the VM {@code ref} names has exited (a created one: started and exited) and returns its
+     * workload's exit status; a runtime error when it ended without one (or was removed first, {@code --rm}).
+     */
+    public int await(String ref) throws InterruptedException {
+        VmRecord r = vms.resolve(ref);
+        while (true) {
+            VmRecord cur = vms.find(r.id())
+                    .map(vms::refresh)
+                    .orElseThrow(() ->
+                            EngineException.runtime("VM " + r.name() + " was removed before its exit status was read"));
+            VmRecord.State s = cur.state();
+            if (s.status() == VmRecord.Status.EXITED) {
+                if (s.exitCode() == null)
+                    throw EngineException.runtime("VM " + r.name() + " ended without an exit status"
+                            + (s.error() != null ? ": " + s.error() : ""));
+                return s.exitCode();
+            }
+            Optional<ProcessHandle> p = VmStore.processAlive(cur) ? ProcessHandle.of(s.pid()) : Optional.empty();
+            if (p.isPresent()) {
+                try {
+                    p.get().onExit().get(1, TimeUnit.SECONDS);
+                } catch (TimeoutException | ExecutionException e) {
+                    // still running: look again
+                }
+            } else {
+                Thread.sleep(100); // created, or starting: no process to wait on yet
+            }
+        }
     }
 
     /**
@@ -133,6 +253,8 @@ public final class Engine {
                                                 + " s")));
             }
         }
+        // --rm: a VM process that was killed (or died) could not remove its VM; we saw the end, we do.
+        vms.find(r.id()).ifPresent(vms::removeIfAutoRemoved);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 
@@ -177,6 +178,27 @@ public final class ProcessInfo {
         if (gone) rest.addAll(children(p.pid())); // raced in between snapshot and kill
         for (Id c : rest) gone &= killAndWait(c, timeout);
         return gone;
+    }
+
+    /**
+     * What a process has used, from /proc/PID/stat: CPU time in clock ticks (user plus system; Linux
+     * reports them in USER_HZ, 100 a second on every architecture jvmm runs on) and resident memory.
+     */
+    public record Usage(long cpuTicks, long rssBytes) {
+        /** Clock ticks a second in /proc (USER_HZ). */
+        public static final int TICKS_PER_SECOND = 100;
+    }
+
+    /** {@code p}'s usage now, or empty when it is gone (or the pid was reused). */
+    public static Optional<Usage> usage(Id p) {
+        String[] f = statFields(p.pid());
+        if (f == null || !isAlive(p)) return Optional.empty();
+        try {
+            // Index 0 is field 3: utime is field 14, stime 15, rss 24 (in 4 KiB pages on x86-64).
+            return Optional.of(new Usage(Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[21]) * 4096));
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            return Optional.empty();
+        }
     }
 
     /** Fields 3.. of /proc/PID/stat (index 0 = field 3, the state), or null when there is no such process. */

@@ -2,7 +2,10 @@ package io.jvmm.runtime.state;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -30,6 +33,9 @@ import java.util.regex.Pattern;
  * @param limits      disk and network rate limits ({@code --disk-limit}, {@code --net-*-limit}, {@code jvmm update})
  * @param readOnlyRoot a root directory is mounted read-only under an overlay ({@code --read-only}) rather than
  *                    read-write as {@code /}
+ * @param autoRemove  the record and its files are removed when the VM exits ({@code --rm})
+ * @param hostname    the guest's hostname ({@code --hostname}); null: the short id
+ * @param labels      {@code KEY=VALUE} metadata ({@code --label}), in the order given; not seen by the guest
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record VmRecord(
@@ -55,7 +61,10 @@ public record VmRecord(
         LogOptions logs,
         SecurityOptions security,
         LimitOptions limits,
-        boolean readOnlyRoot) {
+        boolean readOnlyRoot,
+        boolean autoRemove,
+        String hostname,
+        Map<String, String> labels) {
 
     private static final Pattern FULL_ID = Pattern.compile("[0-9a-f]{64}");
 
@@ -173,6 +182,7 @@ public record VmRecord(
         if (logs == null) logs = LogOptions.DEFAULT; // also records written before logs were limited
         if (security == null) security = SecurityOptions.DEFAULT;
         if (limits == null) limits = LimitOptions.NONE;
+        labels = labels == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(labels));
     }
 
     /**
@@ -203,7 +213,10 @@ public record VmRecord(
                 LogOptions.DEFAULT,
                 SecurityOptions.DEFAULT,
                 LimitOptions.NONE,
-                false);
+                false,
+                false,
+                null,
+                Map.of());
     }
 
     /** True for a 64-lowercase-hex-digit id. */
@@ -354,6 +367,24 @@ public record VmRecord(
         return d.build();
     }
 
+    public VmRecord withAutoRemove(boolean v) {
+        Copy d = new Copy(this);
+        d.autoRemove = v;
+        return d.build();
+    }
+
+    public VmRecord withHostname(String v) {
+        Copy d = new Copy(this);
+        d.hostname = v;
+        return d.build();
+    }
+
+    public VmRecord withLabels(Map<String, String> v) {
+        Copy d = new Copy(this);
+        d.labels = v;
+        return d.build();
+    }
+
     /** The fields of a record being copied with some of them changed, for the {@code with...} helpers. */
     private static final class Copy {
         private String id;
@@ -379,6 +410,9 @@ public record VmRecord(
         private SecurityOptions security;
         private LimitOptions limits;
         private boolean readOnlyRoot;
+        private boolean autoRemove;
+        private String hostname;
+        private Map<String, String> labels;
 
         Copy(VmRecord r) {
             id = r.id;
@@ -404,6 +438,9 @@ public record VmRecord(
             security = r.security;
             limits = r.limits;
             readOnlyRoot = r.readOnlyRoot;
+            autoRemove = r.autoRemove;
+            hostname = r.hostname;
+            labels = r.labels;
         }
 
         VmRecord build() {
@@ -430,7 +467,10 @@ public record VmRecord(
                     logs,
                     security,
                     limits,
-                    readOnlyRoot);
+                    readOnlyRoot,
+                    autoRemove,
+                    hostname,
+                    labels);
         }
     }
 }

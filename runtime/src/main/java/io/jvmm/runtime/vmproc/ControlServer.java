@@ -33,8 +33,14 @@ public final class ControlServer implements AutoCloseable {
         /** Starts a graceful stop; returns at once. */
         void stop(Duration grace);
 
-        /** "starting" or "ready". */
+        /** "starting", "ready" or "paused". */
         String status();
+
+        /** Sends {@code signo} to the workload; IOException when there is none (or it has ended). */
+        void kill(int signo) throws IOException;
+
+        /** Pauses ({@code true}) or resumes the vCPUs. */
+        void pause(boolean paused) throws IOException, InterruptedException;
 
         /** Snapshots the running VM to {@code dir} and resumes it; returns the bytes written. */
         long snapshot(Path dir) throws IOException, InterruptedException;
@@ -134,6 +140,33 @@ public final class ControlServer implements AutoCloseable {
                     }
                     try {
                         handler.limit(args[0], args[1].trim());
+                        reply(out, "OK");
+                    } catch (IOException | RuntimeException e) {
+                        reply(out, "ERR " + oneLine(e.getMessage()));
+                    }
+                }
+                case ControlProtocol.KILL -> {
+                    int signo;
+                    try {
+                        signo = Integer.parseInt(parts.length > 1 ? parts[1].trim() : "");
+                    } catch (NumberFormatException e) {
+                        reply(out, "ERR KILL needs a signal number");
+                        return;
+                    }
+                    if (signo < 1 || signo > 64) {
+                        reply(out, "ERR signal " + signo + " is not 1..64");
+                        return;
+                    }
+                    try {
+                        handler.kill(signo);
+                        reply(out, "OK");
+                    } catch (IOException | RuntimeException e) {
+                        reply(out, "ERR " + oneLine(e.getMessage()));
+                    }
+                }
+                case ControlProtocol.PAUSE, ControlProtocol.RESUME -> {
+                    try {
+                        handler.pause(parts[0].equals(ControlProtocol.PAUSE));
                         reply(out, "OK");
                     } catch (IOException | RuntimeException e) {
                         reply(out, "ERR " + oneLine(e.getMessage()));

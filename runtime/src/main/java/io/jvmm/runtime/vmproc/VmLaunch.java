@@ -23,6 +23,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -50,7 +51,7 @@ public final class VmLaunch {
                 .kernel(kernel)
                 .cpus(r.cpus())
                 .memoryMib(r.memoryMib())
-                .hostname(r.shortId())
+                .hostname(r.hostname() != null ? r.hostname() : r.shortId())
                 .console(console)
                 .beforeGuestRuns(beforeGuestRuns)
                 .diskLimit(RateLimitSpec.parse(r.limits().disk()))
@@ -99,16 +100,24 @@ public final class VmLaunch {
 
     /**
      * Starts the detached VM process of {@code r} and waits until its agent is ready; on failure the
-     * record is removed (nothing half-created) and the error says why.
+     * record is removed (nothing half-created), or with {@code keepOnFailure} (a VM that existed before)
+     * marked exited with the error, and the error says why.
      */
     public static void startDetached(
-            EntryPoint entry, VmStore store, StateDirs dirs, VmRecord r, Integer readyTimeoutSeconds, Path restoreFrom)
+            EntryPoint entry,
+            VmStore store,
+            StateDirs dirs,
+            VmRecord r,
+            Integer readyTimeoutSeconds,
+            Path restoreFrom,
+            boolean keepOnFailure)
             throws InterruptedException {
+        Runnable undo = keepOnFailure ? () -> recordFailure(store, r.id()) : () -> store.remove(r.id());
         ChildProcess p;
         try {
             p = spawnDetached(entry, dirs, r, readyTimeoutSeconds, restoreFrom);
         } catch (IOException | RuntimeException e) {
-            store.remove(r.id());
+            undo.run();
             throw EngineException.runtime("cannot start the VM process: " + e.getMessage());
         }
         ControlClient control = new ControlClient(dirs.controlSocket(r.id()));
@@ -116,7 +125,7 @@ public final class VmLaunch {
             while (true) {
                 if (!p.isAlive()) {
                     String why = store.find(r.id()).map(x -> x.state().error()).orElse(null);
-                    store.remove(r.id());
+                    undo.run();
                     throw EngineException.runtime("VM " + r.name() + " did not start: "
                             + (why != null
                                     ? why
@@ -136,6 +145,15 @@ public final class VmLaunch {
             if (p.isAlive()) p.reapInBackground();
             else p.close();
         }
+    }
+
+    /** A start that failed before the VM process could record it: the VM is exited, without a status. */
+    private static void recordFailure(VmStore store, String id) {
+        store.update(
+                id,
+                x -> x.state().status() == VmRecord.Status.EXITED
+                        ? x
+                        : x.withState(x.state().exited(Instant.now(), null, "the VM did not start")));
     }
 
     /** The VM process's own diagnostics, in its data directory. */

@@ -62,6 +62,8 @@ public final class VmProcess {
     private volatile Sandbox sandbox;
     private volatile ExecSession session;
     private volatile Runnable whenReady;
+    /** Paused through the control socket (PAUSE); guarded by {@code this}, as snapshots are. */
+    private boolean paused;
 
     /**
      * @param restoreFrom a snapshot directory to restore instead of booting, or null; a restored VM
@@ -197,6 +199,9 @@ public final class VmProcess {
         public AgentChannel openAgent() throws IOException, InterruptedException {
             Sandbox s = sandbox;
             if (s == null) throw new IOException("the VM is still starting");
+            synchronized (VmProcess.this) {
+                if (paused) throw new IOException("the VM is paused; unpause it first");
+            }
             return s.connectAgent();
         }
 
@@ -223,12 +228,39 @@ public final class VmProcess {
         @Override
         public void stop(Duration grace) {
             stopGrace = grace;
+            synchronized (VmProcess.this) {
+                // The agent powers the guest off: it must run for that.
+                if (paused && sandbox != null) sandbox.resume();
+                paused = false;
+            }
             stopRequested.countDown();
         }
 
         @Override
         public String status() {
-            return sandbox == null ? "starting" : "ready";
+            if (sandbox == null) return "starting";
+            synchronized (VmProcess.this) {
+                return paused ? "paused" : "ready";
+            }
+        }
+
+        @Override
+        public void kill(int signo) throws IOException {
+            ExecSession sess = session;
+            if (sess == null) throw new IOException("the VM has no workload to signal");
+            sess.signal(signo);
+        }
+
+        @Override
+        public void pause(boolean pause) throws IOException, InterruptedException {
+            Sandbox s = sandbox;
+            if (s == null) throw new IOException("the VM is still starting");
+            synchronized (VmProcess.this) {
+                if (pause == paused) throw new IOException(pause ? "the VM is already paused" : "the VM is not paused");
+                if (pause) s.vm().pause();
+                else s.resume();
+                paused = pause;
+            }
         }
 
         @Override
@@ -262,6 +294,7 @@ public final class VmProcess {
                 if (entries.findAny().isPresent()) throw new IOException("snapshot directory " + dir + " is not empty");
             }
             synchronized (VmProcess.this) {
+                if (paused) throw new IOException("the VM is paused; unpause it first");
                 try {
                     long bytes = s.snapshot(dir);
                     Files.copy(logFile, dir.resolve(ControlProtocol.SNAPSHOT_LOG));

@@ -46,7 +46,13 @@ public final class VmRun {
                 null,
                 null,
                 null);
-        return run(store, dirs, r, kernel, d.readyTimeoutSeconds(), w, d.networkFd(), confinement, d.restoreFrom());
+        try {
+            return run(store, dirs, r, kernel, d.readyTimeoutSeconds(), w, d.networkFd(), confinement, d.restoreFrom());
+        } finally {
+            // --rm: the VM goes with its end; this process is the one that sees it.
+            if (r.autoRemove())
+                store.removeOwn(r.id(), r.security().landlock() || r.security().seccomp());
+        }
     }
 
     /**
