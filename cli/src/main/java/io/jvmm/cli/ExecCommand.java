@@ -16,7 +16,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code jvmm exec VM -- CMD...}: runs a command in a running VM through its agent; exits with its status. */
+/**
+ * {@code jvmm exec VM CMD...}: runs a command in a running VM through its agent; exits with its status.
+ * Options stop at VM (as docker's do), so {@code --} before CMD is optional.
+ */
 @Command(
         name = "exec",
         sortOptions = false,
@@ -63,6 +66,9 @@ final class ExecCommand extends CliCommand {
     @Override
     public Integer call() throws Exception {
         for (String e : env) if (e.indexOf('=') <= 0) throw CliException.usage("-e " + e + ": expected KEY=VALUE");
+        // VM -- CMD: the "--" of the days when options did not stop at VM.
+        if (command.getFirst().equals("--")) command.removeFirst();
+        if (command.isEmpty()) throw CliException.usage("exec needs a command after the VM");
         RunningVm target = Jvmm.engine().running(vm);
         VmRecord r = target.record();
         AgentClient agent = target.agent();

@@ -27,8 +27,9 @@ import picocli.CommandLine.Model.OptionSpec;
 /**
  * The {@code jvmm} command. {@link #main} is the process entry point; {@link #run} is the same
  * thing with explicit streams and a returned status, for tests and embedding. Errors print as one
- * line, {@code jvmm: <what was wrong>}; exit status 2 means bad usage or configuration, 1 a runtime
- * failure, anything else is the guest's status (see cli/README.md).
+ * line, {@code jvmm: <what was wrong>}; exit status 125 means bad usage or configuration (and any error
+ * of jvmm's own in a command that passes a workload's status through), 1 a runtime failure, anything
+ * else is the guest's status (see cli/README.md).
  */
 public final class Jvmm implements Callable<Integer> {
     private final PrintStream err;
@@ -67,6 +68,12 @@ public final class Jvmm implements Callable<Integer> {
     /** The commands that create state (umask 077, {@link PrivateFiles}); the others only read it (or write where the user names). */
     private static final Set<String> WRITERS =
             Set.of("run", "volume", "image", "pull", "snapshot", EntryPoint.VM_PROCESS);
+
+    /**
+     * The commands whose status is a workload's: any error of jvmm's own exits {@link CliException#OWN_ERROR}
+     * there, so that it cannot be taken for the workload's 1 (docker run's rule).
+     */
+    private static final Set<String> PASS_WORKLOAD_STATUS = Set.of("run", "exec");
 
     /** How the engine starts this CLI again: {@code jvmm __vm-process ID} and the confined {@code jvmm boot}. */
     static final EntryPoint ENTRY = EntryPoint.of(Jvmm.class);
@@ -116,8 +123,9 @@ public final class Jvmm implements Callable<Integer> {
         // registration, which costs start-up time on every run; only the one named is needed.
         Map<String, Supplier<CommandLine>> commands = new LinkedHashMap<>();
         commands.put("boot", () -> BootCommand.commandLine(out, input, err));
-        commands.put("run", () -> new CommandLine(new RunCommand(out, input, err)));
-        commands.put("exec", () -> new CommandLine(new ExecCommand(out, input, err)));
+        // Options stop at the first positional, as docker's do: what follows the image or VM is the command.
+        commands.put("run", () -> new CommandLine(new RunCommand(out, input, err)).setStopAtPositional(true));
+        commands.put("exec", () -> new CommandLine(new ExecCommand(out, input, err)).setStopAtPositional(true));
         commands.put("ps", () -> new CommandLine(new PsCommand(out, input, err)));
         commands.put("cp", () -> new CommandLine(new CpCommand(out, input, err)));
         commands.put("logs", () -> new CommandLine(new LogsCommand(out, input, err)));
@@ -149,24 +157,30 @@ public final class Jvmm implements Callable<Integer> {
                     return CliException.USAGE;
                 })
                 .setExecutionExceptionHandler((e, c, p) -> {
-                    if (e instanceof CliException ce) {
-                        err.println("jvmm: " + ce.getMessage());
-                        return ce.status();
-                    }
-                    if (e instanceof EngineException ee) {
-                        err.println("jvmm: " + ee.getMessage());
-                        return ee.status();
-                    }
-                    if (e instanceof ImageException ie) {
-                        err.println("jvmm: " + ie.getMessage());
-                        return Images.status(ie);
-                    }
-                    // A bug, not a user error: keep the trace, it is the only useful report.
-                    err.println("jvmm: internal error: " + e);
-                    e.printStackTrace(err);
-                    return CliException.RUNTIME;
+                    int status = report(e, err);
+                    return args.length > 0 && PASS_WORKLOAD_STATUS.contains(args[0]) ? CliException.OWN_ERROR : status;
                 });
         return cl.execute(args);
+    }
+
+    /** Prints {@code e} as one line (a bug with its trace) and returns the status it maps to. */
+    private static int report(Exception e, PrintStream err) {
+        if (e instanceof CliException ce) {
+            err.println("jvmm: " + ce.getMessage());
+            return ce.status();
+        }
+        if (e instanceof EngineException ee) {
+            err.println("jvmm: " + ee.getMessage());
+            return ee.status();
+        }
+        if (e instanceof ImageException ie) {
+            err.println("jvmm: " + ie.getMessage());
+            return Images.status(ie);
+        }
+        // A bug, not a user error: keep the trace, it is the only useful report.
+        err.println("jvmm: internal error: " + e);
+        e.printStackTrace(err);
+        return CliException.RUNTIME;
     }
 
     /** {@code jvmm} alone: show what it can do, as a usage error. */

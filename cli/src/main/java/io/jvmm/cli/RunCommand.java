@@ -279,7 +279,7 @@ final class RunCommand extends CliCommand {
             throw CliException.usage("--read-only is for a directory root: give --rootfs DIR");
         FromImage fromImage = null;
         if (image == null) {
-            boolean refFromHac = hac != null && hac.ref() != null && positionalsBeforeDashDash() == 0;
+            boolean refFromHac = hac != null && hac.ref() != null && (args.isEmpty() || dashDashFirst());
             if (refFromHac) {
                 fromImage = fromImage(dirs, hac.ref(), hac);
             } else {
@@ -293,6 +293,8 @@ final class RunCommand extends CliCommand {
                     throw CliException.usage(spelled + " is a directory: give a directory root as --rootfs " + spelled);
                 else if (looksLikePath(spelled)) throw CliException.usage("no image file " + spelled);
                 else fromImage = fromImage(dirs, spelled, null);
+                // IMAGE -- CMD: the "--" of the days when options did not stop at the image.
+                if (!rest.isEmpty() && rest.getFirst().equals("--")) rest.removeFirst();
             }
         }
         if (fromImage != null) image = fromImage.rootfs();
@@ -378,12 +380,14 @@ final class RunCommand extends CliCommand {
         return new FromImage(rec, cfg, built.file());
     }
 
-    /** Was a positional given before {@code --}? ({@code run --hac F -- CMD} means: the image is hac.toml's ref.) */
-    private int positionalsBeforeDashDash() {
+    /**
+     * Did {@code --} come before every positional? ({@code run --hac F -- CMD} means: the image is hac.toml's
+     * ref.) Options stop at the first positional, so the positionals are the tail of the command line.
+     */
+    private boolean dashDashFirst() {
         List<String> orig = spec.commandLine().getParseResult().originalArgs();
-        int dd = orig.indexOf("--");
-        if (dd < 0) return args.size();
-        return Math.max(0, args.size() - (orig.size() - dd - 1));
+        int before = orig.size() - args.size() - 1;
+        return before >= 0 && orig.get(before).equals("--");
     }
 
     /**

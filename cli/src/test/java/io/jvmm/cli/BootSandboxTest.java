@@ -74,7 +74,7 @@ class BootSandboxTest {
                 new ByteArrayOutputStream(),
                 InputStream.nullInputStream(),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals(2, status);
+        assertEquals(125, status);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--uid and --gid need --sandbox"), err.toString());
     }
 }

@@ -169,16 +169,16 @@ class ImageCommandTest {
     void credentialsFromStdinAndUsageErrors() throws Exception {
         String ref = push(OciTestImage.small("creds"), "demo/creds:1");
         assertEquals(0, runWithInput("secret\n", "pull", "-q", "--username", "alice", "--password-stdin", ref), err());
-        assertEquals(2, run("pull", "--password-stdin", ref));
+        assertEquals(125, run("pull", "--password-stdin", ref));
         assertOneLineError("--username");
-        assertEquals(2, run("pull", "Bad/Name"));
+        assertEquals(125, run("pull", "Bad/Name"));
         assertOneLineError("invalid image reference 'Bad/Name'", "lowercase");
-        assertEquals(2, run("image"));
-        assertEquals(2, run("run", "-d", "missing.ext4"));
+        assertEquals(125, run("image"));
+        assertEquals(125, run("run", "-d", "missing.ext4"));
         assertOneLineError("no image file missing.ext4");
-        assertEquals(2, run("run", "-d"));
+        assertEquals(125, run("run", "-d"));
         assertOneLineError("run needs an image");
-        assertEquals(2, run("run", "-d", "-w", "relative", "busybox"));
+        assertEquals(125, run("run", "-d", "-w", "relative", "busybox"));
         assertOneLineError("-w relative: must be an absolute path");
     }
 
@@ -195,7 +195,7 @@ class ImageCommandTest {
         assertOneLineError("cannot reach registry 127.0.0.1:" + port);
         assertEquals(before, store().list().size());
         // run: the image is looked up, pulled, and the failure is the pull's; no VM record is made.
-        assertEquals(1, run("run", "-d", registry.host() + "/demo/nothere:2"));
+        assertEquals(125, run("run", "-d", registry.host() + "/demo/nothere:2"));
         assertTrue(err().startsWith("Unable to find image '" + registry.host() + "/demo/nothere:2' locally\n"), err());
         assertTrue(err().strip().lines().reduce((a, b) -> b).orElse("").startsWith("jvmm: image not found"), err());
         assertTrue(new VmStore(dirs).list().isEmpty());
@@ -237,12 +237,12 @@ class ImageCommandTest {
                 List.of(layer), OciTestImage.config(null, List.of("/bin/true"), null, null, null, null));
         String ref = push(img, "demo/limited:1");
         assertEquals(0, run("pull", "-q", ref), err());
-        assertEquals(1, run("run", "-d", "--rootfs-limit", "entries=2", ref));
+        assertEquals(125, run("run", "-d", "--rootfs-limit", "entries=2", ref));
         assertOneLineError("cannot build the root image of " + ref, "entries");
         assertFalse(Files.exists(dirs.rootfsCacheFile(img.manifestDigest().substring(7))), "nothing cached");
-        assertEquals(2, run("run", "-d", "--rootfs-limit", "entries=lots", ref));
+        assertEquals(125, run("run", "-d", "--rootfs-limit", "entries=lots", ref));
         assertOneLineError("--rootfs-limit entries=lots");
-        assertEquals(2, run("run", "-d", "--rootfs-limit", "depth=3", ref));
+        assertEquals(125, run("run", "-d", "--rootfs-limit", "depth=3", ref));
         assertOneLineError("unknown limit \"depth\"", "path-depth");
         assertTrue(new VmStore(dirs).list().isEmpty(), "no VM record");
     }
@@ -255,7 +255,7 @@ class ImageCommandTest {
                 List.of(base, evil), OciTestImage.config(null, List.of("/bin/true"), null, null, null, null));
         String ref = push(img, "demo/evil:1");
         assertEquals(0, run("pull", "-q", ref), "the store does not look into layers: " + err());
-        assertEquals(1, run("run", "-d", ref));
+        assertEquals(125, run("run", "-d", ref));
         assertOneLineError("cannot build the root image of " + ref, "../../etc/passwd");
         assertFalse(Files.exists(dirs.rootfsCacheFile(img.manifestDigest().substring(7))));
         try (Stream<Path> s = Files.list(dirs.rootfsCacheDir())) {
@@ -265,12 +265,12 @@ class ImageCommandTest {
         // hac.toml's ref is the image of 'run --hac FILE' when no IMAGE is given.
         Path hac = tmp.resolve("evil.toml");
         Files.writeString(hac, "[hardware]\ncores = 1\nmemory = 128\nref = \"" + ref + "\"\n");
-        assertEquals(1, run("run", "-d", "--hac", hac.toString(), "--", "true"));
+        assertEquals(125, run("run", "-d", "--hac", hac.toString(), "--", "true"));
         assertOneLineError("cannot build the root image of " + ref);
         Files.writeString(hac, "[hardware]\nref = \"Not/Valid\"\n");
-        assertEquals(2, run("run", "-d", "--hac", hac.toString()));
+        assertEquals(125, run("run", "-d", "--hac", hac.toString()));
         assertOneLineError("hardware.ref", "lowercase");
-        assertEquals(2, run("boot", "--hac", hac.toString()));
+        assertEquals(125, run("boot", "--hac", hac.toString()));
         assertOneLineError("hardware.ref", "jvmm run --hac FILE");
     }
 
@@ -361,7 +361,7 @@ class ImageCommandTest {
         assertEquals(0, run("image", "import", save.toString()), err());
         assertEquals("Loaded image: imported:v1\n", out());
         Path dir = OciTestImage.ociLayout(tmp.resolve("oci-dir"), img, "v2");
-        assertEquals(2, run("image", "import", dir.toString()));
+        assertEquals(125, run("image", "import", dir.toString()));
         assertOneLineError("names no image", "give a name");
         assertEquals(0, run("image", "import", dir.toString(), "imported:v2"), err());
         Path tarball = OciLayoutFiles.tar(dir, tmp.resolve("oci.tar"));
@@ -369,7 +369,7 @@ class ImageCommandTest {
         assertEquals("Loaded image: example.com/imported:v3\n", out());
         assertEquals(0, run("image", "ls"));
         for (String s : new String[] {"imported   ", "example.com/imported"}) assertTrue(out().contains(s), out());
-        assertEquals(2, run("image", "import", tmp.resolve("missing.tar").toString()));
+        assertEquals(125, run("image", "import", tmp.resolve("missing.tar").toString()));
         assertOneLineError("no such file");
         Files.writeString(tmp.resolve("junk.tar"), "not a tar at all");
         assertNotEquals(0, run("image", "import", tmp.resolve("junk.tar").toString()));

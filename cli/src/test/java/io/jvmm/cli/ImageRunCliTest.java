@@ -175,6 +175,13 @@ class ImageRunCliTest {
             assertEquals("hello from the image\n", exec("cat", "hello.txt"));
             assertEquals(0, run("exec", "-w", "/", "img", "--", "pwd"), err());
             assertEquals("/\n", out());
+            // Options stop at the VM, as docker's do: no "--" needed, and what follows is the command's.
+            assertEquals(3, run("exec", "img", "sh", "-c", "ls -d /work; exit 3"), err());
+            assertEquals("/work\n", out());
+
+            // run IMAGE CMD without "--", in the foreground: the workload's status and output are run's.
+            assertEquals(4, run("run", "--rm", ref, "sh", "-c", "echo hi $FOO; exit 4"), err());
+            assertEquals("hi bar\n", out());
 
             // The workload was Entrypoint + Cmd, with the image's env and working directory.
             String logs = "";

@@ -38,7 +38,7 @@ class JvmmCliTest {
 
     @Test
     void noCommandIsAUsageError() {
-        assertEquals(2, run());
+        assertEquals(125, run());
         assertTrue(err().contains("boot"), "lists the boot command: " + err());
     }
 
@@ -53,58 +53,58 @@ class JvmmCliTest {
 
     @Test
     void unknownFlagSuggestsTheRightOne() {
-        assertEquals(2, run("boot", "--memroy", "512"));
+        assertEquals(125, run("boot", "--memroy", "512"));
         assertOneLineError("Unknown option");
         assertTrue(err().contains("did you mean --memory"), err());
     }
 
     @Test
     void nonNumericCpus() {
-        assertEquals(2, run("boot", "--kernel", "x", "--cpus", "two"));
+        assertEquals(125, run("boot", "--kernel", "x", "--cpus", "two"));
         assertOneLineError("Invalid value for option '--cpus': 'two' is not an int");
     }
 
     @Test
     void badCpuTemplate() {
-        assertEquals(2, run("boot", "--kernel", "x", "--cpu-template", "fast"));
+        assertEquals(125, run("boot", "--kernel", "x", "--cpu-template", "fast"));
         assertOneLineError("Invalid value for option '--cpu-template': expected auto, host or pvm, got \"fast\"");
     }
 
     @Test
     void badIrqchip() {
-        assertEquals(2, run("boot", "--kernel", "x", "--irqchip", "pic"));
+        assertEquals(125, run("boot", "--kernel", "x", "--irqchip", "pic"));
         assertOneLineError("Invalid value for option '--irqchip': expected auto, kernel or split, got \"pic\"");
     }
 
     @Test
     void bootNeedsHacOrKernel() {
-        assertEquals(2, run("boot", "--cpus", "2"));
+        assertEquals(125, run("boot", "--cpus", "2"));
         assertOneLineError("boot needs --hac FILE, --kernel PATH or --restore DIR");
     }
 
     @Test
     void missingKernelFileNamesTheFlag() {
         Path k = dir.resolve("vmlinux");
-        assertEquals(2, run("boot", "--kernel", k.toString()));
+        assertEquals(125, run("boot", "--kernel", k.toString()));
         assertOneLineError("--kernel: " + k + " does not exist");
     }
 
     @Test
     void emptyKernelFlag() {
-        assertEquals(2, run("boot", "--kernel", ""));
+        assertEquals(125, run("boot", "--kernel", ""));
         assertOneLineError("--kernel: is empty");
     }
 
     @Test
     void badHacFileIsOneLineWithStatus2() throws IOException {
         Path hac = Files.writeString(dir.resolve("hac.toml"), "[hardware]\nmemory = \"lots\"\n");
-        assertEquals(2, run("boot", "--hac", hac.toString()));
+        assertEquals(125, run("boot", "--hac", hac.toString()));
         assertOneLineError(hac + ": hardware.memory: expected an integer (MiB), got string \"lots\"");
     }
 
     @Test
     void missingHacFile() {
-        assertEquals(2, run("boot", "--hac", dir.resolve("none.toml").toString()));
+        assertEquals(125, run("boot", "--hac", dir.resolve("none.toml").toString()));
         assertOneLineError(dir.resolve("none.toml") + ": no such file");
     }
 
@@ -112,21 +112,21 @@ class JvmmCliTest {
     void missingDriveIsOneLine() throws IOException {
         Path hac = Files.writeString(dir.resolve("hac.toml"), "[hardware]\nkernel = \"k\"\ndrive = \"root.ext4\"\n");
         Files.writeString(dir.resolve("k"), "k");
-        assertEquals(2, run("boot", "--hac", hac.toString()));
+        assertEquals(125, run("boot", "--hac", hac.toString()));
         assertOneLineError(hac + ": hardware.drive: " + dir.resolve("root.ext4") + " does not exist");
     }
 
     @Test
     void badPublishFlagIsOneLine() throws IOException {
         Files.writeString(dir.resolve("k"), "k");
-        assertEquals(2, run("boot", "--kernel", dir.resolve("k").toString(), "-p", "80"));
+        assertEquals(125, run("boot", "--kernel", dir.resolve("k").toString(), "-p", "80"));
         assertOneLineError("-p: '80' is not HOST:GUEST (e.g. 8080:80 or 5353:53/udp)");
     }
 
     @Test
     void badDriveFlagIsOneLine() throws IOException {
         Files.writeString(dir.resolve("k"), "k");
-        assertEquals(2, run("boot", "--kernel", dir.resolve("k").toString(), "--drive", "x.img,fast"));
+        assertEquals(125, run("boot", "--kernel", dir.resolve("k").toString(), "--drive", "x.img,fast"));
         assertOneLineError("--drive x.img,fast: unknown option 'fast' (expected ro, rw, id=NAME, bw=SIZE or ops=N)");
     }
 
@@ -134,7 +134,7 @@ class JvmmCliTest {
     void flagValueOverridesABadlyRangedFileValue() throws IOException {
         // The file's 100 vCPUs would fail validation; --cpus replaces it, so the next error is the kernel's.
         Path hac = Files.writeString(dir.resolve("hac.toml"), "[hardware]\ncores = 100\nkernel = \"nope\"\n");
-        assertEquals(2, run("boot", "--hac", hac.toString(), "--cpus", "1"));
+        assertEquals(125, run("boot", "--hac", hac.toString(), "--cpus", "1"));
         assertOneLineError(hac + ": hardware.kernel: " + dir.resolve("nope") + " does not exist");
     }
 }

@@ -184,13 +184,13 @@ class LifecycleCliTest {
                 err());
         org.junit.jupiter.api.Assertions.assertArrayEquals(
                 blob, Files.readAllBytes(back), "a failed copy leaves the target as it was");
-        assertEquals(2, run("cp", hostFile.toString(), back.toString()));
+        assertEquals(125, run("cp", hostFile.toString(), back.toString()));
 
         assertEquals(0, run("logs", "e2e"));
         assertEquals("started\n", out());
         assertEquals("warn\n", err());
 
-        assertEquals(2, run("run", "-d", "--name", "e2e", "--rootfs", rootfs.toString(), "--", "true"));
+        assertEquals(125, run("run", "-d", "--name", "e2e", "--rootfs", rootfs.toString(), "--", "true"));
         assertTrue(err().contains("already used"), err());
         assertEquals(1, store.list().size(), "nothing half-created");
         assertEquals(1, run("volume", "rm", "vol"));
@@ -237,7 +237,7 @@ class LifecycleCliTest {
         assertTrue(followed.toString(StandardCharsets.UTF_8).contains("started\ngot one\n"), followed.toString());
         assertEquals(0, run("ps", "-a"));
         assertTrue(out().contains("Exited (143)"), out());
-        assertEquals(1, run("exec", "e2e", "--", "true"));
+        assertEquals(125, run("exec", "e2e", "--", "true"));
         assertTrue(err().contains("not running"), err());
         assertEquals(0, run("rm", "e2e"), err());
         assertEquals(0, run("volume", "rm", "vol"), err());
@@ -267,7 +267,7 @@ class LifecycleCliTest {
         assertEquals(0, run("exec", "k9", "--", "sh", "-c", "echo before-snapshot > /root/mark"), err());
         Path snap = home.resolve("snap");
         assertEquals(0, run("snapshot", "create", "k9", snap.toString()), err());
-        assertEquals(2, run("snapshot", "create", "k9", snap.toString()));
+        assertEquals(125, run("snapshot", "create", "k9", snap.toString()));
         assertTrue(err().contains("not empty"), err());
         assertEquals(
                 0, run("snapshot", "restore", "--name", "k9copy", "-p", freePort() + ":80", snap.toString()), err());
@@ -276,7 +276,7 @@ class LifecycleCliTest {
         assertEquals(0, run("ps"));
         assertTrue(out().contains("k9copy") && out().contains("Up "), out());
         assertEquals(0, run("rm", "-f", "k9copy"), err());
-        assertEquals(2, run("snapshot", "restore", home.toString()));
+        assertEquals(125, run("snapshot", "restore", home.toString()));
         assertTrue(err().contains("not a jvmm snapshot"), err());
 
         long pid = r.state().pid();
@@ -312,20 +312,20 @@ class LifecycleCliTest {
     @Test
     @Order(3)
     void badInputIsOneLineAndLeavesNothing() throws Exception {
-        assertEquals(2, run("run", "-d", "--rootfs", "/no/such.img", "--", "true"));
+        assertEquals(125, run("run", "-d", "--rootfs", "/no/such.img", "--", "true"));
         assertTrue(err().startsWith("jvmm: ") && err().strip().lines().count() == 1, err());
         try (ServerSocket taken = new ServerSocket(0)) {
             assertEquals(
-                    2,
+                    125,
                     run("run", "-d", "-p", taken.getLocalPort() + ":80", "--rootfs", rootfs.toString(), "--", "true"));
             assertTrue(err().contains("already in use"), err());
         }
-        assertEquals(1, run("exec", "nope", "--", "true"));
+        assertEquals(125, run("exec", "nope", "--", "true"));
         assertTrue(err().contains("no such VM"), err());
-        assertEquals(2, run("run", "-d", "-v", "missing:/data", "--rootfs", rootfs.toString(), "--", "true"));
+        assertEquals(125, run("run", "-d", "-v", "missing:/data", "--rootfs", rootfs.toString(), "--", "true"));
         assertTrue(err().contains("no such volume"), err());
         // A guest that is never ready in time: the error shows the console, nothing is left.
-        assertEquals(1, run("run", "-d", "--ready-timeout", "1", "--rootfs", rootfs.toString(), "--", "true"));
+        assertEquals(125, run("run", "-d", "--ready-timeout", "1", "--rootfs", rootfs.toString(), "--", "true"));
         assertTrue(err().contains("not ready within 1 s"), err());
         assertTrue(err().strip().lines().count() == 1, err());
         assertTrue(store.list().isEmpty(), "nothing half-created: " + store.list());

@@ -192,7 +192,7 @@ class PsRmCommandTest {
 
     @Test
     void badFormatIsAUsageError() {
-        assertEquals(2, run("ps", "--format", "yaml"));
+        assertEquals(125, run("ps", "--format", "yaml"));
         assertEquals("jvmm: --format: expected table or json, got \"yaml\"\n", err());
     }
 
@@ -259,7 +259,7 @@ class PsRmCommandTest {
 
     @Test
     void rmNeedsAnArgument() {
-        assertEquals(2, run("rm"));
+        assertEquals(125, run("rm"));
         assertTrue(err().startsWith("jvmm: Missing required parameter"), err());
         assertEquals(1, err().lines().count());
     }

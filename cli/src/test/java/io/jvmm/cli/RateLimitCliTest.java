@@ -98,18 +98,20 @@ class RateLimitCliTest {
         assertTrue(!cli.out().contains("bw=128k"), "the record no longer has the limit: " + cli.out());
 
         assertEquals(0, cli.run("update", "--net-rx-limit", "bw=10m", "lim"), cli.err());
-        assertEquals(2, cli.run("update", "--disk-limit", "bw=fast", "lim"));
+        assertEquals(125, cli.run("update", "--disk-limit", "bw=fast", "lim"));
         assertTrue(cli.err().contains("disk limit: bw:"), cli.err());
-        assertEquals(2, cli.run("update", "lim"));
+        assertEquals(125, cli.run("update", "lim"));
         assertTrue(cli.err().contains("nothing to update"), cli.err());
         assertEquals(0, cli.run("rm", "-f", "lim"), cli.err());
     }
 
     @Test
     void badLimitsAreRefusedBeforeAnythingStarts() {
-        assertEquals(2, cli.run("run", "-d", "--disk-limit", "ops=many", "--rootfs", rootfs.toString(), "--", "true"));
+        assertEquals(
+                125, cli.run("run", "-d", "--disk-limit", "ops=many", "--rootfs", rootfs.toString(), "--", "true"));
         assertTrue(cli.err().contains("disk limit: ops: expected a number"), cli.err());
-        assertEquals(2, cli.run("run", "-d", "--net-tx-limit", "speed=1", "--rootfs", rootfs.toString(), "--", "true"));
+        assertEquals(
+                125, cli.run("run", "-d", "--net-tx-limit", "speed=1", "--rootfs", rootfs.toString(), "--", "true"));
         assertTrue(cli.err().contains("net-tx limit: unknown limit 'speed=1'"), cli.err());
         assertEquals(0, cli.run("ps", "-a", "-q"));
         assertEquals("", cli.out().strip());

@@ -213,17 +213,19 @@ class SandboxCliTest {
 
     @Test
     void badSecurityOptionsAreRefused() {
-        assertEquals(2, run("run", "-d", "--security-opt", "seccomp=off", "--rootfs", rootfs.toString(), "--", "true"));
+        assertEquals(
+                125, run("run", "-d", "--security-opt", "seccomp=off", "--rootfs", rootfs.toString(), "--", "true"));
         assertTrue(cli.err().contains("seccomp: expected default or unconfined"), cli.err());
         assertEquals(
-                2,
+                125,
                 run("run", "-d", "--security-opt", "apparmor=unconfined", "--rootfs", rootfs.toString(), "--", "true"));
         assertTrue(cli.err().contains("unknown security option \"apparmor\""), cli.err());
         assertEquals(
-                2, run("run", "-d", "--security-opt", "vmm-user=nobody", "--rootfs", rootfs.toString(), "--", "true"));
+                125,
+                run("run", "-d", "--security-opt", "vmm-user=nobody", "--rootfs", rootfs.toString(), "--", "true"));
         assertTrue(cli.err().contains("vmm-user: expected UID:GID"), cli.err());
         assertEquals(
-                2, run("run", "--security-opt", "seccomp=unconfined", "--rootfs", rootfs.toString(), "--", "true"));
+                125, run("run", "--security-opt", "seccomp=unconfined", "--rootfs", rootfs.toString(), "--", "true"));
         assertTrue(cli.err().contains("add -d"), cli.err());
     }
 }

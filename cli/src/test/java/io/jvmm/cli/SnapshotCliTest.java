@@ -126,20 +126,20 @@ class SnapshotCliTest {
     @Test
     void badRestoresAreOneLine() throws Exception {
         Run missing = jvmm("boot", "--restore", dir.resolve("none").toString());
-        assertEquals(2, missing.status());
+        assertEquals(125, missing.status());
         assertEquals(
                 "jvmm: --restore: " + dir.resolve("none") + ": no such snapshot directory",
                 missing.err().strip());
         Files.createDirectories(dir.resolve("junk"));
         Files.writeString(dir.resolve("junk/state"), "not a snapshot at all");
         Run junk = jvmm("boot", "--restore", dir.resolve("junk").toString());
-        assertEquals(2, junk.status());
+        assertEquals(125, junk.status());
         assertTrue(junk.err().strip().endsWith("is not a jvmm snapshot (bad magic)"), junk.err());
         assertEquals(1, junk.err().strip().lines().count(), junk.err());
         Run both = jvmm("boot", "--kernel", COUNTER.toString(), "--snapshot-on-signal", "a", "--snapshot-on", "b:c");
-        assertEquals(2, both.status());
+        assertEquals(125, both.status());
         Run noMarker = jvmm("boot", "--kernel", COUNTER.toString(), "--snapshot-on", "dir-only");
-        assertEquals(2, noMarker.status());
+        assertEquals(125, noMarker.status());
         assertTrue(noMarker.err().contains("expected DIR:STRING"), noMarker.err());
     }
 }

@@ -6,8 +6,8 @@ package io.jvmm.runtime;
  * asked must change, {@link #RUNTIME} when doing it failed). Never shown with a stack trace.
  */
 public class EngineException extends RuntimeException {
-    /** Bad name, bad spec, unknown option value: the user must change what they asked for. */
-    public static final int USAGE = 2;
+    /** Bad name, bad spec, unknown option value: the user must change what they asked for (docker's 125). */
+    public static final int USAGE = 125;
     /** No such VM/volume, in use, I/O failure, KVM, a tool failed. */
     public static final int RUNTIME = 1;
 
