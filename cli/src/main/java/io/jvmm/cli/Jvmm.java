@@ -63,11 +63,11 @@ public final class Jvmm implements Callable<Integer> {
     }
 
     /** Commands that create a VM in this process: they link the native calls while picocli parses. */
-    private static final Set<String> CREATES_VM = Set.of("boot", "run", "snapshot", EntryPoint.VM_PROCESS);
+    private static final Set<String> CREATES_VM = Set.of("boot", "run", "start", "snapshot", EntryPoint.VM_PROCESS);
 
     /** The commands that create state (umask 077, {@link PrivateFiles}); the others only read it (or write where the user names). */
     private static final Set<String> WRITERS =
-            Set.of("run", "volume", "image", "pull", "snapshot", EntryPoint.VM_PROCESS);
+            Set.of("run", "create", "start", "restart", "volume", "image", "pull", "snapshot", EntryPoint.VM_PROCESS);
 
     /**
      * The commands whose status is a workload's: any error of jvmm's own exits {@link CliException#OWN_ERROR}
@@ -126,11 +126,22 @@ public final class Jvmm implements Callable<Integer> {
         // Options stop at the first positional, as docker's do: what follows the image or VM is the command.
         commands.put("run", () -> new CommandLine(new RunCommand(out, input, err)).setStopAtPositional(true));
         commands.put("exec", () -> new CommandLine(new ExecCommand(out, input, err)).setStopAtPositional(true));
+        commands.put("create", () -> new CommandLine(new CreateCommand(out, input, err)).setStopAtPositional(true));
+        commands.put("start", () -> new CommandLine(new StartCommand(out, input, err)));
+        commands.put("restart", () -> new CommandLine(new RestartCommand(out, input, err)));
         commands.put("ps", () -> new CommandLine(new PsCommand(out, input, err)));
+        commands.put("inspect", () -> new CommandLine(new InspectCommand(out, input, err)));
+        commands.put("port", () -> new CommandLine(new PortCommand(out, input, err)));
+        commands.put("top", () -> new CommandLine(new TopCommand(out, input, err)));
+        commands.put("stats", () -> new CommandLine(new StatsCommand(out, input, err)));
         commands.put("cp", () -> new CommandLine(new CpCommand(out, input, err)));
         commands.put("logs", () -> new CommandLine(new LogsCommand(out, input, err)));
         commands.put("attach", () -> new CommandLine(new AttachCommand(out, input, err)));
         commands.put("stop", () -> new CommandLine(new StopCommand(out, input, err)));
+        commands.put("kill", () -> new CommandLine(new KillCommand(out, input, err)));
+        commands.put("wait", () -> new CommandLine(new WaitCommand(out, input, err)));
+        commands.put("pause", () -> new CommandLine(new PauseCommand.Pause(out, input, err)));
+        commands.put("unpause", () -> new CommandLine(new PauseCommand.Unpause(out, input, err)));
         commands.put("update", () -> new CommandLine(new UpdateCommand(out, input, err)));
         commands.put("rm", () -> new CommandLine(new RmCommand(out, input, err)));
         commands.put("volume", () -> VolumeCommand.commandLine(out, input, err));

@@ -49,6 +49,13 @@ final class PsCommand extends CliCommand {
     @Option(names = "--no-trunc", description = "Do not truncate ids and commands.")
     boolean noTrunc;
 
+    @Option(
+            names = {"-f", "--filter"},
+            paramLabel = "KEY=VALUE",
+            description =
+                    "Only VMs that match (repeatable, all must): label=KEY or label=KEY=VALUE, name=NAME, status=STATUS.")
+    List<String> filters = new ArrayList<>();
+
     PsCommand(PrintStream out, InputStream in, PrintStream err) {
         super(out, in, err);
     }
@@ -62,9 +69,12 @@ final class PsCommand extends CliCommand {
             VmStore store = new VmStore(StateDirs.fromEnvironment());
             Instant now = Instant.now();
             List<VmRecord> shown = new ArrayList<>();
+            for (String f : filters) matches(f, null); // checks them before anything is listed
             for (VmRecord r : store.list()) {
+                if (store.removeIfAutoRemoved(r)) continue;
                 VmRecord fresh = store.refresh(r);
-                if (all || VmStore.effectiveStatus(fresh) == VmRecord.Status.RUNNING) shown.add(fresh);
+                if (!all && VmStore.effectiveStatus(fresh) != VmRecord.Status.RUNNING) continue;
+                if (filters.stream().allMatch(f -> matches(f, fresh))) shown.add(fresh);
             }
             // A record that cannot be read may belong to a live VM: always shown, so rm -f can remove it.
             List<VmStore.Broken> broken = store.broken();
@@ -84,6 +94,25 @@ final class PsCommand extends CliCommand {
         } catch (JsonProcessingException e) {
             throw CliException.runtime("cannot write JSON: " + e.getOriginalMessage());
         }
+    }
+
+    /** Whether {@code r} passes {@code filter}; with {@code r} null, only checks the filter (a usage error). */
+    private static boolean matches(String filter, VmRecord r) {
+        int eq = filter.indexOf('=');
+        String key = eq < 0 ? filter : filter.substring(0, eq);
+        String value = eq < 0 ? "" : filter.substring(eq + 1);
+        if (eq < 0 || value.isEmpty() || !List.of("label", "name", "status").contains(key))
+            throw CliException.usage("--filter " + filter + ": expected label=KEY[=VALUE], name=NAME or status=STATUS");
+        if (r == null) return true;
+        return switch (key) {
+            case "label" -> {
+                int veq = value.indexOf('=');
+                String k = veq < 0 ? value : value.substring(0, veq);
+                yield r.labels().containsKey(k) && (veq < 0 || r.labels().get(k).equals(value.substring(veq + 1)));
+            }
+            case "name" -> r.name().contains(value);
+            default -> VmStore.effectiveStatus(r).name().equalsIgnoreCase(value);
+        };
     }
 
     private void table(List<VmRecord> rows, List<VmStore.Broken> broken, Instant now) {

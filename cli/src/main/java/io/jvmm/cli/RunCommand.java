@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -46,7 +47,7 @@ import picocli.CommandLine.Spec;
         name = "run",
         sortOptions = false,
         description = "Run a command in a new microVM (root image + guest agent), like docker run.")
-final class RunCommand extends CliCommand {
+class RunCommand extends CliCommand {
     @Option(names = "--name", paramLabel = "NAME", description = "Name of the VM (default: random).")
     private String name;
 
@@ -132,7 +133,7 @@ final class RunCommand extends CliCommand {
             description = "Run the command on a terminal.")
     private boolean tty;
 
-    @Option(names = "--rm", description = "Remove the VM when it exits (foreground only).")
+    @Option(names = "--rm", description = "Remove the VM (record, logs) when it exits.")
     private boolean rm;
 
     @Option(
@@ -209,11 +210,19 @@ final class RunCommand extends CliCommand {
                     "An image (reference: pulled when not in the store; or a root image file) unless --rootfs, then the command.")
     private List<String> args = new ArrayList<>();
 
+    @Mixin
+    private ConfigOptions config = new ConfigOptions();
+
     @Spec
     private CommandSpec spec;
 
     RunCommand(PrintStream out, InputStream in, PrintStream err) {
         super(out, in, err);
+    }
+
+    /** {@code jvmm create}: the VM is stored, created, and nothing is booted. */
+    boolean createOnly() {
+        return false;
     }
 
     /** The OCI image a run uses: the stored image, its config and its root image file. */
@@ -260,11 +269,10 @@ final class RunCommand extends CliCommand {
                 throw CliException.usage("--security-opt " + o + ": " + e.getMessage());
             }
         }
-        if (!securityOpts.isEmpty() && !detach)
+        if (!securityOpts.isEmpty() && !detach && !createOnly())
             throw CliException.usage("--security-opt confines a detached VM's process: add -d");
         if (security.dropsPrivileges() && !Host.isRoot())
             throw CliException.usage("--security-opt vmm-user: only root can switch the VM process's user");
-        if (rm && detach) throw CliException.usage("--rm is for foreground runs; remove a detached VM with 'jvmm rm'");
         List<String> forwards = new ArrayList<>();
         for (String p : ports) forwards.add(Ports.checkedForward(p));
         Engine engine = Jvmm.engine();
@@ -303,7 +311,9 @@ final class RunCommand extends CliCommand {
 
         // The workload, docker's way (ImageWorkload).
         ImageConfig cfg = fromImage == null ? null : fromImage.config();
-        ImageWorkload w = ImageWorkload.of(cfg, new ImageWorkload.Options(entrypoint, rest, env, workdir, user));
+        List<String> allEnv = new ArrayList<>(config.fileEnv());
+        allEnv.addAll(env);
+        ImageWorkload w = ImageWorkload.of(cfg, new ImageWorkload.Options(entrypoint, rest, allEnv, workdir, user));
         if (w.argv().isEmpty() && fromImage != null) {
             throw CliException.usage(
                     "no command: image " + Images.familiar(fromImage.record().name())
@@ -327,7 +337,8 @@ final class RunCommand extends CliCommand {
                 .withPorts(forwards)
                 .withTty(tty)
                 .withInteractive(interactive)
-                .withDetached(detach)
+                .withDetached(detach || createOnly())
+                .withAutoRemove(rm)
                 .withWorkdir(w.workdir())
                 .withUser(w.user())
                 .withExposedPorts(w.exposed())
@@ -335,12 +346,17 @@ final class RunCommand extends CliCommand {
                 .withSecurity(security)
                 .withLimits(limits)
                 .withReadOnlyRoot(readOnly);
+        draft = config.apply(draft);
         if (fromImage != null) {
             draft = draft.withImageRef(fromImage.record().name())
                     .withImageId(fromImage.record().id().toString());
         }
         // Checks the whole configuration before anything is created.
         VmRecord r = engine.create(draft, kernel);
+        if (createOnly()) {
+            out.println(r.id());
+            return 0;
+        }
         if (detach) {
             engine.start(r, readyTimeout, null);
             out.println(r.id());

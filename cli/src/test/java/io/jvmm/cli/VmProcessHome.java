@@ -53,7 +53,9 @@ final class VmProcessHome {
     static void close(VmStore store) {
         if (store != null) {
             for (VmRecord r : store.list()) {
-                if (VmStore.processAlive(r))
+                // A VM run in the foreground (run, start -a) recorded this JVM as its process.
+                if (VmStore.processAlive(r)
+                        && r.state().pid() != ProcessHandle.current().pid())
                     ProcessHandle.of(r.state().pid()).ifPresent(ProcessHandle::destroyForcibly);
             }
         }

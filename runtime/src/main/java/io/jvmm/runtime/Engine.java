@@ -274,8 +274,10 @@ public final class Engine {
             }
             VmRecord.State s = r.state();
             ProcessInfo.Id vmProcess = new ProcessInfo.Id(s.pid(), s.pidStartTime());
-            if (VmStore.processAlive(r)) {
-                boolean exiting = s.status() == VmRecord.Status.EXITED;
+            boolean exiting = s.status() == VmRecord.Status.EXITED;
+            // An exited VM that ran in the foreground of this very process: nothing is left to end.
+            boolean ranHere = exiting && vmProcess.equals(ProcessInfo.self());
+            if (VmStore.processAlive(r) && !ranHere) {
                 if (!exiting && !force) {
                     throw EngineException.runtime("VM " + r.name() + " is running; stop it first or use 'jvmm rm -f'");
                 }

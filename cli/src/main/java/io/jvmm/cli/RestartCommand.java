@@ -1,0 +1,44 @@
+package io.jvmm.cli;
+
+import io.jvmm.runtime.Engine;
+import io.jvmm.runtime.EngineException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code jvmm restart}: {@code stop} (when running), then {@code start}, each VM in turn. */
+@Command(name = "restart", description = "Restart microVMs: stop (graceful, forced after the timeout), then start.")
+final class RestartCommand extends CliCommand {
+    @Option(
+            names = {"-t", "--time"},
+            paramLabel = "SECONDS",
+            description = "Grace period before SIGKILL (default 10).")
+    private int seconds = 10;
+
+    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names, ids or unique id prefixes.")
+    private List<String> vms;
+
+    RestartCommand(PrintStream out, InputStream in, PrintStream err) {
+        super(out, in, err);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (seconds < 0) throw CliException.usage("-t must not be negative, got " + seconds);
+        Engine engine = Jvmm.engine();
+        int status = 0;
+        for (String ref : vms) {
+            try {
+                engine.restart(ref, seconds, null);
+                out.println(ref);
+            } catch (CliException | EngineException e) {
+                err.println("jvmm: " + e.getMessage());
+                status = 1;
+            }
+        }
+        return status;
+    }
+}
