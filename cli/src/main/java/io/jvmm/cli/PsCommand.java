@@ -2,6 +2,7 @@ package io.jvmm.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.jvmm.runtime.EngineException;
+import io.jvmm.runtime.state.AutoRemoval;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.StateJson;
 import io.jvmm.runtime.state.VmRecord;
@@ -71,7 +72,7 @@ final class PsCommand extends CliCommand {
             List<VmRecord> shown = new ArrayList<>();
             for (String f : filters) matches(f, null); // checks them before anything is listed
             for (VmRecord r : store.list()) {
-                if (store.removeIfAutoRemoved(r)) continue;
+                if (AutoRemoval.ifProcessGone(store, r)) continue;
                 VmRecord fresh = store.refresh(r);
                 if (!all && VmStore.effectiveStatus(fresh) != VmRecord.Status.RUNNING) continue;
                 if (filters.stream().allMatch(f -> matches(f, fresh))) shown.add(fresh);

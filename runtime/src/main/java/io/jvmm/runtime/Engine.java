@@ -1,6 +1,7 @@
 package io.jvmm.runtime;
 
 import io.jvmm.agent.GuestProcess;
+import io.jvmm.runtime.state.AutoRemoval;
 import io.jvmm.runtime.state.ProcessInfo;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmRecord;
@@ -254,7 +255,7 @@ public final class Engine {
             }
         }
         // --rm: a VM process that was killed (or died) could not remove its VM; we saw the end, we do.
-        vms.find(r.id()).ifPresent(vms::removeIfAutoRemoved);
+        vms.find(r.id()).ifPresent(x -> AutoRemoval.ifProcessGone(vms, x));
     }
 
     /**

@@ -4,12 +4,10 @@ import io.jvmm.files.AtomicFiles;
 import io.jvmm.files.FileTrees;
 import io.jvmm.runtime.EngineException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -76,18 +74,7 @@ public final class VmStore {
                 // left for the next command to sweep
             }
         }
-        if (!Files.isDirectory(dirs.vmsDataDir())) return;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dirs.vmsDataDir())) {
-            for (Path d : ds) {
-                String id = d.getFileName().toString();
-                if (!VmRecord.isFullId(id) || !Files.exists(d.resolve(REMOVED_MARKER))) continue;
-                FileTrees.deleteQuietly(dirs.vmRunDir(id));
-                FileTrees.deleteQuietly(dirs.vmTempDir(id));
-                FileTrees.deleteQuietly(d);
-            }
-        } catch (IOException e) {
-            // left for the next command to sweep
-        }
+        AutoRemoval.sweep(dirs);
     }
 
     /**
@@ -297,7 +284,7 @@ public final class VmStore {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(vms)) {
             for (Path d : ds) {
                 String n = d.getFileName().toString();
-                if (!VmRecord.isFullId(n) || Files.exists(d.resolve(REMOVED_MARKER))) continue;
+                if (!VmRecord.isFullId(n) || AutoRemoval.marked(d)) continue;
                 try {
                     VmRecord r = read(d.resolve("vm.json"));
                     if (n.equals(r.id())) records.add(r);
@@ -425,65 +412,6 @@ public final class VmStore {
             deleteTreeOrThrow(dirs.vmTempDir(id));
             return null;
         });
-    }
-
-    /**
-     * Removes VM {@code id} from the VM process that ran it, when the VM has ended ({@code --rm}). Unconfined,
-     * all of it ({@link #remove}). {@code confined}, that process may not remove directories (Landlock
-     * refuses it their parents, seccomp the rmdir call): the record is renamed to {@value #REMOVED_MARKER}
-     * (from then on the VM is gone: {@link #list()} skips it), the other files are deleted, and the empty
-     * directories are left to the next command's sweep.
-     */
-    public void removeOwn(String id, boolean confined) {
-        if (!confined) {
-            remove(id);
-            return;
-        }
-        withLock(() -> {
-            Path data = dirs.vmDataDir(id);
-            try {
-                Files.move(dirs.vmRecordFile(id), data.resolve(REMOVED_MARKER), StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException e) {
-                throw new EngineException(
-                        EngineException.RUNTIME, "cannot remove " + data + ": " + StateDirs.describe(e), e);
-            }
-            for (Path d : List.of(data, dirs.vmRunDir(id), dirs.vmTempDir(id))) deleteFilesIn(d);
-            return null;
-        });
-    }
-
-    /**
-     * The marker of a VM directory whose VM process removed what it could of it (its record, renamed):
-     * the rest goes in the next sweep.
-     */
-    static final String REMOVED_MARKER = ".removed";
-
-    /** Deletes the files beneath {@code dir}, but not the marker or any directory. */
-    private static void deleteFilesIn(Path dir) {
-        if (!Files.isDirectory(dir)) return;
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.toList()) {
-                if (p.getFileName().toString().equals(REMOVED_MARKER)
-                        || Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) continue;
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            // what is left goes in the next sweep
-        }
-    }
-
-    /**
-     * Removes {@code r} when it asked for it ({@code --rm}) and its VM process is gone without having
-     * done so itself (killed); true when it did. For whoever notices the exit ({@code ps}).
-     */
-    public boolean removeIfAutoRemoved(VmRecord r) {
-        if (!r.autoRemove() || processAlive(r) || effectiveStatus(r) != VmRecord.Status.EXITED) return false;
-        try {
-            remove(r.id());
-            return true;
-        } catch (EngineException e) {
-            return false;
-        }
     }
 
     /** Checks a VM name: non-empty, {@code [a-zA-Z0-9][a-zA-Z0-9_.-]*}, at most 128 characters. */

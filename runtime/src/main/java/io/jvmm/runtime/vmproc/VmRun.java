@@ -2,6 +2,7 @@ package io.jvmm.runtime.vmproc;
 
 import io.jvmm.runtime.DefaultKernel;
 import io.jvmm.runtime.EngineException;
+import io.jvmm.runtime.state.AutoRemoval;
 import io.jvmm.runtime.state.ProcessInfo;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmRecord;
@@ -51,7 +52,8 @@ public final class VmRun {
         } finally {
             // --rm: the VM goes with its end; this process is the one that sees it.
             if (r.autoRemove())
-                store.removeOwn(r.id(), r.security().landlock() || r.security().seccomp());
+                AutoRemoval.byVmProcess(
+                        store, r.id(), r.security().landlock() || r.security().seccomp());
         }
     }
 
