@@ -179,8 +179,9 @@ class ImageRunCliTest {
             assertEquals(3, run("exec", "img", "sh", "-c", "ls -d /work; exit 3"), err());
             assertEquals("/work\n", out());
 
-            // run IMAGE CMD without "--", in the foreground: the workload's status and output are run's.
-            assertEquals(4, run("run", "--rm", ref, "sh", "-c", "echo hi $FOO; exit 4"), err());
+            // run IMAGE CMD without "--", in the foreground: -c is the command's, not run's, and the
+            // workload's status and output are run's (the image's Entrypoint, sh -c, cleared first).
+            assertEquals(4, run("run", "--rm", "--entrypoint", "", ref, "sh", "-c", "echo hi $FOO; exit 4"), err());
             assertEquals("hi bar\n", out());
 
             // The workload was Entrypoint + Cmd, with the image's env and working directory.
