@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code jvmm run}'s bind mounts and directory roots refuse bad input in one line with exit status 2,
+ * {@code jvmm run}'s bind mounts and directory roots refuse bad input in one line with exit status 125,
  * before any guest runs (and before a kernel is looked for): nothing is recorded.
  */
 class RunMountErrorsCliTest {
@@ -39,14 +39,14 @@ class RunMountErrorsCliTest {
         System.clearProperty(StateDirs.HOME_PROPERTY);
     }
 
-    /** Runs {@code jvmm run -d ARGS... --rootfs ROOT true}, expects status 2 and one line containing {@code message}. */
+    /** Runs {@code jvmm run -d ARGS... --rootfs ROOT true}, expects status 125 and one line containing {@code message}. */
     private void refused(String message, String... args) {
         String[] full = new String[args.length + 3];
         full[0] = "run";
         full[1] = "-d";
         System.arraycopy(args, 0, full, 2, args.length);
         full[full.length - 1] = "true";
-        assertEquals(2, cli.run(full), String.join(" ", full) + ": " + cli.err());
+        assertEquals(125, cli.run(full), String.join(" ", full) + ": " + cli.err());
         assertEquals(1, cli.err().lines().count(), cli.err());
         assertTrue(cli.err().startsWith("jvmm: "), cli.err());
         assertTrue(cli.err().contains(message), "expected \"" + message + "\" in " + cli.err());
