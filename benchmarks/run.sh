@@ -5,6 +5,8 @@
 #   benchmarks/run.sh linux [runs]   Linux boot to the init's first line, jvmm vs QEMU (slow here)
 #   benchmarks/run.sh blk [runs]     virtio-blk MB/s and IOPS, jvmm vs QEMU microvm, same probe and image
 #   benchmarks/run.sh net [runs]     virtio-net guest->host UDP through passt, jvmm vs QEMU
+#   benchmarks/run.sh fs [runs]      virtio-fs reads and LOOKUP+GETATTR pairs (probe) vs virtio-blk on the same
+#                                    file as a raw image vs the host's FileChannel, alternating
 #   benchmarks/run.sh net-rx [runs] [bytes] [count]  host->guest UDP flood through passt (probe udp-rx), jvmm vs QEMU
 #   benchmarks/run.sh net-rx-pinned [runs] [bytes] [count]  the same with each vCPU alone on CPU 1, the rest on CPU 0
 #   benchmarks/run.sh snapshot [runs] snapshot time and size (256 MiB guest), restore to running (embedded)
@@ -44,6 +46,7 @@ case "$what" in
   snapshot) [ "${1:-}" = linux ] && export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)}
     exec java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djvmm.probes.dir="$PWD/probes/target" \
       -cp "$jar" io.jvmm.benchmarks.SnapshotBench "$@" ;;
+  fs) exec java --enable-native-access=ALL-UNNAMED -cp "$jar" io.jvmm.benchmarks.FsBench "$@" ;;
   net-rx) exec java --enable-native-access=ALL-UNNAMED -cp "$jar" io.jvmm.benchmarks.NetRxBench "$@" ;;
   net-rx-pinned) exec java --enable-native-access=ALL-UNNAMED -Djvmm.bench.pin=true -cp "$jar" io.jvmm.benchmarks.NetRxBench "$@" ;;
   vsock) exec java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djvmm.probes.dir="$PWD/probes/target" \

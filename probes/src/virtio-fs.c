@@ -3,8 +3,9 @@
  * queue. INIT, then reads file in= of the share's root (LOOKUP, OPEN, READ at
  * depth=, RELEASE), creates file out= and writes those bytes back (CREATE,
  * WRITE at depth=, RELEASE), and removes file unlink= (UNLINK). With
- * expect-ro=1 the CREATE and UNLINK must fail with EROFS. See README.md.
- * Exit 0 if every request got the answer it should, else 1.
+ * expect-ro=1 the CREATE and UNLINK must fail with EROFS. With bench=read or
+ * bench=meta it measures instead (READs of file in=, or LOOKUP+GETATTR pairs).
+ * See README.md. Exit 0 if every request got the answer it should, else 1.
  */
 #include "virtio.h"
 
@@ -13,6 +14,7 @@
 typedef int s32;
 
 #define FUSE_LOOKUP  1
+#define FUSE_GETATTR 3
 #define FUSE_UNLINK  10
 #define FUSE_OPEN    14
 #define FUSE_READ    15
@@ -251,6 +253,115 @@ static s32 transfer(int write, u64 node, u64 fh, u8 *buf, u64 size, u64 chunk, u
 	return worst;
 }
 
+
+/* xorshift64: the random bench's sequence, as the virtio-blk probe's. */
+static u64 rnd_state = 0x9e3779b97f4a7c15ull;
+
+static u64 rnd_next(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+static void bench_line(const char *what, u64 bs, u64 depth, u64 nreq, u64 cycles)
+{
+	u64 bytes = nreq * bs, us = tsc_hz ? cycles * 1000000 / tsc_hz : 0;
+	if (us == 0)
+		us = 1;
+	if (tsc_hz)
+		uprintf("virtio-fs: bench rw %s bs %lu depth %lu bytes %lu cycles %lu MBps %lu iops %lu\n", what, bs / 1024,
+			depth, bytes, cycles, bytes / us, nreq * 1000000 / us);
+	else
+		uprintf("virtio-fs: bench rw %s bs %lu depth %lu bytes %lu cycles %lu MBps ? iops ?\n", what, bs / 1024,
+			depth, bytes, cycles);
+}
+
+/*
+ * bench=read: mib= MiB of READs of bs= KiB each from an open file of size bytes, depth= at once,
+ * into depth buffers that are reused (as the virtio-blk bench); offsets run sequentially and wrap,
+ * or with random=1 follow the xorshift sequence, aligned to bs. Same loop as the blk bench: submit
+ * depth, kick, then per completion resubmit one, kick after each collected batch.
+ */
+static void bench_read(u64 node, u64 fh, u64 size, u64 depth)
+{
+	u64 bs = arg_u64("bs", 1024) * 1024, mib = boot_info->args.mib;
+	int random = (int)arg_u64("random", 0);
+	if (bs == 0 || bs > max_write || bs > size) {
+		uprintf("probe: bad cmdline argument 'bs=%lu': want 1..%u KiB and at most the file's size\n", bs / 1024,
+			max_write / 1024);
+		uexit(EXIT_BAD_CMDLINE);
+	}
+	u64 nreq = (mib << 20) / bs, slots = size / bs, next = 0, submitted = 0, done = 0;
+	u32 free_slots[MAX_DEPTH], nfree = 0, bad = 0;
+	for (u32 i = 0; i < depth; i++)
+		free_slots[nfree++] = (u32)depth - 1 - i;
+	if (nreq == 0)
+		nreq = 1;
+	u8 *bufs = dma_alloc(depth * bs, 4096);
+	memset(bufs, 0, depth * bs);   /* touched once before timing, as the blk bench's reused buffers */
+
+	u64 start = rdtsc();
+	while (done < nreq) {
+		while (submitted < nreq && nfree > 0) {
+			u32 slot = free_slots[--nfree];
+			struct req *r = &reqs[slot];
+			u64 *a = (u64 *)r->args;
+			u64 off = random ? (rnd_next() % slots) * bs : next;
+			next = off + bs + bs > size ? 0 : off + bs;
+			header(r, FUSE_READ, node, 40);
+			a[0] = fh;
+			a[1] = off;
+			((u32 *)a)[4] = (u32)bs;
+			((u32 *)a)[5] = 0;
+			a[3] = 0;
+			a[4] = 0;
+			submit(slot, 40, bufs + slot * bs, (u32)bs, 1, 0);
+			submitted++;
+		}
+		virtq_kick(&q);
+		u64 slot;
+		u32 used;
+		virtq_wait(&q, &slot, &used);
+		do {
+			struct req *r = &reqs[slot];
+			if (r->out.error || used != sizeof(r->out) + bs)
+				bad++;
+			free_slots[nfree++] = (u32)slot;
+			done++;
+		} while (done < submitted && virtq_poll(&q, &slot, &used));
+	}
+	bench_line(random ? "randread" : "read", bs, depth, nreq, rdtsc() - start);
+	if (bad) {
+		uprintf("virtio-fs: bench %u requests failed\n", bad);
+		failures++;
+	}
+}
+
+/* bench=meta: count= LOOKUP of in= in the root, each followed by a GETATTR of its node, one at a time. */
+static void bench_meta(const char *name)
+{
+	u64 count = arg_u64("count", 10000), size;
+	s32 err = 0;
+	struct req *r = &reqs[0];
+	u64 start = rdtsc();
+	for (u64 i = 0; i < count && !err; i++) {
+		u64 node = lookup(name, &size, &err);
+		if (err)
+			break;
+		u64 *a = (u64 *)r->args;
+		header(r, FUSE_GETATTR, node, 16);
+		a[0] = 0;   /* getattr_flags, dummy */
+		a[1] = 0;   /* fh */
+		err = call(16, 104);
+	}
+	u64 cycles = rdtsc() - start, us = tsc_hz ? cycles * 1000000 / tsc_hz : 0;
+	uprintf("virtio-fs: bench meta pairs %lu status %d cycles %lu pairs/s %lu\n", count, err, cycles,
+		us ? count * 1000000 / us : 0);
+	expect("LOOKUP+GETATTR", err, 0);
+}
+
 static void report(const char *op, const char *name, s32 err, u64 bytes, u64 depth, u8 *buf, u64 cycles)
 {
 	char h[9];
@@ -305,6 +416,31 @@ static int body(void *unused)
 			memcpy(vals[k], v, len);
 			vals[k][len] = '\0';
 		}
+	}
+
+	u64 blen;
+	if (arg_str("bench", &blen)) {
+		int read = arg_is("bench", "read");
+		if (!in[0] || (!read && !arg_is("bench", "meta"))) {
+			uprintf("probe: bad cmdline argument 'bench=...': want read or meta, with in=\n");
+			uexit(EXIT_BAD_CMDLINE);
+		}
+		if (read) {
+			s32 err;
+			u64 size = 0, node = lookup(in, &size, &err), fh = 0;
+			expect("LOOKUP", err, 0);
+			if (!err)
+				fh = open_node(node, O_RDONLY, &err);
+			expect("OPEN", err, 0);
+			if (!err) {
+				bench_read(node, fh, size, depth);
+				release(node, fh);
+			}
+		} else {
+			bench_meta(in);
+		}
+		virtio_check_status(&dev);
+		vexit(failures ? 1 : 0);
 	}
 
 	u8 *buf = 0;
