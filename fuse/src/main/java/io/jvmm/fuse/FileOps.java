@@ -3,7 +3,6 @@ package io.jvmm.fuse;
 import io.jvmm.kvm.sys.Errno;
 import io.jvmm.kvm.sys.FileSyscalls;
 import io.jvmm.kvm.sys.Libc;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -52,11 +51,9 @@ final class FileOps {
             out.direct = 0;
             return;
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment iov = Segments.iovecs(arena, out.segments, FuseAbi.OUT_HEADER, want);
-            out.direct = FuseError.check(
-                    FileSyscalls.preadv(f.fd(), iov, (int) (iov.byteSize() / Libc.IOVEC.byteSize()), offset));
-        }
+        MemorySegment iov = Segments.iovecs(out.segments, FuseAbi.OUT_HEADER, want);
+        out.direct = FuseError.check(
+                FileSyscalls.preadv(f.fd(), iov, (int) (iov.byteSize() / Libc.IOVEC.byteSize()), offset));
     }
 
     static void write(Share s, Request r, Reply out) {
@@ -74,11 +71,9 @@ final class FileOps {
         if (s.killPrivV2 && (writeFlags & FuseAbi.WRITE_KILL_SUIDGID) != 0) s.killSuidGid(f.fd());
         long written = 0;
         if (size > 0) {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment iov = Segments.iovecs(arena, r.segments, FuseAbi.IN_HEADER + 40L, size);
-                written = FuseError.check(
-                        FileSyscalls.pwritev(f.fd(), iov, (int) (iov.byteSize() / Libc.IOVEC.byteSize()), offset));
-            }
+            MemorySegment iov = Segments.iovecs(r.segments, FuseAbi.IN_HEADER + 40L, size);
+            written = FuseError.check(
+                    FileSyscalls.pwritev(f.fd(), iov, (int) (iov.byteSize() / Libc.IOVEC.byteSize()), offset));
         }
         out.u32((int) written).u32(0);
     }

@@ -249,13 +249,19 @@ public final class FuseServer implements AutoCloseable {
             error = Errno.EIO; // the kernel sized the buffer; a reply that does not fit is a server bug
             payload = 0;
         }
-        Reply h = new Reply(List.of());
-        h.u32((int) (OUT_HEADER + payload)).u32(-error).u64(unique);
-        Segments.write(out.segments, 0, h.array(), OUT_HEADER);
+        byte[] h = new byte[OUT_HEADER];
+        putLe(h, 0, OUT_HEADER + payload, 4);
+        putLe(h, 4, -error, 4);
+        putLe(h, 8, unique, 8);
+        Segments.write(out.segments, 0, h, OUT_HEADER);
         if (error == 0 && out.direct < 0 && payload > 0) {
             Segments.write(out.segments, OUT_HEADER, out.array(), (int) payload);
         }
         return (int) (OUT_HEADER + payload);
+    }
+
+    private static void putLe(byte[] b, int at, long v, int n) {
+        for (int i = 0; i < n; i++) b[at + i] = (byte) (v >>> 8 * i);
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.jvmm.fuse;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.jvmm.kvm.sys.Libc;
@@ -14,11 +13,18 @@ import java.util.List;
  * stream: copies in and out, and iovec arrays for preadv/pwritev straight into or out of guest memory.
  */
 final class Segments {
+    /**
+     * Each thread's iovec array for {@link #iovecs}, {@link Libc#IOV_MAX} entries, reused by every
+     * request the thread serves; freed with the thread (an automatic arena).
+     */
+    private static final ThreadLocal<MemorySegment> IOVECS =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Libc.IOVEC, Libc.IOV_MAX));
+
     private Segments() {}
 
     static long length(List<MemorySegment> segments) {
         long n = 0;
-        for (MemorySegment s : segments) n += s.byteSize();
+        for (int i = 0; i < segments.size(); i++) n += segments.get(i).byteSize();
         return n;
     }
 
@@ -26,8 +32,9 @@ final class Segments {
     static void read(List<MemorySegment> segments, long offset, byte[] dst, int dstOffset, int len) {
         long pos = 0;
         int done = 0;
-        for (MemorySegment s : segments) {
+        for (int i = 0; i < segments.size(); i++) {
             if (done == len) return;
+            MemorySegment s = segments.get(i);
             long size = s.byteSize();
             long at = offset + done;
             if (at < pos + size) {
@@ -44,8 +51,9 @@ final class Segments {
     static void write(List<MemorySegment> segments, long offset, byte[] src, int len) {
         long pos = 0;
         int done = 0;
-        for (MemorySegment s : segments) {
+        for (int i = 0; i < segments.size(); i++) {
             if (done == len) return;
+            MemorySegment s = segments.get(i);
             long size = s.byteSize();
             long at = offset + done;
             if (at < pos + size) {
@@ -59,36 +67,30 @@ final class Segments {
     }
 
     /**
-     * An iovec array in {@code arena} covering {@code [offset, offset + len)} of the stream, at most
+     * An iovec array covering {@code [offset, offset + len)} of the stream, at most
      * {@link Libc#IOV_MAX} entries (a longer range is cut short: the caller sees a short transfer).
-     * Returns the array; its entry count is {@code byteSize() / IOVEC.byteSize()}. Only native
-     * segments (guest RAM) can be handed to the kernel.
+     * Returns the calling thread's own array, valid until its next call; its entry count is
+     * {@code byteSize() / IOVEC.byteSize()}. Only native segments (guest RAM) can be handed to the kernel.
      */
-    static MemorySegment iovecs(Arena arena, List<MemorySegment> segments, long offset, long len) {
+    static MemorySegment iovecs(List<MemorySegment> segments, long offset, long len) {
+        MemorySegment iov = IOVECS.get();
+        long entry = Libc.IOVEC.byteSize();
         int count = 0;
         long pos = 0;
-        for (MemorySegment s : segments) {
-            long start = Math.max(offset, pos), end = Math.min(offset + len, pos + s.byteSize());
-            if (start < end) count++;
-            pos += s.byteSize();
-        }
-        count = Math.min(count, Libc.IOV_MAX);
-        long entry = Libc.IOVEC.byteSize();
-        MemorySegment iov = arena.allocate(Libc.IOVEC, Math.max(count, 1)).asSlice(0, entry * count);
-        int i = 0;
-        pos = 0;
-        for (MemorySegment s : segments) {
-            if (i == count) break;
-            long start = Math.max(offset, pos), end = Math.min(offset + len, pos + s.byteSize());
+        for (int k = 0; k < segments.size() && count < Libc.IOV_MAX; k++) {
+            MemorySegment s = segments.get(k);
+            long size = s.byteSize();
+            long start = Math.max(offset, pos), end = Math.min(offset + len, pos + size);
             if (start < end) {
                 if (!s.isNative())
                     throw new IllegalArgumentException("a heap segment cannot take part in preadv/pwritev");
-                iov.set(ADDRESS, entry * i, s.asSlice(start - pos, end - start));
-                iov.set(JAVA_LONG, entry * i + 8, end - start);
-                i++;
+                iov.set(JAVA_LONG, entry * count, s.address() + (start - pos));
+                iov.set(JAVA_LONG, entry * count + 8, end - start);
+                count++;
             }
-            pos += s.byteSize();
+            pos += size;
+            if (pos >= offset + len) break;
         }
-        return iov;
+        return iov.asSlice(0, entry * count);
     }
 }
