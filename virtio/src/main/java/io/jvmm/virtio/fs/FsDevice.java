@@ -43,8 +43,12 @@ public final class FsDevice implements VirtioDevice {
     private static final int EIO = 5, OUT_HEADER = 16;
     /** Requests served between two interrupt decisions: one per batch, not one per request. */
     static final int MAX_BATCH = 32;
-    /** How long a request queue's thread polls for the next request before it sleeps. */
-    static final long POLL_NANOS = Long.getLong("jvmm.fs.pollNanos", 20_000);
+    /**
+     * How long a request queue's thread polls for the next request before it sleeps; 0 (the default)
+     * never polls. Worth it only when the device thread has a core of its own: on a host whose cores
+     * are all busy the spinning thread takes the core the vCPU needs (docs/performance.md).
+     */
+    static final long POLL_NANOS = Long.getLong("jvmm.fs.pollNanos", 0);
 
     private final String tag;
     private final String name;
@@ -150,10 +154,10 @@ public final class FsDevice implements VirtioDevice {
     }
 
     /**
-     * Serves the queue until it stays empty. A request queue is polled for {@link #POLL_NANOS} after it
-     * ran dry with the driver's notifications still off, as QEMU's adaptive polling does: a request
-     * that comes within it costs the guest no kick (an exit, tens of microseconds on kvm_pvm) and the
-     * thread no wake-up. Interrupts are decided once per batch of up to {@link #MAX_BATCH} requests.
+     * Serves the queue until it stays empty; interrupts are decided once per batch of up to
+     * {@link #MAX_BATCH} requests. With {@link #POLL_NANOS} set, a request queue is polled that long
+     * after it ran dry with the driver's notifications still off, as QEMU's polling does: a request
+     * that comes within it costs the guest no kick (an exit, tens of microseconds on kvm_pvm).
      */
     private void drain(DeviceContext context, int index, DeviceWorker self) {
         Virtqueue q = context.queue(index);
