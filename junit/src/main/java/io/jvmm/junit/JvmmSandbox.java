@@ -59,6 +59,14 @@ public final class JvmmSandbox
         return new JvmmSandbox(SandboxDefinition.ofRootfs(Objects.requireNonNull(rootImage), name()));
     }
 
+    /**
+     * A VM whose root is a host directory, served through virtio-fs read-only under an overlay: what
+     * the guest writes stays in the VM (and every restored copy starts from the directory as it was).
+     */
+    public static JvmmSandbox fromDirectory(Path dir) {
+        return new JvmmSandbox(SandboxDefinition.ofDirectory(Objects.requireNonNull(dir), name()));
+    }
+
     private static String name() {
         return "junit-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
     }

@@ -31,6 +31,9 @@ final class SandboxDefinition {
 
     final String image;
     final Path rootfs;
+    /** A host directory as the root, read-only under an overlay in guest RAM. */
+    final Path directory;
+
     String name;
     List<String> command;
     final Map<String, String> env = new LinkedHashMap<>();
@@ -43,18 +46,23 @@ final class SandboxDefinition {
     boolean restorePerTest;
     private Resolved resolved;
 
-    private SandboxDefinition(String image, Path rootfs, String name) {
+    private SandboxDefinition(String image, Path rootfs, Path directory, String name) {
         this.image = image;
         this.rootfs = rootfs;
+        this.directory = directory;
         this.name = name;
     }
 
     static SandboxDefinition ofImage(String reference, String name) {
-        return new SandboxDefinition(reference, null, name);
+        return new SandboxDefinition(reference, null, null, name);
     }
 
     static SandboxDefinition ofRootfs(Path rootImage, String name) {
-        return new SandboxDefinition(null, rootImage.toAbsolutePath(), name);
+        return new SandboxDefinition(null, rootImage.toAbsolutePath(), null, name);
+    }
+
+    static SandboxDefinition ofDirectory(Path dir, String name) {
+        return new SandboxDefinition(null, null, dir.toAbsolutePath(), name);
     }
 
     synchronized Resolved resolve() {
@@ -97,10 +105,11 @@ final class SandboxDefinition {
         SandboxConfig.Builder b = SandboxConfig.builder()
                 .name(vmName)
                 .kernel(r.kernel())
-                .rootfs(r.rootfs())
                 .cpus(cpus)
                 .memoryMib(memoryMib)
                 .readyTimeout(startupTimeout);
+        if (directory != null) b.rootDirectory(directory, true);
+        else b.rootfs(r.rootfs());
         for (String kv : r.env()) b.env(kv);
         for (Bind bd : binds) b.bind(bd.hostDir(), bd.guestPath(), bd.readOnly());
         if (!ports.isEmpty()) {
