@@ -8,7 +8,8 @@
 #include <sys/types.h>
 
 #define AGENT_VERSION "0.2.0"
-#define PROTO_VERSION 1
+#define FRAME_VERSION 1    /* the frame header's version byte */
+#define PROTO_VERSION 2    /* what HELLO announces: 2 adds containers (0x50-0x5f) */
 #define MAX_PAYLOAD (1u << 20)
 #define MAX_STR 65536u
 #define MAX_STRS 4096u
@@ -21,6 +22,8 @@ enum frame_type {
     FT_STDIN = 0x20, FT_SIGNAL = 0x21, FT_RESIZE = 0x22,
     FT_COPY_IN = 0x30, FT_DATA = 0x31, FT_COPY_OUT = 0x32, FT_STAT = 0x33,
     FT_POWEROFF = 0x40, FT_PING = 0x41, FT_PS = 0x42,
+    FT_CTR_CREATE = 0x50, FT_CTR_START = 0x51, FT_CTR_SIGNAL = 0x52, FT_CTR_WAIT = 0x53, FT_CTR_STATUS = 0x54,
+    FT_CTR_DELETE = 0x55, FT_CTR_LOGS = 0x56, FT_CTR_LIST = 0x57,
     FT_OK = 0x7e, FT_ERROR = 0x7f,
 };
 
@@ -91,11 +94,46 @@ int user_resolve(const char *spec, struct user_ids *out, char *err, size_t errle
  * every program to PID 1 (debug mode needs them for power-off), not just WORKLOADs. devnull: an
  * open /dev/null (CLOEXEC) for programs without input, or -1. */
 void handle_exec(int conn, struct frame *first, const struct config *cfg, int ctl_fd, int exec_track, int devnull);
+/* execvpe with the program's PATH; returns the errno that counts (ENOENT: not found). */
+int exec_path(const char *file, char **argv, char **env, const char *path);
 void handle_copy_in(int conn, struct frame *first);
 void handle_copy_out(int conn, struct frame *first);
 
 /* ps.c */
 void handle_ps(int conn, struct frame *first);
+/* Containers (container.c: the handler side; monitor.c: the process that owns one container;
+ * ctr_root.c: its root file system; cgroup.c: its cgroup v2 group). State lives in CTR_DIR/<id>/. */
+#define CTR_DIR "/run/jvmm/containers"
+#define CTR_TTY 1u
+#define CTR_READONLY 2u
+#define CTR_WAIT_BLOCK 1u
+#define CTR_DELETE_FORCE 1u
+#define CTR_LOGS_FOLLOW 1u
+enum ctr_state { CS_CREATED = 0, CS_RUNNING = 1, CS_EXITED = 2 };
+struct ctr_spec {
+    char *id;
+    uint32_t flags;
+    uint16_t rows, cols;
+    char *root, *hostname, *user, *cwd;
+    char **argv, **env;
+    size_t argc, envc;
+    uint64_t memory_max;
+    uint32_t cpu_quota_us, cpu_period_us, pids_max;
+};
+int ctr_parse_create(const struct frame *f, struct ctr_spec *s, char *err, size_t errlen);
+void ctr_spec_free(struct ctr_spec *s);
+int ctr_id_valid(const char *id);
+void handle_container(int conn, struct frame *first, int devnull);
+/* For EXEC with a container id: joins the container's cgroup and namespaces (the caller's children
+ * are then in its PID namespace, and "/" is its root) and loads its environment. */
+int ctr_join(const char *id, char ***env, size_t *nenv, char *err, size_t errlen);
+void __attribute__((noreturn)) ctr_monitor(struct ctr_spec *s, int report_fd, int devnull);
+int ctr_root_setup(const struct ctr_spec *s, const char *statedir, char *err, size_t errlen);
+int cg_available(void);
+int cg_create(const struct ctr_spec *s, char *err, size_t errlen);
+int cg_add(const char *id, pid_t pid);
+int cg_oom_killed(const char *id);
+void cg_remove(const char *id);
 
 /* mounts.c */
 int mounts_setup(const struct config *c);

@@ -35,6 +35,7 @@ struct req {
     uint16_t rows, cols;
     char *user, *cwd;
     char **argv, **env;
+    char *container;   /* "" or the id of the container whose namespaces the program joins */
     size_t argc, envc;
 };
 
@@ -42,6 +43,7 @@ static void req_free(struct req *r)
 {
     free(r->user);
     free(r->cwd);
+    free(r->container);
     strv_free(r->argv);
     strv_free(r->env);
 }
@@ -58,7 +60,9 @@ static int parse_exec(const struct frame *f, struct req *r)
     r->cwd = cur_str(&c);
     r->argv = cur_strs(&c, &r->argc);
     r->env = cur_strs(&c, &r->envc);
-    if (!cur_done(&c) || r->argc == 0 || (r->flags & ~7u)) return -1;
+    /* Protocol 2 appends an optional container id; a version 1 EXEC ends here. */
+    r->container = c.off < c.len ? cur_str(&c) : strdup("");
+    if (!cur_done(&c) || !r->container || r->argc == 0 || (r->flags & ~7u)) return -1;
     for (size_t i = 0; i < r->envc; i++)
         if (!strchr(r->env[i], '=') || r->env[i][0] == '=') return -1;
     return 0;
@@ -101,7 +105,7 @@ static char **build_env(const struct config *cfg, const struct req *r, const str
 
 /* execvpe with our own PATH walk: the PATH that counts is the program's, not the agent's, and
  * the failure must distinguish "not found" (127) from "found but not runnable" (126). */
-static int exec_path(const char *file, char **argv, char **env, const char *path)
+int exec_path(const char *file, char **argv, char **env, const char *path)
 {
     if (strchr(file, '/')) {
         execve(file, argv, env);
@@ -249,7 +253,7 @@ static void nonblock_new(int fd)
     if (fd >= 0) fcntl(fd, F_SETFL, O_NONBLOCK);
 }
 
-void handle_exec(int conn, struct frame *first, const struct config *cfg, int ctl_fd, int exec_track, int devnull)
+void handle_exec(int conn, struct frame *first, const struct config *pod_cfg, int ctl_fd, int exec_track, int devnull)
 {
     struct req r;
     char msg[1024];
@@ -257,6 +261,17 @@ void handle_exec(int conn, struct frame *first, const struct config *cfg, int ct
         send_error(conn, 71, "malformed EXEC frame");
         req_free(&r);
         return;
+    }
+    /* In a container, its environment takes the place of the pod's image defaults. */
+    struct config ctr_cfg = *pod_cfg;
+    const struct config *cfg = pod_cfg;
+    if (r.container[0]) {
+        if (ctr_join(r.container, &ctr_cfg.env, &ctr_cfg.nenv, msg, sizeof msg) < 0) {
+            fail_exec(conn, 126, msg);
+            req_free(&r);
+            return;
+        }
+        cfg = &ctr_cfg;
     }
     struct user_ids u;
     if (user_resolve(r.user, &u, msg, sizeof msg) < 0) {

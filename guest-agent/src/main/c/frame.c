@@ -16,6 +16,8 @@ static int known_type(uint8_t t)
     case FT_HELLO: case FT_EXEC: case FT_STARTED: case FT_STDOUT: case FT_STDERR: case FT_EXIT:
     case FT_STDIN: case FT_SIGNAL: case FT_RESIZE: case FT_COPY_IN: case FT_DATA: case FT_COPY_OUT:
     case FT_STAT: case FT_POWEROFF: case FT_PING: case FT_PS: case FT_OK: case FT_ERROR:
+    case FT_CTR_CREATE: case FT_CTR_START: case FT_CTR_SIGNAL: case FT_CTR_WAIT: case FT_CTR_STATUS:
+    case FT_CTR_DELETE: case FT_CTR_LOGS: case FT_CTR_LIST:
         return 1;
     default:
         return 0;
@@ -31,7 +33,7 @@ int frame_read(int fd, struct frame *f)
     if (r == 0) return FR_EOF;
     if (r < 0) return FR_IO;
     uint32_t len = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
-    if (h[0] != PROTO_VERSION || h[2] != 0 || h[3] != 0 || len > MAX_PAYLOAD || !known_type(h[1]))
+    if (h[0] != FRAME_VERSION || h[2] != 0 || h[3] != 0 || len > MAX_PAYLOAD || !known_type(h[1]))
         return FR_PROTO;
     f->type = h[1];
     f->len = len;
@@ -54,7 +56,7 @@ void frame_free(struct frame *f)
 
 int frame_write(int fd, uint8_t type, const void *payload, uint32_t len)
 {
-    uint8_t h[8] = { PROTO_VERSION, type, 0, 0,
+    uint8_t h[8] = { FRAME_VERSION, type, 0, 0,
                      (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16), (uint8_t)(len >> 24) };
     struct iovec iov[2] = { { h, sizeof h }, { (void *)payload, len } };
     int cnt = len ? 2 : 1;

@@ -350,6 +350,10 @@ static void handler_main(int conn, int ctl_w)
     case FT_PS:
         handle_ps(conn, &f);
         break;
+    case FT_CTR_CREATE: case FT_CTR_START: case FT_CTR_SIGNAL: case FT_CTR_WAIT: case FT_CTR_DELETE:
+    case FT_CTR_LOGS: case FT_CTR_LIST:
+        handle_container(conn, &f, devnull);
+        break;
     case FT_PING:
         if (f.len == 0) frame_write(conn, FT_OK, NULL, 0);
         else send_error(conn, 71, "malformed PING frame");

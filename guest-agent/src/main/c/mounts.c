@@ -145,6 +145,13 @@ int mounts_setup(const struct config *c)
     if (mount_at(root, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
         mount_at(root, "/sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
         return -1;
+    if (!c->root_is_dir) {
+        /* For containers' limits (cgroup.c); in test mode it would be the host's hierarchy. A
+         * kernel without cgroups (no /sys/fs/cgroup) just runs containers without limits. */
+        char cg[4096];
+        snprintf(cg, sizeof cg, "%s/sys/fs/cgroup", root);
+        if (mount("cgroup2", cg, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0) remember("/sys/fs/cgroup");
+    }
     if (c->root && mount_at(root, "/dev", "devtmpfs", "devtmpfs", MS_NOSUID, "mode=0755") < 0) return -1;
     if (mount_at(root, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0 ||
         mount_at(root, "/dev/shm", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0 ||

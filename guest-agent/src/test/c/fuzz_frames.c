@@ -2,14 +2,30 @@
  * connection. frame_read() takes it frame by frame from a memfd (it reads an fd, as from the
  * socket), and every frame is parsed as each handler parses its first frame: exec.c's own
  * parse_exec() (this file includes exec.c to reach it), COPY_IN, COPY_OUT, SIGNAL/POWEROFF and
- * RESIZE. Built with ASan, UBSan and LeakSanitizer by FrameParserLibFuzzerTest, which also runs it. */
+ * RESIZE, CONTAINER_CREATE (ctr_spec.c). Built with ASan, UBSan and LeakSanitizer by FrameParserLibFuzzerTest, which also runs it. */
 #include "../../main/c/exec.c"
 
 #include <stdlib.h>
 #include <sys/mman.h>
 
+/* exec.c calls it for an EXEC into a container, which only handle_exec does: never reached here. */
+int ctr_join(const char *id, char ***env, size_t *nenv, char *err, size_t errlen)
+{
+    (void)id, (void)env, (void)nenv, (void)err, (void)errlen;
+    abort();
+}
+
 static void parse_as_every_request(const struct frame *f)
 {
+    struct ctr_spec s;
+    char msg[512];
+    if (ctr_parse_create(f, &s, msg, sizeof msg) == 0) {
+        /* What the monitor relies on once parsing succeeded. */
+        if (!ctr_id_valid(s.id) || s.argc == 0 || s.argv[s.argc] || !s.root || !s.hostname || !s.user || !s.cwd)
+            abort();
+    }
+    ctr_spec_free(&s);
+
     struct req r;
     if (parse_exec(f, &r) == 0) {
         /* What handle_exec relies on once parsing succeeded. */

@@ -169,6 +169,115 @@ public final class AgentClient {
         }
     }
 
+    /**
+     * Creates a container: its root is mounted and its init waits in fresh namespaces, but nothing
+     * of it runs until {@link #startContainer}. Needs an agent of protocol 2.
+     */
+    public void createContainer(ContainerSpec spec) throws IOException, InterruptedException {
+        simple(spec.toFrame(), "CONTAINER_CREATE");
+    }
+
+    /**
+     * Starts a created container's program; returns its pid in the pod. An {@link AgentException}
+     * with code 126/127 says it could not be started (the container has then exited with that code).
+     */
+    public long startContainer(String id) throws IOException, InterruptedException {
+        Payload.Reader r = new Payload.Reader(
+                request(containerFrame(AgentProtocol.CONTAINER_START, id, -1), "CONTAINER_START", AgentProtocol.OK));
+        long pid = r.u32L();
+        r.end();
+        return pid;
+    }
+
+    /** Sends {@code signo} to the container's init (which, as a PID 1, ignores signals it has no handler for, except SIGKILL). */
+    public void signalContainer(String id, int signo) throws IOException, InterruptedException {
+        if (signo < 1 || signo > 64) throw new IllegalArgumentException("signal number out of range 1..64: " + signo);
+        simple(containerFrame(AgentProtocol.CONTAINER_SIGNAL, id, signo), "CONTAINER_SIGNAL");
+    }
+
+    public ContainerStatus containerStatus(String id) throws IOException, InterruptedException {
+        return ContainerStatus.read(request(
+                containerFrame(AgentProtocol.CONTAINER_WAIT, id, 0), "CONTAINER_WAIT", AgentProtocol.CONTAINER_STATUS));
+    }
+
+    /** Waits until the container has exited (its output is all in its log by then). */
+    public ContainerStatus awaitContainer(String id) throws IOException, InterruptedException {
+        return ContainerStatus.read(request(
+                containerFrame(AgentProtocol.CONTAINER_WAIT, id, AgentProtocol.WAIT_BLOCK),
+                "CONTAINER_WAIT",
+                AgentProtocol.CONTAINER_STATUS));
+    }
+
+    /**
+     * Removes the container: its processes (killed when {@code force}; a running one is refused
+     * otherwise), mounts, cgroup and log.
+     */
+    public void deleteContainer(String id, boolean force) throws IOException, InterruptedException {
+        simple(
+                containerFrame(AgentProtocol.CONTAINER_DELETE, id, force ? AgentProtocol.DELETE_FORCE : 0),
+                "CONTAINER_DELETE");
+    }
+
+    /**
+     * Copies the container's output so far to the sinks (stdout also carries a terminal's output);
+     * with {@code follow}, goes on until the container has exited.
+     */
+    public void containerLogs(String id, boolean follow, OutputStream stdout, OutputStream stderr)
+            throws IOException, InterruptedException {
+        Frame req = containerFrame(AgentProtocol.CONTAINER_LOGS, id, follow ? AgentProtocol.LOGS_FOLLOW : 0);
+        try (AgentChannel ch = connector.connect()) {
+            FrameCodec.write(ch.output(), req);
+            for (; ; ) {
+                Frame f = FrameCodec.readExpecting(
+                        ch.input(),
+                        "CONTAINER_LOGS",
+                        AgentProtocol.STDOUT,
+                        AgentProtocol.STDERR,
+                        AgentProtocol.OK,
+                        AgentProtocol.ERROR);
+                switch (f.type()) {
+                    case AgentProtocol.STDOUT -> stdout.write(f.payload());
+                    case AgentProtocol.STDERR -> stderr.write(f.payload());
+                    case AgentProtocol.ERROR -> throw FrameCodec.error(f);
+                    default -> {
+                        if (f.payload().length != 0)
+                            throw new AgentProtocolException("OK to CONTAINER_LOGS must be empty");
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /** The ids of the pod's containers, in no particular order. */
+    public List<String> listContainers() throws IOException, InterruptedException {
+        Payload.Reader r = new Payload.Reader(
+                request(new Frame(AgentProtocol.CONTAINER_LIST, new byte[0]), "CONTAINER_LIST", AgentProtocol.OK));
+        List<String> ids = r.strs();
+        r.end();
+        return ids;
+    }
+
+    /** A container request: the id, then a u32 argument unless {@code arg} is negative. */
+    private static Frame containerFrame(int type, String id, long arg) {
+        ContainerSpec.checkId(id);
+        Payload.Writer w = new Payload.Writer().str(id);
+        if (arg >= 0) w.u32(arg);
+        return w.frame(type);
+    }
+
+    /** Sends one request and returns its one answer of type {@code expected}; ERROR is thrown. */
+    private Frame request(Frame request, String what, int expected) throws IOException, InterruptedException {
+        try (AgentChannel ch = connector.connect()) {
+            FrameCodec.write(ch.output(), request);
+            Frame f = FrameCodec.readExpecting(ch.input(), what, expected, AgentProtocol.ERROR);
+            if (f.type() == AgentProtocol.ERROR) throw FrameCodec.error(f);
+            return f;
+        } catch (EOFException e) {
+            throw new EOFException("agent closed the connection before answering " + what);
+        }
+    }
+
     private void simple(Frame request, String what) throws IOException, InterruptedException {
         try (AgentChannel ch = connector.connect()) {
             FrameCodec.write(ch.output(), request);

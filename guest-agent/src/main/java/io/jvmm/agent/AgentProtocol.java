@@ -4,7 +4,12 @@ package io.jvmm.agent;
 public final class AgentProtocol {
     private AgentProtocol() {}
 
+    /** The version byte of every frame header. */
     public static final int VERSION = 1;
+    /** The protocol this host speaks, announced by the agent in HELLO: 2 adds containers. */
+    public static final int PROTOCOL = 2;
+    /** The oldest agent protocol this host still drives (everything but containers). */
+    public static final int MIN_PROTOCOL = 1;
     /** Largest payload a receiver accepts; anything above is a protocol error. */
     public static final int MAX_PAYLOAD = 1 << 20;
     /** Data frames carry at most this much by convention. */
@@ -38,11 +43,24 @@ public final class AgentProtocol {
     public static final int POWEROFF = 0x40;
     public static final int PING = 0x41;
     public static final int PS = 0x42;
+    public static final int CONTAINER_CREATE = 0x50;
+    public static final int CONTAINER_START = 0x51;
+    public static final int CONTAINER_SIGNAL = 0x52;
+    public static final int CONTAINER_WAIT = 0x53;
+    public static final int CONTAINER_STATUS = 0x54;
+    public static final int CONTAINER_DELETE = 0x55;
+    public static final int CONTAINER_LOGS = 0x56;
+    public static final int CONTAINER_LIST = 0x57;
     public static final int OK = 0x7e;
     public static final int ERROR = 0x7f;
 
     /** EXEC flags. */
     public static final int EXEC_TTY = 1, EXEC_STDIN = 2, EXEC_WORKLOAD = 4;
+
+    /** CONTAINER_CREATE, CONTAINER_WAIT, CONTAINER_DELETE and CONTAINER_LOGS flags. */
+    public static final int CONTAINER_TTY = 1, CONTAINER_READONLY = 2;
+
+    public static final int WAIT_BLOCK = 1, DELETE_FORCE = 1, LOGS_FOLLOW = 1;
 
     /** errno EPROTO, the code of an ERROR about a malformed frame. */
     public static final int EPROTO = 71;
@@ -66,6 +84,14 @@ public final class AgentProtocol {
                     POWEROFF,
                     PING,
                     PS,
+                    CONTAINER_CREATE,
+                    CONTAINER_START,
+                    CONTAINER_SIGNAL,
+                    CONTAINER_WAIT,
+                    CONTAINER_STATUS,
+                    CONTAINER_DELETE,
+                    CONTAINER_LOGS,
+                    CONTAINER_LIST,
                     OK,
                     ERROR -> true;
             default -> false;
@@ -91,6 +117,14 @@ public final class AgentProtocol {
             case POWEROFF -> "POWEROFF";
             case PING -> "PING";
             case PS -> "PS";
+            case CONTAINER_CREATE -> "CONTAINER_CREATE";
+            case CONTAINER_START -> "CONTAINER_START";
+            case CONTAINER_SIGNAL -> "CONTAINER_SIGNAL";
+            case CONTAINER_WAIT -> "CONTAINER_WAIT";
+            case CONTAINER_STATUS -> "CONTAINER_STATUS";
+            case CONTAINER_DELETE -> "CONTAINER_DELETE";
+            case CONTAINER_LOGS -> "CONTAINER_LOGS";
+            case CONTAINER_LIST -> "CONTAINER_LIST";
             case OK -> "OK";
             case ERROR -> "ERROR";
             default -> String.format("0x%02x", type);

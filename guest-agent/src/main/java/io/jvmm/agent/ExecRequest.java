@@ -4,7 +4,9 @@ import java.util.List;
 
 /**
  * What to run in the guest. {@code user} is "" (root), a name from the image's /etc/passwd, "uid"
- * or "uid:gid"; {@code cwd} is "" (/) or absolute; {@code rows}/{@code cols} 0 keep the default.
+ * or "uid:gid"; {@code cwd} is "" (/) or absolute; {@code rows}/{@code cols} 0 keep the default;
+ * {@code container} is "" (the pod itself) or the id of a container whose namespaces, root, cgroup
+ * and environment the program joins (protocol 2).
  */
 public record ExecRequest(
         List<String> argv,
@@ -15,12 +17,15 @@ public record ExecRequest(
         boolean stdin,
         boolean workload,
         int rows,
-        int cols) {
+        int cols,
+        String container) {
     public ExecRequest {
         argv = List.copyOf(argv);
         env = List.copyOf(env);
         cwd = cwd == null ? "" : cwd;
         user = user == null ? "" : user;
+        container = container == null ? "" : container;
+        if (!container.isEmpty()) ContainerSpec.checkId(container);
         if (argv.isEmpty()) throw new IllegalArgumentException("argv must have at least one element");
         if (argv.getFirst().isEmpty()) throw new IllegalArgumentException("argv[0] must not be empty");
         if (argv.size() > AgentProtocol.MAX_STRINGS || env.size() > AgentProtocol.MAX_STRINGS)
@@ -42,35 +47,40 @@ public record ExecRequest(
     }
 
     public static ExecRequest of(String... argv) {
-        return new ExecRequest(List.of(argv), List.of(), "", "", false, false, false, 0, 0);
+        return new ExecRequest(List.of(argv), List.of(), "", "", false, false, false, 0, 0, "");
     }
 
     public ExecRequest withEnv(List<String> env) {
-        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols);
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container);
     }
 
     public ExecRequest withCwd(String cwd) {
-        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols);
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container);
     }
 
     public ExecRequest withUser(String user) {
-        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols);
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container);
     }
 
     public ExecRequest withTty(boolean tty) {
-        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols);
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container);
     }
 
     public ExecRequest withStdin(boolean stdin) {
-        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols);
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container);
     }
 
     public ExecRequest withWorkload(boolean workload) {
-        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols);
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container);
     }
 
     public ExecRequest withSize(int rows, int cols) {
-        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols);
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container);
+    }
+
+    /** Runs the program in the container {@code id} instead of the pod (needs protocol 2). */
+    public ExecRequest inContainer(String id) {
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, id);
     }
 
     int flags() {
@@ -81,14 +91,16 @@ public record ExecRequest(
 
     /** The EXEC frame for this request. */
     public Frame toFrame() {
-        return new Payload.Writer()
+        Payload.Writer w = new Payload.Writer()
                 .u32(flags())
                 .u16(rows)
                 .u16(cols)
                 .str(user)
                 .str(cwd)
                 .strs(argv)
-                .strs(env)
-                .frame(AgentProtocol.EXEC);
+                .strs(env);
+        // Only then: a protocol 1 agent refuses the trailing field.
+        if (!container.isEmpty()) w.str(container);
+        return w.frame(AgentProtocol.EXEC);
     }
 }

@@ -21,9 +21,14 @@ public record Hello(int protocol, String agentVersion, long uptimeNanos) {
         String version = r.str();
         long uptime = r.u64();
         r.end();
-        if (protocol != AgentProtocol.VERSION)
-            throw new AgentProtocolException(
-                    "agent speaks protocol " + protocol + ", this host speaks " + AgentProtocol.VERSION);
+        if (protocol < AgentProtocol.MIN_PROTOCOL || protocol > AgentProtocol.PROTOCOL)
+            throw new AgentProtocolException("agent speaks protocol " + protocol + ", this host speaks "
+                    + AgentProtocol.MIN_PROTOCOL + " to " + AgentProtocol.PROTOCOL);
         return new Hello((int) protocol, version, uptime);
+    }
+
+    /** Whether the agent runs containers (protocol 2). */
+    public boolean supportsContainers() {
+        return protocol >= 2;
     }
 }

@@ -152,10 +152,16 @@ class FrameCodecTest {
         assertEquals(
                 new Hello(1, "0.1.0", 123),
                 Hello.read(channelOf(FrameCodec.encode(ok.type(), ok.payload(), 0, ok.payload().length))));
+        assertFalse(new Hello(1, "0.1.0", 123).supportsContainers());
         Frame v2 = new Payload.Writer().u32(2).str("x").u64(0).frame(AgentProtocol.HELLO);
-        assertThrows(
-                AgentProtocolException.class,
-                () -> Hello.read(channelOf(FrameCodec.encode(v2.type(), v2.payload(), 0, v2.payload().length))));
+        assertTrue(Hello.read(channelOf(FrameCodec.encode(v2.type(), v2.payload(), 0, v2.payload().length)))
+                .supportsContainers());
+        for (int v : new int[] {0, 3}) {
+            Frame bad = new Payload.Writer().u32(v).str("x").u64(0).frame(AgentProtocol.HELLO);
+            assertThrows(
+                    AgentProtocolException.class,
+                    () -> Hello.read(channelOf(FrameCodec.encode(bad.type(), bad.payload(), 0, bad.payload().length))));
+        }
         assertThrows(
                 AgentProtocolException.class,
                 () -> Hello.read(channelOf(FrameCodec.encode(AgentProtocol.OK, new byte[0], 0, 0))));

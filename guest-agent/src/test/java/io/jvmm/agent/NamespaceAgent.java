@@ -93,9 +93,15 @@ public final class NamespaceAgent implements AutoCloseable {
         }
     }
 
+    /** Adds to the agent's root before it starts (the agent sees it read-only under an overlay). */
+    @FunctionalInterface
+    public interface RootSetup {
+        void prepare(Path root) throws IOException, InterruptedException;
+    }
+
     /** Builds a root under a new temp dir and starts an agent on it; returns once HELLO arrived. */
     public static NamespaceAgent start(String hostname) throws IOException, InterruptedException {
-        return start(hostname, false);
+        return start(hostname, false, root -> {});
     }
 
     /**
@@ -103,9 +109,20 @@ public final class NamespaceAgent implements AutoCloseable {
      * ({@code overlay no}) instead of the lower layer of an overlay.
      */
     public static NamespaceAgent start(String hostname, boolean rootItself) throws IOException, InterruptedException {
+        return start(hostname, rootItself, root -> {});
+    }
+
+    /** Like {@link #start(String)}, with {@code setup} adding to the root first. */
+    public static NamespaceAgent start(String hostname, RootSetup setup) throws IOException, InterruptedException {
+        return start(hostname, false, setup);
+    }
+
+    private static NamespaceAgent start(String hostname, boolean rootItself, RootSetup setup)
+            throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("jvmm-agent-");
         Path root = TestRootfs.create(
                 dir.resolve("root"), TestRootfs.staticBusybox().orElseThrow());
+        setup.prepare(root);
         Path socket = dir.resolve("agent.sock"),
                 readySocket = dir.resolve("ready.sock"),
                 conf = dir.resolve("agent.conf");

@@ -65,7 +65,8 @@ class NamespaceAgentTest {
 
     @Test
     void hello() {
-        assertEquals(1, agent.hello.protocol());
+        assertEquals(AgentProtocol.PROTOCOL, agent.hello.protocol());
+        assertTrue(agent.hello.supportsContainers());
         assertFalse(agent.hello.agentVersion().isEmpty());
         assertTrue(agent.hello.uptimeNanos() > 0);
     }

@@ -1,0 +1,134 @@
+/* One cgroup v2 group per container, CG_BASE/<id>, for its memory, CPU and pids limits and for
+ * telling an OOM kill from any other SIGKILL. The agent mounts cgroup2 on /sys/fs/cgroup in a VM
+ * only: in test mode that would be the host's hierarchy. Without it, containers run without a
+ * group and a request with limits is refused. */
+#include "agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CG_ROOT "/sys/fs/cgroup"
+#define CG_BASE CG_ROOT "/jvmm"
+#define CGROUP2_SUPER_MAGIC_ 0x63677270
+
+int cg_available(void)
+{
+    struct statfs sf;
+    return statfs(CG_ROOT, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC_;
+}
+
+static int write_file(const char *dir, const char *name, const char *value)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int r = write_full(fd, value, strlen(value));
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r;
+}
+
+static int limited(const struct ctr_spec *s)
+{
+    return s->memory_max || s->cpu_quota_us || s->pids_max;
+}
+
+/* Creates the group with the spec's limits; 0 when done, 1 when there is no cgroup v2 and no limit
+ * was asked for (the container runs without a group), -1 with a message. */
+int cg_create(const struct ctr_spec *s, char *err, size_t errlen)
+{
+    if (!cg_available()) {
+        if (!limited(s)) return 1;
+        snprintf(err, errlen, "container %s: memory, CPU and pids limits need cgroup v2, which this guest does not have",
+                 s->id);
+        errno = ENOTSUP;
+        return -1;
+    }
+    /* Controllers are enabled top-down; the root group may have processes (the agent), the
+     * intermediate one has none, as cgroup v2 requires. */
+    if ((mkdir(CG_BASE, 0755) < 0 && errno != EEXIST)
+        || write_file(CG_ROOT, "cgroup.subtree_control", "+memory +cpu +pids") < 0
+        || write_file(CG_BASE, "cgroup.subtree_control", "+memory +cpu +pids") < 0) {
+        if (limited(s)) {
+            snprintf(err, errlen, "container %s: enabling the memory, cpu and pids controllers: %s", s->id,
+                     strerror(errno));
+            return -1;
+        }
+    }
+    char dir[512], v[64];
+    snprintf(dir, sizeof dir, CG_BASE "/%s", s->id);
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        snprintf(err, errlen, "container %s: creating cgroup %s: %s", s->id, dir, strerror(errno));
+        return -1;
+    }
+    const char *step = NULL;
+    if (s->memory_max) {
+        snprintf(v, sizeof v, "%llu", (unsigned long long)s->memory_max);
+        /* The whole container goes on OOM, not one random process of it (and no swap to hide in). */
+        if (write_file(dir, "memory.max", v) < 0) step = "memory.max";
+        else if (write_file(dir, "memory.oom.group", "1") < 0) step = "memory.oom.group";
+        else if (write_file(dir, "memory.swap.max", "0") < 0 && errno != ENOENT) step = "memory.swap.max";
+    }
+    if (!step && s->cpu_quota_us) {
+        snprintf(v, sizeof v, "%u %u", s->cpu_quota_us, s->cpu_period_us ? s->cpu_period_us : 100000u);
+        if (write_file(dir, "cpu.max", v) < 0) step = "cpu.max";
+    }
+    if (!step && s->pids_max) {
+        snprintf(v, sizeof v, "%u", s->pids_max);
+        if (write_file(dir, "pids.max", v) < 0) step = "pids.max";
+    }
+    if (step) {
+        snprintf(err, errlen, "container %s: setting %s: %s", s->id, step, strerror(errno));
+        int e = errno;
+        rmdir(dir);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+int cg_add(const char *id, pid_t pid)
+{
+    char dir[512], v[32];
+    snprintf(dir, sizeof dir, CG_BASE "/%s", id);
+    snprintf(v, sizeof v, "%d", (int)pid);
+    return write_file(dir, "cgroup.procs", v);
+}
+
+/* memory.events counts the processes the OOM killer took in this group. */
+int cg_oom_killed(const char *id)
+{
+    char path[512], text[1024];
+    snprintf(path, sizeof path, CG_BASE "/%s/memory.events", id);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    text[n] = 0;
+    const char *k = strstr(text, "oom_kill ");
+    return k && strtoul(k + 9, NULL, 10) > 0;
+}
+
+/* The group can only go once its last process is gone, which follows the container's init by a
+ * moment (the kernel kills the rest of its PID namespace asynchronously). */
+void cg_remove(const char *id)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, CG_BASE "/%s", id);
+    for (int i = 0; i < 200; i++) {
+        if (rmdir(dir) == 0 || errno == ENOENT) return;
+        if (errno != EBUSY) break;
+        nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+    }
+    log_msg("container %s: removing cgroup %s: %s", id, dir, strerror(errno));
+}

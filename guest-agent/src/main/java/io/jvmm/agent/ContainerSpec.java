@@ -1,0 +1,139 @@
+package io.jvmm.agent;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A container for the agent to create in the pod: its id, root, program (argv, env, cwd, user,
+ * terminal) and limits. The env is the container's whole environment (the pod's image defaults do
+ * not apply); PATH, HOME and TERM are added when missing, as for an exec. {@code user} and
+ * {@code cwd} follow {@link ExecRequest}'s rules, resolved in the container's root.
+ */
+public record ContainerSpec(
+        String id,
+        ContainerRoot root,
+        boolean readOnlyRoot,
+        String hostname,
+        List<String> argv,
+        List<String> env,
+        String cwd,
+        String user,
+        boolean tty,
+        int rows,
+        int cols,
+        ContainerLimits limits) {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}");
+
+    public ContainerSpec {
+        checkId(id);
+        if (root == null) throw new IllegalArgumentException("container " + id + ": root is missing");
+        hostname = hostname == null ? "" : hostname;
+        cwd = cwd == null ? "" : cwd;
+        user = user == null ? "" : user;
+        limits = limits == null ? ContainerLimits.NONE : limits;
+        // The same rules as an exec's: let ExecRequest check them.
+        new ExecRequest(argv, env, cwd, user, tty, false, false, rows, cols, "");
+        argv = List.copyOf(argv);
+        env = List.copyOf(env);
+        if (hostname.length() > 64 || hostname.indexOf('\0') >= 0)
+            throw new IllegalArgumentException("container " + id + ": hostname must be at most 64 bytes: " + hostname);
+    }
+
+    /** Ids name a directory and a cgroup in the guest: 1 to 64 of [A-Za-z0-9_.-], not starting with '.'. */
+    public static void checkId(String id) {
+        if (id == null || !ID.matcher(id).matches())
+            throw new IllegalArgumentException(
+                    "container id \"" + id + "\": 1 to 64 letters, digits, '_', '-' or '.', not starting with '.'");
+    }
+
+    public static Builder builder(String id, ContainerRoot root) {
+        return new Builder(id, root);
+    }
+
+    /** The CONTAINER_CREATE frame. */
+    public Frame toFrame() {
+        int flags = (tty ? AgentProtocol.CONTAINER_TTY : 0) | (readOnlyRoot ? AgentProtocol.CONTAINER_READONLY : 0);
+        return new Payload.Writer()
+                .str(id)
+                .u32(flags)
+                .u16(rows)
+                .u16(cols)
+                .str(root.encoded())
+                .str(hostname)
+                .str(user)
+                .str(cwd)
+                .strs(argv)
+                .strs(env)
+                .u64(limits.memoryBytes())
+                .u32(limits.cpuQuotaMicros())
+                .u32(limits.cpuPeriodMicros())
+                .u32(limits.pids())
+                .frame(AgentProtocol.CONTAINER_CREATE);
+    }
+
+    public static final class Builder {
+        private final String id;
+        private final ContainerRoot root;
+        private boolean readOnlyRoot, tty;
+        private String hostname = "", cwd = "", user = "";
+        private List<String> argv = List.of(), env = List.of();
+        private int rows, cols;
+        private ContainerLimits limits = ContainerLimits.NONE;
+
+        private Builder(String id, ContainerRoot root) {
+            this.id = id;
+            this.root = root;
+        }
+
+        public Builder command(String... argv) {
+            return command(List.of(argv));
+        }
+
+        public Builder command(List<String> argv) {
+            this.argv = new ArrayList<>(argv);
+            return this;
+        }
+
+        public Builder env(List<String> env) {
+            this.env = new ArrayList<>(env);
+            return this;
+        }
+
+        public Builder cwd(String cwd) {
+            this.cwd = cwd;
+            return this;
+        }
+
+        public Builder user(String user) {
+            this.user = user;
+            return this;
+        }
+
+        public Builder hostname(String hostname) {
+            this.hostname = hostname;
+            return this;
+        }
+
+        public Builder readOnlyRoot(boolean readOnly) {
+            this.readOnlyRoot = readOnly;
+            return this;
+        }
+
+        public Builder tty(boolean tty, int rows, int cols) {
+            this.tty = tty;
+            this.rows = rows;
+            this.cols = cols;
+            return this;
+        }
+
+        public Builder limits(ContainerLimits limits) {
+            this.limits = limits;
+            return this;
+        }
+
+        public ContainerSpec build() {
+            return new ContainerSpec(id, root, readOnlyRoot, hostname, argv, env, cwd, user, tty, rows, cols, limits);
+        }
+    }
+}

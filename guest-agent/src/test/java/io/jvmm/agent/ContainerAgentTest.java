@@ -1,0 +1,252 @@
+package io.jvmm.agent;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Containers in a pod: the real agent as PID 1 of a namespace on this host (see {@link
+ * NamespaceAgent}), with two container roots, /ctr/a and /ctr/b, each a busybox tree with its own
+ * /marker. Test mode has no cgroup v2 of its own, so limits are covered by the VM test only.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ContainerAgentTest {
+    private static NamespaceAgent agent;
+    private static AgentClient client;
+
+    @BeforeAll
+    static void startAgent() throws Exception {
+        var reason = NamespaceAgent.unavailableReason();
+        reason.ifPresent(r -> System.out.println("ContainerAgentTest skipped: " + r));
+        Assumptions.assumeTrue(reason.isEmpty(), () -> reason.orElse(""));
+        agent = NamespaceAgent.start("pod", root -> {
+            for (String name : List.of("a", "b")) {
+                Path r = TestRootfs.create(
+                        root.resolve("ctr").resolve(name),
+                        TestRootfs.staticBusybox().orElseThrow());
+                Files.writeString(r.resolve("marker"), name + "\n");
+            }
+            makeImage(root.resolve("ctr/b"), root.resolve("ctr/b.ext4"));
+        });
+        client = agent.client;
+    }
+
+    @AfterAll
+    static void stopAgent() throws Exception {
+        if (agent != null) agent.close();
+    }
+
+    @AfterEach
+    void deleteAll() throws Exception {
+        for (String id : client.listContainers()) client.deleteContainer(id, true);
+    }
+
+    private static ContainerSpec.Builder spec(String id, String rootName, String... argv) {
+        return ContainerSpec.builder(id, ContainerRoot.directory("/ctr/" + rootName))
+                .command(argv)
+                .env(List.of("CTR_VAR=value-" + id));
+    }
+
+    private static ContainerSpec.Builder running(String id, String rootName) {
+        // A PID 1 ignores the signals it has no handler for: this one handles TERM.
+        return spec(id, rootName, "sh", "-c", "trap 'exit 0' TERM; echo up-" + id + "; while :; do sleep 1; done");
+    }
+
+    private static String execIn(String id, String script) throws Exception {
+        ExecResult r = client.run(ExecRequest.of("sh", "-c", script).inContainer(id), null);
+        assertEquals(0, r.exitCode(), () -> id + ": sh -c " + script + ": " + r + " stderr=" + r.stderrText());
+        return r.stdoutText();
+    }
+
+    private static String logs(String id) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        client.containerLogs(id, false, out, err);
+        return out.toString(StandardCharsets.UTF_8) + "|" + err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void createdIsNotStarted() throws Exception {
+        client.createContainer(spec("c1", "a", "sh", "-c", "echo ran").build());
+        ContainerStatus s = client.containerStatus("c1");
+        assertEquals(ContainerStatus.State.CREATED, s.state());
+        assertNotNull(s.created());
+        assertNull(s.started());
+        assertEquals(List.of("c1"), client.listContainers());
+        assertEquals("|", logs("c1"));
+        client.startContainer("c1");
+        ContainerStatus done = client.awaitContainer("c1");
+        assertEquals(ContainerStatus.State.EXITED, done.state());
+        assertEquals(0, done.exitCode());
+        assertEquals("ran\n|", logs("c1"));
+    }
+
+    @Test
+    void twoContainersSeeOnlyTheirOwnFilesAndProcesses() throws Exception {
+        client.createContainer(running("a", "a").build());
+        client.createContainer(running("b", "b").hostname("bee").build());
+        long pidA = client.startContainer("a"), pidB = client.startContainer("b");
+        assertNotEquals(pidA, pidB);
+        assertEquals("a\n", execIn("a", "cat /marker"));
+        assertEquals("b\n", execIn("b", "cat /marker"));
+        assertEquals("a\nbee\n", execIn("a", "hostname") + execIn("b", "hostname"));
+        // The pod's root (with /ctr) is not reachable from a container.
+        assertEquals("no\n", execIn("a", "[ -e /ctr ] && echo yes || echo no"));
+        // Its own PID namespace: its program is PID 1, and the other container's is not there.
+        assertEquals("1\n", execIn("a", "ps -o pid,args | grep 'up-a' | grep -v grep | awk '{print $1}'"));
+        assertEquals("", execIn("a", "ps -o args | grep 'up-b' | grep -v grep || true"));
+        assertEquals("value-a\n", execIn("a", "echo $CTR_VAR"));
+        // Writes land in the container's overlay: the other container and the root directory keep theirs.
+        execIn("a", "echo changed > /marker");
+        assertEquals("changed\n", execIn("a", "cat /marker"));
+        assertEquals("b\n", execIn("b", "cat /marker"));
+        assertEquals("a\n", Files.readString(agent.root.resolve("ctr/a/marker")));
+    }
+
+    @Test
+    void stoppingOneLeavesTheOtherRunning() throws Exception {
+        client.createContainer(running("a", "a").build());
+        client.createContainer(running("b", "b").build());
+        client.startContainer("a");
+        client.startContainer("b");
+        try (ExecSession inA = client.start(ExecRequest.of("sleep", "100").inContainer("a"), null, null)) {
+            client.signalContainer("a", 15);
+            ContainerStatus a = client.awaitContainer("a");
+            assertEquals(0, a.exitCode());
+            assertFalse(a.oomKilled());
+            assertNotNull(a.exited());
+            // The end of a container's PID 1 ends everything in it, execs included.
+            ExecResult r = inA.waitFor(Duration.ofSeconds(10)).orElseThrow();
+            assertEquals(137, r.exitCode());
+        }
+        assertEquals(ContainerStatus.State.RUNNING, client.containerStatus("b").state());
+        assertEquals("b\n", execIn("b", "cat /marker"));
+        assertTrue(logs("a").startsWith("up-a\n"), logs("a"));
+        ExecResult late = client.run(ExecRequest.of("true").inContainer("a"), null);
+        assertEquals(126, late.exitCode());
+        assertEquals("container a is not running", late.error());
+        client.signalContainer("b", 9);
+        ContainerStatus b = client.awaitContainer("b");
+        assertEquals(137, b.exitCode());
+        assertEquals(9, b.signal());
+    }
+
+    @Test
+    void exitCodesAndOutput() throws Exception {
+        client.createContainer(
+                spec("x", "a", "sh", "-c", "echo out; echo err >&2; exit 3").build());
+        client.startContainer("x");
+        assertEquals(3, client.awaitContainer("x").exitCode());
+        assertEquals("out\n|err\n", logs("x"));
+
+        client.createContainer(spec("nf", "b", "nosuch").build());
+        AgentException e = assertThrows(AgentException.class, () -> client.startContainer("nf"));
+        assertEquals(127, e.code());
+        assertEquals("exec: \"nosuch\": executable file not found in $PATH", e.getMessage());
+        ContainerStatus s = client.containerStatus("nf");
+        assertEquals(ContainerStatus.State.EXITED, s.state());
+        assertEquals(127, s.exitCode());
+    }
+
+    @Test
+    void followedLogsEndWithTheContainer() throws Exception {
+        client.createContainer(spec("f", "a", "sh", "-c", "for i in 1 2 3; do echo $i; sleep 0.1; done")
+                .build());
+        client.startContainer("f");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        client.containerLogs("f", true, out, OutputStream.nullOutputStream());
+        assertEquals("1\n2\n3\n", out.toString(StandardCharsets.UTF_8));
+        assertEquals(ContainerStatus.State.EXITED, client.containerStatus("f").state());
+    }
+
+    @Test
+    void terminal() throws Exception {
+        client.createContainer(
+                spec("t", "a", "sh", "-c", "tty; stty size").tty(true, 30, 100).build());
+        client.startContainer("t");
+        assertEquals(0, client.awaitContainer("t").exitCode());
+        assertEquals("/dev/pts/0\r\n30 100\r\n|", logs("t"));
+    }
+
+    @Test
+    void deleteRefusesARunningContainerUnlessForcedAndLeavesNothing() throws Exception {
+        client.createContainer(running("d", "a").build());
+        client.startContainer("d");
+        AgentException busy = assertThrows(AgentException.class, () -> client.deleteContainer("d", false));
+        assertEquals(16, busy.code());
+        client.deleteContainer("d", true);
+        assertEquals(List.of(), client.listContainers());
+        AgentException gone = assertThrows(AgentException.class, () -> client.containerStatus("d"));
+        assertEquals("no such container: d", gone.getMessage());
+        ExecResult pod = client.run("sh", "-c", "ls /run/jvmm/containers; grep -c /run/jvmm/containers /proc/mounts");
+        assertEquals("0\n", pod.stdoutText(), pod.stderrText());
+        // The id is free again.
+        client.createContainer(running("d", "b").build());
+        client.deleteContainer("d", false);
+    }
+
+    @Test
+    void badRequestsGetOneLineErrors() throws Exception {
+        client.createContainer(running("dup", "a").build());
+        AgentException dup = assertThrows(
+                AgentException.class,
+                () -> client.createContainer(running("dup", "b").build()));
+        assertEquals("container dup already exists", dup.getMessage());
+        AgentException root = assertThrows(
+                AgentException.class,
+                () -> client.createContainer(ContainerSpec.builder("r", ContainerRoot.directory("/nowhere"))
+                        .command("true")
+                        .build()));
+        assertEquals("container root: bind /nowhere: No such file or directory", root.getMessage());
+        AgentException limits = assertThrows(
+                AgentException.class,
+                () -> client.createContainer(running("l", "a")
+                        .limits(ContainerLimits.NONE.withMemory(64 << 20))
+                        .build()));
+        assertTrue(limits.getMessage().contains("need cgroup v2"), limits.getMessage());
+        assertEquals(List.of("dup"), client.listContainers());
+        AgentException start = assertThrows(AgentException.class, () -> client.startContainer("nosuch"));
+        assertEquals("no such container: nosuch", start.getMessage());
+    }
+
+    @Test
+    void imageRoot() throws Exception {
+        Assumptions.assumeTrue(Files.exists(agent.root.resolve("ctr/b.ext4")), "needs mkfs.ext4 and loop devices");
+        client.createContainer(ContainerSpec.builder("img", ContainerRoot.image("/ctr/b.ext4"))
+                .command("cat", "/marker")
+                .build());
+        client.startContainer("img");
+        assertEquals(0, client.awaitContainer("img").exitCode());
+        assertEquals("b\n|", logs("img"));
+    }
+
+    /** An ext4 image of {@code tree} at {@code image}, when mkfs.ext4 and loop devices are there. */
+    private static void makeImage(Path tree, Path image) throws IOException, InterruptedException {
+        Optional<Path> mkfs = Stream.of("/usr/sbin/mkfs.ext4", "/sbin/mkfs.ext4")
+                .map(Path::of)
+                .filter(Files::isExecutable)
+                .findFirst();
+        if (mkfs.isEmpty() || !Files.exists(Path.of("/dev/loop-control"))) return;
+        Process p = new ProcessBuilder(
+                        mkfs.get().toString(), "-q", "-F", "-d", tree.toString(), image.toString(), "16M")
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) throw new IOException("mkfs.ext4 failed: " + out);
+    }
+}

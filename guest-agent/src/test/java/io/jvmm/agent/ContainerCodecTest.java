@@ -1,0 +1,158 @@
+package io.jvmm.agent;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The container frames of protocol 2: exact layouts, and validation on both sides. */
+class ContainerCodecTest {
+    @Test
+    void createLayout() throws Exception {
+        ContainerSpec spec = ContainerSpec.builder("web-1", ContainerRoot.image("/share/web.erofs"))
+                .command("nginx", "-g", "daemon off;")
+                .env(List.of("A=1"))
+                .cwd("/srv")
+                .user("101:101")
+                .hostname("web")
+                .readOnlyRoot(true)
+                .tty(true, 30, 100)
+                .limits(ContainerLimits.NONE.withMemory(64L << 20).withCpus(1.5).withPids(100))
+                .build();
+        Frame f = spec.toFrame();
+        assertEquals(AgentProtocol.CONTAINER_CREATE, f.type());
+        Payload.Reader r = new Payload.Reader(f);
+        assertEquals("web-1", r.str());
+        assertEquals(AgentProtocol.CONTAINER_TTY | AgentProtocol.CONTAINER_READONLY, r.u32());
+        assertEquals(30, r.u16());
+        assertEquals(100, r.u16());
+        assertEquals("image:/share/web.erofs", r.str());
+        assertEquals("web", r.str());
+        assertEquals("101:101", r.str());
+        assertEquals("/srv", r.str());
+        assertEquals(List.of("nginx", "-g", "daemon off;"), r.strs());
+        assertEquals(List.of("A=1"), r.strs());
+        assertEquals(64L << 20, r.u64());
+        assertEquals(150_000, r.u32());
+        assertEquals(100_000, r.u32());
+        assertEquals(100, r.u32());
+        r.end();
+        assertEquals(
+                "dir:/share/a",
+                ContainerSpec.builder("a", ContainerRoot.directory("/share/a"))
+                        .command("true")
+                        .build()
+                        .root()
+                        .encoded());
+    }
+
+    @Test
+    void execJoinsAContainerWithATrailingId() throws Exception {
+        Frame v1 = ExecRequest.of("ls").toFrame();
+        Frame v2 = ExecRequest.of("ls").inContainer("web-1").toFrame();
+        // Without a container the frame is exactly protocol 1's.
+        assertArrayEquals(v1.payload(), Arrays.copyOf(v2.payload(), v1.payload().length));
+        Payload.Reader r = new Payload.Reader(new Frame(
+                AgentProtocol.EXEC, Arrays.copyOfRange(v2.payload(), v1.payload().length, v2.payload().length)));
+        assertEquals("web-1", r.str());
+        r.end();
+        assertThrows(IllegalArgumentException.class, () -> ExecRequest.of("ls").inContainer("../x"));
+    }
+
+    @Test
+    void statusParsing() throws Exception {
+        Frame f = new Payload.Writer()
+                .str("db")
+                .u32(2)
+                .u32(0)
+                .i32(137)
+                .i32(9)
+                .u32(1)
+                .u64(1_000_000_000L)
+                .u64(2_000_000_000L)
+                .u64(3_500_000_000L)
+                .frame(AgentProtocol.CONTAINER_STATUS);
+        ContainerStatus s = ContainerStatus.read(f);
+        assertEquals(
+                new ContainerStatus(
+                        "db",
+                        ContainerStatus.State.EXITED,
+                        0,
+                        137,
+                        9,
+                        true,
+                        Instant.ofEpochSecond(1),
+                        Instant.ofEpochSecond(2),
+                        Instant.ofEpochSecond(3, 500_000_000)),
+                s);
+        Frame created = new Payload.Writer()
+                .str("db")
+                .u32(0)
+                .u32(7)
+                .i32(0)
+                .i32(0)
+                .u32(0)
+                .u64(5)
+                .u64(0)
+                .u64(0)
+                .frame(AgentProtocol.CONTAINER_STATUS);
+        assertNull(ContainerStatus.read(created).started());
+        Frame badState = new Payload.Writer()
+                .str("db")
+                .u32(3)
+                .u32(0)
+                .i32(0)
+                .i32(0)
+                .u32(0)
+                .u64(0)
+                .u64(0)
+                .u64(0)
+                .frame(AgentProtocol.CONTAINER_STATUS);
+        assertThrows(AgentProtocolException.class, () -> ContainerStatus.read(badState));
+        Frame trailing = new Frame(AgentProtocol.CONTAINER_STATUS, Arrays.copyOf(f.payload(), f.payload().length + 1));
+        assertThrows(AgentProtocolException.class, () -> ContainerStatus.read(trailing));
+        Frame shortFrame = new Frame(AgentProtocol.CONTAINER_STATUS, Arrays.copyOf(f.payload(), 20));
+        assertThrows(AgentProtocolException.class, () -> ContainerStatus.read(shortFrame));
+    }
+
+    @Test
+    void containerFramesAreKnownTypes() {
+        for (int t = AgentProtocol.CONTAINER_CREATE; t <= AgentProtocol.CONTAINER_LIST; t++) {
+            assertTrue(AgentProtocol.isKnownType(t));
+            assertTrue(AgentProtocol.typeName(t).startsWith("CONTAINER_"));
+        }
+        assertFalse(AgentProtocol.isKnownType(0x58));
+    }
+
+    @Test
+    void validation() {
+        ContainerRoot root = ContainerRoot.directory("/r");
+        for (String id : List.of("", ".hidden", "a/b", "x".repeat(65), "sp ace"))
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> ContainerSpec.builder(id, root).command("true").build());
+        assertThrows(IllegalArgumentException.class, () -> ContainerRoot.directory("relative"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ContainerSpec.builder("a", root).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ContainerSpec.builder("a", root)
+                        .command("true")
+                        .env(List.of("NOEQUALS"))
+                        .build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ContainerSpec.builder("a", root)
+                        .command("true")
+                        .cwd("rel")
+                        .build());
+        assertThrows(IllegalArgumentException.class, () -> ContainerLimits.NONE.withMemory(-1));
+        assertThrows(IllegalArgumentException.class, () -> ContainerLimits.NONE.withCpus(0));
+        assertThrows(IllegalArgumentException.class, () -> new ContainerLimits(0, 10, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ContainerLimits(0, 0, 5_000_000, 0));
+        assertThrows(IllegalArgumentException.class, () -> new AgentClient(() -> null).signalContainer("a", 65));
+    }
+}
