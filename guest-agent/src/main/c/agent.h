@@ -124,14 +124,16 @@ int ctr_parse_create(const struct frame *f, struct ctr_spec *s, char *err, size_
 void ctr_spec_free(struct ctr_spec *s);
 int ctr_id_valid(const char *id);
 void handle_container(int conn, struct frame *first, int devnull);
-/* For EXEC with a container id: joins the container's cgroup and namespaces (the caller's children
- * are then in its PID namespace, and "/" is its root) and loads its environment. */
-int ctr_join(const char *id, char ***env, size_t *nenv, char *err, size_t errlen);
+/* For EXEC with a container id: joins the container's namespaces (the caller's children are then
+ * in its PID namespace, and "/" is its root), loads its environment and opens its cgroup.procs
+ * (-1 without a cgroup) for the program to join. */
+int ctr_join(const char *id, char ***env, size_t *nenv, int *cgroup_fd, char *err, size_t errlen);
 void __attribute__((noreturn)) ctr_monitor(struct ctr_spec *s, int report_fd, int devnull);
 int ctr_root_setup(const struct ctr_spec *s, const char *statedir, char *err, size_t errlen);
 int cg_available(void);
 int cg_create(const struct ctr_spec *s, char *err, size_t errlen);
 int cg_add(const char *id, pid_t pid);
+int cg_procs_fd(const char *id);   /* the group's cgroup.procs opened for writing, or -1 */
 int cg_oom_killed(const char *id);
 void cg_remove(const char *id);
 

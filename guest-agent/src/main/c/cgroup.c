@@ -104,6 +104,13 @@ int cg_add(const char *id, pid_t pid)
     return write_file(dir, "cgroup.procs", v);
 }
 
+int cg_procs_fd(const char *id)
+{
+    char path[512];
+    snprintf(path, sizeof path, CG_BASE "/%s/cgroup.procs", id);
+    return open(path, O_WRONLY | O_CLOEXEC);
+}
+
 /* memory.events counts the processes the OOM killer took in this group. */
 int cg_oom_killed(const char *id)
 {

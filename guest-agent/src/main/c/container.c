@@ -330,7 +330,7 @@ static char **load_env(const char *id, size_t *n)
     return env;
 }
 
-int ctr_join(const char *id, char ***env, size_t *nenv, char *err, size_t errlen)
+int ctr_join(const char *id, char ***env, size_t *nenv, int *cgroup_fd, char *err, size_t errlen)
 {
     if (!ctr_id_valid(id)) {
         snprintf(err, errlen, "no such container: \"%s\"", id);
@@ -343,9 +343,10 @@ int ctr_join(const char *id, char ***env, size_t *nenv, char *err, size_t errlen
         snprintf(err, errlen, "container %s: reading its environment: %s", id, strerror(errno));
         return -1;
     }
-    /* The cgroup first, while its path is still visible: the program inherits it. */
-    if (cg_add(id, getpid()) < 0 && errno != ENOENT) {
-        snprintf(err, errlen, "container %s: joining its cgroup: %s", id, strerror(errno));
+    /* The cgroup is opened while its path is still visible (it is not inside the container). */
+    *cgroup_fd = cg_procs_fd(id);
+    if (*cgroup_fd < 0 && errno != ENOENT) {
+        snprintf(err, errlen, "container %s: opening its cgroup: %s", id, strerror(errno));
         return -1;
     }
     static const struct { const char *name; int type; } ns[] = {

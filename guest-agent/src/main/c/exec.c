@@ -36,6 +36,7 @@ struct req {
     char *user, *cwd;
     char **argv, **env;
     char *container;   /* "" or the id of the container whose namespaces the program joins */
+    int cgroup_fd;     /* the container's cgroup.procs, or -1: the program (not the handler) joins it */
     size_t argc, envc;
 };
 
@@ -44,6 +45,7 @@ static void req_free(struct req *r)
     free(r->user);
     free(r->cwd);
     free(r->container);
+    if (r->cgroup_fd >= 0) close(r->cgroup_fd);
     strv_free(r->argv);
     strv_free(r->env);
 }
@@ -52,6 +54,7 @@ static int parse_exec(const struct frame *f, struct req *r)
 {
     struct cursor c;
     memset(r, 0, sizeof *r);
+    r->cgroup_fd = -1;
     cur_init(&c, f);
     r->flags = cur_u32(&c);
     r->rows = cur_u16(&c);
@@ -154,6 +157,9 @@ run_child(const struct req *r, const struct user_ids *u, char **env, const char 
     /* Ignored dispositions survive exec; the agent ignores SIGPIPE (only that one: main resets all
      * others at startup), the program must not. */
     signal(SIGPIPE, SIG_DFL);
+    /* "0" moves the writer: the program is in the container's cgroup before it runs, while the
+     * handler stays out of it (an OOM kill of the container must not take the handler). */
+    if (r->cgroup_fd >= 0 && write(r->cgroup_fd, "0", 1) < 0) child_fail(errfd, ST_SETUP, errno);
     if (setsid() < 0) child_fail(errfd, ST_SETUP, errno);
     if (s->tty) {
         if (ioctl(s->slave, TIOCSCTTY, 0) < 0) child_fail(errfd, ST_SETUP, errno);
@@ -266,7 +272,7 @@ void handle_exec(int conn, struct frame *first, const struct config *pod_cfg, in
     struct config ctr_cfg = *pod_cfg;
     const struct config *cfg = pod_cfg;
     if (r.container[0]) {
-        if (ctr_join(r.container, &ctr_cfg.env, &ctr_cfg.nenv, msg, sizeof msg) < 0) {
+        if (ctr_join(r.container, &ctr_cfg.env, &ctr_cfg.nenv, &r.cgroup_fd, msg, sizeof msg) < 0) {
             fail_exec(conn, 126, msg);
             req_free(&r);
             return;

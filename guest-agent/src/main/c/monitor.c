@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -82,6 +83,8 @@ static void __attribute__((noreturn)) init_main(struct mon *m, int start_r, int 
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
+    /* A container without its monitor could be neither reached nor reaped: it goes with it. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) < 0) {
         snprintf(msg, sizeof msg, "container %s: unshare: %s", s->id, strerror(errno));
         report(report_w, ST_SETUP, errno, msg);

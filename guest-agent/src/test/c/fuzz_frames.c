@@ -9,9 +9,9 @@
 #include <sys/mman.h>
 
 /* exec.c calls it for an EXEC into a container, which only handle_exec does: never reached here. */
-int ctr_join(const char *id, char ***env, size_t *nenv, char *err, size_t errlen)
+int ctr_join(const char *id, char ***env, size_t *nenv, int *cgroup_fd, char *err, size_t errlen)
 {
-    (void)id, (void)env, (void)nenv, (void)err, (void)errlen;
+    (void)id, (void)env, (void)nenv, (void)cgroup_fd, (void)err, (void)errlen;
     abort();
 }
 

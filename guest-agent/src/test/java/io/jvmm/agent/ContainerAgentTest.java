@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -222,6 +223,43 @@ class ContainerAgentTest {
         assertEquals(List.of("dup"), client.listContainers());
         AgentException start = assertThrows(AgentException.class, () -> client.startContainer("nosuch"));
         assertEquals("no such container: nosuch", start.getMessage());
+    }
+
+    private static Frame rawRequest(Frame request) throws Exception {
+        try (AgentChannel ch = UnixAgentChannel.connect(agent.socket)) {
+            FrameCodec.write(ch.output(), request);
+            return FrameCodec.read(ch.input());
+        }
+    }
+
+    @Test
+    void malformedRequestsAreProtocolErrors() throws Exception {
+        client.createContainer(running("m", "a").build());
+        Frame good = running("x", "a").build().toFrame();
+        byte[] longer = Arrays.copyOf(good.payload(), good.payload().length + 1);
+        List<Frame> bad = List.of(
+                new Frame(AgentProtocol.CONTAINER_CREATE, longer),
+                new Frame(AgentProtocol.CONTAINER_CREATE, Arrays.copyOf(good.payload(), 10)),
+                new Frame(AgentProtocol.CONTAINER_START, new byte[0]),
+                new Payload.Writer().str("m").frame(AgentProtocol.CONTAINER_WAIT),
+                new Payload.Writer().str("m").u32(0).u32(0).frame(AgentProtocol.CONTAINER_DELETE),
+                new Payload.Writer().str("m").u32(2).frame(AgentProtocol.CONTAINER_LOGS),
+                new Payload.Writer().u32(0).frame(AgentProtocol.CONTAINER_LIST));
+        for (Frame f : bad) {
+            Frame answer = rawRequest(f);
+            assertEquals(AgentProtocol.ERROR, answer.type(), () -> AgentProtocol.typeName(f.type()));
+            AgentException e = FrameCodec.error(answer);
+            assertEquals(AgentProtocol.EPROTO, e.code(), e::getMessage);
+        }
+        // A status is only ever an answer.
+        Frame status = rawRequest(new Payload.Writer().str("m").frame(AgentProtocol.CONTAINER_STATUS));
+        assertEquals(AgentProtocol.EPROTO, FrameCodec.error(status).code());
+        AgentException signal = assertThrows(AgentException.class, () -> client.signalContainer("m", 15));
+        assertEquals("container m is not running", signal.getMessage());
+        ExecResult exec = client.run(ExecRequest.of("true").inContainer("nosuch"), null);
+        assertEquals(126, exec.exitCode());
+        assertEquals("no such container: nosuch", exec.error());
+        assertEquals(List.of("m"), client.listContainers());
     }
 
     @Test
