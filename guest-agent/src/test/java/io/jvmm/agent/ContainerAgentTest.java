@@ -66,7 +66,7 @@ class ContainerAgentTest {
 
     private static ContainerSpec.Builder running(String id, String rootName) {
         // A PID 1 ignores the signals it has no handler for: this one handles TERM.
-        return spec(id, rootName, "sh", "-c", "trap 'exit 0' TERM; echo up-" + id + "; while :; do sleep 1; done");
+        return spec(id, rootName, "sh", "-c", "trap 'exit 0' TERM; echo up-" + id + "; sleep 100000 & wait");
     }
 
     private static String execIn(String id, String script) throws Exception {
