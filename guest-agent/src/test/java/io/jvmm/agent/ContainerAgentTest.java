@@ -148,6 +148,21 @@ class ContainerAgentTest {
     }
 
     @Test
+    void containersShareThePodsLocalhost() throws Exception {
+        client.createContainer(spec("srv", "b", "nc", "-l", "-p", "7000", "-e", "echo", "served-by-srv")
+                .build());
+        client.createContainer(running("cli", "a").build());
+        client.startContainer("srv");
+        client.startContainer("cli");
+        assertEquals(
+                "served-by-srv\n",
+                execIn(
+                        "cli",
+                        "for i in $(seq 50); do nc 127.0.0.1 7000 </dev/null && exit 0; sleep 0.1; done; exit 1"));
+        assertEquals(0, client.awaitContainer("srv").exitCode());
+    }
+
+    @Test
     void exitCodesAndOutput() throws Exception {
         client.createContainer(
                 spec("x", "a", "sh", "-c", "echo out; echo err >&2; exit 3").build());
