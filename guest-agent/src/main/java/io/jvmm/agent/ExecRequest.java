@@ -42,6 +42,20 @@ public record ExecRequest(
             throw new IllegalArgumentException("terminal size out of range: " + rows + "x" + cols);
     }
 
+    /** A request for the pod itself (no container), as in protocol 1. */
+    public ExecRequest(
+            List<String> argv,
+            List<String> env,
+            String cwd,
+            String user,
+            boolean tty,
+            boolean stdin,
+            boolean workload,
+            int rows,
+            int cols) {
+        this(argv, env, cwd, user, tty, stdin, workload, rows, cols, "");
+    }
+
     private static void noNul(String what, String s) {
         if (s.indexOf('\0') >= 0) throw new IllegalArgumentException(what + " contains a NUL character");
     }
