@@ -110,7 +110,8 @@ class JvmmSandboxLinuxTest {
         assertTrue(cmd.getMessage().contains("[false] to succeed (last: exit 1)"), cmd.getMessage());
         JvmmSandboxException http = assertThrows(
                 JvmmSandboxException.class, () -> Wait.forHttp("/missing").waitUntilReady(web, Duration.ofMillis(500)));
-        assertTrue(http.getMessage().contains("/missing to answer 200 (last: status 404)"), http.getMessage());
+        // What the last try saw depends on how fast the guest answers within the window: a 404 or a timeout.
+        assertTrue(http.getMessage().contains("/missing to answer 200 (last: "), http.getMessage());
     }
 
     @Test
