@@ -1,6 +1,8 @@
 package io.jvmm.runtime;
 
 import io.jvmm.agent.GuestProcess;
+import io.jvmm.runtime.pod.KvmHypervisor;
+import io.jvmm.runtime.pod.Pods;
 import io.jvmm.runtime.state.AutoRemoval;
 import io.jvmm.runtime.state.ProcessInfo;
 import io.jvmm.runtime.state.StateDirs;
@@ -74,9 +76,20 @@ public final class Engine {
      * stores it: the VM exists, created but not running.
      */
     public VmRecord create(VmRecord draft, Path kernel) {
-        String name = draft.name() != null ? draft.name() : "check";
-        VmLaunch.sandboxConfig(draft.withName(name).withId("0".repeat(64)), dirs, kernel, null, null, null, null);
+        check(draft, kernel);
         return vms.create(draft);
+    }
+
+    /** Checks that {@code r} could be built with {@code kernel} (root, volumes, ports, limits), booting nothing. */
+    public void check(VmRecord r, Path kernel) {
+        String name = r.name() != null ? r.name() : "check";
+        String id = r.id() != null ? r.id() : "0".repeat(64);
+        VmLaunch.sandboxConfig(r.withName(name).withId(id), dirs, kernel, null, null, null, null);
+    }
+
+    /** The pods ({@link Pods}): VMs holding containers, run by this engine's VM processes. */
+    public Pods pods(PrintStream progress) {
+        return new Pods(vms, new KvmHypervisor(this), progress);
     }
 
     /**

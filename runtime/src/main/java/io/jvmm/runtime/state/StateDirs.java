@@ -141,6 +141,16 @@ public final class StateDirs {
         return vmRunDir(id).resolve("ctl.sock");
     }
 
+    /** {@code data/vms/ID/share}: a pod's root in the guest (read-only), where its containers' root images are placed. */
+    public Path podShareDir(String id) {
+        return vmDataDir(id).resolve("share");
+    }
+
+    /** {@code data/vms/ID/containers}: a pod's container records, one {@code NAME.json} each. */
+    public Path podContainersDir(String id) {
+        return vmDataDir(id).resolve("containers");
+    }
+
     public Path volumesDir() {
         return data.resolve("volumes");
     }
@@ -251,7 +261,7 @@ public final class StateDirs {
         }
     }
 
-    static String describe(IOException e) {
+    public static String describe(IOException e) {
         String m = e.getMessage();
         String kind = e.getClass().getSimpleName();
         if (e instanceof AccessDeniedException) return "permission denied";

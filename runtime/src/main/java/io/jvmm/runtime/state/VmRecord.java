@@ -36,6 +36,8 @@ import java.util.regex.Pattern;
  * @param autoRemove  the record and its files are removed when the VM exits ({@code --rm})
  * @param hostname    the guest's hostname ({@code --hostname}); null: the short id
  * @param labels      {@code KEY=VALUE} metadata ({@code --label}), in the order given; not seen by the guest
+ * @param pod         a pod's VM: no workload of its own, its root the pod's share, its containers recorded beside it
+ *                    ({@code io.jvmm.runtime.pod})
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record VmRecord(
@@ -64,7 +66,8 @@ public record VmRecord(
         boolean readOnlyRoot,
         boolean autoRemove,
         String hostname,
-        Map<String, String> labels) {
+        Map<String, String> labels,
+        boolean pod) {
 
     private static final Pattern FULL_ID = Pattern.compile("[0-9a-f]{64}");
 
@@ -216,7 +219,8 @@ public record VmRecord(
                 false,
                 false,
                 null,
-                Map.of());
+                Map.of(),
+                false);
     }
 
     /** True for a 64-lowercase-hex-digit id. */
@@ -385,6 +389,12 @@ public record VmRecord(
         return d.build();
     }
 
+    public VmRecord withPod(boolean v) {
+        Copy d = new Copy(this);
+        d.pod = v;
+        return d.build();
+    }
+
     /** The fields of a record being copied with some of them changed, for the {@code with...} helpers. */
     private static final class Copy {
         private String id;
@@ -413,6 +423,7 @@ public record VmRecord(
         private boolean autoRemove;
         private String hostname;
         private Map<String, String> labels;
+        private boolean pod;
 
         Copy(VmRecord r) {
             id = r.id;
@@ -441,6 +452,7 @@ public record VmRecord(
             autoRemove = r.autoRemove;
             hostname = r.hostname;
             labels = r.labels;
+            pod = r.pod;
         }
 
         VmRecord build() {
@@ -470,7 +482,8 @@ public record VmRecord(
                     readOnlyRoot,
                     autoRemove,
                     hostname,
-                    labels);
+                    labels,
+                    pod);
         }
     }
 }

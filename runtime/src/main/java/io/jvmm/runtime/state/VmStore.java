@@ -16,6 +16,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -182,7 +183,7 @@ public final class VmStore {
             List<VmRecord> all = list();
             String name = draft.name();
             if (name == null) {
-                name = uniqueRandomName(all);
+                name = uniqueRandomName(usedNames(all));
             } else {
                 for (VmRecord r : all) {
                     if (r.name().equals(name)) {
@@ -190,6 +191,7 @@ public final class VmStore {
                                 + " (remove it with 'jvmm rm " + name + "' or choose another --name)");
                     }
                 }
+                ContainerStore.checkNotAContainer(this, all, name);
             }
             String id = draft.id();
             if (id == null || Files.exists(dirs.vmDataDir(id)) || Files.exists(dirs.vmRunDir(id))) {
@@ -424,8 +426,18 @@ public final class VmStore {
         return name;
     }
 
-    private static String uniqueRandomName(List<VmRecord> all) {
-        Set<String> used = all.stream().map(VmRecord::name).collect(Collectors.toSet());
+    /** The names of the VMs {@code all} and of their pods' containers: one namespace, as docker's. */
+    Set<String> usedNames(List<VmRecord> all) {
+        Set<String> used = all.stream().map(VmRecord::name).collect(Collectors.toCollection(HashSet::new));
+        ContainerStore containers = new ContainerStore(this);
+        for (VmRecord r : all) {
+            if (r.pod()) containers.list(r.id()).forEach(c -> used.add(c.name()));
+        }
+        return used;
+    }
+
+    /** A random {@code adjective_surname} not in {@code used}. */
+    static String uniqueRandomName(Set<String> used) {
         for (int i = 0; i < 1000; i++) {
             String n = NameGenerator.next(RANDOM);
             if (!used.contains(n)) return n;
@@ -436,7 +448,7 @@ public final class VmStore {
         }
     }
 
-    private static String randomId() {
+    static String randomId() {
         byte[] b = new byte[32];
         RANDOM.nextBytes(b);
         return HexFormat.of().formatHex(b);

@@ -1,0 +1,52 @@
+package io.jvmm.runtime.pod;
+
+import io.jvmm.agent.ContainerSpec;
+import io.jvmm.agent.ContainerStatus;
+import io.jvmm.agent.ExecRequest;
+import io.jvmm.agent.ExecResult;
+import io.jvmm.agent.ExecSession;
+import io.jvmm.agent.GuestProcess;
+import java.io.OutputStream;
+import java.util.List;
+
+/**
+ * The agent in a pod's VM, as the engine uses it: containers and programs in the guest. Errors are
+ * one-line {@link io.jvmm.runtime.EngineException}s naming the operation; {@link VsockAgent} is jvmm's
+ * guest agent over vsock.
+ */
+public interface Agent {
+    /** The agent's name and protocol, for a pod's status ({@code jvmm-agent/2}). */
+    String describe();
+
+    /** Prepares a container (root, namespaces, cgroup); nothing of it runs yet. */
+    void createContainer(ContainerSpec spec) throws InterruptedException;
+
+    /** Runs a created container's program; returns its pid in the pod. */
+    long startContainer(String id) throws InterruptedException;
+
+    /** Sends {@code signo} to the container's init. */
+    void signalContainer(String id, int signo) throws InterruptedException;
+
+    ContainerStatus containerStatus(String id) throws InterruptedException;
+
+    /** Waits until the container has exited. */
+    ContainerStatus awaitContainer(String id) throws InterruptedException;
+
+    /** Removes the container from the guest; a running one only with {@code force} (killed). */
+    void deleteContainer(String id, boolean force) throws InterruptedException;
+
+    /** Copies the container's output so far (with {@code follow}: until it exits). */
+    void containerLogs(String id, boolean follow, OutputStream stdout, OutputStream stderr) throws InterruptedException;
+
+    /** The ids of the containers the guest has. */
+    List<String> listContainers() throws InterruptedException;
+
+    /** Starts a program (in a container when the request names one); its output streams to the sinks. */
+    ExecSession start(ExecRequest req, OutputStream stdout, OutputStream stderr) throws InterruptedException;
+
+    /** Runs a program to completion, feeding {@code stdin} (null: none). */
+    ExecResult run(ExecRequest req, byte[] stdin) throws InterruptedException;
+
+    /** The guest's processes. */
+    List<GuestProcess> ps() throws InterruptedException;
+}

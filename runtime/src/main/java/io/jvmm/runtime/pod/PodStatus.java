@@ -1,0 +1,29 @@
+package io.jvmm.runtime.pod;
+
+import io.jvmm.runtime.state.ContainerRecord;
+import io.jvmm.runtime.state.VmRecord;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A pod as {@code jvmm pod status} shows it (virtc's PodStatus): its state, what runs it, and its
+ * containers with their last known states.
+ *
+ * @param pid        the VM process, 0 when the pod does not run
+ * @param startedAt  when the pod's VM last started, null before
+ * @param hypervisor what runs the VM ({@link Hypervisor#describe})
+ * @param agent      the agent in it ({@link Agent#describe}), "" when the pod does not run
+ */
+public record PodStatus(
+        String id,
+        String name,
+        VmRecord.Status state,
+        long pid,
+        Instant startedAt,
+        String hypervisor,
+        String agent,
+        List<ContainerRecord> containers) {
+    public PodStatus {
+        containers = List.copyOf(containers);
+    }
+}

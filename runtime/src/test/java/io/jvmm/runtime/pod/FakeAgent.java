@@ -1,0 +1,136 @@
+package io.jvmm.runtime.pod;
+
+import io.jvmm.agent.ContainerSpec;
+import io.jvmm.agent.ContainerStatus;
+import io.jvmm.agent.ExecRequest;
+import io.jvmm.agent.ExecResult;
+import io.jvmm.agent.ExecSession;
+import io.jvmm.agent.GuestProcess;
+import io.jvmm.runtime.EngineException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An agent that keeps containers in a map, as the guest's monitor would: a program named {@code missing}
+ * cannot be found (127), an init whose argv mentions {@code trap} ends with 0 on SIGTERM, any other
+ * ignores it (a PID 1 without a handler), and SIGKILL ends it with 137. Each container has written
+ * {@code "out of NAME\n"}.
+ */
+final class FakeAgent implements Agent {
+    final Map<String, ContainerSpec> specs = new LinkedHashMap<>();
+    final Map<String, ContainerStatus> states = new LinkedHashMap<>();
+    final List<String> calls = new ArrayList<>();
+    final List<ExecRequest> execs = new ArrayList<>();
+
+    @Override
+    public String describe() {
+        return "fake-agent";
+    }
+
+    @Override
+    public synchronized void createContainer(ContainerSpec spec) {
+        calls.add("create " + spec.id());
+        if (specs.containsKey(spec.id())) throw EngineException.runtime("create container " + spec.id() + ": exists");
+        specs.put(spec.id(), spec);
+        states.put(spec.id(), status(spec.id(), ContainerStatus.State.CREATED, 0));
+    }
+
+    @Override
+    public synchronized long startContainer(String id) {
+        calls.add("start " + id);
+        if (specs.get(id).argv().getFirst().equals("missing")) {
+            states.put(id, status(id, ContainerStatus.State.EXITED, 127));
+            throw new EngineException(127, "start container " + id + ": missing: not found");
+        }
+        states.put(id, status(id, ContainerStatus.State.RUNNING, 0));
+        return 42;
+    }
+
+    @Override
+    public synchronized void signalContainer(String id, int signo) {
+        calls.add("signal " + id + " " + signo);
+        ContainerStatus s = known(id);
+        if (s.state() != ContainerStatus.State.RUNNING) throw EngineException.runtime("not running: " + id);
+        if (signo == 9) states.put(id, status(id, ContainerStatus.State.EXITED, 137));
+        else if (signo == 15 && String.join(" ", specs.get(id).argv()).contains("trap"))
+            states.put(id, status(id, ContainerStatus.State.EXITED, 0));
+    }
+
+    @Override
+    public synchronized ContainerStatus containerStatus(String id) {
+        return known(id);
+    }
+
+    @Override
+    public synchronized ContainerStatus awaitContainer(String id) {
+        ContainerStatus s = known(id);
+        if (s.state() != ContainerStatus.State.EXITED) throw new AssertionError("a fake would wait forever on " + id);
+        return s;
+    }
+
+    @Override
+    public synchronized void deleteContainer(String id, boolean force) {
+        calls.add("delete " + id + (force ? " force" : ""));
+        known(id);
+        specs.remove(id);
+        states.remove(id);
+    }
+
+    @Override
+    public synchronized void containerLogs(String id, boolean follow, OutputStream stdout, OutputStream stderr) {
+        known(id);
+        try {
+            stdout.write(("out of " + id + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public synchronized List<String> listContainers() {
+        return List.copyOf(specs.keySet());
+    }
+
+    @Override
+    public ExecSession start(ExecRequest req, OutputStream stdout, OutputStream stderr) {
+        throw new UnsupportedOperationException("not used by these tests");
+    }
+
+    @Override
+    public synchronized ExecResult run(ExecRequest req, byte[] stdin) {
+        execs.add(req);
+        return new ExecResult(0, 0, null, "ran\n".getBytes(StandardCharsets.UTF_8), null);
+    }
+
+    @Override
+    public List<GuestProcess> ps() {
+        return List.of();
+    }
+
+    private ContainerStatus known(String id) {
+        ContainerStatus s = states.get(id);
+        if (s == null) throw EngineException.runtime("no such container in the guest: " + id);
+        return s;
+    }
+
+    private static ContainerStatus status(String id, ContainerStatus.State state, int code) {
+        Instant now = Instant.now();
+        return new ContainerStatus(
+                id,
+                state,
+                state == ContainerStatus.State.RUNNING ? 42 : 0,
+                code,
+                code > 128 ? code - 128 : 0,
+                false,
+                now,
+                state == ContainerStatus.State.CREATED ? null : now,
+                state == ContainerStatus.State.EXITED ? now : null);
+    }
+}

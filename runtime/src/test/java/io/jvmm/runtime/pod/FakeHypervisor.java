@@ -1,0 +1,63 @@
+package io.jvmm.runtime.pod;
+
+import io.jvmm.runtime.EngineException;
+import io.jvmm.runtime.state.ProcessInfo;
+import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.state.VmStore;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/** A hypervisor whose "VM" is this process: a started pod is recorded running with this process's pid. */
+final class FakeHypervisor implements Hypervisor {
+    private final VmStore vms;
+    final Map<String, FakeAgent> agents = new HashMap<>();
+
+    FakeHypervisor(VmStore vms) {
+        this.vms = vms;
+    }
+
+    @Override
+    public String describe() {
+        return "fake-hypervisor";
+    }
+
+    @Override
+    public void check(VmRecord pod) {
+        if (pod.ports().contains("bad")) throw EngineException.usage("bad port");
+    }
+
+    @Override
+    public void start(VmRecord pod, Integer readyTimeoutSeconds) {
+        ProcessInfo.Id self = ProcessInfo.self();
+        vms.update(
+                pod.id(),
+                r -> r.withState(r.state()
+                        .withStatus(VmRecord.Status.RUNNING)
+                        .withPid(self.pid(), self.startTime())
+                        .withStartedAt(Instant.now())));
+        agents.put(pod.id(), new FakeAgent());
+    }
+
+    @Override
+    public boolean running(VmRecord pod) {
+        return VmStore.effectiveStatus(pod) == VmRecord.Status.RUNNING && agents.containsKey(pod.id());
+    }
+
+    @Override
+    public void stop(VmRecord pod, int graceSeconds) {
+        agents.remove(pod.id());
+        vms.update(pod.id(), r -> r.withState(r.state().exited(Instant.now(), null, null)));
+    }
+
+    @Override
+    public void remove(VmRecord pod, boolean force) {
+        agents.remove(pod.id());
+        vms.remove(pod.id());
+    }
+
+    @Override
+    public Agent agent(VmRecord pod) {
+        return agents.get(pod.id());
+    }
+}
