@@ -67,10 +67,20 @@ final class ConfigOptions {
 
     /** {@code draft} with the hostname and labels; a usage error names a bad one. */
     VmRecord apply(VmRecord draft) {
+        return draft.withHostname(hostname()).withLabels(labels());
+    }
+
+    /** The {@code --hostname}, checked; null when not given. */
+    String hostname() {
         if (hostname != null
                 && (hostname.length() > 64 || !HOSTNAME.matcher(hostname).matches()))
             throw CliException.usage("--hostname " + hostname
                     + ": not a valid host name (letters, digits, '-' and '.', at most 64 characters)");
+        return hostname;
+    }
+
+    /** The {@code --label}s, in order; a usage error names a bad one. */
+    Map<String, String> labels() {
         Map<String, String> map = new LinkedHashMap<>();
         for (String l : labels) {
             int eq = l.indexOf('=');
@@ -78,6 +88,6 @@ final class ConfigOptions {
             if (key.isEmpty()) throw CliException.usage("--label " + l + ": expected KEY=VALUE");
             map.put(key, eq < 0 ? "" : l.substring(eq + 1));
         }
-        return draft.withHostname(hostname).withLabels(map);
+        return map;
     }
 }

@@ -4,7 +4,10 @@ import io.jvmm.agent.AgentClient;
 import io.jvmm.agent.ExecRequest;
 import io.jvmm.agent.ExecResult;
 import io.jvmm.agent.ExecSession;
+import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.RunningVm;
+import io.jvmm.runtime.pod.Container;
+import io.jvmm.runtime.state.ContainerRecord;
 import io.jvmm.runtime.state.VmRecord;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +15,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -53,7 +57,7 @@ final class ExecCommand extends CliCommand {
             description = "User name or uid[:gid] in the guest (default: the VM's, from run -u or the image's User).")
     private String user;
 
-    @Parameters(index = "0", paramLabel = "VM", description = "VM name, id or unique id prefix.")
+    @Parameters(index = "0", paramLabel = "VM", description = "VM or container name, id or unique id prefix.")
     private String vm;
 
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
@@ -69,19 +73,19 @@ final class ExecCommand extends CliCommand {
         // VM -- CMD: the "--" of the days when options did not stop at VM.
         if (command.getFirst().equals("--")) command.removeFirst();
         if (command.isEmpty()) throw CliException.usage("exec needs a command after the VM");
-        RunningVm target = Jvmm.engine().running(vm);
+        Engine engine = Jvmm.engine();
+        Optional<Container> container = ContainerTargets.find(engine, err, vm);
+        if (container.isPresent()) {
+            ContainerRecord c = container.get().record();
+            ExecRequest req = request(orEmpty(c.workdir()), orEmpty(c.user()));
+            try (Terminal t = tty && interactive ? Terminal.raw() : null) {
+                return finish(container.get().exec(req, flushing(out), flushing(err)));
+            }
+        }
+        RunningVm target = engine.running(vm);
         VmRecord r = target.record();
         AgentClient agent = target.agent();
-        ExecRequest req = ExecRequest.of(command.toArray(String[]::new))
-                .withEnv(env)
-                .withCwd(workdir != null ? workdir : orEmpty(r.workdir()))
-                .withUser(user != null ? user : orEmpty(r.user()))
-                .withTty(tty)
-                .withStdin(interactive);
-        if (tty) {
-            int[] size = Terminal.size();
-            req = req.withSize(size[0], size[1]);
-        }
+        ExecRequest req = request(orEmpty(r.workdir()), orEmpty(r.user()));
         try (Terminal t = tty && interactive ? Terminal.raw() : null) {
             ExecSession s;
             try {
@@ -89,11 +93,31 @@ final class ExecCommand extends CliCommand {
             } catch (IOException e) {
                 throw CliException.runtime("exec in " + r.name() + ": " + e.getMessage());
             }
-            if (interactive) s.feedStdin(in, "exec-stdin");
-            ExecResult result = s.waitFor();
-            if (result.error() != null) err.println("jvmm: " + result.error());
-            return result.exitCode();
+            return finish(s);
         }
+    }
+
+    /** The request, with the VM's or container's working directory and user unless -w or -u. */
+    private ExecRequest request(String defaultWorkdir, String defaultUser) {
+        ExecRequest req = ExecRequest.of(command.toArray(String[]::new))
+                .withEnv(env)
+                .withCwd(workdir != null ? workdir : defaultWorkdir)
+                .withUser(user != null ? user : defaultUser)
+                .withTty(tty)
+                .withStdin(interactive);
+        if (tty) {
+            int[] size = Terminal.size();
+            req = req.withSize(size[0], size[1]);
+        }
+        return req;
+    }
+
+    /** Feeds stdin when -i, waits, and returns the program's status. */
+    private int finish(ExecSession s) throws IOException, InterruptedException {
+        if (interactive) s.feedStdin(in, "exec-stdin");
+        ExecResult result = s.waitFor();
+        if (result.error() != null) err.println("jvmm: " + result.error());
+        return result.exitCode();
     }
 
     private static String orEmpty(String s) {

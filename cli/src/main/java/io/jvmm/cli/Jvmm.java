@@ -66,8 +66,8 @@ public final class Jvmm implements Callable<Integer> {
     private static final Set<String> CREATES_VM = Set.of("boot", "run", "start", "snapshot", EntryPoint.VM_PROCESS);
 
     /** The commands that create state (umask 077, {@link PrivateFiles}); the others only read it (or write where the user names). */
-    private static final Set<String> WRITERS =
-            Set.of("run", "create", "start", "restart", "volume", "image", "pull", "snapshot", EntryPoint.VM_PROCESS);
+    private static final Set<String> WRITERS = Set.of(
+            "run", "create", "start", "restart", "pod", "volume", "image", "pull", "snapshot", EntryPoint.VM_PROCESS);
 
     /**
      * The commands whose status is a workload's: any error of jvmm's own exits {@link CliException#OWN_ERROR}
@@ -144,6 +144,7 @@ public final class Jvmm implements Callable<Integer> {
         commands.put("unpause", () -> new CommandLine(new PauseCommand.Unpause(out, input, err)));
         commands.put("update", () -> new CommandLine(new UpdateCommand(out, input, err)));
         commands.put("rm", () -> new CommandLine(new RmCommand(out, input, err)));
+        commands.put("pod", () -> PodCommand.commandLine(out, input, err));
         commands.put("volume", () -> VolumeCommand.commandLine(out, input, err));
         commands.put("image", () -> ImageCommand.commandLine(out, input, err));
         commands.put("pull", () -> ImageCommand.pullAlias(out, input, err));

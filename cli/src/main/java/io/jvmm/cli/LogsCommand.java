@@ -1,5 +1,7 @@
 package io.jvmm.cli;
 
+import io.jvmm.runtime.Engine;
+import io.jvmm.runtime.pod.Container;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
@@ -9,6 +11,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,7 +27,7 @@ final class LogsCommand extends CliCommand {
     @Option(names = "--console", description = "Print the guest's serial console (kernel messages) instead.")
     private boolean console;
 
-    @Parameters(index = "0", paramLabel = "VM", description = "VM name, id or unique id prefix.")
+    @Parameters(index = "0", paramLabel = "VM", description = "VM or container name, id or unique id prefix.")
     private String vm;
 
     LogsCommand(PrintStream out, InputStream in, PrintStream err) {
@@ -33,8 +36,16 @@ final class LogsCommand extends CliCommand {
 
     @Override
     public Integer call() throws Exception {
-        StateDirs dirs = StateDirs.fromEnvironment();
-        VmStore store = new VmStore(dirs);
+        Engine engine = Jvmm.engine();
+        Optional<Container> container = ContainerTargets.find(engine, err, vm);
+        if (container.isPresent()) {
+            if (console) throw CliException.usage("--console is a VM's: give the pod's name");
+            container.get().logs(follow, out, err);
+            out.flush();
+            return 0;
+        }
+        StateDirs dirs = engine.dirs();
+        VmStore store = engine.vms();
         VmRecord r = store.resolve(vm);
         if (console) {
             for (Path c : RotatingFile.oldestFirst(dirs.consoleLog(r.id()))) Files.copy(c, out);

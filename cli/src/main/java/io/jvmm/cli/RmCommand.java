@@ -2,9 +2,11 @@ package io.jvmm.cli;
 
 import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.EngineException;
+import io.jvmm.runtime.pod.Container;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,7 +35,7 @@ final class RmCommand extends CliCommand {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         Engine engine;
         try {
             engine = Jvmm.engine();
@@ -43,7 +45,9 @@ final class RmCommand extends CliCommand {
         int status = 0;
         for (String ref : refs) {
             try {
-                engine.remove(ref, force);
+                Optional<Container> c = ContainerTargets.find(engine, err, ref);
+                if (c.isPresent()) c.get().delete(force);
+                else engine.remove(ref, force);
                 out.println(ref);
             } catch (EngineException e) {
                 err.println("jvmm: " + e.getMessage());

@@ -52,6 +52,13 @@ class RunCommand extends CliCommand {
     private String name;
 
     @Option(
+            names = "--pod",
+            paramLabel = "POD",
+            description =
+                    "Run the command as a new container in POD ('jvmm pod create'), starting POD when it is not running.")
+    private String pod;
+
+    @Option(
             names = "--hac",
             paramLabel = "FILE",
             description =
@@ -230,6 +237,7 @@ class RunCommand extends CliCommand {
 
     @Override
     public Integer call() throws Exception {
+        if (pod != null) return runInPod();
         HacFile hac = hacFile == null ? null : HacFile.parse(hacFile);
         int cpus = this.cpus != null ? this.cpus : hac != null && hac.cores() != null ? hac.cores() : 1;
         long memoryMib = this.memoryMib != null
@@ -367,6 +375,46 @@ class RunCommand extends CliCommand {
         } finally {
             if (rm) engine.vms().remove(r.id());
         }
+    }
+
+    /** {@code --pod}: a container in the pod; what belongs to the pod's VM is refused, naming where it goes. */
+    private int runInPod() throws InterruptedException {
+        List<String> podOnly = new ArrayList<>();
+        if (hacFile != null) podOnly.add("--hac");
+        if (cpus != null) podOnly.add("--cpus");
+        if (memoryMib != null) podOnly.add("--memory");
+        if (!volumes.isEmpty() || !mountFlags.isEmpty()) podOnly.add("-v/--mount");
+        if (!ports.isEmpty() || publishAll) podOnly.add("-p/-P");
+        if (diskLimit != null || netRxLimit != null || netTxLimit != null) podOnly.add("--disk-limit/--net-*-limit");
+        if (!securityOpts.isEmpty()) podOnly.add("--security-opt");
+        if (!podOnly.isEmpty())
+            throw CliException.usage(
+                    String.join(", ", podOnly) + " belong(s) to the pod's VM: give it to 'jvmm pod create'");
+        if (interactive)
+            throw CliException.usage("-i is not supported with --pod yet: a container's stdin cannot be attached");
+        for (String e : env) {
+            if (e.indexOf('=') <= 0) throw CliException.usage("-e " + e + ": expected KEY=VALUE");
+        }
+        List<String> allEnv = new ArrayList<>(config.fileEnv());
+        allEnv.addAll(env);
+        return new RunInPod(
+                        pod,
+                        name,
+                        rootfs,
+                        readOnly,
+                        args,
+                        entrypoint,
+                        allEnv,
+                        workdir,
+                        user,
+                        config.hostname(),
+                        config.labels(),
+                        tty,
+                        detach,
+                        rm,
+                        createOnly(),
+                        readyTimeout)
+                .run(out, err);
     }
 
     /**

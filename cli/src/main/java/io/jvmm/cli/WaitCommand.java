@@ -2,9 +2,11 @@ package io.jvmm.cli;
 
 import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.EngineException;
+import io.jvmm.runtime.pod.Container;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -24,7 +26,8 @@ final class WaitCommand extends CliCommand {
         int status = 0;
         for (String ref : vms) {
             try {
-                out.println(engine.await(ref));
+                Optional<Container> c = ContainerTargets.find(engine, err, ref);
+                out.println(c.isPresent() ? c.get().await() : engine.await(ref));
             } catch (CliException | EngineException e) {
                 err.println("jvmm: " + e.getMessage());
                 status = 1;
