@@ -13,15 +13,16 @@ import java.util.Optional;
 final class ContainerTargets {
     private ContainerTargets() {}
 
-    /** The container {@code ref} names, empty when it names a VM; the VM's lookup error when it names neither. */
+    /**
+     * The container {@code ref} names; empty when it names a VM, or nothing at all (the VM's own lookup
+     * then says so, and finds a VM whose record is broken).
+     */
     static Optional<Container> find(Engine engine, PrintStream progress, String ref) {
         try {
             engine.vms().resolve(ref);
             return Optional.empty();
         } catch (EngineException notAVm) {
-            Optional<Container> c = engine.pods(progress).findContainer(ref);
-            if (c.isEmpty()) throw notAVm;
-            return c;
+            return engine.pods(progress).findContainer(ref);
         }
     }
 }

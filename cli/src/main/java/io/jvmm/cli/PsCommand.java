@@ -3,6 +3,7 @@ package io.jvmm.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.state.AutoRemoval;
+import io.jvmm.runtime.state.ContainerRecord;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.StateJson;
 import io.jvmm.runtime.state.VmRecord;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -71,9 +73,14 @@ final class PsCommand extends CliCommand {
             Instant now = Instant.now();
             List<VmRecord> shown = new ArrayList<>();
             for (String f : filters) matches(f, null); // checks them before anything is listed
+            List<ContainerRow> containers = new ArrayList<>();
             for (VmRecord r : store.list()) {
                 if (AutoRemoval.ifProcessGone(store, r)) continue;
                 VmRecord fresh = store.refresh(r);
+                if (fresh.pod()) {
+                    containers.addAll(containerRows(fresh));
+                    continue;
+                }
                 if (!all && VmStore.effectiveStatus(fresh) != VmRecord.Status.RUNNING) continue;
                 if (filters.stream().allMatch(f -> matches(f, fresh))) shown.add(fresh);
             }
@@ -81,12 +88,14 @@ final class PsCommand extends CliCommand {
             List<VmStore.Broken> broken = store.broken();
             if (quiet) {
                 for (VmRecord r : shown) out.println(noTrunc ? r.id() : r.shortId());
+                for (ContainerRow c : containers) out.println(noTrunc ? c.c().id() : c.c().shortId());
                 for (VmStore.Broken b : broken) out.println(noTrunc ? b.id() : b.shortId());
             } else if (format.equals("json")) {
                 for (VmRecord r : shown) out.println(StateJson.mapper().writeValueAsString(json(r, now)));
+                for (ContainerRow c : containers) out.println(StateJson.mapper().writeValueAsString(json(c, now)));
                 for (VmStore.Broken b : broken) out.println(StateJson.mapper().writeValueAsString(json(b)));
             } else {
-                table(shown, broken, now);
+                table(shown, containers, broken, now);
             }
             out.flush();
             return 0;
@@ -116,9 +125,78 @@ final class PsCommand extends CliCommand {
         };
     }
 
-    private void table(List<VmRecord> rows, List<VmStore.Broken> broken, Instant now) {
+    /** A container of a pod, as ps shows it: its record with the state its pod's agent gave. */
+    private record ContainerRow(ContainerRecord c, VmRecord pod) {}
+
+    /** The containers of {@code pod} that pass -a and the filters, their states from its agent while it runs. */
+    private List<ContainerRow> containerRows(VmRecord pod) {
+        List<ContainerRow> rows = new ArrayList<>();
+        try {
+            for (ContainerRecord c :
+                    Jvmm.engine().pods(err).get(pod.id()).status().containers()) {
+                if (!all && c.state().status() != ContainerRecord.Status.RUNNING) continue;
+                if (filters.stream().allMatch(f -> matchesContainer(f, c))) rows.add(new ContainerRow(c, pod));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return rows;
+    }
+
+    private static boolean matchesContainer(String filter, ContainerRecord c) {
+        String value = filter.substring(filter.indexOf('=') + 1);
+        return switch (filter.substring(0, filter.indexOf('='))) {
+            case "label" -> {
+                int veq = value.indexOf('=');
+                String k = veq < 0 ? value : value.substring(0, veq);
+                yield c.labels().containsKey(k) && (veq < 0 || c.labels().get(k).equals(value.substring(veq + 1)));
+            }
+            case "name" -> c.name().contains(value);
+            default -> c.state().status().name().equalsIgnoreCase(value);
+        };
+    }
+
+    /** "Up 3 seconds", "Exited (0) 2 minutes ago", "Created", as for a VM. */
+    private static String status(ContainerRecord c, Instant now) {
+        ContainerRecord.State s = c.state();
+        return switch (s.status()) {
+            case CREATED -> "Created";
+            case RUNNING -> "Up " + HumanDuration.of(between(s.startedAt() != null ? s.startedAt() : c.created(), now));
+            case EXITED ->
+                ("Exited " + (s.exitCode() != null ? "(" + s.exitCode() + ")" : "")).strip()
+                        + (s.finishedAt() == null ? "" : " " + ago(s.finishedAt(), now));
+        };
+    }
+
+    private static String image(ContainerRecord c) {
+        return c.imageRef() != null
+                ? Images.familiar(c.imageRef())
+                : fileName(c.root().source());
+    }
+
+    private Map<String, Object> json(ContainerRow row, Instant now) {
+        ContainerRecord c = row.c();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ID", noTrunc ? c.id() : c.shortId());
+        m.put("Names", c.name());
+        m.put("Image", image(c));
+        if (c.imageId() != null) m.put("ImageID", c.imageId());
+        m.put("Command", "\"" + commandLine(c.command()) + "\"");
+        m.put("CreatedAt", c.created() == null ? null : c.created().toString());
+        m.put("RunningFor", ago(c.created(), now));
+        m.put("State", c.state().status().name().toLowerCase(Locale.ROOT));
+        m.put("Status", status(c, now));
+        m.put("ExitCode", c.state().exitCode());
+        m.put("Ports", ports(row.pod()));
+        m.put("Pod", row.pod().shortId());
+        m.put("PodName", row.pod().name());
+        m.put("FullID", c.id());
+        return m;
+    }
+
+    private void table(List<VmRecord> rows, List<ContainerRow> containers, List<VmStore.Broken> broken, Instant now) {
         List<String[]> cells = new ArrayList<>();
-        cells.add(new String[] {"VM ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"});
+        cells.add(new String[] {"VM ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES", "POD"});
         for (VmRecord r : rows) {
             cells.add(new String[] {
                 noTrunc ? r.id() : r.shortId(),
@@ -128,21 +206,28 @@ final class PsCommand extends CliCommand {
                 status(r, now, noTrunc),
                 ports(r),
                 r.name(),
+                "",
+            });
+        }
+        for (ContainerRow row : containers) {
+            ContainerRecord c = row.c();
+            cells.add(new String[] {
+                noTrunc ? c.id() : c.shortId(),
+                image(c),
+                "\"" + (noTrunc ? commandLine(c.command()) : truncate(commandLine(c.command()), 20)) + "\"",
+                ago(c.created(), now),
+                status(c, now),
+                ports(row.pod()),
+                c.name(),
+                row.pod().name(),
             });
         }
         for (VmStore.Broken b : broken) {
-            cells.add(new String[] {noTrunc ? b.id() : b.shortId(), "?", "\"\"", "?", brokenStatus(b), "", "?"});
+            cells.add(new String[] {noTrunc ? b.id() : b.shortId(), "?", "\"\"", "?", brokenStatus(b), "", "?", ""});
         }
-        int[] width = new int[7];
-        for (String[] row : cells) for (int i = 0; i < 7; i++) width[i] = Math.max(width[i], row[i].length());
-        for (String[] row : cells) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < 7; i++) {
-                line.append(row[i]);
-                if (i < 6) line.append(" ".repeat(width[i] - row[i].length() + 3));
-            }
-            out.println(line.toString().stripTrailing());
-        }
+        // The POD column only when a container of a pod is shown: plain VMs keep docker's seven columns.
+        if (containers.isEmpty()) cells.replaceAll(row -> Arrays.copyOf(row, 7));
+        Table.print(out, cells);
     }
 
     static String brokenStatus(VmStore.Broken b) {

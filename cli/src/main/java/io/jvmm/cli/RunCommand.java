@@ -392,6 +392,9 @@ class RunCommand extends CliCommand {
                     String.join(", ", podOnly) + " belong(s) to the pod's VM: give it to 'jvmm pod create'");
         if (interactive)
             throw CliException.usage("-i is not supported with --pod yet: a container's stdin cannot be attached");
+        if (rm && detach)
+            throw CliException.usage(
+                    "--rm with -d is not supported with --pod yet: remove the container with 'jvmm rm'");
         for (String e : env) {
             if (e.indexOf('=') <= 0) throw CliException.usage("-e " + e + ": expected KEY=VALUE");
         }

@@ -63,7 +63,12 @@ public final class Pods {
 
     /** The pod {@code ref} names (name, id or unique id prefix); a runtime error when it is no pod. */
     public Pod get(String ref) {
-        VmRecord r = vms.resolve(ref);
+        VmRecord r;
+        try {
+            r = vms.resolve(ref);
+        } catch (EngineException e) {
+            throw e.getMessage().startsWith("no such VM") ? EngineException.runtime("no such pod: " + ref) : e;
+        }
         if (!r.pod()) throw EngineException.runtime(r.name() + " is a VM, not a pod");
         return new Pod(this, r.id());
     }

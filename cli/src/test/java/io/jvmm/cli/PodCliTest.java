@@ -1,0 +1,136 @@
+package io.jvmm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvmm.kvm.Kvm;
+import io.jvmm.runtime.EntryPoint;
+import io.jvmm.runtime.state.ProcessInfo;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.StateJson;
+import io.jvmm.runtime.state.VmStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A pod from the command line, as podman users drive one: {@code pod create} with a bind, two containers
+ * added with {@code run --pod} (a directory root in the bind, and a root image file), sharing localhost;
+ * exec, logs, ps, wait and {@code pod status|inspect}; then {@code pod rm -f} leaves no process, state
+ * record or socket. One boot.
+ */
+@Tag("linux")
+class PodCliTest {
+    @TempDir
+    static Path home;
+
+    private static VmStore store;
+    private final CliRun cli = new CliRun();
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        assumeTrue(Kvm.isAvailable(), () -> "skipped: " + Kvm.unavailabilityCause());
+        store = VmProcessHome.open(home);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        VmProcessHome.close(store);
+    }
+
+    private String ok(String... args) {
+        int status = cli.run(args);
+        assertEquals(0, status, () -> String.join(" ", args) + ": " + cli.out() + cli.err());
+        return cli.out();
+    }
+
+    @Test
+    void aPodOfTwoContainersFromTheCommandLine() throws Exception {
+        Path roots = Files.createDirectories(home.resolve("roots"));
+        Path web = VmProcessHome.busyboxTree(roots.resolve("web"));
+        Files.writeString(web.resolve("marker"), "web\n");
+        String podId = ok("pod", "create", "--name", "tp", "-v", roots + ":/srv", "--label", "team=x")
+                .strip();
+        assertTrue(ok("pod", "ls").contains("tp     created"), cli.out());
+
+        // A plain PID 1 (no handler) after serving one connection: pod rm -f has to kill it.
+        String webId = ok(
+                        "run",
+                        "--pod",
+                        "tp",
+                        "-d",
+                        "--name",
+                        "web",
+                        "--rootfs",
+                        web.toString(),
+                        "sh",
+                        "-c",
+                        "echo started; nc -l -p 7000 -e echo served-by-web; exec sleep 100000")
+                .strip();
+        assertEquals(64, webId.length(), webId);
+
+        // Another root (the busybox image file), the same localhost; its status is run's.
+        int client = cli.run(
+                "run",
+                "--pod",
+                "tp",
+                "--name",
+                "client",
+                VmProcessHome.busyboxRoot().toString(),
+                "sh",
+                "-c",
+                "for i in $(seq 60); do nc 127.0.0.1 7000 </dev/null && exit 4; sleep 1; done; exit 1");
+        assertEquals(4, client, cli.err());
+        assertEquals("served-by-web\n", cli.out());
+
+        // Its own files and mounts; exec's status comes back.
+        assertEquals(
+                7,
+                cli.run(
+                        "exec",
+                        "web",
+                        "sh",
+                        "-c",
+                        "cat /marker; [ -e /srv ] && echo sees-pod || echo isolated; exit 7"));
+        assertEquals("web\nisolated\n", cli.out());
+        assertEquals("started\n", ok("logs", "web"));
+        assertEquals("4\n", ok("wait", "client"));
+
+        String ps = ok("ps", "-a");
+        assertTrue(ps.lines().anyMatch(l -> l.contains("web") && l.contains("Up") && l.endsWith("tp")), ps);
+        assertTrue(ps.lines().anyMatch(l -> l.contains("client") && l.contains("Exited (4)")), ps);
+        assertFalse(ps.lines().anyMatch(l -> l.contains("share")), "the pod's own VM is not a row: " + ps);
+
+        String status = ok("pod", "status", "tp");
+        assertTrue(status.contains(podId + "   running   jvmm-kvm"), status);
+        assertTrue(
+                status.lines().anyMatch(l -> l.contains("client") && l.contains("exited") && l.endsWith("4")), status);
+        JsonNode inspect =
+                StateJson.mapper().readTree(ok("pod", "inspect", "tp")).get(0);
+        assertEquals("x", inspect.get("Labels").get("team").asText());
+        assertEquals(2, inspect.get("Containers").size());
+        assertEquals("/srv", inspect.get("Mounts").get(0).get("Destination").asText());
+
+        // A running pod needs -f; then nothing is left.
+        assertEquals(1, cli.run("pod", "rm", "tp"));
+        assertTrue(cli.err().contains("pod tp is running"), cli.err());
+        long pid = store.get(podId).state().pid();
+        ok("pod", "rm", "-f", "tp");
+        assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "the VM process still runs");
+        assertTrue(ProcessInfo.withArguments(EntryPoint.VM_PROCESS, podId).isEmpty());
+        StateDirs dirs = StateDirs.fromEnvironment();
+        assertFalse(Files.exists(dirs.vmDataDir(podId)));
+        assertFalse(Files.exists(dirs.vmRunDir(podId)), "the control socket's directory is left");
+        assertEquals("", ok("ps", "-a", "-q"));
+        assertEquals(1, cli.run("logs", "web"));
+        assertFalse(Files.readString(Path.of("/proc/mounts")).contains(podId));
+        assertEquals("web\n", Files.readString(web.resolve("marker")), "the bound root is the user's, and kept");
+    }
+}

@@ -1,0 +1,87 @@
+package io.jvmm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.VmStore;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jvmm pod} and {@code run --pod} refuse bad input in one line before anything is recorded or booted. */
+class PodErrorsCliTest {
+    @TempDir
+    Path home;
+
+    private final CliRun cli = new CliRun();
+
+    @BeforeEach
+    void setUp() {
+        System.setProperty(StateDirs.HOME_PROPERTY, home.toString());
+    }
+
+    @AfterEach
+    void tearDown() {
+        System.clearProperty(StateDirs.HOME_PROPERTY);
+    }
+
+    private void refused(int status, String message, String... args) {
+        assertEquals(status, cli.run(args), String.join(" ", args) + ": " + cli.err());
+        assertEquals(1, cli.err().lines().count(), cli.err());
+        assertTrue(cli.err().startsWith("jvmm: "), cli.err());
+        assertTrue(cli.err().contains(message), "expected \"" + message + "\" in " + cli.err());
+        assertTrue(new VmStore(StateDirs.fromEnvironment()).list().isEmpty(), "something was recorded");
+    }
+
+    @Test
+    void whatBelongsToThePodsVmIsRefusedWithRunPod() {
+        refused(
+                125,
+                "-p/-P belong(s) to the pod's VM: give it to 'jvmm pod create'",
+                "run",
+                "--pod",
+                "p",
+                "-p",
+                "80:80",
+                "img",
+                "true");
+        refused(
+                125,
+                "--cpus, --memory belong(s) to the pod's VM",
+                "run",
+                "--pod",
+                "p",
+                "--cpus",
+                "2",
+                "-m",
+                "512",
+                "img",
+                "true");
+        refused(125, "-v/--mount belong(s)", "run", "--pod", "p", "-v", "/tmp:/x", "img", "true");
+        refused(125, "-i is not supported with --pod yet", "run", "--pod", "p", "-i", "img", "true");
+        refused(125, "--rm with -d is not supported with --pod yet", "run", "--pod", "p", "--rm", "-d", "img", "true");
+    }
+
+    @Test
+    void unknownPodsAndContainersAreNamed() {
+        refused(125, "no such pod: nope", "run", "--pod", "nope", "img", "true");
+        refused(1, "no such pod: nope", "create", "--pod", "nope", "img", "true");
+        refused(1, "no such pod: nope", "pod", "status", "nope");
+        refused(1, "no such pod: nope", "pod", "rm", "nope");
+        refused(1, "no such VM: nope", "logs", "nope");
+    }
+
+    @Test
+    void badPodOptionsAreUsageErrors() {
+        refused(125, "-p 99999:80", "pod", "create", "-p", "99999:80");
+        refused(125, "--hostname -bad", "pod", "create", "--hostname", "-bad");
+        refused(125, "must be at least 64 MiB", "pod", "create", "-m", "16");
+        refused(125, "vCPUs must be 1..64", "pod", "create", "--cpus", "0");
+        assertEquals(125, cli.run("pod"));
+        assertEquals(0, cli.run("pod", "ls"));
+        assertEquals("POD ID   NAME   STATUS   CREATED   # OF CONTAINERS\n", cli.out());
+    }
+}
