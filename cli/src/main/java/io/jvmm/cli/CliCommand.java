@@ -1,7 +1,9 @@
 package io.jvmm.cli;
 
+import io.jvmm.runtime.EngineException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Option;
 
@@ -26,5 +28,29 @@ abstract class CliCommand implements Callable<Integer> {
         this.out = out;
         this.in = in;
         this.err = err;
+    }
+
+    /** What a command that takes several VMs does to one of them, named as the user typed it. */
+    @FunctionalInterface
+    interface VmAction {
+        void apply(String ref) throws InterruptedException;
+    }
+
+    /**
+     * Applies {@code action} to each VM in turn, printing its ref when done. docker's rule: a VM that
+     * fails gets its one-line error on err and the next one goes on; the status is 1 when any failed.
+     */
+    int eachVm(List<String> refs, VmAction action) throws InterruptedException {
+        int status = 0;
+        for (String ref : refs) {
+            try {
+                action.apply(ref);
+                out.println(ref);
+            } catch (CliException | EngineException e) {
+                err.println("jvmm: " + e.getMessage());
+                status = 1;
+            }
+        }
+        return status;
     }
 }

@@ -1,7 +1,6 @@
 package io.jvmm.cli;
 
 import io.jvmm.runtime.Engine;
-import io.jvmm.runtime.EngineException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
@@ -47,19 +46,9 @@ final class KillCommand extends CliCommand {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         int signo = signalNumber(signal);
         Engine engine = Jvmm.engine();
-        int status = 0;
-        for (String ref : vms) {
-            try {
-                engine.kill(ref, signo);
-                out.println(ref);
-            } catch (CliException | EngineException e) {
-                err.println("jvmm: " + e.getMessage());
-                status = 1;
-            }
-        }
-        return status;
+        return eachVm(vms, ref -> engine.kill(ref, signo));
     }
 }

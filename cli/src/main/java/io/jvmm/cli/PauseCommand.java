@@ -1,7 +1,6 @@
 package io.jvmm.cli;
 
 import io.jvmm.runtime.Engine;
-import io.jvmm.runtime.EngineException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
@@ -23,19 +22,9 @@ abstract class PauseCommand extends CliCommand {
     abstract boolean pause();
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         Engine engine = Jvmm.engine();
-        int status = 0;
-        for (String ref : vms) {
-            try {
-                engine.pause(ref, pause());
-                out.println(ref);
-            } catch (CliException | EngineException e) {
-                err.println("jvmm: " + e.getMessage());
-                status = 1;
-            }
-        }
-        return status;
+        return eachVm(vms, ref -> engine.pause(ref, pause()));
     }
 
     @Command(name = "pause", description = "Pause the vCPUs of running microVMs.")

@@ -1,7 +1,6 @@
 package io.jvmm.cli;
 
 import io.jvmm.runtime.Engine;
-import io.jvmm.runtime.EngineException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
@@ -29,16 +28,6 @@ final class RestartCommand extends CliCommand {
     public Integer call() throws Exception {
         if (seconds < 0) throw CliException.usage("-t must not be negative, got " + seconds);
         Engine engine = Jvmm.engine();
-        int status = 0;
-        for (String ref : vms) {
-            try {
-                engine.restart(ref, seconds, null);
-                out.println(ref);
-            } catch (CliException | EngineException e) {
-                err.println("jvmm: " + e.getMessage());
-                status = 1;
-            }
-        }
-        return status;
+        return eachVm(vms, ref -> engine.restart(ref, seconds, null));
     }
 }

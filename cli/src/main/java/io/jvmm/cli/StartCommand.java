@@ -49,16 +49,6 @@ final class StartCommand extends CliCommand {
                 throw new CliException(CliException.OWN_ERROR, e.getMessage());
             }
         }
-        int status = 0;
-        for (String ref : vms) {
-            try {
-                engine.startExisting(ref, readyTimeout);
-                out.println(ref);
-            } catch (CliException | EngineException e) {
-                err.println("jvmm: " + e.getMessage());
-                status = 1;
-            }
-        }
-        return status;
+        return eachVm(vms, ref -> engine.startExisting(ref, readyTimeout));
     }
 }

@@ -1,7 +1,6 @@
 package io.jvmm.cli;
 
 import io.jvmm.runtime.Engine;
-import io.jvmm.runtime.EngineException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
@@ -32,16 +31,6 @@ final class StopCommand extends CliCommand {
     public Integer call() throws Exception {
         if (seconds < 0) throw CliException.usage("-t must not be negative, got " + seconds);
         Engine engine = Jvmm.engine();
-        int status = 0;
-        for (String ref : vms) {
-            try {
-                engine.stop(engine.vms().resolve(ref), seconds);
-                out.println(ref);
-            } catch (CliException | EngineException e) {
-                err.println("jvmm: " + e.getMessage());
-                status = 1;
-            }
-        }
-        return status;
+        return eachVm(vms, ref -> engine.stop(engine.vms().resolve(ref), seconds));
     }
 }

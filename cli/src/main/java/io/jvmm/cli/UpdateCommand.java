@@ -1,6 +1,5 @@
 package io.jvmm.cli;
 
-import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.state.LimitOptions;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmRecord;
@@ -55,17 +54,7 @@ final class UpdateCommand extends CliCommand {
         }
         StateDirs dirs = StateDirs.fromEnvironment();
         VmStore store = new VmStore(dirs);
-        int status = 0;
-        for (String ref : vms) {
-            try {
-                update(store, dirs, store.resolve(ref));
-                out.println(ref);
-            } catch (CliException | EngineException e) {
-                err.println("jvmm: " + e.getMessage());
-                status = 1;
-            }
-        }
-        return status;
+        return eachVm(vms, ref -> update(store, dirs, store.resolve(ref)));
     }
 
     private void update(VmStore store, StateDirs dirs, VmRecord r) {
