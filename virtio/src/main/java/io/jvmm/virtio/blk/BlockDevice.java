@@ -9,6 +9,7 @@ import io.jvmm.virtio.VirtioDevice;
 import io.jvmm.virtio.VirtioFeatures;
 import io.jvmm.virtio.VirtioIds;
 import io.jvmm.virtio.queue.DescriptorChain;
+import io.jvmm.virtio.queue.QueueDrain;
 import io.jvmm.virtio.queue.Virtqueue;
 import io.jvmm.virtio.ratelimit.RateLimit;
 import io.jvmm.virtio.ratelimit.RateLimiter;
@@ -173,8 +174,14 @@ public final class BlockDevice implements VirtioDevice {
     private void startWorker() {
         DeviceContext c = context;
         Virtqueue q = c.queue(0);
+        QueueDrain drain = new QueueDrain(q, name, MAX_BATCH, 0);
         worker = DeviceWorker.start(
-                "virtio-blk-" + id, c, c.event(0), self -> drain(c, self), POLL_NANOS, q::hasAvailable);
+                "virtio-blk-" + id,
+                c,
+                c.event(0),
+                self -> drain.drain(self::running, () -> c.notifyIfNeeded(0), batch -> serveBatch(c, q, batch, self)),
+                POLL_NANOS,
+                q::hasAvailable);
     }
 
     @Override
@@ -186,22 +193,6 @@ public final class BlockDevice implements VirtioDevice {
     @Override
     public synchronized void resume() {
         if (context != null && worker == null) startWorker();
-    }
-
-    private void drain(DeviceContext context, DeviceWorker self) {
-        Virtqueue q = context.queue(0);
-        List<DescriptorChain> batch = new ArrayList<>(MAX_BATCH);
-        do {
-            q.disableNotification();
-            DescriptorChain chain;
-            while (self.running()) {
-                while (batch.size() < MAX_BATCH && (chain = q.popValid(name())) != null) batch.add(chain);
-                if (batch.isEmpty()) break;
-                serveBatch(context, q, batch, self);
-                batch.clear();
-            }
-            context.notifyIfNeeded(0);
-        } while (self.running() && q.enableNotification());
     }
 
     /**

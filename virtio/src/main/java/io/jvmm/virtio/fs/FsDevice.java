@@ -8,6 +8,7 @@ import io.jvmm.virtio.VirtioFeatures;
 import io.jvmm.virtio.VirtioIds;
 import io.jvmm.virtio.queue.DescriptorChain;
 import io.jvmm.virtio.queue.GuestBuffers;
+import io.jvmm.virtio.queue.QueueDrain;
 import io.jvmm.virtio.queue.Virtqueue;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
@@ -149,47 +150,24 @@ public final class FsDevice implements VirtioDevice {
         for (int i = 0; i < queueCount(); i++) {
             int index = i;
             String thread = "virtio-fs-" + tag + (i == 0 ? "-hiprio" : "-req" + (i - 1));
-            workers.add(DeviceWorker.start(thread, c, c.event(i), self -> drain(c, index, self)));
+            Virtqueue q = c.queue(i);
+            // A request queue spins POLL_NANOS for the next request before it sleeps, as QEMU's polling
+            // does (a request that comes within it costs the guest no kick); hiprio carries only FORGETs.
+            QueueDrain drain = new QueueDrain(q, name, MAX_BATCH, i == 0 ? 0 : POLL_NANOS);
+            Runnable notify = () -> c.notifyIfNeeded(index);
+            workers.add(DeviceWorker.start(
+                    thread,
+                    c,
+                    c.event(i),
+                    self -> drain.drain(self::running, notify, batch -> serve(q, batch, notify))));
         }
     }
 
-    /**
-     * Serves the queue until it stays empty; interrupts are decided once per batch of up to
-     * {@link #MAX_BATCH} requests. With {@link #POLL_NANOS} set, a request queue is polled that long
-     * after it ran dry with the driver's notifications still off, as QEMU's polling does: a request
-     * that comes within it costs the guest no kick (an exit, tens of microseconds on kvm_pvm).
-     */
-    private void drain(DeviceContext context, int index, DeviceWorker self) {
-        Virtqueue q = context.queue(index);
-        long poll = index == 0 ? 0 : POLL_NANOS; // the high-priority queue carries only FORGETs
-        do {
-            q.disableNotification();
-            do {
-                DescriptorChain chain;
-                int served = 0;
-                while (self.running() && (chain = q.popValid(name)) != null) {
-                    q.addUsed(chain.head(), serve(chain));
-                    if (++served == MAX_BATCH) {
-                        requests.add(served);
-                        context.notifyIfNeeded(index);
-                        served = 0;
-                    }
-                }
-                requests.add(served);
-                context.notifyIfNeeded(index);
-            } while (poll(q, poll, self));
-        } while (self.running() && q.enableNotification());
-    }
-
-    /** Spins up to {@code nanos} for the driver's next request; true if one came. */
-    private static boolean poll(Virtqueue q, long nanos, DeviceWorker self) {
-        if (nanos <= 0) return false;
-        long end = System.nanoTime() + nanos;
-        do {
-            if (q.hasAvailable()) return true;
-            Thread.onSpinWait();
-        } while (System.nanoTime() - end < 0 && self.running());
-        return false;
+    /** Serves a batch of up to {@link #MAX_BATCH} requests, then decides on an interrupt: one per batch. */
+    private void serve(Virtqueue q, List<DescriptorChain> batch, Runnable notifyIfNeeded) {
+        for (DescriptorChain chain : batch) q.addUsed(chain.head(), serve(chain));
+        requests.add(batch.size());
+        notifyIfNeeded.run();
     }
 
     /** Hands one chain to the handler; returns the used length, within the writable part. */

@@ -7,9 +7,11 @@ import io.jvmm.virtio.VirtioFeatures;
 import io.jvmm.virtio.VirtioIds;
 import io.jvmm.virtio.queue.DescriptorChain;
 import io.jvmm.virtio.queue.GuestBuffers;
+import io.jvmm.virtio.queue.QueueDrain;
 import io.jvmm.virtio.queue.Virtqueue;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -19,6 +21,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RngDevice implements VirtioDevice {
     /** Cap per request, so one huge buffer cannot keep the device busy (Linux asks for 64 bytes at a time). */
     static final int MAX_BYTES_PER_REQUEST = 64 * 1024;
+    /** Requests taken from the ring at a time; the interrupt comes once the ring is empty. */
+    static final int BATCH = 16;
 
     private final EntropySource source;
     private final LongAdder requests = new LongAdder();
@@ -80,21 +84,22 @@ public final class RngDevice implements VirtioDevice {
     @Override
     public synchronized void resume() {
         DeviceContext c = context;
-        if (c != null && worker == null)
-            worker = DeviceWorker.start("virtio-rng", c, c.event(0), self -> drain(c, self));
+        if (c != null && worker == null) {
+            Virtqueue q = c.queue(0);
+            QueueDrain drain = new QueueDrain(q, name(), BATCH, 0);
+            worker = DeviceWorker.start(
+                    "virtio-rng",
+                    c,
+                    c.event(0),
+                    self -> drain.drain(self::running, () -> c.notifyIfNeeded(0), batch -> serve(q, batch)));
+        }
     }
 
-    private void drain(DeviceContext context, DeviceWorker self) throws IOException {
-        Virtqueue q = context.queue(0);
-        do {
-            q.disableNotification();
-            DescriptorChain chain;
-            while (self.running() && (chain = q.popValid(name())) != null) {
-                q.addUsed(chain.head(), fill(chain.writable()));
-                requests.increment();
-            }
-            context.notifyIfNeeded(0);
-        } while (self.running() && q.enableNotification());
+    private void serve(Virtqueue q, List<DescriptorChain> batch) throws IOException {
+        for (DescriptorChain chain : batch) {
+            q.addUsed(chain.head(), fill(chain.writable()));
+            requests.increment();
+        }
     }
 
     private int fill(GuestBuffers out) throws IOException {
