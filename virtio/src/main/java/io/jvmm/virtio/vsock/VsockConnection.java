@@ -10,27 +10,21 @@ import java.io.OutputStream;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One stream connection as a state machine (virtio 1.2 section 5.10.6): its state, both byte
- * buffers and its {@link Credit} (5.10.6.3). The muxer hands each guest packet for it to one
- * of the {@code on...} transitions and asks it for the packets it owes the guest
+ * One stream connection as a state machine (virtio 1.2 section 5.10.6): its state, its
+ * {@link ConnectionBuffers} and its {@link Credit} (5.10.6.3). The muxer hands each guest packet
+ * for it to one of the {@code on...} transitions and asks it for the packets it owes the guest
  * ({@link #writePacket}); host threads use it as a {@link VsockStream}. A guest packet that breaks
  * the protocol throws {@link ProtocolError}, and the muxer resets the connection.
  *
  * <p>Every field is guarded by the muxer's lock, which host threads (through the streams) and the
  * device threads share: transitions are called with it held, and a condition wakes host readers
- * and writers.
- *
- * <p>Both buffers are charged to the muxer's {@link BufferBudget}: the receive buffer when a header
- * first advertises it as buf_alloc, the send buffer at the host's first write. Each goes back to
- * the budget once it can no longer fill.
+ * and writers. The receive buffer is charged to the budget when a header first advertises it as
+ * buf_alloc; both buffers go back once they can no longer fill.
  */
 final class VsockConnection implements VsockStream {
     enum State {
@@ -40,9 +34,7 @@ final class VsockConnection implements VsockStream {
     }
 
     /** Our receive buffer: what we advertise as buf_alloc. */
-    static final int BUF_ALLOC = Credit.BUF_ALLOC;
-    /** Host writes block beyond this much unsent data. */
-    static final int OUT_BUF = 256 * 1024;
+    static final int BUF_ALLOC = ConnectionBuffers.RECEIVE;
     /** An RW packet carries at most this much payload (Linux's VIRTIO_VSOCK_MAX_PKT_BUF_SIZE). */
     static final int MAX_PAYLOAD = 64 * 1024;
 
@@ -56,27 +48,24 @@ final class VsockConnection implements VsockStream {
     private final VsockMuxer muxer;
     private final ReentrantLock lock;
     private final Condition changed;
-    private final BufferBudget budget;
     private final long guestCid;
     private final int hostPort;
     private final int guestPort;
     /** The listener that accepted it, if one did: its live connections may be limited. */
     private final PortListener listener;
     /** A host connect waiting for the guest's RESPONSE; null for connections the guest opened. */
-    private final CompletableFuture<VsockConnection> established;
+    private final PendingConnect established;
 
     private State state;
     /** Why the connection ended, for host readers and writers. */
     private String closedReason;
 
-    // guest -> host
-    private final ByteRing inbound = new ByteRing();
+    private final ConnectionBuffers buffers;
+    private final ByteRing inbound; // guest -> host
+    private final ByteRing outbound; // host -> guest
     private final Credit credit = new Credit();
 
     private boolean peerSendShutdown; // guest sends no more: EOF after inbound drains
-
-    // host -> guest
-    private final ByteRing outbound = new ByteRing();
     private boolean peerRecvShutdown; // guest receives no more: host writes fail
     private boolean hostOutputShut; // host will write no more; SHUTDOWN goes out after outbound drains
     private boolean hostClosed; // host closed the stream: reads fail, guest data is discarded (credited)
@@ -93,11 +82,13 @@ final class VsockConnection implements VsockStream {
             int guestPort,
             State state,
             PortListener listener,
-            CompletableFuture<VsockConnection> established) {
+            PendingConnect established) {
         this.muxer = muxer;
         this.lock = muxer.lock;
         this.changed = lock.newCondition();
-        this.budget = muxer.budget();
+        this.buffers = new ConnectionBuffers(muxer.budget());
+        this.inbound = buffers.inbound();
+        this.outbound = buffers.outbound();
         this.guestCid = muxer.guestCid();
         this.hostPort = hostPort;
         this.guestPort = guestPort;
@@ -108,7 +99,7 @@ final class VsockConnection implements VsockStream {
 
     /** A connection the host opens: CONNECTING until the guest's RESPONSE. */
     static VsockConnection connecting(VsockMuxer muxer, int hostPort, int guestPort) {
-        return new VsockConnection(muxer, hostPort, guestPort, State.CONNECTING, null, new CompletableFuture<>());
+        return new VsockConnection(muxer, hostPort, guestPort, State.CONNECTING, null, new PendingConnect());
     }
 
     /**
@@ -129,7 +120,7 @@ final class VsockConnection implements VsockStream {
         credit.takePeer(h);
         if (state != State.CONNECTING) throw new ProtocolError("unexpected RESPONSE");
         state = State.ESTABLISHED;
-        established.complete(this);
+        established.accept(this);
         changed.signalAll();
         return true;
     }
@@ -196,22 +187,21 @@ final class VsockConnection implements VsockStream {
     /** RST from the guest: the connection is gone; a host connect waiting for it was refused. */
     void onRst() {
         if (established != null) {
-            established.completeExceptionally(
-                    new ConnectException("vsock: guest port " + guestPort + " refused the connection"));
+            established.fail(new ConnectException("vsock: guest port " + guestPort + " refused the connection"));
         }
         terminate(closedReason != null ? closedReason : "reset by the guest");
     }
 
     /** The guest broke the protocol ({@code why}): the connection ends; the muxer sends the RST. */
     void reset(String why) {
-        if (established != null) established.completeExceptionally(new ConnectException("vsock: " + why));
+        if (established != null) established.fail(new ConnectException("vsock: " + why));
         terminate("reset: " + why);
     }
 
     /** The device was reset: every waiter fails, a host connect included. */
     void deviceReset() {
         String why = "the vsock device was reset";
-        if (established != null) established.completeExceptionally(new IOException(why));
+        if (established != null) established.fail(new IOException(why));
         terminate(why);
     }
 
@@ -221,7 +211,7 @@ final class VsockConnection implements VsockStream {
         state = State.CLOSED;
         closedReason = reason;
         if (established != null) {
-            established.completeExceptionally(new ConnectException(
+            established.fail(new ConnectException(
                     "vsock: guest port " + guestPort + " closed the connection before accepting it (" + reason + ")"));
         }
         releaseSpentBuffers();
@@ -242,17 +232,8 @@ final class VsockConnection implements VsockStream {
     private VsockHeader header(int op, int flags) {
         grantCredit();
         creditRequested = false; // every header carries buf_alloc and fwd_cnt: it answers a CREDIT_REQUEST
-        return new VsockHeader(
-                HOST_CID,
-                guestCid,
-                hostPort,
-                guestPort,
-                0,
-                TYPE_STREAM,
-                op,
-                flags,
-                credit.bufAlloc(),
-                credit.fwdCntForHeader());
+        return VsockHeader.toGuest(
+                guestCid, hostPort, guestPort, op, flags, credit.bufAlloc(), credit.fwdCntForHeader());
     }
 
     /** Something for the rx thread to send on this connection: data, a SHUTDOWN or a credit update. */
@@ -299,15 +280,12 @@ final class VsockConnection implements VsockStream {
 
     /** Reserves the receive buffer for BUF_ALLOC of credit if it has none yet and the budget has room. */
     private void grantCredit() {
-        if (!credit.granted() && receiving() && budget.reserve(BUF_ALLOC)) {
-            inbound.reserve(BUF_ALLOC);
-            credit.grant();
-        }
+        if (!credit.granted() && receiving() && buffers.reserveReceive()) credit.grant();
     }
 
     /** Still without credit, and the budget has room for it now: a CREDIT_UPDATE will carry it. */
     private boolean creditGrantable() {
-        return !credit.granted() && state == State.ESTABLISHED && receiving() && budget.hasRoom(BUF_ALLOC);
+        return !credit.granted() && state == State.ESTABLISHED && receiving() && buffers.receiveReservable();
     }
 
     /**
@@ -316,10 +294,7 @@ final class VsockConnection implements VsockStream {
      * nothing more can go to the guest.
      */
     private void releaseSpentBuffers() {
-        if (inbound.reserved() && !receiving() && inbound.size() == 0) budget.release(inbound.release());
-        if (outbound.reserved() && (state == State.CLOSED || peerRecvShutdown || shutdownSent)) {
-            budget.release(outbound.release());
-        }
+        buffers.releaseSpent(!receiving(), state == State.CLOSED || peerRecvShutdown || shutdownSent);
     }
 
     /** Something for the rx thread to send: data within credit, or the SHUTDOWN after the data. */
@@ -360,25 +335,16 @@ final class VsockConnection implements VsockStream {
         return listener == l && !hostClosed;
     }
 
-    /** Buffers (either direction) that hold an array (for tests). */
-    int allocatedBuffers() {
-        return (inbound.allocated() ? 1 : 0) + (outbound.allocated() ? 1 : 0);
-    }
-
-    /** Bytes of the arrays its buffers hold (for tests: never more than is charged). */
-    long heldBufferBytes() {
-        return inbound.arrayBytes() + outbound.arrayBytes();
+    /** Its buffers (for tests). */
+    ConnectionBuffers buffers() {
+        return buffers;
     }
 
     // ---- the host's side: VsockStream ----
 
     /** Waits for the guest's RESPONSE to a host connect; throws what refused it. */
     VsockConnection awaitEstablished(Duration timeout) throws IOException, InterruptedException, TimeoutException {
-        try {
-            return established.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        }
+        return established.await(timeout);
     }
 
     @Override
@@ -510,22 +476,14 @@ final class VsockConnection implements VsockStream {
                         throw new IOException(this + ": " + (closedReason == null ? "closed" : closedReason));
                     if (peerRecvShutdown) throw new IOException(this + ": the guest stopped receiving");
                     if (hostOutputShut) throw new IOException(this + ": output was shut down");
-                    if (outbound.free() > 0) break;
-                    if (!outbound.reserved() && budget.reserve(OUT_BUF)) {
-                        outbound.reserve(OUT_BUF);
-                        break;
-                    }
+                    if (buffers.sendRoom()) break;
                     // Blocks like a full buffer: until the guest reads, or until other
                     // connections give budget back (BufferBudget.release wakes us).
-                    boolean forBudget = !outbound.reserved();
-                    if (forBudget) budget.startWaiting(changed);
                     try {
-                        changed.await(1, TimeUnit.SECONDS);
+                        buffers.awaitSendRoom(changed);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new InterruptedIOException("interrupted while waiting for room to write");
-                    } finally {
-                        if (forBudget) budget.stopWaiting(changed);
                     }
                 }
                 n = Math.min(len, outbound.free());

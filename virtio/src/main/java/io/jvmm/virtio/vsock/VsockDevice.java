@@ -79,7 +79,7 @@ public final class VsockDevice implements VirtioDevice {
         if (guestCid < 3 || guestCid > 0xffff_fffeL) {
             throw new IllegalArgumentException("vsock guest CID must be between 3 and 4294967294, got " + guestCid);
         }
-        long min = VsockConnection.BUF_ALLOC + VsockConnection.OUT_BUF;
+        long min = ConnectionBuffers.RECEIVE + ConnectionBuffers.SEND;
         if (bufferBudget < min) {
             throw new IllegalArgumentException(
                     "vsock buffer budget must be at least " + min + " bytes, got " + bufferBudget);

@@ -39,6 +39,12 @@ public record VsockHeader(
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** A stream packet header from the host to the guest, without payload ({@link #withLen} adds it). */
+    static VsockHeader toGuest(
+            long guestCid, int hostPort, int guestPort, int op, int flags, int bufAlloc, int fwdCnt) {
+        return new VsockHeader(HOST_CID, guestCid, hostPort, guestPort, 0, TYPE_STREAM, op, flags, bufAlloc, fwdCnt);
+    }
+
     public static VsockHeader parse(byte[] b) {
         MemorySegment s = MemorySegment.ofArray(b);
         return new VsockHeader(

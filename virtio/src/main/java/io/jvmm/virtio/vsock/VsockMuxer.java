@@ -9,7 +9,6 @@ import java.lang.System.Logger.Level;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -23,9 +22,9 @@ import java.util.function.Supplier;
 /**
  * The host end of virtio-vsock, between the device's queues and the host's streams (Firecracker's
  * muxer): the connection table, the listeners on host ports, local ports for host connects, the
- * control packets waiting for the guest's receive buffers, the buffer budget and the close
- * deadlines. It routes each guest packet to its connection's transition, or answers it with RST,
- * and picks the next packet for the guest. Nothing here touches a virtqueue.
+ * control packets waiting for the guest's receive buffers ({@link ControlQueue}), the buffer
+ * budget and the close deadlines. It routes each guest packet to its connection's transition, or
+ * answers it with RST, and picks the next packet for the guest. Nothing here touches a virtqueue.
  *
  * <p>{@link #lock} guards all of it and every connection; the device's threads and host threads
  * take it, and the rx thread is woken through the {@code wakeRx} callback.
@@ -63,10 +62,7 @@ final class VsockMuxer {
 
     private final Map<Key, VsockConnection> connections = new HashMap<>();
     private final Map<Integer, PortListener> listeners = new HashMap<>();
-    /** Control packets in order; they go out before any connection's packets. */
-    private final ArrayDeque<VsockHeader> control = new ArrayDeque<>();
-
-    private long droppedReplies;
+    private final ControlQueue control = new ControlQueue(MAX_PENDING_REPLIES);
     private volatile GuestConnectionHandler fallback;
     /**
      * Starts at a random port, as Linux's vsock does: a VM restored from a snapshot still holds the
@@ -290,7 +286,10 @@ final class VsockMuxer {
 
     /** A REQUEST for a connection we do not have: a listener or the fallback handler may take it. */
     private boolean acceptFromGuest(VsockHeader h, Key key) {
-        if (control.size() >= MAX_PENDING_REPLIES) return dropReply(h); // no room even for the answer
+        if (control.full()) { // no room even for the answer; the rx thread still has the queue to drain
+            control.drop(h);
+            return true;
+        }
         if (connections.size() >= MAX_CONNECTIONS) {
             LOG.log(
                     Level.WARNING,
@@ -351,33 +350,14 @@ final class VsockMuxer {
         return n;
     }
 
-    /** An RST answering {@code h} (whose connection we do not know). Never answers an RST. */
+    /**
+     * An RST answering {@code h} (whose connection we do not know), unless the control queue is full.
+     * Never answers an RST. Returns true when the rx thread has the queue to drain.
+     */
     private boolean rst(VsockHeader h) {
         if (h.op() == OP_RST) return false;
-        return reply(new VsockHeader(HOST_CID, guestCid, h.dstPort(), h.srcPort(), 0, TYPE_STREAM, OP_RST, 0, 0, 0));
-    }
-
-    /**
-     * Queues a control packet that a guest packet asked for, unless MAX_PENDING_REPLIES are already
-     * waiting: a guest that keeps asking without posting receive buffers must not grow the heap.
-     * Packets bound to a connection's state (RESPONSE, the RST that ends it) are bounded by
-     * MAX_CONNECTIONS instead and always queued.
-     */
-    private boolean reply(VsockHeader h) {
-        if (control.size() >= MAX_PENDING_REPLIES) return dropReply(h);
-        control.add(h);
+        control.reply(VsockHeader.toGuest(guestCid, h.dstPort(), h.srcPort(), OP_RST, 0, 0, 0));
         return true;
-    }
-
-    private boolean dropReply(VsockHeader h) {
-        droppedReplies++;
-        LOG.log(
-                Level.WARNING,
-                "vsock: {0} control packets wait for guest receive buffers; not answering {1} from guest port {2}",
-                MAX_PENDING_REPLIES,
-                VsockHeader.opName(h.op()),
-                h.srcPort());
-        return true; // the rx thread still has the queue to drain
     }
 
     // ---- close deadlines ----
@@ -470,7 +450,7 @@ final class VsockMuxer {
 
     /** Replies to guest packets dropped because too many were waiting. */
     long droppedReplies() {
-        return locked(() -> droppedReplies);
+        return locked(control::droppedReplies);
     }
 
     /** Live connections. */
@@ -492,7 +472,7 @@ final class VsockMuxer {
     int allocatedBuffers() {
         return locked(() -> {
             int n = 0;
-            for (VsockConnection c : connections.values()) n += c.allocatedBuffers();
+            for (VsockConnection c : connections.values()) n += c.buffers().allocated();
             return n;
         });
     }
@@ -501,7 +481,7 @@ final class VsockMuxer {
     long heldBufferBytes() {
         return locked(() -> {
             long n = 0;
-            for (VsockConnection c : connections.values()) n += c.heldBufferBytes();
+            for (VsockConnection c : connections.values()) n += c.buffers().arrayBytes();
             return n;
         });
     }
