@@ -5,7 +5,6 @@ import io.jvmm.agent.ExecResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -253,11 +252,12 @@ public final class JvmmSandbox
         return "localhost";
     }
 
-    /** Runs {@code argv} in the guest with the sandbox's environment; returns its exit code and output. */
+    /**
+     * Runs {@code argv} in the guest with the sandbox's environment (the agent gives every exec the
+     * VM's configured env: the image's, overridden by {@link #withEnv}); returns its exit code and output.
+     */
     public ExecResult execInContainer(String... argv) throws IOException, InterruptedException {
-        List<String> env = new ArrayList<>();
-        definition.env.forEach((k, v) -> env.add(k + "=" + v));
-        return current().exec(ExecRequest.of(argv).withEnv(env));
+        return current().exec(ExecRequest.of(argv));
     }
 
     /** Copies a host file into the guest (atomically, with the file's permission bits). */
