@@ -9,10 +9,7 @@ import java.lang.System.Logger.Level;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
@@ -21,10 +18,11 @@ import java.util.function.Supplier;
 
 /**
  * The host end of virtio-vsock, between the device's queues and the host's streams (Firecracker's
- * muxer): the connection table, the listeners on host ports, local ports for host connects, the
- * control packets waiting for the guest's receive buffers ({@link ControlQueue}), the buffer
- * budget and the close deadlines. It routes each guest packet to its connection's transition, or
- * answers it with RST, and picks the next packet for the guest. Nothing here touches a virtqueue.
+ * muxer): the connections ({@link ConnectionTable}), the listeners on host ports, local ports for
+ * host connects, the control packets waiting for the guest's receive buffers
+ * ({@link ControlQueue}), the buffer budget and the close deadlines. It routes each guest packet to
+ * its connection's transition, or answers it with RST, and picks the next packet for the guest.
+ * Nothing here touches a virtqueue.
  *
  * <p>{@link #lock} guards all of it and every connection; the device's threads and host threads
  * take it, and the rx thread is woken through the {@code wakeRx} callback.
@@ -45,12 +43,6 @@ final class VsockMuxer {
      */
     static final int MAX_CONNECTIONS = 1024, MAX_PENDING_REPLIES = 4096;
 
-    private record Key(int hostPort, int guestPort) {
-        static Key of(VsockConnection c) {
-            return new Key(c.hostPort(), c.guestPort());
-        }
-    }
-
     final ReentrantLock lock = new ReentrantLock();
     private final long guestCid;
     private final BufferBudget budget;
@@ -60,7 +52,7 @@ final class VsockMuxer {
     /** Whether the guest's driver is up, so host connects can be answered. */
     private boolean active;
 
-    private final Map<Key, VsockConnection> connections = new HashMap<>();
+    private final ConnectionTable connections = new ConnectionTable();
     private final Map<Integer, PortListener> listeners = new HashMap<>();
     private final ControlQueue control = new ControlQueue(MAX_PENDING_REPLIES);
     private volatile GuestConnectionHandler fallback;
@@ -72,10 +64,6 @@ final class VsockMuxer {
      */
     private int nextEphemeral =
             FIRST_EPHEMERAL_PORT + ThreadLocalRandom.current().nextInt(0x7fff_ffff - FIRST_EPHEMERAL_PORT);
-    /** The rx thread's round-robin over connections that owe a packet. */
-    private final List<VsockConnection> roundRobin = new ArrayList<>();
-
-    private int rrIndex;
 
     /**
      * @param guestCid     the guest's context id, which its packets must come from
@@ -122,8 +110,7 @@ final class VsockMuxer {
         try {
             active = false;
             control.clear();
-            for (VsockConnection c : connections.values()) c.deviceReset();
-            connections.clear();
+            connections.resetAll();
         } finally {
             lock.unlock();
         }
@@ -150,7 +137,7 @@ final class VsockMuxer {
             if (!active) throw new ConnectException("vsock: the guest's driver is not ready");
             int port = allocatePort(guestPort);
             c = VsockConnection.connecting(this, port, guestPort);
-            connections.put(new Key(port, guestPort), c);
+            connections.add(c);
             control.add(c.header(OP_REQUEST));
         } finally {
             lock.unlock();
@@ -172,7 +159,7 @@ final class VsockMuxer {
     void abandon(VsockConnection c, String why) {
         lock.lock();
         try {
-            if (connections.remove(Key.of(c), c)) {
+            if (connections.remove(c)) {
                 c.terminate(why);
                 control.add(c.header(OP_RST));
             }
@@ -186,7 +173,7 @@ final class VsockMuxer {
         for (int i = 0; i < 1 << 16; i++) {
             int p = nextEphemeral;
             nextEphemeral = nextEphemeral == 0x7fff_ffff ? FIRST_EPHEMERAL_PORT : nextEphemeral + 1;
-            if (!listeners.containsKey(p) && !connections.containsKey(new Key(p, guestPort))) return p;
+            if (!listeners.containsKey(p) && !connections.contains(p, guestPort)) return p;
         }
         throw new IllegalStateException("vsock: no free host port");
     }
@@ -245,17 +232,16 @@ final class VsockMuxer {
                     guestCid);
             return false;
         }
-        Key key = new Key(h.dstPort(), h.srcPort());
-        VsockConnection c = connections.get(key);
+        VsockConnection c = connections.get(h.dstPort(), h.srcPort());
         if (h.type() != TYPE_STREAM) return rst(h);
         if (h.op() == OP_RST) {
             if (c != null) {
-                connections.remove(key);
+                connections.remove(c);
                 c.onRst();
             }
             return false;
         }
-        if (c == null) return h.op() == OP_REQUEST ? acceptFromGuest(h, key) : rst(h);
+        if (c == null) return h.op() == OP_REQUEST ? acceptFromGuest(h) : rst(h);
         try {
             return switch (h.op()) {
                 case OP_RESPONSE -> c.onResponse(h);
@@ -268,7 +254,7 @@ final class VsockMuxer {
                 case OP_SHUTDOWN -> {
                     boolean wake = c.onShutdown(h);
                     if (c.state() != VsockConnection.State.CLOSED) yield wake;
-                    connections.remove(key);
+                    connections.remove(c);
                     control.add(c.header(OP_RST));
                     yield true;
                 }
@@ -277,7 +263,7 @@ final class VsockMuxer {
             };
         } catch (VsockConnection.ProtocolError e) {
             LOG.log(Level.WARNING, "vsock: resetting {0}: {1}", c, e.getMessage());
-            connections.remove(key);
+            connections.remove(c);
             c.reset(e.getMessage());
             control.add(c.header(OP_RST));
             return true;
@@ -285,7 +271,7 @@ final class VsockMuxer {
     }
 
     /** A REQUEST for a connection we do not have: a listener or the fallback handler may take it. */
-    private boolean acceptFromGuest(VsockHeader h, Key key) {
+    private boolean acceptFromGuest(VsockHeader h) {
         if (control.full()) { // no room even for the answer; the rx thread still has the queue to drain
             control.drop(h);
             return true;
@@ -303,7 +289,7 @@ final class VsockMuxer {
         VsockConnection c;
         boolean accepted;
         if (l != null && !l.closed()) {
-            if (l.maxConnections() < MAX_CONNECTIONS && liveConnections(l) >= l.maxConnections()) {
+            if (l.maxConnections() < MAX_CONNECTIONS && connections.countAgainst(l) >= l.maxConnections()) {
                 LOG.log(
                         Level.WARNING,
                         "vsock: guest port {0} to host port {1} refused: the listener takes {2} live connection(s)",
@@ -331,7 +317,7 @@ final class VsockMuxer {
             }
         }
         if (!accepted) return rst(h);
-        connections.put(key, c);
+        connections.add(c);
         control.add(c.header(OP_RESPONSE));
         if (!c.hasCredit()) {
             LOG.log(
@@ -341,13 +327,6 @@ final class VsockMuxer {
                     budget.limit());
         }
         return true;
-    }
-
-    /** Connections of {@code l} that count against its limit: the ones the host has not closed. */
-    private int liveConnections(PortListener l) {
-        int n = 0;
-        for (VsockConnection c : connections.values()) if (c.countsAgainst(l)) n++;
-        return n;
     }
 
     /**
@@ -364,10 +343,7 @@ final class VsockMuxer {
 
     /** Whether a host-closed connection waits for the guest's RST (the device's timer then wakes the rx thread). */
     boolean closingPending() {
-        return locked(() -> {
-            for (VsockConnection c : connections.values()) if (c.closing()) return true;
-            return false;
-        });
+        return locked(connections::anyClosing);
     }
 
     /** Connections the host closed whose guest never sent RST: reset them after the timeout. */
@@ -376,14 +352,10 @@ final class VsockMuxer {
         boolean wake = false;
         lock.lock();
         try {
-            for (Iterator<VsockConnection> it = connections.values().iterator(); it.hasNext(); ) {
-                VsockConnection c = it.next();
-                if (c.closeExpired(now)) {
-                    it.remove();
-                    c.terminate("closed by the host");
-                    control.add(c.header(OP_RST));
-                    wake = true;
-                }
+            for (VsockConnection c : connections.removeExpired(now)) {
+                c.terminate("closed by the host");
+                control.add(c.header(OP_RST));
+                wake = true;
             }
         } finally {
             lock.unlock();
@@ -409,11 +381,7 @@ final class VsockMuxer {
     }
 
     private boolean packetWaiting() {
-        if (!control.isEmpty()) return true;
-        for (VsockConnection c : connections.values()) {
-            if (c.owesPacket()) return true;
-        }
-        return false;
+        return !control.isEmpty() || connections.anyOwesPacket();
     }
 
     /**
@@ -429,21 +397,11 @@ final class VsockMuxer {
                 out.write(0, h.encode());
                 return VsockHeader.SIZE;
             }
-            VsockConnection c = nextOwingPacket();
+            VsockConnection c = connections.nextOwingPacket();
             return c == null ? -1 : c.writePacket(out);
         } finally {
             lock.unlock();
         }
-    }
-
-    private VsockConnection nextOwingPacket() {
-        roundRobin.clear();
-        for (VsockConnection c : connections.values()) {
-            if (c.owesPacket()) roundRobin.add(c);
-        }
-        if (roundRobin.isEmpty()) return null;
-        rrIndex = (rrIndex + 1) % roundRobin.size();
-        return roundRobin.get(rrIndex);
     }
 
     // ---- diagnostics ----
@@ -470,20 +428,12 @@ final class VsockMuxer {
 
     /** Connection buffers (either direction) that hold an array (for tests). */
     int allocatedBuffers() {
-        return locked(() -> {
-            int n = 0;
-            for (VsockConnection c : connections.values()) n += c.buffers().allocated();
-            return n;
-        });
+        return locked(connections::allocatedBuffers);
     }
 
     /** Bytes of the arrays live connections' buffers hold (for tests: never more than is charged). */
     long heldBufferBytes() {
-        return locked(() -> {
-            long n = 0;
-            for (VsockConnection c : connections.values()) n += c.buffers().arrayBytes();
-            return n;
-        });
+        return locked(connections::heldBufferBytes);
     }
 
     private <T> T locked(Supplier<T> read) {
