@@ -17,69 +17,6 @@ public final class FeaturesDocument {
     static final List<String> HOOKS =
             List.of("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop");
 
-    /** mount(8)'s flags and propagation types, with the spec's recursive forms; file system data is passed on. */
-    static final List<String> MOUNT_OPTIONS = List.of(
-            "async",
-            "atime",
-            "bind",
-            "defaults",
-            "dev",
-            "diratime",
-            "dirsync",
-            "exec",
-            "iversion",
-            "lazytime",
-            "loud",
-            "mand",
-            "noatime",
-            "nodev",
-            "nodiratime",
-            "noexec",
-            "noiversion",
-            "nolazytime",
-            "nomand",
-            "norelatime",
-            "nostrictatime",
-            "nosuid",
-            "nosymfollow",
-            "private",
-            "ratime",
-            "rbind",
-            "rdev",
-            "rdiratime",
-            "relatime",
-            "remount",
-            "rexec",
-            "rnoatime",
-            "rnodev",
-            "rnodiratime",
-            "rnoexec",
-            "rnorelatime",
-            "rnostrictatime",
-            "rnosuid",
-            "rnosymfollow",
-            "ro",
-            "rprivate",
-            "rrelatime",
-            "rro",
-            "rrw",
-            "rshared",
-            "rslave",
-            "rstrictatime",
-            "rsuid",
-            "rsymfollow",
-            "runbindable",
-            "rw",
-            "shared",
-            "silent",
-            "slave",
-            "strictatime",
-            "suid",
-            "symfollow",
-            "sync",
-            "tmpcopyup",
-            "unbindable");
-
     /** Linux's capabilities up to 5.9 (CAP_CHECKPOINT_RESTORE), in their numeric order. */
     static final List<String> CAPABILITIES = List.of(
             "CAP_CHOWN",
@@ -132,7 +69,7 @@ public final class FeaturesDocument {
         f.put("ociVersionMin", OCI_VERSION_MIN);
         f.put("ociVersionMax", OCI_VERSION_MAX);
         f.set("hooks", OciJson.strings(HOOKS));
-        f.set("mountOptions", OciJson.strings(MOUNT_OPTIONS));
+        f.set("mountOptions", OciJson.strings(MountOptions.FLAGS));
         ObjectNode linux = f.putObject("linux");
         linux.set("namespaces", OciJson.strings(OciLinux.NAMESPACE_TYPES));
         linux.set("capabilities", OciJson.strings(CAPABILITIES));

@@ -15,4 +15,9 @@ public record GuestMount(String destination, String type, String source, List<St
     public GuestMount {
         options = List.copyOf(options);
     }
+
+    /** The options as flags and file system data. */
+    public MountOptions split() {
+        return MountOptions.of(options);
+    }
 }

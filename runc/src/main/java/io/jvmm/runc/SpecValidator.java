@@ -58,8 +58,10 @@ final class SpecValidator {
         for (int i = 0; i < spec.mounts().size(); i++)
             mount("mounts[" + i + "]", spec.mounts().get(i));
         if (spec.hooks() != null) hooks(spec.hooks());
-        for (Map.Entry<String, String> a : spec.annotations().entrySet())
+        for (Map.Entry<String, String> a : spec.annotations().entrySet()) {
+            if (a.getKey().isEmpty()) throw BundleException.config("annotations: a key must not be empty");
             if (a.getValue() == null) throw BundleException.config("annotations." + a.getKey() + " must be a string");
+        }
         if (spec.linux() != null) linux(spec.linux());
         return rootfs;
     }
@@ -195,11 +197,28 @@ final class SpecValidator {
         }
         mappings("linux.uidMappings", l.uidMappings());
         mappings("linux.gidMappings", l.gidMappings());
-        strings("linux.maskedPaths", l.maskedPaths());
-        strings("linux.readonlyPaths", l.readonlyPaths());
+        userNamespace(l);
+        paths("linux.maskedPaths", l.maskedPaths());
+        paths("linux.readonlyPaths", l.readonlyPaths());
         for (Map.Entry<String, String> s : l.sysctl().entrySet())
             if (s.getValue() == null) throw BundleException.config("linux.sysctl." + s.getKey() + " must be a string");
         if (l.resources() != null) ResourceLimits.validate(l.resources());
+    }
+
+    /** As runc: mappings only with a user namespace, and a new one (not joined by path) needs both. */
+    private static void userNamespace(OciLinux l) {
+        OciLinux.Namespace user = l.namespaces().stream()
+                .filter(n -> n.type().equals("user"))
+                .findFirst()
+                .orElse(null);
+        boolean mapped = !l.uidMappings().isEmpty() || !l.gidMappings().isEmpty();
+        if (mapped && user == null)
+            throw BundleException.config("linux.uidMappings and gidMappings need a user namespace in linux.namespaces");
+        boolean joined = user != null && user.path() != null && !user.path().isEmpty();
+        if (user != null
+                && !joined
+                && (l.uidMappings().isEmpty() || l.gidMappings().isEmpty()))
+            throw BundleException.config("a new user namespace needs linux.uidMappings and linux.gidMappings");
     }
 
     private static void mappings(String field, List<OciLinux.IdMapping> list) {
@@ -215,6 +234,11 @@ final class SpecValidator {
 
     private static void absolute(String field, String path) {
         if (!path.startsWith("/")) throw BundleException.config(field + " \"" + path + "\" must be an absolute path");
+    }
+
+    private static void paths(String field, List<String> list) {
+        strings(field, list);
+        for (int i = 0; i < list.size(); i++) absolute(field + "[" + i + "]", list.get(i));
     }
 
     private static void strings(String field, List<String> list) {

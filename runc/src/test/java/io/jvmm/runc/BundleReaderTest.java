@@ -125,8 +125,11 @@ class BundleReaderTest {
         h.put("path", "/usr/bin/netns-hook").put("timeout", 5);
         h.putArray("args").add("netns-hook").add("--up");
         h.putArray("env").add("A=b");
-        ObjectNode m = c.putObject("linux").putArray("uidMappings").addObject();
+        ObjectNode linux = c.putObject("linux");
+        linux.putArray("namespaces").addObject().put("type", "user");
+        ObjectNode m = linux.putArray("uidMappings").addObject();
         m.put("containerID", 0).put("hostID", 100000).put("size", 65536);
+        linux.putArray("gidMappings").add(m.deepCopy());
         Bundle b = read(c);
         OciHooks.Hook hook = b.spec().hooks().createRuntime().getFirst();
         assertEquals(new OciHooks.Hook("/usr/bin/netns-hook", List.of("netns-hook", "--up"), List.of("A=b"), 5), hook);

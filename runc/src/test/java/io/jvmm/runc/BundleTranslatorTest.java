@@ -126,6 +126,9 @@ class BundleTranslatorTest {
         assertEquals(
                 new GuestMount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")),
                 t.guestMounts().get(4));
+        assertEquals(
+                new MountOptions(List.of("nosuid", "strictatime"), "mode=755,size=65536k"),
+                t.guestMounts().get(1).split());
         assertEquals(6, t.binds().size());
         ContainerBind hosts = t.binds().get(3);
         assertEquals("/etc/hosts", hosts.destination());

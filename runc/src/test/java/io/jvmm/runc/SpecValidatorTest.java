@@ -189,6 +189,28 @@ class SpecValidatorTest {
                                 .put("containerID", 0)
                                 .put("hostID", 1000)),
                 bad(
+                        "config.json: linux.uidMappings and gidMappings need a user namespace in linux.namespaces",
+                        c -> linux(c).putArray("gidMappings")
+                                .addObject()
+                                .put("hostID", 1000)
+                                .put("size", 1)),
+                bad("config.json: a new user namespace needs linux.uidMappings and linux.gidMappings", c -> {
+                    linux(c).putArray("namespaces").addObject().put("type", "user");
+                    linux(c).putArray("uidMappings")
+                            .addObject()
+                            .put("hostID", 1000)
+                            .put("size", 1);
+                }),
+                bad(
+                        "config.json: linux.maskedPaths[1] \"proc/kcore\" must be an absolute path",
+                        c -> linux(c).putArray("maskedPaths").add("/proc/keys").add("proc/kcore")),
+                bad(
+                        "config.json: linux.readonlyPaths[0] must not be null",
+                        c -> linux(c).putArray("readonlyPaths").addNull()),
+                bad(
+                        "config.json: annotations: a key must not be empty",
+                        c -> c.putObject("annotations").put("", "x")),
+                bad(
                         "config.json: linux.resources.memory.limit must be positive, or -1 for unlimited, got -2",
                         c -> resources(c, "memory").put("limit", -2)),
                 bad(
@@ -249,6 +271,13 @@ class SpecValidatorTest {
                 .put("period", 0);
         ((ObjectNode) c.get("linux").get("resources")).putObject("pids").put("limit", 0);
         linux(c).putArray("namespaces").addObject().put("type", "time");
+        BundleReader.read(TestBundles.write(tmp.resolve("b"), c));
+        // joining a user namespace needs no mappings; creating one has them
+        linux(c).withArray("namespaces").addObject().put("type", "user").put("path", "/proc/1/ns/user");
+        BundleReader.read(TestBundles.write(tmp.resolve("b"), c));
+        ((ObjectNode) linux(c).withArray("namespaces").get(1)).remove("path");
+        linux(c).putArray("uidMappings").addObject().put("hostID", 100000).put("size", 65536);
+        linux(c).putArray("gidMappings").addObject().put("hostID", 100000).put("size", 65536);
         BundleReader.read(TestBundles.write(tmp.resolve("b"), c));
     }
 }
