@@ -19,6 +19,8 @@
 #                                    snapshot restore to ready (embedded), then the CLI: run -d to ready, exec
 #   benchmarks/run.sh junit [copies] [boots]  the JUnit extension's cost per test: a copy restored per test
 #                                    (to agent ready, then closed) against a fresh boot per test
+#   benchmarks/run.sh pod [runs]     a container in a running pod against a new one-container VM (to its output),
+#                                    and the host memory of a pod with 1 and 5 idle containers against 5 VMs
 #   benchmarks/run.sh image [runs] [boots]  OCI images from a loopback docker-registry: pull + convert time and disk
 #                                    (3 and 20 layers), second pull sharing all but one layer, run IMAGE to ready
 set -euo pipefail
@@ -64,6 +66,9 @@ case "$what" in
     mvn -q -B -ntp install -DskipTests -pl guest-rootfs >/dev/null
     exec java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -cp "$jar" io.jvmm.benchmarks.JunitBench \
       "$PWD/guest-rootfs/target/rootfs.ext4" "${1:-20}" "${2:-2}" ;;
+  pod) export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)}
+    mvn -q -B -ntp install -DskipTests -pl guest-rootfs >/dev/null
+    exec benchmarks/pod.sh "$PWD/guest-rootfs/target/rootfs.ext4" "${1:-5}" ;;
   image) export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)}
     exec java -XX:TieredStopAtLevel=1 -cp "$jar" io.jvmm.benchmarks.ImageBench "$@" ;;
 esac
