@@ -1,9 +1,12 @@
 package io.jvmm.cli;
 
+import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.EngineException;
+import io.jvmm.runtime.pod.Container;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Option;
 
@@ -34,6 +37,25 @@ abstract class CliCommand implements Callable<Integer> {
     @FunctionalInterface
     interface VmAction {
         void apply(String ref) throws InterruptedException;
+    }
+
+    /** What such a command does to a container of a pod. */
+    @FunctionalInterface
+    interface ContainerAction {
+        void apply(Container container) throws InterruptedException;
+    }
+
+    /**
+     * {@link #eachVm} for commands that reach containers too: a ref that names no VM but a container of a
+     * pod ({@link ContainerTargets}) goes to {@code onContainer}.
+     */
+    int eachVmOrContainer(Engine engine, List<String> refs, VmAction onVm, ContainerAction onContainer)
+            throws InterruptedException {
+        return eachVm(refs, ref -> {
+            Optional<Container> c = ContainerTargets.find(engine, err, ref);
+            if (c.isPresent()) onContainer.apply(c.get());
+            else onVm.apply(ref);
+        });
     }
 
     /**

@@ -24,7 +24,7 @@ final class KillCommand extends CliCommand {
             description = "Signal name (KILL, SIGTERM, ...) or number 1..64.")
     private String signal = "KILL";
 
-    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names, ids or unique id prefixes.")
+    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM or container names, ids or unique id prefixes.")
     private List<String> vms;
 
     KillCommand(PrintStream out, InputStream in, PrintStream err) {
@@ -49,6 +49,6 @@ final class KillCommand extends CliCommand {
     public Integer call() throws InterruptedException {
         int signo = signalNumber(signal);
         Engine engine = Jvmm.engine();
-        return eachVm(vms, ref -> engine.kill(ref, signo));
+        return eachVmOrContainer(engine, vms, ref -> engine.kill(ref, signo), c -> c.kill(signo));
     }
 }

@@ -69,33 +69,6 @@ final class PodCommand extends CliCommand {
         return Jvmm.engine().pods(progress);
     }
 
-    /** One pod's action, for {@link PodAction#each}. */
-    @FunctionalInterface
-    interface PodAction {
-        void run(Pod pod) throws InterruptedException;
-
-        /**
-         * Runs {@code action} on each pod {@code refs} names and prints its name; an error is printed and the
-         * next pod goes on, as docker's commands do; returns the status of the last error, else 0.
-         */
-        static int each(Pods pods, List<String> refs, PrintStream out, PrintStream err, PodAction action)
-                throws InterruptedException {
-            int status = 0;
-            for (String ref : refs) {
-                try {
-                    Pod p = pods.get(ref);
-                    action.run(p);
-                    out.println(ref);
-                } catch (EngineException e) {
-                    err.println("jvmm: " + e.getMessage());
-                    status = e.status();
-                }
-            }
-            out.flush();
-            return status;
-        }
-    }
-
     @Command(
             name = "create",
             sortOptions = false,
@@ -182,7 +155,8 @@ final class PodCommand extends CliCommand {
 
         @Override
         public Integer call() throws InterruptedException {
-            return PodAction.each(pods(err), refs, out, err, p -> p.start(readyTimeout));
+            Pods pods = pods(err);
+            return eachVm(refs, ref -> pods.get(ref).start(readyTimeout));
         }
     }
 
@@ -206,7 +180,8 @@ final class PodCommand extends CliCommand {
         @Override
         public Integer call() throws InterruptedException {
             if (seconds < 0) throw CliException.usage("-t must not be negative, got " + seconds);
-            return PodAction.each(pods(err), refs, out, err, p -> p.stop(seconds));
+            Pods pods = pods(err);
+            return eachVm(refs, ref -> pods.get(ref).stop(seconds));
         }
     }
 
@@ -228,7 +203,9 @@ final class PodCommand extends CliCommand {
         @Override
         public Integer call() throws InterruptedException {
             if (seconds < 0) throw CliException.usage("-t must not be negative, got " + seconds);
-            return PodAction.each(pods(err), refs, out, err, p -> {
+            Pods pods = pods(err);
+            return eachVm(refs, ref -> {
+                Pod p = pods.get(ref);
                 p.stop(seconds);
                 p.start(null);
             });
@@ -251,7 +228,8 @@ final class PodCommand extends CliCommand {
 
         @Override
         public Integer call() throws InterruptedException {
-            return PodAction.each(pods(err), refs, out, err, p -> p.delete(force));
+            Pods pods = pods(err);
+            return eachVm(refs, ref -> pods.get(ref).delete(force));
         }
     }
 

@@ -17,7 +17,7 @@ final class RestartCommand extends CliCommand {
             description = "Grace period before SIGKILL (default 10).")
     private int seconds = 10;
 
-    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names, ids or unique id prefixes.")
+    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM or container names, ids or unique id prefixes.")
     private List<String> vms;
 
     RestartCommand(PrintStream out, InputStream in, PrintStream err) {
@@ -28,6 +28,10 @@ final class RestartCommand extends CliCommand {
     public Integer call() throws Exception {
         if (seconds < 0) throw CliException.usage("-t must not be negative, got " + seconds);
         Engine engine = Jvmm.engine();
-        return eachVm(vms, ref -> engine.restart(ref, seconds, null));
+        return eachVmOrContainer(engine, vms, ref -> engine.restart(ref, seconds, null), c -> {
+            c.stop(seconds);
+            if (c.pod().running()) c.start();
+            else c.pod().start(null);
+        });
     }
 }

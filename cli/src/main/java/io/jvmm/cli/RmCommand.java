@@ -27,7 +27,7 @@ final class RmCommand extends CliCommand {
             description = "Kill a running VM (SIGKILL) before removing it.")
     boolean force;
 
-    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names, ids or unique id prefixes.")
+    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM or container names, ids or unique id prefixes.")
     List<String> refs;
 
     RmCommand(PrintStream out, InputStream in, PrintStream err) {

@@ -28,7 +28,7 @@ final class StartCommand extends CliCommand {
             description = "How long the guest may take to be ready (default 30, or 300 on kvm_pvm hosts).")
     private Integer readyTimeout;
 
-    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names, ids or unique id prefixes.")
+    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM or container names, ids or unique id prefixes.")
     private List<String> vms;
 
     StartCommand(PrintStream out, InputStream in, PrintStream err) {
@@ -49,6 +49,10 @@ final class StartCommand extends CliCommand {
                 throw new CliException(CliException.OWN_ERROR, e.getMessage());
             }
         }
-        return eachVm(vms, ref -> engine.startExisting(ref, readyTimeout));
+        return eachVmOrContainer(engine, vms, ref -> engine.startExisting(ref, readyTimeout), c -> {
+            // A container of a stopped pod starts with its pod, as podman's.
+            if (c.pod().running()) c.start();
+            else c.pod().start(readyTimeout);
+        });
     }
 }

@@ -20,7 +20,7 @@ final class StopCommand extends CliCommand {
             description = "Grace period before SIGKILL (default 10).")
     private int seconds = 10;
 
-    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names, ids or unique id prefixes.")
+    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM or container names, ids or unique id prefixes.")
     private List<String> vms;
 
     StopCommand(PrintStream out, InputStream in, PrintStream err) {
@@ -31,6 +31,7 @@ final class StopCommand extends CliCommand {
     public Integer call() throws Exception {
         if (seconds < 0) throw CliException.usage("-t must not be negative, got " + seconds);
         Engine engine = Jvmm.engine();
-        return eachVm(vms, ref -> engine.stop(engine.vms().resolve(ref), seconds));
+        return eachVmOrContainer(
+                engine, vms, ref -> engine.stop(engine.vms().resolve(ref), seconds), c -> c.stop(seconds));
     }
 }

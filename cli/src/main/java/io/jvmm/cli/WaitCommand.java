@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 /** {@code jvmm wait}: blocks until each VM has exited and prints its workload's exit status, as docker wait. */
 @Command(name = "wait", description = "Block until microVMs exit, then print their exit statuses.")
 final class WaitCommand extends CliCommand {
-    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names, ids or unique id prefixes.")
+    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM or container names, ids or unique id prefixes.")
     private List<String> vms;
 
     WaitCommand(PrintStream out, InputStream in, PrintStream err) {

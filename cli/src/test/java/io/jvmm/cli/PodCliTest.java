@@ -60,7 +60,7 @@ class PodCliTest {
                 .strip();
         assertTrue(ok("pod", "ls").contains("tp     created"), cli.out());
 
-        // A plain PID 1 (no handler) after serving one connection: pod rm -f has to kill it.
+        // A plain PID 1 (no handler for SIGTERM) after serving one connection.
         String webId = ok(
                         "run",
                         "--pod",
@@ -117,6 +117,11 @@ class PodCliTest {
         assertEquals("x", inspect.get("Labels").get("team").asText());
         assertEquals(2, inspect.get("Containers").size());
         assertEquals("/srv", inspect.get("Mounts").get(0).get("Destination").asText());
+
+        // A container stops on its own: its init has no handler for SIGTERM, so SIGKILL after the grace.
+        assertEquals("web\n", ok("stop", "-t", "1", "web"));
+        assertEquals("137\n", ok("wait", "web"));
+        assertTrue(ok("pod", "status", "tp").contains(podId + "   running"), cli.out());
 
         // A running pod needs -f; then nothing is left.
         assertEquals(1, cli.run("pod", "rm", "tp"));

@@ -184,14 +184,27 @@ public final class JvmmSandbox
         if (template == null) template = SandboxTemplate.create(this);
     }
 
-    /** Restores the calling thread's copy (restore per test). */
+    /**
+     * Restores the calling thread's copy (restore per test) and hands it over once the wait strategy
+     * passes on it too: a copy's network comes up through a passt of its own, after the restore.
+     */
     void beginCopy() {
         SandboxTemplate t;
         synchronized (this) {
             t = template;
         }
         if (t == null) throw new IllegalStateException("sandbox " + definition.name + ": no template booted");
-        copy.set(t.restoreCopy());
+        SandboxInstance mine = t.restoreCopy();
+        copy.set(mine);
+        try {
+            definition.wait.waitUntilReady(this, definition.startupTimeout);
+        } catch (RuntimeException | InterruptedException e) {
+            copy.remove();
+            mine.close();
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            throw new JvmmSandboxException(
+                    "sandbox " + definition.name + ": a restored copy is not ready: " + e.getMessage(), e);
+        }
     }
 
     void endCopy() {

@@ -12,6 +12,7 @@ import io.jvmm.runtime.state.VolumeStore;
 import io.jvmm.runtime.vmproc.ControlClient;
 import io.jvmm.runtime.vmproc.ControlProtocol;
 import io.jvmm.runtime.vmproc.VmLaunch;
+import io.jvmm.runtime.vmproc.VmProcessMain;
 import io.jvmm.runtime.vmproc.VmRun;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,6 +56,14 @@ public final class Engine {
     /** An engine over the state {@link StateDirs#fromEnvironment()} names. */
     public static Engine fromEnvironment(EntryPoint entry) {
         return new Engine(entry, StateDirs.fromEnvironment());
+    }
+
+    /**
+     * An engine for a program that embeds jvmm without the CLI: the state {@link StateDirs#fromEnvironment()}
+     * names, shared with the CLI, and VM processes started at {@link VmProcessMain} on this class path.
+     */
+    public static Engine embedded() {
+        return fromEnvironment(EntryPoint.of(VmProcessMain.class));
     }
 
     public StateDirs dirs() {

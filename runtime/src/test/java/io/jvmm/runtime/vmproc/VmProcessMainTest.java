@@ -1,0 +1,57 @@
+package io.jvmm.runtime.vmproc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.jvmm.runtime.EngineException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The embedded VM process's entry reads exactly what {@link VmLaunch} writes, and names anything else. */
+class VmProcessMainTest {
+    @Test
+    void readsTheLaunchersArguments() {
+        VmRun.Detached d = VmProcessMain.parse(new String[] {
+            "__vm-process",
+            "ab12",
+            "--kernel",
+            "/k/vmlinux",
+            "--ready-timeout",
+            "30",
+            "--restore",
+            "/s",
+            "--network-fd",
+            "3"
+        });
+        assertEquals(new VmRun.Detached("ab12", Path.of("/k/vmlinux"), 30, Path.of("/s"), 3), d);
+        assertEquals(
+                new VmRun.Detached("ab12", null, null, null, null),
+                VmProcessMain.parse(new String[] {"__vm-process", "ab12"}));
+    }
+
+    @Test
+    void anythingElseIsAUsageError() {
+        assertEquals(
+                "expected __vm-process ID [options]",
+                assertThrows(EngineException.class, () -> VmProcessMain.parse(new String[] {"run"}))
+                        .getMessage());
+        assertEquals(
+                "unknown option --bogus",
+                assertThrows(
+                                EngineException.class,
+                                () -> VmProcessMain.parse(new String[] {"__vm-process", "x", "--bogus", "1"}))
+                        .getMessage());
+        assertEquals(
+                "--kernel needs a value",
+                assertThrows(
+                                EngineException.class,
+                                () -> VmProcessMain.parse(new String[] {"__vm-process", "x", "--kernel"}))
+                        .getMessage());
+        assertEquals(
+                "--network-fd expects a number, got three",
+                assertThrows(
+                                EngineException.class,
+                                () -> VmProcessMain.parse(new String[] {"__vm-process", "x", "--network-fd", "three"}))
+                        .getMessage());
+    }
+}
