@@ -164,11 +164,8 @@ final class PodCommand extends CliCommand {
             name = "stop",
             description = "Stop pods: SIGTERM to their containers, SIGKILL after the grace period, then power off.")
     static final class Stop extends CliCommand {
-        @Option(
-                names = {"-t", "--time"},
-                paramLabel = "SECONDS",
-                description = "Seconds to wait before killing the containers (default 10).")
-        int seconds = 10;
+        @Mixin
+        GraceOption grace = new GraceOption();
 
         @Parameters(arity = "1..*", paramLabel = "POD")
         List<String> refs;
@@ -179,7 +176,7 @@ final class PodCommand extends CliCommand {
 
         @Override
         public Integer call() throws InterruptedException {
-            if (seconds < 0) throw CliException.usage("-t must not be negative, got " + seconds);
+            int seconds = grace.seconds();
             Pods pods = pods(err);
             return eachVm(refs, ref -> pods.get(ref).stop(seconds));
         }
@@ -187,11 +184,8 @@ final class PodCommand extends CliCommand {
 
     @Command(name = "restart", description = "Stop pods if they run, then start them again.")
     static final class Restart extends CliCommand {
-        @Option(
-                names = {"-t", "--time"},
-                paramLabel = "SECONDS",
-                description = "Seconds to wait before killing the containers (default 10).")
-        int seconds = 10;
+        @Mixin
+        GraceOption grace = new GraceOption();
 
         @Parameters(arity = "1..*", paramLabel = "POD")
         List<String> refs;
@@ -202,7 +196,7 @@ final class PodCommand extends CliCommand {
 
         @Override
         public Integer call() throws InterruptedException {
-            if (seconds < 0) throw CliException.usage("-t must not be negative, got " + seconds);
+            int seconds = grace.seconds();
             Pods pods = pods(err);
             return eachVm(refs, ref -> {
                 Pod p = pods.get(ref);
@@ -311,19 +305,8 @@ final class PodCommand extends CliCommand {
             aliases = {"ps", "list"},
             description = "List pods.")
     static final class Ls extends CliCommand {
-        @Option(
-                names = {"-q", "--quiet"},
-                description = "Print only pod ids.")
-        boolean quiet;
-
-        @Option(
-                names = "--format",
-                paramLabel = "table|json",
-                description = "table (default) or json: one JSON object per line.")
-        String format = "table";
-
-        @Option(names = "--no-trunc", description = "Do not truncate ids.")
-        boolean noTrunc;
+        @Mixin
+        ListOptions list = new ListOptions();
 
         Ls(PrintStream out, InputStream in, PrintStream err) {
             super(out, in, err);
@@ -331,21 +314,20 @@ final class PodCommand extends CliCommand {
 
         @Override
         public Integer call() throws InterruptedException, JsonProcessingException {
-            if (!format.equals("table") && !format.equals("json"))
-                throw CliException.usage("--format: expected table or json, got \"" + format + "\"");
+            boolean json = list.json();
             Instant now = Instant.now();
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"POD ID", "NAME", "STATUS", "CREATED", "# OF CONTAINERS"});
             for (Pod p : pods(err).list()) {
                 VmRecord r = p.record();
-                String id = noTrunc ? r.id() : r.shortId();
-                if (quiet) {
+                String id = list.noTrunc ? r.id() : r.shortId();
+                if (list.quiet) {
                     out.println(id);
                     continue;
                 }
                 int count = p.containers().size();
                 String state = state(p.status().state());
-                if (format.equals("json")) {
+                if (json) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("Id", id);
                     m.put("Name", r.name());
@@ -359,7 +341,7 @@ final class PodCommand extends CliCommand {
                     });
                 }
             }
-            if (!quiet && format.equals("table")) Table.print(out, rows);
+            if (!list.quiet && !json) Table.print(out, rows);
             out.flush();
             return 0;
         }

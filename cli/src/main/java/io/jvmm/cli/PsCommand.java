@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jvmm ps}: the VMs, as a table like docker's, their ids, or JSON lines. */
@@ -38,19 +39,8 @@ final class PsCommand extends CliCommand {
             description = "Show all VMs, not only running ones.")
     boolean all;
 
-    @Option(
-            names = {"-q", "--quiet"},
-            description = "Print only VM ids.")
-    boolean quiet;
-
-    @Option(
-            names = "--format",
-            paramLabel = "table|json",
-            description = "table (default) or json: one JSON object per line.")
-    String format = "table";
-
-    @Option(names = "--no-trunc", description = "Do not truncate ids and commands.")
-    boolean noTrunc;
+    @Mixin
+    ListOptions list = new ListOptions();
 
     @Option(
             names = {"-f", "--filter"},
@@ -65,9 +55,8 @@ final class PsCommand extends CliCommand {
 
     @Override
     public Integer call() {
-        if (!format.equals("table") && !format.equals("json")) {
-            throw CliException.usage("--format: expected table or json, got \"" + format + "\"");
-        }
+        boolean json = list.json();
+        boolean quiet = list.quiet;
         try {
             VmStore store = new VmStore(StateDirs.fromEnvironment());
             Instant now = Instant.now();
@@ -87,10 +76,10 @@ final class PsCommand extends CliCommand {
             // A record that cannot be read may belong to a live VM: always shown, so rm -f can remove it.
             List<VmStore.Broken> broken = store.broken();
             if (quiet) {
-                for (VmRecord r : shown) out.println(noTrunc ? r.id() : r.shortId());
-                for (ContainerRow c : containers) out.println(noTrunc ? c.c().id() : c.c().shortId());
-                for (VmStore.Broken b : broken) out.println(noTrunc ? b.id() : b.shortId());
-            } else if (format.equals("json")) {
+                for (VmRecord r : shown) out.println(list.noTrunc ? r.id() : r.shortId());
+                for (ContainerRow c : containers) out.println(list.noTrunc ? c.c().id() : c.c().shortId());
+                for (VmStore.Broken b : broken) out.println(list.noTrunc ? b.id() : b.shortId());
+            } else if (json) {
                 for (VmRecord r : shown) out.println(StateJson.mapper().writeValueAsString(json(r, now)));
                 for (ContainerRow c : containers) out.println(StateJson.mapper().writeValueAsString(json(c, now)));
                 for (VmStore.Broken b : broken) out.println(StateJson.mapper().writeValueAsString(json(b)));
@@ -177,7 +166,7 @@ final class PsCommand extends CliCommand {
     private Map<String, Object> json(ContainerRow row, Instant now) {
         ContainerRecord c = row.c();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("ID", noTrunc ? c.id() : c.shortId());
+        m.put("ID", list.noTrunc ? c.id() : c.shortId());
         m.put("Names", c.name());
         m.put("Image", image(c));
         if (c.imageId() != null) m.put("ImageID", c.imageId());
@@ -199,11 +188,11 @@ final class PsCommand extends CliCommand {
         cells.add(new String[] {"VM ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES", "POD"});
         for (VmRecord r : rows) {
             cells.add(new String[] {
-                noTrunc ? r.id() : r.shortId(),
+                list.noTrunc ? r.id() : r.shortId(),
                 imageColumn(r),
-                "\"" + (noTrunc ? commandLine(r.command()) : truncate(commandLine(r.command()), 20)) + "\"",
+                "\"" + (list.noTrunc ? commandLine(r.command()) : truncate(commandLine(r.command()), 20)) + "\"",
                 ago(r.created(), now),
-                status(r, now, noTrunc),
+                status(r, now, list.noTrunc),
                 ports(r),
                 r.name(),
                 "",
@@ -212,9 +201,9 @@ final class PsCommand extends CliCommand {
         for (ContainerRow row : containers) {
             ContainerRecord c = row.c();
             cells.add(new String[] {
-                noTrunc ? c.id() : c.shortId(),
+                list.noTrunc ? c.id() : c.shortId(),
                 image(c),
-                "\"" + (noTrunc ? commandLine(c.command()) : truncate(commandLine(c.command()), 20)) + "\"",
+                "\"" + (list.noTrunc ? commandLine(c.command()) : truncate(commandLine(c.command()), 20)) + "\"",
                 ago(c.created(), now),
                 status(c, now),
                 ports(row.pod()),
@@ -223,7 +212,8 @@ final class PsCommand extends CliCommand {
             });
         }
         for (VmStore.Broken b : broken) {
-            cells.add(new String[] {noTrunc ? b.id() : b.shortId(), "?", "\"\"", "?", brokenStatus(b), "", "?", ""});
+            cells.add(
+                    new String[] {list.noTrunc ? b.id() : b.shortId(), "?", "\"\"", "?", brokenStatus(b), "", "?", ""});
         }
         // The POD column only when a container of a pod is shown: plain VMs keep docker's seven columns.
         if (containers.isEmpty()) cells.replaceAll(row -> Arrays.copyOf(row, 7));
@@ -236,7 +226,7 @@ final class PsCommand extends CliCommand {
 
     private Map<String, Object> json(VmStore.Broken b) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("ID", noTrunc ? b.id() : b.shortId());
+        m.put("ID", list.noTrunc ? b.id() : b.shortId());
         m.put("State", "broken");
         m.put("Status", brokenStatus(b));
         m.put("Error", b.problem());
@@ -246,7 +236,7 @@ final class PsCommand extends CliCommand {
 
     private Map<String, Object> json(VmRecord r, Instant now) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("ID", noTrunc ? r.id() : r.shortId());
+        m.put("ID", list.noTrunc ? r.id() : r.shortId());
         m.put("Names", r.name());
         m.put("Image", r.imageRef() != null ? Images.familiar(r.imageRef()) : r.image());
         if (r.imageId() != null) m.put("ImageID", r.imageId());

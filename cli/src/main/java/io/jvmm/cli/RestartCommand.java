@@ -5,17 +5,14 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code jvmm restart}: {@code stop} (when running), then {@code start}, each VM in turn. */
 @Command(name = "restart", description = "Restart microVMs: stop (graceful, forced after the timeout), then start.")
 final class RestartCommand extends CliCommand {
-    @Option(
-            names = {"-t", "--time"},
-            paramLabel = "SECONDS",
-            description = "Grace period before SIGKILL (default 10).")
-    private int seconds = 10;
+    @Mixin
+    private GraceOption grace = new GraceOption();
 
     @Parameters(arity = "1..*", paramLabel = "VM", description = "VM or container names, ids or unique id prefixes.")
     private List<String> vms;
@@ -26,7 +23,7 @@ final class RestartCommand extends CliCommand {
 
     @Override
     public Integer call() throws Exception {
-        if (seconds < 0) throw CliException.usage("-t must not be negative, got " + seconds);
+        int seconds = grace.seconds();
         Engine engine = Jvmm.engine();
         return eachVmOrContainer(engine, vms, ref -> engine.restart(ref, seconds, null), c -> {
             c.stop(seconds);

@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -14,11 +14,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "stop", description = "Stop running microVMs: graceful through the agent, forced after the timeout.")
 final class StopCommand extends CliCommand {
-    @Option(
-            names = {"-t", "--time"},
-            paramLabel = "SECONDS",
-            description = "Grace period before SIGKILL (default 10).")
-    private int seconds = 10;
+    @Mixin
+    private GraceOption grace = new GraceOption();
 
     @Parameters(arity = "1..*", paramLabel = "VM", description = "VM or container names, ids or unique id prefixes.")
     private List<String> vms;
@@ -29,7 +26,7 @@ final class StopCommand extends CliCommand {
 
     @Override
     public Integer call() throws Exception {
-        if (seconds < 0) throw CliException.usage("-t must not be negative, got " + seconds);
+        int seconds = grace.seconds();
         Engine engine = Jvmm.engine();
         return eachVmOrContainer(
                 engine, vms, ref -> engine.stop(engine.vms().resolve(ref), seconds), c -> c.stop(seconds));
