@@ -144,7 +144,7 @@ public final class Pod {
                         config.entrypoint(), config.command(), config.env(), config.workdir(), config.user()));
         if (w.argv().isEmpty())
             throw EngineException.usage("container: no command"
-                    + (image != null ? ": image " + config.root() + " has no Entrypoint or Cmd" : ""));
+                    + (image != null ? ": image " + root.source() + " has no Entrypoint or Cmd; give a command" : ""));
         ContainerRecord draft = new ContainerRecord(
                 null,
                 config.name() == null ? "" : config.name(),
