@@ -19,7 +19,7 @@ import java.util.List;
 /**
  * A pod: one VM whose containers share its network and binds (virtcontainers' Pod API). A handle by id:
  * every call reads the current record. Created is not started; {@link #start} boots the VM and starts
- * the pod's containers, {@link #stop} stops them and powers the VM off, {@link #delete} removes it.
+ * the pod's containers ({@link #boot} only prepares them), {@link #stop} stops them and powers the VM off, {@link #delete} removes it.
  */
 public final class Pod {
     private final Pods pods;
@@ -53,20 +53,49 @@ public final class Pod {
      * recorded as exited with the error, the others go on, and the error names it.
      */
     public void start(Integer readyTimeoutSeconds) throws InterruptedException {
-        VmRecord r = record();
-        if (pods.hypervisor.running(r)) throw EngineException.runtime("pod " + r.name() + " is already running");
-        pods.hypervisor.start(r, readyTimeoutSeconds);
         List<String> failed = new ArrayList<>();
-        for (ContainerRecord c : pods.containers.list(id)) {
+        for (Container c : bootAndPrepare(readyTimeoutSeconds, failed)) {
             try {
-                new Container(this, c.name()).start();
+                c.start();
             } catch (EngineException e) {
                 failed.add(e.getMessage());
             }
         }
         if (!failed.isEmpty())
             throw EngineException.runtime(
-                    "pod " + r.name() + " started, but not all its containers: " + String.join("; ", failed));
+                    "pod " + name() + " started, but not all its containers: " + String.join("; ", failed));
+    }
+
+    /**
+     * Boots the pod's VM (ready within {@code readyTimeoutSeconds}, null: the default) and prepares its
+     * recorded containers in the guest without starting them: they are created, their programs wait for
+     * {@link Container#start} (an OCI runtime's {@code create}). The error names the containers that could
+     * not be prepared; the others are.
+     */
+    public void boot(Integer readyTimeoutSeconds) throws InterruptedException {
+        List<String> failed = new ArrayList<>();
+        bootAndPrepare(readyTimeoutSeconds, failed);
+        if (!failed.isEmpty())
+            throw EngineException.runtime("pod " + name() + " booted, but not all its containers were prepared: "
+                    + String.join("; ", failed));
+    }
+
+    /** Boots the VM and prepares every recorded container; returns those prepared, adds the others' errors to {@code failed}. */
+    private List<Container> bootAndPrepare(Integer readyTimeoutSeconds, List<String> failed)
+            throws InterruptedException {
+        VmRecord r = record();
+        if (pods.hypervisor.running(r)) throw EngineException.runtime("pod " + r.name() + " is already running");
+        pods.hypervisor.start(r, readyTimeoutSeconds);
+        List<Container> prepared = new ArrayList<>();
+        for (Container c : containers()) {
+            try {
+                c.createInGuest();
+                prepared.add(c);
+            } catch (EngineException e) {
+                failed.add(e.getMessage());
+            }
+        }
+        return prepared;
     }
 
     /**

@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * An agent that keeps containers in a map, as the guest's monitor would: a program named {@code missing}
- * cannot be found (127), an init whose argv mentions {@code trap} ends with 0 on SIGTERM, any other
+ * An agent that keeps containers in a map, as the guest's monitor would: a container whose program is
+ * {@code unpreparable} cannot be created, a program named {@code missing} cannot be found (127), an init whose argv mentions {@code trap} ends with 0 on SIGTERM, any other
  * ignores it (a PID 1 without a handler), and SIGKILL ends it with 137. Each container has written
  * {@code "out of NAME\n"}.
  */
@@ -37,6 +37,8 @@ final class FakeAgent implements Agent {
     @Override
     public synchronized void createContainer(ContainerSpec spec) {
         calls.add("create " + spec.id());
+        if (spec.argv().getFirst().equals("unpreparable"))
+            throw EngineException.runtime("create container " + spec.id() + ": refused");
         if (specs.containsKey(spec.id())) throw EngineException.runtime("create container " + spec.id() + ": exists");
         specs.put(spec.id(), spec);
         states.put(spec.id(), status(spec.id(), ContainerStatus.State.CREATED, 0));

@@ -114,7 +114,7 @@ class PodTest {
 
         p.start(null);
         FakeAgent agent = hv.agents.get(p.id());
-        assertEquals(List.of("create a", "start a", "create b", "start b"), agent.calls);
+        assertEquals(List.of("create a", "create b", "start a", "start b"), agent.calls);
         ContainerSpec sa = agent.specs.get("a");
         assertEquals(ContainerRoot.image("/containers/a/root.img"), sa.root());
         assertEquals("a", sa.hostname());
@@ -129,6 +129,31 @@ class PodTest {
         assertEquals(
                 List.of(ContainerRecord.Status.RUNNING, ContainerRecord.Status.RUNNING),
                 s.containers().stream().map(c -> c.state().status()).toList());
+    }
+
+    @Test
+    void bootPreparesTheRecordedContainersWithoutStartingThem() throws Exception {
+        Pod p = pod("oci");
+        Container a = p.createContainer(loop("a").imageFile(rootImage).build());
+        Container bad = p.createContainer(ContainerConfig.builder()
+                .name("bad")
+                .command("unpreparable")
+                .imageFile(rootImage)
+                .build());
+        EngineException e = assertThrows(EngineException.class, () -> p.boot(null));
+        assertEquals(
+                "pod oci booted, but not all its containers were prepared: create container bad: refused",
+                e.getMessage());
+        assertTrue(p.running());
+        FakeAgent agent = hv.agents.get(p.id());
+        assertEquals(List.of("create a", "create bad"), agent.calls);
+        assertEquals(ContainerRecord.Status.CREATED, a.status().state().status());
+        a.start();
+        assertEquals(List.of("create a", "create bad", "start a"), agent.calls);
+        assertEquals(ContainerRecord.Status.RUNNING, a.status().state().status());
+        EngineException again = assertThrows(EngineException.class, () -> p.boot(null));
+        assertEquals("pod oci is already running", again.getMessage());
+        assertEquals(ContainerRecord.Status.CREATED, bad.record().state().status());
     }
 
     @Test
