@@ -1,5 +1,6 @@
 package io.jvmm.cli;
 
+import io.jvmm.cli.runc.RuncCommand;
 import io.jvmm.image.ImageException;
 import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.EngineException;
@@ -67,7 +68,17 @@ public final class Jvmm implements Callable<Integer> {
 
     /** The commands that create state (umask 077, {@link PrivateFiles}); the others only read it (or write where the user names). */
     private static final Set<String> WRITERS = Set.of(
-            "run", "create", "start", "restart", "pod", "volume", "image", "pull", "snapshot", EntryPoint.VM_PROCESS);
+            "run",
+            "create",
+            "start",
+            "restart",
+            "pod",
+            "volume",
+            "image",
+            "pull",
+            "snapshot",
+            "runc",
+            EntryPoint.VM_PROCESS);
 
     /**
      * The commands whose status is a workload's: any error of jvmm's own exits {@link CliException#OWN_ERROR}
@@ -149,6 +160,7 @@ public final class Jvmm implements Callable<Integer> {
         commands.put("image", () -> ImageCommand.commandLine(out, input, err));
         commands.put("pull", () -> ImageCommand.pullAlias(out, input, err));
         commands.put("snapshot", () -> SnapshotCommand.commandLine(out, input, err));
+        commands.put("runc", () -> RuncCommand.commandLine(out, input, err));
         commands.put(EntryPoint.VM_PROCESS, () -> new CommandLine(new VmProcessCommand()));
         commands.put(AotTrainCommand.NAME, () -> new CommandLine(new AotTrainCommand()));
         if (args.length > 0 && WRITERS.contains(args[0])) PrivateFiles.restrictUmask();

@@ -1,0 +1,126 @@
+package io.jvmm.cli.runc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.jvmm.files.AtomicFiles;
+import io.jvmm.runc.BundleTranslator;
+import io.jvmm.runtime.Engine;
+import io.jvmm.runtime.pod.Container;
+import io.jvmm.runtime.pod.Pod;
+import io.jvmm.runtime.pod.Pods;
+import io.jvmm.runtime.state.ContainerRecord;
+import io.jvmm.runtime.state.ProcessInfo;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.StateJson;
+import io.jvmm.runtime.state.VmRecord;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The OCI containers of one {@code --root}: each is a pod named after its id and labelled with its bundle
+ * ({@link BundleTranslator}), holding one container; what runc keeps beside it (the waiter, the
+ * annotations) is {@code runc.json} in the pod's data directory, so it goes with the pod.
+ */
+final class OciContainers {
+    /** What jvmm-runc keeps of a container beside its pod. */
+    record Extra(long waiterPid, long waiterStartTime, String rootfs, String owner, Map<String, String> annotations) {
+        Extra {
+            annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
+        }
+    }
+
+    private final Engine engine;
+    private final Pods pods;
+
+    OciContainers(Engine engine) {
+        this.engine = engine;
+        this.pods = engine.pods(new PrintStream(OutputStream.nullOutputStream()));
+    }
+
+    Engine engine() {
+        return engine;
+    }
+
+    Pods pods() {
+        return pods;
+    }
+
+    /** The pod of container {@code id}: a pod of that exact name made by jvmm-runc. */
+    Optional<Pod> find(String id) {
+        return all().stream().filter(p -> p.name().equals(id)).findFirst();
+    }
+
+    /** The pod of container {@code id}; runc's error when there is none. */
+    Pod get(String id) {
+        return find(id).orElseThrow(() -> RuncException.notExist(id));
+    }
+
+    /** Every container of this root, oldest first. */
+    List<Pod> all() {
+        return pods.list().stream()
+                .filter(p -> p.record().labels().containsKey(BundleTranslator.BUNDLE_LABEL))
+                .toList();
+    }
+
+    /** The pod's one container. */
+    static Container container(Pod pod) {
+        List<Container> cs = pod.containers();
+        if (cs.isEmpty()) throw RuncException.notExist(pod.name());
+        return cs.getFirst();
+    }
+
+    Path extraFile(Pod pod) {
+        return engine.dirs().vmDataDir(pod.id()).resolve("runc.json");
+    }
+
+    void writeExtra(Pod pod, Extra extra) {
+        try {
+            AtomicFiles.replace(extraFile(pod), StateJson.mapper().writeValueAsBytes(extra));
+        } catch (IOException e) {
+            throw new RuncException("cannot record container " + pod.name() + ": " + StateDirs.describe(e));
+        }
+    }
+
+    /** What was recorded at create; an empty record when create did not get that far. */
+    Extra extra(Pod pod) {
+        Path f = extraFile(pod);
+        if (!Files.exists(f)) return new Extra(0, 0, "", "", Map.of());
+        try {
+            return StateJson.mapper().readValue(Files.readAllBytes(f), Extra.class);
+        } catch (JsonProcessingException e) {
+            throw new RuncException("cannot read " + f + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new RuncException("cannot read " + f + ": " + StateDirs.describe(e));
+        }
+    }
+
+    /** Whether the waiter recorded for {@code pod} still runs. */
+    static boolean waiterAlive(Extra e) {
+        return e.waiterPid() > 0 && ProcessInfo.isAlive(new ProcessInfo.Id(e.waiterPid(), e.waiterStartTime()));
+    }
+
+    /** The container's state as runc reports it. */
+    OciState state(Pod pod) throws InterruptedException {
+        VmRecord r = pod.record();
+        boolean running = pod.running();
+        ContainerRecord c = container(pod).status();
+        String status =
+                OciState.status(running, running && engine.paused(r), c.state().status());
+        Extra e = extra(pod);
+        long pid = !status.equals("stopped") && waiterAlive(e) ? e.waiterPid() : 0;
+        return new OciState(
+                pod.name(),
+                status,
+                pid,
+                r.labels().get(BundleTranslator.BUNDLE_LABEL),
+                e.rootfs(),
+                r.created(),
+                e.owner(),
+                e.annotations());
+    }
+}

@@ -1,0 +1,109 @@
+package io.jvmm.cli.runc;
+
+import io.jvmm.files.AtomicFiles;
+import io.jvmm.runc.Bundle;
+import io.jvmm.runc.BundleReader;
+import io.jvmm.runc.BundleTranslation;
+import io.jvmm.runc.BundleTranslator;
+import io.jvmm.runtime.pod.Pod;
+import io.jvmm.runtime.state.ProcessInfo;
+import io.jvmm.runtime.state.StateDirs;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code runc create}: the bundle read and translated, its pod created and booted, the container prepared
+ * in the guest and left waiting for {@code start}; the pid file names the waiter ({@link RuncWaiter}), a
+ * process that lives as long as the container's init and exits with its status.
+ */
+@Command(
+        name = "create",
+        sortOptions = false,
+        description = "Create a container (its VM boots; its program waits for 'start').")
+final class RuncCreate extends RuncSubcommand {
+    @Option(
+            names = {"-b", "--bundle"},
+            paramLabel = "DIR",
+            description = "The bundle: config.json and the root file system (default: the current directory).")
+    Path bundle = Path.of("");
+
+    @Option(names = "--pid-file", paramLabel = "FILE", description = "Write the container's process id to FILE.")
+    Path pidFile;
+
+    @Option(
+            names = "--console-socket",
+            paramLabel = "SOCKET",
+            description = "For a terminal's master; terminals are not supported yet.")
+    Path consoleSocket;
+
+    @Option(names = "--no-pivot", description = "Accepted and ignored: the guest agent chooses.")
+    boolean noPivot;
+
+    @Option(names = "--no-new-keyring", description = "Accepted and ignored: the keyring is the guest's.")
+    boolean noNewKeyring;
+
+    @Option(
+            names = "--preserve-fds",
+            paramLabel = "N",
+            description = "Descriptors to pass to the container; only 0: they cannot cross into the VM.")
+    int preserveFds;
+
+    @Parameters(index = "0", paramLabel = "ID")
+    String id;
+
+    RuncCreate(PrintStream out, PrintStream err) {
+        super(out, err);
+    }
+
+    @Override
+    int run(OciContainers containers, RuncLog log) throws InterruptedException {
+        BundleTranslator.checkId(id);
+        if (containers.find(id).isPresent()) throw new RuncException("container with id exists: " + id);
+        if (preserveFds > 0)
+            throw new RuncException(
+                    "--preserve-fds " + preserveFds + ": jvmm-runc cannot pass descriptors into the container's VM");
+        if (noPivot) log.debug("--no-pivot ignored: the guest agent sets up the container's root");
+        if (noNewKeyring) log.debug("--no-new-keyring ignored: the container's keyring is its VM's");
+        Bundle b = BundleReader.read(bundle.toAbsolutePath().normalize());
+        if (b.spec().process().terminal())
+            throw new RuncException("process.terminal: jvmm-runc does not support terminals (--console-socket) yet");
+        if (consoleSocket != null)
+            throw new RuncException("cannot use console socket if runc will not detach or allocate tty");
+        BundleTranslation t = BundleTranslator.translate(b, id);
+        Pod pod = containers.pods().create(t.pod());
+        ProcessInfo.Id waiter = null;
+        try {
+            pod.createContainer(t.container());
+            pod.boot(null);
+            waiter = RuncWaiter.spawn(pod, global);
+            containers.writeExtra(
+                    pod,
+                    new OciContainers.Extra(
+                            waiter.pid(),
+                            waiter.startTime(),
+                            b.rootfs().toString(),
+                            System.getProperty("user.name", ""),
+                            b.spec().annotations()));
+            if (pidFile != null) writePidFile(pidFile, waiter.pid());
+            return 0;
+        } catch (RuntimeException | InterruptedException e) {
+            pod.delete(true);
+            if (waiter != null) RuncWaiter.kill(waiter);
+            throw e;
+        }
+    }
+
+    /** runc's pid file: the number alone, replaced atomically (conmon reads it once create returns). */
+    static void writePidFile(Path file, long pid) {
+        try {
+            AtomicFiles.replace(file.toAbsolutePath(), Long.toString(pid).getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new RuncException("cannot write the pid file " + file + ": " + StateDirs.describe(e));
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.jvmm.cli.runc;
+
+import io.jvmm.runtime.pod.Pod;
+import io.jvmm.runtime.state.ProcessInfo;
+import java.io.PrintStream;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code runc start}, {@code kill} and {@code delete}: what changes a container's state, with runc's rules and errors. */
+final class RuncLifecycle {
+    private RuncLifecycle() {}
+
+    @Command(name = "start", description = "Run the program of a created container.")
+    static final class Start extends RuncSubcommand {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        Start(PrintStream out, PrintStream err) {
+            super(out, err);
+        }
+
+        @Override
+        int run(OciContainers containers, RuncLog log) throws InterruptedException {
+            Pod pod = containers.get(id);
+            String status = containers.state(pod).status();
+            switch (status) {
+                case "created" -> OciContainers.container(pod).start();
+                case "stopped" -> throw new RuncException("cannot start a container that has stopped");
+                case "running" -> throw new RuncException("cannot start an already running container");
+                default -> throw new RuncException("cannot start a container in the " + status + " state");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "kill", description = "Send a signal (default TERM) to a container's init.")
+    static final class Kill extends RuncSubcommand {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Parameters(
+                index = "1",
+                arity = "0..1",
+                paramLabel = "SIGNAL",
+                description = "A name (TERM, SIGKILL) or number.")
+        String signal = "TERM";
+
+        @Option(
+                names = {"-a", "--all"},
+                description = "Every process of the container: its init's namespace ends with it anyway.")
+        boolean all;
+
+        Kill(PrintStream out, PrintStream err) {
+            super(out, err);
+        }
+
+        @Override
+        int run(OciContainers containers, RuncLog log) throws InterruptedException {
+            int signo = Signals.number(signal);
+            Pod pod = containers.get(id);
+            switch (containers.state(pod).status()) {
+                case "running", "paused" -> OciContainers.container(pod).kill(signo);
+                // A created container's init waits for start and has no handler: any signal ends it,
+                // and with it the container, so its VM goes.
+                case "created" -> pod.stop(0);
+                default -> throw new RuncException("container not running");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", description = "Remove a container (a running one only with --force): its VM and state.")
+    static final class Delete extends RuncSubcommand {
+        @Option(
+                names = {"-f", "--force"},
+                description = "Kill it first if it runs; no error when it does not exist.")
+        boolean force;
+
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        Delete(PrintStream out, PrintStream err) {
+            super(out, err);
+        }
+
+        @Override
+        int run(OciContainers containers, RuncLog log) throws InterruptedException {
+            Optional<Pod> found = containers.find(id);
+            if (found.isEmpty()) {
+                if (force) return 0;
+                throw RuncException.notExist(id);
+            }
+            Pod pod = found.get();
+            String status = containers.state(pod).status();
+            if (!force && (status.equals("running") || status.equals("paused")))
+                throw new RuncException("cannot delete container " + id + " that is not stopped: " + status);
+            OciContainers.Extra extra = containers.extra(pod);
+            pod.delete(true);
+            if (OciContainers.waiterAlive(extra))
+                RuncWaiter.kill(new ProcessInfo.Id(extra.waiterPid(), extra.waiterStartTime()));
+            return 0;
+        }
+    }
+}
