@@ -105,6 +105,19 @@ class LauncherScriptTest {
                 "arguments unchanged, relative paths for the CLI to resolve against its working directory");
     }
 
+    /** Through a link named jvmm-runc (on PATH, elsewhere), the launcher runs the OCI runtime: {@code jvmm runc ARGS}. */
+    @Test
+    void runAsJvmmRuncItIsTheRuncCommand() throws Exception {
+        Path repo = repo(), jdk = jdk();
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path link = Files.createSymbolicLink(bin.resolve("jvmm-runc"), repo.resolve("jvmm"));
+        List<String> args = launch(link, tmp, jdk, "--root", "/run/x", "state", "c1");
+        assertRanCliFrom(repo, args);
+        assertEquals(
+                List.of("io.jvmm.cli.Jvmm", "runc", "--root", "/run/x", "state", "c1"),
+                args.subList(args.size() - 6, args.size()));
+    }
+
     /**
      * The JDK found is remembered per incoming JAVA_HOME, one file each: callers with different
      * JAVA_HOMEs taking turns each keep their answer instead of overwriting one shared entry.
