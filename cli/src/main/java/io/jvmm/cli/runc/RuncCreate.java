@@ -92,7 +92,11 @@ final class RuncCreate extends RuncSubcommand {
             if (pidFile != null) writePidFile(pidFile, waiter.pid());
             return 0;
         } catch (RuntimeException | InterruptedException e) {
-            pod.delete(true);
+            try {
+                pod.delete(true);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             if (waiter != null) RuncWaiter.kill(waiter);
             throw e;
         }
