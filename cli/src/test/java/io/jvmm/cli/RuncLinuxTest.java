@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code jvmm runc} as conmon drives it, over a bundle made of the busybox tree: create (the pid file
- * names the waiter), state created, start, state running, kill, the waiter exiting with the container's
- * status, state stopped, delete. One boot.
+ * names the waiter), state created, start, state running, kill, a signal to the waiter passed on, the
+ * waiter exiting with the container's status, state stopped, delete. One boot.
  */
 @Tag("linux")
 class RuncLinuxTest {
@@ -72,7 +72,13 @@ class RuncLinuxTest {
         ObjectNode process = (ObjectNode) config.get("process");
         process.put("terminal", false);
         process.set(
-                "args", StateJson.mapper().valueToTree(List.of("sh", "-c", "trap 'exit 3' TERM; sleep 100000 & wait")));
+                "args",
+                StateJson.mapper()
+                        .valueToTree(List.of(
+                                "sh",
+                                "-c",
+                                "code=3; trap 'code=5' USR1; trap 'exit $code' TERM;"
+                                        + " while :; do sleep 100000 & wait; done")));
         config.putObject("annotations").put("org.example.k", "v");
         Files.write(bundle.resolve("config.json"), StateJson.mapper().writeValueAsBytes(config));
         Path pidFile = home.resolve("c1.pid");
@@ -96,13 +102,17 @@ class RuncLinuxTest {
             assertEquals(1, cli.run(runc("start", "c1")));
             assertEquals("cannot start an already running container\n", cli.err());
 
-            ok("kill", "c1", "TERM");
+            // USR1 through runc kill changes the status its TERM trap exits with; TERM goes to the
+            // waiter, as conmon or a shim would send it, and the waiter passes it on.
+            ok("kill", "c1", "USR1");
+            assertEquals("running", state("c1").get("status").asText());
+            assertTrue(ProcessSyscalls.pidfdSendSignal(pidfd, 15));
             int status = -1;
             for (int i = 0; i < 120 && status < 0; i++) {
                 Libc.poll(pidfd, Libc.POLLIN, 1000);
                 status = ProcessSyscalls.waitPidfd(pidfd);
             }
-            assertEquals(3, status, "the waiter exits with the container's status");
+            assertEquals(5, status, "the waiter exits with the container's status");
         } finally {
             Libc.close(pidfd);
         }

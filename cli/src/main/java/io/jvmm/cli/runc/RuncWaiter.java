@@ -27,7 +27,10 @@ import sun.misc.Signal;
 final class RuncWaiter extends RuncSubcommand {
     static final String NAME = "__waiter";
 
-    /** The signals passed on to the container's init, as runc's signal forwarding does. */
+    /**
+     * The signals passed on to the container's init, as runc's signal forwarding does. HotSpot keeps
+     * SIGQUIT (thread dumps) for itself: it is refused, and the refusal is a debug line.
+     */
     static final List<String> FORWARDED = List.of("TERM", "INT", "HUP", "QUIT", "USR1", "USR2");
 
     /** How long the output may take to drain once the container has exited. */
@@ -89,8 +92,8 @@ final class RuncWaiter extends RuncSubcommand {
                     "--log", global.log.toAbsolutePath().normalize().toString(), "--log-format", global.logFormat));
         if (global.debug) args.add("--debug");
         args.addAll(List.of(NAME, pod.name()));
-        // -Xrs: the JVM leaves SIGQUIT, SIGINT, SIGHUP and SIGTERM to the handlers above.
-        return DetachedJvm.start(EntryPoint.of(Jvmm.class), List.of("-Xrs"), args);
+        // Not -Xrs: with it HotSpot refuses handlers for SIGTERM, SIGINT and SIGHUP (the ones that matter).
+        return DetachedJvm.start(EntryPoint.of(Jvmm.class), List.of(), args);
     }
 
     /** Ends a waiter whose container is gone. */
