@@ -4,7 +4,6 @@ import io.jvmm.runtime.Engine;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
-import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -13,11 +12,6 @@ import picocli.CommandLine.Parameters;
 @Command(name = "kill", description = "Send a signal to the workload of running microVMs (default KILL).")
 final class KillCommand extends CliCommand {
     /** Linux x86 signal numbers by name, index = number (1..31; 32..64 by number only). */
-    private static final List<String> NAMES = List.of(
-            "", "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE",
-            "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM",
-            "PROF", "WINCH", "IO", "PWR", "SYS");
-
     @Option(
             names = {"-s", "--signal"},
             paramLabel = "SIGNAL",
@@ -33,16 +27,9 @@ final class KillCommand extends CliCommand {
 
     /** The number {@code s} names: {@code 9}, {@code KILL}, {@code SIGKILL}, any case. */
     static int signalNumber(String s) {
-        String name = s.toUpperCase(Locale.ROOT);
-        if (name.startsWith("SIG")) name = name.substring(3);
-        if (name.matches("\\d{1,2}")) {
-            int n = Integer.parseInt(name);
-            if (n >= 1 && n <= 64) return n;
-        } else {
-            int n = NAMES.indexOf(name);
-            if (n > 0) return n;
-        }
-        throw CliException.usage("--signal " + s + ": not a signal (a name like KILL or TERM, or 1..64)");
+        return SignalNames.number(s)
+                .orElseThrow(() ->
+                        CliException.usage("--signal " + s + ": not a signal (a name like KILL or TERM, or 1..64)"));
     }
 
     @Override
