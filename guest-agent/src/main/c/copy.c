@@ -1,5 +1,7 @@
 /* COPY_IN / COPY_OUT. Files are written beside their destination and renamed into place, so a
- * failed or interrupted copy never leaves a half-written file where the program expects one. */
+ * failed or interrupted copy never leaves a half-written file where the program expects one. With a
+ * container id (an optional last field), the handler joins the container's namespaces first, so the
+ * path is in the container's root. */
 #include "agent.h"
 
 #include <errno.h>
@@ -27,26 +29,47 @@ static int open_temp(const char *path, char *tmp, size_t len)
     return -1;
 }
 
+/* Enters container ctr (NULL or "": stay in the pod); on failure err holds the message. This
+ * handler process does nothing else afterwards, so it never needs to come back. */
+static int enter(const char *ctr, char *err, size_t errlen)
+{
+    if (!ctr || !ctr[0]) return 0;
+    char **env = NULL;
+    size_t nenv = 0;
+    int cgroup_fd = -1;
+    if (ctr_join(ctr, &env, &nenv, &cgroup_fd, err, errlen) < 0) return -1;
+    strv_free(env);
+    if (cgroup_fd >= 0) close(cgroup_fd);
+    return 0;
+}
+
 void handle_copy_in(int conn, struct frame *first)
 {
     struct cursor c;
     cur_init(&c, first);
     char *path = cur_str(&c);
     uint32_t mode = cur_u32(&c);
+    char *ctr = c.off < c.len ? cur_str(&c) : NULL;
     if (!cur_done(&c)) {
         send_error(conn, 71, "malformed COPY_IN frame");
         free(path);
+        free(ctr);
         return;
     }
-    char tmp[4200];
+    char tmp[4200], msg[1024];
     int fd = -1, err = 0;
     const char *slash = strrchr(path, '/');
-    if (path[0] != '/' || !slash[1]) err = EINVAL;
-    else if ((fd = open_temp(path, tmp, sizeof tmp)) < 0) err = errno;
-    if (err) {
-        /* Answer at once; the DATA still in flight is drained below so the host never sees a reset. */
-        send_error(conn, (uint32_t)err, "copy in: %s: %s", path, err == EINVAL ? "not an absolute file path" : strerror(err));
+    /* Every refusal is answered at once; the DATA still in flight is drained below so the host never sees a reset. */
+    if (enter(ctr, msg, sizeof msg) < 0) {
+        err = ESRCH;
+        send_error(conn, ESRCH, "copy in: %s", msg);
+    } else {
+        if (path[0] != '/' || !slash[1]) err = EINVAL;
+        else if ((fd = open_temp(path, tmp, sizeof tmp)) < 0) err = errno;
+        if (err)
+            send_error(conn, (uint32_t)err, "copy in: %s: %s", path, err == EINVAL ? "not an absolute file path" : strerror(err));
     }
+    free(ctr);
     uint64_t total = 0;
     for (;;) {
         struct frame f;
@@ -88,14 +111,21 @@ void handle_copy_out(int conn, struct frame *first)
     struct cursor c;
     cur_init(&c, first);
     char *path = cur_str(&c);
+    char *ctr = c.off < c.len ? cur_str(&c) : NULL;
     if (!cur_done(&c)) {
         send_error(conn, 71, "malformed COPY_OUT frame");
         free(path);
+        free(ctr);
         return;
     }
-    int fd = path[0] == '/' ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) : -1;
+    char msg[1024];
+    int entered = enter(ctr, msg, sizeof msg) == 0;
+    free(ctr);
+    int fd = entered && path[0] == '/' ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) : -1;
     struct stat st;
-    if (path[0] != '/') {
+    if (!entered) {
+        send_error(conn, ESRCH, "copy out: %s", msg);
+    } else if (path[0] != '/') {
         send_error(conn, EINVAL, "copy out: %s: not an absolute path", path);
     } else if (fd < 0 || fstat(fd, &st) < 0) {
         send_error(conn, (uint32_t)errno, "copy out: %s: %s", path, strerror(errno));

@@ -3,24 +3,27 @@ package io.jvmm.cli;
 import io.jvmm.agent.AgentClient;
 import io.jvmm.agent.AgentException;
 import io.jvmm.files.AtomicFiles;
+import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.RunningVm;
-import io.jvmm.runtime.state.VmRecord;
+import io.jvmm.runtime.pod.Container;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code jvmm cp}: a regular file between the host and a running VM, through the agent's COPY_IN and
- * COPY_OUT, as {@code docker cp} does for files ({@code VM:/path} names the guest side; {@code -}
- * is stdin or stdout).
+ * {@code jvmm cp}: a regular file between the host and a running VM or a container of a pod, through the
+ * agent's COPY_IN and COPY_OUT, as {@code docker cp} does for files ({@code VM:/path} names the guest
+ * side; {@code -} is stdin or stdout).
  */
 @Command(
         name = "cp",
@@ -51,42 +54,76 @@ final class CpCommand extends CliCommand {
         }
     }
 
+    /** The guest side of a copy: a running VM's agent, or a container of a pod. */
+    private interface Guest {
+        long copyIn(InputStream data, String path, int mode) throws IOException, InterruptedException;
+
+        long copyOut(String path, OutputStream out) throws IOException, InterruptedException;
+    }
+
     @Override
     public Integer call() throws Exception {
         GuestPath from = GuestPath.parse(src);
         GuestPath to = GuestPath.parse(dst);
         if ((from == null) == (to == null)) throw CliException.usage("cp needs exactly one side in the VM (VM:/path)");
-        String vmRef = from != null ? from.vm() : to.vm();
-        RunningVm target = Jvmm.engine().running(vmRef);
-        VmRecord r = target.record();
-        AgentClient agent = target.agent();
+        String ref = from != null ? from.vm() : to.vm();
+        Engine engine = Jvmm.engine();
+        Optional<Container> container = ContainerTargets.find(engine, err, ref);
+        Guest guest;
+        String name;
+        if (container.isPresent()) {
+            Container c = container.get();
+            guest = new Guest() {
+                public long copyIn(InputStream data, String path, int mode) throws InterruptedException {
+                    return c.copyIn(data, path, mode);
+                }
+
+                public long copyOut(String path, OutputStream out) throws InterruptedException {
+                    return c.copyOut(path, out);
+                }
+            };
+            name = c.name();
+        } else {
+            RunningVm target = engine.running(ref);
+            AgentClient agent = target.agent();
+            guest = new Guest() {
+                public long copyIn(InputStream data, String path, int mode) throws IOException, InterruptedException {
+                    return agent.copyIn(data, path, mode);
+                }
+
+                public long copyOut(String path, OutputStream out) throws IOException, InterruptedException {
+                    return agent.copyOut(path, out);
+                }
+            };
+            name = target.record().name();
+        }
         try {
-            if (to != null) copyIn(agent, to.path());
-            else copyOut(agent, from.path());
+            if (to != null) copyIn(guest, to.path());
+            else copyOut(guest, from.path());
         } catch (AgentException e) {
             throw CliException.runtime("cp " + (to != null ? dst : src) + ": " + e.getMessage());
         } catch (IOException e) {
-            throw CliException.runtime("cp in " + r.name() + ": " + e.getMessage());
+            throw CliException.runtime("cp in " + name + ": " + e.getMessage());
         }
         return 0;
     }
 
-    private void copyIn(AgentClient agent, String guestPath) throws IOException, InterruptedException {
+    private void copyIn(Guest guest, String guestPath) throws IOException, InterruptedException {
         if (src.equals("-")) {
-            agent.copyIn(in, guestPath, 0644);
+            guest.copyIn(in, guestPath, 0644);
             return;
         }
         Path file = Path.of(src);
         if (!Files.isRegularFile(file))
             throw CliException.usage("cp " + src + ": not a regular file (only files are copied)");
         try (InputStream data = Files.newInputStream(file)) {
-            agent.copyIn(data, guestPath, mode(file));
+            guest.copyIn(data, guestPath, mode(file));
         }
     }
 
-    private void copyOut(AgentClient agent, String guestPath) throws IOException, InterruptedException {
+    private void copyOut(Guest guest, String guestPath) throws IOException, InterruptedException {
         if (dst.equals("-")) {
-            agent.copyOut(guestPath, out);
+            guest.copyOut(guestPath, out);
             out.flush();
             return;
         }
@@ -95,7 +132,7 @@ final class CpCommand extends CliCommand {
             file = file.resolve(Path.of(guestPath).getFileName().toString());
         // Written beside the target and renamed when complete: a failed copy leaves nothing half-written.
         AtomicFiles.replace(
-                file.toAbsolutePath(), OWNER_ONLY, ch -> agent.copyOut(guestPath, Channels.newOutputStream(ch)));
+                file.toAbsolutePath(), OWNER_ONLY, ch -> guest.copyOut(guestPath, Channels.newOutputStream(ch)));
     }
 
     private static int mode(Path file) throws IOException {

@@ -101,6 +101,11 @@ class PodCliTest {
                         "cat /marker; [ -e /srv ] && echo sees-pod || echo isolated; exit 7"));
         assertEquals("web\nisolated\n", cli.out());
         assertEquals("started\n", ok("logs", "web"));
+        Path file = Files.writeString(home.resolve("note.txt"), "copied in\n");
+        ok("cp", file.toString(), "web:/note.txt");
+        assertEquals("copied in\n", ok("exec", "web", "cat", "/note.txt"));
+        assertEquals("web\n", ok("cp", "web:/marker", "-"));
+        assertFalse(Files.exists(web.resolve("note.txt")), "the copy lands in the container's overlay");
         assertEquals("4\n", ok("wait", "client"));
 
         String ps = ok("ps", "-a");

@@ -81,13 +81,22 @@ public final class AgentClient {
 
     /** Writes {@code data} to {@code guestPath} (atomically: temp file + rename); returns the bytes written. */
     public long copyIn(InputStream data, String guestPath, int mode) throws IOException, InterruptedException {
+        return copyIn(data, guestPath, mode, "");
+    }
+
+    /**
+     * {@link #copyIn(InputStream, String, int)} with {@code guestPath} in the root of container
+     * {@code container} ({@code ""}: the pod's own).
+     */
+    public long copyIn(InputStream data, String guestPath, int mode, String container)
+            throws IOException, InterruptedException {
         checkPath(guestPath);
         try (AgentChannel ch = connector.connect()) {
             OutputStream out = ch.output();
             try {
-                FrameCodec.write(
-                        out,
-                        new Payload.Writer().str(guestPath).u32(mode & 07777).frame(AgentProtocol.COPY_IN));
+                Payload.Writer w = new Payload.Writer().str(guestPath).u32(mode & 07777);
+                if (!container.isEmpty()) w.str(checkedContainer(container));
+                FrameCodec.write(out, w.frame(AgentProtocol.COPY_IN));
                 byte[] buf = new byte[AgentProtocol.DATA_CHUNK];
                 for (int n; (n = data.readNBytes(buf, 0, buf.length)) > 0; )
                     FrameCodec.write(out, AgentProtocol.DATA, buf, 0, n);
@@ -107,6 +116,11 @@ public final class AgentClient {
         }
     }
 
+    private static String checkedContainer(String id) {
+        ContainerSpec.checkId(id);
+        return id;
+    }
+
     private static Frame tryRead(AgentChannel ch) {
         try {
             return FrameCodec.read(ch.input());
@@ -117,9 +131,16 @@ public final class AgentClient {
 
     /** Copies the regular file {@code guestPath} to {@code out}; returns the number of bytes. */
     public long copyOut(String guestPath, OutputStream out) throws IOException, InterruptedException {
+        return copyOut(guestPath, out, "");
+    }
+
+    /** {@link #copyOut(String, OutputStream)} from the root of container {@code container} ({@code ""}: the pod's own). */
+    public long copyOut(String guestPath, OutputStream out, String container) throws IOException, InterruptedException {
         checkPath(guestPath);
         try (AgentChannel ch = connector.connect()) {
-            FrameCodec.write(ch.output(), new Payload.Writer().str(guestPath).frame(AgentProtocol.COPY_OUT));
+            Payload.Writer w = new Payload.Writer().str(guestPath);
+            if (!container.isEmpty()) w.str(checkedContainer(container));
+            FrameCodec.write(ch.output(), w.frame(AgentProtocol.COPY_OUT));
             Frame f = FrameCodec.readExpecting(ch.input(), "COPY_OUT", AgentProtocol.STAT, AgentProtocol.ERROR);
             if (f.type() == AgentProtocol.ERROR) throw FrameCodec.error(f);
             Payload.Reader r = new Payload.Reader(f);

@@ -2,6 +2,7 @@ package io.jvmm.agent;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -117,6 +118,31 @@ class ContainerAgentTest {
         assertEquals("changed\n", execIn("a", "cat /marker"));
         assertEquals("b\n", execIn("b", "cat /marker"));
         assertEquals("a\n", Files.readString(agent.root.resolve("ctr/a/marker")));
+    }
+
+    @Test
+    void copiesReachTheContainersOwnRoot() throws Exception {
+        client.createContainer(running("a", "a").build());
+        client.startContainer("a");
+        byte[] data = "into a\n".getBytes(StandardCharsets.UTF_8);
+        assertEquals(data.length, client.copyIn(new ByteArrayInputStream(data), "/copied.txt", 0640, "a"));
+        assertEquals("into a\n640\n", execIn("a", "cat /copied.txt; stat -c %a /copied.txt"));
+        assertFalse(Files.exists(agent.root.resolve("copied.txt")), "the pod's root is not written");
+        assertFalse(Files.exists(agent.root.resolve("ctr/a/copied.txt")), "the container's overlay takes it");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        client.copyOut("/marker", out, "a");
+        assertEquals("a\n", out.toString(StandardCharsets.UTF_8));
+        // The pod's /ctr is not the container's: a path there is missing from inside.
+        AgentException missing = assertThrows(
+                AgentException.class, () -> client.copyOut("/ctr/b/marker", new ByteArrayOutputStream(), "a"));
+        assertTrue(missing.getMessage().contains("No such file"), missing.getMessage());
+        AgentException unknown = assertThrows(
+                AgentException.class, () -> client.copyIn(new ByteArrayInputStream(data), "/x", 0644, "nosuch"));
+        assertTrue(unknown.getMessage().startsWith("copy in: "), unknown.getMessage());
+        assertTrue(unknown.getMessage().contains("nosuch"), unknown.getMessage());
+        AgentException unknownOut = assertThrows(
+                AgentException.class, () -> client.copyOut("/marker", new ByteArrayOutputStream(), "nosuch"));
+        assertTrue(unknownOut.getMessage().startsWith("copy out: "), unknownOut.getMessage());
     }
 
     @Test

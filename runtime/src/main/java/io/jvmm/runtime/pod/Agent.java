@@ -6,6 +6,7 @@ import io.jvmm.agent.ExecRequest;
 import io.jvmm.agent.ExecResult;
 import io.jvmm.agent.ExecSession;
 import io.jvmm.agent.GuestProcess;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
 
@@ -46,6 +47,12 @@ public interface Agent {
 
     /** Runs a program to completion, feeding {@code stdin} (null: none). */
     ExecResult run(ExecRequest req, byte[] stdin) throws InterruptedException;
+
+    /** Writes {@code data} to the file {@code path} in container {@code container}'s root ({@code ""}: the pod's); returns the bytes. */
+    long copyIn(InputStream data, String path, int mode, String container) throws InterruptedException;
+
+    /** Copies the regular file {@code path} of container {@code container} ({@code ""}: the pod's) to {@code out}. */
+    long copyOut(String path, OutputStream out, String container) throws InterruptedException;
 
     /** The guest's processes. */
     List<GuestProcess> ps() throws InterruptedException;

@@ -153,6 +153,16 @@ public final class Container {
         return pod.agent().start(req.inContainer(name), stdout, stderr);
     }
 
+    /** Writes {@code data} to the file {@code path} in the container's root (docker cp); returns the bytes. */
+    public long copyIn(InputStream data, String path, int mode) throws InterruptedException {
+        return pod.agent().copyIn(data, path, mode, name);
+    }
+
+    /** Copies the regular file {@code path} of the container's root to {@code out}; returns the bytes. */
+    public long copyOut(String path, OutputStream out) throws InterruptedException {
+        return pod.agent().copyOut(path, out, name);
+    }
+
     /** Prepares the container in the running pod's guest. */
     void createInGuest() throws InterruptedException {
         pod.agent().createContainer(spec(record()));

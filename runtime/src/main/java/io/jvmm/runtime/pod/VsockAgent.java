@@ -10,6 +10,7 @@ import io.jvmm.agent.ExecSession;
 import io.jvmm.agent.GuestProcess;
 import io.jvmm.runtime.EngineException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
 
@@ -90,6 +91,16 @@ public final class VsockAgent implements Agent {
     @Override
     public ExecResult run(ExecRequest req, byte[] stdin) throws InterruptedException {
         return call("exec " + req.argv().getFirst(), () -> client.run(req, stdin));
+    }
+
+    @Override
+    public long copyIn(InputStream data, String path, int mode, String container) throws InterruptedException {
+        return call("copy to " + path, () -> client.copyIn(data, path, mode, container));
+    }
+
+    @Override
+    public long copyOut(String path, OutputStream out, String container) throws InterruptedException {
+        return call("copy from " + path, () -> client.copyOut(path, out, container));
     }
 
     @Override

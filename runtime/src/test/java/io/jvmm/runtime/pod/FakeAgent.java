@@ -8,6 +8,7 @@ import io.jvmm.agent.ExecSession;
 import io.jvmm.agent.GuestProcess;
 import io.jvmm.runtime.EngineException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -109,6 +110,32 @@ final class FakeAgent implements Agent {
     public synchronized ExecResult run(ExecRequest req, byte[] stdin) {
         execs.add(req);
         return new ExecResult(0, 0, null, "ran\n".getBytes(StandardCharsets.UTF_8), null);
+    }
+
+    /** Files copied in, by container and path. */
+    final Map<String, byte[]> files = new LinkedHashMap<>();
+
+    @Override
+    public synchronized long copyIn(InputStream data, String path, int mode, String container) {
+        try {
+            byte[] b = data.readAllBytes();
+            files.put(container + ":" + path, b);
+            return b.length;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public synchronized long copyOut(String path, OutputStream out, String container) {
+        byte[] b = files.get(container + ":" + path);
+        if (b == null) throw EngineException.runtime("copy from " + path + ": No such file or directory");
+        try {
+            out.write(b);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return b.length;
     }
 
     @Override

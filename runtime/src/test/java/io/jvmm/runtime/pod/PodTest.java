@@ -1,5 +1,6 @@
 package io.jvmm.runtime.pod;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -15,6 +16,7 @@ import io.jvmm.runtime.state.ContainerRecord;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -168,6 +170,11 @@ class PodTest {
         assertEquals(ContainerRecord.Status.RUNNING, c.status().state().status());
         assertEquals("ran\n", c.exec(ExecRequest.of("ls"), null).stdoutText());
         assertEquals("late", agent.execs.getFirst().container());
+        c.copyIn(new ByteArrayInputStream(new byte[] {1, 2, 3}), "/in.bin", 0644);
+        ByteArrayOutputStream copied = new ByteArrayOutputStream();
+        assertEquals(3, c.copyOut("/in.bin", copied));
+        assertArrayEquals(new byte[] {1, 2, 3}, copied.toByteArray());
+        assertTrue(agent.files.containsKey("late:/in.bin"), "copied into the container, not the pod");
     }
 
     @Test
