@@ -104,6 +104,10 @@ void handle_ps(int conn, struct frame *first);
 /* Containers (container.c: the handler side; monitor.c: the process that owns one container;
  * ctr_root.c: its root file system; cgroup.c: its cgroup v2 group). State lives in CTR_DIR/<id>/. */
 #define CTR_DIR "/run/jvmm/containers"
+/* A container's output is kept in the guest's RAM (tmpfs): CTR_DIR/<id>/log, and the one before it,
+ * log.1, each rotated out once it holds CTR_LOG_MAX bytes, so a chatty container keeps at most about
+ * twice that, the newest. */
+#define CTR_LOG_MAX (4u << 20)
 #define CTR_TTY 1u
 #define CTR_READONLY 2u
 #define CTR_WAIT_BLOCK 1u

@@ -1,6 +1,6 @@
 /* The container requests, in the connection's handler process. CREATE forks the container's
  * monitor (monitor.c), which outlives the connection; START, SIGNAL, WAIT and DELETE are relayed
- * to that monitor over its socket CTR_DIR/<id>/sock; LOGS reads the log file the monitor writes;
+ * to that monitor over its socket CTR_DIR/<id>/sock; LOGS reads the log files the monitor writes (log.1, log);
  * LIST reads CTR_DIR. ctr_join is how an EXEC enters a container. */
 #include "agent.h"
 
@@ -179,6 +179,13 @@ static int send_log(int conn, int log, off_t *off)
     }
 }
 
+/* Whether the file open as fd no longer has the name path (the monitor rotated it to log.1). */
+static int rotated(int fd, const char *path)
+{
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && (stat(path, &b) < 0 || a.st_ino != b.st_ino);
+}
+
 static void logs(int conn, struct frame *f, const char *id)
 {
     struct cursor c;
@@ -189,28 +196,48 @@ static void logs(int conn, struct frame *f, const char *id)
         send_error(conn, 71, "malformed CONTAINER_LOGS frame");
         return;
     }
-    char p[512];
+    char p[512], p1[512];
     snprintf(p, sizeof p, CTR_DIR "/%s/log", id);
+    snprintf(p1, sizeof p1, CTR_DIR "/%s/log.1", id);
+    /* Both opened first, so that a rotation in between loses nothing: log.1 is the older part. */
+    int older = open(p1, O_RDONLY | O_CLOEXEC);
     int log = open(p, O_RDONLY | O_CLOEXEC);
     if (log < 0) {
+        if (older >= 0) close(older);
         send_error(conn, ENOENT, "no such container: %s", id);
         return;
     }
     off_t off = 0;
+    int gone = 0;
+    if (older >= 0) {
+        if (send_log(conn, older, &off) < 0) gone = 1;
+        close(older);
+        off = 0;
+    }
     int mon = -1, ino = -1;
     if (flags & CTR_LOGS_FOLLOW) {
         /* Follow until the container has exited: its monitor answers a blocking WAIT then, after
-         * the last output is in the log. New output in between is signalled by inotify. */
+         * the last output is in the log. New output in between is signalled by inotify; so is a
+         * rotation, which takes the file's name (IN_ATTRIB: its link count changes). */
         ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-        if (ino >= 0) inotify_add_watch(ino, p, IN_MODIFY);
+        if (ino >= 0) inotify_add_watch(ino, p, IN_MODIFY | IN_ATTRIB);
         mon = monitor_connect(id);
         struct buf b = { 0 };
         buf_str(&b, id);
         buf_u32(&b, CTR_WAIT_BLOCK);
         if (mon >= 0 && buf_send(mon, FT_CTR_WAIT, &b) < 0) { close(mon); mon = -1; }
     }
-    int gone = 0;
     while (!gone && send_log(conn, log, &off) == 0 && mon >= 0) {
+        if (rotated(log, p)) {
+            /* The file we read is complete (the monitor writes whole frames, then rotates): go on in the new one. */
+            int next = open(p, O_RDONLY | O_CLOEXEC);
+            if (next < 0) break;
+            close(log);
+            log = next;
+            off = 0;
+            if (ino >= 0) inotify_add_watch(ino, p, IN_MODIFY | IN_ATTRIB);
+            continue;
+        }
         struct pollfd pf[3] = { { mon, POLLIN, 0 }, { ino, POLLIN, 0 }, { conn, 0, 0 } };
         if (poll(pf, 3, ino < 0 ? 100 : -1) < 0 && errno != EINTR) break;
         if (pf[2].revents & (POLLHUP | POLLERR)) gone = 1;
@@ -219,10 +246,18 @@ static void logs(int conn, struct frame *f, const char *id)
             while (read(ino, ev, sizeof ev) > 0) {}
         }
         if (pf[0].revents) {
-            /* Exited (or the monitor went away): what is in the log now is everything. */
+            /* Exited (or the monitor went away): what is in the logs now is everything. */
             close(mon);
             mon = -1;
             if (send_log(conn, log, &off) < 0) gone = 1;
+            if (!gone && rotated(log, p)) {
+                int next = open(p, O_RDONLY | O_CLOEXEC);
+                off_t noff = 0;
+                if (next >= 0) {
+                    if (send_log(conn, next, &noff) < 0) gone = 1;
+                    close(next);
+                }
+            }
         }
     }
     if (!gone) frame_write(conn, FT_OK, NULL, 0);

@@ -41,6 +41,7 @@ struct mon {
     int32_t code, sig;
     uint64_t created, started, exited;
     int start_w, report_r, out, err, log;
+    uint64_t log_bytes;   /* in the current log file */
     uint32_t pty;   /* the number of the container's terminal in its devpts */
     int waiters[MAX_WAITERS], nwaiters;
 };
@@ -146,12 +147,38 @@ static void __attribute__((noreturn)) init_main(struct mon *m, int start_r, int 
     _exit(127);
 }
 
+/* Starts a new log once the current one holds CTR_LOG_MAX bytes; the old one becomes log.1 (replacing
+ * the one before). A reader following the old file sees it lose its name (inotify) and goes on in the new. */
+static void rotate_log(struct mon *m)
+{
+    char cur[512], old[512], tmp[512];
+    snprintf(cur, sizeof cur, "%s/log", m->dir);
+    snprintf(old, sizeof old, "%s/log.1", m->dir);
+    snprintf(tmp, sizeof tmp, "%s/log.new", m->dir);
+    int nfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+    if (nfd < 0) return;   /* keep appending to the current one */
+    /* log.1 takes the current file as a second name, then log.new replaces log in one rename: a
+     * reader opening log always finds one. */
+    unlink(old);
+    if (link(cur, old) < 0 || rename(tmp, cur) < 0) {
+        close(nfd);
+        unlink(tmp);
+        return;
+    }
+    close(m->log);
+    m->log = nfd;
+    m->log_bytes = 0;
+}
+
 static void append_log(struct mon *m, int *fd, uint8_t type)
 {
     static uint8_t buf[DATA_CHUNK];
     ssize_t n = read(*fd, buf, sizeof buf);
     if (n > 0) {
-        if (m->log >= 0) frame_write(m->log, type, buf, (uint32_t)n);
+        if (m->log >= 0 && frame_write(m->log, type, buf, (uint32_t)n) == 0) {
+            m->log_bytes += 8 + (uint64_t)n;
+            if (m->log_bytes >= CTR_LOG_MAX) rotate_log(m);
+        }
         return;
     }
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
@@ -214,7 +241,7 @@ static void wait_init(struct mon *m)
 
 static void remove_state(struct mon *m)
 {
-    static const char *files[] = { "sock", "log", "env" };
+    static const char *files[] = { "sock", "log", "log.1", "log.new", "env" };
     char p[512];
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         snprintf(p, sizeof p, "%s/%s", m->dir, files[i]);

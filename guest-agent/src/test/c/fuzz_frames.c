@@ -36,14 +36,17 @@ static void parse_as_every_request(const struct frame *f)
     req_free(&r);
 
     struct cursor c;
-    cur_init(&c, f);                                   /* COPY_IN: str path, u32 mode */
+    cur_init(&c, f);                                   /* COPY_IN: str path, u32 mode, optional str container */
     char *path = cur_str(&c);
     cur_u32(&c);
-    if (cur_done(&c) && (!path || strlen(path) > MAX_STR)) abort();
+    char *ctr = c.off < c.len ? cur_str(&c) : NULL;
+    if (cur_done(&c) && (!path || strlen(path) > MAX_STR || (ctr && strlen(ctr) > MAX_STR))) abort();
     free(path);
+    free(ctr);
 
-    cur_init(&c, f);                                   /* COPY_OUT: str path */
+    cur_init(&c, f);                                   /* COPY_OUT: str path, optional str container */
     free(cur_str(&c));
+    if (c.off < c.len) free(cur_str(&c));
     cur_done(&c);
 
     cur_init(&c, f);                                   /* SIGNAL, POWEROFF: u32 */

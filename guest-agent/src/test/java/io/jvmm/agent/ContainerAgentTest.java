@@ -146,6 +146,39 @@ class ContainerAgentTest {
     }
 
     @Test
+    void aChattyContainersOutputIsCappedKeepingTheNewest() throws Exception {
+        // 200 chunks of 64 KiB (12.5 MiB) in one line, then a last line: more than the two 4 MiB files kept.
+        client.createContainer(spec(
+                        "chatty",
+                        "a",
+                        "sh",
+                        "-c",
+                        "dd if=/dev/zero bs=65536 count=200 2>/dev/null | tr '\\0' x; echo; echo last-line")
+                .build());
+        ByteArrayOutputStream followed = new ByteArrayOutputStream();
+        Thread follower = Thread.ofPlatform().start(() -> {
+            try {
+                client.containerLogs("chatty", true, followed, OutputStream.nullOutputStream());
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        client.startContainer("chatty");
+        assertEquals(0, client.awaitContainer("chatty").exitCode());
+        follower.join(30_000);
+        assertFalse(follower.isAlive(), "the follower ends with the container");
+        assertTrue(followed.toString(StandardCharsets.UTF_8).endsWith("x\nlast-line\n"), "followed across rotations");
+
+        ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        client.containerLogs("chatty", false, kept, OutputStream.nullOutputStream());
+        String text = kept.toString(StandardCharsets.UTF_8);
+        assertTrue(text.endsWith("x\nlast-line\n"), "the newest output is kept");
+        assertTrue(text.length() >= 4 << 20, "at least one whole file: " + text.length());
+        assertTrue(text.length() <= (8 << 20) + (128 << 10), "at most two files: " + text.length());
+        assertTrue(text.chars().limit(text.length() - "\nlast-line\n".length()).allMatch(ch -> ch == 'x'));
+    }
+
+    @Test
     void stoppingOneLeavesTheOtherRunning() throws Exception {
         client.createContainer(running("a", "a").build());
         client.createContainer(running("b", "b").build());
