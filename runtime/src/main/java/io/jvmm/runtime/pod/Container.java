@@ -69,7 +69,9 @@ public final class Container {
         try {
             agent.startContainer(name);
         } catch (EngineException e) {
-            update(c -> c.state().running(Instant.now()).exited(Instant.now(), e.status(), false, e.getMessage()));
+            // 126/127 are the program's status (cannot run, not found); any other failure has none.
+            Integer code = e.status() == 126 || e.status() == 127 ? e.status() : null;
+            update(c -> c.state().running(Instant.now()).exited(Instant.now(), code, false, e.getMessage()));
             throw e;
         }
         update(c -> c.state().running(Instant.now()));
