@@ -12,6 +12,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -38,11 +39,18 @@ import java.util.Set;
  * </pre>
  *
  * {@link #fromEnvironment()} is what the CLI uses; the system property {@code jvmm.state.home} takes
- * precedence over {@code JVMM_HOME} (for tests and embedding). Nothing is created until asked for.
+ * precedence over {@code JVMM_HOME} (for tests and embedding), and {@code jvmm.state.data} with
+ * {@code jvmm.state.runtime} over both (what the engine passes to the processes it starts). Nothing is created until asked for.
  */
 public final class StateDirs {
     /** System property that overrides {@code JVMM_HOME}, for tests and embedding. */
     public static final String HOME_PROPERTY = "jvmm.state.home";
+
+    /**
+     * System properties naming the data and runtime directories themselves; they take precedence over
+     * everything, and are how the engine hands its own directories to the processes it starts.
+     */
+    public static final String DATA_PROPERTY = "jvmm.state.data", RUNTIME_PROPERTY = "jvmm.state.runtime";
 
     private final Path data;
     private final Path runtime;
@@ -89,6 +97,9 @@ public final class StateDirs {
      * the process environment.
      */
     public static StateDirs fromEnvironment() {
+        String data = nonBlank(System.getProperty(DATA_PROPERTY)),
+                runtime = nonBlank(System.getProperty(RUNTIME_PROPERTY));
+        if (data != null && runtime != null) return new StateDirs(Path.of(data), Path.of(runtime));
         String prop = nonBlank(System.getProperty(HOME_PROPERTY));
         if (prop != null) return new StateDirs(Map.of("JVMM_HOME", prop));
         return new StateDirs(System.getenv());
@@ -96,6 +107,11 @@ public final class StateDirs {
 
     public Path dataDir() {
         return data;
+    }
+
+    /** {@code -D} options that make {@link #fromEnvironment()} in a child JVM give these directories. */
+    public List<String> asJvmOptions() {
+        return List.of("-D" + DATA_PROPERTY + "=" + data, "-D" + RUNTIME_PROPERTY + "=" + runtime);
     }
 
     public Path runtimeDir() {

@@ -177,6 +177,8 @@ public final class VmLaunch {
         Path tmp = dirs.ensureVmTempDir(id);
         dirs.ensureVmRunDir(id);
         List<String> cmd = javaCommand(entry, java, tmp);
+        // The engine's own directories, whatever this process's environment names (an embedding engine's may differ).
+        cmd.addAll(1, dirs.asJvmOptions());
         cmd.addAll(List.of(EntryPoint.VM_PROCESS, id));
         cmd.addAll(List.of("--kernel", kernel.toString()));
         if (readyTimeoutSeconds != null) cmd.addAll(List.of("--ready-timeout", readyTimeoutSeconds.toString()));

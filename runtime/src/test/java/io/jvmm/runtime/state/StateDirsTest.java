@@ -8,6 +8,7 @@ import io.jvmm.runtime.EngineException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,6 +67,29 @@ class StateDirsTest {
         } finally {
             if (old == null) System.clearProperty(StateDirs.HOME_PROPERTY);
             else System.setProperty(StateDirs.HOME_PROPERTY, old);
+        }
+    }
+
+    @Test
+    void theEnginesOwnDirectoriesReachAChildJvmOverAnyHome() {
+        StateDirs engine = new StateDirs(tmp.resolve("d"), tmp.resolve("r"));
+        List<String> options = engine.asJvmOptions();
+        assertEquals(
+                List.of("-Djvmm.state.data=" + tmp.resolve("d"), "-Djvmm.state.runtime=" + tmp.resolve("r")), options);
+        String oldHome = System.getProperty(StateDirs.HOME_PROPERTY);
+        System.setProperty(StateDirs.HOME_PROPERTY, tmp.resolve("home").toString());
+        // What the child's main sees with those options.
+        System.setProperty(StateDirs.DATA_PROPERTY, engine.dataDir().toString());
+        System.setProperty(StateDirs.RUNTIME_PROPERTY, engine.runtimeDir().toString());
+        try {
+            StateDirs child = StateDirs.fromEnvironment();
+            assertEquals(engine.dataDir(), child.dataDir());
+            assertEquals(engine.runtimeDir(), child.runtimeDir());
+        } finally {
+            System.clearProperty(StateDirs.DATA_PROPERTY);
+            System.clearProperty(StateDirs.RUNTIME_PROPERTY);
+            if (oldHome == null) System.clearProperty(StateDirs.HOME_PROPERTY);
+            else System.setProperty(StateDirs.HOME_PROPERTY, oldHome);
         }
     }
 
