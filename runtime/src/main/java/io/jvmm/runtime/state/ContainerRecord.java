@@ -120,48 +120,19 @@ public record ContainerRecord(
     }
 
     public ContainerRecord withIdentity(String id, String name, String podId, Instant created) {
-        return new ContainerRecord(
-                id,
-                name,
-                podId,
-                created,
-                root,
-                command,
-                env,
-                workdir,
-                user,
-                hostname,
-                tty,
-                readOnlyRoot,
-                limits,
-                imageRef,
-                imageId,
-                labels,
-                state);
+        return copy(id, name, podId, created, root, state);
     }
 
     public ContainerRecord withRoot(Root root) {
-        return new ContainerRecord(
-                id,
-                name,
-                podId,
-                created,
-                root,
-                command,
-                env,
-                workdir,
-                user,
-                hostname,
-                tty,
-                readOnlyRoot,
-                limits,
-                imageRef,
-                imageId,
-                labels,
-                state);
+        return copy(id, name, podId, created, root, state);
     }
 
     public ContainerRecord withState(State state) {
+        return copy(id, name, podId, created, root, state);
+    }
+
+    /** This record with the fields that change over its life replaced; its configuration stays. */
+    private ContainerRecord copy(String id, String name, String podId, Instant created, Root root, State state) {
         return new ContainerRecord(
                 id,
                 name,
