@@ -125,11 +125,18 @@ public final class Container {
 
     /** The container's record with its state as the agent sees it now (stored); a stopped pod's containers have exited. */
     public ContainerRecord status() throws InterruptedException {
+        if (!pod.running()) return status(null, List.of());
+        Agent agent = pod.agent();
+        return status(agent, agent.listContainers());
+    }
+
+    /**
+     * {@link #status()} with what the running pod's agent was asked once for all its containers: the agent
+     * and the ids it has ({@code null} and none when the pod does not run).
+     */
+    ContainerRecord status(Agent agent, List<String> inGuest) throws InterruptedException {
+        if (agent != null && inGuest.contains(name)) return record(agent.containerStatus(name));
         ContainerRecord c = record();
-        if (pod.running()) {
-            Agent agent = pod.agent();
-            if (agent.listContainers().contains(name)) return record(agent.containerStatus(name));
-        }
         if (c.state().status() != ContainerRecord.Status.RUNNING) return c;
         return update(x -> x.state().exited(Instant.now(), null, false, "its pod stopped"));
     }
@@ -172,12 +179,19 @@ public final class Container {
 
     /** Appends the guest's output of the container to the kept files on the host, before the guest lets it go. */
     void keepLogs() throws InterruptedException {
-        if (!pod.running() || !pod.agent().listContainers().contains(name)) return;
+        if (!pod.running()) return;
+        Agent agent = pod.agent();
+        keepLogs(agent, agent.listContainers());
+    }
+
+    /** {@link #keepLogs()} with the running pod's agent and the ids it has, asked once for all containers. */
+    void keepLogs(Agent agent, List<String> inGuest) throws InterruptedException {
+        if (!inGuest.contains(name)) return;
         try (OutputStream out =
                         Files.newOutputStream(keptLog("stdout"), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                 OutputStream err = Files.newOutputStream(
                         keptLog("stderr"), StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            pod.agent().containerLogs(name, false, out, err);
+            agent.containerLogs(name, false, out, err);
         } catch (IOException e) {
             throw EngineException.runtime("cannot keep the output of container " + name + ": " + StateDirs.describe(e));
         }

@@ -105,14 +105,17 @@ public final class Pod {
     public void stop(int graceSeconds) throws InterruptedException {
         VmRecord r = record();
         if (!pods.hypervisor.running(r)) return;
+        // The agent is asked once which containers it has; each guest request counts in an emulated guest.
+        Agent agent = agent();
+        List<String> inGuest = agent.listContainers();
         List<Container> running = new ArrayList<>();
         for (Container c : containers()) {
-            if (c.status().state().status() == ContainerRecord.Status.RUNNING) running.add(c);
+            if (c.status(agent, inGuest).state().status() == ContainerRecord.Status.RUNNING) running.add(c);
         }
-        ContainerStop.all(agent(), running, graceSeconds);
-        for (Container c : containers()) c.keepLogs();
+        ContainerStop.all(agent, running, graceSeconds);
+        for (Container c : containers()) c.keepLogs(agent, inGuest);
         pods.hypervisor.stop(r, 1);
-        for (Container c : containers()) c.status(); // what ran is now exited
+        for (Container c : containers()) c.status(null, List.of()); // what ran is now exited
     }
 
     /**
@@ -130,8 +133,10 @@ public final class Pod {
     public PodStatus status() throws InterruptedException {
         VmRecord r = record();
         boolean running = pods.hypervisor.running(r);
+        Agent agent = running ? agent() : null;
+        List<String> inGuest = running ? agent.listContainers() : List.of();
         List<ContainerRecord> cs = new ArrayList<>();
-        for (Container c : containers()) cs.add(c.status());
+        for (Container c : containers()) cs.add(c.status(agent, inGuest));
         return new PodStatus(
                 r.id(),
                 r.name(),
@@ -139,7 +144,7 @@ public final class Pod {
                 running ? r.state().pid() : 0,
                 r.state().startedAt(),
                 pods.hypervisor.describe(),
-                running ? agent().describe() : "",
+                running ? agent.describe() : "",
                 cs);
     }
 
