@@ -1,6 +1,7 @@
 package io.jvmm.cli;
 
 import io.jvmm.cli.runc.RuncCommand;
+import io.jvmm.cli.shim.ShimCommand;
 import io.jvmm.image.ImageException;
 import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.EngineException;
@@ -15,6 +16,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -129,6 +131,11 @@ public final class Jvmm implements Callable<Integer> {
      * {@code err}; returns the exit status. Help and version text go to {@code console}.
      */
     public static int run(String[] args, OutputStream console, InputStream input, PrintStream err) {
+        // containerd's shim speaks Go's flag syntax, not picocli's: it parses its own arguments.
+        if (args.length > 0 && args[0].equals(ShimCommand.NAME)) {
+            PrivateFiles.restrictUmask();
+            return ShimCommand.run(Arrays.copyOfRange(args, 1, args.length), ENTRY, console, err);
+        }
         PrintStream out = console instanceof PrintStream ps ? ps : new PrintStream(console, true);
         // Subcommands by name, built on demand: picocli reads every annotated command at
         // registration, which costs start-up time on every run; only the one named is needed.

@@ -24,7 +24,7 @@ import java.util.Map;
  * ignores it (a PID 1 without a handler), and SIGKILL ends it with 137. Each container has written
  * {@code "out of NAME\n"}.
  */
-final class FakeAgent implements Agent {
+public final class FakeAgent implements Agent {
     final Map<String, ContainerSpec> specs = new LinkedHashMap<>();
     final Map<String, ContainerStatus> states = new LinkedHashMap<>();
     final List<String> calls = new ArrayList<>();
@@ -53,6 +53,7 @@ final class FakeAgent implements Agent {
             throw new EngineException(127, "start container " + id + ": missing: not found");
         }
         states.put(id, status(id, ContainerStatus.State.RUNNING, 0));
+        notifyAll();
         return 42;
     }
 
@@ -64,6 +65,7 @@ final class FakeAgent implements Agent {
         if (signo == 9) states.put(id, status(id, ContainerStatus.State.EXITED, 137));
         else if (signo == 15 && String.join(" ", specs.get(id).argv()).contains("trap"))
             states.put(id, status(id, ContainerStatus.State.EXITED, 0));
+        notifyAll();
     }
 
     @Override
@@ -71,11 +73,33 @@ final class FakeAgent implements Agent {
         return known(id);
     }
 
+    private boolean closed;
+
+    /** Blocks until the container has exited, as the guest's monitor answers; fails once the pod's VM is gone. */
     @Override
     public synchronized ContainerStatus awaitContainer(String id) {
-        ContainerStatus s = known(id);
-        if (s.state() != ContainerStatus.State.EXITED) throw new AssertionError("a fake would wait forever on " + id);
-        return s;
+        while (true) {
+            if (closed) throw EngineException.runtime("the pod's VM is gone");
+            ContainerStatus s = known(id);
+            if (s.state() == ContainerStatus.State.EXITED) return s;
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw EngineException.runtime("interrupted");
+            }
+        }
+    }
+
+    /** The VM went away: waiters fail. */
+    synchronized void close() {
+        closed = true;
+        notifyAll();
+    }
+
+    /** What was asked of this agent, in order ({@code create ID}, {@code start ID}, {@code signal ID N}...). */
+    public synchronized List<String> calls() {
+        return List.copyOf(calls);
     }
 
     @Override
@@ -84,6 +108,7 @@ final class FakeAgent implements Agent {
         known(id);
         specs.remove(id);
         states.remove(id);
+        notifyAll();
     }
 
     @Override

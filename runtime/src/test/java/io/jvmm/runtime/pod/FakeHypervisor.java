@@ -5,15 +5,15 @@ import io.jvmm.runtime.state.ProcessInfo;
 import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** A hypervisor whose "VM" is this process: a started pod is recorded running with this process's pid. */
-final class FakeHypervisor implements Hypervisor {
+public final class FakeHypervisor implements Hypervisor {
     private final VmStore vms;
-    final Map<String, FakeAgent> agents = new HashMap<>();
+    final Map<String, FakeAgent> agents = new ConcurrentHashMap<>();
 
-    FakeHypervisor(VmStore vms) {
+    public FakeHypervisor(VmStore vms) {
         this.vms = vms;
     }
 
@@ -46,14 +46,24 @@ final class FakeHypervisor implements Hypervisor {
 
     @Override
     public void stop(VmRecord pod, int graceSeconds) {
-        agents.remove(pod.id());
+        gone(pod);
         vms.update(pod.id(), r -> r.withState(r.state().exited(Instant.now(), null, null)));
     }
 
     @Override
     public void remove(VmRecord pod, boolean force) {
-        agents.remove(pod.id());
+        gone(pod);
         vms.remove(pod.id());
+    }
+
+    private void gone(VmRecord pod) {
+        FakeAgent a = agents.remove(pod.id());
+        if (a != null) a.close();
+    }
+
+    /** The agent of the running pod {@code podId}, null when it does not run. */
+    public FakeAgent agentOf(String podId) {
+        return agents.get(podId);
     }
 
     @Override

@@ -1,0 +1,313 @@
+package io.jvmm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jvmm.kvm.Kvm;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.VmStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * containerd 1.6 (a private instance: its own config, root, state and socket) running a task through
+ * jvmm's shim, {@code ctr run --runtime io.containerd.jvmm.v2}: the image's config reaches the guest,
+ * output and exit status come back through containerd, and nothing is left behind.
+ */
+@Tag("linux")
+class ContainerdShimLinuxTest {
+    private static final String IMAGE = "docker.io/library/jvmm-shim-test:1";
+
+    @TempDir
+    static Path tmp;
+
+    private static Process containerd;
+    private static Path socket;
+    private static Path shimRoot;
+
+    @BeforeAll
+    static void startContainerd() throws Exception {
+        assumeTrue(Kvm.isAvailable(), () -> "skipped: " + Kvm.unavailabilityCause());
+        assumeTrue(
+                onPath("containerd") && onPath("ctr"),
+                "skipped: containerd and ctr are not installed (Debian: containerd)");
+        assumeTrue(StateDirs.currentUid() == 0, "skipped: containerd needs root");
+        assumeTrue(OciTestImage.busybox() != null, "skipped: /bin/busybox (busybox-static) is not installed");
+        VmProcessHome.open(tmp.resolve("unused-home"));
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        writeShim(bin.resolve("containerd-shim-jvmm-v2"));
+        shimRoot = tmp.resolve("shim");
+        socket = tmp.resolve("containerd.sock");
+        Path config = tmp.resolve("config.toml");
+        Files.writeString(config, """
+                version = 2
+                root = "%s"
+                state = "%s"
+                disabled_plugins = ["io.containerd.grpc.v1.cri"]
+                [grpc]
+                  address = "%s"
+                """.formatted(tmp.resolve("root"), tmp.resolve("state"), socket));
+        ProcessBuilder pb = new ProcessBuilder("containerd", "--config", config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("containerd.log").toFile());
+        Map<String, String> env = pb.environment();
+        env.put("PATH", bin + ":" + env.getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
+        env.put("JVMM_SHIM_ROOT", shimRoot.toString());
+        containerd = pb.start();
+        for (int i = 0; i < 200 && ctr("version").exit != 0; i++) TimeUnit.MILLISECONDS.sleep(100);
+        Result v = ctr("version");
+        assertEquals(0, v.exit, () -> "containerd did not come up: " + v.out + log());
+        Path tar = OciTestImage.dockerSave(tmp.resolve("image.tar"), image(), IMAGE);
+        Result imported = ctr("images", "import", tar.toString());
+        assertEquals(0, imported.exit, () -> imported.out);
+    }
+
+    @AfterAll
+    static void stopContainerd() throws Exception {
+        if (containerd != null) {
+            containerd.destroy();
+            if (!containerd.waitFor(20, TimeUnit.SECONDS)) containerd.destroyForcibly();
+        }
+        if (shimRoot != null)
+            VmProcessHome.close(new VmStore(new StateDirs(
+                    Map.of("JVMM_HOME", shimRoot.resolve("ns/default").toString()))));
+    }
+
+    /** busybox with a few applet links, the image config's Env, WorkingDir and User. */
+    private static OciTestImage.Built image() throws IOException {
+        OciTestImage.Layer base = new OciTestImage.Layer()
+                .dir("bin")
+                .file("bin/busybox", OciTestImage.busybox(), 0755, 0, 0)
+                .symlink("bin/sh", "busybox")
+                .symlink("bin/cat", "busybox")
+                .symlink("bin/id", "busybox")
+                .symlink("bin/sleep", "busybox")
+                .dir("etc")
+                .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nworker:x:1234:1234::/srv:/bin/sh\n")
+                .dir("srv/work", 0755, 1234, 1234);
+        return OciTestImage.build(
+                List.of(base),
+                OciTestImage.config(
+                        null,
+                        List.of("/bin/sh"),
+                        List.of("PATH=/bin", "GREETING=from-the-image"),
+                        "/srv/work",
+                        "worker",
+                        null));
+    }
+
+    /** The shim as containerd finds it on PATH: this test's class path, started at jvmm's main. */
+    private static void writeShim(Path file) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String unsafe = Runtime.version().feature() >= 24 ? " --sun-misc-unsafe-memory-access=allow" : "";
+        Files.writeString(
+                file,
+                "#!/bin/sh\nexec '" + java + "' --enable-native-access=ALL-UNNAMED" + unsafe + " -Djvmm.home='"
+                        + System.getProperty("jvmm.home") + "' -cp '" + System.getProperty("java.class.path")
+                        + "' io.jvmm.cli.Jvmm containerd-shim \"$@\"\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    record Result(int exit, String out) {}
+
+    private static Result ctr(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("ctr", "--address", socket.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
+                .start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(300, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Result(-1, out + "(timed out)");
+        }
+        return new Result(p.exitValue(), out);
+    }
+
+    /** containerd's log and the shims', for failure messages. */
+    private static String log() {
+        StringBuilder b = new StringBuilder();
+        try {
+            b.append("\ncontainerd log:\n").append(Files.readString(tmp.resolve("containerd.log")));
+            Path ns = shimRoot.resolve("ns/default");
+            if (Files.isDirectory(ns)) {
+                try (var logs = Files.list(ns)) {
+                    for (Path l : logs.filter(f -> f.getFileName().toString().endsWith(".log"))
+                            .toList())
+                        b.append("\n").append(l.getFileName()).append(":\n").append(Files.readString(l));
+                }
+            }
+        } catch (IOException e) {
+            b.append("(").append(e.getMessage()).append(")");
+        }
+        return b.toString();
+    }
+
+    /** {@code ctr events} running until {@link #stop}: what containerd received from the shim. */
+    private static final class Events {
+        final Process p;
+        final Path out;
+
+        Events() throws IOException {
+            out = Files.createTempFile(tmp, "events", ".txt");
+            p = new ProcessBuilder("ctr", "--address", socket.toString(), "events")
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
+                    .start();
+        }
+
+        List<String> stop() throws IOException, InterruptedException {
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
+            return Files.readAllLines(out);
+        }
+    }
+
+    private static boolean hasEvent(List<String> lines, String topic, String id) {
+        return lines.stream().anyMatch(l -> l.contains(" " + topic + " ") && l.contains("\"" + id + "\""));
+    }
+
+    private static void ok(Result r, String what) {
+        assertEquals(0, r.exit, () -> what + ": " + r.out + log());
+    }
+
+    private static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (Files.isExecutable(Path.of(dir, tool))) return true;
+        }
+        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/usr/bin", tool));
+    }
+
+    @Test
+    void ctrRunRemovesItsTaskAndGivesBackOutputAndStatus() throws Exception {
+        Events events = new Events();
+        Result r = ctr(
+                "run",
+                "--runtime",
+                "io.containerd.jvmm.v2",
+                "--rm",
+                IMAGE,
+                "t1",
+                "sh",
+                "-c",
+                "echo \"$GREETING in $(pwd) as $(id -u)\"; echo to-stderr >&2; exit 3");
+        List<String> seen = events.stop();
+        assertEquals(3, r.exit, () -> r.out + log());
+        assertTrue(r.out.contains("from-the-image in /srv/work as 1234\n"), () -> r.out + log());
+        assertTrue(r.out.contains("to-stderr\n"), r.out);
+        for (String topic : List.of("/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete"))
+            assertTrue(hasEvent(seen, topic, "t1"), () -> topic + " not seen: " + seen + log());
+        assertEquals("", ctr("containers", "ls", "-q").out);
+        assertEquals("", ctr("tasks", "ls", "-q").out);
+        assertEquals(List.of(), pods(), "every pod removed");
+    }
+
+    @Test
+    void aDetachedTaskIsListedPausedResumedAndKilled() throws Exception {
+        ok(
+                ctr(
+                        "run",
+                        "--runtime",
+                        "io.containerd.jvmm.v2",
+                        "-d",
+                        IMAGE,
+                        "t2",
+                        "sh",
+                        "-c",
+                        "trap 'exit 7' TERM; while :; do sleep 1; done"),
+                "run -d");
+        try {
+            assertTrue(
+                    ctr("tasks", "ls").out.lines().anyMatch(l -> l.startsWith("t2 ") && l.contains("RUNNING")),
+                    ctr("tasks", "ls").out);
+            Result ps = ctr("tasks", "ps", "t2");
+            ok(ps, "tasks ps");
+            assertTrue(ps.out.lines().count() >= 2, ps.out);
+            ok(ctr("tasks", "pause", "t2"), "pause");
+            assertTrue(ctr("tasks", "ls").out.contains("PAUSED"), ctr("tasks", "ls").out);
+            ok(ctr("tasks", "resume", "t2"), "resume");
+            Result exec = ctr("tasks", "exec", "--exec-id", "e1", "t2", "true");
+            assertTrue(exec.exit != 0 && exec.out.contains("not implemented"), exec.out);
+            ok(ctr("tasks", "kill", "t2"), "kill");
+            Result stopped = null;
+            for (int i = 0; i < 60; i++) {
+                stopped = ctr("tasks", "ls");
+                if (stopped.out.contains("STOPPED")) break;
+                TimeUnit.SECONDS.sleep(1);
+            }
+            Result last = stopped;
+            assertTrue(last.out.contains("STOPPED"), () -> last.out + log());
+            Result rm = ctr("tasks", "rm", "t2");
+            ok(rm, "tasks rm");
+            assertTrue(rm.out.contains("7"), rm.out);
+        } finally {
+            ctr("tasks", "rm", "-f", "t2");
+            ctr("containers", "rm", "t2");
+        }
+        assertEquals(List.of(), pods(), "every pod removed");
+    }
+
+    @Test
+    void aKilledShimIsCleanedUpByItsDeleteCommand() throws Exception {
+        ok(ctr("run", "--runtime", "io.containerd.jvmm.v2", "-d", IMAGE, "t3", "sleep", "100000"), "run -d");
+        try {
+            long shim = shimPid("t3");
+            assertTrue(
+                    ProcessHandle.of(shim).map(ProcessHandle::destroyForcibly).orElse(false));
+            Result gone = null;
+            for (int i = 0; i < 60; i++) {
+                gone = ctr("tasks", "ls");
+                if (!gone.out.contains("RUNNING")) break;
+                TimeUnit.SECONDS.sleep(1);
+            }
+            Result last = gone;
+            assertTrue(!last.out.contains("RUNNING"), () -> last.out + log());
+            for (int i = 0; i < 60 && !pods().isEmpty(); i++) TimeUnit.SECONDS.sleep(1);
+            assertEquals(List.of(), pods(), () -> "the pod was not removed" + log());
+        } finally {
+            System.err.println("cleanup: " + ctr("tasks", "rm", "-f", "t3") + ctr("containers", "rm", "t3"));
+        }
+    }
+
+    /** The pods in the shim's state for containerd's default namespace. */
+    private static List<String> pods() {
+        Path home = shimRoot.resolve("ns/default");
+        if (!Files.isDirectory(home)) return List.of();
+        return new VmStore(new StateDirs(Map.of("JVMM_HOME", home.toString())))
+                .list().stream().map(r -> r.name()).toList();
+    }
+
+    /** The shim server serving task {@code id}: the java process started with {@code -id id ... serve}. */
+    private static long shimPid(String id) {
+        return ProcessHandle.allProcesses()
+                .filter(h -> h.info()
+                        .arguments()
+                        .map(a -> {
+                            List<String> l = List.of(a);
+                            int i = l.indexOf("-id");
+                            return l.contains("serve")
+                                    && i >= 0
+                                    && i + 1 < l.size()
+                                    && l.get(i + 1).equals(id);
+                        })
+                        .orElse(false))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no shim server for " + id))
+                .pid();
+    }
+}

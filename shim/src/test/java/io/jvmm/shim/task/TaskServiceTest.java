@@ -1,0 +1,378 @@
+package io.jvmm.shim.task;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Empty;
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+import io.jvmm.runc.SpecTemplate;
+import io.jvmm.runtime.pod.FakeHypervisor;
+import io.jvmm.runtime.pod.Pod;
+import io.jvmm.runtime.pod.Pods;
+import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.VmStore;
+import io.jvmm.shim.proto.task.CheckpointTaskRequest;
+import io.jvmm.shim.proto.task.CloseIORequest;
+import io.jvmm.shim.proto.task.ConnectRequest;
+import io.jvmm.shim.proto.task.ConnectResponse;
+import io.jvmm.shim.proto.task.CreateTaskRequest;
+import io.jvmm.shim.proto.task.CreateTaskResponse;
+import io.jvmm.shim.proto.task.DeleteRequest;
+import io.jvmm.shim.proto.task.DeleteResponse;
+import io.jvmm.shim.proto.task.ExecProcessRequest;
+import io.jvmm.shim.proto.task.KillRequest;
+import io.jvmm.shim.proto.task.PauseRequest;
+import io.jvmm.shim.proto.task.PidsRequest;
+import io.jvmm.shim.proto.task.PidsResponse;
+import io.jvmm.shim.proto.task.ResizePtyRequest;
+import io.jvmm.shim.proto.task.ResumeRequest;
+import io.jvmm.shim.proto.task.ShutdownRequest;
+import io.jvmm.shim.proto.task.StartRequest;
+import io.jvmm.shim.proto.task.StartResponse;
+import io.jvmm.shim.proto.task.StateRequest;
+import io.jvmm.shim.proto.task.StateResponse;
+import io.jvmm.shim.proto.task.StatsRequest;
+import io.jvmm.shim.proto.task.StatsResponse;
+import io.jvmm.shim.proto.task.UpdateTaskRequest;
+import io.jvmm.shim.proto.task.WaitRequest;
+import io.jvmm.shim.proto.task.WaitResponse;
+import io.jvmm.shim.proto.types.Mount;
+import io.jvmm.shim.proto.types.Status;
+import io.jvmm.shim.ttrpc.TtrpcClient;
+import io.jvmm.shim.ttrpc.TtrpcException;
+import io.jvmm.shim.ttrpc.TtrpcException.Code;
+import io.jvmm.shim.ttrpc.TtrpcServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Task service as containerd calls it, over ttrpc, with the engine's pods on a fake hypervisor and
+ * agent: the lifecycle, the events in order, and the error code of every method's wrong uses.
+ */
+class TaskServiceTest {
+    private static final Duration T = Duration.ofSeconds(10);
+    private static final String SERVICE = TaskService.NAME;
+
+    @TempDir
+    Path tmp;
+
+    private final List<String> events = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> mounts = Collections.synchronizedList(new ArrayList<>());
+    private final List<Boolean> pauses = Collections.synchronizedList(new ArrayList<>());
+    private final CountDownLatch shutdown = new CountDownLatch(1);
+    private FakeHypervisor hv;
+    private Pods pods;
+    private TtrpcServer server;
+    private TtrpcClient client;
+
+    @BeforeEach
+    void start() throws IOException {
+        VmStore vms = new VmStore(new StateDirs(tmp.resolve("data"), tmp.resolve("run")));
+        hv = new FakeHypervisor(vms);
+        pods = new Pods(vms, hv, new PrintStream(OutputStream.nullOutputStream()));
+        RootfsMounter mounter = new RootfsMounter() {
+            @Override
+            public void mount(List<Mount> ms, Path target) {
+                for (Mount m : ms) mounts.add("mount " + m.getType() + " " + target);
+            }
+
+            @Override
+            public void unmount(Path target) {
+                mounts.add("unmount " + target);
+            }
+        };
+        EventSink sink = (topic, event) -> events.add(topic);
+        TaskService tasks = new TaskService(
+                pods, (pod, pause) -> pauses.add(pause), mounter, sink, line -> {}, shutdown::countDown, "jvmm test");
+        server = TtrpcServer.bind(tmp.resolve("shim.sock"), List.of(tasks.ttrpc()), line -> {});
+        client = TtrpcClient.connect(server.socket());
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        client.close();
+        server.close();
+    }
+
+    private <R> R call(String method, Message request, Parser<R> parser) throws Exception {
+        return client.call(SERVICE, method, request, parser, T);
+    }
+
+    private Code fails(String method, Message request) {
+        TtrpcException e = assertThrows(TtrpcException.class, () -> call(method, request, Empty.parser()));
+        return e.code();
+    }
+
+    private Path bundle(String name, String... args) throws IOException {
+        Path b = Files.createDirectories(tmp.resolve("bundles").resolve(name));
+        Files.createDirectories(b.resolve("rootfs"));
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode config = (ObjectNode) json.readTree(SpecTemplate.json());
+        ObjectNode process = (ObjectNode) config.get("process");
+        process.put("terminal", false);
+        process.set("args", json.valueToTree(List.of(args)));
+        Files.write(b.resolve("config.json"), json.writeValueAsBytes(config));
+        return b;
+    }
+
+    private CreateTaskRequest.Builder createRequest(String id, Path bundle) {
+        return CreateTaskRequest.newBuilder()
+                .setId(id)
+                .setBundle(bundle.toString())
+                .addRootfs(Mount.newBuilder()
+                        .setType("overlay")
+                        .setSource("overlay")
+                        .addOptions("lowerdir=/l"));
+    }
+
+    private StateResponse state(String id) throws Exception {
+        return call("State", StateRequest.newBuilder().setId(id).build(), StateResponse.parser());
+    }
+
+    @Test
+    void aTaskLivesAsContainerdExpects() throws Exception {
+        Path b = bundle("b1", "sh", "-c", "sleep 1000");
+        CreateTaskResponse created = call("Create", createRequest("t1", b).build(), CreateTaskResponse.parser());
+        assertEquals(ProcessHandle.current().pid(), created.getPid(), "the task's pid is its VM's process");
+        assertEquals(List.of("mount overlay " + b.resolve("rootfs")), mounts);
+        StateResponse s = state("t1");
+        assertEquals(Status.CREATED, s.getStatus());
+        assertEquals(b.toString(), s.getBundle());
+        assertEquals(1, pods.list().size());
+        Pod pod = pods.list().getFirst();
+        assertEquals("t1", pod.name());
+
+        StartResponse started =
+                call("Start", StartRequest.newBuilder().setId("t1").build(), StartResponse.parser());
+        assertEquals(created.getPid(), started.getPid());
+        assertEquals(Status.RUNNING, state("t1").getStatus());
+        assertEquals(
+                Code.FAILED_PRECONDITION,
+                fails("Start", StartRequest.newBuilder().setId("t1").build()));
+        assertEquals(
+                Code.FAILED_PRECONDITION,
+                fails("Delete", DeleteRequest.newBuilder().setId("t1").build()));
+        PidsResponse pids = call("Pids", PidsRequest.newBuilder().setId("t1").build(), PidsResponse.parser());
+        assertEquals(created.getPid(), pids.getProcesses(0).getPid());
+
+        call("Pause", PauseRequest.newBuilder().setId("t1").build(), Empty.parser());
+        assertEquals(Status.PAUSED, state("t1").getStatus());
+        assertEquals(
+                Code.FAILED_PRECONDITION,
+                fails("Pause", PauseRequest.newBuilder().setId("t1").build()));
+        call("Resume", ResumeRequest.newBuilder().setId("t1").build(), Empty.parser());
+        assertEquals(List.of(true, false), pauses);
+
+        call("Kill", KillRequest.newBuilder().setId("t1").setSignal(9).build(), Empty.parser());
+        WaitResponse w = call("Wait", WaitRequest.newBuilder().setId("t1").build(), WaitResponse.parser());
+        assertEquals(137, w.getExitStatus());
+        assertTrue(w.getExitedAt().getSeconds() > 0);
+        StateResponse stopped = state("t1");
+        assertEquals(Status.STOPPED, stopped.getStatus());
+        assertEquals(137, stopped.getExitStatus());
+        assertEquals(
+                Code.NOT_FOUND,
+                fails("Kill", KillRequest.newBuilder().setId("t1").setSignal(15).build()));
+
+        DeleteResponse d = call("Delete", DeleteRequest.newBuilder().setId("t1").build(), DeleteResponse.parser());
+        assertEquals(137, d.getExitStatus());
+        assertEquals(List.of(), pods.list(), "the pod went with the task");
+        assertEquals("unmount " + b.resolve("rootfs"), mounts.getLast());
+        assertEquals(
+                Code.NOT_FOUND,
+                fails("State", StateRequest.newBuilder().setId("t1").build()));
+        assertEquals(
+                List.of(
+                        "/tasks/create",
+                        "/tasks/start",
+                        "/tasks/paused",
+                        "/tasks/resumed",
+                        "/tasks/exit",
+                        "/tasks/delete"),
+                events);
+
+        call("Shutdown", ShutdownRequest.newBuilder().setId("t1").build(), Empty.parser());
+        assertTrue(shutdown.await(5, TimeUnit.SECONDS), "no task left: the shim goes");
+    }
+
+    @Test
+    void waitBlocksUntilTheExitAndEveryWaiterGetsIt() throws Exception {
+        Path b = bundle("b2", "sh", "-c", "trap 'exit 0' TERM; sleep 1000");
+        call("Create", createRequest("t2", b).build(), CreateTaskResponse.parser());
+        call("Start", StartRequest.newBuilder().setId("t2").build(), StartResponse.parser());
+        List<Integer> got = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> waiters = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            waiters.add(Thread.ofPlatform().start(() -> {
+                try {
+                    got.add(call("Wait", WaitRequest.newBuilder().setId("t2").build(), WaitResponse.parser())
+                            .getExitStatus());
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }));
+        }
+        TimeUnit.MILLISECONDS.sleep(200);
+        assertTrue(got.isEmpty(), "nothing has exited yet");
+        call("Kill", KillRequest.newBuilder().setId("t2").setSignal(15).build(), Empty.parser());
+        for (Thread t : waiters) t.join(T.toMillis());
+        assertEquals(List.of(0, 0), got);
+        assertFalse(shutdown.await(0, TimeUnit.SECONDS));
+        call("Shutdown", ShutdownRequest.newBuilder().setId("t2").build(), Empty.parser());
+        assertFalse(shutdown.await(200, TimeUnit.MILLISECONDS), "a task is left: the shim stays");
+    }
+
+    @Test
+    void aCreatedTaskKilledBeforeStartExitsWithTheSignal() throws Exception {
+        call("Create", createRequest("t3", bundle("b3", "true")).build(), CreateTaskResponse.parser());
+        call("Kill", KillRequest.newBuilder().setId("t3").setSignal(15).build(), Empty.parser());
+        assertEquals(
+                143,
+                call("Wait", WaitRequest.newBuilder().setId("t3").build(), WaitResponse.parser())
+                        .getExitStatus());
+        assertEquals(
+                Code.FAILED_PRECONDITION,
+                fails("Start", StartRequest.newBuilder().setId("t3").build()));
+        call("Delete", DeleteRequest.newBuilder().setId("t3").build(), DeleteResponse.parser());
+        assertEquals(List.of(), pods.list());
+    }
+
+    @Test
+    void aProgramThatIsNotFoundEndsTheTaskWith127() throws Exception {
+        call("Create", createRequest("t4", bundle("b4", "missing")).build(), CreateTaskResponse.parser());
+        TtrpcException e = assertThrows(
+                TtrpcException.class,
+                () -> call("Start", StartRequest.newBuilder().setId("t4").build(), StartResponse.parser()));
+        assertTrue(e.getMessage().contains("not found"), e.getMessage());
+        assertEquals(127, state("t4").getExitStatus());
+        assertEquals(Status.STOPPED, state("t4").getStatus());
+        call("Delete", DeleteRequest.newBuilder().setId("t4").build(), DeleteResponse.parser());
+    }
+
+    @Test
+    void createRefusesWhatItCannotDoAndLeavesNothing() throws Exception {
+        Path b = bundle("b5", "true");
+        call("Create", createRequest("t5", b).build(), CreateTaskResponse.parser());
+        assertEquals(Code.ALREADY_EXISTS, fails("Create", createRequest("t5", b).build()));
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                fails("Create", createRequest("bad/id", b).build()));
+        assertEquals(
+                Code.UNIMPLEMENTED,
+                fails("Create", createRequest("t6", b).setTerminal(true).build()));
+        assertEquals(
+                Code.UNIMPLEMENTED,
+                fails("Create", createRequest("t6", b).setCheckpoint("/cp").build()));
+        mounts.clear();
+        Path noConfig =
+                Files.createDirectories(tmp.resolve("bundles/empty/rootfs")).getParent();
+        TtrpcException e = assertThrows(
+                TtrpcException.class,
+                () -> call("Create", createRequest("t7", noConfig).build(), CreateTaskResponse.parser()));
+        assertEquals(Code.INVALID_ARGUMENT, e.code());
+        assertTrue(e.getMessage().contains("config.json"), e.getMessage());
+        assertEquals(
+                List.of("mount overlay " + noConfig.resolve("rootfs"), "unmount " + noConfig.resolve("rootfs")),
+                mounts,
+                "the rootfs mounted for a failed Create is taken down");
+        assertEquals(List.of("t5"), pods.list().stream().map(Pod::name).toList());
+        // the refused ids stay free
+        assertEquals(
+                Code.NOT_FOUND,
+                fails("State", StateRequest.newBuilder().setId("t7").build()));
+    }
+
+    @Test
+    void everyMethodAnswersNotFoundForAnUnknownTask() {
+        String id = "nosuch";
+        List<Message> requests = List.of(
+                StateRequest.newBuilder().setId(id).build(),
+                StartRequest.newBuilder().setId(id).build(),
+                DeleteRequest.newBuilder().setId(id).build(),
+                PidsRequest.newBuilder().setId(id).build(),
+                PauseRequest.newBuilder().setId(id).build(),
+                ResumeRequest.newBuilder().setId(id).build(),
+                CheckpointTaskRequest.newBuilder().setId(id).build(),
+                KillRequest.newBuilder().setId(id).setSignal(9).build(),
+                ExecProcessRequest.newBuilder().setId(id).setExecId("e").build(),
+                ResizePtyRequest.newBuilder().setId(id).build(),
+                CloseIORequest.newBuilder().setId(id).build(),
+                UpdateTaskRequest.newBuilder().setId(id).build(),
+                WaitRequest.newBuilder().setId(id).build(),
+                StatsRequest.newBuilder().setId(id).build());
+        List<String> methods = List.of(
+                "State",
+                "Start",
+                "Delete",
+                "Pids",
+                "Pause",
+                "Resume",
+                "Checkpoint",
+                "Kill",
+                "Exec",
+                "ResizePty",
+                "CloseIO",
+                "Update",
+                "Wait",
+                "Stats");
+        for (int i = 0; i < methods.size(); i++)
+            assertEquals(Code.NOT_FOUND, fails(methods.get(i), requests.get(i)), methods.get(i));
+    }
+
+    @Test
+    void whatIsNotDoneYetSaysSo() throws Exception {
+        call("Create", createRequest("t8", bundle("b8", "true")).build(), CreateTaskResponse.parser());
+        assertEquals(
+                Code.UNIMPLEMENTED,
+                fails(
+                        "Exec",
+                        ExecProcessRequest.newBuilder()
+                                .setId("t8")
+                                .setExecId("e1")
+                                .build()));
+        assertEquals(
+                Code.UNIMPLEMENTED,
+                fails(
+                        "Checkpoint",
+                        CheckpointTaskRequest.newBuilder().setId("t8").build()));
+        assertEquals(
+                Code.UNIMPLEMENTED,
+                fails("Update", UpdateTaskRequest.newBuilder().setId("t8").build()));
+        assertEquals(
+                Code.UNIMPLEMENTED,
+                fails("ResizePty", ResizePtyRequest.newBuilder().setId("t8").build()));
+        assertThrows(
+                TtrpcException.class,
+                () -> call("Stats", StatsRequest.newBuilder().setId("t8").build(), StatsResponse.parser()));
+        assertEquals(
+                Code.NOT_FOUND,
+                fails(
+                        "State",
+                        StateRequest.newBuilder().setId("t8").setExecId("e1").build()));
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                fails("Kill", KillRequest.newBuilder().setId("t8").setSignal(65).build()));
+        ConnectResponse c =
+                call("Connect", ConnectRequest.newBuilder().setId("t8").build(), ConnectResponse.parser());
+        assertEquals(ProcessHandle.current().pid(), c.getShimPid());
+        assertEquals("jvmm test", c.getVersion());
+    }
+}
