@@ -124,12 +124,17 @@ class ContainerdShimLinuxTest {
     record Result(int exit, String out) {}
 
     private static Result ctr(String... args) throws IOException, InterruptedException {
+        return ctrWithInput("", args);
+    }
+
+    private static Result ctrWithInput(String input, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("ctr", "--address", socket.toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.PIPE)
                 .start();
+        p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(300, TimeUnit.SECONDS)) {
@@ -241,8 +246,12 @@ class ContainerdShimLinuxTest {
             ok(ctr("tasks", "pause", "t2"), "pause");
             assertTrue(ctr("tasks", "ls").out.contains("PAUSED"), ctr("tasks", "ls").out);
             ok(ctr("tasks", "resume", "t2"), "resume");
-            Result exec = ctr("tasks", "exec", "--exec-id", "e1", "t2", "true");
-            assertTrue(exec.exit != 0 && exec.out.contains("not implemented"), exec.out);
+            Result exec = ctr("tasks", "exec", "--exec-id", "e1", "t2", "sh", "-c", "echo in-exec $GREETING; exit 4");
+            assertEquals(4, exec.exit, () -> exec.out + log());
+            assertTrue(exec.out.contains("in-exec from-the-image\n"), exec.out);
+            Result cat = ctrWithInput("piped-in\n", "tasks", "exec", "--exec-id", "e2", "t2", "cat");
+            assertEquals(0, cat.exit, () -> cat.out + log());
+            assertEquals("piped-in\n", cat.out);
             ok(ctr("tasks", "kill", "t2"), "kill");
             Result stopped = null;
             for (int i = 0; i < 60; i++) {

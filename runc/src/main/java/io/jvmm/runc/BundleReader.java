@@ -67,6 +67,26 @@ public final class BundleReader {
         return spec;
     }
 
+    /** A process spec alone (containerd's Exec carries one), checked as config.json's {@code process} is. */
+    public static OciProcess parseProcess(byte[] json) {
+        OciProcess p;
+        try {
+            p = JSON.readValue(json, OciProcess.class);
+        } catch (MismatchedInputException e) {
+            throw new BundleException(
+                    "process spec: " + path(e.getPath()) + " has the wrong type" + at(e.getLocation()));
+        } catch (JsonProcessingException e) {
+            throw new BundleException(
+                    "process spec: invalid JSON" + at(e.getLocation()) + ": " + firstLine(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new BundleException("process spec cannot be read: " + e.getMessage());
+        }
+        if (p == null) throw new BundleException("process spec must be a JSON object, not null");
+        if (p.args() == null || p.args().isEmpty() || p.args().getFirst().isEmpty())
+            throw new BundleException("process spec: args must name a program");
+        return p;
+    }
+
     private static BundleException mismatch(MismatchedInputException e) {
         String field = path(e.getPath());
         if (field.isEmpty()) {

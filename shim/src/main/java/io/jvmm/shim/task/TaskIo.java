@@ -1,11 +1,10 @@
 package io.jvmm.shim.task;
 
 import io.jvmm.runtime.pod.Container;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.function.Consumer;
 
 /**
@@ -51,13 +50,14 @@ final class TaskIo {
         if (t != null) t.join(millis);
     }
 
-    private static OutputStream open(String path) throws IOException {
+    /** Opens a stdio path containerd gave for writing; an empty path is a sink. */
+    static OutputStream open(String path) throws IOException {
         if (path.isEmpty()) return OutputStream.nullOutputStream();
         String p = path.startsWith("file://") ? path.substring("file://".length()) : path;
         if (p.contains("://"))
             throw new IOException("output URI " + path + " is not supported (fifo or file paths only)");
-        // A FIFO's reader (containerd's client) opened it before Create; a plain file is appended to.
-        return Files.newOutputStream(
-                Path.of(p), StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        // A FIFO's reader (containerd's client) opened it before Create; a plain file is appended to. Not a
+        // channel: an interrupt of whichever thread writes must not close the stream under the others.
+        return new FileOutputStream(Path.of(p).toFile(), true);
     }
 }

@@ -3,18 +3,23 @@ package io.jvmm.shim.task;
 import com.google.protobuf.Empty;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import io.jvmm.agent.ExecRequest;
+import io.jvmm.agent.ExecResult;
+import io.jvmm.agent.ExecSession;
 import io.jvmm.runc.Bundle;
 import io.jvmm.runc.BundleException;
 import io.jvmm.runc.BundleReader;
 import io.jvmm.runc.BundleTranslation;
 import io.jvmm.runc.BundleTranslator;
+import io.jvmm.runc.OciProcess;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.pod.Container;
 import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.pod.Pods;
-import io.jvmm.runtime.state.ContainerRecord;
 import io.jvmm.shim.proto.events.TaskCreate;
 import io.jvmm.shim.proto.events.TaskDelete;
+import io.jvmm.shim.proto.events.TaskExecAdded;
+import io.jvmm.shim.proto.events.TaskExecStarted;
 import io.jvmm.shim.proto.events.TaskExit;
 import io.jvmm.shim.proto.events.TaskIO;
 import io.jvmm.shim.proto.events.TaskOOM;
@@ -49,7 +54,12 @@ import io.jvmm.shim.proto.types.ProcessInfo;
 import io.jvmm.shim.proto.types.Status;
 import io.jvmm.shim.ttrpc.TtrpcException;
 import io.jvmm.shim.ttrpc.TtrpcService;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -155,10 +165,6 @@ public final class TaskService {
         return t;
     }
 
-    private static void initOnly(String id, String execId) {
-        if (!execId.isEmpty()) throw TtrpcException.notFound("process " + execId + " of task " + id + " not found");
-    }
-
     CreateTaskResponse create(CreateTaskRequest r) throws InterruptedException {
         String id = r.getId();
         BundleTranslator.checkId(id);
@@ -193,7 +199,6 @@ public final class TaskService {
                     r.getStdin(),
                     r.getStdout(),
                     r.getStderr(),
-                    false,
                     pid,
                     new TaskIo(r.getStdout(), r.getStderr(), log));
             tasks.put(id, task);
@@ -227,7 +232,7 @@ public final class TaskService {
 
     /** Holds an id while its Create runs, so a second Create of it fails at once. */
     private static ShimTask placeholder(String id) {
-        return new ShimTask(id, Path.of(""), null, null, "", "", "", false, 0, null);
+        return new ShimTask(id, Path.of(""), null, null, "", "", "", 0, null);
     }
 
     /** The task, once its Create has finished. */
@@ -238,12 +243,11 @@ public final class TaskService {
     }
 
     StartResponse start(StartRequest r) throws InterruptedException {
-        initOnly(r.getId(), r.getExecId());
         ShimTask t = created(r.getId());
+        if (!r.getExecId().isEmpty()) return startExec(t, exec(t, r.getExecId()));
         synchronized (t) {
-            if (t.status() != Status.CREATED)
-                throw TtrpcException.failedPrecondition(
-                        "task " + t.id + " is " + t.status().name().toLowerCase() + ", not created");
+            if (t.init.status() != Status.CREATED)
+                throw TtrpcException.failedPrecondition("task " + t.id + " is " + t.init.describe() + ", not created");
             try {
                 t.container.start();
             } catch (EngineException e) {
@@ -251,7 +255,7 @@ public final class TaskService {
                 exited(t, e.status() == 126 || e.status() == 127 ? e.status() : 255, false);
                 throw e;
             }
-            t.status(Status.RUNNING);
+            t.init.status(Status.RUNNING);
         }
         t.io.start(t.container, "shim-io-" + t.id);
         events.publish(
@@ -267,8 +271,7 @@ public final class TaskService {
         boolean oom = false;
         try {
             code = t.container.await();
-            ContainerRecord.State s = t.container.record().state();
-            oom = s.oomKilled();
+            oom = t.container.record().state().oomKilled();
         } catch (RuntimeException e) {
             log.accept("shim: task " + t.id + ": " + e.getMessage());
             code = 255;
@@ -285,35 +288,37 @@ public final class TaskService {
 
     private void exited(ShimTask t, int code, boolean oom) {
         Instant at = Instant.now();
-        if (!t.exit(code, at)) return;
+        if (!t.init.exit(code, at)) return;
         if (oom)
             events.publish(
                     "/tasks/oom", TaskOOM.newBuilder().setContainerId(t.id).build());
-        events.publish(
-                "/tasks/exit",
-                TaskExit.newBuilder()
-                        .setContainerId(t.id)
-                        .setId(t.id)
-                        .setPid(t.pid)
-                        .setExitStatus(code)
-                        .setExitedAt(timestamp(at))
-                        .build());
+        events.publish("/tasks/exit", exitEvent(t.id, t.id, t.pid, code, at));
+    }
+
+    private static TaskExit exitEvent(String containerId, String id, int pid, int code, Instant at) {
+        return TaskExit.newBuilder()
+                .setContainerId(containerId)
+                .setId(id)
+                .setPid(pid)
+                .setExitStatus(code)
+                .setExitedAt(timestamp(at))
+                .build();
     }
 
     DeleteResponse delete(DeleteRequest r) throws InterruptedException {
-        initOnly(r.getId(), r.getExecId());
         ShimTask t = created(r.getId());
+        if (!r.getExecId().isEmpty()) return deleteExec(t, exec(t, r.getExecId()));
         synchronized (t) {
-            Status s = t.status();
+            Status s = t.init.status();
             if (s == Status.RUNNING || s == Status.PAUSED)
                 throw TtrpcException.failedPrecondition(
-                        "task " + t.id + " is " + s.name().toLowerCase() + ": kill it first");
+                        "task " + t.id + " is " + t.init.describe() + ": kill it first");
             if (s == Status.CREATED) exited(t, 0, false);
             try {
                 t.pod.delete(true);
             } finally {
-                mounter.unmount(t.bundle.resolve("rootfs"));
                 tasks.remove(t.id);
+                mounter.unmount(t.bundle.resolve("rootfs"));
             }
         }
         events.publish(
@@ -321,37 +326,46 @@ public final class TaskService {
                 TaskDelete.newBuilder()
                         .setContainerId(t.id)
                         .setPid(t.pid)
-                        .setExitStatus(t.exitStatus())
-                        .setExitedAt(timestamp(t.exitedAt()))
+                        .setExitStatus(t.init.exitStatus())
+                        .setExitedAt(timestamp(t.init.exitedAt()))
                         .build());
         return DeleteResponse.newBuilder()
                 .setPid(t.pid)
-                .setExitStatus(t.exitStatus())
-                .setExitedAt(timestamp(t.exitedAt()))
+                .setExitStatus(t.init.exitStatus())
+                .setExitedAt(timestamp(t.init.exitedAt()))
                 .build();
     }
 
     StateResponse state(StateRequest r) {
-        initOnly(r.getId(), r.getExecId());
         ShimTask t = created(r.getId());
+        if (!r.getExecId().isEmpty()) {
+            ExecProcess e = exec(t, r.getExecId());
+            return stateOf(e.life, t, e.pid(), e.stdin, e.stdout, e.stderr)
+                    .setExecId(e.execId)
+                    .build();
+        }
+        return stateOf(t.init, t, t.pid, t.stdin, t.stdout, t.stderr).build();
+    }
+
+    private static StateResponse.Builder stateOf(
+            ProcessLife life, ShimTask t, int pid, String stdin, String stdout, String stderr) {
         StateResponse.Builder b = StateResponse.newBuilder()
                 .setId(t.id)
                 .setBundle(t.bundle.toString())
-                .setPid(t.pid)
-                .setStatus(t.status())
-                .setStdin(t.stdin)
-                .setStdout(t.stdout)
-                .setStderr(t.stderr)
-                .setTerminal(t.terminal);
-        if (t.status() == Status.STOPPED) b.setExitStatus(t.exitStatus()).setExitedAt(timestamp(t.exitedAt()));
-        return b.build();
+                .setPid(pid)
+                .setStatus(life.status())
+                .setStdin(stdin)
+                .setStdout(stdout)
+                .setStderr(stderr);
+        if (life.status() == Status.STOPPED) b.setExitStatus(life.exitStatus()).setExitedAt(timestamp(life.exitedAt()));
+        return b;
     }
 
     /** The task's one host process: the VM that holds it (its processes are the guest's). */
     PidsResponse pids(PidsRequest r) {
         ShimTask t = created(r.getId());
         PidsResponse.Builder b = PidsResponse.newBuilder();
-        if (t.status() != Status.STOPPED)
+        if (t.init.status() != Status.STOPPED)
             b.addProcesses(ProcessInfo.newBuilder().setPid(t.pid));
         return b.build();
     }
@@ -360,11 +374,11 @@ public final class TaskService {
         ShimTask t = created(id);
         synchronized (t) {
             Status want = pause ? Status.RUNNING : Status.PAUSED;
-            if (t.status() != want)
-                throw TtrpcException.failedPrecondition("task " + id + " is "
-                        + t.status().name().toLowerCase() + ", cannot " + (pause ? "pause" : "resume") + " it");
+            if (t.init.status() != want)
+                throw TtrpcException.failedPrecondition(
+                        "task " + id + " is " + t.init.describe() + ", cannot " + (pause ? "pause" : "resume") + " it");
             pauser.pause(t.pod, pause);
-            t.status(pause ? Status.PAUSED : Status.RUNNING);
+            t.init.status(pause ? Status.PAUSED : Status.RUNNING);
         }
         events.publish(
                 pause ? "/tasks/paused" : "/tasks/resumed",
@@ -375,18 +389,19 @@ public final class TaskService {
     }
 
     Empty kill(KillRequest r) throws InterruptedException {
-        initOnly(r.getId(), r.getExecId());
         ShimTask t = created(r.getId());
         int signo = r.getSignal();
         if (signo < 1 || signo > 64) throw TtrpcException.invalidArgument("signal " + signo + " is out of range 1..64");
+        if (!r.getExecId().isEmpty()) return killExec(t, exec(t, r.getExecId()), signo);
         synchronized (t) {
-            switch (t.status()) {
+            switch (t.init.status()) {
                 case STOPPED -> throw TtrpcException.notFound("process of task " + t.id + " already finished");
                 // a created init waits for Start with no handler: any signal ends it
                 case CREATED -> {
                     exited(t, 128 + signo, false);
                     t.pod.stop(0);
                 }
+                // its execs share its namespaces and end with it, so `all` needs nothing more
                 default -> t.container.kill(signo);
             }
         }
@@ -394,12 +409,12 @@ public final class TaskService {
     }
 
     WaitResponse await(WaitRequest r) throws InterruptedException {
-        initOnly(r.getId(), r.getExecId());
         ShimTask t = created(r.getId());
-        t.awaitExit();
+        ProcessLife life = r.getExecId().isEmpty() ? t.init : exec(t, r.getExecId()).life;
+        life.awaitExit();
         return WaitResponse.newBuilder()
-                .setExitStatus(t.exitStatus())
-                .setExitedAt(timestamp(t.exitedAt()))
+                .setExitStatus(life.exitStatus())
+                .setExitedAt(timestamp(life.exitedAt()))
                 .build();
     }
 
@@ -418,16 +433,154 @@ public final class TaskService {
         return Empty.getDefaultInstance();
     }
 
-    /** There is no stdin forwarding to close yet; closing it is done. */
+    /** An exec's stdin ends when containerd's client has sent it all; the init takes no stdin yet. */
     Empty closeIo(CloseIORequest r) {
-        created(r.getId());
+        ShimTask t = created(r.getId());
+        if (!r.getExecId().isEmpty() && r.getStdin()) exec(t, r.getExecId()).closeStdin();
         return Empty.getDefaultInstance();
     }
 
+    // Execs: extra processes in the container's namespaces, through the guest agent.
+
+    private static ExecProcess exec(ShimTask t, String execId) {
+        ExecProcess e = t.execs.get(execId);
+        if (e == null) throw TtrpcException.notFound("process " + execId + " of task " + t.id + " not found");
+        return e;
+    }
+
+    /** Adds a process to the running task, to be started by Start with its exec id. */
     Empty exec(ExecProcessRequest r) {
-        created(r.getId());
-        throw TtrpcException.unimplemented(
-                "exec in task " + r.getId() + ": jvmm's shim does not run extra processes yet");
+        ShimTask t = created(r.getId());
+        String execId = r.getExecId();
+        if (execId.isEmpty()) throw TtrpcException.invalidArgument("exec in task " + t.id + " needs an exec id");
+        if (r.getTerminal())
+            throw TtrpcException.unimplemented("exec " + execId + ": jvmm's shim does not support terminals yet");
+        if (t.init.status() != Status.RUNNING)
+            throw TtrpcException.failedPrecondition("cannot exec in task " + t.id + ": it is " + t.init.describe());
+        OciProcess p = BundleReader.parseProcess(r.getSpec().getValue().toByteArray());
+        ExecRequest req;
+        try {
+            req = ExecRequest.of(p.args().toArray(String[]::new))
+                    .withEnv(p.env())
+                    .withCwd(p.cwd())
+                    .withUser(p.user().uid() + ":" + p.user().gid())
+                    .withStdin(!r.getStdin().isEmpty());
+        } catch (IllegalArgumentException e) {
+            throw TtrpcException.invalidArgument("exec " + execId + ": " + e.getMessage());
+        }
+        ExecProcess e = new ExecProcess(execId, req, r.getStdin(), r.getStdout(), r.getStderr());
+        if (t.execs.putIfAbsent(execId, e) != null)
+            throw TtrpcException.alreadyExists("process " + execId + " of task " + t.id + " already exists");
+        events.publish(
+                "/tasks/exec-added",
+                TaskExecAdded.newBuilder()
+                        .setContainerId(t.id)
+                        .setExecId(execId)
+                        .build());
+        return Empty.getDefaultInstance();
+    }
+
+    private StartResponse startExec(ShimTask t, ExecProcess e) throws InterruptedException {
+        OutputStream out;
+        OutputStream err;
+        FileChannel in;
+        synchronized (e) {
+            if (e.life.status() != Status.CREATED)
+                throw TtrpcException.failedPrecondition(
+                        "process " + e.execId + " is " + e.life.describe() + ", not created");
+            try {
+                out = TaskIo.open(e.stdout);
+                err = e.stderr.equals(e.stdout) && !e.stdout.isEmpty() ? out : TaskIo.open(e.stderr);
+                // Read and write: opening a FIFO to read alone blocks until a writer comes, and containerd's
+                // client may open its end later. The end of input comes as CloseIO, not as EOF.
+                in = e.stdin.isEmpty()
+                        ? null
+                        : FileChannel.open(Path.of(e.stdin), StandardOpenOption.READ, StandardOpenOption.WRITE);
+            } catch (IOException x) {
+                throw new TtrpcException(TtrpcException.Code.UNKNOWN, "exec " + e.execId + ": " + x.getMessage());
+            }
+            ExecSession s = t.container.exec(e.request, out, err);
+            if (in != null) s.feedStdin(Channels.newInputStream(in), "shim-stdin-" + t.id + "-" + e.execId);
+            e.started(s, in);
+            e.life.status(Status.RUNNING);
+        }
+        events.publish(
+                "/tasks/exec-started",
+                TaskExecStarted.newBuilder()
+                        .setContainerId(t.id)
+                        .setExecId(e.execId)
+                        .setPid(e.pid())
+                        .build());
+        Thread.ofPlatform().name("shim-wait-" + t.id + "-" + e.execId).daemon().start(() -> reapExec(t, e, out, err));
+        return StartResponse.newBuilder().setPid(e.pid()).build();
+    }
+
+    private void reapExec(ShimTask t, ExecProcess e, OutputStream out, OutputStream err) {
+        int code;
+        try {
+            ExecResult result = e.session().waitFor();
+            code = result.exitCode();
+            if (result.error() != null) log.accept("shim: exec " + t.id + "/" + e.execId + ": " + result.error());
+        } catch (IOException x) {
+            log.accept("shim: exec " + t.id + "/" + e.execId + ": " + x.getMessage()
+                    + (x.getCause() == null ? "" : " (" + x.getCause() + ")"));
+            code = 255;
+        } catch (InterruptedException x) {
+            return;
+        } finally {
+            e.closeStdin();
+            closeQuietly(out);
+            if (err != out) closeQuietly(err);
+        }
+        Instant at = Instant.now();
+        if (e.life.exit(code, at)) events.publish("/tasks/exit", exitEvent(t.id, e.execId, e.pid(), code, at));
+    }
+
+    private Empty killExec(ShimTask t, ExecProcess e, int signo) {
+        switch (e.life.status()) {
+            case STOPPED ->
+                throw TtrpcException.notFound("process " + e.execId + " of task " + t.id + " already finished");
+            case CREATED -> throw TtrpcException.failedPrecondition("process " + e.execId + " has not been started");
+            default -> {
+                try {
+                    e.session().signal(signo);
+                } catch (IOException x) {
+                    throw new TtrpcException(
+                            TtrpcException.Code.UNKNOWN, "signal to " + e.execId + ": " + x.getMessage());
+                }
+            }
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    private DeleteResponse deleteExec(ShimTask t, ExecProcess e) {
+        if (e.life.status() == Status.RUNNING)
+            throw TtrpcException.failedPrecondition(
+                    "process " + e.execId + " of task " + t.id + " is running: kill it first");
+        t.execs.remove(e.execId);
+        if (e.session() != null) e.session().close();
+        events.publish(
+                "/tasks/delete",
+                TaskDelete.newBuilder()
+                        .setContainerId(t.id)
+                        .setId(e.execId)
+                        .setPid(e.pid())
+                        .setExitStatus(e.life.exitStatus())
+                        .setExitedAt(timestamp(e.life.exitedAt()))
+                        .build());
+        return DeleteResponse.newBuilder()
+                .setPid(e.pid())
+                .setExitStatus(e.life.exitStatus())
+                .setExitedAt(timestamp(e.life.exitedAt()))
+                .build();
+    }
+
+    private static void closeQuietly(OutputStream s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // the reader went away: nothing is lost that it wanted
+        }
     }
 
     Empty resizePty(ResizePtyRequest r) {

@@ -113,12 +113,13 @@ public final class TtrpcServer implements AutoCloseable {
         } catch (IOException ignored) {
             // closing a listener does not fail in a way that matters here
         }
-        for (ServerConnection c : connections) c.close();
+        // the socket file goes before the connections: a client that sees its call fail finds no socket
         try {
             Files.deleteIfExists(socket);
         } catch (IOException e) {
             log.accept("ttrpc: cannot remove " + socket + ": " + e.getMessage());
         }
+        for (ServerConnection c : connections) c.close();
         try {
             acceptor.join(1000);
         } catch (InterruptedException e) {

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
@@ -337,17 +339,91 @@ class TaskServiceTest {
             assertEquals(Code.NOT_FOUND, fails(methods.get(i), requests.get(i)), methods.get(i));
     }
 
+    private static ExecProcessRequest.Builder execRequest(String id, String execId, String json) {
+        return ExecProcessRequest.newBuilder()
+                .setId(id)
+                .setExecId(execId)
+                .setSpec(Any.newBuilder()
+                        .setTypeUrl("types.containerd.io/opencontainers/runtime-spec/1/Process")
+                        .setValue(ByteString.copyFromUtf8(json)));
+    }
+
+    @Test
+    void execsAreCheckedAddedOnceAndNamedByTheirId() throws Exception {
+        String spec =
+                "{\"args\":[\"sh\",\"-c\",\"echo hi\"],\"env\":[\"A=b\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}}";
+        call("Create", createRequest("t9", bundle("b9", "sh")).build(), CreateTaskResponse.parser());
+        assertEquals(
+                Code.FAILED_PRECONDITION,
+                fails("Exec", execRequest("t9", "e1", spec).build()),
+                "not running yet");
+        call("Start", StartRequest.newBuilder().setId("t9").build(), StartResponse.parser());
+        assertEquals(
+                Code.INVALID_ARGUMENT, fails("Exec", execRequest("t9", "", spec).build()));
+        assertEquals(
+                Code.UNIMPLEMENTED,
+                fails("Exec", execRequest("t9", "e1", spec).setTerminal(true).build()));
+        TtrpcException bad = assertThrows(
+                TtrpcException.class,
+                () -> call("Exec", execRequest("t9", "e1", "{\"args\": 5}").build(), Empty.parser()));
+        assertEquals(Code.INVALID_ARGUMENT, bad.code());
+        assertTrue(bad.getMessage().startsWith("process spec: args"), bad.getMessage());
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                fails("Exec", execRequest("t9", "e1", "{\"args\": []}").build()));
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                fails(
+                        "Exec",
+                        execRequest("t9", "e1", "{\"args\":[\"x\"],\"env\":[\"NOEQUALS\"]}")
+                                .build()));
+
+        call("Exec", execRequest("t9", "e1", spec).build(), Empty.parser());
+        assertEquals(
+                Code.ALREADY_EXISTS, fails("Exec", execRequest("t9", "e1", spec).build()));
+        StateResponse s = call(
+                "State", StateRequest.newBuilder().setId("t9").setExecId("e1").build(), StateResponse.parser());
+        assertEquals(Status.CREATED, s.getStatus());
+        assertEquals("e1", s.getExecId());
+        assertEquals(
+                Code.FAILED_PRECONDITION,
+                fails(
+                        "Kill",
+                        KillRequest.newBuilder()
+                                .setId("t9")
+                                .setExecId("e1")
+                                .setSignal(9)
+                                .build()));
+        for (String method : List.of("State", "Wait", "Delete", "Kill", "Start")) {
+            Message req = switch (method) {
+                case "State" ->
+                    StateRequest.newBuilder().setId("t9").setExecId("e2").build();
+                case "Wait" ->
+                    WaitRequest.newBuilder().setId("t9").setExecId("e2").build();
+                case "Delete" ->
+                    DeleteRequest.newBuilder().setId("t9").setExecId("e2").build();
+                case "Kill" ->
+                    KillRequest.newBuilder()
+                            .setId("t9")
+                            .setExecId("e2")
+                            .setSignal(9)
+                            .build();
+                default -> StartRequest.newBuilder().setId("t9").setExecId("e2").build();
+            };
+            assertEquals(Code.NOT_FOUND, fails(method, req), method);
+        }
+        call("Delete", DeleteRequest.newBuilder().setId("t9").setExecId("e1").build(), DeleteResponse.parser());
+        assertEquals(
+                Code.NOT_FOUND,
+                fails(
+                        "State",
+                        StateRequest.newBuilder().setId("t9").setExecId("e1").build()));
+        assertEquals(List.of("/tasks/create", "/tasks/start", "/tasks/exec-added", "/tasks/delete"), events);
+    }
+
     @Test
     void whatIsNotDoneYetSaysSo() throws Exception {
         call("Create", createRequest("t8", bundle("b8", "true")).build(), CreateTaskResponse.parser());
-        assertEquals(
-                Code.UNIMPLEMENTED,
-                fails(
-                        "Exec",
-                        ExecProcessRequest.newBuilder()
-                                .setId("t8")
-                                .setExecId("e1")
-                                .build()));
         assertEquals(
                 Code.UNIMPLEMENTED,
                 fails(
