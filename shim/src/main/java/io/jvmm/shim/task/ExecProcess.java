@@ -2,7 +2,7 @@ package io.jvmm.shim.task;
 
 import io.jvmm.agent.ExecRequest;
 import io.jvmm.agent.ExecSession;
-import java.io.IOException;
+import io.jvmm.files.Closeables;
 import java.nio.channels.FileChannel;
 
 /**
@@ -50,11 +50,7 @@ final class ExecProcess {
      */
     synchronized void closeStdin() {
         if (stdinFifo == null) return;
-        try {
-            stdinFifo.close();
-        } catch (IOException ignored) {
-            // closed either way
-        }
+        Closeables.closeQuietly(stdinFifo);
         stdinFifo = null;
     }
 }

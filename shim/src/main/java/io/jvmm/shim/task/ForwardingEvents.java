@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.Empty;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import io.jvmm.files.Closeables;
 import io.jvmm.shim.proto.events.ForwardRequest;
 import io.jvmm.shim.proto.types.Envelope;
 import io.jvmm.shim.ttrpc.TtrpcClient;
@@ -98,11 +99,7 @@ public final class ForwardingEvents implements EventSink, AutoCloseable {
 
     private void disconnect() {
         if (client == null) return;
-        try {
-            client.close();
-        } catch (IOException ignored) {
-            // the connection is being dropped anyway
-        }
+        Closeables.closeQuietly(client);
         client = null;
     }
 

@@ -6,6 +6,7 @@ import com.google.protobuf.Timestamp;
 import io.jvmm.agent.ExecRequest;
 import io.jvmm.agent.ExecResult;
 import io.jvmm.agent.ExecSession;
+import io.jvmm.files.Closeables;
 import io.jvmm.runc.Bundle;
 import io.jvmm.runc.BundleException;
 import io.jvmm.runc.BundleReader;
@@ -529,8 +530,8 @@ public final class TaskService {
             return;
         } finally {
             e.closeStdin();
-            closeQuietly(out);
-            if (err != out) closeQuietly(err);
+            // the reader may have gone: nothing is lost that it wanted
+            Closeables.closeQuietly(out, err == out ? null : err);
         }
         Instant at = Instant.now();
         if (e.life.exit(code, at)) events.publish("/tasks/exit", exitEvent(t.id, e.execId, e.pid(), code, at));
@@ -573,14 +574,6 @@ public final class TaskService {
                 .setExitStatus(e.life.exitStatus())
                 .setExitedAt(timestamp(e.life.exitedAt()))
                 .build();
-    }
-
-    private static void closeQuietly(OutputStream s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // the reader went away: nothing is lost that it wanted
-        }
     }
 
     Empty resizePty(ResizePtyRequest r) {
