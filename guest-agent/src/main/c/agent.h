@@ -23,7 +23,7 @@ enum frame_type {
     FT_COPY_IN = 0x30, FT_DATA = 0x31, FT_COPY_OUT = 0x32, FT_STAT = 0x33,
     FT_POWEROFF = 0x40, FT_PING = 0x41, FT_PS = 0x42,
     FT_CTR_CREATE = 0x50, FT_CTR_START = 0x51, FT_CTR_SIGNAL = 0x52, FT_CTR_WAIT = 0x53, FT_CTR_STATUS = 0x54,
-    FT_CTR_DELETE = 0x55, FT_CTR_LOGS = 0x56, FT_CTR_LIST = 0x57,
+    FT_CTR_DELETE = 0x55, FT_CTR_LOGS = 0x56, FT_CTR_LIST = 0x57, FT_CTR_STATS = 0x58,
     FT_OK = 0x7e, FT_ERROR = 0x7f,
 };
 
@@ -139,6 +139,9 @@ int cg_create(const struct ctr_spec *s, char *err, size_t errlen);
 int cg_add(const char *id, pid_t pid);
 int cg_procs_fd(const char *id);   /* the group's cgroup.procs opened for writing, or -1 */
 int cg_oom_killed(const char *id);
+#define CG_STATS_MAX 128
+/* The group's figures as (key, value) pairs, at most CG_STATS_MAX; their count, 0 without a group. */
+int cg_stats(const char *id, char keys[][48], uint64_t *values);
 void cg_remove(const char *id);
 
 /* mounts.c */

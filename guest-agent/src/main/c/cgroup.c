@@ -139,3 +139,69 @@ void cg_remove(const char *id)
     }
     log_msg("container %s: removing cgroup %s: %s", id, dir, strerror(errno));
 }
+
+/* Appends "prefix<key>" = value for each "key value" line of a flat-keyed cgroup file. */
+static int add_keyed(const char *dir, const char *file, const char *prefix, char keys[][48], uint64_t *values, int n)
+{
+    char path[512], text[8192];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return n;
+    ssize_t len = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (len <= 0) return n;
+    text[len] = 0;
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && n < CG_STATS_MAX;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *sp = strchr(line, ' ');
+        if (!sp || sp == line) continue;
+        *sp = 0;
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(sp + 1, &end, 10);
+        if (errno || end == sp + 1) continue;
+        snprintf(keys[n], 48, "%s%s", prefix, line);
+        values[n++] = v;
+    }
+    return n;
+}
+
+/* Appends a single-value file's number under its own name; "max" (no limit) is left out. */
+static int add_single(const char *dir, const char *file, char keys[][48], uint64_t *values, int n)
+{
+    char path[512], text[64];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || n >= CG_STATS_MAX) {
+        if (fd >= 0) close(fd);
+        return n;
+    }
+    ssize_t len = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (len <= 0) return n;
+    text[len] = 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || end == text) return n;
+    snprintf(keys[n], 48, "%s", file);
+    values[n++] = v;
+    return n;
+}
+
+int cg_stats(const char *id, char keys[][48], uint64_t *values)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, CG_BASE "/%s", id);
+    int n = 0;
+    n = add_keyed(dir, "cpu.stat", "cpu.", keys, values, n);
+    n = add_single(dir, "memory.current", keys, values, n);
+    n = add_single(dir, "memory.max", keys, values, n);
+    n = add_single(dir, "memory.peak", keys, values, n);
+    n = add_single(dir, "memory.swap.current", keys, values, n);
+    n = add_keyed(dir, "memory.stat", "memory.stat.", keys, values, n);
+    n = add_keyed(dir, "memory.events", "memory.events.", keys, values, n);
+    n = add_single(dir, "pids.current", keys, values, n);
+    n = add_single(dir, "pids.max", keys, values, n);
+    return n;
+}

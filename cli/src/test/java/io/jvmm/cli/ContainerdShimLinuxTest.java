@@ -243,6 +243,13 @@ class ContainerdShimLinuxTest {
             Result ps = ctr("tasks", "ps", "t2");
             ok(ps, "tasks ps");
             assertTrue(ps.out.lines().count() >= 2, ps.out);
+            Result metrics = ctr("tasks", "metrics", "t2");
+            ok(metrics, "tasks metrics");
+            // the guest's cgroup figures: the container's memory and processes are not zero
+            assertTrue(
+                    metrics.out.lines().anyMatch(l -> l.strip().matches("memory\\.usage\\s+[1-9][0-9]*")), metrics.out);
+            assertTrue(
+                    metrics.out.lines().anyMatch(l -> l.strip().matches("pids\\.current\\s+[1-9][0-9]*")), metrics.out);
             ok(ctr("tasks", "pause", "t2"), "pause");
             assertTrue(ctr("tasks", "ls").out.contains("PAUSED"), ctr("tasks", "ls").out);
             ok(ctr("tasks", "resume", "t2"), "resume");

@@ -7,7 +7,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /** The host side of the agent protocol. Every operation uses a connection of its own. */
@@ -269,6 +271,26 @@ public final class AgentClient {
             }
         }
     }
+
+    /**
+     * The container's cgroup v2 figures by key ({@code cpu.usage_usec}, {@code memory.current},
+     * {@code memory.stat.anon}, {@code pids.current}...), as the guest's files have them; empty when it
+     * has no group (test mode, or a kernel without cgroup v2).
+     */
+    public Map<String, Long> containerStats(String id) throws IOException, InterruptedException {
+        Payload.Reader r = new Payload.Reader(
+                request(containerFrame(AgentProtocol.CONTAINER_STATS, id, -1), "CONTAINER_STATS", AgentProtocol.OK));
+        long n = r.u32L();
+        if (n > MAX_STATS)
+            throw new AgentProtocolException("CONTAINER_STATS answer has " + n + " figures, more than " + MAX_STATS);
+        Map<String, Long> figures = new LinkedHashMap<>();
+        for (long i = 0; i < n; i++) figures.put(r.str(), r.u64());
+        r.end();
+        return figures;
+    }
+
+    /** The agent sends at most 128 figures (CG_STATS_MAX). */
+    private static final int MAX_STATS = 128;
 
     /** The ids of the pod's containers, in no particular order. */
     public List<String> listContainers() throws IOException, InterruptedException {

@@ -51,6 +51,7 @@ public final class AgentProtocol {
     public static final int CONTAINER_DELETE = 0x55;
     public static final int CONTAINER_LOGS = 0x56;
     public static final int CONTAINER_LIST = 0x57;
+    public static final int CONTAINER_STATS = 0x58;
     public static final int OK = 0x7e;
     public static final int ERROR = 0x7f;
 
@@ -92,6 +93,7 @@ public final class AgentProtocol {
                     CONTAINER_DELETE,
                     CONTAINER_LOGS,
                     CONTAINER_LIST,
+                    CONTAINER_STATS,
                     OK,
                     ERROR -> true;
             default -> false;
@@ -125,6 +127,7 @@ public final class AgentProtocol {
             case CONTAINER_DELETE -> "CONTAINER_DELETE";
             case CONTAINER_LOGS -> "CONTAINER_LOGS";
             case CONTAINER_LIST -> "CONTAINER_LIST";
+            case CONTAINER_STATS -> "CONTAINER_STATS";
             case OK -> "OK";
             case ERROR -> "ERROR";
             default -> String.format("0x%02x", type);

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -297,6 +298,10 @@ class ContainerAgentTest {
         assertEquals(List.of("dup"), client.listContainers());
         AgentException start = assertThrows(AgentException.class, () -> client.startContainer("nosuch"));
         assertEquals("no such container: nosuch", start.getMessage());
+        AgentException stats = assertThrows(AgentException.class, () -> client.containerStats("nosuch"));
+        assertEquals("no such container: nosuch", stats.getMessage());
+        // In test mode containers run without a cgroup (it would be the host's hierarchy): no figures.
+        assertEquals(Map.of(), client.containerStats("dup"));
     }
 
     private static Frame rawRequest(Frame request) throws Exception {
@@ -318,7 +323,8 @@ class ContainerAgentTest {
                 new Payload.Writer().str("m").frame(AgentProtocol.CONTAINER_WAIT),
                 new Payload.Writer().str("m").u32(0).u32(0).frame(AgentProtocol.CONTAINER_DELETE),
                 new Payload.Writer().str("m").u32(2).frame(AgentProtocol.CONTAINER_LOGS),
-                new Payload.Writer().u32(0).frame(AgentProtocol.CONTAINER_LIST));
+                new Payload.Writer().u32(0).frame(AgentProtocol.CONTAINER_LIST),
+                new Payload.Writer().str("m").u32(0).frame(AgentProtocol.CONTAINER_STATS));
         for (Frame f : bad) {
             Frame answer = rawRequest(f);
             assertEquals(AgentProtocol.ERROR, answer.type(), () -> AgentProtocol.typeName(f.type()));

@@ -119,11 +119,11 @@ class ContainerCodecTest {
 
     @Test
     void containerFramesAreKnownTypes() {
-        for (int t = AgentProtocol.CONTAINER_CREATE; t <= AgentProtocol.CONTAINER_LIST; t++) {
+        for (int t = AgentProtocol.CONTAINER_CREATE; t <= AgentProtocol.CONTAINER_STATS; t++) {
             assertTrue(AgentProtocol.isKnownType(t));
             assertTrue(AgentProtocol.typeName(t).startsWith("CONTAINER_"));
         }
-        assertFalse(AgentProtocol.isKnownType(0x58));
+        assertFalse(AgentProtocol.isKnownType(0x59));
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.jvmm.agent.GuestProcess;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The agent in a pod's VM, as the engine uses it: containers and programs in the guest. Errors are
@@ -41,6 +42,9 @@ public interface Agent {
 
     /** The ids of the containers the guest has. */
     List<String> listContainers() throws InterruptedException;
+
+    /** The container's cgroup figures by key, as the guest has them; empty when it has no group. */
+    Map<String, Long> containerStats(String id) throws InterruptedException;
 
     /** Starts a program (in a container when the request names one); its output streams to the sinks. */
     ExecSession start(ExecRequest req, OutputStream stdout, OutputStream stderr) throws InterruptedException;

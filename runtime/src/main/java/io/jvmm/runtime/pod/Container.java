@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -150,6 +151,11 @@ public final class Container {
         copyKept("stderr", stderr);
         if (pod.running() && pod.agent().listContainers().contains(name))
             pod.agent().containerLogs(name, follow, stdout, stderr);
+    }
+
+    /** The container's cgroup figures by key ({@code cpu.usage_usec}, {@code memory.current}...); the pod must run. */
+    public Map<String, Long> stats() throws InterruptedException {
+        return pod.agent().containerStats(name);
     }
 
     /** Runs a program in the container's namespaces (EnterContainer), to completion. */

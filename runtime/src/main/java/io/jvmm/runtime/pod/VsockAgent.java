@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Map;
 
 /** jvmm's guest agent, reached over vsock through the pod's VM process ({@link AgentClient}). */
 public final class VsockAgent implements Agent {
@@ -81,6 +82,11 @@ public final class VsockAgent implements Agent {
     @Override
     public List<String> listContainers() throws InterruptedException {
         return call("list containers", client::listContainers);
+    }
+
+    @Override
+    public Map<String, Long> containerStats(String id) throws InterruptedException {
+        return call("stats of container " + id, () -> client.containerStats(id));
     }
 
     @Override

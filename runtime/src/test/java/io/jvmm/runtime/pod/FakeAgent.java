@@ -121,6 +121,13 @@ public final class FakeAgent implements Agent {
         }
     }
 
+    /** A running container has used 1.5 ms of CPU and 4 KiB of memory, and has 1 process; others have no figures. */
+    @Override
+    public synchronized Map<String, Long> containerStats(String id) {
+        if (known(id).state() != ContainerStatus.State.RUNNING) return Map.of();
+        return Map.of("cpu.usage_usec", 1500L, "memory.current", 4096L, "pids.current", 1L);
+    }
+
     @Override
     public synchronized List<String> listContainers() {
         return List.copyOf(specs.keySet());

@@ -48,6 +48,7 @@ import io.jvmm.shim.proto.task.StartResponse;
 import io.jvmm.shim.proto.task.StateRequest;
 import io.jvmm.shim.proto.task.StateResponse;
 import io.jvmm.shim.proto.task.StatsRequest;
+import io.jvmm.shim.proto.task.StatsResponse;
 import io.jvmm.shim.proto.task.UpdateTaskRequest;
 import io.jvmm.shim.proto.task.WaitRequest;
 import io.jvmm.shim.proto.task.WaitResponse;
@@ -588,9 +589,14 @@ public final class TaskService {
                 "update of task " + r.getId() + ": changing a running VM's resources is not supported");
     }
 
-    Message stats(StatsRequest r) {
-        created(r.getId());
-        throw TtrpcException.unimplemented("stats of task " + r.getId() + ": not collected yet");
+    /** The container's cgroup figures from the guest, as containerd's cgroup v2 metrics. */
+    StatsResponse stats(StatsRequest r) throws InterruptedException {
+        ShimTask t = created(r.getId());
+        if (t.init.status() == Status.STOPPED || t.init.status() == Status.CREATED)
+            throw TtrpcException.failedPrecondition("task " + t.id + " is " + t.init.describe() + ": no figures");
+        return StatsResponse.newBuilder()
+                .setStats(CgroupMetrics.pack(t.container.stats()))
+                .build();
     }
 
     Empty checkpoint(CheckpointTaskRequest r) {

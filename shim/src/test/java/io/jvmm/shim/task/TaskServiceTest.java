@@ -18,6 +18,7 @@ import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.pod.Pods;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmStore;
+import io.jvmm.shim.proto.cgroups.Metrics;
 import io.jvmm.shim.proto.task.CheckpointTaskRequest;
 import io.jvmm.shim.proto.task.CloseIORequest;
 import io.jvmm.shim.proto.task.ConnectRequest;
@@ -213,6 +214,26 @@ class TaskServiceTest {
 
         call("Shutdown", ShutdownRequest.newBuilder().setId("t1").build(), Empty.parser());
         assertTrue(shutdown.await(5, TimeUnit.SECONDS), "no task left: the shim goes");
+    }
+
+    @Test
+    void statsAreTheGuestsCgroupFiguresAsContainerdsV2Metrics() throws Exception {
+        call(
+                "Create",
+                createRequest("ts", bundle("bs", "sh", "-c", "sleep 1000")).build(),
+                CreateTaskResponse.parser());
+        call("Start", StartRequest.newBuilder().setId("ts").build(), StartResponse.parser());
+        StatsResponse s = call("Stats", StatsRequest.newBuilder().setId("ts").build(), StatsResponse.parser());
+        assertEquals("io.containerd.cgroups.v2.Metrics", s.getStats().getTypeUrl());
+        Metrics m = Metrics.parseFrom(s.getStats().getValue());
+        assertEquals(1500, m.getCpu().getUsageUsec());
+        assertEquals(4096, m.getMemory().getUsage());
+        assertEquals(1, m.getPids().getCurrent());
+        call("Kill", KillRequest.newBuilder().setId("ts").setSignal(9).build(), Empty.parser());
+        call("Wait", WaitRequest.newBuilder().setId("ts").build(), WaitResponse.parser());
+        assertEquals(
+                Code.FAILED_PRECONDITION,
+                fails("Stats", StatsRequest.newBuilder().setId("ts").build()));
     }
 
     @Test
@@ -435,9 +456,10 @@ class TaskServiceTest {
         assertEquals(
                 Code.UNIMPLEMENTED,
                 fails("ResizePty", ResizePtyRequest.newBuilder().setId("t8").build()));
-        assertThrows(
-                TtrpcException.class,
-                () -> call("Stats", StatsRequest.newBuilder().setId("t8").build(), StatsResponse.parser()));
+        assertEquals(
+                Code.FAILED_PRECONDITION,
+                fails("Stats", StatsRequest.newBuilder().setId("t8").build()),
+                "not started");
         assertEquals(
                 Code.NOT_FOUND,
                 fails(
