@@ -48,8 +48,9 @@ public final class ShimServer {
                 version);
         Path socket = Path.of(flags.socket());
         try (TtrpcServer server = TtrpcServer.bind(socket, List.of(tasks.ttrpc()), log)) {
+            serving.set(server); // before the first request: Shutdown's handler reaches the server
+            server.start();
             log.accept("shim: serving " + flags.namespace() + "/" + flags.id() + " on " + socket);
-            serving.set(server);
             server.awaitStop();
             log.accept("shim: shut down");
         } finally {

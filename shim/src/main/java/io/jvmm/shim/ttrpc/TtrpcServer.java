@@ -39,10 +39,13 @@ public final class TtrpcServer implements AutoCloseable {
         this.services =
                 services.stream().collect(Collectors.toUnmodifiableMap(TtrpcService::name, Function.identity()));
         this.log = log;
-        this.acceptor = Thread.ofPlatform().name("ttrpc-accept").daemon().start(this::acceptLoop);
+        this.acceptor = Thread.ofPlatform().name("ttrpc-accept").daemon().unstarted(this::acceptLoop);
     }
 
-    /** Listens on {@code socket}, which must not exist yet; {@code log} takes one line per failed connection. */
+    /**
+     * Binds {@code socket}, which must not exist yet; connections wait in its backlog until {@link #start}.
+     * {@code log} takes one line per failed connection.
+     */
     public static TtrpcServer bind(Path socket, List<TtrpcService> services, Consumer<String> log) throws IOException {
         Files.createDirectories(socket.toAbsolutePath().getParent());
         ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -53,6 +56,15 @@ public final class TtrpcServer implements AutoCloseable {
             throw e;
         }
         return new TtrpcServer(socket, ch, services, log);
+    }
+
+    /**
+     * Starts accepting connections. Separate from {@link #bind}, so that whatever the services' handlers
+     * reach (this server itself, for Shutdown) is in place before the first request can arrive.
+     */
+    public TtrpcServer start() {
+        acceptor.start();
+        return this;
     }
 
     public Path socket() {
@@ -121,7 +133,7 @@ public final class TtrpcServer implements AutoCloseable {
         }
         for (ServerConnection c : connections) c.close();
         try {
-            acceptor.join(1000);
+            if (acceptor.isAlive()) acceptor.join(1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

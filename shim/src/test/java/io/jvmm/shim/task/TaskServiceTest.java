@@ -105,7 +105,8 @@ class TaskServiceTest {
         EventSink sink = (topic, event) -> events.add(topic);
         TaskService tasks = new TaskService(
                 pods, (pod, pause) -> pauses.add(pause), mounter, sink, line -> {}, shutdown::countDown, "jvmm test");
-        server = TtrpcServer.bind(tmp.resolve("shim.sock"), List.of(tasks.ttrpc()), line -> {});
+        server = TtrpcServer.bind(tmp.resolve("shim.sock"), List.of(tasks.ttrpc()), line -> {})
+                .start();
         client = TtrpcClient.connect(server.socket());
     }
 

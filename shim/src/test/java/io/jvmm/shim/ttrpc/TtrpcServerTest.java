@@ -56,7 +56,8 @@ class TtrpcServerTest {
                     throw new IllegalStateException("the engine said no");
                 })
                 .build();
-        server = TtrpcServer.bind(dir.resolve("s.sock"), List.of(echo), log::add);
+        server =
+                TtrpcServer.bind(dir.resolve("s.sock"), List.of(echo), log::add).start();
     }
 
     @AfterEach
