@@ -3,6 +3,7 @@ package io.jvmm.shim;
 import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.pod.Pods;
 import io.jvmm.shim.proto.task.DeleteResponse;
+import io.jvmm.shim.task.ContainerdProtos;
 import io.jvmm.shim.task.RootfsMounter;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -21,12 +22,9 @@ public final class ShimCleanup {
             if (p.name().equals(flags.id())) p.delete(true);
         }
         mounter.unmount(bundle.resolve("rootfs"));
-        Instant now = Instant.now();
         return DeleteResponse.newBuilder()
                 .setExitStatus(128 + 9)
-                .setExitedAt(com.google.protobuf.Timestamp.newBuilder()
-                        .setSeconds(now.getEpochSecond())
-                        .setNanos(now.getNano()))
+                .setExitedAt(ContainerdProtos.timestamp(Instant.now()))
                 .build();
     }
 }

@@ -16,8 +16,6 @@ import java.util.Map;
  * read. Keyed files map field by field, by name; the single-value files by the rule below.
  */
 final class CgroupMetrics {
-    static final String TYPE = "io.containerd.cgroups.v2.Metrics";
-
     private CgroupMetrics() {}
 
     static Metrics of(Map<String, Long> figures) {
@@ -50,12 +48,9 @@ final class CgroupMetrics {
                 .build();
     }
 
-    /** The figures packed as containerd names the type (its full name, no URL prefix). */
+    /** The figures packed as containerd names the type ({@code io.containerd.cgroups.v2.Metrics}). */
     static Any pack(Map<String, Long> figures) {
-        return Any.newBuilder()
-                .setTypeUrl(TYPE)
-                .setValue(of(figures).toByteString())
-                .build();
+        return ContainerdProtos.pack(of(figures));
     }
 
     /** Sets the uint64 field named {@code name}, if the message has one (the kernel has more keys than containerd). */

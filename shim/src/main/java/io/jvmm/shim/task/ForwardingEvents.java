@@ -1,9 +1,7 @@
 package io.jvmm.shim.task;
 
-import com.google.protobuf.Any;
 import com.google.protobuf.Empty;
 import com.google.protobuf.Message;
-import com.google.protobuf.Timestamp;
 import io.jvmm.files.Closeables;
 import io.jvmm.shim.proto.events.ForwardRequest;
 import io.jvmm.shim.proto.types.Envelope;
@@ -39,28 +37,13 @@ public final class ForwardingEvents implements EventSink, AutoCloseable {
         this.sender = Thread.ofPlatform().name("shim-events").daemon().start(this::sendLoop);
     }
 
-    /** containerd names event types by their protobuf full name ({@code containerd.events.TaskExit}). */
-    static Any pack(Message event) {
-        return Any.newBuilder()
-                .setTypeUrl(event.getDescriptorForType().getFullName())
-                .setValue(event.toByteString())
-                .build();
-    }
-
-    static Timestamp timestamp(Instant t) {
-        return Timestamp.newBuilder()
-                .setSeconds(t.getEpochSecond())
-                .setNanos(t.getNano())
-                .build();
-    }
-
     @Override
     public void publish(String topic, Message event) {
         queue.add(Envelope.newBuilder()
-                .setTimestamp(timestamp(Instant.now()))
+                .setTimestamp(ContainerdProtos.timestamp(Instant.now()))
                 .setNamespace(namespace)
                 .setTopic(topic)
-                .setEvent(pack(event))
+                .setEvent(ContainerdProtos.pack(event))
                 .build());
     }
 

@@ -17,15 +17,15 @@ import java.util.concurrent.TimeUnit;
 public final class MountCommand implements RootfsMounter {
     @Override
     public void mount(List<Mount> mounts, Path target) {
-        List<Mount> done = new ArrayList<>();
+        int mounted = 0;
         for (Mount m : mounts) {
             try {
                 run(argv(m, target));
             } catch (TtrpcException e) {
-                for (int i = done.size() - 1; i >= 0; i--) unmountOnce(target);
+                for (; mounted > 0; mounted--) unmountOnce(target);
                 throw e;
             }
-            done.add(m);
+            mounted++;
         }
     }
 

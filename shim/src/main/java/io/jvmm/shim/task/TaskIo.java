@@ -1,10 +1,7 @@
 package io.jvmm.shim.task;
 
 import io.jvmm.runtime.pod.Container;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /**
@@ -31,9 +28,8 @@ final class TaskIo {
     }
 
     private void copy(Container container) {
-        try (OutputStream out = open(stdout);
-                OutputStream err = stderr.equals(stdout) && !stdout.isEmpty() ? out : open(stderr)) {
-            container.logs(true, out, err);
+        try (OutputStreams o = OutputStreams.open(stdout, stderr)) {
+            container.logs(true, o.out(), o.err());
         } catch (IOException | RuntimeException e) {
             log.accept("shim: output of " + container.name() + ": " + e.getMessage());
         } catch (InterruptedException e) {
@@ -48,16 +44,5 @@ final class TaskIo {
             t = copier;
         }
         if (t != null) t.join(millis);
-    }
-
-    /** Opens a stdio path containerd gave for writing; an empty path is a sink. */
-    static OutputStream open(String path) throws IOException {
-        if (path.isEmpty()) return OutputStream.nullOutputStream();
-        String p = path.startsWith("file://") ? path.substring("file://".length()) : path;
-        if (p.contains("://"))
-            throw new IOException("output URI " + path + " is not supported (fifo or file paths only)");
-        // A FIFO's reader (containerd's client) opened it before Create; a plain file is appended to. Not a
-        // channel: an interrupt of whichever thread writes must not close the stream under the others.
-        return new FileOutputStream(Path.of(p).toFile(), true);
     }
 }

@@ -2,7 +2,6 @@ package io.jvmm.shim.task;
 
 import com.google.protobuf.Empty;
 import com.google.protobuf.Message;
-import com.google.protobuf.Timestamp;
 import io.jvmm.agent.ExecRequest;
 import io.jvmm.agent.ExecResult;
 import io.jvmm.agent.ExecSession;
@@ -57,7 +56,6 @@ import io.jvmm.shim.proto.types.Status;
 import io.jvmm.shim.ttrpc.TtrpcException;
 import io.jvmm.shim.ttrpc.TtrpcService;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -303,7 +301,7 @@ public final class TaskService {
                 .setId(id)
                 .setPid(pid)
                 .setExitStatus(code)
-                .setExitedAt(timestamp(at))
+                .setExitedAt(ContainerdProtos.timestamp(at))
                 .build();
     }
 
@@ -329,12 +327,12 @@ public final class TaskService {
                         .setContainerId(t.id)
                         .setPid(t.pid)
                         .setExitStatus(t.init.exitStatus())
-                        .setExitedAt(timestamp(t.init.exitedAt()))
+                        .setExitedAt(ContainerdProtos.timestamp(t.init.exitedAt()))
                         .build());
         return DeleteResponse.newBuilder()
                 .setPid(t.pid)
                 .setExitStatus(t.init.exitStatus())
-                .setExitedAt(timestamp(t.init.exitedAt()))
+                .setExitedAt(ContainerdProtos.timestamp(t.init.exitedAt()))
                 .build();
     }
 
@@ -359,7 +357,8 @@ public final class TaskService {
                 .setStdin(stdin)
                 .setStdout(stdout)
                 .setStderr(stderr);
-        if (life.status() == Status.STOPPED) b.setExitStatus(life.exitStatus()).setExitedAt(timestamp(life.exitedAt()));
+        if (life.status() == Status.STOPPED)
+            b.setExitStatus(life.exitStatus()).setExitedAt(ContainerdProtos.timestamp(life.exitedAt()));
         return b;
     }
 
@@ -416,7 +415,7 @@ public final class TaskService {
         life.awaitExit();
         return WaitResponse.newBuilder()
                 .setExitStatus(life.exitStatus())
-                .setExitedAt(timestamp(life.exitedAt()))
+                .setExitedAt(ContainerdProtos.timestamp(life.exitedAt()))
                 .build();
     }
 
@@ -483,27 +482,32 @@ public final class TaskService {
     }
 
     private StartResponse startExec(ShimTask t, ExecProcess e) throws InterruptedException {
-        OutputStream out;
-        OutputStream err;
-        FileChannel in;
+        OutputStreams outputs;
         synchronized (e) {
             if (e.life.status() != Status.CREATED)
                 throw TtrpcException.failedPrecondition(
                         "process " + e.execId + " is " + e.life.describe() + ", not created");
+            FileChannel in = null;
             try {
-                out = TaskIo.open(e.stdout);
-                err = e.stderr.equals(e.stdout) && !e.stdout.isEmpty() ? out : TaskIo.open(e.stderr);
-                // Read and write: opening a FIFO to read alone blocks until a writer comes, and containerd's
-                // client may open its end later. The end of input comes as CloseIO, not as EOF.
-                in = e.stdin.isEmpty()
-                        ? null
-                        : FileChannel.open(Path.of(e.stdin), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                outputs = OutputStreams.open(e.stdout, e.stderr);
             } catch (IOException x) {
                 throw new TtrpcException(TtrpcException.Code.UNKNOWN, "exec " + e.execId + ": " + x.getMessage());
             }
-            ExecSession s = t.container.exec(e.request, out, err);
-            if (in != null) s.feedStdin(Channels.newInputStream(in), "shim-stdin-" + t.id + "-" + e.execId);
-            e.started(s, in);
+            try {
+                // Read and write: opening a FIFO to read alone blocks until a writer comes, and containerd's
+                // client may open its end later. The end of input comes as CloseIO, not as EOF.
+                if (!e.stdin.isEmpty())
+                    in = FileChannel.open(Path.of(e.stdin), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                ExecSession s = t.container.exec(e.request, outputs.out(), outputs.err());
+                if (in != null) s.feedStdin(Channels.newInputStream(in), "shim-stdin-" + t.id + "-" + e.execId);
+                e.started(s, in);
+            } catch (IOException x) {
+                Closeables.closeQuietly(outputs, in);
+                throw new TtrpcException(TtrpcException.Code.UNKNOWN, "exec " + e.execId + ": " + x.getMessage());
+            } catch (RuntimeException | InterruptedException x) {
+                Closeables.closeQuietly(outputs, in);
+                throw x;
+            }
             e.life.status(Status.RUNNING);
         }
         events.publish(
@@ -513,11 +517,11 @@ public final class TaskService {
                         .setExecId(e.execId)
                         .setPid(e.pid())
                         .build());
-        Thread.ofPlatform().name("shim-wait-" + t.id + "-" + e.execId).daemon().start(() -> reapExec(t, e, out, err));
+        Thread.ofPlatform().name("shim-wait-" + t.id + "-" + e.execId).daemon().start(() -> reapExec(t, e, outputs));
         return StartResponse.newBuilder().setPid(e.pid()).build();
     }
 
-    private void reapExec(ShimTask t, ExecProcess e, OutputStream out, OutputStream err) {
+    private void reapExec(ShimTask t, ExecProcess e, OutputStreams outputs) {
         int code;
         try {
             ExecResult result = e.session().waitFor();
@@ -531,8 +535,7 @@ public final class TaskService {
             return;
         } finally {
             e.closeStdin();
-            // the reader may have gone: nothing is lost that it wanted
-            Closeables.closeQuietly(out, err == out ? null : err);
+            outputs.close();
         }
         Instant at = Instant.now();
         if (e.life.exit(code, at)) events.publish("/tasks/exit", exitEvent(t.id, e.execId, e.pid(), code, at));
@@ -568,12 +571,12 @@ public final class TaskService {
                         .setId(e.execId)
                         .setPid(e.pid())
                         .setExitStatus(e.life.exitStatus())
-                        .setExitedAt(timestamp(e.life.exitedAt()))
+                        .setExitedAt(ContainerdProtos.timestamp(e.life.exitedAt()))
                         .build());
         return DeleteResponse.newBuilder()
                 .setPid(e.pid())
                 .setExitStatus(e.life.exitStatus())
-                .setExitedAt(timestamp(e.life.exitedAt()))
+                .setExitedAt(ContainerdProtos.timestamp(e.life.exitedAt()))
                 .build();
     }
 
@@ -602,9 +605,5 @@ public final class TaskService {
     Empty checkpoint(CheckpointTaskRequest r) {
         created(r.getId());
         throw TtrpcException.unimplemented("checkpoint of task " + r.getId() + " is not supported");
-    }
-
-    static Timestamp timestamp(Instant t) {
-        return t == null ? Timestamp.getDefaultInstance() : ForwardingEvents.timestamp(t);
     }
 }

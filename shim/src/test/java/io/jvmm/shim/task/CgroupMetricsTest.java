@@ -50,6 +50,7 @@ class CgroupMetricsTest {
         Metrics m = Metrics.parseFrom(CgroupMetrics.pack(Map.of()).getValue());
         assertEquals(0, m.getCpu().getUsageUsec());
         assertEquals(0, m.getMemory().getUsage());
-        assertEquals(CgroupMetrics.TYPE, CgroupMetrics.pack(Map.of()).getTypeUrl());
+        assertEquals(
+                "io.containerd.cgroups.v2.Metrics", CgroupMetrics.pack(Map.of()).getTypeUrl());
     }
 }
