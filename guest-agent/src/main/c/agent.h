@@ -53,6 +53,8 @@ int config_load(const char *path, struct config *c);
 /* io.c: fd helpers that survive EINTR and short transfers */
 int write_full(int fd, const void *buf, size_t len);
 int read_full(int fd, void *buf, size_t len);   /* 1 ok, 0 EOF before any byte, -1 error/short */
+/* Reads at most len-1 bytes of a small file (/proc, cgroup); the count, NUL-terminated; -1 on failure. */
+ssize_t read_small(const char *path, char *out, size_t len);
 int set_nonblock(int fd, int on);
 uint64_t now_ns(int clock);
 

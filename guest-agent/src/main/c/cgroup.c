@@ -116,12 +116,7 @@ int cg_oom_killed(const char *id)
 {
     char path[512], text[1024];
     snprintf(path, sizeof path, CG_BASE "/%s/memory.events", id);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t n = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    text[n] = 0;
+    if (read_small(path, text, sizeof text) <= 0) return 0;
     const char *k = strstr(text, "oom_kill ");
     return k && strtoul(k + 9, NULL, 10) > 0;
 }
@@ -145,12 +140,7 @@ static int add_keyed(const char *dir, const char *file, const char *prefix, char
 {
     char path[512], text[8192];
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return n;
-    ssize_t len = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (len <= 0) return n;
-    text[len] = 0;
+    if (read_small(path, text, sizeof text) <= 0) return n;
     for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && n < CG_STATS_MAX;
          line = strtok_r(NULL, "\n", &save)) {
         char *sp = strchr(line, ' ');
@@ -171,15 +161,7 @@ static int add_single(const char *dir, const char *file, char keys[][48], uint64
 {
     char path[512], text[64];
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || n >= CG_STATS_MAX) {
-        if (fd >= 0) close(fd);
-        return n;
-    }
-    ssize_t len = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (len <= 0) return n;
-    text[len] = 0;
+    if (n >= CG_STATS_MAX || read_small(path, text, sizeof text) <= 0) return n;
     char *end;
     errno = 0;
     unsigned long long v = strtoull(text, &end, 10);

@@ -61,3 +61,19 @@ void ctl_send(int ctl_fd, uint32_t kind, int32_t pid, uint32_t arg)
     struct ctl_msg m = { kind, pid, arg };
     if (ctl_fd >= 0) write_full(ctl_fd, &m, sizeof m);
 }
+
+ssize_t read_small(const char *path, char *out, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    size_t n = 0;
+    while (n < len - 1) {
+        ssize_t r = read(fd, out + n, len - 1 - n);
+        if (r < 0) { close(fd); return -1; }
+        if (r == 0) break;
+        n += (size_t)r;
+    }
+    close(fd);
+    out[n] = 0;
+    return (ssize_t)n;
+}

@@ -15,23 +15,6 @@
 #define PF_KTHREAD 0x00200000u
 #define MAX_COMMAND 4096
 
-/* Reads at most len-1 bytes of a /proc file; returns the count (NUL-terminated), -1 on failure. */
-static ssize_t read_small(const char *path, char *out, size_t len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    size_t n = 0;
-    while (n < len - 1) {
-        ssize_t r = read(fd, out + n, len - 1 - n);
-        if (r < 0) { close(fd); return -1; }
-        if (r == 0) break;
-        n += (size_t)r;
-    }
-    close(fd);
-    out[n] = 0;
-    return (ssize_t)n;
-}
-
 /* The user name of uid from the root's /etc/passwd, else the number. */
 static void user_name(uid_t uid, char *out, size_t len)
 {
