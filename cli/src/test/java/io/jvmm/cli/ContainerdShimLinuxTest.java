@@ -95,6 +95,8 @@ class ContainerdShimLinuxTest {
                 .symlink("bin/cat", "busybox")
                 .symlink("bin/id", "busybox")
                 .symlink("bin/sleep", "busybox")
+                .symlink("bin/nc", "busybox")
+                .symlink("bin/ls", "busybox")
                 .dir("etc")
                 .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nworker:x:1234:1234::/srv:/bin/sh\n")
                 .dir("srv/work", 0755, 1234, 1234);
@@ -298,6 +300,101 @@ class ContainerdShimLinuxTest {
         } finally {
             System.err.println("cleanup: " + ctr("tasks", "rm", "-f", "t3") + ctr("containers", "rm", "t3"));
         }
+    }
+
+    /**
+     * A Kubernetes pod as CRI hands it to the shim, with CRI's annotations set through ctr: the sandbox
+     * boots the pod's VM, and its containers' tasks go to the sandbox's shim and run in that VM, sharing
+     * its localhost; each container keeps its own root.
+     */
+    @Test
+    void aKubernetesPodsContainersShareTheSandboxsVm() throws Exception {
+        String type = "io.kubernetes.cri.container-type=";
+        String sandbox = "io.kubernetes.cri.sandbox-id=pod1";
+        List<String> run = List.of("run", "--runtime", "io.containerd.jvmm.v2", "-d", "--annotation", sandbox);
+        try {
+            ok(ctr(cat(run, "--annotation", type + "sandbox", IMAGE, "pod1", "sleep", "1")), "run the sandbox");
+            ok(
+                    ctr(cat(
+                            run,
+                            "--annotation",
+                            type + "container",
+                            IMAGE,
+                            "web",
+                            "sh",
+                            "-c",
+                            "echo web-root > /srv/work/mine; while :; do echo hello-from-web | nc -l -p 8080; done")),
+                    "run the first container");
+            ok(
+                    ctr(cat(
+                            run,
+                            "--annotation",
+                            type + "container",
+                            IMAGE,
+                            "client",
+                            "sh",
+                            "-c",
+                            "while :; do sleep 1; done")),
+                    "run the second container");
+            assertEquals(List.of("pod1"), pods(), "one VM for the pod");
+            assertEquals(shimPid("pod1"), shimPid("pod1"), "one shim server");
+            Result ls = ctr("tasks", "ls");
+            assertTrue(ls.out.lines().filter(l -> l.contains("RUNNING")).count() == 3, () -> ls.out + log());
+
+            Result fetched = null;
+            for (int i = 0; i < 30; i++) { // until web's listener is up
+                fetched = ctr(
+                        "tasks", "exec", "--exec-id", "x" + i, "client", "sh", "-c", "nc 127.0.0.1 8080 </dev/null");
+                if (fetched.out.contains("hello-from-web")) break;
+                TimeUnit.SECONDS.sleep(1);
+            }
+            Result last = fetched;
+            assertTrue(
+                    last.out.contains("hello-from-web"),
+                    () -> "client cannot reach web on localhost: " + last.out + log());
+            Result own = ctr("tasks", "exec", "--exec-id", "own", "client", "sh", "-c", "ls /srv/work");
+            assertEquals(0, own.exit, () -> own.out + log());
+            assertTrue(!own.out.contains("mine"), () -> "each container has its own root: " + own.out);
+            Result web = ctr("tasks", "exec", "--exec-id", "web1", "web", "cat", "/srv/work/mine");
+            assertEquals("web-root\n", web.out, () -> web.out + log());
+
+            for (String c : List.of("client", "web")) {
+                ok(ctr("tasks", "kill", "-s", "SIGKILL", c), "kill " + c);
+                awaitStopped(c);
+                ok(ctr("tasks", "rm", c), "tasks rm " + c);
+                ok(ctr("containers", "rm", c), "containers rm " + c);
+            }
+            assertEquals(List.of("pod1"), pods(), "the pod's VM outlives its containers");
+            ok(ctr("tasks", "kill", "-s", "SIGKILL", "pod1"), "kill the sandbox");
+            awaitStopped("pod1");
+            ok(ctr("tasks", "rm", "pod1"), "tasks rm pod1");
+        } finally {
+            for (String c : List.of("client", "web", "pod1")) {
+                ctr("tasks", "rm", "-f", c);
+                ctr("containers", "rm", c);
+            }
+        }
+        assertEquals(List.of(), pods(), "every pod removed");
+        Path roots = shimRoot.resolve("ns/default/pod-roots");
+        assertTrue(!Files.exists(roots.resolve("pod1")), () -> "the pod's container roots were not cleaned up");
+    }
+
+    private static List<String> cat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
+    }
+
+    private static Result ctr(List<String> args) throws IOException, InterruptedException {
+        return ctr(args.toArray(String[]::new));
+    }
+
+    private static void awaitStopped(String task) throws Exception {
+        for (int i = 0; i < 120; i++) {
+            if (ctr("tasks", "ls").out.lines().anyMatch(l -> l.startsWith(task + " ") && l.contains("STOPPED"))) return;
+            TimeUnit.SECONDS.sleep(1);
+        }
+        throw new AssertionError(task + " did not stop: " + ctr("tasks", "ls").out + log());
     }
 
     /** The pods in the shim's state for containerd's default namespace. */

@@ -52,6 +52,9 @@ class TranslationIntoPodsTest {
         public void stop(VmRecord pod, int graceSeconds) {}
 
         @Override
+        public void awaitStopped(VmRecord pod) {}
+
+        @Override
         public void remove(VmRecord pod, boolean force) {}
 
         @Override

@@ -4,22 +4,32 @@ import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.pod.Pods;
 import io.jvmm.shim.proto.task.DeleteResponse;
 import io.jvmm.shim.task.ContainerdProtos;
+import io.jvmm.shim.task.CriRole;
+import io.jvmm.shim.task.MemberRoots;
 import io.jvmm.shim.task.RootfsMounter;
 import java.nio.file.Path;
 import java.time.Instant;
 
 /**
  * The {@code delete} command, containerd's cleanup when it lost the shim (killed, or gone at a
- * containerd restart): the task's pod is removed with its VM and the rootfs unmounted. Its answer is
+ * containerd restart): the task's pod is removed with its VM (a Kubernetes pod's container leaves the
+ * sandbox's pod to the sandbox's cleanup) and the rootfs unmounted. Its answer is
  * runc's shim's: killed, status 128 + SIGKILL.
  */
 public final class ShimCleanup {
     private ShimCleanup() {}
 
-    public static DeleteResponse delete(ShimFlags flags, Pods pods, RootfsMounter mounter, Path bundle) {
+    public static DeleteResponse delete(
+            ShimFlags flags, Pods pods, RootfsMounter mounter, MemberRoots members, Path bundle) {
         flags.requireTask();
-        for (Pod p : pods.list()) {
-            if (p.name().equals(flags.id())) p.delete(true);
+        CriRole role = CriRole.ofBundle(bundle);
+        if (role.member()) {
+            members.remove(role.sandboxId(), flags.id()); // its container went with the sandbox's VM
+        } else {
+            for (Pod p : pods.list()) {
+                if (p.name().equals(flags.id())) p.delete(true);
+            }
+            members.removeSandbox(flags.id());
         }
         mounter.unmount(bundle.resolve("rootfs"));
         return DeleteResponse.newBuilder()

@@ -32,6 +32,11 @@ public record ShimPaths(Path root) {
         return stateHome(namespace).resolve("shim-" + id + ".log");
     }
 
+    /** Where the containers of the namespace's Kubernetes pods get their roots ({@link io.jvmm.shim.task.MemberRoots}). */
+    public Path memberRoots(String namespace) {
+        return stateHome(namespace).resolve("pod-roots");
+    }
+
     public Path socket(String containerdAddress, String namespace, String id) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256")

@@ -3,6 +3,7 @@ package io.jvmm.shim;
 import io.jvmm.runtime.Engine;
 import io.jvmm.shim.task.EventSink;
 import io.jvmm.shim.task.ForwardingEvents;
+import io.jvmm.shim.task.MemberRoots;
 import io.jvmm.shim.task.MountCommand;
 import io.jvmm.shim.task.TaskService;
 import io.jvmm.shim.ttrpc.TtrpcServer;
@@ -24,7 +25,8 @@ public final class ShimServer {
     private ShimServer() {}
 
     /** Serves until shut down; returns the process's exit status. */
-    public static int serve(ShimFlags flags, Engine engine, String ttrpcAddress, String version, PrintStream err)
+    public static int serve(
+            ShimFlags flags, ShimPaths paths, Engine engine, String ttrpcAddress, String version, PrintStream err)
             throws IOException, InterruptedException {
         flags.requireTask();
         if (flags.socket().isEmpty()) throw new IllegalArgumentException("serve needs -socket");
@@ -38,10 +40,12 @@ public final class ShimServer {
         } else {
             log.accept("shim: TTRPC_ADDRESS is not set: task events are not sent to containerd");
         }
+        MountCommand mounter = new MountCommand();
         TaskService tasks = new TaskService(
                 engine.pods(new PrintStream(OutputStream.nullOutputStream())),
                 (pod, pause) -> engine.pause(pod.id(), pause),
-                new MountCommand(),
+                mounter,
+                new MemberRoots(paths.memberRoots(flags.namespace()), mounter),
                 events,
                 log,
                 () -> serving.get().stopAfterReply(),

@@ -3,6 +3,7 @@ package io.jvmm.shim;
 import io.jvmm.runtime.DetachedJvm;
 import io.jvmm.runtime.EntryPoint;
 import io.jvmm.runtime.state.ProcessInfo;
+import io.jvmm.shim.task.CriRole;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -15,8 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code start} command: spawns the shim server for the task (or finds it already serving), waits
- * until its socket answers, writes the address to the bundle's {@code address} file and returns it for
+ * The {@code start} command: spawns the shim server for the task (or finds it already serving; for a
+ * container of a Kubernetes pod, the pod's sandbox's server), waits until its socket answers, writes the address to the bundle's {@code address} file and returns it for
  * printing. The server's output goes to its log file, not to this command's stdout, which containerd
  * reads to its end.
  */
@@ -33,8 +34,16 @@ public final class ShimStart {
         if (!Files.isRegularFile(bundle.resolve("config.json")))
             throw new IllegalArgumentException(
                     "start runs in the task's bundle, and " + bundle + " has no config.json");
+        CriRole role = CriRole.ofBundle(bundle);
+        if (role.member()) {
+            // a Kubernetes pod's containers run in its sandbox's VM, so their tasks go to the sandbox's shim
+            Path sandbox = paths.socket(flags.address(), flags.namespace(), role.sandboxId());
+            if (!answers(sandbox))
+                throw new IOException("the shim of sandbox " + role.sandboxId() + " of container " + flags.id()
+                        + " is not serving at " + sandbox);
+            return written(bundle, "unix://" + sandbox);
+        }
         Path socket = paths.socket(flags.address(), flags.namespace(), flags.id());
-        String address = "unix://" + socket;
         if (!answers(socket)) {
             Files.createDirectories(socket.getParent());
             Files.deleteIfExists(socket);
@@ -45,6 +54,11 @@ public final class ShimStart {
             ProcessInfo.Id server = DetachedJvm.start(entry, List.of(), args, log);
             awaitServing(socket, server, log);
         }
+        return written(bundle, "unix://" + socket);
+    }
+
+    /** containerd reads the bundle's {@code address} file when it reconnects after a restart. */
+    private static String written(Path bundle, String address) throws IOException {
         Files.writeString(bundle.resolve("address"), address, StandardCharsets.UTF_8);
         return address;
     }

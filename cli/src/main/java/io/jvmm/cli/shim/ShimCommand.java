@@ -9,6 +9,7 @@ import io.jvmm.shim.ShimFlags;
 import io.jvmm.shim.ShimPaths;
 import io.jvmm.shim.ShimServer;
 import io.jvmm.shim.ShimStart;
+import io.jvmm.shim.task.MemberRoots;
 import io.jvmm.shim.task.MountCommand;
 import io.jvmm.shim.ttrpc.TtrpcException;
 import java.io.IOException;
@@ -50,7 +51,13 @@ public final class ShimCommand {
                 case "delete" -> {
                     Path bundle = flags.bundle().isEmpty() ? cwd : Path.of(flags.bundle());
                     Engine engine = engine(entry, paths, flags.requireTask());
-                    byte[] answer = ShimCleanup.delete(flags, engine.pods(quiet()), new MountCommand(), bundle)
+                    MountCommand mounter = new MountCommand();
+                    byte[] answer = ShimCleanup.delete(
+                                    flags,
+                                    engine.pods(quiet()),
+                                    mounter,
+                                    new MemberRoots(paths.memberRoots(flags.namespace()), mounter),
+                                    bundle)
                             .toByteArray();
                     out.write(answer);
                     out.flush();
@@ -59,7 +66,7 @@ public final class ShimCommand {
                 case "serve" -> {
                     Engine engine = engine(entry, paths, flags.requireTask());
                     return ShimServer.serve(
-                            flags, engine, env.getOrDefault("TTRPC_ADDRESS", ""), "jvmm " + version(), err);
+                            flags, paths, engine, env.getOrDefault("TTRPC_ADDRESS", ""), "jvmm " + version(), err);
                 }
                 default ->
                     throw new IllegalArgumentException(

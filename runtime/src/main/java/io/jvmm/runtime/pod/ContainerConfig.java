@@ -68,6 +68,12 @@ public record ContainerConfig(
         labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
     }
 
+    /** This container with its root from {@code r} instead. */
+    public ContainerConfig withRoot(Root r) {
+        return new ContainerConfig(
+                name, r, entrypoint, command, env, workdir, user, hostname, tty, readOnlyRoot, limits, labels);
+    }
+
     public static Builder builder() {
         return new Builder();
     }

@@ -23,6 +23,9 @@ public interface Hypervisor {
     /** Powers the VM off: what still runs gets SIGTERM, then SIGKILL after {@code graceSeconds}. */
     void stop(VmRecord pod, int graceSeconds) throws InterruptedException;
 
+    /** Returns once the pod's VM no longer runs, for whatever reason. */
+    void awaitStopped(VmRecord pod) throws InterruptedException;
+
     /** Removes the pod's VM and everything stored with it; a running one only with {@code force} (killed). */
     void remove(VmRecord pod, boolean force);
 

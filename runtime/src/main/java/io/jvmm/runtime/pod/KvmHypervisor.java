@@ -4,6 +4,7 @@ import io.jvmm.runtime.DefaultKernel;
 import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
+import java.util.concurrent.ExecutionException;
 
 /** jvmm's KVM monitor: each pod's VM in a detached VM process of its own, through the {@link Engine}. */
 public final class KvmHypervisor implements Hypervisor {
@@ -38,6 +39,18 @@ public final class KvmHypervisor implements Hypervisor {
         engine.stop(pod, graceSeconds);
         // The VM process records the end just before it exits: wait for that, so a start right after sees it stopped.
         ProcessHandle.of(pod.state().pid()).ifPresent(p -> p.onExit().join());
+    }
+
+    @Override
+    public void awaitStopped(VmRecord pod) throws InterruptedException {
+        if (!running(pod)) return; // also rules out another process that took the recorded pid
+        ProcessHandle vm = ProcessHandle.of(pod.state().pid()).orElse(null);
+        if (vm == null) return;
+        try {
+            vm.onExit().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("waiting for the VM process " + vm.pid(), e.getCause());
+        }
     }
 
     @Override

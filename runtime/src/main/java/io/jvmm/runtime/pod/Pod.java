@@ -47,6 +47,11 @@ public final class Pod {
         return pods.hypervisor.running(record());
     }
 
+    /** Returns once the pod's VM no longer runs: stopped, powered off by its guest, or killed. */
+    public void awaitStopped() throws InterruptedException {
+        pods.hypervisor.awaitStopped(record());
+    }
+
     /**
      * Boots the pod's VM (ready within {@code readyTimeoutSeconds}, null: the default) and creates and
      * starts its recorded containers, as {@code podman pod start} does. A container that cannot start is

@@ -31,6 +31,13 @@ public record PodConfig(
         labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
     }
 
+    /** This pod with {@code m} shared too. */
+    public PodConfig withMount(VmRecord.Mount m) {
+        List<VmRecord.Mount> all = new ArrayList<>(mounts);
+        all.add(m);
+        return new PodConfig(name, cpus, memoryMib, ports, all, hostname, labels);
+    }
+
     public static Builder builder() {
         return new Builder();
     }

@@ -51,6 +51,20 @@ public final class FakeHypervisor implements Hypervisor {
     }
 
     @Override
+    public void awaitStopped(VmRecord pod) throws InterruptedException {
+        while (true) {
+            VmRecord r;
+            try {
+                r = vms.get(pod.id());
+            } catch (RuntimeException removed) {
+                return;
+            }
+            if (!running(r)) return;
+            Thread.sleep(20);
+        }
+    }
+
+    @Override
     public void remove(VmRecord pod, boolean force) {
         gone(pod);
         vms.remove(pod.id());

@@ -1,17 +1,22 @@
 package io.jvmm.shim.task;
 
+import io.jvmm.agent.ExecRequest;
+import io.jvmm.agent.ExecSession;
 import io.jvmm.runtime.pod.Container;
 import io.jvmm.runtime.pod.Pod;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One task of this shim: its pod and container, the stdio containerd gave its init, the init's life, and
- * the extra processes (execs) added to it by id.
+ * the extra processes (execs) added to it by id. A Kubernetes sandbox has no container: its init is the
+ * pod's VM. A member of a sandbox holds a container in the sandbox's pod and does not own the pod.
  */
 final class ShimTask {
     final String id;
+    final CriRole role;
     final Path bundle;
     final Pod pod;
     final Container container;
@@ -22,9 +27,12 @@ final class ShimTask {
     final TaskIo io;
     final ProcessLife init = new ProcessLife();
     final Map<String, ExecProcess> execs = new ConcurrentHashMap<>();
+    /** The signal a Kill sent to a sandbox, whose VM then stops; 0 until then. */
+    volatile int stopSignal;
 
     ShimTask(
             String id,
+            CriRole role,
             Path bundle,
             Pod pod,
             Container container,
@@ -34,6 +42,7 @@ final class ShimTask {
             int pid,
             TaskIo io) {
         this.id = id;
+        this.role = role;
         this.bundle = bundle;
         this.pod = pod;
         this.container = container;
@@ -42,5 +51,15 @@ final class ShimTask {
         this.stderr = stderr;
         this.pid = pid;
         this.io = io;
+    }
+
+    /** Whether the task's pod is its own, to stop and remove with it (not a member's sandbox pod). */
+    boolean ownsPod() {
+        return !role.member();
+    }
+
+    /** Starts a program in the task's container, or in the pod's own namespaces for a sandbox. */
+    ExecSession exec(ExecRequest request, OutputStream stdout, OutputStream stderr) throws InterruptedException {
+        return container != null ? container.exec(request, stdout, stderr) : pod.exec(request, stdout, stderr);
     }
 }

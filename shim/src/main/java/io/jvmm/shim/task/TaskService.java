@@ -14,6 +14,7 @@ import io.jvmm.runc.BundleTranslator;
 import io.jvmm.runc.OciProcess;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.pod.Container;
+import io.jvmm.runtime.pod.ContainerConfig;
 import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.pod.Pods;
 import io.jvmm.shim.proto.events.TaskCreate;
@@ -63,6 +64,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -85,11 +87,18 @@ public final class TaskService {
     private final Pods pods;
     private final PodPauser pauser;
     private final RootfsMounter mounter;
+    private final MemberRoots members;
     private final EventSink events;
     private final Consumer<String> log;
     private final Runnable shutdown;
     private final String version;
     private final Map<String, ShimTask> tasks = new ConcurrentHashMap<>();
+
+    private static final int SIGKILL = 9;
+    /** SIGHUP, SIGINT, SIGQUIT, SIGKILL and SIGTERM end Kubernetes' pause process; it ignores the rest. */
+    private static final Set<Integer> ENDS_SANDBOX = Set.of(1, 2, 3, SIGKILL, 15);
+    /** How long a sandbox's containers have between SIGTERM and SIGKILL when a gentle signal stops it. */
+    private static final int SANDBOX_GRACE_SECONDS = 10;
 
     /**
      * @param shutdown called once Shutdown finds no task left: the shim exits after answering
@@ -99,6 +108,7 @@ public final class TaskService {
             Pods pods,
             PodPauser pauser,
             RootfsMounter mounter,
+            MemberRoots members,
             EventSink events,
             Consumer<String> log,
             Runnable shutdown,
@@ -106,6 +116,7 @@ public final class TaskService {
         this.pods = pods;
         this.pauser = pauser;
         this.mounter = mounter;
+        this.members = members;
         this.events = events;
         this.log = log;
         this.shutdown = shutdown;
@@ -176,26 +187,23 @@ public final class TaskService {
         Path bundle = Path.of(r.getBundle()).toAbsolutePath().normalize();
         Path rootfs = bundle.resolve("rootfs");
         boolean mounted = false;
-        Pod pod = null;
+        Placement placed = null;
         try {
-            if (pods.list().stream().anyMatch(p -> p.name().equals(id)))
-                throw TtrpcException.alreadyExists(
-                        "a pod named " + id + " is left from an earlier shim: run the shim's delete for it");
             if (r.getRootfsCount() > 0) {
                 mounter.mount(r.getRootfsList(), rootfs);
                 mounted = true;
             }
             Bundle b = BundleReader.read(bundle);
+            CriRole role = CriRole.of(b.spec().annotations());
             BundleTranslation t = BundleTranslator.translate(b, id);
-            pod = pods.create(t.pod());
-            Container container = pod.createContainer(t.container());
-            pod.boot(null);
-            int pid = (int) pod.record().state().pid();
+            placed = role.member() ? join(role.sandboxId(), id, t, b.rootfs()) : boot(id, role, t);
+            int pid = (int) placed.pod.record().state().pid();
             ShimTask task = new ShimTask(
                     id,
+                    role,
                     bundle,
-                    pod,
-                    container,
+                    placed.pod,
+                    placed.container,
                     r.getStdin(),
                     r.getStdout(),
                     r.getStderr(),
@@ -218,10 +226,10 @@ public final class TaskService {
             return CreateTaskResponse.newBuilder().setPid(pid).build();
         } catch (RuntimeException | InterruptedException e) {
             tasks.remove(id);
-            if (pod != null) {
+            if (placed != null) {
                 try {
-                    pod.delete(true);
-                } catch (RuntimeException cleanup) {
+                    placed.undo.run();
+                } catch (RuntimeException | InterruptedException cleanup) {
                     e.addSuppressed(cleanup);
                 }
             }
@@ -230,9 +238,67 @@ public final class TaskService {
         }
     }
 
+    /** Where a new task's init lives, and how to take it away again when its Create fails later. */
+    private record Placement(Pod pod, Container container, Undo undo) {}
+
+    private interface Undo {
+        void run() throws InterruptedException;
+    }
+
+    /**
+     * A task with a VM of its own: a standalone container's pod, or a Kubernetes sandbox's, which runs no
+     * process and shares a directory into which its members' roots are placed later.
+     */
+    private Placement boot(String id, CriRole role, BundleTranslation t) throws InterruptedException {
+        if (pods.list().stream().anyMatch(p -> p.name().equals(id)))
+            throw TtrpcException.alreadyExists(
+                    "a pod named " + id + " is left from an earlier shim: run the shim's delete for it");
+        Pod pod = pods.create(role.sandbox() ? t.pod().withMount(members.share(id)) : t.pod());
+        Placement placed = new Placement(pod, null, () -> {
+            pod.delete(true);
+            if (role.sandbox()) members.removeSandbox(id);
+        });
+        try {
+            Container container = role.sandbox() ? null : pod.createContainer(t.container());
+            pod.boot(null);
+            return new Placement(pod, container, placed.undo);
+        } catch (RuntimeException | InterruptedException e) {
+            try {
+                placed.undo.run();
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    /** A container of a Kubernetes pod: its root is placed where the sandbox's running VM sees it. */
+    private Placement join(String sandboxId, String id, BundleTranslation t, Path rootfs) throws InterruptedException {
+        ShimTask sandbox = tasks.get(sandboxId);
+        if (sandbox == null || sandbox.pod == null || !sandbox.role.sandbox())
+            throw TtrpcException.notFound("sandbox " + sandboxId + " of container " + id + " is not in this shim");
+        if (sandbox.init.status() == Status.STOPPED)
+            throw TtrpcException.failedPrecondition("sandbox " + sandboxId + " has stopped");
+        Path root = members.place(sandboxId, id, rootfs);
+        try {
+            Container container =
+                    sandbox.pod.createContainer(t.container().withRoot(new ContainerConfig.Root.Directory(root)));
+            return new Placement(sandbox.pod, container, () -> {
+                try {
+                    container.delete(true);
+                } finally {
+                    members.remove(sandboxId, id);
+                }
+            });
+        } catch (RuntimeException | InterruptedException e) {
+            members.remove(sandboxId, id);
+            throw e;
+        }
+    }
+
     /** Holds an id while its Create runs, so a second Create of it fails at once. */
     private static ShimTask placeholder(String id) {
-        return new ShimTask(id, Path.of(""), null, null, "", "", "", 0, null);
+        return new ShimTask(id, CriRole.STANDALONE, Path.of(""), null, null, "", "", "", 0, null);
     }
 
     /** The task, once its Create has finished. */
@@ -248,20 +314,25 @@ public final class TaskService {
         synchronized (t) {
             if (t.init.status() != Status.CREATED)
                 throw TtrpcException.failedPrecondition("task " + t.id + " is " + t.init.describe() + ", not created");
-            try {
-                t.container.start();
-            } catch (EngineException e) {
-                // the program could not run: the task is over, with its status (126 or 127)
-                exited(t, e.status() == 126 || e.status() == 127 ? e.status() : 255, false);
-                throw e;
+            if (t.container != null) {
+                try {
+                    t.container.start();
+                } catch (EngineException e) {
+                    // the program could not run: the task is over, with its status (126 or 127)
+                    exited(t, e.status() == 126 || e.status() == 127 ? e.status() : 255, false);
+                    throw e;
+                }
             }
             t.init.status(Status.RUNNING);
         }
-        t.io.start(t.container, "shim-io-" + t.id);
+        if (t.container != null) t.io.start(t.container, "shim-io-" + t.id);
         events.publish(
                 "/tasks/start",
                 TaskStart.newBuilder().setContainerId(t.id).setPid(t.pid).build());
-        Thread.ofPlatform().name("shim-wait-" + t.id).daemon().start(() -> reap(t));
+        Thread.ofPlatform().name("shim-wait-" + t.id).daemon().start(() -> {
+            if (t.container != null) reap(t);
+            else reapSandbox(t);
+        });
         return StartResponse.newBuilder().setPid(t.pid).build();
     }
 
@@ -284,6 +355,19 @@ public final class TaskService {
             return;
         }
         exited(t, code, oom);
+    }
+
+    /** A sandbox's init is its VM: it ends when the VM process does, killed (128 + signal) or on its own (255). */
+    private void reapSandbox(ShimTask t) {
+        try {
+            t.pod.awaitStopped();
+        } catch (InterruptedException e) {
+            return;
+        } catch (RuntimeException e) {
+            log.accept("shim: sandbox " + t.id + ": " + e.getMessage());
+        }
+        int signal = t.stopSignal;
+        exited(t, signal > 0 ? 128 + signal : 255, false);
     }
 
     private void exited(ShimTask t, int code, boolean oom) {
@@ -313,11 +397,20 @@ public final class TaskService {
             if (s == Status.RUNNING || s == Status.PAUSED)
                 throw TtrpcException.failedPrecondition(
                         "task " + t.id + " is " + t.init.describe() + ": kill it first");
+            if (t.role.sandbox()) {
+                List<String> left = members(t.id);
+                if (!left.isEmpty())
+                    throw TtrpcException.failedPrecondition(
+                            "sandbox " + t.id + " still holds containers " + left + ": delete them first");
+            }
             if (s == Status.CREATED) exited(t, 0, false);
             try {
-                t.pod.delete(true);
+                if (t.ownsPod()) t.pod.delete(true);
+                else t.container.delete(true);
             } finally {
                 tasks.remove(t.id);
+                if (t.role.member()) members.remove(t.role.sandboxId(), t.id);
+                if (t.role.sandbox()) members.removeSandbox(t.id);
                 mounter.unmount(t.bundle.resolve("rootfs"));
             }
         }
@@ -334,6 +427,15 @@ public final class TaskService {
                 .setExitStatus(t.init.exitStatus())
                 .setExitedAt(ContainerdProtos.timestamp(t.init.exitedAt()))
                 .build();
+    }
+
+    /** The ids of the tasks that are containers of sandbox {@code sandboxId}. */
+    private List<String> members(String sandboxId) {
+        return tasks.values().stream()
+                .filter(x -> x.role.member() && x.role.sandboxId().equals(sandboxId))
+                .map(x -> x.id)
+                .sorted()
+                .toList();
     }
 
     StateResponse state(StateRequest r) {
@@ -378,6 +480,9 @@ public final class TaskService {
             if (t.init.status() != want)
                 throw TtrpcException.failedPrecondition(
                         "task " + id + " is " + t.init.describe() + ", cannot " + (pause ? "pause" : "resume") + " it");
+            if (t.role.member())
+                throw TtrpcException.unimplemented("task " + id + " shares its VM with sandbox " + t.role.sandboxId()
+                        + ": one container of a pod cannot be paused alone");
             pauser.pause(t.pod, pause);
             t.init.status(pause ? Status.PAUSED : Status.RUNNING);
         }
@@ -400,10 +505,17 @@ public final class TaskService {
                 // a created init waits for Start with no handler: any signal ends it
                 case CREATED -> {
                     exited(t, 128 + signo, false);
-                    t.pod.stop(0);
+                    if (t.ownsPod()) t.pod.stop(0);
                 }
                 // its execs share its namespaces and end with it, so `all` needs nothing more
-                default -> t.container.kill(signo);
+                default -> {
+                    if (t.container != null) t.container.kill(signo);
+                    else if (ENDS_SANDBOX.contains(signo)) {
+                        // the pause process it stands for dies of these: the pod's VM stops, its containers first
+                        t.stopSignal = signo;
+                        t.pod.stop(signo == SIGKILL ? 0 : SANDBOX_GRACE_SECONDS);
+                    }
+                }
             }
         }
         return Empty.getDefaultInstance();
@@ -498,7 +610,7 @@ public final class TaskService {
                 // client may open its end later. The end of input comes as CloseIO, not as EOF.
                 if (!e.stdin.isEmpty())
                     in = FileChannel.open(Path.of(e.stdin), StandardOpenOption.READ, StandardOpenOption.WRITE);
-                ExecSession s = t.container.exec(e.request, outputs.out(), outputs.err());
+                ExecSession s = t.exec(e.request, outputs.out(), outputs.err());
                 if (in != null) s.feedStdin(Channels.newInputStream(in), "shim-stdin-" + t.id + "-" + e.execId);
                 e.started(s, in);
             } catch (IOException x) {
@@ -597,6 +709,9 @@ public final class TaskService {
         ShimTask t = created(r.getId());
         if (t.init.status() == Status.STOPPED || t.init.status() == Status.CREATED)
             throw TtrpcException.failedPrecondition("task " + t.id + " is " + t.init.describe() + ": no figures");
+        if (t.container == null)
+            throw TtrpcException.failedPrecondition(
+                    "sandbox " + t.id + " runs no process: its containers have figures");
         return StatsResponse.newBuilder()
                 .setStats(CgroupMetrics.pack(t.container.stats()))
                 .build();

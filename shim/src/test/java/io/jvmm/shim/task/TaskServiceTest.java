@@ -59,6 +59,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -104,7 +105,14 @@ class TaskServiceTest {
         };
         EventSink sink = (topic, event) -> events.add(topic);
         TaskService tasks = new TaskService(
-                pods, (pod, pause) -> pauses.add(pause), mounter, sink, line -> {}, shutdown::countDown, "jvmm test");
+                pods,
+                (pod, pause) -> pauses.add(pause),
+                mounter,
+                new MemberRoots(tmp.resolve("pod-roots"), mounter),
+                sink,
+                line -> {},
+                shutdown::countDown,
+                "jvmm test");
         server = TtrpcServer.bind(tmp.resolve("shim.sock"), List.of(tasks.ttrpc()), line -> {})
                 .start();
         client = TtrpcClient.connect(server.socket());
@@ -126,6 +134,10 @@ class TaskServiceTest {
     }
 
     private Path bundle(String name, String... args) throws IOException {
+        return bundle(name, Map.of(), args);
+    }
+
+    private Path bundle(String name, Map<String, String> annotations, String... args) throws IOException {
         Path b = Files.createDirectories(tmp.resolve("bundles").resolve(name));
         Files.createDirectories(b.resolve("rootfs"));
         ObjectMapper json = new ObjectMapper();
@@ -133,8 +145,14 @@ class TaskServiceTest {
         ObjectNode process = (ObjectNode) config.get("process");
         process.put("terminal", false);
         process.set("args", json.valueToTree(List.of(args)));
+        config.set("annotations", json.valueToTree(annotations));
         Files.write(b.resolve("config.json"), json.writeValueAsBytes(config));
         return b;
+    }
+
+    /** CRI's annotations on a Kubernetes pod's sandbox, or on one of its containers. */
+    private static Map<String, String> cri(String type, String sandboxId) {
+        return Map.of("io.kubernetes.cri.container-type", type, "io.kubernetes.cri.sandbox-id", sandboxId);
     }
 
     private CreateTaskRequest.Builder createRequest(String id, Path bundle) {
@@ -215,6 +233,75 @@ class TaskServiceTest {
 
         call("Shutdown", ShutdownRequest.newBuilder().setId("t1").build(), Empty.parser());
         assertTrue(shutdown.await(5, TimeUnit.SECONDS), "no task left: the shim goes");
+    }
+
+    @Test
+    void aKubernetesPodsContainersRunInItsSandboxsVm() throws Exception {
+        Path sb = bundle("sb", cri("sandbox", "sb1"), "/pause");
+        CreateTaskResponse sandbox = call("Create", createRequest("sb1", sb).build(), CreateTaskResponse.parser());
+        assertEquals(1, pods.list().size());
+        Pod pod = pods.list().getFirst();
+        assertEquals(List.of(), pod.containers(), "the sandbox runs no process of its own");
+        call("Start", StartRequest.newBuilder().setId("sb1").build(), StartResponse.parser());
+        assertEquals(Status.RUNNING, state("sb1").getStatus());
+
+        Path b1 = bundle("c1", cri("container", "sb1"), "sh", "-c", "sleep 1000");
+        Path b2 = bundle("c2", cri("container", "sb1"), "sh", "-c", "sleep 1000");
+        CreateTaskResponse c1 = call("Create", createRequest("c1", b1).build(), CreateTaskResponse.parser());
+        call("Create", createRequest("c2", b2).build(), CreateTaskResponse.parser());
+        assertEquals(1, pods.list().size(), "one VM for the pod");
+        assertEquals(2, pod.containers().size());
+        assertEquals(sandbox.getPid(), c1.getPid(), "a container's process is the pod's VM");
+        Path placed = tmp.resolve("pod-roots/sb1/c1");
+        assertTrue(
+                mounts.contains("mount bind " + placed), () -> "its root is placed in the sandbox's share: " + mounts);
+        assertEquals(
+                placed.toString(),
+                pod.containers().getFirst().record().root().hostPath(),
+                "the container's root is the placed one");
+        assertEquals(
+                Code.FAILED_PRECONDITION,
+                fails("Delete", DeleteRequest.newBuilder().setId("sb1").build()));
+
+        call("Start", StartRequest.newBuilder().setId("c1").build(), StartResponse.parser());
+        assertEquals(
+                Code.UNIMPLEMENTED,
+                fails("Pause", PauseRequest.newBuilder().setId("c1").build()),
+                "one container of a pod cannot be paused alone");
+        call("Kill", KillRequest.newBuilder().setId("c1").setSignal(9).build(), Empty.parser());
+        assertEquals(
+                137,
+                call("Wait", WaitRequest.newBuilder().setId("c1").build(), WaitResponse.parser())
+                        .getExitStatus());
+        call("Delete", DeleteRequest.newBuilder().setId("c1").build(), DeleteResponse.parser());
+        assertTrue(pod.running(), "a container's removal leaves the pod's VM running");
+        assertEquals(1, pod.containers().size());
+        assertTrue(mounts.contains("unmount " + placed));
+        assertFalse(Files.exists(placed));
+
+        // c2 was never started; the sandbox's SIGKILL stops the VM, and its exit reaches Wait
+        call("Kill", KillRequest.newBuilder().setId("sb1").setSignal(9).build(), Empty.parser());
+        assertEquals(
+                137,
+                call("Wait", WaitRequest.newBuilder().setId("sb1").build(), WaitResponse.parser())
+                        .getExitStatus());
+        assertFalse(pod.running());
+        call("Kill", KillRequest.newBuilder().setId("c2").setSignal(9).build(), Empty.parser());
+        call("Delete", DeleteRequest.newBuilder().setId("c2").build(), DeleteResponse.parser());
+        call("Delete", DeleteRequest.newBuilder().setId("sb1").build(), DeleteResponse.parser());
+        assertEquals(List.of(), pods.list());
+        assertFalse(Files.exists(tmp.resolve("pod-roots/sb1")), "the sandbox's share went with it");
+    }
+
+    @Test
+    void aContainerOfAnUnknownSandboxIsRefusedAndLeavesNothing() throws Exception {
+        Path b = bundle("orphan", cri("container", "nosuch"), "true");
+        assertEquals(Code.NOT_FOUND, fails("Create", createRequest("o1", b).build()));
+        assertEquals(List.of(), pods.list());
+        assertEquals(List.of("mount overlay " + b.resolve("rootfs"), "unmount " + b.resolve("rootfs")), mounts);
+        assertEquals(
+                Code.NOT_FOUND,
+                fails("State", StateRequest.newBuilder().setId("o1").build()));
     }
 
     @Test
