@@ -116,6 +116,16 @@ void handle_ps(int conn, struct frame *first);
 #define CTR_DELETE_FORCE 1u
 #define CTR_LOGS_FOLLOW 1u
 enum ctr_state { CS_CREATED = 0, CS_RUNNING = 1, CS_EXITED = 2 };
+#define CTR_MOUNTS_MAX 64u
+#define CTR_MOUNT_RDONLY 1u
+#define CTR_MOUNT_NOSUID 2u
+#define CTR_MOUNT_NODEV 4u
+#define CTR_MOUNT_NOEXEC 8u
+/* A mount inside a container: "bind" of a path of the pod, or "tmpfs" (data: its options). */
+struct ctr_mount {
+    char *type, *source, *dest, *data;
+    uint32_t flags;
+};
 struct ctr_spec {
     char *id;
     uint32_t flags;
@@ -125,6 +135,8 @@ struct ctr_spec {
     size_t argc, envc;
     uint64_t memory_max;
     uint32_t cpu_quota_us, cpu_period_us, pids_max;
+    struct ctr_mount *mounts;
+    size_t nmounts;
 };
 int ctr_parse_create(const struct frame *f, struct ctr_spec *s, char *err, size_t errlen);
 void ctr_spec_free(struct ctr_spec *s);

@@ -1,7 +1,7 @@
 /* A container's root file system, set up by its init process in its own (new) mount namespace
  * before anything of the container runs: the root (a directory, or an image file through a
  * read-only loop device) read-only under a tmpfs overlay, its own /proc, a minimal /dev, a
- * read-only /sys, then pivot_root into it. Everything mounted here lives only in that namespace,
+ * read-only /sys, the spec's mounts (binds of the pod's paths, tmpfs), then pivot_root into it. Everything mounted here lives only in that namespace,
  * so the container's end unmounts it all (and frees the loop device: it is auto-clearing). */
 #include "agent.h"
 
@@ -138,6 +138,95 @@ static int make_dev(const char *root, char *err, size_t errlen)
     return 0;
 }
 
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#define RESOLVE_IN_ROOT_ 0x10u
+struct open_how_ {
+    uint64_t flags, mode, resolve;
+};
+
+/* Opens path (absolute in the container) as the container resolves it: symlinks and ".." stay in
+ * its root, so an image cannot point a mount outside it. */
+static int open_in_root(int rootfd, const char *path, int flags)
+{
+    struct open_how_ how = { .flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT_ };
+    return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+}
+
+/* The mount point dest in the container's root, made when missing (the directories on the way,
+ * then a directory, or an empty file for a file bind); returns an O_PATH descriptor of it. */
+static int mount_point(int rootfd, const char *dest, int file)
+{
+    char prefix[4096];
+    size_t n = strlen(dest);
+    if (n >= sizeof prefix) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = open_in_root(rootfd, dest, O_PATH);
+    if (fd >= 0 || errno != ENOENT) return fd;
+    int parent = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
+    for (size_t i = 1; parent >= 0 && i <= n; i++) {
+        if (i < n && dest[i] != '/') continue;
+        if (dest[i - 1] == '/') continue;   /* an empty component */
+        memcpy(prefix, dest, i);
+        prefix[i] = 0;
+        const char *name = strrchr(prefix, '/') + 1;
+        int last = i == n || dest[i + strspn(dest + i, "/")] == 0;
+        int next = open_in_root(rootfd, prefix, O_PATH);
+        if (next < 0 && errno == ENOENT) {
+            if (last && file) {
+                int f = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (f >= 0) close(f);
+            } else {
+                mkdirat(parent, name, 0755);
+            }
+            next = open_in_root(rootfd, prefix, O_PATH);
+        }
+        close(parent);
+        parent = next;
+        if (last) break;
+    }
+    return parent;
+}
+
+static int mount_one(int rootfd, const struct ctr_mount *m, char *err, size_t errlen)
+{
+    int bind = strcmp(m->type, "bind") == 0;
+    struct stat st;
+    if (bind && stat(m->source, &st) < 0) return failf(err, errlen, "bind", m->source);
+    int fd = mount_point(rootfd, m->dest, bind && !S_ISDIR(st.st_mode));
+    if (fd < 0) return failf(err, errlen, "make the mount point", m->dest);
+    char target[64];
+    snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
+    unsigned long extra = (m->flags & CTR_MOUNT_RDONLY ? MS_RDONLY : 0) | (m->flags & CTR_MOUNT_NOSUID ? MS_NOSUID : 0)
+                          | (m->flags & CTR_MOUNT_NODEV ? MS_NODEV : 0) | (m->flags & CTR_MOUNT_NOEXEC ? MS_NOEXEC : 0);
+    int r;
+    if (bind) {
+        r = mount(m->source, target, NULL, MS_BIND | MS_REC, NULL);
+        if (r == 0 && extra) {
+            /* The flags apply to the new mount, which the descriptor (of what it covers) does not reach. */
+            int top = open_in_root(rootfd, m->dest, O_PATH);
+            if (top < 0) {
+                r = -1;
+            } else {
+                snprintf(target, sizeof target, "/proc/self/fd/%d", top);
+                r = mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | extra, NULL);
+                int e = errno;
+                close(top);
+                errno = e;
+            }
+        }
+    } else {
+        r = mount("tmpfs", target, "tmpfs", extra, m->data[0] ? m->data : NULL);
+    }
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r < 0 ? failf(err, errlen, bind ? "bind mount on" : "mount tmpfs on", m->dest) : 0;
+}
+
 /* Runs in the container's init process, inside its new mount, PID, UTS and IPC namespaces. */
 int ctr_root_setup(const struct ctr_spec *s, const char *statedir, char *err, size_t errlen)
 {
@@ -170,6 +259,17 @@ int ctr_root_setup(const struct ctr_spec *s, const char *statedir, char *err, si
         || mount("sysfs", p, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) < 0)
         return failf(err, errlen, "mount sysfs on", p);
     if (make_dev(root, err, errlen) < 0) return -1;
+    if (s->nmounts) {
+        int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0) return failf(err, errlen, "open", root);
+        for (size_t i = 0; i < s->nmounts; i++) {
+            if (mount_one(rootfd, &s->mounts[i], err, errlen) < 0) {
+                close(rootfd);
+                return -1;
+            }
+        }
+        close(rootfd);
+    }
     if (chdir(root) < 0) return failf(err, errlen, "chdir", root);
     /* pivot_root(".", "."): the old root ends up under the new one, and is detached at once. */
     if (syscall(SYS_pivot_root, ".", ".") == 0) {

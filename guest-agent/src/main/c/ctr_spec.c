@@ -29,7 +29,59 @@ void ctr_spec_free(struct ctr_spec *s)
     free(s->cwd);
     strv_free(s->argv);
     strv_free(s->env);
+    for (size_t i = 0; i < s->nmounts; i++) {
+        free(s->mounts[i].type);
+        free(s->mounts[i].source);
+        free(s->mounts[i].dest);
+        free(s->mounts[i].data);
+    }
+    free(s->mounts);
     memset(s, 0, sizeof *s);
+}
+
+/* The optional trailing mounts: u32 n, then n of (str type, str source, str dest, u32 flags, str data). */
+static int parse_mounts(struct cursor *c, struct ctr_spec *s)
+{
+    uint32_t n = cur_u32(c);
+    /* Each needs at least four 4-byte lengths and its flags, which bounds the allocation by the payload. */
+    if (c->bad || n > CTR_MOUNTS_MAX || (size_t)n * 20 > c->len - c->off) return -1;
+    s->mounts = calloc(n ? n : 1, sizeof *s->mounts);
+    if (!s->mounts) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        struct ctr_mount *m = &s->mounts[i];
+        s->nmounts = i + 1;   /* freed by ctr_spec_free, however far parsing got */
+        m->type = cur_str(c);
+        m->source = cur_str(c);
+        m->dest = cur_str(c);
+        m->flags = cur_u32(c);
+        m->data = cur_str(c);
+        if (c->bad) return -1;
+    }
+    return 0;
+}
+
+static int check_mounts(const struct ctr_spec *s, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < s->nmounts; i++) {
+        const struct ctr_mount *m = &s->mounts[i];
+        int bind = strcmp(m->type, "bind") == 0;
+        if (!bind && strcmp(m->type, "tmpfs") != 0)
+            snprintf(err, errlen, "container %s: mount %zu: type \"%s\" is not bind or tmpfs", s->id, i, m->type);
+        else if (m->dest[0] != '/')
+            snprintf(err, errlen, "container %s: mount %zu: destination \"%s\" is not an absolute path", s->id, i,
+                     m->dest);
+        else if (bind && m->source[0] != '/')
+            snprintf(err, errlen, "container %s: mount %zu: source \"%s\" is not an absolute path", s->id, i,
+                     m->source);
+        else if (m->flags & ~(CTR_MOUNT_RDONLY | CTR_MOUNT_NOSUID | CTR_MOUNT_NODEV | CTR_MOUNT_NOEXEC))
+            snprintf(err, errlen, "container %s: mount %zu: unknown flags 0x%x", s->id, i, m->flags);
+        else if (bind && m->data[0])
+            snprintf(err, errlen, "container %s: mount %zu: a bind takes no data", s->id, i);
+        else
+            continue;
+        return -1;
+    }
+    return 0;
 }
 
 /* 0; -1 for a malformed payload (EPROTO); -2 for a bad value (EINVAL); err says which. */
@@ -52,6 +104,7 @@ int ctr_parse_create(const struct frame *f, struct ctr_spec *s, char *err, size_
     s->cpu_quota_us = cur_u32(&c);
     s->cpu_period_us = cur_u32(&c);
     s->pids_max = cur_u32(&c);
+    if (!c.bad && c.off < c.len && parse_mounts(&c, s) < 0) c.bad = 1;
     if (!cur_done(&c)) {
         snprintf(err, errlen, "malformed CONTAINER_CREATE frame");
         return -1;
@@ -77,6 +130,8 @@ int ctr_parse_create(const struct frame *f, struct ctr_spec *s, char *err, size_
         snprintf(err, errlen, "container %s: cpu period %u us outside 1000..1000000", s->id, s->cpu_period_us);
     else if (s->cpu_quota_us && s->cpu_quota_us < 1000)
         snprintf(err, errlen, "container %s: cpu quota %u us below 1000", s->id, s->cpu_quota_us);
+    else if (check_mounts(s, err, errlen) < 0)
+        return -2;
     else {
         for (size_t i = 0; i < s->envc; i++) {
             if (!strchr(s->env[i], '=') || s->env[i][0] == '=') {

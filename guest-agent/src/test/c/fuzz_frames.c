@@ -23,6 +23,11 @@ static void parse_as_every_request(const struct frame *f)
         /* What the monitor relies on once parsing succeeded. */
         if (!ctr_id_valid(s.id) || s.argc == 0 || s.argv[s.argc] || !s.root || !s.hostname || !s.user || !s.cwd)
             abort();
+        if (s.nmounts > CTR_MOUNTS_MAX) abort();
+        for (size_t i = 0; i < s.nmounts; i++)
+            if (!s.mounts[i].type || !s.mounts[i].source || !s.mounts[i].data || !s.mounts[i].dest
+                || s.mounts[i].dest[0] != '/')
+                abort();
     }
     ctr_spec_free(&s);
 

@@ -325,11 +325,19 @@ class ContainerdShimLinuxTest {
                             "-c",
                             "echo web-root > /srv/work/mine; while :; do echo hello-from-web | nc -l -p 8080; done")),
                     "run the first container");
+            Path greeting = Files.writeString(tmp.resolve("greeting"), "from-the-host\n");
+            Path shared = Files.createDirectories(tmp.resolve("shared"));
+            Files.setPosixFilePermissions(
+                    shared, PosixFilePermissions.fromString("rwxrwxrwx")); // the image's user writes
             ok(
                     ctr(cat(
                             run,
                             "--annotation",
                             type + "container",
+                            "--mount",
+                            "type=bind,src=" + greeting + ",dst=/etc/greeting,options=rbind:ro",
+                            "--mount",
+                            "type=bind,src=" + shared + ",dst=/srv/shared,options=rbind:rw",
                             IMAGE,
                             "client",
                             "sh",
@@ -355,6 +363,19 @@ class ContainerdShimLinuxTest {
             Result own = ctr("tasks", "exec", "--exec-id", "own", "client", "sh", "-c", "ls /srv/work");
             assertEquals(0, own.exit, () -> own.out + log());
             assertTrue(!own.out.contains("mine"), () -> "each container has its own root: " + own.out);
+            // its binds, placed after the VM booted: a read-only file and a writable directory of the host
+            Result binds = ctr(
+                    "tasks",
+                    "exec",
+                    "--exec-id",
+                    "binds",
+                    "client",
+                    "sh",
+                    "-c",
+                    "cat /etc/greeting; (echo x > /etc/greeting) 2>/dev/null && echo rw || echo ro;"
+                            + " echo written-in-the-pod > /srv/shared/out");
+            assertEquals("from-the-host\nro\n", binds.out, () -> binds.out + log());
+            assertEquals("written-in-the-pod\n", Files.readString(shared.resolve("out")));
             Result web = ctr("tasks", "exec", "--exec-id", "web1", "web", "cat", "/srv/work/mine");
             assertEquals("web-root\n", web.out, () -> web.out + log());
 
@@ -377,6 +398,10 @@ class ContainerdShimLinuxTest {
         assertEquals(List.of(), pods(), "every pod removed");
         Path roots = shimRoot.resolve("ns/default/pod-roots");
         assertTrue(!Files.exists(roots.resolve("pod1")), () -> "the pod's container roots were not cleaned up");
+        assertTrue(
+                Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                        .noneMatch(l -> l.contains(roots.toString())),
+                "no mount left under the pod's roots");
     }
 
     private static List<String> cat(List<String> head, String... tail) {

@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /**
  * A container for the agent to create in the pod: its id, root, program (argv, env, cwd, user,
- * terminal) and limits. The env is the container's whole environment (the pod's image defaults do
+ * terminal), limits and the mounts made in its root. The env is the container's whole environment (the pod's image defaults do
  * not apply); PATH, HOME and TERM are added when missing, as for an exec. {@code user} and
  * {@code cwd} follow {@link ExecRequest}'s rules, resolved in the container's root.
  */
@@ -22,7 +22,11 @@ public record ContainerSpec(
         boolean tty,
         int rows,
         int cols,
-        ContainerLimits limits) {
+        ContainerLimits limits,
+        List<ContainerMount> mounts) {
+    /** The agent's bound on mounts per container. */
+    public static final int MAX_MOUNTS = 64;
+
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}");
 
     public ContainerSpec {
@@ -36,6 +40,10 @@ public record ContainerSpec(
         new ExecRequest(argv, env, cwd, user, tty, false, false, rows, cols, "");
         argv = List.copyOf(argv);
         env = List.copyOf(env);
+        mounts = mounts == null ? List.of() : List.copyOf(mounts);
+        if (mounts.size() > MAX_MOUNTS)
+            throw new IllegalArgumentException(
+                    "container " + id + ": " + mounts.size() + " mounts, at most " + MAX_MOUNTS);
         if (hostname.length() > 64 || hostname.indexOf('\0') >= 0)
             throw new IllegalArgumentException("container " + id + ": hostname must be at most 64 bytes: " + hostname);
     }
@@ -51,10 +59,10 @@ public record ContainerSpec(
         return new Builder(id, root);
     }
 
-    /** The CONTAINER_CREATE frame. */
+    /** The CONTAINER_CREATE frame; the mounts are a trailing part that an agent without them never sees when empty. */
     public Frame toFrame() {
         int flags = (tty ? AgentProtocol.CONTAINER_TTY : 0) | (readOnlyRoot ? AgentProtocol.CONTAINER_READONLY : 0);
-        return new Payload.Writer()
+        Payload.Writer w = new Payload.Writer()
                 .str(id)
                 .u32(flags)
                 .u16(rows)
@@ -68,8 +76,17 @@ public record ContainerSpec(
                 .u64(limits.memoryBytes())
                 .u32(limits.cpuQuotaMicros())
                 .u32(limits.cpuPeriodMicros())
-                .u32(limits.pids())
-                .frame(AgentProtocol.CONTAINER_CREATE);
+                .u32(limits.pids());
+        if (!mounts.isEmpty()) {
+            w.u32(mounts.size());
+            for (ContainerMount m : mounts)
+                w.str(m.type())
+                        .str(m.source())
+                        .str(m.destination())
+                        .u32(m.flags())
+                        .str(m.data());
+        }
+        return w.frame(AgentProtocol.CONTAINER_CREATE);
     }
 
     public static final class Builder {
@@ -80,6 +97,7 @@ public record ContainerSpec(
         private List<String> argv = List.of(), env = List.of();
         private int rows, cols;
         private ContainerLimits limits = ContainerLimits.NONE;
+        private List<ContainerMount> mounts = List.of();
 
         private Builder(String id, ContainerRoot root) {
             this.id = id;
@@ -132,8 +150,14 @@ public record ContainerSpec(
             return this;
         }
 
+        public Builder mounts(List<ContainerMount> mounts) {
+            this.mounts = new ArrayList<>(mounts);
+            return this;
+        }
+
         public ContainerSpec build() {
-            return new ContainerSpec(id, root, readOnlyRoot, hostname, argv, env, cwd, user, tty, rows, cols, limits);
+            return new ContainerSpec(
+                    id, root, readOnlyRoot, hostname, argv, env, cwd, user, tty, rows, cols, limits, mounts);
         }
     }
 }

@@ -277,6 +277,38 @@ class ContainerAgentTest {
     }
 
     @Test
+    void mountsAreMadeInTheContainersOwnRoot() throws Exception {
+        // a symlink in the image that points outside: the mount must land inside the root all the same
+        Files.createSymbolicLink(agent.root.resolve("ctr/a/escape"), Path.of("../../../.."));
+        client.createContainer(running("mnt", "a")
+                .mounts(List.of(
+                        ContainerMount.bind("/ctr/b", "/data/b", true),
+                        ContainerMount.bind("/ctr/b/marker", "/etc/from-b", false),
+                        ContainerMount.tmpfs("/scratch", ContainerMount.NO_EXEC, "size=1m,mode=0700"),
+                        ContainerMount.tmpfs("/escape/inside", 0, "")))
+                .build());
+        try {
+            client.startContainer("mnt");
+            assertEquals("b\n", execIn("mnt", "cat /data/b/marker"));
+            assertEquals("b\n", execIn("mnt", "cat /etc/from-b"));
+            assertEquals("ro\n", execIn("mnt", "touch /data/b/x 2>/dev/null && echo rw || echo ro"));
+            assertEquals("tmpfs /scratch\n", execIn("mnt", "awk '$2 == \"/scratch\" {print $3, $2}' /proc/mounts"));
+            assertTrue(execIn("mnt", "grep ' /scratch ' /proc/mounts").contains("noexec"));
+            assertEquals("700\n", execIn("mnt", "stat -c %a /scratch"));
+            assertEquals("tmpfs /inside\n", execIn("mnt", "awk '$2 == \"/inside\" {print $3, $2}' /proc/mounts"));
+        } finally {
+            Files.delete(agent.root.resolve("ctr/a/escape"));
+        }
+        AgentException missing = assertThrows(
+                AgentException.class,
+                () -> client.createContainer(running("nomnt", "a")
+                        .mounts(List.of(ContainerMount.bind("/nowhere", "/x", false)))
+                        .build()));
+        assertEquals("container root: bind /nowhere: No such file or directory", missing.getMessage());
+        assertFalse(client.listContainers().contains("nomnt"));
+    }
+
+    @Test
     void badRequestsGetOneLineErrors() throws Exception {
         client.createContainer(running("dup", "a").build());
         AgentException dup = assertThrows(

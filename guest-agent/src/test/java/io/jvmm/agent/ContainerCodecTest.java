@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +47,47 @@ class ContainerCodecTest {
                         .build()
                         .root()
                         .encoded());
+    }
+
+    @Test
+    void mountsTrailTheCreateFrameOnlyWhenThereAreSome() throws Exception {
+        ContainerSpec.Builder b =
+                ContainerSpec.builder("m", ContainerRoot.directory("/share/m")).command("true");
+        Frame none = b.build().toFrame();
+        Frame some = b.mounts(List.of(
+                        ContainerMount.bind("/share/vol", "/data", true),
+                        ContainerMount.tmpfs("/run", ContainerMount.NO_SUID | ContainerMount.NO_DEV, "size=64m")))
+                .build()
+                .toFrame();
+        assertArrayEquals(none.payload(), Arrays.copyOf(some.payload(), none.payload().length));
+        Payload.Reader r = new Payload.Reader(new Frame(
+                AgentProtocol.CONTAINER_CREATE,
+                Arrays.copyOfRange(some.payload(), none.payload().length, some.payload().length)));
+        assertEquals(2, r.u32());
+        assertEquals(List.of("bind", "/share/vol", "/data"), List.of(r.str(), r.str(), r.str()));
+        assertEquals(ContainerMount.READ_ONLY, r.u32());
+        assertEquals("", r.str());
+        assertEquals(List.of("tmpfs", "", "/run"), List.of(r.str(), r.str(), r.str()));
+        assertEquals(ContainerMount.NO_SUID | ContainerMount.NO_DEV, r.u32());
+        assertEquals("size=64m", r.str());
+        r.end();
+    }
+
+    @Test
+    void badMountsAreRefusedBeforeTheyAreSent() {
+        assertThrows(IllegalArgumentException.class, () -> new ContainerMount("proc", "", "/proc", 0, ""));
+        assertThrows(IllegalArgumentException.class, () -> ContainerMount.bind("relative", "/x", false));
+        assertThrows(IllegalArgumentException.class, () -> ContainerMount.bind("/x", "y", false));
+        assertThrows(IllegalArgumentException.class, () -> new ContainerMount("bind", "/x", "/y", 0, "size=1"));
+        assertThrows(IllegalArgumentException.class, () -> ContainerMount.tmpfs("/x", 16, ""));
+        assertThrows(IllegalArgumentException.class, () -> ContainerMount.bind("/x\0", "/y", false));
+        List<ContainerMount> many = Collections.nCopies(65, ContainerMount.tmpfs("/t", 0, ""));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ContainerSpec.builder("m", ContainerRoot.directory("/r"))
+                        .command("true")
+                        .mounts(many)
+                        .build());
     }
 
     @Test

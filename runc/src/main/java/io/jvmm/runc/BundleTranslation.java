@@ -16,8 +16,9 @@ import java.util.Objects;
  * @param container   the init process in its root directory, with its cgroup limits
  * @param kernel      the {@code io.jvmm.kernel} annotation, null for the default kernel; the engine
  *                    does not take a kernel per pod yet
- * @param guestMounts the mounts to make in the guest; not applied yet
- * @param binds       the bind mounts, at their destinations in the container; not applied there yet
+ * @param guestMounts the mounts config.json makes in the guest; the container's tmpfs mounts among them
+ *                    are in {@code container}'s mounts, the others are the agent's own or not made
+ * @param binds       the bind mounts; those the pod sees are in {@code container}'s mounts
  * @param deferred    the rest of config.json that is not applied yet
  */
 public record BundleTranslation(

@@ -1,5 +1,6 @@
 package io.jvmm.runc;
 
+import io.jvmm.agent.ContainerMount;
 import io.jvmm.runtime.pod.ContainerConfig;
 import io.jvmm.runtime.pod.PodConfig;
 import io.jvmm.runtime.state.VmRecord;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Turns a checked bundle into the engine's terms ({@link BundleTranslation}), as virtcontainers' runtimes
@@ -31,8 +33,25 @@ public final class BundleTranslator {
 
     private BundleTranslator() {}
 
-    /** The container {@code id} made from {@code bundle}. */
+    /** Where the pod's VM sees a bind's host source; null when it cannot, and the bind is then not made. */
+    @FunctionalInterface
+    public interface BindPlacer {
+        String podPath(ContainerBind bind);
+    }
+
+    /** The pod made here shares each directory bind at {@code /oci/mounts/N}; a file is not shared. */
+    public static final BindPlacer POD_BINDS = ContainerBind::podPath;
+
+    /** The container {@code id} made from {@code bundle}, its directory binds shared through its own pod. */
     public static BundleTranslation translate(Bundle bundle, String id) {
+        return translate(bundle, id, POD_BINDS);
+    }
+
+    /**
+     * The container {@code id} made from {@code bundle}; {@code placer} says where the pod sees each bind
+     * (a pod that is already running cannot take new binds, so its caller places them itself).
+     */
+    public static BundleTranslation translate(Bundle bundle, String id, BindPlacer placer) {
         checkId(id);
         OciSpec spec = bundle.spec();
         OciLinux linux = spec.linux() == null ? OciLinux.NONE : spec.linux();
@@ -49,15 +68,31 @@ public final class BundleTranslator {
                 .mount(VmRecord.Mount.bind(bundle.rootfs().toString(), ROOTFS_IN_POD, readOnlyRoot));
         List<GuestMount> guestMounts = new ArrayList<>();
         List<ContainerBind> binds = new ArrayList<>();
+        List<ContainerMount> inContainer = new ArrayList<>();
         for (int i = 0; i < spec.mounts().size(); i++) {
             OciMount m = spec.mounts().get(i);
             if (!m.isBind()) {
-                guestMounts.add(new GuestMount(m.destination(), m.type(), m.source(), m.options()));
+                GuestMount g = new GuestMount(m.destination(), m.type(), m.source(), m.options());
+                guestMounts.add(g);
+                // the agent makes /proc, /sys, /dev and /dev/pts itself; a tmpfs is the one other kind it takes
+                if (g.type() != null
+                        && g.type().equals("tmpfs")
+                        && !g.destination().equals("/dev"))
+                    inContainer.add(mount(
+                            i,
+                            () -> ContainerMount.tmpfs(
+                                    g.destination(),
+                                    flags(g.options()),
+                                    g.split().data())));
                 continue;
             }
             ContainerBind b = bind(bundle.dir(), i, m);
             if (b.directory()) pod.mount(VmRecord.Mount.bind(b.source().toString(), b.podPath(), b.readOnly()));
             binds.add(b);
+            String at = placer.podPath(b);
+            if (at != null)
+                inContainer.add(
+                        mount(i, () -> new ContainerMount("bind", at, b.destination(), flags(b.options()), "")));
         }
 
         OciProcess p = spec.process();
@@ -72,6 +107,7 @@ public final class BundleTranslator {
                 .readOnlyRoot(readOnlyRoot)
                 .limits(ResourceLimits.containerLimits(linux.resources()))
                 .label(ID_LABEL, id);
+        inContainer.forEach(container::mount);
         p.env().forEach(container::env);
 
         return new BundleTranslation(
@@ -91,6 +127,33 @@ public final class BundleTranslator {
         if (id.length() > 128 || !VmStore.NAME.matcher(id).matches())
             throw new BundleException("invalid container id \"" + id
                     + "\": use letters, digits, '_', '.' and '-', starting with a letter or digit, at most 128");
+    }
+
+    /** The agent's mount flags among a mount's options (the recursive forms included); the last of a pair wins, as in mount(8). */
+    static int flags(List<String> options) {
+        int f = 0;
+        for (String o : options) {
+            switch (o) {
+                case "ro", "rro" -> f |= ContainerMount.READ_ONLY;
+                case "rw", "rrw" -> f &= ~ContainerMount.READ_ONLY;
+                case "nosuid", "rnosuid" -> f |= ContainerMount.NO_SUID;
+                case "suid", "rsuid" -> f &= ~ContainerMount.NO_SUID;
+                case "nodev", "rnodev" -> f |= ContainerMount.NO_DEV;
+                case "dev", "rdev" -> f &= ~ContainerMount.NO_DEV;
+                case "noexec", "rnoexec" -> f |= ContainerMount.NO_EXEC;
+                case "exec", "rexec" -> f &= ~ContainerMount.NO_EXEC;
+                default -> {}
+            }
+        }
+        return f;
+    }
+
+    private static ContainerMount mount(int index, Supplier<ContainerMount> make) {
+        try {
+            return make.get();
+        } catch (IllegalArgumentException e) {
+            throw BundleException.config("mounts[" + index + "]: " + e.getMessage());
+        }
     }
 
     private static ContainerBind bind(Path bundleDir, int index, OciMount m) {

@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * A bind mount of config.json: the host path {@code source} at {@code destination} in the container. A
  * directory is shared with the pod's VM at {@code podPath} (a pod bind, through virtio-fs); a file is
- * not (virtio-fs shares directories), so {@code podPath} is null. The engine does not yet mount either
- * at {@code destination} in the container.
+ * not (virtio-fs shares directories), so {@code podPath} is null and the container gets it only where
+ * its caller places it ({@link BundleTranslator.BindPlacer}).
  *
  * @param source   absolute, resolved against the bundle
  * @param podPath  where the pod's VM sees the directory, null for a file

@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * A mount made inside the guest for the container (tmpfs, proc, sysfs, devpts, mqueue, cgroup), as
- * config.json gives it. The engine does not apply these yet: the agent gives every container its own
- * /proc, /dev and /sys.
+ * config.json gives it. A tmpfs is made in the container (except on /dev); the others are not: the
+ * agent gives every container its own /proc, /dev, /dev/pts, /dev/shm and /sys.
  *
  * @param destination absolute, in the container
  * @param source      the name the mount shows ({@code tmpfs}, {@code shm}), may be null

@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvmm.agent.ContainerLimits;
+import io.jvmm.agent.ContainerMount;
 import io.jvmm.runtime.pod.ContainerConfig;
 import io.jvmm.runtime.pod.PodConfig;
 import io.jvmm.runtime.state.VmRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -143,6 +145,18 @@ class BundleTranslatorTest {
                         true,
                         List.of("ro", "rbind", "nosuid", "nodev", "rprivate")),
                 vol);
+        // in the container: the directory binds (the files are not shared with a pod of its own)
+        assertEquals(
+                List.of("/dev/shm", "/www"),
+                c.mounts().stream().map(ContainerMount::destination).toList());
+        assertEquals(
+                new ContainerMount(
+                        "bind",
+                        "/oci/mounts/10",
+                        "/www",
+                        ContainerMount.READ_ONLY | ContainerMount.NO_SUID | ContainerMount.NO_DEV,
+                        ""),
+                c.mounts().get(1));
         Deferred d = t.deferred();
         assertEquals(11, d.capabilities().bounding().size());
         assertEquals(2, d.rlimits().size());
@@ -196,9 +210,61 @@ class BundleTranslatorTest {
         assertEquals(
                 VmRecord.Mount.bind(b.source().toString(), "/oci/mounts/0", false),
                 t.pod().mounts().get(1));
+        assertEquals(
+                List.of(ContainerMount.bind("/oci/mounts/0", "/data", false)),
+                t.container().mounts());
 
         m.put("source", "gone");
         assertEquals("config.json: mounts[0].source \"gone\": " + tmp.resolve("b/gone") + " does not exist", error(c));
+    }
+
+    @Test
+    void tmpfsMountsAreMadeInTheContainerAndAPlacerPlacesEveryBind() throws Exception {
+        Files.createDirectories(tmp.resolve("b/data"));
+        Files.writeString(tmp.resolve("b/hosts"), "127.0.0.1 localhost\n");
+        ObjectNode c = TestBundles.minimal();
+        var mounts = c.putArray("mounts");
+        ObjectNode dev = mounts.addObject()
+                .put("destination", "/dev")
+                .put("type", "tmpfs")
+                .put("source", "tmpfs");
+        dev.putArray("options").add("nosuid").add("mode=755");
+        ObjectNode run = mounts.addObject()
+                .put("destination", "/run")
+                .put("type", "tmpfs")
+                .put("source", "tmpfs");
+        run.putArray("options").add("nosuid").add("nodev").add("noexec").add("size=64m");
+        ObjectNode hosts = mounts.addObject()
+                .put("destination", "/etc/hosts")
+                .put("type", "bind")
+                .put("source", "hosts");
+        hosts.putArray("options").add("rbind").add("ro");
+        ObjectNode data = mounts.addObject()
+                .put("destination", "/data")
+                .put("type", "bind")
+                .put("source", "data");
+        data.putArray("options").add("rbind");
+
+        ContainerMount tmpfsRun = ContainerMount.tmpfs(
+                "/run", ContainerMount.NO_SUID | ContainerMount.NO_DEV | ContainerMount.NO_EXEC, "size=64m");
+        assertEquals(
+                List.of(tmpfsRun, ContainerMount.bind("/oci/mounts/3", "/data", false)),
+                translate(c).container().mounts(),
+                "the agent's own /dev stays; a file is not shared with a pod of its own");
+
+        List<String> placed = new ArrayList<>();
+        BundleTranslation t = BundleTranslator.translate(
+                BundleReader.read(TestBundles.write(tmp.resolve("b"), c)), "placed", bind -> {
+                    placed.add(bind.source().getFileName().toString());
+                    return "/placed/" + placed.size();
+                });
+        assertEquals(List.of("hosts", "data"), placed);
+        assertEquals(
+                List.of(
+                        tmpfsRun,
+                        ContainerMount.bind("/placed/1", "/etc/hosts", true),
+                        ContainerMount.bind("/placed/2", "/data", false)),
+                t.container().mounts());
     }
 
     @ParameterizedTest(name = "limit {0} bytes: {1} MiB")

@@ -239,6 +239,7 @@ public final class Container {
                     .readOnlyRoot(c.readOnlyRoot())
                     .tty(c.tty(), c.tty() ? 24 : 0, c.tty() ? 80 : 0)
                     .limits(c.limits())
+                    .mounts(c.mounts())
                     .build();
         } catch (IllegalArgumentException e) {
             throw EngineException.usage("container " + c.name() + ": " + e.getMessage());

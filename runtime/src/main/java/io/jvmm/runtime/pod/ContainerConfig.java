@@ -1,6 +1,7 @@
 package io.jvmm.runtime.pod;
 
 import io.jvmm.agent.ContainerLimits;
+import io.jvmm.agent.ContainerMount;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,6 +22,8 @@ import java.util.Objects;
  * @param workdir    null: the image's, else {@code /}
  * @param user       null: the image's, else root
  * @param hostname   null: the container's name
+ * @param mounts     made in its root, in order: binds of paths of the pod (a host path maps to one
+ *                   with {@link Pod#pathInPod}) and tmpfs mounts
  */
 public record ContainerConfig(
         String name,
@@ -34,6 +37,7 @@ public record ContainerConfig(
         boolean tty,
         boolean readOnlyRoot,
         ContainerLimits limits,
+        List<ContainerMount> mounts,
         Map<String, String> labels) {
 
     /** Where a container's root comes from. */
@@ -65,13 +69,20 @@ public record ContainerConfig(
         command = List.copyOf(command);
         env = List.copyOf(env);
         limits = limits == null ? ContainerLimits.NONE : limits;
+        mounts = mounts == null ? List.of() : List.copyOf(mounts);
         labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
     }
 
     /** This container with its root from {@code r} instead. */
     public ContainerConfig withRoot(Root r) {
         return new ContainerConfig(
-                name, r, entrypoint, command, env, workdir, user, hostname, tty, readOnlyRoot, limits, labels);
+                name, r, entrypoint, command, env, workdir, user, hostname, tty, readOnlyRoot, limits, mounts, labels);
+    }
+
+    /** This container with {@code m} as its mounts instead. */
+    public ContainerConfig withMounts(List<ContainerMount> m) {
+        return new ContainerConfig(
+                name, root, entrypoint, command, env, workdir, user, hostname, tty, readOnlyRoot, limits, m, labels);
     }
 
     public static Builder builder() {
@@ -85,6 +96,7 @@ public record ContainerConfig(
         private final List<String> env = new ArrayList<>();
         private boolean tty, readOnlyRoot;
         private ContainerLimits limits = ContainerLimits.NONE;
+        private final List<ContainerMount> mounts = new ArrayList<>();
         private final Map<String, String> labels = new LinkedHashMap<>();
 
         private Builder() {}
@@ -161,6 +173,11 @@ public record ContainerConfig(
             return this;
         }
 
+        public Builder mount(ContainerMount m) {
+            mounts.add(m);
+            return this;
+        }
+
         public Builder label(String key, String value) {
             labels.put(key, value);
             return this;
@@ -168,7 +185,19 @@ public record ContainerConfig(
 
         public ContainerConfig build() {
             return new ContainerConfig(
-                    name, root, entrypoint, command, env, workdir, user, hostname, tty, readOnlyRoot, limits, labels);
+                    name,
+                    root,
+                    entrypoint,
+                    command,
+                    env,
+                    workdir,
+                    user,
+                    hostname,
+                    tty,
+                    readOnlyRoot,
+                    limits,
+                    mounts,
+                    labels);
         }
     }
 }

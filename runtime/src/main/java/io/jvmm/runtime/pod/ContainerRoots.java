@@ -63,15 +63,20 @@ final class ContainerRoots {
     static ContainerRecord.Root directory(VmRecord pod, Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
         if (!Files.isDirectory(abs)) throw EngineException.usage("container root " + abs + ": no such directory");
+        return new ContainerRecord.Root("DIRECTORY", abs.toString(), abs.toString(), inPod(pod, abs, "container root"));
+    }
+
+    /** Where the pod's guest sees host path {@code path}, through one of the pod's binds; a usage error when none holds it. */
+    static String inPod(VmRecord pod, Path path, String what) {
+        Path abs = path.toAbsolutePath().normalize();
         for (VmRecord.Mount m : pod.volumes()) {
             if (!m.bind()) continue;
             Path src = Path.of(m.source());
             if (!abs.startsWith(src)) continue;
             String rel = src.relativize(abs).toString();
-            String guest = rel.isEmpty() ? m.target() : m.target().replaceAll("/$", "") + "/" + rel;
-            return new ContainerRecord.Root("DIRECTORY", abs.toString(), abs.toString(), guest);
+            return rel.isEmpty() ? m.target() : m.target().replaceAll("/$", "") + "/" + rel;
         }
-        throw EngineException.usage("container root " + abs + " is not inside a directory bound into pod " + pod.name()
+        throw EngineException.usage(what + " " + abs + " is not inside a directory bound into pod " + pod.name()
                 + "; bind it (or a directory above it) when the pod is created");
     }
 

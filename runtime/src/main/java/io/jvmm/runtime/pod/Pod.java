@@ -47,6 +47,14 @@ public final class Pod {
         return pods.hypervisor.running(record());
     }
 
+    /**
+     * Where the pod's guest sees host path {@code path}: inside one of the pod's binds, for a container's
+     * bind mounts ({@link ContainerConfig#mounts}). A usage error when no bind holds it.
+     */
+    public String pathInPod(Path path) {
+        return ContainerRoots.inPod(record(), path, "path");
+    }
+
     /** Returns once the pod's VM no longer runs: stopped, powered off by its guest, or killed. */
     public void awaitStopped() throws InterruptedException {
         pods.hypervisor.awaitStopped(record());
@@ -198,6 +206,7 @@ public final class Pod {
                 config.tty(),
                 config.readOnlyRoot(),
                 config.limits(),
+                config.mounts(),
                 image == null ? null : image.record().name(),
                 image == null ? null : image.record().id().toString(),
                 config.labels(),

@@ -2,6 +2,7 @@ package io.jvmm.runtime.state;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.jvmm.agent.ContainerLimits;
+import io.jvmm.agent.ContainerMount;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -26,6 +27,7 @@ import java.util.Objects;
  * @param user      {@code name}, {@code uid} or {@code uid:gid} ("" : root)
  * @param hostname  its hostname ("" : its name)
  * @param limits    memory, CPU and pids limits (cgroup v2 in the guest)
+ * @param mounts    binds of the pod's paths and tmpfs mounts in its root
  * @param imageRef  the OCI image reference its root came from, null otherwise
  * @param imageId   that image's id (config digest), null otherwise
  */
@@ -44,6 +46,7 @@ public record ContainerRecord(
         boolean tty,
         boolean readOnlyRoot,
         ContainerLimits limits,
+        List<ContainerMount> mounts,
         String imageRef,
         String imageId,
         Map<String, String> labels,
@@ -111,6 +114,7 @@ public record ContainerRecord(
         user = user == null ? "" : user;
         hostname = hostname == null ? "" : hostname;
         limits = limits == null ? ContainerLimits.NONE : limits;
+        mounts = mounts == null ? List.of() : List.copyOf(mounts);
         labels = labels == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(labels));
         state = state == null ? State.created() : state;
     }
@@ -147,6 +151,7 @@ public record ContainerRecord(
                 tty,
                 readOnlyRoot,
                 limits,
+                mounts,
                 imageRef,
                 imageId,
                 labels,

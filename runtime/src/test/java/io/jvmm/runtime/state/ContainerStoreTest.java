@@ -48,6 +48,7 @@ class ContainerStoreTest {
                 null,
                 null,
                 null,
+                null,
                 null);
     }
 

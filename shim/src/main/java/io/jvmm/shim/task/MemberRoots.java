@@ -12,12 +12,14 @@ import java.util.List;
  * Where the containers of a Kubernetes pod put their roots so that the pod's running VM reaches them: a
  * host directory per sandbox, {@code BASE/SANDBOX}, shared read-write with the sandbox's VM at
  * {@value #IN_POD} when it boots. A member container's rootfs is bind-mounted at {@code BASE/SANDBOX/ID}
- * afterwards; the VM's file server follows the new mount because it shares the host's mount namespace,
+ * afterwards, and the sources of its bind mounts at {@code BASE/SANDBOX/ID.binds/N}; the VM's file server follows the new mount because it shares the host's mount namespace,
  * which is why no device has to be added to the running VM.
  */
 public final class MemberRoots {
     /** Where a sandbox's VM sees the directory. */
     public static final String IN_POD = "/oci/containers";
+
+    private static final String BINDS = ".binds";
 
     private final Path base;
     private final RootfsMounter mounter;
@@ -44,6 +46,7 @@ public final class MemberRoots {
         Path sandbox = base.resolve(sandboxId);
         if (!Files.isDirectory(sandbox))
             throw TtrpcException.notFound("sandbox " + sandboxId + " has no container directory in this shim");
+        if (id.endsWith(BINDS)) throw TtrpcException.invalidArgument("container id " + id + " ends with " + BINDS);
         Path target = sandbox.resolve(id);
         try {
             Files.createDirectory(target);
@@ -65,9 +68,51 @@ public final class MemberRoots {
         return target;
     }
 
-    /** Undoes {@link #place}: unmounts the container's root and removes its mount point. */
+    /**
+     * Binds {@code source} (a file or a directory) where the VM of {@code sandboxId} sees it, as bind
+     * {@code index} of container {@code id}; returns the host path of that place.
+     */
+    Path placeBind(String sandboxId, String id, int index, Path source) {
+        Path dir = base.resolve(sandboxId).resolve(id + BINDS);
+        Path target = dir.resolve(Integer.toString(index));
+        try {
+            Files.createDirectories(dir);
+            if (Files.isDirectory(source)) Files.createDirectory(target);
+            else Files.createFile(target);
+        } catch (IOException e) {
+            throw new TtrpcException(TtrpcException.Code.UNKNOWN, "cannot create " + target + ": " + e);
+        }
+        try {
+            mounter.mount(
+                    List.of(Mount.newBuilder()
+                            .setType("bind")
+                            .setSource(source.toString())
+                            .addOptions("rbind")
+                            .build()),
+                    target);
+        } catch (RuntimeException e) {
+            deleteEmpty(target);
+            throw e;
+        }
+        return target;
+    }
+
+    /** Undoes {@link #place} and {@link #placeBind}: unmounts the container's root and binds, and removes their mount points. */
     public void remove(String sandboxId, String id) {
-        Path target = base.resolve(sandboxId).resolve(id);
+        Path sandbox = base.resolve(sandboxId);
+        Path binds = sandbox.resolve(id + BINDS);
+        if (Files.isDirectory(binds)) {
+            try (var each = Files.list(binds)) {
+                for (Path b : each.toList()) {
+                    mounter.unmount(b);
+                    deleteEmpty(b);
+                }
+            } catch (IOException e) {
+                // unreadable: left for an administrator, as a busy mount is
+            }
+            deleteEmpty(binds);
+        }
+        Path target = sandbox.resolve(id);
         if (!Files.exists(target)) return;
         mounter.unmount(target);
         deleteEmpty(target);
@@ -79,8 +124,10 @@ public final class MemberRoots {
         if (!Files.isDirectory(dir)) return;
         try (var children = Files.list(dir)) {
             for (Path child : children.toList()) {
-                mounter.unmount(child);
-                deleteEmpty(child);
+                String name = child.getFileName().toString();
+                if (!name.endsWith(BINDS)) remove(sandboxId, name);
+                else if (!Files.exists(dir.resolve(name.substring(0, name.length() - BINDS.length()))))
+                    remove(sandboxId, name.substring(0, name.length() - BINDS.length()));
             }
         } catch (IOException e) {
             // unreadable: what is left stays for an administrator; the pod itself is gone

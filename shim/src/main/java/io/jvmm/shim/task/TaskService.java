@@ -195,8 +195,7 @@ public final class TaskService {
             }
             Bundle b = BundleReader.read(bundle);
             CriRole role = CriRole.of(b.spec().annotations());
-            BundleTranslation t = BundleTranslator.translate(b, id);
-            placed = role.member() ? join(role.sandboxId(), id, t, b.rootfs()) : boot(id, role, t);
+            placed = role.member() ? join(role.sandboxId(), id, b) : boot(id, role, BundleTranslator.translate(b, id));
             int pid = (int) placed.pod.record().state().pid();
             ShimTask task = new ShimTask(
                     id,
@@ -272,15 +271,21 @@ public final class TaskService {
         }
     }
 
-    /** A container of a Kubernetes pod: its root is placed where the sandbox's running VM sees it. */
-    private Placement join(String sandboxId, String id, BundleTranslation t, Path rootfs) throws InterruptedException {
+    /**
+     * A container of a Kubernetes pod: its root and the sources of its binds are placed where the
+     * sandbox's running VM sees them.
+     */
+    private Placement join(String sandboxId, String id, Bundle b) throws InterruptedException {
         ShimTask sandbox = tasks.get(sandboxId);
         if (sandbox == null || sandbox.pod == null || !sandbox.role.sandbox())
             throw TtrpcException.notFound("sandbox " + sandboxId + " of container " + id + " is not in this shim");
         if (sandbox.init.status() == Status.STOPPED)
             throw TtrpcException.failedPrecondition("sandbox " + sandboxId + " has stopped");
-        Path root = members.place(sandboxId, id, rootfs);
+        Path root = members.place(sandboxId, id, b.rootfs());
         try {
+            int[] next = {0};
+            BundleTranslation t = BundleTranslator.translate(
+                    b, id, bind -> sandbox.pod.pathInPod(members.placeBind(sandboxId, id, next[0]++, bind.source())));
             Container container =
                     sandbox.pod.createContainer(t.container().withRoot(new ContainerConfig.Root.Directory(root)));
             return new Placement(sandbox.pod, container, () -> {

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import io.jvmm.agent.ContainerMount;
 import io.jvmm.runc.SpecTemplate;
 import io.jvmm.runtime.pod.FakeHypervisor;
 import io.jvmm.runtime.pod.Pod;
@@ -150,6 +152,17 @@ class TaskServiceTest {
         return b;
     }
 
+    /** Adds a bind mount of {@code source} at {@code destination} to the bundle's config.json. */
+    private static void addBind(Path bundle, Path source, String destination, String option) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode config =
+                (ObjectNode) json.readTree(bundle.resolve("config.json").toFile());
+        ObjectNode m = ((ArrayNode) config.get("mounts")).addObject();
+        m.put("destination", destination).put("type", "bind").put("source", source.toString());
+        m.putArray("options").add("rbind").add(option);
+        Files.write(bundle.resolve("config.json"), json.writeValueAsBytes(config));
+    }
+
     /** CRI's annotations on a Kubernetes pod's sandbox, or on one of its containers. */
     private static Map<String, String> cri(String type, String sandboxId) {
         return Map.of("io.kubernetes.cri.container-type", type, "io.kubernetes.cri.sandbox-id", sandboxId);
@@ -246,6 +259,8 @@ class TaskServiceTest {
         assertEquals(Status.RUNNING, state("sb1").getStatus());
 
         Path b1 = bundle("c1", cri("container", "sb1"), "sh", "-c", "sleep 1000");
+        Path hosts = Files.writeString(tmp.resolve("hosts"), "127.0.0.1 localhost\n");
+        addBind(b1, hosts, "/etc/hosts", "ro");
         Path b2 = bundle("c2", cri("container", "sb1"), "sh", "-c", "sleep 1000");
         CreateTaskResponse c1 = call("Create", createRequest("c1", b1).build(), CreateTaskResponse.parser());
         call("Create", createRequest("c2", b2).build(), CreateTaskResponse.parser());
@@ -259,6 +274,17 @@ class TaskServiceTest {
                 placed.toString(),
                 pod.containers().getFirst().record().root().hostPath(),
                 "the container's root is the placed one");
+        Path bind = tmp.resolve("pod-roots/sb1/c1.binds/0");
+        assertTrue(mounts.contains("mount bind " + bind), () -> "a bind's source is placed too: " + mounts);
+        assertTrue(Files.isRegularFile(bind), "a file's mount point is a file");
+        assertTrue(
+                pod.containers()
+                        .getFirst()
+                        .record()
+                        .mounts()
+                        .contains(ContainerMount.bind(MemberRoots.IN_POD + "/c1.binds/0", "/etc/hosts", true)),
+                () -> "the container binds it where the VM sees it: "
+                        + pod.containers().getFirst().record().mounts());
         assertEquals(
                 Code.FAILED_PRECONDITION,
                 fails("Delete", DeleteRequest.newBuilder().setId("sb1").build()));
@@ -277,7 +303,9 @@ class TaskServiceTest {
         assertTrue(pod.running(), "a container's removal leaves the pod's VM running");
         assertEquals(1, pod.containers().size());
         assertTrue(mounts.contains("unmount " + placed));
+        assertTrue(mounts.contains("unmount " + bind));
         assertFalse(Files.exists(placed));
+        assertFalse(Files.exists(bind.getParent()));
 
         // c2 was never started; the sandbox's SIGKILL stops the VM, and its exit reaches Wait
         call("Kill", KillRequest.newBuilder().setId("sb1").setSignal(9).build(), Empty.parser());
