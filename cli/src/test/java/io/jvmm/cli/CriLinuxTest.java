@@ -106,11 +106,13 @@ class CriLinuxTest {
         VmProcessHome.open(tmp.resolve("unused-home"));
 
         registry = LocalRegistry.start(Files.createDirectories(tmp.resolve("registry")));
-        String sandboxImage = push("pause", image(List.of("sleep"), "trap 'exit 0' TERM; while :; do sleep 1; done"));
+        String sandboxImage =
+                push("pause", image(List.of("sleep"), "trap 'exit 0' TERM; while :; do sleep 1; done", false));
         serverImage = push(
                 "server",
-                image(List.of("httpd", "ls"), "echo serving on $PORT; exec httpd -f -p 127.0.0.1:$PORT -h /www"));
-        clientImage = push("client", image(List.of("wget", "sleep", "cat"), "echo client up; exec sleep 1000000"));
+                image(List.of("httpd", "ls"), "echo serving on $PORT; exec httpd -f -p 127.0.0.1:$PORT -h /www", true));
+        clientImage =
+                push("client", image(List.of("wget", "sleep", "cat"), "echo client up; exec sleep 1000000", true));
 
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         writeShim(bin.resolve("containerd-shim-jvmm-v2"));
@@ -232,6 +234,15 @@ class CriLinuxTest {
     @ParameterizedTest
     @MethodSource("handlers")
     void aPodOfTwoContainersRunsExecsLogsStopsAndIsRemoved(String handler) throws Exception {
+        try {
+            podScenario(handler);
+        } catch (StatusRuntimeException e) {
+            // A refused CRI call says what the runtime said; the logs say why.
+            throw new AssertionError(handler + ": " + e.getStatus() + log(), e);
+        }
+    }
+
+    private static void podScenario(String handler) throws Exception {
         Path logs = Files.createDirectories(tmp.resolve("logs-" + handler));
         int port = freePort();
         PodSandboxConfig podConfig = PodSandboxConfig.newBuilder()
@@ -412,7 +423,8 @@ class CriLinuxTest {
     }
 
     /** A busybox image with {@code applets} linked, and {@code script} as its command (sh -c). */
-    private static OciTestImage.Built image(List<String> applets, String script) throws IOException {
+    private static OciTestImage.Built image(List<String> applets, String script, boolean mountPoints)
+            throws IOException {
         OciTestImage.Layer base = new OciTestImage.Layer()
                 .dir("bin")
                 .file("bin/busybox", OciTestImage.busybox(), 0755, 0, 0)
@@ -423,6 +435,9 @@ class CriLinuxTest {
                 .dir("www")
                 .file("www/index.html", "hello from the server\n");
         for (String applet : applets) base.symlink("bin/" + applet, "busybox");
+        // The mount points a distribution image carries; a pause image (FROM scratch) has none, and the
+        // CRI sandbox's rootfs is read-only, so the runtime must mount there without making them.
+        if (mountPoints) base.dir("proc").dir("sys").dir("dev").dir("tmp", 01777, 0, 0);
         return OciTestImage.build(
                 List.of(base),
                 OciTestImage.config(List.of("/bin/sh", "-c"), List.of(script), List.of("PATH=/bin"), "/", null, null));
