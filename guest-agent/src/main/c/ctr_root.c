@@ -241,17 +241,14 @@ int ctr_root_setup(const struct ctr_spec *s, const char *statedir, char *err, si
     snprintf(root, sizeof root, "%s/root", mnt);
     if (mkdir(lower, 0755) < 0 || mkdir(rw, 0755) < 0 || mkdir(root, 0755) < 0) return failf(err, errlen, "mkdir in", mnt);
     if (mount_lower(s, lower, err, errlen) < 0) return -1;
-    if (s->flags & CTR_READONLY) {
-        if (mount(lower, root, NULL, MS_BIND | MS_REC, NULL) < 0) return failf(err, errlen, "bind", lower);
-    } else {
-        snprintf(p, sizeof p, "%s/upper", rw);
-        if (mkdir(p, 0755) < 0) return failf(err, errlen, "mkdir", p);
-        snprintf(p, sizeof p, "%s/work", rw);
-        if (mkdir(p, 0755) < 0) return failf(err, errlen, "mkdir", p);
-        snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, rw, rw);
-        if (mount("overlay", root, "overlay", 0, opts) < 0) return failf(err, errlen, "mount overlay on", root);
-    }
-    /* A read-only root must bring its own mount points; on the overlay they are made. */
+    /* Even a read-only root gets the overlay: the mount points an image lacks (a pause image has no
+     * /proc, /sys or /dev) are made in it, and the root is made read-only once they are. */
+    snprintf(p, sizeof p, "%s/upper", rw);
+    if (mkdir(p, 0755) < 0) return failf(err, errlen, "mkdir", p);
+    snprintf(p, sizeof p, "%s/work", rw);
+    if (mkdir(p, 0755) < 0) return failf(err, errlen, "mkdir", p);
+    snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, rw, rw);
+    if (mount("overlay", root, "overlay", 0, opts) < 0) return failf(err, errlen, "mount overlay on", root);
     if (mkdir_in(root, "/proc", 0555, p, sizeof p) < 0
         || mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
         return failf(err, errlen, "mount proc on", p);
@@ -270,6 +267,9 @@ int ctr_root_setup(const struct ctr_spec *s, const char *statedir, char *err, si
         }
         close(rootfd);
     }
+    /* Read-only: this mount alone; what is mounted in it (/proc, /dev, the spec's mounts) keeps its own flags. */
+    if ((s->flags & CTR_READONLY) && mount(NULL, root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+        return failf(err, errlen, "make read-only", root);
     if (chdir(root) < 0) return failf(err, errlen, "chdir", root);
     /* pivot_root(".", "."): the old root ends up under the new one, and is detached at once. */
     if (syscall(SYS_pivot_root, ".", ".") == 0) {

@@ -277,6 +277,24 @@ class ContainerAgentTest {
     }
 
     @Test
+    void aReadOnlyRootWithoutMountPointsStillGetsProcDevAndItsMounts() throws Exception {
+        // shaped like Kubernetes' pause image: no /proc, /sys, /dev or /tmp of its own
+        Path pause = agent.root.resolve("ctr/pause");
+        TestRootfs.create(pause, TestRootfs.staticBusybox().orElseThrow());
+        for (String d : List.of("proc", "sys", "dev", "tmp")) Files.delete(pause.resolve(d));
+        client.createContainer(spec("ro", "pause", "sh", "-c", "trap 'exit 0' TERM; sleep 100000 & wait")
+                .readOnlyRoot(true)
+                .mounts(List.of(ContainerMount.tmpfs("/tmp", 0, "")))
+                .build());
+        client.startContainer("ro");
+        assertEquals("ro\n", execIn("ro", "touch /x 2>/dev/null && echo rw || echo ro"));
+        assertEquals("rw\n", execIn("ro", "touch /tmp/x && echo rw"), "a mount in it keeps its own flags");
+        assertTrue(execIn("ro", "ls /proc/self/").contains("status"));
+        assertTrue(execIn("ro", "ls /dev").contains("null"));
+        assertFalse(Files.exists(pause.resolve("proc")), "the mount points were made in the overlay, not the image");
+    }
+
+    @Test
     void mountsAreMadeInTheContainersOwnRoot() throws Exception {
         // a symlink in the image that points outside: the mount must land inside the root all the same
         Files.createSymbolicLink(agent.root.resolve("ctr/a/escape"), Path.of("../../../.."));
