@@ -42,13 +42,13 @@ class ContainerdShimLinuxTest {
     static void startContainerd() throws Exception {
         assumeTrue(Kvm.isAvailable(), () -> "skipped: " + Kvm.unavailabilityCause());
         assumeTrue(
-                onPath("containerd") && onPath("ctr"),
+                ShimOnPath.onPath("containerd") && ShimOnPath.onPath("ctr"),
                 "skipped: containerd and ctr are not installed (Debian: containerd)");
         assumeTrue(StateDirs.currentUid() == 0, "skipped: containerd needs root");
         assumeTrue(OciTestImage.busybox() != null, "skipped: /bin/busybox (busybox-static) is not installed");
         VmProcessHome.open(tmp.resolve("unused-home"));
         Path bin = Files.createDirectories(tmp.resolve("bin"));
-        writeShim(bin.resolve("containerd-shim-jvmm-v2"));
+        ShimOnPath.write(bin.resolve("containerd-shim-jvmm-v2"));
         shimRoot = tmp.resolve("shim");
         socket = tmp.resolve("containerd.sock");
         Path config = tmp.resolve("config.toml");
@@ -109,18 +109,6 @@ class ContainerdShimLinuxTest {
                         "/srv/work",
                         "worker",
                         null));
-    }
-
-    /** The shim as containerd finds it on PATH: this test's class path, started at jvmm's main. */
-    private static void writeShim(Path file) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String unsafe = Runtime.version().feature() >= 24 ? " --sun-misc-unsafe-memory-access=allow" : "";
-        Files.writeString(
-                file,
-                "#!/bin/sh\nexec '" + java + "' --enable-native-access=ALL-UNNAMED" + unsafe + " -Djvmm.home='"
-                        + System.getProperty("jvmm.home") + "' -cp '" + System.getProperty("java.class.path")
-                        + "' io.jvmm.cli.Jvmm containerd-shim \"$@\"\n");
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     record Result(int exit, String out) {}
@@ -191,13 +179,6 @@ class ContainerdShimLinuxTest {
 
     private static void ok(Result r, String what) {
         assertEquals(0, r.exit, () -> what + ": " + r.out + log());
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) return true;
-        }
-        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/usr/bin", tool));
     }
 
     @Test

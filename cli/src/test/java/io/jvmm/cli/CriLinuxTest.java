@@ -52,7 +52,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -97,8 +96,8 @@ class CriLinuxTest {
 
     @BeforeAll
     static void startContainerd() throws Exception {
-        skipUnless(onPath("containerd"), "containerd is not installed (Debian: containerd)");
-        skipUnless(onPath("runc"), "runc is not installed (Debian: runc)");
+        skipUnless(ShimOnPath.onPath("containerd"), "containerd is not installed (Debian: containerd)");
+        skipUnless(ShimOnPath.onPath("runc"), "runc is not installed (Debian: runc)");
         skipUnless(StateDirs.currentUid() == 0, "containerd needs root");
         skipUnless(OciTestImage.busybox() != null, "/bin/busybox (busybox-static) is not installed");
         String missing = LocalRegistry.missingTools();
@@ -115,7 +114,7 @@ class CriLinuxTest {
                 push("client", image(List.of("wget", "sleep", "cat"), "echo client up; exec sleep 1000000", true));
 
         Path bin = Files.createDirectories(tmp.resolve("bin"));
-        writeShim(bin.resolve("containerd-shim-jvmm-v2"));
+        ShimOnPath.write(bin.resolve("containerd-shim-jvmm-v2"));
         shimRoot = tmp.resolve("shim");
         runcRoot = tmp.resolve("runc");
         socket = tmp.resolve("containerd.sock");
@@ -450,18 +449,6 @@ class CriLinuxTest {
         return registry.host() + "/cri/" + name + ":1";
     }
 
-    /** The shim as containerd finds it on PATH: this test's class path, started at jvmm's main. */
-    private static void writeShim(Path file) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String unsafe = Runtime.version().feature() >= 24 ? " --sun-misc-unsafe-memory-access=allow" : "";
-        Files.writeString(
-                file,
-                "#!/bin/sh\nexec '" + java + "' --enable-native-access=ALL-UNNAMED" + unsafe + " -Djvmm.home='"
-                        + System.getProperty("jvmm.home") + "' -cp '" + System.getProperty("java.class.path")
-                        + "' io.jvmm.cli.Jvmm containerd-shim \"$@\"\n");
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
-
     /** What a failed test leaves in CRI: every pod stopped and removed (with its containers). */
     private static void removeAllPods() {
         try {
@@ -609,12 +596,5 @@ class CriLinuxTest {
     private static void skipUnless(boolean condition, String why) {
         if (!condition) System.out.println("SKIPPED: CriLinuxTest: " + why);
         assumeTrue(condition, "skipped: " + why);
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) return true;
-        }
-        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/usr/bin", tool));
     }
 }

@@ -47,25 +47,7 @@ public final class MemberRoots {
         if (!Files.isDirectory(sandbox))
             throw TtrpcException.notFound("sandbox " + sandboxId + " has no container directory in this shim");
         if (id.endsWith(BINDS)) throw TtrpcException.invalidArgument("container id " + id + " ends with " + BINDS);
-        Path target = sandbox.resolve(id);
-        try {
-            Files.createDirectory(target);
-        } catch (IOException e) {
-            throw new TtrpcException(TtrpcException.Code.UNKNOWN, "cannot create " + target + ": " + e);
-        }
-        try {
-            mounter.mount(
-                    List.of(Mount.newBuilder()
-                            .setType("bind")
-                            .setSource(rootfs.toString())
-                            .addOptions("rbind")
-                            .build()),
-                    target);
-        } catch (RuntimeException e) {
-            deleteEmpty(target);
-            throw e;
-        }
-        return target;
+        return bindAt(rootfs, sandbox.resolve(id), false);
     }
 
     /**
@@ -74,11 +56,19 @@ public final class MemberRoots {
      */
     Path placeBind(String sandboxId, String id, int index, Path source) {
         Path dir = base.resolve(sandboxId).resolve(id + BINDS);
-        Path target = dir.resolve(Integer.toString(index));
         try {
             Files.createDirectories(dir);
-            if (Files.isDirectory(source)) Files.createDirectory(target);
-            else Files.createFile(target);
+        } catch (IOException e) {
+            throw new TtrpcException(TtrpcException.Code.UNKNOWN, "cannot create " + dir + ": " + e);
+        }
+        return bindAt(source, dir.resolve(Integer.toString(index)), !Files.isDirectory(source));
+    }
+
+    /** Makes the mount point {@code target} (an empty file for a file) and binds {@code source} on it. */
+    private Path bindAt(Path source, Path target, boolean file) {
+        try {
+            if (file) Files.createFile(target);
+            else Files.createDirectory(target);
         } catch (IOException e) {
             throw new TtrpcException(TtrpcException.Code.UNKNOWN, "cannot create " + target + ": " + e);
         }
