@@ -56,7 +56,7 @@ public final class BundleTranslator {
         OciSpec spec = bundle.spec();
         OciLinux linux = spec.linux() == null ? OciLinux.NONE : spec.linux();
         JvmmAnnotations annotations = JvmmAnnotations.of(spec.annotations());
-        VmSizing size = VmSizing.of(linux.resources(), annotations);
+        VmSizing size = VmSizing.of(linux.resources(), annotations, spec.annotations());
         boolean readOnlyRoot = spec.root().readonly();
 
         PodConfig.Builder pod = PodConfig.builder()

@@ -301,6 +301,27 @@ class BundleTranslatorTest {
     }
 
     @Test
+    void aKubernetesSandboxIsSizedFromCrisSumsOfItsContainersLimits() {
+        ObjectNode c = TestBundles.minimal();
+        c.putObject("annotations")
+                .put("io.kubernetes.cri.container-type", "sandbox")
+                .put(VmSizing.CRI_MEMORY, "268435456")
+                .put(VmSizing.CRI_CPU_QUOTA, "150000")
+                .put(VmSizing.CRI_CPU_PERIOD, "100000");
+        BundleTranslation t = translate(c);
+        assertEquals(256 + VmSizing.OVERHEAD_MIB, t.pod().memoryMib());
+        assertEquals(2, t.pod().cpus());
+        assertEquals(ContainerLimits.NONE, t.container().limits(), "the sums size the VM, they limit no container");
+
+        ((ObjectNode) c.get("annotations")).put(VmSizing.CRI_MEMORY, "0").put(VmSizing.CRI_CPU_QUOTA, "-1");
+        assertEquals(VmSizing.DEFAULT_MEMORY_MIB, translate(c).pod().memoryMib(), "no limits: the defaults");
+        assertEquals(1, translate(c).pod().cpus());
+        ((ObjectNode) c.get("annotations")).put(VmSizing.CRI_MEMORY, "lots");
+        assertEquals(
+                "config.json: annotation io.kubernetes.cri.sandbox-memory \"lots\" is not a whole number", error(c));
+    }
+
+    @Test
     void annotationsOverrideTheSizeAndNameAKernel() throws Exception {
         Path kernel = Files.writeString(tmp.resolve("vmlinux"), "elf");
         ObjectNode c = withMemory(256L << 20);
