@@ -120,6 +120,21 @@ class ContainerdShimLinuxTest {
     private static Result ctrWithInput(String input, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("ctr", "--address", socket.toString()));
         cmd.addAll(List.of(args));
+        return run(input, cmd);
+    }
+
+    /**
+     * ctr on a terminal of its own, as a user at a shell runs {@code ctr task exec -t}: script(1) gives it
+     * one, {@code rows} by {@code cols}.
+     */
+    private static Result ctrOnTerminal(int rows, int cols, String... args) throws IOException, InterruptedException {
+        StringBuilder line =
+                new StringBuilder("stty rows " + rows + " cols " + cols + "; exec ctr --address '" + socket + "'");
+        for (String a : args) line.append(" '").append(a.replace("'", "'\\''")).append('\'');
+        return run("", List.of("script", "-qec", line.toString(), "/dev/null"));
+    }
+
+    private static Result run(String input, List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.PIPE)
@@ -239,6 +254,13 @@ class ContainerdShimLinuxTest {
             Result exec = ctr("tasks", "exec", "--exec-id", "e1", "t2", "sh", "-c", "echo in-exec $GREETING; exit 4");
             assertEquals(4, exec.exit, () -> exec.out + log());
             assertTrue(exec.out.contains("in-exec from-the-image\n"), exec.out);
+            // a terminal, as `ctr task exec -t` (and kubectl exec -it, through CRI) asks for one; its size
+            // comes by ResizePty once the process runs
+            Result tty = ctrOnTerminal(
+                    30, 100, "tasks", "exec", "-t", "--exec-id", "tty1", "t2", "sh", "-c", "tty; sleep 3; stty size");
+            assertEquals(0, tty.exit, () -> tty.out + log());
+            assertTrue(tty.out.contains("/dev/pts/"), () -> "no terminal: " + tty.out);
+            assertTrue(tty.out.contains("30 100"), () -> "the size did not arrive: " + tty.out);
             Result cat = ctrWithInput("piped-in\n", "tasks", "exec", "--exec-id", "e2", "t2", "cat");
             assertEquals(0, cat.exit, () -> cat.out + log());
             assertEquals("piped-in\n", cat.out);

@@ -571,8 +571,6 @@ public final class TaskService {
         ShimTask t = created(r.getId());
         String execId = r.getExecId();
         if (execId.isEmpty()) throw TtrpcException.invalidArgument("exec in task " + t.id + " needs an exec id");
-        if (r.getTerminal())
-            throw TtrpcException.unimplemented("exec " + execId + ": jvmm's shim does not support terminals yet");
         if (t.init.status() != Status.RUNNING)
             throw TtrpcException.failedPrecondition("cannot exec in task " + t.id + ": it is " + t.init.describe());
         OciProcess p = BundleReader.parseProcess(r.getSpec().getValue().toByteArray());
@@ -582,7 +580,12 @@ public final class TaskService {
                     .withEnv(p.env())
                     .withCwd(p.cwd())
                     .withUser(p.user().uid() + ":" + p.user().gid())
-                    .withStdin(!r.getStdin().isEmpty());
+                    .withStdin(!r.getStdin().isEmpty())
+                    .withTty(r.getTerminal());
+            // a terminal's output is one stream, containerd's stdout; its size comes later by ResizePty
+            if (r.getTerminal() && p.consoleSize() != null)
+                req = req.withSize((int) Math.min(p.consoleSize().height(), 65535), (int)
+                        Math.min(p.consoleSize().width(), 65535));
         } catch (IllegalArgumentException e) {
             throw TtrpcException.invalidArgument("exec " + execId + ": " + e.getMessage());
         }
@@ -697,10 +700,26 @@ public final class TaskService {
                 .build();
     }
 
+    /** A terminal's new size, for an exec that has one (the init runs without, as Create refuses terminals). */
     Empty resizePty(ResizePtyRequest r) {
-        created(r.getId());
-        throw TtrpcException.unimplemented(
-                "task " + r.getId() + " has no terminal: jvmm's shim does not support terminals yet");
+        ShimTask t = created(r.getId());
+        if (r.getExecId().isEmpty())
+            throw TtrpcException.failedPrecondition("the init of task " + t.id + " has no terminal");
+        ExecProcess e = exec(t, r.getExecId());
+        if (!e.request.tty())
+            throw TtrpcException.failedPrecondition("process " + e.execId + " of task " + t.id + " has no terminal");
+        ExecSession s = e.session();
+        if (s == null || e.life.status() != Status.RUNNING)
+            throw TtrpcException.failedPrecondition("process " + e.execId + " is " + e.life.describe());
+        if (r.getHeight() > 65535 || r.getWidth() > 65535)
+            throw TtrpcException.invalidArgument(
+                    "terminal size " + r.getWidth() + "x" + r.getHeight() + ": each at most 65535");
+        try {
+            s.resize(r.getHeight(), r.getWidth());
+        } catch (IOException x) {
+            throw new TtrpcException(TtrpcException.Code.UNKNOWN, "resize " + e.execId + ": " + x.getMessage());
+        }
+        return Empty.getDefaultInstance();
     }
 
     Empty update(UpdateTaskRequest r) {

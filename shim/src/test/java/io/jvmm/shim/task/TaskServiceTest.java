@@ -497,9 +497,19 @@ class TaskServiceTest {
         call("Start", StartRequest.newBuilder().setId("t9").build(), StartResponse.parser());
         assertEquals(
                 Code.INVALID_ARGUMENT, fails("Exec", execRequest("t9", "", spec).build()));
+        call("Exec", execRequest("t9", "tty", spec).setTerminal(true).build(), Empty.parser());
         assertEquals(
-                Code.UNIMPLEMENTED,
-                fails("Exec", execRequest("t9", "e1", spec).setTerminal(true).build()));
+                Code.FAILED_PRECONDITION,
+                fails(
+                        "ResizePty",
+                        ResizePtyRequest.newBuilder()
+                                .setId("t9")
+                                .setExecId("tty")
+                                .setWidth(80)
+                                .setHeight(24)
+                                .build()),
+                "a terminal not started yet");
+        call("Delete", DeleteRequest.newBuilder().setId("t9").setExecId("tty").build(), DeleteResponse.parser());
         TtrpcException bad = assertThrows(
                 TtrpcException.class,
                 () -> call("Exec", execRequest("t9", "e1", "{\"args\": 5}").build(), Empty.parser()));
@@ -516,6 +526,15 @@ class TaskServiceTest {
                                 .build()));
 
         call("Exec", execRequest("t9", "e1", spec).build(), Empty.parser());
+        assertEquals(
+                Code.FAILED_PRECONDITION,
+                fails(
+                        "ResizePty",
+                        ResizePtyRequest.newBuilder()
+                                .setId("t9")
+                                .setExecId("e1")
+                                .build()),
+                "no terminal");
         assertEquals(
                 Code.ALREADY_EXISTS, fails("Exec", execRequest("t9", "e1", spec).build()));
         StateResponse s = call(
@@ -555,7 +574,15 @@ class TaskServiceTest {
                 fails(
                         "State",
                         StateRequest.newBuilder().setId("t9").setExecId("e1").build()));
-        assertEquals(List.of("/tasks/create", "/tasks/start", "/tasks/exec-added", "/tasks/delete"), events);
+        assertEquals(
+                List.of(
+                        "/tasks/create",
+                        "/tasks/start",
+                        "/tasks/exec-added",
+                        "/tasks/delete",
+                        "/tasks/exec-added",
+                        "/tasks/delete"),
+                events);
     }
 
     @Test
@@ -570,8 +597,9 @@ class TaskServiceTest {
                 Code.UNIMPLEMENTED,
                 fails("Update", UpdateTaskRequest.newBuilder().setId("t8").build()));
         assertEquals(
-                Code.UNIMPLEMENTED,
-                fails("ResizePty", ResizePtyRequest.newBuilder().setId("t8").build()));
+                Code.FAILED_PRECONDITION,
+                fails("ResizePty", ResizePtyRequest.newBuilder().setId("t8").build()),
+                "the init has no terminal");
         assertEquals(
                 Code.FAILED_PRECONDITION,
                 fails("Stats", StatsRequest.newBuilder().setId("t8").build()),
