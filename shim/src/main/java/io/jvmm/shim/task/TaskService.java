@@ -253,17 +253,17 @@ public final class TaskService {
             throw TtrpcException.alreadyExists(
                     "a pod named " + id + " is left from an earlier shim: run the shim's delete for it");
         Pod pod = pods.create(role.sandbox() ? t.pod().withMount(members.share(id)) : t.pod());
-        Placement placed = new Placement(pod, null, () -> {
+        Undo undo = () -> {
             pod.delete(true);
             if (role.sandbox()) members.removeSandbox(id);
-        });
+        };
         try {
             Container container = role.sandbox() ? null : pod.createContainer(t.container());
             pod.boot(null);
-            return new Placement(pod, container, placed.undo);
+            return new Placement(pod, container, undo);
         } catch (RuntimeException | InterruptedException e) {
             try {
-                placed.undo.run();
+                undo.run();
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }
