@@ -23,6 +23,8 @@
 #                                    and the host memory of a pod with 1 and 5 idle containers against 5 VMs
 #   benchmarks/run.sh containerd [runs]  `ctr run --rm` through jvmm's shim against runc's on one private
 #                                    containerd, and the host memory of an idle task with each
+#   benchmarks/run.sh cri [runs]    a pod through CRI on one private containerd (CRI plugin), jvmm against runc:
+#                                    RunPodSandbox to the first container RUNNING, and each pod's host memory
 #   benchmarks/run.sh image [runs] [boots]  OCI images from a loopback docker-registry: pull + convert time and disk
 #                                    (3 and 20 layers), second pull sharing all but one layer, run IMAGE to ready
 set -euo pipefail
@@ -73,6 +75,8 @@ case "$what" in
     exec benchmarks/pod.sh "$PWD/guest-rootfs/target/rootfs.ext4" "${1:-5}" ;;
   containerd) export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)}
     exec benchmarks/containerd.sh "${1:-5}" ;;
+  cri) export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)}
+    exec benchmarks/cri.sh "${1:-3}" ;;
   image) export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)}
     exec java -XX:TieredStopAtLevel=1 -cp "$jar" io.jvmm.benchmarks.ImageBench "$@" ;;
 esac
