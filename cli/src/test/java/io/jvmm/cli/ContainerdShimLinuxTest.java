@@ -42,13 +42,13 @@ class ContainerdShimLinuxTest {
     static void startContainerd() throws Exception {
         assumeTrue(Kvm.isAvailable(), () -> "skipped: " + Kvm.unavailabilityCause());
         assumeTrue(
-                ShimOnPath.onPath("containerd") && ShimOnPath.onPath("ctr"),
+                ContainerdTestSupport.onPath("containerd") && ContainerdTestSupport.onPath("ctr"),
                 "skipped: containerd and ctr are not installed (Debian: containerd)");
         assumeTrue(StateDirs.currentUid() == 0, "skipped: containerd needs root");
         assumeTrue(OciTestImage.busybox() != null, "skipped: /bin/busybox (busybox-static) is not installed");
         VmProcessHome.open(tmp.resolve("unused-home"));
         Path bin = Files.createDirectories(tmp.resolve("bin"));
-        ShimOnPath.write(bin.resolve("containerd-shim-jvmm-v2"));
+        ContainerdTestSupport.write(bin.resolve("containerd-shim-jvmm-v2"));
         shimRoot = tmp.resolve("shim");
         socket = tmp.resolve("containerd.sock");
         Path config = tmp.resolve("config.toml");
@@ -151,21 +151,7 @@ class ContainerdShimLinuxTest {
 
     /** containerd's log and the shims', for failure messages. */
     private static String log() {
-        StringBuilder b = new StringBuilder();
-        try {
-            b.append("\ncontainerd log:\n").append(Files.readString(tmp.resolve("containerd.log")));
-            Path ns = shimRoot.resolve("ns/default");
-            if (Files.isDirectory(ns)) {
-                try (var logs = Files.list(ns)) {
-                    for (Path l : logs.filter(f -> f.getFileName().toString().endsWith(".log"))
-                            .toList())
-                        b.append("\n").append(l.getFileName()).append(":\n").append(Files.readString(l));
-                }
-            }
-        } catch (IOException e) {
-            b.append("(").append(e.getMessage()).append(")");
-        }
-        return b.toString();
+        return ContainerdTestSupport.logs(tmp, shimRoot.resolve("ns/default"));
     }
 
     /** {@code ctr events} running until {@link #stop}: what containerd received from the shim. */

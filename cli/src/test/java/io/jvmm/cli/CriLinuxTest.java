@@ -96,8 +96,8 @@ class CriLinuxTest {
 
     @BeforeAll
     static void startContainerd() throws Exception {
-        skipUnless(ShimOnPath.onPath("containerd"), "containerd is not installed (Debian: containerd)");
-        skipUnless(ShimOnPath.onPath("runc"), "runc is not installed (Debian: runc)");
+        skipUnless(ContainerdTestSupport.onPath("containerd"), "containerd is not installed (Debian: containerd)");
+        skipUnless(ContainerdTestSupport.onPath("runc"), "runc is not installed (Debian: runc)");
         skipUnless(StateDirs.currentUid() == 0, "containerd needs root");
         skipUnless(OciTestImage.busybox() != null, "/bin/busybox (busybox-static) is not installed");
         String missing = LocalRegistry.missingTools();
@@ -114,7 +114,7 @@ class CriLinuxTest {
                 push("client", image(List.of("wget", "sleep", "cat"), "echo client up; exec sleep 1000000", true));
 
         Path bin = Files.createDirectories(tmp.resolve("bin"));
-        ShimOnPath.write(bin.resolve("containerd-shim-jvmm-v2"));
+        ContainerdTestSupport.write(bin.resolve("containerd-shim-jvmm-v2"));
         shimRoot = tmp.resolve("shim");
         runcRoot = tmp.resolve("runc");
         socket = tmp.resolve("containerd.sock");
@@ -290,6 +290,12 @@ class CriLinuxTest {
         ExecSyncResponse env = exec(server, "sh", "-c", "echo port=$PORT; ls /www");
         assertEquals(0, env.getExitCode(), () -> env + log());
         assertEquals("port=" + port + "\nindex.html\n", env.getStdout().toStringUtf8());
+        // CRI's bind mounts of files reach the container: a host-network pod gets the node's own two
+        ExecSyncResponse etc = exec(client, "cat", "/etc/hosts", "/etc/resolv.conf");
+        assertEquals(0, etc.getExitCode(), () -> etc + log());
+        assertEquals(
+                Files.readString(Path.of("/etc/hosts")) + Files.readString(Path.of("/etc/resolv.conf")),
+                etc.getStdout().toStringUtf8());
         ExecSyncResponse failing = exec(client, "sh", "-c", "echo to-stderr >&2; exit 3");
         assertEquals(3, failing.getExitCode(), failing::toString);
         assertEquals("to-stderr\n", failing.getStderr().toStringUtf8());
@@ -553,23 +559,9 @@ class CriLinuxTest {
         else if (p.exitValue() != 0) System.err.println("cleanup: " + String.join(" ", cmd) + ": " + out);
     }
 
-    /** containerd's log and the jvmm shims', for failure messages. */
+    /** containerd's log and the shims', for failure messages. */
     private static String log() {
-        StringBuilder b = new StringBuilder();
-        try {
-            b.append("\ncontainerd log:\n").append(Files.readString(tmp.resolve("containerd.log")));
-            Path ns = shimRoot.resolve("ns/" + NAMESPACE);
-            if (Files.isDirectory(ns)) {
-                try (Stream<Path> logs = Files.list(ns)) {
-                    for (Path l : logs.filter(f -> f.getFileName().toString().endsWith(".log"))
-                            .toList())
-                        b.append("\n").append(l.getFileName()).append(":\n").append(Files.readString(l));
-                }
-            }
-        } catch (IOException e) {
-            b.append("(").append(e.getMessage()).append(")");
-        }
-        return b.toString();
+        return ContainerdTestSupport.logs(tmp, shimRoot.resolve("ns/" + NAMESPACE));
     }
 
     /** {@code call}'s result once containerd answers it (its socket and CRI plugin come up after the start). */

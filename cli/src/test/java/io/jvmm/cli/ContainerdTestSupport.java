@@ -5,9 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
-/** What the containerd tests put on containerd's PATH, and how they look for host tools. */
-final class ShimOnPath {
-    private ShimOnPath() {}
+/** What the containerd tests put on containerd's PATH, how they look for host tools, and what they show on failure. */
+final class ContainerdTestSupport {
+    private ContainerdTestSupport() {}
 
     /** The shim as containerd finds it on PATH: this test's class path, started at jvmm's main. */
     static void write(Path file) throws IOException {
@@ -27,5 +27,23 @@ final class ShimOnPath {
             if (Files.isExecutable(Path.of(dir, tool))) return true;
         }
         return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/usr/bin", tool));
+    }
+
+    /** containerd's log ({@code dir/containerd.log}) and the shims' logs in their state home, for failure messages. */
+    static String logs(Path dir, Path shimHome) {
+        StringBuilder b = new StringBuilder();
+        try {
+            b.append("\ncontainerd log:\n").append(Files.readString(dir.resolve("containerd.log")));
+            if (Files.isDirectory(shimHome)) {
+                try (var logs = Files.list(shimHome)) {
+                    for (Path l : logs.filter(f -> f.getFileName().toString().endsWith(".log"))
+                            .toList())
+                        b.append("\n").append(l.getFileName()).append(":\n").append(Files.readString(l));
+                }
+            }
+        } catch (IOException e) {
+            b.append("(").append(e.getMessage()).append(")");
+        }
+        return b.toString();
     }
 }
