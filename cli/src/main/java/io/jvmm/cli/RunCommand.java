@@ -383,7 +383,6 @@ class RunCommand extends CliCommand {
         if (hacFile != null) podOnly.add("--hac");
         if (cpus != null) podOnly.add("--cpus");
         if (memoryMib != null) podOnly.add("--memory");
-        if (!volumes.isEmpty() || !mountFlags.isEmpty()) podOnly.add("-v/--mount");
         if (!ports.isEmpty() || publishAll) podOnly.add("-p/-P");
         if (diskLimit != null || netRxLimit != null || netTxLimit != null) podOnly.add("--disk-limit/--net-*-limit");
         if (!securityOpts.isEmpty()) podOnly.add("--security-opt");
@@ -400,6 +399,12 @@ class RunCommand extends CliCommand {
         }
         List<String> allEnv = new ArrayList<>(config.fileEnv());
         allEnv.addAll(env);
+        // the container's mounts come from what the pod has: its binds, volumes and drive files
+        MountSpecs specs = new MountSpecs(Jvmm.engine().volumes(), Path.of("").toAbsolutePath());
+        List<VmRecord.Mount> mounts = new ArrayList<>();
+        for (String v : volumes) mounts.add(specs.volumeFlag(v));
+        for (String m : mountFlags) mounts.add(specs.mountFlag(m));
+        MountSpecs.checkDistinctTargets(mounts);
         return new RunInPod(
                         pod,
                         name,
@@ -412,6 +417,7 @@ class RunCommand extends CliCommand {
                         user,
                         config.hostname(),
                         config.labels(),
+                        mounts,
                         tty,
                         detach,
                         rm,

@@ -6,6 +6,7 @@ import io.jvmm.runtime.pod.Container;
 import io.jvmm.runtime.pod.ContainerConfig;
 import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.pod.Pods;
+import io.jvmm.runtime.state.VmRecord;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +33,7 @@ record RunInPod(
         String user,
         String hostname,
         Map<String, String> labels,
+        List<VmRecord.Mount> mounts,
         boolean tty,
         boolean detach,
         boolean remove,
@@ -51,6 +53,7 @@ record RunInPod(
                 .readOnlyRoot(readOnly);
         env.forEach(b::env);
         labels.forEach(b::label);
+        for (VmRecord.Mount m : mounts) b.mount(p.containerMount(m));
         List<String> command = new ArrayList<>(rest);
         if (rootfs != null) {
             Path root = rootfs.toAbsolutePath().normalize();

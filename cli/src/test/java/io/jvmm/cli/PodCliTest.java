@@ -56,6 +56,9 @@ class PodCliTest {
         Path roots = Files.createDirectories(home.resolve("roots"));
         Path web = VmProcessHome.busyboxTree(roots.resolve("web"));
         Files.writeString(web.resolve("marker"), "web\n");
+        Path conf = Files.createDirectories(roots.resolve("conf"));
+        Files.writeString(conf.resolve("setting"), "setting-1\n");
+        Path shared = Files.createDirectories(roots.resolve("shared"));
         String podId = ok("pod", "create", "--name", "tp", "-v", roots + ":/srv", "--label", "team=x")
                 .strip();
         assertTrue(ok("pod", "ls").contains("tp     created"), cli.out());
@@ -76,19 +79,26 @@ class PodCliTest {
                 .strip();
         assertEquals(64, webId.length(), webId);
 
-        // Another root (the busybox image file), the same localhost; its status is run's.
+        // Another root (the busybox image file), the same localhost, its own mounts of the pod's bind
+        // (one read-only); its status is run's.
         int client = cli.run(
                 "run",
                 "--pod",
                 "tp",
                 "--name",
                 "client",
+                "-v",
+                conf + ":/etc/app:ro",
+                "-v",
+                shared + ":/shared",
                 VmProcessHome.busyboxRoot().toString(),
                 "sh",
                 "-c",
-                "for i in $(seq 60); do nc 127.0.0.1 7000 </dev/null && exit 4; sleep 1; done; exit 1");
+                "cat /etc/app/setting; touch /etc/app/x 2>/dev/null || echo read-only; echo from-client > /shared/out;"
+                        + " for i in $(seq 60); do nc 127.0.0.1 7000 </dev/null && exit 4; sleep 1; done; exit 1");
         assertEquals(4, client, cli.err());
-        assertEquals("served-by-web\n", cli.out());
+        assertEquals("setting-1\nread-only\nserved-by-web\n", cli.out());
+        assertEquals("from-client\n", Files.readString(shared.resolve("out")), "written through the pod's bind");
 
         // Its own files and mounts; exec's status comes back.
         assertEquals(

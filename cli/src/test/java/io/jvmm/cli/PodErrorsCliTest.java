@@ -2,10 +2,17 @@ package io.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jvmm.agent.ContainerMount;
+import io.jvmm.runtime.pod.Pods;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmStore;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,9 +67,48 @@ class PodErrorsCliTest {
                 "512",
                 "img",
                 "true");
-        refused(125, "-v/--mount belong(s)", "run", "--pod", "p", "-v", "/tmp:/x", "img", "true");
         refused(125, "-i is not supported with --pod yet", "run", "--pod", "p", "-i", "img", "true");
         refused(125, "--rm with -d is not supported with --pod yet", "run", "--pod", "p", "--rm", "-d", "img", "true");
+    }
+
+    @Test
+    void aContainersMountsComeFromWhatItsPodHas() throws Exception {
+        assumeTrue(
+                System.getenv("JVMM_KERNEL_DIR") != null,
+                "skipped: a pod records its kernel; JVMM_KERNEL_DIR is not set");
+        Path roots = Files.createDirectories(home.resolve("roots"));
+        Files.createDirectories(roots.resolve("c1"));
+        Files.createDirectories(roots.resolve("conf"));
+        Path elsewhere = Files.createDirectories(home.resolve("elsewhere"));
+        assertEquals(0, cli.run("pod", "create", "--name", "pv", "-v", roots + ":/srv"), cli.err());
+
+        assertEquals(125, cli.run("create", "--pod", "pv", "-v", elsewhere + ":/x", "--rootfs", roots + "/c1", "true"));
+        assertEquals(
+                "jvmm: bind source " + elsewhere + " is not inside a directory bound into pod pv; bind it (or a"
+                        + " directory above it) when the pod is created\n",
+                cli.err());
+        assertEquals(125, cli.run("create", "--pod", "pv", "-v", "data:/x", "--rootfs", roots + "/c1", "true"));
+        assertEquals("jvmm: no such volume: data (create it with 'jvmm volume create data')\n", cli.err());
+
+        assertEquals(
+                0,
+                cli.run(
+                        "create",
+                        "--pod",
+                        "pv",
+                        "--name",
+                        "c1",
+                        "-v",
+                        roots + "/conf:/etc/app:ro",
+                        "--rootfs",
+                        roots + "/c1",
+                        "true"),
+                cli.err());
+        Pods pods = Jvmm.engine().pods(new PrintStream(OutputStream.nullOutputStream()));
+        assertEquals(
+                List.of(ContainerMount.bind("/srv/conf", "/etc/app", true)),
+                pods.get("pv").container("c1").record().mounts(),
+                "the host directory, where the pod sees it");
     }
 
     @Test

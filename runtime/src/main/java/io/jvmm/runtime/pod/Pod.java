@@ -1,5 +1,6 @@
 package io.jvmm.runtime.pod;
 
+import io.jvmm.agent.ContainerMount;
 import io.jvmm.agent.ExecRequest;
 import io.jvmm.agent.ExecResult;
 import io.jvmm.agent.ExecSession;
@@ -53,6 +54,31 @@ public final class Pod {
      */
     public String pathInPod(Path path) {
         return ContainerRoots.inPod(record(), path, "path");
+    }
+
+    /**
+     * The container mount that puts what {@code m} names at its target: a host directory or file inside
+     * one of the pod's binds, or one of the pod's own named volumes or drive files (bound from where the
+     * pod mounts it). A usage error names what the pod does not have.
+     */
+    public ContainerMount containerMount(VmRecord.Mount m) {
+        String at;
+        if (m.bind()) {
+            at = ContainerRoots.inPod(record(), Path.of(m.source()), "bind source");
+        } else {
+            at = record().volumes().stream()
+                    .filter(v ->
+                            !v.bind() && v.named() == m.named() && v.source().equals(m.source()))
+                    .map(VmRecord.Mount::target)
+                    .findFirst()
+                    .orElseThrow(() -> EngineException.usage((m.named() ? "volume " : "drive file ") + m.source()
+                            + " is not in pod " + name() + "; give it to the pod when it is created"));
+        }
+        try {
+            return ContainerMount.bind(at, m.target(), m.readOnly());
+        } catch (IllegalArgumentException e) {
+            throw EngineException.usage("mount at " + m.target() + ": " + e.getMessage());
+        }
     }
 
     /** Returns once the pod's VM no longer runs: stopped, powered off by its guest, or killed. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvmm.agent.ContainerLimits;
+import io.jvmm.agent.ContainerMount;
 import io.jvmm.agent.ContainerRoot;
 import io.jvmm.agent.ContainerSpec;
 import io.jvmm.agent.ExecRequest;
@@ -56,6 +57,45 @@ class PodTest {
                 .mount(VmRecord.Mount.bind(tmp.resolve("binds").toString(), "/srv", false))
                 .label("team", "x")
                 .build());
+    }
+
+    @Test
+    void aContainersMountsComeFromThePodsBindsAndVolumes() throws Exception {
+        Pod p = pods.create(PodConfig.builder()
+                .name("m")
+                .mount(VmRecord.Mount.bind(tmp.resolve("binds").toString(), "/srv", false))
+                .mount(VmRecord.Mount.volume("data", "/var/data", false))
+                .build());
+        assertEquals(
+                ContainerMount.bind("/srv/roots/a", "/etc/app", true),
+                p.containerMount(VmRecord.Mount.bind(binds.toString(), "/etc/app", true)));
+        assertEquals("/srv", p.pathInPod(tmp.resolve("binds")));
+        assertEquals(
+                ContainerMount.bind("/var/data", "/data", false),
+                p.containerMount(VmRecord.Mount.volume("data", "/data", false)));
+        EngineException outside = assertThrows(
+                EngineException.class,
+                () -> p.containerMount(
+                        VmRecord.Mount.bind(tmp.resolve("elsewhere").toString(), "/x", false)));
+        assertEquals(EngineException.USAGE, outside.status());
+        assertEquals(
+                "bind source " + tmp.resolve("elsewhere") + " is not inside a directory bound into pod m; bind it"
+                        + " (or a directory above it) when the pod is created",
+                outside.getMessage());
+        assertEquals(
+                "volume other is not in pod m; give it to the pod when it is created",
+                assertThrows(EngineException.class, () -> p.containerMount(VmRecord.Mount.volume("other", "/x", false)))
+                        .getMessage());
+
+        Container c = p.createContainer(loop("c")
+                .directory(binds)
+                .mount(p.containerMount(VmRecord.Mount.volume("data", "/data", true)))
+                .mount(ContainerMount.tmpfs("/run", ContainerMount.NO_SUID, "size=8m"))
+                .build());
+        assertEquals(
+                List.of(ContainerMount.bind("/var/data", "/data", true), ContainerMount.tmpfs("/run", 2, "size=8m")),
+                c.record().mounts(),
+                "recorded, for the guest to make when the pod starts");
     }
 
     private static ContainerConfig.Builder loop(String name) {
