@@ -12,8 +12,9 @@ import java.util.List;
  * Where the containers of a Kubernetes pod put their roots so that the pod's running VM reaches them: a
  * host directory per sandbox, {@code BASE/SANDBOX}, shared read-write with the sandbox's VM at
  * {@value #IN_POD} when it boots. A member container's rootfs is bind-mounted at {@code BASE/SANDBOX/ID}
- * afterwards, and the sources of its bind mounts at {@code BASE/SANDBOX/ID.binds/N}; the VM's file server follows the new mount because it shares the host's mount namespace,
- * which is why no device has to be added to the running VM.
+ * afterwards, and the sources of its bind mounts at {@code BASE/SANDBOX/ID.binds/N}. The VM's file
+ * server sees these new mounts because it shares the host's mount namespace, so no device has to be
+ * added to the running VM.
  */
 public final class MemberRoots {
     /** Where a sandbox's VM sees the directory. */
