@@ -38,19 +38,9 @@ cleanup() {
 trap cleanup EXIT
 for _ in $(seq 1 100); do ctr version >/dev/null 2>&1 && break; sleep 0.1; done
 
-# A docker-save archive: one layer (busybox and its applet links), a config, manifest.json.
-img=$dir/img; mkdir -p "$img/layer/bin" "$img/layer/etc"
-cp /bin/busybox "$img/layer/bin/busybox"
-for a in sh echo sleep cat; do ln -s busybox "$img/layer/bin/$a"; done
-echo 'root:x:0:0:root:/root:/bin/sh' > "$img/layer/etc/passwd"
-tar -C "$img/layer" -cf "$img/layer.tar" .
-diff_id=$(sha256sum "$img/layer.tar" | cut -d' ' -f1)
-printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sh"],"Env":["PATH=/bin"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$diff_id" > "$img/config.json"
-cfg=$(sha256sum "$img/config.json" | cut -d' ' -f1)
-mkdir -p "$img/archive/0" && cp "$img/layer.tar" "$img/archive/0/layer.tar" && cp "$img/config.json" "$img/archive/$cfg.json"
-printf '[{"Config":"%s.json","RepoTags":["docker.io/library/jvmm-bench:1"],"Layers":["0/layer.tar"]}]' "$cfg" > "$img/archive/manifest.json"
-tar -C "$img/archive" -cf "$img/image.tar" .
-ctr images import "$img/image.tar" >/dev/null
+. benchmarks/busybox-image.sh
+busybox_image "$dir/img" docker.io/library/jvmm-bench:1 '["/bin/sh"]' sh echo sleep cat
+ctr images import "$dir/img/image.tar" >/dev/null
 image=docker.io/library/jvmm-bench:1
 
 ms() { date +%s%N | cut -b1-13; }

@@ -77,26 +77,10 @@ cleanup() {
 trap cleanup EXIT
 for _ in $(seq 1 100); do ctr version >/dev/null 2>&1 && break; sleep 0.1; done
 
-# docker-save archives: one layer (busybox, its applet links, the mount points a distribution image has),
-# a config with the command, manifest.json. image NAME:TAG SCRIPT
-image() {
-  local img=$dir/img-${1//[^a-z0-9]/-} a diff_id cfg
-  mkdir -p "$img/layer/bin" "$img/layer/etc" "$img/layer/proc" "$img/layer/sys" "$img/layer/dev" "$img/layer/tmp"
-  cp /bin/busybox "$img/layer/bin/busybox"
-  for a in sh sleep; do ln -s busybox "$img/layer/bin/$a"; done
-  echo 'root:x:0:0:root:/root:/bin/sh' > "$img/layer/etc/passwd"
-  tar -C "$img/layer" -cf "$img/layer.tar" .
-  diff_id=$(sha256sum "$img/layer.tar" | cut -d' ' -f1)
-  printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sh","-c","%s"],"Env":["PATH=/bin"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-    "$2" "$diff_id" > "$img/config.json"
-  cfg=$(sha256sum "$img/config.json" | cut -d' ' -f1)
-  mkdir -p "$img/archive/0" && cp "$img/layer.tar" "$img/archive/0/layer.tar" && cp "$img/config.json" "$img/archive/$cfg.json"
-  printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["0/layer.tar"]}]' "$cfg" "$1" > "$img/archive/manifest.json"
-  tar -C "$img/archive" -cf "$img/image.tar" .
-  ctr images import "$img/image.tar" >/dev/null
-}
-image "$pause" "trap 'exit 0' TERM; while :; do sleep 1; done"
-image "$work" "exec sleep 1000000"
+. benchmarks/busybox-image.sh
+busybox_image "$dir/img-pause" "$pause" '["/bin/sh","-c","trap '"'"'exit 0'"'"' TERM; while :; do sleep 1; done"]' sh sleep
+busybox_image "$dir/img-work" "$work" '["/bin/sh","-c","exec sleep 1000000"]' sh sleep
+for i in pause work; do ctr images import "$dir/img-$i/image.tar" >/dev/null; done
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -cp "$jar" io.jvmm.benchmarks.CriPodStart \
