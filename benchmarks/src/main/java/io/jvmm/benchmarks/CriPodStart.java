@@ -24,6 +24,7 @@ import io.jvmm.cri.proto.StartContainerRequest;
 import io.jvmm.cri.proto.StopPodSandboxRequest;
 import io.jvmm.cri.proto.VersionRequest;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -232,10 +233,7 @@ public final class CriPodStart {
         long self = ProcessHandle.current().pid();
         ProcessHandle.allProcesses()
                 .filter(h -> h.pid() != self)
-                .filter(h -> h.info()
-                        .arguments()
-                        .map(a -> List.of(a).stream().anyMatch(s -> s.contains(pod)))
-                        .orElse(false))
+                .filter(h -> cmdline(h.pid()).stream().anyMatch(s -> s.contains(pod)))
                 .forEach(roots::add);
         PodSandboxStatusResponse podStatus = cri.runtime()
                 .podSandboxStatus(PodSandboxStatusRequest.newBuilder()
@@ -251,6 +249,16 @@ public final class CriPodStart {
         return procs;
     }
 
+    /** A process's whole command line: ProcessHandle.Info cuts it at a page, shorter than a long class path. */
+    private static List<String> cmdline(long pid) {
+        try {
+            return List.of(Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.UTF_8)
+                    .split("\0"));
+        } catch (IOException e) {
+            return List.of(); // gone meanwhile, or not ours to read
+        }
+    }
+
     private static Optional<Long> pidOf(Map<String, String> info) {
         String json = info.getOrDefault("info", "");
         Matcher m = PID.matcher(json);
@@ -261,7 +269,7 @@ public final class CriPodStart {
 
     /** The process's name, with {@code shim}/{@code vm} for jvmm's two java processes. */
     private static String label(ProcessHandle h) {
-        List<String> args = h.info().arguments().map(List::of).orElse(List.of());
+        List<String> args = cmdline(h.pid());
         if (args.contains("serve") && args.contains("-id")) return "shim";
         if (args.contains("__vm-process")) return "vm";
         try {

@@ -422,17 +422,14 @@ class ContainerdShimLinuxTest {
     /** The shim server serving task {@code id}: the java process started with {@code -id id ... serve}. */
     private static long shimPid(String id) {
         return ProcessHandle.allProcesses()
-                .filter(h -> h.info()
-                        .arguments()
-                        .map(a -> {
-                            List<String> l = List.of(a);
-                            int i = l.indexOf("-id");
-                            return l.contains("serve")
-                                    && i >= 0
-                                    && i + 1 < l.size()
-                                    && l.get(i + 1).equals(id);
-                        })
-                        .orElse(false))
+                .filter(h -> {
+                    List<String> l = ContainerdTestSupport.cmdline(h.pid());
+                    int i = l.indexOf("-id");
+                    return l.contains("serve")
+                            && i >= 0
+                            && i + 1 < l.size()
+                            && l.get(i + 1).equals(id);
+                })
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no shim server for " + id))
                 .pid();

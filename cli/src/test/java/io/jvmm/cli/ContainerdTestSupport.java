@@ -1,9 +1,11 @@
 package io.jvmm.cli;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 
 /** What the containerd tests put on containerd's PATH, how they look for host tools, and what they show on failure. */
 final class ContainerdTestSupport {
@@ -45,5 +47,15 @@ final class ContainerdTestSupport {
             b.append("(").append(e.getMessage()).append(")");
         }
         return b.toString();
+    }
+
+    /** A process's whole command line: ProcessHandle.Info cuts it at a page, shorter than the shim's class path. */
+    static List<String> cmdline(long pid) {
+        try {
+            String all = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.UTF_8);
+            return List.of(all.split("\0"));
+        } catch (IOException e) {
+            return List.of(); // gone meanwhile, or not ours to read
+        }
     }
 }

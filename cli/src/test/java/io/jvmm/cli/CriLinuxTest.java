@@ -486,10 +486,7 @@ class CriLinuxTest {
     private static void killShimsAndContainers() throws Exception {
         if (socket == null) return;
         List<ProcessHandle> shims = ProcessHandle.allProcesses()
-                .filter(h -> h.info()
-                        .arguments()
-                        .map(a -> List.of(a).contains(socket.toString()))
-                        .orElse(false))
+                .filter(h -> ContainerdTestSupport.cmdline(h.pid()).contains(socket.toString()))
                 .toList();
         for (ProcessHandle h : shims) {
             System.err.println("cleanup: killing shim " + h.pid() + " "
