@@ -17,9 +17,9 @@ import java.util.List;
 
 /**
  * The {@code start} command: spawns the shim server for the task (or finds it already serving; for a
- * container of a Kubernetes pod, the pod's sandbox's server), waits until its socket answers, writes the address to the bundle's {@code address} file and returns it for
- * printing. The server's output goes to its log file, not to this command's stdout, which containerd
- * reads to its end.
+ * container of a Kubernetes pod, the pod's sandbox's server), waits until its socket answers, writes
+ * the address to the bundle's {@code address} file and returns it for printing. The server's output
+ * goes to its log file, not to this command's stdout, which containerd reads to its end.
  */
 public final class ShimStart {
     private static final Duration READY = Duration.ofSeconds(60);
