@@ -353,17 +353,20 @@ class ContainerdShimLinuxTest {
             assertEquals(0, own.exit, () -> own.out + log());
             assertTrue(!own.out.contains("mine"), () -> "each container has its own root: " + own.out);
             // its binds, placed after the VM booted: a read-only file and a writable directory of the host
+            // as root: this checks the bind itself, its content and its read-only flag
             Result binds = ctr(
                     "tasks",
                     "exec",
                     "--exec-id",
                     "binds",
+                    "--user",
+                    "0",
                     "client",
                     "sh",
                     "-c",
                     "cat /etc/greeting; (echo x > /etc/greeting) 2>/dev/null && echo rw || echo ro;"
                             + " echo written-in-the-pod > /srv/shared/out");
-            assertEquals("from-the-host\nro\n", binds.out, () -> binds.out + log());
+            assertEquals("from-the-host\nro\n", binds.out, () -> binds.out + diagnose("client") + log());
             assertEquals("written-in-the-pod\n", Files.readString(shared.resolve("out")));
             Result web = ctr("tasks", "exec", "--exec-id", "web1", "web", "cat", "/srv/work/mine");
             assertEquals("web-root\n", web.out, () -> web.out + log());
@@ -391,6 +394,26 @@ class ContainerdShimLinuxTest {
                 Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                         .noneMatch(l -> l.contains(roots.toString())),
                 "no mount left under the pod's roots");
+    }
+
+    /** What the container and the host see of its file bind, for a failure's message. */
+    private static String diagnose(String task) {
+        try {
+            Result in = ctr(
+                    "tasks",
+                    "exec",
+                    "--exec-id",
+                    "diag",
+                    task,
+                    "sh",
+                    "-c",
+                    "id; ls -ln /etc/greeting; grep greeting /proc/mounts");
+            Result host =
+                    run("", List.of("sh", "-c", "ls -lnR " + shimRoot.resolve("ns/default/pod-roots") + " | head -40"));
+            return "\nin the container:\n" + in.out + "\non the host:\n" + host.out;
+        } catch (IOException | InterruptedException e) {
+            return "\n(no diagnosis: " + e + ")";
+        }
     }
 
     private static List<String> cat(List<String> head, String... tail) {
