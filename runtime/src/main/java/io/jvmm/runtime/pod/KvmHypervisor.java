@@ -38,7 +38,7 @@ public final class KvmHypervisor implements Hypervisor {
     public void stop(VmRecord pod, int graceSeconds) throws InterruptedException {
         engine.stop(pod, graceSeconds);
         // The VM process records the end just before it exits: wait for that, so a start right after sees it stopped.
-        ProcessHandle.of(pod.state().pid()).ifPresent(p -> p.onExit().join());
+        awaitStopped(pod);
     }
 
     @Override
