@@ -42,45 +42,50 @@ public final class MemberRoots {
         return VmRecord.Mount.bind(dir.toString(), IN_POD, false);
     }
 
-    /** Binds {@code rootfs} where the VM of {@code sandboxId} sees it; returns the host path of that place. */
-    Path place(String sandboxId, String id, Path rootfs) {
+    /**
+     * Binds {@code rootfs} where the VM of {@code sandboxId} sees it, read-only on the host too when the
+     * container's root is; returns the host path of that place.
+     */
+    Path place(String sandboxId, String id, Path rootfs, boolean readOnly) {
         Path sandbox = base.resolve(sandboxId);
         if (!Files.isDirectory(sandbox))
             throw TtrpcException.notFound("sandbox " + sandboxId + " has no container directory in this shim");
         if (id.endsWith(BINDS)) throw TtrpcException.invalidArgument("container id " + id + " ends with " + BINDS);
-        return bindAt(rootfs, sandbox.resolve(id), false);
+        return bindAt(rootfs, sandbox.resolve(id), false, readOnly);
     }
 
     /**
      * Binds {@code source} (a file or a directory) where the VM of {@code sandboxId} sees it, as bind
-     * {@code index} of container {@code id}; returns the host path of that place.
+     * {@code index} of container {@code id}; returns the host path of that place. A read-only bind is
+     * read-only on the host as well, so the VM's file server cannot write through it either.
      */
-    Path placeBind(String sandboxId, String id, int index, Path source) {
+    Path placeBind(String sandboxId, String id, int index, Path source, boolean readOnly) {
         Path dir = base.resolve(sandboxId).resolve(id + BINDS);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new TtrpcException(TtrpcException.Code.UNKNOWN, "cannot create " + dir + ": " + e);
         }
-        return bindAt(source, dir.resolve(Integer.toString(index)), !Files.isDirectory(source));
+        return bindAt(source, dir.resolve(Integer.toString(index)), !Files.isDirectory(source), readOnly);
     }
 
-    /** Makes the mount point {@code target} (an empty file for a file) and binds {@code source} on it. */
-    private Path bindAt(Path source, Path target, boolean file) {
+    /**
+     * Makes the mount point {@code target} (an empty file for a file) and binds {@code source} on it;
+     * mount(8) remounts a bind read-only when asked in the same call (the submounts of a directory keep
+     * their own flags).
+     */
+    private Path bindAt(Path source, Path target, boolean file, boolean readOnly) {
         try {
             if (file) Files.createFile(target);
             else Files.createDirectory(target);
         } catch (IOException e) {
             throw new TtrpcException(TtrpcException.Code.UNKNOWN, "cannot create " + target + ": " + e);
         }
+        Mount.Builder bind =
+                Mount.newBuilder().setType("bind").setSource(source.toString()).addOptions("rbind");
+        if (readOnly) bind.addOptions("ro");
         try {
-            mounter.mount(
-                    List.of(Mount.newBuilder()
-                            .setType("bind")
-                            .setSource(source.toString())
-                            .addOptions("rbind")
-                            .build()),
-                    target);
+            mounter.mount(List.of(bind.build()), target);
         } catch (RuntimeException e) {
             deleteEmpty(target);
             throw e;

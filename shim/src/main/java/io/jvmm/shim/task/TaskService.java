@@ -281,11 +281,14 @@ public final class TaskService {
             throw TtrpcException.notFound("sandbox " + sandboxId + " of container " + id + " is not in this shim");
         if (sandbox.init.status() == Status.STOPPED)
             throw TtrpcException.failedPrecondition("sandbox " + sandboxId + " has stopped");
-        Path root = members.place(sandboxId, id, b.rootfs());
+        Path root = members.place(sandboxId, id, b.rootfs(), b.spec().root().readonly());
         try {
             int[] next = {0};
             BundleTranslation t = BundleTranslator.translate(
-                    b, id, bind -> sandbox.pod.pathInPod(members.placeBind(sandboxId, id, next[0]++, bind.source())));
+                    b,
+                    id,
+                    bind -> sandbox.pod.pathInPod(
+                            members.placeBind(sandboxId, id, next[0]++, bind.source(), bind.readOnly())));
             Container container =
                     sandbox.pod.createContainer(t.container().withRoot(new ContainerConfig.Root.Directory(root)));
             return new Placement(sandbox.pod, container, () -> {

@@ -97,7 +97,10 @@ class TaskServiceTest {
         RootfsMounter mounter = new RootfsMounter() {
             @Override
             public void mount(List<Mount> ms, Path target) {
-                for (Mount m : ms) mounts.add("mount " + m.getType() + " " + target);
+                for (Mount m : ms) {
+                    mounts.add("mount " + m.getType() + " " + target);
+                    if (m.getOptionsList().contains("ro")) mounts.add("read-only " + target);
+                }
             }
 
             @Override
@@ -262,6 +265,9 @@ class TaskServiceTest {
         Path hosts = Files.writeString(tmp.resolve("hosts"), "127.0.0.1 localhost\n");
         addBind(b1, hosts, "/etc/hosts", "ro");
         Path b2 = bundle("c2", cri("container", "sb1"), "sh", "-c", "sleep 1000");
+        Files.writeString(
+                b2.resolve("config.json"),
+                Files.readString(b2.resolve("config.json")).replace("\"readonly\":true", "\"readonly\":false"));
         CreateTaskResponse c1 = call("Create", createRequest("c1", b1).build(), CreateTaskResponse.parser());
         call("Create", createRequest("c2", b2).build(), CreateTaskResponse.parser());
         assertEquals(1, pods.list().size(), "one VM for the pod");
@@ -276,6 +282,13 @@ class TaskServiceTest {
                 "the container's root is the placed one");
         Path bind = tmp.resolve("pod-roots/sb1/c1.binds/0");
         assertTrue(mounts.contains("mount bind " + bind), () -> "a bind's source is placed too: " + mounts);
+        assertTrue(
+                mounts.contains("read-only " + bind),
+                () -> "a read-only bind is read-only on the host too, for the VM's file server: " + mounts);
+        assertTrue(mounts.contains("read-only " + placed), () -> "c1's root.readonly holds on the host: " + mounts);
+        assertFalse(
+                mounts.contains("read-only " + tmp.resolve("pod-roots/sb1/c2")),
+                () -> "c2's writable root stays writable: " + mounts);
         assertTrue(Files.isRegularFile(bind), "a file's mount point is a file");
         assertTrue(
                 pod.containers()
