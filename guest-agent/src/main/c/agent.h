@@ -126,6 +126,28 @@ struct ctr_mount {
     char *type, *source, *dest, *data;
     uint32_t flags;
 };
+/* What the init may do beyond its user (CONTAINER_CREATE's optional part after the mounts). */
+#define CTR_SEC_NO_NEW_PRIVS 1u
+#define CTR_SEC_CAPS 2u
+#define CTR_SEC_UMASK 4u
+#define CTR_RLIMITS_MAX 16u
+#define CTR_GIDS_MAX 32u
+struct ctr_rlimit { uint32_t resource; uint64_t soft, hard; };
+struct ctr_security {
+    uint32_t flags;
+    uint64_t bounding, effective, permitted, inheritable, ambient;   /* bit N: capability N */
+    uint32_t umask;
+    uint32_t gids[CTR_GIDS_MAX];
+    size_t ngids;
+    struct ctr_rlimit rlimits[CTR_RLIMITS_MAX];
+    size_t nrlimits;
+};
+/* ctr_security.c. Before the user switch, as root: rlimits, umask, the extra groups (into u), the
+ * bounding set, and keepcaps so that the permitted set survives setuid. After it: the capability
+ * sets, the ambient ones and no_new_privs. -1 with err set on failure (errno set). */
+int ctr_sec_prepare(const struct ctr_security *sec, struct user_ids *u, char *err, size_t errlen);
+int ctr_sec_finish(const struct ctr_security *sec, char *err, size_t errlen);
+
 struct ctr_spec {
     char *id;
     uint32_t flags;
@@ -137,6 +159,7 @@ struct ctr_spec {
     uint32_t cpu_quota_us, cpu_period_us, pids_max;
     struct ctr_mount *mounts;
     size_t nmounts;
+    struct ctr_security sec;
 };
 int ctr_parse_create(const struct frame *f, struct ctr_spec *s, char *err, size_t errlen);
 void ctr_spec_free(struct ctr_spec *s);

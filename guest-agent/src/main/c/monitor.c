@@ -124,10 +124,23 @@ static void __attribute__((noreturn)) init_main(struct mon *m, int start_r, int 
     char *path;
     char **env = init_env(s, &u, &path);
     if (!env) { report(report_w, ST_SETUP, ENOMEM, "container: out of memory"); _exit(126); }
+    char why[400];
+    if (ctr_sec_prepare(&s->sec, &u, why, sizeof why) < 0) {
+        int e = errno;
+        snprintf(msg, sizeof msg, "container %s: %s", s->id, why);
+        report(report_w, ST_SETUP, e, msg);
+        _exit(126);
+    }
     if (syscall(SYS_setgroups, (size_t)u.ngroups, u.groups) < 0 || syscall(SYS_setgid, u.gid) < 0
         || syscall(SYS_setuid, u.uid) < 0) {
         snprintf(msg, sizeof msg, "exec: cannot switch to user %s: %s", s->user, strerror(errno));
         report(report_w, ST_USER, errno, msg);
+        _exit(126);
+    }
+    if (ctr_sec_finish(&s->sec, why, sizeof why) < 0) {
+        int e = errno;
+        snprintf(msg, sizeof msg, "container %s: %s", s->id, why);
+        report(report_w, ST_SETUP, e, msg);
         _exit(126);
     }
     if (chdir(s->cwd[0] ? s->cwd : "/") < 0) {

@@ -28,6 +28,10 @@ static void parse_as_every_request(const struct frame *f)
             if (!s.mounts[i].type || !s.mounts[i].source || !s.mounts[i].data || !s.mounts[i].dest
                 || s.mounts[i].dest[0] != '/')
                 abort();
+        if (s.sec.ngids > CTR_GIDS_MAX || s.sec.nrlimits > CTR_RLIMITS_MAX || s.sec.umask > 0777) abort();
+        for (size_t i = 0; i < s.sec.nrlimits; i++)
+            if (s.sec.rlimits[i].resource >= 16 || s.sec.rlimits[i].soft > s.sec.rlimits[i].hard) abort();
+        if ((s.sec.flags & CTR_SEC_CAPS) && (s.sec.effective & ~s.sec.permitted)) abort();
     }
     ctr_spec_free(&s);
 

@@ -194,11 +194,18 @@ class ContainerdShimLinuxTest {
                 "t1",
                 "sh",
                 "-c",
-                "echo \"$GREETING in $(pwd) as $(id -u)\"; echo to-stderr >&2; exit 3");
+                "echo \"$GREETING in $(pwd) as $(id -u)\"; echo to-stderr >&2;"
+                        + " grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status | tr -s '\\t' ' ';"
+                        + " echo nofile $(ulimit -n); exit 3");
         List<String> seen = events.stop();
         assertEquals(3, r.exit, () -> r.out + log());
         assertTrue(r.out.contains("from-the-image in /srv/work as 1234\n"), () -> r.out + log());
         assertTrue(r.out.contains("to-stderr\n"), r.out);
+        // containerd's default spec: its 14 capabilities bound the program (none effective for a
+        // non-root user), no new privileges, 1024 files
+        assertTrue(
+                r.out.contains("CapEff: 0000000000000000\nCapBnd: 00000000a80425fb\nNoNewPrivs: 1\nnofile 1024\n"),
+                () -> r.out + log());
         for (String topic : List.of("/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete"))
             assertTrue(hasEvent(seen, topic, "t1"), () -> topic + " not seen: " + seen + log());
         assertEquals("", ctr("containers", "ls", "-q").out);

@@ -61,6 +61,9 @@ public final class AgentProtocol {
     /** CONTAINER_CREATE, CONTAINER_WAIT, CONTAINER_DELETE and CONTAINER_LOGS flags. */
     public static final int CONTAINER_TTY = 1, CONTAINER_READONLY = 2;
 
+    /** CONTAINER_CREATE's process security flags. */
+    public static final int SECURITY_NO_NEW_PRIVS = 1, SECURITY_CAPS = 2, SECURITY_UMASK = 4;
+
     public static final int WAIT_BLOCK = 1, DELETE_FORCE = 1, LOGS_FOLLOW = 1;
 
     /** errno EPROTO, the code of an ERROR about a malformed frame. */

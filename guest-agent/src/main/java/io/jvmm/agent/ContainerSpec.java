@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /**
  * A container for the agent to create in the pod: its id, root, program (argv, env, cwd, user,
- * terminal), limits and the mounts made in its root. The env is the container's whole environment (the pod's image defaults do
+ * terminal), limits, the mounts made in its root and what its process may do ({@link ProcessSecurity}). The env is the container's whole environment (the pod's image defaults do
  * not apply); PATH, HOME and TERM are added when missing, as for an exec. {@code user} and
  * {@code cwd} follow {@link ExecRequest}'s rules, resolved in the container's root.
  */
@@ -23,7 +23,8 @@ public record ContainerSpec(
         int rows,
         int cols,
         ContainerLimits limits,
-        List<ContainerMount> mounts) {
+        List<ContainerMount> mounts,
+        ProcessSecurity security) {
     /** The agent's bound on mounts per container. */
     public static final int MAX_MOUNTS = 64;
 
@@ -41,6 +42,7 @@ public record ContainerSpec(
         argv = List.copyOf(argv);
         env = List.copyOf(env);
         mounts = mounts == null ? List.of() : List.copyOf(mounts);
+        security = security == null ? ProcessSecurity.DEFAULT : security;
         if (mounts.size() > MAX_MOUNTS)
             throw new IllegalArgumentException(
                     "container " + id + ": " + mounts.size() + " mounts, at most " + MAX_MOUNTS);
@@ -59,7 +61,10 @@ public record ContainerSpec(
         return new Builder(id, root);
     }
 
-    /** The CONTAINER_CREATE frame; the mounts are a trailing part that an agent without them never sees when empty. */
+    /**
+     * The CONTAINER_CREATE frame. The mounts and the process security are optional trailing parts, left
+     * out when empty so that an agent without them sees the frame it knows; security comes after the mounts.
+     */
     public Frame toFrame() {
         int flags = (tty ? AgentProtocol.CONTAINER_TTY : 0) | (readOnlyRoot ? AgentProtocol.CONTAINER_READONLY : 0);
         Payload.Writer w = new Payload.Writer()
@@ -77,7 +82,7 @@ public record ContainerSpec(
                 .u32(limits.cpuQuotaMicros())
                 .u32(limits.cpuPeriodMicros())
                 .u32(limits.pids());
-        if (!mounts.isEmpty()) {
+        if (!mounts.isEmpty() || !security.changesNothing()) {
             w.u32(mounts.size());
             for (ContainerMount m : mounts)
                 w.str(m.type())
@@ -86,6 +91,7 @@ public record ContainerSpec(
                         .u32(m.flags())
                         .str(m.data());
         }
+        if (!security.changesNothing()) security.write(w);
         return w.frame(AgentProtocol.CONTAINER_CREATE);
     }
 
@@ -98,6 +104,7 @@ public record ContainerSpec(
         private int rows, cols;
         private ContainerLimits limits = ContainerLimits.NONE;
         private List<ContainerMount> mounts = List.of();
+        private ProcessSecurity security = ProcessSecurity.DEFAULT;
 
         private Builder(String id, ContainerRoot root) {
             this.id = id;
@@ -155,9 +162,14 @@ public record ContainerSpec(
             return this;
         }
 
+        public Builder security(ProcessSecurity security) {
+            this.security = security;
+            return this;
+        }
+
         public ContainerSpec build() {
             return new ContainerSpec(
-                    id, root, readOnlyRoot, hostname, argv, env, cwd, user, tty, rows, cols, limits, mounts);
+                    id, root, readOnlyRoot, hostname, argv, env, cwd, user, tty, rows, cols, limits, mounts, security);
         }
     }
 }

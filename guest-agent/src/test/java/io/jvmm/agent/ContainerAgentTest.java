@@ -240,6 +240,43 @@ class ContainerAgentTest {
     }
 
     @Test
+    void theProgramGetsItsCapabilitiesLimitsUmaskAndGroups() throws Exception {
+        long netBind = 1L << 10, bounding = 1L << 0 | 1L << 5 | netBind; // CHOWN, KILL, NET_BIND_SERVICE
+        ProcessSecurity sec = new ProcessSecurity(
+                new ProcessSecurity.Capabilities(bounding, netBind, netBind, netBind, netBind),
+                true,
+                List.of(new ProcessSecurity.Rlimit(7, 100, 200)), // RLIMIT_NOFILE
+                027,
+                List.of(4242L));
+        String script = "grep -E '^(Cap|NoNewPrivs)' /proc/self/status | tr -s '\\t' ' ';"
+                + " ulimit -n; ulimit -Hn; umask; id -u; id -G";
+        client.createContainer(spec("sec", "a", "sh", "-c", script)
+                .user("1000:1000")
+                .security(sec)
+                .build());
+        client.startContainer("sec");
+        int code = client.awaitContainer("sec").exitCode();
+        String out = logs("sec");
+        assertEquals(0, code, () -> "logs: " + out);
+        // a non-root program keeps only its ambient capabilities through execve
+        assertEquals(
+                "CapInh: 0000000000000400\nCapPrm: 0000000000000400\nCapEff: 0000000000000400\n"
+                        + "CapBnd: 0000000000000421\nCapAmb: 0000000000000400\nNoNewPrivs: 1\n"
+                        + "100\n200\n0027\n1000\n1000 4242\n|",
+                out);
+
+        // a limit the guest refuses fails the start, naming it
+        client.createContainer(spec("big", "a", "true")
+                .security(new ProcessSecurity(
+                        null, false, List.of(new ProcessSecurity.Rlimit(7, 1, 1L << 40)), -1, List.of()))
+                .build());
+        AgentException e = assertThrows(AgentException.class, () -> client.startContainer("big"));
+        assertEquals(126, e.code());
+        assertTrue(
+                e.getMessage().startsWith("container big: setrlimit 7 (soft 1, hard 1099511627776): "), e.getMessage());
+    }
+
+    @Test
     void followedLogsEndWithTheContainer() throws Exception {
         client.createContainer(spec("f", "a", "sh", "-c", "for i in 1 2 3; do echo $i; sleep 0.1; done")
                 .build());

@@ -74,6 +74,58 @@ class ContainerCodecTest {
     }
 
     @Test
+    void processSecurityTrailsTheMountsWhichAreThenWrittenEvenWhenEmpty() throws Exception {
+        ContainerSpec.Builder b =
+                ContainerSpec.builder("s", ContainerRoot.directory("/share/s")).command("true");
+        Frame none = b.build().toFrame();
+        ProcessSecurity sec = new ProcessSecurity(
+                new ProcessSecurity.Capabilities(0x3fL, 0x21L, 0x23L, 0x3L, 0x1L),
+                true,
+                List.of(new ProcessSecurity.Rlimit(7, 1024, 4096), new ProcessSecurity.Rlimit(4, 0, -1L)),
+                027,
+                List.of(10L, 0xfffffffeL));
+        Frame some = b.security(sec).build().toFrame();
+        assertArrayEquals(none.payload(), Arrays.copyOf(some.payload(), none.payload().length));
+        Payload.Reader r = new Payload.Reader(new Frame(
+                AgentProtocol.CONTAINER_CREATE,
+                Arrays.copyOfRange(some.payload(), none.payload().length, some.payload().length)));
+        assertEquals(0, r.u32(), "no mounts, written so that the security part can follow");
+        assertEquals(
+                AgentProtocol.SECURITY_NO_NEW_PRIVS | AgentProtocol.SECURITY_CAPS | AgentProtocol.SECURITY_UMASK,
+                r.u32());
+        assertEquals(List.of(0x3fL, 0x21L, 0x23L, 0x3L, 0x1L), List.of(r.u64(), r.u64(), r.u64(), r.u64(), r.u64()));
+        assertEquals(027, r.u32());
+        assertEquals(2, r.u32());
+        assertEquals(List.of(10L, 0xfffffffeL), List.of(r.u32L(), r.u32L()));
+        assertEquals(2, r.u32());
+        assertEquals(List.of(7L, 1024L, 4096L), List.of(r.u32L(), r.u64(), r.u64()));
+        assertEquals(List.of(4L, 0L, -1L), List.of(r.u32L(), r.u64(), r.u64()));
+        r.end();
+        assertArrayEquals(
+                none.payload(),
+                b.security(ProcessSecurity.DEFAULT).build().toFrame().payload(),
+                "the default adds nothing");
+    }
+
+    @Test
+    void badProcessSecurityIsRefusedBeforeItIsSent() {
+        assertThrows(IllegalArgumentException.class, () -> new ProcessSecurity.Capabilities(0, 1, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ProcessSecurity.Capabilities(0, 0, 0, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ProcessSecurity.Capabilities(1, 0, 1, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> new ProcessSecurity.Rlimit(16, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ProcessSecurity.Rlimit(7, 10, 5));
+        assertThrows(IllegalArgumentException.class, () -> new ProcessSecurity.Rlimit(7, -1L, 5));
+        new ProcessSecurity.Rlimit(7, 5, -1L); // unlimited hard: fine
+        assertThrows(
+                IllegalArgumentException.class, () -> new ProcessSecurity(null, false, List.of(), 01000, List.of()));
+        assertThrows(
+                IllegalArgumentException.class, () -> new ProcessSecurity(null, false, List.of(), -1, List.of(-1L)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new ProcessSecurity(null, false, List.of(), -1, Collections.nCopies(33, 1L)));
+    }
+
+    @Test
     void badMountsAreRefusedBeforeTheyAreSent() {
         assertThrows(IllegalArgumentException.class, () -> new ContainerMount("proc", "", "/proc", 0, ""));
         assertThrows(IllegalArgumentException.class, () -> ContainerMount.bind("relative", "/x", false));

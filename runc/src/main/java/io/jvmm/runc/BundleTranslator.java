@@ -106,6 +106,7 @@ public final class BundleTranslator {
                 .tty(p.terminal())
                 .readOnlyRoot(readOnlyRoot)
                 .limits(ResourceLimits.containerLimits(linux.resources()))
+                .security(OciSecurity.of(p))
                 .label(ID_LABEL, id);
         inContainer.forEach(container::mount);
         p.env().forEach(container::env);
@@ -177,11 +178,6 @@ public final class BundleTranslator {
             if (ns.path() != null && !ns.path().isEmpty()) join.put(ns.type(), ns.path());
         OciLinux.Cpu cpu = linux.resources() == null ? null : linux.resources().cpu();
         return new Deferred(
-                p.capabilities(),
-                p.rlimits(),
-                p.noNewPrivileges(),
-                p.user().additionalGids(),
-                p.user().umask(),
                 p.consoleSize(),
                 hooks,
                 join,

@@ -7,10 +7,6 @@ import java.util.Map;
  * What config.json asks for that the engine has no place for yet, kept as read so that the next slice
  * applies it in the guest (or runs it on the host, for the hooks). Nothing here is applied.
  *
- * @param capabilities   the init process's capability sets, null when not given
- * @param rlimits        setrlimit(2) for the init process
- * @param additionalGids supplementary groups of the init process
- * @param umask          null: 0022
  * @param consoleSize    the pty's initial size, null when not given
  * @param joinNamespaces namespace type to the path of an existing one to join ({@code network} to
  *                       {@code /run/netns/NAME}, as podman and CNI set it)
@@ -18,11 +14,6 @@ import java.util.Map;
  * @param cpuset         {@code linux.resources.cpu.cpus}, null when not given
  */
 public record Deferred(
-        OciProcess.Capabilities capabilities,
-        List<OciProcess.Rlimit> rlimits,
-        boolean noNewPrivileges,
-        List<Long> additionalGids,
-        Long umask,
         OciProcess.ConsoleSize consoleSize,
         OciHooks hooks,
         Map<String, String> joinNamespaces,
@@ -34,8 +25,6 @@ public record Deferred(
         Long cpuShares,
         String cpuset) {
     public Deferred {
-        rlimits = OciLists.copy(rlimits);
-        additionalGids = OciLists.copy(additionalGids);
         joinNamespaces = OciLists.copy(joinNamespaces);
         uidMappings = OciLists.copy(uidMappings);
         gidMappings = OciLists.copy(gidMappings);

@@ -26,24 +26,6 @@ final class SpecValidator {
     /** The mount types made inside the guest; binds are the other kind jvmm has. */
     static final List<String> GUEST_MOUNT_TYPES =
             List.of("tmpfs", "proc", "sysfs", "devpts", "mqueue", "cgroup", "cgroup2");
-    /** The resource limits of setrlimit(2) on Linux. */
-    static final Set<String> RLIMITS = Set.of(
-            "RLIMIT_AS",
-            "RLIMIT_CORE",
-            "RLIMIT_CPU",
-            "RLIMIT_DATA",
-            "RLIMIT_FSIZE",
-            "RLIMIT_LOCKS",
-            "RLIMIT_MEMLOCK",
-            "RLIMIT_MSGQUEUE",
-            "RLIMIT_NICE",
-            "RLIMIT_NOFILE",
-            "RLIMIT_NPROC",
-            "RLIMIT_RSS",
-            "RLIMIT_RTPRIO",
-            "RLIMIT_RTTIME",
-            "RLIMIT_SIGPENDING",
-            "RLIMIT_STACK");
 
     private SpecValidator() {}
 
@@ -122,7 +104,7 @@ final class SpecValidator {
             String field = "process.rlimits[" + i + "]";
             OciProcess.Rlimit r = rlimits.get(i);
             if (r == null) throw BundleException.config(field + " must not be null");
-            if (r.type() == null || !RLIMITS.contains(r.type()))
+            if (r.type() == null || !OciSecurity.RLIMITS.containsKey(r.type()))
                 throw BundleException.config(
                         field + ".type \"" + r.type() + "\" is not an rlimit (RLIMIT_NOFILE, ...)");
             if (!seen.add(r.type())) throw BundleException.config("process.rlimits has " + r.type() + " twice");

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvmm.agent.ContainerLimits;
 import io.jvmm.agent.ContainerMount;
+import io.jvmm.agent.ProcessSecurity;
 import io.jvmm.runtime.pod.ContainerConfig;
 import io.jvmm.runtime.pod.PodConfig;
 import io.jvmm.runtime.state.VmRecord;
@@ -157,16 +158,25 @@ class BundleTranslatorTest {
                         ContainerMount.READ_ONLY | ContainerMount.NO_SUID | ContainerMount.NO_DEV,
                         ""),
                 c.mounts().get(1));
+        // podman's eleven default capabilities, by Linux's numbers; its rlimits; umask and groups
+        ProcessSecurity sec = c.security();
+        // CHOWN 0, DAC_OVERRIDE 1, FOWNER 3, FSETID 4, KILL 5, SETGID 6, SETUID 7, SETPCAP 8,
+        // NET_BIND_SERVICE 10, SYS_CHROOT 18, SETFCAP 31
+        long podmanCaps = 0x8004_05FBL;
+        assertEquals(new ProcessSecurity.Capabilities(podmanCaps, podmanCaps, podmanCaps, 0, 0), sec.capabilities());
+        assertEquals(
+                List.of(
+                        new ProcessSecurity.Rlimit(7, 1048576, 1048576),
+                        new ProcessSecurity.Rlimit(6, 4194304, 4194304)),
+                sec.rlimits());
+        assertEquals(List.of(0L, 10L), sec.additionalGids());
+        assertEquals(18, sec.umask());
+        assertFalse(sec.noNewPrivileges());
         Deferred d = t.deferred();
-        assertEquals(11, d.capabilities().bounding().size());
-        assertEquals(2, d.rlimits().size());
-        assertEquals(List.of(0L, 10L), d.additionalGids());
-        assertEquals(18L, d.umask());
         assertEquals(Map.of("network", "/run/netns/netns-8d2f0c51-3f6a-4f3e-5b0d-6a1c2e9f7b3d"), d.joinNamespaces());
         assertEquals(Map.of("net.ipv4.ping_group_range", "0 0"), d.sysctl());
         assertEquals(11, d.maskedPaths().size());
         assertEquals(6, d.readonlyPaths().size());
-        assertFalse(d.noNewPrivileges());
     }
 
     @Test
@@ -191,8 +201,32 @@ class BundleTranslatorTest {
         assertEquals(List.of("PATH=/bin", "A=1"), cc.env());
         assertEquals("web", cc.hostname());
         assertEquals("web", t.pod().hostname());
-        assertTrue(t.deferred().noNewPrivileges());
+        assertTrue(cc.security().noNewPrivileges());
+        assertNull(cc.security().capabilities(), "no capabilities given: the guest leaves them as they are");
+        assertEquals(-1, cc.security().umask(), "no umask: 022");
         assertEquals(new OciProcess.ConsoleSize(40, 120), t.deferred().consoleSize());
+    }
+
+    @Test
+    void capabilitiesLinuxWouldRefuseAreAConfigErrorAndUnknownOnesAreSkipped() {
+        ObjectNode c = TestBundles.minimal();
+        ObjectNode caps = ((ObjectNode) c.get("process")).putObject("capabilities");
+        caps.putArray("bounding").add("CAP_KILL").add("CAP_FUTURE_THING");
+        caps.putArray("permitted").add("CAP_KILL");
+        caps.putArray("effective").add("CAP_KILL").add("CAP_FUTURE_THING");
+        ProcessSecurity.Capabilities got = translate(c).container().security().capabilities();
+        assertEquals(new ProcessSecurity.Capabilities(1L << 5, 1L << 5, 1L << 5, 0, 0), got);
+
+        caps.putArray("effective").add("CAP_KILL").add("CAP_NET_RAW");
+        BundleException e = assertThrows(BundleException.class, () -> translate(c));
+        assertEquals(
+                "config.json: process.capabilities.effective has CAP_NET_RAW, which is not in permitted",
+                e.getMessage());
+        caps.putArray("effective");
+        caps.putArray("ambient").add("CAP_KILL");
+        e = assertThrows(BundleException.class, () -> translate(c));
+        assertEquals(
+                "config.json: process.capabilities.ambient has CAP_KILL, which is not in inheritable", e.getMessage());
     }
 
     @Test

@@ -240,6 +240,7 @@ public final class Container {
                     .tty(c.tty(), c.tty() ? 24 : 0, c.tty() ? 80 : 0)
                     .limits(c.limits())
                     .mounts(c.mounts())
+                    .security(c.security())
                     .build();
         } catch (IllegalArgumentException e) {
             throw EngineException.usage("container " + c.name() + ": " + e.getMessage());

@@ -2,6 +2,7 @@ package io.jvmm.runtime.pod;
 
 import io.jvmm.agent.ContainerLimits;
 import io.jvmm.agent.ContainerMount;
+import io.jvmm.agent.ProcessSecurity;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,6 +25,7 @@ import java.util.Objects;
  * @param hostname   null: the container's name
  * @param mounts     made in its root, in order: binds of paths of the pod (a host path maps to one
  *                   with {@link Pod#pathInPod}) and tmpfs mounts
+ * @param security   its program's capabilities, no_new_privs, rlimits, umask and extra groups
  */
 public record ContainerConfig(
         String name,
@@ -38,6 +40,7 @@ public record ContainerConfig(
         boolean readOnlyRoot,
         ContainerLimits limits,
         List<ContainerMount> mounts,
+        ProcessSecurity security,
         Map<String, String> labels) {
 
     /** Where a container's root comes from. */
@@ -70,19 +73,46 @@ public record ContainerConfig(
         env = List.copyOf(env);
         limits = limits == null ? ContainerLimits.NONE : limits;
         mounts = mounts == null ? List.of() : List.copyOf(mounts);
+        security = security == null ? ProcessSecurity.DEFAULT : security;
         labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
     }
 
     /** This container with its root from {@code r} instead. */
     public ContainerConfig withRoot(Root r) {
         return new ContainerConfig(
-                name, r, entrypoint, command, env, workdir, user, hostname, tty, readOnlyRoot, limits, mounts, labels);
+                name,
+                r,
+                entrypoint,
+                command,
+                env,
+                workdir,
+                user,
+                hostname,
+                tty,
+                readOnlyRoot,
+                limits,
+                mounts,
+                security,
+                labels);
     }
 
     /** This container with {@code m} as its mounts instead. */
     public ContainerConfig withMounts(List<ContainerMount> m) {
         return new ContainerConfig(
-                name, root, entrypoint, command, env, workdir, user, hostname, tty, readOnlyRoot, limits, m, labels);
+                name,
+                root,
+                entrypoint,
+                command,
+                env,
+                workdir,
+                user,
+                hostname,
+                tty,
+                readOnlyRoot,
+                limits,
+                m,
+                security,
+                labels);
     }
 
     public static Builder builder() {
@@ -97,6 +127,7 @@ public record ContainerConfig(
         private boolean tty, readOnlyRoot;
         private ContainerLimits limits = ContainerLimits.NONE;
         private final List<ContainerMount> mounts = new ArrayList<>();
+        private ProcessSecurity security = ProcessSecurity.DEFAULT;
         private final Map<String, String> labels = new LinkedHashMap<>();
 
         private Builder() {}
@@ -178,6 +209,11 @@ public record ContainerConfig(
             return this;
         }
 
+        public Builder security(ProcessSecurity v) {
+            security = v;
+            return this;
+        }
+
         public Builder label(String key, String value) {
             labels.put(key, value);
             return this;
@@ -197,6 +233,7 @@ public record ContainerConfig(
                     readOnlyRoot,
                     limits,
                     mounts,
+                    security,
                     labels);
         }
     }

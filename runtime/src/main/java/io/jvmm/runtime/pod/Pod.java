@@ -233,6 +233,7 @@ public final class Pod {
                 config.readOnlyRoot(),
                 config.limits(),
                 config.mounts(),
+                config.security(),
                 image == null ? null : image.record().name(),
                 image == null ? null : image.record().id().toString(),
                 config.labels(),

@@ -3,6 +3,7 @@ package io.jvmm.runtime.state;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.jvmm.agent.ContainerLimits;
 import io.jvmm.agent.ContainerMount;
+import io.jvmm.agent.ProcessSecurity;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,6 +29,7 @@ import java.util.Objects;
  * @param hostname  its hostname ("" : its name)
  * @param limits    memory, CPU and pids limits (cgroup v2 in the guest)
  * @param mounts    binds of the pod's paths and tmpfs mounts in its root
+ * @param security  its program's capabilities, no_new_privs, rlimits, umask and extra groups
  * @param imageRef  the OCI image reference its root came from, null otherwise
  * @param imageId   that image's id (config digest), null otherwise
  */
@@ -47,6 +49,7 @@ public record ContainerRecord(
         boolean readOnlyRoot,
         ContainerLimits limits,
         List<ContainerMount> mounts,
+        ProcessSecurity security,
         String imageRef,
         String imageId,
         Map<String, String> labels,
@@ -115,6 +118,7 @@ public record ContainerRecord(
         hostname = hostname == null ? "" : hostname;
         limits = limits == null ? ContainerLimits.NONE : limits;
         mounts = mounts == null ? List.of() : List.copyOf(mounts);
+        security = security == null ? ProcessSecurity.DEFAULT : security;
         labels = labels == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(labels));
         state = state == null ? State.created() : state;
     }
@@ -152,6 +156,7 @@ public record ContainerRecord(
                 readOnlyRoot,
                 limits,
                 mounts,
+                security,
                 imageRef,
                 imageId,
                 labels,

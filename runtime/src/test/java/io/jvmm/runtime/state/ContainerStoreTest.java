@@ -49,6 +49,7 @@ class ContainerStoreTest {
                 null,
                 null,
                 null,
+                null,
                 null);
     }
 
