@@ -142,11 +142,16 @@ struct ctr_security {
     struct ctr_rlimit rlimits[CTR_RLIMITS_MAX];
     size_t nrlimits;
 };
-/* ctr_security.c. Before the user switch, as root: rlimits, umask, the extra groups (into u), the
- * bounding set, and keepcaps so that the permitted set survives setuid. After it: the capability
- * sets, the ambient ones and no_new_privs. -1 with err set on failure (errno set). */
-int ctr_sec_prepare(const struct ctr_security *sec, struct user_ids *u, char *err, size_t errlen);
-int ctr_sec_finish(const struct ctr_security *sec, char *err, size_t errlen);
+/* ctr_security.c: the security part of CONTAINER_CREATE and EXEC. sec_parse reads it (-1: malformed);
+ * sec_check names what Linux would refuse (-1, err set). sec_add_groups puts the extra gids into
+ * u. Then, in the process that execs: sec_before_user (as root: rlimits, umask, the bounding set,
+ * keepcaps), the user switch, sec_after_user (the capability sets, ambient ones, no_new_privs).
+ * They make system calls only, so a vfork child may call them; -1 with errno and err set on failure. */
+int sec_parse(struct cursor *c, struct ctr_security *sec);
+int sec_check(const struct ctr_security *sec, char *err, size_t errlen);
+int sec_add_groups(const struct ctr_security *sec, struct user_ids *u, char *err, size_t errlen);
+int sec_before_user(const struct ctr_security *sec, char *err, size_t errlen);
+int sec_after_user(const struct ctr_security *sec, char *err, size_t errlen);
 
 struct ctr_spec {
     char *id;

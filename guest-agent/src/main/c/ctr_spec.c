@@ -60,75 +60,6 @@ static int parse_mounts(struct cursor *c, struct ctr_spec *s)
     return 0;
 }
 
-/* The optional part after the mounts: u32 flags, five u64 capability sets, u32 umask, u32 n + n u32
- * gids, u32 n + n of (u32 resource, u64 soft, u64 hard). Fixed bounds, so nothing is allocated. */
-static int parse_security(struct cursor *c, struct ctr_security *sec)
-{
-    sec->flags = cur_u32(c);
-    sec->bounding = cur_u64(c);
-    sec->effective = cur_u64(c);
-    sec->permitted = cur_u64(c);
-    sec->inheritable = cur_u64(c);
-    sec->ambient = cur_u64(c);
-    sec->umask = cur_u32(c);
-    uint32_t n = cur_u32(c);
-    if (c->bad || n > CTR_GIDS_MAX) return -1;
-    for (uint32_t i = 0; i < n; i++) sec->gids[i] = cur_u32(c);
-    sec->ngids = n;
-    n = cur_u32(c);
-    if (c->bad || n > CTR_RLIMITS_MAX) return -1;
-    for (uint32_t i = 0; i < n; i++) {
-        sec->rlimits[i].resource = cur_u32(c);
-        sec->rlimits[i].soft = cur_u64(c);
-        sec->rlimits[i].hard = cur_u64(c);
-    }
-    sec->nrlimits = n;
-    return c->bad ? -1 : 0;
-}
-
-/* What Linux would refuse later, named now: a capability outside the set it must come from. */
-static int check_subset(const struct ctr_spec *s, uint64_t set, const char *name, uint64_t of, const char *of_name,
-                        char *err, size_t errlen)
-{
-    uint64_t extra = set & ~of;
-    if (!extra) return 0;
-    snprintf(err, errlen, "container %s: capability %d is %s but not %s", s->id, __builtin_ctzll(extra), name,
-             of_name);
-    return -1;
-}
-
-static int check_security(const struct ctr_spec *s, char *err, size_t errlen)
-{
-    const struct ctr_security *sec = &s->sec;
-    if (sec->flags & ~(CTR_SEC_NO_NEW_PRIVS | CTR_SEC_CAPS | CTR_SEC_UMASK)) {
-        snprintf(err, errlen, "container %s: unknown security flags 0x%x", s->id, sec->flags);
-        return -1;
-    }
-    if (sec->umask > 0777) {
-        snprintf(err, errlen, "container %s: umask 0%o is above 0777", s->id, sec->umask);
-        return -1;
-    }
-    if ((sec->flags & CTR_SEC_CAPS)
-        && (check_subset(s, sec->effective, "effective", sec->permitted, "permitted", err, errlen) < 0
-            || check_subset(s, sec->inheritable, "inheritable", sec->bounding, "bounding", err, errlen) < 0
-            || check_subset(s, sec->ambient, "ambient", sec->permitted & sec->inheritable, "permitted and inheritable",
-                            err, errlen) < 0))
-        return -1;
-    for (size_t i = 0; i < sec->nrlimits; i++) {
-        const struct ctr_rlimit *r = &sec->rlimits[i];
-        if (r->resource >= 16) {
-            snprintf(err, errlen, "container %s: rlimit %zu: resource %u is not 0..15", s->id, i, r->resource);
-            return -1;
-        }
-        if (r->soft > r->hard) {
-            snprintf(err, errlen, "container %s: rlimit %zu: soft limit %llu is above the hard limit %llu", s->id, i,
-                     (unsigned long long)r->soft, (unsigned long long)r->hard);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 static int check_mounts(const struct ctr_spec *s, char *err, size_t errlen)
 {
     for (size_t i = 0; i < s->nmounts; i++) {
@@ -157,6 +88,7 @@ static int check_mounts(const struct ctr_spec *s, char *err, size_t errlen)
 int ctr_parse_create(const struct frame *f, struct ctr_spec *s, char *err, size_t errlen)
 {
     struct cursor c;
+    char why[256];
     memset(s, 0, sizeof *s);
     cur_init(&c, f);
     s->id = cur_str(&c);
@@ -174,7 +106,7 @@ int ctr_parse_create(const struct frame *f, struct ctr_spec *s, char *err, size_
     s->cpu_period_us = cur_u32(&c);
     s->pids_max = cur_u32(&c);
     if (!c.bad && c.off < c.len && parse_mounts(&c, s) < 0) c.bad = 1;
-    if (!c.bad && c.off < c.len && parse_security(&c, &s->sec) < 0) c.bad = 1;
+    if (!c.bad && c.off < c.len && sec_parse(&c, &s->sec) < 0) c.bad = 1;
     if (!cur_done(&c)) {
         snprintf(err, errlen, "malformed CONTAINER_CREATE frame");
         return -1;
@@ -200,8 +132,12 @@ int ctr_parse_create(const struct frame *f, struct ctr_spec *s, char *err, size_
         snprintf(err, errlen, "container %s: cpu period %u us outside 1000..1000000", s->id, s->cpu_period_us);
     else if (s->cpu_quota_us && s->cpu_quota_us < 1000)
         snprintf(err, errlen, "container %s: cpu quota %u us below 1000", s->id, s->cpu_quota_us);
-    else if (check_mounts(s, err, errlen) < 0 || check_security(s, err, errlen) < 0)
+    else if (check_mounts(s, err, errlen) < 0)
         return -2;
+    else if (sec_check(&s->sec, why, sizeof why) < 0) {
+        snprintf(err, errlen, "container %s: %s", s->id, why);
+        return -2;
+    }
     else {
         for (size_t i = 0; i < s->envc; i++) {
             if (!strchr(s->env[i], '=') || s->env[i][0] == '=') {

@@ -27,7 +27,7 @@
  * stop waiting for their EOF once they have been quiet this long. */
 #define LINGER_MS 250
 
-enum stage { ST_USER = 1, ST_CWD, ST_EXEC, ST_SETUP };
+enum stage { ST_USER = 1, ST_CWD, ST_EXEC, ST_SETUP, ST_SECURITY };
 struct child_err { int32_t stage, err; };
 
 struct req {
@@ -38,6 +38,7 @@ struct req {
     char *container;   /* "" or the id of the container whose namespaces the program joins */
     int cgroup_fd;     /* the container's cgroup.procs, or -1: the program (not the handler) joins it */
     size_t argc, envc;
+    struct ctr_security sec;   /* all zero when the frame has none: nothing changes but umask 022 */
 };
 
 static void req_free(struct req *r)
@@ -63,8 +64,10 @@ static int parse_exec(const struct frame *f, struct req *r)
     r->cwd = cur_str(&c);
     r->argv = cur_strs(&c, &r->argc);
     r->env = cur_strs(&c, &r->envc);
-    /* Protocol 2 appends an optional container id; a version 1 EXEC ends here. */
+    /* Protocol 2 appends an optional container id, then optionally the security part; a version 1
+     * EXEC ends before them. */
     r->container = c.off < c.len ? cur_str(&c) : strdup("");
+    if (!c.bad && c.off < c.len && sec_parse(&c, &r->sec) < 0) c.bad = 1;
     if (!cur_done(&c) || !r->container || r->argc == 0 || (r->flags & ~7u)) return -1;
     for (size_t i = 0; i < r->envc; i++)
         if (!strchr(r->env[i], '=') || r->env[i][0] == '=') return -1;
@@ -172,9 +175,12 @@ run_child(const struct req *r, const struct user_ids *u, char **env, const char 
     }
     /* The raw system calls: libc's set*id broadcast to all threads (there are none), blocking and
      * restoring all signals around each call, which costs six more system calls here. */
+    char why[8];   /* the stage and errno reach the handler; the text is the handler's own */
+    if (sec_before_user(&r->sec, why, sizeof why) < 0) child_fail(errfd, ST_SECURITY, errno);
     if (syscall(SYS_setgroups, (size_t)u->ngroups, u->groups) < 0 || syscall(SYS_setgid, u->gid) < 0
         || syscall(SYS_setuid, u->uid) < 0)
         child_fail(errfd, ST_USER, errno);
+    if (sec_after_user(&r->sec, why, sizeof why) < 0) child_fail(errfd, ST_SECURITY, errno);
     if (chdir(r->cwd[0] ? r->cwd : "/") < 0) child_fail(errfd, ST_CWD, errno);
     child_fail(errfd, ST_EXEC, exec_path(r->argv[0], r->argv, env, path));
     _exit(127);
@@ -236,6 +242,9 @@ static void describe_failure(const struct req *r, const struct child_err *ce, ui
             snprintf(msg, len, "exec: \"%s\": %s", arg0, strerror(ce->err));
         }
         break;
+    case ST_SECURITY:
+        snprintf(msg, len, "exec: applying the process's limits and capabilities: %s", strerror(ce->err));
+        break;
     default:
         snprintf(msg, len, "exec: setting up the process: %s", strerror(ce->err));
     }
@@ -280,7 +289,14 @@ void handle_exec(int conn, struct frame *first, const struct config *pod_cfg, in
         cfg = &ctr_cfg;
     }
     struct user_ids u;
+    char why[256];
     if (user_resolve(r.user, &u, msg, sizeof msg) < 0) {
+        fail_exec(conn, 126, msg);
+        req_free(&r);
+        return;
+    }
+    if (sec_check(&r.sec, why, sizeof why) < 0 || sec_add_groups(&r.sec, &u, why, sizeof why) < 0) {
+        snprintf(msg, sizeof msg, "exec: %s", why);
         fail_exec(conn, 126, msg);
         req_free(&r);
         return;

@@ -125,7 +125,7 @@ static void __attribute__((noreturn)) init_main(struct mon *m, int start_r, int 
     char **env = init_env(s, &u, &path);
     if (!env) { report(report_w, ST_SETUP, ENOMEM, "container: out of memory"); _exit(126); }
     char why[400];
-    if (ctr_sec_prepare(&s->sec, &u, why, sizeof why) < 0) {
+    if (sec_add_groups(&s->sec, &u, why, sizeof why) < 0 || sec_before_user(&s->sec, why, sizeof why) < 0) {
         int e = errno;
         snprintf(msg, sizeof msg, "container %s: %s", s->id, why);
         report(report_w, ST_SETUP, e, msg);
@@ -137,7 +137,7 @@ static void __attribute__((noreturn)) init_main(struct mon *m, int start_r, int 
         report(report_w, ST_USER, errno, msg);
         _exit(126);
     }
-    if (ctr_sec_finish(&s->sec, why, sizeof why) < 0) {
+    if (sec_after_user(&s->sec, why, sizeof why) < 0) {
         int e = errno;
         snprintf(msg, sizeof msg, "container %s: %s", s->id, why);
         report(report_w, ST_SETUP, e, msg);

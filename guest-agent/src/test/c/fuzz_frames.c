@@ -41,6 +41,9 @@ static void parse_as_every_request(const struct frame *f)
         if (r.argc == 0 || !r.argv || r.argv[r.argc] || !r.user || !r.cwd) abort();
         for (size_t i = 0; i < r.envc; i++)
             if (!strchr(r.env[i], '=')) abort();
+        if (r.sec.ngids > CTR_GIDS_MAX || r.sec.nrlimits > CTR_RLIMITS_MAX) abort();
+        char why[256];
+        if (sec_check(&r.sec, why, sizeof why) == 0 && r.sec.umask > 0777) abort();
     }
     req_free(&r);
 

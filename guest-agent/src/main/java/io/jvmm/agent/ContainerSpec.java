@@ -38,7 +38,7 @@ public record ContainerSpec(
         user = user == null ? "" : user;
         limits = limits == null ? ContainerLimits.NONE : limits;
         // The same rules as an exec's: let ExecRequest check them.
-        new ExecRequest(argv, env, cwd, user, tty, false, false, rows, cols, "");
+        new ExecRequest(argv, env, cwd, user, tty, false, false, rows, cols, "", ProcessSecurity.DEFAULT);
         argv = List.copyOf(argv);
         env = List.copyOf(env);
         mounts = mounts == null ? List.of() : List.copyOf(mounts);

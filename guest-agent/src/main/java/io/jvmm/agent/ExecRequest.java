@@ -6,7 +6,8 @@ import java.util.List;
  * What to run in the guest. {@code user} is "" (root), a name from the image's /etc/passwd, "uid"
  * or "uid:gid"; {@code cwd} is "" (/) or absolute; {@code rows}/{@code cols} 0 keep the default;
  * {@code container} is "" (the pod itself) or the id of a container whose namespaces, root, cgroup
- * and environment the program joins (protocol 2).
+ * and environment the program joins (protocol 2); {@code security} is what the program may do beyond
+ * its user ({@link ProcessSecurity#DEFAULT}: nothing changes).
  */
 public record ExecRequest(
         List<String> argv,
@@ -18,13 +19,15 @@ public record ExecRequest(
         boolean workload,
         int rows,
         int cols,
-        String container) {
+        String container,
+        ProcessSecurity security) {
     public ExecRequest {
         argv = List.copyOf(argv);
         env = List.copyOf(env);
         cwd = cwd == null ? "" : cwd;
         user = user == null ? "" : user;
         container = container == null ? "" : container;
+        security = security == null ? ProcessSecurity.DEFAULT : security;
         if (!container.isEmpty()) ContainerSpec.checkId(container);
         if (argv.isEmpty()) throw new IllegalArgumentException("argv must have at least one element");
         if (argv.getFirst().isEmpty()) throw new IllegalArgumentException("argv[0] must not be empty");
@@ -53,7 +56,7 @@ public record ExecRequest(
             boolean workload,
             int rows,
             int cols) {
-        this(argv, env, cwd, user, tty, stdin, workload, rows, cols, "");
+        this(argv, env, cwd, user, tty, stdin, workload, rows, cols, "", ProcessSecurity.DEFAULT);
     }
 
     private static void noNul(String what, String s) {
@@ -61,40 +64,46 @@ public record ExecRequest(
     }
 
     public static ExecRequest of(String... argv) {
-        return new ExecRequest(List.of(argv), List.of(), "", "", false, false, false, 0, 0, "");
+        return new ExecRequest(
+                List.of(argv), List.of(), "", "", false, false, false, 0, 0, "", ProcessSecurity.DEFAULT);
     }
 
     public ExecRequest withEnv(List<String> env) {
-        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container);
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container, security);
     }
 
     public ExecRequest withCwd(String cwd) {
-        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container);
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container, security);
     }
 
     public ExecRequest withUser(String user) {
-        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container);
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container, security);
     }
 
     public ExecRequest withTty(boolean tty) {
-        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container);
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container, security);
     }
 
     public ExecRequest withStdin(boolean stdin) {
-        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container);
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container, security);
     }
 
     public ExecRequest withWorkload(boolean workload) {
-        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container);
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container, security);
     }
 
     public ExecRequest withSize(int rows, int cols) {
-        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container);
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container, security);
     }
 
     /** Runs the program in the container {@code id} instead of the pod (needs protocol 2). */
     public ExecRequest inContainer(String id) {
-        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, id);
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, id, security);
+    }
+
+    /** The program with these capabilities, limits, umask and extra groups (needs protocol 2). */
+    public ExecRequest withSecurity(ProcessSecurity security) {
+        return new ExecRequest(argv, env, cwd, user, tty, stdin, workload, rows, cols, container, security);
     }
 
     int flags() {
@@ -113,8 +122,10 @@ public record ExecRequest(
                 .str(cwd)
                 .strs(argv)
                 .strs(env);
-        // Only then: a protocol 1 agent refuses the trailing field.
-        if (!container.isEmpty()) w.str(container);
+        // Only then: a protocol 1 agent refuses the trailing fields. Security follows the container id,
+        // which is then written even when empty (the pod).
+        if (!container.isEmpty() || !security.changesNothing()) w.str(container);
+        if (!security.changesNothing()) security.write(w);
         return w.frame(AgentProtocol.EXEC);
     }
 }

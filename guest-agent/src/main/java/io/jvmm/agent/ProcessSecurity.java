@@ -80,7 +80,7 @@ public record ProcessSecurity(
         }
     }
 
-    /** The optional part of CONTAINER_CREATE after the mounts (guest-agent/PROTOCOL.md, Containers). */
+    /** The optional part of CONTAINER_CREATE after the mounts, and of EXEC after the container id (PROTOCOL.md). */
     void write(Payload.Writer w) {
         int flags = (noNewPrivileges ? AgentProtocol.SECURITY_NO_NEW_PRIVS : 0)
                 | (capabilities != null ? AgentProtocol.SECURITY_CAPS : 0)

@@ -265,6 +265,21 @@ class ContainerAgentTest {
                         + "100\n200\n0027\n1000\n1000 4242\n|",
                 out);
 
+        // an exec brings its own: root's programs are bounded by the bounding set
+        client.createContainer(running("ex", "b").build());
+        client.startContainer("ex");
+        ExecResult r = client.run(
+                ExecRequest.of("sh", "-c", "grep -E '^(CapEff|CapBnd)' /proc/self/status | tr -s '\\t' ' '; ulimit -n")
+                        .inContainer("ex")
+                        .withSecurity(new ProcessSecurity(
+                                new ProcessSecurity.Capabilities(1L << 5, 1L << 5, 1L << 5, 0, 0),
+                                false,
+                                List.of(new ProcessSecurity.Rlimit(7, 64, 64)),
+                                -1,
+                                List.of())),
+                null);
+        assertEquals("CapEff: 0000000000000020\nCapBnd: 0000000000000020\n64\n", r.stdoutText(), r::stderrText);
+
         // a limit the guest refuses fails the start, naming it
         client.createContainer(spec("big", "a", "true")
                 .security(new ProcessSecurity(

@@ -153,6 +153,17 @@ class ContainerCodecTest {
         assertEquals("web-1", r.str());
         r.end();
         assertThrows(IllegalArgumentException.class, () -> ExecRequest.of("ls").inContainer("../x"));
+
+        // security follows the id, which is then written even for the pod itself ("")
+        ProcessSecurity sec = new ProcessSecurity(null, true, List.of(), -1, List.of());
+        Frame v3 = ExecRequest.of("ls").withSecurity(sec).toFrame();
+        Payload.Reader t = new Payload.Reader(new Frame(
+                AgentProtocol.EXEC, Arrays.copyOfRange(v3.payload(), v1.payload().length, v3.payload().length)));
+        assertEquals("", t.str());
+        assertEquals(AgentProtocol.SECURITY_NO_NEW_PRIVS, t.u32());
+        for (int i = 0; i < 5; i++) assertEquals(0, t.u64());
+        assertEquals(List.of(0, 0, 0), List.of(t.u32(), t.u32(), t.u32()), "umask, no gids, no rlimits");
+        t.end();
     }
 
     @Test

@@ -39,7 +39,7 @@ class FrameParserLibFuzzerTest {
                 "-fno-sanitize-recover=undefined",
                 "-I" + SOURCES,
                 HARNESS.toString()));
-        for (String c : List.of("frame.c", "io.c", "user.c", "log.c", "ctr_spec.c"))
+        for (String c : List.of("frame.c", "io.c", "user.c", "log.c", "ctr_spec.c", "ctr_security.c"))
             cmd.add(SOURCES.resolve(c).toString());
         cmd.addAll(List.of("-o", BINARY.toString()));
         Files.createDirectories(BINARY.getParent());

@@ -158,14 +158,22 @@ public final class Container {
         return pod.agent().containerStats(name);
     }
 
-    /** Runs a program in the container's namespaces (EnterContainer), to completion. */
+    /**
+     * Runs a program in the container's namespaces (EnterContainer), to completion. Without security of
+     * its own it gets the container's (capabilities, limits...), as {@code docker exec} does.
+     */
     public ExecResult exec(ExecRequest req, byte[] stdin) throws InterruptedException {
-        return pod.agent().run(req.inContainer(name), stdin);
+        return pod.agent().run(entering(req), stdin);
     }
 
-    /** Starts a program in the container's namespaces; its output streams to the sinks. */
+    /** Starts a program in the container's namespaces, as {@link #exec(ExecRequest, byte[])}; its output streams to the sinks. */
     public ExecSession exec(ExecRequest req, OutputStream stdout, OutputStream stderr) throws InterruptedException {
-        return pod.agent().start(req.inContainer(name), stdout, stderr);
+        return pod.agent().start(entering(req), stdout, stderr);
+    }
+
+    private ExecRequest entering(ExecRequest req) {
+        ExecRequest in = req.inContainer(name);
+        return in.security().changesNothing() ? in.withSecurity(record().security()) : in;
     }
 
     /** Writes {@code data} to the file {@code path} in the container's root (docker cp); returns the bytes. */

@@ -12,6 +12,7 @@ import io.jvmm.runc.BundleReader;
 import io.jvmm.runc.BundleTranslation;
 import io.jvmm.runc.BundleTranslator;
 import io.jvmm.runc.OciProcess;
+import io.jvmm.runc.OciSecurity;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.pod.Container;
 import io.jvmm.runtime.pod.ContainerConfig;
@@ -584,12 +585,13 @@ public final class TaskService {
                     .withCwd(p.cwd())
                     .withUser(p.user().uid() + ":" + p.user().gid())
                     .withStdin(!r.getStdin().isEmpty())
-                    .withTty(r.getTerminal());
+                    .withTty(r.getTerminal())
+                    .withSecurity(OciSecurity.of(p));
             // a terminal's output is one stream, containerd's stdout; its size comes later by ResizePty
             if (r.getTerminal() && p.consoleSize() != null)
                 req = req.withSize((int) Math.min(p.consoleSize().height(), 65535), (int)
                         Math.min(p.consoleSize().width(), 65535));
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | BundleException e) {
             throw TtrpcException.invalidArgument("exec " + execId + ": " + e.getMessage());
         }
         ExecProcess e = new ExecProcess(execId, req, r.getStdin(), r.getStdout(), r.getStderr());

@@ -537,6 +537,20 @@ class TaskServiceTest {
                         "Exec",
                         execRequest("t9", "e1", "{\"args\":[\"x\"],\"env\":[\"NOEQUALS\"]}")
                                 .build()));
+        TtrpcException caps = assertThrows(
+                TtrpcException.class,
+                () -> call(
+                        "Exec",
+                        execRequest(
+                                        "t9",
+                                        "e1",
+                                        "{\"args\":[\"x\"],\"cwd\":\"/\",\"capabilities\":{\"effective\":[\"CAP_KILL\"]}}")
+                                .build(),
+                        Empty.parser()));
+        assertEquals(Code.INVALID_ARGUMENT, caps.code());
+        assertEquals(
+                "exec e1: config.json: process.capabilities.effective has CAP_KILL, which is not in permitted",
+                caps.getMessage());
 
         call("Exec", execRequest("t9", "e1", spec).build(), Empty.parser());
         assertEquals(
