@@ -247,6 +247,19 @@ class ContainerdShimLinuxTest {
             Result exec = ctr("tasks", "exec", "--exec-id", "e1", "t2", "sh", "-c", "echo in-exec $GREETING; exit 4");
             assertEquals(4, exec.exit, () -> exec.out + log());
             assertTrue(exec.out.contains("in-exec from-the-image\n"), exec.out);
+            // ctr's exec process is the container's with other args: the same capabilities bound even root's
+            Result caps = ctr(
+                    "tasks",
+                    "exec",
+                    "--exec-id",
+                    "caps",
+                    "--user",
+                    "0",
+                    "t2",
+                    "sh",
+                    "-c",
+                    "grep -E '^(CapEff|NoNewPrivs)' /proc/self/status | tr -s '\\t' ' '");
+            assertEquals("CapEff: 00000000a80425fb\nNoNewPrivs: 1\n", caps.out, () -> caps.out + log());
             // a terminal, as `ctr task exec -t` (and kubectl exec -it, through CRI) asks for one; its size
             // comes by ResizePty once the process runs
             Result tty = ctrOnTerminal(
