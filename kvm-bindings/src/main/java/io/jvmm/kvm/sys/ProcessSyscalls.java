@@ -23,10 +23,13 @@ public final class ProcessSyscalls {
             SYS_GETEUID = 107,
             SYS_GETEGID = 108,
             SYS_WAITID = 247,
+            SYS_SETNS = 308,
             SYS_PIDFD_SEND_SIGNAL = 424,
             SYS_PIDFD_OPEN = 434;
     private static final int P_PIDFD = 3, WEXITED = 4, WNOHANG = 1;
     private static final int CLD_EXITED = 1;
+    /** setns(2)'s type for a network namespace. */
+    public static final int CLONE_NEWNET = 0x40000000;
 
     // int setgroups(size_t, const gid_t *); int setresgid/setresuid(id, id, id); man 2 setresuid. glibc's
     // wrappers apply the change to every thread of the process; the raw system calls would not.
@@ -78,6 +81,14 @@ public final class ProcessSyscalls {
     /** {@code umask(mask)} for the whole process; returns the previous mask. */
     public static int umask(int mask) {
         return (int) syscall(SYS_UMASK, mask, 0, 0);
+    }
+
+    /**
+     * {@code setns(fd, nstype)}: the calling thread (only it, for a network namespace) enters the
+     * namespace {@code fd} refers to.
+     */
+    public static void setns(int fd, int nstype) {
+        if (syscall(SYS_SETNS, fd, nstype, 0) != 0) throw new NativeException("setns", lastErrno());
     }
 
     /** The effective user id. */

@@ -36,6 +36,19 @@ public final class TapBackend implements NetBackend {
     }
 
     public static TapBackend open(String key, String name) {
+        return new TapBackend(name, createFd(key, name));
+    }
+
+    /** A TAP already open as {@code fd} (made in another network namespace, {@link NetnsTap}); owns it from now on. */
+    public static TapBackend adopt(String name, int fd) {
+        return new TapBackend(name, fd);
+    }
+
+    /**
+     * Opens {@code /dev/net/tun} and attaches the TAP {@code name}, made when missing, in the calling
+     * thread's network namespace; a {@link ConfigException} names the problem.
+     */
+    static int createFd(String key, String name) {
         byte[] n = name.getBytes(StandardCharsets.US_ASCII);
         if (n.length == 0 || n.length >= IFNAMSIZ || !name.matches("[A-Za-z0-9_.-]+")) {
             throw new ConfigException(
@@ -63,7 +76,7 @@ public final class TapBackend implements NetBackend {
                         key, "cannot attach TAP device " + name + ": " + Errno.describe(errno) + hint);
             }
         }
-        return new TapBackend(name, fd);
+        return fd;
     }
 
     @Override
