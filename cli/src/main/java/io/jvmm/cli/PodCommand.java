@@ -14,6 +14,7 @@ import io.jvmm.runtime.state.StateJson;
 import io.jvmm.runtime.state.VmRecord;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -108,6 +109,15 @@ final class PodCommand extends CliCommand {
                 description = "Mount a host directory or named volume, docker's keys (repeatable).")
         List<String> mountFlags = new ArrayList<>();
 
+        @Option(
+                names = "--network",
+                paramLabel = "ns:PATH",
+                description = {
+                    "Join the network namespace at PATH (podman's ns:PATH, as CNI or netavark made it): the",
+                    "pod's VM takes over its interface, MAC, address and route (default: passt)."
+                })
+        String network;
+
         @Mixin
         ConfigOptions config = new ConfigOptions();
 
@@ -126,6 +136,7 @@ final class PodCommand extends CliCommand {
                     .memoryMib(memoryMib)
                     .hostname(config.hostname());
             for (String p : ports) b.publish(Ports.checkedForward(p));
+            if (network != null) b.networkNamespace(networkNamespace(network));
             MountSpecs specs = new MountSpecs(engine.volumes(), Path.of("").toAbsolutePath());
             List<VmRecord.Mount> mounts = new ArrayList<>();
             for (String v : volumes) mounts.add(specs.volumeFlag(v));
@@ -135,6 +146,15 @@ final class PodCommand extends CliCommand {
             config.labels().forEach(b::label);
             out.println(engine.pods(err).create(b.build()).id());
             return 0;
+        }
+
+        /** podman's {@code ns:PATH}; the path must be an existing file (a namespace bind-mounted there). */
+        private static Path networkNamespace(String spec) {
+            if (!spec.startsWith("ns:") || spec.length() == 3)
+                throw CliException.usage("--network: expected ns:PATH (a network namespace), got \"" + spec + "\"");
+            Path p = Path.of(spec.substring(3)).toAbsolutePath();
+            if (!Files.exists(p)) throw CliException.usage("--network: " + p + " does not exist");
+            return p;
         }
     }
 

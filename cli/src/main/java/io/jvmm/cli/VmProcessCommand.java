@@ -1,5 +1,6 @@
 package io.jvmm.cli;
 
+import io.jvmm.core.backend.net.NetnsInterface;
 import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.EntryPoint;
 import io.jvmm.runtime.state.VmRecord;
@@ -37,12 +38,27 @@ final class VmProcessCommand implements Callable<Integer> {
     @Option(
             names = "--network-fd",
             paramLabel = "FD",
-            description = "A socket connected to the passt its launcher started.")
+            description = "A socket connected to the passt its launcher started, or with --network-interface a TAP.")
     private Integer networkFd;
+
+    @Option(
+            names = "--network-interface",
+            paramLabel = "NAME,MAC,CIDR,GATEWAY,MTU",
+            description = "The network namespace's interface the TAP --network-fd is joined to.")
+    private String networkInterface;
 
     @Override
     public Integer call() throws Exception {
-        return VmRun.detached(new VmRun.Detached(id, kernel, readyTimeout, restore, networkFd));
+        NetnsInterface joined = null;
+        if (networkInterface != null) {
+            if (networkFd == null) throw CliException.usage("--network-interface needs --network-fd, its TAP");
+            try {
+                joined = NetnsInterface.fromArgument(networkInterface);
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage("--network-interface: " + e.getMessage());
+            }
+        }
+        return VmRun.detached(new VmRun.Detached(id, kernel, readyTimeout, restore, networkFd, joined));
     }
 
     /** {@code jvmm run} without -d: this process is the VM process, the terminal the workload's. */

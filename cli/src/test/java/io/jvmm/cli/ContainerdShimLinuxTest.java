@@ -8,6 +8,9 @@ import io.jvmm.kvm.Kvm;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmStore;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -321,8 +324,28 @@ class ContainerdShimLinuxTest {
         String type = "io.kubernetes.cri.container-type=";
         String sandbox = "io.kubernetes.cri.sandbox-id=pod1";
         List<String> run = List.of("run", "--runtime", "io.containerd.jvmm.v2", "-d", "--annotation", sandbox);
+        // the pod's network namespace as CNI leaves one: a veth end with an address, its peer on this host
+        for (String tool : new String[] {"/usr/sbin/ip", "/usr/sbin/tc", "/usr/bin/nsenter"})
+            assumeTrue(Files.isExecutable(Path.of(tool)), () -> "skipped: no " + tool + " (iproute2, util-linux)");
+        String netns = "jvmm-cri-" + ProcessHandle.current().pid(),
+                hostEnd = "jvcr" + ProcessHandle.current().pid() % 100000;
+        sh("ip netns add " + netns + " && ip link add " + hostEnd + " type veth peer name eth0 netns " + netns
+                + " && ip addr add 10.94.0.1/24 dev " + hostEnd + " && ip link set " + hostEnd + " up && ip -n "
+                + netns + " addr add 10.94.0.2/24 dev eth0 && ip -n " + netns + " link set eth0 up && ip -n "
+                + netns + " route add default via 10.94.0.1");
         try {
-            ok(ctr(cat(run, "--annotation", type + "sandbox", IMAGE, "pod1", "sleep", "1")), "run the sandbox");
+            ok(
+                    ctr(cat(
+                            run,
+                            "--annotation",
+                            type + "sandbox",
+                            "--with-ns",
+                            "network:/run/netns/" + netns,
+                            IMAGE,
+                            "pod1",
+                            "sleep",
+                            "1")),
+                    "run the sandbox");
             ok(
                     ctr(cat(
                             run,
@@ -372,6 +395,8 @@ class ContainerdShimLinuxTest {
             assertTrue(
                     last.out.contains("hello-from-web"),
                     () -> "client cannot reach web on localhost: " + last.out + log());
+            // the pod's VM took over the namespace's interface: this host reaches web at the pod's address
+            assertEquals("hello-from-web\n", fetch("10.94.0.2", 8080), () -> log());
             Result own = ctr("tasks", "exec", "--exec-id", "own", "client", "sh", "-c", "ls /srv/work");
             assertEquals(0, own.exit, () -> own.out + log());
             assertTrue(!own.out.contains("mine"), () -> "each container has its own root: " + own.out);
@@ -418,6 +443,8 @@ class ContainerdShimLinuxTest {
                 ctr("tasks", "rm", "-f", c);
                 ctr("containers", "rm", c);
             }
+            run("", List.of("ip", "link", "del", hostEnd));
+            run("", List.of("ip", "netns", "del", netns));
         }
         assertEquals(List.of(), pods(), "every pod removed");
         Path roots = shimRoot.resolve("ns/default/pod-roots");
@@ -426,6 +453,25 @@ class ContainerdShimLinuxTest {
                 Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                         .noneMatch(l -> l.contains(roots.toString())),
                 "no mount left under the pod's roots");
+    }
+
+    private static void sh(String script) throws IOException, InterruptedException {
+        Result r = run("", List.of("sh", "-c", script));
+        assertEquals(0, r.exit, () -> script + ": " + r.out);
+    }
+
+    /** What a server at {@code host:port} sends, once it listens (a refused connection is tried again). */
+    private static String fetch(String host, int port) throws IOException, InterruptedException {
+        for (int i = 0; i < 60; i++) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(host, port), 10_000);
+                s.setSoTimeout(60_000);
+                return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (ConnectException e) {
+                TimeUnit.SECONDS.sleep(1);
+            }
+        }
+        return "(refused for a minute)";
     }
 
     /** What the container and the host see of its file bind, for a failure's message. */

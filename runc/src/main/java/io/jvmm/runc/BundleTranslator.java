@@ -66,6 +66,10 @@ public final class BundleTranslator {
                 .hostname(spec.hostname())
                 .label(BUNDLE_LABEL, bundle.dir().toString())
                 .mount(VmRecord.Mount.bind(bundle.rootfs().toString(), ROOTFS_IN_POD, readOnlyRoot));
+        // the engine's network namespace (podman's netavark, CNI): the VM takes over its interface
+        for (OciLinux.Namespace ns : linux.namespaces())
+            if (ns.type().equals("network") && ns.path() != null && !ns.path().isEmpty())
+                pod.networkNamespace(Path.of(ns.path()));
         List<GuestMount> guestMounts = new ArrayList<>();
         List<ContainerBind> binds = new ArrayList<>();
         List<ContainerMount> inContainer = new ArrayList<>();
@@ -175,7 +179,8 @@ public final class BundleTranslator {
     private static Deferred deferred(OciProcess p, OciHooks hooks, OciLinux linux) {
         Map<String, String> join = new LinkedHashMap<>();
         for (OciLinux.Namespace ns : linux.namespaces())
-            if (ns.path() != null && !ns.path().isEmpty()) join.put(ns.type(), ns.path());
+            if (ns.path() != null && !ns.path().isEmpty() && !ns.type().equals("network"))
+                join.put(ns.type(), ns.path());
         OciLinux.Cpu cpu = linux.resources() == null ? null : linux.resources().cpu();
         return new Deferred(
                 p.consoleSize(),

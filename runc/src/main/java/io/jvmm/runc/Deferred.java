@@ -8,8 +8,8 @@ import java.util.Map;
  * applies it in the guest (or runs it on the host, for the hooks). Nothing here is applied.
  *
  * @param consoleSize    the pty's initial size, null when not given
- * @param joinNamespaces namespace type to the path of an existing one to join ({@code network} to
- *                       {@code /run/netns/NAME}, as podman and CNI set it)
+ * @param joinNamespaces namespace type to the path of an existing one to join, but the network one (the
+ *                       pod's VM joins that: {@code PodConfig.networkNamespace})
  * @param cpuShares      the cgroup CPU weight, null when not given
  * @param cpuset         {@code linux.resources.cpu.cpus}, null when not given
  */

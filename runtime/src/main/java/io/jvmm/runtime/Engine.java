@@ -93,7 +93,7 @@ public final class Engine {
     public void check(VmRecord r, Path kernel) {
         String name = r.name() != null ? r.name() : "check";
         String id = r.id() != null ? r.id() : "0".repeat(64);
-        VmLaunch.sandboxConfig(r.withName(name).withId(id), dirs, kernel, null, null, null, null);
+        VmLaunch.sandboxConfig(r.withName(name).withId(id), dirs, kernel, null, null, null, null, null);
     }
 
     /** The pods ({@link Pods}): VMs holding containers, run by this engine's VM processes. */

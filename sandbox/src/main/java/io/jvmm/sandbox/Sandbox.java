@@ -12,8 +12,11 @@ import io.jvmm.core.NetConfig;
 import io.jvmm.core.Vm;
 import io.jvmm.core.VmConfig;
 import io.jvmm.core.VmExit;
+import io.jvmm.core.backend.net.NetnsInterface;
+import io.jvmm.core.backend.net.NetnsTap;
 import io.jvmm.core.backend.net.PasstBackend;
 import io.jvmm.core.backend.net.PortForward;
+import io.jvmm.core.backend.net.TapBackend;
 import io.jvmm.files.FileTrees;
 import io.jvmm.fuse.IdMapping;
 import io.jvmm.fuse.ShareOptions;
@@ -179,6 +182,11 @@ public final class Sandbox implements AutoCloseable {
         if (c.scratch() != null) a.scratch(guestDevice(index));
         if (c.network() != null) {
             a.ip(GuestNetwork.GUEST_CIDR).gateway(GuestNetwork.GATEWAY).dns(GuestNetwork.DNS);
+        } else if (c.joinedNetwork() != null) {
+            // the engine's address and route; its resolv.conf reaches the containers as a bind
+            NetnsInterface i = c.joinedNetwork().iface();
+            a.ip(i.cidr());
+            if (i.gateway() != null) a.gateway(i.gateway());
         }
         for (String kv : c.env()) a.env(kv);
         return a.build();
@@ -221,6 +229,11 @@ public final class Sandbox implements AutoCloseable {
         if (c.network() != null) {
             NetConfig n = GuestNetwork.passt(c.network()).withRateLimits(c.netRxLimit(), c.netTxLimit());
             b.net(c.networkSocket() >= 0 ? n.withPasstSocket(c.networkSocket()) : n);
+        } else if (c.joinedNetwork() != null) {
+            SandboxConfig.JoinedNetwork j = c.joinedNetwork();
+            b.net(NetConfig.of(TapBackend.adopt(NetnsTap.TAP, j.tapFd()))
+                    .withMac(j.iface().mac())
+                    .withRateLimits(c.netRxLimit(), c.netTxLimit()));
         }
         return b;
     }

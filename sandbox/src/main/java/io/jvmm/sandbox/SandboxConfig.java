@@ -1,6 +1,7 @@
 package io.jvmm.sandbox;
 
 import io.jvmm.core.CpuTemplate;
+import io.jvmm.core.backend.net.NetnsInterface;
 import io.jvmm.core.backend.net.PortForward;
 import io.jvmm.virtio.ratelimit.RateLimit;
 import java.io.OutputStream;
@@ -34,6 +35,8 @@ import java.util.Set;
  * @param diskLimit    each drive's rate limit (root image and volumes)
  * @param netRxLimit   what the guest receives, per unit of time
  * @param netTxLimit   what the guest sends
+ * @param joinedNetwork a TAP already joined to a container engine's network namespace ({@code NetnsTap}): the
+ *                     guest's eth0 takes that interface's MAC, address and gateway; null with passt or no network
  * @param beforeGuestRuns run once the VM is built (every file, device and helper open) and just
  *                     before its first guest instruction: where a VM process confines itself; null for nothing
  */
@@ -58,7 +61,16 @@ public record SandboxConfig(
         RateLimit diskLimit,
         RateLimit netRxLimit,
         RateLimit netTxLimit,
+        JoinedNetwork joinedNetwork,
         Runnable beforeGuestRuns) {
+
+    /** The TAP descriptor {@code tapFd} (the sandbox owns it from now on), joined to {@code iface}. */
+    public record JoinedNetwork(int tapFd, NetnsInterface iface) {
+        public JoinedNetwork {
+            Objects.requireNonNull(iface, "iface");
+            if (tapFd < 0) throw new IllegalArgumentException("sandbox: a joined network needs its TAP descriptor");
+        }
+    }
 
     /** An image file mounted at {@code guestPath}. */
     public record Volume(Path image, String guestPath, boolean readOnly) {
@@ -150,6 +162,7 @@ public record SandboxConfig(
         private OutputStream console;
         private Duration readyTimeout;
         private int networkSocket = -1;
+        private JoinedNetwork joinedNetwork;
         private Runnable beforeGuestRuns;
         private RateLimit diskLimit, netRxLimit, netTxLimit;
 
@@ -236,6 +249,12 @@ public record SandboxConfig(
             readyTimeout = v;
             return this;
         }
+        /** The guest's network is {@code tap}, joined to a container engine's namespace, instead of passt. */
+        public Builder joinedNetwork(JoinedNetwork tap) {
+            joinedNetwork = tap;
+            return this;
+        }
+
         /** The network's passt was started by another process ({@link Sandbox#spawnNetwork}); this is its socket. */
         public Builder networkSocket(int fd) {
             networkSocket = fd;
@@ -303,6 +322,8 @@ public record SandboxConfig(
                 throw new IllegalArgumentException("sandbox: scratch image " + scratch + " does not exist");
             if (networkSocket >= 0 && network == null)
                 throw new IllegalArgumentException("sandbox: a network socket without a network");
+            if (joinedNetwork != null && network != null)
+                throw new IllegalArgumentException("sandbox: a joined network and passt's network at once");
             if (cpus < 1) throw new IllegalArgumentException("sandbox: cpus must be at least 1, got " + cpus);
             String host = hostname != null ? hostname : name;
             SandboxConfig c = new SandboxConfig(
@@ -326,6 +347,7 @@ public record SandboxConfig(
                     diskLimit,
                     netRxLimit,
                     netTxLimit,
+                    joinedNetwork,
                     beforeGuestRuns);
             Sandbox.agentConfig(c); // the agent's own checks (hostname, paths, env) fail here, not at start
             return c;

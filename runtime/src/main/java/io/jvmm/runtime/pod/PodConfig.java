@@ -1,6 +1,7 @@
 package io.jvmm.runtime.pod;
 
 import io.jvmm.runtime.state.VmRecord;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -16,6 +17,8 @@ import java.util.Map;
  * @param mounts   host directories (binds) and volumes, visible in the pod's VM at their targets; a
  *                 container's directory root must lie in one of the binds
  * @param hostname null: the pod's short id
+ * @param networkNamespace a network namespace a container engine prepared (CNI's, podman's), whose
+ *                 interface the VM takes over instead of passt; null: passt, with {@code ports}
  */
 public record PodConfig(
         String name,
@@ -24,7 +27,8 @@ public record PodConfig(
         List<String> ports,
         List<VmRecord.Mount> mounts,
         String hostname,
-        Map<String, String> labels) {
+        Map<String, String> labels,
+        Path networkNamespace) {
     public PodConfig {
         ports = List.copyOf(ports);
         mounts = List.copyOf(mounts);
@@ -35,7 +39,7 @@ public record PodConfig(
     public PodConfig withMount(VmRecord.Mount m) {
         List<VmRecord.Mount> all = new ArrayList<>(mounts);
         all.add(m);
-        return new PodConfig(name, cpus, memoryMib, ports, all, hostname, labels);
+        return new PodConfig(name, cpus, memoryMib, ports, all, hostname, labels, networkNamespace);
     }
 
     public static Builder builder() {
@@ -49,6 +53,7 @@ public record PodConfig(
         private final List<String> ports = new ArrayList<>();
         private final List<VmRecord.Mount> mounts = new ArrayList<>();
         private final Map<String, String> labels = new LinkedHashMap<>();
+        private Path networkNamespace;
 
         private Builder() {}
 
@@ -88,8 +93,14 @@ public record PodConfig(
             return this;
         }
 
+        /** Joins the VM to the interface of {@code netns} ({@code /run/netns/NAME}) instead of starting passt. */
+        public Builder networkNamespace(Path netns) {
+            networkNamespace = netns;
+            return this;
+        }
+
         public PodConfig build() {
-            return new PodConfig(name, cpus, memoryMib, ports, mounts, hostname, labels);
+            return new PodConfig(name, cpus, memoryMib, ports, mounts, hostname, labels, networkNamespace);
         }
     }
 }

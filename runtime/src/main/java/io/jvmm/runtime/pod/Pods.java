@@ -38,6 +38,9 @@ public final class Pods {
             throw EngineException.usage("a pod's vCPUs must be 1..64, got " + config.cpus());
         if (config.memoryMib() < 64)
             throw EngineException.usage("a pod's memory must be at least 64 MiB for Linux, got " + config.memoryMib());
+        if (config.networkNamespace() != null && !config.ports().isEmpty())
+            throw EngineException.usage("a pod in network namespace " + config.networkNamespace()
+                    + " gets its port forwards from the engine that made it, not from -p " + config.ports());
         VmRecord draft = VmRecord.draft(null, List.of())
                 .withName(config.name())
                 .withCpus(config.cpus())
@@ -48,7 +51,11 @@ public final class Pods {
                 .withLabels(config.labels())
                 .withDetached(true)
                 .withReadOnlyRoot(true)
-                .withPod(true);
+                .withPod(true)
+                .withNetworkNamespace(
+                        config.networkNamespace() == null
+                                ? null
+                                : config.networkNamespace().toString());
         VmRecord r = vms.create(draft);
         try {
             Path share = roots.makeShare(r.id());

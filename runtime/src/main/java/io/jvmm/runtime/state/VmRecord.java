@@ -38,6 +38,8 @@ import java.util.regex.Pattern;
  * @param labels      {@code KEY=VALUE} metadata ({@code --label}), in the order given; not seen by the guest
  * @param pod         a pod's VM: no workload of its own, its root the pod's share, its containers recorded beside it
  *                    ({@code io.jvmm.runtime.pod})
+ * @param networkNamespace a network namespace a container engine prepared ({@code /run/netns/NAME}): the VM
+ *                    joins its interface ({@code NetnsTap}) instead of starting passt; null: passt when installed
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record VmRecord(
@@ -67,7 +69,8 @@ public record VmRecord(
         boolean autoRemove,
         String hostname,
         Map<String, String> labels,
-        boolean pod) {
+        boolean pod,
+        String networkNamespace) {
 
     private static final Pattern FULL_ID = Pattern.compile("[0-9a-f]{64}");
 
@@ -220,7 +223,8 @@ public record VmRecord(
                 false,
                 null,
                 Map.of(),
-                false);
+                false,
+                null);
     }
 
     /** True for a 64-lowercase-hex-digit id. */
@@ -395,6 +399,12 @@ public record VmRecord(
         return d.build();
     }
 
+    public VmRecord withNetworkNamespace(String v) {
+        Copy d = new Copy(this);
+        d.networkNamespace = v;
+        return d.build();
+    }
+
     /** The fields of a record being copied with some of them changed, for the {@code with...} helpers. */
     private static final class Copy {
         private String id;
@@ -424,6 +434,7 @@ public record VmRecord(
         private String hostname;
         private Map<String, String> labels;
         private boolean pod;
+        private String networkNamespace;
 
         Copy(VmRecord r) {
             id = r.id;
@@ -453,6 +464,7 @@ public record VmRecord(
             hostname = r.hostname;
             labels = r.labels;
             pod = r.pod;
+            networkNamespace = r.networkNamespace;
         }
 
         VmRecord build() {
@@ -483,7 +495,8 @@ public record VmRecord(
                     autoRemove,
                     hostname,
                     labels,
-                    pod);
+                    pod,
+                    networkNamespace);
         }
     }
 }

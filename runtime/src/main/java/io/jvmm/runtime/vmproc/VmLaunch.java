@@ -1,5 +1,8 @@
 package io.jvmm.runtime.vmproc;
 
+import io.jvmm.core.ConfigException;
+import io.jvmm.core.backend.net.NetnsInterface;
+import io.jvmm.core.backend.net.NetnsTap;
 import io.jvmm.core.backend.net.PasstBackend;
 import io.jvmm.core.backend.net.PortForward;
 import io.jvmm.core.jail.Jail;
@@ -35,7 +38,10 @@ public final class VmLaunch {
     private VmLaunch() {}
 
     /**
-     * @param networkFd       a socket to the passt the launcher started, or null to start passt here (when installed)
+     * @param networkFd       a socket to the passt the launcher started, or null to start passt here (when
+     *                        installed); with {@code joined}, the TAP the launcher joined to the record's network namespace
+     * @param joined          the interface of the record's network namespace that the TAP {@code networkFd} is joined
+     *                        to; null when the namespace has none (no network), or for a check
      * @param beforeGuestRuns what the VM process does between building the VM and running it (its confinement), or null
      */
     public static SandboxConfig sandboxConfig(
@@ -45,6 +51,7 @@ public final class VmLaunch {
             OutputStream console,
             Duration readyTimeout,
             Integer networkFd,
+            NetnsInterface joined,
             Runnable beforeGuestRuns) {
         SandboxConfig.Builder b = SandboxConfig.builder()
                 .name(r.name())
@@ -67,7 +74,10 @@ public final class VmLaunch {
             else b.volume(m.named() ? dirs.volumeImage(m.source()) : Path.of(m.source()), m.target(), m.readOnly());
         }
         for (String e : r.env()) b.env(e);
-        if (networkFd != null) {
+        if (r.networkNamespace() != null) {
+            if (networkFd != null && joined != null)
+                b.joinedNetwork(new SandboxConfig.JoinedNetwork(networkFd, joined));
+        } else if (networkFd != null) {
             b.network(forwards(r)).networkSocket(networkFd);
         } else if (passtInstalled()) {
             b.network(forwards(r));
@@ -163,7 +173,8 @@ public final class VmLaunch {
      * Starts {@code <entry> __vm-process ID} in a session of its own (setsid), so it outlives this command
      * and a terminal's hangup; its diagnostics go to {@link #VM_PROCESS_LOG}. Unless the record says
      * {@code landlock=unconfined} it starts confined to {@link VmProcessPolicy}, and its passt is
-     * started here, outside that confinement, and handed over as descriptor 3. With
+     * started here, outside that confinement, and handed over as descriptor 3; for a record with a network
+     * namespace, the TAP joined to it ({@link NetnsTap}) is, with its interface as an argument. With
      * {@code restoreFrom} (not null) it restores that snapshot instead of booting.
      */
     static ChildProcess spawnDetached(
@@ -189,9 +200,17 @@ public final class VmLaunch {
         Path log = dirs.vmDataDir(id).resolve(VM_PROCESS_LOG);
         int logFd = Libc.open(log.toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND | Libc.O_CLOEXEC, 0600);
         PasstBackend.Handoff passt = null;
+        NetnsTap.Attachment joined = null;
         try {
             Map<Integer, Integer> fds = new HashMap<>(Map.of(1, logFd, 2, logFd));
-            if (passtInstalled()) {
+            if (r.networkNamespace() != null) {
+                joined = joinNamespace(r);
+                if (joined != null) {
+                    fds.put(NETWORK_FD, joined.tapFd());
+                    cmd.addAll(List.of("--network-fd", Integer.toString(NETWORK_FD)));
+                    cmd.addAll(List.of("--network-interface", joined.iface().toArgument()));
+                }
+            } else if (passtInstalled()) {
                 passt = Sandbox.spawnNetwork(forwards(r), logFd);
                 fds.put(NETWORK_FD, passt.socket());
                 cmd.addAll(List.of("--network-fd", Integer.toString(NETWORK_FD)));
@@ -216,7 +235,17 @@ public final class VmLaunch {
             throw e;
         } finally {
             if (passt != null) Libc.close(passt.socket());
+            if (joined != null) Libc.close(joined.tapFd()); // the VM process has its own; the TAP lives with it
             Libc.close(logFd);
+        }
+    }
+
+    /** The TAP joined to the record's network namespace; null when the namespace has no interface to take over. */
+    private static NetnsTap.Attachment joinNamespace(VmRecord r) {
+        try {
+            return NetnsTap.attach(Path.of(r.networkNamespace())).orElse(null);
+        } catch (ConfigException e) {
+            throw EngineException.usage(e.getMessage());
         }
     }
 

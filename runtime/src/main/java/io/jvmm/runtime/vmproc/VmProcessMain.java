@@ -1,5 +1,6 @@
 package io.jvmm.runtime.vmproc;
 
+import io.jvmm.core.backend.net.NetnsInterface;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.EntryPoint;
 import io.jvmm.runtime.PrivateFiles;
@@ -8,7 +9,7 @@ import java.nio.file.Path;
 /**
  * The entry point of a detached VM process for a program that embeds the engine without the CLI
  * ({@link io.jvmm.runtime.Engine#embedded()}): {@code __vm-process ID [--kernel FILE] [--ready-timeout SECONDS]
- * [--restore DIR] [--network-fd FD]}, the arguments {@link VmLaunch} passes, handed to
+ * [--restore DIR] [--network-fd FD [--network-interface NAME,MAC,CIDR,GATEWAY,MTU]]}, the arguments {@link VmLaunch} passes, handed to
  * {@link VmRun#detached}. Its exit status is the workload's, as the CLI's {@code jvmm __vm-process}.
  */
 public final class VmProcessMain {
@@ -33,6 +34,7 @@ public final class VmProcessMain {
         String id = args[1];
         Path kernel = null, restore = null;
         Integer readyTimeout = null, networkFd = null;
+        NetnsInterface joined = null;
         for (int i = 2; i < args.length; i += 2) {
             if (i + 1 >= args.length) throw EngineException.usage(args[i] + " needs a value");
             String v = args[i + 1];
@@ -41,10 +43,21 @@ public final class VmProcessMain {
                 case "--restore" -> restore = Path.of(v);
                 case "--ready-timeout" -> readyTimeout = number(args[i], v);
                 case "--network-fd" -> networkFd = number(args[i], v);
+                case "--network-interface" -> joined = networkInterface(v);
                 default -> throw EngineException.usage("unknown option " + args[i]);
             }
         }
-        return new VmRun.Detached(id, kernel, readyTimeout, restore, networkFd);
+        if (joined != null && networkFd == null)
+            throw EngineException.usage("--network-interface needs --network-fd, its TAP");
+        return new VmRun.Detached(id, kernel, readyTimeout, restore, networkFd, joined);
+    }
+
+    private static NetnsInterface networkInterface(String v) {
+        try {
+            return NetnsInterface.fromArgument(v);
+        } catch (IllegalArgumentException e) {
+            throw EngineException.usage("--network-interface: " + e.getMessage());
+        }
     }
 
     private static int number(String option, String v) {

@@ -1,5 +1,6 @@
 package io.jvmm.runtime.vmproc;
 
+import io.jvmm.core.backend.net.NetnsInterface;
 import io.jvmm.runtime.DefaultKernel;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.state.AutoRemoval;
@@ -25,7 +26,13 @@ public final class VmRun {
     private VmRun() {}
 
     /** What a detached VM process was told on its command line; null fields were not given. */
-    public record Detached(String id, Path kernel, Integer readyTimeoutSeconds, Path restoreFrom, Integer networkFd) {}
+    public record Detached(
+            String id,
+            Path kernel,
+            Integer readyTimeoutSeconds,
+            Path restoreFrom,
+            Integer networkFd,
+            NetnsInterface networkInterface) {}
 
     /** The detached VM process: runs the VM {@code d.id()} names, confined as its record says. */
     public static int detached(Detached d) throws InterruptedException {
@@ -48,7 +55,17 @@ public final class VmRun {
                 null,
                 null);
         try {
-            return run(store, dirs, r, kernel, d.readyTimeoutSeconds(), w, d.networkFd(), confinement, d.restoreFrom());
+            return run(
+                    store,
+                    dirs,
+                    r,
+                    kernel,
+                    d.readyTimeoutSeconds(),
+                    w,
+                    d.networkFd(),
+                    d.networkInterface(),
+                    confinement,
+                    d.restoreFrom());
         } finally {
             // --rm: the VM goes with its end; this process is the one that sees it.
             if (r.autoRemove())
@@ -81,7 +98,7 @@ public final class VmRun {
                 out,
                 err,
                 r.interactive() ? in : null);
-        return run(store, dirs, r, kernel, readyTimeoutSeconds, w, null, null, null);
+        return run(store, dirs, r, kernel, readyTimeoutSeconds, w, null, null, null, null);
     }
 
     /** The ready timeout for {@code seconds}, null for the default. */
@@ -101,6 +118,7 @@ public final class VmRun {
             Integer readyTimeout,
             VmProcess.Workload w,
             Integer networkFd,
+            NetnsInterface networkInterface,
             VmConfinement confinement,
             Path restoreFrom)
             throws InterruptedException {
@@ -108,7 +126,7 @@ public final class VmRun {
         store.update(r.id(), x -> x.withState(VmRecord.State.running(self.pid(), self.startTime(), Instant.now())));
         try (OutputStream console = RotatingFile.append(dirs.consoleLog(r.id()), r.logs()).stream()) {
             SandboxConfig config = VmLaunch.sandboxConfig(
-                    r, dirs, kernel, console, readyTimeout(readyTimeout), networkFd, confinement);
+                    r, dirs, kernel, console, readyTimeout(readyTimeout), networkFd, networkInterface, confinement);
             VmProcess vm = new VmProcess(
                     config,
                     w,

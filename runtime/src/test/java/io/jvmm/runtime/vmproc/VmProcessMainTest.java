@@ -23,10 +23,37 @@ class VmProcessMainTest {
             "--network-fd",
             "3"
         });
-        assertEquals(new VmRun.Detached("ab12", Path.of("/k/vmlinux"), 30, Path.of("/s"), 3), d);
+        assertEquals(new VmRun.Detached("ab12", Path.of("/k/vmlinux"), 30, Path.of("/s"), 3, null), d);
         assertEquals(
-                new VmRun.Detached("ab12", null, null, null, null),
+                new VmRun.Detached("ab12", null, null, null, null, null),
                 VmProcessMain.parse(new String[] {"__vm-process", "ab12"}));
+        // a TAP joined to an engine's network namespace, with the interface it took over
+        VmRun.Detached joined = VmProcessMain.parse(new String[] {
+            "__vm-process",
+            "ab12",
+            "--network-fd",
+            "3",
+            "--network-interface",
+            "eth0,6a:bc:5e:b4:3b:77,10.88.0.5/16,10.88.0.1,1500"
+        });
+        assertEquals(3, joined.networkFd());
+        assertEquals("10.88.0.5/16", joined.networkInterface().cidr());
+        assertEquals("10.88.0.1", joined.networkInterface().gateway());
+    }
+
+    @Test
+    void aMalformedInterfaceOrOneWithoutItsTapIsAUsageError() {
+        EngineException bad = assertThrows(
+                EngineException.class,
+                () -> VmProcessMain.parse(
+                        new String[] {"__vm-process", "ab12", "--network-fd", "3", "--network-interface", "eth0"}));
+        assertEquals("--network-interface: not NAME,MAC,CIDR,GATEWAY,MTU: eth0", bad.getMessage());
+        EngineException alone = assertThrows(
+                EngineException.class,
+                () -> VmProcessMain.parse(new String[] {
+                    "__vm-process", "ab12", "--network-interface", "eth0,6a:bc:5e:b4:3b:77,10.88.0.5/16,-,1500"
+                }));
+        assertEquals("--network-interface needs --network-fd, its TAP", alone.getMessage());
     }
 
     @Test

@@ -38,6 +38,24 @@ public record NetnsInterface(String name, MacAddress mac, String cidr, String ga
         return Optional.empty();
     }
 
+    /** As one command-line argument, {@code NAME,MAC,CIDR,GATEWAY,MTU} ({@code -} for no gateway), for a VM process. */
+    public String toArgument() {
+        return String.join(",", name, mac.toString(), cidr, gateway == null ? "-" : gateway, Integer.toString(mtu));
+    }
+
+    /** Reads {@link #toArgument}'s form back; an IllegalArgumentException names a malformed one. */
+    public static NetnsInterface fromArgument(String arg) {
+        String[] f = arg.split(",", -1);
+        if (f.length != 5 || !ADDR.matcher("1: " + f[0] + " inet " + f[2]).find())
+            throw new IllegalArgumentException("not NAME,MAC,CIDR,GATEWAY,MTU: " + arg);
+        try {
+            return new NetnsInterface(
+                    f[0], MacAddress.parse(f[1]), f[2], f[3].equals("-") ? null : f[3], Integer.parseInt(f[4]));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not NAME,MAC,CIDR,GATEWAY,MTU: " + arg + " (" + e.getMessage() + ")");
+        }
+    }
+
     /** The interface from its address, {@code ip -o link show dev NAME} and {@code ip -4 route show default}. */
     static NetnsInterface of(String name, String cidr, String ipLinkOutput, String ipRouteOutput) {
         Matcher link = LINK.matcher(ipLinkOutput);

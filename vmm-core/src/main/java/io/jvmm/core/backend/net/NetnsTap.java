@@ -72,8 +72,12 @@ public final class NetnsTap {
             quietly(a.netns(), "tc", "qdisc", "del", "dev", a.iface().name(), "ingress");
     }
 
-    /** Every frame arriving on {@code from} leaves through {@code to}. */
+    /**
+     * Every frame arriving on {@code from} leaves through {@code to}. An ingress left by a VM that ran in
+     * this namespace before (the pod restarted) is replaced.
+     */
     private static void redirect(Path netns, String from, String to) {
+        quietly(netns, "tc", "qdisc", "del", "dev", from, "ingress");
         run(netns, "tc", "qdisc", "add", "dev", from, "ingress");
         run(
                 netns,

@@ -26,6 +26,18 @@ class NetnsInterfaceTest {
     }
 
     @Test
+    void itCrossesToTheVmProcessAsOneArgument() {
+        NetnsInterface i =
+                new NetnsInterface("eth0", MacAddress.parse("6a:bc:5e:b4:3b:77"), "10.98.0.2/24", null, 1500);
+        assertEquals("eth0,6a:bc:5e:b4:3b:77,10.98.0.2/24,-,1500", i.toArgument());
+        assertEquals(i, NetnsInterface.fromArgument(i.toArgument()));
+        assertThrows(IllegalArgumentException.class, () -> NetnsInterface.fromArgument("eth0,xx,10.0.0.1/8,-,1500"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> NetnsInterface.fromArgument("eth0,6a:bc:5e:b4:3b:77,10.0.0.1,-,1"));
+    }
+
+    @Test
     void aNamespaceWithOnlyLoopbackHasNoneAndARouteOfAnotherDeviceIsNotItsGateway() {
         assertTrue(NetnsInterface.firstAddress(
                         "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n")
