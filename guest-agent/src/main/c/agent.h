@@ -45,6 +45,7 @@ struct config {
     char *scratch;
     struct volume *volumes; size_t nvolumes;
     char *ip, *gateway;
+    int mtu;             /* eth0's MTU; 0: the device's (1500) */
     char **dns; size_t ndns;
     char **env; size_t nenv;
 };

@@ -178,6 +178,15 @@ static int apply(struct config *c, const char *key, char *raw, const char **why)
         if (c->gateway) return -1;
         return set_once(&c->gateway, v);
     }
+    if (strcmp(key, "mtu") == 0) {
+        /* 68 is IPv4's minimum; 65535 a virtio-net frame's bound. */
+        *why = "expected 68..65535, once";
+        char *end;
+        long m = strtol(v, &end, 10);
+        if (c->mtu || *end || m < 68 || m > 65535) return -1;
+        c->mtu = (int)m;
+        return 0;
+    }
     *why = "out of memory";
     if (strcmp(key, "dns") == 0) return push(&c->dns, &c->ndns, v);
     if (strcmp(key, "env") == 0) {
@@ -241,6 +250,10 @@ int config_load(const char *path, struct config *c)
     }
     if (rc == 0 && c->rootfs && (!c->root || c->root_is_dir || c->root_is_share)) {
         log_msg("config: %s: 'rootfs' needs a block-device 'root'", path);
+        rc = -1;
+    }
+    if (rc == 0 && c->mtu && !c->ip) {
+        log_msg("config: %s: 'mtu' needs 'ip'", path);
         rc = -1;
     }
     if (rc == 0 && c->gateway && !c->ip) {

@@ -87,6 +87,10 @@ int net_setup(const struct config *c)
             set_sin(&ifr.ifr_netmask, mask);
             if (ioctl(s, SIOCSIFNETMASK, &ifr) < 0) rc = fail("SIOCSIFNETMASK", "eth0");
         }
+        if (rc == 0 && c->mtu) {
+            ifr.ifr_mtu = c->mtu;
+            if (ioctl(s, SIOCSIFMTU, &ifr) < 0) rc = fail("SIOCSIFMTU", "eth0");
+        }
         if (rc == 0 && if_up(s, "eth0") < 0) rc = fail("bring up", "eth0");
         if (rc == 0 && c->gateway) {
             struct in_addr gw;

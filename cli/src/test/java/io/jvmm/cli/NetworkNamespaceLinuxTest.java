@@ -49,9 +49,10 @@ class NetworkNamespaceLinuxTest {
         store = VmProcessHome.open(home);
         sh("ip netns add " + NS);
         sh("ip link add " + HOST_END + " type veth peer name eth0 netns " + NS);
-        sh("ip addr add 10.96.0.1/24 dev " + HOST_END + " && ip link set " + HOST_END + " up");
-        sh("ip -n " + NS + " addr add 10.96.0.2/24 dev eth0 && ip -n " + NS + " link set eth0 up && ip -n " + NS
-                + " link set lo up && ip -n " + NS + " route add default via 10.96.0.1");
+        // a CNI overlay's MTU, which the guest must take too
+        sh("ip addr add 10.96.0.1/24 dev " + HOST_END + " && ip link set " + HOST_END + " mtu 1450 up");
+        sh("ip -n " + NS + " addr add 10.96.0.2/24 dev eth0 && ip -n " + NS + " link set eth0 mtu 1450 up && ip -n "
+                + NS + " link set lo up && ip -n " + NS + " route add default via 10.96.0.1");
     }
 
     @AfterAll
@@ -101,6 +102,7 @@ class NetworkNamespaceLinuxTest {
             assertEquals(
                     mac + "\n", ok("exec", "web", "cat", "/sys/class/net/eth0/address"), "eth0 takes the veth's MAC");
             assertTrue(ok("exec", "web", "ip", "-4", "addr", "show", "eth0").contains("inet 10.96.0.2/24"), cli.out());
+            assertEquals("1450\n", ok("exec", "web", "cat", "/sys/class/net/eth0/mtu"), "and its MTU");
 
             String got = null;
             for (int i = 0; i < 60 && got == null; i++) {

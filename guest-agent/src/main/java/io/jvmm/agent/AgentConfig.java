@@ -72,6 +72,7 @@ public final class AgentConfig {
 
     public static final class Builder {
         private String listen, ready, hostname, root, rootfs, scratch, ip, gateway;
+        private int mtu;
         private boolean rootItself;
         private final List<String[]> volumes = new ArrayList<>();
         private final List<String> dns = new ArrayList<>(), env = new ArrayList<>();
@@ -195,6 +196,13 @@ public final class AgentConfig {
             return this;
         }
 
+        /** eth0's MTU (68..65535), when its network's is not the device's 1500: a CNI overlay's 1450, say. */
+        public Builder mtu(int mtu) {
+            if (mtu < 68 || mtu > 65535) throw new IllegalArgumentException("mtu: expected 68..65535, got " + mtu);
+            this.mtu = mtu;
+            return this;
+        }
+
         public Builder dns(String addr) {
             check("dns", addr);
             if (!IPV4.matcher(addr).matches() && !IPV6ISH.matcher(addr).matches())
@@ -214,6 +222,7 @@ public final class AgentConfig {
         public AgentConfig build() {
             if (listen == null) throw new IllegalStateException("AgentConfig: listenVsock or listenUnix is required");
             if (gateway != null && ip == null) throw new IllegalStateException("AgentConfig: gateway needs ip");
+            if (mtu != 0 && ip == null) throw new IllegalStateException("AgentConfig: mtu needs ip");
             if (rootItself && (root == null || !(root.startsWith("dir:") || root.startsWith("virtiofs:"))))
                 throw new IllegalStateException("AgentConfig: rootItself needs rootDirectory or rootShare");
             if (rootItself && scratch != null)
@@ -229,6 +238,7 @@ public final class AgentConfig {
             l.addAll(volumes);
             if (ip != null) l.add(new String[] {"ip", ip});
             if (gateway != null) l.add(new String[] {"gateway", gateway});
+            if (mtu != 0) l.add(new String[] {"mtu", Integer.toString(mtu)});
             for (String d : dns) l.add(new String[] {"dns", d});
             for (String e : env) l.add(new String[] {"env", e});
             return new AgentConfig(l);

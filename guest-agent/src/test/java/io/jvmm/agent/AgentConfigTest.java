@@ -18,6 +18,7 @@ class AgentConfigTest {
                 .volume("/dev/vdd", "/cache", false)
                 .ip("10.0.0.2/24")
                 .gateway("10.0.0.1")
+                .mtu(1450)
                 .dns("1.1.1.1")
                 .dns("2606:4700::1111")
                 .env("LANG=C.UTF-8")
@@ -34,6 +35,7 @@ class AgentConfigTest {
                 volume /dev/vdd\t/cache
                 ip 10.0.0.2/24
                 gateway 10.0.0.1
+                mtu 1450
                 dns 1.1.1.1
                 dns 2606:4700::1111
                 env LANG=C.UTF-8
@@ -130,6 +132,8 @@ class AgentConfigTest {
         assertMsg("ip", () -> b.ip("10.0.0.300/24"));
         assertMsg("ip", () -> b.ip("10.0.0.1"));
         assertMsg("gateway", () -> b.gateway("example.com"));
+        assertMsg("mtu", () -> b.mtu(67));
+        assertMsg("mtu", () -> b.mtu(65536));
         assertMsg("dns", () -> b.dns("one one"));
         assertMsg("volume path", () -> b.volume("/dev/vdb", "data", false));
         assertMsg("longer than", () -> b.listenUnix(Path.of("/tmp/" + "x".repeat(120))));
@@ -138,6 +142,9 @@ class AgentConfigTest {
         assertThrows(
                 IllegalStateException.class,
                 () -> AgentConfig.builder().listenVsock(1).gateway("10.0.0.1").build());
+        assertThrows(
+                IllegalStateException.class,
+                () -> AgentConfig.builder().listenVsock(1).mtu(1450).build());
     }
 
     private static void assertMsg(String part, org.junit.jupiter.api.function.Executable e) {

@@ -185,7 +185,7 @@ public final class Sandbox implements AutoCloseable {
         } else if (c.joinedNetwork() != null) {
             // the engine's address and route; its resolv.conf reaches the containers as a bind
             NetnsInterface i = c.joinedNetwork().iface();
-            a.ip(i.cidr());
+            a.ip(i.cidr()).mtu(i.mtu());
             if (i.gateway() != null) a.gateway(i.gateway());
         }
         for (String kv : c.env()) a.env(kv);
