@@ -77,6 +77,11 @@ final class OciContainers {
         return cs.getFirst();
     }
 
+    /** The host directory of container {@code id}'s file binds ({@link io.jvmm.runc.FileBindShare}). */
+    Path fileShareDir(String id) {
+        return engine.dirs().runtimeDir().resolve("runc-files").resolve(id);
+    }
+
     Path extraFile(Pod pod) {
         return engine.dirs().vmDataDir(pod.id()).resolve("runc.json");
     }

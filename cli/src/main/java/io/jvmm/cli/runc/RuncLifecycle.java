@@ -1,7 +1,9 @@
 package io.jvmm.cli.runc;
 
+import io.jvmm.runc.FileBindShare;
 import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.state.ProcessInfo;
+import io.jvmm.runtime.state.VmStore;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Optional;
@@ -90,8 +92,10 @@ final class RuncLifecycle {
         int run(OciContainers containers, RuncLog log) throws InterruptedException {
             Optional<Pod> found = containers.find(id);
             if (found.isEmpty()) {
-                if (force) return 0;
-                throw RuncException.notExist(id);
+                if (!force) throw RuncException.notExist(id);
+                // What a create that died before its pod existed may have left (a valid id only: it names a path).
+                if (VmStore.NAME.matcher(id).matches()) FileBindShare.remove(containers.fileShareDir(id));
+                return 0;
             }
             Pod pod = found.get();
             String status = containers.state(pod).status();
@@ -100,6 +104,7 @@ final class RuncLifecycle {
             OciContainers.Extra extra = containers.extra(pod);
             List<ProcessInfo.Id> execs = containers.execWaiters(pod);
             pod.delete(true);
+            FileBindShare.remove(containers.fileShareDir(id));
             if (OciContainers.waiterAlive(extra))
                 RuncWaiter.kill(new ProcessInfo.Id(extra.waiterPid(), extra.waiterStartTime()));
             // The VM took their processes with it; their waiters may still be on their way out.
