@@ -110,7 +110,7 @@ final class RuncExec extends RuncSubcommand {
 
     @Option(
             names = "--ignore-paused",
-            description = "Exec even in a paused container (the process runs once it resumes).")
+            description = "Do not refuse a paused container (its VM's agent still cannot answer until resume).")
     boolean ignorePaused;
 
     @Option(names = "--preserve-fds", paramLabel = "N", description = "Only 0: descriptors cannot cross into the VM.")
