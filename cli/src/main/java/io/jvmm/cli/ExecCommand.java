@@ -11,7 +11,6 @@ import io.jvmm.runtime.state.ContainerRecord;
 import io.jvmm.runtime.state.VmRecord;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,7 +78,7 @@ final class ExecCommand extends CliCommand {
             ContainerRecord c = container.get().record();
             ExecRequest req = request(orEmpty(c.workdir()), orEmpty(c.user()));
             try (Terminal t = tty && interactive ? Terminal.raw() : null) {
-                return finish(container.get().exec(req, flushing(out), flushing(err)));
+                return finish(container.get().exec(req, FlushingOutput.of(out), FlushingOutput.of(err)));
             }
         }
         RunningVm target = engine.running(vm);
@@ -89,7 +88,7 @@ final class ExecCommand extends CliCommand {
         try (Terminal t = tty && interactive ? Terminal.raw() : null) {
             ExecSession s;
             try {
-                s = agent.start(req, flushing(out), flushing(err));
+                s = agent.start(req, FlushingOutput.of(out), FlushingOutput.of(err));
             } catch (IOException e) {
                 throw CliException.runtime("exec in " + r.name() + ": " + e.getMessage());
             }
@@ -122,22 +121,5 @@ final class ExecCommand extends CliCommand {
 
     private static String orEmpty(String s) {
         return s == null ? "" : s;
-    }
-
-    /** The guest's output reaches the terminal as it comes, not when a buffer fills. */
-    static OutputStream flushing(OutputStream o) {
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                o.write(b);
-                o.flush();
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                o.write(b, off, len);
-                o.flush();
-            }
-        };
     }
 }

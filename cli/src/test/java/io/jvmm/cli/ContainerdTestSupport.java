@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /** What the containerd tests put on containerd's PATH, how they look for host tools, and what they show on failure. */
@@ -13,14 +12,7 @@ final class ContainerdTestSupport {
 
     /** The shim as containerd finds it on PATH: this test's class path, started at jvmm's main. */
     static void write(Path file) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String unsafe = Runtime.version().feature() >= 24 ? " --sun-misc-unsafe-memory-access=allow" : "";
-        Files.writeString(
-                file,
-                "#!/bin/sh\nexec '" + java + "' --enable-native-access=ALL-UNNAMED" + unsafe + " -Djvmm.home='"
-                        + System.getProperty("jvmm.home") + "' -cp '" + System.getProperty("java.class.path")
-                        + "' io.jvmm.cli.Jvmm containerd-shim \"$@\"\n");
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+        TestLauncher.write(file, "containerd-shim");
     }
 
     /** Whether {@code tool} is on PATH, or in /usr/sbin or /usr/bin (root's tools when PATH lacks them). */

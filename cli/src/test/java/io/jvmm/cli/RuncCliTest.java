@@ -59,6 +59,27 @@ class RuncCliTest {
         fails("container \"nope\" does not exist", "delete", "nope");
         assertEquals(0, cli.run(runc("delete", "--force", "nope")), cli.err());
         fails("unknown signal \"FOO\"", "kill", "nope", "FOO");
+        fails("container \"nope\" does not exist", "exec", "nope", "true");
+        fails("container \"nope\" does not exist", "exec", "-d", "--process", "p.json", "nope");
+        fails("container \"nope\" does not exist", "ps", "nope");
+        fails("container \"nope\" does not exist", "ps", "--format", "json", "nope");
+        fails("container \"nope\" does not exist", "pause", "nope");
+        fails("container \"nope\" does not exist", "resume", "nope");
+        fails(
+                "--preserve-fds 1: jvmm-runc cannot pass descriptors into the container's VM",
+                "exec",
+                "--preserve-fds",
+                "1",
+                "nope",
+                "true");
+        fails(
+                "cannot use console socket if runc will not detach or allocate tty",
+                "exec",
+                "--console-socket",
+                "s",
+                "nope",
+                "true");
+        fails("invalid format option", "ps", "--format", "yaml", "nope");
         assertEquals(null, System.getProperty(StateDirs.HOME_PROPERTY), "--root leaked into this JVM");
     }
 

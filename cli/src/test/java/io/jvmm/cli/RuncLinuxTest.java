@@ -15,6 +15,8 @@ import io.jvmm.runtime.state.VmStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -126,5 +128,146 @@ class RuncLinuxTest {
         assertEquals(1, cli.run(runc("state", "c1")));
         assertEquals("container \"c1\" does not exist\n", cli.err());
         assertTrue(store.list().isEmpty(), () -> store.list().toString());
+    }
+
+    /** A bundle of the busybox tree whose init runs {@code args}, with FOO in its env and /tmp as its cwd. */
+    private static Path bundle(String name, List<String> args) throws Exception {
+        Path bundle = Files.createDirectories(home.resolve(name));
+        VmProcessHome.busyboxTree(bundle.resolve("rootfs"));
+        ObjectNode config = (ObjectNode) StateJson.mapper().readTree(SpecTemplate.json());
+        ObjectNode process = (ObjectNode) config.get("process");
+        process.put("terminal", false);
+        process.put("cwd", "/tmp");
+        process.set("args", StateJson.mapper().valueToTree(args));
+        ((com.fasterxml.jackson.databind.node.ArrayNode) process.get("env")).add("FOO=from-config");
+        Files.write(bundle.resolve("config.json"), StateJson.mapper().writeValueAsBytes(config));
+        return bundle;
+    }
+
+    @Test
+    void execPsPauseAndResumeAsConmonAndContainerdUseThem() throws Exception {
+        Path bundle = bundle("bundle2", List.of("sh", "-c", "while :; do sleep 100000 & wait; done"));
+        ok(
+                "create",
+                "--bundle",
+                bundle.toString(),
+                "--pid-file",
+                home.resolve("c2.pid").toString(),
+                "c2");
+        long initWaiter = Long.parseLong(Files.readString(home.resolve("c2.pid")));
+        ok("start", "c2");
+
+        // Foreground: the container's env with -e added, --cwd, --user; output, stderr and status relayed.
+        assertEquals(
+                7,
+                cli.run(runc(
+                        "exec",
+                        "-e",
+                        "BAR=b",
+                        "--cwd",
+                        "/etc",
+                        "-u",
+                        "1000:1001",
+                        "c2",
+                        "sh",
+                        "-c",
+                        "echo out; echo err >&2; echo $FOO $BAR; pwd; id -u; id -g; exit 7")),
+                cli::err);
+        assertEquals("out\nfrom-config b\n/etc\n1000\n1001\n", cli.out());
+        assertEquals("err\n", cli.err());
+        assertEquals(0, cli.withInput("piped\n", runc("exec", "c2", "cat")), cli::err);
+        assertEquals("piped\n", cli.out());
+        assertEquals(255, cli.run(runc("exec", "c2", "nope")));
+        assertEquals(
+                "exec failed: unable to start container process: exec: \"nope\": executable file not found in $PATH\n",
+                cli.err());
+        assertEquals(1, cli.run(runc("exec", "-t", "c2", "sh")));
+        assertEquals("process.terminal: jvmm-runc does not support terminals (--console-socket) yet\n", cli.err());
+
+        // Detached, as conmon runs it (out of this JVM, whose stdin is surefire's): the pid file names a
+        // process that relays the exec's stdin and output and lives as long as it.
+        Path spec = home.resolve("exec.json");
+        Files.writeString(spec, """
+                {"args": ["sh", "-c", "read line; echo got $line $X; while [ ! -e /dev/shm/go ]; do sleep 0.2; done; exit 4"], "env": ["X=from-file", "PATH=/bin"],
+                 "cwd": "/", "user": {"uid": 0, "gid": 0}}""");
+        Path runc = TestLauncher.write(home.resolve("jvmm-runc"), "runc");
+        Path input = Files.writeString(home.resolve("input"), "hello\n");
+        Path output = home.resolve("exec.out");
+        Path execPid = home.resolve("exec.pid");
+        Process p = new ProcessBuilder(
+                        runc.toString(),
+                        "--root",
+                        home.resolve("root").toString(),
+                        "exec",
+                        "-d",
+                        "--pid-file",
+                        execPid.toString(),
+                        "--process",
+                        spec.toString(),
+                        "c2")
+                .redirectInput(input.toFile())
+                .redirectOutput(output.toFile())
+                .redirectError(home.resolve("exec.err").toFile())
+                .start();
+        assertEquals(0, p.waitFor(), () -> readQuietly(home.resolve("exec.err")));
+        long waiter = Long.parseLong(Files.readString(execPid));
+        assertTrue(ProcessHandle.of(waiter).isPresent(), "the exec's waiter runs");
+        JsonNode pids = StateJson.mapper().readTree(ok("ps", "--format", "json", "c2"));
+        assertEquals(
+                List.of(initWaiter, waiter),
+                StreamSupport.stream(pids.spliterator(), false)
+                        .map(JsonNode::asLong)
+                        .toList());
+        // runc's table: ps(1)'s header and the lines of those pids.
+        List<String> table = ok("ps", "c2", "-e", "-o", "pid,args").lines().toList();
+        assertTrue(table.getFirst().trim().startsWith("PID"), cli.out());
+        assertEquals(
+                List.of(initWaiter, waiter),
+                table.stream()
+                        .skip(1)
+                        .map(l -> Long.parseLong(l.trim().split(" +")[0]))
+                        .toList(),
+                cli.out());
+        ok("exec", "c2", "touch", "/dev/shm/go");
+        ProcessHandle.of(waiter)
+                .ifPresent(h -> h.onExit().orTimeout(60, TimeUnit.SECONDS).join());
+        assertEquals("got hello from-file\n", Files.readString(output));
+        assertEquals(
+                List.of(initWaiter),
+                StreamSupport.stream(
+                                StateJson.mapper()
+                                        .readTree(ok("ps", "-f", "json", "c2"))
+                                        .spliterator(),
+                                false)
+                        .map(JsonNode::asLong)
+                        .toList());
+
+        // Pause and resume: the VM's vCPUs; state says paused, exec refuses as runc does.
+        ok("pause", "c2");
+        assertEquals("paused", state("c2").get("status").asText());
+        assertEquals(1, cli.run(runc("exec", "c2", "true")));
+        assertEquals("cannot exec in a paused container (use --ignore-paused to override)\n", cli.err());
+        assertEquals(1, cli.run(runc("pause", "c2")));
+        assertEquals("container not running\n", cli.err());
+        ok("resume", "c2");
+        assertEquals("running", state("c2").get("status").asText());
+        assertEquals(1, cli.run(runc("resume", "c2")));
+        assertEquals("container not paused\n", cli.err());
+
+        ok("kill", "c2", "KILL");
+        for (int i = 0; i < 100 && !state("c2").get("status").asText().equals("stopped"); i++)
+            TimeUnit.MILLISECONDS.sleep(200);
+        assertEquals(1, cli.run(runc("exec", "c2", "true")));
+        assertEquals("cannot exec in a stopped container\n", cli.err());
+        assertEquals("[]\n", ok("ps", "--format", "json", "c2"));
+        ok("delete", "c2");
+    }
+
+    private static String readQuietly(Path f) {
+        try {
+            return Files.readString(f);
+        } catch (java.io.IOException e) {
+            return e.getMessage();
+        }
     }
 }

@@ -173,7 +173,7 @@ public final class BundleTranslator {
             throw BundleException.config(field + ": " + e.getMessage());
         }
         String podPath = Files.isDirectory(real) ? MOUNTS_IN_POD + index : null;
-        return new ContainerBind(real, podPath, m.destination(), m.readOnly(), m.options());
+        return new ContainerBind(index, real, podPath, m.destination(), m.readOnly(), m.options());
     }
 
     private static Deferred deferred(OciProcess p, OciHooks hooks, OciLinux linux) {

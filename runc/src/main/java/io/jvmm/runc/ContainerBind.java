@@ -9,11 +9,13 @@ import java.util.List;
  * not (virtio-fs shares directories), so {@code podPath} is null and the container gets it only where
  * its caller places it ({@link BundleTranslator.BindPlacer}).
  *
+ * @param index    its index in config.json's {@code mounts}
  * @param source   absolute, resolved against the bundle
  * @param podPath  where the pod's VM sees the directory, null for a file
  * @param options  the mount options, as given
  */
-public record ContainerBind(Path source, String podPath, String destination, boolean readOnly, List<String> options) {
+public record ContainerBind(
+        int index, Path source, String podPath, String destination, boolean readOnly, List<String> options) {
     public ContainerBind {
         options = List.copyOf(options);
     }

@@ -140,6 +140,7 @@ class BundleTranslatorTest {
         ContainerBind vol = t.binds().get(5);
         assertEquals(
                 new ContainerBind(
+                        10,
                         www.toRealPath(),
                         "/oci/mounts/10",
                         "/www",

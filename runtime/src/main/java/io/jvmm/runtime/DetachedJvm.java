@@ -1,9 +1,15 @@
 package io.jvmm.runtime;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
 import io.jvmm.kvm.sys.ChildProcess;
 import io.jvmm.kvm.sys.Libc;
 import io.jvmm.runtime.state.ProcessInfo;
 import io.jvmm.runtime.vmproc.VmLaunch;
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +21,15 @@ import java.util.Map;
  * it outlives this process, whose parent (or the nearest subreaper) then reaps it. jvmm-runc's waiter is one.
  */
 public final class DetachedJvm {
+    /** The helper's end of the report pipe of {@link #startReporting}. */
+    public static final int REPORT_FD = 3;
+
+    /**
+     * A helper started by {@link #startReporting}: its pid and start time, and what it reported (empty when
+     * it ended or closed the pipe without a word).
+     */
+    public record Reported(ProcessInfo.Id id, String report) {}
+
     private DetachedJvm() {}
 
     /** Starts {@code java <jvmOptions> <entry> <args>}; returns its pid and start time. */
@@ -37,6 +52,45 @@ public final class DetachedJvm {
             }
         } finally {
             Libc.close(in);
+        }
+    }
+
+    /**
+     * As {@link #start(EntryPoint, List, List)}, with a pipe on the helper's descriptor {@link #REPORT_FD}:
+     * returns once the helper has closed it ({@link #report}) or ended, with what it wrote. For a helper
+     * whose starter must say whether it got going (jvmm-runc's detached exec).
+     */
+    public static Reported startReporting(EntryPoint entry, List<String> jvmOptions, List<String> args) {
+        int[] pipe = Libc.pipe();
+        ProcessInfo.Id id;
+        try {
+            id = spawn(entry, jvmOptions, args, Map.of(0, 0, 1, 1, 2, 2, REPORT_FD, pipe[1]));
+        } catch (RuntimeException e) {
+            Libc.close(pipe[0]);
+            throw e;
+        } finally {
+            Libc.close(pipe[1]);
+        }
+        ByteArrayOutputStream report = new ByteArrayOutputStream();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(4096);
+            long n;
+            while ((n = Libc.read(pipe[0], buf)) > 0)
+                report.writeBytes(buf.asSlice(0, n).toArray(JAVA_BYTE));
+        } finally {
+            Libc.close(pipe[0]);
+        }
+        return new Reported(id, report.toString(StandardCharsets.UTF_8));
+    }
+
+    /** In a helper started by {@link #startReporting}: writes {@code text} to its starter and closes the pipe. */
+    public static void report(String text) {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocateFrom(JAVA_BYTE, b);
+            for (long off = 0; off < b.length; ) off += Libc.write(REPORT_FD, buf.asSlice(off));
+        } finally {
+            Libc.close(REPORT_FD);
         }
     }
 

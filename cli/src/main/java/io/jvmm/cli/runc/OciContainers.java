@@ -17,9 +17,12 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The OCI containers of one {@code --root}: each is a pod named after its id and labelled with its bundle
@@ -74,6 +77,11 @@ final class OciContainers {
         return cs.getFirst();
     }
 
+    /** The host directory of container {@code id}'s file binds ({@link io.jvmm.runc.FileBindShare}). */
+    Path fileShareDir(String id) {
+        return engine.dirs().runtimeDir().resolve("runc-files").resolve(id);
+    }
+
     Path extraFile(Pod pod) {
         return engine.dirs().vmDataDir(pod.id()).resolve("runc.json");
     }
@@ -99,6 +107,58 @@ final class OciContainers {
         }
     }
 
+    /**
+     * Writes an exec's process spec where its waiter reads it (the pod's data directory, readable by the
+     * owner alone: the environment may hold secrets); returns the file.
+     */
+    Path writeExecSpec(Pod pod, byte[] json) {
+        try {
+            Path f = Files.createTempFile(
+                    engine.dirs().vmDataDir(pod.id()),
+                    "runc-exec-",
+                    ".json",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.write(f, json);
+            return f;
+        } catch (IOException e) {
+            throw new RuncException("cannot write the exec's process spec: " + StateDirs.describe(e));
+        }
+    }
+
+    private Path execWaitersDir(Pod pod) {
+        return engine.dirs().vmDataDir(pod.id()).resolve("runc-execs");
+    }
+
+    /** Records the waiter of a detached exec in {@code pod}, for {@code ps}. */
+    void recordExecWaiter(Pod pod, ProcessInfo.Id waiter) {
+        try {
+            Files.createDirectories(execWaitersDir(pod));
+            Files.write(execWaitersDir(pod).resolve(waiter.pid() + "." + waiter.startTime()), new byte[0]);
+        } catch (IOException e) {
+            throw new RuncException("cannot record the exec's waiter: " + StateDirs.describe(e));
+        }
+    }
+
+    /** The waiters of detached execs in {@code pod} that still run; the records of the others go. */
+    List<ProcessInfo.Id> execWaiters(Pod pod) {
+        Path dir = execWaitersDir(pod);
+        if (!Files.isDirectory(dir)) return List.of();
+        List<ProcessInfo.Id> alive = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.sorted().toList()) {
+                String[] parts = f.getFileName().toString().split("\\.");
+                ProcessInfo.Id id = parts.length == 2 && parts[0].matches("[0-9]+") && parts[1].matches("[0-9]+")
+                        ? new ProcessInfo.Id(Long.parseLong(parts[0]), Long.parseLong(parts[1]))
+                        : null;
+                if (id != null && ProcessInfo.isAlive(id)) alive.add(id);
+                else Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            throw new RuncException("cannot read the exec waiters of " + pod.name() + ": " + StateDirs.describe(e));
+        }
+        return alive;
+    }
+
     /** Whether the waiter recorded for {@code pod} still runs. */
     static boolean waiterAlive(Extra e) {
         return e.waiterPid() > 0 && ProcessInfo.isAlive(new ProcessInfo.Id(e.waiterPid(), e.waiterStartTime()));
@@ -108,9 +168,10 @@ final class OciContainers {
     OciState state(Pod pod) throws InterruptedException {
         VmRecord r = pod.record();
         boolean running = pod.running();
-        ContainerRecord c = container(pod).status();
-        String status =
-                OciState.status(running, running && engine.paused(r), c.state().status());
+        boolean paused = running && engine.paused(r);
+        // A paused VM's agent cannot answer: its container is as last recorded.
+        ContainerRecord c = paused ? container(pod).record() : container(pod).status();
+        String status = OciState.status(running, paused, c.state().status());
         Extra e = extra(pod);
         long pid = !status.equals("stopped") && waiterAlive(e) ? e.waiterPid() : 0;
         return new OciState(

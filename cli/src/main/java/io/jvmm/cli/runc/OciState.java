@@ -29,12 +29,13 @@ record OciState(
 
     /**
      * runc's status of a container from the engine's view: a pod that does not run holds nothing that
-     * runs (stopped); in a running pod the container's own state, paused when its VM's vCPUs are.
+     * runs (stopped); in a running pod the container's own state, paused when its VM's vCPUs are (runc
+     * pauses created containers too).
      */
     static String status(boolean podRunning, boolean paused, ContainerRecord.Status container) {
         if (!podRunning) return "stopped";
         return switch (container) {
-            case CREATED -> "created";
+            case CREATED -> paused ? "paused" : "created";
             case RUNNING -> paused ? "paused" : "running";
             case EXITED -> "stopped";
         };

@@ -90,7 +90,11 @@ public final class RuncCommand implements Callable<Integer> {
                 .addSubcommand(new CommandLine(new RuncQuery.List(out, err)))
                 .addSubcommand(new CommandLine(new RuncQuery.Features(out, err)))
                 .addSubcommand(new CommandLine(new RuncQuery.Spec(out, err)))
-                .addSubcommand(new CommandLine(new RuncWaiter(out, err)));
+                .addSubcommand(new CommandLine(new RuncExec(out, in, err)).setStopAtPositional(true))
+                .addSubcommand(new CommandLine(new RuncQuery.Ps(out, err)).setStopAtPositional(true))
+                .addSubcommand(new CommandLine(new RuncLifecycle.Pause(out, err)))
+                .addSubcommand(new CommandLine(new RuncLifecycle.Resume(out, err)))
+                .addSubcommand(new CommandLine(new RuncWaiter(out, in, err)));
     }
 
     /** {@code jvmm runc} alone: its usage, as an error. */

@@ -5,6 +5,7 @@ import io.jvmm.runc.Bundle;
 import io.jvmm.runc.BundleReader;
 import io.jvmm.runc.BundleTranslation;
 import io.jvmm.runc.BundleTranslator;
+import io.jvmm.runc.FileBindShare;
 import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.state.ProcessInfo;
 import io.jvmm.runtime.state.StateDirs;
@@ -17,9 +18,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code runc create}: the bundle read and translated, its pod created and booted, the container prepared
- * in the guest and left waiting for {@code start}; the pid file names the waiter ({@link RuncWaiter}), a
- * process that lives as long as the container's init and exits with its status.
+ * {@code runc create}: the bundle read and translated, its file binds placed ({@link FileBindShare}), its
+ * pod created and booted, the container prepared in the guest and left waiting for {@code start}; the pid
+ * file names the waiter ({@link RuncWaiter}), a process that lives as long as the container's init and
+ * exits with its status.
  */
 @Command(
         name = "create",
@@ -75,7 +77,17 @@ final class RuncCreate extends RuncSubcommand {
         if (consoleSocket != null)
             throw new RuncException("cannot use console socket if runc will not detach or allocate tty");
         BundleTranslation t = BundleTranslator.translate(b, id);
-        Pod pod = containers.pods().create(t.pod());
+        Path filesDir = containers.fileShareDir(id);
+        FileBindShare.remove(filesDir); // what a create that died midway left
+        FileBindShare files = FileBindShare.place(t.binds(), filesDir);
+        Pod pod;
+        try {
+            if (files != null) t = BundleTranslator.translate(b, id, files.placer());
+            pod = containers.pods().create(files == null ? t.pod() : t.pod().withMount(files.podMount()));
+        } catch (RuntimeException e) {
+            FileBindShare.remove(filesDir);
+            throw e;
+        }
         ProcessInfo.Id waiter = null;
         try {
             pod.createContainer(t.container());
@@ -94,6 +106,7 @@ final class RuncCreate extends RuncSubcommand {
         } catch (RuntimeException | InterruptedException e) {
             try {
                 pod.delete(true);
+                FileBindShare.remove(filesDir);
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }

@@ -1,8 +1,11 @@
 package io.jvmm.cli.runc;
 
+import io.jvmm.runc.FileBindShare;
 import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.state.ProcessInfo;
+import io.jvmm.runtime.state.VmStore;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -89,18 +92,71 @@ final class RuncLifecycle {
         int run(OciContainers containers, RuncLog log) throws InterruptedException {
             Optional<Pod> found = containers.find(id);
             if (found.isEmpty()) {
-                if (force) return 0;
-                throw RuncException.notExist(id);
+                if (!force) throw RuncException.notExist(id);
+                // What a create that died before its pod existed may have left (a valid id only: it names a path).
+                if (VmStore.NAME.matcher(id).matches()) FileBindShare.remove(containers.fileShareDir(id));
+                return 0;
             }
             Pod pod = found.get();
             String status = containers.state(pod).status();
             if (!force && (status.equals("running") || status.equals("paused")))
                 throw new RuncException("cannot delete container " + id + " that is not stopped: " + status);
             OciContainers.Extra extra = containers.extra(pod);
+            List<ProcessInfo.Id> execs = containers.execWaiters(pod);
             pod.delete(true);
+            FileBindShare.remove(containers.fileShareDir(id));
             if (OciContainers.waiterAlive(extra))
                 RuncWaiter.kill(new ProcessInfo.Id(extra.waiterPid(), extra.waiterStartTime()));
+            // The VM took their processes with it; their waiters may still be on their way out.
+            execs.forEach(RuncWaiter::kill);
             return 0;
+        }
+    }
+
+    /** {@code runc pause} and {@code resume}: the container's VM's vCPUs stopped and restarted (the guest does not notice). */
+    abstract static class PauseOrResume extends RuncSubcommand {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        PauseOrResume(PrintStream out, PrintStream err) {
+            super(out, err);
+        }
+
+        abstract boolean pause();
+
+        @Override
+        int run(OciContainers containers, RuncLog log) throws InterruptedException {
+            Pod pod = containers.get(id);
+            String status = containers.state(pod).status();
+            if (pause() && !status.equals("running") && !status.equals("created"))
+                throw new RuncException("container not running");
+            if (!pause() && !status.equals("paused")) throw new RuncException("container not paused");
+            containers.engine().pause(pod.id(), pause());
+            return 0;
+        }
+    }
+
+    @Command(name = "pause", description = "Pause a container: its VM's vCPUs stop.")
+    static final class Pause extends PauseOrResume {
+        Pause(PrintStream out, PrintStream err) {
+            super(out, err);
+        }
+
+        @Override
+        boolean pause() {
+            return true;
+        }
+    }
+
+    @Command(name = "resume", description = "Resume a paused container.")
+    static final class Resume extends PauseOrResume {
+        Resume(PrintStream out, PrintStream err) {
+            super(out, err);
+        }
+
+        @Override
+        boolean pause() {
+            return false;
         }
     }
 }

@@ -37,7 +37,7 @@ final class RuncQuery {
         }
     }
 
-    @Command(name = "list", aliases = "ps", description = "List the containers of this root.")
+    @Command(name = "list", description = "List the containers of this root.")
     static final class List extends RuncSubcommand {
         @Option(
                 names = {"-f", "--format"},
@@ -88,16 +88,104 @@ final class RuncQuery {
                     s.created() == null ? "" : s.created().toString(),
                     s.owner()
                 });
-            int[] width = new int[6];
-            for (String[] r : rows) for (int i = 0; i < 6; i++) width[i] = Math.max(width[i], r[i].length() + 3);
+            return columns(rows, 12);
+        }
+
+        /** Rows as runc's tables lay them out: each column as wide as its widest cell plus three, at least {@code min}. */
+        static String columns(java.util.List<String[]> rows, int min) {
+            int n = rows.getFirst().length;
+            int[] width = new int[n];
+            for (String[] r : rows) for (int i = 0; i < n; i++) width[i] = Math.max(width[i], r[i].length() + 3);
             StringBuilder b = new StringBuilder();
             for (String[] r : rows) {
                 StringBuilder line = new StringBuilder();
-                for (int i = 0; i < 6; i++) {
+                for (int i = 0; i < n; i++) {
                     line.append(r[i]);
-                    if (i < 5) line.append(" ".repeat(Math.max(12, width[i]) - r[i].length()));
+                    if (i < n - 1) line.append(" ".repeat(Math.max(min, width[i]) - r[i].length()));
                 }
                 b.append(line.toString().stripTrailing()).append('\n');
+            }
+            return b.toString();
+        }
+    }
+
+    /**
+     * {@code runc ps}: the container's processes as host pids, the host processes that stand for the guest
+     * processes: create's waiter (the init) and the waiters of detached execs, which a caller can signal and
+     * match to its execs. JSON is the array of pids containerd's runc shim reads; the table is runc's,
+     * {@code ps(1)} run with the given options (default {@code -ef}) and cut to those pids. The guest's
+     * own view of its processes is {@code exec ID ps}.
+     */
+    @Command(name = "ps", description = "List the host processes that stand for a container's processes.")
+    static final class Ps extends RuncSubcommand {
+        @Option(
+                names = {"-f", "--format"},
+                paramLabel = "table|json",
+                description = "table (default, ps(1)'s lines) or json (the pids).")
+        String format = "table";
+
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Parameters(
+                index = "1..*",
+                paramLabel = "PS_OPTIONS",
+                description = "ps(1)'s options for the table (default -ef).")
+        java.util.List<String> psOptions = new ArrayList<>();
+
+        Ps(PrintStream out, PrintStream err) {
+            super(out, err);
+        }
+
+        @Override
+        int run(OciContainers containers, RuncLog log) throws InterruptedException {
+            if (!format.equals("table") && !format.equals("json")) throw new RuncException("invalid format option");
+            Pod pod = containers.get(id);
+            java.util.List<Long> pids = new ArrayList<>();
+            if (!containers.state(pod).status().equals("stopped")) {
+                OciContainers.Extra e = containers.extra(pod);
+                if (OciContainers.waiterAlive(e)) pids.add(e.waiterPid());
+                containers.execWaiters(pod).forEach(w -> pids.add(w.pid()));
+            }
+            if (format.equals("json")) {
+                ArrayNode a = StateJson.mapper().createArrayNode();
+                pids.forEach(a::add);
+                out.println(a);
+                return 0;
+            }
+            out.print(table(ps(psOptions.isEmpty() ? java.util.List.of("-ef") : psOptions), pids));
+            return 0;
+        }
+
+        /** ps(1)'s output with {@code options}. */
+        private static String ps(java.util.List<String> options) throws InterruptedException {
+            java.util.List<String> argv = new ArrayList<>(java.util.List.of("ps"));
+            argv.addAll(options);
+            try {
+                Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+                p.getOutputStream().close();
+                String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                if (p.waitFor() != 0)
+                    throw new RuncException(String.join(" ", argv) + ": "
+                            + text.lines().findFirst().orElse("exit status " + p.exitValue()));
+                return text;
+            } catch (IOException e) {
+                throw new RuncException("cannot run ps: " + e.getMessage());
+            }
+        }
+
+        /** runc's cut of ps(1)'s output: its header, then the lines whose PID column holds one of {@code pids}. */
+        static String table(String psOutput, java.util.List<Long> pids) {
+            java.util.List<String> lines = psOutput.lines().toList();
+            if (lines.isEmpty()) throw new RuncException("couldn't find PID field in ps output");
+            int column = java.util.Arrays.asList(lines.getFirst().trim().split("\\s+"))
+                    .indexOf("PID");
+            if (column < 0) throw new RuncException("couldn't find PID field in ps output");
+            StringBuilder b = new StringBuilder(lines.getFirst()).append('\n');
+            for (String line : lines.subList(1, lines.size())) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > column && f[column].matches("[0-9]+") && pids.contains(Long.parseLong(f[column])))
+                    b.append(line).append('\n');
             }
             return b.toString();
         }

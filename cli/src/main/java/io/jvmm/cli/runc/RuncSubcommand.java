@@ -51,7 +51,10 @@ abstract class RuncSubcommand implements Callable<Integer> {
             int status = run(new OciContainers(global.engine()), log);
             out.flush();
             return status;
-        } catch (RuncException | EngineException | BundleException e) {
+        } catch (RuncException e) {
+            log.error(e.getMessage());
+            return e.status();
+        } catch (EngineException | BundleException e) {
             log.error(e.getMessage());
             return 1;
         } finally {

@@ -18,9 +18,26 @@ class RuncPartsTest {
         assertEquals("created", OciState.status(true, false, ContainerRecord.Status.CREATED));
         assertEquals("running", OciState.status(true, false, ContainerRecord.Status.RUNNING));
         assertEquals("paused", OciState.status(true, true, ContainerRecord.Status.RUNNING));
+        assertEquals("paused", OciState.status(true, true, ContainerRecord.Status.CREATED));
         assertEquals("stopped", OciState.status(true, false, ContainerRecord.Status.EXITED));
         assertEquals("stopped", OciState.status(false, false, ContainerRecord.Status.RUNNING));
         assertEquals("stopped", OciState.status(false, false, ContainerRecord.Status.CREATED));
+    }
+
+    @Test
+    void psTableIsPsOutputCutToThePids() {
+        String ps = """
+                UID          PID    PPID  C STIME TTY          TIME CMD
+                root           1       0  0 10:00 ?        00:00:01 /sbin/init
+                root          42       1  0 10:01 ?        00:00:00 java ... runc __waiter c1
+                root         420      42  0 10:01 ?        00:00:00 other
+                """;
+        assertEquals(
+                "UID          PID    PPID  C STIME TTY          TIME CMD\n"
+                        + "root          42       1  0 10:01 ?        00:00:00 java ... runc __waiter c1\n",
+                RuncQuery.Ps.table(ps, List.of(42L)));
+        RuncException e = assertThrows(RuncException.class, () -> RuncQuery.Ps.table("USER COMMAND\n", List.of(1L)));
+        assertEquals("couldn't find PID field in ps output", e.getMessage());
     }
 
     @Test

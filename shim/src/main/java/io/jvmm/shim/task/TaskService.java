@@ -11,8 +11,8 @@ import io.jvmm.runc.BundleException;
 import io.jvmm.runc.BundleReader;
 import io.jvmm.runc.BundleTranslation;
 import io.jvmm.runc.BundleTranslator;
+import io.jvmm.runc.ExecTranslator;
 import io.jvmm.runc.OciProcess;
-import io.jvmm.runc.OciSecurity;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.pod.Container;
 import io.jvmm.runtime.pod.ContainerConfig;
@@ -580,13 +580,7 @@ public final class TaskService {
         OciProcess p = BundleReader.parseProcess(r.getSpec().getValue().toByteArray());
         ExecRequest req;
         try {
-            req = ExecRequest.of(p.args().toArray(String[]::new))
-                    .withEnv(p.env())
-                    .withCwd(p.cwd())
-                    .withUser(p.user().uid() + ":" + p.user().gid())
-                    .withStdin(!r.getStdin().isEmpty())
-                    .withTty(r.getTerminal())
-                    .withSecurity(OciSecurity.of(p));
+            req = ExecTranslator.request(p).withStdin(!r.getStdin().isEmpty()).withTty(r.getTerminal());
             // a terminal's output is one stream, containerd's stdout; its size comes later by ResizePty
             if (r.getTerminal() && p.consoleSize() != null)
                 req = req.withSize((int) Math.min(p.consoleSize().height(), 65535), (int)
