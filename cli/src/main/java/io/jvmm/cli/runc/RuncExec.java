@@ -157,9 +157,21 @@ final class RuncExec extends RuncSubcommand {
         }
         Container c = OciContainers.container(pod);
         if (detach) {
-            ProcessInfo.Id waiter = RuncWaiter.spawnExec(pod, containers.writeExecSpec(pod, json(p)), global);
-            containers.recordExecWaiter(pod, waiter);
-            if (pidFile != null) RuncCreate.writePidFile(pidFile, waiter.pid());
+            Path spec = containers.writeExecSpec(pod, json(p));
+            ProcessInfo.Id waiter;
+            try {
+                waiter = RuncWaiter.spawnExec(pod, spec, global);
+            } finally {
+                // The waiter deletes it once read; one that died first did not.
+                deleteQuietly(spec);
+            }
+            try {
+                containers.recordExecWaiter(pod, waiter);
+                if (pidFile != null) RuncCreate.writePidFile(pidFile, waiter.pid());
+            } catch (RuntimeException e) {
+                RuncWaiter.kill(waiter); // nobody would know of it, or wait for it
+                throw e;
+            }
             return 0;
         }
         String what = "exec in " + id;
@@ -168,6 +180,14 @@ final class RuncExec extends RuncSubcommand {
         if (pidFile != null)
             RuncCreate.writePidFile(pidFile, ProcessHandle.current().pid());
         return WaitedProcess.standFor(e, log, what);
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // it goes with the pod's directory
+        }
     }
 
     private static OciProcess fromFile(Path file) {
