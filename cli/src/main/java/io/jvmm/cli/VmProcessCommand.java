@@ -1,6 +1,5 @@
 package io.jvmm.cli;
 
-import io.jvmm.core.backend.net.NetnsInterface;
 import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.EntryPoint;
 import io.jvmm.runtime.state.VmRecord;
@@ -49,16 +48,7 @@ final class VmProcessCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        NetnsInterface joined = null;
-        if (networkInterface != null) {
-            if (networkFd == null) throw CliException.usage("--network-interface needs --network-fd, its TAP");
-            try {
-                joined = NetnsInterface.fromArgument(networkInterface);
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage("--network-interface: " + e.getMessage());
-            }
-        }
-        return VmRun.detached(new VmRun.Detached(id, kernel, readyTimeout, restore, networkFd, joined));
+        return VmRun.detached(VmRun.Detached.of(id, kernel, readyTimeout, restore, networkFd, networkInterface));
     }
 
     /** {@code jvmm run} without -d: this process is the VM process, the terminal the workload's. */

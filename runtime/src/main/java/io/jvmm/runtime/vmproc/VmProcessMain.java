@@ -1,6 +1,5 @@
 package io.jvmm.runtime.vmproc;
 
-import io.jvmm.core.backend.net.NetnsInterface;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.EntryPoint;
 import io.jvmm.runtime.PrivateFiles;
@@ -34,7 +33,7 @@ public final class VmProcessMain {
         String id = args[1];
         Path kernel = null, restore = null;
         Integer readyTimeout = null, networkFd = null;
-        NetnsInterface joined = null;
+        String joined = null;
         for (int i = 2; i < args.length; i += 2) {
             if (i + 1 >= args.length) throw EngineException.usage(args[i] + " needs a value");
             String v = args[i + 1];
@@ -43,21 +42,11 @@ public final class VmProcessMain {
                 case "--restore" -> restore = Path.of(v);
                 case "--ready-timeout" -> readyTimeout = number(args[i], v);
                 case "--network-fd" -> networkFd = number(args[i], v);
-                case "--network-interface" -> joined = networkInterface(v);
+                case "--network-interface" -> joined = v;
                 default -> throw EngineException.usage("unknown option " + args[i]);
             }
         }
-        if (joined != null && networkFd == null)
-            throw EngineException.usage("--network-interface needs --network-fd, its TAP");
-        return new VmRun.Detached(id, kernel, readyTimeout, restore, networkFd, joined);
-    }
-
-    private static NetnsInterface networkInterface(String v) {
-        try {
-            return NetnsInterface.fromArgument(v);
-        } catch (IllegalArgumentException e) {
-            throw EngineException.usage("--network-interface: " + e.getMessage());
-        }
+        return VmRun.Detached.of(id, kernel, readyTimeout, restore, networkFd, joined);
     }
 
     private static int number(String option, String v) {

@@ -32,7 +32,30 @@ public final class VmRun {
             Integer readyTimeoutSeconds,
             Path restoreFrom,
             Integer networkFd,
-            NetnsInterface networkInterface) {}
+            NetnsInterface networkInterface) {
+        /**
+         * The arguments as given on a command line: {@code networkInterface} in {@link NetnsInterface#toArgument}'s
+         * form, or null; a usage error names a malformed one, or one without its TAP.
+         */
+        public static Detached of(
+                String id,
+                Path kernel,
+                Integer readyTimeoutSeconds,
+                Path restoreFrom,
+                Integer networkFd,
+                String networkInterface) {
+            NetnsInterface joined = null;
+            if (networkInterface != null) {
+                if (networkFd == null) throw EngineException.usage("--network-interface needs --network-fd, its TAP");
+                try {
+                    joined = NetnsInterface.fromArgument(networkInterface);
+                } catch (IllegalArgumentException e) {
+                    throw EngineException.usage("--network-interface: " + e.getMessage());
+                }
+            }
+            return new Detached(id, kernel, readyTimeoutSeconds, restoreFrom, networkFd, joined);
+        }
+    }
 
     /** The detached VM process: runs the VM {@code d.id()} names, confined as its record says. */
     public static int detached(Detached d) throws InterruptedException {
