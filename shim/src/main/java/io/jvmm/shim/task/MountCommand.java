@@ -1,10 +1,10 @@
 package io.jvmm.shim.task;
 
+import io.jvmm.runtime.HostBinds;
 import io.jvmm.shim.proto.types.Mount;
 import io.jvmm.shim.ttrpc.TtrpcException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +47,7 @@ public final class MountCommand implements RootfsMounter {
     @Override
     public void unmount(Path target) {
         // Mounts stack: take them down until nothing is mounted there (a busy one lazily).
-        for (int i = 0; i < 16 && isMountPoint(target); i++) {
+        for (int i = 0; i < 16 && HostBinds.isMountPoint(target); i++) {
             if (!unmountOnce(target)) run(List.of("umount", "-l", target.toString()));
         }
     }
@@ -59,38 +59,6 @@ public final class MountCommand implements RootfsMounter {
         } catch (TtrpcException e) {
             return false;
         }
-    }
-
-    /** Whether {@code dir} is a mount point, from /proc/self/mountinfo (field 5, octal escapes). */
-    static boolean isMountPoint(Path dir) {
-        String want = dir.toAbsolutePath().normalize().toString();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
-                String[] f = line.split(" ");
-                if (f.length > 4 && unescape(f[4]).equals(want)) return true;
-            }
-        } catch (IOException e) {
-            return false;
-        }
-        return false;
-    }
-
-    static String unescape(String s) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length()) {
-                try {
-                    b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                    i += 3;
-                    continue;
-                } catch (NumberFormatException ignored) {
-                    // not an escape: keep the backslash
-                }
-            }
-            b.append(c);
-        }
-        return b.toString();
     }
 
     private static void run(List<String> argv) {
