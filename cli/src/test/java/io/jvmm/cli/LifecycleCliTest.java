@@ -231,7 +231,7 @@ class LifecycleCliTest {
         Thread.sleep(300);
         assertTrue(follow.isAlive(), "logs -f returned while the VM runs");
 
-        assertEquals(0, run("stop", "-t", "2", "e2e"), err());
+        assertEquals(0, run("stop", "-t", "10", "e2e"), err());
         follow.join(15_000);
         assertFalse(follow.isAlive(), "logs -f did not end with the VM");
         assertTrue(followed.toString(StandardCharsets.UTF_8).contains("started\ngot one\n"), followed.toString());
