@@ -23,7 +23,7 @@ enum frame_type {
     FT_COPY_IN = 0x30, FT_DATA = 0x31, FT_COPY_OUT = 0x32, FT_STAT = 0x33,
     FT_POWEROFF = 0x40, FT_PING = 0x41, FT_PS = 0x42,
     FT_CTR_CREATE = 0x50, FT_CTR_START = 0x51, FT_CTR_SIGNAL = 0x52, FT_CTR_WAIT = 0x53, FT_CTR_STATUS = 0x54,
-    FT_CTR_DELETE = 0x55, FT_CTR_LOGS = 0x56, FT_CTR_LIST = 0x57, FT_CTR_STATS = 0x58,
+    FT_CTR_DELETE = 0x55, FT_CTR_LOGS = 0x56, FT_CTR_LIST = 0x57, FT_CTR_STATS = 0x58, FT_CTR_ATTACH = 0x59,
     FT_OK = 0x7e, FT_ERROR = 0x7f,
 };
 
@@ -113,6 +113,7 @@ void handle_ps(int conn, struct frame *first);
 #define CTR_LOG_MAX (4u << 20)
 #define CTR_TTY 1u
 #define CTR_READONLY 2u
+#define CTR_STDIN 4u   /* the init's stdin is a pipe the monitor feeds from an ATTACH (no TTY) */
 #define CTR_WAIT_BLOCK 1u
 #define CTR_DELETE_FORCE 1u
 #define CTR_LOGS_FOLLOW 1u

@@ -132,9 +132,11 @@ static char *request_id(int conn, const struct frame *f)
 }
 
 /* Forwards the request to the monitor and its answers back, until the monitor closes. A host that
- * goes away while waiting ends the relay. */
+ * goes away while waiting ends the relay. For an ATTACH, the host's frames after it (STDIN, RESIZE)
+ * are forwarded to the monitor too. */
 static void relay(int conn, struct frame *f, const char *id)
 {
+    int forward = f->type == FT_CTR_ATTACH;
     int mon = monitor_connect(id);
     if (mon < 0) {
         send_error(conn, ENOENT, "no such container: %s", id);
@@ -146,8 +148,16 @@ static void relay(int conn, struct frame *f, const char *id)
         return;
     }
     for (;;) {
-        struct pollfd pf[2] = { { mon, POLLIN, 0 }, { conn, 0, 0 } };
+        struct pollfd pf[2] = { { mon, POLLIN, 0 }, { conn, forward ? POLLIN : 0, 0 } };
         if (poll(pf, 2, -1) < 0 && errno != EINTR) break;
+        if (forward && (pf[1].revents & POLLIN)) {
+            struct frame h;
+            if (frame_read(conn, &h) != FR_OK) break;   /* the host left: the monitor sees us go */
+            int w = frame_write(mon, h.type, h.payload, h.len);
+            frame_free(&h);
+            if (w < 0) break;
+            continue;
+        }
         if (pf[1].revents & (POLLHUP | POLLERR)) break;
         if (!pf[0].revents) continue;
         struct frame a;

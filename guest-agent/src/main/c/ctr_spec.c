@@ -117,7 +117,7 @@ int ctr_parse_create(const struct frame *f, struct ctr_spec *s, char *err, size_
     if (!ctr_id_valid(s->id))
         snprintf(err, errlen, "container id \"%s\": 1 to 64 letters, digits, '_', '-' or '.', not starting with '.'",
                  s->id);
-    else if (s->flags & ~(CTR_TTY | CTR_READONLY))
+    else if (s->flags & ~(CTR_TTY | CTR_READONLY | CTR_STDIN))
         snprintf(err, errlen, "container %s: unknown flags 0x%x", s->id, s->flags);
     else if (!path || path[0] != '/')
         snprintf(err, errlen, "container %s: root \"%s\" must be dir:/ABSOLUTE/PATH or image:/ABSOLUTE/PATH", s->id,

@@ -1,7 +1,8 @@
 /* The monitor: one process per container, from CONTAINER_CREATE until CONTAINER_DELETE (like
  * conmon or a shim). It is the parent of the container's init, so it alone reaps it and knows its
  * exit status; it writes the container's output to CTR_DIR/<id>/log as STDOUT/STDERR frames, and
- * answers the handlers that relay the host's START, SIGNAL, WAIT and DELETE on CTR_DIR/<id>/sock.
+ * answers the handlers that relay the host's START, SIGNAL, WAIT, DELETE and ATTACH on
+ * CTR_DIR/<id>/sock. An attached host feeds the init's terminal or stdin pipe and sizes the terminal.
  * The init is forked into new PID, mount, UTS and IPC namespaces, sets up the root there
  * (ctr_root.c), reports, and waits for START before it execs the program: created is not started.
  * As PID 1 of its namespace, its exit kills everything else in the container. */
@@ -23,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +46,10 @@ struct mon {
     uint64_t log_bytes;   /* in the current log file */
     uint32_t pty;   /* the number of the container's terminal in its devpts */
     int waiters[MAX_WAITERS], nwaiters;
+    int in_w;       /* the write end of the init's stdin pipe (STDIN without TTY), or -1 */
+    int attach;     /* the attached host's connection, or -1 */
+    uint8_t *pend;  /* input taken from the attach and not yet written: no more is read until it is */
+    uint32_t pend_len, pend_off;
 };
 
 static void report(int fd, int stage, int err, const char *msg)
@@ -214,6 +220,76 @@ static void send_status(struct mon *m, int fd)
     buf_send(fd, FT_CTR_STATUS, &b);
 }
 
+/* Ends the attach: its host reads the end of the connection. Input not yet written is dropped. */
+static void detach(struct mon *m)
+{
+    if (m->attach >= 0) close(m->attach);
+    m->attach = -1;
+    free(m->pend);
+    m->pend = NULL;
+    m->pend_len = m->pend_off = 0;
+}
+
+/* Where attached input goes: the terminal's master, or the stdin pipe. */
+static int input_fd(const struct mon *m)
+{
+    return (m->s->flags & CTR_TTY) ? m->out : m->in_w;
+}
+
+/* One frame from the attached host: STDIN is held until the init takes it, RESIZE sizes the terminal.
+ * A malformed or unexpected frame, or the host leaving, ends the attach. */
+static void attach_frame(struct mon *m)
+{
+    struct frame f;
+    if (frame_read(m->attach, &f) != FR_OK) { detach(m); return; }
+    if (f.type == FT_STDIN && f.len > 0) {
+        m->pend = f.payload;   /* taken over: frame_free must not free it */
+        m->pend_len = f.len;
+        m->pend_off = 0;
+        f.payload = NULL;
+    } else if (f.type == FT_STDIN) {
+        if (m->s->flags & CTR_TTY) {
+            /* A terminal has no end of input of its own: its VEOF character is one (read as EOF). */
+            struct termios t;
+            uint8_t eof = tcgetattr(m->out, &t) == 0 ? t.c_cc[VEOF] : 4;
+            m->pend = malloc(1);
+            if (m->pend) { m->pend[0] = eof; m->pend_len = 1; m->pend_off = 0; }
+        } else if (m->in_w >= 0) {
+            close(m->in_w);
+            m->in_w = -1;
+        }
+    } else if (f.type == FT_RESIZE && f.len == 4) {
+        struct cursor c;
+        cur_init(&c, &f);
+        struct winsize ws = { 0 };
+        ws.ws_row = cur_u16(&c);   /* in order: initialisers are not sequenced */
+        ws.ws_col = cur_u16(&c);
+        if ((m->s->flags & CTR_TTY) && m->out >= 0) ioctl(m->out, TIOCSWINSZ, &ws);
+    } else {
+        send_error(m->attach, 71, "unexpected %02x frame in an attach to container %s", f.type, m->s->id);
+        detach(m);
+    }
+    frame_free(&f);
+}
+
+/* Writes what it can of the held input; the init not reading any more drops it. */
+static void feed_input(struct mon *m)
+{
+    int fd = input_fd(m);
+    if (fd < 0) { free(m->pend); m->pend = NULL; return; }
+    ssize_t n = write(fd, m->pend + m->pend_off, m->pend_len - m->pend_off);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (n < 0) {   /* EPIPE: the init closed its stdin; EIO: the terminal is gone */
+        free(m->pend);
+        m->pend = NULL;
+        return;
+    }
+    m->pend_off += (uint32_t)n;
+    if (m->pend_off < m->pend_len) return;
+    free(m->pend);
+    m->pend = NULL;
+}
+
 /* The init is gone (or going): collect its status, the rest of its output, and tell the waiters. */
 static void finish(struct mon *m, int status)
 {
@@ -243,6 +319,8 @@ static void finish(struct mon *m, int status)
         close(m->waiters[i]);
     }
     m->nwaiters = 0;
+    detach(m);
+    if (m->in_w >= 0) { close(m->in_w); m->in_w = -1; }
 }
 
 static void wait_init(struct mon *m)
@@ -303,12 +381,25 @@ static int serve(struct mon *m, int fd)
     struct cursor c;
     cur_init(&c, &f);
     free(cur_str(&c));   /* the id, checked by the handler that found us by it */
-    uint32_t arg = f.type == FT_CTR_START ? 0 : cur_u32(&c);
+    int no_arg = f.type == FT_CTR_START || f.type == FT_CTR_ATTACH;
+    uint32_t arg = no_arg ? 0 : cur_u32(&c);
     int keep = 0, done = 0;
     if (!cur_done(&c)) {
         send_error(fd, 71, "malformed %s frame", f.type == FT_CTR_START ? "CONTAINER_START" : "container request");
     } else if (f.type == FT_CTR_START) {
         do_start(m, fd);
+    } else if (f.type == FT_CTR_ATTACH) {
+        if (m->state == CS_EXITED) {
+            send_error(fd, 3, "container %s is not running", m->s->id);
+        } else if (!(m->s->flags & CTR_TTY) && m->in_w < 0) {
+            send_error(fd, 22, "container %s has neither a terminal nor stdin to attach to", m->s->id);
+        } else if (m->attach >= 0) {
+            send_error(fd, 16, "container %s is already attached", m->s->id);
+        } else {
+            m->attach = fd;
+            keep = 1;
+            frame_write(fd, FT_OK, NULL, 0);
+        }
     } else if (f.type == FT_CTR_SIGNAL) {
         if (arg < 1 || arg >= (uint32_t)NSIG) send_error(fd, 22, "signal %u out of range 1..64", arg);
         else if (m->state != CS_RUNNING) send_error(fd, 3, "container %s is not running", m->s->id);
@@ -370,7 +461,8 @@ static int fail_create(struct mon *m, int report_fd, int err, const char *msg)
 
 void ctr_monitor(struct ctr_spec *s, int report_fd, int devnull)
 {
-    struct mon mm = { .s = s, .pid = -1, .start_w = -1, .report_r = -1, .out = -1, .err = -1, .log = -1 };
+    struct mon mm = { .s = s, .pid = -1, .start_w = -1, .report_r = -1, .out = -1, .err = -1, .log = -1,
+                      .in_w = -1, .attach = -1 };
     struct mon *m = &mm;
     char msg[512], p[512];
     snprintf(m->dir, sizeof m->dir, CTR_DIR "/%s", s->id);
@@ -396,9 +488,10 @@ void ctr_monitor(struct ctr_spec *s, int report_fd, int devnull)
     snprintf(p, sizeof p, CTR_DIR "/%s/log", s->id);
     m->log = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 
-    int start[2], rep[2], o[2] = { -1, -1 }, e[2] = { -1, -1 };
+    int start[2], rep[2], o[2] = { -1, -1 }, e[2] = { -1, -1 }, in[2] = { -1, -1 };
     int ok = pipe2(start, O_CLOEXEC) == 0 && pipe2(rep, O_CLOEXEC) == 0;
     if (ok && !(s->flags & CTR_TTY)) ok = pipe2(o, O_CLOEXEC) == 0 && pipe2(e, O_CLOEXEC) == 0;
+    if (ok && (s->flags & CTR_STDIN) && !(s->flags & CTR_TTY)) ok = pipe2(in, O_CLOEXEC) == 0;
     /* Our next child is PID 1 of a new PID namespace; we stay where we are. */
     if (ok) ok = unshare(CLONE_NEWPID) == 0;
     if (ok) ok = (m->pid = fork()) >= 0;
@@ -410,12 +503,16 @@ void ctr_monitor(struct ctr_spec *s, int report_fd, int devnull)
         close(lfd);
         close(start[1]);
         close(rep[0]);
-        init_main(m, start[0], rep[1], devnull, o[1], e[1]);
+        if (in[1] >= 0) close(in[1]);
+        init_main(m, start[0], rep[1], in[0] >= 0 ? in[0] : devnull, o[1], e[1]);
     }
     close(start[0]);
     close(rep[1]);
     if (o[1] >= 0) close(o[1]);
     if (e[1] >= 0) close(e[1]);
+    if (in[0] >= 0) close(in[0]);
+    m->in_w = in[1];
+    if (m->in_w >= 0) set_nonblock(m->in_w, 1);
     m->start_w = start[1];
     m->report_r = rep[0];
     m->out = o[0];
@@ -446,16 +543,24 @@ void ctr_monitor(struct ctr_spec *s, int report_fd, int devnull)
     if (m->err >= 0) set_nonblock(m->err, 1);
 
     for (;;) {
-        struct pollfd pf[4] = {
+        /* Held input waits for its fd to take it (the terminal's master is also pf[2]); only then is
+         * the attach read again, so a program that does not read holds its host back, not us. */
+        if (m->pend && input_fd(m) < 0) feed_input(m);   /* nowhere to go any more: dropped */
+        int in_fd = m->pend ? input_fd(m) : -1;
+        struct pollfd pf[6] = {
             { lfd, POLLIN, 0 }, { sfd, POLLIN, 0 }, { m->out, POLLIN, 0 }, { m->err, POLLIN, 0 },
+            { m->pend ? -1 : m->attach, POLLIN, 0 }, { in_fd != m->out ? in_fd : -1, POLLOUT, 0 },
         };
-        if (poll(pf, 4, -1) < 0) {
+        if (in_fd >= 0 && in_fd == m->out) pf[2].events |= POLLOUT;
+        if (poll(pf, 6, -1) < 0) {
             if (errno == EINTR) continue;
             log_msg("container %s: monitor: poll: %s", s->id, strerror(errno));
             _exit(1);
         }
-        if (pf[2].revents) append_log(m, &m->out, FT_STDOUT);
+        if (m->pend && ((pf[2].revents & POLLOUT) || pf[5].revents)) feed_input(m);
+        if (pf[2].revents & ~POLLOUT) append_log(m, &m->out, FT_STDOUT);
         if (pf[3].revents) append_log(m, &m->err, FT_STDERR);
+        if (pf[4].revents) attach_frame(m);
         if (pf[1].revents) {
             struct signalfd_siginfo si[4];
             while (read(sfd, si, sizeof si) > 0) {}

@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
  * The user's terminal for {@code -t}: raw mode while a guest program owns it, and its size. Uses
  * stty on /dev/tty, so nothing native is needed; without a terminal every call is a no-op.
  */
-final class Terminal implements AutoCloseable {
+public final class Terminal implements AutoCloseable {
     private final String saved;
 
     private Terminal(String saved) {
@@ -17,13 +17,13 @@ final class Terminal implements AutoCloseable {
     }
 
     /** True when stdin is a terminal. */
-    static boolean stdinIsTerminal() {
+    public static boolean stdinIsTerminal() {
         Console c = System.console();
         return c != null && c.isTerminal();
     }
 
     /** Puts the terminal in raw mode (no echo, no line editing, no signals) until {@link #close()}. */
-    static Terminal raw() {
+    public static Terminal raw() {
         if (!stdinIsTerminal()) return new Terminal(null);
         String saved = stty("-g");
         if (saved == null) return new Terminal(null);
@@ -32,7 +32,7 @@ final class Terminal implements AutoCloseable {
     }
 
     /** {rows, cols}, or {0, 0} when unknown. */
-    static int[] size() {
+    public static int[] size() {
         String s = stdinIsTerminal() ? stty("size") : null;
         if (s == null) return new int[] {0, 0};
         String[] p = s.strip().split("\\s+");

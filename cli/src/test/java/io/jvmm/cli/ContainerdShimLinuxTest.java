@@ -217,6 +217,30 @@ class ContainerdShimLinuxTest {
     }
 
     @Test
+    void ctrRunWithATerminal() throws Exception {
+        // The init's terminal, as `ctr run -t` (and kubectl run -it) asks for one: its output is the stdout
+        // FIFO's, its size comes by ResizePty once it runs.
+        Result tty = ctrOnTerminal(
+                30,
+                100,
+                "run",
+                "--runtime",
+                "io.containerd.jvmm.v2",
+                "-t",
+                "--rm",
+                IMAGE,
+                "t4",
+                "sh",
+                "-c",
+                "tty; sleep 3; stty size; exit 5");
+        assertEquals(5, tty.exit, () -> tty.out + log());
+        assertTrue(tty.out.contains("/dev/pts/0"), () -> "no terminal: " + tty.out + log());
+        assertTrue(tty.out.contains("30 100"), () -> "the size did not arrive: " + tty.out + log());
+        assertEquals("", ctr("containers", "ls", "-q").out);
+        assertEquals(List.of(), pods(), "every pod removed");
+    }
+
+    @Test
     void aDetachedTaskIsListedPausedResumedAndKilled() throws Exception {
         ok(
                 ctr(

@@ -111,9 +111,12 @@ class PodmanLinuxTest {
     @Test
     void runRemovesTheContainerAndPassesOutputAndStatus() throws Exception {
         Path cid = tmp.resolve("run.cid");
-        Result r = podman(
+        // -i: podman's stdin reaches the init through conmon, create's stdin and its waiter.
+        Result r = podmanWithInput(
+                "typed\n",
                 "run",
                 "--rm",
+                "-i",
                 "--cidfile",
                 cid.toString(),
                 "--cgroups=disabled",
@@ -122,9 +125,9 @@ class PodmanLinuxTest {
                 IMAGE,
                 "sh",
                 "-c",
-                "echo hi; echo $GREETING; pwd; echo oops >&2; exit 3");
+                "echo hi; echo $GREETING; pwd; echo oops >&2; cat; exit 3");
         assertEquals(3, r.exit, r::all);
-        assertEquals("hi\nfrom-the-image\n/srv/work\n", r.out, r::all);
+        assertEquals("hi\nfrom-the-image\n/srv/work\ntyped\n", r.out, r::all);
         assertTrue(r.err.contains("oops\n"), r::all);
         String id = Files.readString(cid).strip();
         Result ps = podman("ps", "--all", "--quiet", "--no-trunc", "--filter", "id=" + id);
@@ -138,9 +141,11 @@ class PodmanLinuxTest {
     void detachedContainerExecLogsStopAndRemove() throws Exception {
         Path shared = Files.createDirectories(tmp.resolve("shared"));
         Files.writeString(shared.resolve("in"), "from-the-host\n");
+        // -t: the init's terminal, whose master conmon gets over the console socket (its log is the terminal's).
         Result run = podman(
                 "run",
                 "-d",
+                "-t",
                 "--name",
                 "c1",
                 "--cgroups=disabled",
@@ -151,7 +156,7 @@ class PodmanLinuxTest {
                 IMAGE,
                 "sh",
                 "-c",
-                "echo started; cat /data/in; echo from-the-guest > /data/out; while :; do sleep 100000 & wait; done");
+                "echo started; cat /data/in; tty; echo from-the-guest > /data/out; while :; do sleep 100000 & wait; done");
         assertEquals(0, run.exit, run::all);
         try {
             execLogsStopAndRemove(shared);
@@ -172,6 +177,11 @@ class PodmanLinuxTest {
         assertEquals(127, missing.exit, missing::all);
         Result input = podmanWithInput("piped\n", "exec", "-i", "c1", "cat");
         assertEquals("piped\n", input.out, input::all);
+        // A terminal through conmon's console socket: the process's stdin and stdout are its pty in the guest,
+        // whose output podman relays as a terminal's (CR LF).
+        Result tty = podman("exec", "-t", "c1", "sh", "-c", "tty; test -t 0 && test -t 1 && echo both-ttys; exit 6");
+        assertEquals(6, tty.exit, tty::all);
+        assertTrue(tty.out.contains("/dev/pts/") && tty.out.contains("both-ttys\r\n"), tty::all);
         // podman's file binds: its /etc/hostname, with the container's name, reaches the container.
         Result hostname = podman("exec", "c1", "cat", "/etc/hostname");
         assertEquals(0, hostname.exit, hostname::all);
@@ -180,7 +190,7 @@ class PodmanLinuxTest {
 
         assertEquals("from-the-guest\n", Files.readString(shared.resolve("out")));
         Result logs = podman("logs", "c1");
-        assertEquals("started\nfrom-the-host\n", logs.out, logs::all);
+        assertEquals("started\r\nfrom-the-host\r\n/dev/pts/0\r\n", logs.out, logs::all);
 
         Result stop = podman("stop", "--time", "2", "c1");
         assertEquals(0, stop.exit, stop::all);

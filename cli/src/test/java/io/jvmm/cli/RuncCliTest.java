@@ -156,7 +156,7 @@ class RuncCliTest {
         assertEquals(0, cli.run(runc("spec", "-b", bundle.toString())), cli.err());
         // the template asks for a terminal
         fails(
-                "process.terminal: jvmm-runc does not support terminals (--console-socket) yet",
+                "cannot allocate tty if runc will detach without setting console socket",
                 "create",
                 "--bundle",
                 bundle.toString(),

@@ -8,12 +8,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvmm.kvm.Kvm;
 import io.jvmm.kvm.sys.Libc;
+import io.jvmm.kvm.sys.NativeException;
 import io.jvmm.kvm.sys.ProcessSyscalls;
+import io.jvmm.kvm.sys.Pty;
+import io.jvmm.kvm.sys.SocketSyscalls;
 import io.jvmm.runc.SpecTemplate;
 import io.jvmm.runtime.state.StateJson;
 import io.jvmm.runtime.state.VmStore;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
@@ -130,13 +138,16 @@ class RuncLinuxTest {
         assertTrue(store.list().isEmpty(), () -> store.list().toString());
     }
 
-    /** A bundle of the busybox tree whose init runs {@code args}, with FOO in its env and /tmp as its cwd. */
-    private static Path bundle(String name, List<String> args) throws Exception {
+    /**
+     * A bundle of the busybox tree whose init runs {@code args} (on a terminal with {@code terminal}), with FOO
+     * in its env and /tmp as its cwd.
+     */
+    private static Path bundle(String name, boolean terminal, List<String> args) throws Exception {
         Path bundle = Files.createDirectories(home.resolve(name));
         VmProcessHome.busyboxTree(bundle.resolve("rootfs"));
         ObjectNode config = (ObjectNode) StateJson.mapper().readTree(SpecTemplate.json());
         ObjectNode process = (ObjectNode) config.get("process");
-        process.put("terminal", false);
+        process.put("terminal", terminal);
         process.put("cwd", "/tmp");
         process.set("args", StateJson.mapper().valueToTree(args));
         ((com.fasterxml.jackson.databind.node.ArrayNode) process.get("env")).add("FOO=from-config");
@@ -146,16 +157,40 @@ class RuncLinuxTest {
 
     @Test
     void execPsPauseAndResumeAsConmonAndContainerdUseThem() throws Exception {
-        Path bundle = bundle("bundle2", List.of("sh", "-c", "while :; do sleep 100000 & wait; done"));
-        ok(
-                "create",
-                "--bundle",
-                bundle.toString(),
-                "--pid-file",
-                home.resolve("c2.pid").toString(),
-                "c2");
+        // The init on a terminal, as conmon asks for one with -t: the master comes over the console socket
+        // before create returns, the size set on it reaches the init's terminal, and what is typed its input.
+        Path bundle = bundle(
+                "bundle2",
+                true,
+                List.of("sh", "-c", "stty size; read x; echo init-got:$x; while :; do sleep 100000 & wait; done"));
+        Path socket = home.resolve("init-console.sock");
+        int listener = SocketSyscalls.listen(socket);
+        int master;
+        try {
+            ok(
+                    "create",
+                    "--bundle",
+                    bundle.toString(),
+                    "--console-socket",
+                    socket.toString(),
+                    "--pid-file",
+                    home.resolve("c2.pid").toString(),
+                    "c2");
+            assertTrue(Libc.poll(listener, Libc.POLLIN, 0) != 0, "create returned before sending the master");
+            int conn = SocketSyscalls.accept(listener);
+            master = SocketSyscalls.receiveFd(conn).fd();
+            Libc.close(conn);
+        } finally {
+            Libc.close(listener);
+        }
         long initWaiter = Long.parseLong(Files.readString(home.resolve("c2.pid")));
+        Pty.setWindowSize(master, new Pty.Size(25, 90));
+        Thread.sleep(2000); // looked at every 200 ms, then sent to the guest
         ok("start", "c2");
+        assertEquals("25 90\r\n", readUntil(master, "25 90\r\n", Duration.ofSeconds(120)));
+        type(master, "typed\r");
+        String initShown = readUntil(master, "init-got:typed\r\n", Duration.ofSeconds(120));
+        assertEquals("typed\r\ninit-got:typed\r\n", initShown, "the init's terminal echoes what is typed");
 
         // Foreground: the container's env with -e added, --cwd, --user; output, stderr and status relayed.
         assertEquals(
@@ -181,8 +216,7 @@ class RuncLinuxTest {
         assertEquals(
                 "exec failed: unable to start container process: exec: \"nope\": executable file not found in $PATH\n",
                 cli.err());
-        assertEquals(1, cli.run(runc("exec", "-t", "c2", "sh")));
-        assertEquals("process.terminal: jvmm-runc does not support terminals (--console-socket) yet\n", cli.err());
+        terminalThroughAConsoleSocket();
 
         // Detached, as conmon runs it (out of this JVM, whose stdin is surefire's): the pid file names a
         // process that relays the exec's stdin and output and lives as long as it.
@@ -255,6 +289,9 @@ class RuncLinuxTest {
         assertEquals("container not paused\n", cli.err());
 
         ok("kill", "c2", "KILL");
+        // The init's waiter closes its end of the terminal once the init has gone: the master hangs up.
+        readUntilHangUp(master, Duration.ofSeconds(120));
+        Libc.close(master);
         for (int i = 0; i < 100 && !state("c2").get("status").asText().equals("stopped"); i++)
             TimeUnit.MILLISECONDS.sleep(200);
         assertEquals(1, cli.run(runc("exec", "c2", "true")));
@@ -269,5 +306,80 @@ class RuncLinuxTest {
         } catch (java.io.IOException e) {
             return e.getMessage();
         }
+    }
+
+    /**
+     * {@code exec -t --console-socket}, as conmon runs it: the master arrives over the socket (SCM_RIGHTS);
+     * what is typed there reaches the process through its pty in the guest (which echoes it and turns the
+     * CR into a newline), the size set on the master reaches the guest's pty, and the master reads the
+     * hang-up once the process has exited.
+     */
+    private void terminalThroughAConsoleSocket() throws Exception {
+        Path socket = home.resolve("console.sock");
+        int listener = SocketSyscalls.listen(socket);
+        int[] status = {-1};
+        Thread exec = Thread.ofPlatform()
+                .start(() -> status[0] = cli.run(runc(
+                        "exec",
+                        "-t",
+                        "--console-socket",
+                        socket.toString(),
+                        "c2",
+                        "sh",
+                        "-c",
+                        "read x; stty size; echo got:$x; exit 3")));
+        int master = -1;
+        try {
+            assertTrue(Libc.poll(listener, Libc.POLLIN, 120_000) != 0, "no console socket connection: " + cli.err());
+            int conn = SocketSyscalls.accept(listener);
+            master = SocketSyscalls.receiveFd(conn).fd();
+            Libc.close(conn);
+            Pty.setWindowSize(master, new Pty.Size(30, 100));
+            Thread.sleep(2000); // the size is looked at every 200 ms, then sent to the guest
+            type(master, "hi\r");
+            String shown = readUntilHangUp(master, Duration.ofSeconds(120));
+            exec.join(60_000);
+            assertEquals(3, status[0], () -> shown + cli.err());
+            assertTrue(shown.contains("hi\r\n"), "the guest's pty echoes: " + shown);
+            assertTrue(shown.contains("30 100\r\n"), "stty size: " + shown);
+            assertTrue(shown.contains("got:hi\r\n"), shown);
+        } finally {
+            if (master >= 0) Libc.close(master);
+            Libc.close(listener);
+        }
+    }
+
+    private static void type(int master, String keys) {
+        try (Arena arena = Arena.ofConfined()) {
+            Libc.write(master, arena.allocateFrom(ValueLayout.JAVA_BYTE, keys.getBytes(StandardCharsets.US_ASCII)));
+        }
+    }
+
+    /** What {@code master} shows until the slave's last holder closes it (EIO). */
+    private static String readUntilHangUp(int master, Duration limit) {
+        return readUntil(master, null, limit);
+    }
+
+    /** What {@code master} shows until it shows {@code text}, or (null) until it hangs up (EIO). */
+    private static String readUntil(int master, String text, Duration limit) {
+        StringBuilder b = new StringBuilder();
+        long deadline = System.nanoTime() + limit.toNanos();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(4096);
+            while (System.nanoTime() < deadline) {
+                if (text != null && b.indexOf(text) >= 0) return b.toString();
+                if (Libc.poll(master, Libc.POLLIN, 500) == 0) continue;
+                long n;
+                try {
+                    n = Libc.read(master, buf);
+                } catch (NativeException e) {
+                    if (e.errno() == 5 && text == null) return b.toString(); // EIO: hung up
+                    throw new AssertionError("the terminal hung up; it showed: " + b, e);
+                }
+                b.append(new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
+            }
+        }
+        throw new AssertionError((text == null ? "the terminal did not hang up" : "the terminal never showed " + text)
+                + "; it showed: " + b);
     }
 }

@@ -242,6 +242,29 @@ public final class AgentClient {
     }
 
     /**
+     * Attaches to a created or running container's init: its terminal, or its stdin when created with
+     * {@link ContainerSpec.Builder#stdin}. Refused (an {@link AgentException}) for one that has exited, has
+     * neither, or is already attached.
+     */
+    public ContainerAttach attachContainer(String id) throws IOException, InterruptedException {
+        Frame req = containerFrame(AgentProtocol.CONTAINER_ATTACH, id, -1);
+        AgentChannel ch = connector.connect();
+        try {
+            FrameCodec.write(ch.output(), req);
+            Frame f = FrameCodec.readExpecting(ch.input(), "CONTAINER_ATTACH", AgentProtocol.OK, AgentProtocol.ERROR);
+            if (f.type() == AgentProtocol.ERROR) throw FrameCodec.error(f);
+            if (f.payload().length != 0) throw new AgentProtocolException("OK to CONTAINER_ATTACH must be empty");
+            return new ContainerAttach(ch, id);
+        } catch (EOFException e) {
+            ch.close();
+            throw new EOFException("agent closed the connection before answering CONTAINER_ATTACH");
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /**
      * Copies the container's output so far to the sinks (stdout also carries a terminal's output);
      * with {@code follow}, goes on until the container has exited.
      */

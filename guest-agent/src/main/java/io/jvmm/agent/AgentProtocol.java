@@ -52,6 +52,7 @@ public final class AgentProtocol {
     public static final int CONTAINER_LOGS = 0x56;
     public static final int CONTAINER_LIST = 0x57;
     public static final int CONTAINER_STATS = 0x58;
+    public static final int CONTAINER_ATTACH = 0x59;
     public static final int OK = 0x7e;
     public static final int ERROR = 0x7f;
 
@@ -59,7 +60,7 @@ public final class AgentProtocol {
     public static final int EXEC_TTY = 1, EXEC_STDIN = 2, EXEC_WORKLOAD = 4;
 
     /** CONTAINER_CREATE, CONTAINER_WAIT, CONTAINER_DELETE and CONTAINER_LOGS flags. */
-    public static final int CONTAINER_TTY = 1, CONTAINER_READONLY = 2;
+    public static final int CONTAINER_TTY = 1, CONTAINER_READONLY = 2, CONTAINER_STDIN = 4;
 
     /** CONTAINER_CREATE's process security flags. */
     public static final int SECURITY_NO_NEW_PRIVS = 1, SECURITY_CAPS = 2, SECURITY_UMASK = 4;
@@ -97,6 +98,7 @@ public final class AgentProtocol {
                     CONTAINER_LOGS,
                     CONTAINER_LIST,
                     CONTAINER_STATS,
+                    CONTAINER_ATTACH,
                     OK,
                     ERROR -> true;
             default -> false;
@@ -131,6 +133,7 @@ public final class AgentProtocol {
             case CONTAINER_LOGS -> "CONTAINER_LOGS";
             case CONTAINER_LIST -> "CONTAINER_LIST";
             case CONTAINER_STATS -> "CONTAINER_STATS";
+            case CONTAINER_ATTACH -> "CONTAINER_ATTACH";
             case OK -> "OK";
             case ERROR -> "ERROR";
             default -> String.format("0x%02x", type);

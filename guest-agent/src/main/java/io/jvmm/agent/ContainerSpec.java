@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /**
  * A container for the agent to create in the pod: its id, root, program (argv, env, cwd, user,
- * terminal), limits, the mounts made in its root and what its process may do ({@link ProcessSecurity}). The env is the container's whole environment (the pod's image defaults do
+ * terminal or stdin), limits, the mounts made in its root and what its process may do ({@link ProcessSecurity}). The env is the container's whole environment (the pod's image defaults do
  * not apply); PATH, HOME and TERM are added when missing, as for an exec. {@code user} and
  * {@code cwd} follow {@link ExecRequest}'s rules, resolved in the container's root.
  */
@@ -20,6 +20,7 @@ public record ContainerSpec(
         String cwd,
         String user,
         boolean tty,
+        boolean stdin,
         int rows,
         int cols,
         ContainerLimits limits,
@@ -66,7 +67,9 @@ public record ContainerSpec(
      * out when empty so that an agent without them sees the frame it knows; security comes after the mounts.
      */
     public Frame toFrame() {
-        int flags = (tty ? AgentProtocol.CONTAINER_TTY : 0) | (readOnlyRoot ? AgentProtocol.CONTAINER_READONLY : 0);
+        int flags = (tty ? AgentProtocol.CONTAINER_TTY : 0)
+                | (readOnlyRoot ? AgentProtocol.CONTAINER_READONLY : 0)
+                | (stdin && !tty ? AgentProtocol.CONTAINER_STDIN : 0);
         Payload.Writer w = new Payload.Writer()
                 .str(id)
                 .u32(flags)
@@ -98,7 +101,7 @@ public record ContainerSpec(
     public static final class Builder {
         private final String id;
         private final ContainerRoot root;
-        private boolean readOnlyRoot, tty;
+        private boolean readOnlyRoot, tty, stdin;
         private String hostname = "", cwd = "", user = "";
         private List<String> argv = List.of(), env = List.of();
         private int rows, cols;
@@ -152,6 +155,15 @@ public record ContainerSpec(
             return this;
         }
 
+        /**
+         * Whether the init reads a stdin pipe that an attach ({@link AgentClient#attachContainer}) feeds;
+         * otherwise its stdin is /dev/null. A terminal is the init's input anyway.
+         */
+        public Builder stdin(boolean stdin) {
+            this.stdin = stdin;
+            return this;
+        }
+
         public Builder limits(ContainerLimits limits) {
             this.limits = limits;
             return this;
@@ -169,7 +181,21 @@ public record ContainerSpec(
 
         public ContainerSpec build() {
             return new ContainerSpec(
-                    id, root, readOnlyRoot, hostname, argv, env, cwd, user, tty, rows, cols, limits, mounts, security);
+                    id,
+                    root,
+                    readOnlyRoot,
+                    hostname,
+                    argv,
+                    env,
+                    cwd,
+                    user,
+                    tty,
+                    stdin,
+                    rows,
+                    cols,
+                    limits,
+                    mounts,
+                    security);
         }
     }
 }

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -19,19 +18,20 @@ import java.util.concurrent.TimeUnit;
 public final class ExecSession implements AutoCloseable {
     private final AgentChannel ch;
     private final int pid;
-    private final boolean hasStdin;
     private final Object writeLock = new Object();
     private final CountDownLatch done = new CountDownLatch(1);
     private final OutputStream stdout, stderr;
     private volatile ExecResult result;
     private volatile IOException failure;
-    private volatile boolean stdinClosed;
     private Thread pump;
+
+    private final StdinStream stdin;
 
     private ExecSession(AgentChannel ch, int pid, boolean hasStdin, OutputStream stdout, OutputStream stderr) {
         this.ch = ch;
         this.pid = pid;
-        this.hasStdin = hasStdin;
+        this.stdin = new StdinStream(
+                this::send, hasStdin ? null : "the exec was started without stdin (ExecRequest.withStdin)");
         this.stdout = stdout;
         this.stderr = stderr;
     }
@@ -104,36 +104,11 @@ public final class ExecSession implements AutoCloseable {
     }
 
     /**
-     * The program's standard input: each write becomes STDIN frames of at most 64 KiB, close()
-     * sends end of input. Only usable when the request asked for stdin.
+     * The program's standard input: each write becomes STDIN frames of at most 64 KiB, close() sends
+     * end of input. Only usable when the request asked for stdin.
      */
     public OutputStream stdin() {
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                Objects.checkFromIndexSize(off, len, b.length);
-                if (!hasStdin) throw new IOException("the exec was started without stdin (ExecRequest.withStdin)");
-                if (stdinClosed) throw new IOException("stdin is closed");
-                while (len > 0) {
-                    int n = Math.min(len, AgentProtocol.DATA_CHUNK);
-                    send(AgentProtocol.STDIN, b, off, n);
-                    off += n;
-                    len -= n;
-                }
-            }
-
-            @Override
-            public void close() throws IOException {
-                if (!hasStdin || stdinClosed) return;
-                stdinClosed = true;
-                send(AgentProtocol.STDIN, new byte[0], 0, 0);
-            }
-        };
+        return stdin;
     }
 
     /**
@@ -141,15 +116,7 @@ public final class ExecSession implements AutoCloseable {
      * then sends end of input; it stops quietly once the program no longer reads or the session ends.
      */
     public Thread feedStdin(InputStream in, String threadName) {
-        return Thread.ofPlatform().daemon().name(threadName).start(() -> {
-            byte[] buf = new byte[8192];
-            try (OutputStream stdin = stdin()) {
-                int n;
-                while ((n = in.read(buf)) >= 0) stdin.write(buf, 0, n);
-            } catch (IOException ignored) {
-                // The program ended and no longer reads.
-            }
-        });
+        return stdin.feedFrom(in, threadName);
     }
 
     private void send(int type, byte[] b, int off, int len) throws IOException {

@@ -312,6 +312,88 @@ class ContainerAgentTest {
     }
 
     @Test
+    void anAttachTypesAtTheInitsTerminalAndSizesIt() throws Exception {
+        client.createContainer(spec("ta", "a", "sh", "-c", "stty size; read x; echo got=$x; stty size; exit 4")
+                .tty(true, 30, 100)
+                .build());
+        // Attached before the start, as conmon and containerd attach: nothing typed is lost.
+        try (ContainerAttach a = client.attachContainer("ta")) {
+            AgentException busy = assertThrows(AgentException.class, () -> client.attachContainer("ta"));
+            assertEquals("container ta is already attached", busy.getMessage());
+            client.startContainer("ta");
+            waitForLog("ta", "30 100\r\n");
+            a.resize(40, 120);
+            a.input().write("hello\r".getBytes(StandardCharsets.UTF_8));
+            assertEquals(4, client.awaitContainer("ta").exitCode());
+            a.awaitEnd(); // the agent ends the attach with the container
+        }
+        // The terminal echoes what is typed (the pty's own line discipline) and turns the CR into a newline.
+        assertEquals("30 100\r\nhello\r\ngot=hello\r\n40 120\r\n|", logs("ta"));
+        AgentException exited = assertThrows(AgentException.class, () -> client.attachContainer("ta"));
+        assertEquals("container ta is not running", exited.getMessage());
+    }
+
+    @Test
+    void anAttachFeedsAStdinPipeAndItsCloseIsEndOfInput() throws Exception {
+        client.createContainer(spec("si", "a", "sh", "-c", "[ -t 0 ] || echo pipe; wc -c; cat")
+                .stdin(true)
+                .build());
+        client.startContainer("si");
+        byte[] big = new byte[300_000]; // more than a pipe holds: the monitor holds the rest back, losing none
+        Arrays.fill(big, (byte) 'x');
+        try (ContainerAttach a = client.attachContainer("si")) {
+            a.input().write(big);
+            a.input().close();
+            assertEquals(0, client.awaitContainer("si").exitCode());
+        }
+        assertEquals("pipe\n300000\n|", logs("si"));
+    }
+
+    @Test
+    void aDetachLeavesTheInputOpenForTheNextAttach() throws Exception {
+        client.createContainer(spec("re", "a", "sh", "-c", "read a; read b; echo $a-$b")
+                .stdin(true)
+                .build());
+        client.startContainer("re");
+        try (ContainerAttach a = client.attachContainer("re")) {
+            a.input().write("one\n".getBytes(StandardCharsets.UTF_8));
+        }
+        ContainerAttach second = null;
+        for (int i = 0; i < 100 && second == null; i++) {
+            try {
+                second = client.attachContainer("re");
+            } catch (AgentException e) {
+                // the monitor has not seen the first one go yet
+                assertEquals("container re is already attached", e.getMessage());
+                Thread.sleep(50);
+            }
+        }
+        try (ContainerAttach b = second) {
+            assertNotNull(b, "the first attach never ended");
+            b.input().write("two\n".getBytes(StandardCharsets.UTF_8));
+            assertEquals(0, client.awaitContainer("re").exitCode());
+        }
+        assertEquals("one-two\n|", logs("re"));
+    }
+
+    @Test
+    void aContainerWithoutTerminalOrStdinCannotBeAttached() throws Exception {
+        client.createContainer(running("na", "a").build());
+        AgentException e = assertThrows(AgentException.class, () -> client.attachContainer("na"));
+        assertEquals("container na has neither a terminal nor stdin to attach to", e.getMessage());
+        AgentException none = assertThrows(AgentException.class, () -> client.attachContainer("nope"));
+        assertTrue(none.getMessage().startsWith("no such container"), none.getMessage());
+    }
+
+    private static void waitForLog(String id, String text) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            if (logs(id).contains(text)) return;
+            Thread.sleep(25);
+        }
+        throw new AssertionError(id + "'s log never showed " + text + ": " + logs(id));
+    }
+
+    @Test
     void deleteRefusesARunningContainerUnlessForcedAndLeavesNothing() throws Exception {
         client.createContainer(running("d", "a").build());
         client.startContainer("d");

@@ -58,18 +58,23 @@ public final class DetachedJvm {
     /**
      * As {@link #start(EntryPoint, List, List)}, with a pipe on the helper's descriptor {@link #REPORT_FD}:
      * returns once the helper has closed it ({@link #report}) or ended, with what it wrote. For a helper
-     * whose starter must say whether it got going (jvmm-runc's detached exec).
+     * whose starter must say whether it got going (jvmm-runc's waiters). Without {@code inheritStdin} the
+     * helper's stdin is /dev/null: for a starter whose own stdin is not its caller's (an embedding JVM's).
      */
-    public static Reported startReporting(EntryPoint entry, List<String> jvmOptions, List<String> args) {
+    public static Reported startReporting(
+            EntryPoint entry, List<String> jvmOptions, List<String> args, boolean inheritStdin) {
         int[] pipe = Libc.pipe();
         ProcessInfo.Id id;
+        int in = inheritStdin ? 0 : -1;
         try {
-            id = spawn(entry, jvmOptions, args, Map.of(0, 0, 1, 1, 2, 2, REPORT_FD, pipe[1]));
+            if (!inheritStdin) in = Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC);
+            id = spawn(entry, jvmOptions, args, Map.of(0, in, 1, 1, 2, 2, REPORT_FD, pipe[1]));
         } catch (RuntimeException e) {
             Libc.close(pipe[0]);
             throw e;
         } finally {
             Libc.close(pipe[1]);
+            if (in > 0) Libc.close(in);
         }
         ByteArrayOutputStream report = new ByteArrayOutputStream();
         try (Arena arena = Arena.ofConfined()) {

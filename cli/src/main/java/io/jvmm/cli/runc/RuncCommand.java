@@ -82,7 +82,7 @@ public final class RuncCommand implements Callable<Integer> {
     /** The command with its subcommands, for {@link Jvmm}'s registry. */
     public static CommandLine commandLine(PrintStream out, InputStream in, PrintStream err) {
         return new CommandLine(new RuncCommand(err))
-                .addSubcommand(new CommandLine(new RuncCreate(out, err)))
+                .addSubcommand(new CommandLine(new RuncCreate(out, in, err)))
                 .addSubcommand(new CommandLine(new RuncLifecycle.Start(out, err)))
                 .addSubcommand(new CommandLine(new RuncQuery.State(out, err)))
                 .addSubcommand(new CommandLine(new RuncLifecycle.Kill(out, err)))

@@ -10,6 +10,7 @@ import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.state.ProcessInfo;
 import io.jvmm.runtime.state.StateDirs;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Parameters;
  * {@code runc create}: the bundle read and translated, its file binds placed ({@link FileBindShare}), its
  * pod created and booted, the container prepared in the guest and left waiting for {@code start}; the pid
  * file names the waiter ({@link RuncWaiter}), a process that lives as long as the container's init and
- * exits with its status.
+ * exits with its status. Without a terminal, create's stdio is the init's (the waiter relays it); with
+ * {@code process.terminal}, the terminal's master goes to {@code --console-socket} before create returns.
  */
 @Command(
         name = "create",
@@ -40,7 +42,7 @@ final class RuncCreate extends RuncSubcommand {
     @Option(
             names = "--console-socket",
             paramLabel = "SOCKET",
-            description = "For a terminal's master; terminals are not supported yet.")
+            description = "A Unix socket to send the terminal's master to (SCM_RIGHTS), for process.terminal.")
     Path consoleSocket;
 
     @Option(names = "--no-pivot", description = "Accepted and ignored: the guest agent chooses.")
@@ -58,8 +60,11 @@ final class RuncCreate extends RuncSubcommand {
     @Parameters(index = "0", paramLabel = "ID")
     String id;
 
-    RuncCreate(PrintStream out, PrintStream err) {
+    private final InputStream in;
+
+    RuncCreate(PrintStream out, InputStream in, PrintStream err) {
         super(out, err);
+        this.in = in;
     }
 
     @Override
@@ -72,9 +77,10 @@ final class RuncCreate extends RuncSubcommand {
         if (noPivot) log.debug("--no-pivot ignored: the guest agent sets up the container's root");
         if (noNewKeyring) log.debug("--no-new-keyring ignored: the container's keyring is its VM's");
         Bundle b = BundleReader.read(bundle.toAbsolutePath().normalize());
-        if (b.spec().process().terminal())
-            throw new RuncException("process.terminal: jvmm-runc does not support terminals (--console-socket) yet");
-        if (consoleSocket != null)
+        boolean terminal = b.spec().process().terminal();
+        if (terminal && consoleSocket == null)
+            throw new RuncException("cannot allocate tty if runc will detach without setting console socket");
+        if (!terminal && consoleSocket != null)
             throw new RuncException("cannot use console socket if runc will not detach or allocate tty");
         BundleTranslation t = BundleTranslator.translate(b, id);
         Path filesDir = containers.fileShareDir(id);
@@ -90,9 +96,11 @@ final class RuncCreate extends RuncSubcommand {
         }
         ProcessInfo.Id waiter = null;
         try {
-            pod.createContainer(t.container());
+            // Without a terminal, create's stdin is the init's: a pipe its waiter feeds.
+            pod.createContainer(t.container().withStdin(!terminal));
             pod.boot(null);
-            waiter = RuncWaiter.spawn(pod, global);
+            // An embedding JVM's stdin is not its caller's: only a process of its own hands it on.
+            waiter = RuncWaiter.spawn(pod, consoleSocket, in == System.in, global);
             containers.writeExtra(
                     pod,
                     new OciContainers.Extra(

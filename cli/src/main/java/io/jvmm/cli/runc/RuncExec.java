@@ -1,11 +1,14 @@
 package io.jvmm.cli.runc;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.jvmm.agent.ExecRequest;
+import io.jvmm.cli.Terminal;
 import io.jvmm.runc.Bundle;
 import io.jvmm.runc.BundleReader;
 import io.jvmm.runc.BundleTranslator;
 import io.jvmm.runc.ExecTranslator;
 import io.jvmm.runc.OciProcess;
+import io.jvmm.runtime.ConsoleTerminal;
 import io.jvmm.runtime.pod.Container;
 import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.state.ProcessInfo;
@@ -18,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -28,7 +32,10 @@ import picocli.CommandLine.Parameters;
  * (args, {@code -e} appended to its env, cwd, user). In the foreground this process relays its stdin,
  * stdout, stderr and the signals it gets, and exits with the process's status; with {@code --detach} a
  * waiter ({@link RuncWaiter}) does, and the pid file names it. A process that cannot start is runc's
- * {@code exec failed: ...}, status 255.
+ * {@code exec failed: ...}, status 255. With a terminal ({@code --tty}, or {@code terminal} in the process
+ * spec) the process gets a pty in the guest; with {@code --console-socket} its host end is a pseudo-terminal
+ * whose master is sent to the socket ({@link io.jvmm.runtime.ConsoleTerminal}), else this process's own
+ * stdin and stdout, the terminal among them put in raw mode meanwhile.
  */
 @Command(
         name = "exec",
@@ -51,13 +58,13 @@ final class RuncExec extends RuncSubcommand {
 
     @Option(
             names = {"-t", "--tty"},
-            description = "A terminal for the process; not supported yet.")
+            description = "A terminal for the process.")
     boolean tty;
 
     @Option(
             names = "--console-socket",
             paramLabel = "SOCKET",
-            description = "For a terminal's master; not supported yet.")
+            description = "A Unix socket to send the terminal's master to (SCM_RIGHTS).")
     Path consoleSocket;
 
     @Option(names = "--cwd", paramLabel = "DIR", description = "The working directory in the container.")
@@ -78,16 +85,16 @@ final class RuncExec extends RuncSubcommand {
     @Option(
             names = {"-g", "--additional-gids"},
             paramLabel = "GID",
-            description = "Supplementary groups: not applied yet.")
+            description = "Supplementary groups, added to the container's (repeatable).")
     List<Long> additionalGids = new ArrayList<>();
 
     @Option(
             names = {"-c", "--cap"},
             paramLabel = "CAP",
-            description = "Capabilities to add: not applied yet.")
+            description = "Capabilities to add to the bounding, effective and permitted sets (repeatable).")
     List<String> caps = new ArrayList<>();
 
-    @Option(names = "--no-new-privs", description = "Set no_new_privs: not applied yet.")
+    @Option(names = "--no-new-privs", description = "Set no_new_privs for the process.")
     boolean noNewPrivs;
 
     @Option(
@@ -137,12 +144,15 @@ final class RuncExec extends RuncSubcommand {
         if (preserveFds > 0)
             throw new RuncException(
                     "--preserve-fds " + preserveFds + ": jvmm-runc cannot pass descriptors into the container's VM");
-        if (consoleSocket != null && !tty)
+        if (process == null && consoleSocket != null && !tty)
             throw new RuncException("cannot use console socket if runc will not detach or allocate tty");
         Pod pod = containers.get(id);
         OciProcess p = process != null ? fromFile(process) : fromFlags(pod);
-        if (p.terminal() || tty)
-            throw new RuncException("process.terminal: jvmm-runc does not support terminals (--console-socket) yet");
+        boolean terminal = p.terminal() || tty;
+        if (consoleSocket != null && !terminal)
+            throw new RuncException("cannot use console socket if runc will not detach or allocate tty");
+        if (terminal && detach && consoleSocket == null)
+            throw new RuncException("cannot allocate tty if runc will detach without setting console socket");
         if (apparmor != null || processLabel != null || cgroup != null)
             log.debug("--apparmor, --process-label and --cgroup ignored: the guest has none of them");
         ExecTranslator.request(p); // checked before anything starts
@@ -160,7 +170,7 @@ final class RuncExec extends RuncSubcommand {
             Path spec = containers.writeExecSpec(pod, json(p));
             ProcessInfo.Id waiter;
             try {
-                waiter = RuncWaiter.spawnExec(pod, spec, global);
+                waiter = RuncWaiter.spawnExec(pod, spec, consoleSocket, in == System.in, global);
             } finally {
                 // The waiter deletes it once read; one that died first did not.
                 deleteQuietly(spec);
@@ -175,11 +185,34 @@ final class RuncExec extends RuncSubcommand {
             return 0;
         }
         String what = "exec in " + id;
-        WaitedExec e = WaitedExec.start(c, ExecTranslator.request(p), in, out, err, log, what);
+        if (terminal && consoleSocket == null) {
+            int[] size = Terminal.size();
+            ExecRequest req = ExecTranslator.request(p).withTty(true).withSize(size[0], size[1]);
+            try (Terminal raw = Terminal.raw()) {
+                return foreground(WaitedExec.start(c, req, in, out, err, log, what), log, what);
+            }
+        }
+        WaitedExec e = terminal
+                ? WaitedExec.startOnTerminal(
+                        c, ExecTranslator.request(p), ConsoleTerminal.send(consoleSocket), consoleSize(p), log, what)
+                : WaitedExec.start(c, ExecTranslator.request(p), in, out, err, log, what);
+        return foreground(e, log, what);
+    }
+
+    /** The pid file, then {@code e} to its end; returns its status. */
+    private int foreground(WaitedExec e, RuncLog log, String what) throws InterruptedException {
         // runc's pid file of a foreground exec names the process; here its stand-in is this process.
         if (pidFile != null)
             RuncCreate.writePidFile(pidFile, ProcessHandle.current().pid());
         return WaitedProcess.standFor(e, log, what);
+    }
+
+    /** The spec's {@code consoleSize} as {rows, cols}, when it gives one. */
+    static Optional<int[]> consoleSize(OciProcess p) {
+        OciProcess.ConsoleSize s = p.consoleSize();
+        return s == null || s.height() <= 0 || s.width() <= 0
+                ? Optional.empty()
+                : Optional.of(new int[] {(int) Math.min(s.height(), 0xffff), (int) Math.min(s.width(), 0xffff)});
     }
 
     private static void deleteQuietly(Path file) {
@@ -230,7 +263,7 @@ final class RuncExec extends RuncSubcommand {
                     b0.ambient());
         }
         return new OciProcess(
-                false,
+                tty,
                 base.consoleSize(),
                 new OciProcess.User(uid, gid, base.user().umask(), gids),
                 args,

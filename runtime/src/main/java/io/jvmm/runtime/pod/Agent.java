@@ -1,5 +1,6 @@
 package io.jvmm.runtime.pod;
 
+import io.jvmm.agent.ContainerAttach;
 import io.jvmm.agent.ContainerSpec;
 import io.jvmm.agent.ContainerStatus;
 import io.jvmm.agent.ExecRequest;
@@ -36,6 +37,9 @@ public interface Agent {
 
     /** Removes the container from the guest; a running one only with {@code force} (killed). */
     void deleteContainer(String id, boolean force) throws InterruptedException;
+
+    /** Attaches to the init's terminal or stdin ({@link ContainerAttach}); the caller closes it. */
+    ContainerAttach attachContainer(String id) throws InterruptedException;
 
     /** Copies the container's output so far (with {@code follow}: until it exits). */
     void containerLogs(String id, boolean follow, OutputStream stdout, OutputStream stderr) throws InterruptedException;

@@ -1,5 +1,6 @@
 package io.jvmm.runtime.pod;
 
+import io.jvmm.agent.ContainerAttach;
 import io.jvmm.agent.ContainerRoot;
 import io.jvmm.agent.ContainerSpec;
 import io.jvmm.agent.ContainerStatus;
@@ -153,6 +154,14 @@ public final class Container {
             pod.agent().containerLogs(name, follow, stdout, stderr);
     }
 
+    /**
+     * Attaches to the init's input: its terminal (with {@code tty}, which also takes the size) or its stdin
+     * pipe (with {@code stdin}). The output is {@link #logs}. One at a time; closing it detaches.
+     */
+    public ContainerAttach attach() throws InterruptedException {
+        return pod.agent().attachContainer(name);
+    }
+
     /** The container's cgroup figures by key ({@code cpu.usage_usec}, {@code memory.current}...); the pod must run. */
     public Map<String, Long> stats() throws InterruptedException {
         return pod.agent().containerStats(name);
@@ -246,6 +255,7 @@ public final class Container {
                     .hostname(c.hostname().isEmpty() ? c.name() : c.hostname())
                     .readOnlyRoot(c.readOnlyRoot())
                     .tty(c.tty(), c.tty() ? 24 : 0, c.tty() ? 80 : 0)
+                    .stdin(c.stdin())
                     .limits(c.limits())
                     .mounts(c.mounts())
                     .security(c.security())

@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param workdir    null: the image's, else {@code /}
  * @param user       null: the image's, else root
  * @param hostname   null: the container's name
+ * @param tty        its init runs on a terminal in the guest ({@link Container#attach} types at it)
+ * @param stdin      its init reads a stdin pipe that {@link Container#attach} feeds (without a terminal)
  * @param mounts     made in its root, in order: binds of paths of the pod (a host path maps to one
  *                   with {@link Pod#pathInPod}) and tmpfs mounts
  * @param security   its program's capabilities, no_new_privs, rlimits, umask and extra groups
@@ -37,6 +39,7 @@ public record ContainerConfig(
         String user,
         String hostname,
         boolean tty,
+        boolean stdin,
         boolean readOnlyRoot,
         ContainerLimits limits,
         List<ContainerMount> mounts,
@@ -79,6 +82,20 @@ public record ContainerConfig(
 
     /** This container with its root from {@code r} instead. */
     public ContainerConfig withRoot(Root r) {
+        return copy(r, stdin, mounts);
+    }
+
+    /** This container with {@code m} as its mounts instead. */
+    public ContainerConfig withMounts(List<ContainerMount> m) {
+        return copy(root, stdin, m);
+    }
+
+    /** This container with its init reading a stdin pipe, or not. */
+    public ContainerConfig withStdin(boolean in) {
+        return copy(root, in, mounts);
+    }
+
+    private ContainerConfig copy(Root r, boolean in, List<ContainerMount> m) {
         return new ContainerConfig(
                 name,
                 r,
@@ -89,25 +106,7 @@ public record ContainerConfig(
                 user,
                 hostname,
                 tty,
-                readOnlyRoot,
-                limits,
-                mounts,
-                security,
-                labels);
-    }
-
-    /** This container with {@code m} as its mounts instead. */
-    public ContainerConfig withMounts(List<ContainerMount> m) {
-        return new ContainerConfig(
-                name,
-                root,
-                entrypoint,
-                command,
-                env,
-                workdir,
-                user,
-                hostname,
-                tty,
+                in,
                 readOnlyRoot,
                 limits,
                 m,
@@ -124,7 +123,7 @@ public record ContainerConfig(
         private Root root;
         private List<String> command = List.of();
         private final List<String> env = new ArrayList<>();
-        private boolean tty, readOnlyRoot;
+        private boolean tty, stdin, readOnlyRoot;
         private ContainerLimits limits = ContainerLimits.NONE;
         private final List<ContainerMount> mounts = new ArrayList<>();
         private ProcessSecurity security = ProcessSecurity.DEFAULT;
@@ -194,6 +193,12 @@ public record ContainerConfig(
             return this;
         }
 
+        /** The init's stdin a pipe that {@link Container#attach} feeds, not /dev/null (docker's {@code -i}). */
+        public Builder stdin(boolean v) {
+            stdin = v;
+            return this;
+        }
+
         public Builder readOnlyRoot(boolean v) {
             readOnlyRoot = v;
             return this;
@@ -230,6 +235,7 @@ public record ContainerConfig(
                     user,
                     hostname,
                     tty,
+                    stdin,
                     readOnlyRoot,
                     limits,
                     mounts,

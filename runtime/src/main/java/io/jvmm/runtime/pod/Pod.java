@@ -230,6 +230,7 @@ public final class Pod {
                 w.user(),
                 config.hostname(),
                 config.tty(),
+                config.stdin(),
                 config.readOnlyRoot(),
                 config.limits(),
                 config.mounts(),

@@ -2,6 +2,7 @@ package io.jvmm.runtime.pod;
 
 import io.jvmm.agent.AgentClient;
 import io.jvmm.agent.AgentException;
+import io.jvmm.agent.ContainerAttach;
 import io.jvmm.agent.ContainerSpec;
 import io.jvmm.agent.ContainerStatus;
 import io.jvmm.agent.ExecRequest;
@@ -68,6 +69,11 @@ public final class VsockAgent implements Agent {
             client.deleteContainer(id, force);
             return null;
         });
+    }
+
+    @Override
+    public ContainerAttach attachContainer(String id) throws InterruptedException {
+        return call("attach to container " + id, () -> client.attachContainer(id));
     }
 
     @Override

@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param workdir   working directory ("" : {@code /})
  * @param user      {@code name}, {@code uid} or {@code uid:gid} ("" : root)
  * @param hostname  its hostname ("" : its name)
+ * @param tty       its init runs on a terminal in the guest
+ * @param stdin     its init reads a stdin pipe that an attach feeds (without a terminal)
  * @param limits    memory, CPU and pids limits (cgroup v2 in the guest)
  * @param mounts    binds of the pod's paths and tmpfs mounts in its root
  * @param security  its program's capabilities, no_new_privs, rlimits, umask and extra groups
@@ -46,6 +48,7 @@ public record ContainerRecord(
         String user,
         String hostname,
         boolean tty,
+        boolean stdin,
         boolean readOnlyRoot,
         ContainerLimits limits,
         List<ContainerMount> mounts,
@@ -153,6 +156,7 @@ public record ContainerRecord(
                 user,
                 hostname,
                 tty,
+                stdin,
                 readOnlyRoot,
                 limits,
                 mounts,

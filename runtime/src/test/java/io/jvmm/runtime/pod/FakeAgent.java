@@ -1,5 +1,6 @@
 package io.jvmm.runtime.pod;
 
+import io.jvmm.agent.ContainerAttach;
 import io.jvmm.agent.ContainerSpec;
 import io.jvmm.agent.ContainerStatus;
 import io.jvmm.agent.ExecRequest;
@@ -109,6 +110,13 @@ public final class FakeAgent implements Agent {
         specs.remove(id);
         states.remove(id);
         notifyAll();
+    }
+
+    /** Attaching is tested against the real agent (guest-agent's ContainerAgentTest, the Linux tests). */
+    @Override
+    public ContainerAttach attachContainer(String id) {
+        known(id);
+        throw EngineException.runtime("attach to container " + id + ": the fake agent has no terminals");
     }
 
     @Override

@@ -44,6 +44,7 @@ class ContainerStoreTest {
                 null,
                 false,
                 false,
+                false,
                 null,
                 null,
                 null,

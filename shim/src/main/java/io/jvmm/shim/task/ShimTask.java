@@ -25,6 +25,9 @@ final class ShimTask {
     final String stderr;
     final int pid;
     final TaskIo io;
+    /** The init's input (its stdin FIFO, its terminal's size), or null when it has neither stdin nor terminal. */
+    final InitInput input;
+
     final ProcessLife init = new ProcessLife();
     final Map<String, ExecProcess> execs = new ConcurrentHashMap<>();
     /** The signal a Kill sent to a sandbox, whose VM then stops; 0 until then. */
@@ -40,7 +43,8 @@ final class ShimTask {
             String stdout,
             String stderr,
             int pid,
-            TaskIo io) {
+            TaskIo io,
+            InitInput input) {
         this.id = id;
         this.role = role;
         this.bundle = bundle;
@@ -51,6 +55,7 @@ final class ShimTask {
         this.stderr = stderr;
         this.pid = pid;
         this.io = io;
+        this.input = input;
     }
 
     /** Whether the task's pod is its own, to stop and remove with it (not a member's sandbox pod). */

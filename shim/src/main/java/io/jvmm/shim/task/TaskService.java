@@ -180,7 +180,6 @@ public final class TaskService {
     CreateTaskResponse create(CreateTaskRequest r) throws InterruptedException {
         String id = r.getId();
         BundleTranslator.checkId(id);
-        if (r.getTerminal()) throw TtrpcException.unimplemented("terminal: jvmm's shim does not support terminals yet");
         if (!r.getCheckpoint().isEmpty())
             throw TtrpcException.unimplemented("restoring task " + id + " from a checkpoint is not supported");
         if (tasks.putIfAbsent(id, placeholder(id)) != null)
@@ -189,14 +188,25 @@ public final class TaskService {
         Path rootfs = bundle.resolve("rootfs");
         boolean mounted = false;
         Placement placed = null;
+        InitInput input = null;
+        // With a terminal the init reads it; else a stdin pipe when containerd's client sends input.
+        boolean stdin = !r.getTerminal() && !r.getStdin().isEmpty();
         try {
             if (r.getRootfsCount() > 0) {
                 mounter.mount(r.getRootfsList(), rootfs);
                 mounted = true;
             }
             Bundle b = BundleReader.read(bundle);
+            if (b.spec().process().terminal() != r.getTerminal())
+                throw TtrpcException.invalidArgument("task " + id + ": the request's terminal (" + r.getTerminal()
+                        + ") is not config.json's process.terminal ("
+                        + b.spec().process().terminal() + ")");
             CriRole role = CriRole.of(b.spec().annotations());
-            placed = role.member() ? join(role.sandboxId(), id, b) : boot(id, role, BundleTranslator.translate(b, id));
+            placed = role.member()
+                    ? join(role.sandboxId(), id, b, stdin)
+                    : boot(id, role, BundleTranslator.translate(b, id), stdin);
+            if (placed.container != null && (r.getTerminal() || stdin))
+                input = InitInput.attach(placed.container, r.getStdin());
             int pid = (int) placed.pod.record().state().pid();
             ShimTask task = new ShimTask(
                     id,
@@ -208,7 +218,8 @@ public final class TaskService {
                     r.getStdout(),
                     r.getStderr(),
                     pid,
-                    new TaskIo(r.getStdout(), r.getStderr(), log));
+                    new TaskIo(r.getStdout(), r.getStderr(), log),
+                    input);
             tasks.put(id, task);
             events.publish(
                     "/tasks/create",
@@ -224,18 +235,28 @@ public final class TaskService {
                             .setPid(pid)
                             .build());
             return CreateTaskResponse.newBuilder().setPid(pid).build();
+        } catch (IOException e) {
+            if (input != null) input.close();
+            undoCreate(id, placed, mounted, rootfs, e);
+            throw new TtrpcException(TtrpcException.Code.UNKNOWN, "task " + id + ": stdin: " + e.getMessage());
         } catch (RuntimeException | InterruptedException e) {
-            tasks.remove(id);
-            if (placed != null) {
-                try {
-                    placed.undo.run();
-                } catch (RuntimeException | InterruptedException cleanup) {
-                    e.addSuppressed(cleanup);
-                }
-            }
-            if (mounted) mounter.unmount(rootfs);
+            if (input != null) input.close();
+            undoCreate(id, placed, mounted, rootfs, e);
             throw e;
         }
+    }
+
+    /** Takes back what a failed Create did, the errors of doing so added to {@code e}. */
+    private void undoCreate(String id, Placement placed, boolean mounted, Path rootfs, Exception e) {
+        tasks.remove(id);
+        if (placed != null) {
+            try {
+                placed.undo.run();
+            } catch (RuntimeException | InterruptedException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+        }
+        if (mounted) mounter.unmount(rootfs);
     }
 
     /** Where a new task's init lives, and how to take it away again when its Create fails later. */
@@ -249,7 +270,7 @@ public final class TaskService {
      * A task with a VM of its own: a standalone container's pod, or a Kubernetes sandbox's, which runs no
      * process and shares a directory into which its members' roots are placed later.
      */
-    private Placement boot(String id, CriRole role, BundleTranslation t) throws InterruptedException {
+    private Placement boot(String id, CriRole role, BundleTranslation t, boolean stdin) throws InterruptedException {
         if (pods.list().stream().anyMatch(p -> p.name().equals(id)))
             throw TtrpcException.alreadyExists(
                     "a pod named " + id + " is left from an earlier shim: run the shim's delete for it");
@@ -259,7 +280,8 @@ public final class TaskService {
             if (role.sandbox()) members.removeSandbox(id);
         };
         try {
-            Container container = role.sandbox() ? null : pod.createContainer(t.container());
+            Container container =
+                    role.sandbox() ? null : pod.createContainer(t.container().withStdin(stdin));
             pod.boot(null);
             return new Placement(pod, container, undo);
         } catch (RuntimeException | InterruptedException e) {
@@ -276,7 +298,7 @@ public final class TaskService {
      * A container of a Kubernetes pod: its root and the sources of its binds are placed where the
      * sandbox's running VM sees them.
      */
-    private Placement join(String sandboxId, String id, Bundle b) throws InterruptedException {
+    private Placement join(String sandboxId, String id, Bundle b, boolean stdin) throws InterruptedException {
         ShimTask sandbox = tasks.get(sandboxId);
         if (sandbox == null || sandbox.pod == null || !sandbox.role.sandbox())
             throw TtrpcException.notFound("sandbox " + sandboxId + " of container " + id + " is not in this shim");
@@ -290,8 +312,9 @@ public final class TaskService {
                     id,
                     bind -> sandbox.pod.pathInPod(
                             members.placeBind(sandboxId, id, next[0]++, bind.source(), bind.readOnly())));
-            Container container =
-                    sandbox.pod.createContainer(t.container().withRoot(new ContainerConfig.Root.Directory(root)));
+            Container container = sandbox.pod.createContainer(t.container()
+                    .withRoot(new ContainerConfig.Root.Directory(root))
+                    .withStdin(stdin));
             return new Placement(sandbox.pod, container, () -> {
                 try {
                     container.delete(true);
@@ -307,7 +330,7 @@ public final class TaskService {
 
     /** Holds an id while its Create runs, so a second Create of it fails at once. */
     private static ShimTask placeholder(String id) {
-        return new ShimTask(id, CriRole.STANDALONE, Path.of(""), null, null, "", "", "", 0, null);
+        return new ShimTask(id, CriRole.STANDALONE, Path.of(""), null, null, "", "", "", 0, null, null);
     }
 
     /** The task, once its Create has finished. */
@@ -358,6 +381,7 @@ public final class TaskService {
         } catch (InterruptedException e) {
             return;
         }
+        if (t.input != null) t.input.close();
         try {
             t.io.await(10_000);
         } catch (InterruptedException e) {
@@ -413,6 +437,7 @@ public final class TaskService {
                             "sandbox " + t.id + " still holds containers " + left + ": delete them first");
             }
             if (s == Status.CREATED) exited(t, 0, false);
+            if (t.input != null) t.input.close();
             try {
                 if (t.ownsPod()) t.pod.delete(true);
                 else t.container.delete(true);
@@ -555,10 +580,12 @@ public final class TaskService {
         return Empty.getDefaultInstance();
     }
 
-    /** An exec's stdin ends when containerd's client has sent it all; the init takes no stdin yet. */
+    /** A process's stdin ends when containerd's client has sent it all. */
     Empty closeIo(CloseIORequest r) {
         ShimTask t = created(r.getId());
-        if (!r.getExecId().isEmpty() && r.getStdin()) exec(t, r.getExecId()).closeStdin();
+        if (!r.getStdin()) return Empty.getDefaultInstance();
+        if (!r.getExecId().isEmpty()) exec(t, r.getExecId()).closeStdin();
+        else if (t.input != null) t.input.closeStdin();
         return Empty.getDefaultInstance();
     }
 
@@ -699,20 +726,28 @@ public final class TaskService {
                 .build();
     }
 
-    /** A terminal's new size, for an exec that has one (the init runs without, as Create refuses terminals). */
+    /** A terminal's new size, for the init or an exec that has one. */
     Empty resizePty(ResizePtyRequest r) {
         ShimTask t = created(r.getId());
-        if (r.getExecId().isEmpty())
-            throw TtrpcException.failedPrecondition("the init of task " + t.id + " has no terminal");
+        if (r.getHeight() > 65535 || r.getWidth() > 65535)
+            throw TtrpcException.invalidArgument(
+                    "terminal size " + r.getWidth() + "x" + r.getHeight() + ": each at most 65535");
+        if (r.getExecId().isEmpty()) {
+            if (t.container == null || !t.container.record().tty() || t.input == null)
+                throw TtrpcException.failedPrecondition("the init of task " + t.id + " has no terminal");
+            try {
+                t.input.resize(r.getHeight(), r.getWidth());
+            } catch (IOException x) {
+                throw new TtrpcException(TtrpcException.Code.UNKNOWN, "resize " + t.id + ": " + x.getMessage());
+            }
+            return Empty.getDefaultInstance();
+        }
         ExecProcess e = exec(t, r.getExecId());
         if (!e.request.tty())
             throw TtrpcException.failedPrecondition("process " + e.execId + " of task " + t.id + " has no terminal");
         ExecSession s = e.session();
         if (s == null || e.life.status() != Status.RUNNING)
             throw TtrpcException.failedPrecondition("process " + e.execId + " is " + e.life.describe());
-        if (r.getHeight() > 65535 || r.getWidth() > 65535)
-            throw TtrpcException.invalidArgument(
-                    "terminal size " + r.getWidth() + "x" + r.getHeight() + ": each at most 65535");
         try {
             s.resize(r.getHeight(), r.getWidth());
         } catch (IOException x) {

@@ -428,8 +428,21 @@ class TaskServiceTest {
                 Code.INVALID_ARGUMENT,
                 fails("Create", createRequest("bad/id", b).build()));
         assertEquals(
-                Code.UNIMPLEMENTED,
-                fails("Create", createRequest("t6", b).setTerminal(true).build()));
+                Code.INVALID_ARGUMENT,
+                fails("Create", createRequest("t6", b).setTerminal(true).build()),
+                "the request's terminal and config.json's must agree");
+        // A terminal is attached to once the container is made; the fake agent has none, so the VM made
+        // for it goes again (the pods left are checked below).
+        Path withTty = bundle("b6", "sh");
+        Files.writeString(
+                withTty.resolve("config.json"),
+                Files.readString(withTty.resolve("config.json")).replace("\"terminal\":false", "\"terminal\":true"));
+        TtrpcException tty = assertThrows(
+                TtrpcException.class,
+                () -> call(
+                        "Create", createRequest("t6", withTty).setTerminal(true).build(), CreateTaskResponse.parser()));
+        assertEquals(Code.UNKNOWN, tty.code());
+        assertTrue(tty.getMessage().startsWith("attach to container "), tty.getMessage());
         assertEquals(
                 Code.UNIMPLEMENTED,
                 fails("Create", createRequest("t6", b).setCheckpoint("/cp").build()));
