@@ -224,11 +224,11 @@ class ContainerCodecTest {
 
     @Test
     void containerFramesAreKnownTypes() {
-        for (int t = AgentProtocol.CONTAINER_CREATE; t <= AgentProtocol.CONTAINER_STATS; t++) {
+        for (int t = AgentProtocol.CONTAINER_CREATE; t <= AgentProtocol.CONTAINER_ATTACH; t++) {
             assertTrue(AgentProtocol.isKnownType(t));
             assertTrue(AgentProtocol.typeName(t).startsWith("CONTAINER_"));
         }
-        assertFalse(AgentProtocol.isKnownType(0x59));
+        assertFalse(AgentProtocol.isKnownType(0x5a));
     }
 
     @Test
