@@ -17,8 +17,8 @@ import java.util.Map;
 
 /**
  * A front-end's own helper process: its entry point in a JVM like the VM processes' ({@link VmLaunch#javaCommand}),
- * in a session of its own (setsid), sharing this process's stdin, stdout and stderr, and not waited for:
- * it outlives this process, whose parent (or the nearest subreaper) then reaps it. jvmm-runc's waiter is one.
+ * in a session of its own (setsid), and not waited for: it outlives this process, whose parent (or the
+ * nearest subreaper) then reaps it. jvmm-runc's waiters and the shim's server are such helpers.
  */
 public final class DetachedJvm {
     /** The helper's end of the report pipe of {@link #startReporting}. */
@@ -32,14 +32,10 @@ public final class DetachedJvm {
 
     private DetachedJvm() {}
 
-    /** Starts {@code java <jvmOptions> <entry> <args>}; returns its pid and start time. */
-    public static ProcessInfo.Id start(EntryPoint entry, List<String> jvmOptions, List<String> args) {
-        return spawn(entry, jvmOptions, args, Map.of(0, 0, 1, 1, 2, 2));
-    }
-
     /**
-     * As {@link #start(EntryPoint, List, List)}, but with stdin from /dev/null and stdout and stderr appended
-     * to {@code output}: for a daemon whose starter's caller reads the starter's output to its end.
+     * Starts {@code java <jvmOptions> <entry> <args>} with stdin from /dev/null and stdout and stderr appended
+     * to {@code output}: for a daemon whose starter's caller reads the starter's output to its end. Returns
+     * its pid and start time.
      */
     public static ProcessInfo.Id start(EntryPoint entry, List<String> jvmOptions, List<String> args, Path output) {
         int in = Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC);
@@ -56,7 +52,8 @@ public final class DetachedJvm {
     }
 
     /**
-     * As {@link #start(EntryPoint, List, List)}, with a pipe on the helper's descriptor {@link #REPORT_FD}:
+     * Starts {@code java <jvmOptions> <entry> <args>} with this process's stdout and stderr, and a pipe on
+     * the helper's descriptor {@link #REPORT_FD}:
      * returns once the helper has closed it ({@link #report}) or ended, with what it wrote. For a helper
      * whose starter must say whether it got going (jvmm-runc's waiters). Without {@code inheritStdin} the
      * helper's stdin is /dev/null: for a starter whose own stdin is not its caller's (an embedding JVM's).

@@ -144,6 +144,7 @@ final class RuncExec extends RuncSubcommand {
         if (preserveFds > 0)
             throw new RuncException(
                     "--preserve-fds " + preserveFds + ": jvmm-runc cannot pass descriptors into the container's VM");
+        // As runc: a flag error before the container is looked up; a spec file's terminal only after.
         if (process == null && consoleSocket != null && !tty)
             throw new RuncException("cannot use console socket if runc will not detach or allocate tty");
         Pod pod = containers.get(id);

@@ -136,7 +136,7 @@ final class RuncWaiter extends RuncSubcommand {
      * socket, the init's terminal master has been sent there by then.
      */
     static ProcessInfo.Id spawn(Pod pod, Path consoleSocket, boolean inheritStdin, RuncCommand global) {
-        return started(List.of(pod.name()), consoleSocket, inheritStdin, global, 1);
+        return started(List.of(pod.name()), consoleSocket, inheritStdin, global, "", 1);
     }
 
     /**
@@ -146,11 +146,21 @@ final class RuncWaiter extends RuncSubcommand {
      */
     static ProcessInfo.Id spawnExec(Pod pod, Path spec, Path consoleSocket, boolean inheritStdin, RuncCommand global) {
         return started(
-                List.of("--exec", spec.toString(), pod.name()), consoleSocket, inheritStdin, global, WaitedExec.FAILED);
+                List.of("--exec", spec.toString(), pod.name()),
+                consoleSocket,
+                inheritStdin,
+                global,
+                "exec failed: ",
+                WaitedExec.FAILED);
     }
 
     private static ProcessInfo.Id started(
-            List<String> args, Path consoleSocket, boolean inheritStdin, RuncCommand global, int failed) {
+            List<String> args,
+            Path consoleSocket,
+            boolean inheritStdin,
+            RuncCommand global,
+            String errorPrefix,
+            int failed) {
         List<String> all = new ArrayList<>(List.of(NAME));
         if (consoleSocket != null)
             all.addAll(List.of(
@@ -162,7 +172,8 @@ final class RuncWaiter extends RuncSubcommand {
                 DetachedJvm.startReporting(EntryPoint.of(Jvmm.class), List.of(), command(global, all), inheritStdin);
         if (r.report().equals(STARTED)) return r.id();
         kill(r.id());
-        if (r.report().isEmpty()) throw new RuncException("its waiter ended before it stood for the process", failed);
+        if (r.report().isEmpty())
+            throw new RuncException(errorPrefix + "its waiter ended before it stood for the process", failed);
         throw new RuncException(r.report(), r.report().startsWith("exec failed:") ? WaitedExec.FAILED : 1);
     }
 

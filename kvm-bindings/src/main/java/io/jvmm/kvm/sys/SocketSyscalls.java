@@ -45,8 +45,7 @@ public final class SocketSyscalls {
             MemorySegment addr = sockaddr(arena, socket);
             if (syscall(SYS_CONNECT, s, addr.address(), SOCKADDR_UN, 0, 0, 0) < 0)
                 throw new NativeException("connect(" + socket + ")", lastErrno());
-            MemorySegment buf = arena.allocate(data.length);
-            MemorySegment.copy(data, 0, buf, JAVA_BYTE, 0, data.length);
+            MemorySegment buf = arena.allocateFrom(JAVA_BYTE, data);
             MemorySegment control = arena.allocate(CMSG_SPACE_1);
             control.set(JAVA_LONG, 0, CMSG_LEN_1);
             control.set(JAVA_INT, 8, SOL_SOCKET);
