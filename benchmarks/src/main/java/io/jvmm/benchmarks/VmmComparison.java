@@ -47,11 +47,11 @@ public final class VmmComparison {
             "isa-debug-exit,iobase=0xf4,iosize=4");
     /** What the kvm_pvm CPU template hides, spelled for QEMU, so both VMMs show the guest the same CPU. */
     private static final String QEMU_PVM_CPU = "host,-arch-capabilities,-xsave,-xsavec,-xsaves,-xgetbv1,-cx16,"
-            + "-popcnt,-smap,-smep,-fsgsbase,-invpcid,-pcid,-rdrand,-rdseed,-rdpid,-umip,-pku,-avx,-avx2";
+            + "-popcnt,-smap,-smep,-fsgsbase,-invpcid,-pcid,-rdrand,-rdseed,-rdpid,-umip,-pku,-avx,-avx2,-erms,-fsrm";
 
     /** The same second line of defence jvmm's PVM CPU template adds (docs/kvm-pvm.md). */
-    private static final String PVM_CLEARCPUID =
-            "noxsave clearcpuid=xsave,popcnt,cx16,smap,smep,fsgsbase,invpcid,pcid,rdrand,rdseed,rdpid,umip,pku";
+    private static final String PVM_CLEARCPUID = "noxsave clearcpuid=xsave,popcnt,cx16,smap,smep,fsgsbase,invpcid,pcid,"
+            + "rdrand,rdseed,rdpid,umip,pku,erms,fsrm";
 
     private static final String CVMM = "benchmarks/target/cvmm";
     private static final String JVM_FLOOR = "benchmarks/target/jvm-floor";

@@ -22,10 +22,12 @@ final class KernelCmdline {
     /**
      * The PVM template's features, hidden a second time from inside the guest: kvm_pvm accepts
      * KVM_SET_CPUID2 but the guest still sees XSAVE, POPCNT and the rest (measured; QEMU's -cpu
-     * flags fail the same way), and its CPL0 emulator cannot run them. Linux honours these.
+     * flags fail the same way), and its CPL0 emulator cannot run them. Linux honours these. ERMS and
+     * FSRM it can run, but it steps {@code rep stosb}/{@code movsb} one byte at a time: without them
+     * the kernel clears and copies pages with {@code rep stosq}/{@code movsq} (docs/kvm-pvm.md).
      */
-    static final String PVM_CLEARCPUID =
-            "noxsave clearcpuid=xsave,popcnt,cx16,smap,smep,fsgsbase,invpcid,pcid,rdrand,rdseed,rdpid,umip,pku";
+    static final String PVM_CLEARCPUID = "noxsave clearcpuid=xsave,popcnt,cx16,smap,smep,fsgsbase,invpcid,pcid,"
+            + "rdrand,rdseed,rdpid,umip,pku,erms,fsrm";
 
     /**
      * @param deviceTokens the {@code virtio_mmio.device=} declarations of the VM's devices

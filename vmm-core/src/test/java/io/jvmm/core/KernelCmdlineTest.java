@@ -63,6 +63,7 @@ class KernelCmdlineTest {
         String c = KernelCmdline.build(config("", CpuTemplate.PVM), true, CpuTemplate.PVM, List.of());
         assertTrue(c.contains(" jvmm_pvm_fixups"), c);
         assertTrue(c.contains("noxsave clearcpuid=xsave,popcnt,cx16"), c);
+        assertTrue(c.contains(",erms,fsrm"), c);
         String host = KernelCmdline.build(config("", CpuTemplate.HOST), true, CpuTemplate.HOST, List.of());
         assertFalse(host.contains("clearcpuid"), host);
         assertTrue(host.contains("jvmm_pvm_fixups"), host);

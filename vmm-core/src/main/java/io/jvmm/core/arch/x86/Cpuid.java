@@ -30,6 +30,7 @@ public final class Cpuid {
     static final int L7_EBX_FSGSBASE = 1,
             L7_EBX_AVX2 = 1 << 5,
             L7_EBX_SMEP = 1 << 7,
+            L7_EBX_ERMS = 1 << 9,
             L7_EBX_INVPCID = 1 << 10,
             L7_EBX_RDSEED = 1 << 18,
             L7_EBX_SMAP = 1 << 20;
@@ -43,7 +44,7 @@ public final class Cpuid {
     /** AVX512 4VNNIW/4FMAPS, AMX-BF16/TILE/INT8, AVX512-FP16; ARCH_CAPABILITIES (MSR 0x10a). */
     static final int L7_EDX_AVX_FAMILY = (1 << 2) | (1 << 3) | (1 << 22) | (1 << 23) | (1 << 24) | (1 << 25);
 
-    static final int L7_EDX_ARCH_CAPABILITIES = 1 << 29;
+    static final int L7_EDX_FSRM = 1 << 4, L7_EDX_ARCH_CAPABILITIES = 1 << 29;
     static final int L7_1_EAX_AVX = (1 << 4) | (1 << 5);
 
     /**
@@ -83,13 +84,16 @@ public final class Cpuid {
                     if (pvm && e.index() == 0) {
                         ebx &= ~(L7_EBX_FSGSBASE
                                 | L7_EBX_SMEP
+                                | L7_EBX_ERMS
                                 | L7_EBX_INVPCID
                                 | L7_EBX_RDSEED
                                 | L7_EBX_SMAP
                                 | L7_EBX_AVX2
                                 | L7_EBX_AVX512);
                         ecx &= ~(L7_ECX_UMIP | L7_ECX_PKU | L7_ECX_OSPKE | L7_ECX_RDPID | L7_ECX_AVX_FAMILY);
-                        edx &= ~(L7_EDX_AVX_FAMILY | L7_EDX_ARCH_CAPABILITIES);
+                        // ERMS/FSRM: the emulator steps `rep stosb` a byte at a time, so Linux's page
+                        // clearing and copying are cheaper with the quad-word string forms.
+                        edx &= ~(L7_EDX_AVX_FAMILY | L7_EDX_FSRM | L7_EDX_ARCH_CAPABILITIES);
                     } else if (pvm && e.index() == 1) {
                         eax &= ~L7_1_EAX_AVX;
                     }

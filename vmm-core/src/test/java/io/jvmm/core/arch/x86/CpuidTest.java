@@ -70,7 +70,12 @@ class CpuidTest {
         }
         CpuidEntry l7 = find(t, 7, 0);
         for (int bit : new int[] {
-            Cpuid.L7_EBX_SMAP, Cpuid.L7_EBX_SMEP, Cpuid.L7_EBX_FSGSBASE, Cpuid.L7_EBX_INVPCID, Cpuid.L7_EBX_RDSEED
+            Cpuid.L7_EBX_SMAP,
+            Cpuid.L7_EBX_SMEP,
+            Cpuid.L7_EBX_FSGSBASE,
+            Cpuid.L7_EBX_INVPCID,
+            Cpuid.L7_EBX_RDSEED,
+            Cpuid.L7_EBX_ERMS
         }) {
             assertEquals(0, l7.ebx() & bit, "leaf 7 ebx bit " + Integer.numberOfTrailingZeros(bit));
         }
@@ -78,6 +83,7 @@ class CpuidTest {
             assertEquals(0, l7.ecx() & bit, "leaf 7 ecx bit " + Integer.numberOfTrailingZeros(bit));
         }
         assertEquals(0, l7.edx() & Cpuid.L7_EDX_ARCH_CAPABILITIES);
+        assertEquals(0, l7.edx() & Cpuid.L7_EDX_FSRM);
         assertEquals(0, find(t, 0xd, 0).eax());
         assertEquals(0, find(t, 0xd, 1).eax()); // xsaveopt/xsavec/xgetbv1/xsaves
         // Features the template does not name survive, e.g. SSE4.2 (leaf 1 ecx bit 20).
