@@ -117,6 +117,7 @@ void handle_ps(int conn, struct frame *first);
 #define CTR_WAIT_BLOCK 1u
 #define CTR_DELETE_FORCE 1u
 #define CTR_LOGS_FOLLOW 1u
+#define CTR_LOGS_NEW 2u      /* only what is written from now on (an attach) */
 enum ctr_state { CS_CREATED = 0, CS_RUNNING = 1, CS_EXITED = 2 };
 #define CTR_MOUNTS_MAX 64u
 #define CTR_MOUNT_RDONLY 1u

@@ -189,6 +189,29 @@ static int send_log(int conn, int log, off_t *off)
     }
 }
 
+/* The end of the last whole frame in the log: where output written from now on starts. The headers
+ * are read in 64 KiB chunks: a log of small frames must not cost a system call per frame. */
+static off_t frames_end(int log)
+{
+    static uint8_t chunk[65536];
+    struct stat st;
+    if (fstat(log, &st) < 0) return 0;
+    off_t off = 0, start = 0;
+    ssize_t have = 0;
+    while (off + 8 <= st.st_size) {
+        if (off + 8 > start + have) {
+            start = off;
+            have = pread(log, chunk, sizeof chunk, off);
+            if (have < 8) break;
+        }
+        const uint8_t *h = chunk + (off - start);
+        uint32_t len = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
+        if (len > MAX_PAYLOAD || off + 8 + (off_t)len > st.st_size) break;
+        off += 8 + (off_t)len;
+    }
+    return off;
+}
+
 /* Whether the file open as fd no longer has the name path (the monitor rotated it to log.1). */
 static int rotated(int fd, const char *path)
 {
@@ -202,7 +225,7 @@ static void logs(int conn, struct frame *f, const char *id)
     cur_init(&c, f);
     free(cur_str(&c));
     uint32_t flags = cur_u32(&c);
-    if (!cur_done(&c) || (flags & ~CTR_LOGS_FOLLOW)) {
+    if (!cur_done(&c) || (flags & ~(CTR_LOGS_FOLLOW | CTR_LOGS_NEW))) {
         send_error(conn, 71, "malformed CONTAINER_LOGS frame");
         return;
     }
@@ -220,9 +243,14 @@ static void logs(int conn, struct frame *f, const char *id)
     off_t off = 0;
     int gone = 0;
     if (older >= 0) {
-        if (send_log(conn, older, &off) < 0) gone = 1;
+        if (!(flags & CTR_LOGS_NEW) && send_log(conn, older, &off) < 0) gone = 1;
         close(older);
         off = 0;
+    }
+    if (flags & CTR_LOGS_NEW) {
+        /* An empty STDOUT says where we start: the host may send input now without losing its echo. */
+        off = frames_end(log);
+        if (frame_write(conn, FT_STDOUT, NULL, 0) < 0) gone = 1;
     }
     int mon = -1, ino = -1;
     if (flags & CTR_LOGS_FOLLOW) {

@@ -389,8 +389,6 @@ class RunCommand extends CliCommand {
         if (!podOnly.isEmpty())
             throw CliException.usage(
                     String.join(", ", podOnly) + " belong(s) to the pod's VM: give it to 'jvmm pod create'");
-        if (interactive)
-            throw CliException.usage("-i is not supported with --pod yet: a container's stdin cannot be attached");
         if (rm && detach)
             throw CliException.usage(
                     "--rm with -d is not supported with --pod yet: remove the container with 'jvmm rm'");
@@ -419,11 +417,12 @@ class RunCommand extends CliCommand {
                         config.labels(),
                         mounts,
                         tty,
+                        interactive,
                         detach,
                         rm,
                         createOnly(),
                         readyTimeout)
-                .run(out, err);
+                .run(out, in, err);
     }
 
     /**

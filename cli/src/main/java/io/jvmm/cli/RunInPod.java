@@ -7,6 +7,7 @@ import io.jvmm.runtime.pod.ContainerConfig;
 import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.pod.Pods;
 import io.jvmm.runtime.state.VmRecord;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,12 +36,13 @@ record RunInPod(
         Map<String, String> labels,
         List<VmRecord.Mount> mounts,
         boolean tty,
+        boolean interactive,
         boolean detach,
         boolean remove,
         boolean createOnly,
         Integer readyTimeout) {
 
-    int run(PrintStream out, PrintStream err) throws InterruptedException {
+    int run(PrintStream out, InputStream in, PrintStream err) throws InterruptedException {
         Pods pods = PodCommand.pods(err);
         Pod p = pods.get(pod);
         ContainerConfig.Builder b = ContainerConfig.builder()
@@ -50,6 +52,7 @@ record RunInPod(
                 .user(user)
                 .hostname(hostname)
                 .tty(tty)
+                .stdin(interactive)
                 .readOnlyRoot(readOnly);
         env.forEach(b::env);
         labels.forEach(b::label);
@@ -86,10 +89,9 @@ record RunInPod(
             out.println(c.record().id());
             return 0;
         }
-        try {
-            c.logs(true, out, err);
-            out.flush();
-            return c.await();
+        try (Terminal t = tty && interactive ? Terminal.raw() : null) {
+            return new ContainerConsole(c, out, err)
+                    .follow(in, interactive ? ContainerConsole.Input.UNTIL_EOF : ContainerConsole.Input.NONE, true);
         } finally {
             if (remove) c.delete(true);
         }

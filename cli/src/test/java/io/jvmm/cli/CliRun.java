@@ -2,6 +2,7 @@ package io.jvmm.cli;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
@@ -12,13 +13,14 @@ final class CliRun {
 
     /** {@code jvmm args} with {@code stdin} as its input; returns the exit status. */
     int withInput(String stdin, String... args) {
+        return withInput(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), args);
+    }
+
+    /** {@code jvmm args} reading {@code stdin}, which may watch {@link #out()} as it grows. */
+    int withInput(InputStream stdin, String... args) {
         out.reset();
         err.reset();
-        return Jvmm.run(
-                args,
-                out,
-                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return Jvmm.run(args, out, stdin, new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
     /** {@code jvmm args} with empty input; returns the exit status. */

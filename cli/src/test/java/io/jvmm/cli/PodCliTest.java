@@ -12,6 +12,8 @@ import io.jvmm.runtime.state.ProcessInfo;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.StateJson;
 import io.jvmm.runtime.state.VmStore;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -23,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A pod from the command line, as podman users drive one: {@code pod create} with a bind, two containers
  * added with {@code run --pod} (a directory root in the bind, and a root image file), sharing localhost;
- * exec, logs, ps, wait and {@code pod status|inspect}; then {@code pod rm -f} leaves no process, state
- * record or socket. One boot.
+ * exec, logs, ps, wait and {@code pod status|inspect}; stdin with {@code run -i} and {@code attach}; then
+ * {@code pod rm -f} leaves no process, state record or socket. One boot.
  */
 @Tag("linux")
 class PodCliTest {
@@ -49,6 +51,45 @@ class PodCliTest {
         int status = cli.run(args);
         assertEquals(0, status, () -> String.join(" ", args) + ": " + cli.out() + cli.err());
         return cli.out();
+    }
+
+    /** Input that types {@code text}, then Ctrl+] once the output shows {@code seen}. */
+    private InputStream typeThenDetach(String text, String seen) {
+        return new InputStream() {
+            private int step;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException("read in chunks, as the console does");
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                switch (step++) {
+                    case 0 -> {
+                        byte[] t = text.getBytes(StandardCharsets.UTF_8);
+                        System.arraycopy(t, 0, b, off, t.length);
+                        return t.length;
+                    }
+                    case 1 -> {
+                        for (int i = 0; i < 600 && !cli.out().contains(seen); i++) sleep(100);
+                        b[off] = AttachCommand.DETACH_KEY;
+                        return 1;
+                    }
+                    default -> {
+                        return -1;
+                    }
+                }
+            }
+        };
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
@@ -117,6 +158,46 @@ class PodCliTest {
         assertEquals("web\n", ok("cp", "web:/marker", "-"));
         assertFalse(Files.exists(web.resolve("note.txt")), "the copy lands in the container's overlay");
         assertEquals("4\n", ok("wait", "client"));
+
+        // -i: our input is the init's stdin, ended at our end of input; its output and status are run's.
+        assertEquals(
+                5,
+                cli.withInput(
+                        "one\ntwo\n",
+                        "run",
+                        "--pod",
+                        "tp",
+                        "-i",
+                        "--rm",
+                        "--rootfs",
+                        web.toString(),
+                        "sh",
+                        "-c",
+                        "while read x; do echo \"[$x]\"; done; echo eof; exit 5"),
+                cli.err());
+        assertEquals("[one]\n[two]\neof\n", cli.out());
+
+        // attach: what we type reaches a detached container's stdin, its output from now on comes here, and
+        // Ctrl+] detaches, leaving it running; an attach that sees it exit ends with its status.
+        ok(
+                "run",
+                "--pod",
+                "tp",
+                "-d",
+                "-i",
+                "--name",
+                "echoer",
+                "--rootfs",
+                web.toString(),
+                "sh",
+                "-c",
+                "echo before; while read x; do [ \"$x\" = quit ] && exit 3; echo \"[$x]\"; done");
+        assertEquals(0, cli.withInput(typeThenDetach("a\n", "[a]\n"), "attach", "echoer"), cli.err());
+        assertEquals("[a]\n", cli.out(), "only what came after the attach");
+        assertTrue(ok("ps").lines().anyMatch(l -> l.contains("echoer") && l.contains("Up")), cli.out());
+        assertEquals(3, cli.withInput("b\nquit\n", "attach", "echoer"), cli.err());
+        assertEquals("[b]\n", cli.out());
+        ok("rm", "echoer");
 
         String ps = ok("ps", "-a");
         assertTrue(ps.lines().anyMatch(l -> l.contains("web") && l.contains("Up") && l.endsWith("tp")), ps);

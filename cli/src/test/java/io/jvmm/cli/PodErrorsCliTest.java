@@ -67,7 +67,6 @@ class PodErrorsCliTest {
                 "512",
                 "img",
                 "true");
-        refused(125, "-i is not supported with --pod yet", "run", "--pod", "p", "-i", "img", "true");
         refused(125, "--rm with -d is not supported with --pod yet", "run", "--pod", "p", "--rm", "-d", "img", "true");
     }
 
@@ -109,6 +108,8 @@ class PodErrorsCliTest {
                 List.of(ContainerMount.bind("/srv/conf", "/etc/app", true)),
                 pods.get("pv").container("c1").record().mounts(),
                 "the host directory, where the pod sees it");
+        assertEquals(1, cli.run("attach", "c1"));
+        assertEquals("jvmm: container c1 is not running\n", cli.err());
     }
 
     @Test
@@ -118,6 +119,7 @@ class PodErrorsCliTest {
         refused(1, "no such pod: nope", "pod", "status", "nope");
         refused(1, "no such pod: nope", "pod", "rm", "nope");
         refused(1, "no such VM: nope", "logs", "nope");
+        refused(1, "no such VM: nope", "attach", "nope");
     }
 
     @Test

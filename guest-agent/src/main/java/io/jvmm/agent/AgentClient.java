@@ -270,9 +270,32 @@ public final class AgentClient {
      */
     public void containerLogs(String id, boolean follow, OutputStream stdout, OutputStream stderr)
             throws IOException, InterruptedException {
-        Frame req = containerFrame(AgentProtocol.CONTAINER_LOGS, id, follow ? AgentProtocol.LOGS_FOLLOW : 0);
+        logs(id, follow ? AgentProtocol.LOGS_FOLLOW : 0, null, stdout, stderr);
+    }
+
+    /**
+     * Copies the output the container writes from now on to the sinks, until it has exited: what an
+     * attach shows, without what was written before. {@code following} runs once the agent has found
+     * where "now" is: input sent after that has all its output here.
+     */
+    public void followNewOutput(String id, Runnable following, OutputStream stdout, OutputStream stderr)
+            throws IOException, InterruptedException {
+        logs(id, AgentProtocol.LOGS_FOLLOW | AgentProtocol.LOGS_NEW, following, stdout, stderr);
+    }
+
+    private void logs(String id, int flags, Runnable following, OutputStream stdout, OutputStream stderr)
+            throws IOException, InterruptedException {
+        Frame req = containerFrame(AgentProtocol.CONTAINER_LOGS, id, flags);
         try (AgentChannel ch = connector.connect()) {
             FrameCodec.write(ch.output(), req);
+            if (following != null) {
+                Frame f = FrameCodec.readExpecting(
+                        ch.input(), "CONTAINER_LOGS", AgentProtocol.STDOUT, AgentProtocol.ERROR);
+                if (f.type() == AgentProtocol.ERROR) throw FrameCodec.error(f);
+                if (f.payload().length != 0)
+                    throw new AgentProtocolException("CONTAINER_LOGS with NEW must start with an empty STDOUT");
+                following.run();
+            }
             for (; ; ) {
                 Frame f = FrameCodec.readExpecting(
                         ch.input(),

@@ -65,7 +65,7 @@ public final class AgentProtocol {
     /** CONTAINER_CREATE's process security flags. */
     public static final int SECURITY_NO_NEW_PRIVS = 1, SECURITY_CAPS = 2, SECURITY_UMASK = 4;
 
-    public static final int WAIT_BLOCK = 1, DELETE_FORCE = 1, LOGS_FOLLOW = 1;
+    public static final int WAIT_BLOCK = 1, DELETE_FORCE = 1, LOGS_FOLLOW = 1, LOGS_NEW = 2;
 
     /** errno EPROTO, the code of an ERROR about a malformed frame. */
     public static final int EPROTO = 71;

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -377,6 +378,34 @@ class ContainerAgentTest {
     }
 
     @Test
+    void newOutputStartsWhereTheLogEnds() throws Exception {
+        client.createContainer(spec("nw", "a", "sh", "-c", "echo before; while read x; do echo got-$x; done")
+                .stdin(true)
+                .build());
+        client.startContainer("nw");
+        waitForLog("nw", "before\n");
+        ByteArrayOutputStream followed = new ByteArrayOutputStream();
+        CountDownLatch following = new CountDownLatch(1);
+        Thread follower = Thread.ofPlatform().start(() -> {
+            try {
+                client.followNewOutput("nw", following::countDown, followed, OutputStream.nullOutputStream());
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        assertTrue(following.await(10, TimeUnit.SECONDS), "the agent never said where it follows from");
+        try (ContainerAttach a = client.attachContainer("nw")) {
+            a.input().write("x\ny\n".getBytes(StandardCharsets.UTF_8));
+            a.input().close();
+            assertEquals(0, client.awaitContainer("nw").exitCode());
+        }
+        follower.join(10_000);
+        assertFalse(follower.isAlive(), "the follower ends with the container");
+        assertEquals("got-x\ngot-y\n", followed.toString(StandardCharsets.UTF_8));
+        assertEquals("before\ngot-x\ngot-y\n|", logs("nw"));
+    }
+
+    @Test
     void aContainerWithoutTerminalOrStdinCannotBeAttached() throws Exception {
         client.createContainer(running("na", "a").build());
         AgentException e = assertThrows(AgentException.class, () -> client.attachContainer("na"));
@@ -506,7 +535,7 @@ class ContainerAgentTest {
                 new Frame(AgentProtocol.CONTAINER_START, new byte[0]),
                 new Payload.Writer().str("m").frame(AgentProtocol.CONTAINER_WAIT),
                 new Payload.Writer().str("m").u32(0).u32(0).frame(AgentProtocol.CONTAINER_DELETE),
-                new Payload.Writer().str("m").u32(2).frame(AgentProtocol.CONTAINER_LOGS),
+                new Payload.Writer().str("m").u32(4).frame(AgentProtocol.CONTAINER_LOGS),
                 new Payload.Writer().u32(0).frame(AgentProtocol.CONTAINER_LIST),
                 new Payload.Writer().str("m").u32(0).frame(AgentProtocol.CONTAINER_STATS));
         for (Frame f : bad) {

@@ -44,6 +44,13 @@ public interface Agent {
     /** Copies the container's output so far (with {@code follow}: until it exits). */
     void containerLogs(String id, boolean follow, OutputStream stdout, OutputStream stderr) throws InterruptedException;
 
+    /**
+     * Copies the output the container writes from now on, until it exits (an attach's view); {@code
+     * following} runs once "now" is fixed.
+     */
+    void followNewOutput(String id, Runnable following, OutputStream stdout, OutputStream stderr)
+            throws InterruptedException;
+
     /** The ids of the containers the guest has. */
     List<String> listContainers() throws InterruptedException;
 

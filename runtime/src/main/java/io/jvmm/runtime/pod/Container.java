@@ -155,6 +155,15 @@ public final class Container {
     }
 
     /**
+     * Copies the output the container writes from now on, until it exits: what {@code docker attach}
+     * shows. {@code following} runs once "now" is fixed: input sent after it has all its output here.
+     */
+    public void followNewOutput(Runnable following, OutputStream stdout, OutputStream stderr)
+            throws InterruptedException {
+        pod.agent().followNewOutput(name, following, stdout, stderr);
+    }
+
+    /**
      * Attaches to the init's input: its terminal (with {@code tty}, which also takes the size) or its stdin
      * pipe (with {@code stdin}). The output is {@link #logs}. One at a time; closing it detaches.
      */

@@ -86,6 +86,15 @@ public final class VsockAgent implements Agent {
     }
 
     @Override
+    public void followNewOutput(String id, Runnable following, OutputStream stdout, OutputStream stderr)
+            throws InterruptedException {
+        call("output of container " + id, () -> {
+            client.followNewOutput(id, following, stdout, stderr);
+            return null;
+        });
+    }
+
+    @Override
     public List<String> listContainers() throws InterruptedException {
         return call("list containers", client::listContainers);
     }
