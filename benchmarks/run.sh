@@ -21,6 +21,8 @@
 #                                    (to agent ready, then closed) against a fresh boot per test
 #   benchmarks/run.sh pod [runs]     a container in a running pod against a new one-container VM (to its output),
 #                                    and the host memory of a pod with 1 and 5 idle containers against 5 VMs
+#   benchmarks/run.sh memory [runs]  RSS of an idle detached VM process beyond the guest RAM it touched,
+#                                    anonymous and file-backed, its threads and its passt
 #   benchmarks/run.sh containerd [runs]  `ctr run --rm` through jvmm's shim against runc's on one private
 #                                    containerd, and the host memory of an idle task with each
 #   benchmarks/run.sh cri [runs]    a pod through CRI on one private containerd (CRI plugin), jvmm against runc:
@@ -73,6 +75,9 @@ case "$what" in
   pod) export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)}
     mvn -q -B -ntp install -DskipTests -pl guest-rootfs >/dev/null
     exec benchmarks/pod.sh "$PWD/guest-rootfs/target/rootfs.ext4" "${1:-5}" ;;
+  memory) export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)}
+    mvn -q -B -ntp install -DskipTests -pl guest-rootfs >/dev/null
+    exec benchmarks/vm-memory.sh "$PWD/guest-rootfs/target/rootfs.ext4" "${1:-3}" ;;
   containerd) export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)}
     exec benchmarks/containerd.sh "${1:-5}" ;;
   cri) export JVMM_KERNEL_DIR=${JVMM_KERNEL_DIR:-$(kernel/build.sh | tail -n 1)}

@@ -293,7 +293,8 @@ public final class VmLaunch {
     /**
      * Memory per VM process (docs/performance.md): one GC thread and no G1 remembered sets, a heap
      * that starts small and is bounded above the vsock buffer budget (32 MiB) plus attach backlogs,
-     * one C1 compiler thread and a code cache sized for C1 only.
+     * one C1 compiler thread and a code cache sized for C1 only, and the C heap trimmed every 5 s
+     * (class loading and compiling at boot leave freed memory in glibc's arenas).
      */
     static final List<String> VM_PROCESS_MEMORY_FLAGS = List.of(
             "-XX:+UseSerialGC",
@@ -301,7 +302,8 @@ public final class VmLaunch {
             "-Xmx192m",
             "-Xss512k",
             "-XX:CICompilerCount=1",
-            "-XX:ReservedCodeCacheSize=32m");
+            "-XX:ReservedCodeCacheSize=32m",
+            "-XX:TrimNativeHeapInterval=5000");
 
     /** The descriptor a detached VM process finds its passt socket on. */
     public static final int NETWORK_FD = 3;
