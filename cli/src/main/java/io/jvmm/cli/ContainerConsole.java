@@ -47,9 +47,15 @@ final class ContainerConsole {
      */
     int follow(InputStream in, Input mode, boolean fromStart) throws InterruptedException {
         boolean tty = container.record().tty();
-        ContainerAttach attach = mode == Input.NONE && !tty ? null : container.attach();
+        if (tty && mode == Input.NONE) {
+            // Only the size: the attach is let go at once, free for a later 'jvmm attach'.
+            try (ContainerAttach sizing = container.attach()) {
+                resize(sizing);
+            }
+        }
+        ContainerAttach attach = mode == Input.NONE ? null : container.attach();
         try (attach) {
-            if (tty) resize(attach);
+            if (tty && attach != null) resize(attach);
             CountDownLatch over = new CountDownLatch(1);
             // Input waits until the output is followed, so the output of what we send is all shown.
             CountDownLatch following = new CountDownLatch(1);
