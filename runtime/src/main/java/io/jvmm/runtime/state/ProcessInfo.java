@@ -3,6 +3,7 @@ package io.jvmm.runtime.state;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,16 +46,33 @@ public final class ProcessInfo {
     }
 
     /**
-     * True when {@code pid} exists, is not a zombie, and started at {@code startTime}. A pid of 0 or
-     * less is never alive.
+     * True when {@code pid} exists, started at {@code startTime}, and is not a zombie or has a thread
+     * that is not. A pid of 0 or less is never alive.
      */
     public static boolean isAlive(long pid, long startTime) {
         if (pid <= 0) return false;
         String[] f = statFields(pid);
-        if (f == null) return false;
-        char state = f[0].isEmpty() ? '?' : f[0].charAt(0);
-        if (state == 'Z' || state == 'X' || state == 'x') return false;
-        return Long.parseLong(f[22 - 3]) == startTime;
+        if (f == null || Long.parseLong(f[22 - 3]) != startTime) return false;
+        // A thread group's leader turns zombie before its other threads have exited (a vCPU leaving
+        // KVM_RUN): until the last one has, the process still holds its files, a TAP among them.
+        return !dead(f) || anyThreadLive(pid);
+    }
+
+    private static boolean dead(String[] statFields) {
+        char state = statFields[0].isEmpty() ? '?' : statFields[0].charAt(0);
+        return state == 'Z' || state == 'X' || state == 'x';
+    }
+
+    private static boolean anyThreadLive(long pid) {
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : tasks) {
+                String[] f = statFields(t.resolve("stat"));
+                if (f != null && !dead(f)) return true;
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            return false; // gone meanwhile
+        }
+        return false;
     }
 
     public static boolean isAlive(Id p) {
@@ -204,9 +222,14 @@ public final class ProcessInfo {
     /** Fields 3.. of /proc/PID/stat (index 0 = field 3, the state), or null when there is no such process. */
     private static String[] statFields(long pid) {
         if (pid <= 0) return null;
+        return statFields(Path.of("/proc", Long.toString(pid), "stat"));
+    }
+
+    /** Fields 3.. of a {@code stat} file of /proc (a process's or a thread's), or null when it is gone. */
+    private static String[] statFields(Path statFile) {
         String stat;
         try {
-            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.ISO_8859_1);
+            stat = Files.readString(statFile, StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
             return null;
         }

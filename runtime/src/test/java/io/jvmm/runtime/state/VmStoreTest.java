@@ -25,6 +25,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -356,6 +357,30 @@ class VmStoreTest {
         assertTrue(ProcessInfo.killTree(self, Duration.ofSeconds(10)));
         assertFalse(ProcessInfo.isAlive(self));
         for (ProcessInfo.Id k : kids) assertFalse(ProcessInfo.isAlive(k), "child " + k);
+    }
+
+    @Test
+    void aProcessWhoseFirstThreadEndedLivesUntilItsLastThreadHas() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "skipped: python3 is not installed");
+        // The main thread leaves with exit(2), not exit_group: the leader is a zombie, the other thread runs on.
+        Process p = new ProcessBuilder(
+                        "/usr/bin/python3",
+                        "-c",
+                        "import ctypes, threading, time\n"
+                                + "threading.Thread(target=time.sleep, args=(3,)).start()\n"
+                                + "ctypes.CDLL(None).syscall(60, 0)\n")
+                .start();
+        ProcessInfo.Id id =
+                new ProcessInfo.Id(p.pid(), ProcessInfo.startTime(p.pid()).orElseThrow());
+        Path leader = Path.of("/proc", Long.toString(p.pid()), "stat");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!Files.readString(leader).replaceAll(".*\\) ", "").startsWith("Z")) {
+            assertTrue(System.nanoTime() < deadline, "the leader never became a zombie");
+            Thread.sleep(10);
+        }
+        assertTrue(ProcessInfo.isAlive(id), "a thread still runs");
+        assertTrue(ProcessInfo.waitForExit(id, Duration.ofSeconds(20)), "gone once the thread has ended");
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
     }
 
     @Test
