@@ -62,6 +62,8 @@ uint64_t now_ns(int clock);
 /* frame.c */
 struct frame { uint8_t type; uint32_t len; uint8_t *payload; };
 enum { FR_OK = 0, FR_EOF = 1, FR_IO = -1, FR_PROTO = -2 };
+/* The payload length of the 8-byte frame header h (little-endian). */
+uint32_t frame_len(const uint8_t h[8]);
 int frame_read(int fd, struct frame *f);
 void frame_free(struct frame *f);
 int frame_write(int fd, uint8_t type, const void *payload, uint32_t len);

@@ -176,7 +176,7 @@ static int send_log(int conn, int log, off_t *off)
     for (;;) {
         uint8_t h[8];
         if (pread(log, h, sizeof h, *off) != (ssize_t)sizeof h) return 0;
-        uint32_t len = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
+        uint32_t len = frame_len(h);
         if (len > MAX_PAYLOAD) return 0;
         uint8_t *p = malloc(len ? len : 1);
         if (!p) return -1;
@@ -205,7 +205,7 @@ static off_t frames_end(int log)
             if (have < 8) break;
         }
         const uint8_t *h = chunk + (off - start);
-        uint32_t len = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
+        uint32_t len = frame_len(h);
         if (len > MAX_PAYLOAD || off + 8 + (off_t)len > st.st_size) break;
         off += 8 + (off_t)len;
     }
@@ -232,8 +232,9 @@ static void logs(int conn, struct frame *f, const char *id)
     char p[512], p1[512];
     snprintf(p, sizeof p, CTR_DIR "/%s/log", id);
     snprintf(p1, sizeof p1, CTR_DIR "/%s/log.1", id);
-    /* Both opened first, so that a rotation in between loses nothing: log.1 is the older part. */
-    int older = open(p1, O_RDONLY | O_CLOEXEC);
+    /* Both opened first, so that a rotation in between loses nothing: log.1 is the older part (not
+     * wanted for NEW, which starts at the end of log). */
+    int older = (flags & CTR_LOGS_NEW) ? -1 : open(p1, O_RDONLY | O_CLOEXEC);
     int log = open(p, O_RDONLY | O_CLOEXEC);
     if (log < 0) {
         if (older >= 0) close(older);
@@ -243,7 +244,7 @@ static void logs(int conn, struct frame *f, const char *id)
     off_t off = 0;
     int gone = 0;
     if (older >= 0) {
-        if (!(flags & CTR_LOGS_NEW) && send_log(conn, older, &off) < 0) gone = 1;
+        if (send_log(conn, older, &off) < 0) gone = 1;
         close(older);
         off = 0;
     }

@@ -24,6 +24,11 @@ static int known_type(uint8_t t)
     }
 }
 
+uint32_t frame_len(const uint8_t h[8])
+{
+    return (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
+}
+
 int frame_read(int fd, struct frame *f)
 {
     uint8_t h[8];
@@ -32,7 +37,7 @@ int frame_read(int fd, struct frame *f)
     int r = read_full(fd, h, sizeof h);
     if (r == 0) return FR_EOF;
     if (r < 0) return FR_IO;
-    uint32_t len = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
+    uint32_t len = frame_len(h);
     if (h[0] != FRAME_VERSION || h[2] != 0 || h[3] != 0 || len > MAX_PAYLOAD || !known_type(h[1]))
         return FR_PROTO;
     f->type = h[1];

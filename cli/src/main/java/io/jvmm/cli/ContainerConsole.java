@@ -57,7 +57,7 @@ final class ContainerConsole {
         try (attach) {
             if (tty && attach != null) resize(attach);
             CountDownLatch over = new CountDownLatch(1);
-            // Input waits until the output is followed, so the output of what we send is all shown.
+            // Input goes only once the output is followed, so the output of what we send is all shown.
             CountDownLatch following = new CountDownLatch(1);
             AtomicReference<RuntimeException> failed = new AtomicReference<>();
             Thread output = Thread.ofPlatform().daemon().name("console-output").start(() -> {
@@ -79,14 +79,12 @@ final class ContainerConsole {
                 }
             });
             AtomicBoolean detached = new AtomicBoolean();
-            if (mode != Input.NONE) {
+            following.await();
+            if (mode == Input.UNTIL_EOF) {
+                attach.feed(in, "console-input");
+            } else if (mode == Input.DETACHABLE) {
                 Thread.ofPlatform().daemon().name("console-input").start(() -> {
-                    try {
-                        following.await();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    if (copyInput(in, attach.input(), mode)) {
+                    if (copyUntilDetach(in, attach.input())) {
                         detached.set(true);
                         over.countDown();
                     }
@@ -114,24 +112,24 @@ final class ContainerConsole {
         }
     }
 
-    /** Copies our input to the init's; true when the user detached (Ctrl+]). */
-    private static boolean copyInput(InputStream in, OutputStream to, Input mode) {
+    /**
+     * Copies our input to the init's until Ctrl+] (true: the user detached) or our end of input, which
+     * leaves the init's input open.
+     */
+    private static boolean copyUntilDetach(InputStream in, OutputStream to) {
         byte[] buf = new byte[8192];
         try {
             for (int n; (n = in.read(buf)) > 0; ) {
-                if (mode == Input.DETACHABLE) {
-                    for (int i = 0; i < n; i++) {
-                        if (buf[i] == AttachCommand.DETACH_KEY) {
-                            to.write(buf, 0, i);
-                            to.flush();
-                            return true;
-                        }
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] == AttachCommand.DETACH_KEY) {
+                        to.write(buf, 0, i);
+                        to.flush();
+                        return true;
                     }
                 }
                 to.write(buf, 0, n);
                 to.flush();
             }
-            if (mode == Input.UNTIL_EOF) to.close();
         } catch (IOException e) {
             // The container exited or the pod stopped: the output side reports the end.
         }
