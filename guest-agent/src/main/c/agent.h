@@ -23,7 +23,7 @@ enum frame_type {
     FT_COPY_IN = 0x30, FT_DATA = 0x31, FT_COPY_OUT = 0x32, FT_STAT = 0x33,
     FT_POWEROFF = 0x40, FT_PING = 0x41, FT_PS = 0x42,
     FT_CTR_CREATE = 0x50, FT_CTR_START = 0x51, FT_CTR_SIGNAL = 0x52, FT_CTR_WAIT = 0x53, FT_CTR_STATUS = 0x54,
-    FT_CTR_DELETE = 0x55, FT_CTR_LOGS = 0x56, FT_CTR_LIST = 0x57, FT_CTR_STATS = 0x58, FT_CTR_ATTACH = 0x59,
+    FT_CTR_DELETE = 0x55, FT_CTR_LOGS = 0x56, FT_CTR_LIST = 0x57, FT_CTR_STATS = 0x58, FT_CTR_ATTACH = 0x59, FT_CTR_UPDATE = 0x5A,
     FT_OK = 0x7e, FT_ERROR = 0x7f,
 };
 
@@ -43,6 +43,9 @@ struct config {
     int no_overlay;      /* "overlay no": the root itself is / (read-write), no overlay */
     char *rootfs;        /* auto|ext4|erofs|squashfs */
     char *scratch;
+    /* Directories of a virtio-fs or dir: root that the host changes while the guest runs ("live"):
+     * bound from the root itself over the overlay's, because overlayfs forbids changes to its lower layer. */
+    char **live; size_t nlive;
     struct volume *volumes; size_t nvolumes;
     char *ip, *gateway;
     int mtu;             /* eth0's MTU; 0: the device's (1500) */
@@ -189,6 +192,9 @@ int cg_oom_killed(const char *id);
 #define CG_STATS_MAX 128
 /* The group's figures as (key, value) pairs, at most CG_STATS_MAX; their count, 0 without a group. */
 int cg_stats(const char *id, char keys[][48], uint64_t *values);
+/* Sets every limit of a container's group (0: unlimited); -1 with errno and a message. */
+int cg_update(const char *id, uint64_t memory_max, uint32_t quota, uint32_t period, uint32_t pids, char *err,
+              size_t errlen);
 void cg_remove(const char *id);
 
 /* mounts.c */

@@ -37,6 +37,34 @@ static int write_file(const char *dir, const char *name, const char *value)
     return r;
 }
 
+/* Writes limits to the group at dir; 0 is unlimited. With all, every limit is written ("max" for 0,
+ * an update); else only those set (a new group is unlimited). Returns the file that failed, or NULL. */
+static const char *set_limits(const char *dir, uint64_t memory_max, uint32_t quota, uint32_t period, uint32_t pids,
+                              int all)
+{
+    char v[64];
+    if (memory_max || all) {
+        if (memory_max) snprintf(v, sizeof v, "%llu", (unsigned long long)memory_max);
+        else snprintf(v, sizeof v, "max");
+        if (write_file(dir, "memory.max", v) < 0) return "memory.max";
+        /* The whole container goes on OOM, not one random process of it (and no swap to hide in). */
+        if (memory_max && write_file(dir, "memory.oom.group", "1") < 0) return "memory.oom.group";
+        if (memory_max && write_file(dir, "memory.swap.max", "0") < 0 && errno != ENOENT) return "memory.swap.max";
+    }
+    if (quota || all) {
+        unsigned p = period ? period : 100000u;
+        if (quota) snprintf(v, sizeof v, "%u %u", quota, p);
+        else snprintf(v, sizeof v, "max %u", p);
+        if (write_file(dir, "cpu.max", v) < 0) return "cpu.max";
+    }
+    if (pids || all) {
+        if (pids) snprintf(v, sizeof v, "%u", pids);
+        else snprintf(v, sizeof v, "max");
+        if (write_file(dir, "pids.max", v) < 0) return "pids.max";
+    }
+    return NULL;
+}
+
 static int limited(const struct ctr_spec *s)
 {
     return s->memory_max || s->cpu_quota_us || s->pids_max;
@@ -64,33 +92,43 @@ int cg_create(const struct ctr_spec *s, char *err, size_t errlen)
             return -1;
         }
     }
-    char dir[512], v[64];
+    char dir[512];
     snprintf(dir, sizeof dir, CG_BASE "/%s", s->id);
     if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
         snprintf(err, errlen, "container %s: creating cgroup %s: %s", s->id, dir, strerror(errno));
         return -1;
     }
-    const char *step = NULL;
-    if (s->memory_max) {
-        snprintf(v, sizeof v, "%llu", (unsigned long long)s->memory_max);
-        /* The whole container goes on OOM, not one random process of it (and no swap to hide in). */
-        if (write_file(dir, "memory.max", v) < 0) step = "memory.max";
-        else if (write_file(dir, "memory.oom.group", "1") < 0) step = "memory.oom.group";
-        else if (write_file(dir, "memory.swap.max", "0") < 0 && errno != ENOENT) step = "memory.swap.max";
-    }
-    if (!step && s->cpu_quota_us) {
-        snprintf(v, sizeof v, "%u %u", s->cpu_quota_us, s->cpu_period_us ? s->cpu_period_us : 100000u);
-        if (write_file(dir, "cpu.max", v) < 0) step = "cpu.max";
-    }
-    if (!step && s->pids_max) {
-        snprintf(v, sizeof v, "%u", s->pids_max);
-        if (write_file(dir, "pids.max", v) < 0) step = "pids.max";
-    }
+    const char *step = set_limits(dir, s->memory_max, s->cpu_quota_us, s->cpu_period_us, s->pids_max, 0);
     if (step) {
         snprintf(err, errlen, "container %s: setting %s: %s", s->id, step, strerror(errno));
         int e = errno;
         rmdir(dir);
         errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+int cg_update(const char *id, uint64_t memory_max, uint32_t quota, uint32_t period, uint32_t pids, char *err,
+              size_t errlen)
+{
+    char dir[512];
+    struct stat st;
+    snprintf(dir, sizeof dir, CG_BASE "/%s", id);
+    if (!cg_available()) {
+        snprintf(err, errlen, "container %s: memory, CPU and pids limits need cgroup v2, which this guest does not have",
+                 id);
+        errno = ENOTSUP;
+        return -1;
+    }
+    if (stat(dir, &st) < 0) {
+        snprintf(err, errlen, "container %s is not running", id);
+        errno = ESRCH;
+        return -1;
+    }
+    const char *step = set_limits(dir, memory_max, quota, period, pids, 1);
+    if (step) {
+        snprintf(err, errlen, "container %s: setting %s: %s", id, step, strerror(errno));
         return -1;
     }
     return 0;

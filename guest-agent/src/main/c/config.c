@@ -187,6 +187,16 @@ static int apply(struct config *c, const char *key, char *raw, const char **why)
         c->mtu = (int)m;
         return 0;
     }
+    if (strcmp(key, "live") == 0) {
+        *why = "expected an absolute path below /, without . or .. components";
+        if (v[0] != '/' || !v[1] || strlen(v) > 1024 || strstr(v, "/./") || strstr(v, "/../") || strstr(v, "//"))
+            return -1;
+        size_t len = strlen(v);
+        if (v[len - 1] == '/' || (len >= 2 && strcmp(v + len - 2, "/.") == 0) || (len >= 3 && strcmp(v + len - 3, "/..") == 0))
+            return -1;
+        *why = "out of memory";
+        return push(&c->live, &c->nlive, v);
+    }
     *why = "out of memory";
     if (strcmp(key, "dns") == 0) return push(&c->dns, &c->ndns, v);
     if (strcmp(key, "env") == 0) {
@@ -246,6 +256,10 @@ int config_load(const char *path, struct config *c)
     }
     if (rc == 0 && c->no_overlay && c->scratch) {
         log_msg("config: %s: 'scratch' is the overlay's upper layer; there is none with 'overlay no'", path);
+        rc = -1;
+    }
+    if (rc == 0 && c->nlive && (!(c->root_is_dir || c->root_is_share) || c->no_overlay)) {
+        log_msg("config: %s: 'live' needs a dir: or virtiofs: 'root' under an overlay", path);
         rc = -1;
     }
     if (rc == 0 && c->rootfs && (!c->root || c->root_is_dir || c->root_is_share)) {

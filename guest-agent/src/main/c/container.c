@@ -354,6 +354,41 @@ static void stats(int conn, const struct frame *f, const char *id)
     buf_send(conn, FT_OK, &b);
 }
 
+/* New limits for the container's group, all of them (0: unlimited), in CONTAINER_CREATE's encoding. */
+static void update(int conn, const struct frame *f, const char *id)
+{
+    struct cursor c;
+    cur_init(&c, f);
+    free(cur_str(&c));
+    uint64_t memory_max = cur_u64(&c);
+    uint32_t quota = cur_u32(&c), period = cur_u32(&c), pids = cur_u32(&c);
+    if (!cur_done(&c)) {
+        send_error(conn, 71, "malformed CONTAINER_UPDATE frame");
+        return;
+    }
+    char p[512], err[256];
+    struct stat st;
+    snprintf(p, sizeof p, CTR_DIR "/%s/sock", id);
+    if (stat(p, &st) < 0) {
+        send_error(conn, ENOENT, "no such container: %s", id);
+        return;
+    }
+    if (period && (period < 1000 || period > 1000000)) {
+        send_error(conn, EINVAL, "container %s: cpu period %u us outside 1000..1000000", id, period);
+        return;
+    }
+    if (quota && quota < 1000) {
+        send_error(conn, EINVAL, "container %s: cpu quota %u us below 1000", id, quota);
+        return;
+    }
+    if (cg_update(id, memory_max, quota, period, pids, err, sizeof err) < 0) {
+        send_error(conn, errno, "%s", err);
+        return;
+    }
+    struct buf b = { 0 };
+    buf_send(conn, FT_OK, &b);
+}
+
 void handle_container(int conn, struct frame *f, int devnull)
 {
     if (f->type == FT_CTR_CREATE) {
@@ -368,6 +403,7 @@ void handle_container(int conn, struct frame *f, int devnull)
     if (!id) return;
     if (f->type == FT_CTR_LOGS) logs(conn, f, id);
     else if (f->type == FT_CTR_STATS) stats(conn, f, id);
+    else if (f->type == FT_CTR_UPDATE) update(conn, f, id);
     else relay(conn, f, id);
     free(id);
 }

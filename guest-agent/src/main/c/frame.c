@@ -17,7 +17,7 @@ static int known_type(uint8_t t)
     case FT_STDIN: case FT_SIGNAL: case FT_RESIZE: case FT_COPY_IN: case FT_DATA: case FT_COPY_OUT:
     case FT_STAT: case FT_POWEROFF: case FT_PING: case FT_PS: case FT_OK: case FT_ERROR:
     case FT_CTR_CREATE: case FT_CTR_START: case FT_CTR_SIGNAL: case FT_CTR_WAIT: case FT_CTR_STATUS:
-    case FT_CTR_DELETE: case FT_CTR_LOGS: case FT_CTR_LIST: case FT_CTR_STATS: case FT_CTR_ATTACH:
+    case FT_CTR_DELETE: case FT_CTR_LOGS: case FT_CTR_LIST: case FT_CTR_STATS: case FT_CTR_ATTACH: case FT_CTR_UPDATE:
         return 1;
     default:
         return 0;

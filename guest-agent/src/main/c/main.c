@@ -351,7 +351,7 @@ static void handler_main(int conn, int ctl_w)
         handle_ps(conn, &f);
         break;
     case FT_CTR_CREATE: case FT_CTR_START: case FT_CTR_SIGNAL: case FT_CTR_WAIT: case FT_CTR_DELETE:
-    case FT_CTR_LOGS: case FT_CTR_LIST: case FT_CTR_STATS: case FT_CTR_ATTACH:
+    case FT_CTR_LOGS: case FT_CTR_LIST: case FT_CTR_STATS: case FT_CTR_ATTACH: case FT_CTR_UPDATE:
         handle_container(conn, &f, devnull);
         break;
     case FT_PING:

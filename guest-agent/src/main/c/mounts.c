@@ -118,6 +118,13 @@ static int mount_overlay_root(const struct config *c)
      * itself ensures on mount. */
     if (mount("overlay", NEWROOT, "overlay", 0, "lowerdir=" LOWER ",upperdir=" RW "/upper,workdir=" RW "/work") < 0)
         return fail("mount overlay", NEWROOT);
+    for (size_t i = 0; i < c->nlive; i++) {
+        char src[1100], dst[1100];
+        snprintf(src, sizeof src, LOWER "%s", c->live[i]);
+        snprintf(dst, sizeof dst, NEWROOT "%s", c->live[i]);
+        if (mount(src, dst, NULL, MS_BIND, NULL) < 0) return fail("bind live directory", c->live[i]);
+        if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) return fail("remount read-only", dst);
+    }
     return 0;
 }
 

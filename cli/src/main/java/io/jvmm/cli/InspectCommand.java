@@ -3,6 +3,7 @@ package io.jvmm.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.EngineException;
+import io.jvmm.runtime.pod.Container;
 import io.jvmm.runtime.state.StateJson;
 import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
@@ -14,16 +15,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code jvmm inspect VM...}: each VM's record as docker inspect shows a container's, a JSON array of
- * objects with docker's keys (Id, Name, Created, State, Config, HostConfig, Mounts, NetworkSettings).
+ * {@code jvmm inspect VM|CONTAINER...}: each VM's record as docker inspect shows a container's, a JSON
+ * array of objects with docker's keys (Id, Name, Created, State, Config, HostConfig, Mounts,
+ * NetworkSettings); a container of a pod as {@link ContainerInspect} shows it.
  */
 @Command(name = "inspect", description = "Show microVMs' configuration and state as JSON, like docker inspect.")
 final class InspectCommand extends CliCommand {
-    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names, ids or unique id prefixes.")
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "VM|CONTAINER",
+            description = "VM or pod container names, ids or unique id prefixes.")
     private List<String> vms;
 
     InspectCommand(PrintStream out, InputStream in, PrintStream err) {
@@ -31,12 +37,18 @@ final class InspectCommand extends CliCommand {
     }
 
     @Override
-    public Integer call() throws JsonProcessingException {
+    public Integer call() throws JsonProcessingException, InterruptedException {
         Engine engine = Jvmm.engine();
         List<Object> found = new ArrayList<>();
         int status = 0;
         for (String ref : vms) {
             try {
+                Optional<Container> c = ContainerTargets.find(engine, err, ref);
+                if (c.isPresent()) {
+                    VmRecord pod = c.get().pod().record();
+                    found.add(ContainerInspect.json(c.get().status(), pod, engine.paused(pod)));
+                    continue;
+                }
                 VmRecord r = engine.vms().refresh(engine.vms().resolve(ref));
                 found.add(json(r, engine.paused(r)));
             } catch (EngineException e) {
@@ -131,7 +143,7 @@ final class InspectCommand extends CliCommand {
     }
 
     /** docker's zero time for "never", else ISO-8601 UTC. */
-    private static String time(Instant t) {
+    static String time(Instant t) {
         return t == null ? "0001-01-01T00:00:00Z" : t.toString();
     }
 }

@@ -170,6 +170,7 @@ public final class Jvmm implements Callable<Integer> {
         commands.put("runc", () -> RuncCommand.commandLine(out, input, err));
         commands.put(EntryPoint.VM_PROCESS, () -> new CommandLine(new VmProcessCommand()));
         commands.put(AotTrainCommand.NAME, () -> new CommandLine(new AotTrainCommand()));
+        commands.put(ContainerReaper.NAME, () -> new CommandLine(new ContainerReaper(err)));
         if (args.length > 0 && WRITERS.contains(args[0])) PrivateFiles.restrictUmask();
         CommandLine cl = new CommandLine(new Jvmm(err).spec);
         var named = args.length > 0 ? commands.get(args[0]) : null;

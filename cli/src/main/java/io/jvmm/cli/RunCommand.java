@@ -389,9 +389,6 @@ class RunCommand extends CliCommand {
         if (!podOnly.isEmpty())
             throw CliException.usage(
                     String.join(", ", podOnly) + " belong(s) to the pod's VM: give it to 'jvmm pod create'");
-        if (rm && detach)
-            throw CliException.usage(
-                    "--rm with -d is not supported with --pod yet: remove the container with 'jvmm rm'");
         for (String e : env) {
             if (e.indexOf('=') <= 0) throw CliException.usage("-e " + e + ": expected KEY=VALUE");
         }

@@ -86,6 +86,7 @@ record RunInPod(
             throw e;
         }
         if (detach) {
+            if (remove) ContainerReaper.start(c);
             out.println(c.record().id());
             return 0;
         }

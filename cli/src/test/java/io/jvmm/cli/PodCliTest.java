@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -157,6 +158,32 @@ class PodCliTest {
         assertEquals("copied in\n", ok("exec", "web", "cat", "/note.txt"));
         assertEquals("web\n", ok("cp", "web:/marker", "-"));
         assertFalse(Files.exists(web.resolve("note.txt")), "the copy lands in the container's overlay");
+
+        // update: new limits reach the running container's cgroup at once (its execs join it); the pod's VM
+        // does not grow, so a memory limit above it is refused.
+        assertEquals("web\n", ok("update", "--pids-limit", "4", "web"));
+        // the shell's fork fails, and a shell ends on that error
+        assertEquals(2, cli.run("exec", "web", "sh", "-c", "for i in 1 2 3 4 5 6; do sleep 20 & done"));
+        assertTrue(cli.err().contains("can't fork"), cli.out() + cli.err());
+        assertEquals("web\n", ok("update", "--pids-limit", "-1", "web"));
+        assertEquals("7\n", ok("exec", "web", "sh", "-c", "for i in 1 2 3 4 5 6 7; do true & done; wait; echo 7"));
+        assertEquals("web\n", ok("update", "-m", "64m", "web"));
+        List<String> stats = ok("stats", "--no-stream", "web").lines().toList();
+        assertEquals(2, stats.size(), cli.out());
+        assertTrue(
+                stats.get(1).matches(".*\\bweb +\\d+\\.\\d\\d% +[\\d.]+[KMG]?i?B / 64MiB +\\d+\\.\\d\\d%"),
+                stats.get(1));
+        JsonNode webInspect = StateJson.mapper().readTree(ok("inspect", "web")).get(0);
+        assertEquals(webId, webInspect.get("Id").asText());
+        assertEquals(podId, webInspect.get("Pod").asText());
+        assertEquals("running", webInspect.get("State").get("Status").asText());
+        assertEquals(64L << 20, webInspect.get("HostConfig").get("Memory").asLong());
+        assertEquals(0, webInspect.get("HostConfig").get("PidsLimit").asLong(), "lifted");
+        assertEquals("sh", webInspect.get("Path").asText());
+        assertEquals(1, cli.run("update", "--memory", "1g", "web"));
+        assertTrue(cli.err().contains("is more than its pod's"), cli.err());
+        assertEquals(1, cli.run("update", "--disk-limit", "bw=1m", "web"));
+        assertTrue(cli.err().contains("belong to its pod's VM"), cli.err());
         assertEquals("4\n", ok("wait", "client"));
 
         // -i: our input is the init's stdin, ended at our end of input; its output and status are run's.
@@ -199,6 +226,33 @@ class PodCliTest {
         assertEquals("[b]\n", cli.out());
         ok("rm", "echoer");
 
+        // -d --rm: a reaper of its own removes the container once it has exited.
+        String briefId = ok(
+                        "run",
+                        "--pod",
+                        "tp",
+                        "-d",
+                        "--rm",
+                        "--name",
+                        "brief",
+                        "--rootfs",
+                        web.toString(),
+                        "sh",
+                        "-c",
+                        "sleep 1; exit 3")
+                .strip();
+        assertEquals(64, briefId.length(), briefId);
+        for (int i = 0; i < 1200 && ok("ps", "-a").contains("brief"); i++) sleep(100);
+        assertFalse(ok("ps", "-a").contains("brief"), "removed once exited: " + cli.out());
+        for (int i = 0;
+                i < 100
+                        && !ProcessInfo.withArguments("__container-reaper", briefId)
+                                .isEmpty();
+                i++) sleep(100);
+        assertTrue(ProcessInfo.withArguments("__container-reaper", briefId).isEmpty(), "the reaper ended");
+        assertFalse(
+                Files.exists(StateDirs.fromEnvironment().podContainersDir(podId).resolve("brief.reaper.log")));
+
         String ps = ok("ps", "-a");
         assertTrue(ps.lines().anyMatch(l -> l.contains("web") && l.contains("Up") && l.endsWith("tp")), ps);
         assertTrue(ps.lines().anyMatch(l -> l.contains("client") && l.contains("Exited (4)")), ps);
@@ -218,6 +272,21 @@ class PodCliTest {
         assertEquals("web\n", ok("stop", "-t", "1", "web"));
         assertEquals("137\n", ok("wait", "web"));
         assertTrue(ok("pod", "status", "tp").contains(podId + "   running"), cli.out());
+
+        // A name removed can be used again, its root image placed anew in the running pod's share.
+        ok("rm", "client");
+        assertEquals(
+                "again\n",
+                ok(
+                        "run",
+                        "--pod",
+                        "tp",
+                        "--rm",
+                        "--name",
+                        "client",
+                        VmProcessHome.busyboxRoot().toString(),
+                        "echo",
+                        "again"));
 
         // A running pod needs -f; then nothing is left.
         assertEquals(1, cli.run("pod", "rm", "tp"));

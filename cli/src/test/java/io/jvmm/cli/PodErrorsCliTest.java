@@ -67,7 +67,6 @@ class PodErrorsCliTest {
                 "512",
                 "img",
                 "true");
-        refused(125, "--rm with -d is not supported with --pod yet", "run", "--pod", "p", "--rm", "-d", "img", "true");
     }
 
     @Test

@@ -80,6 +80,11 @@ class RuncCliTest {
                 "nope",
                 "true");
         fails("invalid format option", "ps", "--format", "yaml", "nope");
+        fails("container \"nope\" does not exist", "update", "--pids-limit", "5", "nope");
+        assertEquals(1, cli.run(runc("update", "--memory", "lots", "nope")));
+        assertTrue(cli.err().startsWith("--memory: ") && cli.err().lines().count() == 1, cli.err());
+        Path missing = tmp.resolve("missing.json");
+        fails("resources " + missing + ": no such file", "update", "--resources", missing.toString(), "nope");
         assertEquals(null, System.getProperty(StateDirs.HOME_PROPERTY), "--root leaked into this JVM");
     }
 

@@ -216,6 +216,14 @@ class RuncLinuxTest {
         assertEquals(
                 "exec failed: unable to start container process: exec: \"nope\": executable file not found in $PATH\n",
                 cli.err());
+        // update, as podman update runs it: linux.resources on stdin, over the container's limits, in its
+        // cgroup at once; then a flag lifts the limit again.
+        assertEquals(0, cli.withInput("{\"pids\":{\"limit\":4}}", runc("update", "--resources", "-", "c2")), cli::err);
+        assertEquals(2, cli.run(runc("exec", "c2", "sh", "-c", "for i in 1 2 3 4 5 6; do sleep 20 & done")));
+        assertTrue(cli.err().contains("can't fork"), cli.out() + cli.err());
+        assertEquals(0, cli.run(runc("update", "--pids-limit", "-1", "c2")), cli::err);
+        assertEquals(1, cli.run(runc("update", "--cpu-quota", "5", "c2")));
+        assertTrue(cli.err().contains("resources.cpu.quota must be 1000..4294967295 (us), got 5"), cli.err());
         terminalThroughAConsoleSocket();
 
         // Detached, as conmon runs it (out of this JVM, whose stdin is surefire's): the pid file names a

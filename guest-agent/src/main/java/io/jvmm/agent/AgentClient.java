@@ -335,6 +335,17 @@ public final class AgentClient {
         return figures;
     }
 
+    /**
+     * Sets every cgroup limit of a running (or created) container to {@code limits}, 0 meaning
+     * unlimited: a lower memory limit than it uses reclaims, then OOM-kills it, as on any Linux host.
+     */
+    public void updateContainer(String id, ContainerLimits limits) throws IOException, InterruptedException {
+        ContainerSpec.checkId(id);
+        Payload.Writer w = new Payload.Writer().str(id);
+        limits.writeTo(w);
+        simple(w.frame(AgentProtocol.CONTAINER_UPDATE), "CONTAINER_UPDATE");
+    }
+
     /** The agent sends at most 128 figures (CG_STATS_MAX). */
     private static final int MAX_STATS = 128;
 

@@ -74,6 +74,7 @@ public final class AgentConfig {
         private String listen, ready, hostname, root, rootfs, scratch, ip, gateway;
         private int mtu;
         private boolean rootItself;
+        private final List<String> live = new ArrayList<>();
         private final List<String[]> volumes = new ArrayList<>();
         private final List<String> dns = new ArrayList<>(), env = new ArrayList<>();
 
@@ -143,6 +144,23 @@ public final class AgentConfig {
          */
         public Builder rootItself() {
             rootItself = true;
+            return this;
+        }
+
+        /**
+         * A directory of the root directory or share that the host changes while the guest runs: the
+         * guest sees it through the root itself (read-only), not through the overlay, because overlayfs
+         * forbids changes to its lower layer (a name removed and made again reads as ESTALE through it).
+         */
+        public Builder live(String path) {
+            absolute("live", path);
+            for (String part : path.substring(1).split("/", -1)) {
+                if (part.isEmpty() || part.equals(".") || part.equals("..") || part.indexOf('\n') >= 0)
+                    throw new IllegalArgumentException(
+                            "live: expected a path below / without empty, . or .. components, got \"" + path + "\"");
+            }
+            if (path.length() > 1024) throw new IllegalArgumentException("live: path longer than 1024 bytes");
+            live.add(path);
             return this;
         }
 
@@ -225,6 +243,9 @@ public final class AgentConfig {
             if (mtu != 0 && ip == null) throw new IllegalStateException("AgentConfig: mtu needs ip");
             if (rootItself && (root == null || !(root.startsWith("dir:") || root.startsWith("virtiofs:"))))
                 throw new IllegalStateException("AgentConfig: rootItself needs rootDirectory or rootShare");
+            if (!live.isEmpty()
+                    && (rootItself || root == null || !(root.startsWith("dir:") || root.startsWith("virtiofs:"))))
+                throw new IllegalStateException("AgentConfig: live needs rootDirectory or rootShare under an overlay");
             if (rootItself && scratch != null)
                 throw new IllegalStateException("AgentConfig: rootItself has no overlay for a scratch drive");
             List<String[]> l = new ArrayList<>();
@@ -235,6 +256,7 @@ public final class AgentConfig {
             if (rootfs != null) l.add(new String[] {"rootfs", rootfs});
             if (rootItself) l.add(new String[] {"overlay", "no"});
             if (scratch != null) l.add(new String[] {"scratch", scratch});
+            for (String d : live) l.add(new String[] {"live", d});
             l.addAll(volumes);
             if (ip != null) l.add(new String[] {"ip", ip});
             if (gateway != null) l.add(new String[] {"gateway", gateway});

@@ -53,6 +53,7 @@ public final class AgentProtocol {
     public static final int CONTAINER_LIST = 0x57;
     public static final int CONTAINER_STATS = 0x58;
     public static final int CONTAINER_ATTACH = 0x59;
+    public static final int CONTAINER_UPDATE = 0x5A;
     public static final int OK = 0x7e;
     public static final int ERROR = 0x7f;
 
@@ -99,6 +100,7 @@ public final class AgentProtocol {
                     CONTAINER_LIST,
                     CONTAINER_STATS,
                     CONTAINER_ATTACH,
+                    CONTAINER_UPDATE,
                     OK,
                     ERROR -> true;
             default -> false;
@@ -134,6 +136,7 @@ public final class AgentProtocol {
             case CONTAINER_LIST -> "CONTAINER_LIST";
             case CONTAINER_STATS -> "CONTAINER_STATS";
             case CONTAINER_ATTACH -> "CONTAINER_ATTACH";
+            case CONTAINER_UPDATE -> "CONTAINER_UPDATE";
             case OK -> "OK";
             case ERROR -> "ERROR";
             default -> String.format("0x%02x", type);

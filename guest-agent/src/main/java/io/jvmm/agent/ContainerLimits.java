@@ -17,6 +17,11 @@ public record ContainerLimits(long memoryBytes, long cpuQuotaMicros, long cpuPer
         if (pids < 0 || pids > 0xffffffffL) throw new IllegalArgumentException("pids limit out of range: " + pids);
     }
 
+    /** The wire form (CONTAINER_CREATE's tail, CONTAINER_UPDATE): u64 memory, u32 quota, period and pids. */
+    void writeTo(Payload.Writer w) {
+        w.u64(memoryBytes).u32(cpuQuotaMicros).u32(cpuPeriodMicros).u32(pids);
+    }
+
     public ContainerLimits withMemory(long bytes) {
         return new ContainerLimits(bytes, cpuQuotaMicros, cpuPeriodMicros, pids);
     }

@@ -80,11 +80,8 @@ public record ContainerSpec(
                 .str(user)
                 .str(cwd)
                 .strs(argv)
-                .strs(env)
-                .u64(limits.memoryBytes())
-                .u32(limits.cpuQuotaMicros())
-                .u32(limits.cpuPeriodMicros())
-                .u32(limits.pids());
+                .strs(env);
+        limits.writeTo(w);
         if (!mounts.isEmpty() || !security.changesNothing()) {
             w.u32(mounts.size());
             for (ContainerMount m : mounts)

@@ -107,6 +107,37 @@ class AgentConfigTest {
     }
 
     @Test
+    void liveDirectoriesOfAShareRootUnderItsOverlay() {
+        assertEquals(
+                "listen vsock:1\nroot virtiofs:root\nlive /containers\nlive /a/b\n",
+                AgentConfig.builder()
+                        .listenVsock(1)
+                        .rootShare("root")
+                        .live("/containers")
+                        .live("/a/b")
+                        .build()
+                        .render());
+        for (String bad : new String[] {"/", "rel", "/a/", "/a//b", "/a/../b", "/.", "/a/.", ""})
+            assertThrows(
+                    IllegalArgumentException.class, () -> AgentConfig.builder().live(bad), bad);
+        assertThrows(
+                IllegalStateException.class,
+                () -> AgentConfig.builder()
+                        .listenVsock(1)
+                        .rootDevice("/dev/vda", "auto")
+                        .live("/containers")
+                        .build());
+        assertThrows(
+                IllegalStateException.class,
+                () -> AgentConfig.builder()
+                        .listenVsock(1)
+                        .rootShare("root")
+                        .rootItself()
+                        .live("/containers")
+                        .build());
+    }
+
+    @Test
     void escapes() {
         assertEquals("a\\\\b\\nc\\td", AgentConfig.escape("a\\b\nc\td"));
         String c = AgentConfig.builder()

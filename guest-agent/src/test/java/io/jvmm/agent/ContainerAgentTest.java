@@ -515,6 +515,12 @@ class ContainerAgentTest {
         assertEquals("no such container: nosuch", stats.getMessage());
         // In test mode containers run without a cgroup (it would be the host's hierarchy): no figures.
         assertEquals(Map.of(), client.containerStats("dup"));
+        AgentException update = assertThrows(
+                AgentException.class, () -> client.updateContainer("nosuch", ContainerLimits.NONE.withPids(10)));
+        assertEquals("no such container: nosuch", update.getMessage());
+        AgentException noGroup = assertThrows(
+                AgentException.class, () -> client.updateContainer("dup", ContainerLimits.NONE.withPids(10)));
+        assertTrue(noGroup.getMessage().contains("need cgroup v2"), noGroup.getMessage());
     }
 
     private static Frame rawRequest(Frame request) throws Exception {
@@ -537,7 +543,9 @@ class ContainerAgentTest {
                 new Payload.Writer().str("m").u32(0).u32(0).frame(AgentProtocol.CONTAINER_DELETE),
                 new Payload.Writer().str("m").u32(4).frame(AgentProtocol.CONTAINER_LOGS),
                 new Payload.Writer().u32(0).frame(AgentProtocol.CONTAINER_LIST),
-                new Payload.Writer().str("m").u32(0).frame(AgentProtocol.CONTAINER_STATS));
+                new Payload.Writer().str("m").u32(0).frame(AgentProtocol.CONTAINER_STATS),
+                new Payload.Writer().str("m").u64(0).u32(0).u32(0).frame(AgentProtocol.CONTAINER_UPDATE),
+                new Payload.Writer().str("m").u64(0).u32(0).u32(0).u32(0).u32(0).frame(AgentProtocol.CONTAINER_UPDATE));
         for (Frame f : bad) {
             Frame answer = rawRequest(f);
             assertEquals(AgentProtocol.ERROR, answer.type(), () -> AgentProtocol.typeName(f.type()));

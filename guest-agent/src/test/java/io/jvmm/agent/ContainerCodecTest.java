@@ -224,11 +224,11 @@ class ContainerCodecTest {
 
     @Test
     void containerFramesAreKnownTypes() {
-        for (int t = AgentProtocol.CONTAINER_CREATE; t <= AgentProtocol.CONTAINER_ATTACH; t++) {
+        for (int t = AgentProtocol.CONTAINER_CREATE; t <= AgentProtocol.CONTAINER_UPDATE; t++) {
             assertTrue(AgentProtocol.isKnownType(t));
             assertTrue(AgentProtocol.typeName(t).startsWith("CONTAINER_"));
         }
-        assertFalse(AgentProtocol.isKnownType(0x5a));
+        assertFalse(AgentProtocol.isKnownType(0x5b));
     }
 
     @Test

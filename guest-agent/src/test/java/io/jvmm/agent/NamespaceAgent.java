@@ -119,6 +119,17 @@ public final class NamespaceAgent implements AutoCloseable {
 
     private static NamespaceAgent start(String hostname, boolean rootItself, RootSetup setup)
             throws IOException, InterruptedException {
+        return start(hostname, rootItself, setup, List.of());
+    }
+
+    /** Like {@link #start(String, RootSetup)}, with {@code live} directories of the root (see {@link AgentConfig.Builder#live}). */
+    public static NamespaceAgent start(String hostname, RootSetup setup, List<String> live)
+            throws IOException, InterruptedException {
+        return start(hostname, false, setup, live);
+    }
+
+    private static NamespaceAgent start(String hostname, boolean rootItself, RootSetup setup, List<String> live)
+            throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("jvmm-agent-");
         Path root = TestRootfs.create(
                 dir.resolve("root"), TestRootfs.staticBusybox().orElseThrow());
@@ -134,6 +145,7 @@ public final class NamespaceAgent implements AutoCloseable {
                 .rootDirectory(root)
                 .env("JVMM_TEST=1");
         if (rootItself) config.rootItself();
+        live.forEach(config::live);
         Files.writeString(conf, config.build().render());
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(readySocket));

@@ -731,6 +731,10 @@ class NamespaceAgentTest {
             Files.writeString(
                     conf, "listen unix:" + dir.resolve("a.sock") + "\nroot dir:" + dir.resolve("missing") + "\n");
             assertEquals("bind " + dir.resolve("missing") + ": No such file or directory", runBadAgent(conf));
+            Files.writeString(conf, "listen unix:" + dir.resolve("a.sock") + "\nlive /a/../b\n");
+            assertTrue(runBadAgent(conf).contains("live: expected an absolute path below /"), "live: a bad path");
+            Files.writeString(conf, "listen unix:" + dir.resolve("a.sock") + "\nlive /containers\n");
+            assertTrue(runBadAgent(conf).contains("'live' needs a dir: or virtiofs: 'root'"), "live without a root");
         } finally {
             FileTrees.delete(dir);
         }

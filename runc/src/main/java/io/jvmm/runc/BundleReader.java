@@ -87,6 +87,24 @@ public final class BundleReader {
         return p;
     }
 
+    /** A {@code linux.resources} object alone (runc update's {@code --resources}, containerd's Update), checked. */
+    public static OciLinux.Resources parseResources(byte[] json) {
+        OciLinux.Resources r;
+        try {
+            r = JSON.readValue(json, OciLinux.Resources.class);
+        } catch (MismatchedInputException e) {
+            throw new BundleException("resources: " + path(e.getPath()) + " has the wrong type" + at(e.getLocation()));
+        } catch (JsonProcessingException e) {
+            throw new BundleException(
+                    "resources: invalid JSON" + at(e.getLocation()) + ": " + firstLine(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new BundleException("resources cannot be read: " + e.getMessage());
+        }
+        if (r == null) throw new BundleException("resources must be a JSON object, not null");
+        ResourceLimits.validate(r, "resources", BundleException::new);
+        return r;
+    }
+
     private static BundleException mismatch(MismatchedInputException e) {
         String field = path(e.getPath());
         if (field.isEmpty()) {

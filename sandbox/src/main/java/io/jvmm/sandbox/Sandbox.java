@@ -171,6 +171,7 @@ public final class Sandbox implements AutoCloseable {
         if (c.rootDirectory() != null) {
             a.rootShare(SandboxConfig.RootDirectory.TAG);
             if (!c.rootDirectory().readOnly()) a.rootItself();
+            c.rootDirectory().live().forEach(a::live);
         } else {
             a.rootDevice(guestDevice(index++), c.rootfsType());
         }

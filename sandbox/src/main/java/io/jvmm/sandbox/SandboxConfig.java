@@ -111,14 +111,17 @@ public record SandboxConfig(
     /**
      * A host directory as the guest's root, served by virtio-fs (share {@value #TAG}): read-write as
      * {@code /} itself, so what the workload writes lands in it; or, {@code readOnly}, the lower layer
-     * of the overlay like a root image, so the directory is never written.
+     * of the overlay like a root image, so the directory is never written. {@code live} names
+     * directories in it (guest paths) that the host changes while the guest runs: the guest sees them
+     * through the share itself, read-only, because an overlay's lower layer must not change beneath it.
      */
-    public record RootDirectory(Path dir, boolean readOnly) {
+    public record RootDirectory(Path dir, boolean readOnly, List<String> live) {
         /** The virtio-fs tag of the root directory. */
         static final String TAG = "root";
 
         public RootDirectory {
             Objects.requireNonNull(dir, "dir");
+            live = List.copyOf(live);
         }
     }
 
@@ -186,7 +189,12 @@ public record SandboxConfig(
          * lands in {@code dir}), or read-only under a writable overlay (tmpfs, or the scratch drive).
          */
         public Builder rootDirectory(Path dir, boolean readOnly) {
-            rootDirectory = new RootDirectory(dir, readOnly);
+            return rootDirectory(dir, readOnly, List.of());
+        }
+
+        /** A read-only root directory with {@code live} directories (see {@link RootDirectory}). */
+        public Builder rootDirectory(Path dir, boolean readOnly, List<String> live) {
+            rootDirectory = new RootDirectory(dir, readOnly, live);
             return this;
         }
 
@@ -291,6 +299,11 @@ public record SandboxConfig(
             if (rootDirectory != null && !Files.isDirectory(rootDirectory.dir()))
                 throw new IllegalArgumentException("sandbox: root directory " + rootDirectory.dir()
                         + (Files.exists(rootDirectory.dir()) ? " is not a directory" : " does not exist"));
+            if (rootDirectory != null
+                    && !rootDirectory.readOnly()
+                    && !rootDirectory.live().isEmpty())
+                throw new IllegalArgumentException(
+                        "sandbox: live directories need a read-only root directory (they are bound over its overlay)");
             if (rootDirectory != null && !rootDirectory.readOnly() && scratch != null)
                 throw new IllegalArgumentException(
                         "sandbox: a scratch drive is the overlay's upper layer; a read-write root directory has none");

@@ -104,6 +104,22 @@ class SandboxConfigTest {
         assertTrue(conf.contains("root virtiofs:root\n"), conf);
         assertFalse(conf.contains("overlay no"), conf);
         assertTrue(conf.contains("scratch /dev/vda"), conf);
+        conf = Sandbox.agentConfig(SandboxConfig.builder()
+                        .kernel(kernel)
+                        .rootDirectory(dir, true, List.of("/containers"))
+                        .build())
+                .render();
+        assertTrue(conf.contains("root virtiofs:root\nlive /containers\n"), conf);
+        assertEquals(
+                "sandbox: live directories need a read-only root directory (they are bound over its overlay)",
+                error(SandboxConfig.builder().kernel(kernel).rootDirectory(dir, false, List.of("/containers"))));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SandboxConfig.builder()
+                        .kernel(kernel)
+                        .rootDirectory(dir, true, List.of("../x"))
+                        .build(),
+                "the agent config's check of the path");
 
         assertEquals("sandbox: a root image and a root directory are exclusive", error(ok().rootDirectory(dir, false)));
         assertEquals(

@@ -94,6 +94,7 @@ public final class RuncCommand implements Callable<Integer> {
                 .addSubcommand(new CommandLine(new RuncQuery.Ps(out, err)).setStopAtPositional(true))
                 .addSubcommand(new CommandLine(new RuncLifecycle.Pause(out, err)))
                 .addSubcommand(new CommandLine(new RuncLifecycle.Resume(out, err)))
+                .addSubcommand(new CommandLine(new RuncUpdate(out, in, err)))
                 .addSubcommand(new CommandLine(new RuncWaiter(out, in, err)));
     }
 

@@ -1,6 +1,7 @@
 package io.jvmm.runtime.pod;
 
 import io.jvmm.agent.ContainerAttach;
+import io.jvmm.agent.ContainerLimits;
 import io.jvmm.agent.ContainerSpec;
 import io.jvmm.agent.ContainerStatus;
 import io.jvmm.agent.ExecRequest;
@@ -53,6 +54,9 @@ public interface Agent {
 
     /** The ids of the containers the guest has. */
     List<String> listContainers() throws InterruptedException;
+
+    /** Sets every cgroup limit of a created or running container (0: unlimited). */
+    void updateContainer(String id, ContainerLimits limits) throws InterruptedException;
 
     /** The container's cgroup figures by key, as the guest has them; empty when it has no group. */
     Map<String, Long> containerStats(String id) throws InterruptedException;

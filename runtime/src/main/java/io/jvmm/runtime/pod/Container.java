@@ -1,6 +1,7 @@
 package io.jvmm.runtime.pod;
 
 import io.jvmm.agent.ContainerAttach;
+import io.jvmm.agent.ContainerLimits;
 import io.jvmm.agent.ContainerRoot;
 import io.jvmm.agent.ContainerSpec;
 import io.jvmm.agent.ContainerStatus;
@@ -169,6 +170,26 @@ public final class Container {
      */
     public ContainerAttach attach() throws InterruptedException {
         return pod.agent().attachContainer(name);
+    }
+
+    /**
+     * New cgroup limits, all of them (0: unlimited), as {@code docker update}: a created or running
+     * container gets them in the guest at once, and every later start uses them. A memory limit above
+     * the pod's memory cannot be honoured (the VM does not grow) and is refused.
+     */
+    public void update(ContainerLimits limits) throws InterruptedException {
+        long podBytes = (long) pod.record().memoryMib() << 20;
+        if (limits.memoryBytes() > podBytes)
+            throw EngineException.usage("container " + name + ": memory limit " + limits.memoryBytes()
+                    + " bytes is more than its pod's " + pod.record().memoryMib()
+                    + " MiB; a running VM's memory cannot grow");
+        if (pod.running()) {
+            Agent agent = pod.agent();
+            if (agent.listContainers().contains(name)
+                    && agent.containerStatus(name).state() != ContainerStatus.State.EXITED)
+                agent.updateContainer(name, limits);
+        }
+        pod.pods().containers.update(pod.id(), name, c -> c.withLimits(limits));
     }
 
     /** The container's cgroup figures by key ({@code cpu.usage_usec}, {@code memory.current}...); the pod must run. */

@@ -56,7 +56,8 @@ final class ContainerRoots {
             throw EngineException.runtime("cannot place the root of container " + name + " in pod " + pod.name() + ": "
                     + StateDirs.describe(e));
         }
-        return new ContainerRecord.Root("IMAGE", source, target.toString(), "/containers/" + name + "/root.img");
+        return new ContainerRecord.Root(
+                "IMAGE", source, target.toString(), VmRecord.POD_CONTAINERS_DIR + "/" + name + "/root.img");
     }
 
     /** The directory {@code dir} as the pod's guest sees it through one of its binds; a usage error when none holds it. */

@@ -3,6 +3,7 @@ package io.jvmm.runtime.pod;
 import io.jvmm.agent.AgentClient;
 import io.jvmm.agent.AgentException;
 import io.jvmm.agent.ContainerAttach;
+import io.jvmm.agent.ContainerLimits;
 import io.jvmm.agent.ContainerSpec;
 import io.jvmm.agent.ContainerStatus;
 import io.jvmm.agent.ExecRequest;
@@ -97,6 +98,14 @@ public final class VsockAgent implements Agent {
     @Override
     public List<String> listContainers() throws InterruptedException {
         return call("list containers", client::listContainers);
+    }
+
+    @Override
+    public void updateContainer(String id, ContainerLimits limits) throws InterruptedException {
+        call("update of container " + id, () -> {
+            client.updateContainer(id, limits);
+            return null;
+        });
     }
 
     @Override

@@ -131,19 +131,25 @@ public record ContainerRecord(
     }
 
     public ContainerRecord withIdentity(String id, String name, String podId, Instant created) {
-        return copy(id, name, podId, created, root, state);
+        return copy(id, name, podId, created, root, limits, state);
     }
 
     public ContainerRecord withRoot(Root root) {
-        return copy(id, name, podId, created, root, state);
+        return copy(id, name, podId, created, root, limits, state);
     }
 
     public ContainerRecord withState(State state) {
-        return copy(id, name, podId, created, root, state);
+        return copy(id, name, podId, created, root, limits, state);
     }
 
-    /** This record with the fields that change over its life replaced; its configuration stays. */
-    private ContainerRecord copy(String id, String name, String podId, Instant created, Root root, State state) {
+    /** This record with new cgroup limits (an update, applied in the guest and at the next start). */
+    public ContainerRecord withLimits(ContainerLimits v) {
+        return copy(id, name, podId, created, root, v, state);
+    }
+
+    /** This record with the fields that change over its life (and its limits) replaced; the rest stays. */
+    private ContainerRecord copy(
+            String id, String name, String podId, Instant created, Root root, ContainerLimits limits, State state) {
         return new ContainerRecord(
                 id,
                 name,

@@ -75,6 +75,13 @@ public record VmRecord(
     private static final Pattern FULL_ID = Pattern.compile("[0-9a-f]{64}");
 
     /** Lifecycle as recorded. What {@code ps} shows is {@link VmStore#effectiveStatus}. */
+    /**
+     * Where a pod's guest finds its containers' roots ({@code containers/} of its share). The host adds and
+     * removes them while the pod runs, so the guest sees this directory through the share itself, not
+     * through its root's overlay ({@code SandboxConfig.RootDirectory}'s live directories).
+     */
+    public static final String POD_CONTAINERS_DIR = "/containers";
+
     public enum Status {
         CREATED,
         RUNNING,

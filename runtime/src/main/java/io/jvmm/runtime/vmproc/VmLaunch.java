@@ -67,7 +67,8 @@ public final class VmLaunch {
                         RateLimitSpec.parse(r.limits().netTx()));
         if (readyTimeout != null) b.readyTimeout(readyTimeout);
         Path root = Path.of(r.image());
-        if (Files.isDirectory(root)) b.rootDirectory(root, r.readOnlyRoot());
+        if (Files.isDirectory(root))
+            b.rootDirectory(root, r.readOnlyRoot(), r.pod() ? List.of(VmRecord.POD_CONTAINERS_DIR) : List.of());
         else b.rootfs(root);
         for (VmRecord.Mount m : r.volumes()) {
             if (m.bind()) b.bind(Path.of(m.source()), m.target(), m.readOnly());

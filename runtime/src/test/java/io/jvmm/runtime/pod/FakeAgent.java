@@ -1,6 +1,7 @@
 package io.jvmm.runtime.pod;
 
 import io.jvmm.agent.ContainerAttach;
+import io.jvmm.agent.ContainerLimits;
 import io.jvmm.agent.ContainerSpec;
 import io.jvmm.agent.ContainerStatus;
 import io.jvmm.agent.ExecRequest;
@@ -134,6 +135,21 @@ public final class FakeAgent implements Agent {
     public synchronized void followNewOutput(String id, Runnable following, OutputStream stdout, OutputStream stderr) {
         known(id);
         following.run();
+    }
+
+    /** The limits each container was last given by an update. */
+    final Map<String, ContainerLimits> updated = new LinkedHashMap<>();
+
+    /** A copy of {@link #updated}, for tests in other packages. */
+    public synchronized Map<String, ContainerLimits> updates() {
+        return Map.copyOf(updated);
+    }
+
+    @Override
+    public synchronized void updateContainer(String id, ContainerLimits limits) {
+        if (known(id).state() == ContainerStatus.State.EXITED)
+            throw EngineException.runtime("update of container " + id + ": container " + id + " is not running");
+        updated.put(id, limits);
     }
 
     /** A running container has used 1.5 ms of CPU and 4 KiB of memory, and has 1 process; others have no figures. */

@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /** A hypervisor whose "VM" is this process: a started pod is recorded running with this process's pid. */
 public final class FakeHypervisor implements Hypervisor {
     private final VmStore vms;
-    final Map<String, FakeAgent> agents = new ConcurrentHashMap<>();
+    public final Map<String, FakeAgent> agents = new ConcurrentHashMap<>();
 
     public FakeHypervisor(VmStore vms) {
         this.vms = vms;

@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -196,6 +197,32 @@ class PodTest {
         EngineException again = assertThrows(EngineException.class, () -> p.boot(null));
         assertEquals("pod oci is already running", again.getMessage());
         assertEquals(ContainerRecord.Status.CREATED, bad.record().state().status());
+    }
+
+    @Test
+    void updatedLimitsReachARunningContainerAndEveryLaterStart() throws Exception {
+        Pod p = pod("up");
+        Container c = p.createContainer(loop("s").imageFile(rootImage).build());
+        ContainerLimits half = ContainerLimits.NONE.withMemory(64 << 20).withCpus(0.5);
+        c.update(half);
+        assertEquals(half, c.record().limits(), "recorded while the pod is down");
+        p.start(null);
+        FakeAgent agent = hv.agents.get(p.id());
+        assertEquals(half, agent.specs.get("s").limits(), "the guest creates it with them");
+        assertEquals(Map.of(), agent.updated, "nothing to update in the guest: it was created with them");
+        assertEquals(ContainerRecord.Status.RUNNING, c.status().state().status(), "started with its pod");
+        ContainerLimits pids = ContainerLimits.NONE.withPids(20);
+        c.update(pids);
+        assertEquals(pids, agent.updated.get("s"), "a running container gets them at once");
+        assertEquals(pids, c.record().limits());
+        EngineException tooBig =
+                assertThrows(EngineException.class, () -> c.update(ContainerLimits.NONE.withMemory(1L << 30)));
+        assertEquals(EngineException.USAGE, tooBig.status());
+        assertEquals(
+                "container s: memory limit 1073741824 bytes is more than its pod's 512 MiB; a running VM's memory"
+                        + " cannot grow",
+                tooBig.getMessage());
+        assertEquals(pids, c.record().limits(), "a refused update changes nothing");
     }
 
     @Test

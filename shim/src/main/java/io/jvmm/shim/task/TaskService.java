@@ -12,7 +12,9 @@ import io.jvmm.runc.BundleReader;
 import io.jvmm.runc.BundleTranslation;
 import io.jvmm.runc.BundleTranslator;
 import io.jvmm.runc.ExecTranslator;
+import io.jvmm.runc.OciLinux;
 import io.jvmm.runc.OciProcess;
+import io.jvmm.runc.ResourceLimits;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.pod.Container;
 import io.jvmm.runtime.pod.ContainerConfig;
@@ -756,10 +758,26 @@ public final class TaskService {
         return Empty.getDefaultInstance();
     }
 
-    Empty update(UpdateTaskRequest r) {
-        created(r.getId());
-        throw TtrpcException.unimplemented(
-                "update of task " + r.getId() + ": changing a running VM's resources is not supported");
+    /**
+     * New memory, CPU and pids limits for a task's container in its VM (kubelet's UpdateContainerResources):
+     * the request's {@code LinuxResources} over the current limits, as runc update merges them.
+     */
+    Empty update(UpdateTaskRequest r) throws InterruptedException {
+        ShimTask t = created(r.getId());
+        if (t.container == null)
+            throw TtrpcException.failedPrecondition(
+                    "sandbox " + t.id + " runs no process: its VM's resources are fixed when it starts");
+        if (t.init.status() != Status.RUNNING && t.init.status() != Status.CREATED)
+            throw TtrpcException.failedPrecondition("cannot update task " + t.id + ": it is " + t.init.describe());
+        String type = r.getResources().getTypeUrl();
+        if (!type.isEmpty() && !type.endsWith("/LinuxResources"))
+            throw TtrpcException.invalidArgument(
+                    "update of task " + t.id + ": resources of type " + type + ", expected LinuxResources");
+        OciLinux.Resources update = r.getResources().getValue().isEmpty()
+                ? new OciLinux.Resources(null, null, null)
+                : BundleReader.parseResources(r.getResources().getValue().toByteArray());
+        t.container.update(ResourceLimits.merged(t.container.record().limits(), update));
+        return Empty.getDefaultInstance();
     }
 
     /** The container's cgroup figures from the guest, as containerd's cgroup v2 metrics. */

@@ -13,8 +13,10 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import io.jvmm.agent.ContainerLimits;
 import io.jvmm.agent.ContainerMount;
 import io.jvmm.runc.SpecTemplate;
+import io.jvmm.runtime.pod.FakeAgent;
 import io.jvmm.runtime.pod.FakeHypervisor;
 import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.pod.Pods;
@@ -365,6 +367,57 @@ class TaskServiceTest {
                 fails("Stats", StatsRequest.newBuilder().setId("ts").build()));
     }
 
+    private static UpdateTaskRequest update(String id, String type, String json) {
+        return UpdateTaskRequest.newBuilder()
+                .setId(id)
+                .setResources(Any.newBuilder()
+                        .setTypeUrl(type)
+                        .setValue(ByteString.copyFromUtf8(json))
+                        .build())
+                .build();
+    }
+
+    /** The limits of the one container the agent was told to update. */
+    private static ContainerLimits only(FakeAgent agent) {
+        assertEquals(1, agent.updates().size(), agent.updates()::toString);
+        return agent.updates().values().iterator().next();
+    }
+
+    @Test
+    void updateMergesLinuxResourcesOverTheContainersLimits() throws Exception {
+        String linux = "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources";
+        call(
+                "Create",
+                createRequest("tu", bundle("bu", "sh", "-c", "sleep 1000")).build(),
+                CreateTaskResponse.parser());
+        call("Start", StartRequest.newBuilder().setId("tu").build(), StartResponse.parser());
+        FakeAgent agent = hv.agents.get(pods.list().getFirst().id());
+        // kubelet's UpdateContainerResources, with fields jvmm has no use for (shares, cpuset, swap)
+        call(
+                "Update",
+                update(
+                        "tu",
+                        linux,
+                        "{\"memory\":{\"limit\":67108864,\"swap\":67108864},\"cpu\":{\"shares\":512,"
+                                + "\"quota\":50000,\"period\":100000,\"cpus\":\"0\"},\"pids\":{\"limit\":64}}"),
+                Empty.parser());
+        assertEquals(new ContainerLimits(64 << 20, 50_000, 100_000, 64), only(agent));
+        call("Update", update("tu", linux, "{\"pids\":{\"limit\":-1}}"), Empty.parser());
+        assertEquals(new ContainerLimits(64 << 20, 50_000, 100_000, 0), only(agent), "the rest is kept");
+        assertEquals(Code.INVALID_ARGUMENT, fails("Update", update("tu", linux, "{\"memory\":{\"limit\":\"x\"}}")));
+        assertEquals(Code.INVALID_ARGUMENT, fails("Update", update("tu", linux, "{\"cpu\":{\"quota\":5}}")));
+        assertEquals(
+                Code.INVALID_ARGUMENT, fails("Update", update("tu", "types.containerd.io/WindowsResources", "{}")));
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                fails("Update", update("tu", linux, "{\"memory\":{\"limit\":1099511627776}}")),
+                "more than the VM's memory");
+        assertEquals(new ContainerLimits(64 << 20, 50_000, 100_000, 0), only(agent));
+        call("Kill", KillRequest.newBuilder().setId("tu").setSignal(9).build(), Empty.parser());
+        call("Wait", WaitRequest.newBuilder().setId("tu").build(), WaitResponse.parser());
+        assertEquals(Code.FAILED_PRECONDITION, fails("Update", update("tu", linux, "{}")));
+    }
+
     @Test
     void waitBlocksUntilTheExitAndEveryWaiterGetsIt() throws Exception {
         Path b = bundle("b2", "sh", "-c", "trap 'exit 0' TERM; sleep 1000");
@@ -633,9 +686,6 @@ class TaskServiceTest {
                 fails(
                         "Checkpoint",
                         CheckpointTaskRequest.newBuilder().setId("t8").build()));
-        assertEquals(
-                Code.UNIMPLEMENTED,
-                fails("Update", UpdateTaskRequest.newBuilder().setId("t8").build()));
         assertEquals(
                 Code.FAILED_PRECONDITION,
                 fails("ResizePty", ResizePtyRequest.newBuilder().setId("t8").build()),
