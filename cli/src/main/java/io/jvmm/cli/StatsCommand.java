@@ -59,8 +59,7 @@ final class StatsCommand extends CliCommand {
             List<VmRecord> now = vms.isEmpty() ? engine.vms().list() : chosen;
             List<Container> containers = vms.isEmpty() ? runningContainers(engine) : chosenContainers;
             List<Sample> before = sample(containers);
-            List<VmStats> stats = engine.stats(now, INTERVAL);
-            if (!containers.isEmpty() && stats.isEmpty()) Thread.sleep(INTERVAL.toMillis());
+            List<VmStats> stats = engine.stats(now, INTERVAL); // sleeps the interval, VMs or not
             List<Sample> after = sample(containers);
             if (!noStream) out.print("\033[2J\033[H"); // docker's redraw: clear, home
             table(stats, before, after);
