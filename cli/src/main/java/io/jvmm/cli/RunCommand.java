@@ -389,6 +389,9 @@ class RunCommand extends CliCommand {
         if (!podOnly.isEmpty())
             throw CliException.usage(
                     String.join(", ", podOnly) + " belong(s) to the pod's VM: give it to 'jvmm pod create'");
+        if (rm && createOnly())
+            throw CliException.usage("create --pod --rm: nothing would remove the container once a later start"
+                    + " ends; use 'jvmm run --pod -d --rm'");
         for (String e : env) {
             if (e.indexOf('=') <= 0) throw CliException.usage("-e " + e + ": expected KEY=VALUE");
         }

@@ -67,6 +67,15 @@ class PodErrorsCliTest {
                 "512",
                 "img",
                 "true");
+        refused(
+                125,
+                "create --pod --rm: nothing would remove the container",
+                "create",
+                "--pod",
+                "p",
+                "--rm",
+                "img",
+                "true");
     }
 
     @Test
