@@ -1,6 +1,7 @@
 package io.jvmm.cli;
 
 import io.jvmm.runtime.DetachedJvm;
+import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.pod.Container;
 import io.jvmm.runtime.pod.Pods;
@@ -38,18 +39,22 @@ final class ContainerReaper implements Callable<Integer> {
     }
 
     /** Starts the reaper of {@code c}; its output (why it failed, if it does) goes beside the pod's containers. */
-    static void start(Container c) {
-        Path log = Jvmm.engine().vms().dirs().podContainersDir(c.pod().id()).resolve(c.name() + ".reaper.log");
-        DetachedJvm.start(Jvmm.ENTRY, JVM_OPTIONS, List.of(NAME, c.record().id()), log);
+    static void start(Engine engine, Container c) {
+        DetachedJvm.start(Jvmm.ENTRY, JVM_OPTIONS, List.of(NAME, c.record().id()), log(engine, c));
+    }
+
+    private static Path log(Engine engine, Container c) {
+        return engine.vms().dirs().podContainersDir(c.pod().id()).resolve(c.name() + ".reaper.log");
     }
 
     @Override
     public Integer call() throws InterruptedException {
-        Pods pods = PodCommand.pods(err);
+        Engine engine = Jvmm.engine();
+        Pods pods = engine.pods(err);
         Optional<Container> found = pods.findContainer(id);
         if (found.isEmpty()) return 0; // removed already
         Container c = found.get();
-        Path log = Jvmm.engine().vms().dirs().podContainersDir(c.pod().id()).resolve(c.name() + ".reaper.log");
+        Path log = log(engine, c);
         try {
             c.await();
         } catch (EngineException e) {

@@ -1,5 +1,6 @@
 package io.jvmm.cli;
 
+import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.UserPaths;
 import io.jvmm.runtime.pod.Container;
@@ -43,7 +44,8 @@ record RunInPod(
         Integer readyTimeout) {
 
     int run(PrintStream out, InputStream in, PrintStream err) throws InterruptedException {
-        Pods pods = PodCommand.pods(err);
+        Engine engine = Jvmm.engine();
+        Pods pods = engine.pods(err);
         Pod p = pods.get(pod);
         ContainerConfig.Builder b = ContainerConfig.builder()
                 .name(name)
@@ -86,7 +88,7 @@ record RunInPod(
             throw e;
         }
         if (detach) {
-            if (remove) ContainerReaper.start(c);
+            if (remove) ContainerReaper.start(engine, c);
             out.println(c.record().id());
             return 0;
         }

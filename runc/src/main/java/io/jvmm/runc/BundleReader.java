@@ -87,7 +87,10 @@ public final class BundleReader {
         return p;
     }
 
-    /** A {@code linux.resources} object alone (runc update's {@code --resources}, containerd's Update), checked. */
+    /**
+     * A {@code linux.resources} object alone (runc update's {@code --resources}, containerd's Update), bound
+     * strictly; {@link ResourceLimits#merged} checks its values.
+     */
     public static OciLinux.Resources parseResources(byte[] json) {
         OciLinux.Resources r;
         try {
@@ -101,7 +104,6 @@ public final class BundleReader {
             throw new BundleException("resources cannot be read: " + e.getMessage());
         }
         if (r == null) throw new BundleException("resources must be a JSON object, not null");
-        ResourceLimits.validate(r, "resources", BundleException::new);
         return r;
     }
 

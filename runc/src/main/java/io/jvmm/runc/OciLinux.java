@@ -49,7 +49,10 @@ public record OciLinux(
 
     /** {@code linux.resources}: the parts with a meaning in a VM. */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Resources(Memory memory, Cpu cpu, Pids pids) {}
+    public record Resources(Memory memory, Cpu cpu, Pids pids) {
+        /** No field given: an update that changes nothing. */
+        public static final Resources NONE = new Resources(null, null, null);
+    }
 
     /** @param limit bytes; -1 (or absent, or 0) unlimited */
     @JsonIgnoreProperties(ignoreUnknown = true)

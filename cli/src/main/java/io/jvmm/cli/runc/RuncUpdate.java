@@ -55,7 +55,7 @@ final class RuncUpdate extends RuncSubcommand {
 
     @Override
     int run(OciContainers containers, RuncLog log) throws InterruptedException {
-        OciLinux.Resources update = withFlags(resources == null ? new OciLinux.Resources(null, null, null) : read());
+        OciLinux.Resources update = withFlags(resources == null ? OciLinux.Resources.NONE : read());
         Pod pod = containers.get(id);
         switch (containers.state(pod).status()) {
             case "created", "running" -> {}

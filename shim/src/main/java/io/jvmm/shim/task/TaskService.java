@@ -774,7 +774,7 @@ public final class TaskService {
             throw TtrpcException.invalidArgument(
                     "update of task " + t.id + ": resources of type " + type + ", expected LinuxResources");
         OciLinux.Resources update = r.getResources().getValue().isEmpty()
-                ? new OciLinux.Resources(null, null, null)
+                ? OciLinux.Resources.NONE
                 : BundleReader.parseResources(r.getResources().getValue().toByteArray());
         t.container.update(ResourceLimits.merged(t.container.record().limits(), update));
         return Empty.getDefaultInstance();
