@@ -138,7 +138,14 @@ public final class Container {
      * and the ids it has ({@code null} and none when the pod does not run).
      */
     ContainerRecord status(Agent agent, List<String> inGuest) throws InterruptedException {
-        if (agent != null && inGuest.contains(name)) return record(agent.containerStatus(name));
+        if (agent != null && inGuest.contains(name)) {
+            try {
+                return record(agent.containerStatus(name));
+            } catch (EngineException e) {
+                // removed from the guest since it was listed (a concurrent rm, a --rm reaper): the record says the rest
+                if (agent.listContainers().contains(name)) throw e;
+            }
+        }
         ContainerRecord c = record();
         if (c.state().status() != ContainerRecord.Status.RUNNING) return c;
         return update(x -> x.state().exited(Instant.now(), null, false, "its pod stopped"));

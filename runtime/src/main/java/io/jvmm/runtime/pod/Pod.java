@@ -175,7 +175,13 @@ public final class Pod {
         Agent agent = running ? agent() : null;
         List<String> inGuest = running ? agent.listContainers() : List.of();
         List<ContainerRecord> cs = new ArrayList<>();
-        for (Container c : containers()) cs.add(c.status(agent, inGuest));
+        for (Container c : containers()) {
+            try {
+                cs.add(c.status(agent, inGuest));
+            } catch (EngineException e) {
+                if (pods.containers.find(id(), c.name()).isPresent()) throw e; // else removed meanwhile
+            }
+        }
         return new PodStatus(
                 r.id(),
                 r.name(),

@@ -159,9 +159,17 @@ public final class FakeAgent implements Agent {
         return Map.of("cpu.usage_usec", 1500L, "memory.current", 4096L, "pids.current", 1L);
     }
 
+    /** A container removed from the guest right after the next listing names it (a concurrent rm). */
+    String removedAfterListing;
+
     @Override
     public synchronized List<String> listContainers() {
-        return List.copyOf(specs.keySet());
+        List<String> listed = List.copyOf(specs.keySet());
+        if (removedAfterListing != null && specs.remove(removedAfterListing) != null) {
+            states.remove(removedAfterListing);
+            removedAfterListing = null;
+        }
+        return listed;
     }
 
     @Override

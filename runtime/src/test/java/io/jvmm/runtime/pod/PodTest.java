@@ -200,6 +200,20 @@ class PodTest {
     }
 
     @Test
+    void aContainerRemovedWhileThePodIsListedIsNoError() throws Exception {
+        Pod p = pod("race");
+        p.createContainer(loop("kept").imageFile(rootImage).build());
+        p.createContainer(loop("gone").imageFile(rootImage).build());
+        p.start(null);
+        FakeAgent agent = hv.agents.get(p.id());
+        agent.removedAfterListing = "gone"; // a --rm reaper deleting it from the guest meanwhile
+        List<ContainerRecord> cs = p.status().containers();
+        assertEquals(
+                List.of("kept", "gone"), cs.stream().map(ContainerRecord::name).toList());
+        assertEquals(ContainerRecord.Status.RUNNING, cs.get(0).state().status());
+    }
+
+    @Test
     void updatedLimitsReachARunningContainerAndEveryLaterStart() throws Exception {
         Pod p = pod("up");
         Container c = p.createContainer(loop("s").imageFile(rootImage).build());
