@@ -408,12 +408,13 @@ void handle_container(int conn, struct frame *f, int devnull)
     free(id);
 }
 
-/* Asks the monitor for the status; the init's pid (in our PID namespace) when it is running. */
-static pid_t running_pid(const char *id, char *err, size_t errlen)
+pid_t ctr_init_pid(const char *id, char *err, size_t errlen)
 {
-    int mon = monitor_connect(id);
+    int mon = ctr_id_valid(id) ? monitor_connect(id) : -1;
     if (mon < 0) {
-        snprintf(err, errlen, "no such container: %s", id);
+        if (ctr_id_valid(id)) snprintf(err, errlen, "no such container: %s", id);
+        else snprintf(err, errlen, "no such container: \"%s\"", id);
+        errno = ENOENT;
         return -1;
     }
     struct buf b = { 0 };
@@ -432,8 +433,9 @@ static pid_t running_pid(const char *id, char *err, size_t errlen)
         ok = !c.bad;
     }
     frame_free(&f);
-    if (!ok || state != CS_RUNNING || pid == 0) {
+    if (!ok || state == CS_EXITED || pid == 0) {
         snprintf(err, errlen, ok ? "container %s is not running" : "container %s: no status from its monitor", id);
+        errno = ok ? ESRCH : EIO;
         return -1;
     }
     return (pid_t)pid;
@@ -469,11 +471,7 @@ static char **load_env(const char *id, size_t *n)
 
 int ctr_join(const char *id, char ***env, size_t *nenv, int *cgroup_fd, char *err, size_t errlen)
 {
-    if (!ctr_id_valid(id)) {
-        snprintf(err, errlen, "no such container: \"%s\"", id);
-        return -1;
-    }
-    pid_t pid = running_pid(id, err, errlen);
+    pid_t pid = ctr_init_pid(id, err, errlen);
     if (pid < 0) return -1;
     *env = load_env(id, nenv);
     if (!*env) {

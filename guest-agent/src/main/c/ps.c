@@ -1,10 +1,12 @@
-/* PS: the guest's processes, read from /proc, for 'jvmm top'. Kernel threads and the agent's own
- * processes (PID 1 and its connection handlers: the same executable) are left out, so what remains
- * is what the workload and execs started. */
+/* PS: the guest's processes, read from /proc, for 'jvmm top'; with a container id, those of its PID
+ * namespace only. Kernel threads and the agent's own processes (PID 1, its connection handlers and
+ * the containers' monitors: the same executable) are left out, so what remains is what the workload
+ * and execs started. */
 #include "agent.h"
 
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,11 +88,40 @@ static int read_proc(uint32_t pid, const struct stat *agent_exe, struct proc *p)
     return 0;
 }
 
+/* The PID namespace of process pid, as the device and inode of /proc/pid/ns/pid. */
+static int pid_ns(uint32_t pid, struct stat *ns)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%u/ns/pid", pid);
+    return stat(path, ns);
+}
+
 void handle_ps(int conn, struct frame *first)
 {
+    /* Optionally a container id: then only the processes of its PID namespace. */
+    struct stat want_ns;
+    int only_ns = 0;
     if (first->len != 0) {
-        send_error(conn, 71, "malformed PS frame");
-        return;
+        struct cursor c;
+        cur_init(&c, first);
+        char *id = cur_str(&c);
+        if (!id || !cur_done(&c)) {
+            free(id);
+            send_error(conn, 71, "malformed PS frame");
+            return;
+        }
+        char err[256];
+        pid_t init = ctr_init_pid(id, err, sizeof err);
+        free(id);
+        if (init < 0) {
+            send_error(conn, (uint32_t)errno, "%s", err);
+            return;
+        }
+        if (pid_ns((uint32_t)init, &want_ns) < 0) {
+            send_error(conn, (uint32_t)errno, "ps: the container's PID namespace: %s", strerror(errno));
+            return;
+        }
+        only_ns = 1;
     }
     struct stat agent_exe;
     DIR *d = opendir("/proc");
@@ -106,6 +137,10 @@ void handle_ps(int conn, struct frame *first)
     struct dirent *e;
     while (p && (e = readdir(d)) != NULL) {
         if (!isdigit((unsigned char)e->d_name[0])) continue;
+        struct stat ns;
+        if (only_ns && (pid_ns((uint32_t)strtoul(e->d_name, NULL, 10), &ns) < 0 || ns.st_ino != want_ns.st_ino
+                        || ns.st_dev != want_ns.st_dev))
+            continue;
         if (read_proc((uint32_t)strtoul(e->d_name, NULL, 10), &agent_exe, p) < 0) continue;
         char user[64];
         user_name(p->uid, user, sizeof user);

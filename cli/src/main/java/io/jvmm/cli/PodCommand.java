@@ -280,7 +280,7 @@ final class PodCommand extends CliCommand {
             m.put("Id", r.id());
             m.put("Name", r.name());
             m.put("Created", r.created() == null ? null : r.created().toString());
-            m.put("State", state(s.state()));
+            m.put("State", state(s));
             m.put("Pid", s.pid());
             m.put("StartedAt", s.startedAt() == null ? null : s.startedAt().toString());
             m.put("Hypervisor", s.hypervisor());
@@ -305,7 +305,7 @@ final class PodCommand extends CliCommand {
                 Map<String, Object> cm = new LinkedHashMap<>();
                 cm.put("Id", c.id());
                 cm.put("Name", c.name());
-                cm.put("State", c.state().status().name().toLowerCase(Locale.ROOT));
+                cm.put("State", state(c, s.paused()));
                 cm.put("ExitCode", c.state().exitCode());
                 cm.put(
                         "Image",
@@ -346,7 +346,7 @@ final class PodCommand extends CliCommand {
                     continue;
                 }
                 int count = p.containers().size();
-                String state = state(p.status().state());
+                String state = state(p.status());
                 if (json) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("Id", id);
@@ -381,28 +381,31 @@ final class PodCommand extends CliCommand {
             PodStatus s = pods(err).get(ref).status();
             List<String[]> pod = new ArrayList<>();
             pod.add(new String[] {"POD ID", "STATE", "HYPERVISOR", "AGENT"});
-            pod.add(new String[] {
-                s.id(), state(s.state()), s.hypervisor(), s.agent().isEmpty() ? "-" : s.agent()
-            });
+            pod.add(new String[] {s.id(), state(s), s.hypervisor(), s.agent().isEmpty() ? "-" : s.agent()});
             Table.print(out, pod);
             out.println();
             List<String[]> containers = new ArrayList<>();
             containers.add(new String[] {"CONTAINER ID", "NAME", "STATE", "EXIT CODE"});
             for (ContainerRecord c : s.containers()) {
                 Integer code = c.state().exitCode();
-                containers.add(new String[] {
-                    c.id(),
-                    c.name(),
-                    c.state().status().name().toLowerCase(Locale.ROOT),
-                    code == null ? "" : code.toString()
-                });
+                containers.add(
+                        new String[] {c.id(), c.name(), state(c, s.paused()), code == null ? "" : code.toString()});
             }
             Table.print(out, containers);
             return 0;
         }
     }
 
-    static String state(VmRecord.Status s) {
-        return s.name().toLowerCase(Locale.ROOT);
+    /** The pod's state: created, running, paused or exited. */
+    static String state(PodStatus s) {
+        return s.paused() ? "paused" : s.state().name().toLowerCase(Locale.ROOT);
+    }
+
+    /** A container's state; a running one is paused with its pod. */
+    static String state(ContainerRecord c, boolean podPaused) {
+        ContainerRecord.Status s = c.state().status();
+        return podPaused && s == ContainerRecord.Status.RUNNING
+                ? "paused"
+                : s.name().toLowerCase(Locale.ROOT);
     }
 }

@@ -1,7 +1,9 @@
 package io.jvmm.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.EngineException;
+import io.jvmm.runtime.pod.PodStatus;
 import io.jvmm.runtime.state.AutoRemoval;
 import io.jvmm.runtime.state.ContainerRecord;
 import io.jvmm.runtime.state.StateDirs;
@@ -19,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,6 +52,9 @@ final class PsCommand extends CliCommand {
                     "Only VMs that match (repeatable, all must): label=KEY or label=KEY=VALUE, name=NAME, status=STATUS.")
     List<String> filters = new ArrayList<>();
 
+    /** The ids of the listed VMs whose vCPUs are paused. */
+    private Set<String> paused = Set.of();
+
     PsCommand(PrintStream out, InputStream in, PrintStream err) {
         super(out, in, err);
     }
@@ -72,6 +78,10 @@ final class PsCommand extends CliCommand {
                 }
                 if (!all && VmStore.effectiveStatus(fresh) != VmRecord.Status.RUNNING) continue;
                 if (filters.stream().allMatch(f -> matches(f, fresh))) shown.add(fresh);
+            }
+            if (!quiet) {
+                Engine engine = Jvmm.engine();
+                paused = shown.stream().filter(engine::paused).map(VmRecord::id).collect(Collectors.toSet());
             }
             // A record that cannot be read may belong to a live VM: always shown, so rm -f can remove it.
             List<VmStore.Broken> broken = store.broken();
@@ -114,17 +124,23 @@ final class PsCommand extends CliCommand {
         };
     }
 
-    /** A container of a pod, as ps shows it: its record with the state its pod's agent gave. */
-    private record ContainerRow(ContainerRecord c, VmRecord pod) {}
+    /** A container of a pod, as ps shows it: its record with the state its pod's agent gave, and whether the pod is paused. */
+    private record ContainerRow(ContainerRecord c, VmRecord pod, boolean paused) {
+        /** A running container of a paused pod: docker's "(Paused)". */
+        String pausedSuffix() {
+            return PsCommand.pausedSuffix(paused && c.state().status() == ContainerRecord.Status.RUNNING);
+        }
+    }
 
     /** The containers of {@code pod} that pass -a and the filters, their states from its agent while it runs. */
     private List<ContainerRow> containerRows(VmRecord pod) {
         List<ContainerRow> rows = new ArrayList<>();
         try {
-            for (ContainerRecord c :
-                    Jvmm.engine().pods(err).get(pod.id()).status().containers()) {
+            PodStatus s = Jvmm.engine().pods(err).get(pod.id()).status();
+            for (ContainerRecord c : s.containers()) {
                 if (!all && c.state().status() != ContainerRecord.Status.RUNNING) continue;
-                if (filters.stream().allMatch(f -> matchesContainer(f, c))) rows.add(new ContainerRow(c, pod));
+                if (filters.stream().allMatch(f -> matchesContainer(f, c)))
+                    rows.add(new ContainerRow(c, pod, s.paused()));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -173,8 +189,8 @@ final class PsCommand extends CliCommand {
         m.put("Command", "\"" + commandLine(c.command()) + "\"");
         m.put("CreatedAt", c.created() == null ? null : c.created().toString());
         m.put("RunningFor", ago(c.created(), now));
-        m.put("State", c.state().status().name().toLowerCase(Locale.ROOT));
-        m.put("Status", status(c, now));
+        m.put("State", PodCommand.state(c, row.paused()));
+        m.put("Status", status(c, now) + row.pausedSuffix());
         m.put("ExitCode", c.state().exitCode());
         m.put("Ports", ports(row.pod()));
         m.put("Pod", row.pod().shortId());
@@ -192,7 +208,7 @@ final class PsCommand extends CliCommand {
                 imageColumn(r),
                 "\"" + (list.noTrunc ? commandLine(r.command()) : truncate(commandLine(r.command()), 20)) + "\"",
                 ago(r.created(), now),
-                status(r, now, list.noTrunc),
+                status(r, now, list.noTrunc) + pausedSuffix(paused.contains(r.id())),
                 ports(r),
                 r.name(),
                 "",
@@ -205,7 +221,7 @@ final class PsCommand extends CliCommand {
                 image(c),
                 "\"" + (list.noTrunc ? commandLine(c.command()) : truncate(commandLine(c.command()), 20)) + "\"",
                 ago(c.created(), now),
-                status(c, now),
+                status(c, now) + row.pausedSuffix(),
                 ports(row.pod()),
                 c.name(),
                 row.pod().name(),
@@ -218,6 +234,11 @@ final class PsCommand extends CliCommand {
         // The POD column only when a container of a pod is shown: plain VMs keep docker's seven columns.
         if (containers.isEmpty()) cells.replaceAll(row -> Arrays.copyOf(row, 7));
         Table.print(out, cells);
+    }
+
+    /** docker's mark on the status of a paused container. */
+    private static String pausedSuffix(boolean paused) {
+        return paused ? " (Paused)" : "";
     }
 
     static String brokenStatus(VmStore.Broken b) {
@@ -243,8 +264,12 @@ final class PsCommand extends CliCommand {
         m.put("Command", "\"" + commandLine(r.command()) + "\"");
         m.put("CreatedAt", r.created() == null ? null : r.created().toString());
         m.put("RunningFor", ago(r.created(), now));
-        m.put("State", VmStore.effectiveStatus(r).name().toLowerCase(Locale.ROOT));
-        m.put("Status", status(r, now, true));
+        m.put(
+                "State",
+                paused.contains(r.id())
+                        ? "paused"
+                        : VmStore.effectiveStatus(r).name().toLowerCase(Locale.ROOT));
+        m.put("Status", status(r, now, true) + pausedSuffix(paused.contains(r.id())));
         m.put("ExitCode", r.state().exitCode());
         m.put("Error", r.state().error());
         m.put("Pid", r.state().pid());

@@ -1,21 +1,25 @@
 package io.jvmm.cli;
 
 import io.jvmm.agent.GuestProcess;
+import io.jvmm.runtime.Engine;
+import io.jvmm.runtime.pod.Container;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code jvmm top VM}: the processes in the guest (the agent reads /proc; its own processes and kernel
- * threads are left out), as a table like docker top's: UID, PID, PPID, STAT, RSS (KiB), TIME, CMD.
+ * threads are left out), as a table like docker top's: UID, PID, PPID, STAT, RSS (KiB), TIME, CMD. Of a
+ * pod's container: the processes in its PID namespace, with the guest's pids.
  */
-@Command(name = "top", description = "Show the processes running in a microVM.")
+@Command(name = "top", description = "Show the processes running in a microVM or a pod's container.")
 final class TopCommand extends CliCommand {
-    @Parameters(index = "0", paramLabel = "VM", description = "VM name, id or unique id prefix.")
+    @Parameters(index = "0", paramLabel = "VM", description = "VM or container name, id or unique id prefix.")
     private String vm;
 
     TopCommand(PrintStream out, InputStream in, PrintStream err) {
@@ -24,7 +28,10 @@ final class TopCommand extends CliCommand {
 
     @Override
     public Integer call() throws InterruptedException {
-        List<GuestProcess> ps = new ArrayList<>(Jvmm.engine().top(vm));
+        Engine engine = Jvmm.engine();
+        Optional<Container> container = ContainerTargets.find(engine, err, vm);
+        List<GuestProcess> ps =
+                new ArrayList<>(container.isPresent() ? container.get().top() : engine.top(vm));
         ps.sort(Comparator.comparingInt(GuestProcess::pid));
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"UID", "PID", "PPID", "STAT", "RSS", "TIME", "CMD"});

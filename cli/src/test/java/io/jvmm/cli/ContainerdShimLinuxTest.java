@@ -216,6 +216,74 @@ class ContainerdShimLinuxTest {
         assertEquals(List.of(), pods(), "every pod removed");
     }
 
+    /**
+     * containerd's own runc shim (io.containerd.runc.v2) with jvmm-runc as its runc binary, as a
+     * {@code BinaryName} in containerd's runc options sets it: the runc command-line contract through
+     * containerd, with output, status and exec.
+     */
+    @Test
+    void theRuncShimRunsJvmmRuncAsItsRuncBinary() throws Exception {
+        String kernel = System.getenv("JVMM_KERNEL_DIR");
+        assumeTrue(kernel != null, "skipped: JVMM_KERNEL_DIR does not name a built kernel (test.sh sets it)");
+        Path runcHome = tmp.resolve("runc-home");
+        VmStore store = VmProcessHome.open(runcHome);
+        Path jvmmRunc = TestLauncher.write(
+                tmp.resolve("bin/jvmm-runc"),
+                "runc",
+                Map.of("JVMM_KERNEL_DIR", kernel, "JVMM_HOME", runcHome.toString()));
+        Path runcRoot = tmp.resolve("runc-root");
+        try {
+            Result r = ctr(
+                    "run",
+                    "--runc-binary",
+                    jvmmRunc.toString(),
+                    "--runc-root",
+                    runcRoot.toString(),
+                    "--rm",
+                    IMAGE,
+                    "r1",
+                    "sh",
+                    "-c",
+                    "echo \"$GREETING in $(pwd) as $(id -u)\"; echo to-stderr >&2; exit 3");
+            assertEquals(3, r.exit, () -> r.out + log());
+            assertTrue(r.out.contains("from-the-image in /srv/work as 1234\n"), () -> r.out + log());
+            assertTrue(r.out.contains("to-stderr\n"), r.out);
+            assertEquals("", ctr("containers", "ls", "-q").out);
+
+            ok(
+                    ctr(
+                            "run",
+                            "--runc-binary",
+                            jvmmRunc.toString(),
+                            "--runc-root",
+                            runcRoot.toString(),
+                            "-d",
+                            IMAGE,
+                            "r2",
+                            "sleep",
+                            "100000"),
+                    "run -d");
+            Result exec = ctr("tasks", "exec", "--exec-id", "e1", "r2", "sh", "-c", "echo in-exec $GREETING; exit 4");
+            assertEquals(4, exec.exit, () -> exec.out + log());
+            assertEquals("in-exec from-the-image\n", exec.out);
+            ok(ctr("tasks", "kill", "-s", "KILL", "r2"), "kill");
+            Result stopped = null;
+            for (int i = 0; i < 300; i++) {
+                stopped = ctr("tasks", "ls");
+                if (stopped.out.lines().anyMatch(l -> l.startsWith("r2 ") && l.contains("STOPPED"))) break;
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+            assertTrue(stopped.out.contains("STOPPED"), stopped.out);
+            ok(ctr("tasks", "rm", "r2"), "tasks rm");
+            ok(ctr("containers", "rm", "r2"), "containers rm");
+            assertTrue(store.list().isEmpty(), () -> "every container's VM removed: " + store.list());
+        } finally {
+            ctr("tasks", "rm", "-f", "r2");
+            ctr("containers", "rm", "r2");
+            VmProcessHome.close(store);
+        }
+    }
+
     @Test
     void ctrRunWithATerminal() throws Exception {
         // The init's terminal, as `ctr run -t` (and kubectl run -it) asks for one: its output is the stdout

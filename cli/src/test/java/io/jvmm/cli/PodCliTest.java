@@ -2,6 +2,7 @@ package io.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -185,6 +186,28 @@ class PodCliTest {
         assertEquals(1, cli.run("update", "--disk-limit", "bw=1m", "web"));
         assertTrue(cli.err().contains("belong to its pod's VM"), cli.err());
         assertEquals("4\n", ok("wait", "client"));
+
+        // A paused pod is listed from its records (its agent cannot answer) and refuses what needs its guest.
+        ok("pause", "tp");
+        assertTrue(ok("ps").lines().anyMatch(l -> l.contains("web") && l.contains("(Paused)")), cli.out());
+        assertTrue(ok("pod", "ls").lines().anyMatch(l -> l.contains("tp") && l.contains("paused")), cli.out());
+        assertEquals(
+                "paused",
+                StateJson.mapper()
+                        .readTree(ok("inspect", "web"))
+                        .get(0)
+                        .get("State")
+                        .get("Status")
+                        .asText());
+        assertNotEquals(0, cli.run("exec", "web", "true"));
+        assertTrue(cli.err().contains("pod tp is paused; unpause it first"), cli.err());
+        ok("unpause", "tp");
+        assertEquals("up\n", ok("exec", "web", "echo", "up"));
+        // top of a container: its own processes only (its init), not the agent's nor its monitor
+        List<String> top = ok("top", "web").lines().toList();
+        assertEquals(2, top.size(), cli.out());
+        assertTrue(top.get(0).startsWith("UID"), cli.out());
+        assertTrue(top.get(1).endsWith("sleep 100000"), cli.out());
 
         // -i: our input is the init's stdin, ended at our end of input; its output and status are run's.
         assertEquals(

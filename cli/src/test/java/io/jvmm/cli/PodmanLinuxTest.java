@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.jvmm.kvm.Kvm;
 import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.StateJson;
 import io.jvmm.runtime.state.VmStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -53,9 +55,20 @@ class PodmanLinuxTest {
         store = VmProcessHome.open(home);
         Path runc = TestLauncher.write(
                 tmp.resolve("jvmm-runc"), "runc", Map.of("JVMM_KERNEL_DIR", kernel, "JVMM_HOME", home.toString()));
+        // Hooks as podman finds them (oci-hooks JSON): for containers with the annotation org.example.hooked=yes.
+        Path hooks = Files.createDirectories(tmp.resolve("hooks"));
+        // (podman runs poststop hooks itself, as an extension stage: createRuntime is one the runtime runs.)
+        for (String stage : List.of("createRuntime"))
+            Files.writeString(hooks.resolve(stage + ".json"), """
+                    {"version": "1.0.0",
+                     "hook": {"path": "/bin/sh", "args": ["sh", "-c", "cat > %s"]},
+                     "when": {"annotations": {"^org\\\\.example\\\\.hooked$": "^yes$"}},
+                     "stages": ["%s"]}
+                    """.formatted(hooks.resolve(stage + ".state"), stage));
         conf = tmp.resolve("containers.conf");
         Files.writeString(conf, """
                 [engine]
+                hooks_dir = ["%s"]
                 cgroup_manager = "cgroupfs"
                 events_logger = "file"
                 runtime_supports_nocgroup = ["jvmm"]
@@ -64,7 +77,7 @@ class PodmanLinuxTest {
 
                 [engine.runtimes]
                 jvmm = ["%s"]
-                """.formatted(conf, runc));
+                """.formatted(hooks, conf, runc));
         Path layout = OciTestImage.ociLayout(tmp.resolve("image"), image(), "1");
         Result pulled = podman("pull", "oci:" + layout + ":1");
         assertEquals(0, pulled.exit, pulled::all);
@@ -119,6 +132,8 @@ class PodmanLinuxTest {
                 "-i",
                 "--cidfile",
                 cid.toString(),
+                "--annotation",
+                "org.example.hooked=yes",
                 "--cgroups=disabled",
                 "--network",
                 "none",
@@ -135,6 +150,14 @@ class PodmanLinuxTest {
         assertTrue(
                 store.list().stream().noneMatch(v -> v.name().equals(id)),
                 () -> "the container's VM is gone: " + store.list());
+        // podman's hooks reached the runtime through config.json and ran with the container's state.
+        Path hooks = tmp.resolve("hooks");
+        JsonNode creating =
+                StateJson.mapper().readTree(hooks.resolve("createRuntime.state").toFile());
+        assertEquals(id, creating.get("id").asText());
+        assertEquals("creating", creating.get("status").asText());
+        assertEquals(
+                "yes", creating.get("annotations").get("org.example.hooked").asText());
     }
 
     @Test

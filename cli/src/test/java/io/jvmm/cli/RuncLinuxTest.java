@@ -90,6 +90,25 @@ class RuncLinuxTest {
                                 "code=3; trap 'code=5' USR1; trap 'exit $code' TERM;"
                                         + " while :; do sleep 100000 & wait; done")));
         config.putObject("annotations").put("org.example.k", "v");
+        // Every hook: the host ones append to one file, in order; startContainer runs in the guest, in the container.
+        Path hooks = Files.createDirectories(home.resolve("hooks"));
+        Path order = hooks.resolve("order");
+        ObjectNode h = config.putObject("hooks");
+        h.set("prestart", hook("echo prestart >> " + order, null));
+        h.set(
+                "createRuntime",
+                hook(
+                        "echo \"$0 $HOOK_ENV\" >> " + order + "; cat > " + hooks.resolve("createRuntime.json"),
+                        "HOOK_ENV=given"));
+        h.set("createContainer", hook("echo createContainer >> " + order, null));
+        ObjectNode inGuest = StateJson.mapper().createObjectNode();
+        inGuest.put("path", "/bin/sh");
+        inGuest.set("args", StateJson.mapper().valueToTree(List.of("sh", "-c", "cat > /dev/shm/start.json")));
+        h.putArray("startContainer").add(inGuest);
+        h.set("poststart", hook("echo poststart >> " + order + "; cat > " + hooks.resolve("poststart.json"), null));
+        h.set("poststop", hook("echo poststop >> " + order + "; cat > " + hooks.resolve("poststop.json"), null));
+        ((com.fasterxml.jackson.databind.node.ArrayNode) h.get("poststop"))
+                .add(hook("echo cleanup failed >&2; exit 3", null).get(0));
         Files.write(bundle.resolve("config.json"), StateJson.mapper().writeValueAsBytes(config));
         Path pidFile = home.resolve("c1.pid");
 
@@ -100,11 +119,29 @@ class RuncLinuxTest {
         assertEquals(pid, created.get("pid").asLong());
         assertEquals(bundle.toString(), created.get("bundle").asText());
         assertEquals("v", created.get("annotations").get("org.example.k").asText());
+        assertEquals("prestart\nthe-hook given\ncreateContainer\n", Files.readString(order));
+        JsonNode creating =
+                StateJson.mapper().readTree(hooks.resolve("createRuntime.json").toFile());
+        assertEquals("creating", creating.get("status").asText());
+        assertEquals(pid, creating.get("pid").asLong());
+        assertEquals(bundle.toString(), creating.get("bundle").asText());
+        assertEquals("v", creating.get("annotations").get("org.example.k").asText());
         // The waiter is this JVM's child (create ran here): its status is read as conmon reads it.
         int pidfd = ProcessSyscalls.pidfdOpen(pid);
         try {
             ok("start", "c1");
             assertEquals("running", state("c1").get("status").asText());
+            assertEquals("prestart\nthe-hook given\ncreateContainer\npoststart\n", Files.readString(order));
+            assertEquals(
+                    "running",
+                    StateJson.mapper()
+                            .readTree(hooks.resolve("poststart.json").toFile())
+                            .get("status")
+                            .asText());
+            JsonNode started = StateJson.mapper().readTree(ok("exec", "c1", "cat", "/dev/shm/start.json"));
+            assertEquals(
+                    "created", started.get("status").asText(), "startContainer ran in the container, before start");
+            assertEquals("c1", started.get("id").asText());
             assertTrue(ok("list").lines().anyMatch(l -> l.startsWith("c1 ") && l.contains(" running ")), cli.out());
 
             assertEquals(1, cli.run(runc("delete", "c1")));
@@ -133,9 +170,51 @@ class RuncLinuxTest {
         assertEquals("container not running\n", cli.err());
 
         ok("delete", "c1");
+        // A failing poststop hook is a warning: the others ran, and delete succeeded.
+        assertTrue(
+                cli.err()
+                        .contains(
+                                "error running poststop hook #1 (/bin/sh): exit status 3, stdout: , stderr: cleanup failed"),
+                cli.err());
+        assertTrue(Files.readString(order).endsWith("poststart\npoststop\n"), Files.readString(order));
+        JsonNode gone =
+                StateJson.mapper().readTree(hooks.resolve("poststop.json").toFile());
+        assertEquals("stopped", gone.get("status").asText());
+        assertTrue(!gone.has("pid"), gone.toString());
         assertEquals(1, cli.run(runc("state", "c1")));
         assertEquals("container \"c1\" does not exist\n", cli.err());
         assertTrue(store.list().isEmpty(), () -> store.list().toString());
+    }
+
+    /** A one-hook array: {@code sh -c script} as {@code the-hook} (argv[0]), with {@code env} when given. */
+    private static com.fasterxml.jackson.databind.node.ArrayNode hook(String script, String env) {
+        ObjectNode o = StateJson.mapper().createObjectNode();
+        o.put("path", "/bin/sh");
+        o.set("args", StateJson.mapper().valueToTree(List.of("the-hook", "-c", script)));
+        if (env != null) o.putArray("env").add(env);
+        o.put("timeout", 30);
+        return StateJson.mapper().createArrayNode().add(o);
+    }
+
+    /** A create hook that fails ends create with runc's error; the container is gone and its poststop hooks ran. */
+    @Test
+    void aFailingCreateHookUndoesCreate() throws Exception {
+        Path bundle = bundle("failing-hook", false, List.of("true"));
+        ObjectNode config = (ObjectNode)
+                StateJson.mapper().readTree(bundle.resolve("config.json").toFile());
+        Path order = home.resolve("failing-order");
+        ObjectNode h = config.putObject("hooks");
+        h.set("createRuntime", hook("echo refused; exit 7", null));
+        h.set("poststop", hook("echo poststop >> " + order, null));
+        Files.write(bundle.resolve("config.json"), StateJson.mapper().writeValueAsBytes(config));
+        assertEquals(1, cli.run(runc("create", "--bundle", bundle.toString(), "cf")));
+        assertEquals(
+                "error running createRuntime hook #0 (/bin/sh): exit status 7, stdout: refused, stderr: \n", cli.err());
+        assertEquals("poststop\n", Files.readString(order));
+        assertEquals(1, cli.run(runc("state", "cf")));
+        assertTrue(
+                store.list().stream().noneMatch(r -> r.name().equals("cf")),
+                () -> store.list().toString());
     }
 
     /**

@@ -182,8 +182,19 @@ public final class AgentClient {
 
     /** The guest's processes (not the agent's own, nor kernel threads), as the agent read them from /proc. */
     public List<GuestProcess> ps() throws IOException, InterruptedException {
+        return ps(null);
+    }
+
+    /**
+     * The processes of container {@code container} (those in its PID namespace; null: the whole guest's),
+     * as {@link #ps()}; an {@link AgentException} when there is no such container or it has exited.
+     */
+    public List<GuestProcess> ps(String container) throws IOException, InterruptedException {
+        byte[] payload = container == null
+                ? new byte[0]
+                : new Payload.Writer().str(container).toByteArray();
         try (AgentChannel ch = connector.connect()) {
-            FrameCodec.write(ch.output(), new Frame(AgentProtocol.PS, new byte[0]));
+            FrameCodec.write(ch.output(), new Frame(AgentProtocol.PS, payload));
             Frame f = FrameCodec.readExpecting(ch.input(), "PS", AgentProtocol.OK, AgentProtocol.ERROR);
             if (f.type() == AgentProtocol.ERROR) throw FrameCodec.error(f);
             return GuestProcess.parseAll(f);

@@ -180,6 +180,53 @@ class ContainerAgentTest {
         assertTrue(text.chars().limit(text.length() - "\nlast-line\n".length()).allMatch(ch -> ch == 'x'));
     }
 
+    /** jvmm top of a container: its init and its execs, none of another container's or the pod's. */
+    @Test
+    void psOfAContainerListsItsPidNamespaceOnly() throws Exception {
+        client.createContainer(spec("psa", "a", "sh", "-c", "exec sleep 4001").build());
+        client.createContainer(spec("psb", "b", "sh", "-c", "exec sleep 4002").build());
+        client.startContainer("psa");
+        client.startContainer("psb");
+        try (ExecSession inA = client.start(ExecRequest.of("sleep", "4003").inContainer("psa"), null, null);
+                ExecSession inPod = client.start(ExecRequest.of("sleep", "4004"), null, null)) {
+            List<String> a = client.ps("psa").stream()
+                    .map(GuestProcess::command)
+                    .sorted()
+                    .toList();
+            assertEquals(List.of("sleep 4001", "sleep 4003"), a);
+            List<String> all = client.ps().stream().map(GuestProcess::command).toList();
+            assertTrue(
+                    all.containsAll(List.of("sleep 4001", "sleep 4002", "sleep 4003", "sleep 4004")), all.toString());
+        } finally {
+            client.signalContainer("psa", 9);
+            client.signalContainer("psb", 9);
+            client.awaitContainer("psa");
+            client.awaitContainer("psb");
+        }
+        AgentException exited = assertThrows(AgentException.class, () -> client.ps("psa"));
+        assertEquals("container psa is not running", exited.getMessage());
+        AgentException none = assertThrows(AgentException.class, () -> client.ps("nope"));
+        assertEquals("no such container: nope", none.getMessage());
+    }
+
+    /** As an OCI startContainer hook does: a program in the created container's namespaces, before its own. */
+    @Test
+    void aCreatedContainerCanBeEnteredBeforeItsProgramRuns() throws Exception {
+        client.createContainer(
+                spec("pre", "a", "sh", "-c", "cat /dev/shm/before").build());
+        ExecResult r = client.run(
+                ExecRequest.of("sh", "-c", "cat > /dev/shm/before")
+                        .inContainer("pre")
+                        .withStdin(true),
+                "entered before start\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(0, r.exitCode(), () -> r + " stderr=" + r.stderrText());
+        assertEquals(
+                ContainerStatus.State.CREATED, client.containerStatus("pre").state());
+        client.startContainer("pre");
+        assertEquals(0, client.awaitContainer("pre").exitCode());
+        assertEquals("entered before start\n|", logs("pre"), "its /dev/shm: the same mount namespace");
+    }
+
     @Test
     void stoppingOneLeavesTheOtherRunning() throws Exception {
         client.createContainer(running("a", "a").build());

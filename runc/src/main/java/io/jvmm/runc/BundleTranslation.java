@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param guestMounts the mounts config.json makes in the guest; the container's tmpfs mounts among them
  *                    are in {@code container}'s mounts, the others are the agent's own or not made
  * @param binds       the bind mounts; those the pod sees are in {@code container}'s mounts
+ * @param hooks       the hooks, for the front-end to run at their points of the lifecycle ({@link HookRunner})
  * @param deferred    the rest of config.json that is not applied yet
  */
 public record BundleTranslation(
@@ -29,6 +30,7 @@ public record BundleTranslation(
         Path kernel,
         List<GuestMount> guestMounts,
         List<ContainerBind> binds,
+        OciHooks hooks,
         Deferred deferred) {
     public BundleTranslation {
         Objects.requireNonNull(id, "id");
@@ -36,6 +38,7 @@ public record BundleTranslation(
         Objects.requireNonNull(container, "container");
         guestMounts = List.copyOf(guestMounts);
         binds = List.copyOf(binds);
+        Objects.requireNonNull(hooks, "hooks");
         Objects.requireNonNull(deferred, "deferred");
     }
 }

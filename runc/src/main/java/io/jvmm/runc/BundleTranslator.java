@@ -123,7 +123,8 @@ public final class BundleTranslator {
                 annotations.kernel(),
                 guestMounts,
                 binds,
-                deferred(p, spec.hooks(), linux));
+                spec.hooks() == null ? OciHooks.NONE : spec.hooks(),
+                deferred(p, linux));
     }
 
     /** An id names the pod, so it follows the engine's names: {@code [a-zA-Z0-9][a-zA-Z0-9_.-]*}, up to 128. */
@@ -176,7 +177,7 @@ public final class BundleTranslator {
         return new ContainerBind(index, real, podPath, m.destination(), m.readOnly(), m.options());
     }
 
-    private static Deferred deferred(OciProcess p, OciHooks hooks, OciLinux linux) {
+    private static Deferred deferred(OciProcess p, OciLinux linux) {
         Map<String, String> join = new LinkedHashMap<>();
         for (OciLinux.Namespace ns : linux.namespaces())
             if (ns.path() != null && !ns.path().isEmpty() && !ns.type().equals("network"))
@@ -184,7 +185,6 @@ public final class BundleTranslator {
         OciLinux.Cpu cpu = linux.resources() == null ? null : linux.resources().cpu();
         return new Deferred(
                 p.consoleSize(),
-                hooks,
                 join,
                 linux.uidMappings(),
                 linux.gidMappings(),

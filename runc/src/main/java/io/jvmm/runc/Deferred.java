@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * What config.json asks for that the engine has no place for yet, kept as read so that the next slice
- * applies it in the guest (or runs it on the host, for the hooks). Nothing here is applied.
+ * applies it in the guest. Nothing here is applied.
  *
  * @param consoleSize    the pty's initial size, null when not given
  * @param joinNamespaces namespace type to the path of an existing one to join, but the network one (the
@@ -15,7 +15,6 @@ import java.util.Map;
  */
 public record Deferred(
         OciProcess.ConsoleSize consoleSize,
-        OciHooks hooks,
         Map<String, String> joinNamespaces,
         List<OciLinux.IdMapping> uidMappings,
         List<OciLinux.IdMapping> gidMappings,
@@ -31,6 +30,5 @@ public record Deferred(
         sysctl = OciLists.copy(sysctl);
         maskedPaths = OciLists.copy(maskedPaths);
         readonlyPaths = OciLists.copy(readonlyPaths);
-        if (hooks == null) hooks = OciHooks.NONE;
     }
 }

@@ -1,5 +1,6 @@
 package io.jvmm.runc;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,14 +24,15 @@ public record OciHooks(
      *
      * @param path    absolute, on the host (for createContainer and startContainer: in the container)
      * @param args    its argv, {@code args[0]} included
-     * @param env     {@code KEY=VALUE}
+     * @param env     {@code KEY=VALUE}; null when not given (the hook then gets the runtime's environment, as
+     *                runc gives it), which is not the same as an empty list
      * @param timeout seconds before it is aborted, null for none; greater than zero when set
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Hook(String path, List<String> args, List<String> env, Integer timeout) {
         public Hook {
             args = OciLists.copy(args);
-            env = OciLists.copy(env);
+            env = env == null ? null : OciLists.copy(env);
         }
     }
 
@@ -57,6 +59,7 @@ public record OciHooks(
         return m;
     }
 
+    @JsonIgnore
     public boolean isEmpty() {
         return byName().values().stream().allMatch(List::isEmpty);
     }

@@ -158,7 +158,7 @@ final class SpecValidator {
                 if (h.path() == null || h.path().isEmpty()) throw BundleException.config(field + ".path is missing");
                 absolute(field + ".path", h.path());
                 strings(field + ".args", h.args());
-                env(field + ".env", h.env());
+                if (h.env() != null) env(field + ".env", h.env());
                 if (h.timeout() != null && h.timeout() <= 0)
                     throw BundleException.config(field + ".timeout must be greater than zero, got " + h.timeout());
             }

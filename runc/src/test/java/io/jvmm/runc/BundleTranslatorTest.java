@@ -86,7 +86,7 @@ class BundleTranslatorTest {
         assertNull(t.kernel());
         assertEquals(List.of(), t.guestMounts());
         assertEquals(List.of(), t.binds());
-        assertTrue(t.deferred().hooks().isEmpty());
+        assertTrue(t.hooks().isEmpty());
     }
 
     @Test

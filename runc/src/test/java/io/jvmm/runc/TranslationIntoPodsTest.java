@@ -49,6 +49,14 @@ class TranslationIntoPodsTest {
         }
 
         @Override
+        public boolean paused(VmRecord pod) {
+            return false;
+        }
+
+        @Override
+        public void resume(VmRecord pod) {}
+
+        @Override
         public void stop(VmRecord pod, int graceSeconds) {}
 
         @Override

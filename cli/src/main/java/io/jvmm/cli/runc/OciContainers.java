@@ -3,6 +3,9 @@ package io.jvmm.cli.runc;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.jvmm.files.AtomicFiles;
 import io.jvmm.runc.BundleTranslator;
+import io.jvmm.runc.HookState;
+import io.jvmm.runc.LifecycleHooks;
+import io.jvmm.runc.OciHooks;
 import io.jvmm.runtime.Engine;
 import io.jvmm.runtime.pod.Container;
 import io.jvmm.runtime.pod.Pod;
@@ -30,10 +33,17 @@ import java.util.stream.Stream;
  * annotations) is {@code runc.json} in the pod's data directory, so it goes with the pod.
  */
 final class OciContainers {
-    /** What jvmm-runc keeps of a container beside its pod. */
-    record Extra(long waiterPid, long waiterStartTime, String rootfs, String owner, Map<String, String> annotations) {
+    /** What jvmm-runc keeps of a container beside its pod; the hooks, for start and delete to run theirs. */
+    record Extra(
+            long waiterPid,
+            long waiterStartTime,
+            String rootfs,
+            String owner,
+            Map<String, String> annotations,
+            OciHooks hooks) {
         Extra {
             annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
+            if (hooks == null) hooks = OciHooks.NONE;
         }
     }
 
@@ -97,7 +107,7 @@ final class OciContainers {
     /** What was recorded at create; an empty record when create did not get that far. */
     Extra extra(Pod pod) {
         Path f = extraFile(pod);
-        if (!Files.exists(f)) return new Extra(0, 0, "", "", Map.of());
+        if (!Files.exists(f)) return new Extra(0, 0, "", "", Map.of(), OciHooks.NONE);
         try {
             return StateJson.mapper().readValue(Files.readAllBytes(f), Extra.class);
         } catch (JsonProcessingException e) {
@@ -162,6 +172,18 @@ final class OciContainers {
     /** Whether the waiter recorded for {@code pod} still runs. */
     static boolean waiterAlive(Extra e) {
         return e.waiterPid() > 0 && ProcessInfo.isAlive(new ProcessInfo.Id(e.waiterPid(), e.waiterStartTime()));
+    }
+
+    /** The hooks of {@code pod}'s container, with its state: the pid is its waiter's. */
+    LifecycleHooks hooks(Pod pod, Extra e) {
+        return new LifecycleHooks(
+                e.hooks(),
+                new HookState(
+                        pod.name(),
+                        "created",
+                        e.waiterPid(),
+                        pod.record().labels().get(BundleTranslator.BUNDLE_LABEL),
+                        e.annotations()));
     }
 
     /** The container's state as runc reports it. */

@@ -6,6 +6,7 @@ import io.jvmm.runc.BundleReader;
 import io.jvmm.runc.BundleTranslation;
 import io.jvmm.runc.BundleTranslator;
 import io.jvmm.runc.FileBindShare;
+import io.jvmm.runc.LifecycleHooks;
 import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.state.ProcessInfo;
 import io.jvmm.runtime.state.StateDirs;
@@ -95,30 +96,36 @@ final class RuncCreate extends RuncSubcommand {
             throw e;
         }
         ProcessInfo.Id waiter = null;
+        OciContainers.Extra extra = null;
         try {
             // Without a terminal, create's stdin is the init's: a pipe its waiter feeds.
             pod.createContainer(t.container().withStdin(!terminal));
             pod.boot(null);
             // An embedding JVM's stdin is not its caller's: only a process of its own hands it on.
             waiter = RuncWaiter.spawn(pod, consoleSocket, in == System.in, global);
-            containers.writeExtra(
-                    pod,
-                    new OciContainers.Extra(
-                            waiter.pid(),
-                            waiter.startTime(),
-                            b.rootfs().toString(),
-                            System.getProperty("user.name", ""),
-                            b.spec().annotations()));
+            extra = new OciContainers.Extra(
+                    waiter.pid(),
+                    waiter.startTime(),
+                    b.rootfs().toString(),
+                    System.getProperty("user.name", ""),
+                    b.spec().annotations(),
+                    t.hooks());
+            containers.writeExtra(pod, extra);
+            containers.hooks(pod, extra).create();
             if (pidFile != null) writePidFile(pidFile, waiter.pid());
             return 0;
         } catch (RuntimeException | InterruptedException e) {
+            LifecycleHooks hooks = extra == null ? null : containers.hooks(pod, extra);
+            // The waiter first: it would report the VM going away under it as the container's error.
+            if (waiter != null) RuncWaiter.kill(waiter);
             try {
                 pod.delete(true);
                 FileBindShare.remove(filesDir);
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }
-            if (waiter != null) RuncWaiter.kill(waiter);
+            // The lifecycle goes on at delete, as after a failed create hook: the poststop hooks run.
+            if (hooks != null) hooks.afterDelete().forEach(log::warning);
             throw e;
         }
     }

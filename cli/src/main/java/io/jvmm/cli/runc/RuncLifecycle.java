@@ -1,6 +1,9 @@
 package io.jvmm.cli.runc;
 
 import io.jvmm.runc.FileBindShare;
+import io.jvmm.runc.HookException;
+import io.jvmm.runc.LifecycleHooks;
+import io.jvmm.runtime.pod.Container;
 import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.state.ProcessInfo;
 import io.jvmm.runtime.state.VmStore;
@@ -29,13 +32,31 @@ final class RuncLifecycle {
             Pod pod = containers.get(id);
             String status = containers.state(pod).status();
             switch (status) {
-                case "created" -> OciContainers.container(pod).start();
+                case "created" -> start(containers, pod, log);
                 case "stopped" -> throw new RuncException("cannot start a container that has stopped");
                 case "running" -> throw new RuncException("cannot start an already running container");
                 default -> throw new RuncException("cannot start a container in the " + status + " state");
             }
             return 0;
         }
+    }
+
+    /**
+     * The container's startContainer hooks in its namespaces (in the guest), its program, then its poststart
+     * hooks on the host. A failed startContainer hook stops the container (delete follows, as in the spec);
+     * a failed poststart hook is a warning.
+     */
+    private static void start(OciContainers containers, Pod pod, RuncLog log) throws InterruptedException {
+        LifecycleHooks hooks = containers.hooks(pod, containers.extra(pod));
+        Container c = OciContainers.container(pod);
+        try {
+            hooks.beforeStart(c);
+        } catch (HookException failed) {
+            pod.stop(0);
+            throw failed;
+        }
+        c.start();
+        hooks.afterStart().forEach(log::warning);
     }
 
     @Command(name = "kill", description = "Send a signal (default TERM) to a container's init.")
@@ -102,6 +123,7 @@ final class RuncLifecycle {
             if (!force && (status.equals("running") || status.equals("paused")))
                 throw new RuncException("cannot delete container " + id + " that is not stopped: " + status);
             OciContainers.Extra extra = containers.extra(pod);
+            LifecycleHooks hooks = containers.hooks(pod, extra);
             List<ProcessInfo.Id> execs = containers.execWaiters(pod);
             pod.delete(true);
             FileBindShare.remove(containers.fileShareDir(id));
@@ -109,6 +131,7 @@ final class RuncLifecycle {
                 RuncWaiter.kill(new ProcessInfo.Id(extra.waiterPid(), extra.waiterStartTime()));
             // The VM took their processes with it; their waiters may still be on their way out.
             execs.forEach(RuncWaiter::kill);
+            hooks.afterDelete().forEach(log::warning);
             return 0;
         }
     }

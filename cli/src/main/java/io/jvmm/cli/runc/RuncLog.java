@@ -49,6 +49,13 @@ final class RuncLog {
         write("error", message);
     }
 
+    /** A warning (a poststart or poststop hook that failed): on stderr and in the log file; the command goes on. */
+    void warning(String message) {
+        err.println(message);
+        err.flush();
+        write("warning", message);
+    }
+
     /** A line for {@code --debug}, in the log file only. */
     void debug(String message) {
         if (debug) write("debug", message);

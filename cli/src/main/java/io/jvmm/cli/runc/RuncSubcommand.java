@@ -1,6 +1,7 @@
 package io.jvmm.cli.runc;
 
 import io.jvmm.runc.BundleException;
+import io.jvmm.runc.HookException;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.state.StateDirs;
 import java.io.PrintStream;
@@ -54,7 +55,7 @@ abstract class RuncSubcommand implements Callable<Integer> {
         } catch (RuncException e) {
             log.error(e.getMessage());
             return e.status();
-        } catch (EngineException | BundleException e) {
+        } catch (EngineException | BundleException | HookException e) {
             log.error(e.getMessage());
             return 1;
         } finally {

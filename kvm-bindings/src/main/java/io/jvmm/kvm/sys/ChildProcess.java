@@ -109,7 +109,19 @@ public final class ChildProcess implements AutoCloseable {
     public static ChildProcess spawn(List<String> argv, Map<Integer, Integer> fds, boolean newSession) {
         if (argv.isEmpty() || !argv.get(0).startsWith("/"))
             throw new IllegalArgumentException("argv[0] must be an absolute path: " + argv);
-        String name = argv.get(0).substring(argv.get(0).lastIndexOf('/') + 1);
+        return spawn(argv.get(0), argv, null, fds, newSession);
+    }
+
+    /**
+     * As above, running the program at {@code path} (absolute) with {@code argv} as given, so its
+     * {@code argv[0]} may differ from the path (a multi-call program reads it), and with exactly the
+     * environment {@code env} ({@code KEY=VALUE}; null: this process's).
+     */
+    public static ChildProcess spawn(
+            String path, List<String> argv, List<String> env, Map<Integer, Integer> fds, boolean newSession) {
+        if (!path.startsWith("/")) throw new IllegalArgumentException("the path must be absolute: " + path);
+        if (argv.isEmpty()) throw new IllegalArgumentException("argv must hold at least argv[0]");
+        String name = path.substring(path.lastIndexOf('/') + 1);
         Map<Integer, Integer> wanted = new TreeMap<>(fds);
         List<Integer> staged = new ArrayList<>();
         int devNull = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC);
@@ -143,13 +155,12 @@ public final class ChildProcess implements AutoCloseable {
                 short flags = (short)
                         (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (newSession ? POSIX_SPAWN_SETSID : 0));
                 check("posix_spawnattr_setflags", (int) Spawn.attrSetFlags.invokeExact(attr, flags));
-                MemorySegment cArgv = arena.allocate(ADDRESS, argv.size() + 1L);
-                for (int i = 0; i < argv.size(); i++) cArgv.setAtIndex(ADDRESS, i, Libc.cString(arena, argv.get(i)));
+                MemorySegment cArgv = cStrings(arena, argv);
                 MemorySegment pidOut = arena.allocate(JAVA_INT);
-                MemorySegment env = Spawn.environ.get(ADDRESS, 0);
+                MemorySegment cEnv = env == null ? Spawn.environ.get(ADDRESS, 0) : cStrings(arena, env);
                 int rc = (int)
-                        Spawn.posixSpawn.invokeExact(pidOut, cArgv.getAtIndex(ADDRESS, 0), actions, attr, cArgv, env);
-                if (rc != 0) throw new NativeException("posix_spawn(" + argv.get(0) + ")", rc);
+                        Spawn.posixSpawn.invokeExact(pidOut, Libc.cString(arena, path), actions, attr, cArgv, cEnv);
+                if (rc != 0) throw new NativeException("posix_spawn(" + path + ")", rc);
                 int pid = pidOut.get(JAVA_INT, 0);
                 // The child cannot be reaped before we wait for it, so this pidfd is surely its own.
                 return new ChildProcess(pid, ProcessSyscalls.pidfdOpen(pid), name);
@@ -164,6 +175,13 @@ public final class ChildProcess implements AutoCloseable {
         } finally {
             for (int fd : staged) Libc.close(fd);
         }
+    }
+
+    /** A NULL-terminated array of C strings, as execve's argv and envp. */
+    private static MemorySegment cStrings(Arena arena, List<String> strings) {
+        MemorySegment a = arena.allocate(ADDRESS, strings.size() + 1L);
+        for (int i = 0; i < strings.size(); i++) a.setAtIndex(ADDRESS, i, Libc.cString(arena, strings.get(i)));
+        return a;
     }
 
     private static void check(String call, int rc) {

@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,31 @@ class ChildProcessTest {
         } finally {
             Libc.close(out[0]);
             Libc.close(pair[0]);
+        }
+    }
+
+    /** argv[0] is the caller's, not the path; the environment is exactly the one given. */
+    @Test
+    void argvZeroAndTheEnvironmentAreTheCallers() throws Exception {
+        int[] out = Libc.pipe();
+        try (ChildProcess p = ChildProcess.spawn(
+                "/bin/sh",
+                List.of("multi-call", "-c", "echo \"$0\"; /usr/bin/env"),
+                List.of("ONLY=this", "X=1=2"),
+                Map.of(1, out[1]),
+                false)) {
+            Libc.close(out[1]);
+            String printed = readAll(out[0]);
+            assertEquals(0, p.waitFor(Duration.ofSeconds(10)));
+            List<String> lines = printed.lines().toList();
+            assertEquals("multi-call", lines.getFirst());
+            // dash adds PWD to what it exports; nothing of this JVM's environment is there.
+            assertEquals(
+                    List.of("ONLY=this", "PWD=" + Path.of("").toAbsolutePath(), "X=1=2"),
+                    lines.subList(1, lines.size()).stream().sorted().toList(),
+                    printed);
+        } finally {
+            Libc.close(out[0]);
         }
     }
 

@@ -73,6 +73,6 @@ public interface Agent {
     /** Copies the regular file {@code path} of container {@code container} ({@code ""}: the pod's) to {@code out}. */
     long copyOut(String path, OutputStream out, String container) throws InterruptedException;
 
-    /** The guest's processes. */
-    List<GuestProcess> ps() throws InterruptedException;
+    /** The processes of container {@code container} (its PID namespace's). */
+    List<GuestProcess> ps(String container) throws InterruptedException;
 }

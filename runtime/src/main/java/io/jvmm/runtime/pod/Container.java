@@ -8,6 +8,7 @@ import io.jvmm.agent.ContainerStatus;
 import io.jvmm.agent.ExecRequest;
 import io.jvmm.agent.ExecResult;
 import io.jvmm.agent.ExecSession;
+import io.jvmm.agent.GuestProcess;
 import io.jvmm.files.FileTrees;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.state.ContainerRecord;
@@ -126,9 +127,13 @@ public final class Container {
         pod.pods().containers.remove(pod.id(), name);
     }
 
-    /** The container's record with its state as the agent sees it now (stored); a stopped pod's containers have exited. */
+    /**
+     * The container's record with its state as the agent sees it now (stored); a stopped pod's containers
+     * have exited; a paused pod's are as last recorded.
+     */
     public ContainerRecord status() throws InterruptedException {
         if (!pod.running()) return status(null, List.of());
+        if (pod.paused()) return record(); // its agent cannot answer
         Agent agent = pod.agent();
         return status(agent, agent.listContainers());
     }
@@ -220,6 +225,11 @@ public final class Container {
     private ExecRequest entering(ExecRequest req) {
         ExecRequest in = req.inContainer(name);
         return in.security().changesNothing() ? in.withSecurity(record().security()) : in;
+    }
+
+    /** The processes running in the container (docker top): its init and its execs, with the guest's pids. */
+    public List<GuestProcess> top() throws InterruptedException {
+        return pod.agent().ps(name);
     }
 
     /** Writes {@code data} to the file {@code path} in the container's root (docker cp); returns the bytes. */

@@ -20,6 +20,12 @@ public interface Hypervisor {
     /** Whether the pod's VM runs. */
     boolean running(VmRecord pod);
 
+    /** Whether the running pod's vCPUs are paused: its agent cannot answer until they resume. */
+    boolean paused(VmRecord pod);
+
+    /** Resumes the paused pod's vCPUs. */
+    void resume(VmRecord pod);
+
     /** Powers the VM off: what still runs gets SIGTERM, then SIGKILL after {@code graceSeconds}. */
     void stop(VmRecord pod, int graceSeconds) throws InterruptedException;
 

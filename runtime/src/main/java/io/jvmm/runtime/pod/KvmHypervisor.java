@@ -35,6 +35,16 @@ public final class KvmHypervisor implements Hypervisor {
     }
 
     @Override
+    public boolean paused(VmRecord pod) {
+        return engine.paused(pod);
+    }
+
+    @Override
+    public void resume(VmRecord pod) {
+        engine.pause(pod.id(), false);
+    }
+
+    @Override
     public void stop(VmRecord pod, int graceSeconds) throws InterruptedException {
         engine.stop(pod, graceSeconds);
         // The VM process records the end just before it exits: wait for that, so a start right after sees it stopped.

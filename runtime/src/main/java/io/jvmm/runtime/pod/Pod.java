@@ -48,6 +48,12 @@ public final class Pod {
         return pods.hypervisor.running(record());
     }
 
+    /** Whether the pod runs with its vCPUs paused: its containers can be listed, not reached. */
+    public boolean paused() {
+        VmRecord r = record();
+        return pods.hypervisor.running(r) && pods.hypervisor.paused(r);
+    }
+
     /**
      * Where the pod's guest sees host path {@code path}: inside one of the pod's binds, for a container's
      * bind mounts ({@link ContainerConfig#mounts}). A usage error when no bind holds it.
@@ -144,6 +150,8 @@ public final class Pod {
     public void stop(int graceSeconds) throws InterruptedException {
         VmRecord r = record();
         if (!pods.hypervisor.running(r)) return;
+        // As docker stops a paused container: its programs get their signals once the vCPUs run again.
+        if (pods.hypervisor.paused(r)) pods.hypervisor.resume(r);
         // The agent is asked once which containers it has; each guest request counts in an emulated guest.
         Agent agent = agent();
         List<String> inGuest = agent.listContainers();
@@ -168,16 +176,20 @@ public final class Pod {
         pods.hypervisor.remove(r, force);
     }
 
-    /** The pod's state and its containers', from its agent while it runs. */
+    /**
+     * The pod's state and its containers', from its agent while it runs; a paused pod's agent cannot answer,
+     * so its containers are as last recorded.
+     */
     public PodStatus status() throws InterruptedException {
         VmRecord r = record();
         boolean running = pods.hypervisor.running(r);
-        Agent agent = running ? agent() : null;
-        List<String> inGuest = running ? agent.listContainers() : List.of();
+        boolean paused = running && pods.hypervisor.paused(r);
+        Agent agent = running && !paused ? agent() : null;
+        List<String> inGuest = agent != null ? agent.listContainers() : List.of();
         List<ContainerRecord> cs = new ArrayList<>();
         for (Container c : containers()) {
             try {
-                cs.add(c.status(agent, inGuest));
+                cs.add(paused ? c.record() : c.status(agent, inGuest));
             } catch (EngineException e) {
                 if (pods.containers.find(id(), c.name()).isPresent()) throw e; // else removed meanwhile
             }
@@ -186,10 +198,11 @@ public final class Pod {
                 r.id(),
                 r.name(),
                 running ? VmRecord.Status.RUNNING : stoppedStatus(r),
+                paused,
                 running ? r.state().pid() : 0,
                 r.state().startedAt(),
                 pods.hypervisor.describe(),
-                running ? agent.describe() : "",
+                running ? pods.hypervisor.agent(r).describe() : "",
                 cs);
     }
 
@@ -296,10 +309,12 @@ public final class Pod {
         return pods;
     }
 
-    /** The agent of the running pod; a runtime error when it does not run. */
+    /** The agent of the running pod; a runtime error when it does not run or is paused (it could not answer). */
     Agent agent() {
         VmRecord r = record();
         if (!pods.hypervisor.running(r)) throw EngineException.runtime("pod " + r.name() + " is not running");
+        if (pods.hypervisor.paused(r))
+            throw EngineException.runtime("pod " + r.name() + " is paused; unpause it first");
         return pods.hypervisor.agent(r);
     }
 }

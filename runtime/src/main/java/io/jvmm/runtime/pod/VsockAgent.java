@@ -134,8 +134,8 @@ public final class VsockAgent implements Agent {
     }
 
     @Override
-    public List<GuestProcess> ps() throws InterruptedException {
-        return call("ps", client::ps);
+    public List<GuestProcess> ps(String container) throws InterruptedException {
+        return call("top " + container, () -> client.ps(container));
     }
 
     private interface Call<T> {

@@ -162,8 +162,12 @@ public final class FakeAgent implements Agent {
     /** A container removed from the guest right after the next listing names it (a concurrent rm). */
     String removedAfterListing;
 
+    /** How many times the containers were listed. */
+    int listings;
+
     @Override
     public synchronized List<String> listContainers() {
+        listings++;
         List<String> listed = List.copyOf(specs.keySet());
         if (removedAfterListing != null && specs.remove(removedAfterListing) != null) {
             states.remove(removedAfterListing);
@@ -209,9 +213,20 @@ public final class FakeAgent implements Agent {
         return b.length;
     }
 
+    /** A running container's one process, its program. */
     @Override
-    public List<GuestProcess> ps() {
-        return List.of();
+    public synchronized List<GuestProcess> ps(String container) {
+        if (known(container).state() != ContainerStatus.State.RUNNING)
+            throw EngineException.runtime("container " + container + " is not running");
+        return List.of(new GuestProcess(
+                1,
+                0,
+                0,
+                "root",
+                'S',
+                4096,
+                0,
+                String.join(" ", specs.get(container).argv())));
     }
 
     private ContainerStatus known(String id) {

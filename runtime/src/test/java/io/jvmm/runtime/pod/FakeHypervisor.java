@@ -6,12 +6,15 @@ import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** A hypervisor whose "VM" is this process: a started pod is recorded running with this process's pid. */
 public final class FakeHypervisor implements Hypervisor {
     private final VmStore vms;
     public final Map<String, FakeAgent> agents = new ConcurrentHashMap<>();
+    /** The pods whose vCPUs are paused: their agents are not asked. */
+    public final Set<String> paused = ConcurrentHashMap.newKeySet();
 
     public FakeHypervisor(VmStore vms) {
         this.vms = vms;
@@ -45,6 +48,16 @@ public final class FakeHypervisor implements Hypervisor {
     }
 
     @Override
+    public boolean paused(VmRecord pod) {
+        return running(pod) && paused.contains(pod.id());
+    }
+
+    @Override
+    public void resume(VmRecord pod) {
+        paused.remove(pod.id());
+    }
+
+    @Override
     public void stop(VmRecord pod, int graceSeconds) {
         gone(pod);
         vms.update(pod.id(), r -> r.withState(r.state().exited(Instant.now(), null, null)));
@@ -71,6 +84,7 @@ public final class FakeHypervisor implements Hypervisor {
     }
 
     private void gone(VmRecord pod) {
+        paused.remove(pod.id());
         FakeAgent a = agents.remove(pod.id());
         if (a != null) a.close();
     }

@@ -12,6 +12,7 @@ import io.jvmm.agent.ContainerMount;
 import io.jvmm.agent.ContainerRoot;
 import io.jvmm.agent.ContainerSpec;
 import io.jvmm.agent.ExecRequest;
+import io.jvmm.agent.GuestProcess;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.state.ContainerRecord;
 import io.jvmm.runtime.state.StateDirs;
@@ -214,6 +215,39 @@ class PodTest {
     }
 
     @Test
+    void aPausedPodIsListedFromItsRecordsRefusesItsAgentAndStopsAfterResuming() throws Exception {
+        Pod p = pod("frozen");
+        Container c = p.createContainer(ContainerConfig.builder()
+                .name("c")
+                .imageFile(rootImage)
+                .command("sleep", "1000")
+                .build());
+        p.start(null);
+        FakeAgent agent = hv.agents.get(p.id());
+        hv.paused.add(p.id());
+        agent.calls.clear();
+        agent.listings = 0;
+        PodStatus s = p.status();
+        assertTrue(s.paused());
+        assertEquals(VmRecord.Status.RUNNING, s.state());
+        assertEquals(
+                ContainerRecord.Status.RUNNING,
+                s.containers().getFirst().state().status());
+        assertEquals("fake-agent", s.agent());
+        assertEquals(ContainerRecord.Status.RUNNING, c.status().state().status());
+        assertEquals(List.of(), agent.calls, "a paused guest cannot answer: it is not asked");
+        assertEquals(0, agent.listings);
+        EngineException refused = assertThrows(EngineException.class, () -> c.exec(ExecRequest.of("ls"), null));
+        assertEquals("pod frozen is paused; unpause it first", refused.getMessage());
+        assertThrows(EngineException.class, () -> c.kill(15));
+        assertThrows(EngineException.class, () -> c.stop(1));
+        p.stop(0);
+        assertFalse(hv.paused.contains(p.id()), "resumed so that its programs get their signals");
+        assertFalse(p.running());
+        assertEquals(137, c.await());
+    }
+
+    @Test
     void updatedLimitsReachARunningContainerAndEveryLaterStart() throws Exception {
         Pod p = pod("up");
         Container c = p.createContainer(loop("s").imageFile(rootImage).build());
@@ -249,6 +283,9 @@ class PodTest {
         assertEquals(ContainerRecord.Status.CREATED, c.status().state().status());
         c.start();
         assertEquals(ContainerRecord.Status.RUNNING, c.status().state().status());
+        assertEquals(
+                List.of("sh -c trap 'exit 0' TERM; sleep 1000 & wait"),
+                c.top().stream().map(GuestProcess::command).toList());
         assertEquals("ran\n", c.exec(ExecRequest.of("ls"), null).stdoutText());
         assertEquals("late", agent.execs.getFirst().container());
         c.copyIn(new ByteArrayInputStream(new byte[] {1, 2, 3}), "/in.bin", 0644);

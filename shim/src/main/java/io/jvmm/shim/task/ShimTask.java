@@ -2,6 +2,7 @@ package io.jvmm.shim.task;
 
 import io.jvmm.agent.ExecRequest;
 import io.jvmm.agent.ExecSession;
+import io.jvmm.runc.LifecycleHooks;
 import io.jvmm.runtime.pod.Container;
 import io.jvmm.runtime.pod.Pod;
 import java.io.OutputStream;
@@ -27,6 +28,8 @@ final class ShimTask {
     final TaskIo io;
     /** The init's input (its stdin FIFO, its terminal's size), or null when it has neither stdin nor terminal. */
     final InitInput input;
+    /** config.json's hooks, run at start and delete (create has run its own). */
+    final LifecycleHooks hooks;
 
     final ProcessLife init = new ProcessLife();
     final Map<String, ExecProcess> execs = new ConcurrentHashMap<>();
@@ -44,7 +47,8 @@ final class ShimTask {
             String stderr,
             int pid,
             TaskIo io,
-            InitInput input) {
+            InitInput input,
+            LifecycleHooks hooks) {
         this.id = id;
         this.role = role;
         this.bundle = bundle;
@@ -56,6 +60,7 @@ final class ShimTask {
         this.pid = pid;
         this.io = io;
         this.input = input;
+        this.hooks = hooks;
     }
 
     /** Whether the task's pod is its own, to stop and remove with it (not a member's sandbox pod). */

@@ -2,18 +2,15 @@ package io.jvmm.shim.task;
 
 import com.google.protobuf.Empty;
 import com.google.protobuf.Message;
-import io.jvmm.agent.ExecRequest;
-import io.jvmm.agent.ExecResult;
-import io.jvmm.agent.ExecSession;
-import io.jvmm.files.Closeables;
 import io.jvmm.runc.Bundle;
 import io.jvmm.runc.BundleException;
 import io.jvmm.runc.BundleReader;
 import io.jvmm.runc.BundleTranslation;
 import io.jvmm.runc.BundleTranslator;
-import io.jvmm.runc.ExecTranslator;
+import io.jvmm.runc.HookException;
+import io.jvmm.runc.HookState;
+import io.jvmm.runc.LifecycleHooks;
 import io.jvmm.runc.OciLinux;
-import io.jvmm.runc.OciProcess;
 import io.jvmm.runc.ResourceLimits;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.pod.Container;
@@ -22,8 +19,6 @@ import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.pod.Pods;
 import io.jvmm.shim.proto.events.TaskCreate;
 import io.jvmm.shim.proto.events.TaskDelete;
-import io.jvmm.shim.proto.events.TaskExecAdded;
-import io.jvmm.shim.proto.events.TaskExecStarted;
 import io.jvmm.shim.proto.events.TaskExit;
 import io.jvmm.shim.proto.events.TaskIO;
 import io.jvmm.shim.proto.events.TaskOOM;
@@ -60,10 +55,7 @@ import io.jvmm.shim.proto.types.Status;
 import io.jvmm.shim.ttrpc.TtrpcException;
 import io.jvmm.shim.ttrpc.TtrpcService;
 import java.io.IOException;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -96,6 +88,7 @@ public final class TaskService {
     private final Runnable shutdown;
     private final String version;
     private final Map<String, ShimTask> tasks = new ConcurrentHashMap<>();
+    private final TaskExecs execs;
 
     private static final int SIGKILL = 9;
     /** SIGHUP, SIGINT, SIGQUIT, SIGKILL and SIGTERM end Kubernetes' pause process; it ignores the rest. */
@@ -124,6 +117,7 @@ public final class TaskService {
         this.log = log;
         this.shutdown = shutdown;
         this.version = version;
+        this.execs = new TaskExecs(events, log);
     }
 
     /** The service's methods, for a {@link io.jvmm.shim.ttrpc.TtrpcServer}. */
@@ -138,7 +132,7 @@ public final class TaskService {
                 .unary("Resume", ResumeRequest.parser(), r -> guard(() -> pause(r.getId(), false)))
                 .unary("Checkpoint", CheckpointTaskRequest.parser(), r -> guard(() -> checkpoint(r)))
                 .unary("Kill", KillRequest.parser(), r -> guard(() -> kill(r)))
-                .unary("Exec", ExecProcessRequest.parser(), r -> guard(() -> exec(r)))
+                .unary("Exec", ExecProcessRequest.parser(), r -> guard(() -> execs.add(created(r.getId()), r)))
                 .unary("ResizePty", ResizePtyRequest.parser(), r -> guard(() -> resizePty(r)))
                 .unary("CloseIO", CloseIORequest.parser(), r -> guard(() -> closeIo(r)))
                 .unary("Update", UpdateTaskRequest.parser(), r -> guard(() -> update(r)))
@@ -164,6 +158,8 @@ public final class TaskService {
             return call.run();
         } catch (BundleException e) {
             throw TtrpcException.invalidArgument(e.getMessage());
+        } catch (HookException e) {
+            throw TtrpcException.failedPrecondition(e.getMessage());
         } catch (EngineException e) {
             throw new TtrpcException(
                     e.status() == EngineException.USAGE
@@ -191,6 +187,7 @@ public final class TaskService {
         boolean mounted = false;
         Placement placed = null;
         InitInput input = null;
+        LifecycleHooks hooks = null;
         // With a terminal the init reads it; else a stdin pipe when containerd's client sends input.
         boolean stdin = !r.getTerminal() && !r.getStdin().isEmpty();
         try {
@@ -210,6 +207,11 @@ public final class TaskService {
             if (placed.container != null && (r.getTerminal() || stdin))
                 input = InitInput.attach(placed.container, r.getStdin());
             int pid = (int) placed.pod.record().state().pid();
+            hooks = new LifecycleHooks(
+                    b.spec().hooks(),
+                    new HookState(
+                            id, "created", pid, bundle.toString(), b.spec().annotations()));
+            hooks.create();
             ShimTask task = new ShimTask(
                     id,
                     role,
@@ -221,7 +223,8 @@ public final class TaskService {
                     r.getStderr(),
                     pid,
                     new TaskIo(r.getStdout(), r.getStderr(), log),
-                    input);
+                    input,
+                    hooks);
             tasks.put(id, task);
             events.publish(
                     "/tasks/create",
@@ -239,17 +242,21 @@ public final class TaskService {
             return CreateTaskResponse.newBuilder().setPid(pid).build();
         } catch (IOException e) {
             if (input != null) input.close();
-            undoCreate(id, placed, mounted, rootfs, e);
+            undoCreate(id, placed, mounted, rootfs, hooks, e);
             throw new TtrpcException(TtrpcException.Code.UNKNOWN, "task " + id + ": stdin: " + e.getMessage());
         } catch (RuntimeException | InterruptedException e) {
             if (input != null) input.close();
-            undoCreate(id, placed, mounted, rootfs, e);
+            undoCreate(id, placed, mounted, rootfs, hooks, e);
             throw e;
         }
     }
 
-    /** Takes back what a failed Create did, the errors of doing so added to {@code e}. */
-    private void undoCreate(String id, Placement placed, boolean mounted, Path rootfs, Exception e) {
+    /**
+     * Takes back what a failed Create did, the errors of doing so added to {@code e}; once the hooks were
+     * read, the lifecycle goes on at delete, as the spec has it after a failed create hook: poststop runs.
+     */
+    private void undoCreate(
+            String id, Placement placed, boolean mounted, Path rootfs, LifecycleHooks hooks, Exception e) {
         tasks.remove(id);
         if (placed != null) {
             try {
@@ -259,6 +266,13 @@ public final class TaskService {
             }
         }
         if (mounted) mounter.unmount(rootfs);
+        if (hooks != null) {
+            try {
+                hooks.afterDelete().forEach(w -> log.accept("shim: task " + id + ": " + w));
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Where a new task's init lives, and how to take it away again when its Create fails later. */
@@ -332,7 +346,7 @@ public final class TaskService {
 
     /** Holds an id while its Create runs, so a second Create of it fails at once. */
     private static ShimTask placeholder(String id) {
-        return new ShimTask(id, CriRole.STANDALONE, Path.of(""), null, null, "", "", "", 0, null, null);
+        return new ShimTask(id, CriRole.STANDALONE, Path.of(""), null, null, "", "", "", 0, null, null, null);
     }
 
     /** The task, once its Create has finished. */
@@ -344,11 +358,18 @@ public final class TaskService {
 
     StartResponse start(StartRequest r) throws InterruptedException {
         ShimTask t = created(r.getId());
-        if (!r.getExecId().isEmpty()) return startExec(t, exec(t, r.getExecId()));
+        if (!r.getExecId().isEmpty()) return execs.start(t, execs.get(t, r.getExecId()));
         synchronized (t) {
             if (t.init.status() != Status.CREATED)
                 throw TtrpcException.failedPrecondition("task " + t.id + " is " + t.init.describe() + ", not created");
             if (t.container != null) {
+                try {
+                    t.hooks.beforeStart(t.container);
+                } catch (HookException e) {
+                    // the spec stops the container after a failed startContainer hook: it never ran
+                    exited(t, 255, false);
+                    throw e;
+                }
                 try {
                     t.container.start();
                 } catch (EngineException e) {
@@ -360,6 +381,7 @@ public final class TaskService {
             t.init.status(Status.RUNNING);
         }
         if (t.container != null) t.io.start(t.container, "shim-io-" + t.id);
+        t.hooks.afterStart().forEach(w -> log.accept("shim: task " + t.id + ": " + w));
         events.publish(
                 "/tasks/start",
                 TaskStart.newBuilder().setContainerId(t.id).setPid(t.pid).build());
@@ -414,7 +436,7 @@ public final class TaskService {
         events.publish("/tasks/exit", exitEvent(t.id, t.id, t.pid, code, at));
     }
 
-    private static TaskExit exitEvent(String containerId, String id, int pid, int code, Instant at) {
+    static TaskExit exitEvent(String containerId, String id, int pid, int code, Instant at) {
         return TaskExit.newBuilder()
                 .setContainerId(containerId)
                 .setId(id)
@@ -426,7 +448,7 @@ public final class TaskService {
 
     DeleteResponse delete(DeleteRequest r) throws InterruptedException {
         ShimTask t = created(r.getId());
-        if (!r.getExecId().isEmpty()) return deleteExec(t, exec(t, r.getExecId()));
+        if (!r.getExecId().isEmpty()) return execs.delete(t, execs.get(t, r.getExecId()));
         synchronized (t) {
             Status s = t.init.status();
             if (s == Status.RUNNING || s == Status.PAUSED)
@@ -450,6 +472,7 @@ public final class TaskService {
                 mounter.unmount(t.bundle.resolve("rootfs"));
             }
         }
+        t.hooks.afterDelete().forEach(w -> log.accept("shim: task " + t.id + ": " + w));
         events.publish(
                 "/tasks/delete",
                 TaskDelete.newBuilder()
@@ -477,7 +500,7 @@ public final class TaskService {
     StateResponse state(StateRequest r) {
         ShimTask t = created(r.getId());
         if (!r.getExecId().isEmpty()) {
-            ExecProcess e = exec(t, r.getExecId());
+            ExecProcess e = execs.get(t, r.getExecId());
             return stateOf(e.life, t, e.pid(), e.stdin, e.stdout, e.stderr)
                     .setExecId(e.execId)
                     .build();
@@ -534,7 +557,7 @@ public final class TaskService {
         ShimTask t = created(r.getId());
         int signo = r.getSignal();
         if (signo < 1 || signo > 64) throw TtrpcException.invalidArgument("signal " + signo + " is out of range 1..64");
-        if (!r.getExecId().isEmpty()) return killExec(t, exec(t, r.getExecId()), signo);
+        if (!r.getExecId().isEmpty()) return execs.kill(t, execs.get(t, r.getExecId()), signo);
         synchronized (t) {
             switch (t.init.status()) {
                 case STOPPED -> throw TtrpcException.notFound("process of task " + t.id + " already finished");
@@ -559,7 +582,7 @@ public final class TaskService {
 
     WaitResponse await(WaitRequest r) throws InterruptedException {
         ShimTask t = created(r.getId());
-        ProcessLife life = r.getExecId().isEmpty() ? t.init : exec(t, r.getExecId()).life;
+        ProcessLife life = r.getExecId().isEmpty() ? t.init : execs.get(t, r.getExecId()).life;
         life.awaitExit();
         return WaitResponse.newBuilder()
                 .setExitStatus(life.exitStatus())
@@ -586,146 +609,9 @@ public final class TaskService {
     Empty closeIo(CloseIORequest r) {
         ShimTask t = created(r.getId());
         if (!r.getStdin()) return Empty.getDefaultInstance();
-        if (!r.getExecId().isEmpty()) exec(t, r.getExecId()).closeStdin();
+        if (!r.getExecId().isEmpty()) execs.get(t, r.getExecId()).closeStdin();
         else if (t.input != null) t.input.closeStdin();
         return Empty.getDefaultInstance();
-    }
-
-    // Execs: extra processes in the container's namespaces, through the guest agent.
-
-    private static ExecProcess exec(ShimTask t, String execId) {
-        ExecProcess e = t.execs.get(execId);
-        if (e == null) throw TtrpcException.notFound("process " + execId + " of task " + t.id + " not found");
-        return e;
-    }
-
-    /** Adds a process to the running task, to be started by Start with its exec id. */
-    Empty exec(ExecProcessRequest r) {
-        ShimTask t = created(r.getId());
-        String execId = r.getExecId();
-        if (execId.isEmpty()) throw TtrpcException.invalidArgument("exec in task " + t.id + " needs an exec id");
-        if (t.init.status() != Status.RUNNING)
-            throw TtrpcException.failedPrecondition("cannot exec in task " + t.id + ": it is " + t.init.describe());
-        OciProcess p = BundleReader.parseProcess(r.getSpec().getValue().toByteArray());
-        ExecRequest req;
-        try {
-            req = ExecTranslator.request(p).withStdin(!r.getStdin().isEmpty()).withTty(r.getTerminal());
-            // a terminal's output is one stream, containerd's stdout; its size comes later by ResizePty
-            if (r.getTerminal() && p.consoleSize() != null)
-                req = req.withSize((int) Math.min(p.consoleSize().height(), 65535), (int)
-                        Math.min(p.consoleSize().width(), 65535));
-        } catch (IllegalArgumentException | BundleException e) {
-            throw TtrpcException.invalidArgument("exec " + execId + ": " + e.getMessage());
-        }
-        ExecProcess e = new ExecProcess(execId, req, r.getStdin(), r.getStdout(), r.getStderr());
-        if (t.execs.putIfAbsent(execId, e) != null)
-            throw TtrpcException.alreadyExists("process " + execId + " of task " + t.id + " already exists");
-        events.publish(
-                "/tasks/exec-added",
-                TaskExecAdded.newBuilder()
-                        .setContainerId(t.id)
-                        .setExecId(execId)
-                        .build());
-        return Empty.getDefaultInstance();
-    }
-
-    private StartResponse startExec(ShimTask t, ExecProcess e) throws InterruptedException {
-        OutputStreams outputs;
-        synchronized (e) {
-            if (e.life.status() != Status.CREATED)
-                throw TtrpcException.failedPrecondition(
-                        "process " + e.execId + " is " + e.life.describe() + ", not created");
-            FileChannel in = null;
-            try {
-                outputs = OutputStreams.open(e.stdout, e.stderr);
-            } catch (IOException x) {
-                throw new TtrpcException(TtrpcException.Code.UNKNOWN, "exec " + e.execId + ": " + x.getMessage());
-            }
-            try {
-                // Read and write: opening a FIFO to read alone blocks until a writer comes, and containerd's
-                // client may open its end later. The end of input comes as CloseIO, not as EOF.
-                if (!e.stdin.isEmpty())
-                    in = FileChannel.open(Path.of(e.stdin), StandardOpenOption.READ, StandardOpenOption.WRITE);
-                ExecSession s = t.exec(e.request, outputs.out(), outputs.err());
-                if (in != null) s.feedStdin(Channels.newInputStream(in), "shim-stdin-" + t.id + "-" + e.execId);
-                e.started(s, in);
-            } catch (IOException x) {
-                Closeables.closeQuietly(outputs, in);
-                throw new TtrpcException(TtrpcException.Code.UNKNOWN, "exec " + e.execId + ": " + x.getMessage());
-            } catch (RuntimeException | InterruptedException x) {
-                Closeables.closeQuietly(outputs, in);
-                throw x;
-            }
-            e.life.status(Status.RUNNING);
-        }
-        events.publish(
-                "/tasks/exec-started",
-                TaskExecStarted.newBuilder()
-                        .setContainerId(t.id)
-                        .setExecId(e.execId)
-                        .setPid(e.pid())
-                        .build());
-        Thread.ofPlatform().name("shim-wait-" + t.id + "-" + e.execId).daemon().start(() -> reapExec(t, e, outputs));
-        return StartResponse.newBuilder().setPid(e.pid()).build();
-    }
-
-    private void reapExec(ShimTask t, ExecProcess e, OutputStreams outputs) {
-        int code;
-        try {
-            ExecResult result = e.session().waitFor();
-            code = result.exitCode();
-            if (result.error() != null) log.accept("shim: exec " + t.id + "/" + e.execId + ": " + result.error());
-        } catch (IOException x) {
-            log.accept("shim: exec " + t.id + "/" + e.execId + ": " + x.getMessage()
-                    + (x.getCause() == null ? "" : " (" + x.getCause() + ")"));
-            code = 255;
-        } catch (InterruptedException x) {
-            return;
-        } finally {
-            e.closeStdin();
-            outputs.close();
-        }
-        Instant at = Instant.now();
-        if (e.life.exit(code, at)) events.publish("/tasks/exit", exitEvent(t.id, e.execId, e.pid(), code, at));
-    }
-
-    private Empty killExec(ShimTask t, ExecProcess e, int signo) {
-        switch (e.life.status()) {
-            case STOPPED ->
-                throw TtrpcException.notFound("process " + e.execId + " of task " + t.id + " already finished");
-            case CREATED -> throw TtrpcException.failedPrecondition("process " + e.execId + " has not been started");
-            default -> {
-                try {
-                    e.session().signal(signo);
-                } catch (IOException x) {
-                    throw new TtrpcException(
-                            TtrpcException.Code.UNKNOWN, "signal to " + e.execId + ": " + x.getMessage());
-                }
-            }
-        }
-        return Empty.getDefaultInstance();
-    }
-
-    private DeleteResponse deleteExec(ShimTask t, ExecProcess e) {
-        if (e.life.status() == Status.RUNNING)
-            throw TtrpcException.failedPrecondition(
-                    "process " + e.execId + " of task " + t.id + " is running: kill it first");
-        t.execs.remove(e.execId);
-        if (e.session() != null) e.session().close();
-        events.publish(
-                "/tasks/delete",
-                TaskDelete.newBuilder()
-                        .setContainerId(t.id)
-                        .setId(e.execId)
-                        .setPid(e.pid())
-                        .setExitStatus(e.life.exitStatus())
-                        .setExitedAt(ContainerdProtos.timestamp(e.life.exitedAt()))
-                        .build());
-        return DeleteResponse.newBuilder()
-                .setPid(e.pid())
-                .setExitStatus(e.life.exitStatus())
-                .setExitedAt(ContainerdProtos.timestamp(e.life.exitedAt()))
-                .build();
     }
 
     /** A terminal's new size, for the init or an exec that has one. */
@@ -744,18 +630,7 @@ public final class TaskService {
             }
             return Empty.getDefaultInstance();
         }
-        ExecProcess e = exec(t, r.getExecId());
-        if (!e.request.tty())
-            throw TtrpcException.failedPrecondition("process " + e.execId + " of task " + t.id + " has no terminal");
-        ExecSession s = e.session();
-        if (s == null || e.life.status() != Status.RUNNING)
-            throw TtrpcException.failedPrecondition("process " + e.execId + " is " + e.life.describe());
-        try {
-            s.resize(r.getHeight(), r.getWidth());
-        } catch (IOException x) {
-            throw new TtrpcException(TtrpcException.Code.UNKNOWN, "resize " + e.execId + ": " + x.getMessage());
-        }
-        return Empty.getDefaultInstance();
+        return execs.resize(t, execs.get(t, r.getExecId()), r.getHeight(), r.getWidth());
     }
 
     /**

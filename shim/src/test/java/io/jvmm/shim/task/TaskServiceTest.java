@@ -253,6 +253,61 @@ class TaskServiceTest {
         assertTrue(shutdown.await(5, TimeUnit.SECONDS), "no task left: the shim goes");
     }
 
+    /** Adds {@code sh -c script} as a hook of {@code kind} to the bundle's config.json. */
+    private static void addHook(Path bundle, String kind, String script) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode config =
+                (ObjectNode) json.readTree(bundle.resolve("config.json").toFile());
+        ObjectNode hooks = config.has("hooks") ? (ObjectNode) config.get("hooks") : config.putObject("hooks");
+        ArrayNode list = hooks.has(kind) ? (ArrayNode) hooks.get(kind) : hooks.putArray(kind);
+        list.addObject().put("path", "/bin/sh").set("args", json.valueToTree(List.of("sh", "-c", script)));
+        Files.write(bundle.resolve("config.json"), json.writeValueAsBytes(config));
+    }
+
+    @Test
+    void hooksRunOnTheHostAtCreateStartAndDelete() throws Exception {
+        Path b = bundle("hooked", "sh", "-c", "sleep 1000");
+        Path order = tmp.resolve("order");
+        for (String kind : List.of("prestart", "createRuntime", "createContainer", "poststart", "poststop"))
+            addHook(b, kind, "read -r state; echo " + kind + " \"$state\" >> " + order);
+        addHook(b, "poststop", "exit 3"); // a warning only
+        call("Create", createRequest("h1", b).build(), CreateTaskResponse.parser());
+        List<String> lines = Files.readAllLines(order);
+        assertEquals(3, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("prestart {\"ociVersion\""), lines.get(0));
+        assertTrue(
+                lines.get(1).startsWith("createRuntime ") && lines.get(1).contains("\"status\":\"creating\""),
+                lines.get(1));
+        assertTrue(
+                lines.get(2).contains("\"id\":\"h1\"") && lines.get(2).contains("\"bundle\":\"" + b + "\""),
+                lines.get(2));
+        call("Start", StartRequest.newBuilder().setId("h1").build(), StartResponse.parser());
+        assertTrue(Files.readAllLines(order).get(3).contains("\"status\":\"running\""), Files.readString(order));
+        call("Kill", KillRequest.newBuilder().setId("h1").setSignal(9).build(), Empty.parser());
+        call("Wait", WaitRequest.newBuilder().setId("h1").build(), WaitResponse.parser());
+        call("Delete", DeleteRequest.newBuilder().setId("h1").build(), DeleteResponse.parser());
+        String stop = Files.readAllLines(order).get(4);
+        assertTrue(
+                stop.startsWith("poststop ") && stop.contains("\"status\":\"stopped\"") && !stop.contains("\"pid\""),
+                stop);
+
+        // A failing create hook fails Create and undoes it; poststop still runs.
+        Path bad = bundle("refused", "true");
+        addHook(bad, "createRuntime", "echo no >&2; exit 1");
+        addHook(bad, "poststop", "echo undone >> " + order);
+        TtrpcException e = assertThrows(
+                TtrpcException.class,
+                () -> call("Create", createRequest("h2", bad).build(), CreateTaskResponse.parser()));
+        assertEquals(Code.FAILED_PRECONDITION, e.code());
+        assertEquals(
+                "error running createRuntime hook #0 (/bin/sh): exit status 1, stdout: , stderr: no", e.getMessage());
+        assertEquals("undone", Files.readAllLines(order).getLast());
+        assertEquals(List.of(), pods.list(), "no pod left");
+        assertEquals(
+                Code.NOT_FOUND,
+                fails("State", StateRequest.newBuilder().setId("h2").build()));
+    }
+
     @Test
     void aKubernetesPodsContainersRunInItsSandboxsVm() throws Exception {
         Path sb = bundle("sb", cri("sandbox", "sb1"), "/pause");
