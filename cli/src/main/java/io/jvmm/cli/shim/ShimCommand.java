@@ -57,7 +57,8 @@ public final class ShimCommand {
                                     engine.pods(quiet()),
                                     mounter,
                                     new MemberRoots(paths.memberRoots(flags.namespace()), mounter),
-                                    bundle)
+                                    bundle,
+                                    w -> err.println(BINARY + ": " + w))
                             .toByteArray();
                     out.write(answer);
                     out.flush();
