@@ -178,13 +178,13 @@ int ctr_parse_create(const struct frame *f, struct ctr_spec *s, char *err, size_
 void ctr_spec_free(struct ctr_spec *s);
 int ctr_id_valid(const char *id);
 void handle_container(int conn, struct frame *first, int devnull);
-/* For EXEC with a container id: joins the container's namespaces (the caller's children are then
- * in its PID namespace, and "/" is its root), loads its environment and opens its cgroup.procs
- * (-1 without a cgroup) for the program to join. */
 /* The init's pid (in our PID namespace) while it has one: created (set up, waiting for START: an OCI
  * startContainer hook or a cp runs in it then) or running; -1 with err and errno (ENOENT no such
  * container, ESRCH exited) otherwise. */
 pid_t ctr_init_pid(const char *id, char *err, size_t errlen);
+/* For EXEC with a container id: joins the container's namespaces (the caller's children are then
+ * in its PID namespace, and "/" is its root), loads its environment and opens its cgroup.procs
+ * (-1 without a cgroup) for the program to join. */
 int ctr_join(const char *id, char ***env, size_t *nenv, int *cgroup_fd, char *err, size_t errlen);
 void __attribute__((noreturn)) ctr_monitor(struct ctr_spec *s, int report_fd, int devnull);
 int ctr_root_setup(const struct ctr_spec *s, const char *statedir, char *err, size_t errlen);

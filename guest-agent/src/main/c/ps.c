@@ -112,9 +112,10 @@ void handle_ps(int conn, struct frame *first)
         }
         char err[256];
         pid_t init = ctr_init_pid(id, err, sizeof err);
+        int why = errno;
         free(id);
         if (init < 0) {
-            send_error(conn, (uint32_t)errno, "%s", err);
+            send_error(conn, (uint32_t)why, "%s", err);
             return;
         }
         if (pid_ns((uint32_t)init, &want_ns) < 0) {

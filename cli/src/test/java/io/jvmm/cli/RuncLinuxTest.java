@@ -104,7 +104,11 @@ class RuncLinuxTest {
         ObjectNode inGuest = StateJson.mapper().createObjectNode();
         inGuest.put("path", "/bin/sh");
         inGuest.set("args", StateJson.mapper().valueToTree(List.of("sh", "-c", "cat > /dev/shm/start.json")));
-        h.putArray("startContainer").add(inGuest);
+        // a second one that never reads its stdin
+        ObjectNode inGuestToo = StateJson.mapper().createObjectNode();
+        inGuestToo.put("path", "/bin/sh");
+        inGuestToo.set("args", StateJson.mapper().valueToTree(List.of("sh", "-c", "echo second > /dev/shm/second")));
+        h.putArray("startContainer").add(inGuest).add(inGuestToo);
         h.set("poststart", hook("echo poststart >> " + order + "; cat > " + hooks.resolve("poststart.json"), null));
         h.set("poststop", hook("echo poststop >> " + order + "; cat > " + hooks.resolve("poststop.json"), null));
         ((com.fasterxml.jackson.databind.node.ArrayNode) h.get("poststop"))
@@ -142,6 +146,7 @@ class RuncLinuxTest {
             assertEquals(
                     "created", started.get("status").asText(), "startContainer ran in the container, before start");
             assertEquals("c1", started.get("id").asText());
+            assertEquals("second\n", ok("exec", "c1", "cat", "/dev/shm/second"));
             assertTrue(ok("list").lines().anyMatch(l -> l.startsWith("c1 ") && l.contains(" running ")), cli.out());
 
             assertEquals(1, cli.run(runc("delete", "c1")));

@@ -40,8 +40,7 @@ public final class GuestHookRunner {
         Head out = new Head(), err = new Head();
         Duration limit = hook.timeout() == null ? Duration.ofDays(3650) : Duration.ofSeconds(hook.timeout());
         try (ExecSession s = container.exec(req, out, err)) {
-            s.stdin().write(state.json());
-            s.stdin().close();
+            feed(s, state.json());
             Optional<ExecResult> r = s.waitFor(limit);
             if (r.isEmpty()) {
                 s.signal(9);
@@ -55,6 +54,16 @@ public final class GuestHookRunner {
                 throw new HookException(what + HookRunner.ended(status) + HookRunner.output(out.bytes(), err.bytes()));
         } catch (IOException | EngineException e) {
             throw new HookException(what + e.getMessage());
+        }
+    }
+
+    /** Writes the state to the hook's stdin and ends it; a hook that ended without reading it is no error. */
+    private static void feed(ExecSession s, byte[] state) {
+        try {
+            s.stdin().write(state);
+            s.stdin().close();
+        } catch (IOException ended) {
+            // its status says how it went
         }
     }
 
