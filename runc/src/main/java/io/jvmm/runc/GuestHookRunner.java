@@ -8,7 +8,6 @@ import io.jvmm.runtime.pod.Container;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -38,10 +37,9 @@ public final class GuestHookRunner {
         ExecRequest req = ExecRequest.of(argv).withStdin(true);
         if (hook.env() != null) req = req.withEnv(hook.env());
         Head out = new Head(), err = new Head();
-        Duration limit = hook.timeout() == null ? Duration.ofDays(3650) : Duration.ofSeconds(hook.timeout());
         try (ExecSession s = container.exec(req, out, err)) {
             feed(s, state.json());
-            Optional<ExecResult> r = s.waitFor(limit);
+            Optional<ExecResult> r = s.waitFor(HookRunner.timeLimit(hook));
             if (r.isEmpty()) {
                 s.signal(9);
                 throw new HookException(what + "ran past its timeout of " + hook.timeout() + "s"

@@ -90,8 +90,7 @@ public final class HookRunner {
                 Libc.close(outFd);
                 Libc.close(errFd);
                 inFd = outFd = errFd = -1;
-                Duration limit = hook.timeout() == null ? Duration.ofDays(3650) : Duration.ofSeconds(hook.timeout());
-                int status = p.waitFor(limit);
+                int status = p.waitFor(timeLimit(hook));
                 if (status < 0) {
                     p.close(); // SIGKILL, as runc does when a hook runs past its timeout
                     throw new HookException(
@@ -104,6 +103,11 @@ public final class HookRunner {
         } finally {
             for (int fd : new int[] {inFd, outFd, errFd}) if (fd >= 0) Libc.close(fd);
         }
+    }
+
+    /** How long {@code hook} may run: its timeout, or without one as good as forever (as runc waits). */
+    static Duration timeLimit(OciHooks.Hook hook) {
+        return hook.timeout() == null ? Duration.ofDays(3650) : Duration.ofSeconds(hook.timeout());
     }
 
     /** The start of a failing hook's error: {@code error running KIND hook #INDEX (PATH): }. */

@@ -13,6 +13,7 @@ import io.jvmm.files.FileTrees;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.state.ContainerRecord;
 import io.jvmm.runtime.state.StateDirs;
+import io.jvmm.runtime.state.VmRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -132,9 +133,12 @@ public final class Container {
      * have exited; a paused pod's are as last recorded.
      */
     public ContainerRecord status() throws InterruptedException {
-        if (!pod.running()) return status(null, List.of());
-        if (pod.paused()) return record(); // its agent cannot answer
-        Agent agent = pod.agent();
+        // One look at the VM: whether it runs and is paused is asked once, not again by Pod.agent().
+        VmRecord r = pod.record();
+        Hypervisor hv = pod.pods().hypervisor;
+        if (!hv.running(r)) return status(null, List.of());
+        if (hv.paused(r)) return record(); // its agent cannot answer
+        Agent agent = hv.agent(r);
         return status(agent, agent.listContainers());
     }
 

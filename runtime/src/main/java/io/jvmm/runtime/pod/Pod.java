@@ -48,12 +48,6 @@ public final class Pod {
         return pods.hypervisor.running(record());
     }
 
-    /** Whether the pod runs with its vCPUs paused: its containers can be listed, not reached. */
-    public boolean paused() {
-        VmRecord r = record();
-        return pods.hypervisor.running(r) && pods.hypervisor.paused(r);
-    }
-
     /**
      * Where the pod's guest sees host path {@code path}: inside one of the pod's binds, for a container's
      * bind mounts ({@link ContainerConfig#mounts}). A usage error when no bind holds it.
@@ -153,7 +147,7 @@ public final class Pod {
         // As docker stops a paused container: its programs get their signals once the vCPUs run again.
         if (pods.hypervisor.paused(r)) pods.hypervisor.resume(r);
         // The agent is asked once which containers it has; each guest request counts in an emulated guest.
-        Agent agent = agent();
+        Agent agent = pods.hypervisor.agent(r);
         List<String> inGuest = agent.listContainers();
         List<Container> running = new ArrayList<>();
         for (Container c : containers()) {
@@ -184,7 +178,7 @@ public final class Pod {
         VmRecord r = record();
         boolean running = pods.hypervisor.running(r);
         boolean paused = running && pods.hypervisor.paused(r);
-        Agent agent = running && !paused ? agent() : null;
+        Agent agent = running && !paused ? pods.hypervisor.agent(r) : null;
         List<String> inGuest = agent != null ? agent.listContainers() : List.of();
         List<ContainerRecord> cs = new ArrayList<>();
         for (Container c : containers()) {
