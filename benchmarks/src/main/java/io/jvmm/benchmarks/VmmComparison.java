@@ -53,6 +53,11 @@ public final class VmmComparison {
     private static final String PVM_CLEARCPUID = "noxsave clearcpuid=xsave,popcnt,cx16,smap,smep,fsgsbase,invpcid,pcid,"
             + "rdrand,rdseed,rdpid,umip,pku,erms,fsrm";
 
+    /** The command line jvmm gives the project kernel on a kvm_pvm host (vmm-core's KernelCmdline), for QEMU. */
+    private static final String QEMU_LINUX_CMDLINE =
+            "console=ttyS0 reboot=k panic=1 8250.nr_uarts=1 jvmm_pvm_fixups percpu_alloc=page noreplace-smp "
+                    + PVM_CLEARCPUID;
+
     private static final String CVMM = "benchmarks/target/cvmm";
     private static final String JVM_FLOOR = "benchmarks/target/jvm-floor";
 
@@ -187,14 +192,7 @@ public final class VmmComparison {
         q.set(q.indexOf("host,-arch-capabilities"), QEMU_PVM_CPU);
         // microvm has no i8042 unless asked: without it reboot=k would leave QEMU running.
         q.addAll(List.of(
-                "-device",
-                "i8042",
-                "-kernel",
-                vmlinux,
-                "-initrd",
-                initrd,
-                "-append",
-                "console=ttyS0 reboot=k panic=1 8250.nr_uarts=1 jvmm_pvm_fixups " + PVM_CLEARCPUID + " quiet"));
+                "-device", "i8042", "-kernel", vmlinux, "-initrd", initrd, "-append", QEMU_LINUX_CMDLINE + " quiet"));
         double[][] t = alternate(runs, j, q, marker, false);
         System.out.println("| Linux boot to the init's first line (vmlinux, 128 MiB) | median s |");
         System.out.println("|---|---|");
@@ -241,8 +239,7 @@ public final class VmmComparison {
                     "-kernel",
                     vmlinux,
                     "-append",
-                    "console=ttyS0 reboot=k panic=1 8250.nr_uarts=1 jvmm_pvm_fixups " + PVM_CLEARCPUID
-                            + " root=/dev/vda rw quiet"));
+                    QEMU_LINUX_CMDLINE + " root=/dev/vda rw quiet"));
             double[][] b = alternate(runs, jb, qb, marker, false);
             System.out.printf(
                     Locale.ROOT,

@@ -195,7 +195,7 @@ final class ElfFile {
         return (v + a - 1) & -a;
     }
 
-    private static ByteBuffer le(byte[] b) {
+    static ByteBuffer le(byte[] b) {
         return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
     }
 }

@@ -25,6 +25,8 @@ public final class LoaderException extends RuntimeException {
         UNSUPPORTED_MACHINE,
         /** Program header table entries of an unexpected size or count. */
         BAD_PROGRAM_HEADER,
+        /** Section header table entries of an unexpected size, or a section link that names none. */
+        BAD_SECTION_HEADER,
         /** A PT_LOAD segment does not lie inside one guest RAM region. */
         SEGMENT_OUTSIDE_RAM,
         /** Two PT_LOAD segments share guest-physical bytes. */

@@ -20,6 +20,14 @@ final class KernelCmdline {
     static final String PVM_FIXUPS = "jvmm_pvm_fixups";
 
     /**
+     * Boot work that is cheap on VMX/SVM but costs seconds in kvm_pvm's CPL0 emulator (found with
+     * {@code jvmm boot --profile-guest}; docs/kvm-pvm.md). percpu_alloc=page: the per-CPU area is the
+     * pages it uses, not a 2 MiB unit zeroed and scanned at boot. noreplace-smp: a one-vCPU guest keeps
+     * the SMP lock prefixes instead of patching each one to UP, one text_poke and TLB flush apiece.
+     */
+    static final String PVM_BOOT = "percpu_alloc=page noreplace-smp";
+
+    /**
      * The PVM template's features, hidden a second time from inside the guest: kvm_pvm accepts
      * KVM_SET_CPUID2 but the guest still sees XSAVE, POPCNT and the rest (measured; QEMU's -cpu
      * flags fail the same way), and its CPL0 emulator cannot run them. Linux honours these. ERMS and
@@ -34,7 +42,7 @@ final class KernelCmdline {
      */
     static String build(VmConfig config, boolean pvmHost, CpuTemplate template, List<String> deviceTokens) {
         StringBuilder b = new StringBuilder(BASE);
-        if (pvmHost) b.append(' ').append(PVM_FIXUPS);
+        if (pvmHost) b.append(' ').append(PVM_FIXUPS).append(' ').append(PVM_BOOT);
         if (template.resolve() == CpuTemplate.PVM) b.append(' ').append(PVM_CLEARCPUID);
         for (String t : deviceTokens) b.append(' ').append(t);
         // Without an initramfs the first drive is the root file system (the user's root= still wins).

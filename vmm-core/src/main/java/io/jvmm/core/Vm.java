@@ -1,6 +1,8 @@
 package io.jvmm.core;
 
 import io.jvmm.core.bus.Bus;
+import io.jvmm.core.cpu.GuestProfile;
+import io.jvmm.core.cpu.GuestSampler;
 import io.jvmm.core.cpu.PauseGate;
 import io.jvmm.core.cpu.VcpuThread;
 import io.jvmm.core.devices.VirtioMmioDevices;
@@ -53,6 +55,7 @@ public final class Vm implements AutoCloseable {
     private final LongAdder pioExits = new LongAdder();
     private final LongAdder mmioExits = new LongAdder();
     private final PauseGate gate = new PauseGate();
+    private final GuestSampler sampler;
     private boolean paused;
     private boolean started;
     private boolean closed;
@@ -63,6 +66,7 @@ public final class Vm implements AutoCloseable {
     Vm(VmConfig config, Machine machine) {
         this.config = config;
         this.m = machine;
+        this.sampler = new GuestSampler(machine.exits::vcpus);
     }
 
     /**
@@ -102,13 +106,32 @@ public final class Vm implements AutoCloseable {
         started = true;
         List<VcpuThread> threads = new ArrayList<>();
         for (int i = 0; i < m.vcpuFds.size(); i++) {
-            threads.add(new VcpuThread(i, m.vcpuFds.get(i), m.pio, m.mmio, m.exits, pioExits, mmioExits, gate));
+            threads.add(
+                    new VcpuThread(i, m.vcpuFds.get(i), m.pio, m.mmio, m.exits, pioExits, mmioExits, gate, sampler));
         }
         m.exits.watch(threads);
         if (config.consoleInput() != null) {
             consolePump = ConsolePump.start(config.consoleInput(), m.serial, m.exits::stopping);
         }
         for (VcpuThread t : threads) t.start();
+    }
+
+    /**
+     * Starts sampling where the guest's vCPUs are, {@code hz} times a second (1 to 10,000), until
+     * {@link #stopGuestProfile()}: a statistical profile of guest code taken from the VMM. Works
+     * before {@link #start()} too (sampling begins with the first instruction).
+     */
+    public synchronized void startGuestProfile(int hz) {
+        if (closed) throw new IllegalStateException("VM is closed");
+        sampler.start(hz);
+    }
+
+    /**
+     * Stops sampling and returns the profile; empty when it was never started. After {@link #close()},
+     * which stops sampling, it still returns what was recorded.
+     */
+    public GuestProfile stopGuestProfile() {
+        return sampler.stop();
     }
 
     /**
@@ -246,6 +269,7 @@ public final class Vm implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        sampler.stop(); // it kicks vCPUs through their kvm_run mappings, which release() unmaps
         m.exits.end(new VmExit.Stopped("closed"));
         gate.release(); // parked vCPUs of a paused VM leave at once instead of at their next check
         boolean allJoined = true;

@@ -67,5 +67,8 @@ class KernelCmdlineTest {
         String host = KernelCmdline.build(config("", CpuTemplate.HOST), true, CpuTemplate.HOST, List.of());
         assertFalse(host.contains("clearcpuid"), host);
         assertTrue(host.contains("jvmm_pvm_fixups"), host);
+        assertTrue(host.contains(" percpu_alloc=page noreplace-smp"), host);
+        String vmx = KernelCmdline.build(config("", CpuTemplate.HOST), false, CpuTemplate.HOST, List.of());
+        assertFalse(vmx.contains("percpu_alloc") || vmx.contains("noreplace-smp"), "only for kvm_pvm: " + vmx);
     }
 }

@@ -4,15 +4,19 @@ import io.jvmm.core.ConfigException;
 import io.jvmm.core.Vm;
 import io.jvmm.core.VmConfig;
 import io.jvmm.core.VmExit;
+import io.jvmm.core.cpu.GuestProfile;
 import io.jvmm.core.snapshot.MachineState;
 import io.jvmm.core.snapshot.SnapshotException;
 import io.jvmm.core.snapshot.SnapshotFile;
+import io.jvmm.loader.KernelSymbols;
 import io.jvmm.loader.LoaderException;
 import io.jvmm.runtime.EngineException;
 import io.jvmm.runtime.Host;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -55,13 +59,35 @@ public final class VmSession {
         public static final Snapshots NONE = new Snapshots(null, null, false, null);
     }
 
-    /** Boots {@code config} and returns the process exit status from {@link VmExit#exitStatus()}. */
-    public static int run(VmConfig config, PrintStream err) {
-        return run(config, err, Snapshots.NONE, null);
+    /**
+     * {@code jvmm boot --profile-guest}: sample where the guest runs {@code hz} times a second from its
+     * first instruction to its end, and write the report to {@code report}.
+     */
+    public record Profiling(Path report, int hz) {
+        /** Functions listed in the report. */
+        static final int TOP = 80;
+
+        public Profiling {
+            if (hz < 1 || hz > 10_000) throw EngineException.usage("--profile-hz: " + hz + " is not 1 to 10000");
+            Path dir = report.toAbsolutePath().getParent();
+            if (dir == null || !Files.isDirectory(dir))
+                throw EngineException.usage("--profile-guest: directory " + dir + " does not exist");
+            if (Files.isDirectory(report))
+                throw EngineException.usage("--profile-guest: " + report + " is a directory, not a file");
+        }
     }
 
-    /** As above; {@code beforeStart} (null: nothing) runs once the VM is built, before the guest runs. */
-    public static int run(VmConfig config, PrintStream err, Snapshots snapshots, Runnable beforeStart) {
+    /** Boots {@code config} and returns the process exit status from {@link VmExit#exitStatus()}. */
+    public static int run(VmConfig config, PrintStream err) {
+        return run(config, err, Snapshots.NONE, null, null);
+    }
+
+    /**
+     * As above; {@code beforeStart} (null: nothing) runs once the VM is built, before the guest runs;
+     * {@code profiling} (null: none) samples the guest.
+     */
+    public static int run(
+            VmConfig config, PrintStream err, Snapshots snapshots, Runnable beforeStart, Profiling profiling) {
         Host.requireKvm();
         Vm vm = snapshots.restore() != null ? restore(snapshots.restore(), config) : create(config);
         AtomicInteger snapshotStatus = new AtomicInteger(-1);
@@ -87,6 +113,7 @@ public final class VmSession {
         VmExit exit;
         try {
             if (beforeStart != null) beforeStart.run();
+            if (profiling != null) vm.startGuestProfile(profiling.hz());
             vm.start();
             exit = vm.awaitExit();
         } catch (InterruptedException e) {
@@ -96,6 +123,7 @@ public final class VmSession {
         } finally {
             vm.close();
             flush(config);
+            if (profiling != null) writeProfile(vm.stopGuestProfile(), config.kernel(), profiling.report(), err);
             closed.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -131,6 +159,23 @@ public final class VmSession {
         } finally {
             status.set(result);
             vm.stop("snapshot taken");
+        }
+    }
+
+    /** Writes the report, naming kernel functions from {@code kernel}'s symbols when it has them. */
+    private static void writeProfile(GuestProfile profile, Path kernel, Path report, PrintStream err) {
+        Optional<KernelSymbols> symbols = Optional.empty();
+        String note = "";
+        try {
+            if (kernel != null) symbols = KernelSymbols.read(kernel);
+        } catch (LoaderException e) {
+            note = "kernel symbols: " + kernel + ": " + e.getMessage() + "\n";
+        }
+        try {
+            Files.writeString(report, note + profile.report(symbols, Profiling.TOP));
+            err.println("jvmm: guest profile (" + profile.samples() + " samples) written to " + report);
+        } catch (IOException e) {
+            err.println("jvmm: guest profile: cannot write " + report + ": " + e.getMessage());
         }
     }
 

@@ -4,6 +4,10 @@ import io.jvmm.core.VmExit;
 import io.jvmm.core.bus.Bus;
 import io.jvmm.kvm.VcpuExit;
 import io.jvmm.kvm.VcpuFd;
+import io.jvmm.kvm.struct.KvmRegs;
+import io.jvmm.kvm.struct.KvmSregs;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -12,7 +16,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Stopping: a thread inside KVM_RUN does not see Java interrupts, so {@link #kick()} sets
  * kvm_run.immediate_exit and signals the thread (see kvm-bindings' README). The thread unbinds itself
- * from its vCPU before it ends, so a late kick never signals a pthread that is gone.
+ * from its vCPU before it ends, so a late kick never signals a pthread that is gone. A kick is
+ * also how a {@link GuestSampler} asks where the vCPU is.
  */
 public final class VcpuThread {
     private final int index;
@@ -24,6 +29,11 @@ public final class VcpuThread {
     private final LongAdder pioExits;
     private final LongAdder mmioExits;
     private final PauseGate gate;
+    private final GuestSampler sampler;
+    /** The sampler's last round this thread sampled in, and its register scratch (made on first use). */
+    private long sampledRound;
+
+    private MemorySegment regs, sregs;
 
     public VcpuThread(
             int index,
@@ -33,8 +43,10 @@ public final class VcpuThread {
             ExitSink sink,
             LongAdder pioExits,
             LongAdder mmioExits,
-            PauseGate gate) {
+            PauseGate gate,
+            GuestSampler sampler) {
         this.gate = gate;
+        this.sampler = sampler;
         this.index = index;
         this.vcpu = vcpu;
         this.pio = pio;
@@ -96,6 +108,7 @@ public final class VcpuThread {
                 // immediate_exit, so the last exit's instruction is complete). Else a stray signal.
                 if (!sink.stopping() && gate.requested()) gate.park(sink);
                 if (!sink.stopping()) vcpu.clearKick();
+                if (sampler.round() != sampledRound) sample();
             } else if (exit instanceof VcpuExit.IoapicEoi e) {
                 sink.ioapicEoi(e.vector());
             } else if (exit instanceof VcpuExit.Hlt) {
@@ -121,6 +134,15 @@ public final class VcpuThread {
             }
             // VcpuExit.Debug: nothing to do (no guest debugging yet)
         }
+    }
+
+    private void sample() {
+        sampledRound = sampler.round();
+        if (regs == null) {
+            regs = Arena.ofAuto().allocate(KvmRegs.LAYOUT);
+            sregs = Arena.ofAuto().allocate(KvmSregs.LAYOUT);
+        }
+        sampler.record(vcpu, regs, sregs);
     }
 
     private VmExit systemEvent(VcpuExit.SystemEvent e) {
