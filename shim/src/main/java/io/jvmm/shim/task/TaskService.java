@@ -5,7 +5,6 @@ import com.google.protobuf.Message;
 import io.jvmm.runc.Bundle;
 import io.jvmm.runc.BundleException;
 import io.jvmm.runc.BundleReader;
-import io.jvmm.runc.BundleTranslation;
 import io.jvmm.runc.BundleTranslator;
 import io.jvmm.runc.HookException;
 import io.jvmm.runc.HookState;
@@ -13,8 +12,6 @@ import io.jvmm.runc.LifecycleHooks;
 import io.jvmm.runc.OciLinux;
 import io.jvmm.runc.ResourceLimits;
 import io.jvmm.runtime.EngineException;
-import io.jvmm.runtime.pod.Container;
-import io.jvmm.runtime.pod.ContainerConfig;
 import io.jvmm.runtime.pod.Pod;
 import io.jvmm.runtime.pod.Pods;
 import io.jvmm.shim.proto.events.TaskCreate;
@@ -89,6 +86,7 @@ public final class TaskService {
     private final String version;
     private final Map<String, ShimTask> tasks = new ConcurrentHashMap<>();
     private final TaskExecs execs;
+    private final TaskPlacement placement;
 
     private static final int SIGKILL = 9;
     /** SIGHUP, SIGINT, SIGQUIT, SIGKILL and SIGTERM end Kubernetes' pause process; it ignores the rest. */
@@ -118,6 +116,7 @@ public final class TaskService {
         this.shutdown = shutdown;
         this.version = version;
         this.execs = new TaskExecs(events, log);
+        this.placement = new TaskPlacement(pods, members);
     }
 
     /** The service's methods, for a {@link io.jvmm.shim.ttrpc.TtrpcServer}. */
@@ -185,7 +184,7 @@ public final class TaskService {
         Path bundle = Path.of(r.getBundle()).toAbsolutePath().normalize();
         Path rootfs = bundle.resolve("rootfs");
         boolean mounted = false;
-        Placement placed = null;
+        TaskPlacement.Placement placed = null;
         InitInput input = null;
         LifecycleHooks hooks = null;
         // With a terminal the init reads it; else a stdin pipe when containerd's client sends input.
@@ -202,11 +201,11 @@ public final class TaskService {
                         + b.spec().process().terminal() + ")");
             CriRole role = CriRole.of(b.spec().annotations());
             placed = role.member()
-                    ? join(role.sandboxId(), id, b, stdin)
-                    : boot(id, role, BundleTranslator.translate(b, id), stdin);
-            if (placed.container != null && (r.getTerminal() || stdin))
-                input = InitInput.attach(placed.container, r.getStdin());
-            int pid = (int) placed.pod.record().state().pid();
+                    ? placement.join(sandbox(role.sandboxId(), id), id, b, stdin)
+                    : placement.boot(id, role, BundleTranslator.translate(b, id), stdin);
+            if (placed.container() != null && (r.getTerminal() || stdin))
+                input = InitInput.attach(placed.container(), r.getStdin());
+            int pid = (int) placed.pod().record().state().pid();
             hooks = new LifecycleHooks(
                     b.spec().hooks(),
                     new HookState(
@@ -216,8 +215,8 @@ public final class TaskService {
                     id,
                     role,
                     bundle,
-                    placed.pod,
-                    placed.container,
+                    placed.pod(),
+                    placed.container(),
                     r.getStdin(),
                     r.getStdout(),
                     r.getStderr(),
@@ -256,11 +255,16 @@ public final class TaskService {
      * read, the lifecycle goes on at delete, as the spec has it after a failed create hook: poststop runs.
      */
     private void undoCreate(
-            String id, Placement placed, boolean mounted, Path rootfs, LifecycleHooks hooks, Exception e) {
+            String id,
+            TaskPlacement.Placement placed,
+            boolean mounted,
+            Path rootfs,
+            LifecycleHooks hooks,
+            Exception e) {
         tasks.remove(id);
         if (placed != null) {
             try {
-                placed.undo.run();
+                placed.undo().run();
             } catch (RuntimeException | InterruptedException cleanup) {
                 e.addSuppressed(cleanup);
             }
@@ -275,73 +279,14 @@ public final class TaskService {
         }
     }
 
-    /** Where a new task's init lives, and how to take it away again when its Create fails later. */
-    private record Placement(Pod pod, Container container, Undo undo) {}
-
-    private interface Undo {
-        void run() throws InterruptedException;
-    }
-
-    /**
-     * A task with a VM of its own: a standalone container's pod, or a Kubernetes sandbox's, which runs no
-     * process and shares a directory into which its members' roots are placed later.
-     */
-    private Placement boot(String id, CriRole role, BundleTranslation t, boolean stdin) throws InterruptedException {
-        if (pods.list().stream().anyMatch(p -> p.name().equals(id)))
-            throw TtrpcException.alreadyExists(
-                    "a pod named " + id + " is left from an earlier shim: run the shim's delete for it");
-        Pod pod = pods.create(role.sandbox() ? t.pod().withMount(members.share(id)) : t.pod());
-        Undo undo = () -> {
-            pod.delete(true);
-            if (role.sandbox()) members.removeSandbox(id);
-        };
-        try {
-            Container container =
-                    role.sandbox() ? null : pod.createContainer(t.container().withStdin(stdin));
-            pod.boot(null);
-            return new Placement(pod, container, undo);
-        } catch (RuntimeException | InterruptedException e) {
-            try {
-                undo.run();
-            } catch (RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
-    }
-
-    /**
-     * A container of a Kubernetes pod: its root and the sources of its binds are placed where the
-     * sandbox's running VM sees them.
-     */
-    private Placement join(String sandboxId, String id, Bundle b, boolean stdin) throws InterruptedException {
+    /** The running sandbox a member container {@code id} joins. */
+    private ShimTask sandbox(String sandboxId, String id) {
         ShimTask sandbox = tasks.get(sandboxId);
         if (sandbox == null || sandbox.pod == null || !sandbox.role.sandbox())
             throw TtrpcException.notFound("sandbox " + sandboxId + " of container " + id + " is not in this shim");
         if (sandbox.init.status() == Status.STOPPED)
             throw TtrpcException.failedPrecondition("sandbox " + sandboxId + " has stopped");
-        Path root = members.place(sandboxId, id, b.rootfs(), b.spec().root().readonly());
-        try {
-            int[] next = {0};
-            BundleTranslation t = BundleTranslator.translate(
-                    b,
-                    id,
-                    bind -> sandbox.pod.pathInPod(
-                            members.placeBind(sandboxId, id, next[0]++, bind.source(), bind.readOnly())));
-            Container container = sandbox.pod.createContainer(t.container()
-                    .withRoot(new ContainerConfig.Root.Directory(root))
-                    .withStdin(stdin));
-            return new Placement(sandbox.pod, container, () -> {
-                try {
-                    container.delete(true);
-                } finally {
-                    members.remove(sandboxId, id);
-                }
-            });
-        } catch (RuntimeException | InterruptedException e) {
-            members.remove(sandboxId, id);
-            throw e;
-        }
+        return sandbox;
     }
 
     /** Holds an id while its Create runs, so a second Create of it fails at once. */

@@ -82,7 +82,9 @@ public final class GuestSampler {
         long next = System.nanoTime() + period;
         while (!Thread.currentThread().isInterrupted()) {
             LockSupport.parkNanos(next - System.nanoTime());
-            next += period;
+            // A sampler that fell behind (descheduled) skips the rounds it missed rather than kicking in a burst.
+            long now = System.nanoTime();
+            next = next + period > now ? next + period : now + period;
             round++;
             for (VcpuThread v : vcpus.get()) v.kick();
         }
