@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -67,7 +68,10 @@ final class PsCommand extends CliCommand {
             VmStore store = new VmStore(StateDirs.fromEnvironment());
             Instant now = Instant.now();
             List<VmRecord> shown = new ArrayList<>();
-            for (String f : filters) matches(f, null); // checks them before anything is listed
+            for (String f : filters) checkFilter(f); // before anything is listed
+            boolean byStatus = filters.stream().anyMatch(f -> f.startsWith("status="));
+            Engine engine = quiet && !byStatus ? null : Jvmm.engine();
+            Set<String> pausedVms = new HashSet<>();
             List<ContainerRow> containers = new ArrayList<>();
             for (VmRecord r : store.list()) {
                 if (AutoRemoval.ifProcessGone(store, r)) continue;
@@ -76,13 +80,21 @@ final class PsCommand extends CliCommand {
                     containers.addAll(containerRows(fresh));
                     continue;
                 }
-                if (!all && VmStore.effectiveStatus(fresh) != VmRecord.Status.RUNNING) continue;
-                if (filters.stream().allMatch(f -> matches(f, fresh))) shown.add(fresh);
+                VmRecord.Status status = VmStore.effectiveStatus(fresh);
+                if (!all && status != VmRecord.Status.RUNNING) continue;
+                // Whether it is paused costs a round trip to the VM process: asked only of running VMs
+                // that the other filters let through, and only when it is shown or filtered on.
+                boolean isPaused = engine != null
+                        && status == VmRecord.Status.RUNNING
+                        && filters.stream()
+                                .filter(f -> !f.startsWith("status="))
+                                .allMatch(f -> matches(f, fresh.labels(), fresh.name(), ""))
+                        && engine.paused(fresh);
+                if (isPaused) pausedVms.add(fresh.id());
+                String state = isPaused ? "paused" : status.name().toLowerCase(Locale.ROOT);
+                if (filters.stream().allMatch(f -> matches(f, fresh.labels(), fresh.name(), state))) shown.add(fresh);
             }
-            if (!quiet) {
-                Engine engine = Jvmm.engine();
-                paused = shown.stream().filter(engine::paused).map(VmRecord::id).collect(Collectors.toSet());
-            }
+            paused = pausedVms;
             // A record that cannot be read may belong to a live VM: always shown, so rm -f can remove it.
             List<VmStore.Broken> broken = store.broken();
             if (quiet) {
@@ -105,22 +117,33 @@ final class PsCommand extends CliCommand {
         }
     }
 
-    /** Whether {@code r} passes {@code filter}; with {@code r} null, only checks the filter (a usage error). */
-    private static boolean matches(String filter, VmRecord r) {
+    /** docker's container states, the values {@code --filter status=} accepts. */
+    private static final List<String> STATES =
+            List.of("created", "restarting", "running", "removing", "paused", "exited", "dead");
+
+    /** A usage error for a filter ps does not know. */
+    private static void checkFilter(String filter) {
         int eq = filter.indexOf('=');
         String key = eq < 0 ? filter : filter.substring(0, eq);
         String value = eq < 0 ? "" : filter.substring(eq + 1);
         if (eq < 0 || value.isEmpty() || !List.of("label", "name", "status").contains(key))
             throw CliException.usage("--filter " + filter + ": expected label=KEY[=VALUE], name=NAME or status=STATUS");
-        if (r == null) return true;
-        return switch (key) {
+        if (key.equals("status") && !STATES.contains(value))
+            throw CliException.usage("--filter " + filter + ": the status is one of " + String.join(", ", STATES));
+    }
+
+    /** Whether a VM or container with these labels, name and state (docker's words) passes {@code filter}. */
+    private static boolean matches(String filter, Map<String, String> labels, String name, String state) {
+        int eq = filter.indexOf('=');
+        String value = filter.substring(eq + 1);
+        return switch (filter.substring(0, eq)) {
             case "label" -> {
                 int veq = value.indexOf('=');
                 String k = veq < 0 ? value : value.substring(0, veq);
-                yield r.labels().containsKey(k) && (veq < 0 || r.labels().get(k).equals(value.substring(veq + 1)));
+                yield labels.containsKey(k) && (veq < 0 || labels.get(k).equals(value.substring(veq + 1)));
             }
-            case "name" -> r.name().contains(value);
-            default -> VmStore.effectiveStatus(r).name().equalsIgnoreCase(value);
+            case "name" -> name.contains(value);
+            default -> state.equals(value);
         };
     }
 
@@ -139,26 +162,14 @@ final class PsCommand extends CliCommand {
             PodStatus s = Jvmm.engine().pods(err).get(pod.id()).status();
             for (ContainerRecord c : s.containers()) {
                 if (!all && c.state().status() != ContainerRecord.Status.RUNNING) continue;
-                if (filters.stream().allMatch(f -> matchesContainer(f, c)))
+                String state = PodCommand.state(c, s.paused());
+                if (filters.stream().allMatch(f -> matches(f, c.labels(), c.name(), state)))
                     rows.add(new ContainerRow(c, pod, s.paused()));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return rows;
-    }
-
-    private static boolean matchesContainer(String filter, ContainerRecord c) {
-        String value = filter.substring(filter.indexOf('=') + 1);
-        return switch (filter.substring(0, filter.indexOf('='))) {
-            case "label" -> {
-                int veq = value.indexOf('=');
-                String k = veq < 0 ? value : value.substring(0, veq);
-                yield c.labels().containsKey(k) && (veq < 0 || c.labels().get(k).equals(value.substring(veq + 1)));
-            }
-            case "name" -> c.name().contains(value);
-            default -> c.state().status().name().equalsIgnoreCase(value);
-        };
     }
 
     /** "Up 3 seconds", "Exited (0) 2 minutes ago", "Created", as for a VM. */

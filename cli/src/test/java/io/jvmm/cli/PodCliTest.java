@@ -190,6 +190,10 @@ class PodCliTest {
         // A paused pod is listed from its records (its agent cannot answer) and refuses what needs its guest.
         ok("pause", "tp");
         assertTrue(ok("ps").lines().anyMatch(l -> l.contains("web") && l.contains("(Paused)")), cli.out());
+        assertTrue(ok("ps", "--filter", "status=paused").lines().anyMatch(l -> l.contains(" web ")), cli.out());
+        assertFalse(
+                ok("ps", "--filter", "status=running").lines().anyMatch(l -> l.contains(" web ")),
+                "paused, not running: " + cli.out());
         assertTrue(ok("pod", "ls").lines().anyMatch(l -> l.contains("tp") && l.contains("paused")), cli.out());
         assertEquals(
                 "paused",

@@ -11,6 +11,13 @@ import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.StateJson;
 import io.jvmm.runtime.state.VmRecord;
 import io.jvmm.runtime.state.VmStore;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -188,6 +195,56 @@ class PsRmCommandTest {
         assertEquals(0, run("ps", "-a"));
         assertTrue(out().contains("Exited (the VM process died)"), out());
         assertEquals(VmStore.DIED, store.get(web.id()).state().error(), "recorded lazily");
+    }
+
+    /** Answers every control request of {@code vm}'s socket with {@code OK paused}, as a paused VM process does. */
+    private Thread pausedControlSocket(VmRecord vm) throws Exception {
+        Path sock = dirs.controlSocket(vm.id());
+        Files.createDirectories(sock.getParent());
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(sock));
+        Thread t = Thread.ofPlatform().daemon().start(() -> {
+            try (server) {
+                while (true) {
+                    try (SocketChannel c = server.accept()) {
+                        c.read(ByteBuffer.allocate(256));
+                        c.write(ByteBuffer.wrap("OK paused\n".getBytes(StandardCharsets.US_ASCII)));
+                    }
+                }
+            } catch (IOException closed) {
+                // the test is over
+            }
+        });
+        return t;
+    }
+
+    @Test
+    void psFiltersByDockersStatusWordsPausedIncluded() throws Exception {
+        VmRecord web = running("web");
+        VmRecord db = running("db");
+        VmRecord done = exited("done", 0);
+        Thread control = pausedControlSocket(db);
+        try {
+            assertEquals(0, run("ps", "-aq", "--filter", "status=exited"));
+            assertEquals(List.of(done.shortId()), out().lines().toList());
+            assertEquals(0, run("ps", "-q", "--filter", "status=running"));
+            assertEquals(List.of(web.shortId()), out().lines().toList(), "a paused VM is not running");
+            assertEquals(0, run("ps", "-aq", "--filter", "status=paused"));
+            assertEquals(List.of(db.shortId()), out().lines().toList());
+            assertEquals(0, run("ps", "--filter", "status=paused", "--filter", "name=we"));
+            assertEquals(1, out().lines().count(), "only the header: " + out());
+            assertEquals(0, run("ps", "--filter", "status=paused"));
+            assertTrue(out().contains("(Paused)"), out());
+            assertEquals(0, run("ps", "-aq", "--filter", "status=created"));
+            assertEquals("", out());
+        } finally {
+            control.interrupt();
+        }
+        assertEquals(125, run("ps", "--filter", "status=sleeping"));
+        assertEquals(
+                "jvmm: --filter status=sleeping: the status is one of created, restarting, running, removing, "
+                        + "paused, exited, dead\n",
+                err());
     }
 
     @Test
