@@ -1,6 +1,7 @@
 package io.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -47,8 +48,11 @@ import io.jvmm.kvm.Kvm;
 import io.jvmm.runtime.state.StateDirs;
 import io.jvmm.runtime.state.VmStore;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +61,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -73,7 +78,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The kubelet's part played over CRI v1 against a private containerd 1.6 with its CRI plugin: images
  * pulled from a loopback registry, a host-network pod of two containers per runtime handler (runc, and
- * jvmm where KVM is present), exec, status, logs, stop and removal, and nothing left behind.
+ * jvmm where KVM is present), exec, status, logs, stop and removal, and nothing left behind; then a pod
+ * on a CNI bridge network (Debian's containernetworking-plugins) reached at its own address.
  * {@code -Djvmm.cri.handlers=runc} restricts the handlers.
  */
 @Tag("linux")
@@ -93,6 +99,13 @@ class CriLinuxTest {
     private static CriClient cri;
     private static String serverImage;
     private static String clientImage;
+    /** The CNI plugins' directory (bridge, host-local, loopback), or null when they are not installed. */
+    private static Path cniBin;
+    /** The test network's bridge on the node, its /24 and host-local's store of the addresses it gave. */
+    private static final String CNI_BRIDGE = "jvmmcni" + (1000 + new Random().nextInt(9000));
+
+    private static final String CNI_SUBNET = "10.213." + (1 + new Random().nextInt(250)) + ".";
+    private static final String CNI_NETWORK = "jvmm-test";
 
     @BeforeAll
     static void startContainerd() throws Exception {
@@ -109,9 +122,13 @@ class CriLinuxTest {
                 push("pause", image(List.of("sleep"), "trap 'exit 0' TERM; while :; do sleep 1; done", false));
         serverImage = push(
                 "server",
-                image(List.of("httpd", "ls"), "echo serving on $PORT; exec httpd -f -p 127.0.0.1:$PORT -h /www", true));
-        clientImage =
-                push("client", image(List.of("wget", "sleep", "cat"), "echo client up; exec sleep 1000000", true));
+                image(
+                        List.of("httpd", "ls"),
+                        "echo serving on $PORT; exec httpd -f -p ${LISTEN:-127.0.0.1}:$PORT -h /www",
+                        true));
+        clientImage = push(
+                "client",
+                image(List.of("wget", "sleep", "cat", "ip", "hostname"), "echo client up; exec sleep 1000000", true));
 
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         ContainerdTestSupport.write(bin.resolve("containerd-shim-jvmm-v2"));
@@ -154,9 +171,27 @@ class CriLinuxTest {
                 "the pulled images are listed");
     }
 
-    /** containerd's own root, state, socket and plugin directories; CRI with runc and jvmm, host networks only. */
+    /**
+     * containerd's own root, state, socket and plugin directories; CRI with runc and jvmm. Pods on the
+     * node's network, and, where the CNI plugins are installed, pods on a bridge network of their own.
+     */
     private static String containerdConfig(String sandboxImage) throws IOException {
         Path cni = tmp.resolve("cni");
+        Path conf = Files.createDirectories(cni.resolve("conf"));
+        cniBin = Stream.of("/usr/lib/cni", "/opt/cni/bin")
+                .map(Path::of)
+                .filter(d ->
+                        Stream.of("bridge", "host-local", "loopback").allMatch(p -> Files.isExecutable(d.resolve(p))))
+                .findFirst()
+                .orElse(null);
+        if (cniBin != null) {
+            Files.writeString(conf.resolve("10-jvmm-test.conflist"), """
+                    {"cniVersion": "0.4.0", "name": "%s", "plugins": [
+                      {"type": "bridge", "bridge": "%s", "isGateway": true, "ipMasq": false,
+                       "ipam": {"type": "host-local", "ranges": [[{"subnet": "%s0/24"}]], "dataDir": "%s"}}]}
+                    """.formatted(
+                            CNI_NETWORK, CNI_BRIDGE, CNI_SUBNET, cni.resolve("ipam")));
+        }
         return """
                 version = 2
                 root = "%1$s/root"
@@ -191,8 +226,8 @@ class CriLinuxTest {
                         socket,
                         sandboxImage,
                         runcRoot,
-                        Files.createDirectories(cni.resolve("bin")),
-                        Files.createDirectories(cni.resolve("conf")),
+                        cniBin != null ? cniBin : Files.createDirectories(cni.resolve("bin")),
+                        conf,
                         registry.host());
     }
 
@@ -214,6 +249,7 @@ class CriLinuxTest {
                         Map.of("JVMM_HOME", shimRoot.resolve("ns/" + NAMESPACE).toString()))));
             unmountUnder(tmp);
             removeCgroups();
+            if (cniBin != null) run("ip", "link", "del", CNI_BRIDGE);
             if (registry != null) registry.close();
         }
     }
@@ -239,6 +275,127 @@ class CriLinuxTest {
             // A refused CRI call says what the runtime said; the logs say why.
             throw new AssertionError(handler + ": " + e.getStatus() + log(), e);
         }
+    }
+
+    @ParameterizedTest
+    @MethodSource("handlers")
+    void aPodOnACniBridgeHasItsOwnAddress(String handler) throws Exception {
+        skipUnless(
+                cniBin != null,
+                "no CNI plugins (bridge, host-local, loopback) in /usr/lib/cni or /opt/cni/bin"
+                        + " (Debian: containernetworking-plugins)");
+        try {
+            cniScenario(handler);
+        } catch (StatusRuntimeException e) {
+            throw new AssertionError(handler + ": " + e.getStatus() + log(), e);
+        }
+    }
+
+    /**
+     * A pod on its own network, as the kubelet runs most pods: containerd makes its network namespace and
+     * CNI's bridge plugin puts a veth with an address in it. runc's containers use it directly; jvmm's VM
+     * joins it (a TAP redirected to the veth), so the guest's eth0 has the pod's address.
+     */
+    private static void cniScenario(String handler) throws Exception {
+        Path logs = Files.createDirectories(tmp.resolve("logs-cni-" + handler));
+        int port = 8080;
+        String hostname = "cni-" + handler;
+        PodSandboxConfig podConfig = PodSandboxConfig.newBuilder()
+                .setMetadata(PodSandboxMetadata.newBuilder()
+                        .setName("cni-" + handler)
+                        .setNamespace("default")
+                        .setUid(UUID.randomUUID().toString()))
+                .setHostname(hostname)
+                .setLogDirectory(logs.toString())
+                .setLinux(LinuxPodSandboxConfig.newBuilder()
+                        .setCgroupParent(CGROUP_PARENT)
+                        .setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
+                                .setNamespaceOptions(NamespaceOption.newBuilder()
+                                        .setNetwork(NamespaceMode.POD)
+                                        .setPid(NamespaceMode.CONTAINER)
+                                        .setIpc(NamespaceMode.POD))))
+                .build();
+        String pod = cri.runtime()
+                .runPodSandbox(RunPodSandboxRequest.newBuilder()
+                        .setConfig(podConfig)
+                        .setRuntimeHandler(handler)
+                        .build())
+                .getPodSandboxId();
+        PodSandboxStatus podStatus = cri.runtime()
+                .podSandboxStatus(PodSandboxStatusRequest.newBuilder()
+                        .setPodSandboxId(pod)
+                        .build())
+                .getStatus();
+        assertEquals(PodSandboxState.SANDBOX_READY, podStatus.getState(), () -> podStatus + log());
+        String ip = podStatus.getNetwork().getIp();
+        assertTrue(ip.startsWith(CNI_SUBNET), () -> "the pod's address " + ip + " is not from " + CNI_SUBNET + "0/24");
+
+        String server = startContainer(
+                pod,
+                podConfig,
+                "server",
+                serverImage,
+                "server.log",
+                NamespaceMode.POD,
+                Map.of("PORT", "" + port, "LISTEN", "0.0.0.0"));
+        String client = startContainer(
+                pod, podConfig, "client", clientImage, "client.log", NamespaceMode.POD, Map.of("PORT", "" + port));
+        assertOneVmPerPod(handler, true);
+
+        ExecSyncResponse eth0 = exec(client, "ip", "-4", "addr", "show", "eth0");
+        assertEquals(0, eth0.getExitCode(), () -> eth0 + log());
+        assertTrue(eth0.getStdout().toStringUtf8().contains("inet " + ip + "/24"), eth0::toString);
+        ExecSyncResponse name = exec(client, "hostname");
+        assertEquals(hostname + "\n", name.getStdout().toStringUtf8(), name::toString);
+
+        // The node reaches the server at the pod's address, through the bridge, and so does the client.
+        String url = "http://" + ip + ":" + port + "/";
+        assertEquals("hello from the server\n", fetchFromNode(url), CriLinuxTest::log);
+        ExecSyncResponse fetched = exec(client, "wget", "-q", "-O", "-", url);
+        assertEquals(0, fetched.getExitCode(), () -> fetched + log());
+        assertEquals("hello from the server\n", fetched.getStdout().toStringUtf8());
+        assertLogLine(logs.resolve("server.log"), "serving on " + port);
+
+        cri.runtime()
+                .stopPodSandbox(
+                        StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        assertEquals(ContainerState.CONTAINER_EXITED, status(server).getState(), () -> status(server) + log());
+        cri.runtime()
+                .removePodSandbox(RemovePodSandboxRequest.newBuilder()
+                        .setPodSandboxId(pod)
+                        .build());
+        assertOneVmPerPod(handler, false);
+        // CNI's DEL ran: host-local gave the address back and the pod's veth left the bridge.
+        assertFalse(
+                Files.exists(tmp.resolve("cni/ipam").resolve(CNI_NETWORK).resolve(ip)), "host-local still holds " + ip);
+        Process ports = new ProcessBuilder("ip", "-o", "link", "show", "master", CNI_BRIDGE)
+                .redirectErrorStream(true)
+                .start();
+        String left = new String(ports.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        ports.waitFor();
+        assertEquals("", left, "ports left on " + CNI_BRIDGE);
+    }
+
+    /** {@code url}'s body fetched by the node itself; retried while the server comes up (10 s). */
+    private static String fetchFromNode(String url) throws Exception {
+        IOException last = null;
+        for (int i = 0; i < 50; i++) {
+            try {
+                HttpURLConnection c =
+                        (HttpURLConnection) URI.create(url).toURL().openConnection();
+                c.setConnectTimeout(2000);
+                c.setReadTimeout(5000);
+                try (InputStream in = c.getInputStream()) {
+                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                } finally {
+                    c.disconnect();
+                }
+            } catch (IOException e) {
+                last = e;
+                TimeUnit.MILLISECONDS.sleep(200);
+            }
+        }
+        throw new AssertionError("the node cannot reach " + url + ": " + last);
     }
 
     private static void podScenario(String handler) throws Exception {
@@ -371,26 +528,37 @@ class CriLinuxTest {
         assertEquals(podRunning ? 1 : 0, pods.size(), () -> "jvmm pods: " + pods + log());
     }
 
-    /** Creates and starts container {@code name} of the pod (the image's command, PORT in its environment). */
+    /** Creates and starts container {@code name} of a pod on the node's network (PORT in its environment). */
     private static String startContainer(
             String pod, PodSandboxConfig podConfig, String name, String image, String logPath, int port) {
+        return startContainer(pod, podConfig, name, image, logPath, NamespaceMode.NODE, Map.of("PORT", "" + port));
+    }
+
+    /** Creates and starts container {@code name} of the pod: the image's command, {@code env} added. */
+    private static String startContainer(
+            String pod,
+            PodSandboxConfig podConfig,
+            String name,
+            String image,
+            String logPath,
+            NamespaceMode network,
+            Map<String, String> env) {
+        ContainerConfig.Builder config = ContainerConfig.newBuilder()
+                .setMetadata(ContainerMetadata.newBuilder().setName(name))
+                .setImage(ImageSpec.newBuilder().setImage(image))
+                .setLogPath(logPath)
+                .setLinux(LinuxContainerConfig.newBuilder()
+                        .setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+                                .setNamespaceOptions(NamespaceOption.newBuilder()
+                                        .setNetwork(network)
+                                        .setPid(NamespaceMode.CONTAINER)
+                                        .setIpc(NamespaceMode.POD))));
+        env.forEach((k, v) -> config.addEnvs(KeyValue.newBuilder().setKey(k).setValue(ByteString.copyFromUtf8(v))));
         String id = cri.runtime()
                 .createContainer(CreateContainerRequest.newBuilder()
                         .setPodSandboxId(pod)
                         .setSandboxConfig(podConfig)
-                        .setConfig(ContainerConfig.newBuilder()
-                                .setMetadata(ContainerMetadata.newBuilder().setName(name))
-                                .setImage(ImageSpec.newBuilder().setImage(image))
-                                .addEnvs(KeyValue.newBuilder()
-                                        .setKey("PORT")
-                                        .setValue(ByteString.copyFromUtf8(String.valueOf(port))))
-                                .setLogPath(logPath)
-                                .setLinux(LinuxContainerConfig.newBuilder()
-                                        .setSecurityContext(LinuxContainerSecurityContext.newBuilder()
-                                                .setNamespaceOptions(NamespaceOption.newBuilder()
-                                                        .setNetwork(NamespaceMode.NODE)
-                                                        .setPid(NamespaceMode.CONTAINER)
-                                                        .setIpc(NamespaceMode.POD)))))
+                        .setConfig(config)
                         .build())
                 .getContainerId();
         cri.runtime()

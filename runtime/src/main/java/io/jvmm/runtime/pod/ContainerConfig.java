@@ -82,20 +82,25 @@ public record ContainerConfig(
 
     /** This container with its root from {@code r} instead. */
     public ContainerConfig withRoot(Root r) {
-        return copy(r, stdin, mounts);
+        return copy(r, stdin, mounts, hostname);
     }
 
     /** This container with {@code m} as its mounts instead. */
     public ContainerConfig withMounts(List<ContainerMount> m) {
-        return copy(root, stdin, m);
+        return copy(root, stdin, m, hostname);
     }
 
     /** This container with its init reading a stdin pipe, or not. */
     public ContainerConfig withStdin(boolean in) {
-        return copy(root, in, mounts);
+        return copy(root, in, mounts, hostname);
     }
 
-    private ContainerConfig copy(Root r, boolean in, List<ContainerMount> m) {
+    /** This container with {@code h} as its hostname (null: its name). */
+    public ContainerConfig withHostname(String h) {
+        return copy(root, stdin, mounts, h);
+    }
+
+    private ContainerConfig copy(Root r, boolean in, List<ContainerMount> m, String h) {
         return new ContainerConfig(
                 name,
                 r,
@@ -104,7 +109,7 @@ public record ContainerConfig(
                 env,
                 workdir,
                 user,
-                hostname,
+                h,
                 tty,
                 in,
                 readOnlyRoot,

@@ -244,6 +244,11 @@ public record VmRecord(
         return id == null ? null : id.substring(0, Math.min(12, id.length()));
     }
 
+    /** The guest's hostname: {@link #hostname()}, else the short id (as docker names a container's host). */
+    public String guestHostname() {
+        return hostname != null ? hostname : shortId();
+    }
+
     public VmRecord withId(String v) {
         Copy d = new Copy(this);
         d.id = v;

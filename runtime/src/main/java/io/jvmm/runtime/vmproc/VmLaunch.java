@@ -58,7 +58,7 @@ public final class VmLaunch {
                 .kernel(kernel)
                 .cpus(r.cpus())
                 .memoryMib(r.memoryMib())
-                .hostname(r.hostname() != null ? r.hostname() : r.shortId())
+                .hostname(r.guestHostname())
                 .console(console)
                 .beforeGuestRuns(beforeGuestRuns)
                 .diskLimit(RateLimitSpec.parse(r.limits().disk()))

@@ -73,9 +73,13 @@ final class TaskPlacement {
                     id,
                     bind -> sandbox.pod.pathInPod(
                             members.placeBind(sandboxId, id, next[0]++, bind.source(), bind.readOnly())));
-            Container container = sandbox.pod.createContainer(t.container()
+            ContainerConfig config = t.container()
                     .withRoot(new ContainerConfig.Root.Directory(root))
-                    .withStdin(stdin));
+                    .withStdin(stdin);
+            // CRI's containers join the sandbox's UTS namespace by path and name no hostname: the pod's is theirs.
+            if (config.hostname() == null || config.hostname().isEmpty())
+                config = config.withHostname(sandbox.pod.record().guestHostname());
+            Container container = sandbox.pod.createContainer(config);
             return new Placement(sandbox.pod, container, () -> {
                 try {
                     container.delete(true);

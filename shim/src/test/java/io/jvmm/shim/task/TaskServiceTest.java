@@ -322,9 +322,13 @@ class TaskServiceTest {
         Path hosts = Files.writeString(tmp.resolve("hosts"), "127.0.0.1 localhost\n");
         addBind(b1, hosts, "/etc/hosts", "ro");
         Path b2 = bundle("c2", cri("container", "sb1"), "sh", "-c", "sleep 1000");
+        // As CRI writes them: the sandbox names the pod's host, its containers name none (they join its UTS
+        // namespace by path).
         Files.writeString(
                 b2.resolve("config.json"),
-                Files.readString(b2.resolve("config.json")).replace("\"readonly\":true", "\"readonly\":false"));
+                Files.readString(b2.resolve("config.json"))
+                        .replace("\"readonly\":true", "\"readonly\":false")
+                        .replace("\"hostname\":\"runc\",", ""));
         CreateTaskResponse c1 = call("Create", createRequest("c1", b1).build(), CreateTaskResponse.parser());
         call("Create", createRequest("c2", b2).build(), CreateTaskResponse.parser());
         assertEquals(1, pods.list().size(), "one VM for the pod");
@@ -343,6 +347,10 @@ class TaskServiceTest {
                 mounts.contains("read-only " + bind),
                 () -> "a read-only bind is read-only on the host too, for the VM's file server: " + mounts);
         assertTrue(mounts.contains("read-only " + placed), () -> "c1's root.readonly holds on the host: " + mounts);
+        assertEquals(
+                pod.record().guestHostname(),
+                pod.containers().get(1).record().hostname(),
+                "a container naming no hostname has its pod's");
         assertFalse(
                 mounts.contains("read-only " + tmp.resolve("pod-roots/sb1/c2")),
                 () -> "c2's writable root stays writable: " + mounts);
