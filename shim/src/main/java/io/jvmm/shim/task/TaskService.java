@@ -76,7 +76,6 @@ public final class TaskService {
         void pause(Pod pod, boolean pause);
     }
 
-    private final Pods pods;
     private final PodPauser pauser;
     private final RootfsMounter mounter;
     private final MemberRoots members;
@@ -107,7 +106,6 @@ public final class TaskService {
             Consumer<String> log,
             Runnable shutdown,
             String version) {
-        this.pods = pods;
         this.pauser = pauser;
         this.mounter = mounter;
         this.members = members;
