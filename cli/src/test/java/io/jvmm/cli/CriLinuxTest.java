@@ -315,17 +315,8 @@ class CriLinuxTest {
                                         .setPid(NamespaceMode.CONTAINER)
                                         .setIpc(NamespaceMode.POD))))
                 .build();
-        String pod = cri.runtime()
-                .runPodSandbox(RunPodSandboxRequest.newBuilder()
-                        .setConfig(podConfig)
-                        .setRuntimeHandler(handler)
-                        .build())
-                .getPodSandboxId();
-        PodSandboxStatus podStatus = cri.runtime()
-                .podSandboxStatus(PodSandboxStatusRequest.newBuilder()
-                        .setPodSandboxId(pod)
-                        .build())
-                .getStatus();
+        String pod = runPod(podConfig, handler);
+        PodSandboxStatus podStatus = podStatus(pod);
         assertEquals(PodSandboxState.SANDBOX_READY, podStatus.getState(), () -> podStatus + log());
         String ip = podStatus.getNetwork().getIp();
         assertTrue(ip.startsWith(CNI_SUBNET), () -> "the pod's address " + ip + " is not from " + CNI_SUBNET + "0/24");
@@ -418,17 +409,8 @@ class CriLinuxTest {
                                         .setPid(NamespaceMode.CONTAINER)
                                         .setIpc(NamespaceMode.POD))))
                 .build();
-        String pod = cri.runtime()
-                .runPodSandbox(RunPodSandboxRequest.newBuilder()
-                        .setConfig(podConfig)
-                        .setRuntimeHandler(handler)
-                        .build())
-                .getPodSandboxId();
-        PodSandboxStatus podStatus = cri.runtime()
-                .podSandboxStatus(PodSandboxStatusRequest.newBuilder()
-                        .setPodSandboxId(pod)
-                        .build())
-                .getStatus();
+        String pod = runPod(podConfig, handler);
+        PodSandboxStatus podStatus = podStatus(pod);
         assertEquals(PodSandboxState.SANDBOX_READY, podStatus.getState(), () -> podStatus + log());
         assertEquals(handler, podStatus.getRuntimeHandler());
 
@@ -488,14 +470,7 @@ class CriLinuxTest {
                 .stopPodSandbox(
                         StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
         assertEquals(ContainerState.CONTAINER_EXITED, status(server).getState(), () -> status(server) + log());
-        assertEquals(
-                PodSandboxState.SANDBOX_NOTREADY,
-                cri.runtime()
-                        .podSandboxStatus(PodSandboxStatusRequest.newBuilder()
-                                .setPodSandboxId(pod)
-                                .build())
-                        .getStatus()
-                        .getState());
+        assertEquals(PodSandboxState.SANDBOX_NOTREADY, podStatus(pod).getState());
         cri.runtime()
                 .removePodSandbox(RemovePodSandboxRequest.newBuilder()
                         .setPodSandboxId(pod)
@@ -526,6 +501,24 @@ class CriLinuxTest {
                         .list().stream().map(r -> r.name()).toList()
                 : List.of();
         assertEquals(podRunning ? 1 : 0, pods.size(), () -> "jvmm pods: " + pods + log());
+    }
+
+    /** RunPodSandbox of {@code config} with runtime handler {@code handler}; the pod's id. */
+    private static String runPod(PodSandboxConfig config, String handler) {
+        return cri.runtime()
+                .runPodSandbox(RunPodSandboxRequest.newBuilder()
+                        .setConfig(config)
+                        .setRuntimeHandler(handler)
+                        .build())
+                .getPodSandboxId();
+    }
+
+    private static PodSandboxStatus podStatus(String pod) {
+        return cri.runtime()
+                .podSandboxStatus(PodSandboxStatusRequest.newBuilder()
+                        .setPodSandboxId(pod)
+                        .build())
+                .getStatus();
     }
 
     /** Creates and starts container {@code name} of a pod on the node's network (PORT in its environment). */
