@@ -24,6 +24,9 @@ public final class KernelSymbols {
     private static final int SHN_LORESERVE = 0xff00;
     // A vmlinux's .symtab is a few MiB; anything near 2 GiB cannot be read into one array anyway.
     private static final long MAX_TABLE = 256L << 20;
+    // Kernel symbol names are at most a few hundred bytes (KSYM_NAME_LEN is 512); scanning further for a
+    // NUL would let a hostile table cost time quadratic in its size.
+    private static final int MAX_NAME = 1024;
 
     /** Sorted by address; names[i] starts at addresses[i]. */
     private final long[] addresses;
@@ -155,10 +158,12 @@ public final class KernelSymbols {
         return ChannelReads.readExactly(ch, offset, (int) size, what);
     }
 
+    /** The NUL-terminated name at {@code offset}; "" (skipped) when it is outside the table or too long. */
     private static String name(byte[] strings, int offset) {
         if (offset < 0 || offset >= strings.length) return "";
-        int end = offset;
-        while (end < strings.length && strings[end] != 0) end++;
+        int limit = Math.min(strings.length, offset + MAX_NAME), end = offset;
+        while (end < limit && strings[end] != 0) end++;
+        if (end == limit) return "";
         return new String(strings, offset, end - offset, StandardCharsets.UTF_8);
     }
 }

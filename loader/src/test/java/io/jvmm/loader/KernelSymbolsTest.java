@@ -153,5 +153,7 @@ class KernelSymbolsTest {
         KernelSymbols k = KernelSymbols.read(p).orElseThrow();
         assertEquals(Optional.of("memset"), k.functionAt(TEXT + 0x100));
         assertEquals(Optional.of("memset"), k.functionAt(TEXT + 0x900), "the others have no name left");
+        // Cut inside "memset": a name the table does not end with a NUL is no name.
+        assertEquals(Optional.empty(), KernelSymbols.read(elf(syms, sh -> sh.putLong(4 * 64 + 32, 7))));
     }
 }
