@@ -300,20 +300,8 @@ class CriLinuxTest {
         Path logs = Files.createDirectories(tmp.resolve("logs-cni-" + handler));
         int port = 8080;
         String hostname = "cni-" + handler;
-        PodSandboxConfig podConfig = PodSandboxConfig.newBuilder()
-                .setMetadata(PodSandboxMetadata.newBuilder()
-                        .setName("cni-" + handler)
-                        .setNamespace("default")
-                        .setUid(UUID.randomUUID().toString()))
+        PodSandboxConfig podConfig = podConfig("cni-" + handler, logs, NamespaceMode.POD)
                 .setHostname(hostname)
-                .setLogDirectory(logs.toString())
-                .setLinux(LinuxPodSandboxConfig.newBuilder()
-                        .setCgroupParent(CGROUP_PARENT)
-                        .setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
-                                .setNamespaceOptions(NamespaceOption.newBuilder()
-                                        .setNetwork(NamespaceMode.POD)
-                                        .setPid(NamespaceMode.CONTAINER)
-                                        .setIpc(NamespaceMode.POD))))
                 .build();
         String pod = runPod(podConfig, handler);
         PodSandboxStatus podStatus = podStatus(pod);
@@ -392,22 +380,10 @@ class CriLinuxTest {
     private static void podScenario(String handler) throws Exception {
         Path logs = Files.createDirectories(tmp.resolve("logs-" + handler));
         int port = freePort();
-        PodSandboxConfig podConfig = PodSandboxConfig.newBuilder()
-                .setMetadata(PodSandboxMetadata.newBuilder()
-                        .setName("pod-" + handler)
-                        .setNamespace("default")
-                        .setUid(UUID.randomUUID().toString()))
-                // No hostname: a host-network pod has no UTS namespace of its own, so the kubelet sets
-                // none and runc refuses one ("unable to set hostname without a private UTS namespace").
-                .setLogDirectory(logs.toString())
+        // No hostname: a host-network pod has no UTS namespace of its own, so the kubelet sets none and
+        // runc refuses one ("unable to set hostname without a private UTS namespace").
+        PodSandboxConfig podConfig = podConfig("pod-" + handler, logs, NamespaceMode.NODE)
                 .putLabels("test", "cri")
-                .setLinux(LinuxPodSandboxConfig.newBuilder()
-                        .setCgroupParent(CGROUP_PARENT)
-                        .setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
-                                .setNamespaceOptions(NamespaceOption.newBuilder()
-                                        .setNetwork(NamespaceMode.NODE)
-                                        .setPid(NamespaceMode.CONTAINER)
-                                        .setIpc(NamespaceMode.POD))))
                 .build();
         String pod = runPod(podConfig, handler);
         PodSandboxStatus podStatus = podStatus(pod);
@@ -501,6 +477,23 @@ class CriLinuxTest {
                         .list().stream().map(r -> r.name()).toList()
                 : List.of();
         assertEquals(podRunning ? 1 : 0, pods.size(), () -> "jvmm pods: " + pods + log());
+    }
+
+    /** A pod as the kubelet describes it: its logs under {@code logs}, its network the node's or its own. */
+    private static PodSandboxConfig.Builder podConfig(String name, Path logs, NamespaceMode network) {
+        return PodSandboxConfig.newBuilder()
+                .setMetadata(PodSandboxMetadata.newBuilder()
+                        .setName(name)
+                        .setNamespace("default")
+                        .setUid(UUID.randomUUID().toString()))
+                .setLogDirectory(logs.toString())
+                .setLinux(LinuxPodSandboxConfig.newBuilder()
+                        .setCgroupParent(CGROUP_PARENT)
+                        .setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
+                                .setNamespaceOptions(NamespaceOption.newBuilder()
+                                        .setNetwork(network)
+                                        .setPid(NamespaceMode.CONTAINER)
+                                        .setIpc(NamespaceMode.POD))));
     }
 
     /** RunPodSandbox of {@code config} with runtime handler {@code handler}; the pod's id. */
